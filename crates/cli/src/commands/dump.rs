@@ -1,0 +1,65 @@
+//! `stagecraft dump`: BuildKit's parser dump or the syntax tree.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use stagecraft_syntax::{dump, parse, LineIndex};
+
+use crate::{input, Failure, Outcome};
+
+const HELP: &str = "\
+usage: stagecraft dump (--buildkit | --tree) FILE
+
+  --buildkit   BuildKit's AST.Dump() format (exit 1 when BuildKit's parser rejects FILE)
+  --tree       the lossless syntax tree, for debugging the parser";
+
+enum Format {
+    Buildkit,
+    Tree,
+}
+
+pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut format = None;
+    let mut file: Option<PathBuf> = None;
+    while let Some(arg) = parser.next().map_err(|e| Failure::Usage(e.to_string()))? {
+        match arg {
+            Long("buildkit") => format = Some(Format::Buildkit),
+            Long("tree") => format = Some(Format::Tree),
+            Short('h') | Long("help") => {
+                let _ = writeln!(std::io::stdout(), "{HELP}");
+                return Ok(Outcome::Ok);
+            }
+            Value(v) if file.is_none() => file = Some(v.into()),
+            other => return Err(Failure::Usage(format!("{}\n\n{HELP}", other.unexpected()))),
+        }
+    }
+    let format = format.ok_or_else(|| Failure::Usage(format!("choose --buildkit or --tree\n\n{HELP}")))?;
+    let path = file.ok_or_else(|| Failure::Usage(format!("missing FILE\n\n{HELP}")))?;
+    let text = input::read(&path)?;
+    let parse = parse(&text);
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Tree => {
+            let _ = out.write_all(dump::tree(&parse.syntax_node()).as_bytes());
+            for e in parse.errors() {
+                let _ = writeln!(out, "error@{:?}: {}", e.range(), e.message());
+            }
+            Ok(Outcome::Ok)
+        }
+        Format::Buildkit => {
+            if parse.errors().is_empty() {
+                let _ = out.write_all(dump::buildkit(&parse.tree()).as_bytes());
+                return Ok(Outcome::Ok);
+            }
+            let index = LineIndex::new(&text);
+            for e in parse.errors() {
+                let lc = index.line_col(e.range().start());
+                eprintln!("{}:{}:{}: error: {}", path.display(), lc.line + 1, lc.col + 1, e.message());
+            }
+            Ok(Outcome::Findings)
+        }
+    }
+}

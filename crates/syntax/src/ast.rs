@@ -1,0 +1,518 @@
+//! Typed views over the tree. They are zero-cost wrappers around [`SyntaxNode`], and every
+//! accessor returns an `Option` or an iterator, because trees of broken files are incomplete.
+
+use rowan::TextRange;
+
+use crate::heredoc::{self, Heredoc};
+use crate::json::{self, JsonArray as ParsedJson};
+use crate::parser::instruction::cook_flag;
+use crate::SyntaxKind::{self, *};
+use crate::{SyntaxNode, SyntaxToken};
+
+/// A typed view of a node.
+pub trait AstNode: Sized {
+    /// Wraps `node` if it has the right kind.
+    fn cast(node: SyntaxNode) -> Option<Self>;
+    /// The underlying node.
+    fn syntax(&self) -> &SyntaxNode;
+    /// The node's source range.
+    fn range(&self) -> TextRange {
+        self.syntax().text_range()
+    }
+}
+
+macro_rules! ast_node {
+    ($(#[$doc:meta])* $name:ident, $($kind:ident)|+) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $name {
+            pub(crate) syntax: SyntaxNode,
+        }
+
+        impl AstNode for $name {
+            fn cast(node: SyntaxNode) -> Option<Self> {
+                matches!(node.kind(), $($kind)|+).then_some($name { syntax: node })
+            }
+
+            fn syntax(&self) -> &SyntaxNode {
+                &self.syntax
+            }
+        }
+    };
+}
+
+ast_node!(
+    /// The whole file.
+    SourceFile, SOURCE_FILE
+);
+ast_node!(
+    /// A parser directive line (`# syntax=...`, `# escape=...`, `# check=...`).
+    Directive, DIRECTIVE
+);
+ast_node!(
+    /// A `--name=value` flag before the arguments.
+    Flag, FLAG
+);
+ast_node!(
+    /// One `key=value` option of a `--mount` flag.
+    MountOption, MOUNT_OPTION
+);
+ast_node!(
+    /// An argument word.
+    Word, WORD
+);
+ast_node!(
+    /// The stage name after `AS`.
+    StageName, STAGE_NAME
+);
+ast_node!(
+    /// `key=value`, `key` (ARG) or the legacy `key value` (ENV, LABEL).
+    KeyValue, KEY_VALUE
+);
+ast_node!(
+    /// `$NAME` or `${NAME...}`.
+    Variable, VARIABLE
+);
+ast_node!(
+    /// An exec-form JSON array.
+    JsonArray, JSON_ARRAY
+);
+ast_node!(
+    /// A shell-form command.
+    ShellCommand, SHELL_COMMAND
+);
+ast_node!(
+    /// A heredoc body and its terminator line.
+    HeredocBody, HEREDOC
+);
+
+/// Any instruction, known or not. Accessors that only make sense for some keywords return
+/// `None` (or nothing) for the others.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Instruction {
+    pub(crate) syntax: SyntaxNode,
+}
+
+impl AstNode for Instruction {
+    fn cast(node: SyntaxNode) -> Option<Self> {
+        node.kind().is_instruction().then_some(Instruction { syntax: node })
+    }
+
+    fn syntax(&self) -> &SyntaxNode {
+        &self.syntax
+    }
+}
+
+/// The text BuildKit sees for a node: every token except trivia (continuation markers and the
+/// lines they skipped), concatenated.
+pub fn logical_text(node: &SyntaxNode) -> String {
+    let mut out = String::new();
+    for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
+        if !token.kind().is_trivia() {
+            out.push_str(token.text());
+        }
+    }
+    out
+}
+
+fn children<N: AstNode>(node: &SyntaxNode) -> impl Iterator<Item = N> {
+    node.children().filter_map(N::cast)
+}
+
+fn child<N: AstNode>(node: &SyntaxNode) -> Option<N> {
+    children(node).next()
+}
+
+fn tokens(node: &SyntaxNode, kind: SyntaxKind) -> impl Iterator<Item = SyntaxToken> {
+    node.children_with_tokens().filter_map(|e| e.into_token()).filter(move |t| t.kind() == kind)
+}
+
+/// The concatenated text and covering range of the direct child tokens of one kind (a token
+/// split by a line continuation comes back whole).
+fn joined_tokens(node: &SyntaxNode, kind: SyntaxKind) -> Option<(String, TextRange)> {
+    let mut text = String::new();
+    let mut range: Option<TextRange> = None;
+    for t in tokens(node, kind) {
+        text.push_str(t.text());
+        range = Some(range.map_or(t.text_range(), |r| r.cover(t.text_range())));
+    }
+    range.map(|r| (text, r))
+}
+
+impl SourceFile {
+    /// Parser directives, in order.
+    pub fn directives(&self) -> impl Iterator<Item = Directive> {
+        children(&self.syntax)
+    }
+
+    /// Top-level instructions, in order.
+    pub fn instructions(&self) -> impl Iterator<Item = Instruction> {
+        children(&self.syntax)
+    }
+
+    /// The escape character set by `# escape=` (`\` by default).
+    pub fn escape_char(&self) -> char {
+        self.directives()
+            .find(|d| d.name().as_deref() == Some("escape"))
+            .and_then(|d| d.value())
+            .and_then(|v| match v.as_str() {
+                "`" => Some('`'),
+                "\\" => Some('\\'),
+                _ => None,
+            })
+            .unwrap_or('\\')
+    }
+}
+
+impl Directive {
+    /// The key, lower-cased (`syntax`, `escape`, `check`).
+    pub fn name(&self) -> Option<String> {
+        tokens(&self.syntax, DIRECTIVE_NAME).next().map(|t| t.text().to_ascii_lowercase())
+    }
+
+    /// The key's range.
+    pub fn name_range(&self) -> Option<TextRange> {
+        tokens(&self.syntax, DIRECTIVE_NAME).next().map(|t| t.text_range())
+    }
+
+    /// The value as written.
+    pub fn value(&self) -> Option<String> {
+        tokens(&self.syntax, DIRECTIVE_VALUE).next().map(|t| t.text().to_string())
+    }
+
+    /// The value's range.
+    pub fn value_range(&self) -> Option<TextRange> {
+        tokens(&self.syntax, DIRECTIVE_VALUE).next().map(|t| t.text_range())
+    }
+}
+
+impl Instruction {
+    /// The node kind (`FROM_INSTR`, ..., `ERROR` for unknown keywords).
+    pub fn kind(&self) -> SyntaxKind {
+        self.syntax.kind()
+    }
+
+    /// The keyword as written (BuildKit's `node.Value`).
+    pub fn keyword(&self) -> Option<String> {
+        joined_tokens(&self.syntax, KEYWORD).map(|(t, _)| t)
+    }
+
+    /// The keyword's range.
+    pub fn keyword_range(&self) -> Option<TextRange> {
+        joined_tokens(&self.syntax, KEYWORD).map(|(_, r)| r)
+    }
+
+    /// Flags before the arguments, in order (a bare `--` is not one).
+    pub fn flags(&self) -> impl Iterator<Item = Flag> {
+        children(&self.syntax)
+    }
+
+    /// The first flag with this name (without the dashes).
+    pub fn flag(&self, name: &str) -> Option<Flag> {
+        self.flags().find(|f| f.name() == name)
+    }
+
+    /// Argument words (FROM, COPY, ADD, VOLUME, EXPOSE, WORKDIR, USER, ...).
+    pub fn words(&self) -> impl Iterator<Item = Word> {
+        children(&self.syntax)
+    }
+
+    /// The exec-form arguments, if written as a JSON array.
+    pub fn json(&self) -> Option<JsonArray> {
+        child(&self.syntax)
+    }
+
+    /// The shell-form command (RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK).
+    pub fn shell_command(&self) -> Option<ShellCommand> {
+        child(&self.syntax)
+    }
+
+    /// Key/value pairs (ARG, ENV, LABEL).
+    pub fn key_values(&self) -> impl Iterator<Item = KeyValue> {
+        children(&self.syntax)
+    }
+
+    /// The instruction an ONBUILD wraps.
+    pub fn trigger(&self) -> Option<Instruction> {
+        (self.kind() == ONBUILD_INSTR).then(|| child(&self.syntax)).flatten()
+    }
+
+    /// FROM: the base image or stage word.
+    pub fn from_image(&self) -> Option<Word> {
+        (self.kind() == FROM_INSTR).then(|| self.words().next()).flatten()
+    }
+
+    /// FROM: the `AS` keyword token.
+    pub fn as_keyword(&self) -> Option<SyntaxToken> {
+        tokens(&self.syntax, AS_KW).next()
+    }
+
+    /// FROM: the stage name after `AS`.
+    pub fn stage_name(&self) -> Option<StageName> {
+        child(&self.syntax)
+    }
+
+    /// Heredoc bodies this instruction reads, in order.
+    pub fn heredoc_bodies(&self) -> impl Iterator<Item = HeredocBody> {
+        children(&self.syntax)
+    }
+
+    /// The heredoc words (`<<EOF`) of this instruction's line, as BuildKit reads them.
+    pub fn heredocs(&self) -> Vec<(Heredoc, TextRange)> {
+        let markers: Vec<SyntaxToken> = self
+            .syntax
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == HEREDOC_MARKER)
+            .collect();
+        markers
+            .into_iter()
+            .filter_map(|t| heredoc::parse_heredoc(t.text()).ok().flatten().map(|h| (h, t.text_range())))
+            .collect()
+    }
+
+    /// BuildKit's `node.Original`: the instruction line with continuations joined (heredoc
+    /// bodies excluded).
+    pub fn original(&self) -> String {
+        let mut out = String::new();
+        for e in self.syntax.descendants_with_tokens() {
+            if let Some(t) = e.into_token() {
+                let in_heredoc = t.parent().is_some_and(|p| p.kind() == HEREDOC);
+                if !t.kind().is_trivia() && !in_heredoc {
+                    out.push_str(t.text());
+                }
+            }
+        }
+        out
+    }
+
+    /// Comment lines directly above the instruction, as BuildKit collects them (`PrevComment`):
+    /// text after `#`, trimmed; an empty `#` line starts the block over; blank lines do not.
+    pub fn prev_comments(&self) -> Vec<String> {
+        // The file-level elements between the previous instruction and this one, in order.
+        let mut between = Vec::new();
+        let mut element = self.syntax.prev_sibling_or_token();
+        while let Some(e) = element {
+            if e.kind().is_instruction() {
+                break;
+            }
+            element = e.prev_sibling_or_token();
+            between.push(e);
+        }
+        between.reverse();
+        let mut comments = Vec::new();
+        for (i, e) in between.iter().enumerate() {
+            let Some(token) = e.as_token().filter(|t| t.kind() == COMMENT) else {
+                continue;
+            };
+            let indented = i > 0 && between[i - 1].kind() == WHITESPACE;
+            // BuildKit trims `line[1:]` of the raw line: for an indented comment that keeps the `#`.
+            let text = token.text();
+            let body = if indented { text.trim() } else { text[1..].trim() };
+            if body.is_empty() {
+                comments.clear();
+            } else {
+                comments.push(body.to_string());
+            }
+        }
+        comments
+    }
+}
+
+impl Flag {
+    /// BuildKit's flag string: the word with quotes and backslashes removed.
+    pub fn cooked(&self) -> String {
+        let text = logical_text(&self.syntax);
+        cook_flag(text.as_bytes()).text
+    }
+
+    /// The name without the leading `--`.
+    pub fn name(&self) -> String {
+        let cooked = self.cooked();
+        let name = cooked.split('=').next().unwrap_or("");
+        name.strip_prefix("--").unwrap_or(name).to_string()
+    }
+
+    /// The value after the first `=`, if there is one.
+    pub fn value(&self) -> Option<String> {
+        self.cooked().split_once('=').map(|(_, v)| v.to_string())
+    }
+
+    /// The range of `--name`.
+    pub fn name_range(&self) -> Option<TextRange> {
+        joined_tokens(&self.syntax, FLAG_NAME).map(|(_, r)| r)
+    }
+
+    /// The value's node.
+    pub fn value_node(&self) -> Option<SyntaxNode> {
+        self.syntax.children().find(|n| n.kind() == FLAG_VALUE)
+    }
+
+    /// The value's range.
+    pub fn value_range(&self) -> Option<TextRange> {
+        self.value_node().map(|n| n.text_range())
+    }
+
+    /// `--mount` options, in order.
+    pub fn mount_options(&self) -> impl Iterator<Item = MountOption> {
+        self.value_node().into_iter().flat_map(|n| n.children().filter_map(MountOption::cast))
+    }
+
+    /// Variables referenced in the value.
+    pub fn variables(&self) -> impl Iterator<Item = Variable> {
+        self.syntax.descendants().filter_map(Variable::cast)
+    }
+}
+
+impl MountOption {
+    /// The key as written.
+    pub fn key(&self) -> String {
+        self.syntax.children().find(|n| n.kind() == KEY).map(|n| logical_text(&n)).unwrap_or_default()
+    }
+
+    /// The key's range.
+    pub fn key_range(&self) -> Option<TextRange> {
+        self.syntax.children().find(|n| n.kind() == KEY).map(|n| n.text_range())
+    }
+
+    /// The value as written (quotes kept), if the option has `=`.
+    pub fn value(&self) -> Option<String> {
+        tokens(&self.syntax, EQ).next()?;
+        Some(self.syntax.children().find(|n| n.kind() == VALUE).map(|n| logical_text(&n)).unwrap_or_default())
+    }
+
+    /// The value's range (empty at the `=` end when the value is empty).
+    pub fn value_range(&self) -> Option<TextRange> {
+        if let Some(n) = self.syntax.children().find(|n| n.kind() == VALUE) {
+            return Some(n.text_range());
+        }
+        let eq = tokens(&self.syntax, EQ).next()?;
+        Some(TextRange::empty(eq.text_range().end()))
+    }
+}
+
+impl Word {
+    /// The word as BuildKit sees it (continuations joined, quotes kept).
+    pub fn text(&self) -> String {
+        logical_text(&self.syntax)
+    }
+
+    /// Variable references in the word.
+    pub fn variables(&self) -> impl Iterator<Item = Variable> {
+        self.syntax.descendants().filter_map(Variable::cast)
+    }
+}
+
+impl StageName {
+    /// The name as written.
+    pub fn text(&self) -> String {
+        logical_text(&self.syntax)
+    }
+}
+
+impl KeyValue {
+    /// The key as written.
+    pub fn key(&self) -> String {
+        self.syntax.children().find(|n| n.kind() == KEY).map(|n| logical_text(&n)).unwrap_or_default()
+    }
+
+    /// The key's range.
+    pub fn key_range(&self) -> Option<TextRange> {
+        self.syntax.children().find(|n| n.kind() == KEY).map(|n| n.text_range())
+    }
+
+    /// Whether the pair uses `=` (false for ARG without a default and for legacy `ENV k v`).
+    pub fn has_eq(&self) -> bool {
+        tokens(&self.syntax, EQ).next().is_some()
+    }
+
+    /// The value as written (quotes kept); `None` when there is none.
+    pub fn value(&self) -> Option<String> {
+        match self.syntax.children().find(|n| n.kind() == VALUE) {
+            Some(n) => Some(logical_text(&n)),
+            None => self.has_eq().then(String::new),
+        }
+    }
+
+    /// The value's range.
+    pub fn value_range(&self) -> Option<TextRange> {
+        self.syntax.children().find(|n| n.kind() == VALUE).map(|n| n.text_range())
+    }
+
+    /// The whole pair as BuildKit sees it (ARG keeps words whole).
+    pub fn text(&self) -> String {
+        logical_text(&self.syntax)
+    }
+}
+
+impl Variable {
+    /// The variable's name.
+    pub fn name(&self) -> Option<String> {
+        joined_tokens(&self.syntax, VAR_NAME).map(|(t, _)| t)
+    }
+
+    /// The name's range.
+    pub fn name_range(&self) -> Option<TextRange> {
+        joined_tokens(&self.syntax, VAR_NAME).map(|(_, r)| r)
+    }
+
+    /// Whether it is written `${...}`.
+    pub fn is_braced(&self) -> bool {
+        tokens(&self.syntax, L_CURLY).next().is_some()
+    }
+
+    /// The modifier operator (`:-`, `+`, `#`, ...), if any.
+    pub fn operator(&self) -> Option<String> {
+        tokens(&self.syntax, VAR_OP).next().map(|t| t.text().to_string())
+    }
+}
+
+impl JsonArray {
+    /// The decoded strings (empty when an element is not a string).
+    pub fn strings(&self) -> Vec<String> {
+        match json::parse_array(&logical_text(&self.syntax)) {
+            ParsedJson::Strings { values, .. } => values,
+            _ => Vec::new(),
+        }
+    }
+
+    /// Each string element with its source range (a string split by a continuation is one element).
+    pub fn elements(&self) -> Vec<TextRange> {
+        let mut out: Vec<TextRange> = Vec::new();
+        let mut last_was_string = false;
+        for e in self.syntax.children_with_tokens() {
+            match e.kind() {
+                JSON_STRING | JSON_OTHER => {
+                    let r = e.text_range();
+                    match out.last_mut() {
+                        Some(prev) if last_was_string => *prev = prev.cover(r),
+                        _ => out.push(r),
+                    }
+                    last_was_string = true;
+                }
+                k if k.is_trivia() && k != WHITESPACE => {}
+                _ => last_was_string = false,
+            }
+        }
+        out
+    }
+}
+
+impl ShellCommand {
+    /// The command as BuildKit passes it to the shell (continuations joined).
+    pub fn text(&self) -> String {
+        logical_text(&self.syntax)
+    }
+}
+
+impl HeredocBody {
+    /// The body, as written, including its line endings.
+    pub fn content(&self) -> String {
+        tokens(&self.syntax, HEREDOC_CONTENT).map(|t| t.text().to_string()).collect()
+    }
+
+    /// The terminator line, if the heredoc is terminated.
+    pub fn terminator(&self) -> Option<SyntaxToken> {
+        tokens(&self.syntax, HEREDOC_END).next()
+    }
+}

@@ -1,0 +1,73 @@
+//! BuildKit's directive parser as `DetectSyntax`/`ParseDirective` use it: the leading comment
+//! block, after a byte-order mark and a `#!` shebang line.
+
+/// A directive found by [`find`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundDirective {
+    /// The full value as written.
+    pub value: String,
+    /// The value up to its first space (what BuildKit uses).
+    pub first_word: String,
+    /// Zero-based line number.
+    pub line: usize,
+}
+
+/// The first `# key=value` directive named `key` in the leading directive block of `text`,
+/// skipping a BOM and a shebang line (BuildKit's `ParseDirective`).
+pub fn find(text: &str, key: &str) -> Option<FoundDirective> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut lines = text.split('\n').enumerate().peekable();
+    if let Some((_, first)) = lines.peek() {
+        if first.starts_with("#!") {
+            lines.next();
+        }
+    }
+    for (line, raw) in lines {
+        let (name, value) = match_directive_line(raw)?;
+        if !matches!(name.as_str(), "syntax" | "escape" | "check") {
+            return None;
+        }
+        if name == key {
+            let first_word = value.split(' ').next().unwrap_or("").to_string();
+            return Some(FoundDirective { value, first_word, line });
+        }
+    }
+    None
+}
+
+/// Matches `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` (`\s` = `[\t\n\f\r ]`), returning the
+/// lower-cased key and the value.
+pub fn match_directive_line(line: &str) -> Option<(String, String)> {
+    let is_s = |c: char| matches!(c, '\t' | '\n' | '\u{c}' | '\r' | ' ');
+    let rest = line.strip_prefix('#')?.trim_start_matches(is_s);
+    let name_len = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
+    let name = &rest[..name_len];
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let rest = rest[name_len..].trim_start_matches(is_s).strip_prefix('=')?;
+    if rest.is_empty() {
+        return None;
+    }
+    let trimmed = rest.trim_start_matches(is_s).trim_end_matches(is_s);
+    let value = if trimmed.is_empty() {
+        rest.chars().last().map(String::from).unwrap_or_default()
+    } else {
+        trimmed.to_string()
+    };
+    Some((name.to_ascii_lowercase(), value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_check_after_shebang() {
+        let text = "#!/usr/bin/env docker\n# syntax=docker/dockerfile:1\n#check = skip=all // why\nFROM a\n";
+        let d = find(text, "check").unwrap();
+        assert_eq!((d.first_word.as_str(), d.line), ("skip=all", 2));
+        assert_eq!(find(text, "escape"), None);
+        assert_eq!(find("# foo=bar\n# check=x\n", "check"), None);
+    }
+}

@@ -1,0 +1,158 @@
+//! Small pieces of Go's standard library whose exact behaviour BuildKit's output depends on.
+
+use crate::unicode_tables::{self, DIGIT, LETTER, PRINT};
+
+/// Go's `unicode.IsSpace` (the same set as Rust's `char::is_whitespace`).
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// Go's `unicode.IsSpace(rune(b))` applied to a single byte, as BuildKit's byte-wise loops do:
+/// the Latin-1 bytes 0x85 and 0xA0 count as spaces too.
+pub fn is_space_byte(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xA0)
+}
+
+/// Go's `unicode.IsLetter`.
+pub fn is_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    unicode_tables::contains(LETTER, c)
+}
+
+/// Go's `unicode.IsDigit`.
+pub fn is_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_digit();
+    }
+    unicode_tables::contains(DIGIT, c)
+}
+
+/// Go's `strconv.IsPrint`.
+pub fn is_print(c: char) -> bool {
+    let u = c as u32;
+    if u <= 0xFF {
+        return (0x20..=0x7E).contains(&u) || ((0xA1..=0xFF).contains(&u) && u != 0xAD);
+    }
+    unicode_tables::contains(PRINT, c)
+}
+
+/// Go's `strings.ToLower`, which maps rune by rune (no context-dependent final sigma).
+pub fn to_lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    s.chars()
+        .map(|c| match c {
+            // Go maps U+0130 to plain 'i'; Rust would add a combining dot.
+            '\u{130}' => 'i',
+            c => c.to_lowercase().next().unwrap_or(c),
+        })
+        .collect()
+}
+
+/// Go's `strings.EqualFold` for the two-letter keyword `as` (the only fold BuildKit does on
+/// Dockerfile syntax): `a`/`A` then `s`/`S`/`ſ` (U+017F folds to `s`).
+pub fn equal_fold_as(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next(), chars.next()), (Some('a' | 'A'), Some('s' | 'S' | '\u{17F}'), None))
+}
+
+/// Go's `strconv.Quote` over raw bytes (invalid UTF-8 becomes `\x..`).
+pub fn quote(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (c, width) = decode_rune(rest);
+        match c {
+            None => push_hex(&mut out, "\\x", u32::from(rest[0]), 2),
+            Some(c) => quote_char(&mut out, c),
+        }
+        rest = &rest[width..];
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `strconv.Quote` over a string.
+pub fn quote_str(s: &str) -> String {
+    quote(s.as_bytes())
+}
+
+fn quote_char(out: &mut String, c: char) {
+    if c == '"' || c == '\\' {
+        out.push('\\');
+        out.push(c);
+        return;
+    }
+    if is_print(c) {
+        out.push(c);
+        return;
+    }
+    match c {
+        '\u{7}' => out.push_str("\\a"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{b}' => out.push_str("\\v"),
+        c if (c as u32) < 0x20 || c as u32 == 0x7F => push_hex(out, "\\x", c as u32, 2),
+        c if (c as u32) < 0x10000 => push_hex(out, "\\u", c as u32, 4),
+        c => push_hex(out, "\\U", c as u32, 8),
+    }
+}
+
+fn push_hex(out: &mut String, prefix: &str, value: u32, digits: usize) {
+    out.push_str(prefix);
+    for shift in (0..digits).rev() {
+        let nibble = (value >> (shift * 4)) & 0xF;
+        out.push(char::from_digit(nibble, 16).unwrap_or('0'));
+    }
+}
+
+/// Decodes one UTF-8 rune the way Go does: an invalid or truncated sequence is one byte wide.
+fn decode_rune(bytes: &[u8]) -> (Option<char>, usize) {
+    let len = match bytes[0] {
+        0x00..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return (None, 1),
+    };
+    if bytes.len() < len {
+        return (None, 1);
+    }
+    match std::str::from_utf8(&bytes[..len]) {
+        Ok(s) => (s.chars().next(), len),
+        Err(_) => (None, 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_matches_go() {
+        assert_eq!(quote_str("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(quote_str("tab\there\n"), r#""tab\there\n""#);
+        assert_eq!(quote_str("\u{1}\u{7f}"), r#""\x01\x7f""#);
+        assert_eq!(quote_str("é 한국어"), "\"é 한국어\"");
+        assert_eq!(quote_str("\u{a0}\u{ad}\u{2028}"), r#""\u00a0\u00ad\u2028""#);
+        assert_eq!(quote_str("\u{e0000}"), r#""\U000e0000""#);
+        assert_eq!(quote(&[b'a', 0xff, b'b']), r#""a\xffb""#);
+        assert_eq!(quote(&[0xe2, 0x82]), r#""\xe2\x82""#);
+    }
+
+    #[test]
+    fn go_classes() {
+        assert!(is_letter('한') && is_letter('é') && !is_letter('1') && !is_letter('_'));
+        assert!(is_digit('٣') && !is_digit('Ⅳ'));
+        assert!(is_space_byte(0xA0) && !is_space_byte(0xC3));
+        assert_eq!(to_lower("FROM İ"), "from i");
+        assert!(equal_fold_as("aS") && equal_fold_as("Aſ") && !equal_fold_as("ass"));
+    }
+}

@@ -1,0 +1,334 @@
+//! The exec form: a JSON array of strings, accepted exactly as Go's `encoding/json` accepts it.
+
+use crate::SyntaxKind::{self, *};
+
+/// Go's `encoding/json` refuses documents nested deeper than this.
+const MAX_DEPTH: usize = 10_000;
+
+/// What `parseJSON` in BuildKit's line parsers makes of an argument string.
+#[derive(Debug)]
+pub(crate) enum JsonArray {
+    /// Not a JSON array at all (BuildKit falls back to the shell form).
+    NotArray,
+    /// Valid JSON whose elements are all strings: the exec form.
+    Strings { tokens: Vec<(SyntaxKind, usize, usize)>, values: Vec<String> },
+    /// Valid JSON with a non-string element: BuildKit rejects the file.
+    NotStrings { tokens: Vec<(SyntaxKind, usize, usize)> },
+}
+
+/// Parses `text` (already left-trimmed) as a JSON array; token offsets are relative to `text`.
+pub(crate) fn parse_array(text: &str) -> JsonArray {
+    if !text.starts_with('[') {
+        return JsonArray::NotArray;
+    }
+    let mut p = Scanner { b: text.as_bytes(), pos: 0, tokens: Vec::new() };
+    match p.array() {
+        Some((values, all_strings)) => {
+            let trailing = p.pos;
+            p.skip_ws();
+            if p.pos != p.b.len() {
+                return JsonArray::NotArray;
+            }
+            if trailing < p.pos {
+                p.tokens.push((WHITESPACE, trailing, p.pos));
+            }
+            if all_strings {
+                JsonArray::Strings { tokens: p.tokens, values }
+            } else {
+                JsonArray::NotStrings { tokens: p.tokens }
+            }
+        }
+        None => JsonArray::NotArray,
+    }
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    pos: usize,
+    tokens: Vec<(SyntaxKind, usize, usize)>,
+}
+
+impl Scanner<'_> {
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.b.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn ws_token(&mut self) {
+        let start = self.pos;
+        self.skip_ws();
+        if start < self.pos {
+            self.tokens.push((WHITESPACE, start, self.pos));
+        }
+    }
+
+    /// The top-level array; returns the decoded strings and whether every element was one.
+    fn array(&mut self) -> Option<(Vec<String>, bool)> {
+        self.tokens.push((L_BRACK, 0, 1));
+        self.pos = 1;
+        self.ws_token();
+        let mut values = Vec::new();
+        let mut all_strings = true;
+        if self.b.get(self.pos) == Some(&b']') {
+            self.tokens.push((R_BRACK, self.pos, self.pos + 1));
+            self.pos += 1;
+            return Some((values, true));
+        }
+        loop {
+            let start = self.pos;
+            if self.b.get(self.pos) == Some(&b'"') {
+                let value = self.string()?;
+                self.tokens.push((JSON_STRING, start, self.pos));
+                values.push(value);
+            } else {
+                self.skip_value(1)?;
+                self.tokens.push((JSON_OTHER, start, self.pos));
+                all_strings = false;
+            }
+            self.ws_token();
+            match self.b.get(self.pos) {
+                Some(b',') => {
+                    self.tokens.push((COMMA, self.pos, self.pos + 1));
+                    self.pos += 1;
+                    self.ws_token();
+                }
+                Some(b']') => {
+                    self.tokens.push((R_BRACK, self.pos, self.pos + 1));
+                    self.pos += 1;
+                    return Some((values, all_strings));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string literal at `pos`, decoded as Go does (bad surrogates become U+FFFD).
+    fn string(&mut self) -> Option<String> {
+        self.pos += 1;
+        let mut out = String::new();
+        let mut run_start = self.pos;
+        loop {
+            let c = *self.b.get(self.pos)?;
+            match c {
+                b'"' => {
+                    out.push_str(self.text(run_start, self.pos));
+                    self.pos += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    out.push_str(self.text(run_start, self.pos));
+                    let esc = *self.b.get(self.pos + 1)?;
+                    self.pos += 2;
+                    match esc {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4(self.pos)?;
+                            self.pos += 4;
+                            if (0xD800..0xE000).contains(&hi) {
+                                // A surrogate: combine with a following \u low surrogate if any.
+                                let low = if self.b.get(self.pos) == Some(&b'\\')
+                                    && self.b.get(self.pos + 1) == Some(&b'u')
+                                {
+                                    self.hex4(self.pos + 2)
+                                } else {
+                                    None
+                                };
+                                match low {
+                                    Some(lo) if (0xD800..0xDC00).contains(&hi) && (0xDC00..0xE000).contains(&lo) => {
+                                        let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                        out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                                        self.pos += 6;
+                                    }
+                                    _ => out.push('\u{FFFD}'),
+                                }
+                            } else {
+                                out.push(char::from_u32(hi).unwrap_or('\u{FFFD}'));
+                            }
+                        }
+                        _ => return None,
+                    }
+                    run_start = self.pos;
+                }
+                0x00..=0x1F => return None,
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn text(&self, start: usize, end: usize) -> &str {
+        // Both ends sit on ASCII bytes of valid UTF-8 input.
+        std::str::from_utf8(&self.b[start..end]).unwrap_or("")
+    }
+
+    fn hex4(&self, at: usize) -> Option<u32> {
+        let digits = self.b.get(at..at + 4)?;
+        let mut v = 0;
+        for &d in digits {
+            v = v * 16 + (d as char).to_digit(16)?;
+        }
+        Some(v)
+    }
+
+    /// Validates and skips any JSON value without recursion (objects and arrays may nest deeply).
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
+        // Stack of open containers: b']' or b'}'.
+        let mut stack: Vec<u8> = Vec::new();
+        loop {
+            // Expect a value.
+            self.skip_ws();
+            match *self.b.get(self.pos)? {
+                b'"' => {
+                    self.string()?;
+                }
+                b'[' | b'{' => {
+                    let open = self.b[self.pos];
+                    self.pos += 1;
+                    if depth + stack.len() + 1 > MAX_DEPTH {
+                        return None;
+                    }
+                    stack.push(if open == b'[' { b']' } else { b'}' });
+                    self.skip_ws();
+                    if self.b.get(self.pos) == stack.last() {
+                        self.pos += 1;
+                        stack.pop();
+                    } else if open == b'{' {
+                        self.object_key()?;
+                        continue;
+                    } else {
+                        continue;
+                    }
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                b'-' | b'0'..=b'9' => self.number()?,
+                _ => return None,
+            }
+            // After a value: close containers or move to the next element.
+            loop {
+                let Some(&close) = stack.last() else {
+                    return Some(());
+                };
+                self.skip_ws();
+                match *self.b.get(self.pos)? {
+                    b',' => {
+                        self.pos += 1;
+                        if close == b'}' {
+                            self.skip_ws();
+                            self.object_key()?;
+                        }
+                        break;
+                    }
+                    c if c == close => {
+                        self.pos += 1;
+                        stack.pop();
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+
+    fn object_key(&mut self) -> Option<()> {
+        if self.b.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        self.string()?;
+        self.skip_ws();
+        if self.b.get(self.pos) != Some(&b':') {
+            return None;
+        }
+        self.pos += 1;
+        Some(())
+    }
+
+    fn literal(&mut self, lit: &[u8]) -> Option<()> {
+        if self.b.get(self.pos..self.pos + lit.len()) == Some(lit) {
+            self.pos += lit.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn number(&mut self) -> Option<()> {
+        let digits = |s: &mut Self| {
+            let start = s.pos;
+            while s.b.get(s.pos).is_some_and(u8::is_ascii_digit) {
+                s.pos += 1;
+            }
+            s.pos > start
+        };
+        if self.b.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        match self.b.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.b.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if !digits(self) {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.pos) {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.pos) {
+                self.pos += 1;
+            }
+            if !digits(self) {
+                return None;
+            }
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(text: &str) -> Option<Vec<String>> {
+        match parse_array(text) {
+            JsonArray::Strings { values, .. } => Some(values),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn accepts_what_go_accepts() {
+        assert_eq!(strings(r#"["a", "b"]"#).unwrap(), ["a", "b"]);
+        assert_eq!(strings("[ ]").unwrap(), Vec::<String>::new());
+        assert_eq!(strings(r#"["\u00e9\n\/", "x"] "#).unwrap(), ["é\n/", "x"]);
+        assert_eq!(strings(r#"["\ud83d\ude00", "\ud83d", "\ude00x"]"#).unwrap(), ["😀", "\u{FFFD}", "\u{FFFD}x"]);
+    }
+
+    #[test]
+    fn rejects_what_go_rejects() {
+        for bad in [r#"["a",]"#, r#"['a']"#, r#"["a" "b"]"#, r#"["a"] x"#, "[\"a\tb\"]", r#"["\x"]"#, "[", r#"["a"#] {
+            assert!(matches!(parse_array(bad), JsonArray::NotArray), "{bad}");
+        }
+    }
+
+    #[test]
+    fn non_strings_are_their_own_error() {
+        for text in [r#"["a", 1]"#, r#"[null]"#, r#"["a", ["b"]]"#, r#"[{"k": [1, -2.5e3]}, true]"#] {
+            assert!(matches!(parse_array(text), JsonArray::NotStrings { .. }), "{text}");
+        }
+        assert!(matches!(parse_array("[01]"), JsonArray::NotArray));
+        let deep = format!("[{}{}]", "[".repeat(20_000), "]".repeat(20_000));
+        assert!(matches!(parse_array(&deep), JsonArray::NotArray));
+    }
+}

@@ -1,0 +1,796 @@
+//! BuildKit's shell word lexer (`frontend/dockerfile/shell`): quote removal, escapes and variable
+//! expansion (`$A`, `${A}`, `${A:-x}`, `${A#pat}`, `${A/pat/repl}`, ...), and word splitting.
+//!
+//! This is a faithful port, quirks included: names use Go's Unicode classes, empty quoted words
+//! vanish from word lists, and a nested `${A<op>...}` clears the half-built outer word in
+//! [`Lexer::process_words`] (BuildKit's shared words buffer).
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::go;
+
+/// Variables visible to an expansion.
+pub trait Env {
+    /// The value of `name`, or `None` when it is not set (set-but-empty is `Some("")`).
+    fn lookup(&self, name: &str) -> Option<&str>;
+}
+
+impl Env for HashMap<String, String> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
+impl<E: Env + ?Sized> Env for &E {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        (**self).lookup(name)
+    }
+}
+
+/// An environment with nothing set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoEnv;
+
+impl Env for NoEnv {
+    fn lookup(&self, _: &str) -> Option<&str> {
+        None
+    }
+}
+
+/// `KEY=value` entries where a later duplicate wins and `KEY` alone is set and empty
+/// (BuildKit's `EnvsFromSlice`).
+#[derive(Debug, Clone, Default)]
+pub struct EnvList {
+    map: HashMap<String, String>,
+}
+
+impl EnvList {
+    /// Builds the list from `KEY=value` strings.
+    pub fn from_entries<S: AsRef<str>>(entries: impl IntoIterator<Item = S>) -> EnvList {
+        let mut map = HashMap::new();
+        for entry in entries {
+            let entry = entry.as_ref();
+            let (k, v) = entry.split_once('=').unwrap_or((entry, ""));
+            map.insert(k.to_string(), v.to_string());
+        }
+        EnvList { map }
+    }
+}
+
+impl Env for EnvList {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.map.get(name).map(String::as_str)
+    }
+}
+
+/// The result of expanding one word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Expansion {
+    /// The expanded text, quotes and escapes removed (unless the lexer keeps them).
+    pub result: String,
+    /// Names looked up and found.
+    pub matched: BTreeSet<String>,
+    /// Names looked up and not set.
+    pub unmatched: BTreeSet<String>,
+}
+
+/// An expansion failure, worded as BuildKit words it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellError {
+    /// The inner message (`syntax error: missing '}'`, `FOO: is not allowed to be unset`, ...).
+    pub message: String,
+    /// The whole input word.
+    pub input: String,
+}
+
+impl std::fmt::Display for ShellError {
+    /// BuildKit's full text: `failed to process "<input>": <message>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "failed to process {}: {}", go::quote_str(&self.input), self.message)
+    }
+}
+
+impl std::error::Error for ShellError {}
+
+/// A configured lexer (BuildKit's `shell.Lex`).
+#[derive(Debug, Clone, Copy)]
+pub struct Lexer {
+    escape: char,
+    /// Keep quote characters in the output.
+    pub raw_quotes: bool,
+    /// Keep escape characters in the output.
+    pub raw_escapes: bool,
+    /// Treat quotes as ordinary characters.
+    pub skip_process_quotes: bool,
+    /// Leave references to unset variables as written.
+    pub skip_unset_env: bool,
+}
+
+impl Lexer {
+    /// A lexer with the file's escape character (`\` or `` ` ``) and no flags.
+    pub fn new(escape: char) -> Lexer {
+        Lexer { escape, raw_quotes: false, raw_escapes: false, skip_process_quotes: false, skip_unset_env: false }
+    }
+
+    /// `ProcessWordWithMatches`: the expanded string plus the names it looked up.
+    pub fn process_word(&self, word: &str, env: &dyn Env) -> Result<Expansion, ShellError> {
+        let mut sw = ShellWord::new(self, word, env, true);
+        match sw.process() {
+            Ok((result, _)) => Ok(Expansion { result, matched: sw.matched, unmatched: sw.unmatched }),
+            Err(message) => Err(ShellError { message, input: word.to_string() }),
+        }
+    }
+
+    /// `ProcessWords`: the expanded text split into words.
+    pub fn process_words(&self, word: &str, env: &dyn Env) -> Result<Vec<String>, ShellError> {
+        let mut sw = ShellWord::new(self, word, env, false);
+        match sw.process() {
+            Ok((_, words)) => Ok(words),
+            Err(message) => Err(ShellError { message, input: word.to_string() }),
+        }
+    }
+
+    /// Splits `word` into words and reports where each starts and ends in `word` (byte offsets;
+    /// the end is after the last character the word consumed). Used to locate heredoc markers.
+    pub(crate) fn process_words_with_spans(
+        &self,
+        word: &str,
+        env: &dyn Env,
+    ) -> Result<Vec<(String, usize, usize)>, ShellError> {
+        let mut sw = ShellWord::new(self, word, env, false);
+        sw.track_spans = true;
+        match sw.process() {
+            Ok((_, words)) => Ok(words.into_iter().zip(sw.spans).map(|(w, (s, e))| (w, s, e)).collect()),
+            Err(message) => Err(ShellError { message, input: word.to_string() }),
+        }
+    }
+}
+
+type Inner<T> = Result<T, String>;
+
+struct ShellWord<'a> {
+    text: &'a str,
+    pos: usize,
+    escape: char,
+    raw_quotes: bool,
+    raw_escapes: bool,
+    skip_process_quotes: bool,
+    skip_unset_env: bool,
+    env: &'a dyn Env,
+    capture: bool,
+    matched: BTreeSet<String>,
+    unmatched: BTreeSet<String>,
+    /// BuildKit shares one word buffer between nested calls; see the module docs.
+    words_buffer: String,
+    /// Word spans for the top-level call (start of the word's first char, end of its last).
+    track_spans: bool,
+    depth: usize,
+    spans: Vec<(usize, usize)>,
+    word_start: Option<usize>,
+}
+
+/// Per-call word list (`wordsStruct` minus its buffer).
+#[derive(Default)]
+struct Words {
+    words: Vec<String>,
+    in_word: bool,
+}
+
+impl<'a> ShellWord<'a> {
+    fn new(lex: &Lexer, text: &'a str, env: &'a dyn Env, capture: bool) -> Self {
+        // text/scanner skips a byte-order mark at the very start.
+        let pos = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        ShellWord {
+            text,
+            pos,
+            escape: lex.escape,
+            raw_quotes: lex.raw_quotes,
+            raw_escapes: lex.raw_escapes,
+            skip_process_quotes: lex.skip_process_quotes,
+            skip_unset_env: lex.skip_unset_env,
+            env,
+            capture,
+            matched: BTreeSet::new(),
+            unmatched: BTreeSet::new(),
+            words_buffer: String::new(),
+            track_spans: false,
+            depth: 0,
+            spans: Vec::new(),
+            word_start: None,
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn process(&mut self) -> Inner<(String, Vec<String>)> {
+        let raw = self.raw_escapes;
+        self.process_stop_on(None, raw)
+    }
+
+    // ---- words ----
+
+    fn note_word_start(&mut self, at: usize) {
+        if self.track_spans && self.depth == 1 && self.word_start.is_none() {
+            self.word_start = Some(at);
+        }
+    }
+
+    fn flush_word(&mut self, words: &mut Words, end: usize) {
+        if !self.words_buffer.is_empty() {
+            words.words.push(std::mem::take(&mut self.words_buffer));
+            if self.track_spans && self.depth == 1 {
+                self.spans.push((self.word_start.unwrap_or(end), end));
+            }
+        }
+        if self.depth == 1 {
+            self.word_start = None;
+        }
+        words.in_word = false;
+    }
+
+    fn add_char(&mut self, words: &mut Words, c: char, at: usize) {
+        if go::is_space(c) {
+            if words.in_word {
+                self.flush_word(words, at);
+            }
+        } else {
+            self.add_raw_char(words, c, at);
+        }
+    }
+
+    fn add_raw_char(&mut self, words: &mut Words, c: char, at: usize) {
+        self.note_word_start(at);
+        self.words_buffer.push(c);
+        words.in_word = true;
+    }
+
+    fn add_string(&mut self, words: &mut Words, s: &str, at: usize) {
+        for c in s.chars() {
+            self.add_char(words, c, at);
+        }
+    }
+
+    fn add_raw_string(&mut self, words: &mut Words, s: &str, at: usize) {
+        self.note_word_start(at);
+        self.words_buffer.push_str(s);
+        words.in_word = true;
+    }
+
+    fn get_words(&mut self, mut words: Words) -> Vec<String> {
+        let end = self.pos;
+        if !self.words_buffer.is_empty() {
+            words.words.push(std::mem::take(&mut self.words_buffer));
+            if self.track_spans && self.depth == 1 {
+                self.spans.push((self.word_start.unwrap_or(end), end));
+            }
+        }
+        words.words
+    }
+
+    // ---- the loop ----
+
+    fn process_stop_on(&mut self, stop: Option<char>, raw_escapes: bool) -> Inner<(String, Vec<String>)> {
+        let saved = self.raw_escapes;
+        self.raw_escapes = raw_escapes;
+        self.depth += 1;
+        let out = self.process_stop_on_inner(stop);
+        self.depth -= 1;
+        self.raw_escapes = saved;
+        out
+    }
+
+    fn process_stop_on_inner(&mut self, stop: Option<char>) -> Inner<(String, Vec<String>)> {
+        let mut result = String::new();
+        self.words_buffer.clear();
+        let mut words = Words::default();
+        while let Some(ch) = self.peek() {
+            let at = self.pos;
+            if stop == Some(ch) {
+                self.next();
+                return Ok((result, self.get_words(words)));
+            }
+            if ch == '$' {
+                let tmp = self.process_dollar()?;
+                result.push_str(&tmp);
+                self.add_string(&mut words, &tmp, at);
+            } else if ch == '<' {
+                let tmp = self.process_possible_heredoc();
+                result.push_str(&tmp);
+                self.add_raw_string(&mut words, &tmp, at);
+            } else if !self.skip_process_quotes && ch == '\'' {
+                let tmp = self.process_single_quote()?;
+                result.push_str(&tmp);
+                self.add_raw_string(&mut words, &tmp, at);
+            } else if !self.skip_process_quotes && ch == '"' {
+                let tmp = self.process_double_quote()?;
+                result.push_str(&tmp);
+                self.add_raw_string(&mut words, &tmp, at);
+            } else {
+                self.next();
+                if ch == self.escape {
+                    if self.raw_escapes {
+                        self.add_raw_char(&mut words, ch, at);
+                        result.push(ch);
+                    }
+                    let Some(escaped) = self.next() else { break };
+                    self.add_raw_char(&mut words, escaped, at);
+                    result.push(escaped);
+                } else {
+                    self.add_char(&mut words, ch, at);
+                    result.push(ch);
+                }
+            }
+        }
+        if let Some(stop) = stop {
+            return Err(format!("unexpected end of statement while looking for matching {stop}"));
+        }
+        Ok((result, self.get_words(words)))
+    }
+
+    /// `<<` keeps the blanks after it in its word, so `<<  EOF` stays one heredoc word.
+    fn process_possible_heredoc(&mut self) -> String {
+        self.next();
+        if self.peek() != Some('<') {
+            return "<".into();
+        }
+        self.next();
+        let mut result = String::from("<<");
+        while let Some(c) = self.peek().filter(|c| matches!(c, ' ' | '\t' | '\r' | '\n')) {
+            self.next();
+            result.push(c);
+        }
+        result
+    }
+
+    fn process_single_quote(&mut self) -> Inner<String> {
+        self.next();
+        let mut result = String::new();
+        if self.raw_quotes {
+            result.push('\'');
+        }
+        loop {
+            match self.next() {
+                None => return Err("unexpected end of statement while looking for matching single-quote".into()),
+                Some('\'') => {
+                    if self.raw_quotes {
+                        result.push('\'');
+                    }
+                    return Ok(result);
+                }
+                Some(c) => result.push(c),
+            }
+        }
+    }
+
+    fn process_double_quote(&mut self) -> Inner<String> {
+        self.next();
+        let mut result = String::new();
+        if self.raw_quotes {
+            result.push('"');
+        }
+        loop {
+            match self.peek() {
+                None => return Err("unexpected end of statement while looking for matching double-quote".into()),
+                Some('"') => {
+                    self.next();
+                    if self.raw_quotes {
+                        result.push('"');
+                    }
+                    return Ok(result);
+                }
+                Some('$') => {
+                    let tmp = self.process_dollar()?;
+                    result.push_str(&tmp);
+                }
+                Some(_) => {
+                    let mut ch = self.next().unwrap_or('\0');
+                    if ch == self.escape {
+                        if self.raw_escapes {
+                            result.push(ch);
+                        }
+                        match self.peek() {
+                            None => continue,
+                            Some(c) if c == '"' || c == '$' || c == self.escape => ch = self.next().unwrap_or(c),
+                            Some(_) => {}
+                        }
+                    }
+                    result.push(ch);
+                }
+            }
+        }
+    }
+
+    fn get_env(&mut self, name: &str) -> Option<String> {
+        match self.env.lookup(name) {
+            Some(v) => {
+                if self.capture {
+                    self.matched.insert(name.to_string());
+                }
+                Some(v.to_string())
+            }
+            None => {
+                if self.capture {
+                    self.unmatched.insert(name.to_string());
+                }
+                None
+            }
+        }
+    }
+
+    fn process_name(&mut self) -> String {
+        let mut name = String::new();
+        while let Some(ch) = self.peek() {
+            if name.is_empty() && go::is_digit(ch) {
+                while let Some(d) = self.peek().filter(|&c| go::is_digit(c)) {
+                    self.next();
+                    name.push(d);
+                }
+                return name;
+            }
+            if name.is_empty() && matches!(ch, '@' | '*' | '#' | '?' | '-' | '$' | '!' | '0') {
+                self.next();
+                return ch.to_string();
+            }
+            if !go::is_letter(ch) && !go::is_digit(ch) && ch != '_' {
+                break;
+            }
+            self.next();
+            name.push(ch);
+        }
+        name
+    }
+
+    fn process_dollar(&mut self) -> Inner<String> {
+        self.next();
+        if self.peek() != Some('{') {
+            let name = self.process_name();
+            if name.is_empty() {
+                return Ok("$".into());
+            }
+            return Ok(match self.get_env(&name) {
+                Some(v) => v,
+                None if self.skip_unset_env => format!("${name}"),
+                None => String::new(),
+            });
+        }
+        self.next();
+        match self.peek() {
+            None => return Err("syntax error: missing '}'".into()),
+            Some('{' | '}' | ':') => return Err("syntax error: bad substitution".into()),
+            Some(_) => {}
+        }
+        let name = self.process_name();
+        let mut ch = self.next();
+        let mut chs = ch.map_or_else(|| '\u{FFFD}'.to_string(), |c| c.to_string());
+        let mut null_is_unset = false;
+        match ch {
+            Some('}') => {
+                return Ok(match self.get_env(&name) {
+                    Some(v) => v,
+                    None if self.skip_unset_env => format!("${{{name}}}"),
+                    None => String::new(),
+                });
+            }
+            Some('/') => return self.replacement(&name),
+            Some(':') => {
+                null_is_unset = true;
+                ch = self.next();
+                chs.push(ch.unwrap_or('\u{FFFD}'));
+            }
+            Some('+' | '-' | '?' | '#' | '%') => {}
+            _ => return Err(format!("unsupported modifier ({chs}) in substitution")),
+        }
+        // The operator forms (also reached with any character after ':').
+        let raw = matches!(ch, Some('#' | '%'));
+        if null_is_unset && raw {
+            return Err(format!("unsupported modifier ({chs}) in substitution"));
+        }
+        let word = match self.process_stop_on(Some('}'), raw) {
+            Ok((word, _)) => word,
+            Err(e) => {
+                return Err(if self.peek().is_none() { "syntax error: missing '}'".into() } else { e });
+            }
+        };
+        let value = self.get_env(&name);
+        if self.skip_unset_env && value.is_none() {
+            return Ok(format!("${{{name}{chs}{word}}}"));
+        }
+        let set = value.is_some();
+        let value = value.unwrap_or_default();
+        let use_word = !set || (null_is_unset && value.is_empty());
+        match ch {
+            Some('-') => Ok(if use_word { word } else { value }),
+            Some('+') => Ok(if use_word { String::new() } else { word }),
+            Some('?') => {
+                if !set {
+                    let msg = if word.is_empty() { "is not allowed to be unset".to_string() } else { word };
+                    return Err(format!("{name}: {msg}"));
+                }
+                if null_is_unset && value.is_empty() {
+                    let msg = if word.is_empty() { "is not allowed to be empty".to_string() } else { word };
+                    return Err(format!("{name}: {msg}"));
+                }
+                Ok(value)
+            }
+            Some(op @ ('#' | '%')) => {
+                let mut pattern = word.as_str();
+                let greedy = pattern.as_bytes().first() == Some(&(op as u8));
+                if greedy {
+                    pattern = &pattern[1..];
+                }
+                if op == '%' {
+                    trim_suffix(pattern, &value, greedy)
+                } else {
+                    trim_prefix(pattern, &value, greedy)
+                }
+            }
+            _ => Err(format!("unsupported modifier ({chs}) in substitution")),
+        }
+    }
+
+    /// `${name/pattern/replacement}` and `${name//pattern/replacement}`.
+    fn replacement(&mut self, name: &str) -> Inner<String> {
+        let replace_all = self.peek() == Some('/');
+        if replace_all {
+            self.next();
+        }
+        let pattern = match self.process_stop_on(Some('/'), true) {
+            Ok((p, _)) => p,
+            Err(e) => return Err(if self.peek().is_none() { "syntax error: missing '/' in ${}".into() } else { e }),
+        };
+        let replacement = match self.process_stop_on(Some('}'), true) {
+            Ok((r, _)) => r,
+            Err(e) => return Err(if self.peek().is_none() { "syntax error: missing '}'".into() } else { e }),
+        };
+        let value = self.get_env(name);
+        if self.skip_unset_env && value.is_none() {
+            return Ok(format!("${{{name}/{pattern}/{replacement}}}"));
+        }
+        let value = value.unwrap_or_default();
+        let glob = Glob::compile(&pattern).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
+        if replace_all {
+            Ok(glob.replace_all(&value, &replacement))
+        } else {
+            Ok(match glob.find(&value, 0, true) {
+                Some((s, e)) => format!("{}{}{}", &value[..s], replacement, &value[e..]),
+                None => value,
+            })
+        }
+    }
+}
+
+fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Inner<String> {
+    let glob =
+        Glob::compile_with(pattern, greedy).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
+    Ok(match glob.match_at(value, 0) {
+        Some(end) => value[end..].to_string(),
+        None => value.to_string(),
+    })
+}
+
+fn trim_suffix(pattern: &str, value: &str, greedy: bool) -> Inner<String> {
+    let reversed_pattern = reverse_pattern(pattern);
+    let reversed_value: String = value.chars().rev().collect();
+    let trimmed = trim_prefix(&reversed_pattern, &reversed_value, greedy)?;
+    Ok(trimmed.chars().rev().collect())
+}
+
+/// Reverses a pattern while keeping each `\x` pair in order.
+fn reverse_pattern(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = vec!['\0'; chars.len()];
+    let last = chars.len().saturating_sub(1);
+    let mut i = 0;
+    while i < chars.len() {
+        let out_idx = last - i;
+        if chars[i] == '\\' && i != last {
+            out[out_idx - 1] = '\\';
+            out[out_idx] = chars[i + 1];
+            i += 2;
+        } else {
+            out[out_idx] = chars[i];
+            i += 1;
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// A shell pattern (`*`, `?`, literals) matched with the leftmost-first preference of the Go
+/// regular expression BuildKit builds from it. `*` and `?` never match a newline.
+#[derive(Debug)]
+struct Glob {
+    tokens: Vec<GlobToken>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum GlobToken {
+    Star { greedy: bool },
+    Any,
+    Lit(char),
+}
+
+impl Glob {
+    fn compile(pattern: &str) -> Result<Glob, String> {
+        Self::compile_with(pattern, true)
+    }
+
+    /// `convertShellPatternToRegex` without the regex.
+    fn compile_with(pattern: &str, greedy: bool) -> Result<Glob, String> {
+        let mut tokens = Vec::new();
+        let mut chars = pattern.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '*' => tokens.push(GlobToken::Star { greedy }),
+                '?' => tokens.push(GlobToken::Any),
+                '\\' => {
+                    if let Some('}' | '/') = chars.peek() {
+                        continue;
+                    }
+                    match chars.next() {
+                        Some(t @ ('*' | '?' | '\\')) => tokens.push(GlobToken::Lit(t)),
+                        other => return Err(format!("invalid escape '\\{}'", other.unwrap_or('\u{FFFD}'))),
+                    }
+                }
+                c => tokens.push(GlobToken::Lit(c)),
+            }
+        }
+        Ok(Glob { tokens })
+    }
+
+    /// The preferred end of a match starting exactly at byte `start`.
+    fn match_at(&self, value: &str, start: usize) -> Option<usize> {
+        let width = value.len() + 1;
+        let mut failed = vec![false; (self.tokens.len() + 1) * width];
+        self.match_from(value, 0, start, &mut failed)
+    }
+
+    fn match_from(&self, value: &str, ti: usize, vi: usize, failed: &mut [bool]) -> Option<usize> {
+        let width = value.len() + 1;
+        if failed[ti * width + vi] {
+            return None;
+        }
+        let out = match self.tokens.get(ti) {
+            None => Some(vi),
+            Some(GlobToken::Lit(c)) => {
+                if value[vi..].starts_with(*c) {
+                    self.match_from(value, ti + 1, vi + c.len_utf8(), failed)
+                } else {
+                    None
+                }
+            }
+            Some(GlobToken::Any) => match value[vi..].chars().next() {
+                Some(c) if c != '\n' => self.match_from(value, ti + 1, vi + c.len_utf8(), failed),
+                _ => None,
+            },
+            Some(GlobToken::Star { greedy }) => {
+                // Candidate ends: vi and every char boundary up to the first newline.
+                let stop = value[vi..].find('\n').map_or(value.len(), |i| vi + i);
+                let mut ends: Vec<usize> = value[vi..stop].char_indices().map(|(i, _)| vi + i).collect();
+                ends.push(stop);
+                if *greedy {
+                    ends.reverse();
+                }
+                ends.into_iter().find_map(|end| self.match_from(value, ti + 1, end, failed))
+            }
+        };
+        if out.is_none() {
+            failed[ti * width + vi] = true;
+        }
+        out
+    }
+
+    /// The leftmost match starting at or after `from`.
+    fn find(&self, value: &str, from: usize, _unanchored: bool) -> Option<(usize, usize)> {
+        let width = value.len() + 1;
+        let mut failed = vec![false; (self.tokens.len() + 1) * width];
+        let mut start = from;
+        loop {
+            if let Some(end) = self.match_from(value, 0, start, &mut failed) {
+                return Some((start, end));
+            }
+            let next = value[start..].chars().next()?;
+            start += next.len_utf8();
+        }
+    }
+
+    /// Go's `Regexp.ReplaceAllString`, including its `$` template expansion (the pattern has no
+    /// groups, so `$0` is the match and every other reference is empty).
+    fn replace_all(&self, src: &str, template: &str) -> String {
+        let mut out = String::new();
+        let mut last_end = 0;
+        let mut search = 0;
+        while search <= src.len() {
+            let Some((a, b)) = self.find(src, search, true) else {
+                break;
+            };
+            out.push_str(&src[last_end..a]);
+            if b > last_end || a == 0 {
+                expand_template(&mut out, template, &src[a..b]);
+            }
+            last_end = b;
+            let width = src[search..].chars().next().map_or(0, char::len_utf8);
+            if search + width > b {
+                search += width;
+            } else if search + 1 > b {
+                search += 1;
+            } else {
+                search = b;
+            }
+        }
+        out.push_str(&src[last_end.min(src.len())..]);
+        out
+    }
+}
+
+/// Go's `Regexp.Expand` for a match without capture groups.
+fn expand_template(out: &mut String, template: &str, matched: &str) {
+    let mut t = template;
+    while let Some(i) = t.find('$') {
+        out.push_str(&t[..i]);
+        t = &t[i + 1..];
+        if let Some(rest) = t.strip_prefix('$') {
+            out.push('$');
+            t = rest;
+            continue;
+        }
+        let (brace, body) = match t.strip_prefix('{') {
+            Some(b) => (true, b),
+            None => (false, t),
+        };
+        let name_len = body.find(|c: char| !(go::is_letter(c) || go::is_digit(c) || c == '_')).unwrap_or(body.len());
+        if name_len == 0 || (brace && !body[name_len..].starts_with('}')) {
+            out.push('$');
+            continue;
+        }
+        let name = &body[..name_len];
+        t = &body[name_len + usize::from(brace)..];
+        if name == "0" {
+            out.push_str(matched);
+        }
+    }
+    out.push_str(t);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> EnvList {
+        EnvList::from_entries(["PWD=/home", "SHELL=bash", "KOREAN=한국어", "NULL="])
+    }
+
+    fn word(input: &str) -> Result<String, String> {
+        Lexer::new('\\').process_word(input, &env()).map(|e| e.result).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn expands_like_buildkit() {
+        assert_eq!(word("he${PWD:+${PWD}:}xx").unwrap(), "he/home:xx");
+        assert_eq!(word(r"he${XXX:-\${PWD}z}xx").unwrap(), "he${PWDz}xx");
+        assert_eq!(word("he${PWD").unwrap_err(), "unsupported modifier (\u{FFFD}) in substitution");
+        assert_eq!(word("${aaa:-bbb").unwrap_err(), "syntax error: missing '}'");
+        assert_eq!(word("${PWD##*/}").unwrap(), "home");
+        assert_eq!(word("${PWD%/*}").unwrap(), "");
+        assert_eq!(word("${PWD//o/0}").unwrap(), "/h0me");
+        assert_eq!(word("$999aaa").unwrap(), "aaa");
+    }
+
+    #[test]
+    fn words_split_and_spans() {
+        let mut lex = Lexer::new('\\');
+        lex.raw_quotes = true;
+        lex.raw_escapes = true;
+        lex.skip_unset_env = true;
+        let w = lex.process_words_with_spans(r#"RUN  cat <<"EOF" 2<<-X"#, &NoEnv).unwrap();
+        let texts: Vec<_> = w.iter().map(|(t, s, e)| (t.as_str(), *s, *e)).collect();
+        assert_eq!(texts, [("RUN", 0, 3), ("cat", 5, 8), ("<<\"EOF\"", 9, 16), ("2<<-X", 17, 22)]);
+    }
+}
