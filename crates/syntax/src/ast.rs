@@ -103,12 +103,12 @@ impl AstNode for Instruction {
     }
 }
 
-/// The text BuildKit sees for a node: every token except trivia (continuation markers and the
-/// lines they skipped), concatenated.
+/// The text BuildKit sees for a node: its tokens with continuation markers and the lines they
+/// skip left out (see [`SyntaxKind::is_joined_away`]).
 pub fn logical_text(node: &SyntaxNode) -> String {
     let mut out = String::new();
     for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
-        if !token.kind().is_trivia() {
+        if !token.kind().is_joined_away() {
             out.push_str(token.text());
         }
     }
@@ -271,6 +271,28 @@ impl Instruction {
             .collect()
     }
 
+    /// Whether a whitespace-only line sits inside the instruction's line continuation (BuildKit's
+    /// "Empty continuation line" warning).
+    pub fn has_empty_continuation(&self) -> bool {
+        let mut after_newline = false;
+        for e in self.syntax.descendants_with_tokens() {
+            let t = match e {
+                // Heredoc bodies follow the whole continued line.
+                rowan::NodeOrToken::Node(n) if n.kind() == HEREDOC => return false,
+                rowan::NodeOrToken::Node(_) => continue,
+                rowan::NodeOrToken::Token(t) => t,
+            };
+            match t.kind() {
+                NEWLINE if after_newline => return true,
+                NEWLINE => after_newline = true,
+                CONTINUATION_WHITESPACE if after_newline => {}
+                _ => after_newline = false,
+            }
+        }
+        // A blank last line: its line ending (if any) follows the node.
+        after_newline
+    }
+
     /// BuildKit's `node.Original`: the instruction line with continuations joined (heredoc
     /// bodies excluded).
     pub fn original(&self) -> String {
@@ -278,7 +300,7 @@ impl Instruction {
         for e in self.syntax.descendants_with_tokens() {
             if let Some(t) = e.into_token() {
                 let in_heredoc = t.parent().is_some_and(|p| p.kind() == HEREDOC);
-                if !t.kind().is_trivia() && !in_heredoc {
+                if !t.kind().is_joined_away() && !in_heredoc {
                     out.push_str(t.text());
                 }
             }
@@ -490,7 +512,7 @@ impl JsonArray {
                     }
                     last_was_string = true;
                 }
-                k if k.is_trivia() && k != WHITESPACE => {}
+                k if k.is_joined_away() => {}
                 _ => last_was_string = false,
             }
         }

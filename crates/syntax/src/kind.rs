@@ -18,6 +18,8 @@ pub enum SyntaxKind {
     LINE_CONTINUATION,
     /// An escape character at the very end of an argument, which BuildKit drops.
     TRAILING_ESCAPE,
+    /// Whitespace on a line that a continuation skips (a blank line, or before a comment line).
+    CONTINUATION_WHITESPACE,
 
     // ---- tokens ----
     /// An instruction keyword (`FROM`, `run`, ...), in any case.
@@ -135,7 +137,14 @@ impl SyntaxKind {
 
     /// Whitespace, newlines, comments, continuations: text that carries no argument value.
     pub fn is_trivia(self) -> bool {
-        matches!(self, WHITESPACE | NEWLINE | COMMENT | BOM | LINE_CONTINUATION | TRAILING_ESCAPE)
+        self == WHITESPACE || self.is_joined_away()
+    }
+
+    /// Text that BuildKit removes when it joins a continued instruction into one line: the
+    /// continuation markers and the blank and comment lines they skip. Everything else in an
+    /// instruction (including WHITESPACE between words) is part of the joined line.
+    pub fn is_joined_away(self) -> bool {
+        matches!(self, NEWLINE | COMMENT | BOM | LINE_CONTINUATION | TRAILING_ESCAPE | CONTINUATION_WHITESPACE)
     }
 
     /// True for node kinds.
@@ -230,6 +239,7 @@ const ALL: [SyntaxKind; SyntaxKind::LAST as usize + 1] = [
     BOM,
     LINE_CONTINUATION,
     TRAILING_ESCAPE,
+    CONTINUATION_WHITESPACE,
     KEYWORD,
     AS_KW,
     HASH,

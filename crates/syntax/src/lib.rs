@@ -15,6 +15,7 @@ pub mod ast;
 pub mod directives;
 pub mod dump;
 pub mod go;
+mod green;
 pub mod heredoc;
 mod json;
 mod kind;

@@ -50,8 +50,10 @@ fn is_re_ws(b: u8) -> bool {
 }
 
 impl<'a> LineParser<'a> {
-    pub(crate) fn new(line: &'a str, escape: u8) -> Self {
-        LineParser { line, bytes: line.as_bytes(), escape, pos: 0, events: Vec::new(), errors: Vec::new() }
+    /// A parser for `line`, writing into `events` (cleared first, so callers can reuse it).
+    pub(crate) fn new(line: &'a str, escape: u8, mut events: Vec<Event>) -> Self {
+        events.clear();
+        LineParser { line, bytes: line.as_bytes(), escape, pos: 0, events, errors: Vec::new() }
     }
 
     /// Parses the whole line as one instruction.
@@ -84,6 +86,14 @@ impl<'a> LineParser<'a> {
         self.pos = end;
     }
 
+    /// The first character boundary at or after `pos`.
+    fn ceil_char(&self, mut pos: usize) -> usize {
+        while !self.line.is_char_boundary(pos) {
+            pos += 1;
+        }
+        pos
+    }
+
     fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
         self.errors.push(LineError { start, end, message: message.into() });
     }
@@ -93,9 +103,7 @@ impl<'a> LineParser<'a> {
     /// `newNodeFromLine` over `line[from..to]`. `depth` is 0 for the instruction itself and 1 for
     /// the trigger of an ONBUILD; returns BuildKit's `canContainHeredoc` for this node.
     fn instruction(&mut self, from: usize, to: usize, depth: u8) -> bool {
-        let text = &self.line[from..to];
-        let s = from + (text.len() - text.trim_start().len());
-        let e = from + text.trim_end().len();
+        let (s, e) = trim_range(self.line, from, to);
         self.token(WHITESPACE, s);
         let kw_end = (s..e).find(|&i| is_re_ws(self.bytes[i])).unwrap_or(e);
         let keyword = &self.line[s..kw_end];
@@ -115,9 +123,11 @@ impl<'a> LineParser<'a> {
                 after += 1;
             }
             self.token(WHITESPACE, after);
-            let args_start = self.flags(after, e);
-            let args = &self.line[args_start..e];
-            let a_s = args_start + (args.len() - args.trim_start().len());
+            // BuildKit's byte-wise loop can stop inside a character (0x85 and 0xA0 count as
+            // spaces); the tree keeps whole characters.
+            let args_end_of_flags = self.flags(after, e);
+            let args_start = self.ceil_char(args_end_of_flags);
+            let (a_s, _) = trim_range(self.line, args_start, e);
             self.token(WHITESPACE, a_s);
             if kind == ONBUILD_INSTR {
                 if a_s < e {
@@ -227,22 +237,30 @@ impl<'a> LineParser<'a> {
     }
 
     fn flag_word(&mut self, start: usize, end: usize, double_dash: bool) {
+        let end = self.ceil_char(end);
         self.token(WHITESPACE, start);
         if double_dash {
             self.token(DOUBLE_DASH, end);
             return;
         }
         let raw = &self.bytes[start..end];
-        let cooked = cook_flag(raw);
         self.start(FLAG);
-        match cooked.first_eq_raw {
+        // Plain flags (no quotes or backslashes) need no unquoting to find their `=`.
+        let plain = !raw.iter().any(|&c| matches!(c, b'\'' | b'"' | b'\\'));
+        let (eq, is_mount) = if plain {
+            let eq = raw.iter().position(|&c| c == b'=');
+            (eq, eq.is_some_and(|e| &raw[..e] == b"--mount"))
+        } else {
+            let cooked = cook_flag(raw);
+            (cooked.first_eq_raw, cooked.text.get(..cooked.first_eq_cooked) == Some("--mount"))
+        };
+        match eq {
             Some(eq) => {
                 self.token(FLAG_NAME, start + eq);
                 self.token(EQ, start + eq + 1);
                 self.start(FLAG_VALUE);
-                let name = &cooked.text[2..cooked.first_eq_cooked];
-                if name == "mount" {
-                    self.mount_options(&cooked, start, start + eq + 1, end);
+                if is_mount {
+                    self.mount_options(&cook_flag(raw), start, start + eq + 1, end);
                 } else {
                     self.text_with_vars(start + eq + 1, end);
                 }
@@ -310,7 +328,7 @@ impl<'a> LineParser<'a> {
     /// arguments are in JSON (exec) form.
     fn arguments(&mut self, kind: SyntaxKind, s: usize, e: usize) -> bool {
         match kind {
-            FROM_INSTR => self.from_args(s, e),
+            FROM_INSTR => self.stage_arguments(s, e),
             EXPOSE_INSTR => self.ws_words(s, e),
             RUN_INSTR | CMD_INSTR | ENTRYPOINT_INSTR | SHELL_INSTR => {
                 let json = self.maybe_json(s, e);
@@ -350,7 +368,7 @@ impl<'a> LineParser<'a> {
         false
     }
 
-    fn from_args(&mut self, s: usize, e: usize) {
+    fn stage_arguments(&mut self, s: usize, e: usize) {
         let words = split_ws(self.bytes, s, e);
         if words.len() == 3 && go::equal_fold_as(&self.line[words[1].0..words[1].1]) {
             self.word(words[0].0, words[0].1);
@@ -482,11 +500,11 @@ impl<'a> LineParser<'a> {
     /// `parseHealthConfig`: a type word (CMD, NONE), then a command in either form.
     fn healthcheck(&mut self, s: usize, e: usize) -> bool {
         let b = self.bytes;
-        let sep = (s..e).find(|&i| go::is_space_byte(b[i])).unwrap_or(e);
+        let sep = self.ceil_char((s..e).find(|&i| go::is_space_byte(b[i])).unwrap_or(e));
         if sep == s {
             return false;
         }
-        let next = (sep..e).find(|&i| !go::is_space_byte(b[i])).unwrap_or(e);
+        let next = self.ceil_char((sep..e).find(|&i| !go::is_space_byte(b[i])).unwrap_or(e));
         self.start(WORD);
         self.token(TEXT, sep);
         self.finish();
@@ -501,7 +519,12 @@ impl<'a> LineParser<'a> {
     /// Literal text with `$VAR` / `${VAR...}` references as VARIABLE nodes. Quotes and the escape
     /// character are honoured the way the shell lexer honours them, for locating references only.
     fn text_with_vars(&mut self, s: usize, e: usize) {
+        let e = self.ceil_char(e.min(self.line.len()));
         let b = self.bytes;
+        if !b[s..e.min(b.len())].contains(&b'$') {
+            self.token(TEXT, e);
+            return;
+        }
         let mut i = s;
         let (mut single, mut double) = (false, false);
         while i < e {
@@ -593,7 +616,7 @@ impl<'a> LineParser<'a> {
         self.token(DOLLAR, s + 1);
         if self.bytes.get(s + 1) == Some(&b'{') {
             self.token(L_CURLY, s + 2);
-            let closed = self.bytes.get(e - 1) == Some(&b'}') && e - 1 >= s + 2;
+            let closed = self.bytes.get(e - 1) == Some(&b'}') && e > s + 2;
             let body_end = if closed { e - 1 } else { e };
             let name_end = self.name_end(s + 2, body_end);
             self.token(VAR_NAME, name_end);
@@ -618,6 +641,27 @@ impl<'a> LineParser<'a> {
         }
         self.finish();
     }
+}
+
+/// Go's `strings.TrimSpace` of `line[from..to]`, as a range (ASCII fast path).
+fn trim_range(line: &str, from: usize, to: usize) -> (usize, usize) {
+    let b = line.as_bytes();
+    let mut s = from;
+    while s < to && b[s] < 0x80 && b[s].is_ascii_whitespace() || s < to && b[s] == 0x0b {
+        s += 1;
+    }
+    if s < to && b[s] >= 0x80 {
+        let t = &line[s..to];
+        s += t.len() - t.trim_start().len();
+    }
+    let mut e = to;
+    while e > s && (b[e - 1].is_ascii_whitespace() || b[e - 1] == 0x0b) {
+        e -= 1;
+    }
+    if e > s && b[e - 1] >= 0x80 {
+        e = s + line[s..e].trim_end().len();
+    }
+    (s, e)
 }
 
 /// Special shell parameters BuildKit's lexer reads as a one-character name.
@@ -653,7 +697,7 @@ pub(crate) fn parse_words(line: &str, s: usize, e: usize, escape: u8) -> (Vec<(u
     let mut blank_ok = false;
     let next_width = |i: usize| line[i..].chars().next().map_or(0, char::len_utf8);
     while i < e {
-        let c = line[i..].chars().next().unwrap_or('\0');
+        let c = if b[i] < 0x80 { char::from(b[i]) } else { line[i..].chars().next().unwrap_or('\0') };
         let width = c.len_utf8();
         let Some(st) = start else {
             if go::is_space(c) {

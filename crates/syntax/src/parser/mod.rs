@@ -4,7 +4,9 @@
 
 pub(crate) mod instruction;
 
-use rowan::{GreenNode, GreenNodeBuilder, TextRange, TextSize};
+use rowan::{GreenNode, TextRange, TextSize};
+
+use crate::green::Builder;
 
 use crate::heredoc::{self, HeredocWord};
 use crate::SyntaxError;
@@ -54,7 +56,10 @@ pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
         text,
         pos: 0,
         line_no: 0,
-        builder: GreenNodeBuilder::new(),
+        builder: Builder::new(),
+        segments: Vec::new(),
+        trivia: Vec::new(),
+        events: Vec::new(),
         errors: Vec::new(),
         escape: b'\\',
         directives_done: false,
@@ -62,7 +67,7 @@ pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
         too_long_reported: false,
         instructions: 0,
     };
-    p.builder.start_node(SOURCE_FILE.into());
+    p.builder.start_node(SOURCE_FILE);
     p.file();
     p.builder.finish_node();
     if p.instructions == 0 {
@@ -79,7 +84,10 @@ struct Parser<'t> {
     text: &'t str,
     pos: usize,
     line_no: usize,
-    builder: GreenNodeBuilder<'static>,
+    builder: Builder,
+    segments: Vec<Segment>,
+    trivia: Vec<Trivia>,
+    events: Vec<Event>,
     errors: Vec<SyntaxError>,
     escape: u8,
     directives_done: bool,
@@ -126,7 +134,7 @@ impl<'t> Parser<'t> {
 
     fn token(&mut self, kind: SyntaxKind, start: usize, end: usize) {
         if start < end {
-            self.builder.token(kind.into(), &self.text[start..end]);
+            self.builder.token(kind, &self.text[start..end]);
         }
     }
 
@@ -196,7 +204,7 @@ impl<'t> Parser<'t> {
             }
         }
         self.token(WHITESPACE, s, t);
-        self.builder.start_node(DIRECTIVE.into());
+        self.builder.start_node(DIRECTIVE);
         let mut at = t;
         for (kind, (a, b)) in [
             (HASH, (0, 1)),
@@ -239,8 +247,10 @@ impl<'t> Parser<'t> {
 
     fn instruction(&mut self, first: Line, t: usize, mut cont: Option<usize>) {
         self.instructions += 1;
-        let mut segments: Vec<Segment> = Vec::new();
-        let mut trivia: Vec<Trivia> = Vec::new();
+        let mut segments = std::mem::take(&mut self.segments);
+        segments.clear();
+        let mut trivia = std::mem::take(&mut self.trivia);
+        trivia.clear();
         let mut log = 0usize;
         let mut line = first;
         let mut seg_start = t;
@@ -259,13 +269,18 @@ impl<'t> Parser<'t> {
                 let lead = raw.len() - raw.trim_start().len();
                 if raw.as_bytes().get(lead) == Some(&b'#') {
                     let hash = next.start + lead;
-                    trivia.push(Trivia { log, kind: WHITESPACE, start: next.start, end: hash });
+                    trivia.push(Trivia { log, kind: CONTINUATION_WHITESPACE, start: next.start, end: hash });
                     trivia.push(Trivia { log, kind: COMMENT, start: hash, end: next.content_end });
                     trivia.push(Trivia { log, kind: NEWLINE, start: next.content_end, end: next.end });
                     continue;
                 }
                 if self.text[next.start..next.content_end].trim_start().is_empty() {
-                    trivia.push(Trivia { log, kind: WHITESPACE, start: next.start, end: next.content_end });
+                    trivia.push(Trivia {
+                        log,
+                        kind: CONTINUATION_WHITESPACE,
+                        start: next.start,
+                        end: next.content_end,
+                    });
                     trivia.push(Trivia { log, kind: NEWLINE, start: next.content_end, end: next.end });
                     continue;
                 }
@@ -294,7 +309,8 @@ impl<'t> Parser<'t> {
             std::borrow::Cow::Owned(out)
         };
 
-        let (events, line_errors, info) = LineParser::new(&logical, self.escape).parse();
+        let (events, line_errors, info) =
+            LineParser::new(&logical, self.escape, std::mem::take(&mut self.events)).parse();
         for e in line_errors {
             let r = range(log_to_phys(&segments, e.start, false), log_to_phys(&segments, e.end, true));
             self.errors.push(SyntaxError::new(r, e.message));
@@ -327,13 +343,13 @@ impl<'t> Parser<'t> {
         let mut lpos = 0usize;
         let mut depth = 0usize;
         let mut trailing_newline = last_newline;
-        for ev in events {
+        for &ev in &events {
             match ev {
                 Event::Start(kind) => {
                     if depth > 0 {
                         emitter.flush_trivia(lpos);
                     }
-                    emitter.builder.start_node(kind.into());
+                    emitter.builder.start_node(kind);
                     depth += 1;
                 }
                 Event::Token(kind, end) => {
@@ -358,7 +374,7 @@ impl<'t> Parser<'t> {
                     }
                     let count = bodies.len();
                     for (i, body) in bodies.iter().enumerate() {
-                        emitter.builder.start_node(HEREDOC.into());
+                        emitter.builder.start_node(HEREDOC);
                         emitter.physical(HEREDOC_CONTENT, body.content.0, body.content.1);
                         if let Some((a, b)) = body.terminator {
                             emitter.physical(HEREDOC_END, a, b);
@@ -378,6 +394,9 @@ impl<'t> Parser<'t> {
         if let Some((a, b)) = trailing_newline {
             self.token(NEWLINE, a, b);
         }
+        self.segments = segments;
+        self.trivia = trivia;
+        self.events = events;
     }
 
     /// Reads the bodies of the heredocs an instruction line opened, in order.
@@ -433,8 +452,23 @@ fn log_to_phys(segments: &[Segment], pos: usize, end: bool) -> usize {
     found
 }
 
+/// The first `\n` in `b`, eight bytes at a time.
 fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const NL: u64 = LO * b'\n' as u64;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(word) ^ NL;
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(i + (found.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'\n').map(|p| i + p)
 }
 
 struct DirectiveMatch {
@@ -492,7 +526,7 @@ fn match_directive(line: &str) -> Option<DirectiveMatch> {
 /// Writes logical tokens at their source positions, with removed text put back as trivia.
 struct Emitter<'a, 't> {
     text: &'t str,
-    builder: &'a mut GreenNodeBuilder<'static>,
+    builder: &'a mut Builder,
     segments: &'a [Segment],
     trivia: &'a [Trivia],
     next_trivia: usize,
@@ -503,7 +537,7 @@ struct Emitter<'a, 't> {
 impl Emitter<'_, '_> {
     fn physical(&mut self, kind: SyntaxKind, start: usize, end: usize) {
         if start < end {
-            self.builder.token(kind.into(), &self.text[start..end]);
+            self.builder.token(kind, &self.text[start..end]);
         }
     }
 
@@ -513,7 +547,7 @@ impl Emitter<'_, '_> {
             if t.log > upto {
                 break;
             }
-            self.builder.token(t.kind.into(), &self.text[t.start..t.end]);
+            self.builder.token(t.kind, &self.text[t.start..t.end]);
             self.next_trivia += 1;
         }
     }
@@ -541,6 +575,14 @@ impl Emitter<'_, '_> {
 
     /// One logical token, split where segments end (with the trivia between put back).
     fn pieces(&mut self, kind: SyntaxKind, start: usize, end: usize) {
+        if self.segments.len() == 1 {
+            // A one-line instruction: logical offsets are source offsets shifted.
+            let s = self.segments[0];
+            if start < end {
+                self.builder.token(kind, &self.text[s.phys + start..s.phys + end]);
+            }
+            return;
+        }
         let mut cur = start;
         while cur < end {
             self.flush_trivia(cur);
@@ -559,7 +601,7 @@ impl Emitter<'_, '_> {
             }
             let a = s.phys + (cur - s.log);
             let b = s.phys + (piece_end - s.log);
-            self.builder.token(kind.into(), &self.text[a..b]);
+            self.builder.token(kind, &self.text[a..b]);
             cur = piece_end;
         }
     }

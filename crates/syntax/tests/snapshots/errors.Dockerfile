@@ -1,0 +1,6 @@
+# escape=x
+# syntax=a
+# syntax=b
+FROM a
+ENV novalue
+ENV k=v bad

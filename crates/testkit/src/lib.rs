@@ -1,0 +1,153 @@
+//! Test support shared by stagecraft's crates: where the corpus lives, the BuildKit parser
+//! cases, the oracle JSON BuildKit produced, and snapshot files.
+//!
+//! The corpus is read from `$STAGECRAFT_SHARED/corpus`, or from `../shared/corpus` next to the
+//! repository. Tests fail with a clear message when it is missing: a silent skip would hide that
+//! nothing was checked.
+
+use std::path::{Path, PathBuf};
+
+pub use serde_json::Value;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root exists")
+}
+
+/// The read-only shared inputs (`corpus/`, `bench/`).
+pub fn shared_dir() -> PathBuf {
+    let dir = match std::env::var_os("STAGECRAFT_SHARED") {
+        Some(p) => PathBuf::from(p),
+        None => workspace_root().join("../shared"),
+    };
+    assert!(
+        dir.join("corpus").is_dir(),
+        "the shared corpus is missing at {}; set STAGECRAFT_SHARED to the folder holding corpus/",
+        dir.display()
+    );
+    dir
+}
+
+/// `shared/corpus`.
+pub fn corpus_dir() -> PathBuf {
+    shared_dir().join("corpus")
+}
+
+/// One of BuildKit's parser cases: a Dockerfile and, when it parses, BuildKit's dump.
+#[derive(Debug, Clone)]
+pub struct ParserCase {
+    /// Path relative to `corpus/buildkit-parser`, e.g. `inline/foo__L12`.
+    pub name: String,
+    /// The Dockerfile.
+    pub dockerfile: PathBuf,
+    /// BuildKit's `AST.Dump()` + newline, if the case parses.
+    pub result: Option<PathBuf>,
+}
+
+/// Every case under `corpus/buildkit-parser`, sorted by name.
+pub fn parser_cases() -> Vec<ParserCase> {
+    let root = corpus_dir().join("buildkit-parser");
+    let mut out = Vec::new();
+    walk(&root, &mut |dir| {
+        let dockerfile = dir.join("Dockerfile");
+        if dockerfile.is_file() {
+            let result = dir.join("result");
+            let name = dir.strip_prefix(&root).unwrap_or(dir).to_string_lossy().into_owned();
+            out.push(ParserCase { name, dockerfile, result: result.is_file().then_some(result) });
+        }
+    });
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    f(dir);
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    entries.sort();
+    for e in entries {
+        walk(&e, f);
+    }
+}
+
+/// Every real-world Dockerfile, sorted.
+pub fn real_world_files() -> Vec<PathBuf> {
+    let dir = corpus_dir().join("real-world");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "INDEX.tsv"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// An oracle record: the JSON BuildKit's own packages produced for one Dockerfile.
+#[derive(Debug, Clone)]
+pub struct Oracle {
+    /// The Dockerfile it describes.
+    pub dockerfile: PathBuf,
+    /// Short name for messages (`real-world/...` or `buildkit-parser/...`).
+    pub name: String,
+    /// The JSON.
+    pub json: Value,
+}
+
+/// Every oracle record with the Dockerfile it describes, sorted by name.
+pub fn oracles() -> Vec<Oracle> {
+    let corpus = corpus_dir();
+    let dir = corpus.join("oracle");
+    let mut out = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_else(|e| panic!("cannot read {}: {e}", f.display()));
+        let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: bad JSON: {e}", f.display()));
+        let name = json["file"].as_str().unwrap_or_default().to_string();
+        let mut dockerfile = corpus.join(&name);
+        if dockerfile.is_dir() {
+            dockerfile = dockerfile.join("Dockerfile");
+        }
+        assert!(dockerfile.is_file(), "oracle {} names a missing file {}", f.display(), dockerfile.display());
+        out.push(Oracle { dockerfile, name, json });
+    }
+    out
+}
+
+/// Reads a file the corpus promises is UTF-8.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Compares `actual` with the snapshot at `path`; with `UPDATE_SNAPSHOTS=1` writes it instead.
+/// Returns a description of the mismatch, if any, so callers can report all at once.
+pub fn check_snapshot(path: &Path, actual: &str) -> Result<(), String> {
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(path, actual).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected == actual {
+        return Ok(());
+    }
+    let first_diff = expected.lines().zip(actual.lines()).position(|(a, b)| a != b).unwrap_or(0);
+    Err(format!(
+        "{} differs from the snapshot at line {} (rerun with UPDATE_SNAPSHOTS=1 and review the diff)\n  expected: {:?}\n  actual:   {:?}",
+        path.display(),
+        first_diff + 1,
+        expected.lines().nth(first_diff).unwrap_or("<missing>"),
+        actual.lines().nth(first_diff).unwrap_or("<missing>"),
+    ))
+}
+
+/// Parses one JSON document (for tests with their own data files).
+pub fn parse_json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("bad JSON: {e}: {text}"))
+}

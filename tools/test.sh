@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test of stagecraft. Installs what the tests need on a fresh machine first.
+# Usage: tools/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo test (workspace)"
+cargo test --workspace --locked
+
+echo "== all tests passed"
