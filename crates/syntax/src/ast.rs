@@ -7,7 +7,7 @@ use crate::heredoc::{self, Heredoc};
 use crate::json::{self, JsonArray as ParsedJson};
 use crate::parser::instruction::cook_flag;
 use crate::SyntaxKind::{self, *};
-use crate::{SyntaxNode, SyntaxToken};
+use crate::{SyntaxElement, SyntaxNode, SyntaxToken};
 
 /// A typed view of a node.
 pub trait AstNode: Sized {
@@ -269,6 +269,43 @@ impl Instruction {
             .into_iter()
             .filter_map(|t| heredoc::parse_heredoc(t.text()).ok().flatten().map(|h| (h, t.text_range())))
             .collect()
+    }
+
+    /// BuildKit's argument list for the instruction (`node.Next...`): exec-form strings, words,
+    /// the shell-form command, or ENV/LABEL `key value sep` triples. An ONBUILD has none here
+    /// (see [`Instruction::trigger`]).
+    pub fn args(&self) -> Vec<String> {
+        let instruction = self;
+        let node = instruction.syntax();
+        if instruction.kind() == ERROR {
+            // Unknown instructions keep one empty argument (parseIgnore).
+            return vec![String::new()];
+        }
+        let mut args: Vec<String> = Vec::new();
+        // An AS keyword split by a continuation arrives in pieces; BuildKit sees one word.
+        let mut in_as = false;
+        for child in node.children_with_tokens() {
+            match child {
+                SyntaxElement::Token(t) if t.kind() == AS_KW => {
+                    match args.last_mut() {
+                        Some(last) if in_as => last.push_str(t.text()),
+                        _ => args.push(t.text().to_string()),
+                    }
+                    in_as = true;
+                }
+                SyntaxElement::Token(_) => {}
+                SyntaxElement::Node(n) => {
+                    in_as = false;
+                    match n.kind() {
+                        WORD | STAGE_NAME | SHELL_COMMAND => args.push(logical_text(&n)),
+                        JSON_ARRAY => args.extend(JsonArray::cast(n).map(|j| j.strings()).unwrap_or_default()),
+                        KEY_VALUE => push_key_value(instruction.kind(), &n, &mut args),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        args
     }
 
     /// Whether a whitespace-only line sits inside the instruction's line continuation (BuildKit's
@@ -537,4 +574,17 @@ impl HeredocBody {
     pub fn terminator(&self) -> Option<SyntaxToken> {
         tokens(&self.syntax, HEREDOC_END).next()
     }
+}
+
+fn push_key_value(kind: SyntaxKind, n: &SyntaxNode, args: &mut Vec<String>) {
+    let Some(kv) = KeyValue::cast(n.clone()) else {
+        return;
+    };
+    if kind == ARG_INSTR {
+        args.push(kv.text());
+        return;
+    }
+    args.push(kv.key());
+    args.push(kv.value().unwrap_or_default());
+    args.push(if kv.has_eq() { "=".into() } else { String::new() });
 }

@@ -1,6 +1,6 @@
 //! Printers: BuildKit's `AST.Dump()` format, and a rowan tree dump for people debugging the parser.
 
-use crate::ast::{logical_text, AstNode, Instruction, SourceFile};
+use crate::ast::{Instruction, SourceFile};
 use crate::go;
 use crate::SyntaxKind::*;
 use crate::{SyntaxElement, SyntaxNode};
@@ -34,58 +34,11 @@ pub fn instruction_dump(instruction: &Instruction) -> String {
         }
         return s.trim().to_string();
     }
-    for arg in arguments(instruction) {
+    for arg in instruction.args() {
         s.push(' ');
         s.push_str(&go::quote_str(&arg));
     }
     s.trim().to_string()
-}
-
-/// The argument values of BuildKit's node chain (`node.Next...`).
-fn arguments(instruction: &Instruction) -> Vec<String> {
-    let node = instruction.syntax();
-    if instruction.kind() == ERROR {
-        // Unknown instructions keep one empty argument (parseIgnore).
-        return vec![String::new()];
-    }
-    let mut args: Vec<String> = Vec::new();
-    // An AS keyword split by a continuation arrives in pieces; BuildKit sees one word.
-    let mut in_as = false;
-    for child in node.children_with_tokens() {
-        match child {
-            SyntaxElement::Token(t) if t.kind() == AS_KW => {
-                match args.last_mut() {
-                    Some(last) if in_as => last.push_str(t.text()),
-                    _ => args.push(t.text().to_string()),
-                }
-                in_as = true;
-            }
-            SyntaxElement::Token(_) => {}
-            SyntaxElement::Node(n) => {
-                in_as = false;
-                match n.kind() {
-                    WORD | STAGE_NAME | SHELL_COMMAND => args.push(logical_text(&n)),
-                    JSON_ARRAY => args.extend(crate::ast::JsonArray::cast(n).map(|j| j.strings()).unwrap_or_default()),
-                    KEY_VALUE => key_value(instruction.kind(), &n, &mut args),
-                    _ => {}
-                }
-            }
-        }
-    }
-    args
-}
-
-fn key_value(kind: crate::SyntaxKind, n: &SyntaxNode, args: &mut Vec<String>) {
-    let Some(kv) = crate::ast::KeyValue::cast(n.clone()) else {
-        return;
-    };
-    if kind == ARG_INSTR {
-        args.push(kv.text());
-        return;
-    }
-    args.push(kv.key());
-    args.push(kv.value().unwrap_or_default());
-    args.push(if kv.has_eq() { "=".into() } else { String::new() });
 }
 
 /// An indented dump of the rowan tree: kinds, ranges and token texts.

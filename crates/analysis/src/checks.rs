@@ -1,0 +1,195 @@
+//! stagecraft's own checks on top of BuildKit's: unused stages, references to stages that do not
+//! exist (with "did you mean"), FROM naming a later stage, and stage names that differ only in case.
+
+use stagecraft_syntax::{TextRange, TextSize};
+
+use crate::model::*;
+use crate::{suggest, Analysis, Options};
+
+pub(crate) fn run(a: &mut Analysis, options: &Options) {
+    targets_and_unused(a, options);
+    unknown_stage_references(a);
+    from_later_stage(a);
+}
+
+fn targets_and_unused(a: &mut Analysis, options: &Options) {
+    let mut in_play: Vec<usize> = a.default_target().into_iter().collect();
+    for name in &options.targets {
+        if let Some(t) = a.find_target(name) {
+            if !in_play.contains(&t) {
+                in_play.push(t);
+            }
+        }
+    }
+    let mut used = vec![false; a.stages.len()];
+    for &t in &in_play {
+        for &s in a.target_builds(t) {
+            used[s] = true;
+        }
+    }
+    a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
+    a.targets_in_play = in_play.clone();
+    let targets_text = in_play
+        .iter()
+        .map(|&t| {
+            let s = &a.stages[t];
+            let name = s.name_as_written.clone().unwrap_or_else(|| format!("stage {t}"));
+            if Some(t) == a.default_target() {
+                format!("`{name}` (the default target)")
+            } else {
+                format!("`{name}`")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    for s in a.unused.clone() {
+        let stage = &a.stages[s];
+        let range = stage.name_range.unwrap_or(stage.from_range);
+        let removal = stage_removal(a, s);
+        let lines = (stage.line, stage.end_line);
+        let message = format!(
+            "stage `{}` is not used: no target in play ({targets_text}) builds it; BuildKit skips it, the legacy builder builds it",
+            stage.display_name()
+        );
+        a.diagnostics.push(Diagnostic {
+            code: "unused-stage".into(),
+            severity: Severity::Hint,
+            range,
+            message,
+            url: None,
+            fix: Some(Fix { title: format!("Remove stage `{}`", stage.display_name()), edits: vec![removal] }),
+            unnecessary: true,
+            buildkit_reports: false,
+            lines,
+        });
+    }
+}
+
+/// The edit that deletes a stage: its description comments, its instructions and the line
+/// ending after them.
+fn stage_removal(a: &Analysis, s: usize) -> TextEdit {
+    let stage = &a.stages[s];
+    let text = a.text();
+    let mut start = stage.range.start();
+    // Take the comment block right above the FROM with it.
+    let index = a.line_index();
+    let mut line = index.line_col(start).line;
+    while line > 0 {
+        let Some(r) = index.line_range(line - 1, text) else { break };
+        let content = text[r].trim_start();
+        if content.starts_with('#') && !content.is_empty() {
+            start = r.start();
+            line -= 1;
+        } else {
+            break;
+        }
+    }
+    if let Some(line_start) = index.line_start(index.line_col(start).line) {
+        if text[usize::from(line_start)..usize::from(start)].trim().is_empty() {
+            start = line_start;
+        }
+    }
+    let mut end = usize::from(stage.range.end());
+    let b = text.as_bytes();
+    while end < b.len() && (b[end] == b'\r' || b[end] == b' ' || b[end] == b'\t') {
+        end += 1;
+    }
+    if end < b.len() && b[end] == b'\n' {
+        end += 1;
+    }
+    // And one blank line after it, so stages stay separated by one.
+    let mut blank = end;
+    while blank < b.len() && (b[blank] == b' ' || b[blank] == b'\t' || b[blank] == b'\r') {
+        blank += 1;
+    }
+    if blank < b.len() && b[blank] == b'\n' {
+        end = blank + 1;
+    }
+    TextEdit { range: TextRange::new(start, TextSize::new(end as u32)), new_text: String::new() }
+}
+
+/// `--from=biuld` when a stage is named `build`: BuildKit would pull an image named `biuld`.
+fn unknown_stage_references(a: &mut Analysis) {
+    let names: Vec<String> = a.stages.iter().filter_map(|s| s.name.clone()).collect();
+    let mut found = Vec::new();
+    for r in &a.references {
+        if r.kind == RefKind::From || matches!(r.origin, RefOrigin::Inherited { .. }) {
+            continue;
+        }
+        let RefTarget::Image(image) = &r.target else { continue };
+        if image.contains([':', '/', '@']) {
+            continue;
+        }
+        let Some(suggestion) = suggest::search(image, names.iter().map(String::as_str), true) else { continue };
+        found.push((r.range, r.line, image.clone(), suggestion));
+    }
+    for (range, line, image, suggestion) in found {
+        a.diagnostics.push(Diagnostic {
+            code: "unknown-stage".into(),
+            severity: Severity::Warning,
+            range,
+            message: format!(
+                "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the stage `{suggestion}`?"
+            ),
+            url: None,
+            fix: Some(Fix {
+                title: format!("Use stage `{suggestion}`"),
+                edits: vec![TextEdit { range, new_text: suggestion.clone() }],
+            }),
+            unnecessary: false,
+            buildkit_reports: false,
+            lines: (line, line),
+        });
+    }
+}
+
+/// `FROM builder` where `builder` is defined later, or written in another case: BuildKit only
+/// matches earlier stages, exactly, so it pulls an image instead.
+fn from_later_stage(a: &mut Analysis) {
+    let mut found = Vec::new();
+    for r in &a.references {
+        if r.kind != RefKind::From {
+            continue;
+        }
+        let RefTarget::Image(image) = &r.target else { continue };
+        let lower = image.to_lowercase();
+        let earlier = a.stages[..r.in_stage].iter().rev().find(|s| s.name.as_deref() == Some(lower.as_str()));
+        if let Some(st) = earlier {
+            found.push((
+                r.range,
+                r.line,
+                format!(
+                    "`FROM {image}` does not match stage `{}`: FROM matches stage names exactly and they are lower-case; write `{lower}`",
+                    st.name_as_written.clone().unwrap_or_default()
+                ),
+                Some(Fix { title: format!("Use `{lower}`"), edits: vec![TextEdit { range: r.range, new_text: lower.clone() }] }),
+            ));
+            continue;
+        }
+        if let Some(later) = a.stages[r.in_stage..].iter().find(|s| s.name.as_deref() == Some(lower.as_str())) {
+            found.push((
+                r.range,
+                r.line,
+                format!(
+                    "`FROM {image}` names a stage defined later (line {}); FROM only sees earlier stages, so BuildKit pulls an image called `{image}`: move stage `{}` above this one",
+                    later.line,
+                    later.display_name()
+                ),
+                None,
+            ));
+        }
+    }
+    for (range, line, message, fix) in found {
+        a.diagnostics.push(Diagnostic {
+            code: "forward-stage-reference".into(),
+            severity: Severity::Error,
+            range,
+            message,
+            url: None,
+            fix,
+            unnecessary: false,
+            buildkit_reports: false,
+            lines: (line, line),
+        });
+    }
+}

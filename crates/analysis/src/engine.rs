@@ -1,0 +1,1627 @@
+//! The analysis pipeline, in BuildKit's order: parse, instructions, stage names, meta ARGs,
+//! dispatch states (FROM expansion), the dependency graph, stage resolution, ONBUILD triggers
+//! and dispatch. Each step adds to the model and to the diagnostics. Once BuildKit would have
+//! stopped with an error, later BuildKit checks are still reported, marked as not reported by
+//! BuildKit, so that an editor keeps showing them.
+
+use std::collections::HashMap;
+
+use stagecraft_syntax::ast::{AstNode, Flag, Instruction};
+use stagecraft_syntax::heredoc::{self, parse_heredoc};
+use stagecraft_syntax::shell::{EnvList, Lexer};
+use stagecraft_syntax::SyntaxKind::*;
+use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize};
+
+use crate::env::{builtin_args, Vars, DEFAULT_PATH};
+use crate::instructions::{self, csv_fields, valid_stage_name, LintHit};
+use crate::model::*;
+use crate::platform::{self, Platform};
+use crate::reference::parse_normalized_named;
+use crate::rules::{self, CheckConfig, Rule};
+use crate::suggest;
+use crate::Options;
+
+/// Everything the pipeline computes.
+pub(crate) struct Output {
+    pub(crate) check: CheckConfig,
+    pub(crate) global_args: Vec<GlobalArg>,
+    pub(crate) stages: Vec<Stage>,
+    pub(crate) references: Vec<StageRef>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) build_error: Option<BuildError>,
+    /// For each stage, the stages and external images it depends on directly.
+    pub(crate) deps: Vec<Vec<Dep>>,
+}
+
+/// One dependency of a stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Dep {
+    pub(crate) target: RefTarget,
+    pub(crate) kind: EdgeKind,
+    pub(crate) range: TextRange,
+    /// A mount without `from=`: it uses the empty image, which graphs leave out.
+    pub(crate) implicit: bool,
+}
+
+struct StageSyntax {
+    from: Instruction,
+    commands: Vec<Instruction>,
+}
+
+/// A "dispatch state" in BuildKit's sense: a stage, or an external image some `--from` names.
+#[derive(Debug, Clone)]
+enum State {
+    Stage(usize),
+    External(String, TextRange),
+}
+
+pub(crate) struct Engine<'a> {
+    text: &'a str,
+    parse: &'a Parse,
+    index: &'a LineIndex,
+    options: &'a Options,
+    lexer: Lexer,
+    check: CheckConfig,
+    /// BuildKit has failed by now: its later checks never run.
+    stopped: bool,
+    build_error: Option<BuildError>,
+    diagnostics: Vec<Diagnostic>,
+    global_args: Vec<GlobalArg>,
+    global_arg_syntax: Vec<Instruction>,
+    stages: Vec<Stage>,
+    syntax: Vec<StageSyntax>,
+    references: Vec<StageRef>,
+    deps: Vec<Vec<Dep>>,
+    /// Global ARG values after expansion (built-ins first).
+    globals: Vars,
+    /// Every global ARG key, with or without a value.
+    declared_globals: Vec<String>,
+    /// BuildKit's states: stages, then external images as `--from` names them.
+    states: Vec<State>,
+}
+
+impl<'a> Engine<'a> {
+    pub(crate) fn new(text: &'a str, parse: &'a Parse, index: &'a LineIndex, options: &'a Options) -> Self {
+        let escape = parse.tree().escape_char();
+        Engine {
+            text,
+            parse,
+            index,
+            options,
+            lexer: Lexer::new(escape),
+            check: CheckConfig::default(),
+            stopped: false,
+            build_error: None,
+            diagnostics: Vec::new(),
+            global_args: Vec::new(),
+            global_arg_syntax: Vec::new(),
+            stages: Vec::new(),
+            syntax: Vec::new(),
+            references: Vec::new(),
+            deps: Vec::new(),
+            globals: Vars::default(),
+            declared_globals: Vec::new(),
+            states: Vec::new(),
+        }
+    }
+
+    pub(crate) fn run(mut self) -> Output {
+        self.syntax_errors();
+        self.check_directive();
+        self.empty_continuations();
+        self.instructions();
+        if self.stages.is_empty() {
+            let end = TextSize::of(self.text);
+            self.fail(
+                "no-stages",
+                "dockerfile contains no stages to build: add a FROM instruction",
+                None,
+                "instructions",
+            );
+            if let Some(d) = self.diagnostics.last_mut() {
+                d.range = TextRange::empty(end);
+            }
+        } else {
+            self.stage_names();
+            self.instruction_casing();
+            self.meta_args();
+            self.dispatch_states();
+            self.dependency_graph();
+            self.onbuild_triggers();
+            self.resolve_stages();
+            self.dispatch();
+        }
+        Output {
+            check: self.check,
+            global_args: self.global_args,
+            stages: self.stages,
+            references: self.references,
+            diagnostics: self.diagnostics,
+            build_error: self.build_error,
+            deps: self.deps,
+        }
+    }
+
+    // ---- reporting ----
+
+    /// BuildKit's line span of a range (1-based; an instruction ending with a line ending ends
+    /// on the next line).
+    fn lines(&self, range: TextRange) -> (u32, u32) {
+        let start = self.index.buildkit_line(range.start());
+        let end = if range.end() > range.start() && self.text.as_bytes()[usize::from(range.end()) - 1] == b'\n' {
+            self.index.buildkit_line(range.end())
+        } else if range.end() > range.start() {
+            self.index.buildkit_line(range.end() - TextSize::new(1))
+        } else {
+            start
+        };
+        (start, end)
+    }
+
+    fn lint(&mut self, hit: LintHit, config: &CheckConfig) {
+        if !config.enabled(&hit.rule) {
+            return;
+        }
+        let severity = if self.check.error { Severity::Error } else { Severity::Warning };
+        let lines = self.lines(hit.instruction);
+        self.diagnostics.push(Diagnostic {
+            code: hit.rule.name.to_string(),
+            severity,
+            range: hit.range,
+            message: hit.message,
+            url: Some(hit.rule.url()),
+            fix: None,
+            unnecessary: false,
+            buildkit_reports: !self.stopped,
+            lines,
+        });
+    }
+
+    fn hit(&mut self, rule: Rule, message: String, range: TextRange, instruction: TextRange, config: &CheckConfig) {
+        self.lint(LintHit { rule, message, range, instruction }, config);
+    }
+
+    /// A build failure: an error diagnostic, and BuildKit stops (the first one is BuildKit's).
+    fn fail(&mut self, code: &str, message: &str, range: Option<TextRange>, phase: &'static str) {
+        if !self.stopped {
+            self.build_error = Some(BuildError { message: message.to_string(), range, phase });
+        }
+        self.stopped = true;
+        let range = range.unwrap_or_else(|| TextRange::empty(TextSize::new(0)));
+        let lines = self.lines(range);
+        self.diagnostics.push(Diagnostic {
+            code: code.to_string(),
+            severity: Severity::Error,
+            range,
+            message: message.to_string(),
+            url: None,
+            fix: None,
+            unnecessary: false,
+            buildkit_reports: false,
+            lines,
+        });
+    }
+
+    /// One of our own findings (BuildKit does not report it).
+    fn ours(&mut self, code: &str, severity: Severity, range: TextRange, message: String, fix: Option<Fix>) {
+        let lines = self.lines(range);
+        self.diagnostics.push(Diagnostic {
+            code: code.to_string(),
+            severity,
+            range,
+            message,
+            url: None,
+            fix,
+            unnecessary: false,
+            buildkit_reports: false,
+            lines,
+        });
+    }
+
+    // ---- parse ----
+
+    fn syntax_errors(&mut self) {
+        let errors: Vec<_> = self.parse.errors().to_vec();
+        for e in errors {
+            self.fail("syntax-error", e.message(), Some(e.range()), "parse");
+        }
+    }
+
+    fn check_directive(&mut self) {
+        let Some(d) = directives::find(self.text, "check") else { return };
+        let range = self
+            .parse
+            .tree()
+            .directives()
+            .find(|x| x.name().as_deref() == Some("check"))
+            .and_then(|x| x.value_range())
+            .unwrap_or_else(|| self.index.line_range(d.line as u32, self.text).unwrap_or_default());
+        match CheckConfig::parse(&d.first_word) {
+            Ok(c) => self.check = c,
+            Err(e) => self.fail(
+                "invalid-check-directive",
+                &format!("failed to parse check options: {e}; use `# check=skip=RuleA,RuleB;error=true`"),
+                Some(range),
+                "parse",
+            ),
+        }
+        for name in self.check.skip.iter().chain(self.check.experimental.iter()).cloned().collect::<Vec<_>>() {
+            if rules::by_name(&name).is_none() {
+                let mut message = format!("`{name}` is not a BuildKit check; it has no effect");
+                if let Some(s) = suggest::search(&name, rules::ALL.iter().map(|r| r.name), true) {
+                    message.push_str(&format!(" (did you mean {s}?)"));
+                }
+                self.ours("unknown-check", Severity::Warning, range, message, None);
+            }
+        }
+    }
+
+    fn empty_continuations(&mut self) {
+        let config = self.check.clone();
+        for i in self.parse.tree().instructions() {
+            if let Some(line) = empty_continuation_line(&i) {
+                self.hit(
+                    rules::NO_EMPTY_CONTINUATION,
+                    "Empty continuation line".into(),
+                    line,
+                    TextRange::empty(i.range().end()),
+                    &config,
+                );
+                // BuildKit reports the instruction's last line.
+                let last = self.lines(i.range()).1;
+                if let Some(d) = self.diagnostics.last_mut().filter(|d| d.code == rules::NO_EMPTY_CONTINUATION.name) {
+                    d.lines = (last, last);
+                }
+            }
+        }
+    }
+
+    // ---- instructions.Parse ----
+
+    fn instructions(&mut self) {
+        let file = self.parse.tree();
+        for i in file.instructions() {
+            let mut hits = Vec::new();
+            let result = instructions::check(&i, &mut hits);
+            let comments = i.prev_comments();
+            let config = self.check.merged_with_comments(&comments);
+            for hit in hits {
+                self.lint(hit, &config);
+            }
+            if let Err(e) = result {
+                let code = if i.kind() == ERROR { "unknown-instruction" } else { "invalid-instruction" };
+                self.fail(code, &e.message, Some(e.range), "instructions");
+            }
+            match i.kind() {
+                FROM_INSTR => self.add_stage(&i, &comments, &config),
+                ARG_INSTR if self.stages.is_empty() => self.add_global_arg(&i, &comments, &config),
+                _ if self.stages.is_empty() => {
+                    self.fail(
+                        "no-stage",
+                        "no build stage in current context: instructions other than ARG must come after a FROM",
+                        Some(i.range()),
+                        "instructions",
+                    );
+                }
+                _ => {
+                    if i.kind() == ARG_INSTR {
+                        self.definition_description_arg(&i, &comments, &config);
+                    }
+                    let s = self.stages.len() - 1;
+                    self.stages[s].commands.push(i.range());
+                    self.stages[s].range = self.stages[s].range.cover(i.range());
+                    self.syntax[s].commands.push(i);
+                }
+            }
+        }
+    }
+
+    fn add_stage(&mut self, i: &Instruction, comments: &[String], config: &CheckConfig) {
+        let index = self.stages.len();
+        let base_word = i.from_image();
+        let name = i.stage_name();
+        let name_as_written = name.as_ref().map(|n| n.text());
+        let lowered = name_as_written.as_deref().map(go::to_lower);
+        let platform = i.flag("platform");
+        let description = lowered
+            .as_deref()
+            .and_then(|n| comments.iter().find_map(|c| c.strip_prefix(&format!("{n} ")).map(|d| d.to_string())));
+        let (line, end_line) = self.lines(i.range());
+        if let (Some(n), Some(last)) = (&lowered, comments.last()) {
+            if valid_stage_name(n) && last.split(' ').next() != Some(n.as_str()) {
+                self.hit(
+                    rules::INVALID_DEFINITION_DESCRIPTION,
+                    format!("Comment for FROM should follow the format: `# {n} <description>`"),
+                    i.range(),
+                    i.range(),
+                    config,
+                );
+            }
+        }
+        self.stages.push(Stage {
+            index,
+            name: lowered,
+            name_as_written,
+            name_range: name.map(|n| n.range()),
+            from_range: i.range(),
+            from_keyword: i.keyword().unwrap_or_default(),
+            range: i.range(),
+            base: base_word.as_ref().map(|w| w.text()).unwrap_or_default(),
+            base_range: base_word.map(|w| w.range()),
+            base_expanded: None,
+            base_kind: BaseKind::Unresolved,
+            platform: platform.as_ref().and_then(Flag::value),
+            platform_range: platform.and_then(|f| f.value_range()),
+            platform_expanded: None,
+            description,
+            commands: Vec::new(),
+            line,
+            end_line,
+        });
+        self.syntax.push(StageSyntax { from: i.clone(), commands: Vec::new() });
+        self.deps.push(Vec::new());
+    }
+
+    fn add_global_arg(&mut self, i: &Instruction, comments: &[String], config: &CheckConfig) {
+        let (line, _) = self.lines(i.range());
+        for kv in i.key_values() {
+            let key = kv.key();
+            let description = comments.iter().find_map(|c| c.strip_prefix(&format!("{key} ")).map(|d| d.to_string()));
+            self.global_args.push(GlobalArg {
+                key,
+                value: kv.value(),
+                value_expanded: None,
+                key_range: kv.key_range().unwrap_or(kv.range()),
+                range: i.range(),
+                line,
+                description,
+            });
+        }
+        self.global_arg_syntax.push(i.clone());
+        self.definition_description_arg(i, comments, config);
+    }
+
+    /// InvalidDefinitionDescription for ARG (an experimental rule).
+    fn definition_description_arg(&mut self, i: &Instruction, comments: &[String], config: &CheckConfig) {
+        let Some(last) = comments.last() else { return };
+        let keys: Vec<String> = i.key_values().map(|kv| kv.key()).collect();
+        let first = last.split(' ').next().unwrap_or("");
+        if keys.iter().any(|k| k == first) {
+            return;
+        }
+        let shown = if keys.len() == 1 { keys[0].clone() } else { "<arg_key>".into() };
+        self.hit(
+            rules::INVALID_DEFINITION_DESCRIPTION,
+            format!("Comment for ARG should follow the format: `# {shown} <description>`"),
+            i.range(),
+            i.range(),
+            config,
+        );
+    }
+
+    // ---- stage names and casing ----
+
+    fn stage_names(&mut self) {
+        let mut seen: Vec<String> = Vec::new();
+        for s in 0..self.stages.len() {
+            let Some(name) = self.stages[s].name.clone() else { continue };
+            let range = self.stages[s].name_range.unwrap_or(self.stages[s].from_range);
+            let from = self.stages[s].from_range;
+            let config = self.check.clone();
+            if name == "context" || name == "scratch" {
+                self.hit(
+                    rules::RESERVED_STAGE_NAME,
+                    format!("Stage name should not use the same name as reserved stage {}", go::quote_str(&name)),
+                    range,
+                    from,
+                    &config,
+                );
+            }
+            if seen.contains(&name) {
+                self.hit(
+                    rules::DUPLICATE_STAGE_NAME,
+                    format!("Duplicate stage name {}, stage names should be unique", go::quote_str(&name)),
+                    range,
+                    from,
+                    &config,
+                );
+            }
+            seen.push(name);
+        }
+    }
+
+    fn instruction_casing(&mut self) {
+        let mut keywords: Vec<(String, TextRange, TextRange)> = Vec::new();
+        for st in &self.syntax {
+            for i in std::iter::once(&st.from).chain(st.commands.iter()) {
+                if let Some(k) = i.keyword() {
+                    keywords.push((k, i.keyword_range().unwrap_or(i.range()), i.range()));
+                }
+            }
+        }
+        let (mut lower, mut upper) = (0, 0);
+        for (k, _, _) in &keywords {
+            if *k == go::to_lower(k) {
+                lower += 1;
+            } else if *k == k.to_uppercase() {
+                upper += 1;
+            }
+        }
+        let majority_lower = lower > upper;
+        let config = self.check.clone();
+        for (k, range, node) in keywords {
+            let (wanted, case) =
+                if majority_lower { (go::to_lower(&k), "lowercase") } else { (k.to_uppercase(), "uppercase") };
+            if k != wanted {
+                self.hit(
+                    rules::CONSISTENT_INSTRUCTION_CASING,
+                    format!("Command '{k}' should match the case of the command majority ({case})"),
+                    range,
+                    node,
+                    &config,
+                );
+                if let Some(d) =
+                    self.diagnostics.last_mut().filter(|d| d.code == rules::CONSISTENT_INSTRUCTION_CASING.name)
+                {
+                    d.fix = Some(Fix {
+                        title: format!("Write `{wanted}`"),
+                        edits: vec![TextEdit { range, new_text: wanted.clone() }],
+                    });
+                }
+            }
+        }
+    }
+
+    // ---- meta ARGs ----
+
+    fn target_stage_name(&self) -> String {
+        if let Some(t) = self.options.target.as_deref() {
+            return t.to_string();
+        }
+        self.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into())
+    }
+
+    fn builtins(&self) -> Vars {
+        let amd64 = Platform::default_linux_amd64();
+        let mut v = builtin_args(&amd64, &amd64, &self.target_stage_name());
+        let keys: Vec<String> = v.keys().map(String::from).collect();
+        for k in keys {
+            if let Some(val) = self.options.build_arg(&k) {
+                v.set(&k, val);
+            }
+        }
+        v
+    }
+
+    /// `buildMetaArgs`: global ARG defaults expanded in order; `with_build_args` applies overrides.
+    fn evaluate_globals(&self, with_build_args: bool) -> Result<GlobalValues, (String, TextRange)> {
+        let mut vars = self.builtins();
+        let mut values = Vec::new();
+        let mut arg_index = 0;
+        for i in &self.global_arg_syntax {
+            for kv in i.key_values() {
+                let key = kv.key();
+                let override_value = if with_build_args { self.options.build_arg(&key) } else { None };
+                let value = match (override_value, kv.value()) {
+                    (Some(v), _) => Some(v.to_string()),
+                    (None, Some(raw)) => match self.lexer.process_word(&raw, &vars) {
+                        Ok(e) => Some(e.result),
+                        Err(e) => return Err((e.to_string(), i.range())),
+                    },
+                    (None, None) => None,
+                };
+                if let Some(v) = &value {
+                    vars.set(&key, v);
+                }
+                values.push(value);
+                arg_index += 1;
+            }
+        }
+        let _ = arg_index;
+        Ok((vars, values))
+    }
+
+    fn meta_args(&mut self) {
+        self.declared_globals = self.global_args.iter().map(|a| a.key.clone()).collect();
+        // InvalidDefaultArgInFrom: defaults only; any expansion error abandons the check.
+        if let Ok((defaults, _)) = self.evaluate_globals(false) {
+            for s in 0..self.stages.len() {
+                let base = self.stages[s].base.clone();
+                let Ok(e) = self.lexer.process_word(&base, &defaults) else { break };
+                if parse_normalized_named(&e.result).is_err() {
+                    let range = self.stages[s].base_range.unwrap_or(self.stages[s].from_range);
+                    let from = self.stages[s].from_range;
+                    let config = self.check.clone();
+                    self.hit(
+                        rules::INVALID_DEFAULT_ARG_IN_FROM,
+                        format!("Default value for ARG {base} results in empty or invalid base image name"),
+                        range,
+                        from,
+                        &config,
+                    );
+                }
+            }
+        }
+        match self.evaluate_globals(true) {
+            Ok((vars, values)) => {
+                for (arg, v) in self.global_args.iter_mut().zip(values) {
+                    arg.value_expanded = v;
+                }
+                self.globals = vars;
+            }
+            Err((message, range)) => {
+                self.fail("invalid-arg", &message, Some(range), "meta-args");
+                self.globals = self.builtins();
+            }
+        }
+        self.source_date_epoch();
+    }
+
+    /// BuildKit validates SOURCE_DATE_EPOCH before building.
+    fn source_date_epoch(&mut self) {
+        let Some(value) = self.options.build_arg("SOURCE_DATE_EPOCH").map(String::from).or_else(|| {
+            self.global_args
+                .iter()
+                .rev()
+                .find(|a| a.key == "SOURCE_DATE_EPOCH")
+                .and_then(|a| a.value_expanded.clone())
+                .filter(|v| !v.is_empty())
+        }) else {
+            return;
+        };
+        if value.parse::<i64>().is_ok() || value == "context" {
+            return;
+        }
+        let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&value)));
+        let Some(s) = stage else {
+            let range = self.global_args.iter().find(|a| a.key == "SOURCE_DATE_EPOCH").map(|a| a.range);
+            self.fail("invalid-source-date-epoch", &format!("invalid SOURCE_DATE_EPOCH: {value}"), range, "meta-args");
+            return;
+        };
+        let from = self.stages[s].from_range;
+        if self.stages[s].base != "scratch" {
+            self.fail(
+                "invalid-source-date-epoch",
+                "SOURCE_DATE_EPOCH stage must use FROM scratch",
+                Some(from),
+                "meta-args",
+            );
+            return;
+        }
+        let commands = self.syntax[s].commands.clone();
+        for c in &commands {
+            if c.kind() != ADD_INSTR {
+                let name = c.keyword().unwrap_or_default();
+                self.fail(
+                    "invalid-source-date-epoch",
+                    &format!("SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported {name} instruction"),
+                    Some(from),
+                    "meta-args",
+                );
+                return;
+            }
+        }
+        let adds: Vec<&Instruction> = commands.iter().collect();
+        if adds.len() != 1 {
+            self.fail(
+                "invalid-source-date-epoch",
+                "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD",
+                Some(from),
+                "meta-args",
+            );
+            return;
+        }
+        let args = adds[0].args();
+        if args.len() != 2 {
+            self.fail(
+                "invalid-source-date-epoch",
+                "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source",
+                Some(from),
+                "meta-args",
+            );
+            return;
+        }
+        let src = &args[0];
+        let remote = src.starts_with("http://")
+            || src.starts_with("https://")
+            || src.starts_with("git@")
+            || src.ends_with(".git");
+        if !remote {
+            self.fail(
+                "invalid-source-date-epoch",
+                "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD",
+                Some(from),
+                "meta-args",
+            );
+        }
+    }
+
+    // ---- dispatch states (FROM) ----
+
+    fn declared_arg_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.globals.keys().map(String::from).collect();
+        for k in &self.declared_globals {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+        keys
+    }
+
+    fn report_from_args(
+        &mut self,
+        unmatched: &std::collections::BTreeSet<String>,
+        s: usize,
+        range: TextRange,
+        config: &CheckConfig,
+    ) {
+        let keys = self.declared_arg_keys();
+        let from = self.stages[s].from_range;
+        for name in unmatched {
+            if keys.contains(name) {
+                continue;
+            }
+            let mut message = format!("FROM argument '{name}' is not declared");
+            if let Some(sug) = suggest::search(name, keys.iter().map(String::as_str), true) {
+                message.push_str(&format!(" (did you mean {sug}?)"));
+            }
+            self.hit(rules::UNDEFINED_ARG_IN_FROM, message, range, from, config);
+        }
+    }
+
+    fn dispatch_states(&mut self) {
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for s in 0..self.stages.len() {
+            self.states.push(State::Stage(s));
+            let comments = self.syntax[s].from.prev_comments();
+            let config = self.check.merged_with_comments(&comments);
+            let from = self.stages[s].from_range;
+            let base = self.stages[s].base.clone();
+            let base_range = self.stages[s].base_range.unwrap_or(from);
+            let expanded = self.lexer.process_word(&base, &self.globals.clone());
+            if let Ok(e) = &expanded {
+                self.report_from_args(&e.unmatched.clone(), s, base_range, &config);
+            }
+            let expanded = match expanded {
+                Ok(e) if e.result.is_empty() => {
+                    self.fail(
+                        "blank-base",
+                        &format!("base name ({base}) should not be blank: give the ARG a default or pass --build-arg"),
+                        Some(base_range),
+                        "dispatch-states",
+                    );
+                    None
+                }
+                Ok(e) => Some(e.result),
+                Err(e) => {
+                    self.fail("invalid-base", &e.to_string(), Some(base_range), "dispatch-states");
+                    None
+                }
+            };
+            self.stages[s].base_expanded = expanded.clone();
+            self.platform(s, &config);
+            // Named build contexts replace a stage outright.
+            let named_context = self.stages[s]
+                .name
+                .as_ref()
+                .is_some_and(|n| self.options.named_contexts.iter().any(|c| c.eq_ignore_ascii_case(n)));
+            let kind = match &expanded {
+                None => BaseKind::Unresolved,
+                Some(b) => match by_name.get(b) {
+                    Some(&earlier) => BaseKind::Stage(earlier),
+                    None if b == "scratch" => BaseKind::Scratch,
+                    None => BaseKind::Image(b.clone()),
+                },
+            };
+            let _ = named_context;
+            self.stages[s].base_kind = kind.clone();
+            let target = match &kind {
+                BaseKind::Stage(t) => RefTarget::Stage(*t),
+                BaseKind::Image(i) => RefTarget::Image(i.clone()),
+                BaseKind::Scratch => RefTarget::Scratch,
+                BaseKind::Unresolved => RefTarget::Invalid("the base does not expand".into()),
+            };
+            let (line, end_line) = self.lines(from);
+            self.references.push(StageRef {
+                kind: RefKind::From,
+                in_stage: s,
+                instruction: self.stages[s].from_keyword.clone(),
+                value: base,
+                range: base_range,
+                instruction_range: from,
+                target: target.clone(),
+                forward: false,
+                origin: RefOrigin::Direct,
+                line,
+                end_line,
+            });
+            if !matches!(target, RefTarget::Invalid(_)) {
+                self.deps[s].push(Dep { target, kind: EdgeKind::From, range: base_range, implicit: false });
+            }
+            if let Some(n) = self.stages[s].name.clone() {
+                by_name.insert(n, s);
+            }
+        }
+    }
+
+    fn platform(&mut self, s: usize, config: &CheckConfig) {
+        let Some(raw) = self.stages[s].platform.clone() else { return };
+        let from = self.stages[s].from_range;
+        let range = self.stages[s].platform_range.unwrap_or(from);
+        let result = self.lexer.process_word(&raw, &self.globals.clone());
+        let (matched, unmatched, value) = match &result {
+            Ok(e) => (e.matched.clone(), e.unmatched.clone(), e.result.clone()),
+            Err(_) => Default::default(),
+        };
+        self.report_from_args(&unmatched, s, range, config);
+        if matched.len() == 1
+            && unmatched.is_empty()
+            && matched.contains("TARGETPLATFORM")
+            && self.globals.get("TARGETPLATFORM") == Some(value.as_str())
+        {
+            {
+                self.hit(
+                    rules::REDUNDANT_TARGET_PLATFORM,
+                    format!(
+                        "Setting platform to predefined {raw} in FROM is redundant as this is the default behavior"
+                    ),
+                    range,
+                    from,
+                    config,
+                );
+            }
+        }
+        if matched.is_empty() && unmatched.is_empty() && result.is_ok() {
+            if let Ok(p) = platform::parse(&value) {
+                let stage_name = self.stages[s].name.clone().unwrap_or_default();
+                if !stage_name.contains(&p.os) && !stage_name.contains(&p.architecture) {
+                    self.hit(
+                        rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED,
+                        format!("FROM --platform flag should not use constant value {}", go::quote_str(&value)),
+                        range,
+                        from,
+                        config,
+                    );
+                }
+            }
+        }
+        match result {
+            Err(e) => {
+                self.fail(
+                    "invalid-platform",
+                    &format!("failed to process arguments for platform : {e}"),
+                    Some(range),
+                    "dispatch-states",
+                );
+            }
+            Ok(_) if value.is_empty() => {
+                let mut message = format!("empty platform value from expression {raw}");
+                if let Some(sug) = self.suggest_any(&unmatched) {
+                    message.push_str(&format!(" (did you mean {sug}?)"));
+                }
+                self.fail("invalid-platform", &message, Some(range), "dispatch-states");
+            }
+            Ok(_) => match platform::parse(&value) {
+                Ok(p) => self.stages[s].platform_expanded = Some(p.format()),
+                Err(e) => {
+                    let mut inner = e;
+                    if let Some(sug) = self.suggest_any(&unmatched) {
+                        inner.push_str(&format!(" (did you mean {sug}?)"));
+                    }
+                    self.fail(
+                        "invalid-platform",
+                        &format!("failed to parse platform {raw}: {inner}"),
+                        Some(range),
+                        "dispatch-states",
+                    );
+                }
+            },
+        }
+    }
+
+    fn suggest_any(&self, unmatched: &std::collections::BTreeSet<String>) -> Option<String> {
+        let keys: Vec<&str> = self.globals.keys().collect();
+        unmatched.iter().find_map(|n| suggest::search(n, keys.iter().copied(), true))
+    }
+
+    // ---- dependency graph ----
+
+    fn find_state_by_name(&self, name: &str) -> Option<usize> {
+        let lower = name.to_lowercase();
+        // The last definition wins: names register in order and overwrite.
+        (0..self.stages.len()).rev().find(|&s| self.stages[s].name.as_deref() == Some(lower.as_str()))
+    }
+
+    fn stage_display(&self, s: usize) -> String {
+        self.stages[s].name.clone().unwrap_or_else(|| format!("stage-{s}"))
+    }
+
+    fn dependency_graph(&mut self) {
+        // deps per state for cycle detection: (source state, command range)
+        let mut graph: Vec<Vec<(usize, TextRange)>> = vec![Vec::new(); self.stages.len()];
+        for s in 0..self.stages.len() {
+            let commands = self.syntax[s].commands.clone();
+            for c in &commands {
+                match c.kind() {
+                    COPY_INSTR => {
+                        if let Some(src) = self.copy_from(s, c, RefOrigin::Direct, None) {
+                            add_edge(&mut graph, s, src, c.range());
+                        }
+                    }
+                    RUN_INSTR => {
+                        for src in self.mounts(s, c, RefOrigin::Direct, None) {
+                            add_edge(&mut graph, s, src, c.range());
+                        }
+                    }
+                    ONBUILD_INSTR => self.trigger_references(s, c),
+                    _ => {}
+                }
+            }
+        }
+        self.cycles(&graph);
+    }
+
+    /// References written inside an ONBUILD trigger, in the stage that defines it (they run in
+    /// the stages built on it; here they are only names to navigate).
+    fn trigger_references(&mut self, s: usize, c: &Instruction) {
+        let Some(trigger) = c.trigger() else { return };
+        let stopped = self.stopped;
+        let build_error = self.build_error.clone();
+        let diagnostics = self.diagnostics.len();
+        match trigger.kind() {
+            COPY_INSTR => {
+                self.copy_from(s, &trigger, RefOrigin::OnbuildTrigger, None);
+            }
+            RUN_INSTR => {
+                self.mounts(s, &trigger, RefOrigin::OnbuildTrigger, None);
+            }
+            _ => {}
+        }
+        // Resolving a trigger here is for navigation only: it cannot fail the build.
+        self.stopped = stopped;
+        self.build_error = build_error;
+        self.diagnostics.truncate(diagnostics);
+    }
+
+    /// A COPY's `--from`: records the reference and returns the source state (a stage index, or
+    /// a new external state) when it is a dependency.
+    fn copy_from(&mut self, s: usize, c: &Instruction, origin: RefOrigin, at: Option<TextRange>) -> Option<usize> {
+        let flag = c.flags().filter(|f| f.name() == "from").last()?;
+        let value = flag.value()?;
+        let value_range = flag.value_range().unwrap_or(flag.range());
+        let range = at.unwrap_or(value_range);
+        let (line, end_line) = self.lines(at.unwrap_or(c.range()));
+        let mut reference = StageRef {
+            kind: RefKind::CopyFrom,
+            in_stage: s,
+            instruction: c.keyword().unwrap_or_default(),
+            value: value.clone(),
+            range,
+            instruction_range: c.range(),
+            target: RefTarget::Context,
+            forward: false,
+            origin: origin.clone(),
+            line,
+            end_line,
+        };
+        if value.is_empty() {
+            self.references.push(reference);
+            return None;
+        }
+        let expanded = self.lexer.process_word(&value, &EnvList::default());
+        let state = match expanded {
+            Err(e) => {
+                reference.target = RefTarget::Invalid(e.to_string());
+                self.fail("invalid-from", &e.to_string(), Some(value_range), "dependency-graph");
+                None
+            }
+            Ok(e) if e.result != value => {
+                let message = "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround";
+                reference.target = RefTarget::Invalid(message.into());
+                self.fail("variable-in-from", message, Some(value_range), "dependency-graph");
+                None
+            }
+            Ok(_) => match parse_atoi(&value) {
+                Some(n) => {
+                    if n >= 0 && (n as usize) < self.states.len() {
+                        match self.states[n as usize].clone() {
+                            State::Stage(t) => {
+                                reference.target = RefTarget::Stage(t);
+                                Some(n as usize)
+                            }
+                            State::External(img, _) => {
+                                reference.target = RefTarget::Image(img);
+                                Some(n as usize)
+                            }
+                        }
+                    } else {
+                        let message = format!("invalid stage index {n}");
+                        reference.target = RefTarget::Invalid(message.clone());
+                        let count = self.stages.len();
+                        self.fail(
+                            "stage-index-out-of-range",
+                            &format!(
+                                "{message}: the file has {count} stage{} (0 to {})",
+                                if count == 1 { "" } else { "s" },
+                                count.saturating_sub(1)
+                            ),
+                            Some(value_range),
+                            "dependency-graph",
+                        );
+                        None
+                    }
+                }
+                None => match self.find_state_by_name(&value) {
+                    Some(t) => {
+                        reference.target = RefTarget::Stage(t);
+                        Some(t)
+                    }
+                    None => {
+                        reference.target = RefTarget::Image(value.clone());
+                        self.states.push(State::External(value.clone(), c.range()));
+                        Some(self.states.len() - 1)
+                    }
+                },
+            },
+        };
+        if let RefTarget::Stage(t) = reference.target {
+            reference.forward = t >= s && !matches!(origin, RefOrigin::OnbuildTrigger);
+        }
+        let dep = reference.is_dependency().then(|| Dep {
+            target: reference.target.clone(),
+            kind: if matches!(origin, RefOrigin::Inherited { .. }) { EdgeKind::Onbuild } else { EdgeKind::Copy },
+            range,
+            implicit: false,
+        });
+        self.references.push(reference);
+        if let Some(d) = dep.filter(|d| !matches!(d.target, RefTarget::Invalid(_))) {
+            self.deps[s].push(d);
+        }
+        state.filter(|_| !matches!(origin, RefOrigin::OnbuildTrigger))
+    }
+
+    /// A RUN's mounts: every mount depends on its `from=` (or on `scratch` without one).
+    fn mounts(&mut self, s: usize, c: &Instruction, origin: RefOrigin, at: Option<TextRange>) -> Vec<usize> {
+        let mut sources = Vec::new();
+        let mount_flags: Vec<Flag> = c.flags().filter(|f| f.name() == "mount").collect();
+        let (line, end_line) = self.lines(at.unwrap_or(c.range()));
+        for (mount_index, flag) in mount_flags.iter().enumerate() {
+            let value = flag.value().unwrap_or_default();
+            let fields = csv_fields(&value).unwrap_or_default();
+            let mut from: Option<String> = None;
+            let mut mount_type = "bind".to_string();
+            for field in &fields {
+                if let Some((k, v)) = field.split_once('=') {
+                    match k.to_lowercase().as_str() {
+                        "from" => from = Some(v.to_string()),
+                        "type" => mount_type = v.to_lowercase(),
+                        _ => {}
+                    }
+                }
+            }
+            let from_range = flag
+                .mount_options()
+                .filter(|o| o.key().eq_ignore_ascii_case("from"))
+                .last()
+                .and_then(|o| o.value_range())
+                .unwrap_or(flag.range());
+            let name = from.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "scratch".into());
+            let stage = self.find_state_by_name(&name);
+            let explicit = from.as_deref().is_some_and(|f| !f.is_empty());
+            if !explicit && stage.is_none() {
+                // A plain mount: it depends on the (external) empty image.
+                if !matches!(origin, RefOrigin::OnbuildTrigger) {
+                    self.states.push(State::External("scratch".into(), c.range()));
+                    sources.push(self.states.len() - 1);
+                    self.deps[s].push(Dep {
+                        target: RefTarget::Scratch,
+                        kind: if matches!(origin, RefOrigin::Inherited { .. }) {
+                            EdgeKind::Onbuild
+                        } else {
+                            EdgeKind::Mount
+                        },
+                        range: at.unwrap_or(flag.range()),
+                        implicit: true,
+                    });
+                }
+                continue;
+            }
+            let target = match stage {
+                Some(t) => RefTarget::Stage(t),
+                None => RefTarget::Image(name.clone()),
+            };
+            let kind = if explicit {
+                RefKind::MountFrom { mount_type, mount_index }
+            } else {
+                RefKind::MountImplicitScratch { mount_type, mount_index }
+            };
+            let range = at.unwrap_or(if explicit { from_range } else { flag.range() });
+            let reference = StageRef {
+                kind,
+                in_stage: s,
+                instruction: c.keyword().unwrap_or_default(),
+                value: if explicit { name.clone() } else { String::new() },
+                range,
+                instruction_range: c.range(),
+                target: target.clone(),
+                forward: matches!(target, RefTarget::Stage(t) if t >= s)
+                    && !matches!(origin, RefOrigin::OnbuildTrigger),
+                origin: origin.clone(),
+                line,
+                end_line,
+            };
+            if reference.is_dependency() {
+                self.deps[s].push(Dep {
+                    target: target.clone(),
+                    kind: if matches!(origin, RefOrigin::Inherited { .. }) {
+                        EdgeKind::Onbuild
+                    } else {
+                        EdgeKind::Mount
+                    },
+                    range,
+                    implicit: false,
+                });
+                match stage {
+                    Some(t) => sources.push(t),
+                    None => {
+                        self.states.push(State::External(name.clone(), c.range()));
+                        sources.push(self.states.len() - 1);
+                    }
+                }
+            }
+            self.references.push(reference);
+        }
+        sources
+    }
+
+    /// BuildKit's `validateCircularDependency` over COPY and mount edges.
+    fn cycles(&mut self, graph: &[Vec<(usize, TextRange)>]) {
+        let n = self.stages.len();
+        let mut visited = vec![false; n];
+        let mut on_path = vec![false; n];
+        fn visit(
+            state: usize,
+            graph: &[Vec<(usize, TextRange)>],
+            visited: &mut [bool],
+            on_path: &mut [bool],
+            path: &mut Vec<TextRange>,
+        ) -> bool {
+            if visited[state] {
+                return false;
+            }
+            visited[state] = true;
+            on_path[state] = true;
+            for &(dep, range) in &graph[state] {
+                path.push(range);
+                if dep < on_path.len() && on_path[dep] {
+                    return true;
+                }
+                if dep < visited.len() && visit(dep, graph, visited, on_path, path) {
+                    return true;
+                }
+                path.pop();
+            }
+            on_path[state] = false;
+            false
+        }
+        for root in 0..n {
+            let mut path = Vec::new();
+            if visit(root, graph, &mut visited, &mut on_path, &mut path) {
+                let name = self.stage_display(root);
+                let range = path.first().copied();
+                self.fail(
+                    "circular-dependency",
+                    &format!("circular dependency detected on stage: {name}"),
+                    range,
+                    "dependency-graph",
+                );
+                return;
+            }
+        }
+    }
+
+    // ---- ONBUILD triggers inherited from base stages ----
+
+    fn onbuild_triggers(&mut self) {
+        for s in 0..self.stages.len() {
+            let BaseKind::Stage(base) = self.stages[s].base_kind else { continue };
+            let triggers: Vec<Instruction> = self.syntax[base]
+                .commands
+                .iter()
+                .filter(|c| c.kind() == ONBUILD_INSTR)
+                .filter_map(|c| c.trigger())
+                .collect();
+            let from = self.stages[s].from_range;
+            for t in triggers {
+                let stopped = self.stopped;
+                match t.kind() {
+                    COPY_INSTR => {
+                        let trigger_range =
+                            t.flags().filter(|f| f.name() == "from").last().and_then(|f| f.value_range());
+                        if let Some(tr) = trigger_range {
+                            self.copy_from(s, &t, RefOrigin::Inherited { trigger_range: tr }, Some(from));
+                        }
+                    }
+                    RUN_INSTR => {
+                        let tr = t.range();
+                        self.mounts(s, &t, RefOrigin::Inherited { trigger_range: tr }, Some(from));
+                    }
+                    _ => {}
+                }
+                // Inherited references reuse the checks above; their failures are BuildKit's too,
+                // but only for stages it builds, which the oracle model cannot tell apart here.
+                self.stopped = stopped || self.stopped;
+            }
+        }
+    }
+
+    // ---- resolve stages ----
+
+    fn resolve_stages(&mut self) {
+        let mut last_error: Option<(String, TextRange)> = None;
+        let states = self.states.clone();
+        for state in states {
+            let (name, range) = match state {
+                State::Stage(s) => match (&self.stages[s].base_kind, &self.stages[s].base_expanded) {
+                    (BaseKind::Image(img), _) => {
+                        (img.clone(), self.stages[s].base_range.unwrap_or(self.stages[s].from_range))
+                    }
+                    _ => continue,
+                },
+                State::External(name, range) => {
+                    if name == "scratch" {
+                        continue;
+                    }
+                    (name, range)
+                }
+            };
+            if let Err(e) = parse_normalized_named(&name) {
+                let message = format!("failed to parse stage name {}: {e}", go::quote_str(&name));
+                self.ours("invalid-image-reference", Severity::Error, range, message.clone(), None);
+                last_error = Some((message, range));
+            }
+        }
+        if let Some((message, range)) = last_error {
+            if !self.stopped {
+                self.build_error = Some(BuildError { message, range: Some(range), phase: "resolve-stages" });
+            }
+            self.stopped = true;
+        }
+    }
+
+    // ---- dispatch ----
+
+    fn dispatch(&mut self) {
+        let n = self.stages.len();
+        let mut finals: Vec<Option<DispatchState>> = vec![None; n];
+        let mut dispatched = vec![false; n];
+        for s in 0..n {
+            let mut st = match self.stages[s].base_kind {
+                BaseKind::Stage(b) => finals[b].clone().unwrap_or_else(DispatchState::image),
+                _ => DispatchState::image(),
+            };
+            st.cmd = None;
+            st.entrypoint = None;
+            st.healthcheck = None;
+            let commands = self.syntax[s].commands.clone();
+            for c in &commands {
+                self.dispatch_command(s, c, &mut st, &dispatched);
+            }
+            dispatched[s] = true;
+            finals[s] = Some(st);
+        }
+    }
+
+    fn dispatch_command(&mut self, s: usize, c: &Instruction, st: &mut DispatchState, dispatched: &[bool]) {
+        let config = self.check.merged_with_comments(&c.prev_comments());
+        let node = c.range();
+        match c.kind() {
+            ENV_INSTR | LABEL_INSTR => {
+                let name = c.keyword().unwrap_or_default();
+                for kv in c.key_values() {
+                    let key = self.expand(&kv.key(), st, node, &config);
+                    let value = self.expand(&kv.value().unwrap_or_default(), st, node, &config);
+                    if !kv.has_eq() {
+                        self.hit(
+                            rules::LEGACY_KEY_VALUE_FORMAT,
+                            format!(
+                                "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"
+                            ),
+                            kv.range(),
+                            node,
+                            &config,
+                        );
+                        if let Some(d) =
+                            self.diagnostics.last_mut().filter(|d| d.code == rules::LEGACY_KEY_VALUE_FORMAT.name)
+                        {
+                            d.fix = legacy_fix(&kv);
+                        }
+                    }
+                    if c.kind() == ENV_INSTR {
+                        if let Some(k) = key.clone() {
+                            self.secrets(&k, "ENV", kv.key_range().unwrap_or(node), node, &config);
+                            st.env.set(&k, &value.unwrap_or_default());
+                        }
+                    }
+                }
+            }
+            ARG_INSTR => {
+                for kv in c.key_values() {
+                    let key = kv.key();
+                    self.secrets(&key, "ARG", kv.key_range().unwrap_or(node), node, &config);
+                    let value = match (self.options.build_arg(&key), kv.value()) {
+                        (Some(v), _) => Some(v.to_string()),
+                        (None, Some(raw)) => self.expand(&raw, st, node, &config),
+                        (None, None) => self.globals.get(&key).map(String::from),
+                    };
+                    if !st.build_args.contains(&key) {
+                        st.build_args.push(key.clone());
+                    }
+                    if let Some(v) = value {
+                        st.env.set(&key, &v);
+                    }
+                }
+            }
+            COPY_INSTR | ADD_INSTR => {
+                if c.kind() == COPY_INSTR {
+                    if let Some(f) = c.flags().filter(|f| f.name() == "from").last() {
+                        let value = f.value().unwrap_or_default();
+                        if let Some(t) = self.find_copy_source(&value) {
+                            if t != s && !dispatched[t] {
+                                let current =
+                                    if self.stages.len() == 1 { String::new() } else { self.stage_display(s) };
+                                self.fail(
+                                    "forward-reference",
+                                    &format!(
+                                        "cannot copy from stage {}, it needs to be defined before current stage {}",
+                                        go::quote_str(&value),
+                                        go::quote_str(&current)
+                                    ),
+                                    Some(f.value_range().unwrap_or(node)),
+                                    "dispatch",
+                                );
+                            }
+                        }
+                    }
+                }
+                for f in c.flags() {
+                    if matches!(f.name().as_str(), "chown" | "chmod" | "checksum") {
+                        self.expand(&f.value().unwrap_or_default(), st, node, &config);
+                    }
+                }
+                let args = c.args();
+                let heredocs: Vec<_> = c.heredoc_bodies().collect();
+                let mut bodies = heredocs.iter();
+                for arg in &args {
+                    match parse_heredoc(arg).ok().flatten() {
+                        Some(h) => {
+                            let body = bodies.next().map(|b| b.content()).unwrap_or_default();
+                            if h.expand {
+                                let body = if h.chomp { heredoc::chomp(&body) } else { body };
+                                let mut raw = Lexer::new('\\');
+                                raw.skip_process_quotes = true;
+                                if let Ok(e) = raw.process_word(&body, &st.env) {
+                                    self.report_unmatched(&e.unmatched, st, node, &config);
+                                }
+                            }
+                        }
+                        None => {
+                            self.expand(arg, st, node, &config);
+                        }
+                    }
+                }
+            }
+            WORKDIR_INSTR => {
+                let path = c.args().into_iter().next().unwrap_or_default();
+                let expanded = self.expand(&path, st, node, &config);
+                if !st.workdir_set {
+                    if let Some(p) = expanded {
+                        if !p.starts_with('/') {
+                            self.hit(
+                                rules::WORKDIR_RELATIVE_PATH,
+                                format!(
+                                    "Relative workdir {} can have unexpected results if the base image changes",
+                                    go::quote_str(&p)
+                                ),
+                                c.words().next().map(|w| w.range()).unwrap_or(node),
+                                node,
+                                &config,
+                            );
+                        }
+                    }
+                }
+                st.workdir_set = true;
+            }
+            USER_INSTR | STOPSIGNAL_INSTR | VOLUME_INSTR => {
+                for a in c.args() {
+                    self.expand(&a, st, node, &config);
+                }
+            }
+            RUN_INSTR => {
+                for f in c.flags().filter(|f| f.name() == "mount") {
+                    let fields = csv_fields(&f.value().unwrap_or_default()).unwrap_or_default();
+                    for field in fields {
+                        if let Some((_, v)) = field.split_once('=') {
+                            self.expand(v, st, node, &config);
+                        }
+                    }
+                    // A mount from a stage BuildKit has not built yet fails.
+                    let from = f.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last();
+                    if let Some(o) = from {
+                        let name = o.value().unwrap_or_default();
+                        if let Some(t) = self.find_state_by_name(&name) {
+                            if t != s && !dispatched[t] {
+                                let target = f
+                                    .mount_options()
+                                    .find(|o| {
+                                        matches!(o.key().to_lowercase().as_str(), "target" | "dst" | "destination")
+                                    })
+                                    .and_then(|o| o.value())
+                                    .unwrap_or_default();
+                                self.fail(
+                                    "forward-reference",
+                                    &format!(
+                                        "cannot mount from stage {} to {}, stage needs to be defined before current command",
+                                        go::quote_str(&name),
+                                        go::quote_str(&target)
+                                    ),
+                                    o.value_range(),
+                                    "dispatch",
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            EXPOSE_INSTR => {
+                let mut ports = c.args();
+                ports.sort();
+                for p in ports {
+                    let Ok(words) = self.lexer.process_words(&p, &st.env) else { continue };
+                    for port in words {
+                        self.expose(&port, c, &config);
+                    }
+                }
+            }
+            CMD_INSTR | ENTRYPOINT_INSTR | HEALTHCHECK_INSTR => {
+                let name = c.keyword().unwrap_or_default();
+                let slot = match c.kind() {
+                    CMD_INSTR => &mut st.cmd,
+                    ENTRYPOINT_INSTR => &mut st.entrypoint,
+                    _ => &mut st.healthcheck,
+                };
+                let previous = slot.replace(node);
+                if let Some(prev) = previous {
+                    let range = self.keyword_range_at(prev);
+                    self.hit(
+                        rules::MULTIPLE_INSTRUCTIONS_DISALLOWED,
+                        format!(
+                            "Multiple {name} instructions should not be used in the same stage because only the last one will be used"
+                        ),
+                        range,
+                        prev,
+                        &config,
+                    );
+                }
+                if c.kind() != HEALTHCHECK_INSTR && c.json().is_none() && !st.shell_set {
+                    self.hit(
+                        rules::JSON_ARGS_RECOMMENDED,
+                        format!("JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"),
+                        c.shell_command().map(|s| s.range()).unwrap_or(node),
+                        node,
+                        &config,
+                    );
+                }
+            }
+            SHELL_INSTR => st.shell_set = true,
+            _ => {}
+        }
+    }
+
+    fn keyword_range_at(&self, range: TextRange) -> TextRange {
+        self.parse
+            .syntax_node()
+            .covering_element(range)
+            .into_node()
+            .and_then(Instruction::cast)
+            .and_then(|i| i.keyword_range())
+            .unwrap_or(range)
+    }
+
+    fn find_copy_source(&self, value: &str) -> Option<usize> {
+        match parse_atoi(value) {
+            Some(n) if n >= 0 && (n as usize) < self.stages.len() => Some(n as usize),
+            Some(_) => None,
+            None => self.find_state_by_name(value),
+        }
+    }
+
+    /// Expands a word with the stage environment, reporting undefined variables; `None` when
+    /// the word does not expand (BuildKit fails).
+    fn expand(&mut self, word: &str, st: &DispatchState, node: TextRange, config: &CheckConfig) -> Option<String> {
+        match self.lexer.process_word(word, &st.env) {
+            Ok(e) => {
+                self.report_unmatched(&e.unmatched, st, node, config);
+                Some(e.result)
+            }
+            Err(e) => {
+                self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                None
+            }
+        }
+    }
+
+    fn report_unmatched(
+        &mut self,
+        unmatched: &std::collections::BTreeSet<String>,
+        st: &DispatchState,
+        node: TextRange,
+        config: &CheckConfig,
+    ) {
+        for name in unmatched {
+            if st.build_args.contains(name)
+                || name == "BUILDKIT_SBOM_SCAN_CONTEXT"
+                || name == "BUILDKIT_SBOM_SCAN_STAGE"
+            {
+                continue;
+            }
+            let mut message = format!("Usage of undefined variable '${name}'");
+            if let Some(s) = suggest::search(name, st.env.keys(), true) {
+                message.push_str(&format!(" (did you mean ${s}?)"));
+            }
+            let range = variable_range(self.parse, node, name).unwrap_or(node);
+            self.hit(rules::UNDEFINED_VAR, message, range, node, config);
+        }
+    }
+
+    fn secrets(&mut self, key: &str, kind: &str, range: TextRange, node: TextRange, config: &CheckConfig) {
+        if is_secret_name(key) {
+            self.hit(
+                rules::SECRETS_USED_IN_ARG_OR_ENV,
+                format!("Do not use ARG or ENV instructions for sensitive data ({kind} {})", go::quote_str(key)),
+                range,
+                node,
+                config,
+            );
+        }
+    }
+
+    fn expose(&mut self, port: &str, c: &Instruction, config: &CheckConfig) {
+        let node = c.range();
+        let range = c.words().find(|w| w.text() == port).map(|w| w.range()).unwrap_or(node);
+        let (addr, proto) = match port.split_once('/') {
+            Some((a, p)) => (a, p),
+            None => (port, ""),
+        };
+        if proto != proto.to_lowercase() {
+            self.hit(
+                rules::EXPOSE_PROTO_CASING,
+                format!("Defined protocol '{port}' in EXPOSE instruction should be lowercase"),
+                range,
+                node,
+                config,
+            );
+        }
+        if addr.contains(':') {
+            self.hit(
+                rules::EXPOSE_INVALID_FORMAT,
+                format!("EXPOSE instruction should not define an IP address or host-port mapping, found '{port}'"),
+                range,
+                node,
+                config,
+            );
+        }
+    }
+}
+
+/// The global ARG environment and each global ARG's value.
+type GlobalValues = (Vars, Vec<Option<String>>);
+
+/// The environment and trackers of a stage while BuildKit dispatches it.
+#[derive(Debug, Clone)]
+struct DispatchState {
+    env: Vars,
+    build_args: Vec<String>,
+    shell_set: bool,
+    workdir_set: bool,
+    cmd: Option<TextRange>,
+    entrypoint: Option<TextRange>,
+    healthcheck: Option<TextRange>,
+}
+
+impl DispatchState {
+    /// A stage on an image stagecraft cannot see: only `PATH` is set.
+    fn image() -> DispatchState {
+        let mut env = Vars::default();
+        env.set("PATH", DEFAULT_PATH);
+        DispatchState {
+            env,
+            build_args: Vec::new(),
+            shell_set: false,
+            workdir_set: false,
+            cmd: None,
+            entrypoint: None,
+            healthcheck: None,
+        }
+    }
+}
+
+fn add_edge(graph: &mut [Vec<(usize, TextRange)>], s: usize, src: usize, range: TextRange) {
+    if src < graph.len() {
+        // One entry per source: a later command replaces the location.
+        match graph[s].iter_mut().find(|(d, _)| *d == src) {
+            Some(e) => e.1 = range,
+            None => graph[s].push((src, range)),
+        }
+    }
+}
+
+/// Go's `strconv.Atoi` (a sign allowed, decimal digits only).
+fn parse_atoi(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i64>().ok()
+}
+
+/// `SecretsUsedInArgOrEnv`'s patterns.
+fn is_secret_name(key: &str) -> bool {
+    let lower = key.to_lowercase();
+    let parts: Vec<&str> = lower.split('_').collect();
+    let has = |words: &[&str]| parts.iter().any(|p| words.contains(p));
+    has(&["apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"])
+        && !has(&["public", "file", "version"])
+}
+
+/// The first whitespace-only line inside an instruction's continuation.
+fn empty_continuation_line(i: &Instruction) -> Option<TextRange> {
+    if !i.has_empty_continuation() {
+        return None;
+    }
+    let mut after_newline: Option<TextSize> = None;
+    for e in i.syntax().descendants_with_tokens() {
+        let Some(t) = e.into_token() else { continue };
+        match t.kind() {
+            NEWLINE if after_newline.is_some() => {
+                return after_newline.map(|s| TextRange::new(s, t.text_range().start()))
+            }
+            NEWLINE => after_newline = Some(t.text_range().end()),
+            CONTINUATION_WHITESPACE if after_newline.is_some() => {}
+            _ => after_newline = None,
+        }
+    }
+    after_newline.map(|s| TextRange::new(s, i.range().end().max(s)))
+}
+
+/// Where `$name` is written inside an instruction, for a precise diagnostic.
+fn variable_range(parse: &Parse, node: TextRange, name: &str) -> Option<TextRange> {
+    let root = parse.syntax_node();
+    let element = root.covering_element(node);
+    let n = element.into_node()?;
+    n.descendants()
+        .filter_map(stagecraft_syntax::ast::Variable::cast)
+        .find(|v| v.name().as_deref() == Some(name))
+        .map(|v| v.range())
+}
+
+/// `ENV key value` as `ENV key=value` (quoted when the value has blanks and no quotes).
+fn legacy_fix(kv: &stagecraft_syntax::ast::KeyValue) -> Option<Fix> {
+    let key_range = kv.key_range()?;
+    let value_range = kv.value_range()?;
+    let value = kv.value()?;
+    let new_value = if !value.contains(char::is_whitespace) {
+        value
+    } else if !value.contains(['"', '\\', '`']) {
+        format!("\"{value}\"")
+    } else {
+        return None;
+    };
+    Some(Fix {
+        title: "Use `key=value`".into(),
+        edits: vec![TextEdit {
+            range: TextRange::new(key_range.end(), value_range.end()),
+            new_text: format!("={new_value}"),
+        }],
+    })
+}

@@ -1,0 +1,80 @@
+//! Variables in scope during expansion: the built-in platform ARGs, global ARGs, and a stage's
+//! environment.
+
+use stagecraft_syntax::shell::Env;
+
+use crate::platform::Platform;
+
+/// Ordered `KEY=value` pairs where a later key replaces an earlier one in place
+/// (BuildKit's `AddOrReplace`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vars {
+    entries: Vec<(String, String)>,
+}
+
+impl Vars {
+    /// Sets `key`, keeping its position if it exists.
+    pub fn set(&mut self, key: &str, value: &str) {
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some(e) => e.1 = value.to_string(),
+            None => self.entries.push((key.to_string(), value.to_string())),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// Entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl Env for Vars {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+/// BuildKit's automatic platform ARGs for a build and target platform, in BuildKit's order.
+/// `TARGETSTAGE` is the target's name (or `default`).
+pub fn builtin_args(build: &Platform, target: &Platform, target_stage: &str) -> Vars {
+    let mut v = Vars::default();
+    v.set("BUILDPLATFORM", &build.format());
+    v.set("BUILDOS", &build.os);
+    v.set("BUILDOSVERSION", "");
+    v.set("BUILDARCH", &build.architecture);
+    v.set("BUILDVARIANT", &build.variant);
+    v.set("TARGETPLATFORM", &target.format());
+    v.set("TARGETOS", &target.os);
+    v.set("TARGETOSVERSION", "");
+    v.set("TARGETARCH", &target.architecture);
+    v.set("TARGETVARIANT", &target.variant);
+    v.set("TARGETSTAGE", target_stage);
+    v
+}
+
+/// The names of the automatic ARGs.
+pub const BUILTIN_ARG_NAMES: &[&str] = &[
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDOSVERSION",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETOSVERSION",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "TARGETSTAGE",
+];
+
+/// The environment of an image stagecraft cannot see: only `PATH`, as BuildKit sets for scratch.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -1,0 +1,571 @@
+//! BuildKit's instruction-level checks (`instructions.Parse`): flags, argument counts, stage
+//! names, `--mount` syntax, HEALTHCHECK options, and the lint rules that run while parsing.
+
+use stagecraft_syntax::ast::{AstNode, Instruction};
+use stagecraft_syntax::go;
+use stagecraft_syntax::heredoc::parse_heredoc;
+use stagecraft_syntax::SyntaxKind::{self, *};
+use stagecraft_syntax::{TextRange, KEYWORDS};
+
+use crate::rules::{self, Rule};
+use crate::suggest;
+
+/// A lint rule hit, before configuration and ordering.
+#[derive(Debug, Clone)]
+pub(crate) struct LintHit {
+    pub(crate) rule: Rule,
+    pub(crate) message: String,
+    /// Where an editor should show it.
+    pub(crate) range: TextRange,
+    /// The instruction it is about (BuildKit reports its lines).
+    pub(crate) instruction: TextRange,
+}
+
+/// BuildKit's error for an instruction, with the most precise range we know.
+#[derive(Debug, Clone)]
+pub(crate) struct InstructionError {
+    pub(crate) message: String,
+    pub(crate) range: TextRange,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum FlagType {
+    Bool,
+    Str,
+    Strs,
+}
+
+use FlagType::*;
+
+const FROM_FLAGS: &[(&str, FlagType)] = &[("platform", Str)];
+const RUN_FLAGS: &[(&str, FlagType)] = &[("device", Strs), ("mount", Strs), ("network", Str), ("security", Str)];
+const COPY_FLAGS: &[(&str, FlagType)] =
+    &[("chown", Str), ("from", Str), ("chmod", Str), ("link", Bool), ("exclude", Strs), ("parents", Bool)];
+const ADD_FLAGS: &[(&str, FlagType)] = &[
+    ("chown", Str),
+    ("chmod", Str),
+    ("link", Bool),
+    ("keep-git-dir", Bool),
+    ("checksum", Str),
+    ("unpack", Bool),
+    ("exclude", Strs),
+];
+const HEALTHCHECK_FLAGS: &[(&str, FlagType)] =
+    &[("interval", Str), ("timeout", Str), ("start-period", Str), ("start-interval", Str), ("retries", Str)];
+
+/// Checks one instruction; `Err` is BuildKit's error for it. Lint hits found while parsing are
+/// pushed to `lints` (BuildKit emits them before the instruction's own error).
+pub(crate) fn check(i: &Instruction, lints: &mut Vec<LintHit>) -> Result<(), InstructionError> {
+    let node = i.range();
+    let err = |message: String| InstructionError { message, range: node };
+    let args = i.args();
+    let keyword = i.keyword().unwrap_or_default();
+    match i.kind() {
+        FROM_INSTR => check_from(i, &args, &keyword, lints),
+        RUN_INSTR => {
+            check_flags(i, RUN_FLAGS)?;
+            check_run_options(i)
+        }
+        CMD_INSTR | ENTRYPOINT_INSTR => check_flags(i, &[]),
+        SHELL_INSTR => {
+            check_flags(i, &[])?;
+            if args.is_empty() {
+                return Err(err("SHELL requires at least one argument".into()));
+            }
+            if i.json().is_none() {
+                return Err(err("SHELL requires the arguments to be in JSON form".into()));
+            }
+            Ok(())
+        }
+        ENV_INSTR | LABEL_INSTR => {
+            check_flags(i, &[])?;
+            let name = if i.kind() == ENV_INSTR { "ENV" } else { "LABEL" };
+            if args.is_empty() {
+                return Err(err(format!("{name} requires at least one argument")));
+            }
+            if i.key_values().any(|kv| kv.key().is_empty()) {
+                return Err(err(format!("{name} names can not be blank")));
+            }
+            Ok(())
+        }
+        ARG_INSTR => {
+            if args.is_empty() {
+                return Err(err("ARG requires at least one argument".into()));
+            }
+            if args.iter().any(|a| a.split_once('=').is_some_and(|(k, _)| k.is_empty())) {
+                return Err(err("ARG names can not be blank".into()));
+            }
+            Ok(())
+        }
+        MAINTAINER_INSTR => {
+            lints.push(LintHit {
+                rule: rules::MAINTAINER_DEPRECATED,
+                message: "Maintainer instruction is deprecated in favor of using label".into(),
+                range: i.keyword_range().unwrap_or(node),
+                instruction: node,
+            });
+            if args.len() != 1 {
+                return Err(err("MAINTAINER requires exactly one argument".into()));
+            }
+            check_flags(i, &[])
+        }
+        WORKDIR_INSTR | USER_INSTR => {
+            if args.len() != 1 {
+                let name = if i.kind() == WORKDIR_INSTR { "WORKDIR" } else { "USER" };
+                return Err(err(format!("{name} requires exactly one argument")));
+            }
+            check_flags(i, &[])
+        }
+        STOPSIGNAL_INSTR => {
+            if args.len() != 1 {
+                return Err(err("STOPSIGNAL requires exactly one argument".into()));
+            }
+            Ok(())
+        }
+        VOLUME_INSTR => {
+            if args.is_empty() {
+                return Err(err("VOLUME requires at least one argument".into()));
+            }
+            check_flags(i, &[])?;
+            if args.iter().any(|a| a.trim().is_empty()) {
+                return Err(err("VOLUME specified can not be an empty string".into()));
+            }
+            Ok(())
+        }
+        EXPOSE_INSTR => {
+            if args.is_empty() {
+                return Err(err("EXPOSE requires at least one argument".into()));
+            }
+            check_flags(i, &[])
+        }
+        ONBUILD_INSTR => {
+            let Some(trigger) = i.trigger() else {
+                return Err(err("ONBUILD requires at least one argument".into()));
+            };
+            check_flags(i, &[])?;
+            let name = trigger.keyword().unwrap_or_default().trim().to_uppercase();
+            let range = trigger.keyword_range().unwrap_or(node);
+            match name.as_str() {
+                "ONBUILD" => Err(InstructionError {
+                    message: "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into(),
+                    range,
+                }),
+                "MAINTAINER" | "FROM" => {
+                    Err(InstructionError { message: format!("{name} isn't allowed as an ONBUILD trigger"), range })
+                }
+                _ => Ok(()),
+            }
+        }
+        HEALTHCHECK_INSTR => check_healthcheck(i, &args),
+        ADD_INSTR | COPY_INSTR => {
+            let name = if i.kind() == ADD_INSTR { "ADD" } else { "COPY" };
+            if args.len() < 2 {
+                return Err(err(format!(
+                    "{name} requires at least two arguments, but only one was provided. Destination could not be determined"
+                )));
+            }
+            check_flags(i, if i.kind() == ADD_INSTR { ADD_FLAGS } else { COPY_FLAGS })?;
+            if parse_heredoc(&args[args.len() - 1]).ok().flatten().is_some() {
+                return Err(err(format!("{name} cannot accept a heredoc as a destination")));
+            }
+            Ok(())
+        }
+        _ => {
+            let suggestion = suggest::search(&keyword, KEYWORDS.iter().copied(), false);
+            let mut message = format!("unknown instruction: {keyword}");
+            if let Some(s) = suggestion {
+                message.push_str(&format!(" (did you mean {s}?)"));
+            }
+            Err(InstructionError { message, range: i.keyword_range().unwrap_or(node) })
+        }
+    }
+}
+
+fn check_from(
+    i: &Instruction,
+    args: &[String],
+    keyword: &str,
+    lints: &mut Vec<LintHit>,
+) -> Result<(), InstructionError> {
+    let node = i.range();
+    let words: Vec<TextRange> = i
+        .syntax()
+        .children_with_tokens()
+        .filter(|e| matches!(e.kind(), WORD | STAGE_NAME | AS_KW))
+        .map(|e| e.text_range())
+        .collect();
+    if args.len() == 3 && args[2] != go::to_lower(&args[2]) {
+        lints.push(LintHit {
+            rule: rules::STAGE_NAME_CASING,
+            message: format!("Stage name '{}' should be lowercase", args[2]),
+            range: words.last().copied().unwrap_or(node),
+            instruction: node,
+        });
+    }
+    if args.len() >= 3 {
+        let lower = keyword == go::to_lower(keyword);
+        let upper = keyword == keyword.to_uppercase();
+        let mismatch = (lower && args[1] != go::to_lower(&args[1])) || (upper && args[1] != args[1].to_uppercase());
+        if (lower || upper) && mismatch {
+            lints.push(LintHit {
+                rule: rules::FROM_AS_CASING,
+                message: format!("'{}' and '{}' keywords' casing do not match", args[1], keyword),
+                range: i.as_keyword().map(|t| t.text_range()).or_else(|| words.get(1).copied()).unwrap_or(node),
+                instruction: node,
+            });
+        }
+    }
+    if args.len() == 3 && go::equal_fold_as(&args[1]) {
+        if !valid_stage_name(&go::to_lower(&args[2])) {
+            return Err(InstructionError {
+                message: format!(
+                    "invalid name for build stage: {}, name can't start with a number or contain symbols",
+                    go::quote_str(&args[2])
+                ),
+                range: i.stage_name().map(|s| s.range()).unwrap_or(node),
+            });
+        }
+    } else if args.len() != 1 {
+        return Err(InstructionError { message: "FROM requires either one or three arguments".into(), range: node });
+    }
+    check_flags(i, FROM_FLAGS)
+}
+
+/// BuildKit's stage name syntax: `^[a-z][a-z0-9-_.]*$` (after lower-casing).
+pub fn valid_stage_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_lowercase()
+        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.'))
+}
+
+/// BuildKit's `BFlags.Parse` over the instruction's flags.
+fn check_flags(i: &Instruction, declared: &[(&str, FlagType)]) -> Result<(), InstructionError> {
+    let mut used: Vec<&str> = Vec::new();
+    for flag in i.flags() {
+        let cooked = flag.cooked();
+        let range = flag.range();
+        let (flag_name, value) = match cooked.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (cooked.clone(), None),
+        };
+        let arg = flag_name.strip_prefix("--").unwrap_or(&flag_name);
+        let Some(&(name, ty)) = declared.iter().find(|(n, _)| *n == arg) else {
+            let mut message = format!("unknown flag: {flag_name}");
+            if let Some(s) = suggest::search(arg, declared.iter().map(|(n, _)| *n), true) {
+                message.push_str(&format!(" (did you mean {s}?)"));
+            }
+            return Err(InstructionError { message, range: flag.name_range().unwrap_or(range) });
+        };
+        if used.contains(&name) && ty != Strs {
+            return Err(InstructionError { message: format!("duplicate flag specified: {flag_name}"), range });
+        }
+        used.push(name);
+        match ty {
+            Bool => {
+                if value.as_deref() == Some("") {
+                    return Err(InstructionError { message: format!("missing a value on flag: {flag_name}"), range });
+                }
+                let v = value.unwrap_or_default();
+                if !matches!(v.to_lowercase().as_str(), "true" | "" | "false") {
+                    return Err(InstructionError {
+                        message: format!("expecting boolean value for flag {flag_name}, not: {v}"),
+                        range,
+                    });
+                }
+            }
+            Str | Strs => {
+                if value.is_none() {
+                    return Err(InstructionError { message: format!("missing a value on flag: {flag_name}"), range });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The RUN flag checks that run while parsing: devices, mount syntax (and `from` without
+/// variables), network and security values.
+fn check_run_options(i: &Instruction) -> Result<(), InstructionError> {
+    let flags: Vec<_> = i.flags().collect();
+    for f in flags.iter().filter(|f| f.name() == "device") {
+        check_device(&f.value().unwrap_or_default())
+            .map_err(|message| InstructionError { message, range: f.range() })?;
+    }
+    for f in flags.iter().filter(|f| f.name() == "mount") {
+        let value = f.value().unwrap_or_default();
+        let fields = csv_fields(&value)
+            .map_err(|e| InstructionError { message: format!("failed to parse csv mounts: {e}"), range: f.range() })?;
+        for field in fields {
+            if let Some((key, value)) = field.split_once('=') {
+                if key.to_lowercase() == "from" {
+                    if let Some(idx) = value.find('$') {
+                        if idx != value.len() - 1 {
+                            return Err(InstructionError {
+                                message: "'from' doesn't support variable expansion, define alias stage instead".into(),
+                                range: f.range(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(f) = flags.iter().find(|f| f.name() == "network") {
+        let v = f.value().unwrap_or_default();
+        if !matches!(v.as_str(), "default" | "none" | "host") {
+            return Err(InstructionError {
+                message: format!("invalid network mode {}", go::quote_str(&v)),
+                range: f.range(),
+            });
+        }
+    }
+    if let Some(f) = flags.iter().find(|f| f.name() == "security") {
+        let v = f.value().unwrap_or_default();
+        if !matches!(v.as_str(), "insecure" | "sandbox") {
+            return Err(InstructionError {
+                message: format!("security {} is not valid", go::quote_str(&v)),
+                range: f.range(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_device(value: &str) -> Result<(), String> {
+    let fields = csv_fields(value).map_err(|e| format!("failed to parse csv devices: {e}"))?;
+    let mut name = String::new();
+    for field in fields {
+        match field.split_once('=') {
+            None => {
+                let key = field.to_lowercase();
+                if key == "required" {
+                    continue;
+                }
+                if name.is_empty() {
+                    name = field;
+                    continue;
+                }
+                return Err(format!("invalid field '{field}' must be a key=value pair"));
+            }
+            Some((k, v)) => match k.to_lowercase().as_str() {
+                "name" => {
+                    if !name.is_empty() {
+                        return Err(format!("device name already set to {name}"));
+                    }
+                    name = v.to_string();
+                }
+                "required" => {
+                    if !matches!(
+                        v,
+                        "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False"
+                    ) {
+                        return Err(format!("invalid value for required: {v}"));
+                    }
+                }
+                key => {
+                    if name.is_empty() {
+                        name = field.clone();
+                        continue;
+                    }
+                    let mut message = format!("unexpected key '{key}' in '{field}'");
+                    if let Some(s) = suggest::search(key, ["name", "required"], true) {
+                        message.push_str(&format!(" (did you mean {s}?)"));
+                    }
+                    return Err(message);
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
+fn check_healthcheck(i: &Instruction, args: &[String]) -> Result<(), InstructionError> {
+    let node = i.range();
+    let err = |message: String| InstructionError { message, range: node };
+    let Some(first) = args.first() else {
+        return Err(err("HEALTHCHECK requires at least one argument".into()));
+    };
+    let typ = first.to_uppercase();
+    if typ == "NONE" {
+        if args.len() > 1 {
+            return Err(err("HEALTHCHECK NONE takes no arguments".into()));
+        }
+        return Ok(());
+    }
+    check_flags(i, HEALTHCHECK_FLAGS)?;
+    if typ != "CMD" {
+        return Err(err(format!("Unknown type {} in HEALTHCHECK (try CMD)", go::quote_str(&typ))));
+    }
+    if args.len() < 2 {
+        return Err(err("Missing command after HEALTHCHECK CMD".into()));
+    }
+    for f in i.flags() {
+        let name = f.name();
+        let value = f.value().unwrap_or_default();
+        if name == "retries" {
+            if !value.is_empty() {
+                let n: i64 = value
+                    .parse()
+                    .map_err(|_| err(format!("strconv.ParseInt: parsing {}: invalid syntax", go::quote_str(&value))))?;
+                if n < 0 {
+                    return Err(err(format!("--retries cannot be negative ({n})")));
+                }
+            }
+        } else if !value.is_empty() {
+            let nanos = parse_duration(&value).map_err(err)?;
+            if nanos != 0 && nanos < 1_000_000 {
+                return Err(err(format!("Interval {} cannot be less than 1ms", go::quote_str(&name))));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Go's `time.ParseDuration`, in nanoseconds.
+pub(crate) fn parse_duration(s: &str) -> Result<i128, String> {
+    let invalid = || format!("time: invalid duration {}", go::quote_str(s));
+    let (neg, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Ok(0);
+    }
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num = &rest[..num_len];
+        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
+            return Err(invalid());
+        }
+        rest = &rest[num_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        if unit.is_empty() {
+            return Err(format!("time: missing unit in duration {}", go::quote_str(s)));
+        }
+        let scale: f64 = match unit {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return Err(format!("time: unknown unit {} in duration {}", go::quote_str(unit), go::quote_str(s))),
+        };
+        total += num.parse::<f64>().map_err(|_| invalid())? * scale;
+    }
+    let v = total as i128;
+    Ok(if neg { -v } else { v })
+}
+
+/// `csvvalue.Fields`: one CSV record split on `,` with `"` quoting (`""` is a quote).
+pub(crate) fn csv_fields(value: &str) -> Result<Vec<String>, String> {
+    let value = value.strip_suffix('\n').map(|v| v.strip_suffix('\r').unwrap_or(v)).unwrap_or(value);
+    if value.is_empty() {
+        return Err("EOF".into());
+    }
+    let b = value.as_bytes();
+    let mut fields = Vec::new();
+    let mut i = 0;
+    loop {
+        let mut field = Vec::new();
+        if b.get(i) == Some(&b'"') {
+            let start = i;
+            i += 1;
+            loop {
+                match b.get(i) {
+                    None => {
+                        return Err(format!(
+                            "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
+                            start + 1
+                        ))
+                    }
+                    Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                        field.push(b'"');
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        field.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            match b.get(i) {
+                None | Some(b',') => {}
+                Some(_) => {
+                    return Err(format!(
+                        "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
+                        i + 1
+                    ))
+                }
+            }
+        } else {
+            while let Some(&c) = b.get(i) {
+                if c == b',' {
+                    break;
+                }
+                if c == b'"' {
+                    return Err(format!("parse error on line 1, column {}: bare \" in non-quoted-field", i + 1));
+                }
+                field.push(c);
+                i += 1;
+            }
+        }
+        fields.push(String::from_utf8_lossy(&field).into_owned());
+        if i >= b.len() {
+            return Ok(fields);
+        }
+        i += 1;
+        if i == b.len() {
+            fields.push(String::new());
+            return Ok(fields);
+        }
+    }
+}
+
+/// The kind of the instruction a keyword names (for completion and hover).
+pub fn keyword_kind(keyword: &str) -> SyntaxKind {
+    SyntaxKind::from_keyword(keyword)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv() {
+        assert_eq!(csv_fields("type=cache,target=/x").unwrap(), ["type=cache", "target=/x"]);
+        assert_eq!(csv_fields(r#""source=a,b",x"#).unwrap(), ["source=a,b", "x"]);
+        assert_eq!(csv_fields("a,,b,").unwrap(), ["a", "", "b", ""]);
+        assert_eq!(csv_fields("").unwrap_err(), "EOF");
+        assert!(csv_fields(r#"a"b"#).unwrap_err().contains("bare \""));
+        assert!(csv_fields(r#""ab"#).unwrap_err().contains("extraneous or missing"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1.5s"), Ok(1_500_000_000));
+        assert_eq!(parse_duration("1h2m"), Ok(3_720_000_000_000));
+        assert_eq!(parse_duration("0"), Ok(0));
+        assert_eq!(parse_duration("5").unwrap_err(), "time: missing unit in duration \"5\"");
+        assert_eq!(parse_duration("5q").unwrap_err(), "time: unknown unit \"q\" in duration \"5q\"");
+        assert_eq!(parse_duration("x").unwrap_err(), "time: invalid duration \"x\"");
+    }
+
+    #[test]
+    fn stage_names() {
+        assert!(valid_stage_name("build-env_1.2"));
+        assert!(!valid_stage_name("1build") && !valid_stage_name("build-%s") && !valid_stage_name(""));
+    }
+}

@@ -1,0 +1,228 @@
+//! The stage model of a Dockerfile as BuildKit sees it: stages, every stage reference and what it
+//! resolves to, global ARGs, targets and build plans, the stage graph, BuildKit's checks and our
+//! own, and the queries editors need. Plain data out; no LSP, wasm or IO.
+//!
+//! ```
+//! use stagecraft_analysis::{analyze, Options};
+//! let a = analyze("FROM alpine AS build\nRUN make\nFROM scratch\nCOPY --from=build /out /\n", &Options::default());
+//! assert_eq!(a.stages().len(), 2);
+//! assert_eq!(a.references()[2].stage(), Some(0));
+//! assert_eq!(a.plan(1).stages, vec![0, 1]);
+//! ```
+
+mod checks;
+mod engine;
+pub mod env;
+mod graph;
+pub mod instructions;
+mod model;
+pub mod platform;
+pub mod queries;
+pub mod reference;
+pub mod rules;
+pub mod suggest;
+
+pub use model::*;
+pub use rules::CheckConfig;
+pub use stagecraft_syntax::{LineIndex, Parse, TextRange, TextSize};
+
+use stagecraft_syntax::parse;
+
+/// What the analysis should assume about the build.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--build-arg` values.
+    pub build_args: Vec<(String, String)>,
+    /// Named build contexts (`--build-context name=...`): a stage with that name is replaced.
+    pub named_contexts: Vec<String>,
+    /// The `--target` of the build, if any (sets `TARGETSTAGE`).
+    pub target: Option<String>,
+    /// Targets in play besides the default one: a stage none of them builds is unused.
+    pub targets: Vec<String>,
+    /// Severity overrides by diagnostic code.
+    pub severities: Vec<(String, Severity)>,
+}
+
+impl Options {
+    /// The `--build-arg` value for `key` (the last one given wins).
+    pub fn build_arg(&self, key: &str) -> Option<&str> {
+        self.build_args.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The analysed file: the tree plus everything derived from it.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    text: String,
+    parse: Parse,
+    index: LineIndex,
+    check: CheckConfig,
+    global_args: Vec<GlobalArg>,
+    stages: Vec<Stage>,
+    references: Vec<StageRef>,
+    diagnostics: Vec<Diagnostic>,
+    build_error: Option<BuildError>,
+    deps: Vec<Vec<engine::Dep>>,
+    builds: Vec<Vec<usize>>,
+    uses_external: Vec<Vec<String>>,
+    unused: Vec<usize>,
+    targets_in_play: Vec<usize>,
+}
+
+/// Analyses a Dockerfile.
+pub fn analyze(text: &str, options: &Options) -> Analysis {
+    analyze_parsed(text, parse(text), options)
+}
+
+/// Analyses an already parsed Dockerfile (`parse` must be the parse of `text`).
+pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
+    let index = LineIndex::new(text);
+    let out = engine::Engine::new(text, &parse, &index, options).run();
+    let reach = graph::reachability(&out.deps);
+    let mut analysis = Analysis {
+        text: text.to_string(),
+        parse,
+        index,
+        check: out.check,
+        global_args: out.global_args,
+        stages: out.stages,
+        references: out.references,
+        diagnostics: out.diagnostics,
+        build_error: out.build_error,
+        deps: out.deps,
+        builds: reach.builds,
+        uses_external: reach.uses_external,
+        unused: Vec::new(),
+        targets_in_play: Vec::new(),
+    };
+    checks::run(&mut analysis, options);
+    for (code, severity) in &options.severities {
+        for d in analysis.diagnostics.iter_mut().filter(|d| &d.code == code) {
+            d.severity = *severity;
+        }
+    }
+    analysis.diagnostics.sort_by(|a, b| (a.range.start(), &a.code).cmp(&(b.range.start(), &b.code)));
+    analysis
+}
+
+impl Analysis {
+    /// The analysed text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The syntax tree.
+    pub fn parse(&self) -> &Parse {
+        &self.parse
+    }
+
+    /// Line/column conversion for the text.
+    pub fn line_index(&self) -> &LineIndex {
+        &self.index
+    }
+
+    /// The `# check=` configuration in effect.
+    pub fn check_config(&self) -> &CheckConfig {
+        &self.check
+    }
+
+    /// ARGs before the first FROM.
+    pub fn global_args(&self) -> &[GlobalArg] {
+        &self.global_args
+    }
+
+    /// Stages in file order.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// Every stage reference, in source order per stage.
+    pub fn references(&self) -> &[StageRef] {
+        &self.references
+    }
+
+    /// Diagnostics, sorted by position.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// BuildKit's first failure, if the build fails.
+    pub fn build_error(&self) -> Option<&BuildError> {
+        self.build_error.as_ref()
+    }
+
+    /// What `docker build` builds without `--target`: the last stage.
+    pub fn default_target(&self) -> Option<usize> {
+        self.stages.len().checked_sub(1)
+    }
+
+    /// The stages BuildKit builds for `--target` = `stage` (sorted, itself included).
+    pub fn target_builds(&self, stage: usize) -> &[usize] {
+        self.builds.get(stage).map_or(&[], Vec::as_slice)
+    }
+
+    /// External images `COPY --from` and mounts pull for `--target` = `stage`.
+    pub fn target_uses_external(&self, stage: usize) -> &[String] {
+        self.uses_external.get(stage).map_or(&[], Vec::as_slice)
+    }
+
+    /// Stages no target in play builds.
+    pub fn unused_stages(&self) -> &[usize] {
+        &self.unused
+    }
+
+    /// The stages whose builds decide which stages are used (the default target and the
+    /// targets named in the options).
+    pub fn targets_in_play(&self) -> &[usize] {
+        &self.targets_in_play
+    }
+
+    /// Targets as `docker buildx build --call=targets` lists them: named stages, then the
+    /// default stage if it has no name.
+    pub fn targets(&self) -> Vec<Target> {
+        let default = self.default_target();
+        let mut out: Vec<Target> = Vec::new();
+        for s in &self.stages {
+            let is_default = Some(s.index) == default;
+            if s.name.is_some() || is_default {
+                // A repeated name targets its last definition.
+                if let Some(name) = &s.name {
+                    out.retain(|t| t.name.as_ref() != Some(name));
+                }
+                out.push(Target {
+                    stage: s.index,
+                    name: s.name.clone(),
+                    description: s.description.clone(),
+                    is_default,
+                });
+            }
+        }
+        out
+    }
+
+    /// The stage `--target NAME` selects (names match ignoring case; the last definition wins).
+    pub fn find_target(&self, name: &str) -> Option<usize> {
+        let lower = name.to_lowercase();
+        self.stages.iter().rev().find(|s| s.name.as_deref() == Some(lower.as_str())).map(|s| s.index)
+    }
+
+    /// What building `target` takes.
+    pub fn plan(&self, target: usize) -> BuildPlan {
+        graph::build_plan(&self.stages, &self.deps, target)
+    }
+
+    /// Stages, images and how they depend on each other.
+    pub fn graph(&self) -> StageGraph {
+        graph::stage_graph(&self.stages, &self.deps)
+    }
+
+    /// The stage with this name, as `--from` finds it.
+    pub fn stage_by_name(&self, name: &str) -> Option<usize> {
+        self.find_target(name)
+    }
+
+    /// BuildKit's 1-based line of an offset.
+    pub fn line_of(&self, offset: TextSize) -> u32 {
+        self.index.buildkit_line(offset)
+    }
+}

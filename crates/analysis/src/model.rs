@@ -1,0 +1,359 @@
+//! The plain data the analysis produces. Offsets are UTF-8 [`TextRange`]s into the analysed text;
+//! lines, where given, are BuildKit's (1-based, counting `\n`).
+
+use stagecraft_syntax::TextRange;
+
+/// One `FROM` and the instructions after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    /// Position in the file, from 0 (what `--from=N` counts).
+    pub index: usize,
+    /// The `AS` name lower-cased, as BuildKit stores and matches it.
+    pub name: Option<String>,
+    /// The `AS` name as written.
+    pub name_as_written: Option<String>,
+    /// Where the `AS` name is written.
+    pub name_range: Option<TextRange>,
+    /// The `FROM` instruction.
+    pub from_range: TextRange,
+    /// The `FROM` keyword as written.
+    pub from_keyword: String,
+    /// From the `FROM` to the end of the stage's last instruction.
+    pub range: TextRange,
+    /// The base as written (`golang:${GO_VERSION}`, `builder`, `scratch`).
+    pub base: String,
+    /// Where the base is written.
+    pub base_range: Option<TextRange>,
+    /// The base with global ARGs expanded; `None` when expansion fails.
+    pub base_expanded: Option<String>,
+    /// What the base is.
+    pub base_kind: BaseKind,
+    /// `--platform` as written.
+    pub platform: Option<String>,
+    /// Where the `--platform` value is written.
+    pub platform_range: Option<TextRange>,
+    /// `--platform` with global ARGs expanded.
+    pub platform_expanded: Option<String>,
+    /// The description comment (`# name description` above the FROM), as `buildx --call=targets` shows it.
+    pub description: Option<String>,
+    /// The instructions of the stage after its FROM.
+    pub commands: Vec<TextRange>,
+    /// BuildKit's first and last line of the FROM instruction.
+    pub line: u32,
+    /// See `line`.
+    pub end_line: u32,
+}
+
+impl Stage {
+    /// The name people see: the `AS` name as written, or `stage-N`.
+    pub fn display_name(&self) -> String {
+        self.name_as_written.clone().unwrap_or_else(|| format!("stage-{}", self.index))
+    }
+}
+
+/// What a stage builds on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaseKind {
+    /// An earlier stage of the same file.
+    Stage(usize),
+    /// An image pulled from a registry.
+    Image(String),
+    /// The empty image.
+    Scratch,
+    /// Not known: the base does not expand (a variable error) or expands to nothing.
+    Unresolved,
+}
+
+/// The kinds of stage references BuildKit follows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RefKind {
+    /// `FROM <base>`.
+    From,
+    /// `COPY --from=<name|index|image>`.
+    CopyFrom,
+    /// `RUN --mount=...,from=<name|image>`.
+    MountFrom {
+        /// The mount's `type` (lower-cased; `bind` by default).
+        mount_type: String,
+        /// Which `--mount` of the RUN, from 0.
+        mount_index: usize,
+    },
+    /// A `RUN --mount` without `from=` while a stage is literally named `scratch`.
+    MountImplicitScratch {
+        /// The mount's `type`.
+        mount_type: String,
+        /// Which `--mount` of the RUN, from 0.
+        mount_index: usize,
+    },
+}
+
+impl RefKind {
+    /// The oracle's name for the kind.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RefKind::From => "from",
+            RefKind::CopyFrom => "copy-from",
+            RefKind::MountFrom { .. } => "mount-from",
+            RefKind::MountImplicitScratch { .. } => "mount-implicit-scratch",
+        }
+    }
+}
+
+/// What a reference resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefTarget {
+    /// A stage of this file.
+    Stage(usize),
+    /// An external image.
+    Image(String),
+    /// The empty image.
+    Scratch,
+    /// `--from=` with an empty value: the build context; no dependency.
+    Context,
+    /// BuildKit fails on it (a variable in `--from`, an index out of range, a base that does
+    /// not expand); the reason says how.
+    Invalid(String),
+}
+
+/// Where a reference comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefOrigin {
+    /// Written in the stage it belongs to.
+    Direct,
+    /// Written inside an `ONBUILD` trigger: it runs in the stages built on this one, so it is
+    /// not a dependency of the stage it is written in.
+    OnbuildTrigger,
+    /// An `ONBUILD` trigger of the base stage, run in this stage.
+    Inherited {
+        /// Where the trigger's reference is written.
+        trigger_range: TextRange,
+    },
+}
+
+/// A reference to a stage or an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRef {
+    /// Which kind.
+    pub kind: RefKind,
+    /// The stage whose build follows the reference.
+    pub in_stage: usize,
+    /// The instruction keyword as written (`FROM`, `COPY`, `RUN`).
+    pub instruction: String,
+    /// The referenced name as written (quotes removed from flags, as BuildKit does).
+    pub value: String,
+    /// Where the value is written (for inherited ONBUILD references: the inheriting FROM).
+    pub range: TextRange,
+    /// The instruction the reference is part of.
+    pub instruction_range: TextRange,
+    /// What it resolves to.
+    pub target: RefTarget,
+    /// The reference points at the same or a later stage: the build fails.
+    pub forward: bool,
+    /// Where the reference comes from.
+    pub origin: RefOrigin,
+    /// BuildKit's 1-based line.
+    pub line: u32,
+    /// BuildKit's 1-based end line.
+    pub end_line: u32,
+}
+
+impl StageRef {
+    /// The stage it resolves to, if any.
+    pub fn stage(&self) -> Option<usize> {
+        match self.target {
+            RefTarget::Stage(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether the reference is a build dependency of `in_stage` (triggers are not).
+    pub fn is_dependency(&self) -> bool {
+        !matches!(self.origin, RefOrigin::OnbuildTrigger) && !matches!(self.target, RefTarget::Context)
+    }
+}
+
+/// An `ARG` before the first `FROM`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalArg {
+    /// The name.
+    pub key: String,
+    /// The default as written, if any.
+    pub value: Option<String>,
+    /// The default after expansion (and after a build-arg override), if any.
+    pub value_expanded: Option<String>,
+    /// Where the name is written.
+    pub key_range: TextRange,
+    /// The ARG instruction.
+    pub range: TextRange,
+    /// BuildKit's line.
+    pub line: u32,
+    /// The description comment (`# NAME description`).
+    pub description: Option<String>,
+}
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The build fails.
+    Error,
+    /// Likely a mistake.
+    Warning,
+    /// Worth knowing.
+    Info,
+    /// A hint (unused code and the like).
+    Hint,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// Replace `range` with `new_text`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TextEdit {
+    /// What to replace.
+    pub range: TextRange,
+    /// The replacement.
+    pub new_text: String,
+}
+
+/// A fix for a diagnostic: edits that are sorted and disjoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What the fix does, for a menu.
+    pub title: String,
+    /// The edits.
+    pub edits: Vec<TextEdit>,
+}
+
+/// A finding about the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// A stable code: BuildKit's rule name for BuildKit's checks (`DuplicateStageName`), a
+    /// kebab-case name for ours (`unknown-stage`, `unused-stage`, `syntax-error`, ...).
+    pub code: String,
+    /// How serious.
+    pub severity: Severity,
+    /// Where.
+    pub range: TextRange,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// Documentation for the rule.
+    pub url: Option<String>,
+    /// A fix, when there is one.
+    pub fix: Option<Fix>,
+    /// The code it covers is unused (editors fade it).
+    pub unnecessary: bool,
+    /// Whether `docker build --check` reports it: false for our own checks and for BuildKit
+    /// checks BuildKit never reaches because the build fails first.
+    pub buildkit_reports: bool,
+    /// BuildKit's 1-based line range of the finding (the instruction's lines).
+    pub lines: (u32, u32),
+}
+
+/// A target for `--target`: a named stage or the default (last) stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The stage.
+    pub stage: usize,
+    /// Its name, if it has one.
+    pub name: Option<String>,
+    /// Its description comment.
+    pub description: Option<String>,
+    /// Whether it is what `docker build` builds without `--target`.
+    pub is_default: bool,
+}
+
+/// What building a target takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildPlan {
+    /// The target stage.
+    pub target: usize,
+    /// The stages BuildKit builds (the target and what it depends on), dependencies first.
+    pub stages: Vec<usize>,
+    /// The same stages in waves: every stage of a wave depends only on earlier waves, so a wave
+    /// can build in parallel.
+    pub waves: Vec<Vec<usize>>,
+    /// External images pulled: bases and `--from` images of the stages built.
+    pub images: Vec<String>,
+    /// What the legacy builder builds: every stage up to the target.
+    pub legacy_stages: Vec<usize>,
+}
+
+/// A node of the stage graph.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum GraphNode {
+    /// A stage.
+    Stage(usize),
+    /// An external image.
+    Image(String),
+    /// The empty image.
+    Scratch,
+}
+
+/// How a dependency is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// `FROM`.
+    From,
+    /// `COPY --from`.
+    Copy,
+    /// `RUN --mount ... from=`.
+    Mount,
+    /// An inherited `ONBUILD` trigger's `COPY --from` or mount.
+    Onbuild,
+}
+
+impl EdgeKind {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::From => "from",
+            EdgeKind::Copy => "copy",
+            EdgeKind::Mount => "mount",
+            EdgeKind::Onbuild => "onbuild",
+        }
+    }
+}
+
+/// A dependency edge: `stage` uses `source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphEdge {
+    /// Index into [`StageGraph::nodes`] of what is used.
+    pub source: usize,
+    /// The stage using it.
+    pub stage: usize,
+    /// How.
+    pub kind: EdgeKind,
+    /// Where the reference is written.
+    pub range: TextRange,
+}
+
+/// Stages, images and the edges between them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StageGraph {
+    /// Stages first (node `i` is stage `i`), then images, then scratch if used.
+    pub nodes: Vec<GraphNode>,
+    /// Edges, in source order.
+    pub edges: Vec<GraphEdge>,
+}
+
+/// A build failure BuildKit reports before or while building (not a lint warning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    /// BuildKit's message.
+    pub message: String,
+    /// Where, when BuildKit says.
+    pub range: Option<TextRange>,
+    /// The phase that fails (`parse`, `instructions`, `meta-args`, `dispatch-states`,
+    /// `dependency-graph`, `resolve-stages`, `dispatch`).
+    pub phase: &'static str,
+}

@@ -1,0 +1,223 @@
+//! Image reference validation as BuildKit does it (`distribution/reference`'s
+//! `ParseNormalizedNamed`), so that we reject base names exactly where BuildKit does.
+
+/// Why a base name is not a valid image reference (BuildKit's wording).
+pub fn parse_normalized_named(s: &str) -> Result<(), String> {
+    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(format!("invalid repository name ({s}), cannot specify 64-byte hexadecimal strings"));
+    }
+    let (domain, remainder) = split_docker_domain(s);
+    let remote = remainder.split(':').next().unwrap_or("");
+    if remote.to_lowercase() != remote {
+        return Err(format!("invalid reference format: repository name ({remote}) must be lowercase"));
+    }
+    parse(&format!("{domain}/{remainder}"))
+}
+
+fn split_docker_domain(name: &str) -> (String, String) {
+    let (mut domain, mut remainder) = match name.find('/') {
+        Some(i) => {
+            let first = &name[..i];
+            if !first.contains(['.', ':']) && first != "localhost" && first.to_lowercase() == first {
+                ("docker.io".to_string(), name.to_string())
+            } else {
+                (first.to_string(), name[i + 1..].to_string())
+            }
+        }
+        None => ("docker.io".to_string(), name.to_string()),
+    };
+    if domain == "index.docker.io" {
+        domain = "docker.io".to_string();
+    }
+    if domain == "docker.io" && !remainder.contains('/') {
+        remainder = format!("library/{remainder}");
+    }
+    (domain, remainder)
+}
+
+/// `reference.Parse`: the anchored reference grammar.
+fn parse(s: &str) -> Result<(), String> {
+    if !matches_reference(s) {
+        if s.is_empty() {
+            return Err("invalid reference format: repository name must have at least one component".into());
+        }
+        if matches_reference(&s.to_lowercase()) {
+            return Err("invalid reference format: repository name must be lowercase".into());
+        }
+        return Err("invalid reference format".into());
+    }
+    let name_len = s.split(['@']).next().map_or(0, |n| name_part(n).len());
+    if name_len > 255 {
+        return Err("invalid reference format: repository name must not be more than 255 characters".into());
+    }
+    if let Some((_, digest)) = s.split_once('@') {
+        let (algorithm, hex) = digest.split_once(':').unwrap_or((digest, ""));
+        let expected = match algorithm {
+            "sha256" => 64,
+            "sha384" => 96,
+            "sha512" => 128,
+            _ => return Err("unsupported digest algorithm".into()),
+        };
+        if hex.len() != expected {
+            return Err("invalid checksum digest length".into());
+        }
+    }
+    Ok(())
+}
+
+/// The name without its tag (the tag follows the last `:` when no `/` comes after it).
+fn name_part(name_tag: &str) -> &str {
+    match name_tag.rfind(':') {
+        Some(i) if !name_tag[i + 1..].contains('/') && is_tag(&name_tag[i + 1..]) && is_name(&name_tag[..i]) => {
+            &name_tag[..i]
+        }
+        _ => name_tag,
+    }
+}
+
+fn matches_reference(s: &str) -> bool {
+    let (name_tag, digest) = match s.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (s, None),
+    };
+    if let Some(d) = digest {
+        if !is_digest(d) {
+            return false;
+        }
+    }
+    if is_name(name_tag) {
+        return true;
+    }
+    match name_tag.rfind(':') {
+        Some(i) => is_name(&name_tag[..i]) && is_tag(&name_tag[i + 1..]),
+        None => false,
+    }
+}
+
+fn is_name(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('/').collect();
+    if parts.iter().all(|p| is_path_component(p)) {
+        return true;
+    }
+    parts.len() > 1 && is_domain(parts[0]) && parts[1..].iter().all(|p| is_path_component(p))
+}
+
+/// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
+fn is_path_component(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if b.is_empty() || !alnum(b[0]) || !alnum(b[b.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if alnum(b[i]) {
+            i += 1;
+            continue;
+        }
+        // A separator: '.', '_', '__' or a run of '-'.
+        let start = i;
+        match b[i] {
+            b'.' => i += 1,
+            b'_' => {
+                i += 1;
+                if b.get(i) == Some(&b'_') {
+                    i += 1;
+                }
+            }
+            b'-' => {
+                while b.get(i) == Some(&b'-') {
+                    i += 1;
+                }
+            }
+            _ => return false,
+        }
+        if i == start || !b.get(i).copied().is_some_and(alnum) {
+            return false;
+        }
+    }
+    true
+}
+
+/// `host[:port]` where host is dotted domain components or a bracketed IPv6 address.
+fn is_domain(s: &str) -> bool {
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((v6, after)) => {
+                if v6.is_empty() || !v6.bytes().all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.') {
+                    return false;
+                }
+                ("", after.strip_prefix(':').map(Some).unwrap_or(if after.is_empty() { None } else { Some("x") }))
+            }
+            None => return false,
+        }
+    } else {
+        match s.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        }
+    };
+    if let Some(p) = port {
+        if p.is_empty() || !p.bytes().all(|c| c.is_ascii_digit()) {
+            return false;
+        }
+    }
+    if s.starts_with('[') {
+        return true;
+    }
+    !host.is_empty()
+        && host.split('.').all(|c| {
+            let b = c.as_bytes();
+            !b.is_empty()
+                && b[0].is_ascii_alphanumeric()
+                && b[b.len() - 1].is_ascii_alphanumeric()
+                && b.iter().all(|&x| x.is_ascii_alphanumeric() || x == b'-')
+        })
+}
+
+/// `[\w][\w.-]{0,127}`
+fn is_tag(s: &str) -> bool {
+    let b = s.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    !b.is_empty() && b.len() <= 128 && word(b[0]) && b.iter().all(|&c| word(c) || c == b'.' || c == b'-')
+}
+
+/// `[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}`
+fn is_digest(s: &str) -> bool {
+    let Some((algorithm, hex)) = s.split_once(':') else { return false };
+    let alg_ok = algorithm.split(['-', '_', '+', '.']).all(|c| {
+        let b = c.as_bytes();
+        !b.is_empty() && b[0].is_ascii_alphabetic() && b.iter().all(|x| x.is_ascii_alphanumeric())
+    });
+    alg_ok && hex.len() >= 32 && hex.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references() {
+        for ok in [
+            "alpine",
+            "alpine:3.19",
+            "docker.io/library/golang:1.22@sha256:640a234f4bea3e399c056b7b8f9c667c4939befae8db2f14e9785e16eccd4205",
+            "localhost:5000/foo/bar:tag",
+            "gcr.io/distroless/static-debian12",
+            "my-registry.example.com:8443/team/app",
+            "scratch",
+            "a__b-c.d",
+        ] {
+            assert_eq!(parse_normalized_named(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(parse_normalized_named("%s"), Err("invalid reference format".into()));
+        assert_eq!(parse_normalized_named("busybox:"), Err("invalid reference format".into()));
+        assert_eq!(
+            parse_normalized_named("ImageName"),
+            Err("invalid reference format: repository name (library/ImageName) must be lowercase".into())
+        );
+        assert!(parse_normalized_named("alpine@sha256:abc").is_err());
+        assert!(parse_normalized_named("").is_err());
+        assert!(parse_normalized_named("a//b").is_err());
+    }
+}
