@@ -713,13 +713,14 @@ impl<'a> Engine<'a> {
                     None => BaseKind::Image(b.clone()),
                 },
             };
-            let _ = named_context;
+            let kind = if named_context { BaseKind::NamedContext } else { kind };
             self.stages[s].base_kind = kind.clone();
             let target = match &kind {
                 BaseKind::Stage(t) => RefTarget::Stage(*t),
                 BaseKind::Image(i) => RefTarget::Image(i.clone()),
                 BaseKind::Scratch => RefTarget::Scratch,
                 BaseKind::Unresolved => RefTarget::Invalid("the base does not expand".into()),
+                BaseKind::NamedContext => RefTarget::Invalid("a named build context replaces this stage".into()),
             };
             let (line, end_line) = self.lines(from);
             self.references.push(StageRef {
@@ -759,17 +760,13 @@ impl<'a> Engine<'a> {
             && matched.contains("TARGETPLATFORM")
             && self.globals.get("TARGETPLATFORM") == Some(value.as_str())
         {
-            {
-                self.hit(
-                    rules::REDUNDANT_TARGET_PLATFORM,
-                    format!(
-                        "Setting platform to predefined {raw} in FROM is redundant as this is the default behavior"
-                    ),
-                    range,
-                    from,
-                    config,
-                );
-            }
+            self.hit(
+                rules::REDUNDANT_TARGET_PLATFORM,
+                format!("Setting platform to predefined {raw} in FROM is redundant as this is the default behavior"),
+                range,
+                from,
+                config,
+            );
         }
         if matched.is_empty() && unmatched.is_empty() && result.is_ok() {
             if let Ok(p) = platform::parse(&value) {
@@ -840,6 +837,9 @@ impl<'a> Engine<'a> {
         // deps per state for cycle detection: (source state, command range)
         let mut graph: Vec<Vec<(usize, TextRange)>> = vec![Vec::new(); self.stages.len()];
         for s in 0..self.stages.len() {
+            if self.stages[s].base_kind == BaseKind::NamedContext {
+                continue;
+            }
             let commands = self.syntax[s].commands.clone();
             for c in &commands {
                 match c.kind() {
@@ -1203,7 +1203,11 @@ impl<'a> Engine<'a> {
             st.cmd = None;
             st.entrypoint = None;
             st.healthcheck = None;
-            let commands = self.syntax[s].commands.clone();
+            let commands = if self.stages[s].base_kind == BaseKind::NamedContext {
+                Vec::new()
+            } else {
+                self.syntax[s].commands.clone()
+            };
             for c in &commands {
                 self.dispatch_command(s, c, &mut st, &dispatched);
             }

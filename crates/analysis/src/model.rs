@@ -62,6 +62,8 @@ pub enum BaseKind {
     Scratch,
     /// Not known: the base does not expand (a variable error) or expands to nothing.
     Unresolved,
+    /// A named build context (`--build-context NAME=...`) replaces the whole stage.
+    NamedContext,
 }
 
 /// The kinds of stage references BuildKit follows.

@@ -1,9 +1,14 @@
 //! Queries for editors, answered from the analysis: definitions, references, rename,
-//! completion, hover, outline, folding and inlay hints. Offsets in, plain data out.
+//! completion, hover, outline, folding, inlay hints and semantic tokens. Offsets in (UTF-8),
+//! plain data out; the adapters convert positions and render.
 
-use stagecraft_syntax::{TextRange, TextSize};
+use stagecraft_syntax::ast::{AstNode, Instruction};
+use stagecraft_syntax::SyntaxKind::*;
+use stagecraft_syntax::{TextRange, TextSize, KEYWORDS};
 
-use crate::{Analysis, RefOrigin};
+use crate::instructions::valid_stage_name;
+use crate::model::*;
+use crate::Analysis;
 
 /// What is under the cursor, as far as stages go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +17,152 @@ pub enum StageSymbol {
     Definition(usize),
     /// A reference (index into [`Analysis::references`]) that resolves to a stage.
     Reference(usize),
+}
+
+/// One occurrence of a stage in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    /// Where.
+    pub range: TextRange,
+    /// The `AS` name (a write) rather than a use (a read).
+    pub is_definition: bool,
+}
+
+/// Why a rename cannot be done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenameError(pub String);
+
+impl std::fmt::Display for RenameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RenameError {}
+
+/// What kind of thing a completion inserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionKind {
+    /// A stage name.
+    Stage,
+    /// `scratch`.
+    Scratch,
+    /// An instruction keyword.
+    Keyword,
+    /// A `--flag=`.
+    Flag,
+}
+
+/// A completion candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// What the list shows.
+    pub label: String,
+    /// What it is.
+    pub kind: CompletionKind,
+    /// A short description.
+    pub detail: Option<String>,
+    /// Longer documentation.
+    pub documentation: Option<String>,
+    /// The text to insert.
+    pub insert: String,
+    /// What the insertion replaces (the partial word before the cursor).
+    pub replace: TextRange,
+}
+
+/// Hover information: a range and Markdown text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hover {
+    /// What the hover is about.
+    pub range: TextRange,
+    /// Markdown.
+    pub markdown: String,
+}
+
+/// An entry of the document outline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineItem {
+    /// The name shown.
+    pub name: String,
+    /// A short detail (the base image, the instruction's arguments).
+    pub detail: String,
+    /// What kind of entry.
+    pub kind: OutlineKind,
+    /// The whole entry.
+    pub range: TextRange,
+    /// The part to select (the name).
+    pub selection: TextRange,
+    /// Entries inside it.
+    pub children: Vec<OutlineItem>,
+}
+
+/// Kinds of outline entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutlineKind {
+    /// A stage.
+    Stage,
+    /// A global ARG.
+    Arg,
+    /// An instruction inside a stage.
+    Instruction,
+}
+
+/// A foldable region (whole lines, zero-based, inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fold {
+    /// First line.
+    pub start_line: u32,
+    /// Last line.
+    pub end_line: u32,
+    /// A comment block rather than code.
+    pub comment: bool,
+}
+
+/// A hint shown inline after `offset`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlayHint {
+    /// Where it goes.
+    pub offset: TextSize,
+    /// The text (without padding).
+    pub label: String,
+    /// A longer explanation.
+    pub tooltip: String,
+}
+
+/// Semantic token types stagecraft distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenType {
+    /// An instruction keyword.
+    Keyword,
+    /// A stage name where it is defined.
+    StageDefinition,
+    /// A stage name where it is used.
+    StageReference,
+    /// An external image.
+    Image,
+    /// A variable reference.
+    Variable,
+    /// A flag name.
+    Flag,
+    /// A comment.
+    Comment,
+    /// A parser directive.
+    Directive,
+    /// A string (JSON, quoted values).
+    String,
+    /// An operator (`=`, `AS`).
+    Operator,
+}
+
+/// A classified range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SemanticToken {
+    /// Where.
+    pub range: TextRange,
+    /// What.
+    pub ty: TokenType,
+    /// The stage is unused or the name is declared without use (a "deprecated"-like modifier).
+    pub unused: bool,
 }
 
 impl Analysis {
@@ -35,10 +186,703 @@ impl Analysis {
         }
     }
 
-    /// Go to definition: the stage (and where its name is written) for the symbol at `offset`.
+    /// Go to definition: the stage, and where its name (or its FROM, when unnamed) is written,
+    /// for the symbol at `offset`.
     pub fn definition(&self, offset: TextSize) -> Option<(usize, TextRange)> {
         let stage = self.symbol_stage(&self.symbol_at(offset)?)?;
         let s = &self.stages()[stage];
         Some((stage, s.name_range.unwrap_or(s.from_range)))
+    }
+
+    /// Every place a stage occurs: its `AS` name and each reference written in the text.
+    pub fn occurrences(&self, stage: usize) -> Vec<Occurrence> {
+        let mut out = Vec::new();
+        if let Some(r) = self.stages().get(stage).and_then(|s| s.name_range) {
+            out.push(Occurrence { range: r, is_definition: true });
+        }
+        for r in self.references() {
+            let textual =
+                r.stage() == Some(stage) && !matches!(r.origin, RefOrigin::Inherited { .. }) && !r.range.is_empty();
+            if textual && !out.iter().any(|o| o.range == r.range) {
+                out.push(Occurrence { range: r.range, is_definition: false });
+            }
+        }
+        out.sort_by_key(|o| o.range.start());
+        out
+    }
+
+    /// Occurrences of the stage at `offset`.
+    pub fn references_at(&self, offset: TextSize) -> Vec<Occurrence> {
+        match self.symbol_at(offset).and_then(|s| self.symbol_stage(&s)) {
+            Some(stage) => self.occurrences(stage),
+            None => Vec::new(),
+        }
+    }
+
+    /// The range a rename at `offset` would change, and the current name (for the editor's
+    /// prepare-rename step).
+    pub fn prepare_rename(&self, offset: TextSize) -> Result<(TextRange, String), RenameError> {
+        let symbol = self.symbol_at(offset).ok_or_else(|| {
+            RenameError(
+                "put the cursor on a stage name: an `AS` name or a stage referenced by FROM, --from or from=".into(),
+            )
+        })?;
+        let stage = self.symbol_stage(&symbol).ok_or_else(|| RenameError("this reference is not a stage".into()))?;
+        let s = &self.stages()[stage];
+        let name = s.name_as_written.clone().ok_or_else(|| {
+            RenameError(format!("stage {} has no name to rename: add `AS name` to its FROM first", s.index))
+        })?;
+        self.rename_blockers(stage)?;
+        let range = match symbol {
+            StageSymbol::Definition(_) => s.name_range.unwrap_or(s.from_range),
+            StageSymbol::Reference(r) => {
+                let reference = &self.references()[r];
+                if reference.value.parse::<i64>().is_ok() {
+                    s.name_range.unwrap_or(s.from_range)
+                } else {
+                    reference.range
+                }
+            }
+        };
+        Ok((range, name))
+    }
+
+    /// References whose text is not the stage's name make a rename uncertain.
+    fn rename_blockers(&self, stage: usize) -> Result<(), RenameError> {
+        let name = self.stages()[stage].name.clone().unwrap_or_default();
+        for r in self.references() {
+            if r.stage() != Some(stage) || matches!(r.origin, RefOrigin::Inherited { .. }) {
+                continue;
+            }
+            let literal = r.value.to_lowercase() == name;
+            let numeric = r.value.parse::<i64>().is_ok();
+            if !literal && !numeric {
+                return Err(RenameError(format!(
+                    "stage `{name}` is also referenced as `{}` on line {}: the new name would not reach it; change that reference (or the ARG behind it) by hand",
+                    r.value, r.line
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Renames the stage at `offset` everywhere it is named. Numeric references (`--from=0`)
+    /// keep pointing at the stage and are left alone.
+    pub fn rename(&self, offset: TextSize, new_name: &str) -> Result<Vec<TextEdit>, RenameError> {
+        let symbol = self.symbol_at(offset).ok_or_else(|| RenameError("no stage name at the cursor".into()))?;
+        let stage = self.symbol_stage(&symbol).ok_or_else(|| RenameError("this reference is not a stage".into()))?;
+        self.rename_stage(stage, new_name)
+    }
+
+    /// Renames stage `stage` to `new_name`.
+    pub fn rename_stage(&self, stage: usize, new_name: &str) -> Result<Vec<TextEdit>, RenameError> {
+        let s = self.stages().get(stage).ok_or_else(|| RenameError(format!("there is no stage {stage}")))?;
+        let old = s.name.clone().ok_or_else(|| {
+            RenameError(format!("stage {} has no name to rename: add `AS name` to its FROM first", s.index))
+        })?;
+        self.validate_new_name(stage, new_name)?;
+        self.rename_blockers(stage)?;
+        let mut edits = Vec::new();
+        for o in self.occurrences(stage) {
+            let text = &self.text()[o.range];
+            if !o.is_definition && text.parse::<i64>().is_ok() {
+                continue;
+            }
+            if text != new_name {
+                edits.push(TextEdit { range: o.range, new_text: new_name.to_string() });
+            }
+        }
+        let _ = old;
+        edits.sort_by_key(|e| e.range.start());
+        Ok(edits)
+    }
+
+    fn validate_new_name(&self, stage: usize, new_name: &str) -> Result<(), RenameError> {
+        if new_name.is_empty() {
+            return Err(RenameError("a stage name cannot be empty".into()));
+        }
+        if new_name != new_name.to_lowercase() {
+            return Err(RenameError(format!(
+                "stage names are lower-case (BuildKit lower-cases them and warns otherwise): use `{}`",
+                new_name.to_lowercase()
+            )));
+        }
+        if !valid_stage_name(new_name) {
+            return Err(RenameError(format!(
+                "`{new_name}` is not a valid stage name: it must start with a letter and contain only a-z, 0-9, `-`, `_` and `.`"
+            )));
+        }
+        if new_name == "scratch" || new_name == "context" {
+            return Err(RenameError(format!("`{new_name}` is reserved and cannot name a stage")));
+        }
+        if let Some(other) = self.stages().iter().find(|s| s.index != stage && s.name.as_deref() == Some(new_name)) {
+            return Err(RenameError(format!(
+                "a stage named `{new_name}` already exists (line {}); pick another name",
+                other.line
+            )));
+        }
+        if let Some(r) =
+            self.references().iter().find(|r| matches!(&r.target, RefTarget::Image(i) if i.to_lowercase() == new_name))
+        {
+            return Err(RenameError(format!(
+                "`{new_name}` is used as an image on line {}: naming a stage `{new_name}` would make that reference use the stage",
+                r.line
+            )));
+        }
+        Ok(())
+    }
+
+    /// Completions at `offset`: stage names after `FROM `, `--from=` and `from=`, keywords at
+    /// the start of an instruction, flags after `--`.
+    pub fn completions(&self, offset: TextSize) -> Vec<Completion> {
+        let text = self.text();
+        let offset = offset.min(TextSize::of(text));
+        let o = usize::from(offset);
+        let line_start = text[..o].rfind('\n').map_or(0, |i| i + 1);
+        let before = &text[line_start..o];
+        let word_start =
+            o - before.len() + before.rfind(|c: char| c.is_whitespace() || c == '=' || c == ',').map_or(0, |i| i + 1);
+        let partial = &text[word_start..o];
+        let replace = TextRange::new(TextSize::new(word_start as u32), offset);
+        let current_stage = self.stages().iter().rposition(|s| s.from_range.start() <= offset);
+        let instruction = instruction_at(self, offset);
+        let keyword = instruction.as_ref().and_then(|i| i.keyword()).unwrap_or_default().to_uppercase();
+        let lower_before = before.to_lowercase();
+        let trimmed = before.trim_start();
+
+        // Stage names after --from= (COPY) and from= (inside --mount).
+        let prefix = &lower_before[..lower_before.len() - partial.len()];
+        let after_copy_from = prefix.ends_with("--from=") && keyword != "FROM";
+        let after_mount_from =
+            prefix.ends_with("from=") && !prefix.ends_with("--from=") && lower_before.contains("--mount=");
+        if after_copy_from || after_mount_from {
+            return self.stage_completions(replace, current_stage, false);
+        }
+        // The base of a FROM.
+        if keyword == "FROM" && trimmed.len() > 4 && !partial.starts_with('-') {
+            let words: Vec<&str> = trimmed.split_whitespace().filter(|w| !w.starts_with("--")).collect();
+            let base_position = words.len() == 1 || (words.len() == 2 && !before.ends_with(char::is_whitespace));
+            if base_position {
+                let mut out = self.stage_completions(replace, current_stage, true);
+                out.push(Completion {
+                    label: "scratch".into(),
+                    kind: CompletionKind::Scratch,
+                    detail: Some("the empty image".into()),
+                    documentation: None,
+                    insert: "scratch".into(),
+                    replace,
+                });
+                return out;
+            }
+        }
+        // Flags.
+        if partial.starts_with("--") && !keyword.is_empty() {
+            let flags: &[(&str, &str)] = match keyword.as_str() {
+                "FROM" => &[("platform", "the platform to build for, e.g. $BUILDPLATFORM")],
+                "COPY" => &[
+                    ("from", "copy from a stage, an image or a build context"),
+                    ("chown", "owner of the copied files"),
+                    ("chmod", "mode of the copied files"),
+                    ("link", "copy into an independent layer"),
+                    ("parents", "keep parent directories of sources"),
+                    ("exclude", "paths to leave out"),
+                ],
+                "ADD" => &[
+                    ("chown", "owner of the added files"),
+                    ("chmod", "mode of the added files"),
+                    ("link", "add into an independent layer"),
+                    ("checksum", "verify a remote source"),
+                    ("keep-git-dir", "keep the .git directory of a Git source"),
+                    ("unpack", "extract archives"),
+                    ("exclude", "paths to leave out"),
+                ],
+                "RUN" => &[
+                    ("mount", "mount a cache, a secret, a bind from a stage, ..."),
+                    ("network", "default, none or host"),
+                    ("security", "sandbox or insecure"),
+                    ("device", "a CDI device"),
+                ],
+                "HEALTHCHECK" => &[
+                    ("interval", "time between checks"),
+                    ("timeout", "time a check may take"),
+                    ("start-period", "grace period after start"),
+                    ("start-interval", "time between checks during the start period"),
+                    ("retries", "failures before unhealthy"),
+                ],
+                _ => &[],
+            };
+            return flags
+                .iter()
+                .map(|(name, doc)| {
+                    let bool_flag = matches!(*name, "link" | "parents" | "keep-git-dir" | "unpack");
+                    Completion {
+                        label: format!("--{name}"),
+                        kind: CompletionKind::Flag,
+                        detail: Some(doc.to_string()),
+                        documentation: None,
+                        insert: if bool_flag { format!("--{name}") } else { format!("--{name}=") },
+                        replace,
+                    }
+                })
+                .collect();
+        }
+        // Keywords at the start of an instruction line.
+        let at_line_start = trimmed.len() == partial.len() && !is_continuation_line(self, offset);
+        if at_line_start && partial.chars().all(|c| c.is_ascii_alphabetic()) {
+            let lower = self.prefers_lowercase();
+            return KEYWORDS
+                .iter()
+                .map(|k| {
+                    let word = if lower { k.to_lowercase() } else { k.to_string() };
+                    Completion {
+                        label: word.clone(),
+                        kind: CompletionKind::Keyword,
+                        detail: Some(keyword_summary(k).into()),
+                        documentation: None,
+                        insert: format!("{word} "),
+                        replace,
+                    }
+                })
+                .collect();
+        }
+        Vec::new()
+    }
+
+    fn stage_completions(&self, replace: TextRange, current: Option<usize>, only_earlier: bool) -> Vec<Completion> {
+        let limit = current.unwrap_or(self.stages().len());
+        let mut out: Vec<Completion> = Vec::new();
+        for s in self.stages() {
+            let Some(name) = &s.name else { continue };
+            if s.index >= limit && (only_earlier || Some(s.index) == current) {
+                continue;
+            }
+            if out.iter().any(|c| &c.label == name) {
+                continue;
+            }
+            let later = s.index >= limit;
+            out.push(Completion {
+                label: name.clone(),
+                kind: CompletionKind::Stage,
+                detail: Some(format!("stage {} · FROM {}", s.index, s.base)),
+                documentation: s.description.clone().map(|d| {
+                    if later {
+                        format!("{d}\n\n(defined later: the build fails when a stage uses a later one)")
+                    } else {
+                        d
+                    }
+                }),
+                insert: name.clone(),
+                replace,
+            });
+        }
+        out
+    }
+
+    /// Whether the file writes keywords in lower case.
+    fn prefers_lowercase(&self) -> bool {
+        let mut lower = 0;
+        let mut upper = 0;
+        for i in self.parse().tree().instructions() {
+            if let Some(k) = i.keyword() {
+                if k == k.to_lowercase() {
+                    lower += 1;
+                } else if k == k.to_uppercase() {
+                    upper += 1;
+                }
+            }
+        }
+        lower > upper
+    }
+
+    /// Hover on a stage name, a stage reference, an image or a global ARG.
+    pub fn hover(&self, offset: TextSize) -> Option<Hover> {
+        let touches = |r: TextRange| r.start() <= offset && offset <= r.end();
+        if let Some(symbol) = self.symbol_at(offset) {
+            let stage = self.symbol_stage(&symbol)?;
+            let range = match symbol {
+                StageSymbol::Definition(s) => self.stages()[s].name_range?,
+                StageSymbol::Reference(r) => self.references()[r].range,
+            };
+            return Some(Hover { range, markdown: self.stage_markdown(stage) });
+        }
+        if let Some(r) =
+            self.references().iter().find(|r| touches(r.range) && !matches!(r.origin, RefOrigin::Inherited { .. }))
+        {
+            let markdown = match &r.target {
+                RefTarget::Image(img) => format!(
+                    "**image** `{img}`\n\nAn external image: no stage of this file is named `{}`, so BuildKit pulls it.",
+                    r.value
+                ),
+                RefTarget::Scratch => "**scratch**: the empty image".to_string(),
+                RefTarget::Invalid(why) => format!("**not resolvable**: {why}"),
+                _ => return None,
+            };
+            return Some(Hover { range: r.range, markdown });
+        }
+        if let Some(a) = self.global_args().iter().find(|a| touches(a.key_range)) {
+            let value = match (&a.value, &a.value_expanded) {
+                (_, Some(v)) => format!("`{v}`"),
+                (None, None) => "no default (pass `--build-arg`)".to_string(),
+                (Some(raw), None) => format!("`{raw}`"),
+            };
+            let mut md = format!("**global ARG** `{}` = {value}", a.key);
+            if let Some(d) = &a.description {
+                md.push_str(&format!("\n\n{d}"));
+            }
+            return Some(Hover { range: a.key_range, markdown: md });
+        }
+        None
+    }
+
+    /// Markdown describing a stage: base chain, platform, description, dependencies and users.
+    pub fn stage_markdown(&self, stage: usize) -> String {
+        let s = &self.stages()[stage];
+        let mut md = format!("**stage `{}`** · index {}", s.display_name(), s.index);
+        if Some(stage) == self.default_target() {
+            md.push_str(" · default target");
+        }
+        if self.unused_stages().contains(&stage) {
+            md.push_str(" · unused");
+        }
+        md.push('\n');
+        if let Some(d) = &s.description {
+            md.push_str(&format!("\n{d}\n"));
+        }
+        md.push_str(&format!("\nbase chain: {}", self.base_chain(stage)));
+        if let Some(p) = &s.platform {
+            match &s.platform_expanded {
+                Some(e) if e != p => md.push_str(&format!("\n\nplatform: `{p}` → `{e}`")),
+                _ => md.push_str(&format!("\n\nplatform: `{p}`")),
+            }
+        }
+        let mut uses: Vec<String> = Vec::new();
+        let mut copies: Vec<String> = Vec::new();
+        for r in
+            self.references().iter().filter(|r| r.in_stage == stage && r.is_dependency() && r.kind != RefKind::From)
+        {
+            let what = match &r.target {
+                RefTarget::Stage(t) => format!("`{}`", self.stages()[*t].display_name()),
+                RefTarget::Image(i) => format!("image `{i}`"),
+                RefTarget::Scratch => "scratch".into(),
+                _ => continue,
+            };
+            let how = match (&r.kind, &r.origin) {
+                (_, RefOrigin::Inherited { .. }) => "ONBUILD",
+                (RefKind::CopyFrom, _) => "COPY --from",
+                _ => "RUN --mount",
+            };
+            let entry = format!("{what} ({how}, line {})", r.line);
+            if !uses.contains(&entry) {
+                uses.push(entry);
+            }
+            if r.kind == RefKind::CopyFrom {
+                if let Some(i) = instruction_covering(self, r.instruction_range) {
+                    let args = i.args();
+                    if args.len() >= 2 {
+                        copies.push(format!("`{}` → `{}`", args[..args.len() - 1].join(" "), args[args.len() - 1]));
+                    }
+                }
+            }
+        }
+        if !uses.is_empty() {
+            md.push_str(&format!("\n\ndepends on: {}", uses.join(", ")));
+        }
+        if !copies.is_empty() {
+            md.push_str(&format!("\n\ncopies: {}", copies.join("; ")));
+        }
+        let mut users: Vec<String> = Vec::new();
+        for r in self.references().iter().filter(|r| r.stage() == Some(stage) && r.is_dependency()) {
+            let entry = format!("`{}` ({} line {})", self.stages()[r.in_stage].display_name(), r.kind.as_str(), r.line);
+            if !users.contains(&entry) {
+                users.push(entry);
+            }
+        }
+        if !users.is_empty() {
+            md.push_str(&format!("\n\nused by: {}", users.join(", ")));
+        }
+        let builds = self.target_builds(stage).len();
+        md.push_str(&format!(
+            "\n\n`docker build --target {}` builds {builds} stage{}",
+            s.name.clone().unwrap_or_else(|| format!("stage-{stage}")),
+            if builds == 1 { "" } else { "s" }
+        ));
+        md
+    }
+
+    /// `release ← build ← golang:1.22` style chain of bases.
+    fn base_chain(&self, stage: usize) -> String {
+        let mut parts = Vec::new();
+        let mut cur = Some(stage);
+        let mut guard = 0;
+        while let Some(s) = cur {
+            guard += 1;
+            if guard > self.stages().len() + 1 {
+                break;
+            }
+            let st = &self.stages()[s];
+            parts.push(format!("`{}`", st.display_name()));
+            cur = match &st.base_kind {
+                BaseKind::Stage(b) => Some(*b),
+                BaseKind::Image(i) => {
+                    parts.push(format!("image `{i}`"));
+                    None
+                }
+                BaseKind::Scratch => {
+                    parts.push("scratch".into());
+                    None
+                }
+                BaseKind::Unresolved => {
+                    parts.push(format!("`{}` (does not expand)", st.base));
+                    None
+                }
+                BaseKind::NamedContext => {
+                    parts.push("a named build context".into());
+                    None
+                }
+            };
+        }
+        parts.join(" ← ")
+    }
+
+    /// The outline: global ARGs, then stages with their instructions.
+    pub fn outline(&self) -> Vec<OutlineItem> {
+        let mut out = Vec::new();
+        for a in self.global_args() {
+            out.push(OutlineItem {
+                name: a.key.clone(),
+                detail: a.value_expanded.clone().or_else(|| a.value.clone()).unwrap_or_default(),
+                kind: OutlineKind::Arg,
+                range: a.range,
+                selection: a.key_range,
+                children: Vec::new(),
+            });
+        }
+        for s in self.stages() {
+            let children = s
+                .commands
+                .iter()
+                .filter_map(|&r| instruction_covering(self, r))
+                .map(|i| {
+                    let keyword = i.keyword().unwrap_or_default();
+                    let mut detail: String = i.args().join(" ");
+                    if detail.len() > 60 {
+                        let mut cut = 57;
+                        while !detail.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        detail.truncate(cut);
+                        detail.push_str("...");
+                    }
+                    OutlineItem {
+                        name: keyword.to_uppercase(),
+                        detail,
+                        kind: OutlineKind::Instruction,
+                        range: i.range(),
+                        selection: i.keyword_range().unwrap_or(i.range()),
+                        children: Vec::new(),
+                    }
+                })
+                .collect();
+            out.push(OutlineItem {
+                name: s.display_name(),
+                detail: format!("FROM {}", s.base),
+                kind: OutlineKind::Stage,
+                range: s.range,
+                selection: s.name_range.unwrap_or(s.from_range),
+                children,
+            });
+        }
+        out
+    }
+
+    /// Folding: each stage, each multi-line instruction and heredoc, each comment block.
+    pub fn folds(&self) -> Vec<Fold> {
+        let index = self.line_index();
+        let line = |o: TextSize| index.line_col(o).line;
+        let end_line = |r: TextRange| {
+            let end = if r.end() > r.start() { r.end() - TextSize::new(1) } else { r.end() };
+            line(end)
+        };
+        let mut out = Vec::new();
+        for s in self.stages() {
+            let (a, b) = (line(s.range.start()), end_line(s.range));
+            if b > a {
+                out.push(Fold { start_line: a, end_line: b, comment: false });
+            }
+        }
+        for i in self.parse().tree().instructions() {
+            let (a, b) = (line(i.range().start()), end_line(i.range()));
+            if b > a {
+                out.push(Fold { start_line: a, end_line: b, comment: false });
+            }
+        }
+        // Runs of comment lines.
+        let mut run: Option<(u32, u32)> = None;
+        for l in 0..index.line_count() {
+            let Some(r) = index.line_range(l, self.text()) else { continue };
+            let is_comment = self.text()[r].trim_start().starts_with('#');
+            run = match (run, is_comment) {
+                (Some((a, _)), true) => Some((a, l)),
+                (None, true) => Some((l, l)),
+                (Some((a, b)), false) => {
+                    if b > a {
+                        out.push(Fold { start_line: a, end_line: b, comment: true });
+                    }
+                    None
+                }
+                (None, false) => None,
+            };
+        }
+        if let Some((a, b)) = run {
+            if b > a {
+                out.push(Fold { start_line: a, end_line: b, comment: true });
+            }
+        }
+        out.sort_by_key(|f| (f.start_line, std::cmp::Reverse(f.end_line)));
+        out.dedup();
+        out
+    }
+
+    /// Inlay hints: expanded ARG values in FROM and `--platform`, stage names behind numeric
+    /// `--from`.
+    pub fn inlay_hints(&self) -> Vec<InlayHint> {
+        let mut out = Vec::new();
+        for s in self.stages() {
+            if let (Some(range), Some(expanded)) = (s.base_range, &s.base_expanded) {
+                if expanded != &s.base {
+                    out.push(InlayHint {
+                        offset: range.end(),
+                        label: format!("= {expanded}"),
+                        tooltip: format!("`{}` with the global ARG defaults expands to `{expanded}`", s.base),
+                    });
+                }
+            }
+            if let (Some(range), Some(raw), Some(expanded)) = (s.platform_range, &s.platform, &s.platform_expanded) {
+                if raw != expanded {
+                    out.push(InlayHint {
+                        offset: range.end(),
+                        label: format!("= {expanded}"),
+                        tooltip: format!("`{raw}` expands to `{expanded}`"),
+                    });
+                }
+            }
+        }
+        for r in self.references() {
+            if r.kind == RefKind::CopyFrom
+                && r.value.parse::<i64>().is_ok()
+                && !matches!(r.origin, RefOrigin::Inherited { .. })
+            {
+                if let Some(t) = r.stage() {
+                    let name = self.stages()[t].display_name();
+                    out.push(InlayHint {
+                        offset: r.range.end(),
+                        label: format!("({name})"),
+                        tooltip: format!("`--from={}` is stage {t}, `{name}`", r.value),
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|h| h.offset);
+        out
+    }
+
+    /// Classified ranges for syntax highlighting that knows about stages.
+    pub fn semantic_tokens(&self) -> Vec<SemanticToken> {
+        let mut out: Vec<SemanticToken> = Vec::new();
+        let unused = self.unused_stages();
+        let mut stage_ranges: Vec<(TextRange, TokenType, bool)> = Vec::new();
+        for s in self.stages() {
+            if let Some(r) = s.name_range {
+                stage_ranges.push((r, TokenType::StageDefinition, unused.contains(&s.index)));
+            }
+        }
+        for r in self.references() {
+            if matches!(r.origin, RefOrigin::Inherited { .. }) || r.range.is_empty() {
+                continue;
+            }
+            let ty = match &r.target {
+                RefTarget::Stage(_) => TokenType::StageReference,
+                RefTarget::Image(_) | RefTarget::Scratch => TokenType::Image,
+                _ => continue,
+            };
+            stage_ranges.push((r.range, ty, false));
+        }
+        let covered = |range: TextRange, list: &[(TextRange, TokenType, bool)]| {
+            list.iter().any(|(r, _, _)| r.contains_range(range))
+        };
+        for e in self.parse().syntax_node().descendants_with_tokens() {
+            let Some(t) = e.into_token() else { continue };
+            let ty = match t.kind() {
+                KEYWORD => TokenType::Keyword,
+                AS_KW => TokenType::Operator,
+                COMMENT => TokenType::Comment,
+                HASH | DIRECTIVE_NAME | DIRECTIVE_VALUE => TokenType::Directive,
+                FLAG_NAME => TokenType::Flag,
+                DOLLAR | L_CURLY | R_CURLY | VAR_NAME | VAR_OP => TokenType::Variable,
+                JSON_STRING => TokenType::String,
+                HEREDOC_MARKER | HEREDOC_END => TokenType::String,
+                _ => continue,
+            };
+            if !covered(t.text_range(), &stage_ranges) {
+                out.push(SemanticToken { range: t.text_range(), ty, unused: false });
+            }
+        }
+        for (range, ty, unused) in stage_ranges {
+            out.push(SemanticToken { range, ty, unused });
+        }
+        out.sort_by_key(|t| t.range.start());
+        // Overlaps cannot be encoded; keep the first of any overlapping pair.
+        let mut result: Vec<SemanticToken> = Vec::new();
+        for t in out {
+            if result.last().is_none_or(|l| l.range.end() <= t.range.start()) {
+                result.push(t);
+            }
+        }
+        result
+    }
+
+    /// The stage whose lines contain `offset`.
+    pub fn stage_at(&self, offset: TextSize) -> Option<usize> {
+        self.stages().iter().rposition(|s| s.from_range.start() <= offset)
+    }
+}
+
+fn instruction_covering(a: &Analysis, range: TextRange) -> Option<Instruction> {
+    a.parse().syntax_node().covering_element(range).ancestors().find_map(Instruction::cast)
+}
+
+/// The top-level instruction containing `offset`.
+fn instruction_at(a: &Analysis, offset: TextSize) -> Option<Instruction> {
+    a.parse().tree().instructions().find(|i| i.range().start() <= offset && offset <= i.range().end())
+}
+
+/// Whether `offset` sits on a line that continues an instruction from an earlier line.
+fn is_continuation_line(a: &Analysis, offset: TextSize) -> bool {
+    let Some(i) = instruction_at(a, offset) else { return false };
+    let index = a.line_index();
+    index.line_col(i.range().start()).line < index.line_col(offset).line
+}
+
+fn keyword_summary(k: &str) -> &'static str {
+    match k {
+        "FROM" => "start a stage from an image or an earlier stage",
+        "RUN" => "run a command",
+        "COPY" => "copy files from the context, a stage or an image",
+        "ADD" => "add files, URLs or Git repositories",
+        "ARG" => "declare a build argument",
+        "ENV" => "set an environment variable",
+        "WORKDIR" => "set the working directory",
+        "USER" => "set the user",
+        "CMD" => "default command of the image",
+        "ENTRYPOINT" => "entry point of the image",
+        "EXPOSE" => "document a port",
+        "LABEL" => "add metadata",
+        "VOLUME" => "declare a volume",
+        "SHELL" => "set the shell for shell-form commands",
+        "HEALTHCHECK" => "check the container's health",
+        "STOPSIGNAL" => "signal that stops the container",
+        "ONBUILD" => "run an instruction in images built on this one",
+        "MAINTAINER" => "deprecated: use LABEL",
+        _ => "",
     }
 }

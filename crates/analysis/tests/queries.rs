@@ -1,0 +1,416 @@
+//! Queries and diagnostics, one small Dockerfile each. `$0` marks the cursor.
+
+use stagecraft_analysis::queries::{CompletionKind, OutlineKind, TokenType};
+use stagecraft_analysis::{analyze, Analysis, Options, Severity, TextRange, TextSize};
+
+fn fixture(text: &str) -> (Analysis, TextSize) {
+    let offset = text.find("$0").expect("fixture has a $0 cursor");
+    let text = text.replacen("$0", "", 1);
+    (analyze(&text, &Options::default()), TextSize::new(offset as u32))
+}
+
+fn plain(text: &str) -> Analysis {
+    analyze(text, &Options::default())
+}
+
+fn slice(a: &Analysis, r: TextRange) -> &str {
+    &a.text()[r]
+}
+
+fn codes(a: &Analysis) -> Vec<&str> {
+    a.diagnostics().iter().map(|d| d.code.as_str()).collect()
+}
+
+fn diag<'a>(a: &'a Analysis, code: &str) -> &'a stagecraft_analysis::Diagnostic {
+    a.diagnostics().iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code} in {:?}", codes(a)))
+}
+
+// ---- definition ----
+
+#[test]
+fn definition_from_copy_from() {
+    let (a, at) = fixture("FROM alpine AS build\nRUN make\nFROM scratch\nCOPY --from=bu$0ild /out /\n");
+    let (stage, range) = a.definition(at).unwrap();
+    assert_eq!((stage, slice(&a, range)), (0, "build"));
+}
+
+#[test]
+fn definition_from_mount_from() {
+    let (a, at) = fixture("FROM alpine AS deps\nFROM alpine\nRUN --mount=type=bind,from=de$0ps,target=/d ls /d\n");
+    assert_eq!(a.definition(at).map(|(s, _)| s), Some(0));
+}
+
+#[test]
+fn definition_from_from_base_and_numeric_from() {
+    let (a, at) = fixture("FROM alpine AS base\nFROM ba$0se AS next\n");
+    assert_eq!(a.definition(at).map(|(s, _)| s), Some(0));
+    let (a, at) = fixture("FROM alpine AS first\nFROM scratch\nCOPY --from=$00 /a /a\n");
+    let (stage, range) = a.definition(at).unwrap();
+    assert_eq!((stage, slice(&a, range)), (0, "first"));
+}
+
+#[test]
+fn definition_inside_onbuild_trigger() {
+    let (a, at) = fixture("FROM alpine AS src\nFROM alpine AS base\nONBUILD COPY --from=s$0rc /a /a\nFROM base\n");
+    assert_eq!(a.definition(at).map(|(s, _)| s), Some(0));
+}
+
+#[test]
+fn no_definition_for_images() {
+    let (a, at) = fixture("FROM alp$0ine\nCOPY --from=nginx:latest /a /a\n");
+    assert_eq!(a.definition(at), None);
+    let (a, at) = fixture("FROM alpine\nCOPY --from=ngi$0nx:latest /a /a\n");
+    assert_eq!(a.definition(at), None);
+}
+
+// ---- references ----
+
+#[test]
+fn references_list_definition_and_uses() {
+    let (a, at) = fixture(
+        "FROM alpine AS bu$0ild\nRUN make\nFROM build AS test\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\nRUN --mount=from=Build,target=/x true\n",
+    );
+    let refs = a.references_at(at);
+    let texts: Vec<(&str, bool)> = refs.iter().map(|o| (slice(&a, o.range), o.is_definition)).collect();
+    assert_eq!(texts, [("build", true), ("build", false), ("build", false), ("0", false), ("Build", false)]);
+}
+
+// ---- rename ----
+
+#[test]
+fn rename_changes_every_named_reference_and_keeps_indices() {
+    let text = "FROM alpine AS build\nFROM build AS test\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\nRUN --mount=type=cache,from=BUILD,target=/c true\n";
+    let (a, at) = fixture(&text.replacen("AS build", "AS bu$0ild", 1));
+    let edits = a.rename(at, "compile").unwrap();
+    let mut out = a.text().to_string();
+    for e in edits.iter().rev() {
+        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
+    }
+    assert_eq!(
+        out,
+        "FROM alpine AS compile\nFROM compile AS test\nFROM scratch\nCOPY --from=compile /a /a\nCOPY --from=0 /b /b\nRUN --mount=type=cache,from=compile,target=/c true\n"
+    );
+    let again = plain(&out);
+    assert_eq!(again.plan(2).stages, a.plan(2).stages);
+}
+
+#[test]
+fn rename_from_a_reference_and_prepare() {
+    let (a, at) = fixture("FROM alpine AS build\nFROM scratch\nCOPY --from=bui$0ld /a /a\n");
+    let (range, name) = a.prepare_rename(at).unwrap();
+    assert_eq!((slice(&a, range), name.as_str()), ("build", "build"));
+    assert_eq!(a.rename(at, "b2").unwrap().len(), 2);
+}
+
+#[test]
+fn rename_refuses_with_reasons() {
+    let text =
+        "FROM alpine AS bu$0ild\nFROM alpine AS test\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=nginx /n /n\n";
+    let (a, at) = fixture(text);
+    for (name, reason) in [
+        ("Build2", "lower-case"),
+        ("9lives", "not a valid stage name"),
+        ("with space", "not a valid stage name"),
+        ("scratch", "reserved"),
+        ("context", "reserved"),
+        ("test", "already exists"),
+        ("nginx", "used as an image"),
+        ("", "empty"),
+    ] {
+        let err = a.rename(at, name).unwrap_err();
+        assert!(err.0.contains(reason), "{name}: {err}");
+    }
+    // A reference through a variable would not follow the new name.
+    let (a, at) = fixture("ARG B=build\nFROM alpine AS bu$0ild\nFROM ${B}\n");
+    assert!(a.rename(at, "compile").unwrap_err().0.contains("also referenced as `${B}` on line 3"));
+    assert!(a.prepare_rename(at).is_err());
+    // An unnamed stage has nothing to rename.
+    let (a, at) = fixture("FROM alpine\nFROM scratch\nCOPY --from=$00 /a /a\n");
+    assert!(a.rename(at, "x").unwrap_err().0.contains("has no name"));
+    // Not a stage at all.
+    let (a, at) = fixture("FROM alp$0ine\n");
+    assert!(a.prepare_rename(at).is_err());
+}
+
+// ---- completion ----
+
+#[test]
+fn complete_stage_names_after_copy_from() {
+    let (a, at) =
+        fixture("FROM alpine AS build\n# build compiles\nFROM alpine AS test\nFROM scratch\nCOPY --from=b$0\n");
+    let c = a.completions(at);
+    let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["build", "test"]);
+    assert!(c.iter().all(|c| c.kind == CompletionKind::Stage && slice(&a, c.replace) == "b"));
+}
+
+#[test]
+fn complete_earlier_stages_and_scratch_after_from() {
+    let (a, at) = fixture("FROM alpine AS base\nFROM $0\nFROM alpine AS later\n");
+    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    assert_eq!(labels, ["base", "scratch"]);
+    let (a, at) = fixture("FROM alpine AS base\nFROM --platform=$BUILDPLATFORM b$0\n");
+    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    assert_eq!(labels, ["base", "scratch"]);
+}
+
+#[test]
+fn complete_mount_from() {
+    let (a, at) = fixture("FROM alpine AS deps\nFROM alpine\nRUN --mount=type=bind,from=$0\n");
+    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    assert_eq!(labels, ["deps"]);
+}
+
+#[test]
+fn complete_keywords_and_flags() {
+    let (a, at) = fixture("FROM alpine\nCO$0\n");
+    let c = a.completions(at);
+    assert!(c.iter().any(|c| c.label == "COPY" && c.kind == CompletionKind::Keyword));
+    assert_eq!(c.len(), 18);
+    let (a, at) = fixture("from alpine\nru$0\n");
+    assert!(a.completions(at).iter().any(|c| c.label == "run"));
+    let (a, at) = fixture("FROM alpine\nCOPY --$0\n");
+    let flags: Vec<String> = a.completions(at).into_iter().map(|c| c.insert).collect();
+    assert!(flags.contains(&"--from=".into()) && flags.contains(&"--link".into()));
+    let (a, at) = fixture("FROM alpine\nRUN --mo$0\n");
+    assert!(a.completions(at).iter().any(|c| c.label == "--mount"));
+}
+
+// ---- hover ----
+
+#[test]
+fn hover_on_a_stage_shows_its_chain_and_users() {
+    let (a, at) = fixture(
+        "# build compiles the server\nFROM golang:1.22 AS bu$0ild\nFROM build AS test\nFROM scratch AS release\nCOPY --from=build /out /out\n",
+    );
+    let h = a.hover(at).unwrap();
+    assert_eq!(slice(&a, h.range), "build");
+    for part in ["**stage `build`**", "compiles the server", "image `golang:1.22`", "used by:", "`test`", "`release`"] {
+        assert!(h.markdown.contains(part), "{part} missing in {}", h.markdown);
+    }
+    let (a, at) = fixture("FROM alpine AS x\nFROM scratch\nCOPY --from=ngi$0nx /a /a\n");
+    assert!(a.hover(at).unwrap().markdown.contains("image"));
+    let (a, at) = fixture("ARG VER$0SION=1.2\nFROM alpine:${VERSION}\n");
+    assert!(a.hover(at).unwrap().markdown.contains("`1.2`"));
+}
+
+// ---- outline, folding, inlay hints, semantic tokens ----
+
+#[test]
+fn outline_has_args_then_stages_with_instructions() {
+    let a = plain("ARG V=1\nFROM alpine AS base\nRUN a\nCOPY x y\nFROM base\nCMD [\"x\"]\n");
+    let o = a.outline();
+    let top: Vec<(&str, OutlineKind)> = o.iter().map(|i| (i.name.as_str(), i.kind)).collect();
+    assert_eq!(top, [("V", OutlineKind::Arg), ("base", OutlineKind::Stage), ("stage-1", OutlineKind::Stage)]);
+    assert_eq!(o[1].children.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["RUN", "COPY"]);
+}
+
+#[test]
+fn folds_cover_stages_instructions_and_comments() {
+    let a = plain("# one\n# two\nFROM alpine\nRUN a \\\n  b\nFROM scratch\n");
+    let folds: Vec<(u32, u32, bool)> = a.folds().into_iter().map(|f| (f.start_line, f.end_line, f.comment)).collect();
+    assert_eq!(folds, [(0, 1, true), (2, 4, false), (3, 4, false)]);
+}
+
+#[test]
+fn inlay_hints_show_expanded_args_and_numeric_stage_names() {
+    let a = plain(
+        "ARG BASE=alpine:3.19\nFROM ${BASE} AS base\nFROM --platform=$BUILDPLATFORM scratch\nCOPY --from=0 /a /a\n",
+    );
+    let hints: Vec<String> = a.inlay_hints().into_iter().map(|h| h.label).collect();
+    assert_eq!(hints, ["= alpine:3.19", "= linux/amd64", "(base)"]);
+}
+
+#[test]
+fn semantic_tokens_tell_stages_from_images_and_variables() {
+    let a = plain("FROM alpine AS build\nFROM build\nCOPY --from=nginx /a /a\nENV X=$Y\n");
+    let kinds: Vec<(String, TokenType)> = a
+        .semantic_tokens()
+        .into_iter()
+        .filter(|t| !matches!(t.ty, TokenType::Keyword | TokenType::Operator))
+        .map(|t| (a.text()[t.range].to_string(), t.ty))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("alpine".to_string(), TokenType::Image),
+            ("build".into(), TokenType::StageDefinition),
+            ("build".into(), TokenType::StageReference),
+            ("--from".into(), TokenType::Flag),
+            ("nginx".into(), TokenType::Image),
+            ("$".into(), TokenType::Variable),
+            ("Y".into(), TokenType::Variable),
+        ]
+    );
+}
+
+// ---- targets and plans ----
+
+#[test]
+fn targets_plans_waves_and_legacy() {
+    let a = plain(concat!(
+        "FROM alpine AS base\n",
+        "# deps fetches modules\n",
+        "FROM base AS deps\n",
+        "FROM base AS tools\n",
+        "FROM alpine AS docs\n",
+        "FROM deps AS build\n",
+        "COPY --from=tools /t /t\n",
+        "FROM scratch\n",
+        "COPY --from=build /b /b\n",
+        "COPY --from=busybox /bin/sh /sh\n",
+    ));
+    let targets: Vec<(Option<String>, bool)> = a.targets().into_iter().map(|t| (t.name, t.is_default)).collect();
+    assert_eq!(targets.last(), Some(&(None, true)));
+    assert_eq!(a.targets()[1].description.as_deref(), Some("fetches modules"));
+    let plan = a.plan(5);
+    assert_eq!(plan.waves, vec![vec![0], vec![1, 2], vec![4], vec![5]]);
+    assert_eq!(plan.stages, vec![0, 1, 2, 4, 5]);
+    assert_eq!(plan.images, vec!["alpine".to_string(), "busybox".into()]);
+    assert_eq!(plan.legacy_stages, vec![0, 1, 2, 3, 4, 5]);
+    assert_eq!(a.unused_stages(), &[3]);
+    let with_docs = analyze(a.text(), &Options { targets: vec!["docs".into()], ..Options::default() });
+    assert!(with_docs.unused_stages().is_empty());
+}
+
+#[test]
+fn named_context_replaces_a_stage() {
+    let text =
+        "FROM alpine AS deps\nCOPY --from=tools /t /t\nFROM alpine AS tools\nFROM scratch\nCOPY --from=deps /d /d\n";
+    let a = analyze(text, &Options { named_contexts: vec!["deps".into()], ..Options::default() });
+    assert_eq!(a.stages()[0].base_kind, stagecraft_analysis::BaseKind::NamedContext);
+    assert_eq!(a.target_builds(2), &[0, 2]);
+    assert!(!codes(&a).contains(&"forward-reference"));
+}
+
+// ---- our diagnostics ----
+
+#[test]
+fn unused_stage_is_a_hint_with_a_removal_fix() {
+    let text = "FROM alpine AS base\n\n# docs is unused\nFROM node AS docs\nRUN build\n\nFROM base\n";
+    let a = plain(text);
+    let d = diag(&a, "unused-stage");
+    assert_eq!((d.severity, d.unnecessary, slice(&a, d.range)), (Severity::Hint, true, "docs"));
+    let fix = d.fix.as_ref().unwrap();
+    let mut out = text.to_string();
+    for e in fix.edits.iter().rev() {
+        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
+    }
+    assert_eq!(out, "FROM alpine AS base\n\nFROM base\n");
+}
+
+#[test]
+fn unknown_stage_suggests_the_close_name() {
+    let a = plain("FROM alpine AS build\nFROM scratch\nCOPY --from=biuld /a /a\n");
+    let d = diag(&a, "unknown-stage");
+    assert!(d.message.contains("did you mean the stage `build`"));
+    assert_eq!(d.fix.as_ref().unwrap().edits[0].new_text, "build");
+    // A tagged image is an image, not a typo.
+    assert!(
+        !codes(&plain("FROM alpine AS build\nFROM scratch\nCOPY --from=biuld:1 /a /a\n")).contains(&"unknown-stage")
+    );
+}
+
+#[test]
+fn from_a_later_stage_or_in_another_case() {
+    let a = plain("FROM builder\nFROM alpine AS builder\n");
+    assert!(diag(&a, "forward-stage-reference").message.contains("defined later (line 2)"));
+    let a = plain("FROM alpine AS builder\nFROM Builder\n");
+    let d = diag(&a, "forward-stage-reference");
+    assert_eq!(d.fix.as_ref().unwrap().edits[0].new_text, "builder");
+}
+
+#[test]
+fn build_failures_are_errors() {
+    let a = plain("FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\n");
+    assert_eq!(diag(&a, "circular-dependency").message, "circular dependency detected on stage: a");
+    let a = plain("FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\n");
+    assert!(diag(&a, "forward-reference").message.contains("needs to be defined before current stage \"a\""));
+    let a = plain("FROM alpine\nCOPY --from=3 /x /x\n");
+    assert!(diag(&a, "stage-index-out-of-range").message.starts_with("invalid stage index 3"));
+    let a = plain("ARG S=x\nFROM alpine\nCOPY --from=$S /x /x\n");
+    assert_eq!(diag(&a, "variable-in-from").severity, Severity::Error);
+    let a = plain("FROM alpine AS 1st\n");
+    assert!(diag(&a, "invalid-instruction").message.contains("invalid name for build stage"));
+    let a = plain("FROM alpine\nCOPY --form=x a b\n");
+    assert!(diag(&a, "invalid-instruction").message.contains("unknown flag: --form (did you mean from?)"));
+    let a = plain("FROM alpine\nRUNN x\n");
+    assert!(diag(&a, "unknown-instruction").message.contains("did you mean RUN?"));
+    let a = plain("ARG IMG\nFROM $IMG\n");
+    assert!(diag(&a, "blank-base").message.contains("base name ($IMG) should not be blank"));
+    let a = plain("FROM Alpine:3\n");
+    assert!(diag(&a, "invalid-image-reference").message.contains("must be lowercase"));
+    assert!(a.build_error().is_some());
+}
+
+// ---- BuildKit's checks ----
+
+#[test]
+fn buildkit_checks_fire_and_honour_check_skip() {
+    let text = concat!(
+        "ARG VARIANT\n",
+        "FROM alpine${VARINAT} as Build\n",
+        "FROM alpine AS build\n",
+        "FROM alpine AS scratch\n",
+        "FROM --platform=$TARGETPLATFORM alpine AS p\n",
+        "FROM --platform=linux/arm64 alpine AS q\n",
+        "ENV a b\n",
+        "CMD echo one\n",
+        "CMD [\"two\"]\n",
+        "MAINTAINER me\n",
+        "EXPOSE 80/TCP 8080:80\n",
+        "WORKDIR app\n",
+        "ENV API_TOKEN=x\n",
+        "COPY $UNDEFINED /a\n",
+    );
+    let a = plain(text);
+    let got: Vec<&str> = a.diagnostics().iter().filter(|d| d.buildkit_reports).map(|d| d.code.as_str()).collect();
+    for rule in [
+        "UndefinedArgInFrom",
+        "FromAsCasing",
+        "StageNameCasing",
+        "DuplicateStageName",
+        "ReservedStageName",
+        "RedundantTargetPlatform",
+        "FromPlatformFlagConstDisallowed",
+        "LegacyKeyValueFormat",
+        "JSONArgsRecommended",
+        "MultipleInstructionsDisallowed",
+        "MaintainerDeprecated",
+        "ExposeProtoCasing",
+        "ExposeInvalidFormat",
+        "WorkdirRelativePath",
+        "SecretsUsedInArgOrEnv",
+        "UndefinedVar",
+    ] {
+        assert!(got.contains(&rule), "{rule} missing: {got:?}");
+    }
+    let d = diag(&a, "UndefinedArgInFrom");
+    assert_eq!(d.message, "FROM argument 'VARINAT' is not declared (did you mean VARIANT?)");
+    assert_eq!(slice(&a, d.range), "alpine${VARINAT}");
+    let legacy = diag(&a, "LegacyKeyValueFormat");
+    assert_eq!(legacy.fix.as_ref().unwrap().edits[0].new_text, "=b");
+
+    let skipped = plain(&format!("# check=skip=FromAsCasing,UndefinedVar;error=true\n{text}"));
+    let got: Vec<&str> = skipped.diagnostics().iter().map(|d| d.code.as_str()).collect();
+    assert!(!got.contains(&"FromAsCasing") && !got.contains(&"UndefinedVar"));
+    assert_eq!(diag(&skipped, "StageNameCasing").severity, Severity::Error);
+    let all = plain(&format!("# check=skip=all\n{text}"));
+    assert!(all.diagnostics().iter().all(|d| stagecraft_analysis::rules::by_name(&d.code).is_none()));
+}
+
+#[test]
+fn warnings_after_a_build_error_are_kept_but_marked() {
+    let a = plain("FROM alpine\nCOPY --from=$X /a /a\nENV a b\n");
+    let legacy = diag(&a, "LegacyKeyValueFormat");
+    assert!(!legacy.buildkit_reports, "BuildKit stops at the --from error before dispatch");
+}
+
+#[test]
+fn severity_overrides_apply() {
+    let a = analyze(
+        "FROM alpine AS x\nFROM alpine\n",
+        &Options { severities: vec![("unused-stage".into(), Severity::Warning)], ..Options::default() },
+    );
+    assert_eq!(diag(&a, "unused-stage").severity, Severity::Warning);
+}
