@@ -29,26 +29,29 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
     a.targets_in_play = in_play.clone();
-    let targets_text = in_play
-        .iter()
-        .map(|&t| {
-            let s = &a.stages[t];
-            let name = s.name_as_written.clone().unwrap_or_else(|| format!("stage {t}"));
-            if Some(t) == a.default_target() {
-                format!("`{name}` (the default target)")
-            } else {
-                format!("`{name}`")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let describe = |t: usize| {
+        let name = a.stages[t].name_as_written.clone().unwrap_or_else(|| format!("stage-{t}"));
+        if Some(t) == a.default_target() {
+            format!("`{name}` (default)")
+        } else {
+            format!("`{name}`")
+        }
+    };
+    let why = if in_play.len() == 1 {
+        format!("the default target {} does not build it", describe(in_play[0]).replace(" (default)", ""))
+    } else {
+        format!(
+            "none of the targets in play ({}) builds it",
+            in_play.iter().map(|&t| describe(t)).collect::<Vec<_>>().join(", ")
+        )
+    };
     for s in a.unused.clone() {
         let stage = &a.stages[s];
         let range = stage.name_range.unwrap_or(stage.from_range);
         let removal = stage_removal(a, s);
         let lines = (stage.line, stage.end_line);
         let message = format!(
-            "stage `{}` is not used: no target in play ({targets_text}) builds it; BuildKit skips it, the legacy builder builds it",
+            "stage `{}` is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
             stage.display_name()
         );
         a.diagnostics.push(Diagnostic {

@@ -78,6 +78,10 @@ pub(crate) struct Engine<'a> {
     declared_globals: Vec<String>,
     /// BuildKit's states: stages, then external images as `--from` names them.
     states: Vec<State>,
+    /// Stage names to their last definition (how `--from` finds them).
+    names: HashMap<String, usize>,
+    /// The check configuration of instructions with a `# check=` comment above them.
+    local_checks: HashMap<TextRange, CheckConfig>,
 }
 
 impl<'a> Engine<'a> {
@@ -102,6 +106,8 @@ impl<'a> Engine<'a> {
             globals: Vars::default(),
             declared_globals: Vec::new(),
             states: Vec::new(),
+            names: HashMap::new(),
+            local_checks: HashMap::new(),
         }
     }
 
@@ -140,6 +146,12 @@ impl<'a> Engine<'a> {
             build_error: self.build_error,
             deps: self.deps,
         }
+    }
+
+    /// The check configuration for an instruction (the file's, or merged with a `# check=`
+    /// comment above it).
+    fn config_for(&self, instruction: TextRange) -> CheckConfig {
+        self.local_checks.get(&instruction).unwrap_or(&self.check).clone()
     }
 
     // ---- reporting ----
@@ -259,6 +271,10 @@ impl<'a> Engine<'a> {
     fn empty_continuations(&mut self) {
         let config = self.check.clone();
         for i in self.parse.tree().instructions() {
+            // Only an instruction spanning lines can have an empty continuation line.
+            if !self.text[i.range()].contains('\n') {
+                continue;
+            }
             if let Some(line) = empty_continuation_line(&i) {
                 self.hit(
                     rules::NO_EMPTY_CONTINUATION,
@@ -285,6 +301,9 @@ impl<'a> Engine<'a> {
             let result = instructions::check(&i, &mut hits);
             let comments = i.prev_comments();
             let config = self.check.merged_with_comments(&comments);
+            if config != self.check {
+                self.local_checks.insert(i.range(), config.clone());
+            }
             for hit in hits {
                 self.lint(hit, &config);
             }
@@ -402,7 +421,7 @@ impl<'a> Engine<'a> {
     // ---- stage names and casing ----
 
     fn stage_names(&mut self) {
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for s in 0..self.stages.len() {
             let Some(name) = self.stages[s].name.clone() else { continue };
             let range = self.stages[s].name_range.unwrap_or(self.stages[s].from_range);
@@ -417,7 +436,7 @@ impl<'a> Engine<'a> {
                     &config,
                 );
             }
-            if seen.contains(&name) {
+            if !seen.insert(name.clone()) {
                 self.hit(
                     rules::DUPLICATE_STAGE_NAME,
                     format!("Duplicate stage name {}, stage names should be unique", go::quote_str(&name)),
@@ -426,7 +445,6 @@ impl<'a> Engine<'a> {
                     &config,
                 );
             }
-            seen.push(name);
         }
     }
 
@@ -673,8 +691,7 @@ impl<'a> Engine<'a> {
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for s in 0..self.stages.len() {
             self.states.push(State::Stage(s));
-            let comments = self.syntax[s].from.prev_comments();
-            let config = self.check.merged_with_comments(&comments);
+            let config = self.config_for(self.stages[s].from_range);
             let from = self.stages[s].from_range;
             let base = self.stages[s].base.clone();
             let base_range = self.stages[s].base_range.unwrap_or(from);
@@ -824,9 +841,10 @@ impl<'a> Engine<'a> {
     // ---- dependency graph ----
 
     fn find_state_by_name(&self, name: &str) -> Option<usize> {
-        let lower = name.to_lowercase();
-        // The last definition wins: names register in order and overwrite.
-        (0..self.stages.len()).rev().find(|&s| self.stages[s].name.as_deref() == Some(lower.as_str()))
+        if let Some(&s) = self.names.get(name) {
+            return Some(s);
+        }
+        self.names.get(&name.to_lowercase()).copied()
     }
 
     fn stage_display(&self, s: usize) -> String {
@@ -834,6 +852,8 @@ impl<'a> Engine<'a> {
     }
 
     fn dependency_graph(&mut self) {
+        // The last definition of a name wins.
+        self.names = self.stages.iter().filter_map(|s| s.name.clone().map(|n| (n, s.index))).collect();
         // deps per state for cycle detection: (source state, command range)
         let mut graph: Vec<Vec<(usize, TextRange)>> = vec![Vec::new(); self.stages.len()];
         for s in 0..self.stages.len() {
@@ -845,7 +865,9 @@ impl<'a> Engine<'a> {
                 match c.kind() {
                     COPY_INSTR => {
                         if let Some(src) = self.copy_from(s, c, RefOrigin::Direct, None) {
-                            add_edge(&mut graph, s, src, c.range());
+                            // Point at the --from value: that is where a cycle is made.
+                            let at = self.references.last().map_or(c.range(), |r| r.range);
+                            add_edge(&mut graph, s, src, at);
                         }
                     }
                     RUN_INSTR => {
@@ -886,7 +908,7 @@ impl<'a> Engine<'a> {
     /// A COPY's `--from`: records the reference and returns the source state (a stage index, or
     /// a new external state) when it is a dependency.
     fn copy_from(&mut self, s: usize, c: &Instruction, origin: RefOrigin, at: Option<TextRange>) -> Option<usize> {
-        let flag = c.flags().filter(|f| f.name() == "from").last()?;
+        let flag = c.flags().filter(|f| f.is("from")).last()?;
         let value = flag.value()?;
         let value_range = flag.value_range().unwrap_or(flag.range());
         let range = at.unwrap_or(value_range);
@@ -983,7 +1005,7 @@ impl<'a> Engine<'a> {
     /// A RUN's mounts: every mount depends on its `from=` (or on `scratch` without one).
     fn mounts(&mut self, s: usize, c: &Instruction, origin: RefOrigin, at: Option<TextRange>) -> Vec<usize> {
         let mut sources = Vec::new();
-        let mount_flags: Vec<Flag> = c.flags().filter(|f| f.name() == "mount").collect();
+        let mount_flags: Vec<Flag> = c.flags().filter(|f| f.is("mount")).collect();
         let (line, end_line) = self.lines(at.unwrap_or(c.range()));
         for (mount_index, flag) in mount_flags.iter().enumerate() {
             let value = flag.value().unwrap_or_default();
@@ -1136,8 +1158,7 @@ impl<'a> Engine<'a> {
                 let stopped = self.stopped;
                 match t.kind() {
                     COPY_INSTR => {
-                        let trigger_range =
-                            t.flags().filter(|f| f.name() == "from").last().and_then(|f| f.value_range());
+                        let trigger_range = t.flags().filter(|f| f.is("from")).last().and_then(|f| f.value_range());
                         if let Some(tr) = trigger_range {
                             self.copy_from(s, &t, RefOrigin::Inherited { trigger_range: tr }, Some(from));
                         }
@@ -1217,7 +1238,7 @@ impl<'a> Engine<'a> {
     }
 
     fn dispatch_command(&mut self, s: usize, c: &Instruction, st: &mut DispatchState, dispatched: &[bool]) {
-        let config = self.check.merged_with_comments(&c.prev_comments());
+        let config = self.config_for(c.range());
         let node = c.range();
         match c.kind() {
             ENV_INSTR | LABEL_INSTR => {
@@ -1268,7 +1289,7 @@ impl<'a> Engine<'a> {
             }
             COPY_INSTR | ADD_INSTR => {
                 if c.kind() == COPY_INSTR {
-                    if let Some(f) = c.flags().filter(|f| f.name() == "from").last() {
+                    if let Some(f) = c.flags().filter(|f| f.is("from")).last() {
                         let value = f.value().unwrap_or_default();
                         if let Some(t) = self.find_copy_source(&value) {
                             if t != s && !dispatched[t] {
@@ -1342,7 +1363,7 @@ impl<'a> Engine<'a> {
                 }
             }
             RUN_INSTR => {
-                for f in c.flags().filter(|f| f.name() == "mount") {
+                for f in c.flags().filter(|f| f.is("mount")) {
                     let fields = csv_fields(&f.value().unwrap_or_default()).unwrap_or_default();
                     for field in fields {
                         if let Some((_, v)) = field.split_once('=') {

@@ -288,11 +288,11 @@ fn check_flags(i: &Instruction, declared: &[(&str, FlagType)]) -> Result<(), Ins
 /// variables), network and security values.
 fn check_run_options(i: &Instruction) -> Result<(), InstructionError> {
     let flags: Vec<_> = i.flags().collect();
-    for f in flags.iter().filter(|f| f.name() == "device") {
+    for f in flags.iter().filter(|f| f.is("device")) {
         check_device(&f.value().unwrap_or_default())
             .map_err(|message| InstructionError { message, range: f.range() })?;
     }
-    for f in flags.iter().filter(|f| f.name() == "mount") {
+    for f in flags.iter().filter(|f| f.is("mount")) {
         let value = f.value().unwrap_or_default();
         let fields = csv_fields(&value)
             .map_err(|e| InstructionError { message: format!("failed to parse csv mounts: {e}"), range: f.range() })?;
@@ -311,7 +311,7 @@ fn check_run_options(i: &Instruction) -> Result<(), InstructionError> {
             }
         }
     }
-    if let Some(f) = flags.iter().find(|f| f.name() == "network") {
+    if let Some(f) = flags.iter().find(|f| f.is("network")) {
         let v = f.value().unwrap_or_default();
         if !matches!(v.as_str(), "default" | "none" | "host") {
             return Err(InstructionError {
@@ -320,7 +320,7 @@ fn check_run_options(i: &Instruction) -> Result<(), InstructionError> {
             });
         }
     }
-    if let Some(f) = flags.iter().find(|f| f.name() == "security") {
+    if let Some(f) = flags.iter().find(|f| f.is("security")) {
         let v = f.value().unwrap_or_default();
         if !matches!(v.as_str(), "insecure" | "sandbox") {
             return Err(InstructionError {

@@ -12,6 +12,7 @@
 
 mod checks;
 mod engine;
+mod export;
 pub mod env;
 mod graph;
 pub mod instructions;

@@ -141,6 +141,9 @@ impl CheckConfig {
     /// can only skip more or enable more experimental rules).
     pub fn merged_with_comments(&self, comments: &[String]) -> CheckConfig {
         let Some(local) = comment_config(comments) else { return self.clone() };
+        if local == CheckConfig::default() {
+            return self.clone();
+        }
         CheckConfig {
             skip_all: self.skip_all || local.skip_all,
             skip: self.skip.union(&local.skip).cloned().collect(),
@@ -153,7 +156,7 @@ impl CheckConfig {
 
 /// The first `check=...` among an instruction's comment lines.
 fn comment_config(comments: &[String]) -> Option<CheckConfig> {
-    for c in comments {
+    for c in comments.iter().filter(|c| c.contains('=')) {
         if let Some((key, value)) = stagecraft_syntax::directives::match_directive_line(&format!("#{c}")) {
             if key == "check" {
                 let first = value.split(' ').next().unwrap_or("");

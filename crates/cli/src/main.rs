@@ -1,7 +1,9 @@
 //! `stagecraft`: Dockerfile multi-stage builds, as BuildKit sees them, in a terminal.
 
+mod args;
 mod commands;
 mod input;
+mod output;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -19,16 +21,23 @@ pub(crate) enum Outcome {
 pub(crate) enum Failure {
     /// Bad command line (exit 2).
     Usage(String),
-    /// A file could not be read (exit 2).
+    /// A file could not be read or written (exit 2).
     Io(String),
+    /// The request cannot be done as asked, e.g. a refused rename (exit 1).
+    Refused(String),
 }
 
 const USAGE: &str = "\
 usage: stagecraft <command> [options]
 
 commands:
-  dump --buildkit FILE   print BuildKit's parser dump (AST.Dump) of FILE
-  dump --tree FILE       print the syntax tree of FILE
+  analyze FILE        the stage model: stages, references, targets, unused stages, diagnostics
+  check FILE...       diagnostics as text, JSON or SARIF (exit 1 on errors)
+  targets FILE        build targets with descriptions
+  plan FILE           what a target builds (--target T), in parallel waves (--legacy: the legacy builder)
+  rename FILE OLD NEW rename a stage everywhere (a diff, or --write)
+  graph FILE          the stage graph as DOT, Mermaid or JSON
+  dump FILE           BuildKit's parser dump (--buildkit) or the syntax tree (--tree)
 
 Run `stagecraft <command> --help` for a command's options.";
 
@@ -40,6 +49,12 @@ fn main() -> ExitCode {
     };
     let rest: Vec<std::ffi::OsString> = args.collect();
     let result = match command.to_str() {
+        Some("analyze") => commands::analyze::run(rest),
+        Some("check") => commands::check::run(rest),
+        Some("targets") => commands::targets::run(rest),
+        Some("plan") => commands::plan::run(rest),
+        Some("rename") => commands::rename::run(rest),
+        Some("graph") => commands::graph::run(rest),
         Some("dump") => commands::dump::run(rest),
         Some("-h" | "--help" | "help") => {
             let _ = writeln!(std::io::stdout(), "{USAGE}");
@@ -49,18 +64,18 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stdout(), "stagecraft {}", env!("CARGO_PKG_VERSION"));
             Ok(Outcome::Ok)
         }
-        _ => Err(Failure::Usage(format!("unknown command {:?}\n\n{USAGE}", command))),
+        _ => Err(Failure::Usage(format!("unknown command {command:?}\n\n{USAGE}"))),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
-        Err(Failure::Usage(msg)) => {
+        Err(Failure::Usage(msg)) | Err(Failure::Io(msg)) => {
             eprintln!("stagecraft: {msg}");
             ExitCode::from(2)
         }
-        Err(Failure::Io(msg)) => {
+        Err(Failure::Refused(msg)) => {
             eprintln!("stagecraft: {msg}");
-            ExitCode::from(2)
+            ExitCode::from(1)
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::heredoc::{self, Heredoc};
 use crate::json::{self, JsonArray as ParsedJson};
 use crate::parser::instruction::cook_flag;
 use crate::SyntaxKind::{self, *};
-use crate::{SyntaxElement, SyntaxNode, SyntaxToken};
+use crate::{SyntaxNode, SyntaxToken};
 
 /// A typed view of a node.
 pub trait AstNode: Sized {
@@ -106,13 +106,30 @@ impl AstNode for Instruction {
 /// The text BuildKit sees for a node: its tokens with continuation markers and the lines they
 /// skip left out (see [`SyntaxKind::is_joined_away`]).
 pub fn logical_text(node: &SyntaxNode) -> String {
-    let mut out = String::new();
-    for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
-        if !token.kind().is_joined_away() {
-            out.push_str(token.text());
+    green_text(&node.green())
+}
+
+/// [`logical_text`] of a green node. Walking green nodes allocates no cursor nodes.
+fn green_text(green: &rowan::GreenNodeData) -> String {
+    fn walk(green: &rowan::GreenNodeData, out: &mut String) {
+        for child in green.children() {
+            match child {
+                rowan::NodeOrToken::Node(n) => walk(n, out),
+                rowan::NodeOrToken::Token(t) => {
+                    if !green_kind(t.kind()).is_joined_away() {
+                        out.push_str(t.text());
+                    }
+                }
+            }
         }
     }
+    let mut out = String::new();
+    walk(green, &mut out);
     out
+}
+
+fn green_kind(raw: rowan::SyntaxKind) -> SyntaxKind {
+    SyntaxKind::from_raw(raw.0).unwrap_or(ERROR)
 }
 
 fn children<N: AstNode>(node: &SyntaxNode) -> impl Iterator<Item = N> {
@@ -128,13 +145,23 @@ fn tokens(node: &SyntaxNode, kind: SyntaxKind) -> impl Iterator<Item = SyntaxTok
 }
 
 /// The concatenated text and covering range of the direct child tokens of one kind (a token
-/// split by a line continuation comes back whole).
+/// split by a line continuation comes back whole). Reads the green node, so no cursor nodes are
+/// allocated.
 fn joined_tokens(node: &SyntaxNode, kind: SyntaxKind) -> Option<(String, TextRange)> {
+    let raw = rowan::SyntaxKind::from(kind);
     let mut text = String::new();
     let mut range: Option<TextRange> = None;
-    for t in tokens(node, kind) {
-        text.push_str(t.text());
-        range = Some(range.map_or(t.text_range(), |r| r.cover(t.text_range())));
+    let mut offset = node.text_range().start();
+    for child in node.green().children() {
+        let len = child.text_len();
+        if let rowan::NodeOrToken::Token(t) = child {
+            if t.kind() == raw {
+                text.push_str(t.text());
+                let r = TextRange::at(offset, len);
+                range = Some(range.map_or(r, |x| x.cover(r)));
+            }
+        }
+        offset += len;
     }
     range.map(|r| (text, r))
 }
@@ -209,7 +236,7 @@ impl Instruction {
 
     /// The first flag with this name (without the dashes).
     pub fn flag(&self, name: &str) -> Option<Flag> {
-        self.flags().find(|f| f.name() == name)
+        self.flags().find(|f| f.is(name))
     }
 
     /// Argument words (FROM, COPY, ADD, VOLUME, EXPOSE, WORKDIR, USER, ...).
@@ -275,31 +302,51 @@ impl Instruction {
     /// the shell-form command, or ENV/LABEL `key value sep` triples. An ONBUILD has none here
     /// (see [`Instruction::trigger`]).
     pub fn args(&self) -> Vec<String> {
-        let instruction = self;
-        let node = instruction.syntax();
-        if instruction.kind() == ERROR {
+        let kind = self.kind();
+        if kind == ERROR {
             // Unknown instructions keep one empty argument (parseIgnore).
             return vec![String::new()];
         }
         let mut args: Vec<String> = Vec::new();
         // An AS keyword split by a continuation arrives in pieces; BuildKit sees one word.
         let mut in_as = false;
-        for child in node.children_with_tokens() {
+        for child in self.syntax.green().children() {
             match child {
-                SyntaxElement::Token(t) if t.kind() == AS_KW => {
-                    match args.last_mut() {
-                        Some(last) if in_as => last.push_str(t.text()),
-                        _ => args.push(t.text().to_string()),
+                rowan::NodeOrToken::Token(t) => {
+                    if green_kind(t.kind()) == AS_KW {
+                        match args.last_mut() {
+                            Some(last) if in_as => last.push_str(t.text()),
+                            _ => args.push(t.text().to_string()),
+                        }
+                        in_as = true;
                     }
-                    in_as = true;
                 }
-                SyntaxElement::Token(_) => {}
-                SyntaxElement::Node(n) => {
+                rowan::NodeOrToken::Node(n) => {
                     in_as = false;
-                    match n.kind() {
-                        WORD | STAGE_NAME | SHELL_COMMAND => args.push(logical_text(&n)),
-                        JSON_ARRAY => args.extend(JsonArray::cast(n).map(|j| j.strings()).unwrap_or_default()),
-                        KEY_VALUE => push_key_value(instruction.kind(), &n, &mut args),
+                    match green_kind(n.kind()) {
+                        WORD | STAGE_NAME | SHELL_COMMAND => args.push(green_text(n)),
+                        JSON_ARRAY => {
+                            if let ParsedJson::Strings { values, .. } = json::parse_array(&green_text(n)) {
+                                args.extend(values);
+                            }
+                        }
+                        KEY_VALUE if kind == ARG_INSTR => args.push(green_text(n)),
+                        KEY_VALUE => {
+                            let (mut key, mut value, mut eq) = (String::new(), String::new(), false);
+                            for part in n.children() {
+                                match part {
+                                    rowan::NodeOrToken::Node(p) if green_kind(p.kind()) == KEY => key = green_text(p),
+                                    rowan::NodeOrToken::Node(p) if green_kind(p.kind()) == VALUE => {
+                                        value = green_text(p)
+                                    }
+                                    rowan::NodeOrToken::Token(t) if green_kind(t.kind()) == EQ => eq = true,
+                                    _ => {}
+                                }
+                            }
+                            args.push(key);
+                            args.push(value);
+                            args.push(if eq { "=".into() } else { String::new() });
+                        }
                         _ => {}
                     }
                 }
@@ -348,25 +395,25 @@ impl Instruction {
     /// Comment lines directly above the instruction, as BuildKit collects them (`PrevComment`):
     /// text after `#`, trimmed; an empty `#` line starts the block over; blank lines do not.
     pub fn prev_comments(&self) -> Vec<String> {
-        // The file-level elements between the previous instruction and this one, in order.
-        let mut between = Vec::new();
-        let mut element = self.syntax.prev_sibling_or_token();
-        while let Some(e) = element {
-            if e.kind().is_instruction() {
+        let Some(parent) = self.syntax.parent() else { return Vec::new() };
+        let green = parent.green();
+        // The file-level elements between the previous instruction and this one, walking back.
+        let mut between: Vec<(SyntaxKind, &str)> = Vec::new();
+        for child in green.children().rev().skip(green.children().len() - self.syntax.index()) {
+            let kind = green_kind(child.kind());
+            if kind.is_instruction() {
                 break;
             }
-            element = e.prev_sibling_or_token();
-            between.push(e);
+            between.push((kind, child.as_token().map_or("", |t| t.text())));
         }
         between.reverse();
         let mut comments = Vec::new();
-        for (i, e) in between.iter().enumerate() {
-            let Some(token) = e.as_token().filter(|t| t.kind() == COMMENT) else {
+        for (i, &(kind, text)) in between.iter().enumerate() {
+            if kind != COMMENT {
                 continue;
-            };
-            let indented = i > 0 && between[i - 1].kind() == WHITESPACE;
+            }
+            let indented = i > 0 && between[i - 1].0 == WHITESPACE;
             // BuildKit trims `line[1:]` of the raw line: for an indented comment that keeps the `#`.
-            let text = token.text();
             let body = if indented { text.trim() } else { text[1..].trim() };
             if body.is_empty() {
                 comments.clear();
@@ -383,6 +430,14 @@ impl Flag {
     pub fn cooked(&self) -> String {
         let text = logical_text(&self.syntax);
         cook_flag(text.as_bytes()).text
+    }
+
+    /// Whether the flag is `--name` (cheap: no unquoting unless the name is quoted).
+    pub fn is(&self, name: &str) -> bool {
+        match joined_tokens(&self.syntax, FLAG_NAME) {
+            Some((raw, _)) if !raw.contains(['\'', '"', '\\']) => raw.strip_prefix("--") == Some(name),
+            _ => self.name() == name,
+        }
     }
 
     /// The name without the leading `--`.
@@ -574,17 +629,4 @@ impl HeredocBody {
     pub fn terminator(&self) -> Option<SyntaxToken> {
         tokens(&self.syntax, HEREDOC_END).next()
     }
-}
-
-fn push_key_value(kind: SyntaxKind, n: &SyntaxNode, args: &mut Vec<String>) {
-    let Some(kv) = KeyValue::cast(n.clone()) else {
-        return;
-    };
-    if kind == ARG_INSTR {
-        args.push(kv.text());
-        return;
-    }
-    args.push(kv.key());
-    args.push(kv.value().unwrap_or_default());
-    args.push(if kv.has_eq() { "=".into() } else { String::new() });
 }

@@ -114,11 +114,22 @@ impl Lexer {
 
     /// `ProcessWordWithMatches`: the expanded string plus the names it looked up.
     pub fn process_word(&self, word: &str, env: &dyn Env) -> Result<Expansion, ShellError> {
+        if self.is_literal(word) {
+            return Ok(Expansion { result: word.to_string(), ..Expansion::default() });
+        }
         let mut sw = ShellWord::new(self, word, env, true);
         match sw.process() {
             Ok((result, _)) => Ok(Expansion { result, matched: sw.matched, unmatched: sw.unmatched }),
             Err(message) => Err(ShellError { message, input: word.to_string() }),
         }
+    }
+
+    /// A word with nothing for the lexer to do (no variables, quotes or escapes) expands to
+    /// itself.
+    fn is_literal(&self, word: &str) -> bool {
+        !word.starts_with('\u{FEFF}')
+            && !word.bytes().any(|b| matches!(b, b'$' | b'\'' | b'"' | b'\\' | b'`'))
+            && !word.contains(self.escape)
     }
 
     /// `ProcessWords`: the expanded text split into words.

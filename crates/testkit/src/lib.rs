@@ -151,3 +151,53 @@ pub fn check_snapshot(path: &Path, actual: &str) -> Result<(), String> {
 pub fn parse_json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("bad JSON: {e}: {text}"))
 }
+
+/// Benchmark helpers: the generated big Dockerfile and a median timer.
+pub mod bench {
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    /// The 10,021-line, 501-stage file from `../shared/bench/gen_big.py --stages 500`, generated
+    /// into `target/bench-data/` on first use.
+    pub fn big_file() -> String {
+        let out = super::workspace_root().join("target/bench-data/big.Dockerfile");
+        if !out.exists() {
+            generate(&out);
+        }
+        super::read(&out)
+    }
+
+    fn generate(out: &Path) {
+        std::fs::create_dir_all(out.parent().expect("a parent dir")).expect("target/bench-data is writable");
+        let status = std::process::Command::new("python3")
+            .arg(super::shared_dir().join("bench/gen_big.py"))
+            .args(["--stages", "500", "-o"])
+            .arg(out)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("python3 runs gen_big.py");
+        assert!(status.success(), "gen_big.py failed");
+    }
+
+    /// Median time of `f` over runs lasting at least `budget` (and at least 10 runs). What `f`
+    /// returns is dropped outside the timed region.
+    pub fn measure<T>(budget: Duration, mut f: impl FnMut() -> T) -> Duration {
+        drop(f());
+        let mut times = Vec::new();
+        let start = Instant::now();
+        while start.elapsed() < budget || times.len() < 10 {
+            let t = Instant::now();
+            let out = f();
+            times.push(t.elapsed());
+            drop(out);
+        }
+        times.sort();
+        times[times.len() / 2]
+    }
+
+    /// Prints one result line.
+    pub fn report(name: &str, bytes: usize, t: Duration) {
+        let mbs = bytes as f64 / t.as_secs_f64() / 1e6;
+        println!("{name:<44} {bytes:>9} bytes  {:>9.3} ms  {mbs:>8.1} MB/s", t.as_secs_f64() * 1e3);
+    }
+}

@@ -1,0 +1,35 @@
+//! Full analysis (parse, stage model, diagnostics) of the generated 500-stage file and of the
+//! real-world corpus, plus the queries an editor asks per keystroke.
+//! `cargo bench -p stagecraft-analysis --bench analyze`.
+
+use std::time::Duration;
+
+use stagecraft_analysis::{analyze, Options, TextSize};
+use stagecraft_testkit::bench::{big_file, measure, report};
+
+fn main() {
+    let budget = Duration::from_secs(3);
+    let options = Options::default();
+    let big = big_file();
+    let t = measure(budget, || analyze(std::hint::black_box(&big), &options));
+    report("analyze big.Dockerfile (500 stages)", big.len(), t);
+
+    let parse = measure(budget, || stagecraft_syntax::parse(&big));
+    report("  of which parse", big.len(), parse);
+
+    let a = analyze(&big, &options);
+    let hot = big.find("COPY --from=stage0 ").map(|i| i + "COPY --from=".len()).unwrap_or(0);
+    let at = TextSize::new(hot as u32 + 2);
+    let t = measure(Duration::from_secs(1), || a.definition(at));
+    report("  definition on a COPY --from", 0, t);
+    let t = measure(Duration::from_secs(1), || a.references_at(at));
+    report("  references of the most used stage", 0, t);
+    let t = measure(Duration::from_secs(1), || a.rename(at, "renamed"));
+    report("  rename of the most used stage", 0, t);
+
+    let files: Vec<String> =
+        stagecraft_testkit::real_world_files().iter().map(|p| stagecraft_testkit::read(p)).collect();
+    let total: usize = files.iter().map(String::len).sum();
+    let t = measure(budget, || files.iter().map(|f| analyze(f, &options)).collect::<Vec<_>>());
+    report(&format!("analyze real-world corpus ({} files)", files.len()), total, t);
+}

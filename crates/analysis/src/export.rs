@@ -1,0 +1,103 @@
+//! The stage graph as DOT and Mermaid text.
+
+use crate::model::*;
+use crate::Analysis;
+
+fn node_label(a: &Analysis, n: &GraphNode) -> String {
+    match n {
+        GraphNode::Stage(s) => a.stages()[*s].display_name(),
+        GraphNode::Image(i) => i.clone(),
+        GraphNode::Scratch => "scratch".into(),
+    }
+}
+
+fn dot_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+impl Analysis {
+    /// The stage graph in Graphviz DOT: stages as boxes (the default target bold, unused ones
+    /// dashed grey), images as folders, edges styled by kind (FROM solid, COPY dashed, mount
+    /// dotted, ONBUILD bold).
+    pub fn to_dot(&self) -> String {
+        let g = self.graph();
+        let mut out = String::from("digraph stages {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
+        for (id, n) in g.nodes.iter().enumerate() {
+            let label = dot_escape(&node_label(self, n));
+            let attrs = match n {
+                GraphNode::Stage(s) => {
+                    let st = &self.stages()[*s];
+                    let mut a = format!("shape=box, style=\"rounded{}\"", if self.unused_stages().contains(s) { ",dashed" } else { "" });
+                    if Some(*s) == self.default_target() {
+                        a.push_str(", penwidth=2");
+                    }
+                    if self.unused_stages().contains(s) {
+                        a.push_str(", color=gray50, fontcolor=gray50");
+                    }
+                    format!("label=\"{label}\\nFROM {}\", {a}", dot_escape(&st.base))
+                }
+                GraphNode::Image(_) => format!("label=\"{label}\", shape=folder"),
+                GraphNode::Scratch => "label=\"scratch\", shape=folder, style=dotted".to_string(),
+            };
+            out.push_str(&format!("  n{id} [{attrs}];\n"));
+        }
+        for e in &g.edges {
+            let style = match e.kind {
+                EdgeKind::From => "style=solid",
+                EdgeKind::Copy => "style=dashed, label=\"COPY\"",
+                EdgeKind::Mount => "style=dotted, label=\"mount\"",
+                EdgeKind::Onbuild => "style=bold, label=\"ONBUILD\"",
+            };
+            out.push_str(&format!("  n{} -> n{} [{style}];\n", e.source, e.stage));
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// The stage graph as a Mermaid flowchart.
+    pub fn to_mermaid(&self) -> String {
+        let g = self.graph();
+        let mut out = String::from("flowchart TD\n");
+        let quote = |s: &str| s.replace('"', "#quot;");
+        for (id, n) in g.nodes.iter().enumerate() {
+            let label = quote(&node_label(self, n));
+            let shape = match n {
+                GraphNode::Stage(s) if Some(*s) == self.default_target() => format!("n{id}[[\"{label}\"]]"),
+                GraphNode::Stage(_) => format!("n{id}[\"{label}\"]"),
+                GraphNode::Image(_) | GraphNode::Scratch => format!("n{id}[(\"{label}\")]"),
+            };
+            out.push_str(&format!("  {shape}\n"));
+        }
+        for e in &g.edges {
+            let arrow = match e.kind {
+                EdgeKind::From => "-->".to_string(),
+                EdgeKind::Copy => "-. COPY .->".to_string(),
+                EdgeKind::Mount => "-. mount .->".to_string(),
+                EdgeKind::Onbuild => "== ONBUILD ==>".to_string(),
+            };
+            out.push_str(&format!("  n{} {arrow} n{}\n", e.source, e.stage));
+        }
+        let unused: Vec<String> = self.unused_stages().iter().map(|s| format!("n{s}")).collect();
+        if !unused.is_empty() {
+            out.push_str("  classDef unused stroke-dasharray: 5 5,color:#888\n");
+            out.push_str(&format!("  class {} unused\n", unused.join(",")));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{analyze, Options};
+
+    #[test]
+    fn dot_and_mermaid() {
+        let a = analyze("FROM golang AS build\nFROM alpine AS docs\nFROM scratch\nCOPY --from=build /b /b\n", &Options::default());
+        let dot = a.to_dot();
+        assert!(dot.contains("n0 [label=\"build\\nFROM golang\", shape=box, style=\"rounded\"]"), "{dot}");
+        assert!(dot.contains("n0 -> n2 [style=dashed, label=\"COPY\"]"), "{dot}");
+        assert!(dot.contains("n1 [label=\"docs\\nFROM alpine\", shape=box, style=\"rounded,dashed\", color=gray50"), "{dot}");
+        let m = a.to_mermaid();
+        assert!(m.contains("n2[[\"stage-2\"]]") && m.contains("n0 -. COPY .-> n2") && m.contains("class n1 unused"), "{m}");
+    }
+}

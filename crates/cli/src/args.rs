@@ -1,0 +1,116 @@
+//! Command-line options shared by the subcommands.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use stagecraft_analysis::Options;
+
+use crate::Failure;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Json,
+    Sarif,
+    Dot,
+    Mermaid,
+    Svg,
+}
+
+impl Format {
+    fn parse(s: &str, allowed: &[Format]) -> Result<Format, Failure> {
+        let f = match s {
+            "text" => Format::Text,
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "dot" => Format::Dot,
+            "mermaid" => Format::Mermaid,
+            "svg" => Format::Svg,
+            _ => return Err(Failure::Usage(format!("unknown format `{s}`"))),
+        };
+        if allowed.contains(&f) {
+            Ok(f)
+        } else {
+            Err(Failure::Usage(format!("this command cannot print `{s}`")))
+        }
+    }
+}
+
+/// Parsed arguments: files, positional words, and the options that shape the analysis.
+#[derive(Debug, Default)]
+pub(crate) struct Args {
+    pub(crate) positional: Vec<String>,
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) format: Option<Format>,
+    pub(crate) options: Options,
+    pub(crate) target: Option<String>,
+    pub(crate) legacy: bool,
+    pub(crate) write: bool,
+    pub(crate) help: bool,
+}
+
+/// What a command accepts.
+pub(crate) struct Spec {
+    /// Positional words before the files (e.g. rename's OLD NEW come after FILE; see `words_after_file`).
+    pub(crate) formats: &'static [Format],
+    pub(crate) target: bool,
+    pub(crate) legacy: bool,
+    pub(crate) write: bool,
+    /// How many positional words follow the file (rename: 2).
+    pub(crate) words_after_file: usize,
+    pub(crate) many_files: bool,
+}
+
+pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Args, Failure> {
+    use lexopt::prelude::*;
+    let usage = |msg: String| Failure::Usage(format!("{msg}\n\n{help}"));
+    let mut p = lexopt::Parser::from_args(raw);
+    let mut args = Args::default();
+    let mut rest: Vec<String> = Vec::new();
+    while let Some(arg) = p.next().map_err(|e| usage(e.to_string()))? {
+        match arg {
+            Short('h') | Long("help") => args.help = true,
+            Long("format") | Short('f') => {
+                let v = p.value().map_err(|e| usage(e.to_string()))?;
+                args.format = Some(Format::parse(&v.to_string_lossy(), spec.formats)?);
+            }
+            Long("build-arg") => {
+                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
+                let (k, val) =
+                    v.split_once('=').ok_or_else(|| usage(format!("--build-arg needs KEY=VALUE, got `{v}`")))?;
+                args.options.build_args.push((k.to_string(), val.to_string()));
+            }
+            Long("build-context") => {
+                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
+                let name = v.split_once('=').map_or(v.as_str(), |(n, _)| n).to_string();
+                args.options.named_contexts.push(name);
+            }
+            Long("target") | Short('t') if spec.target => {
+                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
+                args.options.targets.push(v.clone());
+                args.options.target = Some(v.clone());
+                args.target = Some(v);
+            }
+            Long("legacy") if spec.legacy => args.legacy = true,
+            Long("write") | Short('w') if spec.write => args.write = true,
+            Value(v) => rest.push(v.to_string_lossy().into_owned()),
+            other => return Err(usage(other.unexpected().to_string())),
+        }
+    }
+    if args.help {
+        return Ok(args);
+    }
+    if rest.is_empty() {
+        return Err(usage("missing FILE".into()));
+    }
+    let file_count = if spec.many_files { rest.len() - spec.words_after_file.min(rest.len()) } else { 1 };
+    if !spec.many_files && rest.len() != 1 + spec.words_after_file {
+        return Err(usage(format!("expected FILE{}", " WORD".repeat(spec.words_after_file))));
+    }
+    for f in rest.drain(..file_count) {
+        args.files.push(PathBuf::from(f));
+    }
+    args.positional = rest;
+    Ok(args)
+}

@@ -1,0 +1,192 @@
+//! `stagecraft analyze`: the whole model (stages, references, targets, unused stages,
+//! diagnostics), as JSON with the oracle's field names, or as a summary.
+
+use std::ffi::OsString;
+
+use serde_json::{json, Value};
+use stagecraft_analysis::{analyze, Analysis, BaseKind, RefKind, RefOrigin, RefTarget};
+
+use crate::args::{self, Format, Spec};
+use crate::{input, output, Failure, Outcome};
+
+const HELP: &str = "\
+usage: stagecraft analyze FILE [--format text|json] [--build-arg K=V]... [--target T]... [--build-context NAME=...]...
+
+Prints the stage model: stages and their bases, every stage reference and what it resolves
+to, targets, what each target builds, unused stages and diagnostics. The JSON uses the field
+names of BuildKit's oracle (lines are 1-based). --target adds a target in play (stages no
+target in play builds are unused).";
+
+pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
+    let spec = Spec {
+        formats: &[Format::Text, Format::Json],
+        target: true,
+        legacy: false,
+        write: false,
+        words_after_file: 0,
+        many_files: false,
+    };
+    let a = args::parse(raw, &spec, HELP)?;
+    if a.help {
+        println!("{HELP}");
+        return Ok(Outcome::Ok);
+    }
+    let path = &a.files[0];
+    let text = input::read(path)?;
+    let analysis = analyze(&text, &a.options);
+    match a.format.unwrap_or(Format::Text) {
+        Format::Json => output::print_json(&to_json(&analysis, &path.display().to_string())),
+        _ => print!("{}", summary(&analysis)),
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The oracle-shaped JSON of an analysis.
+pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
+    let stages: Vec<Value> = a
+        .stages()
+        .iter()
+        .map(|s| {
+            let (base_stage, base_external) = match &s.base_kind {
+                BaseKind::Stage(t) => (json!(t), Value::Null),
+                BaseKind::Image(i) => (Value::Null, json!(i)),
+                BaseKind::Scratch => (Value::Null, json!("scratch")),
+                BaseKind::Unresolved | BaseKind::NamedContext => (Value::Null, Value::Null),
+            };
+            json!({
+                "index": s.index,
+                "name": s.name,
+                "name_as_written": s.name_as_written,
+                "from_keyword": s.from_keyword,
+                "base": s.base,
+                "base_expanded": s.base_expanded,
+                "base_stage": base_stage,
+                "base_external": base_external,
+                "named_context": s.base_kind == BaseKind::NamedContext,
+                "platform": s.platform,
+                "platform_expanded": s.platform_expanded,
+                "line": s.line,
+                "end_line": s.end_line,
+                "range": output::range(a, s.range),
+                "name_range": s.name_range.map(|r| output::range(a, r)),
+                "doc_comment": s.description,
+                "num_commands": s.commands.len(),
+                "target_builds_stages": a.target_builds(s.index),
+                "target_uses_external": a.target_uses_external(s.index),
+                "unused": a.unused_stages().contains(&s.index),
+            })
+        })
+        .collect();
+    let references: Vec<Value> = a
+        .references()
+        .iter()
+        .map(|r| {
+            let (resolved_stage, external, error) = match &r.target {
+                RefTarget::Stage(t) => (json!(t), Value::Null, Value::Null),
+                RefTarget::Image(i) => (Value::Null, json!(i), Value::Null),
+                RefTarget::Scratch => (Value::Null, json!("scratch"), Value::Null),
+                RefTarget::Context => (Value::Null, Value::Null, Value::Null),
+                RefTarget::Invalid(why) => (Value::Null, Value::Null, json!(why)),
+            };
+            let mut v = json!({
+                "kind": r.kind.as_str(),
+                "in_stage": r.in_stage,
+                "instruction": r.instruction,
+                "value": r.value,
+                "line": r.line,
+                "end_line": r.end_line,
+                "range": output::range(a, r.range),
+                "resolved_stage": resolved_stage,
+                "external": external,
+                "build_context": matches!(r.target, RefTarget::Context),
+                "error": error,
+                "forward": r.forward,
+                "onbuild": matches!(r.origin, RefOrigin::Inherited { .. }),
+                "origin": match r.origin {
+                    RefOrigin::Direct => "direct",
+                    RefOrigin::OnbuildTrigger => "onbuild-trigger",
+                    RefOrigin::Inherited { .. } => "onbuild-inherited",
+                },
+            });
+            if let RefKind::MountFrom { mount_type, mount_index }
+            | RefKind::MountImplicitScratch { mount_type, mount_index } = &r.kind
+            {
+                v["mount_type"] = json!(mount_type);
+                v["mount_index"] = json!(mount_index);
+            }
+            v
+        })
+        .collect();
+    let targets: Vec<Value> = a
+        .targets()
+        .iter()
+        .map(|t| json!({"name": t.name, "stage": t.stage, "description": t.description, "default": t.is_default}))
+        .collect();
+    let global_args: Vec<Value> = a
+        .global_args()
+        .iter()
+        .map(|g| json!({"key": g.key, "value": g.value, "value_expanded": g.value_expanded, "line": g.line, "description": g.description}))
+        .collect();
+    json!({
+        "file": file,
+        "escape_token": a.parse().tree().escape_char().to_string(),
+        "check_directive": {
+            "skip_all": a.check_config().skip_all,
+            "skip": a.check_config().skip,
+            "experimental": a.check_config().experimental,
+            "error": a.check_config().error,
+        },
+        "global_args": global_args,
+        "stages": stages,
+        "references": references,
+        "targets": targets,
+        "default_target": a.default_target(),
+        "targets_in_play": a.targets_in_play(),
+        "unused_stages": a.unused_stages(),
+        "diagnostics": a.diagnostics().iter().map(|d| output::diagnostic(a, d)).collect::<Vec<_>>(),
+        "build_error": a.build_error().map(|e| json!({
+            "message": e.message,
+            "phase": e.phase,
+            "line": e.range.map(|r| a.line_of(r.start())),
+        })),
+    })
+}
+
+fn summary(a: &Analysis) -> String {
+    let mut out = String::new();
+    for s in a.stages() {
+        let base = match &s.base_kind {
+            BaseKind::Stage(t) => format!("stage {}", a.stages()[*t].display_name()),
+            BaseKind::Image(i) => format!("image {i}"),
+            BaseKind::Scratch => "scratch".into(),
+            BaseKind::Unresolved => format!("{} (does not expand)", s.base),
+            BaseKind::NamedContext => "named build context".into(),
+        };
+        let mut marks = Vec::new();
+        if Some(s.index) == a.default_target() {
+            marks.push("default target");
+        }
+        if a.unused_stages().contains(&s.index) {
+            marks.push("unused");
+        }
+        let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
+        out.push_str(&format!("stage {} {} on line {}: FROM {base}{marks}\n", s.index, s.display_name(), s.line));
+        for r in a.references().iter().filter(|r| r.in_stage == s.index && r.kind != RefKind::From) {
+            let to = match &r.target {
+                RefTarget::Stage(t) => format!("stage {}", a.stages()[*t].display_name()),
+                RefTarget::Image(i) => format!("image {i}"),
+                RefTarget::Scratch => "scratch".into(),
+                RefTarget::Context => "the build context".into(),
+                RefTarget::Invalid(why) => format!("nothing ({why})"),
+            };
+            out.push_str(&format!("  line {}: {} {} -> {to}\n", r.line, r.kind.as_str(), r.value));
+        }
+    }
+    out.push_str(&format!(
+        "{} stages, {} references, {} unused\n",
+        a.stages().len(),
+        a.references().len(),
+        a.unused_stages().len()
+    ));
+    out
+}

@@ -1,0 +1,124 @@
+//! `stagecraft check`: diagnostics for one or more files as text, JSON or SARIF; exit 1 when
+//! an error-level finding exists.
+
+use std::ffi::OsString;
+
+use serde_json::{json, Value};
+use stagecraft_analysis::{analyze, rules, Analysis, Severity};
+
+use crate::args::{self, Format, Spec};
+use crate::{input, output, Failure, Outcome};
+
+const HELP: &str = "\
+usage: stagecraft check FILE... [--format text|json|sarif] [--build-arg K=V]... [--target T]...
+
+Reports BuildKit's checks (under BuildKit's rule names, honouring `# check=`) and stagecraft's
+own (unused stages, unknown or later stages, build failures). Exit status: 0 when nothing is
+an error, 1 when something is, 2 on usage or read errors.";
+
+pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
+    let spec = Spec {
+        formats: &[Format::Text, Format::Json, Format::Sarif],
+        target: true,
+        legacy: false,
+        write: false,
+        words_after_file: 0,
+        many_files: true,
+    };
+    let a = args::parse(raw, &spec, HELP)?;
+    if a.help {
+        println!("{HELP}");
+        return Ok(Outcome::Ok);
+    }
+    let mut analyses = Vec::new();
+    for path in &a.files {
+        let text = input::read(path)?;
+        analyses.push((path.display().to_string(), analyze(&text, &a.options)));
+    }
+    let errors = analyses.iter().flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
+    match a.format.unwrap_or(Format::Text) {
+        Format::Json => {
+            let files: Vec<Value> = analyses
+                .iter()
+                .map(|(f, an)| json!({"file": f, "diagnostics": an.diagnostics().iter().map(|d| output::diagnostic(an, d)).collect::<Vec<_>>()}))
+                .collect();
+            output::print_json(&json!({"files": files, "errors": errors}));
+        }
+        Format::Sarif => output::print_json(&sarif(&analyses)),
+        _ => print!("{}", text(&analyses)),
+    }
+    Ok(if errors > 0 { Outcome::Findings } else { Outcome::Ok })
+}
+
+fn text(analyses: &[(String, Analysis)]) -> String {
+    let mut out = String::new();
+    let mut counts = [0usize; 4];
+    for (file, a) in analyses {
+        for d in a.diagnostics() {
+            let (line, col) = output::position(a, d.range.start());
+            counts[d.severity as usize] += 1;
+            out.push_str(&format!("{file}:{line}:{col}: {}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
+            if let Some(r) = a.line_index().line_range(line - 1, a.text()) {
+                // The source line, with carets under the part the diagnostic is about.
+                let src = &a.text()[r];
+                let end = d.range.end().min(r.end()).max(d.range.start());
+                let width = a.text()[usize::from(d.range.start())..usize::from(end)].chars().count().max(1);
+                let pad: String =
+                    src.chars().take(col as usize - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+                out.push_str(&format!("  | {src}\n  | {pad}{}\n", "^".repeat(width)));
+            }
+        }
+    }
+    let total: usize = counts.iter().sum();
+    if total == 0 {
+        out.push_str("no problems\n");
+    } else {
+        let parts: Vec<String> =
+            [("error", counts[0]), ("warning", counts[1]), ("info", counts[2]), ("hint", counts[3])]
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(w, n)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
+                .collect();
+        out.push_str(&format!("{total} problem{} ({})\n", if total == 1 { "" } else { "s" }, parts.join(", ")));
+    }
+    out
+}
+
+/// SARIF 2.1.0, one run.
+fn sarif(analyses: &[(String, Analysis)]) -> Value {
+    let mut rule_ids: Vec<String> = Vec::new();
+    let mut results = Vec::new();
+    for (file, a) in analyses {
+        for d in a.diagnostics() {
+            if !rule_ids.contains(&d.code) {
+                rule_ids.push(d.code.clone());
+            }
+            let (sl, sc) = output::position(a, d.range.start());
+            let (el, ec) = output::position(a, d.range.end());
+            results.push(json!({
+                "ruleId": d.code,
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", _ => "note" },
+                "message": {"text": d.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": file},
+                    "region": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
+                }}],
+            }));
+        }
+    }
+    let rules: Vec<Value> = rule_ids
+        .iter()
+        .map(|id| match rules::by_name(id) {
+            Some(r) => json!({"id": id, "shortDescription": {"text": r.description}, "helpUri": r.url()}),
+            None => json!({"id": id, "shortDescription": {"text": id}}),
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "stagecraft", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "results": results,
+        }],
+    })
+}

@@ -1,0 +1,57 @@
+//! `stagecraft graph`: the stage graph as DOT, Mermaid or JSON.
+
+use std::ffi::OsString;
+
+use serde_json::json;
+use stagecraft_analysis::{analyze, GraphNode};
+
+use crate::args::{self, Format, Spec};
+use crate::{input, output, Failure, Outcome};
+
+const HELP: &str = "\
+usage: stagecraft graph FILE [--format dot|mermaid|json] [--build-arg K=V]... [--target T]
+
+Prints the stage graph: stages, the images they use, and edges for FROM, COPY --from,
+RUN --mount from= and inherited ONBUILD triggers.";
+
+pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
+    let spec = Spec {
+        formats: &[Format::Dot, Format::Mermaid, Format::Json],
+        target: true,
+        legacy: false,
+        write: false,
+        words_after_file: 0,
+        many_files: false,
+    };
+    let a = args::parse(raw, &spec, HELP)?;
+    if a.help {
+        println!("{HELP}");
+        return Ok(Outcome::Ok);
+    }
+    let text = input::read(&a.files[0])?;
+    let an = analyze(&text, &a.options);
+    match a.format.unwrap_or(Format::Dot) {
+        Format::Mermaid => print!("{}", an.to_mermaid()),
+        Format::Json => {
+            let g = an.graph();
+            let nodes: Vec<_> = g
+                .nodes
+                .iter()
+                .enumerate()
+                .map(|(id, n)| match n {
+                    GraphNode::Stage(s) => json!({"id": id, "kind": "stage", "stage": s, "label": an.stages()[*s].display_name(), "line": an.stages()[*s].line, "unused": an.unused_stages().contains(s), "default_target": Some(*s) == an.default_target()}),
+                    GraphNode::Image(i) => json!({"id": id, "kind": "image", "label": i}),
+                    GraphNode::Scratch => json!({"id": id, "kind": "scratch", "label": "scratch"}),
+                })
+                .collect();
+            let edges: Vec<_> = g
+                .edges
+                .iter()
+                .map(|e| json!({"source": e.source, "stage": e.stage, "kind": e.kind.as_str(), "line": an.line_of(e.range.start())}))
+                .collect();
+            output::print_json(&json!({"nodes": nodes, "edges": edges}));
+        }
+        _ => print!("{}", an.to_dot()),
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,93 @@
+//! `stagecraft plan`: what building a target takes, in parallel waves, and what the legacy
+//! builder would build instead.
+
+use std::ffi::OsString;
+
+use serde_json::json;
+use stagecraft_analysis::{analyze, suggest};
+
+use crate::args::{self, Format, Spec};
+use crate::{input, output, Failure, Outcome};
+
+const HELP: &str = "\
+usage: stagecraft plan FILE [--target T] [--legacy] [--format text|json] [--build-arg K=V]...
+
+Shows the stages BuildKit builds for the target (the default target without --target), in
+waves that can build in parallel, and the images it pulls. --legacy shows what the legacy
+builder builds instead: every stage up to the target.";
+
+pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
+    let spec = Spec {
+        formats: &[Format::Text, Format::Json],
+        target: true,
+        legacy: true,
+        write: false,
+        words_after_file: 0,
+        many_files: false,
+    };
+    let a = args::parse(raw, &spec, HELP)?;
+    if a.help {
+        println!("{HELP}");
+        return Ok(Outcome::Ok);
+    }
+    let path = &a.files[0];
+    let text = input::read(path)?;
+    let an = analyze(&text, &a.options);
+    let target = match &a.target {
+        Some(t) => an.find_target(t).ok_or_else(|| {
+            let names: Vec<String> = an.stages().iter().filter_map(|s| s.name.clone()).collect();
+            let hint = suggest::search(t, names.iter().map(String::as_str), true)
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_else(|| format!("; targets: {}", names.join(", ")));
+            Failure::Usage(format!("{}: target stage \"{t}\" could not be found{hint}", path.display()))
+        })?,
+        None => {
+            an.default_target().ok_or_else(|| Failure::Usage(format!("{}: the file has no stages", path.display())))?
+        }
+    };
+    let plan = an.plan(target);
+    let name = |s: usize| an.stages()[s].display_name();
+    if a.format == Some(Format::Json) {
+        output::print_json(&json!({
+            "target": target,
+            "target_name": name(target),
+            "stages": plan.stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
+            "waves": plan.waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "images": plan.images,
+            "legacy_stages": plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
+            "legacy_only": plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
+        }));
+        return Ok(Outcome::Ok);
+    }
+    if a.legacy {
+        let extra: Vec<String> =
+            plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect();
+        println!(
+            "The legacy builder builds {} stage{} for {}, in order:",
+            plan.legacy_stages.len(),
+            plural(plan.legacy_stages.len()),
+            name(target)
+        );
+        println!("  {}", plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
+        if !extra.is_empty() {
+            println!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
+        }
+        return Ok(Outcome::Ok);
+    }
+    println!("BuildKit builds {} stage{} for {}:", plan.stages.len(), plural(plan.stages.len()), name(target));
+    for (i, w) in plan.waves.iter().enumerate() {
+        println!("  wave {}: {}", i + 1, w.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
+    }
+    if !plan.images.is_empty() {
+        println!("images: {}", plan.images.join(", "));
+    }
+    Ok(Outcome::Ok)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,103 @@
+//! `stagecraft rename`: rename a stage everywhere it is named; prints a diff unless --write.
+
+use std::ffi::OsString;
+
+use stagecraft_analysis::{analyze, TextEdit};
+
+use crate::args::{self, Format, Spec};
+use crate::{input, Failure, Outcome};
+
+const HELP: &str = "\
+usage: stagecraft rename FILE OLD NEW [--write]
+
+Renames stage OLD to NEW at its AS name and at every FROM, --from and from= that names it.
+Prints a unified diff; --write changes the file instead. Refuses, saying why, when NEW is not a
+valid or free stage name or when a reference through a variable would not follow.";
+
+pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
+    let spec = Spec {
+        formats: &[Format::Text],
+        target: false,
+        legacy: false,
+        write: true,
+        words_after_file: 2,
+        many_files: false,
+    };
+    let a = args::parse(raw, &spec, HELP)?;
+    if a.help {
+        println!("{HELP}");
+        return Ok(Outcome::Ok);
+    }
+    let path = &a.files[0];
+    let (old, new) = (&a.positional[0], &a.positional[1]);
+    let text = input::read(path)?;
+    let an = analyze(&text, &a.options);
+    let stage = an.find_target(old).ok_or_else(|| {
+        let names: Vec<String> = an.stages().iter().filter_map(|s| s.name_as_written.clone()).collect();
+        Failure::Usage(format!("{}: no stage is named `{old}` (stages: {})", path.display(), names.join(", ")))
+    })?;
+    let edits = an.rename_stage(stage, new).map_err(|e| {
+        let line = an.stages()[stage].line;
+        Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", path.display()))
+    })?;
+    let new_text = apply(&text, &edits);
+    if a.write {
+        std::fs::write(path, &new_text).map_err(|e| Failure::Io(format!("{}: cannot write: {e}", path.display())))?;
+        eprintln!(
+            "{}: renamed `{old}` to `{new}` in {} place{}",
+            path.display(),
+            edits.len(),
+            if edits.len() == 1 { "" } else { "s" }
+        );
+    } else {
+        print!("{}", unified_diff(&path.display().to_string(), &text, &new_text));
+    }
+    Ok(Outcome::Ok)
+}
+
+pub(crate) fn apply(text: &str, edits: &[TextEdit]) -> String {
+    let mut out = text.to_string();
+    for e in edits.iter().rev() {
+        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
+    }
+    out
+}
+
+/// A unified diff of two texts with the same number of lines (a rename never adds lines).
+pub(crate) fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    let a: Vec<&str> = old.split_inclusive('\n').collect();
+    let b: Vec<&str> = new.split_inclusive('\n').collect();
+    let changed: Vec<usize> = (0..a.len().max(b.len())).filter(|&i| a.get(i) != b.get(i)).collect();
+    let mut out = format!("--- a/{name}\n+++ b/{name}\n");
+    let context = 3;
+    let mut i = 0;
+    while i < changed.len() {
+        let start = changed[i].saturating_sub(context);
+        let mut end = changed[i];
+        let mut j = i;
+        while j + 1 < changed.len() && changed[j + 1] <= end + 2 * context + 1 {
+            j += 1;
+            end = changed[j];
+        }
+        let stop = (end + context + 1).min(a.len().max(b.len()));
+        out.push_str(&format!("@@ -{},{} +{},{} @@\n", start + 1, stop - start, start + 1, stop - start));
+        for k in start..stop {
+            if changed[i..=j].contains(&k) {
+                push_line(&mut out, '-', a.get(k).copied().unwrap_or(""));
+                push_line(&mut out, '+', b.get(k).copied().unwrap_or(""));
+            } else {
+                push_line(&mut out, ' ', a.get(k).copied().unwrap_or(""));
+            }
+        }
+        i = j + 1;
+    }
+    out
+}
+
+fn push_line(out: &mut String, mark: char, line: &str) {
+    out.push(mark);
+    out.push_str(line);
+    if !line.ends_with('\n') {
+        out.push_str("\n\\ No newline at end of file\n");
+    }
+}

@@ -1,0 +1,68 @@
+//! `stagecraft targets`: what `--target` can name, with descriptions and what each builds.
+
+use std::ffi::OsString;
+
+use serde_json::json;
+use stagecraft_analysis::analyze;
+
+use crate::args::{self, Format, Spec};
+use crate::{input, output, Failure, Outcome};
+
+const HELP: &str = "\
+usage: stagecraft targets FILE [--format text|json] [--build-arg K=V]...
+
+Lists the build targets (named stages and the default stage) as `docker buildx build
+--call=targets` does, with the stages BuildKit builds for each.";
+
+pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
+    let spec = Spec {
+        formats: &[Format::Text, Format::Json],
+        target: false,
+        legacy: false,
+        write: false,
+        words_after_file: 0,
+        many_files: false,
+    };
+    let a = args::parse(raw, &spec, HELP)?;
+    if a.help {
+        println!("{HELP}");
+        return Ok(Outcome::Ok);
+    }
+    let text = input::read(&a.files[0])?;
+    let an = analyze(&text, &a.options);
+    let targets = an.targets();
+    if a.format == Some(Format::Json) {
+        let list: Vec<_> = targets
+            .iter()
+            .map(|t| {
+                let plan = an.plan(t.stage);
+                json!({
+                    "name": t.name,
+                    "stage": t.stage,
+                    "description": t.description,
+                    "default": t.is_default,
+                    "line": an.stages()[t.stage].line,
+                    "builds": plan.stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
+                    "legacy_builds": plan.legacy_stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        output::print_json(&json!({"default_target": an.default_target(), "targets": list}));
+        return Ok(Outcome::Ok);
+    }
+    let rows: Vec<(String, String, String)> = targets
+        .iter()
+        .map(|t| {
+            let name = t.name.clone().unwrap_or_else(|| format!("stage-{}", t.stage));
+            let name = if t.is_default { format!("{name} (default)") } else { name };
+            let builds = an.plan(t.stage).stages.len();
+            (name, format!("{builds}"), t.description.clone().unwrap_or_default())
+        })
+        .collect();
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
+    println!("{:<width$}  {:>6}  DESCRIPTION", "TARGET", "BUILDS");
+    for (name, builds, desc) in rows {
+        println!("{name:<width$}  {builds:>6}  {desc}");
+    }
+    Ok(Outcome::Ok)
+}

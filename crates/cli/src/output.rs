@@ -1,0 +1,51 @@
+//! Turning analysis data into JSON with 1-based lines and columns.
+
+use serde_json::{json, Value};
+use stagecraft_analysis::{Analysis, Diagnostic, TextRange, TextSize};
+
+/// 1-based line and column (in characters) of an offset.
+pub(crate) fn position(a: &Analysis, offset: TextSize) -> (u32, u32) {
+    let lc = a.line_index().to_wide(offset, stagecraft_syntax::WideEncoding::Utf32);
+    (lc.line + 1, lc.col + 1)
+}
+
+/// `{"start": {"line", "column"}, "end": {...}}`.
+pub(crate) fn range(a: &Analysis, r: TextRange) -> Value {
+    let (sl, sc) = position(a, r.start());
+    let (el, ec) = position(a, r.end());
+    json!({"start": {"line": sl, "column": sc}, "end": {"line": el, "column": ec}})
+}
+
+/// A diagnostic: BuildKit's `line`/`end_line` (the instruction) plus the precise range.
+pub(crate) fn diagnostic(a: &Analysis, d: &Diagnostic) -> Value {
+    let (line, column) = position(a, d.range.start());
+    let (end_line, end_column) = position(a, d.range.end());
+    let fix = d.fix.as_ref().map(|f| {
+        json!({
+            "title": f.title,
+            "edits": f.edits.iter().map(|e| json!({"range": range(a, e.range), "new_text": e.new_text})).collect::<Vec<_>>(),
+        })
+    });
+    json!({
+        "code": d.code,
+        "severity": d.severity.as_str(),
+        "message": d.message,
+        "line": d.lines.0,
+        "end_line": d.lines.1,
+        "column": if line == d.lines.0 { column } else { 1 },
+        "end_column": if end_line == d.lines.1 { end_column } else { 1 },
+        "range": json!({"start": {"line": line, "column": column}, "end": {"line": end_line, "column": end_column}}),
+        "url": d.url,
+        "buildkit": d.buildkit_reports,
+        "unnecessary": d.unnecessary,
+        "fix": fix,
+    })
+}
+
+/// Writes `value` pretty-printed with a trailing newline.
+pub(crate) fn print_json(value: &Value) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut out, value);
+    let _ = writeln!(out);
+}

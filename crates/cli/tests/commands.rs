@@ -1,0 +1,181 @@
+//! The `stagecraft` subcommands, run as a real process on small Dockerfiles.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use stagecraft_testkit::{parse_json, Value};
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("stagecraft-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stagecraft")).args(args).output().expect("stagecraft runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const MULTI: &str = "\
+ARG GO=1.22
+# build compiles it
+FROM golang:${GO} AS build
+RUN make
+FROM alpine AS docs
+FROM scratch AS release
+COPY --from=build /out /out
+";
+
+#[test]
+fn analyze_json_uses_the_oracle_field_names() {
+    let d = Dir::new("analyze");
+    let f = d.file("Dockerfile", MULTI);
+    let o = run(&["analyze", &f, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: Value = parse_json(&stdout(&o));
+    let s0 = &j["stages"][0];
+    assert_eq!(
+        (s0["name"].as_str(), s0["base"].as_str(), s0["base_external"].as_str()),
+        (Some("build"), Some("golang:${GO}"), Some("golang:1.22"))
+    );
+    assert_eq!(s0["doc_comment"].as_str(), Some("compiles it"));
+    assert_eq!(j["stages"][2]["target_builds_stages"], serde_json_array(&[0, 2]));
+    assert_eq!(j["default_target"].as_u64(), Some(2));
+    assert_eq!(j["unused_stages"], serde_json_array(&[1]));
+    let copy = j["references"].as_array().unwrap().iter().find(|r| r["kind"] == "copy-from").unwrap();
+    assert_eq!(
+        (copy["in_stage"].as_u64(), copy["resolved_stage"].as_u64(), copy["line"].as_u64()),
+        (Some(2), Some(0), Some(7))
+    );
+    let diag = &j["diagnostics"][0];
+    assert_eq!(
+        (diag["code"].as_str(), diag["line"].as_u64(), diag["column"].as_u64()),
+        (Some("unused-stage"), Some(5), Some(16))
+    );
+    // --build-arg changes the expansion; --target puts docs in play.
+    let o = run(&["analyze", &f, "--format", "json", "--build-arg", "GO=1.23", "--target", "docs"]);
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(j["stages"][0]["base_expanded"].as_str(), Some("golang:1.23"));
+    assert_eq!(j["unused_stages"], serde_json_array(&[]));
+}
+
+fn serde_json_array(v: &[u64]) -> Value {
+    parse_json(&format!("{v:?}"))
+}
+
+#[test]
+fn check_exit_codes_and_formats() {
+    let d = Dir::new("check");
+    let ok = d.file("ok.Dockerfile", MULTI);
+    let bad = d.file("bad.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\n");
+    let o = run(&["check", &ok]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("ok.Dockerfile:5:16: hint[unused-stage]"), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("1 problem (1 hint)\n"));
+    let o = run(&["check", &ok, &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o)
+        .contains("bad.Dockerfile:2:13: error[circular-dependency]: circular dependency detected on stage: a"));
+    let o = run(&["check", &bad, "--format", "json"]);
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(j["errors"].as_u64(), Some(1));
+    let o = run(&["check", &bad, "--format", "sarif"]);
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(j["version"].as_str(), Some("2.1.0"));
+    let result = &j["runs"][0]["results"][0];
+    assert_eq!((result["ruleId"].as_str(), result["level"].as_str()), (Some("circular-dependency"), Some("error")));
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64(), Some(2));
+    let o = run(&["check", &d.0.join("missing").to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["check", &ok, "--format", "dot"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot print `dot`"));
+}
+
+#[test]
+fn targets_and_plans() {
+    let d = Dir::new("targets");
+    let f = d.file("Dockerfile", MULTI);
+    let o = run(&["targets", &f]);
+    let out = stdout(&o);
+    assert!(out.contains("build ") && out.contains("compiles it") && out.contains("release (default)"), "{out}");
+    let o = run(&["plan", &f, "--target", "release"]);
+    assert_eq!(
+        stdout(&o),
+        "BuildKit builds 2 stages for release:\n  wave 1: build\n  wave 2: release\nimages: golang:1.22\n"
+    );
+    let o = run(&["plan", &f, "--legacy"]);
+    assert!(
+        stdout(&o).contains("The legacy builder builds 3 stages")
+            && stdout(&o).contains("1 of them BuildKit skips: docs")
+    );
+    let o = run(&["plan", &f, "--target", "biuld"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("target stage \"biuld\" could not be found (did you mean build?)"), "{}", stderr(&o));
+    let o = run(&["plan", &f, "--format", "json", "--target", "docs"]);
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(j["legacy_only"], parse_json("[\"build\"]"));
+}
+
+#[test]
+fn rename_prints_a_diff_or_writes() {
+    let d = Dir::new("rename");
+    let f = d.file("Dockerfile", MULTI);
+    let o = run(&["rename", &f, "build", "compile"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let diff = stdout(&o);
+    assert!(diff.contains("-FROM golang:${GO} AS build\n+FROM golang:${GO} AS compile\n"), "{diff}");
+    assert!(diff.contains("-COPY --from=build /out /out\n+COPY --from=compile /out /out\n"), "{diff}");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), MULTI, "a diff must not touch the file");
+    let o = run(&["rename", &f, "build", "docs"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(":3: cannot rename `build` to `docs`: a stage named `docs` already exists"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["rename", &f, "build", "compile", "--write"]);
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        MULTI.replace("AS build", "AS compile").replace("--from=build", "--from=compile")
+    );
+    let o = run(&["rename", &f, "nope", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn graph_formats() {
+    let d = Dir::new("graph");
+    let f = d.file("Dockerfile", MULTI);
+    let dot = stdout(&run(&["graph", &f]));
+    assert!(dot.starts_with("digraph stages {") && dot.contains("n0 -> n2 [style=dashed, label=\"COPY\"]"), "{dot}");
+    let mermaid = stdout(&run(&["graph", &f, "--format", "mermaid"]));
+    assert!(mermaid.starts_with("flowchart TD\n"));
+    let j: Value = parse_json(&stdout(&run(&["graph", &f, "--format", "json"])));
+    assert_eq!(j["nodes"][2]["label"].as_str(), Some("release"));
+    assert!(j["edges"].as_array().unwrap().iter().any(|e| e["kind"] == "copy" && e["line"] == 7));
+}
