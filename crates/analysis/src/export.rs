@@ -27,7 +27,10 @@ impl Analysis {
             let attrs = match n {
                 GraphNode::Stage(s) => {
                     let st = &self.stages()[*s];
-                    let mut a = format!("shape=box, style=\"rounded{}\"", if self.unused_stages().contains(s) { ",dashed" } else { "" });
+                    let mut a = format!(
+                        "shape=box, style=\"rounded{}\"",
+                        if self.unused_stages().contains(s) { ",dashed" } else { "" }
+                    );
                     if Some(*s) == self.default_target() {
                         a.push_str(", penwidth=2");
                     }
@@ -92,12 +95,21 @@ mod tests {
 
     #[test]
     fn dot_and_mermaid() {
-        let a = analyze("FROM golang AS build\nFROM alpine AS docs\nFROM scratch\nCOPY --from=build /b /b\n", &Options::default());
+        let a = analyze(
+            "FROM golang AS build\nFROM alpine AS docs\nFROM scratch\nCOPY --from=build /b /b\n",
+            &Options::default(),
+        );
         let dot = a.to_dot();
         assert!(dot.contains("n0 [label=\"build\\nFROM golang\", shape=box, style=\"rounded\"]"), "{dot}");
         assert!(dot.contains("n0 -> n2 [style=dashed, label=\"COPY\"]"), "{dot}");
-        assert!(dot.contains("n1 [label=\"docs\\nFROM alpine\", shape=box, style=\"rounded,dashed\", color=gray50"), "{dot}");
+        assert!(
+            dot.contains("n1 [label=\"docs\\nFROM alpine\", shape=box, style=\"rounded,dashed\", color=gray50"),
+            "{dot}"
+        );
         let m = a.to_mermaid();
-        assert!(m.contains("n2[[\"stage-2\"]]") && m.contains("n0 -. COPY .-> n2") && m.contains("class n1 unused"), "{m}");
+        assert!(
+            m.contains("n2[[\"stage-2\"]]") && m.contains("n0 -. COPY .-> n2") && m.contains("class n1 unused"),
+            "{m}"
+        );
     }
 }

@@ -12,8 +12,8 @@
 
 mod checks;
 mod engine;
-mod export;
 pub mod env;
+mod export;
 mod graph;
 pub mod instructions;
 mod model;

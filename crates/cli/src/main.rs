@@ -38,6 +38,7 @@ commands:
   rename FILE OLD NEW rename a stage everywhere (a diff, or --write)
   graph FILE          the stage graph as DOT, Mermaid or JSON
   dump FILE           BuildKit's parser dump (--buildkit) or the syntax tree (--tree)
+  lsp                 the language server, over stdio
 
 Run `stagecraft <command> --help` for a command's options.";
 
@@ -56,6 +57,11 @@ fn main() -> ExitCode {
         Some("rename") => commands::rename::run(rest),
         Some("graph") => commands::graph::run(rest),
         Some("dump") => commands::dump::run(rest),
+        Some("lsp") => {
+            // stdout belongs to the protocol from here on.
+            stagecraft_lsp::run_stdio();
+            Ok(Outcome::Ok)
+        }
         Some("-h" | "--help" | "help") => {
             let _ = writeln!(std::io::stdout(), "{USAGE}");
             Ok(Outcome::Ok)

@@ -1,0 +1,423 @@
+//! The language server as editors meet it: the real `stagecraft lsp` process over stdio, driven
+//! by a small JSON-RPC client, one test per feature.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use stagecraft_testkit::{parse_json, Value};
+
+struct Lsp {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: u64,
+    /// Notifications read while waiting for responses.
+    pending: Vec<Value>,
+}
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Lsp {
+    fn start() -> Lsp {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("stagecraft lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if tx.send(parse_json(&String::from_utf8(body).unwrap())).is_err() {
+                    return;
+                }
+            }
+        });
+        Lsp { child, stdin, rx, next_id: 1, pending: Vec::new() }
+    }
+
+    fn send_raw(&mut self, body: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, msg: Value) {
+        self.send_raw(&msg.to_string());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(serde_json_obj(&[("jsonrpc", "2.0".into()), ("method", method.into()), ("params", params)]));
+    }
+
+    /// Sends a request and returns its whole response (with `result` or `error`).
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(serde_json_obj(&[
+            ("jsonrpc", "2.0".into()),
+            ("id", id.into()),
+            ("method", method.into()),
+            ("params", params),
+        ]));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = self.recv(deadline, method);
+            if msg["id"].as_u64() == Some(id) && msg.get("method").is_none() {
+                return msg;
+            }
+            self.pending.push(msg);
+        }
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let r = self.call(method, params);
+        assert!(r.get("error").is_none(), "{method} failed: {r}");
+        r["result"].clone()
+    }
+
+    fn recv(&mut self, deadline: Instant, what: &str) -> Value {
+        match self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(v) => v,
+            Err(RecvTimeoutError::Timeout) => panic!("timed out waiting for {what}"),
+            Err(RecvTimeoutError::Disconnected) => panic!("the server closed stdout while waiting for {what}"),
+        }
+    }
+
+    /// The next notification `method` that satisfies `pred`.
+    fn notification(&mut self, method: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.pending.iter().position(|m| m["method"] == method && pred(&m["params"])) {
+            return self.pending.remove(i)["params"].clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = self.recv(deadline, method);
+            if msg["method"] == method && pred(&msg["params"]) {
+                return msg["params"].clone();
+            }
+            self.pending.push(msg);
+        }
+    }
+
+    fn initialize(&mut self, capabilities: Value, options: Value) -> Value {
+        let r = self.result(
+            "initialize",
+            serde_json_obj(&[("capabilities", capabilities), ("initializationOptions", options)]),
+        );
+        self.notify("initialized", parse_json("{}"));
+        r
+    }
+
+    fn open(&mut self, uri: &str, text: &str) -> Value {
+        self.notify(
+            "textDocument/didOpen",
+            serde_json_obj(&[(
+                "textDocument",
+                serde_json_obj(&[
+                    ("uri", uri.into()),
+                    ("languageId", "dockerfile".into()),
+                    ("version", 1.into()),
+                    ("text", text.into()),
+                ]),
+            )]),
+        );
+        self.diagnostics(uri, 1)
+    }
+
+    fn diagnostics(&mut self, uri: &str, version: i64) -> Value {
+        self.notification("textDocument/publishDiagnostics", |p| p["uri"] == uri && p["version"] == version)
+    }
+
+    fn shutdown(mut self) {
+        let r = self.call("shutdown", Value::Null);
+        assert!(r.get("error").is_none(), "{r}");
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "exit status {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit after `exit`");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Lsp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serde_json_obj(pairs: &[(&str, Value)]) -> Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v.clone());
+    }
+    Value::Object(m)
+}
+
+fn pos(line: u32, character: u32) -> Value {
+    parse_json(&format!(r#"{{"line": {line}, "character": {character}}}"#))
+}
+
+fn at(uri: &str, line: u32, character: u32) -> Value {
+    serde_json_obj(&[("textDocument", serde_json_obj(&[("uri", uri.into())])), ("position", pos(line, character))])
+}
+
+fn doc(uri: &str) -> Value {
+    serde_json_obj(&[("textDocument", serde_json_obj(&[("uri", uri.into())]))])
+}
+
+const URI: &str = "file:///work/Dockerfile";
+
+/// A multi-stage file with CRLF line endings and a character outside the BMP before references.
+const TEXT: &str = "FROM golang:1.22 AS build\r\nRUN make # 😀\r\nFROM alpine AS docs\r\nFROM build AS test\r\nFROM scratch\r\nLABEL x=\"😀\"\r\nCOPY --from=build /out /out\r\nRUN --mount=type=cache,from=build,target=/c true\r\nCOPY --from=0 /b /b\r\n";
+
+fn started() -> Lsp {
+    let mut lsp = Lsp::start();
+    lsp.initialize(parse_json(r#"{"general": {"positionEncodings": ["utf-16"]}}"#), Value::Null);
+    lsp
+}
+
+#[test]
+fn negotiates_utf8_when_offered() {
+    let mut lsp = Lsp::start();
+    let r = lsp.initialize(parse_json(r#"{"general": {"positionEncodings": ["utf-8", "utf-16"]}}"#), Value::Null);
+    assert_eq!(r["capabilities"]["positionEncoding"], "utf-8");
+    lsp.open(URI, TEXT);
+    // Line 6 `COPY --from=build` is after `LABEL x="😀"`; columns are bytes in UTF-8.
+    let r = lsp.result("textDocument/definition", at(URI, 6, 13));
+    assert_eq!(r["range"]["start"], pos(0, 20));
+    lsp.shutdown();
+    let mut lsp = Lsp::start();
+    let r = lsp.initialize(parse_json("{}"), Value::Null);
+    assert_eq!(r["capabilities"]["positionEncoding"], "utf-16");
+    lsp.shutdown();
+}
+
+#[test]
+fn diagnostics_are_pushed_with_codes_tags_and_links() {
+    let mut lsp = started();
+    let d = lsp.open(URI, TEXT);
+    let diags = d["diagnostics"].as_array().unwrap();
+    let unused: Vec<&Value> = diags.iter().filter(|d| d["code"] == "unused-stage").collect();
+    assert_eq!(unused.len(), 2, "{d}");
+    assert_eq!(unused[0]["range"]["start"], pos(2, 15));
+    assert_eq!(unused[0]["tags"], parse_json("[1]"));
+    assert_eq!(unused[0]["severity"], 4);
+    assert_eq!(unused[0]["source"], "stagecraft");
+    // A BuildKit rule links to its documentation.
+    let mut lsp2 = started();
+    let d = lsp2.open("file:///dup", "FROM a AS x\nFROM b AS x\n");
+    let dup = d["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "DuplicateStageName").unwrap().clone();
+    assert_eq!(dup["codeDescription"]["href"], "https://docs.docker.com/go/dockerfile/rule/duplicate-stage-name/");
+    lsp2.shutdown();
+    lsp.shutdown();
+}
+
+#[test]
+fn definition_from_every_reference_kind() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    for (what, line, character) in [
+        ("FROM build", 3, 6),
+        // UTF-16: the emoji before `--from` on line 5 is on another line; line 6 is plain.
+        ("COPY --from=build", 6, 13),
+        ("RUN --mount from=build", 7, 30),
+        ("COPY --from=0", 8, 12),
+        ("the AS name itself", 0, 21),
+    ] {
+        let r = lsp.result("textDocument/definition", at(URI, line, character));
+        assert_eq!(r["range"]["start"], pos(0, 20), "{what}: {r}");
+        assert_eq!(r["uri"], URI);
+    }
+    let decl = lsp.result("textDocument/declaration", at(URI, 6, 13));
+    assert_eq!(decl["range"]["start"], pos(0, 20));
+    let none = lsp.result("textDocument/definition", at(URI, 2, 6));
+    assert!(none.is_null(), "an image has no definition: {none}");
+    lsp.shutdown();
+}
+
+#[test]
+fn references_and_highlights() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let mut p = at(URI, 0, 21);
+    p["context"] = parse_json(r#"{"includeDeclaration": true}"#);
+    let refs = lsp.result("textDocument/references", p.clone());
+    let starts: Vec<Value> = refs.as_array().unwrap().iter().map(|l| l["range"]["start"].clone()).collect();
+    assert_eq!(starts, vec![pos(0, 20), pos(3, 5), pos(6, 12), pos(7, 28), pos(8, 12)]);
+    p["context"] = parse_json(r#"{"includeDeclaration": false}"#);
+    assert_eq!(lsp.result("textDocument/references", p).as_array().unwrap().len(), 4);
+    let hl = lsp.result("textDocument/documentHighlight", at(URI, 6, 14));
+    let kinds: Vec<i64> = hl.as_array().unwrap().iter().map(|h| h["kind"].as_i64().unwrap()).collect();
+    assert_eq!(kinds, vec![3, 2, 2, 2, 2], "definition is a write, uses are reads");
+    lsp.shutdown();
+}
+
+#[test]
+fn rename_from_a_reference_and_refusals() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let prep = lsp.result("textDocument/prepareRename", at(URI, 7, 30));
+    assert_eq!((prep["placeholder"].as_str(), prep["range"]["start"].clone()), (Some("build"), pos(7, 28)));
+    let mut p = at(URI, 7, 30);
+    p["newName"] = "compile".into();
+    let edit = lsp.result("textDocument/rename", p);
+    let edits = edit["changes"][URI].as_array().unwrap();
+    let starts: Vec<Value> = edits.iter().map(|e| e["range"]["start"].clone()).collect();
+    assert_eq!(starts, vec![pos(0, 20), pos(3, 5), pos(6, 12), pos(7, 28)], "`--from=0` stays an index");
+    assert!(edits.iter().all(|e| e["newText"] == "compile"));
+    let mut p = at(URI, 0, 21);
+    p["newName"] = "docs".into();
+    let r = lsp.call("textDocument/rename", p);
+    assert!(r["error"]["message"].as_str().unwrap().contains("a stage named `docs` already exists"), "{r}");
+    let r = lsp.call("textDocument/prepareRename", at(URI, 2, 7));
+    assert!(r["error"]["message"].as_str().unwrap().contains("put the cursor on a stage name"), "{r}");
+    lsp.shutdown();
+}
+
+#[test]
+fn incremental_changes_republish_and_stale_versions_are_ignored() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    // Use `docs` from the last stage: it is no longer unused.
+    let change = parse_json(&format!(
+        r#"{{"textDocument": {{"uri": "{URI}", "version": 2}}, "contentChanges": [{{"range": {{"start": {{"line": 8, "character": 12}}, "end": {{"line": 8, "character": 13}}}}, "text": "docs"}}]}}"#
+    ));
+    lsp.notify("textDocument/didChange", change);
+    let d = lsp.diagnostics(URI, 2);
+    let unused = d["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "unused-stage").count();
+    assert_eq!(unused, 1, "{d}");
+    // A stale version changes nothing.
+    let stale = parse_json(&format!(
+        r#"{{"textDocument": {{"uri": "{URI}", "version": 1}}, "contentChanges": [{{"text": "FROM x"}}]}}"#
+    ));
+    lsp.notify("textDocument/didChange", stale);
+    let r = lsp.result("textDocument/definition", at(URI, 8, 13));
+    assert_eq!(r["range"]["start"], pos(2, 15), "`--from=docs` now points at docs");
+    lsp.shutdown();
+}
+
+#[test]
+fn hover_completion_symbols_folding_hints_tokens() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let h = lsp.result("textDocument/hover", at(URI, 6, 14));
+    assert!(h["contents"]["value"].as_str().unwrap().contains("**stage `build`**"), "{h}");
+    let c = lsp.result("textDocument/completion", at(URI, 8, 12));
+    let labels: Vec<&str> = c.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert_eq!(labels, ["build", "docs", "test"]);
+    let s = lsp.result("textDocument/documentSymbol", doc(URI));
+    let names: Vec<&str> = s.as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["build", "docs", "test", "stage-3"]);
+    let f = lsp.result("textDocument/foldingRange", doc(URI));
+    assert!(f.as_array().unwrap().iter().any(|r| r["startLine"] == 4 && r["endLine"] == 8), "{f}");
+    let mut p = doc(URI);
+    p["range"] = parse_json(r#"{"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}}"#);
+    let hints = lsp.result("textDocument/inlayHint", p);
+    assert_eq!(hints[0]["label"], "(build)");
+    assert_eq!(hints[0]["position"], pos(8, 13));
+    let t = lsp.result("textDocument/semanticTokens/full", doc(URI));
+    let data = t["data"].as_array().unwrap();
+    assert_eq!(data.len() % 5, 0);
+    assert!(data.len() > 40);
+    lsp.shutdown();
+}
+
+#[test]
+fn code_actions_lenses_targets_and_graph() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let mut p = doc(URI);
+    p["range"] = parse_json(r#"{"start": {"line": 2, "character": 16}, "end": {"line": 2, "character": 16}}"#);
+    p["context"] = parse_json(r#"{"diagnostics": []}"#);
+    let actions = lsp.result("textDocument/codeAction", p);
+    assert_eq!(actions[0]["title"], "Remove stage `docs`");
+    assert_eq!(actions[0]["edit"]["changes"][URI][0]["range"]["start"], pos(2, 0));
+    let lenses = lsp.result("textDocument/codeLens", doc(URI));
+    assert_eq!(lenses[0]["command"]["title"], "target: build · builds 1 stage · 4 refs");
+    assert_eq!(lenses[3]["command"]["command"], "stagecraft.pickTarget");
+    let targets = lsp.result("stagecraft/targets", doc(URI));
+    assert_eq!(targets["defaultTarget"], 3);
+    let default = targets["targets"].as_array().unwrap().iter().find(|t| t["isDefault"] == true).unwrap().clone();
+    assert_eq!(default["buildkit"]["stages"], parse_json(r#"["build", "stage-3"]"#));
+    assert_eq!(default["legacy"], parse_json(r#"["build", "docs", "test", "stage-3"]"#));
+    let via_command = lsp.result(
+        "workspace/executeCommand",
+        parse_json(&format!(r#"{{"command": "stagecraft.targets", "arguments": ["{URI}"]}}"#)),
+    );
+    assert_eq!(via_command, targets);
+    let graph = lsp.result("stagecraft/stageGraph", doc(URI));
+    assert!(graph["dot"].as_str().unwrap().starts_with("digraph"));
+    assert!(graph["edges"].as_array().unwrap().iter().any(|e| e["kind"] == "copy"));
+    lsp.shutdown();
+}
+
+#[test]
+fn configuration_changes_targets_in_play() {
+    let mut lsp = Lsp::start();
+    lsp.initialize(parse_json("{}"), parse_json(r#"{"targets": ["docs"], "severities": {"unused-stage": "warning"}}"#));
+    let d = lsp.open(URI, TEXT);
+    let unused: Vec<&Value> =
+        d["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "unused-stage").collect();
+    assert_eq!(unused.len(), 1, "docs is a target in play");
+    assert_eq!(unused[0]["severity"], 2);
+    lsp.notify("workspace/didChangeConfiguration", parse_json(r#"{"settings": {"stagecraft": {"targets": []}}}"#));
+    let d = lsp.notification("textDocument/publishDiagnostics", |p| {
+        p["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "unused-stage").count() == 2
+    });
+    assert_eq!(d["uri"], URI);
+    lsp.shutdown();
+}
+
+#[test]
+fn bad_requests_get_errors_not_crashes() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let r = lsp.call("textDocument/definition", at("file:///nope", 0, 0));
+    assert!(r["error"]["message"].as_str().unwrap().contains("unknown document"), "{r}");
+    let r = lsp.call("textDocument/hover", at(URI, 500, 0));
+    assert!(r["error"]["message"].as_str().unwrap().contains("past the end"), "{r}");
+    // A column past the end of a line means its end.
+    let r = lsp.call("textDocument/hover", at(URI, 0, 500));
+    assert!(r.get("error").is_none(), "{r}");
+    let r = lsp.call("stagecraft/noSuchMethod", parse_json("{}"));
+    assert_eq!(r["error"]["code"], -32601);
+    lsp.send_raw("{not json");
+    let r = lsp.call("textDocument/definition", at(URI, 6, 13));
+    assert_eq!(r["result"]["range"]["start"], pos(0, 20), "still serving after a malformed message");
+    let r = lsp.call("workspace/executeCommand", parse_json(r#"{"command": "nope"}"#));
+    assert!(r["error"]["message"].as_str().unwrap().contains("unknown command"));
+    lsp.notify("textDocument/didClose", doc(URI));
+    let cleared = lsp
+        .notification("textDocument/publishDiagnostics", |p| p["uri"] == URI && p["diagnostics"] == parse_json("[]"));
+    assert!(cleared["version"].is_null());
+    lsp.shutdown();
+}

@@ -1,0 +1,39 @@
+//! `stagecraft/stageGraph`: the graph as nodes and edges, DOT and Mermaid.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use stagecraft_analysis::{Analysis, GraphNode};
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::lsp_types::TextDocumentIdentifier;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct GraphParams {
+    pub(crate) text_document: TextDocumentIdentifier,
+    pub(crate) target: Option<String>,
+}
+
+pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
+    if let Some(t) = target {
+        if a.find_target(t).is_none() {
+            return Err(Error::invalid_params(format!("no stage is named `{t}`")));
+        }
+    }
+    let g = a.graph();
+    let line = |s: usize| a.line_index().line_col(a.stages()[s].from_range.start()).line;
+    let nodes: Vec<Value> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(id, n)| match n {
+            GraphNode::Stage(s) => {
+                json!({"id": id, "kind": "stage", "label": a.stages()[*s].display_name(), "stage": s, "line": line(*s)})
+            }
+            GraphNode::Image(i) => json!({"id": id, "kind": "image", "label": i, "stage": null, "line": null}),
+            GraphNode::Scratch => json!({"id": id, "kind": "scratch", "label": "scratch", "stage": null, "line": null}),
+        })
+        .collect();
+    let edges: Vec<Value> =
+        g.edges.iter().map(|e| json!({"source": e.source, "stage": e.stage, "kind": e.kind.as_str()})).collect();
+    Ok(json!({"svg": Value::Null, "dot": a.to_dot(), "mermaid": a.to_mermaid(), "nodes": nodes, "edges": edges}))
+}

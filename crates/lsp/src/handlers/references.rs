@@ -1,0 +1,41 @@
+//! References and document highlights of a stage.
+
+use stagecraft_analysis::Analysis;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::lsp_types::{DocumentHighlight, DocumentHighlightKind, Location, Position, Uri};
+
+use crate::convert::Encoding;
+
+pub(crate) fn references(
+    a: &Analysis,
+    encoding: Encoding,
+    uri: &Uri,
+    position: Position,
+    include_declaration: bool,
+) -> Result<Option<Vec<Location>>> {
+    let offset = encoding.offset(a.line_index(), a.text(), position)?;
+    let found: Vec<Location> = a
+        .references_at(offset)
+        .into_iter()
+        .filter(|o| include_declaration || !o.is_definition)
+        .map(|o| Location { uri: uri.clone(), range: encoding.lsp_range(a, o.range) })
+        .collect();
+    Ok((!found.is_empty()).then_some(found))
+}
+
+pub(crate) fn highlight(
+    a: &Analysis,
+    encoding: Encoding,
+    position: Position,
+) -> Result<Option<Vec<DocumentHighlight>>> {
+    let offset = encoding.offset(a.line_index(), a.text(), position)?;
+    let found: Vec<DocumentHighlight> = a
+        .references_at(offset)
+        .into_iter()
+        .map(|o| DocumentHighlight {
+            range: encoding.lsp_range(a, o.range),
+            kind: Some(if o.is_definition { DocumentHighlightKind::WRITE } else { DocumentHighlightKind::READ }),
+        })
+        .collect();
+    Ok((!found.is_empty()).then_some(found))
+}

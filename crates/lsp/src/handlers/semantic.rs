@@ -1,0 +1,74 @@
+//! Semantic tokens: stage definitions and references, images, variables, and the rest.
+
+use stagecraft_analysis::queries::TokenType;
+use stagecraft_analysis::Analysis;
+use tower_lsp_server::lsp_types::{
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
+};
+
+use crate::convert::Encoding;
+
+const TYPES: &[(TokenType, SemanticTokenType)] = &[
+    (TokenType::Keyword, SemanticTokenType::KEYWORD),
+    (TokenType::StageDefinition, SemanticTokenType::CLASS),
+    (TokenType::StageReference, SemanticTokenType::CLASS),
+    (TokenType::Image, SemanticTokenType::NAMESPACE),
+    (TokenType::Variable, SemanticTokenType::VARIABLE),
+    (TokenType::Flag, SemanticTokenType::PARAMETER),
+    (TokenType::Comment, SemanticTokenType::COMMENT),
+    (TokenType::Directive, SemanticTokenType::MACRO),
+    (TokenType::String, SemanticTokenType::STRING),
+    (TokenType::Operator, SemanticTokenType::OPERATOR),
+];
+
+/// Modifier bits: 0 = declaration (a stage's `AS` name), 1 = deprecated (an unused stage).
+pub(crate) fn legend() -> SemanticTokensLegend {
+    let mut token_types: Vec<SemanticTokenType> = Vec::new();
+    for (_, t) in TYPES {
+        if !token_types.contains(t) {
+            token_types.push(t.clone());
+        }
+    }
+    SemanticTokensLegend {
+        token_types,
+        token_modifiers: vec![SemanticTokenModifier::DECLARATION, SemanticTokenModifier::DEPRECATED],
+    }
+}
+
+pub(crate) fn tokens(a: &Analysis, encoding: Encoding) -> SemanticTokens {
+    let legend = legend();
+    let index_of = |ty: TokenType| {
+        let lsp = &TYPES.iter().find(|(t, _)| *t == ty).map(|(_, l)| l.clone()).unwrap_or(SemanticTokenType::KEYWORD);
+        legend.token_types.iter().position(|t| t == lsp).unwrap_or(0) as u32
+    };
+    let mut data = Vec::new();
+    let (mut prev_line, mut prev_start) = (0u32, 0u32);
+    for t in a.semantic_tokens() {
+        let start = encoding.position(a.line_index(), t.range.start());
+        let end = encoding.position(a.line_index(), t.range.end());
+        // Tokens cannot span lines; a split token keeps its first line.
+        let length = if end.line == start.line { end.character - start.character } else { continue };
+        if length == 0 {
+            continue;
+        }
+        let delta_line = start.line - prev_line;
+        let delta_start = if delta_line == 0 { start.character - prev_start } else { start.character };
+        let mut modifiers = 0;
+        if t.ty == TokenType::StageDefinition {
+            modifiers |= 1;
+        }
+        if t.unused {
+            modifiers |= 2;
+        }
+        data.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length,
+            token_type: index_of(t.ty),
+            token_modifiers_bitset: modifiers,
+        });
+        prev_line = start.line;
+        prev_start = start.character;
+    }
+    SemanticTokens { result_id: None, data }
+}

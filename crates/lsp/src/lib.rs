@@ -1,0 +1,273 @@
+//! The stagecraft language server: `stagecraft lsp` over stdio.
+//!
+//! Only this crate knows LSP types; it translates what `stagecraft-analysis` computes. One
+//! module per feature under `handlers/`, position conversion in `convert`.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod convert;
+mod handlers;
+mod state;
+mod transport;
+
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use stagecraft_analysis::Analysis;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::lsp_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use convert::Encoding;
+use state::{Document, Settings, State};
+
+/// Serves LSP over stdin/stdout until the client says `exit`.
+pub fn run_stdio() {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(_) => return,
+    };
+    runtime.block_on(async {
+        let (service, socket) = LspService::build(Backend::new)
+            .custom_method("stagecraft/targets", Backend::targets)
+            .custom_method("stagecraft/stageGraph", Backend::stage_graph)
+            .finish();
+        let (to_server, server_in) = tokio::io::duplex(1 << 20);
+        let (server_out, from_server) = tokio::io::duplex(1 << 20);
+        let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(transport::read_client(to_server, errors_tx));
+        let writer = tokio::spawn(transport::write_client(from_server, errors_rx));
+        Server::new(server_in, server_out, socket).serve(service).await;
+        // The server has answered `exit` (or the client went away): flush what is left.
+        let _ = writer.await;
+    });
+    // Do not wait for the stdin reader: a client may keep stdin open after `exit`.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+}
+
+/// The server.
+pub(crate) struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+    encoding: Mutex<Encoding>,
+}
+
+impl Backend {
+    fn new(client: Client) -> Backend {
+        Backend {
+            client,
+            state: Arc::new(Mutex::new(State::default())),
+            encoding: Mutex::new(Encoding(stagecraft_syntax::WideEncoding::Utf16)),
+        }
+    }
+
+    fn encoding(&self) -> Encoding {
+        *self.encoding.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The analysis of the current version of a document; an error for unknown documents.
+    fn analysis(&self, uri: &Uri) -> Result<Arc<Analysis>> {
+        self.lock().analysis(uri).ok_or_else(|| unknown_document(uri))
+    }
+
+    /// Publishes diagnostics for the current version of `uri`.
+    async fn publish(&self, uri: Uri) {
+        let (version, analysis) = {
+            let mut state = self.lock();
+            let Some(a) = state.analysis(&uri) else { return };
+            let Some(doc) = state.documents.get(&uri) else { return };
+            (doc.version, a)
+        };
+        let diagnostics = handlers::diagnostics::convert(&analysis, self.encoding(), &uri);
+        // Skip it if the document changed meanwhile: the newer version publishes its own.
+        let current = self.lock().documents.get(&uri).map(|d| d.version);
+        if current == Some(version) {
+            self.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+        }
+    }
+
+    async fn publish_all(&self) {
+        let uris: Vec<Uri> = self.lock().documents.keys().cloned().collect();
+        for uri in uris {
+            self.publish(uri).await;
+        }
+    }
+
+    async fn targets(&self, params: handlers::targets::TargetsParams) -> Result<Value> {
+        let a = self.analysis(&params.text_document.uri)?;
+        Ok(handlers::targets::targets(&a))
+    }
+
+    async fn stage_graph(&self, params: handlers::graph::GraphParams) -> Result<Value> {
+        let a = self.analysis(&params.text_document.uri)?;
+        handlers::graph::graph(&a, params.target.as_deref())
+    }
+}
+
+fn unknown_document(uri: &Uri) -> Error {
+    Error::invalid_params(format!("unknown document {}: open it with textDocument/didOpen first", uri.as_str()))
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params.capabilities.general.as_ref().and_then(|g| g.position_encodings.as_deref());
+        let encoding = Encoding::negotiate(offered);
+        *self.encoding.lock().unwrap_or_else(|e| e.into_inner()) = encoding;
+        if let Some(options) = &params.initialization_options {
+            self.lock().settings = Settings::from_json(options);
+        }
+        Ok(InitializeResult {
+            capabilities: handlers::capabilities(encoding),
+            server_info: Some(ServerInfo {
+                name: "stagecraft".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+        })
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.lock()
+            .documents
+            .insert(doc.uri.clone(), Document { version: doc.version, text: doc.text, analysis: None });
+        self.publish(doc.uri).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let encoding = self.encoding();
+        {
+            let mut state = self.lock();
+            let Some(doc) = state.documents.get_mut(&uri) else { return };
+            // Out-of-order or repeated versions are stale: ignore them.
+            if params.text_document.version <= doc.version {
+                return;
+            }
+            if handlers::sync::apply(&mut doc.text, encoding, params.content_changes).is_err() {
+                return;
+            }
+            doc.version = params.text_document.version;
+            doc.analysis = None;
+        }
+        self.publish(uri).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.lock().documents.remove(&uri);
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        {
+            let mut state = self.lock();
+            state.settings = Settings::from_json(&params.settings);
+            for doc in state.documents.values_mut() {
+                doc.analysis = None;
+            }
+        }
+        self.publish_all().await;
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        let a = self.analysis(&p.text_document.uri)?;
+        handlers::definition::definition(&a, self.encoding(), &p.text_document.uri, p.position)
+    }
+
+    async fn goto_declaration(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        self.goto_definition(params).await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        let a = self.analysis(&p.text_document.uri)?;
+        handlers::references::references(
+            &a,
+            self.encoding(),
+            &p.text_document.uri,
+            p.position,
+            params.context.include_declaration,
+        )
+    }
+
+    async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
+        let p = params.text_document_position_params;
+        let a = self.analysis(&p.text_document.uri)?;
+        handlers::references::highlight(&a, self.encoding(), p.position)
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        handlers::rename::prepare(&a, self.encoding(), params.position)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let a = self.analysis(&p.text_document.uri)?;
+        handlers::rename::rename(&a, self.encoding(), &p.text_document.uri, p.position, &params.new_name)
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        let a = self.analysis(&p.text_document.uri)?;
+        handlers::hover::hover(&a, self.encoding(), p.position)
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        let a = self.analysis(&p.text_document.uri)?;
+        handlers::completion::completion(&a, self.encoding(), p.position)
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        Ok(Some(handlers::symbols::symbols(&a, self.encoding())))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        Ok(Some(handlers::folding::folding(&a)))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        handlers::inlay::inlay_hints(&a, self.encoding(), params.range)
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        Ok(Some(SemanticTokensResult::Tokens(handlers::semantic::tokens(&a, self.encoding()))))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        handlers::code_action::code_actions(&a, self.encoding(), &params.text_document.uri, params.range)
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        Ok(Some(handlers::code_lens::lenses(&a, self.encoding(), &params.text_document.uri)))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        match params.command.as_str() {
+            "stagecraft.targets" => {
+                let uri =
+                    params.arguments.first().and_then(|v| v.as_str()).and_then(|s| s.parse::<Uri>().ok()).ok_or_else(
+                        || Error::invalid_params("stagecraft.targets needs the document URI as its argument"),
+                    )?;
+                let a = self.analysis(&uri)?;
+                Ok(Some(handlers::targets::targets(&a)))
+            }
+            other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
+        }
+    }
+}

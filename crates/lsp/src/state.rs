@@ -1,0 +1,77 @@
+//! Open documents and settings. Handlers change this state before their first `.await`, so
+//! concurrent handlers see edits in order; only `Send` data lives here (text and analyses that
+//! hold green trees).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use stagecraft_analysis::{analyze, Analysis, Options, Severity};
+use tower_lsp_server::lsp_types::Uri;
+
+/// One open document.
+#[derive(Debug)]
+pub(crate) struct Document {
+    pub(crate) version: i32,
+    pub(crate) text: String,
+    /// The analysis of exactly this version, once computed.
+    pub(crate) analysis: Option<Arc<Analysis>>,
+}
+
+/// Settings the client sends (initializationOptions or didChangeConfiguration).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Settings {
+    pub(crate) targets: Vec<String>,
+    pub(crate) build_args: HashMap<String, String>,
+    pub(crate) severities: HashMap<String, String>,
+}
+
+impl Settings {
+    /// Reads settings from `{"stagecraft": {...}}` or from the object itself; unknown fields
+    /// are ignored and a malformed value keeps the defaults.
+    pub(crate) fn from_json(value: &serde_json::Value) -> Settings {
+        let inner = value.get("stagecraft").unwrap_or(value);
+        serde_json::from_value(inner.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn options(&self) -> Options {
+        let mut build_args: Vec<(String, String)> =
+            self.build_args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        build_args.sort();
+        let severities = self
+            .severities
+            .iter()
+            .filter_map(|(code, s)| {
+                let sev = match s.to_lowercase().as_str() {
+                    "error" => Severity::Error,
+                    "warning" => Severity::Warning,
+                    "info" | "information" => Severity::Info,
+                    "hint" => Severity::Hint,
+                    _ => return None,
+                };
+                Some((code.clone(), sev))
+            })
+            .collect();
+        Options { build_args, targets: self.targets.clone(), severities, ..Options::default() }
+    }
+}
+
+/// Everything the server knows.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) documents: HashMap<Uri, Document>,
+    pub(crate) settings: Settings,
+}
+
+impl State {
+    /// The analysis of the current version of `uri`, computing it if needed.
+    pub(crate) fn analysis(&mut self, uri: &Uri) -> Option<Arc<Analysis>> {
+        let options = self.settings.options();
+        let doc = self.documents.get_mut(uri)?;
+        if doc.analysis.is_none() {
+            doc.analysis = Some(Arc::new(analyze(&doc.text, &options)));
+        }
+        doc.analysis.clone()
+    }
+}

@@ -1,0 +1,178 @@
+//! The stdio transport in front of tower-lsp-server. The framework's reader ends its stream at the
+//! first message it cannot decode (tokio-util's `FramedRead` stops after an error), which would
+//! take the server down on one malformed message. Here every frame is checked first: valid ones
+//! go through to the server, malformed ones get a JSON-RPC error answered here, and the server
+//! keeps running. Output frames are written whole, so an error never interleaves with a response.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::{Request, Response};
+
+const HEADER_END: &[u8] = b"\r\n\r\n";
+
+/// Splits a byte stream into LSP frames.
+#[derive(Default)]
+pub(crate) struct Framer {
+    buf: Vec<u8>,
+    /// Check that bodies are JSON-RPC messages (the client's input); the server's own output
+    /// needs no check.
+    trusted: bool,
+}
+
+/// What the framer found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Frame {
+    /// A well-formed JSON-RPC message body.
+    Message(Vec<u8>),
+    /// Something that is not one, with the error to answer.
+    Malformed { code: i64, message: String },
+}
+
+impl Framer {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete frame, if the buffer holds one.
+    pub(crate) fn next_frame(&mut self) -> Option<Frame> {
+        let header_end = find(&self.buf, HEADER_END)?;
+        let headers = String::from_utf8_lossy(&self.buf[..header_end]).into_owned();
+        let length = headers.lines().find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse::<usize>().ok())?
+        });
+        let Some(length) = length else {
+            // Skip to the next header block that could start a message.
+            let skip = find(&self.buf[1..], b"Content-Length").map_or(header_end + HEADER_END.len(), |i| i + 1);
+            self.buf.drain(..skip);
+            return Some(Frame::Malformed {
+                code: -32700,
+                message: format!("Parse error: a message header without a valid Content-Length: {:?}", headers.trim()),
+            });
+        };
+        let body_start = header_end + HEADER_END.len();
+        if self.buf.len() < body_start + length {
+            return None;
+        }
+        let body: Vec<u8> = self.buf[body_start..body_start + length].to_vec();
+        self.buf.drain(..body_start + length);
+        Some(if self.trusted { Frame::Message(body) } else { check(body) })
+    }
+}
+
+/// Whether the framework can decode the body (it tries a response, then a request).
+fn check(body: Vec<u8>) -> Frame {
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Err(e) => Frame::Malformed { code: -32700, message: format!("Parse error: {e}") },
+        Ok(value) => {
+            if serde_json::from_value::<Response>(value.clone()).is_ok()
+                || serde_json::from_value::<Request>(value).is_ok()
+            {
+                Frame::Message(body)
+            } else {
+                Frame::Malformed {
+                    code: -32600,
+                    message: "Invalid request: not a JSON-RPC 2.0 request, notification or response".into(),
+                }
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Reads the client's stdin, forwards valid frames to `server`, reports malformed ones.
+pub(crate) async fn read_client(mut server: tokio::io::DuplexStream, errors: mpsc::UnboundedSender<Vec<u8>>) {
+    let mut stdin = tokio::io::stdin();
+    let mut framer = Framer::default();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match stdin.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        framer.push(&chunk[..n]);
+        while let Some(f) = framer.next_frame() {
+            match f {
+                Frame::Message(body) => {
+                    if server.write_all(&frame(&body)).await.is_err() {
+                        return;
+                    }
+                }
+                Frame::Malformed { code, message } => {
+                    let body =
+                        serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
+                    let _ = errors.send(frame(body.to_string().as_bytes()));
+                }
+            }
+        }
+    }
+}
+
+/// Writes the server's frames and our error frames to stdout, each frame whole.
+pub(crate) async fn write_client(mut server: tokio::io::DuplexStream, mut errors: mpsc::UnboundedReceiver<Vec<u8>>) {
+    let mut stdout = tokio::io::stdout();
+    let mut framer = Framer { trusted: true, ..Framer::default() };
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut errors_open = true;
+    loop {
+        tokio::select! {
+            read = server.read(&mut chunk) => {
+                let n = match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                framer.push(&chunk[..n]);
+                while let Some(Frame::Message(body)) = framer.next_frame() {
+                    if stdout.write_all(&frame(&body)).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = stdout.flush().await;
+            }
+            error = errors.recv(), if errors_open => {
+                match error {
+                    Some(bytes) => {
+                        let _ = stdout.write_all(&bytes).await;
+                        let _ = stdout.flush().await;
+                    }
+                    None => errors_open = false,
+                }
+            }
+        }
+    }
+    while let Ok(bytes) = errors.try_recv() {
+        let _ = stdout.write_all(&bytes).await;
+    }
+    let _ = stdout.flush().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_and_malformed_bodies() {
+        let mut f = Framer::default();
+        f.push(b"Content-Length: 9\r\n\r\n{not json");
+        f.push(b"Content-Length: 40\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"initialized\"}");
+        f.push(b"Content-Length: 8\r\n\r\n{\"a\": 1}");
+        f.push(b"garbage\r\n\r\nContent-Length: 2\r\n\r\n[]");
+        assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32700, .. })));
+        assert!(matches!(f.next_frame(), Some(Frame::Message(_))));
+        assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32600, .. })));
+        assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32700, .. })));
+        assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32600, .. })));
+        assert_eq!(f.next_frame(), None);
+        f.push(b"Content-Length: 4\r\n\r\n{}");
+        assert_eq!(f.next_frame(), None, "waits for the rest of the body");
+    }
+}
