@@ -4,6 +4,10 @@
 
 use std::time::Duration;
 
+// The allocator the `stagecraft` binary ships with, so that figures match what users run.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use stagecraft_analysis::{analyze, Options, TextSize};
 use stagecraft_testkit::bench::{big_file, measure, report};
 

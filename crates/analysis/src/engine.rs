@@ -5,9 +5,11 @@
 //! BuildKit, so that an editor keeps showing them.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use stagecraft_syntax::ast::{AstNode, Flag, Instruction};
 use stagecraft_syntax::heredoc::{self, parse_heredoc};
+use stagecraft_syntax::info::{FlagInfo, InstructionInfo, PairInfo};
 use stagecraft_syntax::shell::{EnvList, Lexer};
 use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize};
@@ -43,9 +45,16 @@ pub(crate) struct Dep {
     pub(crate) implicit: bool,
 }
 
+/// An instruction with its plain-data view, read once per analysis.
+struct Cmd {
+    node: Instruction,
+    info: InstructionInfo,
+}
+
+/// A stage's instructions, as indices into [`Engine::cmds`].
 struct StageSyntax {
-    from: Instruction,
-    commands: Vec<Instruction>,
+    from: usize,
+    commands: Vec<usize>,
 }
 
 /// A "dispatch state" in BuildKit's sense: a stage, or an external image some `--from` names.
@@ -67,7 +76,9 @@ pub(crate) struct Engine<'a> {
     build_error: Option<BuildError>,
     diagnostics: Vec<Diagnostic>,
     global_args: Vec<GlobalArg>,
-    global_arg_syntax: Vec<Instruction>,
+    /// Every instruction of the file, in order.
+    cmds: Rc<[Cmd]>,
+    global_arg_syntax: Vec<usize>,
     stages: Vec<Stage>,
     syntax: Vec<StageSyntax>,
     references: Vec<StageRef>,
@@ -82,6 +93,8 @@ pub(crate) struct Engine<'a> {
     names: HashMap<String, usize>,
     /// The check configuration of instructions with a `# check=` comment above them.
     local_checks: HashMap<TextRange, CheckConfig>,
+    /// Image references already validated (files repeat the same few bases).
+    image_names: HashMap<String, Result<(), String>>,
 }
 
 impl<'a> Engine<'a> {
@@ -98,6 +111,7 @@ impl<'a> Engine<'a> {
             build_error: None,
             diagnostics: Vec::new(),
             global_args: Vec::new(),
+            cmds: Rc::from(Vec::new()),
             global_arg_syntax: Vec::new(),
             stages: Vec::new(),
             syntax: Vec::new(),
@@ -108,13 +122,14 @@ impl<'a> Engine<'a> {
             states: Vec::new(),
             names: HashMap::new(),
             local_checks: HashMap::new(),
+            image_names: HashMap::new(),
         }
     }
 
     pub(crate) fn run(mut self) -> Output {
         self.syntax_errors();
         self.check_directive();
-        self.empty_continuations();
+        self.collect();
         self.instructions();
         if self.stages.is_empty() {
             let end = TextSize::of(self.text);
@@ -268,91 +283,106 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn empty_continuations(&mut self) {
+    /// Reads every instruction once, and reports BuildKit's parse-time empty-continuation
+    /// warnings (before any instruction error, as BuildKit's parser does).
+    fn collect(&mut self) {
         let config = self.check.clone();
-        for i in self.parse.tree().instructions() {
+        let mut cmds = Vec::with_capacity(self.parse.green().children().len() / 2);
+        for node in self.parse.tree().instructions() {
+            let info = node.info();
             // Only an instruction spanning lines can have an empty continuation line.
-            if !self.text[i.range()].contains('\n') {
-                continue;
-            }
-            if let Some(line) = empty_continuation_line(&i) {
-                self.hit(
-                    rules::NO_EMPTY_CONTINUATION,
-                    "Empty continuation line".into(),
-                    line,
-                    TextRange::empty(i.range().end()),
-                    &config,
-                );
-                // BuildKit reports the instruction's last line.
-                let last = self.lines(i.range()).1;
-                if let Some(d) = self.diagnostics.last_mut().filter(|d| d.code == rules::NO_EMPTY_CONTINUATION.name) {
-                    d.lines = (last, last);
+            if self.text[info.range].contains('\n') {
+                if let Some(line) = node.empty_continuation_line() {
+                    self.hit(
+                        rules::NO_EMPTY_CONTINUATION,
+                        "Empty continuation line".into(),
+                        line,
+                        TextRange::empty(info.range.end()),
+                        &config,
+                    );
+                    // BuildKit reports the instruction's last line.
+                    let last = self.lines(info.range).1;
+                    if let Some(d) = self.diagnostics.last_mut().filter(|d| d.code == rules::NO_EMPTY_CONTINUATION.name)
+                    {
+                        d.lines = (last, last);
+                    }
                 }
             }
+            cmds.push(Cmd { node, info });
         }
+        self.cmds = Rc::from(cmds);
     }
 
     // ---- instructions.Parse ----
 
     fn instructions(&mut self) {
-        let file = self.parse.tree();
-        for i in file.instructions() {
+        let cmds = Rc::clone(&self.cmds);
+        for (index, Cmd { node: i, info }) in cmds.iter().enumerate() {
             let mut hits = Vec::new();
-            let result = instructions::check(&i, &mut hits);
+            let result = instructions::check(i, info, &mut hits);
             let comments = i.prev_comments();
-            let config = self.check.merged_with_comments(&comments);
+            let config =
+                if comments.is_empty() { self.check.clone() } else { self.check.merged_with_comments(&comments) };
             if config != self.check {
-                self.local_checks.insert(i.range(), config.clone());
+                self.local_checks.insert(info.range, config.clone());
             }
             for hit in hits {
                 self.lint(hit, &config);
             }
             if let Err(e) = result {
-                let code = if i.kind() == ERROR { "unknown-instruction" } else { "invalid-instruction" };
+                let code = if info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
                 self.fail(code, &e.message, Some(e.range), "instructions");
             }
-            match i.kind() {
-                FROM_INSTR => self.add_stage(&i, &comments, &config),
-                ARG_INSTR if self.stages.is_empty() => self.add_global_arg(&i, &comments, &config),
+            match info.kind {
+                FROM_INSTR => self.add_stage(index, i, info, &comments, &config),
+                ARG_INSTR if self.stages.is_empty() => self.add_global_arg(index, info, &comments, &config),
                 _ if self.stages.is_empty() => {
                     self.fail(
                         "no-stage",
                         "no build stage in current context: instructions other than ARG must come after a FROM",
-                        Some(i.range()),
+                        Some(info.range),
                         "instructions",
                     );
                 }
                 _ => {
-                    if i.kind() == ARG_INSTR {
-                        self.definition_description_arg(&i, &comments, &config);
+                    if info.kind == ARG_INSTR {
+                        self.definition_description_arg(info, &comments, &config);
                     }
                     let s = self.stages.len() - 1;
-                    self.stages[s].commands.push(i.range());
-                    self.stages[s].range = self.stages[s].range.cover(i.range());
-                    self.syntax[s].commands.push(i);
+                    self.stages[s].commands.push(info.range);
+                    self.stages[s].range = self.stages[s].range.cover(info.range);
+                    self.syntax[s].commands.push(index);
                 }
             }
         }
     }
 
-    fn add_stage(&mut self, i: &Instruction, comments: &[String], config: &CheckConfig) {
+    fn add_stage(
+        &mut self,
+        cmd: usize,
+        i: &Instruction,
+        info: &InstructionInfo,
+        comments: &[String],
+        config: &CheckConfig,
+    ) {
         let index = self.stages.len();
         let base_word = i.from_image();
         let name = i.stage_name();
         let name_as_written = name.as_ref().map(|n| n.text());
         let lowered = name_as_written.as_deref().map(go::to_lower);
-        let platform = i.flag("platform");
+        let platform = info.flag("platform");
         let description = lowered
             .as_deref()
             .and_then(|n| comments.iter().find_map(|c| c.strip_prefix(&format!("{n} ")).map(|d| d.to_string())));
-        let (line, end_line) = self.lines(i.range());
+        let range = info.range;
+        let (line, end_line) = self.lines(range);
         if let (Some(n), Some(last)) = (&lowered, comments.last()) {
             if valid_stage_name(n) && last.split(' ').next() != Some(n.as_str()) {
                 self.hit(
                     rules::INVALID_DEFINITION_DESCRIPTION,
                     format!("Comment for FROM should follow the format: `# {n} <description>`"),
-                    i.range(),
-                    i.range(),
+                    range,
+                    range,
                     config,
                 );
             }
@@ -362,58 +392,57 @@ impl<'a> Engine<'a> {
             name: lowered,
             name_as_written,
             name_range: name.map(|n| n.range()),
-            from_range: i.range(),
-            from_keyword: i.keyword().unwrap_or_default(),
-            range: i.range(),
+            from_range: range,
+            from_keyword: info.keyword.clone(),
+            range,
             base: base_word.as_ref().map(|w| w.text()).unwrap_or_default(),
             base_range: base_word.map(|w| w.range()),
             base_expanded: None,
             base_kind: BaseKind::Unresolved,
-            platform: platform.as_ref().and_then(Flag::value),
-            platform_range: platform.and_then(|f| f.value_range()),
+            platform: platform.and_then(|f| f.value.clone()),
+            platform_range: platform.and_then(|f| f.value_range),
             platform_expanded: None,
             description,
             commands: Vec::new(),
             line,
             end_line,
         });
-        self.syntax.push(StageSyntax { from: i.clone(), commands: Vec::new() });
+        self.syntax.push(StageSyntax { from: cmd, commands: Vec::new() });
         self.deps.push(Vec::new());
     }
 
-    fn add_global_arg(&mut self, i: &Instruction, comments: &[String], config: &CheckConfig) {
-        let (line, _) = self.lines(i.range());
-        for kv in i.key_values() {
-            let key = kv.key();
+    fn add_global_arg(&mut self, index: usize, info: &InstructionInfo, comments: &[String], config: &CheckConfig) {
+        let (line, _) = self.lines(info.range);
+        for kv in &info.pairs {
+            let key = kv.key.clone();
             let description = comments.iter().find_map(|c| c.strip_prefix(&format!("{key} ")).map(|d| d.to_string()));
             self.global_args.push(GlobalArg {
                 key,
-                value: kv.value(),
+                value: kv.value.clone(),
                 value_expanded: None,
-                key_range: kv.key_range().unwrap_or(kv.range()),
-                range: i.range(),
+                key_range: kv.key_range,
+                range: info.range,
                 line,
                 description,
             });
         }
-        self.global_arg_syntax.push(i.clone());
-        self.definition_description_arg(i, comments, config);
+        self.global_arg_syntax.push(index);
+        self.definition_description_arg(info, comments, config);
     }
 
     /// InvalidDefinitionDescription for ARG (an experimental rule).
-    fn definition_description_arg(&mut self, i: &Instruction, comments: &[String], config: &CheckConfig) {
+    fn definition_description_arg(&mut self, info: &InstructionInfo, comments: &[String], config: &CheckConfig) {
         let Some(last) = comments.last() else { return };
-        let keys: Vec<String> = i.key_values().map(|kv| kv.key()).collect();
         let first = last.split(' ').next().unwrap_or("");
-        if keys.iter().any(|k| k == first) {
+        if info.pairs.iter().any(|kv| kv.key == first) {
             return;
         }
-        let shown = if keys.len() == 1 { keys[0].clone() } else { "<arg_key>".into() };
+        let shown = if info.pairs.len() == 1 { info.pairs[0].key.as_str() } else { "<arg_key>" };
         self.hit(
             rules::INVALID_DEFINITION_DESCRIPTION,
             format!("Comment for ARG should follow the format: `# {shown} <description>`"),
-            i.range(),
-            i.range(),
+            info.range,
+            info.range,
             config,
         );
     }
@@ -448,44 +477,50 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// ConsistentInstructionCasing over the instructions of every stage (FROM included, global
+    /// ARGs not), against the majority case.
     fn instruction_casing(&mut self) {
-        let mut keywords: Vec<(String, TextRange, TextRange)> = Vec::new();
-        for st in &self.syntax {
-            for i in std::iter::once(&st.from).chain(st.commands.iter()) {
-                if let Some(k) = i.keyword() {
-                    keywords.push((k, i.keyword_range().unwrap_or(i.range()), i.range()));
-                }
-            }
-        }
+        let cmds = Rc::clone(&self.cmds);
+        let keywords = || {
+            self.syntax
+                .iter()
+                .flat_map(|st| std::iter::once(&st.from).chain(st.commands.iter()))
+                .map(|&c| &cmds[c].info)
+                .filter(|i| !i.keyword.is_empty())
+        };
         let (mut lower, mut upper) = (0, 0);
-        for (k, _, _) in &keywords {
-            if *k == go::to_lower(k) {
-                lower += 1;
-            } else if *k == k.to_uppercase() {
-                upper += 1;
+        for info in keywords() {
+            match keyword_case(&info.keyword) {
+                Case::Lower => lower += 1,
+                Case::Upper => upper += 1,
+                Case::Mixed => {}
             }
         }
         let majority_lower = lower > upper;
+        let wanted_case = if majority_lower { Case::Lower } else { Case::Upper };
+        let wrong: Vec<&InstructionInfo> = keywords().filter(|i| keyword_case(&i.keyword) != wanted_case).collect();
         let config = self.check.clone();
-        for (k, range, node) in keywords {
+        for info in wrong {
+            let k = &info.keyword;
             let (wanted, case) =
-                if majority_lower { (go::to_lower(&k), "lowercase") } else { (k.to_uppercase(), "uppercase") };
-            if k != wanted {
-                self.hit(
-                    rules::CONSISTENT_INSTRUCTION_CASING,
-                    format!("Command '{k}' should match the case of the command majority ({case})"),
-                    range,
-                    node,
-                    &config,
-                );
-                if let Some(d) =
-                    self.diagnostics.last_mut().filter(|d| d.code == rules::CONSISTENT_INSTRUCTION_CASING.name)
-                {
-                    d.fix = Some(Fix {
-                        title: format!("Write `{wanted}`"),
-                        edits: vec![TextEdit { range, new_text: wanted.clone() }],
-                    });
-                }
+                if majority_lower { (go::to_lower(k), "lowercase") } else { (k.to_uppercase(), "uppercase") };
+            if *k == wanted {
+                continue;
+            }
+            let range = info.keyword_range;
+            self.hit(
+                rules::CONSISTENT_INSTRUCTION_CASING,
+                format!("Command '{k}' should match the case of the command majority ({case})"),
+                range,
+                info.range,
+                &config,
+            );
+            if let Some(d) = self.diagnostics.last_mut().filter(|d| d.code == rules::CONSISTENT_INSTRUCTION_CASING.name)
+            {
+                d.fix = Some(Fix {
+                    title: format!("Write `{wanted}`"),
+                    edits: vec![TextEdit { range, new_text: wanted.clone() }],
+                });
             }
         }
     }
@@ -515,27 +550,25 @@ impl<'a> Engine<'a> {
     fn evaluate_globals(&self, with_build_args: bool) -> Result<GlobalValues, (String, TextRange)> {
         let mut vars = self.builtins();
         let mut values = Vec::new();
-        let mut arg_index = 0;
-        for i in &self.global_arg_syntax {
-            for kv in i.key_values() {
-                let key = kv.key();
-                let override_value = if with_build_args { self.options.build_arg(&key) } else { None };
-                let value = match (override_value, kv.value()) {
+        for &i in &self.global_arg_syntax {
+            let info = &self.cmds[i].info;
+            for kv in &info.pairs {
+                let key = &kv.key;
+                let override_value = if with_build_args { self.options.build_arg(key) } else { None };
+                let value = match (override_value, &kv.value) {
                     (Some(v), _) => Some(v.to_string()),
-                    (None, Some(raw)) => match self.lexer.process_word(&raw, &vars) {
+                    (None, Some(raw)) => match self.lexer.process_word(raw, &vars) {
                         Ok(e) => Some(e.result),
-                        Err(e) => return Err((e.to_string(), i.range())),
+                        Err(e) => return Err((e.to_string(), info.range)),
                     },
                     (None, None) => None,
                 };
                 if let Some(v) = &value {
-                    vars.set(&key, v);
+                    vars.set(key, v);
                 }
                 values.push(value);
-                arg_index += 1;
             }
         }
-        let _ = arg_index;
         Ok((vars, values))
     }
 
@@ -546,7 +579,7 @@ impl<'a> Engine<'a> {
             for s in 0..self.stages.len() {
                 let base = self.stages[s].base.clone();
                 let Ok(e) = self.lexer.process_word(&base, &defaults) else { break };
-                if parse_normalized_named(&e.result).is_err() {
+                if self.image_name(&e.result).is_err() {
                     let range = self.stages[s].base_range.unwrap_or(self.stages[s].from_range);
                     let from = self.stages[s].from_range;
                     let config = self.check.clone();
@@ -606,10 +639,11 @@ impl<'a> Engine<'a> {
             );
             return;
         }
-        let commands = self.syntax[s].commands.clone();
+        let cmds = Rc::clone(&self.cmds);
+        let commands: Vec<&InstructionInfo> = self.syntax[s].commands.iter().map(|&c| &cmds[c].info).collect();
         for c in &commands {
-            if c.kind() != ADD_INSTR {
-                let name = c.keyword().unwrap_or_default();
+            if c.kind != ADD_INSTR {
+                let name = &c.keyword;
                 self.fail(
                     "invalid-source-date-epoch",
                     &format!("SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported {name} instruction"),
@@ -619,7 +653,7 @@ impl<'a> Engine<'a> {
                 return;
             }
         }
-        let adds: Vec<&Instruction> = commands.iter().collect();
+        let adds = commands;
         if adds.len() != 1 {
             self.fail(
                 "invalid-source-date-epoch",
@@ -629,7 +663,7 @@ impl<'a> Engine<'a> {
             );
             return;
         }
-        let args = adds[0].args();
+        let args = &adds[0].args;
         if args.len() != 2 {
             self.fail(
                 "invalid-source-date-epoch",
@@ -860,22 +894,23 @@ impl<'a> Engine<'a> {
             if self.stages[s].base_kind == BaseKind::NamedContext {
                 continue;
             }
-            let commands = self.syntax[s].commands.clone();
-            for c in &commands {
-                match c.kind() {
+            let cmds = Rc::clone(&self.cmds);
+            for &c in &self.syntax[s].commands.clone() {
+                let Cmd { node, info } = &cmds[c];
+                match info.kind {
                     COPY_INSTR => {
-                        if let Some(src) = self.copy_from(s, c, RefOrigin::Direct, None) {
+                        if let Some(src) = self.copy_from(s, info, RefOrigin::Direct, None) {
                             // Point at the --from value: that is where a cycle is made.
-                            let at = self.references.last().map_or(c.range(), |r| r.range);
+                            let at = self.references.last().map_or(info.range, |r| r.range);
                             add_edge(&mut graph, s, src, at);
                         }
                     }
-                    RUN_INSTR => {
-                        for src in self.mounts(s, c, RefOrigin::Direct, None) {
-                            add_edge(&mut graph, s, src, c.range());
+                    RUN_INSTR if info.flag("mount").is_some() => {
+                        for src in self.mounts(s, node, info, RefOrigin::Direct, None) {
+                            add_edge(&mut graph, s, src, info.range);
                         }
                     }
-                    ONBUILD_INSTR => self.trigger_references(s, c),
+                    ONBUILD_INSTR => self.trigger_references(s, node),
                     _ => {}
                 }
             }
@@ -887,15 +922,16 @@ impl<'a> Engine<'a> {
     /// the stages built on it; here they are only names to navigate).
     fn trigger_references(&mut self, s: usize, c: &Instruction) {
         let Some(trigger) = c.trigger() else { return };
+        let info = trigger.info();
         let stopped = self.stopped;
         let build_error = self.build_error.clone();
         let diagnostics = self.diagnostics.len();
-        match trigger.kind() {
+        match info.kind {
             COPY_INSTR => {
-                self.copy_from(s, &trigger, RefOrigin::OnbuildTrigger, None);
+                self.copy_from(s, &info, RefOrigin::OnbuildTrigger, None);
             }
             RUN_INSTR => {
-                self.mounts(s, &trigger, RefOrigin::OnbuildTrigger, None);
+                self.mounts(s, &trigger, &info, RefOrigin::OnbuildTrigger, None);
             }
             _ => {}
         }
@@ -907,19 +943,19 @@ impl<'a> Engine<'a> {
 
     /// A COPY's `--from`: records the reference and returns the source state (a stage index, or
     /// a new external state) when it is a dependency.
-    fn copy_from(&mut self, s: usize, c: &Instruction, origin: RefOrigin, at: Option<TextRange>) -> Option<usize> {
-        let flag = c.flags().filter(|f| f.is("from")).last()?;
-        let value = flag.value()?;
-        let value_range = flag.value_range().unwrap_or(flag.range());
+    fn copy_from(&mut self, s: usize, c: &InstructionInfo, origin: RefOrigin, at: Option<TextRange>) -> Option<usize> {
+        let flag = c.last_flag("from")?;
+        let value = flag.value.clone()?;
+        let value_range = flag.value_range.unwrap_or(flag.range);
         let range = at.unwrap_or(value_range);
-        let (line, end_line) = self.lines(at.unwrap_or(c.range()));
+        let (line, end_line) = self.lines(at.unwrap_or(c.range));
         let mut reference = StageRef {
             kind: RefKind::CopyFrom,
             in_stage: s,
-            instruction: c.keyword().unwrap_or_default(),
+            instruction: c.keyword.clone(),
             value: value.clone(),
             range,
-            instruction_range: c.range(),
+            instruction_range: c.range,
             target: RefTarget::Context,
             forward: false,
             origin: origin.clone(),
@@ -980,7 +1016,7 @@ impl<'a> Engine<'a> {
                     }
                     None => {
                         reference.target = RefTarget::Image(value.clone());
-                        self.states.push(State::External(value.clone(), c.range()));
+                        self.states.push(State::External(value.clone(), c.range));
                         Some(self.states.len() - 1)
                     }
                 },
@@ -1003,12 +1039,22 @@ impl<'a> Engine<'a> {
     }
 
     /// A RUN's mounts: every mount depends on its `from=` (or on `scratch` without one).
-    fn mounts(&mut self, s: usize, c: &Instruction, origin: RefOrigin, at: Option<TextRange>) -> Vec<usize> {
+    fn mounts(
+        &mut self,
+        s: usize,
+        node: &Instruction,
+        c: &InstructionInfo,
+        origin: RefOrigin,
+        at: Option<TextRange>,
+    ) -> Vec<usize> {
         let mut sources = Vec::new();
-        let mount_flags: Vec<Flag> = c.flags().filter(|f| f.is("mount")).collect();
-        let (line, end_line) = self.lines(at.unwrap_or(c.range()));
+        let mount_flags: Vec<&FlagInfo> = c.flags.iter().filter(|f| f.name == "mount").collect();
+        if mount_flags.is_empty() {
+            return sources;
+        }
+        let (line, end_line) = self.lines(at.unwrap_or(c.range));
         for (mount_index, flag) in mount_flags.iter().enumerate() {
-            let value = flag.value().unwrap_or_default();
+            let value = flag.value.clone().unwrap_or_default();
             let fields = csv_fields(&value).unwrap_or_default();
             let mut from: Option<String> = None;
             let mut mount_type = "bind".to_string();
@@ -1021,19 +1067,14 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            let from_range = flag
-                .mount_options()
-                .filter(|o| o.key().eq_ignore_ascii_case("from"))
-                .last()
-                .and_then(|o| o.value_range())
-                .unwrap_or(flag.range());
+            let from_range = if from.is_some() { mount_from_range(node, flag) } else { None }.unwrap_or(flag.range);
             let name = from.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "scratch".into());
             let stage = self.find_state_by_name(&name);
             let explicit = from.as_deref().is_some_and(|f| !f.is_empty());
             if !explicit && stage.is_none() {
                 // A plain mount: it depends on the (external) empty image.
                 if !matches!(origin, RefOrigin::OnbuildTrigger) {
-                    self.states.push(State::External("scratch".into(), c.range()));
+                    self.states.push(State::External("scratch".into(), c.range));
                     sources.push(self.states.len() - 1);
                     self.deps[s].push(Dep {
                         target: RefTarget::Scratch,
@@ -1042,7 +1083,7 @@ impl<'a> Engine<'a> {
                         } else {
                             EdgeKind::Mount
                         },
-                        range: at.unwrap_or(flag.range()),
+                        range: at.unwrap_or(flag.range),
                         implicit: true,
                     });
                 }
@@ -1057,14 +1098,14 @@ impl<'a> Engine<'a> {
             } else {
                 RefKind::MountImplicitScratch { mount_type, mount_index }
             };
-            let range = at.unwrap_or(if explicit { from_range } else { flag.range() });
+            let range = at.unwrap_or(if explicit { from_range } else { flag.range });
             let reference = StageRef {
                 kind,
                 in_stage: s,
-                instruction: c.keyword().unwrap_or_default(),
+                instruction: c.keyword.clone(),
                 value: if explicit { name.clone() } else { String::new() },
                 range,
-                instruction_range: c.range(),
+                instruction_range: c.range,
                 target: target.clone(),
                 forward: matches!(target, RefTarget::Stage(t) if t >= s)
                     && !matches!(origin, RefOrigin::OnbuildTrigger),
@@ -1086,7 +1127,7 @@ impl<'a> Engine<'a> {
                 match stage {
                     Some(t) => sources.push(t),
                     None => {
-                        self.states.push(State::External(name.clone(), c.range()));
+                        self.states.push(State::External(name.clone(), c.range));
                         sources.push(self.states.len() - 1);
                     }
                 }
@@ -1147,25 +1188,30 @@ impl<'a> Engine<'a> {
     fn onbuild_triggers(&mut self) {
         for s in 0..self.stages.len() {
             let BaseKind::Stage(base) = self.stages[s].base_kind else { continue };
-            let triggers: Vec<Instruction> = self.syntax[base]
+            let triggers: Vec<(Instruction, InstructionInfo)> = self.syntax[base]
                 .commands
                 .iter()
-                .filter(|c| c.kind() == ONBUILD_INSTR)
-                .filter_map(|c| c.trigger())
+                .map(|&c| &self.cmds[c])
+                .filter(|c| c.info.kind == ONBUILD_INSTR)
+                .filter_map(|c| c.node.trigger())
+                .map(|t| {
+                    let info = t.info();
+                    (t, info)
+                })
                 .collect();
             let from = self.stages[s].from_range;
-            for t in triggers {
+            for (t, info) in triggers {
                 let stopped = self.stopped;
-                match t.kind() {
+                match info.kind {
                     COPY_INSTR => {
-                        let trigger_range = t.flags().filter(|f| f.is("from")).last().and_then(|f| f.value_range());
+                        let trigger_range = info.last_flag("from").and_then(|f| f.value_range);
                         if let Some(tr) = trigger_range {
-                            self.copy_from(s, &t, RefOrigin::Inherited { trigger_range: tr }, Some(from));
+                            self.copy_from(s, &info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
                         }
                     }
                     RUN_INSTR => {
-                        let tr = t.range();
-                        self.mounts(s, &t, RefOrigin::Inherited { trigger_range: tr }, Some(from));
+                        let tr = info.range;
+                        self.mounts(s, &t, &info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
                     }
                     _ => {}
                 }
@@ -1196,7 +1242,7 @@ impl<'a> Engine<'a> {
                     (name, range)
                 }
             };
-            if let Err(e) = parse_normalized_named(&name) {
+            if let Err(e) = self.image_name(&name) {
                 let message = format!("failed to parse stage name {}: {e}", go::quote_str(&name));
                 self.ours("invalid-image-reference", Severity::Error, range, message.clone(), None);
                 last_error = Some((message, range));
@@ -1229,68 +1275,70 @@ impl<'a> Engine<'a> {
             } else {
                 self.syntax[s].commands.clone()
             };
-            for c in &commands {
-                self.dispatch_command(s, c, &mut st, &dispatched);
+            let cmds = Rc::clone(&self.cmds);
+            for c in commands {
+                self.dispatch_command(s, &cmds[c], &mut st, &dispatched);
             }
             dispatched[s] = true;
             finals[s] = Some(st);
         }
     }
 
-    fn dispatch_command(&mut self, s: usize, c: &Instruction, st: &mut DispatchState, dispatched: &[bool]) {
-        let config = self.config_for(c.range());
-        let node = c.range();
-        match c.kind() {
+    fn dispatch_command(&mut self, s: usize, cmd: &Cmd, st: &mut DispatchState, dispatched: &[bool]) {
+        let c = &cmd.info;
+        let config = self.config_for(c.range);
+        let node = c.range;
+        match c.kind {
             ENV_INSTR | LABEL_INSTR => {
-                let name = c.keyword().unwrap_or_default();
-                for kv in c.key_values() {
-                    let key = self.expand(&kv.key(), st, node, &config);
-                    let value = self.expand(&kv.value().unwrap_or_default(), st, node, &config);
-                    if !kv.has_eq() {
+                let name = &c.keyword;
+                for kv in &c.pairs {
+                    let key = self.expand(&kv.key, st, node, &config);
+                    let value = self.expand(kv.value.as_deref().unwrap_or_default(), st, node, &config);
+                    if !kv.has_eq {
                         self.hit(
                             rules::LEGACY_KEY_VALUE_FORMAT,
                             format!(
                                 "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"
                             ),
-                            kv.range(),
+                            kv.range,
                             node,
                             &config,
                         );
                         if let Some(d) =
                             self.diagnostics.last_mut().filter(|d| d.code == rules::LEGACY_KEY_VALUE_FORMAT.name)
                         {
-                            d.fix = legacy_fix(&kv);
+                            d.fix = legacy_fix(kv);
                         }
                     }
-                    if c.kind() == ENV_INSTR {
+                    if c.kind == ENV_INSTR {
                         if let Some(k) = key.clone() {
-                            self.secrets(&k, "ENV", kv.key_range().unwrap_or(node), node, &config);
+                            self.secrets(&k, "ENV", kv.key_range, node, &config);
                             st.env.set(&k, &value.unwrap_or_default());
                         }
                     }
                 }
             }
             ARG_INSTR => {
-                for kv in c.key_values() {
-                    let key = kv.key();
-                    self.secrets(&key, "ARG", kv.key_range().unwrap_or(node), node, &config);
-                    let value = match (self.options.build_arg(&key), kv.value()) {
+                for kv in &c.pairs {
+                    let key = &kv.key;
+                    self.secrets(key, "ARG", kv.key_range, node, &config);
+                    let value = match (self.options.build_arg(key), &kv.value) {
                         (Some(v), _) => Some(v.to_string()),
-                        (None, Some(raw)) => self.expand(&raw, st, node, &config),
-                        (None, None) => self.globals.get(&key).map(String::from),
+                        (None, Some(raw)) => self.expand(raw, st, node, &config),
+                        (None, None) => self.globals.get(key).map(String::from),
                     };
-                    if !st.build_args.contains(&key) {
+                    if !st.build_args.contains(key) {
                         st.build_args.push(key.clone());
                     }
                     if let Some(v) = value {
-                        st.env.set(&key, &v);
+                        st.env.set(key, &v);
                     }
                 }
             }
             COPY_INSTR | ADD_INSTR => {
-                if c.kind() == COPY_INSTR {
-                    if let Some(f) = c.flags().filter(|f| f.is("from")).last() {
-                        let value = f.value().unwrap_or_default();
+                if c.kind == COPY_INSTR {
+                    if let Some(f) = c.last_flag("from") {
+                        let value = f.value.clone().unwrap_or_default();
                         if let Some(t) = self.find_copy_source(&value) {
                             if t != s && !dispatched[t] {
                                 let current =
@@ -1302,24 +1350,23 @@ impl<'a> Engine<'a> {
                                         go::quote_str(&value),
                                         go::quote_str(&current)
                                     ),
-                                    Some(f.value_range().unwrap_or(node)),
+                                    Some(f.value_range.unwrap_or(node)),
                                     "dispatch",
                                 );
                             }
                         }
                     }
                 }
-                for f in c.flags() {
-                    if matches!(f.name().as_str(), "chown" | "chmod" | "checksum") {
-                        self.expand(&f.value().unwrap_or_default(), st, node, &config);
+                for f in &c.flags {
+                    if matches!(f.name.as_str(), "chown" | "chmod" | "checksum") {
+                        self.expand(f.value.as_deref().unwrap_or_default(), st, node, &config);
                     }
                 }
-                let args = c.args();
-                let heredocs: Vec<_> = c.heredoc_bodies().collect();
-                let mut bodies = heredocs.iter();
-                for arg in &args {
+                let mut bodies = None;
+                for arg in &c.args {
                     match parse_heredoc(arg).ok().flatten() {
                         Some(h) => {
+                            let bodies = bodies.get_or_insert_with(|| cmd.node.heredoc_bodies());
                             let body = bodies.next().map(|b| b.content()).unwrap_or_default();
                             if h.expand {
                                 let body = if h.chomp { heredoc::chomp(&body) } else { body };
@@ -1337,8 +1384,8 @@ impl<'a> Engine<'a> {
                 }
             }
             WORKDIR_INSTR => {
-                let path = c.args().into_iter().next().unwrap_or_default();
-                let expanded = self.expand(&path, st, node, &config);
+                let path = c.args.first().map(String::as_str).unwrap_or_default();
+                let expanded = self.expand(path, st, node, &config);
                 if !st.workdir_set {
                     if let Some(p) = expanded {
                         if !p.starts_with('/') {
@@ -1348,7 +1395,7 @@ impl<'a> Engine<'a> {
                                     "Relative workdir {} can have unexpected results if the base image changes",
                                     go::quote_str(&p)
                                 ),
-                                c.words().next().map(|w| w.range()).unwrap_or(node),
+                                c.words.first().map(|w| w.1).unwrap_or(node),
                                 node,
                                 &config,
                             );
@@ -1358,39 +1405,42 @@ impl<'a> Engine<'a> {
                 st.workdir_set = true;
             }
             USER_INSTR | STOPSIGNAL_INSTR | VOLUME_INSTR => {
-                for a in c.args() {
-                    self.expand(&a, st, node, &config);
+                for a in &c.args {
+                    self.expand(a, st, node, &config);
                 }
             }
             RUN_INSTR => {
-                for f in c.flags().filter(|f| f.is("mount")) {
-                    let fields = csv_fields(&f.value().unwrap_or_default()).unwrap_or_default();
-                    for field in fields {
+                for f in c.flags.iter().filter(|f| f.name == "mount") {
+                    let fields = csv_fields(f.value.as_deref().unwrap_or_default()).unwrap_or_default();
+                    for field in &fields {
                         if let Some((_, v)) = field.split_once('=') {
                             self.expand(v, st, node, &config);
                         }
                     }
                     // A mount from a stage BuildKit has not built yet fails.
-                    let from = f.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last();
-                    if let Some(o) = from {
-                        let name = o.value().unwrap_or_default();
-                        if let Some(t) = self.find_state_by_name(&name) {
+                    let from = fields.iter().rev().find_map(|field| {
+                        field.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case("from")).map(|(_, v)| v)
+                    });
+                    if let Some(name) = from {
+                        if let Some(t) = self.find_state_by_name(name) {
                             if t != s && !dispatched[t] {
-                                let target = f
-                                    .mount_options()
-                                    .find(|o| {
-                                        matches!(o.key().to_lowercase().as_str(), "target" | "dst" | "destination")
+                                let target = fields
+                                    .iter()
+                                    .find_map(|field| {
+                                        field.split_once('=').filter(|(k, _)| {
+                                            matches!(k.to_lowercase().as_str(), "target" | "dst" | "destination")
+                                        })
                                     })
-                                    .and_then(|o| o.value())
+                                    .map(|(_, v)| v)
                                     .unwrap_or_default();
                                 self.fail(
                                     "forward-reference",
                                     &format!(
                                         "cannot mount from stage {} to {}, stage needs to be defined before current command",
-                                        go::quote_str(&name),
-                                        go::quote_str(&target)
+                                        go::quote_str(name),
+                                        go::quote_str(target)
                                     ),
-                                    o.value_range(),
+                                    mount_from_range(&cmd.node, f),
                                     "dispatch",
                                 );
                             }
@@ -1399,7 +1449,7 @@ impl<'a> Engine<'a> {
                 }
             }
             EXPOSE_INSTR => {
-                let mut ports = c.args();
+                let mut ports = c.args.clone();
                 ports.sort();
                 for p in ports {
                     let Ok(words) = self.lexer.process_words(&p, &st.env) else { continue };
@@ -1409,15 +1459,14 @@ impl<'a> Engine<'a> {
                 }
             }
             CMD_INSTR | ENTRYPOINT_INSTR | HEALTHCHECK_INSTR => {
-                let name = c.keyword().unwrap_or_default();
-                let slot = match c.kind() {
+                let name = &c.keyword;
+                let slot = match c.kind {
                     CMD_INSTR => &mut st.cmd,
                     ENTRYPOINT_INSTR => &mut st.entrypoint,
                     _ => &mut st.healthcheck,
                 };
-                let previous = slot.replace(node);
-                if let Some(prev) = previous {
-                    let range = self.keyword_range_at(prev);
+                let previous = slot.replace((node, c.keyword_range));
+                if let Some((prev, range)) = previous {
                     self.hit(
                         rules::MULTIPLE_INSTRUCTIONS_DISALLOWED,
                         format!(
@@ -1428,11 +1477,11 @@ impl<'a> Engine<'a> {
                         &config,
                     );
                 }
-                if c.kind() != HEALTHCHECK_INSTR && c.json().is_none() && !st.shell_set {
+                if c.kind != HEALTHCHECK_INSTR && !c.json && !st.shell_set {
                     self.hit(
                         rules::JSON_ARGS_RECOMMENDED,
                         format!("JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"),
-                        c.shell_command().map(|s| s.range()).unwrap_or(node),
+                        c.shell_command.unwrap_or(node),
                         node,
                         &config,
                     );
@@ -1443,14 +1492,14 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn keyword_range_at(&self, range: TextRange) -> TextRange {
-        self.parse
-            .syntax_node()
-            .covering_element(range)
-            .into_node()
-            .and_then(Instruction::cast)
-            .and_then(|i| i.keyword_range())
-            .unwrap_or(range)
+    /// `reference.ParseNormalizedNamed`, remembered per name.
+    fn image_name(&mut self, name: &str) -> Result<(), String> {
+        if let Some(r) = self.image_names.get(name) {
+            return r.clone();
+        }
+        let r = parse_normalized_named(name);
+        self.image_names.insert(name.to_string(), r.clone());
+        r
     }
 
     fn find_copy_source(&self, value: &str) -> Option<usize> {
@@ -1511,9 +1560,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn expose(&mut self, port: &str, c: &Instruction, config: &CheckConfig) {
-        let node = c.range();
-        let range = c.words().find(|w| w.text() == port).map(|w| w.range()).unwrap_or(node);
+    fn expose(&mut self, port: &str, c: &InstructionInfo, config: &CheckConfig) {
+        let node = c.range;
+        let range = c.words.iter().find(|w| w.0 == port).map(|w| w.1).unwrap_or(node);
         let (addr, proto) = match port.split_once('/') {
             Some((a, p)) => (a, p),
             None => (port, ""),
@@ -1549,9 +1598,10 @@ struct DispatchState {
     build_args: Vec<String>,
     shell_set: bool,
     workdir_set: bool,
-    cmd: Option<TextRange>,
-    entrypoint: Option<TextRange>,
-    healthcheck: Option<TextRange>,
+    /// The last CMD, ENTRYPOINT and HEALTHCHECK: the instruction and its keyword.
+    cmd: Option<(TextRange, TextRange)>,
+    entrypoint: Option<(TextRange, TextRange)>,
+    healthcheck: Option<(TextRange, TextRange)>,
 }
 
 impl DispatchState {
@@ -1599,26 +1649,6 @@ fn is_secret_name(key: &str) -> bool {
         && !has(&["public", "file", "version"])
 }
 
-/// The first whitespace-only line inside an instruction's continuation.
-fn empty_continuation_line(i: &Instruction) -> Option<TextRange> {
-    if !i.has_empty_continuation() {
-        return None;
-    }
-    let mut after_newline: Option<TextSize> = None;
-    for e in i.syntax().descendants_with_tokens() {
-        let Some(t) = e.into_token() else { continue };
-        match t.kind() {
-            NEWLINE if after_newline.is_some() => {
-                return after_newline.map(|s| TextRange::new(s, t.text_range().start()))
-            }
-            NEWLINE => after_newline = Some(t.text_range().end()),
-            CONTINUATION_WHITESPACE if after_newline.is_some() => {}
-            _ => after_newline = None,
-        }
-    }
-    after_newline.map(|s| TextRange::new(s, i.range().end().max(s)))
-}
-
 /// Where `$name` is written inside an instruction, for a precise diagnostic.
 fn variable_range(parse: &Parse, node: TextRange, name: &str) -> Option<TextRange> {
     let root = parse.syntax_node();
@@ -1631,10 +1661,10 @@ fn variable_range(parse: &Parse, node: TextRange, name: &str) -> Option<TextRang
 }
 
 /// `ENV key value` as `ENV key=value` (quoted when the value has blanks and no quotes).
-fn legacy_fix(kv: &stagecraft_syntax::ast::KeyValue) -> Option<Fix> {
-    let key_range = kv.key_range()?;
-    let value_range = kv.value_range()?;
-    let value = kv.value()?;
+fn legacy_fix(kv: &PairInfo) -> Option<Fix> {
+    let key_range = kv.key_range;
+    let value_range = kv.value_range?;
+    let value = kv.value.clone()?;
     let new_value = if !value.contains(char::is_whitespace) {
         value
     } else if !value.contains(['"', '\\', '`']) {
@@ -1649,4 +1679,37 @@ fn legacy_fix(kv: &stagecraft_syntax::ast::KeyValue) -> Option<Fix> {
             new_text: format!("={new_value}"),
         }],
     })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Lower,
+    Upper,
+    Mixed,
+}
+
+/// How a keyword is written: all lowercase (Go's `strings.ToLower` leaves it alone), all
+/// uppercase, or neither.
+fn keyword_case(k: &str) -> Case {
+    if k.is_ascii() {
+        if !k.bytes().any(|b| b.is_ascii_uppercase()) {
+            Case::Lower
+        } else if !k.bytes().any(|b| b.is_ascii_lowercase()) {
+            Case::Upper
+        } else {
+            Case::Mixed
+        }
+    } else if k == go::to_lower(k) {
+        Case::Lower
+    } else if k == k.to_uppercase() {
+        Case::Upper
+    } else {
+        Case::Mixed
+    }
+}
+
+/// Where a mount's `from=` value is written (the last one, as BuildKit keeps it).
+fn mount_from_range(node: &Instruction, flag: &FlagInfo) -> Option<TextRange> {
+    let cursor: Flag = node.flags().find(|f| f.range() == flag.range)?;
+    cursor.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last().and_then(|o| o.value_range())
 }

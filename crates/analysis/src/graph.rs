@@ -1,16 +1,59 @@
 //! What a target builds: BuildKit's reachability (FROM chains, `COPY --from`, mounts, inherited
 //! ONBUILD triggers), build plans in parallel waves, the legacy builder's set, and the graph.
 
+use std::sync::OnceLock;
+
 use crate::engine::Dep;
 use crate::model::*;
 
-/// Per stage, its direct dependencies among stages and the external states it uses.
+/// What each `--target` builds, computed for a target the first time it is asked for (an
+/// editor asks for a few; a file may have hundreds of stages).
+#[derive(Debug, Clone)]
 pub(crate) struct Reachability {
-    /// `builds[t]`: the stages BuildKit builds for `--target` = stage `t` (sorted).
-    pub(crate) builds: Vec<Vec<usize>>,
-    /// `uses_external[t]`: external images pulled through `COPY --from`/mounts for target `t`,
-    /// one entry per use (`scratch` included).
-    pub(crate) uses_external: Vec<Vec<String>>,
+    direct: Vec<Vec<usize>>,
+    builds: Vec<OnceLock<Vec<usize>>>,
+    uses_external: Vec<OnceLock<Vec<String>>>,
+}
+
+impl Reachability {
+    pub(crate) fn new(deps: &[Vec<Dep>]) -> Reachability {
+        let n = deps.len();
+        Reachability {
+            direct: stage_deps(deps),
+            builds: (0..n).map(|_| OnceLock::new()).collect(),
+            uses_external: (0..n).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    /// The stages BuildKit builds for `--target` = stage `t` (sorted).
+    pub(crate) fn builds(&self, t: usize) -> &[usize] {
+        match self.builds.get(t) {
+            Some(cell) => cell.get_or_init(|| closure(&self.direct, t)),
+            None => &[],
+        }
+    }
+
+    /// External images pulled through `COPY --from`/mounts for target `t`, one entry per use
+    /// (`scratch` included).
+    pub(crate) fn uses_external(&self, deps: &[Vec<Dep>], t: usize) -> &[String] {
+        let Some(cell) = self.uses_external.get(t) else { return &[] };
+        cell.get_or_init(|| {
+            let mut external = Vec::new();
+            for &s in self.builds(t) {
+                for d in &deps[s] {
+                    if d.kind == EdgeKind::From {
+                        continue;
+                    }
+                    match &d.target {
+                        RefTarget::Image(i) => external.push(i.clone()),
+                        RefTarget::Scratch => external.push("scratch".into()),
+                        _ => {}
+                    }
+                }
+            }
+            external
+        })
+    }
 }
 
 /// The stage dependencies of each stage (deduplicated, in order).
@@ -30,44 +73,21 @@ pub(crate) fn stage_deps(deps: &[Vec<Dep>]) -> Vec<Vec<usize>> {
         .collect()
 }
 
-pub(crate) fn reachability(deps: &[Vec<Dep>]) -> Reachability {
-    let direct = stage_deps(deps);
-    let n = deps.len();
-    let mut builds = Vec::with_capacity(n);
-    let mut uses_external = Vec::with_capacity(n);
-    for t in 0..n {
-        let set = closure(&direct, t);
-        let mut external = Vec::new();
-        for &s in &set {
-            for d in &deps[s] {
-                if d.kind == EdgeKind::From {
-                    continue;
-                }
-                match &d.target {
-                    RefTarget::Image(i) => external.push(i.clone()),
-                    RefTarget::Scratch => external.push("scratch".into()),
-                    _ => {}
-                }
-            }
-        }
-        builds.push(set);
-        uses_external.push(external);
-    }
-    Reachability { builds, uses_external }
-}
-
 /// Stages reachable from `t`, itself included, sorted.
 pub(crate) fn closure(direct: &[Vec<usize>], t: usize) -> Vec<usize> {
     let mut seen = vec![false; direct.len()];
+    let mut out = Vec::new();
     let mut stack = vec![t];
     while let Some(s) = stack.pop() {
         if s >= seen.len() || seen[s] {
             continue;
         }
         seen[s] = true;
+        out.push(s);
         stack.extend(direct[s].iter().copied());
     }
-    (0..direct.len()).filter(|&s| seen[s]).collect()
+    out.sort_unstable();
+    out
 }
 
 /// The build plan for a target.

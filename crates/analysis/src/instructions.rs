@@ -4,6 +4,7 @@
 use stagecraft_syntax::ast::{AstNode, Instruction};
 use stagecraft_syntax::go;
 use stagecraft_syntax::heredoc::parse_heredoc;
+use stagecraft_syntax::info::InstructionInfo;
 use stagecraft_syntax::SyntaxKind::{self, *};
 use stagecraft_syntax::{TextRange, KEYWORDS};
 
@@ -55,35 +56,35 @@ const HEALTHCHECK_FLAGS: &[(&str, FlagType)] =
 
 /// Checks one instruction; `Err` is BuildKit's error for it. Lint hits found while parsing are
 /// pushed to `lints` (BuildKit emits them before the instruction's own error).
-pub(crate) fn check(i: &Instruction, lints: &mut Vec<LintHit>) -> Result<(), InstructionError> {
-    let node = i.range();
+pub(crate) fn check(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>) -> Result<(), InstructionError> {
+    let node = info.range;
     let err = |message: String| InstructionError { message, range: node };
-    let args = i.args();
-    let keyword = i.keyword().unwrap_or_default();
-    match i.kind() {
-        FROM_INSTR => check_from(i, &args, &keyword, lints),
+    let args = &info.args;
+    let keyword = &info.keyword;
+    match info.kind {
+        FROM_INSTR => check_from(i, info, lints),
         RUN_INSTR => {
-            check_flags(i, RUN_FLAGS)?;
-            check_run_options(i)
+            check_flags(info, RUN_FLAGS)?;
+            check_run_options(info)
         }
-        CMD_INSTR | ENTRYPOINT_INSTR => check_flags(i, &[]),
+        CMD_INSTR | ENTRYPOINT_INSTR => check_flags(info, &[]),
         SHELL_INSTR => {
-            check_flags(i, &[])?;
+            check_flags(info, &[])?;
             if args.is_empty() {
                 return Err(err("SHELL requires at least one argument".into()));
             }
-            if i.json().is_none() {
+            if !info.json {
                 return Err(err("SHELL requires the arguments to be in JSON form".into()));
             }
             Ok(())
         }
         ENV_INSTR | LABEL_INSTR => {
-            check_flags(i, &[])?;
-            let name = if i.kind() == ENV_INSTR { "ENV" } else { "LABEL" };
+            check_flags(info, &[])?;
+            let name = if info.kind == ENV_INSTR { "ENV" } else { "LABEL" };
             if args.is_empty() {
                 return Err(err(format!("{name} requires at least one argument")));
             }
-            if i.key_values().any(|kv| kv.key().is_empty()) {
+            if info.pairs.iter().any(|kv| kv.key.is_empty()) {
                 return Err(err(format!("{name} names can not be blank")));
             }
             Ok(())
@@ -101,20 +102,20 @@ pub(crate) fn check(i: &Instruction, lints: &mut Vec<LintHit>) -> Result<(), Ins
             lints.push(LintHit {
                 rule: rules::MAINTAINER_DEPRECATED,
                 message: "Maintainer instruction is deprecated in favor of using label".into(),
-                range: i.keyword_range().unwrap_or(node),
+                range: info.keyword_range,
                 instruction: node,
             });
             if args.len() != 1 {
                 return Err(err("MAINTAINER requires exactly one argument".into()));
             }
-            check_flags(i, &[])
+            check_flags(info, &[])
         }
         WORKDIR_INSTR | USER_INSTR => {
             if args.len() != 1 {
-                let name = if i.kind() == WORKDIR_INSTR { "WORKDIR" } else { "USER" };
+                let name = if info.kind == WORKDIR_INSTR { "WORKDIR" } else { "USER" };
                 return Err(err(format!("{name} requires exactly one argument")));
             }
-            check_flags(i, &[])
+            check_flags(info, &[])
         }
         STOPSIGNAL_INSTR => {
             if args.len() != 1 {
@@ -126,7 +127,7 @@ pub(crate) fn check(i: &Instruction, lints: &mut Vec<LintHit>) -> Result<(), Ins
             if args.is_empty() {
                 return Err(err("VOLUME requires at least one argument".into()));
             }
-            check_flags(i, &[])?;
+            check_flags(info, &[])?;
             if args.iter().any(|a| a.trim().is_empty()) {
                 return Err(err("VOLUME specified can not be an empty string".into()));
             }
@@ -136,13 +137,13 @@ pub(crate) fn check(i: &Instruction, lints: &mut Vec<LintHit>) -> Result<(), Ins
             if args.is_empty() {
                 return Err(err("EXPOSE requires at least one argument".into()));
             }
-            check_flags(i, &[])
+            check_flags(info, &[])
         }
         ONBUILD_INSTR => {
             let Some(trigger) = i.trigger() else {
                 return Err(err("ONBUILD requires at least one argument".into()));
             };
-            check_flags(i, &[])?;
+            check_flags(info, &[])?;
             let name = trigger.keyword().unwrap_or_default().trim().to_uppercase();
             let range = trigger.keyword_range().unwrap_or(node);
             match name.as_str() {
@@ -156,44 +157,35 @@ pub(crate) fn check(i: &Instruction, lints: &mut Vec<LintHit>) -> Result<(), Ins
                 _ => Ok(()),
             }
         }
-        HEALTHCHECK_INSTR => check_healthcheck(i, &args),
+        HEALTHCHECK_INSTR => check_healthcheck(info),
         ADD_INSTR | COPY_INSTR => {
-            let name = if i.kind() == ADD_INSTR { "ADD" } else { "COPY" };
+            let name = if info.kind == ADD_INSTR { "ADD" } else { "COPY" };
             if args.len() < 2 {
                 return Err(err(format!(
                     "{name} requires at least two arguments, but only one was provided. Destination could not be determined"
                 )));
             }
-            check_flags(i, if i.kind() == ADD_INSTR { ADD_FLAGS } else { COPY_FLAGS })?;
+            check_flags(info, if info.kind == ADD_INSTR { ADD_FLAGS } else { COPY_FLAGS })?;
             if parse_heredoc(&args[args.len() - 1]).ok().flatten().is_some() {
                 return Err(err(format!("{name} cannot accept a heredoc as a destination")));
             }
             Ok(())
         }
         _ => {
-            let suggestion = suggest::search(&keyword, KEYWORDS.iter().copied(), false);
+            let suggestion = suggest::search(keyword, KEYWORDS.iter().copied(), false);
             let mut message = format!("unknown instruction: {keyword}");
             if let Some(s) = suggestion {
                 message.push_str(&format!(" (did you mean {s}?)"));
             }
-            Err(InstructionError { message, range: i.keyword_range().unwrap_or(node) })
+            Err(InstructionError { message, range: info.keyword_range })
         }
     }
 }
 
-fn check_from(
-    i: &Instruction,
-    args: &[String],
-    keyword: &str,
-    lints: &mut Vec<LintHit>,
-) -> Result<(), InstructionError> {
-    let node = i.range();
-    let words: Vec<TextRange> = i
-        .syntax()
-        .children_with_tokens()
-        .filter(|e| matches!(e.kind(), WORD | STAGE_NAME | AS_KW))
-        .map(|e| e.text_range())
-        .collect();
+fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>) -> Result<(), InstructionError> {
+    let node = info.range;
+    let (args, keyword) = (&info.args, info.keyword.as_str());
+    let words: Vec<TextRange> = info.words.iter().map(|(_, r)| *r).collect();
     if args.len() == 3 && args[2] != go::to_lower(&args[2]) {
         lints.push(LintHit {
             rule: rules::STAGE_NAME_CASING,
@@ -228,7 +220,7 @@ fn check_from(
     } else if args.len() != 1 {
         return Err(InstructionError { message: "FROM requires either one or three arguments".into(), range: node });
     }
-    check_flags(i, FROM_FLAGS)
+    check_flags(info, FROM_FLAGS)
 }
 
 /// BuildKit's stage name syntax: `^[a-z][a-z0-9-_.]*$` (after lower-casing).
@@ -240,22 +232,19 @@ pub fn valid_stage_name(name: &str) -> bool {
 }
 
 /// BuildKit's `BFlags.Parse` over the instruction's flags.
-fn check_flags(i: &Instruction, declared: &[(&str, FlagType)]) -> Result<(), InstructionError> {
+fn check_flags(info: &InstructionInfo, declared: &[(&str, FlagType)]) -> Result<(), InstructionError> {
     let mut used: Vec<&str> = Vec::new();
-    for flag in i.flags() {
-        let cooked = flag.cooked();
-        let range = flag.range();
-        let (flag_name, value) = match cooked.split_once('=') {
-            Some((n, v)) => (n.to_string(), Some(v.to_string())),
-            None => (cooked.clone(), None),
-        };
-        let arg = flag_name.strip_prefix("--").unwrap_or(&flag_name);
+    for flag in &info.flags {
+        let range = flag.range;
+        let flag_name = format!("--{}", flag.name);
+        let value = &flag.value;
+        let arg = flag.name.as_str();
         let Some(&(name, ty)) = declared.iter().find(|(n, _)| *n == arg) else {
             let mut message = format!("unknown flag: {flag_name}");
             if let Some(s) = suggest::search(arg, declared.iter().map(|(n, _)| *n), true) {
                 message.push_str(&format!(" (did you mean {s}?)"));
             }
-            return Err(InstructionError { message, range: flag.name_range().unwrap_or(range) });
+            return Err(InstructionError { message, range: flag.name_range });
         };
         if used.contains(&name) && ty != Strs {
             return Err(InstructionError { message: format!("duplicate flag specified: {flag_name}"), range });
@@ -266,7 +255,7 @@ fn check_flags(i: &Instruction, declared: &[(&str, FlagType)]) -> Result<(), Ins
                 if value.as_deref() == Some("") {
                     return Err(InstructionError { message: format!("missing a value on flag: {flag_name}"), range });
                 }
-                let v = value.unwrap_or_default();
+                let v = value.clone().unwrap_or_default();
                 if !matches!(v.to_lowercase().as_str(), "true" | "" | "false") {
                     return Err(InstructionError {
                         message: format!("expecting boolean value for flag {flag_name}, not: {v}"),
@@ -286,16 +275,16 @@ fn check_flags(i: &Instruction, declared: &[(&str, FlagType)]) -> Result<(), Ins
 
 /// The RUN flag checks that run while parsing: devices, mount syntax (and `from` without
 /// variables), network and security values.
-fn check_run_options(i: &Instruction) -> Result<(), InstructionError> {
-    let flags: Vec<_> = i.flags().collect();
-    for f in flags.iter().filter(|f| f.is("device")) {
-        check_device(&f.value().unwrap_or_default())
-            .map_err(|message| InstructionError { message, range: f.range() })?;
+fn check_run_options(info: &InstructionInfo) -> Result<(), InstructionError> {
+    let flags = &info.flags;
+    for f in flags.iter().filter(|f| f.name == "device") {
+        check_device(f.value.as_deref().unwrap_or_default())
+            .map_err(|message| InstructionError { message, range: f.range })?;
     }
-    for f in flags.iter().filter(|f| f.is("mount")) {
-        let value = f.value().unwrap_or_default();
+    for f in flags.iter().filter(|f| f.name == "mount") {
+        let value = f.value.clone().unwrap_or_default();
         let fields = csv_fields(&value)
-            .map_err(|e| InstructionError { message: format!("failed to parse csv mounts: {e}"), range: f.range() })?;
+            .map_err(|e| InstructionError { message: format!("failed to parse csv mounts: {e}"), range: f.range })?;
         for field in fields {
             if let Some((key, value)) = field.split_once('=') {
                 if key.to_lowercase() == "from" {
@@ -303,7 +292,7 @@ fn check_run_options(i: &Instruction) -> Result<(), InstructionError> {
                         if idx != value.len() - 1 {
                             return Err(InstructionError {
                                 message: "'from' doesn't support variable expansion, define alias stage instead".into(),
-                                range: f.range(),
+                                range: f.range,
                             });
                         }
                     }
@@ -311,21 +300,21 @@ fn check_run_options(i: &Instruction) -> Result<(), InstructionError> {
             }
         }
     }
-    if let Some(f) = flags.iter().find(|f| f.is("network")) {
-        let v = f.value().unwrap_or_default();
+    if let Some(f) = flags.iter().find(|f| f.name == "network") {
+        let v = f.value.clone().unwrap_or_default();
         if !matches!(v.as_str(), "default" | "none" | "host") {
             return Err(InstructionError {
                 message: format!("invalid network mode {}", go::quote_str(&v)),
-                range: f.range(),
+                range: f.range,
             });
         }
     }
-    if let Some(f) = flags.iter().find(|f| f.is("security")) {
-        let v = f.value().unwrap_or_default();
+    if let Some(f) = flags.iter().find(|f| f.name == "security") {
+        let v = f.value.clone().unwrap_or_default();
         if !matches!(v.as_str(), "insecure" | "sandbox") {
             return Err(InstructionError {
                 message: format!("security {} is not valid", go::quote_str(&v)),
-                range: f.range(),
+                range: f.range,
             });
         }
     }
@@ -380,8 +369,9 @@ fn check_device(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_healthcheck(i: &Instruction, args: &[String]) -> Result<(), InstructionError> {
-    let node = i.range();
+fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
+    let node = info.range;
+    let args = &info.args;
     let err = |message: String| InstructionError { message, range: node };
     let Some(first) = args.first() else {
         return Err(err("HEALTHCHECK requires at least one argument".into()));
@@ -393,16 +383,16 @@ fn check_healthcheck(i: &Instruction, args: &[String]) -> Result<(), Instruction
         }
         return Ok(());
     }
-    check_flags(i, HEALTHCHECK_FLAGS)?;
+    check_flags(info, HEALTHCHECK_FLAGS)?;
     if typ != "CMD" {
         return Err(err(format!("Unknown type {} in HEALTHCHECK (try CMD)", go::quote_str(&typ))));
     }
     if args.len() < 2 {
         return Err(err("Missing command after HEALTHCHECK CMD".into()));
     }
-    for f in i.flags() {
-        let name = f.name();
-        let value = f.value().unwrap_or_default();
+    for f in &info.flags {
+        let name = f.name.clone();
+        let value = f.value.clone().unwrap_or_default();
         if name == "retries" {
             if !value.is_empty() {
                 let n: i64 = value

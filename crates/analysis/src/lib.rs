@@ -64,8 +64,7 @@ pub struct Analysis {
     diagnostics: Vec<Diagnostic>,
     build_error: Option<BuildError>,
     deps: Vec<Vec<engine::Dep>>,
-    builds: Vec<Vec<usize>>,
-    uses_external: Vec<Vec<String>>,
+    reach: graph::Reachability,
     unused: Vec<usize>,
     targets_in_play: Vec<usize>,
 }
@@ -79,7 +78,7 @@ pub fn analyze(text: &str, options: &Options) -> Analysis {
 pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
     let index = LineIndex::new(text);
     let out = engine::Engine::new(text, &parse, &index, options).run();
-    let reach = graph::reachability(&out.deps);
+    let reach = graph::Reachability::new(&out.deps);
     let mut analysis = Analysis {
         text: text.to_string(),
         parse,
@@ -91,8 +90,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         diagnostics: out.diagnostics,
         build_error: out.build_error,
         deps: out.deps,
-        builds: reach.builds,
-        uses_external: reach.uses_external,
+        reach,
         unused: Vec::new(),
         targets_in_play: Vec::new(),
     };
@@ -159,12 +157,12 @@ impl Analysis {
 
     /// The stages BuildKit builds for `--target` = `stage` (sorted, itself included).
     pub fn target_builds(&self, stage: usize) -> &[usize] {
-        self.builds.get(stage).map_or(&[], Vec::as_slice)
+        self.reach.builds(stage)
     }
 
     /// External images `COPY --from` and mounts pull for `--target` = `stage`.
     pub fn target_uses_external(&self, stage: usize) -> &[String] {
-        self.uses_external.get(stage).map_or(&[], Vec::as_slice)
+        self.reach.uses_external(&self.deps, stage)
     }
 
     /// Stages no target in play builds.

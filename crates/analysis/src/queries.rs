@@ -657,41 +657,58 @@ impl Analysis {
                 children: Vec::new(),
             });
         }
-        for s in self.stages() {
-            let children = s
-                .commands
-                .iter()
-                .filter_map(|&r| instruction_covering(self, r))
-                .map(|i| {
-                    let keyword = i.keyword().unwrap_or_default();
-                    let mut detail: String = i.args().join(" ");
-                    if detail.len() > 60 {
-                        let mut cut = 57;
-                        while !detail.is_char_boundary(cut) {
-                            cut -= 1;
-                        }
-                        detail.truncate(cut);
-                        detail.push_str("...");
-                    }
-                    OutlineItem {
-                        name: keyword.to_uppercase(),
-                        detail,
-                        kind: OutlineKind::Instruction,
-                        range: i.range(),
-                        selection: i.keyword_range().unwrap_or(i.range()),
-                        children: Vec::new(),
-                    }
-                })
-                .collect();
-            out.push(OutlineItem {
+        let mut stages: Vec<OutlineItem> = self
+            .stages()
+            .iter()
+            .map(|s| OutlineItem {
                 name: s.display_name(),
                 detail: format!("FROM {}", s.base),
                 kind: OutlineKind::Stage,
                 range: s.range,
                 selection: s.name_range.unwrap_or(s.from_range),
-                children,
+                children: Vec::new(),
+            })
+            .collect();
+        // One pass over the instructions, handing each to its stage.
+        let mut current: Option<usize> = None;
+        for i in self.parse().tree().instructions() {
+            let start = i.range().start();
+            while current.map_or(0, |c| c + 1) < self.stages().len()
+                && self.stages()[current.map_or(0, |c| c + 1)].from_range.start() <= start
+            {
+                current = Some(current.map_or(0, |c| c + 1));
+            }
+            let Some(c) = current else { continue };
+            if i.range() == self.stages()[c].from_range {
+                continue;
+            }
+            let keyword = i.keyword().unwrap_or_default();
+            let keyword_range = i.keyword_range().unwrap_or(i.range());
+            // The rest of the instruction's first line, shortened.
+            let rest_start = usize::from(keyword_range.end());
+            let line_end = self.text()[rest_start..usize::from(i.range().end())]
+                .find('\n')
+                .map_or(usize::from(i.range().end()), |n| rest_start + n);
+            let mut detail =
+                self.text()[rest_start..line_end].trim().trim_end_matches(['\\', '`']).trim_end().to_string();
+            if detail.len() > 60 {
+                let mut cut = 57;
+                while !detail.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                detail.truncate(cut);
+                detail.push_str("...");
+            }
+            stages[c].children.push(OutlineItem {
+                name: keyword.to_uppercase(),
+                detail,
+                kind: OutlineKind::Instruction,
+                range: i.range(),
+                selection: keyword_range,
+                children: Vec::new(),
             });
         }
+        out.extend(stages);
         out
     }
 

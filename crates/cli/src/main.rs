@@ -8,6 +8,11 @@ mod output;
 use std::io::Write;
 use std::process::ExitCode;
 
+// Analysis allocates many small strings and tree nodes; mimalloc makes a full analysis of a
+// large file about a quarter faster than the system allocator (see the README's figures).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What a command ends with.
 pub(crate) enum Outcome {
     /// Done, nothing to report.

@@ -358,23 +358,50 @@ impl Instruction {
     /// Whether a whitespace-only line sits inside the instruction's line continuation (BuildKit's
     /// "Empty continuation line" warning).
     pub fn has_empty_continuation(&self) -> bool {
-        let mut after_newline = false;
-        for e in self.syntax.descendants_with_tokens() {
-            let t = match e {
-                // Heredoc bodies follow the whole continued line.
-                rowan::NodeOrToken::Node(n) if n.kind() == HEREDOC => return false,
-                rowan::NodeOrToken::Node(_) => continue,
-                rowan::NodeOrToken::Token(t) => t,
-            };
-            match t.kind() {
-                NEWLINE if after_newline => return true,
-                NEWLINE => after_newline = true,
-                CONTINUATION_WHITESPACE if after_newline => {}
-                _ => after_newline = false,
+        self.empty_continuation_line().is_some()
+    }
+
+    /// The first whitespace-only line inside the instruction's line continuation, if any (read
+    /// from the green tree: no cursor nodes).
+    pub fn empty_continuation_line(&self) -> Option<TextRange> {
+        /// `after_newline`: where the current line started, while it holds only whitespace.
+        fn walk(
+            green: &rowan::GreenNodeData,
+            offset: &mut rowan::TextSize,
+            after_newline: &mut Option<rowan::TextSize>,
+        ) -> std::ops::ControlFlow<Option<TextRange>> {
+            for child in green.children() {
+                match child {
+                    // Heredoc bodies follow the whole continued line.
+                    rowan::NodeOrToken::Node(n) if green_kind(n.kind()) == HEREDOC => {
+                        return std::ops::ControlFlow::Break(None)
+                    }
+                    rowan::NodeOrToken::Node(n) => walk(n, offset, after_newline)?,
+                    rowan::NodeOrToken::Token(t) => {
+                        match green_kind(t.kind()) {
+                            NEWLINE => {
+                                if let Some(start) = *after_newline {
+                                    return std::ops::ControlFlow::Break(Some(TextRange::new(start, *offset)));
+                                }
+                                *after_newline = Some(*offset + t.text_len());
+                            }
+                            CONTINUATION_WHITESPACE if after_newline.is_some() => {}
+                            _ => *after_newline = None,
+                        }
+                        *offset += t.text_len();
+                    }
+                }
             }
+            std::ops::ControlFlow::Continue(())
         }
-        // A blank last line: its line ending (if any) follows the node.
-        after_newline
+        let range = self.syntax.text_range();
+        let mut offset = range.start();
+        let mut after_newline = None;
+        match walk(&self.syntax.green(), &mut offset, &mut after_newline) {
+            std::ops::ControlFlow::Break(found) => found,
+            // A blank last line: its line ending (if any) follows the node.
+            std::ops::ControlFlow::Continue(()) => after_newline.map(|s| TextRange::new(s, range.end().max(s))),
+        }
     }
 
     /// BuildKit's `node.Original`: the instruction line with continuations joined (heredoc
@@ -397,9 +424,16 @@ impl Instruction {
     pub fn prev_comments(&self) -> Vec<String> {
         let Some(parent) = self.syntax.parent() else { return Vec::new() };
         let green = parent.green();
+        let before = || green.children().rev().skip(green.children().len() - self.syntax.index());
+        // Most instructions have no comment above them: say so without allocating.
+        let has_comment =
+            before().map(|c| green_kind(c.kind())).take_while(|k| !k.is_instruction()).any(|k| k == COMMENT);
+        if !has_comment {
+            return Vec::new();
+        }
         // The file-level elements between the previous instruction and this one, walking back.
         let mut between: Vec<(SyntaxKind, &str)> = Vec::new();
-        for child in green.children().rev().skip(green.children().len() - self.syntax.index()) {
+        for child in before() {
             let kind = green_kind(child.kind());
             if kind.is_instruction() {
                 break;

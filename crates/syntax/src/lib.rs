@@ -17,6 +17,7 @@ pub mod dump;
 pub mod go;
 mod green;
 pub mod heredoc;
+pub mod info;
 mod json;
 mod kind;
 mod line_index;

@@ -1,0 +1,12 @@
+FROM golang:1.22 AS build
+RUN go build -o /out/app ./...
+
+FROM alpine AS docs
+RUN echo docs
+
+FROM build AS test
+RUN go test ./...
+
+FROM alpine
+RUN --mount=type=bind,from=build,target=/src ls /src
+COPY --from=build /out/app /app
