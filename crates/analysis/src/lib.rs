@@ -22,10 +22,12 @@ pub mod queries;
 pub mod reference;
 pub mod rules;
 pub mod suggest;
+pub mod svg;
 
 pub use model::*;
 pub use rules::CheckConfig;
 pub use stagecraft_syntax::{LineIndex, Parse, TextRange, TextSize};
+pub use svg::SvgOptions;
 
 use stagecraft_syntax::parse;
 

@@ -178,4 +178,18 @@ fn graph_formats() {
     let j: Value = parse_json(&stdout(&run(&["graph", &f, "--format", "json"])));
     assert_eq!(j["nodes"][2]["label"].as_str(), Some("release"));
     assert!(j["edges"].as_array().unwrap().iter().any(|e| e["kind"] == "copy" && e["line"] == 7));
+
+    let svg = stdout(&run(&["graph", &f, "--format", "svg"]));
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"stagecraft-graph\""), "{svg}");
+    assert!(svg.contains("<g class=\"node stage default-target target\" data-stage=\"2\""), "{svg}");
+    let svg = stdout(&run(&["graph", &f, "--format", "svg", "--target", "DOCS"]));
+    assert!(svg.contains("<g class=\"node stage target in-plan\" data-stage=\"1\""), "{svg}");
+    assert!(svg.contains("<g class=\"node stage legacy-only dimmed\" data-stage=\"0\""), "{svg}");
+    let o = run(&["graph", &f, "--format", "svg", "--target", "relase"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("target stage \"relase\" could not be found (did you mean release?)"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -377,6 +377,20 @@ fn code_actions_lenses_targets_and_graph() {
     let graph = lsp.result("stagecraft/stageGraph", doc(URI));
     assert!(graph["dot"].as_str().unwrap().starts_with("digraph"));
     assert!(graph["edges"].as_array().unwrap().iter().any(|e| e["kind"] == "copy"));
+    let svg = graph["svg"].as_str().unwrap();
+    // `data-from` counts UTF-16 code units: the emoji on line 2 is two of them (four bytes).
+    assert!(
+        svg.contains(r#"<g class="node stage dimmed unused" data-stage="1" data-from="42" data-line="3">"#),
+        "{svg}"
+    );
+    let mut p = doc(URI);
+    p["target"] = Value::from("test");
+    let svg = lsp.result("stagecraft/stageGraph", p)["svg"].as_str().unwrap().to_string();
+    assert!(svg.contains(r#"<g class="node stage target in-plan unused" data-stage="2""#), "{svg}");
+    let mut p = doc(URI);
+    p["target"] = Value::from("nope");
+    let e = lsp.call("stagecraft/stageGraph", p)["error"].clone();
+    assert!(e["message"].as_str().unwrap().contains("no stage is named `nope`"), "{e}");
     lsp.shutdown();
 }
 

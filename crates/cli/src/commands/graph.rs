@@ -1,22 +1,25 @@
-//! `stagecraft graph`: the stage graph as DOT, Mermaid or JSON.
+//! `stagecraft graph`: the stage graph as SVG, DOT, Mermaid or JSON.
 
 use std::ffi::OsString;
 
 use serde_json::json;
-use stagecraft_analysis::{analyze, GraphNode};
+use stagecraft_analysis::{analyze, GraphNode, SvgOptions};
 
 use crate::args::{self, Format, Spec};
 use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
-usage: stagecraft graph FILE [--format dot|mermaid|json] [--build-arg K=V]... [--target T]
+usage: stagecraft graph FILE [--format svg|dot|mermaid|json] [--target T] [--build-arg K=V]...
 
 Prints the stage graph: stages, the images they use, and edges for FROM, COPY --from,
-RUN --mount from= and inherited ONBUILD triggers.";
+RUN --mount from= and inherited ONBUILD triggers. DOT is the default.
+
+--format svg draws it (a self-contained SVG document): the target's build plan (the default
+target without --target) is highlighted and what it does not build is dimmed.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let spec = Spec {
-        formats: &[Format::Dot, Format::Mermaid, Format::Json],
+        formats: &[Format::Svg, Format::Dot, Format::Mermaid, Format::Json],
         target: true,
         legacy: false,
         write: false,
@@ -31,6 +34,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let text = input::read(&a.files[0])?;
     let an = analyze(&text, &a.options);
     match a.format.unwrap_or(Format::Dot) {
+        Format::Svg => {
+            let target = match &a.target {
+                Some(t) => Some(super::target_stage(&an, &a.files[0], Some(t))?),
+                None => None,
+            };
+            println!("{}", an.to_svg(&SvgOptions { target, offset: None }));
+        }
         Format::Mermaid => print!("{}", an.to_mermaid()),
         Format::Json => {
             let g = an.graph();

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 
 use serde_json::json;
-use stagecraft_analysis::{analyze, suggest};
+use stagecraft_analysis::analyze;
 
 use crate::args::{self, Format, Spec};
 use crate::{input, output, Failure, Outcome};
@@ -33,18 +33,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let path = &a.files[0];
     let text = input::read(path)?;
     let an = analyze(&text, &a.options);
-    let target = match &a.target {
-        Some(t) => an.find_target(t).ok_or_else(|| {
-            let names: Vec<String> = an.stages().iter().filter_map(|s| s.name.clone()).collect();
-            let hint = suggest::search(t, names.iter().map(String::as_str), true)
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_else(|| format!("; targets: {}", names.join(", ")));
-            Failure::Usage(format!("{}: target stage \"{t}\" could not be found{hint}", path.display()))
-        })?,
-        None => {
-            an.default_target().ok_or_else(|| Failure::Usage(format!("{}: the file has no stages", path.display())))?
-        }
-    };
+    let target = super::target_stage(&an, path, a.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
     if a.format == Some(Format::Json) {

@@ -1,8 +1,8 @@
-//! `stagecraft/stageGraph`: the graph as nodes and edges, DOT and Mermaid.
+//! `stagecraft/stageGraph`: the graph as SVG, as nodes and edges, DOT and Mermaid.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use stagecraft_analysis::{Analysis, GraphNode};
+use stagecraft_analysis::{Analysis, GraphNode, SvgOptions, TextSize};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::TextDocumentIdentifier;
 
@@ -14,11 +14,14 @@ pub(crate) struct GraphParams {
 }
 
 pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
-    if let Some(t) = target {
-        if a.find_target(t).is_none() {
-            return Err(Error::invalid_params(format!("no stage is named `{t}`")));
-        }
-    }
+    let target = match target {
+        Some(t) => Some(a.find_target(t).ok_or_else(|| Error::invalid_params(format!("no stage is named `{t}`")))?),
+        None => None,
+    };
+    // `data-from` in UTF-16 code units, as editors count document offsets.
+    let utf16 = utf16_offsets(a.text(), a.stages().iter().map(|s| s.from_range.start()));
+    let offset = |o: TextSize| utf16.iter().find(|(at, _)| *at == o).map_or(u32::from(o), |(_, w)| *w);
+    let svg = a.to_svg(&SvgOptions { target, offset: Some(&offset) });
     let g = a.graph();
     let line = |s: usize| a.line_index().line_col(a.stages()[s].from_range.start()).line;
     let nodes: Vec<Value> = g
@@ -35,5 +38,21 @@ pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
         .collect();
     let edges: Vec<Value> =
         g.edges.iter().map(|e| json!({"source": e.source, "stage": e.stage, "kind": e.kind.as_str()})).collect();
-    Ok(json!({"svg": Value::Null, "dot": a.to_dot(), "mermaid": a.to_mermaid(), "nodes": nodes, "edges": edges}))
+    Ok(json!({"svg": svg, "dot": a.to_dot(), "mermaid": a.to_mermaid(), "nodes": nodes, "edges": edges}))
+}
+
+/// UTF-16 offsets of increasing UTF-8 offsets, in one pass over the text.
+fn utf16_offsets(text: &str, offsets: impl Iterator<Item = TextSize>) -> Vec<(TextSize, u32)> {
+    let mut out = Vec::new();
+    let (mut at8, mut at16) = (0usize, 0u32);
+    for o in offsets {
+        let o8 = usize::from(o).min(text.len());
+        if o8 < at8 {
+            continue;
+        }
+        at16 += text[at8..o8].encode_utf16().count() as u32;
+        at8 = o8;
+        out.push((o, at16));
+    }
+    out
 }

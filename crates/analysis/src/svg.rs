@@ -1,0 +1,255 @@
+//! The stage graph as SVG: stages, external images and scratch as boxes, edges by kind, the
+//! chosen target's build plan highlighted and the rest dimmed. The class names are a contract
+//! with the front ends (see `web/` and the README): `node stage|image|scratch`,
+//! `default-target`, `target`, `in-plan`, `legacy-only`, `dimmed`, `unused`;
+//! `edge edge-from|edge-copy|edge-mount|edge-onbuild`; `data-stage`, `data-from`, `data-line`.
+
+use stagecraft_graph::svg::{Document, Edge, LegendItem, Line, Metrics, Node};
+use stagecraft_graph::{LayoutOptions, Rendered};
+
+use crate::model::*;
+use crate::{Analysis, TextSize};
+
+/// The embedded style sheet; every rule is scoped to `.stagecraft-graph` so that several
+/// graphs and the page around them do not interfere.
+pub const CSS: &str = "\
+.stagecraft-graph{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,\"Liberation Mono\",\"DejaVu Sans Mono\",monospace;font-size:12px;background:#fff}\
+.stagecraft-graph text{fill:#1f2328}\
+.stagecraft-graph .node rect,.stagecraft-graph .swatch rect{fill:#fff;stroke:#57606a;stroke-width:1.2}\
+.stagecraft-graph .node .name{font-size:13px;font-weight:600}\
+.stagecraft-graph .node .base{fill:#57606a}\
+.stagecraft-graph .node.stage{cursor:pointer}\
+.stagecraft-graph .node.image rect,.stagecraft-graph .swatch.image rect{fill:#f6f8fa;stroke:#8c959f;rx:12px}\
+.stagecraft-graph .node.scratch rect,.stagecraft-graph .swatch.scratch rect{fill:#fff;stroke:#8c959f;stroke-dasharray:3 3;rx:12px}\
+.stagecraft-graph .node.default-target rect,.stagecraft-graph .swatch.default-target rect{stroke:#1f2328;stroke-width:2.6}\
+.stagecraft-graph .node.unused rect,.stagecraft-graph .swatch.unused rect{fill:#f6f8fa;stroke:#8c959f;stroke-dasharray:5 3}\
+.stagecraft-graph .node.unused text{fill:#6e7781}\
+.stagecraft-graph .node.in-plan rect,.stagecraft-graph .swatch.in-plan rect{stroke:#0969da;stroke-width:2}\
+.stagecraft-graph .node.target rect,.stagecraft-graph .swatch.target rect{fill:#ddf4ff;stroke:#0969da;stroke-width:3}\
+.stagecraft-graph .node.legacy-only rect,.stagecraft-graph .swatch.legacy-only rect{fill:#fff8c5;stroke:#bf8700;stroke-dasharray:2 2}\
+.stagecraft-graph .dimmed{opacity:.35}\
+.stagecraft-graph .node.selected rect{stroke:#cf222e;stroke-width:3}\
+.stagecraft-graph .node:focus{outline:none}\
+.stagecraft-graph .node:focus rect{stroke:#cf222e;stroke-width:3}\
+.stagecraft-graph .line{fill:none;stroke:#57606a;stroke-width:1.4}\
+.stagecraft-graph .arrow{fill:#57606a}\
+.stagecraft-graph .edge-copy .line{stroke:#0969da;stroke-dasharray:6 3}\
+.stagecraft-graph .edge-copy .arrow{fill:#0969da}\
+.stagecraft-graph .edge-mount .line{stroke:#1a7f37;stroke-dasharray:2 3}\
+.stagecraft-graph .edge-mount .arrow{fill:#1a7f37}\
+.stagecraft-graph .edge-onbuild .line{stroke:#8250df;stroke-dasharray:8 3 2 3}\
+.stagecraft-graph .edge-onbuild .arrow{fill:#8250df}\
+.stagecraft-graph .legend-label{font-size:11px;fill:#57606a}\
+.stagecraft-graph .empty-note{fill:#57606a}";
+
+/// What to draw.
+#[derive(Default)]
+pub struct SvgOptions<'a> {
+    /// The target whose build plan is highlighted; the default target when `None`.
+    pub target: Option<usize>,
+    /// How `data-from` offsets are written (UTF-8 offsets when `None`; a browser wants UTF-16).
+    pub offset: Option<&'a dyn Fn(TextSize) -> u32>,
+}
+
+impl std::fmt::Debug for SvgOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SvgOptions").field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+fn kind_class(kind: EdgeKind) -> &'static str {
+    match kind {
+        EdgeKind::From => "edge-from",
+        EdgeKind::Copy => "edge-copy",
+        EdgeKind::Mount => "edge-mount",
+        EdgeKind::Onbuild => "edge-onbuild",
+    }
+}
+
+fn kind_label(kind: EdgeKind) -> &'static str {
+    match kind {
+        EdgeKind::From => "FROM",
+        EdgeKind::Copy => "COPY --from",
+        EdgeKind::Mount => "RUN --mount from",
+        EdgeKind::Onbuild => "ONBUILD trigger",
+    }
+}
+
+impl Analysis {
+    /// The stage graph as a self-contained SVG document.
+    pub fn to_svg(&self, options: &SvgOptions) -> String {
+        self.render_svg(options).svg
+    }
+
+    /// The stage graph drawn, with its geometry.
+    pub fn render_svg(&self, options: &SvgOptions) -> Rendered {
+        let doc = self.svg_document(options);
+        stagecraft_graph::render(&doc, &Metrics::default(), &LayoutOptions::default())
+    }
+
+    fn svg_document(&self, options: &SvgOptions) -> Document {
+        let g = self.graph();
+        let stages = self.stages();
+        let default = self.default_target();
+        let target = options.target.filter(|&t| t < stages.len()).or(default);
+        let explicit = options.target.is_some_and(|t| t < stages.len());
+        let plan = target.map(|t| self.plan(t));
+        let in_plan = |s: usize| plan.as_ref().is_none_or(|p| p.stages.contains(&s));
+        let legacy = |s: usize| plan.as_ref().is_some_and(|p| p.legacy_stages.contains(&s));
+        let unused = self.unused_stages();
+        let offset = |o: TextSize| options.offset.map_or(u32::from(o), |f| f(o));
+
+        // A node is dimmed when no stage of the plan uses it.
+        let mut image_used = vec![false; g.nodes.len()];
+        for e in &g.edges {
+            if in_plan(e.stage) {
+                image_used[e.source] = true;
+            }
+        }
+
+        let mut nodes = Vec::with_capacity(g.nodes.len());
+        for (id, n) in g.nodes.iter().enumerate() {
+            let node = match n {
+                GraphNode::Stage(s) => {
+                    let st = &stages[*s];
+                    let mut class = String::from("stage");
+                    let mut notes: Vec<String> = Vec::new();
+                    if Some(*s) == default {
+                        class.push_str(" default-target");
+                        notes.push("the default target".into());
+                    }
+                    if Some(*s) == target {
+                        class.push_str(" target");
+                    }
+                    if explicit && in_plan(*s) {
+                        class.push_str(" in-plan");
+                    }
+                    if explicit && !in_plan(*s) && legacy(*s) {
+                        class.push_str(" legacy-only");
+                        notes.push("only the legacy builder builds it for this target".into());
+                    }
+                    if !in_plan(*s) {
+                        class.push_str(" dimmed");
+                    }
+                    if unused.contains(s) {
+                        class.push_str(" unused");
+                        notes.push("unused: no target in play builds it".into());
+                    }
+                    let base = match &st.base_kind {
+                        BaseKind::Stage(b) => stages[*b].display_name(),
+                        _ => st.base_expanded.clone().unwrap_or_else(|| st.base.clone()),
+                    };
+                    let mut title = format!("{} (line {}): FROM {}", st.display_name(), st.line, st.base);
+                    if let Some(d) = &st.description {
+                        title.push_str(&format!(" — {d}"));
+                    }
+                    for note in notes {
+                        title.push_str(&format!("; {note}"));
+                    }
+                    Node {
+                        lines: vec![
+                            Line { text: st.display_name(), class: "name".into() },
+                            Line { text: format!("FROM {base}"), class: "base".into() },
+                        ],
+                        title,
+                        class,
+                        attrs: vec![
+                            ("data-stage".into(), s.to_string()),
+                            ("data-from".into(), offset(st.from_range.start()).to_string()),
+                            ("data-line".into(), st.line.to_string()),
+                        ],
+                    }
+                }
+                GraphNode::Image(i) => Node {
+                    lines: vec![Line { text: i.clone(), class: "name".into() }],
+                    title: format!("external image {i}"),
+                    class: if image_used[id] { "image".into() } else { "image dimmed".into() },
+                    attrs: vec![("data-image".into(), i.clone())],
+                },
+                GraphNode::Scratch => Node {
+                    lines: vec![Line { text: "scratch".into(), class: "name".into() }],
+                    title: "scratch: the empty image".into(),
+                    class: if image_used[id] { "scratch".into() } else { "scratch dimmed".into() },
+                    attrs: Vec::new(),
+                },
+            };
+            nodes.push(node);
+        }
+        let edges: Vec<Edge> = g
+            .edges
+            .iter()
+            .map(|e| {
+                let mut class = kind_class(e.kind).to_string();
+                if !in_plan(e.stage) {
+                    class.push_str(" dimmed");
+                }
+                Edge {
+                    source: e.source,
+                    target: e.stage,
+                    class,
+                    attrs: vec![
+                        ("data-source-node".into(), e.source.to_string()),
+                        ("data-stage".into(), e.stage.to_string()),
+                    ],
+                    bundle: e.kind as u32,
+                    title: format!(
+                        "{} {} → {} (line {})",
+                        kind_label(e.kind),
+                        nodes[e.source].lines[0].text,
+                        stages[e.stage].display_name(),
+                        self.line_of(e.range.start())
+                    ),
+                }
+            })
+            .collect();
+
+        let mut legend = vec![
+            LegendItem::Node { class: "stage".into(), label: "stage".into() },
+            LegendItem::Node { class: "stage default-target".into(), label: "default target".into() },
+        ];
+        if explicit {
+            legend.push(LegendItem::Node { class: "stage target".into(), label: "--target".into() });
+            legend.push(LegendItem::Node { class: "stage in-plan".into(), label: "built for --target".into() });
+            if stages.iter().any(|s| legacy(s.index) && !in_plan(s.index)) {
+                legend.push(LegendItem::Node {
+                    class: "stage legacy-only dimmed".into(),
+                    label: "legacy builder only".into(),
+                });
+            }
+        }
+        if !unused.is_empty() {
+            legend.push(LegendItem::Node { class: "stage unused".into(), label: "unused".into() });
+        }
+        if g.nodes.iter().any(|n| matches!(n, GraphNode::Image(_))) {
+            legend.push(LegendItem::Node { class: "image".into(), label: "external image".into() });
+        }
+        if g.nodes.contains(&GraphNode::Scratch) {
+            legend.push(LegendItem::Node { class: "scratch".into(), label: "scratch".into() });
+        }
+        for kind in [EdgeKind::From, EdgeKind::Copy, EdgeKind::Mount, EdgeKind::Onbuild] {
+            if g.edges.iter().any(|e| e.kind == kind) {
+                legend.push(LegendItem::Edge { class: kind_class(kind).into(), label: kind_label(kind).into() });
+            }
+        }
+
+        let title = match target {
+            Some(t) => format!(
+                "Stage graph: {} stage{}, {} {}",
+                stages.len(),
+                if stages.len() == 1 { "" } else { "s" },
+                if explicit { "target" } else { "default target" },
+                stages[t].display_name()
+            ),
+            None => "Stage graph: no stages".into(),
+        };
+        Document {
+            class: "stagecraft-graph".into(),
+            title,
+            css: CSS.into(),
+            nodes,
+            edges,
+            legend,
+            empty_note: "No stages: add a FROM instruction.".into(),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! The stage graph as SVG: geometry (no overlapping boxes, labels inside), well-formed and
+//! deterministic output over the whole corpus, the class contract the front ends rely on, and
+//! a snapshot of the shipped example.
+
+use std::path::Path;
+
+use stagecraft_analysis::{analyze, Analysis, Options, SvgOptions};
+use stagecraft_testkit::{check_snapshot, parser_cases, read, real_world_files, workspace_root};
+
+/// A minimal well-formedness check: tags balance, attributes are quoted, no stray `<` or `&`.
+fn check_xml(svg: &str) -> Result<(), String> {
+    let mut stack: Vec<&str> = Vec::new();
+    let mut rest = svg;
+    while let Some(open) = rest.find('<') {
+        let text = &rest[..open];
+        if text.contains('<')
+            || text
+                .replace("&amp;", "")
+                .replace("&lt;", "")
+                .replace("&gt;", "")
+                .replace("&quot;", "")
+                .replace("&apos;", "")
+                .contains('&')
+        {
+            return Err(format!("bad text {text:?}"));
+        }
+        rest = &rest[open..];
+        if let Some(cdata) = rest.strip_prefix("<![CDATA[") {
+            let end = cdata.find("]]>").ok_or("unterminated CDATA")?;
+            rest = &cdata[end + 3..];
+            continue;
+        }
+        let close = rest.find('>').ok_or("unterminated tag")?;
+        let tag = &rest[1..close];
+        rest = &rest[close + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            match stack.pop() {
+                Some(open) if open == name => {}
+                other => return Err(format!("</{name}> closes {other:?}")),
+            }
+            continue;
+        }
+        let self_closing = tag.ends_with('/');
+        let name = tag.split([' ', '/']).next().unwrap_or("");
+        if tag[name.len()..].matches('"').count() % 2 != 0 || tag.contains('<') {
+            return Err(format!("bad tag <{tag}>"));
+        }
+        if !self_closing {
+            stack.push(name);
+        }
+    }
+    if stack.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("unclosed {stack:?}"))
+    }
+}
+
+fn check_drawing(name: &str, a: &Analysis, target: Option<usize>) -> Result<(), String> {
+    let options = SvgOptions { target, offset: None };
+    let r = a.render_svg(&options);
+    check_xml(&r.svg).map_err(|e| format!("{name}: not well-formed: {e}"))?;
+    for i in 0..r.boxes.len() {
+        for j in i + 1..r.boxes.len() {
+            if r.boxes[i].overlaps(&r.boxes[j]) {
+                return Err(format!("{name}: boxes {i} and {j} overlap: {:?} {:?}", r.boxes[i], r.boxes[j]));
+            }
+        }
+        let b = &r.boxes[i];
+        if b.x < 0.0 || b.y < 0.0 || b.x + b.width > r.size.0 + 0.01 || b.y + b.height > r.size.1 + 0.01 {
+            return Err(format!("{name}: box {i} outside the drawing: {b:?} in {:?}", r.size));
+        }
+    }
+    let stage_nodes = r.svg.matches("<g class=\"node stage").count();
+    if stage_nodes != a.stages().len() {
+        return Err(format!("{name}: {stage_nodes} stage nodes for {} stages", a.stages().len()));
+    }
+    for s in a.stages() {
+        if !r.svg.contains(&format!("data-stage=\"{}\" data-from=\"{}\"", s.index, u32::from(s.from_range.start()))) {
+            return Err(format!("{name}: no node for stage {}", s.index));
+        }
+    }
+    if a.to_svg(&options) != r.svg {
+        return Err(format!("{name}: two renderings differ"));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_corpus_file_draws_well() {
+    let mut files: Vec<(String, String)> =
+        real_world_files().iter().map(|p| (p.display().to_string(), read(p))).collect();
+    files.extend(parser_cases().into_iter().map(|c| (c.name.clone(), read(&c.dockerfile))));
+    assert!(files.len() > 200, "the corpus is missing");
+    let mut failures = Vec::new();
+    let mut drawn = 0;
+    for (name, text) in &files {
+        let a = analyze(text, &Options::default());
+        let mut targets = vec![None];
+        // Every target of small files, a few of large ones.
+        targets.extend(a.targets().iter().take(6).map(|t| Some(t.stage)));
+        for t in targets {
+            drawn += 1;
+            if let Err(e) = check_drawing(name, &a, t) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {drawn} drawings fail:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn classes_follow_the_target() {
+    let text = read(&workspace_root().join("examples/multistage.Dockerfile"));
+    let a = analyze(&text, &Options::default());
+    let stage = |name: &str| a.find_target(name).unwrap();
+    let node_class = |svg: &str, s: usize| -> String {
+        let at = svg.find(&format!("data-stage=\"{s}\" data-from")).unwrap();
+        let start = svg[..at].rfind("<g class=\"").unwrap() + "<g class=\"".len();
+        svg[start..].split('"').next().unwrap().to_string()
+    };
+    // Default target: release builds base, build, certs; test and docs are unused and dimmed.
+    let svg = a.to_svg(&SvgOptions::default());
+    assert_eq!(node_class(&svg, stage("release")), "node stage default-target target");
+    assert_eq!(node_class(&svg, stage("build")), "node stage");
+    assert_eq!(node_class(&svg, stage("test")), "node stage dimmed unused");
+    assert!(svg.contains("<g class=\"node image dimmed\" data-image=\"node:22-alpine\">"), "{svg}");
+    // --target test: BuildKit builds base and test; the legacy builder would also build build.
+    let svg = a.to_svg(&SvgOptions { target: Some(stage("test")), offset: None });
+    assert_eq!(node_class(&svg, stage("test")), "node stage target in-plan unused");
+    assert_eq!(node_class(&svg, stage("base")), "node stage in-plan");
+    assert_eq!(node_class(&svg, stage("build")), "node stage legacy-only dimmed");
+    assert_eq!(node_class(&svg, stage("docs")), "node stage dimmed unused");
+    assert_eq!(node_class(&svg, stage("release")), "node stage default-target dimmed");
+    assert!(svg.contains("<g class=\"edge edge-copy dimmed\""));
+    assert!(
+        svg.contains("<g class=\"edge edge-from\" data-source-node=\"0\" data-stage=\"2\""),
+        "base -> test is in the plan"
+    );
+    assert!(svg.contains(">legacy builder only</text>"));
+    // A custom offset encoding is used for data-from.
+    let svg = a.to_svg(&SvgOptions { target: None, offset: Some(&|o| u32::from(o) + 1000) });
+    let from = a.stages()[0].from_range.start();
+    assert!(svg.contains(&format!("data-from=\"{}\"", u32::from(from) + 1000)));
+}
+
+#[test]
+fn hostile_names_are_escaped() {
+    let a = analyze("FROM \"a<b>&c\" AS x\nFROM x AS y\nCOPY --from=\"q&<z>\" / /\n", &Options::default());
+    let svg = a.to_svg(&SvgOptions::default());
+    check_xml(&svg).unwrap();
+    assert!(!svg.contains("<b>"));
+}
+
+#[test]
+fn no_stages_draws_a_note() {
+    let a = analyze("# nothing here\n", &Options::default());
+    let svg = a.to_svg(&SvgOptions::default());
+    check_xml(&svg).unwrap();
+    assert!(svg.contains("No stages"));
+}
+
+#[test]
+fn example_snapshot() {
+    let root = workspace_root();
+    let text = read(&root.join("examples/multistage.Dockerfile"));
+    let a = analyze(&text, &Options::default());
+    let mut out = String::new();
+    for target in [None, a.find_target("test")] {
+        out.push_str(&a.to_svg(&SvgOptions { target, offset: None }).replace("><", ">\n<"));
+        out.push_str("\n\n");
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/multistage.svg.txt");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    check_snapshot(&path, &out).unwrap();
+}

@@ -1,0 +1,800 @@
+//! A layered ("Sugiyama") layout of a directed graph, top to bottom, sources first:
+//!
+//! 1. cycles are broken by reversing the back edges of a depth-first search;
+//! 2. layers: longest path from the sources, then nodes with more outgoing than incoming edges
+//!    move down next to their successors (shorter edges);
+//! 3. edges longer than one layer get a chain of dummy nodes, one chain per source and bundle
+//!    (edges of a source in the same bundle share their route until they part: edge
+//!    concentration keeps a base image used by hundreds of stages to one trunk);
+//! 4. crossing reduction: barycenter sweeps down and up, the best order kept, then adjacent
+//!    swaps ("transpose") on small graphs;
+//! 5. coordinates: alternating sweeps that pull each node to the weighted mean of its
+//!    neighbours, solved exactly per layer under the no-overlap constraints (weighted isotonic
+//!    regression); long edges get higher weights so their dummy chains straighten;
+//! 6. edge routes through the dummies, with ports spread along the node borders.
+//!
+//! Everything is deterministic: ties break on indices and no hash map is iterated.
+
+use std::collections::HashMap;
+
+/// The size of a node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Size {
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+/// An edge to lay out, from `source` (drawn above) to `target`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayoutEdge {
+    /// The node the edge leaves.
+    pub source: usize,
+    /// The node the edge enters.
+    pub target: usize,
+    /// Edges from one source with the same bundle share their route over long distances.
+    pub bundle: u32,
+}
+
+/// Spacing of the layout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayoutOptions {
+    /// Horizontal space between two boxes of a layer.
+    pub node_gap: f64,
+    /// Horizontal space next to an edge passing through a layer.
+    pub edge_gap: f64,
+    /// Vertical space between layers.
+    pub layer_gap: f64,
+    /// Space around the drawing.
+    pub margin: f64,
+}
+
+impl Default for LayoutOptions {
+    fn default() -> Self {
+        LayoutOptions { node_gap: 28.0, edge_gap: 12.0, layer_gap: 52.0, margin: 16.0 }
+    }
+}
+
+/// A point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Horizontal.
+    pub x: f64,
+    /// Vertical (down).
+    pub y: f64,
+}
+
+/// A node's box (top-left corner and size).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Left.
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+}
+
+impl Rect {
+    /// Whether two boxes share any area.
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.x < other.x + other.width
+            && other.x < self.x + self.width
+            && self.y < other.y + other.height
+            && other.y < self.y + self.height
+    }
+
+    /// The horizontal centre.
+    pub fn center_x(&self) -> f64 {
+        self.x + self.width / 2.0
+    }
+}
+
+/// How an edge is drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// From the source's border to the target's border. Between two consecutive points the
+    /// edge is a vertical line when they share `x` and the first is the top of a layer band,
+    /// otherwise a curve with vertical tangents (see [`Route::is_straight`]).
+    pub points: Vec<Point>,
+    /// Which segments are straight (`straight[i]` is the segment from `points[i]`).
+    pub straight: Vec<bool>,
+    /// The edge goes against the layering (it closes a cycle): it is drawn upwards.
+    pub reversed: bool,
+    /// An edge from a node to itself, drawn as a loop on the node's right.
+    pub self_loop: bool,
+}
+
+impl Route {
+    /// Whether the segment starting at `points[i]` is a straight line.
+    pub fn is_straight(&self, i: usize) -> bool {
+        self.straight.get(i).copied().unwrap_or(false)
+    }
+}
+
+/// The result: a box per node, a route per edge (empty for an edge naming a missing node).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Node boxes, in input order.
+    pub nodes: Vec<Rect>,
+    /// Edge routes, in input order.
+    pub edges: Vec<Route>,
+    /// The layer of each node (0 at the top).
+    pub layers: Vec<usize>,
+    /// Width of the drawing, margins included.
+    pub width: f64,
+    /// Height of the drawing, margins included.
+    pub height: f64,
+    /// Edge crossings left between adjacent layers (a quality measure).
+    pub crossings: usize,
+}
+
+/// Lays out a graph.
+pub fn layout(sizes: &[Size], edges: &[LayoutEdge], options: &LayoutOptions) -> Layout {
+    let n = sizes.len();
+    let valid = |e: &LayoutEdge| e.source < n && e.target < n;
+    let reversed = break_cycles(n, edges);
+    // Each edge in layered direction (upper, lower); self loops and invalid edges excluded.
+    let dag: Vec<Option<(usize, usize)>> = edges
+        .iter()
+        .zip(&reversed)
+        .map(|(e, &r)| {
+            (valid(e) && e.source != e.target).then_some(if r { (e.target, e.source) } else { (e.source, e.target) })
+        })
+        .collect();
+    let layer = assign_layers(n, &dag);
+    let mut g = Layered::new(sizes, &layer);
+    let paths: Vec<Vec<usize>> = edges
+        .iter()
+        .zip(&dag)
+        .zip(&reversed)
+        .map(|((e, d), &r)| match d {
+            Some((a, b)) => g.add_edge(*a, *b, e.bundle, r),
+            None => Vec::new(),
+        })
+        .collect();
+    g.finish_adjacency();
+    let crossings = g.order(sizes.len());
+    g.coordinates(options);
+    // Boxes.
+    let mut rects: Vec<Rect> = (0..n)
+        .map(|v| {
+            let (w, h) = (sizes[v].width, sizes[v].height);
+            let l = layer[v];
+            Rect { x: g.x[v] - w / 2.0, y: g.layer_top[l] + (g.layer_height[l] - h) / 2.0, width: w, height: h }
+        })
+        .collect();
+    let mut routes: Vec<Route> = edges
+        .iter()
+        .zip(&paths)
+        .zip(&reversed)
+        .map(|((e, path), &r)| {
+            if valid(e) && e.source == e.target {
+                self_loop(&rects[e.source])
+            } else if path.is_empty() {
+                Route { points: Vec::new(), straight: Vec::new(), reversed: false, self_loop: false }
+            } else {
+                g.route(path, &rects, r)
+            }
+        })
+        .collect();
+    // Shift everything so that the drawing starts at the margin.
+    let min_x = rects
+        .iter()
+        .map(|r| r.x)
+        .chain(routes.iter().flat_map(|r| r.points.iter().map(|p| p.x)))
+        .fold(f64::INFINITY, f64::min);
+    let dx = if min_x.is_finite() { options.margin - min_x } else { 0.0 };
+    for r in &mut rects {
+        r.x += dx;
+    }
+    for p in routes.iter_mut().flat_map(|r| r.points.iter_mut()) {
+        p.x += dx;
+    }
+    let max_x = rects
+        .iter()
+        .map(|r| r.x + r.width)
+        .chain(routes.iter().flat_map(|r| r.points.iter().map(|p| p.x)))
+        .fold(0.0, f64::max);
+    let max_y = rects.iter().map(|r| r.y + r.height).fold(0.0, f64::max);
+    Layout {
+        nodes: rects,
+        edges: routes,
+        layers: layer,
+        width: max_x + options.margin,
+        height: if n == 0 { 2.0 * options.margin } else { max_y + options.margin },
+        crossings,
+    }
+}
+
+/// Marks the edges to reverse so that the graph has no cycle: the back edges of a depth-first
+/// search started from each node in index order. Self loops are left alone.
+fn break_cycles(n: usize, edges: &[LayoutEdge]) -> Vec<bool> {
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, e) in edges.iter().enumerate() {
+        if e.source < n && e.target < n && e.source != e.target {
+            out[e.source].push(i);
+        }
+    }
+    let mut reversed = vec![false; edges.len()];
+    // 0: unvisited, 1: on the stack, 2: done.
+    let mut state = vec![0u8; n];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = 1;
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            if let Some(&e) = out[v].get(*next) {
+                *next += 1;
+                let t = edges[e].target;
+                match state[t] {
+                    0 => {
+                        state[t] = 1;
+                        stack.push((t, 0));
+                    }
+                    1 => reversed[e] = true,
+                    _ => {}
+                }
+            } else {
+                state[v] = 2;
+                stack.pop();
+            }
+        }
+    }
+    reversed
+}
+
+/// Longest-path layering, then each node with more edges below than above moves down to just
+/// above its nearest successor.
+fn assign_layers(n: usize, dag: &[Option<(usize, usize)>]) -> Vec<usize> {
+    let mut succ: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut indeg = vec![0usize; n];
+    for &(a, b) in dag.iter().flatten() {
+        succ[a].push(b);
+        indeg[b] += 1;
+    }
+    // Kahn's algorithm, smallest index first.
+    let mut remaining = indeg.clone();
+    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> =
+        (0..n).filter(|&v| remaining[v] == 0).map(std::cmp::Reverse).collect();
+    let mut topo = Vec::with_capacity(n);
+    while let Some(std::cmp::Reverse(v)) = ready.pop() {
+        topo.push(v);
+        for &w in &succ[v] {
+            remaining[w] -= 1;
+            if remaining[w] == 0 {
+                ready.push(std::cmp::Reverse(w));
+            }
+        }
+    }
+    let mut layer = vec![0usize; n];
+    for &v in &topo {
+        for &w in &succ[v] {
+            layer[w] = layer[w].max(layer[v] + 1);
+        }
+    }
+    for &v in topo.iter().rev() {
+        let out = succ[v].len();
+        if out > indeg[v] {
+            if let Some(m) = succ[v].iter().map(|&w| layer[w]).min() {
+                if m > layer[v] + 1 {
+                    layer[v] = m - 1;
+                }
+            }
+        }
+    }
+    layer
+}
+
+/// The layered graph: real nodes `0..n`, then dummies.
+struct Layered {
+    layer: Vec<usize>,
+    width: Vec<f64>,
+    real: usize,
+    /// Dummies by (upper node of the chain, bundle, reversed, layer).
+    chains: HashMap<(usize, u32, bool, usize), usize>,
+    segments: Vec<(usize, usize)>,
+    up: Vec<Vec<usize>>,
+    down: Vec<Vec<usize>>,
+    layers: Vec<Vec<usize>>,
+    pos: Vec<usize>,
+    x: Vec<f64>,
+    layer_top: Vec<f64>,
+    layer_height: Vec<f64>,
+}
+
+impl Layered {
+    fn new(sizes: &[Size], layer: &[usize]) -> Layered {
+        let count = layer.iter().copied().max().map_or(0, |m| m + 1);
+        let mut layer_height = vec![0.0f64; count];
+        for (v, &l) in layer.iter().enumerate() {
+            layer_height[l] = layer_height[l].max(sizes[v].height);
+        }
+        Layered {
+            layer: layer.to_vec(),
+            width: sizes.iter().map(|s| s.width).collect(),
+            real: sizes.len(),
+            chains: HashMap::new(),
+            segments: Vec::new(),
+            up: Vec::new(),
+            down: Vec::new(),
+            layers: vec![Vec::new(); count],
+            pos: Vec::new(),
+            x: Vec::new(),
+            layer_top: Vec::new(),
+            layer_height,
+        }
+    }
+
+    /// Adds an edge from `a` (upper) to `b`, with dummies; returns its node path.
+    fn add_edge(&mut self, a: usize, b: usize, bundle: u32, reversed: bool) -> Vec<usize> {
+        let mut path = vec![a];
+        for l in self.layer[a] + 1..self.layer[b] {
+            let next = self.layer.len();
+            let d = *self.chains.entry((a, bundle, reversed, l)).or_insert(next);
+            if d == next {
+                self.layer.push(l);
+                self.width.push(0.0);
+            }
+            path.push(d);
+        }
+        path.push(b);
+        for w in path.windows(2) {
+            self.segments.push((w[0], w[1]));
+        }
+        path
+    }
+
+    fn finish_adjacency(&mut self) {
+        let total = self.layer.len();
+        self.segments.sort_unstable();
+        self.segments.dedup();
+        self.up = vec![Vec::new(); total];
+        self.down = vec![Vec::new(); total];
+        for &(a, b) in &self.segments {
+            self.down[a].push(b);
+            self.up[b].push(a);
+        }
+        for v in 0..total {
+            let l = self.layer[v];
+            self.layers[l].push(v);
+        }
+    }
+
+    fn is_dummy(&self, v: usize) -> bool {
+        v >= self.real
+    }
+
+    fn set_positions(&mut self) {
+        self.pos.resize(self.layer.len(), 0);
+        for layer in &self.layers {
+            for (i, &v) in layer.iter().enumerate() {
+                self.pos[v] = i;
+            }
+        }
+    }
+
+    /// Crossing reduction; returns the crossings left.
+    fn order(&mut self, real: usize) -> usize {
+        self.set_positions();
+        // Initial order: each layer by the barycentre of the layer above.
+        for l in 1..self.layers.len() {
+            self.sort_layer(l, true);
+        }
+        let mut best = self.layers.clone();
+        let mut best_crossings = self.crossings();
+        let iterations = if self.layer.len() > 5000 { 6 } else { 16 };
+        let mut since_best = 0;
+        for it in 0..iterations {
+            if best_crossings == 0 {
+                break;
+            }
+            if it % 2 == 0 {
+                for l in 1..self.layers.len() {
+                    self.sort_layer(l, true);
+                }
+            } else {
+                for l in (0..self.layers.len().saturating_sub(1)).rev() {
+                    self.sort_layer(l, false);
+                }
+            }
+            let c = self.crossings();
+            if c < best_crossings {
+                best_crossings = c;
+                best = self.layers.clone();
+                since_best = 0;
+            } else {
+                since_best += 1;
+                if since_best >= 4 {
+                    break;
+                }
+            }
+        }
+        self.layers = best;
+        self.set_positions();
+        if real <= 200 && self.layer.len() <= 1500 && best_crossings > 0 {
+            self.transpose();
+            best_crossings = self.crossings();
+        }
+        best_crossings
+    }
+
+    /// Sorts layer `l` by the barycentre of its neighbours above (`from_above`) or below.
+    fn sort_layer(&mut self, l: usize, from_above: bool) {
+        let mut keyed: Vec<(f64, usize, usize)> = self.layers[l]
+            .iter()
+            .map(|&v| {
+                let ns = if from_above { &self.up[v] } else { &self.down[v] };
+                let bary = if ns.is_empty() {
+                    self.pos[v] as f64
+                } else {
+                    ns.iter().map(|&u| self.pos[u] as f64).sum::<f64>() / ns.len() as f64
+                };
+                (bary, self.pos[v], v)
+            })
+            .collect();
+        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.layers[l] = keyed.into_iter().map(|(_, _, v)| v).collect();
+        for (i, &v) in self.layers[l].iter().enumerate() {
+            self.pos[v] = i;
+        }
+    }
+
+    /// Crossings between all adjacent layers (inversions counted with a Fenwick tree).
+    fn crossings(&self) -> usize {
+        let mut total = 0;
+        for l in 0..self.layers.len().saturating_sub(1) {
+            let mut targets: Vec<usize> = Vec::new();
+            for &u in &self.layers[l] {
+                let mut ts: Vec<usize> = self.down[u].iter().map(|&w| self.pos[w]).collect();
+                ts.sort_unstable();
+                targets.extend(ts);
+            }
+            total += inversions(&targets, self.layers[l + 1].len());
+        }
+        total
+    }
+
+    /// Crossings between the edges of `v` and `w` (in this order), above and below.
+    fn pair_crossings(&self, v: usize, w: usize) -> usize {
+        let count = |a: &[usize], b: &[usize]| {
+            let mut c = 0;
+            for &x in a {
+                for &y in b {
+                    if self.pos[x] > self.pos[y] {
+                        c += 1;
+                    }
+                }
+            }
+            c
+        };
+        count(&self.up[v], &self.up[w]) + count(&self.down[v], &self.down[w])
+    }
+
+    /// Swaps adjacent nodes while that removes crossings.
+    fn transpose(&mut self) {
+        for _ in 0..8 {
+            let mut improved = false;
+            for l in 0..self.layers.len() {
+                for i in 0..self.layers[l].len().saturating_sub(1) {
+                    let (v, w) = (self.layers[l][i], self.layers[l][i + 1]);
+                    if self.pair_crossings(v, w) > self.pair_crossings(w, v) {
+                        self.layers[l].swap(i, i + 1);
+                        self.pos[v] = i + 1;
+                        self.pos[w] = i;
+                        improved = true;
+                    }
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
+    }
+
+    fn separation(&self, a: usize, b: usize, options: &LayoutOptions) -> f64 {
+        let gap = if self.is_dummy(a) || self.is_dummy(b) { options.edge_gap } else { options.node_gap };
+        (self.width[a] + self.width[b]) / 2.0 + gap
+    }
+
+    /// How strongly the segment a-b pulls its ends into line.
+    fn weight(&self, a: usize, b: usize) -> f64 {
+        match (self.is_dummy(a), self.is_dummy(b)) {
+            (true, true) => 8.0,
+            (false, false) => 1.0,
+            _ => 2.0,
+        }
+    }
+
+    fn coordinates(&mut self, options: &LayoutOptions) {
+        let total = self.layer.len();
+        self.x = vec![0.0; total];
+        for l in 0..self.layers.len() {
+            let mut x = 0.0;
+            for i in 0..self.layers[l].len() {
+                let v = self.layers[l][i];
+                if i > 0 {
+                    x += self.separation(self.layers[l][i - 1], v, options);
+                }
+                self.x[v] = x;
+            }
+        }
+        let rounds = if total > 5000 { 4 } else { 8 };
+        for _ in 0..rounds {
+            for l in 1..self.layers.len() {
+                self.place_layer(l, true, false, options);
+            }
+            for l in (0..self.layers.len().saturating_sub(1)).rev() {
+                self.place_layer(l, false, true, options);
+            }
+        }
+        for l in 0..self.layers.len() {
+            self.place_layer(l, true, true, options);
+        }
+        // Vertical placement.
+        let mut y = options.margin;
+        self.layer_top = Vec::with_capacity(self.layers.len());
+        for l in 0..self.layers.len() {
+            if self.layer_height[l] == 0.0 {
+                self.layer_height[l] = 12.0;
+            }
+            self.layer_top.push(y);
+            y += self.layer_height[l] + options.layer_gap;
+        }
+    }
+
+    /// Moves the nodes of layer `l` as close as the order allows to the weighted mean of their
+    /// neighbours (above and/or below).
+    fn place_layer(&mut self, l: usize, above: bool, below: bool, options: &LayoutOptions) {
+        let nodes = &self.layers[l];
+        if nodes.is_empty() {
+            return;
+        }
+        let mut desired = Vec::with_capacity(nodes.len());
+        let mut weights = Vec::with_capacity(nodes.len());
+        for &v in nodes {
+            let (mut sum, mut wsum) = (0.0, 0.0);
+            let mut add = |ns: &[usize]| {
+                for &u in ns {
+                    let w = self.weight(u, v);
+                    sum += w * self.x[u];
+                    wsum += w;
+                }
+            };
+            if above {
+                add(&self.up[v]);
+            }
+            if below {
+                add(&self.down[v]);
+            }
+            if wsum > 0.0 {
+                desired.push(sum / wsum);
+                weights.push(wsum);
+            } else {
+                // No neighbour: stay, but give way easily.
+                desired.push(self.x[v]);
+                weights.push(0.1);
+            }
+        }
+        // x_i = y_i + c_i with y nondecreasing: isotonic regression of desired - c.
+        let mut offsets = Vec::with_capacity(nodes.len());
+        let mut c = 0.0;
+        for i in 0..nodes.len() {
+            if i > 0 {
+                c += self.separation(nodes[i - 1], nodes[i], options);
+            }
+            offsets.push(c);
+        }
+        let targets: Vec<f64> = desired.iter().zip(&offsets).map(|(d, c)| d - c).collect();
+        let fitted = isotonic(&targets, &weights);
+        for i in 0..nodes.len() {
+            let v = self.layers[l][i];
+            self.x[v] = fitted[i] + offsets[i];
+        }
+    }
+
+    /// Ports: where the segment between `v` and its neighbour `u` meets `v`'s border.
+    fn port(&self, v: usize, u: usize, upward: bool, rect: Option<&Rect>) -> f64 {
+        let Some(rect) = rect else { return self.x[v] };
+        let ns = if upward { &self.up[v] } else { &self.down[v] };
+        let k = ns.len();
+        if k <= 1 {
+            return rect.center_x();
+        }
+        let mut sorted: Vec<usize> = ns.clone();
+        sorted.sort_by(|&a, &b| self.x[a].total_cmp(&self.x[b]).then(a.cmp(&b)));
+        let j = sorted.iter().position(|&w| w == u).unwrap_or(0);
+        let span = (rect.width - 16.0).max(0.0).min(12.0 * (k - 1) as f64);
+        rect.center_x() - span / 2.0 + span * j as f64 / (k - 1) as f64
+    }
+
+    fn route(&self, path: &[usize], rects: &[Rect], reversed: bool) -> Route {
+        let rect = |v: usize| (v < self.real).then(|| &rects[v]);
+        let mut points = Vec::new();
+        let mut straight = Vec::new();
+        let (a, b) = (path[0], path[path.len() - 1]);
+        let ra = &rects[a];
+        points.push(Point { x: self.port(a, path[1], false, rect(a)), y: ra.y + ra.height });
+        straight.push(false);
+        for &d in &path[1..path.len() - 1] {
+            let l = self.layer[d];
+            let top = self.layer_top[l];
+            points.push(Point { x: self.x[d], y: top });
+            straight.push(true);
+            points.push(Point { x: self.x[d], y: top + self.layer_height[l] });
+            straight.push(false);
+        }
+        let rb = &rects[b];
+        points.push(Point { x: self.port(b, path[path.len() - 2], true, rect(b)), y: rb.y });
+        if reversed {
+            points.reverse();
+            straight.reverse();
+        }
+        Route { points, straight, reversed, self_loop: false }
+    }
+}
+
+fn self_loop(r: &Rect) -> Route {
+    let right = r.x + r.width;
+    let (y1, y2) = (r.y + r.height * 0.3, r.y + r.height * 0.7);
+    Route {
+        points: vec![
+            Point { x: right, y: y1 },
+            Point { x: right + 18.0, y: y1 },
+            Point { x: right + 18.0, y: y2 },
+            Point { x: right, y: y2 },
+        ],
+        straight: vec![true, true, true],
+        reversed: false,
+        self_loop: true,
+    }
+}
+
+/// Pairs `i < j` with `seq[i] > seq[j]`; values are below `bound`.
+fn inversions(seq: &[usize], bound: usize) -> usize {
+    let mut tree = vec![0usize; bound + 1];
+    let mut count = 0;
+    for (seen, &v) in seq.iter().enumerate() {
+        // Number of earlier values <= v.
+        let mut i = v + 1;
+        let mut le = 0;
+        while i > 0 {
+            le += tree[i];
+            i &= i - 1;
+        }
+        count += seen - le;
+        let mut i = v + 1;
+        while i <= bound {
+            tree[i] += 1;
+            i += i & i.wrapping_neg();
+        }
+    }
+    count
+}
+
+/// Weighted isotonic regression (pool adjacent violators): the nondecreasing sequence closest
+/// to `targets` in weighted least squares.
+fn isotonic(targets: &[f64], weights: &[f64]) -> Vec<f64> {
+    // Blocks of (weight, mean, length).
+    let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(targets.len());
+    for (&t, &w) in targets.iter().zip(weights) {
+        blocks.push((w, t, 1));
+        while blocks.len() >= 2 {
+            let (w2, m2, n2) = blocks[blocks.len() - 1];
+            let (w1, m1, n1) = blocks[blocks.len() - 2];
+            if m1 <= m2 {
+                break;
+            }
+            blocks.pop();
+            let w = w1 + w2;
+            *blocks.last_mut().expect("two blocks") = (w, (w1 * m1 + w2 * m2) / w, n1 + n2);
+        }
+    }
+    blocks.into_iter().flat_map(|(_, m, len)| std::iter::repeat_n(m, len)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizes(n: usize) -> Vec<Size> {
+        (0..n).map(|i| Size { width: 60.0 + (i % 3) as f64 * 20.0, height: 30.0 }).collect()
+    }
+
+    fn e(source: usize, target: usize) -> LayoutEdge {
+        LayoutEdge { source, target, bundle: 0 }
+    }
+
+    #[test]
+    fn isotonic_pools_violators() {
+        assert_eq!(isotonic(&[1.0, 3.0, 2.0, 4.0], &[1.0; 4]), vec![1.0, 2.5, 2.5, 4.0]);
+        assert_eq!(isotonic(&[3.0, 1.0], &[3.0, 1.0]), vec![2.5, 2.5]);
+    }
+
+    #[test]
+    fn inversions_match_brute_force() {
+        let seq = [3, 0, 2, 2, 1, 4, 0];
+        let brute = (0..seq.len())
+            .flat_map(|i| (i + 1..seq.len()).map(move |j| (i, j)))
+            .filter(|&(i, j)| seq[i] > seq[j])
+            .count();
+        assert_eq!(inversions(&seq, 5), brute);
+    }
+
+    #[test]
+    fn edges_point_down_and_boxes_do_not_overlap() {
+        let edges = [e(0, 1), e(0, 2), e(1, 3), e(2, 3), e(0, 3), e(4, 3), e(4, 5)];
+        let l = layout(&sizes(6), &edges, &LayoutOptions::default());
+        for ed in &edges {
+            assert!(l.layers[ed.target] > l.layers[ed.source], "{ed:?}");
+            assert!(l.nodes[ed.target].y > l.nodes[ed.source].y);
+        }
+        for i in 0..6 {
+            for j in i + 1..6 {
+                assert!(!l.nodes[i].overlaps(&l.nodes[j]), "{i} {j}: {:?} {:?}", l.nodes[i], l.nodes[j]);
+            }
+        }
+        // Routes start at the source's bottom and end at the target's top.
+        for (ed, r) in edges.iter().zip(&l.edges) {
+            let (s, t) = (&l.nodes[ed.source], &l.nodes[ed.target]);
+            assert_eq!(r.points.first().unwrap().y, s.y + s.height);
+            assert_eq!(r.points.last().unwrap().y, t.y);
+        }
+    }
+
+    #[test]
+    fn crossings_are_removed_when_possible() {
+        // Two chains whose input order crosses: a0->b1, a1->b0.
+        let edges = [e(0, 3), e(1, 2), e(2, 4), e(3, 5)];
+        let l = layout(&sizes(6), &edges, &LayoutOptions::default());
+        assert_eq!(l.crossings, 0);
+    }
+
+    #[test]
+    fn cycles_and_self_loops_are_drawn() {
+        let edges = [e(0, 1), e(1, 2), e(2, 0), e(1, 1), e(7, 1)];
+        let l = layout(&sizes(3), &edges, &LayoutOptions::default());
+        assert_eq!(l.edges.iter().filter(|r| r.reversed).count(), 1);
+        assert!(l.edges[3].self_loop);
+        assert!(l.edges[4].points.is_empty(), "an edge to a missing node is not drawn");
+        assert!(l.edges[2].points.len() >= 2);
+    }
+
+    #[test]
+    fn long_edges_of_one_bundle_share_dummies() {
+        // 0 feeds 1..=5 placed on increasingly deep layers through a chain 1->2->3->4->5.
+        let mut edges = vec![e(1, 2), e(2, 3), e(3, 4), e(4, 5), e(6, 1)];
+        for t in 2..=5 {
+            edges.push(e(0, t));
+        }
+        let l = layout(&sizes(7), &edges, &LayoutOptions::default());
+        // The trunk from 0: its routes to 4 and 5 pass through the same points up to layer 3.
+        let r4 = &l.edges[edges.len() - 2].points;
+        let r5 = &l.edges[edges.len() - 1].points;
+        assert_eq!(r4[1], r5[1]);
+    }
+
+    #[test]
+    fn layout_is_deterministic() {
+        let mut edges = Vec::new();
+        for i in 1..40 {
+            edges.push(e((i * 7) % i, i));
+            edges.push(e(i / 2, i));
+        }
+        let a = layout(&sizes(40), &edges, &LayoutOptions::default());
+        let b = layout(&sizes(40), &edges, &LayoutOptions::default());
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn empty_graph() {
+        let l = layout(&[], &[], &LayoutOptions::default());
+        assert!(l.nodes.is_empty());
+        assert!(l.width > 0.0 && l.height > 0.0);
+    }
+}
