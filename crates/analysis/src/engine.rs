@@ -131,7 +131,9 @@ impl<'a> Engine<'a> {
         self.check_directive();
         self.collect();
         self.instructions();
-        if self.stages.is_empty() {
+        if self.stages.is_empty() && self.cmds.is_empty() && self.build_error.is_some() {
+            // The parser already says the file has no instructions.
+        } else if self.stages.is_empty() {
             let end = TextSize::of(self.text);
             self.fail(
                 "no-stages",

@@ -10,7 +10,8 @@ use crate::model::*;
 /// editor asks for a few; a file may have hundreds of stages).
 #[derive(Debug, Clone)]
 pub(crate) struct Reachability {
-    direct: Vec<Vec<usize>>,
+    /// Each stage's stage dependencies.
+    pub(crate) direct: Vec<Vec<usize>>,
     builds: Vec<OnceLock<Vec<usize>>>,
     uses_external: Vec<OnceLock<Vec<String>>>,
 }
@@ -90,40 +91,70 @@ pub(crate) fn closure(direct: &[Vec<usize>], t: usize) -> Vec<usize> {
     out
 }
 
-/// The build plan for a target.
-pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], target: usize) -> BuildPlan {
-    let direct = stage_deps(deps);
-    let set = closure(&direct, target);
-    let in_set = |s: usize| set.contains(&s);
-    // Wave = longest chain of dependencies below a stage. Cycles (a build error) end up in a
-    // last wave of their own.
-    let mut wave: Vec<Option<usize>> = vec![None; stages.len()];
-    let mut remaining: Vec<usize> = set.clone();
-    let mut level = 0;
-    while !remaining.is_empty() {
-        let ready: Vec<usize> = remaining
-            .iter()
-            .copied()
-            .filter(|&s| direct[s].iter().all(|&d| d == s || !in_set(d) || wave[d].is_some_and(|w| w < level)))
-            .collect();
-        if ready.is_empty() {
-            for &s in &remaining {
-                wave[s] = Some(level);
-            }
-            break;
-        }
-        for &s in &ready {
-            wave[s] = Some(level);
-        }
-        remaining.retain(|s| !ready.contains(s));
-        level += 1;
+/// The build plan for a target; `reach` holds what each target builds.
+pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachability, target: usize) -> BuildPlan {
+    let direct = &reach.direct;
+    let set = reach.builds(target);
+    let n = direct.len();
+    let mut in_set = vec![false; n];
+    for &s in set {
+        in_set[s] = true;
     }
-    let max = set.iter().filter_map(|&s| wave[s]).max().map_or(0, |m| m + 1);
-    let mut waves = vec![Vec::new(); max];
-    for &s in &set {
-        if let Some(w) = wave[s] {
-            waves[w].push(s);
+    // Wave = the longest chain of dependencies below a stage (its dependencies in the set, a
+    // stage's reference to itself aside). Stages on or above a cycle (a build error) share a
+    // last wave of their own, as they would never become ready.
+    const UNSEEN: usize = usize::MAX;
+    const ON_PATH: usize = usize::MAX - 1;
+    const CYCLIC: usize = usize::MAX - 2;
+    let mut wave = vec![UNSEEN; n];
+    for &root in set {
+        if wave[root] != UNSEEN {
+            continue;
         }
+        // Iterative post-order DFS.
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        wave[root] = ON_PATH;
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            let ds = &direct[v];
+            if *next < ds.len() {
+                let d = ds[*next];
+                *next += 1;
+                if d == v || d >= n || !in_set[d] {
+                    continue;
+                }
+                match wave[d] {
+                    UNSEEN => {
+                        wave[d] = ON_PATH;
+                        stack.push((d, 0));
+                    }
+                    // A cycle: v cannot become ready.
+                    ON_PATH => wave[v] = CYCLIC,
+                    _ => {}
+                }
+                continue;
+            }
+            stack.pop();
+            let mut w = 0;
+            let mut cyclic = wave[v] == CYCLIC;
+            for &d in ds {
+                if d == v || d >= n || !in_set[d] {
+                    continue;
+                }
+                match wave[d] {
+                    CYCLIC | ON_PATH => cyclic = true,
+                    x => w = w.max(x + 1),
+                }
+            }
+            wave[v] = if cyclic { CYCLIC } else { w };
+        }
+    }
+    let finite = set.iter().map(|&s| wave[s]).filter(|&w| w < CYCLIC);
+    let last = finite.clone().max().map_or(0, |m| m + 1);
+    let has_cycle = set.iter().any(|&s| wave[s] >= CYCLIC);
+    let mut waves = vec![Vec::new(); last + usize::from(has_cycle)];
+    for &s in set {
+        let w = if wave[s] >= CYCLIC { last } else { wave[s] };
+        waves[w].push(s);
     }
     let order: Vec<usize> = waves.iter().flatten().copied().collect();
     let mut images: Vec<String> = Vec::new();

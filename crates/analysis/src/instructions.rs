@@ -412,8 +412,10 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
     Ok(())
 }
 
-/// Go's `time.ParseDuration`, in nanoseconds.
+/// Go's `time.ParseDuration`, in nanoseconds (its algorithm: integer digits, a fraction
+/// scaled in floating point, overflow checks at 2^63).
 pub(crate) fn parse_duration(s: &str) -> Result<i128, String> {
+    const LIMIT: u64 = 1 << 63;
     let invalid = || format!("time: invalid duration {}", go::quote_str(s));
     let (neg, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
@@ -426,33 +428,90 @@ pub(crate) fn parse_duration(s: &str) -> Result<i128, String> {
     if rest.is_empty() {
         return Err(invalid());
     }
-    let mut total: f64 = 0.0;
+    let mut d: u64 = 0;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
-        let num = &rest[..num_len];
-        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
+        let b = rest.as_bytes();
+        if !(b[0] == b'.' || b[0].is_ascii_digit()) {
             return Err(invalid());
         }
-        rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        if unit.is_empty() {
+        // leadingInt
+        let mut v: u64 = 0;
+        let mut i = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if v > LIMIT / 10 {
+                return Err(invalid());
+            }
+            v = v * 10 + u64::from(b[i] - b'0');
+            if v > LIMIT {
+                return Err(invalid());
+            }
+            i += 1;
+        }
+        let pre = i > 0;
+        // leadingFraction
+        let (mut f, mut scale, mut post) = (0u64, 1f64, false);
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            let start = i;
+            let mut overflow = false;
+            while i < b.len() && b[i].is_ascii_digit() {
+                if !overflow {
+                    if f > (LIMIT - 1) / 10 {
+                        overflow = true;
+                    } else {
+                        let y = f * 10 + u64::from(b[i] - b'0');
+                        if y > LIMIT {
+                            overflow = true;
+                        } else {
+                            f = y;
+                            scale *= 10.0;
+                        }
+                    }
+                }
+                i += 1;
+            }
+            post = i > start;
+        }
+        if !pre && !post {
+            return Err(invalid());
+        }
+        let unit_len = rest[i..].find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len() - i);
+        if unit_len == 0 {
             return Err(format!("time: missing unit in duration {}", go::quote_str(s)));
         }
-        let scale: f64 = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+        let unit = &rest[i..i + unit_len];
+        rest = &rest[i + unit_len..];
+        let unit_ns: u64 = match unit {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return Err(format!("time: unknown unit {} in duration {}", go::quote_str(unit), go::quote_str(s))),
         };
-        total += num.parse::<f64>().map_err(|_| invalid())? * scale;
+        if v > LIMIT / unit_ns {
+            return Err(invalid());
+        }
+        v *= unit_ns;
+        if f > 0 {
+            v += (f as f64 * (unit_ns as f64 / scale)) as u64;
+            if v > LIMIT {
+                return Err(invalid());
+            }
+        }
+        d += v;
+        if d > LIMIT {
+            return Err(invalid());
+        }
     }
-    let v = total as i128;
-    Ok(if neg { -v } else { v })
+    if neg {
+        return Ok(-(d as i128));
+    }
+    if d > LIMIT - 1 {
+        return Err(invalid());
+    }
+    Ok(d as i128)
 }
 
 /// `csvvalue.Fields`: one CSV record split on `,` with `"` quoting (`""` is a quote).
@@ -551,6 +610,17 @@ mod tests {
         assert_eq!(parse_duration("5").unwrap_err(), "time: missing unit in duration \"5\"");
         assert_eq!(parse_duration("5q").unwrap_err(), "time: unknown unit \"q\" in duration \"5q\"");
         assert_eq!(parse_duration("x").unwrap_err(), "time: invalid duration \"x\"");
+        // Go's results for edge cases (time.ParseDuration, Go 1.22).
+        assert_eq!(parse_duration(".5s"), Ok(500_000_000));
+        assert_eq!(parse_duration("1.s"), Ok(1_000_000_000));
+        assert_eq!(parse_duration("-1.5h"), Ok(-5_400_000_000_000));
+        assert_eq!(parse_duration("1.0000000000000000000001s"), Ok(1_000_000_000));
+        assert_eq!(parse_duration("2562047h47m16.854775807s"), Ok(9_223_372_036_854_775_807));
+        assert!(parse_duration("2562047h47m16.854775808s").is_err());
+        assert_eq!(parse_duration("-2562047h47m16.854775808s"), Ok(-9_223_372_036_854_775_808));
+        assert_eq!(parse_duration("3\u{b5}s"), Ok(3_000));
+        assert!(parse_duration(".s").is_err());
+        assert!(parse_duration("+").is_err());
     }
 
     #[test]

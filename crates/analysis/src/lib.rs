@@ -209,7 +209,7 @@ impl Analysis {
 
     /// What building `target` takes.
     pub fn plan(&self, target: usize) -> BuildPlan {
-        graph::build_plan(&self.stages, &self.deps, target)
+        graph::build_plan(&self.stages, &self.deps, &self.reach, target)
     }
 
     /// Stages, images and how they depend on each other.

@@ -19,25 +19,25 @@ pub const CSS: &str = "\
 .stagecraft-graph .node .name{font-size:13px;font-weight:600}\
 .stagecraft-graph .node .base{fill:#57606a}\
 .stagecraft-graph .node.stage{cursor:pointer}\
-.stagecraft-graph .node.image rect,.stagecraft-graph .swatch.image rect{fill:#f6f8fa;stroke:#8c959f;rx:12px}\
-.stagecraft-graph .node.scratch rect,.stagecraft-graph .swatch.scratch rect{fill:#fff;stroke:#8c959f;stroke-dasharray:3 3;rx:12px}\
-.stagecraft-graph .node.default-target rect,.stagecraft-graph .swatch.default-target rect{stroke:#1f2328;stroke-width:2.6}\
-.stagecraft-graph .node.unused rect,.stagecraft-graph .swatch.unused rect{fill:#f6f8fa;stroke:#8c959f;stroke-dasharray:5 3}\
+.stagecraft-graph .node.image rect,.stagecraft-graph .sw-image rect{fill:#f6f8fa;stroke:#8c959f;rx:12px}\
+.stagecraft-graph .node.scratch rect,.stagecraft-graph .sw-scratch rect{fill:#fff;stroke:#8c959f;stroke-dasharray:3 3;rx:12px}\
+.stagecraft-graph .node.default-target rect,.stagecraft-graph .sw-default-target rect{stroke:#1f2328;stroke-width:2.6}\
+.stagecraft-graph .node.unused rect,.stagecraft-graph .sw-unused rect{fill:#f6f8fa;stroke:#8c959f;stroke-dasharray:5 3}\
 .stagecraft-graph .node.unused text{fill:#6e7781}\
-.stagecraft-graph .node.in-plan rect,.stagecraft-graph .swatch.in-plan rect{stroke:#0969da;stroke-width:2}\
-.stagecraft-graph .node.target rect,.stagecraft-graph .swatch.target rect{fill:#ddf4ff;stroke:#0969da;stroke-width:3}\
-.stagecraft-graph .node.legacy-only rect,.stagecraft-graph .swatch.legacy-only rect{fill:#fff8c5;stroke:#bf8700;stroke-dasharray:2 2}\
-.stagecraft-graph .dimmed{opacity:.35}\
+.stagecraft-graph .node.in-plan rect,.stagecraft-graph .sw-in-plan rect{stroke:#0969da;stroke-width:2}\
+.stagecraft-graph .node.target rect,.stagecraft-graph .sw-target rect{fill:#ddf4ff;stroke:#0969da;stroke-width:3}\
+.stagecraft-graph .node.legacy-only rect,.stagecraft-graph .sw-legacy-only rect{fill:#fff8c5;stroke:#bf8700;stroke-dasharray:2 2}\
+.stagecraft-graph .dimmed,.stagecraft-graph .sw-dimmed{opacity:.35}\
 .stagecraft-graph .node.selected rect{stroke:#cf222e;stroke-width:3}\
 .stagecraft-graph .node:focus{outline:none}\
 .stagecraft-graph .node:focus rect{stroke:#cf222e;stroke-width:3}\
 .stagecraft-graph .line{fill:none;stroke:#57606a;stroke-width:1.4}\
 .stagecraft-graph .arrow{fill:#57606a}\
-.stagecraft-graph .edge-copy .line{stroke:#0969da;stroke-dasharray:6 3}\
+.stagecraft-graph .edge-copy .line,.stagecraft-graph .sw-edge-copy .line{stroke:#0969da;stroke-dasharray:6 3}\
 .stagecraft-graph .edge-copy .arrow{fill:#0969da}\
-.stagecraft-graph .edge-mount .line{stroke:#1a7f37;stroke-dasharray:2 3}\
+.stagecraft-graph .edge-mount .line,.stagecraft-graph .sw-edge-mount .line{stroke:#1a7f37;stroke-dasharray:2 3}\
 .stagecraft-graph .edge-mount .arrow{fill:#1a7f37}\
-.stagecraft-graph .edge-onbuild .line{stroke:#8250df;stroke-dasharray:8 3 2 3}\
+.stagecraft-graph .edge-onbuild .line,.stagecraft-graph .sw-edge-onbuild .line{stroke:#8250df;stroke-dasharray:8 3 2 3}\
 .stagecraft-graph .edge-onbuild .arrow{fill:#8250df}\
 .stagecraft-graph .legend-label{font-size:11px;fill:#57606a}\
 .stagecraft-graph .empty-note{fill:#57606a}";
@@ -121,10 +121,10 @@ impl Analysis {
                     if Some(*s) == target {
                         class.push_str(" target");
                     }
-                    if explicit && in_plan(*s) {
+                    if in_plan(*s) {
                         class.push_str(" in-plan");
                     }
-                    if explicit && !in_plan(*s) && legacy(*s) {
+                    if !in_plan(*s) && legacy(*s) {
                         class.push_str(" legacy-only");
                         notes.push("only the legacy builder builds it for this target".into());
                     }
@@ -203,32 +203,37 @@ impl Analysis {
             })
             .collect();
 
-        let mut legend = vec![
-            LegendItem::Node { class: "stage".into(), label: "stage".into() },
-            LegendItem::Node { class: "stage default-target".into(), label: "default target".into() },
-        ];
+        // Legend swatches have their own classes (`sw-*`), so that selecting `.target` or
+        // `.edge-copy` finds graph elements only.
+        let swatch = |class: &str, label: &str| LegendItem::Node { class: class.into(), label: label.into() };
+        let mut legend = vec![swatch("sw-stage", "stage")];
         if explicit {
-            legend.push(LegendItem::Node { class: "stage target".into(), label: "--target".into() });
-            legend.push(LegendItem::Node { class: "stage in-plan".into(), label: "built for --target".into() });
-            if stages.iter().any(|s| legacy(s.index) && !in_plan(s.index)) {
-                legend.push(LegendItem::Node {
-                    class: "stage legacy-only dimmed".into(),
-                    label: "legacy builder only".into(),
-                });
-            }
+            legend.push(swatch("sw-stage sw-default-target", "default target"));
+            legend.push(swatch("sw-stage sw-target", "--target"));
+        } else {
+            legend.push(swatch("sw-stage sw-default-target sw-target", "default target"));
+        }
+        if plan.as_ref().is_some_and(|p| p.stages.len() > 1) {
+            legend.push(swatch("sw-stage sw-in-plan", "built for the target"));
+        }
+        if stages.iter().any(|s| legacy(s.index) && !in_plan(s.index)) {
+            legend.push(swatch("sw-stage sw-legacy-only sw-dimmed", "legacy builder only"));
         }
         if !unused.is_empty() {
-            legend.push(LegendItem::Node { class: "stage unused".into(), label: "unused".into() });
+            legend.push(swatch("sw-stage sw-unused", "unused"));
         }
         if g.nodes.iter().any(|n| matches!(n, GraphNode::Image(_))) {
-            legend.push(LegendItem::Node { class: "image".into(), label: "external image".into() });
+            legend.push(swatch("sw-image", "external image"));
         }
         if g.nodes.contains(&GraphNode::Scratch) {
-            legend.push(LegendItem::Node { class: "scratch".into(), label: "scratch".into() });
+            legend.push(swatch("sw-scratch", "scratch"));
         }
         for kind in [EdgeKind::From, EdgeKind::Copy, EdgeKind::Mount, EdgeKind::Onbuild] {
             if g.edges.iter().any(|e| e.kind == kind) {
-                legend.push(LegendItem::Edge { class: kind_class(kind).into(), label: kind_label(kind).into() });
+                legend.push(LegendItem::Edge {
+                    class: format!("sw-{}", kind_class(kind)),
+                    label: kind_label(kind).into(),
+                });
             }
         }
 

@@ -273,6 +273,61 @@ fn targets_plans_waves_and_legacy() {
     assert!(with_docs.unused_stages().is_empty());
 }
 
+/// Waves the slow, obvious way: round after round, the stages whose dependencies are all in
+/// earlier rounds; what never gets ready (a cycle) goes last.
+fn reference_waves(a: &Analysis, target: usize) -> Vec<Vec<usize>> {
+    let g = a.graph();
+    let n = a.stages().len();
+    let mut direct = vec![Vec::new(); n];
+    for e in &g.edges {
+        if let stagecraft_analysis::GraphNode::Stage(src) = g.nodes[e.source] {
+            if !direct[e.stage].contains(&src) {
+                direct[e.stage].push(src);
+            }
+        }
+    }
+    let set = a.target_builds(target).to_vec();
+    let mut wave: Vec<Option<usize>> = vec![None; n];
+    let mut remaining = set.clone();
+    let mut level = 0;
+    let mut waves = Vec::new();
+    while !remaining.is_empty() {
+        let ready: Vec<usize> = remaining
+            .iter()
+            .copied()
+            .filter(|&s| direct[s].iter().all(|&d| d == s || !set.contains(&d) || wave[d].is_some_and(|w| w < level)))
+            .collect();
+        if ready.is_empty() {
+            waves.push(remaining.clone());
+            break;
+        }
+        for &s in &ready {
+            wave[s] = Some(level);
+        }
+        remaining.retain(|s| !ready.contains(s));
+        waves.push(ready);
+        level += 1;
+    }
+    waves
+}
+
+#[test]
+fn waves_match_the_round_by_round_definition() {
+    let mut files: Vec<String> =
+        stagecraft_testkit::real_world_files().iter().map(|p| stagecraft_testkit::read(p)).collect();
+    files.push("FROM alpine AS a\nCOPY --from=c / /\nFROM a AS b\nFROM b AS c\nFROM c AS d\nFROM alpine AS e\nFROM scratch\nCOPY --from=d / /\nCOPY --from=e / /\n".into());
+    files.push("FROM alpine AS a\nCOPY --from=a / /\nFROM a AS b\n".into());
+    let mut compared = 0;
+    for text in &files {
+        let a = plain(text);
+        for t in 0..a.stages().len() {
+            assert_eq!(a.plan(t).waves, reference_waves(&a, t), "target {t} of\n{text}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 300, "{compared}");
+}
+
 #[test]
 fn named_context_replaces_a_stage() {
     let text =

@@ -121,9 +121,9 @@ fn classes_follow_the_target() {
     };
     // Default target: release builds base, build, certs; test and docs are unused and dimmed.
     let svg = a.to_svg(&SvgOptions::default());
-    assert_eq!(node_class(&svg, stage("release")), "node stage default-target target");
-    assert_eq!(node_class(&svg, stage("build")), "node stage");
-    assert_eq!(node_class(&svg, stage("test")), "node stage dimmed unused");
+    assert_eq!(node_class(&svg, stage("release")), "node stage default-target target in-plan");
+    assert_eq!(node_class(&svg, stage("build")), "node stage in-plan");
+    assert_eq!(node_class(&svg, stage("test")), "node stage legacy-only dimmed unused");
     assert!(svg.contains("<g class=\"node image dimmed\" data-image=\"node:22-alpine\">"), "{svg}");
     // --target test: BuildKit builds base and test; the legacy builder would also build build.
     let svg = a.to_svg(&SvgOptions { target: Some(stage("test")), offset: None });
@@ -138,6 +138,9 @@ fn classes_follow_the_target() {
         "base -> test is in the plan"
     );
     assert!(svg.contains(">legacy builder only</text>"));
+    // Legend swatches do not carry graph classes.
+    assert_eq!(svg.matches("class=\"node stage").count(), 6);
+    assert!(!svg.contains("swatch stage"), "{svg}");
     // A custom offset encoding is used for data-from.
     let svg = a.to_svg(&SvgOptions { target: None, offset: Some(&|o| u32::from(o) + 1000) });
     let from = a.stages()[0].from_range.start();

@@ -181,7 +181,7 @@ fn graph_formats() {
 
     let svg = stdout(&run(&["graph", &f, "--format", "svg"]));
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"stagecraft-graph\""), "{svg}");
-    assert!(svg.contains("<g class=\"node stage default-target target\" data-stage=\"2\""), "{svg}");
+    assert!(svg.contains("<g class=\"node stage default-target target in-plan\" data-stage=\"2\""), "{svg}");
     let svg = stdout(&run(&["graph", &f, "--format", "svg", "--target", "DOCS"]));
     assert!(svg.contains("<g class=\"node stage target in-plan\" data-stage=\"1\""), "{svg}");
     assert!(svg.contains("<g class=\"node stage legacy-only dimmed\" data-stage=\"0\""), "{svg}");

@@ -380,7 +380,7 @@ fn code_actions_lenses_targets_and_graph() {
     let svg = graph["svg"].as_str().unwrap();
     // `data-from` counts UTF-16 code units: the emoji on line 2 is two of them (four bytes).
     assert!(
-        svg.contains(r#"<g class="node stage dimmed unused" data-stage="1" data-from="42" data-line="3">"#),
+        svg.contains(r#"<g class="node stage legacy-only dimmed unused" data-stage="1" data-from="42" data-line="3">"#),
         "{svg}"
     );
     let mut p = doc(URI);

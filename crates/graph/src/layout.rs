@@ -298,6 +298,9 @@ struct Layered {
     real: usize,
     /// Dummies by (upper node of the chain, bundle, reversed, layer).
     chains: HashMap<(usize, u32, bool, usize), usize>,
+    /// Chain ids by (upper node, bundle, reversed), and each chain's dummies, top down.
+    chain_ids: HashMap<(usize, u32, bool), usize>,
+    chain_nodes: Vec<Vec<usize>>,
     segments: Vec<(usize, usize)>,
     up: Vec<Vec<usize>>,
     down: Vec<Vec<usize>>,
@@ -320,6 +323,8 @@ impl Layered {
             width: sizes.iter().map(|s| s.width).collect(),
             real: sizes.len(),
             chains: HashMap::new(),
+            chain_ids: HashMap::new(),
+            chain_nodes: Vec::new(),
             segments: Vec::new(),
             up: Vec::new(),
             down: Vec::new(),
@@ -340,6 +345,12 @@ impl Layered {
             if d == next {
                 self.layer.push(l);
                 self.width.push(0.0);
+                let chains = self.chain_nodes.len();
+                let c = *self.chain_ids.entry((a, bundle, reversed)).or_insert(chains);
+                if c == chains {
+                    self.chain_nodes.push(Vec::new());
+                }
+                self.chain_nodes[c].push(d);
             }
             path.push(d);
         }
@@ -536,6 +547,7 @@ impl Layered {
         for l in 0..self.layers.len() {
             self.place_layer(l, true, true, options);
         }
+        self.straighten(options);
         // Vertical placement.
         let mut y = options.margin;
         self.layer_top = Vec::with_capacity(self.layers.len());
@@ -545,6 +557,30 @@ impl Layered {
             }
             self.layer_top.push(y);
             y += self.layer_height[l] + options.layer_gap;
+        }
+    }
+
+    /// Lines up the dummies of each long edge on one x where the neighbours leave room, so
+    /// that long edges run straight down instead of wobbling by a few pixels per layer.
+    fn straighten(&mut self, options: &LayoutOptions) {
+        for c in 0..self.chain_nodes.len() {
+            let mut xs: Vec<f64> = self.chain_nodes[c].iter().map(|&d| self.x[d]).collect();
+            if xs.len() < 2 {
+                continue;
+            }
+            xs.sort_by(f64::total_cmp);
+            let target = xs[xs.len() / 2];
+            for i in 0..self.chain_nodes[c].len() {
+                let d = self.chain_nodes[c][i];
+                let (l, p) = (self.layer[d], self.pos[d]);
+                let left = p.checked_sub(1).map(|q| self.layers[l][q]);
+                let right = self.layers[l].get(p + 1).copied();
+                let fits_left = left.is_none_or(|u| self.x[u] + self.separation(u, d, options) <= target);
+                let fits_right = right.is_none_or(|u| target + self.separation(d, u, options) <= self.x[u]);
+                if fits_left && fits_right {
+                    self.x[d] = target;
+                }
+            }
         }
     }
 

@@ -176,15 +176,43 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A number for SVG: at most one decimal, no `-0`.
+/// A number for SVG: a whole number of pixels, no `-0`.
 fn num(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    let r = if r == 0.0 { 0.0 } else { r };
-    if r.fract() == 0.0 {
-        format!("{}", r as i64)
-    } else {
-        format!("{r:.1}")
+    let mut out = String::new();
+    push_num(&mut out, v);
+    out
+}
+
+/// Writes a number rounded to whole pixels (no `-0`), without the formatting machinery: a
+/// large graph writes hundreds of thousands of them.
+fn push_num(out: &mut String, v: f64) {
+    let r = v.round();
+    let r = if r.is_finite() { r as i64 } else { 0 };
+    if r < 0 {
+        out.push('-');
     }
+    let int = r.unsigned_abs();
+    let mut digits = [0u8; 20];
+    let mut n = int;
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(d as char);
+    }
+}
+
+fn push_point(out: &mut String, cmd: char, p: Point) {
+    out.push(cmd);
+    push_num(out, p.x);
+    out.push(' ');
+    push_num(out, p.y);
 }
 
 fn attrs(out: &mut String, attrs: &[(String, String)]) {
@@ -213,20 +241,53 @@ impl Metrics {
 /// The SVG path of a route.
 pub fn path_data(route: &Route) -> String {
     let mut d = String::new();
+    push_path_data(&mut d, route);
+    d
+}
+
+/// Writes the path of a route: curves with vertical tangents between layers, straight lines
+/// where the route runs straight down (a vertical run through several layers is one `V`).
+fn push_path_data(d: &mut String, route: &Route) {
     let pts = &route.points;
-    let Some(first) = pts.first() else { return d };
-    d.push_str(&format!("M{} {}", num(first.x), num(first.y)));
-    for i in 1..pts.len() {
-        let (p, q) = (pts[i - 1], pts[i]);
-        let q = if i == pts.len() - 1 { shorten(p, q, route) } else { q };
-        if route.is_straight(i - 1) {
-            d.push_str(&format!("L{} {}", num(q.x), num(q.y)));
+    let Some(&first) = pts.first() else { return };
+    push_point(d, 'M', first);
+    let last = pts.len() - 1;
+    let mut i = 1;
+    while i <= last {
+        let p = pts[i - 1];
+        let q = if i == last { shorten(p, pts[i], route) } else { pts[i] };
+        let same = |a: f64, b: f64| a.round() == b.round();
+        if route.is_straight(i - 1) || (same(p.x, q.x) && !route.self_loop) {
+            if same(p.x, q.x) && !route.self_loop {
+                // Extend the vertical run as far as the points stay on this x.
+                let mut j = i;
+                while j < last && same(pts[j + 1].x, p.x) {
+                    j += 1;
+                }
+                let end = if j == last { shorten(pts[j - 1], pts[j], route) } else { pts[j] };
+                d.push('V');
+                push_num(d, end.y);
+                i = j + 1;
+                continue;
+            }
+            push_point(d, 'L', q);
         } else {
             let my = (p.y + q.y) / 2.0;
-            d.push_str(&format!("C{} {} {} {} {} {}", num(p.x), num(my), num(q.x), num(my), num(q.x), num(q.y)));
+            d.push('C');
+            push_num(d, p.x);
+            d.push(' ');
+            push_num(d, my);
+            d.push(' ');
+            push_num(d, q.x);
+            d.push(' ');
+            push_num(d, my);
+            d.push(' ');
+            push_num(d, q.x);
+            d.push(' ');
+            push_num(d, q.y);
         }
+        i += 1;
     }
-    d
 }
 
 const ARROW: f64 = 7.0;
@@ -361,8 +422,11 @@ pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Ren
         if !e.title.is_empty() {
             out.push_str(&format!("<title>{}</title>", escape(&e.title)));
         }
-        out.push_str(&format!("<path class=\"line\" d=\"{}\"/>", path_data(route)));
-        out.push_str(&format!("<path class=\"arrow\" d=\"{}\"/>", arrow_data(route)));
+        out.push_str("<path class=\"line\" d=\"");
+        push_path_data(&mut out, route);
+        out.push_str("\"/><path class=\"arrow\" d=\"");
+        out.push_str(&arrow_data(route));
+        out.push_str("\"/>");
         out.push_str("</g>");
     }
     out.push_str("</g><g class=\"nodes\">");
@@ -409,7 +473,10 @@ mod tests {
         assert_eq!(truncate("abc", 4), "abc");
         assert_eq!(text_cells("日本"), 4);
         assert_eq!(num(-0.01), "0");
-        assert_eq!(num(2.25), "2.3");
+        assert_eq!(num(2.6), "3");
+        assert_eq!(num(-12.04), "-12");
+        assert_eq!(num(1234567.0), "1234567");
+        assert_eq!(num(f64::NAN), "0");
     }
 
     fn doc(n: usize) -> Document {

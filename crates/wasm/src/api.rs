@@ -1,0 +1,419 @@
+//! The browser API as plain Rust: every function takes the text and UTF-16 offsets and returns
+//! JSON-shaped values (or a message for people), so that it is testable without a browser.
+//! `lib.rs` only moves these across the wasm boundary.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use stagecraft_analysis::{
+    analyze as analyze_text, Analysis, BaseKind, Options, RefOrigin, RefTarget, SvgOptions, TextRange, TextSize,
+};
+
+use crate::json::Writer;
+use crate::offsets::Utf16Map;
+
+/// An analysed text with its offset map.
+#[derive(Debug)]
+pub struct Analysed {
+    /// The analysis.
+    pub analysis: Analysis,
+    /// UTF-8 to UTF-16.
+    pub map: Utf16Map,
+}
+
+impl Analysed {
+    fn at(&self, r: TextRange) -> (u64, u64) {
+        (self.map.to_utf16(r.start()) as u64, self.map.to_utf16(r.end()) as u64)
+    }
+
+    /// The UTF-8 offset of a UTF-16 offset from JavaScript.
+    fn offset(&self, offset: f64) -> Result<TextSize, String> {
+        let len = self.map.len16();
+        let whole = offset.is_finite() && offset >= 0.0 && offset.fract() == 0.0;
+        if !whole || offset > len as f64 {
+            let shown = if whole { format!("{}", offset as u64) } else { "that is not a whole number".into() };
+            return Err(format!("offset {shown} is not a position in the text (0 to {len})"));
+        }
+        self.map
+            .to_utf8(offset as u32)
+            .ok_or_else(|| format!("offset {} is past the end of the text ({len})", offset as u64))
+    }
+}
+
+/// What the options change, as a cache key.
+fn options_key(o: &Options) -> String {
+    let mut key = String::new();
+    for (k, v) in &o.build_args {
+        key.push_str(&format!("{}={}\u{0}{}\u{0}", k.len(), k, v));
+    }
+    key.push('\u{1}');
+    for t in &o.targets {
+        key.push_str(t);
+        key.push('\u{0}');
+    }
+    key
+}
+
+thread_local! {
+    /// The last analysis: the explorer asks several questions about the same text per edit.
+    static LAST: RefCell<Option<(String, String, Rc<Analysed>)>> = const { RefCell::new(None) };
+}
+
+/// The analysis of `text` with `options` (the last one reused when nothing changed).
+pub fn analysed(text: &str, options: &Options) -> Rc<Analysed> {
+    let key = options_key(options);
+    if let Some(hit) =
+        LAST.with(|l| l.borrow().as_ref().filter(|(t, k, _)| t == text && *k == key).map(|(_, _, a)| Rc::clone(a)))
+    {
+        return hit;
+    }
+    let a = Rc::new(Analysed { analysis: analyze_text(text, options), map: Utf16Map::new(text) });
+    LAST.with(|l| *l.borrow_mut() = Some((text.to_string(), key, Rc::clone(&a))));
+    a
+}
+
+fn defaults() -> Options {
+    Options::default()
+}
+
+/// `analyze(text, options)`: the model as JSON text.
+pub fn analyze(text: &str, options: &Options) -> String {
+    let a = analysed(text, options);
+    let an = &a.analysis;
+    let unused = an.unused_stages();
+    let mut w = Writer::with_capacity(1024 + text.len() * 2);
+    w.begin_object();
+
+    w.key("stages").begin_array();
+    for s in an.stages() {
+        let (from, to) = a.at(s.from_range);
+        let (stage_from, stage_to) = a.at(s.range);
+        let name = s.name_range.map(|r| a.at(r));
+        let (kind, base_stage, base_image) = match &s.base_kind {
+            BaseKind::Stage(b) => ("stage", Some(*b as u64), None),
+            BaseKind::Image(i) => ("image", None, Some(i.as_str())),
+            BaseKind::Scratch => ("scratch", None, None),
+            BaseKind::Unresolved => ("unresolved", None, None),
+            BaseKind::NamedContext => ("context", None, None),
+        };
+        w.begin_object();
+        w.key("index").uint(s.index as u64);
+        w.key("name").opt_string(s.name.as_deref());
+        w.key("displayName").string(&s.display_name());
+        w.key("description").opt_string(s.description.as_deref());
+        w.key("base").string(&s.base);
+        w.key("baseExpanded").opt_string(s.base_expanded.as_deref());
+        w.key("baseKind").string(kind);
+        w.key("baseStage").opt_uint(base_stage);
+        w.key("baseImage").opt_string(base_image);
+        w.key("platform").opt_string(s.platform_expanded.as_deref().or(s.platform.as_deref()));
+        w.key("from").uint(from).key("to").uint(to);
+        w.key("nameFrom").opt_uint(name.map(|n| n.0)).key("nameTo").opt_uint(name.map(|n| n.1));
+        w.key("stageFrom").uint(stage_from).key("stageTo").uint(stage_to);
+        w.key("line").uint(s.line as u64);
+        w.key("unused").bool(unused.contains(&s.index));
+        w.end_object();
+    }
+    w.end_array();
+
+    w.key("references").begin_array();
+    for r in an.references() {
+        let (from, to) = a.at(r.range);
+        let (stage, image) = match &r.target {
+            RefTarget::Stage(s) => (Some(*s as u64), None),
+            RefTarget::Image(i) => (None, Some(i.as_str())),
+            RefTarget::Scratch => (None, Some("scratch")),
+            RefTarget::Context | RefTarget::Invalid(_) => (None, None),
+        };
+        let origin = match r.origin {
+            RefOrigin::Direct => "direct",
+            RefOrigin::OnbuildTrigger => "onbuild-trigger",
+            RefOrigin::Inherited { .. } => "onbuild-inherited",
+        };
+        w.begin_object();
+        w.key("kind").string(r.kind.as_str());
+        w.key("inStage").uint(r.in_stage as u64);
+        w.key("value").string(&r.value);
+        w.key("from").uint(from).key("to").uint(to);
+        w.key("line").uint(r.line as u64);
+        w.key("stage").opt_uint(stage).key("image").opt_string(image);
+        w.key("forward").bool(r.forward);
+        w.key("origin").string(origin);
+        w.end_object();
+    }
+    w.end_array();
+
+    w.key("targets").begin_array();
+    for t in an.targets() {
+        let plan = an.plan(t.stage);
+        w.begin_object();
+        w.key("stage").uint(t.stage as u64);
+        w.key("name").opt_string(t.name.as_deref());
+        w.key("description").opt_string(t.description.as_deref());
+        w.key("isDefault").bool(t.is_default);
+        w.key("plan").begin_object();
+        w.key("stages").uints(plan.stages.iter().copied());
+        w.key("waves").begin_array();
+        for wave in &plan.waves {
+            w.uints(wave.iter().copied());
+        }
+        w.end_array();
+        w.key("images").begin_array();
+        for i in &plan.images {
+            w.string(i);
+        }
+        w.end_array();
+        w.key("legacyStages").uints(plan.legacy_stages.iter().copied());
+        w.end_object();
+        w.end_object();
+    }
+    w.end_array();
+
+    w.key("defaultTarget").opt_uint(an.default_target().map(|t| t as u64));
+    w.key("unusedStages").uints(unused.iter().copied());
+
+    let index = an.line_index();
+    let line_col = |o: TextSize| {
+        let lc = index.line_col(o);
+        let line_start = index.line_start(lc.line).unwrap_or(o);
+        ((lc.line + 1) as u64, (a.map.to_utf16(o) - a.map.to_utf16(line_start) + 1) as u64)
+    };
+    w.key("diagnostics").begin_array();
+    for d in an.diagnostics() {
+        let (from, to) = a.at(d.range);
+        let (line, column) = line_col(d.range.start());
+        let (end_line, end_column) = line_col(d.range.end());
+        w.begin_object();
+        w.key("code").string(&d.code);
+        w.key("severity").string(d.severity.as_str());
+        w.key("message").string(&d.message);
+        w.key("from").uint(from).key("to").uint(to);
+        w.key("line").uint(line).key("column").uint(column);
+        w.key("endLine").uint(end_line).key("endColumn").uint(end_column);
+        w.key("unnecessary").bool(d.unnecessary);
+        w.key("url").opt_string(d.url.as_deref());
+        w.key("fix");
+        match &d.fix {
+            Some(f) => {
+                w.begin_object().key("title").string(&f.title).key("edits").begin_array();
+                for e in &f.edits {
+                    let (from, to) = a.at(e.range);
+                    w.begin_object().key("from").uint(from).key("to").uint(to).key("insert").string(&e.new_text);
+                    w.end_object();
+                }
+                w.end_array().end_object();
+            }
+            None => {
+                w.null();
+            }
+        }
+        w.end_object();
+    }
+    w.end_array();
+
+    w.key("globalArgs").begin_array();
+    for g in an.global_args() {
+        let (from, to) = a.at(g.range);
+        w.begin_object();
+        w.key("key").string(&g.key);
+        w.key("value").opt_string(g.value.as_deref());
+        w.key("expanded").opt_string(g.value_expanded.as_deref());
+        w.key("from").uint(from).key("to").uint(to);
+        w.key("line").uint(g.line as u64);
+        w.end_object();
+    }
+    w.end_array();
+
+    w.end_object();
+    w.finish()
+}
+
+/// Which stage a `target` argument names: a stage name, `#<index>`, or none for the default.
+fn target_stage(an: &Analysis, target: Option<&str>) -> Result<Option<usize>, String> {
+    let Some(t) = target.filter(|t| !t.is_empty()) else { return Ok(None) };
+    if let Some(i) = t.strip_prefix('#') {
+        return match i.parse::<usize>() {
+            Ok(i) if i < an.stages().len() => Ok(Some(i)),
+            _ => Err(format!("no stage #{i}: the file has {} stages", an.stages().len())),
+        };
+    }
+    an.find_target(t).map(Some).ok_or_else(|| {
+        let names: Vec<String> = an.stages().iter().filter_map(|s| s.name.clone()).collect();
+        match stagecraft_analysis::suggest::search(t, names.iter().map(String::as_str), true) {
+            Some(s) => format!("no stage is named `{t}` (did you mean `{s}`?)"),
+            None => format!("no stage is named `{t}`"),
+        }
+    })
+}
+
+/// `renderSvg(text, target)`.
+pub fn render_svg(text: &str, target: Option<&str>) -> Result<String, String> {
+    let a = analysed(text, &defaults());
+    let t = target_stage(&a.analysis, target)?;
+    let offset = |o: TextSize| a.map.to_utf16(o);
+    Ok(a.analysis.to_svg(&SvgOptions { target: t, offset: Some(&offset) }))
+}
+
+/// `toDot(text)`.
+pub fn to_dot(text: &str) -> String {
+    analysed(text, &defaults()).analysis.to_dot()
+}
+
+/// `toMermaid(text)`.
+pub fn to_mermaid(text: &str) -> String {
+    analysed(text, &defaults()).analysis.to_mermaid()
+}
+
+/// `definition(text, offset)`: JSON.
+pub fn definition(text: &str, offset: f64) -> Result<String, String> {
+    let a = analysed(text, &defaults());
+    let at = a.offset(offset)?;
+    let mut w = Writer::default();
+    match a.analysis.definition(at) {
+        Some((stage, range)) => {
+            let (from, to) = a.at(range);
+            w.begin_object().key("stage").uint(stage as u64).key("from").uint(from).key("to").uint(to).end_object();
+        }
+        None => {
+            w.null();
+        }
+    }
+    Ok(w.finish())
+}
+
+/// `references(text, offset)`: JSON.
+pub fn references(text: &str, offset: f64) -> Result<String, String> {
+    let a = analysed(text, &defaults());
+    let at = a.offset(offset)?;
+    let mut w = Writer::default();
+    w.begin_array();
+    for o in a.analysis.references_at(at) {
+        let (from, to) = a.at(o.range);
+        w.begin_object().key("from").uint(from).key("to").uint(to).key("isDefinition").bool(o.is_definition);
+        w.end_object();
+    }
+    w.end_array();
+    Ok(w.finish())
+}
+
+/// `rename(text, offset, newName)`: JSON with the new text and the edits, or why not.
+pub fn rename(text: &str, offset: f64, new_name: &str) -> Result<String, String> {
+    let a = analysed(text, &defaults());
+    let at = a.offset(offset)?;
+    let edits = a.analysis.rename(at, new_name).map_err(|e| e.0)?;
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0usize;
+    for e in &edits {
+        let (s, t) = (usize::from(e.range.start()), usize::from(e.range.end()));
+        out.push_str(&text[last..s]);
+        out.push_str(&e.new_text);
+        last = t;
+    }
+    out.push_str(&text[last..]);
+    let mut w = Writer::with_capacity(out.len() + 64 * edits.len() + 32);
+    w.begin_object().key("text").string(&out).key("edits").begin_array();
+    for e in &edits {
+        let (from, to) = a.at(e.range);
+        w.begin_object().key("from").uint(from).key("to").uint(to).key("insert").string(&e.new_text).end_object();
+    }
+    w.end_array().end_object();
+    Ok(w.finish())
+}
+
+/// `stageAt(text, offset)`: the stage index, if any.
+pub fn stage_at(text: &str, offset: f64) -> Result<Option<usize>, String> {
+    let a = analysed(text, &defaults());
+    let at = a.offset(offset)?;
+    Ok(a.analysis.stage_at(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    const TEXT: &str = "FROM alpine AS base\nLABEL x=😀\nFROM base AS build\nCOPY --from=base / /\nFROM scratch\nCOPY --from=build / /\n";
+
+    fn json(s: &str) -> Value {
+        serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+    }
+
+    #[test]
+    fn offsets_are_utf16() {
+        let text = "# 😀\nFROM alpine AS base\nFROM base\n";
+        let v = json(&analyze(text, &defaults()));
+        // The emoji is 4 bytes, 2 code units: FROM starts at 5 in UTF-16.
+        assert_eq!(v["stages"][0]["from"], 5);
+        assert_eq!(v["stages"][0]["nameFrom"], 5 + "FROM alpine AS ".len());
+        let d = json(&definition(text, (5 + "FROM alpine AS base\nFROM ".len()) as f64).unwrap());
+        assert_eq!(d["from"], 5 + "FROM alpine AS ".len());
+    }
+
+    #[test]
+    fn the_model_has_every_field() {
+        let v = json(&analyze(TEXT, &defaults()));
+        let stage = &v["stages"][1];
+        for key in [
+            "index",
+            "name",
+            "displayName",
+            "description",
+            "base",
+            "baseExpanded",
+            "baseKind",
+            "baseStage",
+            "baseImage",
+            "platform",
+            "from",
+            "to",
+            "nameFrom",
+            "nameTo",
+            "stageFrom",
+            "stageTo",
+            "line",
+            "unused",
+        ] {
+            assert!(stage.get(key).is_some(), "stage.{key}");
+        }
+        assert_eq!(stage["baseKind"], "stage");
+        assert_eq!(v["references"][0]["kind"], "from");
+        assert_eq!(v["targets"][2]["plan"]["legacyStages"], serde_json::json!([0, 1, 2]));
+        assert_eq!(v["defaultTarget"], 2);
+        let v = json(&analyze("# 😀\nFROM alpine AS Base\n", &defaults()));
+        let d = &v["diagnostics"][0];
+        assert_eq!(d["code"], "StageNameCasing");
+        assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(2), Some(16)), "{d}");
+    }
+
+    #[test]
+    fn rename_applies_and_refuses() {
+        let text = "FROM alpine AS base\nFROM base AS build\nCOPY --from=base / /\n";
+        let r = json(&rename(text, 16.0, "root").unwrap());
+        assert_eq!(r["text"], "FROM alpine AS root\nFROM root AS build\nCOPY --from=root / /\n");
+        assert_eq!(r["edits"].as_array().unwrap().len(), 3);
+        let e = rename(text, 16.0, "build").unwrap_err();
+        assert!(e.contains("build"), "{e}");
+        assert!(rename(text, 1e9, "x").unwrap_err().contains("not a position"));
+        assert!(rename(text, -1.0, "x").is_err());
+        assert!(rename(text, f64::NAN, "x").unwrap_err().contains("not a whole number"));
+    }
+
+    #[test]
+    fn options_change_the_analysis_and_the_cache_key() {
+        let with =
+            Options { targets: vec!["base".into()], build_args: vec![("A".into(), "1".into())], ..Options::default() };
+        assert_ne!(options_key(&with), options_key(&defaults()));
+        let v = json(&analyze("FROM alpine AS base\nFROM alpine AS other\n", &with));
+        assert_eq!(v["unusedStages"], serde_json::json!([]));
+        let v = json(&analyze("FROM alpine AS base\nFROM alpine AS other\n", &defaults()));
+        assert_eq!(v["unusedStages"], serde_json::json!([0]));
+    }
+
+    #[test]
+    fn svg_targets_by_name_or_index() {
+        assert!(render_svg(TEXT, None).unwrap().starts_with("<svg"));
+        assert!(render_svg(TEXT, Some("#1")).unwrap().contains("node stage target in-plan"));
+        assert!(render_svg(TEXT, Some("buidl")).unwrap_err().contains("did you mean `build`"));
+        assert!(render_svg(TEXT, Some("#9")).is_err());
+    }
+}

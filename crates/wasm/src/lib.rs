@@ -1,0 +1,142 @@
+//! stagecraft for the browser (wasm-bindgen, `--target web`). Every function takes the
+//! Dockerfile text; offsets are UTF-16 code units, as JavaScript strings count them. Failures
+//! are JavaScript `Error`s with a message for people, never a trap. The README's "In the
+//! browser" section lists the API; `api` holds the logic as plain, natively tested Rust.
+
+pub mod api;
+pub mod json;
+pub mod offsets;
+
+use stagecraft_analysis::Options;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get, catch)]
+    fn reflect_get(target: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(target: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> bool;
+}
+
+fn from_json(text: String) -> Result<JsValue, JsError> {
+    json_parse(&text).map_err(|_| JsError::new("internal error: the result is not JSON"))
+}
+
+fn fail(message: String) -> JsError {
+    JsError::new(&message)
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    reflect_get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The elements of a JS array.
+fn elements(array: &JsValue) -> Vec<JsValue> {
+    let len = get(array, "length").as_f64().unwrap_or(0.0) as u32;
+    (0..len).map(|i| reflect_get(array, &JsValue::from(i)).unwrap_or(JsValue::UNDEFINED)).collect()
+}
+
+/// Reads `{buildArgs?: Record<string, string>, targets?: string[]}`.
+fn options(value: &JsValue) -> Result<Options, JsError> {
+    let mut o = Options::default();
+    if value.is_undefined() || value.is_null() {
+        return Ok(o);
+    }
+    if !value.is_object() || is_array(value) {
+        return Err(fail("options must be an object: {buildArgs?, targets?}".into()));
+    }
+    let keys = object_keys(value).map_err(|_| fail("options must be a plain object".into()))?;
+    for key in elements(&keys) {
+        let key = key.as_string().unwrap_or_default();
+        if key != "buildArgs" && key != "targets" {
+            return Err(fail(format!("unknown option `{key}` (known: buildArgs, targets)")));
+        }
+    }
+    let args = get(value, "buildArgs");
+    if !(args.is_undefined() || args.is_null()) {
+        if !args.is_object() || is_array(&args) {
+            return Err(fail("buildArgs must be an object of strings".into()));
+        }
+        let names = object_keys(&args).map_err(|_| fail("buildArgs must be an object of strings".into()))?;
+        for name in elements(&names) {
+            let name = name.as_string().unwrap_or_default();
+            let v = get(&args, &name);
+            let v = match (v.as_string(), v.as_f64(), v.as_bool()) {
+                (Some(s), _, _) => s,
+                (_, Some(n), _) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", n as i64),
+                (_, _, Some(b)) => b.to_string(),
+                _ => return Err(fail(format!("buildArgs.{name} must be a string"))),
+            };
+            o.build_args.push((name, v));
+        }
+    }
+    let targets = get(value, "targets");
+    if !(targets.is_undefined() || targets.is_null()) {
+        if !is_array(&targets) {
+            return Err(fail("targets must be an array of stage names".into()));
+        }
+        for t in elements(&targets) {
+            o.targets.push(t.as_string().ok_or_else(|| fail("targets must be strings".into()))?);
+        }
+    }
+    Ok(o)
+}
+
+/// The whole analysis: stages, references, targets with build plans, diagnostics, global ARGs.
+#[wasm_bindgen]
+pub fn analyze(text: &str, options: JsValue) -> Result<JsValue, JsError> {
+    let options = self::options(&options)?;
+    from_json(api::analyze(text, &options))
+}
+
+/// The stage graph as SVG; `target` is a stage name, `#<index>`, or null for the default.
+#[wasm_bindgen(js_name = renderSvg)]
+pub fn render_svg(text: &str, target: Option<String>) -> Result<String, JsError> {
+    api::render_svg(text, target.as_deref()).map_err(fail)
+}
+
+/// The stage graph in Graphviz DOT.
+#[wasm_bindgen(js_name = toDot)]
+pub fn to_dot(text: &str) -> String {
+    api::to_dot(text)
+}
+
+/// The stage graph as a Mermaid flowchart.
+#[wasm_bindgen(js_name = toMermaid)]
+pub fn to_mermaid(text: &str) -> String {
+    api::to_mermaid(text)
+}
+
+/// The `AS` name of the stage referenced or defined at `offset`, or null.
+#[wasm_bindgen]
+pub fn definition(text: &str, offset: f64) -> Result<JsValue, JsError> {
+    from_json(api::definition(text, offset).map_err(fail)?)
+}
+
+/// Every occurrence of the stage at `offset` (its definition included).
+#[wasm_bindgen]
+pub fn references(text: &str, offset: f64) -> Result<JsValue, JsError> {
+    from_json(api::references(text, offset).map_err(fail)?)
+}
+
+/// Renames the stage at `offset`: the new text and the edits; throws why when refused.
+#[wasm_bindgen]
+pub fn rename(text: &str, offset: f64, new_name: &str) -> Result<JsValue, JsError> {
+    from_json(api::rename(text, offset, new_name).map_err(fail)?)
+}
+
+/// The stage whose lines contain `offset`, or null.
+#[wasm_bindgen(js_name = stageAt)]
+pub fn stage_at(text: &str, offset: f64) -> Result<Option<u32>, JsError> {
+    Ok(api::stage_at(text, offset).map_err(fail)?.map(|s| s as u32))
+}
+
+/// The version of stagecraft.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

@@ -1,0 +1,118 @@
+//! The exported API across the real wasm boundary (wasm-bindgen-test; `tools/wasm.sh test` runs
+//! it in Node): JS values in and out, UTF-16 offsets, JS errors instead of traps.
+#![cfg(target_arch = "wasm32")]
+
+use stagecraft_wasm::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify)]
+    fn stringify(v: &JsValue) -> String;
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
+    fn parse(s: &str) -> JsValue;
+}
+
+const TEXT: &str = "ARG V=3.20\n# base has the tools\nFROM alpine:${V} AS base\nFROM base AS build\nRUN make\nFROM node AS docs\nFROM scratch\nCOPY --from=build /out /out\nCOPY --from=biuld /x /x\n";
+
+fn json(v: &JsValue) -> serde_json::Value {
+    serde_json::from_str(&stringify(v)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn analyze_returns_the_model() {
+    let v = json(&analyze(TEXT, JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 4);
+    assert_eq!(stages[0]["name"], "base");
+    assert_eq!(stages[0]["baseExpanded"], "alpine:3.20");
+    assert_eq!(stages[0]["description"], "has the tools");
+    assert_eq!(stages[1]["baseKind"], "stage");
+    assert_eq!(stages[1]["baseStage"], 0);
+    assert_eq!(stages[3]["displayName"], "stage-3");
+    assert_eq!(v["defaultTarget"], 3);
+    assert_eq!(v["unusedStages"], serde_json::json!([2]));
+    let build = v["targets"].as_array().unwrap().iter().find(|t| t["name"] == "build").unwrap();
+    assert_eq!(build["plan"]["stages"], serde_json::json!([0, 1]));
+    assert_eq!(build["plan"]["legacyStages"], serde_json::json!([0, 1]));
+    let unknown = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "unknown-stage").unwrap();
+    assert_eq!(unknown["line"], 9);
+    assert!(unknown["message"].as_str().unwrap().contains("build"));
+    let g = &v["globalArgs"][0];
+    assert_eq!((g["key"].as_str(), g["expanded"].as_str()), (Some("V"), Some("3.20")));
+}
+
+#[wasm_bindgen_test]
+fn options_come_from_js_objects() {
+    let opts = parse(r#"{"buildArgs": {"V": "3.19"}, "targets": ["docs"]}"#);
+    let v = json(&analyze(TEXT, opts).map_err(JsValue::from).unwrap());
+    assert_eq!(v["stages"][0]["baseExpanded"], "alpine:3.19");
+    assert_eq!(v["unusedStages"], serde_json::json!([]));
+    let bad = analyze(TEXT, parse(r#"{"targets": 3}"#)).map_err(JsValue::from).unwrap_err();
+    let message = js_sys_message(&bad);
+    assert!(message.contains("targets must be an array"), "{message}");
+    let bad = analyze(TEXT, parse(r#"{"target": "docs"}"#)).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&bad).contains("unknown option `target`"));
+    let bad = analyze(TEXT, parse(r#"[1]"#)).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&bad).contains("options must be an object"));
+    // Numbers are accepted as build-arg values.
+    let v = json(&analyze(TEXT, parse(r#"{"buildArgs": {"V": 3}}"#)).map_err(JsValue::from).unwrap());
+    assert_eq!(v["stages"][0]["baseExpanded"], "alpine:3");
+}
+
+/// What a thrown value says (a JS `Error` prints as `JsValue(Error: message ...)`).
+fn js_sys_message(e: &JsValue) -> String {
+    let text = format!("{e:?}");
+    assert!(text.contains("Error: "), "not a JS Error: {text}");
+    text
+}
+
+#[wasm_bindgen_test]
+fn offsets_are_utf16_code_units() {
+    let text = "# 😀 emoji\nFROM alpine AS base\nFROM base\n";
+    let use_at = text.encode_utf16().count() as f64 - 5.0; // inside `base` on the last line
+    let d = json(&definition(text, use_at).map_err(JsValue::from).unwrap());
+    let name_at = "# 😀 emoji\nFROM alpine AS ".encode_utf16().count();
+    assert_eq!(d["from"], name_at);
+    assert_eq!(d["stage"], 0);
+    let refs = json(&references(text, use_at).map_err(JsValue::from).unwrap());
+    assert_eq!(refs.as_array().unwrap().len(), 2);
+    assert_eq!(stage_at(text, use_at).map_err(JsValue::from).unwrap(), Some(1));
+}
+
+#[wasm_bindgen_test]
+fn rename_and_refusal() {
+    let at = TEXT.find("AS build").unwrap() as f64 + 4.0;
+    let r = json(&rename(TEXT, at, "compile").map_err(JsValue::from).unwrap());
+    assert!(r["text"].as_str().unwrap().contains("FROM base AS compile\n"));
+    assert!(r["text"].as_str().unwrap().contains("COPY --from=compile /out"));
+    let refused = rename(TEXT, at, "docs").map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&refused).contains("docs"));
+    assert!(rename(TEXT, 1.0e9, "x").is_err());
+}
+
+#[wasm_bindgen_test]
+fn graphs() {
+    let svg = render_svg(TEXT, None).map_err(JsValue::from).unwrap();
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"stagecraft-graph\""));
+    assert_eq!(svg.matches("<g class=\"node stage").count(), 4);
+    let svg = render_svg(TEXT, Some("build".into())).map_err(JsValue::from).unwrap();
+    assert!(svg.contains("<g class=\"node stage target in-plan\" data-stage=\"1\""));
+    assert!(render_svg(TEXT, Some("nope".into())).is_err());
+    assert!(to_dot(TEXT).starts_with("digraph"));
+    assert!(to_mermaid(TEXT).starts_with("flowchart"));
+}
+
+#[wasm_bindgen_test]
+fn hostile_input_is_not_a_trap() {
+    let junk: String = (0..4000u32).map(|i| char::from_u32((i * 7919) % 0x10FFFF).unwrap_or('\u{FFFD}')).collect();
+    for text in [junk.as_str(), "FROM a <<EOF\nunterminated", "\u{FEFF}", "", "RUN --mount=from="] {
+        let _ = analyze(text, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+        let _ = render_svg(text, None).map_err(JsValue::from).unwrap();
+        let len = text.encode_utf16().count() as f64;
+        for at in [0.0, len / 2.0, len] {
+            let _ = definition(text, at.floor()).map_err(JsValue::from).unwrap();
+        }
+    }
+}

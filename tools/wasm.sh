@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The wasm package (crates/wasm) for the browser.
+#   tools/wasm.sh setup   installs the wasm32 target, the wasm-bindgen CLI of the version in
+#                         Cargo.lock, and npm's binaryen (web/node_modules) when missing
+#   tools/wasm.sh build   cargo (profile `wasm`) -> wasm-bindgen --target web -> wasm-opt,
+#                         into web/pkg/; prints the sizes (raw and gzipped) and fails over the
+#                         150 KB gzipped budget. The standard library is rebuilt for size with
+#                         the nightly toolchain (-Z build-std, panics abort without messages):
+#                         that is what brings the module from ~167 KB to ~143 KB gzipped.
+#   tools/wasm.sh test    the wasm-bindgen-test suite of crates/wasm, in Node
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wbg_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
+}
+
+setup() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+  fi
+  local want
+  want="$(wbg_version)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+    # Not --locked: the CLI's lock file names a crate version the registry no longer serves.
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+  if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+    rustup component add rust-src --toolchain nightly
+  fi
+  if [[ ! -x web/node_modules/.bin/wasm-opt ]]; then
+    (cd web && npm ci --no-audit --no-fund)
+  fi
+}
+
+build() {
+  setup
+  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+    cargo +nightly build --locked -Z build-std=std,panic_abort --profile wasm \
+      --target wasm32-unknown-unknown --target-dir target/wasm-build -p stagecraft-wasm
+  rm -rf web/pkg
+  wasm-bindgen --target web --out-dir web/pkg target/wasm-build/wasm32-unknown-unknown/wasm/stagecraft_wasm.wasm
+  # npm's binaryen: Debian's (108) writes modules that fail to load.
+  web/node_modules/.bin/wasm-opt -Oz web/pkg/stagecraft_wasm_bg.wasm -o web/pkg/stagecraft_wasm_bg.wasm
+  local raw gz
+  raw=$(wc -c < web/pkg/stagecraft_wasm_bg.wasm)
+  gz=$(gzip -9 -c web/pkg/stagecraft_wasm_bg.wasm | wc -c)
+  echo "web/pkg/stagecraft_wasm_bg.wasm: $raw bytes, $gz gzipped (budget 153600)"
+  if (( gz > 153600 )); then
+    echo "tools/wasm.sh: the wasm package is over its 150 KB gzipped budget" >&2
+    exit 1
+  fi
+}
+
+run_tests() {
+  setup
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --locked --target wasm32-unknown-unknown -p stagecraft-wasm
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  build) build ;;
+  test) run_tests ;;
+  *) echo "usage: tools/wasm.sh setup|build|test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the web front ends into web/dist/:
+#   dist/index.html          the explorer (+ explorer.js, explorer.css)
+#   dist/embed/              stagecraft-embed.js + stagecraft-embed.css, the docs embed
+#   dist/docs/index.html     the docs sample page
+#   dist/pkg/                the wasm package, copied from web/pkg/
+# Network: the npm registry only (npm ci), and only when node_modules is out of date.
+# Usage: web/build.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# ---------------------------------------------------------------------------------------------
+# WASM BUILD
+# web/pkg/stagecraft_wasm.js and web/pkg/stagecraft_wasm_bg.wasm from crates/wasm: cargo build
+# --target wasm32-unknown-unknown, wasm-bindgen --target web, npm binaryen's wasm-opt. Set
+# STAGECRAFT_SKIP_WASM=1 to keep an existing web/pkg (e.g. when only the pages changed).
+if [[ -z "${STAGECRAFT_SKIP_WASM:-}" || ! -f pkg/stagecraft_wasm.js ]]; then
+  echo "== wasm package"
+  if [[ ! -x node_modules/.bin/wasm-opt ]]; then npm ci --no-audit --no-fund; fi
+  ../tools/wasm.sh build
+fi
+# ---------------------------------------------------------------------------------------------
+
+echo "== npm dependencies"
+# npm writes node_modules/.package-lock.json on install: newer than the lock file means up to date.
+if [[ ! -f package-lock.json ]]; then
+  npm install --no-audit --no-fund
+elif [[ ! node_modules/.package-lock.json -nt package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+fi
+
+echo "== bundle"
+esbuild=node_modules/.bin/esbuild
+common=(--bundle --minify --sourcemap --target=es2022 --log-level=warning)
+rm -rf dist
+mkdir -p dist/embed dist/docs
+
+# The explorer: an ES module; the example Dockerfile is bundled in as text.
+"$esbuild" explorer/main.js "${common[@]}" --format=esm --loader:.Dockerfile=text --outfile=dist/explorer.js
+"$esbuild" explorer/style.css --bundle --minify --log-level=warning --outfile=dist/explorer.css
+cp explorer/index.html dist/index.html
+
+# The embed: a classic script (IIFE), so that docs pages can include it with a plain <script src>.
+"$esbuild" embed/stagecraft-embed.js "${common[@]}" --format=iife --outfile=dist/embed/stagecraft-embed.js
+"$esbuild" embed/stagecraft-embed.css --minify --log-level=warning --outfile=dist/embed/stagecraft-embed.css
+cp docs-sample/index.html dist/docs/index.html
+
+if [[ -d pkg ]]; then
+  mkdir -p dist/pkg
+  cp -R pkg/. dist/pkg/
+fi
+
+echo "== built web/dist ($(du -sh dist | cut -f1))"

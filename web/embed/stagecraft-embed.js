@@ -1,0 +1,160 @@
+// stagecraft-embed: a documentation page includes this one script
+//
+//   <script src="/path/to/embed/stagecraft-embed.js" defer></script>
+//
+// and every Dockerfile code block gets its stage graph beside it, with a target picker.
+// Options, as data- attributes on that <script> tag:
+//   data-selector    the code blocks (default: pre > code.language-dockerfile, pre > code.lang-dockerfile)
+//   data-pkg         URL of stagecraft_wasm.js (default: ../pkg/stagecraft_wasm.js from this script)
+//   data-css="none"  do not add stagecraft-embed.css (the page brings its own styles)
+// A block opts out with <pre data-stagecraft="off">. Pages that add code blocks later call
+// window.stagecraftEmbed.scan(element). If the wasm does not load, code blocks stay as they are.
+
+import { errorMessage, loadStagecraft, planFor, plural, targetArg, targetLabel } from '../shared/stagecraft.js';
+import { graphView } from '../shared/graph.js';
+
+// Read while this script is the one running: later, currentScript is another script or null.
+const script = document.currentScript ?? document.querySelector('script[src*="stagecraft-embed"]');
+const scriptUrl = script?.src || document.baseURI;
+const config = script?.dataset ?? {};
+const SELECTOR = config.selector || 'pre > code.language-dockerfile, pre > code.lang-dockerfile';
+const PKG_URL = new URL(config.pkg || '../pkg/stagecraft_wasm.js', config.pkg ? document.baseURI : scriptUrl).href;
+const HIGHLIGHT = 'stagecraft-from';
+
+let loading = null;
+let blockCount = 0;
+
+function addStylesheet() {
+  if (config.css === 'none' || document.querySelector('link[data-stagecraft-embed]')) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = new URL('stagecraft-embed.css', scriptUrl).href;
+  link.dataset.stagecraftEmbed = '';
+  document.head.append(link);
+}
+
+/** Renders a graph beside every matching code block under `root` not done yet; returns how many. */
+async function scan(root = document) {
+  const blocks = [...root.querySelectorAll(SELECTOR)].filter((code) => {
+    const pre = code.closest('pre');
+    return pre && pre.dataset.stagecraft !== 'off' && !pre.closest('.stagecraft-embed');
+  });
+  if (!blocks.length) return 0; // pages without Dockerfiles never load the wasm
+  addStylesheet();
+  let sc;
+  try {
+    sc = await (loading ??= loadStagecraft(PKG_URL));
+  } catch (e) {
+    console.warn(`stagecraft-embed: ${errorMessage(e)}; the code blocks stay as they are.`);
+    return 0;
+  }
+  let done = 0;
+  for (const code of blocks) {
+    try {
+      if (embed(sc, code)) done++;
+    } catch (e) {
+      console.warn('stagecraft-embed: could not render a graph for a code block:', e);
+    }
+  }
+  return done;
+}
+
+function el(tag, className, props = {}) {
+  return Object.assign(document.createElement(tag), { className, ...props });
+}
+
+function embed(sc, code) {
+  const pre = code.closest('pre');
+  const text = code.textContent;
+  const analysis = sc.analyze(text);
+  if (analysis.stages.length === 0) return false;
+  const id = `stagecraft-embed-${++blockCount}`;
+
+  const wrap = el('div', 'stagecraft-embed');
+  const codeColumn = el('div', 'stagecraft-embed__code');
+  const figure = el('figure', 'stagecraft-embed__figure');
+  const bar = el('div', 'stagecraft-embed__bar');
+  const host = el('div', 'stagecraft-embed__graph');
+  const caption = el('figcaption', 'stagecraft-embed__caption', { id: `${id}-plan` });
+  pre.before(wrap);
+  codeColumn.append(pre);
+  wrap.append(codeColumn, figure);
+
+  let target = null;
+  const graph = graphView(host, {
+    label: `Stage graph of this Dockerfile. Arrow keys move between stages; Enter highlights the stage in the code.`,
+    onActivate: (stage) => {
+      graph.select(stage);
+      highlightRange(code, analysis.stages[stage].from, analysis.stages[stage].to);
+    },
+  });
+
+  function render() {
+    const svg = graph.show(sc.renderSvg(text, target), analysis);
+    const vb = svg?.viewBox?.baseVal;
+    if (vb && vb.width) svg.style.maxWidth = `${vb.width}px`; // never blown up past 100%
+    const stage = target == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
+    caption.replaceChildren(...describePlan(planFor(analysis, stage)));
+  }
+
+  if (analysis.targets.length > 1) {
+    const select = el('select', 'stagecraft-embed__target', { id: `${id}-target` });
+    select.setAttribute('aria-describedby', caption.id);
+    for (const t of analysis.targets) select.append(new Option(targetLabel(analysis, t), t.isDefault ? '' : targetArg(analysis, t.stage)));
+    select.value = ''; // the default target, wherever it is in the list
+    select.addEventListener('change', () => {
+      target = select.value || null;
+      render();
+    });
+    bar.append(el('label', '', { htmlFor: select.id, textContent: 'Target' }), select);
+    figure.append(bar);
+  }
+  figure.append(host, caption);
+  render();
+  wrap.dataset.stagecraftState = 'ready';
+  return true;
+}
+
+function describePlan(plan) {
+  if (!plan) return [];
+  const strong = (t) => el('strong', '', { textContent: t });
+  const out = ['BuildKit builds ', strong(plural(plan.buildkit.length, 'stage')), ` for ${plan.target}: ${plan.waves.map((w) => w.join(', ')).join(' → ')}.`];
+  if (plan.legacyOnly.length) out.push(' The legacy builder would also build ', strong(plan.legacyOnly.join(', ')), '.');
+  return out;
+}
+
+/** Shows `from..to` of the code block's text: a CSS highlight where supported, else the selection. */
+function highlightRange(code, from, to) {
+  const range = document.createRange();
+  let offset = 0;
+  let started = false;
+  const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const len = node.data.length;
+    if (!started && from <= offset + len) { range.setStart(node, from - offset); started = true; }
+    if (started && to <= offset + len) { range.setEnd(node, to - offset); break; }
+    offset += len;
+  }
+  if (!started) return;
+  if (globalThis.CSS?.highlights && globalThis.Highlight) {
+    CSS.highlights.set(HIGHLIGHT, new Highlight(range));
+  } else {
+    const sel = getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+  }
+  // Scroll the code block (not the page) to the line.
+  const pre = code.closest('pre');
+  const r = range.getBoundingClientRect();
+  const p = pre.getBoundingClientRect();
+  if (r.top < p.top || r.bottom > p.bottom) pre.scrollTop += r.top - p.top - pre.clientHeight / 3;
+  if (r.left < p.left || r.right > p.right) pre.scrollLeft += r.left - p.left - 16;
+}
+
+const ready = new Promise((resolve) => {
+  const go = () => scan().then(resolve, () => resolve(0));
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', go, { once: true });
+  else go();
+});
+
+window.stagecraftEmbed = { scan, ready };

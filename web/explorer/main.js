@@ -1,0 +1,499 @@
+// The stagecraft explorer: a CodeMirror editor on the left, the stage graph, build plan and
+// problems on the right, all recomputed from the text as it changes. Every fact shown comes from
+// the wasm package (notes/interfaces.md §1); this file only wires it to the page.
+
+import { EditorSelection, EditorState } from '@codemirror/state';
+import {
+  EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
+  highlightSpecialChars, drawSelection, dropCursor,
+} from '@codemirror/view';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { StreamLanguage, syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language';
+import { dockerFile } from '@codemirror/legacy-modes/mode/dockerfile';
+import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
+import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
+
+import exampleText from '../../examples/multistage.Dockerfile';
+import { errorMessage, loadStagecraft, planFor, plural, targetArg, targetLabel } from '../shared/stagecraft.js';
+import { graphView } from '../shared/graph.js';
+
+const PKG_URL = new URL('./pkg/stagecraft_wasm.js', import.meta.url).href;
+const EXAMPLE_NAME = 'multistage.Dockerfile';
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  editor: $('editor'), graph: $('graph'), plan: $('plan'), problems: $('problems'),
+  problemCount: $('problem-count'), target: $('target'), summary: $('summary'), timing: $('timing'),
+  cursor: $('cursor'), fileName: $('file-name'), fileInput: $('file-input'), announce: $('announce'),
+  renameForm: $('rename'), renameStage: $('rename-stage'), renameTo: $('rename-to'),
+  renameSubmit: $('rename-submit'), renameError: $('rename-error'), zoomLevel: $('zoom-level'),
+};
+
+let sc = null; // the wasm module, once loaded
+let current = null; // {text, analysis} of the last successful analysis
+let chosenTarget = null; // renderSvg's target argument; null follows the default target
+let fileName = EXAMPLE_NAME;
+let zoom = 'auto'; // 'auto' | 'fit' | a scale
+let lastCost = 0;
+
+// ---------------------------------------------------------------------------------------------
+// Editor
+
+const view = new EditorView({
+  parent: ui.editor,
+  state: EditorState.create({
+    doc: exampleText,
+    extensions: [
+      lineNumbers(),
+      highlightActiveLineGutter(),
+      highlightSpecialChars(),
+      history(),
+      drawSelection(),
+      dropCursor(),
+      highlightActiveLine(),
+      highlightSelectionMatches(),
+      StreamLanguage.define(dockerFile),
+      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      lintGutter(),
+      // Tab is left alone on purpose so that keyboard users can leave the editor.
+      keymap.of([
+        { key: 'F2', run: () => { startRename(); return true; } },
+        ...defaultKeymap, ...historyKeymap, ...searchKeymap, ...lintKeymap,
+      ]),
+      EditorView.contentAttributes.of({ 'aria-label': 'Dockerfile editor' }),
+      EditorView.updateListener.of((update) => {
+        if (update.docChanged) scheduleAnalysis();
+        if (update.docChanged || update.selectionSet) scheduleCursor();
+      }),
+      EditorView.domEventHandlers({
+        // A dropped file replaces the document instead of being pasted into it.
+        drop(event) {
+          const file = event.dataTransfer?.files?.[0];
+          if (!file) return false;
+          event.preventDefault();
+          openFile(file);
+          return true;
+        },
+      }),
+    ],
+  }),
+});
+
+function setDocument(text, name) {
+  fileName = name;
+  zoom = 'auto';
+  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 }, scrollIntoView: true });
+  ui.fileName.textContent = name;
+}
+
+async function openFile(file) {
+  try {
+    setDocument(await file.text(), file.name);
+    announce(`Opened ${file.name}.`);
+  } catch (e) {
+    announce(`Could not read ${file.name}: ${errorMessage(e)}`);
+  }
+}
+
+/** Selects `anchor..head` in the editor, scrolls it to the middle and focuses the editor. */
+function revealRange(anchor, head) {
+  const len = view.state.doc.length;
+  view.dispatch({
+    selection: EditorSelection.single(Math.min(anchor, len), Math.min(head, len)),
+    effects: EditorView.scrollIntoView(Math.min(head, len), { y: 'center' }),
+  });
+  view.focus();
+}
+
+/** Applies stagecraft edits ({from, to, insert}, offsets into the current text) as one undo step. */
+function applyEdits(edits) {
+  view.dispatch({ changes: edits.map(({ from, to, insert }) => ({ from, to, insert })), userEvent: 'input.stagecraft' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis: text -> analysis, graph, problems, plan
+
+const graph = graphView(ui.graph, {
+  label: 'Stage graph. Arrow keys move between stages; Enter selects the stage in the editor.',
+  onActivate: (stage) => {
+    const s = freshAnalysis()?.stages[stage];
+    if (s) revealRange(s.to, s.from); // cursor at the FROM keyword, the instruction selected
+  },
+});
+
+let analysisTimer = 0;
+let analysisFrame = 0;
+function scheduleAnalysis() {
+  if (!sc) return;
+  clearTimeout(analysisTimer);
+  cancelAnimationFrame(analysisFrame);
+  // Small files update on the next frame; when a pass is slow, wait for a pause in typing.
+  if (lastCost > 25) analysisTimer = setTimeout(refresh, 200);
+  else analysisFrame = requestAnimationFrame(refresh);
+}
+
+/** The analysis of the editor's text as it is now (recomputed if an update is pending). */
+function freshAnalysis() {
+  if (!sc) return null;
+  if (!current || current.text !== view.state.doc.toString()) refresh();
+  return current?.analysis ?? null;
+}
+
+function refresh() {
+  if (!sc) return;
+  const text = view.state.doc.toString();
+  let analysis;
+  let svg;
+  const t0 = performance.now();
+  try {
+    analysis = sc.analyze(text);
+    svg = renderFor(text, analysis);
+  } catch (e) {
+    current = null;
+    showGraphMessage(`The analysis failed: ${errorMessage(e)}`, true);
+    console.error(e);
+    return;
+  }
+  lastCost = performance.now() - t0;
+  current = { text, analysis };
+  ui.timing.textContent = `text → SVG ${lastCost.toFixed(1)} ms`;
+
+  if (analysis.stages.length === 0) {
+    showGraphMessage('No stages yet. Start with a FROM line, or open a Dockerfile.');
+  } else {
+    graph.show(svg, analysis);
+    applyZoom();
+  }
+  view.dispatch(setDiagnostics(view.state, analysis.diagnostics.map((d) => toCodeMirror(d, text.length))));
+  showProblems(analysis);
+  showTargets(analysis);
+  showPlan(analysis);
+  showRenameChoices(analysis);
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  ui.summary.textContent = [plural(analysis.stages.length, 'stage'), plural(analysis.targets.length, 'target'),
+    plural(analysis.diagnostics.length, 'problem') + (errors ? ` (${plural(errors, 'error')})` : '')].join(' · ');
+  updateCursor();
+}
+
+/** renderSvg for the chosen target, falling back to the default when it no longer exists. */
+function renderFor(text, analysis) {
+  if (chosenTarget != null) {
+    const stillThere = analysis.targets.some((t) => targetArg(analysis, t.stage) === chosenTarget);
+    if (stillThere) return sc.renderSvg(text, chosenTarget);
+    announce(`Target ${chosenTarget} no longer exists; showing the default target.`);
+    chosenTarget = null;
+  }
+  return sc.renderSvg(text, null);
+}
+
+function showGraphMessage(message, isError = false) {
+  ui.graph.replaceChildren(Object.assign(document.createElement('p'), { className: isError ? 'empty error' : 'empty', textContent: message }));
+}
+
+function toCodeMirror(d, length) {
+  const from = Math.min(d.from, length);
+  return {
+    from,
+    to: Math.max(from, Math.min(d.to, length)),
+    severity: d.severity,
+    message: d.message,
+    source: d.code,
+    markClass: d.unnecessary ? 'cm-unnecessary' : undefined,
+    actions: d.fix ? [{ name: d.fix.title, apply: () => applyEdits(d.fix.edits) }] : undefined,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Problems, targets, plan, rename choices
+
+const SEVERITY_LABEL = { error: 'Error', warning: 'Warning', info: 'Info', hint: 'Hint' };
+
+function showProblems(analysis) {
+  const items = analysis.diagnostics.map((d) => {
+    const li = document.createElement('li');
+    li.className = `problem sev-${d.severity}`;
+    const loc = document.createElement('button');
+    loc.type = 'button';
+    loc.className = 'loc';
+    loc.textContent = `line ${d.line}:${d.column}`;
+    loc.setAttribute('aria-label', `${SEVERITY_LABEL[d.severity] ?? d.severity} at line ${d.line}, column ${d.column}: ${d.message}`);
+    loc.addEventListener('click', () => revealRange(d.from, d.to));
+    const sev = document.createElement('span');
+    sev.className = 'sev';
+    sev.textContent = SEVERITY_LABEL[d.severity] ?? d.severity;
+    const msg = document.createElement('span');
+    msg.className = 'msg';
+    msg.textContent = d.message;
+    li.append(loc, sev, msg);
+    if (d.url) {
+      const a = Object.assign(document.createElement('a'), { href: d.url, textContent: d.code, className: 'code', target: '_blank', rel: 'noopener noreferrer' });
+      li.append(a);
+    } else {
+      li.append(Object.assign(document.createElement('span'), { className: 'code', textContent: d.code }));
+    }
+    if (d.fix) {
+      const fix = Object.assign(document.createElement('button'), { type: 'button', className: 'fix', textContent: d.fix.title });
+      fix.addEventListener('click', () => { applyEdits(d.fix.edits); view.focus(); announce(`Applied: ${d.fix.title}.`); });
+      li.append(fix);
+    }
+    return li;
+  });
+  if (!items.length) items.push(Object.assign(document.createElement('li'), { className: 'empty', textContent: 'No problems found.' }));
+  ui.problems.replaceChildren(...items);
+  ui.problemCount.textContent = analysis.diagnostics.length ? `(${analysis.diagnostics.length})` : '';
+}
+
+function showTargets(analysis) {
+  const options = analysis.targets.map((t) => ({ value: targetArg(analysis, t.stage), label: targetLabel(analysis, t), isDefault: t.isDefault, description: t.description }));
+  const signature = JSON.stringify(options);
+  // Rebuilding the list while someone has it open would reset it; only do so when it changed.
+  if (ui.target.dataset.signature !== signature) {
+    ui.target.dataset.signature = signature;
+    ui.target.replaceChildren(...options.map((o) => {
+      const opt = new Option(o.label, o.isDefault ? '' : o.value);
+      if (o.description) opt.title = o.description;
+      return opt;
+    }));
+  }
+  ui.target.value = chosenTarget ?? '';
+  ui.target.disabled = options.length === 0;
+}
+
+function showPlan(analysis) {
+  const stage = chosenTarget == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === chosenTarget)?.stage;
+  const plan = stage == null ? null : planFor(analysis, stage);
+  if (!plan) { ui.plan.replaceChildren(); return; }
+  // Long lists (hundreds of stages) fold away so that the graph keeps its room.
+  const row = (term, detail, cls, summary) => {
+    const dt = Object.assign(document.createElement('dt'), { textContent: term });
+    const dd = document.createElement('dd');
+    if (summary && detail.length > 160) {
+      const details = document.createElement('details');
+      details.append(Object.assign(document.createElement('summary'), { textContent: summary }), detail);
+      dd.append(details);
+    } else {
+      dd.textContent = detail;
+    }
+    if (cls) dt.className = cls;
+    return [dt, dd];
+  };
+  const dl = document.createElement('dl');
+  dl.append(
+    ...row(`BuildKit builds ${plural(plan.buildkit.length, 'stage')}`, plan.waves.map((w) => w.join(', ')).join(' → '), 'key-buildkit',
+      `in ${plural(plan.waves.length, 'wave')}`),
+    ...row(`Legacy builder builds ${plural(plan.legacy.length, 'stage')}`,
+      plan.legacyOnly.length ? `${plan.legacy.join(', ')} · BuildKit skips ${plan.legacyOnly.join(', ')}` : plan.legacy.join(', '), 'key-legacy',
+      plan.legacyOnly.length ? `BuildKit skips ${plan.legacyOnly.length} of them` : 'every stage up to the target'),
+  );
+  if (plan.images.length) dl.append(...row('Images pulled', plan.images.join(', ')));
+  const title = Object.assign(document.createElement('p'), { className: 'plan-title' });
+  title.append('Building ', Object.assign(document.createElement('strong'), { textContent: plan.target }), ' (→ marks the waves BuildKit can build in parallel)');
+  ui.plan.replaceChildren(title, dl);
+}
+
+function showRenameChoices(analysis) {
+  const named = analysis.stages.filter((s) => s.name);
+  const keep = ui.renameStage.value;
+  ui.renameStage.replaceChildren(...named.map((s) => new Option(s.displayName, String(s.index))));
+  if (named.some((s) => String(s.index) === keep)) ui.renameStage.value = keep;
+  const enabled = named.length > 0;
+  for (const el of [ui.renameStage, ui.renameTo, ui.renameSubmit]) el.disabled = !enabled;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cursor: position, the stage under it
+
+let cursorFrame = 0;
+function scheduleCursor() {
+  cancelAnimationFrame(cursorFrame);
+  cursorFrame = requestAnimationFrame(updateCursor);
+}
+
+function updateCursor() {
+  const sel = view.state.selection.main;
+  const line = view.state.doc.lineAt(sel.head);
+  const selected = sel.to - sel.from;
+  ui.cursor.textContent = `Ln ${line.number}, Col ${sel.head - line.from + 1}${selected ? ` (${selected} selected)` : ''}`;
+  // Only when the analysis matches the text: offsets into an older text would point elsewhere.
+  if (!sc || !current || current.text.length !== view.state.doc.length || current.text !== view.state.doc.toString()) return;
+  const stage = sc.stageAt(current.text, sel.head);
+  graph.select(stage, { scroll: true });
+  // The rename form follows the cursor unless someone is using it.
+  if (stage != null && current.analysis.stages[stage]?.name && !ui.renameForm.contains(document.activeElement)) {
+    ui.renameStage.value = String(stage);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rename
+
+/** F2: rename the stage named at the cursor (a reference or a definition), else the one around it. */
+function startRename() {
+  const analysis = freshAnalysis();
+  if (!analysis) return;
+  const head = view.state.selection.main.head;
+  const text = current.text;
+  const stage = sc.definition(text, head)?.stage ?? sc.stageAt(text, head);
+  if (stage == null || !analysis.stages[stage]?.name) {
+    announce('Put the cursor on a named stage to rename it.');
+    return;
+  }
+  ui.renameStage.value = String(stage);
+  ui.renameTo.value = analysis.stages[stage].displayName;
+  ui.renameError.textContent = '';
+  ui.renameTo.focus();
+  ui.renameTo.select();
+}
+
+ui.renameForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const analysis = freshAnalysis();
+  const stage = analysis?.stages[Number(ui.renameStage.value)];
+  const newName = ui.renameTo.value.trim();
+  if (!stage) return;
+  if (!newName) { ui.renameError.textContent = 'Enter a new name.'; ui.renameTo.focus(); return; }
+  let result;
+  try {
+    result = sc.rename(current.text, stage.nameFrom ?? stage.from, newName);
+  } catch (e) {
+    ui.renameError.textContent = errorMessage(e); // stagecraft says why it refused
+    ui.renameTo.setAttribute('aria-invalid', 'true');
+    ui.renameTo.focus();
+    return;
+  }
+  ui.renameError.textContent = '';
+  ui.renameTo.removeAttribute('aria-invalid');
+  if (chosenTarget === stage.name) chosenTarget = newName.toLowerCase();
+  applyEdits(result.edits);
+  refresh();
+  ui.renameTo.value = '';
+  view.focus();
+  announce(`Renamed ${stage.displayName} to ${newName} (${plural(result.edits.length, 'place')}).`);
+});
+
+ui.renameTo.addEventListener('input', () => { ui.renameError.textContent = ''; ui.renameTo.removeAttribute('aria-invalid'); });
+ui.renameForm.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') { event.preventDefault(); ui.renameError.textContent = ''; view.focus(); }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Toolbar: open, example, target, downloads, zoom
+
+$('open-file').addEventListener('click', () => ui.fileInput.click());
+ui.fileInput.addEventListener('change', () => {
+  const file = ui.fileInput.files?.[0];
+  if (file) openFile(file);
+  ui.fileInput.value = ''; // opening the same file again still fires `change`
+});
+$('load-example').addEventListener('click', () => { setDocument(exampleText, EXAMPLE_NAME); announce('Loaded the example.'); });
+$('retry').addEventListener('click', () => location.reload());
+
+ui.target.addEventListener('change', () => {
+  chosenTarget = ui.target.value === '' ? null : ui.target.value;
+  refresh();
+  const plan = ui.plan.querySelector('dd');
+  announce(`Target ${ui.target.selectedOptions[0]?.text}. BuildKit builds ${plan?.textContent ?? ''}.`);
+});
+
+const DOWNLOADS = {
+  svg: { ext: 'svg', type: 'image/svg+xml', make: (t) => sc.renderSvg(t, chosenTarget) },
+  dot: { ext: 'dot', type: 'text/vnd.graphviz', make: (t) => sc.toDot(t) },
+  mermaid: { ext: 'mmd', type: 'text/plain', make: (t) => sc.toMermaid(t) },
+};
+for (const button of document.querySelectorAll('[data-download]')) {
+  button.addEventListener('click', () => {
+    const kind = DOWNLOADS[button.dataset.download];
+    let data;
+    try {
+      data = kind.make(view.state.doc.toString());
+    } catch (e) {
+      announce(`Could not export: ${errorMessage(e)}`);
+      return;
+    }
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([data], { type: kind.type }));
+    a.download = `${fileName.replace(/\.(dockerfile|Dockerfile)$/, '') || 'Dockerfile'}.stages.${kind.ext}`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  });
+}
+
+document.querySelector('.zoom').addEventListener('click', (event) => {
+  const action = event.target.closest('[data-zoom]')?.dataset.zoom;
+  if (!action) return;
+  const scale = currentScale();
+  if (action === 'fit') zoom = 'fit';
+  else zoom = Math.min(3, Math.max(0.1, (action === 'in' ? scale * 1.25 : scale / 1.25)));
+  applyZoom();
+});
+
+function viewBoxOf(svg) {
+  const vb = svg?.viewBox?.baseVal;
+  return vb && vb.width > 0 ? vb : null;
+}
+
+/** The scale that shows the whole graph in the pane (never blown up past 125%). */
+function fitScale(vb) {
+  // A little slack so that rounding never brings up scrollbars (which would change the fit).
+  return Math.min(1.25, (ui.graph.clientWidth - 24) / vb.width, (ui.graph.clientHeight - 24) / vb.height);
+}
+
+function currentScale() {
+  const vb = viewBoxOf(ui.graph.querySelector('svg'));
+  if (typeof zoom === 'number' || !vb) return typeof zoom === 'number' ? zoom : 1;
+  const fit = fitScale(vb);
+  // 'auto' fits unless that makes the text unreadable; then it keeps 100% and scrolls.
+  return zoom === 'fit' || fit >= 0.5 ? fit : 1;
+}
+
+function applyZoom() {
+  const svg = ui.graph.querySelector('svg');
+  const vb = viewBoxOf(svg);
+  if (!vb) return;
+  const scale = currentScale();
+  svg.style.width = `${Math.round(vb.width * scale)}px`;
+  svg.style.height = `${Math.round(vb.height * scale)}px`;
+  ui.zoomLevel.textContent = `${Math.round(scale * 100)}%`;
+  document.querySelector('[data-zoom="fit"]').setAttribute('aria-pressed', String(zoom === 'fit'));
+}
+new ResizeObserver(() => applyZoom()).observe(ui.graph.parentElement);
+
+// ---------------------------------------------------------------------------------------------
+
+let announceTimer = 0;
+/** Tells screen-reader users about things that happen away from their focus. */
+function announce(message) {
+  clearTimeout(announceTimer);
+  ui.announce.textContent = message;
+  announceTimer = setTimeout(() => { ui.announce.textContent = ''; }, 5000);
+}
+
+// A read-only view of the editor for automation (the browser tests) and the browser console.
+window.stagecraftExplorer = Object.freeze({
+  text: () => view.state.doc.toString(),
+  selection: () => {
+    const { from, to, head } = view.state.selection.main;
+    return { from, to, head, line: view.state.doc.lineAt(head).number };
+  },
+});
+
+async function start() {
+  ui.fileName.textContent = fileName;
+  try {
+    sc = await loadStagecraft(PKG_URL);
+  } catch (e) {
+    $('load-error-detail').textContent = errorMessage(e);
+    $('load-error').hidden = false;
+    showGraphMessage('The graph is unavailable because the stagecraft module did not load.', true);
+    ui.problems.replaceChildren(Object.assign(document.createElement('li'), { className: 'empty', textContent: 'Problems are unavailable.' }));
+    document.body.dataset.state = 'error';
+    return;
+  }
+  for (const b of document.querySelectorAll('[data-download]')) b.disabled = false;
+  refresh();
+  document.body.dataset.state = 'ready'; // for tests and styling
+}
+
+start();

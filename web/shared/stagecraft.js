@@ -1,0 +1,69 @@
+// Loading the stagecraft wasm package and the bits of the stage model both pages present the same
+// way (target labels, build plans).
+
+const REQUIRED = ['analyze', 'renderSvg', 'toDot', 'toMermaid', 'definition', 'references', 'rename', 'stageAt'];
+
+/**
+ * Imports `pkg/stagecraft_wasm.js` (wasm-bindgen `--target web`) from `url` and instantiates it.
+ * Throws an Error whose message says what failed, for the page to show.
+ */
+export async function loadStagecraft(url) {
+  let mod;
+  try {
+    mod = await import(url);
+  } catch (e) {
+    throw new Error(`could not load ${url} (${errorMessage(e)})`);
+  }
+  try {
+    // Without arguments the package fetches stagecraft_wasm_bg.wasm next to itself.
+    await mod.default();
+  } catch (e) {
+    throw new Error(`could not instantiate the WebAssembly module (${errorMessage(e)})`);
+  }
+  const missing = REQUIRED.filter((f) => typeof mod[f] !== 'function');
+  if (missing.length) throw new Error(`the package lacks ${missing.join(', ')}`);
+  return mod;
+}
+
+/** The text of anything thrown: wasm may throw an Error or a bare string. */
+export function errorMessage(e) {
+  return typeof e?.message === 'string' ? e.message : String(e);
+}
+
+/** The `target` argument of renderSvg for a stage: its name, or `#index` when unnamed. */
+export function targetArg(analysis, stage) {
+  if (stage == null) return null;
+  const s = analysis.stages[stage];
+  return s && s.name ? s.name : `#${stage}`;
+}
+
+/** How a target reads in a picker: `release (default)`. */
+export function targetLabel(analysis, target) {
+  const name = analysis.stages[target.stage]?.displayName ?? target.name ?? `stage-${target.stage}`;
+  return target.isDefault ? `${name} (default)` : name;
+}
+
+/**
+ * What building `stage` takes, by display name: BuildKit's waves, the stages only the legacy
+ * builder builds, the images pulled.
+ */
+export function planFor(analysis, stage) {
+  const target = analysis.targets.find((t) => t.stage === stage);
+  if (!target) return null;
+  const name = (i) => analysis.stages[i]?.displayName ?? `stage-${i}`;
+  const { plan } = target;
+  const built = new Set(plan.stages);
+  return {
+    target: name(stage),
+    buildkit: plan.stages.map(name),
+    waves: plan.waves.map((w) => w.map(name)),
+    legacy: plan.legacyStages.map(name),
+    legacyOnly: plan.legacyStages.filter((s) => !built.has(s)).map(name),
+    images: plan.images,
+  };
+}
+
+/** `1 stage`, `2 stages`. */
+export function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

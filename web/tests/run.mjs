@@ -1,0 +1,551 @@
+#!/usr/bin/env node
+// Browser tests of the explorer and the docs embed, in Debian's Chromium through playwright-core.
+// Serves web/dist itself on 127.0.0.1, runs each scenario in a fresh page, saves screenshots and
+// downloads under artifacts/web/, prints a summary and exits non-zero if a scenario failed.
+//
+//   node web/tests/run.mjs                  against the real wasm in web/dist/pkg
+//   STAGECRAFT_MOCK=1 node web/tests/run.mjs  with pkg/stagecraft_wasm.js served from test-support/
+//   node web/tests/run.mjs --serve [PORT]   only serve (same MIME types, same mock switch)
+//   ONLY=rename node web/tests/run.mjs      scenarios whose name contains "rename"
+//
+// Expectations come from two places on purpose: facts about examples/multistage.Dockerfile that
+// any correct analysis gives (what `--target test` builds), and the module's own analyze() output
+// for what the page must show (every diagnostic listed, every target's plan dimmed right).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO = path.dirname(WEB);
+const DIST = path.join(WEB, 'dist');
+const MOCK_FILE = path.join(WEB, 'test-support', 'mock-stagecraft.js');
+const ARTIFACTS = path.join(REPO, 'artifacts', 'web');
+const EXAMPLE = fs.readFileSync(path.join(REPO, 'examples', 'multistage.Dockerfile'), 'utf8');
+const GEN_BIG = process.env.STAGECRAFT_SHARED
+  ? path.join(process.env.STAGECRAFT_SHARED, 'bench', 'gen_big.py')
+  : path.join(REPO, '..', 'shared', 'bench', 'gen_big.py');
+const MOCK = process.env.STAGECRAFT_MOCK === '1';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+// ---------------------------------------------------------------------------------------------
+// Static server
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json', '.map': 'application/json',
+  '.ts': 'text/plain; charset=utf-8',
+};
+
+function serve(port = 0) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let file = path.join(DIST, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''));
+    if (MOCK && url.pathname === '/pkg/stagecraft_wasm.js') file = MOCK_FILE;
+    if (!file.startsWith(DIST) && file !== MOCK_FILE) { res.writeHead(403).end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    fs.readFile(file, (err, data) => {
+      if (err) { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'); return; }
+      res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(data);
+    });
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page helpers
+
+/** The example's stages by name, and what any correct analysis says about them. */
+const E = { base: 0, build: 1, test: 2, docs: 3, certs: 4, release: 5 };
+const names = (idx) => idx.map((i) => Object.keys(E).find((k) => E[k] === i));
+
+async function openExplorer(page, base) {
+  await page.goto(`${base}/`);
+  await page.waitForSelector('body[data-state]');
+  assert.equal(await page.getAttribute('body', 'data-state'), 'ready', `explorer did not load the module: ${await page.textContent('#load-error')}`);
+  await page.waitForSelector('#graph svg.stagecraft-graph');
+}
+
+/** analyze() of `text`, by the very module the page loaded. */
+function analyzeInPage(page, text) {
+  return page.evaluate(async (t) => (await import('/pkg/stagecraft_wasm.js')).analyze(t), text);
+}
+
+const editorText = (page) => page.evaluate(() => window.stagecraftExplorer.text());
+const editorSelection = (page) => page.evaluate(() => window.stagecraftExplorer.selection());
+
+/** Stage nodes of the first graph under `scope`: index -> {classes, text}. */
+function stageNodes(page, scope = '#graph') {
+  return page.locator(scope).first().locator('svg.stagecraft-graph g.node.stage').evaluateAll((gs) => gs.map((g) => ({
+    stage: Number(g.getAttribute('data-stage')), classes: [...g.classList], text: g.textContent,
+  })));
+}
+
+const withClass = (nodes, cls) => nodes.filter((n) => n.classes.includes(cls)).map((n) => n.stage).sort((a, b) => a - b);
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+const complement = (n, xs) => Array.from({ length: n }, (_, i) => i).filter((i) => !xs.includes(i));
+
+/** Waits until the page's graph satisfies `check(nodes)`. */
+async function waitForGraph(page, check, what, scope = '#graph') {
+  const deadline = Date.now() + 5000;
+  let nodes;
+  while (Date.now() < deadline) {
+    nodes = await stageNodes(page, scope);
+    if (check(nodes)) return nodes;
+    await page.waitForTimeout(50);
+  }
+  assert.fail(`graph never showed ${what}; last nodes: ${JSON.stringify(nodes?.map((n) => n.text))}`);
+}
+
+function shot(page, name, opts = {}) {
+  return page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), ...opts });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+const scenarios = [];
+const scenario = (name, fn, opts = {}) => scenarios.push({ name, fn, ...opts });
+
+scenario('explorer renders the example', async ({ page, base }) => {
+  await openExplorer(page, base);
+  assert.equal(await editorText(page), EXAMPLE, 'the example is preloaded in the editor');
+  const a = await analyzeInPage(page, EXAMPLE);
+  assert.deepEqual(a.stages.map((s) => s.displayName), Object.keys(E));
+  const nodes = await stageNodes(page);
+  assert.deepEqual(nodes.map((n) => n.stage).sort(), [0, 1, 2, 3, 4, 5]);
+  for (const n of nodes) assert.ok(n.text.includes(a.stages[n.stage].displayName), `node ${n.stage} shows its name`);
+  // Default target release: BuildKit skips test and docs.
+  assert.deepEqual(withClass(nodes, 'dimmed'), [E.test, E.docs]);
+  assert.deepEqual(withClass(nodes, 'default-target'), [E.release]);
+  const options = await page.$$eval('#target option', (os) => os.map((o) => o.textContent));
+  assert.deepEqual(options, a.targets.map((t) => (t.isDefault ? `${a.stages[t.stage].displayName} (default)` : a.stages[t.stage].displayName)));
+  assert.ok(options.includes('release (default)'));
+  // Every diagnostic is listed, with its line.
+  const problems = await page.$$eval('#problems li.problem', (lis) => lis.map((li) => li.querySelector('.loc').textContent + ' ' + li.querySelector('.msg').textContent));
+  assert.equal(problems.length, a.diagnostics.length);
+  a.diagnostics.forEach((d, i) => assert.ok(problems[i].startsWith(`line ${d.line}:${d.column} `) && problems[i].includes(d.message), `problem ${i}: ${problems[i]}`));
+  // Both unused stages are reported at their FROM lines (24 and 30).
+  for (const [stage, line] of [['test', 24], ['docs', 30]]) {
+    assert.ok(problems.some((p) => p.startsWith(`line ${line}:`) && p.includes(stage)), `unused stage ${stage} reported at line ${line}`);
+  }
+  assert.match(await page.textContent('#plan'), /BuildKit builds 4 stages/);
+  assert.match(await page.textContent('#plan'), /Legacy builder builds 6 stages/);
+  await shot(page, 'explorer-example');
+});
+
+scenario('graph and problems follow edits', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\nFROM alpine:3.20 AS smoke\nCOPY --from=build /out/server /server\nCOPY --from=biuld /x /y\n');
+  const nodes = await waitForGraph(page, (ns) => ns.length === 7, 'a seventh stage');
+  assert.ok(nodes.find((n) => n.stage === 6).text.includes('smoke'));
+  // The new last stage is the default target: it builds base, build and smoke only.
+  assert.deepEqual(withClass(nodes, 'default-target'), [6]);
+  assert.deepEqual(withClass(nodes, 'dimmed'), [E.test, E.docs, E.certs, E.release]);
+  assert.equal(await page.$eval('#target option[value=""]', (o) => o.textContent), 'smoke (default)');
+  // The misspelt stage name is a problem on its line.
+  const text = await editorText(page);
+  const typoLine = text.slice(0, text.indexOf('--from=biuld')).split('\n').length;
+  const a = await analyzeInPage(page, text);
+  assert.ok(a.diagnostics.some((d) => d.line === typoLine), `the analysis reports line ${typoLine}`);
+  const locs = await page.$$eval('#problems .loc', (bs) => bs.map((b) => b.textContent));
+  assert.equal(locs.length, a.diagnostics.length);
+  assert.ok(locs.some((l) => l.startsWith(`line ${typoLine}:`)), `problems list line ${typoLine}: ${locs}`);
+  assert.match(await page.textContent('#summary'), /7 stages/);
+  await shot(page, 'explorer-edited');
+});
+
+scenario('target picker dims what the target does not build', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const a = await analyzeInPage(page, EXAMPLE);
+  const planOf = (stage) => a.targets.find((t) => t.stage === stage).plan;
+  // What any correct analysis says about --target test.
+  assert.deepEqual(sorted(planOf(E.test).stages), [E.base, E.test]);
+  assert.deepEqual(sorted(planOf(E.test).legacyStages), [E.base, E.build, E.test]);
+  assert.deepEqual(sorted(planOf(E.release).stages), [E.base, E.build, E.certs, E.release]);
+
+  await page.selectOption('#target', 'test');
+  let nodes = await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.test), 'test as the target');
+  assert.deepEqual(withClass(nodes, 'dimmed'), [E.build, E.docs, E.certs, E.release]);
+  assert.deepEqual(withClass(nodes, 'in-plan'), [E.base, E.test]);
+  assert.deepEqual(withClass(nodes, 'legacy-only'), [E.build]);
+  const plan = await page.textContent('#plan');
+  assert.match(plan, /BuildKit builds 2 stages/);
+  assert.match(plan, /Legacy builder builds 3 stages\s*base, build, test · BuildKit skips build/);
+  await shot(page, 'explorer-target-test');
+
+  // Every target: exactly the stages outside its BuildKit plan are dimmed.
+  for (const t of a.targets) {
+    await page.selectOption('#target', t.isDefault ? '' : t.name);
+    nodes = await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(t.stage), `${t.name} as the target`);
+    assert.deepEqual(withClass(nodes, 'dimmed'), complement(a.stages.length, t.plan.stages), `dimmed for --target ${t.name}`);
+    assert.deepEqual(withClass(nodes, 'legacy-only'), sorted(t.plan.legacyStages.filter((s) => !t.plan.stages.includes(s))), `legacy-only for --target ${t.name}`);
+  }
+  assert.deepEqual(names(withClass(nodes, 'dimmed')), ['test', 'docs'], 'back on the default target');
+});
+
+scenario('clicking a node selects its FROM line; the cursor highlights its node', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const a = await analyzeInPage(page, EXAMPLE);
+  const certs = a.stages[E.certs];
+  await page.click(`#graph g.node.stage[data-stage="${E.certs}"]`);
+  let sel = await editorSelection(page);
+  assert.equal(sel.line, 36, 'the FROM of certs is line 36');
+  assert.equal(sel.line, certs.line);
+  assert.deepEqual([sel.from, sel.to], [certs.from, certs.to]);
+  assert.match(EXAMPLE.slice(sel.from, sel.to), /^FROM alpine:\$\{ALPINE_VERSION\} AS certs/);
+  assert.ok(await page.evaluate(() => document.activeElement.closest('.cm-editor') !== null), 'the editor has focus');
+  assert.match(await page.textContent('#cursor'), /^Ln 36, Col 1 \(\d+ selected\)/);
+  await page.waitForSelector(`#graph g.node.stage.selected[data-stage="${E.certs}"]`);
+
+  // Keyboard: the graph is one tab stop; arrows move between stages, Enter selects.
+  await page.focus(`#graph g.node.stage[data-stage="${E.base}"]`);
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-stage')), String(E.build));
+  await page.keyboard.press('Enter');
+  sel = await editorSelection(page);
+  assert.equal(sel.line, a.stages[E.build].line);
+
+  // Moving the cursor into the test stage's RUN highlights the test node, and only it.
+  await page.click('.cm-line:has-text("go test ./...")');
+  const nodes = await waitForGraph(page, (ns) => withClass(ns, 'selected').join() === String(E.test), 'test selected');
+  assert.deepEqual(withClass(nodes, 'selected'), [E.test]);
+  await shot(page, 'explorer-selected');
+});
+
+scenario('keyboard: every control is named and Tab is never trapped', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const aria = await page.locator('body').ariaSnapshot();
+  fs.writeFileSync(path.join(ARTIFACTS, 'explorer.aria.yml'), aria);
+  const unnamed = aria.split('\n').filter((l) => /^\s*- (button|combobox|textbox|link|checkbox)( \[[^\]]*\])?:?\s*$/.test(l));
+  assert.deepEqual(unnamed, [], 'controls without an accessible name');
+  // From the top, Tab goes through the editor and on to the graph (one stop) and the problems.
+  const stops = [];
+  await page.evaluate(() => document.activeElement?.blur());
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    stops.push(await page.evaluate(() => {
+      const el = document.activeElement;
+      if (el.closest('.cm-editor')) return 'editor';
+      if (el.matches('g.node.stage')) return `node:${el.getAttribute('data-stage')}`;
+      return el.id || el.className || el.tagName;
+    }));
+  }
+  const editor = stops.indexOf('editor');
+  const node = stops.findIndex((x) => x.startsWith('node:'));
+  assert.ok(editor >= 0 && node > editor, `Tab order: ${stops.join(' ')}`);
+  assert.equal(stops.filter((x) => x === 'editor').length <= 2, true, 'Tab leaves the editor');
+  assert.equal(new Set(stops.filter((x) => x.startsWith('node:'))).size, 1, 'the graph is a single tab stop');
+  assert.ok(stops.slice(node).includes('loc'), 'the problems come after the graph');
+});
+
+scenario('rename a stage from the page', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const oldRefs = await page.evaluate(async (t) => {
+    const sc = await import('/pkg/stagecraft_wasm.js');
+    return sc.references(t, t.indexOf('--from=build') + 7);
+  }, EXAMPLE);
+  assert.ok(oldRefs.length >= 2, 'build: at least its definition and the COPY --from in release');
+
+  // F2 on the build stage fills the form with its name.
+  await page.click(`#graph g.node.stage[data-stage="${E.build}"]`);
+  await page.keyboard.press('F2');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'rename-to');
+  assert.equal(await page.inputValue('#rename-to'), 'build');
+  assert.equal(await page.$eval('#rename-stage', (s) => s.selectedOptions[0].textContent), 'build');
+
+  // A refused rename says why and changes nothing.
+  await page.fill('#rename-to', 'certs');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.getElementById('rename-error').textContent.trim() !== '');
+  assert.equal(await editorText(page), EXAMPLE);
+
+  await page.fill('#rename-to', 'compile');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.stagecraftExplorer.text().includes('AS compile'));
+  const text = await editorText(page);
+  assert.match(text, /^FROM base AS compile$/m);
+  assert.match(text, /^COPY --from=compile \/out\/server \/server$/m);
+  assert.doesNotMatch(text, /AS build\b|--from=build\b/);
+  const newRefs = await page.evaluate(async (t) => {
+    const sc = await import('/pkg/stagecraft_wasm.js');
+    return sc.references(t, t.indexOf('AS compile') + 3).map((r) => t.slice(r.from, r.to));
+  }, text);
+  assert.equal(newRefs.length, oldRefs.length, 'as many references as before');
+  assert.ok(newRefs.every((r) => r === 'compile'), `every reference carries the new name: ${newRefs}`);
+  const nodes = await waitForGraph(page, (ns) => ns.some((n) => n.text.includes('compile')), 'a compile node');
+  assert.ok(!nodes.some((n) => /^build/.test(n.text)), 'no node is called build any more');
+  assert.equal(await page.$eval('#rename-error', (e) => e.textContent), '');
+  await shot(page, 'explorer-renamed');
+
+  // One undo step restores the original text.
+  await page.keyboard.press('Control+z');
+  assert.equal(await editorText(page), EXAMPLE);
+  await waitForGraph(page, (ns) => ns.some((n) => n.text.includes('build')), 'build again');
+});
+
+scenario('problems jump to their line and apply fixes', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const a = await analyzeInPage(page, EXAMPLE);
+  const docs = a.diagnostics.find((d) => d.code === 'unused-stage' && d.line === 30);
+  assert.ok(docs, 'docs is reported as unused');
+  await page.click(`#problems li.problem:has(.loc:text-is("line 30:${docs.column}")) .loc`);
+  const sel = await editorSelection(page);
+  assert.deepEqual([sel.from, sel.to, sel.line], [docs.from, docs.to, 30]);
+  assert.ok(docs.fix, 'the unused-stage hint offers a fix');
+  await page.click(`#problems li.problem:has(.loc:text-is("line 30:${docs.column}")) .fix`);
+  const nodes = await waitForGraph(page, (ns) => ns.length === 5, 'five stages');
+  assert.ok(!nodes.some((n) => n.text.includes('docs')));
+  assert.doesNotMatch(await editorText(page), /AS docs/);
+});
+
+scenario('downloads SVG, DOT and Mermaid', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await page.selectOption('#target', 'test');
+  const expect = { svg: /^(<\?xml[^>]*>\s*)?<svg[^>]*class="stagecraft-graph/, dot: /^digraph/, mermaid: /^(flowchart|graph)/ };
+  for (const [kind, re] of Object.entries(expect)) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-download="${kind}"]`)]);
+    const file = path.join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(file);
+    const body = fs.readFileSync(file, 'utf8');
+    assert.match(body, re, `${kind} download`);
+    assert.match(download.suggestedFilename(), /^multistage\.stages\.(svg|dot|mmd)$/);
+    if (kind === 'svg') {
+      // The SVG is drawn for the chosen target: the test stage (2) carries class `target`.
+      const targets = [...body.matchAll(/<g\b[^>]*>/g)].map((m) => m[0])
+        .filter((tag) => /\bclass="([^"]*)"/.exec(tag)?.[1].split(/\s+/).includes('target'))
+        .map((tag) => /\bdata-stage="(\d+)"/.exec(tag)?.[1]);
+      assert.deepEqual(targets, [String(E.test)], 'the SVG is for the chosen target');
+    }
+  }
+});
+
+scenario('opening a file, and the empty state', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await page.setInputFiles('#file-input', { name: 'two.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from('FROM alpine AS a\nFROM a AS b\n') });
+  await waitForGraph(page, (ns) => ns.length === 2, 'two stages');
+  assert.equal(await page.textContent('#file-name'), 'two.Dockerfile');
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await page.waitForSelector('#graph .empty');
+  assert.match(await page.textContent('#graph'), /No stages yet/);
+  // BuildKit refuses an empty Dockerfile: one error says so (and nothing else piles on).
+  const problems = await page.$$eval('#problems li.problem', (lis) => lis.map((li) => li.textContent));
+  assert.equal(problems.length, 1, `one problem for an empty file: ${problems}`);
+  assert.match(problems[0], /no instructions/);
+  await shot(page, 'explorer-empty');
+  await page.click('#load-example');
+  await waitForGraph(page, (ns) => ns.length === 6, 'the example again');
+});
+
+scenario('narrow screens: one column, nothing wider than the viewport', async ({ page, base }) => {
+  await page.setViewportSize({ width: 420, height: 900 });
+  await openExplorer(page, base);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
+  const [editor, graphBox] = await Promise.all(['.editor-pane', '.graph-pane'].map((s) => page.locator(s).boundingBox()));
+  assert.ok(graphBox.y >= editor.y + editor.height, 'the graph comes below the editor');
+  await shot(page, 'explorer-narrow', { fullPage: true });
+});
+
+scenario('a missing wasm module is an explained state, not a broken page', async ({ page, base }) => {
+  await page.route('**/pkg/stagecraft_wasm.js', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#load-error:not([hidden])');
+  assert.match(await page.textContent('#load-error'), /did not load/);
+  assert.match(await page.textContent('#graph'), /unavailable/);
+  assert.ok(await page.isDisabled('[data-download="svg"]'));
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('# still editable\n');
+  assert.match(await editorText(page), /# still editable/);
+  await shot(page, 'explorer-no-wasm');
+}, { allowConsoleErrors: true });
+
+scenario('docs page: a graph beside every Dockerfile block', async ({ page, base }) => {
+  await page.goto(`${base}/docs/`);
+  const rendered = await page.evaluate(() => window.stagecraftEmbed.ready);
+  const blocks = await page.$$eval('pre > code.language-dockerfile', (cs) => cs.map((c) => ({
+    text: c.textContent, optOut: c.closest('pre').dataset.stagecraft === 'off', embedded: !!c.closest('.stagecraft-embed'),
+  })));
+  const expected = blocks.filter((b) => !b.optOut);
+  assert.ok(expected.length >= 2, 'the sample has at least two Dockerfile blocks');
+  assert.equal(rendered, expected.length);
+  assert.equal(await page.locator('.stagecraft-embed').count(), expected.length);
+  for (const b of blocks) assert.equal(b.embedded, !b.optOut);
+  assert.equal(await page.locator('.stagecraft-embed code.language-shell').count(), 0, 'other code blocks are left alone');
+  for (let i = 0; i < expected.length; i++) {
+    const a = await analyzeInPage(page, expected[i].text);
+    const nodes = await stageNodes(page, `.stagecraft-embed >> nth=${i}`);
+    assert.equal(nodes.length, a.stages.length, `block ${i}: one node per stage`);
+    assert.deepEqual(withClass(nodes, 'dimmed'), complement(a.stages.length, a.targets.find((t) => t.isDefault).plan.stages));
+  }
+  // The first block's picker: --target test builds base and test only.
+  const first = page.locator('.stagecraft-embed').first();
+  await first.locator('select').selectOption('test');
+  const a0 = await analyzeInPage(page, expected[0].text);
+  const test = a0.targets.find((t) => t.name === 'test');
+  const nodes = await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(test.stage), 'test as target', `.stagecraft-embed >> nth=0`);
+  assert.deepEqual(test.plan.stages.map((i) => a0.stages[i].displayName).sort(), ['base', 'test']);
+  assert.deepEqual(withClass(nodes, 'in-plan'), sorted(test.plan.stages));
+  assert.deepEqual(withClass(nodes, 'dimmed'), complement(a0.stages.length, test.plan.stages));
+  assert.match(await first.locator('figcaption').textContent(), /BuildKit builds 2 stages for test/);
+  // The second block ends in an unnamed stage: its picker offers it as the default.
+  assert.ok((await page.locator('.stagecraft-embed').nth(1).locator('option').allTextContents()).includes('stage-4 (default)'));
+  // Clicking a node highlights its FROM instruction in the code block.
+  await first.locator('g.node.stage[data-stage="1"]').click();
+  const highlighted = await page.evaluate(() => {
+    const h = CSS.highlights.get('stagecraft-from');
+    return h ? [...h][0].toString() : getSelection().toString();
+  });
+  assert.equal(highlighted, 'FROM base AS build');
+  await shot(page, 'docs-sample', { fullPage: true });
+  await page.setViewportSize({ width: 420, height: 900 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `docs page is ${overflow}px wider than a narrow viewport`);
+  await shot(page, 'docs-sample-narrow', { fullPage: true });
+});
+
+scenario('500 stages: time from text to SVG', async ({ page, base, log }) => {
+  const file = path.join(ARTIFACTS, 'big.Dockerfile');
+  execFileSync('python3', [GEN_BIG, '--stages', '500', '-o', file], { stdio: 'ignore' });
+  const text = fs.readFileSync(file, 'utf8');
+  await openExplorer(page, base);
+  await page.setInputFiles('#file-input', file);
+  await waitForGraph(page, (ns) => ns.length === 501, '501 stages');
+  assert.match(await page.textContent('#summary'), /501 stages/);
+  assert.equal(await editorText(page), text);
+  // The cursor in stage0 brings its node into view in the scrolled graph.
+  await page.evaluate(() => document.querySelector('.cm-scroller').scrollTo(0, 0));
+  await page.click('.cm-line:has-text("AS stage0")');
+  await page.waitForSelector('#graph g.node.stage.selected[data-stage="0"]');
+  const visible = await page.evaluate(() => {
+    const g = document.querySelector('#graph g.node.stage.selected').getBoundingClientRect();
+    const box = document.getElementById('graph').getBoundingClientRect();
+    return g.left >= box.left && g.right <= box.right && g.top >= box.top && g.bottom <= box.bottom;
+  });
+  assert.ok(visible, 'the selected node is scrolled into view');
+  const m = await page.evaluate(async (t) => {
+    const sc = await import('/pkg/stagecraft_wasm.js');
+    const runs = [];
+    let svgBytes = 0;
+    for (let i = 0; i < 12; i++) {
+      const t0 = performance.now();
+      sc.analyze(t);
+      const svg = sc.renderSvg(t);
+      runs.push(performance.now() - t0);
+      svgBytes = svg.length;
+    }
+    const warm = runs.slice(2).sort((a, b) => a - b);
+    // Putting that SVG into the page and laying it out, for comparison.
+    const host = document.createElement('div');
+    document.body.append(host);
+    const t0 = performance.now();
+    host.innerHTML = sc.renderSvg(t);
+    host.getBoundingClientRect();
+    const dom = performance.now() - t0;
+    host.remove();
+    return { first: runs[0], median: warm[Math.floor(warm.length / 2)], min: warm[0], max: warm[warm.length - 1], svgBytes, dom };
+  }, text);
+  const lines = text.split('\n').length - 1;
+  log(`500 stages (${lines} lines, ${(text.length / 1024).toFixed(0)} KiB) with the ${MOCK ? 'MOCK module' : 'wasm module'}: ` +
+    `analyze + renderSvg median ${m.median.toFixed(1)} ms (min ${m.min.toFixed(1)}, max ${m.max.toFixed(1)}, first ${m.first.toFixed(1)}; 10 warm runs; target ≤ 50 ms); ` +
+    `SVG ${(m.svgBytes / 1024).toFixed(0)} KiB, into the DOM + layout ${m.dom.toFixed(1)} ms; page shows "${await page.textContent('#timing')}"`);
+  await shot(page, 'explorer-500-stages');
+});
+
+// ---------------------------------------------------------------------------------------------
+
+function mockShipped() {
+  const hits = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (fs.readFileSync(p).includes('STAGECRAFT-MOCK')) hits.push(path.relative(WEB, p));
+    }
+  };
+  walk(DIST);
+  return hits;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    console.error('web/dist is missing: run web/build.sh first');
+    process.exit(2);
+  }
+  if (args[0] === '--serve') {
+    const server = await serve(Number(args[1] ?? 8765));
+    console.log(`serving web/dist${MOCK ? ' with the MOCK module' : ''} on http://127.0.0.1:${server.address().port}/ (Ctrl+C stops)`);
+    return;
+  }
+  if (!MOCK && !fs.existsSync(path.join(DIST, 'pkg', 'stagecraft_wasm.js'))) {
+    console.error('web/dist/pkg has no stagecraft_wasm.js: build the wasm (web/build.sh), or test against the mock with STAGECRAFT_MOCK=1');
+    process.exit(2);
+  }
+  const shipped = mockShipped();
+  if (shipped.length) {
+    console.error(`the mock module must not be shipped, but web/dist contains it: ${shipped.join(', ')}`);
+    process.exit(1);
+  }
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const f of fs.readdirSync(ARTIFACTS)) if (f.startsWith('FAILED-')) fs.rmSync(path.join(ARTIFACTS, f));
+  const server = await serve();
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stagecraft-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, acceptDownloads: true,
+    viewport: { width: 1400, height: 900 },
+  });
+  console.log(`web tests: ${MOCK ? 'MOCK module (STAGECRAFT_MOCK=1)' : 'wasm module from web/dist/pkg'}, Chromium ${context.browser()?.version() ?? ''} ${CHROMIUM}`);
+
+  const only = process.env.ONLY;
+  const results = [];
+  const notes = [];
+  for (const s of scenarios) {
+    if (only && !s.name.includes(only)) continue;
+    const page = await context.newPage();
+    page.setDefaultTimeout(10000);
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    const t0 = Date.now();
+    let error = null;
+    try {
+      await s.fn({ page, base, log: (line) => notes.push(line) });
+      if (!s.allowConsoleErrors && errors.length) throw new Error(`errors in the browser console:\n    ${errors.join('\n    ')}`);
+    } catch (e) {
+      error = e;
+      await page.screenshot({ path: path.join(ARTIFACTS, `FAILED-${s.name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+    }
+    await page.close();
+    results.push({ name: s.name, ok: !error, ms: Date.now() - t0 });
+    console.log(`${error ? 'FAIL' : 'ok  '} ${s.name} (${Date.now() - t0} ms)`);
+    if (error) console.log(`     ${String(error.stack || error).split('\n').slice(0, 6).join('\n     ')}`);
+  }
+  await context.close();
+  server.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+
+  for (const n of notes) console.log(`\n${n}`);
+  const failed = results.filter((r) => !r.ok);
+  console.log(`\n${results.length - failed.length}/${results.length} scenarios passed; screenshots in ${path.relative(process.cwd(), ARTIFACTS) || ARTIFACTS}`);
+  if (!results.length) console.log('(no scenario matched ONLY)');
+  process.exit(failed.length || !results.length ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

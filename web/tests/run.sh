@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the web tests need (Debian's Chromium, the npm packages), builds web/dist and runs
+# the browser tests. Screenshots and downloads land in artifacts/web/.
+# Usage: web/tests/run.sh                      (against the real wasm: web/pkg must build)
+#        STAGECRAFT_MOCK=1 web/tests/run.sh    (against test-support/mock-stagecraft.js)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "== installing Debian's chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+
+./build.sh
+echo "== browser tests"
+exec node tests/run.mjs "$@"
