@@ -54,9 +54,11 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             "stage `{}` is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
             stage.display_name()
         );
+        // Information, not a hint: editors list it with the problems (VS Code's Problems
+        // panel leaves hints out) and still fade the stage (`unnecessary`).
         a.diagnostics.push(Diagnostic {
             code: "unused-stage".into(),
-            severity: Severity::Hint,
+            severity: Severity::Info,
             range,
             message,
             url: None,

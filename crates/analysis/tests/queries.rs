@@ -345,7 +345,7 @@ fn unused_stage_is_a_hint_with_a_removal_fix() {
     let text = "FROM alpine AS base\n\n# docs is unused\nFROM node AS docs\nRUN build\n\nFROM base\n";
     let a = plain(text);
     let d = diag(&a, "unused-stage");
-    assert_eq!((d.severity, d.unnecessary, slice(&a, d.range)), (Severity::Hint, true, "docs"));
+    assert_eq!((d.severity, d.unnecessary, slice(&a, d.range)), (Severity::Info, true, "docs"));
     let fix = d.fix.as_ref().unwrap();
     let mut out = text.to_string();
     for e in fix.edits.iter().rev() {

@@ -93,8 +93,8 @@ fn check_exit_codes_and_formats() {
     let bad = d.file("bad.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\n");
     let o = run(&["check", &ok]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).contains("ok.Dockerfile:5:16: hint[unused-stage]"), "{}", stdout(&o));
-    assert!(stdout(&o).ends_with("1 problem (1 hint)\n"));
+    assert!(stdout(&o).contains("ok.Dockerfile:5:16: info[unused-stage]"), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("1 problem (1 info)\n"));
     let o = run(&["check", &ok, &bad]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o)

@@ -230,7 +230,7 @@ fn diagnostics_are_pushed_with_codes_tags_and_links() {
     assert_eq!(unused.len(), 2, "{d}");
     assert_eq!(unused[0]["range"]["start"], pos(2, 15));
     assert_eq!(unused[0]["tags"], parse_json("[1]"));
-    assert_eq!(unused[0]["severity"], 4);
+    assert_eq!(unused[0]["severity"], 3);
     assert_eq!(unused[0]["source"], "stagecraft");
     // A BuildKit rule links to its documentation.
     let mut lsp2 = started();
