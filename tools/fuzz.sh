@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz the parser for a bounded time: tools/fuzz.sh [SECONDS] (default 60).
-# Installs cargo-fuzz when missing; seeds the corpus with every Dockerfile in ../shared/corpus.
+# Fuzz for a bounded time: tools/fuzz.sh [SECONDS] (default 60 per target).
+# Targets: `parse` (the syntax tree keeps every byte) and `analyze` (the stage model, SVG and
+# every editor query at any offset never panic; renames edit inside the text).
+# Installs cargo-fuzz when missing; seeds the corpora with every Dockerfile in ../shared/corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -8,11 +10,17 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --quiet
 fi
 shared="${STAGECRAFT_SHARED:-$(pwd)/../shared}"
-seeds=fuzz/corpus/parse
-mkdir -p "$seeds"
-if [ -d "$shared/corpus" ]; then
-  find "$shared/corpus" -type f -name 'Dockerfile' -o -type f -path '*/real-world/*' ! -name INDEX.tsv |
-    while read -r f; do cp "$f" "$seeds/$(echo "$f" | md5sum | cut -c1-16)"; done
-fi
+for target in parse analyze; do
+  seeds="fuzz/corpus/$target"
+  mkdir -p "$seeds"
+  if [ -d "$shared/corpus" ]; then
+    find "$shared/corpus" -type f -name 'Dockerfile' -o -type f -path '*/real-world/*' ! -name INDEX.tsv |
+      while read -r f; do cp "$f" "$seeds/$(echo "$f" | md5sum | cut -c1-16)"; done
+  fi
+done
 cd fuzz
-cargo +nightly fuzz run parse corpus/parse -- -max_total_time="$seconds" -max_len=4096 -print_final_stats=1
+for target in parse analyze; do
+  echo "== fuzz $target for ${seconds}s"
+  cargo +nightly fuzz run "$target" "corpus/$target" -- \
+    -max_total_time="$seconds" -max_len=4096 -print_final_stats=1
+done

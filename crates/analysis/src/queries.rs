@@ -336,8 +336,8 @@ impl Analysis {
     /// the start of an instruction, flags after `--`.
     pub fn completions(&self, offset: TextSize) -> Vec<Completion> {
         let text = self.text();
-        let offset = offset.min(TextSize::of(text));
-        let o = usize::from(offset);
+        let o = floor_char_boundary(text, offset);
+        let offset = TextSize::new(o as u32);
         let line_start = text[..o].rfind('\n').map_or(0, |i| i + 1);
         let before = &text[line_start..o];
         let word_start =
@@ -351,7 +351,8 @@ impl Analysis {
         let trimmed = before.trim_start();
 
         // Stage names after --from= (COPY) and from= (inside --mount).
-        let prefix = &lower_before[..lower_before.len() - partial.len()];
+        // Lower-cased on its own: lower-casing may change a text's length in bytes.
+        let prefix = &before[..before.len() - partial.len()].to_lowercase();
         let after_copy_from = prefix.ends_with("--from=") && keyword != "FROM";
         let after_mount_from =
             prefix.ends_with("from=") && !prefix.ends_with("--from=") && lower_before.contains("--mount=");
@@ -862,6 +863,15 @@ impl Analysis {
     pub fn stage_at(&self, offset: TextSize) -> Option<usize> {
         self.stages().iter().rposition(|s| s.from_range.start() <= offset)
     }
+}
+
+/// `offset` clamped to the text and moved back to the start of the character it falls in.
+fn floor_char_boundary(text: &str, offset: TextSize) -> usize {
+    let mut o = usize::from(offset).min(text.len());
+    while !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    o
 }
 
 fn instruction_covering(a: &Analysis, range: TextRange) -> Option<Instruction> {

@@ -176,6 +176,19 @@ fn complete_keywords_and_flags() {
     assert!(a.completions(at).iter().any(|c| c.label == "--mount"));
 }
 
+#[test]
+fn completion_tolerates_offsets_inside_characters_and_case_folding_that_changes_length() {
+    // Found by the `analyze` fuzz target: an offset inside `ä` sliced the text mid-character.
+    let a = plain("FROM alpine AS build\nCOPY test-\u{e4}.txt /\n");
+    let inside = TextSize::new(a.text().find('\u{e4}').unwrap() as u32 + 1);
+    assert!(a.completions(inside).is_empty());
+    // `İ` lower-cases to three bytes from two: the text before the word is folded on its own,
+    // else the cut between the two would fall in the wrong place.
+    let (a, at) = fixture("FROM alpine AS build\nFROM scratch\nCOPY --from=\u{130}$0\n");
+    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    assert_eq!(labels, ["build"]);
+}
+
 // ---- hover ----
 
 #[test]

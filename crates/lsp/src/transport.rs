@@ -60,22 +60,18 @@ impl Framer {
     }
 }
 
-/// Whether the framework can decode the body (it tries a response, then a request).
+/// Whether the framework can decode the body (a request or notification, else a response),
+/// decoding straight from the bytes: a `didOpen` of a large file is not copied into a tree.
 fn check(body: Vec<u8>) -> Frame {
-    match serde_json::from_slice::<serde_json::Value>(&body) {
+    if serde_json::from_slice::<Request>(&body).is_ok() || serde_json::from_slice::<Response>(&body).is_ok() {
+        return Frame::Message(body);
+    }
+    match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
         Err(e) => Frame::Malformed { code: -32700, message: format!("Parse error: {e}") },
-        Ok(value) => {
-            if serde_json::from_value::<Response>(value.clone()).is_ok()
-                || serde_json::from_value::<Request>(value).is_ok()
-            {
-                Frame::Message(body)
-            } else {
-                Frame::Malformed {
-                    code: -32600,
-                    message: "Invalid request: not a JSON-RPC 2.0 request, notification or response".into(),
-                }
-            }
-        }
+        Ok(_) => Frame::Malformed {
+            code: -32600,
+            message: "Invalid request: not a JSON-RPC 2.0 request, notification or response".into(),
+        },
     }
 }
 

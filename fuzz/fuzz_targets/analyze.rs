@@ -1,0 +1,33 @@
+//! Any UTF-8 input analyses without panicking, and every editor query at any offset (inside,
+//! at, or past the end of the text, also inside a multi-byte character) answers without
+//! panicking; renames that succeed produce edits inside the text on character boundaries.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use stagecraft_analysis::{analyze, Options, SvgOptions, TextSize};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let analysis = analyze(text, &Options::default());
+    let _ = (analysis.targets(), analysis.graph(), analysis.to_dot(), analysis.to_mermaid());
+    let _ = (analysis.outline(), analysis.folds(), analysis.inlay_hints(), analysis.semantic_tokens());
+    for (i, _) in analysis.stages().iter().enumerate() {
+        let _ = analysis.plan(i);
+        let _ = analysis.to_svg(&SvgOptions { target: Some(i), offset: None });
+    }
+    let _ = analysis.to_svg(&SvgOptions::default());
+    // A spread of offsets: every 7th byte and the end (and one past it).
+    let len = text.len();
+    for offset in (0..=len + 1).step_by(7).chain([len, len + 1]) {
+        let at = TextSize::from(offset as u32);
+        let _ = (analysis.definition(at), analysis.references_at(at), analysis.hover(at));
+        let _ = (analysis.completions(at), analysis.stage_at(at), analysis.prepare_rename(at));
+        if let Ok(edits) = analysis.rename(at, "renamed") {
+            for edit in edits {
+                let range = edit.range;
+                assert!(usize::from(range.end()) <= len);
+                assert!(text.is_char_boundary(range.start().into()) && text.is_char_boundary(range.end().into()));
+            }
+        }
+    }
+});

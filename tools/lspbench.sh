@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The language-server benchmark: ../shared/bench/lspbench.py against `stagecraft lsp` and, in
+# the same run, docker-langserver (npm dockerfile-language-server-nodejs), on the generated
+# 500-stage file. Installs the peer into target/tools/peers when missing.
+# Usage: tools/lspbench.sh [-n REQUESTS]   (results in target/lspbench/*.json and a table)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+shared="${STAGECRAFT_SHARED:-$root/../shared}"
+n=20
+if [[ "${1:-}" == "-n" ]]; then n="$2"; fi
+
+out="$root/target/lspbench"
+mkdir -p "$out" "$root/target/bench-data"
+big="$root/target/bench-data/big.Dockerfile"
+if [[ ! -f "$big" || ! -f "$big.positions.json" ]]; then
+  python3 "$shared/bench/gen_big.py" --stages 500 -o "$big"
+fi
+
+peers="$root/target/tools/peers"
+if [[ ! -x "$peers/node_modules/.bin/docker-langserver" ]]; then
+  mkdir -p "$peers"
+  npm install --prefix "$peers" --no-audit --no-fund dockerfile-language-server-nodejs >/dev/null
+fi
+
+cargo build --release --locked -q -p stagecraft
+
+run() {
+  local name="$1"
+  shift
+  echo "== $name" >&2
+  python3 "$shared/bench/lspbench.py" --file "$big" --positions "$big.positions.json" -n "$n" \
+    --hover --references --json "$out/$name.json" --stderr "$out/$name.stderr" -- "$@" >&2
+}
+run stagecraft "$root/target/release/stagecraft" lsp
+run docker-langserver "$peers/node_modules/.bin/docker-langserver" --stdio
+
+python3 - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+runs = {name: json.load(open(os.path.join(out, f"{name}.json"))) for name in ("stagecraft", "docker-langserver")}
+
+def ms(d, *path):
+    for p in path:
+        d = d.get(p) if isinstance(d, dict) else None
+    if d is None:
+        return "unsupported"
+    return f"{d:.2f} ms" if d < 10 else f"{d:.0f} ms"
+
+def mib(d, *path):
+    for p in path:
+        d = d.get(p) if isinstance(d, dict) else None
+    return "n/a" if d is None else f"{d:.0f} MiB"
+
+rows = [
+    ("open → diagnostics", "10 ms", lambda r: ms(r, "open_to_first_diagnostics_ms")),
+    ("definition (median)", "1 ms", lambda r: ms(r, "definition", "median_ms")),
+    ("references (median)", "1 ms", lambda r: ms(r, "references", "median_ms")),
+    ("rename (median)", "5 ms", lambda r: ms(r, "rename", "median_ms")),
+    ("hover (median)", "", lambda r: ms(r, "hover", "median_ms")),
+    ("documentSymbol (median)", "", lambda r: ms(r, "documentSymbol", "median_ms")),
+    ("edit → diagnostics (median)", "10 ms", lambda r: ms(r, "change_to_diagnostics", "median_ms")),
+    ("memory after open", "", lambda r: mib(r, "mem_after_open", "tree_VmHWM_MiB")),
+    ("peak memory (VmHWM)", "25 MiB", lambda r: mib(r, "mem_final", "tree_VmHWM_MiB")),
+]
+diags = {n: r.get("diagnostics_count") for n, r in runs.items()}
+print(f"\n{runs['stagecraft']['lines']}-line file, {runs['stagecraft']['bytes']} bytes; diagnostics on open: "
+      + ", ".join(f"{n} {c}" for n, c in diags.items()) + "\n")
+print("| | target | stagecraft | docker-langserver |")
+print("|---|---|---|---|")
+for label, target, f in rows:
+    print(f"| {label} | {target} | {f(runs['stagecraft'])} | {f(runs['docker-langserver'])} |")
+PY
