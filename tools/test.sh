@@ -1,14 +1,55 @@
 #!/usr/bin/env bash
-# Runs every test of stagecraft. Installs what the tests need on a fresh machine first.
-# Usage: tools/test.sh
+# Runs every test of stagecraft. Installs what the tests need on a fresh machine first
+# (Neovim, Chromium, the wasm toolchain, npm packages, Node 24 + code-server).
+# Usage: tools/test.sh [PART...]   PART: rust nvim-lsp wasm web nvim vscode (default: all, in order)
+# Artifacts (screenshots, logs): artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+parts=("$@")
+[[ ${#parts[@]} -gt 0 ]] || parts=(rust nvim-lsp wasm web nvim vscode)
+bin=target/debug/stagecraft
 
-echo "== cargo test (workspace)"
-cargo test --workspace --locked
+declare -a timings=()
+run_part() {
+  local t=$SECONDS
+  case "$1" in
+    rust)
+      echo "== cargo test (workspace)"
+      cargo test --workspace --locked
+      ;;
+    nvim-lsp)
+      echo "== the language server in a real editor (headless Neovim, no plugin)"
+      cargo build --locked -q -p stagecraft
+      tests/nvim/run.sh "$bin"
+      ;;
+    wasm)
+      echo "== the wasm API (wasm-bindgen-test in Node)"
+      tools/wasm.sh test
+      ;;
+    web)
+      echo "== the explorer and the docs embed in Chromium (builds the wasm package)"
+      web/tests/run.sh
+      ;;
+    nvim)
+      echo "== the Neovim plugin in headless Neovim"
+      cargo build --locked -q -p stagecraft
+      editors/nvim/test/run.sh "$bin"
+      ;;
+    vscode)
+      echo "== the VS Code extension in code-server + Chromium"
+      cargo build --locked -q -p stagecraft
+      [[ -f web/pkg/stagecraft_wasm_bg.wasm ]] || tools/wasm.sh build
+      STAGECRAFT_BIN="$bin" editors/vscode/test/run.sh
+      ;;
+    *)
+      echo "unknown part '$1' (expected: rust nvim-lsp wasm web nvim vscode)" >&2
+      exit 2
+      ;;
+  esac
+  timings+=("$1 $((SECONDS - t))s")
+}
 
-echo "== the language server in a real editor (headless Neovim)"
-cargo build --locked -q -p stagecraft
-tests/nvim/run.sh target/debug/stagecraft
-
-echo "== all tests passed"
+for part in "${parts[@]}"; do
+  run_part "$part"
+done
+echo "== all tests passed (${timings[*]})"

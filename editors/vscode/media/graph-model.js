@@ -1,0 +1,98 @@
+// The graph webview's logic that needs neither the DOM nor VS Code: what to draw for a document,
+// with the stagecraft wasm package passed in. media/graph.js uses it in the webview; the unit
+// tests (test/unit/graph-model.test.ts) run it in Node against the real wasm package.
+
+/** What media/graph.js needs from the wasm package (notes/interfaces.md, section 1). */
+export const REQUIRED_EXPORTS = ["default", "analyze", "renderSvg", "stageAt"];
+
+/** The text of anything thrown: wasm may throw an Error or a bare string. */
+export function errorMessage(e) {
+  if (e && typeof e === "object" && typeof e.message === "string") return e.message;
+  return String(e);
+}
+
+/** The exports `mod` lacks, by name ([] when it has all of them). */
+export function missingExports(mod) {
+  return REQUIRED_EXPORTS.filter((name) => !mod || typeof mod[name] !== "function");
+}
+
+/** `1 stage`, `2 stages`. */
+export function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * The target picker's options from `analyze()`: the named targets in file order, the default one
+ * marked. (The first option of the picker, "default target", is the page's own.)
+ * @returns {{value: string, label: string, title: string}[]}
+ */
+export function targetOptions(analysis) {
+  const options = [];
+  for (const t of analysis.targets ?? []) {
+    if (t.name === null || t.name === undefined) continue;
+    const built = t.plan?.stages?.length;
+    const parts = [];
+    if (t.description) parts.push(t.description);
+    if (built !== undefined) parts.push(`builds ${plural(built, "stage")}`);
+    options.push({ value: t.name, label: t.isDefault ? `${t.name} (default)` : t.name, title: parts.join(" · ") });
+  }
+  return options;
+}
+
+/**
+ * The target to draw: `chosen` while the file still has a target of that name (or `#N` names a
+ * stage), else null (the default target), e.g. after the stage was renamed or deleted.
+ */
+export function effectiveTarget(chosen, analysis) {
+  if (chosen === null || chosen === undefined || chosen === "") return null;
+  const index = /^#(\d+)$/.exec(chosen);
+  if (index) return Number(index[1]) < (analysis.stages ?? []).length ? chosen : null;
+  return (analysis.targets ?? []).some((t) => t.name === chosen) ? chosen : null;
+}
+
+/** The stage under `offset` (UTF-16, like the wasm API), or null; null offsets give null. */
+export function stageUnder(sc, text, offset) {
+  if (offset === null || offset === undefined || offset < 0) return null;
+  const stage = sc.stageAt(text, offset);
+  return stage === null || stage === undefined ? null : stage;
+}
+
+/**
+ * Everything the webview draws for `text`, computed by the wasm package `sc`: the analysis, the
+ * SVG for the target (`chosen` when the file still has it), the picker's options and the stage
+ * under `cursor`. Throws what the package throws.
+ */
+export function graphModel(sc, text, chosen, cursor) {
+  const analysis = sc.analyze(text);
+  const target = effectiveTarget(chosen, analysis);
+  const svg = sc.renderSvg(text, target);
+  return {
+    analysis,
+    svg,
+    target,
+    /** The chosen target the file no longer has, to say why the default is drawn. */
+    dropped: chosen && target === null ? chosen : null,
+    targets: targetOptions(analysis),
+    stages: analysis.stages.length,
+    selected: stageUnder(sc, text, cursor),
+  };
+}
+
+/**
+ * The status line of a drawing: how many stages, who drew it, what to do, what went wrong.
+ * @param {{renderer: "wasm" | "server" | "fallback", stages: number, target?: string | null,
+ *          dropped?: string | null, wasmError?: string | null}} p
+ */
+export function statusText({ renderer, stages, target = null, dropped = null, wasmError = null }) {
+  const parts = [plural(stages, "stage")];
+  if (target) parts.push(`target ${target}`);
+  if (renderer === "wasm") parts.push("rendered by the wasm build");
+  else if (renderer === "server") parts.push("rendered by the language server");
+  else parts.push("simple layout (the server sent no SVG)");
+  parts.push("click a stage to go to its FROM");
+  let s = parts.join(" · ");
+  if (dropped) s += ` · no target "${dropped}" any more: showing the default target`;
+  // The fallback says first why it is one.
+  if (wasmError && renderer !== "wasm") s = `The wasm build failed to load (${wasmError}); the language server drew this graph instead. ${s}`;
+  return s;
+}

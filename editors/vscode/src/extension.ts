@@ -1,0 +1,27 @@
+// Entry point: starts the stagecraft language server and registers the client-side commands.
+
+import * as vscode from "vscode";
+import { GraphPanels } from "./graph";
+import { Server } from "./server";
+import { pickTarget } from "./targets";
+
+let server: Server | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  server = new Server();
+  const graphs = new GraphPanels(server, context.extensionUri);
+  const s = server;
+  context.subscriptions.push(
+    s,
+    graphs,
+    // Code lenses from the server call this with [uri, stageIndex].
+    vscode.commands.registerCommand("stagecraft.pickTarget", (uri?: unknown, stageIndex?: unknown) => pickTarget(s, uri, stageIndex)),
+    vscode.commands.registerCommand("stagecraft.showGraph", (uri?: unknown) => graphs.show(uri)),
+    vscode.commands.registerCommand("stagecraft.restartServer", () => s.restart()),
+  );
+  void s.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await server?.stop();
+}

@@ -1,0 +1,217 @@
+// "Show stage graph": a webview that draws the graph itself with the wasm build of stagecraft
+// (media/wasm/, copied from web/pkg by build.sh). The extension posts the document's text as it
+// changes and the cursor as it moves; a click on a stage comes back and reveals its FROM line.
+// When the wasm build does not load in the webview, the graph comes from the server's
+// `stagecraft/stageGraph` instead.
+
+import * as crypto from "node:crypto";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { debounce, fromLineForNode, graphHtml, stageAtLine } from "./logic";
+import { type GraphNode, StageGraphRequest, TargetsRequest } from "./protocol";
+import type { Server } from "./server";
+import { dockerfileFor } from "./targets";
+
+/** How long edits must pause before the webview gets the new text. */
+const REFRESH_DELAY_MS = 150;
+
+/** Messages from the webview (media/graph.js). */
+type FromWebview =
+  | { type: "ready" }
+  | { type: "wasmFailed"; message: string }
+  | { type: "reveal"; stage: number | null; line: number | null }
+  | { type: "target"; target: string | null };
+
+/** One graph panel per Dockerfile. */
+export class GraphPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, GraphPanel>();
+
+  constructor(
+    private readonly server: Server,
+    private readonly extensionUri: vscode.Uri,
+  ) {}
+
+  /** The command `stagecraft.showGraph`, with an optional uri argument. */
+  async show(uriArg?: unknown): Promise<void> {
+    const doc = await dockerfileFor(uriArg);
+    if (!doc) {
+      void vscode.window.showInformationMessage("stagecraft: open a Dockerfile to see its stage graph.");
+      return;
+    }
+    const key = doc.uri.toString();
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = new GraphPanel(this.server, this.extensionUri, doc, () => this.panels.delete(key));
+    this.panels.set(key, panel);
+  }
+
+  dispose(): void {
+    for (const p of [...this.panels.values()]) p.panel.dispose();
+  }
+}
+
+class GraphPanel {
+  readonly panel: vscode.WebviewPanel;
+  private readonly uri: vscode.Uri;
+  private target: string | null = null;
+  /** Who draws: the webview's wasm build, or the server once the wasm build failed to load. */
+  private renderer: "wasm" | "server" = "wasm";
+  /** The server's graph nodes (server fallback only). */
+  private nodes: GraphNode[] = [];
+  /** Increases with each request, so a slow old answer never replaces a newer one. */
+  private seq = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly output: vscode.OutputChannel;
+  private readonly refreshSoon = debounce(REFRESH_DELAY_MS, () => void this.update());
+
+  constructor(
+    private readonly server: Server,
+    extensionUri: vscode.Uri,
+    doc: vscode.TextDocument,
+    onDispose: () => void,
+  ) {
+    this.uri = doc.uri;
+    const media = vscode.Uri.joinPath(extensionUri, "media");
+    const fileName = path.basename(doc.uri.fsPath || doc.uri.path);
+    this.panel = vscode.window.createWebviewPanel(
+      "stagecraft.graph",
+      `Stage graph: ${fileName}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: true, localResourceRoots: [media] },
+    );
+    this.panel.webview.html = this.html(media);
+    this.output = server.output;
+    this.disposables.push(
+      this.panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.toString() === this.uri.toString() && e.contentChanges.length > 0) this.refreshSoon();
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor.document.uri.toString() !== this.uri.toString()) return;
+        const active = e.selections[0].active;
+        if (this.renderer === "wasm") {
+          const doc = e.textEditor.document;
+          void this.panel.webview.postMessage({ type: "cursor", version: doc.version, offset: doc.offsetAt(active) });
+        } else this.postSelection(active.line);
+      }),
+    );
+    this.panel.onDidDispose(() => {
+      this.refreshSoon.cancel();
+      for (const d of this.disposables) d.dispose();
+      onDispose();
+    });
+  }
+
+  private onMessage(m: FromWebview): void {
+    switch (m.type) {
+      case "ready":
+        // Sent on load, and again whenever the webview is shown after being hidden (it reloads,
+        // and tries the wasm build again).
+        this.renderer = "wasm";
+        void this.update();
+        break;
+      case "wasmFailed":
+        this.output.appendLine(`stage graph: the wasm build failed to load in the webview (${m.message}); using the server's stagecraft/stageGraph`);
+        this.renderer = "server";
+        void this.update();
+        break;
+      case "target":
+        // The webview redraws by itself with wasm; remember the choice for when it reloads.
+        this.target = m.target;
+        if (this.renderer === "server") void this.update();
+        break;
+      case "reveal":
+        void this.reveal(m.stage, m.line);
+        break;
+    }
+  }
+
+  /** Sends the webview what it draws from: the text (wasm), or the server's graph. */
+  private async update(): Promise<void> {
+    if (this.renderer === "wasm") await this.postDocument();
+    else await this.refresh();
+  }
+
+  /** Posts the document's text, version and cursor (a UTF-16 offset, as the wasm API takes). */
+  private async postDocument(): Promise<void> {
+    const doc =
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri.toString()) ??
+      (await vscode.workspace.openTextDocument(this.uri));
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
+    void this.panel.webview.postMessage({
+      type: "document",
+      text: doc.getText(),
+      version: doc.version,
+      target: this.target,
+      cursor: editor ? doc.offsetAt(editor.selection.active) : null,
+    });
+  }
+
+  /** The server fallback: asks `stagecraft/stageGraph` for the SVG. */
+  private async refresh(): Promise<void> {
+    const seq = ++this.seq;
+    const client = await this.server.ready(true);
+    if (!client) {
+      void this.panel.webview.postMessage({ type: "error", message: this.server.whyNotRunning });
+      return;
+    }
+    const textDocument = { uri: client.code2ProtocolConverter.asUri(this.uri) };
+    try {
+      const [graph, targets] = await Promise.all([
+        client.sendRequest(StageGraphRequest, this.target === null ? { textDocument } : { textDocument, target: this.target }),
+        client.sendRequest(TargetsRequest, { textDocument }),
+      ]);
+      if (seq !== this.seq) return;
+      this.nodes = graph.nodes;
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
+      void this.panel.webview.postMessage({
+        type: "graph",
+        // The server's SVG; nodes and edges for the webview's own drawing when it sends none.
+        svg: graph.svg,
+        nodes: graph.svg ? undefined : graph.nodes,
+        edges: graph.svg ? undefined : graph.edges,
+        seq,
+        target: this.target,
+        targets: targets.targets
+          .filter((t) => t.name !== null)
+          .map((t) => ({ name: t.name, isDefault: t.isDefault, description: t.description })),
+        selected: editor ? stageAtLine(editor.selection.active.line, this.nodes) : null,
+      });
+    } catch (e) {
+      if (seq !== this.seq) return;
+      void this.panel.webview.postMessage({ type: "error", message: `stagecraft/stageGraph failed: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  }
+
+  private postSelection(line: number): void {
+    void this.panel.webview.postMessage({ type: "select", stage: stageAtLine(line, this.nodes) });
+  }
+
+  /** Shows the Dockerfile with the stage's FROM line selected. */
+  private async reveal(stage: number | null, dataLine: number | null): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(this.uri);
+    const lines = doc.getText().split(/\r?\n/);
+    const line = fromLineForNode(lines, stage, dataLine, this.nodes);
+    if (line === null) return;
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
+    const column = visible?.viewColumn ?? (this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: false });
+    const text = doc.lineAt(line);
+    const range = new vscode.Range(line, text.firstNonWhitespaceCharacterIndex, line, text.range.end.character);
+    editor.selection = new vscode.Selection(range.start, range.start);
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private html(media: vscode.Uri): string {
+    const webview = this.panel.webview;
+    const nonce = crypto.randomBytes(16).toString("base64");
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "graph.css"));
+    const js = webview.asWebviewUri(vscode.Uri.joinPath(media, "graph.js"));
+    const wasmJs = webview.asWebviewUri(vscode.Uri.joinPath(media, "wasm", "stagecraft_wasm.js"));
+    const wasmBin = webview.asWebviewUri(vscode.Uri.joinPath(media, "wasm", "stagecraft_wasm_bg.wasm"));
+    return graphHtml({ cspSource: webview.cspSource, nonce, css: css.toString(), js: js.toString(), wasmJs: wasmJs.toString(), wasmBin: wasmBin.toString() });
+  }
+}

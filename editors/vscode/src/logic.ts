@@ -1,0 +1,237 @@
+// Plain helpers with no `vscode` import, so the unit tests run them in Node.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { GraphNode, ServerSettings, TargetInfo } from "./protocol";
+
+/** Where the server binary was looked for, and what was found. */
+export interface ServerLookup {
+  path: string | null;
+  tried: string[];
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    if (!st.isFile()) return false;
+    fs.accessSync(p, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds the `stagecraft` binary: the configured path (`~` expanded, relative paths taken from
+ * `baseDir`), else `stagecraft` on PATH, else `~/.cargo/bin/stagecraft` (where `cargo install`
+ * puts it, often not on the PATH an editor was started with).
+ */
+export function findServer(
+  configured: string,
+  baseDir: string | undefined,
+  envPath: string | undefined = process.env.PATH,
+  home: string = os.homedir(),
+): ServerLookup {
+  const exe = process.platform === "win32" ? "stagecraft.exe" : "stagecraft";
+  const tried: string[] = [];
+  const setting = configured.trim();
+  if (setting !== "") {
+    let p = setting.startsWith("~/") ? path.join(home, setting.slice(2)) : setting;
+    if (!path.isAbsolute(p) && baseDir) p = path.resolve(baseDir, p);
+    tried.push(p);
+    return { path: isExecutableFile(p) ? p : null, tried };
+  }
+  for (const dir of (envPath ?? "").split(path.delimiter)) {
+    if (dir === "") continue;
+    const p = path.join(dir, exe);
+    tried.push(p);
+    if (isExecutableFile(p)) return { path: p, tried };
+  }
+  const cargo = path.join(home, ".cargo", "bin", exe);
+  tried.push(cargo);
+  return { path: isExecutableFile(cargo) ? cargo : null, tried };
+}
+
+/** The message shown when the binary is missing: what was tried and how to install it. */
+export function missingServerMessage(configured: string, lookup: ServerLookup): string {
+  const where =
+    configured.trim() !== ""
+      ? `"stagecraft.serverPath" is "${configured}", and ${lookup.tried[0]} is not an executable file`
+      : "`stagecraft` is not on PATH nor in ~/.cargo/bin";
+  return (
+    `stagecraft: the language server binary was not found (${where}). ` +
+    "Install it from a stagecraft checkout with `cargo install --path crates/cli`, " +
+    'or set "stagecraft.serverPath" to the binary.'
+  );
+}
+
+export const INSTALL_COMMAND = "cargo install --path crates/cli";
+
+/** Quotes a word for a POSIX shell when it needs it. */
+export function shellQuote(word: string): string {
+  if (word !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return "'" + word.replace(/'/g, "'\\''") + "'";
+}
+
+/**
+ * `docker build [--target NAME] [--build-arg K=V ...] -f FILE .`. An unnamed default target has
+ * no name to pass, and docker builds the last stage without `--target`.
+ */
+export function dockerBuildCommand(
+  target: Pick<TargetInfo, "name">,
+  file: string,
+  buildArgs: Record<string, string> = {},
+): string {
+  const words = ["docker", "build"];
+  if (target.name) words.push("--target", target.name);
+  for (const [k, v] of Object.entries(buildArgs)) words.push("--build-arg", `${k}=${v}`);
+  words.push("-f", file, ".");
+  return words.map(shellQuote).join(" ");
+}
+
+/** A target's label in the quick pick. */
+export function targetLabel(t: TargetInfo): string {
+  return t.name ?? `stage ${t.stage} (unnamed)`;
+}
+
+/** The short line beside the label: the stage's description comment, and whether it is the default. */
+export function targetDescription(t: TargetInfo): string {
+  const parts: string[] = [];
+  if (t.isDefault) parts.push("default target");
+  if (t.description) parts.push(t.description);
+  return parts.join(" · ");
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** What the target builds: BuildKit's plan in waves, its images, and what the legacy builder adds. */
+export function targetDetail(t: TargetInfo): string {
+  const bk = t.buildkit;
+  const waves = bk.waves.length > 0 ? bk.waves : [bk.stages];
+  const plan = waves.map((w) => (w.length > 1 ? `{${w.join(", ")}}` : w.join(""))).join(" → ");
+  let s = `builds ${plural(bk.stages.length, "stage", "stages")}: ${plan}`;
+  if (bk.images.length > 0) s += ` · images: ${bk.images.join(", ")}`;
+  const extra = t.legacy.filter((name) => !bk.stages.includes(name));
+  if (extra.length > 0) s += ` · the legacy builder also builds ${extra.join(", ")}`;
+  return s;
+}
+
+/** The server's options from the extension's settings. */
+export function serverSettings(get: <T>(key: string, dflt: T) => T): ServerSettings {
+  return {
+    targets: get<string[]>("targets", []),
+    buildArgs: get<Record<string, string>>("buildArgs", {}),
+    severities: get<ServerSettings["severities"]>("severities", {}),
+  };
+}
+
+/**
+ * The 0-based line to reveal for a clicked stage node. The graph's `nodes` give the FROM line
+ * (0-based, like every line in the LSP extensions); the SVG's `data-line` is 1-based (the wasm
+ * convention). Each candidate is checked against the text, so a mismatch in either convention
+ * still lands on the FROM.
+ */
+export function fromLineForNode(
+  lines: readonly string[],
+  stage: number | null,
+  dataLine: number | null,
+  nodes: readonly GraphNode[],
+): number | null {
+  const candidates: number[] = [];
+  const node = stage === null ? undefined : nodes.find((n) => n.kind === "stage" && n.stage === stage);
+  if (node && node.line !== null) candidates.push(node.line);
+  if (dataLine !== null) candidates.push(dataLine - 1, dataLine);
+  for (const c of candidates) {
+    if (c >= 0 && c < lines.length && /^\s*from\b/i.test(lines[c])) return c;
+  }
+  const first = candidates.find((c) => c >= 0 && c < lines.length);
+  return first ?? null;
+}
+
+/** The stage whose FROM is the last at or above `line` (0-based), from the graph's nodes. */
+export function stageAtLine(line: number, nodes: readonly GraphNode[]): number | null {
+  let best: GraphNode | null = null;
+  for (const n of nodes) {
+    if (n.kind !== "stage" || n.stage === null || n.line === null) continue;
+    if (n.line <= line && (best === null || n.line! > best.line!)) best = n;
+  }
+  return best ? best.stage : null;
+}
+
+/** Runs `fn` once calls have stopped for `ms`. */
+export function debounce<A extends unknown[]>(ms: number, fn: (...args: A) => void): ((...args: A) => void) & { cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const wrapped = (...args: A) => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      fn(...args);
+    }, ms);
+  };
+  wrapped.cancel = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return wrapped;
+}
+
+/** Escapes text for an HTML attribute value or element content. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/** What the graph page is made of: the webview's resource URLs, its CSP source, a fresh nonce. */
+export interface GraphPageParts {
+  cspSource: string;
+  nonce: string;
+  css: string;
+  /** media/graph.js, an ES module (it imports media/graph-model.js next to it). */
+  js: string;
+  /** media/wasm/stagecraft_wasm.js, the wasm-bindgen `--target web` module. */
+  wasmJs: string;
+  /** media/wasm/stagecraft_wasm_bg.wasm, which the page fetches. */
+  wasmBin: string;
+}
+
+/**
+ * The Content-Security-Policy of the graph page. Scripts: the page's module by nonce, the modules
+ * it imports from the extension (cspSource), and compiling WebAssembly ('wasm-unsafe-eval', not
+ * 'unsafe-eval'); connect-src lets it fetch the .wasm. The SVG carries its own <style>, hence
+ * 'unsafe-inline' for styles.
+ */
+export function graphCsp(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource} data:`,
+    `style-src ${cspSource} 'unsafe-inline'`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}' ${cspSource} 'wasm-unsafe-eval'`,
+    `connect-src ${cspSource}`,
+  ].join("; ");
+}
+
+/** The graph webview's HTML; media/graph.js finds the wasm package's URLs on <body>. */
+export function graphHtml(p: GraphPageParts): string {
+  const a = escapeHtml;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${a(graphCsp(p.cspSource, p.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${a(p.css)}">
+<title>Stage graph</title>
+</head>
+<body data-wasm-js="${a(p.wasmJs)}" data-wasm-bin="${a(p.wasmBin)}">
+<header>
+  <label>Target <select id="target"><option value="">default target</option></select></label>
+  <span id="status" role="status">Loading…</span>
+</header>
+<main id="graph" aria-label="Stage graph"></main>
+<script type="module" nonce="${a(p.nonce)}" src="${a(p.js)}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,64 @@
+// The stagecraft server's protocol extensions (notes/interfaces.md, section 2).
+
+import { RequestType } from "vscode-languageclient/node";
+
+/** `{textDocument: {uri}}`, the params of both custom requests. */
+export interface DocumentParams {
+  textDocument: { uri: string };
+}
+
+/** One build target: a named stage, or the default (last) stage. */
+export interface TargetInfo {
+  name: string | null;
+  stage: number;
+  description: string | null;
+  isDefault: boolean;
+  /** 0-based line of the FROM. */
+  line: number;
+  buildkit: { stages: string[]; waves: string[][]; images: string[] };
+  /** What the legacy builder builds: every stage up to the target. */
+  legacy: string[];
+}
+
+export interface TargetsResult {
+  defaultTarget: number | null;
+  targets: TargetInfo[];
+}
+
+export const TargetsRequest = new RequestType<DocumentParams, TargetsResult, void>("stagecraft/targets");
+
+export interface GraphNode {
+  id: number;
+  kind: "stage" | "image" | "scratch";
+  label: string;
+  stage: number | null;
+  line: number | null;
+}
+
+export interface GraphEdge {
+  source: number;
+  stage: number;
+  kind: "from" | "copy" | "mount" | "onbuild";
+}
+
+export interface StageGraphParams extends DocumentParams {
+  target?: string;
+}
+
+export interface StageGraphResult {
+  /** Rendered by the server; null from a server that does not render. */
+  svg: string | null;
+  dot: string;
+  mermaid: string;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export const StageGraphRequest = new RequestType<StageGraphParams, StageGraphResult, void>("stagecraft/stageGraph");
+
+/** The server's options, as initializationOptions and `settings.stagecraft`. */
+export interface ServerSettings {
+  targets: string[];
+  buildArgs: Record<string, string>;
+  severities: Record<string, "error" | "warning" | "info" | "hint">;
+}

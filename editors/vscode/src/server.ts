@@ -1,0 +1,207 @@
+// Starts `stagecraft lsp` and keeps one language client for it; says clearly why there is none.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import * as vscode from "vscode";
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  LanguageClient,
+  type LanguageClientOptions,
+  RevealOutputChannelOn,
+  State,
+} from "vscode-languageclient/node";
+import { findServer, INSTALL_COMMAND, missingServerMessage, serverSettings } from "./logic";
+import type { ServerSettings } from "./protocol";
+
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 3 * 60 * 1000;
+
+export function settings(): ServerSettings {
+  const cfg = vscode.workspace.getConfiguration("stagecraft");
+  return serverSettings((key, dflt) => cfg.get(key, dflt));
+}
+
+export class Server implements vscode.Disposable {
+  readonly output = vscode.window.createOutputChannel("stagecraft");
+  private client: LanguageClient | undefined;
+  private starting: Promise<void> | undefined;
+  /** Why there is no running server, for people; undefined while one runs or starts. */
+  private problem: string | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor() {
+    this.disposables.push(
+      this.output,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("stagecraft.serverPath")) {
+          void this.restart();
+        } else if (e.affectsConfiguration("stagecraft") && this.client?.state === State.Running) {
+          void this.client.sendNotification(DidChangeConfigurationNotification.type, {
+            settings: { stagecraft: settings() },
+          });
+        }
+      }),
+    );
+  }
+
+  /** Starts the server unless it runs or is starting; `announce`: tell people when it fails. */
+  start(announce = true): Promise<void> {
+    if (this.starting) return this.starting;
+    // A client that runs, or restarts itself after a crash, is left alone.
+    if (this.client && this.client.state !== State.Stopped) return Promise.resolve();
+    this.starting = this.doStart(announce).finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  async restart(): Promise<void> {
+    await this.starting;
+    await this.stop();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      try {
+        await client.dispose(2000);
+      } catch (e) {
+        this.output.appendLine(`stopping the server: ${String(e)}`);
+      }
+    }
+  }
+
+  /**
+   * The running client for a command. When there is none, tells why (unless `quiet`) and
+   * returns undefined.
+   */
+  async ready(quiet = false): Promise<LanguageClient | undefined> {
+    // Tried again for a command, so a binary installed since is picked up (the failure is told
+    // once, below); not for quiet background refreshes, which would retry on every edit.
+    if (!quiet || this.problem === undefined) await this.start(false);
+    if (this.client?.state === State.Running) return this.client;
+    if (!quiet) this.showProblem();
+    return undefined;
+  }
+
+  /** Why there is no server, or undefined. */
+  get whyNotRunning(): string | undefined {
+    return this.client?.state === State.Running ? undefined : (this.problem ?? "the language server is not running");
+  }
+
+  private showProblem(): void {
+    const msg = this.problem ?? "stagecraft: the language server is not running.";
+    const buttons = ["Open Settings", "Copy Install Command", "Show Log"];
+    void vscode.window.showErrorMessage(msg, ...buttons).then((b) => {
+      if (b === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "stagecraft.serverPath");
+      else if (b === "Copy Install Command") void vscode.env.clipboard.writeText(INSTALL_COMMAND);
+      else if (b === "Show Log") this.output.show(true);
+    });
+  }
+
+  private async doStart(announce: boolean): Promise<void> {
+    await this.stop();
+    const configured = vscode.workspace.getConfiguration("stagecraft").get<string>("serverPath", "");
+    const lookup = findServer(configured, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    if (!lookup.path) {
+      this.problem = missingServerMessage(configured, lookup);
+      this.output.appendLine(`${this.problem}\nlooked at: ${lookup.tried.join(", ")}`);
+      if (announce) this.showProblem();
+      return;
+    }
+    const bin = lookup.path;
+    this.problem = undefined;
+
+    let stderrTail = "";
+    let proc: ChildProcess | undefined;
+    let initialized = false;
+    const restarts: number[] = [];
+    const serverOptions = (): Promise<ChildProcess> =>
+      new Promise((resolve, reject) => {
+        const cp = spawn(bin, ["lsp"], { stdio: "pipe", env: process.env });
+        proc = cp;
+        cp.stderr.on("data", (d: Buffer) => (stderrTail = (stderrTail + d.toString("utf8")).slice(-2000)));
+        cp.once("error", reject);
+        cp.once("spawn", () => resolve(cp));
+      });
+
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: "file", language: "dockerfile" },
+        { scheme: "untitled", language: "dockerfile" },
+      ],
+      initializationOptions: settings(),
+      outputChannel: this.output,
+      // start() below tells people what failed and what to do, once; the client's own
+      // notifications would only repeat it less helpfully.
+      initializationFailedHandler: () => false,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      errorHandler: {
+        error: (_error, _message, count) => ({
+          action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+        }),
+        closed: () => {
+          // A server that never initialized would fail again: say why once, from start().
+          if (!initialized) return { action: CloseAction.DoNotRestart, handled: true };
+          const now = Date.now();
+          restarts.push(now);
+          while (restarts.length > 0 && now - restarts[0] > RESTART_WINDOW_MS) restarts.shift();
+          if (restarts.length <= MAX_RESTARTS) return { action: CloseAction.Restart, handled: true };
+          this.problem = `stagecraft: the language server stopped ${restarts.length} times in 3 minutes and is not restarted. ${lastLines(stderrTail)}`;
+          this.showProblem();
+          return { action: CloseAction.DoNotRestart, handled: true };
+        },
+      },
+    };
+
+    const client = new LanguageClient("stagecraft", "stagecraft", serverOptions, clientOptions);
+    this.client = client;
+    this.output.appendLine(`starting ${bin} lsp`);
+    try {
+      await client.start();
+      initialized = true;
+    } catch (e) {
+      // Let the exiting process flush its stderr before quoting it.
+      await waitForExit(proc, 1000);
+      this.client = undefined;
+      try {
+        await client.dispose(1000);
+      } catch {
+        // it never ran
+      }
+      const said = lastLines(stderrTail) || (e instanceof Error ? e.message : String(e));
+      this.problem =
+        `stagecraft: \`${bin} lsp\` did not start the language server: ${said}. ` +
+        `If this build predates the \`lsp\` command, update it (\`${INSTALL_COMMAND}\`) or set "stagecraft.serverPath".`;
+      this.output.appendLine(this.problem);
+      if (announce) this.showProblem();
+    }
+  }
+
+  dispose(): void {
+    void this.stop();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function lastLines(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .slice(-3)
+    .join(" / ");
+}
+
+function waitForExit(proc: ChildProcess | undefined, ms: number): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    proc.once("exit", () => {
+      clearTimeout(t);
+      // stderr's last chunk can arrive just after "exit"
+      setTimeout(resolve, 50);
+    });
+  });
+}

@@ -1,0 +1,140 @@
+// Unit tests of the graph webview's logic (media/graph-model.js), against the real wasm build
+// that build.sh copies into media/wasm/ (skipped, saying so, when it is not there).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { before, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import {
+  effectiveTarget,
+  errorMessage,
+  graphModel,
+  missingExports,
+  stageUnder,
+  statusText,
+  targetOptions,
+} from "../../media/graph-model.js";
+
+// out/unit/*.cjs -> editors/vscode/media/wasm
+const WASM_DIR = path.resolve(__dirname, "../../media/wasm");
+const haveWasm = fs.existsSync(path.join(WASM_DIR, "stagecraft_wasm.js")) && fs.existsSync(path.join(WASM_DIR, "stagecraft_wasm_bg.wasm"));
+const noWasm = haveWasm ? false : `no wasm build in ${WASM_DIR} (build.sh copies it from web/pkg)`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+let sc: any;
+before(async () => {
+  if (!haveWasm) return;
+  // A runtime import of the ES module (not bundled): the same file the webview loads.
+  const url = pathToFileURL(path.join(WASM_DIR, "stagecraft_wasm.js")).href;
+  sc = await (new Function("u", "return import(u)") as (u: string) => Promise<unknown>)(url);
+  await sc.default({ module_or_path: fs.readFileSync(path.join(WASM_DIR, "stagecraft_wasm_bg.wasm")) });
+});
+
+const DOCKERFILE = [
+  "# syntax=docker/dockerfile:1",
+  "ARG ALPINE_VERSION=3.20",
+  "",
+  "# deps fetches what the app needs",
+  "FROM alpine:${ALPINE_VERSION} AS deps",
+  "RUN echo deps > /deps.txt",
+  "",
+  "FROM deps AS builder",
+  "RUN echo app > /app",
+  "",
+  "FROM alpine AS lint",
+  "RUN echo lint",
+  "",
+  "FROM alpine AS runtime",
+  "COPY --from=builder /app /app",
+  'CMD ["/app"]',
+  "",
+].join("\n");
+
+const analysis = {
+  stages: [{}, {}, {}],
+  targets: [
+    { stage: 0, name: "deps", description: "deps fetches", isDefault: false, plan: { stages: [0] } },
+    { stage: 1, name: null, description: null, isDefault: false, plan: { stages: [0, 1] } },
+    { stage: 2, name: "runtime", description: null, isDefault: true, plan: { stages: [0, 2] } },
+  ],
+};
+
+test("the picker lists the named targets, the default marked", () => {
+  assert.deepEqual(targetOptions(analysis), [
+    { value: "deps", label: "deps", title: "deps fetches · builds 1 stage" },
+    { value: "runtime", label: "runtime (default)", title: "builds 2 stages" },
+  ]);
+  assert.deepEqual(targetOptions({ stages: [], targets: [] }), []);
+});
+
+test("a chosen target the file no longer has falls back to the default", () => {
+  assert.equal(effectiveTarget("deps", analysis), "deps");
+  assert.equal(effectiveTarget("builder", analysis), null);
+  assert.equal(effectiveTarget(null, analysis), null);
+  assert.equal(effectiveTarget("", analysis), null);
+  assert.equal(effectiveTarget("#2", analysis), "#2");
+  assert.equal(effectiveTarget("#3", analysis), null);
+});
+
+test("status line: who drew the graph, and why not wasm", () => {
+  assert.equal(statusText({ renderer: "wasm", stages: 4 }), "4 stages · rendered by the wasm build · click a stage to go to its FROM");
+  assert.equal(
+    statusText({ renderer: "wasm", stages: 1, target: null, dropped: "builder" }),
+    '1 stage · rendered by the wasm build · click a stage to go to its FROM · no target "builder" any more: showing the default target',
+  );
+  assert.equal(
+    statusText({ renderer: "server", stages: 2, target: "deps", wasmError: "boom" }),
+    "The wasm build failed to load (boom); the language server drew this graph instead. 2 stages · target deps · rendered by the language server · click a stage to go to its FROM",
+  );
+  assert.match(statusText({ renderer: "fallback", stages: 2 }), /simple layout/);
+});
+
+test("errors and the package's exports", () => {
+  assert.equal(errorMessage(new Error("x")), "x");
+  assert.equal(errorMessage("bare"), "bare");
+  assert.deepEqual(missingExports({ default() {}, analyze() {}, renderSvg() {} }), ["stageAt"]);
+  assert.deepEqual(missingExports(undefined), ["default", "analyze", "renderSvg", "stageAt"]);
+});
+
+test("wasm: the model of a Dockerfile (stages, SVG nodes with 1-based data-line, targets)", { skip: noWasm }, () => {
+  assert.deepEqual(missingExports(sc), []);
+  const m = graphModel(sc, DOCKERFILE, null, null);
+  assert.equal(m.stages, 4);
+  assert.equal(m.target, null);
+  assert.equal(m.selected, null);
+  assert.deepEqual(m.targets.map((t: { label: string }) => t.label), ["deps", "builder", "lint", "runtime (default)"]);
+  assert.match(m.svg, /^<svg[^>]*class="stagecraft-graph"/);
+  const nodes = [...m.svg.matchAll(/<g class="node stage[^"]*" data-stage="(\d+)"[^>]*data-line="(\d+)"/g)].map((x: RegExpMatchArray) => [Number(x[1]), Number(x[2])]);
+  assert.deepEqual(nodes, [[0, 5], [1, 8], [2, 11], [3, 14]]);
+  const lines = DOCKERFILE.split("\n");
+  for (const [, line] of nodes) assert.match(lines[line - 1], /^FROM /);
+});
+
+test("wasm: the chosen target, and one that went away", { skip: noWasm }, () => {
+  const m = graphModel(sc, DOCKERFILE, "builder", null);
+  assert.equal(m.target, "builder");
+  assert.equal(m.dropped, null);
+  assert.match(m.svg, /class="node stage[^"]*\btarget\b[^"]*" data-stage="1"/);
+  const renamed = graphModel(sc, DOCKERFILE.replaceAll("builder", "compile"), "builder", null);
+  assert.equal(renamed.target, null);
+  assert.equal(renamed.dropped, "builder");
+});
+
+test("wasm: the stage under the cursor (UTF-16 offsets)", { skip: noWasm }, () => {
+  const at = (needle: string) => DOCKERFILE.indexOf(needle);
+  assert.equal(stageUnder(sc, DOCKERFILE, 0), null); // the syntax line: before any stage
+  assert.equal(stageUnder(sc, DOCKERFILE, null), null);
+  assert.equal(stageUnder(sc, DOCKERFILE, at("RUN echo app")), 1);
+  assert.equal(stageUnder(sc, DOCKERFILE, at("FROM alpine AS lint") + 5), 2);
+  assert.equal(graphModel(sc, DOCKERFILE, null, at("COPY --from")).selected, 3);
+  // a non-ASCII comment before: offsets are UTF-16 code units, as JS strings count them
+  const text = "# ünïcødé 🐳\n" + DOCKERFILE;
+  assert.equal(stageUnder(sc, text, text.indexOf("RUN echo lint")), 2);
+});
+
+test("wasm: a file with no stages draws an empty graph", { skip: noWasm }, () => {
+  const m = graphModel(sc, "# nothing here\n", null, 3);
+  assert.equal(m.stages, 0);
+  assert.deepEqual(m.targets, []);
+  assert.match(m.svg, /<svg/);
+});

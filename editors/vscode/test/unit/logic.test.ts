@@ -1,0 +1,124 @@
+// Unit tests of the plain helpers (no VS Code): `npm run test:unit`.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import {
+  dockerBuildCommand,
+  findServer,
+  fromLineForNode,
+  missingServerMessage,
+  shellQuote,
+  stageAtLine,
+  targetDescription,
+  targetDetail,
+  targetLabel,
+} from "../../src/logic";
+import type { GraphNode, TargetInfo } from "../../src/protocol";
+
+const build: TargetInfo = {
+  name: "build",
+  stage: 1,
+  description: "build compiles the server binary",
+  isDefault: false,
+  line: 16,
+  buildkit: { stages: ["base", "build"], waves: [["base"], ["build"]], images: ["golang:1.22-alpine"] },
+  legacy: ["base", "build"],
+};
+
+const release: TargetInfo = {
+  name: "release",
+  stage: 5,
+  description: null,
+  isDefault: true,
+  line: 40,
+  buildkit: { stages: ["base", "build", "certs", "release"], waves: [["base", "certs"], ["build"], ["release"]], images: ["golang:1.22-alpine", "alpine:3.20"] },
+  legacy: ["base", "build", "test", "docs", "certs", "release"],
+};
+
+test("docker build command: target, build args, file, context", () => {
+  assert.equal(dockerBuildCommand(build, "Dockerfile"), "docker build --target build -f Dockerfile .");
+  assert.equal(
+    dockerBuildCommand(build, "docker/app.Dockerfile", { VERSION: "1.2", MSG: "two words" }),
+    "docker build --target build --build-arg VERSION=1.2 --build-arg 'MSG=two words' -f docker/app.Dockerfile .",
+  );
+  // an unnamed default stage has no name for --target: docker builds the last stage without it
+  assert.equal(dockerBuildCommand({ name: null }, "Containerfile"), "docker build -f Containerfile .");
+});
+
+test("shell quoting", () => {
+  assert.equal(shellQuote("plain-word_1.2/x"), "plain-word_1.2/x");
+  assert.equal(shellQuote("it's"), "'it'\\''s'");
+  assert.equal(shellQuote(""), "''");
+  assert.equal(shellQuote("$HOME"), "'$HOME'");
+});
+
+test("quick pick texts say what a target builds", () => {
+  assert.equal(targetLabel(build), "build");
+  assert.equal(targetLabel({ ...release, name: null }), "stage 5 (unnamed)");
+  assert.equal(targetDescription(build), "build compiles the server binary");
+  assert.equal(targetDescription(release), "default target");
+  assert.equal(targetDetail(build), "builds 2 stages: base → build · images: golang:1.22-alpine");
+  assert.equal(
+    targetDetail(release),
+    "builds 4 stages: {base, certs} → build → release · images: golang:1.22-alpine, alpine:3.20 · the legacy builder also builds test, docs",
+  );
+});
+
+const text = ["ARG X=1", "", "FROM alpine AS a", "RUN true", "FROM a AS b", "COPY --from=a / /"];
+const nodes: GraphNode[] = [
+  { id: 0, kind: "image", label: "alpine", stage: null, line: null },
+  { id: 1, kind: "stage", label: "a", stage: 0, line: 2 },
+  { id: 2, kind: "stage", label: "b", stage: 1, line: 4 },
+];
+
+test("a clicked node reveals its FROM line whatever the line convention", () => {
+  assert.equal(fromLineForNode(text, 1, 5, nodes), 4); // nodes: 0-based
+  assert.equal(fromLineForNode(text, 1, 5, []), 4); // data-line: 1-based
+  assert.equal(fromLineForNode(text, 1, 4, []), 4); // data-line that turned out 0-based
+  assert.equal(fromLineForNode(text, null, null, nodes), null);
+});
+
+test("the stage under the cursor", () => {
+  assert.equal(stageAtLine(0, nodes), null);
+  assert.equal(stageAtLine(2, nodes), 0);
+  assert.equal(stageAtLine(3, nodes), 0);
+  assert.equal(stageAtLine(5, nodes), 1);
+});
+
+test("finding the server binary, and the message when it is missing", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stagecraft-find-"));
+  try {
+    const bin = path.join(dir, "bin");
+    const home = path.join(dir, "home");
+    fs.mkdirSync(bin);
+    fs.mkdirSync(path.join(home, ".cargo", "bin"), { recursive: true });
+
+    let r = findServer("", dir, bin, home);
+    assert.equal(r.path, null);
+    assert.deepEqual(r.tried, [path.join(bin, "stagecraft"), path.join(home, ".cargo", "bin", "stagecraft")]);
+    assert.match(missingServerMessage("", r), /not on PATH.*cargo install --path crates\/cli.*stagecraft\.serverPath/);
+
+    const cargoBin = path.join(home, ".cargo", "bin", "stagecraft");
+    fs.writeFileSync(cargoBin, "#!/bin/sh\n", { mode: 0o755 });
+    assert.equal(findServer("", dir, bin, home).path, cargoBin);
+
+    const onPath = path.join(bin, "stagecraft");
+    fs.writeFileSync(onPath, "#!/bin/sh\n", { mode: 0o755 });
+    assert.equal(findServer("", dir, bin, home).path, onPath);
+
+    // a configured path wins, relative to the workspace folder, ~ expanded
+    assert.equal(findServer("bin/stagecraft", dir, "", home).path, onPath);
+    assert.equal(findServer("~/.cargo/bin/stagecraft", dir, "", home).path, cargoBin);
+    r = findServer("/nonexistent/stagecraft", dir, bin, home);
+    assert.equal(r.path, null);
+    assert.match(missingServerMessage("/nonexistent/stagecraft", r), /"stagecraft\.serverPath" is "\/nonexistent\/stagecraft"/);
+
+    // not executable: not found
+    fs.chmodSync(onPath, 0o644);
+    assert.equal(findServer("", dir, bin, home).path, cargoBin);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
