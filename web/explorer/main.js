@@ -1,6 +1,6 @@
 // The stagecraft explorer: a CodeMirror editor on the left, the stage graph, build plan and
 // problems on the right, all recomputed from the text as it changes. Every fact shown comes from
-// the wasm package (notes/interfaces.md §1); this file only wires it to the page.
+// the wasm package (docs/interfaces.md §1); this file only wires it to the page.
 
 import { EditorSelection, EditorState } from '@codemirror/state';
 import {

@@ -1,5 +1,5 @@
 // STAGECRAFT-MOCK — a stand-in for web/pkg/stagecraft_wasm.js, for developing and testing the web
-// pages before the real wasm build exists. It implements the JS API of notes/interfaces.md §1 with
+// pages before the real wasm build exists. It implements the JS API of docs/interfaces.md §1 with
 // a small line-based reading of Dockerfiles: global ARGs, FROM, COPY --from, RUN --mount from=,
 // description comments, simple heredocs. It is NOT stagecraft's analysis (no escape directive,
 // no ONBUILD, no BuildKit lint rules beyond a handful) and must never be shipped: build.sh does

@@ -41,7 +41,7 @@ commands:
   targets FILE        build targets with descriptions
   plan FILE           what a target builds (--target T), in parallel waves (--legacy: the legacy builder)
   rename FILE OLD NEW rename a stage everywhere (a diff, or --write)
-  graph FILE          the stage graph as DOT, Mermaid or JSON
+  graph FILE          the stage graph as SVG, DOT, Mermaid or JSON
   dump FILE           BuildKit's parser dump (--buildkit) or the syntax tree (--tree)
   lsp                 the language server, over stdio
 

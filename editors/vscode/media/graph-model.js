@@ -2,7 +2,7 @@
 // with the stagecraft wasm package passed in. media/graph.js uses it in the webview; the unit
 // tests (test/unit/graph-model.test.ts) run it in Node against the real wasm package.
 
-/** What media/graph.js needs from the wasm package (notes/interfaces.md, section 1). */
+/** What media/graph.js needs from the wasm package (docs/interfaces.md, section 1). */
 export const REQUIRED_EXPORTS = ["default", "analyze", "renderSvg", "stageAt"];
 
 /** The text of anything thrown: wasm may throw an Error or a bare string. */

@@ -1,4 +1,4 @@
-// The stagecraft server's protocol extensions (notes/interfaces.md, section 2).
+// The stagecraft server's protocol extensions (docs/interfaces.md, section 2).
 
 import { RequestType } from "vscode-languageclient/node";
 
