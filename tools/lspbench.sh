@@ -2,13 +2,22 @@
 # The language-server benchmark: ../shared/bench/lspbench.py against `stagecraft lsp` and, in
 # the same run, docker-langserver (npm dockerfile-language-server-nodejs), on the generated
 # 500-stage file. Installs the peer into target/tools/peers when missing.
-# Usage: tools/lspbench.sh [-n REQUESTS]   (results in target/lspbench/*.json and a table)
+# Usage: tools/lspbench.sh [-n REQUESTS] [-r RUNS]   (results in target/lspbench/*.json and a table)
+# Each server is started RUNS times (default 3), alternating; every figure in the table is the
+# median over the runs (a server's first start after a build pays for a cold page cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 shared="${STAGECRAFT_SHARED:-$root/../shared}"
 n=20
-if [[ "${1:-}" == "-n" ]]; then n="$2"; fi
+runs=3
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -n) n="$2"; shift 2 ;;
+    -r) runs="$2"; shift 2 ;;
+    *) echo "usage: tools/lspbench.sh [-n REQUESTS] [-r RUNS]" >&2; exit 2 ;;
+  esac
+done
 
 out="$root/target/lspbench"
 mkdir -p "$out" "$root/target/bench-data"
@@ -26,30 +35,43 @@ fi
 cargo build --release --locked -q -p stagecraft
 
 run() {
-  local name="$1"
-  shift
-  echo "== $name" >&2
+  local name="$1" i="$2"
+  shift 2
+  echo "== $name (run $i of $runs)" >&2
   python3 "$shared/bench/lspbench.py" --file "$big" --positions "$big.positions.json" -n "$n" \
-    --hover --references --json "$out/$name.json" --stderr "$out/$name.stderr" -- "$@" >&2
+    --hover --references --json "$out/$name.$i.json" --stderr "$out/$name.$i.stderr" -- "$@" >&2
 }
-run stagecraft "$root/target/release/stagecraft" lsp
-run docker-langserver "$peers/node_modules/.bin/docker-langserver" --stdio
+rm -f "$out"/*.json
+for i in $(seq 1 "$runs"); do
+  run stagecraft "$i" "$root/target/release/stagecraft" lsp
+  run docker-langserver "$i" "$peers/node_modules/.bin/docker-langserver" --stdio
+done
 
 python3 - "$out" <<'PY'
-import json, os, sys
+import glob, json, os, statistics, sys
 out = sys.argv[1]
-runs = {name: json.load(open(os.path.join(out, f"{name}.json"))) for name in ("stagecraft", "docker-langserver")}
+runs = {
+    name: [json.load(open(f)) for f in sorted(glob.glob(os.path.join(out, f"{name}.*.json")))]
+    for name in ("stagecraft", "docker-langserver")
+}
 
-def ms(d, *path):
-    for p in path:
-        d = d.get(p) if isinstance(d, dict) else None
+def median(rs, path):
+    values = []
+    for d in rs:
+        for p in path:
+            d = d.get(p) if isinstance(d, dict) else None
+        if isinstance(d, (int, float)):
+            values.append(d)
+    return statistics.median(values) if values else None
+
+def ms(rs, *path):
+    d = median(rs, path)
     if d is None:
         return "unsupported"
     return f"{d:.2f} ms" if d < 10 else f"{d:.0f} ms"
 
-def mib(d, *path):
-    for p in path:
-        d = d.get(p) if isinstance(d, dict) else None
+def mib(rs, *path):
+    d = median(rs, path)
     return "n/a" if d is None else f"{d:.0f} MiB"
 
 rows = [
@@ -63,9 +85,10 @@ rows = [
     ("memory after open", "", lambda r: mib(r, "mem_after_open", "tree_VmHWM_MiB")),
     ("peak memory (VmHWM)", "25 MiB", lambda r: mib(r, "mem_final", "tree_VmHWM_MiB")),
 ]
-diags = {n: r.get("diagnostics_count") for n, r in runs.items()}
-print(f"\n{runs['stagecraft']['lines']}-line file, {runs['stagecraft']['bytes']} bytes; diagnostics on open: "
-      + ", ".join(f"{n} {c}" for n, c in diags.items()) + "\n")
+first = runs["stagecraft"][0]
+diags = {n: rs[0].get("diagnostics_count") for n, rs in runs.items()}
+print(f"\n{first['lines']}-line file, {first['bytes']} bytes, {len(runs['stagecraft'])} runs per server "
+      f"(medians); diagnostics on open: " + ", ".join(f"{n} {c}" for n, c in diags.items()) + "\n")
 print("| | target | stagecraft | docker-langserver |")
 print("|---|---|---|---|")
 for label, target, f in rows:

@@ -132,6 +132,21 @@ fn rename_refuses_with_reasons() {
     assert!(a.prepare_rename(at).is_err());
 }
 
+#[test]
+fn rename_keeps_the_description_comment_naming_the_stage() {
+    let (a, at) = fixture("# build compiles it\n# (more words)\nFROM alpine AS bu$0ild\nFROM scratch\nCOPY --from=build /a /a\n");
+    assert_eq!(a.stages()[0].description.as_deref(), Some("compiles it"));
+    let edits = a.rename(at, "compile").unwrap();
+    let spans: Vec<&str> = edits.iter().map(|e| slice(&a, e.range)).collect();
+    assert_eq!(spans, ["build", "build", "build"]);
+    assert_eq!(u32::from(edits[0].range.start()), 2, "the word after `# `");
+    // Not a description (an indented comment keeps its `#` for BuildKit; another word first).
+    for text in ["  # build compiles it\nFROM alpine AS bu$0ild\n", "# builds it\nFROM alpine AS bu$0ild\n"] {
+        let (a, at) = fixture(text);
+        assert_eq!(a.rename(at, "compile").unwrap().len(), 1, "{text}");
+    }
+}
+
 // ---- completion ----
 
 #[test]

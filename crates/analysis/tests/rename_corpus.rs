@@ -26,11 +26,12 @@ fn shape(a: &Analysis, renamed: Option<(usize, &str)>) -> Vec<String> {
     let mut out = Vec::new();
     for s in a.stages() {
         out.push(format!(
-            "stage {} {} base={:?} builds={:?}",
+            "stage {} {} base={:?} builds={:?} description={:?}",
             s.index,
             name_of(s.index),
             s.base_kind,
-            a.target_builds(s.index)
+            a.target_builds(s.index),
+            s.description
         ));
     }
     for r in a.references() {
@@ -65,11 +66,16 @@ fn renaming_any_stage_keeps_the_graph() {
             match a.rename_stage(s.index, &fresh) {
                 Ok(edits) => {
                     renamed += 1;
-                    // Every edit is at an occurrence of this stage.
+                    // Every edit is at an occurrence of this stage, or at its name in the
+                    // `# name description` comment above its FROM.
                     let occurrences = a.occurrences(s.index);
+                    let comment = |r: stagecraft_analysis::TextRange| {
+                        let line = &text[usize::from(r.start()).saturating_sub(200)..usize::from(r.start())];
+                        s.description.is_some() && line.rsplit('\n').next().is_some_and(|l| l.trim_start_matches([' ', '\t']).starts_with('#'))
+                    };
                     for e in &edits {
                         assert!(
-                            occurrences.iter().any(|o| o.range == e.range),
+                            occurrences.iter().any(|o| o.range == e.range) || comment(e.range),
                             "{}: edit {:?} is not at an occurrence of `{}`",
                             path.display(),
                             e.range,

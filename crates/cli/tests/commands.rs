@@ -161,7 +161,11 @@ fn rename_prints_a_diff_or_writes() {
     assert!(o.status.success());
     assert_eq!(
         std::fs::read_to_string(&f).unwrap(),
-        MULTI.replace("AS build", "AS compile").replace("--from=build", "--from=compile")
+        MULTI
+            .replace("AS build", "AS compile")
+            .replace("--from=build", "--from=compile")
+            .replace("# build compiles", "# compile compiles"),
+        "the description comment keeps naming the stage"
     );
     let o = run(&["rename", &f, "nope", "x"]);
     assert_eq!(o.status.code(), Some(2));

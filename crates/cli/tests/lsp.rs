@@ -364,6 +364,8 @@ fn code_actions_lenses_targets_and_graph() {
     let lenses = lsp.result("textDocument/codeLens", doc(URI));
     assert_eq!(lenses[0]["command"]["title"], "target: build · builds 1 stage · 4 refs");
     assert_eq!(lenses[3]["command"]["command"], "stagecraft.pickTarget");
+    // Only the last unnamed stage is a target (the default one).
+    assert_eq!(lenses[3]["command"]["title"], "target: stage-3 (default) · builds 2 stages · 0 refs");
     let targets = lsp.result("stagecraft/targets", doc(URI));
     assert_eq!(targets["defaultTarget"], 3);
     let default = targets["targets"].as_array().unwrap().iter().find(|t| t["isDefault"] == true).unwrap().clone();
@@ -397,7 +399,11 @@ fn code_actions_lenses_targets_and_graph() {
 #[test]
 fn configuration_changes_targets_in_play() {
     let mut lsp = Lsp::start();
-    lsp.initialize(parse_json("{}"), parse_json(r#"{"targets": ["docs"], "severities": {"unused-stage": "warning"}}"#));
+    // Neovim sends an empty Lua table as `[]`, and a malformed field must not drop the others.
+    lsp.initialize(
+        parse_json("{}"),
+        parse_json(r#"{"targets": ["docs"], "buildArgs": [], "severities": {"unused-stage": "warning"}, "x": 1}"#),
+    );
     let d = lsp.open(URI, TEXT);
     let unused: Vec<&Value> =
         d["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "unused-stage").collect();

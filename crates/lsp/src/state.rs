@@ -28,11 +28,27 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    /// Reads settings from `{"stagecraft": {...}}` or from the object itself; unknown fields
-    /// are ignored and a malformed value keeps the defaults.
+    /// Reads settings from `{"stagecraft": {...}}` or from the object itself. Each field is read
+    /// on its own: unknown fields are ignored, a malformed one keeps its default without taking
+    /// the others with it, and an empty array stands for an empty map (Lua clients, Neovim among
+    /// them, send an empty table as `[]`).
     pub(crate) fn from_json(value: &serde_json::Value) -> Settings {
         let inner = value.get("stagecraft").unwrap_or(value);
-        serde_json::from_value(inner.clone()).unwrap_or_default()
+        fn field<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value, key: &str) -> T {
+            match v.get(key) {
+                Some(serde_json::Value::Array(a)) if a.is_empty() => {
+                    serde_json::from_value(serde_json::json!({})).or_else(|_| serde_json::from_value(serde_json::json!([])))
+                }
+                Some(x) => serde_json::from_value(x.clone()),
+                None => return T::default(),
+            }
+            .unwrap_or_default()
+        }
+        Settings {
+            targets: field(inner, "targets"),
+            build_args: field(inner, "buildArgs"),
+            severities: field(inner, "severities"),
+        }
     }
 
     pub(crate) fn options(&self) -> Options {
@@ -73,5 +89,24 @@ impl State {
             doc.analysis = Some(Arc::new(analyze(&doc.text, &options)));
         }
         doc.analysis.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_fields_are_read_one_by_one() {
+        let s = Settings::from_json(&serde_json::json!({
+            "stagecraft": {"targets": ["a"], "buildArgs": [], "severities": {"unused-stage": "hint"}}
+        }));
+        assert_eq!(s.targets, ["a"]);
+        assert!(s.build_args.is_empty());
+        assert_eq!(s.severities.get("unused-stage").map(String::as_str), Some("hint"));
+        // A malformed field keeps its default; the others stay.
+        let s = Settings::from_json(&serde_json::json!({"targets": "a", "buildArgs": {"V": "1"}, "severities": []}));
+        assert!(s.targets.is_empty() && s.severities.is_empty());
+        assert_eq!(s.build_args.get("V").map(String::as_str), Some("1"));
     }
 }

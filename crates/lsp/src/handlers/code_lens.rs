@@ -11,13 +11,16 @@ pub(crate) fn lenses(a: &Analysis, encoding: Encoding, uri: &Uri) -> Vec<CodeLen
         .map(|s| {
             let builds = a.plan(s.index).stages.len();
             let refs = a.occurrences(s.index).iter().filter(|o| !o.is_definition).count();
-            let name = match (&s.name_as_written, Some(s.index) == a.default_target()) {
-                (Some(n), true) => format!("{n} (default)"),
-                (Some(n), false) => n.clone(),
-                (None, _) => format!("stage-{} (default)", s.index),
+            // Targets are the named stages and the default (last) one; an unnamed stage before
+            // the last cannot be passed to --target.
+            let label = match (&s.name_as_written, Some(s.index) == a.default_target()) {
+                (Some(n), true) => format!("target: {n} (default)"),
+                (Some(n), false) => format!("target: {n}"),
+                (None, true) => format!("target: stage-{} (default)", s.index),
+                (None, false) => format!("stage-{} (unnamed, not a target)", s.index),
             };
             let title = format!(
-                "target: {name} · builds {builds} stage{} · {refs} ref{}",
+                "{label} · builds {builds} stage{} · {refs} ref{}",
                 if builds == 1 { "" } else { "s" },
                 if refs == 1 { "" } else { "s" }
             );

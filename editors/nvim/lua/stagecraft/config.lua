@@ -1,0 +1,125 @@
+-- The options of require('stagecraft').setup{}: defaults, validation and the current values.
+
+local util = require('stagecraft.util')
+
+local M = {}
+
+---@class stagecraft.Settings
+---@field targets string[] the targets in play; a stage none of them builds is reported unused
+---@field buildArgs table<string,string> resolves FROM lines as --build-arg would; added to `docker build`
+---@field severities table<string,string> severity per diagnostic code ("error"|"warning"|"info"|"hint")
+
+M.default_keymaps = {
+  targets = '<leader>st',
+  graph = '<leader>sg',
+  codelens = '<leader>sl',
+}
+
+M.defaults = {
+  cmd = { 'stagecraft', 'lsp' },
+  -- false: don't start the server (nvim-lspconfig or vim.lsp.enable does); the commands and the
+  -- code lens command still work with any client named "stagecraft".
+  autostart = true,
+  filetypes = { 'dockerfile' },
+  -- Detect Containerfile, *.Dockerfile, *.dockerfile, Dockerfile.*, Containerfile.* as dockerfile.
+  detect_filetypes = true,
+  -- function(fname, bufnr) -> string|nil; nil: the nearest folder holding a root marker, else
+  -- the file's folder.
+  root_dir = nil,
+  root_markers = { '.git' },
+  settings = { targets = {}, buildArgs = {}, severities = {} },
+  on_attach = nil,
+  capabilities = nil,
+  codelens = false,
+  keymaps = false,
+  -- Where :StagecraftGraph writes SVG files (nil: Neovim's temporary folder).
+  graph_dir = nil,
+  -- How :StagecraftGraph opens an SVG: nil (vim.ui.open on 0.10+, else xdg-open or open), a
+  -- program name, an argv list (the path is appended), a function(path), or false (don't).
+  open_cmd = nil,
+}
+
+local current = vim.deepcopy(M.defaults)
+
+--- Settings as the server reads them: strings only, and maps that encode as JSON objects even
+--- when empty (an empty Lua table encodes as `[]`; the server accepts that too, older ones did not).
+---@param s table|nil
+---@return stagecraft.Settings
+function M.normalize_settings(s)
+  s = s or {}
+  local out = { targets = {}, buildArgs = vim.empty_dict(), severities = vim.empty_dict() }
+  for _, t in ipairs(s.targets or {}) do
+    table.insert(out.targets, tostring(t))
+  end
+  for k, v in pairs(s.buildArgs or {}) do
+    out.buildArgs[tostring(k)] = tostring(v)
+  end
+  for k, v in pairs(s.severities or {}) do
+    out.severities[tostring(k)] = tostring(v)
+  end
+  return out
+end
+
+local function validate(opts)
+  util.validate('opts', opts, 'table')
+  util.validate('cmd', opts.cmd, { 'table', 'string' }, true)
+  util.validate('autostart', opts.autostart, 'boolean', true)
+  util.validate('filetypes', opts.filetypes, 'table', true)
+  util.validate('detect_filetypes', opts.detect_filetypes, 'boolean', true)
+  util.validate('root_dir', opts.root_dir, 'function', true)
+  util.validate('root_markers', opts.root_markers, 'table', true)
+  util.validate('settings', opts.settings, 'table', true)
+  util.validate('on_attach', opts.on_attach, 'function', true)
+  util.validate('capabilities', opts.capabilities, 'table', true)
+  util.validate('codelens', opts.codelens, 'boolean', true)
+  util.validate('keymaps', opts.keymaps, { 'boolean', 'table' }, true)
+  util.validate('graph_dir', opts.graph_dir, 'string', true)
+  util.validate('open_cmd', opts.open_cmd, { 'string', 'table', 'function', 'boolean' }, true)
+  local s = opts.settings or {}
+  util.validate('settings.targets', s.targets, 'table', true)
+  util.validate('settings.buildArgs', s.buildArgs, 'table', true)
+  util.validate('settings.severities', s.severities, 'table', true)
+  if type(opts.cmd) == 'table' then
+    util.validate('cmd[1]', opts.cmd[1], 'string')
+  end
+  if opts.open_cmd == true then
+    error('open_cmd: expected a program, an argv list, a function or false, got true', 0)
+  end
+end
+
+--- Validates `opts` and makes them current (merged over the defaults).
+---@param opts table|nil
+---@return boolean ok, string|nil err
+function M.set(opts)
+  opts = opts or {}
+  local ok, err = pcall(validate, opts)
+  if not ok then
+    -- vim.validate's message without the "file:line:" of the caller.
+    return false, (tostring(err):gsub('^[^\n]-:%d+: ', ''))
+  end
+  local merged = vim.tbl_extend('force', vim.deepcopy(M.defaults), opts)
+  if type(merged.cmd) == 'string' then
+    merged.cmd = { merged.cmd, 'lsp' }
+  end
+  merged.settings = M.normalize_settings(opts.settings)
+  if merged.keymaps == true then
+    merged.keymaps = vim.deepcopy(M.default_keymaps)
+  end
+  current = merged
+  return true
+end
+
+--- The current options.
+function M.get()
+  return current
+end
+
+--- Replaces some settings (a shallow merge: `{buildArgs = {...}}` replaces all the build args).
+---@param partial table
+function M.update_settings(partial)
+  local s = vim.tbl_extend('force', current.settings, partial)
+  current.settings = M.normalize_settings(s)
+  return current.settings
+end
+
+return M

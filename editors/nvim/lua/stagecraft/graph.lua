@@ -1,0 +1,161 @@
+-- :StagecraftGraph: the stage graph as an SVG file (opened in the viewer), or as Mermaid or DOT
+-- text. It asks the server (`stagecraft/stageGraph`), else runs `stagecraft graph`.
+
+local config = require('stagecraft.config')
+local server = require('stagecraft.server')
+local util = require('stagecraft.util')
+
+local M = {}
+
+M.formats = { 'svg', 'mermaid', 'dot' }
+
+local METHOD_NOT_FOUND = -32601
+
+local function start_detached(argv)
+  local ok, id = pcall(vim.fn.jobstart, argv, { detach = true })
+  if not ok or id <= 0 then
+    util.error(('could not run %s'):format(table.concat(argv, ' ')))
+  end
+end
+
+--- Opens `path` as `open_cmd` says.
+local function open(path)
+  local open_cmd = config.get().open_cmd
+  if open_cmd == false then
+    return
+  elseif type(open_cmd) == 'function' then
+    open_cmd(path)
+  elseif type(open_cmd) == 'string' then
+    start_detached({ open_cmd, path })
+  elseif type(open_cmd) == 'table' then
+    local argv = vim.deepcopy(open_cmd)
+    table.insert(argv, path)
+    start_detached(argv)
+  elseif vim.ui.open then
+    local _, err = vim.ui.open(path)
+    if err then
+      util.warn(('could not open %s: %s (set open_cmd)'):format(path, err))
+    end
+  else
+    for _, program in ipairs({ 'xdg-open', 'open', 'wslview' }) do
+      if vim.fn.executable(program) == 1 then
+        return start_detached({ program, path })
+      end
+    end
+    util.warn('no program to open ' .. path .. ' with (set open_cmd in setup{})')
+  end
+end
+
+--- The folder SVG files go to.
+local function graph_dir()
+  local dir = config.get().graph_dir
+  if dir then
+    dir = vim.fn.expand(dir)
+  else
+    dir = vim.fn.fnamemodify(vim.fn.tempname(), ':h')
+  end
+  vim.fn.mkdir(dir, 'p')
+  return dir
+end
+
+local function deliver(bufnr, opts, text)
+  local base = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')
+  if base == '' then
+    base = 'Dockerfile'
+  end
+  local suffix = opts.target and ('-' .. opts.target:gsub('[^%w_.-]', '_')) or ''
+  local what = base .. (opts.target and (' (target ' .. opts.target .. ')') or '')
+
+  if opts.format == 'svg' then
+    local path = ('%s/stagecraft-%s%s.svg'):format(graph_dir(), base, suffix)
+    local f, err = io.open(path, 'wb')
+    if not f then
+      util.error(('could not write %s: %s'):format(path, err))
+      return
+    end
+    f:write(text)
+    f:close()
+    util.notify(('stage graph of %s: %s'):format(what, path))
+    open(path)
+    return path
+  end
+
+  if opts.print then
+    vim.api.nvim_echo({ { text } }, true, {})
+    return text
+  end
+  local ext = opts.format == 'mermaid' and 'mmd' or 'dot'
+  util.scratch(text, {
+    name = ('stagecraft://%s%s.%s'):format(base, suffix, ext),
+    filetype = opts.format,
+  })
+  util.notify(('%s stage graph of %s'):format(opts.format == 'mermaid' and 'Mermaid' or 'DOT', what))
+  return text
+end
+
+--- `stagecraft graph FILE --format F [--target T] [--build-arg K=V]...`; an unsaved buffer is
+--- written to a temporary file first.
+local function from_cli(bufnr, opts)
+  local cmd, reason = server.resolve_cmd(config.get().cmd)
+  if not cmd then
+    util.error(server.missing_message(reason))
+    return
+  end
+  local file = vim.api.nvim_buf_get_name(bufnr)
+  if file == '' or vim.bo[bufnr].modified or vim.fn.filereadable(file) ~= 1 then
+    local tmp_dir = vim.fn.tempname()
+    vim.fn.mkdir(tmp_dir, 'p')
+    file = tmp_dir .. '/' .. (file ~= '' and vim.fn.fnamemodify(file, ':t') or 'Dockerfile')
+    vim.fn.writefile(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), file)
+  end
+  local argv = { cmd[1], 'graph', file, '--format', opts.format }
+  if opts.target then
+    vim.list_extend(argv, { '--target', opts.target })
+  end
+  local build_args = config.get().settings.buildArgs
+  local keys = vim.tbl_keys(build_args)
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    vim.list_extend(argv, { '--build-arg', k .. '=' .. build_args[k] })
+  end
+  local out = vim.fn.system(argv)
+  if vim.v.shell_error ~= 0 then
+    util.error(('`stagecraft graph` failed: %s'):format(vim.trim(out)))
+    return
+  end
+  return deliver(bufnr, opts, out)
+end
+
+--- Shows the stage graph of a buffer.
+---@param opts {bufnr: integer|nil, format: string|nil, target: string|nil, print: boolean|nil}
+---  format: "svg" (default), "mermaid" or "dot"; target: a stage name (nil: the default target);
+---  print: echo Mermaid/DOT text instead of opening a scratch buffer.
+function M.show(opts)
+  opts = vim.tbl_extend('force', { format = 'svg' }, opts or {})
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  if bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  if not vim.tbl_contains(M.formats, opts.format) then
+    util.error(('unknown graph format "%s" (svg, mermaid or dot)'):format(opts.format))
+    return
+  end
+  local client = server.client_for(bufnr)
+  if not client then
+    return from_cli(bufnr, opts)
+  end
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, target = opts.target }
+  util.request(client, 'stagecraft/stageGraph', params, function(err, result)
+    if err and err.code == METHOD_NOT_FOUND then
+      from_cli(bufnr, opts)
+    elseif err then
+      util.error('could not draw the stage graph: ' .. (err.message or tostring(err)))
+    elseif not (result and result[opts.format]) then
+      from_cli(bufnr, opts)
+    else
+      deliver(bufnr, opts, result[opts.format])
+    end
+  end, bufnr)
+end
+
+return M

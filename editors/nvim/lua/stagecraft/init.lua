@@ -1,0 +1,153 @@
+-- stagecraft for Neovim: starts `stagecraft lsp` for Dockerfiles and adds :StagecraftTargets,
+-- :StagecraftGraph and :StagecraftRestart. See :help stagecraft.
+
+local config = require('stagecraft.config')
+local server = require('stagecraft.server')
+local util = require('stagecraft.util')
+
+local M = {}
+
+local group
+
+-- Filenames that are Dockerfiles beside the `dockerfile` filetype Neovim already knows.
+local NAME_PATTERNS = { 'Dockerfile', 'Containerfile', '*.Dockerfile', '*.dockerfile', 'Dockerfile.*', 'Containerfile.*' }
+
+local function add_filetypes()
+  if util.has('0.8') then
+    vim.filetype.add({
+      filename = { Dockerfile = 'dockerfile', Containerfile = 'dockerfile' },
+      pattern = {
+        ['.*%.[Dd]ockerfile'] = 'dockerfile',
+        -- Below the other patterns, as Neovim's own rule: Dockerfile.yaml stays YAML.
+        ['Dockerfile%..*'] = { 'dockerfile', { priority = -1 } },
+        ['Containerfile%..*'] = { 'dockerfile', { priority = -1 } },
+      },
+    })
+  else
+    vim.api.nvim_create_autocmd({ 'BufRead', 'BufNewFile' }, {
+      group = group,
+      pattern = NAME_PATTERNS,
+      command = 'setfiletype dockerfile',
+      desc = 'stagecraft: Dockerfile names',
+    })
+  end
+end
+
+--- Completion for :StagecraftTargets.
+local function complete_targets(lead)
+  return vim.tbl_filter(function(name)
+    return name:sub(1, #lead) == lead
+  end, require('stagecraft.targets').names(vim.api.nvim_get_current_buf()))
+end
+
+--- Completion for :StagecraftGraph: a format, then a target.
+local function complete_graph(lead, line)
+  local words = vim.split(line, '%s+', { trimempty = true })
+  local done = #words - (lead ~= '' and 1 or 0) - 1
+  local candidates = {}
+  if done == 0 then
+    vim.list_extend(candidates, require('stagecraft.graph').formats)
+  end
+  if done <= 1 then
+    vim.list_extend(candidates, require('stagecraft.targets').names(vim.api.nvim_get_current_buf()))
+  end
+  return vim.tbl_filter(function(c)
+    return c:sub(1, #lead) == lead
+  end, candidates)
+end
+
+local function create_commands()
+  vim.api.nvim_create_user_command('StagecraftTargets', function(c)
+    M.targets(c.args ~= '' and c.args or nil)
+  end, {
+    nargs = '?',
+    complete = complete_targets,
+    desc = 'stagecraft: pick a build target, then copy or run its docker build command',
+  })
+  vim.api.nvim_create_user_command('StagecraftGraph', function(c)
+    local format, target
+    for _, arg in ipairs(c.fargs) do
+      if not format and not target and vim.tbl_contains(require('stagecraft.graph').formats, arg) then
+        format = arg
+      elseif not target then
+        target = arg
+      else
+        util.error('usage: :StagecraftGraph[!] [svg|mermaid|dot] [target]')
+        return
+      end
+    end
+    M.graph({ format = format, target = target, print = c.bang })
+  end, {
+    nargs = '*',
+    bang = true,
+    complete = complete_graph,
+    desc = 'stagecraft: the stage graph as SVG (opened), Mermaid or DOT',
+  })
+  vim.api.nvim_create_user_command('StagecraftRestart', function()
+    server.restart()
+  end, { nargs = 0, desc = 'stagecraft: restart the language server' })
+end
+
+--- Sets the plugin up: filetype detection, the server for Dockerfile buffers, the commands.
+---@param opts table|nil see :help stagecraft-setup
+function M.setup(opts)
+  local ok, err = config.set(opts)
+  if not ok then
+    util.error('setup: ' .. err)
+    return
+  end
+  local cfg = config.get()
+
+  group = vim.api.nvim_create_augroup('stagecraft', { clear = true })
+  if cfg.detect_filetypes then
+    add_filetypes()
+  end
+  vim.lsp.commands['stagecraft.pickTarget'] = server.pick_target_command
+  create_commands()
+  if not cfg.autostart then
+    return
+  end
+  -- Servers started by an earlier setup{} get the new settings.
+  server.push_settings()
+
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = cfg.filetypes,
+    callback = function(args)
+      server.attach(args.buf)
+    end,
+    desc = 'stagecraft: attach the language server',
+  })
+  -- Setup may run after Dockerfiles were opened (lazy loading).
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(cfg.filetypes, vim.bo[buf].filetype)
+      and not server.client_for(buf) then
+      server.attach(buf)
+    end
+  end
+end
+
+--- :StagecraftTargets [NAME]
+---@param name string|nil a target to skip the first picker with
+function M.targets(name)
+  require('stagecraft.targets').pick({ bufnr = vim.api.nvim_get_current_buf(), name = name })
+end
+
+--- :StagecraftGraph
+---@param opts {format: string|nil, target: string|nil, print: boolean|nil}|nil
+function M.graph(opts)
+  opts = vim.tbl_extend('force', { bufnr = vim.api.nvim_get_current_buf() }, opts or {})
+  return require('stagecraft.graph').show(opts)
+end
+
+--- Changes settings at run time and sends them to the running servers, e.g.
+--- `require('stagecraft').update_settings({ buildArgs = { GO_VERSION = '1.23' } })`.
+---@param settings table a part of stagecraft.Settings (each given key replaces the old value)
+function M.update_settings(settings)
+  config.update_settings(settings)
+  server.push_settings()
+end
+
+M.restart = server.restart
+
+return M

@@ -1,0 +1,312 @@
+-- Finding the `stagecraft` binary, starting `stagecraft lsp` (one client per root folder) and
+-- attaching Dockerfile buffers to it.
+
+local config = require('stagecraft.config')
+local util = require('stagecraft.util')
+
+local M = {}
+
+M.name = 'stagecraft'
+M.install_hint = 'cargo install --path crates/cli'
+
+-- root folder -> client id, for Neovim 0.7 (vim.lsp.start does this bookkeeping on 0.8+).
+local clients_by_root = {}
+-- The missing-binary error is shown once per session when a Dockerfile opens; commands that need
+-- the server say it again.
+local told_missing = false
+
+--- The command to run, with its program resolved to an executable path.
+---@param cmd string[]
+---@return string[]|nil cmd, string|nil reason why not found
+function M.resolve_cmd(cmd)
+  local program = cmd[1]
+  local resolved
+  if program:find('[/\\]') or program:sub(1, 1) == '~' then
+    local path = vim.fn.expand(program)
+    if vim.fn.executable(path) ~= 1 then
+      return nil, ('%s is not an executable file'):format(path)
+    end
+    resolved = path
+  else
+    resolved = vim.fn.exepath(program)
+    if resolved == '' then
+      local cargo_bin = (vim.env.CARGO_HOME or vim.fn.expand('~/.cargo')) .. '/bin/' .. program
+      if vim.fn.executable(cargo_bin) ~= 1 then
+        return nil, ('`%s` is not on PATH nor in %s'):format(program, vim.fn.fnamemodify(cargo_bin, ':~:h'))
+      end
+      resolved = cargo_bin
+    end
+  end
+  local out = vim.deepcopy(cmd)
+  out[1] = resolved
+  return out
+end
+
+--- The error shown when the binary is missing.
+---@param reason string
+function M.missing_message(reason)
+  return ('the language server binary was not found (%s). Install it from a stagecraft checkout '
+    .. 'with `%s`, or pass its path as `cmd` to require("stagecraft").setup{}.'):format(reason, M.install_hint)
+end
+
+--- The stagecraft client attached to `bufnr`, if any.
+---@param bufnr integer
+function M.client_for(bufnr)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr, name = M.name })[1]
+  end
+  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    if client.name == M.name then
+      return client
+    end
+  end
+  return nil
+end
+
+--- Every running stagecraft client.
+function M.clients()
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ name = M.name })
+  end
+  local out = {}
+  for _, client in pairs(vim.lsp.get_active_clients()) do
+    if client.name == M.name then
+      table.insert(out, client)
+    end
+  end
+  return out
+end
+
+--- The nearest folder above `fname` holding one of `markers`, else the file's own folder.
+local function default_root(fname, markers)
+  local dir = vim.fn.fnamemodify(fname, ':p:h')
+  local cur = dir
+  while true do
+    for _, marker in ipairs(markers) do
+      if util.uv.fs_stat(cur .. '/' .. marker) then
+        return cur
+      end
+    end
+    local parent = vim.fn.fnamemodify(cur, ':h')
+    if parent == cur then
+      return dir
+    end
+    cur = parent
+  end
+end
+
+local function refresh_codelens(bufnr)
+  if util.has('0.10') then
+    vim.lsp.codelens.refresh({ bufnr = bufnr })
+  else
+    vim.api.nvim_buf_call(bufnr, vim.lsp.codelens.refresh)
+  end
+end
+
+local codelens_group
+
+local function enable_codelens(bufnr)
+  codelens_group = codelens_group or vim.api.nvim_create_augroup('stagecraft_codelens', { clear = true })
+  vim.api.nvim_clear_autocmds({ group = codelens_group, buffer = bufnr })
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'CursorHold', 'InsertLeave', 'BufWritePost' }, {
+    group = codelens_group,
+    buffer = bufnr,
+    callback = function()
+      refresh_codelens(bufnr)
+    end,
+    desc = 'stagecraft: refresh the code lenses',
+  })
+  refresh_codelens(bufnr)
+end
+
+local function set_keymaps(bufnr, maps)
+  local function map(lhs, rhs, desc)
+    if lhs then
+      vim.keymap.set('n', lhs, rhs, { buffer = bufnr, silent = true, desc = 'stagecraft: ' .. desc })
+    end
+  end
+  map(maps.targets, function()
+    require('stagecraft.targets').pick({ bufnr = bufnr })
+  end, 'pick a build target')
+  map(maps.graph, function()
+    require('stagecraft.graph').show({ bufnr = bufnr, format = 'svg' })
+  end, 'show the stage graph')
+  map(maps.codelens, vim.lsp.codelens.run, 'run the code lens of this line')
+end
+
+local function on_attach(client, bufnr)
+  local opts = config.get()
+  if opts.codelens then
+    enable_codelens(bufnr)
+  end
+  if opts.keymaps then
+    set_keymaps(bufnr, opts.keymaps)
+  end
+  if opts.on_attach then
+    opts.on_attach(client, bufnr)
+  end
+end
+
+--- The client configuration for `root`.
+local function client_config(cmd, root)
+  local opts = config.get()
+  local settings = opts.settings
+  return {
+    name = M.name,
+    cmd = cmd,
+    root_dir = root,
+    init_options = settings,
+    -- Also answers workspace/configuration requests for the "stagecraft" section.
+    settings = { stagecraft = settings },
+    capabilities = opts.capabilities or vim.lsp.protocol.make_client_capabilities(),
+    on_init = function(client)
+      util.notify_server(client, 'workspace/didChangeConfiguration', { settings = client.config.settings })
+    end,
+    on_attach = on_attach,
+    -- (Neovim itself reports a server that quits with an error.)
+    on_exit = function(_, _, client_id)
+      if clients_by_root[root] == client_id then
+        clients_by_root[root] = nil
+      end
+    end,
+  }
+end
+
+--- Starts the server for `bufnr` (or reuses the one of its root folder) and attaches it.
+---@param bufnr integer
+---@return integer|nil client_id
+function M.attach(bufnr)
+  if bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
+    return nil
+  end
+  local fname = vim.api.nvim_buf_get_name(bufnr)
+  if fname == '' then
+    -- The server identifies documents by file URI: an unnamed buffer has none.
+    return nil
+  end
+  local opts = config.get()
+  local cmd, reason = M.resolve_cmd(opts.cmd)
+  if not cmd then
+    if not told_missing then
+      told_missing = true
+      util.error(M.missing_message(reason))
+    end
+    return nil
+  end
+  local root = opts.root_dir and opts.root_dir(fname, bufnr) or default_root(fname, opts.root_markers)
+  local conf = client_config(cmd, root)
+
+  if vim.lsp.start then
+    local id
+    vim.api.nvim_buf_call(bufnr, function()
+      id = vim.lsp.start(conf, { bufnr = bufnr })
+    end)
+    return id
+  end
+
+  local id = clients_by_root[root]
+  local client = id and vim.lsp.get_client_by_id(id)
+  if not client or util.is_stopped(client) then
+    id = vim.lsp.start_client(conf)
+    if not id then
+      util.error('could not start ' .. table.concat(cmd, ' '))
+      return nil
+    end
+    clients_by_root[root] = id
+  end
+  vim.lsp.buf_attach_client(bufnr, id)
+  return id
+end
+
+--- Says why `bufnr` has no server, for commands that need one.
+---@param bufnr integer
+function M.explain_missing_client(bufnr)
+  local cmd, reason = M.resolve_cmd(config.get().cmd)
+  if not cmd then
+    util.error(M.missing_message(reason))
+  else
+    local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')
+    util.warn(('the language server is not attached to %s (filetype "%s"); open a Dockerfile, or run '
+      .. ':StagecraftRestart'):format(name ~= '' and name or 'this buffer', vim.bo[bufnr].filetype))
+  end
+end
+
+--- The build args a client was given (its settings, else its initializationOptions), else the
+--- ones of setup{}.
+---@param client table|nil
+---@return table<string,string>
+function M.build_args(client)
+  local conf = client and client.config or {}
+  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
+    and conf.settings.stagecraft.buildArgs
+  local from_init = type(conf.init_options) == 'table' and conf.init_options.buildArgs
+  local args = from_settings or from_init
+  if type(args) == 'table' then
+    return args
+  end
+  return config.get().settings.buildArgs
+end
+
+--- Sends the current settings to every running server.
+function M.push_settings()
+  local settings = config.get().settings
+  for _, client in ipairs(M.clients()) do
+    client.config.settings = { stagecraft = settings }
+    util.notify_server(client, 'workspace/didChangeConfiguration', { settings = client.config.settings })
+  end
+end
+
+--- The stagecraft.pickTarget command of the code lenses: arguments [uri, stageIndex].
+function M.pick_target_command(command, ctx)
+  local args = command.arguments or {}
+  local bufnr = ctx and ctx.bufnr or vim.api.nvim_get_current_buf()
+  if type(args[1]) == 'string' then
+    local ok, from_uri = pcall(vim.uri_to_bufnr, args[1])
+    if ok and M.client_for(from_uri) then
+      bufnr = from_uri
+    end
+  end
+  require('stagecraft.targets').pick({ bufnr = bufnr, stage = tonumber(args[2]) })
+end
+
+--- Stops every stagecraft client, waits for them to exit, and attaches the open Dockerfiles again.
+function M.restart()
+  local clients = M.clients()
+  for _, client in ipairs(clients) do
+    if util.has('0.11') then
+      client:stop()
+    else
+      client.stop()
+    end
+  end
+  vim.wait(5000, function()
+    for _, client in ipairs(clients) do
+      if vim.lsp.get_client_by_id(client.id) then
+        return false
+      end
+    end
+    return true
+  end, 20)
+  clients_by_root = {}
+  told_missing = false
+  if not config.get().autostart then
+    util.notify(('stopped %d server%s; autostart = false, so start it the way you set it up'):format(
+      #clients, #clients == 1 and '' or 's'))
+    return
+  end
+  local filetypes = config.get().filetypes
+  local attached = 0
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(filetypes, vim.bo[buf].filetype) then
+      if M.attach(buf) then
+        attached = attached + 1
+      end
+    end
+  end
+  util.notify(('restarted the language server (%d buffer%s)'):format(attached, attached == 1 and '' or 's'))
+end
+
+return M

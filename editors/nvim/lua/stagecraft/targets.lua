@@ -1,0 +1,191 @@
+-- :StagecraftTargets: the build targets from `stagecraft/targets` in vim.ui.select, then copy or
+-- run `docker build --target NAME -f FILE .`.
+
+local server = require('stagecraft.server')
+local util = require('stagecraft.util')
+
+local M = {}
+
+---@class stagecraft.Target
+---@field name string|nil nil for an unnamed (default) last stage
+---@field stage integer
+---@field description string|nil
+---@field isDefault boolean
+---@field line integer 0-based line of the FROM
+---@field buildkit {stages: string[], waves: string[][], images: string[]}
+---@field legacy string[]
+
+--- The name shown for a target: its stage name, or `stage-N` for an unnamed stage.
+---@param t stagecraft.Target
+function M.label(t)
+  return util.str(t.name) or ('stage-' .. t.stage)
+end
+
+--- "name (default) — description · builds N stages"
+---@param t stagecraft.Target
+function M.format(t)
+  local text = M.label(t)
+  if t.isDefault then
+    text = text .. ' (default)'
+  end
+  local description = util.str(t.description)
+  if description and description ~= '' then
+    text = text .. ' — ' .. description
+  end
+  local n = #((t.buildkit or {}).stages or {})
+  return ('%s · builds %d stage%s'):format(text, n, n == 1 and '' or 's')
+end
+
+--- `docker build [--target NAME] [--build-arg K=V]... -f FILE .`, quoted for the shell. An
+--- unnamed default target has no name to pass: docker builds the last stage without --target.
+---@param t stagecraft.Target
+---@param file string the Dockerfile, as the shell will see it from the build context
+---@param build_args table<string,string>|nil
+---@return string
+function M.build_command(t, file, build_args)
+  local words = { 'docker', 'build' }
+  local name = util.str(t.name)
+  if name then
+    vim.list_extend(words, { '--target', name })
+  end
+  build_args = build_args or {}
+  local keys = vim.tbl_keys(build_args)
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    vim.list_extend(words, { '--build-arg', k .. '=' .. build_args[k] })
+  end
+  vim.list_extend(words, { '-f', file, '.' })
+  return table.concat(vim.tbl_map(util.shell_quote, words), ' ')
+end
+
+--- The target called `name` (a stage name, `stage-N` or `#N`) or building stage `stage`.
+local function find(targets, name, stage)
+  for _, t in ipairs(targets) do
+    if stage and t.stage == stage then
+      return t
+    end
+    if name and (util.str(t.name) == name or M.label(t) == name or ('#' .. t.stage) == name) then
+      return t
+    end
+  end
+  return nil
+end
+
+local function copy(command)
+  vim.fn.setreg('"', command)
+  local where = 'the unnamed register'
+  if vim.fn.has('clipboard') == 1 and pcall(vim.fn.setreg, '+', command) then
+    where = 'the clipboard'
+  end
+  util.notify(('copied to %s: %s'):format(where, command))
+end
+
+local function run(command, cwd)
+  vim.cmd('botright new')
+  if util.has('0.11') then
+    vim.fn.jobstart(command, { term = true, cwd = cwd })
+  else
+    vim.fn.termopen(command, { cwd = cwd })
+  end
+  vim.cmd('startinsert')
+end
+
+local actions = {
+  { label = 'Copy command', run = copy },
+  { label = 'Run in terminal', run = run },
+}
+
+--- Offers the actions for a chosen target.
+---@param bufnr integer
+---@param t stagecraft.Target
+function M.act(bufnr, t)
+  local file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':.')
+  local cwd = vim.fn.getcwd()
+  local command = M.build_command(t, file, server.build_args(server.client_for(bufnr)))
+  vim.ui.select(actions, {
+    prompt = ('Target %s: %s'):format(M.label(t), command),
+    format_item = function(a)
+      return a.label
+    end,
+    kind = 'stagecraft.action',
+  }, function(action)
+    if action then
+      action.run(command, cwd)
+    end
+  end)
+end
+
+--- Asks the server for the targets of a buffer.
+---@param bufnr integer
+---@param callback fun(targets: stagecraft.Target[])
+function M.fetch(bufnr, callback)
+  local client = server.client_for(bufnr)
+  if not client then
+    server.explain_missing_client(bufnr)
+    return
+  end
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
+  util.request(client, 'stagecraft/targets', params, function(err, result)
+    if err then
+      util.error('could not list the targets: ' .. (err.message or tostring(err)))
+      return
+    end
+    callback(result and result.targets or {})
+  end, bufnr)
+end
+
+--- Target names for command-line completion (asks the server, waiting at most a second).
+---@param bufnr integer
+---@return string[]
+function M.names(bufnr)
+  local client = server.client_for(bufnr)
+  if not client then
+    return {}
+  end
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
+  local res = util.request_sync(client, 'stagecraft/targets', params, 1000, bufnr)
+  local names = {}
+  for _, t in ipairs(res and res.result and res.result.targets or {}) do
+    table.insert(names, M.label(t))
+  end
+  return names
+end
+
+--- The picker: targets, then what to do with the build command.
+---@param opts {bufnr: integer|nil, name: string|nil, stage: integer|nil}
+---  `name` or `stage` skip the first picker (code lenses pass the stage index).
+function M.pick(opts)
+  opts = opts or {}
+  local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
+  if bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
+  M.fetch(bufnr, function(targets)
+    local file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')
+    if #targets == 0 then
+      util.notify(file .. ' has no stage to build')
+      return
+    end
+    if opts.name or opts.stage then
+      local t = find(targets, opts.name, opts.stage)
+      if not t then
+        local names = vim.tbl_map(M.label, targets)
+        util.error(('%s has no target %s (targets: %s)'):format(
+          file, opts.name or ('#' .. tostring(opts.stage)), table.concat(names, ', ')))
+        return
+      end
+      return M.act(bufnr, t)
+    end
+    vim.ui.select(targets, {
+      prompt = ('Build target of %s:'):format(file),
+      format_item = M.format,
+      kind = 'stagecraft.target',
+    }, function(t)
+      if t then
+        M.act(bufnr, t)
+      end
+    end)
+  end)
+end
+
+return M

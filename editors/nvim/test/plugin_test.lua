@@ -1,0 +1,438 @@
+-- The stagecraft plugin in headless Neovim (0.7+) against the real `stagecraft lsp`. Run by
+-- test/run.sh from the project folder it makes (cwd), with `stagecraft` on PATH.
+--
+-- 1. setup{} attaches the server to a Dockerfile (settings reach it: the unused-stage diagnostic
+--    comes with the severity set in setup{}), on_attach is passed through, and a second
+--    Dockerfile of the same root (a *.dockerfile name the plugin detects) shares the client;
+--    update_settings() reaches the running server (didChangeConfiguration).
+-- 2. :StagecraftTargets with a scripted vim.ui.select picks `test`, then "Copy command": the
+--    register holds the exact docker build command (--build-arg from settings, -f relative);
+--    the commands complete target names and formats.
+-- 3. :StagecraftTargets NAME skips the first picker; "Run in terminal" (termopen stubbed) gets
+--    the command of the unnamed default target (no --target); an unknown name is an error.
+-- 4. The code lens of `FROM build AS test`, run with vim.lsp.codelens.run(), reaches the
+--    registered stagecraft.pickTarget handler and the action picker with `test` preselected.
+-- 5. Rename from COPY --from=build to `compile`, :write, every reference is renamed on disk.
+-- 6. :StagecraftGraph svg writes an SVG with the stage names (open_cmd stubbed), with a target
+--    too; mermaid opens a scratch buffer of `flowchart` text; ! dot prints; a buffer without the
+--    server gets its graph from the CLI.
+-- 7. :StagecraftRestart replaces the server for the open Dockerfiles.
+-- 8. A missing binary (a bad path, then nothing on PATH) gives the install message, no crash.
+-- 9. :checkhealth stagecraft finds the binary and its version.
+-- 10. With autostart = false, a client named "stagecraft" started elsewhere (as nvim-lspconfig
+--     would) serves :StagecraftTargets, with the build args of its own config.
+-- 11. The help file's tags are valid and reachable.
+
+local plugin = assert(os.getenv('STAGECRAFT_PLUGIN'), 'STAGECRAFT_PLUGIN')
+local work = assert(os.getenv('WORK'), 'WORK')
+local project = vim.fn.getcwd()
+vim.opt.runtimepath:prepend(plugin)
+-- As in a user's Neovim (-u NONE leaves detection off).
+vim.cmd('filetype on')
+
+local passed, failed = 0, 0
+
+local function out(line)
+  io.stdout:write(line .. '\n')
+end
+
+local function check(cond, what, detail)
+  if cond then
+    passed = passed + 1
+    out('PASS ' .. what)
+  else
+    failed = failed + 1
+    out('FAIL ' .. what .. (detail and ('\n     ' .. tostring(detail)) or ''))
+  end
+  return cond
+end
+
+local function eq(got, want, what)
+  return check(got == want, what, ('got  %s\n     want %s'):format(vim.inspect(got), vim.inspect(want)))
+end
+
+local function wait(ms, cond)
+  return vim.wait(ms, cond, 20)
+end
+
+local function read(path)
+  local f = io.open(path, 'rb')
+  if not f then
+    return nil
+  end
+  local s = f:read('*a')
+  f:close()
+  return s
+end
+
+local function buffer_text(buf)
+  return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+end
+
+--- The 1-based line and column of the first `text` in the current buffer.
+local function find(text)
+  for lnum, line in ipairs(vim.api.nvim_buf_get_lines(0, 0, -1, false)) do
+    local col = line:find(text, 1, true)
+    if col then
+      return lnum, col
+    end
+  end
+end
+
+-- Captured notifications.
+local notes = {}
+vim.notify = function(msg, level)
+  table.insert(notes, { msg = msg, level = level or vim.log.levels.INFO })
+  out(('     [notify %s] %s'):format(level or vim.log.levels.INFO, msg))
+end
+local function noted(text, level)
+  for _, n in ipairs(notes) do
+    if n.msg:find(text, 1, true) and (not level or n.level == level) then
+      return true
+    end
+  end
+  return false
+end
+
+-- vim.ui.select answers from a script: each entry is the start of the item to pick.
+local script, shown = {}, {}
+vim.ui.select = function(items, opts, on_choice)
+  local labels = vim.tbl_map(opts.format_item or tostring, items)
+  table.insert(shown, { prompt = opts.prompt, kind = opts.kind, items = labels })
+  local want = table.remove(script, 1)
+  for i, label in ipairs(labels) do
+    if want and label:sub(1, #want) == want then
+      return on_choice(items[i], i)
+    end
+  end
+  on_choice(nil, nil)
+end
+
+-- termopen (and jobstart with term = true on 0.11+) record what they would run.
+local terminals = {}
+vim.fn.termopen = function(cmd, opts)
+  table.insert(terminals, { cmd = cmd, cwd = opts and opts.cwd })
+  return 1
+end
+local jobstart = vim.fn.jobstart
+vim.fn.jobstart = function(cmd, opts)
+  if opts and opts.term then
+    return vim.fn.termopen(cmd, opts)
+  end
+  return jobstart(cmd, opts)
+end
+
+local opened = {}
+local attached = {}
+local ok, err = pcall(require('stagecraft').setup, {
+  settings = {
+    buildArgs = { GO_VERSION = '1.23', NOTE = 'hello world' },
+    severities = { ['unused-stage'] = 'warning' },
+  },
+  codelens = true,
+  keymaps = true,
+  graph_dir = work .. '/graphs',
+  open_cmd = function(path)
+    table.insert(opened, path)
+  end,
+  on_attach = function(client, bufnr)
+    attached[bufnr] = client.id
+  end,
+})
+check(ok, 'setup{} runs', err)
+
+--- Closes the current window unless it is the last one.
+local function close_split()
+  if #vim.api.nvim_tabpage_list_wins(0) > 1 then
+    vim.cmd('close')
+  end
+end
+
+local function client_id(buf)
+  local c = require('stagecraft.server').client_for(buf)
+  return c and c.id
+end
+
+local function main()
+  -- 1. Attach, diagnostics, one client per root. ------------------------------------------------
+  vim.cmd('edit app/Dockerfile')
+  local buf = vim.api.nvim_get_current_buf()
+  eq(vim.bo.filetype, 'dockerfile', '1 app/Dockerfile gets filetype dockerfile')
+  if not check(wait(10000, function()
+    return client_id(buf) ~= nil and attached[buf] ~= nil
+  end), '1 setup{} starts the server and attaches it (on_attach passed through)') then
+    error('no server, the other checks would only time out', 0)
+  end
+  local unused
+  wait(10000, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == 'unused-stage' and d.message:find('`docs`', 1, true) then
+        unused = d
+        return true
+      end
+    end
+    return false
+  end)
+  check(unused ~= nil, '1 the unused-stage diagnostic of `docs` arrives')
+  eq(unused and unused.severity, vim.diagnostic.severity.WARN, '1 its severity is the one from settings.severities')
+  check(vim.fn.maparg('<leader>st', 'n') ~= '', '1 keymaps = true maps <leader>st in the buffer')
+
+  vim.cmd('edit app/api.dockerfile')
+  local api_buf = vim.api.nvim_get_current_buf()
+  eq(vim.bo.filetype, 'dockerfile', '1 app/api.dockerfile is detected as a Dockerfile')
+  wait(10000, function()
+    return client_id(api_buf) ~= nil
+  end)
+  check(client_id(api_buf) ~= nil and client_id(api_buf) == client_id(buf),
+    '1 a second Dockerfile of the same root shares the client', ('%s vs %s'):format(client_id(api_buf), client_id(buf)))
+  eq(#require('stagecraft.server').clients(), 1, '1 one server runs')
+  vim.cmd('edit app/Containerfile.dev')
+  eq(vim.bo.filetype, 'dockerfile', '1 app/Containerfile.dev is detected as a Dockerfile')
+  vim.cmd('buffer ' .. buf)
+
+  local function unused_names()
+    local names = {}
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.code == 'unused-stage' then
+        table.insert(names, d.message:match('`(.-)`'))
+      end
+    end
+    table.sort(names)
+    return table.concat(names, ',')
+  end
+  require('stagecraft').update_settings({ targets = { 'test', 'stage-3' } })
+  check(wait(5000, function()
+    return unused_names() == 'docs'
+  end), '1 update_settings() reaches the server (targets in play: test is no longer unused)', unused_names())
+  require('stagecraft').update_settings({ targets = {} })
+  check(wait(5000, function()
+    return unused_names() == 'docs,test'
+  end), '1 and back', unused_names())
+
+  -- 2. :StagecraftTargets, scripted picks, Copy command. ---------------------------------------
+  local expected_test = "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
+  local expected_default = "docker build --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
+
+  script, shown = { 'test —', 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  vim.cmd('StagecraftTargets')
+  wait(5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  eq(vim.fn.getreg('"'), expected_test, '2 "Copy command" puts the docker build command in the register')
+  local items = shown[1] and shown[1].items or {}
+  eq(items[1], 'build — compiles the server binary · builds 1 stage', '2 a target item: name — description · builds N stage')
+  eq(items[3], 'test — runs the unit tests · builds 2 stages', '2 the test target item')
+  eq(items[4], 'stage-3 (default) · builds 2 stages', '2 the unnamed default target is marked (default)')
+  eq(shown[2] and table.concat(shown[2].items, '|'), 'Copy command|Run in terminal', '2 the actions offered')
+  eq(table.concat(vim.fn.getcompletion('StagecraftTargets ', 'cmdline'), ','), 'build,docs,test,stage-3',
+    '2 :StagecraftTargets completes the target names')
+  eq(table.concat(vim.fn.getcompletion('StagecraftGraph m', 'cmdline'), ','), 'mermaid',
+    '2 :StagecraftGraph completes the formats')
+  eq(table.concat(vim.fn.getcompletion('StagecraftGraph svg t', 'cmdline'), ','), 'test',
+    '2 then the targets')
+  check(noted('copied to the unnamed register: ' .. expected_test), '2 it says what was copied')
+
+  -- 3. :StagecraftTargets NAME, Run in terminal. -----------------------------------------------
+  local win = vim.api.nvim_get_current_win()
+  script, shown = { 'Run in terminal' }, {}
+  vim.cmd('StagecraftTargets stage-3')
+  wait(5000, function()
+    return #terminals > 0
+  end)
+  eq(terminals[1] and terminals[1].cmd, expected_default, '3 "Run in terminal" runs the default target (no --target)')
+  eq(terminals[1] and terminals[1].cwd, project, '3 in the current folder')
+  eq(#shown, 1, '3 a target given as argument skips the target picker')
+  if vim.api.nvim_get_current_win() ~= win then
+    close_split()
+  end
+  vim.cmd('stopinsert')
+  local before = #notes
+  vim.cmd('StagecraftTargets nope')
+  wait(5000, function()
+    return #notes > before
+  end)
+  check(noted('Dockerfile has no target nope (targets: build, docs, test, stage-3)', vim.log.levels.ERROR),
+    '3 an unknown target is an error naming the targets')
+
+  -- 4. The code lens command. --------------------------------------------------------------------
+  local test_line = find('FROM build AS test')
+  local lens
+  wait(10000, function()
+    for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+      if l.range.start.line == test_line - 1 then
+        lens = l
+        return true
+      end
+    end
+    return false
+  end)
+  eq(lens and lens.command.title, 'target: test · builds 2 stages · 0 refs', '4 codelens = true shows the lenses')
+  eq(lens and lens.command.command, 'stagecraft.pickTarget', '4 the lens runs stagecraft.pickTarget')
+  eq(lens and vim.inspect(lens.command.arguments), vim.inspect({ vim.uri_from_bufnr(buf), 2 }),
+    '4 with [uri, stage index]')
+  script, shown = { 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  vim.api.nvim_win_set_cursor(0, { test_line, 0 })
+  vim.lsp.codelens.run()
+  wait(5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  eq(vim.fn.getreg('"'), expected_test, '4 the lens reaches the registered handler and copies the test command')
+  eq(#shown == 1 and shown[1].prompt, 'Target test: ' .. expected_test, '4 straight to the actions of the preselected target')
+
+  -- 5. Rename. -----------------------------------------------------------------------------------
+  local lnum, col = find('COPY --from=build')
+  vim.api.nvim_win_set_cursor(0, { lnum, col - 1 + #'COPY --from=' })
+  vim.lsp.buf.rename('compile')
+  wait(5000, function()
+    return buffer_text(buf):find('AS compile', 1, true) ~= nil
+  end)
+  vim.cmd('silent write')
+  local disk = read(project .. '/app/Dockerfile') or ''
+  check(disk:find('FROM golang:${GO_VERSION} AS compile', 1, true), '5 the AS name is renamed on disk')
+  check(disk:find('FROM compile AS test', 1, true), '5 FROM <stage> is renamed on disk')
+  check(disk:find('from=compile,target=/src', 1, true), '5 RUN --mount from= is renamed on disk')
+  check(disk:find('COPY --from=compile /out/app /app', 1, true), '5 COPY --from is renamed on disk')
+  check(not disk:find('AS build', 1, true) and not disk:find('FROM build', 1, true) and not disk:find('from=build', 1, true),
+    '5 no reference to `build` is left', disk)
+
+  -- 6. :StagecraftGraph. -------------------------------------------------------------------------
+  vim.cmd('StagecraftGraph svg')
+  wait(5000, function()
+    return #opened > 0
+  end)
+  local svg_path = opened[1]
+  eq(svg_path, work .. '/graphs/stagecraft-Dockerfile.svg', '6 svg: written to graph_dir and handed to open_cmd')
+  local svg = svg_path and read(svg_path) or ''
+  check(svg:sub(1, 4) == '<svg', '6 the file is an SVG document', svg:sub(1, 80))
+  check(svg:find('>compile<', 1, true) and svg:find('>docs<', 1, true) and svg:find('>test<', 1, true),
+    '6 it draws the stages (after the rename)')
+  vim.cmd('StagecraftGraph svg test')
+  wait(5000, function()
+    return #opened > 1
+  end)
+  eq(opened[2], work .. '/graphs/stagecraft-Dockerfile-test.svg', '6 svg with a target: its own file')
+  check((opened[2] and read(opened[2]) or ''):find('target test', 1, true), '6 drawn for that target')
+
+  vim.cmd('StagecraftGraph mermaid')
+  wait(5000, function()
+    return vim.bo.filetype == 'mermaid'
+  end)
+  local mermaid = buffer_text(0)
+  eq(vim.bo.filetype, 'mermaid', '6 mermaid: a scratch buffer with filetype mermaid')
+  check(mermaid:match('^flowchart') or mermaid:match('^graph'), '6 holding flowchart text', mermaid:sub(1, 80))
+  check(mermaid:find('["compile"]', 1, true), '6 with the stages')
+  close_split()
+
+  vim.cmd('StagecraftGraph! dot')
+  wait(5000, function()
+    return vim.fn.execute('messages'):find('digraph', 1, true) ~= nil
+  end)
+  check(vim.fn.execute('messages'):find('digraph', 1, true), '6 :StagecraftGraph! dot prints the DOT text')
+
+  vim.cmd('edit stages.txt')
+  check(client_id(0) == nil, '6 a text buffer has no server')
+  vim.cmd('StagecraftGraph mermaid')
+  wait(5000, function()
+    return vim.bo.filetype == 'mermaid'
+  end)
+  check(vim.bo.filetype == 'mermaid' and buffer_text(0):find('["build"]', 1, true),
+    '6 without the server the graph comes from `stagecraft graph`', buffer_text(0):sub(1, 80))
+  close_split()
+
+  -- 7. Restart. ---------------------------------------------------------------------------------
+  vim.cmd('buffer ' .. buf)
+  local old_id = client_id(buf)
+  vim.cmd('StagecraftRestart')
+  check(wait(10000, function()
+    return client_id(buf) ~= nil and client_id(buf) ~= old_id and client_id(api_buf) == client_id(buf)
+  end), '7 :StagecraftRestart starts a new server for the open Dockerfiles', ('%s -> %s'):format(old_id, client_id(buf)))
+  check(wait(10000, function()
+    return unused_names() == 'docs,test'
+  end), '7 which publishes diagnostics again', unused_names())
+
+  -- 8. Missing binary. ---------------------------------------------------------------------------
+  local missing = work .. '/nonexistent/stagecraft'
+  require('stagecraft').setup({ cmd = { missing, 'lsp' } })
+  local ok7, err7 = pcall(vim.cmd, 'edit ' .. work .. '/other/Dockerfile')
+  check(ok7, '8 opening a Dockerfile with a missing binary does not fail', err7)
+  local other = vim.api.nvim_get_current_buf()
+  check(noted(missing .. ' is not an executable file', vim.log.levels.ERROR)
+    and noted('cargo install --path crates/cli', vim.log.levels.ERROR), '8 the error names the path and how to install')
+  check(client_id(other) == nil, '8 no client is attached')
+  vim.env.PATH = '/nonexistent-bin'
+  require('stagecraft').setup({})
+  before = #notes
+  ok7, err7 = pcall(vim.cmd, 'StagecraftTargets')
+  check(ok7, '8 :StagecraftTargets without a server does not fail', err7)
+  check(noted('`stagecraft` is not on PATH nor in ~/.cargo/bin', vim.log.levels.ERROR),
+    '8 with nothing on PATH it says where it looked')
+  vim.env.PATH = work .. '/bin:/usr/bin:/bin'
+  before = #notes
+  require('stagecraft').setup({ cmd = 42 })
+  check(noted('stagecraft: setup: cmd', vim.log.levels.ERROR), '8 setup{} with a wrong option type says which')
+
+  -- 9. :checkhealth. -----------------------------------------------------------------------------
+  require('stagecraft').setup({})
+  local ok8, err8 = pcall(vim.cmd, 'silent checkhealth stagecraft')
+  local report = buffer_text(0)
+  check(ok8 and report:find('stagecraft %d+%.%d+') and not report:find('ERROR'),
+    '9 :checkhealth stagecraft finds the binary and its version', err8 or report)
+
+  -- 10. autostart = false: a server started elsewhere (as nvim-lspconfig does) serves the commands.
+  require('stagecraft').setup({ autostart = false })
+  vim.cmd('edit ' .. work .. '/other/ext.Dockerfile')
+  local other2 = vim.api.nvim_get_current_buf()
+  eq(vim.bo.filetype, 'dockerfile', '10 ext.Dockerfile is a Dockerfile')
+  check(not wait(300, function()
+    return client_id(other2) ~= nil
+  end), '10 autostart = false starts no server')
+  local ext = vim.lsp.start_client({
+    name = 'stagecraft',
+    cmd = { vim.fn.exepath('stagecraft'), 'lsp' },
+    root_dir = work .. '/other',
+    init_options = { buildArgs = { FROM_LSPCONFIG = 'yes' } },
+  })
+  vim.lsp.buf_attach_client(other2, ext)
+  wait(10000, function()
+    local c = vim.lsp.get_client_by_id(ext)
+    return c ~= nil and c.initialized == true
+  end)
+  script, shown = { 'one', 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  vim.cmd('StagecraftTargets')
+  wait(5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  eq(vim.fn.getreg('"'), 'docker build --target one --build-arg FROM_LSPCONFIG=yes -f ' .. work .. '/other/ext.Dockerfile .',
+    "10 :StagecraftTargets uses that client and its build args (a file outside cwd: absolute -f)")
+
+  -- 11. The help file. ---------------------------------------------------------------------------
+  local ok11, err11 = pcall(vim.cmd, 'helptags ' .. vim.fn.fnameescape(work .. '/rtp/doc'))
+  check(ok11, '11 :helptags accepts doc/stagecraft.txt (no duplicate tags)', err11)
+  vim.opt.runtimepath:append(work .. '/rtp')
+  for _, tag in ipairs({ 'stagecraft', 'stagecraft-setup', ':StagecraftTargets', ':StagecraftGraph', 'stagecraft-lspconfig' }) do
+    local okh, errh = pcall(vim.cmd, 'help ' .. tag)
+    check(okh, '11 :help ' .. tag, errh)
+  end
+  vim.cmd('helpclose')
+
+end
+
+local ran, crash = xpcall(main, debug.traceback)
+check(ran, 'the test script runs without a Lua error', crash)
+
+for _, c in ipairs(require('stagecraft.server').clients()) do
+  if vim.fn.has('nvim-0.11') == 1 then
+    c:stop()
+  else
+    c.stop()
+  end
+end
+out(('DONE %d passed, %d failed'):format(passed, failed))
+if failed == 0 then
+  vim.cmd('qall!')
+else
+  vim.cmd('cquit 1')
+end
