@@ -134,7 +134,8 @@ fn rename_refuses_with_reasons() {
 
 #[test]
 fn rename_keeps_the_description_comment_naming_the_stage() {
-    let (a, at) = fixture("# build compiles it\n# (more words)\nFROM alpine AS bu$0ild\nFROM scratch\nCOPY --from=build /a /a\n");
+    let (a, at) =
+        fixture("# build compiles it\n# (more words)\nFROM alpine AS bu$0ild\nFROM scratch\nCOPY --from=build /a /a\n");
     assert_eq!(a.stages()[0].description.as_deref(), Some("compiles it"));
     let edits = a.rename(at, "compile").unwrap();
     let spans: Vec<&str> = edits.iter().map(|e| slice(&a, e.range)).collect();

@@ -71,7 +71,11 @@ fn renaming_any_stage_keeps_the_graph() {
                     let occurrences = a.occurrences(s.index);
                     let comment = |r: stagecraft_analysis::TextRange| {
                         let line = &text[usize::from(r.start()).saturating_sub(200)..usize::from(r.start())];
-                        s.description.is_some() && line.rsplit('\n').next().is_some_and(|l| l.trim_start_matches([' ', '\t']).starts_with('#'))
+                        s.description.is_some()
+                            && line
+                                .rsplit('\n')
+                                .next()
+                                .is_some_and(|l| l.trim_start_matches([' ', '\t']).starts_with('#'))
                     };
                     for e in &edits {
                         assert!(

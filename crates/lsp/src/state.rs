@@ -36,9 +36,8 @@ impl Settings {
         let inner = value.get("stagecraft").unwrap_or(value);
         fn field<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value, key: &str) -> T {
             match v.get(key) {
-                Some(serde_json::Value::Array(a)) if a.is_empty() => {
-                    serde_json::from_value(serde_json::json!({})).or_else(|_| serde_json::from_value(serde_json::json!([])))
-                }
+                Some(serde_json::Value::Array(a)) if a.is_empty() => serde_json::from_value(serde_json::json!({}))
+                    .or_else(|_| serde_json::from_value(serde_json::json!([]))),
                 Some(x) => serde_json::from_value(x.clone()),
                 None => return T::default(),
             }

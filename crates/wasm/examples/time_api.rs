@@ -11,7 +11,7 @@ fn main() {
         let s = stagecraft_wasm::api::analyze(&text, &Default::default());
         let t2 = Instant::now();
         let t3 = Instant::now();
-        let svg = stagecraft_wasm::api::render_svg(&text, None).unwrap();
+        let svg = stagecraft_wasm::api::render_svg(&text, None, &Default::default()).unwrap();
         let t4 = Instant::now();
         println!(
             "analysis {:.1} ms, api::analyze {:.1} ms (json {} KB{:.0}), svg {:.1} ms ({} KB), stages {}",

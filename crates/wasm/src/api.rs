@@ -246,9 +246,10 @@ fn target_stage(an: &Analysis, target: Option<&str>) -> Result<Option<usize>, St
     })
 }
 
-/// `renderSvg(text, target)`.
-pub fn render_svg(text: &str, target: Option<&str>) -> Result<String, String> {
-    let a = analysed(text, &defaults());
+/// `renderSvg(text, target, options)`: the options are `analyze`'s (build args resolve `FROM`
+/// lines, targets in play decide which stages are unused).
+pub fn render_svg(text: &str, target: Option<&str>, options: &Options) -> Result<String, String> {
+    let a = analysed(text, options);
     let t = target_stage(&a.analysis, target)?;
     let offset = |o: TextSize| a.map.to_utf16(o);
     Ok(a.analysis.to_svg(&SvgOptions { target: t, offset: Some(&offset) }))
@@ -411,9 +412,10 @@ mod tests {
 
     #[test]
     fn svg_targets_by_name_or_index() {
-        assert!(render_svg(TEXT, None).unwrap().starts_with("<svg"));
-        assert!(render_svg(TEXT, Some("#1")).unwrap().contains("node stage target in-plan"));
-        assert!(render_svg(TEXT, Some("buidl")).unwrap_err().contains("did you mean `build`"));
-        assert!(render_svg(TEXT, Some("#9")).is_err());
+        let d = defaults();
+        assert!(render_svg(TEXT, None, &d).unwrap().starts_with("<svg"));
+        assert!(render_svg(TEXT, Some("#1"), &d).unwrap().contains("node stage target in-plan"));
+        assert!(render_svg(TEXT, Some("buidl"), &d).unwrap_err().contains("did you mean `build`"));
+        assert!(render_svg(TEXT, Some("#9"), &d).is_err());
     }
 }

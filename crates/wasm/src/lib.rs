@@ -95,8 +95,9 @@ pub fn analyze(text: &str, options: JsValue) -> Result<JsValue, JsError> {
 
 /// The stage graph as SVG; `target` is a stage name, `#<index>`, or null for the default.
 #[wasm_bindgen(js_name = renderSvg)]
-pub fn render_svg(text: &str, target: Option<String>) -> Result<String, JsError> {
-    api::render_svg(text, target.as_deref()).map_err(fail)
+pub fn render_svg(text: &str, target: Option<String>, options: JsValue) -> Result<String, JsError> {
+    let options = self::options(&options)?;
+    api::render_svg(text, target.as_deref(), &options).map_err(fail)
 }
 
 /// The stage graph in Graphviz DOT.

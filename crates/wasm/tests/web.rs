@@ -94,12 +94,28 @@ fn rename_and_refusal() {
 
 #[wasm_bindgen_test]
 fn graphs() {
-    let svg = render_svg(TEXT, None).map_err(JsValue::from).unwrap();
+    let svg = render_svg(TEXT, None, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"stagecraft-graph\""));
     assert_eq!(svg.matches("<g class=\"node stage").count(), 4);
-    let svg = render_svg(TEXT, Some("build".into())).map_err(JsValue::from).unwrap();
+    let svg = render_svg(TEXT, Some("build".into()), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     assert!(svg.contains("<g class=\"node stage target in-plan\" data-stage=\"1\""));
-    assert!(render_svg(TEXT, Some("nope".into())).is_err());
+    assert!(render_svg(TEXT, Some("nope".into()), JsValue::UNDEFINED).is_err());
+    // The options are analyze's: with `docs` in play it is no longer drawn as unused, and the
+    // build arg resolves the FROM line the label shows.
+    let unused_nodes = |svg: &str| {
+        svg.split("<g class=\"")
+            .skip(1)
+            .filter(|c| c.split('"').next().unwrap_or("").split(' ').any(|w| w == "unused"))
+            .count()
+    };
+    let plain = render_svg(TEXT, None, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    assert_eq!(unused_nodes(&plain), 1, "docs is unused by default");
+    assert!(plain.contains("alpine:3.20"));
+    let opts = parse(r#"{"buildArgs": {"V": "3.19"}, "targets": ["docs"]}"#);
+    let svg = render_svg(TEXT, None, opts).map_err(JsValue::from).unwrap();
+    assert_eq!(unused_nodes(&svg), 0, "docs is in play");
+    assert!(svg.contains("alpine:3.19") && !svg.contains("alpine:3.20"));
+    assert!(render_svg(TEXT, None, parse("[1]")).is_err());
     assert!(to_dot(TEXT).starts_with("digraph"));
     assert!(to_mermaid(TEXT).starts_with("flowchart"));
 }
@@ -109,7 +125,7 @@ fn hostile_input_is_not_a_trap() {
     let junk: String = (0..4000u32).map(|i| char::from_u32((i * 7919) % 0x10FFFF).unwrap_or('\u{FFFD}')).collect();
     for text in [junk.as_str(), "FROM a <<EOF\nunterminated", "\u{FEFF}", "", "RUN --mount=from="] {
         let _ = analyze(text, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
-        let _ = render_svg(text, None).map_err(JsValue::from).unwrap();
+        let _ = render_svg(text, None, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
         let len = text.encode_utf16().count() as f64;
         for at in [0.0, len / 2.0, len] {
             let _ = definition(text, at.floor()).map_err(JsValue::from).unwrap();

@@ -60,12 +60,14 @@ export function stageUnder(sc, text, offset) {
 /**
  * Everything the webview draws for `text`, computed by the wasm package `sc`: the analysis, the
  * SVG for the target (`chosen` when the file still has it), the picker's options and the stage
- * under `cursor`. Throws what the package throws.
+ * under `cursor`. `options` are the server's `{buildArgs, targets}` settings. Throws what the
+ * package throws.
  */
-export function graphModel(sc, text, chosen, cursor) {
-  const analysis = sc.analyze(text);
+export function graphModel(sc, text, chosen, cursor, options) {
+  const opts = options ?? undefined;
+  const analysis = sc.analyze(text, opts);
   const target = effectiveTarget(chosen, analysis);
-  const svg = sc.renderSvg(text, target);
+  const svg = sc.renderSvg(text, target, opts);
   return {
     analysis,
     svg,

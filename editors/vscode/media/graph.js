@@ -112,7 +112,7 @@ function renderWasm() {
   if (!sc || !doc) return;
   let model;
   try {
-    model = graphModel(sc, doc.text, chosen ?? null, doc.cursor);
+    model = graphModel(sc, doc.text, chosen ?? null, doc.cursor, doc.options);
   } catch (e) {
     // Keep the last good drawing; say what failed.
     setStatus(`stagecraft (wasm) could not draw this file: ${errorMessage(e)}`, "error");
@@ -276,7 +276,7 @@ window.addEventListener("message", (e) => {
   const m = e.data;
   switch (m?.type) {
     case "document":
-      doc = { text: m.text, version: m.version, cursor: m.cursor ?? null };
+      doc = { text: m.text, version: m.version, cursor: m.cursor ?? null, options: m.options ?? null };
       // The extension's target only restores the page's own choice after a reload.
       if (chosen === undefined) chosen = m.target ?? null;
       if (renderer === "wasm") renderWasm();

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { debounce, fromLineForNode, graphHtml, stageAtLine } from "./logic";
 import { type GraphNode, StageGraphRequest, TargetsRequest } from "./protocol";
-import type { Server } from "./server";
+import { type Server, settings } from "./server";
 import { dockerfileFor } from "./targets";
 
 /** How long edits must pause before the webview gets the new text. */
@@ -86,6 +86,11 @@ class GraphPanel {
     this.output = server.output;
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("stagecraft.buildArgs") || e.affectsConfiguration("stagecraft.targets")) {
+          this.refreshSoon();
+        }
+      }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document.uri.toString() === this.uri.toString() && e.contentChanges.length > 0) this.refreshSoon();
       }),
@@ -147,6 +152,9 @@ class GraphPanel {
       version: doc.version,
       target: this.target,
       cursor: editor ? doc.offsetAt(editor.selection.active) : null,
+      // The wasm analysis takes the server's build args and targets in play, so the graph
+      // resolves FROM lines and marks unused stages as the diagnostics do.
+      options: { buildArgs: settings().buildArgs, targets: settings().targets },
     });
   }
 

@@ -132,6 +132,17 @@ test("wasm: the stage under the cursor (UTF-16 offsets)", { skip: noWasm }, () =
   assert.equal(stageUnder(sc, text, text.indexOf("RUN echo lint")), 2);
 });
 
+test("wasm: the server's settings (targets in play, build args) reach the graph", { skip: noWasm }, () => {
+  const unused = (svg: string) =>
+    [...svg.matchAll(/<g class="([^"]*)"/g)].filter((x: RegExpMatchArray) => x[1].split(" ").includes("unused")).length;
+  assert.equal(unused(graphModel(sc, DOCKERFILE, null, null).svg), 1, "lint is unused by default");
+  const m = graphModel(sc, DOCKERFILE, null, null, { targets: ["lint"], buildArgs: {} });
+  assert.equal(unused(m.svg), 0, "lint is a target in play");
+  assert.equal(m.analysis.unusedStages.length, 0);
+  const args = graphModel(sc, "ARG V=1\nFROM alpine:${V}\n", null, null, { buildArgs: { V: "2" } });
+  assert.equal(args.analysis.stages[0].baseExpanded, "alpine:2");
+});
+
 test("wasm: a file with no stages draws an empty graph", { skip: noWasm }, () => {
   const m = graphModel(sc, "# nothing here\n", null, 3);
   assert.equal(m.stages, 0);
