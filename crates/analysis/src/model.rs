@@ -227,6 +227,22 @@ pub struct TextEdit {
     pub new_text: String,
 }
 
+impl TextEdit {
+    /// `text` with `edits` applied; the edits are sorted and disjoint (as rename and fixes give
+    /// them), so one pass builds the result.
+    pub fn apply_all(text: &str, edits: &[TextEdit]) -> String {
+        let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.new_text.len()).sum::<usize>());
+        let mut last = 0usize;
+        for e in edits {
+            out.push_str(&text[last..usize::from(e.range.start())]);
+            out.push_str(&e.new_text);
+            last = e.range.end().into();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+}
+
 /// A fix for a diagnostic: edits that are sorted and disjoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {

@@ -6,14 +6,6 @@
 use stagecraft_analysis::{analyze, Analysis, Options, RefTarget, TextEdit};
 use stagecraft_testkit::{read, real_world_files};
 
-fn apply(text: &str, edits: &[TextEdit]) -> String {
-    let mut out = text.to_string();
-    for e in edits.iter().rev() {
-        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
-    }
-    out
-}
-
 /// The graph with one stage name replaced: stages (name, base), references (kind, stage, where
 /// they resolve), what every target builds, unused stages, and diagnostic codes by line.
 fn shape(a: &Analysis, renamed: Option<(usize, &str)>) -> Vec<String> {
@@ -87,7 +79,7 @@ fn renaming_any_stage_keeps_the_graph() {
                         );
                         assert_eq!(e.new_text, fresh);
                     }
-                    let new_text = apply(&text, &edits);
+                    let new_text = TextEdit::apply_all(&text, &edits);
                     let b = analyze(&new_text, &Options::default());
                     assert_eq!(
                         shape(&a, Some((s.index, &fresh))),

@@ -47,12 +47,11 @@ pub(crate) struct Args {
     pub(crate) target: Option<String>,
     pub(crate) legacy: bool,
     pub(crate) write: bool,
-    pub(crate) help: bool,
 }
 
 /// What a command accepts.
 pub(crate) struct Spec {
-    /// Positional words before the files (e.g. rename's OLD NEW come after FILE; see `words_after_file`).
+    /// The `--format` values it prints.
     pub(crate) formats: &'static [Format],
     pub(crate) target: bool,
     pub(crate) legacy: bool,
@@ -62,15 +61,24 @@ pub(crate) struct Spec {
     pub(crate) many_files: bool,
 }
 
-pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Args, Failure> {
+impl Spec {
+    /// One FILE, these formats, no other options.
+    pub(crate) const fn new(formats: &'static [Format]) -> Spec {
+        Spec { formats, target: false, legacy: false, write: false, words_after_file: 0, many_files: false }
+    }
+}
+
+/// Parses a command's arguments; `None` when `--help` was asked for and printed.
+pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Option<Args>, Failure> {
     use lexopt::prelude::*;
     let usage = |msg: String| Failure::Usage(format!("{msg}\n\n{help}"));
     let mut p = lexopt::Parser::from_args(raw);
     let mut args = Args::default();
+    let mut wants_help = false;
     let mut rest: Vec<String> = Vec::new();
     while let Some(arg) = p.next().map_err(|e| usage(e.to_string()))? {
         match arg {
-            Short('h') | Long("help") => args.help = true,
+            Short('h') | Long("help") => wants_help = true,
             Long("format") | Short('f') => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?;
                 args.format = Some(Format::parse(&v.to_string_lossy(), spec.formats)?);
@@ -98,8 +106,9 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Args,
             other => return Err(usage(other.unexpected().to_string())),
         }
     }
-    if args.help {
-        return Ok(args);
+    if wants_help {
+        println!("{help}");
+        return Ok(None);
     }
     if rest.is_empty() {
         return Err(usage("missing FILE".into()));
@@ -112,5 +121,5 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Args,
         args.files.push(PathBuf::from(f));
     }
     args.positional = rest;
-    Ok(args)
+    Ok(Some(args))
 }

@@ -6,7 +6,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use stagecraft_analysis::{
-    analyze as analyze_text, Analysis, BaseKind, Options, RefOrigin, RefTarget, SvgOptions, TextRange, TextSize,
+    analyze as analyze_text, Analysis, BaseKind, Options, RefOrigin, RefTarget, SvgOptions, TextEdit, TextRange,
+    TextSize,
 };
 
 use crate::json::Writer;
@@ -302,15 +303,7 @@ pub fn rename(text: &str, offset: f64, new_name: &str) -> Result<String, String>
     let a = analysed(text, &defaults());
     let at = a.offset(offset)?;
     let edits = a.analysis.rename(at, new_name).map_err(|e| e.0)?;
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0usize;
-    for e in &edits {
-        let (s, t) = (usize::from(e.range.start()), usize::from(e.range.end()));
-        out.push_str(&text[last..s]);
-        out.push_str(&e.new_text);
-        last = t;
-    }
-    out.push_str(&text[last..]);
+    let out = TextEdit::apply_all(text, &edits);
     let mut w = Writer::with_capacity(out.len() + 64 * edits.len() + 32);
     w.begin_object().key("text").string(&out).key("edits").begin_array();
     for e in &edits {

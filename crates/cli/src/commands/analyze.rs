@@ -4,10 +4,10 @@
 use std::ffi::OsString;
 
 use serde_json::{json, Value};
-use stagecraft_analysis::{analyze, Analysis, BaseKind, RefKind, RefOrigin, RefTarget};
+use stagecraft_analysis::{Analysis, BaseKind, RefKind, RefOrigin, RefTarget};
 
 use crate::args::{self, Format, Spec};
-use crate::{input, output, Failure, Outcome};
+use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft analyze FILE [--format text|json] [--build-arg K=V]... [--target T]... [--build-context NAME=...]...
@@ -18,22 +18,11 @@ names of BuildKit's oracle (lines are 1-based). --target adds a target in play (
 target in play builds are unused).";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
-    let spec = Spec {
-        formats: &[Format::Text, Format::Json],
-        target: true,
-        legacy: false,
-        write: false,
-        words_after_file: 0,
-        many_files: false,
-    };
-    let a = args::parse(raw, &spec, HELP)?;
-    if a.help {
-        println!("{HELP}");
+    let Some(a) = args::parse(raw, &Spec { target: true, ..Spec::new(&[Format::Text, Format::Json]) }, HELP)? else {
         return Ok(Outcome::Ok);
-    }
+    };
     let path = &a.files[0];
-    let text = input::read(path)?;
-    let analysis = analyze(&text, &a.options);
+    let analysis = super::read_and_analyze(path, &a.options)?;
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&to_json(&analysis, &path.display().to_string())),
         _ => print!("{}", summary(&analysis)),

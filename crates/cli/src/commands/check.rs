@@ -4,10 +4,10 @@
 use std::ffi::OsString;
 
 use serde_json::{json, Value};
-use stagecraft_analysis::{analyze, rules, Analysis, Severity};
+use stagecraft_analysis::{rules, Analysis, Severity};
 
 use crate::args::{self, Format, Spec};
-use crate::{input, output, Failure, Outcome};
+use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft check FILE... [--format text|json|sarif] [--build-arg K=V]... [--target T]...
@@ -17,23 +17,17 @@ own (unused stages, unknown or later stages, build failures). Exit status: 0 whe
 an error, 1 when something is, 2 on usage or read errors.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
-    let spec = Spec {
-        formats: &[Format::Text, Format::Json, Format::Sarif],
-        target: true,
-        legacy: false,
-        write: false,
-        words_after_file: 0,
-        many_files: true,
-    };
-    let a = args::parse(raw, &spec, HELP)?;
-    if a.help {
-        println!("{HELP}");
+    let Some(a) = args::parse(
+        raw,
+        &Spec { target: true, many_files: true, ..Spec::new(&[Format::Text, Format::Json, Format::Sarif]) },
+        HELP,
+    )?
+    else {
         return Ok(Outcome::Ok);
-    }
+    };
     let mut analyses = Vec::new();
     for path in &a.files {
-        let text = input::read(path)?;
-        analyses.push((path.display().to_string(), analyze(&text, &a.options)));
+        analyses.push((path.display().to_string(), super::read_and_analyze(path, &a.options)?));
     }
     let errors = analyses.iter().flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
     match a.format.unwrap_or(Format::Text) {

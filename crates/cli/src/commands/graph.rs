@@ -3,10 +3,10 @@
 use std::ffi::OsString;
 
 use serde_json::json;
-use stagecraft_analysis::{analyze, GraphNode, SvgOptions};
+use stagecraft_analysis::{GraphNode, SvgOptions};
 
 use crate::args::{self, Format, Spec};
-use crate::{input, output, Failure, Outcome};
+use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft graph FILE [--format svg|dot|mermaid|json] [--target T] [--build-arg K=V]...
@@ -18,21 +18,15 @@ RUN --mount from= and inherited ONBUILD triggers. DOT is the default.
 target without --target) is highlighted and what it does not build is dimmed.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
-    let spec = Spec {
-        formats: &[Format::Svg, Format::Dot, Format::Mermaid, Format::Json],
-        target: true,
-        legacy: false,
-        write: false,
-        words_after_file: 0,
-        many_files: false,
-    };
-    let a = args::parse(raw, &spec, HELP)?;
-    if a.help {
-        println!("{HELP}");
+    let Some(a) = args::parse(
+        raw,
+        &Spec { target: true, ..Spec::new(&[Format::Svg, Format::Dot, Format::Mermaid, Format::Json]) },
+        HELP,
+    )?
+    else {
         return Ok(Outcome::Ok);
-    }
-    let text = input::read(&a.files[0])?;
-    let an = analyze(&text, &a.options);
+    };
+    let an = super::read_and_analyze(&a.files[0], &a.options)?;
     match a.format.unwrap_or(Format::Dot) {
         Format::Svg => {
             let target = match &a.target {

@@ -10,9 +10,14 @@ pub(crate) mod targets;
 
 use std::path::Path;
 
-use stagecraft_analysis::{suggest, Analysis};
+use stagecraft_analysis::{analyze, suggest, Analysis, Options};
 
-use crate::Failure;
+use crate::{input, Failure};
+
+/// Reads FILE and analyses it.
+pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysis, Failure> {
+    Ok(analyze(&input::read(path)?, options))
+}
 
 /// The stage `--target` names, or the default target; a usage error says which names exist.
 pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> Result<usize, Failure> {

@@ -4,10 +4,9 @@
 use std::ffi::OsString;
 
 use serde_json::json;
-use stagecraft_analysis::analyze;
 
 use crate::args::{self, Format, Spec};
-use crate::{input, output, Failure, Outcome};
+use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft plan FILE [--target T] [--legacy] [--format text|json] [--build-arg K=V]...
@@ -17,22 +16,13 @@ waves that can build in parallel, and the images it pulls. --legacy shows what t
 builder builds instead: every stage up to the target.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
-    let spec = Spec {
-        formats: &[Format::Text, Format::Json],
-        target: true,
-        legacy: true,
-        write: false,
-        words_after_file: 0,
-        many_files: false,
-    };
-    let a = args::parse(raw, &spec, HELP)?;
-    if a.help {
-        println!("{HELP}");
+    let Some(a) =
+        args::parse(raw, &Spec { target: true, legacy: true, ..Spec::new(&[Format::Text, Format::Json]) }, HELP)?
+    else {
         return Ok(Outcome::Ok);
-    }
+    };
     let path = &a.files[0];
-    let text = input::read(path)?;
-    let an = analyze(&text, &a.options);
+    let an = super::read_and_analyze(path, &a.options)?;
     let target = super::target_stage(&an, path, a.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();

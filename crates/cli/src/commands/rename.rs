@@ -2,10 +2,10 @@
 
 use std::ffi::OsString;
 
-use stagecraft_analysis::{analyze, TextEdit};
+use stagecraft_analysis::TextEdit;
 
 use crate::args::{self, Format, Spec};
-use crate::{input, Failure, Outcome};
+use crate::{Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft rename FILE OLD NEW [--write]
@@ -15,23 +15,14 @@ Prints a unified diff; --write changes the file instead. Refuses, saying why, wh
 valid or free stage name or when a reference through a variable would not follow.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
-    let spec = Spec {
-        formats: &[Format::Text],
-        target: false,
-        legacy: false,
-        write: true,
-        words_after_file: 2,
-        many_files: false,
-    };
-    let a = args::parse(raw, &spec, HELP)?;
-    if a.help {
-        println!("{HELP}");
+    let Some(a) = args::parse(raw, &Spec { write: true, words_after_file: 2, ..Spec::new(&[Format::Text]) }, HELP)?
+    else {
         return Ok(Outcome::Ok);
-    }
+    };
     let path = &a.files[0];
     let (old, new) = (&a.positional[0], &a.positional[1]);
-    let text = input::read(path)?;
-    let an = analyze(&text, &a.options);
+    let an = super::read_and_analyze(path, &a.options)?;
+    let text = an.text();
     let stage = an.find_target(old).ok_or_else(|| {
         let names: Vec<String> = an.stages().iter().filter_map(|s| s.name_as_written.clone()).collect();
         Failure::Usage(format!("{}: no stage is named `{old}` (stages: {})", path.display(), names.join(", ")))
@@ -40,7 +31,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let line = an.stages()[stage].line;
         Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", path.display()))
     })?;
-    let new_text = apply(&text, &edits);
+    let new_text = TextEdit::apply_all(text, &edits);
     if a.write {
         std::fs::write(path, &new_text).map_err(|e| Failure::Io(format!("{}: cannot write: {e}", path.display())))?;
         eprintln!(
@@ -50,17 +41,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             if edits.len() == 1 { "" } else { "s" }
         );
     } else {
-        print!("{}", unified_diff(&path.display().to_string(), &text, &new_text));
+        print!("{}", unified_diff(&path.display().to_string(), text, &new_text));
     }
     Ok(Outcome::Ok)
-}
-
-pub(crate) fn apply(text: &str, edits: &[TextEdit]) -> String {
-    let mut out = text.to_string();
-    for e in edits.iter().rev() {
-        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
-    }
-    out
 }
 
 /// A unified diff of two texts with the same number of lines (a rename never adds lines).

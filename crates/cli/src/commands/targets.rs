@@ -3,10 +3,9 @@
 use std::ffi::OsString;
 
 use serde_json::json;
-use stagecraft_analysis::analyze;
 
 use crate::args::{self, Format, Spec};
-use crate::{input, output, Failure, Outcome};
+use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft targets FILE [--format text|json] [--build-arg K=V]...
@@ -15,21 +14,8 @@ Lists the build targets (named stages and the default stage) as `docker buildx b
 --call=targets` does, with the stages BuildKit builds for each.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
-    let spec = Spec {
-        formats: &[Format::Text, Format::Json],
-        target: false,
-        legacy: false,
-        write: false,
-        words_after_file: 0,
-        many_files: false,
-    };
-    let a = args::parse(raw, &spec, HELP)?;
-    if a.help {
-        println!("{HELP}");
-        return Ok(Outcome::Ok);
-    }
-    let text = input::read(&a.files[0])?;
-    let an = analyze(&text, &a.options);
+    let Some(a) = args::parse(raw, &Spec::new(&[Format::Text, Format::Json]), HELP)? else { return Ok(Outcome::Ok) };
+    let an = super::read_and_analyze(&a.files[0], &a.options)?;
     let targets = an.targets();
     if a.format == Some(Format::Json) {
         let list: Vec<_> = targets
