@@ -928,6 +928,7 @@ impl<'a> Engine<'a> {
         let stopped = self.stopped;
         let build_error = self.build_error.clone();
         let diagnostics = self.diagnostics.len();
+        let states = self.states.len();
         match info.kind {
             COPY_INSTR => {
                 self.copy_from(s, &info, RefOrigin::OnbuildTrigger, None);
@@ -937,10 +938,12 @@ impl<'a> Engine<'a> {
             }
             _ => {}
         }
-        // Resolving a trigger here is for navigation only: it cannot fail the build.
+        // Resolving a trigger here is for navigation only: it cannot fail the build, and an image
+        // it names is pulled only where the trigger runs (no state for it here).
         self.stopped = stopped;
         self.build_error = build_error;
         self.diagnostics.truncate(diagnostics);
+        self.states.truncate(states);
     }
 
     /// A COPY's `--from`: records the reference and returns the source state (a stage index, or
@@ -981,7 +984,7 @@ impl<'a> Engine<'a> {
                 self.fail("variable-in-from", message, Some(value_range), "dependency-graph");
                 None
             }
-            Ok(_) => match parse_atoi(&value) {
+            Ok(_) => match value.parse::<i64>().ok() {
                 Some(n) => {
                     if n >= 0 && (n as usize) < self.states.len() {
                         match self.states[n as usize].clone() {
@@ -1202,8 +1205,9 @@ impl<'a> Engine<'a> {
                 })
                 .collect();
             let from = self.stages[s].from_range;
+            // Inherited references go through the same checks as written ones, and their failures
+            // stop the build like those.
             for (t, info) in triggers {
-                let stopped = self.stopped;
                 match info.kind {
                     COPY_INSTR => {
                         let trigger_range = info.last_flag("from").and_then(|f| f.value_range);
@@ -1217,9 +1221,6 @@ impl<'a> Engine<'a> {
                     }
                     _ => {}
                 }
-                // Inherited references reuse the checks above; their failures are BuildKit's too,
-                // but only for stages it builds, which the oracle model cannot tell apart here.
-                self.stopped = stopped || self.stopped;
             }
         }
     }
@@ -1505,7 +1506,7 @@ impl<'a> Engine<'a> {
     }
 
     fn find_copy_source(&self, value: &str) -> Option<usize> {
-        match parse_atoi(value) {
+        match value.parse::<i64>().ok() {
             Some(n) if n >= 0 && (n as usize) < self.stages.len() => Some(n as usize),
             Some(_) => None,
             None => self.find_state_by_name(value),
@@ -1631,15 +1632,6 @@ fn add_edge(graph: &mut [Vec<(usize, TextRange)>], s: usize, src: usize, range: 
             None => graph[s].push((src, range)),
         }
     }
-}
-
-/// Go's `strconv.Atoi` (a sign allowed, decimal digits only).
-fn parse_atoi(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse::<i64>().ok()
 }
 
 /// `SecretsUsedInArgOrEnv`'s patterns.

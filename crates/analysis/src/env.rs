@@ -61,20 +61,5 @@ pub fn builtin_args(build: &Platform, target: &Platform, target_stage: &str) -> 
     v
 }
 
-/// The names of the automatic ARGs.
-pub const BUILTIN_ARG_NAMES: &[&str] = &[
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDOSVERSION",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETOSVERSION",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "TARGETSTAGE",
-];
-
 /// The environment of an image stagecraft cannot see: only `PATH`, as BuildKit sets for scratch.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

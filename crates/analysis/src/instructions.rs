@@ -5,7 +5,7 @@ use stagecraft_syntax::ast::{AstNode, Instruction};
 use stagecraft_syntax::go;
 use stagecraft_syntax::heredoc::parse_heredoc;
 use stagecraft_syntax::info::InstructionInfo;
-use stagecraft_syntax::SyntaxKind::{self, *};
+use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{TextRange, KEYWORDS};
 
 use crate::rules::{self, Rule};
@@ -581,11 +581,6 @@ pub(crate) fn csv_fields(value: &str) -> Result<Vec<String>, String> {
             return Ok(fields);
         }
     }
-}
-
-/// The kind of the instruction a keyword names (for completion and hover).
-pub fn keyword_kind(keyword: &str) -> SyntaxKind {
-    SyntaxKind::from_keyword(keyword)
 }
 
 #[cfg(test)]

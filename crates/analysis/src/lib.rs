@@ -217,11 +217,6 @@ impl Analysis {
         graph::stage_graph(&self.stages, &self.deps)
     }
 
-    /// The stage with this name, as `--from` finds it.
-    pub fn stage_by_name(&self, name: &str) -> Option<usize> {
-        self.find_target(name)
-    }
-
     /// BuildKit's 1-based line of an offset.
     pub fn line_of(&self, offset: TextSize) -> u32 {
         self.index.buildkit_line(offset)

@@ -132,6 +132,17 @@ pub enum RefOrigin {
     },
 }
 
+impl RefOrigin {
+    /// The name front ends show: `direct`, `onbuild-trigger`, `onbuild-inherited`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RefOrigin::Direct => "direct",
+            RefOrigin::OnbuildTrigger => "onbuild-trigger",
+            RefOrigin::Inherited { .. } => "onbuild-inherited",
+        }
+    }
+}
+
 /// A reference to a stage or an image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageRef {

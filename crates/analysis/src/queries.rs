@@ -302,40 +302,14 @@ impl Analysis {
     }
 
     /// Where the stage's name is written in the comment BuildKit takes its description from
-    /// (`# build compiles the server`): the first comment of the block above the `FROM` that
-    /// starts with the name, as BuildKit reads them (`#` and surrounding blanks stripped; an
-    /// indented comment keeps its `#`, an empty one starts the block again).
+    /// (`# build compiles the server`): the first comment above the `FROM` that starts with it.
     fn description_name_range(&self, stage: usize, name: &str) -> Option<TextRange> {
         let s = self.stages().get(stage)?;
         s.description.as_ref()?;
         let from = instruction_covering(self, s.from_range)?;
-        // The file-level elements between the previous instruction and the FROM, walking back.
-        let elements: Vec<_> = from
-            .syntax()
-            .siblings_with_tokens(stagecraft_syntax::Direction::Prev)
-            .skip(1)
-            .take_while(|e| !e.as_node().is_some_and(|n| n.kind().is_instruction()))
-            .collect();
-        let mut comments: Vec<(TextRange, &str, bool)> = Vec::new();
-        // In document order; a comment is indented when whitespace comes right before it.
-        for (i, e) in elements.iter().enumerate().rev() {
-            let Some(t) = e.as_token().filter(|t| t.kind() == COMMENT) else { continue };
-            let indented = elements.get(i + 1).and_then(|p| p.as_token()).is_some_and(|p| p.kind() == WHITESPACE);
-            let text = &self.text()[t.text_range()];
-            let body = if indented { text.trim() } else { text[1..].trim() };
-            if body.is_empty() {
-                comments.clear();
-            } else {
-                comments.push((t.text_range(), text, indented));
-            }
-        }
         let prefix = format!("{name} ");
-        comments.into_iter().find_map(|(range, text, indented)| {
-            let skip = if indented { 0 } else { 1 };
-            let body_start = skip + (text[skip..].len() - text[skip..].trim_start().len());
-            text[body_start..]
-                .starts_with(&prefix)
-                .then(|| TextRange::at(range.start() + TextSize::new(body_start as u32), TextSize::of(name)))
+        from.prev_comment_bodies().into_iter().find_map(|(range, body)| {
+            body.starts_with(&prefix).then(|| TextRange::at(range.start(), TextSize::of(name)))
         })
     }
 

@@ -1,7 +1,7 @@
 //! Queries and diagnostics, one small Dockerfile each. `$0` marks the cursor.
 
 use stagecraft_analysis::queries::{CompletionKind, OutlineKind, TokenType};
-use stagecraft_analysis::{analyze, Analysis, Options, Severity, TextRange, TextSize};
+use stagecraft_analysis::{analyze, Analysis, Options, Severity, TextEdit, TextRange, TextSize};
 
 fn fixture(text: &str) -> (Analysis, TextSize) {
     let offset = text.find("$0").expect("fixture has a $0 cursor");
@@ -82,10 +82,7 @@ fn rename_changes_every_named_reference_and_keeps_indices() {
     let text = "FROM alpine AS build\nFROM build AS test\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=0 /b /b\nRUN --mount=type=cache,from=BUILD,target=/c true\n";
     let (a, at) = fixture(&text.replacen("AS build", "AS bu$0ild", 1));
     let edits = a.rename(at, "compile").unwrap();
-    let mut out = a.text().to_string();
-    for e in edits.iter().rev() {
-        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
-    }
+    let out = TextEdit::apply_all(a.text(), &edits);
     assert_eq!(
         out,
         "FROM alpine AS compile\nFROM compile AS test\nFROM scratch\nCOPY --from=compile /a /a\nCOPY --from=0 /b /b\nRUN --mount=type=cache,from=compile,target=/c true\n"
@@ -146,6 +143,16 @@ fn rename_keeps_the_description_comment_naming_the_stage() {
         let (a, at) = fixture(text);
         assert_eq!(a.rename(at, "compile").unwrap().len(), 1, "{text}");
     }
+}
+
+#[test]
+fn an_onbuild_trigger_is_checked_where_it_runs_not_where_it_is_written() {
+    // Nothing builds on `a`: its trigger never runs, so its image reference is never parsed.
+    let a = plain("FROM alpine AS a\nONBUILD COPY --from=Foo /x /y\nFROM alpine\nRUN true\n");
+    assert!(!codes(&a).contains(&"invalid-image-reference"), "{:?}", codes(&a));
+    // Where it runs, the bad reference fails the build once, at the trigger.
+    let a = plain("FROM alpine AS a\nONBUILD COPY --from=Foo /x /y\nFROM a\n");
+    assert_eq!(codes(&a).iter().filter(|c| **c == "invalid-image-reference").count(), 1, "{:?}", codes(&a));
 }
 
 // ---- completion ----
@@ -370,17 +377,13 @@ fn named_context_replaces_a_stage() {
 // ---- our diagnostics ----
 
 #[test]
-fn unused_stage_is_a_hint_with_a_removal_fix() {
+fn unused_stage_is_information_with_a_removal_fix() {
     let text = "FROM alpine AS base\n\n# docs is unused\nFROM node AS docs\nRUN build\n\nFROM base\n";
     let a = plain(text);
     let d = diag(&a, "unused-stage");
     assert_eq!((d.severity, d.unnecessary, slice(&a, d.range)), (Severity::Info, true, "docs"));
     let fix = d.fix.as_ref().unwrap();
-    let mut out = text.to_string();
-    for e in fix.edits.iter().rev() {
-        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
-    }
-    assert_eq!(out, "FROM alpine AS base\n\nFROM base\n");
+    assert_eq!(TextEdit::apply_all(text, &fix.edits), "FROM alpine AS base\n\nFROM base\n");
 }
 
 #[test]

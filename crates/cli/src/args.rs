@@ -44,7 +44,6 @@ pub(crate) struct Args {
     pub(crate) files: Vec<PathBuf>,
     pub(crate) format: Option<Format>,
     pub(crate) options: Options,
-    pub(crate) target: Option<String>,
     pub(crate) legacy: bool,
     pub(crate) write: bool,
 }
@@ -97,8 +96,7 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             Long("target") | Short('t') if spec.target => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
                 args.options.targets.push(v.clone());
-                args.options.target = Some(v.clone());
-                args.target = Some(v);
+                args.options.target = Some(v);
             }
             Long("legacy") if spec.legacy => args.legacy = true,
             Long("write") | Short('w') if spec.write => args.write = true,

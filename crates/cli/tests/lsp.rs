@@ -366,6 +366,12 @@ fn code_actions_lenses_targets_and_graph() {
     assert_eq!(lenses[3]["command"]["command"], "stagecraft.pickTarget");
     // Only the last unnamed stage is a target (the default one).
     assert_eq!(lenses[3]["command"]["title"], "target: stage-3 (default) · builds 2 stages · 0 refs");
+    // A stage whose name a later stage takes over is not a target (the later one is).
+    let shadowed = "file:///shadowed/Dockerfile";
+    lsp.open(shadowed, "FROM alpine AS a\nFROM alpine AS a\nFROM a\n");
+    let lenses = lsp.result("textDocument/codeLens", doc(shadowed));
+    assert_eq!(lenses[0]["command"]["title"], "a (not a target: a later stage has its name) · builds 1 stage · 0 refs");
+    assert_eq!(lenses[1]["command"]["title"], "target: a · builds 1 stage · 1 ref");
     let targets = lsp.result("stagecraft/targets", doc(URI));
     assert_eq!(targets["defaultTarget"], 3);
     let default = targets["targets"].as_array().unwrap().iter().find(|t| t["isDefault"] == true).unwrap().clone();

@@ -81,7 +81,7 @@ impl Backend {
             let Some(doc) = state.documents.get(&uri) else { return };
             (doc.version, a)
         };
-        let diagnostics = handlers::diagnostics::convert(&analysis, self.encoding(), &uri);
+        let diagnostics = handlers::diagnostics::convert(&analysis, self.encoding());
         // Skip it if the document changed meanwhile: the newer version publishes its own.
         let current = self.lock().documents.get(&uri).map(|d| d.version);
         if current == Some(version) {

@@ -82,10 +82,9 @@ pub(crate) struct State {
 impl State {
     /// The analysis of the current version of `uri`, computing it if needed.
     pub(crate) fn analysis(&mut self, uri: &Uri) -> Option<Arc<Analysis>> {
-        let options = self.settings.options();
         let doc = self.documents.get_mut(uri)?;
         if doc.analysis.is_none() {
-            doc.analysis = Some(Arc::new(analyze(&doc.text, &options)));
+            doc.analysis = Some(Arc::new(analyze(&doc.text, &self.settings.options())));
         }
         doc.analysis.clone()
     }

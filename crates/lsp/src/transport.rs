@@ -4,9 +4,9 @@
 //! go through to the server, malformed ones get a JSON-RPC error answered here, and the server
 //! keeps running. Output frames are written whole, so an error never interleaves with a response.
 
+use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
-use tower_lsp_server::jsonrpc::{Request, Response};
 
 const HEADER_END: &[u8] = b"\r\n\r\n";
 
@@ -60,10 +60,11 @@ impl Framer {
     }
 }
 
-/// Whether the framework can decode the body (a request or notification, else a response),
-/// decoding straight from the bytes: a `didOpen` of a large file is not copied into a tree.
+/// Whether the framework can decode the body: a request or notification, else a response. Only
+/// the envelope is decoded (params and results are skipped, not built into a tree), so a
+/// `didOpen` of a large file is not copied here; the framework decodes the message once.
 fn check(body: Vec<u8>) -> Frame {
-    if serde_json::from_slice::<Request>(&body).is_ok() || serde_json::from_slice::<Response>(&body).is_ok() {
+    if serde_json::from_slice::<Envelope>(&body).is_ok_and(|e| e.jsonrpc == "2.0") {
         return Frame::Message(body);
     }
     match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
@@ -73,6 +74,29 @@ fn check(body: Vec<u8>) -> Frame {
             message: "Invalid request: not a JSON-RPC 2.0 request, notification or response".into(),
         },
     }
+}
+
+/// What the framework's `Request` and `Response` check of a message: the version, a `method`
+/// that is a string when present, an `id` of a valid type when present. The rest is skipped.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    jsonrpc: std::borrow::Cow<'a, str>,
+    // Decoded only to be checked.
+    #[serde(default, borrow, rename = "method", deserialize_with = "string")]
+    _method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, rename = "id", deserialize_with = "id")]
+    _id: bool,
+}
+
+/// A string (not `null`).
+fn string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<std::borrow::Cow<'de, str>>, D::Error> {
+    std::borrow::Cow::<'de, str>::deserialize(d).map(Some)
+}
+
+/// Whether an `id` is there (a number, a string or `null`, as the framework's `Id` reads it).
+fn id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    tower_lsp_server::jsonrpc::Id::deserialize(d).map(|_| true)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -170,5 +194,46 @@ mod tests {
         assert_eq!(f.next_frame(), None);
         f.push(b"Content-Length: 4\r\n\r\n{}");
         assert_eq!(f.next_frame(), None, "waits for the rest of the body");
+    }
+
+    /// The envelope check accepts exactly what the framework's own types decode.
+    #[test]
+    fn the_envelope_check_agrees_with_the_framework() {
+        use tower_lsp_server::jsonrpc::{Request, Response};
+        let bodies = [
+            r#"{"jsonrpc":"2.0","method":"initialized"}"#,
+            r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#,
+            r#"{"jsonrpc":"2.0","id":"a","method":"x","params":[1,2]}"#,
+            r#"{"jsonrpc":"2.0","id":null,"method":"x"}"#,
+            r#"{"jsonrpc":"2.0","id":{},"method":"x"}"#,
+            r#"{"jsonrpc":"2.0","method":"init\u0061lized"}"#,
+            r#"{"jsonrpc":"2.0","method":5}"#,
+            r#"{"jsonrpc":"1.0","method":"x"}"#,
+            r#"{"method":"x"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":null}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":{"a":[1]}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":-1,"message":"no"}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":-1}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"error":5}"#,
+            r#"{"jsonrpc":"2.0","result":1}"#,
+            r#"{"jsonrpc":"2.0","id":1}"#,
+            r#"{"jsonrpc":"2.0"}"#,
+            r#"{"jsonrpc":"2.0","id":{}}"#,
+            r#"{"jsonrpc":"2.0","id":[1]}"#,
+            r#"{"jsonrpc":"2.0","params":5}"#,
+            r#"{"jsonrpc":"2.0","method":null}"#,
+            r#"{"jsonrpc":"2.0","id":1.5}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","result":1}"#,
+            r#"{"jsonrpc":2}"#,
+            r#"[]"#,
+            r#"5"#,
+        ];
+        for body in bodies {
+            let framework =
+                serde_json::from_str::<Request>(body).is_ok() || serde_json::from_str::<Response>(body).is_ok();
+            let ours = matches!(check(body.as_bytes().to_vec()), Frame::Message(_));
+            assert_eq!(ours, framework, "{body}");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Typed views over the tree. They are zero-cost wrappers around [`SyntaxNode`], and every
 //! accessor returns an `Option` or an iterator, because trees of broken files are incomplete.
 
-use rowan::TextRange;
+use rowan::{TextRange, TextSize};
 
 use crate::heredoc::{self, Heredoc};
 use crate::json::{self, JsonArray as ParsedJson};
@@ -110,7 +110,7 @@ pub fn logical_text(node: &SyntaxNode) -> String {
 }
 
 /// [`logical_text`] of a green node. Walking green nodes allocates no cursor nodes.
-fn green_text(green: &rowan::GreenNodeData) -> String {
+pub(crate) fn green_text(green: &rowan::GreenNodeData) -> String {
     fn walk(green: &rowan::GreenNodeData, out: &mut String) {
         for child in green.children() {
             match child {
@@ -123,12 +123,12 @@ fn green_text(green: &rowan::GreenNodeData) -> String {
             }
         }
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(u32::from(green.text_len()) as usize);
     walk(green, &mut out);
     out
 }
 
-fn green_kind(raw: rowan::SyntaxKind) -> SyntaxKind {
+pub(crate) fn green_kind(raw: rowan::SyntaxKind) -> SyntaxKind {
     SyntaxKind::from_raw(raw.0).unwrap_or(ERROR)
 }
 
@@ -302,57 +302,7 @@ impl Instruction {
     /// the shell-form command, or ENV/LABEL `key value sep` triples. An ONBUILD has none here
     /// (see [`Instruction::trigger`]).
     pub fn args(&self) -> Vec<String> {
-        let kind = self.kind();
-        if kind == ERROR {
-            // Unknown instructions keep one empty argument (parseIgnore).
-            return vec![String::new()];
-        }
-        let mut args: Vec<String> = Vec::new();
-        // An AS keyword split by a continuation arrives in pieces; BuildKit sees one word.
-        let mut in_as = false;
-        for child in self.syntax.green().children() {
-            match child {
-                rowan::NodeOrToken::Token(t) => {
-                    if green_kind(t.kind()) == AS_KW {
-                        match args.last_mut() {
-                            Some(last) if in_as => last.push_str(t.text()),
-                            _ => args.push(t.text().to_string()),
-                        }
-                        in_as = true;
-                    }
-                }
-                rowan::NodeOrToken::Node(n) => {
-                    in_as = false;
-                    match green_kind(n.kind()) {
-                        WORD | STAGE_NAME | SHELL_COMMAND => args.push(green_text(n)),
-                        JSON_ARRAY => {
-                            if let ParsedJson::Strings { values, .. } = json::parse_array(&green_text(n)) {
-                                args.extend(values);
-                            }
-                        }
-                        KEY_VALUE if kind == ARG_INSTR => args.push(green_text(n)),
-                        KEY_VALUE => {
-                            let (mut key, mut value, mut eq) = (String::new(), String::new(), false);
-                            for part in n.children() {
-                                match part {
-                                    rowan::NodeOrToken::Node(p) if green_kind(p.kind()) == KEY => key = green_text(p),
-                                    rowan::NodeOrToken::Node(p) if green_kind(p.kind()) == VALUE => {
-                                        value = green_text(p)
-                                    }
-                                    rowan::NodeOrToken::Token(t) if green_kind(t.kind()) == EQ => eq = true,
-                                    _ => {}
-                                }
-                            }
-                            args.push(key);
-                            args.push(value);
-                            args.push(if eq { "=".into() } else { String::new() });
-                        }
-                        _ => {}
-                    }
-                }
-            }
-        }
-        args
+        self.info().args
     }
 
     /// Whether a whitespace-only line sits inside the instruction's line continuation (BuildKit's
@@ -422,6 +372,11 @@ impl Instruction {
     /// Comment lines directly above the instruction, as BuildKit collects them (`PrevComment`):
     /// text after `#`, trimmed; an empty `#` line starts the block over; blank lines do not.
     pub fn prev_comments(&self) -> Vec<String> {
+        self.prev_comment_bodies().into_iter().map(|(_, body)| body).collect()
+    }
+
+    /// [`Instruction::prev_comments`] with the range each kept text comes from.
+    pub fn prev_comment_bodies(&self) -> Vec<(TextRange, String)> {
         let Some(parent) = self.syntax.parent() else { return Vec::new() };
         let green = parent.green();
         let before = || green.children().rev().skip(green.children().len() - self.syntax.index());
@@ -432,27 +387,32 @@ impl Instruction {
             return Vec::new();
         }
         // The file-level elements between the previous instruction and this one, walking back.
-        let mut between: Vec<(SyntaxKind, &str)> = Vec::new();
+        let mut between: Vec<(SyntaxKind, &str, TextSize)> = Vec::new();
+        let mut start = self.syntax.text_range().start();
         for child in before() {
             let kind = green_kind(child.kind());
             if kind.is_instruction() {
                 break;
             }
-            between.push((kind, child.as_token().map_or("", |t| t.text())));
+            start -= child.text_len();
+            between.push((kind, child.as_token().map_or("", |t| t.text()), start));
         }
         between.reverse();
         let mut comments = Vec::new();
-        for (i, &(kind, text)) in between.iter().enumerate() {
+        for (i, &(kind, text, start)) in between.iter().enumerate() {
             if kind != COMMENT {
                 continue;
             }
             let indented = i > 0 && between[i - 1].0 == WHITESPACE;
             // BuildKit trims `line[1:]` of the raw line: for an indented comment that keeps the `#`.
-            let body = if indented { text.trim() } else { text[1..].trim() };
+            let raw = if indented { text } else { &text[1..] };
+            let body = raw.trim();
             if body.is_empty() {
                 comments.clear();
             } else {
-                comments.push(body.to_string());
+                let offset =
+                    TextSize::of(text) - TextSize::of(raw) + TextSize::of(&raw[..raw.len() - raw.trim_start().len()]);
+                comments.push((TextRange::at(start + offset, TextSize::of(body)), body.to_string()));
             }
         }
         comments

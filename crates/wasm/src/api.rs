@@ -6,8 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use stagecraft_analysis::{
-    analyze as analyze_text, Analysis, BaseKind, Options, RefOrigin, RefTarget, SvgOptions, TextEdit, TextRange,
-    TextSize,
+    analyze as analyze_text, Analysis, BaseKind, Options, RefTarget, SvgOptions, TextEdit, TextRange, TextSize,
 };
 
 use crate::json::Writer;
@@ -41,36 +40,29 @@ impl Analysed {
     }
 }
 
-/// What the options change, as a cache key.
-fn options_key(o: &Options) -> String {
-    let mut key = String::new();
-    for (k, v) in &o.build_args {
-        key.push_str(&format!("{}={}\u{0}{}\u{0}", k.len(), k, v));
-    }
-    key.push('\u{1}');
-    for t in &o.targets {
-        key.push_str(t);
-        key.push('\u{0}');
-    }
-    key
-}
-
 thread_local! {
     /// The last analysis: the explorer asks several questions about the same text per edit.
-    static LAST: RefCell<Option<(String, String, Rc<Analysed>)>> = const { RefCell::new(None) };
+    static LAST: RefCell<Option<(String, Options, Rc<Analysed>)>> = const { RefCell::new(None) };
 }
 
 /// The analysis of `text` with `options` (the last one reused when nothing changed).
 pub fn analysed(text: &str, options: &Options) -> Rc<Analysed> {
-    let key = options_key(options);
     if let Some(hit) =
-        LAST.with(|l| l.borrow().as_ref().filter(|(t, k, _)| t == text && *k == key).map(|(_, _, a)| Rc::clone(a)))
+        LAST.with(|l| l.borrow().as_ref().filter(|(t, o, _)| t == text && o == options).map(|(_, _, a)| Rc::clone(a)))
     {
         return hit;
     }
     let a = Rc::new(Analysed { analysis: analyze_text(text, options), map: Utf16Map::new(text) });
-    LAST.with(|l| *l.borrow_mut() = Some((text.to_string(), key, Rc::clone(&a))));
+    LAST.with(|l| *l.borrow_mut() = Some((text.to_string(), options.clone(), Rc::clone(&a))));
     a
+}
+
+/// The analysis of `text` for the calls that take no options (navigation, rename, exports):
+/// the last analysis of this text, whatever options it was made with (those are the page's
+/// current settings), else one with the defaults.
+fn analysed_text(text: &str) -> Rc<Analysed> {
+    let hit = LAST.with(|l| l.borrow().as_ref().filter(|(t, _, _)| t == text).map(|(_, _, a)| Rc::clone(a)));
+    hit.unwrap_or_else(|| analysed(text, &defaults()))
 }
 
 fn defaults() -> Options {
@@ -126,11 +118,7 @@ pub fn analyze(text: &str, options: &Options) -> String {
             RefTarget::Scratch => (None, Some("scratch")),
             RefTarget::Context | RefTarget::Invalid(_) => (None, None),
         };
-        let origin = match r.origin {
-            RefOrigin::Direct => "direct",
-            RefOrigin::OnbuildTrigger => "onbuild-trigger",
-            RefOrigin::Inherited { .. } => "onbuild-inherited",
-        };
+        let origin = r.origin.as_str();
         w.begin_object();
         w.key("kind").string(r.kind.as_str());
         w.key("inStage").uint(r.in_stage as u64);
@@ -258,17 +246,17 @@ pub fn render_svg(text: &str, target: Option<&str>, options: &Options) -> Result
 
 /// `toDot(text)`.
 pub fn to_dot(text: &str) -> String {
-    analysed(text, &defaults()).analysis.to_dot()
+    analysed_text(text).analysis.to_dot()
 }
 
 /// `toMermaid(text)`.
 pub fn to_mermaid(text: &str) -> String {
-    analysed(text, &defaults()).analysis.to_mermaid()
+    analysed_text(text).analysis.to_mermaid()
 }
 
 /// `definition(text, offset)`: JSON.
 pub fn definition(text: &str, offset: f64) -> Result<String, String> {
-    let a = analysed(text, &defaults());
+    let a = analysed_text(text);
     let at = a.offset(offset)?;
     let mut w = Writer::default();
     match a.analysis.definition(at) {
@@ -285,7 +273,7 @@ pub fn definition(text: &str, offset: f64) -> Result<String, String> {
 
 /// `references(text, offset)`: JSON.
 pub fn references(text: &str, offset: f64) -> Result<String, String> {
-    let a = analysed(text, &defaults());
+    let a = analysed_text(text);
     let at = a.offset(offset)?;
     let mut w = Writer::default();
     w.begin_array();
@@ -300,7 +288,7 @@ pub fn references(text: &str, offset: f64) -> Result<String, String> {
 
 /// `rename(text, offset, newName)`: JSON with the new text and the edits, or why not.
 pub fn rename(text: &str, offset: f64, new_name: &str) -> Result<String, String> {
-    let a = analysed(text, &defaults());
+    let a = analysed_text(text);
     let at = a.offset(offset)?;
     let edits = a.analysis.rename(at, new_name).map_err(|e| e.0)?;
     let out = TextEdit::apply_all(text, &edits);
@@ -316,7 +304,7 @@ pub fn rename(text: &str, offset: f64, new_name: &str) -> Result<String, String>
 
 /// `stageAt(text, offset)`: the stage index, if any.
 pub fn stage_at(text: &str, offset: f64) -> Result<Option<usize>, String> {
-    let a = analysed(text, &defaults());
+    let a = analysed_text(text);
     let at = a.offset(offset)?;
     Ok(a.analysis.stage_at(at))
 }
@@ -396,11 +384,15 @@ mod tests {
     fn options_change_the_analysis_and_the_cache_key() {
         let with =
             Options { targets: vec!["base".into()], build_args: vec![("A".into(), "1".into())], ..Options::default() };
-        assert_ne!(options_key(&with), options_key(&defaults()));
         let v = json(&analyze("FROM alpine AS base\nFROM alpine AS other\n", &with));
         assert_eq!(v["unusedStages"], serde_json::json!([]));
         let v = json(&analyze("FROM alpine AS base\nFROM alpine AS other\n", &defaults()));
         assert_eq!(v["unusedStages"], serde_json::json!([0]));
+        // Calls without options reuse the last analysis of the same text, options and all.
+        let text = "FROM alpine AS base\nFROM alpine AS other\n";
+        let with_options = analysed(text, &with);
+        assert!(Rc::ptr_eq(&with_options, &analysed_text(text)));
+        assert!(!Rc::ptr_eq(&with_options, &analysed_text("FROM alpine\n")));
     }
 
     #[test]

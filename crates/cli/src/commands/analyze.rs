@@ -91,11 +91,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 "error": error,
                 "forward": r.forward,
                 "onbuild": matches!(r.origin, RefOrigin::Inherited { .. }),
-                "origin": match r.origin {
-                    RefOrigin::Direct => "direct",
-                    RefOrigin::OnbuildTrigger => "onbuild-trigger",
-                    RefOrigin::Inherited { .. } => "onbuild-inherited",
-                },
+                "origin": r.origin.as_str(),
             });
             if let RefKind::MountFrom { mount_type, mount_index }
             | RefKind::MountImplicitScratch { mount_type, mount_index } = &r.kind

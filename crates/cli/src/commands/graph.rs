@@ -29,7 +29,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let an = super::read_and_analyze(&a.files[0], &a.options)?;
     match a.format.unwrap_or(Format::Dot) {
         Format::Svg => {
-            let target = match &a.target {
+            let target = match &a.options.target {
                 Some(t) => Some(super::target_stage(&an, &a.files[0], Some(t))?),
                 None => None,
             };

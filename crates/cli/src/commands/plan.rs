@@ -23,7 +23,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     };
     let path = &a.files[0];
     let an = super::read_and_analyze(path, &a.options)?;
-    let target = super::target_stage(&an, path, a.target.as_deref())?;
+    let target = super::target_stage(&an, path, a.options.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
     if a.format == Some(Format::Json) {

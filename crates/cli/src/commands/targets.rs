@@ -39,9 +39,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let rows: Vec<(String, String, String)> = targets
         .iter()
         .map(|t| {
-            let name = t.name.clone().unwrap_or_else(|| format!("stage-{}", t.stage));
+            let name = t.name.clone().unwrap_or_else(|| an.stages()[t.stage].display_name());
             let name = if t.is_default { format!("{name} (default)") } else { name };
-            let builds = an.plan(t.stage).stages.len();
+            let builds = an.target_builds(t.stage).len();
             (name, format!("{builds}"), t.description.clone().unwrap_or_default())
         })
         .collect();

@@ -18,7 +18,7 @@ pub(crate) fn code_actions(
     range: Range,
 ) -> Result<Option<CodeActionResponse>> {
     let wanted = encoding.text_range(a.line_index(), a.text(), range)?;
-    let lsp_diagnostics = super::diagnostics::convert(a, encoding, uri);
+    let lsp_diagnostics = super::diagnostics::convert(a, encoding);
     let mut actions = Vec::new();
     for (d, lsp) in a.diagnostics().iter().zip(lsp_diagnostics) {
         let Some(fix) = &d.fix else { continue };

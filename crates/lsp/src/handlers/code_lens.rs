@@ -6,18 +6,19 @@ use tower_lsp_server::lsp_types::{CodeLens, Command, Uri};
 use crate::convert::Encoding;
 
 pub(crate) fn lenses(a: &Analysis, encoding: Encoding, uri: &Uri) -> Vec<CodeLens> {
+    let targets = a.targets();
     a.stages()
         .iter()
         .map(|s| {
-            let builds = a.plan(s.index).stages.len();
+            let builds = a.target_builds(s.index).len();
             let refs = a.occurrences(s.index).iter().filter(|o| !o.is_definition).count();
-            // Targets are the named stages and the default (last) one; an unnamed stage before
-            // the last cannot be passed to --target.
-            let label = match (&s.name_as_written, Some(s.index) == a.default_target()) {
-                (Some(n), true) => format!("target: {n} (default)"),
-                (Some(n), false) => format!("target: {n}"),
-                (None, true) => format!("target: stage-{} (default)", s.index),
-                (None, false) => format!("stage-{} (unnamed, not a target)", s.index),
+            // The analysis says which stages `--target` can name: not an unnamed stage before the
+            // last, nor a stage whose name a later stage takes over.
+            let label = match targets.iter().find(|t| t.stage == s.index) {
+                Some(t) if t.is_default => format!("target: {} (default)", s.display_name()),
+                Some(_) => format!("target: {}", s.display_name()),
+                None if s.name.is_some() => format!("{} (not a target: a later stage has its name)", s.display_name()),
+                None => format!("{} (unnamed, not a target)", s.display_name()),
             };
             let title = format!(
                 "{label} · builds {builds} stage{} · {refs} ref{}",

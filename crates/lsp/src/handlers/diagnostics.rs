@@ -5,7 +5,7 @@ use tower_lsp_server::lsp_types::{self as lsp, CodeDescription, DiagnosticTag, N
 
 use crate::convert::Encoding;
 
-pub(crate) fn convert(a: &Analysis, encoding: Encoding, _uri: &Uri) -> Vec<lsp::Diagnostic> {
+pub(crate) fn convert(a: &Analysis, encoding: Encoding) -> Vec<lsp::Diagnostic> {
     a.diagnostics()
         .iter()
         .map(|d| lsp::Diagnostic {
