@@ -27,9 +27,11 @@ if [[ ! -f "$big" || ! -f "$big.positions.json" ]]; then
 fi
 
 peers="$root/target/tools/peers"
-if [[ ! -x "$peers/node_modules/.bin/docker-langserver" ]]; then
+# Pinned, so that figures can be compared across runs.
+peer_version=0.15.0
+if ! grep -qs "\"version\": \"$peer_version\"" "$peers/node_modules/dockerfile-language-server-nodejs/package.json"; then
   mkdir -p "$peers"
-  npm install --prefix "$peers" --no-audit --no-fund dockerfile-language-server-nodejs >/dev/null
+  npm install --prefix "$peers" --no-audit --no-fund "dockerfile-language-server-nodejs@$peer_version" >/dev/null
 fi
 
 cargo build --release --locked -q -p stagecraft
@@ -82,7 +84,7 @@ rows = [
     ("hover (median)", "", lambda r: ms(r, "hover", "median_ms")),
     ("documentSymbol (median)", "", lambda r: ms(r, "documentSymbol", "median_ms")),
     ("edit → diagnostics (median)", "10 ms", lambda r: ms(r, "change_to_diagnostics", "median_ms")),
-    ("memory after open", "", lambda r: mib(r, "mem_after_open", "tree_VmHWM_MiB")),
+    ("memory after open (RSS)", "", lambda r: mib(r, "mem_after_open", "VmRSS_MiB")),
     ("peak memory (VmHWM)", "25 MiB", lambda r: mib(r, "mem_final", "tree_VmHWM_MiB")),
 ]
 first = runs["stagecraft"][0]

@@ -4,7 +4,9 @@
 #   dist/embed/              stagecraft-embed.js + stagecraft-embed.css, the docs embed
 #   dist/docs/index.html     the docs sample page
 #   dist/pkg/                the wasm package, copied from web/pkg/
-# Network: the npm registry only (npm ci), and only when node_modules is out of date.
+# Network: the npm registry when node_modules is out of date; the wasm step (tools/wasm.sh)
+# may add the wasm32 target and nightly rust-src with rustup and install wasm-bindgen-cli from
+# crates.io the first time.
 # Usage: web/build.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,7 +18,6 @@ cd "$(dirname "$0")"
 # STAGECRAFT_SKIP_WASM=1 to keep an existing web/pkg (e.g. when only the pages changed).
 if [[ -z "${STAGECRAFT_SKIP_WASM:-}" || ! -f pkg/stagecraft_wasm.js ]]; then
   echo "== wasm package"
-  if [[ ! -x node_modules/.bin/wasm-opt ]]; then npm ci --no-audit --no-fund; fi
   ../tools/wasm.sh build
 fi
 # ---------------------------------------------------------------------------------------------

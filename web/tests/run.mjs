@@ -4,8 +4,7 @@
 // downloads under artifacts/web/, prints a summary and exits non-zero if a scenario failed.
 //
 //   node web/tests/run.mjs                  against the real wasm in web/dist/pkg
-//   STAGECRAFT_MOCK=1 node web/tests/run.mjs  with pkg/stagecraft_wasm.js served from test-support/
-//   node web/tests/run.mjs --serve [PORT]   only serve (same MIME types, same mock switch)
+//   node web/tests/run.mjs --serve [PORT]   only serve (same MIME types)
 //   ONLY=rename node web/tests/run.mjs      scenarios whose name contains "rename"
 //
 // Expectations come from two places on purpose: facts about examples/multistage.Dockerfile that
@@ -24,13 +23,11 @@ import { chromium } from 'playwright-core';
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = path.dirname(WEB);
 const DIST = path.join(WEB, 'dist');
-const MOCK_FILE = path.join(WEB, 'test-support', 'mock-stagecraft.js');
 const ARTIFACTS = path.join(REPO, 'artifacts', 'web');
 const EXAMPLE = fs.readFileSync(path.join(REPO, 'examples', 'multistage.Dockerfile'), 'utf8');
 const GEN_BIG = process.env.STAGECRAFT_SHARED
   ? path.join(process.env.STAGECRAFT_SHARED, 'bench', 'gen_big.py')
   : path.join(REPO, '..', 'shared', 'bench', 'gen_big.py');
-const MOCK = process.env.STAGECRAFT_MOCK === '1';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -48,8 +45,7 @@ function serve(port = 0) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     let file = path.join(DIST, path.normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, ''));
-    if (MOCK && url.pathname === '/pkg/stagecraft_wasm.js') file = MOCK_FILE;
-    if (!file.startsWith(DIST) && file !== MOCK_FILE) { res.writeHead(403).end(); return; }
+    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, data) => {
       if (err) { res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'); return; }
@@ -458,26 +454,13 @@ scenario('500 stages: time from text to SVG', async ({ page, base, log }) => {
     return { first: runs[0], median: warm[Math.floor(warm.length / 2)], min: warm[0], max: warm[warm.length - 1], svgBytes, dom };
   }, text);
   const lines = text.split('\n').length - 1;
-  log(`500 stages (${lines} lines, ${(text.length / 1024).toFixed(0)} KiB) with the ${MOCK ? 'MOCK module' : 'wasm module'}: ` +
+  log(`500 stages (${lines} lines, ${(text.length / 1024).toFixed(0)} KiB) with the wasm module: ` +
     `analyze + renderSvg median ${m.median.toFixed(1)} ms (min ${m.min.toFixed(1)}, max ${m.max.toFixed(1)}, first ${m.first.toFixed(1)}; 10 warm runs; target ≤ 50 ms); ` +
     `SVG ${(m.svgBytes / 1024).toFixed(0)} KiB, into the DOM + layout ${m.dom.toFixed(1)} ms; page shows "${await page.textContent('#timing')}"`);
   await shot(page, 'explorer-500-stages');
 });
 
 // ---------------------------------------------------------------------------------------------
-
-function mockShipped() {
-  const hits = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (fs.readFileSync(p).includes('STAGECRAFT-MOCK')) hits.push(path.relative(WEB, p));
-    }
-  };
-  walk(DIST);
-  return hits;
-}
 
 async function main() {
   const args = process.argv.slice(2);
@@ -487,17 +470,12 @@ async function main() {
   }
   if (args[0] === '--serve') {
     const server = await serve(Number(args[1] ?? 8765));
-    console.log(`serving web/dist${MOCK ? ' with the MOCK module' : ''} on http://127.0.0.1:${server.address().port}/ (Ctrl+C stops)`);
+    console.log(`serving web/dist on http://127.0.0.1:${server.address().port}/ (Ctrl+C stops)`);
     return;
   }
-  if (!MOCK && !fs.existsSync(path.join(DIST, 'pkg', 'stagecraft_wasm.js'))) {
-    console.error('web/dist/pkg has no stagecraft_wasm.js: build the wasm (web/build.sh), or test against the mock with STAGECRAFT_MOCK=1');
+  if (!fs.existsSync(path.join(DIST, 'pkg', 'stagecraft_wasm.js'))) {
+    console.error('web/dist/pkg has no stagecraft_wasm.js: build the wasm (web/build.sh)');
     process.exit(2);
-  }
-  const shipped = mockShipped();
-  if (shipped.length) {
-    console.error(`the mock module must not be shipped, but web/dist contains it: ${shipped.join(', ')}`);
-    process.exit(1);
   }
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   for (const f of fs.readdirSync(ARTIFACTS)) if (f.startsWith('FAILED-')) fs.rmSync(path.join(ARTIFACTS, f));
@@ -508,7 +486,7 @@ async function main() {
     executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, acceptDownloads: true,
     viewport: { width: 1400, height: 900 },
   });
-  console.log(`web tests: ${MOCK ? 'MOCK module (STAGECRAFT_MOCK=1)' : 'wasm module from web/dist/pkg'}, Chromium ${context.browser()?.version() ?? ''} ${CHROMIUM}`);
+  console.log(`web tests: wasm module from web/dist/pkg, Chromium ${context.browser()?.version() ?? ''} ${CHROMIUM}`);
 
   const only = process.env.ONLY;
   const results = [];

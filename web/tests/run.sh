@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the web tests need (Debian's Chromium, the npm packages), builds web/dist and runs
 # the browser tests. Screenshots and downloads land in artifacts/web/.
-# Usage: web/tests/run.sh                      (against the real wasm: web/pkg must build)
-#        STAGECRAFT_MOCK=1 web/tests/run.sh    (against test-support/mock-stagecraft.js)
+# Usage: web/tests/run.sh   (against the real wasm, which build.sh builds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

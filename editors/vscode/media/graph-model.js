@@ -82,15 +82,13 @@ export function graphModel(sc, text, chosen, cursor, options) {
 
 /**
  * The status line of a drawing: how many stages, who drew it, what to do, what went wrong.
- * @param {{renderer: "wasm" | "server" | "fallback", stages: number, target?: string | null,
+ * @param {{renderer: "wasm" | "server", stages: number, target?: string | null,
  *          dropped?: string | null, wasmError?: string | null}} p
  */
 export function statusText({ renderer, stages, target = null, dropped = null, wasmError = null }) {
   const parts = [plural(stages, "stage")];
   if (target) parts.push(`target ${target}`);
-  if (renderer === "wasm") parts.push("rendered by the wasm build");
-  else if (renderer === "server") parts.push("rendered by the language server");
-  else parts.push("simple layout (the server sent no SVG)");
+  parts.push(renderer === "wasm" ? "rendered by the wasm build" : "rendered by the language server");
   parts.push("click a stage to go to its FROM");
   let s = parts.join(" · ");
   if (dropped) s += ` · no target "${dropped}" any more: showing the default target`;

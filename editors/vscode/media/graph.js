@@ -5,7 +5,7 @@
 //
 // Messages in:  {type:"document", text, version, target, cursor}  (cursor: UTF-16 offset or null)
 //               {type:"cursor", version, offset}
-//               {type:"graph", svg, nodes, edges, seq, target, targets, selected}   (server fallback)
+//               {type:"graph", svg, seq, target, targets, selected}               (server fallback)
 //               {type:"select", stage}                                             (server fallback)
 //               {type:"error", message}
 // Messages out: {type:"ready"}, {type:"wasmFailed", message}, {type:"reveal", stage, line},
@@ -73,7 +73,7 @@ function fillTargets(options, target) {
   select.value = target ?? "";
 }
 
-/** Puts `svg` (an element) in the page; `by` is who drew it ("wasm", "server", "fallback"). */
+/** Puts `svg` (an element) in the page; `by` is who drew it ("wasm" or "server"). */
 function show(svg, by, stages) {
   graph.replaceChildren(svg);
   graph.dataset.renderer = by;
@@ -156,89 +156,18 @@ loadWasm().then(
 );
 
 // ---------------------------------------------------------------------------------------------
-// The server fallback: the extension sends the server's SVG (or nodes and edges to draw).
-
-const SVG_NS = "http://www.w3.org/2000/svg";
-
-function el(name, attrs, text) {
-  const e = document.createElementNS(SVG_NS, name);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
-/**
- * A plain layered drawing from `nodes` and `edges`, for a server that sends no SVG: one row per
- * dependency depth, top down (it fits a side panel), with the server SVG's classes and data
- * attributes.
- */
-function fallbackSvg(nodes, edges) {
-  const byStage = new Map(nodes.filter((n) => n.kind === "stage").map((n) => [n.stage, n]));
-  const sources = new Map(nodes.map((n) => [n.id, []]));
-  for (const e of edges) {
-    const user = byStage.get(e.stage);
-    if (user) sources.get(user.id).push(e.source);
-  }
-  const depth = new Map();
-  const depthOf = (id, seen = new Set()) => {
-    if (depth.has(id)) return depth.get(id);
-    if (seen.has(id)) return 0;
-    seen.add(id);
-    const d = Math.max(-1, ...sources.get(id).map((s) => depthOf(s, seen))) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  const rows = [];
-  for (const n of nodes) (rows[depthOf(n.id)] ??= []).push(n);
-  const W = 180, H = 40, GX = 24, GY = 44, PAD = 12;
-  const perRow = Math.max(1, ...rows.map((r) => r.length));
-  const width = PAD * 2 + perRow * (W + GX) - GX;
-  const height = PAD * 2 + rows.length * (H + GY) - GY;
-  const pos = new Map();
-  rows.forEach((row, y) => {
-    const offset = ((perRow - row.length) * (W + GX)) / 2; // centre short rows
-    row.forEach((n, x) => pos.set(n.id, { x: PAD + offset + x * (W + GX), y: PAD + y * (H + GY) }));
-  });
-  const svg = el("svg", { class: "stagecraft-graph fallback", xmlns: SVG_NS, viewBox: `0 0 ${width} ${height}`, width, height });
-  const defs = el("defs", {});
-  const marker = el("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });
-  marker.appendChild(el("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#666" }));
-  defs.appendChild(marker);
-  svg.appendChild(defs);
-  for (const e of edges) {
-    const user = byStage.get(e.stage);
-    const a = pos.get(e.source), b = user && pos.get(user.id);
-    if (!a || !b) continue;
-    const g = el("g", { class: `edge edge-${e.kind}`, "data-source-node": e.source, "data-stage": e.stage });
-    g.appendChild(el("path", { d: `M ${a.x + W / 2} ${a.y + H} C ${a.x + W / 2} ${a.y + H + GY / 2}, ${b.x + W / 2} ${b.y - GY / 2}, ${b.x + W / 2} ${b.y}`, fill: "none", stroke: "#666", "stroke-dasharray": e.kind === "from" ? "" : "4 3", "marker-end": "url(#arrow)" }));
-    svg.appendChild(g);
-  }
-  for (const n of nodes) {
-    const p = pos.get(n.id);
-    const attrs = { class: `node ${n.kind}` };
-    if (n.kind === "stage") Object.assign(attrs, { "data-stage": n.stage, "data-line": n.line + 1 });
-    if (n.kind === "image") attrs["data-image"] = n.label;
-    const g = el("g", attrs);
-    g.appendChild(el("rect", { x: p.x, y: p.y, width: W, height: H, rx: n.kind === "stage" ? 6 : 18, fill: n.kind === "stage" ? "#e8f0fe" : "#f3f3f3", stroke: "#445" }));
-    g.appendChild(el("title", {}, n.label));
-    g.appendChild(el("text", { x: p.x + 10, y: p.y + H / 2 + 4, "font-family": "sans-serif", "font-size": 13, fill: "#222" }, n.label.length > 24 ? n.label.slice(0, 23) + "…" : n.label));
-    svg.appendChild(g);
-  }
-  return svg;
-}
+// The server fallback: the extension sends the server's SVG.
 
 function renderServer(m) {
-  const fromServer = typeof m.svg === "string" && m.svg.trim() !== "";
-  const svg = fromServer ? parseSvg(m.svg) : fallbackSvg(m.nodes || [], m.edges || []);
+  const svg = typeof m.svg === "string" ? parseSvg(m.svg) : null;
   if (!svg) {
     setStatus(`The server sent no readable SVG${wasmError ? ` (and the wasm build failed to load: ${wasmError})` : ""}.`, "error");
     return;
   }
-  const by = fromServer ? "server" : "fallback";
   const n = svg.querySelectorAll("g.node.stage[data-stage]").length;
-  show(svg, by, n);
+  show(svg, "server", n);
   fillTargets((m.targets || []).map((t) => ({ value: t.name, label: t.isDefault ? `${t.name} (default)` : t.name, title: t.description || "" })), m.target);
-  setStatus(statusText({ renderer: by, stages: n, target: m.target, wasmError }), wasmError ? "fallback" : "ready");
+  setStatus(statusText({ renderer: "server", stages: n, target: m.target, wasmError }), wasmError ? "fallback" : "ready");
   document.body.dataset.seq = String(m.seq);
   markSelected(m.selected ?? selected);
 }

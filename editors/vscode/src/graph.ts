@@ -177,10 +177,7 @@ class GraphPanel {
       const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
       void this.panel.webview.postMessage({
         type: "graph",
-        // The server's SVG; nodes and edges for the webview's own drawing when it sends none.
         svg: graph.svg,
-        nodes: graph.svg ? undefined : graph.nodes,
-        edges: graph.svg ? undefined : graph.edges,
         seq,
         target: this.target,
         targets: targets.targets

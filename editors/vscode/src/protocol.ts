@@ -46,8 +46,8 @@ export interface StageGraphParams extends DocumentParams {
 }
 
 export interface StageGraphResult {
-  /** Rendered by the server; null from a server that does not render. */
-  svg: string | null;
+  /** Rendered by the server. */
+  svg: string;
   dot: string;
   mermaid: string;
   nodes: GraphNode[];

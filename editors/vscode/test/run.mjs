@@ -729,14 +729,16 @@ try {
 }
 
 const count = (s) => results.filter((r) => r.status === s).length;
-const skippedForServer = results.filter((r) => r.status === "skip" && r.why.startsWith("no language server"));
+// A step skipped because the server lacks it (no server, or a capability it does not advertise)
+// fails the run like a failed step: the server is part of this repository.
+const skippedForServer = results.filter((r) => r.status === "skip" && r.why !== "an earlier step failed");
 console.log(`\nscreenshots and logs: ${ARTIFACTS}`);
 for (const r of results) console.log(`  ${r.status.toUpperCase().padEnd(4)} ${r.name}${r.why ? `  (${r.why.split("\n")[0]})` : ""}`);
 let failed = count("fail") + (fatal ? 1 : 0);
 if (failed === 0 && skippedForServer.length > 0) {
   if (ALLOW_NO_SERVER) console.log(`${skippedForServer.length} steps skipped for want of a language server (allowed by STAGECRAFT_E2E_ALLOW_NO_SERVER=1)`);
   else {
-    console.log(`${skippedForServer.length} steps need the language server and were skipped: that fails the run (STAGECRAFT_E2E_ALLOW_NO_SERVER=1 allows it)`);
+    console.log(`${skippedForServer.length} steps need the language server (or a capability it did not advertise) and were skipped: that fails the run (STAGECRAFT_E2E_ALLOW_NO_SERVER=1 allows it)`);
     failed += 1;
   }
 }
