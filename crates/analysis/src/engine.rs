@@ -77,7 +77,9 @@ pub(crate) struct Engine<'a> {
     diagnostics: Vec<Diagnostic>,
     global_args: Vec<GlobalArg>,
     /// Every instruction of the file, in order.
-    cmds: Rc<[Cmd]>,
+    /// Shared so that a pass can read it while it changes the engine (an `Rc<Vec>`, not an
+    /// `Rc<[_]>`, whose conversion would copy every instruction's record once more).
+    cmds: Rc<Vec<Cmd>>,
     global_arg_syntax: Vec<usize>,
     stages: Vec<Stage>,
     syntax: Vec<StageSyntax>,
@@ -111,7 +113,7 @@ impl<'a> Engine<'a> {
             build_error: None,
             diagnostics: Vec::new(),
             global_args: Vec::new(),
-            cmds: Rc::from(Vec::new()),
+            cmds: Rc::default(),
             global_arg_syntax: Vec::new(),
             stages: Vec::new(),
             syntax: Vec::new(),
@@ -312,7 +314,7 @@ impl<'a> Engine<'a> {
             }
             cmds.push(Cmd { node, info });
         }
-        self.cmds = Rc::from(cmds);
+        self.cmds = Rc::new(cmds);
     }
 
     // ---- instructions.Parse ----

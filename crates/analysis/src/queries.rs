@@ -841,8 +841,16 @@ impl Analysis {
             };
             stage_ranges.push((r.range, ty, false));
         }
-        let covered = |range: TextRange, list: &[(TextRange, TokenType, bool)]| {
-            list.iter().any(|(r, _, _)| r.contains_range(range))
+        // Tokens come in file order: sweep the stage ranges by start, keeping the furthest end of
+        // those that start at or before the token; it is covered when that end reaches its end.
+        stage_ranges.sort_by_key(|(r, _, _)| r.start());
+        let (mut next, mut reach) = (0, None::<TextSize>);
+        let mut covered = |range: TextRange| {
+            while let Some((r, _, _)) = stage_ranges.get(next).filter(|(r, _, _)| r.start() <= range.start()) {
+                reach = reach.max(Some(r.end()));
+                next += 1;
+            }
+            reach.is_some_and(|end| range.end() <= end)
         };
         for e in self.parse().syntax_node().descendants_with_tokens() {
             let Some(t) = e.into_token() else { continue };
@@ -857,7 +865,7 @@ impl Analysis {
                 HEREDOC_MARKER | HEREDOC_END => TokenType::String,
                 _ => continue,
             };
-            if !covered(t.text_range(), &stage_ranges) {
+            if !covered(t.text_range()) {
                 out.push(SemanticToken { range: t.text_range(), ty, unused: false });
             }
         }

@@ -447,3 +447,45 @@ fn bad_requests_get_errors_not_crashes() {
     assert!(cleared["version"].is_null());
     lsp.shutdown();
 }
+
+/// The outline and semantic tokens are answered by the transport's fast path (`direct.rs`),
+/// outside the framework: they must still see every change sent before them, and whatever the
+/// fast path does not handle must get the framework's own answer.
+#[test]
+fn large_answers_see_earlier_changes_and_keep_the_framework_errors() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    for (version, names) in [(2, ["one", "two"]), (3, ["three", "four"])] {
+        let text = format!("FROM a AS {}\nFROM {} AS {}\n", names[0], names[0], names[1]);
+        let mut change = doc(URI);
+        change["textDocument"]["version"] = version.into();
+        change["contentChanges"] = serde_json_obj(&[("text", text.into())]);
+        change["contentChanges"] = Value::Array(vec![change["contentChanges"].clone()]);
+        lsp.notify("textDocument/didChange", change);
+        // No wait for the diagnostics: the request follows the change at once.
+        let s = lsp.result("textDocument/documentSymbol", doc(URI));
+        let got: Vec<&str> = s.as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+        assert_eq!(got, names, "the outline of version {version}");
+        // Semantic tokens, decoded to absolute (line, start, length, modifiers).
+        let t = lsp.result("textDocument/semanticTokens/full", doc(URI));
+        let data: Vec<u64> = t["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let (mut line, mut start, mut tokens) = (0, 0, Vec::new());
+        for d in data.chunks(5) {
+            line += d[0];
+            start = if d[0] == 0 { start + d[1] } else { d[1] };
+            tokens.push((line, start, d[2], d[4]));
+        }
+        let def = (0, 10, names[0].len() as u64, 1);
+        assert!(tokens.contains(&def), "the definition of {} in {tokens:?}", names[0]);
+    }
+    // What the fast path leaves to the framework gets the framework's answer.
+    let r = lsp.call("textDocument/documentSymbol", doc("file:///nope"));
+    assert!(r["error"]["message"].as_str().unwrap().contains("unknown document"), "{r}");
+    let r = lsp.call("textDocument/semanticTokens/full", parse_json(r#"{"textDocument": 5}"#));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    let r = lsp.call("shutdown", Value::Null);
+    assert!(r.get("error").is_none(), "{r}");
+    let r = lsp.call("textDocument/documentSymbol", doc(URI));
+    assert_eq!(r["error"]["code"], -32600, "after shutdown: {r}");
+    lsp.notify("exit", Value::Null);
+}

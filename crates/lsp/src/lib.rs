@@ -5,10 +5,12 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod convert;
+mod direct;
 mod handlers;
 mod state;
 mod transport;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -27,15 +29,18 @@ pub fn run_stdio() {
         Err(_) => return,
     };
     runtime.block_on(async {
-        let (service, socket) = LspService::build(Backend::new)
+        let shared = Arc::new(Shared::default());
+        let backend_shared = shared.clone();
+        let (service, socket) = LspService::build(move |client| Backend { client, shared: backend_shared })
             .custom_method("stagecraft/targets", Backend::targets)
             .custom_method("stagecraft/stageGraph", Backend::stage_graph)
             .finish();
+        let service = direct::Tracked { inner: service, shared: shared.clone() };
         let (to_server, server_in) = tokio::io::duplex(1 << 20);
         let (server_out, from_server) = tokio::io::duplex(1 << 20);
-        let (errors_tx, errors_rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(transport::read_client(to_server, errors_tx));
-        let writer = tokio::spawn(transport::write_client(from_server, errors_rx));
+        let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(transport::read_client(to_server, frames_tx, shared));
+        let writer = tokio::spawn(transport::write_client(from_server, frames_rx));
         Server::new(server_in, server_out, socket).serve(service).await;
         // The server has answered `exit` (or the client went away): flush what is left.
         let _ = writer.await;
@@ -44,28 +49,57 @@ pub fn run_stdio() {
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
 }
 
-/// The server.
-pub(crate) struct Backend {
-    client: Client,
-    state: Arc<Mutex<State>>,
+/// What the server and the transport's fast path (`direct`) share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    state: Mutex<State>,
     encoding: Mutex<Encoding>,
+    /// How many state-changing messages (`direct::changes_state`) the server has handled.
+    handled: tokio::sync::watch::Sender<u64>,
+    /// Set once `shutdown` is answered.
+    shut_down: AtomicBool,
 }
 
-impl Backend {
-    fn new(client: Client) -> Backend {
-        Backend {
-            client,
-            state: Arc::new(Mutex::new(State::default())),
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared {
+            state: Mutex::default(),
             encoding: Mutex::new(Encoding(stagecraft_syntax::WideEncoding::Utf16)),
+            handled: tokio::sync::watch::Sender::new(0),
+            shut_down: AtomicBool::new(false),
         }
     }
+}
 
+impl Shared {
     fn encoding(&self) -> Encoding {
         *self.encoding.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until the server has handled `forwarded` state-changing messages.
+    async fn settled(&self, forwarded: u64) {
+        let mut handled = self.handled.subscribe();
+        let _ = handled.wait_for(|&n| n >= forwarded).await;
+    }
+}
+
+/// The server.
+pub(crate) struct Backend {
+    client: Client,
+    shared: Arc<Shared>,
+}
+
+impl Backend {
+    fn encoding(&self) -> Encoding {
+        self.shared.encoding()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.shared.lock()
     }
 
     /// The analysis of the current version of a document; an error for unknown documents.
@@ -115,7 +149,7 @@ impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let offered = params.capabilities.general.as_ref().and_then(|g| g.position_encodings.as_deref());
         let encoding = Encoding::negotiate(offered);
-        *self.encoding.lock().unwrap_or_else(|e| e.into_inner()) = encoding;
+        *self.shared.encoding.lock().unwrap_or_else(|e| e.into_inner()) = encoding;
         if let Some(options) = &params.initialization_options {
             self.lock().settings = Settings::from_json(options);
         }
@@ -129,6 +163,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shared.shut_down.store(true, Ordering::Release);
         Ok(())
     }
 

@@ -22,8 +22,9 @@ pub(crate) struct Framer {
 /// What the framer found.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Frame {
-    /// A well-formed JSON-RPC message body.
-    Message(Vec<u8>),
+    /// A well-formed JSON-RPC message body, with its method if it is a request or notification
+    /// (read only for client input).
+    Message { body: Vec<u8>, method: Option<String> },
     /// Something that is not one, with the error to answer.
     Malformed { code: i64, message: String },
 }
@@ -56,7 +57,7 @@ impl Framer {
         }
         let body: Vec<u8> = self.buf[body_start..body_start + length].to_vec();
         self.buf.drain(..body_start + length);
-        Some(if self.trusted { Frame::Message(body) } else { check(body) })
+        Some(if self.trusted { Frame::Message { body, method: None } } else { check(body) })
     }
 }
 
@@ -64,8 +65,11 @@ impl Framer {
 /// the envelope is decoded (params and results are skipped, not built into a tree), so a
 /// `didOpen` of a large file is not copied here; the framework decodes the message once.
 fn check(body: Vec<u8>) -> Frame {
-    if serde_json::from_slice::<Envelope>(&body).is_ok_and(|e| e.jsonrpc == "2.0") {
-        return Frame::Message(body);
+    if let Ok(e) = serde_json::from_slice::<Envelope>(&body) {
+        if e.jsonrpc == "2.0" {
+            let method = e.method.map(std::borrow::Cow::into_owned);
+            return Frame::Message { body, method };
+        }
     }
     match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
         Err(e) => Frame::Malformed { code: -32700, message: format!("Parse error: {e}") },
@@ -82,9 +86,8 @@ fn check(body: Vec<u8>) -> Frame {
 struct Envelope<'a> {
     #[serde(borrow)]
     jsonrpc: std::borrow::Cow<'a, str>,
-    // Decoded only to be checked.
-    #[serde(default, borrow, rename = "method", deserialize_with = "string")]
-    _method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "string")]
+    method: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, rename = "id", deserialize_with = "id")]
     _id: bool,
 }
@@ -103,16 +106,18 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-    out.extend_from_slice(body);
-    out
-}
-
-/// Reads the client's stdin, forwards valid frames to `server`, reports malformed ones.
-pub(crate) async fn read_client(mut server: tokio::io::DuplexStream, errors: mpsc::UnboundedSender<Vec<u8>>) {
+/// Reads the client's stdin and forwards valid frames to `server`. Malformed ones are answered
+/// with an error, and the requests `direct` serves are answered here once the server has
+/// handled every state change read before them; both go to `out` as message bodies.
+pub(crate) async fn read_client(
+    mut server: tokio::io::DuplexStream,
+    out: mpsc::UnboundedSender<Vec<u8>>,
+    shared: std::sync::Arc<crate::Shared>,
+) {
     let mut stdin = tokio::io::stdin();
     let mut framer = Framer::default();
+    // State-changing messages forwarded so far.
+    let mut forwarded = 0u64;
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         let n = match stdin.read(&mut chunk).await {
@@ -122,27 +127,39 @@ pub(crate) async fn read_client(mut server: tokio::io::DuplexStream, errors: mps
         framer.push(&chunk[..n]);
         while let Some(f) = framer.next_frame() {
             match f {
-                Frame::Message(body) => {
-                    if server.write_all(&frame(&body)).await.is_err() {
+                Frame::Message { body, method } => {
+                    let method = method.as_deref().unwrap_or("");
+                    if crate::direct::is_direct(method) {
+                        shared.settled(forwarded).await;
+                        if let Some(response) = crate::direct::answer(&shared, method, &body) {
+                            let _ = out.send(response);
+                            continue;
+                        }
+                    }
+                    if crate::direct::changes_state(method) {
+                        forwarded += 1;
+                    }
+                    if write_frame(&mut server, &body).await.is_err() {
                         return;
                     }
                 }
                 Frame::Malformed { code, message } => {
                     let body =
                         serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
-                    let _ = errors.send(frame(body.to_string().as_bytes()));
+                    let _ = out.send(body.to_string().into_bytes());
                 }
             }
         }
     }
 }
 
-/// Writes the server's frames and our error frames to stdout, each frame whole.
-pub(crate) async fn write_client(mut server: tokio::io::DuplexStream, mut errors: mpsc::UnboundedReceiver<Vec<u8>>) {
+/// Writes the server's frames and the transport's own messages (errors, direct answers; bodies,
+/// framed here without another copy) to stdout, each frame whole.
+pub(crate) async fn write_client(mut server: tokio::io::DuplexStream, mut own: mpsc::UnboundedReceiver<Vec<u8>>) {
     let mut stdout = tokio::io::stdout();
     let mut framer = Framer { trusted: true, ..Framer::default() };
     let mut chunk = vec![0u8; 64 * 1024];
-    let mut errors_open = true;
+    let mut own_open = true;
     loop {
         tokio::select! {
             read = server.read(&mut chunk) => {
@@ -151,28 +168,34 @@ pub(crate) async fn write_client(mut server: tokio::io::DuplexStream, mut errors
                     Ok(n) => n,
                 };
                 framer.push(&chunk[..n]);
-                while let Some(Frame::Message(body)) = framer.next_frame() {
-                    if stdout.write_all(&frame(&body)).await.is_err() {
+                while let Some(Frame::Message { body, .. }) = framer.next_frame() {
+                    if write_frame(&mut stdout, &body).await.is_err() {
                         return;
                     }
                 }
                 let _ = stdout.flush().await;
             }
-            error = errors.recv(), if errors_open => {
-                match error {
-                    Some(bytes) => {
-                        let _ = stdout.write_all(&bytes).await;
+            body = own.recv(), if own_open => {
+                match body {
+                    Some(body) => {
+                        let _ = write_frame(&mut stdout, &body).await;
                         let _ = stdout.flush().await;
                     }
-                    None => errors_open = false,
+                    None => own_open = false,
                 }
             }
         }
     }
-    while let Ok(bytes) = errors.try_recv() {
-        let _ = stdout.write_all(&bytes).await;
+    while let Ok(body) = own.try_recv() {
+        let _ = write_frame(&mut stdout, &body).await;
     }
     let _ = stdout.flush().await;
+}
+
+/// Writes a header and a body, with no copy of the body.
+async fn write_frame<W: tokio::io::AsyncWrite + Unpin>(out: &mut W, body: &[u8]) -> std::io::Result<()> {
+    out.write_all(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes()).await?;
+    out.write_all(body).await
 }
 
 #[cfg(test)]
@@ -187,7 +210,7 @@ mod tests {
         f.push(b"Content-Length: 8\r\n\r\n{\"a\": 1}");
         f.push(b"garbage\r\n\r\nContent-Length: 2\r\n\r\n[]");
         assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32700, .. })));
-        assert!(matches!(f.next_frame(), Some(Frame::Message(_))));
+        assert!(matches!(f.next_frame(), Some(Frame::Message { method: Some(m), .. }) if m == "initialized"));
         assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32600, .. })));
         assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32700, .. })));
         assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32600, .. })));
@@ -232,7 +255,7 @@ mod tests {
         for body in bodies {
             let framework =
                 serde_json::from_str::<Request>(body).is_ok() || serde_json::from_str::<Response>(body).is_ok();
-            let ours = matches!(check(body.as_bytes().to_vec()), Frame::Message(_));
+            let ours = matches!(check(body.as_bytes().to_vec()), Frame::Message { .. });
             assert_eq!(ours, framework, "{body}");
         }
     }

@@ -36,11 +36,11 @@ pub(crate) fn legend() -> SemanticTokensLegend {
 }
 
 pub(crate) fn tokens(a: &Analysis, encoding: Encoding) -> SemanticTokens {
-    let legend = legend();
-    let index_of = |ty: TokenType| {
-        let lsp = &TYPES.iter().find(|(t, _)| *t == ty).map(|(_, l)| l.clone()).unwrap_or(SemanticTokenType::KEYWORD);
-        legend.token_types.iter().position(|t| t == lsp).unwrap_or(0) as u32
-    };
+    let legend = legend().token_types;
+    // The legend index of each entry of TYPES, worked out once.
+    let indices: Vec<u32> =
+        TYPES.iter().map(|(_, lsp)| legend.iter().position(|t| t == lsp).unwrap_or(0) as u32).collect();
+    let index_of = |ty: TokenType| TYPES.iter().position(|(t, _)| *t == ty).map_or(0, |i| indices[i]);
     let mut data = Vec::new();
     let (mut prev_line, mut prev_start) = (0u32, 0u32);
     for t in a.semantic_tokens() {
