@@ -12,7 +12,8 @@ const CACHED_MAX_LEN: usize = 16;
 
 pub(crate) struct Builder {
     stack: Vec<(SyntaxKind, usize)>,
-    children: Vec<NodeOrToken<GreenNode, GreenToken>>,
+    /// Finished children not yet in a node (the top-level ones after an incremental parse).
+    pub(crate) children: Vec<NodeOrToken<GreenNode, GreenToken>>,
     cache: Vec<Option<(SyntaxKind, GreenToken)>>,
 }
 

@@ -63,11 +63,18 @@ impl Parse {
 pub struct SyntaxError {
     range: TextRange,
     message: String,
+    /// Depends on more of the file than the lines it is about (the first over-long line, a
+    /// file with no instructions): an incremental reparse cannot keep or redo it locally.
+    whole_file: bool,
 }
 
 impl SyntaxError {
     pub(crate) fn new(range: TextRange, message: impl Into<String>) -> SyntaxError {
-        SyntaxError { range, message: message.into() }
+        SyntaxError { range, message: message.into(), whole_file: false }
+    }
+
+    pub(crate) fn whole_file(range: TextRange, message: impl Into<String>) -> SyntaxError {
+        SyntaxError { whole_file: true, ..SyntaxError::new(range, message) }
     }
 
     /// The source range the error is about.
@@ -92,4 +99,26 @@ pub fn parse(text: &str) -> Parse {
     let (green, mut errors) = parser::parse(text);
     errors.sort_by_key(|e| e.range.start());
     Parse { green, errors }
+}
+
+impl Parse {
+    /// The parse of `text`, which is this parse's text with `deleted` (a range of the old text)
+    /// replaced by `inserted` bytes. Only the lines the edit can have changed are parsed again;
+    /// the rest of the tree is shared. The result always equals `parse(text)`: where the edit
+    /// reaches the parser directives or the first instruction, or touches a whole-file error,
+    /// or does not fit this parse, the whole text is parsed.
+    ///
+    /// ```
+    /// let old = "FROM a AS b\nRUN x\nRUN y\n";
+    /// let new = "FROM a AS b\nRUN x \\\n  z\nRUN y\n";
+    /// let at = stagecraft_syntax::TextSize::new(17);
+    /// let p = stagecraft_syntax::parse(old).reparse(new, stagecraft_syntax::TextRange::empty(at), 5.into());
+    /// assert_eq!(p, stagecraft_syntax::parse(new));
+    /// ```
+    pub fn reparse(&self, text: &str, deleted: TextRange, inserted: TextSize) -> Parse {
+        match parser::reparse(&self.green, &self.errors, text, deleted, inserted) {
+            Some((green, errors)) => Parse { green, errors },
+            None => parse(text),
+        }
+    }
 }

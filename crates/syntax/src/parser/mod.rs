@@ -52,32 +52,156 @@ struct HeredocBody {
 }
 
 pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
-    let mut p = Parser {
-        text,
-        pos: 0,
-        line_no: 0,
-        builder: Builder::new(),
-        segments: Vec::new(),
-        trivia: Vec::new(),
-        events: Vec::new(),
-        errors: Vec::new(),
-        escape: b'\\',
-        directives_done: false,
-        seen_directives: Vec::new(),
-        too_long_reported: false,
-        instructions: 0,
-    };
+    let mut p = Parser::new(text);
     p.builder.start_node(SOURCE_FILE);
     p.file();
     p.builder.finish_node();
     if p.instructions == 0 {
         let end = TextSize::of(text);
-        p.errors.push(SyntaxError::new(
+        p.errors.push(SyntaxError::whole_file(
             TextRange::new(end, end),
             "file with no instructions: a Dockerfile needs at least one instruction, such as FROM",
         ));
     }
     (p.builder.finish(), p.errors)
+}
+
+/// The incremental parse behind [`crate::Parse::reparse`]; `None` asks for a full parse.
+///
+/// The parser reads the file one logical line at a time, and where one ends (a top-level child
+/// that starts a line) it carries nothing into the next but the escape character and the facts
+/// that directives are over and an instruction was seen. So: start at such a boundary before
+/// the edit (after the first instruction, where those facts hold), parse until a boundary after
+/// the edit that was also one in the old tree, and keep the old children on either side.
+/// Errors belong to the lines they were found on; a boundary an old error sits on is skipped,
+/// since the error could belong to either side.
+pub(crate) fn reparse(
+    old: &GreenNode,
+    old_errors: &[SyntaxError],
+    text: &str,
+    deleted: TextRange,
+    inserted: TextSize,
+) -> Option<(GreenNode, Vec<SyntaxError>)> {
+    let old_len = old.text_len();
+    let fits = u64::from(u32::from(old_len)) + u64::from(u32::from(inserted))
+        == text.len() as u64 + u64::from(u32::from(deleted.len()));
+    if deleted.end() > old_len
+        || !fits
+        || !text.is_char_boundary(usize::from(deleted.start()))
+        || old_errors.iter().any(|e| e.whole_file)
+    {
+        return None;
+    }
+    let children: Vec<_> = old.children().map(|c| c.to_owned()).collect();
+    let mut starts = Vec::with_capacity(children.len() + 1);
+    let mut offset = TextSize::new(0);
+    for c in &children {
+        starts.push(offset);
+        offset += c.text_len();
+    }
+    starts.push(offset);
+    // A child starts a logical line when it is the first or the one before ends with a newline.
+    let boundary = |i: usize| i == 0 || i == children.len() || ends_with_newline(&children[i - 1]);
+    let has_error_at = |o: TextSize| old_errors.iter().any(|e| e.range.start() == o);
+    let first_instruction =
+        children.iter().position(|c| matches!(c, rowan::NodeOrToken::Node(n) if n.kind() != DIRECTIVE.into()))?;
+    // The child holding the edit's start, then two boundaries back: the line before the edit
+    // can continue into it.
+    let holder =
+        starts.partition_point(|&o| o <= deleted.start()).saturating_sub(1).min(children.len().saturating_sub(1));
+    let mut b = holder;
+    let mut seen = 0;
+    loop {
+        if b <= first_instruction {
+            return None;
+        }
+        if boundary(b) && !has_error_at(starts[b]) {
+            seen += 1;
+            if seen == 2 {
+                break;
+            }
+        }
+        b -= 1;
+    }
+    let start = usize::from(starts[b]);
+    let edit_end = deleted.start() + inserted;
+
+    let mut p = Parser::new(text);
+    p.pos = start;
+    p.line_no = text.as_bytes()[..start].iter().filter(|&&c| c == b'\n').count();
+    p.escape = crate::ast::SourceFile { syntax: crate::SyntaxNode::new_root(old.clone()) }.escape_char() as u8;
+    p.directives_done = true;
+    p.instructions = 1;
+    // Parse lines until a boundary past the edit that the old tree has too.
+    let resume = loop {
+        if p.pos >= text.len() {
+            break children.len();
+        }
+        let at = TextSize::new(p.pos as u32);
+        if at >= edit_end && p.pos > start {
+            let old_at = at - edit_end + deleted.end();
+            let k = starts.partition_point(|&o| o < old_at);
+            if k < children.len() && starts[k] == old_at && boundary(k) && !has_error_at(old_at) {
+                break k;
+            }
+        }
+        p.line(false);
+    };
+    if p.errors.iter().any(|e| e.whole_file) {
+        return None;
+    }
+    let old_resume = starts[resume];
+    let mut new_children = children[..b].to_vec();
+    new_children.append(&mut p.builder.children);
+    new_children.extend_from_slice(&children[resume..]);
+    let green = GreenNode::new(SOURCE_FILE.into(), new_children);
+    let mut errors: Vec<SyntaxError> = old_errors.iter().filter(|e| e.range.start() < starts[b]).cloned().collect();
+    errors.append(&mut p.errors);
+    let shift = |o: TextSize| o - deleted.end() + edit_end;
+    for e in old_errors.iter().filter(|e| e.range.start() >= old_resume) {
+        let mut e = e.clone();
+        e.range = TextRange::new(shift(e.range.start()), shift(e.range.end()));
+        errors.push(e);
+    }
+    errors.sort_by_key(|e| e.range.start());
+    Some((green, errors))
+}
+
+/// Whether a green child's text ends with a newline.
+fn ends_with_newline(element: &rowan::NodeOrToken<GreenNode, rowan::GreenToken>) -> bool {
+    match element {
+        rowan::NodeOrToken::Token(t) => t.text().ends_with('\n'),
+        rowan::NodeOrToken::Node(n) => {
+            let mut node = n.clone();
+            loop {
+                let Some(last) = node.children().last().map(|c| c.to_owned()) else { return false };
+                match last {
+                    rowan::NodeOrToken::Token(t) => return t.text().ends_with('\n'),
+                    rowan::NodeOrToken::Node(inner) => node = inner,
+                }
+            }
+        }
+    }
+}
+
+impl<'t> Parser<'t> {
+    fn new(text: &'t str) -> Parser<'t> {
+        Parser {
+            text,
+            pos: 0,
+            line_no: 0,
+            builder: Builder::new(),
+            segments: Vec::new(),
+            trivia: Vec::new(),
+            events: Vec::new(),
+            errors: Vec::new(),
+            escape: b'\\',
+            directives_done: false,
+            seen_directives: Vec::new(),
+            too_long_reported: false,
+            instructions: 0,
+        }
+    }
 }
 
 struct Parser<'t> {
@@ -121,7 +245,7 @@ impl<'t> Parser<'t> {
         let len = end - start - usize::from(has_newline);
         if len > MAX_LINE && !self.too_long_reported {
             self.too_long_reported = true;
-            self.errors.push(SyntaxError::new(
+            self.errors.push(SyntaxError::whole_file(
                 range(start, start),
                 format!(
                     "line {} is {len} bytes long; BuildKit cannot read lines longer than {MAX_LINE} bytes: split it with line continuations",
@@ -140,35 +264,42 @@ impl<'t> Parser<'t> {
 
     fn file(&mut self) {
         let mut first = true;
-        while let Some(line) = self.next_line() {
-            let mut s = line.start;
-            if first && self.text[s..].starts_with('\u{FEFF}') {
-                self.token(BOM, s, s + 3);
-                s += 3;
-            }
+        while self.line(first) {
             first = false;
-            let content = &self.text[s..line.content_end.max(s)];
-            let t = s + (content.len() - content.trim_start().len());
-            let e = line.content_end.max(t);
-            if !self.directives_done && self.directive(line, s, t, e) {
-                continue;
-            }
-            self.directives_done = true;
-            if self.text.as_bytes().get(t) == Some(&b'#') && t < e {
-                self.token(WHITESPACE, s, t);
-                self.token(COMMENT, t, e);
-                self.token(NEWLINE, e, line.end);
-                continue;
-            }
-            let cont = self.continuation(t, e);
-            if cont.is_none() && t == e {
-                self.token(WHITESPACE, s, e);
-                self.token(NEWLINE, e, line.end);
-                continue;
-            }
-            self.token(WHITESPACE, s, t);
-            self.instruction(line, t, cont);
         }
+    }
+
+    /// Parses the next logical line (a directive, a comment, a blank line or an instruction
+    /// with its continuation lines and heredocs); false at the end of the text.
+    fn line(&mut self, first: bool) -> bool {
+        let Some(line) = self.next_line() else { return false };
+        let mut s = line.start;
+        if first && self.text[s..].starts_with('\u{FEFF}') {
+            self.token(BOM, s, s + 3);
+            s += 3;
+        }
+        let content = &self.text[s..line.content_end.max(s)];
+        let t = s + (content.len() - content.trim_start().len());
+        let e = line.content_end.max(t);
+        if !self.directives_done && self.directive(line, s, t, e) {
+            return true;
+        }
+        self.directives_done = true;
+        if self.text.as_bytes().get(t) == Some(&b'#') && t < e {
+            self.token(WHITESPACE, s, t);
+            self.token(COMMENT, t, e);
+            self.token(NEWLINE, e, line.end);
+            return true;
+        }
+        let cont = self.continuation(t, e);
+        if cont.is_none() && t == e {
+            self.token(WHITESPACE, s, e);
+            self.token(NEWLINE, e, line.end);
+            return true;
+        }
+        self.token(WHITESPACE, s, t);
+        self.instruction(line, t, cont);
+        true
     }
 
     /// Recognises a parser directive (`# key=value` in the leading comment block); emits it and
