@@ -169,9 +169,7 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        self.lock()
-            .documents
-            .insert(doc.uri.clone(), Document { version: doc.version, text: doc.text, analysis: None });
+        self.lock().documents.insert(doc.uri.clone(), Document::new(doc.version, doc.text));
         self.publish(doc.uri).await;
     }
 
@@ -185,11 +183,13 @@ impl LanguageServer for Backend {
             if params.text_document.version <= doc.version {
                 return;
             }
-            if handlers::sync::apply(&mut doc.text, encoding, params.content_changes).is_err() {
+            doc.invalidate();
+            if handlers::sync::apply(&mut doc.text, &mut doc.parse, encoding, params.content_changes).is_err() {
+                // Out of sync: whatever was applied, the next analysis parses the whole text.
+                doc.parse = None;
                 return;
             }
             doc.version = params.text_document.version;
-            doc.analysis = None;
         }
         self.publish(uri).await;
     }
@@ -205,7 +205,7 @@ impl LanguageServer for Backend {
             let mut state = self.lock();
             state.settings = Settings::from_json(&params.settings);
             for doc in state.documents.values_mut() {
-                doc.analysis = None;
+                doc.invalidate();
             }
         }
         self.publish_all().await;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use stagecraft_analysis::{analyze, Analysis, Options, Severity};
+use stagecraft_analysis::{analyze_parsed, Analysis, Options, Parse, Severity};
 use tower_lsp_server::lsp_types::Uri;
 
 /// One open document.
@@ -16,6 +16,22 @@ pub(crate) struct Document {
     pub(crate) text: String,
     /// The analysis of exactly this version, once computed.
     pub(crate) analysis: Option<Arc<Analysis>>,
+    /// The parse of exactly this version, when known without its analysis (kept up to date
+    /// incrementally through edits; the next analysis takes it).
+    pub(crate) parse: Option<Parse>,
+}
+
+impl Document {
+    pub(crate) fn new(version: i32, text: String) -> Document {
+        Document { version, text, analysis: None, parse: None }
+    }
+
+    /// Drops the analysis, keeping its parse for the next one.
+    pub(crate) fn invalidate(&mut self) {
+        if let Some(a) = self.analysis.take() {
+            self.parse = Some(a.parse().clone());
+        }
+    }
 }
 
 /// Settings the client sends (initializationOptions or didChangeConfiguration).
@@ -84,7 +100,8 @@ impl State {
     pub(crate) fn analysis(&mut self, uri: &Uri) -> Option<Arc<Analysis>> {
         let doc = self.documents.get_mut(uri)?;
         if doc.analysis.is_none() {
-            doc.analysis = Some(Arc::new(analyze(&doc.text, &self.settings.options())));
+            let parse = doc.parse.take().unwrap_or_else(|| stagecraft_syntax::parse(&doc.text));
+            doc.analysis = Some(Arc::new(analyze_parsed(&doc.text, parse, &self.settings.options())));
         }
         doc.analysis.clone()
     }

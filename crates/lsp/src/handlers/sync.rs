@@ -1,21 +1,30 @@
 //! Incremental text sync: applying `didChange` content changes in order.
 
-use stagecraft_syntax::LineIndex;
+use stagecraft_syntax::{LineIndex, Parse, TextSize};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::TextDocumentContentChangeEvent;
 
 use crate::convert::Encoding;
 
-/// Applies the changes to `text`; a change with a bad range leaves the text unchanged and is an
-/// error (the client and server are out of sync).
-pub(crate) fn apply(text: &mut String, encoding: Encoding, changes: Vec<TextDocumentContentChangeEvent>) -> Result<()> {
+/// Applies the changes to `text`, and to `parse` (its parse, if known) incrementally; a change
+/// with a bad range is an error (the client and server are out of sync) that stops there.
+pub(crate) fn apply(
+    text: &mut String,
+    parse: &mut Option<Parse>,
+    encoding: Encoding,
+    changes: Vec<TextDocumentContentChangeEvent>,
+) -> Result<()> {
     for change in changes {
         match change.range {
-            None => *text = change.text,
+            None => {
+                *text = change.text;
+                *parse = None;
+            }
             Some(range) => {
                 let index = LineIndex::new(text);
                 let r = encoding.text_range(&index, text, range)?;
                 text.replace_range(std::ops::Range::<usize>::from(r), &change.text);
+                *parse = parse.take().map(|p| p.reparse(text, r, TextSize::of(&change.text)));
             }
         }
     }
@@ -39,9 +48,11 @@ mod tests {
             range_length: None,
             text: t.into(),
         };
-        apply(&mut text, Encoding(WideEncoding::Utf16), vec![change(0, 12, 0, 13, "y"), change(1, 4, 1, 5, "c")])
-            .unwrap();
-        assert_eq!(text, "FROM a AS 😀y\nRUN c\n");
-        assert!(apply(&mut text, Encoding(WideEncoding::Utf16), vec![change(9, 0, 9, 1, "z")]).is_err());
+        let mut parse = Some(stagecraft_syntax::parse(&text));
+        let changes = vec![change(0, 12, 0, 13, "y"), change(1, 4, 1, 5, "c"), change(2, 0, 2, 0, "RUN \\\n d\n")];
+        apply(&mut text, &mut parse, Encoding(WideEncoding::Utf16), changes).unwrap();
+        assert_eq!(text, "FROM a AS 😀y\nRUN c\nRUN \\\n d\n");
+        assert_eq!(parse, Some(stagecraft_syntax::parse(&text)), "the parse follows the edits");
+        assert!(apply(&mut text, &mut parse, Encoding(WideEncoding::Utf16), vec![change(9, 0, 9, 1, "z")]).is_err());
     }
 }
