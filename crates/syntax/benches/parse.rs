@@ -1,4 +1,5 @@
-//! Parse throughput: the generated 500-stage file and the real-world corpus.
+//! Parse throughput: the generated 500-stage file and the real-world corpus; and the
+//! incremental reparse of one-line edits to the big file, beside a full parse in the same run.
 //! `cargo bench -p stagecraft-syntax --bench parse`.
 
 use std::time::Duration;
@@ -21,4 +22,18 @@ fn main() {
             .collect::<Vec<_>>()
     });
     report(&format!("parse real-world corpus ({} files)", files.len()), total, t);
+
+    // One-line edits as an editor sends them: a comment appended at the end (what lspbench
+    // does) and a flag typed into an instruction in the middle.
+    let old = stagecraft_syntax::parse(&big);
+    let middle = big[..big.len() / 2].rfind("\nRUN ").map_or(0, |i| i + 5);
+    for (name, at, insert) in [("append a comment line", big.len(), "# edit\n"), ("type in the middle", middle, "-x ")]
+    {
+        let mut text = big.clone();
+        text.insert_str(at, insert);
+        let deleted = stagecraft_syntax::TextRange::empty(stagecraft_syntax::TextSize::new(at as u32));
+        let inserted = stagecraft_syntax::TextSize::of(insert);
+        let t = measure(budget, || std::hint::black_box(old.reparse(std::hint::black_box(&text), deleted, inserted)));
+        report(&format!("reparse big.Dockerfile: {name}"), text.len(), t);
+    }
 }
