@@ -56,16 +56,10 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         );
         // Information, not a hint: editors list it with the problems (VS Code's Problems
         // panel leaves hints out) and still fade the stage (`unnecessary`).
+        let fix = Fix { title: format!("Remove stage `{}`", stage.display_name()), edits: vec![removal] };
         a.diagnostics.push(Diagnostic {
-            code: "unused-stage".into(),
-            severity: Severity::Info,
-            range,
-            message,
-            url: None,
-            fix: Some(Fix { title: format!("Remove stage `{}`", stage.display_name()), edits: vec![removal] }),
             unnecessary: true,
-            buildkit_reports: false,
-            lines,
+            ..Diagnostic::ours("unused-stage", Severity::Info, range, message, Some(fix), lines)
         });
     }
 }
@@ -129,22 +123,21 @@ fn unknown_stage_references(a: &mut Analysis) {
         found.push((r.range, r.line, image.clone(), suggestion));
     }
     for (range, line, image, suggestion) in found {
-        a.diagnostics.push(Diagnostic {
-            code: "unknown-stage".into(),
-            severity: Severity::Warning,
+        let message = format!(
+            "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the stage `{suggestion}`?"
+        );
+        let fix = Fix {
+            title: format!("Use stage `{suggestion}`"),
+            edits: vec![TextEdit { range, new_text: suggestion.clone() }],
+        };
+        a.diagnostics.push(Diagnostic::ours(
+            "unknown-stage",
+            Severity::Warning,
             range,
-            message: format!(
-                "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the stage `{suggestion}`?"
-            ),
-            url: None,
-            fix: Some(Fix {
-                title: format!("Use stage `{suggestion}`"),
-                edits: vec![TextEdit { range, new_text: suggestion.clone() }],
-            }),
-            unnecessary: false,
-            buildkit_reports: false,
-            lines: (line, line),
-        });
+            message,
+            Some(fix),
+            (line, line),
+        ));
     }
 }
 
@@ -185,16 +178,13 @@ fn from_later_stage(a: &mut Analysis) {
         }
     }
     for (range, line, message, fix) in found {
-        a.diagnostics.push(Diagnostic {
-            code: "forward-stage-reference".into(),
-            severity: Severity::Error,
+        a.diagnostics.push(Diagnostic::ours(
+            "forward-stage-reference",
+            Severity::Error,
             range,
             message,
-            url: None,
             fix,
-            unnecessary: false,
-            buildkit_reports: false,
-            lines: (line, line),
-        });
+            (line, line),
+        ));
     }
 }

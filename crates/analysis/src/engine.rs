@@ -236,17 +236,7 @@ impl<'a> Engine<'a> {
     /// One of our own findings (BuildKit does not report it).
     fn ours(&mut self, code: &str, severity: Severity, range: TextRange, message: String, fix: Option<Fix>) {
         let lines = self.lines(range);
-        self.diagnostics.push(Diagnostic {
-            code: code.to_string(),
-            severity,
-            range,
-            message,
-            url: None,
-            fix,
-            unnecessary: false,
-            buildkit_reports: false,
-            lines,
-        });
+        self.diagnostics.push(Diagnostic::ours(code, severity, range, message, fix, lines));
     }
 
     // ---- parse ----

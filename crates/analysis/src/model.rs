@@ -288,6 +288,30 @@ pub struct Diagnostic {
     pub lines: (u32, u32),
 }
 
+impl Diagnostic {
+    /// One of our own findings (no rule URL; `docker build --check` does not report it).
+    pub(crate) fn ours(
+        code: &str,
+        severity: Severity,
+        range: TextRange,
+        message: String,
+        fix: Option<Fix>,
+        lines: (u32, u32),
+    ) -> Diagnostic {
+        Diagnostic {
+            code: code.to_string(),
+            severity,
+            range,
+            message,
+            url: None,
+            fix,
+            unnecessary: false,
+            buildkit_reports: false,
+            lines,
+        }
+    }
+}
+
 /// A target for `--target`: a named stage or the default (last) stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {

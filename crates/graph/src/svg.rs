@@ -191,9 +191,14 @@ fn push_num(out: &mut String, v: f64) {
     if r < 0 {
         out.push('-');
     }
-    let int = r.unsigned_abs();
+    push_uint(out, r.unsigned_abs());
+}
+
+/// Writes a whole number in decimal, without the formatting machinery (the SVG writer and the
+/// wasm JSON writer write many of them, and `fmt` costs size in the browser build).
+pub fn push_uint(out: &mut String, n: u64) {
     let mut digits = [0u8; 20];
-    let mut n = int;
+    let mut n = n;
     let mut i = digits.len();
     loop {
         i -= 1;

@@ -93,20 +93,7 @@ impl Writer {
     /// A whole number.
     pub fn uint(&mut self, n: u64) -> &mut Self {
         self.sep();
-        let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        for &d in &digits[i..] {
-            self.out.push(d as char);
-        }
+        stagecraft_graph::svg::push_uint(&mut self.out, n);
         self
     }
 
