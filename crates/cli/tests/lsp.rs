@@ -132,18 +132,7 @@ impl Lsp {
     }
 
     fn open(&mut self, uri: &str, text: &str) -> Value {
-        self.notify(
-            "textDocument/didOpen",
-            serde_json_obj(&[(
-                "textDocument",
-                serde_json_obj(&[
-                    ("uri", uri.into()),
-                    ("languageId", "dockerfile".into()),
-                    ("version", 1.into()),
-                    ("text", text.into()),
-                ]),
-            )]),
-        );
+        self.notify("textDocument/didOpen", lsp_open_params(uri, text));
         self.diagnostics(uri, 1)
     }
 
@@ -488,4 +477,65 @@ fn large_answers_see_earlier_changes_and_keep_the_framework_errors() {
     let r = lsp.call("textDocument/documentSymbol", doc(URI));
     assert_eq!(r["error"]["code"], -32600, "after shutdown: {r}");
     lsp.notify("exit", Value::Null);
+}
+
+/// `didOpen` is handled beside the framework (one decode of a large text instead of two); it
+/// must do exactly what the framework would: nothing before `initialize` or after `shutdown`,
+/// the framework's handling of malformed opens, and the same diagnostics as the framework path.
+#[test]
+fn opens_beside_the_framework_behave_as_the_framework_would() {
+    let mut lsp = Lsp::start();
+    // Before `initialize` the framework drops notifications: the document stays unknown.
+    lsp.notify("textDocument/didOpen", lsp_open_params("file:///early", "FROM a\n"));
+    lsp.initialize(parse_json(r#"{"general": {"positionEncodings": ["utf-16"]}}"#), Value::Null);
+    let r = lsp.call("textDocument/documentSymbol", doc("file:///early"));
+    assert!(r["error"]["message"].as_str().unwrap().contains("unknown document"), "{r}");
+    assert!(
+        !lsp.pending.iter().any(|m| m["params"]["uri"] == "file:///early"),
+        "nothing published for an open before initialize: {:?}",
+        lsp.pending
+    );
+
+    // Malformed params: the framework logs and drops them; the server goes on.
+    lsp.notify("textDocument/didOpen", parse_json(r#"{"textDocument": 5}"#));
+    // With an id, it is a request the framework answers (with an error), not an open.
+    let r = lsp.call("textDocument/didOpen", lsp_open_params("file:///with-id", "FROM a\n"));
+    assert!(r.get("error").is_some(), "{r}");
+    let r = lsp.call("textDocument/documentSymbol", doc("file:///with-id"));
+    assert!(r.get("error").is_some(), "{r}");
+
+    // An open followed at once by a framework request: the request sees the document.
+    lsp.notify("textDocument/didOpen", lsp_open_params(URI, TEXT));
+    let d = lsp.result("textDocument/definition", at(URI, 6, 13));
+    assert_eq!(d["range"]["start"]["line"], 0, "{d}");
+    let opened = lsp.diagnostics(URI, 1);
+    // The same text through the framework's own path (a full-text change) publishes the same.
+    let mut change = doc(URI);
+    change["textDocument"]["version"] = 2.into();
+    change["contentChanges"] = Value::Array(vec![serde_json_obj(&[("text", TEXT.into())])]);
+    lsp.notify("textDocument/didChange", change);
+    let changed = lsp.diagnostics(URI, 2);
+    assert!(!opened["diagnostics"].as_array().unwrap().is_empty());
+    assert_eq!(opened["diagnostics"], changed["diagnostics"]);
+
+    // After `shutdown`, opens are dropped as the framework drops them.
+    let r = lsp.call("shutdown", Value::Null);
+    assert!(r.get("error").is_none(), "{r}");
+    lsp.notify("textDocument/didOpen", lsp_open_params("file:///late", "FROM a\n"));
+    let r = lsp.call("textDocument/documentSymbol", doc("file:///late"));
+    assert_eq!(r["error"]["code"], -32600, "after shutdown: {r}");
+    assert!(!lsp.pending.iter().any(|m| m["params"]["uri"] == "file:///late"), "{:?}", lsp.pending);
+    lsp.notify("exit", Value::Null);
+}
+
+fn lsp_open_params(uri: &str, text: &str) -> Value {
+    serde_json_obj(&[(
+        "textDocument",
+        serde_json_obj(&[
+            ("uri", uri.into()),
+            ("languageId", "dockerfile".into()),
+            ("version", 1.into()),
+            ("text", text.into()),
+        ]),
+    )])
 }

@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     encoding: Mutex<Encoding>,
     /// How many state-changing messages (`direct::changes_state`) the server has handled.
     handled: tokio::sync::watch::Sender<u64>,
+    /// Set once `initialize` is answered (the framework drops notifications before that).
+    initialized: AtomicBool,
     /// Set once `shutdown` is answered.
     shut_down: AtomicBool,
 }
@@ -66,6 +68,7 @@ impl Default for Shared {
             state: Mutex::default(),
             encoding: Mutex::new(Encoding(stagecraft_syntax::WideEncoding::Utf16)),
             handled: tokio::sync::watch::Sender::new(0),
+            initialized: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
         }
     }
@@ -78,6 +81,17 @@ impl Shared {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The diagnostics to publish for the current version of `uri` (analysing it if needed).
+    fn diagnostics(&self, uri: &Uri) -> Option<PublishDiagnosticsParams> {
+        let (version, analysis) = {
+            let mut state = self.lock();
+            let a = state.analysis(uri)?;
+            (state.documents.get(uri)?.version, a)
+        };
+        let diagnostics = handlers::diagnostics::convert(&analysis, self.encoding());
+        Some(PublishDiagnosticsParams { uri: uri.clone(), diagnostics, version: Some(version) })
     }
 
     /// Waits until the server has handled `forwarded` state-changing messages.
@@ -109,17 +123,11 @@ impl Backend {
 
     /// Publishes diagnostics for the current version of `uri`.
     async fn publish(&self, uri: Uri) {
-        let (version, analysis) = {
-            let mut state = self.lock();
-            let Some(a) = state.analysis(&uri) else { return };
-            let Some(doc) = state.documents.get(&uri) else { return };
-            (doc.version, a)
-        };
-        let diagnostics = handlers::diagnostics::convert(&analysis, self.encoding());
+        let Some(p) = self.shared.diagnostics(&uri) else { return };
         // Skip it if the document changed meanwhile: the newer version publishes its own.
         let current = self.lock().documents.get(&uri).map(|d| d.version);
-        if current == Some(version) {
-            self.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+        if current == p.version {
+            self.client.publish_diagnostics(p.uri, p.diagnostics, p.version).await;
         }
     }
 
@@ -153,6 +161,7 @@ impl LanguageServer for Backend {
         if let Some(options) = &params.initialization_options {
             self.lock().settings = Settings::from_json(options);
         }
+        self.shared.initialized.store(true, Ordering::Release);
         Ok(InitializeResult {
             capabilities: handlers::capabilities(encoding),
             server_info: Some(ServerInfo {
