@@ -701,6 +701,9 @@ impl<'a> Engine<'a> {
         range: TextRange,
         config: &CheckConfig,
     ) {
+        if unmatched.is_empty() {
+            return;
+        }
         let keys = self.declared_arg_keys();
         let from = self.stages[s].from_range;
         for name in unmatched {
@@ -723,9 +726,9 @@ impl<'a> Engine<'a> {
             let from = self.stages[s].from_range;
             let base = self.stages[s].base.clone();
             let base_range = self.stages[s].base_range.unwrap_or(from);
-            let expanded = self.lexer.process_word(&base, &self.globals.clone());
+            let expanded = self.lexer.process_word(&base, &self.globals);
             if let Ok(e) = &expanded {
-                self.report_from_args(&e.unmatched.clone(), s, base_range, &config);
+                self.report_from_args(&e.unmatched, s, base_range, &config);
             }
             let expanded = match expanded {
                 Ok(e) if e.result.is_empty() => {
@@ -794,7 +797,7 @@ impl<'a> Engine<'a> {
         let Some(raw) = self.stages[s].platform.clone() else { return };
         let from = self.stages[s].from_range;
         let range = self.stages[s].platform_range.unwrap_or(from);
-        let result = self.lexer.process_word(&raw, &self.globals.clone());
+        let result = self.lexer.process_word(&raw, &self.globals);
         let (matched, unmatched, value) = match &result {
             Ok(e) => (e.matched.clone(), e.unmatched.clone(), e.result.clone()),
             Err(_) => Default::default(),
@@ -1628,11 +1631,18 @@ fn add_edge(graph: &mut [Vec<(usize, TextRange)>], s: usize, src: usize, range: 
 
 /// `SecretsUsedInArgOrEnv`'s patterns.
 fn is_secret_name(key: &str) -> bool {
+    const SECRET: &[&str] =
+        &["apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"];
+    const NOT_SECRET: &[&str] = &["public", "file", "version"];
+    if key.is_ascii() {
+        // The common case, without the allocations below.
+        let has = |words: &[&str]| key.split('_').any(|p| words.iter().any(|w| p.eq_ignore_ascii_case(w)));
+        return has(SECRET) && !has(NOT_SECRET);
+    }
     let lower = key.to_lowercase();
     let parts: Vec<&str> = lower.split('_').collect();
     let has = |words: &[&str]| parts.iter().any(|p| words.contains(p));
-    has(&["apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token"])
-        && !has(&["public", "file", "version"])
+    has(SECRET) && !has(NOT_SECRET)
 }
 
 /// Where `$name` is written inside an instruction, for a precise diagnostic.
@@ -1698,4 +1708,23 @@ fn keyword_case(k: &str) -> Case {
 fn mount_from_range(node: &Instruction, flag: &FlagInfo) -> Option<TextRange> {
     let cursor: Flag = node.flags().find(|f| f.range() == flag.range)?;
     cursor.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last().and_then(|o| o.value_range())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_secret_name;
+
+    #[test]
+    fn secret_names_as_buildkit_reads_them() {
+        for key in ["API_KEY", "db_password", "Token", "x_AUTH_y", "MY_APIKEY", "aws_Credentials"] {
+            assert!(is_secret_name(key), "{key}");
+        }
+        for key in ["KEYS", "PUBLIC_KEY", "key_file", "TOKEN_VERSION", "monkey", "PATH", ""] {
+            assert!(!is_secret_name(key), "{key}");
+        }
+        // Outside ASCII, case folding can still reach the words (the Kelvin sign lowers to `k`).
+        assert!(is_secret_name("API_\u{212A}EY"));
+        assert!(!is_secret_name("PUBLIC_\u{212A}EY"));
+        assert!(!is_secret_name("schlüssel"));
+    }
 }

@@ -89,15 +89,28 @@ impl Instruction {
         let green = self.syntax().green();
         let kind = self.kind();
         let range = self.syntax().text_range();
+        // Exact capacities: a first push would reserve four elements, and flag and pair records
+        // are large (this record is held for every instruction of a file while it is analysed).
+        let (mut flags, mut words, mut pairs, mut others) = (0, 0, 0, 1);
+        for child in green.children() {
+            match green_kind(child.kind()) {
+                FLAG => flags += 1,
+                WORD | STAGE_NAME => words += 1,
+                KEY_VALUE => pairs += 1,
+                AS_KW | SHELL_COMMAND => others += 1,
+                _ => {}
+            }
+        }
+        let per_pair = if kind == ARG_INSTR { 1 } else { 3 };
         let mut info = InstructionInfo {
             kind,
             range,
             keyword: String::new(),
             keyword_range: TextRange::empty(range.start()),
-            flags: Vec::new(),
-            args: Vec::new(),
-            words: Vec::new(),
-            pairs: Vec::new(),
+            flags: Vec::with_capacity(flags),
+            args: Vec::with_capacity(words + pairs * per_pair + others),
+            words: Vec::with_capacity(words),
+            pairs: Vec::with_capacity(pairs),
             json: false,
             shell_command: None,
         };
