@@ -207,6 +207,21 @@ impl Analysis {
         self.stages.iter().rev().find(|s| s.name.as_deref() == Some(lower.as_str())).map(|s| s.index)
     }
 
+    /// The stage `--target NAME` selects, or why none does, in BuildKit's words and with the
+    /// closest name (or the names there are) to help. Every adapter reports an unknown target
+    /// with this one message.
+    pub fn resolve_target(&self, name: &str) -> Result<usize, String> {
+        self.find_target(name).ok_or_else(|| {
+            let names: Vec<&str> = self.stages.iter().filter_map(|s| s.name_as_written.as_deref()).collect();
+            let hint = match suggest::search(name, names.iter().copied(), true) {
+                Some(s) => format!(" (did you mean {s}?)"),
+                None if names.is_empty() => "; no stage has a name".to_string(),
+                None => format!("; targets: {}", names.join(", ")),
+            };
+            format!("target stage \"{name}\" could not be found{hint}")
+        })
+    }
+
     /// What building `target` takes.
     pub fn plan(&self, target: usize) -> BuildPlan {
         graph::build_plan(&self.stages, &self.deps, &self.reach, target)

@@ -501,3 +501,17 @@ fn severity_overrides_apply() {
     );
     assert_eq!(diag(&a, "unused-stage").severity, Severity::Warning);
 }
+
+#[test]
+fn unknown_targets_get_one_message_everywhere() {
+    let a = plain("FROM alpine AS Build\nFROM build AS test\nFROM scratch\n");
+    assert_eq!(a.resolve_target("BUILD"), Ok(0), "names match ignoring case");
+    assert_eq!(a.resolve_target("tset"), Err("target stage \"tset\" could not be found (did you mean test?)".into()));
+    assert_eq!(
+        a.resolve_target("release"),
+        Err("target stage \"release\" could not be found; targets: Build, test".into()),
+        "no close name: the names there are, as written"
+    );
+    let unnamed = plain("FROM alpine\n");
+    assert_eq!(unnamed.resolve_target("x"), Err("target stage \"x\" could not be found; no stage has a name".into()));
+}

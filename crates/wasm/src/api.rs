@@ -226,13 +226,7 @@ fn target_stage(an: &Analysis, target: Option<&str>) -> Result<Option<usize>, St
             _ => Err(format!("no stage #{i}: the file has {} stages", an.stages().len())),
         };
     }
-    an.find_target(t).map(Some).ok_or_else(|| {
-        let names: Vec<String> = an.stages().iter().filter_map(|s| s.name.clone()).collect();
-        match stagecraft_analysis::suggest::search(t, names.iter().map(String::as_str), true) {
-            Some(s) => format!("no stage is named `{t}` (did you mean `{s}`?)"),
-            None => format!("no stage is named `{t}`"),
-        }
-    })
+    an.resolve_target(t).map(Some)
 }
 
 /// `renderSvg(text, target, options)`: the options are `analyze`'s (build args resolve `FROM`

@@ -99,7 +99,8 @@ fn graphs() {
     assert_eq!(svg.matches("<g class=\"node stage").count(), 4);
     let svg = render_svg(TEXT, Some("build".into()), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     assert!(svg.contains("<g class=\"node stage target in-plan\" data-stage=\"1\""));
-    assert!(render_svg(TEXT, Some("nope".into()), JsValue::UNDEFINED).is_err());
+    let e = render_svg(TEXT, Some("nope".into()), JsValue::UNDEFINED).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&e).contains("Error: target stage \"nope\" could not be found; targets: base, build, docs"));
     // The options are analyze's: with `docs` in play it is no longer drawn as unused, and the
     // build arg resolves the FROM line the label shows.
     let unused_nodes = |svg: &str| {

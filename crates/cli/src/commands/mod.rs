@@ -10,7 +10,7 @@ pub(crate) mod targets;
 
 use std::path::Path;
 
-use stagecraft_analysis::{analyze, suggest, Analysis, Options};
+use stagecraft_analysis::{analyze, Analysis, Options};
 
 use crate::{input, Failure};
 
@@ -22,13 +22,7 @@ pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysi
 /// The stage `--target` names, or the default target; a usage error says which names exist.
 pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> Result<usize, Failure> {
     match target {
-        Some(t) => an.find_target(t).ok_or_else(|| {
-            let names: Vec<String> = an.stages().iter().filter_map(|s| s.name.clone()).collect();
-            let hint = suggest::search(t, names.iter().map(String::as_str), true)
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_else(|| format!("; targets: {}", names.join(", ")));
-            Failure::Usage(format!("{}: target stage \"{t}\" could not be found{hint}", path.display()))
-        }),
+        Some(t) => an.resolve_target(t).map_err(|e| Failure::Usage(format!("{}: {e}", path.display()))),
         None => {
             an.default_target().ok_or_else(|| Failure::Usage(format!("{}: the file has no stages", path.display())))
         }

@@ -23,10 +23,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let (old, new) = (&a.positional[0], &a.positional[1]);
     let an = super::read_and_analyze(path, &a.options)?;
     let text = an.text();
-    let stage = an.find_target(old).ok_or_else(|| {
-        let names: Vec<String> = an.stages().iter().filter_map(|s| s.name_as_written.clone()).collect();
-        Failure::Usage(format!("{}: no stage is named `{old}` (stages: {})", path.display(), names.join(", ")))
-    })?;
+    let stage = an.resolve_target(old).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
     let edits = an.rename_stage(stage, new).map_err(|e| {
         let line = an.stages()[stage].line;
         Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", path.display()))
