@@ -69,6 +69,13 @@ impl Encoding {
     }
 }
 
+/// An offset as editors count offsets into a document (`TextDocument.offsetAt` in VS Code,
+/// JavaScript string indices): UTF-16 code units from the start, whatever the negotiated
+/// encoding of positions.
+pub(crate) fn document_offset(index: &LineIndex, offset: TextSize) -> u32 {
+    index.utf16_offset(offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,6 +33,9 @@ pub struct LineIndex {
     lf_only: Option<Vec<TextSize>>,
     /// Non-ASCII characters: (offset, UTF-8 length); sorted.
     wide: Vec<(TextSize, u8)>,
+    /// For each of `wide`: how many more UTF-8 bytes than UTF-16 code units the text has up to
+    /// and including that character.
+    wide_shrink: Vec<u32>,
 }
 
 /// Marks (high bit) the bytes of `w` that are `\n`, `\r` or not ASCII. The usual zero-byte test:
@@ -89,7 +92,65 @@ impl LineIndex {
         let lf_only = lone_cr.then(|| {
             b.iter().enumerate().filter(|(_, &c)| c == b'\n').map(|(i, _)| TextSize::new(i as u32 + 1)).collect()
         });
-        LineIndex { len: TextSize::of(text), starts, lf_only, wide }
+        let mut shrink = 0;
+        let wide_shrink = wide
+            .iter()
+            .map(|&(_, len)| {
+                shrink += u32::from(len) - if len == 4 { 2 } else { 1 };
+                shrink
+            })
+            .collect();
+        LineIndex { len: TextSize::of(text), starts, lf_only, wide, wide_shrink }
+    }
+
+    /// The offset in UTF-16 code units from the start of the text (as JavaScript strings and
+    /// editors' document offsets count), of an offset clamped to the text; inside a character,
+    /// of the character's start.
+    pub fn utf16_offset(&self, offset: TextSize) -> u32 {
+        let offset = offset.min(self.len);
+        let k = self.wide.partition_point(|&(at, _)| at < offset);
+        let Some(i) = k.checked_sub(1) else { return u32::from(offset) };
+        let (at, len) = self.wide[i];
+        let before = if i == 0 { 0 } else { self.wide_shrink[i - 1] };
+        if offset < at + TextSize::from(u32::from(len)) {
+            // Inside character i.
+            return u32::from(at) - before;
+        }
+        u32::from(offset) - self.wide_shrink[i]
+    }
+
+    /// The offset of a UTF-16 offset from the start of the text; `None` past the end. Inside a
+    /// surrogate pair: the character's start.
+    pub fn utf16_to_offset(&self, units: u32) -> Option<TextSize> {
+        // The first wide character that starts at or after `units` in UTF-16.
+        let starts16 = |i: usize| u32::from(self.wide[i].0) - if i == 0 { 0 } else { self.wide_shrink[i - 1] };
+        let (mut lo, mut hi) = (0, self.wide.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if starts16(mid) < units {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let offset = match lo.checked_sub(1) {
+            None => units,
+            Some(i) => {
+                let (at, len) = self.wide[i];
+                let units16 = if len == 4 { 2 } else { 1 };
+                if units < starts16(i) + units16 {
+                    u32::from(at)
+                } else {
+                    units + self.wide_shrink[i]
+                }
+            }
+        };
+        (offset <= u32::from(self.len)).then(|| TextSize::new(offset))
+    }
+
+    /// The length of the text in UTF-16 code units.
+    pub fn utf16_len(&self) -> u32 {
+        self.utf16_offset(self.len)
     }
 
     /// The length of the indexed text.
@@ -197,6 +258,27 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_offsets_round_trip_at_every_boundary() {
+        for text in ["", "abc", "é", "a😀b", "日本語\nx", "😀😀", "aé😀\r\nz", "€😀é😀"] {
+            let index = LineIndex::new(text);
+            assert_eq!(index.utf16_len() as usize, text.encode_utf16().count(), "{text}");
+            for (i, _) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+                let u16 = text[..i].encode_utf16().count() as u32;
+                assert_eq!(index.utf16_offset(TextSize::new(i as u32)), u16, "{text} @{i}");
+                assert_eq!(index.utf16_to_offset(u16), Some(TextSize::new(i as u32)), "{text} @{i}");
+            }
+            assert_eq!(index.utf16_to_offset(index.utf16_len() + 1), None);
+            assert_eq!(index.utf16_offset(TextSize::of(text) + TextSize::new(5)), index.utf16_len(), "clamped");
+        }
+        // Inside a character: its start, both ways.
+        let index = LineIndex::new("a😀b");
+        assert_eq!(index.utf16_to_offset(2), Some(TextSize::new(1)));
+        assert_eq!(index.utf16_offset(TextSize::new(3)), 1);
+        let index = LineIndex::new("xé");
+        assert_eq!(index.utf16_offset(TextSize::new(2)), 1);
+    }
 
     /// The index read eight bytes at a time equals one read byte by byte, with breaks and wide
     /// characters at every position of a chunk.

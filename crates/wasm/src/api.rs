@@ -10,32 +10,35 @@ use stagecraft_analysis::{
 };
 
 use crate::json::Writer;
-use crate::offsets::Utf16Map;
 
-/// An analysed text with its offset map.
+/// An analysed text (its line index converts offsets to UTF-16, as JavaScript counts them).
 #[derive(Debug)]
 pub struct Analysed {
     /// The analysis.
     pub analysis: Analysis,
-    /// UTF-8 to UTF-16.
-    pub map: Utf16Map,
 }
 
 impl Analysed {
+    /// The UTF-16 offset of an offset of the text.
+    fn utf16(&self, o: TextSize) -> u32 {
+        self.analysis.line_index().utf16_offset(o)
+    }
+
     fn at(&self, r: TextRange) -> (u64, u64) {
-        (self.map.to_utf16(r.start()) as u64, self.map.to_utf16(r.end()) as u64)
+        (self.utf16(r.start()) as u64, self.utf16(r.end()) as u64)
     }
 
     /// The UTF-8 offset of a UTF-16 offset from JavaScript.
     fn offset(&self, offset: f64) -> Result<TextSize, String> {
-        let len = self.map.len16();
+        let len = self.analysis.line_index().utf16_len();
         let whole = offset.is_finite() && offset >= 0.0 && offset.fract() == 0.0;
         if !whole || offset > len as f64 {
             let shown = if whole { format!("{}", offset as u64) } else { "that is not a whole number".into() };
             return Err(format!("offset {shown} is not a position in the text (0 to {len})"));
         }
-        self.map
-            .to_utf8(offset as u32)
+        self.analysis
+            .line_index()
+            .utf16_to_offset(offset as u32)
             .ok_or_else(|| format!("offset {} is past the end of the text ({len})", offset as u64))
     }
 }
@@ -52,7 +55,7 @@ pub fn analysed(text: &str, options: &Options) -> Rc<Analysed> {
     {
         return hit;
     }
-    let a = Rc::new(Analysed { analysis: analyze_text(text, options), map: Utf16Map::new(text) });
+    let a = Rc::new(Analysed { analysis: analyze_text(text, options) });
     LAST.with(|l| *l.borrow_mut() = Some((text.to_string(), options.clone(), Rc::clone(&a))));
     a
 }
@@ -165,7 +168,7 @@ pub fn analyze(text: &str, options: &Options) -> String {
     let line_col = |o: TextSize| {
         let lc = index.line_col(o);
         let line_start = index.line_start(lc.line).unwrap_or(o);
-        ((lc.line + 1) as u64, (a.map.to_utf16(o) - a.map.to_utf16(line_start) + 1) as u64)
+        ((lc.line + 1) as u64, (a.utf16(o) - a.utf16(line_start) + 1) as u64)
     };
     w.key("diagnostics").begin_array();
     for d in an.diagnostics() {
@@ -234,7 +237,7 @@ fn target_stage(an: &Analysis, target: Option<&str>) -> Result<Option<usize>, St
 pub fn render_svg(text: &str, target: Option<&str>, options: &Options) -> Result<String, String> {
     let a = analysed(text, options);
     let t = target_stage(&a.analysis, target)?;
-    let offset = |o: TextSize| a.map.to_utf16(o);
+    let offset = |o: TextSize| a.utf16(o);
     Ok(a.analysis.to_svg(&SvgOptions { target: t, offset: Some(&offset) }))
 }
 
@@ -394,7 +397,7 @@ mod tests {
         let d = defaults();
         assert!(render_svg(TEXT, None, &d).unwrap().starts_with("<svg"));
         assert!(render_svg(TEXT, Some("#1"), &d).unwrap().contains("node stage target in-plan"));
-        assert!(render_svg(TEXT, Some("buidl"), &d).unwrap_err().contains("did you mean `build`"));
+        assert!(render_svg(TEXT, Some("buidl"), &d).unwrap_err().contains("could not be found (did you mean build?)"));
         assert!(render_svg(TEXT, Some("#9"), &d).is_err());
     }
 }

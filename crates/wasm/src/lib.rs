@@ -5,7 +5,6 @@
 
 pub mod api;
 pub mod json;
-pub mod offsets;
 
 use stagecraft_analysis::Options;
 use wasm_bindgen::prelude::*;

@@ -19,8 +19,7 @@ pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
         None => None,
     };
     // `data-from` in UTF-16 code units, as editors count document offsets.
-    let utf16 = utf16_offsets(a.text(), a.stages().iter().map(|s| s.from_range.start()));
-    let offset = |o: TextSize| utf16.iter().find(|(at, _)| *at == o).map_or(u32::from(o), |(_, w)| *w);
+    let offset = |o: TextSize| crate::convert::document_offset(a.line_index(), o);
     let svg = a.to_svg(&SvgOptions { target, offset: Some(&offset) });
     let g = a.graph();
     let line = |s: usize| a.line_index().line_col(a.stages()[s].from_range.start()).line;
@@ -39,20 +38,4 @@ pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
     let edges: Vec<Value> =
         g.edges.iter().map(|e| json!({"source": e.source, "stage": e.stage, "kind": e.kind.as_str()})).collect();
     Ok(json!({"svg": svg, "dot": a.to_dot(), "mermaid": a.to_mermaid(), "nodes": nodes, "edges": edges}))
-}
-
-/// UTF-16 offsets of increasing UTF-8 offsets, in one pass over the text.
-fn utf16_offsets(text: &str, offsets: impl Iterator<Item = TextSize>) -> Vec<(TextSize, u32)> {
-    let mut out = Vec::new();
-    let (mut at8, mut at16) = (0usize, 0u32);
-    for o in offsets {
-        let o8 = usize::from(o).min(text.len());
-        if o8 < at8 {
-            continue;
-        }
-        at16 += text[at8..o8].encode_utf16().count() as u32;
-        at8 = o8;
-        out.push((o, at16));
-    }
-    out
 }
