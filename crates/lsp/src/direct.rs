@@ -11,7 +11,10 @@
 //!
 //! Order is kept with a counter: the transport counts the messages it forwards that change
 //! documents or settings ([`changes_state`]), [`Tracked`] counts the ones the server has
-//! finished handling, and a direct request waits until the two agree. Anything the fast path
+//! finished handling, and a direct request waits until the two agree. While it waits the
+//! transport reads no input, so a state-changing handler must never wait for the client (a
+//! server-to-client request's answer would never be read); none does: they change state and
+//! publish notifications. Anything the fast path
 //! cannot answer exactly as the framework would (an unknown document, bad params, a request
 //! without an id, after `shutdown`) goes through the framework instead.
 
