@@ -11,6 +11,14 @@ export function errorMessage(e) {
   return String(e);
 }
 
+/**
+ * A loading error without the resource URLs a webview loads from: they are long and say
+ * nothing the message does not (it names the file). Used for what the status line shows.
+ */
+export function withoutUrls(message) {
+  return message.replace(/:?\s*[a-z][\w+.-]*:\/\/\S+/gi, "").trim();
+}
+
 /** The exports `mod` lacks, by name ([] when it has all of them). */
 export function missingExports(mod) {
   return REQUIRED_EXPORTS.filter((name) => !mod || typeof mod[name] !== "function");

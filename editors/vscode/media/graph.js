@@ -10,7 +10,7 @@
 //               {type:"error", message}
 // Messages out: {type:"ready"}, {type:"wasmFailed", message}, {type:"reveal", stage, line},
 //               {type:"target", target}
-import { errorMessage, graphModel, missingExports, stageUnder, statusText } from "./graph-model.js";
+import { errorMessage, graphModel, missingExports, stageUnder, statusText, withoutUrls } from "./graph-model.js";
 
 const vscode = acquireVsCodeApi();
 const graph = document.getElementById("graph");
@@ -96,14 +96,14 @@ async function loadWasm() {
   try {
     mod = await import(wasmJs);
   } catch (e) {
-    throw new Error(`could not load media/wasm/stagecraft_wasm.js: ${errorMessage(e)}`);
+    throw new Error(`could not load media/wasm/stagecraft_wasm.js: ${withoutUrls(errorMessage(e))}`);
   }
   const missing = missingExports(mod);
   if (missing.length > 0) throw new Error(`the wasm package lacks ${missing.join(", ")}`);
   try {
     await mod.default({ module_or_path: wasmBin });
   } catch (e) {
-    throw new Error(`could not instantiate media/wasm/stagecraft_wasm_bg.wasm: ${errorMessage(e)}`);
+    throw new Error(`could not instantiate media/wasm/stagecraft_wasm_bg.wasm: ${withoutUrls(errorMessage(e))}`);
   }
   return mod;
 }

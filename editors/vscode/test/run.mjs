@@ -17,7 +17,8 @@
 //   9. types a new stage: the graph follows the edit, and the protocol trace shows no
 //      stagecraft/stageGraph request (no server round trip);
 //  10. clicks a stage node: the editor goes to its FROM line; moving the cursor highlights the
-//      stage under it; unsaved edits stay off disk;
+//      stage under it; with media/wasm/ hidden, a new graph panel falls back to the server's
+//      stagecraft/stageGraph and says why; unsaved edits stay off disk;
 //  11. points stagecraft.serverPath at a missing file: the "not found ... cargo install" message.
 // Without a server (no binary, or one without `lsp`) the steps that need it are skipped, another
 // checks that the extension says why, and the run fails unless STAGECRAFT_E2E_ALLOW_NO_SERVER=1.
@@ -691,6 +692,43 @@ async function main() {
     for (const [line, stage] of [[10, 1], [6, 0]]) {
       await goTo(line, 1, { click: false });
       await waitFor(`only stage ${stage} highlighted (g.node.stage.selected) with the cursor on line ${line}`, async () => JSON.stringify(await selectedStages()) === JSON.stringify([stage]), 5000);
+    }
+  });
+
+  // 10b. Where the wasm build does not load in the webview, the extension asks the server.
+  await step("without the wasm build, the server draws the graph (stagecraft/stageGraph)", noServer, async () => {
+    const installed = fs.readdirSync(extensions).find((d) => /stagecraft/i.test(d) && fs.existsSync(path.join(extensions, d, "media", "wasm")));
+    if (!installed) throw new Error(`no installed stagecraft extension with media/wasm in ${extensions}`);
+    const wasmDir = path.join(extensions, installed, "media", "wasm");
+    const hidden = `${wasmDir}.hidden`;
+    // A new panel loads its page again (showing the open one would only reveal it).
+    const tab = page.locator(".tabs-container .tab").filter({ hasText: "Stage graph" });
+    // A middle click closes a tab.
+    await tab.first().click({ button: "middle" });
+    await waitFor("the graph panel to close", async () => (await page.locator("iframe.webview").count()) === 0, 10000);
+    fs.renameSync(wasmDir, hidden);
+    try {
+      await focusEditor();
+      await runCommand("Stagecraft: Show stage graph");
+      const frame = graphFrame();
+      let last;
+      try {
+        await waitFor(`#graph[data-renderer="server"] with ${stageCount + 1} stage nodes, body[data-wasm="failed"]`, async () => {
+          last = await graphState(frame);
+          return last.renderer === "server" && last.nodes === stageCount + 1 && last.wasm === "failed";
+        }, 30000);
+      } catch (e) {
+        throw new WaitError(`${e.message}; the webview shows ${JSON.stringify(last)}`);
+      }
+      log(`  graph: ${JSON.stringify(last)}`);
+      if (!last.status.startsWith("The wasm build failed to load") || !last.status.includes("the language server drew this graph")) {
+        throw new Error(`the status line does not say why the server drew it: ${last.status}`);
+      }
+      if (last.status.includes("://")) throw new Error(`the status line shows a resource URL: ${last.status}`);
+      await visible(frame.locator("g.node.stage").filter({ hasText: "extra" }), 'a stage node "extra" (the server has the unsaved edit)');
+      await screenshot("graph-server-fallback");
+    } finally {
+      fs.renameSync(hidden, wasmDir);
     }
   });
 

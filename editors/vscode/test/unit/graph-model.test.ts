@@ -13,6 +13,7 @@ import {
   stageUnder,
   statusText,
   targetOptions,
+  withoutUrls,
 } from "../../media/graph-model.js";
 
 // out/unit/*.cjs -> editors/vscode/media/wasm
@@ -91,6 +92,12 @@ test("status line: who drew the graph, and why not wasm", () => {
 test("errors and the package's exports", () => {
   assert.equal(errorMessage(new Error("x")), "x");
   assert.equal(errorMessage("bare"), "bare");
+  assert.equal(
+    withoutUrls("Failed to fetch dynamically imported module: https://x.vscode-resource.vscode-cdn.net/tmp/ext/media/wasm/stagecraft_wasm.js"),
+    "Failed to fetch dynamically imported module",
+  );
+  assert.equal(withoutUrls("CompileError: WebAssembly.instantiate(): expected magic word"), "CompileError: WebAssembly.instantiate(): expected magic word");
+  assert.equal(withoutUrls("at vscode-webview://abc/x.js and file:///a/b"), "at and");
   assert.deepEqual(missingExports({ default() {}, analyze() {}, renderSvg() {} }), ["stageAt"]);
   assert.deepEqual(missingExports(undefined), ["default", "analyze", "renderSvg", "stageAt"]);
 });
