@@ -11,12 +11,13 @@
 //!
 //! Order is kept with a counter: the transport counts the messages it forwards that change
 //! documents or settings ([`changes_state`]), [`Tracked`] counts the ones the server has
-//! finished handling, and a direct request waits until the two agree. While it waits the
-//! transport reads no input, so a state-changing handler must never wait for the client (a
-//! server-to-client request's answer would never be read); none does: they change state and
-//! publish notifications. Anything the fast path
+//! finished handling, and a direct request waits until the two agree. Anything the fast path
 //! cannot answer exactly as the framework would (an unknown document, bad params, a request
 //! without an id, after `shutdown`) goes through the framework instead.
+//!
+//! While a direct message waits, the transport reads no input. So a state-changing handler must
+//! never wait for the client (the answer to a server-to-client request would never be read);
+//! none does: they change state and publish notifications.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -30,7 +31,6 @@ use tower_lsp_server::lsp_types::{
 };
 use tower_service::Service;
 
-use crate::state::Document;
 use crate::{handlers, Shared};
 
 /// The methods answered here.
@@ -97,9 +97,8 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8]) -> Option<Vec<u
             if n.id.is_some() {
                 return None;
             }
-            let doc = n.params.text_document;
-            shared.lock().documents.insert(doc.uri.clone(), Document::new(doc.version, doc.text));
-            let params = shared.diagnostics(&doc.uri)?;
+            let uri = shared.open(n.params.text_document);
+            let params = shared.diagnostics(&uri)?;
             serde_json::to_vec(&OutgoingNotification {
                 jsonrpc: "2.0",
                 method: "textDocument/publishDiagnostics",

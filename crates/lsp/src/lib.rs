@@ -83,6 +83,12 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Stores an opened document (its analysis waits for the first question).
+    fn open(&self, doc: TextDocumentItem) -> Uri {
+        self.lock().documents.insert(doc.uri.clone(), Document::new(doc.version, doc.text));
+        doc.uri
+    }
+
     /// The diagnostics to publish for the current version of `uri` (analysing it if needed).
     fn diagnostics(&self, uri: &Uri) -> Option<PublishDiagnosticsParams> {
         let (version, analysis) = {
@@ -177,9 +183,8 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        let doc = params.text_document;
-        self.lock().documents.insert(doc.uri.clone(), Document::new(doc.version, doc.text));
-        self.publish(doc.uri).await;
+        let uri = self.shared.open(params.text_document);
+        self.publish(uri).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
