@@ -38,6 +38,15 @@ pub struct LineIndex {
     wide_shrink: Vec<u32>,
 }
 
+/// UTF-16 code units of a character that takes `len8` bytes in UTF-8.
+fn utf16_units(len8: u8) -> u32 {
+    if len8 == 4 {
+        2
+    } else {
+        1
+    }
+}
+
 /// Marks (high bit) the bytes of `w` that are `\n`, `\r` or not ASCII. The usual zero-byte test:
 /// a byte after a marked one may be marked wrongly, the lowest marked byte is always right.
 fn break_or_wide(w: u64) -> u64 {
@@ -96,7 +105,7 @@ impl LineIndex {
         let wide_shrink = wide
             .iter()
             .map(|&(_, len)| {
-                shrink += u32::from(len) - if len == 4 { 2 } else { 1 };
+                shrink += u32::from(len) - utf16_units(len);
                 shrink
             })
             .collect();
@@ -137,8 +146,7 @@ impl LineIndex {
             None => units,
             Some(i) => {
                 let (at, len) = self.wide[i];
-                let units16 = if len == 4 { 2 } else { 1 };
-                if units < starts16(i) + units16 {
+                if units < starts16(i) + utf16_units(len) {
                     u32::from(at)
                 } else {
                     units + self.wide_shrink[i]
@@ -204,12 +212,8 @@ impl LineIndex {
         let start = self.line_start(lc.line).unwrap_or_default();
         let end = offset.min(self.len);
         let mut col = lc.col;
-        for &(at, len) in self.wide_in(start, end) {
-            let _ = at;
-            let units = match (enc, len) {
-                (WideEncoding::Utf16, 4) => 2,
-                _ => 1,
-            };
+        for &(_, len) in self.wide_in(start, end) {
+            let units = if enc == WideEncoding::Utf16 { utf16_units(len) } else { 1 };
             col = col - u32::from(len) + units;
         }
         LineCol { line: lc.line, col }
