@@ -98,13 +98,7 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8]) -> Option<Vec<u
                 return None;
             }
             let uri = shared.open(n.params.text_document);
-            let params = shared.diagnostics(&uri)?;
-            serde_json::to_vec(&OutgoingNotification {
-                jsonrpc: "2.0",
-                method: "textDocument/publishDiagnostics",
-                params: &params,
-            })
-            .ok()
+            notification("textDocument/publishDiagnostics", &shared.diagnostics(&uri)?)
         }
         "textDocument/documentSymbol" => {
             let req: Incoming<DocumentSymbolParams> = serde_json::from_slice(body).ok()?;
@@ -118,6 +112,11 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8]) -> Option<Vec<u
         }
         _ => None,
     }
+}
+
+/// The body of a notification to the client.
+pub(crate) fn notification<P: Serialize>(method: &'static str, params: &P) -> Option<Vec<u8>> {
+    serde_json::to_vec(&OutgoingNotification { jsonrpc: "2.0", method, params }).ok()
 }
 
 fn respond<R: Serialize>(id: &Id, result: &R) -> Option<Vec<u8>> {

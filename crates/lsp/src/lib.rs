@@ -17,7 +17,7 @@ use serde_json::Value;
 use stagecraft_analysis::Analysis;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{LanguageServer, LspService, Server};
 
 use convert::Encoding;
 use state::{Document, Settings, State};
@@ -29,16 +29,16 @@ pub fn run_stdio() {
         Err(_) => return,
     };
     runtime.block_on(async {
-        let shared = Arc::new(Shared::default());
+        let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Arc::new(Shared::new(frames_tx.clone()));
         let backend_shared = shared.clone();
-        let (service, socket) = LspService::build(move |client| Backend { client, shared: backend_shared })
+        let (service, socket) = LspService::build(move |_client| Backend { shared: backend_shared })
             .custom_method("stagecraft/targets", Backend::targets)
             .custom_method("stagecraft/stageGraph", Backend::stage_graph)
             .finish();
         let service = direct::Tracked { inner: service, shared: shared.clone() };
         let (to_server, server_in) = tokio::io::duplex(1 << 20);
         let (server_out, from_server) = tokio::io::duplex(1 << 20);
-        let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(transport::read_client(to_server, frames_tx, shared));
         let writer = tokio::spawn(transport::write_client(from_server, frames_rx));
         Server::new(server_in, server_out, socket).serve(service).await;
@@ -60,16 +60,19 @@ pub(crate) struct Shared {
     initialized: AtomicBool,
     /// Set once `shutdown` is answered.
     shut_down: AtomicBool,
+    /// Message bodies for the client that bypass the framework (see `transport::write_client`).
+    out: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
 }
 
-impl Default for Shared {
-    fn default() -> Shared {
+impl Shared {
+    fn new(out: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) -> Shared {
         Shared {
             state: Mutex::default(),
             encoding: Mutex::new(Encoding(stagecraft_syntax::WideEncoding::Utf16)),
             handled: tokio::sync::watch::Sender::new(0),
             initialized: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
+            out,
         }
     }
 }
@@ -100,6 +103,16 @@ impl Shared {
         Some(PublishDiagnosticsParams { uri: uri.clone(), diagnostics, version: Some(version) })
     }
 
+    /// Publishes diagnostics. They go to the client beside the framework, serialised straight
+    /// to bytes: the framework's `publish_diagnostics` builds a `Value` tree first, 0.35 ms more
+    /// for the benchmark file's 306 diagnostics on every edit. All publishing goes this way, so
+    /// publications keep their order.
+    fn publish_diagnostics(&self, params: &PublishDiagnosticsParams) {
+        if let Some(body) = direct::notification("textDocument/publishDiagnostics", params) {
+            let _ = self.out.send(body);
+        }
+    }
+
     /// Waits until the server has handled `forwarded` state-changing messages.
     async fn settled(&self, forwarded: u64) {
         let mut handled = self.handled.subscribe();
@@ -109,7 +122,6 @@ impl Shared {
 
 /// The server.
 pub(crate) struct Backend {
-    client: Client,
     shared: Arc<Shared>,
 }
 
@@ -133,7 +145,7 @@ impl Backend {
         // Skip it if the document changed meanwhile: the newer version publishes its own.
         let current = self.lock().documents.get(&uri).map(|d| d.version);
         if current == p.version {
-            self.client.publish_diagnostics(p.uri, p.diagnostics, p.version).await;
+            self.shared.publish_diagnostics(&p);
         }
     }
 
@@ -211,7 +223,7 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.lock().documents.remove(&uri);
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.shared.publish_diagnostics(&PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
