@@ -171,6 +171,9 @@ struct ShellWord<'a> {
     capture: bool,
     matched: BTreeSet<String>,
     unmatched: BTreeSet<String>,
+    /// Whether the caller wants the split words (`ProcessWords`); `ProcessWord` only needs the
+    /// expanded string, which never depends on them, so the splitting is skipped.
+    want_words: bool,
     /// BuildKit shares one word buffer between nested calls; see the module docs.
     words_buffer: String,
     /// Word spans for the top-level call (start of the word's first char, end of its last).
@@ -203,6 +206,7 @@ impl<'a> ShellWord<'a> {
             capture,
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
+            want_words: !capture,
             words_buffer: String::new(),
             track_spans: false,
             depth: 0,
@@ -248,6 +252,9 @@ impl<'a> ShellWord<'a> {
     }
 
     fn add_char(&mut self, words: &mut Words, c: char, at: usize) {
+        if !self.want_words {
+            return;
+        }
         if go::is_space(c) {
             if words.in_word {
                 self.flush_word(words, at);
@@ -258,18 +265,27 @@ impl<'a> ShellWord<'a> {
     }
 
     fn add_raw_char(&mut self, words: &mut Words, c: char, at: usize) {
+        if !self.want_words {
+            return;
+        }
         self.note_word_start(at);
         self.words_buffer.push(c);
         words.in_word = true;
     }
 
     fn add_string(&mut self, words: &mut Words, s: &str, at: usize) {
+        if !self.want_words {
+            return;
+        }
         for c in s.chars() {
             self.add_char(words, c, at);
         }
     }
 
     fn add_raw_string(&mut self, words: &mut Words, s: &str, at: usize) {
+        if !self.want_words {
+            return;
+        }
         self.note_word_start(at);
         self.words_buffer.push_str(s);
         words.in_word = true;
