@@ -169,7 +169,8 @@ fn joined_tokens(node: &SyntaxNode, kind: SyntaxKind) -> Option<(String, TextRan
 impl SourceFile {
     /// Parser directives, in order.
     pub fn directives(&self) -> impl Iterator<Item = Directive> {
-        children(&self.syntax)
+        // They lead the file: the first other node ends them (without walking a large file).
+        self.syntax.children().map_while(Directive::cast)
     }
 
     /// Top-level instructions, in order.
@@ -622,5 +623,26 @@ impl HeredocBody {
     /// The terminator line, if the heredoc is terminated.
     pub fn terminator(&self) -> Option<SyntaxToken> {
         tokens(&self.syntax, HEREDOC_END).next()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse;
+
+    #[test]
+    fn directives_lead_the_file() {
+        let file = parse("\u{feff}# syntax=docker/dockerfile:1\n# Escape=`\nFROM a\n# escape=\\\nRUN b\n").tree();
+        let names: Vec<_> = file.directives().filter_map(|d| d.name()).collect();
+        assert_eq!(names, ["syntax", "escape"]);
+        assert_eq!(file.escape_char(), '`');
+        // After the first instruction a directive is a comment.
+        let file = parse("FROM a\n# escape=`\nRUN b\n").tree();
+        assert_eq!(file.directives().count(), 0);
+        assert_eq!(file.escape_char(), '\\');
+        // A comment that is no directive ends them too, and so does a blank line.
+        for text in ["# just a comment\n# escape=`\nFROM a\n", "# syntax=x\n\n# escape=`\nFROM a\n"] {
+            assert_eq!(parse(text).tree().escape_char(), '\\', "{text:?}");
+        }
     }
 }
