@@ -75,9 +75,7 @@ impl Shared {
             out,
         }
     }
-}
 
-impl Shared {
     fn encoding(&self) -> Encoding {
         *self.encoding.lock().unwrap_or_else(|e| e.into_inner())
     }
