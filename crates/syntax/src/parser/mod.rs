@@ -92,7 +92,8 @@ pub(crate) fn reparse(
     {
         return None;
     }
-    let children: Vec<_> = old.children().map(|c| c.to_owned()).collect();
+    // Borrowed: only the children kept are cloned (an atomic count each), once.
+    let children: Vec<_> = old.children().collect();
     let mut starts = Vec::with_capacity(children.len() + 1);
     let mut offset = TextSize::new(0);
     for c in &children {
@@ -151,9 +152,9 @@ pub(crate) fn reparse(
         return None;
     }
     let old_resume = starts[resume];
-    let mut new_children = children[..b].to_vec();
+    let mut new_children: Vec<_> = children[..b].iter().map(|&c| c.to_owned()).collect();
     new_children.append(&mut p.builder.children);
-    new_children.extend_from_slice(&children[resume..]);
+    new_children.extend(children[resume..].iter().map(|&c| c.to_owned()));
     let green = GreenNode::new(SOURCE_FILE.into(), new_children);
     let mut errors: Vec<SyntaxError> = old_errors.iter().filter(|e| e.range.start() < starts[b]).cloned().collect();
     errors.append(&mut p.errors);
@@ -168,18 +169,15 @@ pub(crate) fn reparse(
 }
 
 /// Whether a green child's text ends with a newline.
-fn ends_with_newline(element: &rowan::NodeOrToken<GreenNode, rowan::GreenToken>) -> bool {
-    match element {
-        rowan::NodeOrToken::Token(t) => t.text().ends_with('\n'),
-        rowan::NodeOrToken::Node(n) => {
-            let mut node = n.clone();
-            loop {
-                let Some(last) = node.children().last().map(|c| c.to_owned()) else { return false };
-                match last {
-                    rowan::NodeOrToken::Token(t) => return t.text().ends_with('\n'),
-                    rowan::NodeOrToken::Node(inner) => node = inner,
-                }
-            }
+fn ends_with_newline(element: &rowan::NodeOrToken<&rowan::GreenNodeData, &rowan::GreenTokenData>) -> bool {
+    let mut element = *element;
+    loop {
+        match element {
+            rowan::NodeOrToken::Token(t) => return t.text().ends_with('\n'),
+            rowan::NodeOrToken::Node(n) => match n.children().last() {
+                Some(last) => element = last,
+                None => return false,
+            },
         }
     }
 }
