@@ -102,7 +102,7 @@ pub(crate) fn reparse(
     }
     starts.push(offset);
     // A child starts a logical line when it is the first or the one before ends with a newline.
-    let boundary = |i: usize| i == 0 || i == children.len() || ends_with_newline(&children[i - 1]);
+    let boundary = |i: usize| i == 0 || i == children.len() || ends_with_newline(children[i - 1]);
     let has_error_at = |o: TextSize| old_errors.iter().any(|e| e.range.start() == o);
     let first_instruction =
         children.iter().position(|c| matches!(c, rowan::NodeOrToken::Node(n) if n.kind() != DIRECTIVE.into()))?;
@@ -169,12 +169,11 @@ pub(crate) fn reparse(
 }
 
 /// Whether a green child's text ends with a newline.
-fn ends_with_newline(element: &rowan::NodeOrToken<&rowan::GreenNodeData, &rowan::GreenTokenData>) -> bool {
-    let mut element = *element;
+fn ends_with_newline<'a>(mut element: rowan::NodeOrToken<&'a rowan::GreenNodeData, &'a rowan::GreenTokenData>) -> bool {
     loop {
         match element {
             rowan::NodeOrToken::Token(t) => return t.text().ends_with('\n'),
-            rowan::NodeOrToken::Node(n) => match n.children().last() {
+            rowan::NodeOrToken::Node(n) => match n.children().next_back() {
                 Some(last) => element = last,
                 None => return false,
             },
