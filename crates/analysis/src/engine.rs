@@ -46,9 +46,9 @@ pub(crate) struct Dep {
 }
 
 /// An instruction with its plain-data view, read once per analysis.
-struct Cmd {
+struct Cmd<'a> {
     node: Instruction,
-    info: InstructionInfo,
+    info: InstructionInfo<'a>,
 }
 
 /// A stage's instructions, as indices into [`Engine::cmds`].
@@ -79,7 +79,7 @@ pub(crate) struct Engine<'a> {
     /// Every instruction of the file, in order.
     /// Shared so that a pass can read it while it changes the engine (an `Rc<Vec>`, not an
     /// `Rc<[_]>`, whose conversion would copy every instruction's record once more).
-    cmds: Rc<Vec<Cmd>>,
+    cmds: Rc<Vec<Cmd<'a>>>,
     global_arg_syntax: Vec<usize>,
     stages: Vec<Stage>,
     syntax: Vec<StageSyntax>,
@@ -283,7 +283,7 @@ impl<'a> Engine<'a> {
         let config = self.check.clone();
         let mut cmds = Vec::with_capacity(self.parse.green().children().len() / 2);
         for node in self.parse.tree().instructions() {
-            let info = node.info();
+            let info = node.info_in(self.text);
             // Only an instruction spanning lines can have an empty continuation line.
             if self.text[info.range].contains('\n') {
                 if let Some(line) = node.empty_continuation_line() {
@@ -387,13 +387,13 @@ impl<'a> Engine<'a> {
             name_as_written,
             name_range: name.map(|n| n.range()),
             from_range: range,
-            from_keyword: info.keyword.clone(),
+            from_keyword: info.keyword.to_string(),
             range,
             base: base_word.as_ref().map(|w| w.text()).unwrap_or_default(),
             base_range: base_word.map(|w| w.range()),
             base_expanded: None,
             base_kind: BaseKind::Unresolved,
-            platform: platform.and_then(|f| f.value.clone()),
+            platform: platform.and_then(|f| f.value().map(String::from)),
             platform_range: platform.and_then(|f| f.value_range),
             platform_expanded: None,
             description,
@@ -408,11 +408,11 @@ impl<'a> Engine<'a> {
     fn add_global_arg(&mut self, index: usize, info: &InstructionInfo, comments: &[String], config: &CheckConfig) {
         let (line, _) = self.lines(info.range);
         for kv in &info.pairs {
-            let key = kv.key.clone();
+            let key = kv.key.to_string();
             let description = comments.iter().find_map(|c| c.strip_prefix(&format!("{key} ")).map(|d| d.to_string()));
             self.global_args.push(GlobalArg {
                 key,
-                value: kv.value.clone(),
+                value: kv.value.as_deref().map(String::from),
                 value_expanded: None,
                 key_range: kv.key_range,
                 range: info.range,
@@ -431,7 +431,7 @@ impl<'a> Engine<'a> {
         if info.pairs.iter().any(|kv| kv.key == first) {
             return;
         }
-        let shown = if info.pairs.len() == 1 { info.pairs[0].key.as_str() } else { "<arg_key>" };
+        let shown = if info.pairs.len() == 1 { &*info.pairs[0].key } else { "<arg_key>" };
         self.hit(
             rules::INVALID_DEFINITION_DESCRIPTION,
             format!("Comment for ARG should follow the format: `# {shown} <description>`"),
@@ -945,14 +945,14 @@ impl<'a> Engine<'a> {
     /// a new external state) when it is a dependency.
     fn copy_from(&mut self, s: usize, c: &InstructionInfo, origin: RefOrigin, at: Option<TextRange>) -> Option<usize> {
         let flag = c.last_flag("from")?;
-        let value = flag.value.clone()?;
+        let value = flag.value()?.to_string();
         let value_range = flag.value_range.unwrap_or(flag.range);
         let range = at.unwrap_or(value_range);
         let (line, end_line) = self.lines(at.unwrap_or(c.range));
         let mut reference = StageRef {
             kind: RefKind::CopyFrom,
             in_stage: s,
-            instruction: c.keyword.clone(),
+            instruction: c.keyword.to_string(),
             value: value.clone(),
             range,
             instruction_range: c.range,
@@ -1048,13 +1048,13 @@ impl<'a> Engine<'a> {
         at: Option<TextRange>,
     ) -> Vec<usize> {
         let mut sources = Vec::new();
-        let mount_flags: Vec<&FlagInfo> = c.flags.iter().filter(|f| f.name == "mount").collect();
+        let mount_flags: Vec<&FlagInfo> = c.flags.iter().filter(|f| f.name() == "mount").collect();
         if mount_flags.is_empty() {
             return sources;
         }
         let (line, end_line) = self.lines(at.unwrap_or(c.range));
         for (mount_index, flag) in mount_flags.iter().enumerate() {
-            let value = flag.value.clone().unwrap_or_default();
+            let value = flag.value().unwrap_or_default().to_string();
             let fields = csv_fields(&value).unwrap_or_default();
             let mut from: Option<String> = None;
             let mut mount_type = "bind".to_string();
@@ -1102,7 +1102,7 @@ impl<'a> Engine<'a> {
             let reference = StageRef {
                 kind,
                 in_stage: s,
-                instruction: c.keyword.clone(),
+                instruction: c.keyword.to_string(),
                 value: if explicit { name.clone() } else { String::new() },
                 range,
                 instruction_range: c.range,
@@ -1325,8 +1325,8 @@ impl<'a> Engine<'a> {
                         (None, Some(raw)) => self.expand(raw, st, node, &config),
                         (None, None) => self.globals.get(key).map(String::from),
                     };
-                    if !st.build_args.contains(key) {
-                        st.build_args.push(key.clone());
+                    if !st.build_args.iter().any(|k| k == key) {
+                        st.build_args.push(key.to_string());
                     }
                     if let Some(v) = value {
                         st.env.set(key, &v);
@@ -1336,8 +1336,8 @@ impl<'a> Engine<'a> {
             COPY_INSTR | ADD_INSTR => {
                 if c.kind == COPY_INSTR {
                     if let Some(f) = c.last_flag("from") {
-                        let value = f.value.clone().unwrap_or_default();
-                        if let Some(t) = self.find_copy_source(&value) {
+                        let value = f.value().unwrap_or_default();
+                        if let Some(t) = self.find_copy_source(value) {
                             if t != s && !dispatched[t] {
                                 let current =
                                     if self.stages.len() == 1 { String::new() } else { self.stage_display(s) };
@@ -1356,8 +1356,8 @@ impl<'a> Engine<'a> {
                     }
                 }
                 for f in &c.flags {
-                    if matches!(f.name.as_str(), "chown" | "chmod" | "checksum") {
-                        self.expand(f.value.as_deref().unwrap_or_default(), st, node, &config);
+                    if matches!(f.name(), "chown" | "chmod" | "checksum") {
+                        self.expand(f.value().unwrap_or_default(), st, node, &config);
                     }
                 }
                 let mut bodies = None;
@@ -1382,7 +1382,7 @@ impl<'a> Engine<'a> {
                 }
             }
             WORKDIR_INSTR => {
-                let path = c.args.first().map(String::as_str).unwrap_or_default();
+                let path = c.args.first().map_or("", |p| &**p);
                 let expanded = self.expand(path, st, node, &config);
                 if !st.workdir_set {
                     if let Some(p) = expanded {
@@ -1408,8 +1408,8 @@ impl<'a> Engine<'a> {
                 }
             }
             RUN_INSTR => {
-                for f in c.flags.iter().filter(|f| f.name == "mount") {
-                    let fields = csv_fields(f.value.as_deref().unwrap_or_default()).unwrap_or_default();
+                for f in c.flags.iter().filter(|f| f.name() == "mount") {
+                    let fields = csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
                     for field in &fields {
                         if let Some((_, v)) = field.split_once('=') {
                             self.expand(v, st, node, &config);
@@ -1660,9 +1660,9 @@ fn variable_range(parse: &Parse, node: TextRange, name: &str) -> Option<TextRang
 fn legacy_fix(kv: &PairInfo) -> Option<Fix> {
     let key_range = kv.key_range;
     let value_range = kv.value_range?;
-    let value = kv.value.clone()?;
+    let value = kv.value.as_deref()?;
     let new_value = if !value.contains(char::is_whitespace) {
-        value
+        value.to_string()
     } else if !value.contains(['"', '\\', '`']) {
         format!("\"{value}\"")
     } else {

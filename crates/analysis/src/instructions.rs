@@ -184,7 +184,7 @@ pub(crate) fn check(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<Lin
 
 fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>) -> Result<(), InstructionError> {
     let node = info.range;
-    let (args, keyword) = (&info.args, info.keyword.as_str());
+    let (args, keyword) = (&info.args, &*info.keyword);
     let words: Vec<TextRange> = info.words.iter().map(|(_, r)| *r).collect();
     if args.len() == 3 && args[2] != go::to_lower(&args[2]) {
         lints.push(LintHit {
@@ -236,9 +236,9 @@ fn check_flags(info: &InstructionInfo, declared: &[(&str, FlagType)]) -> Result<
     let mut used: Vec<&str> = Vec::new();
     for flag in &info.flags {
         let range = flag.range;
-        let flag_name = format!("--{}", flag.name);
-        let value = &flag.value;
-        let arg = flag.name.as_str();
+        let flag_name = format!("--{}", flag.name());
+        let value = flag.value();
+        let arg = flag.name();
         let Some(&(name, ty)) = declared.iter().find(|(n, _)| *n == arg) else {
             let mut message = format!("unknown flag: {flag_name}");
             if let Some(s) = suggest::search(arg, declared.iter().map(|(n, _)| *n), true) {
@@ -252,10 +252,10 @@ fn check_flags(info: &InstructionInfo, declared: &[(&str, FlagType)]) -> Result<
         used.push(name);
         match ty {
             Bool => {
-                if value.as_deref() == Some("") {
+                if value == Some("") {
                     return Err(InstructionError { message: format!("missing a value on flag: {flag_name}"), range });
                 }
-                let v = value.clone().unwrap_or_default();
+                let v = value.unwrap_or_default();
                 if !matches!(v.to_lowercase().as_str(), "true" | "" | "false") {
                     return Err(InstructionError {
                         message: format!("expecting boolean value for flag {flag_name}, not: {v}"),
@@ -277,13 +277,12 @@ fn check_flags(info: &InstructionInfo, declared: &[(&str, FlagType)]) -> Result<
 /// variables), network and security values.
 fn check_run_options(info: &InstructionInfo) -> Result<(), InstructionError> {
     let flags = &info.flags;
-    for f in flags.iter().filter(|f| f.name == "device") {
-        check_device(f.value.as_deref().unwrap_or_default())
-            .map_err(|message| InstructionError { message, range: f.range })?;
+    for f in flags.iter().filter(|f| f.name() == "device") {
+        check_device(f.value().unwrap_or_default()).map_err(|message| InstructionError { message, range: f.range })?;
     }
-    for f in flags.iter().filter(|f| f.name == "mount") {
-        let value = f.value.clone().unwrap_or_default();
-        let fields = csv_fields(&value)
+    for f in flags.iter().filter(|f| f.name() == "mount") {
+        let value = f.value().unwrap_or_default();
+        let fields = csv_fields(value)
             .map_err(|e| InstructionError { message: format!("failed to parse csv mounts: {e}"), range: f.range })?;
         for field in fields {
             if let Some((key, value)) = field.split_once('=') {
@@ -300,20 +299,20 @@ fn check_run_options(info: &InstructionInfo) -> Result<(), InstructionError> {
             }
         }
     }
-    if let Some(f) = flags.iter().find(|f| f.name == "network") {
-        let v = f.value.clone().unwrap_or_default();
-        if !matches!(v.as_str(), "default" | "none" | "host") {
+    if let Some(f) = flags.iter().find(|f| f.name() == "network") {
+        let v = f.value().unwrap_or_default();
+        if !matches!(v, "default" | "none" | "host") {
             return Err(InstructionError {
-                message: format!("invalid network mode {}", go::quote_str(&v)),
+                message: format!("invalid network mode {}", go::quote_str(v)),
                 range: f.range,
             });
         }
     }
-    if let Some(f) = flags.iter().find(|f| f.name == "security") {
-        let v = f.value.clone().unwrap_or_default();
-        if !matches!(v.as_str(), "insecure" | "sandbox") {
+    if let Some(f) = flags.iter().find(|f| f.name() == "security") {
+        let v = f.value().unwrap_or_default();
+        if !matches!(v, "insecure" | "sandbox") {
             return Err(InstructionError {
-                message: format!("security {} is not valid", go::quote_str(&v)),
+                message: format!("security {} is not valid", go::quote_str(v)),
                 range: f.range,
             });
         }
@@ -391,8 +390,8 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
         return Err(err("Missing command after HEALTHCHECK CMD".into()));
     }
     for f in &info.flags {
-        let name = f.name.clone();
-        let value = f.value.clone().unwrap_or_default();
+        let name = f.name();
+        let value = f.value().unwrap_or_default();
         if name == "retries" {
             if !value.is_empty() {
                 let n: i64 = value

@@ -303,7 +303,7 @@ impl Instruction {
     /// the shell-form command, or ENV/LABEL `key value sep` triples. An ONBUILD has none here
     /// (see [`Instruction::trigger`]).
     pub fn args(&self) -> Vec<String> {
-        self.info().args
+        self.info().args.into_iter().map(std::borrow::Cow::into_owned).collect()
     }
 
     /// Whether a whitespace-only line sits inside the instruction's line continuation (BuildKit's

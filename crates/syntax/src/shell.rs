@@ -5,6 +5,7 @@
 //! vanish from word lists, and a nested `${A<op>...}` clears the half-built outer word in
 //! [`Lexer::process_words`] (BuildKit's shared words buffer).
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::go;
@@ -435,13 +436,14 @@ impl<'a> ShellWord<'a> {
         }
     }
 
-    fn get_env(&mut self, name: &str) -> Option<String> {
-        match self.env.lookup(name) {
+    fn get_env(&mut self, name: &str) -> Option<&'a str> {
+        let env: &'a dyn Env = self.env;
+        match env.lookup(name) {
             Some(v) => {
                 if self.capture {
                     self.matched.insert(name.to_string());
                 }
-                Some(v.to_string())
+                Some(v)
             }
             None => {
                 if self.capture {
@@ -475,17 +477,19 @@ impl<'a> ShellWord<'a> {
         name
     }
 
-    fn process_dollar(&mut self) -> Inner<String> {
+    /// A `$` expansion: the variable's value is borrowed from the environment when it is used
+    /// as is.
+    fn process_dollar(&mut self) -> Inner<Cow<'a, str>> {
         self.next();
         if self.peek() != Some('{') {
             let name = self.process_name();
             if name.is_empty() {
-                return Ok("$".into());
+                return Ok(Cow::Borrowed("$"));
             }
             return Ok(match self.get_env(&name) {
-                Some(v) => v,
-                None if self.skip_unset_env => format!("${name}"),
-                None => String::new(),
+                Some(v) => Cow::Borrowed(v),
+                None if self.skip_unset_env => Cow::Owned(format!("${name}")),
+                None => Cow::Borrowed(""),
             });
         }
         self.next();
@@ -501,12 +505,12 @@ impl<'a> ShellWord<'a> {
         match ch {
             Some('}') => {
                 return Ok(match self.get_env(&name) {
-                    Some(v) => v,
-                    None if self.skip_unset_env => format!("${{{name}}}"),
-                    None => String::new(),
+                    Some(v) => Cow::Borrowed(v),
+                    None if self.skip_unset_env => Cow::Owned(format!("${{{name}}}")),
+                    None => Cow::Borrowed(""),
                 });
             }
-            Some('/') => return self.replacement(&name),
+            Some('/') => return self.replacement(&name).map(Cow::Owned),
             Some(':') => {
                 null_is_unset = true;
                 ch = self.next();
@@ -528,14 +532,14 @@ impl<'a> ShellWord<'a> {
         };
         let value = self.get_env(&name);
         if self.skip_unset_env && value.is_none() {
-            return Ok(format!("${{{name}{chs}{word}}}"));
+            return Ok(Cow::Owned(format!("${{{name}{chs}{word}}}")));
         }
         let set = value.is_some();
         let value = value.unwrap_or_default();
         let use_word = !set || (null_is_unset && value.is_empty());
         match ch {
-            Some('-') => Ok(if use_word { word } else { value }),
-            Some('+') => Ok(if use_word { String::new() } else { word }),
+            Some('-') => Ok(if use_word { Cow::Owned(word) } else { Cow::Borrowed(value) }),
+            Some('+') => Ok(Cow::Owned(if use_word { String::new() } else { word })),
             Some('?') => {
                 if !set {
                     let msg = if word.is_empty() { "is not allowed to be unset".to_string() } else { word };
@@ -545,7 +549,7 @@ impl<'a> ShellWord<'a> {
                     let msg = if word.is_empty() { "is not allowed to be empty".to_string() } else { word };
                     return Err(format!("{name}: {msg}"));
                 }
-                Ok(value)
+                Ok(Cow::Borrowed(value))
             }
             Some(op @ ('#' | '%')) => {
                 let mut pattern = word.as_str();
@@ -554,9 +558,9 @@ impl<'a> ShellWord<'a> {
                     pattern = &pattern[1..];
                 }
                 if op == '%' {
-                    trim_suffix(pattern, &value, greedy)
+                    trim_suffix(pattern, value, greedy).map(Cow::Owned)
                 } else {
-                    trim_prefix(pattern, &value, greedy)
+                    trim_prefix(pattern, value, greedy).map(Cow::Owned)
                 }
             }
             _ => Err(format!("unsupported modifier ({chs}) in substitution")),
@@ -584,11 +588,11 @@ impl<'a> ShellWord<'a> {
         let value = value.unwrap_or_default();
         let glob = Glob::compile(&pattern).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
         if replace_all {
-            Ok(glob.replace_all(&value, &replacement))
+            Ok(glob.replace_all(value, &replacement))
         } else {
-            Ok(match glob.find(&value, 0, true) {
+            Ok(match glob.find(value, 0, true) {
                 Some((s, e)) => format!("{}{}{}", &value[..s], replacement, &value[e..]),
-                None => value,
+                None => value.to_string(),
             })
         }
     }

@@ -187,7 +187,9 @@ impl<'t> Parser<'t> {
             text,
             pos: 0,
             line_no: 0,
-            builder: Builder::new(),
+            // Top-level children come about two per line (a node or a comment, and its line
+            // break); reserving them up front saves growing a large list by copies.
+            builder: Builder::with_capacity(2 * memchr_count(b'\n', text.as_bytes()) + 16),
             segments: Vec::new(),
             trivia: Vec::new(),
             events: Vec::new(),
@@ -751,4 +753,9 @@ mod tests {
         assert!(match_directive("# 1x=y").is_none());
         assert!(match_directive("#!/bin/sh").is_none());
     }
+}
+
+/// How many times `byte` occurs in `bytes`.
+fn memchr_count(byte: u8, bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == byte).count()
 }
