@@ -1345,7 +1345,7 @@ impl<'a> Engine<'a> {
                                     "forward-reference",
                                     &format!(
                                         "cannot copy from stage {}, it needs to be defined before current stage {}",
-                                        go::quote_str(&value),
+                                        go::quote_str(value),
                                         go::quote_str(&current)
                                     ),
                                     Some(f.value_range.unwrap_or(node)),

@@ -396,15 +396,15 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
             if !value.is_empty() {
                 let n: i64 = value
                     .parse()
-                    .map_err(|_| err(format!("strconv.ParseInt: parsing {}: invalid syntax", go::quote_str(&value))))?;
+                    .map_err(|_| err(format!("strconv.ParseInt: parsing {}: invalid syntax", go::quote_str(value))))?;
                 if n < 0 {
                     return Err(err(format!("--retries cannot be negative ({n})")));
                 }
             }
         } else if !value.is_empty() {
-            let nanos = parse_duration(&value).map_err(err)?;
+            let nanos = parse_duration(value).map_err(err)?;
             if nanos != 0 && nanos < 1_000_000 {
-                return Err(err(format!("Interval {} cannot be less than 1ms", go::quote_str(&name))));
+                return Err(err(format!("Interval {} cannot be less than 1ms", go::quote_str(name))));
             }
         }
     }

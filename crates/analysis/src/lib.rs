@@ -69,6 +69,9 @@ pub struct Analysis {
     reach: graph::Reachability,
     unused: Vec<usize>,
     targets_in_play: Vec<usize>,
+    /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
+    /// read it).
+    graph: std::sync::OnceLock<StageGraph>,
 }
 
 /// Analyses a Dockerfile.
@@ -95,6 +98,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         reach,
         unused: Vec::new(),
         targets_in_play: Vec::new(),
+        graph: std::sync::OnceLock::new(),
     };
     checks::run(&mut analysis, options);
     for (code, severity) in &options.severities {
@@ -228,8 +232,8 @@ impl Analysis {
     }
 
     /// Stages, images and how they depend on each other.
-    pub fn graph(&self) -> StageGraph {
-        graph::stage_graph(&self.stages, &self.deps)
+    pub fn graph(&self) -> &StageGraph {
+        self.graph.get_or_init(|| graph::stage_graph(&self.stages, &self.deps))
     }
 
     /// BuildKit's 1-based line of an offset.

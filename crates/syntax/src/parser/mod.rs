@@ -737,6 +737,11 @@ impl Emitter<'_, '_> {
     }
 }
 
+/// How many times `byte` occurs in `bytes`.
+fn memchr_count(byte: u8, bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == byte).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -753,9 +758,4 @@ mod tests {
         assert!(match_directive("# 1x=y").is_none());
         assert!(match_directive("#!/bin/sh").is_none());
     }
-}
-
-/// How many times `byte` occurs in `bytes`.
-fn memchr_count(byte: u8, bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == byte).count()
 }
