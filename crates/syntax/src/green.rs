@@ -18,13 +18,8 @@ pub(crate) struct Builder {
 }
 
 impl Builder {
-    /// A builder with room for `children` finished children at once.
-    pub(crate) fn with_capacity(children: usize) -> Builder {
-        Builder {
-            stack: Vec::with_capacity(16),
-            children: Vec::with_capacity(children),
-            cache: vec![None; CACHE_SLOTS],
-        }
+    pub(crate) fn new() -> Builder {
+        Builder { stack: Vec::with_capacity(16), children: Vec::with_capacity(256), cache: vec![None; CACHE_SLOTS] }
     }
 
     pub(crate) fn start_node(&mut self, kind: SyntaxKind) {

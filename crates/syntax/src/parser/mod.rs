@@ -187,9 +187,7 @@ impl<'t> Parser<'t> {
             text,
             pos: 0,
             line_no: 0,
-            // Top-level children come about two per line (a node or a comment, and its line
-            // break); reserving them up front saves growing a large list by copies.
-            builder: Builder::with_capacity(2 * memchr_count(b'\n', text.as_bytes()) + 16),
+            builder: Builder::new(),
             segments: Vec::new(),
             trivia: Vec::new(),
             events: Vec::new(),
@@ -735,11 +733,6 @@ impl Emitter<'_, '_> {
             cur = piece_end;
         }
     }
-}
-
-/// How many times `byte` occurs in `bytes`.
-fn memchr_count(byte: u8, bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == byte).count()
 }
 
 #[cfg(test)]
