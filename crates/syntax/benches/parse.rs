@@ -2,6 +2,11 @@
 //! incremental reparse of one-line edits to the big file, beside a full parse in the same run.
 //! `cargo bench -p stagecraft-syntax --bench parse`.
 
+// The allocator the `stagecraft` binary ships with: the green tree is mostly allocation, and
+// glibc's malloc gives figures that depend on what earlier benchmarks left in its heap.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Duration;
 
 use stagecraft_testkit::bench::{big_file, measure, report};
