@@ -919,7 +919,7 @@ impl<'a> Engine<'a> {
     /// the stages built on it; here they are only names to navigate).
     fn trigger_references(&mut self, s: usize, c: &Instruction) {
         let Some(trigger) = c.trigger() else { return };
-        let info = trigger.info();
+        let info = trigger.info_in(self.text);
         let stopped = self.stopped;
         let build_error = self.build_error.clone();
         let diagnostics = self.diagnostics.len();
@@ -1195,7 +1195,7 @@ impl<'a> Engine<'a> {
                 .filter(|c| c.info.kind == ONBUILD_INSTR)
                 .filter_map(|c| c.node.trigger())
                 .map(|t| {
-                    let info = t.info();
+                    let info = t.info_in(self.text);
                     (t, info)
                 })
                 .collect();
