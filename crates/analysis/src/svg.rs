@@ -94,9 +94,19 @@ impl Analysis {
         let target = options.target.filter(|&t| t < stages.len()).or(default);
         let explicit = options.target.is_some_and(|t| t < stages.len());
         let plan = target.map(|t| self.plan(t));
-        let in_plan = |s: usize| plan.as_ref().is_none_or(|p| p.stages.contains(&s));
-        let legacy = |s: usize| plan.as_ref().is_some_and(|p| p.legacy_stages.contains(&s));
-        let unused = self.unused_stages();
+        // Membership by stage index (a large graph asks for every node and edge).
+        let mark = |list: &[usize]| {
+            let mut marks = vec![false; stages.len()];
+            for &s in list.iter().filter(|&&s| s < stages.len()) {
+                marks[s] = true;
+            }
+            marks
+        };
+        let plan_marks = plan.as_ref().map(|p| (mark(&p.stages), mark(&p.legacy_stages)));
+        let in_plan = |s: usize| plan_marks.as_ref().is_none_or(|(p, _)| p.get(s).copied().unwrap_or(false));
+        let legacy = |s: usize| plan_marks.as_ref().is_some_and(|(_, l)| l.get(s).copied().unwrap_or(false));
+        let unused_marks = mark(self.unused_stages());
+        let is_unused = |s: usize| unused_marks[s];
         let offset = |o: TextSize| options.offset.map_or(u32::from(o), |f| f(o));
 
         // A node is dimmed when no stage of the plan uses it.
@@ -131,7 +141,7 @@ impl Analysis {
                     if !in_plan(*s) {
                         class.push_str(" dimmed");
                     }
-                    if unused.contains(s) {
+                    if is_unused(*s) {
                         class.push_str(" unused");
                         notes.push("unused: no target in play builds it".into());
                     }
@@ -219,7 +229,7 @@ impl Analysis {
         if stages.iter().any(|s| legacy(s.index) && !in_plan(s.index)) {
             legend.push(swatch("sw-stage sw-legacy-only sw-dimmed", "legacy builder only"));
         }
-        if !unused.is_empty() {
+        if !self.unused_stages().is_empty() {
             legend.push(swatch("sw-stage sw-unused", "unused"));
         }
         if g.nodes.iter().any(|n| matches!(n, GraphNode::Image(_))) {

@@ -296,8 +296,6 @@ struct Layered {
     layer: Vec<usize>,
     width: Vec<f64>,
     real: usize,
-    /// Dummies by (upper node of the chain, bundle, reversed, layer).
-    chains: HashMap<(usize, u32, bool, usize), usize>,
     /// Chain ids by (upper node, bundle, reversed), and each chain's dummies, top down.
     chain_ids: HashMap<(usize, u32, bool), usize>,
     chain_nodes: Vec<Vec<usize>>,
@@ -322,7 +320,6 @@ impl Layered {
             layer: layer.to_vec(),
             width: sizes.iter().map(|s| s.width).collect(),
             real: sizes.len(),
-            chains: HashMap::new(),
             chain_ids: HashMap::new(),
             chain_nodes: Vec::new(),
             segments: Vec::new(),
@@ -339,20 +336,29 @@ impl Layered {
     /// Adds an edge from `a` (upper) to `b`, with dummies; returns its node path.
     fn add_edge(&mut self, a: usize, b: usize, bundle: u32, reversed: bool) -> Vec<usize> {
         let mut path = vec![a];
-        for l in self.layer[a] + 1..self.layer[b] {
-            let next = self.layer.len();
-            let d = *self.chains.entry((a, bundle, reversed, l)).or_insert(next);
-            if d == next {
-                self.layer.push(l);
-                self.width.push(0.0);
-                let chains = self.chain_nodes.len();
-                let c = *self.chain_ids.entry((a, bundle, reversed)).or_insert(chains);
-                if c == chains {
-                    self.chain_nodes.push(Vec::new());
-                }
-                self.chain_nodes[c].push(d);
+        let first = self.layer[a] + 1;
+        if first < self.layer[b] {
+            // A chain's dummies sit on consecutive layers from the one below `a`, top down, so
+            // the dummy on layer `l` is the chain's `l - first`-th (made by the first edge of
+            // the chain that reaches that far down).
+            let chains = self.chain_nodes.len();
+            let c = *self.chain_ids.entry((a, bundle, reversed)).or_insert(chains);
+            if c == chains {
+                self.chain_nodes.push(Vec::new());
             }
-            path.push(d);
+            for l in first..self.layer[b] {
+                let d = match self.chain_nodes[c].get(l - first) {
+                    Some(&d) => d,
+                    None => {
+                        let d = self.layer.len();
+                        self.layer.push(l);
+                        self.width.push(0.0);
+                        self.chain_nodes[c].push(d);
+                        d
+                    }
+                };
+                path.push(d);
+            }
         }
         path.push(b);
         for w in path.windows(2) {
@@ -459,12 +465,13 @@ impl Layered {
     /// Crossings between all adjacent layers (inversions counted with a Fenwick tree).
     fn crossings(&self) -> usize {
         let mut total = 0;
+        let mut targets: Vec<usize> = Vec::new();
         for l in 0..self.layers.len().saturating_sub(1) {
-            let mut targets: Vec<usize> = Vec::new();
+            targets.clear();
             for &u in &self.layers[l] {
-                let mut ts: Vec<usize> = self.down[u].iter().map(|&w| self.pos[w]).collect();
-                ts.sort_unstable();
-                targets.extend(ts);
+                let start = targets.len();
+                targets.extend(self.down[u].iter().map(|&w| self.pos[w]));
+                targets[start..].sort_unstable();
             }
             total += inversions(&targets, self.layers[l + 1].len());
         }

@@ -161,6 +161,12 @@ pub fn truncate(s: &str, max: usize) -> String {
 /// XML text and attribute escaping; characters XML 1.0 cannot hold become U+FFFD.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    push_escaped(&mut out, s);
+    out
+}
+
+/// Writes `s` escaped (see [`escape`]).
+fn push_escaped(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -173,7 +179,25 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+}
+
+/// Writes the pieces of an element in order: `Text` as is, `Escaped` escaped, `Num` rounded
+/// to whole pixels. The writer builds a large graph's SVG from hundreds of thousands of them,
+/// so it writes straight into the output instead of formatting each piece into a string.
+enum Piece<'a> {
+    Text(&'a str),
+    Escaped(&'a str),
+    Num(f64),
+}
+
+fn push_pieces(out: &mut String, pieces: &[Piece<'_>]) {
+    for piece in pieces {
+        match *piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Escaped(t) => push_escaped(out, t),
+            Piece::Num(v) => push_num(out, v),
+        }
+    }
 }
 
 /// A number for SVG: a whole number of pixels, no `-0`.
@@ -208,8 +232,9 @@ pub fn push_uint(out: &mut String, n: u64) {
             break;
         }
     }
+    out.reserve(digits.len() - i);
     for &d in &digits[i..] {
-        out.push(d as char);
+        out.push(char::from(d));
     }
 }
 
@@ -221,11 +246,15 @@ fn push_point(out: &mut String, cmd: char, p: Point) {
 }
 
 fn attrs(out: &mut String, attrs: &[(String, String)]) {
+    // Attribute names are the caller's constants; keep only safe characters anyway.
+    let safe = |c: &char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':');
     for (k, v) in attrs {
-        // Attribute names are the caller's constants; keep only safe characters anyway.
-        let k: String = k.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':')).collect();
-        if !k.is_empty() {
-            out.push_str(&format!(" {k}=\"{}\"", escape(v)));
+        if k.chars().any(|c| safe(&c)) {
+            out.push(' ');
+            out.extend(k.chars().filter(safe));
+            out.push_str("=\"");
+            push_escaped(out, v);
+            out.push('"');
         }
     }
 }
@@ -308,26 +337,30 @@ fn shorten(p: Point, q: Point, route: &Route) -> Point {
 
 /// The arrowhead at the end of a route.
 pub fn arrow_data(route: &Route) -> String {
+    let mut d = String::new();
+    push_arrow_data(&mut d, route);
+    d
+}
+
+fn push_arrow_data(d: &mut String, route: &Route) {
     let n = route.points.len();
     if n < 2 {
-        return String::new();
+        return;
     }
     let (p, q) = (route.points[n - 2], route.points[n - 1]);
     let h = ARROW / 2.0 + 0.5;
-    if route.self_loop {
-        return format!(
-            "M{} {}L{} {}L{} {}Z",
-            num(q.x),
-            num(q.y),
-            num(q.x + ARROW),
-            num(q.y - h),
-            num(q.x + ARROW),
-            num(q.y + h)
-        );
+    let corners = if route.self_loop {
+        [(q.x + ARROW, q.y - h), (q.x + ARROW, q.y + h)]
+    } else {
+        let dir = if q.y >= p.y { 1.0 } else { -1.0 };
+        let back = q.y - dir * ARROW;
+        [(q.x - h, back), (q.x + h, back)]
+    };
+    push_point(d, 'M', q);
+    for (x, y) in corners {
+        push_point(d, 'L', Point { x, y });
     }
-    let dir = if q.y >= p.y { 1.0 } else { -1.0 };
-    let back = q.y - dir * ARROW;
-    format!("M{} {}L{} {}L{} {}Z", num(q.x), num(q.y), num(q.x - h), num(back), num(q.x + h), num(back))
+    d.push('Z');
 }
 
 /// Lays out and draws a document.
@@ -421,44 +454,58 @@ pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Ren
         if route.points.is_empty() {
             continue;
         }
-        out.push_str(&format!("<g class=\"edge {}\"", escape(&e.class)));
+        push_pieces(&mut out, &[Piece::Text("<g class=\"edge "), Piece::Escaped(&e.class), Piece::Text("\"")]);
         attrs(&mut out, &e.attrs);
         out.push('>');
         if !e.title.is_empty() {
-            out.push_str(&format!("<title>{}</title>", escape(&e.title)));
+            push_pieces(&mut out, &[Piece::Text("<title>"), Piece::Escaped(&e.title), Piece::Text("</title>")]);
         }
         out.push_str("<path class=\"line\" d=\"");
         push_path_data(&mut out, route);
         out.push_str("\"/><path class=\"arrow\" d=\"");
-        out.push_str(&arrow_data(route));
+        push_arrow_data(&mut out, route);
         out.push_str("\"/>");
         out.push_str("</g>");
     }
     out.push_str("</g><g class=\"nodes\">");
     for (node, r) in doc.nodes.iter().zip(&l.nodes) {
-        out.push_str(&format!("<g class=\"node {}\"", escape(&node.class)));
+        push_pieces(&mut out, &[Piece::Text("<g class=\"node "), Piece::Escaped(&node.class), Piece::Text("\"")]);
         attrs(&mut out, &node.attrs);
         out.push('>');
         if !node.title.is_empty() {
-            out.push_str(&format!("<title>{}</title>", escape(&node.title)));
+            push_pieces(&mut out, &[Piece::Text("<title>"), Piece::Escaped(&node.title), Piece::Text("</title>")]);
         }
-        out.push_str(&format!(
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\"/>",
-            num(r.x),
-            num(r.y),
-            num(r.width),
-            num(r.height)
-        ));
+        push_pieces(
+            &mut out,
+            &[
+                Piece::Text("<rect x=\""),
+                Piece::Num(r.x),
+                Piece::Text("\" y=\""),
+                Piece::Num(r.y),
+                Piece::Text("\" width=\""),
+                Piece::Num(r.width),
+                Piece::Text("\" height=\""),
+                Piece::Num(r.height),
+                Piece::Text("\" rx=\"6\"/>"),
+            ],
+        );
         let cx = r.center_x();
         for (i, line) in node.lines.iter().enumerate() {
             let baseline = r.y + metrics.padding_y + metrics.line_height * (i as f64 + 1.0) - 4.0;
-            out.push_str(&format!(
-                "<text class=\"{}\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                escape(&line.class),
-                num(cx),
-                num(baseline),
-                escape(&truncate(&line.text, metrics.max_chars))
-            ));
+            push_pieces(
+                &mut out,
+                &[
+                    Piece::Text("<text class=\""),
+                    Piece::Escaped(&line.class),
+                    Piece::Text("\" x=\""),
+                    Piece::Num(cx),
+                    Piece::Text("\" y=\""),
+                    Piece::Num(baseline),
+                    Piece::Text("\" text-anchor=\"middle\">"),
+                    Piece::Escaped(&truncate(&line.text, metrics.max_chars)),
+                    Piece::Text("</text>"),
+                ],
+            );
         }
         out.push_str("</g>");
     }
