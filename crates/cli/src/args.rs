@@ -105,7 +105,7 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
         }
     }
     if wants_help {
-        println!("{help}");
+        crate::output::outln!("{help}");
         return Ok(None);
     }
     if rest.is_empty() {

@@ -5,7 +5,6 @@ mod commands;
 mod input;
 mod output;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 // Analysis allocates many small strings and tree nodes; mimalloc makes a full analysis of a
@@ -68,11 +67,11 @@ fn main() -> ExitCode {
             Ok(Outcome::Ok)
         }
         Some("-h" | "--help" | "help") => {
-            let _ = writeln!(std::io::stdout(), "{USAGE}");
+            output::outln!("{USAGE}");
             Ok(Outcome::Ok)
         }
         Some("-V" | "--version") => {
-            let _ = writeln!(std::io::stdout(), "stagecraft {}", env!("CARGO_PKG_VERSION"));
+            output::outln!("stagecraft {}", env!("CARGO_PKG_VERSION"));
             Ok(Outcome::Ok)
         }
         _ => Err(Failure::Usage(format!("unknown command {command:?}\n\n{USAGE}"))),

@@ -44,8 +44,42 @@ pub(crate) fn diagnostic(a: &Analysis, d: &Diagnostic) -> Value {
 
 /// Writes `value` pretty-printed with a trailing newline.
 pub(crate) fn print_json(value: &Value) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let _ = serde_json::to_writer_pretty(&mut out, value);
-    let _ = writeln!(out);
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    outln!("{text}");
 }
+
+/// Set once standard output's reader has gone away.
+static READER_GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes to standard output. A reader that has gone away (`stagecraft check F | head -1`)
+/// stops the output but not the run, so that the exit status still says whether the file has
+/// errors; any other write error ends the run with a message. `print!` would panic in both
+/// cases.
+pub(crate) fn stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if READER_GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            READER_GONE.store(true, Ordering::Relaxed);
+            return;
+        }
+        eprintln!("stagecraft: cannot write the output: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// `print!` through [`stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` through [`stdout`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+pub(crate) use {out, outln};

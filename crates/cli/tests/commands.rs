@@ -197,3 +197,47 @@ fn graph_formats() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    // `stagecraft check F | head -1`: once the reader has gone, writing fails with a broken
+    // pipe. Every command must stop writing without a panic or a message, and still exit
+    // with the status a full read gets (`check` says the file has an error).
+    let dir = Dir::new("pipe");
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str(&format!("FROM alpine AS stage{i}\nRUN echo {i}\nCOPY --from=stage{} /a /b\n", i / 2));
+    }
+    text.push_str("FORM alpine\n");
+    let file = dir.file("Dockerfile", &text);
+    let commands: [&[&str]; 5] = [
+        &["graph", &file, "--format", "svg"],
+        &["graph", &file, "--format", "json"],
+        &["dump", "--tree", &file],
+        &["analyze", &file, "--format", "json"],
+        &["check", &file],
+    ];
+    for args in commands {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("stagecraft runs");
+        let mut first = [0u8; 16];
+        let mut out = child.stdout.take().expect("stdout");
+        std::io::Read::read_exact(&mut out, &mut first).expect("the command writes");
+        drop(out);
+        let o = child.wait_with_output().expect("stagecraft ends");
+        let full = run(args);
+        // More than a pipe holds (64 KiB on Linux), so that the write after the close fails.
+        assert!(
+            full.stdout.len() > 1 << 16,
+            "{args:?}: the output ({} bytes) should outgrow the pipe",
+            full.stdout.len()
+        );
+        assert_eq!(o.status.code(), full.status.code(), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), stderr(&full), "{args:?}");
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
+}

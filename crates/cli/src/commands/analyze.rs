@@ -25,7 +25,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let analysis = super::read_and_analyze(path, &a.options)?;
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&to_json(&analysis, &path.display().to_string())),
-        _ => print!("{}", summary(&analysis)),
+        _ => crate::output::out!("{}", summary(&analysis)),
     }
     Ok(Outcome::Ok)
 }

@@ -39,7 +39,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             output::print_json(&json!({"files": files, "errors": errors}));
         }
         Format::Sarif => output::print_json(&sarif(&analyses)),
-        _ => print!("{}", text(&analyses)),
+        _ => crate::output::out!("{}", text(&analyses)),
     }
     Ok(if errors > 0 { Outcome::Findings } else { Outcome::Ok })
 }

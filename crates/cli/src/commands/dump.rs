@@ -1,7 +1,6 @@
 //! `stagecraft dump`: BuildKit's parser dump or the syntax tree.
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::PathBuf;
 
 use stagecraft_syntax::{dump, parse, LineIndex};
@@ -29,7 +28,7 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
             Long("buildkit") => format = Some(Format::Buildkit),
             Long("tree") => format = Some(Format::Tree),
             Short('h') | Long("help") => {
-                let _ = writeln!(std::io::stdout(), "{HELP}");
+                crate::output::outln!("{HELP}");
                 return Ok(Outcome::Ok);
             }
             Value(v) if file.is_none() => file = Some(v.into()),
@@ -40,18 +39,17 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
     let path = file.ok_or_else(|| Failure::Usage(format!("missing FILE\n\n{HELP}")))?;
     let text = input::read(&path)?;
     let parse = parse(&text);
-    let mut out = std::io::stdout().lock();
     match format {
         Format::Tree => {
-            let _ = out.write_all(dump::tree(&parse.syntax_node()).as_bytes());
+            crate::output::out!("{}", dump::tree(&parse.syntax_node()));
             for e in parse.errors() {
-                let _ = writeln!(out, "error@{:?}: {}", e.range(), e.message());
+                crate::output::outln!("error@{:?}: {}", e.range(), e.message());
             }
             Ok(Outcome::Ok)
         }
         Format::Buildkit => {
             if parse.errors().is_empty() {
-                let _ = out.write_all(dump::buildkit(&parse.tree()).as_bytes());
+                crate::output::out!("{}", dump::buildkit(&parse.tree()));
                 return Ok(Outcome::Ok);
             }
             let index = LineIndex::new(&text);

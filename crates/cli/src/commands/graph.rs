@@ -33,9 +33,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 Some(t) => Some(super::target_stage(&an, &a.files[0], Some(t))?),
                 None => None,
             };
-            println!("{}", an.to_svg(&SvgOptions { target, offset: None }));
+            crate::output::outln!("{}", an.to_svg(&SvgOptions { target, offset: None }));
         }
-        Format::Mermaid => print!("{}", an.to_mermaid()),
+        Format::Mermaid => crate::output::out!("{}", an.to_mermaid()),
         Format::Json => {
             let g = an.graph();
             let nodes: Vec<_> = g
@@ -55,7 +55,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 .collect();
             output::print_json(&json!({"nodes": nodes, "edges": edges}));
         }
-        _ => print!("{}", an.to_dot()),
+        _ => crate::output::out!("{}", an.to_dot()),
     }
     Ok(Outcome::Ok)
 }

@@ -41,24 +41,29 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     if a.legacy {
         let extra: Vec<String> =
             plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect();
-        println!(
+        crate::output::outln!(
             "The legacy builder builds {} stage{} for {}, in order:",
             plan.legacy_stages.len(),
             plural(plan.legacy_stages.len()),
             name(target)
         );
-        println!("  {}", plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
+        crate::output::outln!("  {}", plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
         if !extra.is_empty() {
-            println!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
+            crate::output::outln!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
         }
         return Ok(Outcome::Ok);
     }
-    println!("BuildKit builds {} stage{} for {}:", plan.stages.len(), plural(plan.stages.len()), name(target));
+    crate::output::outln!(
+        "BuildKit builds {} stage{} for {}:",
+        plan.stages.len(),
+        plural(plan.stages.len()),
+        name(target)
+    );
     for (i, w) in plan.waves.iter().enumerate() {
-        println!("  wave {}: {}", i + 1, w.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
+        crate::output::outln!("  wave {}: {}", i + 1, w.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
     }
     if !plan.images.is_empty() {
-        println!("images: {}", plan.images.join(", "));
+        crate::output::outln!("images: {}", plan.images.join(", "));
     }
     Ok(Outcome::Ok)
 }

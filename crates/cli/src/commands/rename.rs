@@ -38,7 +38,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             if edits.len() == 1 { "" } else { "s" }
         );
     } else {
-        print!("{}", unified_diff(&path.display().to_string(), text, &new_text));
+        crate::output::out!("{}", unified_diff(&path.display().to_string(), text, &new_text));
     }
     Ok(Outcome::Ok)
 }

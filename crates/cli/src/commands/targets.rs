@@ -46,9 +46,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         })
         .collect();
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
-    println!("{:<width$}  {:>6}  DESCRIPTION", "TARGET", "BUILDS");
+    crate::output::outln!("{:<width$}  {:>6}  DESCRIPTION", "TARGET", "BUILDS");
     for (name, builds, desc) in rows {
-        println!("{name:<width$}  {builds:>6}  {desc}");
+        crate::output::outln!("{name:<width$}  {builds:>6}  {desc}");
     }
     Ok(Outcome::Ok)
 }
