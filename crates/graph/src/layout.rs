@@ -307,6 +307,7 @@ struct Layered {
     x: Vec<f64>,
     layer_top: Vec<f64>,
     layer_height: Vec<f64>,
+    scratch: Scratch,
 }
 
 impl Layered {
@@ -330,6 +331,7 @@ impl Layered {
             x: Vec::new(),
             layer_top: Vec::new(),
             layer_height,
+            scratch: Scratch::default(),
         }
     }
 
@@ -443,23 +445,23 @@ impl Layered {
 
     /// Sorts layer `l` by the barycentre of its neighbours above (`from_above`) or below.
     fn sort_layer(&mut self, l: usize, from_above: bool) {
-        let mut keyed: Vec<(f64, usize, usize)> = self.layers[l]
-            .iter()
-            .map(|&v| {
-                let ns = if from_above { &self.up[v] } else { &self.down[v] };
-                let bary = if ns.is_empty() {
-                    self.pos[v] as f64
-                } else {
-                    ns.iter().map(|&u| self.pos[u] as f64).sum::<f64>() / ns.len() as f64
-                };
-                (bary, self.pos[v], v)
-            })
-            .collect();
+        let mut keyed = std::mem::take(&mut self.scratch.keyed);
+        keyed.clear();
+        keyed.extend(self.layers[l].iter().map(|&v| {
+            let ns = if from_above { &self.up[v] } else { &self.down[v] };
+            let bary = if ns.is_empty() {
+                self.pos[v] as f64
+            } else {
+                ns.iter().map(|&u| self.pos[u] as f64).sum::<f64>() / ns.len() as f64
+            };
+            (bary, self.pos[v], v)
+        }));
         keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        self.layers[l] = keyed.into_iter().map(|(_, _, v)| v).collect();
-        for (i, &v) in self.layers[l].iter().enumerate() {
+        for (i, &(_, _, v)) in keyed.iter().enumerate() {
+            self.layers[l][i] = v;
             self.pos[v] = i;
         }
+        self.scratch.keyed = keyed;
     }
 
     /// Crossings between all adjacent layers (inversions counted with a Fenwick tree).
@@ -598,9 +600,15 @@ impl Layered {
         if nodes.is_empty() {
             return;
         }
-        let mut desired = Vec::with_capacity(nodes.len());
-        let mut weights = Vec::with_capacity(nodes.len());
-        for &v in nodes {
+        // x_i = y_i + c_i with y nondecreasing: isotonic regression of desired - c, where c_i
+        // is how far node i must sit from the first at the least.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let Scratch { targets, weights, offsets, blocks, .. } = &mut scratch;
+        targets.clear();
+        weights.clear();
+        offsets.clear();
+        let mut c = 0.0;
+        for (i, &v) in nodes.iter().enumerate() {
             let (mut sum, mut wsum) = (0.0, 0.0);
             let mut add = |ns: &[usize]| {
                 for &u in ns {
@@ -615,30 +623,25 @@ impl Layered {
             if below {
                 add(&self.down[v]);
             }
-            if wsum > 0.0 {
-                desired.push(sum / wsum);
-                weights.push(wsum);
-            } else {
-                // No neighbour: stay, but give way easily.
-                desired.push(self.x[v]);
-                weights.push(0.1);
-            }
-        }
-        // x_i = y_i + c_i with y nondecreasing: isotonic regression of desired - c.
-        let mut offsets = Vec::with_capacity(nodes.len());
-        let mut c = 0.0;
-        for i in 0..nodes.len() {
+            // No neighbour: stay, but give way easily.
+            let (desired, weight) = if wsum > 0.0 { (sum / wsum, wsum) } else { (self.x[v], 0.1) };
             if i > 0 {
-                c += self.separation(nodes[i - 1], nodes[i], options);
+                c += self.separation(nodes[i - 1], v, options);
             }
             offsets.push(c);
+            targets.push(desired - c);
+            weights.push(weight);
         }
-        let targets: Vec<f64> = desired.iter().zip(&offsets).map(|(d, c)| d - c).collect();
-        let fitted = isotonic(&targets, &weights);
-        for i in 0..nodes.len() {
-            let v = self.layers[l][i];
-            self.x[v] = fitted[i] + offsets[i];
+        isotonic_blocks(targets, weights, blocks);
+        let mut i = 0;
+        for &(_, mean, len) in blocks.iter() {
+            for _ in 0..len {
+                let v = self.layers[l][i];
+                self.x[v] = mean + offsets[i];
+                i += 1;
+            }
         }
+        self.scratch = scratch;
     }
 
     /// Ports: where the segment between `v` and its neighbour `u` meets `v`'s border.
@@ -722,9 +725,16 @@ fn inversions(seq: &[usize], bound: usize) -> usize {
 
 /// Weighted isotonic regression (pool adjacent violators): the nondecreasing sequence closest
 /// to `targets` in weighted least squares.
+#[cfg(test)]
 fn isotonic(targets: &[f64], weights: &[f64]) -> Vec<f64> {
-    // Blocks of (weight, mean, length).
-    let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(targets.len());
+    let mut blocks = Vec::new();
+    isotonic_blocks(targets, weights, &mut blocks);
+    blocks.into_iter().flat_map(|(_, m, len)| std::iter::repeat_n(m, len)).collect()
+}
+
+/// [`isotonic`] as blocks of (weight, mean, length), in order.
+fn isotonic_blocks(targets: &[f64], weights: &[f64], blocks: &mut Vec<(f64, f64, usize)>) {
+    blocks.clear();
     for (&t, &w) in targets.iter().zip(weights) {
         blocks.push((w, t, 1));
         while blocks.len() >= 2 {
@@ -738,7 +748,16 @@ fn isotonic(targets: &[f64], weights: &[f64]) -> Vec<f64> {
             *blocks.last_mut().expect("two blocks") = (w, (w1 * m1 + w2 * m2) / w, n1 + n2);
         }
     }
-    blocks.into_iter().flat_map(|(_, m, len)| std::iter::repeat_n(m, len)).collect()
+}
+
+/// Buffers `place_layer` and `sort_layer` reuse from layer to layer.
+#[derive(Default)]
+struct Scratch {
+    keyed: Vec<(f64, usize, usize)>,
+    targets: Vec<f64>,
+    weights: Vec<f64>,
+    offsets: Vec<f64>,
+    blocks: Vec<(f64, f64, usize)>,
 }
 
 #[cfg(test)]
