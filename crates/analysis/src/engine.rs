@@ -1054,8 +1054,7 @@ impl<'a> Engine<'a> {
         }
         let (line, end_line) = self.lines(at.unwrap_or(c.range));
         for (mount_index, flag) in mount_flags.iter().enumerate() {
-            let value = flag.value().unwrap_or_default().to_string();
-            let fields = csv_fields(&value).unwrap_or_default();
+            let fields = csv_fields(flag.value().unwrap_or_default()).unwrap_or_default();
             let mut from: Option<String> = None;
             let mut mount_type = "bind".to_string();
             for field in &fields {

@@ -594,7 +594,7 @@ impl Analysis {
             }
             if r.kind == RefKind::CopyFrom {
                 if let Some(i) = instruction_covering(self, r.instruction_range) {
-                    let args = i.args();
+                    let args = i.info_in(self.text()).args;
                     if args.len() >= 2 {
                         copies.push(format!("`{}` → `{}`", args[..args.len() - 1].join(" "), args[args.len() - 1]));
                     }

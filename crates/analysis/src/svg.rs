@@ -106,7 +106,7 @@ impl Analysis {
         let in_plan = |s: usize| plan_marks.as_ref().is_none_or(|(p, _)| p.get(s).copied().unwrap_or(false));
         let legacy = |s: usize| plan_marks.as_ref().is_some_and(|(_, l)| l.get(s).copied().unwrap_or(false));
         let unused_marks = mark(self.unused_stages());
-        let is_unused = |s: usize| unused_marks[s];
+        let is_unused = |s: usize| unused_marks.get(s).copied().unwrap_or(false);
         let offset = |o: TextSize| options.offset.map_or(u32::from(o), |f| f(o));
 
         // A node is dimmed when no stage of the plan uses it.

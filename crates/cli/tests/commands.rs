@@ -241,3 +241,18 @@ fn a_reader_that_goes_away_ends_the_run_quietly() {
         assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// Any other write error ends the run with a message and exit 2 (here: a full disk).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_is_reported() {
+    let dir = Dir::new("full");
+    let file = dir.file("Dockerfile", "FROM alpine AS build\nFROM scratch\nCOPY --from=build /a /b\n");
+    for args in [&["analyze", &file, "--format", "json"][..], &["targets", &file], &["dump", "--tree", &file]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let o =
+            Command::new(env!("CARGO_BIN_EXE_stagecraft")).args(args).stdout(full).output().expect("stagecraft runs");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("cannot write the output"), "{args:?}: {}", stderr(&o));
+    }
+}

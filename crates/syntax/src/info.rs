@@ -59,9 +59,10 @@ pub struct PairInfo<'a> {
     pub text: Cow<'a, str>,
 }
 
-/// An instruction as plain data. Its strings borrow from the source text wherever they are
-/// written there as one piece (everywhere but across line continuations, in unquoted flags and
-/// in exec-form strings).
+/// An instruction as plain data. Its strings borrow from the source text wherever BuildKit reads
+/// them as written: they are owned only for a node with a line continuation or a comment inside
+/// (every multi-line shell command, say), a flag that needs unquoting (quotes, escapes,
+/// non-ASCII bytes) and exec-form strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstructionInfo<'a> {
     /// The node kind.
@@ -359,7 +360,7 @@ fn pair_info<'a>(green: &GreenNodeData, start: TextSize, source: Source<'a>) -> 
 mod tests {
     use std::borrow::Cow;
 
-    use crate::ast::AstNode;
+    use crate::ast::{AstNode, StageName, Word};
     use crate::parse;
 
     #[test]
@@ -382,6 +383,18 @@ mod tests {
                     Cow::Borrowed(_) => borrowed += 1,
                     Cow::Owned(_) => owned += 1,
                 }
+            }
+            // Words and the shell command against the typed nodes' own text.
+            let words: Vec<String> = i
+                .syntax()
+                .children()
+                .filter_map(|n| {
+                    Word::cast(n.clone()).map(|w| w.text()).or_else(|| StageName::cast(n).map(|s| s.text()))
+                })
+                .collect();
+            assert_eq!(info.words.iter().map(|(w, _)| w.to_string()).collect::<Vec<_>>(), words);
+            if let Some(command) = i.shell_command() {
+                assert!(info.args.iter().any(|a| *a == command.text()), "{:?}", info.args);
             }
             assert_eq!(Some(info.keyword.to_string()), i.keyword());
             assert_eq!(Some(info.keyword_range), i.keyword_range());
