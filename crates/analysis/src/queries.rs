@@ -165,6 +165,19 @@ pub struct SemanticToken {
     pub unused: bool,
 }
 
+/// How many entries a hover list shows: a stage that a large file uses everywhere would
+/// otherwise fill the screen (references list every use).
+const HOVER_LIST_MAX: usize = 10;
+
+/// The first [`HOVER_LIST_MAX`] entries joined with `separator`, and how many more there are.
+fn capped_list(entries: &[String], separator: &str) -> String {
+    if entries.len() <= HOVER_LIST_MAX {
+        return entries.join(separator);
+    }
+    let more = entries.len() - HOVER_LIST_MAX;
+    format!("{}{separator}and {more} more", entries[..HOVER_LIST_MAX].join(separator))
+}
+
 impl Analysis {
     /// The stage symbol at `offset` (a cursor touching either end of the name counts).
     pub fn symbol_at(&self, offset: TextSize) -> Option<StageSymbol> {
@@ -602,10 +615,10 @@ impl Analysis {
             }
         }
         if !uses.is_empty() {
-            md.push_str(&format!("\n\ndepends on: {}", uses.join(", ")));
+            md.push_str(&format!("\n\ndepends on: {}", capped_list(&uses, ", ")));
         }
         if !copies.is_empty() {
-            md.push_str(&format!("\n\ncopies: {}", copies.join("; ")));
+            md.push_str(&format!("\n\ncopies: {}", capped_list(&copies, "; ")));
         }
         let mut users: Vec<String> = Vec::new();
         for r in self.references().iter().filter(|r| r.stage() == Some(stage) && r.is_dependency()) {
@@ -615,7 +628,7 @@ impl Analysis {
             }
         }
         if !users.is_empty() {
-            md.push_str(&format!("\n\nused by: {}", users.join(", ")));
+            md.push_str(&format!("\n\nused by: {}", capped_list(&users, ", ")));
         }
         let builds = self.target_builds(stage).len();
         md.push_str(&format!(

@@ -230,6 +230,35 @@ fn hover_on_a_stage_shows_its_chain_and_users() {
     assert!(a.hover(at).unwrap().markdown.contains("`1.2`"));
 }
 
+#[test]
+fn hover_lists_stop_after_ten_entries() {
+    // A stage used by 15 others, and a final stage copying from all of them.
+    let mut text = String::from("FROM alpine AS ba$0se\n");
+    for i in 0..15 {
+        text.push_str(&format!("FROM base AS s{i}\n"));
+    }
+    text.push_str("FROM scratch\n");
+    for i in 0..15 {
+        text.push_str(&format!("COPY --from=s{i} /a{i} /b{i}\n"));
+    }
+    let (a, at) = fixture(&text);
+    let md = a.hover(at).unwrap().markdown;
+    let used_by = md.lines().find(|l| l.starts_with("used by: ")).expect(&md);
+    assert_eq!(used_by.matches("(from line").count(), 10, "{used_by}");
+    assert!(used_by.ends_with(", and 5 more"), "{used_by}");
+    let last = a.stages().len() - 1;
+    let md = a.stage_markdown(last);
+    let depends = md.lines().find(|l| l.starts_with("depends on: ")).expect(&md);
+    assert!(depends.contains("`s9` (COPY --from") && !depends.contains("`s10`"), "{depends}");
+    assert!(depends.ends_with(", and 5 more"), "{depends}");
+    let copies = md.lines().find(|l| l.starts_with("copies: ")).expect(&md);
+    assert!(copies.ends_with("; and 5 more"), "{copies}");
+    // Ten or fewer are listed whole.
+    let (a, at) = fixture("FROM alpine AS ba$0se\nFROM base AS one\nFROM base AS two\n");
+    let md = a.hover(at).unwrap().markdown;
+    assert!(md.contains("used by: `one` (from line 2), `two` (from line 3)\n"), "{md}");
+}
+
 // ---- outline, folding, inlay hints, semantic tokens ----
 
 #[test]
