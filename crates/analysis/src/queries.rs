@@ -489,18 +489,23 @@ impl Analysis {
             if out.iter().any(|c| &c.label == name) {
                 continue;
             }
+            // A later stage is offered (the user may be about to move it) but marked: BuildKit
+            // fails on a `--from` that names a stage defined after the current one.
             let later = s.index >= limit;
+            const LATER: &str = "defined later: the build fails when a stage uses a later one";
             out.push(Completion {
                 label: name.clone(),
                 kind: CompletionKind::Stage,
-                detail: Some(format!("stage {} · FROM {}", s.index, s.base)),
-                documentation: s.description.clone().map(|d| {
-                    if later {
-                        format!("{d}\n\n(defined later: the build fails when a stage uses a later one)")
-                    } else {
-                        d
-                    }
+                detail: Some(if later {
+                    format!("stage {} · FROM {} · defined later", s.index, s.base)
+                } else {
+                    format!("stage {} · FROM {}", s.index, s.base)
                 }),
+                documentation: match (s.description.clone(), later) {
+                    (Some(d), true) => Some(format!("{d}\n\n({LATER})")),
+                    (None, true) => Some(format!("({LATER})")),
+                    (d, false) => d,
+                },
                 insert: name.clone(),
                 replace,
             });

@@ -168,6 +168,19 @@ fn complete_stage_names_after_copy_from() {
 }
 
 #[test]
+fn later_stages_after_copy_from_are_marked() {
+    // BuildKit fails on `COPY --from` naming a stage defined after the current one.
+    let (a, at) = fixture("FROM alpine AS base\nFROM base AS build\nCOPY --from=$0 /a /b\nFROM scratch AS later\n");
+    let c = a.completions(at);
+    let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["base", "later"]);
+    assert_eq!(c[0].detail.as_deref(), Some("stage 0 · FROM alpine"));
+    assert_eq!(c[0].documentation, None);
+    assert_eq!(c[1].detail.as_deref(), Some("stage 2 · FROM scratch · defined later"));
+    assert!(c[1].documentation.as_deref().is_some_and(|d| d.contains("the build fails")), "{:?}", c[1]);
+}
+
+#[test]
 fn complete_earlier_stages_and_scratch_after_from() {
     let (a, at) = fixture("FROM alpine AS base\nFROM $0\nFROM alpine AS later\n");
     let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
