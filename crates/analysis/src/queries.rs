@@ -496,11 +496,12 @@ impl Analysis {
             out.push(Completion {
                 label: name.clone(),
                 kind: CompletionKind::Stage,
-                detail: Some(if later {
-                    format!("stage {} · FROM {} · defined later", s.index, s.base)
-                } else {
-                    format!("stage {} · FROM {}", s.index, s.base)
-                }),
+                detail: Some(format!(
+                    "stage {} · FROM {}{}",
+                    s.index,
+                    s.base,
+                    if later { " · defined later" } else { "" }
+                )),
                 documentation: match (s.description.clone(), later) {
                     (Some(d), true) => Some(format!("{d}\n\n({LATER})")),
                     (None, true) => Some(format!("({LATER})")),
