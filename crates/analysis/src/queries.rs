@@ -178,6 +178,13 @@ fn capped_list(entries: &[String], separator: &str) -> String {
     format!("{}{separator}and {more} more", entries[..HOVER_LIST_MAX].join(separator))
 }
 
+/// Appends `entry` unless it is already in `list` (`seen` holds what `list` holds).
+fn push_unique(list: &mut Vec<String>, seen: &mut std::collections::HashSet<String>, entry: String) {
+    if seen.insert(entry.clone()) {
+        list.push(entry);
+    }
+}
+
 impl Analysis {
     /// The stage symbol at `offset` (a cursor touching either end of the name counts).
     pub fn symbol_at(&self, offset: TextSize) -> Option<StageSymbol> {
@@ -591,6 +598,9 @@ impl Analysis {
                 _ => md.push_str(&format!("\n\nplatform: `{p}`")),
             }
         }
+        // Entries are listed once each, in order (a set keeps that linear for a stage used
+        // thousands of times).
+        let mut seen = std::collections::HashSet::new();
         let mut uses: Vec<String> = Vec::new();
         let mut copies: Vec<String> = Vec::new();
         for r in
@@ -607,10 +617,7 @@ impl Analysis {
                 (RefKind::CopyFrom, _) => "COPY --from",
                 _ => "RUN --mount",
             };
-            let entry = format!("{what} ({how}, line {})", r.line);
-            if !uses.contains(&entry) {
-                uses.push(entry);
-            }
+            push_unique(&mut uses, &mut seen, format!("{what} ({how}, line {})", r.line));
             if r.kind == RefKind::CopyFrom {
                 if let Some(i) = instruction_covering(self, r.instruction_range) {
                     let args = i.info_in(self.text()).args;
@@ -626,12 +633,11 @@ impl Analysis {
         if !copies.is_empty() {
             md.push_str(&format!("\n\ncopies: {}", capped_list(&copies, "; ")));
         }
+        seen.clear();
         let mut users: Vec<String> = Vec::new();
         for r in self.references().iter().filter(|r| r.stage() == Some(stage) && r.is_dependency()) {
             let entry = format!("`{}` ({} line {})", self.stages()[r.in_stage].display_name(), r.kind.as_str(), r.line);
-            if !users.contains(&entry) {
-                users.push(entry);
-            }
+            push_unique(&mut users, &mut seen, entry);
         }
         if !users.is_empty() {
             md.push_str(&format!("\n\nused by: {}", capped_list(&users, ", ")));

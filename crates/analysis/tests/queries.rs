@@ -272,6 +272,21 @@ fn hover_lists_stop_after_ten_entries() {
     assert!(md.contains("used by: `one` (from line 2), `two` (from line 3)\n"), "{md}");
 }
 
+#[test]
+fn hover_lists_a_use_once_per_line() {
+    // Two mounts of one stage on one line are one entry in both directions; a use on another
+    // line is another entry.
+    let text = "FROM alpine AS ca$0che\nFROM alpine\nRUN --mount=from=cache,target=/a --mount=from=cache,target=/b true\nRUN --mount=from=cache,target=/c true\n";
+    let (a, at) = fixture(text);
+    let md = a.hover(at).unwrap().markdown;
+    let used_by = md.lines().find(|l| l.starts_with("used by: ")).expect(&md);
+    assert_eq!(used_by, "used by: `stage-1` (mount-from line 3), `stage-1` (mount-from line 4)", "{md}");
+    let md = a.stage_markdown(1);
+    let depends = md.lines().find(|l| l.starts_with("depends on: ")).expect(&md);
+    assert_eq!(depends.matches("`cache` (RUN --mount, line 3)").count(), 1, "{md}");
+    assert_eq!(depends.matches("`cache` (RUN --mount, line 4)").count(), 1, "{md}");
+}
+
 // ---- outline, folding, inlay hints, semantic tokens ----
 
 #[test]

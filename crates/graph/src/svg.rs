@@ -272,13 +272,6 @@ impl Metrics {
     }
 }
 
-/// The SVG path of a route.
-pub fn path_data(route: &Route) -> String {
-    let mut d = String::new();
-    push_path_data(&mut d, route);
-    d
-}
-
 /// Writes the path of a route: curves with vertical tangents between layers, straight lines
 /// where the route runs straight down (a vertical run through several layers is one `V`).
 fn push_path_data(d: &mut String, route: &Route) {
@@ -335,13 +328,7 @@ fn shorten(p: Point, q: Point, route: &Route) -> Point {
     Point { x: q.x, y: q.y - dir * (ARROW - 1.0) }
 }
 
-/// The arrowhead at the end of a route.
-pub fn arrow_data(route: &Route) -> String {
-    let mut d = String::new();
-    push_arrow_data(&mut d, route);
-    d
-}
-
+/// Writes the arrowhead at the end of a route.
 fn push_arrow_data(d: &mut String, route: &Route) {
     let n = route.points.len();
     if n < 2 {
