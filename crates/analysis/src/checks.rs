@@ -1,6 +1,8 @@
 //! stagecraft's own checks on top of BuildKit's: unused stages, references to stages that do not
 //! exist (with "did you mean"), FROM naming a later stage, and stage names that differ only in case.
 
+use std::collections::HashMap;
+
 use stagecraft_syntax::{TextRange, TextSize};
 
 use crate::model::*;
@@ -110,6 +112,7 @@ fn stage_removal(a: &Analysis, s: usize) -> TextEdit {
 /// `--from=biuld` when a stage is named `build`: BuildKit would pull an image named `biuld`.
 fn unknown_stage_references(a: &mut Analysis) {
     let names: Vec<String> = a.stages.iter().filter_map(|s| s.name.clone()).collect();
+    let mut searched: HashMap<&str, Option<String>> = HashMap::new();
     let mut found = Vec::new();
     for r in &a.references {
         if r.kind == RefKind::From || matches!(r.origin, RefOrigin::Inherited { .. }) {
@@ -119,7 +122,11 @@ fn unknown_stage_references(a: &mut Analysis) {
         if image.contains([':', '/', '@']) {
             continue;
         }
-        let Some(suggestion) = suggest::search(image, names.iter().map(String::as_str), true) else { continue };
+        // One search per distinct name: a file may pull one unknown image many times.
+        let suggestion = searched
+            .entry(image.as_str())
+            .or_insert_with(|| suggest::search(image, names.iter().map(String::as_str), true));
+        let Some(suggestion) = suggestion.clone() else { continue };
         found.push((r.range, r.line, image.clone(), suggestion));
     }
     for (range, line, image, suggestion) in found {
@@ -144,6 +151,13 @@ fn unknown_stage_references(a: &mut Analysis) {
 /// `FROM builder` where `builder` is defined later, or written in another case: BuildKit only
 /// matches earlier stages, exactly, so it pulls an image instead.
 fn from_later_stage(a: &mut Analysis) {
+    // Each name's stages in order, so that a file with thousands of stages stays linear.
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for s in &a.stages {
+        if let Some(name) = &s.name {
+            by_name.entry(name.as_str()).or_default().push(s.index);
+        }
+    }
     let mut found = Vec::new();
     for r in &a.references {
         if r.kind != RefKind::From {
@@ -151,8 +165,10 @@ fn from_later_stage(a: &mut Analysis) {
         }
         let RefTarget::Image(image) = &r.target else { continue };
         let lower = image.to_lowercase();
-        let earlier = a.stages[..r.in_stage].iter().rev().find(|s| s.name.as_deref() == Some(lower.as_str()));
-        if let Some(st) = earlier {
+        let Some(same) = by_name.get(lower.as_str()) else { continue };
+        // The stages before this one, and from this one on.
+        let split = same.partition_point(|&s| s < r.in_stage);
+        if let Some(st) = split.checked_sub(1).map(|i| &a.stages[same[i]]) {
             found.push((
                 r.range,
                 r.line,
@@ -164,7 +180,7 @@ fn from_later_stage(a: &mut Analysis) {
             ));
             continue;
         }
-        if let Some(later) = a.stages[r.in_stage..].iter().find(|s| s.name.as_deref() == Some(lower.as_str())) {
+        if let Some(later) = same.get(split).map(|&i| &a.stages[i]) {
             found.push((
                 r.range,
                 r.line,

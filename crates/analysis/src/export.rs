@@ -27,14 +27,12 @@ impl Analysis {
             let attrs = match n {
                 GraphNode::Stage(s) => {
                     let st = &self.stages()[*s];
-                    let mut a = format!(
-                        "shape=box, style=\"rounded{}\"",
-                        if self.unused_stages().contains(s) { ",dashed" } else { "" }
-                    );
+                    let mut a =
+                        format!("shape=box, style=\"rounded{}\"", if self.is_unused(*s) { ",dashed" } else { "" });
                     if Some(*s) == self.default_target() {
                         a.push_str(", penwidth=2");
                     }
-                    if self.unused_stages().contains(s) {
+                    if self.is_unused(*s) {
                         a.push_str(", color=gray50, fontcolor=gray50");
                     }
                     format!("label=\"{label}\\nFROM {}\", {a}", dot_escape(&st.base))

@@ -34,6 +34,33 @@ impl Reachability {
         }
     }
 
+    /// How many stages BuildKit builds for each target, without keeping the sets: for a long
+    /// chain of stages the sets together grow with the square of the stage count.
+    pub(crate) fn build_counts(&self) -> Vec<usize> {
+        let n = self.direct.len();
+        // `seen[s] == t + 1`: stage `s` was reached from target `t` (no clearing between targets).
+        let mut seen = vec![0usize; n];
+        let mut stack = Vec::new();
+        (0..n)
+            .map(|t| {
+                if let Some(set) = self.builds[t].get() {
+                    return set.len();
+                }
+                let mut count = 0;
+                stack.push(t);
+                while let Some(s) = stack.pop() {
+                    if s >= n || seen[s] == t + 1 {
+                        continue;
+                    }
+                    seen[s] = t + 1;
+                    count += 1;
+                    stack.extend(self.direct[s].iter().copied());
+                }
+                count
+            })
+            .collect()
+    }
+
     /// External images pulled through `COPY --from`/mounts for target `t`, one entry per use
     /// (`scratch` included).
     pub(crate) fn uses_external(&self, deps: &[Vec<Dep>], t: usize) -> &[String] {
@@ -179,6 +206,8 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
 /// The stage graph: stage nodes, then images and scratch as they are first used.
 pub(crate) fn stage_graph(stages: &[Stage], deps: &[Vec<Dep>]) -> StageGraph {
     let mut graph = StageGraph { nodes: (0..stages.len()).map(GraphNode::Stage).collect(), edges: Vec::new() };
+    // Images and scratch, by node (stage `t` is node `t`).
+    let mut external: std::collections::HashMap<GraphNode, usize> = std::collections::HashMap::new();
     for (s, ds) in deps.iter().enumerate() {
         for d in ds {
             if d.implicit {
@@ -190,12 +219,12 @@ pub(crate) fn stage_graph(stages: &[Stage], deps: &[Vec<Dep>]) -> StageGraph {
                 RefTarget::Scratch => GraphNode::Scratch,
                 _ => continue,
             };
-            let source = match graph.nodes.iter().position(|n| *n == node) {
-                Some(p) => p,
-                None => {
-                    graph.nodes.push(node);
+            let source = match node {
+                GraphNode::Stage(t) => t,
+                _ => *external.entry(node).or_insert_with_key(|node| {
+                    graph.nodes.push(node.clone());
                     graph.nodes.len() - 1
-                }
+                }),
             };
             graph.edges.push(GraphEdge { source, stage: s, kind: d.kind, range: d.range });
         }

@@ -166,6 +166,12 @@ impl Analysis {
         self.reach.builds(stage)
     }
 
+    /// How many stages `--target` = each stage builds (the lengths of
+    /// [`Analysis::target_builds`], computed without keeping every set).
+    pub fn target_build_counts(&self) -> Vec<usize> {
+        self.reach.build_counts()
+    }
+
     /// External images `COPY --from` and mounts pull for `--target` = `stage`.
     pub fn target_uses_external(&self, stage: usize) -> &[String] {
         self.reach.uses_external(&self.deps, stage)
@@ -174,6 +180,12 @@ impl Analysis {
     /// Stages no target in play builds.
     pub fn unused_stages(&self) -> &[usize] {
         &self.unused
+    }
+
+    /// Whether no target in play builds `stage`.
+    pub fn is_unused(&self, stage: usize) -> bool {
+        // `unused` is in stage order.
+        self.unused.binary_search(&stage).is_ok()
     }
 
     /// The stages whose builds decide which stages are used (the default target and the
@@ -186,14 +198,21 @@ impl Analysis {
     /// default stage if it has no name.
     pub fn targets(&self) -> Vec<Target> {
         let default = self.default_target();
+        // A repeated name targets its last definition: a stage is listed when no later stage
+        // has its name.
+        let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for s in &self.stages {
+            if let Some(name) = &s.name {
+                last.insert(name, s.index);
+            }
+        }
         let mut out: Vec<Target> = Vec::new();
         for s in &self.stages {
             let is_default = Some(s.index) == default;
+            if s.name.as_deref().is_some_and(|name| last.get(name) != Some(&s.index)) {
+                continue;
+            }
             if s.name.is_some() || is_default {
-                // A repeated name targets its last definition.
-                if let Some(name) = &s.name {
-                    out.retain(|t| t.name.as_ref() != Some(name));
-                }
                 out.push(Target {
                     stage: s.index,
                     name: s.name.clone(),

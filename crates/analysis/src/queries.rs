@@ -178,6 +178,11 @@ fn capped_list(entries: &[String], separator: &str) -> String {
     format!("{}{separator}and {more} more", entries[..HOVER_LIST_MAX].join(separator))
 }
 
+/// A reference written in the text (not one an `ONBUILD` trigger brings, not an implied one).
+fn is_textual(r: &StageRef) -> bool {
+    !matches!(r.origin, RefOrigin::Inherited { .. }) && !r.range.is_empty()
+}
+
 /// Appends `entry` unless it is already in `list` (`seen` holds what `list` holds).
 fn push_unique(list: &mut Vec<String>, seen: &mut std::collections::HashSet<String>, entry: String) {
     if seen.insert(entry.clone()) {
@@ -221,14 +226,33 @@ impl Analysis {
             out.push(Occurrence { range: r, is_definition: true });
         }
         for r in self.references() {
-            let textual =
-                r.stage() == Some(stage) && !matches!(r.origin, RefOrigin::Inherited { .. }) && !r.range.is_empty();
-            if textual && !out.iter().any(|o| o.range == r.range) {
+            if r.stage() == Some(stage) && is_textual(r) {
                 out.push(Occurrence { range: r.range, is_definition: false });
             }
         }
-        out.sort_by_key(|o| o.range.start());
+        // In text order, each range once (the definition first: the sort is stable).
+        out.sort_by_key(|o| (o.range.start(), o.range.end()));
+        out.dedup_by(|later, earlier| later.range == earlier.range);
         out
+    }
+
+    /// For each stage, how many references [`Analysis::occurrences`] lists for it (its
+    /// definition aside), counted in one pass over the references.
+    pub fn reference_counts(&self) -> Vec<usize> {
+        let mut uses: Vec<(usize, TextRange)> = self
+            .references()
+            .iter()
+            .filter(|r| is_textual(r))
+            .filter_map(|r| Some((r.stage()?, r.range)))
+            .filter(|&(s, range)| self.stages().get(s).is_some_and(|st| st.name_range != Some(range)))
+            .collect();
+        uses.sort_unstable_by_key(|&(s, range)| (s, range.start(), range.end()));
+        uses.dedup();
+        let mut counts = vec![0; self.stages().len()];
+        for (s, _) in uses {
+            counts[s] += 1;
+        }
+        counts
     }
 
     /// Occurrences of the stage at `offset`.
@@ -584,7 +608,7 @@ impl Analysis {
         if Some(stage) == self.default_target() {
             md.push_str(" · default target");
         }
-        if self.unused_stages().contains(&stage) {
+        if self.is_unused(stage) {
             md.push_str(" · unused");
         }
         md.push('\n');
@@ -848,11 +872,10 @@ impl Analysis {
     /// Classified ranges for syntax highlighting that knows about stages.
     pub fn semantic_tokens(&self) -> Vec<SemanticToken> {
         let mut out: Vec<SemanticToken> = Vec::new();
-        let unused = self.unused_stages();
         let mut stage_ranges: Vec<(TextRange, TokenType, bool)> = Vec::new();
         for s in self.stages() {
             if let Some(r) = s.name_range {
-                stage_ranges.push((r, TokenType::StageDefinition, unused.contains(&s.index)));
+                stage_ranges.push((r, TokenType::StageDefinition, self.is_unused(s.index)));
             }
         }
         for r in self.references() {

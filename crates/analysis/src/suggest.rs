@@ -3,17 +3,24 @@
 
 /// The closest option to `value` (distance 1 or 2), BuildKit's `suggest.Search`.
 pub fn search<'a>(value: &str, options: impl IntoIterator<Item = &'a str>, case_sensitive: bool) -> Option<String> {
-    let folded = if case_sensitive { value.to_string() } else { value.to_lowercase() };
+    let folded = if case_sensitive { std::borrow::Cow::Borrowed(value) } else { value.to_lowercase().into() };
+    let len = folded.chars().count();
     let mut best: Option<String> = None;
     let mut min = 3;
     for option in options {
-        let opt = if case_sensitive { option.to_string() } else { option.to_lowercase() };
+        let opt = if case_sensitive { std::borrow::Cow::Borrowed(option) } else { option.to_lowercase().into() };
+        // The distance is at least the difference in length: an option that cannot be equal
+        // or closer is skipped without computing it (this keeps a search over thousands of
+        // stage names cheap).
+        if opt.chars().count().abs_diff(len) >= min {
+            continue;
+        }
         if folded == opt {
             return None;
         }
         let d = levenshtein(&folded, &opt);
         if d < min {
-            best = Some(if case_sensitive { opt } else { match_case(&opt, value) });
+            best = Some(if case_sensitive { opt.into_owned() } else { match_case(&opt, value) });
             min = d;
         }
     }

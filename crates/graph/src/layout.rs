@@ -159,6 +159,7 @@ pub fn layout(sizes: &[Size], edges: &[LayoutEdge], options: &LayoutOptions) -> 
     g.finish_adjacency();
     let crossings = g.order(sizes.len());
     g.coordinates(options);
+    g.sort_neighbours();
     // Boxes.
     let mut rects: Vec<Rect> = (0..n)
         .map(|v| {
@@ -644,7 +645,17 @@ impl Layered {
         self.scratch = scratch;
     }
 
-    /// Ports: where the segment between `v` and its neighbour `u` meets `v`'s border.
+    /// Orders each node's neighbours left to right (by x, then id), once the coordinates are
+    /// final, for [`Layered::port`].
+    fn sort_neighbours(&mut self) {
+        let x = &self.x;
+        for ns in self.up.iter_mut().chain(self.down.iter_mut()) {
+            ns.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
+        }
+    }
+
+    /// Ports: where the segment between `v` and its neighbour `u` meets `v`'s border (the
+    /// neighbours are sorted, see [`Layered::sort_neighbours`]).
     fn port(&self, v: usize, u: usize, upward: bool, rect: Option<&Rect>) -> f64 {
         let Some(rect) = rect else { return self.x[v] };
         let ns = if upward { &self.up[v] } else { &self.down[v] };
@@ -652,9 +663,8 @@ impl Layered {
         if k <= 1 {
             return rect.center_x();
         }
-        let mut sorted: Vec<usize> = ns.clone();
-        sorted.sort_by(|&a, &b| self.x[a].total_cmp(&self.x[b]).then(a.cmp(&b)));
-        let j = sorted.iter().position(|&w| w == u).unwrap_or(0);
+        // u's place among them (a node with thousands of neighbours is searched, not scanned).
+        let j = ns.partition_point(|&w| self.x[w].total_cmp(&self.x[u]).then(w.cmp(&u)).is_lt());
         let span = (rect.width - 16.0).max(0.0).min(12.0 * (k - 1) as f64);
         rect.center_x() - span / 2.0 + span * j as f64 / (k - 1) as f64
     }

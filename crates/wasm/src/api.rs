@@ -107,7 +107,7 @@ pub fn analyze(text: &str, options: &Options) -> String {
         w.key("nameFrom").opt_uint(name.map(|n| n.0)).key("nameTo").opt_uint(name.map(|n| n.1));
         w.key("stageFrom").uint(stage_from).key("stageTo").uint(stage_to);
         w.key("line").uint(s.line as u64);
-        w.key("unused").bool(unused.contains(&s.index));
+        w.key("unused").bool(an.is_unused(s.index));
         w.end_object();
     }
     w.end_array();

@@ -62,7 +62,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 "num_commands": s.commands.len(),
                 "target_builds_stages": a.target_builds(s.index),
                 "target_uses_external": a.target_uses_external(s.index),
-                "unused": a.unused_stages().contains(&s.index),
+                "unused": a.is_unused(s.index),
             })
         })
         .collect();
@@ -139,6 +139,13 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
 
 fn summary(a: &Analysis) -> String {
     let mut out = String::new();
+    // Each stage's references, in order (one pass, not one scan per stage).
+    let mut refs_in: Vec<Vec<&stagecraft_analysis::StageRef>> = vec![Vec::new(); a.stages().len()];
+    for r in a.references().iter().filter(|r| r.kind != RefKind::From) {
+        if let Some(list) = refs_in.get_mut(r.in_stage) {
+            list.push(r);
+        }
+    }
     for s in a.stages() {
         let base = match &s.base_kind {
             BaseKind::Stage(t) => format!("stage {}", a.stages()[*t].display_name()),
@@ -151,12 +158,12 @@ fn summary(a: &Analysis) -> String {
         if Some(s.index) == a.default_target() {
             marks.push("default target");
         }
-        if a.unused_stages().contains(&s.index) {
+        if a.is_unused(s.index) {
             marks.push("unused");
         }
         let marks = if marks.is_empty() { String::new() } else { format!(" ({})", marks.join(", ")) };
         out.push_str(&format!("stage {} {} on line {}: FROM {base}{marks}\n", s.index, s.display_name(), s.line));
-        for r in a.references().iter().filter(|r| r.in_stage == s.index && r.kind != RefKind::From) {
+        for r in &refs_in[s.index] {
             let to = match &r.target {
                 RefTarget::Stage(t) => format!("stage {}", a.stages()[*t].display_name()),
                 RefTarget::Image(i) => format!("image {i}"),

@@ -43,7 +43,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 .iter()
                 .enumerate()
                 .map(|(id, n)| match n {
-                    GraphNode::Stage(s) => json!({"id": id, "kind": "stage", "stage": s, "label": an.stages()[*s].display_name(), "line": an.stages()[*s].line, "unused": an.unused_stages().contains(s), "default_target": Some(*s) == an.default_target()}),
+                    GraphNode::Stage(s) => json!({"id": id, "kind": "stage", "stage": s, "label": an.stages()[*s].display_name(), "line": an.stages()[*s].line, "unused": an.is_unused(*s), "default_target": Some(*s) == an.default_target()}),
                     GraphNode::Image(i) => json!({"id": id, "kind": "image", "label": i}),
                     GraphNode::Scratch => json!({"id": id, "kind": "scratch", "label": "scratch"}),
                 })

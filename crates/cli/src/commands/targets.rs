@@ -36,12 +36,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         output::print_json(&json!({"default_target": an.default_target(), "targets": list}));
         return Ok(Outcome::Ok);
     }
+    let counts = an.target_build_counts();
     let rows: Vec<(String, String, String)> = targets
         .iter()
         .map(|t| {
             let name = t.name.clone().unwrap_or_else(|| an.stages()[t.stage].display_name());
             let name = if t.is_default { format!("{name} (default)") } else { name };
-            let builds = an.target_builds(t.stage).len();
+            let builds = counts[t.stage];
             (name, format!("{builds}"), t.description.clone().unwrap_or_default())
         })
         .collect();

@@ -6,15 +6,22 @@ use tower_lsp_server::lsp_types::{CodeLens, Command, Uri};
 use crate::convert::Encoding;
 
 pub(crate) fn lenses(a: &Analysis, encoding: Encoding, uri: &Uri) -> Vec<CodeLens> {
-    let targets = a.targets();
+    // Per stage, each computed in one pass: a file may have thousands of stages.
+    let mut targets = vec![None; a.stages().len()];
+    for t in a.targets() {
+        if let Some(slot) = targets.get_mut(t.stage) {
+            *slot = Some(t);
+        }
+    }
+    let builds = a.target_build_counts();
+    let refs = a.reference_counts();
     a.stages()
         .iter()
         .map(|s| {
-            let builds = a.target_builds(s.index).len();
-            let refs = a.occurrences(s.index).iter().filter(|o| !o.is_definition).count();
+            let (builds, refs) = (builds[s.index], refs[s.index]);
             // The analysis says which stages `--target` can name: not an unnamed stage before the
             // last, nor a stage whose name a later stage takes over.
-            let label = match targets.iter().find(|t| t.stage == s.index) {
+            let label = match &targets[s.index] {
                 Some(t) if t.is_default => format!("target: {} (default)", s.display_name()),
                 Some(_) => format!("target: {}", s.display_name()),
                 None if s.name.is_some() => format!("{} (not a target: a later stage has its name)", s.display_name()),

@@ -1,0 +1,84 @@
+//! The one-pass summaries (`target_build_counts`, `reference_counts`, `is_unused`, `targets`)
+//! agree with the per-stage queries they stand in for, on every corpus file and on files made
+//! to stress them (repeated names, a stage used from many places, a long chain).
+
+use stagecraft_analysis::{analyze, Analysis, GraphNode, Options};
+use stagecraft_testkit::{parser_cases, read, real_world_files};
+
+/// `targets()` as first written: walk the stages, a repeated name replacing the earlier entry.
+fn targets_naive(a: &Analysis) -> Vec<(usize, Option<String>, bool)> {
+    let mut out: Vec<(usize, Option<String>, bool)> = Vec::new();
+    for s in a.stages() {
+        let is_default = Some(s.index) == a.default_target();
+        if s.name.is_some() || is_default {
+            if let Some(name) = &s.name {
+                out.retain(|t| t.1.as_ref() != Some(name));
+            }
+            out.push((s.index, s.name.clone(), is_default));
+        }
+    }
+    out
+}
+
+fn check(name: &str, a: &Analysis) {
+    let builds = a.target_build_counts();
+    let refs = a.reference_counts();
+    assert_eq!(builds.len(), a.stages().len(), "{name}");
+    assert_eq!(refs.len(), a.stages().len(), "{name}");
+    for s in 0..a.stages().len() {
+        assert_eq!(builds[s], a.target_builds(s).len(), "{name}: stage {s} build count");
+        let uses = a.occurrences(s).iter().filter(|o| !o.is_definition).count();
+        assert_eq!(refs[s], uses, "{name}: stage {s} reference count");
+        assert_eq!(a.is_unused(s), a.unused_stages().contains(&s), "{name}: stage {s} unused");
+    }
+    let targets: Vec<_> = a.targets().into_iter().map(|t| (t.stage, t.name, t.is_default)).collect();
+    assert_eq!(targets, targets_naive(a), "{name}: targets");
+    // Each image or scratch is one node of the graph, however many edges leave it.
+    let externals: Vec<&GraphNode> = a.graph().nodes.iter().filter(|n| !matches!(n, GraphNode::Stage(_))).collect();
+    for (i, n) in externals.iter().enumerate() {
+        assert!(!externals[..i].contains(n), "{name}: graph node {n:?} twice");
+    }
+}
+
+#[test]
+fn summaries_agree_with_queries_on_the_corpus() {
+    let mut files = 0;
+    for path in real_world_files() {
+        let a = analyze(&read(&path), &Options::default());
+        check(&path.display().to_string(), &a);
+        files += 1;
+    }
+    for case in parser_cases() {
+        let a = analyze(&read(&case.dockerfile), &Options::default());
+        check(&case.name, &a);
+        files += 1;
+    }
+    assert!(files > 100, "only {files} files");
+}
+
+#[test]
+fn summaries_agree_on_stress_shapes() {
+    let mut text = String::from("FROM alpine AS base\nFROM base AS dup\nFROM alpine AS dup\n");
+    // A chain, each stage copying from the one two before and mounting the base.
+    for i in 0..60 {
+        let prev = if i == 0 { "base".to_string() } else { format!("c{}", i - 1) };
+        text.push_str(&format!("FROM {prev} AS c{i}\n"));
+        if i >= 2 {
+            text.push_str(&format!("COPY --from=c{} /a /a\n", i - 2));
+        }
+        text.push_str("RUN --mount=type=cache,from=base,target=/x true\n");
+        text.push_str("COPY --from=nginx:latest /b /b\nCOPY --from=1 /c /c\n");
+    }
+    // A repeated name between others, and an unnamed last stage using everything.
+    text.push_str("FROM alpine AS dup\nFROM scratch\nCOPY --from=dup / /\nCOPY --from=c59 / /\n");
+    let a = analyze(&text, &Options::default());
+    check("stress", &a);
+    // The shapes are there to be checked: the chain builds all its links, `base` is used a lot,
+    // and the repeated name is listed once, as its last definition.
+    let c59 = a.stages().iter().position(|s| s.name.as_deref() == Some("c59")).unwrap();
+    assert!(a.target_build_counts()[c59] > 60);
+    assert!(a.reference_counts()[0] > 60);
+    let dups: Vec<_> = a.targets().into_iter().filter(|t| t.name.as_deref() == Some("dup")).collect();
+    assert_eq!(dups.len(), 1);
+    assert_eq!(dups[0].stage, a.stages().len() - 2);
+}
