@@ -366,6 +366,36 @@ fn code_actions_lenses_targets_and_graph() {
     let default = targets["targets"].as_array().unwrap().iter().find(|t| t["isDefault"] == true).unwrap().clone();
     assert_eq!(default["buildkit"]["stages"], parse_json(r#"["build", "stage-3"]"#));
     assert_eq!(default["legacy"], parse_json(r#"["build", "docs", "test", "stage-3"]"#));
+    assert_eq!((default["builds"].clone(), default["legacyBuilds"].clone()), (Value::from(2), Value::from(4)));
+    assert_eq!(targets["detailed"], true);
+    // One target, by name, with its lists; an unknown one is refused with the names there are.
+    let mut p = doc(URI);
+    p["target"] = Value::from("test");
+    let one = lsp.result("stagecraft/targets", p);
+    assert_eq!(one["targets"].as_array().unwrap().len(), 1);
+    assert_eq!(one["targets"][0]["buildkit"]["stages"], parse_json(r#"["build", "test"]"#));
+    let mut p = doc(URI);
+    p["target"] = Value::from("nope");
+    assert!(lsp.call("stagecraft/targets", p)["error"]["message"].as_str().unwrap().contains("could not be found"));
+    // A 1,000-stage chain: its lists would hold ≈1.5 million names, so only counts come, and a
+    // client asks for the lists of the target it shows.
+    let chain_uri = "file:///chain/Dockerfile";
+    let mut chain = String::from("FROM alpine AS c0\n");
+    for i in 1..1000 {
+        chain.push_str(&format!("FROM c{} AS c{i}\n", i - 1));
+    }
+    lsp.open(chain_uri, &chain);
+    let all = lsp.result("stagecraft/targets", doc(chain_uri));
+    assert_eq!(all["detailed"], false);
+    let last = &all["targets"][999];
+    assert_eq!((last["builds"].clone(), last["legacyBuilds"].clone()), (Value::from(1000), Value::from(1000)));
+    assert!(last.get("buildkit").is_none() && last.get("legacy").is_none(), "{last}");
+    let mut p = doc(chain_uri);
+    p["target"] = Value::from("c999");
+    let one = lsp.result("stagecraft/targets", p);
+    assert_eq!(one["detailed"], true);
+    assert_eq!(one["targets"][0]["buildkit"]["stages"].as_array().unwrap().len(), 1000);
+    assert_eq!(one["targets"][0]["buildkit"]["stages"][0], "c0");
     let via_command = lsp.result(
         "workspace/executeCommand",
         parse_json(&format!(r#"{{"command": "stagecraft.targets", "arguments": ["{URI}"]}}"#)),

@@ -156,7 +156,7 @@ impl Backend {
 
     async fn targets(&self, params: handlers::targets::TargetsParams) -> Result<Value> {
         let a = self.analysis(&params.text_document.uri)?;
-        Ok(handlers::targets::targets(&a))
+        handlers::targets::targets(&a, params.target.as_deref())
     }
 
     async fn stage_graph(&self, params: handlers::graph::GraphParams) -> Result<Value> {
@@ -324,7 +324,7 @@ impl LanguageServer for Backend {
                         || Error::invalid_params("stagecraft.targets needs the document URI as its argument"),
                     )?;
                 let a = self.analysis(&uri)?;
-                Ok(Some(handlers::targets::targets(&a)))
+                Ok(Some(handlers::targets::targets(&a, None)?))
             }
             other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
         }

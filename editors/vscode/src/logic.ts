@@ -110,6 +110,12 @@ function plural(n: number, one: string, many: string): string {
 /** What the target builds: BuildKit's plan in waves, its images, and what the legacy builder adds. */
 export function targetDetail(t: TargetInfo): string {
   const bk = t.buildkit;
+  if (bk === undefined || t.legacy === undefined) {
+    // A document too big for the lists: the counts.
+    let s = `builds ${plural(t.builds, "stage", "stages")}`;
+    if (t.legacyBuilds > t.builds) s += ` · the legacy builder builds ${t.legacyBuilds}`;
+    return s;
+  }
   const waves = bk.waves.length > 0 ? bk.waves : [bk.stages];
   const plan = waves.map((w) => (w.length > 1 ? `{${w.join(", ")}}` : w.join(""))).join(" → ");
   let s = `builds ${plural(bk.stages.length, "stage", "stages")}: ${plan}`;

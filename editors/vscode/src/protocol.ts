@@ -15,17 +15,29 @@ export interface TargetInfo {
   isDefault: boolean;
   /** 0-based line of the FROM. */
   line: number;
-  buildkit: { stages: string[]; waves: string[][]; images: string[] };
+  /** How many stages BuildKit builds for `--target` = this stage. */
+  builds: number;
+  /** How many the legacy builder builds (every stage up to the target). */
+  legacyBuilds: number;
+  /** The lists; absent when the result is not `detailed` (ask for the one target). */
+  buildkit?: { stages: string[]; waves: string[][]; images: string[] };
   /** What the legacy builder builds: every stage up to the target. */
-  legacy: string[];
+  legacy?: string[];
 }
 
 export interface TargetsResult {
   defaultTarget: number | null;
+  /** False when a document's lists would be too big (thousands of stages): counts only. */
+  detailed: boolean;
   targets: TargetInfo[];
 }
 
-export const TargetsRequest = new RequestType<DocumentParams, TargetsResult, void>("stagecraft/targets");
+/** `target`: one target (a stage name or `#index`), always with its lists. */
+export interface TargetsParams extends DocumentParams {
+  target?: string;
+}
+
+export const TargetsRequest = new RequestType<TargetsParams, TargetsResult, void>("stagecraft/targets");
 
 export interface GraphNode {
   id: number;

@@ -12,8 +12,10 @@ local M = {}
 ---@field description string|nil
 ---@field isDefault boolean
 ---@field line integer 0-based line of the FROM
----@field buildkit {stages: string[], waves: string[][], images: string[]}
----@field legacy string[]
+---@field builds integer how many stages BuildKit builds for it
+---@field legacyBuilds integer how many the legacy builder builds
+---@field buildkit {stages: string[], waves: string[][], images: string[]}|nil absent when the result is not `detailed`
+---@field legacy string[]|nil
 
 --- The name shown for a target: its stage name, or `stage-N` for an unnamed stage.
 ---@param t stagecraft.Target
@@ -32,7 +34,7 @@ function M.format(t)
   if description and description ~= '' then
     text = text .. ' — ' .. description
   end
-  local n = #((t.buildkit or {}).stages or {})
+  local n = t.builds or #((t.buildkit or {}).stages or {})
   return ('%s · builds %d stage%s'):format(text, n, n == 1 and '' or 's')
 end
 

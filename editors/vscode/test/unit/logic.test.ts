@@ -23,6 +23,8 @@ const build: TargetInfo = {
   description: "build compiles the server binary",
   isDefault: false,
   line: 16,
+  builds: 2,
+  legacyBuilds: 2,
   buildkit: { stages: ["base", "build"], waves: [["base"], ["build"]], images: ["golang:1.22-alpine"] },
   legacy: ["base", "build"],
 };
@@ -33,6 +35,8 @@ const release: TargetInfo = {
   description: null,
   isDefault: true,
   line: 40,
+  builds: 4,
+  legacyBuilds: 6,
   buildkit: { stages: ["base", "build", "certs", "release"], waves: [["base", "certs"], ["build"], ["release"]], images: ["golang:1.22-alpine", "alpine:3.20"] },
   legacy: ["base", "build", "test", "docs", "certs", "release"],
 };
@@ -64,6 +68,10 @@ test("quick pick texts say what a target builds", () => {
     targetDetail(release),
     "builds 4 stages: {base, certs} → build → release · images: golang:1.22-alpine, alpine:3.20 · the legacy builder also builds test, docs",
   );
+  // Without the lists (a document with thousands of stages), the counts.
+  const { buildkit: _b, legacy: _l, ...counts } = release;
+  assert.equal(targetDetail(counts), "builds 4 stages · the legacy builder builds 6");
+  assert.equal(targetDetail({ ...counts, legacyBuilds: 4 }), "builds 4 stages");
 });
 
 const text = ["ARG X=1", "", "FROM alpine AS a", "RUN true", "FROM a AS b", "COPY --from=a / /"];
