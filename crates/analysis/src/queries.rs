@@ -707,6 +707,14 @@ impl Analysis {
                 }
             };
         }
+        // A long chain keeps its nearest bases and its root, the middle counted.
+        if parts.len() > HOVER_LIST_MAX {
+            let more = parts.len() - HOVER_LIST_MAX;
+            let root = parts.split_off(parts.len() - 2);
+            parts.truncate(HOVER_LIST_MAX - 2);
+            parts.push(format!("({more} more)"));
+            parts.extend(root);
+        }
         parts.join(" ← ")
     }
 

@@ -287,6 +287,23 @@ fn hover_lists_a_use_once_per_line() {
     assert_eq!(depends.matches("`cache` (RUN --mount, line 4)").count(), 1, "{md}");
 }
 
+#[test]
+fn hover_base_chain_keeps_the_nearest_bases_and_the_root() {
+    let mut text = String::from("FROM alpine AS c0\n");
+    for i in 1..12 {
+        text.push_str(&format!("FROM c{} AS c{i}\n", i - 1));
+    }
+    let a = plain(&text);
+    // Twelve stages and the image: thirteen links, three of them counted in the middle.
+    let chain = |s: usize| a.stage_markdown(s).lines().find(|l| l.starts_with("base chain: ")).unwrap().to_string();
+    assert_eq!(
+        chain(11),
+        "base chain: `c11` ← `c10` ← `c9` ← `c8` ← `c7` ← `c6` ← `c5` ← `c4` ← (3 more) ← `c0` ← image `alpine`"
+    );
+    // Ten links are all shown.
+    assert_eq!(chain(8), "base chain: `c8` ← `c7` ← `c6` ← `c5` ← `c4` ← `c3` ← `c2` ← `c1` ← `c0` ← image `alpine`");
+}
+
 // ---- outline, folding, inlay hints, semantic tokens ----
 
 #[test]

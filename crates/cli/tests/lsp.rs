@@ -570,3 +570,69 @@ fn lsp_open_params(uri: &str, text: &str) -> Value {
         ]),
     )])
 }
+
+/// Files shaped to make per-stage work quadratic: many independent stages, a long chain of
+/// stages each built on the one before, and one stage used from thousands of places. Every
+/// request answers (within the client's ten seconds, in a debug build), and the answers keep
+/// their size: outlines and lenses per stage, hover lists capped, target lists left out where
+/// they would grow with the square of the stage count. Earlier, the targets of the first file
+/// took minutes and gigabytes.
+#[test]
+fn thousands_of_stages_or_references_get_answers() {
+    let mut wide = String::new();
+    for i in 0..10_000 {
+        wide.push_str(&format!("FROM alpine AS s{i}\n"));
+    }
+    let mut chain = String::from("FROM alpine AS c0\n");
+    for i in 1..3_000 {
+        chain.push_str(&format!("FROM c{} AS c{i}\n", i - 1));
+    }
+    let mut hot = String::from("FROM alpine AS hot\nFROM alpine AS user\n");
+    for i in 0..10_000 {
+        hot.push_str(&format!("COPY --from=hot /a{i} /b{i}\n"));
+    }
+    let mut lsp = started();
+    for (name, text, stages, line) in
+        [("wide", &wide, 10_000, 5_000), ("chain", &chain, 3_000, 1_500), ("hot", &hot, 2, 5_000)]
+    {
+        let uri = format!("file:///stress/{name}/Dockerfile");
+        let uri = uri.as_str();
+        let diagnostics = lsp.open(uri, text);
+        assert!(diagnostics["diagnostics"].is_array(), "{name}");
+        // A stage name or a reference in the middle of the file.
+        let column = text.lines().nth(line).unwrap().find(['s', 'c', 'h']).unwrap() as u32;
+        let symbols = lsp.result("textDocument/documentSymbol", doc(uri));
+        assert_eq!(symbols.as_array().unwrap().len(), stages, "{name}: one outline entry per stage");
+        let lenses = lsp.result("textDocument/codeLens", doc(uri));
+        assert_eq!(lenses.as_array().unwrap().len(), stages, "{name}: one lens per FROM");
+        let hover = lsp.result("textDocument/hover", at(uri, line as u32, column));
+        assert!(hover["contents"]["value"].as_str().unwrap().len() < 4_000, "{name}: {hover}");
+        let definition = lsp.result("textDocument/definition", at(uri, line as u32, column));
+        assert!(!definition.is_null(), "{name}");
+        let mut p = at(uri, line as u32, column);
+        p["context"] = parse_json(r#"{"includeDeclaration": true}"#);
+        let references = lsp.result("textDocument/references", p);
+        assert!(!references.as_array().unwrap().is_empty(), "{name}");
+        let mut p = at(uri, line as u32, column);
+        p["newName"] = Value::from("renamed");
+        let rename = lsp.result("textDocument/rename", p);
+        assert!(!rename["changes"][uri].as_array().unwrap().is_empty(), "{name}");
+        for method in ["textDocument/semanticTokens/full", "textDocument/foldingRange", "stagecraft/stageGraph"] {
+            lsp.result(method, doc(uri));
+        }
+        let targets = lsp.result("stagecraft/targets", doc(uri));
+        assert_eq!(targets["detailed"], name == "hot", "{name}");
+        let counts: Vec<u64> =
+            targets["targets"].as_array().unwrap().iter().map(|t| t["builds"].as_u64().unwrap()).collect();
+        assert_eq!(counts.len(), stages, "{name}");
+        // A stage of the chain builds the whole chain below it, `user` builds `hot` too, and
+        // the independent stages build themselves.
+        let expected = match name {
+            "chain" => line as u64 + 1,
+            "hot" => 2,
+            _ => 1,
+        };
+        assert_eq!(counts[line.min(stages - 1)], expected, "{name}");
+    }
+    lsp.shutdown();
+}
