@@ -194,13 +194,12 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
             }
         }
     }
-    BuildPlan {
-        target,
-        stages: order,
-        waves,
-        images,
-        legacy_stages: (0..=target.min(stages.len().saturating_sub(1))).collect(),
-    }
+    BuildPlan { target, stages: order, waves, images, legacy_stages: legacy_stages(stages.len(), target).collect() }
+}
+
+/// What the legacy builder builds for `--target` = `target`: every stage up to it.
+pub(crate) fn legacy_stages(stage_count: usize, target: usize) -> std::ops::Range<usize> {
+    0..(target + 1).min(stage_count)
 }
 
 /// The stage graph: stage nodes, then images and scratch as they are first used.

@@ -172,6 +172,12 @@ impl Analysis {
         self.reach.build_counts()
     }
 
+    /// How many stages the legacy builder builds for `--target` = `stage` (the length of
+    /// [`BuildPlan::legacy_stages`], without the list).
+    pub fn target_legacy_count(&self, stage: usize) -> usize {
+        graph::legacy_stages(self.stages.len(), stage).len()
+    }
+
     /// External images `COPY --from` and mounts pull for `--target` = `stage`.
     pub fn target_uses_external(&self, stage: usize) -> &[String] {
         self.reach.uses_external(&self.deps, stage)

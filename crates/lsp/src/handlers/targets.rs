@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use stagecraft_analysis::Analysis;
+use stagecraft_analysis::{Analysis, Target};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::TextDocumentIdentifier;
 
@@ -25,36 +25,34 @@ pub(crate) struct TargetsParams {
 }
 
 pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
-    let targets = a.targets();
     let counts = a.target_build_counts();
-    // `legacy_stages` is every stage up to the target.
-    let legacy_count = |s: usize| s + 1;
-    let selected: Vec<(usize, Option<String>, Option<String>, bool)> = match only {
+    let selected: Vec<Target> = match only {
         Some(name) => {
             let stage = a.resolve_target(name).map_err(Error::invalid_params)?;
-            let stage_info = &a.stages()[stage];
-            vec![(stage, stage_info.name.clone(), stage_info.description.clone(), Some(stage) == a.default_target())]
+            let s = &a.stages()[stage];
+            let is_default = Some(stage) == a.default_target();
+            vec![Target { stage, name: s.name.clone(), description: s.description.clone(), is_default }]
         }
-        None => targets.into_iter().map(|t| (t.stage, t.name, t.description, t.is_default)).collect(),
+        None => a.targets(),
     };
-    let names: usize = selected.iter().map(|t| 2 * counts[t.0] + legacy_count(t.0)).sum();
+    // BuildKit's stages and waves name each stage it builds once, the legacy list its own.
+    let names: usize = selected.iter().map(|t| 2 * counts[t.stage] + a.target_legacy_count(t.stage)).sum();
     let detailed = only.is_some() || names <= DETAIL_BUDGET;
     let name = |s: usize| a.stages()[s].display_name();
     let list: Vec<Value> = selected
         .into_iter()
-        .map(|(stage, target_name, description, is_default)| {
+        .map(|t| {
             let mut entry = json!({
-                "name": target_name,
-                "stage": stage,
-                "description": description,
-                "isDefault": is_default,
-                "line": a.line_index().line_col(a.stages()[stage].from_range.start()).line,
-                "builds": counts[stage],
-                "legacyBuilds": legacy_count(stage),
+                "name": t.name,
+                "stage": t.stage,
+                "description": t.description,
+                "isDefault": t.is_default,
+                "line": a.line_index().line_col(a.stages()[t.stage].from_range.start()).line,
+                "builds": counts[t.stage],
+                "legacyBuilds": a.target_legacy_count(t.stage),
             });
             if detailed {
-                let plan = a.plan(stage);
-                debug_assert_eq!(plan.legacy_stages.len(), legacy_count(stage));
+                let plan = a.plan(t.stage);
                 entry["buildkit"] = json!({
                     "stages": plan.stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
                     "waves": plan.waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
