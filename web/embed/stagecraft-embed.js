@@ -94,7 +94,7 @@ function embed(sc, code) {
     const vb = svg?.viewBox?.baseVal;
     if (vb && vb.width) svg.style.maxWidth = `${vb.width}px`; // never blown up past 100%
     const stage = target == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
-    caption.replaceChildren(...describePlan(planFor(analysis, stage)));
+    caption.replaceChildren(...describePlan(planFor(analysis, stage, (s) => sc.plan(text, s))));
   }
 
   if (analysis.targets.length > 1) {

@@ -261,7 +261,7 @@ function showTargets(analysis) {
 
 function showPlan(analysis) {
   const stage = chosenTarget == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === chosenTarget)?.stage;
-  const plan = stage == null ? null : planFor(analysis, stage);
+  const plan = stage == null ? null : planFor(analysis, stage, (s) => sc.plan(current.text, s));
   if (!plan) { ui.plan.replaceChildren(); return; }
   // Long lists (hundreds of stages) fold away so that the graph keeps its room.
   const row = (term, detail, cls, summary) => {

@@ -1,7 +1,7 @@
 // Loading the stagecraft wasm package and the bits of the stage model both pages present the same
 // way (target labels, build plans).
 
-const REQUIRED = ['analyze', 'renderSvg', 'toDot', 'toMermaid', 'definition', 'references', 'rename', 'stageAt'];
+const REQUIRED = ['analyze', 'plan', 'renderSvg', 'toDot', 'toMermaid', 'definition', 'references', 'rename', 'stageAt'];
 
 /**
  * Imports `pkg/stagecraft_wasm.js` (wasm-bindgen `--target web`) from `url` and instantiates it.
@@ -45,13 +45,15 @@ export function targetLabel(analysis, target) {
 
 /**
  * What building `stage` takes, by display name: BuildKit's waves, the stages only the legacy
- * builder builds, the images pulled.
+ * builder builds, the images pulled. `planOf(stage)` (the package's `plan` on the same text)
+ * gives the plan where `analyze` left it null, in a file with thousands of stages in a chain.
  */
-export function planFor(analysis, stage) {
+export function planFor(analysis, stage, planOf) {
   const target = analysis.targets.find((t) => t.stage === stage);
   if (!target) return null;
   const name = (i) => analysis.stages[i]?.displayName ?? `stage-${i}`;
-  const { plan } = target;
+  const plan = target.plan ?? planOf?.(stage);
+  if (!plan) return null;
   const built = new Set(plan.stages);
   return {
     target: name(stage),

@@ -412,6 +412,27 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
   await shot(page, 'docs-sample-narrow', { fullPage: true });
 });
 
+scenario('a long chain: the plan comes from plan() when analyze leaves it out', async ({ page, base }) => {
+  // 800 stages, each FROM the one before: the targets' plans together would list ≈960,000
+  // stage indices, so analyze() gives counts and null plans, and the page asks plan().
+  let text = 'FROM alpine AS c0\n';
+  for (let i = 1; i < 800; i++) text += `FROM c${i - 1} AS c${i}\n`;
+  const file = path.join(ARTIFACTS, 'chain.Dockerfile');
+  fs.writeFileSync(file, text);
+  await openExplorer(page, base);
+  const a = await analyzeInPage(page, text);
+  assert.equal(a.detailed, false);
+  assert.equal(a.targets[799].plan, null);
+  assert.equal(a.targets[799].builds, 800);
+  await page.setInputFiles('#file-input', file);
+  await waitForGraph(page, (ns) => ns.length === 800, '800 stages');
+  const plan = await page.textContent('#plan');
+  assert.match(plan, /BuildKit builds 800 stages/);
+  assert.match(plan, /Legacy builder builds 800 stages/);
+  await page.selectOption('#target', 'c9');
+  await page.waitForFunction(() => /BuildKit builds 10 stages/.test(document.getElementById('plan').textContent));
+});
+
 scenario('500 stages: time from text to SVG', async ({ page, base, log }) => {
   const file = path.join(ARTIFACTS, 'big.Dockerfile');
   execFileSync('python3', [GEN_BIG, '--stages', '500', '-o', file], { stdio: 'ignore' });

@@ -72,6 +72,54 @@ fn defaults() -> Options {
     Options::default()
 }
 
+/// Stage indices all the targets' plans in `analyze` may list together: beyond it (a file
+/// with thousands of stages in a chain, where each target builds the stages below it and the
+/// legacy builder every stage up to it) the plans are null, and `plan(text, stage)` gives one.
+/// The 501-stage benchmark file lists ≈131,000.
+pub const PLAN_BUDGET: usize = 250_000;
+
+/// What `--target` = `stage` builds: `{stages, waves, images, legacyStages}`.
+fn write_plan(w: &mut Writer, an: &Analysis, stage: usize) {
+    let plan = an.plan(stage);
+    w.begin_object();
+    w.key("stages").uints(plan.stages.iter().copied());
+    w.key("waves").begin_array();
+    for wave in &plan.waves {
+        w.uints(wave.iter().copied());
+    }
+    w.end_array();
+    w.key("images").begin_array();
+    for i in &plan.images {
+        w.string(i);
+    }
+    w.end_array();
+    w.key("legacyStages").uints(plan.legacy_stages.iter().copied());
+    w.end_object();
+}
+
+/// `plan(text, stage)`: the build plan of `--target` = stage `stage` (an index), as in
+/// `analyze`'s targets, for any stage.
+pub fn plan(text: &str, stage: f64) -> Result<String, String> {
+    let a = analysed_text(text);
+    let count = a.analysis.stages().len();
+    if !(stage.is_finite() && stage >= 0.0 && stage.fract() == 0.0 && stage < count as f64) {
+        // Integers only in the message: formatting a float would pull float printing into the
+        // module (≈6 KB gzipped).
+        let shown = if stage.is_finite() && stage >= 0.0 && stage.fract() == 0.0 {
+            format!("no stage {}", stage as u64)
+        } else {
+            "a stage is a whole number".to_string()
+        };
+        return Err(match count {
+            0 => format!("{shown}: the text has no stages"),
+            n => format!("{shown}: stages are numbered 0 to {}", n - 1),
+        });
+    }
+    let mut w = Writer::default();
+    write_plan(&mut w, &a.analysis, stage as usize);
+    Ok(w.finish())
+}
+
 /// `analyze(text, options)`: the model as JSON text.
 pub fn analyze(text: &str, options: &Options) -> String {
     let a = analysed(text, options);
@@ -135,28 +183,27 @@ pub fn analyze(text: &str, options: &Options) -> String {
     }
     w.end_array();
 
+    // The plans' lists grow with the square of the stage count (see PLAN_BUDGET).
+    let targets = an.targets();
+    let counts = an.target_build_counts();
+    let listed: usize = targets.iter().map(|t| 2 * counts[t.stage] + an.target_legacy_count(t.stage)).sum();
+    let detailed = listed <= PLAN_BUDGET;
+    w.key("detailed").bool(detailed);
     w.key("targets").begin_array();
-    for t in an.targets() {
-        let plan = an.plan(t.stage);
+    for t in &targets {
         w.begin_object();
         w.key("stage").uint(t.stage as u64);
         w.key("name").opt_string(t.name.as_deref());
         w.key("description").opt_string(t.description.as_deref());
         w.key("isDefault").bool(t.is_default);
-        w.key("plan").begin_object();
-        w.key("stages").uints(plan.stages.iter().copied());
-        w.key("waves").begin_array();
-        for wave in &plan.waves {
-            w.uints(wave.iter().copied());
+        w.key("builds").uint(counts[t.stage] as u64);
+        w.key("legacyBuilds").uint(an.target_legacy_count(t.stage) as u64);
+        w.key("plan");
+        if detailed {
+            write_plan(&mut w, an, t.stage);
+        } else {
+            w.null();
         }
-        w.end_array();
-        w.key("images").begin_array();
-        for i in &plan.images {
-            w.string(i);
-        }
-        w.end_array();
-        w.key("legacyStages").uints(plan.legacy_stages.iter().copied());
-        w.end_object();
         w.end_object();
     }
     w.end_array();
@@ -318,6 +365,30 @@ mod tests {
     }
 
     #[test]
+    fn a_long_chain_leaves_its_plans_to_plan() {
+        // 800 stages in a chain: every target's plan lists ≈960,000 indices together.
+        let mut text = String::from("FROM alpine AS c0\n");
+        for i in 1..800 {
+            text.push_str(&format!("FROM c{} AS c{i}\n", i - 1));
+        }
+        let v = json(&analyze(&text, &defaults()));
+        assert_eq!(v["detailed"], false);
+        let last = &v["targets"][799];
+        assert!(last["plan"].is_null(), "{last}");
+        assert_eq!((last["builds"].as_u64(), last["legacyBuilds"].as_u64()), (Some(800), Some(800)));
+        let p = json(&plan(&text, 799.0).unwrap());
+        assert_eq!(p["stages"].as_array().unwrap().len(), 800);
+        assert_eq!(p["waves"].as_array().unwrap().len(), 800);
+        assert_eq!(p["legacyStages"][799], 799);
+        // The same as analyze gives where it lists plans.
+        let small = json(&analyze(TEXT, &defaults()));
+        assert_eq!(json(&plan(TEXT, 2.0).unwrap()), small["targets"][2]["plan"]);
+        assert_eq!(plan(TEXT, 3.0).unwrap_err(), "no stage 3: stages are numbered 0 to 2");
+        assert_eq!(plan(TEXT, 0.5).unwrap_err(), "a stage is a whole number: stages are numbered 0 to 2");
+        assert_eq!(plan("", 0.0).unwrap_err(), "no stage 0: the text has no stages");
+    }
+
+    #[test]
     fn offsets_are_utf16() {
         let text = "# 😀\nFROM alpine AS base\nFROM base\n";
         let v = json(&analyze(text, &defaults()));
@@ -357,6 +428,8 @@ mod tests {
         assert_eq!(stage["baseKind"], "stage");
         assert_eq!(v["references"][0]["kind"], "from");
         assert_eq!(v["targets"][2]["plan"]["legacyStages"], serde_json::json!([0, 1, 2]));
+        assert_eq!((v["targets"][2]["builds"].as_u64(), v["targets"][2]["legacyBuilds"].as_u64()), (Some(3), Some(3)));
+        assert_eq!(v["detailed"], true);
         assert_eq!(v["defaultTarget"], 2);
         let v = json(&analyze("# 😀\nFROM alpine AS Base\n", &defaults()));
         let d = &v["diagnostics"][0];

@@ -92,6 +92,13 @@ pub fn analyze(text: &str, options: JsValue) -> Result<JsValue, JsError> {
     from_json(api::analyze(text, &options))
 }
 
+/// The build plan of `--target` = stage `stage` (an index): `{stages, waves, images,
+/// legacyStages}`; `analyze` leaves plans null in a file with thousands of stages in a chain.
+#[wasm_bindgen]
+pub fn plan(text: &str, stage: f64) -> Result<JsValue, JsError> {
+    from_json(api::plan(text, stage).map_err(fail)?)
+}
+
 /// The stage graph as SVG; `target` is a stage name, `#<index>`, or null for the default.
 #[wasm_bindgen(js_name = renderSvg)]
 pub fn render_svg(text: &str, target: Option<String>, options: JsValue) -> Result<String, JsError> {

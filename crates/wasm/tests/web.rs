@@ -36,6 +36,11 @@ fn analyze_returns_the_model() {
     let build = v["targets"].as_array().unwrap().iter().find(|t| t["name"] == "build").unwrap();
     assert_eq!(build["plan"]["stages"], serde_json::json!([0, 1]));
     assert_eq!(build["plan"]["legacyStages"], serde_json::json!([0, 1]));
+    // plan() gives the same plan for one stage, and a JS error for an index the text lacks.
+    assert_eq!(json(&plan(TEXT, 1.0).map_err(JsValue::from).unwrap()), build["plan"]);
+    let e = plan(TEXT, 9.0).map_err(JsValue::from).unwrap_err();
+    let message = js_sys_message(&e);
+    assert!(message.contains("no stage 9: stages are numbered 0 to 3"), "{message}");
     let unknown = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "unknown-stage").unwrap();
     assert_eq!(unknown["line"], 9);
     assert!(unknown["message"].as_str().unwrap().contains("build"));

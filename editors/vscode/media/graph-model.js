@@ -38,7 +38,7 @@ export function targetOptions(analysis) {
   const options = [];
   for (const t of analysis.targets ?? []) {
     if (t.name === null || t.name === undefined) continue;
-    const built = t.plan?.stages?.length;
+    const built = t.builds ?? t.plan?.stages?.length;
     const parts = [];
     if (t.description) parts.push(t.description);
     if (built !== undefined) parts.push(`builds ${plural(built, "stage")}`);
