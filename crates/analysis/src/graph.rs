@@ -13,6 +13,9 @@ pub(crate) struct Reachability {
     /// Each stage's stage dependencies.
     pub(crate) direct: Vec<Vec<usize>>,
     builds: Vec<OnceLock<Vec<usize>>>,
+    /// How many stages each target builds, for every target at once (code lenses and the
+    /// target picker ask for all of them, after every edit).
+    build_counts: OnceLock<Vec<usize>>,
     uses_external: Vec<OnceLock<Vec<String>>>,
 }
 
@@ -22,6 +25,7 @@ impl Reachability {
         Reachability {
             direct: stage_deps(deps),
             builds: (0..n).map(|_| OnceLock::new()).collect(),
+            build_counts: OnceLock::new(),
             uses_external: (0..n).map(|_| OnceLock::new()).collect(),
         }
     }
@@ -36,7 +40,11 @@ impl Reachability {
 
     /// How many stages BuildKit builds for each target, without keeping the sets: for a long
     /// chain of stages the sets together grow with the square of the stage count.
-    pub(crate) fn build_counts(&self) -> Vec<usize> {
+    pub(crate) fn build_counts(&self) -> &[usize] {
+        self.build_counts.get_or_init(|| self.count_builds())
+    }
+
+    fn count_builds(&self) -> Vec<usize> {
         let n = self.direct.len();
         // `seen[s] == t + 1`: stage `s` was reached from target `t` (no clearing between targets).
         let mut seen = vec![0usize; n];

@@ -168,7 +168,7 @@ impl Analysis {
 
     /// How many stages `--target` = each stage builds (the lengths of
     /// [`Analysis::target_builds`], computed without keeping every set).
-    pub fn target_build_counts(&self) -> Vec<usize> {
+    pub fn target_build_counts(&self) -> &[usize] {
         self.reach.build_counts()
     }
 
