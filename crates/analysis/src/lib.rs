@@ -74,6 +74,11 @@ pub struct Analysis {
     graph: std::sync::OnceLock<StageGraph>,
 }
 
+/// The most stage entries the server's `stagecraft/targets` and the wasm `analyze` list in all
+/// their targets' plans together; beyond it they send counts and give plans one at a time. The
+/// 501-stage benchmark file lists 185,041; a chain of stages passes it from ≈410 stages.
+pub const PLANS_LISTED_MAX: usize = 250_000;
+
 /// Analyses a Dockerfile.
 pub fn analyze(text: &str, options: &Options) -> Analysis {
     analyze_parsed(text, parse(text), options)
@@ -254,6 +259,15 @@ impl Analysis {
     /// What building `target` takes.
     pub fn plan(&self, target: usize) -> BuildPlan {
         graph::build_plan(&self.stages, &self.deps, &self.reach, target)
+    }
+
+    /// How many stage entries the plans of `targets` list together (each plan's stages, its
+    /// waves and its legacy stages), without building them: they grow with the square of the
+    /// stage count, so the server and the wasm API compare this with [`PLANS_LISTED_MAX`]
+    /// before sending every plan.
+    pub fn plans_listed(&self, targets: impl IntoIterator<Item = usize>) -> usize {
+        let counts = self.target_build_counts();
+        targets.into_iter().map(|t| 2 * counts.get(t).copied().unwrap_or(0) + self.target_legacy_count(t)).sum()
     }
 
     /// Stages, images and how they depend on each other.

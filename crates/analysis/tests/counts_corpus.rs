@@ -1,7 +1,7 @@
-//! The one-pass summaries (`target_build_counts`, `target_legacy_count`, `reference_counts`,
-//! `is_unused`, `targets`) agree with the per-stage queries they stand in for, on every corpus
-//! file and on files made to stress them (repeated names, a stage used from many places, a long
-//! chain).
+//! The one-pass summaries (`target_build_counts`, `target_legacy_count`, `plans_listed`,
+//! `reference_counts`, `is_unused`, `targets`) agree with the per-stage queries they stand in
+//! for, on every corpus file and on files made to stress them (repeated names, a stage used from
+//! many places, a long chain).
 
 use stagecraft_analysis::{analyze, Analysis, GraphNode, Options};
 use stagecraft_testkit::{parser_cases, read, real_world_files};
@@ -28,7 +28,10 @@ fn check(name: &str, a: &Analysis) {
     assert_eq!(refs.len(), a.stages().len(), "{name}");
     for s in 0..a.stages().len() {
         assert_eq!(builds[s], a.target_builds(s).len(), "{name}: stage {s} build count");
-        assert_eq!(a.target_legacy_count(s), a.plan(s).legacy_stages.len(), "{name}: stage {s} legacy count");
+        let plan = a.plan(s);
+        assert_eq!(a.target_legacy_count(s), plan.legacy_stages.len(), "{name}: stage {s} legacy count");
+        let listed = plan.stages.len() + plan.waves.iter().map(Vec::len).sum::<usize>() + plan.legacy_stages.len();
+        assert_eq!(a.plans_listed([s]), listed, "{name}: stage {s} plan entries");
         let uses = a.occurrences(s).iter().filter(|o| !o.is_definition).count();
         assert_eq!(refs[s], uses, "{name}: stage {s} reference count");
         assert_eq!(a.is_unused(s), a.unused_stages().contains(&s), "{name}: stage {s} unused");

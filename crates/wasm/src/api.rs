@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use stagecraft_analysis::{
     analyze as analyze_text, Analysis, BaseKind, Options, RefTarget, SvgOptions, TextEdit, TextRange, TextSize,
+    PLANS_LISTED_MAX,
 };
 
 use crate::json::Writer;
@@ -71,12 +72,6 @@ fn analysed_text(text: &str) -> Rc<Analysed> {
 fn defaults() -> Options {
     Options::default()
 }
-
-/// Stage indices all the targets' plans in `analyze` may list together: beyond it (a file
-/// with thousands of stages in a chain, where each target builds the stages below it and the
-/// legacy builder every stage up to it) the plans are null, and `plan(text, stage)` gives one.
-/// The 501-stage benchmark file lists ≈131,000.
-pub const PLAN_BUDGET: usize = 250_000;
 
 /// What `--target` = `stage` builds: `{stages, waves, images, legacyStages}`.
 fn write_plan(w: &mut Writer, an: &Analysis, stage: usize) {
@@ -183,11 +178,11 @@ pub fn analyze(text: &str, options: &Options) -> String {
     }
     w.end_array();
 
-    // The plans' lists grow with the square of the stage count (see PLAN_BUDGET).
+    // Every plan, unless they grow too big to list (a file with thousands of stages in a
+    // chain): then counts, and `plan(text, stage)` for the one a page shows.
     let targets = an.targets();
     let counts = an.target_build_counts();
-    let listed: usize = targets.iter().map(|t| 2 * counts[t.stage] + an.target_legacy_count(t.stage)).sum();
-    let detailed = listed <= PLAN_BUDGET;
+    let detailed = an.plans_listed(targets.iter().map(|t| t.stage)) <= PLANS_LISTED_MAX;
     w.key("detailed").bool(detailed);
     w.key("targets").begin_array();
     for t in &targets {

@@ -3,18 +3,14 @@
 //!
 //! Those lists together grow with the square of the stage count (the legacy builder builds
 //! every stage up to its target; a chain of stages builds the whole chain), so a document
-//! whose lists would hold more than [`DETAIL_BUDGET`] names gets the counts alone, marked
+//! whose lists would hold more than [`PLANS_LISTED_MAX`] names gets the counts alone, marked
 //! `detailed: false`, and a client asks for one target's lists with `target`.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use stagecraft_analysis::{Analysis, Target};
+use stagecraft_analysis::{Analysis, Target, PLANS_LISTED_MAX};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::TextDocumentIdentifier;
-
-/// Stage names all the targets' lists may hold together (the 501-stage benchmark file needs
-/// ≈131,000; a 5,000-stage chain would need 25 million, ≈400 MB of JSON).
-pub(crate) const DETAIL_BUDGET: usize = 250_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -35,9 +31,8 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
         }
         None => a.targets(),
     };
-    // BuildKit's stages and waves name each stage it builds once, the legacy list its own.
-    let names: usize = selected.iter().map(|t| 2 * counts[t.stage] + a.target_legacy_count(t.stage)).sum();
-    let detailed = only.is_some() || names <= DETAIL_BUDGET;
+    // A 5,000-stage chain's lists would hold 37.5 million names, hundreds of MB of JSON.
+    let detailed = only.is_some() || a.plans_listed(selected.iter().map(|t| t.stage)) <= PLANS_LISTED_MAX;
     let name = |s: usize| a.stages()[s].display_name();
     let list: Vec<Value> = selected
         .into_iter()
