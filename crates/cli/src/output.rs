@@ -43,7 +43,7 @@ pub(crate) fn diagnostic(a: &Analysis, d: &Diagnostic) -> Value {
 }
 
 /// Writes `value` pretty-printed with a trailing newline.
-pub(crate) fn print_json(value: &Value) {
+pub(crate) fn print_json(value: &impl serde::Serialize) {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
     outln!("{text}");
 }

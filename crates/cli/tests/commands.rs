@@ -102,6 +102,15 @@ fn check_exit_codes_and_formats() {
     let o = run(&["check", &bad, "--format", "json"]);
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["errors"].as_u64(), Some(1));
+    // Written a diagnostic at a time, with the keys in the order they always had (sorted).
+    assert!(
+        stdout(&o).starts_with(
+            "{\n  \"errors\": 1,\n  \"files\": [\n    {\n      \"diagnostics\": [\n        {\n          \"buildkit\": "
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(j["files"][0]["file"].as_str(), Some(bad.as_str()));
     let o = run(&["check", &bad, "--format", "sarif"]);
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["version"].as_str(), Some("2.1.0"));
