@@ -97,14 +97,11 @@ fn write_plan(w: &mut Writer, an: &Analysis, stage: usize) {
 pub fn plan(text: &str, stage: f64) -> Result<String, String> {
     let a = analysed_text(text);
     let count = a.analysis.stages().len();
-    if !(stage.is_finite() && stage >= 0.0 && stage.fract() == 0.0 && stage < count as f64) {
+    let whole = stage.is_finite() && stage >= 0.0 && stage.fract() == 0.0;
+    if !whole || stage >= count as f64 {
         // Integers only in the message: formatting a float would pull float printing into the
         // module (≈6 KB gzipped).
-        let shown = if stage.is_finite() && stage >= 0.0 && stage.fract() == 0.0 {
-            format!("no stage {}", stage as u64)
-        } else {
-            "a stage is a whole number".to_string()
-        };
+        let shown = if whole { format!("no stage {}", stage as u64) } else { "a stage is a whole number".to_string() };
         return Err(match count {
             0 => format!("{shown}: the text has no stages"),
             n => format!("{shown}: stages are numbered 0 to {}", n - 1),
