@@ -1,16 +1,12 @@
 //! `stagecraft`: Dockerfile multi-stage builds, as BuildKit sees them, in a terminal.
 
+mod alloc;
 mod args;
 mod commands;
 mod input;
 mod output;
 
 use std::process::ExitCode;
-
-// Analysis allocates many small strings and tree nodes; mimalloc makes a full analysis of a
-// large file about a quarter faster than the system allocator (see the README's figures).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// What a command ends with.
 pub(crate) enum Outcome {
@@ -62,6 +58,7 @@ fn main() -> ExitCode {
         Some("graph") => commands::graph::run(rest),
         Some("dump") => commands::dump::run(rest),
         Some("lsp") => {
+            alloc::keep_freed_pages_mapped();
             // stdout belongs to the protocol from here on.
             stagecraft_lsp::run_stdio();
             Ok(Outcome::Ok)
