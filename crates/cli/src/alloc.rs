@@ -20,9 +20,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// bindings name only some options; the index is checked by a test below).
 const PURGE_DECOMMITS: libmimalloc_sys::mi_option_t = 5;
 
-/// Purge freed pages with `MADV_FREE` instead of decommitting them (see the module comment).
+/// Purge freed pages with `MADV_FREE` instead of decommitting them (see the module comment),
+/// unless `MIMALLOC_PURGE_DECOMMITS` is set: then mimalloc has read the user's choice.
 #[allow(unsafe_code)]
 pub(crate) fn keep_freed_pages_mapped() {
+    if std::env::var_os("MIMALLOC_PURGE_DECOMMITS").is_some() {
+        return;
+    }
     // SAFETY: `mi_option_set` stores an integer in mimalloc's option table; it takes no
     // pointers and may be called at any time from any thread.
     unsafe { libmimalloc_sys::mi_option_set(PURGE_DECOMMITS, 0) }
