@@ -8,6 +8,8 @@ mod convert;
 mod direct;
 mod handlers;
 mod state;
+#[cfg(test)]
+mod sweep_tests;
 mod transport;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -56,3 +56,123 @@ mod tests {
         assert!(apply(&mut text, &mut parse, Encoding(WideEncoding::Utf16), vec![change(9, 0, 9, 1, "z")]).is_err());
     }
 }
+
+/// Random edits through `apply`, against a plain model of the protocol's positions, and the
+/// parse kept up to date through them against a parse of the whole text.
+#[cfg(test)]
+mod random_edits {
+    use super::*;
+    use stagecraft_syntax::WideEncoding;
+    use tower_lsp_server::lsp_types::{Position, Range};
+
+    /// The byte offset of a position, computed from scratch: lines end at `\n`, `\r\n` or a lone
+    /// `\r`; a column past the end is the line's end, one inside a character that character's
+    /// end; `None` for a line past the end.
+    fn model_offset(text: &str, p: Position, enc: WideEncoding) -> Option<usize> {
+        let mut line = 0;
+        let mut start = 0;
+        let b = text.as_bytes();
+        while line < p.line {
+            let next = b[start..].iter().position(|&c| c == b'\n' || c == b'\r')?;
+            start += next + if b[start + next] == b'\r' && b.get(start + next + 1) == Some(&b'\n') { 2 } else { 1 };
+            line += 1;
+        }
+        let mut units = 0;
+        for (i, c) in text[start..].char_indices() {
+            if c == '\n' || c == '\r' || units >= p.character {
+                return Some(start + i);
+            }
+            units += match enc {
+                WideEncoding::Utf8 => c.len_utf8() as u32,
+                _ => c.len_utf16() as u32,
+            };
+        }
+        Some(text.len())
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn random_edits_match_the_model_and_the_parse_follows() {
+        const PIECES: &[&str] = &[
+            "",
+            "x",
+            "\n",
+            "\r\n",
+            "\r",
+            " ",
+            "\\",
+            "\\\n",
+            "é",
+            "😀",
+            "𝒳y",
+            "FROM alpine AS a\n",
+            "FROM a AS b\r\n",
+            "COPY --from=a /x /y\n",
+            "RUN --mount=from=b,target=/t x\n",
+            "RUN <<EOF\n",
+            "EOF\n",
+            "# escape=`\n",
+            "ARG V=1\n",
+            "${V:-a}",
+            "\"",
+            "[\"a\", ",
+            "ONBUILD ",
+            "--from=",
+            "\t",
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for round in 0..300 {
+            let enc = if round % 2 == 0 { WideEncoding::Utf16 } else { WideEncoding::Utf8 };
+            let mut text = String::from("FROM alpine AS a\nRUN x\nFROM a AS b\nCOPY --from=a /x /y\n");
+            let mut parse = Some(stagecraft_syntax::parse(&text));
+            for step in 0..40 {
+                let lines = text.split(['\n', '\r']).count() as u32 + 1;
+                let pos = |rng: &mut Rng| Position {
+                    line: rng.below(lines as usize + 1) as u32,
+                    character: rng.below(30) as u32,
+                };
+                let (mut a, mut b) = (pos(&mut rng), pos(&mut rng));
+                if (b.line, b.character) < (a.line, a.character) {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                let inserted: String = (0..rng.below(3)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+                let change = TextDocumentContentChangeEvent {
+                    range: Some(Range { start: a, end: b }),
+                    range_length: None,
+                    text: inserted.clone(),
+                };
+                let before = text.clone();
+                let result = apply(&mut text, &mut parse, Encoding(enc), vec![change]);
+                match (model_offset(&before, a, enc), model_offset(&before, b, enc)) {
+                    (Some(s), Some(e)) => {
+                        assert!(result.is_ok(), "round {round} step {step}: {a:?}..{b:?} refused in {before:?}");
+                        let mut expected = before.clone();
+                        expected.replace_range(s..e, &inserted);
+                        assert_eq!(
+                            text, expected,
+                            "round {round} step {step}: {a:?}..{b:?} {inserted:?} in {before:?}"
+                        );
+                    }
+                    _ => {
+                        assert!(result.is_err(), "round {round} step {step}: a line past the end was accepted");
+                        assert_eq!(text, before, "a refused change changes nothing");
+                    }
+                }
+                assert_eq!(
+                    parse.as_ref(),
+                    Some(&stagecraft_syntax::parse(&text)),
+                    "round {round} step {step}: the kept parse differs from a full parse of {text:?}"
+                );
+            }
+        }
+    }
+}

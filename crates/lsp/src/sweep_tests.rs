@@ -1,0 +1,302 @@
+//! Every position request at many positions of every corpus file, in UTF-16 and UTF-8: no
+//! panic, an error (not an answer) for lines past the end, every range and position answered
+//! inside the document, and answers that agree with each other (a highlight covers the position
+//! asked about; a prepared rename covers it and the rename edits it; references with the
+//! declaration equal the highlights). Positions are each line's start, middle and end, one and
+//! forty units past its end, and the lines just past the document.
+//!
+//! Positions are derived here from the text itself (lines split at `\n`, `\r\n` and a lone `\r`,
+//! columns counted per character), not from the server's line index, so that the index is
+//! checked too.
+
+use stagecraft_analysis::{analyze_parsed, Analysis, Options};
+use stagecraft_syntax::WideEncoding;
+use tower_lsp_server::lsp_types::*;
+
+use crate::convert::Encoding;
+use crate::handlers;
+
+/// The document as the protocol sees it: each line's length in the encoding's units, and where
+/// its characters start.
+struct Lines {
+    lengths: Vec<u32>,
+    boundaries: Vec<Vec<u32>>,
+}
+
+impl Lines {
+    fn new(text: &str, enc: WideEncoding) -> Lines {
+        let mut lengths = vec![0];
+        let mut boundaries = vec![vec![0]];
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\n' | '\r' => {
+                    if c == '\r' && chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    lengths.push(0);
+                    boundaries.push(vec![0]);
+                }
+                c => {
+                    let len = lengths.last_mut().expect("one line at least");
+                    *len += match enc {
+                        WideEncoding::Utf8 => c.len_utf8() as u32,
+                        WideEncoding::Utf16 => c.len_utf16() as u32,
+                        WideEncoding::Utf32 => 1,
+                    };
+                    boundaries.last_mut().expect("one line at least").push(*len);
+                }
+            }
+        }
+        Lines { lengths, boundaries }
+    }
+
+    /// Where the server takes a position to be: a column past the line's end is its end, a
+    /// column inside a character the character's end (see `LineIndex::offset`).
+    fn effective(&self, p: Position) -> Position {
+        let b = &self.boundaries[p.line as usize];
+        let character = b.iter().copied().find(|&x| x >= p.character).unwrap_or(self.lengths[p.line as usize]);
+        Position { line: p.line, character }
+    }
+
+    fn check_position(&self, p: Position, what: &str) -> Result<(), String> {
+        match self.lengths.get(p.line as usize) {
+            Some(&len) if p.character <= len => Ok(()),
+            Some(&len) => Err(format!("{what}: {}:{} is past its line's end ({len})", p.line, p.character)),
+            None => Err(format!("{what}: line {} is past the end ({} lines)", p.line, self.lengths.len())),
+        }
+    }
+
+    fn check_range(&self, r: Range, what: &str) -> Result<(), String> {
+        self.check_position(r.start, what)?;
+        self.check_position(r.end, what)?;
+        if (r.end.line, r.end.character) < (r.start.line, r.start.character) {
+            return Err(format!("{what}: range ends before it starts: {r:?}"));
+        }
+        Ok(())
+    }
+}
+
+fn contains(r: Range, p: Position) -> bool {
+    (r.start.line, r.start.character) <= (p.line, p.character) && (p.line, p.character) <= (r.end.line, r.end.character)
+}
+
+fn sorted(mut ranges: Vec<Range>) -> Vec<Range> {
+    ranges.sort_by_key(|r| (r.start.line, r.start.character, r.end.line, r.end.character));
+    ranges.dedup();
+    ranges
+}
+
+/// Checks one document; returns the first problem found.
+fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
+    let a: Analysis = analyze_parsed(text, stagecraft_syntax::parse(text), &Options::default());
+    let encoding = Encoding(enc);
+    let lines = Lines::new(text, enc);
+    let uri: Uri = "file:///sweep/Dockerfile".parse().map_err(|_| "uri")?;
+    let line_count = lines.lengths.len() as u32;
+    if a.line_index().line_count() != line_count {
+        return Err(format!("the line index counts {} lines, the text has {line_count}", a.line_index().line_count()));
+    }
+
+    // Whole-document answers.
+    for d in handlers::diagnostics::convert(&a, encoding) {
+        lines.check_range(d.range, "diagnostic")?;
+    }
+    if let DocumentSymbolResponse::Nested(symbols) = handlers::symbols::symbols(&a, encoding) {
+        let mut todo: Vec<&DocumentSymbol> = symbols.iter().collect();
+        while let Some(s) = todo.pop() {
+            lines.check_range(s.range, "symbol")?;
+            lines.check_range(s.selection_range, "symbol selection")?;
+            if !contains(s.range, s.selection_range.start) || !contains(s.range, s.selection_range.end) {
+                return Err(format!("symbol {}: selection outside its range", s.name));
+            }
+            todo.extend(s.children.iter().flatten());
+        }
+    }
+    for f in handlers::folding::folding(&a) {
+        if f.start_line > f.end_line || f.end_line >= line_count {
+            return Err(format!("folding range {f:?} outside the document"));
+        }
+    }
+    for lens in handlers::code_lens::lenses(&a, encoding, &uri) {
+        lines.check_range(lens.range, "code lens")?;
+    }
+    // Semantic tokens: decode the relative encoding and check each token.
+    let tokens = handlers::semantic::tokens(&a, encoding);
+    let (mut line, mut start) = (0u32, 0u32);
+    for t in &tokens.data {
+        line += t.delta_line;
+        start = if t.delta_line == 0 { start + t.delta_start } else { t.delta_start };
+        let end = Position { line, character: start + t.length };
+        lines.check_range(Range { start: Position { line, character: start }, end }, "semantic token")?;
+    }
+    let everything = Range {
+        start: Position { line: 0, character: 0 },
+        end: Position { line: line_count - 1, character: lines.lengths[line_count as usize - 1] },
+    };
+    for h in
+        handlers::inlay::inlay_hints(&a, encoding, everything).map_err(|e| e.message.to_string())?.into_iter().flatten()
+    {
+        lines.check_position(h.position, "inlay hint")?;
+    }
+    handlers::targets::targets(&a, None).map_err(|e| format!("targets: {}", e.message))?;
+    handlers::graph::graph(&a, None).map_err(|e| format!("graph: {}", e.message))?;
+
+    // Position requests.
+    let mut asked = 0;
+    for line in 0..line_count + 2 {
+        let len = lines.lengths.get(line as usize).copied().unwrap_or(0);
+        let mut columns = vec![0, len / 2, len, len + 1, len + 40];
+        columns.dedup();
+        for character in columns {
+            asked += 1;
+            let p = Position { line, character };
+            let past = line >= line_count;
+            let at = format!("at {line}:{character}");
+            let def = handlers::definition::definition(&a, encoding, &uri, p);
+            let refs = handlers::references::references(&a, encoding, &uri, p, true);
+            let refs_only = handlers::references::references(&a, encoding, &uri, p, false);
+            let highlight = handlers::references::highlight(&a, encoding, p);
+            let prepared = handlers::rename::prepare(&a, encoding, p);
+            let renamed = handlers::rename::rename(&a, encoding, &uri, p, "swept");
+            let hover = handlers::hover::hover(&a, encoding, p);
+            let completion = handlers::completion::completion(&a, encoding, p);
+            let actions = handlers::code_action::code_actions(&a, encoding, &uri, Range { start: p, end: p });
+            if past {
+                // Every one of them refuses a line past the end (a rename may refuse for its
+                // own reason first; it must still refuse).
+                let answered = [
+                    def.is_ok(),
+                    refs.is_ok(),
+                    refs_only.is_ok(),
+                    highlight.is_ok(),
+                    prepared.is_ok(),
+                    renamed.is_ok(),
+                    hover.is_ok(),
+                    completion.is_ok(),
+                    actions.is_ok(),
+                ];
+                if answered.iter().any(|&x| x) {
+                    return Err(format!("{at} (past the end): answered instead of an error: {answered:?}"));
+                }
+                continue;
+            }
+            let def = def.map_err(|e| format!("definition {at}: {}", e.message))?;
+            if let Some(GotoDefinitionResponse::Scalar(l)) = &def {
+                lines.check_range(l.range, "definition")?;
+            }
+            let refs = refs.map_err(|e| format!("references {at}: {}", e.message))?.unwrap_or_default();
+            let refs_only = refs_only.map_err(|e| format!("references {at}: {}", e.message))?.unwrap_or_default();
+            for l in refs.iter().chain(&refs_only) {
+                lines.check_range(l.range, "reference")?;
+            }
+            if refs_only.len() > refs.len() {
+                return Err(format!("{at}: more references without the declaration than with it"));
+            }
+            let highlight = highlight.map_err(|e| format!("highlight {at}: {}", e.message))?.unwrap_or_default();
+            for h in &highlight {
+                lines.check_range(h.range, "highlight")?;
+            }
+            let p = lines.effective(p);
+            if !highlight.is_empty() && !highlight.iter().any(|h| contains(h.range, p)) {
+                return Err(format!("{at}: no highlight covers the position"));
+            }
+            let highlighted = sorted(highlight.iter().map(|h| h.range).collect());
+            if sorted(refs.iter().map(|l| l.range).collect()) != highlighted {
+                return Err(format!("{at}: references with the declaration differ from the highlights"));
+            }
+            match prepared {
+                Ok(Some(PrepareRenameResponse::RangeWithPlaceholder { range, .. })) => {
+                    lines.check_range(range, "prepared rename")?;
+                    if !contains(range, p) {
+                        return Err(format!("{at}: the prepared rename range does not cover the position"));
+                    }
+                    let edit = renamed.map_err(|e| format!("rename {at} after a prepared rename: {}", e.message))?;
+                    let edits = edit.and_then(|e| e.changes).and_then(|mut c| c.remove(&uri)).unwrap_or_default();
+                    for e in &edits {
+                        lines.check_range(e.range, "rename edit")?;
+                    }
+                    if !edits.iter().any(|e| e.range == range) {
+                        return Err(format!("{at}: the rename does not edit the prepared range"));
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    if renamed.is_ok() {
+                        return Err(format!("{at}: rename answered where prepareRename refused"));
+                    }
+                }
+            }
+            if let Some(Hover { range: Some(r), .. }) = hover.map_err(|e| format!("hover {at}: {}", e.message))? {
+                lines.check_range(r, "hover")?;
+            }
+            if let Some(CompletionResponse::Array(items) | CompletionResponse::List(CompletionList { items, .. })) =
+                completion.map_err(|e| format!("completion {at}: {}", e.message))?
+            {
+                for item in items {
+                    if let Some(CompletionTextEdit::Edit(e)) = item.text_edit {
+                        lines.check_range(e.range, "completion edit")?;
+                    }
+                }
+            }
+            for action in actions.map_err(|e| format!("code actions {at}: {}", e.message))?.into_iter().flatten() {
+                if let CodeActionOrCommand::CodeAction(CodeAction { edit: Some(edit), .. }) = action {
+                    for e in edit.changes.into_iter().flat_map(|c| c.into_values()).flatten() {
+                        lines.check_range(e.range, "code action edit")?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(asked)
+}
+
+fn corpus() -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = stagecraft_testkit::parser_cases()
+        .into_iter()
+        .map(|c| (c.name, stagecraft_testkit::read(&c.dockerfile)))
+        .chain(stagecraft_testkit::real_world_files().into_iter().map(|p| {
+            let text = stagecraft_testkit::read(&p);
+            (p.display().to_string(), text)
+        }))
+        .collect();
+    // What the corpus has little of: CRLF and lone CR line ends, characters outside the BMP
+    // before and inside names, a heredoc, half-typed flags, an empty file.
+    for (name, text) in [
+        ("crlf", "FROM alpine AS base\r\nFROM base AS b\r\nCOPY --from=base /a /b\r\n"),
+        ("lone cr", "FROM alpine AS base\rRUN --mount=from=base x\rFROM base\r"),
+        ("astral", "# 😀 base stage 😀\nFROM alpine AS b😀se\nFROM b😀se AS 𝒳\nCOPY --from=b😀se /😀 /x\nCOPY --from=0 /a /b\n"),
+        ("heredoc", "FROM alpine AS a\nRUN <<EOF cat >/x\nhello 😀\nEOF\nFROM a\nCOPY --from=a <<-EOT /y\n\tx\n\tEOT\n"),
+        ("half typed", "FROM alpine AS a\nCOPY --from=\nRUN --mount=type=cache,from=\nCOPY --fr\nFROM \n"),
+        ("empty", ""),
+    ] {
+        files.push((name.to_string(), text.to_string()));
+    }
+    files
+}
+
+#[test]
+fn every_request_at_every_kind_of_position_in_the_corpus() {
+    let files = corpus();
+    assert!(files.len() > 500, "the corpus is there ({} files)", files.len());
+    let mut failures = Vec::new();
+    let mut asked = 0;
+    for (i, (name, text)) in files.iter().enumerate() {
+        // UTF-8 for every other file, both for files with characters beyond ASCII.
+        let encodings: &[WideEncoding] = if !text.is_ascii() {
+            &[WideEncoding::Utf16, WideEncoding::Utf8]
+        } else if i % 2 == 0 {
+            &[WideEncoding::Utf16]
+        } else {
+            &[WideEncoding::Utf8]
+        };
+        for &enc in encodings {
+            match sweep(text, enc) {
+                Ok(n) => asked += n,
+                Err(e) => failures.push(format!("{name} ({enc:?}): {e}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(asked > 50_000, "positions asked: {asked}");
+}
