@@ -263,8 +263,10 @@ impl Analysis {
         }
     }
 
-    /// The range a rename at `offset` would change, and the current name (for the editor's
-    /// prepare-rename step).
+    /// The name under the cursor that a rename at `offset` starts from, and the stage's current
+    /// name (for the editor's prepare-rename step, which puts its input box at the range). From
+    /// a numeric reference (`--from=0`) the range is the number, which the rename leaves as it
+    /// is, and the name is the stage's.
     pub fn prepare_rename(&self, offset: TextSize) -> Result<(TextRange, String), RenameError> {
         let symbol = self.symbol_at(offset).ok_or_else(|| {
             RenameError(
@@ -279,14 +281,7 @@ impl Analysis {
         self.rename_blockers(stage)?;
         let range = match symbol {
             StageSymbol::Definition(_) => s.name_range.unwrap_or(s.from_range),
-            StageSymbol::Reference(r) => {
-                let reference = &self.references()[r];
-                if reference.value.parse::<i64>().is_ok() {
-                    s.name_range.unwrap_or(s.from_range)
-                } else {
-                    reference.range
-                }
-            }
+            StageSymbol::Reference(r) => self.references()[r].range,
         };
         Ok((range, name))
     }

@@ -97,6 +97,13 @@ fn rename_from_a_reference_and_prepare() {
     let (range, name) = a.prepare_rename(at).unwrap();
     assert_eq!((slice(&a, range), name.as_str()), ("build", "build"));
     assert_eq!(a.rename(at, "b2").unwrap().len(), 2);
+    // From `--from=0` the editor's box goes on the number (where the cursor is), filled with the
+    // stage's name; the rename changes the name and leaves the number.
+    let (a, at) = fixture("FROM alpine AS build\nFROM scratch\nCOPY --from=$00 /a /a\nCOPY --from=build /b /b\n");
+    let (range, name) = a.prepare_rename(at).unwrap();
+    assert_eq!((slice(&a, range), name.as_str()), ("0", "build"));
+    let out = TextEdit::apply_all(a.text(), &a.rename(at, "b2").unwrap());
+    assert_eq!(out, "FROM alpine AS b2\nFROM scratch\nCOPY --from=0 /a /a\nCOPY --from=b2 /b /b\n");
 }
 
 #[test]

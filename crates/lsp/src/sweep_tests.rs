@@ -2,8 +2,9 @@
 //! panic, an error (not an answer) for lines past the end, every range and position answered
 //! inside the document, and answers that agree with each other (a highlight covers the position
 //! asked about; a prepared rename covers it and the rename edits it; references with the
-//! declaration equal the highlights). Positions are each line's start, middle and end, one and
-//! forty units past its end, and the lines just past the document.
+//! declaration equal the highlights). Positions are every column of files up to 400 bytes, each
+//! line's start, middle and end, one and forty units past its end in the others, and the lines
+//! just past the document.
 //!
 //! Positions are derived here from the text itself (lines split at `\n`, `\r\n` and a lone `\r`,
 //! columns counted per character), not from the server's line index, so that the index is
@@ -146,7 +147,9 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
     let mut asked = 0;
     for line in 0..line_count + 2 {
         let len = lines.lengths.get(line as usize).copied().unwrap_or(0);
-        let mut columns = vec![0, len / 2, len, len + 1, len + 40];
+        // Every column of small files (where most of the odd cases are), five of the others.
+        let mut columns: Vec<u32> =
+            if text.len() <= 400 { (0..=len + 1).collect() } else { vec![0, len / 2, len, len + 1, len + 40] };
         columns.dedup();
         for character in columns {
             asked += 1;
@@ -216,8 +219,20 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                     for e in &edits {
                         lines.check_range(e.range, "rename edit")?;
                     }
-                    if !edits.iter().any(|e| e.range == range) {
-                        return Err(format!("{at}: the rename does not edit the prepared range"));
+                    // The rename edits the name under the cursor, unless that is a stage's
+                    // number (`--from=0`), which stays.
+                    let under =
+                        encoding.text_range(a.line_index(), a.text(), range).map_err(|e| e.message.to_string())?;
+                    let numeric = a.text()[under].parse::<i64>().is_ok();
+                    if edits.is_empty() || numeric == edits.iter().any(|e| e.range == range) {
+                        return Err(format!(
+                            "{at}: {}",
+                            if numeric {
+                                "the rename changes the stage number under the cursor"
+                            } else {
+                                "the rename does not change the name under the cursor"
+                            }
+                        ));
                     }
                 }
                 Ok(_) => {}
