@@ -193,6 +193,16 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             for l in refs.iter().chain(&refs_only) {
                 lines.check_range(l.range, "reference")?;
             }
+            // The declaration a definition jumps to is among the references with declaration.
+            let declaration = match &def {
+                Some(GotoDefinitionResponse::Scalar(l)) => Some(l.range),
+                _ => None,
+            };
+            if let Some(d) = declaration {
+                if !refs.iter().any(|r| r.range == d) {
+                    return Err(format!("{at}: the definition {d:?} is not among the references"));
+                }
+            }
             if refs_only.len() > refs.len() {
                 return Err(format!("{at}: more references without the declaration than with it"));
             }
@@ -204,7 +214,9 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             if !highlight.is_empty() && !highlight.iter().any(|h| contains(h.range, p)) {
                 return Err(format!("{at}: no highlight covers the position"));
             }
-            let highlighted = sorted(highlight.iter().map(|h| h.range).collect());
+            // The highlights are the references with the declaration, except the FROM line of
+            // a stage without a name (no name to highlight there).
+            let highlighted = sorted(highlight.iter().map(|h| h.range).chain(declaration).collect());
             if sorted(refs.iter().map(|l| l.range).collect()) != highlighted {
                 return Err(format!("{at}: references with the declaration differ from the highlights"));
             }
