@@ -111,6 +111,11 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             if !contains(s.range, s.selection_range.start) || !contains(s.range, s.selection_range.end) {
                 return Err(format!("symbol {}: selection outside its range", s.name));
             }
+            for child in s.children.iter().flatten() {
+                if !contains(s.range, child.range.start) || !contains(s.range, child.range.end) {
+                    return Err(format!("symbol {}: child {} outside it", s.name, child.name));
+                }
+            }
             todo.extend(s.children.iter().flatten());
         }
     }
@@ -125,11 +130,16 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
     // Semantic tokens: decode the relative encoding and check each token.
     let tokens = handlers::semantic::tokens(&a, encoding);
     let (mut line, mut start) = (0u32, 0u32);
+    let mut previous_end: Option<Position> = None;
     for t in &tokens.data {
         line += t.delta_line;
         start = if t.delta_line == 0 { start + t.delta_start } else { t.delta_start };
         let end = Position { line, character: start + t.length };
         lines.check_range(Range { start: Position { line, character: start }, end }, "semantic token")?;
+        if previous_end.is_some_and(|e| (e.line, e.character) > (line, start)) {
+            return Err(format!("semantic tokens overlap at {line}:{start}"));
+        }
+        previous_end = Some(end);
     }
     let everything = Range {
         start: Position { line: 0, character: 0 },
@@ -256,13 +266,25 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             }
             if let Some(Hover { range: Some(r), .. }) = hover.map_err(|e| format!("hover {at}: {}", e.message))? {
                 lines.check_range(r, "hover")?;
+                if !contains(r, p) {
+                    return Err(format!("{at}: the hover's range {r:?} does not cover the position"));
+                }
             }
             if let Some(CompletionResponse::Array(items) | CompletionResponse::List(CompletionList { items, .. })) =
                 completion.map_err(|e| format!("completion {at}: {}", e.message))?
             {
                 for item in items {
+                    if item.label.is_empty() {
+                        return Err(format!("{at}: a completion without a label"));
+                    }
                     if let Some(CompletionTextEdit::Edit(e)) = item.text_edit {
                         lines.check_range(e.range, "completion edit")?;
+                        if !contains(e.range, p) {
+                            return Err(format!(
+                                "{at}: completion {} edits {:?}, away from the cursor",
+                                item.label, e.range
+                            ));
+                        }
                     }
                 }
             }
@@ -325,5 +347,5 @@ fn every_request_at_every_kind_of_position_in_the_corpus() {
         }
     }
     assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), files.len(), failures.join("\n"));
-    assert!(asked > 50_000, "positions asked: {asked}");
+    assert!(asked > 100_000, "positions asked: {asked}");
 }
