@@ -5,6 +5,8 @@
 
 pub mod api;
 pub mod json;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod sweep_tests;
 
 use stagecraft_analysis::Options;
 use wasm_bindgen::prelude::*;
