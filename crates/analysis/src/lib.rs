@@ -256,6 +256,22 @@ impl Analysis {
         })
     }
 
+    /// A stage by target name, or by `#index` (how the editors and the web pages name a stage
+    /// without a name: `#0` is the first stage); an unknown name gets
+    /// [`Analysis::resolve_target`]'s message. Stage names cannot start with `#`.
+    pub fn resolve_stage(&self, spec: &str) -> Result<usize, String> {
+        let Some(index) = spec.strip_prefix('#') else { return self.resolve_target(spec) };
+        let n = self.stages.len();
+        match index.parse::<usize>() {
+            Ok(i) if i < n => Ok(i),
+            _ => Err(format!(
+                "no stage {spec}: the file has {n} stage{}{}",
+                if n == 1 { "" } else { "s" },
+                if n == 0 { String::new() } else { format!(", #0 to #{}", n - 1) }
+            )),
+        }
+    }
+
     /// What building `target` takes.
     pub fn plan(&self, target: usize) -> BuildPlan {
         graph::build_plan(&self.stages, &self.deps, &self.reach, target)

@@ -595,4 +595,13 @@ fn unknown_targets_get_one_message_everywhere() {
     );
     let unnamed = plain("FROM alpine\n");
     assert_eq!(unnamed.resolve_target("x"), Err("target stage \"x\" could not be found; no stage has a name".into()));
+    // `#index` names any stage, the unnamed ones included.
+    assert_eq!(unnamed.resolve_stage("#0"), Ok(0));
+    assert_eq!(a.resolve_stage("build"), Ok(0));
+    let n = a.stages().len();
+    assert_eq!(
+        a.resolve_stage(&format!("#{n}")),
+        Err(format!("no stage #{n}: the file has {n} stages, #0 to #{}", n - 1))
+    );
+    assert!(a.resolve_stage("#x").is_err() && a.resolve_stage("#").is_err() && a.resolve_stage("#-1").is_err());
 }

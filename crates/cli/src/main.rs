@@ -59,8 +59,11 @@ fn main() -> ExitCode {
         Some("dump") => commands::dump::run(rest),
         Some("lsp") => {
             alloc::keep_freed_pages_mapped();
-            // stdout belongs to the protocol from here on.
-            stagecraft_lsp::run_stdio();
+            // stdout belongs to the protocol from here on. Exit code 1 when the client did not
+            // ask for `shutdown` before `exit` (or went away), as the protocol says.
+            if !stagecraft_lsp::run_stdio() {
+                return ExitCode::from(1);
+            }
             Ok(Outcome::Ok)
         }
         Some("-h" | "--help" | "help") => {

@@ -468,6 +468,79 @@ fn bad_requests_get_errors_not_crashes() {
     lsp.shutdown();
 }
 
+/// Messages that are JSON-RPC but that the framework cannot decode (its reader would end the
+/// session on them), framing the transport must not trust, and the protocol's `$/` rule.
+#[test]
+fn undecodable_messages_and_odd_framing_keep_the_server_serving() {
+    let mut lsp = started();
+    lsp.open(URI, "FROM alpine AS a\nFROM alpine AS b\n");
+    // Half an emoji, as JavaScript's JSON.stringify writes it, before a reference on its line:
+    // kept as U+FFFD, one UTF-16 unit like the client's, so the reference is where it was.
+    lsp.send_raw(
+        r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///work/Dockerfile","version":2},"contentChanges":[{"range":{"start":{"line":2,"character":0},"end":{"line":2,"character":0}},"text":"RUN --mount=target=/\ud83d,from=a true\n"}]}}"#,
+    );
+    lsp.diagnostics(URI, 2);
+    let r = lsp.result("textDocument/definition", at(URI, 2, 27));
+    assert_eq!(r["range"]["start"], pos(0, 15), "the reference after the lone surrogate: {r}");
+    // A request the framework cannot decode gets an error with its id; a notification is
+    // dropped with a line in the client's log.
+    lsp.send_raw(r#"{"jsonrpc":"2.0","id":77,"method":"textDocument/hover","params":{"x":1e400}}"#);
+    let deep = format!(r#"{{"jsonrpc":"2.0","method":"foo/bar","params":{}{}}}"#, "[".repeat(200), "]".repeat(200));
+    lsp.send_raw(&deep);
+    let log = lsp.notification("window/logMessage", |p| p["message"].as_str().is_some_and(|m| m.contains("foo/bar")));
+    assert!(log["message"].as_str().unwrap().contains("cannot decode"), "{log}");
+    let answered = lsp.pending.iter().find(|m| m["id"] == 77).cloned();
+    let answered = answered.unwrap_or_else(|| lsp.recv(Instant::now() + TIMEOUT, "the answer to id 77"));
+    assert_eq!((answered["id"].as_u64(), answered["error"]["code"].as_i64()), (Some(77), Some(-32700)), "{answered}");
+    // An unknown `$/` request is answered with MethodNotFound (the protocol says so).
+    let r = lsp.call("$/unknownThing", parse_json("{}"));
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    // A Content-Length past what the server reads, and one that would overflow.
+    for length in ["18446744073709551615", "2000000000"] {
+        write!(lsp.stdin, "Content-Length: {length}\r\n\r\n{{}}").unwrap();
+        lsp.stdin.flush().unwrap();
+        let deadline = Instant::now() + TIMEOUT;
+        let e = lsp.recv(deadline, "the error for a huge Content-Length");
+        assert_eq!(e["error"]["code"], -32700, "{e}");
+    }
+    let r = lsp.result("textDocument/definition", at(URI, 2, 27));
+    assert_eq!(r["range"]["start"], pos(0, 15), "still serving: {r}");
+    lsp.shutdown();
+}
+
+/// The exit code: 0 after `shutdown` then `exit` (checked by every `shutdown()` above), 1 for
+/// `exit` alone or a client that goes away.
+#[test]
+fn exit_without_shutdown_is_exit_code_1() {
+    let mut lsp = started();
+    lsp.notify("exit", Value::Null);
+    let status = lsp.child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    // A client that initializes, opens a file and closes the pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for body in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#.to_string(),
+        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#.to_string(),
+        serde_json_obj(&[
+            ("jsonrpc", "2.0".into()),
+            ("method", "textDocument/didOpen".into()),
+            ("params", lsp_open_params(URI, "FROM alpine\n")),
+        ])
+        .to_string(),
+    ] {
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(1), "stdin closed without shutdown");
+}
+
 /// The outline and semantic tokens are answered by the transport's fast path (`direct.rs`),
 /// outside the framework: they must still see every change sent before them, and whatever the
 /// fast path does not handle must get the framework's own answer.

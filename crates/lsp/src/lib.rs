@@ -24,13 +24,15 @@ use tower_lsp_server::{LanguageServer, LspService, Server};
 use convert::Encoding;
 use state::{Document, Settings, State};
 
-/// Serves LSP over stdin/stdout until the client says `exit`.
-pub fn run_stdio() {
+/// Serves LSP over stdin/stdout until the client says `exit` (or closes stdin). Returns whether
+/// the session ended as the protocol asks, with `shutdown` before that: the process should
+/// exit with 0 then and with 1 otherwise.
+pub fn run_stdio() -> bool {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
-        Err(_) => return,
+        Err(_) => return false,
     };
-    runtime.block_on(async {
+    let clean = runtime.block_on(async {
         let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared::new(frames_tx.clone()));
         let backend_shared = shared.clone();
@@ -41,14 +43,16 @@ pub fn run_stdio() {
         let service = direct::Tracked { inner: service, shared: shared.clone() };
         let (to_server, server_in) = tokio::io::duplex(1 << 20);
         let (server_out, from_server) = tokio::io::duplex(1 << 20);
-        tokio::spawn(transport::read_client(to_server, frames_tx, shared));
+        tokio::spawn(transport::read_client(to_server, frames_tx, shared.clone()));
         let writer = tokio::spawn(transport::write_client(from_server, frames_rx));
         Server::new(server_in, server_out, socket).serve(service).await;
         // The server has answered `exit` (or the client went away): flush what is left.
         let _ = writer.await;
+        shared.shut_down.load(Ordering::Acquire)
     });
     // Do not wait for the stdin reader: a client may keep stdin open after `exit`.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    clean
 }
 
 /// What the server and the transport's fast path (`direct`) share.

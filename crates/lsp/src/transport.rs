@@ -7,8 +7,13 @@
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::Id;
 
 const HEADER_END: &[u8] = b"\r\n\r\n";
+
+/// The largest message body read (1 GiB): more is no Dockerfile, and a larger length is
+/// answered as malformed rather than waited for.
+const MAX_BODY: usize = 1 << 30;
 
 /// Splits a byte stream into LSP frames.
 #[derive(Default)]
@@ -23,8 +28,8 @@ pub(crate) struct Framer {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Frame {
     /// A well-formed JSON-RPC message body, with its method if it is a request or notification
-    /// (read only for client input).
-    Message { body: Vec<u8>, method: Option<String> },
+    /// and its id if it has one (read only for client input).
+    Message { body: Vec<u8>, method: Option<String>, id: Option<Id> },
     /// Something that is not one, with the error to answer.
     Malformed { code: i64, message: String },
 }
@@ -52,24 +57,36 @@ impl Framer {
             });
         };
         let body_start = header_end + HEADER_END.len();
-        if self.buf.len() < body_start + length {
+        if length > MAX_BODY {
+            self.buf.drain(..body_start);
+            return Some(Frame::Malformed {
+                code: -32700,
+                message: format!(
+                    "Parse error: a Content-Length of {length} bytes is more than this server reads ({MAX_BODY})"
+                ),
+            });
+        }
+        let body_end = body_start + length;
+        if self.buf.len() < body_end {
             return None;
         }
-        let body: Vec<u8> = self.buf[body_start..body_start + length].to_vec();
-        self.buf.drain(..body_start + length);
-        Some(if self.trusted { Frame::Message { body, method: None } } else { check(body) })
+        let body: Vec<u8> = self.buf[body_start..body_end].to_vec();
+        self.buf.drain(..body_end);
+        Some(if self.trusted { Frame::Message { body, method: None, id: None } } else { check(body) })
     }
 }
 
 /// Whether the framework can decode the body: a request or notification, else a response. Only
 /// the envelope is decoded (params and results are skipped, not built into a tree), so a
 /// `didOpen` of a large file is not copied here; the framework decodes the message once.
-fn check(body: Vec<u8>) -> Frame {
-    if let Ok(e) = serde_json::from_slice::<Envelope>(&body) {
-        if e.jsonrpc == "2.0" {
-            let method = e.method.map(std::borrow::Cow::into_owned);
-            return Frame::Message { body, method };
-        }
+fn check(mut body: Vec<u8>) -> Frame {
+    replace_lone_surrogates(&mut body);
+    let envelope = serde_json::from_slice::<Envelope>(&body)
+        .ok()
+        .filter(|e| e.jsonrpc == "2.0")
+        .map(|e| (e.method.map(std::borrow::Cow::into_owned), e.id));
+    if let Some((method, id)) = envelope {
+        return Frame::Message { body, method, id };
     }
     match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
         Err(e) => Frame::Malformed { code: -32700, message: format!("Parse error: {e}") },
@@ -88,8 +105,8 @@ struct Envelope<'a> {
     jsonrpc: std::borrow::Cow<'a, str>,
     #[serde(default, borrow, deserialize_with = "string")]
     method: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default, rename = "id", deserialize_with = "id")]
-    _id: bool,
+    #[serde(default, deserialize_with = "id")]
+    id: Option<Id>,
 }
 
 /// A string (not `null`).
@@ -97,9 +114,58 @@ fn string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<std::borrow::
     std::borrow::Cow::<'de, str>::deserialize(d).map(Some)
 }
 
-/// Whether an `id` is there (a number, a string or `null`, as the framework's `Id` reads it).
-fn id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    tower_lsp_server::jsonrpc::Id::deserialize(d).map(|_| true)
+/// The `id`, when there is one (a number, a string or `null`, as the framework's `Id` reads it).
+fn id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
+    Id::deserialize(d).map(Some)
+}
+
+/// Rewrites each `\uXXXX` escape of a lone UTF-16 surrogate to `\uFFFD` in place (the same six
+/// bytes). JavaScript clients write half an emoji that way (`JSON.stringify` does), serde
+/// refuses to put it in a string, and the framework ends its stream on a message it cannot
+/// decode. U+FFFD is one UTF-16 unit too, so a client's UTF-16 positions stay in step.
+/// Backslashes occur only in strings in JSON, so no string tracking is needed.
+pub(crate) fn replace_lone_surrogates(body: &mut [u8]) {
+    let unit = |b: &[u8], i: usize| -> Option<u16> {
+        if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
+            return None;
+        }
+        let hex = std::str::from_utf8(b.get(i + 2..i + 6)?).ok()?;
+        u16::from_str_radix(hex, 16).ok()
+    };
+    let is_high = |u: u16| (0xD800..0xDC00).contains(&u);
+    let is_low = |u: u16| (0xDC00..0xE000).contains(&u);
+    let mut i = 0;
+    while let Some(at) = body.get(i..).and_then(|rest| rest.iter().position(|&c| c == b'\\')) {
+        i += at;
+        match unit(body, i) {
+            Some(u) if is_high(u) && unit(body, i + 6).is_some_and(is_low) => i += 12,
+            Some(u) if is_high(u) || is_low(u) => {
+                body[i + 2..i + 6].copy_from_slice(b"FFFD");
+                i += 6;
+            }
+            Some(_) => i += 6,
+            // Any other escape is two bytes (`\\\\` among them, so its second backslash never
+            // starts an escape).
+            None => i += 2,
+        }
+    }
+}
+
+/// Whether the framework decodes `body` (as a request or notification, or as a response), and
+/// why not. Its reader stops at the first message it cannot decode, so those never reach it.
+fn framework_decodes(body: &[u8]) -> Result<(), String> {
+    use tower_lsp_server::jsonrpc::{Request, Response};
+    match serde_json::from_slice::<Request>(body) {
+        Ok(_) => Ok(()),
+        Err(e) => serde_json::from_slice::<Response>(body).map(|_| ()).map_err(|_| e.to_string()),
+    }
+}
+
+/// The body of an error response to request `id`.
+fn error_body(id: &Id, code: i64, message: &str) -> Vec<u8> {
+    serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+        .to_string()
+        .into_bytes()
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -127,7 +193,7 @@ pub(crate) async fn read_client(
         framer.push(&chunk[..n]);
         while let Some(f) = framer.next_frame() {
             match f {
-                Frame::Message { body, method } => {
+                Frame::Message { body, method, id } => {
                     let method = method.as_deref().unwrap_or("");
                     if crate::direct::is_direct(method) {
                         shared.settled(forwarded).await;
@@ -135,6 +201,25 @@ pub(crate) async fn read_client(
                             let _ = out.send(response);
                             continue;
                         }
+                    }
+                    // A `$/` request the server does not know must be answered with MethodNotFound; the
+                    // framework drops that answer (right for `$/` notifications only).
+                    if let (Some(id), true) = (&id, method.starts_with("$/")) {
+                        let _ = out.send(error_body(id, -32601, &format!("Method not found: {method}")));
+                        continue;
+                    }
+                    if let Err(e) = framework_decodes(&body) {
+                        let _ = out.send(match &id {
+                            Some(id) => error_body(id, -32700, &format!("Parse error: {e}")),
+                            // A notification has no answer: the client's log says what was dropped.
+                            None => {
+                                let message =
+                                    format!("stagecraft: dropped a `{method}` notification it cannot decode: {e}");
+                                let log = serde_json::json!({"type": 2, "message": message});
+                                crate::direct::notification("window/logMessage", &log).unwrap_or_default()
+                            }
+                        });
+                        continue;
                     }
                     if crate::direct::changes_state(method) {
                         forwarded += 1;
@@ -217,6 +302,29 @@ mod tests {
         assert_eq!(f.next_frame(), None);
         f.push(b"Content-Length: 4\r\n\r\n{}");
         assert_eq!(f.next_frame(), None, "waits for the rest of the body");
+    }
+
+    #[test]
+    fn lone_surrogate_escapes_become_replacement_characters() {
+        let cases = [
+            (r#""\ud83d\ude00""#, r#""\ud83d\ude00""#),
+            (r#""a\ud83d b""#, r#""a\uFFFD b""#),
+            (r#""\ude00\ud83d""#, r#""\uFFFD\uFFFD""#),
+            (r#""\\ud83d""#, r#""\\ud83d""#),
+            (r#""\\\ud83d""#, r#""\\\uFFFD""#),
+            (r#""\u00e9\n\"\ud800""#, r#""\u00e9\n\"\uFFFD""#),
+            (r#""\ud8"#, r#""\ud8"#),
+            (r#""\"#, r#""\"#),
+        ];
+        for (input, expected) in cases {
+            let mut body = input.as_bytes().to_vec();
+            replace_lone_surrogates(&mut body);
+            assert_eq!(String::from_utf8(body).unwrap(), expected, "{input}");
+        }
+        // What comes out decodes.
+        let mut body = br#"{"jsonrpc":"2.0","method":"x","params":{"t":"\udc00\ud800"}}"#.to_vec();
+        replace_lone_surrogates(&mut body);
+        assert!(framework_decodes(&body).is_ok());
     }
 
     /// The envelope check accepts exactly what the framework's own types decode.

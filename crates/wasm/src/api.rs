@@ -262,13 +262,7 @@ pub fn analyze(text: &str, options: &Options) -> String {
 /// Which stage a `target` argument names: a stage name, `#<index>`, or none for the default.
 fn target_stage(an: &Analysis, target: Option<&str>) -> Result<Option<usize>, String> {
     let Some(t) = target.filter(|t| !t.is_empty()) else { return Ok(None) };
-    if let Some(i) = t.strip_prefix('#') {
-        return match i.parse::<usize>() {
-            Ok(i) if i < an.stages().len() => Ok(Some(i)),
-            _ => Err(format!("no stage #{i}: the file has {} stages", an.stages().len())),
-        };
-    }
-    an.resolve_target(t).map(Some)
+    an.resolve_stage(t).map(Some)
 }
 
 /// `renderSvg(text, target, options)`: the options are `analyze`'s (build args resolve `FROM`

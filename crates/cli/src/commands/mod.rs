@@ -22,7 +22,7 @@ pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysi
 /// The stage `--target` names, or the default target; a usage error says which names exist.
 pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> Result<usize, Failure> {
     match target {
-        Some(t) => an.resolve_target(t).map_err(|e| Failure::Usage(format!("{}: {e}", path.display()))),
+        Some(t) => an.resolve_stage(t).map_err(|e| Failure::Usage(format!("{}: {e}", path.display()))),
         None => {
             an.default_target().ok_or_else(|| Failure::Usage(format!("{}: the file has no stages", path.display())))
         }

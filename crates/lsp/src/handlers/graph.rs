@@ -15,7 +15,7 @@ pub(crate) struct GraphParams {
 
 pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
     let target = match target {
-        Some(t) => Some(a.resolve_target(t).map_err(Error::invalid_params)?),
+        Some(t) => Some(a.resolve_stage(t).map_err(Error::invalid_params)?),
         None => None,
     };
     // `data-from` in UTF-16 code units, as editors count document offsets.

@@ -24,7 +24,7 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
     let counts = a.target_build_counts();
     let selected: Vec<Target> = match only {
         Some(name) => {
-            let stage = a.resolve_target(name).map_err(Error::invalid_params)?;
+            let stage = a.resolve_stage(name).map_err(Error::invalid_params)?;
             let s = &a.stages()[stage];
             let is_default = Some(stage) == a.default_target();
             vec![Target { stage, name: s.name.clone(), description: s.description.clone(), is_default }]
