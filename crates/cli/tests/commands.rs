@@ -147,6 +147,11 @@ fn targets_and_plans() {
     let o = run(&["plan", &f, "--format", "json", "--target", "docs"]);
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["legacy_only"], parse_json("[\"build\"]"));
+    // `#N` is the stage at index N, as in the editors.
+    assert_eq!(stdout(&run(&["plan", &f, "--target", "#2"])), stdout(&run(&["plan", &f, "--target", "release"])));
+    let o = run(&["plan", &f, "--target", "#9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no stage #9: the file has 3 stages, #0 to #2"), "{}", stderr(&o));
 }
 
 #[test]

@@ -15,7 +15,8 @@ Prints the stage graph: stages, the images they use, and edges for FROM, COPY --
 RUN --mount from= and inherited ONBUILD triggers. DOT is the default.
 
 --format svg draws it (a self-contained SVG document): the target's build plan (the default
-target without --target) is highlighted and what it does not build is dimmed.";
+target without --target) is highlighted and what it does not build is dimmed. T is a stage name,
+or #N for the stage at index N.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(

@@ -13,7 +13,8 @@ usage: stagecraft plan FILE [--target T] [--legacy] [--format text|json] [--buil
 
 Shows the stages BuildKit builds for the target (the default target without --target), in
 waves that can build in parallel, and the images it pulls. --legacy shows what the legacy
-builder builds instead: every stage up to the target.";
+builder builds instead: every stage up to the target. T is a stage name, or #N for the stage
+at index N (#0 is the first; a stage without a name has no other).";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) =
