@@ -14,6 +14,8 @@ pub(crate) enum Outcome {
     Ok,
     /// Done, and the input has errors (exit 1).
     Findings,
+    /// Done with what could be read; some input could not be, as stderr says (exit 2).
+    Unread,
 }
 
 /// A failure that ends the program with a message.
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::Unread) => ExitCode::from(2),
         Err(Failure::Usage(msg)) | Err(Failure::Io(msg)) => {
             eprintln!("stagecraft: {msg}");
             ExitCode::from(2)

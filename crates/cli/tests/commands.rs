@@ -117,8 +117,21 @@ fn check_exit_codes_and_formats() {
     let result = &j["runs"][0]["results"][0];
     assert_eq!((result["ruleId"].as_str(), result["level"].as_str()), (Some("circular-dependency"), Some("error")));
     assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64(), Some(2));
-    let o = run(&["check", &d.0.join("missing").to_string_lossy()]);
+    let missing = d.0.join("missing").to_string_lossy().into_owned();
+    let o = run(&["check", &missing]);
     assert_eq!(o.status.code(), Some(2));
+    // One unreadable file among several: it is reported, the others are still checked.
+    let junk = d.0.join("junk.bin");
+    std::fs::write(&junk, b"FROM a\n\xff\xfe\n").unwrap();
+    let o = run(&["check", &bad, &junk.to_string_lossy(), &missing, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2), "some input was not read");
+    assert!(
+        stderr(&o).contains("junk.bin:2:1: not valid UTF-8") && stderr(&o).contains("missing: no such file"),
+        "{}",
+        stderr(&o)
+    );
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!((j["errors"].as_u64(), j["files"][0]["file"].as_str()), (Some(1), Some(bad.as_str())));
     let o = run(&["check", &ok, "--format", "dot"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot print `dot`"));

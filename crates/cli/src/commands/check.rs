@@ -15,7 +15,8 @@ usage: stagecraft check FILE... [--format text|json|sarif] [--build-arg K=V]... 
 
 Reports BuildKit's checks (under BuildKit's rule names, honouring `# check=`) and stagecraft's
 own (unused stages, unknown or later stages, build failures). Exit status: 0 when nothing is
-an error, 1 when something is, 2 on usage or read errors.";
+an error, 1 when something is, 2 on usage or read errors (a file that cannot be read is
+reported on stderr and the others are still checked).";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(
@@ -26,9 +27,19 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     else {
         return Ok(Outcome::Ok);
     };
+    // A file that cannot be read is reported on stderr, and the others are still checked (the
+    // exit status says some input was not).
     let mut analyses = Vec::new();
+    let mut unread = false;
     for path in &a.files {
-        analyses.push((path.display().to_string(), super::read_and_analyze(path, &a.options)?));
+        match super::read_and_analyze(path, &a.options) {
+            Ok(an) => analyses.push((path.display().to_string(), an)),
+            Err(Failure::Io(message)) if a.files.len() > 1 => {
+                eprintln!("stagecraft: {message}");
+                unread = true;
+            }
+            Err(e) => return Err(e),
+        }
     }
     let errors = analyses.iter().flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
     match a.format.unwrap_or(Format::Text) {
@@ -36,7 +47,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         Format::Sarif => output::print_json(&sarif(&analyses)),
         _ => crate::output::out!("{}", text(&analyses)),
     }
-    Ok(if errors > 0 { Outcome::Findings } else { Outcome::Ok })
+    Ok(if unread {
+        Outcome::Unread
+    } else if errors > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Ok
+    })
 }
 
 /// `{"errors": N, "files": [{"diagnostics": [...], "file": F}]}`, serialised one diagnostic at a
