@@ -1090,6 +1090,10 @@ impl<'a> Engine<'a> {
             }
             let target = match stage {
                 Some(t) => RefTarget::Stage(t),
+                // BuildKit refuses the instruction while parsing (reported there): no image.
+                None if explicit && crate::instructions::mount_from_has_variable(&name) => {
+                    RefTarget::Invalid(crate::instructions::MOUNT_FROM_VARIABLE.into())
+                }
                 None => RefTarget::Image(name.clone()),
             };
             let kind = if explicit {
@@ -1112,7 +1116,7 @@ impl<'a> Engine<'a> {
                 line,
                 end_line,
             };
-            if reference.is_dependency() {
+            if reference.is_dependency() && !matches!(target, RefTarget::Invalid(_)) {
                 self.deps[s].push(Dep {
                     target: target.clone(),
                     kind: if matches!(origin, RefOrigin::Inherited { .. }) {

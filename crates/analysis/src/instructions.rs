@@ -273,6 +273,14 @@ fn check_flags(info: &InstructionInfo, declared: &[(&str, FlagType)]) -> Result<
     Ok(())
 }
 
+/// BuildKit's refusal of a mount `from=` with a variable in it.
+pub(crate) const MOUNT_FROM_VARIABLE: &str = "'from' doesn't support variable expansion, define alias stage instead";
+
+/// Whether BuildKit refuses a mount's `from=` value for a variable: a `$` anywhere but last.
+pub(crate) fn mount_from_has_variable(value: &str) -> bool {
+    value.find('$').is_some_and(|i| i != value.len() - 1)
+}
+
 /// The RUN flag checks that run while parsing: devices, mount syntax (and `from` without
 /// variables), network and security values.
 fn check_run_options(info: &InstructionInfo) -> Result<(), InstructionError> {
@@ -286,15 +294,8 @@ fn check_run_options(info: &InstructionInfo) -> Result<(), InstructionError> {
             .map_err(|e| InstructionError { message: format!("failed to parse csv mounts: {e}"), range: f.range })?;
         for field in fields {
             if let Some((key, value)) = field.split_once('=') {
-                if key.to_lowercase() == "from" {
-                    if let Some(idx) = value.find('$') {
-                        if idx != value.len() - 1 {
-                            return Err(InstructionError {
-                                message: "'from' doesn't support variable expansion, define alias stage instead".into(),
-                                range: f.range,
-                            });
-                        }
-                    }
+                if key.to_lowercase() == "from" && mount_from_has_variable(value) {
+                    return Err(InstructionError { message: MOUNT_FROM_VARIABLE.into(), range: f.range });
                 }
             }
         }

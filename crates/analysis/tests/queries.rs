@@ -1,7 +1,7 @@
 //! Queries and diagnostics, one small Dockerfile each. `$0` marks the cursor.
 
 use stagecraft_analysis::queries::{CompletionKind, OutlineKind, TokenType};
-use stagecraft_analysis::{analyze, Analysis, Options, Severity, TextEdit, TextRange, TextSize};
+use stagecraft_analysis::{analyze, Analysis, GraphNode, Options, RefTarget, Severity, TextEdit, TextRange, TextSize};
 
 fn fixture(text: &str) -> (Analysis, TextSize) {
     let offset = text.find("$0").expect("fixture has a $0 cursor");
@@ -581,6 +581,22 @@ fn severity_overrides_apply() {
         &Options { severities: vec![("unused-stage".into(), Severity::Warning)], ..Options::default() },
     );
     assert_eq!(diag(&a, "unused-stage").severity, Severity::Warning);
+}
+
+/// A mount's `from=` with a variable fails BuildKit's parse of the RUN: that one error, and
+/// neither an image to pull nor a reference that resolves.
+#[test]
+fn a_variable_in_a_mount_from_is_only_the_parse_error() {
+    let a = plain("FROM alpine AS a\nARG S=a\nRUN --mount=from=$S,target=/x true\n");
+    let codes: Vec<&str> = a.diagnostics().iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["invalid-instruction"], "{:?}", a.diagnostics());
+    assert!(a.diagnostics()[0].message.contains("'from' doesn't support variable expansion"));
+    let r = a.references().iter().find(|r| r.value == "$S").expect("the mount's reference");
+    assert!(matches!(r.target, RefTarget::Invalid(_)), "{:?}", r.target);
+    assert!(
+        !a.graph().nodes.iter().any(|n| matches!(n, GraphNode::Image(i) if i.contains('$'))),
+        "no image node for `$S`"
+    );
 }
 
 #[test]
