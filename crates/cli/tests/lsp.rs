@@ -311,6 +311,20 @@ fn incremental_changes_republish_and_stale_versions_are_ignored() {
     lsp.notify("textDocument/didChange", stale);
     let r = lsp.result("textDocument/definition", at(URI, 8, 13));
     assert_eq!(r["range"]["start"], pos(2, 15), "`--from=docs` now points at docs");
+    // A batch whose second change is past the end: the first applies, the client's log says the
+    // copies differ, and the diagnostics follow the server's copy.
+    let bad = parse_json(&format!(
+        r#"{{"textDocument": {{"uri": "{URI}", "version": 3}}, "contentChanges": [
+            {{"range": {{"start": {{"line": 2, "character": 15}}, "end": {{"line": 2, "character": 19}}}}, "text": "notes"}},
+            {{"range": {{"start": {{"line": 90, "character": 0}}, "end": {{"line": 90, "character": 0}}}}, "text": "x"}}]}}"#
+    ));
+    lsp.notify("textDocument/didChange", bad);
+    let log = lsp.notification("window/logMessage", |p| {
+        p["message"].as_str().is_some_and(|m| m.contains("could not be applied"))
+    });
+    assert!(log["message"].as_str().unwrap().contains("past the end"), "{log}");
+    let d = lsp.diagnostics(URI, 3);
+    assert!(d["diagnostics"].to_string().contains("stage `notes` is not used"), "the renamed stage: {d}");
     lsp.shutdown();
 }
 

@@ -206,7 +206,7 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         let encoding = self.encoding();
-        {
+        let failed = {
             let mut state = self.lock();
             let Some(doc) = state.documents.get_mut(&uri) else { return };
             // Out-of-order or repeated versions are stale: ignore them.
@@ -214,12 +214,27 @@ impl LanguageServer for Backend {
                 return;
             }
             doc.invalidate();
-            if handlers::sync::apply(&mut doc.text, &mut doc.parse, encoding, params.content_changes).is_err() {
-                // Out of sync: whatever was applied, the next analysis parses the whole text.
-                doc.parse = None;
-                return;
-            }
             doc.version = params.text_document.version;
+            match handlers::sync::apply(&mut doc.text, &mut doc.parse, encoding, params.content_changes) {
+                Ok(()) => None,
+                Err(e) => {
+                    // Out of sync: the changes before the bad one are applied, and the next
+                    // analysis parses the whole text.
+                    doc.parse = None;
+                    Some(e.message)
+                }
+            }
+        };
+        if let Some(reason) = failed {
+            // The diagnostics below are for the server's copy; say why it may differ.
+            let message = format!(
+                "stagecraft: a change to {} could not be applied ({reason}); the server's copy of the file now differs from the editor's: close and reopen the file",
+                uri.as_str()
+            );
+            let log = serde_json::json!({"type": 2, "message": message});
+            if let Some(body) = direct::notification("window/logMessage", &log) {
+                let _ = self.shared.out.send(body);
+            }
         }
         self.publish(uri).await;
     }
