@@ -17,7 +17,7 @@ pub(crate) fn run(a: &mut Analysis, options: &Options) {
 fn targets_and_unused(a: &mut Analysis, options: &Options) {
     let mut in_play: Vec<usize> = a.default_target().into_iter().collect();
     for name in &options.targets {
-        if let Some(t) = a.find_target(name) {
+        if let Ok(t) = a.resolve_stage(name) {
             if !in_play.contains(&t) {
                 in_play.push(t);
             }

@@ -40,7 +40,8 @@ pub struct Options {
     pub named_contexts: Vec<String>,
     /// The `--target` of the build, if any (sets `TARGETSTAGE`).
     pub target: Option<String>,
-    /// Targets in play besides the default one: a stage none of them builds is unused.
+    /// Targets in play besides the default one (names, or `#N` for the stage at index N): a
+    /// stage none of them builds is unused.
     pub targets: Vec<String>,
     /// Severity overrides by diagnostic code.
     pub severities: Vec<(String, Severity)>,

@@ -611,6 +611,16 @@ fn unknown_targets_get_one_message_everywhere() {
     );
     let unnamed = plain("FROM alpine\n");
     assert_eq!(unnamed.resolve_target("x"), Err("target stage \"x\" could not be found; no stage has a name".into()));
+    // Targets in play by `#index` too.
+    let text = "FROM alpine AS build\nFROM build AS test\nFROM alpine\n";
+    let unused = |targets: &[&str]| {
+        let a =
+            analyze(text, &Options { targets: targets.iter().map(|t| t.to_string()).collect(), ..Options::default() });
+        a.unused_stages().to_vec()
+    };
+    assert_eq!(unused(&[]), [0, 1]);
+    assert_eq!(unused(&["#1"]), unused(&["TEST"]));
+    assert_eq!(unused(&["#1"]), [] as [usize; 0]);
     // `#index` names any stage, the unnamed ones included.
     assert_eq!(unnamed.resolve_stage("#0"), Ok(0));
     assert_eq!(a.resolve_stage("build"), Ok(0));

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::Deserialize;
 use stagecraft_analysis::{analyze_parsed, Analysis, Options, Parse, Severity};
 use tower_lsp_server::lsp_types::Uri;
 
@@ -35,8 +34,7 @@ impl Document {
 }
 
 /// Settings the client sends (initializationOptions or didChangeConfiguration).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(default, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Settings {
     pub(crate) targets: Vec<String>,
     pub(crate) build_args: HashMap<String, String>,
@@ -44,26 +42,32 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    /// Reads settings from `{"stagecraft": {...}}` or from the object itself. Each field is read
-    /// on its own: unknown fields are ignored, a malformed one keeps its default without taking
-    /// the others with it, and an empty array stands for an empty map (Lua clients, Neovim among
-    /// them, send an empty table as `[]`).
+    /// Reads settings from `{"stagecraft": {...}}` or from the object itself, forgiving what an
+    /// editor's settings UI lets through: each field and each entry is read on its own (unknown
+    /// fields and entries of the wrong type are skipped without taking the others with them), a
+    /// number or boolean where a string belongs is its JSON text (`{"GO": 1.23}` is `"1.23"`),
+    /// a lone string stands for a one-item list, and an empty array for an empty map (Lua
+    /// clients, Neovim among them, send an empty table as `[]`).
     pub(crate) fn from_json(value: &serde_json::Value) -> Settings {
+        use serde_json::Value;
         let inner = value.get("stagecraft").unwrap_or(value);
-        fn field<T: serde::de::DeserializeOwned + Default>(v: &serde_json::Value, key: &str) -> T {
-            match v.get(key) {
-                Some(serde_json::Value::Array(a)) if a.is_empty() => serde_json::from_value(serde_json::json!({}))
-                    .or_else(|_| serde_json::from_value(serde_json::json!([]))),
-                Some(x) => serde_json::from_value(x.clone()),
-                None => return T::default(),
+        let text = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
+            _ => None,
+        };
+        let map = |key: &str| -> HashMap<String, String> {
+            match inner.get(key) {
+                Some(Value::Object(o)) => o.iter().filter_map(|(k, v)| Some((k.clone(), text(v)?))).collect(),
+                _ => HashMap::new(),
             }
-            .unwrap_or_default()
-        }
-        Settings {
-            targets: field(inner, "targets"),
-            build_args: field(inner, "buildArgs"),
-            severities: field(inner, "severities"),
-        }
+        };
+        let targets = match inner.get("targets") {
+            Some(Value::Array(a)) => a.iter().filter_map(text).collect(),
+            Some(v @ Value::String(_)) => text(v).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        Settings { targets, build_args: map("buildArgs"), severities: map("severities") }
     }
 
     pub(crate) fn options(&self) -> Options {
@@ -119,9 +123,22 @@ mod tests {
         assert_eq!(s.targets, ["a"]);
         assert!(s.build_args.is_empty());
         assert_eq!(s.severities.get("unused-stage").map(String::as_str), Some("hint"));
-        // A malformed field keeps its default; the others stay.
-        let s = Settings::from_json(&serde_json::json!({"targets": "a", "buildArgs": {"V": "1"}, "severities": []}));
+        // A malformed field or entry is skipped; the others stay.
+        let s = Settings::from_json(&serde_json::json!({"targets": 5, "buildArgs": {"V": "1"}, "severities": []}));
         assert!(s.targets.is_empty() && s.severities.is_empty());
         assert_eq!(s.build_args.get("V").map(String::as_str), Some("1"));
+        let s = Settings::from_json(&serde_json::json!({
+            "targets": ["a", 3, null, "#2"],
+            "buildArgs": {"GO": 1.23, "DEBUG": true, "X": {"no": 1}},
+            "severities": {"unused-stage": "error", "x": 3, "y": null}
+        }));
+        assert_eq!(s.targets, ["a", "3", "#2"]);
+        assert_eq!(
+            (s.build_args.get("GO").map(String::as_str), s.build_args.get("DEBUG").map(String::as_str)),
+            (Some("1.23"), Some("true"))
+        );
+        assert!(!s.build_args.contains_key("X"));
+        assert_eq!(s.severities.get("unused-stage").map(String::as_str), Some("error"));
+        assert_eq!(Settings::from_json(&serde_json::json!({"targets": "test"})).targets, ["test"]);
     }
 }
