@@ -208,6 +208,10 @@ local function main()
   check(wait(5000, function()
     return unused_names() == 'docs,test'
   end), '1 and back', unused_names())
+  local bad_settings = pcall(require('stagecraft').update_settings, { targets = 'test' })
+  check(bad_settings and noted('update_settings: settings.targets: expected table, got string', vim.log.levels.ERROR),
+    '1 update_settings() with a setting of the wrong type says so (no Lua error)')
+  eq(#require('stagecraft.config').get().settings.targets, 0, '1 and keeps the settings it had')
 
   -- 2. :StagecraftTargets, scripted picks, Copy command. ---------------------------------------
   local expected_test = "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
@@ -225,8 +229,8 @@ local function main()
   eq(items[3], 'test — runs the unit tests · builds 2 stages', '2 the test target item')
   eq(items[4], 'stage-3 (default) · builds 2 stages', '2 the unnamed default target is marked (default)')
   eq(shown[2] and table.concat(shown[2].items, '|'), 'Copy command|Run in terminal', '2 the actions offered')
-  eq(table.concat(vim.fn.getcompletion('StagecraftTargets ', 'cmdline'), ','), 'build,docs,test,stage-3',
-    '2 :StagecraftTargets completes the target names')
+  eq(table.concat(vim.fn.getcompletion('StagecraftTargets ', 'cmdline'), ','), 'build,docs,test,#3',
+    '2 :StagecraftTargets completes the target names (#N for a stage without a name)')
   eq(table.concat(vim.fn.getcompletion('StagecraftGraph m', 'cmdline'), ','), 'mermaid',
     '2 :StagecraftGraph completes the formats')
   eq(table.concat(vim.fn.getcompletion('StagecraftGraph svg t', 'cmdline'), ','), 'test',
@@ -254,6 +258,22 @@ local function main()
   end)
   check(noted('Dockerfile has no target nope (targets: build, docs, test, stage-3)', vim.log.levels.ERROR),
     '3 an unknown target is an error naming the targets')
+  -- Names match ignoring case, as `docker build --target` does; a stage index that is no target
+  -- (a lens above an unnamed stage before the last) opens the whole list.
+  script, shown = { 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  vim.cmd('StagecraftTargets TEST')
+  wait(5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  eq(vim.fn.getreg('"'), expected_test, '3 :StagecraftTargets TEST is the target test')
+  script, shown = { 'docs', 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  require('stagecraft.targets').pick({ bufnr = buf, stage = 99 })
+  wait(5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  eq(shown[1] and #shown[1].items, 4, '3 a stage that is no target: the target picker instead of an error')
 
   -- 4. The code lens command. --------------------------------------------------------------------
   local test_line = find('FROM build AS test')
@@ -339,6 +359,10 @@ local function main()
   end)
   check(vim.bo.filetype == 'mermaid' and buffer_text(0):find('["build"]', 1, true),
     '6 without the server the graph comes from `stagecraft graph`', buffer_text(0):sub(1, 80))
+  local before_graph = #notes
+  vim.cmd('StagecraftGraph mermaid')
+  check(vim.bo.filetype == 'mermaid' and #notes > before_graph and noted('not attached to'),
+    '6 a scratch buffer (the graph itself) gets no graph of its own')
   close_split()
 
   -- 7. Restart. ---------------------------------------------------------------------------------

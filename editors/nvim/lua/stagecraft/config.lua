@@ -60,6 +60,15 @@ function M.normalize_settings(s)
   return out
 end
 
+--- Raises an error naming the first setting of the wrong type.
+---@param s table
+function M.validate_settings(s)
+  util.validate('settings', s, 'table')
+  util.validate('settings.targets', s.targets, 'table', true)
+  util.validate('settings.buildArgs', s.buildArgs, 'table', true)
+  util.validate('settings.severities', s.severities, 'table', true)
+end
+
 local function validate(opts)
   util.validate('opts', opts, 'table')
   util.validate('cmd', opts.cmd, { 'table', 'string' }, true)
@@ -75,10 +84,7 @@ local function validate(opts)
   util.validate('keymaps', opts.keymaps, { 'boolean', 'table' }, true)
   util.validate('graph_dir', opts.graph_dir, 'string', true)
   util.validate('open_cmd', opts.open_cmd, { 'string', 'table', 'function', 'boolean' }, true)
-  local s = opts.settings or {}
-  util.validate('settings.targets', s.targets, 'table', true)
-  util.validate('settings.buildArgs', s.buildArgs, 'table', true)
-  util.validate('settings.severities', s.severities, 'table', true)
+  M.validate_settings(opts.settings or {})
   if type(opts.cmd) == 'table' then
     util.validate('cmd[1]', opts.cmd[1], 'string')
   end
@@ -116,10 +122,15 @@ end
 
 --- Replaces some settings (a shallow merge: `{buildArgs = {...}}` replaces all the build args).
 ---@param partial table
+---@return boolean ok, string|nil err (the settings stay as they were on an error)
 function M.update_settings(partial)
+  local ok, err = pcall(M.validate_settings, partial)
+  if not ok then
+    return false, (tostring(err):gsub('^[^\n]-:%d+: ', ''))
+  end
   local s = vim.tbl_extend('force', current.settings, partial)
   current.settings = M.normalize_settings(s)
-  return current.settings
+  return true
 end
 
 return M

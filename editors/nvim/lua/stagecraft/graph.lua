@@ -142,6 +142,11 @@ function M.show(opts)
   end
   local client = server.client_for(bufnr)
   if not client then
+    -- Without the server the CLI draws it, from a buffer that holds a file (any name: a
+    -- Dockerfile need not be detected as one), not from a scratch buffer such as a graph's.
+    if vim.bo[bufnr].buftype ~= '' then
+      return server.explain_missing_client(bufnr)
+    end
     return from_cli(bufnr, opts)
   end
   local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, target = opts.target }

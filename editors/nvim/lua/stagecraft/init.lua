@@ -144,7 +144,11 @@ end
 --- `require('stagecraft').update_settings({ buildArgs = { GO_VERSION = '1.23' } })`.
 ---@param settings table a part of stagecraft.Settings (each given key replaces the old value)
 function M.update_settings(settings)
-  config.update_settings(settings)
+  local ok, err = config.update_settings(settings)
+  if not ok then
+    util.error('update_settings: ' .. err)
+    return
+  end
   server.push_settings()
 end
 

@@ -60,13 +60,15 @@ function M.build_command(t, file, build_args)
   return table.concat(vim.tbl_map(util.shell_quote, words), ' ')
 end
 
---- The target called `name` (a stage name, `stage-N` or `#N`) or building stage `stage`.
+--- The target called `name` (a stage name, matched ignoring case as `--target` is, `stage-N`
+--- or `#N`) or building stage `stage`.
 local function find(targets, name, stage)
+  local lower = name and name:lower()
   for _, t in ipairs(targets) do
     if stage and t.stage == stage then
       return t
     end
-    if name and (util.str(t.name) == name or M.label(t) == name or ('#' .. t.stage) == name) then
+    if lower and (M.label(t):lower() == lower or ('#' .. t.stage) == name) then
       return t
     end
   end
@@ -148,7 +150,8 @@ function M.names(bufnr)
   local res = util.request_sync(client, 'stagecraft/targets', params, 1000, bufnr)
   local names = {}
   for _, t in ipairs(res and res.result and res.result.targets or {}) do
-    table.insert(names, M.label(t))
+    -- `#N` for a stage without a name: both commands and the server take it.
+    table.insert(names, util.str(t.name) or ('#' .. t.stage))
   end
   return names
 end
@@ -170,13 +173,16 @@ function M.pick(opts)
     end
     if opts.name or opts.stage then
       local t = find(targets, opts.name, opts.stage)
-      if not t then
+      if t then
+        return M.act(bufnr, t)
+      end
+      if opts.name then
         local names = vim.tbl_map(M.label, targets)
-        util.error(('%s has no target %s (targets: %s)'):format(
-          file, opts.name or ('#' .. tostring(opts.stage)), table.concat(names, ', ')))
+        util.error(('%s has no target %s (targets: %s)'):format(file, opts.name, table.concat(names, ', ')))
         return
       end
-      return M.act(bufnr, t)
+      -- A code lens of a stage that is no target (an unnamed stage before the last): the
+      -- whole list, as in VS Code.
     end
     vim.ui.select(targets, {
       prompt = ('Build target of %s:'):format(file),
