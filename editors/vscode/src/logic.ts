@@ -125,12 +125,36 @@ export function targetDetail(t: TargetInfo): string {
   return s;
 }
 
-/** The server's options from the extension's settings. */
+/**
+ * The server's options from the extension's settings. VS Code only warns about values of the
+ * wrong type, and the graph's wasm refuses them, so they are normalised here as the server reads
+ * them: a number or boolean where a string belongs is its text, a lone string is a one-item
+ * list, anything else of the wrong type is left out (the other entries stay).
+ */
 export function serverSettings(get: <T>(key: string, dflt: T) => T): ServerSettings {
+  const text = (v: unknown): string | undefined =>
+    typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? JSON.stringify(v) : undefined;
+  const map = (v: unknown): Record<string, string> => {
+    const out: Record<string, string> = {};
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) {
+        const t = text(x);
+        if (t !== undefined) out[k] = t;
+      }
+    }
+    return out;
+  };
+  const targets = get<unknown>("targets", []);
+  const list = Array.isArray(targets) ? targets : typeof targets === "string" ? [targets] : [];
+  const severities: ServerSettings["severities"] = {};
+  for (const [code, level] of Object.entries(map(get<unknown>("severities", {})))) {
+    const l = level.toLowerCase();
+    if (l === "error" || l === "warning" || l === "info" || l === "hint") severities[code] = l;
+  }
   return {
-    targets: get<string[]>("targets", []),
-    buildArgs: get<Record<string, string>>("buildArgs", {}),
-    severities: get<ServerSettings["severities"]>("severities", {}),
+    targets: list.map(text).filter((t): t is string => t !== undefined),
+    buildArgs: map(get<unknown>("buildArgs", {})),
+    severities,
   };
 }
 

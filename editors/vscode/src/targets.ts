@@ -76,6 +76,14 @@ export async function pickTarget(server: Server, uriArg?: unknown, stageIndex?: 
     target = picked.target;
   }
 
+  // docker build reads the Dockerfile from disk: an untitled (or otherwise virtual) document
+  // has no command to run yet.
+  if (doc.uri.scheme !== "file") {
+    void vscode.window.showInformationMessage(
+      `stagecraft: ${targetLabel(target)} ${targetDetail(target)}. Save ${fileName} to a file to build it: docker build reads the Dockerfile from disk.`,
+    );
+    return;
+  }
   const { cwd, file } = buildContext(doc.uri);
   const command = dockerBuildCommand(target, file, settings().buildArgs);
   const actions: (vscode.QuickPickItem & { run: boolean })[] = [

@@ -9,6 +9,7 @@ import {
   findServer,
   fromLineForNode,
   missingServerMessage,
+  serverSettings,
   shellQuote,
   stageAtLine,
   targetDescription,
@@ -129,4 +130,27 @@ test("finding the server binary, and the message when it is missing", () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("settings of the wrong type are normalised as the server reads them", () => {
+  const from = (values: Record<string, unknown>) =>
+    serverSettings(<T>(key: string, dflt: T) => (key in values ? (values[key] as T) : dflt));
+  assert.deepEqual(from({}), { targets: [], buildArgs: {}, severities: {} });
+  assert.deepEqual(
+    from({
+      targets: ["test", 3, null, "#2"],
+      buildArgs: { GO_VERSION: 1.23, DEBUG: true, NOTE: "hi", BAD: { x: 1 } },
+      severities: { "unused-stage": "Error", x: 3, y: "loud" },
+    }),
+    {
+      targets: ["test", "3", "#2"],
+      buildArgs: { GO_VERSION: "1.23", DEBUG: "true", NOTE: "hi" },
+      severities: { "unused-stage": "error" },
+    },
+  );
+  assert.deepEqual(from({ targets: "test", buildArgs: ["X=1"], severities: "error" }), {
+    targets: ["test"],
+    buildArgs: {},
+    severities: {},
+  });
 });
