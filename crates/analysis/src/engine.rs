@@ -1053,6 +1053,7 @@ impl<'a> Engine<'a> {
             return sources;
         }
         let (line, end_line) = self.lines(at.unwrap_or(c.range));
+        let flag_nodes: Vec<Flag> = node.flags().collect();
         for (mount_index, flag) in mount_flags.iter().enumerate() {
             let fields = csv_fields(flag.value().unwrap_or_default()).unwrap_or_default();
             let mut from: Option<String> = None;
@@ -1066,7 +1067,8 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            let from_range = if from.is_some() { mount_from_range(node, flag) } else { None }.unwrap_or(flag.range);
+            let from_range =
+                if from.is_some() { mount_from_range(&flag_nodes, flag) } else { None }.unwrap_or(flag.range);
             let name = from.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "scratch".into());
             let stage = self.find_state_by_name(&name);
             let explicit = from.as_deref().is_some_and(|f| !f.is_empty());
@@ -1441,7 +1443,7 @@ impl<'a> Engine<'a> {
                                         go::quote_str(name),
                                         go::quote_str(target)
                                     ),
-                                    mount_from_range(&cmd.node, f),
+                                    mount_from_range(&cmd.node.flags().collect::<Vec<_>>(), f),
                                     "dispatch",
                                 );
                             }
@@ -1708,8 +1710,10 @@ fn keyword_case(k: &str) -> Case {
 }
 
 /// Where a mount's `from=` value is written (the last one, as BuildKit keeps it).
-fn mount_from_range(node: &Instruction, flag: &FlagInfo) -> Option<TextRange> {
-    let cursor: Flag = node.flags().find(|f| f.range() == flag.range)?;
+fn mount_from_range(flags: &[Flag], flag: &FlagInfo) -> Option<TextRange> {
+    // The flags are in text order: a RUN with thousands of mounts stays linear.
+    let at = flags.partition_point(|f| f.range().start() < flag.range.start());
+    let cursor = flags.get(at).filter(|f| f.range() == flag.range)?;
     cursor.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last().and_then(|o| o.value_range())
 }
 

@@ -160,6 +160,9 @@ impl Lexer {
 
 type Inner<T> = Result<T, String>;
 
+/// How deep variable expansions may nest (see `ShellWord::process_stop_on`).
+pub const MAX_NESTING: usize = 100;
+
 struct ShellWord<'a> {
     text: &'a str,
     pos: usize,
@@ -306,6 +309,13 @@ impl<'a> ShellWord<'a> {
     // ---- the loop ----
 
     fn process_stop_on(&mut self, stop: Option<char>, raw_escapes: bool) -> Inner<(String, Vec<String>)> {
+        // Each level of `${A:-${B:-...}}` is a level of this recursion. BuildKit's (Go) stacks
+        // grow; ours do not (a browser's least of all), so expansion stops with an error here.
+        if self.depth >= MAX_NESTING {
+            return Err(format!(
+                "variable expansion nested more than {MAX_NESTING} levels deep: stagecraft stops there (BuildKit would go on); flatten it with intermediate ARGs"
+            ));
+        }
         let saved = self.raw_escapes;
         self.raw_escapes = raw_escapes;
         self.depth += 1;

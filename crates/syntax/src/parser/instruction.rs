@@ -8,6 +8,13 @@ use crate::go;
 use crate::json::{self, JsonArray};
 use crate::SyntaxKind::{self, *};
 
+/// How deep `ONBUILD ONBUILD ...` nests as nodes; deeper, the rest is the innermost trigger's
+/// text (BuildKit refuses any chaining, so this is about the stack, not about meaning).
+const MAX_ONBUILD_NESTING: u8 = 16;
+
+/// How deep `${A:-${B:-...}}` nests as VARIABLE nodes; deeper, the rest is text.
+const MAX_VAR_NESTING: usize = 64;
+
 /// One step of the tree, in logical coordinates. Tokens are contiguous: each ends where the
 /// next begins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +136,7 @@ impl<'a> LineParser<'a> {
             let args_start = self.ceil_char(args_end_of_flags);
             let (a_s, _) = trim_range(self.line, args_start, e);
             self.token(WHITESPACE, a_s);
-            if kind == ONBUILD_INSTR {
+            if kind == ONBUILD_INSTR && depth < MAX_ONBUILD_NESTING {
                 if a_s < e {
                     // The trigger runs to the end of the line, so that text after it (and any
                     // heredoc bodies it reads) stays in source order inside it.
@@ -519,9 +526,16 @@ impl<'a> LineParser<'a> {
     /// Literal text with `$VAR` / `${VAR...}` references as VARIABLE nodes. Quotes and the escape
     /// character are honoured the way the shell lexer honours them, for locating references only.
     fn text_with_vars(&mut self, s: usize, e: usize) {
+        self.text_with_vars_in(s, e, 0);
+    }
+
+    /// [`LineParser::text_with_vars`] inside `depth` enclosing `${...}`: past
+    /// [`MAX_VAR_NESTING`] the rest is plain text, so the tree (and the stack that builds it)
+    /// stays shallow whatever the input nests.
+    fn text_with_vars_in(&mut self, s: usize, e: usize, depth: usize) {
         let e = self.ceil_char(e.min(self.line.len()));
         let b = self.bytes;
-        if !b[s..e.min(b.len())].contains(&b'$') {
+        if depth >= MAX_VAR_NESTING || !b[s..e.min(b.len())].contains(&b'$') {
             self.token(TEXT, e);
             return;
         }
@@ -539,7 +553,7 @@ impl<'a> LineParser<'a> {
                 b'$' if !single => {
                     if let Some(var_end) = self.variable_end(i, e) {
                         self.token(TEXT, i);
-                        self.variable(i, var_end);
+                        self.variable(i, var_end, depth);
                         i = var_end;
                         continue;
                     }
@@ -611,7 +625,7 @@ impl<'a> LineParser<'a> {
         None
     }
 
-    fn variable(&mut self, s: usize, e: usize) {
+    fn variable(&mut self, s: usize, e: usize, depth: usize) {
         self.start(VARIABLE);
         self.token(DOLLAR, s + 1);
         if self.bytes.get(s + 1) == Some(&b'{') {
@@ -629,7 +643,7 @@ impl<'a> LineParser<'a> {
                 self.token(VAR_OP, name_end + op_len);
                 if name_end + op_len < body_end {
                     self.start(VAR_ARG);
-                    self.text_with_vars(name_end + op_len, body_end);
+                    self.text_with_vars_in(name_end + op_len, body_end, depth + 1);
                     self.finish();
                 }
             }
