@@ -151,6 +151,14 @@ function refresh() {
   } catch (e) {
     current = null;
     showGraphMessage(`The analysis failed: ${errorMessage(e)}`, true);
+    // No panel may keep showing the previous text's results.
+    const none = { stages: [], targets: [], diagnostics: [], defaultTarget: null };
+    view.dispatch(setDiagnostics(view.state, []));
+    showProblems(none);
+    showTargets(none);
+    showPlan(none);
+    showRenameChoices(none);
+    ui.summary.textContent = 'The analysis failed';
     console.error(e);
     return;
   }

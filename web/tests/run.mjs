@@ -433,6 +433,19 @@ scenario('a long chain: the plan comes from plan() when analyze leaves it out', 
   await page.waitForFunction(() => /BuildKit builds 10 stages/.test(document.getElementById('plan').textContent));
 });
 
+scenario('input nested 2,000 levels deep is a diagnostic, and the page keeps working', async ({ page, base }) => {
+  // `${A:-${A:-...}}` 2,000 deep used to overflow the module's stack: every later call trapped.
+  const text = `FROM alpine AS a\nARG B=${'${A:-'.repeat(2000)}x${'}'.repeat(2000)}\nFROM a\n`;
+  const file = path.join(ARTIFACTS, 'deep.Dockerfile');
+  fs.writeFileSync(file, text);
+  await openExplorer(page, base);
+  await page.setInputFiles('#file-input', file);
+  await page.waitForFunction(() => /nested more than 100 levels deep/.test(document.getElementById('problems').textContent));
+  assert.match(await page.textContent('#summary'), /2 stages/);
+  const after = await analyzeInPage(page, 'FROM alpine AS x\nFROM x\n');
+  assert.equal(after.stages.length, 2, 'the module still answers');
+});
+
 scenario('500 stages: time from text to SVG', async ({ page, base, log }) => {
   const file = path.join(ARTIFACTS, 'big.Dockerfile');
   execFileSync('python3', [GEN_BIG, '--stages', '500', '-o', file], { stdio: 'ignore' });

@@ -32,9 +32,16 @@ impl Analysed {
     /// The UTF-8 offset of a UTF-16 offset from JavaScript.
     fn offset(&self, offset: f64) -> Result<TextSize, String> {
         let len = self.analysis.line_index().utf16_len();
-        let whole = offset.is_finite() && offset >= 0.0 && offset.fract() == 0.0;
-        if !whole || offset > len as f64 {
-            let shown = if whole { format!("{}", offset as u64) } else { "that is not a whole number".into() };
+        let whole = offset.is_finite() && offset.fract() == 0.0;
+        if !whole || offset < 0.0 || offset > len as f64 {
+            // Integers only (float printing would cost the module 6 KB); past 2^53 the number is
+            // no exact integer anyway.
+            let shown = match () {
+                _ if !whole => "that is not a whole number".to_string(),
+                _ if offset.abs() >= 9_007_199_254_740_992.0 => "that large".to_string(),
+                _ if offset < 0.0 => format!("-{}", (-offset) as u64),
+                _ => format!("{}", offset as u64),
+            };
             return Err(format!("offset {shown} is not a position in the text (0 to {len})"));
         }
         self.analysis
@@ -434,6 +441,8 @@ mod tests {
         assert!(rename(text, 1e9, "x").unwrap_err().contains("not a position"));
         assert!(rename(text, -1.0, "x").is_err());
         assert!(rename(text, f64::NAN, "x").unwrap_err().contains("not a whole number"));
+        assert!(definition(text, -1.0).unwrap_err().starts_with("offset -1 is not a position"));
+        assert!(definition(text, 1e300).unwrap_err().starts_with("offset that large is not"));
     }
 
     #[test]

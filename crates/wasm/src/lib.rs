@@ -87,61 +87,93 @@ fn options(value: &JsValue) -> Result<Options, JsError> {
     Ok(o)
 }
 
+/// A string argument. The parameters are `JsValue`s checked here: wasm-bindgen's glue for a
+/// `&str` given a number or an object corrupts the allocator (a trap, then every later call
+/// traps too) instead of failing.
+fn string(value: &JsValue, what: &str) -> Result<String, JsError> {
+    value.as_string().ok_or_else(|| JsError::new(&format!("{what} must be a string")))
+}
+
 /// The whole analysis: stages, references, targets with build plans, diagnostics, global ARGs.
 #[wasm_bindgen]
-pub fn analyze(text: &str, options: JsValue) -> Result<JsValue, JsError> {
+pub fn analyze(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    options: JsValue,
+) -> Result<JsValue, JsError> {
     let options = self::options(&options)?;
-    from_json(api::analyze(text, &options))
+    from_json(api::analyze(&string(&text, "text")?, &options))
 }
 
 /// The build plan of `--target` = stage `stage` (an index): `{stages, waves, images,
 /// legacyStages}`; `analyze` leaves plans null in a file with thousands of stages in a chain.
 #[wasm_bindgen]
-pub fn plan(text: &str, stage: f64) -> Result<JsValue, JsError> {
-    from_json(api::plan(text, stage).map_err(fail)?)
+pub fn plan(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue, stage: f64) -> Result<JsValue, JsError> {
+    from_json(api::plan(&string(&text, "text")?, stage).map_err(fail)?)
 }
 
 /// The stage graph as SVG; `target` is a stage name, `#<index>`, or null for the default.
 #[wasm_bindgen(js_name = renderSvg)]
-pub fn render_svg(text: &str, target: Option<String>, options: JsValue) -> Result<String, JsError> {
+pub fn render_svg(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | null | undefined")] target: JsValue,
+    options: JsValue,
+) -> Result<String, JsError> {
     let options = self::options(&options)?;
-    api::render_svg(text, target.as_deref(), &options).map_err(fail)
+    let target = if target.is_null() || target.is_undefined() {
+        None
+    } else {
+        Some(string(&target, "target (a stage name or \"#index\")")?)
+    };
+    api::render_svg(&string(&text, "text")?, target.as_deref(), &options).map_err(fail)
 }
 
 /// The stage graph in Graphviz DOT.
 #[wasm_bindgen(js_name = toDot)]
-pub fn to_dot(text: &str) -> String {
-    api::to_dot(text)
+pub fn to_dot(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<String, JsError> {
+    Ok(api::to_dot(&string(&text, "text")?))
 }
 
 /// The stage graph as a Mermaid flowchart.
 #[wasm_bindgen(js_name = toMermaid)]
-pub fn to_mermaid(text: &str) -> String {
-    api::to_mermaid(text)
+pub fn to_mermaid(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue) -> Result<String, JsError> {
+    Ok(api::to_mermaid(&string(&text, "text")?))
 }
 
 /// The `AS` name of the stage referenced or defined at `offset`, or null.
 #[wasm_bindgen]
-pub fn definition(text: &str, offset: f64) -> Result<JsValue, JsError> {
-    from_json(api::definition(text, offset).map_err(fail)?)
+pub fn definition(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    offset: f64,
+) -> Result<JsValue, JsError> {
+    from_json(api::definition(&string(&text, "text")?, offset).map_err(fail)?)
 }
 
 /// Every occurrence of the stage at `offset` (its definition included).
 #[wasm_bindgen]
-pub fn references(text: &str, offset: f64) -> Result<JsValue, JsError> {
-    from_json(api::references(text, offset).map_err(fail)?)
+pub fn references(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    offset: f64,
+) -> Result<JsValue, JsError> {
+    from_json(api::references(&string(&text, "text")?, offset).map_err(fail)?)
 }
 
 /// Renames the stage at `offset`: the new text and the edits; throws why when refused.
 #[wasm_bindgen]
-pub fn rename(text: &str, offset: f64, new_name: &str) -> Result<JsValue, JsError> {
-    from_json(api::rename(text, offset, new_name).map_err(fail)?)
+pub fn rename(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    offset: f64,
+    #[wasm_bindgen(unchecked_param_type = "string")] new_name: JsValue,
+) -> Result<JsValue, JsError> {
+    from_json(api::rename(&string(&text, "text")?, offset, &string(&new_name, "newName")?).map_err(fail)?)
 }
 
 /// The stage whose lines contain `offset`, or null.
 #[wasm_bindgen(js_name = stageAt)]
-pub fn stage_at(text: &str, offset: f64) -> Result<Option<u32>, JsError> {
-    Ok(api::stage_at(text, offset).map_err(fail)?.map(|s| s as u32))
+pub fn stage_at(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    offset: f64,
+) -> Result<Option<u32>, JsError> {
+    Ok(api::stage_at(&string(&text, "text")?, offset).map_err(fail)?.map(|s| s as u32))
 }
 
 /// The version of stagecraft.

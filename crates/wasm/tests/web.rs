@@ -3,6 +3,11 @@
 #![cfg(target_arch = "wasm32")]
 
 use stagecraft_wasm::*;
+
+/// A JS string.
+fn s(text: &str) -> JsValue {
+    JsValue::from_str(text)
+}
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -22,7 +27,7 @@ fn json(v: &JsValue) -> serde_json::Value {
 
 #[wasm_bindgen_test]
 fn analyze_returns_the_model() {
-    let v = json(&analyze(TEXT, JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+    let v = json(&analyze(s(TEXT), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
     let stages = v["stages"].as_array().unwrap();
     assert_eq!(stages.len(), 4);
     assert_eq!(stages[0]["name"], "base");
@@ -37,8 +42,8 @@ fn analyze_returns_the_model() {
     assert_eq!(build["plan"]["stages"], serde_json::json!([0, 1]));
     assert_eq!(build["plan"]["legacyStages"], serde_json::json!([0, 1]));
     // plan() gives the same plan for one stage, and a JS error for an index the text lacks.
-    assert_eq!(json(&plan(TEXT, 1.0).map_err(JsValue::from).unwrap()), build["plan"]);
-    let e = plan(TEXT, 9.0).map_err(JsValue::from).unwrap_err();
+    assert_eq!(json(&plan(s(TEXT), 1.0).map_err(JsValue::from).unwrap()), build["plan"]);
+    let e = plan(s(TEXT), 9.0).map_err(JsValue::from).unwrap_err();
     let message = js_sys_message(&e);
     assert!(message.contains("no stage 9: stages are numbered 0 to 3"), "{message}");
     let unknown = v["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "unknown-stage").unwrap();
@@ -51,18 +56,18 @@ fn analyze_returns_the_model() {
 #[wasm_bindgen_test]
 fn options_come_from_js_objects() {
     let opts = parse(r#"{"buildArgs": {"V": "3.19"}, "targets": ["docs"]}"#);
-    let v = json(&analyze(TEXT, opts).map_err(JsValue::from).unwrap());
+    let v = json(&analyze(s(TEXT), opts).map_err(JsValue::from).unwrap());
     assert_eq!(v["stages"][0]["baseExpanded"], "alpine:3.19");
     assert_eq!(v["unusedStages"], serde_json::json!([]));
-    let bad = analyze(TEXT, parse(r#"{"targets": 3}"#)).map_err(JsValue::from).unwrap_err();
+    let bad = analyze(s(TEXT), parse(r#"{"targets": 3}"#)).map_err(JsValue::from).unwrap_err();
     let message = js_sys_message(&bad);
     assert!(message.contains("targets must be an array"), "{message}");
-    let bad = analyze(TEXT, parse(r#"{"target": "docs"}"#)).map_err(JsValue::from).unwrap_err();
+    let bad = analyze(s(TEXT), parse(r#"{"target": "docs"}"#)).map_err(JsValue::from).unwrap_err();
     assert!(js_sys_message(&bad).contains("unknown option `target`"));
-    let bad = analyze(TEXT, parse(r#"[1]"#)).map_err(JsValue::from).unwrap_err();
+    let bad = analyze(s(TEXT), parse(r#"[1]"#)).map_err(JsValue::from).unwrap_err();
     assert!(js_sys_message(&bad).contains("options must be an object"));
     // Numbers are accepted as build-arg values.
-    let v = json(&analyze(TEXT, parse(r#"{"buildArgs": {"V": 3}}"#)).map_err(JsValue::from).unwrap());
+    let v = json(&analyze(s(TEXT), parse(r#"{"buildArgs": {"V": 3}}"#)).map_err(JsValue::from).unwrap());
     assert_eq!(v["stages"][0]["baseExpanded"], "alpine:3");
 }
 
@@ -77,34 +82,34 @@ fn js_sys_message(e: &JsValue) -> String {
 fn offsets_are_utf16_code_units() {
     let text = "# 😀 emoji\nFROM alpine AS base\nFROM base\n";
     let use_at = text.encode_utf16().count() as f64 - 5.0; // inside `base` on the last line
-    let d = json(&definition(text, use_at).map_err(JsValue::from).unwrap());
+    let d = json(&definition(s(text), use_at).map_err(JsValue::from).unwrap());
     let name_at = "# 😀 emoji\nFROM alpine AS ".encode_utf16().count();
     assert_eq!(d["from"], name_at);
     assert_eq!(d["stage"], 0);
-    let refs = json(&references(text, use_at).map_err(JsValue::from).unwrap());
+    let refs = json(&references(s(text), use_at).map_err(JsValue::from).unwrap());
     assert_eq!(refs.as_array().unwrap().len(), 2);
-    assert_eq!(stage_at(text, use_at).map_err(JsValue::from).unwrap(), Some(1));
+    assert_eq!(stage_at(s(text), use_at).map_err(JsValue::from).unwrap(), Some(1));
 }
 
 #[wasm_bindgen_test]
 fn rename_and_refusal() {
     let at = TEXT.find("AS build").unwrap() as f64 + 4.0;
-    let r = json(&rename(TEXT, at, "compile").map_err(JsValue::from).unwrap());
+    let r = json(&rename(s(TEXT), at, s("compile")).map_err(JsValue::from).unwrap());
     assert!(r["text"].as_str().unwrap().contains("FROM base AS compile\n"));
     assert!(r["text"].as_str().unwrap().contains("COPY --from=compile /out"));
-    let refused = rename(TEXT, at, "docs").map_err(JsValue::from).unwrap_err();
+    let refused = rename(s(TEXT), at, s("docs")).map_err(JsValue::from).unwrap_err();
     assert!(js_sys_message(&refused).contains("docs"));
-    assert!(rename(TEXT, 1.0e9, "x").is_err());
+    assert!(rename(s(TEXT), 1.0e9, s("x")).is_err());
 }
 
 #[wasm_bindgen_test]
 fn graphs() {
-    let svg = render_svg(TEXT, None, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    let svg = render_svg(s(TEXT), JsValue::NULL, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"stagecraft-graph\""));
     assert_eq!(svg.matches("<g class=\"node stage").count(), 4);
-    let svg = render_svg(TEXT, Some("build".into()), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    let svg = render_svg(s(TEXT), s("build"), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     assert!(svg.contains("<g class=\"node stage target in-plan\" data-stage=\"1\""));
-    let e = render_svg(TEXT, Some("nope".into()), JsValue::UNDEFINED).map_err(JsValue::from).unwrap_err();
+    let e = render_svg(s(TEXT), s("nope"), JsValue::UNDEFINED).map_err(JsValue::from).unwrap_err();
     assert!(js_sys_message(&e).contains("Error: target stage \"nope\" could not be found; targets: base, build, docs"));
     // The options are analyze's: with `docs` in play it is no longer drawn as unused, and the
     // build arg resolves the FROM line the label shows.
@@ -114,27 +119,44 @@ fn graphs() {
             .filter(|c| c.split('"').next().unwrap_or("").split(' ').any(|w| w == "unused"))
             .count()
     };
-    let plain = render_svg(TEXT, None, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+    let plain = render_svg(s(TEXT), JsValue::NULL, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
     assert_eq!(unused_nodes(&plain), 1, "docs is unused by default");
     assert!(plain.contains("alpine:3.20"));
     let opts = parse(r#"{"buildArgs": {"V": "3.19"}, "targets": ["docs"]}"#);
-    let svg = render_svg(TEXT, None, opts).map_err(JsValue::from).unwrap();
+    let svg = render_svg(s(TEXT), JsValue::NULL, opts).map_err(JsValue::from).unwrap();
     assert_eq!(unused_nodes(&svg), 0, "docs is in play");
     assert!(svg.contains("alpine:3.19") && !svg.contains("alpine:3.20"));
-    assert!(render_svg(TEXT, None, parse("[1]")).is_err());
-    assert!(to_dot(TEXT).starts_with("digraph"));
-    assert!(to_mermaid(TEXT).starts_with("flowchart"));
+    assert!(render_svg(s(TEXT), JsValue::NULL, parse("[1]")).is_err());
+    assert!(to_dot(s(TEXT)).map_err(JsValue::from).unwrap().starts_with("digraph"));
+    assert!(to_mermaid(s(TEXT)).map_err(JsValue::from).unwrap().starts_with("flowchart"));
 }
 
 #[wasm_bindgen_test]
 fn hostile_input_is_not_a_trap() {
     let junk: String = (0..4000u32).map(|i| char::from_u32((i * 7919) % 0x10FFFF).unwrap_or('\u{FFFD}')).collect();
     for text in [junk.as_str(), "FROM a <<EOF\nunterminated", "\u{FEFF}", "", "RUN --mount=from="] {
-        let _ = analyze(text, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
-        let _ = render_svg(text, None, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+        let _ = analyze(s(text), JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
+        let _ = render_svg(s(text), JsValue::NULL, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
         let len = text.encode_utf16().count() as f64;
         for at in [0.0, len / 2.0, len] {
-            let _ = definition(text, at.floor()).map_err(JsValue::from).unwrap();
+            let _ = definition(s(text), at.floor()).map_err(JsValue::from).unwrap();
         }
     }
+}
+
+/// Arguments of the wrong type are JS errors that say which, and the module keeps working
+/// (wasm-bindgen's glue for a string parameter given a number used to corrupt the allocator).
+#[wasm_bindgen_test]
+fn arguments_of_the_wrong_type_are_errors() {
+    let message = |r: Result<JsValue, JsError>| js_sys_message(&r.map_err(JsValue::from).unwrap_err());
+    assert!(message(analyze(JsValue::from(42.0), JsValue::UNDEFINED)).contains("text must be a string"));
+    let svg = render_svg(s(TEXT), JsValue::from(2.0), JsValue::UNDEFINED).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&svg).contains("target (a stage name or \"#index\") must be a string"));
+    assert!(message(rename(s(TEXT), 0.0, JsValue::from(42.0))).contains("newName must be a string"));
+    assert!(to_mermaid(JsValue::TRUE).is_err() && definition(JsValue::NULL, 0.0).is_err());
+    for _ in 0..50 {
+        assert!(analyze(JsValue::from(1.0), JsValue::UNDEFINED).is_err());
+    }
+    let v = json(&analyze(s(TEXT), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
+    assert!(v["stages"].as_array().is_some_and(|a| !a.is_empty()), "still working");
 }
