@@ -1053,7 +1053,8 @@ impl<'a> Engine<'a> {
             return sources;
         }
         let (line, end_line) = self.lines(at.unwrap_or(c.range));
-        let flag_nodes: Vec<Flag> = node.flags().collect();
+        // The flag nodes, for where `from=` values are written; read once, when one is.
+        let mut flag_nodes: Option<Vec<Flag>> = None;
         for (mount_index, flag) in mount_flags.iter().enumerate() {
             let fields = csv_fields(flag.value().unwrap_or_default()).unwrap_or_default();
             let mut from: Option<String> = None;
@@ -1067,8 +1068,11 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            let from_range =
-                if from.is_some() { mount_from_range(&flag_nodes, flag) } else { None }.unwrap_or(flag.range);
+            let from_range = match from {
+                Some(_) => mount_from_range(flag_nodes.get_or_insert_with(|| node.flags().collect()), flag),
+                None => None,
+            }
+            .unwrap_or(flag.range);
             let name = from.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "scratch".into());
             let stage = self.find_state_by_name(&name);
             let explicit = from.as_deref().is_some_and(|f| !f.is_empty());

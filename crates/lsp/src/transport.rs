@@ -76,9 +76,10 @@ impl Framer {
     }
 }
 
-/// Whether the framework can decode the body: a request or notification, else a response. Only
-/// the envelope is decoded (params and results are skipped, not built into a tree), so a
-/// `didOpen` of a large file is not copied here; the framework decodes the message once.
+/// Whether the body is a JSON-RPC message: a request or notification, else a response. Only the
+/// envelope is decoded here (params and results are skipped, not built into a tree), so a
+/// `didOpen` of a large file, which the fast path answers, is decoded once; a message forwarded
+/// to the framework is checked whole first ([`framework_decodes`]).
 fn check(mut body: Vec<u8>) -> Frame {
     replace_lone_surrogates(&mut body);
     let envelope = serde_json::from_slice::<Envelope>(&body)
@@ -124,7 +125,7 @@ fn id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Id>, D::Error> {
 /// refuses to put it in a string, and the framework ends its stream on a message it cannot
 /// decode. U+FFFD is one UTF-16 unit too, so a client's UTF-16 positions stay in step.
 /// Backslashes occur only in strings in JSON, so no string tracking is needed.
-pub(crate) fn replace_lone_surrogates(body: &mut [u8]) {
+fn replace_lone_surrogates(body: &mut [u8]) {
     let unit = |b: &[u8], i: usize| -> Option<u16> {
         if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
             return None;
@@ -144,7 +145,7 @@ pub(crate) fn replace_lone_surrogates(body: &mut [u8]) {
                 i += 6;
             }
             Some(_) => i += 6,
-            // Any other escape is two bytes (`\\\\` among them, so its second backslash never
+            // Any other escape is two bytes (`\\` among them, so its second backslash never
             // starts an escape).
             None => i += 2,
         }
@@ -161,7 +162,7 @@ fn framework_decodes(body: &[u8]) -> Result<(), String> {
     }
 }
 
-/// The body of an error response to request `id`.
+/// The body of an error response to request `id` (`null` when it could not be read).
 fn error_body(id: &Id, code: i64, message: &str) -> Vec<u8> {
     serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
         .to_string()
@@ -229,9 +230,7 @@ pub(crate) async fn read_client(
                     }
                 }
                 Frame::Malformed { code, message } => {
-                    let body =
-                        serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": code, "message": message}});
-                    let _ = out.send(body.to_string().into_bytes());
+                    let _ = out.send(error_body(&Id::Null, code, &message));
                 }
             }
         }
