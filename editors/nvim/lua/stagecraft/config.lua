@@ -60,6 +60,11 @@ function M.normalize_settings(s)
   return out
 end
 
+--- vim.validate's message without the "file:line:" of the caller.
+local function message(err)
+  return (tostring(err):gsub('^[^\n]-:%d+: ', ''))
+end
+
 --- Raises an error naming the first setting of the wrong type.
 ---@param s table
 function M.validate_settings(s)
@@ -100,8 +105,7 @@ function M.set(opts)
   opts = opts or {}
   local ok, err = pcall(validate, opts)
   if not ok then
-    -- vim.validate's message without the "file:line:" of the caller.
-    return false, (tostring(err):gsub('^[^\n]-:%d+: ', ''))
+    return false, message(err)
   end
   local merged = vim.tbl_extend('force', vim.deepcopy(M.defaults), opts)
   if type(merged.cmd) == 'string' then
@@ -126,7 +130,7 @@ end
 function M.update_settings(partial)
   local ok, err = pcall(M.validate_settings, partial)
   if not ok then
-    return false, (tostring(err):gsub('^[^\n]-:%d+: ', ''))
+    return false, message(err)
   end
   local s = vim.tbl_extend('force', current.settings, partial)
   current.settings = M.normalize_settings(s)
