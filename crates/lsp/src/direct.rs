@@ -119,6 +119,12 @@ pub(crate) fn notification<P: Serialize>(method: &'static str, params: &P) -> Op
     serde_json::to_vec(&OutgoingNotification { jsonrpc: "2.0", method, params }).ok()
 }
 
+/// The body of a `window/logMessage` warning: what the server did beside what was asked.
+pub(crate) fn log_warning(message: String) -> Option<Vec<u8>> {
+    use tower_lsp_server::lsp_types::{LogMessageParams, MessageType};
+    notification("window/logMessage", &LogMessageParams { typ: MessageType::WARNING, message })
+}
+
 fn respond<R: Serialize>(id: &Id, result: &R) -> Option<Vec<u8>> {
     serde_json::to_vec(&Outgoing { jsonrpc: "2.0", id, result }).ok()
 }

@@ -231,8 +231,7 @@ impl LanguageServer for Backend {
                 "stagecraft: a change to {} could not be applied ({reason}); the server's copy of the file now differs from the editor's: close and reopen the file",
                 uri.as_str()
             );
-            let log = serde_json::json!({"type": 2, "message": message});
-            if let Some(body) = direct::notification("window/logMessage", &log) {
+            if let Some(body) = direct::log_warning(message) {
                 let _ = self.shared.out.send(body);
             }
         }

@@ -210,16 +210,16 @@ pub(crate) async fn read_client(
                         continue;
                     }
                     if let Err(e) = framework_decodes(&body) {
-                        let _ = out.send(match &id {
-                            Some(id) => error_body(id, -32700, &format!("Parse error: {e}")),
+                        let answer = match &id {
+                            Some(id) => Some(error_body(id, -32700, &format!("Parse error: {e}"))),
                             // A notification has no answer: the client's log says what was dropped.
-                            None => {
-                                let message =
-                                    format!("stagecraft: dropped a `{method}` notification it cannot decode: {e}");
-                                let log = serde_json::json!({"type": 2, "message": message});
-                                crate::direct::notification("window/logMessage", &log).unwrap_or_default()
-                            }
-                        });
+                            None => crate::direct::log_warning(format!(
+                                "stagecraft: dropped a `{method}` notification it cannot decode: {e}"
+                            )),
+                        };
+                        if let Some(body) = answer {
+                            let _ = out.send(body);
+                        }
                         continue;
                     }
                     if crate::direct::changes_state(method) {
