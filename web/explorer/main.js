@@ -183,6 +183,31 @@ function refresh() {
   updateCursor();
 }
 
+/**
+ * A new target for the same text: the analysis, problems and lists stay; only the graph and the
+ * plan change (with 2,000 stages, rebuilding everything took a third of the time of a pick).
+ */
+function redrawForTarget() {
+  const analysis = freshAnalysis();
+  if (!analysis) return;
+  if (analysis.stages.length === 0) return;
+  const t0 = performance.now();
+  let svg;
+  try {
+    svg = renderFor(current.text, analysis);
+  } catch (e) {
+    showGraphMessage(`The graph could not be drawn: ${errorMessage(e)}`, true);
+    console.error(e);
+    return;
+  }
+  ui.timing.textContent = `target → SVG ${(performance.now() - t0).toFixed(1)} ms`;
+  graph.show(svg, analysis);
+  applyZoom();
+  ui.target.value = chosenTarget ?? '';
+  showPlan(analysis);
+  updateCursor();
+}
+
 /** renderSvg for the chosen target, falling back to the default when it no longer exists. */
 function renderFor(text, analysis) {
   if (chosenTarget != null) {
@@ -398,7 +423,7 @@ $('retry').addEventListener('click', () => location.reload());
 
 ui.target.addEventListener('change', () => {
   chosenTarget = ui.target.value === '' ? null : ui.target.value;
-  refresh();
+  redrawForTarget();
   const plan = ui.plan.querySelector('dd');
   announce(`Target ${ui.target.selectedOptions[0]?.text}. BuildKit builds ${plan?.textContent ?? ''}.`);
 });
