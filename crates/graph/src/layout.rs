@@ -564,6 +564,7 @@ impl Layered {
             self.place_layer(l, true, true, options);
         }
         self.straighten(options);
+        self.align_pairs(options);
         // Vertical placement.
         let mut y = options.margin;
         self.layer_top = Vec::with_capacity(self.layers.len());
@@ -609,6 +610,34 @@ impl Layered {
             }
         }
         self.chain_nodes = chains;
+    }
+
+    /// Makes an edge vertical when it is the only edge below its upper end and the only one
+    /// above its lower end (a base image and its one stage, say), where the neighbours leave
+    /// room: the upper end moves over the lower one, or else the lower one under it. Bottom up,
+    /// so that a chain of such edges lines up along its lowest node.
+    fn align_pairs(&mut self, options: &LayoutOptions) {
+        for l in (0..self.layers.len()).rev() {
+            for i in 0..self.layers[l].len() {
+                let v = self.layers[l][i];
+                if self.is_dummy(v) || self.up[v].len() != 1 {
+                    continue;
+                }
+                let u = self.up[v][0];
+                if self.is_dummy(u) || self.down[u].len() != 1 || self.x[u] == self.x[v] {
+                    continue;
+                }
+                let (lo, hi) = self.room(u, options);
+                if (lo..=hi).contains(&self.x[v]) {
+                    self.x[u] = self.x[v];
+                    continue;
+                }
+                let (lo, hi) = self.room(v, options);
+                if (lo..=hi).contains(&self.x[u]) {
+                    self.x[v] = self.x[u];
+                }
+            }
+        }
     }
 
     /// How far node `v` may move left and right without coming too close to its neighbours.
@@ -907,6 +936,23 @@ mod tests {
         assert!(trunk.iter().all(|&x| x == trunk[0]), "one straight trunk: {:?}", &trunk[..8]);
         let widest = s.iter().map(|s| s.width).fold(0.0, f64::max);
         assert!(l.width < 3.0 * widest + 100.0, "two columns, not a staircase: {} wide", l.width);
+    }
+
+    /// An image used by one stage sits right above it, even when the stage's own children and
+    /// the rest of the graph pull it aside (the shape of `examples/multistage.Dockerfile`).
+    #[test]
+    fn a_lone_edge_is_vertical() {
+        // golang 0 -> base 1 -> build 2, test 3; node 4 -> docs 5; alpine 6 -> certs 7;
+        // release 9 copies from build, certs and starts from scratch 8.
+        let edges = [e(0, 1), e(1, 2), e(1, 3), e(4, 5), e(6, 7), e(7, 9), e(2, 9), e(8, 9)];
+        let widths = [166.0, 190.0, 90.0, 90.0, 134.0, 162.0, 110.0, 141.0, 80.0, 112.0];
+        let s: Vec<Size> = widths.iter().map(|&width| Size { width, height: 48.0 }).collect();
+        let l = layout(&s, &edges, &LayoutOptions::default());
+        for (i, (a, b)) in [(0, 1), (4, 5), (6, 7)].into_iter().enumerate() {
+            let r = &l.edges[[0, 3, 4][i]].points;
+            assert_eq!(r[0].x, r[r.len() - 1].x, "{a} -> {b}: {r:?}");
+            assert_eq!(l.nodes[a].center_x(), l.nodes[b].center_x());
+        }
     }
 
     /// Straightening moves dummies only within the room their neighbours leave: on random
