@@ -4,7 +4,7 @@
 
 use stagecraft_syntax::ast::{AstNode, Instruction};
 use stagecraft_syntax::SyntaxKind::*;
-use stagecraft_syntax::{TextRange, TextSize, KEYWORDS};
+use stagecraft_syntax::{TextRange, TextSize, TokenAtOffset, KEYWORDS};
 
 use crate::instructions::valid_stage_name;
 use crate::model::*;
@@ -934,6 +934,65 @@ impl Analysis {
         result
     }
 
+    /// The ranges an editor's "expand selection" steps through at `offset`, innermost first,
+    /// each strictly containing the one before: the word under the cursor when the token holds
+    /// several (a shell command, a comment), a quoted string's contents, the token, every
+    /// syntax node around it (a mount option, the flag, the instruction), the instruction's
+    /// stage (its `FROM` to its last instruction), and the whole file.
+    pub fn selection_ranges(&self, offset: TextSize) -> Vec<TextRange> {
+        let root = self.parse().syntax_node();
+        let offset = TextSize::new(floor_char_boundary(self.text(), offset) as u32);
+        let token = match root.token_at_offset(offset) {
+            TokenAtOffset::None => None,
+            TokenAtOffset::Single(t) => Some(t),
+            // Between two tokens: the one that is not blank, then the one that goes on in a
+            // letter or digit (`from=b|,` is on `b`), else the right one.
+            TokenAtOffset::Between(l, r) => {
+                let wordy = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+                let take_left = match (l.kind().is_trivia(), r.kind().is_trivia()) {
+                    (false, true) => true,
+                    (true, false) => false,
+                    _ => wordy(l.text().chars().next_back()) && !wordy(r.text().chars().next()),
+                };
+                Some(if take_left { l } else { r })
+            }
+        };
+        let mut out: Vec<TextRange> = Vec::new();
+        // Only ranges that grow: each step must contain the one before and be larger.
+        let push = |out: &mut Vec<TextRange>, r: TextRange| {
+            if out.last().is_none_or(|last| r != *last && r.contains_range(*last)) {
+                out.push(r);
+            }
+        };
+        if let Some(token) = token {
+            let (range, text) = (token.text_range(), token.text());
+            let at = usize::from(offset - range.start()).min(text.len());
+            if !matches!(token.kind(), WHITESPACE | NEWLINE) {
+                // The blank-separated word around the cursor, and a quoted word's contents.
+                let start = text[..at].rfind(char::is_whitespace).map_or(0, |i| i + blank_len(&text[i..]));
+                let end = text[at..].find(char::is_whitespace).map_or(text.len(), |i| at + i);
+                if start < end {
+                    let word = range_in(range, start, end);
+                    let w = &text[start..end];
+                    let quoted = w.len() >= 2 && ["\"", "'"].iter().any(|q| w.starts_with(q) && w.ends_with(q));
+                    if quoted && start < at && at < end {
+                        push(&mut out, range_in(range, start + 1, end - 1));
+                    }
+                    push(&mut out, word);
+                }
+            }
+            push(&mut out, range);
+            for node in token.parent_ancestors().filter(|n| n.parent().is_some()) {
+                push(&mut out, node.text_range());
+            }
+            if let Some(s) = self.stage_at(offset) {
+                push(&mut out, self.stages()[s].range);
+            }
+        }
+        push(&mut out, root.text_range());
+        out
+    }
+
     /// The stage whose lines contain `offset`.
     pub fn stage_at(&self, offset: TextSize) -> Option<usize> {
         self.stages().iter().rposition(|s| s.from_range.start() <= offset)
@@ -947,6 +1006,16 @@ fn floor_char_boundary(text: &str, offset: TextSize) -> usize {
         o -= 1;
     }
     o
+}
+
+/// `start..end` of a token's text as a range in the file.
+fn range_in(token: TextRange, start: usize, end: usize) -> TextRange {
+    TextRange::new(token.start() + TextSize::new(start as u32), token.start() + TextSize::new(end as u32))
+}
+
+/// The length of the blank character `s` starts with.
+fn blank_len(s: &str) -> usize {
+    s.chars().next().map_or(1, char::len_utf8)
 }
 
 fn instruction_covering(a: &Analysis, range: TextRange) -> Option<Instruction> {

@@ -329,6 +329,57 @@ fn folds_cover_stages_instructions_and_comments() {
     assert_eq!(folds, [(0, 1, true), (2, 4, false), (3, 4, false)]);
 }
 
+/// The texts "expand selection" steps through at the cursor.
+fn selections(text: &str) -> Vec<String> {
+    let (a, at) = fixture(text);
+    let ranges = a.selection_ranges(at);
+    for w in ranges.windows(2) {
+        assert!(w[1].contains_range(w[0]) && w[1] != w[0], "{ranges:?} must grow");
+    }
+    ranges.iter().map(|&r| slice(&a, r).to_string()).collect()
+}
+
+#[test]
+fn selection_grows_from_a_mount_option_to_the_file() {
+    let text = "FROM alpine AS b\nRUN --mount=type=cache,from=b$0,target=/x \\\n  make\nFROM scratch\n";
+    let steps = selections(text);
+    let file = text.replace("$0", "");
+    assert_eq!(
+        steps,
+        [
+            "b",
+            "from=b",
+            "type=cache,from=b,target=/x",
+            "--mount=type=cache,from=b,target=/x",
+            "RUN --mount=type=cache,from=b,target=/x \\\n  make",
+            "FROM alpine AS b\nRUN --mount=type=cache,from=b,target=/x \\\n  make",
+            file.as_str(),
+        ]
+    );
+}
+
+#[test]
+fn selection_takes_a_word_of_a_shell_command_and_a_quoted_string_inside_out() {
+    let steps = selections("FROM alpine\nRUN echo \"he$0llo\" && make\n");
+    assert_eq!(steps[..4], ["hello", "\"hello\"", "echo \"hello\" && make", "RUN echo \"hello\" && make"]);
+    let steps = selections("FROM alpine\nCOPY [\"/a$0\", \"/b\", \"/\"]\n");
+    assert_eq!(steps[..3], ["/a", "\"/a\"", "[\"/a\", \"/b\", \"/\"]"]);
+}
+
+#[test]
+fn selection_between_stages_and_past_the_end_is_the_file() {
+    let text = "FROM alpine AS a\nRUN x\n\n# about b\n$0\nFROM a\n";
+    // The blank line is not in stage a (which ends with its last instruction).
+    assert_eq!(selections(text), ["\n", text.replace("$0", "").as_str()]);
+    let a = plain("FROM alpine\n");
+    // Past the end is the end: the last line break, then the file.
+    assert_eq!(
+        a.selection_ranges(TextSize::new(500)),
+        [TextRange::new(11.into(), 12.into()), TextRange::new(0.into(), 12.into())]
+    );
+    assert_eq!(plain("").selection_ranges(TextSize::new(0)), [TextRange::empty(0.into())]);
+}
+
 #[test]
 fn inlay_hints_show_expanded_args_and_numeric_stage_names() {
     let a = plain(

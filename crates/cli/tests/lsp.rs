@@ -354,6 +354,38 @@ fn hover_completion_symbols_folding_hints_tokens() {
     lsp.shutdown();
 }
 
+/// The ranges of a selection-range chain, innermost first, as (line, start, line, end).
+fn chain(mut r: &Value) -> Vec<(u64, u64, u64, u64)> {
+    let mut out = Vec::new();
+    while r.is_object() {
+        let (s, e) = (&r["range"]["start"], &r["range"]["end"]);
+        let n = |v: &Value| v.as_u64().unwrap();
+        out.push((n(&s["line"]), n(&s["character"]), n(&e["line"]), n(&e["character"])));
+        r = &r["parent"];
+    }
+    out
+}
+
+#[test]
+fn selection_ranges_grow_from_the_cursor_to_the_file() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let mut p = doc(URI);
+    // On `build` in `from=build`, and inside the quotes around the emoji (UTF-16: two units).
+    p["positions"] = Value::Array(vec![pos(7, 30), pos(5, 9)]);
+    let r = lsp.result("textDocument/selectionRange", p);
+    assert_eq!(
+        chain(&r[0]),
+        [(7, 28, 7, 33), (7, 23, 7, 33), (7, 12, 7, 43), (7, 4, 7, 43), (7, 0, 7, 48), (4, 0, 8, 19), (0, 0, 9, 0)]
+    );
+    assert_eq!(chain(&r[1])[..3], [(5, 9, 5, 11), (5, 8, 5, 12), (5, 6, 5, 12)]);
+    let mut p = doc(URI);
+    p["positions"] = Value::Array(vec![pos(40, 0)]);
+    let e = lsp.call("textDocument/selectionRange", p);
+    assert!(e["error"]["message"].as_str().unwrap().contains("40:0 is past the end"), "{e}");
+    lsp.shutdown();
+}
+
 #[test]
 fn code_actions_lenses_targets_and_graph() {
     let mut lsp = started();

@@ -316,6 +316,11 @@ impl LanguageServer for Backend {
         Ok(Some(handlers::folding::folding(&a)))
     }
 
+    async fn selection_range(&self, params: SelectionRangeParams) -> Result<Option<Vec<SelectionRange>>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        handlers::selection::selection_ranges(&a, self.encoding(), &params.positions).map(Some)
+    }
+
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         let a = self.analysis(&params.text_document.uri)?;
         handlers::inlay::inlay_hints(&a, self.encoding(), params.range)

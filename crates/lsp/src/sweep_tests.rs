@@ -2,7 +2,7 @@
 //! panic, an error (not an answer) for lines past the end, every range and position answered
 //! inside the document, and answers that agree with each other (a highlight covers the position
 //! asked about; a prepared rename covers it and the rename edits it; references with the
-//! declaration equal the highlights). Positions are every column of files up to 400 bytes, each
+//! declaration equal the highlights; each selection range covers it and lies inside the next). Positions are every column of files up to 400 bytes, each
 //! line's start, middle and end, one and forty units past its end in the others, and the lines
 //! just past the document.
 //!
@@ -175,6 +175,7 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             let hover = handlers::hover::hover(&a, encoding, p);
             let completion = handlers::completion::completion(&a, encoding, p);
             let actions = handlers::code_action::code_actions(&a, encoding, &uri, Range { start: p, end: p });
+            let selection = handlers::selection::selection_ranges(&a, encoding, &[p]);
             if past {
                 // Every one of them refuses a line past the end (a rename may refuse for its
                 // own reason first; it must still refuse).
@@ -188,6 +189,7 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                     hover.is_ok(),
                     completion.is_ok(),
                     actions.is_ok(),
+                    selection.is_ok(),
                 ];
                 if answered.iter().any(|&x| x) {
                     return Err(format!("{at} (past the end): answered instead of an error: {answered:?}"));
@@ -287,6 +289,23 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                         }
                     }
                 }
+            }
+            // Each selection range covers the position and lies inside the next one.
+            let selection = selection.map_err(|e| format!("selection range {at}: {}", e.message))?;
+            let mut step = selection.first();
+            let mut inner: Option<Range> = None;
+            while let Some(s) = step {
+                lines.check_range(s.range, "selection range")?;
+                if !contains(s.range, lines.effective(p)) {
+                    return Err(format!("{at}: selection range {:?} does not cover the position", s.range));
+                }
+                if let Some(i) = inner {
+                    if i == s.range || !contains(s.range, i.start) || !contains(s.range, i.end) {
+                        return Err(format!("{at}: selection range {:?} does not grow from {i:?}", s.range));
+                    }
+                }
+                inner = Some(s.range);
+                step = s.parent.as_deref();
             }
             for action in actions.map_err(|e| format!("code actions {at}: {}", e.message))?.into_iter().flatten() {
                 if let CodeActionOrCommand::CodeAction(CodeAction { edit: Some(edit), .. }) = action {

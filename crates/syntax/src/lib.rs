@@ -27,7 +27,7 @@ mod unicode_tables;
 
 pub use kind::{Dockerfile, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, KEYWORDS};
 pub use line_index::{LineCol, LineIndex, WideEncoding};
-pub use rowan::{GreenNode, TextRange, TextSize};
+pub use rowan::{GreenNode, TextRange, TextSize, TokenAtOffset};
 
 /// A parsed file: the green tree (cheap to clone and `Send`) and the syntax errors.
 #[derive(Debug, Clone, PartialEq, Eq)]

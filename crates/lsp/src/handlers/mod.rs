@@ -11,6 +11,7 @@ pub(crate) mod hover;
 pub(crate) mod inlay;
 pub(crate) mod references;
 pub(crate) mod rename;
+pub(crate) mod selection;
 pub(crate) mod semantic;
 pub(crate) mod symbols;
 pub(crate) mod sync;
@@ -40,6 +41,7 @@ pub(crate) fn capabilities(encoding: Encoding) -> ServerCapabilities {
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
         inlay_hint_provider: Some(OneOf::Left(true)),
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
             SemanticTokensOptions {
