@@ -16,6 +16,7 @@ pub mod env;
 mod export;
 mod graph;
 pub mod instructions;
+pub mod links;
 mod model;
 pub mod platform;
 pub mod queries;

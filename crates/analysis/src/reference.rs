@@ -14,7 +14,9 @@ pub fn parse_normalized_named(s: &str) -> Result<(), String> {
     parse(&format!("{domain}/{remainder}"))
 }
 
-fn split_docker_domain(name: &str) -> (String, String) {
+/// The registry and the path of an image name, as `ParseNormalizedNamed` splits them (`alpine`:
+/// `docker.io` and `library/alpine`).
+pub(crate) fn split_docker_domain(name: &str) -> (String, String) {
     let (mut domain, mut remainder) = match name.find('/') {
         Some(i) => {
             let first = &name[..i];

@@ -381,6 +381,32 @@ fn selection_between_stages_and_past_the_end_is_the_file() {
 }
 
 #[test]
+fn links_go_to_the_pages_of_the_images_named() {
+    let a = plain(
+        "# syntax=docker/dockerfile:1.7\nARG B=alpine:3.19\nFROM $B AS a\nFROM a\nCOPY --from=quay.io/org/tool:2 /t /t\n\
+         RUN --mount=from=ghcr.io/o/cache,target=/c true\nFROM scratch\n",
+    );
+    let links = a.links();
+    let links: Vec<(&str, &str, &str)> =
+        links.iter().map(|l| (slice(&a, l.range), l.url.as_str(), l.tooltip.as_str())).collect();
+    assert_eq!(
+        links,
+        [
+            (
+                "docker/dockerfile:1.7",
+                "https://hub.docker.com/r/docker/dockerfile",
+                "docker/dockerfile:1.7 on Docker Hub"
+            ),
+            // The base as written, linked to what it expands to.
+            ("$B", "https://hub.docker.com/_/alpine", "alpine:3.19 on Docker Hub"),
+            ("quay.io/org/tool:2", "https://quay.io/repository/org/tool", "quay.io/org/tool:2 on Quay"),
+        ]
+    );
+    // Stages, scratch and images of registries without a page we can name have no link.
+    assert!(plain("FROM scratch AS s\nFROM s\nFROM ghcr.io/a/b\n").links().is_empty());
+}
+
+#[test]
 fn inlay_hints_show_expanded_args_and_numeric_stage_names() {
     let a = plain(
         "ARG BASE=alpine:3.19\nFROM ${BASE} AS base\nFROM --platform=$BUILDPLATFORM scratch\nCOPY --from=0 /a /a\n",

@@ -387,6 +387,27 @@ fn selection_ranges_grow_from_the_cursor_to_the_file() {
 }
 
 #[test]
+fn document_links_to_image_pages() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let links = lsp.result("textDocument/documentLink", doc(URI));
+    let got: Vec<(Value, &str, &str)> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["range"]["start"].clone(), l["target"].as_str().unwrap(), l["tooltip"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (pos(0, 5), "https://hub.docker.com/_/golang", "golang:1.22 on Docker Hub"),
+            (pos(2, 5), "https://hub.docker.com/_/alpine", "alpine on Docker Hub"),
+        ]
+    );
+    lsp.shutdown();
+}
+
+#[test]
 fn code_actions_lenses_targets_and_graph() {
     let mut lsp = started();
     lsp.open(URI, TEXT);

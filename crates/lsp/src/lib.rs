@@ -316,6 +316,11 @@ impl LanguageServer for Backend {
         Ok(Some(handlers::folding::folding(&a)))
     }
 
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        Ok(Some(handlers::links::links(&a, self.encoding())))
+    }
+
     async fn selection_range(&self, params: SelectionRangeParams) -> Result<Option<Vec<SelectionRange>>> {
         let a = self.analysis(&params.text_document.uri)?;
         handlers::selection::selection_ranges(&a, self.encoding(), &params.positions).map(Some)

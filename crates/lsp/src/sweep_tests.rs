@@ -150,6 +150,12 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
     {
         lines.check_position(h.position, "inlay hint")?;
     }
+    for link in handlers::links::links(&a, encoding) {
+        lines.check_range(link.range, "document link")?;
+        if !link.target.as_ref().is_some_and(|t| t.as_str().starts_with("https://")) {
+            return Err(format!("document link without an https target: {link:?}"));
+        }
+    }
     handlers::targets::targets(&a, None).map_err(|e| format!("targets: {}", e.message))?;
     handlers::graph::graph(&a, None).map_err(|e| format!("graph: {}", e.message))?;
 

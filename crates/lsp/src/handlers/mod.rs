@@ -9,6 +9,7 @@ pub(crate) mod folding;
 pub(crate) mod graph;
 pub(crate) mod hover;
 pub(crate) mod inlay;
+pub(crate) mod links;
 pub(crate) mod references;
 pub(crate) mod rename;
 pub(crate) mod selection;
@@ -42,6 +43,10 @@ pub(crate) fn capabilities(encoding: Encoding) -> ServerCapabilities {
         document_symbol_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
         selection_range_provider: Some(SelectionRangeProviderCapability::Simple(true)),
+        document_link_provider: Some(DocumentLinkOptions {
+            resolve_provider: Some(false),
+            work_done_progress_options: Default::default(),
+        }),
         inlay_hint_provider: Some(OneOf::Left(true)),
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
             SemanticTokensOptions {
