@@ -5,9 +5,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/../.."
 bin="${1:-$root/target/debug/stagecraft}"
-if ! command -v nvim >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
-fi
+command -v nvim >/dev/null 2>&1 || "$root/tools/apt-install.sh" neovim
 [ -x "$bin" ] || (cd "$root" && cargo build -q -p stagecraft)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -5,11 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -x /usr/bin/chromium ]]; then
-  echo "== installing Debian's chromium"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-fi
+../tools/apt-install.sh chromium
 
 ./build.sh
 echo "== browser tests"

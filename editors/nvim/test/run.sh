@@ -11,9 +11,8 @@ root="$(cd "$plugin/../.." && pwd)"
 bin="${1:-$root/target/debug/stagecraft}"
 nvim="${NVIM:-nvim}"
 
-if [ -z "${NVIM:-}" ] && ! command -v nvim >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
-  echo "== installing Debian's neovim"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null) || true
+if [ -z "${NVIM:-}" ] && ! command -v nvim >/dev/null 2>&1; then
+  "$root/tools/apt-install.sh" neovim || true
 fi
 if ! command -v "$nvim" >/dev/null 2>&1; then
   echo "FAIL: $nvim not found (Debian: apt-get install neovim)"

@@ -17,16 +17,8 @@ export npm_config_loglevel="${npm_config_loglevel:-error}" npm_config_fund=false
 t0=$SECONDS
 
 # 1. Debian packages. Only when something is missing, so reruns do not touch apt.
-need=()
-for p in chromium libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config build-essential python3 fonts-dejavu-core; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
-done
-if ((${#need[@]})); then
-  echo "== apt-get install ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+"$repo/tools/apt-install.sh" chromium libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config \
+  build-essential python3 fonts-dejavu-core
 
 # 2. Node 24 (the npm package ships the binary and its headers).
 node_dir="$TOOLS/node24"
