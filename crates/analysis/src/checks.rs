@@ -12,6 +12,29 @@ pub(crate) fn run(a: &mut Analysis, options: &Options) {
     targets_and_unused(a, options);
     unknown_stage_references(a);
     from_later_stage(a);
+    stage_name_casing_fixes(a);
+}
+
+/// BuildKit's `StageNameCasing` is fixed by renaming the stage to its lowercase name everywhere
+/// it is used (BuildKit already matches it that way, so the build does not change).
+fn stage_name_casing_fixes(a: &mut Analysis) {
+    let mut fixes = Vec::new();
+    for (i, d) in a.diagnostics.iter().enumerate() {
+        if d.code != crate::rules::STAGE_NAME_CASING.name || d.fix.is_some() {
+            continue;
+        }
+        let Some(stage) = a.stages.iter().find(|s| s.name_range == Some(d.range)) else { continue };
+        let Some(lower) = stage.name.clone() else { continue };
+        if let Ok(edits) = a.rename_stage(stage.index, &lower) {
+            fixes.push((
+                i,
+                Fix { title: format!("Rename the stage to `{lower}`"), edits, applicability: Applicability::Safe },
+            ));
+        }
+    }
+    for (i, fix) in fixes {
+        a.diagnostics[i].fix = Some(fix);
+    }
 }
 
 fn targets_and_unused(a: &mut Analysis, options: &Options) {
@@ -58,7 +81,11 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         );
         // Information, not a hint: editors list it with the problems (VS Code's Problems
         // panel leaves hints out) and still fade the stage (`unnecessary`).
-        let fix = Fix { title: format!("Remove stage `{}`", stage.display_name()), edits: vec![removal] };
+        let fix = Fix {
+            title: format!("Remove stage `{}`", stage.display_name()),
+            edits: vec![removal],
+            applicability: Applicability::Manual,
+        };
         a.diagnostics.push(Diagnostic {
             unnecessary: true,
             ..Diagnostic::ours("unused-stage", Severity::Info, range, message, Some(fix), lines)
@@ -136,6 +163,7 @@ fn unknown_stage_references(a: &mut Analysis) {
         let fix = Fix {
             title: format!("Use stage `{suggestion}`"),
             edits: vec![TextEdit { range, new_text: suggestion.clone() }],
+            applicability: Applicability::Unsafe,
         };
         a.diagnostics.push(Diagnostic::ours(
             "unknown-stage",
@@ -176,7 +204,12 @@ fn from_later_stage(a: &mut Analysis) {
                     "`FROM {image}` does not match stage `{}`: FROM matches stage names exactly and they are lower-case; write `{lower}`",
                     st.name_as_written.clone().unwrap_or_default()
                 ),
-                Some(Fix { title: format!("Use `{lower}`"), edits: vec![TextEdit { range: r.range, new_text: lower.clone() }] }),
+                // The build changes: from pulling an image to using the stage.
+                Some(Fix {
+                    title: format!("Use `{lower}`"),
+                    edits: vec![TextEdit { range: r.range, new_text: lower.clone() }],
+                    applicability: Applicability::Unsafe,
+                }),
             ));
             continue;
         }

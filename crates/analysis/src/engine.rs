@@ -201,7 +201,7 @@ impl<'a> Engine<'a> {
             range: hit.range,
             message: hit.message,
             url: Some(hit.rule.url()),
-            fix: None,
+            fix: hit.fix,
             unnecessary: false,
             buildkit_reports: !self.stopped,
             lines,
@@ -209,7 +209,20 @@ impl<'a> Engine<'a> {
     }
 
     fn hit(&mut self, rule: Rule, message: String, range: TextRange, instruction: TextRange, config: &CheckConfig) {
-        self.lint(LintHit { rule, message, range, instruction }, config);
+        self.lint(LintHit { rule, message, range, instruction, fix: None }, config);
+    }
+
+    /// [`Engine::hit`] with a fix.
+    fn hit_fixed(
+        &mut self,
+        rule: Rule,
+        message: String,
+        at: (TextRange, TextRange),
+        fix: Option<Fix>,
+        config: &CheckConfig,
+    ) {
+        let (range, instruction) = at;
+        self.lint(LintHit { rule, message, range, instruction, fix }, config);
     }
 
     /// A build failure: an error diagnostic, and BuildKit stops (the first one is BuildKit's).
@@ -287,11 +300,21 @@ impl<'a> Engine<'a> {
             // Only an instruction spanning lines can have an empty continuation line.
             if self.text[info.range].contains('\n') {
                 if let Some(line) = node.empty_continuation_line() {
-                    self.hit(
+                    // The blank line goes, with its line break: BuildKit skips it anyway.
+                    let eol = if self.text[usize::from(line.end())..].starts_with("\r\n") { 2 } else { 1 };
+                    let fix = Fix {
+                        title: "Remove the empty line".into(),
+                        edits: vec![TextEdit {
+                            range: TextRange::new(line.start(), line.end() + TextSize::new(eol)),
+                            new_text: String::new(),
+                        }],
+                        applicability: Applicability::Safe,
+                    };
+                    self.hit_fixed(
                         rules::NO_EMPTY_CONTINUATION,
                         "Empty continuation line".into(),
-                        line,
-                        TextRange::empty(info.range.end()),
+                        (line, TextRange::empty(info.range.end())),
+                        Some(fix),
                         &config,
                     );
                     // BuildKit reports the instruction's last line.
@@ -502,20 +525,19 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let range = info.keyword_range;
-            self.hit(
+            // Not for an unknown instruction: its name is in the error the build fails with.
+            let fix = (info.kind != ERROR).then(|| Fix {
+                title: format!("Write `{wanted}`"),
+                edits: vec![TextEdit { range, new_text: wanted.clone() }],
+                applicability: Applicability::Safe,
+            });
+            self.hit_fixed(
                 rules::CONSISTENT_INSTRUCTION_CASING,
                 format!("Command '{k}' should match the case of the command majority ({case})"),
-                range,
-                info.range,
+                (range, info.range),
+                fix,
                 &config,
             );
-            if let Some(d) = self.diagnostics.last_mut().filter(|d| d.code == rules::CONSISTENT_INSTRUCTION_CASING.name)
-            {
-                d.fix = Some(Fix {
-                    title: format!("Write `{wanted}`"),
-                    edits: vec![TextEdit { range, new_text: wanted.clone() }],
-                });
-            }
         }
     }
 
@@ -793,6 +815,15 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The flag whose value is at `value` (`--platform=$TARGETPLATFORM`), with the blank after
+    /// it: what removing the flag removes.
+    fn flag_removal(&self, value: TextRange) -> Option<TextRange> {
+        let root = self.parse.syntax_node();
+        let flag = root.covering_element(value).ancestors().find(|n| n.kind() == FLAG)?.text_range();
+        let blanks = self.text[usize::from(flag.end())..].bytes().take_while(|&b| b == b' ' || b == b'\t').count();
+        Some(TextRange::new(flag.start(), flag.end() + TextSize::new(blanks as u32)))
+    }
+
     fn platform(&mut self, s: usize, config: &CheckConfig) {
         let Some(raw) = self.stages[s].platform.clone() else { return };
         let from = self.stages[s].from_range;
@@ -808,11 +839,16 @@ impl<'a> Engine<'a> {
             && matched.contains("TARGETPLATFORM")
             && self.globals.get("TARGETPLATFORM") == Some(value.as_str())
         {
-            self.hit(
+            let fix = self.flag_removal(range).map(|removal| Fix {
+                title: "Remove `--platform`".into(),
+                edits: vec![TextEdit { range: removal, new_text: String::new() }],
+                applicability: Applicability::Safe,
+            });
+            self.hit_fixed(
                 rules::REDUNDANT_TARGET_PLATFORM,
                 format!("Setting platform to predefined {raw} in FROM is redundant as this is the default behavior"),
-                range,
-                from,
+                (range, from),
+                fix,
                 config,
             );
         }
@@ -1302,20 +1338,15 @@ impl<'a> Engine<'a> {
                     let key = self.expand(&kv.key, st, node, &config);
                     let value = self.expand(kv.value.as_deref().unwrap_or_default(), st, node, &config);
                     if !kv.has_eq {
-                        self.hit(
+                        self.hit_fixed(
                             rules::LEGACY_KEY_VALUE_FORMAT,
                             format!(
                                 "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"
                             ),
-                            kv.range,
-                            node,
+                            (kv.range, node),
+                            legacy_fix(kv),
                             &config,
                         );
-                        if let Some(d) =
-                            self.diagnostics.last_mut().filter(|d| d.code == rules::LEGACY_KEY_VALUE_FORMAT.name)
-                        {
-                            d.fix = legacy_fix(kv);
-                        }
                     }
                     if c.kind == ENV_INSTR {
                         if let Some(k) = key.clone() {
@@ -1485,11 +1516,12 @@ impl<'a> Engine<'a> {
                     );
                 }
                 if c.kind != HEALTHCHECK_INSTR && !c.json && !st.shell_set {
-                    self.hit(
+                    let command = c.shell_command.unwrap_or(node);
+                    self.hit_fixed(
                         rules::JSON_ARGS_RECOMMENDED,
                         format!("JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"),
-                        c.shell_command.unwrap_or(node),
-                        node,
+                        (command, node),
+                        c.shell_command.and_then(|r| exec_form_fix(&self.text[r], r)),
                         &config,
                     );
                 }
@@ -1547,11 +1579,19 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let mut message = format!("Usage of undefined variable '${name}'");
-            if let Some(s) = suggest::search(name, st.env.keys(), true) {
+            let suggestion = suggest::search(name, st.env.keys(), true);
+            if let Some(s) = &suggestion {
                 message.push_str(&format!(" (did you mean ${s}?)"));
             }
-            let range = variable_range(self.parse, node, name).unwrap_or(node);
-            self.hit(rules::UNDEFINED_VAR, message, range, node, config);
+            let variable = find_variable(self.parse, node, name);
+            let range = variable.as_ref().map_or(node, |v| v.range());
+            // Not safe: which variable was meant is a guess.
+            let fix = suggestion.zip(variable.and_then(|v| v.name_range())).map(|(s, name_range)| Fix {
+                title: format!("Use `${s}`"),
+                edits: vec![TextEdit { range: name_range, new_text: s.to_string() }],
+                applicability: Applicability::Unsafe,
+            });
+            self.hit_fixed(rules::UNDEFINED_VAR, message, (range, node), fix, config);
         }
     }
 
@@ -1575,11 +1615,20 @@ impl<'a> Engine<'a> {
             None => (port, ""),
         };
         if proto != proto.to_lowercase() {
-            self.hit(
+            // Where the port is written as it reads (no quotes or variables), lowercase it.
+            let fix = (&self.text[range] == port).then(|| {
+                let new_text = format!("{addr}/{}", proto.to_lowercase());
+                Fix {
+                    title: format!("Write `{new_text}`"),
+                    edits: vec![TextEdit { range, new_text }],
+                    applicability: Applicability::Safe,
+                }
+            });
+            self.hit_fixed(
                 rules::EXPOSE_PROTO_CASING,
                 format!("Defined protocol '{port}' in EXPOSE instruction should be lowercase"),
-                range,
-                node,
+                (range, node),
+                fix,
                 config,
             );
         }
@@ -1655,14 +1704,34 @@ fn is_secret_name(key: &str) -> bool {
 }
 
 /// Where `$name` is written inside an instruction, for a precise diagnostic.
-fn variable_range(parse: &Parse, node: TextRange, name: &str) -> Option<TextRange> {
+fn find_variable(parse: &Parse, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
     let root = parse.syntax_node();
     let element = root.covering_element(node);
     let n = element.into_node()?;
-    n.descendants()
-        .filter_map(stagecraft_syntax::ast::Variable::cast)
-        .find(|v| v.name().as_deref() == Some(name))
-        .map(|v| v.range())
+    n.descendants().filter_map(stagecraft_syntax::ast::Variable::cast).find(|v| v.name().as_deref() == Some(name))
+}
+
+/// A shell-form command as the exec form, when that runs the same program with the same
+/// arguments: plain words only (no quotes, variables, globs, redirections or other shell
+/// syntax, no line continuation). Not safe: the program no longer runs under `/bin/sh -c`,
+/// which is the point of the rule.
+fn exec_form_fix(command: &str, range: TextRange) -> Option<Fix> {
+    let plain = |b: u8| b == b' ' || b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b);
+    if command.trim().is_empty() || !command.bytes().all(plain) {
+        return None;
+    }
+    let mut json = String::from("[");
+    for (i, word) in command.split(' ').filter(|w| !w.is_empty()).enumerate() {
+        json.push_str(if i == 0 { "\"" } else { ", \"" });
+        json.push_str(word);
+        json.push('"');
+    }
+    json.push(']');
+    Some(Fix {
+        title: format!("Use the exec form `{json}`"),
+        edits: vec![TextEdit { range, new_text: json }],
+        applicability: Applicability::Unsafe,
+    })
 }
 
 /// `ENV key value` as `ENV key=value` (quoted when the value has blanks and no quotes).
@@ -1678,6 +1747,7 @@ fn legacy_fix(kv: &PairInfo) -> Option<Fix> {
         return None;
     };
     Some(Fix {
+        applicability: Applicability::Safe,
         title: "Use `key=value`".into(),
         edits: vec![TextEdit {
             range: TextRange::new(key_range.end(), value_range.end()),

@@ -8,6 +8,7 @@ use stagecraft_syntax::info::InstructionInfo;
 use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{TextRange, KEYWORDS};
 
+use crate::model::{Applicability, Fix, TextEdit};
 use crate::rules::{self, Rule};
 use crate::suggest;
 
@@ -20,6 +21,8 @@ pub(crate) struct LintHit {
     pub(crate) range: TextRange,
     /// The instruction it is about (BuildKit reports its lines).
     pub(crate) instruction: TextRange,
+    /// How to fix it, when there is a way.
+    pub(crate) fix: Option<Fix>,
 }
 
 /// BuildKit's error for an instruction, with the most precise range we know.
@@ -104,6 +107,7 @@ pub(crate) fn check(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<Lin
                 message: "Maintainer instruction is deprecated in favor of using label".into(),
                 range: info.keyword_range,
                 instruction: node,
+                fix: maintainer_fix(info),
             });
             if args.len() != 1 {
                 return Err(err("MAINTAINER requires exactly one argument".into()));
@@ -182,6 +186,24 @@ pub(crate) fn check(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<Lin
     }
 }
 
+/// `MAINTAINER name` as the label Docker's documentation recommends. Not safe: the image's
+/// author field becomes a label. Only for a value that reads the same inside double quotes.
+fn maintainer_fix(info: &InstructionInfo) -> Option<Fix> {
+    let [value] = info.args.as_slice() else { return None };
+    if value.is_empty() || value.bytes().any(|b| b"\"\\$`\n\r".contains(&b)) {
+        return None;
+    }
+    let label = if info.keyword.bytes().any(|b| b.is_ascii_uppercase()) { "LABEL" } else { "label" };
+    Some(Fix {
+        title: "Use `LABEL org.opencontainers.image.authors`".into(),
+        edits: vec![TextEdit {
+            range: info.range,
+            new_text: format!("{label} org.opencontainers.image.authors=\"{value}\""),
+        }],
+        applicability: Applicability::Unsafe,
+    })
+}
+
 fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>) -> Result<(), InstructionError> {
     let node = info.range;
     let (args, keyword) = (&info.args, &*info.keyword);
@@ -192,6 +214,8 @@ fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>)
             message: format!("Stage name '{}' should be lowercase", args[2]),
             range: words.last().copied().unwrap_or(node),
             instruction: node,
+            // The fix renames the stage everywhere; the checks after the model add it.
+            fix: None,
         });
     }
     if args.len() >= 3 {
@@ -199,11 +223,18 @@ fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>)
         let upper = keyword == keyword.to_uppercase();
         let mismatch = (lower && args[1] != go::to_lower(&args[1])) || (upper && args[1] != args[1].to_uppercase());
         if (lower || upper) && mismatch {
+            let as_range = i.as_keyword().map(|t| t.text_range()).or_else(|| words.get(1).copied()).unwrap_or(node);
+            let as_wanted = if lower { "as" } else { "AS" };
             lints.push(LintHit {
                 rule: rules::FROM_AS_CASING,
                 message: format!("'{}' and '{}' keywords' casing do not match", args[1], keyword),
-                range: i.as_keyword().map(|t| t.text_range()).or_else(|| words.get(1).copied()).unwrap_or(node),
+                range: as_range,
                 instruction: node,
+                fix: Some(Fix {
+                    title: format!("Write `{as_wanted}`"),
+                    edits: vec![TextEdit { range: as_range, new_text: as_wanted.into() }],
+                    applicability: Applicability::Safe,
+                }),
             });
         }
     }

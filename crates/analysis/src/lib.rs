@@ -14,6 +14,7 @@ mod checks;
 mod engine;
 pub mod env;
 mod export;
+pub mod fixes;
 mod graph;
 pub mod instructions;
 pub mod links;

@@ -261,6 +261,34 @@ pub struct Fix {
     pub title: String,
     /// The edits.
     pub edits: Vec<TextEdit>,
+    /// When it may be applied without asking.
+    pub applicability: Applicability,
+}
+
+/// When a fix may be applied without asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applicability {
+    /// It changes only how the file is written, not what the build does (keyword casing,
+    /// `key=value`, a redundant flag): `check --fix` applies it, editors offer it in "fix all".
+    Safe,
+    /// It changes what the build does (the stage or variable a typo probably meant, the exec
+    /// form of a command, a label for MAINTAINER): `check --fix --unsafe-fixes` applies it, to
+    /// be reviewed.
+    Unsafe,
+    /// One at a time, on request only: removing an unused stage (another target, such as
+    /// `--target` in a CI job, may still build it).
+    Manual,
+}
+
+impl Applicability {
+    /// The name the CLI's JSON gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Manual => "manual",
+        }
+    }
 }
 
 /// A finding about the file.

@@ -46,6 +46,8 @@ pub(crate) struct Args {
     pub(crate) options: Options,
     pub(crate) legacy: bool,
     pub(crate) write: bool,
+    pub(crate) fix: bool,
+    pub(crate) unsafe_fixes: bool,
 }
 
 /// What a command accepts.
@@ -58,12 +60,14 @@ pub(crate) struct Spec {
     /// How many positional words follow the file (rename: 2).
     pub(crate) words_after_file: usize,
     pub(crate) many_files: bool,
+    /// `--fix` and `--unsafe-fixes`.
+    pub(crate) fix: bool,
 }
 
 impl Spec {
     /// One FILE, these formats, no other options.
     pub(crate) const fn new(formats: &'static [Format]) -> Spec {
-        Spec { formats, target: false, legacy: false, write: false, words_after_file: 0, many_files: false }
+        Spec { formats, target: false, legacy: false, write: false, words_after_file: 0, many_files: false, fix: false }
     }
 }
 
@@ -100,6 +104,8 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             }
             Long("legacy") if spec.legacy => args.legacy = true,
             Long("write") | Short('w') if spec.write => args.write = true,
+            Long("fix") if spec.fix => args.fix = true,
+            Long("unsafe-fixes") if spec.fix => args.unsafe_fixes = true,
             Value(v) => rest.push(v.to_string_lossy().into_owned()),
             other => return Err(usage(other.unexpected().to_string())),
         }
@@ -110,6 +116,9 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
     }
     if rest.is_empty() {
         return Err(usage("missing FILE".into()));
+    }
+    if args.unsafe_fixes && !args.fix {
+        return Err(usage("--unsafe-fixes only says which fixes `--fix` applies: add --fix".into()));
     }
     let file_count = if spec.many_files { rest.len() - spec.words_after_file.min(rest.len()) } else { 1 };
     if !spec.many_files && rest.len() != 1 + spec.words_after_file {

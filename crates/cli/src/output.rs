@@ -24,6 +24,7 @@ pub(crate) fn diagnostic(a: &Analysis, d: &Diagnostic) -> Value {
         json!({
             "title": f.title,
             "edits": f.edits.iter().map(|e| json!({"range": range(a, e.range), "new_text": e.new_text})).collect::<Vec<_>>(),
+            "applicability": f.applicability.as_str(),
         })
     });
     json!({

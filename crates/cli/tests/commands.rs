@@ -138,6 +138,38 @@ fn check_exit_codes_and_formats() {
 }
 
 #[test]
+fn check_fix_writes_safe_fixes_and_reports_what_is_left() {
+    let dir = Dir::new("fix");
+    let text = "FROM alpine as Base\nrun a\nRUN b\nRUN c\nFROM alpine\nCOPY --from=Base /a /b\nCMD serve\n";
+    let f = dir.file("Dockerfile", text);
+    // Without --fix: the counts of what could be fixed, and the file untouched.
+    let o = run(&["check", &f]);
+    assert!(stdout(&o).contains("3 fixable with `--fix`\n1 more with `--fix --unsafe-fixes`"), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), text);
+    let o = run(&["check", "--fix", &f, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Dockerfile: fixed 3 problems"), "{}", stderr(&o));
+    let fixed = "FROM alpine AS base\nRUN a\nRUN b\nRUN c\nFROM alpine\nCOPY --from=base /a /b\nCMD serve\n";
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), fixed);
+    // What is left is reported from the fixed file: the unsafe exec-form fix, marked so.
+    let report = parse_json(&stdout(&o));
+    let left = &report["files"][0]["diagnostics"];
+    assert_eq!(left.as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(left[0]["code"], "JSONArgsRecommended");
+    assert_eq!(left[0]["fix"]["applicability"], "unsafe");
+    // Fixing a fixed file changes nothing and says nothing.
+    let o = run(&["check", "--fix", &f]);
+    assert_eq!(stderr(&o), "");
+    let o = run(&["check", "--fix", "--unsafe-fixes", &f]);
+    assert!(stderr(&o).contains("fixed 1 problem\n"), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&f).unwrap().ends_with("CMD [\"serve\"]\n"));
+    // --unsafe-fixes alone is a usage error.
+    let o = run(&["check", "--unsafe-fixes", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("add --fix"), "{}", stderr(&o));
+}
+
+#[test]
 fn targets_and_plans() {
     let d = Dir::new("targets");
     let f = d.file("Dockerfile", MULTI);

@@ -407,6 +407,52 @@ fn document_links_to_image_pages() {
     lsp.shutdown();
 }
 
+/// `text` (ASCII) with LSP text edits applied.
+fn apply_lsp_edits(text: &str, edits: &Value) -> String {
+    let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let offset = |p: &Value| starts[p["line"].as_u64().unwrap() as usize] + p["character"].as_u64().unwrap() as usize;
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap().to_string()))
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, new) in edits {
+        out.replace_range(start..end, &new);
+    }
+    out
+}
+
+#[test]
+fn fix_all_on_request_and_preferred_quick_fixes() {
+    let mut lsp = started();
+    let uri = "file:///tmp/fixall/Dockerfile";
+    let text = "FROM alpine as Base\nrun a\nRUN b\nFROM alpine\nCOPY --from=Base /a /b\nCMD serve\n";
+    lsp.open(uri, text);
+    let mut p = doc(uri);
+    p["range"] = parse_json(r#"{"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}"#);
+    p["context"] = parse_json(r#"{"diagnostics": [], "only": ["source.fixAll"]}"#);
+    let actions = lsp.result("textDocument/codeAction", p);
+    assert_eq!(actions.as_array().unwrap().len(), 1, "only the fix-all action: {actions}");
+    assert_eq!(actions[0]["kind"], "source.fixAll.stagecraft");
+    assert_eq!(actions[0]["title"], "Fix all safe problems (3)");
+    assert_eq!(
+        apply_lsp_edits(text, &actions[0]["edit"]["changes"][uri]),
+        "FROM alpine AS base\nRUN a\nRUN b\nFROM alpine\nCOPY --from=base /a /b\nCMD serve\n"
+    );
+    // Quick fixes at the CMD line: the exec form changes the build, so it is not preferred.
+    let mut p = doc(uri);
+    p["range"] = parse_json(r#"{"start": {"line": 5, "character": 5}, "end": {"line": 5, "character": 5}}"#);
+    p["context"] = parse_json(r#"{"diagnostics": [], "only": ["quickfix"]}"#);
+    let actions = lsp.result("textDocument/codeAction", p);
+    assert_eq!(actions.as_array().unwrap().len(), 1, "{actions}");
+    assert_eq!(actions[0]["title"], "Use the exec form `[\"serve\"]`");
+    assert_eq!(actions[0]["isPreferred"], false);
+    lsp.shutdown();
+}
+
 #[test]
 fn code_actions_lenses_targets_and_graph() {
     let mut lsp = started();

@@ -338,7 +338,13 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let a = self.analysis(&params.text_document.uri)?;
-        handlers::code_action::code_actions(&a, self.encoding(), &params.text_document.uri, params.range)
+        handlers::code_action::code_actions(
+            &a,
+            self.encoding(),
+            &params.text_document.uri,
+            params.range,
+            params.context.only.as_deref(),
+        )
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {

@@ -239,7 +239,7 @@ pub fn analyze(text: &str, options: &Options) -> String {
                     w.begin_object().key("from").uint(from).key("to").uint(to).key("insert").string(&e.new_text);
                     w.end_object();
                 }
-                w.end_array().end_object();
+                w.end_array().key("applicability").string(f.applicability.as_str()).end_object();
             }
             None => {
                 w.null();

@@ -5,23 +5,33 @@ use std::ffi::OsString;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
-use stagecraft_analysis::{rules, Analysis, Severity};
+use std::path::Path;
+
+use stagecraft_analysis::fixes::{fix_text, FixSet, MAX_PASSES};
+use stagecraft_analysis::{rules, Analysis, Options, Severity};
 
 use crate::args::{self, Format, Spec};
-use crate::{output, Failure, Outcome};
+use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft check FILE... [--format text|json|sarif] [--build-arg K=V]... [--target T]...
+                        [--fix [--unsafe-fixes]]
 
 Reports BuildKit's checks (under BuildKit's rule names, honouring `# check=`) and stagecraft's
 own (unused stages, unknown or later stages, build failures). Exit status: 0 when nothing is
 an error, 1 when something is, 2 on usage or read errors (a file that cannot be read is
-reported on stderr and the others are still checked).";
+reported on stderr and the others are still checked).
+
+--fix applies the fixes that do not change what the build does (keyword casing, `key=value`,
+lowercase stage names, a redundant --platform, empty continuation lines, ...), writes the
+files back, and reports what is left. --unsafe-fixes also applies those that do (removing
+unused stages, the stage or variable a typo probably meant, the exec form of CMD and
+ENTRYPOINT, LABEL instead of MAINTAINER): review the result.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(
         raw,
-        &Spec { target: true, many_files: true, ..Spec::new(&[Format::Text, Format::Json, Format::Sarif]) },
+        &Spec { target: true, many_files: true, fix: true, ..Spec::new(&[Format::Text, Format::Json, Format::Sarif]) },
         HELP,
     )?
     else {
@@ -31,8 +41,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // exit status says some input was not).
     let mut analyses = Vec::new();
     let mut unread = false;
+    let set = if a.unsafe_fixes { FixSet::Unsafe } else { FixSet::Safe };
     for path in &a.files {
-        match super::read_and_analyze(path, &a.options) {
+        let result = if a.fix { fix_file(path, &a.options, set) } else { super::read_and_analyze(path, &a.options) };
+        match result {
             Ok(an) => analyses.push((path.display().to_string(), an)),
             Err(Failure::Io(message)) if a.files.len() > 1 => {
                 eprintln!("stagecraft: {message}");
@@ -45,7 +57,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&Report { analyses: &analyses, errors }),
         Format::Sarif => output::print_json(&sarif(&analyses)),
-        _ => crate::output::out!("{}", text(&analyses)),
+        _ => crate::output::out!("{}", text(&analyses, set)),
     }
     Ok(if unread {
         Outcome::Unread
@@ -54,6 +66,24 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     } else {
         Outcome::Ok
     })
+}
+
+/// Fixes the file at `path` in place (see `fixes::fix_text`) and returns the analysis of the
+/// result; says on stderr what it fixed.
+fn fix_file(path: &Path, options: &Options, set: FixSet) -> Result<Analysis, Failure> {
+    let text = input::read(path)?;
+    let fixed = fix_text(&text, options, set);
+    let shown = path.display();
+    if fixed.text != text {
+        std::fs::write(path, &fixed.text).map_err(|e| Failure::Io(format!("{shown}: cannot write the fixes: {e}")))?;
+        eprintln!("{shown}: fixed {} problem{}", fixed.applied, if fixed.applied == 1 { "" } else { "s" });
+    }
+    if fixed.unsettled {
+        eprintln!(
+            "{shown}: fixes still applied after {MAX_PASSES} passes; run `stagecraft check --fix` again and review the result"
+        );
+    }
+    Ok(fixed.analysis)
 }
 
 /// `{"errors": N, "files": [{"diagnostics": [...], "file": F}]}`, serialised one diagnostic at a
@@ -99,7 +129,7 @@ impl<F: Fn() -> I, I: Iterator<Item = T>, T: Serialize> Serialize for Seq<F> {
     }
 }
 
-fn text(analyses: &[(String, Analysis)]) -> String {
+fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
     let mut out = String::new();
     let mut counts = [0usize; 4];
     for (file, a) in analyses {
@@ -129,6 +159,17 @@ fn text(analyses: &[(String, Analysis)]) -> String {
                 .map(|(w, n)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
                 .collect();
         out.push_str(&format!("{total} problem{} ({})\n", if total == 1 { "" } else { "s" }, parts.join(", ")));
+        let safe: usize = analyses.iter().map(|(_, a)| a.fixable(FixSet::Safe)).sum();
+        let all: usize = analyses.iter().map(|(_, a)| a.fixable(FixSet::Unsafe)).sum();
+        if set == FixSet::Safe && safe > 0 {
+            out.push_str(&format!("{safe} fixable with `--fix`\n"));
+        }
+        if set == FixSet::Safe && all > safe {
+            out.push_str(&format!(
+                "{} more with `--fix --unsafe-fixes` (they change the build: review them)\n",
+                all - safe
+            ));
+        }
     }
     out
 }

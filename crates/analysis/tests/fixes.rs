@@ -1,0 +1,162 @@
+//! Fixes: each rule's fix on a small file, "fix all" in passes, and over the corpora: safe fixes
+//! leave the build as it was, settle, and leave nothing safe to fix.
+
+use stagecraft_analysis::fixes::{fix_text, FixSet};
+use stagecraft_analysis::{analyze, Analysis, Applicability, Options, RefTarget};
+use stagecraft_testkit::{parser_cases, read, real_world_files};
+
+fn fixed(text: &str, set: FixSet) -> String {
+    let f = fix_text(text, &Options::default(), set);
+    assert!(!f.unsettled, "fixes did not settle:\n{}", f.text);
+    f.text
+}
+
+/// The fix of the one diagnostic `code` in `text`, with its applicability.
+fn fix_of(text: &str, code: &str) -> (String, Applicability) {
+    let a = analyze(text, &Options::default());
+    let d = a.diagnostics().iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code}"));
+    let fix = d.fix.as_ref().unwrap_or_else(|| panic!("{code} has no fix"));
+    (stagecraft_analysis::TextEdit::apply_all(text, &fix.edits), fix.applicability)
+}
+
+#[test]
+fn each_rule_fixes_what_it_reports() {
+    use Applicability::*;
+    let cases: &[(&str, &str, &str, Applicability)] = &[
+        ("FromAsCasing", "FROM alpine as a\nFROM a\n", "FROM alpine AS a\nFROM a\n", Safe),
+        ("FromAsCasing", "from alpine AS a\nfrom a\n", "from alpine as a\nfrom a\n", Safe),
+        (
+            "StageNameCasing",
+            "FROM alpine AS Build\nFROM alpine\nCOPY --from=Build /a /b\nRUN --mount=from=Build x\n",
+            "FROM alpine AS build\nFROM alpine\nCOPY --from=build /a /b\nRUN --mount=from=build x\n",
+            Safe,
+        ),
+        ("ConsistentInstructionCasing", "FROM alpine\nRUN a\nrun b\n", "FROM alpine\nRUN a\nRUN b\n", Safe),
+        ("LegacyKeyValueFormat", "FROM alpine\nENV A b c\n", "FROM alpine\nENV A=\"b c\"\n", Safe),
+        ("NoEmptyContinuation", "FROM alpine\nRUN a \\\n\n  b\n", "FROM alpine\nRUN a \\\n  b\n", Safe),
+        ("NoEmptyContinuation", "FROM alpine\r\nRUN a \\\r\n  \r\n  b\r\n", "FROM alpine\r\nRUN a \\\r\n  b\r\n", Safe),
+        ("ExposeProtoCasing", "FROM alpine\nEXPOSE 80/TCP 53/udp\n", "FROM alpine\nEXPOSE 80/tcp 53/udp\n", Safe),
+        ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine AS a\n", "FROM alpine AS a\n", Safe),
+        (
+            "MaintainerDeprecated",
+            "FROM alpine\nMAINTAINER Jane <j@example.com>\n",
+            "FROM alpine\nLABEL org.opencontainers.image.authors=\"Jane <j@example.com>\"\n",
+            Unsafe,
+        ),
+        (
+            "JSONArgsRecommended",
+            "FROM alpine\nCMD serve --port=80\n",
+            "FROM alpine\nCMD [\"serve\", \"--port=80\"]\n",
+            Unsafe,
+        ),
+        (
+            "UndefinedVar",
+            "FROM alpine\nENV HOME_DIR=/h\nWORKDIR $HOME_DI\n",
+            "FROM alpine\nENV HOME_DIR=/h\nWORKDIR $HOME_DIR\n",
+            Unsafe,
+        ),
+        (
+            "unknown-stage",
+            "FROM alpine AS builder\nFROM alpine\nCOPY --from=bulder /a /b\n",
+            "FROM alpine AS builder\nFROM alpine\nCOPY --from=builder /a /b\n",
+            Unsafe,
+        ),
+        ("unused-stage", "FROM alpine AS a\nRUN x\n\nFROM alpine\n", "FROM alpine\n", Manual),
+    ];
+    for &(code, text, want, applicability) in cases {
+        assert_eq!(fix_of(text, code), (want.to_string(), applicability), "{code} on {text:?}");
+    }
+}
+
+#[test]
+fn no_fix_where_the_result_would_not_mean_the_same() {
+    let has_fix = |text: &str, code: &str| {
+        analyze(text, &Options::default()).diagnostics().iter().any(|d| d.code == code && d.fix.is_some())
+    };
+    // Shell syntax, variables or quotes: the exec form would run something else.
+    for cmd in ["serve && log", "serve $PORT", "serve \"a b\"", "serve *.conf", "serve > log"] {
+        assert!(!has_fix(&format!("FROM alpine\nCMD {cmd}\n"), "JSONArgsRecommended"), "{cmd}");
+    }
+    // A value that does not read the same inside double quotes.
+    assert!(!has_fix("FROM alpine\nMAINTAINER \"Jane\"\n", "MaintainerDeprecated"));
+    // A port that comes from a variable is not written as it reads.
+    let text = "FROM alpine\nARG P=80/TCP\nEXPOSE $P\n";
+    assert!(analyze(text, &Options::default()).diagnostics().iter().any(|d| d.code == "ExposeProtoCasing"));
+    assert!(!has_fix(text, "ExposeProtoCasing"));
+    // An unknown instruction keeps its name: the build's error quotes it.
+    let text = "FROM alpine\nRUN a\nfrobnicate x\n";
+    assert!(analyze(text, &Options::default()).diagnostics().iter().any(|d| d.code == "ConsistentInstructionCasing"));
+    assert!(!has_fix(text, "ConsistentInstructionCasing"));
+}
+
+#[test]
+fn fix_all_takes_non_overlapping_fixes_in_passes() {
+    // `from ... AS` on a mostly upper-case file: the keyword becomes FROM, then AS matches it.
+    let text = "FROM alpine AS base\nRUN a\nfrom base as Next\nEXPOSE 80/TCP\nCOPY --from=Next /a /b\n";
+    assert_eq!(
+        fixed(text, FixSet::Safe),
+        "FROM alpine AS base\nRUN a\nFROM base AS next\nEXPOSE 80/tcp\nCOPY --from=next /a /b\n"
+    );
+    // Unsafe fixes only when asked; removing an unused stage never in bulk.
+    let text = "FROM alpine AS unused\nFROM alpine AS app\nCMD serve\n";
+    assert_eq!(fixed(text, FixSet::Safe), text);
+    assert_eq!(fixed(text, FixSet::Unsafe), "FROM alpine AS unused\nFROM alpine AS app\nCMD [\"serve\"]\n");
+    let a = analyze(text, &Options::default());
+    assert_eq!((a.fixable(FixSet::Safe), a.fixable(FixSet::Unsafe)), (0, 1));
+}
+
+/// What the build does: stages and their bases, where every reference goes, what each target
+/// builds, and whether (and why) the build fails. Not positions (a removed blank line moves
+/// them) and not the platform as written (a redundant `--platform` goes).
+fn build(a: &Analysis) -> Vec<String> {
+    let mut out: Vec<String> = a
+        .stages()
+        .iter()
+        .map(|s| format!("stage {} {:?} {:?} builds {:?}", s.index, s.name, s.base_kind, a.target_builds(s.index)))
+        .collect();
+    for r in a.references() {
+        let target = match &r.target {
+            RefTarget::Image(i) => format!("image {i}"),
+            other => format!("{other:?}"),
+        };
+        out.push(format!("ref {} in {} -> {target}", r.kind.as_str(), r.in_stage));
+    }
+    out.push(format!("fails: {:?}", a.build_error().map(|e| &e.message)));
+    out
+}
+
+#[test]
+fn safe_fixes_keep_the_build_over_the_corpora() {
+    let files = parser_cases()
+        .into_iter()
+        .map(|c| (c.name, read(&c.dockerfile)))
+        .chain(real_world_files().into_iter().map(|p| (p.display().to_string(), read(&p))));
+    let (mut changed, mut applied, mut total) = (0, 0, 0);
+    for (name, text) in files {
+        total += 1;
+        let before = analyze(&text, &Options::default());
+        let f = fix_text(&text, &Options::default(), FixSet::Safe);
+        assert!(!f.unsettled, "{name}: safe fixes did not settle");
+        if f.applied == 0 {
+            assert_eq!(f.text, text, "{name}");
+            continue;
+        }
+        changed += 1;
+        applied += f.applied;
+        assert_eq!(build(&before), build(&f.analysis), "{name}: safe fixes changed the build:\n{}", f.text);
+        // Nothing safe is left, and fixing created no new kind of problem.
+        assert_eq!(f.analysis.fixable(FixSet::Safe), 0, "{name}");
+        for d in f.analysis.diagnostics() {
+            assert!(
+                before.diagnostics().iter().any(|b| b.code == d.code),
+                "{name}: fixing brought a new {}: {}",
+                d.code,
+                d.message
+            );
+        }
+        // The unsafe set settles too.
+        assert!(!fix_text(&text, &Options::default(), FixSet::Unsafe).unsettled, "{name}: unsafe fixes did not settle");
+    }
+    println!("safe fixes: {applied} applied in {changed} of {total} files");
+    assert!(changed > 10, "the corpora have files to fix ({changed})");
+}
