@@ -1,10 +1,21 @@
 //! Any UTF-8 input analyses without panicking, and every editor query at any offset (inside,
 //! at, or past the end of the text, also inside a multi-byte character) answers without
-//! panicking; renames that succeed produce edits inside the text on character boundaries.
+//! panicking; renames that succeed and every fix produce edits inside the text on character
+//! boundaries; "fix all" (safe and unsafe) settles or says it did not, without panicking; the
+//! selection ranges and links stay inside the text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stagecraft_analysis::{analyze, Options, SvgOptions, TextSize};
+use stagecraft_analysis::fixes::{fix_text, FixSet};
+use stagecraft_analysis::{analyze, Options, SvgOptions, TextEdit, TextSize};
+
+fn check_edits(text: &str, edits: &[TextEdit]) {
+    for edit in edits {
+        let range = edit.range;
+        assert!(usize::from(range.end()) <= text.len());
+        assert!(text.is_char_boundary(range.start().into()) && text.is_char_boundary(range.end().into()));
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -16,6 +27,18 @@ fuzz_target!(|data: &[u8]| {
         let _ = analysis.to_svg(&SvgOptions { target: Some(i), offset: None });
     }
     let _ = analysis.to_svg(&SvgOptions::default());
+    for d in analysis.diagnostics() {
+        if let Some(fix) = &d.fix {
+            check_edits(text, &fix.edits);
+            let _ = TextEdit::apply_all(text, &fix.edits);
+        }
+    }
+    for link in analysis.links() {
+        check_edits(text, &[TextEdit { range: link.range, new_text: String::new() }]);
+    }
+    for set in [FixSet::Safe, FixSet::Unsafe] {
+        let _ = fix_text(text, &Options::default(), set);
+    }
     // A spread of offsets: every 7th byte and the end (and one past it).
     let len = text.len();
     for offset in (0..=len + 1).step_by(7).chain([len, len + 1]) {
@@ -23,11 +46,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = (analysis.definition(at), analysis.references_at(at), analysis.hover(at));
         let _ = (analysis.completions(at), analysis.stage_at(at), analysis.prepare_rename(at));
         if let Ok(edits) = analysis.rename(at, "renamed") {
-            for edit in edits {
-                let range = edit.range;
-                assert!(usize::from(range.end()) <= len);
-                assert!(text.is_char_boundary(range.start().into()) && text.is_char_boundary(range.end().into()));
-            }
+            check_edits(text, &edits);
         }
+        let ranges = analysis.selection_ranges(at);
+        check_edits(text, &ranges.iter().map(|&range| TextEdit { range, new_text: String::new() }).collect::<Vec<_>>());
     }
 });

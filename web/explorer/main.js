@@ -266,6 +266,11 @@ function showProblems(analysis) {
     }
     if (d.fix) {
       const fix = Object.assign(document.createElement('button'), { type: 'button', className: 'fix', textContent: d.fix.title });
+      // Only a "safe" fix leaves the build as it was (see docs/interfaces.md).
+      if (d.fix.applicability !== 'safe') {
+        fix.classList.add('changes-build');
+        fix.title = 'This fix changes what the build does: check the result.';
+      }
       fix.addEventListener('click', () => { applyEdits(d.fix.edits); view.focus(); announce(`Applied: ${d.fix.title}.`); });
       li.append(fix);
     }

@@ -298,7 +298,11 @@ scenario('problems jump to their line and apply fixes', async ({ page, base }) =
   const sel = await editorSelection(page);
   assert.deepEqual([sel.from, sel.to, sel.line], [docs.from, docs.to, 30]);
   assert.ok(docs.fix, 'the unused-stage hint offers a fix');
-  await page.click(`#problems li.problem:has(.loc:text-is("line 30:${docs.column}")) .fix`);
+  // Removing a stage changes the build: the fix is applied on request only, and says so.
+  assert.equal(docs.fix.applicability, 'manual');
+  const button = `#problems li.problem:has(.loc:text-is("line 30:${docs.column}")) .fix`;
+  assert.match(await page.getAttribute(button, 'title'), /changes what the build does/);
+  await page.click(button);
   const nodes = await waitForGraph(page, (ns) => ns.length === 5, 'five stages');
   assert.ok(!nodes.some((n) => n.text.includes('docs')));
   assert.doesNotMatch(await editorText(page), /AS docs/);

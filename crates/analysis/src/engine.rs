@@ -301,7 +301,8 @@ impl<'a> Engine<'a> {
             if self.text[info.range].contains('\n') {
                 if let Some(line) = node.empty_continuation_line() {
                     // The blank line goes, with its line break: BuildKit skips it anyway.
-                    let eol = if self.text[usize::from(line.end())..].starts_with("\r\n") { 2 } else { 1 };
+                    let rest = &self.text[usize::from(line.end())..];
+                    let eol = if rest.starts_with("\r\n") { 2 } else { u32::from(rest.starts_with(['\n', '\r'])) };
                     let fix = Fix {
                         title: "Remove the empty line".into(),
                         edits: vec![TextEdit {
