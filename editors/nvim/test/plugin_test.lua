@@ -376,6 +376,23 @@ local function main()
     return unused_names() == 'docs,test'
   end), '7 which publishes diagnostics again', unused_names())
 
+  -- 7b. :StagecraftFixAll. ----------------------------------------------------------------------
+  local last = vim.api.nvim_buf_line_count(buf)
+  vim.api.nvim_buf_set_lines(buf, last, last, false, { 'expose 8080/TCP' })
+  vim.cmd('StagecraftFixAll')
+  check(wait(5000, function()
+    return buffer_text(buf):find('EXPOSE 8080/tcp', 1, true) ~= nil
+  end), '7 :StagecraftFixAll applies the safe fixes (keyword case, protocol case)', buffer_text(buf):sub(-200))
+  check(wait(2000, function()
+    return noted('Fix all safe problems (2)')
+  end), '7 and says what it did')
+  before = #notes
+  vim.cmd('StagecraftFixAll')
+  check(wait(5000, function()
+    return noted('nothing to fix that keeps the build as it is')
+  end), '7 a second run has nothing left to fix')
+  vim.api.nvim_buf_set_lines(buf, last, last + 1, false, {})
+
   -- 8. Missing binary. ---------------------------------------------------------------------------
   local missing = work .. '/nonexistent/stagecraft'
   require('stagecraft').setup({ cmd = { missing, 'lsp' } })

@@ -1,5 +1,5 @@
 -- stagecraft for Neovim: starts `stagecraft lsp` for Dockerfiles and adds :StagecraftTargets,
--- :StagecraftGraph and :StagecraftRestart. See :help stagecraft.
+-- :StagecraftGraph, :StagecraftFixAll and :StagecraftRestart. See :help stagecraft.
 
 local config = require('stagecraft.config')
 local server = require('stagecraft.server')
@@ -83,6 +83,9 @@ local function create_commands()
     complete = complete_graph,
     desc = 'stagecraft: the stage graph as SVG (opened), Mermaid or DOT',
   })
+  vim.api.nvim_create_user_command('StagecraftFixAll', function()
+    M.fix_all()
+  end, { nargs = 0, desc = 'stagecraft: apply every fix that leaves the build as it was' })
   vim.api.nvim_create_user_command('StagecraftRestart', function()
     server.restart()
   end, { nargs = 0, desc = 'stagecraft: restart the language server' })
@@ -138,6 +141,38 @@ end
 function M.graph(opts)
   opts = vim.tbl_extend('force', { bufnr = vim.api.nvim_get_current_buf() }, opts or {})
   return require('stagecraft.graph').show(opts)
+end
+
+--- :StagecraftFixAll: the server's "fix all safe problems" (`source.fixAll.stagecraft`) applied
+--- to the buffer: keyword casing, `key=value`, lowercase stage names, ... never a fix that
+--- changes what the build does.
+---@param bufnr integer|nil the current buffer when nil
+function M.fix_all(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local client = server.client_for(bufnr)
+  if not client then
+    server.explain_missing_client(bufnr)
+    return
+  end
+  local origin = { line = 0, character = 0 }
+  local params = {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = { start = origin, ['end'] = origin },
+    context = { diagnostics = {}, only = { 'source.fixAll' } },
+  }
+  util.request(client, 'textDocument/codeAction', params, function(err, result)
+    if err then
+      util.error('could not fix: ' .. (err.message or tostring(err)))
+      return
+    end
+    local action = result and result[1]
+    if not action or not action.edit then
+      util.notify('nothing to fix that keeps the build as it is')
+      return
+    end
+    vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding or 'utf-16')
+    util.notify(action.title)
+  end, bufnr)
 end
 
 --- Changes settings at run time and sends them to the running servers, e.g.
