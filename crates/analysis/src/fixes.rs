@@ -1,7 +1,9 @@
 //! Applying many fixes at once ("fix all", `check --fix`): the fixes of a file's diagnostics
 //! that do not overlap, applied together, then again on the result until none is left.
 
-use stagecraft_syntax::TextRange;
+use std::collections::BTreeMap;
+
+use stagecraft_syntax::{TextRange, TextSize};
 
 use crate::model::{Applicability, Fix, TextEdit};
 use crate::{analyze, Analysis, Options};
@@ -45,32 +47,34 @@ pub const MAX_PASSES: usize = 10;
 
 impl Analysis {
     /// The edits of one "fix all" pass: the allowed fixes in the order of their diagnostics,
-    /// each taken whole or not at all, skipping a fix whose edits overlap one already taken (or
-    /// insert where one already does). Returns the edits, sorted, and how many fixes they are.
+    /// each taken whole or not at all, skipping a fix whose edits overlap one already taken or
+    /// start where one does (two insertions there would have no order). Returns the edits, disjoint but in no particular order
+    /// (sort them for [`TextEdit::apply_all`]), and how many fixes they are.
     pub fn fix_all_edits(&self, set: FixSet) -> (Vec<TextEdit>, usize) {
-        let mut taken: Vec<TextEdit> = Vec::new();
+        // The ranges taken, by start: a conflict is with the nearest one on either side.
+        let mut taken: BTreeMap<TextSize, TextSize> = BTreeMap::new();
+        let free = |taken: &BTreeMap<TextSize, TextSize>, r: TextRange| {
+            let before = taken.range(..=r.start()).next_back();
+            let after = taken.range(r.start()..).find(|(&s, _)| s > r.start());
+            before.is_none_or(|(&s, &e)| s != r.start() && e <= r.start()) && after.is_none_or(|(&s, _)| s >= r.end())
+        };
+        let mut edits = Vec::new();
         let mut count = 0;
         for fix in self.diagnostics().iter().filter_map(|d| d.fix.as_ref()).filter(|f| set.allows(f)) {
-            if fix.edits.iter().any(|e| taken.iter().any(|t| conflict(e.range, t.range))) {
+            if !fix.edits.iter().all(|e| free(&taken, e.range)) {
                 continue;
             }
-            taken.extend(fix.edits.iter().cloned());
+            taken.extend(fix.edits.iter().map(|e| (e.range.start(), e.range.end())));
+            edits.extend(fix.edits.iter().cloned());
             count += 1;
         }
-        taken.sort_by_key(|e| (e.range.start(), e.range.end()));
-        (taken, count)
+        (edits, count)
     }
 
     /// How many diagnostics have a fix that `set` allows.
     pub fn fixable(&self, set: FixSet) -> usize {
         self.diagnostics().iter().filter_map(|d| d.fix.as_ref()).filter(|f| set.allows(f)).count()
     }
-}
-
-/// Whether two edits cannot both be applied: their ranges overlap, or they start at the same
-/// place (two insertions there would have no order).
-fn conflict(a: TextRange, b: TextRange) -> bool {
-    a.start() == b.start() || (a.start() < b.end() && b.start() < a.end())
 }
 
 /// Fixes `text` in passes of [`Analysis::fix_all_edits`] until a pass finds nothing to apply, or
@@ -80,10 +84,12 @@ pub fn fix_text(text: &str, options: &Options, set: FixSet) -> Fixed {
     let mut analysis = analyze(&text, options);
     let mut applied = 0;
     for _ in 0..MAX_PASSES {
-        let (edits, count) = analysis.fix_all_edits(set);
+        let (mut edits, count) = analysis.fix_all_edits(set);
         if count == 0 {
             return Fixed { text, applied, analysis, unsettled: false };
         }
+        // Disjoint, and no two start at the same place: the start orders them.
+        edits.sort_unstable_by_key(|e| e.range.start());
         text = TextEdit::apply_all(&text, &edits);
         applied += count;
         analysis = analyze(&text, options);

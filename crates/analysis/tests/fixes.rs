@@ -105,6 +105,13 @@ fn fix_all_takes_non_overlapping_fixes_in_passes() {
     assert_eq!(fixed(text, FixSet::Unsafe), "FROM alpine AS unused\nFROM alpine AS app\nCMD [\"serve\"]\n");
     let a = analyze(text, &Options::default());
     assert_eq!((a.fixable(FixSet::Safe), a.fixable(FixSet::Unsafe)), (0, 1));
+    // Two fixes on the same text: `key=value` rewrites the value that the typo fix edits. One
+    // pass takes one of them; the next pass the other.
+    let text = "FROM alpine\nENV FOO=1\nENV A $FOOO\n";
+    let a = analyze(text, &Options::default());
+    assert_eq!(a.fixable(FixSet::Unsafe), 2);
+    assert_eq!(a.fix_all_edits(FixSet::Unsafe).1, 1);
+    assert_eq!(fixed(text, FixSet::Unsafe), "FROM alpine\nENV FOO=1\nENV A=$FOO\n");
 }
 
 /// What the build does: stages and their bases, where every reference goes, what each target
@@ -156,8 +163,14 @@ fn safe_fixes_keep_the_build_over_the_corpora() {
                 d.message
             );
         }
-        // The unsafe set settles too.
+        // The unsafe set settles too, and a pass never takes edits that overlap or start at the
+        // same place.
         assert!(!fix_text(&text, &Options::default(), FixSet::Unsafe).unsettled, "{name}: unsafe fixes did not settle");
+        let (mut edits, _) = before.fix_all_edits(FixSet::Unsafe);
+        edits.sort_by_key(|e| e.range.start());
+        for w in edits.windows(2) {
+            assert!(w[0].range.end() <= w[1].range.start() && w[0].range.start() < w[1].range.start(), "{name}: {w:?}");
+        }
     }
     println!("safe fixes: {applied} applied in {changed} of {total} files");
     assert!(changed > 10, "the corpora have files to fix ({changed})");
