@@ -37,7 +37,8 @@ pub struct Fixed {
     pub applied: usize,
     /// The analysis of the fixed text.
     pub analysis: Analysis,
-    /// Fixes still applied in the last pass allowed: the text may not be fully fixed.
+    /// After the last pass allowed, fixes were still left to apply: the text may not be fully
+    /// fixed.
     pub unsettled: bool,
 }
 
@@ -48,8 +49,9 @@ pub const MAX_PASSES: usize = 10;
 impl Analysis {
     /// The edits of one "fix all" pass: the allowed fixes in the order of their diagnostics,
     /// each taken whole or not at all, skipping a fix whose edits overlap one already taken or
-    /// start where one does (two insertions there would have no order). Returns the edits, disjoint but in no particular order
-    /// (sort them for [`TextEdit::apply_all`]), and how many fixes they are.
+    /// start where one does (two insertions there would have no order). Returns the edits,
+    /// disjoint but in no particular order (sort them for [`TextEdit::apply_all`]), and how many
+    /// fixes they are.
     pub fn fix_all_edits(&self, set: FixSet) -> (Vec<TextEdit>, usize) {
         // The ranges taken, by start: a conflict is with the nearest one on either side.
         let mut taken: BTreeMap<TextSize, TextSize> = BTreeMap::new();

@@ -2,9 +2,9 @@
 //! panic, an error (not an answer) for lines past the end, every range and position answered
 //! inside the document, and answers that agree with each other (a highlight covers the position
 //! asked about; a prepared rename covers it and the rename edits it; references with the
-//! declaration equal the highlights; each selection range covers it and lies inside the next). Positions are every column of files up to 400 bytes, each
-//! line's start, middle and end, one and forty units past its end in the others, and the lines
-//! just past the document.
+//! declaration equal the highlights; each selection range covers it and lies inside the next).
+//! Positions are every column of files up to 400 bytes, each line's start, middle and end, one
+//! and forty units past its end in the others, and the lines just past the document.
 //!
 //! Positions are derived here from the text itself (lines split at `\n`, `\r\n` and a lone `\r`,
 //! columns counted per character), not from the server's line index, so that the index is
