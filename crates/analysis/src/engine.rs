@@ -209,7 +209,7 @@ impl<'a> Engine<'a> {
     }
 
     fn hit(&mut self, rule: Rule, message: String, range: TextRange, instruction: TextRange, config: &CheckConfig) {
-        self.lint(LintHit { rule, message, range, instruction, fix: None }, config);
+        self.hit_fixed(rule, message, (range, instruction), None, config);
     }
 
     /// [`Engine::hit`] with a fix.

@@ -22,7 +22,9 @@ pub(crate) fn fix_all_kind() -> CodeActionKind {
 /// hierarchical (`source.fixAll` covers `source.fixAll.stagecraft`).
 fn wanted(only: Option<&[CodeActionKind]>, kind: &CodeActionKind) -> bool {
     only.is_none_or(|only| {
-        only.iter().any(|o| kind.as_str() == o.as_str() || kind.as_str().starts_with(&format!("{}.", o.as_str())))
+        only.iter().any(|o| {
+            kind.as_str().strip_prefix(o.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
     })
 }
 
