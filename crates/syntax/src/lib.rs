@@ -96,7 +96,56 @@ impl std::fmt::Display for SyntaxError {
 
 /// Parses a Dockerfile. Never fails and never loses text: `parse(t).syntax_node().to_string() == t`.
 pub fn parse(text: &str) -> Parse {
+    #[cfg(not(target_arch = "wasm32"))]
+    if text.len() >= PARALLEL_MIN {
+        if let Some(at) = split_point(text) {
+            return parse_on_two_threads(text, at);
+        }
+    }
     let (green, mut errors) = parser::parse(text);
+    errors.sort_by_key(|e| e.range.start());
+    Parse { green, errors }
+}
+
+/// Texts from this size on are parsed in two halves at once (see [`parse`]).
+pub const PARALLEL_MIN: usize = 64 * 1024;
+
+/// Where to cut a text for a parse in two halves: a line start near the middle, after a line
+/// that does not end in an escape character. `None` when there is no such line.
+#[cfg(not(target_arch = "wasm32"))]
+fn split_point(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut at = text.len() / 2;
+    for _ in 0..64 {
+        let nl = at + b[at..].iter().position(|&c| c == b'\n')?;
+        let line_start = b[..nl].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+        let line = &b[line_start..nl];
+        let trimmed = line.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(&line[..0], |i| &line[..=i]);
+        at = nl + 1;
+        if at < b.len() && !matches!(trimmed.last(), Some(b'\\' | b'`')) {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// [`parse`] with the lines from `at` (a line start) on parsed on a second thread. The result
+/// is the same as a parse on one thread, at any `at`.
+#[doc(hidden)]
+#[cfg(not(target_arch = "wasm32"))]
+pub fn parse_on_two_threads(text: &str, at: usize) -> Parse {
+    // The tail must start a line.
+    let at = match at {
+        0 => 0,
+        _ if at >= text.len() => text.len(),
+        _ => text.as_bytes()[at - 1..].iter().position(|&c| c == b'\n').map_or(text.len(), |i| at + i),
+    };
+    let (green, mut errors) = std::thread::scope(|scope| {
+        parser::split::parse_split(text, at, |escape| {
+            let handle = scope.spawn(move || parser::split::parse_tail(text, at, escape));
+            move || handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+        })
+    });
     errors.sort_by_key(|e| e.range.start());
     Parse { green, errors }
 }

@@ -3,6 +3,8 @@
 //! projected back onto the source bytes.
 
 pub(crate) mod instruction;
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod split;
 
 use rowan::{GreenNode, TextRange, TextSize};
 
@@ -55,15 +57,7 @@ pub(crate) fn parse(text: &str) -> (GreenNode, Vec<SyntaxError>) {
     let mut p = Parser::new(text);
     p.builder.start_node(SOURCE_FILE);
     p.file();
-    p.builder.finish_node();
-    if p.instructions == 0 {
-        let end = TextSize::of(text);
-        p.errors.push(SyntaxError::whole_file(
-            TextRange::new(end, end),
-            "file with no instructions: a Dockerfile needs at least one instruction, such as FROM",
-        ));
-    }
-    (p.builder.finish(), p.errors)
+    p.finish()
 }
 
 /// The incremental parse behind [`crate::Parse::reparse`]; `None` asks for a full parse.
@@ -182,6 +176,19 @@ fn ends_with_newline<'a>(mut element: rowan::NodeOrToken<&'a rowan::GreenNodeDat
 }
 
 impl<'t> Parser<'t> {
+    /// Closes the file node and adds the error for a file without instructions.
+    fn finish(mut self) -> (GreenNode, Vec<SyntaxError>) {
+        self.builder.finish_node();
+        if self.instructions == 0 {
+            let end = TextSize::of(self.text);
+            self.errors.push(SyntaxError::whole_file(
+                TextRange::new(end, end),
+                "file with no instructions: a Dockerfile needs at least one instruction, such as FROM",
+            ));
+        }
+        (self.builder.finish(), self.errors)
+    }
+
     fn new(text: &'t str) -> Parser<'t> {
         Parser {
             text,
@@ -260,7 +267,7 @@ impl<'t> Parser<'t> {
     }
 
     fn file(&mut self) {
-        let mut first = true;
+        let mut first = self.pos == 0;
         while self.line(first) {
             first = false;
         }
