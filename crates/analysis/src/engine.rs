@@ -294,9 +294,9 @@ impl<'a> Engine<'a> {
     /// warnings (before any instruction error, as BuildKit's parser does).
     fn collect(&mut self) {
         let config = self.check.clone();
-        let infos = stagecraft_syntax::info::infos_in(self.parse.green(), self.text);
-        let mut cmds = Vec::with_capacity(infos.len());
-        for (node, info) in self.parse.tree().instructions().zip(infos) {
+        let mut cmds = Vec::with_capacity(self.parse.green().children().len() / 2);
+        for node in self.parse.tree().instructions() {
+            let info = node.info_in(self.text);
             // Only an instruction spanning lines can have an empty continuation line.
             if self.text[info.range].contains('\n') {
                 if let Some(line) = node.empty_continuation_line() {

@@ -149,144 +149,105 @@ impl Instruction {
     }
 
     fn read_info<'a>(&self, source: Source<'a>) -> InstructionInfo<'a> {
-        read_info(&self.syntax().green(), self.syntax().text_range().start(), source)
-    }
-}
-
-/// [`Instruction::info_in`] from the green node of an instruction starting at offset `start` of
-/// `text` (the whole file). Green nodes are `Send`, so records can be read on another thread.
-pub fn info_of_green<'a>(green: &GreenNodeData, start: TextSize, text: &'a str) -> InstructionInfo<'a> {
-    read_info(green, start, Source { text, start: TextSize::new(0) })
-}
-
-/// Every instruction's record, in order (what [`Instruction::info_in`] gives for each of
-/// `root`'s instructions; `text` is the whole file). In a large file the second half of the
-/// records is read on another thread.
-pub fn infos_in<'a>(root: &GreenNodeData, text: &'a str) -> Vec<InstructionInfo<'a>> {
-    let mut greens = Vec::with_capacity(root.children().len() / 2);
-    let mut offset = TextSize::new(0);
-    for child in root.children() {
-        if let NodeOrToken::Node(n) = child {
-            if green_kind(n.kind()).is_instruction() {
-                greens.push((n, offset));
+        let green = self.syntax().green();
+        let kind = self.kind();
+        let range = self.syntax().text_range();
+        // Exact capacities: a first push would reserve four elements, and flag and pair records
+        // are large (this record is held for every instruction of a file while it is analysed).
+        let (mut flags, mut words, mut pairs, mut others) = (0, 0, 0, 1);
+        for child in green.children() {
+            match green_kind(child.kind()) {
+                FLAG => flags += 1,
+                WORD | STAGE_NAME => words += 1,
+                KEY_VALUE => pairs += 1,
+                AS_KW | SHELL_COMMAND => others += 1,
+                _ => {}
             }
         }
-        offset += child.text_len();
-    }
-    let read = |part: &[(&GreenNodeData, TextSize)]| -> Vec<InstructionInfo<'a>> {
-        part.iter().map(|&(green, start)| info_of_green(green, start, text)).collect()
-    };
-    #[cfg(not(target_arch = "wasm32"))]
-    if text.len() >= crate::PARALLEL_MIN {
-        let (head, tail) = greens.split_at(greens.len() / 2);
-        return std::thread::scope(|scope| {
-            let tail = scope.spawn(|| read(tail));
-            let mut infos = Vec::with_capacity(greens.len());
-            infos.extend(read(head));
-            infos.extend(tail.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            infos
-        });
-    }
-    read(&greens)
-}
-
-fn read_info<'a>(green: &GreenNodeData, start: TextSize, source: Source<'a>) -> InstructionInfo<'a> {
-    let kind = green_kind(green.kind());
-    let range = TextRange::at(start, green.text_len());
-    // Exact capacities: a first push would reserve four elements, and flag and pair records
-    // are large (this record is held for every instruction of a file while it is analysed).
-    let (mut flags, mut words, mut pairs, mut others) = (0, 0, 0, 1);
-    for child in green.children() {
-        match green_kind(child.kind()) {
-            FLAG => flags += 1,
-            WORD | STAGE_NAME => words += 1,
-            KEY_VALUE => pairs += 1,
-            AS_KW | SHELL_COMMAND => others += 1,
-            _ => {}
+        let per_pair = if kind == ARG_INSTR { 1 } else { 3 };
+        let mut info = InstructionInfo {
+            kind,
+            range,
+            keyword: Cow::Borrowed(""),
+            keyword_range: TextRange::empty(range.start()),
+            flags: Vec::with_capacity(flags),
+            args: Vec::with_capacity(words + pairs * per_pair + others),
+            words: Vec::with_capacity(words),
+            pairs: Vec::with_capacity(pairs),
+            json: false,
+            shell_command: None,
+        };
+        if kind == ERROR {
+            info.args.push(Cow::Borrowed(""));
         }
-    }
-    let per_pair = if kind == ARG_INSTR { 1 } else { 3 };
-    let mut info = InstructionInfo {
-        kind,
-        range,
-        keyword: Cow::Borrowed(""),
-        keyword_range: TextRange::empty(range.start()),
-        flags: Vec::with_capacity(flags),
-        args: Vec::with_capacity(words + pairs * per_pair + others),
-        words: Vec::with_capacity(words),
-        pairs: Vec::with_capacity(pairs),
-        json: false,
-        shell_command: None,
-    };
-    if kind == ERROR {
-        info.args.push(Cow::Borrowed(""));
-    }
-    let mut keyword_range: Option<TextRange> = None;
-    let mut in_as = false;
-    let mut offset = range.start();
-    for child in green.children() {
-        let len = child.text_len();
-        let child_range = TextRange::at(offset, len);
-        match child {
-            NodeOrToken::Token(t) => match green_kind(t.kind()) {
-                KEYWORD => {
-                    // A keyword split by a line continuation is several tokens.
-                    if keyword_range.is_none() {
-                        info.keyword = Cow::Borrowed(source.slice(child_range));
-                    } else {
-                        info.keyword.to_mut().push_str(t.text());
-                    }
-                    keyword_range = Some(keyword_range.map_or(child_range, |r| r.cover(child_range)));
-                }
-                AS_KW => {
-                    match info.args.last_mut() {
-                        Some(last) if in_as => last.to_mut().push_str(t.text()),
-                        _ => info.args.push(Cow::Borrowed(source.slice(child_range))),
-                    }
-                    in_as = true;
-                }
-                _ => {}
-            },
-            NodeOrToken::Node(n) => {
-                in_as = false;
-                match green_kind(n.kind()) {
-                    FLAG => info.flags.push(flag_info(n, offset, source)),
-                    WORD | STAGE_NAME => {
-                        let text = source.joined(n, child_range);
-                        if kind != ERROR {
-                            info.args.push(text.clone());
-                        }
-                        info.words.push((text, child_range));
-                    }
-                    SHELL_COMMAND => {
-                        info.shell_command = Some(child_range);
-                        info.args.push(source.joined(n, child_range));
-                    }
-                    JSON_ARRAY => {
-                        info.json = true;
-                        if let JsonArray::Strings { values, .. } = json::parse_array(&source.joined(n, child_range)) {
-                            info.args.extend(values.into_iter().map(Cow::Owned));
-                        }
-                    }
-                    KEY_VALUE => {
-                        let pair = pair_info(n, offset, source);
-                        if kind == ARG_INSTR {
-                            info.args.push(pair.text.clone());
+        let mut keyword_range: Option<TextRange> = None;
+        let mut in_as = false;
+        let mut offset = range.start();
+        for child in green.children() {
+            let len = child.text_len();
+            let child_range = TextRange::at(offset, len);
+            match child {
+                NodeOrToken::Token(t) => match green_kind(t.kind()) {
+                    KEYWORD => {
+                        // A keyword split by a line continuation is several tokens.
+                        if keyword_range.is_none() {
+                            info.keyword = Cow::Borrowed(source.slice(child_range));
                         } else {
-                            info.args.push(pair.key.clone());
-                            info.args.push(pair.value.clone().unwrap_or_default());
-                            info.args.push(Cow::Borrowed(if pair.has_eq { "=" } else { "" }));
+                            info.keyword.to_mut().push_str(t.text());
                         }
-                        info.pairs.push(pair);
+                        keyword_range = Some(keyword_range.map_or(child_range, |r| r.cover(child_range)));
+                    }
+                    AS_KW => {
+                        match info.args.last_mut() {
+                            Some(last) if in_as => last.to_mut().push_str(t.text()),
+                            _ => info.args.push(Cow::Borrowed(source.slice(child_range))),
+                        }
+                        in_as = true;
                     }
                     _ => {}
+                },
+                NodeOrToken::Node(n) => {
+                    in_as = false;
+                    match green_kind(n.kind()) {
+                        FLAG => info.flags.push(flag_info(n, offset, source)),
+                        WORD | STAGE_NAME => {
+                            let text = source.joined(n, child_range);
+                            if kind != ERROR {
+                                info.args.push(text.clone());
+                            }
+                            info.words.push((text, child_range));
+                        }
+                        SHELL_COMMAND => {
+                            info.shell_command = Some(child_range);
+                            info.args.push(source.joined(n, child_range));
+                        }
+                        JSON_ARRAY => {
+                            info.json = true;
+                            if let JsonArray::Strings { values, .. } = json::parse_array(&source.joined(n, child_range))
+                            {
+                                info.args.extend(values.into_iter().map(Cow::Owned));
+                            }
+                        }
+                        KEY_VALUE => {
+                            let pair = pair_info(n, offset, source);
+                            if kind == ARG_INSTR {
+                                info.args.push(pair.text.clone());
+                            } else {
+                                info.args.push(pair.key.clone());
+                                info.args.push(pair.value.clone().unwrap_or_default());
+                                info.args.push(Cow::Borrowed(if pair.has_eq { "=" } else { "" }));
+                            }
+                            info.pairs.push(pair);
+                        }
+                        _ => {}
+                    }
                 }
             }
+            offset += len;
         }
-        offset += len;
+        info.keyword_range = keyword_range.unwrap_or(TextRange::empty(range.start()));
+        info
     }
-    info.keyword_range = keyword_range.unwrap_or(TextRange::empty(range.start()));
-    info
 }
 
 impl InstructionInfo<'_> {
