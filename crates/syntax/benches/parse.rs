@@ -1,4 +1,5 @@
-//! Parse throughput: the generated 500-stage file and the real-world corpus; and the
+//! Parse throughput: the generated 500-stage file (as `parse` does it, in two halves at once, and
+//! on one thread) and the real-world corpus; and the
 //! incremental reparse of one-line edits to the big file, beside a full parse in the same run.
 //! `cargo bench -p stagecraft-syntax --bench parse`.
 
@@ -16,6 +17,11 @@ fn main() {
     let big = big_file();
     let t = measure(budget, || std::hint::black_box(stagecraft_syntax::parse(std::hint::black_box(&big))));
     report("parse big.Dockerfile (500 stages)", big.len(), t);
+    // The same on one thread (`parse` cuts a file this large in two halves).
+    let t = measure(budget, || {
+        std::hint::black_box(stagecraft_syntax::parse_on_two_threads(std::hint::black_box(&big), big.len()))
+    });
+    report("parse big.Dockerfile on one thread", big.len(), t);
 
     let files: Vec<String> =
         stagecraft_testkit::real_world_files().iter().map(|p| stagecraft_testkit::read(p)).collect();
