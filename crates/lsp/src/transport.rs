@@ -68,10 +68,22 @@ impl Framer {
         }
         let body_end = body_start + length;
         if self.buf.len() < body_end {
+            // Room for the rest at once: a large `didOpen` would otherwise be copied into a
+            // buffer twice as large, a fresh page at a time. (Up to 16 MiB: a length is only a
+            // claim until the bytes come.)
+            self.buf.reserve((body_end - self.buf.len()).min(16 << 20));
             return None;
         }
-        let body: Vec<u8> = self.buf[body_start..body_end].to_vec();
-        self.buf.drain(..body_end);
+        let body: Vec<u8> = if self.buf.len() == body_end {
+            // The whole buffer is this frame (the usual case): the body keeps its memory.
+            let mut body = std::mem::take(&mut self.buf);
+            body.drain(..body_start);
+            body
+        } else {
+            let body = self.buf[body_start..body_end].to_vec();
+            self.buf.drain(..body_end);
+            body
+        };
         Some(if self.trusted { Frame::Message { body, method: None, id: None } } else { check(body) })
     }
 }
@@ -301,6 +313,32 @@ mod tests {
         assert_eq!(f.next_frame(), None);
         f.push(b"Content-Length: 4\r\n\r\n{}");
         assert_eq!(f.next_frame(), None, "waits for the rest of the body");
+    }
+
+    #[test]
+    fn a_large_frame_in_pieces_then_the_next() {
+        let body = format!("{{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"params\":\"{}\"}}", "a".repeat(300_000));
+        let frame = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        let mut f = Framer::default();
+        for piece in frame.as_bytes().chunks(65_536) {
+            assert_eq!(f.next_frame(), None);
+            f.push(piece);
+        }
+        // The buffer holds exactly this frame: its memory becomes the body.
+        match f.next_frame() {
+            Some(Frame::Message { body: b, method: Some(m), .. }) => {
+                assert_eq!(m, "x");
+                assert_eq!(b, body.as_bytes());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(f.next_frame(), None);
+        // A frame with the start of the next behind it.
+        f.push(b"Content-Length: 40\r\n\r\n{\"jsonrpc\":\"2.0\",\"method\":\"initialized\"}Content-Le");
+        assert!(matches!(f.next_frame(), Some(Frame::Message { method: Some(m), .. }) if m == "initialized"));
+        assert_eq!(f.next_frame(), None);
+        f.push(b"ngth: 2\r\n\r\n[]");
+        assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32600, .. })));
     }
 
     #[test]
