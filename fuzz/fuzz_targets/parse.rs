@@ -1,14 +1,21 @@
-//! Any UTF-8 input parses without panicking, keeps every byte, and prints.
+//! Any UTF-8 input parses without panicking, keeps every byte, and prints; a parse in two halves
+//! (as `parse` does for large files), cut where the first byte says, equals it (for one input in
+//! eight).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use stagecraft_syntax::ast::AstNode;
-use stagecraft_syntax::{dump, parse};
+use stagecraft_syntax::{dump, parse, parse_on_two_threads};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let parse = parse(text);
     assert_eq!(parse.syntax_node().to_string(), text);
+    // A thread per run is slow: one input in eight.
+    if data.len() % 8 == 0 {
+        let cut = data.first().map_or(0, |&b| text.len() * usize::from(b) / 256);
+        assert!(parse_on_two_threads(text, cut) == parse, "cut at {cut}");
+    }
     let file = parse.tree();
     let _ = dump::buildkit(&file);
     for i in file.instructions() {
