@@ -142,8 +142,13 @@ pub fn parse_on_two_threads(text: &str, at: usize) -> Parse {
     };
     let (green, mut errors) = std::thread::scope(|scope| {
         parser::split::parse_split(text, at, |escape| {
-            let handle = scope.spawn(move || parser::split::parse_tail(text, at, escape));
-            move || handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+            let tail = move || parser::split::parse_tail(text, at, escape);
+            // Where no thread can be started, this one parses the tail after the head.
+            let handle = std::thread::Builder::new().spawn_scoped(scope, tail).ok();
+            move || match handle {
+                Some(handle) => handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                None => tail(),
+            }
         })
     });
     errors.sort_by_key(|e| e.range.start());

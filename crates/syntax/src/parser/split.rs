@@ -105,3 +105,20 @@ pub(crate) fn parse_split<J: FnOnce() -> Tail>(
 fn count_newlines(b: &[u8]) -> usize {
     b.iter().filter(|&&c| c == b'\n').count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_split, parse_tail};
+
+    /// Where no thread can be started, the tail is parsed on this thread after the head: the
+    /// same join, in another order.
+    #[test]
+    fn a_tail_parsed_after_the_head_joins_the_same() {
+        let text = "# escape=`\nFROM a AS b\nRUN x `\n  y\nRUN <<EOF\nFROM c\nEOF\n# c\nCOPY --from=b /x /y\nRUN z\n";
+        let whole = super::super::parse(text);
+        for at in text.match_indices('\n').map(|(i, _)| i + 1) {
+            let split = parse_split(text, at, |escape| move || parse_tail(text, at, escape));
+            assert!(split == whole, "cut at {at}");
+        }
+    }
+}
