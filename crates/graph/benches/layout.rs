@@ -8,13 +8,8 @@ use stagecraft_graph::{render, Document, Edge, LayoutOptions, Line, Metrics, Nod
 /// A deterministic pseudo-random DAG: every node depends on a few earlier ones and on one of
 /// a handful of "images".
 fn graph(stages: usize) -> Document {
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = |m: usize| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % m as u64) as usize
-    };
+    let mut rng = stagecraft_testkit::Rng(0x9E37_79B9_7F4A_7C15);
+    let mut next = |m: usize| rng.below(m);
     let images = 3;
     let mut nodes: Vec<Node> = (0..stages)
         .map(|i| Node {

@@ -961,13 +961,8 @@ mod tests {
     #[test]
     fn layers_keep_their_separations() {
         let options = LayoutOptions::default();
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = |m: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % m as u64) as usize
-        };
+        let mut rng = stagecraft_testkit::Rng(0x2545_F491_4F6C_DD1D);
+        let mut next = |m: usize| rng.below(m);
         for round in 0..30 {
             let n = 5 + next(60);
             let s = sizes(n);

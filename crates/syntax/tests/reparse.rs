@@ -6,6 +6,7 @@
 
 use rowan::NodeOrToken;
 use stagecraft_syntax::{parse, Parse, TextRange, TextSize};
+use stagecraft_testkit::Rng;
 
 /// Edits that change how lines group: continuations, heredoc starts and ends, comments, blank
 /// lines, new instructions, directives, multi-byte text.
@@ -29,22 +30,6 @@ const INSERTS: &[&str] = &[
     "\n\n  \n",
     "[\"a\",",
 ];
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
     at = at.min(text.len());

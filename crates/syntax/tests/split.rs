@@ -54,15 +54,9 @@ fn a_parse_in_two_halves_equals_one_on_random_texts() {
         "\u{feff}",
         "xxxxxxx",
     ];
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut below = |n: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % n as u64) as usize
-    };
+    let mut rng = stagecraft_testkit::Rng(0x9e37_79b9_7f4a_7c15);
     for case in 0..2000 {
-        let text: String = (0..below(24)).map(|_| PIECES[below(PIECES.len())]).collect();
+        let text: String = (0..rng.below(24)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
         assert_split_equal(&format!("random text {case}"), &text, &parse(&text));
     }
 }

@@ -153,6 +153,26 @@ pub fn parse_json(text: &str) -> Value {
 }
 
 /// Benchmark helpers: the generated big Dockerfile and a median timer.
+/// A small deterministic generator (xorshift64), so that random tests and benchmarks reproduce.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
 pub mod bench {
     use std::path::Path;
     use std::time::{Duration, Instant};

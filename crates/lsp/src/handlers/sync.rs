@@ -90,15 +90,7 @@ mod random_edits {
         Some(text.len())
     }
 
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
+    use stagecraft_testkit::Rng;
 
     #[test]
     fn random_edits_match_the_model_and_the_parse_follows() {
