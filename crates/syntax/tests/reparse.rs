@@ -93,33 +93,10 @@ fn reparse_equals_a_full_parse_on_the_corpus() {
 
 #[test]
 fn reparse_equals_a_full_parse_on_random_texts() {
-    const PIECES: &[&str] = &[
-        "FROM a AS b\n",
-        "FROM b\n",
-        "RUN x \\\n",
-        "RUN x `\n",
-        "  y\n",
-        "\n",
-        "# c\n",
-        "# escape=`\n",
-        "# syntax=x\n",
-        "RUN <<EOF\n",
-        "RUN <<-A <<\"B\" cat\n",
-        "EOF\n",
-        "\tA\n",
-        "B\n",
-        "COPY --from=b /x /y\n",
-        "ENV a=1 \\\n",
-        "\r\n",
-        "ONBUILD RUN <<E\n",
-        "E",
-        "\u{feff}",
-        "xxxxxxx",
-    ];
     let mut rng = Rng(0x0123_4567_89ab_cdef);
     let (mut reused, mut total) = (0, 0);
     for case in 0..3000 {
-        let text: String = (0..rng.below(24)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+        let text = stagecraft_testkit::random_dockerfile(&mut rng, 24);
         let (r, t) = edit_file(&format!("random text {case}: {text:?}"), &text, &mut rng, 4);
         reused += r;
         total += t;

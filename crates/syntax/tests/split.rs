@@ -33,30 +33,9 @@ fn a_parse_in_two_halves_equals_one_on_the_corpus() {
 
 #[test]
 fn a_parse_in_two_halves_equals_one_on_random_texts() {
-    const PIECES: &[&str] = &[
-        "FROM a AS b\n",
-        "RUN x \\\n",
-        "RUN x `\n",
-        "  y\n",
-        "\n",
-        "# c\n",
-        "# escape=`\n",
-        "# syntax=x\n",
-        "RUN <<EOF\n",
-        "RUN <<-A <<\"B\" cat\n",
-        "EOF\n",
-        "\tA\n",
-        "B\n",
-        "COPY --from=b /x /y\n",
-        "\r\n",
-        "ONBUILD RUN <<E\n",
-        "E",
-        "\u{feff}",
-        "xxxxxxx",
-    ];
     let mut rng = stagecraft_testkit::Rng(0x9e37_79b9_7f4a_7c15);
     for case in 0..2000 {
-        let text: String = (0..rng.below(24)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+        let text = stagecraft_testkit::random_dockerfile(&mut rng, 24);
         assert_split_equal(&format!("random text {case}"), &text, &parse(&text));
     }
 }

@@ -173,6 +173,37 @@ impl Rng {
     }
 }
 
+/// Pieces of Dockerfile-ish text that move line structure around: continuations with both
+/// escape characters, heredocs, comments, directives, CRLF, a BOM, unknown words.
+pub const DOCKERFILE_PIECES: &[&str] = &[
+    "FROM a AS b\n",
+    "FROM b\n",
+    "RUN x \\\n",
+    "RUN x `\n",
+    "  y\n",
+    "\n",
+    "# c\n",
+    "# escape=`\n",
+    "# syntax=x\n",
+    "RUN <<EOF\n",
+    "RUN <<-A <<\"B\" cat\n",
+    "EOF\n",
+    "\tA\n",
+    "B\n",
+    "COPY --from=b /x /y\n",
+    "ENV a=1 \\\n",
+    "\r\n",
+    "ONBUILD RUN <<E\n",
+    "E",
+    "\u{feff}",
+    "xxxxxxx",
+];
+
+/// A random text of up to `max_pieces` pieces (see [`DOCKERFILE_PIECES`]).
+pub fn random_dockerfile(rng: &mut Rng, max_pieces: usize) -> String {
+    (0..rng.below(max_pieces)).map(|_| DOCKERFILE_PIECES[rng.below(DOCKERFILE_PIECES.len())]).collect()
+}
+
 pub mod bench {
     use std::path::Path;
     use std::time::{Duration, Instant};
