@@ -213,7 +213,9 @@ fn from_later_stage(a: &mut Analysis) {
             ));
             continue;
         }
-        if let Some(later) = same.get(split).map(|&i| &a.stages[i]) {
+        // `FROM node AS node` (a stage named after its base image) is no mistake: the stage is
+        // not defined while its own FROM is read, so BuildKit pulls the image, as meant.
+        if let Some(later) = same[split..].iter().find(|&&i| i != r.in_stage).map(|&i| &a.stages[i]) {
             found.push((
                 r.range,
                 r.line,

@@ -560,6 +560,13 @@ fn unknown_stage_suggests_the_close_name() {
 fn from_a_later_stage_or_in_another_case() {
     let a = plain("FROM builder\nFROM alpine AS builder\n");
     assert!(diag(&a, "forward-stage-reference").message.contains("defined later (line 2)"));
+    // A stage named after its base image is no mistake: FROM cannot see the stage it starts.
+    for text in ["FROM node AS node\n", "FROM Node AS node\n", "FROM alpine AS base\nFROM base AS base\n"] {
+        assert!(!codes(&plain(text)).contains(&"forward-stage-reference"), "{text}");
+    }
+    // A later stage of that name still earns the note.
+    let a = plain("FROM node AS node\nFROM alpine AS node\n");
+    assert!(diag(&a, "forward-stage-reference").message.contains("defined later (line 2)"));
     let a = plain("FROM alpine AS builder\nFROM Builder\n");
     let d = diag(&a, "forward-stage-reference");
     assert_eq!(d.fix.as_ref().unwrap().edits[0].new_text, "builder");
