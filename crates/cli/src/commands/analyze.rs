@@ -25,7 +25,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let analysis = super::read_and_analyze(path, &a.options)?;
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&to_json(&analysis, &path.display().to_string())),
-        _ => crate::output::out!("{}", summary(&analysis)),
+        _ => crate::output::out!("{}", summary(&analysis, &path.display().to_string())),
     }
     Ok(Outcome::Ok)
 }
@@ -137,7 +137,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
     })
 }
 
-fn summary(a: &Analysis) -> String {
+fn summary(a: &Analysis, file: &str) -> String {
     let mut out = String::new();
     // Each stage's references, in order (one pass, not one scan per stage).
     let mut refs_in: Vec<Vec<&stagecraft_analysis::StageRef>> = vec![Vec::new(); a.stages().len()];
@@ -175,10 +175,24 @@ fn summary(a: &Analysis) -> String {
         }
     }
     out.push_str(&format!(
-        "{} stages, {} references, {} unused\n",
+        "{} stage{}, {} reference{}, {} unused\n",
         a.stages().len(),
+        super::plural(a.stages().len()),
         a.references().len(),
+        super::plural(a.references().len()),
         a.unused_stages().len()
     ));
+    // The diagnostics themselves are `check`'s output; here, whether there are any.
+    if let Some(e) = a.build_error() {
+        let at = e.range.map(|r| format!(" (line {})", a.line_of(r.start()))).unwrap_or_default();
+        out.push_str(&format!("the build fails{at}: {}\n", e.message));
+    }
+    let mut counts = [0usize; 4];
+    for d in a.diagnostics() {
+        counts[d.severity as usize] += 1;
+    }
+    if counts.iter().any(|&n| n > 0) {
+        out.push_str(&format!("{}: `stagecraft check {file}` lists them\n", super::check::problems(counts)));
+    }
     out
 }

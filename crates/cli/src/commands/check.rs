@@ -152,13 +152,7 @@ fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
     if total == 0 {
         out.push_str("no problems\n");
     } else {
-        let parts: Vec<String> =
-            [("error", counts[0]), ("warning", counts[1]), ("info", counts[2]), ("hint", counts[3])]
-                .iter()
-                .filter(|(_, n)| *n > 0)
-                .map(|(w, n)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
-                .collect();
-        out.push_str(&format!("{total} problem{} ({})\n", if total == 1 { "" } else { "s" }, parts.join(", ")));
+        out.push_str(&format!("{}\n", problems(counts)));
         let safe: usize = analyses.iter().map(|(_, a)| a.fixable(FixSet::Safe)).sum();
         let all: usize = analyses.iter().map(|(_, a)| a.fixable(FixSet::Unsafe)).sum();
         if set == FixSet::Safe && safe > 0 {
@@ -238,4 +232,15 @@ impl Serialize for SarifRun<'_, '_> {
         m.serialize_entry("tool", &self.0.tool)?;
         m.end()
     }
+}
+
+/// `3 problems (1 error, 2 warnings)`, from counts by severity (errors first; not all zero).
+pub(crate) fn problems(counts: [usize; 4]) -> String {
+    let total: usize = counts.iter().sum();
+    let parts: Vec<String> = [("error", counts[0]), ("warning", counts[1]), ("info", counts[2]), ("hint", counts[3])]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(w, n)| format!("{n} {w}{}", super::plural(*n)))
+        .collect();
+    format!("{total} problem{} ({})", super::plural(total), parts.join(", "))
 }

@@ -28,3 +28,12 @@ pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> 
         }
     }
 }
+
+/// The plural ending for `n` things: `""` for one, else `"s"`.
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

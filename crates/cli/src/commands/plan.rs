@@ -45,7 +45,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         crate::output::outln!(
             "The legacy builder builds {} stage{} for {}, in order:",
             plan.legacy_stages.len(),
-            plural(plan.legacy_stages.len()),
+            super::plural(plan.legacy_stages.len()),
             name(target)
         );
         crate::output::outln!("  {}", plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
@@ -57,7 +57,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     crate::output::outln!(
         "BuildKit builds {} stage{} for {}:",
         plan.stages.len(),
-        plural(plan.stages.len()),
+        super::plural(plan.stages.len()),
         name(target)
     );
     for (i, w) in plan.waves.iter().enumerate() {
@@ -67,12 +67,4 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         crate::output::outln!("images: {}", plan.images.join(", "));
     }
     Ok(Outcome::Ok)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
