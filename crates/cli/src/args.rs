@@ -13,6 +13,8 @@ pub(crate) enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
     Dot,
     Mermaid,
     Svg,
@@ -24,6 +26,7 @@ impl Format {
             "text" => Format::Text,
             "json" => Format::Json,
             "sarif" => Format::Sarif,
+            "github" => Format::Github,
             "dot" => Format::Dot,
             "mermaid" => Format::Mermaid,
             "svg" => Format::Svg,

@@ -171,6 +171,31 @@ fn check_exit_codes_and_formats() {
 }
 
 #[test]
+fn check_github_annotations_escape_and_map_severities() {
+    let d = Dir::new("github");
+    // A comma and a colon in the file name, a line break in no message: the properties escape
+    // both, as the runner reads them back.
+    let f = d.file("a,b:c.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\nFROM alpine AS Base\n");
+    let o = run(&["check", &f, "--format", "github"]);
+    assert_eq!(o.status.code(), Some(1), "an error-level finding fails the step");
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let file = f.replace(',', "%2C").replace(':', "%3A");
+    assert_eq!(
+        lines,
+        [
+            format!("::notice file={file},line=1,col=16,endLine=1,endColumn=17,title=stagecraft unused-stage::stage `a` is not used: the default target `Base` does not build it, so BuildKit skips it (the legacy builder still builds it)"),
+            format!("::error file={file},line=2,col=13,endLine=2,endColumn=14,title=stagecraft circular-dependency::circular dependency detected on stage: a"),
+            format!("::warning file={file},line=3,col=16,endLine=3,endColumn=20,title=stagecraft StageNameCasing::Stage name 'Base' should be lowercase"),
+        ]
+    );
+    // `%` in a message is escaped too (BuildKit quotes an unknown keyword back).
+    let f = d.file("pct.Dockerfile", "FROM alpine\nRU%N x\n");
+    let out = stdout(&run(&["check", &f, "--format", "github"]));
+    assert!(out.ends_with("::unknown instruction: RU%25N (did you mean RUN?)\n"), "{out}");
+}
+
+#[test]
 fn check_fix_writes_safe_fixes_and_reports_what_is_left() {
     let dir = Dir::new("fix");
     let text = "FROM alpine as Base\nrun a\nRUN b\nRUN c\nFROM alpine\nCOPY --from=Base /a /b\nCMD serve\n";

@@ -1,4 +1,5 @@
-//! `stagecraft check`: diagnostics for one or more files as text, JSON or SARIF; exit 1 when
+//! `stagecraft check`: diagnostics for one or more files as text, JSON, SARIF or GitHub Actions
+//! annotations; exit 1 when
 //! an error-level finding exists.
 
 use std::ffi::OsString;
@@ -14,13 +15,17 @@ use crate::args::{self, Format, Spec};
 use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
-usage: stagecraft check FILE... [--format text|json|sarif] [--build-arg K=V]... [--target T]...
+usage: stagecraft check FILE... [--format text|json|sarif|github] [--build-arg K=V]... [--target T]...
                         [--fix [--unsafe-fixes]]
 
 Reports BuildKit's checks (under BuildKit's rule names, honouring `# check=`) and stagecraft's
 own (unused stages, unknown or later stages, build failures). Exit status: 0 when nothing is
 an error, 1 when something is, 2 on usage or read errors (a file that cannot be read is
 reported on stderr and the others are still checked).
+
+--format github prints one GitHub Actions annotation per finding (`::error file=...,line=...::`;
+warnings as `::warning`, info and hints as `::notice`), for a workflow step's log and the
+pull request's files.
 
 --fix applies the fixes that do not change what the build does (keyword casing, `key=value`,
 lowercase stage names, a redundant --platform, empty continuation lines, ...), writes the
@@ -31,7 +36,12 @@ ENTRYPOINT, LABEL instead of MAINTAINER): review the result.";
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(
         raw,
-        &Spec { target: true, many_files: true, fix: true, ..Spec::new(&[Format::Text, Format::Json, Format::Sarif]) },
+        &Spec {
+            target: true,
+            many_files: true,
+            fix: true,
+            ..Spec::new(&[Format::Text, Format::Json, Format::Sarif, Format::Github])
+        },
         HELP,
     )?
     else {
@@ -57,6 +67,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&Report { analyses: &analyses, errors }),
         Format::Sarif => output::print_json(&sarif(&analyses)),
+        Format::Github => crate::output::out!("{}", github(&analyses)),
         _ => crate::output::out!("{}", text(&analyses, set)),
     }
     Ok(if unread {
@@ -243,4 +254,34 @@ pub(crate) fn problems(counts: [usize; 4]) -> String {
         .map(|(w, n)| format!("{n} {w}{}", super::plural(*n)))
         .collect();
     format!("{total} problem{} ({})", super::plural(total), parts.join(", "))
+}
+
+/// GitHub Actions workflow commands: one annotation per diagnostic, with its range.
+fn github(analyses: &[(String, Analysis)]) -> String {
+    // Values are escaped as the runner unescapes them; properties also escape `:` and `,`.
+    fn data(s: &str) -> String {
+        s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    }
+    fn property(s: &str) -> String {
+        data(s).replace(':', "%3A").replace(',', "%2C")
+    }
+    let mut out = String::new();
+    for (file, a) in analyses {
+        for d in a.diagnostics() {
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info | Severity::Hint => "notice",
+            };
+            let (line, col) = output::position(a, d.range.start());
+            let (end_line, end_col) = output::position(a, d.range.end());
+            out.push_str(&format!(
+                "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
+                property(file),
+                property(&format!("stagecraft {}", d.code)),
+                data(&d.message)
+            ));
+        }
+    }
+    out
 }
