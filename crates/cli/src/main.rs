@@ -34,7 +34,7 @@ usage: stagecraft <command> [options]
 
 commands:
   analyze FILE        the stage model: stages, references, targets, unused stages, diagnostics
-  check FILE...       diagnostics as text, JSON or SARIF (exit 1 on errors)
+  check FILE...       diagnostics as text, JSON, SARIF or GitHub annotations (exit 1 on errors)
   targets FILE        build targets with descriptions
   plan FILE           what a target builds (--target T), in parallel waves (--legacy: the legacy builder)
   rename FILE OLD NEW rename a stage everywhere (a diff, or --write)
