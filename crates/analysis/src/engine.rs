@@ -821,8 +821,13 @@ impl<'a> Engine<'a> {
     fn flag_removal(&self, value: TextRange) -> Option<TextRange> {
         let root = self.parse.syntax_node();
         let flag = root.covering_element(value).ancestors().find(|n| n.kind() == FLAG)?.text_range();
-        let blanks = self.text[usize::from(flag.end())..].bytes().take_while(|&b| b == b' ' || b == b'\t').count();
-        Some(TextRange::new(flag.start(), flag.end() + TextSize::new(blanks as u32)))
+        Some(self.with_blanks_after(flag))
+    }
+
+    /// `range` with the spaces and tabs after it.
+    fn with_blanks_after(&self, range: TextRange) -> TextRange {
+        let blanks = self.text[usize::from(range.end())..].bytes().take_while(|&b| b == b' ' || b == b'\t').count();
+        TextRange::new(range.start(), range.end() + TextSize::new(blanks as u32))
     }
 
     fn platform(&mut self, s: usize, config: &CheckConfig) {
@@ -971,11 +976,36 @@ impl<'a> Engine<'a> {
             _ => {}
         }
         // Resolving a trigger here is for navigation only: it cannot fail the build, and an image
-        // it names is pulled only where the trigger runs (no state for it here).
+        // it names is pulled only where the trigger runs (no state for it here). What is wrong
+        // with the trigger as written (an empty `from`) is still said here, once.
         self.stopped = stopped;
         self.build_error = build_error;
-        self.diagnostics.truncate(diagnostics);
+        let mut kept = diagnostics;
+        for i in diagnostics..self.diagnostics.len() {
+            if self.diagnostics[i].code == "empty-from" {
+                self.diagnostics.swap(kept, i);
+                kept += 1;
+            }
+        }
+        self.diagnostics.truncate(kept);
         self.states.truncate(states);
+    }
+
+    /// An empty `--from=` of COPY (`range`: the flag) or `from=` of a mount: BuildKit reads it as
+    /// none. Reported where it is written, not again in each stage that inherits a trigger.
+    fn empty_from(&mut self, range: TextRange, copy: bool) {
+        let (message, fix) = if copy {
+            let edit = TextEdit { range: self.with_blanks_after(range), new_text: String::new() };
+            let fix = Fix {
+                title: "Remove the empty `--from=`".into(),
+                edits: vec![edit],
+                applicability: Applicability::Safe,
+            };
+            ("`--from=` is empty, which BuildKit reads as no `--from`: COPY copies from the build context. Name a stage, a stage index or an image, or remove the flag", Some(fix))
+        } else {
+            ("`from=` is empty, which BuildKit reads as no `from=`: name a stage or an image, or remove it", None)
+        };
+        self.ours("empty-from", Severity::Warning, range, message.into(), fix);
     }
 
     /// A COPY's `--from`: records the reference and returns the source state (a stage index, or
@@ -1000,6 +1030,10 @@ impl<'a> Engine<'a> {
             end_line,
         };
         if value.is_empty() {
+            // Reported where it is written, not again in each stage that inherits the trigger.
+            if !matches!(origin, RefOrigin::Inherited { .. }) {
+                self.empty_from(flag.range, true);
+            }
             self.references.push(reference);
             return None;
         }
@@ -1110,6 +1144,11 @@ impl<'a> Engine<'a> {
                 None => None,
             }
             .unwrap_or(flag.range);
+            if from.as_deref() == Some("") && !matches!(origin, RefOrigin::Inherited { .. }) {
+                // The whole `from=` (the value is empty).
+                let start = from_range.start().checked_sub(TextSize::new(5)).unwrap_or_default();
+                self.empty_from(TextRange::new(start, from_range.end()), false);
+            }
             let name = from.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "scratch".into());
             let stage = self.find_state_by_name(&name);
             let explicit = from.as_deref().is_some_and(|f| !f.is_empty());

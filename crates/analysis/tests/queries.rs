@@ -1,7 +1,9 @@
 //! Queries and diagnostics, one small Dockerfile each. `$0` marks the cursor.
 
 use stagecraft_analysis::queries::{CompletionKind, OutlineKind, TokenType};
-use stagecraft_analysis::{analyze, Analysis, GraphNode, Options, RefTarget, Severity, TextEdit, TextRange, TextSize};
+use stagecraft_analysis::{
+    analyze, Analysis, Applicability, GraphNode, Options, RefTarget, Severity, TextEdit, TextRange, TextSize,
+};
 
 fn fixture(text: &str) -> (Analysis, TextSize) {
     let offset = text.find("$0").expect("fixture has a $0 cursor");
@@ -570,6 +572,26 @@ fn from_a_later_stage_or_in_another_case() {
     let a = plain("FROM alpine AS builder\nFROM Builder\n");
     let d = diag(&a, "forward-stage-reference");
     assert_eq!(d.fix.as_ref().unwrap().edits[0].new_text, "builder");
+}
+
+#[test]
+fn an_empty_from_is_reported_where_it_is_written() {
+    let text = "FROM alpine AS a\nONBUILD COPY --from= /t /t\nFROM a\nCOPY --from=  /x /y\nRUN --mount=type=bind,from=,target=/m true\n";
+    let a = plain(text);
+    let empties: Vec<_> = a.diagnostics().iter().filter(|d| d.code == "empty-from").collect();
+    // The trigger once (not again in the stage that inherits it), the COPY, the mount.
+    assert_eq!(
+        empties.iter().map(|d| (d.severity, slice(&a, d.range))).collect::<Vec<_>>(),
+        [(Severity::Warning, "--from="), (Severity::Warning, "--from="), (Severity::Warning, "from=")]
+    );
+    // BuildKit copies from the context either way, so removing the flag is safe; the mount's
+    // field has no fix.
+    let fix = empties[1].fix.as_ref().unwrap();
+    assert_eq!(fix.applicability, Applicability::Safe);
+    assert_eq!(TextEdit::apply_all(text, &fix.edits).lines().nth(3), Some("COPY /x /y"));
+    assert!(empties[2].fix.is_none());
+    // A named value is no empty one.
+    assert!(!codes(&plain("FROM alpine AS a\nFROM a\nCOPY --from=a /x /y\n")).contains(&"empty-from"));
 }
 
 #[test]
