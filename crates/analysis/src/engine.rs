@@ -1145,9 +1145,13 @@ impl<'a> Engine<'a> {
             }
             .unwrap_or(flag.range);
             if from.as_deref() == Some("") && !matches!(origin, RefOrigin::Inherited { .. }) {
-                // The whole `from=` (the value is empty).
-                let start = from_range.start().checked_sub(TextSize::new(5)).unwrap_or_default();
-                self.empty_from(TextRange::new(start, from_range.end()), false);
+                // The whole `from=`, where the empty value is found after it.
+                let end = usize::from(from_range.end());
+                let key = end
+                    .checked_sub(5)
+                    .filter(|&k| self.text.get(k..end).is_some_and(|t| t.eq_ignore_ascii_case("from=")));
+                let range = key.map_or(from_range, |k| TextRange::new(TextSize::new(k as u32), from_range.end()));
+                self.empty_from(range, false);
             }
             let name = from.clone().filter(|f| !f.is_empty()).unwrap_or_else(|| "scratch".into());
             let stage = self.find_state_by_name(&name);

@@ -576,13 +576,20 @@ fn from_a_later_stage_or_in_another_case() {
 
 #[test]
 fn an_empty_from_is_reported_where_it_is_written() {
-    let text = "FROM alpine AS a\nONBUILD COPY --from= /t /t\nFROM a\nCOPY --from=  /x /y\nRUN --mount=type=bind,from=,target=/m true\n";
+    let text = "FROM alpine AS a\nONBUILD COPY --from= /t /t\nFROM a\nCOPY --from=  /x /y\nRUN --mount=type=bind,from=,target=/m true\n\
+                RUN --mount=\"type=cache,FROM=,target=/é\" true\n";
     let a = plain(text);
     let empties: Vec<_> = a.diagnostics().iter().filter(|d| d.code == "empty-from").collect();
-    // The trigger once (not again in the stage that inherits it), the COPY, the mount.
+    // The trigger once (not again in the stage that inherits it), the COPY, the mounts (a key in
+    // any case, in a quoted value).
     assert_eq!(
         empties.iter().map(|d| (d.severity, slice(&a, d.range))).collect::<Vec<_>>(),
-        [(Severity::Warning, "--from="), (Severity::Warning, "--from="), (Severity::Warning, "from=")]
+        [
+            (Severity::Warning, "--from="),
+            (Severity::Warning, "--from="),
+            (Severity::Warning, "from="),
+            (Severity::Warning, "FROM=")
+        ]
     );
     // BuildKit copies from the context either way, so removing the flag is safe; the mount's
     // field has no fix.

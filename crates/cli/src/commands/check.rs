@@ -1,6 +1,5 @@
 //! `stagecraft check`: diagnostics for one or more files as text, JSON, SARIF or GitHub Actions
-//! annotations; exit 1 when
-//! an error-level finding exists.
+//! annotations; exit 1 when an error-level finding exists.
 
 use std::ffi::OsString;
 
