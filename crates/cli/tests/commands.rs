@@ -85,34 +85,26 @@ fn analyze_json_uses_the_oracle_field_names() {
 #[test]
 fn analyze_text_ends_with_the_build_failure_and_a_count_of_problems() {
     let d = Dir::new("analyze-text");
-    let f = d.file("Dockerfile", MULTI);
-    let o = run(&["analyze", &f]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = stdout(&o);
+    // The file's path and what `analyze` prints for it.
+    let analyze = |name: &str, text: &str| {
+        let f = d.file(name, text);
+        let o = run(&["analyze", &f]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (stdout(&o), f)
+    };
+    let (out, f) = analyze("Dockerfile", MULTI);
     assert!(out.contains("stage 1 docs on line 5: FROM image alpine (unused)\n"), "{out}");
-    assert!(
-        out.ends_with(&format!(
-            "3 stages, 4 references, 1 unused\n1 problem (1 info): `stagecraft check {f}` lists them\n"
-        )),
-        "{out}"
-    );
-    let warned = d.file("warned.Dockerfile", "FROM alpine AS Base\n");
-    let out = stdout(&run(&["analyze", &warned]));
-    assert!(
-        out.ends_with(&format!(
-            "1 stage, 1 reference, 0 unused\n1 problem (1 warning): `stagecraft check {warned}` lists them\n"
-        )),
-        "{out}"
-    );
-    let bad = d.file("bad.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\n");
-    let out = stdout(&run(&["analyze", &bad]));
-    assert!(
-        out.contains("\nthe build fails (line 2): circular dependency detected on stage: a\n1 problem (1 error): "),
-        "{out}"
-    );
+    let end = format!("3 stages, 4 references, 1 unused\n1 problem (1 info): `stagecraft check {f}` lists them\n");
+    assert!(out.ends_with(&end), "{out}");
+    let (out, f) = analyze("warned.Dockerfile", "FROM alpine AS Base\n");
+    let end = format!("1 stage, 1 reference, 0 unused\n1 problem (1 warning): `stagecraft check {f}` lists them\n");
+    assert!(out.ends_with(&end), "{out}");
+    let (out, _) = analyze("bad.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\n");
+    let failure = "\nthe build fails (line 2): circular dependency detected on stage: a\n1 problem (1 error): ";
+    assert!(out.contains(failure), "{out}");
     // Nothing to report, nothing said.
-    let ok = d.file("ok.Dockerfile", "FROM alpine\n");
-    assert!(stdout(&run(&["analyze", &ok])).ends_with("1 stage, 1 reference, 0 unused\n"));
+    let (out, _) = analyze("ok.Dockerfile", "FROM alpine\n");
+    assert!(out.ends_with("1 stage, 1 reference, 0 unused\n"), "{out}");
 }
 
 fn serde_json_array(v: &[u64]) -> Value {
