@@ -35,7 +35,7 @@ setup() {
 
 build() {
   setup
-  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
     cargo +nightly build --locked -Z build-std=std,panic_abort --profile wasm \
       --target wasm32-unknown-unknown --target-dir target/wasm-build -p stagecraft-wasm
   rm -rf web/pkg

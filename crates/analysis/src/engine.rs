@@ -14,7 +14,7 @@ use stagecraft_syntax::shell::{EnvList, Lexer};
 use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize};
 
-use crate::env::{builtin_args, Vars, DEFAULT_PATH};
+use crate::env::{builtin_args, Vars, DEFAULT_PATH, DEFAULT_PATH_WINDOWS};
 use crate::instructions::{self, csv_fields, valid_stage_name, LintHit};
 use crate::model::*;
 use crate::platform::{self, Platform};
@@ -1350,9 +1350,12 @@ impl<'a> Engine<'a> {
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         let mut dispatched = vec![false; n];
         for s in 0..n {
+            // A stage on another stage takes its platform too, whatever its own `--platform`
+            // says (BuildKit's `dispatchState.init`).
+            let windows = self.stages[s].platform_expanded.as_deref().is_some_and(|p| p.starts_with("windows/"));
             let mut st = match self.stages[s].base_kind {
-                BaseKind::Stage(b) => finals[b].clone().unwrap_or_else(DispatchState::image),
-                _ => DispatchState::image(),
+                BaseKind::Stage(b) => finals[b].clone().unwrap_or_else(|| DispatchState::image(windows)),
+                _ => DispatchState::image(windows),
             };
             st.cmd = None;
             st.entrypoint = None;
@@ -1469,13 +1472,13 @@ impl<'a> Engine<'a> {
                 let path = c.args.first().map_or("", |p| &**p);
                 let expanded = self.expand(path, st, node, &config);
                 if !st.workdir_set {
-                    if let Some(p) = expanded {
-                        if !p.starts_with('/') {
+                    if let Some(p) = &expanded {
+                        if !is_abs(p, st.windows) {
                             self.hit(
                                 rules::WORKDIR_RELATIVE_PATH,
                                 format!(
                                     "Relative workdir {} can have unexpected results if the base image changes",
-                                    go::quote_str(&p)
+                                    go::quote_str(p)
                                 ),
                                 c.words.first().map(|w| w.1).unwrap_or(node),
                                 node,
@@ -1698,6 +1701,9 @@ struct DispatchState {
     build_args: Vec<String>,
     shell_set: bool,
     workdir_set: bool,
+    /// The stage's platform is Windows (given with `--platform`; stagecraft reads no image's):
+    /// paths are Windows paths.
+    windows: bool,
     /// The last CMD, ENTRYPOINT and HEALTHCHECK: the instruction and its keyword.
     cmd: Option<(TextRange, TextRange)>,
     entrypoint: Option<(TextRange, TextRange)>,
@@ -1705,20 +1711,40 @@ struct DispatchState {
 }
 
 impl DispatchState {
-    /// A stage on an image stagecraft cannot see: only `PATH` is set.
-    fn image() -> DispatchState {
+    /// A stage on an image stagecraft cannot see: only `PATH` is set, to BuildKit's default for
+    /// the platform.
+    fn image(windows: bool) -> DispatchState {
         let mut env = Vars::default();
-        env.set("PATH", DEFAULT_PATH);
+        env.set("PATH", if windows { DEFAULT_PATH_WINDOWS } else { DEFAULT_PATH });
         DispatchState {
             env,
             build_args: Vec::new(),
             shell_set: false,
             workdir_set: false,
+            windows,
             cmd: None,
             entrypoint: None,
             healthcheck: None,
         }
     }
+}
+
+/// BuildKit's `system.IsAbs`. On Windows a `C:` drive letter is taken off (BuildKit refuses
+/// another drive, a bare `C:` and a UNC path: none is absolute), then `/` or `\` starts an
+/// absolute path.
+pub(crate) fn is_abs(path: &str, windows: bool) -> bool {
+    let b = path.as_bytes();
+    let separator = |i: usize| matches!(b.get(i), Some(b'/' | b'\\'));
+    if !windows {
+        return b.first() == Some(&b'/');
+    }
+    let start = match b.iter().position(|&c| c == b':') {
+        None => 0,
+        // `c` or `C`.
+        Some(1) if b[0] | 0x20 == b'c' => 2,
+        Some(_) => return false,
+    };
+    separator(start) && !(separator(0) && separator(1))
 }
 
 fn add_edge(graph: &mut [Vec<(usize, TextRange)>], s: usize, src: usize, range: TextRange) {

@@ -63,3 +63,6 @@ pub fn builtin_args(build: &Platform, target: &Platform, target_stage: &str) -> 
 
 /// The environment of an image stagecraft cannot see: only `PATH`, as BuildKit sets for scratch.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// BuildKit's `PATH` for a Windows stage on an image that sets none.
+pub const DEFAULT_PATH_WINDOWS: &str = r"c:\Windows\System32;c:\Windows;C:\Windows\System32\WindowsPowerShell\v1.0";

@@ -214,16 +214,17 @@ impl Analysis {
         let default = self.default_target();
         // A repeated name targets its last definition: a stage is listed when no later stage
         // has its name.
-        let mut last: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        // Keyed by `String` as the engine's map of names is: one map type less in the wasm.
+        let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for s in &self.stages {
             if let Some(name) = &s.name {
-                last.insert(name, s.index);
+                last.insert(name.clone(), s.index);
             }
         }
         let mut out: Vec<Target> = Vec::new();
         for s in &self.stages {
             let is_default = Some(s.index) == default;
-            if s.name.as_deref().is_some_and(|name| last.get(name) != Some(&s.index)) {
+            if s.name.as_ref().is_some_and(|name| last.get(name) != Some(&s.index)) {
                 continue;
             }
             if s.name.is_some() || is_default {

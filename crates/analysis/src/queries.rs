@@ -995,7 +995,63 @@ impl Analysis {
 
     /// The stage whose lines contain `offset`.
     pub fn stage_at(&self, offset: TextSize) -> Option<usize> {
-        self.stages().iter().rposition(|s| s.from_range.start() <= offset)
+        // Stages are in file order.
+        self.stages().partition_point(|s| s.from_range.start() <= offset).checked_sub(1)
+    }
+
+    /// What a finding rests on that stagecraft cannot see. BuildKit reads each base image's
+    /// config (its `ENV`, its OS) before it dispatches a stage; stagecraft reads none, and
+    /// checks as BuildKit does with an image that sets nothing, as the oracle does. Two findings
+    /// depend on it, and for a stage built on an image they get a note naming that image:
+    /// `UndefinedVar` (the image's `ENV` may set the variable) and `WorkdirRelativePath` for a
+    /// path that is absolute on Windows (`C:\app`, `\app`) when no `--platform` says which OS
+    /// the stage is for. Other findings, and stages on `scratch`, get none.
+    pub fn image_note(&self, d: &Diagnostic) -> Option<String> {
+        if d.code != "UndefinedVar" && d.code != "WorkdirRelativePath" {
+            return None;
+        }
+        // The stage the finding is in, then down its bases to the first stage on an image:
+        // a stage on a stage has its base's image and platform.
+        let mut s = self.stage_at(d.range.start())?;
+        while let BaseKind::Stage(b) = self.stages()[s].base_kind {
+            if b >= s {
+                return None;
+            }
+            s = b;
+        }
+        let root = &self.stages()[s];
+        // An image that does not parse fails the build before any of this.
+        let image = match &root.base_kind {
+            BaseKind::Image(image) if crate::reference::parse_normalized_named(image).is_ok() => image,
+            _ => return None,
+        };
+        let pre = "stagecraft does not read image configs: if image";
+        match d.code.as_str() {
+            "UndefinedVar" => {
+                let name = d.message.split_once("'$")?.1.split_once('\'')?.0;
+                Some(format!("{pre} `{image}` sets {name} in its ENV, BuildKit finds it and does not report this"))
+            }
+            "WorkdirRelativePath" if root.platform_expanded.is_none() => {
+                // The path, Go-quoted in the message.
+                let quoted = d.message.split_once('"')?.1.rsplit_once("\" can have")?.0;
+                let path = quoted.replace("\\\\", "\\");
+                crate::engine::is_abs(&path, true).then(|| {
+                    format!(
+                        "{pre} `{image}` is a Windows image, this path is absolute and BuildKit does not report this"
+                    )
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The message, and on a second line [`Analysis::image_note`] if there is one: for
+    /// editors and formats with no place of their own for the note.
+    pub fn message_with_note(&self, d: &Diagnostic) -> String {
+        match self.image_note(d) {
+            Some(note) => format!("{}\n{note}", d.message),
+            None => d.message.clone(),
+        }
     }
 }
 

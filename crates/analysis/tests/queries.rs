@@ -744,3 +744,76 @@ fn unknown_targets_get_one_message_everywhere() {
     );
     assert!(a.resolve_stage("#x").is_err() && a.resolve_stage("#").is_err() && a.resolve_stage("#-1").is_err());
 }
+
+#[test]
+fn windows_paths_are_read_as_buildkit_reads_them_on_a_windows_stage() {
+    // `--platform` says the OS; a stage on a stage has its base's platform, whatever its own
+    // flag says.
+    let text = "FROM --platform=windows/amd64 mcr.microsoft.com/windows/servercore:ltsc2022 AS win\n\
+                WORKDIR C:\\\\app\n\
+                FROM --platform=linux/amd64 win AS child\nWORKDIR \\\\x\n\
+                FROM --platform=windows/amd64 mcr.microsoft.com/windows/servercore:ltsc2022 AS rel\nWORKDIR c:app\n\
+                FROM --platform=linux/amd64 alpine AS lin\nWORKDIR C:\\\\app\n";
+    let a = plain(text);
+    let rel: Vec<_> = a.diagnostics().iter().filter(|d| d.code == "WorkdirRelativePath").collect();
+    // `C:\app` is absolute on Windows; `c:app` is relative to the drive's directory, and on Linux
+    // `C:\app` is a relative name.
+    assert_eq!(
+        rel.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+        [
+            "Relative workdir \"c:app\" can have unexpected results if the base image changes",
+            "Relative workdir \"C:\\\\app\" can have unexpected results if the base image changes",
+        ]
+    );
+    assert!(a.build_error().is_none());
+    // The default PATH is Windows' on a Windows stage (seen here through a path relative to the
+    // drive's directory).
+    let a = plain("FROM --platform=windows/amd64 mcr.microsoft.com/windows/nanoserver AS w\nWORKDIR C:$PATH\n");
+    assert_eq!(
+        a.diagnostics().iter().find(|d| d.code == "WorkdirRelativePath").map(|d| d.message.as_str()),
+        Some("Relative workdir \"C:c:\\\\Windows\\\\System32;c:\\\\Windows;C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\" can have unexpected results if the base image changes")
+    );
+    // BuildKit refuses another drive, a bare drive and a UNC path: none is absolute. (It then
+    // fails the build normalising the path; stagecraft reports only the check.)
+    for path in ["D:\\\\app", "C:", "//server/share", "\\\\\\\\server\\\\share", "/a:b"] {
+        let a = plain(&format!(
+            "FROM --platform=windows/amd64 mcr.microsoft.com/windows/nanoserver AS windows\nWORKDIR {path}\n"
+        ));
+        assert_eq!(codes(&a), ["WorkdirRelativePath"], "{path}");
+    }
+}
+
+#[test]
+fn findings_that_rest_on_an_unread_image_config_say_so() {
+    let text = "FROM mcr.microsoft.com/dotnet/aspnet:8.0 AS base\nFROM base AS final\nUSER $APP_UID\n\
+                FROM scratch AS empty\nWORKDIR $NOPE\n\
+                FROM mcr.microsoft.com/windows/servercore:ltsc2022 AS win\nWORKDIR C:\\\\app\nWORKDIR x\n\
+                FROM --platform=linux/amd64 alpine AS lin\nWORKDIR C:\\\\app\n\
+                FROM alpine AS rel\nWORKDIR app\nFROM @ AS bad\nUSER $X\n";
+    let a = plain(text);
+    let notes: Vec<(&str, &str, Option<String>)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| matches!(d.code.as_str(), "UndefinedVar" | "WorkdirRelativePath"))
+        .map(|d| (d.code.as_str(), slice(&a, d.range), a.image_note(d)))
+        .collect();
+    let pre = "stagecraft does not read image configs: if image";
+    assert_eq!(notes, [
+        // The image is the base of the stage's base.
+        ("UndefinedVar", "$APP_UID", Some(format!(
+            "{pre} `mcr.microsoft.com/dotnet/aspnet:8.0` sets APP_UID in its ENV, BuildKit finds it and does not report this"
+        ))),
+        // scratch sets nothing (and the empty path is relative).
+        ("UndefinedVar", "$NOPE", None),
+        ("WorkdirRelativePath", "$NOPE", None),
+        // On an image of unknown OS, `C:\app` may be absolute; with `--platform`, or as a plain
+        // relative name, it is not.
+        ("WorkdirRelativePath", "C:\\\\app", Some(format!(
+            "{pre} `mcr.microsoft.com/windows/servercore:ltsc2022` is a Windows image, this path is absolute and BuildKit does not report this"
+        ))),
+        ("WorkdirRelativePath", "C:\\\\app", None),
+        ("WorkdirRelativePath", "app", None),
+        // An image reference that does not parse fails the build first.
+        ("UndefinedVar", "$X", None),
+    ]);
+}

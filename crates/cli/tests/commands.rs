@@ -188,6 +188,32 @@ fn check_github_annotations_escape_and_map_severities() {
 }
 
 #[test]
+fn a_finding_that_rests_on_an_unread_image_config_carries_a_note_in_every_format() {
+    let d = Dir::new("note");
+    let f = d.file("Dockerfile", "FROM mcr.microsoft.com/dotnet/aspnet:8.0\nUSER $APP_UID\n");
+    let note = "stagecraft does not read image configs: if image `mcr.microsoft.com/dotnet/aspnet:8.0` sets APP_UID in its ENV, BuildKit finds it and does not report this";
+    // Text: under the source line, as rustc prints its notes.
+    let out = stdout(&run(&["check", &f]));
+    assert!(out.contains(&format!("  | USER $APP_UID\n  |      ^^^^^^^^\n  = note: {note}\n")), "{out}");
+    // JSON: a field of its own, the message BuildKit's; null where there is none.
+    let report = parse_json(&stdout(&run(&["check", &f, "--format", "json"])));
+    let diag = &report["files"][0]["diagnostics"][0];
+    assert_eq!(diag["message"], "Usage of undefined variable '$APP_UID'");
+    assert_eq!(diag["note"], note);
+    let g = d.file("scratch.Dockerfile", "FROM scratch\nUSER $APP_UID\n");
+    let report = parse_json(&stdout(&run(&["check", &g, "--format", "json"])));
+    assert_eq!(report["files"][0]["diagnostics"][0]["note"], Value::Null);
+    // GitHub annotations and SARIF: on a second line of the message.
+    let out = stdout(&run(&["check", &f, "--format", "github"]));
+    assert!(out.ends_with(&format!("::Usage of undefined variable '$APP_UID'%0A{note}\n")), "{out}");
+    let sarif = parse_json(&stdout(&run(&["check", &f, "--format", "sarif"])));
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["message"]["text"],
+        format!("Usage of undefined variable '$APP_UID'\n{note}")
+    );
+}
+
+#[test]
 fn check_fix_writes_safe_fixes_and_reports_what_is_left() {
     let dir = Dir::new("fix");
     let text = "FROM alpine as Base\nrun a\nRUN b\nRUN c\nFROM alpine\nCOPY --from=Base /a /b\nCMD serve\n";

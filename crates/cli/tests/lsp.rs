@@ -226,6 +226,12 @@ fn diagnostics_are_pushed_with_codes_tags_and_links() {
     let d = lsp2.open("file:///dup", "FROM a AS x\nFROM b AS x\n");
     let dup = d["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "DuplicateStageName").unwrap().clone();
     assert_eq!(dup["codeDescription"]["href"], "https://docs.docker.com/go/dockerfile/rule/duplicate-stage-name/");
+    // What stagecraft cannot see (the base image's ENV) is said on a second line.
+    let d = lsp2.open("file:///note", "FROM mcr.microsoft.com/dotnet/aspnet:8.0\nUSER $APP_UID\n");
+    assert_eq!(
+        d["diagnostics"][0]["message"],
+        "Usage of undefined variable '$APP_UID'\nstagecraft does not read image configs: if image `mcr.microsoft.com/dotnet/aspnet:8.0` sets APP_UID in its ENV, BuildKit finds it and does not report this"
+    );
     lsp2.shutdown();
     lsp.shutdown();
 }

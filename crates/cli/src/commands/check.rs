@@ -156,6 +156,9 @@ fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
                     src.chars().take(col as usize - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 out.push_str(&format!("  | {src}\n  | {pad}{}\n", "^".repeat(width)));
             }
+            if let Some(note) = a.image_note(d) {
+                out.push_str(&format!("  = note: {note}\n"));
+            }
         }
     }
     let total: usize = counts.iter().sum();
@@ -228,7 +231,7 @@ impl Serialize for SarifRun<'_, '_> {
                     json!({
                         "ruleId": d.code,
                         "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", _ => "note" },
-                        "message": {"text": d.message},
+                        "message": {"text": a.message_with_note(d)},
                         "locations": [{"physicalLocation": {
                             "artifactLocation": {"uri": file},
                             "region": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
@@ -278,7 +281,7 @@ fn github(analyses: &[(String, Analysis)]) -> String {
                 "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
                 property(file),
                 property(&format!("stagecraft {}", d.code)),
-                data(&d.message)
+                data(&a.message_with_note(d))
             ));
         }
     }

@@ -19,7 +19,9 @@ pub(crate) fn convert(a: &Analysis, encoding: Encoding) -> Vec<lsp::Diagnostic> 
             code: Some(NumberOrString::String(d.code.clone())),
             code_description: d.url.as_ref().and_then(|u| u.parse::<Uri>().ok()).map(|href| CodeDescription { href }),
             source: Some("stagecraft".into()),
-            message: d.message.clone(),
+            // What stagecraft cannot see goes on a second line: editors show the first alone
+            // where space is short.
+            message: a.message_with_note(d),
             related_information: None,
             tags: d.unnecessary.then(|| vec![DiagnosticTag::UNNECESSARY]),
             data: None,
