@@ -229,7 +229,8 @@ function toCodeMirror(d, length) {
     from,
     to: Math.max(from, Math.min(d.to, length)),
     severity: d.severity,
-    message: d.message,
+    // What stagecraft cannot see (a base image's config), on a line of its own.
+    message: d.note ? `${d.message}\n${d.note}` : d.message,
     source: d.code,
     markClass: d.unnecessary ? 'cm-unnecessary' : undefined,
     actions: d.fix ? [{ name: d.fix.title, apply: () => applyEdits(d.fix.edits) }] : undefined,
@@ -249,7 +250,7 @@ function showProblems(analysis) {
     loc.type = 'button';
     loc.className = 'loc';
     loc.textContent = `line ${d.line}:${d.column}`;
-    loc.setAttribute('aria-label', `${SEVERITY_LABEL[d.severity] ?? d.severity} at line ${d.line}, column ${d.column}: ${d.message}`);
+    loc.setAttribute('aria-label', `${SEVERITY_LABEL[d.severity] ?? d.severity} at line ${d.line}, column ${d.column}: ${d.message}${d.note ? ` (${d.note})` : ''}`);
     loc.addEventListener('click', () => revealRange(d.from, d.to));
     const sev = document.createElement('span');
     sev.className = 'sev';
@@ -257,6 +258,7 @@ function showProblems(analysis) {
     const msg = document.createElement('span');
     msg.className = 'msg';
     msg.textContent = d.message;
+    if (d.note) msg.append(Object.assign(document.createElement('span'), { className: 'note', textContent: d.note }));
     li.append(loc, sev, msg);
     if (d.url) {
       const a = Object.assign(document.createElement('a'), { href: d.url, textContent: d.code, className: 'code', target: '_blank', rel: 'noopener noreferrer' });

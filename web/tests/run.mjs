@@ -308,6 +308,20 @@ scenario('problems jump to their line and apply fixes', async ({ page, base }) =
   assert.doesNotMatch(await editorText(page), /AS docs/);
 });
 
+scenario('a finding that rests on an unread image config says so', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await page.setInputFiles('#file-input', { name: 'note.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from('FROM mcr.microsoft.com/dotnet/aspnet:8.0\nUSER $APP_UID\n') });
+  await page.waitForSelector('#problems li.problem .note');
+  const [msg, note] = await page.$eval('#problems li.problem', (li) => [li.querySelector('.msg').firstChild.textContent, li.querySelector('.note').textContent]);
+  assert.equal(msg, "Usage of undefined variable '$APP_UID'");
+  assert.equal(note, 'stagecraft does not read image configs: if image `mcr.microsoft.com/dotnet/aspnet:8.0` sets APP_UID in its ENV, BuildKit finds it and does not report this');
+  await shot(page, 'explorer-note');
+  // The API says the same, and says nothing where the stage is built on scratch.
+  const a = await analyzeInPage(page, 'FROM scratch\nUSER $APP_UID\n');
+  assert.equal(a.diagnostics[0].code, 'UndefinedVar');
+  assert.equal(a.diagnostics[0].note, null);
+});
+
 scenario('downloads SVG, DOT and Mermaid', async ({ page, base }) => {
   await openExplorer(page, base);
   await page.selectOption('#target', 'test');

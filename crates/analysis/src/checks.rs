@@ -139,7 +139,10 @@ fn stage_removal(a: &Analysis, s: usize) -> TextEdit {
 /// `--from=biuld` when a stage is named `build`: BuildKit would pull an image named `biuld`.
 fn unknown_stage_references(a: &mut Analysis) {
     let names: Vec<String> = a.stages.iter().filter_map(|s| s.name.clone()).collect();
-    let mut searched: HashMap<&str, Option<String>> = HashMap::new();
+    // Each distinct name's result, by its index in `results` (a map type the engine has: one
+    // map type less in the wasm).
+    let mut searched: HashMap<String, usize> = HashMap::new();
+    let mut results: Vec<Option<String>> = Vec::new();
     let mut found = Vec::new();
     for r in &a.references {
         if r.kind == RefKind::From || matches!(r.origin, RefOrigin::Inherited { .. }) {
@@ -150,10 +153,11 @@ fn unknown_stage_references(a: &mut Analysis) {
             continue;
         }
         // One search per distinct name: a file may pull one unknown image many times.
-        let suggestion = searched
-            .entry(image.as_str())
-            .or_insert_with(|| suggest::search(image, names.iter().map(String::as_str), true));
-        let Some(suggestion) = suggestion.clone() else { continue };
+        let i = *searched.entry(image.clone()).or_insert_with(|| {
+            results.push(suggest::search(image, names.iter().map(String::as_str), true));
+            results.len() - 1
+        });
+        let Some(suggestion) = results[i].clone() else { continue };
         found.push((r.range, r.line, image.clone(), suggestion));
     }
     for (range, line, image, suggestion) in found {
@@ -180,10 +184,17 @@ fn unknown_stage_references(a: &mut Analysis) {
 /// matches earlier stages, exactly, so it pulls an image instead.
 fn from_later_stage(a: &mut Analysis) {
     // Each name's stages in order, so that a file with thousands of stages stays linear.
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    // (By the index of its list in `lists`, with a map type the engine has: one map type less
+    // in the wasm.)
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut lists: Vec<Vec<usize>> = Vec::new();
     for s in &a.stages {
         if let Some(name) = &s.name {
-            by_name.entry(name.as_str()).or_default().push(s.index);
+            let i = *by_name.entry(name.clone()).or_insert_with(|| {
+                lists.push(Vec::new());
+                lists.len() - 1
+            });
+            lists[i].push(s.index);
         }
     }
     let mut found = Vec::new();
@@ -193,7 +204,7 @@ fn from_later_stage(a: &mut Analysis) {
         }
         let RefTarget::Image(image) = &r.target else { continue };
         let lower = image.to_lowercase();
-        let Some(same) = by_name.get(lower.as_str()) else { continue };
+        let Some(same) = by_name.get(&lower).map(|&i| &lists[i]) else { continue };
         // The stages before this one, and from this one on.
         let split = same.partition_point(|&s| s < r.in_stage);
         if let Some(st) = split.checked_sub(1).map(|i| &a.stages[same[i]]) {
