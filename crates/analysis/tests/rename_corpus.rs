@@ -40,8 +40,19 @@ fn shape(a: &Analysis, renamed: Option<(usize, &str)>) -> Vec<String> {
         ));
     }
     out.push(format!("unused {:?}", a.unused_stages()));
-    // `unknown-stage` suggests a close stage name, so it may appear or go with the new name.
-    for d in a.diagnostics().iter().filter(|d| d.code != "unknown-stage") {
+    // `unknown-stage` suggests a close stage name, so it may appear or go with the new name; the
+    // checks of the renamed stage's own name (its case, a reserved word, a duplicate) go with
+    // the fresh name.
+    let own = renamed.map(|(r, _)| &a.stages()[r]);
+    let about_own_name = |d: &stagecraft_analysis::Diagnostic| {
+        own.is_some_and(|own| match d.code.as_str() {
+            "StageNameCasing" | "ReservedStageName" => Some(d.range) == own.name_range,
+            // Reported at the other stage of the same name.
+            "DuplicateStageName" => a.stage_at(d.range.start()).is_some_and(|s| a.stages()[s].name == own.name),
+            _ => false,
+        })
+    };
+    for d in a.diagnostics().iter().filter(|d| d.code != "unknown-stage" && !about_own_name(d)) {
         out.push(format!("diag {} {:?}", d.code, d.lines));
     }
     out
