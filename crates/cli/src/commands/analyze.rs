@@ -187,12 +187,8 @@ fn summary(a: &Analysis, file: &str) -> String {
         let at = e.range.map(|r| format!(" (line {})", a.line_of(r.start()))).unwrap_or_default();
         out.push_str(&format!("the build fails{at}: {}\n", e.message));
     }
-    let mut counts = [0usize; 4];
-    for d in a.diagnostics() {
-        counts[d.severity as usize] += 1;
-    }
-    if counts.iter().any(|&n| n > 0) {
-        out.push_str(&format!("{}: `stagecraft check {file}` lists them\n", super::check::problems(counts)));
+    if let Some(problems) = super::check::problems(a.diagnostics()) {
+        out.push_str(&format!("{problems}: `stagecraft check {file}` lists them\n"));
     }
     out
 }

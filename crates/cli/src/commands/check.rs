@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 use stagecraft_analysis::fixes::{fix_text, FixSet, MAX_PASSES};
-use stagecraft_analysis::{rules, Analysis, Options, Severity};
+use stagecraft_analysis::{rules, Analysis, Diagnostic, Options, Severity};
 
 use crate::args::{self, Format, Spec};
 use crate::{input, output, Failure, Outcome};
@@ -141,11 +141,9 @@ impl<F: Fn() -> I, I: Iterator<Item = T>, T: Serialize> Serialize for Seq<F> {
 
 fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
     let mut out = String::new();
-    let mut counts = [0usize; 4];
     for (file, a) in analyses {
         for d in a.diagnostics() {
             let (line, col) = output::position(a, d.range.start());
-            counts[d.severity as usize] += 1;
             out.push_str(&format!("{file}:{line}:{col}: {}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
             if let Some(r) = a.line_index().line_range(line - 1, a.text()) {
                 // The source line, with carets under the part the diagnostic is about.
@@ -161,11 +159,8 @@ fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
             }
         }
     }
-    let total: usize = counts.iter().sum();
-    if total == 0 {
-        out.push_str("no problems\n");
-    } else {
-        out.push_str(&format!("{}\n", problems(counts)));
+    if let Some(problems) = problems(analyses.iter().flat_map(|(_, a)| a.diagnostics())) {
+        out.push_str(&format!("{problems}\n"));
         let safe: usize = analyses.iter().map(|(_, a)| a.fixable(FixSet::Safe)).sum();
         let all: usize = analyses.iter().map(|(_, a)| a.fixable(FixSet::Unsafe)).sum();
         if set == FixSet::Safe && safe > 0 {
@@ -177,6 +172,8 @@ fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
                 all - safe
             ));
         }
+    } else {
+        out.push_str("no problems\n");
     }
     out
 }
@@ -247,15 +244,20 @@ impl Serialize for SarifRun<'_, '_> {
     }
 }
 
-/// `3 problems (1 error, 2 warnings)`, from counts by severity (errors first; not all zero).
-pub(crate) fn problems(counts: [usize; 4]) -> String {
+/// `3 problems (1 error, 2 warnings)`: how many diagnostics there are by severity, errors
+/// first; `None` when there are none.
+pub(crate) fn problems<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> Option<String> {
+    let mut counts = [0usize; 4];
+    for d in diagnostics {
+        counts[d.severity as usize] += 1;
+    }
     let total: usize = counts.iter().sum();
     let parts: Vec<String> = [("error", counts[0]), ("warning", counts[1]), ("info", counts[2]), ("hint", counts[3])]
         .iter()
         .filter(|(_, n)| *n > 0)
         .map(|(w, n)| format!("{n} {w}{}", super::plural(*n)))
         .collect();
-    format!("{total} problem{} ({})", super::plural(total), parts.join(", "))
+    (total > 0).then(|| format!("{total} problem{} ({})", super::plural(total), parts.join(", ")))
 }
 
 /// GitHub Actions workflow commands: one annotation per diagnostic, with its range.
