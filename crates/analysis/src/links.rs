@@ -57,13 +57,7 @@ fn link(range: TextRange, image: &str) -> Option<Link> {
 
 /// The web page of an image's repository, and the website's name.
 pub fn image_page(image: &str) -> Option<(String, &'static str)> {
-    // The repository: no digest, no tag (a tag follows the last `/`; a registry's port does not).
-    let name = image.split('@').next().unwrap_or(image);
-    let name = match name.rfind(':') {
-        Some(i) if !name[i..].contains('/') => &name[..i],
-        _ => name,
-    };
-    let (domain, path) = split_docker_domain(name);
+    let (domain, path) = repository(image);
     if path.is_empty() || path.contains(|c: char| !(c.is_ascii_alphanumeric() || "._-/".contains(c))) {
         return None;
     }
@@ -79,6 +73,18 @@ pub fn image_page(image: &str) -> Option<(String, &'static str)> {
         "public.ecr.aws" => (format!("https://gallery.ecr.aws/{path}"), "the Amazon ECR Public Gallery"),
         _ => return None,
     })
+}
+
+/// The registry and the repository path of an image (`docker.io` and `library/alpine` for
+/// `alpine:3.19@sha256:...`): no digest, no tag (a tag follows the last `/`; a registry's port
+/// does not).
+pub(crate) fn repository(image: &str) -> (String, String) {
+    let name = image.split('@').next().unwrap_or(image);
+    let name = match name.rfind(':') {
+        Some(i) if !name[i..].contains('/') => &name[..i],
+        _ => name,
+    };
+    split_docker_domain(name)
 }
 
 #[cfg(test)]

@@ -999,14 +999,27 @@ impl Analysis {
         self.stages().partition_point(|s| s.from_range.start() <= offset).checked_sub(1)
     }
 
-    /// What a finding rests on that stagecraft cannot see. BuildKit reads each base image's
-    /// config (its `ENV`, its OS) before it dispatches a stage; stagecraft reads none, and
-    /// checks as BuildKit does with an image that sets nothing, as the oracle does. Two findings
-    /// depend on it, and for a stage built on an image they get a note naming that image:
-    /// `UndefinedVar` (the image's `ENV` may set the variable) and `WorkdirRelativePath` for a
-    /// path that is absolute on Windows (`C:\app`, `\app`) when no `--platform` says which OS
-    /// the stage is for. Other findings, and stages on `scratch`, get none.
-    pub fn image_note(&self, d: &Diagnostic) -> Option<String> {
+    /// What a finding rests on that stagecraft cannot see, said in a note.
+    ///
+    /// - The file asks for another frontend than Docker's (`# syntax=` names an image other than
+    ///   `docker/dockerfile` or `docker/dockerfile-upstream`): BuildKit builds it with that
+    ///   frontend, whose grammar may differ. stagecraft reads it as Docker's frontend does, as
+    ///   the oracle does; its errors say so.
+    /// - BuildKit reads each base image's config (its `ENV`, its OS) before it dispatches a stage;
+    ///   stagecraft reads none, and checks as BuildKit does with an image that sets nothing, as
+    ///   the oracle does. On a stage built on an image, `UndefinedVar` says the image's `ENV` may
+    ///   set the variable, and `WorkdirRelativePath` for a path that is absolute on Windows
+    ///   (`C:\app`, `\app`), when no `--platform` says which OS the stage is for, that the image
+    ///   may be a Windows one.
+    ///
+    /// Other findings, and stages on `scratch`, get none.
+    pub fn note(&self, d: &Diagnostic) -> Option<String> {
+        if d.severity == Severity::Error {
+            let frontend = self.other_frontend()?;
+            return Some(format!(
+                "`# syntax=` asks for the frontend `{frontend}`, not Docker's Dockerfile frontend: stagecraft reads the file as Docker's does, and `{frontend}` may accept this"
+            ));
+        }
         if d.code != "UndefinedVar" && d.code != "WorkdirRelativePath" {
             return None;
         }
@@ -1045,10 +1058,19 @@ impl Analysis {
         }
     }
 
-    /// The message, and on a second line [`Analysis::image_note`] if there is one: for
-    /// editors and formats with no place of their own for the note.
+    /// The `# syntax=` frontend, when it is not Docker's Dockerfile frontend.
+    pub fn other_frontend(&self) -> Option<String> {
+        let d = stagecraft_syntax::directives::find(self.text(), "syntax")?;
+        let (domain, path) = crate::links::repository(&d.first_word);
+        let docker =
+            domain == "docker.io" && matches!(path.as_str(), "docker/dockerfile" | "docker/dockerfile-upstream");
+        (!docker && !d.first_word.is_empty()).then_some(d.first_word)
+    }
+
+    /// The message, and on a second line [`Analysis::note`] if there is one: for editors and
+    /// formats with no place of their own for the note.
     pub fn message_with_note(&self, d: &Diagnostic) -> String {
-        match self.image_note(d) {
+        match self.note(d) {
             Some(note) => format!("{}\n{note}", d.message),
             None => d.message.clone(),
         }

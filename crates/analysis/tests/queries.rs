@@ -795,7 +795,7 @@ fn findings_that_rest_on_an_unread_image_config_say_so() {
         .diagnostics()
         .iter()
         .filter(|d| matches!(d.code.as_str(), "UndefinedVar" | "WorkdirRelativePath"))
-        .map(|d| (d.code.as_str(), slice(&a, d.range), a.image_note(d)))
+        .map(|d| (d.code.as_str(), slice(&a, d.range), a.note(d)))
         .collect();
     let pre = "stagecraft does not read image configs: if image";
     assert_eq!(notes, [
@@ -816,4 +816,30 @@ fn findings_that_rest_on_an_unread_image_config_say_so() {
         // An image reference that does not parse fails the build first.
         ("UndefinedVar", "$X", None),
     ]);
+}
+
+#[test]
+fn errors_in_a_file_for_another_frontend_say_which_frontend() {
+    let text = "# syntax = ghcr.io/shinsenter/dockerfile-x:v1\nFROM alpine\nINCLUDE ./meta\n";
+    let a = plain(text);
+    assert_eq!(a.other_frontend().as_deref(), Some("ghcr.io/shinsenter/dockerfile-x:v1"));
+    let error = diag(&a, "unknown-instruction");
+    assert_eq!(
+        a.note(error).as_deref(),
+        Some("`# syntax=` asks for the frontend `ghcr.io/shinsenter/dockerfile-x:v1`, not Docker's Dockerfile frontend: stagecraft reads the file as Docker's does, and `ghcr.io/shinsenter/dockerfile-x:v1` may accept this")
+    );
+    // Only errors: a warning holds whichever frontend reads the file.
+    let a = plain("# syntax=example.com/frontend\nFROM alpine as base\n");
+    assert_eq!(a.note(diag(&a, "FromAsCasing")), None);
+    // Docker's own frontends, however written, are no other frontend.
+    for syntax in [
+        "docker/dockerfile:1",
+        "docker.io/docker/dockerfile:1.7-labs",
+        "docker/dockerfile-upstream:master@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "index.docker.io/docker/dockerfile",
+    ] {
+        let a = plain(&format!("# syntax={syntax}\nFROM alpine\nINCLUDE ./meta\n"));
+        assert_eq!(a.other_frontend(), None, "{syntax}");
+        assert_eq!(a.note(diag(&a, "unknown-instruction")), None, "{syntax}");
+    }
 }

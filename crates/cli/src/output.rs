@@ -40,7 +40,7 @@ pub(crate) fn diagnostic(a: &Analysis, d: &Diagnostic) -> Value {
         "buildkit": d.buildkit_reports,
         "unnecessary": d.unnecessary,
         "fix": fix,
-        "note": a.image_note(d),
+        "note": a.note(d),
     })
 }
 

@@ -230,7 +230,7 @@ pub fn analyze(text: &str, options: &Options) -> String {
         w.key("endLine").uint(end_line).key("endColumn").uint(end_column);
         w.key("unnecessary").bool(d.unnecessary);
         w.key("url").opt_string(d.url.as_deref());
-        w.key("note").opt_string(an.image_note(d).as_deref());
+        w.key("note").opt_string(an.note(d).as_deref());
         w.key("fix");
         match &d.fix {
             Some(f) => {

@@ -154,7 +154,7 @@ fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
                     src.chars().take(col as usize - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 out.push_str(&format!("  | {src}\n  | {pad}{}\n", "^".repeat(width)));
             }
-            if let Some(note) = a.image_note(d) {
+            if let Some(note) = a.note(d) {
                 out.push_str(&format!("  = note: {note}\n"));
             }
         }
