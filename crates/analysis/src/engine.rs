@@ -95,8 +95,10 @@ pub(crate) struct Engine<'a> {
     names: HashMap<String, usize>,
     /// The check configuration of instructions with a `# check=` comment above them.
     local_checks: HashMap<TextRange, CheckConfig>,
-    /// Image references already validated (files repeat the same few bases).
-    image_names: HashMap<String, Result<(), String>>,
+    /// Image references already validated (files repeat the same few bases): each name's
+    /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
+    image_names: HashMap<String, usize>,
+    image_checks: Vec<Result<(), String>>,
 }
 
 impl<'a> Engine<'a> {
@@ -125,6 +127,7 @@ impl<'a> Engine<'a> {
             names: HashMap::new(),
             local_checks: HashMap::new(),
             image_names: HashMap::new(),
+            image_checks: Vec::new(),
         }
     }
 
@@ -1315,22 +1318,28 @@ impl<'a> Engine<'a> {
         let mut last_error: Option<(String, TextRange)> = None;
         let states = self.states.clone();
         for state in states {
-            let (name, range) = match state {
-                State::Stage(s) => match (&self.stages[s].base_kind, &self.stages[s].base_expanded) {
-                    (BaseKind::Image(img), _) => {
-                        (img.clone(), self.stages[s].base_range.unwrap_or(self.stages[s].from_range))
-                    }
+            // The base as written, when ARGs made the name.
+            let (name, range, written) = match state {
+                State::Stage(s) => match &self.stages[s].base_kind {
+                    BaseKind::Image(img) => (
+                        img.clone(),
+                        self.stages[s].base_range.unwrap_or(self.stages[s].from_range),
+                        Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned(),
+                    ),
                     _ => continue,
                 },
                 State::External(name, range) => {
                     if name == "scratch" {
                         continue;
                     }
-                    (name, range)
+                    (name, range, None)
                 }
             };
             if let Err(e) = self.image_name(&name) {
-                let message = format!("failed to parse stage name {}: {e}", go::quote_str(&name));
+                let mut message = format!("failed to parse stage name {}: {e}", go::quote_str(&name));
+                if let Some(written) = written {
+                    message.push_str(&format!("; `{written}` expands to it: give its ARGs values or pass --build-arg"));
+                }
                 self.ours("invalid-image-reference", Severity::Error, range, message.clone(), None);
                 last_error = Some((message, range));
             }
@@ -1580,11 +1589,12 @@ impl<'a> Engine<'a> {
 
     /// `reference.ParseNormalizedNamed`, remembered per name.
     fn image_name(&mut self, name: &str) -> Result<(), String> {
-        if let Some(r) = self.image_names.get(name) {
-            return r.clone();
+        if let Some(&i) = self.image_names.get(name) {
+            return self.image_checks[i].clone();
         }
         let r = parse_normalized_named(name);
-        self.image_names.insert(name.to_string(), r.clone());
+        self.image_names.insert(name.to_string(), self.image_checks.len());
+        self.image_checks.push(r.clone());
         r
     }
 

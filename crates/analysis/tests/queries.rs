@@ -602,6 +602,22 @@ fn an_empty_from_is_reported_where_it_is_written() {
 }
 
 #[test]
+fn an_image_name_that_args_leave_incomplete_says_where_it_comes_from() {
+    let a = plain("ARG app\nFROM alpine AS source-web\nFROM source-${app} AS source\nFROM alpine:${app}\n");
+    let bad: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "invalid-image-reference").map(|d| d.message.as_str()).collect();
+    assert_eq!(bad, [
+        "failed to parse stage name \"source-\": invalid reference format; `source-${app}` expands to it: give its ARGs values or pass --build-arg",
+        "failed to parse stage name \"alpine:\": invalid reference format; `alpine:${app}` expands to it: give its ARGs values or pass --build-arg",
+    ]);
+    // With the build arg, the name is a stage's.
+    let options = Options { build_args: vec![("app".into(), "web".into())], ..Options::default() };
+    let a = analyze("ARG app\nFROM alpine AS source-web\nFROM source-${app} AS source\n", &options);
+    assert!(a.build_error().is_none());
+    assert_eq!(a.stages()[1].base_kind, stagecraft_analysis::BaseKind::Stage(0));
+}
+
+#[test]
 fn build_failures_are_errors() {
     let a = plain("FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\n");
     assert_eq!(diag(&a, "circular-dependency").message, "circular dependency detected on stage: a");
