@@ -12,7 +12,7 @@ use stagecraft_syntax::heredoc::{self, parse_heredoc};
 use stagecraft_syntax::info::{FlagInfo, InstructionInfo, PairInfo};
 use stagecraft_syntax::shell::{EnvList, Lexer};
 use stagecraft_syntax::SyntaxKind::*;
-use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize};
+use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize, KEYWORDS};
 
 use crate::env::{builtin_args, Vars, DEFAULT_PATH, DEFAULT_PATH_WINDOWS};
 use crate::instructions::{self, csv_fields, valid_stage_name, LintHit};
@@ -302,6 +302,7 @@ impl<'a> Engine<'a> {
             let info = node.info_in(self.text);
             // Only an instruction spanning lines can have an empty continuation line.
             if self.text[info.range].contains('\n') {
+                self.keyword_in_continuation(info.range, info.keyword_range);
                 if let Some(line) = node.empty_continuation_line() {
                     // The blank line goes, with its line break: BuildKit skips it anyway.
                     let rest = &self.text[usize::from(line.end())..];
@@ -332,6 +333,61 @@ impl<'a> Engine<'a> {
             cmds.push(Cmd { node, info });
         }
         self.cmds = Rc::new(cmds);
+    }
+
+    /// `RUN make && \` and then `FROM scratch` (often after an empty line): the continuation
+    /// makes the `FROM` a word of the `RUN`, and the stage it meant to start never exists. A
+    /// line inside a continuation that starts with an instruction keyword in capitals and a
+    /// blank is reported; heredocs (whose bodies may hold anything) are left alone, and so is
+    /// the keyword an ONBUILD or a HEALTHCHECK takes (after the HEALTHCHECK's flags).
+    fn keyword_in_continuation(&mut self, range: TextRange, keyword_range: TextRange) {
+        let full: &'a str = self.text;
+        let text = &full[range];
+        if text.contains("<<") {
+            return;
+        }
+        // The escape character is `\\` or `` ` ``; bytes keep this small in the wasm.
+        let escape = self.parse.tree().escape_char();
+        let b = text.as_bytes();
+        let blank = |c: u8| c == b' ' || c == b'\t';
+        let keyword = full[keyword_range].to_ascii_uppercase();
+        let mut after_keyword = keyword.len();
+        while after_keyword < b.len() && blank(b[after_keyword]) {
+            after_keyword += 1;
+        }
+        // HEALTHCHECK takes CMD; `ONBUILD \` takes the keyword on the next line.
+        let onbuild_alone = keyword == "ONBUILD" && b.get(after_keyword) == Some(&(escape as u8));
+        let (mut continued, mut lines_before, mut i) = (false, 0, 0);
+        while i < b.len() {
+            let end = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
+            let (mut s, mut e) = (i, end);
+            while s < e && blank(b[s]) {
+                s += 1;
+            }
+            while e > s && (blank(b[e - 1]) || b[e - 1] == b'\r') {
+                e -= 1;
+            }
+            // Blank lines and comments inside a continuation keep it going.
+            if s < e && b[s] != b'#' {
+                let mut w = s;
+                while w < e && b[w].is_ascii_uppercase() {
+                    w += 1;
+                }
+                let word = &text[s..w];
+                let taken = (keyword == "HEALTHCHECK" && word == "CMD") || (onbuild_alone && lines_before == 1);
+                if continued && w < e && blank(b[w]) && KEYWORDS.contains(&word) && !taken {
+                    let r = TextRange::at(range.start() + TextSize::new(s as u32), TextSize::new(word.len() as u32));
+                    let first = self.lines(range).0;
+                    let message = format!(
+                        "`{word}` here starts no instruction: a line above ends with `{escape}`, so this line continues the {keyword} on line {first} and `{word}` is a word of it; end the {keyword} before this line"
+                    );
+                    self.ours("keyword-in-continuation", Severity::Warning, r, message, None);
+                }
+                continued = b[e - 1] == escape as u8;
+                lines_before += 1;
+            }
+            i = end + 1;
+        }
     }
 
     // ---- instructions.Parse ----

@@ -859,3 +859,47 @@ fn errors_in_a_file_for_another_frontend_say_which_frontend() {
         assert_eq!(a.note(diag(&a, "unknown-instruction")), None, "{syntax}");
     }
 }
+
+#[test]
+fn a_keyword_that_a_continuation_swallows_is_reported() {
+    // The `\` (and the empty line BuildKit skips) make `FROM scratch AS ctx` words of the RUN:
+    // the stage never exists, and `--from=ctx` pulls an image.
+    let text = "FROM alpine AS build\nRUN make && \\\n    make install && \\\n\nFROM scratch AS ctx\nCOPY x /x\n\
+                FROM alpine\nRUN a \\\n  # a comment keeps it going\n\tRUN b\nCOPY --from=build /a /a\n";
+    let a = plain(text);
+    assert_eq!(a.stages().len(), 2, "the swallowed FROM starts no stage");
+    let found: Vec<(&str, u32, &str)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "keyword-in-continuation")
+        .map(|d| (slice(&a, d.range), a.line_of(d.range.start()), d.message.as_str()))
+        .collect();
+    assert_eq!(found, [
+        ("FROM", 5, "`FROM` here starts no instruction: a line above ends with `\\`, so this line continues the RUN on line 2 and `FROM` is a word of it; end the RUN before this line"),
+        ("RUN", 10, "`RUN` here starts no instruction: a line above ends with `\\`, so this line continues the RUN on line 8 and `RUN` is a word of it; end the RUN before this line"),
+    ]);
+    assert_eq!(diag(&a, "keyword-in-continuation").severity, Severity::Warning);
+    // An ONBUILD's trigger is its own, but a second ONBUILD chained on is not.
+    let a = plain("FROM alpine\nONBUILD ENV A 1 \\\nONBUILD ENV B 2\n");
+    assert_eq!(slice(&a, diag(&a, "keyword-in-continuation").range), "ONBUILD");
+    assert_eq!(a.line_of(diag(&a, "keyword-in-continuation").range.start()), 3);
+    // The escape character of the file.
+    let a = plain("# escape=`\nFROM alpine\nRUN a `\nCOPY b /b\n");
+    assert_eq!(codes(&a), ["keyword-in-continuation"]);
+    // Not keywords: a key named like one, a lower-case word, a keyword as the last word, a
+    // comment, a heredoc body (which may hold a Dockerfile), a line that continues nothing.
+    for text in [
+        "FROM alpine\nENV A=1 \\\n    ENV=2\n",
+        "FROM alpine\nLABEL a=1 \\\n    MAINTAINER=\"me\"\n",
+        "FROM alpine\nRUN echo \\\n    from the top\n",
+        "FROM alpine\nRUN echo \\\n    RUN\n",
+        "FROM alpine\nRUN echo \\\n# FROM x\n    done\n",
+        "FROM alpine\nCOPY <<EOF /Dockerfile\nFROM alpine\nRUN \\\nRUN x\nEOF\n",
+        "FROM alpine\nRUN echo a\nRUN echo b\n",
+        // What HEALTHCHECK and ONBUILD take next.
+        "FROM alpine\nHEALTHCHECK --interval=1m --timeout=10s \\\n  CMD curl -f localhost || exit 1\n",
+        "FROM alpine\nONBUILD \\\n    RUN make\n",
+    ] {
+        assert!(!codes(&plain(text)).contains(&"keyword-in-continuation"), "{text}");
+    }
+}
