@@ -338,8 +338,8 @@ impl<'a> Engine<'a> {
     /// `RUN make && \` and then `FROM scratch` (often after an empty line): the continuation
     /// makes the `FROM` a word of the `RUN`, and the stage it meant to start never exists. A
     /// line inside a continuation that starts with an instruction keyword in capitals and a
-    /// blank is reported; heredocs (whose bodies may hold anything) are left alone, and so is
-    /// the keyword an ONBUILD or a HEALTHCHECK takes (after the HEALTHCHECK's flags).
+    /// blank is reported; heredocs (whose bodies may hold anything) are left alone, and so are
+    /// the CMD of a HEALTHCHECK and the keyword that `ONBUILD \` takes on its next line.
     fn keyword_in_continuation(&mut self, range: TextRange, keyword_range: TextRange) {
         let full: &'a str = self.text;
         let text = &full[range];
@@ -350,13 +350,14 @@ impl<'a> Engine<'a> {
         let escape = self.parse.tree().escape_char();
         let b = text.as_bytes();
         let blank = |c: u8| c == b' ' || c == b'\t';
-        let keyword = full[keyword_range].to_ascii_uppercase();
+        let keyword = &full[keyword_range];
         let mut after_keyword = keyword.len();
         while after_keyword < b.len() && blank(b[after_keyword]) {
             after_keyword += 1;
         }
         // HEALTHCHECK takes CMD; `ONBUILD \` takes the keyword on the next line.
-        let onbuild_alone = keyword == "ONBUILD" && b.get(after_keyword) == Some(&(escape as u8));
+        let healthcheck = keyword.eq_ignore_ascii_case("HEALTHCHECK");
+        let onbuild_alone = keyword.eq_ignore_ascii_case("ONBUILD") && b.get(after_keyword) == Some(&(escape as u8));
         let (mut continued, mut lines_before, mut i) = (false, 0, 0);
         while i < b.len() {
             let end = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
@@ -374,10 +375,10 @@ impl<'a> Engine<'a> {
                     w += 1;
                 }
                 let word = &text[s..w];
-                let taken = (keyword == "HEALTHCHECK" && word == "CMD") || (onbuild_alone && lines_before == 1);
+                let taken = (healthcheck && word == "CMD") || (onbuild_alone && lines_before == 1);
                 if continued && w < e && blank(b[w]) && KEYWORDS.contains(&word) && !taken {
                     let r = TextRange::at(range.start() + TextSize::new(s as u32), TextSize::new(word.len() as u32));
-                    let first = self.lines(range).0;
+                    let (first, keyword) = (self.lines(range).0, keyword.to_ascii_uppercase());
                     let message = format!(
                         "`{word}` here starts no instruction: a line above ends with `{escape}`, so this line continues the {keyword} on line {first} and `{word}` is a word of it; end the {keyword} before this line"
                     );

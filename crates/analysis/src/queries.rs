@@ -1033,12 +1033,15 @@ impl Analysis {
             s = b;
         }
         let root = &self.stages()[s];
-        // An image that does not parse fails the build before any of this.
+        // An image that does not parse fails the build before any of this. (Validated again
+        // here, once per note: only these two kinds of finding get this far.)
         let image = match &root.base_kind {
             BaseKind::Image(image) if crate::reference::parse_normalized_named(image).is_ok() => image,
             _ => return None,
         };
         let pre = "stagecraft does not read image configs: if image";
+        // The variable and the path are read back from the engine's messages (BuildKit's
+        // wording; the test `findings_that_rest_on_an_unread_image_config_say_so` pins both).
         match d.code.as_str() {
             "UndefinedVar" => {
                 let name = d.message.split_once("'$")?.1.split_once('\'')?.0;
