@@ -764,10 +764,11 @@ fn unknown_targets_get_one_message_everywhere() {
 #[test]
 fn windows_paths_are_read_as_buildkit_reads_them_on_a_windows_stage() {
     // `--platform` says the OS; a stage on a stage has its base's platform, whatever its own
-    // flag says.
-    let text = "FROM --platform=windows/amd64 mcr.microsoft.com/windows/servercore:ltsc2022 AS win\n\
-                WORKDIR C:\\\\app\n\
+    // flag says (`win` sets no workdir, so `child`'s `\x` is checked, and absolute).
+    let text = "FROM --platform=windows/amd64 mcr.microsoft.com/windows/servercore:ltsc2022 AS win\nENV A=1\n\
                 FROM --platform=linux/amd64 win AS child\nWORKDIR \\\\x\n\
+                FROM --platform=windows/amd64 mcr.microsoft.com/windows/servercore:ltsc2022 AS abs\n\
+                WORKDIR C:\\\\app\n\
                 FROM --platform=windows/amd64 mcr.microsoft.com/windows/servercore:ltsc2022 AS rel\nWORKDIR c:app\n\
                 FROM --platform=linux/amd64 alpine AS lin\nWORKDIR C:\\\\app\n";
     let a = plain(text);
