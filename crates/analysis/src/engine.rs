@@ -49,6 +49,8 @@ pub(crate) struct Dep {
 struct Cmd<'a> {
     node: Instruction,
     info: InstructionInfo<'a>,
+    /// A comment line stands above it (else it has no `prev_comments`).
+    commented: bool,
 }
 
 /// A stage's instructions, as indices into [`Engine::cmds`].
@@ -298,7 +300,7 @@ impl<'a> Engine<'a> {
     fn collect(&mut self) {
         let config = self.check.clone();
         let mut cmds = Vec::with_capacity(self.parse.green().children().len() / 2);
-        for node in self.parse.tree().instructions() {
+        for (node, commented) in self.parse.tree().instructions_with_comment_flags() {
             let info = node.info_in(self.text);
             // Only an instruction spanning lines can have an empty continuation line.
             if self.text[info.range].contains('\n') {
@@ -330,7 +332,7 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            cmds.push(Cmd { node, info });
+            cmds.push(Cmd { node, info, commented });
         }
         self.cmds = Rc::new(cmds);
     }
@@ -395,10 +397,10 @@ impl<'a> Engine<'a> {
 
     fn instructions(&mut self) {
         let cmds = Rc::clone(&self.cmds);
-        for (index, Cmd { node: i, info }) in cmds.iter().enumerate() {
+        for (index, Cmd { node: i, info, commented }) in cmds.iter().enumerate() {
             let mut hits = Vec::new();
             let result = instructions::check(i, info, &mut hits);
-            let comments = i.prev_comments();
+            let comments = if *commented { i.prev_comments() } else { Vec::new() };
             let config =
                 if comments.is_empty() { self.check.clone() } else { self.check.merged_with_comments(&comments) };
             if config != self.check {
@@ -995,7 +997,7 @@ impl<'a> Engine<'a> {
             }
             let cmds = Rc::clone(&self.cmds);
             for &c in &self.syntax[s].commands.clone() {
-                let Cmd { node, info } = &cmds[c];
+                let Cmd { node, info, .. } = &cmds[c];
                 match info.kind {
                     COPY_INSTR => {
                         if let Some(src) = self.copy_from(s, info, RefOrigin::Direct, None) {

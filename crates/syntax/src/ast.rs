@@ -178,6 +178,30 @@ impl SourceFile {
         children(&self.syntax)
     }
 
+    /// [`SourceFile::instructions`], each with whether a comment line stands between it and
+    /// the instruction before it: where that is false, [`Instruction::prev_comments`] is empty
+    /// and need not walk back over the file's elements to say so.
+    pub fn instructions_with_comment_flags(&self) -> impl Iterator<Item = (Instruction, bool)> {
+        let green = self.syntax.green().into_owned();
+        let mut nodes = self.syntax.children();
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let mut comment = false;
+            while let Some(child) = green.children().nth(at) {
+                at += 1;
+                match child {
+                    rowan::NodeOrToken::Token(t) => comment |= green_kind(t.kind()) == COMMENT,
+                    rowan::NodeOrToken::Node(_) => {
+                        if let Some(i) = nodes.next().and_then(Instruction::cast) {
+                            return Some((i, comment));
+                        }
+                    }
+                }
+            }
+            None
+        })
+    }
+
     /// The escape character set by `# escape=` (`\` by default).
     pub fn escape_char(&self) -> char {
         self.directives()

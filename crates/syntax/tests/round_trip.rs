@@ -153,6 +153,12 @@ fn check(text: &str) {
         exercise(&i);
         assert!(i.syntax().text_range().len() > 0.into() || text.is_empty());
     }
+    // The flagged walk yields the same instructions, and an unflagged one has no comments.
+    let flagged: Vec<_> = file.instructions_with_comment_flags().collect();
+    assert_eq!(flagged.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>(), file.instructions().collect::<Vec<_>>());
+    for (i, commented) in &flagged {
+        assert!(*commented || i.prev_comment_bodies().is_empty(), "{:?} has comments above it", i.syntax());
+    }
     let len = root.text_range().end();
     for e in parse.errors() {
         assert!(e.range().end() <= len, "error range past the end: {e:?}");
@@ -184,6 +190,29 @@ proptest! {
     fn any_text_at_all_round_trips(text in any::<String>()) {
         check(&text);
     }
+}
+
+#[test]
+fn instructions_say_whether_a_comment_stands_above_them() {
+    let text = "# syntax=docker/dockerfile:1\n# about base\nFROM alpine AS base\nRUN a\n\n  # indented\n\nRUN b\n#\nRUN c\nRUN d # not a comment line\nRUN e\n";
+    let parse = parse(text);
+    let flags: Vec<(String, bool)> = parse
+        .tree()
+        .instructions_with_comment_flags()
+        .map(|(i, commented)| (i.syntax().to_string(), commented))
+        .collect();
+    let expected = [
+        ("FROM alpine AS base", true),
+        ("RUN a", false),
+        ("RUN b", true),
+        ("RUN c", true),
+        ("RUN d # not a comment line", false),
+        ("RUN e", false),
+    ];
+    assert_eq!(flags, expected.map(|(t, c)| (t.to_string(), c)));
+    // `#` alone is a comment line with no text: flagged, and still no comments.
+    let c = parse.tree().instructions().nth(3).expect("RUN c");
+    assert!(c.prev_comments().is_empty());
 }
 
 #[test]
