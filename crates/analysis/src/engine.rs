@@ -353,7 +353,8 @@ impl<'a> Engine<'a> {
         let b = text.as_bytes();
         let blank = |c: u8| c == b' ' || c == b'\t';
         let keyword = &full[keyword_range];
-        let mut after_keyword = keyword.len();
+        // The keyword need not open the text: a line with a lone escape character may come first.
+        let mut after_keyword = usize::from(keyword_range.end() - range.start());
         while after_keyword < b.len() && blank(b[after_keyword]) {
             after_keyword += 1;
         }

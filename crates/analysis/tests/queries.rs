@@ -631,6 +631,12 @@ fn build_failures_are_errors() {
     assert!(diag(&a, "invalid-instruction").message.contains("invalid name for build stage"));
     let a = plain("FROM alpine\nCOPY --form=x a b\n");
     assert!(diag(&a, "invalid-instruction").message.contains("unknown flag: --form (did you mean from?)"));
+    // BuildKit counts MAINTAINER's arguments before it parses the flags: with nothing after a
+    // flag, the argument is missing (not the flag unknown); with text, the flag is unknown.
+    let a = plain("FROM alpine\nMAINTAINER --x=1\n");
+    assert_eq!(diag(&a, "invalid-instruction").message, "MAINTAINER requires exactly one argument");
+    let a = plain("FROM alpine\nMAINTAINER --x=1 me\n");
+    assert_eq!(diag(&a, "invalid-instruction").message, "unknown flag: --x");
     let a = plain("FROM alpine\nRUNN x\n");
     assert!(diag(&a, "unknown-instruction").message.contains("did you mean RUN?"));
     let a = plain("ARG IMG\nFROM $IMG\n");

@@ -380,13 +380,14 @@ impl Instruction {
     }
 
     /// BuildKit's `node.Original`: the instruction line with continuations joined (heredoc
-    /// bodies excluded).
+    /// bodies excluded). A trailing escape stays: BuildKit drops it from the arguments only.
     pub fn original(&self) -> String {
         let mut out = String::new();
         for e in self.syntax.descendants_with_tokens() {
             if let Some(t) = e.into_token() {
                 let in_heredoc = t.parent().is_some_and(|p| p.kind() == HEREDOC);
-                if !t.kind().is_joined_away() && !in_heredoc {
+                let joined_away = t.kind().is_joined_away() && t.kind() != TRAILING_ESCAPE;
+                if !joined_away && !in_heredoc {
                     out.push_str(t.text());
                 }
             }
@@ -652,6 +653,7 @@ impl HeredocBody {
 
 #[cfg(test)]
 mod tests {
+    use crate::ast::AstNode;
     use crate::parse;
 
     #[test]
@@ -667,6 +669,38 @@ mod tests {
         // A comment that is no directive ends them too, and so does a blank line.
         for text in ["# just a comment\n# escape=`\nFROM a\n", "# syntax=x\n\n# escape=`\nFROM a\n"] {
             assert_eq!(parse(text).tree().escape_char(), '\\', "{text:?}");
+        }
+    }
+
+    /// A line with a lone escape character starts the instruction that the next line holds, and
+    /// that line's leading blanks are part of it (BuildKit trims only an instruction's first
+    /// line): the instruction, its `Original` and its first line start at the escape.
+    #[test]
+    fn a_lone_escape_line_starts_the_instruction() {
+        for (text, original) in [("FROM a\n\\ \n  \tRUN y\n", "  \tRUN y"), ("FROM a\n\\\nRUN x\n", "RUN x")] {
+            let run = parse(text).tree().instructions().nth(1).expect("the RUN");
+            assert_eq!(run.original(), original, "{text:?}");
+            assert_eq!(usize::from(run.syntax().text_range().start()), "FROM a\n".len(), "{text:?}");
+            assert_eq!(run.keyword().as_deref(), Some("RUN"));
+        }
+    }
+
+    /// A last line `\ \` is a continuation (the regex takes the second escape) that leaves
+    /// `\ ` at the end of the joined line: BuildKit keeps it in `Original` and drops the escape
+    /// from the arguments only (BuildKit v0.12.5's parser, through PyPI's `dockerfile`, agrees).
+    #[test]
+    fn a_trailing_escape_stays_in_the_original() {
+        for (text, original, args) in [
+            ("FROM a\nARG x \\ \\", "ARG x \\ ", vec!["x"]),
+            ("FROM a\nENV x=1 \\ \\\n\n# c\n", "ENV x=1 \\ ", vec!["x", "1", "="]),
+            ("# escape=`\nFROM a\nARG\tAS ` \nb1`\n` `", "ARG\tAS b1` ", vec!["AS", "b1"]),
+        ] {
+            let last = parse(text).tree().instructions().last().expect("an instruction");
+            assert_eq!(
+                (last.original(), last.args()),
+                (original.to_string(), args.iter().map(|a| a.to_string()).collect()),
+                "{text:?}"
+            );
         }
     }
 }

@@ -111,7 +111,6 @@ impl<'a> LineParser<'a> {
     /// the trigger of an ONBUILD; returns BuildKit's `canContainHeredoc` for this node.
     fn instruction(&mut self, from: usize, to: usize, depth: u8) -> bool {
         let (s, e) = trim_range(self.line, from, to);
-        self.token(WHITESPACE, s);
         let kw_end = (s..e).find(|&i| is_re_ws(self.bytes[i])).unwrap_or(e);
         let keyword = &self.line[s..kw_end];
         let kind = if keyword.is_ascii() {
@@ -121,6 +120,11 @@ impl<'a> LineParser<'a> {
             SyntaxKind::from_keyword(&go::to_lower(keyword))
         };
         self.start(kind);
+        // Blanks before the keyword are the instruction's: only a line that starts with a lone
+        // escape character has them (`\` and then `  RUN x`: BuildKit's instruction starts at
+        // the `\` line and its `Original` keeps the blanks, since continuation lines are not
+        // trimmed).
+        self.token(WHITESPACE, s);
         self.token(KEYWORD, kw_end);
         let mut json = false;
         let mut trigger_capable = false;
@@ -364,11 +368,13 @@ impl<'a> LineParser<'a> {
             }
             ENV_INSTR | LABEL_INSTR => self.name_val(kind, s, e),
             HEALTHCHECK_INSTR => return self.healthcheck(s, e),
-            MAINTAINER_INSTR => {
+            // BuildKit's parseString: nothing left after the flags is no argument at all.
+            MAINTAINER_INSTR if s < e => {
                 self.start(WORD);
                 self.token(TEXT, e);
                 self.finish();
             }
+            MAINTAINER_INSTR => {}
             USER_INSTR | WORKDIR_INSTR | STOPSIGNAL_INSTR => self.word(s, e),
             _ => self.token(TEXT, e),
         }
