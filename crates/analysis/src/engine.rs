@@ -361,7 +361,9 @@ impl<'a> Engine<'a> {
         // HEALTHCHECK takes CMD; `ONBUILD \` takes the keyword on the next line.
         let healthcheck = keyword.eq_ignore_ascii_case("HEALTHCHECK");
         let onbuild_alone = keyword.eq_ignore_ascii_case("ONBUILD") && b.get(after_keyword) == Some(&(escape as u8));
-        let (mut continued, mut lines_before, mut i) = (false, 0, 0);
+        // From the keyword on: lines before it hold a lone escape character, no keyword.
+        let kw_start = usize::from(keyword_range.start() - range.start());
+        let (mut continued, mut lines_before, mut i) = (false, 0, kw_start);
         while i < b.len() {
             let end = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
             let (mut s, mut e) = (i, end);
@@ -381,7 +383,7 @@ impl<'a> Engine<'a> {
                 let taken = (healthcheck && word == "CMD") || (onbuild_alone && lines_before == 1);
                 if continued && w < e && blank(b[w]) && KEYWORDS.contains(&word) && !taken {
                     let r = TextRange::at(range.start() + TextSize::new(s as u32), TextSize::new(word.len() as u32));
-                    let (first, keyword) = (self.lines(range).0, keyword.to_ascii_uppercase());
+                    let (first, keyword) = (self.lines(keyword_range).0, keyword.to_ascii_uppercase());
                     let message = format!(
                         "`{word}` here starts no instruction: a line above ends with `{escape}`, so this line continues the {keyword} on line {first} and `{word}` is a word of it; end the {keyword} before this line"
                     );

@@ -893,6 +893,9 @@ fn a_keyword_that_a_continuation_swallows_is_reported() {
     // The escape character of the file.
     let a = plain("# escape=`\nFROM alpine\nRUN a `\nCOPY b /b\n");
     assert_eq!(codes(&a), ["keyword-in-continuation"]);
+    // After a lone-escape line, the message names the keyword's line.
+    let a = plain("FROM alpine\n\\\nRUN x \\\n  FROM y\n");
+    assert!(diag(&a, "keyword-in-continuation").message.contains("continues the RUN on line 3"));
     // Not keywords: a key named like one, a lower-case word, a keyword as the last word, a
     // comment, a heredoc body (which may hold a Dockerfile), a line that continues nothing.
     for text in [
@@ -906,6 +909,10 @@ fn a_keyword_that_a_continuation_swallows_is_reported() {
         // What HEALTHCHECK and ONBUILD take next.
         "FROM alpine\nHEALTHCHECK --interval=1m --timeout=10s \\\n  CMD curl -f localhost || exit 1\n",
         "FROM alpine\nONBUILD \\\n    RUN make\n",
+        // A line with a lone escape: the instruction starts there, and its keyword follows.
+        "FROM alpine\n\\\nRUN x\n",
+        "FROM alpine\n\\ \n  RUN y \\\n  && z\n",
+        "FROM alpine\n\\\nONBUILD \\\n  RUN make\n",
     ] {
         assert!(!codes(&plain(text)).contains(&"keyword-in-continuation"), "{text}");
     }
