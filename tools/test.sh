@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of stagecraft. Each part installs what it needs on a fresh machine when it is
 # missing (Neovim, Chromium, the wasm toolchain, npm packages, Node 24 + code-server).
-# Usage: tools/test.sh [PART...]   PART: rust nvim-lsp wasm web nvim vscode (default: all, in order)
+# Usage: tools/test.sh [PART...]   PART: rust differential nvim-lsp wasm web nvim vscode
+#   (default: all, in order)
 # Artifacts (screenshots, logs): artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 parts=("$@")
-[[ ${#parts[@]} -gt 0 ]] || parts=(rust nvim-lsp wasm web nvim vscode)
+[[ ${#parts[@]} -gt 0 ]] || parts=(rust differential nvim-lsp wasm web nvim vscode)
 bin=target/debug/stagecraft
 
 declare -a timings=()
@@ -16,6 +17,10 @@ run_part() {
     rust)
       echo "== cargo test (workspace)"
       cargo test --workspace --locked
+      ;;
+    differential)
+      echo "== the parser against BuildKit's own (PyPI's dockerfile wheel) on generated files"
+      tools/differential.py
       ;;
     nvim-lsp)
       echo "== the language server in a real editor (headless Neovim, no plugin)"
@@ -42,7 +47,7 @@ run_part() {
       STAGECRAFT_BIN="$bin" editors/vscode/test/run.sh
       ;;
     *)
-      echo "unknown part '$1' (expected: rust nvim-lsp wasm web nvim vscode)" >&2
+      echo "unknown part '$1' (expected: rust differential nvim-lsp wasm web nvim vscode)" >&2
       exit 2
       ;;
   esac

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use serde_json::Value;
+pub use serde_json::{self, Value};
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
