@@ -24,10 +24,10 @@ changed since is left out, each for a reason in BuildKit's code:
   ONBUILD that a continuation gave a heredoc.
 - `${X:-w}` glued to text before it (`<<EOF${X:-w}`): newer BuildKit's word splitting keeps only
   what the nested word leaves (its shared word buffer; the shell-lexer vectors in
-  crates/syntax/tests/data record it), v0.12.5 kept the whole word. Such forms always follow a
-  blank here, and `${X#p}`, `${X%p}`, `${X/p/r}` (newer) are not generated.
+  crates/syntax/tests/data record it), v0.12.5 kept the whole word. Such forms are not generated
+  on a line with a heredoc word, and `${X#p}`, `${X%p}`, `${X/p/r}` (newer) not at all.
 - Blanks after `<<` (`<< EOF`): newer BuildKit's lexer keeps them in the word, so it is a
-  heredoc; v0.12.5 split there. `<<` is always followed by the name here.
+  heredoc; v0.12.5 split there. `<<` is always followed by the name here (or another `<`).
 - The binding reports an ONBUILD node's own flags (none) and a nested ONBUILD's arguments as one
   empty string: flags are compared for other instructions, arguments unless the trigger is an
   ONBUILD.
@@ -56,10 +56,12 @@ WORDS = ["alpine", "a", "$X", "${X}", "'q w'", '"q w"', '"a\\"b"', "x=y", 'k="v 
          "--chown=1:1", "--", "-x", "--x", "--link", "AS", "as", "b1", "\\$x", "a\\ b", "é", "#", "#x",
          "x#y", "&&", ";", "|", "\\\\", "$", "\\", "'", '"']
 NESTED = ["${X:-y}", "${X:+a b}", "${X:?err}", "${X-y}"]
-HEREDOCS = ["<<EOF", "<<-EOT", "<<'EOF'", '<<"E"', "2<<EOF", "<<EOF <<EOT"]
+HEREDOCS = ["<<EOF", "<<-EOT", "<<'EOF'", '<<"E"', "2<<EOF", "<<EOF <<EOT", '<<"E F"', "<<E'O'F", "<<-'EOT'",
+            "<<EOF>out", "<<EOF|cat", "3<<-E", "<<\\EOF", "<<EOF&&<<EOT", "<<<EOF", "a<<EOF", "<<'EOF",
+            "<<EOF <<EOF", "<<EO{esc}\nF", "<<-E{esc}\n  OT"]
 ARRAYS = ['["a", "b"]', '["a"]', '[ "x\\ty" ]', '["\\u00e9"]', "[1]", "[]", '["a", "b\\\\"]']
-BODY = ["hello", "\tindented", "$X", "EOF x", "\\", "#c", "", "  EOF"]
-TERMINATORS = ["EOF", "EOT", "E", "\tEOT", "\tEOF", "  EOF"]
+BODY = ["hello", "\tindented", "$X", "EOF x", "\\", "#c", "", "  EOF", "EOF ", "\tEOT ", "E F", "FROM x", "<<EOT"]
+TERMINATORS = ["EOF", "EOT", "E", "\tEOT", "\tEOF", "  EOF", "E F", "\t\tEOT", "EOF ", "EOF\t"]
 
 
 def generate(rng, path):
@@ -76,7 +78,8 @@ def generate(rng, path):
     elif r < 0.28:
         lines.append("# escape=x")
     if rng.random() < 0.1:
-        lines.append(rng.choice(["# check=skip=all", "# syntax=docker/dockerfile:1", "# foo=bar"]))
+        lines.append(rng.choice(["# check=skip=all", "# syntax=docker/dockerfile:1", "# foo=bar", "# escape=`",
+                                 "#  syntax  =  x  ", "# syntax=", "#syntax=a b"]))
 
     def joiner(glue_ok):
         choices = [" "] * 8 + ["\t", "  ", " " + esc + "\n", " " + esc + "\n  ", " " + esc + "\n\n",
@@ -92,10 +95,11 @@ def generate(rng, path):
             continue
         keyword = rng.choice(KEYWORDS)
         onbuild = keyword.startswith("ONBUILD")
-        pool = WORDS + NESTED + ([] if onbuild else HEREDOCS)
+        # `${X:-w}` and heredoc words never share a line (see the lexer's word splitting above).
+        pool = WORDS + (NESTED if onbuild or rng.random() < 0.4 else HEREDOCS)
         text = rng.choice(["", "", "", " ", "\t"]) + keyword
         for _ in range(rng.randint(0, 5)):
-            word = rng.choice(pool)
+            word = rng.choice(pool).replace("{esc}", esc)
             text += joiner(glue_ok=not word.startswith("${")) + word
         ends_in_array = rng.random() < 0.3
         if ends_in_array:
@@ -137,7 +141,7 @@ import json, sys, dockerfile
 for path in sys.argv[1:]:
     try:
         nodes = [{"cmd": (c.cmd or "").upper(), "sub_cmd": c.sub_cmd.upper() if c.sub_cmd else None,
-                  "json": c.json, "original": c.original, "start_line": c.start_line, "end_line": c.end_line,
+                  "json": c.json, "original": c.original or "", "start_line": c.start_line, "end_line": c.end_line,
                   "flags": list(c.flags), "value": list(c.value),
                   "heredocs": [{"name": h.name, "fd": h.file_descriptor, "content": h.content} for h in c.heredocs]}
                  for c in dockerfile.parse_file(path)]

@@ -310,16 +310,36 @@ impl Instruction {
     }
 
     /// The heredoc words (`<<EOF`) of this instruction's line, as BuildKit reads them.
+    ///
+    /// A heredoc word can be several HEREDOC_MARKER tokens: a line continuation inside it
+    /// (`<<EO\` then `F`), or blanks inside its quoted name where the instruction splits its
+    /// words there (`COPY <<"E F"`). Every heredoc word starts with `<<` (after an fd), so a
+    /// piece that does not continues the word before it, with the line's text in between.
     pub fn heredocs(&self) -> Vec<(Heredoc, TextRange)> {
-        let markers: Vec<SyntaxToken> = self
-            .syntax
-            .descendants_with_tokens()
-            .filter_map(|e| e.into_token())
-            .filter(|t| t.kind() == HEREDOC_MARKER)
-            .collect();
-        markers
+        fn starts_word(text: &str) -> bool {
+            text.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with("<<")
+        }
+        let mut words: Vec<(String, TextRange)> = Vec::new();
+        let mut between = String::new();
+        for token in self.syntax.descendants_with_tokens().filter_map(|e| e.into_token()) {
+            match words.last_mut() {
+                _ if token.kind() == HEREDOC_MARKER && starts_word(token.text()) => {
+                    words.push((token.text().to_string(), token.text_range()));
+                    between.clear();
+                }
+                Some((word, range)) if token.kind() == HEREDOC_MARKER => {
+                    word.push_str(&between);
+                    word.push_str(token.text());
+                    *range = range.cover(token.text_range());
+                    between.clear();
+                }
+                Some(_) if !token.kind().is_joined_away() => between.push_str(token.text()),
+                _ => {}
+            }
+        }
+        words
             .into_iter()
-            .filter_map(|t| heredoc::parse_heredoc(t.text()).ok().flatten().map(|h| (h, t.text_range())))
+            .filter_map(|(word, range)| heredoc::parse_heredoc(&word).ok().flatten().map(|h| (h, range)))
             .collect()
     }
 
@@ -670,6 +690,24 @@ mod tests {
         for text in ["# just a comment\n# escape=`\nFROM a\n", "# syntax=x\n\n# escape=`\nFROM a\n"] {
             assert_eq!(parse(text).tree().escape_char(), '\\', "{text:?}");
         }
+    }
+
+    /// A heredoc word split by a line continuation, or by the blank in a quoted name where
+    /// COPY splits its words, is one heredoc (as BuildKit reads the joined line).
+    #[test]
+    fn a_heredoc_word_in_pieces_is_one_heredoc() {
+        for (text, names) in [
+            ("FROM a\nRUN cat <<EO\\\nF\nhello\nEOF\n", vec!["EOF"]),
+            ("FROM a\nCOPY <<\"E F\" <<X /d\nhello\nE F\nb\nX\n", vec!["E F", "X"]),
+            ("FROM a\nRUN cat <<A <<-B\na\nA\nb\n\tB\n", vec!["A", "B"]),
+        ] {
+            let i = parse(text).tree().instructions().nth(1).expect("the second instruction");
+            let found: Vec<String> = i.heredocs().into_iter().map(|(h, _)| h.name).collect();
+            assert_eq!(found, names, "{text:?}");
+        }
+        let i = parse("FROM a\nRUN cat <<EO\\\nF\nhello\nEOF\n").tree().instructions().nth(1).expect("RUN");
+        let (_, range) = i.heredocs().remove(0);
+        assert_eq!(&"FROM a\nRUN cat <<EO\\\nF\nhello\nEOF\n"[range], "<<EO\\\nF");
     }
 
     /// A line with a lone escape character starts the instruction that the next line holds, and
