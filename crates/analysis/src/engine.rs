@@ -180,18 +180,9 @@ impl<'a> Engine<'a> {
 
     // ---- reporting ----
 
-    /// BuildKit's line span of a range (1-based; an instruction ending with a line ending ends
-    /// on the next line).
+    /// BuildKit's line span of a range (see [`LineIndex::buildkit_lines`]).
     fn lines(&self, range: TextRange) -> (u32, u32) {
-        let start = self.index.buildkit_line(range.start());
-        let end = if range.end() > range.start() && self.text.as_bytes()[usize::from(range.end()) - 1] == b'\n' {
-            self.index.buildkit_line(range.end())
-        } else if range.end() > range.start() {
-            self.index.buildkit_line(range.end() - TextSize::new(1))
-        } else {
-            start
-        };
-        (start, end)
+        self.index.buildkit_lines(range, self.text)
     }
 
     fn lint(&mut self, hit: LintHit, config: &CheckConfig) {

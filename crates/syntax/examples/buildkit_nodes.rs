@@ -3,23 +3,11 @@
 //! heredocs) and the parse errors. `tools/differential.py` compares this with BuildKit's own
 //! parser. `cargo run --example buildkit_nodes -- FILE...`
 use stagecraft_syntax::ast::{AstNode, Instruction};
-use stagecraft_syntax::{parse, LineIndex, TextSize};
+use stagecraft_syntax::{parse, LineIndex};
 use stagecraft_testkit::serde_json::{json, Value};
 
-/// BuildKit's 1-based start and end line of an instruction (as `tests/oracle_nodes.rs` reads them).
-fn lines(index: &LineIndex, text: &str, i: &Instruction) -> (u32, u32) {
-    let r = i.syntax().text_range();
-    let start = index.buildkit_line(r.start());
-    let end = if r.end() > r.start() && text.as_bytes()[usize::from(r.end()) - 1] == b'\n' {
-        index.buildkit_line(r.end())
-    } else {
-        index.buildkit_line(r.end() - TextSize::new(u32::from(r.end() > r.start())))
-    };
-    (start, end)
-}
-
 fn node(i: &Instruction, text: &str, index: &LineIndex) -> Value {
-    let (start, end) = lines(index, text, i);
+    let (start, end) = index.buildkit_lines(i.syntax().text_range(), text);
     let trigger = i.trigger();
     // An ONBUILD's flags, arguments and form are its trigger's.
     let own = trigger.as_ref().unwrap_or(i);

@@ -252,6 +252,22 @@ impl LineIndex {
         }
     }
 
+    /// BuildKit's 1-based first and last line of a node's `range` in `text` (the text this index
+    /// is of): a node that ends right after a line ending ends on the next line (an empty last
+    /// line of a continuation), otherwise on the line of its last byte; an empty range is one
+    /// line.
+    pub fn buildkit_lines(&self, range: TextRange, text: &str) -> (u32, u32) {
+        let start = self.buildkit_line(range.start());
+        let end = if range.is_empty() {
+            start
+        } else if text.as_bytes().get(usize::from(range.end()) - 1) == Some(&b'\n') {
+            self.buildkit_line(range.end())
+        } else {
+            self.buildkit_line(range.end() - TextSize::new(1))
+        };
+        (start, end)
+    }
+
     fn wide_in(&self, start: TextSize, end: TextSize) -> &[(TextSize, u8)] {
         let a = self.wide.partition_point(|&(at, _)| at < start);
         let b = self.wide.partition_point(|&(at, _)| at < end);
@@ -282,6 +298,19 @@ mod tests {
         assert_eq!(index.utf16_offset(TextSize::new(3)), 1);
         let index = LineIndex::new("xé");
         assert_eq!(index.utf16_offset(TextSize::new(2)), 1);
+    }
+
+    #[test]
+    fn buildkit_line_spans() {
+        let text = "FROM a\nRUN b \\\n  c\nRUN d \\\n\nEOF";
+        let index = LineIndex::new(text);
+        let span =
+            |a: usize, b: usize| index.buildkit_lines(TextRange::new((a as u32).into(), (b as u32).into()), text);
+        assert_eq!(span(0, 6), (1, 1));
+        // A range that ends after a line ending ends on the next line; an empty one is one line.
+        assert_eq!(span(7, 18), (2, 3));
+        assert_eq!(span(19, 27), (4, 5));
+        assert_eq!(span(19, 19), (4, 4));
     }
 
     /// The index read eight bytes at a time equals one read byte by byte, with breaks and wide

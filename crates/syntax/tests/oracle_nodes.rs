@@ -3,25 +3,11 @@
 //! chomp, content), description comments and empty-continuation warnings.
 
 use stagecraft_syntax::ast::{AstNode, Instruction};
-use stagecraft_syntax::{parse, LineIndex, TextSize};
+use stagecraft_syntax::{parse, LineIndex};
 use stagecraft_testkit::{oracles, read, Value};
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect()).unwrap_or_default()
-}
-
-/// BuildKit's 1-based start and end line of an instruction.
-fn lines(index: &LineIndex, text: &str, i: &Instruction) -> (u32, u32) {
-    let r = i.syntax().text_range();
-    let start = index.buildkit_line(r.start());
-    // A node that ends right after a line ending ends on the next line (an empty last line of
-    // a continuation); otherwise on the line of its last byte.
-    let end = if r.end() > r.start() && text.as_bytes()[usize::from(r.end()) - 1] == b'\n' {
-        index.buildkit_line(r.end())
-    } else {
-        index.buildkit_line(r.end() - TextSize::new(u32::from(r.end() > r.start())))
-    };
-    (start, end)
 }
 
 fn compare(text: &str, node: &Value, i: &Instruction, index: &LineIndex, top: bool) -> Vec<String> {
@@ -40,7 +26,7 @@ fn compare(text: &str, node: &Value, i: &Instruction, index: &LineIndex, top: bo
     check("json_form", i.json().is_some().to_string(), node["json_form"].as_bool().unwrap_or(false).to_string());
     if top {
         check("original", i.original(), node["original"].as_str().unwrap_or("").into());
-        let (s, e) = lines(index, text, i);
+        let (s, e) = index.buildkit_lines(i.syntax().text_range(), text);
         check("lines", format!("{s}-{e}"), format!("{}-{}", node["start_line"], node["end_line"]));
         let prev = strings(&node["prev_comment"]);
         check("prev_comment", format!("{:?}", i.prev_comments()), format!("{prev:?}"));
@@ -112,8 +98,11 @@ fn instructions_match_buildkit_parser_nodes() {
             }
         }
         // Empty-continuation warnings: one per instruction, on its last line.
-        let ours: Vec<u32> =
-            instructions.iter().filter(|i| i.has_empty_continuation()).map(|i| lines(&index, &text, i).1).collect();
+        let ours: Vec<u32> = instructions
+            .iter()
+            .filter(|i| i.has_empty_continuation())
+            .map(|i| index.buildkit_lines(i.syntax().text_range(), &text).1)
+            .collect();
         let theirs: Vec<u32> = parse_json["warnings"]
             .as_array()
             .map(|w| w.iter().filter_map(|w| w["line"].as_u64().map(|l| l as u32)).collect())
