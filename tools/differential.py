@@ -81,13 +81,10 @@ def generate(rng, path):
         lines.append(rng.choice(["# check=skip=all", "# syntax=docker/dockerfile:1", "# foo=bar", "# escape=`",
                                  "#  syntax  =  x  ", "# syntax=", "#syntax=a b"]))
 
-    def joiner(glue_ok):
-        choices = [" "] * 8 + ["\t", "  ", " " + esc + "\n", " " + esc + "\n  ", " " + esc + "\n\n",
-                               " " + esc + " \n", " " + esc + "\n# c\n", " " + esc + "\n  # c\n",
-                               " " + esc + "\t\n", esc + esc + " "]
-        if glue_ok:
-            choices.append(esc + "\n")
-        return rng.choice(choices)
+    # Between words: blanks, continuations (with blanks, empty and comment lines after them), and
+    # continuations that glue two words into one.
+    joiners = [" "] * 8 + ["\t", "  ", " " + esc + "\n", " " + esc + "\n  ", " " + esc + "\n\n", " " + esc + " \n",
+                           " " + esc + "\n# c\n", " " + esc + "\n  # c\n", " " + esc + "\t\n", esc + esc + " ", esc + "\n"]
 
     for _ in range(rng.randint(1, 8)):
         if rng.random() < 0.12:
@@ -100,7 +97,7 @@ def generate(rng, path):
         text = rng.choice(["", "", "", " ", "\t"]) + keyword
         for _ in range(rng.randint(0, 5)):
             word = rng.choice(pool).replace("{esc}", esc)
-            text += joiner(glue_ok=not word.startswith("${")) + word
+            text += rng.choice(joiners) + word
         ends_in_array = rng.random() < 0.3
         if ends_in_array:
             text += " " + rng.choice(ARRAYS + ['["a",' + esc + '\n "b"]'])
