@@ -425,17 +425,12 @@ impl Instruction {
     pub fn prev_comment_bodies(&self) -> Vec<(TextRange, String)> {
         let Some(parent) = self.syntax.parent() else { return Vec::new() };
         let green = parent.green();
-        let before = || green.children().rev().skip(green.children().len() - self.syntax.index());
-        // Most instructions have no comment above them: say so without allocating.
-        let has_comment =
-            before().map(|c| green_kind(c.kind())).take_while(|k| !k.is_instruction()).any(|k| k == COMMENT);
-        if !has_comment {
-            return Vec::new();
-        }
-        // The file-level elements between the previous instruction and this one, walking back.
+        // The file-level elements between the previous instruction and this one, walking back
+        // (the analysis asks only where `SourceFile::instructions_with_comment_flags` saw a
+        // comment line).
         let mut between: Vec<(SyntaxKind, &str, TextSize)> = Vec::new();
         let mut start = self.syntax.text_range().start();
-        for child in before() {
+        for child in green.children().rev().skip(green.children().len() - self.syntax.index()) {
             let kind = green_kind(child.kind());
             if kind.is_instruction() {
                 break;
