@@ -1596,7 +1596,9 @@ impl<'a> Engine<'a> {
                 }
             }
             EXPOSE_INSTR => {
-                let mut ports = c.args.clone();
+                // Strings, not the records' `Cow`s: the sort is then the one the wasm build
+                // already has for strings (`BTreeSet<String>`), not a second copy.
+                let mut ports: Vec<String> = c.args.iter().map(|p| p.to_string()).collect();
                 ports.sort();
                 for p in ports {
                     let Ok(words) = self.lexer.process_words(&p, &st.env) else { continue };
