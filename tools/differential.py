@@ -3,7 +3,7 @@
 
 BuildKit's parser (moby/buildkit v0.12.5's frontend/dockerfile/parser, compiled into the wheel
 of PyPI's `dockerfile` 3.4.0) and stagecraft's (`cargo run --example buildkit_nodes`) read the
-same files: seeded random Dockerfile-like texts (keywords in any case, flags, quotes, escapes,
+same files: seeded random Dockerfile-like texts (keywords in any case, flags of odd shapes, quotes, escapes,
 both escape characters, line continuations with blanks, comments and empty lines inside,
 heredocs, exec form, CRLF, a BOM, directives) and the real-world corpus. For every instruction
 they must agree on the keyword, the joined line (`Original`), the line span, the flags, the
@@ -54,8 +54,10 @@ KEYWORDS = ["FROM", "from", "RUN", "Run", "COPY", "ADD", "ENV", "ARG", "LABEL", 
 WORDS = ["alpine", "a", "$X", "${X}", "'q w'", '"q w"', '"a\\"b"', "x=y", 'k="v v"', "k='v'", "k=", "=v",
          "--from=b", '--from="b"', "--mount=type=cache,target=/x", '--mount="type=bind,from=b"',
          "--chown=1:1", "--", "-x", "--x", "--link", "AS", "as", "b1", "\\$x", "a\\ b", "é", "#", "#x",
-         "x#y", "&&", ";", "|", "\\\\", "$", "\\", "'", '"']
-NESTED = ["${X:-y}", "${X:+a b}", "${X:?err}", "${X-y}"]
+         "x#y", "&&", ";", "|", "\\\\", "$", "\\", "'", '"', "--x=a\\ b", '--x="a b"', "--x='a'b", "--=x", "---x", "--x=",
+         "--x==", '--mount=type=secret,id="a b"', "--from=$X", "--chmod=755", "--X=1", "--from",
+         "--from=a,b", "-", "--é=1", '"--from=b"', "--from='b'"]
+NESTED = ["${X:-y}", "${X:+a b}", "${X:?err}", "${X-y}", "--platform=${P:-linux}"]
 HEREDOCS = ["<<EOF", "<<-EOT", "<<'EOF'", '<<"E"', "2<<EOF", "<<EOF <<EOT", '<<"E F"', "<<E'O'F", "<<-'EOT'",
             "<<EOF>out", "<<EOF|cat", "3<<-E", "<<\\EOF", "<<EOF&&<<EOT", "<<<EOF", "a<<EOF", "<<'EOF",
             "<<EOF <<EOF", "<<EO{esc}\nF", "<<-E{esc}\n  OT"]
