@@ -400,14 +400,13 @@ impl Instruction {
     }
 
     /// BuildKit's `node.Original`: the instruction line with continuations joined (heredoc
-    /// bodies excluded). A trailing escape stays: BuildKit drops it from the arguments only.
+    /// bodies excluded). A trailing escape stays (see [`SyntaxKind::is_joined_away`]).
     pub fn original(&self) -> String {
         let mut out = String::new();
         for e in self.syntax.descendants_with_tokens() {
             if let Some(t) = e.into_token() {
                 let in_heredoc = t.parent().is_some_and(|p| p.kind() == HEREDOC);
-                let joined_away = t.kind().is_joined_away() && t.kind() != TRAILING_ESCAPE;
-                if !joined_away && !in_heredoc {
+                if !t.kind().is_joined_away() && !in_heredoc {
                     out.push_str(t.text());
                 }
             }

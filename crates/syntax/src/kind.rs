@@ -137,14 +137,15 @@ impl SyntaxKind {
 
     /// Whitespace, newlines, comments, continuations: text that carries no argument value.
     pub fn is_trivia(self) -> bool {
-        self == WHITESPACE || self.is_joined_away()
+        matches!(self, WHITESPACE | TRAILING_ESCAPE) || self.is_joined_away()
     }
 
     /// Text that BuildKit removes when it joins a continued instruction into one line: the
     /// continuation markers and the blank and comment lines they skip. Everything else in an
-    /// instruction (including WHITESPACE between words) is part of the joined line.
+    /// instruction (including WHITESPACE between words, and a TRAILING_ESCAPE, which only the
+    /// word splitting drops) is part of the joined line.
     pub fn is_joined_away(self) -> bool {
-        matches!(self, NEWLINE | COMMENT | BOM | LINE_CONTINUATION | TRAILING_ESCAPE | CONTINUATION_WHITESPACE)
+        matches!(self, NEWLINE | COMMENT | BOM | LINE_CONTINUATION | CONTINUATION_WHITESPACE)
     }
 
     /// True for node kinds.
