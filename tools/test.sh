@@ -21,6 +21,8 @@ run_part() {
     differential)
       echo "== the parser against BuildKit's own (PyPI's dockerfile wheel) on generated files"
       tools/differential.py
+      echo "== the .dockerignore matcher against a port of BuildKit's (moby/patternmatcher)"
+      tools/ignore_differential.py --cases 40000
       ;;
     nvim-lsp)
       echo "== the language server in a real editor (headless Neovim, no plugin)"

@@ -340,7 +340,7 @@ impl<'a> Engine<'a> {
             return;
         }
         // The escape character is `\\` or `` ` ``; bytes keep this small in the wasm.
-        let escape = self.parse.tree().escape_char();
+        let escape = self.lexer.escape();
         let b = text.as_bytes();
         let blank = |c: u8| c == b' ' || c == b'\t';
         let keyword = &full[keyword_range];
@@ -1509,8 +1509,16 @@ impl<'a> Engine<'a> {
                         self.expand(f.value().unwrap_or_default(), st, node, &config);
                     }
                 }
+                // CopyIgnoredFile: sources taken from the build context (not from another stage
+                // or image; URLs and Git repositories are left to `excluded`) that its ignore
+                // rules leave out. BuildKit checks nothing when a rule is an exception (`!path`).
+                let from_context =
+                    c.kind == ADD_INSTR || c.last_flag("from").and_then(|f| f.value()).is_none_or(str::is_empty);
+                let ignore =
+                    self.options.ignore.as_ref().map(|i| &*i.0).filter(|i| from_context && !i.has_exclusions());
+                let sources = c.args.len().saturating_sub(1);
                 let mut bodies = None;
-                for arg in &c.args {
+                for (i, arg) in c.args.iter().enumerate() {
                     match parse_heredoc(arg).ok().flatten() {
                         Some(h) => {
                             let bodies = bodies.get_or_insert_with(|| cmd.node.heredoc_bodies());
@@ -1525,7 +1533,23 @@ impl<'a> Engine<'a> {
                             }
                         }
                         None => {
-                            self.expand(arg, st, node, &config);
+                            let expanded = self.expand(arg, st, node, &config);
+                            let (Some(ignore), Some(source), true) = (ignore, expanded, i < sources) else { continue };
+                            if let Some(path) = ignore.excluded(&source) {
+                                let word =
+                                    c.words.get(i).filter(|_| c.words.len() == c.args.len()).map_or(node, |w| w.1);
+                                let verb = if c.kind == ADD_INSTR { "Add" } else { "Copy" };
+                                self.hit(
+                                    rules::COPY_IGNORED_FILE,
+                                    format!(
+                                        "Attempting to {verb} file {} that is excluded by .dockerignore",
+                                        go::quote_str(&path)
+                                    ),
+                                    word,
+                                    node,
+                                    &config,
+                                );
+                            }
                         }
                     }
                 }

@@ -11,6 +11,7 @@
 //! ```
 
 mod checks;
+pub mod dockerignore;
 mod engine;
 pub mod env;
 mod export;
@@ -47,7 +48,36 @@ pub struct Options {
     pub targets: Vec<String>,
     /// Severity overrides by diagnostic code.
     pub severities: Vec<(String, Severity)>,
+    /// The build context's ignore rules, for `CopyIgnoredFile` (BuildKit checks nothing without
+    /// an ignore file). [`dockerignore::DockerIgnore`] reads them as BuildKit does.
+    pub ignore: Option<IgnoreRules>,
 }
+
+/// What `CopyIgnoredFile` asks of the build context's ignore rules. A trait object, so a build
+/// of stagecraft that never reads an ignore file (the browser's) carries no matcher.
+pub trait ContextIgnore: std::fmt::Debug + Send + Sync {
+    /// Whether any rule is an exception (`!path`): BuildKit then checks no source, since which
+    /// files an exception brings back cannot be told from the patterns alone.
+    fn has_exclusions(&self) -> bool;
+    /// BuildKit's check of one `COPY` or `ADD` source (after variable expansion): the source
+    /// cleaned as BuildKit names it (`filepath.Clean`, slash-separated) when
+    /// `MatchesOrParentMatches` says the rules exclude it; `None` when they do not, when a rule
+    /// cannot be matched (BuildKit then reports nothing for the source), and for a URL or Git
+    /// repository, which does not come from the build context.
+    fn excluded(&self, source: &str) -> Option<String>;
+}
+
+/// Shared ignore rules in [`Options`] (equal when they are the same rules).
+#[derive(Debug, Clone)]
+pub struct IgnoreRules(pub std::sync::Arc<dyn ContextIgnore>);
+
+impl PartialEq for IgnoreRules {
+    fn eq(&self, other: &IgnoreRules) -> bool {
+        std::ptr::addr_eq(std::sync::Arc::as_ptr(&self.0), std::sync::Arc::as_ptr(&other.0))
+    }
+}
+
+impl Eq for IgnoreRules {}
 
 impl Options {
     /// The `--build-arg` value for `key` (the last one given wins).

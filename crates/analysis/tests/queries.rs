@@ -917,3 +917,49 @@ fn a_keyword_that_a_continuation_swallows_is_reported() {
         assert!(!codes(&plain(text)).contains(&"keyword-in-continuation"), "{text}");
     }
 }
+
+/// `CopyIgnoredFile`, as `dockerfile2llb` runs it: each source a COPY or ADD takes from the build
+/// context, after variable expansion and `filepath.Clean`, against the ignore file's rules.
+#[test]
+fn copy_ignored_file_checks_context_sources_against_the_ignore_rules() {
+    use stagecraft_analysis::dockerignore::DockerIgnore;
+    use stagecraft_analysis::IgnoreRules;
+    use std::sync::Arc;
+    let with = |rules: &str, text: &str| {
+        let ignore = IgnoreRules(Arc::new(DockerIgnore::parse(rules).unwrap()));
+        analyze(text, &Options { ignore: Some(ignore), ..Options::default() })
+    };
+    let found = |a: &Analysis| -> Vec<(String, String)> {
+        a.diagnostics()
+            .iter()
+            .filter(|d| d.code == "CopyIgnoredFile")
+            .map(|d| (slice(a, d.range).to_string(), d.message.clone()))
+            .collect()
+    };
+    let text = "FROM alpine AS build\nENV DIR=secrets\nCOPY ./tmp/a.txt src/ $DIR/key /app/\n\
+                ADD https://example.com/tmp/x.tgz /t/\nADD tmp/b.tgz /t/\nCOPY <<EOF /tmp/h\ntmp\nEOF\n\
+                FROM alpine\nCOPY --from=build /tmp/a /a\nCOPY --from=nginx tmp /b\nCOPY --from= tmp/c /c\n";
+    let a = with("# scratch files\ntmp\nsecrets/\n", text);
+    assert_eq!(
+        found(&a),
+        [
+            ("./tmp/a.txt", "Attempting to Copy file \"tmp/a.txt\" that is excluded by .dockerignore"),
+            ("$DIR/key", "Attempting to Copy file \"secrets/key\" that is excluded by .dockerignore"),
+            ("tmp/b.tgz", "Attempting to Add file \"tmp/b.tgz\" that is excluded by .dockerignore"),
+            // An empty `--from=` copies from the context.
+            ("tmp/c", "Attempting to Copy file \"tmp/c\" that is excluded by .dockerignore"),
+        ]
+        .map(|(w, m)| (w.to_string(), m.to_string()))
+    );
+    let d = a.diagnostics().iter().find(|d| d.code == "CopyIgnoredFile").unwrap();
+    assert_eq!((d.severity, d.lines), (Severity::Warning, (3, 3)));
+    assert!(d.buildkit_reports);
+    // Any exception turns the check off, as in BuildKit; so does `# check=skip=...`, and no
+    // ignore file means no check.
+    assert!(found(&with("tmp\n!tmp/keep\n", text)).is_empty());
+    assert!(found(&with("tmp\n", &format!("# check=skip=CopyIgnoredFile\n{text}"))).is_empty());
+    assert!(!codes(&plain(text)).contains(&"CopyIgnoredFile"));
+    // `COPY . .` with everything ignored: the context root itself matches `*`.
+    assert_eq!(found(&with("*\n", "FROM alpine\nCOPY . /src/\n")).len(), 1);
+    assert!(found(&with(".git\n", "FROM alpine\nCOPY . /src/\n")).is_empty());
+}

@@ -51,6 +51,8 @@ pub(crate) struct Args {
     pub(crate) write: bool,
     pub(crate) fix: bool,
     pub(crate) unsafe_fixes: bool,
+    /// `--context DIR`: the build context, where `.dockerignore` is looked for.
+    pub(crate) context: Option<PathBuf>,
 }
 
 /// What a command accepts.
@@ -65,12 +67,23 @@ pub(crate) struct Spec {
     pub(crate) many_files: bool,
     /// `--fix` and `--unsafe-fixes`.
     pub(crate) fix: bool,
+    /// `--context DIR` (the commands that report diagnostics).
+    pub(crate) context: bool,
 }
 
 impl Spec {
     /// One FILE, these formats, no other options.
     pub(crate) const fn new(formats: &'static [Format]) -> Spec {
-        Spec { formats, target: false, legacy: false, write: false, words_after_file: 0, many_files: false, fix: false }
+        Spec {
+            formats,
+            target: false,
+            legacy: false,
+            write: false,
+            words_after_file: 0,
+            many_files: false,
+            fix: false,
+            context: false,
+        }
     }
 }
 
@@ -109,6 +122,13 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             Long("write") | Short('w') if spec.write => args.write = true,
             Long("fix") if spec.fix => args.fix = true,
             Long("unsafe-fixes") if spec.fix => args.unsafe_fixes = true,
+            Long("context") if spec.context => {
+                let dir = PathBuf::from(p.value().map_err(|e| usage(e.to_string()))?);
+                if !dir.is_dir() {
+                    return Err(Failure::Io(format!("--context {}: no such directory", dir.display())));
+                }
+                args.context = Some(dir);
+            }
             Value(v) => rest.push(v.to_string_lossy().into_owned()),
             other => return Err(usage(other.unexpected().to_string())),
         }

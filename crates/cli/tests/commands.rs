@@ -188,6 +188,46 @@ fn check_github_annotations_escape_and_map_severities() {
 }
 
 #[test]
+fn check_reads_the_ignore_file_buildkit_reads() {
+    let d = Dir::new("ignore");
+    let text = "FROM alpine\nCOPY secrets/key /k\nCOPY app /app\n";
+    let f = d.file("Dockerfile", text);
+    let found = |args: &[&str]| -> Vec<String> {
+        let report = parse_json(&stdout(&run(&[&["check", "--format", "json"], args].concat())));
+        let diags = report["files"][0]["diagnostics"].as_array().unwrap().clone();
+        diags
+            .iter()
+            .filter(|d| d["code"] == "CopyIgnoredFile")
+            .map(|d| d["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // No ignore file: nothing to check.
+    assert!(found(&[&f]).is_empty());
+    // `.dockerignore` in the Dockerfile's directory, the default context.
+    d.file(".dockerignore", "secrets\n");
+    assert_eq!(found(&[&f]), ["Attempting to Copy file \"secrets/key\" that is excluded by .dockerignore"]);
+    // `--context DIR` names another context, whose root has none.
+    std::fs::create_dir_all(d.0.join("ctx")).unwrap();
+    let ctx = d.0.join("ctx").to_string_lossy().into_owned();
+    assert!(found(&[&f, "--context", &ctx]).is_empty());
+    // A Dockerfile-specific ignore file beside the Dockerfile wins over the context's.
+    let g = d.file("app.Dockerfile", text);
+    d.file("app.Dockerfile.dockerignore", "app\n");
+    assert_eq!(found(&[&g]), ["Attempting to Copy file \"app\" that is excluded by .dockerignore"]);
+    // A pattern BuildKit rejects fails every build: an error naming the file and line.
+    d.file(".dockerignore", "ok\n[bad\n");
+    let o = run(&["check", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(".dockerignore:2: syntax error in pattern: BuildKit fails every build"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["check", &f, "--context", &d.0.join("nowhere").to_string_lossy()]);
+    assert!(stderr(&o).contains("nowhere: no such directory"), "{}", stderr(&o));
+}
+
+#[test]
 fn a_finding_that_rests_on_an_unread_image_config_carries_a_note_in_every_format() {
     let d = Dir::new("note");
     let f = d.file("Dockerfile", "FROM mcr.microsoft.com/dotnet/aspnet:8.0\nUSER $APP_UID\n");

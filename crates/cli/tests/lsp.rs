@@ -236,6 +236,57 @@ fn diagnostics_are_pushed_with_codes_tags_and_links() {
     lsp.shutdown();
 }
 
+/// `CopyIgnoredFile` reads the ignore file beside a document on disk, and reads it again once
+/// it changes (the next analysis sees it).
+#[test]
+fn copy_ignored_file_follows_the_ignore_file_on_disk() {
+    let dir = std::env::temp_dir().join(format!("stagecraft-lsp-ignore-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".dockerignore"), "secrets\n").unwrap();
+    let uri = format!("file://{}/Dockerfile", dir.display());
+    let ignored = |d: &Value| -> Vec<(Value, String)> {
+        d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "CopyIgnoredFile")
+            .map(|d| (d["range"]["start"].clone(), d["message"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let mut lsp = started();
+    let d = lsp.open(&uri, "FROM alpine\nCOPY secrets/key app /dst/\n");
+    assert_eq!(
+        ignored(&d),
+        [(pos(1, 5), "Attempting to Copy file \"secrets/key\" that is excluded by .dockerignore".to_string())]
+    );
+    // The rules change on disk; the next edit's diagnostics follow them.
+    std::fs::write(dir.join(".dockerignore"), "# now the app\napp\n").unwrap();
+    let change = parse_json(&format!(
+        r#"{{"textDocument": {{"uri": "{uri}", "version": 2}}, "contentChanges": [{{"range": {{"start": {{"line": 1, "character": 0}}, "end": {{"line": 1, "character": 0}}}}, "text": "RUN true\n"}}]}}"#
+    ));
+    lsp.notify("textDocument/didChange", change);
+    let d = lsp.diagnostics(&uri, 2);
+    assert_eq!(
+        ignored(&d),
+        [(pos(2, 17), "Attempting to Copy file \"app\" that is excluded by .dockerignore".to_string())]
+    );
+    // A document that is not a file on disk has no build context.
+    let d = lsp.open("untitled:Untitled-1", "FROM alpine\nCOPY secrets/key /dst/\n");
+    assert!(ignored(&d).is_empty(), "{d}");
+    // An ignore file BuildKit rejects: the client's log says so, and nothing is checked.
+    std::fs::write(dir.join(".dockerignore"), "app\n[oops\n").unwrap();
+    let change = parse_json(&format!(
+        r#"{{"textDocument": {{"uri": "{uri}", "version": 3}}, "contentChanges": [{{"range": {{"start": {{"line": 0, "character": 0}}, "end": {{"line": 0, "character": 0}}}}, "text": "\n"}}]}}"#
+    ));
+    lsp.notify("textDocument/didChange", change);
+    assert!(ignored(&lsp.diagnostics(&uri, 3)).is_empty());
+    let log =
+        lsp.notification("window/logMessage", |p| p["message"].as_str().is_some_and(|m| m.contains(".dockerignore")));
+    assert!(log["message"].as_str().unwrap().ends_with(".dockerignore:2: syntax error in pattern: BuildKit fails every build of this context until the pattern is fixed (CopyIgnoredFile is not checked)"), "{log}");
+    lsp.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn definition_from_every_reference_kind() {
     let mut lsp = started();

@@ -101,6 +101,11 @@ impl Shared {
         let (version, analysis) = {
             let mut state = self.lock();
             let a = state.analysis(uri)?;
+            for warning in state.warnings.drain(..) {
+                if let Some(body) = direct::log_warning(warning) {
+                    let _ = self.out.send(body);
+                }
+            }
             (state.documents.get(uri)?.version, a)
         };
         let diagnostics = handlers::diagnostics::convert(&analysis, self.encoding());

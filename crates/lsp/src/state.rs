@@ -3,10 +3,14 @@
 //! hold green trees).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::SystemTime;
 
-use stagecraft_analysis::{analyze_parsed, Analysis, Options, Parse, Severity};
+use stagecraft_analysis::dockerignore;
+use stagecraft_analysis::{analyze_parsed, Analysis, IgnoreRules, Options, Parse, Severity};
 use tower_lsp_server::lsp_types::Uri;
+use tower_lsp_server::UriExt;
 
 /// One open document.
 #[derive(Debug)]
@@ -18,11 +22,13 @@ pub(crate) struct Document {
     /// The parse of exactly this version, when known without its analysis (kept up to date
     /// incrementally through edits; the next analysis takes it).
     pub(crate) parse: Option<Parse>,
+    /// The ignore rules of the file's build context, as last read.
+    ignore: IgnoreCache,
 }
 
 impl Document {
     pub(crate) fn new(version: i32, text: String) -> Document {
-        Document { version, text, analysis: None, parse: None }
+        Document { version, text, analysis: None, parse: None, ignore: IgnoreCache::default() }
     }
 
     /// Drops the analysis, keeping its parse for the next one.
@@ -30,6 +36,43 @@ impl Document {
         if let Some(a) = self.analysis.take() {
             self.parse = Some(a.parse().clone());
         }
+    }
+}
+
+/// The ignore file BuildKit reads for a document on disk (`<name>.dockerignore` beside it, else
+/// `.dockerignore` in its directory, taken as the build context), for `CopyIgnoredFile`. Looked
+/// up at each analysis and read again only when its path, modification time or size changed.
+#[derive(Debug, Default)]
+struct IgnoreCache {
+    read: Option<(PathBuf, Option<SystemTime>, u64)>,
+    rules: Option<IgnoreRules>,
+}
+
+impl IgnoreCache {
+    /// The rules for `uri`; a file BuildKit rejects gets a warning for the client's log.
+    fn rules_for(&mut self, uri: &Uri, warnings: &mut Vec<String>) -> Option<IgnoreRules> {
+        if !uri.scheme().is_some_and(|s| s.as_str().eq_ignore_ascii_case("file")) {
+            return None;
+        }
+        let path = uri.to_file_path()?;
+        let Some(file) = dockerignore::ignore_file_for(&path, None) else {
+            self.read = None;
+            self.rules = None;
+            return None;
+        };
+        let meta = std::fs::metadata(&file).ok();
+        let key = Some((file.clone(), meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len())));
+        if self.read != key {
+            self.read = key;
+            self.rules = match dockerignore::load_for(&path, None) {
+                Ok(rules) => rules.map(|(_, rules)| IgnoreRules(Arc::new(rules))),
+                Err(e) => {
+                    warnings.push(format!("{e} (CopyIgnoredFile is not checked)"));
+                    None
+                }
+            };
+        }
+        self.rules.clone()
     }
 }
 
@@ -97,6 +140,8 @@ impl Settings {
 pub(crate) struct State {
     pub(crate) documents: HashMap<Uri, Document>,
     pub(crate) settings: Settings,
+    /// Warnings for the client's log, sent with the next diagnostics.
+    pub(crate) warnings: Vec<String>,
 }
 
 impl State {
@@ -105,7 +150,8 @@ impl State {
         let doc = self.documents.get_mut(uri)?;
         if doc.analysis.is_none() {
             let parse = doc.parse.take().unwrap_or_else(|| stagecraft_syntax::parse(&doc.text));
-            doc.analysis = Some(Arc::new(analyze_parsed(&doc.text, parse, &self.settings.options())));
+            let options = Options { ignore: doc.ignore.rules_for(uri, &mut self.warnings), ..self.settings.options() };
+            doc.analysis = Some(Arc::new(analyze_parsed(&doc.text, parse, &options)));
         }
         doc.analysis.clone()
     }

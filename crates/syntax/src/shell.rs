@@ -113,6 +113,11 @@ impl Lexer {
         Lexer { escape, raw_quotes: false, raw_escapes: false, skip_process_quotes: false, skip_unset_env: false }
     }
 
+    /// The escape character it was made with.
+    pub fn escape(&self) -> char {
+        self.escape
+    }
+
     /// `ProcessWordWithMatches`: the expanded string plus the names it looked up.
     pub fn process_word(&self, word: &str, env: &dyn Env) -> Result<Expansion, ShellError> {
         if self.is_literal(word) {

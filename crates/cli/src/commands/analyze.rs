@@ -11,18 +11,23 @@ use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft analyze FILE [--format text|json] [--build-arg K=V]... [--target T]... [--build-context NAME=...]...
+                          [--context DIR]
 
 Prints the stage model: stages and their bases, every stage reference and what it resolves
 to, targets, what each target builds, unused stages and diagnostics. The JSON uses the field
 names of BuildKit's oracle (lines are 1-based). --target adds a target in play (stages no
-target in play builds are unused).";
+target in play builds are unused). --context DIR is the build context, whose .dockerignore
+`CopyIgnoredFile` checks (as `stagecraft check` does).";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
-    let Some(a) = args::parse(raw, &Spec { target: true, ..Spec::new(&[Format::Text, Format::Json]) }, HELP)? else {
+    let Some(a) =
+        args::parse(raw, &Spec { target: true, context: true, ..Spec::new(&[Format::Text, Format::Json]) }, HELP)?
+    else {
         return Ok(Outcome::Ok);
     };
     let path = &a.files[0];
-    let analysis = super::read_and_analyze(path, &a.options)?;
+    let options = super::with_ignore_rules(path, &a.options, a.context.as_deref())?;
+    let analysis = super::read_and_analyze(path, &options)?;
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&to_json(&analysis, &path.display().to_string())),
         _ => crate::output::out!("{}", summary(&analysis, &path.display().to_string())),

@@ -15,12 +15,17 @@ use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft check FILE... [--format text|json|sarif|github] [--build-arg K=V]... [--target T]...
-                        [--fix [--unsafe-fixes]]
+                        [--context DIR] [--fix [--unsafe-fixes]]
 
 Reports BuildKit's checks (under BuildKit's rule names, honouring `# check=`) and stagecraft's
 own (unused stages, unknown or later stages, build failures). Exit status: 0 when nothing is
 an error, 1 when something is, 2 on usage or read errors (a file that cannot be read is
 reported on stderr and the others are still checked).
+
+`CopyIgnoredFile` checks COPY and ADD sources against the ignore file BuildKit reads:
+`FILE.dockerignore` beside the Dockerfile (named after it), else `.dockerignore` in the build
+context, which is --context DIR or the Dockerfile's directory. An ignore file BuildKit rejects
+(a malformed pattern, a lone `!`) is an error, since every build of the context fails.
 
 --format github prints one GitHub Actions annotation per finding (`::error file=...,line=...::`;
 warnings as `::warning`, info and hints as `::notice`), for a workflow step's log and the
@@ -39,6 +44,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             target: true,
             many_files: true,
             fix: true,
+            context: true,
             ..Spec::new(&[Format::Text, Format::Json, Format::Sarif, Format::Github])
         },
         HELP,
@@ -52,7 +58,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let mut unread = false;
     let set = if a.unsafe_fixes { FixSet::Unsafe } else { FixSet::Safe };
     for path in &a.files {
-        let result = if a.fix { fix_file(path, &a.options, set) } else { super::read_and_analyze(path, &a.options) };
+        let result = super::with_ignore_rules(path, &a.options, a.context.as_deref()).and_then(|options| {
+            if a.fix {
+                fix_file(path, &options, set)
+            } else {
+                super::read_and_analyze(path, &options)
+            }
+        });
         match result {
             Ok(an) => analyses.push((path.display().to_string(), an)),
             Err(Failure::Io(message)) if a.files.len() > 1 => {

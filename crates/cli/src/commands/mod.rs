@@ -9,14 +9,26 @@ pub(crate) mod rename;
 pub(crate) mod targets;
 
 use std::path::Path;
+use std::sync::Arc;
 
-use stagecraft_analysis::{analyze, Analysis, Options};
+use stagecraft_analysis::dockerignore;
+use stagecraft_analysis::{analyze, Analysis, IgnoreRules, Options};
 
 use crate::{input, Failure};
 
 /// Reads FILE and analyses it.
 pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysis, Failure> {
     Ok(analyze(&input::read(path)?, options))
+}
+
+/// `options` plus the ignore rules BuildKit reads for the Dockerfile at `path`, for
+/// `CopyIgnoredFile`: `<name>.dockerignore` beside it, else `.dockerignore` at the root of the
+/// build context (`--context`, or the Dockerfile's directory).
+pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<&Path>) -> Result<Options, Failure> {
+    match dockerignore::load_for(path, context).map_err(Failure::Io)? {
+        Some((_, rules)) => Ok(Options { ignore: Some(IgnoreRules(Arc::new(rules))), ..options.clone() }),
+        None => Ok(options.clone()),
+    }
 }
 
 /// The stage `--target` names, or the default target; a usage error says which names exist.

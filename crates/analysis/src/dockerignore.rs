@@ -1,0 +1,686 @@
+//! The build context's ignore file (`.dockerignore`), read and matched as BuildKit does, for
+//! the `CopyIgnoredFile` check.
+//!
+//! BuildKit reads the file with `moby/patternmatcher/ignorefile.ReadAll` (comment lines, blanks
+//! trimmed, `!` exceptions, each pattern `filepath.Clean`ed and made relative), builds a
+//! `patternmatcher.PatternMatcher` (which fails the build on a pattern `filepath.Match` rejects),
+//! and asks `MatchesOrParentMatches` for each source a `COPY` or `ADD` takes from the build
+//! context. A pattern is matched as patternmatcher does: an exact string, a `dir/**` prefix, a
+//! `**/name` suffix, or otherwise the regular expression it translates the pattern into
+//! (`*` is `[^/]*`, `?` is `[^/]`, `**/` is `(.*/)?`), which this module matches directly.
+//!
+//! Where patternmatcher's translation produces an expression whose meaning depends on the
+//! regular-expression engine beyond that (a `*` or `?` inside brackets, `[:` inside brackets,
+//! a backslash before a letter or digit), the pattern matches nothing here: stagecraft would
+//! rather miss a warning than invent one.
+//!
+//! Nothing here is used by the analysis unless a caller reads an ignore file and passes it in
+//! [`crate::Options::ignore`]; the browser build never does.
+
+use std::path::{Path, PathBuf};
+
+use crate::ContextIgnore;
+
+/// An ignore file's patterns.
+#[derive(Debug, Clone)]
+pub struct DockerIgnore {
+    patterns: Vec<Pattern>,
+    exclusions: bool,
+}
+
+/// Why BuildKit rejects an ignore file (it then fails every build of the context).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreFileError {
+    /// 1-based line of the pattern.
+    pub line: usize,
+    /// BuildKit's message (`syntax error in pattern`, `illegal exclusion pattern: "!"`).
+    pub message: String,
+}
+
+impl std::fmt::Display for IgnoreFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    exclusion: bool,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// The path equals the pattern.
+    Exact(String),
+    /// `dir/**`: the path starts with `dir/`.
+    Prefix(String),
+    /// `**/name` (or `**name`): the path ends with the rest, or is `name`.
+    Suffix(String),
+    /// The translated expression, anchored at both ends.
+    Expr(Vec<Tok>),
+    /// An expression this module does not reproduce: matches nothing.
+    Unsupported,
+    /// An expression Go's regexp package rejects (a reversed range): matching fails, and
+    /// BuildKit warns of nothing for the path.
+    Invalid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Lit(char),
+    /// `[^/]`
+    NotSep,
+    /// `[^/]*`
+    NotSeps,
+    /// `(.*/)?`
+    Dirs,
+    /// `.*`
+    Any,
+    /// `^` in the middle of the expression: matches only at the start.
+    Start,
+    /// A bracket expression.
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+impl DockerIgnore {
+    /// Reads an ignore file's text as `ignorefile.ReadAll` and `patternmatcher.New` do.
+    pub fn parse(text: &str) -> Result<DockerIgnore, IgnoreFileError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut patterns = Vec::new();
+        let mut exclusions = false;
+        for (n, line) in text.split('\n').enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            // ReadAll: comments (before trimming), blanks, `!`, Clean, relative.
+            if line.starts_with('#') {
+                continue;
+            }
+            let mut p = line.trim();
+            if p.is_empty() {
+                continue;
+            }
+            let invert = p.starts_with('!');
+            if invert {
+                p = p[1..].trim();
+            }
+            let mut cleaned = if p.is_empty() { String::new() } else { clean(p) };
+            if cleaned.len() > 1 && cleaned.starts_with('/') {
+                cleaned.remove(0);
+            }
+            let read = if invert { format!("!{cleaned}") } else { cleaned };
+            // New: trimmed (what is left may be nothing: `/ /` reads as a blank) and cleaned
+            // again, then `!` and the syntax check.
+            if read.trim().is_empty() {
+                continue;
+            }
+            let p = clean(read.trim());
+            let error = |message: &str| IgnoreFileError { line: n + 1, message: message.to_string() };
+            let (exclusion, p) = match p.strip_prefix('!') {
+                Some("") => return Err(error("illegal exclusion pattern: \"!\"")),
+                Some(rest) => (true, rest.to_string()),
+                None => (false, p),
+            };
+            if !match_syntax_ok(&p) {
+                return Err(error("syntax error in pattern"));
+            }
+            exclusions |= exclusion;
+            patterns.push(Pattern { exclusion, kind: compile(&p) });
+        }
+        Ok(DockerIgnore { patterns, exclusions })
+    }
+
+    /// `MatchesOrParentMatches` for a slash-separated path; `None` when a pattern cannot be
+    /// matched (patternmatcher returns its error, and BuildKit then warns of nothing).
+    pub fn matches_or_parent_matches(&self, file: &str) -> Option<bool> {
+        let parent = dir(file);
+        let parent_dirs: Vec<&str> = parent.split('/').collect();
+        let mut matched = false;
+        for p in &self.patterns {
+            if p.exclusion != matched {
+                continue;
+            }
+            let mut hit = p.kind.matches(file)?;
+            if !hit && parent != "." {
+                for i in 1..=parent_dirs.len() {
+                    if p.kind.matches(&parent_dirs[..i].join("/")) == Some(true) {
+                        hit = true;
+                        break;
+                    }
+                }
+            }
+            if hit {
+                matched = !p.exclusion;
+            }
+        }
+        Some(matched)
+    }
+}
+
+/// The ignore file BuildKit reads for the Dockerfile at `dockerfile`: `<name>.dockerignore`
+/// beside it, else `.dockerignore` at the root of the build context (`context`, or the
+/// Dockerfile's directory when none is given). `None` when neither exists.
+pub fn ignore_file_for(dockerfile: &Path, context: Option<&Path>) -> Option<PathBuf> {
+    if let Some(name) = dockerfile.file_name() {
+        let mut specific = name.to_os_string();
+        specific.push(".dockerignore");
+        let specific = dockerfile.with_file_name(specific);
+        if specific.is_file() {
+            return Some(specific);
+        }
+    }
+    let dir = match context {
+        Some(c) => c.to_path_buf(),
+        None => match dockerfile.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    let root = dir.join(".dockerignore");
+    root.is_file().then_some(root)
+}
+
+/// Reads and parses the ignore file for `dockerfile` (see [`ignore_file_for`]): `Ok(None)`
+/// when there is none; an error names the file and line and says what BuildKit does.
+pub fn load_for(dockerfile: &Path, context: Option<&Path>) -> Result<Option<(PathBuf, DockerIgnore)>, String> {
+    let Some(file) = ignore_file_for(dockerfile, context) else { return Ok(None) };
+    let bytes = std::fs::read(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    match DockerIgnore::parse(&String::from_utf8_lossy(&bytes)) {
+        Ok(rules) => Ok(Some((file, rules))),
+        Err(e) => Err(format!(
+            "{}:{}: {}: BuildKit fails every build of this context until the pattern is fixed",
+            file.display(),
+            e.line,
+            e.message
+        )),
+    }
+}
+
+impl ContextIgnore for DockerIgnore {
+    fn has_exclusions(&self) -> bool {
+        self.exclusions
+    }
+
+    fn excluded(&self, source: &str) -> Option<String> {
+        // What `dfgitutil.ParseGitRef` and `isHTTPSource` take for remote sources (a bare
+        // `github.com/a/b` is, as for BuildKit, a local path).
+        if source.contains("://") || source.starts_with("git@") {
+            return None;
+        }
+        let path = clean(source);
+        (self.matches_or_parent_matches(&path) == Some(true)).then_some(path)
+    }
+}
+
+impl Kind {
+    fn matches(&self, path: &str) -> Option<bool> {
+        Some(match self {
+            Kind::Exact(p) => path == p,
+            Kind::Prefix(p) => path.starts_with(p.as_str()),
+            Kind::Suffix(s) => path.ends_with(s.as_str()) || s.strip_prefix('/').is_some_and(|rest| path == rest),
+            Kind::Expr(toks) => expr_matches(toks, path),
+            Kind::Unsupported => false,
+            Kind::Invalid => return None,
+        })
+    }
+}
+
+/// Go's `path.Clean`.
+pub fn clean(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+/// Go's `path.Dir` of a cleaned path.
+fn dir(path: &str) -> String {
+    match path.rfind('/') {
+        Some(i) => clean(&path[..=i]),
+        None => ".".to_string(),
+    }
+}
+
+/// Whether Go's `filepath.Match` accepts the pattern (it checks every chunk even when the name
+/// does not match): brackets closed and not empty, no `-` or `]` where a character belongs, no
+/// backslash at the end.
+fn match_syntax_ok(p: &str) -> bool {
+    let c: Vec<char> = p.chars().collect();
+    let mut i = 0;
+    // One character of a bracket expression (`getEsc`): not `-` or `]`, an escape needs its
+    // character, and the expression must go on after it.
+    let esc = |i: &mut usize| -> bool {
+        match c.get(*i) {
+            None | Some('-') | Some(']') => return false,
+            Some('\\') => *i += 1,
+            _ => {}
+        }
+        if *i >= c.len() {
+            return false;
+        }
+        *i += 1;
+        *i < c.len()
+    };
+    while i < c.len() {
+        match c[i] {
+            '\\' => {
+                if i + 1 >= c.len() {
+                    return false;
+                }
+                i += 2;
+            }
+            '[' => {
+                i += 1;
+                if c.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                let mut ranges = 0;
+                loop {
+                    if c.get(i) == Some(&']') && ranges > 0 {
+                        i += 1;
+                        break;
+                    }
+                    if !esc(&mut i) {
+                        return false;
+                    }
+                    if c[i] == '-' {
+                        i += 1;
+                        if !esc(&mut i) {
+                            return false;
+                        }
+                    }
+                    ranges += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    true
+}
+
+/// patternmatcher's `compile`: which kind of match, and for an expression its pieces.
+fn compile(p: &str) -> Kind {
+    let c: Vec<char> = p.chars().collect();
+    let (mut exact, mut prefix, mut suffix, mut expr) = (true, false, false, false);
+    let mut toks = Vec::new();
+    let mut k = 0;
+    let mut first = true;
+    let mut unsupported = false;
+    while k < c.len() {
+        let ch = c[k];
+        k += 1;
+        match ch {
+            '*' if c.get(k) == Some(&'*') => {
+                k += 1;
+                if c.get(k) == Some(&'/') {
+                    k += 1;
+                }
+                if k >= c.len() {
+                    if exact {
+                        (exact, prefix) = (false, true);
+                    } else {
+                        toks.push(Tok::Any);
+                        (prefix, suffix, expr) = (false, false, true);
+                    }
+                } else {
+                    toks.push(Tok::Dirs);
+                    (exact, prefix, suffix, expr) = (false, false, false, true);
+                }
+                if first {
+                    (exact, prefix, suffix, expr) = (false, false, true, false);
+                }
+            }
+            '*' => {
+                toks.push(Tok::NotSeps);
+                (exact, prefix, suffix, expr) = (false, false, false, true);
+            }
+            '?' => {
+                toks.push(Tok::NotSep);
+                (exact, prefix, suffix, expr) = (false, false, false, true);
+            }
+            '\\' => {
+                match escaped(c.get(k).copied()) {
+                    Ok(n) => toks.push(Tok::Lit(n)),
+                    Err(Unmatched::Unsupported) => unsupported = true,
+                    Err(Unmatched::Invalid) => return Kind::Invalid,
+                }
+                k += 1;
+                (exact, prefix, suffix, expr) = (false, false, false, true);
+            }
+            '[' => {
+                match bracket(&c, &mut k) {
+                    Ok(t) => toks.push(t),
+                    Err(Unmatched::Unsupported) => unsupported = true,
+                    Err(Unmatched::Invalid) => return Kind::Invalid,
+                }
+                (exact, prefix, suffix, expr) = (false, false, false, true);
+            }
+            ']' => {
+                toks.push(Tok::Lit(']'));
+                (exact, prefix, suffix, expr) = (false, false, false, true);
+            }
+            '^' => toks.push(Tok::Start),
+            ch => toks.push(Tok::Lit(ch)),
+        }
+        first = false;
+    }
+    if expr {
+        if unsupported {
+            Kind::Unsupported
+        } else {
+            Kind::Expr(toks)
+        }
+    } else if prefix {
+        Kind::Prefix(p[..p.len() - 2].to_string())
+    } else if suffix {
+        Kind::Suffix(p[2..].to_string())
+    } else {
+        debug_assert!(exact);
+        Kind::Exact(p.to_string())
+    }
+}
+
+/// What `\x` in the expression stands for (Go's regexp): an ASCII character that is no letter
+/// or digit, itself; a letter or digit has meanings of its own (`\d`, `\b`, ...), not
+/// reproduced; any other character is an invalid escape.
+fn escaped(n: Option<char>) -> Result<char, Unmatched> {
+    match n {
+        Some(n) if n.is_ascii() && !n.is_ascii_alphanumeric() => Ok(n),
+        Some(n) if n.is_ascii() => Err(Unmatched::Unsupported),
+        _ => Err(Unmatched::Invalid),
+    }
+}
+
+enum Unmatched {
+    Unsupported,
+    Invalid,
+}
+
+/// A bracket expression after its `[`, as the regexp engine reads what patternmatcher wrote.
+fn bracket(c: &[char], k: &mut usize) -> Result<Tok, Unmatched> {
+    let negated = c.get(*k) == Some(&'^');
+    if negated {
+        *k += 1;
+    }
+    let mut ranges = Vec::new();
+    // One character: `\` and punctuation, or a plain character. `*` and `?` were rewritten
+    // into nested brackets by patternmatcher, and `[:` opens a class name: not reproduced.
+    let one = |k: &mut usize| -> Result<char, Unmatched> {
+        let ch = *c.get(*k).ok_or(Unmatched::Unsupported)?;
+        *k += 1;
+        match ch {
+            '*' | '?' => Err(Unmatched::Unsupported),
+            '[' if c.get(*k) == Some(&':') => Err(Unmatched::Unsupported),
+            '\\' => {
+                *k += 1;
+                escaped(c.get(*k - 1).copied())
+            }
+            ch => Ok(ch),
+        }
+    };
+    loop {
+        if c.get(*k) == Some(&']') && !ranges.is_empty() {
+            *k += 1;
+            return Ok(Tok::Class { negated, ranges });
+        }
+        let lo = one(k)?;
+        let hi = if c.get(*k) == Some(&'-') && c.get(*k + 1).is_some_and(|&n| n != ']') {
+            *k += 1;
+            one(k)?
+        } else {
+            lo
+        };
+        if hi < lo {
+            return Err(Unmatched::Invalid);
+        }
+        ranges.push((lo, hi));
+    }
+}
+
+/// Whether the anchored expression matches the whole path: the pieces run as an automaton
+/// over the path's characters (no recursion, whatever the path's length; time linear in the
+/// path for each piece). State `2t` waits at piece `t`; state `2t + 1` is inside a `(.*/)?`.
+fn expr_matches(toks: &[Tok], path: &str) -> bool {
+    let n = toks.len();
+    let mut now = vec![false; 2 * n + 2];
+    let mut next = vec![false; 2 * n + 2];
+    // Adds state `2t` and what it reaches without reading a character.
+    fn enter(toks: &[Tok], states: &mut [bool], mut t: usize, at_start: bool) {
+        loop {
+            if states[2 * t] {
+                return;
+            }
+            states[2 * t] = true;
+            match toks.get(t) {
+                Some(Tok::NotSeps) | Some(Tok::Any) => t += 1,
+                Some(Tok::Dirs) => {
+                    states[2 * t + 1] = true;
+                    t += 1;
+                }
+                Some(Tok::Start) if at_start => t += 1,
+                _ => return,
+            }
+        }
+    }
+    enter(toks, &mut now, 0, true);
+    for ch in path.chars() {
+        next.iter_mut().for_each(|s| *s = false);
+        for t in 0..n {
+            if now[2 * t] {
+                let advance = match &toks[t] {
+                    Tok::Lit(c) => ch == *c,
+                    Tok::NotSep => ch != '/',
+                    Tok::Class { negated, ranges } => ranges.iter().any(|&(lo, hi)| lo <= ch && ch <= hi) != *negated,
+                    // `.` does not match a newline in Go's regexp.
+                    Tok::NotSeps | Tok::Any => {
+                        if (ch != '/' || matches!(toks[t], Tok::Any)) && (ch != '\n' || matches!(toks[t], Tok::NotSeps))
+                        {
+                            enter(toks, &mut next, t, false);
+                        }
+                        false
+                    }
+                    Tok::Dirs | Tok::Start => false,
+                };
+                if advance {
+                    enter(toks, &mut next, t + 1, false);
+                }
+            }
+            if now[2 * t + 1] && ch != '\n' {
+                next[2 * t + 1] = true;
+                // Re-entering `2t` would skip the group again; only the inner state stays.
+                if ch == '/' {
+                    enter(toks, &mut next, t + 1, false);
+                }
+            }
+        }
+        std::mem::swap(&mut now, &mut next);
+    }
+    now[2 * n]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ignored(rules: &str, path: &str) -> bool {
+        DockerIgnore::parse(rules).unwrap().matches_or_parent_matches(path).unwrap()
+    }
+
+    #[test]
+    fn go_path_clean() {
+        for (input, want) in [
+            ("", "."),
+            (".", "."),
+            ("./a/b/", "a/b"),
+            ("a//b/./c/..", "a/b"),
+            ("../a", "../a"),
+            ("a/../../b", "../b"),
+            ("/../a", "/a"),
+            ("/", "/"),
+            ("//x/", "/x"),
+        ] {
+            assert_eq!(clean(input), want, "{input:?}");
+        }
+        assert_eq!(dir("a/b/c"), "a/b");
+        assert_eq!(dir("a"), ".");
+        assert_eq!(dir("/a"), "/");
+    }
+
+    /// Cases from patternmatcher's own tests (`TestMatches`), which use `MatchesOrParentMatches`.
+    #[test]
+    fn patternmatcher_cases() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("**", "file", true),
+            ("**", "file/", true),
+            ("**/", "file", true),
+            ("**/", "file/", true),
+            ("**", "/", true),
+            ("**/", "/", true),
+            ("**", "dir/file", true),
+            ("**/", "dir/file", true),
+            ("**", "dir/file/", true),
+            ("**/", "dir/file/", true),
+            ("**/**", "dir/file", true),
+            ("**/**", "dir/file/", true),
+            ("dir/**", "dir/file", true),
+            ("dir/**", "dir/file/", true),
+            ("dir/**", "dir/dir2/file", true),
+            ("dir/**", "dir/dir2/file/", true),
+            ("**/dir", "dir", true),
+            ("**/dir", "dir/file", true),
+            ("**/dir2/*", "dir/dir2/file", true),
+            ("**/dir2/*", "dir/dir2/file/", true),
+            ("**/dir2/**", "dir/dir2/dir3/file", true),
+            ("**/dir2/**", "dir/dir2/dir3/file/", true),
+            ("**file", "file", true),
+            ("**file", "dir/file", true),
+            ("**/file", "dir/file", true),
+            ("**file", "dir/dir/file", true),
+            ("**/file", "dir/dir/file", true),
+            ("**/file*", "dir/dir/file", true),
+            ("**/file*", "dir/dir/file.txt", true),
+            ("**/file*txt", "dir/dir/file.txt", true),
+            ("**/file*.txt", "dir/dir/file.txt", true),
+            ("**/file*.txt*", "dir/dir/file.txt", true),
+            ("**/**/*.txt", "dir/dir/file.txt", true),
+            ("**/**/*.txt2", "dir/dir/file.txt", false),
+            ("**/*.txt", "file.txt", true),
+            ("**/**/*.txt", "file.txt", true),
+            ("a**/*.txt", "a/file.txt", true),
+            ("a**/*.txt", "a/dir/file.txt", true),
+            ("a**/*.txt", "a/dir/dir/file.txt", true),
+            ("a/*.txt", "a/dir/file.txt", false),
+            ("a/*.txt", "a/file.txt", true),
+            ("a/*.txt**", "a/file.txt", true),
+            ("a[b-d]e", "ae", false),
+            ("a[b-d]e", "ace", true),
+            ("a[b-d]e", "aae", false),
+            ("a[^b-d]e", "aze", true),
+            (".*", ".foo", true),
+            (".*", "foo", false),
+            ("abc.def", "abcdef", false),
+            ("abc.def", "abc.def", true),
+            ("abc.def", "abcZdef", false),
+            ("abc?def", "abcZdef", true),
+            ("abc?def", "abcdef", false),
+            ("a\\\\", "a\\", true),
+            ("**/foo/bar", "foo/bar", true),
+            ("**/foo/bar", "dir/foo/bar", true),
+            ("**/foo/bar", "dir/dir2/foo/bar", true),
+            ("abc/**", "abc", false),
+            ("abc/**", "abc/def", true),
+            ("abc/**", "abc/def/ghi", true),
+            ("**/.foo", ".foo", true),
+            ("**/.foo", "bar.foo", false),
+            ("a(b)c/def", "a(b)c/def", true),
+            ("a(b)c/def", "a(b)c/xyz", false),
+            ("a.|)$(}+{bc", "a.|)$(}+{bc", true),
+            (
+                "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl",
+                "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl",
+                true,
+            ),
+            ("dist/*.whl", "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl", true),
+        ];
+        for &(pattern, path, want) in cases {
+            assert_eq!(ignored(pattern, path), want, "{pattern:?} on {path:?}");
+        }
+    }
+
+    #[test]
+    fn parents_and_exceptions() {
+        // A directory's pattern covers what is under it.
+        assert!(ignored("node_modules\n", "node_modules/x/y.js"));
+        assert!(ignored("*/tmp\n", "a/tmp/b.txt"));
+        assert!(!ignored("*/tmp\n", "tmp/b.txt"));
+        // The last matching line decides.
+        let rules = "*.md\n!README*.md\nREADME-secret.md\n";
+        assert!(ignored(rules, "CHANGES.md"));
+        assert!(!ignored(rules, "README.md"));
+        assert!(ignored(rules, "README-secret.md"));
+        assert!(DockerIgnore::parse(rules).unwrap().has_exclusions());
+        // Absolute sources are not cleaned into the context before the check: no match.
+        assert!(!ignored("foo\n", "/foo"));
+        // `.` is the whole context: only a pattern that matches `.` covers it.
+        assert!(ignored("*\n", "."));
+        assert!(!ignored(".git\n", "."));
+    }
+
+    #[test]
+    fn the_file_is_read_as_readall_reads_it() {
+        let rules = "\u{feff}# comment\n  # not a comment: a pattern\n\n  /abs/path/  \r\n! spaced\n./x/../y\n/ /\n";
+        let d = DockerIgnore::parse(rules).unwrap();
+        assert!(d.matches_or_parent_matches("abs/path/file").unwrap());
+        assert!(d.matches_or_parent_matches("y").unwrap());
+        assert!(d.matches_or_parent_matches("# not a comment: a pattern").unwrap());
+        assert!(d.has_exclusions());
+        // `/ /` is a blank once made relative, not a pattern for `.`.
+        assert!(!d.matches_or_parent_matches(".").unwrap());
+        // What BuildKit rejects, with the line.
+        for (rules, line, message) in [
+            ("a\n!\n", 2, "illegal exclusion pattern: \"!\""),
+            ("[a\n", 1, "syntax error in pattern"),
+            ("ok\na[]b\n", 2, "syntax error in pattern"),
+            ("a[-z]\n", 1, "syntax error in pattern"),
+            ("a[b-]\n", 1, "syntax error in pattern"),
+            ("x\\\n", 1, "syntax error in pattern"),
+        ] {
+            let e = DockerIgnore::parse(rules).unwrap_err();
+            assert_eq!((e.line, e.message.as_str()), (line, message), "{rules:?}");
+        }
+    }
+
+    #[test]
+    fn expressions_beyond_globs() {
+        // `^` inside an expression anchors; a reversed range cannot be matched at all.
+        assert!(ignored("^a*\n", "ab"));
+        assert!(!ignored("a*^b\n", "ab"));
+        let reversed = DockerIgnore::parse("[z-a]x\n").unwrap();
+        assert!(reversed.matches_or_parent_matches("bx").is_none());
+        // Not reproduced: matches nothing rather than guess.
+        assert!(!ignored("a[*]\n", "a*"));
+        assert!(!ignored("\\d\n", "d"));
+        // Many stars stay fast.
+        let many = "*a*a*a*a*a*a*a*a*a*a*b\n";
+        assert!(!ignored(many, &"a".repeat(3000)));
+    }
+}
