@@ -2,12 +2,17 @@
 //! at, or past the end of the text, also inside a multi-byte character) answers without
 //! panicking; renames that succeed and every fix produce edits inside the text on character
 //! boundaries; "fix all" (safe and unsafe) settles or says it did not, without panicking; the
-//! selection ranges and links stay inside the text.
+//! selection ranges and links stay inside the text. The same text read as a `.dockerignore`
+//! either is rejected or gives the analysis its rules (so `CopyIgnoredFile` matches the file's
+//! own COPY sources against its own lines), and matches its first lines as paths.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use stagecraft_analysis::fixes::{fix_text, FixSet};
-use stagecraft_analysis::{analyze, Options, SvgOptions, TextEdit, TextSize};
+use std::sync::Arc;
+
+use stagecraft_analysis::dockerignore::DockerIgnore;
+use stagecraft_analysis::{analyze, IgnoreRules, Options, SvgOptions, TextEdit, TextSize};
 
 fn check_edits(text: &str, edits: &[TextEdit]) {
     for edit in edits {
@@ -19,7 +24,15 @@ fn check_edits(text: &str, edits: &[TextEdit]) {
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let analysis = analyze(text, &Options::default());
+    let mut options = Options::default();
+    if let Ok(rules) = DockerIgnore::parse(text) {
+        // A few lines: every line against every pattern would slow the fuzzing down.
+        for line in text.lines().take(8) {
+            let _ = rules.matches_or_parent_matches(line);
+        }
+        options.ignore = Some(IgnoreRules(Arc::new(rules)));
+    }
+    let analysis = analyze(text, &options);
     let _ = (analysis.targets(), analysis.graph(), analysis.to_dot(), analysis.to_mermaid());
     let _ = (analysis.outline(), analysis.folds(), analysis.inlay_hints(), analysis.semantic_tokens());
     for (i, _) in analysis.stages().iter().enumerate() {

@@ -273,6 +273,22 @@ fn copy_ignored_file_follows_the_ignore_file_on_disk() {
     // A document that is not a file on disk has no build context.
     let d = lsp.open("untitled:Untitled-1", "FROM alpine\nCOPY secrets/key /dst/\n");
     assert!(ignored(&d).is_empty(), "{d}");
+    // `buildContext` names another context (relative to the Dockerfile's directory), whose
+    // `.dockerignore` is read instead.
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let sub_uri = format!("file://{}/sub/Dockerfile", dir.display());
+    let d = lsp.open(&sub_uri, "FROM alpine\nCOPY app /dst/\n");
+    assert!(ignored(&d).is_empty(), "sub/ has no ignore file: {d}");
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        parse_json(r#"{"settings": {"stagecraft": {"buildContext": ".."}}}"#),
+    );
+    let d = lsp.diagnostics(&sub_uri, 1);
+    assert_eq!(
+        ignored(&d),
+        [(pos(1, 5), "Attempting to Copy file \"app\" that is excluded by .dockerignore".to_string())]
+    );
+    lsp.notify("workspace/didChangeConfiguration", parse_json(r#"{"settings": {"stagecraft": {}}}"#));
     // An ignore file BuildKit rejects: the client's log says so, and nothing is checked.
     std::fs::write(dir.join(".dockerignore"), "app\n[oops\n").unwrap();
     let change = parse_json(&format!(

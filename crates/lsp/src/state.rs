@@ -49,13 +49,16 @@ struct IgnoreCache {
 }
 
 impl IgnoreCache {
-    /// The rules for `uri`; a file BuildKit rejects gets a warning for the client's log.
-    fn rules_for(&mut self, uri: &Uri, warnings: &mut Vec<String>) -> Option<IgnoreRules> {
+    /// The rules for `uri` with the build context `context` (see [`Settings::build_context`]);
+    /// a file BuildKit rejects gets a warning for the client's log.
+    fn rules_for(&mut self, uri: &Uri, context: Option<&str>, warnings: &mut Vec<String>) -> Option<IgnoreRules> {
         if !uri.scheme().is_some_and(|s| s.as_str().eq_ignore_ascii_case("file")) {
             return None;
         }
         let path = uri.to_file_path()?;
-        let Some(file) = dockerignore::ignore_file_for(&path, None) else {
+        // `join` keeps an absolute context as it is.
+        let context = context.and_then(|c| Some(path.parent()?.join(c)));
+        let Some(file) = dockerignore::ignore_file_for(&path, context.as_deref()) else {
             self.read = None;
             self.rules = None;
             return None;
@@ -64,7 +67,7 @@ impl IgnoreCache {
         let key = Some((file.clone(), meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len())));
         if self.read != key {
             self.read = key;
-            self.rules = match dockerignore::load_for(&path, None) {
+            self.rules = match dockerignore::load_for(&path, context.as_deref()) {
                 Ok(rules) => rules.map(|(_, rules)| IgnoreRules(Arc::new(rules))),
                 Err(e) => {
                     warnings.push(format!("{e} (CopyIgnoredFile is not checked)"));
@@ -82,6 +85,9 @@ pub(crate) struct Settings {
     pub(crate) targets: Vec<String>,
     pub(crate) build_args: HashMap<String, String>,
     pub(crate) severities: HashMap<String, String>,
+    /// The build context: absolute, or relative to each Dockerfile's directory (`..`); none:
+    /// the Dockerfile's directory.
+    pub(crate) build_context: Option<String>,
 }
 
 impl Settings {
@@ -110,7 +116,8 @@ impl Settings {
             Some(v @ Value::String(_)) => text(v).into_iter().collect(),
             _ => Vec::new(),
         };
-        Settings { targets, build_args: map("buildArgs"), severities: map("severities") }
+        let build_context = inner.get("buildContext").and_then(text).filter(|c| !c.is_empty());
+        Settings { targets, build_args: map("buildArgs"), severities: map("severities"), build_context }
     }
 
     pub(crate) fn options(&self) -> Options {
@@ -150,7 +157,9 @@ impl State {
         let doc = self.documents.get_mut(uri)?;
         if doc.analysis.is_none() {
             let parse = doc.parse.take().unwrap_or_else(|| stagecraft_syntax::parse(&doc.text));
-            let options = Options { ignore: doc.ignore.rules_for(uri, &mut self.warnings), ..self.settings.options() };
+            let context = self.settings.build_context.as_deref();
+            let options =
+                Options { ignore: doc.ignore.rules_for(uri, context, &mut self.warnings), ..self.settings.options() };
             doc.analysis = Some(Arc::new(analyze_parsed(&doc.text, parse, &options)));
         }
         doc.analysis.clone()
@@ -186,5 +195,11 @@ mod tests {
         assert!(!s.build_args.contains_key("X"));
         assert_eq!(s.severities.get("unused-stage").map(String::as_str), Some("error"));
         assert_eq!(Settings::from_json(&serde_json::json!({"targets": "test"})).targets, ["test"]);
+        assert_eq!(
+            Settings::from_json(&serde_json::json!({"buildContext": ".."})).build_context.as_deref(),
+            Some("..")
+        );
+        assert_eq!(Settings::from_json(&serde_json::json!({"buildContext": ""})).build_context, None);
+        assert_eq!(Settings::from_json(&serde_json::json!({"buildContext": ["x"]})).build_context, None);
     }
 }

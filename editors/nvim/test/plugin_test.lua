@@ -212,6 +212,13 @@ local function main()
   check(bad_settings and noted('update_settings: settings.targets: expected table, got string', vim.log.levels.ERROR),
     '1 update_settings() with a setting of the wrong type says so (no Lua error)')
   eq(#require('stagecraft.config').get().settings.targets, 0, '1 and keeps the settings it had')
+  local bad_context = pcall(require('stagecraft').update_settings, { buildContext = 5 })
+  check(bad_context and noted('update_settings: settings.buildContext: expected string, got number', vim.log.levels.ERROR),
+    '1 a buildContext that is no string says so')
+  require('stagecraft').update_settings({ buildContext = '..' })
+  eq(require('stagecraft.config').get().settings.buildContext, '..', '1 buildContext is kept for the server')
+  require('stagecraft').update_settings({ buildContext = '' })
+  eq(require('stagecraft.config').get().settings.buildContext, nil, '1 and an empty one clears it')
 
   -- 2. :StagecraftTargets, scripted picks, Copy command. ---------------------------------------
   local expected_test = "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."

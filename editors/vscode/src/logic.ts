@@ -155,6 +155,7 @@ export function serverSettings(get: <T>(key: string, dflt: T) => T): ServerSetti
     targets: list.map(text).filter((t): t is string => t !== undefined),
     buildArgs: map(get<unknown>("buildArgs", {})),
     severities,
+    buildContext: text(get<unknown>("buildContext", "")) ?? "",
   };
 }
 

@@ -73,4 +73,6 @@ export interface ServerSettings {
   targets: string[];
   buildArgs: Record<string, string>;
   severities: Record<string, "error" | "warning" | "info" | "hint">;
+  /** The build context for `.dockerignore`: absolute, or relative to the Dockerfile's folder; "" for that folder. */
+  buildContext: string;
 }

@@ -8,6 +8,7 @@ local M = {}
 ---@field targets string[] the targets in play; a stage none of them builds is reported unused
 ---@field buildArgs table<string,string> resolves FROM lines as --build-arg would; added to `docker build`
 ---@field severities table<string,string> severity per diagnostic code ("error"|"warning"|"info"|"hint")
+---@field buildContext string|nil the build context whose .dockerignore CopyIgnoredFile reads: absolute, or relative to the Dockerfile's folder (nil: that folder)
 
 M.default_keymaps = {
   targets = '<leader>st',
@@ -57,6 +58,9 @@ function M.normalize_settings(s)
   for k, v in pairs(s.severities or {}) do
     out.severities[tostring(k)] = tostring(v)
   end
+  if s.buildContext ~= nil and s.buildContext ~= '' then
+    out.buildContext = tostring(s.buildContext)
+  end
   return out
 end
 
@@ -72,6 +76,7 @@ function M.validate_settings(s)
   util.validate('settings.targets', s.targets, 'table', true)
   util.validate('settings.buildArgs', s.buildArgs, 'table', true)
   util.validate('settings.severities', s.severities, 'table', true)
+  util.validate('settings.buildContext', s.buildContext, 'string', true)
 end
 
 local function validate(opts)

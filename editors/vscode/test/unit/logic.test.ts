@@ -135,22 +135,25 @@ test("finding the server binary, and the message when it is missing", () => {
 test("settings of the wrong type are normalised as the server reads them", () => {
   const from = (values: Record<string, unknown>) =>
     serverSettings(<T>(key: string, dflt: T) => (key in values ? (values[key] as T) : dflt));
-  assert.deepEqual(from({}), { targets: [], buildArgs: {}, severities: {} });
+  assert.deepEqual(from({}), { targets: [], buildArgs: {}, severities: {}, buildContext: "" });
   assert.deepEqual(
     from({
       targets: ["test", 3, null, "#2"],
       buildArgs: { GO_VERSION: 1.23, DEBUG: true, NOTE: "hi", BAD: { x: 1 } },
       severities: { "unused-stage": "Error", x: 3, y: "loud" },
+      buildContext: "..",
     }),
     {
       targets: ["test", "3", "#2"],
       buildArgs: { GO_VERSION: "1.23", DEBUG: "true", NOTE: "hi" },
       severities: { "unused-stage": "error" },
+      buildContext: "..",
     },
   );
-  assert.deepEqual(from({ targets: "test", buildArgs: ["X=1"], severities: "error" }), {
+  assert.deepEqual(from({ targets: "test", buildArgs: ["X=1"], severities: "error", buildContext: ["x"] }), {
     targets: ["test"],
     buildArgs: {},
     severities: {},
+    buildContext: "",
   });
 });
