@@ -176,19 +176,23 @@ pub fn ignore_file_for(dockerfile: &Path, context: Option<&Path>) -> Option<Path
 }
 
 /// Reads and parses the ignore file for `dockerfile` (see [`ignore_file_for`]): `Ok(None)`
-/// when there is none; an error names the file and line and says what BuildKit does.
-pub fn load_for(dockerfile: &Path, context: Option<&Path>) -> Result<Option<(PathBuf, DockerIgnore)>, String> {
-    let Some(file) = ignore_file_for(dockerfile, context) else { return Ok(None) };
-    let bytes = std::fs::read(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    match DockerIgnore::parse(&String::from_utf8_lossy(&bytes)) {
-        Ok(rules) => Ok(Some((file, rules))),
-        Err(e) => Err(format!(
+/// when there is none.
+pub fn load_for(dockerfile: &Path, context: Option<&Path>) -> Result<Option<DockerIgnore>, String> {
+    ignore_file_for(dockerfile, context).map(|file| load(&file)).transpose()
+}
+
+/// Reads and parses the ignore file at `file`; an error names the file and line and says what
+/// BuildKit does.
+pub fn load(file: &Path) -> Result<DockerIgnore, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    DockerIgnore::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| {
+        format!(
             "{}:{}: {}: BuildKit fails every build of this context until the pattern is fixed",
             file.display(),
             e.line,
             e.message
-        )),
-    }
+        )
+    })
 }
 
 impl ContextIgnore for DockerIgnore {
@@ -335,7 +339,15 @@ fn match_syntax_ok(p: &str) -> bool {
 /// patternmatcher's `compile`: which kind of match, and for an expression its pieces.
 fn compile(p: &str) -> Kind {
     let c: Vec<char> = p.chars().collect();
-    let (mut exact, mut prefix, mut suffix, mut expr) = (true, false, false, false);
+    // patternmatcher's `detectedType`.
+    #[derive(PartialEq)]
+    enum Detected {
+        Exact,
+        Prefix,
+        Suffix,
+        Expr,
+    }
+    let mut detected = Detected::Exact;
     let mut toks = Vec::new();
     let mut k = 0;
     let mut first = true;
@@ -350,27 +362,27 @@ fn compile(p: &str) -> Kind {
                     k += 1;
                 }
                 if k >= c.len() {
-                    if exact {
-                        (exact, prefix) = (false, true);
+                    if detected == Detected::Exact {
+                        detected = Detected::Prefix;
                     } else {
                         toks.push(Tok::Any);
-                        (prefix, suffix, expr) = (false, false, true);
+                        detected = Detected::Expr;
                     }
                 } else {
                     toks.push(Tok::Dirs);
-                    (exact, prefix, suffix, expr) = (false, false, false, true);
+                    detected = Detected::Expr;
                 }
                 if first {
-                    (exact, prefix, suffix, expr) = (false, false, true, false);
+                    detected = Detected::Suffix;
                 }
             }
             '*' => {
                 toks.push(Tok::NotSeps);
-                (exact, prefix, suffix, expr) = (false, false, false, true);
+                detected = Detected::Expr;
             }
             '?' => {
                 toks.push(Tok::NotSep);
-                (exact, prefix, suffix, expr) = (false, false, false, true);
+                detected = Detected::Expr;
             }
             '\\' => {
                 match escaped(c.get(k).copied()) {
@@ -379,7 +391,7 @@ fn compile(p: &str) -> Kind {
                     Err(Unmatched::Invalid) => return Kind::Invalid,
                 }
                 k += 1;
-                (exact, prefix, suffix, expr) = (false, false, false, true);
+                detected = Detected::Expr;
             }
             '[' => {
                 match bracket(&c, &mut k) {
@@ -387,30 +399,23 @@ fn compile(p: &str) -> Kind {
                     Err(Unmatched::Unsupported) => unsupported = true,
                     Err(Unmatched::Invalid) => return Kind::Invalid,
                 }
-                (exact, prefix, suffix, expr) = (false, false, false, true);
+                detected = Detected::Expr;
             }
             ']' => {
                 toks.push(Tok::Lit(']'));
-                (exact, prefix, suffix, expr) = (false, false, false, true);
+                detected = Detected::Expr;
             }
             '^' => toks.push(Tok::Start),
             ch => toks.push(Tok::Lit(ch)),
         }
         first = false;
     }
-    if expr {
-        if unsupported {
-            Kind::Unsupported
-        } else {
-            Kind::Expr(toks)
-        }
-    } else if prefix {
-        Kind::Prefix(p[..p.len() - 2].to_string())
-    } else if suffix {
-        Kind::Suffix(p[2..].to_string())
-    } else {
-        debug_assert!(exact);
-        Kind::Exact(p.to_string())
+    match detected {
+        Detected::Expr if unsupported => Kind::Unsupported,
+        Detected::Expr => Kind::Expr(toks),
+        Detected::Prefix => Kind::Prefix(p[..p.len() - 2].to_string()),
+        Detected::Suffix => Kind::Suffix(p[2..].to_string()),
+        Detected::Exact => Kind::Exact(p.to_string()),
     }
 }
 

@@ -67,8 +67,8 @@ impl IgnoreCache {
         let key = Some((file.clone(), meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len())));
         if self.read != key {
             self.read = key;
-            self.rules = match dockerignore::load_for(&path, context.as_deref()) {
-                Ok(rules) => rules.map(|(_, rules)| IgnoreRules(Arc::new(rules))),
+            self.rules = match dockerignore::load(&file) {
+                Ok(rules) => Some(IgnoreRules(Arc::new(rules))),
                 Err(e) => {
                     warnings.push(format!("{e} (CopyIgnoredFile is not checked)"));
                     None

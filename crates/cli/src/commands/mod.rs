@@ -26,7 +26,7 @@ pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysi
 /// build context (`--context`, or the Dockerfile's directory).
 pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<&Path>) -> Result<Options, Failure> {
     match dockerignore::load_for(path, context).map_err(Failure::Io)? {
-        Some((_, rules)) => Ok(Options { ignore: Some(IgnoreRules(Arc::new(rules))), ..options.clone() }),
+        Some(rules) => Ok(Options { ignore: Some(IgnoreRules(Arc::new(rules))), ..options.clone() }),
         None => Ok(options.clone()),
     }
 }
