@@ -303,6 +303,66 @@ fn copy_ignored_file_follows_the_ignore_file_on_disk() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A client that can watch files is asked to watch ignore files, and an edited `.dockerignore`
+/// republishes the diagnostics of open documents at once, with no edit of the Dockerfile.
+#[test]
+fn a_watched_ignore_file_republishes_diagnostics() {
+    let dir = std::env::temp_dir().join(format!("stagecraft-lsp-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".dockerignore"), "secrets\n").unwrap();
+    let uri = format!("file://{}/Dockerfile", dir.display());
+    let mut lsp = Lsp::start();
+    let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
+    lsp.initialize(parse_json(watching), Value::Null);
+    // The registration: a request from the server, answered here.
+    let deadline = Instant::now() + TIMEOUT;
+    let register = loop {
+        let msg = lsp.recv(deadline, "client/registerCapability");
+        if msg["method"] == "client/registerCapability" {
+            break msg;
+        }
+        lsp.pending.push(msg);
+    };
+    let registration = &register["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    let globs: Vec<&str> = registration["registerOptions"]["watchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["globPattern"].as_str().unwrap())
+        .collect();
+    assert_eq!(globs, ["**/.dockerignore", "**/*.dockerignore"]);
+    let answer = serde_json_obj(&[("jsonrpc", "2.0".into()), ("id", register["id"].clone()), ("result", Value::Null)]);
+    lsp.send(answer);
+    let codes = |d: &Value| -> Vec<String> {
+        d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let d = lsp.open(&uri, "FROM alpine\nCOPY app /dst/\n");
+    assert!(!codes(&d).contains(&"CopyIgnoredFile".to_string()), "{d}");
+    std::fs::write(dir.join(".dockerignore"), "secrets\napp\n").unwrap();
+    let changed = format!(r#"{{"changes": [{{"uri": "file://{}/.dockerignore", "type": 2}}]}}"#, dir.display());
+    lsp.notify("workspace/didChangeWatchedFiles", parse_json(&changed));
+    let d = lsp.diagnostics(&uri, 1);
+    assert!(codes(&d).contains(&"CopyIgnoredFile".to_string()), "{d}");
+    // Other files change nothing (no republication before the next answer).
+    let other = format!(r#"{{"changes": [{{"uri": "file://{}/notes.txt", "type": 2}}]}}"#, dir.display());
+    lsp.notify("workspace/didChangeWatchedFiles", parse_json(&other));
+    lsp.result("textDocument/hover", at(&uri, 0, 0));
+    assert!(!lsp.pending.iter().any(|m| m["method"] == "textDocument/publishDiagnostics"), "{:?}", lsp.pending);
+    lsp.shutdown();
+    // A client that cannot watch files is not asked.
+    let mut lsp = started();
+    lsp.call("textDocument/hover", at("file:///none", 0, 0));
+    assert!(!lsp.pending.iter().any(|m| m["method"] == "client/registerCapability"), "{:?}", lsp.pending);
+    lsp.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn definition_from_every_reference_kind() {
     let mut lsp = started();

@@ -47,6 +47,7 @@ pub(crate) fn changes_state(method: &str) -> bool {
             | "textDocument/didChange"
             | "textDocument/didClose"
             | "workspace/didChangeConfiguration"
+            | "workspace/didChangeWatchedFiles"
             | "shutdown"
     )
 }

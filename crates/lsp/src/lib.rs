@@ -36,7 +36,7 @@ pub fn run_stdio() -> bool {
         let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared::new(frames_tx.clone()));
         let backend_shared = shared.clone();
-        let (service, socket) = LspService::build(move |_client| Backend { shared: backend_shared })
+        let (service, socket) = LspService::build(move |client| Backend { shared: backend_shared, client })
             .custom_method("stagecraft/targets", Backend::targets)
             .custom_method("stagecraft/stageGraph", Backend::stage_graph)
             .finish();
@@ -66,6 +66,9 @@ pub(crate) struct Shared {
     initialized: AtomicBool,
     /// Set once `shutdown` is answered.
     shut_down: AtomicBool,
+    /// The client can watch files for the server (`workspace/didChangeWatchedFiles` registered
+    /// at run time).
+    watches_files: AtomicBool,
     /// Message bodies for the client that bypass the framework (see `transport::write_client`).
     out: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
 }
@@ -78,6 +81,7 @@ impl Shared {
             handled: tokio::sync::watch::Sender::new(0),
             initialized: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
+            watches_files: AtomicBool::new(false),
             out,
         }
     }
@@ -132,6 +136,8 @@ impl Shared {
 /// The server.
 pub(crate) struct Backend {
     shared: Arc<Shared>,
+    /// For requests to the client (registering the file watcher).
+    client: tower_lsp_server::Client,
 }
 
 impl Backend {
@@ -188,6 +194,9 @@ impl LanguageServer for Backend {
         if let Some(options) = &params.initialization_options {
             self.lock().settings = Settings::from_json(options);
         }
+        let watches = params.capabilities.workspace.as_ref().and_then(|w| w.did_change_watched_files.as_ref());
+        let watches = watches.and_then(|w| w.dynamic_registration).unwrap_or(false);
+        self.shared.watches_files.store(watches, Ordering::Release);
         self.shared.initialized.store(true, Ordering::Release);
         Ok(InitializeResult {
             capabilities: handlers::capabilities(encoding),
@@ -196,6 +205,38 @@ impl LanguageServer for Backend {
                 version: Some(env!("CARGO_PKG_VERSION").into()),
             }),
         })
+    }
+
+    /// Asks the client to report changes to ignore files, which `CopyIgnoredFile` reads: the
+    /// diagnostics of open documents then follow an edited `.dockerignore` without waiting for
+    /// the next edit of the Dockerfile. (Without it they follow at that edit.)
+    async fn initialized(&self, _: InitializedParams) {
+        if !self.shared.watches_files.load(Ordering::Acquire) {
+            return;
+        }
+        let watchers: Vec<FileSystemWatcher> = ["**/.dockerignore", "**/*.dockerignore"]
+            .into_iter()
+            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.into()), kind: None })
+            .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "stagecraft-ignore-files".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        let _ = self.client.register_capability(vec![registration]).await;
+    }
+
+    /// An ignore file changed: every open document is analysed again (those whose ignore file
+    /// did not change keep their rules, read only when a file's time or size moved).
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        if !params.changes.iter().any(|c| c.uri.path().as_str().ends_with(".dockerignore")) {
+            return;
+        }
+        for doc in self.lock().documents.values_mut() {
+            doc.invalidate();
+        }
+        self.publish_all().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
