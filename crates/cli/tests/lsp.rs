@@ -236,14 +236,20 @@ fn diagnostics_are_pushed_with_codes_tags_and_links() {
     lsp.shutdown();
 }
 
+/// A fresh directory holding a `.dockerignore` with `rules`, and the URI of a Dockerfile in it.
+fn build_context(name: &str, rules: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("stagecraft-lsp-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".dockerignore"), rules).unwrap();
+    let uri = format!("file://{}/Dockerfile", dir.display());
+    (dir, uri)
+}
+
 /// `CopyIgnoredFile` reads the ignore file beside a document on disk, and reads it again once
 /// it changes (the next analysis sees it).
 #[test]
 fn copy_ignored_file_follows_the_ignore_file_on_disk() {
-    let dir = std::env::temp_dir().join(format!("stagecraft-lsp-ignore-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(".dockerignore"), "secrets\n").unwrap();
-    let uri = format!("file://{}/Dockerfile", dir.display());
+    let (dir, uri) = build_context("ignore", "secrets\n");
     let ignored = |d: &Value| -> Vec<(Value, String)> {
         d["diagnostics"]
             .as_array()
@@ -307,10 +313,7 @@ fn copy_ignored_file_follows_the_ignore_file_on_disk() {
 /// republishes the diagnostics of open documents at once, with no edit of the Dockerfile.
 #[test]
 fn a_watched_ignore_file_republishes_diagnostics() {
-    let dir = std::env::temp_dir().join(format!("stagecraft-lsp-watch-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(".dockerignore"), "secrets\n").unwrap();
-    let uri = format!("file://{}/Dockerfile", dir.display());
+    let (dir, uri) = build_context("watch", "secrets\n");
     let mut lsp = Lsp::start();
     let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
     lsp.initialize(parse_json(watching), Value::Null);
