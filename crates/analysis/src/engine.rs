@@ -96,7 +96,9 @@ pub(crate) struct Engine<'a> {
     /// Stage names to their last definition (how `--from` finds them).
     names: HashMap<String, usize>,
     /// The check configuration of instructions with a `# check=` comment above them.
-    local_checks: HashMap<TextRange, CheckConfig>,
+    /// By instruction, in file order (a vector searched by position: a map of this type would
+    /// be more code in the wasm package).
+    local_checks: Vec<(TextRange, CheckConfig)>,
     /// Image references already validated (files repeat the same few bases): each name's
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: HashMap<String, usize>,
@@ -127,7 +129,7 @@ impl<'a> Engine<'a> {
             declared_globals: Vec::new(),
             states: Vec::new(),
             names: HashMap::new(),
-            local_checks: HashMap::new(),
+            local_checks: Vec::new(),
             image_names: HashMap::new(),
             image_checks: Vec::new(),
         }
@@ -175,7 +177,10 @@ impl<'a> Engine<'a> {
     /// The check configuration for an instruction (the file's, or merged with a `# check=`
     /// comment above it).
     fn config_for(&self, instruction: TextRange) -> CheckConfig {
-        self.local_checks.get(&instruction).unwrap_or(&self.check).clone()
+        match self.local_checks.binary_search_by_key(&instruction.start(), |(r, _)| r.start()) {
+            Ok(i) if self.local_checks[i].0 == instruction => self.local_checks[i].1.clone(),
+            _ => self.check.clone(),
+        }
     }
 
     // ---- reporting ----
@@ -398,7 +403,7 @@ impl<'a> Engine<'a> {
             let config =
                 if comments.is_empty() { self.check.clone() } else { self.check.merged_with_comments(&comments) };
             if config != self.check {
-                self.local_checks.insert(info.range, config.clone());
+                self.local_checks.push((info.range, config.clone()));
             }
             for hit in hits {
                 self.lint(hit, &config);
@@ -1574,6 +1579,11 @@ impl<'a> Engine<'a> {
                     }
                 }
                 st.workdir_set = true;
+                // BuildKit then normalises the path, which on Windows fails for another drive,
+                // a bare drive and a UNC path.
+                if let Some(e) = expanded.as_deref().filter(|_| st.windows).and_then(windows_workdir_error) {
+                    self.fail("invalid-workdir", &e, Some(node), "dispatch");
+                }
             }
             USER_INSTR | STOPSIGNAL_INSTR | VOLUME_INSTR => {
                 for a in &c.args {
@@ -1834,6 +1844,26 @@ pub(crate) fn is_abs(path: &str, windows: bool) -> bool {
         Some(_) => return false,
     };
     separator(start) && !(separator(0) && separator(1))
+}
+
+/// BuildKit's error for a Windows WORKDIR path that `CheckSystemDriveAndRemoveDriveLetter`
+/// refuses (another drive, a bare drive, a UNC path), if it does.
+#[inline(never)]
+fn windows_workdir_error(path: &str) -> Option<String> {
+    let b = path.as_bytes();
+    let separator = |i: usize| matches!(b.get(i), Some(b'/' | b'\\'));
+    let mut message = String::from("normalizing workdir: normalizing working directory: removing drive letter: ");
+    if b.len() == 2 && b[1] == b':' {
+        message.push_str("No relative path specified in ");
+        message.push_str(&go::quote_str(path));
+    } else if separator(0) && separator(1) {
+        message.push_str("UNC paths are not supported");
+    } else if b.iter().position(|&c| c == b':').is_some_and(|i| !path[..i].eq_ignore_ascii_case("c")) {
+        message.push_str("The specified path is not on the system drive (C:)");
+    } else {
+        return None;
+    }
+    Some(message)
 }
 
 fn add_edge(graph: &mut [Vec<(usize, TextRange)>], s: usize, src: usize, range: TextRange) {

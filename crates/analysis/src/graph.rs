@@ -213,25 +213,25 @@ pub(crate) fn legacy_stages(stage_count: usize, target: usize) -> std::ops::Rang
 /// The stage graph: stage nodes, then images and scratch as they are first used.
 pub(crate) fn stage_graph(stages: &[Stage], deps: &[Vec<Dep>]) -> StageGraph {
     let mut graph = StageGraph { nodes: (0..stages.len()).map(GraphNode::Stage).collect(), edges: Vec::new() };
-    // Images and scratch, by node (stage `t` is node `t`).
-    let mut external: std::collections::HashMap<GraphNode, usize> = std::collections::HashMap::new();
+    // Images by name, and scratch, by node (stage `t` is node `t`). (Not one map keyed by
+    // `GraphNode`: each map type is more code in the wasm package, which has this one.)
+    let mut images: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut scratch = None;
     for (s, ds) in deps.iter().enumerate() {
         for d in ds {
             if d.implicit {
                 continue;
             }
-            let node = match &d.target {
-                RefTarget::Stage(t) => GraphNode::Stage(*t),
-                RefTarget::Image(i) => GraphNode::Image(i.clone()),
-                RefTarget::Scratch => GraphNode::Scratch,
-                _ => continue,
+            let nodes = &mut graph.nodes;
+            let mut add = |node| {
+                nodes.push(node);
+                nodes.len() - 1
             };
-            let source = match node {
-                GraphNode::Stage(t) => t,
-                _ => *external.entry(node).or_insert_with_key(|node| {
-                    graph.nodes.push(node.clone());
-                    graph.nodes.len() - 1
-                }),
+            let source = match &d.target {
+                RefTarget::Stage(t) => *t,
+                RefTarget::Image(i) => *images.entry(i.clone()).or_insert_with(|| add(GraphNode::Image(i.clone()))),
+                RefTarget::Scratch => *scratch.get_or_insert_with(|| add(GraphNode::Scratch)),
+                _ => continue,
             };
             graph.edges.push(GraphEdge { source, stage: s, kind: d.kind, range: d.range });
         }

@@ -796,14 +796,47 @@ fn windows_paths_are_read_as_buildkit_reads_them_on_a_windows_stage() {
         a.diagnostics().iter().find(|d| d.code == "WorkdirRelativePath").map(|d| d.message.as_str()),
         Some("Relative workdir \"C:c:\\\\Windows\\\\System32;c:\\\\Windows;C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\" can have unexpected results if the base image changes")
     );
-    // BuildKit refuses another drive, a bare drive and a UNC path: none is absolute. (It then
-    // fails the build normalising the path; stagecraft reports only the check.)
-    for path in ["D:\\\\app", "C:", "//server/share", "\\\\\\\\server\\\\share", "/a:b"] {
-        let a = plain(&format!(
-            "FROM --platform=windows/amd64 mcr.microsoft.com/windows/nanoserver AS windows\nWORKDIR {path}\n"
-        ));
-        assert_eq!(codes(&a), ["WorkdirRelativePath"], "{path}");
+    // BuildKit refuses another drive, a bare drive and a UNC path: none is absolute, so the
+    // check warns first, and then normalising the path fails the build at that WORKDIR.
+    let not_c = "The specified path is not on the system drive (C:)";
+    for (path, why) in [
+        ("D:\\\\app", not_c),
+        ("d:app", not_c),
+        ("/a:b", not_c),
+        ("C:", "No relative path specified in \"C:\""),
+        ("//server/share", "UNC paths are not supported"),
+        ("\\\\\\\\server\\\\share", "UNC paths are not supported"),
+    ] {
+        let text = format!(
+            "FROM --platform=windows/amd64 mcr.microsoft.com/windows/nanoserver AS windows\nRUN a\nWORKDIR {path}\nRUN b\n"
+        );
+        let a = plain(&text);
+        // In position order: the error covers the instruction, the warning its path.
+        assert_eq!(codes(&a), ["invalid-workdir", "WorkdirRelativePath"], "{path}");
+        let e = a.build_error().expect(path);
+        assert_eq!(
+            e.message,
+            format!("normalizing workdir: normalizing working directory: removing drive letter: {why}"),
+            "{path}"
+        );
+        assert_eq!((e.phase, e.range.map(|r| &text[r])), ("dispatch", Some(&*format!("WORKDIR {path}"))));
     }
+    // The rest pass: paths on C: or on no drive, absolute or relative, and any path on a Linux
+    // stage.
+    let win = "FROM --platform=windows/amd64 mcr.microsoft.com/windows/nanoserver";
+    for text in [
+        format!("{win}\nWORKDIR c:\\\\app\nWORKDIR C:x\nWORKDIR \\\\app\nWORKDIR app\nWORKDIR C:/a:b\n"),
+        "FROM --platform=linux/amd64 alpine\nWORKDIR D:\\\\app\nWORKDIR //server/share\nWORKDIR C:\n".into(),
+    ] {
+        assert_eq!(plain(&text).build_error(), None, "{text}");
+    }
+    // A stage the target does not need fails too, as under `docker build --check`, which
+    // dispatches every stage (a plain build would skip it), like stagecraft's other checks.
+    assert!(plain(&format!("{win} AS unused\nWORKDIR D:\\\\app\nFROM alpine\n")).build_error().is_some());
+    // Unlike the check, which reads the first WORKDIR only, every WORKDIR is normalised.
+    let a = plain(&format!("{win} AS windows\nWORKDIR C:\\\\app\nWORKDIR y:z\n"));
+    assert_eq!(codes(&a), ["invalid-workdir"]);
+    assert_eq!(a.build_error().and_then(|e| e.range).map(|r| a.line_index().line_col(r.start()).line), Some(2));
 }
 
 #[test]

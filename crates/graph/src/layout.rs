@@ -16,8 +16,6 @@
 //!
 //! Everything is deterministic: ties break on indices and no hash map is iterated.
 
-use std::collections::HashMap;
-
 /// The size of a node.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Size {
@@ -298,8 +296,10 @@ struct Layered {
     layer: Vec<usize>,
     width: Vec<f64>,
     real: usize,
-    /// Chain ids by (upper node, bundle, reversed), and each chain's dummies, top down.
-    chain_ids: HashMap<(usize, u32, bool), usize>,
+    /// Chain ids by upper node, then by (bundle, reversed): a handful per node (stagecraft's
+    /// bundles are its four edge kinds). And each chain's dummies, top down. (Not a map keyed
+    /// by all three: each map type is more code in the wasm package.)
+    chain_ids: Vec<Vec<(u32, bool, usize)>>,
     chain_nodes: Vec<Vec<usize>>,
     segments: Vec<(usize, usize)>,
     up: Vec<Vec<usize>>,
@@ -323,7 +323,7 @@ impl Layered {
             layer: layer.to_vec(),
             width: sizes.iter().map(|s| s.width).collect(),
             real: sizes.len(),
-            chain_ids: HashMap::new(),
+            chain_ids: vec![Vec::new(); sizes.len()],
             chain_nodes: Vec::new(),
             segments: Vec::new(),
             up: Vec::new(),
@@ -346,10 +346,15 @@ impl Layered {
             // the dummy on layer `l` is the chain's `l - first`-th (made by the first edge of
             // the chain that reaches that far down).
             let chains = self.chain_nodes.len();
-            let c = *self.chain_ids.entry((a, bundle, reversed)).or_insert(chains);
-            if c == chains {
-                self.chain_nodes.push(Vec::new());
-            }
+            let ids = &mut self.chain_ids[a];
+            let c = match ids.iter().find(|&&(b, r, _)| b == bundle && r == reversed) {
+                Some(&(_, _, c)) => c,
+                None => {
+                    ids.push((bundle, reversed, chains));
+                    self.chain_nodes.push(Vec::new());
+                    chains
+                }
+            };
             for l in first..self.layer[b] {
                 let d = match self.chain_nodes[c].get(l - first) {
                     Some(&d) => d,
