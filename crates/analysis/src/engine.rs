@@ -75,6 +75,9 @@ pub(crate) struct Engine<'a> {
     check: CheckConfig,
     /// BuildKit has failed by now: its later checks never run.
     stopped: bool,
+    /// While a stage runs its base stage's ONBUILD triggers: the stage's `FROM`, where BuildKit
+    /// reports what they find, and the trigger.
+    relocate: Option<(TextRange, TextRange)>,
     build_error: Option<BuildError>,
     diagnostics: Vec<Diagnostic>,
     global_args: Vec<GlobalArg>,
@@ -116,6 +119,7 @@ impl<'a> Engine<'a> {
             lexer: Lexer::new(escape),
             check: CheckConfig::default(),
             stopped: false,
+            relocate: None,
             build_error: None,
             diagnostics: Vec::new(),
             global_args: Vec::new(),
@@ -195,17 +199,24 @@ impl<'a> Engine<'a> {
             return;
         }
         let severity = if self.check.error { Severity::Error } else { Severity::Warning };
-        let lines = self.lines(hit.instruction);
+        // A trigger's finding goes where BuildKit puts it, without a fix: the edit would be in
+        // the trigger, which every stage built on its stage runs.
+        let (range, instruction, fix, trigger) = match self.relocate {
+            Some((from, trigger)) => (from, from, None, Some(trigger)),
+            None => (hit.range, hit.instruction, hit.fix, None),
+        };
+        let lines = self.lines(instruction);
         self.diagnostics.push(Diagnostic {
             code: hit.rule.name.to_string(),
             severity,
-            range: hit.range,
+            range,
             message: hit.message,
             url: Some(hit.rule.url()),
-            fix: hit.fix,
+            fix,
             unnecessary: false,
             buildkit_reports: !self.stopped,
             lines,
+            trigger,
         });
     }
 
@@ -228,6 +239,9 @@ impl<'a> Engine<'a> {
 
     /// A build failure: an error diagnostic, and BuildKit stops (the first one is BuildKit's).
     fn fail(&mut self, code: &str, message: &str, range: Option<TextRange>, phase: &'static str) {
+        // A trigger's failure is at the `FROM` of the stage that runs it (see `lint`).
+        let trigger = self.relocate.map(|(_, t)| t);
+        let range = self.relocate.map(|(from, _)| from).or(range);
         if !self.stopped {
             self.build_error = Some(BuildError { message: message.to_string(), range, phase });
         }
@@ -244,6 +258,7 @@ impl<'a> Engine<'a> {
             unnecessary: false,
             buildkit_reports: false,
             lines,
+            trigger,
         });
     }
 
@@ -529,7 +544,8 @@ impl<'a> Engine<'a> {
     // ---- stage names and casing ----
 
     fn stage_names(&mut self) {
-        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        // Names seen (a map of the type `names` has: a set would be more code in the wasm).
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for s in 0..self.stages.len() {
             let Some(name) = self.stages[s].name.clone() else { continue };
             let range = self.stages[s].name_range.unwrap_or(self.stages[s].from_range);
@@ -544,7 +560,7 @@ impl<'a> Engine<'a> {
                     &config,
                 );
             }
-            if !seen.insert(name.clone()) {
+            if seen.insert(name.clone(), s).is_some() {
                 self.hit(
                     rules::DUPLICATE_STAGE_NAME,
                     format!("Duplicate stage name {}, stage names should be unique", go::quote_str(&name)),
@@ -1414,6 +1430,8 @@ impl<'a> Engine<'a> {
 
     fn dispatch(&mut self) {
         let n = self.stages.len();
+        // What the default target builds, sorted.
+        let needed = crate::graph::closure(&crate::graph::stage_deps(&self.deps), n - 1);
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         let mut dispatched = vec![false; n];
         for s in 0..n {
@@ -1433,12 +1451,36 @@ impl<'a> Engine<'a> {
                 self.syntax[s].commands.clone()
             };
             let cmds = Rc::clone(&self.cmds);
+            if needed.binary_search(&s).is_ok() {
+                self.run_triggers(s, &mut st, &dispatched);
+            }
             for c in commands {
                 self.dispatch_command(s, &cmds[c], &mut st, &dispatched);
             }
             dispatched[s] = true;
             finals[s] = Some(st);
         }
+    }
+
+    /// A stage the target needs runs its base stage's ONBUILD triggers first (BuildKit's
+    /// `initOnBuildTriggers`, for the direct base only), and what they find is reported at its
+    /// `FROM`. (Their references were read with the stage's, in `onbuild_triggers`.)
+    #[inline(never)]
+    fn run_triggers(&mut self, s: usize, st: &mut DispatchState, dispatched: &[bool]) {
+        let BaseKind::Stage(b) = self.stages[s].base_kind else { return };
+        let cmds = Rc::clone(&self.cmds);
+        for i in 0..self.syntax[b].commands.len() {
+            let c = self.syntax[b].commands[i];
+            if cmds[c].info.kind != ONBUILD_INSTR {
+                continue;
+            }
+            if let Some(node) = cmds[c].node.trigger() {
+                let t = Cmd { info: node.info_in(self.text), node, commented: false };
+                self.relocate = Some((self.stages[s].from_range, t.info.range));
+                self.dispatch_command(s, &t, st, dispatched);
+            }
+        }
+        self.relocate = None;
     }
 
     fn dispatch_command(&mut self, s: usize, cmd: &Cmd, st: &mut DispatchState, dispatched: &[bool]) {
@@ -1648,8 +1690,10 @@ impl<'a> Engine<'a> {
                     ENTRYPOINT_INSTR => &mut st.entrypoint,
                     _ => &mut st.healthcheck,
                 };
-                let previous = slot.replace((node, c.keyword_range));
-                if let Some((prev, range)) = previous {
+                let previous = slot.replace((node, c.keyword_range, self.relocate));
+                if let Some((prev, range, at)) = previous {
+                    // Reported at the earlier one, as BuildKit does: where a trigger's is.
+                    let now = std::mem::replace(&mut self.relocate, at);
                     self.hit(
                         rules::MULTIPLE_INSTRUCTIONS_DISALLOWED,
                         format!(
@@ -1659,6 +1703,7 @@ impl<'a> Engine<'a> {
                         prev,
                         &config,
                     );
+                    self.relocate = now;
                 }
                 if c.kind != HEALTHCHECK_INSTR && !c.json && !st.shell_set {
                     let command = c.shell_command.unwrap_or(node);
@@ -1803,11 +1848,14 @@ struct DispatchState {
     /// The stage's platform is Windows (given with `--platform`; stagecraft reads no image's):
     /// paths are Windows paths.
     windows: bool,
-    /// The last CMD, ENTRYPOINT and HEALTHCHECK: the instruction and its keyword.
-    cmd: Option<(TextRange, TextRange)>,
-    entrypoint: Option<(TextRange, TextRange)>,
-    healthcheck: Option<(TextRange, TextRange)>,
+    /// The last CMD, ENTRYPOINT and HEALTHCHECK: the instruction, its keyword, and where it is
+    /// reported when it came from an ONBUILD trigger ([`Engine::relocate`]).
+    cmd: Option<Seen>,
+    entrypoint: Option<Seen>,
+    healthcheck: Option<Seen>,
 }
+
+type Seen = (TextRange, TextRange, Option<(TextRange, TextRange)>);
 
 impl DispatchState {
     /// A stage on an image stagecraft cannot see: only `PATH` is set, to BuildKit's default for

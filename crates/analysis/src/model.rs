@@ -314,6 +314,10 @@ pub struct Diagnostic {
     pub buildkit_reports: bool,
     /// BuildKit's 1-based line range of the finding (the instruction's lines).
     pub lines: (u32, u32),
+    /// For a finding in an `ONBUILD` trigger that a stage built on the trigger's stage runs:
+    /// the trigger, which is written in the base stage. The finding itself is where BuildKit
+    /// reports it, that stage's `FROM`.
+    pub trigger: Option<TextRange>,
 }
 
 impl Diagnostic {
@@ -336,6 +340,7 @@ impl Diagnostic {
             unnecessary: false,
             buildkit_reports: false,
             lines,
+            trigger: None,
         }
     }
 }

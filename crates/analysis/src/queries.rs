@@ -183,9 +183,10 @@ fn is_textual(r: &StageRef) -> bool {
     !matches!(r.origin, RefOrigin::Inherited { .. }) && !r.range.is_empty()
 }
 
-/// Appends `entry` unless it is already in `list` (`seen` holds what `list` holds).
-fn push_unique(list: &mut Vec<String>, seen: &mut std::collections::HashSet<String>, entry: String) {
-    if seen.insert(entry.clone()) {
+/// Appends `entry` unless it is already in `list` (`seen` holds what `list` holds; a map of a
+/// type the analysis has, as a set would be more code in the wasm package).
+fn push_unique(list: &mut Vec<String>, seen: &mut std::collections::HashMap<String, usize>, entry: String) {
+    if seen.insert(entry.clone(), 0).is_none() {
         list.push(entry);
     }
 }
@@ -619,7 +620,7 @@ impl Analysis {
         }
         // Entries are listed once each, in order (a set keeps that linear for a stage used
         // thousands of times).
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashMap::new();
         let mut uses: Vec<String> = Vec::new();
         let mut copies: Vec<String> = Vec::new();
         for r in
@@ -999,8 +1000,11 @@ impl Analysis {
         self.stages().partition_point(|s| s.from_range.start() <= offset).checked_sub(1)
     }
 
-    /// What a finding rests on that stagecraft cannot see, said in a note.
+    /// What a finding rests on that stagecraft cannot see, said in a note, or, for a finding in
+    /// an `ONBUILD` trigger, where the trigger is.
     ///
+    /// - A trigger's finding is at the `FROM` of the stage that runs it, where BuildKit reports
+    ///   it; the note names the trigger's line.
     /// - The file asks for another frontend than Docker's (`# syntax=` names an image other than
     ///   `docker/dockerfile` or `docker/dockerfile-upstream`): BuildKit builds it with that
     ///   frontend, whose grammar may differ. stagecraft reads it as Docker's frontend does, as
@@ -1014,6 +1018,12 @@ impl Analysis {
     ///
     /// Other findings, and stages on `scratch`, get none.
     pub fn note(&self, d: &Diagnostic) -> Option<String> {
+        if let Some(t) = d.trigger {
+            let line = self.line_index().line_col(t.start()).line + 1;
+            return Some(format!(
+                "in the base stage's ONBUILD trigger on line {line}, which BuildKit runs in this stage and reports here"
+            ));
+        }
         if d.severity == Severity::Error {
             let frontend = self.other_frontend()?;
             return Some(format!(

@@ -996,3 +996,70 @@ fn copy_ignored_file_checks_context_sources_against_the_ignore_rules() {
     assert_eq!(found(&with("*\n", "FROM alpine\nCOPY . /src/\n")).len(), 1);
     assert!(found(&with(".git\n", "FROM alpine\nCOPY . /src/\n")).is_empty());
 }
+
+#[test]
+fn a_stage_runs_its_base_stages_onbuild_triggers_and_their_findings_are_at_its_from() {
+    let text = "FROM alpine AS base\n\
+                ONBUILD ENV a b\n\
+                ONBUILD WORKDIR app\n\
+                ONBUILD CMD echo hi\n\
+                ONBUILD ENV X=1\n\
+                FROM base AS child\n\
+                WORKDIR /$X/$Y\n\
+                CMD [\"x\"]\n\
+                FROM child AS grandchild\n\
+                FROM base AS unused\n\
+                FROM grandchild\n";
+    let a = plain(text);
+    let child_from = a.stages()[1].from_range;
+    let mut found: Vec<(&str, &str, u32, Option<String>)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code != "unused-stage")
+        .map(|d| (d.code.as_str(), slice(&a, d.range), d.lines.0, a.note(d)))
+        .collect();
+    found.sort();
+    let note = |line: u32| {
+        Some(format!(
+            "in the base stage's ONBUILD trigger on line {line}, which BuildKit runs in this stage and reports here"
+        ))
+    };
+    // Each trigger is dispatched in `child` before its own instructions, reported at its FROM
+    // (line 6) with BuildKit's message and no fix; `ENV X=1` sets X for `child`, so only `$Y`
+    // is undefined. The trigger's CMD comes first, so the repeated CMD is reported there.
+    // `grandchild` does not run them again (only a direct base's triggers run), and `unused`,
+    // which the target does not need, not at all.
+    assert_eq!(
+        found,
+        [
+            ("JSONArgsRecommended", "FROM base AS child", 6, note(4)),
+            ("LegacyKeyValueFormat", "FROM base AS child", 6, note(2)),
+            ("MultipleInstructionsDisallowed", "FROM base AS child", 6, note(4)),
+            (
+                "UndefinedVar",
+                "$Y",
+                7,
+                Some("stagecraft does not read image configs: if image `alpine` sets Y in its ENV, BuildKit finds it and does not report this".into())
+            ),
+            ("WorkdirRelativePath", "FROM base AS child", 6, note(3)),
+        ]
+    );
+    assert!(a.diagnostics().iter().filter(|d| d.range == child_from).all(|d| d.fix.is_none()));
+    // The trigger's `ENV a b` set `a` in `child` too.
+    assert_eq!(diag(&a, "UndefinedVar").message, "Usage of undefined variable '$Y' (did you mean $a?)");
+    // Without `child` in the target's way, no trigger runs.
+    assert_eq!(
+        codes(&plain("FROM alpine AS base\nONBUILD ENV a b\nFROM base AS child\nFROM alpine\n")),
+        ["unused-stage", "unused-stage"]
+    );
+    // A trigger's `# check=skip` is the file's.
+    let skipped = plain(&format!("# check=skip=LegacyKeyValueFormat,JSONArgsRecommended\n{text}"));
+    assert!(!codes(&skipped).contains(&"LegacyKeyValueFormat") && !codes(&skipped).contains(&"JSONArgsRecommended"));
+    // A trigger's COPY from a stage not built yet fails the build there.
+    let text = "FROM alpine AS base\nONBUILD COPY --from=later /x /y\nFROM base AS child\nFROM alpine AS later\nCOPY --from=child /y /z\n";
+    let a = plain(text);
+    let e = a.build_error().expect("a forward reference in a trigger");
+    assert_eq!(e.message, "cannot copy from stage \"later\", it needs to be defined before current stage \"child\"");
+    assert_eq!(e.range.map(|r| &text[r]), Some("FROM base AS child"));
+    assert_eq!(a.note(diag(&a, "forward-reference")), note(2));
+}

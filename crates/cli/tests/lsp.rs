@@ -232,6 +232,20 @@ fn diagnostics_are_pushed_with_codes_tags_and_links() {
         d["diagnostics"][0]["message"],
         "Usage of undefined variable '$APP_UID'\nstagecraft does not read image configs: if image `mcr.microsoft.com/dotnet/aspnet:8.0` sets APP_UID in its ENV, BuildKit finds it and does not report this"
     );
+    // A finding in an ONBUILD trigger is where BuildKit reports it, the FROM of the stage that
+    // runs the trigger, and points at the trigger.
+    let d = lsp2.open("file:///onbuild", "FROM alpine AS base\nONBUILD ENV a b\nFROM base\n");
+    let legacy = &d["diagnostics"][0];
+    assert_eq!((&legacy["code"], &legacy["range"]["start"]), (&Value::from("LegacyKeyValueFormat"), &pos(2, 0)), "{d}");
+    assert_eq!(
+        legacy["relatedInformation"],
+        parse_json(
+            r#"[{"location": {"uri": "file:///onbuild", "range": {"start": {"line": 1, "character": 8}, "end": {"line": 1, "character": 15}}}, "message": "the ONBUILD trigger"}]"#
+        )
+    );
+    assert!(legacy["message"].as_str().unwrap().ends_with(
+        "\nin the base stage's ONBUILD trigger on line 2, which BuildKit runs in this stage and reports here"
+    ));
     lsp2.shutdown();
     lsp.shutdown();
 }

@@ -112,7 +112,7 @@ impl Shared {
             }
             (state.documents.get(uri)?.version, a)
         };
-        let diagnostics = handlers::diagnostics::convert(&analysis, self.encoding());
+        let diagnostics = handlers::diagnostics::convert(&analysis, uri, self.encoding());
         Some(PublishDiagnosticsParams { uri: uri.clone(), diagnostics, version: Some(version) })
     }
 

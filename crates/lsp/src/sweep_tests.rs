@@ -100,8 +100,11 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
     }
 
     // Whole-document answers.
-    for d in handlers::diagnostics::convert(&a, encoding) {
+    for d in handlers::diagnostics::convert(&a, &uri, encoding) {
         lines.check_range(d.range, "diagnostic")?;
+        for r in d.related_information.iter().flatten() {
+            lines.check_range(r.location.range, "related information")?;
+        }
     }
     if let DocumentSymbolResponse::Nested(symbols) = handlers::symbols::symbols(&a, encoding) {
         let mut todo: Vec<&DocumentSymbol> = symbols.iter().collect();

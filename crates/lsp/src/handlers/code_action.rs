@@ -48,7 +48,7 @@ pub(crate) fn code_actions(
     };
     let mut actions = Vec::new();
     if wanted(only, &CodeActionKind::QUICKFIX) {
-        let lsp_diagnostics = super::diagnostics::convert(a, encoding);
+        let lsp_diagnostics = super::diagnostics::convert(a, uri, encoding);
         for (d, lsp) in a.diagnostics().iter().zip(lsp_diagnostics) {
             let Some(fix) = &d.fix else { continue };
             let touches = d.range.start() <= wanted_range.end() && wanted_range.start() <= d.range.end();

@@ -1,11 +1,15 @@
 //! Diagnostics: codes, severities, documentation links and the Unnecessary tag.
 
 use stagecraft_analysis::{Analysis, Severity};
-use tower_lsp_server::lsp_types::{self as lsp, CodeDescription, DiagnosticTag, NumberOrString, Uri};
+use tower_lsp_server::lsp_types::{
+    self as lsp, CodeDescription, DiagnosticRelatedInformation, DiagnosticTag, Location, NumberOrString, Uri,
+};
 
 use crate::convert::Encoding;
 
-pub(crate) fn convert(a: &Analysis, encoding: Encoding) -> Vec<lsp::Diagnostic> {
+/// The document's diagnostics for the client; `uri` is the document's, for the related
+/// locations (the ONBUILD trigger a finding comes from).
+pub(crate) fn convert(a: &Analysis, uri: &Uri, encoding: Encoding) -> Vec<lsp::Diagnostic> {
     a.diagnostics()
         .iter()
         .map(|d| lsp::Diagnostic {
@@ -22,7 +26,14 @@ pub(crate) fn convert(a: &Analysis, encoding: Encoding) -> Vec<lsp::Diagnostic> 
             // What stagecraft cannot see goes on a second line: editors show the first alone
             // where space is short.
             message: a.message_with_note(d),
-            related_information: None,
+            // A trigger's finding is at the FROM of the stage that runs it; the trigger itself
+            // is a click away.
+            related_information: d.trigger.map(|t| {
+                vec![DiagnosticRelatedInformation {
+                    location: Location { uri: uri.clone(), range: encoding.lsp_range(a, t) },
+                    message: "the ONBUILD trigger".into(),
+                }]
+            }),
             tags: d.unnecessary.then(|| vec![DiagnosticTag::UNNECESSARY]),
             data: None,
         })
