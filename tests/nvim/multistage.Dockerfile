@@ -1,4 +1,5 @@
 FROM golang:1.22 AS build
+COPY go.mod ./
 RUN go build -o /out/app ./...
 
 FROM alpine AS docs

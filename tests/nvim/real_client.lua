@@ -1,7 +1,8 @@
 -- A real LSP client: headless Neovim (0.7+) drives `stagecraft lsp` on a multi-stage Dockerfile.
 -- It waits for the unused-stage diagnostic, jumps to definitions from COPY --from, from
 -- RUN --mount ... from= and from FROM <stage>, renames a stage from a reference, writes the file,
--- and exits 0 only if every step did what it should. Run by tests/nvim/run.sh.
+-- sees a diagnostic follow a new .dockerignore, and exits 0 only if every step did what it
+-- should. Run by tests/nvim/run.sh.
 
 local bin = os.getenv("STAGECRAFT_BIN")
 local file = os.getenv("DOCKERFILE")
@@ -88,6 +89,26 @@ check(disk:find("from=compile,target=/src", 1, true), "mount from= is renamed on
 check(disk:find("FROM compile AS test", 1, true), "FROM <stage> is renamed on disk")
 for _, old in ipairs({ "AS build", "from=build", "FROM build" }) do
   check(not disk:find(old, 1, true), "no `" .. old .. "` is left")
+end
+
+-- 4. An ignore file appears beside the Dockerfile: Neovim 0.7 cannot watch files for the
+-- server, which looks itself, and the COPY of an ignored file is reported with no edit.
+local function ignored_copy()
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.code == "CopyIgnoredFile" or (d.user_data and d.user_data.lsp and d.user_data.lsp.code == "CopyIgnoredFile") then
+      return d
+    end
+  end
+end
+check(ignored_copy() == nil, "no CopyIgnoredFile before there is an ignore file")
+local ignore = io.open(vim.fn.fnamemodify(file, ":h") .. "/.dockerignore", "w")
+ignore:write("go.mod\n")
+ignore:close()
+local d = nil
+vim.wait(10000, function() d = ignored_copy(); return d ~= nil end, 50)
+if check(d ~= nil, "a CopyIgnoredFile diagnostic arrives once .dockerignore excludes go.mod") then
+  check(d.lnum == 1, "it is on the COPY line (line " .. d.lnum .. ")")
+  check(d.message:find('Attempting to Copy file "go.mod" that is excluded by .dockerignore', 1, true) ~= nil, "with BuildKit's message: " .. d.message)
 end
 
 vim.lsp.stop_client(client_id)

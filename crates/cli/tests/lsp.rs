@@ -380,6 +380,40 @@ fn a_watched_ignore_file_republishes_diagnostics() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A client that cannot watch files (Neovim 0.7 among them) gets the same from the server,
+/// which looks at the open documents' ignore files once a second: an edited, a new or a
+/// deleted `.dockerignore` republishes their diagnostics with no edit of the Dockerfile.
+#[test]
+fn an_ignore_file_changed_on_disk_republishes_diagnostics_for_clients_that_cannot_watch() {
+    let (dir, uri) = build_context("poll", "secrets\n");
+    let mut lsp = started();
+    let ignored = |d: &Value| -> Vec<String> {
+        d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "CopyIgnoredFile")
+            .map(|d| d["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let d = lsp.open(&uri, "FROM alpine\nCOPY app /dst/\n");
+    assert!(ignored(&d).is_empty(), "{d}");
+    // Edited (the size changes, so a clock that ticks coarsely cannot hide it).
+    std::fs::write(dir.join(".dockerignore"), "secrets\napp\n").unwrap();
+    let d = lsp.notification("textDocument/publishDiagnostics", |p| p["uri"] == uri.as_str() && !ignored(p).is_empty());
+    assert_eq!(ignored(&d), ["Attempting to Copy file \"app\" that is excluded by .dockerignore"]);
+    assert_eq!(d["version"], 1, "no edit came: the same version, analysed again");
+    // Deleted, then a Dockerfile-specific one created beside the Dockerfile, which wins.
+    std::fs::remove_file(dir.join(".dockerignore")).unwrap();
+    let d = lsp.notification("textDocument/publishDiagnostics", |p| p["uri"] == uri.as_str() && ignored(p).is_empty());
+    assert_eq!(d["version"], 1);
+    std::fs::write(dir.join("Dockerfile.dockerignore"), "ap?\n").unwrap();
+    let d = lsp.notification("textDocument/publishDiagnostics", |p| p["uri"] == uri.as_str() && !ignored(p).is_empty());
+    assert_eq!(ignored(&d), ["Attempting to Copy file \"app\" that is excluded by .dockerignore"]);
+    lsp.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn definition_from_every_reference_kind() {
     let mut lsp = started();

@@ -44,29 +44,40 @@ impl Document {
 /// up at each analysis and read again only when its path, modification time or size changed.
 #[derive(Debug, Default)]
 struct IgnoreCache {
-    read: Option<(PathBuf, Option<SystemTime>, u64)>,
+    read: Option<IgnoreKey>,
     rules: Option<IgnoreRules>,
 }
 
+/// An ignore file as found on disk: its path, modification time and size.
+type IgnoreKey = (PathBuf, Option<SystemTime>, u64);
+
 impl IgnoreCache {
-    /// The rules for `uri` with the build context `context` (see [`Settings::build_context`]);
-    /// a file BuildKit rejects gets a warning for the client's log.
-    fn rules_for(&mut self, uri: &Uri, context: Option<&str>, warnings: &mut Vec<String>) -> Option<IgnoreRules> {
+    /// The ignore file BuildKit would read for `uri` with the build context `context` (see
+    /// [`Settings::build_context`]), as it is on disk now; `None` when there is none (or the
+    /// document is not a file).
+    fn key_now(uri: &Uri, context: Option<&str>) -> Option<IgnoreKey> {
         if !uri.scheme().is_some_and(|s| s.as_str().eq_ignore_ascii_case("file")) {
             return None;
         }
         let path = uri.to_file_path()?;
         // `join` keeps an absolute context as it is.
         let context = context.and_then(|c| Some(path.parent()?.join(c)));
-        let Some(file) = dockerignore::ignore_file_for(&path, context.as_deref()) else {
+        let file = dockerignore::ignore_file_for(&path, context.as_deref())?;
+        let meta = std::fs::metadata(&file).ok();
+        Some((file, meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len())))
+    }
+
+    /// The rules for `uri` with the build context `context`, read again only when the file's
+    /// path, time or size moved; a file BuildKit rejects gets a warning for the client's log.
+    fn rules_for(&mut self, uri: &Uri, context: Option<&str>, warnings: &mut Vec<String>) -> Option<IgnoreRules> {
+        let Some(key) = Self::key_now(uri, context) else {
             self.read = None;
             self.rules = None;
             return None;
         };
-        let meta = std::fs::metadata(&file).ok();
-        let key = Some((file.clone(), meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len())));
-        if self.read != key {
-            self.read = key;
+        if self.read.as_ref() != Some(&key) {
+            let file = key.0.clone();
+            self.read = Some(key);
             self.rules = match dockerignore::load(&file) {
                 Ok(rules) => Some(IgnoreRules(Arc::new(rules))),
                 Err(e) => {
@@ -152,6 +163,20 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// The open documents whose ignore file is no longer the one their analysis read (edited,
+    /// created or deleted on disk), with their analyses dropped.
+    pub(crate) fn stale_ignore_files(&mut self) -> Vec<Uri> {
+        let context = self.settings.build_context.as_deref();
+        let mut stale = Vec::new();
+        for (uri, doc) in &mut self.documents {
+            if doc.analysis.is_some() && doc.ignore.read != IgnoreCache::key_now(uri, context) {
+                doc.invalidate();
+                stale.push(uri.clone());
+            }
+        }
+        stale
+    }
+
     /// The analysis of the current version of `uri`, computing it if needed.
     pub(crate) fn analysis(&mut self, uri: &Uri) -> Option<Arc<Analysis>> {
         let doc = self.documents.get_mut(uri)?;
