@@ -1432,6 +1432,9 @@ impl<'a> Engine<'a> {
         let n = self.stages.len();
         // What the default target builds, sorted.
         let needed = crate::graph::closure(&crate::graph::stage_deps(&self.deps), n - 1);
+        if !self.stopped {
+            self.parse_triggers(&needed);
+        }
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         let mut dispatched = vec![false; n];
         for s in 0..n {
@@ -1459,6 +1462,31 @@ impl<'a> Engine<'a> {
             }
             dispatched[s] = true;
             finals[s] = Some(st);
+        }
+    }
+
+    /// BuildKit parses the ONBUILD triggers of the stages the target needs while it resolves
+    /// them (`initOnBuildTriggers`), and fails at the first that is no valid instruction, at
+    /// the `FROM` of the stage that would run it. (The ONBUILD itself checks only the trigger's
+    /// keyword.)
+    #[inline(never)]
+    fn parse_triggers(&mut self, needed: &[usize]) {
+        let cmds = Rc::clone(&self.cmds);
+        for &s in needed {
+            let BaseKind::Stage(b) = self.stages[s].base_kind else { continue };
+            for &c in &self.syntax[b].commands {
+                let Some(node) = cmds[c].node.trigger().filter(|_| cmds[c].info.kind == ONBUILD_INSTR) else {
+                    continue;
+                };
+                let info = node.info_in(self.text);
+                if let Err(e) = instructions::check(&node, &info, &mut Vec::new()) {
+                    let code = if info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
+                    self.relocate = Some((self.stages[s].from_range, info.range));
+                    self.fail(code, &e.message, None, "resolve-stages");
+                    self.relocate = None;
+                    return;
+                }
+            }
         }
     }
 

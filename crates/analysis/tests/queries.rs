@@ -1062,4 +1062,23 @@ fn a_stage_runs_its_base_stages_onbuild_triggers_and_their_findings_are_at_its_f
     assert_eq!(e.message, "cannot copy from stage \"later\", it needs to be defined before current stage \"child\"");
     assert_eq!(e.range.map(|r| &text[r]), Some("FROM base AS child"));
     assert_eq!(a.note(diag(&a, "forward-reference")), note(2));
+    // The ONBUILD checks only its trigger's keyword; the trigger is parsed where it runs, and
+    // a bad one fails there, while BuildKit resolves the stages, before any stage is built.
+    let bad = "FROM alpine AS base\nONBUILD COPY onlyone\nFROM base\n";
+    let a = plain(bad);
+    let e = a.build_error().expect("a trigger that is no valid COPY");
+    assert_eq!(
+        (e.message.as_str(), e.phase, e.range.map(|r| &bad[r])),
+        (
+            "COPY requires at least two arguments, but only one was provided. Destination could not be determined",
+            "resolve-stages",
+            Some("FROM base")
+        )
+    );
+    assert_eq!(a.note(diag(&a, "invalid-instruction")), note(2));
+    // Where no stage the target needs runs it, nothing parses it.
+    assert_eq!(
+        plain("FROM alpine AS base\nONBUILD COPY onlyone\nFROM base AS child\nFROM alpine\n").build_error(),
+        None
+    );
 }
