@@ -41,6 +41,8 @@ pub(crate) fn diagnostic(a: &Analysis, d: &Diagnostic) -> Value {
         "unnecessary": d.unnecessary,
         "fix": fix,
         "note": a.note(d),
+        // The ONBUILD trigger a finding comes from (the finding is where BuildKit reports it).
+        "trigger": d.trigger.map(|t| range(a, t)),
     })
 }
 

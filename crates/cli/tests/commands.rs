@@ -254,6 +254,24 @@ fn a_finding_that_rests_on_an_unread_image_config_carries_a_note_in_every_format
 }
 
 #[test]
+fn a_finding_in_an_onbuild_trigger_points_at_the_trigger_in_json_and_sarif() {
+    let d = Dir::new("trigger");
+    let f = d.file("Dockerfile", "FROM alpine AS base\nONBUILD ENV a b\nFROM base\nENV c d\n");
+    let report = parse_json(&stdout(&run(&["check", &f, "--format", "json"])));
+    let diag = &report["files"][0]["diagnostics"][0];
+    assert_eq!((&diag["code"], &diag["line"]), (&Value::from("LegacyKeyValueFormat"), &Value::from(3)), "{report}");
+    assert_eq!(diag["trigger"], parse_json(r#"{"start": {"line": 2, "column": 9}, "end": {"line": 2, "column": 16}}"#));
+    // The stage's own finding has none.
+    let own = &report["files"][0]["diagnostics"][1];
+    assert_eq!((&own["line"], &own["trigger"]), (&Value::from(4), &Value::Null), "{report}");
+    let sarif = parse_json(&stdout(&run(&["check", &f, "--format", "sarif"])));
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 3);
+    assert_eq!(result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 2);
+    assert_eq!(result["relatedLocations"][0]["message"]["text"], "the ONBUILD trigger");
+}
+
+#[test]
 fn check_fix_writes_safe_fixes_and_reports_what_is_left() {
     let dir = Dir::new("fix");
     let text = "FROM alpine as Base\nrun a\nRUN b\nRUN c\nFROM alpine\nCOPY --from=Base /a /b\nCMD serve\n";

@@ -235,17 +235,27 @@ impl Serialize for SarifRun<'_, '_> {
         let results = || {
             self.0.analyses.iter().flat_map(|(file, a)| {
                 a.diagnostics().iter().map(move |d| {
-                    let (sl, sc) = output::position(a, d.range.start());
-                    let (el, ec) = output::position(a, d.range.end());
-                    json!({
+                    let location = |r: stagecraft_analysis::TextRange| {
+                        let (sl, sc) = output::position(a, r.start());
+                        let (el, ec) = output::position(a, r.end());
+                        json!({"physicalLocation": {
+                            "artifactLocation": {"uri": file},
+                            "region": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
+                        }})
+                    };
+                    let mut result = json!({
                         "ruleId": d.code,
                         "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning", _ => "note" },
                         "message": {"text": a.message_with_note(d)},
-                        "locations": [{"physicalLocation": {
-                            "artifactLocation": {"uri": file},
-                            "region": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
-                        }}],
-                    })
+                        "locations": [location(d.range)],
+                    });
+                    // A finding in an ONBUILD trigger points at the trigger too.
+                    if let Some(t) = d.trigger {
+                        let mut related = location(t);
+                        related["message"] = json!({"text": "the ONBUILD trigger"});
+                        result["relatedLocations"] = json!([related]);
+                    }
+                    result
                 })
             })
         };
