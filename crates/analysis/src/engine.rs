@@ -1430,8 +1430,9 @@ impl<'a> Engine<'a> {
 
     fn dispatch(&mut self) {
         let n = self.stages.len();
-        // What the default target builds, sorted.
-        let needed = crate::graph::closure(&crate::graph::stage_deps(&self.deps), n - 1);
+        // What the target builds (`--target`, else the last stage), sorted.
+        let target = self.options.target.as_deref().and_then(|t| self.find_state_by_name(t)).unwrap_or(n - 1);
+        let needed = crate::graph::closure(&crate::graph::stage_deps(&self.deps), target);
         if !self.stopped {
             self.parse_triggers(&needed);
         }
