@@ -78,6 +78,8 @@ pub(crate) struct Engine<'a> {
     /// While a stage runs its base stage's ONBUILD triggers: the stage's `FROM`, where BuildKit
     /// reports what they find, and the trigger.
     relocate: Option<(TextRange, TextRange)>,
+    /// The ONBUILD triggers each stage runs (its base stage's), read once.
+    triggers: Vec<Vec<Cmd<'a>>>,
     build_error: Option<BuildError>,
     diagnostics: Vec<Diagnostic>,
     global_args: Vec<GlobalArg>,
@@ -120,6 +122,7 @@ impl<'a> Engine<'a> {
             check: CheckConfig::default(),
             stopped: false,
             relocate: None,
+            triggers: Vec::new(),
             build_error: None,
             diagnostics: Vec::new(),
             global_args: Vec::new(),
@@ -1352,38 +1355,42 @@ impl<'a> Engine<'a> {
     // ---- ONBUILD triggers inherited from base stages ----
 
     fn onbuild_triggers(&mut self) {
-        for s in 0..self.stages.len() {
-            let BaseKind::Stage(base) = self.stages[s].base_kind else { continue };
-            let triggers: Vec<(Instruction, InstructionInfo)> = self.syntax[base]
-                .commands
-                .iter()
-                .map(|&c| &self.cmds[c])
-                .filter(|c| c.info.kind == ONBUILD_INSTR)
-                .filter_map(|c| c.node.trigger())
-                .map(|t| {
-                    let info = t.info_in(self.text);
-                    (t, info)
-                })
-                .collect();
+        self.triggers = (0..self.stages.len()).map(|s| self.base_triggers(s)).collect();
+        let triggers = std::mem::take(&mut self.triggers);
+        for (s, stage_triggers) in triggers.iter().enumerate() {
             let from = self.stages[s].from_range;
             // Inherited references go through the same checks as written ones, and their failures
             // stop the build like those.
-            for (t, info) in triggers {
+            for Cmd { node: t, info, .. } in stage_triggers {
                 match info.kind {
                     COPY_INSTR => {
                         let trigger_range = info.last_flag("from").and_then(|f| f.value_range);
                         if let Some(tr) = trigger_range {
-                            self.copy_from(s, &info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
+                            self.copy_from(s, info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
                         }
                     }
                     RUN_INSTR => {
                         let tr = info.range;
-                        self.mounts(s, &t, &info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
+                        self.mounts(s, t, info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
                     }
                     _ => {}
                 }
             }
         }
+        self.triggers = triggers;
+    }
+
+    /// The triggers of the ONBUILD instructions of stage `s`'s base stage, if it has one.
+    fn base_triggers(&self, s: usize) -> Vec<Cmd<'a>> {
+        let BaseKind::Stage(b) = self.stages[s].base_kind else { return Vec::new() };
+        self.syntax[b]
+            .commands
+            .iter()
+            .map(|&c| &self.cmds[c])
+            .filter(|c| c.info.kind == ONBUILD_INSTR)
+            .filter_map(|c| c.node.trigger())
+            .map(|node| Cmd { info: node.info_in(self.text), node, commented: false })
+            .collect()
     }
 
     // ---- resolve stages ----
@@ -1472,22 +1479,17 @@ impl<'a> Engine<'a> {
     /// keyword.)
     #[inline(never)]
     fn parse_triggers(&mut self, needed: &[usize]) {
-        let cmds = Rc::clone(&self.cmds);
-        for &s in needed {
-            let BaseKind::Stage(b) = self.stages[s].base_kind else { continue };
-            for &c in &self.syntax[b].commands {
-                let Some(node) = cmds[c].node.trigger().filter(|_| cmds[c].info.kind == ONBUILD_INSTR) else {
-                    continue;
-                };
-                let info = node.info_in(self.text);
-                if let Err(e) = instructions::check(&node, &info, &mut Vec::new()) {
-                    let code = if info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
-                    self.relocate = Some((self.stages[s].from_range, info.range));
-                    self.fail(code, &e.message, None, "resolve-stages");
-                    self.relocate = None;
-                    return;
-                }
-            }
+        let bad = needed.iter().find_map(|&s| {
+            self.triggers[s].iter().find_map(|t| {
+                let e = instructions::check(&t.node, &t.info, &mut Vec::new()).err()?;
+                let code = if t.info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
+                Some((s, t.info.range, code, e.message))
+            })
+        });
+        if let Some((s, trigger, code, message)) = bad {
+            self.relocate = Some((self.stages[s].from_range, trigger));
+            self.fail(code, &message, None, "resolve-stages");
+            self.relocate = None;
         }
     }
 
@@ -1496,20 +1498,13 @@ impl<'a> Engine<'a> {
     /// `FROM`. (Their references were read with the stage's, in `onbuild_triggers`.)
     #[inline(never)]
     fn run_triggers(&mut self, s: usize, st: &mut DispatchState, dispatched: &[bool]) {
-        let BaseKind::Stage(b) = self.stages[s].base_kind else { return };
-        let cmds = Rc::clone(&self.cmds);
-        for i in 0..self.syntax[b].commands.len() {
-            let c = self.syntax[b].commands[i];
-            if cmds[c].info.kind != ONBUILD_INSTR {
-                continue;
-            }
-            if let Some(node) = cmds[c].node.trigger() {
-                let t = Cmd { info: node.info_in(self.text), node, commented: false };
-                self.relocate = Some((self.stages[s].from_range, t.info.range));
-                self.dispatch_command(s, &t, st, dispatched);
-            }
+        let triggers = std::mem::take(&mut self.triggers[s]);
+        for t in &triggers {
+            self.relocate = Some((self.stages[s].from_range, t.info.range));
+            self.dispatch_command(s, t, st, dispatched);
         }
         self.relocate = None;
+        self.triggers[s] = triggers;
     }
 
     fn dispatch_command(&mut self, s: usize, cmd: &Cmd, st: &mut DispatchState, dispatched: &[bool]) {
