@@ -14,6 +14,7 @@ use stagecraft_syntax::shell::{EnvList, Lexer};
 use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize, KEYWORDS};
 
+use crate::copy;
 use crate::env::{builtin_args, Vars, DEFAULT_PATH, DEFAULT_PATH_WINDOWS};
 use crate::instructions::{self, csv_fields, valid_stage_name, LintHit};
 use crate::model::*;
@@ -169,6 +170,7 @@ impl<'a> Engine<'a> {
             self.onbuild_triggers();
             self.resolve_stages();
             self.dispatch();
+            self.lint_violations();
         }
         Output {
             check: self.check,
@@ -242,15 +244,31 @@ impl<'a> Engine<'a> {
 
     /// A build failure: an error diagnostic, and BuildKit stops (the first one is BuildKit's).
     fn fail(&mut self, code: &str, message: &str, range: Option<TextRange>, phase: &'static str) {
+        self.fail_in(code, message, range, range, phase);
+    }
+
+    /// [`Engine::fail`] at `range` (a word or flag) of the instruction at `instruction`, whose
+    /// lines are the ones BuildKit names (none: BuildKit's error has no location).
+    fn fail_in(
+        &mut self,
+        code: &str,
+        message: &str,
+        range: Option<TextRange>,
+        instruction: Option<TextRange>,
+        phase: &'static str,
+    ) {
         // A trigger's failure is at the `FROM` of the stage that runs it (see `lint`).
         let trigger = self.relocate.map(|(_, t)| t);
         let range = self.relocate.map(|(from, _)| from).or(range);
+        let instruction = self.relocate.map(|(from, _)| from).or(instruction);
+        // (The browser build shows neither the build's error nor the lines BuildKit names.)
+        let lines = instruction.filter(|_| cfg!(feature = "build-failures")).map(|r| self.lines(r));
         if !self.stopped {
-            self.build_error = Some(BuildError { message: message.to_string(), range, phase });
+            self.build_error = Some(BuildError { message: message.to_string(), range, lines, phase });
         }
         self.stopped = true;
         let range = range.unwrap_or_else(|| TextRange::empty(TextSize::new(0)));
-        let lines = self.lines(range);
+        let lines = lines.unwrap_or_else(|| self.lines(range));
         self.diagnostics.push(Diagnostic {
             code: code.to_string(),
             severity: Severity::Error,
@@ -274,9 +292,38 @@ impl<'a> Engine<'a> {
     // ---- parse ----
 
     fn syntax_errors(&mut self) {
+        if cfg!(feature = "build-failures") && self.text.is_empty() {
+            // BuildKit's frontend refuses an empty file before its parser says it has no
+            // instructions.
+            let message = "the Dockerfile cannot be empty: a Dockerfile needs at least one instruction, such as FROM";
+            self.fail_in("syntax-error", message, Some(TextRange::default()), None, "parse");
+            return;
+        }
         let errors: Vec<_> = self.parse.errors().to_vec();
         for e in errors {
-            self.fail("syntax-error", e.message(), Some(e.range()), "parse");
+            // The lines BuildKit's parser names: a file with no instructions at its last line;
+            // a directive it refuses at the line before it (it counts lines from 0 there).
+            let lines = if !cfg!(feature = "build-failures") {
+                None
+            } else if e.message().starts_with("file with no instructions") {
+                let b = self.text.as_bytes();
+                let n = b.iter().filter(|&&c| c == b'\n').count() + usize::from(b.last().is_some_and(|&c| c != b'\n'));
+                Some((n as u32, n as u32))
+            } else if self.parse.tree().directives().any(|d| d.syntax().text_range().contains_range(e.range())) {
+                let line = self.lines(e.range()).0.saturating_sub(1);
+                Some((line, line))
+            } else {
+                None
+            };
+            match lines {
+                Some(lines) => {
+                    self.fail_in("syntax-error", e.message(), Some(e.range()), None, "parse");
+                    if let Some(b) = self.build_error.as_mut().filter(|b| b.range == Some(e.range())) {
+                        b.lines = Some(lines);
+                    }
+                }
+                None => self.fail("syntax-error", e.message(), Some(e.range()), "parse"),
+            }
         }
     }
 
@@ -723,7 +770,8 @@ impl<'a> Engine<'a> {
         let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&value)));
         let Some(s) = stage else {
             let range = self.global_args.iter().find(|a| a.key == "SOURCE_DATE_EPOCH").map(|a| a.range);
-            self.fail("invalid-source-date-epoch", &format!("invalid SOURCE_DATE_EPOCH: {value}"), range, "meta-args");
+            let message = format!("invalid SOURCE_DATE_EPOCH: {value}");
+            self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
             return;
         };
         let from = self.stages[s].from_range;
@@ -1127,7 +1175,7 @@ impl<'a> Engine<'a> {
             Ok(e) if e.result != value => {
                 let message = "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround";
                 reference.target = RefTarget::Invalid(message.into());
-                self.fail("variable-in-from", message, Some(value_range), "dependency-graph");
+                self.fail_in("variable-in-from", message, Some(value_range), None, "dependency-graph");
                 None
             }
             Ok(_) => match value.parse::<i64>().ok() {
@@ -1427,7 +1475,8 @@ impl<'a> Engine<'a> {
         }
         if let Some((message, range)) = last_error {
             if !self.stopped {
-                self.build_error = Some(BuildError { message, range: Some(range), phase: "resolve-stages" });
+                let lines = Some(self.lines(range));
+                self.build_error = Some(BuildError { message, range: Some(range), lines, phase: "resolve-stages" });
             }
             self.stopped = true;
         }
@@ -1553,78 +1602,7 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-            COPY_INSTR | ADD_INSTR => {
-                if c.kind == COPY_INSTR {
-                    if let Some(f) = c.last_flag("from") {
-                        let value = f.value().unwrap_or_default();
-                        if let Some(t) = self.find_copy_source(value) {
-                            if t != s && !dispatched[t] {
-                                let current =
-                                    if self.stages.len() == 1 { String::new() } else { self.stage_display(s) };
-                                self.fail(
-                                    "forward-reference",
-                                    &format!(
-                                        "cannot copy from stage {}, it needs to be defined before current stage {}",
-                                        go::quote_str(value),
-                                        go::quote_str(&current)
-                                    ),
-                                    Some(f.value_range.unwrap_or(node)),
-                                    "dispatch",
-                                );
-                            }
-                        }
-                    }
-                }
-                for f in &c.flags {
-                    if matches!(f.name(), "chown" | "chmod" | "checksum") {
-                        self.expand(f.value().unwrap_or_default(), st, node, &config);
-                    }
-                }
-                // CopyIgnoredFile: sources taken from the build context (not from another stage
-                // or image; URLs and Git repositories are left to `excluded`) that its ignore
-                // rules leave out. BuildKit checks nothing when a rule is an exception (`!path`).
-                let from_context =
-                    c.kind == ADD_INSTR || c.last_flag("from").and_then(|f| f.value()).is_none_or(str::is_empty);
-                let ignore =
-                    self.options.ignore.as_ref().map(|i| &*i.0).filter(|i| from_context && !i.has_exclusions());
-                let sources = c.args.len().saturating_sub(1);
-                let mut bodies = None;
-                for (i, arg) in c.args.iter().enumerate() {
-                    match parse_heredoc(arg).ok().flatten() {
-                        Some(h) => {
-                            let bodies = bodies.get_or_insert_with(|| cmd.node.heredoc_bodies());
-                            let body = bodies.next().map(|b| b.content()).unwrap_or_default();
-                            if h.expand {
-                                let body = if h.chomp { heredoc::chomp(&body) } else { body };
-                                let mut raw = Lexer::new('\\');
-                                raw.skip_process_quotes = true;
-                                if let Ok(e) = raw.process_word(&body, &st.env) {
-                                    self.report_unmatched(&e.unmatched, st, node, &config);
-                                }
-                            }
-                        }
-                        None => {
-                            let expanded = self.expand(arg, st, node, &config);
-                            let (Some(ignore), Some(source), true) = (ignore, expanded, i < sources) else { continue };
-                            if let Some(path) = ignore.excluded(&source) {
-                                let word =
-                                    c.words.get(i).filter(|_| c.words.len() == c.args.len()).map_or(node, |w| w.1);
-                                let verb = if c.kind == ADD_INSTR { "Add" } else { "Copy" };
-                                self.hit(
-                                    rules::COPY_IGNORED_FILE,
-                                    format!(
-                                        "Attempting to {verb} file {} that is excluded by .dockerignore",
-                                        go::quote_str(&path)
-                                    ),
-                                    word,
-                                    node,
-                                    &config,
-                                );
-                            }
-                        }
-                    }
-                }
-            }
+            COPY_INSTR | ADD_INSTR => self.dispatch_copy(s, cmd, st, dispatched, &config),
             WORKDIR_INSTR => {
                 let path = c.args.first().map_or("", |p| &**p);
                 let expanded = self.expand(path, st, node, &config);
@@ -1657,13 +1635,28 @@ impl<'a> Engine<'a> {
                 }
             }
             RUN_INSTR => {
+                // BuildKit reads every mount (expanding its values) before it makes any, and
+                // stops at the first it refuses.
                 for f in c.flags.iter().filter(|f| f.name() == "mount") {
                     let fields = csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
-                    for field in &fields {
-                        if let Some((_, v)) = field.split_once('=') {
-                            self.expand(v, st, node, &config);
+                    if !cfg!(feature = "build-failures") {
+                        // The browser build only expands the values (see `Cargo.toml`).
+                        for field in &fields {
+                            if let Some((_, v)) = field.split_once('=') {
+                                self.expand(v, st, node, &config);
+                            }
                         }
+                        continue;
                     }
+                    if let Err(e) = self.parse_mount(&fields, st, node, &config) {
+                        if let Some(message) = e {
+                            self.fail_in("invalid-mount", &message, Some(f.range), Some(node), "dispatch");
+                        }
+                        break;
+                    }
+                }
+                for f in c.flags.iter().filter(|f| f.name() == "mount") {
+                    let fields = csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
                     // A mount from a stage BuildKit has not built yet fails.
                     let from = fields.iter().rev().find_map(|field| {
                         field.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case("from")).map(|(_, v)| v)
@@ -1692,6 +1685,20 @@ impl<'a> Engine<'a> {
                                 );
                             }
                         }
+                    }
+                }
+                // `RUN --device` is in the labs frontend only (BuildKit's built-in frontend and
+                // `docker/dockerfile:1` refuse it when they make the step).
+                if let Some(f) = c.flag("device").filter(|_| cfg!(feature = "build-failures")) {
+                    let labs = directives::find(self.text, "syntax").is_some_and(|d| d.first_word.contains("labs"));
+                    if !labs {
+                        self.fail_in(
+                            "labs-only",
+                            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
+                            Some(f.range),
+                            Some(node),
+                            "dispatch",
+                        );
                     }
                 }
             }
@@ -1742,6 +1749,330 @@ impl<'a> Engine<'a> {
             }
             SHELL_INSTR => st.shell_set = true,
             _ => {}
+        }
+    }
+
+    /// COPY and ADD, in the order BuildKit's `dispatch` and `dispatchCopy` take them: the words
+    /// are expanded (undefined variables), then a `--from` stage not built yet, the destination,
+    /// `--chmod` and `--checksum` fail the build, then each source in turn: a Git repository or
+    /// URL COPY cannot take, or a context file the ignore file leaves out (`CopyIgnoredFile`).
+    fn dispatch_copy(
+        &mut self,
+        s: usize,
+        cmd: &Cmd,
+        st: &mut DispatchState,
+        dispatched: &[bool],
+        config: &CheckConfig,
+    ) {
+        let c = &cmd.info;
+        let node = c.range;
+        let add = c.kind == ADD_INSTR;
+        let mut chmod = None;
+        let mut checksum = None;
+        for f in &c.flags {
+            let name = f.name();
+            if matches!(name, "chown" | "chmod" | "checksum") {
+                let value = self.expand(f.value().unwrap_or_default(), st, node, config);
+                match name {
+                    "chmod" => chmod = value.map(|v| (v, f.range)),
+                    "checksum" => checksum = value.map(|v| (v, f.range)),
+                    _ => {}
+                }
+            }
+        }
+        // What makes BuildKit fail the step (left out of the browser build, see `Cargo.toml`).
+        let failures = cfg!(feature = "build-failures");
+        // The words: sources (or heredocs) and the destination, expanded, kept for the checks
+        // that follow (the browser build checks the ignore file as it goes, which is the same
+        // but for the order of findings, which it does not show).
+        let mut expanded: Vec<Option<String>> = Vec::new();
+        let mut bodies = None;
+        for (i, arg) in c.args.iter().enumerate() {
+            match parse_heredoc(arg).ok().flatten() {
+                Some(h) => {
+                    let bodies = bodies.get_or_insert_with(|| cmd.node.heredoc_bodies());
+                    let body = bodies.next().map(|b| b.content()).unwrap_or_default();
+                    if h.expand {
+                        let body = if h.chomp { heredoc::chomp(&body) } else { body };
+                        let mut raw = Lexer::new('\\');
+                        raw.skip_process_quotes = true;
+                        if let Ok(e) = raw.process_word(&body, &st.env) {
+                            self.report_unmatched(&e.unmatched, st, node, config);
+                        }
+                    }
+                    if failures {
+                        expanded.push(None);
+                    }
+                }
+                None => {
+                    let value = self.expand(arg, st, node, config);
+                    if failures {
+                        expanded.push(value);
+                    } else if let Some(v) = value.filter(|_| i + 1 < c.args.len()) {
+                        self.copy_ignored(c, i, &v, config);
+                    }
+                }
+            }
+        }
+        let word = |i: usize| c.words.get(i).filter(|_| c.words.len() == c.args.len()).map(|w| w.1);
+        let from = if add { None } else { c.last_flag("from") };
+        if let Some(f) = from {
+            let value = f.value().unwrap_or_default();
+            if let Some(t) = self.find_copy_source(value) {
+                if t != s && !dispatched[t] {
+                    let current = if self.stages.len() == 1 { String::new() } else { self.stage_display(s) };
+                    self.fail_in(
+                        "forward-reference",
+                        &format!(
+                            "cannot copy from stage {}, it needs to be defined before current stage {}",
+                            go::quote_str(value),
+                            go::quote_str(&current)
+                        ),
+                        Some(f.value_range.unwrap_or(node)),
+                        Some(node),
+                        "dispatch",
+                    );
+                }
+            }
+        }
+        let dest = c.args.len().checked_sub(1);
+        if let Some(Some(path)) = dest.and_then(|d| expanded.get(d)).filter(|_| failures && st.windows) {
+            if let Some(e) = copy::windows_drive_error(path) {
+                let at = dest.and_then(word).unwrap_or(node);
+                self.fail_in("invalid-copy", &format!("removing drive letter: {e}"), Some(at), Some(node), "dispatch");
+            }
+        }
+        if let Some((value, range)) = chmod.as_ref().filter(|_| failures) {
+            if let Some(e) = copy::chmod_error(value) {
+                self.fail_in("invalid-copy", &e, Some(*range), Some(node), "dispatch");
+            }
+        }
+        if let Some((_, range)) = checksum.as_ref().filter(|(v, _)| failures && add && !v.is_empty()) {
+            let mut sources = expanded.iter().take(dest.unwrap_or(0)).flatten();
+            let message = match (sources.next(), sources.next()) {
+                (Some(one), None) if copy::source_kind(one) != copy::SourceKind::Local => None,
+                (Some(_), None) => Some("checksum requires HTTP(S) or Git sources"),
+                _ => Some("checksum can't be specified for multiple sources"),
+            };
+            if let Some(m) = message {
+                self.fail_in("invalid-copy", m, Some(*range), Some(node), "dispatch");
+            }
+        }
+        let parents = !add && c.last_flag("parents").is_some_and(|f| f.value().is_none_or(|v| v != "false"));
+        for (i, source) in expanded.iter().enumerate().take(dest.unwrap_or(0)) {
+            let Some(source) = source.as_deref() else { continue };
+            let at = word(i).unwrap_or(node);
+            let kind = if failures { copy::source_kind(source) } else { copy::SourceKind::Local };
+            match kind {
+                copy::SourceKind::Git if !add => {
+                    self.fail_in(
+                        "invalid-copy",
+                        "source can't be a git ref for COPY",
+                        Some(at),
+                        Some(node),
+                        "dispatch",
+                    );
+                }
+                copy::SourceKind::Git => {}
+                copy::SourceKind::Http if !add => {
+                    self.fail_in("invalid-copy", "source can't be a URL for COPY", Some(at), Some(node), "dispatch");
+                }
+                copy::SourceKind::Http => {
+                    let digest = checksum.as_ref().filter(|(v, _)| !v.is_empty());
+                    if let Some((e, range)) = digest.and_then(|(v, r)| copy::digest_error(v).map(|e| (e, *r))) {
+                        self.fail_in("invalid-copy", e, Some(range), Some(node), "dispatch");
+                    }
+                }
+                copy::SourceKind::Local => {
+                    self.copy_ignored(c, i, source, config);
+                    if failures && st.windows {
+                        // `--parents` normalises the part after `/./` (or all of it) first.
+                        let pattern = parents.then(|| source.split_once("/./").map_or(source, |(_, p)| p));
+                        let e = pattern.and_then(copy::windows_drive_error).or_else(|| {
+                            let parent = if parents { source.split_once("/./").map(|(p, _)| p) } else { Some(source) };
+                            parent.and_then(copy::windows_drive_error)
+                        });
+                        if let Some(e) = e {
+                            let message = format!("removing drive letter: removing drive letter: {e}");
+                            self.fail_in("invalid-copy", &message, Some(at), Some(node), "dispatch");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// BuildKit's `parseMount` with its expander: each value is expanded in turn (undefined
+    /// variables), and the first key or value it refuses is the error (`Err(None)`: the
+    /// expansion itself failed, already reported).
+    fn parse_mount(
+        &mut self,
+        fields: &[String],
+        st: &DispatchState,
+        node: TextRange,
+        config: &CheckConfig,
+    ) -> Result<(), Option<String>> {
+        const TYPES: [&str; 5] = ["bind", "cache", "tmpfs", "secret", "ssh"];
+        const SHARING: [&str; 3] = ["shared", "private", "locked"];
+        const KEYS: [&str; 19] = [
+            "type",
+            "from",
+            "source",
+            "target",
+            "readonly",
+            "id",
+            "sharing",
+            "required",
+            "size",
+            "mode",
+            "uid",
+            "gid",
+            "src",
+            "dst",
+            "destination",
+            "ro",
+            "rw",
+            "readwrite",
+            "env",
+        ];
+        let suggest = |message: String, value: &str, options: &[&str]| match suggest::search(
+            value,
+            options.iter().copied(),
+            true,
+        ) {
+            Some(s) => format!("{message} (did you mean {s}?)"),
+            None => message,
+        };
+        let bool_value = |v: &str| {
+            matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False")
+        };
+        let mut typ = String::from("bind");
+        let (mut from, mut source, mut target, mut id, mut sharing) = (false, false, false, false, false);
+        let mut file_info = None;
+        for field in fields {
+            let (key, value) = match field.split_once('=') {
+                Some((k, v)) => (k.to_lowercase(), v),
+                None => {
+                    let key = field.to_lowercase();
+                    match key.as_str() {
+                        "readonly" | "ro" | "readwrite" | "rw" => continue,
+                        "required" if matches!(typ.as_str(), "secret" | "ssh") => continue,
+                        "required" => return Err(Some(format!("unexpected key '{key}' for mount type '{typ}'"))),
+                        _ => return Err(Some(format!("invalid field '{field}' must be a key=value pair"))),
+                    }
+                }
+            };
+            let value = self.expand(value, st, node, config).ok_or(None)?;
+            let invalid = || Some(format!("invalid value for {key}: {value}"));
+            match key.as_str() {
+                "type" => {
+                    let t = value.to_lowercase();
+                    if !TYPES.contains(&t.as_str()) {
+                        return Err(Some(suggest(
+                            format!("unsupported mount type {}", go::quote_str(&value)),
+                            &value,
+                            &TYPES,
+                        )));
+                    }
+                    typ = t;
+                }
+                "from" => from = !value.is_empty(),
+                "source" | "src" => source = !value.is_empty(),
+                "target" | "dst" | "destination" => target = !value.is_empty(),
+                "readonly" | "ro" | "readwrite" | "rw" if !bool_value(&value) => return Err(invalid()),
+                "readonly" | "ro" | "readwrite" | "rw" => {}
+                "required" if !matches!(typ.as_str(), "secret" | "ssh") => {
+                    return Err(Some(format!("unexpected key '{key}' for mount type '{typ}'")));
+                }
+                "required" if !bool_value(&value) => return Err(invalid()),
+                "required" => {}
+                "size" if typ != "tmpfs" => return Err(Some(format!("unexpected key '{key}' for mount type '{typ}'"))),
+                "size" if !ram_in_bytes(&value) => return Err(invalid()),
+                "size" => {}
+                "id" => id = !value.is_empty(),
+                "sharing" => {
+                    if !SHARING.contains(&value.to_lowercase().as_str()) {
+                        let message = format!("unsupported sharing value {}", go::quote_str(&value));
+                        return Err(Some(suggest(message, &value, &SHARING)));
+                    }
+                    sharing = true;
+                }
+                "mode" | "uid" | "gid" => {
+                    if copy::parse_u32(&value, if key == "mode" { 8 } else { 10 }).is_none() {
+                        return Err(Some(format!("invalid value {value} for {key}")));
+                    }
+                    file_info.get_or_insert(key.clone());
+                }
+                "env" => {}
+                _ => return Err(Some(suggest(format!("unexpected key '{key}' in '{field}'"), &key, &KEYS))),
+            }
+        }
+        if let Some(key) = file_info.filter(|_| !matches!(typ.as_str(), "secret" | "ssh" | "cache")) {
+            return Err(Some(format!("{key} not allowed for {} type mounts", go::quote_str(&typ))));
+        }
+        if typ == "secret" {
+            let message = if from {
+                "secret mount should not have a from"
+            } else if sharing {
+                "secret mount should not define sharing"
+            } else if !source && !target && !id {
+                "invalid secret mount. one of source, target required"
+            } else if source && id {
+                "both source and id can't be set"
+            } else {
+                ""
+            };
+            if !message.is_empty() {
+                return Err(Some(message.into()));
+            }
+        }
+        if sharing && typ != "cache" {
+            return Err(Some(format!("invalid cache sharing set for {typ} mount")));
+        }
+        Ok(())
+    }
+
+    /// With `# check=error=true`, a build that got through ends in BuildKit's error naming the
+    /// rules it found broken, in the order it found them. Each finding is already an error
+    /// diagnostic, so this adds no other.
+    fn lint_violations(&mut self) {
+        if !cfg!(feature = "build-failures") || !self.check.error || self.stopped {
+            return;
+        }
+        let mut names: Vec<&str> = Vec::new();
+        let mut message = String::from("lint violation found for rules: ");
+        for d in self.diagnostics.iter().filter(|d| d.buildkit_reports && d.url.is_some()) {
+            if !names.contains(&d.code.as_str()) {
+                if !names.is_empty() {
+                    message.push_str(", ");
+                }
+                message.push_str(&d.code);
+                names.push(&d.code);
+            }
+        }
+        if !names.is_empty() {
+            self.build_error = Some(BuildError { message, range: None, lines: None, phase: "lint" });
+            self.stopped = true;
+        }
+    }
+
+    /// `CopyIgnoredFile` for source `i` of a COPY or ADD: a source taken from the build context
+    /// (not from another stage or image) that its ignore rules leave out. BuildKit checks
+    /// nothing when a rule is an exception (`!path`).
+    fn copy_ignored(&mut self, c: &InstructionInfo, i: usize, source: &str, config: &CheckConfig) {
+        let add = c.kind == ADD_INSTR;
+        let from_context = add || c.last_flag("from").and_then(|f| f.value()).is_none_or(str::is_empty);
+        let ignore = self.options.ignore.as_ref().map(|i| &*i.0).filter(|i| from_context && !i.has_exclusions());
+        if let Some(path) = ignore.and_then(|ignore| ignore.excluded(source)) {
+            let at = c.words.get(i).filter(|_| c.words.len() == c.args.len()).map_or(c.range, |w| w.1);
+            let verb = if add { "Add" } else { "Copy" };
+            self.hit(
+                rules::COPY_IGNORED_FILE,
+                format!("Attempting to {verb} file {} that is excluded by .dockerignore", go::quote_str(&path)),
+                at,
+                c.range,
+                config,
+            );
         }
     }
 
@@ -1918,24 +2249,46 @@ pub(crate) fn is_abs(path: &str, windows: bool) -> bool {
     separator(start) && !(separator(0) && separator(1))
 }
 
+/// go-units' `RAMInBytes` accepting a tmpfs `size=` (`64m`, `1.5 GiB`, `512`).
+fn ram_in_bytes(s: &str) -> bool {
+    let Some(sep) = s.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ') else { return false };
+    let (num, suffix) =
+        if s.as_bytes()[sep] == b' ' { (&s[..sep], &s[sep + 1..]) } else { (&s[..=sep], &s[sep + 1..]) };
+    // `strconv.ParseFloat`: a sign, digits with one `.`, an exponent (no `inf` or `nan` can end
+    // in a digit here).
+    let float = {
+        let n = num.strip_prefix(['+', '-']).unwrap_or(num);
+        let (mantissa, exponent) = match n.find(['e', 'E']) {
+            Some(i) => (&n[..i], Some(&n[i + 1..])),
+            None => (n, None),
+        };
+        let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
+        let mantissa_ok = digits > 0
+            && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && mantissa.bytes().filter(|&b| b == b'.').count() <= 1;
+        let exponent_ok = exponent.is_none_or(|e| {
+            let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+            !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+        });
+        mantissa_ok && exponent_ok
+    };
+    if !float || num.starts_with('-') && num.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+        return false;
+    }
+    let suffix = suffix.to_lowercase();
+    match suffix.as_bytes() {
+        [] | [b'b'] => true,
+        [u, rest @ ..] if b"kmgtp".contains(u) => matches!(rest, [] | [b'b'] | [b'i', b'b']),
+        _ => false,
+    }
+}
+
 /// BuildKit's error for a Windows WORKDIR path that `CheckSystemDriveAndRemoveDriveLetter`
 /// refuses (another drive, a bare drive, a UNC path), if it does.
 #[inline(never)]
 fn windows_workdir_error(path: &str) -> Option<String> {
-    let b = path.as_bytes();
-    let separator = |i: usize| matches!(b.get(i), Some(b'/' | b'\\'));
-    let mut message = String::from("normalizing workdir: normalizing working directory: removing drive letter: ");
-    if b.len() == 2 && b[1] == b':' {
-        message.push_str("No relative path specified in ");
-        message.push_str(&go::quote_str(path));
-    } else if separator(0) && separator(1) {
-        message.push_str("UNC paths are not supported");
-    } else if b.iter().position(|&c| c == b':').is_some_and(|i| !path[..i].eq_ignore_ascii_case("c")) {
-        message.push_str("The specified path is not on the system drive (C:)");
-    } else {
-        return None;
-    }
-    Some(message)
+    copy::windows_drive_error(path)
+        .map(|e| format!("normalizing workdir: normalizing working directory: removing drive letter: {e}"))
 }
 
 fn add_edge(graph: &mut [Vec<(usize, TextRange)>], s: usize, src: usize, range: TextRange) {

@@ -11,6 +11,7 @@
 //! ```
 
 mod checks;
+mod copy;
 pub mod dockerignore;
 mod engine;
 pub mod env;

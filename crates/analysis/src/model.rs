@@ -437,8 +437,11 @@ pub struct StageGraph {
 pub struct BuildError {
     /// BuildKit's message.
     pub message: String,
-    /// Where, when BuildKit says.
+    /// Where, when BuildKit says: the word or flag at fault where we can tell, else the
+    /// instruction.
     pub range: Option<TextRange>,
+    /// BuildKit's 1-based line span of the error (the instruction's), when it has one.
+    pub lines: Option<(u32, u32)>,
     /// The phase that fails (`parse`, `instructions`, `meta-args`, `dispatch-states`,
     /// `dependency-graph`, `resolve-stages`, `dispatch`).
     pub phase: &'static str,

@@ -138,6 +138,8 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
             "message": e.message,
             "phase": e.phase,
             "line": e.range.map(|r| a.line_of(r.start())),
+            // BuildKit's own line span, as its error names it (none where it names none).
+            "lines": e.lines.map(|(start, end)| [[start, end]]),
         })),
     })
 }

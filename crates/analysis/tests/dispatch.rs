@@ -1,0 +1,209 @@
+//! Where BuildKit fails a build while it makes the steps (`dispatch`), one small Dockerfile
+//! each: COPY and ADD sources, flags and Windows paths, `RUN --mount` options, `RUN --device`,
+//! and `# check=error=true`. The oracle test compares the same errors over the corpus.
+#![cfg(feature = "build-failures")]
+
+use stagecraft_analysis::{analyze, Analysis, Options};
+
+fn plain(text: &str) -> Analysis {
+    analyze(text, &Options::default())
+}
+
+/// The build's error: message, and the text its range covers.
+fn failure(text: &str) -> Option<(String, String)> {
+    let a = plain(text);
+    a.build_error().map(|e| (e.message.clone(), e.range.map_or(String::new(), |r| text[r].to_string())))
+}
+
+fn fails(text: &str, message: &str, at: &str) {
+    assert_eq!(failure(text), Some((message.to_string(), at.to_string())), "{text}");
+}
+
+fn builds(text: &str) {
+    assert_eq!(failure(text), None, "{text}");
+}
+
+#[test]
+fn copy_takes_no_urls_or_git_repositories_and_add_does() {
+    fails(
+        "FROM alpine\nCOPY https://example.com/a.txt /a\n",
+        "source can't be a URL for COPY",
+        "https://example.com/a.txt",
+    );
+    fails(
+        "FROM alpine\nCOPY a git@github.com:moby/buildkit.git /b\n",
+        "source can't be a git ref for COPY",
+        "git@github.com:moby/buildkit.git",
+    );
+    fails("FROM alpine\nARG U=https://x/y.git\nCOPY $U /b\n", "source can't be a git ref for COPY", "$U");
+    builds("FROM alpine\nADD https://example.com/a.txt git@github.com:moby/buildkit.git#v0.1 /a/\n");
+    // Not remote: a path with a colon (a Windows path has no `user@`), an unknown scheme, and
+    // the `github.com/` form BuildKit reads as a local path.
+    builds("FROM alpine\nCOPY C:\\app ftp://x/y github.com/moby/buildkit /b/\n");
+    // The URL is the destination, not a source.
+    builds("FROM alpine\nCOPY a https://example.com/\n");
+    // A heredoc is not a source path.
+    builds("FROM alpine\nCOPY <<EOF /a\nhttps://example.com\nEOF\n");
+}
+
+#[test]
+fn chmod_must_be_octal_up_to_07777_or_symbolic() {
+    let octal = |v: &str| format!("invalid chmod parameter: '{v}'. it should be octal string and between 0 and 07777");
+    fails("FROM alpine\nCOPY --chmod=64a a /b\n", &octal("64a"), "--chmod=64a");
+    fails("FROM alpine\nADD --chmod=10000 a /b\n", &octal("10000"), "--chmod=10000");
+    fails("FROM alpine\nARG M=9\nCOPY --chmod=$M a /b\n", &octal("9"), "--chmod=$M");
+    fails("FROM alpine\nCOPY --chmod=rwx a /b\n", "invalid syntax", "--chmod=rwx");
+    for ok in ["755", "0644", "u+x", "u=rwx,go=rx", "a-w"] {
+        builds(&format!("FROM alpine\nCOPY --chmod={ok} a /b\n"));
+    }
+}
+
+#[test]
+fn add_checksum_needs_one_remote_source_and_a_valid_digest() {
+    let digest = format!("sha256:{}", "0".repeat(64));
+    builds(&format!("FROM alpine\nADD --checksum={digest} https://example.com/a.tgz /a\n"));
+    builds("FROM alpine\nADD --checksum=abc123 https://github.com/moby/buildkit.git#v0.1 /src\n");
+    fails(
+        &format!("FROM alpine\nADD --checksum={digest} a.tgz /a\n"),
+        "checksum requires HTTP(S) or Git sources",
+        &format!("--checksum={digest}"),
+    );
+    fails(
+        &format!("FROM alpine\nADD --checksum={digest} https://x/a https://x/b /a/\n"),
+        "checksum can't be specified for multiple sources",
+        &format!("--checksum={digest}"),
+    );
+    for (value, why) in [
+        ("sha256:abc", "invalid checksum digest length"),
+        ("md5:abc", "unsupported digest algorithm"),
+        ("nocolon", "invalid checksum digest format"),
+    ] {
+        fails(
+            &format!("FROM alpine\nADD --checksum={value} https://example.com/a.tgz /a\n"),
+            why,
+            &format!("--checksum={value}"),
+        );
+    }
+}
+
+#[test]
+fn windows_copy_paths_on_another_drive_fail() {
+    let win = "FROM --platform=windows/amd64 mcr.microsoft.com/windows/nanoserver";
+    let not_c = "The specified path is not on the system drive (C:)";
+    fails(&format!("{win}\nCOPY app D:\\app\n"), &format!("removing drive letter: {not_c}"), "D:\\app");
+    fails(&format!("{win}\nCOPY app C:\n"), "removing drive letter: No relative path specified in \"C:\"", "C:");
+    // A source is normalised twice over, and BuildKit says so twice.
+    fails(
+        &format!("{win}\nCOPY D:\\out C:\\app\n"),
+        &format!("removing drive letter: removing drive letter: {not_c}"),
+        "D:\\out",
+    );
+    builds(&format!("{win}\nCOPY app C:\\app\nCOPY --from=nginx C:\\out \\app\nADD app c:/x/\n"));
+    // Paths mean nothing of the kind on Linux.
+    builds("FROM alpine\nCOPY D:\\out D:\\app\n");
+}
+
+#[test]
+fn copy_expands_its_words_before_it_fails() {
+    // BuildKit expands the flags and words (reporting the undefined variable) before it finds
+    // the stage not built yet.
+    let a = plain("FROM alpine\nCOPY --from=later --chown=$NOPE a /b\nFROM alpine AS later\n");
+    let undefined = a.diagnostics().iter().find(|d| d.code == "UndefinedVar").expect("UndefinedVar");
+    assert!(undefined.buildkit_reports);
+    assert!(a.build_error().is_some_and(|e| e.message.starts_with("cannot copy from stage \"later\"")));
+    // After a failure, what BuildKit never reaches is still shown, marked as ours.
+    let a = plain("FROM alpine\nCOPY https://x/a /b\nENV A=$NOPE\n");
+    let undefined = a.diagnostics().iter().find(|d| d.code == "UndefinedVar").expect("UndefinedVar");
+    assert!(!undefined.buildkit_reports);
+}
+
+#[test]
+fn mount_options_are_checked_as_buildkit_reads_them() {
+    let run = |mount: &str| format!("FROM alpine\nRUN --mount={mount} true\n");
+    for (mount, message) in [
+        ("typ=tmpfs", "unexpected key 'typ' in 'typ=tmpfs' (did you mean type?)"),
+        ("type=tmp", "unsupported mount type \"tmp\" (did you mean tmpfs?)"),
+        ("type=cache,target=/c,sharing=lockd", "unsupported sharing value \"lockd\" (did you mean locked?)"),
+        ("type=secret", "invalid secret mount. one of source, target required"),
+        ("type=secret,id=a,src=b", "both source and id can't be set"),
+        ("type=secret,id=a,from=b", "secret mount should not have a from"),
+        ("type=cache,target=/c,size=1g", "unexpected key 'size' for mount type 'cache'"),
+        ("type=tmpfs,target=/t,size=lots", "invalid value for size: lots"),
+        ("type=bind,target=/t,mode=0755", "mode not allowed for \"bind\" type mounts"),
+        ("type=cache,target=/t,uid=me", "invalid value me for uid"),
+        ("type=cache,target=/t,mode=0999", "invalid value 0999 for mode"),
+        ("type=tmpfs,target=/t,sharing=locked", "invalid cache sharing set for tmpfs mount"),
+        ("target=/t,ro=maybe", "invalid value for ro: maybe"),
+        ("target=/t,required", "unexpected key 'required' for mount type 'bind'"),
+        // `required` before `type=secret` is read while the type is still bind.
+        ("required,type=secret,id=a", "unexpected key 'required' for mount type 'bind'"),
+        ("target=/t,shared", "invalid field 'shared' must be a key=value pair"),
+    ] {
+        fails(&run(mount), message, &format!("--mount={mount}"));
+    }
+    for mount in [
+        "type=cache,target=/root/.cache,sharing=locked,mode=0755,uid=1000,gid=1000",
+        "type=secret,id=npm,required",
+        "type=secret,id=aws,env=AWS_KEY",
+        "type=tmpfs,target=/tmp,size=64m",
+        "type=tmpfs,target=/tmp,size=1.5 GiB",
+        "type=ssh",
+        "type=bind,source=.,target=/src,rw",
+        "TYPE=Cache,Target=/c,RO",
+    ] {
+        builds(&run(mount));
+    }
+    // Mount values are expanded as they are read; BuildKit stops at the first bad mount.
+    let a = plain("FROM alpine\nRUN --mount=type=bind,target=$A,mode=1 --mount=target=$B true\n");
+    let undefined: Vec<(&str, bool)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "UndefinedVar")
+        .map(|d| (d.message.as_str(), d.buildkit_reports))
+        .collect();
+    assert_eq!(undefined, [("Usage of undefined variable '$A'", true)], "{:?}", a.diagnostics());
+    assert_eq!(a.build_error().map(|e| e.message.as_str()), Some("mode not allowed for \"bind\" type mounts"));
+}
+
+#[test]
+fn run_device_needs_the_labs_frontend() {
+    let text = "FROM alpine\nRUN --device=nvidia.com/gpu=all true\n";
+    fails(
+        text,
+        "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
+        "--device=nvidia.com/gpu=all",
+    );
+    builds(&format!("# syntax=docker/dockerfile:1-labs\n{text}"));
+}
+
+#[test]
+fn check_error_true_fails_a_build_with_findings() {
+    let a = plain("# check=error=true\nFROM alpine as base\ncopy a b\n");
+    let e = a.build_error().expect("the build fails");
+    assert_eq!(e.message, "lint violation found for rules: FromAsCasing, ConsistentInstructionCasing");
+    assert_eq!((e.phase, e.range, e.lines), ("lint", None, None));
+    builds("# check=error=true\nFROM alpine AS base\nCOPY a b\n");
+    builds("FROM alpine as base\n");
+    // An earlier failure is the build's error.
+    let a = plain("# check=error=true\nFROM alpine as base\nCOPY https://x/a b\n");
+    assert_eq!(a.build_error().map(|e| e.message.as_str()), Some("source can't be a URL for COPY"));
+}
+
+#[test]
+fn errors_carry_buildkits_lines() {
+    let a = plain("");
+    let e = a.build_error().expect("empty");
+    assert!(e.message.starts_with("the Dockerfile cannot be empty"), "{}", e.message);
+    assert_eq!(e.lines, None);
+    // A file with no instructions: BuildKit names its last line.
+    let a = plain("# one\n\n# three\n");
+    assert_eq!(a.build_error().and_then(|e| e.lines), Some((3, 3)));
+    // A refused directive: BuildKit counts from 0 there, so it names the line before.
+    let a = plain("# check=skip=all\n# check=error=true\nFROM alpine\n");
+    let e = a.build_error().expect("repeated directive");
+    assert_eq!((e.lines, e.range.map(|r| a.line_of(r.start()))), (Some((1, 1)), Some(2)));
+    // A COPY error on a continuation line names the instruction's lines.
+    let a = plain("FROM alpine\nCOPY a \\\n  https://x/y /b\n");
+    let e = a.build_error().expect("URL");
+    assert_eq!((e.lines, e.range.map(|r| a.line_of(r.start()))), (Some((2, 3)), Some(3)));
+}
