@@ -1705,12 +1705,23 @@ impl<'a> Engine<'a> {
             EXPOSE_INSTR => {
                 // Strings, not the records' `Cow`s: the sort is then the one the wasm build
                 // already has for strings (`BTreeSet<String>`), not a second copy.
+                // BuildKit sorts the words when it parses EXPOSE, then reads each port in turn
+                // and stops at the first it refuses.
                 let mut ports: Vec<String> = c.args.iter().map(|p| p.to_string()).collect();
                 ports.sort();
-                for p in ports {
-                    let Ok(words) = self.lexer.process_words(&p, &st.env) else { continue };
+                'ports: for p in ports {
+                    let words = match self.lexer.process_words(&p, &st.env) {
+                        Ok(words) => words,
+                        Err(e) if cfg!(feature = "build-failures") => {
+                            self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                            break;
+                        }
+                        Err(_) => continue,
+                    };
                     for port in words {
-                        self.expose(&port, c, &config);
+                        if !self.expose(&port, c, &config) {
+                            break 'ports;
+                        }
                     }
                 }
             }
@@ -1767,12 +1778,14 @@ impl<'a> Engine<'a> {
         let c = &cmd.info;
         let node = c.range;
         let add = c.kind == ADD_INSTR;
+        // What makes BuildKit fail the step (left out of the browser build, see `Cargo.toml`).
+        let failures = cfg!(feature = "build-failures");
         let mut chmod = None;
         let mut checksum = None;
         for f in &c.flags {
             let name = f.name();
             if matches!(name, "chown" | "chmod" | "checksum") {
-                let value = self.expand(f.value().unwrap_or_default(), st, node, config);
+                let value = self.expand(f.value().unwrap_or_default(), st, node, config).filter(|_| failures);
                 match name {
                     "chmod" => chmod = value.map(|v| (v, f.range)),
                     "checksum" => checksum = value.map(|v| (v, f.range)),
@@ -1780,8 +1793,6 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        // What makes BuildKit fail the step (left out of the browser build, see `Cargo.toml`).
-        let failures = cfg!(feature = "build-failures");
         // The words: sources (or heredocs) and the destination, expanded, kept for the checks
         // that follow (the browser build checks the ignore file as it goes, which is the same
         // but for the order of findings, which it does not show).
@@ -1858,43 +1869,53 @@ impl<'a> Engine<'a> {
                 self.fail_in("invalid-copy", m, Some(*range), Some(node), "dispatch");
             }
         }
-        let parents = !add && c.last_flag("parents").is_some_and(|f| f.value().is_none_or(|v| v != "false"));
-        for (i, source) in expanded.iter().enumerate().take(dest.unwrap_or(0)) {
-            let Some(source) = source.as_deref() else { continue };
-            let at = word(i).unwrap_or(node);
-            let kind = if failures { copy::source_kind(source) } else { copy::SourceKind::Local };
-            match kind {
-                copy::SourceKind::Git if !add => {
-                    self.fail_in(
-                        "invalid-copy",
-                        "source can't be a git ref for COPY",
-                        Some(at),
-                        Some(node),
-                        "dispatch",
-                    );
-                }
-                copy::SourceKind::Git => {}
-                copy::SourceKind::Http if !add => {
-                    self.fail_in("invalid-copy", "source can't be a URL for COPY", Some(at), Some(node), "dispatch");
-                }
-                copy::SourceKind::Http => {
-                    let digest = checksum.as_ref().filter(|(v, _)| !v.is_empty());
-                    if let Some((e, range)) = digest.and_then(|(v, r)| copy::digest_error(v).map(|e| (e, *r))) {
-                        self.fail_in("invalid-copy", e, Some(range), Some(node), "dispatch");
+        let parents =
+            failures && !add && c.last_flag("parents").is_some_and(|f| f.value().is_none_or(|v| v != "false"));
+        // (The browser build checked the ignore file as it expanded the words.)
+        if failures {
+            for (i, source) in expanded.iter().enumerate().take(dest.unwrap_or(0)) {
+                let Some(source) = source.as_deref() else { continue };
+                let at = word(i).unwrap_or(node);
+                match copy::source_kind(source) {
+                    copy::SourceKind::Git if !add => {
+                        self.fail_in(
+                            "invalid-copy",
+                            "source can't be a git ref for COPY",
+                            Some(at),
+                            Some(node),
+                            "dispatch",
+                        );
                     }
-                }
-                copy::SourceKind::Local => {
-                    self.copy_ignored(c, i, source, config);
-                    if failures && st.windows {
-                        // `--parents` normalises the part after `/./` (or all of it) first.
-                        let pattern = parents.then(|| source.split_once("/./").map_or(source, |(_, p)| p));
-                        let e = pattern.and_then(copy::windows_drive_error).or_else(|| {
-                            let parent = if parents { source.split_once("/./").map(|(p, _)| p) } else { Some(source) };
-                            parent.and_then(copy::windows_drive_error)
-                        });
-                        if let Some(e) = e {
-                            let message = format!("removing drive letter: removing drive letter: {e}");
-                            self.fail_in("invalid-copy", &message, Some(at), Some(node), "dispatch");
+                    copy::SourceKind::Git => {}
+                    copy::SourceKind::Http if !add => {
+                        self.fail_in(
+                            "invalid-copy",
+                            "source can't be a URL for COPY",
+                            Some(at),
+                            Some(node),
+                            "dispatch",
+                        );
+                    }
+                    copy::SourceKind::Http => {
+                        let digest = checksum.as_ref().filter(|(v, _)| !v.is_empty());
+                        if let Some((e, range)) = digest.and_then(|(v, r)| copy::digest_error(v).map(|e| (e, *r))) {
+                            self.fail_in("invalid-copy", e, Some(range), Some(node), "dispatch");
+                        }
+                    }
+                    copy::SourceKind::Local => {
+                        self.copy_ignored(c, i, source, config);
+                        if st.windows {
+                            // `--parents` normalises the part after `/./` (or all of it) first.
+                            let pattern = parents.then(|| source.split_once("/./").map_or(source, |(_, p)| p));
+                            let e = pattern.and_then(copy::windows_drive_error).or_else(|| {
+                                let parent =
+                                    if parents { source.split_once("/./").map(|(p, _)| p) } else { Some(source) };
+                                parent.and_then(copy::windows_drive_error)
+                            });
+                            if let Some(e) = e {
+                                let message = format!("removing drive letter: removing drive letter: {e}");
+                                self.fail_in("invalid-copy", &message, Some(at), Some(node), "dispatch");
+                            }
                         }
                     }
                 }
@@ -2153,17 +2174,28 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn expose(&mut self, port: &str, c: &InstructionInfo, config: &CheckConfig) {
+    /// One EXPOSE port as BuildKit's `parsePort` reads it: the lint rules once the protocol
+    /// reads, then the address and port numbers. False when it fails the build.
+    fn expose(&mut self, port: &str, c: &InstructionInfo, config: &CheckConfig) -> bool {
         let node = c.range;
         let range = c.words.iter().find(|w| w.0 == port).map(|w| w.1).unwrap_or(node);
-        let (addr, proto) = match port.split_once('/') {
-            Some((a, p)) => (a, p),
-            None => (port, ""),
-        };
+        // `[ip:]host:container/proto`, split at the last two colons.
+        let (rest, container) = port.rfind(':').map_or(("", port), |i| (&port[..i], &port[i + 1..]));
+        let (ip, host) = rest.rfind(':').map_or(("", rest), |i| (&rest[..i], &rest[i + 1..]));
+        let (number, proto) = container.split_once('/').unwrap_or((container, ""));
+        let failures = cfg!(feature = "build-failures");
+        if number.is_empty() || !["", "tcp", "udp", "sctp"].iter().any(|p| proto.eq_ignore_ascii_case(p)) {
+            if failures {
+                let e = if number.is_empty() { "no port specified".into() } else { format!("invalid proto: {proto}") };
+                let message = format!("invalid port: {}: {e}", go::quote_str(port));
+                self.fail_in("invalid-port", &message, Some(range), Some(node), "dispatch");
+            }
+            return !failures;
+        }
         if proto != proto.to_lowercase() {
             // Where the port is written as it reads (no quotes or variables), lowercase it.
             let fix = (&self.text[range] == port).then(|| {
-                let new_text = format!("{addr}/{}", proto.to_lowercase());
+                let new_text = format!("{}/{}", &port[..port.len() - proto.len() - 1], proto.to_lowercase());
                 Fix {
                     title: format!("Write `{new_text}`"),
                     edits: vec![TextEdit { range, new_text }],
@@ -2178,7 +2210,7 @@ impl<'a> Engine<'a> {
                 config,
             );
         }
-        if addr.contains(':') {
+        if !ip.is_empty() || !host.is_empty() {
             self.hit(
                 rules::EXPOSE_INVALID_FORMAT,
                 format!("EXPOSE instruction should not define an IP address or host-port mapping, found '{port}'"),
@@ -2186,6 +2218,31 @@ impl<'a> Engine<'a> {
                 node,
                 config,
             );
+        }
+        if !failures {
+            return true;
+        }
+        let message = if let Some(e) = (!ip.is_empty()).then(|| ip_error(ip)).flatten() {
+            Some(e)
+        } else if port_range(number).is_none() {
+            Some(format!("invalid containerPort: {number}"))
+        } else if !host.is_empty() {
+            match (port_range(host), port_range(number)) {
+                (None, _) => Some(format!("invalid hostPort: {host}")),
+                (Some((hs, he)), Some((cs, ce))) if ce - cs != he - hs && ce != cs => {
+                    Some(format!("invalid ranges specified for container and host Ports: {number} and {host}"))
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match message {
+            Some(m) => {
+                self.fail_in("invalid-port", &m, Some(range), Some(node), "dispatch");
+                false
+            }
+            None => true,
         }
     }
 }
@@ -2281,6 +2338,51 @@ fn ram_in_bytes(s: &str) -> bool {
         [u, rest @ ..] if b"kmgtp".contains(u) => matches!(rest, [] | [b'b'] | [b'i', b'b']),
         _ => false,
     }
+}
+
+/// BuildKit's `parsePortRange`: `80` or `8000-9000`, each a port from 0 to 65535 (Go's
+/// `ParseInt` takes a sign), the end not below the start.
+fn port_range(ports: &str) -> Option<(i64, i64)> {
+    let number = |s: &str| {
+        let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse::<i64>().ok().filter(|p| (0..=65535).contains(p))
+    };
+    let (start, end) = ports.split_once('-').unwrap_or((ports, ports));
+    let first = number(start)?;
+    if start == end {
+        return Some((first, first));
+    }
+    let last = number(end)?;
+    (last >= first).then_some((first, last))
+}
+
+/// Why BuildKit refuses the address of an EXPOSE port, if it does (`net.SplitHostPort` on a
+/// bracketed one, then `net.ParseIP`).
+fn ip_error(ip: &str) -> Option<String> {
+    let mut addr = ip;
+    if let Some(inner) = ip.strip_prefix('[') {
+        // `ip + ":"`: the `]` must come just before that last colon.
+        let why = match inner.find(']') {
+            None => Some("missing ']' in address"),
+            Some(end) if end + 1 != inner.len() => Some(if inner.as_bytes()[end + 1] == b':' {
+                "too many colons in address"
+            } else {
+                "missing port in address"
+            }),
+            Some(_) if inner.contains('[') => Some("unexpected '[' in address"),
+            Some(end) => {
+                addr = &inner[..end];
+                None
+            }
+        };
+        if let Some(why) = why {
+            return Some(format!("invalid IP address {ip}: address {ip}:: {why}"));
+        }
+    }
+    addr.parse::<std::net::IpAddr>().is_err().then(|| format!("invalid IP address: {addr}"))
 }
 
 /// BuildKit's error for a Windows WORKDIR path that `CheckSystemDriveAndRemoveDriveLetter`

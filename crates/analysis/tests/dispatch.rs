@@ -207,3 +207,42 @@ fn errors_carry_buildkits_lines() {
     let e = a.build_error().expect("URL");
     assert_eq!((e.lines, e.range.map(|r| a.line_of(r.start()))), (Some((2, 3)), Some(3)));
 }
+
+#[test]
+fn expose_ports_are_read_as_buildkit_reads_them() {
+    for ok in ["80", "80/tcp", "53/udp", "9/sctp", "8000-8010", "80/TCP", "1.2.3.4:80:80", "[::1]:80:80", "+80"] {
+        builds(&format!("FROM alpine\nEXPOSE {ok}\n"));
+    }
+    for (port, message) in [
+        ("80/http", "invalid port: \"80/http\": invalid proto: http"),
+        ("/tcp", "invalid port: \"/tcp\": no port specified"),
+        ("abc", "invalid containerPort: abc"),
+        ("70000", "invalid containerPort: 70000"),
+        ("90-80", "invalid containerPort: 90-80"),
+        ("x:80", "invalid hostPort: x"),
+        ("80-81:90-92", "invalid ranges specified for container and host Ports: 90-92 and 80-81"),
+        ("1.2.3:80:80", "invalid IP address: 1.2.3"),
+        ("[::1:80:80", "invalid IP address [::1: address [::1:: missing ']' in address"),
+    ] {
+        fails(&format!("FROM alpine\nEXPOSE {port}\n"), message, port);
+    }
+    // The protocol is checked for case only once it reads; BuildKit stops at the first port it
+    // refuses, after sorting them.
+    let a = plain("FROM alpine\nEXPOSE 80/HTTP 90/UDP\n");
+    let casing: Vec<(&str, bool)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "ExposeProtoCasing")
+        .map(|d| (d.message.as_str(), d.buildkit_reports))
+        .collect();
+    assert_eq!(casing, []);
+    assert_eq!(a.build_error().map(|e| e.message.as_str()), Some("invalid port: \"80/HTTP\": invalid proto: HTTP"));
+    // `:80` names no host port or address, so it is no host-port mapping.
+    let a = plain("FROM alpine\nEXPOSE :80\n");
+    assert!(a.diagnostics().iter().all(|d| d.code != "ExposeInvalidFormat"), "{:?}", a.diagnostics());
+    fails(
+        "FROM alpine\nEXPOSE \"80\n",
+        "failed to process \"\\\"80\": unexpected end of statement while looking for matching double-quote",
+        "EXPOSE \"80",
+    );
+}
