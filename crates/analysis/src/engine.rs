@@ -1631,7 +1631,17 @@ impl<'a> Engine<'a> {
             }
             USER_INSTR | STOPSIGNAL_INSTR | VOLUME_INSTR => {
                 for a in &c.args {
-                    self.expand(a, st, node, &config);
+                    let value = self.expand(a, st, node, &config);
+                    let Some(value) = value.filter(|_| cfg!(feature = "build-failures")) else { continue };
+                    // What BuildKit then refuses: a signal `signal.ParseSignal` does not know, a
+                    // volume that expands to nothing.
+                    let message = match c.kind {
+                        STOPSIGNAL_INSTR if !known_signal(&value) => format!("invalid signal: {value}"),
+                        VOLUME_INSTR if value.is_empty() => "VOLUME specified can not be an empty string".into(),
+                        _ => continue,
+                    };
+                    self.fail("invalid-value", &message, Some(node), "dispatch");
+                    break;
                 }
             }
             RUN_INSTR => {
@@ -2338,6 +2348,28 @@ fn ram_in_bytes(s: &str) -> bool {
         [u, rest @ ..] if b"kmgtp".contains(u) => matches!(rest, [] | [b'b'] | [b'i', b'b']),
         _ => false,
     }
+}
+
+/// `signal.ParseSignal` on Linux: a non-zero number, or a name with or without `SIG`, in any
+/// case.
+fn known_signal(s: &str) -> bool {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<i64>().is_ok_and(|n| n != 0);
+    }
+    let upper = s.to_uppercase();
+    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
+    const NAMES: &[&str] = &[
+        "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL", "PIPE", "POLL",
+        "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1",
+        "USR2", "VTALRM", "WINCH", "XCPU", "XFSZ", "RTMIN", "RTMAX",
+    ];
+    let offset = |rest: &str, max: u32| {
+        rest.parse::<u32>().is_ok_and(|n| (1..=max).contains(&n) && !rest.starts_with(['0', '+']))
+    };
+    NAMES.contains(&name)
+        || name.strip_prefix("RTMIN+").is_some_and(|n| offset(n, 15))
+        || name.strip_prefix("RTMAX-").is_some_and(|n| offset(n, 14))
 }
 
 /// BuildKit's `parsePortRange`: `80` or `8000-9000`, each a port from 0 to 65535 (Go's

@@ -246,3 +246,20 @@ fn expose_ports_are_read_as_buildkit_reads_them() {
         "EXPOSE \"80",
     );
 }
+
+#[test]
+fn stopsignal_and_volume_values_are_checked_after_expansion() {
+    for ok in ["SIGTERM", "term", "9", "SIGRTMIN+3", "RTMAX-14", "-1"] {
+        builds(&format!("FROM alpine\nSTOPSIGNAL {ok}\n"));
+    }
+    for bad in ["SIGFOO", "0", "RTMIN+16", "SIGRTMAX-0"] {
+        fails(
+            &format!("FROM alpine\nSTOPSIGNAL {bad}\n"),
+            &format!("invalid signal: {bad}"),
+            &format!("STOPSIGNAL {bad}"),
+        );
+    }
+    fails("FROM alpine\nARG S\nSTOPSIGNAL $S\n", "invalid signal: ", "STOPSIGNAL $S");
+    fails("FROM alpine\nARG V\nVOLUME /data $V\n", "VOLUME specified can not be an empty string", "VOLUME /data $V");
+    builds("FROM alpine\nARG V=/v\nVOLUME /data $V\n");
+}
