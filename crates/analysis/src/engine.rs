@@ -1659,8 +1659,28 @@ impl<'a> Engine<'a> {
                         continue;
                     }
                     if let Err(e) = self.parse_mount(&fields, st, node, &config) {
-                        if let Some(message) = e {
-                            self.fail_in("invalid-mount", &message, Some(f.range), Some(node), "dispatch");
+                        if let Some(e) = e {
+                            self.fail_in("invalid-mount", &e.message, Some(f.range), Some(node), "dispatch");
+                            let fix = e.fix.filter(|_| self.relocate.is_none()).and_then(|(field, part, new_text)| {
+                                // The field as written, once, in the flag.
+                                let flag = &self.text[f.range];
+                                let mut at = flag.match_indices(field.as_str()).map(|(i, _)| i).filter(|&i| {
+                                    let end = i + field.len();
+                                    matches!(flag.as_bytes().get(i.wrapping_sub(1)), Some(b'=' | b','))
+                                        && matches!(flag.as_bytes().get(end), None | Some(b','))
+                                });
+                                let i = at.next().filter(|_| at.next().is_none())?;
+                                let start = f.range.start() + TextSize::new((i + part.start) as u32);
+                                let range = TextRange::at(start, TextSize::new(part.len() as u32));
+                                Some(Fix {
+                                    title: format!("Write `{new_text}`"),
+                                    edits: vec![TextEdit { range, new_text }],
+                                    applicability: Applicability::Unsafe,
+                                })
+                            });
+                            if let Some(d) = self.diagnostics.last_mut().filter(|_| fix.is_some()) {
+                                d.fix = fix;
+                            }
                         }
                         break;
                     }
@@ -1887,25 +1907,27 @@ impl<'a> Engine<'a> {
                 let Some(source) = source.as_deref() else { continue };
                 let at = word(i).unwrap_or(node);
                 match copy::source_kind(source) {
-                    copy::SourceKind::Git if !add => {
-                        self.fail_in(
-                            "invalid-copy",
-                            "source can't be a git ref for COPY",
-                            Some(at),
-                            Some(node),
-                            "dispatch",
-                        );
+                    kind @ (copy::SourceKind::Git | copy::SourceKind::Http) if !add => {
+                        let (message, what) = match kind {
+                            copy::SourceKind::Git => ("source can't be a git ref for COPY", "Git repositories"),
+                            _ => ("source can't be a URL for COPY", "URLs"),
+                        };
+                        self.fail_in("invalid-copy", message, Some(at), Some(node), "dispatch");
+                        // ADD takes it, and COPY's other flags, but not `--from` or `--parents`.
+                        // (No fix for a trigger's, whose edit would be in every stage's trigger.)
+                        let flags_ok = self.relocate.is_none()
+                            && c.flags.iter().all(|f| matches!(f.name(), "chown" | "chmod" | "link" | "exclude"));
+                        if let Some(d) = self.diagnostics.last_mut().filter(|_| flags_ok) {
+                            let new_text =
+                                if c.keyword.bytes().all(|b| b.is_ascii_lowercase()) { "add" } else { "ADD" };
+                            d.fix = Some(Fix {
+                                title: format!("Use ADD, which fetches {what}"),
+                                edits: vec![TextEdit { range: c.keyword_range, new_text: new_text.into() }],
+                                applicability: Applicability::Unsafe,
+                            });
+                        }
                     }
                     copy::SourceKind::Git => {}
-                    copy::SourceKind::Http if !add => {
-                        self.fail_in(
-                            "invalid-copy",
-                            "source can't be a URL for COPY",
-                            Some(at),
-                            Some(node),
-                            "dispatch",
-                        );
-                    }
                     copy::SourceKind::Http => {
                         let digest = checksum.as_ref().filter(|(v, _)| !v.is_empty());
                         if let Some((e, range)) = digest.and_then(|(v, r)| copy::digest_error(v).map(|e| (e, *r))) {
@@ -1942,7 +1964,7 @@ impl<'a> Engine<'a> {
         st: &DispatchState,
         node: TextRange,
         config: &CheckConfig,
-    ) -> Result<(), Option<String>> {
+    ) -> Result<(), Option<MountError>> {
         const TYPES: [&str; 5] = ["bind", "cache", "tmpfs", "secret", "ssh"];
         const SHARING: [&str; 3] = ["shared", "private", "locked"];
         const KEYS: [&str; 19] = [
@@ -1966,13 +1988,15 @@ impl<'a> Engine<'a> {
             "readwrite",
             "env",
         ];
-        let suggest = |message: String, value: &str, options: &[&str]| match suggest::search(
-            value,
-            options.iter().copied(),
-            true,
-        ) {
-            Some(s) => format!("{message} (did you mean {s}?)"),
-            None => message,
+        let err = |message: String| Some(MountError { message, fix: None });
+        // A "did you mean": the message says it, and the fix writes it over `part` of `field`
+        // (the key, or the value when it reads as written).
+        let suggest = |message: String, value: &str, options: &[&str], field: &str, key: bool| {
+            let Some(s) = suggest::search(value, options.iter().copied(), true) else { return err(message) };
+            let split = field.find('=').unwrap_or(field.len());
+            let part = if key { 0..split } else { (split + 1).min(field.len())..field.len() };
+            let fix = (key || &field[part.clone()] == value).then(|| (field.to_string(), part, s.clone()));
+            Some(MountError { message: format!("{message} (did you mean {s}?)"), fix })
         };
         let bool_value = |v: &str| {
             matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False")
@@ -1988,22 +2012,19 @@ impl<'a> Engine<'a> {
                     match key.as_str() {
                         "readonly" | "ro" | "readwrite" | "rw" => continue,
                         "required" if matches!(typ.as_str(), "secret" | "ssh") => continue,
-                        "required" => return Err(Some(format!("unexpected key '{key}' for mount type '{typ}'"))),
-                        _ => return Err(Some(format!("invalid field '{field}' must be a key=value pair"))),
+                        "required" => return Err(err(format!("unexpected key '{key}' for mount type '{typ}'"))),
+                        _ => return Err(err(format!("invalid field '{field}' must be a key=value pair"))),
                     }
                 }
             };
             let value = self.expand(value, st, node, config).ok_or(None)?;
-            let invalid = || Some(format!("invalid value for {key}: {value}"));
+            let invalid = || err(format!("invalid value for {key}: {value}"));
             match key.as_str() {
                 "type" => {
                     let t = value.to_lowercase();
                     if !TYPES.contains(&t.as_str()) {
-                        return Err(Some(suggest(
-                            format!("unsupported mount type {}", go::quote_str(&value)),
-                            &value,
-                            &TYPES,
-                        )));
+                        let message = format!("unsupported mount type {}", go::quote_str(&value));
+                        return Err(suggest(message, &value, &TYPES, field, false));
                     }
                     typ = t;
                 }
@@ -2013,33 +2034,33 @@ impl<'a> Engine<'a> {
                 "readonly" | "ro" | "readwrite" | "rw" if !bool_value(&value) => return Err(invalid()),
                 "readonly" | "ro" | "readwrite" | "rw" => {}
                 "required" if !matches!(typ.as_str(), "secret" | "ssh") => {
-                    return Err(Some(format!("unexpected key '{key}' for mount type '{typ}'")));
+                    return Err(err(format!("unexpected key '{key}' for mount type '{typ}'")));
                 }
                 "required" if !bool_value(&value) => return Err(invalid()),
                 "required" => {}
-                "size" if typ != "tmpfs" => return Err(Some(format!("unexpected key '{key}' for mount type '{typ}'"))),
+                "size" if typ != "tmpfs" => return Err(err(format!("unexpected key '{key}' for mount type '{typ}'"))),
                 "size" if !ram_in_bytes(&value) => return Err(invalid()),
                 "size" => {}
                 "id" => id = !value.is_empty(),
                 "sharing" => {
                     if !SHARING.contains(&value.to_lowercase().as_str()) {
                         let message = format!("unsupported sharing value {}", go::quote_str(&value));
-                        return Err(Some(suggest(message, &value, &SHARING)));
+                        return Err(suggest(message, &value, &SHARING, field, false));
                     }
                     sharing = true;
                 }
                 "mode" | "uid" | "gid" => {
                     if copy::parse_u32(&value, if key == "mode" { 8 } else { 10 }).is_none() {
-                        return Err(Some(format!("invalid value {value} for {key}")));
+                        return Err(err(format!("invalid value {value} for {key}")));
                     }
                     file_info.get_or_insert(key.clone());
                 }
                 "env" => {}
-                _ => return Err(Some(suggest(format!("unexpected key '{key}' in '{field}'"), &key, &KEYS))),
+                _ => return Err(suggest(format!("unexpected key '{key}' in '{field}'"), &key, &KEYS, field, true)),
             }
         }
         if let Some(key) = file_info.filter(|_| !matches!(typ.as_str(), "secret" | "ssh" | "cache")) {
-            return Err(Some(format!("{key} not allowed for {} type mounts", go::quote_str(&typ))));
+            return Err(err(format!("{key} not allowed for {} type mounts", go::quote_str(&typ))));
         }
         if typ == "secret" {
             let message = if from {
@@ -2054,11 +2075,11 @@ impl<'a> Engine<'a> {
                 ""
             };
             if !message.is_empty() {
-                return Err(Some(message.into()));
+                return Err(err(message.into()));
             }
         }
         if sharing && typ != "cache" {
-            return Err(Some(format!("invalid cache sharing set for {typ} mount")));
+            return Err(err(format!("invalid cache sharing set for {typ} mount")));
         }
         Ok(())
     }
@@ -2314,6 +2335,13 @@ pub(crate) fn is_abs(path: &str, windows: bool) -> bool {
         Some(_) => return false,
     };
     separator(start) && !(separator(0) && separator(1))
+}
+
+/// A `RUN --mount` option BuildKit refuses, and the fix of a misspelt key or value: the field
+/// as written, the part of it to replace, and the suggestion.
+struct MountError {
+    message: String,
+    fix: Option<(String, std::ops::Range<usize>, String)>,
 }
 
 /// go-units' `RAMInBytes` accepting a tmpfs `size=` (`64m`, `1.5 GiB`, `512`).

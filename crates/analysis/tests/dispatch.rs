@@ -263,3 +263,49 @@ fn stopsignal_and_volume_values_are_checked_after_expansion() {
     fails("FROM alpine\nARG V\nVOLUME /data $V\n", "VOLUME specified can not be an empty string", "VOLUME /data $V");
     builds("FROM alpine\nARG V=/v\nVOLUME /data $V\n");
 }
+
+/// The text after applying the fix of the build's error diagnostic.
+fn fixed(text: &str) -> Option<String> {
+    let a = plain(text);
+    let d = a.diagnostics().iter().find(|d| d.severity == stagecraft_analysis::Severity::Error)?;
+    let fix = d.fix.as_ref()?;
+    assert_eq!(fix.applicability, stagecraft_analysis::Applicability::Unsafe);
+    let mut out = text.to_string();
+    for e in fix.edits.iter().rev() {
+        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
+    }
+    Some(out)
+}
+
+#[test]
+fn misspelt_mounts_and_copied_urls_have_fixes() {
+    assert_eq!(
+        fixed("FROM alpine\nRUN --mount=typ=tmpfs,target=/t true\n").as_deref(),
+        Some("FROM alpine\nRUN --mount=type=tmpfs,target=/t true\n")
+    );
+    assert_eq!(
+        fixed("FROM alpine\nRUN --mount=target=/t,TYP=tmpfs true\n").as_deref(),
+        Some("FROM alpine\nRUN --mount=target=/t,type=tmpfs true\n")
+    );
+    assert_eq!(
+        fixed("FROM alpine\nRUN --mount=type=tmp,target=/t true\n").as_deref(),
+        Some("FROM alpine\nRUN --mount=type=tmpfs,target=/t true\n")
+    );
+    assert_eq!(
+        fixed("FROM alpine\nRUN --mount=type=cache,target=/c,sharing=lockd true\n").as_deref(),
+        Some("FROM alpine\nRUN --mount=type=cache,target=/c,sharing=locked true\n")
+    );
+    // No fix where the value came from a variable, or nothing is close.
+    assert_eq!(fixed("FROM alpine\nARG T=tmp\nRUN --mount=type=$T true\n"), None);
+    assert_eq!(fixed("FROM alpine\nRUN --mount=type=zzzzzz true\n"), None);
+    assert_eq!(
+        fixed("FROM alpine\ncopy --chown=1 https://x/a /a\n").as_deref(),
+        Some("FROM alpine\nadd --chown=1 https://x/a /a\n")
+    );
+    assert_eq!(
+        fixed("FROM alpine\nCOPY git@github.com:a/b.git /b\n").as_deref(),
+        Some("FROM alpine\nADD git@github.com:a/b.git /b\n")
+    );
+    // ADD takes no `--from`.
+    assert_eq!(fixed("FROM alpine\nCOPY --from=nginx https://x/a /a\n"), None);
+}
