@@ -638,6 +638,43 @@ fn fix_all_on_request_and_preferred_quick_fixes() {
 }
 
 #[test]
+fn build_failures_while_making_a_step_come_with_their_quick_fixes() {
+    let mut lsp = started();
+    let uri = "file:///tmp/steps/Dockerfile";
+    let text = "FROM alpine\nCOPY https://example.com/a.tgz /a/\nRUN --mount=typ=cache,target=/c true\n";
+    let d = lsp.open(uri, text);
+    let diags = d["diagnostics"].as_array().unwrap();
+    let copy = diags.iter().find(|d| d["code"] == "invalid-copy").unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(
+        (&copy["message"], copy["severity"].as_u64()),
+        (&Value::from("source can't be a URL for COPY"), Some(1))
+    );
+    assert_eq!((&copy["range"]["start"], &copy["range"]["end"]), (&pos(1, 5), &pos(1, 30)));
+    // The mount is read too (BuildKit stops at the COPY; stagecraft shows both).
+    let mount = diags.iter().find(|d| d["code"] == "invalid-mount").unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(mount["message"], "unexpected key 'typ' in 'typ=cache' (did you mean type?)");
+    for (line, title, fixed) in [
+        (
+            1,
+            "Use ADD, which fetches URLs",
+            "FROM alpine\nADD https://example.com/a.tgz /a/\nRUN --mount=typ=cache,target=/c true\n",
+        ),
+        (2, "Write `type`", "FROM alpine\nCOPY https://example.com/a.tgz /a/\nRUN --mount=type=cache,target=/c true\n"),
+    ] {
+        let mut p = doc(uri);
+        p["range"] = serde_json_obj(&[("start", pos(line, 8)), ("end", pos(line, 8))]);
+        p["context"] = parse_json(r#"{"diagnostics": [], "only": ["quickfix"]}"#);
+        let actions = lsp.result("textDocument/codeAction", p);
+        let action =
+            actions.as_array().unwrap().iter().find(|a| a["title"] == title).unwrap_or_else(|| panic!("{actions}"));
+        // It changes the build, so it is offered but not preferred.
+        assert_eq!(action["isPreferred"], false);
+        assert_eq!(apply_lsp_edits(text, &action["edit"]["changes"][uri]), fixed);
+    }
+    lsp.shutdown();
+}
+
+#[test]
 fn code_actions_lenses_targets_and_graph() {
     let mut lsp = started();
     lsp.open(URI, TEXT);
