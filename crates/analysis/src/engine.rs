@@ -1636,7 +1636,9 @@ impl<'a> Engine<'a> {
                     // What BuildKit then refuses: a signal `signal.ParseSignal` does not know, a
                     // volume that expands to nothing.
                     let message = match c.kind {
-                        STOPSIGNAL_INSTR if !known_signal(&value) => format!("invalid signal: {value}"),
+                        STOPSIGNAL_INSTR if !known_signal(&value) => {
+                            format!("invalid signal: {value}; use a name such as SIGTERM, or a number")
+                        }
                         VOLUME_INSTR if value.is_empty() => "VOLUME specified can not be an empty string".into(),
                         _ => continue,
                     };
@@ -1724,7 +1726,8 @@ impl<'a> Engine<'a> {
                     if !labs {
                         self.fail_in(
                             "labs-only",
-                            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later",
+                            "device feature is only supported in Dockerfile frontend 1.14.0-labs or later; make \
+                             `# syntax=docker/dockerfile:1-labs` the first line to use it",
                             Some(f.range),
                             Some(node),
                             "dispatch",
@@ -1880,7 +1883,8 @@ impl<'a> Engine<'a> {
         if let Some(Some(path)) = dest.and_then(|d| expanded.get(d)).filter(|_| failures && st.windows) {
             if let Some(e) = copy::windows_drive_error(path) {
                 let at = dest.and_then(word).unwrap_or(node);
-                self.fail_in("invalid-copy", &format!("removing drive letter: {e}"), Some(at), Some(node), "dispatch");
+                let message = format!("removing drive letter: {e}; use a path on C: or one without a drive");
+                self.fail_in("invalid-copy", &message, Some(at), Some(node), "dispatch");
             }
         }
         if let Some((value, range)) = chmod.as_ref().filter(|_| failures) {
@@ -1909,8 +1913,10 @@ impl<'a> Engine<'a> {
                 match copy::source_kind(source) {
                     kind @ (copy::SourceKind::Git | copy::SourceKind::Http) if !add => {
                         let (message, what) = match kind {
-                            copy::SourceKind::Git => ("source can't be a git ref for COPY", "Git repositories"),
-                            _ => ("source can't be a URL for COPY", "URLs"),
+                            copy::SourceKind::Git => {
+                                ("source can't be a git ref for COPY; ADD fetches Git repositories", "Git repositories")
+                            }
+                            _ => ("source can't be a URL for COPY; ADD fetches URLs", "URLs"),
                         };
                         self.fail_in("invalid-copy", message, Some(at), Some(node), "dispatch");
                         // ADD takes it, and COPY's other flags, but not `--from` or `--parents`.
@@ -1945,7 +1951,9 @@ impl<'a> Engine<'a> {
                                 parent.and_then(copy::windows_drive_error)
                             });
                             if let Some(e) = e {
-                                let message = format!("removing drive letter: removing drive letter: {e}");
+                                let message = format!(
+                                    "removing drive letter: removing drive letter: {e}; use a path on C: or one without a drive"
+                                );
                                 self.fail_in("invalid-copy", &message, Some(at), Some(node), "dispatch");
                             }
                         }
@@ -2217,7 +2225,11 @@ impl<'a> Engine<'a> {
         let failures = cfg!(feature = "build-failures");
         if number.is_empty() || !["", "tcp", "udp", "sctp"].iter().any(|p| proto.eq_ignore_ascii_case(p)) {
             if failures {
-                let e = if number.is_empty() { "no port specified".into() } else { format!("invalid proto: {proto}") };
+                let e = if number.is_empty() {
+                    "no port specified".into()
+                } else {
+                    format!("invalid proto: {proto}; EXPOSE takes tcp, udp or sctp")
+                };
                 let message = format!("invalid port: {}: {e}", go::quote_str(port));
                 self.fail_in("invalid-port", &message, Some(range), Some(node), "dispatch");
             }
@@ -2256,7 +2268,9 @@ impl<'a> Engine<'a> {
         let message = if let Some(e) = (!ip.is_empty()).then(|| ip_error(ip)).flatten() {
             Some(e)
         } else if port_range(number).is_none() {
-            Some(format!("invalid containerPort: {number}"))
+            Some(format!(
+                "invalid containerPort: {number}; a port is a number up to 65535, or a range such as 8000-8010"
+            ))
         } else if !host.is_empty() {
             match (port_range(host), port_range(number)) {
                 (None, _) => Some(format!("invalid hostPort: {host}")),

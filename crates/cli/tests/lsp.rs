@@ -647,7 +647,7 @@ fn build_failures_while_making_a_step_come_with_their_quick_fixes() {
     let copy = diags.iter().find(|d| d["code"] == "invalid-copy").unwrap_or_else(|| panic!("{d}"));
     assert_eq!(
         (&copy["message"], copy["severity"].as_u64()),
-        (&Value::from("source can't be a URL for COPY"), Some(1))
+        (&Value::from("source can't be a URL for COPY; ADD fetches URLs"), Some(1))
     );
     assert_eq!((&copy["range"]["start"], &copy["range"]["end"]), (&pos(1, 5), &pos(1, 30)));
     // The mount is read too (BuildKit stops at the COPY; stagecraft shows both).
