@@ -1650,17 +1650,17 @@ impl<'a> Engine<'a> {
                 // BuildKit reads every mount (expanding its values) before it makes any, and
                 // stops at the first it refuses.
                 for f in c.flags.iter().filter(|f| f.name() == "mount") {
-                    let fields = csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
+                    let fields = &csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
                     if !cfg!(feature = "build-failures") {
                         // The browser build only expands the values (see `Cargo.toml`).
-                        for field in &fields {
+                        for field in fields {
                             if let Some((_, v)) = field.split_once('=') {
                                 self.expand(v, st, node, &config);
                             }
                         }
                         continue;
                     }
-                    if let Err(e) = self.parse_mount(&fields, st, node, &config) {
+                    if let Err(e) = self.parse_mount(fields, st, node, &config) {
                         if let Some(e) = e {
                             self.fail_in("invalid-mount", &e.message, Some(f.range), Some(node), "dispatch");
                             let fix = e.fix.filter(|_| self.relocate.is_none()).and_then(|(field, part, new_text)| {
@@ -1687,6 +1687,8 @@ impl<'a> Engine<'a> {
                         break;
                     }
                 }
+                // (The fields are read again: a mount list is short, and keeping them would
+                // cost the browser build a vector type of its own.)
                 for f in c.flags.iter().filter(|f| f.name() == "mount") {
                     let fields = csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
                     // A mount from a stage BuildKit has not built yet fails.
@@ -1858,7 +1860,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let word = |i: usize| c.words.get(i).filter(|_| c.words.len() == c.args.len()).map(|w| w.1);
+        let word = |i: usize| word_range(c, i);
         let from = if add { None } else { c.last_flag("from") };
         if let Some(f) = from {
             let value = f.value().unwrap_or_default();
@@ -2101,7 +2103,7 @@ impl<'a> Engine<'a> {
         }
         let mut names: Vec<&str> = Vec::new();
         let mut message = String::from("lint violation found for rules: ");
-        for d in self.diagnostics.iter().filter(|d| d.buildkit_reports && d.url.is_some()) {
+        for d in self.diagnostics.iter().filter(|d| d.buildkit_reports && rules::by_name(&d.code).is_some()) {
             if !names.contains(&d.code.as_str()) {
                 if !names.is_empty() {
                     message.push_str(", ");
@@ -2124,7 +2126,7 @@ impl<'a> Engine<'a> {
         let from_context = add || c.last_flag("from").and_then(|f| f.value()).is_none_or(str::is_empty);
         let ignore = self.options.ignore.as_ref().map(|i| &*i.0).filter(|i| from_context && !i.has_exclusions());
         if let Some(path) = ignore.and_then(|ignore| ignore.excluded(source)) {
-            let at = c.words.get(i).filter(|_| c.words.len() == c.args.len()).map_or(c.range, |w| w.1);
+            let at = word_range(c, i).unwrap_or(c.range);
             let verb = if add { "Add" } else { "Copy" };
             self.hit(
                 rules::COPY_IGNORED_FILE,
@@ -2349,6 +2351,11 @@ pub(crate) fn is_abs(path: &str, windows: bool) -> bool {
         Some(_) => return false,
     };
     separator(start) && !(separator(0) && separator(1))
+}
+
+/// Where argument `i` of an instruction is written (when its words are its arguments).
+fn word_range(c: &InstructionInfo, i: usize) -> Option<TextRange> {
+    c.words.get(i).filter(|_| c.words.len() == c.args.len()).map(|w| w.1)
 }
 
 /// A `RUN --mount` option BuildKit refuses, and the fix of a misspelt key or value: the field
