@@ -20,6 +20,10 @@ pub(crate) enum SourceKind {
 
 /// BuildKit's reading of a source word (after expansion).
 pub(crate) fn source_kind(src: &str) -> SourceKind {
+    // Every URL and repository form has a colon; most sources are plain paths.
+    if !src.contains(':') {
+        return SourceKind::Local;
+    }
     if is_git(src) {
         SourceKind::Git
     } else if src.starts_with("http://") || src.starts_with("https://") {

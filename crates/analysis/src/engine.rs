@@ -1831,7 +1831,7 @@ impl<'a> Engine<'a> {
         // The words: sources (or heredocs) and the destination, expanded, kept for the checks
         // that follow (the browser build checks the ignore file as it goes, which is the same
         // but for the order of findings, which it does not show).
-        let mut expanded: Vec<Option<String>> = Vec::new();
+        let mut expanded: Vec<Option<String>> = Vec::with_capacity(if failures { c.args.len() } else { 0 });
         let mut bodies = None;
         for (i, arg) in c.args.iter().enumerate() {
             match parse_heredoc(arg).ok().flatten() {
