@@ -1897,7 +1897,13 @@ impl<'a> Engine<'a> {
         if let Some((_, range)) = checksum.as_ref().filter(|(v, _)| failures && add && !v.is_empty()) {
             let mut sources = expanded.iter().take(dest.unwrap_or(0)).flatten();
             let message = match (sources.next(), sources.next()) {
-                (Some(one), None) if copy::source_kind(one) != copy::SourceKind::Local => None,
+                // (`isGitSource` also takes the `github.com/…` form, which is then copied as a
+                // local path.)
+                (Some(one), None)
+                    if copy::source_kind(one) != copy::SourceKind::Local || one.starts_with("github.com/") =>
+                {
+                    None
+                }
                 (Some(_), None) => Some("checksum requires HTTP(S) or Git sources"),
                 _ => Some("checksum can't be specified for multiple sources"),
             };

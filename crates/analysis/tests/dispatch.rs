@@ -72,6 +72,8 @@ fn add_checksum_needs_one_remote_source_and_a_valid_digest() {
     let digest = format!("sha256:{}", "0".repeat(64));
     builds(&format!("FROM alpine\nADD --checksum={digest} https://example.com/a.tgz /a\n"));
     builds("FROM alpine\nADD --checksum=abc123 https://github.com/moby/buildkit.git#v0.1 /src\n");
+    // BuildKit's `isGitSource` takes the bare `github.com/` form too.
+    builds("FROM alpine\nADD --checksum=abc123 github.com/moby/buildkit /src\n");
     fails(
         &format!("FROM alpine\nADD --checksum={digest} a.tgz /a\n"),
         "checksum requires HTTP(S) or Git sources",
