@@ -9,8 +9,8 @@ use stagecraft_syntax::go;
 /// What a COPY or ADD source is to BuildKit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SourceKind {
-    /// A Git repository (`git@host:path`, `ssh://`, `git://`, an HTTP(S) URL whose path ends in
-    /// `.git`, and any `host:path` the scp-like syntax matches).
+    /// A Git repository (`ssh://`, `git://`, an HTTP(S) URL whose path ends in `.git`, and the
+    /// scp-like `user@host:path`).
     Git,
     /// An HTTP(S) URL that is not a Git repository.
     Http,
