@@ -155,32 +155,6 @@ pub(crate) fn parse_u32(s: &str, radix: u32) -> Option<u32> {
     s.chars().try_fold(0u32, |n, c| n.checked_mul(radix)?.checked_add(c.to_digit(radix)?))
 }
 
-/// go-digest's `Parse` of an ADD `--checksum` for an HTTP(S) source: its error, if any.
-pub(crate) fn digest_error(s: &str) -> Option<&'static str> {
-    const FORMAT: &str = "invalid checksum digest format";
-    let i = match s.find(':') {
-        Some(i) if i > 0 && i + 1 < s.len() => i,
-        _ => return Some(FORMAT),
-    };
-    let (algorithm, encoded) = (&s[..i], &s[i + 1..]);
-    let size = match algorithm {
-        "sha256" => 64,
-        "sha384" => 96,
-        "sha512" => 128,
-        _ => {
-            // `DigestRegexpAnchored`: `^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`.
-            let component = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-            let algorithm_ok = algorithm.split(['.', '+', '_', '-']).all(component);
-            let encoded_ok = encoded.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
-            return Some(if algorithm_ok && encoded_ok { "unsupported digest algorithm" } else { FORMAT });
-        }
-    };
-    if encoded.len() != size {
-        return Some("invalid checksum digest length");
-    }
-    (!encoded.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))).then_some(FORMAT)
-}
-
 /// `CheckSystemDriveAndRemoveDriveLetter`'s refusal of a Windows path, if it refuses it: a
 /// bare drive, a UNC path, or a drive other than `C:`.
 pub(crate) fn windows_drive_error(path: &str) -> Option<String> {
@@ -257,20 +231,6 @@ mod tests {
         for bad in ["foo", "u", "u+x,", "+755", "rwx", "-1"] {
             assert_eq!(chmod_error(bad).as_deref(), Some("invalid syntax"), "{bad}");
         }
-    }
-
-    #[test]
-    fn digests() {
-        let hex = "a".repeat(64);
-        assert_eq!(digest_error(&format!("sha256:{hex}")), None);
-        assert_eq!(digest_error(&format!("sha512:{}", "0".repeat(128))), None);
-        assert_eq!(digest_error("sha256:abc"), Some("invalid checksum digest length"));
-        assert_eq!(digest_error(&format!("sha256:{}", "A".repeat(64))), Some("invalid checksum digest format"));
-        assert_eq!(digest_error("md5:abc"), Some("unsupported digest algorithm"));
-        assert_eq!(digest_error("abc"), Some("invalid checksum digest format"));
-        assert_eq!(digest_error(":abc"), Some("invalid checksum digest format"));
-        assert_eq!(digest_error("sha256:"), Some("invalid checksum digest format"));
-        assert_eq!(digest_error("MD5:abc"), Some("invalid checksum digest format"));
     }
 
     #[test]

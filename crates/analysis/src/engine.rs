@@ -1944,7 +1944,9 @@ impl<'a> Engine<'a> {
                     copy::SourceKind::Git => {}
                     copy::SourceKind::Http => {
                         let digest = checksum.as_ref().filter(|(v, _)| !v.is_empty());
-                        if let Some((e, range)) = digest.and_then(|(v, r)| copy::digest_error(v).map(|e| (e, *r))) {
+                        if let Some((e, range)) =
+                            digest.and_then(|(v, r)| crate::reference::digest_error(v).map(|e| (e, *r)))
+                        {
                             self.fail_in("invalid-copy", e, Some(range), Some(node), "dispatch");
                         }
                     }

@@ -52,19 +52,38 @@ fn parse(s: &str) -> Result<(), String> {
     if name_len > 255 {
         return Err("invalid reference format: repository name must not be more than 255 characters".into());
     }
-    if let Some((_, digest)) = s.split_once('@') {
-        let (algorithm, hex) = digest.split_once(':').unwrap_or((digest, ""));
-        let expected = match algorithm {
-            "sha256" => 64,
-            "sha384" => 96,
-            "sha512" => 128,
-            _ => return Err("unsupported digest algorithm".into()),
-        };
-        if hex.len() != expected {
-            return Err("invalid checksum digest length".into());
-        }
+    // Then `digest.Parse` of the digest.
+    match s.split_once('@').and_then(|(_, digest)| digest_error(digest)) {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// go-digest's `Parse`: its error, if any (for an image reference's digest and an ADD
+/// `--checksum` of an HTTP(S) source).
+pub(crate) fn digest_error(s: &str) -> Option<&'static str> {
+    const FORMAT: &str = "invalid checksum digest format";
+    let i = match s.find(':') {
+        Some(i) if i > 0 && i + 1 < s.len() => i,
+        _ => return Some(FORMAT),
+    };
+    let (algorithm, encoded) = (&s[..i], &s[i + 1..]);
+    let size = match algorithm {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => {
+            // `DigestRegexpAnchored`: `^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`.
+            let component = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            let algorithm_ok = algorithm.split(['.', '+', '_', '-']).all(component);
+            let encoded_ok = encoded.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));
+            return Some(if algorithm_ok && encoded_ok { "unsupported digest algorithm" } else { FORMAT });
+        }
+    };
+    if encoded.len() != size {
+        return Some("invalid checksum digest length");
+    }
+    (!encoded.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))).then_some(FORMAT)
 }
 
 /// The name without its tag (the tag follows the last `:` when no `/` comes after it).
@@ -199,6 +218,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn digests() {
+        let hex = "a".repeat(64);
+        assert_eq!(digest_error(&format!("sha256:{hex}")), None);
+        assert_eq!(digest_error(&format!("sha512:{}", "0".repeat(128))), None);
+        assert_eq!(digest_error("sha256:abc"), Some("invalid checksum digest length"));
+        assert_eq!(digest_error(&format!("sha256:{}", "A".repeat(64))), Some("invalid checksum digest format"));
+        assert_eq!(digest_error("md5:abc"), Some("unsupported digest algorithm"));
+        assert_eq!(digest_error("abc"), Some("invalid checksum digest format"));
+        assert_eq!(digest_error(":abc"), Some("invalid checksum digest format"));
+        assert_eq!(digest_error("sha256:"), Some("invalid checksum digest format"));
+        assert_eq!(digest_error("MD5:abc"), Some("invalid checksum digest format"));
+    }
+
+    #[test]
     fn references() {
         for ok in [
             "alpine",
@@ -219,6 +252,10 @@ mod tests {
             Err("invalid reference format: repository name (library/ImageName) must be lowercase".into())
         );
         assert!(parse_normalized_named("alpine@sha256:abc").is_err());
+        // The digest is go-digest's to read: upper-case hex reads in the reference grammar, not
+        // in the digest.
+        let upper = format!("alpine@sha256:{}", "A".repeat(64));
+        assert_eq!(parse_normalized_named(&upper), Err("invalid checksum digest format".into()));
         assert!(parse_normalized_named("").is_err());
         assert!(parse_normalized_named("a//b").is_err());
     }
