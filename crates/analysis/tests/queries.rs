@@ -93,6 +93,38 @@ fn rename_changes_every_named_reference_and_keeps_indices() {
     assert_eq!(again.plan(2).stages, a.plan(2).stages);
 }
 
+/// A mount's `from=` written with quotes (BuildKit unquotes flag words before reading the
+/// mount): the reference covers the value with its own quotes, not a quote that encloses the
+/// whole option, so a rename leaves the quoting balanced and the mount naming the new name.
+#[test]
+fn rename_keeps_a_quoted_mount_from_balanced() {
+    for (from, renamed) in [
+        (r#"from="builder""#, "from=b2"),
+        ("from='builder'", "from=b2"),
+        (r#"from=build"er""#, "from=b2"),
+        (r#""from=builder""#, r#""from=b2""#),
+        ("'from=builder'", "'from=b2'"),
+    ] {
+        for mount in [format!("type=bind,{from},target=/y"), format!("{from},target=/y"), format!("target=/y,{from}")] {
+            let text = format!("FROM alpine AS builder\nFROM alpine\nRUN --mount={mount} true\n");
+            let a = plain(&text);
+            let r = a.references().iter().find(|r| r.kind.as_str() == "mount-from").expect(&text);
+            assert_eq!(r.target, RefTarget::Stage(0), "{text}");
+            let at = TextSize::new(text.find("AS builder").unwrap() as u32 + 3);
+            let out = TextEdit::apply_all(a.text(), &a.rename(at, "b2").unwrap());
+            assert_eq!(out, text.replace("AS builder", "AS b2").replace(from, renamed), "{text}");
+            let again = plain(&out);
+            let r = again.references().iter().find(|r| r.kind.as_str() == "mount-from").unwrap();
+            assert_eq!((&r.target, again.stages()[0].name.as_deref()), (&RefTarget::Stage(0), Some("b2")), "{out}");
+        }
+    }
+    // The whole flag word quoted: the option's closing quote stays where it was.
+    let text = "FROM alpine AS builder\nFROM alpine\nRUN --mount='type=bind,from=builder' true\n";
+    let a = plain(text);
+    let out = TextEdit::apply_all(a.text(), &a.rename(TextSize::new(16), "b2").unwrap());
+    assert_eq!(out, "FROM alpine AS b2\nFROM alpine\nRUN --mount='type=bind,from=b2' true\n");
+}
+
 #[test]
 fn rename_from_a_reference_and_prepare() {
     let (a, at) = fixture("FROM alpine AS build\nFROM scratch\nCOPY --from=bui$0ld /a /a\n");

@@ -296,7 +296,7 @@ impl<'a> LineParser<'a> {
         };
         for (field_start, field_end) in csv_fields(value) {
             let fs = raw_at(field_start).max(value_start);
-            let fe = if field_end == 0 { fs } else { (raw_at(field_end - 1) + 1).max(fs) };
+            let mut fe = if field_end == 0 { fs } else { (raw_at(field_end - 1) + 1).max(fs) };
             // Commas (and quotes the unquoting removed) between fields.
             self.separators(fs);
             self.start(MOUNT_OPTION);
@@ -304,6 +304,17 @@ impl<'a> LineParser<'a> {
             match eq {
                 Some(eq) => {
                     let eq_raw = raw_at(field_start + eq);
+                    // The value as written runs to the comma (or the word's end): the quotes
+                    // the unquoting removed are its own (`from="a"`), except the closing quote
+                    // of one opened before the key (`"from=a"`), which is the option's.
+                    let to = if field_end < value.len() { raw_at(field_end) } else { end };
+                    if to > fe && to <= end {
+                        fe = to;
+                        let outer = quote_at(&self.bytes[word_start..eq_raw + 1]);
+                        if outer != 0 && fe > eq_raw + 1 && self.bytes[fe - 1] == outer {
+                            fe -= 1;
+                        }
+                    }
                     self.start(KEY);
                     self.token(TEXT, eq_raw);
                     self.finish();
@@ -825,6 +836,25 @@ pub(crate) fn cook_flag(raw: &[u8]) -> CookedFlag {
     let first_eq_cooked = text.find('=').unwrap_or(text.len());
     let first_eq_raw = raw_index.get(first_eq_cooked).copied().filter(|_| first_eq_cooked < text.len());
     CookedFlag { text, raw_index, first_eq_raw, first_eq_cooked }
+}
+
+/// The quote (`'` or `"`) still open at the end of `raw`, a prefix of a flag word, as
+/// [`cook_flag`] reads quotes; 0 when none is.
+fn quote_at(raw: &[u8]) -> u8 {
+    let mut quote = 0u8;
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if quote == 0 && (c == b'\'' || c == b'"') {
+            quote = c;
+        } else if quote != 0 && c == quote {
+            quote = 0;
+        } else if c == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    quote
 }
 
 /// `csvvalue.Fields` field spans over one record (the byte offsets of each field's text,
