@@ -399,20 +399,36 @@ impl Analysis {
         let word_start =
             o - before.len() + before.rfind(|c: char| c.is_whitespace() || c == '=' || c == ',').map_or(0, |i| i + 1);
         let partial = &text[word_start..o];
-        let replace = TextRange::new(TextSize::new(word_start as u32), offset);
+        // The rest of the word under the cursor is replaced too (`--from=bu|ilder`).
+        let rest = &text[o..];
+        let word_end =
+            o + rest.find(|c: char| c.is_whitespace() || matches!(c, '=' | ',' | '"' | '\'')).unwrap_or(rest.len());
+        let next = text[word_end..].chars().next();
+        let replace = TextRange::new(TextSize::new(word_start as u32), TextSize::new(word_end as u32));
         let current_stage = self.stages().iter().rposition(|s| s.from_range.start() <= offset);
-        let instruction = instruction_at(self, offset);
+        // Inside an ONBUILD, the trigger is the instruction completed.
+        let instruction = instruction_at(self, offset).map(|i| innermost_instruction(i, offset));
         let keyword = instruction.as_ref().and_then(|i| i.keyword()).unwrap_or_default().to_uppercase();
-        let lower_before = before.to_lowercase();
         let trimmed = before.trim_start();
+        if in_comment(self, offset) {
+            return Vec::new();
+        }
+        // The whitespace-separated word the cursor is in, and whether flags may stand there:
+        // BuildKit reads flags only before an instruction's first argument.
+        let flag_word_start = o - before.len() + before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let flag_word = text[flag_word_start..o].to_ascii_lowercase();
+        let flag_position =
+            instruction.as_ref().is_some_and(|i| before_arguments(i, TextSize::new(flag_word_start as u32)));
 
         // Stage names after --from= (COPY) and from= (inside --mount).
         // Lower-cased on its own: lower-casing may change a text's length in bytes.
         let prefix = &before[..before.len() - partial.len()].to_lowercase();
-        let after_copy_from = prefix.ends_with("--from=") && keyword != "FROM";
-        let after_mount_from =
-            prefix.ends_with("from=") && !prefix.ends_with("--from=") && lower_before.contains("--mount=");
-        if after_copy_from || after_mount_from {
+        let after_copy_from = prefix.ends_with("--from=") && keyword == "COPY" && flag_word.starts_with("--from=");
+        let after_mount_from = prefix.ends_with("from=")
+            && !prefix.ends_with("--from=")
+            && keyword == "RUN"
+            && flag_word.starts_with("--mount=");
+        if (after_copy_from || after_mount_from) && flag_position {
             return self.stage_completions(replace, current_stage, false);
         }
         // The base of a FROM.
@@ -433,7 +449,7 @@ impl Analysis {
             }
         }
         // Flags.
-        if partial.starts_with("--") && !keyword.is_empty() {
+        if partial.starts_with("--") && !keyword.is_empty() && flag_position {
             let flags: &[(&str, &str)] = match keyword.as_str() {
                 "FROM" => &[("platform", "the platform to build for, e.g. $BUILDPLATFORM")],
                 "COPY" => &[
@@ -477,7 +493,7 @@ impl Analysis {
                         kind: CompletionKind::Flag,
                         detail: Some(doc.to_string()),
                         documentation: None,
-                        insert: if bool_flag { format!("--{name}") } else { format!("--{name}=") },
+                        insert: if bool_flag || next == Some('=') { format!("--{name}") } else { format!("--{name}=") },
                         replace,
                     }
                 })
@@ -496,7 +512,11 @@ impl Analysis {
                         kind: CompletionKind::Keyword,
                         detail: Some(keyword_summary(k).into()),
                         documentation: None,
-                        insert: format!("{word} "),
+                        insert: if next.is_some_and(|c| c == ' ' || c == '\t') {
+                            word.clone()
+                        } else {
+                            format!("{word} ")
+                        },
                         replace,
                     }
                 })
@@ -1116,6 +1136,43 @@ fn instruction_covering(a: &Analysis, range: TextRange) -> Option<Instruction> {
 /// The top-level instruction containing `offset`.
 fn instruction_at(a: &Analysis, offset: TextSize) -> Option<Instruction> {
     a.parse().tree().instructions().find(|i| i.range().start() <= offset && offset <= i.range().end())
+}
+
+/// The trigger of an ONBUILD at `offset` (however deep), else `i`.
+fn innermost_instruction(mut i: Instruction, offset: TextSize) -> Instruction {
+    while let Some(inner) = i
+        .syntax()
+        .children()
+        .filter_map(Instruction::cast)
+        .find(|t| t.range().start() <= offset && offset <= t.range().end())
+    {
+        i = inner;
+    }
+    i
+}
+
+/// Whether a word starting at `at` comes before the instruction's first argument: only its
+/// keyword, flags, blanks, line continuations and comments stand before it.
+fn before_arguments(i: &Instruction, at: TextSize) -> bool {
+    i.syntax().children_with_tokens().take_while(|e| e.text_range().start() < at).all(|e| {
+        matches!(
+            e.kind(),
+            KEYWORD | WHITESPACE | NEWLINE | LINE_CONTINUATION | CONTINUATION_WHITESPACE | COMMENT | FLAG
+        )
+    })
+}
+
+/// Whether `offset` is inside a comment (or at its end).
+fn in_comment(a: &Analysis, offset: TextSize) -> bool {
+    let root = a.parse().syntax_node();
+    if offset > root.text_range().end() {
+        return false;
+    }
+    match root.token_at_offset(offset) {
+        TokenAtOffset::None => false,
+        TokenAtOffset::Single(t) => t.kind() == COMMENT && t.text_range().start() < offset,
+        TokenAtOffset::Between(l, r) => l.kind() == COMMENT || (r.kind() == COMMENT && r.text_range().start() < offset),
+    }
 }
 
 /// Whether `offset` sits on a line that continues an instruction from an earlier line.

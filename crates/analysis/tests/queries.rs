@@ -253,6 +253,57 @@ fn complete_keywords_and_flags() {
     assert!(a.completions(at).iter().any(|c| c.label == "--mount"));
 }
 
+/// Flags and `--from=` names only where BuildKit reads flags (before the first argument, on
+/// any continuation line), inside an ONBUILD's trigger too, and never in a comment or a value.
+#[test]
+fn complete_flags_and_stage_names_only_where_flags_stand() {
+    let none = [
+        "FROM alpine AS b\nRUN echo --$0\n",
+        "FROM alpine AS b\nCOPY --from=b /src --$0\n",
+        "FROM alpine AS b\nRUN echo \\\n  --$0\n",
+        "FROM alpine AS b\nCOPY <<EOF /x\n--$0\nEOF\n",
+        "FROM alpine AS b\n# COPY --from=$0\n",
+        "FROM alpine AS b\nLABEL x=\"--from=$0\"\n",
+        "FROM alpine AS b\nRUN echo --mount=from=$0\n",
+        "FROM alpine AS b\nCOPY a --from=$0 /x\n",
+    ];
+    for text in none {
+        let (a, at) = fixture(text);
+        assert_eq!(a.completions(at), [], "{text}");
+    }
+    let some = [
+        ("FROM alpine AS b\nRUN --mount=type=cache,target=/x \\\n  --$0\n", "--network"),
+        ("FROM alpine AS b\nCOPY --link --$0 /a /b\n", "--from"),
+        ("FROM alpine AS b\nONBUILD COPY --$0\n", "--from"),
+        ("FROM alpine AS b\nFROM b\nONBUILD COPY --from=$0 /a /a\n", "b"),
+        ("FROM alpine AS b\nFROM alpine\nRUN --network=none --mount=type=bind,from=$0 true\n", "b"),
+    ];
+    for (text, label) in some {
+        let (a, at) = fixture(text);
+        assert!(a.completions(at).iter().any(|c| c.label == label), "{label} in {text}: {:?}", a.completions(at));
+    }
+}
+
+/// The word under the cursor is replaced whole, and nothing it is followed by is doubled.
+#[test]
+fn completion_replaces_the_rest_of_the_word() {
+    let (a, at) = fixture("FROM alpine AS builder\nFROM scratch\nCOPY --from=bu$0ilder /a /a\n");
+    let c = a.completions(at);
+    assert_eq!(slice(&a, c[0].replace), "builder");
+    let out = TextEdit::apply_all(a.text(), &[TextEdit { range: c[0].replace, new_text: c[0].insert.clone() }]);
+    assert_eq!(out, "FROM alpine AS builder\nFROM scratch\nCOPY --from=builder /a /a\n");
+    let (a, at) = fixture("FROM alpine\nCOPY --fr$0om=x /a /a\n");
+    let from = a.completions(at).into_iter().find(|c| c.label == "--from").unwrap();
+    let out = TextEdit::apply_all(a.text(), &[TextEdit { range: from.replace, new_text: from.insert }]);
+    assert_eq!(out, "FROM alpine\nCOPY --from=x /a /a\n");
+    let (a, at) = fixture("FROM alpine\nRU$0 echo\n");
+    let run = a.completions(at).into_iter().find(|c| c.label == "RUN").unwrap();
+    assert_eq!(
+        TextEdit::apply_all(a.text(), &[TextEdit { range: run.replace, new_text: run.insert }]),
+        "FROM alpine\nRUN echo\n"
+    );
+}
+
 #[test]
 fn completion_tolerates_offsets_inside_characters_and_case_folding_that_changes_length() {
     // Found by the `analyze` fuzz target: an offset inside `ä` sliced the text mid-character.
