@@ -626,6 +626,20 @@ fn fix_all_on_request_and_preferred_quick_fixes() {
         apply_lsp_edits(text, &actions[0]["edit"]["changes"][uri]),
         "FROM alpine AS base\nRUN a\nRUN b\nFROM alpine\nCOPY --from=base /a /b\nCMD serve\n"
     );
+    // A fix that makes another possible: `from` becomes `FROM` in one pass, and only then is
+    // the lower-case `as` a `FromAsCasing` finding. "Fix all" goes on as `check --fix` does.
+    let again = "file:///tmp/fixall/passes.Dockerfile";
+    let text2 = "from alpine as build\nRUN a\nFROM build\n";
+    lsp.open(again, text2);
+    let mut p = doc(again);
+    p["range"] = parse_json(r#"{"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}"#);
+    p["context"] = parse_json(r#"{"diagnostics": [], "only": ["source.fixAll"]}"#);
+    let actions = lsp.result("textDocument/codeAction", p);
+    assert_eq!(actions[0]["title"], "Fix all safe problems (2)", "{actions}");
+    assert_eq!(
+        apply_lsp_edits(text2, &actions[0]["edit"]["changes"][again]),
+        "FROM alpine AS build\nRUN a\nFROM build\n"
+    );
     // Quick fixes at the CMD line: the exec form changes the build, so it is not preferred.
     let mut p = doc(uri);
     p["range"] = parse_json(r#"{"start": {"line": 5, "character": 5}, "end": {"line": 5, "character": 5}}"#);

@@ -410,8 +410,11 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let a = self.analysis(&params.text_document.uri)?;
+        let options =
+            self.lock().documents.get(&params.text_document.uri).map(|d| d.options.clone()).unwrap_or_default();
         handlers::code_action::code_actions(
             &a,
+            &options,
             self.encoding(),
             &params.text_document.uri,
             params.range,

@@ -19,6 +19,8 @@ pub(crate) struct Document {
     pub(crate) text: String,
     /// The analysis of exactly this version, once computed.
     pub(crate) analysis: Option<Arc<Analysis>>,
+    /// The options that analysis was made with (what "fix all" analyses its passes with).
+    pub(crate) options: Options,
     /// The parse of exactly this version, when known without its analysis (kept up to date
     /// incrementally through edits; the next analysis takes it).
     pub(crate) parse: Option<Parse>,
@@ -28,7 +30,14 @@ pub(crate) struct Document {
 
 impl Document {
     pub(crate) fn new(version: i32, text: String) -> Document {
-        Document { version, text, analysis: None, parse: None, ignore: IgnoreCache::default() }
+        Document {
+            version,
+            text,
+            analysis: None,
+            options: Options::default(),
+            parse: None,
+            ignore: IgnoreCache::default(),
+        }
     }
 
     /// Drops the analysis, keeping its parse for the next one.
@@ -186,6 +195,7 @@ impl State {
             let options =
                 Options { ignore: doc.ignore.rules_for(uri, context, &mut self.warnings), ..self.settings.options() };
             doc.analysis = Some(Arc::new(analyze_parsed(&doc.text, parse, &options)));
+            doc.options = options;
         }
         doc.analysis.clone()
     }

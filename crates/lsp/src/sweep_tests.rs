@@ -183,7 +183,14 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             let renamed = handlers::rename::rename(&a, encoding, &uri, p, "swept");
             let hover = handlers::hover::hover(&a, encoding, p);
             let completion = handlers::completion::completion(&a, encoding, p);
-            let actions = handlers::code_action::code_actions(&a, encoding, &uri, Range { start: p, end: p }, None);
+            let actions = handlers::code_action::code_actions(
+                &a,
+                &Options::default(),
+                encoding,
+                &uri,
+                Range { start: p, end: p },
+                None,
+            );
             let selection = handlers::selection::selection_ranges(&a, encoding, &[p]);
             if past {
                 // Every one of them refuses a line past the end (a rename may refuse for its

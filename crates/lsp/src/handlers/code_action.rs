@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use stagecraft_analysis::fixes::FixSet;
-use stagecraft_analysis::{Analysis, Applicability};
+use stagecraft_analysis::fixes::{fix_text, FixSet};
+use stagecraft_analysis::{Analysis, Applicability, Options};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionResponse, Range, TextEdit, Uri, WorkspaceEdit,
@@ -30,6 +30,7 @@ fn wanted(only: Option<&[CodeActionKind]>, kind: &CodeActionKind) -> bool {
 
 pub(crate) fn code_actions(
     a: &Analysis,
+    options: &Options,
     encoding: Encoding,
     uri: &Uri,
     range: Range,
@@ -68,15 +69,68 @@ pub(crate) fn code_actions(
         }
     }
     if wanted(only, &fix_all_kind()) {
-        let (edits, count) = a.fix_all_edits(FixSet::Safe);
-        if count > 0 {
+        if let Some((fixed, count)) = fix_all(a, options) {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Fix all safe problems ({count})"),
                 kind: Some(fix_all_kind()),
-                edit: Some(edit(&edits)),
+                edit: Some(edit(&[changed_region(a.text(), &fixed)])),
                 ..CodeAction::default()
             }));
         }
     }
     Ok((!actions.is_empty()).then_some(actions))
+}
+
+/// "Fix all" as `check --fix` does it: passes of the safe fixes, each on the analysis of the
+/// text the one before left, since a fix can make another possible (`from x as y` gets its
+/// `FROM` in one pass and its `AS` in the next). The fixed text and how many fixes it took;
+/// `None` when there is nothing to fix.
+fn fix_all(a: &Analysis, options: &Options) -> Option<(String, usize)> {
+    let (mut edits, count) = a.fix_all_edits(FixSet::Safe);
+    if count == 0 {
+        return None;
+    }
+    edits.sort_unstable_by_key(|e| e.range.start());
+    let first = stagecraft_analysis::TextEdit::apply_all(a.text(), &edits);
+    let rest = fix_text(&first, options, FixSet::Safe);
+    Some((rest.text, count + rest.applied))
+}
+
+/// One edit that turns `old` into `new`: the region between their common start and end.
+fn changed_region(old: &str, new: &str) -> stagecraft_analysis::TextEdit {
+    let mut start = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+    while !old.is_char_boundary(start) || !new.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = old.bytes().rev().zip(new.bytes().rev()).take_while(|(a, b)| a == b).count();
+    end = end.min(old.len() - start).min(new.len() - start);
+    while !old.is_char_boundary(old.len() - end) || !new.is_char_boundary(new.len() - end) {
+        end -= 1;
+    }
+    let range = stagecraft_analysis::TextRange::new((start as u32).into(), ((old.len() - end) as u32).into());
+    stagecraft_analysis::TextEdit { range, new_text: new[start..new.len() - end].to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_region;
+
+    #[test]
+    fn one_edit_covers_the_change() {
+        for (old, new) in [
+            ("from a as b\n", "FROM a AS b\n"),
+            ("abc", "abc"),
+            ("aaa", "aa"),
+            ("aa", "aaa"),
+            ("x\u{e9}y", "x\u{e8}y"),
+            ("", "z"),
+            ("\u{1F600}a", "\u{1F601}a"),
+        ] {
+            let e = changed_region(old, new);
+            let mut out = old.to_string();
+            out.replace_range(usize::from(e.range.start())..usize::from(e.range.end()), &e.new_text);
+            assert_eq!(out, new, "{old:?} -> {new:?}");
+        }
+        assert_eq!(changed_region("from a as b\n", "FROM a AS b\n").new_text, "FROM a AS");
+    }
 }
