@@ -377,9 +377,18 @@ impl Analysis {
                 other.line
             )));
         }
-        if let Some(r) =
-            self.references().iter().find(|r| matches!(&r.target, RefTarget::Image(i) if i.to_lowercase() == new_name))
-        {
+        // An image reference the new name would bind to the stage: a `FROM` after it naming it
+        // exactly (FROM binds only earlier stages, by their exact name), or any `--from` or
+        // mount `from=` (they look up every stage, ignoring case; an earlier one would become a
+        // forward reference).
+        let binds = |r: &&StageRef| match &r.target {
+            RefTarget::Image(i) => match (&r.kind, &r.origin) {
+                (RefKind::From, RefOrigin::Direct) => i == new_name && r.in_stage > stage,
+                _ => i.to_lowercase() == new_name,
+            },
+            _ => false,
+        };
+        if let Some(r) = self.references().iter().find(binds) {
             return Err(RenameError(format!(
                 "`{new_name}` is used as an image on line {}: naming a stage `{new_name}` would make that reference use the stage",
                 r.line

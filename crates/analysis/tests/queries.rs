@@ -170,6 +170,31 @@ fn rename_refuses_with_reasons() {
     assert!(a.prepare_rename(at).is_err());
 }
 
+/// An image of the new name that the renamed stage could not bind stays an image: a `FROM`
+/// before the stage (FROM binds only earlier stages) does not refuse the rename; one after it,
+/// or any `--from`, does.
+#[test]
+fn rename_to_an_image_name_refuses_only_where_the_image_would_become_the_stage() {
+    let text = "FROM busybox\nFROM alpine AS two\nFROM two\n";
+    let a = plain(text);
+    let at = TextSize::new(text.find("two").unwrap() as u32);
+    let out = TextEdit::apply_all(a.text(), &a.rename(at, "busybox").unwrap());
+    assert_eq!(out, "FROM busybox\nFROM alpine AS busybox\nFROM busybox\n");
+    let again = plain(&out);
+    assert_eq!(again.references()[0].target, RefTarget::Image("busybox".into()));
+    assert_eq!(again.references()[2].target, RefTarget::Stage(1));
+    for (text, line) in [
+        ("FROM alpine AS two\nFROM busybox\nFROM two\n", 2),
+        ("FROM busybox\nCOPY --from=busybox /a /a\nFROM alpine AS two\n", 2),
+        ("FROM alpine AS two\nFROM scratch\nCOPY --from=BusyBox /a /a\n", 3),
+    ] {
+        let a = plain(text);
+        let at = TextSize::new(text.find("two").unwrap() as u32);
+        let e = a.rename(at, "busybox").unwrap_err();
+        assert!(e.0.contains(&format!("used as an image on line {line}")), "{text}: {}", e.0);
+    }
+}
+
 #[test]
 fn rename_keeps_the_description_comment_naming_the_stage() {
     let (a, at) =
