@@ -601,10 +601,13 @@ impl Analysis {
             self.references().iter().find(|r| touches(r.range) && !matches!(r.origin, RefOrigin::Inherited { .. }))
         {
             let markdown = match &r.target {
-                RefTarget::Image(img) => format!(
-                    "**image** `{img}`\n\nAn external image: no stage of this file is named `{}`, so BuildKit pulls it.",
-                    r.value
-                ),
+                RefTarget::Image(img) => {
+                    // FROM binds only an earlier stage; `--from` looks at them all.
+                    let which = if r.kind == RefKind::From { "no earlier stage" } else { "no stage of this file" };
+                    let expanded =
+                        if &r.value == img { String::new() } else { format!(" (`{}` expands to it)", r.value) };
+                    format!("**image** `{img}`\n\nAn external image: {which} is named `{img}`{expanded}, so BuildKit pulls it.")
+                }
                 RefTarget::Scratch => "**scratch**: the empty image".to_string(),
                 RefTarget::Invalid(why) => format!("**not resolvable**: {why}"),
                 _ => return None,

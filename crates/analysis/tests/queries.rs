@@ -356,6 +356,13 @@ fn hover_on_a_stage_shows_its_chain_and_users() {
     }
     let (a, at) = fixture("FROM alpine AS x\nFROM scratch\nCOPY --from=ngi$0nx /a /a\n");
     assert!(a.hover(at).unwrap().markdown.contains("image"));
+    // An image named through variables says what it expands to; a FROM says "earlier" (a later
+    // stage of that name would not be used).
+    let (a, at) = fixture("ARG BASE=alpine\nARG V=3.19\nFROM ${BA$0SE}-${V} AS a\nFROM alpine-3.19 AS c\n");
+    assert_eq!(
+        a.hover(at).unwrap().markdown,
+        "**image** `alpine-3.19`\n\nAn external image: no earlier stage is named `alpine-3.19` (`${BASE}-${V}` expands to it), so BuildKit pulls it."
+    );
     let (a, at) = fixture("ARG VER$0SION=1.2\nFROM alpine:${VERSION}\n");
     assert!(a.hover(at).unwrap().markdown.contains("`1.2`"));
 }
