@@ -70,10 +70,18 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             in_play.iter().map(|&t| describe(t)).collect::<Vec<_>>().join(", ")
         )
     };
+    // Stages another stage is built on or takes files from (all unused too when they are).
+    let mut used_by_other = vec![false; a.stages.len()];
+    for (d, deps) in a.deps.iter().enumerate() {
+        for dep in deps {
+            if let RefTarget::Stage(t) = dep.target {
+                used_by_other[t] |= t != d;
+            }
+        }
+    }
     for s in a.unused.clone() {
         let stage = &a.stages[s];
         let range = stage.name_range.unwrap_or(stage.from_range);
-        let removal = stage_removal(a, s);
         let lines = (stage.line, stage.end_line);
         let message = format!(
             "stage `{}` is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
@@ -81,22 +89,41 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         );
         // Information, not a hint: editors list it with the problems (VS Code's Problems
         // panel leaves hints out) and still fade the stage (`unnecessary`).
-        let fix = Fix {
+        // No removal while another stage uses this one: that stage's `FROM` would name an
+        // image instead (removing the user first makes this one removable).
+        let fix = (!used_by_other[s]).then(|| stage_removal(a, s)).flatten().map(|edits| Fix {
             title: format!("Remove stage `{}`", stage.display_name()),
-            edits: vec![removal],
+            edits,
             applicability: Applicability::Manual,
-        };
+        });
         a.diagnostics.push(Diagnostic {
             unnecessary: true,
-            ..Diagnostic::ours("unused-stage", Severity::Info, range, message, Some(fix), lines)
+            ..Diagnostic::ours("unused-stage", Severity::Info, range, message, fix, lines)
         });
     }
 }
 
-/// The edit that deletes a stage: its description comments, its instructions and the line
-/// ending after them.
-fn stage_removal(a: &Analysis, s: usize) -> TextEdit {
+/// The edits that delete a stage: its description comments, its instructions and the line
+/// ending after them, and every `--from=N` after it renumbered to the stage it meant. None when
+/// a stage index is written otherwise (`--from=${I}`) or in an ONBUILD trigger.
+fn stage_removal(a: &Analysis, s: usize) -> Option<Vec<TextEdit>> {
     let stage = &a.stages[s];
+    let mut edits = Vec::new();
+    for r in &a.references {
+        let RefTarget::Stage(t) = r.target else { continue };
+        if t <= s || stage.range.contains_range(r.range) {
+            continue;
+        }
+        // Through a variable, an index or a name: which, the written text does not say.
+        let numeric = !r.value.is_empty() && r.value.bytes().all(|b| b.is_ascii_digit());
+        if r.value.contains('$') || (numeric && (r.origin != RefOrigin::Direct || a.text()[r.range] != r.value)) {
+            return None;
+        }
+        if !numeric {
+            continue;
+        }
+        edits.push(TextEdit { range: r.range, new_text: (t - 1).to_string() });
+    }
     let text = a.text();
     let mut start = stage.range.start();
     // Take the comment block right above the FROM with it.
@@ -133,7 +160,9 @@ fn stage_removal(a: &Analysis, s: usize) -> TextEdit {
     if blank < b.len() && b[blank] == b'\n' {
         end = blank + 1;
     }
-    TextEdit { range: TextRange::new(start, TextSize::new(end as u32)), new_text: String::new() }
+    // The removal comes first: every renumbered index is after the stage.
+    edits.insert(0, TextEdit { range: TextRange::new(start, TextSize::new(end as u32)), new_text: String::new() });
+    Some(edits)
 }
 
 /// `--from=biuld` when a stage is named `build`: BuildKit would pull an image named `biuld`.

@@ -2,7 +2,7 @@
 //! leave the build as it was, settle, and leave nothing safe to fix.
 
 use stagecraft_analysis::fixes::{fix_text, FixSet};
-use stagecraft_analysis::{analyze, Analysis, Applicability, Options, RefTarget};
+use stagecraft_analysis::{analyze, Analysis, Applicability, BaseKind, Options, RefTarget};
 use stagecraft_testkit::{parser_cases, read, real_world_files};
 
 fn fixed(text: &str, set: FixSet) -> String {
@@ -175,4 +175,88 @@ fn safe_fixes_keep_the_build_over_the_corpora() {
     }
     println!("safe fixes: {applied} applied in {changed} of {total} files");
     assert!(changed > 10, "the corpora have files to fix ({changed})");
+}
+
+/// The build with stage `gone` taken out: every other stage (numbered as it will be), what it
+/// is built on and every reference outside `gone`, with stage numbers after `gone` moved down.
+fn build_without(a: &Analysis, gone: Option<usize>) -> Vec<String> {
+    let renumber = |s: usize| match gone {
+        Some(g) if s > g => s - 1,
+        _ => s,
+    };
+    let mut out = Vec::new();
+    for s in a.stages().iter().filter(|s| Some(s.index) != gone) {
+        let base = match s.base_kind {
+            BaseKind::Stage(t) => format!("stage {}", renumber(t)),
+            ref other => format!("{other:?}"),
+        };
+        out.push(format!("stage {} {:?} on {base}", renumber(s.index), s.name));
+    }
+    for r in a.references().iter().filter(|r| Some(r.in_stage) != gone) {
+        let target = match &r.target {
+            RefTarget::Stage(t) => format!("stage {}", renumber(*t)),
+            other => format!("{other:?}"),
+        };
+        out.push(format!("ref {} in {} -> {target}", r.kind.as_str(), renumber(r.in_stage)));
+    }
+    out
+}
+
+/// Removing an unused stage leaves every other stage as it was: no stage built on it is left
+/// naming an image instead (no removal is offered while another stage uses it), and a
+/// `--from=N` after it is renumbered.
+#[test]
+fn removing_an_unused_stage_keeps_the_others() {
+    // `b` is built on `a`: only `b`, the stage nobody uses, can go first.
+    let text = "FROM alpine AS a\nRUN x\n\nFROM a AS b\nRUN y\n\nFROM alpine AS final\nRUN z\n";
+    let a = analyze(text, &Options::default());
+    let fixes: Vec<(&str, bool)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "unused-stage")
+        .map(|d| (&text[d.range], d.fix.is_some()))
+        .collect();
+    assert_eq!(fixes, [("a", false), ("b", true)]);
+    let remove = |text: &str| {
+        let a = analyze(text, &Options::default());
+        let d = a.diagnostics().iter().find(|d| d.code == "unused-stage" && d.fix.is_some()).unwrap();
+        stagecraft_analysis::TextEdit::apply_all(text, &d.fix.as_ref().unwrap().edits)
+    };
+    let once = remove(text);
+    assert_eq!(once, "FROM alpine AS a\nRUN x\n\nFROM alpine AS final\nRUN z\n");
+    assert_eq!(remove(&once), "FROM alpine AS final\nRUN z\n");
+    // An index after the removed stage follows the stage it meant.
+    let text = "FROM alpine AS old\nFROM alpine AS x\nFROM scratch\nCOPY --from=1 /a /a\nCOPY --from=x /b /b\n";
+    let a = analyze(text, &Options::default());
+    let d = a.diagnostics().iter().find(|d| d.code == "unused-stage").unwrap();
+    assert_eq!(&text[d.range], "old");
+    let fixed = stagecraft_analysis::TextEdit::apply_all(text, &d.fix.as_ref().unwrap().edits);
+    assert_eq!(fixed, "FROM alpine AS x\nFROM scratch\nCOPY --from=0 /a /a\nCOPY --from=x /b /b\n");
+    // An index in an ONBUILD trigger is read in each stage that runs it: no removal.
+    let text = "FROM alpine AS old\nFROM alpine AS x\nFROM alpine AS p\nONBUILD COPY --from=1 /a /a\nFROM p\n";
+    let a = analyze(text, &Options::default());
+    let d = a.diagnostics().iter().find(|d| d.code == "unused-stage").unwrap();
+    assert!(d.fix.is_none(), "{:?}", d.fix);
+}
+
+/// Over the corpora: every removal of an unused stage leaves the other stages and their
+/// references as they were.
+#[test]
+fn unused_stage_removals_keep_the_build_over_the_corpora() {
+    let files = parser_cases()
+        .into_iter()
+        .map(|c| (c.name, read(&c.dockerfile)))
+        .chain(real_world_files().into_iter().map(|p| (p.display().to_string(), read(&p))));
+    let mut removed = 0;
+    for (name, text) in files {
+        let a = analyze(&text, &Options::default());
+        for d in a.diagnostics().iter().filter(|d| d.code == "unused-stage") {
+            let Some(fix) = &d.fix else { continue };
+            let gone = a.stage_at(d.range.start()).unwrap();
+            let after = analyze(&stagecraft_analysis::TextEdit::apply_all(&text, &fix.edits), &Options::default());
+            assert_eq!(build_without(&a, Some(gone)), build_without(&after, None), "{name}: removing stage {gone}");
+            removed += 1;
+        }
+    }
+    assert!(removed > 20, "only {removed} removals checked");
 }
