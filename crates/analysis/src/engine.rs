@@ -4,6 +4,7 @@
 //! stopped with an error, later BuildKit checks are still reported, marked as not reported by
 //! BuildKit, so that an editor keeps showing them.
 
+use stagecraft_syntax::sort;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -1738,12 +1739,10 @@ impl<'a> Engine<'a> {
                 }
             }
             EXPOSE_INSTR => {
-                // Strings, not the records' `Cow`s: the sort is then the one the wasm build
-                // already has for strings (`BTreeSet<String>`), not a second copy.
                 // BuildKit sorts the words when it parses EXPOSE, then reads each port in turn
                 // and stops at the first it refuses.
                 let mut ports: Vec<String> = c.args.iter().map(|p| p.to_string()).collect();
-                ports.sort();
+                sort::sort_by(&mut ports, |a, b| a.cmp(b));
                 'ports: for p in ports {
                     let words = match self.lexer.process_words(&p, &st.env) {
                         Ok(words) => words,

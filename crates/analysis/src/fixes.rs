@@ -1,6 +1,7 @@
 //! Applying many fixes at once ("fix all", `check --fix`): the fixes of a file's diagnostics
 //! that do not overlap, applied together, then again on the result until none is left.
 
+use stagecraft_syntax::sort;
 use std::collections::BTreeMap;
 
 use stagecraft_syntax::{TextRange, TextSize};
@@ -91,7 +92,7 @@ pub fn fix_text(text: &str, options: &Options, set: FixSet) -> Fixed {
             return Fixed { text, applied, analysis, unsettled: false };
         }
         // Disjoint, and no two start at the same place: the start orders them.
-        edits.sort_unstable_by_key(|e| e.range.start());
+        sort::sort_by_key(&mut edits, |e| e.range.start());
         text = TextEdit::apply_all(&text, &edits);
         applied += count;
         analysis = analyze(&text, options);

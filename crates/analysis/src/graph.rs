@@ -1,6 +1,7 @@
 //! What a target builds: BuildKit's reachability (FROM chains, `COPY --from`, mounts, inherited
 //! ONBUILD triggers), build plans in parallel waves, the legacy builder's set, and the graph.
 
+use stagecraft_syntax::sort;
 use std::sync::OnceLock;
 
 use crate::engine::Dep;
@@ -122,7 +123,7 @@ pub(crate) fn closure(direct: &[Vec<usize>], t: usize) -> Vec<usize> {
         out.push(s);
         stack.extend(direct[s].iter().copied());
     }
-    out.sort_unstable();
+    sort::sort_by(&mut out, |a, b| a.cmp(b));
     out
 }
 

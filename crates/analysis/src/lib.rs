@@ -34,6 +34,7 @@ pub use stagecraft_syntax::{LineIndex, Parse, TextRange, TextSize};
 pub use svg::SvgOptions;
 
 use stagecraft_syntax::parse;
+use stagecraft_syntax::sort;
 
 /// What the analysis should assume about the build.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -145,7 +146,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
             d.severity = *severity;
         }
     }
-    analysis.diagnostics.sort_by(|a, b| (a.range.start(), &a.code).cmp(&(b.range.start(), &b.code)));
+    sort::sort_by(&mut analysis.diagnostics, |a, b| (a.range.start(), &a.code).cmp(&(b.range.start(), &b.code)));
     analysis
 }
 

@@ -1,6 +1,7 @@
 //! Links from the text to web pages: the images a Dockerfile names, to their pages on their
 //! registries' websites.
 
+use stagecraft_syntax::sort;
 use stagecraft_syntax::{directives, TextRange, TextSize};
 
 use crate::model::RefTarget;
@@ -35,7 +36,7 @@ impl Analysis {
                 out.extend(link(r.range, image));
             }
         }
-        out.sort_by_key(|l| l.range.start());
+        sort::sort_by_key(&mut out, |l| l.range.start());
         out
     }
 

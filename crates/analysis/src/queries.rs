@@ -3,6 +3,7 @@
 //! plain data out; the adapters convert positions and render.
 
 use stagecraft_syntax::ast::{AstNode, Instruction};
+use stagecraft_syntax::sort;
 use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{TextRange, TextSize, TokenAtOffset, KEYWORDS};
 
@@ -232,7 +233,7 @@ impl Analysis {
             }
         }
         // In text order, each range once (the definition first: the sort is stable).
-        out.sort_by_key(|o| (o.range.start(), o.range.end()));
+        sort::sort_by_key(&mut out, |o| (o.range.start(), o.range.end()));
         out.dedup_by(|later, earlier| later.range == earlier.range);
         out
     }
@@ -247,7 +248,7 @@ impl Analysis {
             .filter_map(|r| Some((r.stage()?, r.range)))
             .filter(|&(s, range)| self.stages().get(s).is_some_and(|st| st.name_range != Some(range)))
             .collect();
-        uses.sort_unstable_by_key(|&(s, range)| (s, range.start(), range.end()));
+        sort::sort_by_key(&mut uses, |&(s, range)| (s, range.start(), range.end()));
         uses.dedup();
         let mut counts = vec![0; self.stages().len()];
         for (s, _) in uses {
@@ -337,7 +338,7 @@ impl Analysis {
         if let Some(range) = self.description_name_range(stage, &old) {
             edits.push(TextEdit { range, new_text: new_name.to_string() });
         }
-        edits.sort_by_key(|e| e.range.start());
+        sort::sort_by_key(&mut edits, |e| e.range.start());
         Ok(edits)
     }
 
@@ -857,7 +858,7 @@ impl Analysis {
                 out.push(Fold { start_line: a, end_line: b, comment: true });
             }
         }
-        out.sort_by_key(|f| (f.start_line, std::cmp::Reverse(f.end_line)));
+        sort::sort_by_key(&mut out, |f| (f.start_line, std::cmp::Reverse(f.end_line)));
         out.dedup();
         out
     }
@@ -901,7 +902,7 @@ impl Analysis {
                 }
             }
         }
-        out.sort_by_key(|h| h.offset);
+        sort::sort_by_key(&mut out, |h| h.offset);
         out
     }
 
@@ -927,7 +928,7 @@ impl Analysis {
         }
         // Tokens come in file order: sweep the stage ranges by start, keeping the furthest end of
         // those that start at or before the token; it is covered when that end reaches its end.
-        stage_ranges.sort_by_key(|(r, _, _)| r.start());
+        sort::sort_by_key(&mut stage_ranges, |(r, _, _)| r.start());
         let (mut next, mut reach) = (0, None::<TextSize>);
         let mut covered = |range: TextRange| {
             while let Some((r, _, _)) = stage_ranges.get(next).filter(|(r, _, _)| r.start() <= range.start()) {
@@ -956,7 +957,7 @@ impl Analysis {
         for (range, ty, unused) in stage_ranges {
             out.push(SemanticToken { range, ty, unused });
         }
-        out.sort_by_key(|t| t.range.start());
+        sort::sort_by_key(&mut out, |t| t.range.start());
         // Overlaps cannot be encoded; keep the first of any overlapping pair.
         let mut result: Vec<SemanticToken> = Vec::new();
         for t in out {

@@ -23,6 +23,7 @@ mod kind;
 mod line_index;
 mod parser;
 pub mod shell;
+pub mod sort;
 mod unicode_tables;
 
 pub use kind::{Dockerfile, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, KEYWORDS};
@@ -103,7 +104,7 @@ pub fn parse(text: &str) -> Parse {
         }
     }
     let (green, mut errors) = parser::parse(text);
-    errors.sort_by_key(|e| e.range.start());
+    sort::sort_by_key(&mut errors, |e| e.range.start());
     Parse { green, errors }
 }
 
@@ -151,7 +152,7 @@ pub fn parse_on_two_threads(text: &str, at: usize) -> Parse {
             }
         })
     });
-    errors.sort_by_key(|e| e.range.start());
+    sort::sort_by_key(&mut errors, |e| e.range.start());
     Parse { green, errors }
 }
 

@@ -158,7 +158,7 @@ pub(crate) fn reparse(
         e.range = TextRange::new(shift(e.range.start()), shift(e.range.end()));
         errors.push(e);
     }
-    errors.sort_by_key(|e| e.range.start());
+    crate::sort::sort_by_key(&mut errors, |e| e.range.start());
     Some((green, errors))
 }
 
