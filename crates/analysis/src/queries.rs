@@ -924,6 +924,21 @@ impl Analysis {
                 RefTarget::Image(_) | RefTarget::Scratch => TokenType::Image,
                 _ => continue,
             };
+            // An image named through variables (`${BASE}-${VARIANT}`): its variables are
+            // variables, the text around them the image.
+            if ty == TokenType::Image && self.text()[r.range].contains('$') {
+                let root = self.parse().syntax_node();
+                let mut at = root.token_at_offset(r.range.start()).right_biased();
+                while let Some(t) = at.filter(|t| t.text_range().start() < r.range.end()) {
+                    if !matches!(t.kind(), DOLLAR | L_CURLY | R_CURLY | VAR_NAME | VAR_OP) {
+                        if let Some(piece) = t.text_range().intersect(r.range).filter(|p| !p.is_empty()) {
+                            stage_ranges.push((piece, ty, false));
+                        }
+                    }
+                    at = t.next_token();
+                }
+                continue;
+            }
             stage_ranges.push((r.range, ty, false));
         }
         // Tokens come in file order: sweep the stage ranges by start, keeping the furthest end of

@@ -553,6 +553,29 @@ fn semantic_tokens_tell_stages_from_images_and_variables() {
             ("Y".into(), TokenType::Variable),
         ]
     );
+    // An image named through variables: the variables stay variables.
+    let a = plain("ARG B=alpine\nARG V=3\nFROM ${B}-$V AS x\n");
+    let kinds: Vec<(String, TokenType)> = a
+        .semantic_tokens()
+        .into_iter()
+        .filter(|t| t.range.start() >= TextSize::new(a.text().find("${B}").unwrap() as u32))
+        .filter(|t| !matches!(t.ty, TokenType::Keyword | TokenType::Operator))
+        .map(|t| (a.text()[t.range].to_string(), t.ty))
+        .collect();
+    let v = |s: &str| (s.to_string(), TokenType::Variable);
+    assert_eq!(
+        kinds,
+        [
+            v("$"),
+            v("{"),
+            v("B"),
+            v("}"),
+            ("-".into(), TokenType::Image),
+            v("$"),
+            v("V"),
+            ("x".into(), TokenType::StageDefinition)
+        ]
+    );
 }
 
 // ---- targets and plans ----
