@@ -221,11 +221,12 @@ impl Analysis {
         Some((stage, s.name_range.unwrap_or(s.from_range)))
     }
 
-    /// Every place a stage occurs: its `AS` name and each reference written in the text.
+    /// Every place a stage occurs: its definition (the `AS` name, or for a stage without one
+    /// its `FROM`, where go-to-definition goes) and each reference written in the text.
     pub fn occurrences(&self, stage: usize) -> Vec<Occurrence> {
         let mut out = Vec::new();
-        if let Some(r) = self.stages().get(stage).and_then(|s| s.name_range) {
-            out.push(Occurrence { range: r, is_definition: true });
+        if let Some(s) = self.stages().get(stage) {
+            out.push(Occurrence { range: s.name_range.unwrap_or(s.from_range), is_definition: true });
         }
         for r in self.references() {
             if r.stage() == Some(stage) && is_textual(r) {

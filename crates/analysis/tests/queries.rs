@@ -125,6 +125,16 @@ fn rename_keeps_a_quoted_mount_from_balanced() {
     assert_eq!(out, "FROM alpine AS b2\nFROM alpine\nRUN --mount='type=bind,from=b2' true\n");
 }
 
+/// A stage without a name occurs at its `FROM` (where go-to-definition goes), so references
+/// with the declaration and highlights agree.
+#[test]
+fn a_stage_without_a_name_occurs_at_its_from() {
+    let (a, at) = fixture("FROM alpine\nRUN x\nFROM scratch\nCOPY --from=$00 /a /a\n");
+    let found: Vec<(&str, bool)> = a.references_at(at).iter().map(|o| (slice(&a, o.range), o.is_definition)).collect();
+    assert_eq!(found, [("FROM alpine", true), ("0", false)]);
+    assert_eq!(a.definition(at).map(|(_, r)| slice(&a, r)), Some("FROM alpine"));
+}
+
 #[test]
 fn rename_from_a_reference_and_prepare() {
     let (a, at) = fixture("FROM alpine AS build\nFROM scratch\nCOPY --from=bui$0ld /a /a\n");

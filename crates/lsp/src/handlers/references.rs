@@ -14,22 +14,13 @@ pub(crate) fn references(
     include_declaration: bool,
 ) -> Result<Option<Vec<Location>>> {
     let offset = encoding.offset(a.line_index(), a.text(), position)?;
-    let mut ranges: Vec<_> = a
+    // The declaration is where go-to-definition goes: for a stage without a name, its FROM.
+    let ranges: Vec<_> = a
         .references_at(offset)
         .into_iter()
         .filter(|o| include_declaration || !o.is_definition)
         .map(|o| o.range)
         .collect();
-    // The declaration is where go-to-definition goes: for a stage without a name, its FROM
-    // instruction, which is no occurrence of a name.
-    if include_declaration {
-        if let Some((_, declaration)) = a.definition(offset) {
-            if !ranges.contains(&declaration) {
-                ranges.push(declaration);
-                ranges.sort_by_key(|r| (r.start(), r.end()));
-            }
-        }
-    }
     let found: Vec<Location> =
         ranges.into_iter().map(|r| Location { uri: uri.clone(), range: encoding.lsp_range(a, r) }).collect();
     Ok((!found.is_empty()).then_some(found))
