@@ -79,6 +79,14 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             }
         }
     }
+    // References that may name a stage by its index: a name starts with a letter, an index
+    // with a digit (or the reference goes through a variable). Few, if any.
+    let by_index: Vec<usize> = (0..a.references.len())
+        .filter(|&i| {
+            let r = &a.references[i];
+            matches!(r.target, RefTarget::Stage(_)) && !r.value.starts_with(|c: char| c.is_ascii_alphabetic())
+        })
+        .collect();
     for s in a.unused.clone() {
         let stage = &a.stages[s];
         let range = stage.name_range.unwrap_or(stage.from_range);
@@ -91,7 +99,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         // panel leaves hints out) and still fade the stage (`unnecessary`).
         // No removal while another stage uses this one: that stage's `FROM` would name an
         // image instead (removing the user first makes this one removable).
-        let fix = (!used_by_other[s]).then(|| stage_removal(a, s)).flatten().map(|edits| Fix {
+        let fix = (!used_by_other[s]).then(|| stage_removal(a, s, &by_index)).flatten().map(|edits| Fix {
             title: format!("Remove stage `{}`", stage.display_name()),
             edits,
             applicability: Applicability::Manual,
@@ -106,10 +114,11 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
 /// The edits that delete a stage: its description comments, its instructions and the line
 /// ending after them, and every `--from=N` after it renumbered to the stage it meant. None when
 /// a stage index is written otherwise (`--from=${I}`) or in an ONBUILD trigger.
-fn stage_removal(a: &Analysis, s: usize) -> Option<Vec<TextEdit>> {
+/// `by_index`: the references that may name a stage by its index (see [`run`]).
+fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextEdit>> {
     let stage = &a.stages[s];
     let mut edits = Vec::new();
-    for r in &a.references {
+    for r in by_index.iter().map(|&i| &a.references[i]) {
         let RefTarget::Stage(t) = r.target else { continue };
         if t <= s || stage.range.contains_range(r.range) {
             continue;
