@@ -1,4 +1,7 @@
-//! TEMP: page faults per phase of a first analysis in a fresh process.
+//! Page faults and time of each phase (parse, analysis) of the first analysis of the generated
+//! big file in a fresh process, where fresh memory costs most on this VM (see the README's
+//! language-server section). With an argument, the parse runs on one thread.
+//! `cargo build --profile bench -p stagecraft-analysis --example faults`, then run it a few times.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
