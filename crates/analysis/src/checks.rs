@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use stagecraft_syntax::{TextRange, TextSize};
+use stagecraft_syntax::{sort, TextRange, TextSize};
 
 use crate::model::*;
 use crate::{suggest, Analysis, Options};
@@ -169,8 +169,9 @@ fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextE
     if blank < b.len() && b[blank] == b'\n' {
         end = blank + 1;
     }
-    // The removal comes first: every renumbered index is after the stage.
-    edits.insert(0, TextEdit { range: TextRange::new(start, TextSize::new(end as u32)), new_text: String::new() });
+    edits.push(TextEdit { range: TextRange::new(start, TextSize::new(end as u32)), new_text: String::new() });
+    // In text order: an index can be written before the stage too (a forward reference).
+    sort::sort_by_key(&mut edits, |e| e.range.start());
     Some(edits)
 }
 

@@ -232,6 +232,13 @@ fn removing_an_unused_stage_keeps_the_others() {
     assert_eq!(&text[d.range], "old");
     let fixed = stagecraft_analysis::TextEdit::apply_all(text, &d.fix.as_ref().unwrap().edits);
     assert_eq!(fixed, "FROM alpine AS x\nFROM scratch\nCOPY --from=0 /a /a\nCOPY --from=x /b /b\n");
+    // An index written before the removed stage (a forward reference, found by the fuzzer:
+    // the edits were out of order) is renumbered too.
+    let text = "FROM alpine AS a\nCOPY --from=3 /x /y\nFROM alpine AS old\nFROM a AS b\nFROM alpine AS c\nCOPY --from=b /b /b\n";
+    let a = analyze(text, &Options::default());
+    let d = a.diagnostics().iter().find(|d| d.code == "unused-stage" && &text[d.range] == "old").unwrap();
+    let fixed = stagecraft_analysis::TextEdit::apply_all(text, &d.fix.as_ref().unwrap().edits);
+    assert_eq!(fixed, "FROM alpine AS a\nCOPY --from=2 /x /y\nFROM a AS b\nFROM alpine AS c\nCOPY --from=b /b /b\n");
     // An index in an ONBUILD trigger is read in each stage that runs it: no removal.
     let text = "FROM alpine AS old\nFROM alpine AS x\nFROM alpine AS p\nONBUILD COPY --from=1 /a /a\nFROM p\n";
     let a = analyze(text, &Options::default());
