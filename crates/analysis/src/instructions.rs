@@ -223,18 +223,22 @@ fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>)
         let upper = keyword == keyword.to_uppercase();
         let mismatch = (lower && args[1] != go::to_lower(&args[1])) || (upper && args[1] != args[1].to_uppercase());
         if (lower || upper) && mismatch {
-            let as_range = i.as_keyword().map(|t| t.text_range()).or_else(|| words.get(1).copied()).unwrap_or(node);
+            let as_token = i.as_keyword();
+            let as_range = as_token.as_ref().map(|t| t.text_range()).or_else(|| words.get(1).copied()).unwrap_or(node);
             let as_wanted = if lower { "as" } else { "AS" };
+            // Only the case of an `as` changes: another word there (`FROM a b c`, a build error)
+            // would become a stage name.
+            let fix = (go::equal_fold_as(&args[1]) && as_token.is_some()).then(|| Fix {
+                title: format!("Write `{as_wanted}`"),
+                edits: vec![TextEdit { range: as_range, new_text: as_wanted.into() }],
+                applicability: Applicability::Safe,
+            });
             lints.push(LintHit {
                 rule: rules::FROM_AS_CASING,
                 message: format!("'{}' and '{}' keywords' casing do not match", args[1], keyword),
                 range: as_range,
                 instruction: node,
-                fix: Some(Fix {
-                    title: format!("Write `{as_wanted}`"),
-                    edits: vec![TextEdit { range: as_range, new_text: as_wanted.into() }],
-                    applicability: Applicability::Safe,
-                }),
+                fix,
             });
         }
     }

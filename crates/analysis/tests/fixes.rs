@@ -89,6 +89,13 @@ fn no_fix_where_the_result_would_not_mean_the_same() {
     let text = "FROM alpine\nRUN a\nfrobnicate x\n";
     assert!(analyze(text, &Options::default()).diagnostics().iter().any(|d| d.code == "ConsistentInstructionCasing"));
     assert!(!has_fix(text, "ConsistentInstructionCasing"));
+    // FromAsCasing looks at the middle word whatever it is; only an `as` gets its case fixed
+    // (`foo` would become `AS` and the build error a new stage).
+    for text in ["FROM alpine foo builder\nRUN echo\nFROM builder\n", "FROM alpine:3.20 \\\nfrom alpine:3.20\n"] {
+        assert!(analyze(text, &Options::default()).diagnostics().iter().any(|d| d.code == "FromAsCasing"), "{text}");
+        assert!(!has_fix(text, "FromAsCasing"), "{text}");
+    }
+    assert!(has_fix("FROM alpine as builder\n", "FromAsCasing"));
 }
 
 #[test]
