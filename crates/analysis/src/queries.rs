@@ -359,7 +359,7 @@ impl Analysis {
         if new_name.is_empty() {
             return Err(RenameError("a stage name cannot be empty".into()));
         }
-        if new_name != new_name.to_lowercase() {
+        if new_name != new_name.to_lowercase() && valid_stage_name(&new_name.to_lowercase()) {
             return Err(RenameError(format!(
                 "stage names are lower-case (BuildKit lower-cases them and warns otherwise): use `{}`",
                 new_name.to_lowercase()

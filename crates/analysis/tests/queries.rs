@@ -175,6 +175,14 @@ fn rename_refuses_with_reasons() {
     // An unnamed stage has nothing to rename.
     let (a, at) = fixture("FROM alpine\nFROM scratch\nCOPY --from=$00 /a /a\n");
     assert!(a.rename(at, "x").unwrap_err().0.contains("has no name"));
+    // An upper-case name that lower-cased is still no stage name gets that reason, not a
+    // suggestion of another invalid name.
+    let (a, at) = fixture("FROM alpine AS bu$0ild\n");
+    assert!(a.rename(at, "Compile").unwrap_err().0.contains("use `compile`"));
+    for bad in ["Bad Name", "Node:20", "\u{dc}ber"] {
+        let e = a.rename(at, bad).unwrap_err().0;
+        assert!(e.contains("is not a valid stage name"), "{bad}: {e}");
+    }
     // Not a stage at all.
     let (a, at) = fixture("FROM alp$0ine\n");
     assert!(a.prepare_rename(at).is_err());
