@@ -323,6 +323,20 @@ fn targets_and_plans() {
     let o = run(&["plan", &f, "--target", "biuld"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("target stage \"biuld\" could not be found (did you mean build?)"), "{}", stderr(&o));
+    // Every command that takes --target fails on one no stage has, as BuildKit does: a typo
+    // in CI must not quietly check the default target instead.
+    for args in [
+        &["check", &f, "--target", "biuld"][..],
+        &["check", &f, "--target", "biuld", "--format", "json"],
+        &["analyze", &f, "--target", "biuld"],
+        &["graph", &f, "--format", "dot", "--target", "biuld"],
+        &["graph", &f, "--format", "json", "--target", "biuld"],
+        &["graph", &f, "--format", "mermaid", "--target", "biuld"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("target stage \"biuld\" could not be found (did you mean build?)"), "{args:?}");
+    }
     let o = run(&["plan", &f, "--format", "json", "--target", "docs"]);
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["legacy_only"], parse_json("[\"build\"]"));

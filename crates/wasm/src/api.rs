@@ -119,6 +119,18 @@ pub fn plan(text: &str, stage: f64) -> Result<String, String> {
     Ok(w.finish())
 }
 
+/// Why `options` names a target in play that no stage has: BuildKit fails on an unknown
+/// target, and so do `analyze` and `renderSvg` (as the CLI does).
+pub fn check_targets(text: &str, options: &Options) -> Result<(), String> {
+    if !options.targets.is_empty() {
+        let a = analysed(text, options);
+        for t in &options.targets {
+            a.analysis.resolve_stage(t)?;
+        }
+    }
+    Ok(())
+}
+
 /// `analyze(text, options)`: the model as JSON text.
 pub fn analyze(text: &str, options: &Options) -> String {
     let a = analysed(text, options);

@@ -101,7 +101,9 @@ pub fn analyze(
     options: JsValue,
 ) -> Result<JsValue, JsError> {
     let options = self::options(&options)?;
-    from_json(api::analyze(&string(&text, "text")?, &options))
+    let text = string(&text, "text")?;
+    api::check_targets(&text, &options).map_err(fail)?;
+    from_json(api::analyze(&text, &options))
 }
 
 /// The build plan of `--target` = stage `stage` (an index): `{stages, waves, images,
@@ -124,7 +126,9 @@ pub fn render_svg(
     } else {
         Some(string(&target, "target (a stage name or \"#index\")")?)
     };
-    api::render_svg(&string(&text, "text")?, target.as_deref(), &options).map_err(fail)
+    let text = string(&text, "text")?;
+    api::check_targets(&text, &options).map_err(fail)?;
+    api::render_svg(&text, target.as_deref(), &options).map_err(fail)
 }
 
 /// The stage graph in Graphviz DOT.

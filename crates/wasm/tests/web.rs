@@ -59,6 +59,11 @@ fn options_come_from_js_objects() {
     let v = json(&analyze(s(TEXT), opts).map_err(JsValue::from).unwrap());
     assert_eq!(v["stages"][0]["baseExpanded"], "alpine:3.19");
     assert_eq!(v["unusedStages"], serde_json::json!([]));
+    // A target in play no stage has fails, as BuildKit's --target does.
+    let bad = analyze(s(TEXT), parse(r#"{"targets": ["nope"]}"#)).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&bad).contains("target stage \"nope\" could not be found"), "{}", js_sys_message(&bad));
+    let bad = render_svg(s(TEXT), JsValue::NULL, parse(r#"{"targets": ["nope"]}"#)).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&bad).contains("could not be found"));
     let bad = analyze(s(TEXT), parse(r#"{"targets": 3}"#)).map_err(JsValue::from).unwrap_err();
     let message = js_sys_message(&bad);
     assert!(message.contains("targets must be an array"), "{message}");

@@ -34,8 +34,12 @@ pull request's files.
 --fix applies the fixes that do not change what the build does (keyword casing, `key=value`,
 lowercase stage names, a redundant --platform, empty continuation lines, ...), writes the
 files back, and reports what is left. --unsafe-fixes also applies those that do (removing
-unused stages, the stage or variable a typo probably meant, the exec form of CMD and
-ENTRYPOINT, LABEL instead of MAINTAINER): review the result.";
+the stage or variable a typo probably meant, the exec form of CMD and ENTRYPOINT, LABEL
+instead of MAINTAINER, ADD for a URL COPY cannot fetch): review the result. Removing an unused
+stage is left to you (a --target elsewhere may build it); editors offer it as a quick fix.
+
+--target T adds a target in play (a stage none of them builds is unused); a T no stage has is
+an error, as in BuildKit.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(
@@ -67,7 +71,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         });
         match result {
             Ok(an) => analyses.push((path.display().to_string(), an)),
-            Err(Failure::Io(message)) if a.files.len() > 1 => {
+            Err(Failure::Io(message) | Failure::Usage(message)) if a.files.len() > 1 => {
                 eprintln!("stagecraft: {message}");
                 unread = true;
             }
@@ -95,6 +99,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
 fn fix_file(path: &Path, options: &Options, set: FixSet) -> Result<Analysis, Failure> {
     let text = input::read(path)?;
     let fixed = fix_text(&text, options, set);
+    // An unknown --target is an error before anything is written.
+    super::known_targets(&fixed.analysis, path, options)?;
     let shown = path.display();
     if fixed.text != text {
         std::fs::write(path, &fixed.text).map_err(|e| Failure::Io(format!("{shown}: cannot write the fixes: {e}")))?;

@@ -18,7 +18,18 @@ use crate::{input, Failure};
 
 /// Reads FILE and analyses it.
 pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysis, Failure> {
-    Ok(analyze(&input::read(path)?, options))
+    let an = analyze(&input::read(path)?, options);
+    known_targets(&an, path, options)?;
+    Ok(an)
+}
+
+/// A usage error for a `--target` no stage of the file has: BuildKit fails on one, and so does
+/// every command that takes it (a typo in CI must not quietly check the default target).
+pub(crate) fn known_targets(an: &Analysis, path: &Path, options: &Options) -> Result<(), Failure> {
+    for t in &options.targets {
+        an.resolve_stage(t).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    }
+    Ok(())
 }
 
 /// `options` plus the ignore rules BuildKit reads for the Dockerfile at `path`, for
