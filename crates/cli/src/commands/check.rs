@@ -27,14 +27,19 @@ reported on stderr and the others are still checked).
 context, which is --context DIR or the Dockerfile's directory. An ignore file BuildKit rejects
 (a malformed pattern, a lone `!`) is an error, since every build of the context fails.
 
+--format json gives each diagnostic its `range` (1-based lines and columns: where the text,
+SARIF and GitHub outputs put it) and BuildKit's `line`/`end_line` (the instruction's lines, as
+BuildKit reports the finding; for some rules, such as an empty continuation line, not the
+range's line), with `column`/`end_column` on those lines where the range is on them, else 1.
+
 --format github prints one GitHub Actions annotation per finding (`::error file=...,line=...::`;
 warnings as `::warning`, info and hints as `::notice`), for a workflow step's log and the
 pull request's files.
 
 --fix applies the fixes that do not change what the build does (keyword casing, `key=value`,
 lowercase stage names, a redundant --platform, empty continuation lines, ...), writes the
-files back, and reports what is left. --unsafe-fixes also applies those that do (removing
-the stage or variable a typo probably meant, the exec form of CMD and ENTRYPOINT, LABEL
+files back, and reports what is left. --unsafe-fixes also applies those that do (the stage
+or variable a typo probably meant, the exec form of CMD and ENTRYPOINT, LABEL
 instead of MAINTAINER, ADD for a URL COPY cannot fetch): review the result. Removing an unused
 stage is left to you (a --target elsewhere may build it); editors offer it as a quick fix.
 
