@@ -224,6 +224,24 @@ fn sarif<'a>(analyses: &'a [(String, Analysis)]) -> impl Serialize + 'a {
     }
 }
 
+/// A path as SARIF's `uri`: a URI reference, so what is not a URI character is percent-encoded
+/// (`#` would start a fragment, `c:` a scheme, a space is no URI character), and an absolute
+/// path is a `file://` URI.
+fn uri_reference(path: &str) -> String {
+    let mut out = String::with_capacity(path.len() + 8);
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 struct Sarif<'a> {
     analyses: &'a [(String, Analysis)],
     tool: Value,
@@ -250,7 +268,7 @@ impl Serialize for SarifRun<'_, '_> {
                         let (sl, sc) = output::position(a, r.start());
                         let (el, ec) = output::position(a, r.end());
                         json!({"physicalLocation": {
-                            "artifactLocation": {"uri": file},
+                            "artifactLocation": {"uri": uri_reference(file)},
                             "region": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
                         }})
                     };
@@ -321,4 +339,18 @@ fn github(analyses: &[(String, Analysis)]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_reference;
+
+    #[test]
+    fn sarif_uris_are_uri_references() {
+        assert_eq!(uri_reference("docker/Dockerfile"), "docker/Dockerfile");
+        assert_eq!(uri_reference("sp ace#1.Dockerfile"), "sp%20ace%231.Dockerfile");
+        assert_eq!(uri_reference("c:x.Dockerfile"), "c%3Ax.Dockerfile");
+        assert_eq!(uri_reference("we,ird%na.Dockerfile"), "we%2Cird%25na.Dockerfile");
+        assert_eq!(uri_reference("/tmp/d\u{e9}j\u{e0}/Dockerfile"), "file:///tmp/d%C3%A9j%C3%A0/Dockerfile");
+    }
 }
