@@ -463,3 +463,16 @@ fn a_failed_write_is_reported() {
         assert!(stderr(&o).contains("cannot write the output"), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// A byte-order mark is no column (editors drop it), in every output format.
+#[test]
+fn a_byte_order_mark_is_no_column() {
+    let d = Dir::new("bom");
+    let f = d.file("Dockerfile", "\u{feff}FROM alpine as base\nRUN a\nFROM base\n");
+    let o = run(&["check", &f]);
+    assert!(stdout(&o).contains("Dockerfile:1:13: warning[FromAsCasing]"), "{}", stdout(&o));
+    let j = parse_json(&stdout(&run(&["check", &f, "--format", "json"])));
+    assert_eq!(j["files"][0]["diagnostics"][0]["range"]["start"], parse_json(r#"{"line": 1, "column": 13}"#), "{j}");
+    let sarif = parse_json(&stdout(&run(&["check", &f, "--format", "sarif"])));
+    assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"], 13);
+}
