@@ -615,10 +615,14 @@ fn fix_all_on_request_and_preferred_quick_fixes() {
     let uri = "file:///tmp/fixall/Dockerfile";
     let text = "FROM alpine as Base\nrun a\nRUN b\nFROM alpine\nCOPY --from=Base /a /b\nCMD serve\n";
     lsp.open(uri, text);
-    let mut p = doc(uri);
-    p["range"] = parse_json(r#"{"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}"#);
-    p["context"] = parse_json(r#"{"diagnostics": [], "only": ["source.fixAll"]}"#);
-    let actions = lsp.result("textDocument/codeAction", p);
+    // The actions a client asking only for "fix all" gets.
+    let fix_all = |lsp: &mut Lsp, uri: &str| {
+        let mut p = doc(uri);
+        p["range"] = parse_json(r#"{"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}"#);
+        p["context"] = parse_json(r#"{"diagnostics": [], "only": ["source.fixAll"]}"#);
+        lsp.result("textDocument/codeAction", p)
+    };
+    let actions = fix_all(&mut lsp, uri);
     assert_eq!(actions.as_array().unwrap().len(), 1, "only the fix-all action: {actions}");
     assert_eq!(actions[0]["kind"], "source.fixAll.stagecraft");
     assert_eq!(actions[0]["title"], "Fix all safe problems (3)");
@@ -631,10 +635,7 @@ fn fix_all_on_request_and_preferred_quick_fixes() {
     let again = "file:///tmp/fixall/passes.Dockerfile";
     let text2 = "from alpine as build\nRUN a\nFROM build\n";
     lsp.open(again, text2);
-    let mut p = doc(again);
-    p["range"] = parse_json(r#"{"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}"#);
-    p["context"] = parse_json(r#"{"diagnostics": [], "only": ["source.fixAll"]}"#);
-    let actions = lsp.result("textDocument/codeAction", p);
+    let actions = fix_all(&mut lsp, again);
     assert_eq!(actions[0]["title"], "Fix all safe problems (2)", "{actions}");
     assert_eq!(
         apply_lsp_edits(text2, &actions[0]["edit"]["changes"][again]),
