@@ -157,6 +157,30 @@ fn check_exit_codes_and_formats() {
     );
     let j: Value = parse_json(&stdout(&o));
     assert_eq!((j["errors"].as_u64(), j["files"][0]["file"].as_str()), (Some(1), Some(bad.as_str())));
+    // A CI job reads the report, not stderr: the unread files are in it, in the order given.
+    let unread: Vec<(Option<&str>, Option<&str>)> =
+        j["files"].as_array().unwrap()[1..].iter().map(|f| (f["file"].as_str(), f["error"].as_str())).collect();
+    assert_eq!(unread.len(), 2, "{j}");
+    assert!(unread[0].0.unwrap().ends_with("junk.bin") && unread[0].1.unwrap().contains("not valid UTF-8"), "{j}");
+    assert_eq!(unread[1].0, Some(missing.as_str()));
+    assert!(unread[1].1.unwrap().ends_with("missing: no such file"), "{j}");
+    assert!(j["files"][0]["error"].is_null() && j["files"][2]["diagnostics"].as_array().unwrap().is_empty());
+    let o = run(&["check", &bad, &missing, "--format", "sarif"]);
+    assert_eq!(o.status.code(), Some(2));
+    let j: Value = parse_json(&stdout(&o));
+    let invocation = &j["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"].as_bool(), Some(false));
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["level"].as_str(), Some("error"));
+    assert!(notification["message"]["text"].as_str().unwrap().ends_with("missing: no such file"));
+    let uri = notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("file:///") && uri.ends_with("/missing"), "{uri}");
+    assert_eq!(j["runs"][0]["results"][0]["ruleId"].as_str(), Some("circular-dependency"));
+    let o = run(&["check", &bad, "--format", "sarif"]);
+    assert!(parse_json(&stdout(&o))["runs"][0].get("invocations").is_none(), "every file was read");
+    let o = run(&["check", &missing, &bad, "--format", "github"]);
+    let first = stdout(&o).lines().next().unwrap_or_default().to_string();
+    assert!(first.starts_with("::error file=") && first.ends_with("missing: no such file"), "{first}");
     let o = run(&["check", &ok, "--format", "dot"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot print `dot`"));

@@ -20,7 +20,8 @@ usage: stagecraft check FILE... [--format text|json|sarif|github] [--build-arg K
 Reports BuildKit's checks (under BuildKit's rule names, honouring `# check=`) and stagecraft's
 own (unused stages, unknown or later stages, build failures). Exit status: 0 when nothing is
 an error, 1 when something is, 2 on usage or read errors (a file that cannot be read is
-reported on stderr and the others are still checked).
+reported, on stderr and in the report: a JSON file entry with an \"error\", a SARIF tool
+execution notification, a GitHub error annotation; the others are still checked).
 
 `CopyIgnoredFile` checks COPY and ADD sources against the ignore file BuildKit reads:
 `FILE.dockerignore` beside the Dockerfile (named after it), else `.dockerignore` in the build
@@ -61,9 +62,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     else {
         return Ok(Outcome::Ok);
     };
-    // A file that cannot be read is reported on stderr, and the others are still checked (the
-    // exit status says some input was not).
-    let mut analyses = Vec::new();
+    // A file that cannot be read is reported on stderr (and in the JSON, SARIF and GitHub
+    // outputs, which a CI job reads instead), and the others are still checked; the exit status
+    // says some input was not.
+    let mut files: Vec<(String, Result<Analysis, String>)> = Vec::new();
     let mut unread = false;
     let set = if a.unsafe_fixes { FixSet::Unsafe } else { FixSet::Safe };
     for path in &a.files {
@@ -75,20 +77,21 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             }
         });
         match result {
-            Ok(an) => analyses.push((path.display().to_string(), an)),
+            Ok(an) => files.push((path.display().to_string(), Ok(an))),
             Err(Failure::Io(message) | Failure::Usage(message)) if a.files.len() > 1 => {
                 eprintln!("stagecraft: {message}");
+                files.push((path.display().to_string(), Err(message)));
                 unread = true;
             }
             Err(e) => return Err(e),
         }
     }
-    let errors = analyses.iter().flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
+    let errors = analysed(&files).flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
     match a.format.unwrap_or(Format::Text) {
-        Format::Json => output::print_json(&Report { analyses: &analyses, errors }),
-        Format::Sarif => output::print_json(&sarif(&analyses)),
-        Format::Github => crate::output::out!("{}", github(&analyses)),
-        _ => crate::output::out!("{}", text(&analyses, set)),
+        Format::Json => output::print_json(&Report { files: &files, errors }),
+        Format::Sarif => output::print_json(&sarif(&files)),
+        Format::Github => crate::output::out!("{}", github(&files)),
+        _ => crate::output::out!("{}", text(&files, set)),
     }
     Ok(if unread {
         Outcome::Unread
@@ -97,6 +100,19 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     } else {
         Outcome::Ok
     })
+}
+
+/// Each file checked, with its name and its analysis or why it could not be read.
+type Files = [(String, Result<Analysis, String>)];
+
+/// The files that were read, with their analyses.
+fn analysed(files: &Files) -> impl Iterator<Item = (&str, &Analysis)> {
+    files.iter().filter_map(|(file, an)| an.as_ref().ok().map(|an| (file.as_str(), an)))
+}
+
+/// The files that could not be read, with the message that says why (it names the file).
+fn unread(files: &Files) -> impl Iterator<Item = (&str, &str)> {
+    files.iter().filter_map(|(file, an)| an.as_ref().err().map(|e| (file.as_str(), e.as_str())))
 }
 
 /// Fixes the file at `path` in place (see `fixes::fix_text`) and returns the analysis of the
@@ -119,11 +135,12 @@ fn fix_file(path: &Path, options: &Options, set: FixSet) -> Result<Analysis, Fai
     Ok(fixed.analysis)
 }
 
-/// `{"errors": N, "files": [{"diagnostics": [...], "file": F}]}`, serialised one diagnostic at a
-/// time: as one `Value` tree, 50,000 diagnostics took 930 MB. Keys in the order a `Value`
-/// object writes them (sorted), so the output is what it was.
+/// `{"errors": N, "files": [{"diagnostics": [...], "file": F}]}` (a file that could not be read
+/// has no diagnostics and an `"error"`, the message that names it and says why), serialised one diagnostic at a time: as one `Value`
+/// tree, 50,000 diagnostics took 930 MB. Keys in the order a `Value` object writes them
+/// (sorted), so the output is what it was.
 struct Report<'a> {
-    analyses: &'a [(String, Analysis)],
+    files: &'a Files,
     errors: usize,
 }
 
@@ -131,23 +148,28 @@ impl Serialize for Report<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("errors", &self.errors)?;
-        m.serialize_entry("files", &Seq(|| self.analyses.iter().map(|(file, an)| FileReport { file, an })))?;
+        m.serialize_entry("files", &Seq(|| self.files.iter().map(|(file, an)| FileReport { file, an })))?;
         m.end()
     }
 }
 
 struct FileReport<'a> {
     file: &'a str,
-    an: &'a Analysis,
+    an: &'a Result<Analysis, String>,
 }
 
 impl Serialize for FileReport<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry(
-            "diagnostics",
-            &Seq(|| self.an.diagnostics().iter().map(|d| output::diagnostic(self.an, d))),
-        )?;
+        match self.an {
+            Ok(an) => {
+                m.serialize_entry("diagnostics", &Seq(|| an.diagnostics().iter().map(|d| output::diagnostic(an, d))))?
+            }
+            Err(reason) => {
+                m.serialize_entry("diagnostics", &[(); 0])?;
+                m.serialize_entry("error", reason)?;
+            }
+        }
         m.serialize_entry("file", self.file)?;
         m.end()
     }
@@ -162,9 +184,9 @@ impl<F: Fn() -> I, I: Iterator<Item = T>, T: Serialize> Serialize for Seq<F> {
     }
 }
 
-fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
+fn text(files: &Files, set: FixSet) -> String {
     let mut out = String::new();
-    for (file, a) in analyses {
+    for (file, a) in analysed(files) {
         for d in a.diagnostics() {
             let (line, col) = output::position(a, d.range.start());
             out.push_str(&format!("{file}:{line}:{col}: {}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
@@ -182,10 +204,10 @@ fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
             }
         }
     }
-    if let Some(problems) = problems(analyses.iter().flat_map(|(_, a)| a.diagnostics())) {
+    if let Some(problems) = problems(analysed(files).flat_map(|(_, a)| a.diagnostics())) {
         out.push_str(&format!("{problems}\n"));
-        let safe: usize = analyses.iter().map(|(_, a)| a.fixable(FixSet::Safe)).sum();
-        let all: usize = analyses.iter().map(|(_, a)| a.fixable(FixSet::Unsafe)).sum();
+        let safe: usize = analysed(files).map(|(_, a)| a.fixable(FixSet::Safe)).sum();
+        let all: usize = analysed(files).map(|(_, a)| a.fixable(FixSet::Unsafe)).sum();
         if set == FixSet::Safe && safe > 0 {
             out.push_str(&format!("{safe} fixable with `--fix`\n"));
         }
@@ -204,9 +226,9 @@ fn text(analyses: &[(String, Analysis)], set: FixSet) -> String {
 /// SARIF 2.1.0, one run.
 /// SARIF 2.1.0, each result serialised as it is made (as one `Value` tree, 50,000 results took
 /// half a gigabyte). Keys in the order a `Value` object writes them (sorted), as before.
-fn sarif<'a>(analyses: &'a [(String, Analysis)]) -> impl Serialize + 'a {
+fn sarif(files: &Files) -> impl Serialize + '_ {
     let mut rule_ids: Vec<&str> = Vec::new();
-    for d in analyses.iter().flat_map(|(_, a)| a.diagnostics()) {
+    for d in analysed(files).flat_map(|(_, a)| a.diagnostics()) {
         if !rule_ids.contains(&d.code.as_str()) {
             rule_ids.push(&d.code);
         }
@@ -219,7 +241,7 @@ fn sarif<'a>(analyses: &'a [(String, Analysis)]) -> impl Serialize + 'a {
         })
         .collect();
     Sarif {
-        analyses,
+        files,
         tool: json!({"driver": {"name": "stagecraft", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}),
     }
 }
@@ -243,7 +265,7 @@ fn uri_reference(path: &str) -> String {
 }
 
 struct Sarif<'a> {
-    analyses: &'a [(String, Analysis)],
+    files: &'a Files,
     tool: Value,
 }
 
@@ -262,7 +284,7 @@ struct SarifRun<'a, 'b>(&'b Sarif<'a>);
 impl Serialize for SarifRun<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let results = || {
-            self.0.analyses.iter().flat_map(|(file, a)| {
+            analysed(self.0.files).flat_map(|(file, a)| {
                 a.diagnostics().iter().map(move |d| {
                     let location = |r: stagecraft_analysis::TextRange| {
                         let (sl, sc) = output::position(a, r.start());
@@ -288,7 +310,24 @@ impl Serialize for SarifRun<'_, '_> {
                 })
             })
         };
-        let mut m = s.serialize_map(Some(2))?;
+        let mut m = s.serialize_map(Some(3))?;
+        // A file that could not be read is a tool execution notification: SARIF viewers show it,
+        // and the run did not check everything it was asked to.
+        let notifications: Vec<Value> = unread(self.0.files)
+            .map(|(file, reason)| {
+                json!({
+                    "level": "error",
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri_reference(file)}}}],
+                    "message": {"text": reason},
+                })
+            })
+            .collect();
+        if !notifications.is_empty() {
+            m.serialize_entry(
+                "invocations",
+                &json!([{"executionSuccessful": false, "toolExecutionNotifications": notifications}]),
+            )?;
+        }
         m.serialize_entry("results", &Seq(results))?;
         m.serialize_entry("tool", &self.0.tool)?;
         m.end()
@@ -312,7 +351,7 @@ pub(crate) fn problems<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>
 }
 
 /// GitHub Actions workflow commands: one annotation per diagnostic, with its range.
-fn github(analyses: &[(String, Analysis)]) -> String {
+fn github(files: &Files) -> String {
     // Values are escaped as the runner unescapes them; properties also escape `:` and `,`.
     fn data(s: &str) -> String {
         s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
@@ -321,7 +360,10 @@ fn github(analyses: &[(String, Analysis)]) -> String {
         data(s).replace(':', "%3A").replace(',', "%2C")
     }
     let mut out = String::new();
-    for (file, a) in analyses {
+    for (file, reason) in unread(files) {
+        out.push_str(&format!("::error file={},title=stagecraft::{}\n", property(file), data(reason)));
+    }
+    for (file, a) in analysed(files) {
         for d in a.diagnostics() {
             let level = match d.severity {
                 Severity::Error => "error",
