@@ -125,7 +125,11 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             Long("context") if spec.context => {
                 let dir = PathBuf::from(p.value().map_err(|e| usage(e.to_string()))?);
                 if !dir.is_dir() {
-                    return Err(Failure::Io(format!("--context {}: no such directory", dir.display())));
+                    let what = if dir.exists() { "is not a directory" } else { "no such directory" };
+                    return Err(Failure::Io(format!(
+                        "--context {}: {what}; pass the build context's directory (the one `docker build` is given)",
+                        dir.display()
+                    )));
                 }
                 args.context = Some(dir);
             }

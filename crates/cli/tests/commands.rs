@@ -249,6 +249,10 @@ fn check_reads_the_ignore_file_buildkit_reads() {
     );
     let o = run(&["check", &f, "--context", &d.0.join("nowhere").to_string_lossy()]);
     assert!(stderr(&o).contains("nowhere: no such directory"), "{}", stderr(&o));
+    // The Dockerfile given as the context (an easy slip): it exists, it is not a directory.
+    let o = run(&["check", &f, "--context", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(": is not a directory; pass the build context's directory"), "{}", stderr(&o));
 }
 
 #[test]
