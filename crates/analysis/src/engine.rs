@@ -2519,13 +2519,33 @@ fn find_variable(parse: &Parse, node: TextRange, name: &str) -> Option<stagecraf
 /// arguments: plain words only (no quotes, variables, globs, redirections or other shell
 /// syntax, no line continuation). Not safe: the program no longer runs under `/bin/sh -c`,
 /// which is the point of the rule.
+///
+/// The first word must name a program: `exec foo` is `foo` (the shell replaced itself with it,
+/// as the exec form runs it), while a shell builtin or reserved word (`cd`, `export`, `set`,
+/// `.`, `if`, ...), an assignment (`PORT=80 serve`) or `exec` with options has no program to
+/// run without the shell.
 fn exec_form_fix(command: &str, range: TextRange) -> Option<Fix> {
+    /// POSIX special built-ins and reserved words, and the builtins of dash and bash that have
+    /// no program of the same name in an image.
+    const SHELL_ONLY: &[&str] = &[
+        ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "do", "done", "elif", "else", "esac",
+        "eval", "exec", "exit", "export", "fc", "fg", "fi", "for", "getopts", "hash", "if", "jobs", "local", "read",
+        "readonly", "return", "set", "shift", "source", "then", "times", "trap", "type", "ulimit", "umask", "unalias",
+        "unset", "until", "wait", "while",
+    ];
     let plain = |b: u8| b == b' ' || b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b);
     if command.trim().is_empty() || !command.bytes().all(plain) {
         return None;
     }
+    let mut words: Vec<&str> = command.split(' ').filter(|w| !w.is_empty()).collect();
+    if words[0] == "exec" && words.get(1).is_some_and(|w| !w.starts_with('-')) {
+        words.remove(0);
+    }
+    if SHELL_ONLY.contains(&words[0]) || words[0].contains('=') {
+        return None;
+    }
     let mut json = String::from("[");
-    for (i, word) in command.split(' ').filter(|w| !w.is_empty()).enumerate() {
+    for (i, word) in words.into_iter().enumerate() {
         json.push_str(if i == 0 { "\"" } else { ", \"" });
         json.push_str(word);
         json.push('"');

@@ -51,6 +51,13 @@ fn each_rule_fixes_what_it_reports() {
             "FROM alpine\nCMD [\"serve\", \"--port=80\"]\n",
             Unsafe,
         ),
+        // `exec` replaced the shell with the program: the exec form runs the program itself.
+        (
+            "JSONArgsRecommended",
+            "FROM alpine\nENTRYPOINT exec nginx -g daemon\n",
+            "FROM alpine\nENTRYPOINT [\"nginx\", \"-g\", \"daemon\"]\n",
+            Unsafe,
+        ),
         (
             "UndefinedVar",
             "FROM alpine\nENV HOME_DIR=/h\nWORKDIR $HOME_DI\n",
@@ -77,6 +84,10 @@ fn no_fix_where_the_result_would_not_mean_the_same() {
     };
     // Shell syntax, variables or quotes: the exec form would run something else.
     for cmd in ["serve && log", "serve $PORT", "serve \"a b\"", "serve *.conf", "serve > log"] {
+        assert!(!has_fix(&format!("FROM alpine\nCMD {cmd}\n"), "JSONArgsRecommended"), "{cmd}");
+    }
+    // No program to run without the shell: a builtin, an assignment, `exec` with options.
+    for cmd in ["cd /app", "export A=1", ". ./env", "PORT=80 serve", "exec -a name serve", "exec", "if"] {
         assert!(!has_fix(&format!("FROM alpine\nCMD {cmd}\n"), "JSONArgsRecommended"), "{cmd}");
     }
     // A value that does not read the same inside double quotes.
