@@ -373,6 +373,29 @@ fn targets_and_plans() {
     let o = run(&["plan", &f, "--target", "#9"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no stage #9: the file has 3 stages, #0 to #2"), "{}", stderr(&o));
+    assert_eq!(run(&["plan", &f]).status.code(), Some(0));
+    assert_eq!(run(&["targets", &f]).status.code(), Some(0));
+    assert!(parse_json(&stdout(&run(&["targets", &f, "--format", "json"])))["build_error"].is_null());
+    // A build BuildKit fails: the plan and targets still show, the failure goes to stderr with
+    // its line, and the exit status says it (a script must not build on a plan that fails).
+    let bad = d.file("Bad.Dockerfile", "FROM alpine AS a\nRUN x\nFROM a AS b\nFOO bar\n");
+    for args in [&["plan", &bad][..], &["plan", &bad, "--legacy"], &["targets", &bad]] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(!stdout(&o).is_empty(), "{args:?}");
+        assert!(stderr(&o).contains("Bad.Dockerfile:4: the build fails: unknown instruction: FOO"), "{}", stderr(&o));
+    }
+    for command in ["plan", "targets"] {
+        let o = run(&[command, &bad, "--format", "json"]);
+        assert_eq!(o.status.code(), Some(1));
+        let error = parse_json(&stdout(&o))["build_error"].as_str().map(str::to_string);
+        assert!(error.is_some_and(|e| e.starts_with("unknown instruction: FOO")), "{command}");
+    }
+    // A file with no stages has no target to list.
+    let empty = d.file("Empty.Dockerfile", "# nothing yet\n");
+    let o = run(&["targets", &empty]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("Empty.Dockerfile: the file has no stages"), "{}", stderr(&o));
 }
 
 #[test]

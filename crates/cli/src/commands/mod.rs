@@ -32,6 +32,24 @@ pub(crate) fn known_targets(an: &Analysis, path: &Path, options: &Options) -> Re
     Ok(())
 }
 
+/// For the commands that show what a build would do (`plan`, `targets`): a build BuildKit fails
+/// is said on stderr, with where and what, and makes the exit status 1; the output is still
+/// printed, as what the build would be once the error is mended.
+pub(crate) fn build_outcome(an: &Analysis, path: &Path) -> crate::Outcome {
+    match an.build_error() {
+        Some(e) => {
+            let at = e.range.map(|r| format!(":{}", an.line_of(r.start()))).unwrap_or_default();
+            eprintln!(
+                "stagecraft: {}{at}: the build fails: {} (the output is what it would build once that is mended; `stagecraft check` says more)",
+                path.display(),
+                e.message
+            );
+            crate::Outcome::Findings
+        }
+        None => crate::Outcome::Ok,
+    }
+}
+
 /// `options` plus the ignore rules BuildKit reads for the Dockerfile at `path`, for
 /// `CopyIgnoredFile`: `<name>.dockerignore` beside it, else `.dockerignore` at the root of the
 /// build context (`--context`, or the Dockerfile's directory).

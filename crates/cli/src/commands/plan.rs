@@ -14,7 +14,10 @@ usage: stagecraft plan FILE [--target T] [--legacy] [--format text|json] [--buil
 Shows the stages BuildKit builds for the target (the default target without --target), in
 waves that can build in parallel, and the images it pulls. --legacy shows what the legacy
 builder builds instead: every stage up to the target. T is a stage name, or #N for the stage
-at index N (#0 is the first; a stage without a name has no other).";
+at index N (#0 is the first; a stage without a name has no other).
+
+Exit status: 0, or 1 when BuildKit fails the build (the error goes to stderr; the plan is
+still shown, as the build would be once the error is mended), 2 on usage or read errors.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) =
@@ -36,8 +39,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "images": plan.images,
             "legacy_stages": plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_only": plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
+            "build_error": an.build_error().map(|e| e.message.as_str()),
         }));
-        return Ok(Outcome::Ok);
+        return Ok(super::build_outcome(&an, path));
     }
     if a.legacy {
         let extra: Vec<String> =
@@ -52,7 +56,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         if !extra.is_empty() {
             crate::output::outln!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
         }
-        return Ok(Outcome::Ok);
+        return Ok(super::build_outcome(&an, path));
     }
     crate::output::outln!(
         "BuildKit builds {} stage{} for {}:",
@@ -66,5 +70,5 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     if !plan.images.is_empty() {
         crate::output::outln!("images: {}", plan.images.join(", "));
     }
-    Ok(Outcome::Ok)
+    Ok(super::build_outcome(&an, path))
 }

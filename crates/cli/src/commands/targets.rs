@@ -11,11 +11,17 @@ const HELP: &str = "\
 usage: stagecraft targets FILE [--format text|json] [--build-arg K=V]...
 
 Lists the build targets (named stages and the default stage) as `docker buildx build
---call=targets` does, with the stages BuildKit builds for each.";
+--call=targets` does, with the stages BuildKit builds for each.
+
+Exit status: 0, or 1 when BuildKit fails the build (the error goes to stderr; the targets are
+still listed), 2 on usage or read errors (a file with no stages has no target).";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(raw, &Spec::new(&[Format::Text, Format::Json]), HELP)? else { return Ok(Outcome::Ok) };
-    let an = super::read_and_analyze(&a.files[0], &a.options)?;
+    let path = &a.files[0];
+    let an = super::read_and_analyze(path, &a.options)?;
+    // Nothing to list is an error, as for `plan` (and `--call=targets`, which fails to parse).
+    super::target_stage(&an, path, None)?;
     let targets = an.targets();
     if a.format == Some(Format::Json) {
         let list: Vec<_> = targets
@@ -33,8 +39,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 })
             })
             .collect();
-        output::print_json(&json!({"default_target": an.default_target(), "targets": list}));
-        return Ok(Outcome::Ok);
+        output::print_json(&json!({
+            "default_target": an.default_target(),
+            "targets": list,
+            "build_error": an.build_error().map(|e| e.message.as_str()),
+        }));
+        return Ok(super::build_outcome(&an, path));
     }
     let counts = an.target_build_counts();
     let rows: Vec<(String, String, String)> = targets
@@ -51,5 +61,5 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     for (name, builds, desc) in rows {
         crate::output::outln!("{name:<width$}  {builds:>6}  {desc}");
     }
-    Ok(Outcome::Ok)
+    Ok(super::build_outcome(&an, path))
 }
