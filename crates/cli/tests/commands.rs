@@ -405,6 +405,9 @@ fn rename_prints_a_diff_or_writes() {
     let o = run(&["rename", &f, "build", "compile"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let diff = stdout(&o);
+    // The path is absolute: one slash after `a`, as git writes it.
+    let shown = f.trim_start_matches('/');
+    assert!(diff.starts_with(&format!("--- a/{shown}\n+++ b/{shown}\n@@ ")), "{diff}");
     assert!(diff.contains("-FROM golang:${GO} AS build\n+FROM golang:${GO} AS compile\n"), "{diff}");
     assert!(diff.contains("-COPY --from=build /out /out\n+COPY --from=compile /out /out\n"), "{diff}");
     assert_eq!(std::fs::read_to_string(&f).unwrap(), MULTI, "a diff must not touch the file");

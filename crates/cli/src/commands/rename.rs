@@ -48,6 +48,9 @@ pub(crate) fn unified_diff(name: &str, old: &str, new: &str) -> String {
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
     let changed: Vec<usize> = (0..a.len().max(b.len())).filter(|&i| a.get(i) != b.get(i)).collect();
+    // `a/` and `b/` go before a path relative to the root (`a//tmp/x` reads as a typo, and
+    // `git apply` or `patch -p1` take the path after the first slash).
+    let name = name.trim_start_matches('/');
     let mut out = format!("--- a/{name}\n+++ b/{name}\n");
     let context = 3;
     let mut i = 0;
