@@ -50,10 +50,17 @@ impl Encoding {
         Ok(index.offset(LineCol { line: p.line, col: p.character }, self.0, text))
     }
 
-    /// A range to offsets (start and end each as in [`Encoding::offset`]).
+    /// A range to offsets (start and end each as in [`Encoding::offset`]), except that an end
+    /// at the start of the line after the last is the end of the text: the protocol's way to
+    /// take in a line with its line break, which clients use for "the whole document" (Neovim's
+    /// inlay hints ask up to line `line_count`, 0) also when the last line has no break.
     pub(crate) fn text_range(self, index: &LineIndex, text: &str, r: Range) -> Result<TextRange> {
         let start = self.offset(index, text, r.start)?;
-        let end = self.offset(index, text, r.end)?;
+        let end = if r.end.line == index.line_count() && r.end.character == 0 {
+            TextSize::of(text)
+        } else {
+            self.offset(index, text, r.end)?
+        };
         if end < start {
             return Err(Error::invalid_params(format!(
                 "range end {}:{} is before its start {}:{}",
@@ -89,6 +96,18 @@ mod tests {
         assert_eq!(enc.position(&index, x), Position { line: 1, character: 9 });
         assert_eq!(enc.offset(&index, text, Position { line: 1, character: 9 }).unwrap(), x);
         assert!(enc.offset(&index, text, Position { line: 7, character: 0 }).is_err());
+        // A range may end at the start of the line after the last, also where the last line
+        // has no line break; not further.
+        for text in ["FROM a\nRUN b", "FROM a\nRUN b\n"] {
+            let index = LineIndex::new(text);
+            let at = |line, character| Position { line, character };
+            let whole = Range { start: at(0, 0), end: at(index.line_count(), 0) };
+            assert_eq!(enc.text_range(&index, text, whole).unwrap(), TextRange::up_to(TextSize::of(text)), "{text:?}");
+            let past = Range { start: at(0, 0), end: at(index.line_count(), 1) };
+            assert!(enc.text_range(&index, text, past).is_err());
+            let past = Range { start: at(0, 0), end: at(index.line_count() + 1, 0) };
+            assert!(enc.text_range(&index, text, past).is_err());
+        }
         let utf8 = Encoding(WideEncoding::Utf8);
         assert_eq!(utf8.position(&index, x), Position { line: 1, character: 12 });
     }
