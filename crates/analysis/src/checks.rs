@@ -39,11 +39,15 @@ fn stage_name_casing_fixes(a: &mut Analysis) {
 
 fn targets_and_unused(a: &mut Analysis, options: &Options) {
     let mut in_play: Vec<usize> = a.default_target().into_iter().collect();
+    // A target in play this file does not have: editors' settings name targets for every
+    // Dockerfile of a workspace, so it is no error, but an unused stage's message says it (a
+    // typo there would otherwise leave the hints quietly wrong).
+    let mut not_found = Vec::new();
     for name in &options.targets {
-        if let Ok(t) = a.resolve_stage(name) {
-            if !in_play.contains(&t) {
-                in_play.push(t);
-            }
+        match a.resolve_stage(name) {
+            Ok(t) if !in_play.contains(&t) => in_play.push(t),
+            Ok(_) => {}
+            Err(e) => not_found.push(e),
         }
     }
     let mut used = vec![false; a.stages.len()];
@@ -91,10 +95,13 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         let stage = &a.stages[s];
         let range = stage.name_range.unwrap_or(stage.from_range);
         let lines = (stage.line, stage.end_line);
-        let message = format!(
+        let mut message = format!(
             "stage `{}` is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
             stage.display_name()
         );
+        for e in &not_found {
+            message.push_str(&format!("; of the targets in play, {e}"));
+        }
         // Information, not a hint: editors list it with the problems (VS Code's Problems
         // panel leaves hints out) and still fade the stage (`unnecessary`).
         // No removal while another stage uses this one: that stage's `FROM` would name an

@@ -623,6 +623,17 @@ fn targets_plans_waves_and_legacy() {
     assert_eq!(a.unused_stages(), &[3]);
     let with_docs = analyze(a.text(), &Options { targets: vec!["docs".into()], ..Options::default() });
     assert!(with_docs.unused_stages().is_empty());
+    // A target in play this file lacks (an editor setting for the whole workspace) is no
+    // error; the unused stage's message names it, with the name it probably meant.
+    let unused_message = |targets: &[&str]| {
+        let options = Options { targets: targets.iter().map(|t| t.to_string()).collect(), ..Options::default() };
+        let b = analyze(a.text(), &options);
+        assert_eq!(b.unused_stages(), &[3], "{targets:?}");
+        b.diagnostics().iter().find(|d| d.code == "unused-stage").map(|d| d.message.clone()).unwrap()
+    };
+    let m = unused_message(&["doc"]);
+    assert!(m.ends_with("; of the targets in play, target stage \"doc\" could not be found (did you mean docs?)"), "{m}");
+    assert!(!unused_message(&[]).contains("targets in play"));
 }
 
 /// Waves the slow, obvious way: round after round, the stages whose dependencies are all in
