@@ -178,6 +178,9 @@ fn check_exit_codes_and_formats() {
     assert_eq!(j["runs"][0]["results"][0]["ruleId"].as_str(), Some("circular-dependency"));
     let o = run(&["check", &bad, "--format", "sarif"]);
     assert!(parse_json(&stdout(&o))["runs"][0].get("invocations").is_none(), "every file was read");
+    let o = run(&["check", &ok, &missing]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).ends_with("1 problem (1 info)\n1 file not checked (could not be read)\n"), "{}", stdout(&o));
     let o = run(&["check", &missing, &bad, "--format", "github"]);
     let first = stdout(&o).lines().next().unwrap_or_default().to_string();
     assert!(first.starts_with("::error file=") && first.ends_with("missing: no such file"), "{first}");
