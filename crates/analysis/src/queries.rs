@@ -359,11 +359,15 @@ impl Analysis {
         if new_name.is_empty() {
             return Err(RenameError("a stage name cannot be empty".into()));
         }
-        if new_name != new_name.to_lowercase() && valid_stage_name(&new_name.to_lowercase()) {
-            return Err(RenameError(format!(
-                "stage names are lower-case (BuildKit lower-cases them and warns otherwise): use `{}`",
-                new_name.to_lowercase()
-            )));
+        let lower = new_name.to_lowercase();
+        if new_name != lower && valid_stage_name(&lower) {
+            // Suggested only when it would be accepted; else why it would not.
+            return Err(RenameError(match self.validate_new_name(stage, &lower) {
+                Ok(()) => {
+                    format!("stage names are lower-case (BuildKit lower-cases them and warns otherwise): use `{lower}`")
+                }
+                Err(e) => format!("stage names are lower-case (BuildKit lower-cases `{new_name}` to `{lower}`), and {e}"),
+            }));
         }
         if !valid_stage_name(new_name) {
             return Err(RenameError(format!(

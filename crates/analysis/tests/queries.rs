@@ -179,7 +179,19 @@ fn rename_refuses_with_reasons() {
     // suggestion of another invalid name.
     let (a, at) = fixture("FROM alpine AS bu$0ild\n");
     assert!(a.rename(at, "Compile").unwrap_err().0.contains("use `compile`"));
-    for bad in ["Bad Name", "Node:20", "\u{dc}ber"] {
+    // Nor one the lower-cased name would be refused for: reserved, taken, an image's.
+    let (a, at) = fixture("FROM nginx\nFROM alpine AS bu$0ild\nFROM alpine AS b\nCOPY --from=Nginx / /\n");
+    for (upper, reason) in [
+        ("Scratch", "`scratch` is reserved"),
+        ("Context", "`context` is reserved"),
+        ("B", "a stage named `b` already exists"),
+        ("NGINX", "`nginx` is used as an image on line 4"),
+    ] {
+        let e = a.rename(at, upper).unwrap_err().0;
+        assert!(e.contains(reason) && !e.contains("use `"), "{upper}: {e}");
+        assert!(e.starts_with("stage names are lower-case"), "{upper}: {e}");
+    }
+    for bad in ["Bad Name", "A B", "Node:20", "\u{dc}ber"] {
         let e = a.rename(at, bad).unwrap_err().0;
         assert!(e.contains("is not a valid stage name"), "{bad}: {e}");
     }
