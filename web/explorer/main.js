@@ -203,7 +203,7 @@ function redrawForTarget() {
   ui.timing.textContent = `target → SVG ${(performance.now() - t0).toFixed(1)} ms`;
   graph.show(svg, analysis);
   applyZoom();
-  ui.target.value = chosenTarget ?? '';
+  ui.target.value = targetSelectValue(analysis);
   showPlan(analysis);
   updateCursor();
 }
@@ -220,7 +220,34 @@ function renderFor(text, analysis) {
 }
 
 function showGraphMessage(message, isError = false) {
+  ui.zoomLevel.textContent = ''; // no graph, no scale
   ui.graph.replaceChildren(Object.assign(document.createElement('p'), { className: isError ? 'empty error' : 'empty', textContent: message }));
+}
+
+/**
+ * `d` (a diagnostic of the analysis shown) in the analysis of the text as it is now, or null when
+ * the problem is gone. Offsets go stale as soon as the text changes, and a slow file is analysed
+ * only after a pause in typing: a fix applied at the old offsets would write into the wrong place.
+ */
+function freshDiagnostic(d) {
+  const shown = current?.analysis;
+  const analysis = freshAnalysis();
+  if (!analysis) return null;
+  if (analysis === shown) return d;
+  const same = analysis.diagnostics.filter((x) => x.code === d.code && x.message === d.message && x.fix?.title === d.fix?.title);
+  // The nearest of the same problem (edits above it moved it).
+  return same.reduce((best, x) => (best && Math.abs(best.from - d.from) <= Math.abs(x.from - d.from) ? best : x), null);
+}
+
+/** Applies the fix of `d`, as it is for the text now. */
+function applyFix(d) {
+  const fresh = freshDiagnostic(d);
+  if (!fresh?.fix) {
+    announce('That problem is no longer in the text.');
+    return false;
+  }
+  applyEdits(fresh.fix.edits);
+  return true;
 }
 
 function toCodeMirror(d, length) {
@@ -233,7 +260,7 @@ function toCodeMirror(d, length) {
     message: d.note ? `${d.message}\n${d.note}` : d.message,
     source: d.code,
     markClass: d.unnecessary ? 'cm-unnecessary' : undefined,
-    actions: d.fix ? [{ name: d.fix.title, apply: () => applyEdits(d.fix.edits) }] : undefined,
+    actions: d.fix ? [{ name: d.fix.title, apply: () => applyFix(d) }] : undefined,
   };
 }
 
@@ -251,7 +278,11 @@ function showProblems(analysis) {
     loc.className = 'loc';
     loc.textContent = `line ${d.line}:${d.column}`;
     loc.setAttribute('aria-label', `${SEVERITY_LABEL[d.severity] ?? d.severity} at line ${d.line}, column ${d.column}: ${d.message}${d.note ? ` (${d.note})` : ''}`);
-    loc.addEventListener('click', () => revealRange(d.from, d.to));
+    loc.addEventListener('click', () => {
+      const fresh = freshDiagnostic(d);
+      if (fresh) revealRange(fresh.from, fresh.to);
+      else announce('That problem is no longer in the text.');
+    });
     const sev = document.createElement('span');
     sev.className = 'sev';
     sev.textContent = SEVERITY_LABEL[d.severity] ?? d.severity;
@@ -273,7 +304,10 @@ function showProblems(analysis) {
         fix.classList.add('changes-build');
         fix.title = 'This fix changes what the build does: check the result.';
       }
-      fix.addEventListener('click', () => { applyEdits(d.fix.edits); view.focus(); announce(`Applied: ${d.fix.title}.`); });
+      fix.addEventListener('click', () => {
+        if (applyFix(d)) announce(`Applied: ${d.fix.title}.`);
+        view.focus();
+      });
       li.append(fix);
     }
     return li;
@@ -295,8 +329,18 @@ function showTargets(analysis) {
       return opt;
     }));
   }
-  ui.target.value = chosenTarget ?? '';
+  ui.target.value = targetSelectValue(analysis);
   ui.target.disabled = options.length === 0;
+}
+
+/**
+ * The picker's value for the chosen target: the default target's option has value '' (it follows
+ * the default), so a chosen target that has become the default (a later stage deleted) selects it.
+ */
+function targetSelectValue(analysis) {
+  if (chosenTarget == null) return '';
+  const stage = analysis.targets.find((t) => targetArg(analysis, t.stage) === chosenTarget)?.stage;
+  return stage != null && stage === analysis.defaultTarget ? '' : chosenTarget;
 }
 
 function showPlan(analysis) {
@@ -375,7 +419,11 @@ function startRename() {
   const text = current.text;
   const stage = sc.definition(text, head)?.stage ?? sc.stageAt(text, head);
   if (stage == null || !analysis.stages[stage]?.name) {
-    announce('Put the cursor on a named stage to rename it.');
+    // Shown under the rename form (an alert, so screen readers hear it too): F2 must not seem
+    // to do nothing.
+    ui.renameError.textContent = stage == null
+      ? 'F2 renames the stage at the cursor: put the cursor on a stage or a reference to one.'
+      : `${analysis.stages[stage].displayName} has no name to rename: give it one with "AS name" on its FROM line.`;
     return;
   }
   ui.renameStage.value = String(stage);
@@ -513,6 +561,8 @@ function announce(message) {
 // A read-only view of the editor for automation (the browser tests) and the browser console.
 window.stagecraftExplorer = Object.freeze({
   text: () => view.state.doc.toString(),
+  /** Replaces from..to with `insert` as typing does (the analysis follows as it does for typing). */
+  edit: (from, to, insert) => view.dispatch({ changes: { from, to, insert }, userEvent: 'input.type' }),
   selection: () => {
     const { from, to, head } = view.state.selection.main;
     return { from, to, head, line: view.state.doc.lineAt(head).number };

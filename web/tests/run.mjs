@@ -308,6 +308,74 @@ scenario('problems jump to their line and apply fixes', async ({ page, base }) =
   assert.doesNotMatch(await editorText(page), /AS docs/);
 });
 
+scenario('a fix or a jump made before the analysis caught up uses the text as it is', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const a = await analyzeInPage(page, EXAMPLE);
+  const docs = a.diagnostics.find((d) => d.code === 'unused-stage' && d.line === 30);
+  // An edit above the stage and, in the same task (before any analysis can run), the click on
+  // the fix the list still shows with the old offsets.
+  const note = '# a line typed above\n';
+  const clickIn = (loc, part) => [...document.querySelectorAll('#problems li.problem')]
+    .find((li) => li.querySelector('.loc').textContent === loc).querySelector(part).click();
+  await page.evaluate(([loc, note, clickIn]) => {
+    window.stagecraftExplorer.edit(0, 0, note);
+    eval(clickIn)(loc, '.fix');
+  }, [`line 30:${docs.column}`, note, clickIn.toString()]);
+  const fixed = await editorText(page);
+  assert.ok(fixed.startsWith(note), 'the edit stays');
+  assert.doesNotMatch(fixed, /AS docs/, 'the docs stage is gone');
+  const expected = await page.evaluate(async (t) => {
+    const sc = await import('/pkg/stagecraft_wasm.js');
+    const d = sc.analyze(t).diagnostics.find((x) => x.code === 'unused-stage' && x.message.includes('`docs`'));
+    return [...d.fix.edits].sort((x, y) => y.from - x.from).reduce((s, e) => s.slice(0, e.from) + e.insert + s.slice(e.to), t);
+  }, note + EXAMPLE);
+  assert.equal(fixed, expected, 'the fix as the analysis of the new text makes it');
+  // A line button after an edit selects where the problem is now.
+  await page.waitForFunction(() => document.querySelectorAll('#problems li.problem').length > 0);
+  const now = await analyzeInPage(page, fixed);
+  const first = now.diagnostics[0];
+  await page.evaluate(([loc, clickIn]) => {
+    window.stagecraftExplorer.edit(0, 0, '# one more\n');
+    eval(clickIn)(loc, '.loc');
+  }, [`line ${first.line}:${first.column}`, clickIn.toString()]);
+  const sel = await editorSelection(page);
+  assert.equal(sel.line, first.line + 1, 'the problem moved down a line with the text');
+});
+
+scenario('the picker, the zoom label and F2 follow the text', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const setText = (t) => page.evaluate((t) => window.stagecraftExplorer.edit(0, window.stagecraftExplorer.text().length, t), t);
+  await setText('FROM alpine AS a\nFROM alpine AS b\nFROM alpine AS c\n');
+  await waitForGraph(page, (ns) => ns.length === 3, 'three stages');
+  await page.selectOption('#target', 'b');
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === '1', 'b as the target');
+  // b becomes the default target: the picker shows it (as the default), not nothing.
+  await setText('FROM alpine AS a\nFROM alpine AS b\n');
+  await waitForGraph(page, (ns) => ns.length === 2, 'two stages');
+  const picked = await page.$eval('#target', (s) => [s.value, s.selectedOptions[0]?.textContent ?? null]);
+  assert.equal(picked[0], '');
+  assert.match(picked[1] ?? '', /^b\b.*default/, `the picker shows ${picked[1]}`);
+  assert.match(await page.textContent('#plan'), /Building b/);
+  // No graph, no zoom figure left from the last one.
+  await page.click('[data-zoom="in"]');
+  assert.match(await page.textContent('#zoom-level'), /%$/);
+  await setText('RUN echo x\n');
+  await page.waitForSelector('#graph p.empty');
+  assert.equal((await page.textContent('#zoom-level')).trim(), '');
+  // F2 where nothing can be renamed says so where it can be seen.
+  await setText('FROM alpine\nRUN x\n');
+  await page.waitForSelector('#graph svg.stagecraft-graph');
+  await page.click('.cm-line:has-text("RUN x")');
+  await page.keyboard.press('F2');
+  assert.match(await page.textContent('#rename-error'), /has no name to rename: give it one with "AS name"/);
+  // Before the first stage (a global ARG): no stage at all.
+  await setText('ARG V=1\nFROM alpine:${V}\n');
+  await page.waitForSelector('#graph svg.stagecraft-graph');
+  await page.click('.cm-line:has-text("ARG V=1")');
+  await page.keyboard.press('F2');
+  assert.match(await page.textContent('#rename-error'), /^F2 renames the stage at the cursor: put the cursor on a stage/);
+});
+
 scenario('a finding that rests on an unread image config says so', async ({ page, base }) => {
   await openExplorer(page, base);
   await page.setInputFiles('#file-input', { name: 'note.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from('FROM mcr.microsoft.com/dotnet/aspnet:8.0\nUSER $APP_UID\n') });
