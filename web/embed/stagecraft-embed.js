@@ -115,11 +115,28 @@ function embed(sc, code) {
   return true;
 }
 
+/** A list inline, or folded under `summary` when it is too long to read in a caption. */
+function foldable(text, summary) {
+  if (text.length <= 160) return text;
+  const details = el('details', 'stagecraft-embed__more');
+  details.append(el('summary', '', { textContent: summary }), text);
+  return details;
+}
+
 function describePlan(plan) {
   if (!plan) return [];
-  const strong = (t) => el('strong', '', { textContent: t });
-  const out = ['BuildKit builds ', strong(plural(plan.buildkit.length, 'stage')), ` for ${plan.target}: ${plan.waves.map((w) => w.join(', ')).join(' → ')}.`];
-  if (plan.legacyOnly.length) out.push(' The legacy builder would also build ', strong(plan.legacyOnly.join(', ')), '.');
+  const strong = (content) => {
+    const b = el('strong', '');
+    b.append(content);
+    return b;
+  };
+  const waves = plan.waves.map((w) => w.join(', ')).join(' → ');
+  const out = ['BuildKit builds ', strong(plural(plan.buildkit.length, 'stage')), ` for ${plan.target}: `,
+    foldable(waves, `in ${plural(plan.waves.length, 'wave')} (show them)`), '.'];
+  if (plan.legacyOnly.length) {
+    out.push(` The legacy builder would also build ${plan.legacyOnly.length === 1 ? 'the stage' : 'the stages'} `,
+      strong(foldable(plan.legacyOnly.join(', '), plural(plan.legacyOnly.length, 'stage'))), '.');
+  }
   return out;
 }
 

@@ -481,7 +481,7 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
   assert.deepEqual(test.plan.stages.map((i) => a0.stages[i].displayName).sort(), ['base', 'test']);
   assert.deepEqual(withClass(nodes, 'in-plan'), sorted(test.plan.stages));
   assert.deepEqual(withClass(nodes, 'dimmed'), complement(a0.stages.length, test.plan.stages));
-  assert.match(await first.locator('figcaption').textContent(), /BuildKit builds 2 stages for test/);
+  assert.match(await first.locator('figcaption').textContent(), /BuildKit builds 2 stages for test: base → test\. The legacy builder would also build the stage build\.$/);
   // The second block ends in an unnamed stage: its picker offers it as the default.
   assert.ok((await page.locator('.stagecraft-embed').nth(1).locator('option').allTextContents()).includes('stage-4 (default)'));
   // Clicking a node highlights its FROM instruction in the code block.
@@ -491,6 +491,22 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
     return h ? [...h][0].toString() : getSelection().toString();
   });
   assert.equal(highlighted, 'FROM base AS build');
+  // A block added later, a chain of 60 stages: its plan is folded away, not 60 names inline.
+  const chain = ['FROM alpine AS s0', ...Array.from({ length: 59 }, (_, i) => `FROM s${i} AS s${i + 1}`)].join('\n') + '\n';
+  await page.evaluate((text) => {
+    const pre = document.createElement('pre');
+    pre.id = 'late-chain';
+    const code = Object.assign(document.createElement('code'), { className: 'language-dockerfile', textContent: text });
+    pre.append(code);
+    document.body.append(pre);
+    window.stagecraftEmbed.scan(document.body);
+  }, chain);
+  const caption = page.locator('.stagecraft-embed figcaption').last();
+  await caption.locator('details').waitFor();
+  assert.equal(await caption.locator('summary').textContent(), 'in 60 waves (show them)');
+  assert.match(await caption.textContent(), /^BuildKit builds 60 stages for s59: in 60 waves \(show them\)s0 → s1 → .* → s59\.$/);
+  assert.equal(await caption.locator('details').evaluate((d) => d.open), false);
+  await page.evaluate(() => document.querySelector('#late-chain').closest('.stagecraft-embed').remove());
   await shot(page, 'docs-sample', { fullPage: true });
   await page.setViewportSize({ width: 420, height: 900 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
