@@ -190,11 +190,19 @@ fn unknown_stage_references(a: &mut Analysis) {
     let mut searched: HashMap<String, usize> = HashMap::new();
     let mut results: Vec<Option<String>> = Vec::new();
     let mut found = Vec::new();
+    let mut from_labels = Vec::new();
     for r in &a.references {
-        if r.kind == RefKind::From || matches!(r.origin, RefOrigin::Inherited { .. }) {
+        if matches!(r.origin, RefOrigin::Inherited { .. }) {
             continue;
         }
         let RefTarget::Image(image) = &r.target else { continue };
+        if r.kind == RefKind::From {
+            // FROM takes no index: the stage needs a name.
+            if let Some(n) = unnamed_stage_label(a, image) {
+                from_labels.push((r.range, r.line, image.clone(), n));
+            }
+            continue;
+        }
         if image.contains([':', '/', '@']) {
             continue;
         }
@@ -203,15 +211,35 @@ fn unknown_stage_references(a: &mut Analysis) {
             results.push(suggest::search(image, names.iter().map(String::as_str), true));
             results.len() - 1
         });
-        let Some(suggestion) = results[i].clone() else { continue };
-        found.push((r.range, r.line, image.clone(), suggestion));
+        if let Some(suggestion) = results[i].clone() {
+            found.push((r.range, r.line, image.clone(), suggestion, false));
+        } else if let Some(n) = unnamed_stage_label(a, image) {
+            // `stage-N` is only how stagecraft (and its graphs) show a stage without a name.
+            found.push((r.range, r.line, image.clone(), n.to_string(), true));
+        }
     }
-    for (range, line, image, suggestion) in found {
+    for (range, line, image, n) in from_labels {
         let message = format!(
-            "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the stage `{suggestion}`?"
+            "no stage is named `{image}` (stage {n} has no name; `{image}` is only how it is shown), so BuildKit will pull an image called `{image}`; FROM names a stage only by its name: give stage {n} one with `AS` and use it here"
         );
+        a.diagnostics.push(Diagnostic::ours("unknown-stage", Severity::Warning, range, message, None, (line, line)));
+    }
+    for (range, line, image, suggestion, by_index) in found {
+        let message = if by_index {
+            format!(
+                "no stage is named `{image}` (stage {suggestion} has no name; `{image}` is only how it is shown), so BuildKit will pull an image called `{image}`; refer to the stage by its index `{suggestion}`, or name it with `AS` on its FROM line"
+            )
+        } else {
+            format!(
+                "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the stage `{suggestion}`?"
+            )
+        };
         let fix = Fix {
-            title: format!("Use stage `{suggestion}`"),
+            title: if by_index {
+                format!("Use stage {suggestion} by its index")
+            } else {
+                format!("Use stage `{suggestion}`")
+            },
             edits: vec![TextEdit { range, new_text: suggestion.clone() }],
             applicability: Applicability::Unsafe,
         };
@@ -224,6 +252,17 @@ fn unknown_stage_references(a: &mut Analysis) {
             (line, line),
         ));
     }
+}
+
+/// The index N when `image` is `stage-N` (as [`Stage::display_name`] shows a stage without a
+/// name) and stage N has no name.
+fn unnamed_stage_label(a: &Analysis, image: &str) -> Option<usize> {
+    let digits = image.strip_prefix("stage-")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0')) {
+        return None;
+    }
+    let n: usize = digits.parse().ok()?;
+    a.stages.get(n).filter(|s| s.name.is_none()).map(|_| n)
 }
 
 /// `FROM builder` where `builder` is defined later, or written in another case: BuildKit only

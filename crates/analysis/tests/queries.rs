@@ -737,6 +737,39 @@ fn unknown_stage_suggests_the_close_name() {
     );
 }
 
+/// `stage-N` is how stagecraft shows a stage without a name, never a name BuildKit knows: a
+/// `--from=stage-0` pulls an image, and the finding says to use the index.
+#[test]
+fn the_label_of_an_unnamed_stage_is_no_name() {
+    let text = "FROM alpine\nRUN make\nFROM alpine\nCOPY --from=stage-0 /a /a\nRUN --mount=from=stage-0,target=/m true\n";
+    let a = plain(text);
+    let found: Vec<&stagecraft_analysis::Diagnostic> = a.diagnostics().iter().filter(|d| d.code == "unknown-stage").collect();
+    assert_eq!(found.len(), 2, "{:?}", a.diagnostics());
+    assert!(found[0].message.contains("stage 0 has no name"), "{}", found[0].message);
+    assert!(found[0].message.contains("refer to the stage by its index `0`, or name it with `AS`"));
+    let fix = found[0].fix.as_ref().unwrap();
+    assert_eq!(fix.applicability, Applicability::Unsafe, "the build changes: no image pull");
+    let fixed = TextEdit::apply_all(text, &fix.edits);
+    let b = plain(&fixed);
+    assert!(fixed.contains("COPY --from=0 /a /a"));
+    assert_eq!(b.references().iter().filter(|r| r.stage() == Some(0)).count(), 1, "{fixed}");
+    // FROM takes no index: the finding says to name the stage, and offers no edit.
+    let a = plain("FROM alpine\nRUN make\nFROM stage-0\n");
+    let d = diag(&a, "unknown-stage");
+    assert!(d.message.contains("FROM names a stage only by its name: give stage 0 one with `AS`"), "{}", d.message);
+    assert!(d.fix.is_none());
+    // Not where `stage-N` could be meant: a named stage N, a stage N that does not exist, a
+    // leading zero, or a stage really named so.
+    for text in [
+        "FROM alpine AS a\nFROM alpine\nCOPY --from=stage-0 /a /a\n",
+        "FROM alpine\nCOPY --from=stage-7 /a /a\n",
+        "FROM alpine\nFROM alpine\nCOPY --from=stage-00 /a /a\n",
+        "FROM alpine AS stage-0\nFROM alpine\nCOPY --from=stage-0 /a /a\n",
+    ] {
+        assert!(!codes(&plain(text)).contains(&"unknown-stage"), "{text}");
+    }
+}
+
 #[test]
 fn from_a_later_stage_or_in_another_case() {
     let a = plain("FROM builder\nFROM alpine AS builder\n");
