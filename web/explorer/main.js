@@ -63,6 +63,7 @@ const view = new EditorView({
       EditorView.contentAttributes.of({ 'aria-label': 'Dockerfile editor' }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged) scheduleAnalysis();
+        if (update.docChanged && pastedOverEverything(update)) setFileName('Dockerfile');
         if (update.docChanged || update.selectionSet) scheduleCursor();
       }),
       EditorView.domEventHandlers({
@@ -80,10 +81,23 @@ const view = new EditorView({
 });
 
 function setDocument(text, name) {
-  fileName = name;
   zoom = 'auto';
   view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 }, scrollIntoView: true });
+  setFileName(name);
+}
+
+/** The name shown above the editor and given to downloads. */
+function setFileName(name) {
+  fileName = name;
   ui.fileName.textContent = name;
+}
+
+/** A paste that replaced the whole text (select all, paste): another file, no longer the one opened. */
+function pastedOverEverything(update) {
+  const before = update.startState.doc.length;
+  let whole = false;
+  update.changes.iterChangedRanges((fromA, toA) => { whole ||= before > 0 && fromA === 0 && toA === before; });
+  return whole && update.transactions.some((tr) => tr.isUserEvent('input.paste'));
 }
 
 async function openFile(file) {

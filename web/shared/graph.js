@@ -110,7 +110,8 @@ function describeStage(stage, classes) {
   if (classes.contains('target')) parts.push('selected target');
   if (classes.contains('legacy-only')) parts.push('only the legacy builder builds it');
   else if (classes.contains('dimmed')) parts.push('not built for this target');
-  if (stage.unused) parts.push('unused');
+  // `unused`: what the default target does not build (a chosen target may build it).
+  if (stage.unused) parts.push('not built by the default target');
   return parts.join(', ');
 }
 

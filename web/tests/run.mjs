@@ -376,6 +376,27 @@ scenario('the picker, the zoom label and F2 follow the text', async ({ page, bas
   assert.match(await page.textContent('#rename-error'), /^F2 renames the stage at the cursor: put the cursor on a stage/);
 });
 
+scenario('pasting over everything is another file; a node says what unused means', async ({ page, base }) => {
+  await openExplorer(page, base);
+  assert.equal(await page.textContent('#file-name'), 'multistage.Dockerfile');
+  const docs = await page.getAttribute(`#graph g.node.stage[data-stage="${E.docs}"]`, 'aria-label');
+  assert.match(docs, /not built by the default target/);
+  // A paste into part of the text keeps the name; over all of it, the name goes.
+  const paste = (text) => page.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+  await page.click('.cm-line:has-text("go test ./...")');
+  await paste('# pasted\n');
+  assert.match(await editorText(page), /# pasted/);
+  assert.equal(await page.textContent('#file-name'), 'multistage.Dockerfile');
+  await page.keyboard.press('Control+a');
+  await paste('FROM alpine AS one\n');
+  assert.equal(await editorText(page), 'FROM alpine AS one\n');
+  assert.equal(await page.textContent('#file-name'), 'Dockerfile');
+});
+
 scenario('a finding that rests on an unread image config says so', async ({ page, base }) => {
   await openExplorer(page, base);
   await page.setInputFiles('#file-input', { name: 'note.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from('FROM mcr.microsoft.com/dotnet/aspnet:8.0\nUSER $APP_UID\n') });
