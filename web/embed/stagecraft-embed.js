@@ -59,6 +59,9 @@ async function scan(root = document) {
   return done;
 }
 
+/** The smallest scale a graph is drawn at (its text at 12 px becomes 9). */
+const MIN_SCALE = 0.75;
+
 function el(tag, className, props = {}) {
   return Object.assign(document.createElement(tag), { className, ...props });
 }
@@ -92,7 +95,12 @@ function embed(sc, code) {
   function render() {
     const svg = graph.show(sc.renderSvg(text, target), analysis);
     const vb = svg?.viewBox?.baseVal;
-    if (vb && vb.width) svg.style.maxWidth = `${vb.width}px`; // never blown up past 100%
+    if (vb && vb.width) {
+      svg.style.maxWidth = `${vb.width}px`; // never blown up past 100%
+      // Never shrunk past where its labels stop being readable (on a phone the text went down
+      // to 5 px): a wider graph scrolls sideways in its box instead.
+      svg.style.minWidth = `${Math.round(vb.width * MIN_SCALE)}px`;
+    }
     const stage = target == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
     caption.replaceChildren(...describePlan(planFor(analysis, stage, (s) => sc.plan(text, s))));
   }

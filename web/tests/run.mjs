@@ -532,6 +532,9 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
   await page.setViewportSize({ width: 420, height: 900 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 0, `docs page is ${overflow}px wider than a narrow viewport`);
+  // Every graph keeps readable text (at least 75% of its size); a wider one scrolls in its box.
+  const scales = await page.$$eval('.stagecraft-embed svg.stagecraft-graph', (svgs) => svgs.map((svg) => svg.getBoundingClientRect().width / svg.viewBox.baseVal.width));
+  assert.ok(scales.length > 0 && scales.every((x) => x >= 0.74), `graph scales on a narrow screen: ${scales}`);
   await shot(page, 'docs-sample-narrow', { fullPage: true });
 });
 
