@@ -258,7 +258,8 @@ fn unknown_stage_references(a: &mut Analysis) {
 /// name) and stage N has no name.
 fn unnamed_stage_label(a: &Analysis, image: &str) -> Option<usize> {
     let digits = image.strip_prefix("stage-")?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0')) {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0'))
+    {
         return None;
     }
     let n: usize = digits.parse().ok()?;

@@ -366,7 +366,9 @@ impl Analysis {
                 Ok(()) => {
                     format!("stage names are lower-case (BuildKit lower-cases them and warns otherwise): use `{lower}`")
                 }
-                Err(e) => format!("stage names are lower-case (BuildKit lower-cases `{new_name}` to `{lower}`), and {e}"),
+                Err(e) => {
+                    format!("stage names are lower-case (BuildKit lower-cases `{new_name}` to `{lower}`), and {e}")
+                }
             }));
         }
         if !valid_stage_name(new_name) {

@@ -644,7 +644,10 @@ fn targets_plans_waves_and_legacy() {
         b.diagnostics().iter().find(|d| d.code == "unused-stage").map(|d| d.message.clone()).unwrap()
     };
     let m = unused_message(&["doc"]);
-    assert!(m.ends_with("; of the targets in play, target stage \"doc\" could not be found (did you mean docs?)"), "{m}");
+    assert!(
+        m.ends_with("; of the targets in play, target stage \"doc\" could not be found (did you mean docs?)"),
+        "{m}"
+    );
     assert!(!unused_message(&[]).contains("targets in play"));
 }
 
@@ -741,9 +744,11 @@ fn unknown_stage_suggests_the_close_name() {
 /// `--from=stage-0` pulls an image, and the finding says to use the index.
 #[test]
 fn the_label_of_an_unnamed_stage_is_no_name() {
-    let text = "FROM alpine\nRUN make\nFROM alpine\nCOPY --from=stage-0 /a /a\nRUN --mount=from=stage-0,target=/m true\n";
+    let text =
+        "FROM alpine\nRUN make\nFROM alpine\nCOPY --from=stage-0 /a /a\nRUN --mount=from=stage-0,target=/m true\n";
     let a = plain(text);
-    let found: Vec<&stagecraft_analysis::Diagnostic> = a.diagnostics().iter().filter(|d| d.code == "unknown-stage").collect();
+    let found: Vec<&stagecraft_analysis::Diagnostic> =
+        a.diagnostics().iter().filter(|d| d.code == "unknown-stage").collect();
     assert_eq!(found.len(), 2, "{:?}", a.diagnostics());
     assert!(found[0].message.contains("stage 0 has no name"), "{}", found[0].message);
     assert!(found[0].message.contains("refer to the stage by its index `0`, or name it with `AS`"));

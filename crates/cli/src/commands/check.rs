@@ -86,7 +86,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             Err(e) => return Err(e),
         }
     }
-    let errors = analysed(&files).flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
+    let errors =
+        analysed(&files).flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&Report { files: &files, errors }),
         Format::Sarif => output::print_json(&sarif(&files)),
