@@ -218,16 +218,22 @@ fn unknown_stage_references(a: &mut Analysis) {
             found.push((r.range, r.line, image.clone(), n.to_string(), true));
         }
     }
+    // What a `stage-N` label names: an image.
+    let label = |image: &str, n: &str| {
+        format!("no stage is named `{image}` (stage {n} has no name; `{image}` is only how it is shown), so BuildKit will pull an image called `{image}`")
+    };
     for (range, line, image, n) in from_labels {
         let message = format!(
-            "no stage is named `{image}` (stage {n} has no name; `{image}` is only how it is shown), so BuildKit will pull an image called `{image}`; FROM names a stage only by its name: give stage {n} one with `AS` and use it here"
+            "{}; FROM names a stage only by its name: give stage {n} one with `AS` and use it here",
+            label(&image, &n.to_string())
         );
         a.diagnostics.push(Diagnostic::ours("unknown-stage", Severity::Warning, range, message, None, (line, line)));
     }
     for (range, line, image, suggestion, by_index) in found {
         let message = if by_index {
             format!(
-                "no stage is named `{image}` (stage {suggestion} has no name; `{image}` is only how it is shown), so BuildKit will pull an image called `{image}`; refer to the stage by its index `{suggestion}`, or name it with `AS` on its FROM line"
+                "{}; refer to the stage by its index `{suggestion}`, or name it with `AS` on its FROM line",
+                label(&image, &suggestion)
             )
         } else {
             format!(
