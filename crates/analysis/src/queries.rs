@@ -880,7 +880,7 @@ impl Analysis {
                     out.push(InlayHint {
                         offset: range.end(),
                         label: format!("= {expanded}"),
-                        tooltip: format!("`{}` with the global ARG defaults expands to `{expanded}`", s.base),
+                        tooltip: format!("`{}` expands to `{expanded}` with the global ARGs (their defaults, or the build args given)", s.base),
                     });
                 }
             }

@@ -692,13 +692,24 @@ fn build_failures_while_making_a_step_come_with_their_quick_fixes() {
 #[test]
 fn code_actions_lenses_targets_and_graph() {
     let mut lsp = started();
-    lsp.open(URI, TEXT);
+    let published = lsp.open(URI, TEXT);
     let mut p = doc(URI);
     p["range"] = parse_json(r#"{"start": {"line": 2, "character": 16}, "end": {"line": 2, "character": 16}}"#);
     p["context"] = parse_json(r#"{"diagnostics": []}"#);
     let actions = lsp.result("textDocument/codeAction", p);
     assert_eq!(actions[0]["title"], "Remove stage `docs`");
     assert_eq!(actions[0]["edit"]["changes"][URI][0]["range"]["start"], pos(2, 0));
+    // The cursor at the start of the line, away from the name: no fix of its own, but the
+    // client's context names the finding (as Neovim sends the line's diagnostics), so its fix
+    // is offered.
+    let docs_hint = published["diagnostics"].as_array().unwrap().iter().find(|d| d["range"]["start"]["line"] == 2).unwrap().clone();
+    let mut p = doc(URI);
+    p["range"] = parse_json(r#"{"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 0}}"#);
+    p["context"] = parse_json(r#"{"diagnostics": [], "only": ["quickfix"]}"#);
+    assert!(lsp.result("textDocument/codeAction", p.clone()).is_null(), "nothing touches column 0");
+    p["context"]["diagnostics"] = Value::Array(vec![docs_hint]);
+    let actions = lsp.result("textDocument/codeAction", p);
+    assert_eq!(actions[0]["title"], "Remove stage `docs`");
     let lenses = lsp.result("textDocument/codeLens", doc(URI));
     assert_eq!(lenses[0]["command"]["title"], "target: build · builds 1 stage · 4 refs");
     assert_eq!(lenses[3]["command"]["command"], "stagecraft.pickTarget");

@@ -418,6 +418,7 @@ impl LanguageServer for Backend {
             self.encoding(),
             &params.text_document.uri,
             params.range,
+            &params.context.diagnostics,
             params.context.only.as_deref(),
         )
     }

@@ -188,6 +188,8 @@ local function main()
   eq(#require('stagecraft.server').clients(), 1, '1 one server runs')
   vim.cmd('edit app/Containerfile.dev')
   eq(vim.bo.filetype, 'dockerfile', '1 app/Containerfile.dev is detected as a Dockerfile')
+  vim.cmd('edit app/web.Containerfile')
+  eq(vim.bo.filetype, 'dockerfile', '1 app/web.Containerfile is detected as a Dockerfile (as VS Code does)')
   vim.cmd('buffer ' .. buf)
 
   local function unused_names()

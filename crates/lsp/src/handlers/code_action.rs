@@ -8,7 +8,8 @@ use stagecraft_analysis::fixes::{fix_text, FixSet};
 use stagecraft_analysis::{Analysis, Applicability, Options};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionResponse, Range, TextEdit, Uri, WorkspaceEdit,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionResponse, Diagnostic, Range, TextEdit, Uri,
+    WorkspaceEdit,
 };
 
 use crate::convert::Encoding;
@@ -34,6 +35,7 @@ pub(crate) fn code_actions(
     encoding: Encoding,
     uri: &Uri,
     range: Range,
+    context: &[Diagnostic],
     only: Option<&[CodeActionKind]>,
 ) -> Result<Option<CodeActionResponse>> {
     let wanted_range = encoding.text_range(a.line_index(), a.text(), range)?;
@@ -52,8 +54,12 @@ pub(crate) fn code_actions(
         let lsp_diagnostics = super::diagnostics::convert(a, uri, encoding);
         for (d, lsp) in a.diagnostics().iter().zip(lsp_diagnostics) {
             let Some(fix) = &d.fix else { continue };
+            // Where the range touches the finding, or for a finding the client names in its
+            // context (Neovim sends the cursor's line's diagnostics with an empty range at the
+            // cursor, which may be anywhere on the line).
             let touches = d.range.start() <= wanted_range.end() && wanted_range.start() <= d.range.end();
-            if !touches {
+            let named = || context.iter().any(|c| c.range == lsp.range && c.message == lsp.message && c.code == lsp.code);
+            if !touches && !named() {
                 continue;
             }
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {

@@ -22,7 +22,7 @@ M.defaults = {
   -- code lens command still work with any client named "stagecraft".
   autostart = true,
   filetypes = { 'dockerfile' },
-  -- Detect Containerfile, *.Dockerfile, *.dockerfile, Dockerfile.*, Containerfile.* as dockerfile.
+  -- Detect Containerfile, *.Dockerfile, *.dockerfile, *.Containerfile, Dockerfile.*, Containerfile.* as dockerfile.
   detect_filetypes = true,
   -- function(fname, bufnr) -> string|nil; nil: the nearest folder holding a root marker, else
   -- the file's folder.

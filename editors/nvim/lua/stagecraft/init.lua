@@ -10,7 +10,8 @@ local M = {}
 local group
 
 -- Filenames that are Dockerfiles beside the `dockerfile` filetype Neovim already knows.
-local NAME_PATTERNS = { 'Dockerfile', 'Containerfile', '*.Dockerfile', '*.dockerfile', 'Dockerfile.*', 'Containerfile.*' }
+local NAME_PATTERNS =
+  { 'Dockerfile', 'Containerfile', '*.Dockerfile', '*.dockerfile', '*.Containerfile', 'Dockerfile.*', 'Containerfile.*' }
 
 local function add_filetypes()
   if util.has('0.8') then
@@ -18,6 +19,7 @@ local function add_filetypes()
       filename = { Dockerfile = 'dockerfile', Containerfile = 'dockerfile' },
       pattern = {
         ['.*%.[Dd]ockerfile'] = 'dockerfile',
+        ['.*%.Containerfile'] = 'dockerfile',
         -- Below the other patterns, as Neovim's own rule: Dockerfile.yaml stays YAML.
         ['Dockerfile%..*'] = { 'dockerfile', { priority = -1 } },
         ['Containerfile%..*'] = { 'dockerfile', { priority = -1 } },
