@@ -245,6 +245,16 @@ local function main()
   eq(table.concat(vim.fn.getcompletion('StagecraftGraph svg t', 'cmdline'), ','), 'test',
     '2 then the targets')
   check(noted('copied to the unnamed register: ' .. expected_test), '2 it says what was copied')
+  -- The build context the settings name (relative to the Dockerfile's folder) is the command's.
+  require('stagecraft').update_settings({ buildContext = '.' })
+  script, shown = { 'test —', 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  vim.cmd('StagecraftTargets')
+  wait(5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  eq(vim.fn.getreg('"'), expected_test:gsub(' %.$', ' app'), '2 with buildContext, the command builds that context')
+  require('stagecraft').update_settings({ buildContext = '' })
 
   -- 3. :StagecraftTargets NAME, Run in terminal. -----------------------------------------------
   local win = vim.api.nvim_get_current_win()

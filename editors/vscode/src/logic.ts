@@ -82,11 +82,12 @@ export function dockerBuildCommand(
   target: Pick<TargetInfo, "name">,
   file: string,
   buildArgs: Record<string, string> = {},
+  context = ".",
 ): string {
   const words = ["docker", "build"];
   if (target.name) words.push("--target", target.name);
   for (const [k, v] of Object.entries(buildArgs)) words.push("--build-arg", `${k}=${v}`);
-  words.push("-f", file, ".");
+  words.push("-f", file, context);
   return words.map(shellQuote).join(" ");
 }
 

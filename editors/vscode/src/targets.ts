@@ -21,13 +21,18 @@ export async function dockerfileFor(uriArg: unknown): Promise<vscode.TextDocumen
   return vscode.window.visibleTextEditors.find((e) => e.document.languageId === "dockerfile")?.document;
 }
 
-/** The build context and the `-f` path for a Dockerfile: its workspace folder, else its own folder. */
-function buildContext(uri: vscode.Uri): { cwd: string; file: string } {
+/**
+ * Where `docker build` runs, the `-f` path and the build context for a Dockerfile: from its
+ * workspace folder (else its own folder), with the context the `stagecraft.buildContext` setting
+ * names (relative to the Dockerfile's folder, as the server reads it for `CopyIgnoredFile`), else
+ * that folder itself.
+ */
+function buildContext(uri: vscode.Uri, configured: string): { cwd: string; file: string; context: string } {
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (folder && uri.scheme === "file") {
-    return { cwd: folder.uri.fsPath, file: path.relative(folder.uri.fsPath, uri.fsPath) || path.basename(uri.fsPath) };
-  }
-  return { cwd: path.dirname(uri.fsPath), file: path.basename(uri.fsPath) };
+  const cwd = folder && uri.scheme === "file" ? folder.uri.fsPath : path.dirname(uri.fsPath);
+  const file = path.relative(cwd, uri.fsPath) || path.basename(uri.fsPath);
+  const context = configured === "" ? "." : path.relative(cwd, path.resolve(path.dirname(uri.fsPath), configured)) || ".";
+  return { cwd, file, context };
 }
 
 interface TargetItem extends vscode.QuickPickItem {
@@ -84,8 +89,8 @@ export async function pickTarget(server: Server, uriArg?: unknown, stageIndex?: 
     );
     return;
   }
-  const { cwd, file } = buildContext(doc.uri);
-  const command = dockerBuildCommand(target, file, settings().buildArgs);
+  const { cwd, file, context } = buildContext(doc.uri, settings().buildContext);
+  const command = dockerBuildCommand(target, file, settings().buildArgs, context);
   const actions: (vscode.QuickPickItem & { run: boolean })[] = [
     { label: "$(terminal) Run in a terminal", detail: `${command}   (in ${cwd})`, run: true },
     { label: "$(copy) Copy the command", detail: command, run: false },

@@ -250,6 +250,21 @@ function M.build_args(client)
   return config.get().settings.buildArgs
 end
 
+--- The build context the settings name (`buildContext`), or nil.
+---@param client table|nil
+---@return string|nil
+function M.build_context(client)
+  local conf = client and client.config or {}
+  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
+    and conf.settings.stagecraft.buildContext
+  local from_init = type(conf.init_options) == 'table' and conf.init_options.buildContext
+  local value = from_settings or from_init or config.get().settings.buildContext
+  if type(value) == 'string' and value ~= '' then
+    return value
+  end
+  return nil
+end
+
 --- Sends the current settings to every running server.
 function M.push_settings()
   local settings = config.get().settings

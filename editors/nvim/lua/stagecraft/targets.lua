@@ -43,8 +43,9 @@ end
 ---@param t stagecraft.Target
 ---@param file string the Dockerfile, as the shell will see it from the build context
 ---@param build_args table<string,string>|nil
+---@param context string|nil the build context as the shell will see it (nil: `.`)
 ---@return string
-function M.build_command(t, file, build_args)
+function M.build_command(t, file, build_args, context)
   local words = { 'docker', 'build' }
   local name = util.str(t.name)
   if name then
@@ -56,7 +57,7 @@ function M.build_command(t, file, build_args)
   for _, k in ipairs(keys) do
     vim.list_extend(words, { '--build-arg', k .. '=' .. build_args[k] })
   end
-  vim.list_extend(words, { '-f', file, '.' })
+  vim.list_extend(words, { '-f', file, context or '.' })
   return table.concat(vim.tbl_map(util.shell_quote, words), ' ')
 end
 
@@ -103,9 +104,22 @@ local actions = {
 ---@param bufnr integer
 ---@param t stagecraft.Target
 function M.act(bufnr, t)
-  local file = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':.')
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  local file = vim.fn.fnamemodify(path, ':.')
   local cwd = vim.fn.getcwd()
-  local command = M.build_command(t, file, server.build_args(server.client_for(bufnr)))
+  local client = server.client_for(bufnr)
+  -- The context the settings name (where the server read .dockerignore for CopyIgnoredFile),
+  -- relative to the Dockerfile's folder, as the shell sees it from here; else the current folder.
+  local context
+  local configured = server.build_context(client)
+  if configured then
+    local dir = configured:sub(1, 1) == '/' and configured or (vim.fn.fnamemodify(path, ':p:h') .. '/' .. configured)
+    context = vim.fn.fnamemodify(vim.fn.simplify(dir), ':.')
+    if context == '' or vim.fn.fnamemodify(context, ':p') == vim.fn.fnamemodify(cwd, ':p') then
+      context = '.'
+    end
+  end
+  local command = M.build_command(t, file, server.build_args(client), context)
   vim.ui.select(actions, {
     prompt = ('Target %s: %s'):format(M.label(t), command),
     format_item = function(a)

@@ -50,6 +50,8 @@ test("docker build command: target, build args, file, context", () => {
   );
   // an unnamed default stage has no name for --target: docker builds the last stage without it
   assert.equal(dockerBuildCommand({ name: null }, "Containerfile"), "docker build -f Containerfile .");
+  // The build context the settings name (the one CopyIgnoredFile read) is the command's.
+  assert.equal(dockerBuildCommand(build, "app/Dockerfile", {}, ".."), "docker build --target build -f app/Dockerfile ..");
 });
 
 test("shell quoting", () => {
