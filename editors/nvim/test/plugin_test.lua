@@ -388,6 +388,17 @@ local function main()
   vim.cmd('buffer ' .. buf)
   local old_id = client_id(buf)
   vim.cmd('StagecraftRestart')
+  -- A command right away waits for the starting server instead of saying it is missing.
+  local notes_before = #notes
+  script, shown = { 'test —', 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  vim.cmd('StagecraftTargets')
+  check(wait(10000, function()
+    return vim.fn.getreg('"') ~= ''
+  end) and not vim.tbl_contains(vim.tbl_map(function(n)
+    return n.msg:find('not attached', 1, true) ~= nil
+  end, { unpack(notes, notes_before + 1) }), true), '7 :StagecraftTargets right after the restart waits for the server',
+    vim.fn.getreg('"'))
   check(wait(10000, function()
     return client_id(buf) ~= nil and client_id(buf) ~= old_id and client_id(api_buf) == client_id(buf)
   end), '7 :StagecraftRestart starts a new server for the open Dockerfiles', ('%s -> %s'):format(old_id, client_id(buf)))

@@ -140,7 +140,7 @@ function M.show(opts)
     util.error(('unknown graph format "%s" (svg, mermaid or dot)'):format(opts.format))
     return
   end
-  local client = server.client_for(bufnr)
+  local client = server.ready_client(bufnr)
   if not client then
     -- Without the server the CLI draws it, from a buffer that holds a file (any name: a
     -- Dockerfile need not be detected as one), not from a scratch buffer such as a graph's.

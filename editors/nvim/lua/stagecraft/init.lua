@@ -151,7 +151,7 @@ end
 ---@param bufnr integer|nil the current buffer when nil
 function M.fix_all(bufnr)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
-  local client = server.client_for(bufnr)
+  local client = server.ready_client(bufnr)
   if not client then
     server.explain_missing_client(bufnr)
     return

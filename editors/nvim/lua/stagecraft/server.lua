@@ -63,6 +63,24 @@ function M.client_for(bufnr)
   return nil
 end
 
+--- The client of `bufnr` for a command the user ran: when the buffer is a Dockerfile whose
+--- server is still starting (just opened, or just restarted), waits for it up to `timeout_ms`
+--- (default 5000) instead of saying it is missing. Neovim lists a client only once initialized.
+---@param bufnr integer
+---@param timeout_ms integer|nil
+function M.ready_client(bufnr, timeout_ms)
+  local client = M.client_for(bufnr)
+  if client or vim.bo[bufnr].filetype ~= 'dockerfile' or vim.bo[bufnr].buftype ~= ''
+      or vim.api.nvim_buf_get_name(bufnr) == '' or not M.resolve_cmd(config.get().cmd) then
+    return client
+  end
+  vim.wait(timeout_ms or 5000, function()
+    client = M.client_for(bufnr)
+    return client ~= nil
+  end, 20)
+  return client
+end
+
 --- Every running stagecraft client.
 function M.clients()
   if vim.lsp.get_clients then

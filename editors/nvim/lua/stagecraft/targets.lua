@@ -137,7 +137,7 @@ end
 ---@param bufnr integer
 ---@param callback fun(targets: stagecraft.Target[])
 function M.fetch(bufnr, callback)
-  local client = server.client_for(bufnr)
+  local client = server.ready_client(bufnr)
   if not client then
     server.explain_missing_client(bufnr)
     return
