@@ -423,6 +423,17 @@ local function main()
   end), '7 a second run has nothing left to fix')
   vim.api.nvim_buf_set_lines(buf, last, last + 1, false, {})
 
+  -- 7c. A buffer saved under another name (`:saveas`) is the server's document of that name.
+  vim.cmd('edit app/api.dockerfile')
+  vim.cmd('silent saveas! app/renamed.Dockerfile')
+  local renamed = vim.api.nvim_get_current_buf()
+  local answer = vim.lsp.buf_request_sync(renamed, 'textDocument/documentSymbol',
+    { textDocument = { uri = vim.uri_from_bufnr(renamed) } }, 5000) or {}
+  local _, reply = next(answer)
+  check(reply ~= nil and reply.err == nil and reply.result ~= nil, '7 after :saveas the server knows the new name',
+    vim.inspect(reply and reply.err))
+  vim.cmd('buffer ' .. buf)
+
   -- 8. Missing binary. ---------------------------------------------------------------------------
   local missing = work .. '/nonexistent/stagecraft'
   require('stagecraft').setup({ cmd = { missing, 'lsp' } })

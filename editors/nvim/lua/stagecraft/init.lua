@@ -35,6 +35,40 @@ local function add_filetypes()
   end
 end
 
+--- Neovim 0.7 keeps a renamed buffer (`:saveas`, `:file`) open under its old URI with the
+--- server, which then knows no document of the new name: close the old one, open the new.
+local function follow_renames()
+  local renamed_from = {}
+  vim.api.nvim_create_autocmd('BufFilePre', {
+    group = group,
+    callback = function(args)
+      renamed_from[args.buf] = vim.uri_from_bufnr(args.buf)
+    end,
+    desc = 'stagecraft: the URI a renamed buffer had',
+  })
+  vim.api.nvim_create_autocmd('BufFilePost', {
+    group = group,
+    callback = function(args)
+      local old, new = renamed_from[args.buf], vim.uri_from_bufnr(args.buf)
+      renamed_from[args.buf] = nil
+      local client = server.client_for(args.buf)
+      if not client or not old or old == new then
+        return
+      end
+      local eol = ({ dos = '\r\n', mac = '\r' })[vim.bo[args.buf].fileformat] or '\n'
+      local text = table.concat(vim.api.nvim_buf_get_lines(args.buf, 0, -1, true), eol)
+      if vim.bo[args.buf].eol then
+        text = text .. eol
+      end
+      util.notify_server(client, 'textDocument/didClose', { textDocument = { uri = old } })
+      util.notify_server(client, 'textDocument/didOpen', {
+        textDocument = { uri = new, languageId = 'dockerfile', version = vim.lsp.util.buf_versions[args.buf] or 0, text = text },
+      })
+    end,
+    desc = 'stagecraft: reopen a renamed buffer under its new URI',
+  })
+end
+
 --- Completion for :StagecraftTargets.
 local function complete_targets(lead)
   return vim.tbl_filter(function(name)
@@ -123,6 +157,9 @@ function M.setup(opts)
     end,
     desc = 'stagecraft: attach the language server',
   })
+  if not util.has('0.8') then
+    follow_renames()
+  end
   -- Setup may run after Dockerfiles were opened (lazy loading).
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(cfg.filetypes, vim.bo[buf].filetype)
