@@ -210,8 +210,17 @@ local function main()
   check(wait(5000, function()
     return unused_names() == 'docs,test'
   end), '1 and back', unused_names())
-  local bad_settings = pcall(require('stagecraft').update_settings, { targets = 'test' })
-  check(bad_settings and noted('update_settings: settings.targets: expected table, got string', vim.log.levels.ERROR),
+  -- One target alone is a list of one, as the server and VS Code take it.
+  require('stagecraft').update_settings({ targets = 'test' })
+  check(wait(5000, function()
+    return unused_names() == 'docs'
+  end), '1 a lone target name is taken as a list of one', unused_names())
+  require('stagecraft').update_settings({ targets = {} })
+  check(wait(5000, function()
+    return unused_names() == 'docs,test'
+  end), '1 and back again', unused_names())
+  local bad_settings = pcall(require('stagecraft').update_settings, { targets = 5 })
+  check(bad_settings and noted('update_settings: settings.targets: expected table', vim.log.levels.ERROR),
     '1 update_settings() with a setting of the wrong type says so (no Lua error)')
   eq(#require('stagecraft.config').get().settings.targets, 0, '1 and keeps the settings it had')
   local bad_context = pcall(require('stagecraft').update_settings, { buildContext = 5 })

@@ -5,7 +5,7 @@ local util = require('stagecraft.util')
 local M = {}
 
 ---@class stagecraft.Settings
----@field targets string[] the targets in play; a stage none of them builds is reported unused
+---@field targets string[]|string the targets in play (one may be given alone); a stage none of them builds is reported unused
 ---@field buildArgs table<string,string> resolves FROM lines as --build-arg would; added to `docker build`
 ---@field severities table<string,string> severity per diagnostic code ("error"|"warning"|"info"|"hint")
 ---@field buildContext string|nil the build context whose .dockerignore CopyIgnoredFile reads: absolute, or relative to the Dockerfile's folder (nil: that folder)
@@ -49,7 +49,9 @@ local current = vim.deepcopy(M.defaults)
 function M.normalize_settings(s)
   s = s or {}
   local out = { targets = {}, buildArgs = vim.empty_dict(), severities = vim.empty_dict() }
-  for _, t in ipairs(s.targets or {}) do
+  -- One target may be given alone, as the server and VS Code take it.
+  local targets = type(s.targets) == 'string' and { s.targets } or s.targets or {}
+  for _, t in ipairs(targets) do
     table.insert(out.targets, tostring(t))
   end
   for k, v in pairs(s.buildArgs or {}) do
@@ -73,7 +75,7 @@ end
 ---@param s table
 function M.validate_settings(s)
   util.validate('settings', s, 'table')
-  util.validate('settings.targets', s.targets, 'table', true)
+  util.validate('settings.targets', s.targets, { 'table', 'string' }, true)
   util.validate('settings.buildArgs', s.buildArgs, 'table', true)
   util.validate('settings.severities', s.severities, 'table', true)
   util.validate('settings.buildContext', s.buildContext, 'string', true)
