@@ -702,7 +702,8 @@ fn code_actions_lenses_targets_and_graph() {
     // The cursor at the start of the line, away from the name: no fix of its own, but the
     // client's context names the finding (as Neovim sends the line's diagnostics), so its fix
     // is offered.
-    let docs_hint = published["diagnostics"].as_array().unwrap().iter().find(|d| d["range"]["start"]["line"] == 2).unwrap().clone();
+    let docs_hint =
+        published["diagnostics"].as_array().unwrap().iter().find(|d| d["range"]["start"]["line"] == 2).unwrap().clone();
     let mut p = doc(URI);
     p["range"] = parse_json(r#"{"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 0}}"#);
     p["context"] = parse_json(r#"{"diagnostics": [], "only": ["quickfix"]}"#);

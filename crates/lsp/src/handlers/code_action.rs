@@ -58,7 +58,8 @@ pub(crate) fn code_actions(
             // context (Neovim sends the cursor's line's diagnostics with an empty range at the
             // cursor, which may be anywhere on the line).
             let touches = d.range.start() <= wanted_range.end() && wanted_range.start() <= d.range.end();
-            let named = || context.iter().any(|c| c.range == lsp.range && c.message == lsp.message && c.code == lsp.code);
+            let named =
+                || context.iter().any(|c| c.range == lsp.range && c.message == lsp.message && c.code == lsp.code);
             if !touches && !named() {
                 continue;
             }
