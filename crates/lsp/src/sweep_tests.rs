@@ -189,6 +189,7 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                 encoding,
                 &uri,
                 Range { start: p, end: p },
+                &[],
                 None,
             );
             let selection = handlers::selection::selection_ranges(&a, encoding, &[p]);
