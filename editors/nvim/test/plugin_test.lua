@@ -202,23 +202,18 @@ local function main()
     table.sort(names)
     return table.concat(names, ',')
   end
-  require('stagecraft').update_settings({ targets = { 'test', 'stage-3' } })
-  check(wait(5000, function()
-    return unused_names() == 'docs'
-  end), '1 update_settings() reaches the server (targets in play: test is no longer unused)', unused_names())
-  require('stagecraft').update_settings({ targets = {} })
-  check(wait(5000, function()
-    return unused_names() == 'docs,test'
-  end), '1 and back', unused_names())
+  -- Sets the targets in play and waits for the unused stages the server then reports.
+  local function with_targets(targets, unused, what)
+    require('stagecraft').update_settings({ targets = targets })
+    check(wait(5000, function()
+      return unused_names() == unused
+    end), what, unused_names())
+  end
+  with_targets({ 'test', 'stage-3' }, 'docs', '1 update_settings() reaches the server (targets in play: test is no longer unused)')
+  with_targets({}, 'docs,test', '1 and back')
   -- One target alone is a list of one, as the server and VS Code take it.
-  require('stagecraft').update_settings({ targets = 'test' })
-  check(wait(5000, function()
-    return unused_names() == 'docs'
-  end), '1 a lone target name is taken as a list of one', unused_names())
-  require('stagecraft').update_settings({ targets = {} })
-  check(wait(5000, function()
-    return unused_names() == 'docs,test'
-  end), '1 and back again', unused_names())
+  with_targets('test', 'docs', '1 a lone target name is taken as a list of one')
+  with_targets({}, 'docs,test', '1 and back again')
   local bad_settings = pcall(require('stagecraft').update_settings, { targets = 5 })
   check(bad_settings and noted('update_settings: settings.targets: expected table', vim.log.levels.ERROR),
     '1 update_settings() with a setting of the wrong type says so (no Lua error)')
@@ -235,13 +230,17 @@ local function main()
   local expected_test = "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
   local expected_default = "docker build --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
 
-  script, shown = { 'test —', 'Copy command' }, {}
-  vim.fn.setreg('"', '')
-  vim.cmd('StagecraftTargets')
-  wait(5000, function()
-    return vim.fn.getreg('"') ~= ''
-  end)
-  eq(vim.fn.getreg('"'), expected_test, '2 "Copy command" puts the docker build command in the register')
+  -- :StagecraftTargets, picking `test` and "Copy command": the register then (empty if nothing came).
+  local function copy_test_command(timeout)
+    script, shown = { 'test —', 'Copy command' }, {}
+    vim.fn.setreg('"', '')
+    vim.cmd('StagecraftTargets')
+    wait(timeout or 5000, function()
+      return vim.fn.getreg('"') ~= ''
+    end)
+    return vim.fn.getreg('"')
+  end
+  eq(copy_test_command(), expected_test, '2 "Copy command" puts the docker build command in the register')
   local items = shown[1] and shown[1].items or {}
   eq(items[1], 'build — compiles the server binary · builds 1 stage', '2 a target item: name — description · builds N stage')
   eq(items[3], 'test — runs the unit tests · builds 2 stages', '2 the test target item')
@@ -256,13 +255,7 @@ local function main()
   check(noted('copied to the unnamed register: ' .. expected_test), '2 it says what was copied')
   -- The build context the settings name (relative to the Dockerfile's folder) is the command's.
   require('stagecraft').update_settings({ buildContext = '.' })
-  script, shown = { 'test —', 'Copy command' }, {}
-  vim.fn.setreg('"', '')
-  vim.cmd('StagecraftTargets')
-  wait(5000, function()
-    return vim.fn.getreg('"') ~= ''
-  end)
-  eq(vim.fn.getreg('"'), expected_test:gsub(' %.$', ' app'), '2 with buildContext, the command builds that context')
+  eq(copy_test_command(), expected_test:gsub(' %.$', ' app'), '2 with buildContext, the command builds that context')
   require('stagecraft').update_settings({ buildContext = '' })
 
   -- 3. :StagecraftTargets NAME, Run in terminal. -----------------------------------------------
@@ -399,15 +392,11 @@ local function main()
   vim.cmd('StagecraftRestart')
   -- A command right away waits for the starting server instead of saying it is missing.
   local notes_before = #notes
-  script, shown = { 'test —', 'Copy command' }, {}
-  vim.fn.setreg('"', '')
-  vim.cmd('StagecraftTargets')
-  check(wait(10000, function()
-    return vim.fn.getreg('"') ~= ''
-  end) and not vim.tbl_contains(vim.tbl_map(function(n)
+  local copied = copy_test_command(10000)
+  check(copied == expected_test and not vim.tbl_contains(vim.tbl_map(function(n)
     return n.msg:find('not attached', 1, true) ~= nil
   end, { unpack(notes, notes_before + 1) }), true), '7 :StagecraftTargets right after the restart waits for the server',
-    vim.fn.getreg('"'))
+    copied)
   check(wait(10000, function()
     return client_id(buf) ~= nil and client_id(buf) ~= old_id and client_id(api_buf) == client_id(buf)
   end), '7 :StagecraftRestart starts a new server for the open Dockerfiles', ('%s -> %s'):format(old_id, client_id(buf)))
