@@ -212,6 +212,12 @@ fn unknown_stage_references(a: &mut Analysis) {
             results.len() - 1
         });
         if let Some(suggestion) = results[i].clone() {
+            // Already written so: BuildKit read the flag's bytes one by one (a non-ASCII name
+            // comes out as `bÃ¤se`), and no edit of the text makes it match; the stage's name is
+            // refused where it is defined.
+            if a.text.get(usize::from(r.range.start())..usize::from(r.range.end())) == Some(suggestion.as_str()) {
+                continue;
+            }
             found.push((r.range, r.line, image.clone(), suggestion, false));
         } else if let Some(n) = unnamed_stage_label(a, image) {
             // `stage-N` is only how stagecraft (and its graphs) show a stage without a name.

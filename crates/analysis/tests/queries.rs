@@ -734,6 +734,12 @@ fn unknown_stage_suggests_the_close_name() {
     let d = diag(&a, "unknown-stage");
     assert!(d.message.contains("did you mean the stage `build`"));
     assert_eq!(d.fix.as_ref().unwrap().edits[0].new_text, "build");
+    // A non-ASCII name as BuildKit reads a flag (byte by byte: `bÃ¤se`) matches no stage, but
+    // the text already says `bäse`: no suggestion of what is written (the stage's own name is
+    // the error).
+    let a = plain("FROM alpine AS b\u{e4}se\nFROM scratch\nCOPY --from=b\u{e4}se /a /a\n");
+    assert!(!codes(&a).contains(&"unknown-stage"), "{:?}", a.diagnostics());
+    assert!(codes(&a).contains(&"invalid-instruction"));
     // A tagged image is an image, not a typo.
     assert!(
         !codes(&plain("FROM alpine AS build\nFROM scratch\nCOPY --from=biuld:1 /a /a\n")).contains(&"unknown-stage")
