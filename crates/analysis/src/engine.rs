@@ -1196,7 +1196,9 @@ impl<'a> Engine<'a> {
                         let message = format!("invalid stage index {n}");
                         reference.target = RefTarget::Invalid(message.clone());
                         let count = self.stages.len();
-                        self.fail(
+                        // BuildKit's error has no location (`findStateByIndex` through
+                        // `toCommand`, with no `WithLocation`): no lines, but the value's range.
+                        self.fail_in(
                             "stage-index-out-of-range",
                             &format!(
                                 "{message}: the file has {count} stage{} (0 to {})",
@@ -1204,6 +1206,7 @@ impl<'a> Engine<'a> {
                                 count.saturating_sub(1)
                             ),
                             Some(value_range),
+                            None,
                             "dependency-graph",
                         );
                         None
@@ -1493,9 +1496,29 @@ impl<'a> Engine<'a> {
         if !self.stopped {
             self.parse_triggers(&needed);
         }
+        // BuildKit's lint without a target dispatches every stage (`AllStages`); a build, or a
+        // lint with `--target`, only the stages the target needs (`allReachable`): here those of
+        // every target in play given with it.
+        let mut dispatch_set = vec![true; n];
+        if self.options.target.is_some() || self.options.only_needed_stages {
+            dispatch_set = vec![false; n];
+            let direct = crate::graph::stage_deps(&self.deps);
+            let more = self.options.targets.iter().filter_map(|t| match t.strip_prefix('#') {
+                Some(i) => i.parse::<usize>().ok().filter(|&i| i < n),
+                None => self.find_state_by_name(t),
+            });
+            for t in std::iter::once(target).chain(more) {
+                for s in crate::graph::closure(&direct, t) {
+                    dispatch_set[s] = true;
+                }
+            }
+        }
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         let mut dispatched = vec![false; n];
         for s in 0..n {
+            if !dispatch_set[s] {
+                continue;
+            }
             // A stage on another stage takes its platform too, whatever its own `--platform`
             // says (BuildKit's `dispatchState.init`).
             let windows = self.stages[s].platform_expanded.as_deref().is_some_and(|p| p.starts_with("windows/"));

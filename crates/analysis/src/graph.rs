@@ -197,7 +197,9 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
     for &s in &order {
         for d in &deps[s] {
             if let RefTarget::Image(i) = &d.target {
-                if !images.contains(i) {
+                // `--from=scratch` is the empty image, as `FROM scratch` is: nothing is pulled
+                // (BuildKit's stand-in stage for it is `llb.Scratch()`).
+                if !images.contains(i) && i != "scratch" {
                     images.push(i.clone());
                 }
             }

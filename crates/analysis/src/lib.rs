@@ -43,8 +43,13 @@ pub struct Options {
     pub build_args: Vec<(String, String)>,
     /// Named build contexts (`--build-context name=...`): a stage with that name is replaced.
     pub named_contexts: Vec<String>,
-    /// The `--target` of the build, if any (sets `TARGETSTAGE`).
+    /// The `--target` of the build, if any (sets `TARGETSTAGE`). With one, only the stages the
+    /// targets need are dispatched, as BuildKit does; without, BuildKit's lint (`docker build
+    /// --check`) dispatches every stage.
     pub target: Option<String>,
+    /// Dispatch only the stages the target (`target`, else the last stage) needs, as `docker
+    /// build` does, also without `target` (for what a build does rather than what its lint says).
+    pub only_needed_stages: bool,
     /// Targets in play besides the default one (names, or `#N` for the stage at index N): a
     /// stage none of them builds is unused.
     pub targets: Vec<String>,

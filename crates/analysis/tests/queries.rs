@@ -746,6 +746,43 @@ fn unknown_stage_suggests_the_close_name() {
     );
 }
 
+/// BuildKit's lint without a target dispatches every stage (`AllStages`); with `--target`, and
+/// in a build, only the stages the target needs: a step failing in another stage fails nothing.
+#[test]
+fn only_the_stages_a_target_needs_are_dispatched_when_there_is_one() {
+    let text = "FROM alpine AS a\nEXPOSE 99999\nCOPY --from=b /x /y\nFROM alpine AS b\nSTOPSIGNAL FOO\nFROM b AS c\n";
+    let lint = plain(text);
+    assert!(lint.build_error().is_some_and(|e| e.message.starts_with("invalid containerPort: 99999")), "{:?}", lint.build_error());
+    let for_target = |text: &str, options: Options| {
+        let a = analyze(text, &options);
+        (a.build_error().map(|e| e.message.clone()), codes(&a).iter().filter(|c| c.starts_with("invalid")).count())
+    };
+    // c needs b (its base): b's STOPSIGNAL fails, a's steps are never run.
+    let (error, _) =
+        for_target(text, Options { target: Some("c".into()), targets: vec!["c".into()], ..Options::default() });
+    assert!(error.as_deref().is_some_and(|e| e.contains("FOO")), "{error:?}");
+    // The same for the default target, as a build (not its lint) runs it.
+    let (error, _) = for_target(text, Options { only_needed_stages: true, ..Options::default() });
+    assert!(error.as_deref().is_some_and(|e| e.contains("FOO")), "{error:?}");
+    // A target whose stages all dispatch cleanly: no failure at all.
+    let text = "FROM alpine AS a\nEXPOSE 99999\nFROM alpine AS b\nRUN true\n";
+    let (error, invalid) =
+        for_target(text, Options { target: Some("b".into()), targets: vec!["b".into()], ..Options::default() });
+    assert_eq!((error, invalid), (None, 0));
+    assert!(plain(text).build_error().is_some(), "the lint of every stage still fails");
+    // Targets in play given with --target add their stages.
+    let both = Options { target: Some("b".into()), targets: vec!["a".into(), "b".into()], ..Options::default() };
+    assert!(analyze(text, &both).build_error().is_some());
+}
+
+/// `--from=scratch` and a mount `from=scratch` are the empty image: nothing to pull.
+#[test]
+fn scratch_is_pulled_by_no_plan() {
+    let a = plain("FROM alpine\nRUN --mount=from=scratch,target=/x true\nCOPY --from=scratch /a /a\nCOPY --from=nginx /b /b\n");
+    assert_eq!(a.plan(0).images, vec!["alpine".to_string(), "nginx".into()]);
+    assert!(plain("FROM scratch\nCOPY --from=scratch /a /a\n").plan(0).images.is_empty());
+}
+
 /// `stage-N` is how stagecraft shows a stage without a name, never a name BuildKit knows: a
 /// `--from=stage-0` pulls an image, and the finding says to use the index.
 #[test]
@@ -848,6 +885,9 @@ fn build_failures_are_errors() {
     assert!(diag(&a, "forward-reference").message.contains("needs to be defined before current stage \"a\""));
     let a = plain("FROM alpine\nCOPY --from=3 /x /x\n");
     assert!(diag(&a, "stage-index-out-of-range").message.starts_with("invalid stage index 3"));
+    // BuildKit's error has no location; the finding still points at the index.
+    let e = a.build_error().unwrap();
+    assert_eq!((e.lines, e.range.map(|r| slice(&a, r))), (None, Some("3")));
     let a = plain("ARG S=x\nFROM alpine\nCOPY --from=$S /x /x\n");
     assert_eq!(diag(&a, "variable-in-from").severity, Severity::Error);
     let a = plain("FROM alpine AS 1st\n");

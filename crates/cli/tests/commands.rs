@@ -394,6 +394,18 @@ fn targets_and_plans() {
         let error = parse_json(&stdout(&o))["build_error"].as_str().map(str::to_string);
         assert!(error.is_some_and(|e| e.starts_with("unknown instruction: FOO")), "{command}");
     }
+    // A step failing in a stage the target does not build fails no build of it (BuildKit
+    // dispatches only the stages a target needs), and `--call=targets` only parses: both list.
+    let other = d.file("Other.Dockerfile", "FROM alpine AS a\nCOPY --from=b /x /y\nEXPOSE 99999\nFROM alpine AS b\n");
+    for args in [&["plan", &other][..], &["plan", &other, "--target", "b"], &["targets", &other]] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{args:?}: {}", stderr(&o));
+    }
+    // Its lint: every stage without --target (`docker build --check`), the target's with one.
+    assert_eq!(run(&["check", &other]).status.code(), Some(1));
+    assert_eq!(run(&["check", &other, "--target", "b"]).status.code(), Some(0));
+    assert_eq!(run(&["plan", &other, "--target", "a"]).status.code(), Some(1));
     // A file with no stages has no target to list.
     let empty = d.file("Empty.Dockerfile", "# nothing yet\n");
     let o = run(&["targets", &empty]);

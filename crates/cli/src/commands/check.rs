@@ -45,7 +45,8 @@ instead of MAINTAINER, ADD for a URL COPY cannot fetch): review the result. Remo
 stage is left to you (a --target elsewhere may build it); editors offer it as a quick fix.
 
 --target T adds a target in play (a stage none of them builds is unused); a T no stage has is
-an error, as in BuildKit.";
+an error, as in BuildKit. As in `docker build --check`, without --target the steps of every
+stage are checked; with it, only those of the stages the targets need.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use stagecraft_analysis::dockerignore;
-use stagecraft_analysis::{analyze, Analysis, IgnoreRules, Options};
+use stagecraft_analysis::{analyze, Analysis, BuildError, IgnoreRules, Options};
 
 use crate::{input, Failure};
 
@@ -32,11 +32,11 @@ pub(crate) fn known_targets(an: &Analysis, path: &Path, options: &Options) -> Re
     Ok(())
 }
 
-/// For the commands that show what a build would do (`plan`, `targets`): a build BuildKit fails
-/// is said on stderr, with where and what, and makes the exit status 1; the output is still
-/// printed, as what the build would be once the error is mended.
-pub(crate) fn build_outcome(an: &Analysis, path: &Path) -> crate::Outcome {
-    match an.build_error() {
+/// For the commands that show what a build would do (`plan`, `targets`): a failure `counts`
+/// (BuildKit's step for them meets it) is said on stderr, with where and what, and makes the
+/// exit status 1; the output is still printed, as what the build would be once it is mended.
+pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildError) -> bool) -> crate::Outcome {
+    match an.build_error().filter(|e| counts(e)) {
         Some(e) => {
             let at = e.range.map(|r| format!(":{}", an.line_of(r.start()))).unwrap_or_default();
             eprintln!(

@@ -13,8 +13,15 @@ usage: stagecraft targets FILE [--format text|json] [--build-arg K=V]...
 Lists the build targets (named stages and the default stage) as `docker buildx build
 --call=targets` does, with the stages BuildKit builds for each.
 
-Exit status: 0, or 1 when BuildKit fails the build (the error goes to stderr; the targets are
-still listed), 2 on usage or read errors (a file with no stages has no target).";
+Exit status: 0, or 1 when BuildKit cannot list them (a parse or instruction error: it goes to
+stderr, and the targets are still listed), 2 on usage or read errors (a file with no stages has
+no target).";
+
+/// A failure `--call=targets` meets: it only parses the file and its instructions
+/// (BuildKit's `ListTargets`), so it lists the targets of a file whose build fails later.
+fn lists_targets(e: &stagecraft_analysis::BuildError) -> bool {
+    matches!(e.phase, "parse" | "instructions")
+}
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(raw, &Spec::new(&[Format::Text, Format::Json]), HELP)? else { return Ok(Outcome::Ok) };
@@ -42,9 +49,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         output::print_json(&json!({
             "default_target": an.default_target(),
             "targets": list,
-            "build_error": an.build_error().map(|e| e.message.as_str()),
+            "build_error": an.build_error().filter(|e| lists_targets(e)).map(|e| e.message.as_str()),
         }));
-        return Ok(super::build_outcome(&an, path));
+        return Ok(super::build_outcome(&an, path, lists_targets));
     }
     let counts = an.target_build_counts();
     let rows: Vec<(String, String, String)> = targets
@@ -61,5 +68,5 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     for (name, builds, desc) in rows {
         crate::output::outln!("{name:<width$}  {builds:>6}  {desc}");
     }
-    Ok(super::build_outcome(&an, path))
+    Ok(super::build_outcome(&an, path, lists_targets))
 }
