@@ -752,7 +752,11 @@ fn unknown_stage_suggests_the_close_name() {
 fn only_the_stages_a_target_needs_are_dispatched_when_there_is_one() {
     let text = "FROM alpine AS a\nEXPOSE 99999\nCOPY --from=b /x /y\nFROM alpine AS b\nSTOPSIGNAL FOO\nFROM b AS c\n";
     let lint = plain(text);
-    assert!(lint.build_error().is_some_and(|e| e.message.starts_with("invalid containerPort: 99999")), "{:?}", lint.build_error());
+    assert!(
+        lint.build_error().is_some_and(|e| e.message.starts_with("invalid containerPort: 99999")),
+        "{:?}",
+        lint.build_error()
+    );
     let for_target = |text: &str, options: Options| {
         let a = analyze(text, &options);
         (a.build_error().map(|e| e.message.clone()), codes(&a).iter().filter(|c| c.starts_with("invalid")).count())
@@ -778,7 +782,9 @@ fn only_the_stages_a_target_needs_are_dispatched_when_there_is_one() {
 /// `--from=scratch` and a mount `from=scratch` are the empty image: nothing to pull.
 #[test]
 fn scratch_is_pulled_by_no_plan() {
-    let a = plain("FROM alpine\nRUN --mount=from=scratch,target=/x true\nCOPY --from=scratch /a /a\nCOPY --from=nginx /b /b\n");
+    let a = plain(
+        "FROM alpine\nRUN --mount=from=scratch,target=/x true\nCOPY --from=scratch /a /a\nCOPY --from=nginx /b /b\n",
+    );
     assert_eq!(a.plan(0).images, vec!["alpine".to_string(), "nginx".into()]);
     assert!(plain("FROM scratch\nCOPY --from=scratch /a /a\n").plan(0).images.is_empty());
 }
