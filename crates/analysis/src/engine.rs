@@ -1042,6 +1042,15 @@ impl<'a> Engine<'a> {
 
     // ---- dependency graph ----
 
+    /// The stage a target names: a stage name, or `#N` for the stage at index N (how editors
+    /// and the CLI name a stage without a name).
+    fn target_index(&self, spec: &str) -> Option<usize> {
+        match spec.strip_prefix('#') {
+            Some(i) => i.parse::<usize>().ok().filter(|&i| i < self.stages.len()),
+            None => self.find_state_by_name(spec),
+        }
+    }
+
     fn find_state_by_name(&self, name: &str) -> Option<usize> {
         if let Some(&s) = self.names.get(name) {
             return Some(s);
@@ -1491,7 +1500,7 @@ impl<'a> Engine<'a> {
     fn dispatch(&mut self) {
         let n = self.stages.len();
         // What the target builds (`--target`, else the last stage), sorted.
-        let target = self.options.target.as_deref().and_then(|t| self.find_state_by_name(t)).unwrap_or(n - 1);
+        let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
         let needed = crate::graph::closure(&crate::graph::stage_deps(&self.deps), target);
         if !self.stopped {
             self.parse_triggers(&needed);
@@ -1503,10 +1512,7 @@ impl<'a> Engine<'a> {
         if self.options.target.is_some() || self.options.only_needed_stages {
             dispatch_set = vec![false; n];
             let direct = crate::graph::stage_deps(&self.deps);
-            let more = self.options.targets.iter().filter_map(|t| match t.strip_prefix('#') {
-                Some(i) => i.parse::<usize>().ok().filter(|&i| i < n),
-                None => self.find_state_by_name(t),
-            });
+            let more = self.options.targets.iter().filter_map(|t| self.target_index(t));
             for t in std::iter::once(target).chain(more) {
                 for s in crate::graph::closure(&direct, t) {
                     dispatch_set[s] = true;

@@ -774,6 +774,11 @@ fn only_the_stages_a_target_needs_are_dispatched_when_there_is_one() {
         for_target(text, Options { target: Some("b".into()), targets: vec!["b".into()], ..Options::default() });
     assert_eq!((error, invalid), (None, 0));
     assert!(plain(text).build_error().is_some(), "the lint of every stage still fails");
+    // `#N` names the stage at index N, as a name does (not the last stage, whose step fails).
+    let three = format!("{text}FROM alpine AS c\nSTOPSIGNAL FOO\n");
+    let (error, invalid) =
+        for_target(&three, Options { target: Some("#1".into()), targets: vec!["#1".into()], ..Options::default() });
+    assert_eq!((error, invalid), (None, 0));
     // Targets in play given with --target add their stages.
     let both = Options { target: Some("b".into()), targets: vec!["a".into(), "b".into()], ..Options::default() };
     assert!(analyze(text, &both).build_error().is_some());
