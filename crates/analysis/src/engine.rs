@@ -1501,7 +1501,8 @@ impl<'a> Engine<'a> {
         let n = self.stages.len();
         // What the target builds (`--target`, else the last stage), sorted.
         let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
-        let needed = crate::graph::closure(&crate::graph::stage_deps(&self.deps), target);
+        let direct = crate::graph::stage_deps(&self.deps);
+        let needed = crate::graph::closure(&direct, target);
         if !self.stopped {
             self.parse_triggers(&needed);
         }
@@ -1511,12 +1512,10 @@ impl<'a> Engine<'a> {
         let mut dispatch_set = vec![true; n];
         if self.options.target.is_some() || self.options.only_needed_stages {
             dispatch_set = vec![false; n];
-            let direct = crate::graph::stage_deps(&self.deps);
             let more = self.options.targets.iter().filter_map(|t| self.target_index(t));
-            for t in std::iter::once(target).chain(more) {
-                for s in crate::graph::closure(&direct, t) {
-                    dispatch_set[s] = true;
-                }
+            let others = more.filter(|&t| t != target).flat_map(|t| crate::graph::closure(&direct, t));
+            for s in needed.iter().copied().chain(others) {
+                dispatch_set[s] = true;
             }
         }
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
