@@ -74,9 +74,15 @@ export function shellQuote(word: string): string {
   return "'" + word.replace(/'/g, "'\\''") + "'";
 }
 
+/** Orders strings by their UTF-8 bytes, as Lua's `table.sort` does in the Neovim plugin. */
+function byBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
 /**
- * `docker build [--target NAME] [--build-arg K=V ...] -f FILE .`. An unnamed default target has
- * no name to pass, and docker builds the last stage without `--target`.
+ * `docker build [--target NAME] [--build-arg K=V ...] -f FILE .`, the build args sorted by key
+ * (as Neovim's command: the same whatever order the settings object has). An unnamed default
+ * target has no name to pass, and docker builds the last stage without `--target`.
  */
 export function dockerBuildCommand(
   target: Pick<TargetInfo, "name">,
@@ -86,22 +92,40 @@ export function dockerBuildCommand(
 ): string {
   const words = ["docker", "build"];
   if (target.name) words.push("--target", target.name);
-  for (const [k, v] of Object.entries(buildArgs)) words.push("--build-arg", `${k}=${v}`);
+  for (const k of Object.keys(buildArgs).sort(byBytes)) words.push("--build-arg", `${k}=${buildArgs[k]}`);
   words.push("-f", file, context);
   return words.map(shellQuote).join(" ");
 }
 
-/** A target's label in the quick pick. */
-export function targetLabel(t: TargetInfo): string {
-  return t.name ?? `stage ${t.stage} (unnamed)`;
+/**
+ * A target's label: its stage name, or `stage-N` for a stage without an `AS` name (how the
+ * server, the CLI, the Neovim plugin and the web explorer show it; `N` is the stage's index).
+ */
+export function targetLabel(t: Pick<TargetInfo, "name" | "stage">): string {
+  return t.name || `stage-${t.stage}`;
 }
 
-/** The short line beside the label: the stage's description comment, and whether it is the default. */
+/**
+ * The short line beside the label: whether it is the default, that it has no name (so
+ * `docker build` builds it without `--target`), and the stage's description comment.
+ */
 export function targetDescription(t: TargetInfo): string {
   const parts: string[] = [];
   if (t.isDefault) parts.push("default target");
+  if (!t.name) parts.push(t.isDefault ? "no AS name: built without --target" : "no AS name");
   if (t.description) parts.push(t.description);
   return parts.join(" · ");
+}
+
+/**
+ * The target picker's prompt. A code lens passes its stage; one that is no target (an unnamed
+ * stage before the last, or a stage whose name a later stage takes) opens the whole list, which
+ * says why.
+ */
+export function pickPlaceholder(stageIndex: unknown, targets: readonly Pick<TargetInfo, "stage">[]): string {
+  const ask = "Pick the stage to build (docker build --target)";
+  if (typeof stageIndex !== "number" || targets.some((t) => t.stage === stageIndex)) return ask;
+  return `Stage #${stageIndex} is not a build target (--target cannot name it). ${ask}`;
 }
 
 function plural(n: number, one: string, many: string): string {

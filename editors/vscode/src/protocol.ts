@@ -41,7 +41,7 @@ export const TargetsRequest = new RequestType<TargetsParams, TargetsResult, void
 
 export interface GraphNode {
   id: number;
-  kind: "stage" | "image" | "scratch";
+  kind: "stage" | "image" | "scratch" | "context";
   label: string;
   stage: number | null;
   line: number | null;

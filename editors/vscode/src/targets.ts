@@ -2,7 +2,7 @@
 
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { dockerBuildCommand, targetDescription, targetDetail, targetLabel } from "./logic";
+import { dockerBuildCommand, pickPlaceholder, targetDescription, targetDetail, targetLabel } from "./logic";
 import { type TargetInfo, TargetsRequest } from "./protocol";
 import { type Server, settings } from "./server";
 
@@ -73,7 +73,7 @@ export async function pickTarget(server: Server, uriArg?: unknown, stageIndex?: 
     }));
     const picked = await vscode.window.showQuickPick(items, {
       title: `Build target of ${fileName}`,
-      placeHolder: "Pick the stage to build (docker build --target)",
+      placeHolder: pickPlaceholder(stageIndex, targets),
       matchOnDescription: true,
       matchOnDetail: true,
     });
@@ -101,7 +101,7 @@ export async function pickTarget(server: Server, uriArg?: unknown, stageIndex?: 
   });
   if (!action) return;
   if (action.run) {
-    const terminal = vscode.window.createTerminal({ name: `docker build ${target.name ?? "(default)"}`, cwd });
+    const terminal = vscode.window.createTerminal({ name: `docker build ${targetLabel(target)}`, cwd });
     terminal.show();
     terminal.sendText(command);
   } else {

@@ -9,6 +9,7 @@ import {
   findServer,
   fromLineForNode,
   missingServerMessage,
+  pickPlaceholder,
   serverSettings,
   shellQuote,
   stageAtLine,
@@ -46,12 +47,23 @@ test("docker build command: target, build args, file, context", () => {
   assert.equal(dockerBuildCommand(build, "Dockerfile"), "docker build --target build -f Dockerfile .");
   assert.equal(
     dockerBuildCommand(build, "docker/app.Dockerfile", { VERSION: "1.2", MSG: "two words" }),
-    "docker build --target build --build-arg VERSION=1.2 --build-arg 'MSG=two words' -f docker/app.Dockerfile .",
+    "docker build --target build --build-arg 'MSG=two words' --build-arg VERSION=1.2 -f docker/app.Dockerfile .",
   );
   // an unnamed default stage has no name for --target: docker builds the last stage without it
   assert.equal(dockerBuildCommand({ name: null }, "Containerfile"), "docker build -f Containerfile .");
   // The build context the settings name (the one CopyIgnoredFile read) is the command's.
   assert.equal(dockerBuildCommand(build, "app/Dockerfile", {}, ".."), "docker build --target build -f app/Dockerfile ..");
+});
+
+test("docker build command: build args sorted by key, as Neovim's, whatever the settings' order", () => {
+  const want = "docker build --target build --build-arg 'MSG=two words' --build-arg VERSION=1.2 --build-arg a=x -f Dockerfile .";
+  assert.equal(dockerBuildCommand(build, "Dockerfile", { VERSION: "1.2", MSG: "two words", a: "x" }), want);
+  assert.equal(dockerBuildCommand(build, "Dockerfile", { a: "x", VERSION: "1.2", MSG: "two words" }), want);
+  // byte order, as Lua compares strings: upper case before lower case, "_" between them
+  assert.equal(
+    dockerBuildCommand({ name: null }, "Dockerfile", { b: "1", B_2: "2", B: "3", _X: "4" }),
+    "docker build --build-arg B=3 --build-arg B_2=2 --build-arg _X=4 --build-arg b=1 -f Dockerfile .",
+  );
 });
 
 test("shell quoting", () => {
@@ -63,9 +75,15 @@ test("shell quoting", () => {
 
 test("quick pick texts say what a target builds", () => {
   assert.equal(targetLabel(build), "build");
-  assert.equal(targetLabel({ ...release, name: null }), "stage 5 (unnamed)");
+  // A stage without a name is `stage-N`, as the server, the CLI, Neovim and the web explorer say.
+  assert.equal(targetLabel({ ...release, name: null }), "stage-5");
   assert.equal(targetDescription(build), "build compiles the server binary");
   assert.equal(targetDescription(release), "default target");
+  assert.equal(targetDescription({ ...release, name: null }), "default target · no AS name: built without --target");
+  assert.equal(
+    targetDescription({ ...release, name: null, description: "the image" }),
+    "default target · no AS name: built without --target · the image",
+  );
   assert.equal(targetDetail(build), "builds 2 stages: base → build · images: golang:1.22-alpine");
   assert.equal(
     targetDetail(release),
@@ -158,4 +176,12 @@ test("settings of the wrong type are normalised as the server reads them", () =>
     severities: {},
     buildContext: "",
   });
+});
+
+test("the picker's prompt says when a code lens's stage is no target", () => {
+  const targets = [build, release];
+  const ask = "Pick the stage to build (docker build --target)";
+  assert.equal(pickPlaceholder(undefined, targets), ask);
+  assert.equal(pickPlaceholder(5, targets), ask);
+  assert.equal(pickPlaceholder(2, targets), `Stage #2 is not a build target (--target cannot name it). ${ask}`);
 });
