@@ -10,7 +10,12 @@ use crate::{suggest, Analysis, Options};
 
 pub(crate) fn run(a: &mut Analysis, options: &Options) {
     targets_and_unused(a, options);
-    unknown_stage_references(a);
+    unused_named_contexts(a, options);
+    unknown_stage_references(a, options);
+    // A build failure (of `docker build`): the browser build leaves those out.
+    if cfg!(feature = "build-failures") {
+        stage_names_that_are_no_references(a);
+    }
     from_later_stage(a);
     stage_name_casing_fixes(a);
 }
@@ -182,8 +187,103 @@ fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextE
     Some(edits)
 }
 
+/// The named build contexts given for the build that replace no stage and no image of this
+/// file: BuildKit ignores them without a word (moby/buildkit#7091), so a typo in either place
+/// pulls an image instead of using the context.
+fn unused_named_contexts(a: &mut Analysis, options: &Options) {
+    if !cfg!(feature = "named-contexts") || options.named_contexts.is_empty() {
+        return;
+    }
+    let mut used: Vec<String> = Vec::new();
+    for st in &a.stages {
+        if st.base_kind == BaseKind::NamedContext {
+            used.extend(st.name.as_deref().and_then(crate::reference::context_key));
+        }
+    }
+    // What a context could have been meant for: the stage names and the images' keys.
+    let mut candidates: Vec<String> = a.stages.iter().filter_map(|s| s.name.clone()).collect();
+    for r in &a.references {
+        match &r.target {
+            RefTarget::NamedContext(k) => used.push(k.clone()),
+            RefTarget::Image(i) => candidates.extend(crate::reference::context_key(i)),
+            _ => {}
+        }
+    }
+    for given in &options.named_contexts {
+        let name = given.split_once("::").map_or(given.as_str(), |(n, _)| n);
+        if used.iter().any(|u| u == name) || a.unused_contexts.iter().any(|c| c.name == *given) {
+            continue;
+        }
+        // BuildKit looks the names up exactly: `Build` is not the stage `build`.
+        let suggestion = candidates
+            .iter()
+            .find(|c| c.eq_ignore_ascii_case(name))
+            .cloned()
+            .or_else(|| suggest::search(name, candidates.iter().map(String::as_str), true))
+            .or_else(|| crate::reference::context_key(name).filter(|k| k != name));
+        a.unused_contexts.push(UnusedContext { name: given.clone(), suggestion });
+    }
+}
+
+/// A stage name BuildKit's parser takes but that is no image reference (`build-`, `a..b`,
+/// `x_-y`): `docker build` looks every stage name up as a named build context
+/// (`dockerui.Client.NamedContext`, which parses it as a reference first) and fails with
+/// "invalid context name". BuildKit's Go packages without a client (as the oracle ran them)
+/// say nothing, so this is a warning of ours and not the build's error.
+fn stage_names_that_are_no_references(a: &mut Analysis) {
+    let mut found = Vec::new();
+    for st in &a.stages {
+        let (Some(name), Some(range)) = (&st.name, st.name_range) else { continue };
+        // Reserved names are BuildKit's own error; they are never looked up.
+        if name == "scratch" || name == "context" || crate::reference::context_key(name).is_some() {
+            continue;
+        }
+        let Err(why) = crate::reference::parse_normalized_named(name) else { continue };
+        let candidate = reference_name(name);
+        let fix = candidate.as_deref().filter(|c| c != name).and_then(|c| {
+            let edits = a.rename_stage(st.index, c).ok()?;
+            Some(Fix { title: format!("Rename the stage to `{c}`"), edits, applicability: Applicability::Unsafe })
+        });
+        let message = format!(
+            "`docker build` fails on this stage name: it looks stage names up as named build contexts, and `{name}` is no image name (\"invalid context name {name}: {why}\"); separators (`.`, `_`, `__`, dashes) must stand between letters or digits"
+        );
+        found.push((range, (st.line, st.end_line), message, fix));
+    }
+    for (range, lines, message, fix) in found {
+        a.diagnostics.push(Diagnostic::ours(
+            "stage-name-not-a-reference",
+            Severity::Warning,
+            range,
+            message,
+            fix,
+            lines,
+        ));
+    }
+}
+
+/// `name` made an image name: each run of separators that the reference grammar refuses becomes
+/// one dash, and separators at the ends go. `None` when that is still no image name.
+fn reference_name(name: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in name.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            if !run.is_empty() {
+                let ok = run == "." || run == "_" || run == "__" || run.bytes().all(|b| b == b'-');
+                out.push_str(if ok { &run } else { "-" });
+                run.clear();
+            }
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    crate::reference::context_key(&out).filter(|k| *k == out)
+}
+
 /// `--from=biuld` when a stage is named `build`: BuildKit would pull an image named `biuld`.
-fn unknown_stage_references(a: &mut Analysis) {
+/// With named build contexts given, a close context name is suggested too.
+fn unknown_stage_references(a: &mut Analysis, options: &Options) {
     let names: Vec<String> = a.stages.iter().filter_map(|s| s.name.clone()).collect();
     // Each distinct name's result, by its index in `results` (a map type the engine has: one
     // map type less in the wasm).
@@ -211,6 +311,10 @@ fn unknown_stage_references(a: &mut Analysis) {
             results.push(suggest::search(image, names.iter().map(String::as_str), true));
             results.len() - 1
         });
+        let context = || {
+            let names = options.named_contexts.iter().map(|c| c.split_once("::").map_or(c.as_str(), |(n, _)| n));
+            suggest::search(image, names, true)
+        };
         if let Some(suggestion) = results[i].clone() {
             // Already written so: BuildKit read the flag's bytes one by one (a non-ASCII name
             // comes out as `bÃ¤se`), and no edit of the text makes it match; the stage's name is
@@ -218,10 +322,12 @@ fn unknown_stage_references(a: &mut Analysis) {
             if a.text.get(usize::from(r.range.start())..usize::from(r.range.end())) == Some(suggestion.as_str()) {
                 continue;
             }
-            found.push((r.range, r.line, image.clone(), suggestion, false));
+            found.push((r.range, r.line, image.clone(), suggestion, Found::Stage));
         } else if let Some(n) = unnamed_stage_label(a, image) {
             // `stage-N` is only how stagecraft (and its graphs) show a stage without a name.
-            found.push((r.range, r.line, image.clone(), n.to_string(), true));
+            found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index));
+        } else if let Some(c) = cfg!(feature = "named-contexts").then(context).flatten() {
+            found.push((r.range, r.line, image.clone(), c, Found::Context));
         }
     }
     // What a `stage-N` label names: an image.
@@ -235,22 +341,24 @@ fn unknown_stage_references(a: &mut Analysis) {
         );
         a.diagnostics.push(Diagnostic::ours("unknown-stage", Severity::Warning, range, message, None, (line, line)));
     }
-    for (range, line, image, suggestion, by_index) in found {
-        let message = if by_index {
-            format!(
+    for (range, line, image, suggestion, how) in found {
+        let message = match how {
+            Found::Index => format!(
                 "{}; refer to the stage by its index `{suggestion}`, or name it with `AS` on its FROM line",
                 label(&image, &suggestion)
-            )
-        } else {
-            format!(
+            ),
+            Found::Stage => format!(
                 "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the stage `{suggestion}`?"
-            )
+            ),
+            Found::Context => format!(
+                "no stage or named build context is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the named context `{suggestion}`?"
+            ),
         };
         let fix = Fix {
-            title: if by_index {
-                format!("Use stage {suggestion} by its index")
-            } else {
-                format!("Use stage `{suggestion}`")
+            title: match how {
+                Found::Index => format!("Use stage {suggestion} by its index"),
+                Found::Stage => format!("Use stage `{suggestion}`"),
+                Found::Context => format!("Use the named context `{suggestion}`"),
             },
             edits: vec![TextEdit { range, new_text: suggestion.clone() }],
             applicability: Applicability::Unsafe,
@@ -264,6 +372,16 @@ fn unknown_stage_references(a: &mut Analysis) {
             (line, line),
         ));
     }
+}
+
+/// What an unknown stage reference was taken for.
+enum Found {
+    /// A stage of that name, close to what is written.
+    Stage,
+    /// A stage without a name, by its `stage-N` label.
+    Index,
+    /// A named build context given for the build.
+    Context,
 }
 
 /// The index N when `image` is `stage-N` (as [`Stage::display_name`] shows a stage without a

@@ -900,17 +900,18 @@ impl<'a> Engine<'a> {
             };
             self.stages[s].base_expanded = expanded.clone();
             self.platform(s, &config);
-            // Named build contexts replace a stage outright.
-            let named_context = self.stages[s]
-                .name
-                .as_ref()
-                .is_some_and(|n| self.options.named_contexts.iter().any(|c| c.eq_ignore_ascii_case(n)));
+            // Named build contexts replace a stage outright, by its name; else an earlier
+            // stage is the base; else a named context replaces the base image.
+            let named_context = self.stages[s].name.as_deref().and_then(|n| self.named_context(n)).is_some();
             let kind = match &expanded {
                 None => BaseKind::Unresolved,
                 Some(b) => match by_name.get(b) {
                     Some(&earlier) => BaseKind::Stage(earlier),
                     None if b == "scratch" => BaseKind::Scratch,
-                    None => BaseKind::Image(b.clone()),
+                    None => match self.named_context(b) {
+                        Some(key) => BaseKind::ImageContext(key),
+                        None => BaseKind::Image(b.clone()),
+                    },
                 },
             };
             let kind = if named_context { BaseKind::NamedContext } else { kind };
@@ -918,6 +919,7 @@ impl<'a> Engine<'a> {
             let target = match &kind {
                 BaseKind::Stage(t) => RefTarget::Stage(*t),
                 BaseKind::Image(i) => RefTarget::Image(i.clone()),
+                BaseKind::ImageContext(key) => RefTarget::NamedContext(key.clone()),
                 BaseKind::Scratch => RefTarget::Scratch,
                 BaseKind::Unresolved => RefTarget::Invalid("the base does not expand".into()),
                 BaseKind::NamedContext => RefTarget::Invalid("a named build context replaces this stage".into()),
@@ -1049,6 +1051,17 @@ impl<'a> Engine<'a> {
             Some(i) => i.parse::<usize>().ok().filter(|&i| i < self.stages.len()),
             None => self.find_state_by_name(spec),
         }
+    }
+
+    /// The key of the named build context given for the build that `name` (a stage name, or
+    /// an image's after expansion) is looked up by, if one is given.
+    fn named_context(&self, name: &str) -> Option<String> {
+        if !cfg!(feature = "named-contexts") || self.options.named_contexts.is_empty() {
+            return None;
+        }
+        let key = crate::reference::context_key(name)?;
+        let given = |c: &String| c.split_once("::").map_or(c.as_str(), |(n, _)| n) == key;
+        self.options.named_contexts.iter().any(given).then_some(key)
     }
 
     fn find_state_by_name(&self, name: &str) -> Option<usize> {
@@ -1197,7 +1210,10 @@ impl<'a> Engine<'a> {
                                 Some(n as usize)
                             }
                             State::External(img, _) => {
-                                reference.target = RefTarget::Image(img);
+                                reference.target = match self.named_context(&img) {
+                                    Some(key) => RefTarget::NamedContext(key),
+                                    None => RefTarget::Image(img),
+                                };
                                 Some(n as usize)
                             }
                         }
@@ -1227,7 +1243,10 @@ impl<'a> Engine<'a> {
                         Some(t)
                     }
                     None => {
-                        reference.target = RefTarget::Image(value.clone());
+                        reference.target = match self.named_context(&value) {
+                            Some(key) => RefTarget::NamedContext(key),
+                            None => RefTarget::Image(value.clone()),
+                        };
                         self.states.push(State::External(value.clone(), c.range));
                         Some(self.states.len() - 1)
                     }
@@ -1321,7 +1340,10 @@ impl<'a> Engine<'a> {
                 None if explicit && crate::instructions::mount_from_has_variable(&name) => {
                     RefTarget::Invalid(crate::instructions::MOUNT_FROM_VARIABLE.into())
                 }
-                None => RefTarget::Image(name.clone()),
+                None => match self.named_context(&name) {
+                    Some(key) => RefTarget::NamedContext(key),
+                    None => RefTarget::Image(name.clone()),
+                },
             };
             let kind = if explicit {
                 RefKind::MountFrom { mount_type, mount_index }

@@ -8,6 +8,7 @@ fn node_label(a: &Analysis, n: &GraphNode) -> String {
         GraphNode::Stage(s) => a.stages()[*s].display_name(),
         GraphNode::Image(i) => i.clone(),
         GraphNode::Scratch => "scratch".into(),
+        GraphNode::NamedContext(k) => format!("{k} (named context)"),
     }
 }
 
@@ -39,6 +40,7 @@ impl Analysis {
                 }
                 GraphNode::Image(_) => format!("label=\"{label}\", shape=folder"),
                 GraphNode::Scratch => "label=\"scratch\", shape=folder, style=dotted".to_string(),
+                GraphNode::NamedContext(_) => format!("label=\"{label}\", shape=tab"),
             };
             out.push_str(&format!("  n{id} [{attrs}];\n"));
         }
@@ -65,7 +67,9 @@ impl Analysis {
             let shape = match n {
                 GraphNode::Stage(s) if Some(*s) == self.default_target() => format!("n{id}[[\"{label}\"]]"),
                 GraphNode::Stage(_) => format!("n{id}[\"{label}\"]"),
-                GraphNode::Image(_) | GraphNode::Scratch => format!("n{id}[(\"{label}\")]"),
+                GraphNode::Image(_) | GraphNode::Scratch | GraphNode::NamedContext(_) => {
+                    format!("n{id}[(\"{label}\")]")
+                }
             };
             out.push_str(&format!("  {shape}\n"));
         }

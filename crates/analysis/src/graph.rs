@@ -194,7 +194,21 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
     }
     let order: Vec<usize> = waves.iter().flatten().copied().collect();
     let mut images: Vec<String> = Vec::new();
+    let mut contexts: Vec<String> = Vec::new();
     for &s in &order {
+        // A stage a named context replaces (it has no dependencies), by its name's key.
+        let replaced = (cfg!(feature = "named-contexts") && stages[s].base_kind == BaseKind::NamedContext)
+            .then(|| stages[s].name.as_deref().and_then(crate::reference::context_key))
+            .flatten();
+        let used = deps[s].iter().filter_map(|d| match &d.target {
+            RefTarget::NamedContext(k) => Some(k.clone()),
+            _ => None,
+        });
+        for k in replaced.into_iter().chain(used) {
+            if !contexts.contains(&k) {
+                contexts.push(k);
+            }
+        }
         for d in &deps[s] {
             if let RefTarget::Image(i) = &d.target {
                 // `--from=scratch` is the empty image, as `FROM scratch` is: nothing is pulled
@@ -205,7 +219,14 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
             }
         }
     }
-    BuildPlan { target, stages: order, waves, images, legacy_stages: legacy_stages(stages.len(), target).collect() }
+    BuildPlan {
+        target,
+        stages: order,
+        waves,
+        images,
+        contexts,
+        legacy_stages: legacy_stages(stages.len(), target).collect(),
+    }
 }
 
 /// What the legacy builder builds for `--target` = `target`: every stage up to it.
@@ -233,6 +254,10 @@ pub(crate) fn stage_graph(stages: &[Stage], deps: &[Vec<Dep>]) -> StageGraph {
             let source = match &d.target {
                 RefTarget::Stage(t) => *t,
                 RefTarget::Image(i) => *images.entry(i.clone()).or_insert_with(|| add(GraphNode::Image(i.clone()))),
+                // In the same map, under a key no image name has.
+                RefTarget::NamedContext(k) => {
+                    *images.entry(format!("\0{k}")).or_insert_with(|| add(GraphNode::NamedContext(k.clone())))
+                }
                 RefTarget::Scratch => *scratch.get_or_insert_with(|| add(GraphNode::Scratch)),
                 _ => continue,
             };

@@ -41,7 +41,11 @@ use stagecraft_syntax::sort;
 pub struct Options {
     /// `--build-arg` values.
     pub build_args: Vec<(String, String)>,
-    /// Named build contexts (`--build-context name=...`): a stage with that name is replaced.
+    /// Named build contexts (`--build-context NAME=...`), by the names given. As in BuildKit, a
+    /// stage whose name is one is replaced whole; else a base image or `--from` image whose key
+    /// ([`reference::context_key`]: `alpine` for `alpine:latest`) is one is replaced by it. A
+    /// name may carry BuildKit's platform suffix (`alpine::linux/arm64`); it is matched by the
+    /// name alone.
     pub named_contexts: Vec<String>,
     /// The `--target` of the build, if any (sets `TARGETSTAGE`). With one, only the stages the
     /// targets need are dispatched, as BuildKit does; without, BuildKit's lint (`docker build
@@ -109,6 +113,7 @@ pub struct Analysis {
     reach: graph::Reachability,
     unused: Vec<usize>,
     targets_in_play: Vec<usize>,
+    unused_contexts: Vec<UnusedContext>,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
     graph: std::sync::OnceLock<StageGraph>,
@@ -143,6 +148,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         reach,
         unused: Vec::new(),
         targets_in_play: Vec::new(),
+        unused_contexts: Vec::new(),
         graph: std::sync::OnceLock::new(),
     };
     checks::run(&mut analysis, options);
@@ -189,6 +195,12 @@ impl Analysis {
     /// Every stage reference, in source order per stage.
     pub fn references(&self) -> &[StageRef] {
         &self.references
+    }
+
+    /// The named build contexts of [`Options::named_contexts`] that replace no stage and no
+    /// image of this file (BuildKit ignores them silently), with a close name that would.
+    pub fn unused_named_contexts(&self) -> &[UnusedContext] {
+        &self.unused_contexts
     }
 
     /// Diagnostics, sorted by position.

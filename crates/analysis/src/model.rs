@@ -64,6 +64,10 @@ pub enum BaseKind {
     Unresolved,
     /// A named build context (`--build-context NAME=...`) replaces the whole stage.
     NamedContext,
+    /// A named build context replaces the base image (by its key, as
+    /// [`crate::reference::context_key`] makes it: `alpine` for `FROM alpine:latest`); the
+    /// stage's instructions run on it.
+    ImageContext(String),
 }
 
 /// The kinds of stage references BuildKit follows.
@@ -112,6 +116,9 @@ pub enum RefTarget {
     Scratch,
     /// `--from=` with an empty value: the build context; no dependency.
     Context,
+    /// A named build context (`--build-context NAME=...`) given for the build replaces this
+    /// image: its key (see [`BaseKind::ImageContext`]).
+    NamedContext(String),
     /// BuildKit fails on it (a variable in `--from`, an index out of range, a base that does
     /// not expand); the reason says how.
     Invalid(String),
@@ -370,8 +377,22 @@ pub struct BuildPlan {
     pub waves: Vec<Vec<usize>>,
     /// External images pulled: bases and `--from` images of the stages built.
     pub images: Vec<String>,
+    /// Named build contexts used (by their keys): stages they replace and images they stand in
+    /// for. Empty unless [`crate::Options::named_contexts`] names some.
+    pub contexts: Vec<String>,
     /// What the legacy builder builds: every stage up to the target.
     pub legacy_stages: Vec<usize>,
+}
+
+/// A named build context given for the build that replaces nothing in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnusedContext {
+    /// The name as given (`--build-context NAME=...`).
+    pub name: String,
+    /// A stage name or image that is close to it (`build` for `biuld`, `alpine:3.20` for
+    /// `alpine:3.19`), or the key BuildKit looks it up by when that differs (`alpine` for
+    /// `alpine:latest`).
+    pub suggestion: Option<String>,
 }
 
 /// A node of the stage graph.
@@ -383,6 +404,8 @@ pub enum GraphNode {
     Image(String),
     /// The empty image.
     Scratch,
+    /// A named build context that replaces an image (by its key).
+    NamedContext(String),
 }
 
 /// How a dependency is used.

@@ -390,7 +390,7 @@ impl Analysis {
         // mount `from=` (they look up every stage, ignoring case; an earlier one would become a
         // forward reference).
         let binds = |r: &&StageRef| match &r.target {
-            RefTarget::Image(i) => match (&r.kind, &r.origin) {
+            RefTarget::Image(i) | RefTarget::NamedContext(i) => match (&r.kind, &r.origin) {
                 (RefKind::From, RefOrigin::Direct) => i == new_name && r.in_stage > stage,
                 _ => i.to_lowercase() == new_name,
             },
@@ -616,6 +616,10 @@ impl Analysis {
                         if &r.value == img { String::new() } else { format!(" (`{}` expands to it)", r.value) };
                     format!("**image** `{img}`\n\nAn external image: {which} is named `{img}`{expanded}, so BuildKit pulls it.")
                 }
+                RefTarget::NamedContext(k) => format!(
+                    "**named build context** `{k}`\n\nGiven with `--build-context {k}=...`, it replaces the image `{}`: BuildKit pulls nothing for it.",
+                    r.value
+                ),
                 RefTarget::Scratch => "**scratch**: the empty image".to_string(),
                 RefTarget::Invalid(why) => format!("**not resolvable**: {why}"),
                 _ => return None,
@@ -669,6 +673,7 @@ impl Analysis {
             let what = match &r.target {
                 RefTarget::Stage(t) => format!("`{}`", self.stages()[*t].display_name()),
                 RefTarget::Image(i) => format!("image `{i}`"),
+                RefTarget::NamedContext(k) => format!("named context `{k}`"),
                 RefTarget::Scratch => "scratch".into(),
                 _ => continue,
             };
@@ -739,6 +744,10 @@ impl Analysis {
                 }
                 BaseKind::NamedContext => {
                     parts.push("a named build context".into());
+                    None
+                }
+                BaseKind::ImageContext(k) => {
+                    parts.push(format!("named build context `{k}`"));
                     None
                 }
             };
@@ -928,7 +937,7 @@ impl Analysis {
             }
             let ty = match &r.target {
                 RefTarget::Stage(_) => TokenType::StageReference,
-                RefTarget::Image(_) | RefTarget::Scratch => TokenType::Image,
+                RefTarget::Image(_) | RefTarget::Scratch | RefTarget::NamedContext(_) => TokenType::Image,
                 _ => continue,
             };
             // An image named through variables (`${BASE}-${VARIANT}`): its variables are

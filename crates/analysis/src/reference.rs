@@ -14,6 +14,26 @@ pub fn parse_normalized_named(s: &str) -> Result<(), String> {
     parse(&format!("{domain}/{remainder}"))
 }
 
+/// The key a named build context is looked up by for a stage or image name, as BuildKit's
+/// `dockerui.Client.NamedContext` makes it: the name read as an image reference, written in its
+/// familiar form (`docker.io/library/alpine:latest` is `alpine`), without a `:latest` tag.
+/// `scratch` and `context` are never looked up (BuildKit's `namedContextFunc`): `None`, as for a
+/// name that is no image reference, on which a build with named-context support fails ("invalid
+/// context name ...", see [`parse_normalized_named`] for why).
+pub fn context_key(name: &str) -> Option<String> {
+    if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context") {
+        return None;
+    }
+    parse_normalized_named(name).ok()?;
+    let (domain, remainder) = split_docker_domain(name);
+    let familiar = match (domain.as_str(), remainder.strip_prefix("library/")) {
+        ("docker.io", Some(rest)) if !rest.contains('/') => rest.to_string(),
+        ("docker.io", _) => remainder,
+        _ => format!("{domain}/{remainder}"),
+    };
+    Some(familiar.strip_suffix(":latest").map_or(familiar.clone(), str::to_string))
+}
+
 /// The registry and the path of an image name, as `ParseNormalizedNamed` splits them (`alpine`:
 /// `docker.io` and `library/alpine`).
 pub(crate) fn split_docker_domain(name: &str) -> (String, String) {
@@ -229,6 +249,29 @@ mod tests {
         assert_eq!(digest_error(":abc"), Some("invalid checksum digest format"));
         assert_eq!(digest_error("sha256:"), Some("invalid checksum digest format"));
         assert_eq!(digest_error("MD5:abc"), Some("invalid checksum digest format"));
+    }
+
+    #[test]
+    fn context_keys() {
+        let key = |s: &str| context_key(s);
+        assert_eq!(key("alpine").as_deref(), Some("alpine"));
+        assert_eq!(key("alpine:latest").as_deref(), Some("alpine"));
+        assert_eq!(key("docker.io/library/alpine:latest").as_deref(), Some("alpine"));
+        assert_eq!(key("index.docker.io/library/alpine:3.20").as_deref(), Some("alpine:3.20"));
+        assert_eq!(key("docker.io/team/app").as_deref(), Some("team/app"));
+        assert_eq!(key("library/foo/bar").as_deref(), Some("library/foo/bar"));
+        assert_eq!(key("ghcr.io/o/app:latest").as_deref(), Some("ghcr.io/o/app"));
+        assert_eq!(key("localhost:5000/app:v1").as_deref(), Some("localhost:5000/app:v1"));
+        let digest = format!("alpine@sha256:{}", "a".repeat(64));
+        assert_eq!(key(&format!("docker.io/library/{digest}")), Some(digest));
+        // Never looked up, in any case.
+        for reserved in ["scratch", "SCRATCH", "context", "Context"] {
+            assert_eq!(key(reserved), None, "{reserved}");
+        }
+        // Not image references: a build with named contexts fails on them.
+        for bad in ["build-", "a__", "a_-b", "Build", ""] {
+            assert_eq!(key(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -176,6 +176,15 @@ impl Analysis {
                     class: if image_used[id] { "image".into() } else { "image dimmed".into() },
                     attrs: vec![("data-image".into(), i.clone())],
                 },
+                GraphNode::NamedContext(k) => Node {
+                    lines: vec![
+                        Line { text: k.clone(), class: "name".into() },
+                        Line { text: "named context".into(), class: "base".into() },
+                    ],
+                    title: format!("named build context {k}"),
+                    class: if image_used[id] { "image context".into() } else { "image context dimmed".into() },
+                    attrs: vec![("data-context".into(), k.clone())],
+                },
                 GraphNode::Scratch => Node {
                     lines: vec![Line { text: "scratch".into(), class: "name".into() }],
                     title: "scratch: the empty image".into(),

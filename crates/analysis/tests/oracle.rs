@@ -28,9 +28,10 @@ fn stages_ours(a: &Analysis) -> Vec<String> {
                 stagecraft_analysis::BaseKind::Stage(t) => (t.to_string(), "-".to_string()),
                 stagecraft_analysis::BaseKind::Image(i) => ("-".into(), i.clone()),
                 stagecraft_analysis::BaseKind::Scratch => ("-".into(), "scratch".into()),
-                stagecraft_analysis::BaseKind::Unresolved | stagecraft_analysis::BaseKind::NamedContext => {
-                    ("-".into(), "-".into())
-                }
+                // The oracle ran with no named contexts: never met here.
+                stagecraft_analysis::BaseKind::Unresolved
+                | stagecraft_analysis::BaseKind::NamedContext
+                | stagecraft_analysis::BaseKind::ImageContext(_) => ("-".into(), "-".into()),
             };
             format!(
                 "#{} name={:?} as_written={:?} base={:?} base_stage={stage} base_external={external} line={}",

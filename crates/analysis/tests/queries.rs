@@ -2,7 +2,7 @@
 
 use stagecraft_analysis::queries::{CompletionKind, OutlineKind, TokenType};
 use stagecraft_analysis::{
-    analyze, Analysis, Applicability, GraphNode, Options, RefTarget, Severity, TextEdit, TextRange, TextSize,
+    analyze, Analysis, Applicability, BaseKind, GraphNode, Options, RefTarget, Severity, TextEdit, TextRange, TextSize,
 };
 
 fn fixture(text: &str) -> (Analysis, TextSize) {
@@ -716,7 +716,96 @@ fn named_context_replaces_a_stage() {
     assert!(!codes(&a).contains(&"forward-reference"));
 }
 
+fn with_contexts(text: &str, contexts: &[&str]) -> Analysis {
+    let named_contexts = contexts.iter().map(|c| c.to_string()).collect();
+    analyze(text, &Options { named_contexts, ..Options::default() })
+}
+
+#[test]
+fn named_context_replaces_images_by_their_key() {
+    // BuildKit looks a base image, a `--from` image and a mount's image up by their familiar
+    // name without `:latest`; the stage's instructions still run on the context.
+    let text = "FROM docker.io/library/alpine:latest AS base\nRUN apt-get install x\nFROM base\nCOPY --from=nginx /a /a\nRUN --mount=from=busybox:1.36,target=/b true\nCOPY --from=2 /c /c\n";
+    let a = with_contexts(text, &["alpine", "nginx", "busybox:1.36"]);
+    assert_eq!(a.stages()[0].base_kind, BaseKind::ImageContext("alpine".into()));
+    let targets: Vec<&RefTarget> = a.references().iter().map(|r| &r.target).collect();
+    assert_eq!(
+        targets,
+        [
+            &RefTarget::NamedContext("alpine".into()),
+            &RefTarget::Stage(0),
+            &RefTarget::NamedContext("nginx".into()),
+            &RefTarget::NamedContext("busybox:1.36".into()),
+            // `--from=2` is the state `--from=nginx` added.
+            &RefTarget::NamedContext("nginx".into()),
+        ]
+    );
+    assert!(a.plan(1).images.is_empty(), "{:?}", a.plan(1).images);
+    assert!(a.graph().nodes.contains(&GraphNode::NamedContext("nginx".into())));
+    assert!(a.unused_named_contexts().is_empty(), "{:?}", a.unused_named_contexts());
+    assert!(a
+        .hover(TextSize::new(text.find("nginx").unwrap() as u32))
+        .unwrap()
+        .markdown
+        .contains("named build context"));
+    // Without the contexts, the same file pulls three images.
+    assert_eq!(plain(text).plan(1).images, ["docker.io/library/alpine:latest", "nginx", "busybox:1.36"]);
+}
+
+#[test]
+fn named_contexts_that_replace_nothing_are_reported() {
+    let text = "FROM alpine:3.20 AS build\nFROM build\nCOPY --from=nginx /a /a\n";
+    // Exact keys: `Build` is not the stage `build`; `alpine:3.19` not `alpine:3.20`; BuildKit
+    // looks `nginx:latest` up as `nginx`; `scratch` and `context` are never looked up.
+    let a = with_contexts(text, &["Build", "alpine:3.19", "nginx:latest", "scratch"]);
+    let unused: Vec<(&str, Option<&str>)> =
+        a.unused_named_contexts().iter().map(|c| (c.name.as_str(), c.suggestion.as_deref())).collect();
+    assert_eq!(
+        unused,
+        [
+            ("Build", Some("build")),
+            ("alpine:3.19", Some("alpine:3.20")),
+            ("nginx:latest", Some("nginx")),
+            ("scratch", None)
+        ]
+    );
+    assert_eq!(a.stages()[0].base_kind, BaseKind::Image("alpine:3.20".into()));
+    // A platform suffix is matched by the name.
+    let a = with_contexts(text, &["build::linux/arm64"]);
+    assert_eq!(a.stages()[0].base_kind, BaseKind::NamedContext);
+    assert!(a.unused_named_contexts().is_empty());
+    // A `--from` image close to a context's name: the context is suggested.
+    let a = with_contexts("FROM alpine\nCOPY --from=deps /d /d\n", &["dep"]);
+    let d = diag(&a, "unknown-stage");
+    assert!(d.message.contains("did you mean the named context `dep`"), "{}", d.message);
+    assert_eq!(d.fix.as_ref().unwrap().edits[0].new_text, "dep");
+    // `FROM scratch` stays the empty image.
+    let a = with_contexts("FROM scratch\n", &["scratch"]);
+    assert_eq!(a.stages()[0].base_kind, BaseKind::Scratch);
+}
+
 // ---- our diagnostics ----
+
+#[test]
+fn a_stage_name_that_is_no_image_name_fails_docker_build() {
+    // BuildKit's parser takes these names, but `docker build` looks each stage name up as a
+    // named context, as an image reference, and fails.
+    for (name, fixed) in
+        [("build-", Some("build")), ("a..b", Some("a-b")), ("x_-y", Some("x-y")), ("a___b", Some("a-b"))]
+    {
+        let text = format!("FROM alpine AS {name}\nRUN make\nFROM scratch\nCOPY --from={name} /out /\n");
+        let a = plain(&text);
+        let d = diag(&a, "stage-name-not-a-reference");
+        assert_eq!(slice(&a, d.range), name);
+        assert!(d.message.contains(&format!("invalid context name {name}: invalid reference format")), "{}", d.message);
+        let fix = d.fix.as_ref().map(|f| TextEdit::apply_all(&text, &f.edits));
+        assert_eq!(fix, fixed.map(|f| text.replace(name, f)), "{name}");
+    }
+    for ok in ["build", "a.b", "a__b", "a--b", "stage-1_x"] {
+        let a = plain(&format!("FROM alpine AS {ok}\n"));
+        assert!(!codes(&a).contains(&"stage-name-not-a-reference"), "{ok}: {:?}", codes(&a));
+    }
+}
 
 #[test]
 fn unused_stage_is_information_with_a_removal_fix() {

@@ -335,6 +335,48 @@ fn check_fix_writes_safe_fixes_and_reports_what_is_left() {
 }
 
 #[test]
+fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_about() {
+    let d = Dir::new("contexts");
+    let f = d.file(
+        "Dockerfile",
+        "FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM alpine:latest\nCOPY --from=build /app /app\nCOPY --from=nginx:1.27 /etc/nginx /etc/nginx\n",
+    );
+    // As `docker buildx build --build-context`: `build` replaces the stage, `alpine` the image
+    // `alpine:latest` (BuildKit's key for it); a misspelt one replaces nothing, silently in
+    // BuildKit, with a warning here.
+    let args =
+        ["plan", &f, "--build-context", "alpine=docker-image://alpine:3.20", "--build-context", "build=local:out"];
+    let o = run(&[&args[..], &["--build-context", "ngnix:1.27=x"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "BuildKit builds 2 stages for stage-1:\n  wave 1: build (named context)\n  wave 2: stage-1\nimages: nginx:1.27\nnamed contexts: build, alpine\n"
+    );
+    assert!(
+        stderr(&o).contains("--build-context ngnix:1.27 replaces no stage and no image of this file, and BuildKit ignores it; did you mean `nginx:1.27`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&[&args[..], &["--format", "json"]].concat());
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(
+        (j["images"].clone(), j["contexts"].clone()),
+        (parse_json("[\"nginx:1.27\"]"), parse_json("[\"build\", \"alpine\"]"))
+    );
+    assert_eq!(stderr(&o), "");
+    let o = run(&["analyze", &f, "--format", "json", "--build-context", "alpine=x", "--build-context", "Build=y"]);
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(j["stages"][1]["base_context"], parse_json("\"alpine\""));
+    assert_eq!(j["stages"][1]["base_external"], Value::Null);
+    assert_eq!(j["references"][1]["named_context"], parse_json("\"alpine\""));
+    assert_eq!(j["unused_named_contexts"], parse_json("[{\"name\": \"Build\", \"suggestion\": \"build\"}]"));
+    // Without contexts, the images are pulled.
+    let o = run(&["plan", &f, "--format", "json"]);
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(j["images"], parse_json("[\"golang:1.22\", \"alpine:latest\", \"nginx:1.27\"]"));
+}
+
+#[test]
 fn targets_and_plans() {
     let d = Dir::new("targets");
     let f = d.file("Dockerfile", MULTI);

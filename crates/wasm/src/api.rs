@@ -149,7 +149,8 @@ pub fn analyze(text: &str, options: &Options) -> String {
             BaseKind::Image(i) => ("image", None, Some(i.as_str())),
             BaseKind::Scratch => ("scratch", None, None),
             BaseKind::Unresolved => ("unresolved", None, None),
-            BaseKind::NamedContext => ("context", None, None),
+            // The browser gives no named contexts: never met here.
+            BaseKind::NamedContext | BaseKind::ImageContext(_) => ("context", None, None),
         };
         w.begin_object();
         w.key("index").uint(s.index as u64);
@@ -178,7 +179,7 @@ pub fn analyze(text: &str, options: &Options) -> String {
             RefTarget::Stage(s) => (Some(*s as u64), None),
             RefTarget::Image(i) => (None, Some(i.as_str())),
             RefTarget::Scratch => (None, Some("scratch")),
-            RefTarget::Context | RefTarget::Invalid(_) => (None, None),
+            RefTarget::Context | RefTarget::NamedContext(_) | RefTarget::Invalid(_) => (None, None),
         };
         let origin = r.origin.as_str();
         w.begin_object();

@@ -45,7 +45,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 BaseKind::Stage(t) => (json!(t), Value::Null),
                 BaseKind::Image(i) => (Value::Null, json!(i)),
                 BaseKind::Scratch => (Value::Null, json!("scratch")),
-                BaseKind::Unresolved | BaseKind::NamedContext => (Value::Null, Value::Null),
+                BaseKind::Unresolved | BaseKind::NamedContext | BaseKind::ImageContext(_) => (Value::Null, Value::Null),
             };
             json!({
                 "index": s.index,
@@ -57,6 +57,11 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 "base_stage": base_stage,
                 "base_external": base_external,
                 "named_context": s.base_kind == BaseKind::NamedContext,
+                // The named build context that replaces the base image, by its key.
+                "base_context": match &s.base_kind {
+                    BaseKind::ImageContext(k) => json!(k),
+                    _ => Value::Null,
+                },
                 "platform": s.platform,
                 "platform_expanded": s.platform_expanded,
                 "line": s.line,
@@ -79,7 +84,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 RefTarget::Stage(t) => (json!(t), Value::Null, Value::Null),
                 RefTarget::Image(i) => (Value::Null, json!(i), Value::Null),
                 RefTarget::Scratch => (Value::Null, json!("scratch"), Value::Null),
-                RefTarget::Context => (Value::Null, Value::Null, Value::Null),
+                RefTarget::Context | RefTarget::NamedContext(_) => (Value::Null, Value::Null, Value::Null),
                 RefTarget::Invalid(why) => (Value::Null, Value::Null, json!(why)),
             };
             let mut v = json!({
@@ -93,6 +98,10 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 "resolved_stage": resolved_stage,
                 "external": external,
                 "build_context": matches!(r.target, RefTarget::Context),
+                "named_context": match &r.target {
+                    RefTarget::NamedContext(k) => json!(k),
+                    _ => Value::Null,
+                },
                 "error": error,
                 "forward": r.forward,
                 "onbuild": matches!(r.origin, RefOrigin::Inherited { .. }),
@@ -133,6 +142,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
         "default_target": a.default_target(),
         "targets_in_play": a.targets_in_play(),
         "unused_stages": a.unused_stages(),
+        "unused_named_contexts": a.unused_named_contexts().iter().map(|c| json!({"name": c.name, "suggestion": c.suggestion})).collect::<Vec<_>>(),
         "diagnostics": a.diagnostics().iter().map(|d| output::diagnostic(a, d)).collect::<Vec<_>>(),
         "build_error": a.build_error().map(|e| json!({
             "message": e.message,
@@ -159,7 +169,8 @@ fn summary(a: &Analysis, file: &str) -> String {
             BaseKind::Image(i) => format!("image {i}"),
             BaseKind::Scratch => "scratch".into(),
             BaseKind::Unresolved => format!("{} (does not expand)", s.base),
-            BaseKind::NamedContext => "named build context".into(),
+            BaseKind::NamedContext => "named build context (it replaces the stage)".into(),
+            BaseKind::ImageContext(k) => format!("named build context {k} (for image {})", s.base),
         };
         let mut marks = Vec::new();
         if Some(s.index) == a.default_target() {
@@ -176,6 +187,7 @@ fn summary(a: &Analysis, file: &str) -> String {
                 RefTarget::Image(i) => format!("image {i}"),
                 RefTarget::Scratch => "scratch".into(),
                 RefTarget::Context => "the build context".into(),
+                RefTarget::NamedContext(k) => format!("named build context {k}"),
                 RefTarget::Invalid(why) => format!("nothing ({why})"),
             };
             out.push_str(&format!("  line {}: {} {} -> {to}\n", r.line, r.kind.as_str(), r.value));

@@ -47,6 +47,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                     GraphNode::Stage(s) => json!({"id": id, "kind": "stage", "stage": s, "label": an.stages()[*s].display_name(), "line": an.stages()[*s].line, "unused": an.is_unused(*s), "default_target": Some(*s) == an.default_target()}),
                     GraphNode::Image(i) => json!({"id": id, "kind": "image", "label": i}),
                     GraphNode::Scratch => json!({"id": id, "kind": "scratch", "label": "scratch"}),
+                    GraphNode::NamedContext(k) => json!({"id": id, "kind": "context", "label": k}),
                 })
                 .collect();
             let edges: Vec<_> = g

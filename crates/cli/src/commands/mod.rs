@@ -20,6 +20,16 @@ use crate::{input, Failure};
 pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysis, Failure> {
     let an = analyze(&input::read(path)?, options);
     known_targets(&an, path, options)?;
+    // BuildKit ignores a named context that replaces nothing, without a word: a typo in the
+    // flag or the file would pull an image instead.
+    for c in an.unused_named_contexts() {
+        let hint = c.suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+        eprintln!(
+            "stagecraft: warning: {}: --build-context {} replaces no stage and no image of this file, and BuildKit ignores it{hint}",
+            path.display(),
+            c.name
+        );
+    }
     Ok(an)
 }
 

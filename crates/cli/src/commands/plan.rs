@@ -10,11 +10,14 @@ use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft plan FILE [--target T] [--legacy] [--format text|json] [--build-arg K=V]...
+                       [--build-context NAME=...]...
 
 Shows the stages BuildKit builds for the target (the default target without --target), in
 waves that can build in parallel, and the images it pulls. --legacy shows what the legacy
 builder builds instead: every stage up to the target. T is a stage name, or #N for the stage
-at index N (#0 is the first; a stage without a name has no other).
+at index N (#0 is the first; a stage without a name has no other). --build-context NAME=...
+replaces the stage NAME, or else the images BuildKit looks up as NAME (`alpine` for
+`alpine:latest`), as `docker buildx build --build-context` does; those are listed apart.
 
 Exit status: 0, or 1 when BuildKit fails the build (the error goes to stderr; the plan is
 still shown, as the build would be once the error is mended), 2 on usage or read errors.";
@@ -40,6 +43,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "stages": plan.stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "waves": plan.waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
             "images": plan.images,
+            "contexts": plan.contexts,
             "legacy_stages": plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_only": plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
             "build_error": an.build_error().map(|e| e.message.as_str()),
@@ -67,11 +71,19 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         super::plural(plan.stages.len()),
         name(target)
     );
+    // A stage a named build context replaces is not built: BuildKit loads the context.
+    let shown = |s: usize| match an.stages()[s].base_kind {
+        stagecraft_analysis::BaseKind::NamedContext => format!("{} (named context)", name(s)),
+        _ => name(s),
+    };
     for (i, w) in plan.waves.iter().enumerate() {
-        crate::output::outln!("  wave {}: {}", i + 1, w.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
+        crate::output::outln!("  wave {}: {}", i + 1, w.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", "));
     }
     if !plan.images.is_empty() {
         crate::output::outln!("images: {}", plan.images.join(", "));
+    }
+    if !plan.contexts.is_empty() {
+        crate::output::outln!("named contexts: {}", plan.contexts.join(", "));
     }
     Ok(super::build_outcome(&an, path, |_| true))
 }

@@ -33,6 +33,7 @@ pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
             }
             GraphNode::Image(i) => json!({"id": id, "kind": "image", "label": i, "stage": null, "line": null}),
             GraphNode::Scratch => json!({"id": id, "kind": "scratch", "label": "scratch", "stage": null, "line": null}),
+            GraphNode::NamedContext(k) => json!({"id": id, "kind": "context", "label": k, "stage": null, "line": null}),
         })
         .collect();
     let edges: Vec<Value> =
