@@ -805,6 +805,35 @@ fn configuration_changes_targets_in_play() {
 }
 
 #[test]
+fn named_contexts_setting_replaces_stages_and_images() {
+    let mut lsp = Lsp::start();
+    lsp.initialize(
+        parse_json("{}"),
+        parse_json(r#"{"namedContexts": {"alpine": "docker-image://alpine:3.20", "build": "local:out"}}"#),
+    );
+    // `build` is replaced whole: `test`, built on it, no longer builds `golang` (but is still
+    // unused by the default target); `alpine` replaces the image of `docs`.
+    lsp.open(URI, TEXT);
+    let graph = lsp.result("stagecraft/stageGraph", doc(URI));
+    let kinds: Vec<(String, String)> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["kind"].as_str().unwrap().to_string(), n["label"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(kinds.contains(&("context".into(), "alpine".into())), "{kinds:?}");
+    assert!(!kinds.iter().any(|(_, l)| l.starts_with("golang")), "{kinds:?}");
+    let hover = lsp.result("textDocument/hover", at(URI, 2, 6));
+    assert!(hover["contents"]["value"].as_str().unwrap().contains("named build context"), "{hover}");
+    // Without the setting, the images come back.
+    lsp.notify("workspace/didChangeConfiguration", parse_json(r#"{"settings": {"stagecraft": {}}}"#));
+    lsp.diagnostics(URI, 1);
+    let graph = lsp.result("stagecraft/stageGraph", doc(URI));
+    assert!(!graph["nodes"].as_array().unwrap().iter().any(|n| n["kind"] == "context"), "{graph}");
+    lsp.shutdown();
+}
+
+#[test]
 fn bad_requests_get_errors_not_crashes() {
     let mut lsp = started();
     lsp.open(URI, TEXT);

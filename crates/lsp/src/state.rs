@@ -108,6 +108,10 @@ pub(crate) struct Settings {
     /// The build context: absolute, or relative to each Dockerfile's directory (`..`); none:
     /// the Dockerfile's directory.
     pub(crate) build_context: Option<String>,
+    /// Named build contexts (`docker buildx build --build-context NAME=VALUE`), by name; the
+    /// analysis reads the names, editors put the values in their docker build command. A list
+    /// of names is read as names without values.
+    pub(crate) named_contexts: HashMap<String, String>,
 }
 
 impl Settings {
@@ -137,7 +141,12 @@ impl Settings {
             _ => Vec::new(),
         };
         let build_context = inner.get("buildContext").and_then(text).filter(|c| !c.is_empty());
-        Settings { targets, build_args: map("buildArgs"), severities: map("severities"), build_context }
+        let named_contexts = match inner.get("namedContexts") {
+            Some(Value::Array(a)) => a.iter().filter_map(text).map(|n| (n, String::new())).collect(),
+            Some(v @ Value::String(_)) => text(v).into_iter().map(|n| (n, String::new())).collect(),
+            _ => map("namedContexts"),
+        };
+        Settings { targets, build_args: map("buildArgs"), severities: map("severities"), build_context, named_contexts }
     }
 
     pub(crate) fn options(&self) -> Options {
@@ -158,7 +167,9 @@ impl Settings {
                 Some((code.clone(), sev))
             })
             .collect();
-        Options { build_args, targets: self.targets.clone(), severities, ..Options::default() }
+        let mut named_contexts: Vec<String> = self.named_contexts.keys().filter(|k| !k.is_empty()).cloned().collect();
+        named_contexts.sort();
+        Options { build_args, targets: self.targets.clone(), severities, named_contexts, ..Options::default() }
     }
 }
 
@@ -236,5 +247,17 @@ mod tests {
         );
         assert_eq!(Settings::from_json(&serde_json::json!({"buildContext": ""})).build_context, None);
         assert_eq!(Settings::from_json(&serde_json::json!({"buildContext": ["x"]})).build_context, None);
+        // Named contexts: a map of names to values, or names alone.
+        let s = Settings::from_json(
+            &serde_json::json!({"namedContexts": {"alpine": "docker-image://alpine:3.20", "x": 1}}),
+        );
+        assert_eq!(s.options().named_contexts, ["alpine", "x"]);
+        assert_eq!(s.named_contexts.get("alpine").map(String::as_str), Some("docker-image://alpine:3.20"));
+        let s = Settings::from_json(&serde_json::json!({"namedContexts": ["deps", 5, null]}));
+        assert_eq!(s.options().named_contexts, ["5", "deps"]);
+        assert_eq!(
+            Settings::from_json(&serde_json::json!({"namedContexts": "deps"})).options().named_contexts,
+            ["deps"]
+        );
     }
 }
