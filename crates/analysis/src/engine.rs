@@ -1551,6 +1551,8 @@ impl<'a> Engine<'a> {
             let windows = self.stages[s].platform_expanded.as_deref().is_some_and(|p| p.starts_with("windows/"));
             let mut st = match self.stages[s].base_kind {
                 BaseKind::Stage(b) => finals[b].clone().unwrap_or_else(|| DispatchState::image(windows)),
+                // The empty image has no working directory: paths start at `/`.
+                BaseKind::Scratch => DispatchState { dir: Some("/".into()), ..DispatchState::image(windows) },
                 _ => DispatchState::image(windows),
             };
             st.cmd = None;
@@ -1674,6 +1676,13 @@ impl<'a> Engine<'a> {
                     }
                 }
                 st.workdir_set = true;
+                // BuildKit's `NormalizeWorkdir`: a relative path goes on from the one before.
+                st.dir = match expanded.as_deref() {
+                    _ if st.windows => None,
+                    Some(p) if p.starts_with('/') => Some(crate::dockerignore::clean(p)),
+                    Some(p) => st.dir.as_ref().map(|d| crate::dockerignore::clean(&format!("/{d}/{p}"))),
+                    None => None,
+                };
                 // BuildKit then normalises the path, which on Windows fails for another drive,
                 // a bare drive and a UNC path.
                 if let Some(e) = expanded.as_deref().filter(|_| st.windows).and_then(windows_workdir_error) {
@@ -1746,6 +1755,8 @@ impl<'a> Engine<'a> {
                     let from = fields.iter().rev().find_map(|field| {
                         field.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case("from")).map(|(_, v)| v)
                     });
+                    // The mount's own failures, in BuildKit's order: its source, then its target.
+                    let before = self.diagnostics.len();
                     if let Some(name) = from {
                         if let Some(t) = self.find_state_by_name(name) {
                             if t != s && !dispatched[t] {
@@ -1770,6 +1781,9 @@ impl<'a> Engine<'a> {
                                 );
                             }
                         }
+                    }
+                    if self.diagnostics.len() == before && cfg!(feature = "build-failures") {
+                        self.mount_target(&fields, st, f.range, node);
                     }
                 }
                 // `RUN --device` is in the labs frontend only (BuildKit's built-in frontend and
@@ -2151,6 +2165,44 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// BuildKit's `dispatchRunMounts` refuses a mount (other than a secret or SSH one) whose
+    /// target is `/`: written so, or a relative one (none at all included) that the working
+    /// directory makes `/`. Only said where that directory is known.
+    fn mount_target(&mut self, fields: &[String], st: &DispatchState, flag: TextRange, node: TextRange) {
+        let value = |keys: &[&str]| {
+            fields.iter().rev().find_map(|field| {
+                let (k, v) = field.split_once('=')?;
+                keys.contains(&k.to_lowercase().as_str()).then_some(v)
+            })
+        };
+        let expand = |v: &str| self.lexer.process_word(v, &st.env).ok().map(|e| e.result);
+        let typ = value(&["type"]).and_then(expand).map(|t| t.to_lowercase());
+        if matches!(typ.as_deref(), Some("secret" | "ssh")) {
+            return;
+        }
+        let Some(target) = value(&["target", "dst", "destination"]).map_or(Some(String::new()), expand) else {
+            return;
+        };
+        // (Windows paths join otherwise: only `/` as written is said there.)
+        let root = if st.windows || crate::dockerignore::clean(&target).starts_with('/') {
+            target == "/"
+        } else {
+            st.dir.as_ref().is_some_and(|d| crate::dockerignore::clean(&format!("/{d}/{target}")) == "/")
+        };
+        if root {
+            let message = if target == "/" {
+                "invalid mount target \"/\"; a mount cannot cover the root: mount it on a directory".to_string()
+            } else {
+                let written = if target.is_empty() { "no target" } else { "the relative target" };
+                format!(
+                    "invalid mount target \"/\"; {written}{} in the working directory `/` is the root: give the mount an absolute target",
+                    if target.is_empty() { String::new() } else { format!(" `{target}`") }
+                )
+            };
+            self.fail_in("invalid-mount", &message, Some(flag), Some(node), "dispatch");
+        }
+    }
+
     /// With `# check=error=true`, a build that got through ends in BuildKit's error naming the
     /// rules it found broken, in the order it found them. Each finding is already an error
     /// diagnostic, so this adds no other.
@@ -2361,6 +2413,9 @@ struct DispatchState {
     build_args: Vec<String>,
     shell_set: bool,
     workdir_set: bool,
+    /// The working directory, where it is known: set by an absolute WORKDIR, or on scratch
+    /// (`/`); an image's is in its config, which stagecraft does not read.
+    dir: Option<String>,
     /// The stage's platform is Windows (given with `--platform`; stagecraft reads no image's):
     /// paths are Windows paths.
     windows: bool,
@@ -2384,6 +2439,7 @@ impl DispatchState {
             build_args: Vec::new(),
             shell_set: false,
             workdir_set: false,
+            dir: None,
             windows,
             cmd: None,
             entrypoint: None,

@@ -289,6 +289,42 @@ fn fixed(text: &str) -> Option<String> {
 }
 
 #[test]
+fn a_mount_on_the_root_fails() {
+    // BuildKit's `dispatchRunMounts`: a target of `/`, or a relative one (none at all included)
+    // that the working directory makes `/`. Secret and SSH mounts have targets of their own.
+    let message = "invalid mount target \"/\"";
+    for (text, at) in [
+        ("FROM alpine\nRUN --mount=type=cache,target=/ true\n", "--mount=type=cache,target=/"),
+        ("FROM scratch\nRUN --mount=type=cache,id=go true\n", "--mount=type=cache,id=go"),
+        ("FROM scratch\nRUN --mount=type=bind,target=. true\n", "--mount=type=bind,target=."),
+        ("FROM alpine\nWORKDIR /app\nRUN --mount=type=tmpfs,dst=.. true\n", "--mount=type=tmpfs,dst=.."),
+        ("FROM alpine\nARG T=/\nRUN --mount=target=$T true\n", "--mount=target=$T"),
+        // A stage on a stage starts in its directory.
+        ("FROM scratch AS a\nFROM a\nRUN --mount=type=cache,id=x true\n", "--mount=type=cache,id=x"),
+        (
+            "FROM --platform=windows/amd64 scratch\nRUN --mount=type=cache,target=/ true\n",
+            "--mount=type=cache,target=/",
+        ),
+        // The second mount of the instruction.
+        ("FROM alpine\nRUN --mount=target=/a --mount=target=/ true\n", "--mount=target=/"),
+    ] {
+        fails(text, message, at);
+    }
+    for text in [
+        // An image's working directory is in its config: not known here.
+        "FROM alpine\nRUN --mount=type=cache,id=go true\n",
+        "FROM alpine\nWORKDIR app\nRUN --mount=type=cache,id=go true\n",
+        // `/app` is not the root; `/.` is not written `/` (BuildKit compares the text).
+        "FROM scratch\nWORKDIR /app\nRUN --mount=type=cache,id=go true\n",
+        "FROM alpine\nRUN --mount=type=cache,target=/. true\n",
+        "FROM scratch\nRUN --mount=type=secret,id=x --mount=type=ssh true\n",
+        "FROM --platform=windows/amd64 scratch\nRUN --mount=type=cache,id=x true\n",
+    ] {
+        builds(text);
+    }
+}
+
+#[test]
 fn misspelt_mounts_and_copied_urls_have_fixes() {
     assert_eq!(
         fixed("FROM alpine\nRUN --mount=typ=tmpfs,target=/t true\n").as_deref(),
