@@ -4,7 +4,8 @@
 //! boundaries; "fix all" (safe and unsafe) settles or says it did not, without panicking; the
 //! selection ranges and links stay inside the text. The same text read as a `.dockerignore`
 //! either is rejected or gives the analysis its rules (so `CopyIgnoredFile` matches the file's
-//! own COPY sources against its own lines), and matches its first lines as paths.
+//! own COPY sources against its own lines), and matches its first lines as paths. The words
+//! of its first line are named build contexts (so that some stage or image names are replaced).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -32,7 +33,9 @@ fuzz_target!(|data: &[u8]| {
         }
         options.ignore = Some(IgnoreRules(Arc::new(rules)));
     }
+    options.named_contexts = text.lines().next().unwrap_or("").split_whitespace().map(String::from).collect();
     let analysis = analyze(text, &options);
+    let _ = analysis.unused_named_contexts();
     let _ = (analysis.targets(), analysis.graph(), analysis.to_dot(), analysis.to_mermaid());
     let _ = (analysis.outline(), analysis.folds(), analysis.inlay_hints(), analysis.semantic_tokens());
     for (i, _) in analysis.stages().iter().enumerate() {
