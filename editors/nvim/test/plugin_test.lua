@@ -4,9 +4,11 @@
 -- 1. setup{} attaches the server to a Dockerfile (settings reach it: the unused-stage diagnostic
 --    comes with the severity set in setup{}), on_attach is passed through, and a second
 --    Dockerfile of the same root (a *.dockerfile name the plugin detects) shares the client;
---    update_settings() reaches the running server (didChangeConfiguration).
+--    update_settings() reaches the running server (didChangeConfiguration), namedContexts too
+--    (the stage graph and the hover show the image it replaces as a named context).
 -- 2. :StagecraftTargets with a scripted vim.ui.select picks `test`, then "Copy command": the
---    register holds the exact docker build command (--build-arg from settings, -f relative);
+--    register holds the exact docker build command (--build-arg and --build-context from
+--    settings, each sorted by name, -f relative);
 --    the commands complete target names and formats.
 -- 3. :StagecraftTargets NAME skips the first picker; "Run in terminal" (termopen stubbed) gets
 --    the command of the unnamed default target (no --target); an unknown name is an error.
@@ -15,12 +17,13 @@
 -- 5. Rename from COPY --from=build to `compile`, :write, every reference is renamed on disk.
 -- 6. :StagecraftGraph svg writes an SVG with the stage names (open_cmd stubbed), with a target
 --    too; mermaid opens a scratch buffer of `flowchart` text; ! dot prints; a buffer without the
---    server gets its graph from the CLI.
--- 7. :StagecraftRestart replaces the server for the open Dockerfiles.
+--    server gets its graph from the CLI (with the named contexts of the settings).
+-- 7. :StagecraftRestart replaces the server for the open Dockerfiles (right after a settings
+--    change too: no diagnostics of the old server are left).
 -- 8. A missing binary (a bad path, then nothing on PATH) gives the install message, no crash.
 -- 9. :checkhealth stagecraft finds the binary and its version.
 -- 10. With autostart = false, a client named "stagecraft" started elsewhere (as nvim-lspconfig
---     would) serves :StagecraftTargets, with the build args of its own config.
+--     would) serves :StagecraftTargets, with the build args and named contexts of its own config.
 -- 11. The help file's tags are valid and reachable.
 
 local plugin = assert(os.getenv('STAGECRAFT_PLUGIN'), 'STAGECRAFT_PLUGIN')
@@ -226,6 +229,56 @@ local function main()
   require('stagecraft').update_settings({ buildContext = '' })
   eq(require('stagecraft.config').get().settings.buildContext, nil, '1 and an empty one clears it')
 
+  -- namedContexts reach the server: the image they replace is a named context in the graph and
+  -- the hover.
+  local bad_contexts = pcall(require('stagecraft').update_settings, { namedContexts = 5 })
+  check(bad_contexts and noted('update_settings: settings.namedContexts: expected table, got number', vim.log.levels.ERROR),
+    '1 namedContexts that are no table say so')
+  local function context_nodes()
+    local answer = vim.lsp.buf_request_sync(buf, 'stagecraft/stageGraph',
+      { textDocument = { uri = vim.uri_from_bufnr(buf) } }, 5000) or {}
+    local _, reply = next(answer)
+    local labels = {}
+    for _, n in ipairs(reply and reply.result and reply.result.nodes or {}) do
+      if n.kind == 'context' then
+        table.insert(labels, n.label)
+      end
+    end
+    return table.concat(labels, ',')
+  end
+  local function hover_at(text)
+    local lnum, col = find(text)
+    local answer = vim.lsp.buf_request_sync(buf, 'textDocument/hover', {
+      textDocument = { uri = vim.uri_from_bufnr(buf) },
+      position = { line = lnum - 1, character = col - 1 + #'FROM ' },
+    }, 5000) or {}
+    local _, reply = next(answer)
+    local contents = reply and reply.result and reply.result.contents
+    return type(contents) == 'table' and (contents.value or vim.inspect(contents)) or ''
+  end
+  require('stagecraft').update_settings({ namedContexts = { ['alpine:3.19'] = 'docker-image://alpine:3.20' } })
+  check(wait(5000, function()
+    return context_nodes() == 'alpine:3.19'
+  end), '1 namedContexts reach the server: the graph has a node of kind context for the image', context_nodes())
+  local hover = hover_at('FROM alpine:3.19 AS docs')
+  check(hover:find('named build context', 1, true), '1 and the hover on the image says it is a named build context', hover)
+  -- A list of names is names alone (no value): the server reads them the same.
+  require('stagecraft').update_settings({ namedContexts = { 'alpine:3.19' } })
+  local kept = require('stagecraft.config').get().settings.namedContexts
+  eq(vim.tbl_count(kept) == 1 and kept['alpine:3.19'], '', '1 a list of names is kept as names without a value')
+  require('stagecraft').update_settings({ namedContexts = {} })
+  check(wait(5000, function()
+    return context_nodes() == ''
+  end), '1 and without namedContexts the image is an image again', context_nodes())
+  require('stagecraft').update_settings({ namedContexts = { 'alpine:3.19' } })
+  check(wait(5000, function()
+    return context_nodes() == 'alpine:3.19'
+  end), '1 the names alone reach the server too', context_nodes())
+  require('stagecraft').update_settings({ namedContexts = {} })
+  wait(5000, function()
+    return context_nodes() == ''
+  end)
+
   -- 2. :StagecraftTargets, scripted picks, Copy command. ---------------------------------------
   local expected_test = "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
   local expected_default = "docker build --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
@@ -257,6 +310,20 @@ local function main()
   require('stagecraft').update_settings({ buildContext = '.' })
   eq(copy_test_command(), expected_test:gsub(' %.$', ' app'), '2 with buildContext, the command builds that context')
   require('stagecraft').update_settings({ buildContext = '' })
+  -- The named contexts with a value, sorted by name (byte order), after the build args.
+  require('stagecraft').update_settings({
+    namedContexts = { ['alpine:3.19'] = 'docker-image://alpine:3.20', Z = 'local:out', deps = '', notes = 'two words' },
+  })
+  eq(copy_test_command(),
+    "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' --build-context Z=local:out "
+      .. "--build-context alpine:3.19=docker-image://alpine:3.20 --build-context 'notes=two words' -f app/Dockerfile .",
+    '2 with namedContexts, --build-context NAME=VALUE for each with a value, sorted, before -f')
+  require('stagecraft').update_settings({ namedContexts = { 'alpine:3.19' } })
+  eq(copy_test_command(), expected_test, '2 names alone add nothing to the command')
+  require('stagecraft').update_settings({ namedContexts = {} })
+  eq(require('stagecraft.targets').build_command({ name = vim.NIL }, 'Dockerfile', {}, nil, { b = '1', B_2 = '2', B = '3', _X = '4' }),
+    'docker build --build-context B=3 --build-context B_2=2 --build-context _X=4 --build-context b=1 -f Dockerfile .',
+    '2 named contexts in byte order, as VS Code sorts them')
 
   -- 3. :StagecraftTargets NAME, Run in terminal. -----------------------------------------------
   local win = vim.api.nvim_get_current_win()
@@ -380,6 +447,15 @@ local function main()
   end)
   check(vim.bo.filetype == 'mermaid' and buffer_text(0):find('["build"]', 1, true),
     '6 without the server the graph comes from `stagecraft graph`', buffer_text(0):sub(1, 80))
+  close_split()
+  require('stagecraft').update_settings({ namedContexts = { ['alpine:3.19'] = 'docker-image://alpine:3.20' } })
+  vim.cmd('StagecraftGraph mermaid')
+  wait(5000, function()
+    return vim.bo.filetype == 'mermaid'
+  end)
+  check(vim.bo.filetype == 'mermaid' and buffer_text(0):find('alpine:3.19 (named context)', 1, true),
+    '6 with the names of namedContexts', buffer_text(0))
+  require('stagecraft').update_settings({ namedContexts = {} })
   local before_graph = #notes
   vim.cmd('StagecraftGraph mermaid')
   check(vim.bo.filetype == 'mermaid' and #notes > before_graph and noted('not attached to'),
@@ -472,7 +548,10 @@ local function main()
     name = 'stagecraft',
     cmd = { vim.fn.exepath('stagecraft'), 'lsp' },
     root_dir = work .. '/other',
-    init_options = { buildArgs = { FROM_LSPCONFIG = 'yes' } },
+    init_options = {
+      buildArgs = { FROM_LSPCONFIG = 'yes' },
+      namedContexts = { ['alpine:3.19'] = 'docker-image://alpine:3.20' },
+    },
   })
   vim.lsp.buf_attach_client(other2, ext)
   wait(10000, function()
@@ -485,8 +564,9 @@ local function main()
   wait(5000, function()
     return vim.fn.getreg('"') ~= ''
   end)
-  eq(vim.fn.getreg('"'), 'docker build --target one --build-arg FROM_LSPCONFIG=yes -f ' .. work .. '/other/ext.Dockerfile .',
-    "10 :StagecraftTargets uses that client and its build args (a file outside cwd: absolute -f)")
+  eq(vim.fn.getreg('"'), 'docker build --target one --build-arg FROM_LSPCONFIG=yes '
+    .. '--build-context alpine:3.19=docker-image://alpine:3.20 -f ' .. work .. '/other/ext.Dockerfile .',
+    "10 :StagecraftTargets uses that client, its build args and named contexts (a file outside cwd: absolute -f)")
 
   -- 11. The help file. ---------------------------------------------------------------------------
   local ok11, err11 = pcall(vim.cmd, 'helptags ' .. vim.fn.fnameescape(work .. '/rtp/doc'))

@@ -87,7 +87,11 @@ class GraphPanel {
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((m: FromWebview) => this.onMessage(m)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration("stagecraft.buildArgs") || e.affectsConfiguration("stagecraft.targets")) {
+        if (
+          e.affectsConfiguration("stagecraft.buildArgs") ||
+          e.affectsConfiguration("stagecraft.targets") ||
+          e.affectsConfiguration("stagecraft.namedContexts")
+        ) {
           this.refreshSoon();
         }
       }),

@@ -80,19 +80,25 @@ function byBytes(a: string, b: string): number {
 }
 
 /**
- * `docker build [--target NAME] [--build-arg K=V ...] -f FILE .`, the build args sorted by key
- * (as Neovim's command: the same whatever order the settings object has). An unnamed default
- * target has no name to pass, and docker builds the last stage without `--target`.
+ * `docker build [--target NAME] [--build-arg K=V ...] [--build-context NAME=VALUE ...] -f FILE .`,
+ * the build args and the named contexts each sorted by name (as Neovim's command: the same
+ * whatever order the settings object has). A named context without a value (given by its name
+ * alone, for the analysis) has nothing to pass and is left out. An unnamed default target has
+ * no name to pass, and docker builds the last stage without `--target`.
  */
 export function dockerBuildCommand(
   target: Pick<TargetInfo, "name">,
   file: string,
   buildArgs: Record<string, string> = {},
   context = ".",
+  namedContexts: Record<string, string> = {},
 ): string {
   const words = ["docker", "build"];
   if (target.name) words.push("--target", target.name);
   for (const k of Object.keys(buildArgs).sort(byBytes)) words.push("--build-arg", `${k}=${buildArgs[k]}`);
+  for (const k of Object.keys(namedContexts).sort(byBytes)) {
+    if (k !== "" && namedContexts[k] !== "") words.push("--build-context", `${k}=${namedContexts[k]}`);
+  }
   words.push("-f", file, context);
   return words.map(shellQuote).join(" ");
 }
@@ -169,6 +175,13 @@ export function serverSettings(get: <T>(key: string, dflt: T) => T): ServerSetti
     }
     return out;
   };
+  // Named contexts: by name, or names alone (a list, or one name), each with no value ("").
+  const contexts = (v: unknown): Record<string, string> => {
+    if (!Array.isArray(v) && typeof v !== "string") return map(v);
+    const out: Record<string, string> = {};
+    for (const name of (Array.isArray(v) ? v : [v]).map(text)) if (name !== undefined) out[name] = "";
+    return out;
+  };
   const targets = get<unknown>("targets", []);
   const list = Array.isArray(targets) ? targets : typeof targets === "string" ? [targets] : [];
   const severities: ServerSettings["severities"] = {};
@@ -181,6 +194,7 @@ export function serverSettings(get: <T>(key: string, dflt: T) => T): ServerSetti
     buildArgs: map(get<unknown>("buildArgs", {})),
     severities,
     buildContext: text(get<unknown>("buildContext", "")) ?? "",
+    namedContexts: contexts(get<unknown>("namedContexts", {})),
   };
 }
 

@@ -75,4 +75,9 @@ export interface ServerSettings {
   severities: Record<string, "error" | "warning" | "info" | "hint">;
   /** The build context for `.dockerignore`: absolute, or relative to the Dockerfile's folder; "" for that folder. */
   buildContext: string;
+  /**
+   * Named build contexts (`docker buildx build --build-context NAME=VALUE`), by name; the server
+   * reads the names, the docker build command takes the pairs ("" for a name given alone).
+   */
+  namedContexts: Record<string, string>;
 }

@@ -9,6 +9,7 @@ local M = {}
 ---@field buildArgs table<string,string> resolves FROM lines as --build-arg would; added to `docker build`
 ---@field severities table<string,string> severity per diagnostic code ("error"|"warning"|"info"|"hint")
 ---@field buildContext string|nil the build context whose .dockerignore CopyIgnoredFile reads: absolute, or relative to the Dockerfile's folder (nil: that folder)
+---@field namedContexts table<string,string> named build contexts (`--build-context NAME=VALUE`) by name: the stages and images they replace change the analysis; added to `docker build` (a name alone, as a list item or with '', for the analysis only)
 
 M.default_keymaps = {
   targets = '<leader>st',
@@ -28,7 +29,7 @@ M.defaults = {
   -- the file's folder.
   root_dir = nil,
   root_markers = { '.git' },
-  settings = { targets = {}, buildArgs = {}, severities = {} },
+  settings = { targets = {}, buildArgs = {}, severities = {}, namedContexts = {} },
   on_attach = nil,
   capabilities = nil,
   codelens = false,
@@ -48,7 +49,7 @@ local current = vim.deepcopy(M.defaults)
 ---@return stagecraft.Settings
 function M.normalize_settings(s)
   s = s or {}
-  local out = { targets = {}, buildArgs = vim.empty_dict(), severities = vim.empty_dict() }
+  local out = { targets = {}, buildArgs = vim.empty_dict(), severities = vim.empty_dict(), namedContexts = vim.empty_dict() }
   -- One target may be given alone, as the server and VS Code take it.
   local targets = type(s.targets) == 'string' and { s.targets } or s.targets or {}
   for _, t in ipairs(targets) do
@@ -59,6 +60,15 @@ function M.normalize_settings(s)
   end
   for k, v in pairs(s.severities or {}) do
     out.severities[tostring(k)] = tostring(v)
+  end
+  -- Named contexts by name; a list item is a name alone (no value), as the server and VS Code take it.
+  for k, v in pairs(s.namedContexts or {}) do
+    if type(k) == 'number' then
+      local name = tostring(v)
+      out.namedContexts[name] = out.namedContexts[name] or ''
+    else
+      out.namedContexts[tostring(k)] = tostring(v)
+    end
   end
   if s.buildContext ~= nil and s.buildContext ~= '' then
     out.buildContext = tostring(s.buildContext)
@@ -79,6 +89,7 @@ function M.validate_settings(s)
   util.validate('settings.buildArgs', s.buildArgs, 'table', true)
   util.validate('settings.severities', s.severities, 'table', true)
   util.validate('settings.buildContext', s.buildContext, 'string', true)
+  util.validate('settings.namedContexts', s.namedContexts, 'table', true)
 end
 
 local function validate(opts)

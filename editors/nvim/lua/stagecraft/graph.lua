@@ -93,8 +93,8 @@ local function deliver(bufnr, opts, text)
   return text
 end
 
---- `stagecraft graph FILE --format F [--target T] [--build-arg K=V]...`; an unsaved buffer is
---- written to a temporary file first.
+--- `stagecraft graph FILE --format F [--target T] [--build-arg K=V]... [--build-context NAME]...`;
+--- an unsaved buffer is written to a temporary file first.
 local function from_cli(bufnr, opts)
   local cmd, reason = server.resolve_cmd(config.get().cmd)
   if not cmd then
@@ -117,6 +117,14 @@ local function from_cli(bufnr, opts)
   table.sort(keys)
   for _, k in ipairs(keys) do
     vim.list_extend(argv, { '--build-arg', k .. '=' .. build_args[k] })
+  end
+  -- The CLI reads the names alone, as the server does.
+  local names = vim.tbl_keys(config.get().settings.namedContexts or {})
+  table.sort(names)
+  for _, name in ipairs(names) do
+    if name ~= '' then
+      vim.list_extend(argv, { '--build-context', name })
+    end
   end
   local out = vim.fn.system(argv)
   if vim.v.shell_error ~= 0 then

@@ -268,6 +268,22 @@ function M.build_args(client)
   return config.get().settings.buildArgs
 end
 
+--- The named build contexts a client was given (its settings, else its initializationOptions),
+--- else the ones of setup{}: a table of name -> value (list items are names without a value).
+---@param client table|nil
+---@return table<string,string>
+function M.named_contexts(client)
+  local conf = client and client.config or {}
+  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
+    and conf.settings.stagecraft.namedContexts
+  local from_init = type(conf.init_options) == 'table' and conf.init_options.namedContexts
+  local contexts = from_settings or from_init
+  if type(contexts) == 'table' then
+    return contexts
+  end
+  return config.get().settings.namedContexts
+end
+
 --- The build context the settings name (`buildContext`), or nil.
 ---@param client table|nil
 ---@return string|nil
@@ -323,6 +339,13 @@ function M.restart()
     end
     return true
   end, 20)
+  -- Diagnostics a stopping server published late (after a settings change, say) land in its
+  -- namespace after Neovim 0.7 cleared it, and no one would clear them again.
+  for _, client in ipairs(clients) do
+    pcall(function()
+      vim.diagnostic.reset(vim.lsp.diagnostic.get_namespace(client.id))
+    end)
+  end
   clients_by_root = {}
   told_missing = false
   if not config.get().autostart then

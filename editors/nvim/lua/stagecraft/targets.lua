@@ -38,14 +38,17 @@ function M.format(t)
   return ('%s · builds %d stage%s'):format(text, n, n == 1 and '' or 's')
 end
 
---- `docker build [--target NAME] [--build-arg K=V]... -f FILE .`, quoted for the shell. An
---- unnamed default target has no name to pass: docker builds the last stage without --target.
+--- `docker build [--target NAME] [--build-arg K=V]... [--build-context NAME=VALUE]... -f FILE .`,
+--- quoted for the shell, the build args and the named contexts each sorted by name. A named
+--- context without a value (a name alone, for the analysis) has nothing to pass and is left out.
+--- An unnamed default target has no name to pass: docker builds the last stage without --target.
 ---@param t stagecraft.Target
 ---@param file string the Dockerfile, as the shell will see it from the build context
 ---@param build_args table<string,string>|nil
 ---@param context string|nil the build context as the shell will see it (nil: `.`)
+---@param named_contexts table<string,string>|nil
 ---@return string
-function M.build_command(t, file, build_args, context)
+function M.build_command(t, file, build_args, context, named_contexts)
   local words = { 'docker', 'build' }
   local name = util.str(t.name)
   if name then
@@ -56,6 +59,16 @@ function M.build_command(t, file, build_args, context)
   table.sort(keys)
   for _, k in ipairs(keys) do
     vim.list_extend(words, { '--build-arg', k .. '=' .. build_args[k] })
+  end
+  local names = {}
+  for k, v in pairs(named_contexts or {}) do
+    if type(k) == 'string' and k ~= '' and (type(v) == 'string' or type(v) == 'number') and tostring(v) ~= '' then
+      table.insert(names, k)
+    end
+  end
+  table.sort(names)
+  for _, k in ipairs(names) do
+    vim.list_extend(words, { '--build-context', k .. '=' .. tostring(named_contexts[k]) })
   end
   vim.list_extend(words, { '-f', file, context or '.' })
   return table.concat(vim.tbl_map(util.shell_quote, words), ' ')
@@ -119,7 +132,7 @@ function M.act(bufnr, t)
       context = '.'
     end
   end
-  local command = M.build_command(t, file, server.build_args(client), context)
+  local command = M.build_command(t, file, server.build_args(client), context, server.named_contexts(client))
   vim.ui.select(actions, {
     prompt = ('Target %s: %s'):format(M.label(t), command),
     format_item = function(a)

@@ -66,6 +66,22 @@ test("docker build command: build args sorted by key, as Neovim's, whatever the 
   );
 });
 
+test("docker build command: named contexts with a value, sorted by name, after the build args and before -f", () => {
+  const contexts = { build: "local:out", alpine: "docker-image://alpine:3.20", deps: "", notes: "two words" };
+  assert.equal(
+    dockerBuildCommand(build, "app/Dockerfile", { VERSION: "1.2" }, "..", contexts),
+    "docker build --target build --build-arg VERSION=1.2 --build-context alpine=docker-image://alpine:3.20 " +
+      "--build-context build=local:out --build-context 'notes=two words' -f app/Dockerfile ..",
+  );
+  // the same whatever order the settings object has; byte order, as Lua compares strings
+  assert.equal(
+    dockerBuildCommand({ name: null }, "Dockerfile", {}, ".", { b: "1", B_2: "2", B: "3", _X: "4" }),
+    "docker build --build-context B=3 --build-context B_2=2 --build-context _X=4 --build-context b=1 -f Dockerfile .",
+  );
+  // names alone (no value, for the analysis) and an empty name have nothing to pass
+  assert.equal(dockerBuildCommand(build, "Dockerfile", {}, ".", { deps: "", "": "x" }), "docker build --target build -f Dockerfile .");
+});
+
 test("shell quoting", () => {
   assert.equal(shellQuote("plain-word_1.2/x"), "plain-word_1.2/x");
   assert.equal(shellQuote("it's"), "'it'\\''s'");
@@ -155,27 +171,33 @@ test("finding the server binary, and the message when it is missing", () => {
 test("settings of the wrong type are normalised as the server reads them", () => {
   const from = (values: Record<string, unknown>) =>
     serverSettings(<T>(key: string, dflt: T) => (key in values ? (values[key] as T) : dflt));
-  assert.deepEqual(from({}), { targets: [], buildArgs: {}, severities: {}, buildContext: "" });
+  assert.deepEqual(from({}), { targets: [], buildArgs: {}, severities: {}, buildContext: "", namedContexts: {} });
   assert.deepEqual(
     from({
       targets: ["test", 3, null, "#2"],
       buildArgs: { GO_VERSION: 1.23, DEBUG: true, NOTE: "hi", BAD: { x: 1 } },
       severities: { "unused-stage": "Error", x: 3, y: "loud" },
       buildContext: "..",
+      namedContexts: { alpine: "docker-image://alpine:3.20", build: "local:out", n: 5, BAD: null },
     }),
     {
       targets: ["test", "3", "#2"],
       buildArgs: { GO_VERSION: "1.23", DEBUG: "true", NOTE: "hi" },
       severities: { "unused-stage": "error" },
       buildContext: "..",
+      namedContexts: { alpine: "docker-image://alpine:3.20", build: "local:out", n: "5" },
     },
   );
-  assert.deepEqual(from({ targets: "test", buildArgs: ["X=1"], severities: "error", buildContext: ["x"] }), {
+  assert.deepEqual(from({ targets: "test", buildArgs: ["X=1"], severities: "error", buildContext: ["x"], namedContexts: 3 }), {
     targets: ["test"],
     buildArgs: {},
     severities: {},
     buildContext: "",
+    namedContexts: {},
   });
+  // names alone (a list, or one name), as the server takes them: no value for the build command
+  assert.deepEqual(from({ namedContexts: ["deps", 5, null] }).namedContexts, { deps: "", "5": "" });
+  assert.deepEqual(from({ namedContexts: "deps" }).namedContexts, { deps: "" });
 });
 
 test("the picker's prompt says when a code lens's stage is no target", () => {
