@@ -252,36 +252,36 @@ function M.explain_missing_client(bufnr)
   end
 end
 
---- The build args a client was given (its settings, else its initializationOptions), else the
---- ones of setup{}.
+--- A table setting a client was given (its settings, else its initializationOptions), else
+--- the one of setup{}.
+---@param client table|nil
+---@param key string
+---@return table
+local function table_setting(client, key)
+  local conf = client and client.config or {}
+  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
+    and conf.settings.stagecraft[key]
+  local from_init = type(conf.init_options) == 'table' and conf.init_options[key]
+  local value = from_settings or from_init
+  if type(value) == 'table' then
+    return value
+  end
+  return config.get().settings[key]
+end
+
+--- The build args a client was given (see table_setting).
 ---@param client table|nil
 ---@return table<string,string>
 function M.build_args(client)
-  local conf = client and client.config or {}
-  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
-    and conf.settings.stagecraft.buildArgs
-  local from_init = type(conf.init_options) == 'table' and conf.init_options.buildArgs
-  local args = from_settings or from_init
-  if type(args) == 'table' then
-    return args
-  end
-  return config.get().settings.buildArgs
+  return table_setting(client, 'buildArgs')
 end
 
---- The named build contexts a client was given (its settings, else its initializationOptions),
---- else the ones of setup{}: a table of name -> value (list items are names without a value).
+--- The named build contexts a client was given (see table_setting): a table of name -> value
+--- (list items are names without a value).
 ---@param client table|nil
 ---@return table<string,string>
 function M.named_contexts(client)
-  local conf = client and client.config or {}
-  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
-    and conf.settings.stagecraft.namedContexts
-  local from_init = type(conf.init_options) == 'table' and conf.init_options.namedContexts
-  local contexts = from_settings or from_init
-  if type(contexts) == 'table' then
-    return contexts
-  end
-  return config.get().settings.namedContexts
+  return table_setting(client, 'namedContexts')
 end
 
 --- The build context the settings name (`buildContext`), or nil.
