@@ -111,6 +111,9 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             Long("build-context") => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
                 let name = v.split_once('=').map_or(v.as_str(), |(n, _)| n).to_string();
+                if name.is_empty() {
+                    return Err(usage(format!("--build-context needs NAME=VALUE, got `{v}`")));
+                }
                 args.options.named_contexts.push(name);
             }
             Long("target") | Short('t') if spec.target => {

@@ -370,6 +370,11 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
     assert_eq!(j["stages"][1]["base_external"], Value::Null);
     assert_eq!(j["references"][1]["named_context"], parse_json("\"alpine\""));
     assert_eq!(j["unused_named_contexts"], parse_json("[{\"name\": \"Build\", \"suggestion\": \"build\"}]"));
+    let o = run(&["check", &f, "--build-context", "scratch=x"]);
+    assert!(stderr(&o).contains("--build-context scratch replaces no stage and no image of this file, and BuildKit ignores it (`scratch` is never looked up)"), "{}", stderr(&o));
+    let o = run(&["plan", &f, "--build-context", "=x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--build-context needs NAME=VALUE, got `=x`"), "{}", stderr(&o));
     // Without contexts, the images are pulled.
     let o = run(&["plan", &f, "--format", "json"]);
     let j: Value = parse_json(&stdout(&o));

@@ -23,7 +23,12 @@ pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysi
     // BuildKit ignores a named context that replaces nothing, without a word: a typo in the
     // flag or the file would pull an image instead.
     for c in an.unused_named_contexts() {
-        let hint = c.suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+        let name = c.name.split_once("::").map_or(c.name.as_str(), |(n, _)| n);
+        let hint = if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context") {
+            format!(" (`{name}` is never looked up)")
+        } else {
+            c.suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+        };
         eprintln!(
             "stagecraft: warning: {}: --build-context {} replaces no stage and no image of this file, and BuildKit ignores it{hint}",
             path.display(),
