@@ -1017,6 +1017,11 @@ impl<'a> Engine<'a> {
                 if let Some(sug) = self.suggest_any(&unmatched) {
                     message.push_str(&format!(" (did you mean {sug}?)"));
                 }
+                message.push_str(if raw.is_empty() {
+                    "; give --platform a value (such as linux/amd64 or $BUILDPLATFORM) or leave it out"
+                } else {
+                    "; it expands to nothing: give the ARG a default or pass --build-arg"
+                });
                 self.fail("invalid-platform", &message, Some(range), "dispatch-states");
             }
             Ok(_) => match platform::parse(&value) {
@@ -1678,7 +1683,8 @@ impl<'a> Engine<'a> {
                 st.workdir_set = true;
                 // BuildKit's `NormalizeWorkdir`: a relative path goes on from the one before.
                 st.dir = match expanded.as_deref() {
-                    _ if st.windows => None,
+                    // (Read only for a build failure, which the browser build leaves out.)
+                    _ if st.windows || !cfg!(feature = "build-failures") => None,
                     Some(p) if p.starts_with('/') => Some(crate::dockerignore::clean(p)),
                     Some(p) => st.dir.as_ref().map(|d| crate::dockerignore::clean(&format!("/{d}/{p}"))),
                     None => None,

@@ -339,7 +339,13 @@ fn check_run_options(info: &InstructionInfo) -> Result<(), InstructionError> {
         let v = f.value().unwrap_or_default();
         if !matches!(v, "default" | "none" | "host") {
             return Err(InstructionError {
-                message: format!("invalid network mode {}", go::quote_str(v)),
+                message: format!(
+                    "invalid network mode {}{}; use default, none or host",
+                    go::quote_str(v),
+                    crate::suggest::search(v, ["default", "none", "host"], true)
+                        .map(|s| format!(" (did you mean {s}?)"))
+                        .unwrap_or_default()
+                ),
                 range: f.range,
             });
         }
@@ -348,7 +354,7 @@ fn check_run_options(info: &InstructionInfo) -> Result<(), InstructionError> {
         let v = f.value().unwrap_or_default();
         if !matches!(v, "insecure" | "sandbox") {
             return Err(InstructionError {
-                message: format!("security {} is not valid", go::quote_str(v)),
+                message: format!("security {} is not valid; use insecure or sandbox", go::quote_str(v)),
                 range: f.range,
             });
         }

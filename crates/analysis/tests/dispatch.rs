@@ -289,6 +289,26 @@ fn fixed(text: &str) -> Option<String> {
 }
 
 #[test]
+fn half_written_flags_say_what_to_write() {
+    let message = |text: &str| plain(text).build_error().map(|e| e.message.clone()).unwrap_or_default();
+    assert_eq!(
+        message("FROM alpine\nRUN --network=hos true\n"),
+        "invalid network mode \"hos\" (did you mean host?); use default, none or host"
+    );
+    assert_eq!(message("FROM alpine\nRUN --security=x true\n"), "security \"x\" is not valid; use insecure or sandbox");
+    assert_eq!(
+        message("FROM --platform= alpine\n"),
+        "empty platform value from expression ; give --platform a value (such as linux/amd64 or $BUILDPLATFORM) or leave it out"
+    );
+    assert!(
+        message("ARG P\nFROM --platform=$P alpine\n")
+            .ends_with("; it expands to nothing: give the ARG a default or pass --build-arg"),
+        "{}",
+        message("ARG P\nFROM --platform=$P alpine\n")
+    );
+}
+
+#[test]
 fn a_mount_on_the_root_fails() {
     // BuildKit's `dispatchRunMounts`: a target of `/`, or a relative one (none at all included)
     // that the working directory makes `/`. Secret and SSH mounts have targets of their own.

@@ -169,7 +169,7 @@ fn lint_theirs(lint: &Value) -> Vec<String> {
 /// BuildKit's message (what to do about it), so it is compared up to BuildKit's length.
 fn build_error_ours(a: &Analysis, theirs: &Value) -> Vec<String> {
     let Some(e) = a.build_error() else { return vec![] };
-    let message = match theirs["message"].as_str() {
+    let message = match theirs["message"].as_str().map(without_parse_prefix) {
         Some(m)
             if e.message.len() > m.len()
                 && e.message.starts_with(m)
@@ -183,13 +183,17 @@ fn build_error_ours(a: &Analysis, theirs: &Value) -> Vec<String> {
     vec![format!("{message} (line {line})")]
 }
 
-fn build_error_theirs(lint: &Value) -> Vec<String> {
-    let e = &lint["build_error"];
-    let Some(message) = e["message"].as_str() else { return vec![] };
-    let message = match message.strip_prefix("dockerfile parse error on line ") {
+/// BuildKit's message without its parser's "dockerfile parse error on line N: ".
+fn without_parse_prefix(message: &str) -> &str {
+    match message.strip_prefix("dockerfile parse error on line ") {
         Some(rest) => rest.split_once(": ").map_or(message, |(_, m)| m),
         None => message,
-    };
+    }
+}
+
+fn build_error_theirs(lint: &Value) -> Vec<String> {
+    let e = &lint["build_error"];
+    let Some(message) = e["message"].as_str().map(without_parse_prefix) else { return vec![] };
     let line = e["lines"][0][0].as_u64().map_or("-".to_string(), |l| l.to_string());
     vec![format!("{message} (line {line})")]
 }
