@@ -1624,7 +1624,8 @@ impl<'a> Engine<'a> {
                 for kv in &c.pairs {
                     let key = self.expand(&kv.key, st, node, &config);
                     let value = self.expand(kv.value.as_deref().unwrap_or_default(), st, node, &config);
-                    if !kv.has_eq {
+                    // (`ENV A` alone is a parse error, not a legacy pair.)
+                    if !kv.has_eq && kv.value.is_some() {
                         self.hit_fixed(
                             rules::LEGACY_KEY_VALUE_FORMAT,
                             format!(
@@ -1664,7 +1665,8 @@ impl<'a> Engine<'a> {
             WORKDIR_INSTR => {
                 let path = c.args.first().map_or("", |p| &**p);
                 let expanded = self.expand(path, st, node, &config);
-                if !st.workdir_set {
+                // (`WORKDIR` alone is an error of its own, not a relative path.)
+                if !st.workdir_set && !c.args.is_empty() {
                     if let Some(p) = &expanded {
                         if !is_abs(p, st.windows) {
                             self.hit(

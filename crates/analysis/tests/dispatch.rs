@@ -309,6 +309,19 @@ fn half_written_flags_say_what_to_write() {
 }
 
 #[test]
+fn an_instruction_that_does_not_parse_gets_no_lint_of_its_own() {
+    // BuildKit's parser stops at them: no `LegacyKeyValueFormat` for `ENV A`, no
+    // `WorkdirRelativePath` for a WORKDIR without its path.
+    let a = plain("FROM alpine\nENV A\nWORKDIR\nENV B c\n");
+    let codes: Vec<(&str, u32)> = a.diagnostics().iter().map(|d| (d.code.as_str(), d.lines.0)).collect();
+    assert!(
+        !codes.contains(&("LegacyKeyValueFormat", 2)) && !codes.iter().any(|(c, _)| *c == "WorkdirRelativePath"),
+        "{codes:?}"
+    );
+    assert!(codes.contains(&("LegacyKeyValueFormat", 4)), "{codes:?}");
+}
+
+#[test]
 fn a_mount_on_the_root_fails() {
     // BuildKit's `dispatchRunMounts`: a target of `/`, or a relative one (none at all included)
     // that the working directory makes `/`. Secret and SSH mounts have targets of their own.
