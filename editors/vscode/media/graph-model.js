@@ -89,14 +89,34 @@ export function graphModel(sc, text, chosen, cursor, options) {
 }
 
 /**
- * The status line of a drawing: how many stages, who drew it, what to do, what went wrong.
- * @param {{renderer: "wasm" | "server", stages: number, target?: string | null,
- *          dropped?: string | null, wasmError?: string | null}} p
+ * Who draws in the webview: "server" when the wasm build failed to load or the extension asks for
+ * the server's graph (`wanted`, e.g. named build contexts are set, which the wasm build does not
+ * read), "wasm" once the wasm build loaded, else "loading".
+ * @param {"wasm" | "server"} wanted  what the extension asked for
+ * @param {"loading" | "loaded" | "failed"} wasm  the wasm build's state
+ * @returns {"loading" | "wasm" | "server"}
  */
-export function statusText({ renderer, stages, target = null, dropped = null, wasmError = null }) {
+export function effectiveRenderer(wanted, wasm) {
+  if (wasm === "failed" || wanted === "server") return "server";
+  return wasm === "loaded" ? "wasm" : "loading";
+}
+
+/** Why the server draws (the extension's reason), for the status line; null when it says nothing. */
+export function serverReasonText(reason) {
+  return reason === "namedContexts" ? "named build contexts are set (stagecraft.namedContexts)" : null;
+}
+
+/**
+ * The status line of a drawing: how many stages, who drew it (and why the server, `reason` being
+ * the extension's: "namedContexts"), what to do, what went wrong.
+ * @param {{renderer: "wasm" | "server", stages: number, target?: string | null,
+ *          dropped?: string | null, wasmError?: string | null, reason?: string | null}} p
+ */
+export function statusText({ renderer, stages, target = null, dropped = null, wasmError = null, reason = null }) {
   const parts = [plural(stages, "stage")];
   if (target) parts.push(`target ${target}`);
-  parts.push(renderer === "wasm" ? "rendered by the wasm build" : "rendered by the language server");
+  const why = renderer === "wasm" ? null : serverReasonText(reason);
+  parts.push(renderer === "wasm" ? "rendered by the wasm build" : `rendered by the language server${why ? `: ${why}` : ""}`);
   parts.push("click a stage to go to its FROM");
   let s = parts.join(" · ");
   if (dropped) s += ` · no target "${dropped}" any more: showing the default target`;

@@ -1,16 +1,20 @@
 // The stage graph webview (an ES module). It loads the wasm build of stagecraft (media/wasm/, the
 // URLs are on <body>) and draws the graph itself from the document text the extension posts: no
 // server round trip. Clicks on stages go back to the extension, which reveals the FROM line.
-// When the wasm build does not load, it says so and asks the extension for the server's SVG.
+// When the wasm build does not load, it says so and asks the extension for the server's SVG. The
+// extension also has the server draw while named build contexts are set (the wasm build has
+// none): it says who draws with {type:"renderer"}.
 //
-// Messages in:  {type:"document", text, version, target, cursor}  (cursor: UTF-16 offset or null)
+// Messages in:  {type:"renderer", renderer: "wasm"|"server", reason}  (reason: "namedContexts",
+//                                                                      "wasmFailed" or null)
+//               {type:"document", text, version, target, cursor}  (cursor: UTF-16 offset or null)
 //               {type:"cursor", version, offset}
-//               {type:"graph", svg, seq, target, targets, selected}               (server fallback)
-//               {type:"select", stage}                                             (server fallback)
+//               {type:"graph", svg, seq, target, targets, selected}               (server renderer)
+//               {type:"select", stage}                                             (server renderer)
 //               {type:"error", message}
 // Messages out: {type:"ready"}, {type:"wasmFailed", message}, {type:"reveal", stage, line},
 //               {type:"target", target}
-import { errorMessage, graphModel, missingExports, stageUnder, statusText, withoutUrls } from "./graph-model.js";
+import { effectiveRenderer, errorMessage, graphModel, missingExports, serverReasonText, stageUnder, statusText, withoutUrls } from "./graph-model.js";
 
 const vscode = acquireVsCodeApi();
 const graph = document.getElementById("graph");
@@ -18,7 +22,12 @@ const status = document.getElementById("status");
 const select = document.getElementById("target");
 const { wasmJs, wasmBin } = document.body.dataset;
 
-/** "loading", then "wasm", or "server" once the wasm build failed to load. */
+/** The wasm build: "loading", "loaded" or "failed". */
+let wasmState = "loading";
+/** Who the extension wants to draw ("wasm" or "server"), and why the server (its reason). */
+let wanted = "wasm";
+let serverReason = null;
+/** Who draws: "loading", then "wasm", or "server" (the wasm build failed, or `wanted`). */
 let renderer = "loading";
 /** The wasm package once loaded. */
 let sc = null;
@@ -133,7 +142,8 @@ function renderWasm() {
 loadWasm().then(
   (mod) => {
     sc = mod;
-    renderer = "wasm";
+    wasmState = "loaded";
+    renderer = effectiveRenderer(wanted, wasmState);
     document.body.dataset.wasm = "loaded";
     let version = "";
     try {
@@ -142,21 +152,27 @@ loadWasm().then(
       // an older package
     }
     document.body.dataset.wasmVersion = version.trim();
+    if (renderer !== "wasm") return; // the server draws; the wasm build waits for its turn
     if (doc) renderWasm();
     else setStatus(`stagecraft${version} (wasm) loaded; waiting for the document…`, "loading");
   },
   (e) => {
     wasmError = errorMessage(e);
-    renderer = "server";
+    wasmState = "failed";
+    renderer = effectiveRenderer(wanted, wasmState);
     document.body.dataset.wasm = "failed";
-    graph.dataset.renderer = "none";
-    setStatus(`The wasm build of stagecraft failed to load (${wasmError}). Asking the language server for the graph instead…`, "error");
+    // A graph the server drew already stays (the next one says that the wasm build failed).
+    if (graph.dataset.renderer !== "server") {
+      graph.dataset.renderer = "none";
+      setStatus(`The wasm build of stagecraft failed to load (${wasmError}). Asking the language server for the graph instead…`, "error");
+    }
     vscode.postMessage({ type: "wasmFailed", message: wasmError });
   },
 );
 
 // ---------------------------------------------------------------------------------------------
-// The server fallback: the extension sends the server's SVG.
+// The server renderer (the wasm build failed, or named build contexts are set): the extension
+// sends the server's SVG.
 
 function renderServer(m) {
   const svg = typeof m.svg === "string" ? parseSvg(m.svg) : null;
@@ -167,7 +183,7 @@ function renderServer(m) {
   const n = svg.querySelectorAll("g.node.stage[data-stage]").length;
   show(svg, "server", n);
   fillTargets((m.targets || []).map((t) => ({ value: t.name, label: t.isDefault ? `${t.name} (default)` : t.name, title: t.description || "" })), m.target);
-  setStatus(statusText({ renderer: "server", stages: n, target: m.target, wasmError }), wasmError ? "fallback" : "ready");
+  setStatus(statusText({ renderer: "server", stages: n, target: m.target, wasmError, reason: serverReason }), wasmError ? "fallback" : "ready");
   document.body.dataset.seq = String(m.seq);
   markSelected(m.selected ?? selected);
 }
@@ -204,6 +220,19 @@ select.addEventListener("change", () => {
 window.addEventListener("message", (e) => {
   const m = e.data;
   switch (m?.type) {
+    case "renderer": {
+      wanted = m.renderer === "server" ? "server" : "wasm";
+      serverReason = m.reason ?? null;
+      document.body.dataset.serverReason = serverReason ?? "";
+      const before = renderer;
+      renderer = effectiveRenderer(wanted, wasmState);
+      if (renderer === "server" && before !== "server") {
+        const why = serverReasonText(serverReason);
+        if (why) setStatus(`${why[0].toUpperCase()}${why.slice(1)}: asking the language server for the graph…`, "loading");
+      }
+      // Back to wasm: the extension's "document" follows and redraws.
+      break;
+    }
     case "document":
       doc = { text: m.text, version: m.version, cursor: m.cursor ?? null, options: m.options ?? null };
       // The extension's target only restores the page's own choice after a reload.

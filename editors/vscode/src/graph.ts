@@ -1,13 +1,14 @@
 // "Show stage graph": a webview that draws the graph itself with the wasm build of stagecraft
 // (media/wasm/, copied from web/pkg by build.sh). The extension posts the document's text as it
 // changes and the cursor as it moves; a click on a stage comes back and reveals its FROM line.
-// When the wasm build does not load in the webview, the graph comes from the server's
-// `stagecraft/stageGraph` instead.
+// When the wasm build does not load in the webview, or while `stagecraft.namedContexts` names a
+// context (the wasm build has none), the graph comes from the server's `stagecraft/stageGraph`
+// instead; the extension tells the webview which ({type: "renderer"}).
 
 import * as crypto from "node:crypto";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { debounce, fromLineForNode, graphHtml, stageAtLine } from "./logic";
+import { debounce, fromLineForNode, graphHtml, graphRenderer, type ServerReason, stageAtLine } from "./logic";
 import { type GraphNode, StageGraphRequest, TargetsRequest } from "./protocol";
 import { type Server, settings } from "./server";
 import { dockerfileFor } from "./targets";
@@ -57,9 +58,15 @@ class GraphPanel {
   readonly panel: vscode.WebviewPanel;
   private readonly uri: vscode.Uri;
   private target: string | null = null;
-  /** Who draws: the webview's wasm build, or the server once the wasm build failed to load. */
+  /**
+   * Who draws: the webview's wasm build, or the server (the wasm build failed to load, or named
+   * build contexts are set: `reason`). The webview is told on each change (`chooseRenderer`).
+   */
   private renderer: "wasm" | "server" = "wasm";
-  /** The server's graph nodes (server fallback only). */
+  private reason: ServerReason | null = null;
+  /** The wasm build failed to load in the webview (since its last "ready"). */
+  private wasmFailed = false;
+  /** The server's graph nodes (server renderer only). */
   private nodes: GraphNode[] = [];
   /** Increases with each request, so a slow old answer never replaces a newer one. */
   private seq = 0;
@@ -118,13 +125,13 @@ class GraphPanel {
     switch (m.type) {
       case "ready":
         // Sent on load, and again whenever the webview is shown after being hidden (it reloads,
-        // and tries the wasm build again).
-        this.renderer = "wasm";
-        void this.update();
+        // and tries the wasm build again): it must be told again who draws.
+        this.wasmFailed = false;
+        void this.update(true);
         break;
       case "wasmFailed":
         this.output.appendLine(`stage graph: the wasm build failed to load in the webview (${m.message}); using the server's stagecraft/stageGraph`);
-        this.renderer = "server";
+        this.wasmFailed = true;
         void this.update();
         break;
       case "target":
@@ -138,10 +145,32 @@ class GraphPanel {
     }
   }
 
-  /** Sends the webview what it draws from: the text (wasm), or the server's graph. */
-  private async update(): Promise<void> {
+  /**
+   * Sends the webview what it draws from: the text (wasm), or the server's graph; first who
+   * draws, when that changed (or `announce`: the webview reloaded).
+   */
+  private async update(announce = false): Promise<void> {
+    this.chooseRenderer(announce);
     if (this.renderer === "wasm") await this.postDocument();
     else await this.refresh();
+  }
+
+  /** Decides who draws from the settings and the wasm build's state; tells the webview. */
+  private chooseRenderer(announce: boolean): void {
+    const next = graphRenderer(settings().namedContexts, this.wasmFailed);
+    if (!announce && next.renderer === this.renderer && next.reason === this.reason) return;
+    if (next.renderer !== this.renderer) {
+      // An answer to a request made for the other renderer is dropped.
+      this.seq++;
+      if (next.reason === "namedContexts") {
+        this.output.appendLine("stage graph: stagecraft.namedContexts names build contexts, which the wasm build does not read; using the server's stagecraft/stageGraph");
+      } else if (next.renderer === "wasm") {
+        this.output.appendLine("stage graph: drawn by the wasm build again");
+      }
+    }
+    this.renderer = next.renderer;
+    this.reason = next.reason;
+    void this.panel.webview.postMessage({ type: "renderer", renderer: next.renderer, reason: next.reason });
   }
 
   /** Posts the document's text, version and cursor (a UTF-16 offset, as the wasm API takes). */
@@ -162,10 +191,11 @@ class GraphPanel {
     });
   }
 
-  /** The server fallback: asks `stagecraft/stageGraph` for the SVG. */
+  /** The server renderer: asks `stagecraft/stageGraph` for the SVG. */
   private async refresh(): Promise<void> {
     const seq = ++this.seq;
     const client = await this.server.ready(true);
+    if (seq !== this.seq) return;
     if (!client) {
       void this.panel.webview.postMessage({ type: "error", message: this.server.whyNotRunning });
       return;

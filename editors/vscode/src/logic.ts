@@ -221,6 +221,27 @@ export function fromLineForNode(
   return first ?? null;
 }
 
+/** Why the graph panel is drawn by the server rather than by the webview's wasm build. */
+export type ServerReason = "namedContexts" | "wasmFailed";
+
+/** Who draws the graph panel, and why when it is the server. */
+export interface GraphRendererChoice {
+  renderer: "wasm" | "server";
+  reason: ServerReason | null;
+}
+
+/**
+ * Who draws the graph panel. The wasm build has no named build contexts, so while
+ * `stagecraft.namedContexts` names one (an empty name is no name: the server skips it too) the
+ * server's `stagecraft/stageGraph` draws it, as the server's hovers and diagnostics read them;
+ * also when the wasm build failed to load in the webview. Else the wasm build.
+ */
+export function graphRenderer(namedContexts: Readonly<Record<string, string>>, wasmFailed: boolean): GraphRendererChoice {
+  if (Object.keys(namedContexts).some((name) => name !== "")) return { renderer: "server", reason: "namedContexts" };
+  if (wasmFailed) return { renderer: "server", reason: "wasmFailed" };
+  return { renderer: "wasm", reason: null };
+}
+
 /** The stage whose FROM is the last at or above `line` (0-based), from the graph's nodes. */
 export function stageAtLine(line: number, nodes: readonly GraphNode[]): number | null {
   let best: GraphNode | null = null;

@@ -18,7 +18,9 @@
 //      stagecraft/stageGraph request (no server round trip);
 //  10. clicks a stage node: the editor goes to its FROM line; moving the cursor highlights the
 //      stage under it; with media/wasm/ hidden, a new graph panel falls back to the server's
-//      stagecraft/stageGraph and says why; unsaved edits stay off disk;
+//      stagecraft/stageGraph and says why; with stagecraft.namedContexts set (the wasm build has
+//      no named contexts) the open panel is drawn by the server, with the context's node, and
+//      by wasm again once the setting is emptied; unsaved edits stay off disk;
 //  11. points stagecraft.serverPath at a missing file: the "not found ... cargo install" message.
 // Without a server (no binary, or one without `lsp`) the steps that need it are skipped, another
 // checks that the extension says why, and the run fails unless STAGECRAFT_E2E_ALLOW_NO_SERVER=1.
@@ -730,6 +732,75 @@ async function main() {
     } finally {
       fs.renameSync(hidden, wasmDir);
     }
+  });
+
+  // 10c. Named build contexts: the wasm build has none, so the server draws while they are set.
+  await step("with stagecraft.namedContexts set the server draws the graph; emptied, wasm again", noServer, async () => {
+    const contextNode = 'g.node.image.context[data-context="alpine"]';
+    const stages = stageCount + 2;
+    // A new panel, where the wasm build loads (the one before could not).
+    await page.locator(".tabs-container .tab").filter({ hasText: "Stage graph" }).first().click({ button: "middle" });
+    await waitFor("the graph panel to close", async () => (await page.locator("iframe.webview").count()) === 0, 10000);
+    // A stage on the bare image "alpine", which the named context "alpine" replaces (unsaved).
+    await focusEditor();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("FROM alpine AS plain\n");
+    await runCommand("Stagecraft: Show stage graph");
+    const frame = graphFrame();
+    await waitForWasmGraph(frame, stages, `${stages} stage nodes drawn by wasm after typing "FROM alpine AS plain"`);
+    await visible(frame.locator('g.node.image[data-image="alpine"]'), 'the image node "alpine" (g.node.image[data-image="alpine"]) in the wasm drawing');
+    if ((await frame.locator(contextNode).count()) !== 0) throw new Error(`the wasm drawing has a named context node (${contextNode}) before any is set`);
+
+    const current = fs.existsSync(workspaceSettings) ? JSON.parse(fs.readFileSync(workspaceSettings, "utf8")) : {};
+    const writeSettings = (namedContexts) => fs.writeFileSync(workspaceSettings, JSON.stringify({ ...current, "stagecraft.namedContexts": namedContexts }, null, 2));
+    writeSettings({ alpine: "docker-image://alpine:3.20" });
+    let last;
+    try {
+      await waitFor(`#graph[data-renderer="server"] with ${stages} stage nodes and ${contextNode}`, async () => {
+        last = { ...(await graphState(frame)), contexts: await frame.locator(contextNode).count() };
+        return last.renderer === "server" && last.nodes === stages && last.contexts === 1;
+      }, 30000);
+    } catch (e) {
+      throw new WaitError(`${e.message}; the webview shows ${JSON.stringify(last)}`);
+    }
+    log(`  graph: ${JSON.stringify(last)}`);
+    if (!last.status.includes("rendered by the language server: named build contexts are set")) throw new Error(`the status line does not say why the server drew it: ${last.status}`);
+    if (last.status.includes("failed")) throw new Error(`the status line speaks of a failure: ${last.status}`);
+    if (last.wasm !== "loaded") throw new Error(`body[data-wasm] is ${last.wasm}, not "loaded": the server should draw although the wasm build loaded`);
+    await screenshot("graph-named-contexts-server");
+
+    // A panel opened while they are set: the server draws it from the start, and the wasm build,
+    // which loads there, does not take over.
+    await page.locator(".tabs-container .tab").filter({ hasText: "Stage graph" }).first().click({ button: "middle" });
+    await waitFor("the graph panel to close", async () => (await page.locator("iframe.webview").count()) === 0, 10000);
+    // No click in the editor (scrolled to its last line, it has no line at the top to click): the
+    // command takes the visible Dockerfile.
+    await runCommand("Stagecraft: Show stage graph");
+    const drawnByServer = async () => {
+      last = { ...(await graphState(frame)), contexts: await frame.locator(contextNode).count() };
+      return last.renderer === "server" && last.nodes === stages && last.contexts === 1 && last.wasm === "loaded" && last.status.includes("named build contexts are set");
+    };
+    try {
+      await waitFor(`a new panel drawn by the server (${contextNode}) though the wasm build loaded (body[data-wasm="loaded"])`, drawnByServer, 30000);
+      await new Promise((r) => setTimeout(r, ms(1000)));
+      if (!(await drawnByServer())) throw new WaitError("a second later, the server's drawing was gone");
+    } catch (e) {
+      throw new WaitError(`${e.message}; the webview shows ${JSON.stringify(last)}`);
+    }
+    log(`  new panel: ${JSON.stringify(last)}`);
+
+    writeSettings({});
+    try {
+      await waitFor(`#graph[data-renderer="wasm"] with ${stages} stage nodes and no ${contextNode}`, async () => {
+        last = { ...(await graphState(frame)), contexts: await frame.locator(contextNode).count() };
+        return last.renderer === "wasm" && last.stagesAttr === String(stages) && last.nodes === stages && last.contexts === 0;
+      }, 30000);
+    } catch (e) {
+      throw new WaitError(`${e.message}; the webview shows ${JSON.stringify(last)}`);
+    }
+    log(`  graph: ${JSON.stringify(last)}`);
+    if (!last.status.includes("rendered by the wasm build")) throw new Error(`the status line does not say the wasm build drew it: ${last.status}`);
+    await visible(frame.locator('g.node.image[data-image="alpine"]'), 'the image node "alpine" back in the wasm drawing');
   });
 
   await step("unsaved edits stay off disk", null, async () => {

@@ -6,10 +6,12 @@ import * as path from "node:path";
 import { before, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import {
+  effectiveRenderer,
   effectiveTarget,
   errorMessage,
   graphModel,
   missingExports,
+  serverReasonText,
   stageUnder,
   statusText,
   targetOptions,
@@ -87,6 +89,33 @@ test("status line: who drew the graph, and why not wasm", () => {
     statusText({ renderer: "server", stages: 2, target: "deps", wasmError: "boom" }),
     "The wasm build failed to load (boom); the language server drew this graph instead. 2 stages · target deps · rendered by the language server · click a stage to go to its FROM",
   );
+});
+
+test("who draws in the webview: the extension's choice, unless the wasm build failed", () => {
+  assert.equal(effectiveRenderer("wasm", "loading"), "loading");
+  assert.equal(effectiveRenderer("wasm", "loaded"), "wasm");
+  assert.equal(effectiveRenderer("wasm", "failed"), "server");
+  // Named build contexts: the server draws, whether the wasm build loads or not.
+  assert.equal(effectiveRenderer("server", "loading"), "server");
+  assert.equal(effectiveRenderer("server", "loaded"), "server");
+  assert.equal(effectiveRenderer("server", "failed"), "server");
+});
+
+test("status line: the server draws because named build contexts are set", () => {
+  assert.equal(serverReasonText("namedContexts"), "named build contexts are set (stagecraft.namedContexts)");
+  assert.equal(serverReasonText("wasmFailed"), null);
+  assert.equal(serverReasonText(null), null);
+  assert.equal(
+    statusText({ renderer: "server", stages: 2, reason: "namedContexts" }),
+    "2 stages · rendered by the language server: named build contexts are set (stagecraft.namedContexts) · click a stage to go to its FROM",
+  );
+  assert.equal(
+    statusText({ renderer: "server", stages: 1, target: "deps", wasmError: "boom", reason: "namedContexts" }),
+    "The wasm build failed to load (boom); the language server drew this graph instead. 1 stage · target deps · rendered by the language server: named build contexts are set (stagecraft.namedContexts) · click a stage to go to its FROM",
+  );
+  // The wasm build never says it.
+  assert.equal(statusText({ renderer: "wasm", stages: 1, reason: "namedContexts" }), "1 stage · rendered by the wasm build · click a stage to go to its FROM");
+  assert.equal(statusText({ renderer: "server", stages: 1, reason: "wasmFailed" }), "1 stage · rendered by the language server · click a stage to go to its FROM");
 });
 
 test("errors and the package's exports", () => {

@@ -8,6 +8,7 @@ import {
   dockerBuildCommand,
   findServer,
   fromLineForNode,
+  graphRenderer,
   missingServerMessage,
   pickPlaceholder,
   serverSettings,
@@ -206,4 +207,25 @@ test("the picker's prompt says when a code lens's stage is no target", () => {
   assert.equal(pickPlaceholder(undefined, targets), ask);
   assert.equal(pickPlaceholder(5, targets), ask);
   assert.equal(pickPlaceholder(2, targets), `Stage #2 is not a build target (--target cannot name it). ${ask}`);
+});
+
+test("the graph is drawn by the server while named build contexts are set, or the wasm build failed", () => {
+  assert.deepEqual(graphRenderer({}, false), { renderer: "wasm", reason: null });
+  assert.deepEqual(graphRenderer({}, true), { renderer: "server", reason: "wasmFailed" });
+  const alpine = { alpine: "docker-image://alpine:3.20" };
+  assert.deepEqual(graphRenderer(alpine, false), { renderer: "server", reason: "namedContexts" });
+  // Both: the named contexts are why, whatever the wasm build does.
+  assert.deepEqual(graphRenderer(alpine, true), { renderer: "server", reason: "namedContexts" });
+  // A name without a value is a context for the analysis: the server reads it.
+  assert.deepEqual(graphRenderer({ deps: "" }, false), { renderer: "server", reason: "namedContexts" });
+  // An empty name is none (the server skips it).
+  assert.deepEqual(graphRenderer({ "": "x" }, false), { renderer: "wasm", reason: null });
+  // As the settings come to it: a list of names, or a wrong type, through serverSettings.
+  const contexts = (v: unknown) => serverSettings(<T>(key: string, dflt: T) => (key === "namedContexts" ? (v as T) : dflt)).namedContexts;
+  assert.equal(graphRenderer(contexts(["deps"]), false).renderer, "server");
+  assert.equal(graphRenderer(contexts("deps"), false).renderer, "server");
+  assert.equal(graphRenderer(contexts({}), false).renderer, "wasm");
+  assert.equal(graphRenderer(contexts([]), false).renderer, "wasm");
+  assert.equal(graphRenderer(contexts(null), false).renderer, "wasm");
+  assert.equal(graphRenderer(contexts(42), false).renderer, "wasm");
 });
