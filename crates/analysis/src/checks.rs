@@ -235,7 +235,11 @@ fn stage_names_that_are_no_references(a: &mut Analysis) {
     for st in &a.stages {
         let (Some(name), Some(range)) = (&st.name, st.name_range) else { continue };
         // Reserved names are BuildKit's own error; they are never looked up.
-        if name == "scratch" || name == "context" || crate::reference::context_key(name).is_some() {
+        if crate::reference::is_plain_name(name)
+            || name == "scratch"
+            || name == "context"
+            || crate::reference::context_key(name).is_some()
+        {
             continue;
         }
         let Err(why) = crate::reference::parse_normalized_named(name) else { continue };

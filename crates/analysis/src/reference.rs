@@ -34,6 +34,12 @@ pub fn context_key(name: &str) -> Option<String> {
     Some(familiar.strip_suffix(":latest").map_or(familiar.clone(), str::to_string))
 }
 
+/// Whether `name` is an image name of one path component, such as most stage names (`build`,
+/// `a.b`, `x__y`): a cheap test that [`context_key`] would give it back unchanged.
+pub(crate) fn is_plain_name(name: &str) -> bool {
+    name.len() <= 200 && is_path_component(name) && name != "scratch" && name != "context"
+}
+
 /// The registry and the path of an image name, as `ParseNormalizedNamed` splits them (`alpine`:
 /// `docker.io` and `library/alpine`).
 pub(crate) fn split_docker_domain(name: &str) -> (String, String) {
@@ -255,6 +261,12 @@ mod tests {
     fn context_keys() {
         let key = |s: &str| context_key(s);
         assert_eq!(key("alpine").as_deref(), Some("alpine"));
+        for plain in ["alpine", "a.b", "x__y", "a--b", "b1"] {
+            assert!(is_plain_name(plain) && key(plain).as_deref() == Some(plain), "{plain}");
+        }
+        for not_plain in ["build-", "a__", "Alpine", "a/b", "alpine:1", "scratch"] {
+            assert!(!is_plain_name(not_plain), "{not_plain}");
+        }
         assert_eq!(key("alpine:latest").as_deref(), Some("alpine"));
         assert_eq!(key("docker.io/library/alpine:latest").as_deref(), Some("alpine"));
         assert_eq!(key("index.docker.io/library/alpine:3.20").as_deref(), Some("alpine:3.20"));
