@@ -825,6 +825,10 @@ fn named_contexts_setting_replaces_stages_and_images() {
     assert!(!kinds.iter().any(|(_, l)| l.starts_with("golang")), "{kinds:?}");
     let hover = lsp.result("textDocument/hover", at(URI, 2, 6));
     assert!(hover["contents"]["value"].as_str().unwrap().contains("named build context"), "{hover}");
+    let targets = lsp.result("stagecraft/targets", doc(URI));
+    let docs = targets["targets"].as_array().unwrap().iter().find(|t| t["name"] == "docs").unwrap();
+    assert_eq!(docs["buildkit"]["contexts"], parse_json(r#"["alpine"]"#), "{docs}");
+    assert_eq!(docs["buildkit"]["images"], parse_json("[]"), "{docs}");
     // Without the setting, the images come back.
     lsp.notify("workspace/didChangeConfiguration", parse_json(r#"{"settings": {"stagecraft": {}}}"#));
     lsp.diagnostics(URI, 1);

@@ -151,6 +151,8 @@ export function targetDetail(t: TargetInfo): string {
   const plan = waves.map((w) => (w.length > 1 ? `{${w.join(", ")}}` : w.join(""))).join(" → ");
   let s = `builds ${plural(bk.stages.length, "stage", "stages")}: ${plan}`;
   if (bk.images.length > 0) s += ` · images: ${bk.images.join(", ")}`;
+  // (A server before named contexts sends none.)
+  if (bk.contexts && bk.contexts.length > 0) s += ` · named contexts: ${bk.contexts.join(", ")}`;
   const extra = t.legacy.filter((name) => !bk.stages.includes(name));
   if (extra.length > 0) s += ` · the legacy builder also builds ${extra.join(", ")}`;
   return s;

@@ -52,6 +52,7 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                     "stages": plan.stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
                     "waves": plan.waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
                     "images": plan.images,
+                    "contexts": plan.contexts,
                 });
                 entry["legacy"] = json!(plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>());
             }

@@ -106,6 +106,10 @@ test("quick pick texts say what a target builds", () => {
     targetDetail(release),
     "builds 4 stages: {base, certs} → build → release · images: golang:1.22-alpine, alpine:3.20 · the legacy builder also builds test, docs",
   );
+  assert.equal(
+    targetDetail({ ...build, buildkit: { ...build.buildkit!, images: [], contexts: ["golang:1.22-alpine"] } }),
+    "builds 2 stages: base → build · named contexts: golang:1.22-alpine",
+  );
   // Without the lists (a document with thousands of stages), the counts.
   const { buildkit: _b, legacy: _l, ...counts } = release;
   assert.equal(targetDetail(counts), "builds 4 stages · the legacy builder builds 6");
