@@ -234,12 +234,11 @@ fn stage_names_that_are_no_references(a: &mut Analysis) {
     let mut found = Vec::new();
     for st in &a.stages {
         let (Some(name), Some(range)) = (&st.name, st.name_range) else { continue };
-        // Reserved names are BuildKit's own error; they are never looked up.
-        if crate::reference::is_plain_name(name)
-            || name == "scratch"
-            || name == "context"
-            || crate::reference::context_key(name).is_some()
-        {
+        // Only names BuildKit's parser takes (`^[a-z][a-z0-9-_.]*$`; it refuses the others
+        // itself); reserved names are its own error too, and never looked up.
+        let parsed = name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+        if !parsed || crate::reference::is_plain_name(name) || name == "scratch" || name == "context" {
             continue;
         }
         let Err(why) = crate::reference::parse_normalized_named(name) else { continue };

@@ -801,6 +801,9 @@ fn a_stage_name_that_is_no_image_name_fails_docker_build() {
         let fix = d.fix.as_ref().map(|f| TextEdit::apply_all(&text, &f.edits));
         assert_eq!(fix, fixed.map(|f| text.replace(name, f)), "{name}");
     }
+    // A name BuildKit's parser refuses is that error alone.
+    let a = plain("FROM alpine AS b\u{e4}se\n");
+    assert!(!codes(&a).contains(&"stage-name-not-a-reference"), "{:?}", codes(&a));
     for ok in ["build", "a.b", "a__b", "a--b", "stage-1_x"] {
         let a = plain(&format!("FROM alpine AS {ok}\n"));
         assert!(!codes(&a).contains(&"stage-name-not-a-reference"), "{ok}: {:?}", codes(&a));
