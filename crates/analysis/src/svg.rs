@@ -147,6 +147,7 @@ impl Analysis {
                     }
                     let base = match &st.base_kind {
                         BaseKind::Stage(b) => stages[*b].display_name(),
+                        BaseKind::ImageContext(k) => format!("{k} (named context)"),
                         _ => st.base_expanded.clone().unwrap_or_else(|| st.base.clone()),
                     };
                     let mut title = format!("{} (line {}): FROM {}", st.display_name(), st.line, st.base);
@@ -159,7 +160,14 @@ impl Analysis {
                     Node {
                         lines: vec![
                             Line { text: st.display_name(), class: "name".into() },
-                            Line { text: format!("FROM {base}"), class: "base".into() },
+                            Line {
+                                text: if st.base_kind == BaseKind::NamedContext {
+                                    "replaced by a named context".into()
+                                } else {
+                                    format!("FROM {base}")
+                                },
+                                class: "base".into(),
+                            },
                         ],
                         title,
                         class,

@@ -742,6 +742,8 @@ fn named_context_replaces_images_by_their_key() {
     );
     assert!(a.plan(1).images.is_empty(), "{:?}", a.plan(1).images);
     assert!(a.graph().nodes.contains(&GraphNode::NamedContext("nginx".into())));
+    let svg = a.to_svg(&stagecraft_analysis::SvgOptions::default());
+    assert!(svg.contains(">FROM alpine (named context)<") && svg.contains(r#"data-context="nginx""#), "{svg}");
     assert!(a.unused_named_contexts().is_empty(), "{:?}", a.unused_named_contexts());
     assert!(a
         .hover(TextSize::new(text.find("nginx").unwrap() as u32))
@@ -773,6 +775,7 @@ fn named_contexts_that_replace_nothing_are_reported() {
     // A platform suffix is matched by the name.
     let a = with_contexts(text, &["build::linux/arm64"]);
     assert_eq!(a.stages()[0].base_kind, BaseKind::NamedContext);
+    assert!(a.to_svg(&stagecraft_analysis::SvgOptions::default()).contains(">replaced by a named context<"));
     assert!(a.unused_named_contexts().is_empty());
     // A `--from` image close to a context's name: the context is suggested.
     let a = with_contexts("FROM alpine\nCOPY --from=deps /d /d\n", &["dep"]);
