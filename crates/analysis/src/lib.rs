@@ -114,6 +114,8 @@ pub struct Analysis {
     unused: Vec<usize>,
     targets_in_play: Vec<usize>,
     unused_contexts: Vec<UnusedContext>,
+    /// The names of [`Options::named_contexts`], without a platform suffix.
+    context_names: Vec<String>,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
     graph: std::sync::OnceLock<StageGraph>,
@@ -149,6 +151,15 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         unused: Vec::new(),
         targets_in_play: Vec::new(),
         unused_contexts: Vec::new(),
+        context_names: if cfg!(feature = "named-contexts") {
+            options
+                .named_contexts
+                .iter()
+                .map(|c| c.split_once("::").map_or(c.as_str(), |(n, _)| n).to_string())
+                .collect()
+        } else {
+            Vec::new()
+        },
         graph: std::sync::OnceLock::new(),
     };
     checks::run(&mut analysis, options);
@@ -201,6 +212,12 @@ impl Analysis {
     /// image of this file (BuildKit ignores them silently), with a close name that would.
     pub fn unused_named_contexts(&self) -> &[UnusedContext] {
         &self.unused_contexts
+    }
+
+    /// The names of the named build contexts given for the build (see
+    /// [`Options::named_contexts`]), without a platform suffix.
+    pub fn context_names(&self) -> &[String] {
+        &self.context_names
     }
 
     /// Diagnostics, sorted by position.

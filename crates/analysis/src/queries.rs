@@ -52,6 +52,8 @@ pub enum CompletionKind {
     Keyword,
     /// A `--flag=`.
     Flag,
+    /// A named build context given for the build ([`crate::Options::named_contexts`]).
+    NamedContext,
 }
 
 /// A completion candidate.
@@ -574,6 +576,19 @@ impl Analysis {
                 insert: name.clone(),
                 replace,
             });
+        }
+        // The named build contexts given for the build, where no stage has the name.
+        for name in self.context_names() {
+            if !out.iter().any(|c| c.label == *name) && crate::reference::context_key(name).as_deref() == Some(name) {
+                out.push(Completion {
+                    label: name.clone(),
+                    kind: CompletionKind::NamedContext,
+                    detail: Some("named build context".into()),
+                    documentation: None,
+                    insert: name.clone(),
+                    replace,
+                });
+            }
         }
         out
     }

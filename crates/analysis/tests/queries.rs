@@ -294,6 +294,25 @@ fn complete_mount_from() {
 }
 
 #[test]
+fn complete_named_contexts_after_from() {
+    // The contexts given for the build are sources too; one a stage's name takes, or one that
+    // no name can reach (`Build`), is not offered.
+    let text = "FROM alpine AS deps\nFROM alpine\nCOPY --from=";
+    let a = with_contexts(text, &["deps", "assets", "alpine:3.20", "Build", "tools::linux/arm64"]);
+    let got: Vec<(String, CompletionKind)> =
+        a.completions(TextSize::of(text)).into_iter().map(|c| (c.label, c.kind)).collect();
+    assert_eq!(
+        got,
+        [
+            ("deps".to_string(), CompletionKind::Stage),
+            ("assets".to_string(), CompletionKind::NamedContext),
+            ("alpine:3.20".to_string(), CompletionKind::NamedContext),
+            ("tools".to_string(), CompletionKind::NamedContext),
+        ]
+    );
+}
+
+#[test]
 fn complete_keywords_and_flags() {
     let (a, at) = fixture("FROM alpine\nCO$0\n");
     let c = a.completions(at);

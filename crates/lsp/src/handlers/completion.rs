@@ -22,6 +22,7 @@ pub(crate) fn completion(a: &Analysis, encoding: Encoding, position: Position) -
                 CompletionKind::Scratch => CompletionItemKind::CONSTANT,
                 CompletionKind::Keyword => CompletionItemKind::KEYWORD,
                 CompletionKind::Flag => CompletionItemKind::PROPERTY,
+                CompletionKind::NamedContext => CompletionItemKind::FOLDER,
             }),
             detail: c.detail,
             documentation: c.documentation.map(Documentation::String),
