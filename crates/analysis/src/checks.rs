@@ -11,7 +11,7 @@ use crate::{suggest, Analysis, Options};
 pub(crate) fn run(a: &mut Analysis, options: &Options) {
     targets_and_unused(a, options);
     unused_named_contexts(a, options);
-    unknown_stage_references(a, options);
+    unknown_stage_references(a);
     // A build failure (of `docker build`): the browser build leaves those out.
     if cfg!(feature = "build-failures") {
         stage_names_that_are_no_references(a);
@@ -197,7 +197,7 @@ fn unused_named_contexts(a: &mut Analysis, options: &Options) {
     let mut used: Vec<String> = Vec::new();
     for st in &a.stages {
         if st.base_kind == BaseKind::NamedContext {
-            used.extend(st.name.as_deref().and_then(crate::reference::context_key));
+            used.extend(st.name.as_deref().and_then(|n| crate::reference::context_key(n).ok()));
         }
     }
     // What a context could have been meant for: the stage names and the images' keys.
@@ -205,22 +205,23 @@ fn unused_named_contexts(a: &mut Analysis, options: &Options) {
     for r in &a.references {
         match &r.target {
             RefTarget::NamedContext(k) => used.push(k.clone()),
-            RefTarget::Image(i) => candidates.extend(crate::reference::context_key(i)),
+            RefTarget::Image(i) => candidates.extend(crate::reference::context_key(i).ok()),
             _ => {}
         }
     }
     for given in &options.named_contexts {
-        let name = given.split_once("::").map_or(given.as_str(), |(n, _)| n);
-        if used.iter().any(|u| u == name) || a.unused_contexts.iter().any(|c| c.name == *given) {
+        // Looked up by its key, as buildx makes it (`nginx:latest` is `nginx`); a name that is
+        // no image reference (`Build`) buildx refuses, and it matches nothing.
+        let key = crate::reference::context_key(given).ok();
+        if key.as_ref().is_some_and(|k| used.contains(k)) || a.unused_contexts.iter().any(|c| c.name == *given) {
             continue;
         }
-        // BuildKit looks the names up exactly: `Build` is not the stage `build`.
+        let name = key.as_deref().unwrap_or(given);
         let suggestion = candidates
             .iter()
-            .find(|c| c.eq_ignore_ascii_case(name))
+            .find(|c| c.eq_ignore_ascii_case(name) && *c != name)
             .cloned()
-            .or_else(|| suggest::search(name, candidates.iter().map(String::as_str), true))
-            .or_else(|| crate::reference::context_key(name).filter(|k| k != name));
+            .or_else(|| suggest::search(name, candidates.iter().map(String::as_str), true));
         a.unused_contexts.push(UnusedContext { name: given.clone(), suggestion });
     }
 }
@@ -229,7 +230,7 @@ fn unused_named_contexts(a: &mut Analysis, options: &Options) {
 /// `x_-y`): `docker build` looks every stage name up as a named build context
 /// (`dockerui.Client.NamedContext`, which parses it as a reference first) and fails with
 /// "invalid context name". BuildKit's Go packages without a client (as the oracle ran them)
-/// say nothing, so this is a warning of ours and not the build's error.
+/// say nothing, so this is an error of ours and not the build's error.
 fn stage_names_that_are_no_references(a: &mut Analysis) {
     let mut found = Vec::new();
     for st in &a.stages {
@@ -247,20 +248,19 @@ fn stage_names_that_are_no_references(a: &mut Analysis) {
             let edits = a.rename_stage(st.index, c).ok()?;
             Some(Fix { title: format!("Rename the stage to `{c}`"), edits, applicability: Applicability::Unsafe })
         });
+        // What to do, where the separators are the cause (not length or 64 hex digits).
+        let how = if why == "invalid reference format" {
+            "; separators (`.`, `_`, `__`, dashes) must stand between letters or digits"
+        } else {
+            ""
+        };
         let message = format!(
-            "`docker build` fails on this stage name: it looks stage names up as named build contexts, and `{name}` is no image name (\"invalid context name {name}: {why}\"); separators (`.`, `_`, `__`, dashes) must stand between letters or digits"
+            "`docker build` fails on this stage name: it looks stage names up as named build contexts, and `{name}` is no image name (\"invalid context name {name}: {why}\"){how}"
         );
         found.push((range, (st.line, st.end_line), message, fix));
     }
     for (range, lines, message, fix) in found {
-        a.diagnostics.push(Diagnostic::ours(
-            "stage-name-not-a-reference",
-            Severity::Warning,
-            range,
-            message,
-            fix,
-            lines,
-        ));
+        a.diagnostics.push(Diagnostic::ours("stage-name-not-a-reference", Severity::Error, range, message, fix, lines));
     }
 }
 
@@ -281,12 +281,12 @@ fn reference_name(name: &str) -> Option<String> {
             run.push(c);
         }
     }
-    crate::reference::context_key(&out).filter(|k| *k == out)
+    crate::reference::context_key(&out).ok().filter(|k| *k == out)
 }
 
 /// `--from=biuld` when a stage is named `build`: BuildKit would pull an image named `biuld`.
 /// With named build contexts given, a close context name is suggested too.
-fn unknown_stage_references(a: &mut Analysis, options: &Options) {
+fn unknown_stage_references(a: &mut Analysis) {
     let names: Vec<String> = a.stages.iter().filter_map(|s| s.name.clone()).collect();
     // Each distinct name's result, by its index in `results` (a map type the engine has: one
     // map type less in the wasm).
@@ -314,10 +314,7 @@ fn unknown_stage_references(a: &mut Analysis, options: &Options) {
             results.push(suggest::search(image, names.iter().map(String::as_str), true));
             results.len() - 1
         });
-        let context = || {
-            let names = options.named_contexts.iter().map(|c| c.split_once("::").map_or(c.as_str(), |(n, _)| n));
-            suggest::search(image, names, true)
-        };
+        let context = || suggest::search(image, a.context_names().iter().map(String::as_str), true);
         if let Some(suggestion) = results[i].clone() {
             // Already written so: BuildKit read the flag's bytes one by one (a non-ASCII name
             // comes out as `bÃ¤se`), and no edit of the text makes it match; the stage's name is

@@ -73,6 +73,9 @@ pub(crate) struct Engine<'a> {
     parse: &'a Parse,
     index: &'a LineIndex,
     options: &'a Options,
+    /// The keys of the named build contexts given for the build ([`crate::reference::context_key`]
+    /// of each valid name).
+    context_keys: Vec<String>,
     lexer: Lexer,
     check: CheckConfig,
     /// BuildKit has failed by now: its later checks never run.
@@ -120,6 +123,11 @@ impl<'a> Engine<'a> {
             parse,
             index,
             options,
+            context_keys: if cfg!(feature = "named-contexts") {
+                options.named_contexts.iter().filter_map(|c| crate::reference::context_key(c).ok()).collect()
+            } else {
+                Vec::new()
+            },
             lexer: Lexer::new(escape),
             check: CheckConfig::default(),
             stopped: false,
@@ -902,7 +910,7 @@ impl<'a> Engine<'a> {
             self.platform(s, &config);
             // Named build contexts replace a stage outright, by its name; else an earlier
             // stage is the base; else a named context replaces the base image.
-            let named_context = self.stages[s].name.as_deref().and_then(|n| self.named_context(n)).is_some();
+            let named_context = self.stages[s].name.as_deref().is_some_and(|n| self.replaced_stage(n));
             let kind = match &expanded {
                 None => BaseKind::Unresolved,
                 Some(b) => match by_name.get(b) {
@@ -1058,15 +1066,24 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The key of the named build context given for the build that `name` (a stage name, or
-    /// an image's after expansion) is looked up by, if one is given.
+    /// The key of the named build context given for the build that an image name (after
+    /// expansion) is looked up by, if one is given. `scratch` is never looked up (BuildKit takes
+    /// it for the empty image first).
     fn named_context(&self, name: &str) -> Option<String> {
-        if !cfg!(feature = "named-contexts") || self.options.named_contexts.is_empty() {
+        if self.context_keys.is_empty() || name == "scratch" {
             return None;
         }
-        let key = crate::reference::context_key(name)?;
-        let given = |c: &String| c.split_once("::").map_or(c.as_str(), |(n, _)| n) == key;
-        self.options.named_contexts.iter().any(given).then_some(key)
+        let key = crate::reference::context_key(name).ok()?;
+        self.context_keys.contains(&key).then_some(key)
+    }
+
+    /// Whether a named build context given for the build replaces the stage named `name`
+    /// (BuildKit's `namedContextFunc` passes the name itself, and never looks up `scratch` or
+    /// `context`).
+    fn replaced_stage(&self, name: &str) -> bool {
+        !name.eq_ignore_ascii_case("scratch")
+            && !name.eq_ignore_ascii_case("context")
+            && self.named_context(name).is_some()
     }
 
     fn find_state_by_name(&self, name: &str) -> Option<usize> {
@@ -2201,10 +2218,13 @@ impl<'a> Engine<'a> {
             let message = if target == "/" {
                 "invalid mount target \"/\"; a mount cannot cover the root: mount it on a directory".to_string()
             } else {
-                let written = if target.is_empty() { "no target" } else { "the relative target" };
+                let what = if target.is_empty() {
+                    "the mount has no target, so it lands on".to_string()
+                } else {
+                    format!("the relative target `{target}` lands on")
+                };
                 format!(
-                    "invalid mount target \"/\"; {written}{} in the working directory `/` is the root: give the mount an absolute target",
-                    if target.is_empty() { String::new() } else { format!(" `{target}`") }
+                    "invalid mount target \"/\"; {what} the root (the working directory is `/`): give it an absolute target such as `target=/cache`"
                 )
             };
             self.fail_in("invalid-mount", &message, Some(flag), Some(node), "dispatch");

@@ -198,7 +198,7 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
     for &s in &order {
         // A stage a named context replaces (it has no dependencies), by its name's key.
         let replaced = (cfg!(feature = "named-contexts") && stages[s].base_kind == BaseKind::NamedContext)
-            .then(|| stages[s].name.as_deref().and_then(crate::reference::context_key))
+            .then(|| stages[s].name.as_deref().and_then(|n| crate::reference::context_key(n).ok()))
             .flatten();
         let used = deps[s].iter().filter_map(|d| match &d.target {
             RefTarget::NamedContext(k) => Some(k.clone()),

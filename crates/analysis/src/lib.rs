@@ -41,11 +41,10 @@ use stagecraft_syntax::sort;
 pub struct Options {
     /// `--build-arg` values.
     pub build_args: Vec<(String, String)>,
-    /// Named build contexts (`--build-context NAME=...`), by the names given. As in BuildKit, a
-    /// stage whose name is one is replaced whole; else a base image or `--from` image whose key
-    /// ([`reference::context_key`]: `alpine` for `alpine:latest`) is one is replaced by it. A
-    /// name may carry BuildKit's platform suffix (`alpine::linux/arm64`); it is matched by the
-    /// name alone.
+    /// Named build contexts (`--build-context NAME=...`), by the names given, each read as buildx
+    /// reads it ([`reference::context_key`]: `alpine:latest` is `alpine`; a name that is no
+    /// image reference matches nothing). As in BuildKit, a stage whose name is one is replaced
+    /// whole; else a base image or `--from` image whose key is one is replaced by it.
     pub named_contexts: Vec<String>,
     /// The `--target` of the build, if any (sets `TARGETSTAGE`). With one, only the stages the
     /// targets need are dispatched, as BuildKit does; without, BuildKit's lint (`docker build
@@ -114,7 +113,7 @@ pub struct Analysis {
     unused: Vec<usize>,
     targets_in_play: Vec<usize>,
     unused_contexts: Vec<UnusedContext>,
-    /// The names of [`Options::named_contexts`], without a platform suffix.
+    /// The keys of [`Options::named_contexts`] (the valid names).
     context_names: Vec<String>,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
@@ -152,11 +151,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         targets_in_play: Vec::new(),
         unused_contexts: Vec::new(),
         context_names: if cfg!(feature = "named-contexts") {
-            options
-                .named_contexts
-                .iter()
-                .map(|c| c.split_once("::").map_or(c.as_str(), |(n, _)| n).to_string())
-                .collect()
+            options.named_contexts.iter().filter_map(|c| reference::context_key(c).ok()).collect()
         } else {
             Vec::new()
         },
@@ -214,8 +209,8 @@ impl Analysis {
         &self.unused_contexts
     }
 
-    /// The names of the named build contexts given for the build (see
-    /// [`Options::named_contexts`]), without a platform suffix.
+    /// The named build contexts given for the build, by their keys ([`reference::context_key`]
+    /// of each name of [`Options::named_contexts`] that is an image reference).
     pub fn context_names(&self) -> &[String] {
         &self.context_names
     }

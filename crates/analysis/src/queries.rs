@@ -381,6 +381,16 @@ impl Analysis {
         if new_name == "scratch" || new_name == "context" {
             return Err(RenameError(format!("`{new_name}` is reserved and cannot name a stage")));
         }
+        if let Err(e) = crate::reference::context_key(new_name) {
+            return Err(RenameError(format!(
+                "`docker build` would fail on `{new_name}` ({e}): it looks every stage name up as a named build context; keep separators between letters or digits"
+            )));
+        }
+        if self.context_names().iter().any(|c| c == new_name) {
+            return Err(RenameError(format!(
+                "`{new_name}` is a named build context given for the build: a stage of that name would be replaced by it"
+            )));
+        }
         if let Some(other) = self.stages().iter().find(|s| s.index != stage && s.name.as_deref() == Some(new_name)) {
             return Err(RenameError(format!(
                 "a stage named `{new_name}` already exists (line {}); pick another name",
@@ -392,9 +402,14 @@ impl Analysis {
         // mount `from=` (they look up every stage, ignoring case; an earlier one would become a
         // forward reference).
         let binds = |r: &&StageRef| match &r.target {
-            RefTarget::Image(i) | RefTarget::NamedContext(i) => match (&r.kind, &r.origin) {
+            RefTarget::Image(i) => match (&r.kind, &r.origin) {
                 (RefKind::From, RefOrigin::Direct) => i == new_name && r.in_stage > stage,
                 _ => i.to_lowercase() == new_name,
+            },
+            // (Its key is not what is written: `docker.io/library/nginx` is `nginx`.)
+            RefTarget::NamedContext(_) => match (&r.kind, &r.origin) {
+                (RefKind::From, RefOrigin::Direct) => r.value == new_name && r.in_stage > stage,
+                _ => r.value.to_lowercase() == new_name,
             },
             _ => false,
         };
@@ -579,7 +594,7 @@ impl Analysis {
         }
         // The named build contexts given for the build, where no stage has the name.
         for name in self.context_names() {
-            if !out.iter().any(|c| c.label == *name) && crate::reference::context_key(name).as_deref() == Some(name) {
+            if !out.iter().any(|c| c.label == *name) {
                 out.push(Completion {
                     label: name.clone(),
                     kind: CompletionKind::NamedContext,
@@ -632,7 +647,7 @@ impl Analysis {
                     format!("**image** `{img}`\n\nAn external image: {which} is named `{img}`{expanded}, so BuildKit pulls it.")
                 }
                 RefTarget::NamedContext(k) => format!(
-                    "**named build context** `{k}`\n\nGiven with `--build-context {k}=...`, it replaces the image `{}`: BuildKit pulls nothing for it.",
+                    "**named build context** `{k}`\n\nA context given for the build (`--build-context {k}=...`, or the editor's `namedContexts` setting) replaces the image `{}`: BuildKit pulls nothing for it.",
                     r.value
                 ),
                 RefTarget::Scratch => "**scratch**: the empty image".to_string(),

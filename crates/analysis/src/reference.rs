@@ -14,30 +14,28 @@ pub fn parse_normalized_named(s: &str) -> Result<(), String> {
     parse(&format!("{domain}/{remainder}"))
 }
 
-/// The key a named build context is looked up by for a stage or image name, as BuildKit's
-/// `dockerui.Client.NamedContext` makes it: the name read as an image reference, written in its
-/// familiar form (`docker.io/library/alpine:latest` is `alpine`), without a `:latest` tag.
-/// `scratch` and `context` are never looked up (BuildKit's `namedContextFunc`): `None`, as for a
-/// name that is no image reference, on which a build with named-context support fails ("invalid
-/// context name ...", see [`parse_normalized_named`] for why).
-pub fn context_key(name: &str) -> Option<String> {
-    if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context") {
-        return None;
-    }
-    parse_normalized_named(name).ok()?;
+/// The key a named build context is looked up by, as BuildKit's `dockerui.Client.NamedContext`
+/// makes it from a stage or image name, and buildx from a `--build-context NAME=...` (its
+/// `ParseContextNames`): the name read as an image reference, written in its familiar form
+/// (`docker.io/library/alpine:latest` is `alpine`), without a `:latest` tag. A name that is no
+/// image reference is refused with their words ("invalid context name ..."): buildx refuses
+/// such a `--build-context`, and a build fails on such a stage name.
+pub fn context_key(name: &str) -> Result<String, String> {
+    parse_normalized_named(name).map_err(|e| format!("invalid context name {name}: {e}"))?;
     let (domain, remainder) = split_docker_domain(name);
     let familiar = match (domain.as_str(), remainder.strip_prefix("library/")) {
         ("docker.io", Some(rest)) if !rest.contains('/') => rest.to_string(),
         ("docker.io", _) => remainder,
         _ => format!("{domain}/{remainder}"),
     };
-    Some(familiar.strip_suffix(":latest").map_or(familiar.clone(), str::to_string))
+    Ok(familiar.strip_suffix(":latest").map_or(familiar.clone(), str::to_string))
 }
 
 /// Whether `name` is an image name of one path component, such as most stage names (`build`,
 /// `a.b`, `x__y`): a cheap test that [`context_key`] would give it back unchanged.
 pub(crate) fn is_plain_name(name: &str) -> bool {
-    name.len() <= 200 && is_path_component(name) && name != "scratch" && name != "context"
+    let hex64 = name.len() == 64 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    name.len() <= 200 && !hex64 && is_path_component(name)
 }
 
 /// The registry and the path of an image name, as `ParseNormalizedNamed` splits them (`alpine`:
@@ -259,14 +257,8 @@ mod tests {
 
     #[test]
     fn context_keys() {
-        let key = |s: &str| context_key(s);
+        let key = |s: &str| context_key(s).ok();
         assert_eq!(key("alpine").as_deref(), Some("alpine"));
-        for plain in ["alpine", "a.b", "x__y", "a--b", "b1"] {
-            assert!(is_plain_name(plain) && key(plain).as_deref() == Some(plain), "{plain}");
-        }
-        for not_plain in ["build-", "a__", "Alpine", "a/b", "alpine:1", "scratch"] {
-            assert!(!is_plain_name(not_plain), "{not_plain}");
-        }
         assert_eq!(key("alpine:latest").as_deref(), Some("alpine"));
         assert_eq!(key("docker.io/library/alpine:latest").as_deref(), Some("alpine"));
         assert_eq!(key("index.docker.io/library/alpine:3.20").as_deref(), Some("alpine:3.20"));
@@ -276,14 +268,24 @@ mod tests {
         assert_eq!(key("localhost:5000/app:v1").as_deref(), Some("localhost:5000/app:v1"));
         let digest = format!("alpine@sha256:{}", "a".repeat(64));
         assert_eq!(key(&format!("docker.io/library/{digest}")), Some(digest));
-        // Never looked up, in any case.
-        for reserved in ["scratch", "SCRATCH", "context", "Context"] {
-            assert_eq!(key(reserved), None, "{reserved}");
-        }
-        // Not image references: a build with named contexts fails on them.
-        for bad in ["build-", "a__", "a_-b", "Build", ""] {
+        // `scratch` and `context` are names like others here (the callers know when BuildKit
+        // never looks them up).
+        assert_eq!(key("docker.io/library/context:latest").as_deref(), Some("context"));
+        // Not image references: buildx refuses such a context, a build such a stage name.
+        assert_eq!(
+            context_key("Build"),
+            Err("invalid context name Build: invalid reference format: repository name (library/Build) must be lowercase".into())
+        );
+        for bad in ["build-", "a__", "a_-b", "", "alpine::linux/arm64"] {
             assert_eq!(key(bad), None, "{bad}");
         }
+        for plain in ["alpine", "a.b", "x__y", "a--b", "b1", "scratch"] {
+            assert!(is_plain_name(plain) && key(plain).as_deref() == Some(plain), "{plain}");
+        }
+        for not_plain in ["build-", "a__", "Alpine", "a/b", "alpine:1", &"a".repeat(64)] {
+            assert!(!is_plain_name(not_plain), "{not_plain}");
+        }
+        assert_eq!(key(&"a".repeat(64)), None);
     }
 
     #[test]

@@ -332,6 +332,8 @@ fn a_mount_on_the_root_fails() {
         ("FROM scratch\nRUN --mount=type=bind,target=. true\n", "--mount=type=bind,target=."),
         ("FROM alpine\nWORKDIR /app\nRUN --mount=type=tmpfs,dst=.. true\n", "--mount=type=tmpfs,dst=.."),
         ("FROM alpine\nARG T=/\nRUN --mount=target=$T true\n", "--mount=target=$T"),
+        // A relative WORKDIR goes on from an absolute one.
+        ("FROM alpine\nWORKDIR /app\nWORKDIR ..\nRUN --mount=type=cache,id=x true\n", "--mount=type=cache,id=x"),
         // A stage on a stage starts in its directory.
         ("FROM scratch AS a\nFROM a\nRUN --mount=type=cache,id=x true\n", "--mount=type=cache,id=x"),
         (
@@ -352,6 +354,8 @@ fn a_mount_on_the_root_fails() {
         "FROM alpine\nRUN --mount=type=cache,target=/. true\n",
         "FROM scratch\nRUN --mount=type=secret,id=x --mount=type=ssh true\n",
         "FROM --platform=windows/amd64 scratch\nRUN --mount=type=cache,id=x true\n",
+        // A relative WORKDIR on an image: the directory stays unknown.
+        "FROM alpine\nWORKDIR ..\nRUN --mount=type=cache,id=x true\n",
     ] {
         builds(text);
     }

@@ -298,7 +298,7 @@ fn complete_named_contexts_after_from() {
     // The contexts given for the build are sources too; one a stage's name takes, or one that
     // no name can reach (`Build`), is not offered.
     let text = "FROM alpine AS deps\nFROM alpine\nCOPY --from=";
-    let a = with_contexts(text, &["deps", "assets", "alpine:3.20", "Build", "tools::linux/arm64"]);
+    let a = with_contexts(text, &["deps", "assets", "alpine:3.20", "Build", "docker.io/library/tools:latest"]);
     let got: Vec<(String, CompletionKind)> =
         a.completions(TextSize::of(text)).into_iter().map(|c| (c.label, c.kind)).collect();
     assert_eq!(
@@ -776,26 +776,25 @@ fn named_context_replaces_images_by_their_key() {
 #[test]
 fn named_contexts_that_replace_nothing_are_reported() {
     let text = "FROM alpine:3.20 AS build\nFROM build\nCOPY --from=nginx /a /a\n";
-    // Exact keys: `Build` is not the stage `build`; `alpine:3.19` not `alpine:3.20`; BuildKit
-    // looks `nginx:latest` up as `nginx`; `scratch` and `context` are never looked up.
+    // Names are read as buildx reads them: `nginx:latest` is `nginx` (used); `Build` is no
+    // image name (buildx refuses it: it matches nothing here); `alpine:3.19` is not
+    // `alpine:3.20`; the image `scratch` is never looked up.
     let a = with_contexts(text, &["Build", "alpine:3.19", "nginx:latest", "scratch"]);
     let unused: Vec<(&str, Option<&str>)> =
         a.unused_named_contexts().iter().map(|c| (c.name.as_str(), c.suggestion.as_deref())).collect();
-    assert_eq!(
-        unused,
-        [
-            ("Build", Some("build")),
-            ("alpine:3.19", Some("alpine:3.20")),
-            ("nginx:latest", Some("nginx")),
-            ("scratch", None)
-        ]
-    );
+    assert_eq!(unused, [("Build", Some("build")), ("alpine:3.19", Some("alpine:3.20")), ("scratch", None)]);
+    assert_eq!(a.references()[2].target, RefTarget::NamedContext("nginx".into()));
     assert_eq!(a.stages()[0].base_kind, BaseKind::Image("alpine:3.20".into()));
-    // A platform suffix is matched by the name.
-    let a = with_contexts(text, &["build::linux/arm64"]);
+    // `context` is looked up for an image (BuildKit passes `docker.io/library/context:latest`).
+    let a = with_contexts("FROM alpine\nCOPY --from=context /a /a\n", &["context"]);
+    assert_eq!(a.references()[1].target, RefTarget::NamedContext("context".into()));
+    // A stage by its name, in the familiar form; a name with a platform suffix is no image name.
+    let a = with_contexts(text, &["docker.io/library/build"]);
     assert_eq!(a.stages()[0].base_kind, BaseKind::NamedContext);
     assert!(a.to_svg(&stagecraft_analysis::SvgOptions::default()).contains(">replaced by a named context<"));
     assert!(a.unused_named_contexts().is_empty());
+    let a = with_contexts(text, &["build::linux/arm64"]);
+    assert_eq!(a.stages()[0].base_kind, BaseKind::Image("alpine:3.20".into()));
     // A `--from` image close to a context's name: the context is suggested.
     let a = with_contexts("FROM alpine\nCOPY --from=deps /d /d\n", &["dep"]);
     let d = diag(&a, "unknown-stage");
@@ -822,6 +821,22 @@ fn a_stage_name_that_is_no_image_name_fails_docker_build() {
         assert!(d.message.contains(&format!("invalid context name {name}: invalid reference format")), "{}", d.message);
         let fix = d.fix.as_ref().map(|f| TextEdit::apply_all(&text, &f.edits));
         assert_eq!(fix, fixed.map(|f| text.replace(name, f)), "{name}");
+    }
+    // 64 hex digits: no image name either, and not for its separators.
+    let hex = "a".repeat(64);
+    let a = plain(&format!("FROM alpine AS {hex}\n"));
+    let d = diag(&a, "stage-name-not-a-reference");
+    assert!(
+        d.message.contains("cannot specify 64-byte hexadecimal strings") && !d.message.contains("separators"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.severity, Severity::Error);
+    // Renaming to such a name, or to a named context's, is refused.
+    let a = with_contexts("FROM alpine AS build\nFROM build\n", &["ctx"]);
+    for (new, why) in [("build-", "`docker build` would fail on `build-`"), ("ctx", "`ctx` is a named build context")] {
+        let e = a.rename_stage(0, new).unwrap_err();
+        assert!(e.0.contains(why), "{new}: {}", e.0);
     }
     // A name BuildKit's parser refuses is that error alone.
     let a = plain("FROM alpine AS b\u{e4}se\n");

@@ -110,11 +110,13 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             }
             Long("build-context") => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
-                let name = v.split_once('=').map_or(v.as_str(), |(n, _)| n).to_string();
-                if name.is_empty() {
+                // As buildx reads it (`ParseContextNames`): NAME=VALUE, NAME an image reference.
+                let Some((name, _)) = v.split_once('=') else {
                     return Err(usage(format!("--build-context needs NAME=VALUE, got `{v}`")));
-                }
-                args.options.named_contexts.push(name);
+                };
+                stagecraft_analysis::reference::context_key(name)
+                    .map_err(|e| usage(format!("--build-context {v}: {e} (NAME is read as an image name)")))?;
+                args.options.named_contexts.push(name.to_string());
             }
             Long("target") | Short('t') if spec.target => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();

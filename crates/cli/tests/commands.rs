@@ -364,17 +364,33 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
         (parse_json("[\"nginx:1.27\"]"), parse_json("[\"build\", \"alpine\"]"))
     );
     assert_eq!(stderr(&o), "");
-    let o = run(&["analyze", &f, "--format", "json", "--build-context", "alpine=x", "--build-context", "Build=y"]);
+    let o = run(&["analyze", &f, "--format", "json", "--build-context", "alpine=x", "--build-context", "biuld=y"]);
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["stages"][1]["base_context"], parse_json("\"alpine\""));
     assert_eq!(j["stages"][1]["base_external"], Value::Null);
     assert_eq!(j["references"][1]["named_context"], parse_json("\"alpine\""));
-    assert_eq!(j["unused_named_contexts"], parse_json("[{\"name\": \"Build\", \"suggestion\": \"build\"}]"));
+    assert_eq!(j["unused_named_contexts"], parse_json("[{\"name\": \"biuld\", \"suggestion\": \"build\"}]"));
     let o = run(&["check", &f, "--build-context", "scratch=x"]);
-    assert!(stderr(&o).contains("--build-context scratch replaces no stage and no image of this file, and BuildKit ignores it (`scratch` is never looked up)"), "{}", stderr(&o));
-    let o = run(&["plan", &f, "--build-context", "=x"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--build-context needs NAME=VALUE, got `=x`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--build-context scratch replaces no stage and no image of this file, and BuildKit ignores it (`scratch` is the empty image: never looked up)"),
+        "{}",
+        stderr(&o)
+    );
+    // As buildx reads them: NAME=VALUE, NAME an image name (in its familiar form).
+    for (bad, message) in [
+        ("deps", "--build-context needs NAME=VALUE, got `deps`"),
+        ("Build=x", "--build-context Build=x: invalid context name Build: invalid reference format: repository name (library/Build) must be lowercase"),
+        ("=x", "--build-context =x: invalid context name : "),
+    ] {
+        let o = run(&["plan", &f, "--build-context", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains(message), "{bad}: {}", stderr(&o));
+    }
+    let o = run(&["plan", &f, "--format", "json", "--build-context", "docker.io/library/alpine:latest=x"]);
+    assert_eq!(parse_json(&stdout(&o))["contexts"], parse_json("[\"alpine\"]"));
+    // `graph` says nothing on stderr (editors read its output).
+    let o = run(&["graph", &f, "--format", "mermaid", "--build-context", "unused=x"]);
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
     // Without contexts, the images are pulled.
     let o = run(&["plan", &f, "--format", "json"]);
     let j: Value = parse_json(&stdout(&o));

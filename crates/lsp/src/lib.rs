@@ -216,7 +216,10 @@ impl LanguageServer for Backend {
         let encoding = Encoding::negotiate(offered);
         *self.shared.encoding.lock().unwrap_or_else(|e| e.into_inner()) = encoding;
         if let Some(options) = &params.initialization_options {
-            self.lock().settings = Settings::from_json(options);
+            let mut state = self.lock();
+            state.settings = Settings::from_json(options);
+            let warnings = state.settings.context_warnings();
+            state.warnings.extend(warnings);
         }
         let watches = params.capabilities.workspace.as_ref().and_then(|w| w.did_change_watched_files.as_ref());
         let watches = watches.and_then(|w| w.dynamic_registration).unwrap_or(false);
@@ -320,6 +323,8 @@ impl LanguageServer for Backend {
         {
             let mut state = self.lock();
             state.settings = Settings::from_json(&params.settings);
+            let warnings = state.settings.context_warnings();
+            state.warnings.extend(warnings);
             for doc in state.documents.values_mut() {
                 doc.invalidate();
             }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use stagecraft_analysis::dockerignore;
 use stagecraft_analysis::{analyze_parsed, Analysis, IgnoreRules, Options, Parse, Severity};
+use stagecraft_analysis::{dockerignore, reference};
 use tower_lsp_server::lsp_types::Uri;
 use tower_lsp_server::UriExt;
 
@@ -149,6 +149,17 @@ impl Settings {
         Settings { targets, build_args: map("buildArgs"), severities: map("severities"), build_context, named_contexts }
     }
 
+    /// What is wrong with the named contexts' names, for the client's log.
+    pub(crate) fn context_warnings(&self) -> Vec<String> {
+        let mut names: Vec<&String> = self.named_contexts.keys().collect();
+        names.sort();
+        names
+            .into_iter()
+            .filter_map(|n| reference::context_key(n).err())
+            .map(|e| format!("stagecraft.namedContexts: {e}; the name is read as an image name, and left out"))
+            .collect()
+    }
+
     pub(crate) fn options(&self) -> Options {
         let mut build_args: Vec<(String, String)> =
             self.build_args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -167,7 +178,9 @@ impl Settings {
                 Some((code.clone(), sev))
             })
             .collect();
-        let mut named_contexts: Vec<String> = self.named_contexts.keys().filter(|k| !k.is_empty()).cloned().collect();
+        // Names buildx refuses are left out (`context_warnings` says so).
+        let mut named_contexts: Vec<String> =
+            self.named_contexts.keys().filter(|k| reference::context_key(k).is_ok()).cloned().collect();
         named_contexts.sort();
         Options { build_args, targets: self.targets.clone(), severities, named_contexts, ..Options::default() }
     }
@@ -259,5 +272,10 @@ mod tests {
             Settings::from_json(&serde_json::json!({"namedContexts": "deps"})).options().named_contexts,
             ["deps"]
         );
+        // A name buildx refuses is left out, and said.
+        let s = Settings::from_json(&serde_json::json!({"namedContexts": {"Build": "x", "ok": "y"}}));
+        assert_eq!(s.options().named_contexts, ["ok"]);
+        assert_eq!(s.context_warnings().len(), 1);
+        assert!(s.context_warnings()[0].contains("invalid context name Build"), "{:?}", s.context_warnings());
     }
 }

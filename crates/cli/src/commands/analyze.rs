@@ -28,6 +28,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let path = &a.files[0];
     let options = super::with_ignore_rules(path, &a.options, a.context.as_deref())?;
     let analysis = super::read_and_analyze(path, &options)?;
+    super::warn_unused_contexts(&analysis, path);
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&to_json(&analysis, &path.display().to_string())),
         _ => crate::output::out!("{}", summary(&analysis, &path.display().to_string())),

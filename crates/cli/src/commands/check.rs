@@ -78,7 +78,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             }
         });
         match result {
-            Ok(an) => files.push((path.display().to_string(), Ok(an))),
+            Ok(an) => {
+                super::warn_unused_contexts(&an, path);
+                files.push((path.display().to_string(), Ok(an)));
+            }
             Err(Failure::Io(message) | Failure::Usage(message)) if a.files.len() > 1 => {
                 eprintln!("stagecraft: {message}");
                 files.push((path.display().to_string(), Err(message)));

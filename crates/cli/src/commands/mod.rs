@@ -20,12 +20,16 @@ use crate::{input, Failure};
 pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysis, Failure> {
     let an = analyze(&input::read(path)?, options);
     known_targets(&an, path, options)?;
-    // BuildKit ignores a named context that replaces nothing, without a word: a typo in the
-    // flag or the file would pull an image instead.
+    Ok(an)
+}
+
+/// For the commands that say what a build does (`check`, `plan`, `analyze`): a named context
+/// that replaces nothing is said on stderr. BuildKit ignores it without a word, so a typo in the
+/// flag or the file would pull an image instead.
+pub(crate) fn warn_unused_contexts(an: &Analysis, path: &Path) {
     for c in an.unused_named_contexts() {
-        let name = c.name.split_once("::").map_or(c.name.as_str(), |(n, _)| n);
-        let hint = if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context") {
-            format!(" (`{name}` is never looked up)")
+        let hint = if c.name == "scratch" {
+            " (`scratch` is the empty image: never looked up)".to_string()
         } else {
             c.suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
         };
@@ -35,7 +39,6 @@ pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysi
             c.name
         );
     }
-    Ok(an)
 }
 
 /// A usage error for a `--target` no stage of the file has: BuildKit fails on one, and so does

@@ -118,13 +118,20 @@ local function from_cli(bufnr, opts)
   for _, k in ipairs(keys) do
     vim.list_extend(argv, { '--build-arg', k .. '=' .. build_args[k] })
   end
-  -- The CLI reads the names alone, as the server does.
-  local names = vim.tbl_keys(config.get().settings.namedContexts or {})
-  table.sort(names)
-  for _, name in ipairs(names) do
-    if name ~= '' then
-      vim.list_extend(argv, { '--build-context', name })
+  -- NAME=VALUE, as buildx takes them (a list item is a name without a value).
+  local contexts = {}
+  for k, v in pairs(config.get().settings.namedContexts or {}) do
+    local name, value = k, v
+    if type(k) == 'number' then
+      name, value = v, ''
     end
+    if type(name) == 'string' and name ~= '' then
+      table.insert(contexts, name .. '=' .. tostring(value))
+    end
+  end
+  table.sort(contexts)
+  for _, context in ipairs(contexts) do
+    vim.list_extend(argv, { '--build-context', context })
   end
   local out = vim.fn.system(argv)
   if vim.v.shell_error ~= 0 then
