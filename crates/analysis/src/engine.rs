@@ -1070,7 +1070,7 @@ impl<'a> Engine<'a> {
     /// expansion) is looked up by, if one is given. `scratch` is never looked up (BuildKit takes
     /// it for the empty image first).
     fn named_context(&self, name: &str) -> Option<String> {
-        if self.context_keys.is_empty() || name == "scratch" {
+        if !cfg!(feature = "named-contexts") || self.context_keys.is_empty() || name == "scratch" {
             return None;
         }
         let key = crate::reference::context_key(name).ok()?;

@@ -381,12 +381,15 @@ impl Analysis {
         if new_name == "scratch" || new_name == "context" {
             return Err(RenameError(format!("`{new_name}` is reserved and cannot name a stage")));
         }
-        if let Err(e) = crate::reference::context_key(new_name) {
+        // (A build failure: the browser build leaves those out.)
+        if let Some(e) =
+            cfg!(feature = "build-failures").then(|| crate::reference::context_key(new_name).err()).flatten()
+        {
             return Err(RenameError(format!(
                 "`docker build` would fail on `{new_name}` ({e}): it looks every stage name up as a named build context; keep separators between letters or digits"
             )));
         }
-        if self.context_names().iter().any(|c| c == new_name) {
+        if cfg!(feature = "named-contexts") && self.context_names().iter().any(|c| c == new_name) {
             return Err(RenameError(format!(
                 "`{new_name}` is a named build context given for the build: a stage of that name would be replaced by it"
             )));
@@ -593,7 +596,7 @@ impl Analysis {
             });
         }
         // The named build contexts given for the build, where no stage has the name.
-        for name in self.context_names() {
+        for name in self.context_names().iter().filter(|_| cfg!(feature = "named-contexts")) {
             if !out.iter().any(|c| c.label == *name) {
                 out.push(Completion {
                     label: name.clone(),
@@ -646,7 +649,7 @@ impl Analysis {
                         if &r.value == img { String::new() } else { format!(" (`{}` expands to it)", r.value) };
                     format!("**image** `{img}`\n\nAn external image: {which} is named `{img}`{expanded}, so BuildKit pulls it.")
                 }
-                RefTarget::NamedContext(k) => format!(
+                RefTarget::NamedContext(k) if cfg!(feature = "named-contexts") => format!(
                     "**named build context** `{k}`\n\nA context given for the build (`--build-context {k}=...`, or the editor's `namedContexts` setting) replaces the image `{}`: BuildKit pulls nothing for it.",
                     r.value
                 ),
