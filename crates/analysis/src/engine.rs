@@ -97,6 +97,9 @@ pub(crate) struct Engine<'a> {
     syntax: Vec<StageSyntax>,
     references: Vec<StageRef>,
     deps: Vec<Vec<Dep>>,
+    /// The stages each stage that a named context replaces takes from: not built, but BuildKit
+    /// still follows them (it makes their steps, whose failures count).
+    dispatch_only: Vec<Vec<usize>>,
     /// Global ARG values after expansion (built-ins first).
     globals: Vars,
     /// Every global ARG key, with or without a value.
@@ -142,6 +145,7 @@ impl<'a> Engine<'a> {
             syntax: Vec::new(),
             references: Vec::new(),
             deps: Vec::new(),
+            dispatch_only: Vec::new(),
             globals: Vars::default(),
             declared_globals: Vec::new(),
             states: Vec::new(),
@@ -1103,9 +1107,9 @@ impl<'a> Engine<'a> {
         // deps per state for cycle detection: (source state, command range)
         let mut graph: Vec<Vec<(usize, TextRange)>> = vec![Vec::new(); self.stages.len()];
         for s in 0..self.stages.len() {
-            if self.stages[s].base_kind == BaseKind::NamedContext {
-                continue;
-            }
+            // A stage a named context replaces: its steps are not made, but BuildKit reads what
+            // they use (its own triggers are the context's to have).
+            let replaced = cfg!(feature = "named-contexts") && self.stages[s].base_kind == BaseKind::NamedContext;
             let cmds = Rc::clone(&self.cmds);
             for &c in &self.syntax[s].commands.clone() {
                 let Cmd { node, info, .. } = &cmds[c];
@@ -1122,12 +1126,29 @@ impl<'a> Engine<'a> {
                             add_edge(&mut graph, s, src, info.range);
                         }
                     }
-                    ONBUILD_INSTR => self.trigger_references(s, node),
+                    ONBUILD_INSTR if !replaced => self.trigger_references(s, node),
                     _ => {}
                 }
             }
         }
         self.cycles(&graph);
+        // (The browser build has no named contexts.)
+        if !cfg!(feature = "named-contexts") {
+            return;
+        }
+        self.dispatch_only = vec![Vec::new(); self.stages.len()];
+        for s in 0..self.stages.len() {
+            if self.stages[s].base_kind == BaseKind::NamedContext {
+                let deps = std::mem::take(&mut self.deps[s]);
+                self.dispatch_only[s] = deps
+                    .iter()
+                    .filter_map(|d| match d.target {
+                        RefTarget::Stage(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect();
+            }
+        }
     }
 
     /// References written inside an ONBUILD trigger, in the stage that defines it (they run in
@@ -1545,7 +1566,10 @@ impl<'a> Engine<'a> {
         let n = self.stages.len();
         // What the target builds (`--target`, else the last stage), sorted.
         let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
-        let direct = crate::graph::stage_deps(&self.deps);
+        let mut direct = crate::graph::stage_deps(&self.deps);
+        for (s, more) in self.dispatch_only.iter().enumerate().filter(|_| cfg!(feature = "named-contexts")) {
+            direct[s].extend(more.iter().copied().filter(|&t| t != s));
+        }
         let needed = crate::graph::closure(&direct, target);
         if !self.stopped {
             self.parse_triggers(&needed);

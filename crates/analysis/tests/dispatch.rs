@@ -289,6 +289,20 @@ fn fixed(text: &str) -> Option<String> {
 }
 
 #[test]
+fn a_stage_a_named_context_replaces_still_has_its_sources_made() {
+    // BuildKit follows what a replaced stage's steps use (it computes every state's
+    // dependencies), so their failures count, though none of them is built.
+    let text = "FROM alpine AS deps\nRUN --mount=type=cache,target=/ true\nFROM alpine AS build\nCOPY --from=deps /a /a\nFROM scratch AS final\nCOPY --from=build /b /b\n";
+    let options = Options { named_contexts: vec!["build".into()], target: Some("final".into()), ..Options::default() };
+    let a = analyze(text, &options);
+    assert_eq!(buildkit_message(&a), Some("invalid mount target \"/\""));
+    assert_eq!(a.plan(2).stages, [1, 2]);
+    // A target that does not need `build` does not make its sources either.
+    let text = text.replace("FROM scratch AS final\nCOPY --from=build /b /b\n", "FROM scratch AS final\n");
+    assert_eq!(buildkit_message(&analyze(&text, &options)), None);
+}
+
+#[test]
 fn half_written_flags_say_what_to_write() {
     let message = |text: &str| plain(text).build_error().map(|e| e.message.clone()).unwrap_or_default();
     assert_eq!(
