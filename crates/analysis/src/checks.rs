@@ -235,11 +235,9 @@ fn stage_names_that_are_no_references(a: &mut Analysis) {
     let mut found = Vec::new();
     for st in &a.stages {
         let (Some(name), Some(range)) = (&st.name, st.name_range) else { continue };
-        // Only names BuildKit's parser takes (`^[a-z][a-z0-9-_.]*$`; it refuses the others
-        // itself); reserved names are its own error too, and never looked up.
-        let parsed = name.starts_with(|c: char| c.is_ascii_lowercase())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
-        if !parsed || crate::reference::is_plain_name(name) || name == "scratch" || name == "context" {
+        // Only names BuildKit's parser takes (it refuses the others itself). The reserved
+        // `scratch` and `context` are plain names, never looked up.
+        if !crate::instructions::valid_stage_name(name) || crate::reference::is_plain_name(name) {
             continue;
         }
         let Err(why) = crate::reference::parse_normalized_named(name) else { continue };

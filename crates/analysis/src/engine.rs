@@ -35,6 +35,8 @@ pub(crate) struct Output {
     pub(crate) build_error: Option<BuildError>,
     /// For each stage, the stages and external images it depends on directly.
     pub(crate) deps: Vec<Vec<Dep>>,
+    /// The keys of the named build contexts given for the build.
+    pub(crate) context_keys: Vec<String>,
 }
 
 /// One dependency of a stage.
@@ -193,6 +195,7 @@ impl<'a> Engine<'a> {
             diagnostics: self.diagnostics,
             build_error: self.build_error,
             deps: self.deps,
+            context_keys: self.context_keys,
         }
     }
 
@@ -1801,9 +1804,7 @@ impl<'a> Engine<'a> {
                 for f in c.flags.iter().filter(|f| f.name() == "mount") {
                     let fields = csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
                     // A mount from a stage BuildKit has not built yet fails.
-                    let from = fields.iter().rev().find_map(|field| {
-                        field.split_once('=').filter(|(k, _)| k.eq_ignore_ascii_case("from")).map(|(_, v)| v)
-                    });
+                    let from = mount_field(&fields, &["from"]);
                     // The mount's own failures, in BuildKit's order: its source, then its target.
                     let before = self.diagnostics.len();
                     if let Some(name) = from {
@@ -2218,18 +2219,12 @@ impl<'a> Engine<'a> {
     /// target is `/`: written so, or a relative one (none at all included) that the working
     /// directory makes `/`. Only said where that directory is known.
     fn mount_target(&mut self, fields: &[String], st: &DispatchState, flag: TextRange, node: TextRange) {
-        let value = |keys: &[&str]| {
-            fields.iter().rev().find_map(|field| {
-                let (k, v) = field.split_once('=')?;
-                keys.contains(&k.to_lowercase().as_str()).then_some(v)
-            })
-        };
         let expand = |v: &str| self.lexer.process_word(v, &st.env).ok().map(|e| e.result);
-        let typ = value(&["type"]).and_then(expand).map(|t| t.to_lowercase());
+        let typ = mount_field(fields, &["type"]).and_then(expand).map(|t| t.to_lowercase());
         if matches!(typ.as_deref(), Some("secret" | "ssh")) {
             return;
         }
-        let Some(target) = value(&["target", "dst", "destination"]).map_or(Some(String::new()), expand) else {
+        let Some(target) = mount_field(fields, MOUNT_TARGET_KEYS).map_or(Some(String::new()), expand) else {
             return;
         };
         // (Windows paths join otherwise: only `/` as written is said there.)
@@ -2453,6 +2448,18 @@ impl<'a> Engine<'a> {
             None => true,
         }
     }
+}
+
+/// The keys a mount's target is written under.
+const MOUNT_TARGET_KEYS: &[&str] = &["target", "dst", "destination"];
+
+/// The value of a mount's field under one of `keys` (lower-case; the key is read in any case),
+/// as BuildKit's `parseMount` reads it: the last one written wins.
+fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
+    fields.iter().rev().find_map(|field| {
+        let (k, v) = field.split_once('=')?;
+        keys.iter().any(|key| k.eq_ignore_ascii_case(key)).then_some(v)
+    })
 }
 
 /// The global ARG environment and each global ARG's value.

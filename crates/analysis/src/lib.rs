@@ -150,11 +150,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         unused: Vec::new(),
         targets_in_play: Vec::new(),
         unused_contexts: Vec::new(),
-        context_names: if cfg!(feature = "named-contexts") {
-            options.named_contexts.iter().filter_map(|c| reference::context_key(c).ok()).collect()
-        } else {
-            Vec::new()
-        },
+        context_names: out.context_keys,
         graph: std::sync::OnceLock::new(),
     };
     checks::run(&mut analysis, options);

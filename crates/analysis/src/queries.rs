@@ -404,17 +404,17 @@ impl Analysis {
         // exactly (FROM binds only earlier stages, by their exact name), or any `--from` or
         // mount `from=` (they look up every stage, ignoring case; an earlier one would become a
         // forward reference).
-        let binds = |r: &&StageRef| match &r.target {
-            RefTarget::Image(i) => match (&r.kind, &r.origin) {
-                (RefKind::From, RefOrigin::Direct) => i == new_name && r.in_stage > stage,
-                _ => i.to_lowercase() == new_name,
-            },
-            // (Its key is not what is written: `docker.io/library/nginx` is `nginx`.)
-            RefTarget::NamedContext(_) => match (&r.kind, &r.origin) {
-                (RefKind::From, RefOrigin::Direct) => r.value == new_name && r.in_stage > stage,
-                _ => r.value.to_lowercase() == new_name,
-            },
-            _ => false,
+        let binds = |r: &&StageRef| {
+            let image = match &r.target {
+                RefTarget::Image(i) => i,
+                // (Its key is not what is written: `docker.io/library/nginx` is `nginx`.)
+                RefTarget::NamedContext(_) => &r.value,
+                _ => return false,
+            };
+            match (&r.kind, &r.origin) {
+                (RefKind::From, RefOrigin::Direct) => image == new_name && r.in_stage > stage,
+                _ => image.to_lowercase() == new_name,
+            }
         };
         if let Some(r) = self.references().iter().find(binds) {
             return Err(RenameError(format!(
