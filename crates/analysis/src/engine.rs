@@ -1810,15 +1810,7 @@ impl<'a> Engine<'a> {
                     if let Some(name) = from {
                         if let Some(t) = self.find_state_by_name(name) {
                             if t != s && !dispatched[t] {
-                                let target = fields
-                                    .iter()
-                                    .find_map(|field| {
-                                        field.split_once('=').filter(|(k, _)| {
-                                            matches!(k.to_lowercase().as_str(), "target" | "dst" | "destination")
-                                        })
-                                    })
-                                    .map(|(_, v)| v)
-                                    .unwrap_or_default();
+                                let target = mount_field(&fields, MOUNT_TARGET_KEYS).unwrap_or_default();
                                 self.fail(
                                     "forward-reference",
                                     &format!(

@@ -407,3 +407,31 @@ fn misspelt_mounts_and_copied_urls_have_fixes() {
     // ADD takes no `--from`.
     assert_eq!(fixed("FROM alpine\nCOPY --from=nginx https://x/a /a\n"), None);
 }
+
+/// BuildKit's `detectRunMount` takes a source for every mount that names one, whatever its
+/// type (the type may be a variable it has not expanded yet), so a tmpfs mount's `from=` makes
+/// the stage a dependency and is checked like any other. (Older BuildKit skipped tmpfs sources
+/// there and then read the missing source in `dispatchRunMounts`.)
+#[test]
+fn a_tmpfs_mount_from_a_stage_depends_on_it() {
+    let text = "FROM alpine AS a\nRUN true\nFROM alpine AS b\nRUN --mount=type=tmpfs,from=a,target=/t true\n";
+    let a = plain(text);
+    assert_eq!(a.target_builds(1), [0, 1], "{text}");
+    assert!(a.unused_stages().is_empty(), "{:?}", a.unused_stages());
+    fails(
+        "FROM alpine AS b\nRUN --mount=type=tmpfs,from=a,target=/t true\nFROM alpine AS a\n",
+        "cannot mount from stage \"a\" to \"/t\", stage needs to be defined before current command",
+        "a",
+    );
+}
+
+/// The forward-reference message names the mount's target as BuildKit's `parseMount` reads it:
+/// the last `target`, `dst` or `destination` written.
+#[test]
+fn a_forward_mount_names_the_last_target_written() {
+    fails(
+        "FROM alpine AS b\nRUN --mount=from=a,target=/x,dst=/y true\nFROM alpine AS a\n",
+        "cannot mount from stage \"a\" to \"/y\", stage needs to be defined before current command",
+        "a",
+    );
+}
