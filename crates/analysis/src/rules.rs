@@ -96,7 +96,7 @@ impl CheckConfig {
                     if v == "all" {
                         config.skip_all = true;
                     } else {
-                        config.skip = v.split(',').map(|s| s.trim().to_string()).collect();
+                        config.skip = names(v);
                     }
                 }
                 "experimental" => {
@@ -104,7 +104,7 @@ impl CheckConfig {
                     if v == "all" {
                         config.experimental_all = true;
                     } else {
-                        config.experimental = v.split(',').map(|s| s.trim().to_string()).collect();
+                        config.experimental = names(v);
                     }
                 }
                 "error" => {
@@ -146,9 +146,9 @@ impl CheckConfig {
         }
         CheckConfig {
             skip_all: self.skip_all || local.skip_all,
-            skip: self.skip.union(&local.skip).cloned().collect(),
+            skip: union(&self.skip, &local.skip),
             experimental_all: self.experimental_all || local.experimental_all,
-            experimental: self.experimental.union(&local.experimental).cloned().collect(),
+            experimental: union(&self.experimental, &local.experimental),
             error: self.error,
         }
     }
@@ -165,6 +165,23 @@ fn comment_config(comments: &[String]) -> Option<CheckConfig> {
         }
     }
     None
+}
+
+// The sets are filled one name at a time: collecting an iterator into a `BTreeSet` sorts it
+// first, and that sort of strings took 2.7 KB gzipped of the browser build.
+
+/// The rule names of a `skip=` or `experimental=` list.
+fn names(list: &str) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    set.extend(list.split(',').map(|s| s.trim().to_string()));
+    set
+}
+
+/// The names in either set.
+fn union(a: &BTreeSet<String>, b: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut set = a.clone();
+    set.extend(b.iter().cloned());
+    set
 }
 
 #[cfg(test)]
