@@ -1103,3 +1103,96 @@ fn thousands_of_stages_or_references_get_answers() {
     }
     lsp.shutdown();
 }
+
+/// Where `offset` (a byte offset of `text`) is for a client: the line (ends at `\n`, `\r\n` or a
+/// lone `\r`) and the column in UTF-8 bytes or UTF-16 units. Counted here from the text, not by
+/// the server's line index.
+fn client_position(text: &str, offset: usize, utf8: bool) -> Value {
+    let (mut line, mut col) = (0u32, 0u32);
+    let mut chars = text[..offset].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\n' || (c == '\r' && text.as_bytes().get(i + 1) != Some(&b'\n')) {
+            line += 1;
+            col = 0;
+        } else if c != '\r' {
+            col += if utf8 { c.len_utf8() } else { c.len_utf16() } as u32;
+        }
+    }
+    pos(line, col)
+}
+
+/// An offset a client's cursor can be at: a character boundary, not between `\r` and `\n`.
+fn cursor_offset(text: &str, rng: &mut stagecraft_testkit::Rng) -> usize {
+    loop {
+        let o = rng.below(text.len() + 1);
+        let b = text.as_bytes();
+        if text.is_char_boundary(o) && !(o > 0 && b[o - 1] == b'\r' && b.get(o) == Some(&b'\n')) {
+            return o;
+        }
+    }
+}
+
+/// Random incremental edits, sent through the real server as an editor sends them (ranges in
+/// the negotiated encoding, several changes to a message, each on the text the one before left;
+/// CRLF, lone `\r`s and characters outside the BMP), leave the server with the client's text:
+/// after each edit its diagnostics are those it publishes for that text opened afresh, and now
+/// and then its outline and semantic tokens are too.
+#[test]
+fn random_incremental_edits_leave_what_a_fresh_open_sees() {
+    let mut rng = stagecraft_testkit::Rng(0x5eed_cafe);
+    const INSERTS: &[&str] = &["", "x", "😀", "ä", "\r", "\n", "\r\n", "\\\n", " --from=", "AS b ", "$A", "<<EOF\n"];
+    for utf8 in [false, true] {
+        let mut lsp = Lsp::start();
+        let encodings = if utf8 { r#"["utf-8", "utf-16"]"# } else { r#"["utf-16"]"# };
+        lsp.initialize(parse_json(&format!(r#"{{"general": {{"positionEncodings": {encodings}}}}}"#)), Value::Null);
+        let mut starts: Vec<String> = vec![TEXT.to_string()];
+        starts.extend((0..4).map(|_| stagecraft_testkit::random_dockerfile(&mut rng, 30)));
+        for (n, start) in starts.iter().enumerate() {
+            let uri = format!("file:///work/edited{n}/Dockerfile");
+            let mut text = start.clone();
+            lsp.open(&uri, &text);
+            for version in 2..42 {
+                let mut changes = Vec::new();
+                for _ in 0..1 + rng.below(3) {
+                    let a = cursor_offset(&text, &mut rng);
+                    let b = if rng.below(2) == 0 { a } else { cursor_offset(&text, &mut rng) };
+                    let (a, b) = (a.min(b), a.max(b).min(a.min(b) + 40));
+                    let b = (b..=text.len()).find(|&o| {
+                        text.is_char_boundary(o)
+                            && !(o > 0 && text.as_bytes()[o - 1] == b'\r' && text.as_bytes().get(o) == Some(&b'\n'))
+                    });
+                    let b = b.unwrap_or(text.len());
+                    let insert = if rng.below(3) == 0 {
+                        stagecraft_testkit::DOCKERFILE_PIECES[rng.below(stagecraft_testkit::DOCKERFILE_PIECES.len())]
+                    } else {
+                        INSERTS[rng.below(INSERTS.len())]
+                    };
+                    let range = serde_json_obj(&[
+                        ("start", client_position(&text, a, utf8)),
+                        ("end", client_position(&text, b, utf8)),
+                    ]);
+                    changes.push(serde_json_obj(&[("range", range), ("text", insert.into())]));
+                    text.replace_range(a..b, insert);
+                }
+                let ident = serde_json_obj(&[("uri", uri.as_str().into()), ("version", version.into())]);
+                lsp.notify(
+                    "textDocument/didChange",
+                    serde_json_obj(&[("textDocument", ident), ("contentChanges", Value::Array(changes))]),
+                );
+                let edited = lsp.diagnostics(&uri, version)["diagnostics"].to_string();
+                let fresh_uri = format!("file:///work/fresh{n}-{version}/Dockerfile");
+                let fresh = lsp.open(&fresh_uri, &text)["diagnostics"].to_string().replace(&fresh_uri, &uri);
+                assert_eq!(edited, fresh, "utf8={utf8}, after version {version} of {start:?}, the text is {text:?}");
+                if version % 10 == 0 {
+                    for method in ["textDocument/documentSymbol", "textDocument/semanticTokens/full"] {
+                        let ours = lsp.result(method, doc(&uri)).to_string();
+                        let theirs = lsp.result(method, doc(&fresh_uri)).to_string().replace(&fresh_uri, &uri);
+                        assert_eq!(ours, theirs, "{method}, utf8={utf8}, version {version}: {text:?}");
+                    }
+                }
+                lsp.notify("textDocument/didClose", doc(&fresh_uri));
+            }
+        }
+        lsp.shutdown();
+    }
+}
