@@ -1109,8 +1109,7 @@ fn thousands_of_stages_or_references_get_answers() {
 /// the server's line index.
 fn client_position(text: &str, offset: usize, utf8: bool) -> Value {
     let (mut line, mut col) = (0u32, 0u32);
-    let mut chars = text[..offset].char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text[..offset].char_indices() {
         if c == '\n' || (c == '\r' && text.as_bytes().get(i + 1) != Some(&b'\n')) {
             line += 1;
             col = 0;
