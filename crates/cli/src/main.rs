@@ -42,7 +42,7 @@ commands:
   dump FILE           BuildKit's parser dump (--buildkit) or the syntax tree (--tree)
   lsp                 the language server, over stdio
 
-Run `stagecraft <command> --help` for a command's options.";
+A FILE of `-` is the standard input. Run `stagecraft <command> --help` for a command's options.";
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);

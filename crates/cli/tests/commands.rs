@@ -608,3 +608,77 @@ fn a_byte_order_mark_is_no_column() {
     let sarif = parse_json(&stdout(&run(&["check", &f, "--format", "sarif"])));
     assert_eq!(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startColumn"], 13);
 }
+
+/// Runs `stagecraft ARGS` in `dir` with `input` on its standard input.
+fn run_with_stdin(args: &[&str], dir: &std::path::Path, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("stagecraft runs");
+    // (A usage error exits before it reads: the pipe may be closed.)
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_file_of_dash_is_the_standard_input() {
+    let d = Dir::new("stdin");
+    let text = "FROM alpine AS base\nfrom base\nCOPY secrets/key /k\n";
+    // `check -` names it `<stdin>` and reads the context's ignore file (the current directory).
+    let o = run_with_stdin(&["check", "-"], &d.0, text);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("<stdin>:2:1: warning[ConsistentInstructionCasing]"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("CopyIgnoredFile"), "{}", stdout(&o));
+    d.file(".dockerignore", "secrets\n");
+    let o = run_with_stdin(&["check", "--format", "json", "-"], &d.0, text);
+    let report = parse_json(&stdout(&o));
+    assert_eq!(report["files"][0]["file"], "<stdin>");
+    let codes: Vec<&str> =
+        report["files"][0]["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["ConsistentInstructionCasing", "CopyIgnoredFile"]);
+    // --context names another context, whose root has no ignore file.
+    std::fs::create_dir_all(d.0.join("ctx")).unwrap();
+    let o = run_with_stdin(&["check", "-", "--context", "ctx"], &d.0, text);
+    assert!(!stdout(&o).contains("CopyIgnoredFile"), "{}", stdout(&o));
+    // The other commands read it too; a rename prints its diff.
+    let o = run_with_stdin(&["rename", "-", "base", "builder"], &d.0, text);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("--- a/<stdin>\n+++ b/<stdin>\n"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("+from builder\n"), "{}", stdout(&o));
+    let o = run_with_stdin(&["plan", "-", "--format", "json"], &d.0, text);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // What cannot work says so: writing back, reading it twice, bytes that are not UTF-8.
+    for (args, message) in [
+        (
+            &["check", "--fix", "-"][..],
+            "--fix writes the fixes back to each file, and `-` (the standard input) is none",
+        ),
+        (&["rename", "-", "base", "b", "--write"], "--write changes the file, and `-` (the standard input) is none"),
+        (&["check", "-", "-"], "`-` (the standard input) is given twice"),
+    ] {
+        let o = run_with_stdin(args, &d.0, text);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+    }
+    let o = run_with_stdin(&["analyze", "-"], &d.0, "FROM a\n\u{fffd}\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+        .args(["analyze", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"FROM a\n\xff\n").unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("<stdin>:2:1: not valid UTF-8 (byte 0xff)"), "{}", stderr(&o));
+}

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use stagecraft_analysis::{Analysis, BaseKind, RefKind, RefOrigin, RefTarget};
 
 use crate::args::{self, Format, Spec};
-use crate::{output, Failure, Outcome};
+use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft analyze FILE [--format text|json] [--build-arg K=V]... [--target T]... [--build-context NAME=...]...
@@ -30,8 +30,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let analysis = super::read_and_analyze(path, &options)?;
     super::warn_unused_contexts(&analysis, path);
     match a.format.unwrap_or(Format::Text) {
-        Format::Json => output::print_json(&to_json(&analysis, &path.display().to_string())),
-        _ => crate::output::out!("{}", summary(&analysis, &path.display().to_string())),
+        Format::Json => output::print_json(&to_json(&analysis, &input::shown(path))),
+        _ => crate::output::out!("{}", summary(&analysis, &input::shown(path))),
     }
     Ok(Outcome::Ok)
 }

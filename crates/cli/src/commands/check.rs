@@ -23,6 +23,9 @@ an error, 1 when something is, 2 on usage or read errors (a file that cannot be 
 reported, on stderr and in the report: a JSON file entry with an \"error\", a SARIF tool
 execution notification, a GitHub error annotation; the others are still checked).
 
+A FILE of `-` is the standard input, `<stdin>` in the report; its build context (for the
+ignore file) is --context DIR or the current directory, and --fix has no file to write to.
+
 `CopyIgnoredFile` checks COPY and ADD sources against the ignore file BuildKit reads:
 `FILE.dockerignore` beside the Dockerfile (named after it), else `.dockerignore` in the build
 context, which is --context DIR or the Dockerfile's directory. An ignore file BuildKit rejects
@@ -69,6 +72,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let mut files: Vec<(String, Result<Analysis, String>)> = Vec::new();
     let mut unread = false;
     let set = if a.unsafe_fixes { FixSet::Unsafe } else { FixSet::Safe };
+    if a.fix && a.files.iter().any(|f| input::is_stdin(f)) {
+        return Err(Failure::Usage(
+            "--fix writes the fixes back to each file, and `-` (the standard input) is none: pass the file's path"
+                .into(),
+        ));
+    }
     for path in &a.files {
         let result = super::with_ignore_rules(path, &a.options, a.context.as_deref()).and_then(|options| {
             if a.fix {
@@ -80,11 +89,11 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         match result {
             Ok(an) => {
                 super::warn_unused_contexts(&an, path);
-                files.push((path.display().to_string(), Ok(an)));
+                files.push((input::shown(path), Ok(an)));
             }
             Err(Failure::Io(message) | Failure::Usage(message)) if a.files.len() > 1 => {
                 eprintln!("stagecraft: {message}");
-                files.push((path.display().to_string(), Err(message)));
+                files.push((input::shown(path), Err(message)));
                 unread = true;
             }
             Err(e) => return Err(e),
@@ -127,7 +136,7 @@ fn fix_file(path: &Path, options: &Options, set: FixSet) -> Result<Analysis, Fai
     let fixed = fix_text(&text, options, set);
     // An unknown --target is an error before anything is written.
     super::known_targets(&fixed.analysis, path, options)?;
-    let shown = path.display();
+    let shown = input::shown(path);
     if fixed.text != text {
         std::fs::write(path, &fixed.text).map_err(|e| Failure::Io(format!("{shown}: cannot write the fixes: {e}")))?;
         eprintln!("{shown}: fixed {} problem{}", fixed.applied, if fixed.applied == 1 { "" } else { "s" });

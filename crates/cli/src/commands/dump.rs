@@ -55,7 +55,7 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
             let index = LineIndex::new(&text);
             for e in parse.errors() {
                 let lc = index.line_col(e.range().start());
-                eprintln!("{}:{}:{}: error: {}", path.display(), lc.line + 1, lc.col + 1, e.message());
+                eprintln!("{}:{}:{}: error: {}", input::shown(&path), lc.line + 1, lc.col + 1, e.message());
             }
             Ok(Outcome::Findings)
         }

@@ -35,7 +35,7 @@ pub(crate) fn warn_unused_contexts(an: &Analysis, path: &Path) {
         };
         eprintln!(
             "stagecraft: warning: {}: --build-context {} replaces no stage and no image of this file, and BuildKit ignores it{hint}",
-            path.display(),
+            input::shown(path),
             c.name
         );
     }
@@ -45,7 +45,7 @@ pub(crate) fn warn_unused_contexts(an: &Analysis, path: &Path) {
 /// every command that takes it (a typo in CI must not quietly check the default target).
 pub(crate) fn known_targets(an: &Analysis, path: &Path, options: &Options) -> Result<(), Failure> {
     for t in &options.targets {
-        an.resolve_stage(t).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+        an.resolve_stage(t).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path))))?;
     }
     Ok(())
 }
@@ -59,7 +59,7 @@ pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildEr
             let at = e.range.map(|r| format!(":{}", an.line_of(r.start()))).unwrap_or_default();
             eprintln!(
                 "stagecraft: {}{at}: the build fails: {} (the output is what it would build once that is mended; `stagecraft check` says more)",
-                path.display(),
+                input::shown(path),
                 e.message
             );
             crate::Outcome::Findings
@@ -70,9 +70,17 @@ pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildEr
 
 /// `options` plus the ignore rules BuildKit reads for the Dockerfile at `path`, for
 /// `CopyIgnoredFile`: `<name>.dockerignore` beside it, else `.dockerignore` at the root of the
-/// build context (`--context`, or the Dockerfile's directory).
+/// build context (`--context`, or the Dockerfile's directory). A Dockerfile on the standard
+/// input has no name or directory (as with `docker build -f - DIR`): only the context's
+/// `.dockerignore` is read (`--context`, or the current directory).
 pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<&Path>) -> Result<Options, Failure> {
-    match dockerignore::load_for(path, context).map_err(Failure::Io)? {
+    let rules = if input::is_stdin(path) {
+        let file = context.unwrap_or(Path::new(".")).join(".dockerignore");
+        file.is_file().then(|| dockerignore::load(&file)).transpose()
+    } else {
+        dockerignore::load_for(path, context)
+    };
+    match rules.map_err(Failure::Io)? {
         Some(rules) => Ok(Options { ignore: Some(IgnoreRules(Arc::new(rules))), ..options.clone() }),
         None => Ok(options.clone()),
     }
@@ -81,9 +89,9 @@ pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<
 /// The stage `--target` names, or the default target; a usage error says which names exist.
 pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> Result<usize, Failure> {
     match target {
-        Some(t) => an.resolve_stage(t).map_err(|e| Failure::Usage(format!("{}: {e}", path.display()))),
+        Some(t) => an.resolve_stage(t).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path)))),
         None => {
-            an.default_target().ok_or_else(|| Failure::Usage(format!("{}: the file has no stages", path.display())))
+            an.default_target().ok_or_else(|| Failure::Usage(format!("{}: the file has no stages", input::shown(path))))
         }
     }
 }

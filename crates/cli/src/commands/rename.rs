@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use stagecraft_analysis::TextEdit;
 
 use crate::args::{self, Format, Spec};
-use crate::{Failure, Outcome};
+use crate::{input, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft rename FILE OLD NEW [--write]
@@ -20,25 +20,31 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         return Ok(Outcome::Ok);
     };
     let path = &a.files[0];
+    if a.write && input::is_stdin(path) {
+        return Err(Failure::Usage(
+            "--write changes the file, and `-` (the standard input) is none: pass the file's path, or leave out --write for a diff".into(),
+        ));
+    }
     let (old, new) = (&a.positional[0], &a.positional[1]);
     let an = super::read_and_analyze(path, &a.options)?;
     let text = an.text();
-    let stage = an.resolve_target(old).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    let stage = an.resolve_target(old).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path))))?;
     let edits = an.rename_stage(stage, new).map_err(|e| {
         let line = an.stages()[stage].line;
-        Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", path.display()))
+        Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", input::shown(path)))
     })?;
     let new_text = TextEdit::apply_all(text, &edits);
     if a.write {
-        std::fs::write(path, &new_text).map_err(|e| Failure::Io(format!("{}: cannot write: {e}", path.display())))?;
+        std::fs::write(path, &new_text)
+            .map_err(|e| Failure::Io(format!("{}: cannot write: {e}", input::shown(path))))?;
         eprintln!(
             "{}: renamed `{old}` to `{new}` in {} place{}",
-            path.display(),
+            input::shown(path),
             edits.len(),
             if edits.len() == 1 { "" } else { "s" }
         );
     } else {
-        crate::output::out!("{}", unified_diff(&path.display().to_string(), text, &new_text));
+        crate::output::out!("{}", unified_diff(&input::shown(path), text, &new_text));
     }
     Ok(Outcome::Ok)
 }
