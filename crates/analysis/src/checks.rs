@@ -63,12 +63,22 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
     a.targets_in_play = in_play.clone();
+    // A name several stages have (BuildKit takes the last) is told apart by its line.
+    let on_line = |t: usize| {
+        let name = &a.stages[t].name;
+        let shared = name.is_some() && a.stages.iter().filter(|o| &o.name == name).count() > 1;
+        if shared {
+            format!(" on line {}", a.stages[t].line)
+        } else {
+            String::new()
+        }
+    };
     let describe = |t: usize| {
         let name = a.stages[t].name_as_written.clone().unwrap_or_else(|| format!("stage-{t}"));
         if Some(t) == a.default_target() {
-            format!("`{name}` (default)")
+            format!("`{name}`{} (default)", on_line(t))
         } else {
-            format!("`{name}`")
+            format!("`{name}`{}", on_line(t))
         }
     };
     let why = if in_play.len() == 1 {
@@ -101,8 +111,9 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         let range = stage.name_range.unwrap_or(stage.from_range);
         let lines = (stage.line, stage.end_line);
         let mut message = format!(
-            "stage `{}` is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
-            stage.display_name()
+            "stage `{}`{} is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
+            stage.display_name(),
+            on_line(s)
         );
         for e in &not_found {
             message.push_str(&format!("; of the targets in play, {e}"));

@@ -1435,50 +1435,109 @@ impl<'a> Engine<'a> {
         sources
     }
 
-    /// BuildKit's `validateCircularDependency` over COPY and mount edges.
+    /// BuildKit's `validateCircularDependency` over COPY and mount edges. Its message names the
+    /// stage the search started from; ours then says which stages take from which, and where.
     fn cycles(&mut self, graph: &[Vec<(usize, TextRange)>]) {
         let n = self.stages.len();
         let mut visited = vec![false; n];
         let mut on_path = vec![false; n];
+        /// Depth first from `state`; on a cycle, the stage it closes on (`path` holds the edges
+        /// followed: the stage each leaves and its reference).
         fn visit(
             state: usize,
             graph: &[Vec<(usize, TextRange)>],
             visited: &mut [bool],
             on_path: &mut [bool],
-            path: &mut Vec<TextRange>,
-        ) -> bool {
+            path: &mut Vec<(usize, TextRange)>,
+        ) -> Option<usize> {
             if visited[state] {
-                return false;
+                return None;
             }
             visited[state] = true;
             on_path[state] = true;
             for &(dep, range) in &graph[state] {
-                path.push(range);
+                path.push((state, range));
                 if dep < on_path.len() && on_path[dep] {
-                    return true;
+                    return Some(dep);
                 }
-                if dep < visited.len() && visit(dep, graph, visited, on_path, path) {
-                    return true;
+                if dep < visited.len() {
+                    if let Some(closed) = visit(dep, graph, visited, on_path, path) {
+                        return Some(closed);
+                    }
                 }
                 path.pop();
             }
             on_path[state] = false;
-            false
+            None
         }
         for root in 0..n {
             let mut path = Vec::new();
-            if visit(root, graph, &mut visited, &mut on_path, &mut path) {
+            if let Some(closed) = visit(root, graph, &mut visited, &mut on_path, &mut path) {
                 let name = self.stage_display(root);
-                let range = path.first().copied();
-                self.fail(
-                    "circular-dependency",
-                    &format!("circular dependency detected on stage: {name}"),
-                    range,
-                    "dependency-graph",
-                );
+                let range = path.first().map(|&(_, r)| r);
+                let cycle = &path[path.iter().position(|&(from, _)| from == closed).unwrap_or(0)..];
+                let message = format!("circular dependency detected on stage: {name}; {}", self.explain_cycle(cycle));
+                self.fail("circular-dependency", &message, range, "dependency-graph");
                 return;
             }
         }
+    }
+
+    /// What a cycle of stages is made of: each stage, what it takes from and where; a stage
+    /// that takes from itself through a name several stages have is told which one BuildKit
+    /// takes. (Written piece by piece: each `format!` costs the browser build its own code.)
+    fn explain_cycle(&self, cycle: &[(usize, TextRange)]) -> String {
+        let mut out = String::new();
+        let quoted = |out: &mut String, s: &str| {
+            out.push('`');
+            out.push_str(s);
+            out.push('`');
+        };
+        if let [(s, r)] = cycle {
+            let stage = self.stage_display(*s);
+            let same: Vec<String> = self
+                .stages
+                .iter()
+                .filter(|o| o.name.is_some() && o.name == self.stages[*s].name)
+                .map(|o| o.line.to_string())
+                .collect();
+            quoted(&mut out, &self.text[*r]);
+            out.push_str(" on line ");
+            out.push_str(&self.lines(*r).0.to_string());
+            out.push_str(" names the stage it is in: ");
+            if let Some((last, first)) = same.split_last().filter(|_| same.len() > 1) {
+                out.push_str(&same.len().to_string());
+                out.push_str(" stages are named ");
+                quoted(&mut out, &stage);
+                out.push_str(" (lines ");
+                out.push_str(&first.join(", "));
+                out.push_str(" and ");
+                out.push_str(last);
+                out.push_str(") and BuildKit takes the last; rename one of them");
+            } else {
+                out.push_str("a stage cannot take files from itself; name an earlier stage");
+            }
+            return out;
+        }
+        for (i, &(from, r)) in cycle.iter().enumerate() {
+            let to = self.stage_display(cycle.get(i + 1).map_or(cycle[0].0, |e| e.0));
+            if i > 0 {
+                out.push_str(", ");
+            }
+            quoted(&mut out, &self.stage_display(from));
+            out.push_str(if i == 0 { " takes from " } else { " from " });
+            quoted(&mut out, &to);
+            let written = &self.text[r];
+            if written != to {
+                out.push_str(" (");
+                quoted(&mut out, written);
+                out.push(')');
+            }
+            out.push_str(" on line ");
+            out.push_str(&self.lines(r).0.to_string());
+        }
+        out.push_str(": one of them must not");
+        out
     }
 
     // ---- ONBUILD triggers inherited from base stages ----

@@ -1112,6 +1112,8 @@ impl Analysis {
     ///   set the variable, and `WorkdirRelativePath` for a path that is absolute on Windows
     ///   (`C:\app`, `\app`), when no `--platform` says which OS the stage is for, that the image
     ///   may be a Windows one.
+    /// - `InvalidDefaultArgInFrom` words every base that is no image name as if ARGs made it so;
+    ///   where the base has no variable, the note says it is the name as written.
     ///
     /// Other findings, and stages on `scratch`, get none.
     pub fn note(&self, d: &Diagnostic) -> Option<String> {
@@ -1126,6 +1128,14 @@ impl Analysis {
             return Some(format!(
                 "`# syntax=` asks for the frontend `{frontend}`, not Docker's Dockerfile frontend: stagecraft reads the file as Docker's does, and `{frontend}` may accept this"
             ));
+        }
+        if d.code == "InvalidDefaultArgInFrom" {
+            // BuildKit words every base that is no image name with its ARGs' defaults so, ARGs
+            // or not.
+            let s = self.stage_at(d.range.start())?;
+            let base = &self.stages()[s].base;
+            return (!base.contains('$'))
+                .then(|| format!("no ARG is in `{base}`: it is no valid image name as written (see the error on it)"));
         }
         if d.code != "UndefinedVar" && d.code != "WorkdirRelativePath" {
             return None;

@@ -855,6 +855,12 @@ fn unused_stage_is_information_with_a_removal_fix() {
     assert_eq!((d.severity, d.unnecessary, slice(&a, d.range)), (Severity::Info, true, "docs"));
     let fix = d.fix.as_ref().unwrap();
     assert_eq!(TextEdit::apply_all(text, &fix.edits), "FROM alpine AS base\n\nFROM base\n");
+    // A name two stages have is told apart by the line.
+    let a = plain("FROM alpine AS app\nFROM node AS app\nRUN x\n");
+    assert_eq!(
+        diag(&a, "unused-stage").message,
+        "stage `app` on line 1 is not used: the default target `app` on line 2 does not build it, so BuildKit skips it (the legacy builder still builds it)"
+    );
 }
 
 #[test]
@@ -1020,7 +1026,33 @@ fn an_image_name_that_args_leave_incomplete_says_where_it_comes_from() {
 #[test]
 fn build_failures_are_errors() {
     let a = plain("FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\n");
-    assert_eq!(diag(&a, "circular-dependency").message, "circular dependency detected on stage: a");
+    assert_eq!(
+        diag(&a, "circular-dependency").message,
+        "circular dependency detected on stage: a; `a` takes from `b` on line 2, `b` from `a` on line 4: one of them must not"
+    );
+    // A stage that takes from itself: by its own name, or by a name another stage has too
+    // (BuildKit takes the last stage of a name); an index is written as it is.
+    let a = plain("FROM alpine AS a\nCOPY --from=a /x /x\n");
+    assert_eq!(
+        diag(&a, "circular-dependency").message,
+        "circular dependency detected on stage: a; `a` on line 2 names the stage it is in: a stage cannot take files from itself; name an earlier stage"
+    );
+    let a = plain("FROM alpine AS build\nFROM alpine AS build\nCOPY --from=build /x /x\n");
+    assert!(
+        diag(&a, "circular-dependency").message.ends_with(
+            "`build` on line 3 names the stage it is in: 2 stages are named `build` (lines 1 and 2) and BuildKit takes the last; rename one of them"
+        ),
+        "{:?}",
+        a.diagnostics()
+    );
+    let a = plain("FROM alpine\nCOPY --from=1 /x /x\nFROM alpine\nCOPY --from=0 /y /y\n");
+    assert!(
+        diag(&a, "circular-dependency")
+            .message
+            .ends_with("`stage-0` takes from `stage-1` (`1`) on line 2, `stage-1` from `stage-0` (`0`) on line 4: one of them must not"),
+        "{:?}",
+        a.diagnostics()
+    );
     let a = plain("FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\n");
     assert!(diag(&a, "forward-reference").message.contains("needs to be defined before current stage \"a\""));
     let a = plain("FROM alpine\nCOPY --from=3 /x /x\n");
@@ -1275,6 +1307,31 @@ fn findings_that_rest_on_an_unread_image_config_say_so() {
         // An image reference that does not parse fails the build first.
         ("UndefinedVar", "$X", None),
     ]);
+}
+
+#[test]
+fn an_invalid_base_without_args_is_said_to_be_the_name_as_written() {
+    // BuildKit's rule says "Default value for ARG ..." of any base that is no image name.
+    let a = plain("FROM maven:3.8-jdk:17 AS build\nARG V=a:b:c\nFROM $V\n");
+    let notes: Vec<(&str, Option<String>)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "InvalidDefaultArgInFrom")
+        .map(|d| (slice(&a, d.range), a.note(d)))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (
+                "maven:3.8-jdk:17",
+                Some(
+                    "no ARG is in `maven:3.8-jdk:17`: it is no valid image name as written (see the error on it)"
+                        .into()
+                )
+            ),
+            ("$V", None),
+        ]
+    );
 }
 
 #[test]
