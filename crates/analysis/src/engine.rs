@@ -37,6 +37,8 @@ pub(crate) struct Output {
     pub(crate) deps: Vec<Vec<Dep>>,
     /// The keys of the named build contexts given for the build.
     pub(crate) context_keys: Vec<String>,
+    /// Some name is had by more than one stage.
+    pub(crate) shared_names: bool,
 }
 
 /// One dependency of a stage.
@@ -78,6 +80,8 @@ pub(crate) struct Engine<'a> {
     /// The keys of the named build contexts given for the build ([`crate::reference::context_key`]
     /// of each valid name).
     context_keys: Vec<String>,
+    /// Some name is had by more than one stage (BuildKit's `DuplicateStageName`, if it runs).
+    shared_names: bool,
     lexer: Lexer,
     check: CheckConfig,
     /// BuildKit has failed by now: its later checks never run.
@@ -133,6 +137,7 @@ impl<'a> Engine<'a> {
             } else {
                 Vec::new()
             },
+            shared_names: false,
             lexer: Lexer::new(escape),
             check: CheckConfig::default(),
             stopped: false,
@@ -196,6 +201,7 @@ impl<'a> Engine<'a> {
             build_error: self.build_error,
             deps: self.deps,
             context_keys: self.context_keys,
+            shared_names: self.shared_names,
         }
     }
 
@@ -627,6 +633,7 @@ impl<'a> Engine<'a> {
                 );
             }
             if seen.insert(name.clone(), s).is_some() {
+                self.shared_names = true;
                 self.hit(
                     rules::DUPLICATE_STAGE_NAME,
                     format!("Duplicate stage name {}, stage names should be unique", go::quote_str(&name)),

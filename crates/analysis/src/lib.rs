@@ -115,6 +115,8 @@ pub struct Analysis {
     unused_contexts: Vec<UnusedContext>,
     /// The keys of [`Options::named_contexts`] (the valid names).
     context_names: Vec<String>,
+    /// Some name is had by more than one stage.
+    shared_names: bool,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
     graph: std::sync::OnceLock<StageGraph>,
@@ -151,6 +153,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         targets_in_play: Vec::new(),
         unused_contexts: Vec::new(),
         context_names: out.context_keys,
+        shared_names: out.shared_names,
         graph: std::sync::OnceLock::new(),
     };
     checks::run(&mut analysis, options);
