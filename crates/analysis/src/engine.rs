@@ -1615,6 +1615,9 @@ impl<'a> Engine<'a> {
                 let mut message = format!("failed to parse stage name {}: {e}", go::quote_str(&name));
                 if let Some(written) = written {
                     message.push_str(&format!("; `{written}` expands to it: give its ARGs values or pass --build-arg"));
+                } else if let Some(hint) = reference_hint(&name) {
+                    message.push_str("; ");
+                    message.push_str(hint);
                 }
                 self.ours("invalid-image-reference", Severity::Error, range, message.clone(), None);
                 last_error = Some((message, range));
@@ -2505,6 +2508,21 @@ impl<'a> Engine<'a> {
             }
             None => true,
         }
+    }
+}
+
+/// What to do about an image reference that does not parse, where the cause is plain from the
+/// text: the usual slips, not the whole grammar (`[registry/]path[:tag][@digest]`).
+fn reference_hint(name: &str) -> Option<&'static str> {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if name.contains(char::is_whitespace) {
+        Some("an image name has no spaces")
+    } else if name.ends_with(':') || name.ends_with('@') {
+        Some("the tag after `:` or the digest after `@` is missing")
+    } else if last.split('@').next().unwrap_or(last).matches(':').count() > 1 {
+        Some("an image has one tag, after one `:` (`name:tag`)")
+    } else {
+        None
     }
 }
 

@@ -1024,6 +1024,26 @@ fn an_image_name_that_args_leave_incomplete_says_where_it_comes_from() {
 }
 
 #[test]
+fn an_image_name_that_does_not_parse_says_the_usual_slip() {
+    let message = |base: &str| {
+        let a = plain(&format!("FROM {base}\n"));
+        diag(&a, "invalid-image-reference").message.clone()
+    };
+    assert_eq!(
+        message("maven:3.8-jdk:17"),
+        "failed to parse stage name \"maven:3.8-jdk:17\": invalid reference format; an image has one tag, after one `:` (`name:tag`)"
+    );
+    assert!(message("localhost:5000/app:1:2").ends_with("; an image has one tag, after one `:` (`name:tag`)"));
+    assert!(message("alpine:").ends_with("; the tag after `:` or the digest after `@` is missing"));
+    // BuildKit's own words say it already, or the cause is not plain: nothing added.
+    assert_eq!(
+        message("Alpine"),
+        "failed to parse stage name \"Alpine\": invalid reference format: repository name (library/Alpine) must be lowercase"
+    );
+    assert_eq!(message("a..b"), "failed to parse stage name \"a..b\": invalid reference format");
+}
+
+#[test]
 fn build_failures_are_errors() {
     let a = plain("FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nCOPY --from=a /y /y\n");
     assert_eq!(
