@@ -171,6 +171,12 @@ pub fn ignore_file_for(dockerfile: &Path, context: Option<&Path>) -> Option<Path
             _ => PathBuf::from("."),
         },
     };
+    context_ignore_file(&dir)
+}
+
+/// The `.dockerignore` at the root of the build context `dir`, if there is one: what BuildKit
+/// reads for a Dockerfile that has no ignore file of its own (one given on stdin, say).
+pub fn context_ignore_file(dir: &Path) -> Option<PathBuf> {
     let root = dir.join(".dockerignore");
     root.is_file().then_some(root)
 }

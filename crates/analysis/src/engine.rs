@@ -1132,8 +1132,9 @@ impl<'a> Engine<'a> {
                         }
                     }
                     RUN_INSTR if info.flag("mount").is_some() => {
-                        for src in self.mounts(s, node, info, RefOrigin::Direct, None) {
-                            add_edge(&mut graph, s, src, info.range);
+                        // At the `from=` value, as for COPY (the whole flag for a plain mount).
+                        for (src, at) in self.mounts(s, node, info, RefOrigin::Direct, None) {
+                            add_edge(&mut graph, s, src, at);
                         }
                     }
                     ONBUILD_INSTR if !replaced => self.trigger_references(s, node),
@@ -1330,7 +1331,7 @@ impl<'a> Engine<'a> {
         c: &InstructionInfo,
         origin: RefOrigin,
         at: Option<TextRange>,
-    ) -> Vec<usize> {
+    ) -> Vec<(usize, TextRange)> {
         let mut sources = Vec::new();
         let mount_flags: Vec<&FlagInfo> = c.flags.iter().filter(|f| f.name() == "mount").collect();
         if mount_flags.is_empty() {
@@ -1341,17 +1342,8 @@ impl<'a> Engine<'a> {
         let mut flag_nodes: Option<Vec<Flag>> = None;
         for (mount_index, flag) in mount_flags.iter().enumerate() {
             let fields = csv_fields(flag.value().unwrap_or_default()).unwrap_or_default();
-            let mut from: Option<String> = None;
-            let mut mount_type = "bind".to_string();
-            for field in &fields {
-                if let Some((k, v)) = field.split_once('=') {
-                    match k.to_lowercase().as_str() {
-                        "from" => from = Some(v.to_string()),
-                        "type" => mount_type = v.to_lowercase(),
-                        _ => {}
-                    }
-                }
-            }
+            let from = mount_field(&fields, &["from"]).map(str::to_string);
+            let mount_type = mount_field(&fields, &["type"]).map_or_else(|| "bind".to_string(), go::to_lower);
             let from_range = match from {
                 Some(_) => mount_from_range(flag_nodes.get_or_insert_with(|| node.flags().collect()), flag),
                 None => None,
@@ -1373,7 +1365,7 @@ impl<'a> Engine<'a> {
                 // A plain mount: it depends on the (external) empty image.
                 if !matches!(origin, RefOrigin::OnbuildTrigger) {
                     self.states.push(State::External("scratch".into(), c.range));
-                    sources.push(self.states.len() - 1);
+                    sources.push((self.states.len() - 1, at.unwrap_or(flag.range)));
                     self.deps[s].push(Dep {
                         target: RefTarget::Scratch,
                         kind: if matches!(origin, RefOrigin::Inherited { .. }) {
@@ -1430,10 +1422,10 @@ impl<'a> Engine<'a> {
                     implicit: false,
                 });
                 match stage {
-                    Some(t) => sources.push(t),
+                    Some(t) => sources.push((t, range)),
                     None => {
                         self.states.push(State::External(name.clone(), c.range));
-                        sources.push(self.states.len() - 1);
+                        sources.push((self.states.len() - 1, range));
                     }
                 }
             }
@@ -1482,66 +1474,73 @@ impl<'a> Engine<'a> {
             if let Some(closed) = visit(root, graph, &mut visited, &mut on_path, &mut path) {
                 let name = self.stage_display(root);
                 let range = path.first().map(|&(_, r)| r);
-                let cycle = &path[path.iter().position(|&(from, _)| from == closed).unwrap_or(0)..];
-                let message = format!("circular dependency detected on stage: {name}; {}", self.explain_cycle(cycle));
+                let start = path.iter().position(|&(from, _)| from == closed).unwrap_or(0);
+                let message =
+                    format!("circular dependency detected on stage: {name}; {}", self.explain_cycle(&path, start));
                 self.fail("circular-dependency", &message, range, "dependency-graph");
                 return;
             }
         }
     }
 
-    /// What a cycle of stages is made of: each stage, what it takes from and where; a stage
-    /// that takes from itself through a name several stages have is told which one BuildKit
-    /// takes. (Written piece by piece: each `format!` costs the browser build its own code.)
-    fn explain_cycle(&self, cycle: &[(usize, TextRange)]) -> String {
+    /// What a cycle of stages is made of: each stage, what it takes from and where (led to from
+    /// the stage the search started at, when that one is not in it); a stage that takes from
+    /// itself through a name several stages have is told which one BuildKit takes. (Written
+    /// piece by piece: each `format!` costs the browser build its own code.)
+    fn explain_cycle(&self, path: &[(usize, TextRange)], start: usize) -> String {
         let mut out = String::new();
         let quoted = |out: &mut String, s: &str| {
             out.push('`');
             out.push_str(s);
             out.push('`');
         };
-        if let [(s, r)] = cycle {
-            let stage = self.stage_display(*s);
-            let same: Vec<String> = self
-                .stages
-                .iter()
-                .filter(|o| o.name.is_some() && o.name == self.stages[*s].name)
-                .map(|o| o.line.to_string())
-                .collect();
-            quoted(&mut out, &self.text[*r]);
-            out.push_str(" on line ");
-            out.push_str(&self.lines(*r).0.to_string());
-            out.push_str(" names the stage it is in: ");
-            if let Some((last, first)) = same.split_last().filter(|_| same.len() > 1) {
-                out.push_str(&same.len().to_string());
-                out.push_str(" stages are named ");
-                quoted(&mut out, &stage);
-                out.push_str(" (lines ");
-                out.push_str(&first.join(", "));
-                out.push_str(" and ");
-                out.push_str(last);
-                out.push_str(") and BuildKit takes the last; rename one of them");
-            } else {
-                out.push_str("a stage cannot take files from itself; name an earlier stage");
+        // Stages that share a name are told apart by their lines.
+        let sharing = |s: usize| {
+            let name = &self.stages[s].name;
+            self.shared_names && name.is_some() && self.stages.iter().filter(|o| &o.name == name).count() > 1
+        };
+        let label = |out: &mut String, s: usize| {
+            quoted(out, &self.stage_display(s));
+            if sharing(s) {
+                out.push_str(" (line ");
+                out.push_str(&self.stages[s].line.to_string());
+                out.push(')');
             }
-            return out;
-        }
-        for (i, &(from, r)) in cycle.iter().enumerate() {
-            let to = self.stage_display(cycle.get(i + 1).map_or(cycle[0].0, |e| e.0));
-            if i > 0 {
+        };
+        for (i, &(from, r)) in path.iter().enumerate() {
+            let to = path.get(i + 1).map_or(path[start].0, |e| e.0);
+            if i == start && i > 0 {
+                out.push_str(", which is in a cycle: ");
+            } else if i > 0 {
                 out.push_str(", ");
             }
-            quoted(&mut out, &self.stage_display(from));
-            out.push_str(if i == 0 { " takes from " } else { " from " });
-            quoted(&mut out, &to);
+            label(&mut out, from);
             let written = &self.text[r];
-            if written != to {
+            if from == to {
+                out.push_str(" takes from itself");
+            } else {
+                out.push_str(if i == 0 || i == start { " takes from " } else { " from " });
+                label(&mut out, to);
+            }
+            if written != self.stage_display(to) {
                 out.push_str(" (");
                 quoted(&mut out, written);
                 out.push(')');
             }
             out.push_str(" on line ");
             out.push_str(&self.lines(r).0.to_string());
+        }
+        if let [(s, r)] = path[start..] {
+            // A name (not an index) several stages have: BuildKit takes the last.
+            let by_name = !self.text[r].starts_with(|c: char| c.is_ascii_digit());
+            if by_name && sharing(s) {
+                out.push_str(": BuildKit takes the last of the stages named ");
+                quoted(&mut out, &self.stage_display(s));
+                out.push_str("; rename one of them");
+            } else {
+                out.push_str(": a stage cannot take files from itself; name an earlier stage");
+            }
+            return out;
         }
         out.push_str(": one of them must not");
         out
@@ -1879,7 +1878,13 @@ impl<'a> Engine<'a> {
                     if let Some(name) = from {
                         if let Some(t) = self.find_state_by_name(name) {
                             if t != s && !dispatched[t] {
+                                // Expanded, as `parseMount` reads it with the expander.
                                 let target = mount_field(&fields, MOUNT_TARGET_KEYS).unwrap_or_default();
+                                let target = match self.lexer.process_word(target, &st.env) {
+                                    Ok(e) => e.result,
+                                    Err(_) => target.to_string(),
+                                };
+                                let target = target.as_str();
                                 self.fail(
                                     "forward-reference",
                                     &format!(
@@ -2515,11 +2520,9 @@ impl<'a> Engine<'a> {
 /// text: the usual slips, not the whole grammar (`[registry/]path[:tag][@digest]`).
 fn reference_hint(name: &str) -> Option<&'static str> {
     let last = name.rsplit('/').next().unwrap_or(name);
-    if name.contains(char::is_whitespace) {
-        Some("an image name has no spaces")
-    } else if name.ends_with(':') || name.ends_with('@') {
+    if name.ends_with(':') || name.ends_with('@') {
         Some("the tag after `:` or the digest after `@` is missing")
-    } else if last.split('@').next().unwrap_or(last).matches(':').count() > 1 {
+    } else if !name.contains('[') && last.split('@').next().unwrap_or(last).matches(':').count() > 1 {
         Some("an image has one tag, after one `:` (`name:tag`)")
     } else {
         None
@@ -2529,12 +2532,14 @@ fn reference_hint(name: &str) -> Option<&'static str> {
 /// The keys a mount's target is written under.
 const MOUNT_TARGET_KEYS: &[&str] = &["target", "dst", "destination"];
 
-/// The value of a mount's field under one of `keys` (lower-case; the key is read in any case),
-/// as BuildKit's `parseMount` reads it: the last one written wins.
+/// The value of a mount's field under one of `keys` (lower-case; the key is read in any case,
+/// folded as Go's `strings.ToLower` folds it), as BuildKit's `parseMount` reads it: the last one
+/// written wins.
 fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
     fields.iter().rev().find_map(|field| {
         let (k, v) = field.split_once('=')?;
-        keys.iter().any(|key| k.eq_ignore_ascii_case(key)).then_some(v)
+        let matches = |key: &&str| if k.is_ascii() { k.eq_ignore_ascii_case(key) } else { go::to_lower(k) == *key };
+        keys.iter().any(matches).then_some(v)
     })
 }
 

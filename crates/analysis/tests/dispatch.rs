@@ -426,12 +426,17 @@ fn a_tmpfs_mount_from_a_stage_depends_on_it() {
 }
 
 /// The forward-reference message names the mount's target as BuildKit's `parseMount` reads it:
-/// the last `target`, `dst` or `destination` written.
+/// the last `target`, `dst` or `destination` written, expanded.
 #[test]
 fn a_forward_mount_names_the_last_target_written() {
     fails(
         "FROM alpine AS b\nRUN --mount=from=a,target=/x,dst=/y true\nFROM alpine AS a\n",
         "cannot mount from stage \"a\" to \"/y\", stage needs to be defined before current command",
+        "a",
+    );
+    fails(
+        "FROM alpine AS b\nENV D=/cache\nRUN --mount=from=a,target=$D true\nFROM alpine AS a\n",
+        "cannot mount from stage \"a\" to \"/cache\", stage needs to be defined before current command",
         "a",
     );
 }

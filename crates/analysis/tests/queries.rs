@@ -1041,6 +1041,8 @@ fn an_image_name_that_does_not_parse_says_the_usual_slip() {
         "failed to parse stage name \"Alpine\": invalid reference format: repository name (library/Alpine) must be lowercase"
     );
     assert_eq!(message("a..b"), "failed to parse stage name \"a..b\": invalid reference format");
+    // An IPv6 registry's colons are no tags.
+    assert!(!message("[::1]:5000:x").contains("one tag"), "{}", message("[::1]:5000:x"));
 }
 
 #[test]
@@ -1050,28 +1052,41 @@ fn build_failures_are_errors() {
         diag(&a, "circular-dependency").message,
         "circular dependency detected on stage: a; `a` takes from `b` on line 2, `b` from `a` on line 4: one of them must not"
     );
+    // What the cycle is made of, for each kind of edge and wherever the search started.
+    let explained = |text: &str| {
+        let a = plain(text);
+        let message = diag(&a, "circular-dependency").message.clone();
+        message.split_once("; ").map(|(_, e)| e.to_string()).unwrap_or(message)
+    };
     // A stage that takes from itself: by its own name, or by a name another stage has too
-    // (BuildKit takes the last stage of a name); an index is written as it is.
-    let a = plain("FROM alpine AS a\nCOPY --from=a /x /x\n");
+    // (BuildKit takes the last stage of a name; not so for an index), also through a mount
+    // (the `from=` value is quoted, not the RUN).
     assert_eq!(
-        diag(&a, "circular-dependency").message,
-        "circular dependency detected on stage: a; `a` on line 2 names the stage it is in: a stage cannot take files from itself; name an earlier stage"
+        explained("FROM alpine AS a\nCOPY --from=a /x /x\n"),
+        "`a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage"
     );
-    let a = plain("FROM alpine AS build\nFROM alpine AS build\nCOPY --from=build /x /x\n");
-    assert!(
-        diag(&a, "circular-dependency").message.ends_with(
-            "`build` on line 3 names the stage it is in: 2 stages are named `build` (lines 1 and 2) and BuildKit takes the last; rename one of them"
+    assert_eq!(
+        explained("FROM alpine AS build\nFROM alpine AS build\nCOPY --from=build /x /x\n"),
+        "`build` (line 2) takes from itself on line 3: BuildKit takes the last of the stages named `build`; rename one of them"
+    );
+    assert_eq!(
+        explained("FROM alpine AS build\nFROM alpine AS build\nCOPY --from=1 /x /x\n"),
+        "`build` (line 2) takes from itself (`1`) on line 3: a stage cannot take files from itself; name an earlier stage"
+    );
+    assert_eq!(
+        explained("FROM alpine AS a\nRUN --mount=from=a,target=/x true\n"),
+        "`a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage"
+    );
+    // Indexes are written as they are; a search that starts outside the cycle leads into it.
+    assert_eq!(
+        explained("FROM alpine\nCOPY --from=1 /x /x\nFROM alpine\nCOPY --from=0 /y /y\n"),
+        "`stage-0` takes from `stage-1` (`1`) on line 2, `stage-1` from `stage-0` (`0`) on line 4: one of them must not"
+    );
+    assert_eq!(
+        explained(
+            "FROM alpine AS z\nCOPY --from=b /q /q\nFROM alpine AS b\nCOPY --from=c /x /x\nFROM alpine AS c\nRUN --mount=from=b,target=/t true\n"
         ),
-        "{:?}",
-        a.diagnostics()
-    );
-    let a = plain("FROM alpine\nCOPY --from=1 /x /x\nFROM alpine\nCOPY --from=0 /y /y\n");
-    assert!(
-        diag(&a, "circular-dependency")
-            .message
-            .ends_with("`stage-0` takes from `stage-1` (`1`) on line 2, `stage-1` from `stage-0` (`0`) on line 4: one of them must not"),
-        "{:?}",
-        a.diagnostics()
+        "`z` takes from `b` on line 2, which is in a cycle: `b` takes from `c` on line 4, `c` from `b` on line 6: one of them must not"
     );
     let a = plain("FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\n");
     assert!(diag(&a, "forward-reference").message.contains("needs to be defined before current stage \"a\""));

@@ -159,6 +159,9 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
     for f in rest.drain(..file_count) {
         args.files.push(PathBuf::from(f));
     }
+    if args.files.iter().filter(|f| crate::input::is_stdin(f)).count() > 1 {
+        return Err(usage("`-` (the standard input) is given twice; it can be read once".into()));
+    }
     args.positional = rest;
     Ok(Some(args))
 }

@@ -3,7 +3,6 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::Failure;
 
@@ -49,12 +48,8 @@ pub(crate) fn read(path: &Path) -> Result<String, Failure> {
     })
 }
 
-/// The whole standard input, once: a second `-` is a usage error, not an empty file.
+/// The whole standard input (`args` refuses `-` given twice).
 fn read_stdin() -> Result<Vec<u8>, Failure> {
-    static READ: AtomicBool = AtomicBool::new(false);
-    if READ.swap(true, Ordering::Relaxed) {
-        return Err(Failure::Usage("`-` (the standard input) is given twice; it can be read once".into()));
-    }
     let mut bytes = Vec::new();
     std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure::Io(format!("<stdin>: cannot read: {e}")))?;
     Ok(bytes)

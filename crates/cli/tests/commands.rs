@@ -100,7 +100,7 @@ fn analyze_text_ends_with_the_build_failure_and_a_count_of_problems() {
     let end = format!("1 stage, 1 reference, 0 unused\n1 problem (1 warning): `stagecraft check {f}` lists them\n");
     assert!(out.ends_with(&end), "{out}");
     let (out, _) = analyze("bad.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\n");
-    let failure = "\nthe build fails (line 2): circular dependency detected on stage: a; `a` on line 2 names the stage it is in: a stage cannot take files from itself; name an earlier stage\n1 problem (1 error): ";
+    let failure = "\nthe build fails (line 2): circular dependency detected on stage: a; `a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage\n1 problem (1 error): ";
     assert!(out.contains(failure), "{out}");
     // Nothing to report, nothing said.
     let (out, _) = analyze("ok.Dockerfile", "FROM alpine\n");
@@ -204,7 +204,7 @@ fn check_github_annotations_escape_and_map_severities() {
         lines,
         [
             format!("::notice file={file},line=1,col=16,endLine=1,endColumn=17,title=stagecraft unused-stage::stage `a` is not used: the default target `Base` does not build it, so BuildKit skips it (the legacy builder still builds it)"),
-            format!("::error file={file},line=2,col=13,endLine=2,endColumn=14,title=stagecraft circular-dependency::circular dependency detected on stage: a; `a` on line 2 names the stage it is in: a stage cannot take files from itself; name an earlier stage"),
+            format!("::error file={file},line=2,col=13,endLine=2,endColumn=14,title=stagecraft circular-dependency::circular dependency detected on stage: a; `a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage"),
             format!("::warning file={file},line=3,col=16,endLine=3,endColumn=20,title=stagecraft StageNameCasing::Stage name 'Base' should be lowercase"),
         ]
     );
@@ -644,6 +644,12 @@ fn a_file_of_dash_is_the_standard_input() {
     // --context names another context, whose root has no ignore file.
     std::fs::create_dir_all(d.0.join("ctx")).unwrap();
     let o = run_with_stdin(&["check", "-", "--context", "ctx"], &d.0, text);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("<stdin>:2:1: warning[ConsistentInstructionCasing]"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("CopyIgnoredFile"), "{}", stdout(&o));
+    // There is no file name to look up `<name>.dockerignore` by: a `-.dockerignore` is not read.
+    d.file("ctx/-.dockerignore", "secrets\n");
+    let o = run_with_stdin(&["check", "-", "--context", "ctx"], &d.0, text);
     assert!(!stdout(&o).contains("CopyIgnoredFile"), "{}", stdout(&o));
     // The other commands read it too; a rename prints its diff.
     let o = run_with_stdin(&["rename", "-", "base", "builder"], &d.0, text);
@@ -664,6 +670,7 @@ fn a_file_of_dash_is_the_standard_input() {
         let o = run_with_stdin(args, &d.0, text);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
         assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{args:?}: nothing is checked");
     }
     let o = run_with_stdin(&["analyze", "-"], &d.0, "FROM a\n\u{fffd}\n");
     assert!(o.status.success(), "{}", stderr(&o));

@@ -75,8 +75,7 @@ pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildEr
 /// `.dockerignore` is read (`--context`, or the current directory).
 pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<&Path>) -> Result<Options, Failure> {
     let rules = if input::is_stdin(path) {
-        let file = context.unwrap_or(Path::new(".")).join(".dockerignore");
-        file.is_file().then(|| dockerignore::load(&file)).transpose()
+        dockerignore::context_ignore_file(context.unwrap_or(Path::new("."))).map(|f| dockerignore::load(&f)).transpose()
     } else {
         dockerignore::load_for(path, context)
     };
