@@ -701,9 +701,18 @@ impl<'a> Engine<'a> {
         self.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into())
     }
 
+    /// The target platform: [`Options::platform`], else `linux/amd64`.
+    fn target_platform(&self) -> Platform {
+        self.options
+            .platform
+            .as_deref()
+            .and_then(|p| crate::platform::parse(p).ok())
+            .unwrap_or_else(Platform::default_linux_amd64)
+    }
+
     fn builtins(&self) -> Vars {
         let amd64 = Platform::default_linux_amd64();
-        let mut v = builtin_args(&amd64, &amd64, &self.target_stage_name());
+        let mut v = builtin_args(&amd64, &self.target_platform(), &self.target_stage_name());
         let keys: Vec<String> = v.keys().map(String::from).collect();
         for k in keys {
             if let Some(val) = self.options.build_arg(&k) {
@@ -1659,13 +1668,18 @@ impl<'a> Engine<'a> {
         }
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         let mut dispatched = vec![false; n];
+        let target_windows = self.target_platform().os == "windows";
         for s in 0..n {
             if !dispatch_set[s] {
                 continue;
             }
             // A stage on another stage takes its platform too, whatever its own `--platform`
             // says (BuildKit's `dispatchState.init`).
-            let windows = self.stages[s].platform_expanded.as_deref().is_some_and(|p| p.starts_with("windows/"));
+            // A stage without `--platform` is for the target platform.
+            let windows = match self.stages[s].platform_expanded.as_deref() {
+                Some(p) => p.starts_with("windows/"),
+                None => target_windows,
+            };
             let mut st = match self.stages[s].base_kind {
                 BaseKind::Stage(b) => finals[b].clone().unwrap_or_else(|| DispatchState::image(windows)),
                 // The empty image has no working directory: paths start at `/`.

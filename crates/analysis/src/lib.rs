@@ -61,6 +61,11 @@ pub struct Options {
     /// The build context's ignore rules, for `CopyIgnoredFile` (BuildKit checks nothing without
     /// an ignore file). [`dockerignore::DockerIgnore`] reads them as BuildKit does.
     pub ignore: Option<IgnoreRules>,
+    /// The target platform (`docker build --platform`, one `os/arch[/variant]`, read by
+    /// [`platform::parse`]); `None`, or one that does not parse, is `linux/amd64`. It sets the
+    /// `TARGET*` ARGs and the OS of every stage without a `--platform` of its own (a Windows
+    /// stage reads Windows paths). The build platform stays `linux/amd64`.
+    pub platform: Option<String>,
 }
 
 /// What `CopyIgnoredFile` asks of the build context's ignore rules. A trait object, so a build
@@ -117,6 +122,8 @@ pub struct Analysis {
     context_names: Vec<String>,
     /// Some name is had by more than one stage.
     shared_names: bool,
+    /// The target platform was given ([`Options::platform`]): every stage's OS is known.
+    platform_given: bool,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
     graph: std::sync::OnceLock<StageGraph>,
@@ -154,6 +161,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         unused_contexts: Vec::new(),
         context_names: out.context_keys,
         shared_names: out.shared_names,
+        platform_given: options.platform.as_deref().is_some_and(|p| platform::parse(p).is_ok()),
         graph: std::sync::OnceLock::new(),
     };
     checks::run(&mut analysis, options);

@@ -1110,8 +1110,9 @@ impl Analysis {
     ///   stagecraft reads none, and checks as BuildKit does with an image that sets nothing, as
     ///   the oracle does. On a stage built on an image, `UndefinedVar` says the image's `ENV` may
     ///   set the variable, and `WorkdirRelativePath` for a path that is absolute on Windows
-    ///   (`C:\app`, `\app`), when no `--platform` says which OS the stage is for, that the image
-    ///   may be a Windows one.
+    ///   (`C:\app`, `\app`), when no `--platform` (the stage's, or the build's in
+    ///   [`Options::platform`]) says which OS the stage is for, that the image may be a Windows
+    ///   one.
     /// - `InvalidDefaultArgInFrom` words every base that is no image name as if ARGs made it so;
     ///   where the base has no variable, the note says it is the name as written.
     ///
@@ -1164,7 +1165,7 @@ impl Analysis {
                 let name = d.message.split_once("'$")?.1.split_once('\'')?.0;
                 Some(format!("{pre} `{image}` sets {name} in its ENV, BuildKit finds it and does not report this"))
             }
-            "WorkdirRelativePath" if root.platform_expanded.is_none() => {
+            "WorkdirRelativePath" if root.platform_expanded.is_none() && !self.platform_given => {
                 // The path, Go-quoted in the message.
                 let quoted = d.message.split_once('"')?.1.rsplit_once("\" can have")?.0;
                 let path = quoted.replace("\\\\", "\\");

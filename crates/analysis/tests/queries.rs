@@ -1577,3 +1577,30 @@ fn a_stage_runs_its_base_stages_onbuild_triggers_and_their_findings_are_at_its_f
     let options = Options { target: Some("child".into()), ..Options::default() };
     assert_eq!(analyze(skipped, &options).build_error().map(|e| e.phase), Some("resolve-stages"));
 }
+
+#[test]
+fn the_target_platform_sets_the_target_args_and_the_os_of_stages() {
+    let with = |platform: Option<&str>, text: &str| {
+        analyze(text, &Options { platform: platform.map(String::from), ..Options::default() })
+    };
+    // The TARGET* ARGs of the global scope follow it (the build platform does not).
+    let text = "FROM alpine:${TARGETOS}-${TARGETARCH}${TARGETVARIANT}-${BUILDARCH}\n";
+    let base = |p| with(p, text).stages()[0].base_expanded.clone();
+    assert_eq!(base(None).as_deref(), Some("alpine:linux-amd64-amd64"));
+    assert_eq!(base(Some("linux/arm/v7")).as_deref(), Some("alpine:linux-armv7-amd64"));
+    // A stage chosen by its architecture: another plan.
+    let text = "FROM alpine AS base-amd64\nFROM alpine AS base-arm64\nFROM base-${TARGETARCH} AS final\n";
+    assert_eq!(with(None, text).target_builds(2), [0, 2]);
+    assert_eq!(with(Some("linux/arm64"), text).target_builds(2), [1, 2]);
+    // A stage without --platform is for the target platform: on Windows, `C:\app` is absolute
+    // (written `C:\\app`: the backslash is the escape character).
+    let text = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nWORKDIR C:\\\\app\n";
+    assert!(codes(&with(None, text)).contains(&"WorkdirRelativePath"));
+    assert!(!codes(&with(Some("windows/amd64"), text)).contains(&"WorkdirRelativePath"));
+    // With a Linux platform given, the OS is known: the warning has no "may be Windows" note.
+    let a = with(Some("linux/amd64"), text);
+    assert_eq!(a.note(diag(&a, "WorkdirRelativePath")), None);
+    // A stage's own --platform still wins.
+    let a = with(Some("windows/amd64"), "FROM --platform=linux/amd64 alpine\nWORKDIR C:\\\\app\n");
+    assert!(codes(&a).contains(&"WorkdirRelativePath"));
+}

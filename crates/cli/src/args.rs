@@ -118,6 +118,17 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                     .map_err(|e| usage(format!("--build-context {v}: {e} (NAME is read as an image name)")))?;
                 args.options.named_contexts.push(name.to_string());
             }
+            Long("platform") => {
+                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
+                if v.contains(',') {
+                    return Err(usage(format!(
+                        "--platform {v}: one platform at a time (a multi-platform build builds each one; run once per platform)"
+                    )));
+                }
+                stagecraft_analysis::platform::parse(&v)
+                    .map_err(|e| usage(format!("--platform {v}: {e} (write os/arch, such as linux/arm64)")))?;
+                args.options.platform = Some(v);
+            }
             Long("target") | Short('t') if spec.target => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
                 args.options.targets.push(v.clone());

@@ -689,3 +689,36 @@ fn a_file_of_dash_is_the_standard_input() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("<stdin>:2:1: not valid UTF-8 (byte 0xff)"), "{}", stderr(&o));
 }
+
+#[test]
+fn platform_is_the_target_platform_of_every_command() {
+    let d = Dir::new("platform");
+    let f = d.file(
+        "Dockerfile",
+        "FROM alpine AS base-amd64\nFROM alpine AS base-arm64\nFROM base-${TARGETARCH} AS final\nRUN true\n",
+    );
+    let o = run(&["plan", &f]);
+    assert!(stdout(&o).contains("wave 1: base-amd64\n"), "{}", stdout(&o));
+    let o = run(&["plan", &f, "--platform", "linux/arm64"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("wave 1: base-arm64\n"), "{}", stdout(&o));
+    let o = run(&["check", &f, "--platform", "linux/arm64", "--format", "json"]);
+    let report = parse_json(&stdout(&o));
+    let unused: Vec<&str> = report["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "unused-stage")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(unused.len(), 1, "{unused:?}");
+    assert!(unused[0].starts_with("stage `base-amd64` is not used"), "{unused:?}");
+    // One platform, written as BuildKit reads it.
+    for (platform, message) in
+        [("linux/amd64,linux/arm64", "one platform at a time"), ("lin", "unknown operating system or architecture")]
+    {
+        let o = run(&["plan", &f, "--platform", platform]);
+        assert_eq!(o.status.code(), Some(2), "{platform}");
+        assert!(stderr(&o).contains(message), "{platform}: {}", stderr(&o));
+    }
+}

@@ -11,7 +11,7 @@ use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft analyze FILE [--format text|json] [--build-arg K=V]... [--target T]... [--build-context NAME=...]...
-                          [--context DIR]
+                          [--platform P] [--context DIR]
 
 Prints the stage model: stages and their bases, every stage reference and what it resolves
 to, targets, what each target builds, unused stages and diagnostics. The JSON uses the field

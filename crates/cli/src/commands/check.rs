@@ -15,7 +15,7 @@ use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft check FILE... [--format text|json|sarif|github] [--build-arg K=V]... [--target T]...
-                        [--context DIR] [--fix [--unsafe-fixes]]
+                        [--platform P] [--context DIR] [--fix [--unsafe-fixes]]
 
 Reports BuildKit's checks (under BuildKit's rule names, honouring `# check=`) and stagecraft's
 own (unused stages, unknown or later stages, build failures). Exit status: 0 when nothing is

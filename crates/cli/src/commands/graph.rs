@@ -10,6 +10,7 @@ use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft graph FILE [--format svg|dot|mermaid|json] [--target T] [--build-arg K=V]...
+                        [--platform P]
 
 Prints the stage graph: stages, the images they use, and edges for FROM, COPY --from,
 RUN --mount from= and inherited ONBUILD triggers. DOT is the default.

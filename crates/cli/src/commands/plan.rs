@@ -10,7 +10,7 @@ use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft plan FILE [--target T] [--legacy] [--format text|json] [--build-arg K=V]...
-                       [--build-context NAME=...]...
+                       [--build-context NAME=...]... [--platform P]
 
 Shows the stages BuildKit builds for the target (the default target without --target), in
 waves that can build in parallel, and the images it pulls. --legacy shows what the legacy
