@@ -805,6 +805,39 @@ fn configuration_changes_targets_in_play() {
 }
 
 #[test]
+fn the_platform_setting_is_the_target_platform() {
+    let mut lsp = Lsp::start();
+    lsp.initialize(parse_json("{}"), Value::Null);
+    let uri = "file:///work/arch/Dockerfile";
+    let text = "FROM alpine AS base-amd64\nFROM alpine AS base-arm64\nFROM base-${TARGETARCH} AS final\n";
+    let unused = |d: &Value| -> Vec<String> {
+        d["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "unused-stage")
+            .map(|d| d["message"].as_str().unwrap().split(' ').nth(1).unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(unused(&lsp.open(uri, text)), ["`base-arm64`"]);
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        parse_json(r#"{"settings": {"stagecraft": {"platform": "linux/arm64"}}}"#),
+    );
+    let d = lsp.notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri && p["diagnostics"].to_string().contains("`base-amd64` is not used")
+    });
+    assert_eq!(unused(&d), ["`base-amd64`"]);
+    // One that does not parse goes to the client's log, and the analysis stays linux/amd64.
+    lsp.notify("workspace/didChangeConfiguration", parse_json(r#"{"settings": {"stagecraft": {"platform": "lin"}}}"#));
+    let log = lsp.notification("window/logMessage", |p| {
+        p["message"].as_str().is_some_and(|m| m.starts_with("stagecraft.platform: "))
+    });
+    assert!(log["message"].as_str().unwrap().contains("linux/amd64 is used"), "{log}");
+    lsp.shutdown();
+}
+
+#[test]
 fn named_contexts_setting_replaces_stages_and_images() {
     let mut lsp = Lsp::start();
     lsp.initialize(

@@ -112,6 +112,9 @@ pub(crate) struct Settings {
     /// analysis reads the names, editors put the values in their docker build command. A list
     /// of names is read as names without values.
     pub(crate) named_contexts: HashMap<String, String>,
+    /// The target platform (`docker build --platform`), `os/arch[/variant]`: the `TARGET*`
+    /// ARGs and the OS of stages without their own. One that does not parse is left out.
+    pub(crate) platform: Option<String>,
 }
 
 impl Settings {
@@ -146,18 +149,30 @@ impl Settings {
             Some(v @ Value::String(_)) => text(v).into_iter().map(|n| (n, String::new())).collect(),
             _ => map("namedContexts"),
         };
-        Settings { targets, build_args: map("buildArgs"), severities: map("severities"), build_context, named_contexts }
+        let platform = inner.get("platform").and_then(text).filter(|p| !p.is_empty());
+        Settings {
+            targets,
+            build_args: map("buildArgs"),
+            severities: map("severities"),
+            build_context,
+            named_contexts,
+            platform,
+        }
     }
 
-    /// What is wrong with the named contexts' names, for the client's log.
+    /// What is wrong with the named contexts' names and the platform, for the client's log.
     pub(crate) fn context_warnings(&self) -> Vec<String> {
         let mut names: Vec<&String> = self.named_contexts.keys().collect();
         names.sort();
-        names
+        let mut warnings: Vec<String> = names
             .into_iter()
             .filter_map(|n| reference::context_key(n).err())
             .map(|e| format!("stagecraft.namedContexts: {e}; the name is read as an image name, and left out"))
-            .collect()
+            .collect();
+        if let Some(Err(e)) = self.platform.as_deref().map(stagecraft_analysis::platform::parse) {
+            warnings.push(format!("stagecraft.platform: {e}; write os/arch (linux/arm64); linux/amd64 is used"));
+        }
+        warnings
     }
 
     pub(crate) fn options(&self) -> Options {
@@ -182,7 +197,15 @@ impl Settings {
         let mut named_contexts: Vec<String> =
             self.named_contexts.keys().filter(|k| reference::context_key(k).is_ok()).cloned().collect();
         named_contexts.sort();
-        Options { build_args, targets: self.targets.clone(), severities, named_contexts, ..Options::default() }
+        // (One that does not parse is `linux/amd64` in the analysis; `context_warnings` says so.)
+        Options {
+            build_args,
+            targets: self.targets.clone(),
+            severities,
+            named_contexts,
+            platform: self.platform.clone(),
+            ..Options::default()
+        }
     }
 }
 
@@ -277,5 +300,12 @@ mod tests {
         assert_eq!(s.options().named_contexts, ["ok"]);
         assert_eq!(s.context_warnings().len(), 1);
         assert!(s.context_warnings()[0].contains("invalid context name Build"), "{:?}", s.context_warnings());
+        // The target platform: given to the analysis; one that does not parse is said.
+        let s = Settings::from_json(&serde_json::json!({"platform": "linux/arm64"}));
+        assert_eq!(s.options().platform.as_deref(), Some("linux/arm64"));
+        assert!(s.context_warnings().is_empty());
+        let s = Settings::from_json(&serde_json::json!({"platform": "lin"}));
+        assert!(s.context_warnings()[0].starts_with("stagecraft.platform: "), "{:?}", s.context_warnings());
+        assert_eq!(Settings::from_json(&serde_json::json!({"platform": ""})).platform, None);
     }
 }

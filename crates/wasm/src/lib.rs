@@ -41,20 +41,20 @@ fn elements(array: &JsValue) -> Vec<JsValue> {
     (0..len).map(|i| reflect_get(array, &JsValue::from(i)).unwrap_or(JsValue::UNDEFINED)).collect()
 }
 
-/// Reads `{buildArgs?: Record<string, string>, targets?: string[]}`.
+/// Reads `{buildArgs?: Record<string, string>, targets?: string[], platform?: string}`.
 fn options(value: &JsValue) -> Result<Options, JsError> {
     let mut o = Options::default();
     if value.is_undefined() || value.is_null() {
         return Ok(o);
     }
     if !value.is_object() || is_array(value) {
-        return Err(fail("options must be an object: {buildArgs?, targets?}".into()));
+        return Err(fail("options must be an object: {buildArgs?, targets?, platform?}".into()));
     }
     let keys = object_keys(value).map_err(|_| fail("options must be a plain object".into()))?;
     for key in elements(&keys) {
         let key = key.as_string().unwrap_or_default();
-        if key != "buildArgs" && key != "targets" {
-            return Err(fail(format!("unknown option `{key}` (known: buildArgs, targets)")));
+        if key != "buildArgs" && key != "targets" && key != "platform" {
+            return Err(fail(format!("unknown option `{key}` (known: buildArgs, targets, platform)")));
         }
     }
     let args = get(value, "buildArgs");
@@ -74,6 +74,15 @@ fn options(value: &JsValue) -> Result<Options, JsError> {
             };
             o.build_args.push((name, v));
         }
+    }
+    // The target platform, `os/arch[/variant]`, as `docker build --platform` takes one.
+    let platform = get(value, "platform");
+    if !(platform.is_undefined() || platform.is_null()) {
+        let p = platform.as_string().ok_or_else(|| fail("platform must be a string such as linux/arm64".into()))?;
+        if let Err(e) = stagecraft_analysis::platform::parse(&p) {
+            return Err(fail(format!("platform {e}; write os/arch, such as linux/arm64")));
+        }
+        o.platform = Some(p);
     }
     let targets = get(value, "targets");
     if !(targets.is_undefined() || targets.is_null()) {

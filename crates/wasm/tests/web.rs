@@ -74,6 +74,12 @@ fn options_come_from_js_objects() {
     // Numbers are accepted as build-arg values.
     let v = json(&analyze(s(TEXT), parse(r#"{"buildArgs": {"V": 3}}"#)).map_err(JsValue::from).unwrap());
     assert_eq!(v["stages"][0]["baseExpanded"], "alpine:3");
+    // The target platform sets the TARGET* ARGs; one that does not parse is an error.
+    let text = "FROM alpine:${TARGETARCH}\n";
+    let v = json(&analyze(s(text), parse(r#"{"platform": "linux/arm64"}"#)).map_err(JsValue::from).unwrap());
+    assert_eq!(v["stages"][0]["baseExpanded"], "alpine:arm64");
+    let bad = analyze(s(text), parse(r#"{"platform": "lin"}"#)).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&bad).contains("write os/arch"), "{}", js_sys_message(&bad));
 }
 
 /// What a thrown value says (a JS `Error` prints as `JsValue(Error: message ...)`).
