@@ -321,6 +321,12 @@ local function main()
   require('stagecraft').update_settings({ namedContexts = { 'alpine:3.19' } })
   eq(copy_test_command(), expected_test, '2 names alone add nothing to the command')
   require('stagecraft').update_settings({ namedContexts = {} })
+  -- The target platform, after the target.
+  require('stagecraft').update_settings({ platform = 'linux/arm64' })
+  eq(copy_test_command(), expected_test:gsub('^docker build %-%-target test ', 'docker build --target test --platform linux/arm64 '),
+    '2 with platform, --platform after --target')
+  require('stagecraft').update_settings({ platform = '' })
+  eq(copy_test_command(), expected_test, '2 an empty platform adds nothing')
   eq(require('stagecraft.targets').build_command({ name = vim.NIL }, 'Dockerfile', {}, nil, { b = '1', B_2 = '2', B = '3', _X = '4' }),
     'docker build --build-context B=3 --build-context B_2=2 --build-context _X=4 --build-context b=1 -f Dockerfile .',
     '2 named contexts in byte order, as VS Code sorts them')

@@ -68,7 +68,7 @@ export function stageUnder(sc, text, offset) {
 /**
  * Everything the webview draws for `text`, computed by the wasm package `sc`: the analysis, the
  * SVG for the target (`chosen` when the file still has it), the picker's options and the stage
- * under `cursor`. `options` are the server's `{buildArgs, targets}` settings. Throws what the
+ * under `cursor`. `options` are the server's `{buildArgs, targets, platform?}` settings. Throws what the
  * package throws.
  */
 export function graphModel(sc, text, chosen, cursor, options) {

@@ -97,7 +97,8 @@ class GraphPanel {
         if (
           e.affectsConfiguration("stagecraft.buildArgs") ||
           e.affectsConfiguration("stagecraft.targets") ||
-          e.affectsConfiguration("stagecraft.namedContexts")
+          e.affectsConfiguration("stagecraft.namedContexts") ||
+          e.affectsConfiguration("stagecraft.platform")
         ) {
           this.refreshSoon();
         }
@@ -185,9 +186,13 @@ class GraphPanel {
       version: doc.version,
       target: this.target,
       cursor: editor ? doc.offsetAt(editor.selection.active) : null,
-      // The wasm analysis takes the server's build args and targets in play, so the graph
-      // resolves FROM lines and marks unused stages as the diagnostics do.
-      options: { buildArgs: settings().buildArgs, targets: settings().targets },
+      // The wasm analysis takes the server's build args, targets in play and platform, so the
+      // graph resolves FROM lines and marks unused stages as the diagnostics do.
+      options: {
+        buildArgs: settings().buildArgs,
+        targets: settings().targets,
+        ...(settings().platform !== "" ? { platform: settings().platform } : {}),
+      },
     });
   }
 

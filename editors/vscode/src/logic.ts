@@ -80,7 +80,7 @@ function byBytes(a: string, b: string): number {
 }
 
 /**
- * `docker build [--target NAME] [--build-arg K=V ...] [--build-context NAME=VALUE ...] -f FILE .`,
+ * `docker build [--target NAME] [--platform P] [--build-arg K=V ...] [--build-context NAME=VALUE ...] -f FILE .`,
  * the build args and the named contexts each sorted by name (as Neovim's command: the same
  * whatever order the settings object has). A named context without a value (given by its name
  * alone, for the analysis) has nothing to pass and is left out. An unnamed default target has
@@ -92,9 +92,11 @@ export function dockerBuildCommand(
   buildArgs: Record<string, string> = {},
   context = ".",
   namedContexts: Record<string, string> = {},
+  platform = "",
 ): string {
   const words = ["docker", "build"];
   if (target.name) words.push("--target", target.name);
+  if (platform !== "") words.push("--platform", platform);
   for (const k of Object.keys(buildArgs).sort(byBytes)) words.push("--build-arg", `${k}=${buildArgs[k]}`);
   for (const k of Object.keys(namedContexts).sort(byBytes)) {
     if (k !== "" && namedContexts[k] !== "") words.push("--build-context", `${k}=${namedContexts[k]}`);
@@ -197,6 +199,7 @@ export function serverSettings(get: <T>(key: string, dflt: T) => T): ServerSetti
     severities,
     buildContext: text(get<unknown>("buildContext", "")) ?? "",
     namedContexts: contexts(get<unknown>("namedContexts", {})),
+    platform: (text(get<unknown>("platform", "")) ?? "").trim(),
   };
 }
 

@@ -80,4 +80,6 @@ export interface ServerSettings {
    * reads the names, the docker build command takes the pairs ("" for a name given alone).
    */
   namedContexts: Record<string, string>;
+  /** The target platform (`docker build --platform`), "" for linux/amd64. */
+  platform: string;
 }

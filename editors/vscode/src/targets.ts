@@ -90,7 +90,7 @@ export async function pickTarget(server: Server, uriArg?: unknown, stageIndex?: 
     return;
   }
   const { cwd, file, context } = buildContext(doc.uri, settings().buildContext);
-  const command = dockerBuildCommand(target, file, settings().buildArgs, context, settings().namedContexts);
+  const command = dockerBuildCommand(target, file, settings().buildArgs, context, settings().namedContexts, settings().platform);
   const actions: (vscode.QuickPickItem & { run: boolean })[] = [
     { label: "$(terminal) Run in a terminal", detail: `${command}   (in ${cwd})`, run: true },
     { label: "$(copy) Copy the command", detail: command, run: false },

@@ -9,6 +9,7 @@ local M = {}
 ---@field buildArgs table<string,string> resolves FROM lines as --build-arg would; added to `docker build`
 ---@field severities table<string,string> severity per diagnostic code ("error"|"warning"|"info"|"hint")
 ---@field buildContext string|nil the build context whose .dockerignore CopyIgnoredFile reads: absolute, or relative to the Dockerfile's folder (nil: that folder)
+---@field platform string|nil the target platform (`docker build --platform`, e.g. "linux/arm64"; nil: linux/amd64): the TARGET* ARGs and the OS of stages without their own; added to `docker build`
 ---@field namedContexts table<string,string> named build contexts (`--build-context NAME=VALUE`) by name: the stages and images they replace change the analysis; added to `docker build` (a name alone, as a list item or with '', for the analysis only)
 
 M.default_keymaps = {
@@ -73,6 +74,9 @@ function M.normalize_settings(s)
   if s.buildContext ~= nil and s.buildContext ~= '' then
     out.buildContext = tostring(s.buildContext)
   end
+  if s.platform ~= nil and vim.trim(tostring(s.platform)) ~= '' then
+    out.platform = vim.trim(tostring(s.platform))
+  end
   return out
 end
 
@@ -90,6 +94,7 @@ function M.validate_settings(s)
   util.validate('settings.severities', s.severities, 'table', true)
   util.validate('settings.buildContext', s.buildContext, 'string', true)
   util.validate('settings.namedContexts', s.namedContexts, 'table', true)
+  util.validate('settings.platform', s.platform, 'string', true)
 end
 
 local function validate(opts)

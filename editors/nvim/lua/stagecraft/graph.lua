@@ -93,7 +93,7 @@ local function deliver(bufnr, opts, text)
   return text
 end
 
---- `stagecraft graph FILE --format F [--target T] [--build-arg K=V]... [--build-context NAME]...`;
+--- `stagecraft graph FILE --format F [--target T] [--platform P] [--build-arg K=V]... [--build-context NAME]...`;
 --- an unsaved buffer is written to a temporary file first.
 local function from_cli(bufnr, opts)
   local cmd, reason = server.resolve_cmd(config.get().cmd)
@@ -111,6 +111,10 @@ local function from_cli(bufnr, opts)
   local argv = { cmd[1], 'graph', file, '--format', opts.format }
   if opts.target then
     vim.list_extend(argv, { '--target', opts.target })
+  end
+  local platform = config.get().settings.platform
+  if type(platform) == 'string' and platform ~= '' then
+    vim.list_extend(argv, { '--platform', platform })
   end
   local build_args = config.get().settings.buildArgs
   local keys = vim.tbl_keys(build_args)

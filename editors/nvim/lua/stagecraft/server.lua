@@ -284,6 +284,21 @@ function M.named_contexts(client)
   return table_setting(client, 'namedContexts')
 end
 
+--- The target platform the settings name (`platform`), or nil.
+---@param client table|nil
+---@return string|nil
+function M.platform(client)
+  local conf = client and client.config or {}
+  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
+    and conf.settings.stagecraft.platform
+  local from_init = type(conf.init_options) == 'table' and conf.init_options.platform
+  local value = from_settings or from_init or config.get().settings.platform
+  if type(value) == 'string' and value ~= '' then
+    return value
+  end
+  return nil
+end
+
 --- The build context the settings name (`buildContext`), or nil.
 ---@param client table|nil
 ---@return string|nil

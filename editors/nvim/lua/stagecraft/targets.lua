@@ -38,7 +38,7 @@ function M.format(t)
   return ('%s · builds %d stage%s'):format(text, n, n == 1 and '' or 's')
 end
 
---- `docker build [--target NAME] [--build-arg K=V]... [--build-context NAME=VALUE]... -f FILE .`,
+--- `docker build [--target NAME] [--platform P] [--build-arg K=V]... [--build-context NAME=VALUE]... -f FILE .`,
 --- quoted for the shell, the build args and the named contexts each sorted by name. A named
 --- context without a value (a name alone, for the analysis) has nothing to pass and is left out.
 --- An unnamed default target has no name to pass: docker builds the last stage without --target.
@@ -47,12 +47,16 @@ end
 ---@param build_args table<string,string>|nil
 ---@param context string|nil the build context as the shell will see it (nil: `.`)
 ---@param named_contexts table<string,string>|nil
+---@param platform string|nil the target platform (`linux/arm64`)
 ---@return string
-function M.build_command(t, file, build_args, context, named_contexts)
+function M.build_command(t, file, build_args, context, named_contexts, platform)
   local words = { 'docker', 'build' }
   local name = util.str(t.name)
   if name then
     vim.list_extend(words, { '--target', name })
+  end
+  if type(platform) == 'string' and platform ~= '' then
+    vim.list_extend(words, { '--platform', platform })
   end
   build_args = build_args or {}
   local keys = vim.tbl_keys(build_args)
@@ -132,7 +136,8 @@ function M.act(bufnr, t)
       context = '.'
     end
   end
-  local command = M.build_command(t, file, server.build_args(client), context, server.named_contexts(client))
+  local command =
+    M.build_command(t, file, server.build_args(client), context, server.named_contexts(client), server.platform(client))
   vim.ui.select(actions, {
     prompt = ('Target %s: %s'):format(M.label(t), command),
     format_item = function(a)

@@ -167,7 +167,7 @@ test("wasm: the stage under the cursor (UTF-16 offsets)", { skip: noWasm }, () =
   assert.equal(stageUnder(sc, text, text.indexOf("RUN echo lint")), 2);
 });
 
-test("wasm: the server's settings (targets in play, build args) reach the graph", { skip: noWasm }, () => {
+test("wasm: the server's settings (targets in play, build args, platform) reach the graph", { skip: noWasm }, () => {
   const unused = (svg: string) =>
     [...svg.matchAll(/<g class="([^"]*)"/g)].filter((x: RegExpMatchArray) => x[1].split(" ").includes("unused")).length;
   assert.equal(unused(graphModel(sc, DOCKERFILE, null, null).svg), 1, "lint is unused by default");
@@ -176,6 +176,8 @@ test("wasm: the server's settings (targets in play, build args) reach the graph"
   assert.equal(m.analysis.unusedStages.length, 0);
   const args = graphModel(sc, "ARG V=1\nFROM alpine:${V}\n", null, null, { buildArgs: { V: "2" } });
   assert.equal(args.analysis.stages[0].baseExpanded, "alpine:2");
+  const arm = graphModel(sc, "FROM alpine:${TARGETARCH}\n", null, null, { platform: "linux/arm64" });
+  assert.equal(arm.analysis.stages[0].baseExpanded, "alpine:arm64");
 });
 
 test("wasm: a file with no stages draws an empty graph", { skip: noWasm }, () => {

@@ -56,6 +56,14 @@ test("docker build command: target, build args, file, context", () => {
   assert.equal(dockerBuildCommand(build, "app/Dockerfile", {}, ".."), "docker build --target build -f app/Dockerfile ..");
 });
 
+test("docker build command: the target platform after the target", () => {
+  assert.equal(
+    dockerBuildCommand(build, "Dockerfile", { V: "1" }, ".", {}, "linux/arm64"),
+    "docker build --target build --platform linux/arm64 --build-arg V=1 -f Dockerfile .",
+  );
+  assert.equal(dockerBuildCommand(build, "Dockerfile", {}, ".", {}, ""), "docker build --target build -f Dockerfile .");
+});
+
 test("docker build command: build args sorted by key, as Neovim's, whatever the settings' order", () => {
   const want = "docker build --target build --build-arg 'MSG=two words' --build-arg VERSION=1.2 --build-arg a=x -f Dockerfile .";
   assert.equal(dockerBuildCommand(build, "Dockerfile", { VERSION: "1.2", MSG: "two words", a: "x" }), want);
@@ -176,7 +184,7 @@ test("finding the server binary, and the message when it is missing", () => {
 test("settings of the wrong type are normalised as the server reads them", () => {
   const from = (values: Record<string, unknown>) =>
     serverSettings(<T>(key: string, dflt: T) => (key in values ? (values[key] as T) : dflt));
-  assert.deepEqual(from({}), { targets: [], buildArgs: {}, severities: {}, buildContext: "", namedContexts: {} });
+  assert.deepEqual(from({}), { targets: [], buildArgs: {}, severities: {}, buildContext: "", namedContexts: {}, platform: "" });
   assert.deepEqual(
     from({
       targets: ["test", 3, null, "#2"],
@@ -184,6 +192,7 @@ test("settings of the wrong type are normalised as the server reads them", () =>
       severities: { "unused-stage": "Error", x: 3, y: "loud" },
       buildContext: "..",
       namedContexts: { alpine: "docker-image://alpine:3.20", build: "local:out", n: 5, BAD: null },
+      platform: " linux/arm64 ",
     }),
     {
       targets: ["test", "3", "#2"],
@@ -191,14 +200,16 @@ test("settings of the wrong type are normalised as the server reads them", () =>
       severities: { "unused-stage": "error" },
       buildContext: "..",
       namedContexts: { alpine: "docker-image://alpine:3.20", build: "local:out", n: "5" },
+      platform: "linux/arm64",
     },
   );
-  assert.deepEqual(from({ targets: "test", buildArgs: ["X=1"], severities: "error", buildContext: ["x"], namedContexts: 3 }), {
+  assert.deepEqual(from({ targets: "test", buildArgs: ["X=1"], severities: "error", buildContext: ["x"], namedContexts: 3, platform: ["x"] }), {
     targets: ["test"],
     buildArgs: {},
     severities: {},
     buildContext: "",
     namedContexts: {},
+    platform: "",
   });
   // names alone (a list, or one name), as the server takes them: no value for the build command
   assert.deepEqual(from({ namedContexts: ["deps", 5, null] }).namedContexts, { deps: "", "5": "" });
