@@ -1682,8 +1682,9 @@ impl<'a> Engine<'a> {
             };
             let mut st = match self.stages[s].base_kind {
                 BaseKind::Stage(b) => finals[b].clone().unwrap_or_else(|| DispatchState::image(windows)),
-                // The empty image has no working directory: paths start at `/`.
-                BaseKind::Scratch => DispatchState { dir: Some("/".into()), ..DispatchState::image(windows) },
+                // The empty image has no working directory: paths start at `/`. BuildKit gives it
+                // the target platform, whatever the stage's own `--platform` says.
+                BaseKind::Scratch => DispatchState { dir: Some("/".into()), ..DispatchState::image(target_windows) },
                 _ => DispatchState::image(windows),
             };
             st.cmd = None;

@@ -356,9 +356,16 @@ fn a_mount_on_the_root_fails() {
         ),
         // The second mount of the instruction.
         ("FROM alpine\nRUN --mount=target=/a --mount=target=/ true\n", "--mount=target=/"),
+        // The empty image is for the target platform (linux/amd64 here), whatever the stage's
+        // own --platform says (BuildKit's `resolveReachableStages`).
+        ("FROM --platform=windows/amd64 scratch\nRUN --mount=type=cache,id=x true\n", "--mount=type=cache,id=x"),
     ] {
         fails(text, message, at);
     }
+    // For a Windows target, paths join as Windows paths: only `/` as written is said.
+    let windows = Options { platform: Some("windows/amd64".into()), ..Options::default() };
+    let a = analyze("FROM scratch\nRUN --mount=type=cache,id=x true\n", &windows);
+    assert!(a.build_error().is_none(), "{:?}", a.build_error());
     for text in [
         // An image's working directory is in its config: not known here.
         "FROM alpine\nRUN --mount=type=cache,id=go true\n",
@@ -367,7 +374,6 @@ fn a_mount_on_the_root_fails() {
         "FROM scratch\nWORKDIR /app\nRUN --mount=type=cache,id=go true\n",
         "FROM alpine\nRUN --mount=type=cache,target=/. true\n",
         "FROM scratch\nRUN --mount=type=secret,id=x --mount=type=ssh true\n",
-        "FROM --platform=windows/amd64 scratch\nRUN --mount=type=cache,id=x true\n",
         // A relative WORKDIR on an image: the directory stays unknown.
         "FROM alpine\nWORKDIR ..\nRUN --mount=type=cache,id=x true\n",
     ] {

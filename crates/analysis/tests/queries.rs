@@ -1600,7 +1600,11 @@ fn the_target_platform_sets_the_target_args_and_the_os_of_stages() {
     // With a Linux platform given, the OS is known: the warning has no "may be Windows" note.
     let a = with(Some("linux/amd64"), text);
     assert_eq!(a.note(diag(&a, "WorkdirRelativePath")), None);
-    // A stage's own --platform still wins.
+    // A stage's own --platform still wins, but for scratch: BuildKit gives the empty image the
+    // target platform.
     let a = with(Some("windows/amd64"), "FROM --platform=linux/amd64 alpine\nWORKDIR C:\\\\app\n");
     assert!(codes(&a).contains(&"WorkdirRelativePath"));
+    let text = "FROM --platform=windows/amd64 scratch\nWORKDIR C:\\\\app\n";
+    assert!(codes(&with(None, text)).contains(&"WorkdirRelativePath"));
+    assert!(!codes(&with(Some("windows/amd64"), text)).contains(&"WorkdirRelativePath"));
 }

@@ -119,7 +119,12 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                 args.options.named_contexts.push(name.to_string());
             }
             Long("platform") => {
-                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
+                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().trim().to_string();
+                // Empty is not given, as docker reads it.
+                if v.is_empty() {
+                    args.options.platform = None;
+                    continue;
+                }
                 if v.contains(',') {
                     return Err(usage(format!(
                         "--platform {v}: one platform at a time (a multi-platform build builds each one; run once per platform)"

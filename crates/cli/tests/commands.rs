@@ -713,6 +713,14 @@ fn platform_is_the_target_platform_of_every_command() {
         .collect();
     assert_eq!(unused.len(), 1, "{unused:?}");
     assert!(unused[0].starts_with("stage `base-amd64` is not used"), "{unused:?}");
+    // Empty is not given, as docker reads it; graph and targets take it too.
+    let o = run(&["plan", &f, "--platform", ""]);
+    assert!(stdout(&o).contains("wave 1: base-amd64\n"), "{}", stderr(&o));
+    let o = run(&["graph", &f, "--platform", "linux/arm64", "--format", "mermaid"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // final (n2) is built on base-arm64 (n1); base-amd64 (n0) is the unused one.
+    assert!(stdout(&o).contains("  n1 --> n2\n") && stdout(&o).contains("class n0 unused"), "{}", stdout(&o));
+    assert!(run(&["targets", &f, "--platform", "linux/arm64"]).status.success());
     // One platform, written as BuildKit reads it.
     for (platform, message) in
         [("linux/amd64,linux/arm64", "one platform at a time"), ("lin", "unknown operating system or architecture")]

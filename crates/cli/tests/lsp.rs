@@ -834,6 +834,10 @@ fn the_platform_setting_is_the_target_platform() {
         p["message"].as_str().is_some_and(|m| m.starts_with("stagecraft.platform: "))
     });
     assert!(log["message"].as_str().unwrap().contains("linux/amd64 is used"), "{log}");
+    let d = lsp.notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri && p["diagnostics"].to_string().contains("`base-arm64` is not used")
+    });
+    assert_eq!(unused(&d), ["`base-arm64`"], "back to linux/amd64");
     lsp.shutdown();
 }
 

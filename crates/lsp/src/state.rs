@@ -113,7 +113,8 @@ pub(crate) struct Settings {
     /// of names is read as names without values.
     pub(crate) named_contexts: HashMap<String, String>,
     /// The target platform (`docker build --platform`), `os/arch[/variant]`: the `TARGET*`
-    /// ARGs and the OS of stages without their own. One that does not parse is left out.
+    /// ARGs and the OS of stages without their own. One that does not parse is kept here and
+    /// read as `linux/amd64` by the analysis ([`Settings::context_warnings`] says so).
     pub(crate) platform: Option<String>,
 }
 
@@ -149,7 +150,7 @@ impl Settings {
             Some(v @ Value::String(_)) => text(v).into_iter().map(|n| (n, String::new())).collect(),
             _ => map("namedContexts"),
         };
-        let platform = inner.get("platform").and_then(text).filter(|p| !p.is_empty());
+        let platform = inner.get("platform").and_then(text).map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
         Settings {
             targets,
             build_args: map("buildArgs"),
@@ -169,8 +170,14 @@ impl Settings {
             .filter_map(|n| reference::context_key(n).err())
             .map(|e| format!("stagecraft.namedContexts: {e}; the name is read as an image name, and left out"))
             .collect();
-        if let Some(Err(e)) = self.platform.as_deref().map(stagecraft_analysis::platform::parse) {
-            warnings.push(format!("stagecraft.platform: {e}; write os/arch (linux/arm64); linux/amd64 is used"));
+        if let Some(p) = self.platform.as_deref() {
+            if p.contains(',') {
+                warnings.push(format!(
+                    "stagecraft.platform: {p}: one platform at a time (a multi-platform build builds each); linux/amd64 is used"
+                ));
+            } else if let Err(e) = stagecraft_analysis::platform::parse(p) {
+                warnings.push(format!("stagecraft.platform: {e}; write os/arch (linux/arm64); linux/amd64 is used"));
+            }
         }
         warnings
     }
@@ -306,6 +313,12 @@ mod tests {
         assert!(s.context_warnings().is_empty());
         let s = Settings::from_json(&serde_json::json!({"platform": "lin"}));
         assert!(s.context_warnings()[0].starts_with("stagecraft.platform: "), "{:?}", s.context_warnings());
-        assert_eq!(Settings::from_json(&serde_json::json!({"platform": ""})).platform, None);
+        assert_eq!(Settings::from_json(&serde_json::json!({"platform": " "})).platform, None);
+        assert_eq!(
+            Settings::from_json(&serde_json::json!({"platform": " linux/arm64 "})).platform.as_deref(),
+            Some("linux/arm64")
+        );
+        let s = Settings::from_json(&serde_json::json!({"platform": "linux/amd64,linux/arm64"}));
+        assert!(s.context_warnings()[0].contains("one platform at a time"), "{:?}", s.context_warnings());
     }
 }

@@ -327,6 +327,14 @@ local function main()
     '2 with platform, --platform after --target')
   require('stagecraft').update_settings({ platform = '' })
   eq(copy_test_command(), expected_test, '2 an empty platform adds nothing')
+  -- A client started with a platform whose settings later drop it: the settings say it alone.
+  do
+    local fake = { config = { settings = { stagecraft = {} }, init_options = { platform = 'linux/arm64', buildContext = 'x' } } }
+    eq(require('stagecraft.server').platform(fake), nil, '2 a platform cleared since start-up is not the command\'s')
+    eq(require('stagecraft.server').build_context(fake), nil, '2 nor a build context')
+    fake.config.settings = nil
+    eq(require('stagecraft.server').platform(fake), 'linux/arm64', '2 without settings, initializationOptions say it')
+  end
   eq(require('stagecraft.targets').build_command({ name = vim.NIL }, 'Dockerfile', {}, nil, { b = '1', B_2 = '2', B = '3', _X = '4' }),
     'docker build --build-context B=3 --build-context B_2=2 --build-context _X=4 --build-context b=1 -f Dockerfile .',
     '2 named contexts in byte order, as VS Code sorts them')

@@ -72,8 +72,21 @@ export function stageUnder(sc, text, offset) {
  * package throws.
  */
 export function graphModel(sc, text, chosen, cursor, options) {
-  const opts = options ?? undefined;
-  const analysis = sc.analyze(text, opts);
+  let opts = options ?? undefined;
+  let analysis;
+  // A platform the wasm build cannot read is left out, as the server leaves it out (it draws
+  // for linux/amd64 and says why in `platformError`).
+  let platformError = null;
+  try {
+    analysis = sc.analyze(text, opts);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (!opts || opts.platform === undefined || !message.startsWith("platform")) throw e;
+    platformError = message;
+    opts = { ...opts };
+    delete opts.platform;
+    analysis = sc.analyze(text, opts);
+  }
   const target = effectiveTarget(chosen, analysis);
   const svg = sc.renderSvg(text, target, opts);
   return {
@@ -85,6 +98,7 @@ export function graphModel(sc, text, chosen, cursor, options) {
     targets: targetOptions(analysis),
     stages: analysis.stages.length,
     selected: stageUnder(sc, text, cursor),
+    platformError,
   };
 }
 

@@ -135,7 +135,9 @@ function renderWasm() {
   show(svg, "wasm", model.stages);
   graph.dataset.version = String(doc.version);
   fillTargets(model.targets, model.target);
-  setStatus(statusText({ renderer: "wasm", stages: model.stages, target: model.target, dropped: model.dropped }), "ready");
+  const drawn = statusText({ renderer: "wasm", stages: model.stages, target: model.target, dropped: model.dropped });
+  if (model.platformError) setStatus(`${drawn} · stagecraft.platform is left out (${model.platformError})`, "fallback");
+  else setStatus(drawn, "ready");
   markSelected(model.selected);
 }
 

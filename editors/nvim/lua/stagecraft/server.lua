@@ -284,34 +284,40 @@ function M.named_contexts(client)
   return table_setting(client, 'namedContexts')
 end
 
---- The target platform the settings name (`platform`), or nil.
+--- A string setting a client was given, or nil. Its settings, when it has a `stagecraft` table,
+--- say it alone (a setting cleared since start-up is absent there, though its
+--- initializationOptions still name it); else its initializationOptions; else setup{}'s.
 ---@param client table|nil
+---@param key string
 ---@return string|nil
-function M.platform(client)
+local function string_setting(client, key)
   local conf = client and client.config or {}
-  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
-    and conf.settings.stagecraft.platform
-  local from_init = type(conf.init_options) == 'table' and conf.init_options.platform
-  local value = from_settings or from_init or config.get().settings.platform
+  local value
+  if type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table' then
+    value = conf.settings.stagecraft[key]
+  elseif type(conf.init_options) == 'table' and conf.init_options[key] ~= nil then
+    value = conf.init_options[key]
+  else
+    value = config.get().settings[key]
+  end
   if type(value) == 'string' and value ~= '' then
     return value
   end
   return nil
 end
 
+--- The target platform the settings name (`platform`), or nil.
+---@param client table|nil
+---@return string|nil
+function M.platform(client)
+  return string_setting(client, 'platform')
+end
+
 --- The build context the settings name (`buildContext`), or nil.
 ---@param client table|nil
 ---@return string|nil
 function M.build_context(client)
-  local conf = client and client.config or {}
-  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
-    and conf.settings.stagecraft.buildContext
-  local from_init = type(conf.init_options) == 'table' and conf.init_options.buildContext
-  local value = from_settings or from_init or config.get().settings.buildContext
-  if type(value) == 'string' and value ~= '' then
-    return value
-  end
-  return nil
+  return string_setting(client, 'buildContext')
 end
 
 --- Sends the current settings to every running server.

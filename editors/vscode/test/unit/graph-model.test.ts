@@ -178,6 +178,11 @@ test("wasm: the server's settings (targets in play, build args, platform) reach 
   assert.equal(args.analysis.stages[0].baseExpanded, "alpine:2");
   const arm = graphModel(sc, "FROM alpine:${TARGETARCH}\n", null, null, { platform: "linux/arm64" });
   assert.equal(arm.analysis.stages[0].baseExpanded, "alpine:arm64");
+  assert.equal(arm.platformError, null);
+  // One the wasm build cannot read is left out, as the server leaves it out, and said.
+  const bad = graphModel(sc, "FROM alpine:${TARGETARCH}\n", null, null, { platform: "lin" });
+  assert.equal(bad.analysis.stages[0].baseExpanded, "alpine:amd64");
+  assert.match(bad.platformError ?? "", /write os\/arch/);
 });
 
 test("wasm: a file with no stages draws an empty graph", { skip: noWasm }, () => {
