@@ -35,7 +35,11 @@ fuzz_target!(|data: &[u8]| {
     }
     options.named_contexts = text.lines().next().unwrap_or("").split_whitespace().map(String::from).collect();
     let analysis = analyze(text, &options);
-    let _ = analysis.unused_named_contexts();
+    // An unused context is one that was given, and suggests no other spelling of itself.
+    for c in analysis.unused_named_contexts() {
+        assert!(options.named_contexts.contains(&c.name), "{c:?}");
+        assert_ne!(c.suggestion.as_ref(), Some(&c.name), "{c:?}");
+    }
     let _ = (analysis.targets(), analysis.graph(), analysis.to_dot(), analysis.to_mermaid());
     let _ = (analysis.outline(), analysis.folds(), analysis.inlay_hints(), analysis.semantic_tokens());
     for (i, _) in analysis.stages().iter().enumerate() {

@@ -64,16 +64,12 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
     a.targets_in_play = in_play.clone();
     // A name several stages have (BuildKit takes the last) is told apart by its line.
-    // (String keys: the browser build has one hash map type, and each costs it the table code.)
-    let mut named: HashMap<String, usize> = HashMap::new();
-    if a.shared_names && !a.unused.is_empty() {
-        for name in a.stages.iter().filter_map(|st| st.name.as_ref()) {
-            *named.entry(name.clone()).or_default() += 1;
+    let on_line = |t: usize| {
+        if a.name_shared.get(t).copied().unwrap_or(false) {
+            format!(" on line {}", a.stages[t].line)
+        } else {
+            String::new()
         }
-    }
-    let on_line = |t: usize| match a.stages[t].name.as_deref() {
-        Some(name) if named.get(name).is_some_and(|&n| n > 1) => format!(" on line {}", a.stages[t].line),
-        _ => String::new(),
     };
     let describe = |t: usize| {
         let name = a.stages[t].name_as_written.clone().unwrap_or_else(|| format!("stage-{t}"));

@@ -37,8 +37,10 @@ pub(crate) struct Output {
     pub(crate) deps: Vec<Vec<Dep>>,
     /// The keys of the named build contexts given for the build.
     pub(crate) context_keys: Vec<String>,
-    /// Some name is had by more than one stage.
-    pub(crate) shared_names: bool,
+    /// For each stage: another stage has its name too.
+    pub(crate) name_shared: Vec<bool>,
+    /// [`Options::platform`] was given and parses: every stage's OS is known.
+    pub(crate) platform_given: bool,
 }
 
 /// One dependency of a stage.
@@ -80,8 +82,13 @@ pub(crate) struct Engine<'a> {
     /// The keys of the named build contexts given for the build ([`crate::reference::context_key`]
     /// of each valid name).
     context_keys: Vec<String>,
-    /// Some name is had by more than one stage (BuildKit's `DuplicateStageName`, if it runs).
-    shared_names: bool,
+    /// For each stage: another stage has its name too (BuildKit's `DuplicateStageName`, if it
+    /// runs, reports the later ones).
+    name_shared: Vec<bool>,
+    /// The target platform ([`Options::platform`], parsed once; `linux/amd64` when none or one
+    /// that does not parse) and whether one was given.
+    target: Platform,
+    platform_given: bool,
     lexer: Lexer,
     check: CheckConfig,
     /// BuildKit has failed by now: its later checks never run.
@@ -127,6 +134,7 @@ pub(crate) struct Engine<'a> {
 impl<'a> Engine<'a> {
     pub(crate) fn new(text: &'a str, parse: &'a Parse, index: &'a LineIndex, options: &'a Options) -> Self {
         let escape = parse.tree().escape_char();
+        let target = options.platform.as_deref().and_then(|p| crate::platform::parse(p).ok());
         Engine {
             text,
             parse,
@@ -137,7 +145,9 @@ impl<'a> Engine<'a> {
             } else {
                 Vec::new()
             },
-            shared_names: false,
+            name_shared: Vec::new(),
+            platform_given: target.is_some(),
+            target: target.unwrap_or_else(Platform::default_linux_amd64),
             lexer: Lexer::new(escape),
             check: CheckConfig::default(),
             stopped: false,
@@ -201,7 +211,8 @@ impl<'a> Engine<'a> {
             build_error: self.build_error,
             deps: self.deps,
             context_keys: self.context_keys,
-            shared_names: self.shared_names,
+            name_shared: self.name_shared,
+            platform_given: self.platform_given,
         }
     }
 
@@ -618,6 +629,7 @@ impl<'a> Engine<'a> {
     fn stage_names(&mut self) {
         // Names seen (a map of the type `names` has: a set would be more code in the wasm).
         let mut seen: HashMap<String, usize> = HashMap::new();
+        self.name_shared = vec![false; self.stages.len()];
         for s in 0..self.stages.len() {
             let Some(name) = self.stages[s].name.clone() else { continue };
             let range = self.stages[s].name_range.unwrap_or(self.stages[s].from_range);
@@ -632,8 +644,9 @@ impl<'a> Engine<'a> {
                     &config,
                 );
             }
-            if seen.insert(name.clone(), s).is_some() {
-                self.shared_names = true;
+            if let Some(first) = seen.insert(name.clone(), s) {
+                self.name_shared[first] = true;
+                self.name_shared[s] = true;
                 self.hit(
                     rules::DUPLICATE_STAGE_NAME,
                     format!("Duplicate stage name {}, stage names should be unique", go::quote_str(&name)),
@@ -701,18 +714,9 @@ impl<'a> Engine<'a> {
         self.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into())
     }
 
-    /// The target platform: [`Options::platform`], else `linux/amd64`.
-    fn target_platform(&self) -> Platform {
-        self.options
-            .platform
-            .as_deref()
-            .and_then(|p| crate::platform::parse(p).ok())
-            .unwrap_or_else(Platform::default_linux_amd64)
-    }
-
     fn builtins(&self) -> Vars {
         let amd64 = Platform::default_linux_amd64();
-        let mut v = builtin_args(&amd64, &self.target_platform(), &self.target_stage_name());
+        let mut v = builtin_args(&amd64, &self.target, &self.target_stage_name());
         let keys: Vec<String> = v.keys().map(String::from).collect();
         for k in keys {
             if let Some(val) = self.options.build_arg(&k) {
@@ -1089,6 +1093,15 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// What an image name BuildKit looks up refers to: the named context given under its key,
+    /// else the image.
+    fn image_target(&self, name: String) -> RefTarget {
+        match self.named_context(&name) {
+            Some(key) => RefTarget::NamedContext(key),
+            None => RefTarget::Image(name),
+        }
+    }
+
     /// The key of the named build context given for the build that an image name (after
     /// expansion) is looked up by, if one is given. `scratch` is never looked up (BuildKit takes
     /// it for the empty image first).
@@ -1153,7 +1166,7 @@ impl<'a> Engine<'a> {
         }
         self.cycles(&graph);
         // (The browser build has no named contexts.)
-        if !cfg!(feature = "named-contexts") {
+        if !cfg!(feature = "named-contexts") || self.context_keys.is_empty() {
             return;
         }
         self.dispatch_only = vec![Vec::new(); self.stages.len()];
@@ -1273,10 +1286,7 @@ impl<'a> Engine<'a> {
                                 Some(n as usize)
                             }
                             State::External(img, _) => {
-                                reference.target = match self.named_context(&img) {
-                                    Some(key) => RefTarget::NamedContext(key),
-                                    None => RefTarget::Image(img),
-                                };
+                                reference.target = self.image_target(img);
                                 Some(n as usize)
                             }
                         }
@@ -1306,10 +1316,7 @@ impl<'a> Engine<'a> {
                         Some(t)
                     }
                     None => {
-                        reference.target = match self.named_context(&value) {
-                            Some(key) => RefTarget::NamedContext(key),
-                            None => RefTarget::Image(value.clone()),
-                        };
+                        reference.target = self.image_target(value.clone());
                         self.states.push(State::External(value.clone(), c.range));
                         Some(self.states.len() - 1)
                     }
@@ -1394,10 +1401,7 @@ impl<'a> Engine<'a> {
                 None if explicit && crate::instructions::mount_from_has_variable(&name) => {
                     RefTarget::Invalid(crate::instructions::MOUNT_FROM_VARIABLE.into())
                 }
-                None => match self.named_context(&name) {
-                    Some(key) => RefTarget::NamedContext(key),
-                    None => RefTarget::Image(name.clone()),
-                },
+                None => self.image_target(name.clone()),
             };
             let kind = if explicit {
                 RefKind::MountFrom { mount_type, mount_index }
@@ -1504,10 +1508,7 @@ impl<'a> Engine<'a> {
             out.push('`');
         };
         // Stages that share a name are told apart by their lines.
-        let sharing = |s: usize| {
-            let name = &self.stages[s].name;
-            self.shared_names && name.is_some() && self.stages.iter().filter(|o| &o.name == name).count() > 1
-        };
+        let sharing = |s: usize| self.name_shared.get(s).copied().unwrap_or(false);
         let label = |out: &mut String, s: usize| {
             quoted(out, &self.stage_display(s));
             if sharing(s) {
@@ -1668,7 +1669,7 @@ impl<'a> Engine<'a> {
         }
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         let mut dispatched = vec![false; n];
-        let target_windows = self.target_platform().os == "windows";
+        let target_windows = self.target.os == "windows";
         for s in 0..n {
             if !dispatch_set[s] {
                 continue;
@@ -2309,7 +2310,7 @@ impl<'a> Engine<'a> {
             return;
         };
         // (Windows paths join otherwise: only `/` as written is said there.)
-        let root = if st.windows || crate::dockerignore::clean(&target).starts_with('/') {
+        let root = if st.windows || target.starts_with('/') {
             target == "/"
         } else {
             st.dir.as_ref().is_some_and(|d| crate::dockerignore::clean(&format!("/{d}/{target}")) == "/")

@@ -120,8 +120,8 @@ pub struct Analysis {
     unused_contexts: Vec<UnusedContext>,
     /// The keys of [`Options::named_contexts`] (the valid names).
     context_names: Vec<String>,
-    /// Some name is had by more than one stage.
-    shared_names: bool,
+    /// For each stage: another stage has its name too.
+    name_shared: Vec<bool>,
     /// The target platform was given ([`Options::platform`]): every stage's OS is known.
     platform_given: bool,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
@@ -160,8 +160,8 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         targets_in_play: Vec::new(),
         unused_contexts: Vec::new(),
         context_names: out.context_keys,
-        shared_names: out.shared_names,
-        platform_given: options.platform.as_deref().is_some_and(|p| platform::parse(p).is_ok()),
+        name_shared: out.name_shared,
+        platform_given: out.platform_given,
         graph: std::sync::OnceLock::new(),
     };
     checks::run(&mut analysis, options);

@@ -123,6 +123,16 @@ fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
     }
 }
 
+/// A build's target platform as `docker build --platform` takes one for this analysis: one
+/// platform (a list is a multi-platform build, which builds each; refused with that said),
+/// read by [`parse`]. Every adapter checks the option with it.
+pub fn parse_target(spec: &str) -> Result<Platform, String> {
+    if spec.contains(',') {
+        return Err(format!("{spec}: one platform at a time (a multi-platform build builds each one)"));
+    }
+    parse(spec)
+}
+
 /// Parses a platform specifier; `Err` carries a message in containerd's words.
 pub fn parse(spec: &str) -> Result<Platform, String> {
     if spec.contains('*') {

@@ -125,13 +125,8 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                     args.options.platform = None;
                     continue;
                 }
-                if v.contains(',') {
-                    return Err(usage(format!(
-                        "--platform {v}: one platform at a time (a multi-platform build builds each one; run once per platform)"
-                    )));
-                }
-                stagecraft_analysis::platform::parse(&v)
-                    .map_err(|e| usage(format!("--platform {v}: {e} (write os/arch, such as linux/arm64)")))?;
+                stagecraft_analysis::platform::parse_target(&v)
+                    .map_err(|e| usage(format!("--platform: {e}; write os/arch, such as linux/arm64")))?;
                 args.options.platform = Some(v);
             }
             Long("target") | Short('t') if spec.target => {

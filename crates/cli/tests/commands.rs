@@ -647,8 +647,9 @@ fn a_file_of_dash_is_the_standard_input() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("<stdin>:2:1: warning[ConsistentInstructionCasing]"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("CopyIgnoredFile"), "{}", stdout(&o));
-    // There is no file name to look up `<name>.dockerignore` by: a `-.dockerignore` is not read.
-    d.file("ctx/-.dockerignore", "secrets\n");
+    // There is no file name to look up `<name>.dockerignore` by: a `-.dockerignore` beside
+    // where it runs (where a file named `-` would be) is not read.
+    d.file("-.dockerignore", "secrets\n");
     let o = run_with_stdin(&["check", "-", "--context", "ctx"], &d.0, text);
     assert!(!stdout(&o).contains("CopyIgnoredFile"), "{}", stdout(&o));
     // The other commands read it too; a rename prints its diff.

@@ -1157,12 +1157,17 @@ fn client_position(text: &str, offset: usize, utf8: bool) -> Value {
     pos(line, col)
 }
 
-/// An offset a client's cursor can be at: a character boundary, not between `\r` and `\n`.
+/// Whether a client's cursor can be at `o`: a character boundary, not between `\r` and `\n`.
+fn is_cursor(text: &str, o: usize) -> bool {
+    let b = text.as_bytes();
+    text.is_char_boundary(o) && !(o > 0 && b[o - 1] == b'\r' && b.get(o) == Some(&b'\n'))
+}
+
+/// A random offset a client's cursor can be at.
 fn cursor_offset(text: &str, rng: &mut stagecraft_testkit::Rng) -> usize {
     loop {
         let o = rng.below(text.len() + 1);
-        let b = text.as_bytes();
-        if text.is_char_boundary(o) && !(o > 0 && b[o - 1] == b'\r' && b.get(o) == Some(&b'\n')) {
+        if is_cursor(text, o) {
             return o;
         }
     }
@@ -1193,10 +1198,7 @@ fn random_incremental_edits_leave_what_a_fresh_open_sees() {
                     let a = cursor_offset(&text, &mut rng);
                     let b = if rng.below(2) == 0 { a } else { cursor_offset(&text, &mut rng) };
                     let (a, b) = (a.min(b), a.max(b).min(a.min(b) + 40));
-                    let b = (b..=text.len()).find(|&o| {
-                        text.is_char_boundary(o)
-                            && !(o > 0 && text.as_bytes()[o - 1] == b'\r' && text.as_bytes().get(o) == Some(&b'\n'))
-                    });
+                    let b = (b..=text.len()).find(|&o| is_cursor(&text, o));
                     let b = b.unwrap_or(text.len());
                     let insert = if rng.below(3) == 0 {
                         stagecraft_testkit::DOCKERFILE_PIECES[rng.below(stagecraft_testkit::DOCKERFILE_PIECES.len())]

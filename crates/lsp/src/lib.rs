@@ -216,10 +216,7 @@ impl LanguageServer for Backend {
         let encoding = Encoding::negotiate(offered);
         *self.shared.encoding.lock().unwrap_or_else(|e| e.into_inner()) = encoding;
         if let Some(options) = &params.initialization_options {
-            let mut state = self.lock();
-            state.settings = Settings::from_json(options);
-            let warnings = state.settings.context_warnings();
-            state.warnings.extend(warnings);
+            self.lock().set_settings(Settings::from_json(options));
         }
         let watches = params.capabilities.workspace.as_ref().and_then(|w| w.did_change_watched_files.as_ref());
         let watches = watches.and_then(|w| w.dynamic_registration).unwrap_or(false);
@@ -322,9 +319,7 @@ impl LanguageServer for Backend {
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         {
             let mut state = self.lock();
-            state.settings = Settings::from_json(&params.settings);
-            let warnings = state.settings.context_warnings();
-            state.warnings.extend(warnings);
+            state.set_settings(Settings::from_json(&params.settings));
             for doc in state.documents.values_mut() {
                 doc.invalidate();
             }

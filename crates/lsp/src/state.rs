@@ -114,7 +114,7 @@ pub(crate) struct Settings {
     pub(crate) named_contexts: HashMap<String, String>,
     /// The target platform (`docker build --platform`), `os/arch[/variant]`: the `TARGET*`
     /// ARGs and the OS of stages without their own. One that does not parse is kept here and
-    /// read as `linux/amd64` by the analysis ([`Settings::context_warnings`] says so).
+    /// read as `linux/amd64` by the analysis ([`Settings::settings_warnings`] says so).
     pub(crate) platform: Option<String>,
 }
 
@@ -161,8 +161,9 @@ impl Settings {
         }
     }
 
-    /// What is wrong with the named contexts' names and the platform, for the client's log.
-    pub(crate) fn context_warnings(&self) -> Vec<String> {
+    /// What is wrong with the settings (the named contexts' names, the platform), for the
+    /// client's log.
+    pub(crate) fn settings_warnings(&self) -> Vec<String> {
         let mut names: Vec<&String> = self.named_contexts.keys().collect();
         names.sort();
         let mut warnings: Vec<String> = names
@@ -170,14 +171,8 @@ impl Settings {
             .filter_map(|n| reference::context_key(n).err())
             .map(|e| format!("stagecraft.namedContexts: {e}; the name is read as an image name, and left out"))
             .collect();
-        if let Some(p) = self.platform.as_deref() {
-            if p.contains(',') {
-                warnings.push(format!(
-                    "stagecraft.platform: {p}: one platform at a time (a multi-platform build builds each); linux/amd64 is used"
-                ));
-            } else if let Err(e) = stagecraft_analysis::platform::parse(p) {
-                warnings.push(format!("stagecraft.platform: {e}; write os/arch (linux/arm64); linux/amd64 is used"));
-            }
+        if let Some(Err(e)) = self.platform.as_deref().map(stagecraft_analysis::platform::parse_target) {
+            warnings.push(format!("stagecraft.platform: {e}; write os/arch (linux/arm64); linux/amd64 is used"));
         }
         warnings
     }
@@ -200,11 +195,11 @@ impl Settings {
                 Some((code.clone(), sev))
             })
             .collect();
-        // Names buildx refuses are left out (`context_warnings` says so).
+        // Names buildx refuses are left out (`settings_warnings` says so).
         let mut named_contexts: Vec<String> =
             self.named_contexts.keys().filter(|k| reference::context_key(k).is_ok()).cloned().collect();
         named_contexts.sort();
-        // (One that does not parse is `linux/amd64` in the analysis; `context_warnings` says so.)
+        // (One that does not parse is `linux/amd64` in the analysis; `settings_warnings` says so.)
         Options {
             build_args,
             targets: self.targets.clone(),
@@ -226,6 +221,12 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Takes the client's new settings; what is wrong with them goes to the client's log.
+    pub(crate) fn set_settings(&mut self, settings: Settings) {
+        self.warnings.extend(settings.settings_warnings());
+        self.settings = settings;
+    }
+
     /// The open documents whose ignore file is no longer the one their analysis read (edited,
     /// created or deleted on disk), with their analyses dropped.
     pub(crate) fn stale_ignore_files(&mut self) -> Vec<Uri> {
@@ -305,20 +306,20 @@ mod tests {
         // A name buildx refuses is left out, and said.
         let s = Settings::from_json(&serde_json::json!({"namedContexts": {"Build": "x", "ok": "y"}}));
         assert_eq!(s.options().named_contexts, ["ok"]);
-        assert_eq!(s.context_warnings().len(), 1);
-        assert!(s.context_warnings()[0].contains("invalid context name Build"), "{:?}", s.context_warnings());
+        assert_eq!(s.settings_warnings().len(), 1);
+        assert!(s.settings_warnings()[0].contains("invalid context name Build"), "{:?}", s.settings_warnings());
         // The target platform: given to the analysis; one that does not parse is said.
         let s = Settings::from_json(&serde_json::json!({"platform": "linux/arm64"}));
         assert_eq!(s.options().platform.as_deref(), Some("linux/arm64"));
-        assert!(s.context_warnings().is_empty());
+        assert!(s.settings_warnings().is_empty());
         let s = Settings::from_json(&serde_json::json!({"platform": "lin"}));
-        assert!(s.context_warnings()[0].starts_with("stagecraft.platform: "), "{:?}", s.context_warnings());
+        assert!(s.settings_warnings()[0].starts_with("stagecraft.platform: "), "{:?}", s.settings_warnings());
         assert_eq!(Settings::from_json(&serde_json::json!({"platform": " "})).platform, None);
         assert_eq!(
             Settings::from_json(&serde_json::json!({"platform": " linux/arm64 "})).platform.as_deref(),
             Some("linux/arm64")
         );
         let s = Settings::from_json(&serde_json::json!({"platform": "linux/amd64,linux/arm64"}));
-        assert!(s.context_warnings()[0].contains("one platform at a time"), "{:?}", s.context_warnings());
+        assert!(s.settings_warnings()[0].contains("one platform at a time"), "{:?}", s.settings_warnings());
     }
 }

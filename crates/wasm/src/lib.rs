@@ -79,7 +79,7 @@ fn options(value: &JsValue) -> Result<Options, JsError> {
     let platform = get(value, "platform");
     if !(platform.is_undefined() || platform.is_null()) {
         let p = platform.as_string().ok_or_else(|| fail("platform must be a string such as linux/arm64".into()))?;
-        if let Err(e) = stagecraft_analysis::platform::parse(&p) {
+        if let Err(e) = stagecraft_analysis::platform::parse_target(&p) {
             return Err(fail(format!("platform {e}; write os/arch, such as linux/arm64")));
         }
         o.platform = Some(p);

@@ -180,6 +180,7 @@ class GraphPanel {
       vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri.toString()) ??
       (await vscode.workspace.openTextDocument(this.uri));
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
+    const s = settings();
     void this.panel.webview.postMessage({
       type: "document",
       text: doc.getText(),
@@ -188,11 +189,7 @@ class GraphPanel {
       cursor: editor ? doc.offsetAt(editor.selection.active) : null,
       // The wasm analysis takes the server's build args, targets in play and platform, so the
       // graph resolves FROM lines and marks unused stages as the diagnostics do.
-      options: {
-        buildArgs: settings().buildArgs,
-        targets: settings().targets,
-        ...(settings().platform !== "" ? { platform: settings().platform } : {}),
-      },
+      options: { buildArgs: s.buildArgs, targets: s.targets, ...(s.platform !== "" ? { platform: s.platform } : {}) },
     });
   }
 

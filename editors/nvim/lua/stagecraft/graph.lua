@@ -122,15 +122,11 @@ local function from_cli(bufnr, opts)
   for _, k in ipairs(keys) do
     vim.list_extend(argv, { '--build-arg', k .. '=' .. build_args[k] })
   end
-  -- NAME=VALUE, as buildx takes them (a list item is a name without a value).
+  -- NAME=VALUE, as buildx takes them (the settings are normalised: a name alone has '').
   local contexts = {}
-  for k, v in pairs(config.get().settings.namedContexts or {}) do
-    local name, value = k, v
-    if type(k) == 'number' then
-      name, value = v, ''
-    end
-    if type(name) == 'string' and name ~= '' then
-      table.insert(contexts, name .. '=' .. tostring(value))
+  for name, value in pairs(config.get().settings.namedContexts or {}) do
+    if name ~= '' then
+      table.insert(contexts, name .. '=' .. value)
     end
   end
   table.sort(contexts)
