@@ -332,6 +332,9 @@ local function main()
     local fake = { config = { settings = { stagecraft = {} }, init_options = { platform = 'linux/arm64', buildContext = 'x' } } }
     eq(require('stagecraft.server').platform(fake), nil, '2 a platform cleared since start-up is not the command\'s')
     eq(require('stagecraft.server').build_context(fake), nil, '2 nor a build context')
+    fake.config.init_options.buildArgs = { OLD = '1' }
+    eq(require('stagecraft.server').build_args(fake), require('stagecraft.config').get().settings.buildArgs,
+      '2 nor build args dropped since start-up')
     fake.config.settings = nil
     eq(require('stagecraft.server').platform(fake), 'linux/arm64', '2 without settings, initializationOptions say it')
   end

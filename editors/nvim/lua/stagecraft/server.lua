@@ -252,17 +252,28 @@ function M.explain_missing_client(bufnr)
   end
 end
 
---- A table setting a client was given (its settings, else its initializationOptions), else
---- the one of setup{}.
+--- A setting a client was given. Its settings, when it has a `stagecraft` table, say it alone (a
+--- setting cleared since start-up is absent there, though its initializationOptions still name
+--- it); else its initializationOptions; else setup{}'s.
+---@param client table|nil
+---@param key string
+---@return any
+local function client_setting(client, key)
+  local conf = client and client.config or {}
+  if type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table' then
+    return conf.settings.stagecraft[key]
+  elseif type(conf.init_options) == 'table' and conf.init_options[key] ~= nil then
+    return conf.init_options[key]
+  end
+  return config.get().settings[key]
+end
+
+--- A table setting a client was given (see client_setting), else setup{}'s.
 ---@param client table|nil
 ---@param key string
 ---@return table
 local function table_setting(client, key)
-  local conf = client and client.config or {}
-  local from_settings = type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table'
-    and conf.settings.stagecraft[key]
-  local from_init = type(conf.init_options) == 'table' and conf.init_options[key]
-  local value = from_settings or from_init
+  local value = client_setting(client, key)
   if type(value) == 'table' then
     return value
   end
@@ -284,22 +295,12 @@ function M.named_contexts(client)
   return table_setting(client, 'namedContexts')
 end
 
---- A string setting a client was given, or nil. Its settings, when it has a `stagecraft` table,
---- say it alone (a setting cleared since start-up is absent there, though its
---- initializationOptions still name it); else its initializationOptions; else setup{}'s.
+--- A string setting a client was given (see client_setting), or nil.
 ---@param client table|nil
 ---@param key string
 ---@return string|nil
 local function string_setting(client, key)
-  local conf = client and client.config or {}
-  local value
-  if type(conf.settings) == 'table' and type(conf.settings.stagecraft) == 'table' then
-    value = conf.settings.stagecraft[key]
-  elseif type(conf.init_options) == 'table' and conf.init_options[key] ~= nil then
-    value = conf.init_options[key]
-  else
-    value = config.get().settings[key]
-  end
+  local value = client_setting(client, key)
   if type(value) == 'string' and value ~= '' then
     return value
   end
