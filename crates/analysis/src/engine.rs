@@ -16,7 +16,7 @@ use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize, KEYWORDS};
 
 use crate::copy;
-use crate::env::{builtin_args, Vars, DEFAULT_PATH, DEFAULT_PATH_WINDOWS};
+use crate::env::{builtin_args, Vars, DEFAULT_PATH};
 use crate::instructions::{self, csv_fields, valid_stage_name, LintHit};
 use crate::model::*;
 use crate::platform::{self, Platform};
@@ -1060,7 +1060,7 @@ impl<'a> Engine<'a> {
                 self.fail("invalid-platform", &message, Some(range), "dispatch-states");
             }
             Ok(_) => match platform::parse(&value) {
-                Ok(p) => self.stages[s].platform_expanded = Some(p.format()),
+                Ok(p) => self.stages[s].platform_expanded = Some(p.format_all()),
                 Err(e) => {
                     let mut inner = e;
                     if let Some(sug) = self.suggest_any(&unmatched) {
@@ -2585,11 +2585,14 @@ struct DispatchState {
 type Seen = (TextRange, TextRange, Option<(TextRange, TextRange)>);
 
 impl DispatchState {
-    /// A stage on an image stagecraft cannot see: only `PATH` is set, to BuildKit's default for
-    /// the platform.
+    /// A stage on an image stagecraft cannot see: only `PATH` is set, to BuildKit's default,
+    /// and not on Windows, where BuildKit leaves it to the OS (moby/buildkit#5445, in the
+    /// oracle's BuildKit): `$PATH` there is as undefined as any variable the image may set.
     fn image(windows: bool) -> DispatchState {
         let mut env = Vars::default();
-        env.set("PATH", if windows { DEFAULT_PATH_WINDOWS } else { DEFAULT_PATH });
+        if !windows {
+            env.set("PATH", DEFAULT_PATH);
+        }
         DispatchState {
             env,
             build_args: Vec::new(),

@@ -52,9 +52,9 @@ pub fn builtin_args(build: &Platform, target: &Platform, target_stage: &str) -> 
     v.set("BUILDOSVERSION", "");
     v.set("BUILDARCH", &build.architecture);
     v.set("BUILDVARIANT", &build.variant);
-    v.set("TARGETPLATFORM", &target.format());
+    v.set("TARGETPLATFORM", &target.format_all());
     v.set("TARGETOS", &target.os);
-    v.set("TARGETOSVERSION", "");
+    v.set("TARGETOSVERSION", &target.os_version);
     v.set("TARGETARCH", &target.architecture);
     v.set("TARGETVARIANT", &target.variant);
     v.set("TARGETSTAGE", target_stage);
@@ -62,7 +62,5 @@ pub fn builtin_args(build: &Platform, target: &Platform, target_stage: &str) -> 
 }
 
 /// The environment of an image stagecraft cannot see: only `PATH`, as BuildKit sets for scratch.
+/// A Windows stage gets none: BuildKit leaves a Windows `PATH` to the OS (moby/buildkit#5445).
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-/// BuildKit's `PATH` for a Windows stage on an image that sets none.
-pub const DEFAULT_PATH_WINDOWS: &str = r"c:\Windows\System32;c:\Windows;C:\Windows\System32\WindowsPowerShell\v1.0";

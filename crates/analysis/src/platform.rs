@@ -6,6 +6,11 @@
 pub struct Platform {
     /// Operating system (`linux`).
     pub os: String,
+    /// The OS version in `windows(10.0.20348)/amd64`, decoded; usually empty.
+    pub os_version: String,
+    /// The OS features in `windows(10.0.20348+win32k)/amd64`, decoded, sorted and without
+    /// repeats (containerd's `Normalize`).
+    pub os_features: Vec<String>,
     /// Architecture, normalised (`x86_64` becomes `amd64`).
     pub architecture: String,
     /// Variant (`v7`), normalised.
@@ -15,10 +20,14 @@ pub struct Platform {
 impl Platform {
     /// The build and target platform stagecraft assumes: `linux/amd64`.
     pub fn default_linux_amd64() -> Platform {
-        Platform { os: "linux".into(), architecture: "amd64".into(), variant: String::new() }
+        Platform::new("linux".into(), "amd64".into(), String::new())
     }
 
-    /// `os/arch[/variant]`.
+    fn new(os: String, architecture: String, variant: String) -> Platform {
+        Platform { os, os_version: String::new(), os_features: Vec::new(), architecture, variant }
+    }
+
+    /// `os/arch[/variant]` (containerd's `Format`: no OS version; BuildKit's `BUILDPLATFORM`).
     pub fn format(&self) -> String {
         if self.variant.is_empty() {
             format!("{}/{}", self.os, self.architecture)
@@ -26,6 +35,70 @@ impl Platform {
             format!("{}/{}/{}", self.os, self.architecture, self.variant)
         }
     }
+
+    /// `os[(version[+feature]...)]/arch[/variant]` (containerd's `FormatAll`, which BuildKit's
+    /// `TARGETPLATFORM` is): the version and features encoded again as `Parse` decodes them.
+    pub fn format_all(&self) -> String {
+        let mut options = encode_os_option(&self.os_version);
+        for f in &self.os_features {
+            options.push('+');
+            options.push_str(&encode_os_option(f));
+        }
+        if options.is_empty() {
+            return self.format();
+        }
+        let os = format!("{}({options})", self.os);
+        if self.variant.is_empty() {
+            format!("{os}/{}", self.architecture)
+        } else {
+            format!("{os}/{}/{}", self.architecture, self.variant)
+        }
+    }
+}
+
+/// containerd's `encodeOSOption`: the characters the format gives a meaning to, escaped.
+fn encode_os_option(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '+' => out.push_str("%2B"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '/' => out.push_str("%2F"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// containerd's `decodeOSOption`: Go's `url.PathUnescape` when there is a `%`, with its error.
+fn decode_os_option(v: &str) -> Result<String, String> {
+    if !v.contains('%') {
+        return Ok(v.to_string());
+    }
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = |c: u8| (c as char).to_digit(16);
+            match (b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                }
+                _ => {
+                    let bad: String = v[i..].chars().take(3).collect();
+                    return Err(format!("invalid URL escape {}", stagecraft_syntax::go::quote_str(&bad)));
+                }
+            }
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 const KNOWN_OS: &[&str] = &[
@@ -138,7 +211,8 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
     if spec.contains('*') {
         return Err(format!("\"{spec}\": wildcards not yet supported: invalid argument"));
     }
-    let parts: Vec<&str> = spec.split('/').collect();
+    // containerd splits into at most 4 parts: a 4th holds the rest, slashes and all.
+    let parts: Vec<&str> = spec.splitn(4, '/').collect();
     let os_invalid = |p: &str| {
         format!(
             "\"{p}\" is an invalid OS component of \"{spec}\": OSAndVersion specifier component must match \"^([A-Za-z0-9_-]+)(?:\\\\(([A-Za-z0-9_.%-]*)((?:\\\\+[A-Za-z0-9_.%-]+)*)\\\\))?$\": invalid argument"
@@ -150,21 +224,46 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
     if !valid_os_component(parts[0]) {
         return Err(os_invalid(parts[0]));
     }
+    // `os(version+feature+...)`: each decoded; features sorted and deduplicated as the target
+    // platform is normalised.
+    let (os_name, os_version, os_features) = match parts[0].split_once('(') {
+        None => (parts[0], String::new(), Vec::new()),
+        Some((os, options)) => {
+            let options = &options[..options.len() - 1];
+            let (version, features) = options.split_once('+').unwrap_or((options, ""));
+            let version = decode_os_option(version)
+                .map_err(|e| format!("\"{spec}\" has an invalid OS version \"{version}\": {e}"))?;
+            let mut decoded = Vec::new();
+            for f in features.split('+').filter(|_| !features.is_empty()) {
+                decoded.push(
+                    decode_os_option(f).map_err(|e| format!("\"{spec}\" has an invalid OS feature \"{f}\": {e}"))?,
+                );
+            }
+            decoded.sort();
+            decoded.dedup();
+            (os, version, decoded)
+        }
+    };
     for p in &parts[1..] {
         if !valid_component(p) {
             return Err(component_invalid(p));
         }
     }
-    let os_name = parts[0].split('(').next().unwrap_or("");
+    let with_os = |os: String, architecture: String, variant: String| Platform {
+        os_version: os_version.clone(),
+        os_features: os_features.clone(),
+        ..Platform::new(os, architecture, variant)
+    };
     match parts.len() {
         1 => {
-            let lower = os_name.to_lowercase();
-            if KNOWN_OS.contains(&normalize_os(&lower).as_str()) {
-                Ok(Platform { os: normalize_os(&lower), architecture: "amd64".into(), variant: String::new() })
+            let os = normalize_os(os_name);
+            if KNOWN_OS.contains(&os.as_str()) {
+                Ok(with_os(os, "amd64".into(), String::new()))
             } else {
-                let (arch, variant) = normalize_arch(&lower, "");
+                // Not an OS: the whole part as an architecture (so no `(...)`).
+                let (arch, variant) = normalize_arch(parts[0], "");
                 if KNOWN_ARCH.contains(&arch.as_str()) {
-                    Ok(Platform { os: "linux".into(), architecture: arch, variant })
+                    Ok(Platform::new("linux".into(), arch, variant))
                 } else {
                     Err(format!("\"{spec}\": unknown operating system or architecture: invalid argument"))
                 }
@@ -172,7 +271,7 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
         }
         2 | 3 => {
             let (architecture, variant) = normalize_arch(parts[1], parts.get(2).copied().unwrap_or(""));
-            Ok(Platform { os: normalize_os(os_name), architecture, variant })
+            Ok(with_os(normalize_os(os_name), architecture, variant))
         }
         _ => Err(format!("\"{spec}\": cannot parse platform specifier: invalid argument")),
     }
@@ -192,5 +291,30 @@ mod tests {
         assert!(parse("").is_err());
         assert!(parse("%s/${MYARCH}").unwrap_err().contains("is an invalid OS component of"));
         assert!(parse("linux/").is_err());
+        // containerd splits into 4 parts at most: the 4th is refused as a component.
+        assert!(parse("a/b/c/d/e").unwrap_err().starts_with("\"d/e\" is an invalid component of"));
+        assert!(parse("a/b/c/d").unwrap_err().contains("cannot parse platform specifier"));
+        // A single part that is no OS is read whole as an architecture.
+        assert!(parse("arm64(1)").unwrap_err().contains("unknown operating system or architecture"));
+    }
+
+    #[test]
+    fn os_version_and_features() {
+        let p = parse("Windows(10.0.20348)/AMD64").unwrap();
+        assert_eq!((p.os.as_str(), p.os_version.as_str(), p.architecture.as_str()), ("windows", "10.0.20348", "amd64"));
+        assert_eq!(p.format(), "windows/amd64");
+        assert_eq!(p.format_all(), "windows(10.0.20348)/amd64");
+        let p = parse("windows(10.0%2E1+win32k+a%2Bb+win32k)").unwrap();
+        assert_eq!(p.os_version, "10.0.1");
+        assert_eq!(p.os_features, ["a+b", "win32k"]);
+        assert_eq!(p.format_all(), "windows(10.0.1+a%2Bb+win32k)/amd64");
+        assert_eq!(parse("linux()/arm64").unwrap().format_all(), "linux/arm64");
+        assert_eq!(
+            parse("windows(1%zz)/amd64").unwrap_err(),
+            "\"windows(1%zz)/amd64\" has an invalid OS version \"1%zz\": invalid URL escape \"%zz\""
+        );
+        assert!(parse("windows(1+%2)/amd64")
+            .unwrap_err()
+            .ends_with("has an invalid OS feature \"%2\": invalid URL escape \"%2\""));
     }
 }

@@ -1259,13 +1259,29 @@ fn windows_paths_are_read_as_buildkit_reads_them_on_a_windows_stage() {
         ]
     );
     assert!(a.build_error().is_none());
-    // The default PATH is Windows' on a Windows stage (seen here through a path relative to the
-    // drive's directory).
-    let a = plain("FROM --platform=windows/amd64 mcr.microsoft.com/windows/nanoserver AS w\nWORKDIR C:$PATH\n");
+    // A Windows stage has no default PATH: BuildKit leaves it to the OS (moby/buildkit#5445,
+    // which the oracle's BuildKit has), so `$PATH` is undefined there unless the image sets it,
+    // and the note says so. A Linux stage on the same image has BuildKit's default.
+    let a = plain("FROM --platform=windows/amd64 mcr.microsoft.com/windows/nanoserver AS w\nWORKDIR C:\\\\x$PATH\n");
+    let undefined: Vec<_> = a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").collect();
     assert_eq!(
-        a.diagnostics().iter().find(|d| d.code == "WorkdirRelativePath").map(|d| d.message.as_str()),
-        Some("Relative workdir \"C:c:\\\\Windows\\\\System32;c:\\\\Windows;C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\" can have unexpected results if the base image changes")
+        undefined.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+        ["Usage of undefined variable '$PATH'"]
     );
+    assert!(a.note(undefined[0]).is_some_and(|n| n.contains("sets PATH in its ENV")), "{:?}", a.note(undefined[0]));
+    assert!(
+        !a.diagnostics().iter().any(|d| d.code == "WorkdirRelativePath"),
+        "C:\\x (written C:\\\\x) is absolute on Windows"
+    );
+    let a = plain("FROM --platform=linux/amd64 alpine AS l\nWORKDIR /x$PATH\n");
+    assert!(!a.diagnostics().iter().any(|d| d.code == "UndefinedVar"));
+    // scratch has the build's target platform whatever its own --platform (BuildKit's
+    // resolveReachableStages): a Windows build's scratch has no PATH, a Linux build's has one.
+    let scratch = "FROM --platform=windows/amd64 scratch AS s\nENV P=$PATH\n";
+    assert!(!plain(scratch).diagnostics().iter().any(|d| d.code == "UndefinedVar"));
+    let windows = Options { platform: Some("windows/amd64".into()), ..Options::default() };
+    let a = analyze("FROM scratch\nENV P=$PATH\n", &windows);
+    assert!(a.diagnostics().iter().any(|d| d.code == "UndefinedVar"), "{:?}", a.diagnostics());
     // BuildKit refuses another drive, a bare drive and a UNC path: none is absolute, so the
     // check warns first, and then normalising the path fails the build at that WORKDIR.
     let not_c = "The specified path is not on the system drive (C:)";
@@ -1588,6 +1604,13 @@ fn the_target_platform_sets_the_target_args_and_the_os_of_stages() {
     let base = |p| with(p, text).stages()[0].base_expanded.clone();
     assert_eq!(base(None).as_deref(), Some("alpine:linux-amd64-amd64"));
     assert_eq!(base(Some("linux/arm/v7")).as_deref(), Some("alpine:linux-armv7-amd64"));
+    // A Windows OS version: TARGETOSVERSION, and TARGETPLATFORM keeps it (containerd's
+    // FormatAll); TARGETOS does not.
+    let text = "FROM img:${TARGETOSVERSION}_${TARGETPLATFORM}_${TARGETOS}\n";
+    let a = with(Some("windows(10.0.20348)/amd64"), text);
+    // (the `(`, `)` and `/` make no valid tag: the base is read back from the expansion)
+    assert_eq!(a.stages()[0].base_expanded.as_deref(), Some("img:10.0.20348_windows(10.0.20348)/amd64_windows"));
+    assert_eq!(with(None, text).stages()[0].base_expanded.as_deref(), Some("img:_linux/amd64_linux"));
     // A stage chosen by its architecture: another plan.
     let text = "FROM alpine AS base-amd64\nFROM alpine AS base-arm64\nFROM base-${TARGETARCH} AS final\n";
     assert_eq!(with(None, text).target_builds(2), [0, 2]);
