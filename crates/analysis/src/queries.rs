@@ -186,6 +186,30 @@ fn is_textual(r: &StageRef) -> bool {
     !matches!(r.origin, RefOrigin::Inherited { .. }) && !r.range.is_empty()
 }
 
+/// A reference that is a use of something a stage takes from: what, and where it is written.
+fn used(r: &StageRef) -> Option<(&RefTarget, TextRange)> {
+    let taken =
+        matches!(r.target, RefTarget::Stage(_) | RefTarget::Image(_) | RefTarget::NamedContext(_) | RefTarget::Scratch);
+    (taken && r.is_dependency()).then_some((&r.target, r.range))
+}
+
+/// Ranges grouped by what they use, in the order first seen (a stage uses few things), each
+/// group's ranges in text order and once each (ONBUILD uses all sit at the inheriting `FROM`).
+fn group_uses(uses: impl Iterator<Item = (RefTarget, TextRange)>) -> Vec<(RefTarget, Vec<TextRange>)> {
+    let mut groups: Vec<(RefTarget, Vec<TextRange>)> = Vec::new();
+    for (key, range) in uses {
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, ranges)) => ranges.push(range),
+            None => groups.push((key, vec![range])),
+        }
+    }
+    for (_, ranges) in &mut groups {
+        sort::sort_by_key(ranges, |r| (r.start(), r.end()));
+        ranges.dedup();
+    }
+    groups
+}
+
 /// Appends `entry` unless it is already in `list` (`seen` holds what `list` holds; a map of a
 /// type the analysis has, as a set would be more code in the wasm package).
 fn push_unique(list: &mut Vec<String>, seen: &mut std::collections::HashMap<String, usize>, entry: String) {
@@ -266,6 +290,37 @@ impl Analysis {
             Some(stage) => self.occurrences(stage),
             None => Vec::new(),
         }
+    }
+
+    /// What stage `stage` takes from (the editor's outgoing calls): each stage, image, named
+    /// context or `scratch` it builds on, copies from or mounts, its base stage's ONBUILD
+    /// triggers' too (they run in it), once each in the order of first use, with where each
+    /// use is written. References BuildKit fails on, and `--from=` the build context, are none.
+    pub fn stage_uses(&self, stage: usize) -> Vec<(RefTarget, Vec<TextRange>)> {
+        group_uses(
+            self.references().iter().filter(|r| r.in_stage == stage).filter_map(used).map(|(t, r)| (t.clone(), r)),
+        )
+    }
+
+    /// Who takes from `target` (the editor's incoming calls): each stage that builds on it,
+    /// copies from or mounts it, once each in stage order, with where each use is written.
+    pub fn users_of(&self, target: &RefTarget) -> Vec<(usize, Vec<TextRange>)> {
+        let mut uses: Vec<(usize, TextRange)> = self
+            .references()
+            .iter()
+            .filter(|r| used(r).is_some_and(|(t, _)| t == target))
+            .map(|r| (r.in_stage, r.range))
+            .collect();
+        sort::sort_by_key(&mut uses, |&(s, r)| (s, r.start(), r.end()));
+        uses.dedup();
+        let mut users: Vec<(usize, Vec<TextRange>)> = Vec::new();
+        for (s, range) in uses {
+            match users.last_mut() {
+                Some((last, ranges)) if *last == s => ranges.push(range),
+                _ => users.push((s, vec![range])),
+            }
+        }
+        users
     }
 
     /// The name under the cursor that a rename at `offset` starts from, and the stage's current

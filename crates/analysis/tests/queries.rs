@@ -1631,3 +1631,51 @@ fn the_target_platform_sets_the_target_args_and_the_os_of_stages() {
     assert!(codes(&with(None, text)).contains(&"WorkdirRelativePath"));
     assert!(!codes(&with(Some("windows/amd64"), text)).contains(&"WorkdirRelativePath"));
 }
+
+#[test]
+fn stage_uses_and_users_group_by_what_is_taken_and_by_stage() {
+    let text = "FROM golang:1.22 AS build\n\
+                RUN make\n\
+                FROM alpine AS base\n\
+                ONBUILD COPY --from=build /onb /onb\n\
+                FROM base AS app\n\
+                COPY --from=build /a /a\n\
+                COPY --from=build /b /b\n\
+                RUN --mount=from=golang:1.22,target=/g --mount=type=cache,from=build,target=/c true\n\
+                COPY --from= /ctx /ctx\n\
+                COPY --from=$X /v /v\n\
+                FROM scratch\n\
+                COPY --from=app /app /app\n\
+                COPY --from=golang:1.22 /go /go\n";
+    let a = plain(text);
+    let at = |r: &TextRange| slice(&a, *r).to_string();
+    let line = |r: &TextRange| a.line_index().line_col(r.start()).line + 1;
+    // `app` takes from its base (FROM), from `build` three times and through the base's ONBUILD
+    // trigger (at the FROM that runs it, where BuildKit reports it), and mounts an image; not from the build context (`--from=`)
+    // nor from what BuildKit fails on (`$X`).
+    let uses: Vec<(RefTarget, Vec<(String, u32)>)> =
+        a.stage_uses(2).into_iter().map(|(t, rs)| (t, rs.iter().map(|r| (at(r), line(r))).collect())).collect();
+    assert_eq!(
+        uses,
+        [
+            (RefTarget::Stage(1), vec![("base".into(), 5)]),
+            (
+                RefTarget::Stage(0),
+                vec![("FROM base AS app".into(), 5), ("build".into(), 6), ("build".into(), 7), ("build".into(), 8)]
+            ),
+            (RefTarget::Image("golang:1.22".into()), vec![("golang:1.22".into(), 8)]),
+        ]
+    );
+    // The stage an ONBUILD is written in does not take from what the trigger names.
+    let base: Vec<RefTarget> = a.stage_uses(1).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(base, [RefTarget::Image("alpine".into())]);
+    // Who takes from `build`: `app` (four places); from the image: `build` (FROM), `app`
+    // (mount) and the last stage (COPY).
+    let users = |t: RefTarget| -> Vec<(usize, Vec<u32>)> {
+        a.users_of(&t).into_iter().map(|(s, rs)| (s, rs.iter().map(line).collect())).collect()
+    };
+    assert_eq!(users(RefTarget::Stage(0)), [(2, vec![5, 6, 7, 8])]);
+    assert_eq!(users(RefTarget::Image("golang:1.22".into())), [(0, vec![1]), (2, vec![8]), (3, vec![13])]);
+    assert_eq!(users(RefTarget::Scratch), [(3, vec![11])]);
+    assert!(users(RefTarget::Stage(3)).is_empty(), "nothing takes from the last stage");
+}

@@ -455,6 +455,59 @@ fn references_and_highlights() {
 }
 
 #[test]
+fn call_hierarchy_over_the_stage_graph() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let items = lsp.result("textDocument/prepareCallHierarchy", at(URI, 6, 13));
+    let build = items[0].clone();
+    assert_eq!((build["name"].as_str(), build["kind"].as_i64()), (Some("build"), Some(5)), "{items}");
+    assert_eq!(build["selectionRange"]["start"], pos(0, 20));
+    assert_eq!((build["range"]["start"].clone(), build["range"]["end"]["line"].clone()), (pos(0, 0), 1.into()));
+    let ranges = |call: &Value| -> Vec<Value> {
+        call["fromRanges"].as_array().unwrap().iter().map(|r| r["start"].clone()).collect()
+    };
+    let item = |b: &Value| serde_json_obj(&[("item", b.clone())]);
+    // Who takes from `build`: `test` builds on it; the unnamed last stage copies and mounts it
+    // (UTF-16 positions: the emoji on line 5 is on no line of a range).
+    let incoming = lsp.result("callHierarchy/incomingCalls", item(&build));
+    let callers: Vec<(&str, Vec<Value>)> =
+        incoming.as_array().unwrap().iter().map(|c| (c["from"]["name"].as_str().unwrap(), ranges(c))).collect();
+    assert_eq!(callers, [("test", vec![pos(3, 5)]), ("stage-3", vec![pos(6, 12), pos(7, 28), pos(8, 12)])]);
+    // What the last stage takes from: scratch, then `build`; `build` takes from its image.
+    let last = incoming[1]["from"].clone();
+    let outgoing = lsp.result("callHierarchy/outgoingCalls", item(&last));
+    let callees: Vec<(&str, i64, Vec<Value>)> = outgoing
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["to"]["name"].as_str().unwrap(), c["to"]["kind"].as_i64().unwrap(), ranges(c)))
+        .collect();
+    assert_eq!(callees, [("scratch", 4, vec![pos(4, 5)]), ("build", 5, vec![pos(6, 12), pos(7, 28), pos(8, 12)])]);
+    let image = lsp.result("callHierarchy/outgoingCalls", item(&build))[0]["to"].clone();
+    assert_eq!((image["name"].as_str(), image["detail"].as_str()), (Some("golang:1.22"), Some("image")));
+    assert!(lsp.result("callHierarchy/outgoingCalls", item(&image)).as_array().unwrap().is_empty());
+    // From an image reference: who uses `alpine`.
+    let alpine = lsp.result("textDocument/prepareCallHierarchy", at(URI, 2, 7))[0].clone();
+    let users = lsp.result("callHierarchy/incomingCalls", item(&alpine));
+    assert_eq!(users[0]["from"]["name"], "docs", "{users}");
+    assert!(lsp.result("textDocument/prepareCallHierarchy", at(URI, 1, 1)).is_null(), "no stage at RUN");
+    // The item outlives an edit that moves `build` to another index: found by its name; a
+    // name that is gone has no calls.
+    let change = parse_json(&format!(
+        r#"{{"textDocument": {{"uri": "{URI}", "version": 2}}, "contentChanges": [{{"range": {{"start": {{"line": 0, "character": 0}}, "end": {{"line": 0, "character": 0}}}}, "text": "FROM busybox AS first\r\n"}}]}}"#
+    ));
+    lsp.notify("textDocument/didChange", change);
+    lsp.diagnostics(URI, 2);
+    let moved = lsp.result("callHierarchy/incomingCalls", item(&build));
+    assert_eq!(moved[0]["from"]["name"], "test", "{moved}");
+    assert_eq!(moved[0]["fromRanges"][0]["start"], pos(4, 5));
+    let mut gone = build.clone();
+    gone["data"]["name"] = "nothing".into();
+    assert!(lsp.result("callHierarchy/incomingCalls", item(&gone)).is_null());
+    lsp.shutdown();
+}
+
+#[test]
 fn rename_from_a_reference_and_refusals() {
     let mut lsp = started();
     lsp.open(URI, TEXT);
@@ -887,6 +940,16 @@ fn bad_requests_get_errors_not_crashes() {
     assert!(r.get("error").is_none(), "{r}");
     let r = lsp.call("stagecraft/noSuchMethod", parse_json("{}"));
     assert_eq!(r["error"]["code"], -32601);
+    // A call-hierarchy item of a document the server does not have, and one without data.
+    let item = parse_json(
+        r#"{"item": {"name": "x", "kind": 5, "uri": "file:///nope", "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}, "selectionRange": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}}}}"#,
+    );
+    let r = lsp.call("callHierarchy/incomingCalls", item.clone());
+    assert!(r["error"]["message"].as_str().unwrap().contains("unknown document"), "{r}");
+    let mut ours = item;
+    ours["item"]["uri"] = URI.into();
+    let r = lsp.call("callHierarchy/outgoingCalls", ours);
+    assert!(r.get("error").is_none() && r["result"].is_null(), "{r}");
     lsp.send_raw("{not json");
     let r = lsp.call("textDocument/definition", at(URI, 6, 13));
     assert_eq!(r["result"]["range"]["start"], pos(0, 20), "still serving after a malformed message");

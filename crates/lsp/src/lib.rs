@@ -366,6 +366,31 @@ impl LanguageServer for Backend {
         handlers::rename::rename(&a, self.encoding(), &p.text_document.uri, p.position, &params.new_name)
     }
 
+    async fn prepare_call_hierarchy(
+        &self,
+        params: CallHierarchyPrepareParams,
+    ) -> Result<Option<Vec<CallHierarchyItem>>> {
+        let p = params.text_document_position_params;
+        let a = self.analysis(&p.text_document.uri)?;
+        handlers::hierarchy::prepare(&a, self.encoding(), &p.text_document.uri, p.position)
+    }
+
+    async fn incoming_calls(
+        &self,
+        params: CallHierarchyIncomingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
+        let a = self.analysis(&params.item.uri)?;
+        handlers::hierarchy::incoming(&a, self.encoding(), &params.item)
+    }
+
+    async fn outgoing_calls(
+        &self,
+        params: CallHierarchyOutgoingCallsParams,
+    ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
+        let a = self.analysis(&params.item.uri)?;
+        handlers::hierarchy::outgoing(&a, self.encoding(), &params.item)
+    }
+
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
         let a = self.analysis(&p.text_document.uri)?;

@@ -406,6 +406,29 @@ local function main()
   eq(vim.fn.getreg('"'), expected_test, '4 the lens reaches the registered handler and copies the test command')
   eq(#shown == 1 and shown[1].prompt, 'Target test: ' .. expected_test, '4 straight to the actions of the preselected target')
 
+  -- 4b. Call hierarchy: Neovim's own incoming/outgoing calls over the stage graph. ---------------
+  local copy_lnum, copy_col = find('COPY --from=build')
+  local function calls(request)
+    vim.fn.setqflist({}, 'f')
+    vim.api.nvim_win_set_cursor(0, { copy_lnum, copy_col - 1 + #'COPY --from=' })
+    request()
+    wait(5000, function()
+      return #vim.fn.getqflist() > 0
+    end)
+    local got = {}
+    for _, item in ipairs(vim.fn.getqflist()) do
+      table.insert(got, item.text .. ':' .. item.lnum)
+    end
+    vim.cmd('cclose')
+    return table.concat(got, ' ')
+  end
+  eq(calls(vim.lsp.buf.incoming_calls),
+    ('test:%d stage-3:%d stage-3:%d'):format(find('FROM build AS test'), find('RUN --mount'), copy_lnum),
+    '4b incoming calls of `build` (from COPY --from=build): the stages that take from it, where')
+  local build_line = find('FROM golang')
+  eq(calls(vim.lsp.buf.outgoing_calls), ('golang:1.23:%d'):format(build_line),
+    '4b outgoing calls of `build`: its image, expanded with the buildArgs setting (GO_VERSION=1.23)')
+
   -- 5. Rename. -----------------------------------------------------------------------------------
   local lnum, col = find('COPY --from=build')
   vim.api.nvim_win_set_cursor(0, { lnum, col - 1 + #'COPY --from=' })

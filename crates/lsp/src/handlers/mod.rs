@@ -7,6 +7,7 @@ pub(crate) mod definition;
 pub(crate) mod diagnostics;
 pub(crate) mod folding;
 pub(crate) mod graph;
+pub(crate) mod hierarchy;
 pub(crate) mod hover;
 pub(crate) mod inlay;
 pub(crate) mod links;
@@ -61,6 +62,7 @@ pub(crate) fn capabilities(encoding: Encoding) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+        call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: vec!["stagecraft.targets".into()],
             work_done_progress_options: Default::default(),
