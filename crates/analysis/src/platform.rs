@@ -44,15 +44,11 @@ impl Platform {
             options.push('+');
             options.push_str(&encode_os_option(f));
         }
+        let plain = self.format();
         if options.is_empty() {
-            return self.format();
+            return plain;
         }
-        let os = format!("{}({options})", self.os);
-        if self.variant.is_empty() {
-            format!("{os}/{}", self.architecture)
-        } else {
-            format!("{os}/{}/{}", self.architecture, self.variant)
-        }
+        format!("{}({options}){}", self.os, &plain[self.os.len()..])
     }
 }
 
@@ -233,14 +229,16 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
             let (version, features) = options.split_once('+').unwrap_or((options, ""));
             let version = decode_os_option(version)
                 .map_err(|e| format!("\"{spec}\" has an invalid OS version \"{version}\": {e}"))?;
-            let mut decoded = Vec::new();
+            // Kept sorted and without repeats as they come (no sort of strings: the browser
+            // build would carry one for this alone).
+            let mut decoded: Vec<String> = Vec::new();
             for f in features.split('+').filter(|_| !features.is_empty()) {
-                decoded.push(
-                    decode_os_option(f).map_err(|e| format!("\"{spec}\" has an invalid OS feature \"{f}\": {e}"))?,
-                );
+                let f =
+                    decode_os_option(f).map_err(|e| format!("\"{spec}\" has an invalid OS feature \"{f}\": {e}"))?;
+                if let Err(at) = decoded.binary_search(&f) {
+                    decoded.insert(at, f);
+                }
             }
-            decoded.sort();
-            decoded.dedup();
             (os, version, decoded)
         }
     };

@@ -16,6 +16,8 @@
 //!
 //! Everything is deterministic: ties break on indices and no hash map is iterated.
 
+use stagecraft_sort::sort_by;
+
 /// The size of a node.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Size {
@@ -378,7 +380,7 @@ impl Layered {
 
     fn finish_adjacency(&mut self) {
         let total = self.layer.len();
-        self.segments.sort_unstable();
+        sort_by(&mut self.segments, Ord::cmp);
         self.segments.dedup();
         self.up = vec![Vec::new(); total];
         self.down = vec![Vec::new(); total];
@@ -463,6 +465,8 @@ impl Layered {
             };
             (bary, self.pos[v], v)
         }));
+        // The standard sort: this runs for every layer in every sweep, where the browser build's
+        // shared sort (used for the layout's other sorts) measured slower.
         keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (i, &(_, _, v)) in keyed.iter().enumerate() {
             self.layers[l][i] = v;
@@ -480,7 +484,7 @@ impl Layered {
             for &u in &self.layers[l] {
                 let start = targets.len();
                 targets.extend(self.down[u].iter().map(|&w| self.pos[w]));
-                targets[start..].sort_unstable();
+                sort_by(&mut targets[start..], Ord::cmp);
             }
             total += inversions(&targets, self.layers[l + 1].len());
         }
@@ -606,7 +610,7 @@ impl Layered {
                 }
                 xs.clear();
                 xs.extend(chain[start..end].iter().map(|&d| self.x[d]));
-                xs.sort_by(f64::total_cmp);
+                sort_by(&mut xs, f64::total_cmp);
                 let target = xs[xs.len() / 2].clamp(lo, hi);
                 for &d in &chain[start..end] {
                     self.x[d] = target;
@@ -713,6 +717,7 @@ impl Layered {
     fn sort_neighbours(&mut self) {
         let x = &self.x;
         for ns in self.up.iter_mut().chain(self.down.iter_mut()) {
+            // The standard sort, as for the barycentres (every node's list, once per layout).
             ns.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
         }
     }

@@ -23,7 +23,7 @@ mod kind;
 mod line_index;
 mod parser;
 pub mod shell;
-pub mod sort;
+pub use stagecraft_sort as sort;
 mod unicode_tables;
 
 pub use kind::{Dockerfile, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, KEYWORDS};

@@ -79,10 +79,14 @@ fn options(value: &JsValue) -> Result<Options, JsError> {
     let platform = get(value, "platform");
     if !(platform.is_undefined() || platform.is_null()) {
         let p = platform.as_string().ok_or_else(|| fail("platform must be a string such as linux/arm64".into()))?;
-        if let Err(e) = stagecraft_analysis::platform::parse_target(&p) {
-            return Err(fail(format!("platform {e}; write os/arch, such as linux/arm64")));
+        // Trimmed, and empty is not given, as the CLI and the server read it.
+        let p = p.trim();
+        if !p.is_empty() {
+            if let Err(e) = stagecraft_analysis::platform::parse_target(p) {
+                return Err(fail(format!("platform {e}; write os/arch, such as linux/arm64")));
+            }
+            o.platform = Some(p.to_string());
         }
-        o.platform = Some(p);
     }
     let targets = get(value, "targets");
     if !(targets.is_undefined() || targets.is_null()) {

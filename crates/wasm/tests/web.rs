@@ -80,6 +80,11 @@ fn options_come_from_js_objects() {
     assert_eq!(v["stages"][0]["baseExpanded"], "alpine:arm64");
     let bad = analyze(s(text), parse(r#"{"platform": "lin"}"#)).map_err(JsValue::from).unwrap_err();
     assert!(js_sys_message(&bad).contains("write os/arch"), "{}", js_sys_message(&bad));
+    // Trimmed, and empty is not given, as the CLI and the server read it.
+    let v = json(&analyze(s(text), parse(r#"{"platform": " linux/arm64 "}"#)).map_err(JsValue::from).unwrap());
+    assert_eq!(v["stages"][0]["baseExpanded"], "alpine:arm64");
+    let v = json(&analyze(s(text), parse(r#"{"platform": " "}"#)).map_err(JsValue::from).unwrap());
+    assert_eq!(v["stages"][0]["baseExpanded"], "alpine:amd64");
 }
 
 /// What a thrown value says (a JS `Error` prints as `JsValue(Error: message ...)`).

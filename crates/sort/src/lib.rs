@@ -1,8 +1,10 @@
 //! Stable sorting that is small in the browser build.
 //!
-//! The standard library's stable sort is 3–4 KB of WebAssembly for every element type and
-//! comparison it is instantiated with, and the analysis sorts a dozen kinds of things (errors,
-//! diagnostics, occurrences, edits, ...): 37 KB of the module's 345 KB were sort code. In the
+//! The standard library's sorts are 2–4 KB of WebAssembly for every element type and
+//! comparison they are instantiated with, and the analysis sorts a dozen kinds of things (errors,
+//! diagnostics, occurrences, edits, ...) and the graph layout five more (positions, barycentres,
+//! neighbours): 37 KB of the module's 345 KB were sort code. The syntax crate re-exports this as
+//! `stagecraft_syntax::sort`. In the
 //! browser build, [`sort_by`] orders indices with one merge sort that every call shares (the
 //! comparison goes through a `dyn` call) and then moves the elements into place; elsewhere it
 //! is the standard library's sort. Both are stable, so both give the same order.
@@ -22,10 +24,26 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
+/// Up to this length the browser build's sort is an insertion sort in place.
+const SHORT: usize = 16;
+
 /// The browser build's stable sort: a merge sort of indices, then the elements moved along.
 #[doc(hidden)]
 pub fn compact_sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
     if v.len() < 2 {
+        return;
+    }
+    // Short slices (the layout sorts each node's neighbours, thousands of times per graph):
+    // insertion sort in place, stable since an element only passes ones strictly after it, and
+    // without the index vectors' allocations.
+    if v.len() <= SHORT {
+        for i in 1..v.len() {
+            let mut j = i;
+            while j > 0 && cmp(&v[j - 1], &v[j]) == Ordering::Greater {
+                v.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         return;
     }
     let order = {
