@@ -27,14 +27,21 @@ const ui = {
   cursor: $('cursor'), fileName: $('file-name'), fileInput: $('file-input'), announce: $('announce'),
   renameForm: $('rename'), renameStage: $('rename-stage'), renameTo: $('rename-to'),
   renameSubmit: $('rename-submit'), renameError: $('rename-error'), zoomLevel: $('zoom-level'),
+  buildArgs: $('build-args'), buildArgsError: $('build-args-error'), platform: $('platform'),
+  platformError: $('platform-error'), buildOptionsState: $('build-options-state'),
 };
 
 let sc = null; // the wasm module, once loaded
-let current = null; // {text, analysis} of the last successful analysis
+let current = null; // {text, optionsKey, options, analysis} of the last successful analysis
 let chosenTarget = null; // renderSvg's target argument; null follows the default target
 let fileName = EXAMPLE_NAME;
 let zoom = 'auto'; // 'auto' | 'fit' | a scale
 let lastCost = 0;
+// Build options (the "Build options" form): what analyze() and renderSvg() are given.
+let buildArgs = {}; // NAME -> VALUE from the well-formed lines
+let platform = ''; // the target platform as typed (trimmed); '' = not given
+let optionsKey = JSON.stringify([buildArgs, platform]); // the form as it is now
+let badPlatform = null; // {platform, message}: the last platform the module could not read
 
 // ---------------------------------------------------------------------------------------------
 // Editor
@@ -149,7 +156,7 @@ function scheduleAnalysis() {
 /** The analysis of the editor's text as it is now (recomputed if an update is pending). */
 function freshAnalysis() {
   if (!sc) return null;
-  if (!current || current.text !== view.state.doc.toString()) refresh();
+  if (!current || current.optionsKey !== optionsKey || current.text !== view.state.doc.toString()) refresh();
   return current?.analysis ?? null;
 }
 
@@ -158,12 +165,13 @@ function refresh() {
   const text = view.state.doc.toString();
   let analysis;
   let svg;
+  let options;
   const t0 = performance.now();
   try {
-    analysis = sc.analyze(text);
-    svg = renderFor(text, analysis);
+    ({ analysis, svg, options } = analyzeWithOptions(text));
   } catch (e) {
     current = null;
+    showPlatformError(null);
     showGraphMessage(`The analysis failed: ${errorMessage(e)}`, true);
     // No panel may keep showing the previous text's results.
     const none = { stages: [], targets: [], diagnostics: [], defaultTarget: null };
@@ -177,7 +185,8 @@ function refresh() {
     return;
   }
   lastCost = performance.now() - t0;
-  current = { text, analysis };
+  current = { text, optionsKey, options, analysis };
+  showPlatformError(platform && options.platform !== platform ? badPlatform.message : null);
   ui.timing.textContent = `text → SVG ${lastCost.toFixed(1)} ms`;
 
   if (analysis.stages.length === 0) {
@@ -208,7 +217,7 @@ function redrawForTarget() {
   const t0 = performance.now();
   let svg;
   try {
-    svg = renderFor(current.text, analysis);
+    svg = renderFor(current.text, analysis, current.options);
   } catch (e) {
     showGraphMessage(`The graph could not be drawn: ${errorMessage(e)}`, true);
     console.error(e);
@@ -222,15 +231,35 @@ function redrawForTarget() {
   updateCursor();
 }
 
+/**
+ * analyze() and renderSvg() of `text` with the build options. A platform the module cannot read
+ * (it throws) is left out, so that the page keeps its analysis; `options` says what was given.
+ */
+function analyzeWithOptions(text) {
+  const run = (options) => {
+    const analysis = sc.analyze(text, options);
+    return { analysis, svg: renderFor(text, analysis, options), options };
+  };
+  const wanted = platform && platform !== badPlatform?.platform ? platform : undefined;
+  try {
+    return run({ buildArgs, platform: wanted });
+  } catch (e) {
+    if (!wanted) throw e;
+    const result = run({ buildArgs }); // throws as before when the platform was not the cause
+    badPlatform = { platform: wanted, message: errorMessage(e) };
+    return result;
+  }
+}
+
 /** renderSvg for the chosen target, falling back to the default when it no longer exists. */
-function renderFor(text, analysis) {
+function renderFor(text, analysis, options) {
   if (chosenTarget != null) {
     const stillThere = analysis.targets.some((t) => targetArg(analysis, t.stage) === chosenTarget);
-    if (stillThere) return sc.renderSvg(text, chosenTarget);
+    if (stillThere) return sc.renderSvg(text, chosenTarget, options);
     announce(`Target ${chosenTarget} no longer exists; showing the default target.`);
     chosenTarget = null;
   }
-  return sc.renderSvg(text, null);
+  return sc.renderSvg(text, null, options);
 }
 
 function showGraphMessage(message, isError = false) {
@@ -479,6 +508,58 @@ ui.renameForm.addEventListener('keydown', (event) => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Build options: --build-arg lines and --platform, for analyze() and renderSvg()
+
+/** Reads the form; shows the lines that are not NAME=VALUE under it. */
+function readBuildOptions() {
+  const args = {};
+  const problems = [];
+  ui.buildArgs.value.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    const eq = line.indexOf('=');
+    if (eq > 0 && !/\s/.test(line.slice(0, eq))) args[line.slice(0, eq)] = line.slice(eq + 1);
+    else problems.push(`Line ${i + 1} (${line.length > 40 ? `${line.slice(0, 40)}…` : line}): expected NAME=VALUE, as --build-arg takes it; this line is left out.`);
+  });
+  buildArgs = args;
+  platform = ui.platform.value.trim();
+  optionsKey = JSON.stringify([buildArgs, platform]);
+  ui.buildArgsError.replaceChildren(...problems.map((p) => Object.assign(document.createElement('li'), { textContent: p })));
+  if (problems.length) ui.buildArgs.setAttribute('aria-invalid', 'true');
+  else ui.buildArgs.removeAttribute('aria-invalid');
+  showBuildOptionsState();
+}
+
+/** `message`: why the module could not read the platform (then left out of the analysis), or null. */
+function showPlatformError(message) {
+  if (message) {
+    ui.platformError.replaceChildren(message, Object.assign(document.createElement('span'), {
+      className: 'note', textContent: 'The analysis shown is without a platform (as for linux/amd64).',
+    }));
+    ui.platform.setAttribute('aria-invalid', 'true');
+  } else {
+    ui.platformError.replaceChildren();
+    ui.platform.removeAttribute('aria-invalid');
+  }
+  showBuildOptionsState();
+}
+
+/** What is in effect, beside "Build options" (seen with the section closed too). */
+function showBuildOptionsState() {
+  const n = Object.keys(buildArgs).length;
+  const parts = [];
+  if (n) parts.push(plural(n, 'build arg'));
+  if (platform) parts.push(ui.platform.hasAttribute('aria-invalid') ? `${platform} (not read)` : platform);
+  const left = ui.buildArgsError.childElementCount;
+  if (left) parts.push(`${plural(left, 'line')} left out`);
+  ui.buildOptionsState.textContent = parts.length ? `· ${parts.join(' · ')}` : '';
+}
+
+for (const field of [ui.buildArgs, ui.platform]) {
+  field.addEventListener('input', () => { readBuildOptions(); scheduleAnalysis(); });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Toolbar: open, example, target, downloads, zoom
 
 $('open-file').addEventListener('click', () => ui.fileInput.click());
@@ -497,17 +578,20 @@ ui.target.addEventListener('change', () => {
   announce(`Target ${ui.target.selectedOptions[0]?.text}. BuildKit builds ${plan?.textContent ?? ''}.`);
 });
 
+// toDot and toMermaid take no options: they use the last analysis of the text, so it is made
+// again with the options shown (docs/interfaces.md §1).
 const DOWNLOADS = {
-  svg: { ext: 'svg', type: 'image/svg+xml', make: (t) => sc.renderSvg(t, chosenTarget) },
-  dot: { ext: 'dot', type: 'text/vnd.graphviz', make: (t) => sc.toDot(t) },
-  mermaid: { ext: 'mmd', type: 'text/plain', make: (t) => sc.toMermaid(t) },
+  svg: { ext: 'svg', type: 'image/svg+xml', make: (t, o) => sc.renderSvg(t, chosenTarget, o) },
+  dot: { ext: 'dot', type: 'text/vnd.graphviz', make: (t, o) => { sc.analyze(t, o); return sc.toDot(t); } },
+  mermaid: { ext: 'mmd', type: 'text/plain', make: (t, o) => { sc.analyze(t, o); return sc.toMermaid(t); } },
 };
 for (const button of document.querySelectorAll('[data-download]')) {
   button.addEventListener('click', () => {
     const kind = DOWNLOADS[button.dataset.download];
     let data;
     try {
-      data = kind.make(view.state.doc.toString());
+      freshAnalysis(); // the text and options as they are now, a platform it cannot read left out
+      data = kind.make(view.state.doc.toString(), current?.options);
     } catch (e) {
       announce(`Could not export: ${errorMessage(e)}`);
       return;

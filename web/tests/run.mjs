@@ -432,6 +432,120 @@ scenario('downloads SVG, DOT and Mermaid', async ({ page, base }) => {
   }
 });
 
+// Build options. ARCH: which base stage app builds on depends on the target platform.
+const ARCH = 'ARG TARGETARCH\nFROM alpine AS base-amd64\nRUN echo amd64\nFROM alpine AS base-arm64\nRUN echo arm64\nFROM base-${TARGETARCH} AS app\n';
+const openText = (page, name, text) => page.setInputFiles('#file-input', { name, mimeType: 'text/plain', buffer: Buffer.from(text) });
+const problemTexts = (page) => page.$$eval('#problems li.problem', (lis) => lis.map((li) => li.textContent));
+
+scenario('build options: a target platform picks the TARGETARCH stage', async ({ page, base }) => {
+  await openExplorer(page, base);
+  assert.equal(await page.$eval('#build-options', (d) => d.open), false, 'the build options start closed');
+  await openText(page, 'arch.Dockerfile', ARCH);
+  // No platform: linux/amd64, so app builds on base-amd64 and base-arm64 is unused.
+  await waitForGraph(page, (ns) => ns.length === 3 && withClass(ns, 'dimmed').join() === '1', 'base-arm64 dimmed');
+  assert.match(await page.textContent('#plan'), /Building app.*base-amd64 → app/);
+  assert.ok((await problemTexts(page)).some((p) => p.includes('`base-arm64` is not used')));
+
+  // The keyboard opens the section and reaches its fields.
+  await page.focus('#build-options summary');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.$eval('#build-options', (d) => d.open), true);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'build-args');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'platform');
+  await page.keyboard.type('linux/arm64');
+  let nodes = await waitForGraph(page, (ns) => withClass(ns, 'dimmed').join() === '0', 'base-amd64 dimmed for linux/arm64');
+  assert.deepEqual(withClass(nodes, 'in-plan'), [1, 2]);
+  assert.match(await page.textContent('#plan'), /base-arm64 → app/);
+  const problems = await problemTexts(page);
+  assert.ok(problems.some((p) => p.includes('`base-amd64` is not used')), `problems for linux/arm64: ${problems}`);
+  assert.ok(!problems.some((p) => p.includes('`base-arm64` is not used')));
+  assert.match(await page.textContent('#build-options summary'), /linux\/arm64/);
+  assert.equal(await page.textContent('#platform-error'), '');
+  await shot(page, 'explorer-platform');
+
+  // The downloaded SVG is drawn for the platform too.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-download="svg"]')]);
+  const svg = fs.readFileSync(await download.path(), 'utf8');
+  const dimmed = [...svg.matchAll(/<g\b[^>]*class="node stage[^"]*\bdimmed\b[^"]*"[^>]*data-stage="(\d+)"/g)].map((m) => m[1]);
+  assert.deepEqual(dimmed, ['0'], 'the SVG dims base-amd64');
+
+  // Edits to the text keep the platform; emptying the field goes back to the default.
+  await page.evaluate(() => { const t = window.stagecraftExplorer.text(); window.stagecraftExplorer.edit(t.length, t.length, 'FROM base-${TARGETARCH} AS app2\n'); });
+  nodes = await waitForGraph(page, (ns) => ns.length === 4, 'a fourth stage');
+  assert.deepEqual(withClass(nodes, 'dimmed'), [0, 2], 'app2 on base-arm64');
+  await page.fill('#platform', '');
+  await waitForGraph(page, (ns) => withClass(ns, 'dimmed').join() === '1,2', 'app2 on base-amd64');
+  assert.doesNotMatch(await page.textContent('#build-options summary'), /linux/);
+});
+
+scenario('build options: build args resolve FROM lines; a line without = is reported', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await openText(page, 'args.Dockerfile', 'ARG V=a\nFROM alpine AS img-a\nFROM alpine AS img-b\nFROM img-${V} AS app\n');
+  await waitForGraph(page, (ns) => ns.length === 3 && withClass(ns, 'dimmed').join() === '1', 'img-b dimmed');
+  await page.click('#build-options summary');
+  await page.fill('#build-args', 'V=b');
+  await waitForGraph(page, (ns) => withClass(ns, 'dimmed').join() === '0', 'img-a dimmed for V=b');
+  assert.match(await page.textContent('#plan'), /img-b → app/);
+  assert.ok((await problemTexts(page)).some((p) => p.includes('`img-a` is not used')));
+  assert.match(await page.textContent('#build-options summary'), /1 build arg\b/);
+  assert.equal(await page.getAttribute('#build-args', 'aria-invalid'), null);
+
+  // A line without "=" is reported with its number and what is expected; the other lines apply.
+  await page.fill('#build-args', 'V=b\nRELEASE\n');
+  await page.waitForSelector('#build-args-error li');
+  assert.deepEqual(await page.$$eval('#build-args-error li', (lis) => lis.map((li) => li.textContent)),
+    ['Line 2 (RELEASE): expected NAME=VALUE, as --build-arg takes it; this line is left out.']);
+  assert.equal(await page.getAttribute('#build-args', 'aria-invalid'), 'true');
+  assert.ok(await page.isVisible('#build-args-error'));
+  assert.match(await page.textContent('#build-options summary'), /1 line left out/);
+  assert.deepEqual(withClass(await stageNodes(page), 'dimmed'), [0], 'V=b still applies');
+  await shot(page, 'explorer-build-args');
+
+  await page.fill('#build-args', 'V=a\n');
+  await waitForGraph(page, (ns) => withClass(ns, 'dimmed').join() === '1', 'img-b dimmed for V=a');
+  assert.equal(await page.$$eval('#build-args-error li', (lis) => lis.length), 0);
+  assert.equal(await page.getAttribute('#build-args', 'aria-invalid'), null);
+});
+
+scenario('build options: a platform the module cannot read is shown, and the page keeps working', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const bad = 'linux/arm64/v8/x';
+  const thrown = await page.evaluate(async ([t, p]) => {
+    const sc = await import('/pkg/stagecraft_wasm.js');
+    try { sc.analyze(t, { platform: p }); return null; } catch (e) { return e.message; }
+  }, [ARCH, bad]);
+  assert.ok(thrown && thrown.includes(bad), `analyze throws for ${bad}: ${thrown}`);
+  await openText(page, 'arch.Dockerfile', ARCH);
+  await waitForGraph(page, (ns) => ns.length === 3, 'three stages');
+  await page.click('#build-options summary');
+  await page.fill('#platform', bad);
+  await page.waitForFunction(() => document.getElementById('platform-error').textContent !== '');
+  const message = await page.textContent('#platform-error');
+  assert.ok(message.startsWith(thrown), `the module's message is shown: ${message}`);
+  assert.match(message, /shown is without a platform/);
+  assert.equal(await page.getAttribute('#platform', 'aria-invalid'), 'true');
+  assert.match(await page.textContent('#build-options summary'), /\(not read\)/);
+  // The analysis without the platform (linux/amd64) is on the page: graph, plan, problems.
+  assert.deepEqual(withClass(await stageNodes(page), 'dimmed'), [1]);
+  assert.match(await page.textContent('#plan'), /base-amd64 → app/);
+  assert.ok((await problemTexts(page)).some((p) => p.includes('`base-arm64` is not used')));
+  await shot(page, 'explorer-bad-platform');
+  // And it keeps following the text and the target picker.
+  await page.evaluate(() => { const t = window.stagecraftExplorer.text(); window.stagecraftExplorer.edit(t.length, t.length, 'FROM app AS more\n'); });
+  await waitForGraph(page, (ns) => ns.length === 4, 'a fourth stage');
+  await page.selectOption('#target', 'base-arm64');
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === '1', 'base-arm64 as the target');
+  assert.match(await page.textContent('#platform-error'), /shown is without a platform/);
+  // A platform it reads clears the message and applies.
+  await page.fill('#platform', 'linux/arm64');
+  await page.selectOption('#target', '');
+  await waitForGraph(page, (ns) => withClass(ns, 'dimmed').join() === '0', 'base-amd64 dimmed for linux/arm64');
+  assert.equal(await page.textContent('#platform-error'), '');
+  assert.equal(await page.getAttribute('#platform', 'aria-invalid'), null);
+});
+
 scenario('opening a file, and the empty state', async ({ page, base }) => {
   await openExplorer(page, base);
   await page.setInputFiles('#file-input', { name: 'two.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from('FROM alpine AS a\nFROM a AS b\n') });
