@@ -507,6 +507,66 @@ fn call_hierarchy_over_the_stage_graph() {
     lsp.shutdown();
 }
 
+/// Workspace symbols: the named stages of the workspace's Dockerfiles, open ones as edited, the
+/// others from disk (read again when they change), hidden and vendored trees skipped.
+#[test]
+fn workspace_symbols_find_stages_across_dockerfiles() {
+    let dir = std::env::temp_dir().join(format!("stagecraft-lsp-workspace-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let write = |rel: &str, text: &str| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("app/Dockerfile", "FROM alpine AS stale\n");
+    write("svc/api.Dockerfile", "FROM golang AS build\nFROM alpine AS api-runtime\n");
+    write("svc/Dockerfile.dockerignore", "FROM alpine AS ignore-file\n");
+    write("node_modules/x/Dockerfile", "FROM alpine AS build-vendored\n");
+    write(".git/Dockerfile", "FROM alpine AS build-hidden\n");
+    write("README.md", "FROM alpine AS build-readme\n");
+    let mut lsp = Lsp::start();
+    let folder = format!("file://{}", dir.display());
+    lsp.result(
+        "initialize",
+        parse_json(&format!(r#"{{"capabilities": {{}}, "workspaceFolders": [{{"uri": "{folder}", "name": "ws"}}]}}"#)),
+    );
+    lsp.notify("initialized", parse_json("{}"));
+    let app = format!("{folder}/app/Dockerfile");
+    lsp.open(&app, "FROM alpine AS builder\nFROM builder AS test\n");
+    let query = |lsp: &mut Lsp, q: &str| -> Vec<(String, String, Value)> {
+        let r = lsp.result("workspace/symbol", parse_json(&format!(r#"{{"query": "{q}"}}"#)));
+        r.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                assert_eq!(s["kind"], 5, "{s}");
+                let file = s["location"]["uri"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+                (s["name"].as_str().unwrap().to_string(), file, s["location"]["range"]["start"].clone())
+            })
+            .collect()
+    };
+    // The exact name first, then a prefix; the open document as edited, not as saved.
+    assert_eq!(
+        query(&mut lsp, "build"),
+        [("build".into(), "api.Dockerfile".into(), pos(0, 15)), ("builder".into(), "Dockerfile".into(), pos(0, 15))]
+    );
+    let all = lsp.result("workspace/symbol", parse_json(r#"{"query": ""}"#));
+    let names: Vec<&str> = all.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["api-runtime", "build", "builder", "test"]);
+    assert_eq!(all[0]["containerName"], "svc/api.Dockerfile");
+    assert!(query(&mut lsp, "stale").is_empty(), "an open document is read as the editor has it");
+    // A subsequence matches; a file changed on disk is read again.
+    assert_eq!(query(&mut lsp, "rnt")[0].0, "api-runtime");
+    write("svc/api.Dockerfile", "FROM golang AS compile\nFROM alpine AS api-runtime\n");
+    assert_eq!(query(&mut lsp, "comp"), [("compile".into(), "api.Dockerfile".into(), pos(0, 15))]);
+    assert!(query(&mut lsp, "build").iter().all(|(n, _, _)| n == "builder"));
+    // Closed again, the file counts as it is on disk.
+    lsp.notify("textDocument/didClose", doc(&app));
+    assert_eq!(query(&mut lsp, "stale"), [("stale".into(), "Dockerfile".into(), pos(0, 15))]);
+    lsp.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn rename_from_a_reference_and_refusals() {
     let mut lsp = started();

@@ -11,6 +11,7 @@ mod state;
 #[cfg(test)]
 mod sweep_tests;
 mod transport;
+mod workspace;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +20,7 @@ use serde_json::Value;
 use stagecraft_analysis::Analysis;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::*;
-use tower_lsp_server::{LanguageServer, LspService, Server};
+use tower_lsp_server::{LanguageServer, LspService, Server, UriExt};
 
 use convert::Encoding;
 use state::{Document, Settings, State};
@@ -71,6 +72,10 @@ pub(crate) struct Shared {
     watches_files: AtomicBool,
     /// Message bodies for the client that bypass the framework (see `transport::write_client`).
     out: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
+    /// The workspace folders `initialize` named, as paths (for workspace symbols).
+    roots: Mutex<Vec<std::path::PathBuf>>,
+    /// The Dockerfiles of the workspace folders read from disk (see `workspace`).
+    disk: Arc<Mutex<workspace::DiskCache>>,
 }
 
 impl Shared {
@@ -83,6 +88,8 @@ impl Shared {
             shut_down: AtomicBool::new(false),
             watches_files: AtomicBool::new(false),
             out,
+            roots: Mutex::default(),
+            disk: Arc::default(),
         }
     }
 
@@ -206,6 +213,17 @@ async fn poll_ignore_files(shared: Arc<Shared>) {
     }
 }
 
+/// The workspace folders as paths: `workspaceFolders`, else the older `rootUri`.
+fn workspace_roots(params: &InitializeParams) -> Vec<std::path::PathBuf> {
+    #[allow(deprecated)]
+    let root = params.root_uri.iter().cloned().map(|uri| WorkspaceFolder { uri, name: String::new() });
+    let folders: Vec<WorkspaceFolder> = match &params.workspace_folders {
+        Some(f) if !f.is_empty() => f.clone(),
+        _ => root.collect(),
+    };
+    folders.iter().filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())).collect()
+}
+
 fn unknown_document(uri: &Uri) -> Error {
     Error::invalid_params(format!("unknown document {}: open it with textDocument/didOpen first", uri.as_str()))
 }
@@ -218,6 +236,7 @@ impl LanguageServer for Backend {
         if let Some(options) = &params.initialization_options {
             self.lock().set_settings(Settings::from_json(options));
         }
+        *self.shared.roots.lock().unwrap_or_else(|e| e.into_inner()) = workspace_roots(&params);
         let watches = params.capabilities.workspace.as_ref().and_then(|w| w.did_change_watched_files.as_ref());
         let watches = watches.and_then(|w| w.dynamic_registration).unwrap_or(false);
         self.shared.watches_files.store(watches, Ordering::Release);
@@ -389,6 +408,37 @@ impl LanguageServer for Backend {
     ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
         let a = self.analysis(&params.item.uri)?;
         handlers::hierarchy::outgoing(&a, self.encoding(), &params.item)
+    }
+
+    /// The named stages of every Dockerfile in the workspace matching the query (see
+    /// `workspace`): open documents as they are in the editor, the others read from disk on a
+    /// blocking thread.
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<OneOf<Vec<SymbolInformation>, Vec<WorkspaceSymbol>>>> {
+        let encoding = self.encoding();
+        let mut files = Vec::new();
+        {
+            let mut state = self.lock();
+            let uris: Vec<Uri> = state.documents.keys().cloned().collect();
+            for uri in uris {
+                if let Some(a) = state.analysis(&uri) {
+                    files.push((uri, workspace::stage_names(&a, encoding)));
+                }
+            }
+        }
+        let roots = self.shared.roots.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let open = files.iter().filter_map(|(u, _)| u.to_file_path().map(|p| p.into_owned())).collect();
+        let disk = self.shared.disk.clone();
+        let walk_roots = roots.clone();
+        let on_disk = tokio::task::spawn_blocking(move || {
+            disk.lock().unwrap_or_else(|e| e.into_inner()).stages(&walk_roots, &open, encoding)
+        })
+        .await
+        .unwrap_or_default();
+        files.extend(on_disk.into_iter().filter_map(|(path, stages)| Some((Uri::from_file_path(path)?, stages))));
+        Ok(Some(OneOf::Right(workspace::symbols(files, &roots, &params.query))))
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

@@ -429,6 +429,19 @@ local function main()
   eq(calls(vim.lsp.buf.outgoing_calls), ('golang:1.23:%d'):format(build_line),
     '4b outgoing calls of `build`: its image, expanded with the buildArgs setting (GO_VERSION=1.23)')
 
+  -- 4c. Workspace symbols: the stages of the project's Dockerfiles, by a fuzzy name. -------------
+  vim.fn.setqflist({}, 'f')
+  vim.lsp.buf.workspace_symbol('bld')
+  wait(5000, function()
+    return #vim.fn.getqflist() > 0
+  end)
+  local symbols = {}
+  for _, item in ipairs(vim.fn.getqflist()) do
+    table.insert(symbols, ('%s:%d'):format(item.text:match('%] (.*)$') or item.text, item.lnum))
+  end
+  vim.cmd('cclose')
+  eq(table.concat(symbols, ' '), ('build:%d'):format(build_line), '4c workspace_symbol("bld") finds the stage `build`')
+
   -- 5. Rename. -----------------------------------------------------------------------------------
   local lnum, col = find('COPY --from=build')
   vim.api.nvim_win_set_cursor(0, { lnum, col - 1 + #'COPY --from=' })

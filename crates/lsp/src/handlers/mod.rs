@@ -63,6 +63,7 @@ pub(crate) fn capabilities(encoding: Encoding) -> ServerCapabilities {
         })),
         code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
         call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
+        workspace_symbol_provider: Some(OneOf::Left(true)),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: vec!["stagecraft.targets".into()],
             work_done_progress_options: Default::default(),
