@@ -1678,7 +1678,8 @@ impl<'a> Engine<'a> {
             // says (BuildKit's `dispatchState.init`).
             // A stage without `--platform` is for the target platform.
             let windows = match self.stages[s].platform_expanded.as_deref() {
-                Some(p) => p.starts_with("windows/"),
+                // The OS before any `(version+features)` (`windows(10.0.20348)/amd64`).
+                Some(p) => p.split(['(', '/']).next() == Some("windows"),
                 None => target_windows,
             };
             let mut st = match self.stages[s].base_kind {

@@ -153,9 +153,11 @@ fn valid_os_component(s: &str) -> bool {
     match s.split_once('(') {
         None => valid_component(s),
         Some((os, rest)) => {
+            // `(version+feature...)`: every feature non-empty (`windows(1+)` is refused).
             valid_component(os)
                 && rest.ends_with(')')
                 && rest[..rest.len() - 1].bytes().all(|c| c.is_ascii_alphanumeric() || b"_.%-+".contains(&c))
+                && rest[..rest.len() - 1].split('+').skip(1).all(|f| !f.is_empty())
         }
     }
 }
@@ -330,8 +332,14 @@ mod tests {
             parse("windows(1%zz)/amd64").unwrap_err(),
             "\"windows(1%zz)/amd64\" has an invalid OS version \"1%zz\": invalid URL escape \"%zz\""
         );
-        assert!(parse("windows(1+%2)/amd64")
-            .unwrap_err()
-            .ends_with("has an invalid OS feature \"%2\": invalid URL escape \"%2\""));
+        assert_eq!(
+            parse("windows(1+%2)/amd64").unwrap_err(),
+            "\"windows(1+%2)/amd64\" has an invalid OS feature \"%2\": invalid URL escape \"%2\""
+        );
+        // Every feature has a name.
+        for bad in ["windows(1+)", "windows(1++a)", "windows(+)/amd64"] {
+            assert!(parse(bad).unwrap_err().contains("is an invalid OS component of"), "{bad}");
+        }
+        assert_eq!(parse("windows(+a)/amd64").unwrap().format_all(), "windows(+a)/amd64");
     }
 }

@@ -1273,6 +1273,9 @@ fn windows_paths_are_read_as_buildkit_reads_them_on_a_windows_stage() {
         !a.diagnostics().iter().any(|d| d.code == "WorkdirRelativePath"),
         "C:\\x (written C:\\\\x) is absolute on Windows"
     );
+    // So is a stage whose --platform has a Windows version.
+    let a = plain("FROM --platform=windows(10.0.20348)/amd64 mcr.microsoft.com/windows/nanoserver AS windows\nWORKDIR C:\\\\x$PATH\n");
+    assert_eq!(codes(&a), ["UndefinedVar"], "{:?}", a.diagnostics());
     let a = plain("FROM --platform=linux/amd64 alpine AS l\nWORKDIR /x$PATH\n");
     assert!(!a.diagnostics().iter().any(|d| d.code == "UndefinedVar"));
     // scratch has the build's target platform whatever its own --platform (BuildKit's

@@ -16,7 +16,7 @@
 //!
 //! Everything is deterministic: ties break on indices and no hash map is iterated.
 
-use stagecraft_sort::sort_by;
+use stagecraft_sort::{sort_by, sort_unstable_by};
 
 /// The size of a node.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -380,7 +380,7 @@ impl Layered {
 
     fn finish_adjacency(&mut self) {
         let total = self.layer.len();
-        sort_by(&mut self.segments, Ord::cmp);
+        sort_unstable_by(&mut self.segments, Ord::cmp);
         self.segments.dedup();
         self.up = vec![Vec::new(); total];
         self.down = vec![Vec::new(); total];
@@ -484,7 +484,7 @@ impl Layered {
             for &u in &self.layers[l] {
                 let start = targets.len();
                 targets.extend(self.down[u].iter().map(|&w| self.pos[w]));
-                sort_by(&mut targets[start..], Ord::cmp);
+                sort_unstable_by(&mut targets[start..], Ord::cmp);
             }
             total += inversions(&targets, self.layers[l + 1].len());
         }

@@ -2,8 +2,9 @@
 //!
 //! The standard library's sorts are 2–4 KB of WebAssembly for every element type and
 //! comparison they are instantiated with, and the analysis sorts a dozen kinds of things (errors,
-//! diagnostics, occurrences, edits, ...) and the graph layout five more (positions, barycentres,
-//! neighbours): 37 KB of the module's 345 KB were sort code. The syntax crate re-exports this as
+//! diagnostics, occurrences, edits, ...) and the graph layout three more off its hot path (edge
+//! segments, a node's targets, a chain's positions): 37 KB of the module's 345 KB were sort
+//! code. The syntax crate re-exports this as
 //! `stagecraft_syntax::sort`. In the
 //! browser build, [`sort_by`] orders indices with one merge sort that every call shares (the
 //! comparison goes through a `dyn` call) and then moves the elements into place; elsewhere it
@@ -17,6 +18,16 @@ pub fn sort_by<T>(v: &mut [T], cmp: impl FnMut(&T, &T) -> Ordering) {
     compact_sort_by(v, cmp);
     #[cfg(not(target_arch = "wasm32"))]
     v.sort_by(cmp);
+}
+
+/// Sorts `v` by `cmp` where equal elements cannot be told apart, so that their order does not
+/// matter: natively the standard library's unstable sort (no buffer), in the browser build the
+/// shared stable one.
+pub fn sort_unstable_by<T>(v: &mut [T], cmp: impl FnMut(&T, &T) -> Ordering) {
+    #[cfg(target_arch = "wasm32")]
+    compact_sort_by(v, cmp);
+    #[cfg(not(target_arch = "wasm32"))]
+    v.sort_unstable_by(cmp);
 }
 
 /// Sorts `v` stably by the key `key` gives (see the module's description).
@@ -33,9 +44,9 @@ pub fn compact_sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) 
     if v.len() < 2 {
         return;
     }
-    // Short slices (the layout sorts each node's neighbours, thousands of times per graph):
-    // insertion sort in place, stable since an element only passes ones strictly after it, and
-    // without the index vectors' allocations.
+    // Short slices (most of the layout's, a node's targets in every crossing count): insertion
+    // sort in place, stable since an element only passes ones strictly after it, and without
+    // the index vectors' allocations.
     if v.len() <= SHORT {
         for i in 1..v.len() {
             let mut j = i;
