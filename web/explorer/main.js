@@ -512,7 +512,7 @@ ui.renameForm.addEventListener('keydown', (event) => {
 
 /** Reads the form; shows the lines that are not NAME=VALUE under it. */
 function readBuildOptions() {
-  const args = {};
+  const args = Object.create(null); // a NAME such as __proto__ is a name like any other
   const problems = [];
   ui.buildArgs.value.split('\n').forEach((raw, i) => {
     const line = raw.trim();

@@ -491,6 +491,12 @@ scenario('build options: build args resolve FROM lines; a line without = is repo
   assert.ok((await problemTexts(page)).some((p) => p.includes('`img-a` is not used')));
   assert.match(await page.textContent('#build-options summary'), /1 build arg\b/);
   assert.equal(await page.getAttribute('#build-args', 'aria-invalid'), null);
+  // The DOT download is of the analysis with the options: app is built on img-b (n1 -> n2),
+  // img-a is drawn unused.
+  const [dot] = await Promise.all([page.waitForEvent('download'), page.click('[data-download="dot"]')]);
+  const dotText = fs.readFileSync(await dot.path(), 'utf8');
+  assert.match(dotText, /n1 -> n2/, dotText);
+  assert.match(dotText, /n0 \[label="img-a[^\]]*dashed/, dotText);
 
   // A line without "=" is reported with its number and what is expected; the other lines apply.
   await page.fill('#build-args', 'V=b\nRELEASE\n');

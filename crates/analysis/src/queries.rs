@@ -295,8 +295,9 @@ impl Analysis {
     /// What stage `stage` takes from (the editor's outgoing calls): each stage, image, named
     /// context or `scratch` it builds on, copies from or mounts, its base stage's ONBUILD
     /// triggers' too (they run in it), once each in the order of first use, with where each
-    /// use is written. References BuildKit fails on, and `--from=` the build context, are none;
-    /// so is a mount without `from=` (it mounts nothing another stage makes).
+    /// use is written. References that resolve to nothing (BuildKit fails on them) and `--from=`
+    /// the build context are none, and so is a mount without `from=`; a forward reference,
+    /// which BuildKit refuses too, is listed as the text writes it.
     pub fn stage_uses(&self, stage: usize) -> Vec<(RefTarget, Vec<TextRange>)> {
         group_uses(
             self.references().iter().filter(|r| r.in_stage == stage).filter_map(used).map(|(t, r)| (t.clone(), r)),

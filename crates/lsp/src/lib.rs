@@ -398,7 +398,8 @@ impl LanguageServer for Backend {
         &self,
         params: CallHierarchyIncomingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyIncomingCall>>> {
-        let a = self.analysis(&params.item.uri)?;
+        // An item of a document closed since has no calls (editors keep their trees).
+        let Some(a) = self.lock().analysis(&params.item.uri) else { return Ok(None) };
         handlers::hierarchy::incoming(&a, self.encoding(), &params.item)
     }
 
@@ -406,7 +407,7 @@ impl LanguageServer for Backend {
         &self,
         params: CallHierarchyOutgoingCallsParams,
     ) -> Result<Option<Vec<CallHierarchyOutgoingCall>>> {
-        let a = self.analysis(&params.item.uri)?;
+        let Some(a) = self.lock().analysis(&params.item.uri) else { return Ok(None) };
         handlers::hierarchy::outgoing(&a, self.encoding(), &params.item)
     }
 

@@ -3,16 +3,20 @@
 //! other Dockerfiles under the workspace folders are read from disk, each analysed once and
 //! again only when its modification time or size moves.
 //!
-//! The walk is bounded so that a request on a huge tree stays quick: hidden directories,
-//! `node_modules`, `target` and `vendor` are skipped, it goes [`MAX_DEPTH`] directories deep,
-//! looks at [`MAX_ENTRIES`] entries and reads [`MAX_FILES`] Dockerfiles of at most
-//! [`MAX_FILE_BYTES`] each. Dockerfiles are the names the editor integrations give the
-//! `dockerfile` language: `Dockerfile`, `Containerfile`, `*.Dockerfile`, `*.dockerfile`,
-//! `*.Containerfile`, `Dockerfile.*` and `Containerfile.*` (not `*.dockerignore`).
+//! The walk is bounded so that a request on a huge tree stays quick: hidden directories (but
+//! [`HIDDEN_KEPT`], where CI and dev-container Dockerfiles live), `node_modules`, `target` and
+//! `vendor` are skipped, symlinked directories are not followed, it goes [`MAX_DEPTH`]
+//! directories deep, looks at [`MAX_ENTRIES`] entries and reads [`MAX_FILES`] Dockerfiles of at
+//! most [`MAX_FILE_BYTES`] each. A walk is reused for [`LISTING_TTL`] (an editor sends a request
+//! per keystroke of the query); each file's time and size are looked at every time. Dockerfiles
+//! are the names the editor integrations give the `dockerfile` language: `Dockerfile`,
+//! `dockerfile`, `Containerfile`, `*.Dockerfile`, `*.dockerfile`, `*.Containerfile`,
+//! `Dockerfile.*` and `Containerfile.*` (not `*.dockerignore`).
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use stagecraft_analysis::{analyze, Analysis, Options};
 use tower_lsp_server::lsp_types::{Location, OneOf, Range, SymbolKind, Uri, WorkspaceSymbol};
@@ -26,6 +30,10 @@ const MAX_FILES: usize = 2_000;
 const MAX_FILE_BYTES: u64 = 4 << 20;
 /// At most this many symbols in an answer (the best matches).
 const MAX_RESULTS: usize = 1_000;
+/// Hidden directories that are walked.
+const HIDDEN_KEPT: &[&str] = &[".devcontainer", ".github", ".gitlab", ".circleci", ".buildkite", ".docker"];
+/// How long a walk's list of Dockerfiles is reused.
+const LISTING_TTL: Duration = Duration::from_secs(3);
 
 /// A named stage: its name, and where the name is.
 #[derive(Debug, Clone)]
@@ -50,6 +58,8 @@ pub(crate) fn stage_names(a: &Analysis, encoding: Encoding) -> Vec<StageName> {
 #[derive(Debug, Default)]
 pub(crate) struct DiskCache {
     files: HashMap<PathBuf, (Option<SystemTime>, u64, Vec<StageName>)>,
+    /// The last walk: when, of which roots, and the Dockerfiles it found.
+    listing: Option<(Instant, Vec<PathBuf>, Vec<PathBuf>)>,
 }
 
 impl DiskCache {
@@ -61,17 +71,24 @@ impl DiskCache {
         open: &HashSet<PathBuf>,
         encoding: Encoding,
     ) -> Vec<(PathBuf, Vec<StageName>)> {
-        let mut found = Vec::new();
-        let mut budget = MAX_ENTRIES;
-        for root in roots {
-            walk(root, 0, &mut budget, &mut found);
-        }
-        found.sort();
-        found.dedup();
-        found.truncate(MAX_FILES);
+        let (listing_at, found) = match self.listing.take() {
+            Some((at, walked, found)) if walked == roots && at.elapsed() < LISTING_TTL => (at, found),
+            _ => {
+                let mut found = Vec::new();
+                let mut budget = MAX_ENTRIES;
+                for root in roots {
+                    walk(root, 0, &mut budget, &mut found);
+                }
+                found.sort();
+                found.dedup();
+                found.truncate(MAX_FILES);
+                (Instant::now(), found)
+            }
+        };
         let mut out = Vec::new();
         let mut seen = HashMap::new();
-        for path in found {
+        for path in &found {
+            let path = path.clone();
             if open.contains(&path) {
                 continue;
             }
@@ -82,18 +99,28 @@ impl DiskCache {
             let key = (meta.modified().ok(), meta.len());
             let stages = match self.files.remove(&path) {
                 Some((time, len, stages)) if (time, len) == key => stages,
-                _ => match std::fs::read(&path) {
+                _ => match read_at_most(&path, MAX_FILE_BYTES) {
                     // Not UTF-8: the analysis reads it as the CLI does, lossily.
-                    Ok(bytes) => stage_names(&analyze(&String::from_utf8_lossy(&bytes), &Options::default()), encoding),
-                    Err(_) => continue,
+                    Some(bytes) => {
+                        stage_names(&analyze(&String::from_utf8_lossy(&bytes), &Options::default()), encoding)
+                    }
+                    None => continue,
                 },
             };
             seen.insert(path.clone(), (key.0, key.1, stages.clone()));
             out.push((path, stages));
         }
         self.files = seen;
+        self.listing = Some((listing_at, roots.to_vec(), found));
         out
     }
+}
+
+/// The file's bytes, or `None` if it cannot be read or has grown past `max` since it was looked at.
+fn read_at_most(path: &Path, max: u64) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).ok()?.take(max + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= max).then_some(bytes)
 }
 
 /// Collects the Dockerfiles under `dir` into `found`, within the limits.
@@ -108,12 +135,18 @@ fn walk(dir: &Path, depth: usize, budget: &mut usize, found: &mut Vec<PathBuf>) 
         let Some(name) = name.to_str() else { continue };
         let Ok(kind) = entry.file_type() else { continue };
         if kind.is_dir() {
-            let skipped = name.starts_with('.') || matches!(name, "node_modules" | "target" | "vendor");
+            let hidden = name.starts_with('.') && !HIDDEN_KEPT.contains(&name);
+            let skipped = hidden || matches!(name, "node_modules" | "target" | "vendor");
             if !skipped && depth + 1 < MAX_DEPTH {
                 walk(&entry.path(), depth + 1, budget, found);
             }
-        } else if kind.is_file() && is_dockerfile_name(name) {
-            found.push(entry.path());
+        } else if is_dockerfile_name(name) {
+            // A symlink counts when it leads to a file (directories behind one are not walked).
+            let file =
+                kind.is_file() || (kind.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()));
+            if file {
+                found.push(entry.path());
+            }
         }
     }
 }
@@ -126,7 +159,8 @@ pub(crate) fn is_dockerfile_name(name: &str) -> bool {
     let base = |b: &str| name == b || name.strip_prefix(b).is_some_and(|rest| rest.starts_with('.'));
     base("Dockerfile")
         || base("Containerfile")
-        || [".Dockerfile", ".dockerfile", ".Containerfile"].iter().any(|s| name.len() > s.len() && name.ends_with(s))
+        || name == "dockerfile"
+        || [".Dockerfile", ".dockerfile", ".Containerfile"].iter().any(|s| name.ends_with(s))
 }
 
 /// How well `name` matches `query`, case-insensitively (higher is better): the whole name, a
@@ -184,15 +218,23 @@ mod tests {
 
     #[test]
     fn dockerfile_names() {
-        for yes in
-            ["Dockerfile", "Containerfile", "Dockerfile.dev", "api.Dockerfile", "x.dockerfile", "a.Containerfile"]
-        {
-            assert!(is_dockerfile_name(yes), "{yes}");
+        let yes = [
+            "Dockerfile",
+            "dockerfile",
+            "Containerfile",
+            "Dockerfile.dev",
+            "api.Dockerfile",
+            "x.dockerfile",
+            "a.Containerfile",
+            ".Dockerfile",
+        ];
+        for name in yes {
+            assert!(is_dockerfile_name(name), "{name}");
         }
-        for no in
-            ["Dockerfile.dockerignore", "Dockerfiles", "dockerfile.txt", ".Dockerfile", "README.md", "Dockerfilex"]
+        for name in
+            ["Dockerfile.dockerignore", "Dockerfiles", "dockerfile.txt", "README.md", "Dockerfilex", "DOCKERFILE"]
         {
-            assert!(!is_dockerfile_name(no), "{no}");
+            assert!(!is_dockerfile_name(name), "{name}");
         }
     }
 

@@ -3,9 +3,12 @@
 //! named contexts, `scratch`), each with where the uses are written
 //! ([`Analysis::users_of`], [`Analysis::stage_uses`]). An image can be asked who uses it.
 //!
-//! An item's `data` says what it stands for (`{"stage": index, "name": name}`, `{"image": name}`,
-//! `{"context": key}` or `{"scratch": true}`), so that a later request finds it again in the
-//! document as it is then: a stage by index if the name still matches, else by name.
+//! An item's `data` says what it stands for (`{"stage": index, "name": name, "base": base}`,
+//! `{"image": name}`, `{"context": key}` or `{"scratch": true}`), so that a later request finds
+//! it again in the document as it is then: a named stage by index if the name still matches,
+//! else by name; an unnamed stage (`stage-N`) only at its index with the same base. An item of a
+//! document closed since has no calls. A forward reference (which BuildKit refuses) is a call
+//! as the text writes it.
 
 use serde_json::{json, Value};
 use stagecraft_analysis::{Analysis, RefTarget, TextRange};
@@ -90,7 +93,7 @@ fn stage_item(a: &Analysis, encoding: Encoding, uri: &Uri, stage: usize) -> Call
         uri: uri.clone(),
         range: encoding.lsp_range(a, s.range),
         selection_range: encoding.lsp_range(a, s.name_range.unwrap_or(s.from_range)),
-        data: Some(json!({ "stage": stage, "name": name })),
+        data: Some(json!({ "stage": stage, "name": name, "base": s.base })),
         name,
     }
 }
@@ -135,10 +138,15 @@ fn target_of(a: &Analysis, data: Option<&Value>) -> Option<RefTarget> {
         return Some(RefTarget::Scratch);
     }
     let name = data.get("name").and_then(Value::as_str)?;
+    let base = data.get("base").and_then(Value::as_str);
     let stages = a.stages();
     let by_index = data.get("stage").and_then(Value::as_u64).and_then(|i| usize::try_from(i).ok());
+    // An unnamed stage's name is its index: the same index is it only with the same base.
+    let same = |s: &stagecraft_analysis::Stage| {
+        s.display_name() == name && (s.name_as_written.is_some() || Some(s.base.as_str()) == base)
+    };
     let stage = by_index
-        .filter(|&i| stages.get(i).is_some_and(|s| s.display_name() == name))
-        .or_else(|| stages.iter().position(|s| s.display_name() == name))?;
+        .filter(|&i| stages.get(i).is_some_and(same))
+        .or_else(|| stages.iter().position(|s| s.name_as_written.as_deref() == Some(name)))?;
     Some(RefTarget::Stage(stage))
 }
