@@ -348,6 +348,38 @@ impl Analysis {
         Ok((range, name))
     }
 
+    /// The places to edit together with the stage name at `offset` (the editor's linked editing:
+    /// typing in one changes them all): the `AS` name and every reference that writes the name,
+    /// each range's text the name in any case. `None` where a rename would not be this simple:
+    /// no stage name at `offset` (a numeric `--from=0` is none), a stage without a name, one
+    /// reached through a variable or written otherwise (quoted), or a name two stages share.
+    pub fn linked_editing(&self, offset: TextSize) -> Option<Vec<TextRange>> {
+        let symbol = self.symbol_at(offset)?;
+        let stage = self.symbol_stage(&symbol)?;
+        let s = &self.stages()[stage];
+        let name = s.name.as_deref()?;
+        if self.rename_blockers(stage).is_err()
+            || self.stages().iter().filter(|t| t.name.as_deref() == Some(name)).count() > 1
+        {
+            return None;
+        }
+        // Numeric references (`--from=0`) keep pointing at the stage: not edited.
+        let numeric: Vec<TextRange> = self
+            .references()
+            .iter()
+            .filter(|r| r.stage() == Some(stage) && r.value.parse::<i64>().is_ok())
+            .map(|r| r.range)
+            .collect();
+        let ranges: Vec<TextRange> =
+            self.occurrences(stage).into_iter().map(|o| o.range).filter(|r| !numeric.contains(r)).collect();
+        let reads_name = |r: &TextRange| {
+            self.text().get(std::ops::Range::<usize>::from(*r)).map(str::to_lowercase).as_deref() == Some(name)
+        };
+        // The cursor must be on one of them (not on a number), and each must read as the name.
+        let on_name = ranges.iter().any(|r| r.start() <= offset && offset <= r.end());
+        (on_name && ranges.iter().all(reads_name)).then_some(ranges)
+    }
+
     /// References whose text is not the stage's name make a rename uncertain.
     fn rename_blockers(&self, stage: usize) -> Result<(), RenameError> {
         let name = self.stages()[stage].name.clone().unwrap_or_default();

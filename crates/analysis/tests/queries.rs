@@ -1682,3 +1682,35 @@ fn stage_uses_and_users_group_by_what_is_taken_and_by_stage() {
     assert_eq!(users(RefTarget::Scratch), [(3, vec![11])]);
     assert!(users(RefTarget::Stage(3)).is_empty(), "nothing takes from the last stage");
 }
+
+#[test]
+fn linked_editing_covers_every_written_name_or_nothing() {
+    let text = "FROM alpine AS Build\nFROM build AS test\nCOPY --from=BUILD /a /b\nCOPY --from=0 /c /d\n\
+                RUN --mount=from=build,target=/x true\n";
+    let a = plain(text);
+    let at = |needle: &str, plus: usize| TextSize::new((text.find(needle).unwrap() + plus) as u32);
+    let linked =
+        |offset| a.linked_editing(offset).map(|rs| rs.iter().map(|r| slice(&a, *r).to_string()).collect::<Vec<_>>());
+    // From the AS name or any written reference: all four names, in any case; not the number.
+    let all = Some(vec!["Build".to_string(), "build".into(), "BUILD".into(), "build".into()]);
+    assert_eq!(linked(at("AS Build", 5)), all);
+    assert_eq!(linked(at("--from=BUILD", 12)), all);
+    assert_eq!(linked(at("from=build,", 5)), all);
+    assert_eq!(linked(at("--from=0", 7)), None, "a number is no name to edit");
+    assert_eq!(linked(at("RUN", 1)), None);
+    // What a rename would not do by retyping names: a name two stages share, a reference
+    // through a variable, a quoted reference, a stage without a name.
+    // (The cursor at the end of `needle`, on the name; each text linked without its obstacle
+    // first, so that the None below is the obstacle's.)
+    let linked_in = |text: &str, needle: &str| {
+        let a = plain(text);
+        a.linked_editing(TextSize::new((text.find(needle).unwrap() + needle.len()) as u32)).map(|rs| rs.len())
+    };
+    assert_eq!(linked_in("FROM alpine AS a\nFROM alpine AS b\nFROM a\n", "AS a"), Some(2));
+    assert_eq!(linked_in("FROM alpine AS a\nFROM alpine AS a\nFROM a\n", "AS a"), None);
+    assert_eq!(linked_in("ARG S=a\nFROM alpine AS a\nFROM a\n", "AS a"), Some(2));
+    assert_eq!(linked_in("ARG S=a\nFROM alpine AS a\nFROM ${S}\nFROM a\n", "AS a"), None);
+    assert_eq!(linked_in("FROM alpine AS a\nFROM alpine\nCOPY --from=a /x /y\n", "AS a"), Some(2));
+    assert_eq!(linked_in("FROM alpine AS a\nFROM alpine\nCOPY --from=\"a\" /x /y\n", "AS a"), None);
+    assert_eq!(linked_in("FROM alpine\nFROM alpine\nCOPY --from=0 /x /y\n", "--from=0"), None);
+}

@@ -451,6 +451,11 @@ fn references_and_highlights() {
     let hl = lsp.result("textDocument/documentHighlight", at(URI, 6, 14));
     let kinds: Vec<i64> = hl.as_array().unwrap().iter().map(|h| h["kind"].as_i64().unwrap()).collect();
     assert_eq!(kinds, vec![3, 2, 2, 2, 2], "definition is a write, uses are reads");
+    // Linked editing: every written `build` (UTF-16 columns), not the numeric `--from=0`.
+    let linked = lsp.result("textDocument/linkedEditingRange", at(URI, 7, 30));
+    let starts: Vec<Value> = linked["ranges"].as_array().unwrap().iter().map(|r| r["start"].clone()).collect();
+    assert_eq!(starts, vec![pos(0, 20), pos(3, 5), pos(6, 12), pos(7, 28)], "{linked}");
+    assert!(lsp.result("textDocument/linkedEditingRange", at(URI, 8, 12)).is_null(), "not from a number");
     lsp.shutdown();
 }
 

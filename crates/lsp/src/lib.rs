@@ -374,6 +374,12 @@ impl LanguageServer for Backend {
         handlers::references::highlight(&a, self.encoding(), p.position)
     }
 
+    async fn linked_editing_range(&self, params: LinkedEditingRangeParams) -> Result<Option<LinkedEditingRanges>> {
+        let p = params.text_document_position_params;
+        let a = self.analysis(&p.text_document.uri)?;
+        handlers::references::linked_editing(&a, self.encoding(), p.position)
+    }
+
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
         let a = self.analysis(&params.text_document.uri)?;
         handlers::rename::prepare(&a, self.encoding(), params.position)

@@ -1,8 +1,10 @@
-//! References and document highlights of a stage.
+//! References, document highlights and linked editing of a stage's name.
 
 use stagecraft_analysis::Analysis;
 use tower_lsp_server::jsonrpc::Result;
-use tower_lsp_server::lsp_types::{DocumentHighlight, DocumentHighlightKind, Location, Position, Uri};
+use tower_lsp_server::lsp_types::{
+    DocumentHighlight, DocumentHighlightKind, LinkedEditingRanges, Location, Position, Uri,
+};
 
 use crate::convert::Encoding;
 
@@ -41,4 +43,17 @@ pub(crate) fn highlight(
         })
         .collect();
     Ok((!found.is_empty()).then_some(found))
+}
+
+/// The ranges typed together with the stage name at `position` ([`Analysis::linked_editing`]).
+pub(crate) fn linked_editing(
+    a: &Analysis,
+    encoding: Encoding,
+    position: Position,
+) -> Result<Option<LinkedEditingRanges>> {
+    let offset = encoding.offset(a.line_index(), a.text(), position)?;
+    Ok(a.linked_editing(offset).map(|ranges| LinkedEditingRanges {
+        ranges: ranges.into_iter().map(|r| encoding.lsp_range(a, r)).collect(),
+        word_pattern: None,
+    }))
 }
