@@ -193,6 +193,8 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                 None,
             );
             let selection = handlers::selection::selection_ranges(&a, encoding, &[p]);
+            let hierarchy = handlers::hierarchy::prepare(&a, encoding, &uri, p);
+            let linked = handlers::references::linked_editing(&a, encoding, p);
             if past {
                 // Every one of them refuses a line past the end (a rename may refuse for its
                 // own reason first; it must still refuse).
@@ -207,6 +209,8 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                     completion.is_ok(),
                     actions.is_ok(),
                     selection.is_ok(),
+                    hierarchy.is_ok(),
+                    linked.is_ok(),
                 ];
                 if answered.iter().any(|&x| x) {
                     return Err(format!("{at} (past the end): answered instead of an error: {answered:?}"));
@@ -323,6 +327,57 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                 }
                 inner = Some(s.range);
                 step = s.parent.as_deref();
+            }
+            // Call hierarchy: the prepared item is the stage go-to-definition goes to (or an
+            // image named at the position), and every call's item and ranges lie in the
+            // document (an incoming call's ranges inside its caller's stage).
+            for item in hierarchy.map_err(|e| format!("call hierarchy {at}: {}", e.message))?.into_iter().flatten() {
+                lines.check_range(item.range, "call hierarchy item")?;
+                lines.check_range(item.selection_range, "call hierarchy selection")?;
+                let expected = match &declaration {
+                    Some(d) => *d == item.selection_range && contains(item.range, d.start),
+                    None => contains(item.selection_range, p),
+                };
+                if !expected {
+                    return Err(format!(
+                        "{at}: the call hierarchy item {:?} is neither the definition {declaration:?} nor at the position",
+                        item.selection_range
+                    ));
+                }
+                let incoming = handlers::hierarchy::incoming(&a, encoding, &item)
+                    .map_err(|e| format!("incoming calls {at}: {}", e.message))?
+                    .unwrap_or_default();
+                for call in incoming {
+                    lines.check_range(call.from.range, "incoming call")?;
+                    for r in call.from_ranges {
+                        lines.check_range(r, "incoming call range")?;
+                        if !contains(call.from.range, r.start) {
+                            return Err(format!("{at}: an incoming call's range {r:?} is outside its caller"));
+                        }
+                    }
+                }
+                let outgoing = handlers::hierarchy::outgoing(&a, encoding, &item)
+                    .map_err(|e| format!("outgoing calls {at}: {}", e.message))?
+                    .unwrap_or_default();
+                for call in outgoing {
+                    lines.check_range(call.to.range, "outgoing call")?;
+                    for r in call.from_ranges {
+                        lines.check_range(r, "outgoing call range")?;
+                    }
+                }
+            }
+            // Linked editing: one range covers the position, and each is an occurrence of the
+            // stage (among the references with the declaration).
+            if let Some(l) = linked.map_err(|e| format!("linked editing {at}: {}", e.message))? {
+                if !l.ranges.iter().any(|r| contains(*r, p)) {
+                    return Err(format!("{at}: no linked editing range covers the position"));
+                }
+                for r in &l.ranges {
+                    lines.check_range(*r, "linked editing range")?;
+                    if !refs.iter().any(|x| x.range == *r) {
+                        return Err(format!("{at}: the linked editing range {r:?} is no occurrence of the stage"));
+                    }
+                }
             }
             for action in actions.map_err(|e| format!("code actions {at}: {}", e.message))?.into_iter().flatten() {
                 if let CodeActionOrCommand::CodeAction(CodeAction { edit: Some(edit), .. }) = action {
