@@ -85,6 +85,9 @@ pub(crate) struct Engine<'a> {
     /// For each stage: another stage has its name too (BuildKit's `DuplicateStageName`, if it
     /// runs, reports the later ones).
     name_shared: Vec<bool>,
+    /// For each stage whose `--platform` parsed: whether its OS is Windows (none: the stage is
+    /// for the target platform).
+    stage_windows: Vec<Option<bool>>,
     /// The target platform ([`Options::platform`], parsed once; `linux/amd64` when none or one
     /// that does not parse) and whether one was given.
     target: Platform,
@@ -146,6 +149,7 @@ impl<'a> Engine<'a> {
                 Vec::new()
             },
             name_shared: Vec::new(),
+            stage_windows: Vec::new(),
             platform_given: target.is_some(),
             target: target.unwrap_or_else(Platform::default_linux_amd64),
             lexer: Lexer::new(escape),
@@ -1060,7 +1064,11 @@ impl<'a> Engine<'a> {
                 self.fail("invalid-platform", &message, Some(range), "dispatch-states");
             }
             Ok(_) => match platform::parse(&value) {
-                Ok(p) => self.stages[s].platform_expanded = Some(p.format_all()),
+                Ok(p) => {
+                    self.stages[s].platform_expanded = Some(p.format_all());
+                    self.stage_windows.resize(self.stages.len(), None);
+                    self.stage_windows[s] = Some(p.os == "windows");
+                }
                 Err(e) => {
                     let mut inner = e;
                     if let Some(sug) = self.suggest_any(&unmatched) {
@@ -1677,11 +1685,7 @@ impl<'a> Engine<'a> {
             // A stage on another stage takes its platform too, whatever its own `--platform`
             // says (BuildKit's `dispatchState.init`).
             // A stage without `--platform` is for the target platform.
-            let windows = match self.stages[s].platform_expanded.as_deref() {
-                // The OS before any `(version+features)` (`windows(10.0.20348)/amd64`).
-                Some(p) => p.split(['(', '/']).next() == Some("windows"),
-                None => target_windows,
-            };
+            let windows = self.stage_windows.get(s).copied().flatten().unwrap_or(target_windows);
             let mut st = match self.stages[s].base_kind {
                 BaseKind::Stage(b) => finals[b].clone().unwrap_or_else(|| DispatchState::image(windows)),
                 // The empty image has no working directory: paths start at `/`. BuildKit gives it
