@@ -336,11 +336,10 @@ impl Analysis {
             )
         })?;
         let stage = self.symbol_stage(&symbol).ok_or_else(|| RenameError("this reference is not a stage".into()))?;
-        let s = &self.stages()[stage];
-        let name = s.name_as_written.clone().ok_or_else(|| {
-            RenameError(format!("stage {} has no name to rename: add `AS name` to its FROM first", s.index))
-        })?;
+        self.name_to_rename(stage)?;
         self.rename_blockers(stage)?;
+        let s = &self.stages()[stage];
+        let name = s.name_as_written.clone().unwrap_or_default();
         let range = match symbol {
             StageSymbol::Definition(_) => s.name_range.unwrap_or(s.from_range),
             StageSymbol::Reference(r) => self.references()[r].range,
@@ -349,35 +348,50 @@ impl Analysis {
     }
 
     /// The places to edit together with the stage name at `offset` (the editor's linked editing:
-    /// typing in one changes them all): the `AS` name and every reference that writes the name,
+    /// typing in one changes them all): where [`Analysis::rename_stage`] writes the new name,
     /// each range's text the name in any case. `None` where a rename would not be this simple:
     /// no stage name at `offset` (a numeric `--from=0` is none), a stage without a name, one
     /// reached through a variable or written otherwise (quoted), or a name two stages share.
     pub fn linked_editing(&self, offset: TextSize) -> Option<Vec<TextRange>> {
-        let symbol = self.symbol_at(offset)?;
-        let stage = self.symbol_stage(&symbol)?;
-        let s = &self.stages()[stage];
-        let name = s.name.as_deref()?;
-        if self.rename_blockers(stage).is_err()
-            || self.stages().iter().filter(|t| t.name.as_deref() == Some(name)).count() > 1
-        {
+        let stage = self.symbol_stage(&self.symbol_at(offset)?)?;
+        let name = self.stages()[stage].name.as_deref()?;
+        if self.stages().iter().filter(|t| t.name.as_deref() == Some(name)).count() > 1 {
             return None;
         }
-        // Numeric references (`--from=0`) keep pointing at the stage: not edited.
-        let numeric: Vec<TextRange> = self
-            .references()
-            .iter()
-            .filter(|r| r.stage() == Some(stage) && r.value.parse::<i64>().is_ok())
-            .map(|r| r.range)
-            .collect();
-        let ranges: Vec<TextRange> =
-            self.occurrences(stage).into_iter().map(|o| o.range).filter(|r| !numeric.contains(r)).collect();
+        let ranges = self.name_ranges(stage).ok()?;
         let reads_name = |r: &TextRange| {
             self.text().get(std::ops::Range::<usize>::from(*r)).map(str::to_lowercase).as_deref() == Some(name)
         };
         // The cursor must be on one of them (not on a number), and each must read as the name.
         let on_name = ranges.iter().any(|r| r.start() <= offset && offset <= r.end());
         (on_name && ranges.iter().all(reads_name)).then_some(ranges)
+    }
+
+    /// Where a rename of `stage` writes its new name, in text order: its `AS` name, each
+    /// reference that writes the name (a number, `--from=0`, keeps pointing at the stage and is
+    /// not one), and the name that starts the description comment above its `FROM`.
+    fn name_ranges(&self, stage: usize) -> Result<Vec<TextRange>, RenameError> {
+        let old = self.name_to_rename(stage)?;
+        self.rename_blockers(stage)?;
+        let mut ranges: Vec<TextRange> = self
+            .occurrences(stage)
+            .into_iter()
+            .filter(|o| o.is_definition || self.text()[o.range].parse::<i64>().is_err())
+            .map(|o| o.range)
+            .collect();
+        // The `# name description` comment above the FROM names the stage too: keep it naming
+        // the stage, or the target loses its description.
+        ranges.extend(self.description_name_range(stage, &old));
+        sort::sort_by_key(&mut ranges, |r| r.start());
+        Ok(ranges)
+    }
+
+    /// The (normalised) name of stage `stage`, or why there is none to rename.
+    fn name_to_rename(&self, stage: usize) -> Result<String, RenameError> {
+        let s = self.stages().get(stage).ok_or_else(|| RenameError(format!("there is no stage {stage}")))?;
+        s.name.clone().ok_or_else(|| {
+            RenameError(format!("stage {} has no name to rename: add `AS name` to its FROM first", s.index))
+        })
     }
 
     /// References whose text is not the stage's name make a rename uncertain.
@@ -409,28 +423,14 @@ impl Analysis {
 
     /// Renames stage `stage` to `new_name`.
     pub fn rename_stage(&self, stage: usize, new_name: &str) -> Result<Vec<TextEdit>, RenameError> {
-        let s = self.stages().get(stage).ok_or_else(|| RenameError(format!("there is no stage {stage}")))?;
-        let old = s.name.clone().ok_or_else(|| {
-            RenameError(format!("stage {} has no name to rename: add `AS name` to its FROM first", s.index))
-        })?;
+        self.name_to_rename(stage)?;
         self.validate_new_name(stage, new_name)?;
-        self.rename_blockers(stage)?;
-        let mut edits = Vec::new();
-        for o in self.occurrences(stage) {
-            let text = &self.text()[o.range];
-            if !o.is_definition && text.parse::<i64>().is_ok() {
-                continue;
-            }
-            if text != new_name {
-                edits.push(TextEdit { range: o.range, new_text: new_name.to_string() });
-            }
-        }
-        // The `# name description` comment above the FROM names the stage too: keep it naming
-        // the stage, or the target loses its description.
-        if let Some(range) = self.description_name_range(stage, &old) {
-            edits.push(TextEdit { range, new_text: new_name.to_string() });
-        }
-        sort::sort_by_key(&mut edits, |e| e.range.start());
+        let edits = self
+            .name_ranges(stage)?
+            .into_iter()
+            .filter(|&r| &self.text()[r] != new_name)
+            .map(|range| TextEdit { range, new_text: new_name.to_string() })
+            .collect();
         Ok(edits)
     }
 

@@ -1707,6 +1707,14 @@ fn linked_editing_covers_every_written_name_or_nothing() {
         a.linked_editing(TextSize::new((text.find(needle).unwrap() + needle.len()) as u32)).map(|rs| rs.len())
     };
     assert_eq!(linked_in("FROM alpine AS a\nFROM alpine AS b\nFROM a\n", "AS a"), Some(2));
+    // The description comment's leading name goes along, as a rename changes it: the target
+    // keeps its description.
+    let described = "# a builds it\nFROM alpine AS a\nFROM a\n";
+    let a = plain(described);
+    let ranges = a.linked_editing(TextSize::new(described.find("AS a").unwrap() as u32 + 4)).unwrap();
+    assert_eq!(ranges.iter().map(|r| u32::from(r.start())).collect::<Vec<_>>(), [2, 29, 36]);
+    let edits = a.rename_stage(0, "b").unwrap();
+    assert_eq!(edits.iter().map(|e| e.range).collect::<Vec<_>>(), ranges, "linked editing is where a rename writes");
     assert_eq!(linked_in("FROM alpine AS a\nFROM alpine AS a\nFROM a\n", "AS a"), None);
     assert_eq!(linked_in("ARG S=a\nFROM alpine AS a\nFROM a\n", "AS a"), Some(2));
     assert_eq!(linked_in("ARG S=a\nFROM alpine AS a\nFROM ${S}\nFROM a\n", "AS a"), None);

@@ -366,17 +366,20 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                     }
                 }
             }
-            // Linked editing: one range covers the position, and each is an occurrence of the
-            // stage (among the references with the declaration).
+            // Linked editing: one range covers the position, and the ranges are exactly where a
+            // rename from here writes the new name.
             if let Some(l) = linked.map_err(|e| format!("linked editing {at}: {}", e.message))? {
                 if !l.ranges.iter().any(|r| contains(*r, p)) {
                     return Err(format!("{at}: no linked editing range covers the position"));
                 }
                 for r in &l.ranges {
                     lines.check_range(*r, "linked editing range")?;
-                    if !refs.iter().any(|x| x.range == *r) {
-                        return Err(format!("{at}: the linked editing range {r:?} is no occurrence of the stage"));
-                    }
+                }
+                let renamed = handlers::rename::rename(&a, encoding, &uri, p, "swept")
+                    .map_err(|e| format!("rename {at} where linked editing answered: {}", e.message))?;
+                let edits = renamed.and_then(|e| e.changes).and_then(|mut c| c.remove(&uri)).unwrap_or_default();
+                if sorted(edits.iter().map(|e| e.range).collect()) != sorted(l.ranges.clone()) {
+                    return Err(format!("{at}: the linked editing ranges are not where a rename writes"));
                 }
             }
             for action in actions.map_err(|e| format!("code actions {at}: {}", e.message))?.into_iter().flatten() {
