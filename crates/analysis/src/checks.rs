@@ -205,8 +205,8 @@ fn unused_named_contexts(a: &mut Analysis, options: &Options) {
     }
     let mut used: Vec<String> = Vec::new();
     for st in &a.stages {
-        if st.base_kind == BaseKind::NamedContext {
-            used.extend(st.name.as_deref().and_then(|n| crate::reference::context_key(n).ok()));
+        if let BaseKind::NamedContext(key) = &st.base_kind {
+            used.push(key.clone());
         }
     }
     // What a context could have been meant for: the stage names and the images' keys.

@@ -941,7 +941,7 @@ impl<'a> Engine<'a> {
             self.platform(s, &config);
             // Named build contexts replace a stage outright, by its name; else an earlier
             // stage is the base; else a named context replaces the base image.
-            let named_context = self.stages[s].name.as_deref().is_some_and(|n| self.replaced_stage(n));
+            let named_context = self.stages[s].name.as_deref().and_then(|n| self.replaced_stage(n));
             let kind = match &expanded {
                 None => BaseKind::Unresolved,
                 Some(b) => match by_name.get(b) {
@@ -953,7 +953,7 @@ impl<'a> Engine<'a> {
                     },
                 },
             };
-            let kind = if named_context { BaseKind::NamedContext } else { kind };
+            let kind = named_context.map_or(kind, BaseKind::NamedContext);
             self.stages[s].base_kind = kind.clone();
             let target = match &kind {
                 BaseKind::Stage(t) => RefTarget::Stage(*t),
@@ -961,7 +961,7 @@ impl<'a> Engine<'a> {
                 BaseKind::ImageContext(key) => RefTarget::NamedContext(key.clone()),
                 BaseKind::Scratch => RefTarget::Scratch,
                 BaseKind::Unresolved => RefTarget::Invalid("the base does not expand".into()),
-                BaseKind::NamedContext => RefTarget::Invalid("a named build context replaces this stage".into()),
+                BaseKind::NamedContext(_) => RefTarget::Invalid("a named build context replaces this stage".into()),
             };
             let (line, end_line) = self.lines(from);
             self.references.push(StageRef {
@@ -1121,13 +1121,14 @@ impl<'a> Engine<'a> {
         self.context_keys.contains(&key).then_some(key)
     }
 
-    /// Whether a named build context given for the build replaces the stage named `name`
-    /// (BuildKit's `namedContextFunc` passes the name itself, and never looks up `scratch` or
-    /// `context`).
-    fn replaced_stage(&self, name: &str) -> bool {
-        !name.eq_ignore_ascii_case("scratch")
-            && !name.eq_ignore_ascii_case("context")
-            && self.named_context(name).is_some()
+    /// The key of the named build context given for the build that replaces the stage named
+    /// `name`, if one does (BuildKit's `namedContextFunc` passes the name itself, and never looks
+    /// up `scratch` or `context`).
+    fn replaced_stage(&self, name: &str) -> Option<String> {
+        if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context") {
+            return None;
+        }
+        self.named_context(name)
     }
 
     fn find_state_by_name(&self, name: &str) -> Option<usize> {
@@ -1149,7 +1150,7 @@ impl<'a> Engine<'a> {
         for s in 0..self.stages.len() {
             // A stage a named context replaces: its steps are not made, but BuildKit reads what
             // they use (its own triggers are the context's to have).
-            let replaced = cfg!(feature = "named-contexts") && self.stages[s].base_kind == BaseKind::NamedContext;
+            let replaced = cfg!(feature = "named-contexts") && matches!(self.stages[s].base_kind, BaseKind::NamedContext(_));
             let cmds = Rc::clone(&self.cmds);
             for &c in &self.syntax[s].commands.clone() {
                 let Cmd { node, info, .. } = &cmds[c];
@@ -1179,7 +1180,7 @@ impl<'a> Engine<'a> {
         }
         self.dispatch_only = vec![Vec::new(); self.stages.len()];
         for s in 0..self.stages.len() {
-            if self.stages[s].base_kind == BaseKind::NamedContext {
+            if matches!(self.stages[s].base_kind, BaseKind::NamedContext(_)) {
                 let deps = std::mem::take(&mut self.deps[s]);
                 self.dispatch_only[s] = deps
                     .iter()
@@ -1696,7 +1697,7 @@ impl<'a> Engine<'a> {
             st.cmd = None;
             st.entrypoint = None;
             st.healthcheck = None;
-            let commands = if self.stages[s].base_kind == BaseKind::NamedContext {
+            let commands = if matches!(self.stages[s].base_kind, BaseKind::NamedContext(_)) {
                 Vec::new()
             } else {
                 self.syntax[s].commands.clone()

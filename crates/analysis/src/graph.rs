@@ -197,7 +197,7 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
     let mut contexts: Vec<String> = Vec::new();
     for &s in &order {
         // A stage a named context replaces (it has no dependencies), by its name's key.
-        let replaced = (cfg!(feature = "named-contexts") && stages[s].base_kind == BaseKind::NamedContext)
+        let replaced = (cfg!(feature = "named-contexts") && matches!(stages[s].base_kind, BaseKind::NamedContext(_)))
             .then(|| stages[s].name.as_deref().and_then(|n| crate::reference::context_key(n).ok()))
             .flatten();
         let used = deps[s].iter().filter_map(|d| match &d.target {

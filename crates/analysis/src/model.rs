@@ -62,8 +62,10 @@ pub enum BaseKind {
     Scratch,
     /// Not known: the base does not expand (a variable error) or expands to nothing.
     Unresolved,
-    /// A named build context (`--build-context NAME=...`) replaces the whole stage.
-    NamedContext,
+    /// A named build context (`--build-context NAME=...`) replaces the whole stage: its key, as
+    /// [`crate::reference::context_key`] makes it from the stage's name (`build` for a stage
+    /// named `build`, given as `--build-context docker.io/library/build=...` too).
+    NamedContext(String),
     /// A named build context replaces the base image (by its key, as
     /// [`crate::reference::context_key`] makes it: `alpine` for `FROM alpine:latest`); the
     /// stage's instructions run on it.

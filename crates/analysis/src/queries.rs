@@ -864,8 +864,8 @@ impl Analysis {
                     parts.push(format!("`{}` (does not expand)", st.base));
                     None
                 }
-                BaseKind::NamedContext => {
-                    parts.push("a named build context".into());
+                BaseKind::NamedContext(k) => {
+                    parts.push(format!("named build context `{k}` (it replaces the stage)"));
                     None
                 }
                 BaseKind::ImageContext(k) => {

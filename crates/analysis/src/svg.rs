@@ -161,7 +161,7 @@ impl Analysis {
                         lines: vec![
                             Line { text: st.display_name(), class: "name".into() },
                             Line {
-                                text: if st.base_kind == BaseKind::NamedContext {
+                                text: if matches!(st.base_kind, BaseKind::NamedContext(_)) {
                                     "replaced by a named context".into()
                                 } else {
                                     format!("FROM {base}")

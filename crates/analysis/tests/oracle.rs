@@ -30,7 +30,7 @@ fn stages_ours(a: &Analysis) -> Vec<String> {
                 stagecraft_analysis::BaseKind::Scratch => ("-".into(), "scratch".into()),
                 // The oracle ran with no named contexts: never met here.
                 stagecraft_analysis::BaseKind::Unresolved
-                | stagecraft_analysis::BaseKind::NamedContext
+                | stagecraft_analysis::BaseKind::NamedContext(_)
                 | stagecraft_analysis::BaseKind::ImageContext(_) => ("-".into(), "-".into()),
             };
             format!(

@@ -730,7 +730,7 @@ fn named_context_replaces_a_stage() {
     let text =
         "FROM alpine AS deps\nCOPY --from=tools /t /t\nFROM alpine AS tools\nFROM scratch\nCOPY --from=deps /d /d\n";
     let a = analyze(text, &Options { named_contexts: vec!["deps".into()], ..Options::default() });
-    assert_eq!(a.stages()[0].base_kind, stagecraft_analysis::BaseKind::NamedContext);
+    assert_eq!(a.stages()[0].base_kind, stagecraft_analysis::BaseKind::NamedContext("deps".into()));
     assert_eq!(a.target_builds(2), &[0, 2]);
     assert!(!codes(&a).contains(&"forward-reference"));
 }
@@ -790,7 +790,9 @@ fn named_contexts_that_replace_nothing_are_reported() {
     assert_eq!(a.references()[1].target, RefTarget::NamedContext("context".into()));
     // A stage by its name, in the familiar form; a name with a platform suffix is no image name.
     let a = with_contexts(text, &["docker.io/library/build"]);
-    assert_eq!(a.stages()[0].base_kind, BaseKind::NamedContext);
+    assert_eq!(a.stages()[0].base_kind, BaseKind::NamedContext("build".into()));
+    let hover = a.hover(TextSize::new(text.find("AS build").unwrap() as u32 + 3)).unwrap().markdown;
+    assert!(hover.contains("named build context `build` (it replaces the stage)"), "{hover}");
     assert!(a.to_svg(&stagecraft_analysis::SvgOptions::default()).contains(">replaced by a named context<"));
     assert!(a.unused_named_contexts().is_empty());
     let a = with_contexts(text, &["build::linux/arm64"]);

@@ -542,6 +542,8 @@ fn workspace_symbols_find_stages_across_dockerfiles() {
         parse_json(&format!(r#"{{"capabilities": {{}}, "workspaceFolders": [{{"uri": "{folder}", "name": "ws"}}]}}"#)),
     );
     assert_eq!(init["capabilities"]["workspaceSymbolProvider"], true, "{init}");
+    let folders = &init["capabilities"]["workspace"]["workspaceFolders"];
+    assert!(folders["supported"] == true && folders["changeNotifications"] == true, "{init}");
     lsp.notify("initialized", parse_json("{}"));
     let app = format!("{folder}/app/Dockerfile");
     lsp.open(&app, "FROM alpine AS builder\nFROM builder AS test\n");
@@ -577,8 +579,29 @@ fn workspace_symbols_find_stages_across_dockerfiles() {
     // Closed again, the file counts as it is on disk.
     lsp.notify("textDocument/didClose", doc(&app));
     assert_eq!(query(&mut lsp, "stale"), [("stale".into(), "Dockerfile".into(), pos(0, 15))]);
+    // A folder added after `initialize` is searched (within the walk's reuse time too), and a
+    // removed one no longer is.
+    let other = std::env::temp_dir().join(format!("stagecraft-lsp-workspace-added-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&other);
+    std::fs::create_dir_all(other.join("deploy")).unwrap();
+    std::fs::write(other.join("deploy/Containerfile"), "FROM alpine AS added-stage\n").unwrap();
+    let change = |added: &std::path::Path, removed: &std::path::Path| {
+        parse_json(&format!(
+            r#"{{"event": {{"added": [{{"uri": "file://{}", "name": "a"}}], "removed": [{{"uri": "file://{}", "name": "r"}}]}}}}"#,
+            added.display(),
+            removed.display()
+        ))
+    };
+    assert!(query(&mut lsp, "added").is_empty());
+    lsp.notify("workspace/didChangeWorkspaceFolders", change(&other, &other.join("not-a-folder")));
+    assert_eq!(query(&mut lsp, "added"), [("added-stage".into(), "Containerfile".into(), pos(0, 15))]);
+    let names = |lsp: &mut Lsp| -> Vec<String> { query(lsp, "").into_iter().map(|(n, _, _)| n).collect() };
+    assert_eq!(names(&mut lsp), ["added-stage", "api-runtime", "compile", "devcontainer", "stale"]);
+    lsp.notify("workspace/didChangeWorkspaceFolders", change(&other, &dir));
+    assert_eq!(names(&mut lsp), ["added-stage"], "the removed folder is not searched, the added one once");
     lsp.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
 }
 
 #[test]

@@ -221,6 +221,11 @@ fn workspace_roots(params: &InitializeParams) -> Vec<std::path::PathBuf> {
         Some(f) if !f.is_empty() => f.clone(),
         _ => root.collect(),
     };
+    folder_paths(&folders)
+}
+
+/// The local paths of workspace folders (others, such as `untitled:` or remote ones, have none).
+fn folder_paths(folders: &[WorkspaceFolder]) -> Vec<std::path::PathBuf> {
     folders.iter().filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())).collect()
 }
 
@@ -333,6 +338,18 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         self.lock().documents.remove(&uri);
         self.shared.publish_diagnostics(&PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
+    }
+
+    /// Folders added to or removed from the workspace: `workspace/symbol` searches the new set.
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let removed = folder_paths(&params.event.removed);
+        let mut roots = self.shared.roots.lock().unwrap_or_else(|e| e.into_inner());
+        roots.retain(|r| !removed.contains(r));
+        for added in folder_paths(&params.event.added) {
+            if !roots.contains(&added) {
+                roots.push(added);
+            }
+        }
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

@@ -9,9 +9,7 @@
 //! directories deep, looks at [`MAX_ENTRIES`] entries and reads [`MAX_FILES`] Dockerfiles of at
 //! most [`MAX_FILE_BYTES`] each. A walk is reused for [`LISTING_TTL`] (an editor sends a request
 //! per keystroke of the query); each file's time and size are looked at every time. Dockerfiles
-//! are the names the editor integrations give the `dockerfile` language: `Dockerfile`,
-//! `dockerfile`, `Containerfile`, `*.Dockerfile`, `*.dockerfile`, `*.Containerfile`,
-//! `Dockerfile.*` and `Containerfile.*` (not `*.dockerignore`).
+//! are the names the editor integrations give the `dockerfile` language ([`is_dockerfile_name`]).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -151,16 +149,20 @@ fn walk(dir: &Path, depth: usize, budget: &mut usize, found: &mut Vec<PathBuf>) 
     }
 }
 
-/// A file name the editor integrations give the `dockerfile` language.
+/// A file name the editor integrations give the `dockerfile` language: `Dockerfile`,
+/// `Containerfile`, `Dockerfile.*`, `Containerfile.*`, `*.Dockerfile` and `*.Containerfile`, in
+/// any case (VS Code matches file names and patterns in lower case), but not an ignore file
+/// (`Dockerfile.dockerignore` is the ignore file BuildKit reads beside `Dockerfile`). A test
+/// checks this against the VS Code extension's and the Neovim plugin's lists.
 pub(crate) fn is_dockerfile_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
     if name.ends_with(".dockerignore") {
         return false;
     }
-    let base = |b: &str| name == b || name.strip_prefix(b).is_some_and(|rest| rest.starts_with('.'));
-    base("Dockerfile")
-        || base("Containerfile")
-        || name == "dockerfile"
-        || [".Dockerfile", ".dockerfile", ".Containerfile"].iter().any(|s| name.ends_with(s))
+    ["dockerfile", "containerfile"].iter().any(|b| {
+        name.strip_prefix(b).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            || name.strip_suffix(b).is_some_and(|rest| rest.ends_with('.'))
+    })
 }
 
 /// How well `name` matches `query`, case-insensitively (higher is better): the whole name, a
@@ -221,6 +223,7 @@ mod tests {
         let yes = [
             "Dockerfile",
             "dockerfile",
+            "DOCKERFILE",
             "Containerfile",
             "Dockerfile.dev",
             "api.Dockerfile",
@@ -231,11 +234,154 @@ mod tests {
         for name in yes {
             assert!(is_dockerfile_name(name), "{name}");
         }
-        for name in
-            ["Dockerfile.dockerignore", "Dockerfiles", "dockerfile.txt", "README.md", "Dockerfilex", "DOCKERFILE"]
-        {
+        for name in ["Dockerfile.dockerignore", "Dockerfiles", "README.md", "Dockerfilex", "myDockerfile", "xDockerfile.y"] {
             assert!(!is_dockerfile_name(name), "{name}");
         }
+    }
+
+    /// The names the server searches are the names the editor integrations open as Dockerfiles
+    /// (so that every Dockerfile an editor shows is found by `workspace/symbol`, and no other
+    /// file): VS Code's `filenames` and `filenamePatterns` from `editors/vscode/package.json`,
+    /// matched in lower case as VS Code matches them, and the Neovim plugin's patterns from
+    /// `editors/nvim/lua/stagecraft/init.lua` together with the names Neovim itself knows.
+    #[test]
+    fn dockerfile_names_agree_with_the_editor_integrations() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let package: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("editors/vscode/package.json")).unwrap()).unwrap();
+        let language = package["contributes"]["languages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == "dockerfile")
+            .expect("the VS Code extension contributes the dockerfile language");
+        let list = |key: &str| -> Vec<String> {
+            language[key].as_array().map_or(Vec::new(), |a| a.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+        };
+        let (vscode_names, vscode_patterns) = (list("filenames"), list("filenamePatterns"));
+        assert!(!vscode_names.is_empty() && !vscode_patterns.is_empty());
+        let vscode = |name: &str| {
+            let lower = name.to_lowercase();
+            vscode_names.iter().any(|n| n.to_lowercase() == lower)
+                || vscode_patterns.iter().any(|p| glob(&p.to_lowercase(), &lower))
+        };
+
+        let lua = std::fs::read_to_string(root.join("editors/nvim/lua/stagecraft/init.lua")).unwrap();
+        let start = lua.find("local NAME_PATTERNS").expect("NAME_PATTERNS in init.lua");
+        let table = &lua[start..start + lua[start..].find('}').unwrap()];
+        let nvim_globs: Vec<&str> = table.split('\'').skip(1).step_by(2).collect();
+        assert!(nvim_globs.len() >= 5, "{nvim_globs:?}");
+        // Neovim 0.8's `vim.filetype.add` patterns: `['<lua pattern>'] = 'dockerfile'`.
+        let add = &lua[lua.find("vim.filetype.add").expect("vim.filetype.add in init.lua")..];
+        let add = &add[..add.find("\n    })").unwrap()];
+        let lua_patterns: Vec<&str> =
+            add.split("['").skip(1).map(|p| &p[..p.find("']").unwrap()]).collect();
+        assert!(lua_patterns.len() >= 4, "{lua_patterns:?}");
+        // Neovim's own detection (runtime/filetype.vim in 0.7: `Containerfile,Dockerfile,
+        // dockerfile,*.[dD]ockerfile` and `Dockerfile.*,Containerfile.*`).
+        let builtin = ["Containerfile", "Dockerfile", "dockerfile", "*.dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile.*"];
+        let nvim_plugin = |name: &str| nvim_globs.iter().any(|g| glob(g, name));
+        let nvim_08 = |name: &str| {
+            ["Dockerfile", "Containerfile"].contains(&name) || lua_patterns.iter().any(|p| lua_match(p, name))
+        };
+        let nvim_builtin = |name: &str| builtin.iter().any(|g| glob(g, name));
+
+        let mut names = Vec::new();
+        for base in ["Dockerfile", "dockerfile", "DOCKERFILE", "Containerfile", "containerfile", "ContainerFile"] {
+            for form in ["{}", "{}.dev", "api.{}", ".{}", "{}s", "my{}", "{}.dockerignore", "x.{}.yaml", "{}.", "a.b.{}"] {
+                names.push(form.replace("{}", base));
+            }
+        }
+        names.extend(["README.md", ".dockerignore", "Makefile", "docker-compose.yml"].map(String::from));
+        // And a name from each pattern of each list, so that a pattern added to one list alone
+        // is seen: `*` and `.*` become `x`, a class its first character, `%.` a dot.
+        let instance = |p: &str| {
+            let p = p.replace(".*", "x").replace('*', "x").replace("%.", ".");
+            match (p.find('['), p.find(']')) {
+                (Some(a), Some(b)) => format!("{}{}{}", &p[..a], &p[a + 1..a + 2], &p[b + 1..]),
+                _ => p,
+            }
+        };
+        let patterns = vscode_patterns.iter().map(String::as_str).chain(nvim_globs.iter().copied());
+        names.extend(patterns.chain(lua_patterns.iter().copied()).chain(builtin).map(instance));
+        for name in &names {
+            let server = is_dockerfile_name(name);
+            if name.to_lowercase().ends_with(".dockerignore") {
+                // BuildKit's ignore file for `Dockerfile`: never a Dockerfile to the server.
+                assert!(!server, "{name}");
+                continue;
+            }
+            // Every integration opens it as a Dockerfile: the server searches it.
+            if vscode(name) || nvim_plugin(name) || nvim_08(name) || nvim_builtin(name) {
+                assert!(server, "{name} is a Dockerfile in an editor, but the server does not search it");
+            }
+            // The server searches only what some editor opens as a Dockerfile.
+            if server {
+                assert!(vscode(name) || nvim_plugin(name) || nvim_builtin(name), "{name}: searched, but no editor's Dockerfile");
+            }
+        }
+        // The Neovim plugin's two lists (0.7's autocommand, 0.8's `vim.filetype.add`) agree.
+        for name in &names {
+            let (a, b) = (nvim_plugin(name) || nvim_builtin(name), nvim_08(name) || nvim_builtin(name));
+            assert_eq!(a, b, "{name}: Neovim 0.7 {a}, 0.8 {b}");
+        }
+    }
+
+    /// A glob with `*` (any run of characters) and `[..]`, the rest literal.
+    fn glob(pattern: &str, name: &str) -> bool {
+        let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+        fn go(p: &[char], n: &[char]) -> bool {
+            match p.first() {
+                None => n.is_empty(),
+                Some('*') => (0..=n.len()).any(|i| go(&p[1..], &n[i..])),
+                Some('[') => {
+                    let close = p.iter().position(|&c| c == ']').unwrap();
+                    !n.is_empty() && p[1..close].contains(&n[0]) && go(&p[close + 1..], &n[1..])
+                }
+                Some(c) => n.first() == Some(c) && go(&p[1..], &n[1..]),
+            }
+        }
+        go(&p, &n)
+    }
+
+    /// A Lua pattern anchored at both ends, as `vim.filetype.add` matches a file name: `.`
+    /// (any character), `%x` (the character `x`), `[..]`, `*` after any of them; the rest literal.
+    fn lua_match(pattern: &str, name: &str) -> bool {
+        let p: Vec<char> = pattern.chars().collect();
+        let n: Vec<char> = name.chars().collect();
+        // One item of the pattern: its length and whether it matches a character.
+        fn item(p: &[char]) -> (usize, Box<dyn Fn(char) -> bool + '_>) {
+            match p[0] {
+                '.' => (1, Box::new(|_| true)),
+                '%' => (2, Box::new(move |c| c == p[1])),
+                '[' => {
+                    let close = p.iter().position(|&c| c == ']').unwrap();
+                    (close + 1, Box::new(move |c| p[1..close].contains(&c)))
+                }
+                l => (1, Box::new(move |c| c == l)),
+            }
+        }
+        fn go(p: &[char], n: &[char]) -> bool {
+            if p.is_empty() {
+                return n.is_empty();
+            }
+            let (len, matches) = item(p);
+            if p.get(len) == Some(&'*') {
+                let mut i = 0;
+                loop {
+                    if go(&p[len + 1..], &n[i..]) {
+                        return true;
+                    }
+                    if i < n.len() && matches(n[i]) {
+                        i += 1;
+                    } else {
+                        return false;
+                    }
+                }
+            }
+            !n.is_empty() && matches(n[0]) && go(&p[len..], &n[1..])
+        }
+        go(&p, &n)
     }
 
     #[test]

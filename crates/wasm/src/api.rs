@@ -150,7 +150,7 @@ pub fn analyze(text: &str, options: &Options) -> String {
             BaseKind::Scratch => ("scratch", None, None),
             BaseKind::Unresolved => ("unresolved", None, None),
             // The browser gives no named contexts: never met here.
-            BaseKind::NamedContext | BaseKind::ImageContext(_) => ("context", None, None),
+            BaseKind::NamedContext(_) | BaseKind::ImageContext(_) => ("context", None, None),
         };
         w.begin_object();
         w.key("index").uint(s.index as u64);

@@ -46,7 +46,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 BaseKind::Stage(t) => (json!(t), Value::Null),
                 BaseKind::Image(i) => (Value::Null, json!(i)),
                 BaseKind::Scratch => (Value::Null, json!("scratch")),
-                BaseKind::Unresolved | BaseKind::NamedContext | BaseKind::ImageContext(_) => (Value::Null, Value::Null),
+                BaseKind::Unresolved | BaseKind::NamedContext(_) | BaseKind::ImageContext(_) => (Value::Null, Value::Null),
             };
             json!({
                 "index": s.index,
@@ -57,7 +57,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 "base_expanded": s.base_expanded,
                 "base_stage": base_stage,
                 "base_external": base_external,
-                "named_context": s.base_kind == BaseKind::NamedContext,
+                "named_context": matches!(s.base_kind, BaseKind::NamedContext(_)),
                 // The named build context that replaces the base image, by its key.
                 "base_context": match &s.base_kind {
                     BaseKind::ImageContext(k) => json!(k),
@@ -170,7 +170,7 @@ fn summary(a: &Analysis, file: &str) -> String {
             BaseKind::Image(i) => format!("image {i}"),
             BaseKind::Scratch => "scratch".into(),
             BaseKind::Unresolved => format!("{} (does not expand)", s.base),
-            BaseKind::NamedContext => "named build context (it replaces the stage)".into(),
+            BaseKind::NamedContext(k) => format!("named build context {k} (it replaces the stage)"),
             BaseKind::ImageContext(k) => format!("named build context {k} (for image {})", s.base),
         };
         let mut marks = Vec::new();

@@ -74,7 +74,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     );
     // A stage a named build context replaces is not built: BuildKit loads the context.
     let shown = |s: usize| match an.stages()[s].base_kind {
-        stagecraft_analysis::BaseKind::NamedContext => format!("{} (named context)", name(s)),
+        stagecraft_analysis::BaseKind::NamedContext(_) => format!("{} (named context)", name(s)),
         _ => name(s),
     };
     for (i, w) in plan.waves.iter().enumerate() {

@@ -64,6 +64,14 @@ pub(crate) fn capabilities(encoding: Encoding) -> ServerCapabilities {
         code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
         call_hierarchy_provider: Some(CallHierarchyServerCapability::Simple(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
+        // Folders added or removed after `initialize` change what `workspace/symbol` searches.
+        workspace: Some(WorkspaceServerCapabilities {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(OneOf::Left(true)),
+            }),
+            file_operations: None,
+        }),
         linked_editing_range_provider: Some(LinkedEditingRangeServerCapabilities::Simple(true)),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: vec!["stagecraft.targets".into()],
