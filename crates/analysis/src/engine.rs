@@ -1150,7 +1150,8 @@ impl<'a> Engine<'a> {
         for s in 0..self.stages.len() {
             // A stage a named context replaces: its steps are not made, but BuildKit reads what
             // they use (its own triggers are the context's to have).
-            let replaced = cfg!(feature = "named-contexts") && matches!(self.stages[s].base_kind, BaseKind::NamedContext(_));
+            let replaced =
+                cfg!(feature = "named-contexts") && matches!(self.stages[s].base_kind, BaseKind::NamedContext(_));
             let cmds = Rc::clone(&self.cmds);
             for &c in &self.syntax[s].commands.clone() {
                 let Cmd { node, info, .. } = &cmds[c];
@@ -1755,6 +1756,10 @@ impl<'a> Engine<'a> {
         match c.kind {
             ENV_INSTR | LABEL_INSTR => {
                 let name = &c.keyword;
+                // BuildKit expands every word of the instruction before it sets any of them
+                // (`dispatch` expands, then `dispatchEnv` sets): `ENV abc=bye def=$abc` gives
+                // `def` the value `abc` had before the line, as the Dockerfile reference says.
+                let mut set = Vec::new();
                 for kv in &c.pairs {
                     let key = self.expand(&kv.key, st, node, &config);
                     let value = self.expand(kv.value.as_deref().unwrap_or_default(), st, node, &config);
@@ -1773,9 +1778,12 @@ impl<'a> Engine<'a> {
                     if c.kind == ENV_INSTR {
                         if let Some(k) = key.clone() {
                             self.secrets(&k, "ENV", kv.key_range, node, &config);
-                            st.env.set(&k, &value.unwrap_or_default());
+                            set.push((k, value.unwrap_or_default()));
                         }
                     }
+                }
+                for (k, v) in set {
+                    st.env.set(&k, &v);
                 }
             }
             ARG_INSTR => {

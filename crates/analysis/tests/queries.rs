@@ -725,6 +725,28 @@ fn waves_match_the_round_by_round_definition() {
     assert!(compared > 300, "{compared}");
 }
 
+/// BuildKit expands every word of an ENV before it sets any (`dispatch` expands the command,
+/// then `dispatchEnv` adds the pairs): a later pair reads the value from before the line.
+#[test]
+fn env_pairs_read_the_environment_before_the_line() {
+    // The Dockerfile reference's example: `def` is `hello`, not `bye`. Seen through WORKDIR: `/x`
+    // is absolute, `y` would be relative.
+    let a = plain("FROM scratch\nENV abc=/x\nENV abc=y def=$abc\nWORKDIR $def\n");
+    assert!(!codes(&a).contains(&"WorkdirRelativePath"), "{:?}", a.diagnostics());
+    let a = plain("FROM scratch\nENV abc=/x\nENV abc=y def=$abc\nWORKDIR $abc\n");
+    assert_eq!(codes(&a), ["WorkdirRelativePath"], "{:?}", a.diagnostics());
+    // A key set earlier on the same line is not defined yet: UndefinedVar, as BuildKit reports it.
+    let a = plain("FROM alpine\nENV GOPATH=/go \\\n    PATH=$GOPATH/bin:$PATH\nRUN echo $GOPATH\n");
+    let undefined: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").map(|d| d.message.as_str()).collect();
+    assert_eq!(undefined, ["Usage of undefined variable '$GOPATH' (did you mean $PATH?)"], "{:?}", a.diagnostics());
+    assert_eq!(slice(&a, diag(&a, "UndefinedVar").range), "$GOPATH");
+    assert_eq!(diag(&a, "UndefinedVar").lines, (2, 3));
+    // ARG pairs are set one by one (`dispatchArg`), so a later one reads an earlier one.
+    let a = plain("FROM alpine\nARG A=/a B=$A\nWORKDIR $B\n");
+    assert!(a.diagnostics().is_empty(), "{:?}", a.diagnostics());
+}
+
 #[test]
 fn named_context_replaces_a_stage() {
     let text =

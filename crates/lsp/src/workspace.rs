@@ -234,7 +234,9 @@ mod tests {
         for name in yes {
             assert!(is_dockerfile_name(name), "{name}");
         }
-        for name in ["Dockerfile.dockerignore", "Dockerfiles", "README.md", "Dockerfilex", "myDockerfile", "xDockerfile.y"] {
+        for name in
+            ["Dockerfile.dockerignore", "Dockerfiles", "README.md", "Dockerfilex", "myDockerfile", "xDockerfile.y"]
+        {
             assert!(!is_dockerfile_name(name), "{name}");
         }
     }
@@ -274,12 +276,19 @@ mod tests {
         // Neovim 0.8's `vim.filetype.add` patterns: `['<lua pattern>'] = 'dockerfile'`.
         let add = &lua[lua.find("vim.filetype.add").expect("vim.filetype.add in init.lua")..];
         let add = &add[..add.find("\n    })").unwrap()];
-        let lua_patterns: Vec<&str> =
-            add.split("['").skip(1).map(|p| &p[..p.find("']").unwrap()]).collect();
+        let lua_patterns: Vec<&str> = add.split("['").skip(1).map(|p| &p[..p.find("']").unwrap()]).collect();
         assert!(lua_patterns.len() >= 4, "{lua_patterns:?}");
         // Neovim's own detection (runtime/filetype.vim in 0.7: `Containerfile,Dockerfile,
         // dockerfile,*.[dD]ockerfile` and `Dockerfile.*,Containerfile.*`).
-        let builtin = ["Containerfile", "Dockerfile", "dockerfile", "*.dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile.*"];
+        let builtin = [
+            "Containerfile",
+            "Dockerfile",
+            "dockerfile",
+            "*.dockerfile",
+            "*.Dockerfile",
+            "Dockerfile.*",
+            "Containerfile.*",
+        ];
         let nvim_plugin = |name: &str| nvim_globs.iter().any(|g| glob(g, name));
         let nvim_08 = |name: &str| {
             ["Dockerfile", "Containerfile"].contains(&name) || lua_patterns.iter().any(|p| lua_match(p, name))
@@ -288,7 +297,9 @@ mod tests {
 
         let mut names = Vec::new();
         for base in ["Dockerfile", "dockerfile", "DOCKERFILE", "Containerfile", "containerfile", "ContainerFile"] {
-            for form in ["{}", "{}.dev", "api.{}", ".{}", "{}s", "my{}", "{}.dockerignore", "x.{}.yaml", "{}.", "a.b.{}"] {
+            for form in
+                ["{}", "{}.dev", "api.{}", ".{}", "{}s", "my{}", "{}.dockerignore", "x.{}.yaml", "{}.", "a.b.{}"]
+            {
                 names.push(form.replace("{}", base));
             }
         }
@@ -317,7 +328,10 @@ mod tests {
             }
             // The server searches only what some editor opens as a Dockerfile.
             if server {
-                assert!(vscode(name) || nvim_plugin(name) || nvim_builtin(name), "{name}: searched, but no editor's Dockerfile");
+                assert!(
+                    vscode(name) || nvim_plugin(name) || nvim_builtin(name),
+                    "{name}: searched, but no editor's Dockerfile"
+                );
             }
         }
         // The Neovim plugin's two lists (0.7's autocommand, 0.8's `vim.filetype.add`) agree.

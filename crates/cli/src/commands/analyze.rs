@@ -46,7 +46,9 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
                 BaseKind::Stage(t) => (json!(t), Value::Null),
                 BaseKind::Image(i) => (Value::Null, json!(i)),
                 BaseKind::Scratch => (Value::Null, json!("scratch")),
-                BaseKind::Unresolved | BaseKind::NamedContext(_) | BaseKind::ImageContext(_) => (Value::Null, Value::Null),
+                BaseKind::Unresolved | BaseKind::NamedContext(_) | BaseKind::ImageContext(_) => {
+                    (Value::Null, Value::Null)
+                }
             };
             json!({
                 "index": s.index,
