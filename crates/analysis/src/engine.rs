@@ -41,6 +41,35 @@ pub(crate) struct Output {
     pub(crate) name_shared: Vec<bool>,
     /// [`Options::platform`] was given and parses: every stage's OS is known.
     pub(crate) platform_given: bool,
+    /// What [`Engine::probe`] found.
+    pub(crate) probed: Option<Probed>,
+}
+
+/// The variables BuildKit expands a word with, at one place of the file (a hover's question):
+/// recorded by an analysis run with a probe, just before the instruction (or the ARG pair) that
+/// holds the place expands it.
+#[derive(Debug, Clone)]
+pub(crate) struct Probed {
+    pub(crate) env: Vars,
+    /// ARGs declared in the stage so far (an unset one is no UndefinedVar).
+    pub(crate) build_args: Vec<String>,
+    /// Where each variable of `env` was set last, as far as the file says.
+    pub(crate) origins: Vec<(String, Origin)>,
+}
+
+/// Where a variable's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// `ENV`, at the key.
+    Env(TextRange),
+    /// A stage's `ARG` with its default (or the global ARG's value it takes), at the key.
+    Arg(TextRange),
+    /// A stage's or a global `ARG` given a value with `--build-arg`, at the key.
+    BuildArg(TextRange),
+    /// A global `ARG`'s default, at the key.
+    GlobalArg(TextRange),
+    /// An automatic platform ARG, declared in the stage.
+    Builtin,
 }
 
 /// One dependency of a stage.
@@ -132,6 +161,8 @@ pub(crate) struct Engine<'a> {
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: HashMap<String, usize>,
     image_checks: Vec<Result<(), String>>,
+    /// With a place to probe, the environment found there (see [`Probed`]).
+    probe: Option<(TextSize, Option<Probed>)>,
 }
 
 impl<'a> Engine<'a> {
@@ -174,6 +205,30 @@ impl<'a> Engine<'a> {
             local_checks: Vec::new(),
             image_names: HashMap::new(),
             image_checks: Vec::new(),
+            probe: None,
+        }
+    }
+
+    /// Records the environment BuildKit expands the word at `at` with (see [`Probed`]).
+    pub(crate) fn with_probe(mut self, at: TextSize) -> Self {
+        self.probe = Some((at, None));
+        self
+    }
+
+    /// Takes the environment for the probe when `range` holds its place.
+    fn probe_here(&mut self, range: TextRange, env: &Vars, build_args: &[String], origins: &[(String, Origin)]) {
+        if let Some((at, found)) = &mut self.probe {
+            if range.contains_inclusive(*at) && self.relocate.is_none() {
+                *found = Some(Probed { env: env.clone(), build_args: build_args.to_vec(), origins: origins.to_vec() });
+            }
+        }
+    }
+
+    /// Notes where `key` got its value, when probing.
+    fn set_origin(&self, origins: &mut Vec<(String, Origin)>, key: &str, origin: Origin) {
+        if self.probe.is_some() {
+            origins.retain(|(k, _)| k != key);
+            origins.push((key.to_string(), origin));
         }
     }
 
@@ -217,6 +272,7 @@ impl<'a> Engine<'a> {
             context_keys: self.context_keys,
             name_shared: self.name_shared,
             platform_given: self.platform_given,
+            probed: self.probe.and_then(|(_, found)| found),
         }
     }
 
@@ -731,13 +787,18 @@ impl<'a> Engine<'a> {
     }
 
     /// `buildMetaArgs`: global ARG defaults expanded in order; `with_build_args` applies overrides.
-    fn evaluate_globals(&self, with_build_args: bool) -> Result<GlobalValues, (String, TextRange)> {
+    fn evaluate_globals(&mut self, with_build_args: bool) -> Result<GlobalValues, (String, TextRange)> {
         let mut vars = self.builtins();
         let mut values = Vec::new();
-        for &i in &self.global_arg_syntax {
-            let info = &self.cmds[i].info;
+        let mut origins = Vec::new();
+        let cmds = Rc::clone(&self.cmds);
+        for i in self.global_arg_syntax.clone() {
+            let info = &cmds[i].info;
             for kv in &info.pairs {
                 let key = &kv.key;
+                if with_build_args {
+                    self.probe_here(kv.range, &vars, &[], &origins);
+                }
                 let override_value = if with_build_args { self.options.build_arg(key) } else { None };
                 let value = match (override_value, &kv.value) {
                     (Some(v), _) => Some(v.to_string()),
@@ -749,8 +810,21 @@ impl<'a> Engine<'a> {
                 };
                 if let Some(v) = &value {
                     vars.set(key, v);
+                    let origin = if override_value.is_some() {
+                        Origin::BuildArg(kv.key_range)
+                    } else {
+                        Origin::GlobalArg(kv.key_range)
+                    };
+                    self.set_origin(&mut origins, key, origin);
                 }
                 values.push(value);
+            }
+        }
+        if with_build_args {
+            // A FROM line expands with every global ARG.
+            let froms: Vec<TextRange> = self.stages.iter().map(|s| s.from_range).collect();
+            for from in froms {
+                self.probe_here(from, &vars, &[], &origins);
             }
         }
         Ok((vars, values))
@@ -1753,6 +1827,7 @@ impl<'a> Engine<'a> {
         let c = &cmd.info;
         let config = self.config_for(c.range);
         let node = c.range;
+        self.probe_here(node, &st.env, &st.build_args, &st.origins);
         match c.kind {
             ENV_INSTR | LABEL_INSTR => {
                 let name = &c.keyword;
@@ -1778,28 +1853,39 @@ impl<'a> Engine<'a> {
                     if c.kind == ENV_INSTR {
                         if let Some(k) = key.clone() {
                             self.secrets(&k, "ENV", kv.key_range, node, &config);
-                            set.push((k, value.unwrap_or_default()));
+                            set.push((k, value.unwrap_or_default(), kv.key_range));
                         }
                     }
                 }
-                for (k, v) in set {
+                for (k, v, at) in set {
                     st.env.set(&k, &v);
+                    self.set_origin(&mut st.origins, &k, Origin::Env(at));
                 }
             }
             ARG_INSTR => {
                 for kv in &c.pairs {
                     let key = &kv.key;
+                    // The pairs are set one by one: a later one expands with the earlier ones.
+                    self.probe_here(kv.range, &st.env, &st.build_args, &st.origins);
                     self.secrets(key, "ARG", kv.key_range, node, &config);
-                    let value = match (self.options.build_arg(key), &kv.value) {
-                        (Some(v), _) => Some(v.to_string()),
-                        (None, Some(raw)) => self.expand(raw, st, node, &config),
-                        (None, None) => self.globals.get(key).map(String::from),
+                    let (value, origin) = match (self.options.build_arg(key), &kv.value) {
+                        (Some(v), _) => (Some(v.to_string()), Origin::BuildArg(kv.key_range)),
+                        (None, Some(raw)) => (self.expand(raw, st, node, &config), Origin::Arg(kv.key_range)),
+                        (None, None) => {
+                            let global =
+                                self.global_args.iter().rev().find(|a| &a.key == key && a.value_expanded.is_some());
+                            (
+                                self.globals.get(key).map(String::from),
+                                global.map_or(Origin::Builtin, |g| Origin::GlobalArg(g.key_range)),
+                            )
+                        }
                     };
                     if !st.build_args.iter().any(|k| k == key) {
                         st.build_args.push(key.to_string());
                     }
                     if let Some(v) = value {
                         st.env.set(key, &v);
+                        self.set_origin(&mut st.origins, key, origin);
                     }
                 }
             }
@@ -2594,6 +2680,8 @@ struct DispatchState {
     cmd: Option<Seen>,
     entrypoint: Option<Seen>,
     healthcheck: Option<Seen>,
+    /// Where each variable was set, kept only when probing ([`Engine::set_origin`]).
+    origins: Vec<(String, Origin)>,
 }
 
 type Seen = (TextRange, TextRange, Option<(TextRange, TextRange)>);
@@ -2617,6 +2705,7 @@ impl DispatchState {
             cmd: None,
             entrypoint: None,
             healthcheck: None,
+            origins: Vec::new(),
         }
     }
 }

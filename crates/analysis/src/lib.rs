@@ -127,6 +127,9 @@ pub struct Analysis {
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
     graph: std::sync::OnceLock<StageGraph>,
+    /// What the analysis assumed, for the queries that run the pipeline again (a variable's
+    /// value at a place: [`Analysis::variable_at`]).
+    options: Options,
 }
 
 /// The most stage entries the server's `stagecraft/targets` and the wasm `analyze` list in all
@@ -163,6 +166,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         name_shared: out.name_shared,
         platform_given: out.platform_given,
         graph: std::sync::OnceLock::new(),
+        options: options.clone(),
     };
     checks::run(&mut analysis, options);
     for (code, severity) in &options.severities {
@@ -366,5 +370,11 @@ impl Analysis {
     /// BuildKit's 1-based line of an offset.
     pub fn line_of(&self, offset: TextSize) -> u32 {
         self.index.buildkit_line(offset)
+    }
+
+    /// The analysis pipeline again, recording the variables BuildKit expands the word at `at`
+    /// with.
+    pub(crate) fn probe(&self, at: TextSize) -> Option<engine::Probed> {
+        engine::Engine::new(&self.text, &self.parse, &self.index, &self.options).with_probe(at).run().probed
     }
 }

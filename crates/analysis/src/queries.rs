@@ -11,6 +11,66 @@ use crate::instructions::valid_stage_name;
 use crate::model::*;
 use crate::Analysis;
 
+/// A variable where BuildKit expands it (`FROM`, a global or stage `ARG`, `ENV`, `COPY` flags,
+/// `WORKDIR`, ...; not in a shell command, which the shell expands when it runs), and what it
+/// holds there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableValue {
+    /// The variable's name.
+    pub name: String,
+    /// The variable as written: `$NAME` or `${NAME...}`.
+    pub range: TextRange,
+    /// Its value there; `None` when it is not set (or BuildKit does not expand it: see
+    /// [`VariableSource::NotBuilt`] and [`VariableSource::Trigger`]).
+    pub value: Option<String>,
+    /// What the whole `$NAME` or `${NAME...}` (with its modifier) expands to there.
+    pub expanded: Option<String>,
+    /// Where the value comes from.
+    pub source: VariableSource,
+}
+
+/// Where a variable's value comes from, at a place BuildKit expands it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VariableSource {
+    /// An `ENV` (its key), in this stage or a stage it is built on.
+    Env(TextRange),
+    /// A stage's `ARG` with a default (its key).
+    Arg(TextRange),
+    /// `--build-arg`, for the `ARG` whose key is here.
+    BuildArg(TextRange),
+    /// A global `ARG` (its key): before the first `FROM`, or declared again in the stage without
+    /// a value.
+    GlobalArg(TextRange),
+    /// One of BuildKit's automatic platform ARGs (`TARGETPLATFORM`, `BUILDARCH`, ...).
+    Builtin,
+    /// The `PATH` BuildKit gives a stage on an image (whose own `ENV` stagecraft cannot read).
+    DefaultPath,
+    /// Declared with `ARG` and given no value: it expands to nothing, and is no `UndefinedVar`.
+    Declared,
+    /// Not set: it expands to nothing (`UndefinedVar`), unless the base image sets it.
+    Unset,
+    /// In a stage the build does not reach: BuildKit does not expand it.
+    NotBuilt,
+    /// In an `ONBUILD` trigger: each stage built on this one expands it with its own variables.
+    Trigger,
+}
+
+/// `text` as Markdown inline code, with enough backticks around it; `""` for empty text.
+fn code(text: &str) -> String {
+    if text.is_empty() {
+        return "`\"\"` (empty)".into();
+    }
+    let mut run = 0;
+    let mut longest = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 /// What is under the cursor, as far as stages go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StageSymbol {
@@ -748,6 +808,9 @@ impl Analysis {
             };
             return Some(Hover { range: r.range, markdown });
         }
+        if let Some(v) = self.variable_at(offset) {
+            return Some(Hover { range: v.range, markdown: self.variable_markdown(&v) });
+        }
         if let Some(a) = self.global_args().iter().find(|a| touches(a.key_range)) {
             let value = match (&a.value, &a.value_expanded) {
                 (_, Some(v)) => format!("`{v}`"),
@@ -761,6 +824,112 @@ impl Analysis {
             return Some(Hover { range: a.key_range, markdown: md });
         }
         None
+    }
+
+    /// The variable at `offset` where BuildKit expands it, with the value it has there. This
+    /// runs the analysis again (BuildKit's environment at each place is not kept), so it costs
+    /// about what the analysis costs.
+    pub fn variable_at(&self, offset: TextSize) -> Option<VariableValue> {
+        let root = self.parse().syntax_node();
+        let offset = TextSize::new(floor_char_boundary(self.text(), offset) as u32);
+        let tokens: Vec<_> = match root.token_at_offset(offset) {
+            TokenAtOffset::None => Vec::new(),
+            TokenAtOffset::Single(t) => vec![t],
+            TokenAtOffset::Between(l, r) => vec![l, r],
+        };
+        // The innermost variable (`${A:-$B}` on `B` is `$B`).
+        let variable = tokens.iter().find_map(|t| t.parent_ancestors().find(|n| n.kind() == VARIABLE))?;
+        let name = variable.children_with_tokens().find(|e| e.kind() == VAR_NAME)?.into_token()?.text().to_string();
+        let range = variable.text_range();
+        let answer = |value: Option<String>, expanded: Option<String>, source: VariableSource| VariableValue {
+            name: name.clone(),
+            range,
+            value,
+            expanded,
+            source,
+        };
+        if variable.ancestors().any(|n| n.kind() == ONBUILD_INSTR) {
+            return Some(answer(None, None, VariableSource::Trigger));
+        }
+        let Some(probed) = self.probe(range.start()) else {
+            return Some(answer(None, None, VariableSource::NotBuilt));
+        };
+        let value = probed.env.get(&name).map(String::from);
+        let written = variable.to_string();
+        let escape = self.parse().tree().escape_char();
+        let expanded =
+            stagecraft_syntax::shell::Lexer::new(escape).process_word(&written, &probed.env).ok().map(|e| e.result);
+        let global = self.stages().first().is_none_or(|s| range.start() < s.from_range.start())
+            || self.stages().iter().any(|s| s.from_range.contains_range(range));
+        let source = match probed.origins.iter().rev().find(|(k, _)| *k == name).map(|(_, o)| *o) {
+            Some(crate::engine::Origin::Env(r)) => VariableSource::Env(r),
+            Some(crate::engine::Origin::Arg(r)) => VariableSource::Arg(r),
+            Some(crate::engine::Origin::BuildArg(r)) => VariableSource::BuildArg(r),
+            Some(crate::engine::Origin::GlobalArg(r)) => VariableSource::GlobalArg(r),
+            Some(crate::engine::Origin::Builtin) => VariableSource::Builtin,
+            None if value.is_some() && (global || name != "PATH") => VariableSource::Builtin,
+            None if value.is_some() => VariableSource::DefaultPath,
+            None if probed.build_args.contains(&name) => VariableSource::Declared,
+            None => VariableSource::Unset,
+        };
+        Some(answer(value, expanded, source))
+    }
+
+    /// Markdown for a variable's hover.
+    pub fn variable_markdown(&self, v: &VariableValue) -> String {
+        let line = |r: &TextRange| self.line_of(r.start());
+        // Where a key is, said with its stage when that is not the variable's.
+        let place = |r: &TextRange| {
+            let at = self.stage_at(r.start());
+            match at {
+                Some(s) if at != self.stage_at(v.range.start()) => {
+                    format!(
+                        "line {} (stage `{}`, which this stage is built on)",
+                        line(r),
+                        self.stages()[s].display_name()
+                    )
+                }
+                _ => format!("line {}", line(r)),
+            }
+        };
+        let mut md = match &v.value {
+            Some(value) => format!("**`${}`** = {}", v.name, code(value)),
+            None => format!("**`${}`**", v.name),
+        };
+        md.push_str("\n\n");
+        md.push_str(&match &v.source {
+            VariableSource::Env(r) => format!("Set by the `ENV` on {}.", place(r)),
+            VariableSource::Arg(r) => format!("Set by the `ARG` on {}.", place(r)),
+            VariableSource::BuildArg(r) => {
+                format!("Given with `--build-arg {}=...` for the `ARG` on {}.", v.name, place(r))
+            }
+            VariableSource::GlobalArg(r) => format!("The global `ARG` on {}.", place(r)),
+            VariableSource::Builtin => {
+                "One of BuildKit's automatic platform ARGs (the build's `--platform` sets the `TARGET*` ones).".into()
+            }
+            VariableSource::DefaultPath => {
+                "BuildKit's default `PATH` for a stage on an image; the image's own `ENV` may set another, which stagecraft cannot read.".into()
+            }
+            VariableSource::Declared => {
+                "Declared with `ARG` and given no value (no default, no `--build-arg`): it expands to nothing.".into()
+            }
+            VariableSource::Unset => {
+                "Not set here: BuildKit expands it to nothing and reports `UndefinedVar`, unless the base image's `ENV` sets it.".into()
+            }
+            VariableSource::NotBuilt => {
+                "This stage is not built for the target, so BuildKit does not expand it.".into()
+            }
+            VariableSource::Trigger => {
+                "In an `ONBUILD` trigger: each stage built on this one expands it, with that stage's variables.".into()
+            }
+        });
+        let written = &self.text()[v.range];
+        if let Some(e) =
+            v.expanded.as_ref().filter(|e| written != format!("${}", v.name) && Some(*e) != v.value.as_ref())
+        {
+            md.push_str(&format!("\n\n{} expands to {}.", code(written), code(e)));
+        }
+        md
     }
 
     /// Markdown describing a stage: base chain, platform, description, dependencies and users.

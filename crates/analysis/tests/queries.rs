@@ -1,6 +1,6 @@
 //! Queries and diagnostics, one small Dockerfile each. `$0` marks the cursor.
 
-use stagecraft_analysis::queries::{CompletionKind, OutlineKind, TokenType};
+use stagecraft_analysis::queries::{CompletionKind, OutlineKind, TokenType, VariableSource, VariableValue};
 use stagecraft_analysis::{
     analyze, Analysis, Applicability, BaseKind, GraphNode, Options, RefTarget, Severity, TextEdit, TextRange, TextSize,
 };
@@ -1745,4 +1745,90 @@ fn linked_editing_covers_every_written_name_or_nothing() {
     assert_eq!(linked_in("FROM alpine AS a\nFROM alpine\nCOPY --from=a /x /y\n", "AS a"), Some(2));
     assert_eq!(linked_in("FROM alpine AS a\nFROM alpine\nCOPY --from=\"a\" /x /y\n", "AS a"), None);
     assert_eq!(linked_in("FROM alpine\nFROM alpine\nCOPY --from=0 /x /y\n", "--from=0"), None);
+}
+
+// ---- variables ----
+
+/// The variable at the `n`th occurrence of `needle` (plus `delta` bytes), as BuildKit expands it.
+fn variable(a: &Analysis, needle: &str, n: usize, delta: u32) -> VariableValue {
+    let at = a.text().match_indices(needle).nth(n).unwrap_or_else(|| panic!("no {needle} #{n}")).0 as u32 + delta;
+    a.variable_at(TextSize::new(at)).unwrap_or_else(|| panic!("no variable at {needle} #{n}"))
+}
+
+fn key_range(a: &Analysis, needle: &str) -> TextRange {
+    let at = a.text().find(needle).unwrap();
+    TextRange::at(TextSize::new(at as u32), TextSize::new(needle.split('=').next().unwrap().len() as u32))
+}
+
+#[test]
+fn variables_hold_what_buildkit_expands_them_to() {
+    let text = "ARG BASE=alpine\nARG TAG=${BASE}-x\nFROM --platform=$BUILDPLATFORM ${BASE:-x} AS a\n\
+                ARG V=1 W=$V\nENV P=$V Q=$P\nCOPY --chown=$P a b\nRUN echo $P\nARG D\nARG TARGETARCH\n\
+                WORKDIR /$D$TARGETARCH$PATH${NOPE:-dflt}\nONBUILD COPY --chown=$P a b\n\
+                FROM a AS b\nWORKDIR /$P\nFROM scratch AS c\nWORKDIR /$P\n";
+    let a = plain(text);
+    // Global scope: the global ARGs in order, and the automatic platform ARGs.
+    let v = variable(&a, "${BASE}", 0, 0);
+    assert_eq!((v.name.as_str(), v.value.as_deref()), ("BASE", Some("alpine")));
+    assert_eq!(v.source, VariableSource::GlobalArg(key_range(&a, "BASE=alpine")));
+    assert_eq!(slice(&a, v.range), "${BASE}");
+    let v = variable(&a, "${BASE:-x}", 0, 3);
+    assert_eq!((v.value.as_deref(), v.expanded.as_deref()), (Some("alpine"), Some("alpine")));
+    assert_eq!(slice(&a, v.range), "${BASE:-x}");
+    let v = variable(&a, "$BUILDPLATFORM", 0, 1);
+    assert_eq!((v.value.as_deref(), &v.source), (Some("linux/amd64"), &VariableSource::Builtin));
+    // A stage: ARG pairs one by one, ENV pairs all from before the line.
+    let v = variable(&a, "$V", 0, 0);
+    assert_eq!((v.value.as_deref(), &v.source), (Some("1"), &VariableSource::Arg(key_range(&a, "V=1"))));
+    let v = variable(&a, "$P", 0, 1);
+    assert_eq!((v.value, v.source), (None, VariableSource::Unset), "ENV P=... Q=$P reads P from before the line");
+    let v = variable(&a, "--chown=$P", 0, 8);
+    assert_eq!((v.value.as_deref(), &v.source), (Some("1"), &VariableSource::Env(key_range(&a, "P=$V"))));
+    assert!(a
+        .hover(TextSize::new(text.find("--chown=$P").unwrap() as u32 + 9))
+        .unwrap()
+        .markdown
+        .starts_with("**`$P`** = `1`\n\nSet by the `ENV` on line 5."));
+    // A shell command is the shell's to expand: no variable there.
+    assert_eq!(a.variable_at(TextSize::new(text.find("echo $P").unwrap() as u32 + 6)), None);
+    let v = variable(&a, "$D", 0, 1);
+    assert_eq!((v.value, v.source), (None, VariableSource::Declared));
+    let v = variable(&a, "$TARGETARCH", 0, 1);
+    assert_eq!((v.value.as_deref(), &v.source), (Some("amd64"), &VariableSource::Builtin));
+    let v = variable(&a, "$PATH", 0, 1);
+    assert_eq!(v.source, VariableSource::DefaultPath);
+    let v = variable(&a, "${NOPE:-dflt}", 0, 3);
+    assert_eq!((v.value, v.expanded.as_deref(), v.source), (None, Some("dflt"), VariableSource::Unset));
+    let md = a.hover(TextSize::new(text.find("${NOPE").unwrap() as u32 + 3)).unwrap().markdown;
+    assert!(md.ends_with("`${NOPE:-dflt}` expands to `dflt`."), "{md}");
+    let v = variable(&a, "--chown=$P", 1, 8);
+    assert_eq!((v.value, v.source), (None, VariableSource::Trigger));
+    // A stage built on another has its ENV; one on scratch not.
+    let v = variable(&a, "/$P", 0, 1);
+    assert_eq!((v.value.as_deref(), &v.source), (Some("1"), &VariableSource::Env(key_range(&a, "P=$V"))));
+    let md = a.variable_markdown(&v);
+    assert!(md.contains("line 5 (stage `a`, which this stage is built on)"), "{md}");
+    let v = variable(&a, "/$P", 1, 1);
+    assert_eq!((v.value, v.source), (None, VariableSource::Unset));
+    // With build args and a target: a given value, and a stage the target does not build.
+    let options = Options {
+        build_args: vec![("BASE".into(), "debian".into()), ("V".into(), "9".into())],
+        target: Some("a".into()),
+        ..Options::default()
+    };
+    let a = analyze(text, &options);
+    let v = variable(&a, "${BASE}", 0, 0);
+    assert_eq!(
+        (v.value.as_deref(), &v.source),
+        (Some("debian"), &VariableSource::BuildArg(key_range(&a, "BASE=alpine")))
+    );
+    let v = variable(&a, "--chown=$P", 0, 8);
+    assert_eq!(v.value.as_deref(), Some("9"));
+    let v = variable(&a, "$V", 0, 0);
+    assert_eq!(v.source, VariableSource::BuildArg(key_range(&a, "V=1")));
+    let v = variable(&a, "/$P", 1, 1);
+    assert_eq!((v.value, v.source), (None, VariableSource::NotBuilt));
+    // Nothing outside a variable.
+    assert_eq!(a.variable_at(TextSize::new(0)), None);
+    assert_eq!(a.variable_at(TextSize::new(text.len() as u32 + 10)), None);
 }
