@@ -787,9 +787,12 @@ impl Analysis {
             };
             return Some(Hover { range, markdown: self.stage_markdown(stage) });
         }
-        if let Some(r) =
-            self.references().iter().find(|r| touches(r.range) && !matches!(r.origin, RefOrigin::Inherited { .. }))
-        {
+        // A variable says what it holds there; in an image's name, followed by the image it
+        // makes.
+        let variable = self.variable_at(offset);
+        let reference =
+            self.references().iter().find(|r| touches(r.range) && !matches!(r.origin, RefOrigin::Inherited { .. }));
+        let image = reference.and_then(|r| {
             let markdown = match &r.target {
                 RefTarget::Image(img) => {
                     // FROM binds only an earlier stage; `--from` looks at them all.
@@ -806,10 +809,17 @@ impl Analysis {
                 RefTarget::Invalid(why) => format!("**not resolvable**: {why}"),
                 _ => return None,
             };
-            return Some(Hover { range: r.range, markdown });
-        }
-        if let Some(v) = self.variable_at(offset) {
-            return Some(Hover { range: v.range, markdown: self.variable_markdown(&v) });
+            Some(Hover { range: r.range, markdown })
+        });
+        match (variable, image) {
+            (Some(v), Some(image)) => {
+                let markdown = format!("{}\n\n---\n\n{}", self.variable_markdown(&v), image.markdown);
+                return Some(Hover { range: v.range, markdown });
+            }
+            (Some(v), None) => return Some(Hover { range: v.range, markdown: self.variable_markdown(&v) }),
+            (None, Some(image)) => return Some(image),
+            (None, None) if reference.is_some() => return None,
+            (None, None) => {}
         }
         if let Some(a) = self.global_args().iter().find(|a| touches(a.key_range)) {
             let value = match (&a.value, &a.value_expanded) {

@@ -407,11 +407,13 @@ fn hover_on_a_stage_shows_its_chain_and_users() {
     assert!(a.hover(at).unwrap().markdown.contains("image"));
     // An image named through variables says what it expands to; a FROM says "earlier" (a later
     // stage of that name would not be used).
+    // On a variable, what it holds comes first.
     let (a, at) = fixture("ARG BASE=alpine\nARG V=3.19\nFROM ${BA$0SE}-${V} AS a\nFROM alpine-3.19 AS c\n");
     assert_eq!(
         a.hover(at).unwrap().markdown,
-        "**image** `alpine-3.19`\n\nAn external image: no earlier stage is named `alpine-3.19` (`${BASE}-${V}` expands to it), so BuildKit pulls it."
+        "**`$BASE`** = `alpine`\n\nThe global `ARG` on line 1.\n\n---\n\n**image** `alpine-3.19`\n\nAn external image: no earlier stage is named `alpine-3.19` (`${BASE}-${V}` expands to it), so BuildKit pulls it."
     );
+    assert_eq!(slice(&a, a.hover(at).unwrap().range), "${BASE}");
     let (a, at) = fixture("ARG VER$0SION=1.2\nFROM alpine:${VERSION}\n");
     assert!(a.hover(at).unwrap().markdown.contains("`1.2`"));
 }

@@ -1024,6 +1024,29 @@ fn named_contexts_setting_replaces_stages_and_images() {
     lsp.shutdown();
 }
 
+/// Hover on a variable: the value BuildKit expands it to there, with the editor's build args.
+#[test]
+fn hover_on_a_variable_shows_its_value() {
+    let mut lsp = Lsp::start();
+    lsp.initialize(
+        parse_json(r#"{"general": {"positionEncodings": ["utf-16"]}}"#),
+        parse_json(r#"{"buildArgs": {"TAG": "3.20"}}"#),
+    );
+    let uri = "file:///tmp/stagecraft-vars/Dockerfile";
+    lsp.open(uri, "ARG TAG=3.19\nFROM alpine:${TAG} AS base\nENV HOME_DIR=/srv/😀 \\\n    X=1\nWORKDIR $HOME_DIR\nRUN echo $HOME_DIR\n");
+    let h = lsp.result("textDocument/hover", at(uri, 1, 14));
+    let md = h["contents"]["value"].as_str().unwrap();
+    assert!(md.starts_with("**`$TAG`** = `3.20`\n\nGiven with `--build-arg TAG=...` for the `ARG` on line 1."), "{md}");
+    assert_eq!((h["range"]["start"].clone(), h["range"]["end"].clone()), (pos(1, 12), pos(1, 18)), "{h}");
+    let h = lsp.result("textDocument/hover", at(uri, 4, 10));
+    let md = h["contents"]["value"].as_str().unwrap();
+    assert!(md.starts_with("**`$HOME_DIR`** = `/srv/😀`\n\nSet by the `ENV` on line 3."), "{md}");
+    assert_eq!((h["range"]["start"].clone(), h["range"]["end"].clone()), (pos(4, 8), pos(4, 17)), "{h}");
+    // In a shell command, the shell expands it when it runs: no hover.
+    assert!(lsp.result("textDocument/hover", at(uri, 5, 12)).is_null());
+    lsp.shutdown();
+}
+
 #[test]
 fn bad_requests_get_errors_not_crashes() {
     let mut lsp = started();
