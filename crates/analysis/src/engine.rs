@@ -780,7 +780,7 @@ impl<'a> Engine<'a> {
         let keys: Vec<String> = v.keys().map(String::from).collect();
         for k in keys {
             if let Some(val) = self.options.build_arg(&k) {
-                v.set(&k, val);
+                v.set_in_place(&k, val);
             }
         }
         v
@@ -866,19 +866,23 @@ impl<'a> Engine<'a> {
         self.source_date_epoch();
     }
 
-    /// BuildKit validates SOURCE_DATE_EPOCH before building.
+    /// BuildKit validates SOURCE_DATE_EPOCH before building (`resolveSourceDateEpochValue`): a
+    /// number, `context`, a named build context, or the name of a stage that only fetches one
+    /// remote source (`sourceDateEpochStageSource`).
     fn source_date_epoch(&mut self) {
-        let Some(value) = self.options.build_arg("SOURCE_DATE_EPOCH").map(String::from).or_else(|| {
-            self.global_args
-                .iter()
-                .rev()
-                .find(|a| a.key == "SOURCE_DATE_EPOCH")
-                .and_then(|a| a.value_expanded.clone())
-                .filter(|v| !v.is_empty())
-        }) else {
-            return;
+        // A `--build-arg` wins even when it is empty (`getBuildArgValue`), and empty means none.
+        let value = match self.options.build_arg("SOURCE_DATE_EPOCH") {
+            Some(v) => v.to_string(),
+            None => match self.global_args.iter().rev().find(|a| a.key == "SOURCE_DATE_EPOCH") {
+                Some(a) => a.value_expanded.clone().unwrap_or_default(),
+                None => return,
+            },
         };
-        if value.parse::<i64>().is_ok() || value == "context" {
+        if value.is_empty()
+            || value.parse::<i64>().is_ok()
+            || value == "context"
+            || self.named_context(&value).is_some()
+        {
             return;
         }
         let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&value)));
@@ -888,62 +892,83 @@ impl<'a> Engine<'a> {
             self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
             return;
         };
-        let from = self.stages[s].from_range;
-        if self.stages[s].base != "scratch" {
-            self.fail(
-                "invalid-source-date-epoch",
-                "SOURCE_DATE_EPOCH stage must use FROM scratch",
-                Some(from),
-                "meta-args",
-            );
-            return;
+        if let Err(message) = self.source_date_epoch_stage(s) {
+            let from = self.stages[s].from_range;
+            self.fail("invalid-source-date-epoch", &message, Some(from), "meta-args");
         }
-        let cmds = Rc::clone(&self.cmds);
-        let commands: Vec<&InstructionInfo> = self.syntax[s].commands.iter().map(|&c| &cmds[c].info).collect();
-        for c in &commands {
-            if c.kind != ADD_INSTR {
-                let name = &c.keyword;
-                self.fail(
-                    "invalid-source-date-epoch",
-                    &format!("SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported {name} instruction"),
-                    Some(from),
-                    "meta-args",
-                );
-                return;
+    }
+
+    /// `sourceDateEpochStageSource`: the stage must be `FROM scratch` (after the global ARGs)
+    /// and hold ARGs and exactly one ADD of one HTTP(S) or Git source (after its ARGs).
+    fn source_date_epoch_stage(&self, s: usize) -> Result<(), String> {
+        // The global ARGs without SOURCE_DATE_EPOCH itself.
+        let mut env = Vars::default();
+        for (k, v) in self.globals.iter().filter(|(k, _)| *k != "SOURCE_DATE_EPOCH") {
+            env.set(k, v);
+        }
+        let base = &self.stages[s].base;
+        let expanded = self
+            .lexer
+            .process_word(base, &env)
+            .map_err(|e| format!("failed to process source stage base name {}: {e}", go::quote_str(base)))?;
+        if expanded.result != "scratch" {
+            return Err("SOURCE_DATE_EPOCH stage must use FROM scratch".into());
+        }
+        const ONE_ADD: &str = "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD";
+        let mut added = false;
+        for &c in &self.syntax[s].commands {
+            let info = &self.cmds[c].info;
+            match info.kind {
+                ARG_INSTR => {
+                    for kv in &info.pairs {
+                        let value = match (self.options.build_arg(&kv.key), &kv.value) {
+                            (Some(v), _) => v.to_string(),
+                            (None, None) => continue,
+                            (None, Some(raw)) => self.lexer.process_word(raw, &env).map_err(|e| e.to_string())?.result,
+                        };
+                        env.set(&kv.key, &value);
+                    }
+                }
+                ADD_INSTR => {
+                    if added {
+                        return Err(ONE_ADD.into());
+                    }
+                    added = true;
+                    let sources = &info.args[..info.args.len().saturating_sub(1)];
+                    if sources.len() != 1 || parse_heredoc(&sources[0]).ok().flatten().is_some() {
+                        return Err("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source".into());
+                    }
+                    let src = self.lexer.process_word(&sources[0], &env).map_err(|e| e.to_string())?.result;
+                    let checksum = info.last_flag("checksum").map(|f| f.value().unwrap_or_default());
+                    let checksum = match checksum {
+                        Some(raw) => Some(self.lexer.process_word(raw, &env).map_err(|e| e.to_string())?.result),
+                        None => None,
+                    };
+                    match crate::copy::source_kind(&src) {
+                        crate::copy::SourceKind::Http => {
+                            if let Some(e) = checksum.as_deref().and_then(crate::reference::digest_error) {
+                                return Err(e.into());
+                            }
+                        }
+                        crate::copy::SourceKind::Git => {}
+                        crate::copy::SourceKind::Local => {
+                            return Err("SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD".into());
+                        }
+                    }
+                }
+                // (The keyword as written: the oracle's BuildKit says `COPY` for `COPY`.)
+                _ => {
+                    return Err(format!(
+                        "SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported {} instruction",
+                        info.keyword
+                    ))
+                }
             }
         }
-        let adds = commands;
-        if adds.len() != 1 {
-            self.fail(
-                "invalid-source-date-epoch",
-                "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD",
-                Some(from),
-                "meta-args",
-            );
-            return;
-        }
-        let args = &adds[0].args;
-        if args.len() != 2 {
-            self.fail(
-                "invalid-source-date-epoch",
-                "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source",
-                Some(from),
-                "meta-args",
-            );
-            return;
-        }
-        let src = &args[0];
-        let remote = src.starts_with("http://")
-            || src.starts_with("https://")
-            || src.starts_with("git@")
-            || src.ends_with(".git");
-        if !remote {
-            self.fail(
-                "invalid-source-date-epoch",
-                "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD",
-                Some(from),
-                "meta-args",
-            );
+        if added {
+            Ok(())
+        } else {
+            Err(ONE_ADD.into())
         }
     }
 
@@ -1763,7 +1788,21 @@ impl<'a> Engine<'a> {
             // A stage without `--platform` is for the target platform.
             let windows = self.stage_windows.get(s).copied().flatten().unwrap_or(target_windows);
             let mut st = match self.stages[s].base_kind {
-                BaseKind::Stage(b) => finals[b].clone().unwrap_or_else(|| DispatchState::image(windows)),
+                BaseKind::Stage(b) => match finals[b].clone() {
+                    // The base's environment, then its image config's `Env` again on top.
+                    Some(mut st) => {
+                        let image_env = std::mem::take(&mut st.image_env);
+                        for (k, v) in image_env.iter() {
+                            st.env.set(k, v);
+                        }
+                        st.image_env = image_env;
+                        for (k, o) in st.image_origins.clone() {
+                            self.set_origin(&mut st.origins, &k, o);
+                        }
+                        st
+                    }
+                    None => DispatchState::image(windows),
+                },
                 // The empty image has no working directory: paths start at `/`. BuildKit gives it
                 // the target platform, whatever the stage's own `--platform` says.
                 BaseKind::Scratch => DispatchState { dir: Some("/".into()), ..DispatchState::image(target_windows) },
@@ -1859,7 +1898,9 @@ impl<'a> Engine<'a> {
                 }
                 for (k, v, at) in set {
                     st.env.set(&k, &v);
+                    st.image_env.set_in_place(&k, &v);
                     self.set_origin(&mut st.origins, &k, Origin::Env(at));
+                    self.set_origin(&mut st.image_origins, &k, Origin::Env(at));
                 }
             }
             ARG_INSTR => {
@@ -1883,7 +1924,8 @@ impl<'a> Engine<'a> {
                     if !st.build_args.iter().any(|k| k == key) {
                         st.build_args.push(key.to_string());
                     }
-                    if let Some(v) = value {
+                    // BuildKit's `nonEnvArgs` (the SBOM scan switches) are no variables.
+                    if let Some(v) = value.filter(|_| !NON_ENV_ARGS.contains(&key.as_ref())) {
                         st.env.set(key, &v);
                         self.set_origin(&mut st.origins, key, origin);
                     }
@@ -2518,10 +2560,7 @@ impl<'a> Engine<'a> {
         config: &CheckConfig,
     ) {
         for name in unmatched {
-            if st.build_args.contains(name)
-                || name == "BUILDKIT_SBOM_SCAN_CONTEXT"
-                || name == "BUILDKIT_SBOM_SCAN_STAGE"
-            {
+            if st.build_args.contains(name) || NON_ENV_ARGS.contains(&name.as_str()) {
                 continue;
             }
             let mut message = format!("Usage of undefined variable '${name}'");
@@ -2659,6 +2698,9 @@ fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
     })
 }
 
+/// BuildKit's `nonEnvArgs`: ARGs that switch the SBOM scan and never become variables.
+const NON_ENV_ARGS: [&str; 2] = ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
+
 /// The global ARG environment and each global ARG's value.
 type GlobalValues = (Vars, Vec<Option<String>>);
 
@@ -2666,6 +2708,12 @@ type GlobalValues = (Vars, Vec<Option<String>>);
 #[derive(Debug, Clone)]
 struct DispatchState {
     env: Vars,
+    /// The image config's `Env`: what `ENV` set (and the default `PATH`), not `ARG`. A stage
+    /// built on this one gets it again over the inherited environment (`dispatchStages`), so
+    /// there an `ENV` wins over an `ARG` of the same name.
+    image_env: Vars,
+    /// Where each `image_env` variable was set, kept only when probing.
+    image_origins: Vec<(String, Origin)>,
     build_args: Vec<String>,
     shell_set: bool,
     workdir_set: bool,
@@ -2696,6 +2744,8 @@ impl DispatchState {
             env.set("PATH", DEFAULT_PATH);
         }
         DispatchState {
+            image_env: env.clone(),
+            image_origins: Vec::new(),
             env,
             build_args: Vec::new(),
             shell_set: false,

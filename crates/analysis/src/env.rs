@@ -5,16 +5,31 @@ use stagecraft_syntax::shell::Env;
 
 use crate::platform::Platform;
 
-/// Ordered `KEY=value` pairs where a later key replaces an earlier one in place
-/// (BuildKit's `AddOrReplace`).
+/// Ordered `KEY=value` pairs. The order is what BuildKit's "did you mean" suggestions go by
+/// (the first of equally close names wins).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vars {
     entries: Vec<(String, String)>,
 }
 
 impl Vars {
-    /// Sets `key`, keeping its position if it exists.
+    /// Sets `key` as BuildKit's `EnvList.AddOrReplace` does: a key set again moves to the end
+    /// (its keys are in the order of their last assignment).
     pub fn set(&mut self, key: &str, value: &str) {
+        match self.entries.iter().position(|(k, _)| k == key) {
+            Some(i) if i + 1 == self.entries.len() => self.entries[i].1 = value.to_string(),
+            Some(i) => {
+                let mut e = self.entries.remove(i);
+                e.1 = value.to_string();
+                self.entries.push(e);
+            }
+            None => self.entries.push((key.to_string(), value.to_string())),
+        }
+    }
+
+    /// Sets `key`, keeping its position if it exists, as an image config's `Env` is updated
+    /// (`addEnv`) and as BuildKit's default ARGs take a `--build-arg` (`defaultArgs`).
+    pub fn set_in_place(&mut self, key: &str, value: &str) {
         match self.entries.iter_mut().find(|(k, _)| k == key) {
             Some(e) => e.1 = value.to_string(),
             None => self.entries.push((key.to_string(), value.to_string())),

@@ -446,3 +446,64 @@ fn a_forward_mount_names_the_last_target_written() {
         "a",
     );
 }
+
+/// SOURCE_DATE_EPOCH as BuildKit resolves it before the build (`resolveSourceDateEpochValue`):
+/// empty is none, a number, `context`, a named context, or a stage that only fetches one remote
+/// source, read with the global ARGs and its own.
+#[test]
+fn source_date_epoch_is_resolved_as_buildkit_does() {
+    let with = |text: &str, args: &[(&str, &str)], contexts: &[&str]| {
+        let options = Options {
+            build_args: args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            named_contexts: contexts.iter().map(|c| c.to_string()).collect(),
+            ..Options::default()
+        };
+        analyze(text, &options).build_error().map(|e| (e.message.clone(), e.range.map(|r| text[r].to_string())))
+    };
+    let plain_file = "ARG SOURCE_DATE_EPOCH=nope\nFROM alpine\nRUN true\n";
+    assert_eq!(
+        with(plain_file, &[], &[]),
+        Some(("invalid SOURCE_DATE_EPOCH: nope".into(), Some("ARG SOURCE_DATE_EPOCH=nope".into())))
+    );
+    // An empty --build-arg wins over the default and means no SOURCE_DATE_EPOCH (a CI job with
+    // the variable unset); so do a number, `context` and a named build context.
+    for value in ["", "1700000000", "context", "ctx"] {
+        assert_eq!(with(plain_file, &[("SOURCE_DATE_EPOCH", value)], &["ctx"]), None, "{value:?}");
+    }
+    // A source stage may declare ARGs (build args win) and read them and the global ARGs in its
+    // base and its ADD.
+    let stage = "ARG BASE=scratch\nARG SOURCE_DATE_EPOCH=src\nFROM $BASE AS src\nARG VERSION=1.0 SUM\n\
+                 ADD https://example.com/v${VERSION}.tar.gz /\nFROM alpine\nRUN true\n";
+    assert_eq!(with(stage, &[], &[]), None);
+    // A checksum is expanded too (with the stage's ARGs: a build arg the stage does not declare
+    // is not seen), and must be a digest (unset, it is empty: no digest).
+    let summed = stage.replace("ADD ", "ADD --checksum=$SUM ");
+    let sum = format!("sha256:{}", "a".repeat(64));
+    assert_eq!(with(&summed, &[("SUM", &sum)], &[]), None);
+    let error = |args: &[(&str, &str)]| with(&summed, args, &[]).map(|(m, _)| m);
+    assert_eq!(error(&[("SUM", "md5:x")]), Some("unsupported digest algorithm".into()));
+    assert_eq!(error(&[]), Some("invalid checksum digest format".into()));
+    let undeclared = summed.replace("ARG VERSION=1.0 SUM", "ARG VERSION=1.0");
+    assert_eq!(with(&undeclared, &[("SUM", &sum)], &[]).map(|(m, _)| m), Some("invalid checksum digest format".into()));
+    let from = Some("FROM $BASE AS src".to_string());
+    assert_eq!(
+        with(stage, &[("BASE", "busybox")], &[]),
+        Some(("SOURCE_DATE_EPOCH stage must use FROM scratch".into(), from.clone()))
+    );
+    let git =
+        stage.replace("https://example.com/v${VERSION}.tar.gz", "https://github.com/moby/buildkit.git#v${VERSION}");
+    assert_eq!(with(&git, &[], &[]), None);
+    // What else the stage may not hold.
+    let body = |lines: &str| format!("ARG SOURCE_DATE_EPOCH=src\nFROM scratch AS src\n{lines}FROM alpine\n");
+    let from = Some("FROM scratch AS src".to_string());
+    for (lines, message) in [
+        ("COPY a /a\n", "SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported COPY instruction"),
+        ("ARG A=1\n", "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD"),
+        ("ADD https://a/x /\nADD https://a/y /\n", "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD"),
+        ("ADD https://a/x https://a/y /\n", "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source"),
+        ("ADD <<EOF /x\nhello\nEOF\n", "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source"),
+        ("ARG SRC=local.tar\nADD $SRC /\n", "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD"),
+    ] {
+        assert_eq!(with(&body(lines), &[], &[]), Some((message.to_string(), from.clone())), "{lines}");
+    }
+}

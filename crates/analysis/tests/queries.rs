@@ -1834,3 +1834,43 @@ fn variables_hold_what_buildkit_expands_them_to() {
     assert_eq!(a.variable_at(TextSize::new(0)), None);
     assert_eq!(a.variable_at(TextSize::new(text.len() as u32 + 10)), None);
 }
+
+/// A stage built on another gets the other's environment and then its image config's `Env`
+/// again (`dispatchStages`): an `ENV` wins over an `ARG` of the same name there, though not in
+/// the stage that set both.
+#[test]
+fn a_stage_on_a_stage_gets_its_env_over_its_args() {
+    let text = "FROM alpine AS base\nENV PORT=8080/tcp\nARG PORT=8080/TCP\nEXPOSE $PORT\nFROM base\nEXPOSE $PORT\n";
+    let a = plain(text);
+    let casing: Vec<u32> =
+        a.diagnostics().iter().filter(|d| d.code == "ExposeProtoCasing").map(|d| a.line_of(d.range.start())).collect();
+    assert_eq!(casing, [4], "{:?}", a.diagnostics());
+    let v = variable(&a, "$PORT", 1, 0);
+    assert_eq!(
+        (v.value.as_deref(), &v.source),
+        (Some("8080/tcp"), &VariableSource::Env(key_range(&a, "PORT=8080/tcp")))
+    );
+    // An ARG the base declared stays defined, with its value, where no ENV has the name.
+    let a = plain("FROM alpine AS base\nARG DIR=/app\nFROM base\nWORKDIR $DIR\n");
+    assert!(a.diagnostics().is_empty(), "{:?}", a.diagnostics());
+}
+
+/// A variable set again moves to the end of BuildKit's environment (`EnvList`), which decides
+/// between equally close "did you mean" names.
+#[test]
+fn a_variable_set_again_is_the_newest() {
+    let a = plain("FROM alpine\nENV AB=1 AC=2\nENV AB=3\nENV X=$AD\n");
+    assert_eq!(diag(&a, "UndefinedVar").message, "Usage of undefined variable '$AD' (did you mean $AC?)");
+    let a = plain("FROM alpine\nENV AB=1 AC=2\nENV AC=3\nENV X=$AD\n");
+    assert_eq!(diag(&a, "UndefinedVar").message, "Usage of undefined variable '$AD' (did you mean $AB?)");
+}
+
+/// BuildKit's SBOM scan ARGs are switches, never variables (`nonEnvArgs`).
+#[test]
+fn sbom_scan_args_are_no_variables() {
+    let a = plain("FROM alpine\nARG BUILDKIT_SBOM_SCAN_STAGE=true\nWORKDIR x$BUILDKIT_SBOM_SCAN_STAGE\n");
+    assert_eq!(
+        a.diagnostics().iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+        ["Relative workdir \"x\" can have unexpected results if the base image changes"]
+    );
+}
