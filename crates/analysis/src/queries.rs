@@ -114,6 +114,8 @@ pub enum CompletionKind {
     Flag,
     /// A named build context given for the build ([`crate::Options::named_contexts`]).
     NamedContext,
+    /// A variable in scope (after `$` or `${`).
+    Variable,
 }
 
 /// A completion candidate.
@@ -599,6 +601,9 @@ impl Analysis {
         if in_comment(self, offset) {
             return Vec::new();
         }
+        if let Some(out) = self.variable_completions(o, &keyword) {
+            return out;
+        }
         // The whitespace-separated word the cursor is in, and whether flags may stand there:
         // BuildKit reads flags only before an instruction's first argument.
         let flag_word_start = o - before.len() + before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
@@ -834,6 +839,52 @@ impl Analysis {
             return Some(Hover { range: a.key_range, markdown: md });
         }
         None
+    }
+
+    /// The variables in scope after a `$` or `${` before `o`: what BuildKit (or, in a `RUN`
+    /// command, the shell it runs) reads there, each with its value. `None` when the cursor is
+    /// not after one, or where no build-time variable is read (`CMD`, `ENTRYPOINT`,
+    /// `HEALTHCHECK` and `SHELL` run with the image's environment, later).
+    fn variable_completions(&self, o: usize, keyword: &str) -> Option<Vec<Completion>> {
+        let text = self.text();
+        let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let typed = text[..o].len() - text[..o].trim_end_matches(name_char).len();
+        let head = &text[..o - typed];
+        let brace = head.ends_with("${");
+        if !(brace || head.ends_with('$')) || head.ends_with("$$") || head.ends_with("\\$") {
+            return None;
+        }
+        if matches!(keyword, "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "SHELL") {
+            return None;
+        }
+        let start = o - typed;
+        let end = o + text[o..].len() - text[o..].trim_start_matches(name_char).len();
+        let replace = TextRange::new(TextSize::new(start as u32), TextSize::new(end as u32));
+        let at = TextSize::new((start - if brace { 2 } else { 1 }) as u32);
+        let probed = self.probe(at)?;
+        let mut out: Vec<Completion> = probed
+            .env
+            .iter()
+            .map(|(name, value)| Completion {
+                label: name.to_string(),
+                kind: CompletionKind::Variable,
+                detail: Some(if value.is_empty() { "(empty)".to_string() } else { value.to_string() }),
+                documentation: None,
+                insert: name.to_string(),
+                replace,
+            })
+            .collect();
+        for name in probed.build_args.iter().filter(|n| probed.env.get(n).is_none()) {
+            out.push(Completion {
+                label: name.clone(),
+                kind: CompletionKind::Variable,
+                detail: Some("ARG without a value".into()),
+                documentation: None,
+                insert: name.clone(),
+                replace,
+            });
+        }
+        Some(out)
     }
 
     /// The variable at `offset` where BuildKit expands it, with the value it has there. This

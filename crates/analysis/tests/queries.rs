@@ -1874,3 +1874,43 @@ fn sbom_scan_args_are_no_variables() {
         ["Relative workdir \"x\" can have unexpected results if the base image changes"]
     );
 }
+
+/// After `$` or `${`, the variables in scope there, with their values.
+#[test]
+fn variables_complete_after_a_dollar() {
+    let labels = |text: &str| -> Vec<(String, Option<String>)> {
+        let (a, at) = fixture(text);
+        let c = a.completions(at);
+        assert!(c.iter().all(|c| c.kind == CompletionKind::Variable), "{c:?}");
+        c.into_iter().map(|c| (c.label, c.detail)).collect()
+    };
+    let l = |name: &str, detail: &str| (name.to_string(), Some(detail.to_string()));
+    // Global scope: the automatic platform ARGs and the global ARGs before the place.
+    let global = labels("ARG A=1\nARG B=${$0}\nARG C=3\nFROM alpine\n");
+    assert!(global.contains(&l("A", "1")) && global.contains(&l("TARGETARCH", "amd64")), "{global:?}");
+    assert!(!global.iter().any(|(n, _)| n == "B" || n == "C"), "{global:?}");
+    // A stage: its image's PATH, its ARGs (one without a value too) and ENVs so far, the base
+    // stage's; in a RUN command the shell gets them all.
+    let text =
+        "ARG V=1\nFROM alpine AS base\nARG V\nENV HOME_DIR=/srv\nFROM base\nARG EMPTY\nRUN echo $HO$0\nENV LATER=1\n";
+    let (a, at) = fixture(text);
+    let c = a.completions(at);
+    let names: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
+    // (In BuildKit's order: the base's image `Env` is set again after its ARGs.)
+    assert_eq!(names, ["V", "PATH", "HOME_DIR", "EMPTY"], "{c:?}");
+    assert_eq!(c[0].detail.as_deref(), Some("1"));
+    assert_eq!(c[3].detail.as_deref(), Some("ARG without a value"));
+    // The name typed so far is replaced, and the rest of it after the cursor too.
+    assert_eq!(slice(&a, c[0].replace), "HO");
+    let (a, at) = fixture("FROM alpine\nENV ABC=1\nWORKDIR /${A$0BC}\n");
+    assert_eq!(slice(&a, a.completions(at)[0].replace), "ABC");
+    // Not after `$$` or an escaped `\$`, nor where the image's environment is read later.
+    for text in [
+        "FROM alpine\nENV A=1\nRUN echo $$$0\n",
+        "FROM alpine\nENV A=1\nWORKDIR \\$$0\n",
+        "FROM alpine\nENV A=1\nCMD echo $$0\n",
+    ] {
+        let (a, at) = fixture(text);
+        assert!(a.completions(at).iter().all(|c| c.kind != CompletionKind::Variable), "{text}");
+    }
+}

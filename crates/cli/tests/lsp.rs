@@ -1033,7 +1033,7 @@ fn hover_on_a_variable_shows_its_value() {
         parse_json(r#"{"buildArgs": {"TAG": "3.20"}}"#),
     );
     let uri = "file:///tmp/stagecraft-vars/Dockerfile";
-    lsp.open(uri, "ARG TAG=3.19\nFROM alpine:${TAG} AS base\nENV HOME_DIR=/srv/😀 \\\n    X=1\nWORKDIR $HOME_DIR\nRUN echo $HOME_DIR\n");
+    lsp.open(uri, "ARG TAG=3.19\nFROM alpine:${TAG} AS base\nENV HOME_DIR=/srv/😀 \\\n    X=1\nWORKDIR $HOME_DIR\nRUN echo $HOME_DIR\nARG TAG\n");
     let h = lsp.result("textDocument/hover", at(uri, 1, 14));
     let md = h["contents"]["value"].as_str().unwrap();
     assert!(md.starts_with("**`$TAG`** = `3.20`\n\nGiven with `--build-arg TAG=...` for the `ARG` on line 1."), "{md}");
@@ -1044,6 +1044,27 @@ fn hover_on_a_variable_shows_its_value() {
     assert_eq!((h["range"]["start"].clone(), h["range"]["end"].clone()), (pos(4, 8), pos(4, 17)), "{h}");
     // In a shell command, the shell expands it when it runs: no hover.
     assert!(lsp.result("textDocument/hover", at(uri, 5, 12)).is_null());
+    // Completion after `$`: the variables in scope, with their values; the whole name replaced.
+    let items = lsp.result("textDocument/completion", at(uri, 4, 11));
+    let items = items.as_array().or_else(|| items["items"].as_array()).unwrap().clone();
+    let home = items.iter().find(|i| i["label"] == "HOME_DIR").unwrap_or_else(|| panic!("{items:?}"));
+    assert_eq!((home["kind"].clone(), home["detail"].clone()), (Value::from(6), Value::from("/srv/😀")), "{home}");
+    let range = &home["textEdit"]["range"];
+    assert_eq!((range["start"].clone(), range["end"].clone()), (pos(4, 9), pos(4, 17)), "{home}");
+    // The global ARG is not in the stage until an ARG declares it there (a line later).
+    assert!(!items.iter().any(|i| i["label"] == "TAG"), "{items:?}");
+    let items = lsp.result("textDocument/completion", at(uri, 7, 0));
+    assert!(!items.to_string().contains("\"TAG\""), "no variable completion without a `$`");
+    let mut change = doc(uri);
+    change["textDocument"]["version"] = 2.into();
+    change["contentChanges"] = parse_json(
+        r#"[{"range": {"start": {"line": 7, "character": 0}, "end": {"line": 7, "character": 0}}, "text": "LABEL v=$"}]"#,
+    );
+    lsp.notify("textDocument/didChange", change);
+    lsp.diagnostics(uri, 2);
+    let items = lsp.result("textDocument/completion", at(uri, 7, 9));
+    let items = items.as_array().or_else(|| items["items"].as_array()).unwrap().clone();
+    assert!(items.iter().any(|i| i["label"] == "TAG" && i["detail"] == "3.20"), "{items:?}");
     lsp.shutdown();
 }
 

@@ -23,6 +23,7 @@ pub(crate) fn completion(a: &Analysis, encoding: Encoding, position: Position) -
                 CompletionKind::Keyword => CompletionItemKind::KEYWORD,
                 CompletionKind::Flag => CompletionItemKind::PROPERTY,
                 CompletionKind::NamedContext => CompletionItemKind::FOLDER,
+                CompletionKind::Variable => CompletionItemKind::VARIABLE,
             }),
             detail: c.detail,
             documentation: c.documentation.map(Documentation::String),

@@ -38,7 +38,7 @@ pub(crate) fn capabilities(encoding: Encoding) -> ServerCapabilities {
         })),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         completion_provider: Some(CompletionOptions {
-            trigger_characters: Some(vec!["=".into(), " ".into(), "-".into(), ",".into()]),
+            trigger_characters: Some(vec!["=".into(), " ".into(), "-".into(), ",".into(), "$".into(), "{".into()]),
             ..CompletionOptions::default()
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
