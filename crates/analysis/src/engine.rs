@@ -1383,7 +1383,9 @@ impl<'a> Engine<'a> {
             Ok(e) if e.result != value => {
                 let message = "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround";
                 reference.target = RefTarget::Invalid(message.into());
-                self.fail_in("variable-in-from", message, Some(value_range), None, "dependency-graph");
+                // An inherited trigger's error is at the `FROM` of the stage that runs it
+                // (`initOnBuildTriggers`' `SetLocation`); a written one's has no location.
+                self.fail_in("variable-in-from", message, Some(value_range), at, "dependency-graph");
                 None
             }
             Ok(_) => match value.parse::<i64>().ok() {
@@ -1404,7 +1406,8 @@ impl<'a> Engine<'a> {
                         reference.target = RefTarget::Invalid(message.clone());
                         let count = self.stages.len();
                         // BuildKit's error has no location (`findStateByIndex` through
-                        // `toCommand`, with no `WithLocation`): no lines, but the value's range.
+                        // `toCommand`, with no `WithLocation`): no lines, but the value's range;
+                        // an inherited trigger's is at the inheriting `FROM`.
                         self.fail_in(
                             "stage-index-out-of-range",
                             &format!(
@@ -1413,7 +1416,7 @@ impl<'a> Engine<'a> {
                                 count.saturating_sub(1)
                             ),
                             Some(value_range),
-                            None,
+                            at,
                             "dependency-graph",
                         );
                         None
@@ -1670,27 +1673,67 @@ impl<'a> Engine<'a> {
     fn onbuild_triggers(&mut self) {
         self.triggers = (0..self.stages.len()).map(|s| self.base_triggers(s)).collect();
         let triggers = std::mem::take(&mut self.triggers);
-        for (s, stage_triggers) in triggers.iter().enumerate() {
-            let from = self.stages[s].from_range;
-            // Inherited references go through the same checks as written ones, and their failures
-            // stop the build like those.
-            for Cmd { node: t, info, .. } in stage_triggers {
-                match info.kind {
-                    COPY_INSTR => {
-                        let trigger_range = info.last_flag("from").and_then(|f| f.value_range);
-                        if let Some(tr) = trigger_range {
-                            self.copy_from(s, info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
-                        }
-                    }
-                    RUN_INSTR => {
-                        let tr = info.range;
-                        self.mounts(s, t, info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
-                    }
-                    _ => {}
+        // BuildKit reads the triggers of the stages the target needs (`resolveStages`), again
+        // as long as their references make more stages needed; even its lint of every stage
+        // reads no others. Those are read here too, for the graph and for editors, but what
+        // would fail them is only a warning of ours: it fails the build when such a stage is.
+        let n = self.stages.len();
+        let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
+        let mut read = vec![false; n];
+        loop {
+            let needed = crate::graph::closure(&self.direct_deps(), target);
+            let todo: Vec<usize> = needed.into_iter().filter(|&s| !read[s]).collect();
+            if todo.is_empty() {
+                break;
+            }
+            for s in todo {
+                read[s] = true;
+                self.read_triggers(s, &triggers[s]);
+            }
+        }
+        for s in (0..n).filter(|&s| !read[s]) {
+            let (error, stopped, before) = (self.build_error.take(), self.stopped, self.diagnostics.len());
+            self.read_triggers(s, &triggers[s]);
+            self.build_error = error;
+            self.stopped = stopped;
+            for d in &mut self.diagnostics[before..] {
+                if d.severity == Severity::Error && !d.buildkit_reports {
+                    d.severity = Severity::Warning;
                 }
             }
         }
         self.triggers = triggers;
+    }
+
+    /// The references of stage `s`'s inherited triggers, which go through the same checks as
+    /// written ones.
+    fn read_triggers(&mut self, s: usize, triggers: &[Cmd<'a>]) {
+        let from = self.stages[s].from_range;
+        for Cmd { node: t, info, .. } in triggers {
+            match info.kind {
+                COPY_INSTR => {
+                    let trigger_range = info.last_flag("from").and_then(|f| f.value_range);
+                    if let Some(tr) = trigger_range {
+                        self.copy_from(s, info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
+                    }
+                }
+                RUN_INSTR => {
+                    let tr = info.range;
+                    self.mounts(s, t, info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Each stage's direct dependencies as BuildKit follows them to find what a target needs
+    /// (with the stages a named context's replaced stage still reaches).
+    fn direct_deps(&self) -> Vec<Vec<usize>> {
+        let mut direct = crate::graph::stage_deps(&self.deps);
+        for (s, more) in self.dispatch_only.iter().enumerate().filter(|_| cfg!(feature = "named-contexts")) {
+            direct[s].extend(more.iter().copied().filter(|&t| t != s));
+        }
+        direct
     }
 
     /// The triggers of the ONBUILD instructions of stage `s`'s base stage, if it has one.
@@ -1720,6 +1763,16 @@ impl<'a> Engine<'a> {
                         self.stages[s].base_range.unwrap_or(self.stages[s].from_range),
                         Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned(),
                     ),
+                    // A stage a named context replaces still has its base name parsed as an
+                    // image's (`resolveBaseImage` parses it before it loads the context).
+                    BaseKind::NamedContext(_) => match &self.stages[s].base_expanded {
+                        Some(b) => (
+                            b.clone(),
+                            self.stages[s].base_range.unwrap_or(self.stages[s].from_range),
+                            Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned(),
+                        ),
+                        None => continue,
+                    },
                     _ => continue,
                 },
                 State::External(name, range) => {
@@ -1756,10 +1809,7 @@ impl<'a> Engine<'a> {
         let n = self.stages.len();
         // What the target builds (`--target`, else the last stage), sorted.
         let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
-        let mut direct = crate::graph::stage_deps(&self.deps);
-        for (s, more) in self.dispatch_only.iter().enumerate().filter(|_| cfg!(feature = "named-contexts")) {
-            direct[s].extend(more.iter().copied().filter(|&t| t != s));
-        }
+        let direct = self.direct_deps();
         let needed = crate::graph::closure(&direct, target);
         if !self.stopped {
             self.parse_triggers(&needed);
@@ -1776,8 +1826,14 @@ impl<'a> Engine<'a> {
                 dispatch_set[s] = true;
             }
         }
+        let lint_all = self.options.target.is_none() && !self.options.only_needed_stages;
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         let mut dispatched = vec![false; n];
+        // A stage a named context replaces is loaded before any stage is dispatched
+        // (`resolveBaseImage` marks it dispatched): an earlier stage may copy from it.
+        for s in (0..n).filter(|&s| dispatch_set[s]) {
+            dispatched[s] = matches!(self.stages[s].base_kind, BaseKind::NamedContext(_));
+        }
         let target_windows = self.target.os == "windows";
         for s in 0..n {
             if !dispatch_set[s] {
@@ -1811,7 +1867,9 @@ impl<'a> Engine<'a> {
             st.cmd = None;
             st.entrypoint = None;
             st.healthcheck = None;
-            let commands = if matches!(self.stages[s].base_kind, BaseKind::NamedContext(_)) {
+            // A replaced stage's steps are not run; but BuildKit's lint of every stage dispatches
+            // it again, steps and all.
+            let commands = if matches!(self.stages[s].base_kind, BaseKind::NamedContext(_)) && !lint_all {
                 Vec::new()
             } else {
                 self.syntax[s].commands.clone()

@@ -507,3 +507,26 @@ fn source_date_epoch_is_resolved_as_buildkit_does() {
         assert_eq!(with(&body(lines), &[], &[]), Some((message.to_string(), from.clone())), "{lines}");
     }
 }
+
+/// BuildKit reads the ONBUILD triggers of the stages the target needs (again as their
+/// references make more stages needed), and fails at the inheriting stage's FROM; what a
+/// trigger of a stage the target does not need would fail is only a warning of ours.
+#[test]
+fn triggers_are_read_for_the_stages_the_target_needs() {
+    let text = "FROM alpine AS a\nONBUILD COPY --from=$X / /\nFROM a AS b\nFROM alpine AS c\n";
+    let a = plain(text);
+    assert_eq!(a.build_error(), None, "the default target `c` does not need `b`");
+    let d = a.diagnostics().iter().find(|d| d.code == "variable-in-from").expect("still said");
+    assert_eq!((d.severity, d.buildkit_reports), (stagecraft_analysis::Severity::Warning, false));
+    let with_target = |text: &str, t: &str| analyze(text, &Options { target: Some(t.into()), ..Options::default() });
+    let a = with_target(text, "b");
+    let e = a.build_error().expect("`b` runs the trigger");
+    assert!(e.message.starts_with("variable expansion is not supported for --from"), "{e:?}");
+    assert_eq!(e.lines, Some((3, 3)), "at b's FROM, as BuildKit's SetLocation puts it");
+    // A trigger's reference makes another stage needed, whose own triggers are read then.
+    let chain = "FROM alpine AS x\nONBUILD COPY --from=9 / /\nFROM x AS y\n\
+                 FROM alpine AS base\nONBUILD COPY --from=y / /\nFROM base AS final\n";
+    let e = plain(chain).build_error().map(|e| (e.message.split(':').next().unwrap_or_default().to_string(), e.lines));
+    assert_eq!(e, Some(("invalid stage index 9".into(), Some((3, 3)))));
+    assert_eq!(with_target(chain, "base").build_error(), None);
+}

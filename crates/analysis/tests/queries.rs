@@ -753,10 +753,38 @@ fn env_pairs_read_the_environment_before_the_line() {
 fn named_context_replaces_a_stage() {
     let text =
         "FROM alpine AS deps\nCOPY --from=tools /t /t\nFROM alpine AS tools\nFROM scratch\nCOPY --from=deps /d /d\n";
-    let a = analyze(text, &Options { named_contexts: vec!["deps".into()], ..Options::default() });
+    let build = Options { named_contexts: vec!["deps".into()], only_needed_stages: true, ..Options::default() };
+    let a = analyze(text, &build);
     assert_eq!(a.stages()[0].base_kind, stagecraft_analysis::BaseKind::NamedContext("deps".into()));
     assert_eq!(a.target_builds(2), &[0, 2]);
-    assert!(!codes(&a).contains(&"forward-reference"));
+    assert!(!codes(&a).contains(&"forward-reference"), "a build does not run the replaced stage's steps");
+    // BuildKit's lint of every stage (`AllStages`) dispatches the replaced stage again, steps and
+    // all: its COPY from a later stage fails there.
+    let lint = analyze(text, &Options { named_contexts: vec!["deps".into()], ..Options::default() });
+    assert!(codes(&lint).contains(&"forward-reference"), "{:?}", lint.diagnostics());
+    // A replaced stage is loaded before any is dispatched: an earlier stage may copy from it,
+    // and mount it.
+    let later =
+        "FROM alpine AS a\nCOPY --from=b /x /y\nRUN --mount=from=b,target=/b true\nFROM alpine AS b\nRUN echo hi\n";
+    for target in [None, Some("a")] {
+        let options =
+            Options { named_contexts: vec!["b".into()], target: target.map(String::from), ..Options::default() };
+        let a = analyze(later, &options);
+        assert!(
+            a.build_error().is_none() && !codes(&a).contains(&"forward-reference"),
+            "{target:?}: {:?}",
+            a.diagnostics()
+        );
+    }
+    assert!(codes(&plain(later)).contains(&"forward-reference"));
+    // Its base name is still read as an image's (`resolveBaseImage` parses it first).
+    let bad = "ARG V\nFROM alpine:$V AS base\nFROM base\n";
+    let a = analyze(
+        bad,
+        &Options { named_contexts: vec!["base".into()], target: Some("base".into()), ..Options::default() },
+    );
+    let e = a.build_error().expect("the base name does not parse");
+    assert!(e.message.starts_with("failed to parse stage name \"alpine:\""), "{e:?}");
 }
 
 fn with_contexts(text: &str, contexts: &[&str]) -> Analysis {
