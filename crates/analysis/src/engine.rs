@@ -421,6 +421,19 @@ impl<'a> Engine<'a> {
     }
 
     fn check_directive(&mut self) {
+        // `--build-arg BUILDKIT_DOCKERFILE_CHECK=...` replaces the file's `# check=` directive
+        // (dockerui reads it into the `LinterConfig` that `newRuleLinter` prefers).
+        if let Some(value) = self.options.build_arg("BUILDKIT_DOCKERFILE_CHECK") {
+            match CheckConfig::parse(value) {
+                Ok(c) => self.check = c,
+                Err(e) => {
+                    let message = format!("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: {e}");
+                    self.fail("invalid-check-directive", &message, None, "parse");
+                }
+            }
+            self.unknown_checks(None);
+            return;
+        }
         let Some(d) = directives::find(self.text, "check") else { return };
         let range = self
             .parse
@@ -438,14 +451,29 @@ impl<'a> Engine<'a> {
                 "parse",
             ),
         }
+        self.unknown_checks(Some(range));
+    }
+
+    /// Names in `skip=` and `experimental=` that are no BuildKit check (`range`: the file's
+    /// directive; `None`: the build arg).
+    fn unknown_checks(&mut self, range: Option<TextRange>) {
+        let whence = if range.is_none() { " (in BUILDKIT_DOCKERFILE_CHECK)" } else { "" };
         for name in self.check.skip.iter().chain(self.check.experimental.iter()).cloned().collect::<Vec<_>>() {
-            if rules::by_name(&name).is_none() {
-                let mut message = format!("`{name}` is not a BuildKit check; it has no effect");
-                if let Some(s) = suggest::search(&name, rules::ALL.iter().map(|r| r.name), true) {
-                    message.push_str(&format!(" (did you mean {s}?)"));
-                }
-                self.ours("unknown-check", Severity::Warning, range, message, None);
+            if rules::by_name(&name).is_some() {
+                continue;
             }
+            let message = if name.is_empty() {
+                // `skip=A, B`: BuildKit's directive value ends at the first blank.
+                format!("an empty check name{whence}: the value ends at the first space, so list the names without spaces (`skip=RuleA,RuleB`)")
+            } else {
+                let mut m = format!("`{name}` is not a BuildKit check{whence}; it has no effect");
+                if let Some(s) = suggest::search(&name, rules::ALL.iter().map(|r| r.name), true) {
+                    m.push_str(&format!(" (did you mean {s}?)"));
+                }
+                m
+            };
+            let at = range.unwrap_or_else(|| TextRange::empty(TextSize::new(0)));
+            self.ours("unknown-check", Severity::Warning, at, message, None);
         }
     }
 

@@ -1942,3 +1942,30 @@ fn variables_complete_after_a_dollar() {
         assert!(a.completions(at).iter().all(|c| c.kind != CompletionKind::Variable), "{text}");
     }
 }
+
+/// `--build-arg BUILDKIT_DOCKERFILE_CHECK=...` replaces the file's `# check=` directive, as
+/// dockerui's `LinterConfig` does.
+#[test]
+fn the_check_build_arg_replaces_the_directive() {
+    let with = |text: &str, value: &str| {
+        analyze(
+            text,
+            &Options { build_args: vec![("BUILDKIT_DOCKERFILE_CHECK".into(), value.into())], ..Options::default() },
+        )
+    };
+    let text = "# check=skip=JSONArgsRecommended\nFROM alpine\nCMD echo hi\nMAINTAINER x\n";
+    assert_eq!(codes(&plain(text)), ["MaintainerDeprecated"]);
+    assert_eq!(codes(&with(text, "skip=MaintainerDeprecated")), ["JSONArgsRecommended"]);
+    let a = with(text, "error=true");
+    assert!(a.diagnostics().iter().all(|d| d.severity == Severity::Error), "{:?}", a.diagnostics());
+    let a = with(text, "skip=Bogus");
+    let d = diag(&a, "unknown-check");
+    assert!(d.message.contains("`Bogus` is not a BuildKit check (in BUILDKIT_DOCKERFILE_CHECK)"), "{}", d.message);
+    let a = with(text, "nonsense");
+    assert!(a
+        .build_error()
+        .is_some_and(|e| e.message.starts_with("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: ")));
+    // A directive's value ends at the first space: an empty name says so.
+    let a = plain("# check=skip=JSONArgsRecommended, MaintainerDeprecated\nFROM alpine\nMAINTAINER x\n");
+    assert!(diag(&a, "unknown-check").message.starts_with("an empty check name: the value ends at the first space"));
+}
