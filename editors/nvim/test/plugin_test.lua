@@ -429,6 +429,18 @@ local function main()
   eq(calls(vim.lsp.buf.outgoing_calls), ('golang:1.23:%d'):format(build_line),
     '4b outgoing calls of `build`: its image, expanded with the buildArgs setting (GO_VERSION=1.23)')
 
+  -- 4b'. A variable's hover: its value there, with the buildArgs setting, and where it is set.
+  local var_lnum, var_col = find('${GO_VERSION}')
+  local var_answer = vim.lsp.buf_request_sync(0, 'textDocument/hover', {
+    textDocument = { uri = vim.uri_from_bufnr(0) },
+    position = { line = var_lnum - 1, character = var_col + 1 },
+  }, 5000) or {}
+  local _, var_reply = next(var_answer)
+  local var_hover = var_reply and var_reply.result and var_reply.result.contents or {}
+  var_hover = type(var_hover) == 'table' and (var_hover.value or '') or ''
+  check(var_hover:find('**`$GO_VERSION`** = `1.23`', 1, true) and var_hover:find('--build-arg GO_VERSION', 1, true),
+    '4b the hover on ${GO_VERSION} gives its value from the buildArgs setting', var_hover)
+
   -- 4c. Workspace symbols: the stages of the project's Dockerfiles, by a fuzzy name. -------------
   vim.fn.setqflist({}, 'f')
   vim.lsp.buf.workspace_symbol('bld')
