@@ -641,40 +641,7 @@ impl Analysis {
         }
         // Flags.
         if partial.starts_with("--") && !keyword.is_empty() && flag_position {
-            let flags: &[(&str, &str)] = match keyword.as_str() {
-                "FROM" => &[("platform", "the platform to build for, e.g. $BUILDPLATFORM")],
-                "COPY" => &[
-                    ("from", "copy from a stage, an image or a build context"),
-                    ("chown", "owner of the copied files"),
-                    ("chmod", "mode of the copied files"),
-                    ("link", "copy into an independent layer"),
-                    ("parents", "keep parent directories of sources"),
-                    ("exclude", "paths to leave out"),
-                ],
-                "ADD" => &[
-                    ("chown", "owner of the added files"),
-                    ("chmod", "mode of the added files"),
-                    ("link", "add into an independent layer"),
-                    ("checksum", "verify a remote source"),
-                    ("keep-git-dir", "keep the .git directory of a Git source"),
-                    ("unpack", "extract archives"),
-                    ("exclude", "paths to leave out"),
-                ],
-                "RUN" => &[
-                    ("mount", "mount a cache, a secret, a bind from a stage, ..."),
-                    ("network", "default, none or host"),
-                    ("security", "sandbox or insecure"),
-                    ("device", "a CDI device"),
-                ],
-                "HEALTHCHECK" => &[
-                    ("interval", "time between checks"),
-                    ("timeout", "time a check may take"),
-                    ("start-period", "grace period after start"),
-                    ("start-interval", "time between checks during the start period"),
-                    ("retries", "failures before unhealthy"),
-                ],
-                _ => &[],
-            };
+            let flags = instruction_flags(&keyword);
             return flags
                 .iter()
                 .map(|(name, doc)| {
@@ -826,6 +793,9 @@ impl Analysis {
             (None, None) if reference.is_some() => return None,
             (None, None) => {}
         }
+        if let Some(h) = self.keyword_or_flag_hover(offset) {
+            return Some(h);
+        }
         if let Some(a) = self.global_args().iter().find(|a| touches(a.key_range)) {
             let value = match (&a.value, &a.value_expanded) {
                 (_, Some(v)) => format!("`{v}`"),
@@ -839,6 +809,41 @@ impl Analysis {
             return Some(Hover { range: a.key_range, markdown: md });
         }
         None
+    }
+
+    /// Hover on an instruction's keyword (what it does) or one of its flags (what the flag
+    /// does), with a link to the Dockerfile reference.
+    fn keyword_or_flag_hover(&self, offset: TextSize) -> Option<Hover> {
+        let root = self.parse().syntax_node();
+        let offset = TextSize::new(floor_char_boundary(self.text(), offset) as u32);
+        let token = match root.token_at_offset(offset) {
+            TokenAtOffset::None => return None,
+            TokenAtOffset::Single(t) => t,
+            TokenAtOffset::Between(l, r) => {
+                if matches!(r.kind(), KEYWORD | FLAG_NAME) {
+                    r
+                } else {
+                    l
+                }
+            }
+        };
+        let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
+        let keyword = instruction.keyword()?.to_uppercase();
+        let summary = keyword_summary(&keyword);
+        if summary.is_empty() {
+            return None;
+        }
+        let url = reference_url(&keyword);
+        let markdown = match token.kind() {
+            KEYWORD => format!("**{keyword}**: {summary}.\n\n[Dockerfile reference]({url})"),
+            FLAG_NAME => {
+                let name = token.text().trim_start_matches('-').to_ascii_lowercase();
+                let (_, doc) = instruction_flags(&keyword).iter().find(|(f, _)| *f == name)?;
+                format!("**`--{name}`** of {keyword}: {doc}.\n\n[Dockerfile reference]({url})")
+            }
+            _ => return None,
+        };
+        Some(Hover { range: token.text_range(), markdown })
     }
 
     /// The variables in scope after a `$` or `${` before `o`: what BuildKit (or, in a `RUN`
@@ -1587,6 +1592,49 @@ fn is_continuation_line(a: &Analysis, offset: TextSize) -> bool {
     let Some(i) = instruction_at(a, offset) else { return false };
     let index = a.line_index();
     index.line_col(i.range().start()).line < index.line_col(offset).line
+}
+
+/// The flags an instruction takes (BuildKit's, stable and labs), each with what it does.
+fn instruction_flags(keyword: &str) -> &'static [(&'static str, &'static str)] {
+    match keyword {
+        "FROM" => &[("platform", "the platform to build for, e.g. $BUILDPLATFORM")],
+        "COPY" => &[
+            ("from", "copy from a stage, an image or a build context"),
+            ("chown", "owner of the copied files"),
+            ("chmod", "mode of the copied files"),
+            ("link", "copy into an independent layer"),
+            ("parents", "keep parent directories of sources"),
+            ("exclude", "paths to leave out"),
+        ],
+        "ADD" => &[
+            ("chown", "owner of the added files"),
+            ("chmod", "mode of the added files"),
+            ("link", "add into an independent layer"),
+            ("checksum", "verify a remote source"),
+            ("keep-git-dir", "keep the .git directory of a Git source"),
+            ("unpack", "extract archives"),
+            ("exclude", "paths to leave out"),
+        ],
+        "RUN" => &[
+            ("mount", "mount a cache, a secret, a bind from a stage, ..."),
+            ("network", "default, none or host"),
+            ("security", "sandbox or insecure"),
+            ("device", "a CDI device"),
+        ],
+        "HEALTHCHECK" => &[
+            ("interval", "time between checks"),
+            ("timeout", "time a check may take"),
+            ("start-period", "grace period after start"),
+            ("start-interval", "time between checks during the start period"),
+            ("retries", "failures before unhealthy"),
+        ],
+        _ => &[],
+    }
+}
+
+/// The Dockerfile reference's section on an instruction.
+fn reference_url(keyword: &str) -> String {
+    format!("https://docs.docker.com/reference/dockerfile/#{}", keyword.to_ascii_lowercase())
 }
 
 fn keyword_summary(k: &str) -> &'static str {

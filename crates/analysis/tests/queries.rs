@@ -1969,3 +1969,29 @@ fn the_check_build_arg_replaces_the_directive() {
     let a = plain("# check=skip=JSONArgsRecommended, MaintainerDeprecated\nFROM alpine\nMAINTAINER x\n");
     assert!(diag(&a, "unknown-check").message.starts_with("an empty check name: the value ends at the first space"));
 }
+
+/// Hover on an instruction's keyword or one of its flags: what it does, with the reference.
+#[test]
+fn keywords_and_flags_say_what_they_do() {
+    let hover = |text: &str| {
+        let (a, at) = fixture(text);
+        a.hover(at).map(|h| (slice(&a, h.range).to_string(), h.markdown))
+    };
+    let (word, md) = hover("FROM alpine AS a\nCO$0PY --from=a x y\n").unwrap();
+    assert_eq!(word, "COPY");
+    assert_eq!(md, "**COPY**: copy files from the context, a stage or an image.\n\n[Dockerfile reference](https://docs.docker.com/reference/dockerfile/#copy)");
+    let (word, md) = hover("FROM alpine AS a\nCOPY --li$0nk --from=a x y\n").unwrap();
+    assert_eq!(word, "--link");
+    assert!(md.starts_with("**`--link`** of COPY: copy into an independent layer."), "{md}");
+    // Inside an ONBUILD, the trigger's own keyword and flags; lower case is the same keyword.
+    let (word, md) = hover("FROM alpine\nonbuild run --mou$0nt=type=cache,target=/c true\n").unwrap();
+    assert_eq!(word, "--mount");
+    assert!(md.starts_with("**`--mount`** of RUN:"), "{md}");
+    assert!(hover("FROM alpine\non$0build run true\n")
+        .unwrap()
+        .1
+        .starts_with("**ONBUILD**: run an instruction in images built on this one."));
+    // An unknown flag or keyword has no hover.
+    assert_eq!(hover("FROM alpine\nCOPY --bo$0gus x y\n"), None);
+    assert_eq!(hover("FROM alpine\nFRO$0B x\n"), None);
+}

@@ -442,5 +442,4 @@ fn every_request_at_every_kind_of_position_in_the_corpus() {
     }
     assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), files.len(), failures.join("\n"));
     assert!(asked > 100_000, "positions asked: {asked}");
-    eprintln!("sweep: {asked} positions in {} files", files.len());
 }
