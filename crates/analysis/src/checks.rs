@@ -104,15 +104,38 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             matches!(r.target, RefTarget::Stage(_)) && !r.value.starts_with(|c: char| c.is_ascii_alphabetic())
         })
         .collect();
+    // Bases written with variables (`FROM build-${VARIANT}`): with other build args or another
+    // platform they name other stages.
+    let variable_bases: Vec<(usize, Vec<Glob>)> = a
+        .stages
+        .iter()
+        .filter(|st| st.base.contains('$'))
+        .map(|st| (st.index, glob_of_words(&st.base)))
+        // (`FROM $BASE` alone is most often an image: it marks no stage.)
+        .filter(|(_, glob)| glob.iter().any(|g| matches!(g, Glob::Text(_))))
+        .collect();
     for s in a.unused.clone() {
         let stage = &a.stages[s];
         let range = stage.name_range.unwrap_or(stage.from_range);
         let lines = (stage.line, stage.end_line);
-        let mut message = format!(
-            "stage `{}`{} is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
-            stage.display_name(),
-            on_line(s)
-        );
+        // A later stage's variable base that could name this one.
+        let picker = stage.name.as_deref().and_then(|name| {
+            variable_bases.iter().find(|(p, glob)| *p > s && glob_matches(glob, name)).map(|(p, _)| *p)
+        });
+        let mut message = match picker {
+            None => format!(
+                "stage `{}`{} is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
+                stage.display_name(),
+                on_line(s)
+            ),
+            Some(p) => format!(
+                "stage `{}`{} is not used with these build args and platform: {why}, so BuildKit skips it; but `FROM {}` (line {}) names it when its variables do, so other build args or another platform may build it",
+                stage.display_name(),
+                on_line(s),
+                a.stages[p].base,
+                a.stages[p].line
+            ),
+        };
         for e in &not_found {
             message.push_str(&format!("; of the targets in play, {e}"));
         }
@@ -120,15 +143,84 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         // panel leaves hints out) and still fade the stage (`unnecessary`).
         // No removal while another stage uses this one: that stage's `FROM` would name an
         // image instead (removing the user first makes this one removable).
-        let fix = (!used_by_other[s]).then(|| stage_removal(a, s, &by_index)).flatten().map(|edits| Fix {
+        // Nor while a variable base may name it: it is not dead code, and not faded either.
+        let removable = !used_by_other[s] && picker.is_none();
+        let fix = removable.then(|| stage_removal(a, s, &by_index)).flatten().map(|edits| Fix {
             title: format!("Remove stage `{}`", stage.display_name()),
             edits,
             applicability: Applicability::Manual,
         });
         a.diagnostics.push(Diagnostic {
-            unnecessary: true,
+            unnecessary: picker.is_none(),
             ..Diagnostic::ours("unused-stage", Severity::Info, range, message, fix, lines)
         });
+    }
+}
+
+/// A word written with variables, as a pattern: its literal text, each variable any text.
+#[derive(Debug, PartialEq)]
+enum Glob {
+    Text(String),
+    Any,
+}
+
+/// `build-${VARIANT:-alpine}` is `build-` then anything. Lower-cased, as stage names are.
+fn glob_of_words(word: &str) -> Vec<Glob> {
+    let mut out: Vec<Glob> = Vec::new();
+    let mut text = String::new();
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '$' {
+            text.extend(c.to_lowercase());
+            continue;
+        }
+        match chars.peek() {
+            Some('{') => {
+                let mut depth = 0;
+                for c in chars.by_ref() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Some(c) if c.is_ascii_alphanumeric() || *c == '_' => {
+                while chars.peek().is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                    chars.next();
+                }
+            }
+            _ => {
+                text.push('$');
+                continue;
+            }
+        }
+        if !text.is_empty() {
+            out.push(Glob::Text(std::mem::take(&mut text)));
+        }
+        if out.last() != Some(&Glob::Any) {
+            out.push(Glob::Any);
+        }
+    }
+    if !text.is_empty() {
+        out.push(Glob::Text(text));
+    }
+    out
+}
+
+/// Whether `name` can be what the pattern makes.
+fn glob_matches(glob: &[Glob], name: &str) -> bool {
+    match glob.split_first() {
+        None => name.is_empty(),
+        Some((Glob::Text(t), rest)) => name.strip_prefix(t.as_str()).is_some_and(|n| glob_matches(rest, n)),
+        Some((Glob::Any, rest)) => {
+            (0..=name.len()).filter(|&i| name.is_char_boundary(i)).any(|i| glob_matches(rest, &name[i..]))
+        }
     }
 }
 

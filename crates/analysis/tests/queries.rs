@@ -1995,3 +1995,34 @@ fn keywords_and_flags_say_what_they_do() {
     assert_eq!(hover("FROM alpine\nCOPY --bo$0gus x y\n"), None);
     assert_eq!(hover("FROM alpine\nFRO$0B x\n"), None);
 }
+
+/// A stage a later `FROM` written with variables may name (`FROM build-${VARIANT}`) is not
+/// dead code: its unused-stage hint says which FROM may pick it, offers no removal, and does not
+/// fade it. `FROM $BASE` alone (most often an image) marks nothing.
+#[test]
+fn stages_a_variable_base_may_name_are_not_dead_code() {
+    let text = "ARG VARIANT=alpine\nFROM alpine AS build-alpine\nFROM debian AS build-debian\nFROM busybox AS tools\n\
+                FROM build-${VARIANT} AS build\nARG BASE=scratch\nFROM $BASE\nCOPY --from=build /a /a\n";
+    let a = plain(text);
+    let unused: Vec<(&str, bool, bool)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "unused-stage")
+        .map(|d| (slice(&a, d.range), d.unnecessary, d.fix.is_some()))
+        .collect();
+    assert_eq!(unused, [("build-debian", false, false), ("tools", true, true)]);
+    let d = a.diagnostics().iter().find(|d| slice(&a, d.range) == "build-debian").unwrap();
+    assert!(
+        d.message.contains("is not used with these build args and platform")
+            && d.message.contains("`FROM build-${VARIANT}` (line 5) names it"),
+        "{}",
+        d.message
+    );
+    // With the other value the other stage is the one left out, and said the same way.
+    let debian =
+        analyze(text, &Options { build_args: vec![("VARIANT".into(), "debian".into())], ..Options::default() });
+    assert!(debian
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == "unused-stage" && slice(&debian, d.range) == "build-alpine" && !d.unnecessary));
+}
