@@ -2063,7 +2063,10 @@ impl<'a> Engine<'a> {
                         STOPSIGNAL_INSTR if !known_signal(&value) => {
                             format!("invalid signal: {value}; use a name such as SIGTERM, or a number")
                         }
-                        VOLUME_INSTR if value.is_empty() => "VOLUME specified can not be an empty string".into(),
+                        // (An empty volume as written was refused when the instruction was read.)
+                        VOLUME_INSTR if value.is_empty() && !a.is_empty() => {
+                            "VOLUME specified can not be an empty string".into()
+                        }
                         _ => continue,
                     };
                     self.fail("invalid-value", &message, Some(node), "dispatch");
@@ -2444,7 +2447,8 @@ impl<'a> Engine<'a> {
         };
         let mut typ = String::from("bind");
         let (mut from, mut source, mut target, mut id, mut sharing) = (false, false, false, false, false);
-        let mut file_info = None;
+        // Which of mode, uid and gid are set (BuildKit refuses them in that order).
+        let mut file_info = [false; 3];
         for field in fields {
             let (key, value) = match field.split_once('=') {
                 Some((k, v)) => (k.to_lowercase(), v),
@@ -2494,14 +2498,21 @@ impl<'a> Engine<'a> {
                     if copy::parse_u32(&value, if key == "mode" { 8 } else { 10 }).is_none() {
                         return Err(err(format!("invalid value {value} for {key}")));
                     }
-                    file_info.get_or_insert(key.clone());
+                    file_info[["mode", "uid", "gid"].iter().position(|k| *k == key).unwrap_or(0)] = true;
                 }
                 "env" => {}
                 _ => return Err(suggest(format!("unexpected key '{key}' in '{field}'"), &key, &KEYS, field, true)),
             }
         }
-        if let Some(key) = file_info.filter(|_| !matches!(typ.as_str(), "secret" | "ssh" | "cache")) {
-            return Err(err(format!("{key} not allowed for {} type mounts", go::quote_str(&typ))));
+        if !matches!(typ.as_str(), "secret" | "ssh" | "cache") {
+            if let Some(i) = file_info.iter().position(|&set| set) {
+                let key = ["mode", "uid", "gid"][i];
+                return Err(err(format!("{key} not allowed for {} type mounts", go::quote_str(&typ))));
+            }
+        }
+        // `dispatchSSH`: an SSH mount forwards the agent named by `id`, from no source.
+        if typ == "ssh" && source {
+            return Err(err("ssh does not support source".into()));
         }
         if typ == "secret" {
             let message = if from {
@@ -2935,6 +2946,8 @@ fn known_signal(s: &str) -> bool {
 /// BuildKit's `parsePortRange`: `80` or `8000-9000`, each a port from 0 to 65535 (Go's
 /// `ParseInt` takes a sign), the end not below the start.
 fn port_range(ports: &str) -> Option<(i64, i64)> {
+    // The newest BuildKit's `parsePortNumber`: `strconv.ParseInt(s, 10, 0)`, which takes a
+    // sign (`+80` is port 80; older ones read ports with `ParseUint`, which does not).
     let number = |s: &str| {
         let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -431,23 +431,32 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
     if args.len() < 2 {
         return Err(err("Missing command after HEALTHCHECK CMD".into()));
     }
-    for f in &info.flags {
-        let name = f.name();
-        let value = f.value().unwrap_or_default();
-        if name == "retries" {
-            if !value.is_empty() {
-                let n: i64 = value
-                    .parse()
-                    .map_err(|_| err(format!("strconv.ParseInt: parsing {}: invalid syntax", go::quote_str(value))))?;
-                if n < 0 {
-                    return Err(err(format!("--retries cannot be negative ({n})")));
-                }
-            }
-        } else if !value.is_empty() {
+    // BuildKit reads the durations, then the retries, whatever order they are written in (the
+    // last value of a flag given twice).
+    for name in ["interval", "timeout", "start-period", "start-interval"] {
+        let value = info.last_flag(name).and_then(|f| f.value()).unwrap_or_default();
+        if !value.is_empty() {
             let nanos = parse_duration(value).map_err(err)?;
             if nanos != 0 && nanos < 1_000_000 {
                 return Err(err(format!("Interval {} cannot be less than 1ms", go::quote_str(name))));
             }
+        }
+    }
+    let retries = info.last_flag("retries").and_then(|f| f.value()).unwrap_or_default();
+    if !retries.is_empty() {
+        // `strconv.ParseInt(v, 10, 32)`.
+        let digits = retries.strip_prefix(['+', '-']).unwrap_or(retries);
+        let why = if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            Some("invalid syntax")
+        } else {
+            retries.parse::<i32>().is_err().then_some("value out of range")
+        };
+        if let Some(why) = why {
+            return Err(err(format!("strconv.ParseInt: parsing {}: {why}", go::quote_str(retries))));
+        }
+        let n: i32 = retries.parse().unwrap_or_default();
+        if n < 0 {
+            return Err(err(format!("--retries cannot be negative ({n})")));
         }
     }
     Ok(())

@@ -530,3 +530,34 @@ fn triggers_are_read_for_the_stages_the_target_needs() {
     assert_eq!(e, Some(("invalid stage index 9".into(), Some((3, 3)))));
     assert_eq!(with_target(chain, "base").build_error(), None);
 }
+
+/// Details of BuildKit's order and ranges that a review found: an SSH mount takes no source,
+/// a mount's mode is refused before its uid and gid, HEALTHCHECK reads its durations before its
+/// retries (a 32-bit number), and an empty VOLUME is refused once.
+#[test]
+fn mount_healthcheck_and_volume_details() {
+    let fails_with = |text: &str, message: &str| {
+        let a = plain(text);
+        assert_eq!(buildkit_message(&a), Some(message), "{text}");
+        a
+    };
+    fails_with("FROM alpine\nRUN --mount=type=ssh,src=/run/ssh.sock true\n", "ssh does not support source");
+    builds("FROM alpine\nRUN --mount=type=ssh,id=default true\n");
+    fails_with(
+        "FROM alpine\nRUN --mount=type=bind,uid=1,mode=0755 true\n",
+        "mode not allowed for \"bind\" type mounts",
+    );
+    fails_with("FROM alpine\nRUN --mount=type=bind,gid=1,uid=1 true\n", "uid not allowed for \"bind\" type mounts");
+    fails_with("FROM alpine\nHEALTHCHECK --retries=x --interval=5 CMD true\n", "time: missing unit in duration \"5\"");
+    fails_with(
+        "FROM alpine\nHEALTHCHECK --retries=3000000000 CMD true\n",
+        "strconv.ParseInt: parsing \"3000000000\": value out of range",
+    );
+    fails_with("FROM alpine\nHEALTHCHECK --retries=3x CMD true\n", "strconv.ParseInt: parsing \"3x\": invalid syntax");
+    builds("FROM alpine\nHEALTHCHECK --retries=2147483647 --interval=1m30s CMD true\n");
+    let a = fails_with("FROM alpine\nVOLUME [\"/a\", \"\"]\n", "VOLUME specified can not be an empty string");
+    let count = a.diagnostics().iter().filter(|d| d.message.starts_with("VOLUME specified")).count();
+    assert_eq!(count, 1, "{:?}", a.diagnostics());
+    // An empty expansion is refused where the build runs it.
+    fails_with("FROM alpine\nVOLUME /a $NOPE\n", "VOLUME specified can not be an empty string");
+}
