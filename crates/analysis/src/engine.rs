@@ -546,6 +546,9 @@ impl<'a> Engine<'a> {
         // From the keyword on: lines before it hold a lone escape character, no keyword.
         let kw_start = usize::from(keyword_range.start() - range.start());
         let (mut continued, mut lines_before, mut i) = (false, 0, kw_start);
+        // An open quote at the start of a line: the line is inside a string (`"SELECT a \`,
+        // then `FROM t`), so a keyword there is text.
+        let mut quote: Option<u8> = None;
         while i < b.len() {
             let end = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
             let (mut s, mut e) = (i, end);
@@ -563,13 +566,29 @@ impl<'a> Engine<'a> {
                 }
                 let word = &text[s..w];
                 let taken = (healthcheck && word == "CMD") || (onbuild_alone && lines_before == 1);
-                if continued && w < e && blank(b[w]) && KEYWORDS.contains(&word) && !taken {
+                if continued && quote.is_none() && w < e && blank(b[w]) && KEYWORDS.contains(&word) && !taken {
                     let r = TextRange::at(range.start() + TextSize::new(s as u32), TextSize::new(word.len() as u32));
                     let (first, keyword) = (self.lines(keyword_range).0, keyword.to_ascii_uppercase());
+                    // (A backtick in Markdown code needs a longer fence.)
+                    let ends = if escape == '`' { "`` ` ``".to_string() } else { format!("`{escape}`") };
                     let message = format!(
-                        "`{word}` here starts no instruction: a line above ends with `{escape}`, so this line continues the {keyword} on line {first} and `{word}` is a word of it; end the {keyword} before this line"
+                        "`{word}` here starts no instruction: a line above ends with {ends}, so this line continues the {keyword} on line {first} and `{word}` is a word of it; end the {keyword} before this line"
                     );
                     self.ours("keyword-in-continuation", Severity::Warning, r, message, None);
+                }
+                let mut k = s;
+                while k < e {
+                    let c = b[k];
+                    match quote {
+                        Some(b'\'') if c == b'\'' => quote = None,
+                        Some(b'"') if c == escape as u8 => k += 1,
+                        Some(b'"') if c == b'"' => quote = None,
+                        Some(_) => {}
+                        None if c == escape as u8 => k += 1,
+                        None if c == b'\'' || c == b'"' => quote = Some(c),
+                        None => {}
+                    }
+                    k += 1;
                 }
                 continued = b[e - 1] == escape as u8;
                 lines_before += 1;

@@ -1494,6 +1494,10 @@ fn a_keyword_that_a_continuation_swallows_is_reported() {
     // The escape character of the file.
     let a = plain("# escape=`\nFROM alpine\nRUN a `\nCOPY b /b\n");
     assert_eq!(codes(&a), ["keyword-in-continuation"]);
+    assert!(diag(&a, "keyword-in-continuation").message.contains("a line above ends with `` ` ``, so"));
+    // After a string that closes, a keyword is one again.
+    let a = plain("FROM alpine\nRUN echo \"a \\\n  b\" \\\nCOPY x /x\n");
+    assert_eq!(codes(&a), ["keyword-in-continuation"]);
     // After a lone-escape line, the message names the keyword's line.
     let a = plain("FROM alpine\n\\\nRUN x \\\n  FROM y\n");
     assert!(diag(&a, "keyword-in-continuation").message.contains("continues the RUN on line 3"));
@@ -1514,6 +1518,9 @@ fn a_keyword_that_a_continuation_swallows_is_reported() {
         "FROM alpine\n\\\nRUN x\n",
         "FROM alpine\n\\ \n  RUN y \\\n  && z\n",
         "FROM alpine\n\\\nONBUILD \\\n  RUN make\n",
+        // Inside a string the command goes on: SQL in a double-quoted argument, a quoted word.
+        "FROM alpine\nRUN sqlite3 /db \"SELECT name \\\n    FROM users \\\n    WHERE id = 1\"\n",
+        "FROM alpine\nRUN echo 'a \\\nCOPY b' /c\n",
     ] {
         assert!(!codes(&plain(text)).contains(&"keyword-in-continuation"), "{text}");
     }
