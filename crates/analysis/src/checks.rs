@@ -410,7 +410,15 @@ fn unknown_stage_references(a: &mut Analysis) {
         }
         // One search per distinct name: a file may pull one unknown image many times.
         let i = *searched.entry(image.clone()).or_insert_with(|| {
-            results.push(suggest::search(image, names.iter().map(String::as_str), true));
+            // A name that is one part of exactly one stage's name (`set` of `license-set`) is
+            // what was meant more surely than a name one edit away (`test`).
+            let lower = image.to_lowercase();
+            let mut parts = names.iter().filter(|n| n.split(['-', '_', '.']).any(|p| p == lower));
+            let part = match (parts.next(), parts.next()) {
+                (Some(n), None) if *n != lower => Some(n.clone()),
+                _ => None,
+            };
+            results.push(part.or_else(|| suggest::search(image, names.iter().map(String::as_str), true)));
             results.len() - 1
         });
         let context = || suggest::search(image, a.context_names().iter().map(String::as_str), true);

@@ -2033,3 +2033,16 @@ fn stages_a_variable_base_may_name_are_not_dead_code() {
         .iter()
         .any(|d| d.code == "unused-stage" && slice(&debian, d.range) == "build-alpine" && !d.unnecessary));
 }
+
+/// An unknown `--from` that is one part of a stage's name suggests that stage before one a
+/// single edit away (docker/compose's `--from=set` meant `license-set`, not `test`).
+#[test]
+fn an_unknown_stage_that_is_part_of_a_name_suggests_that_name() {
+    let text = "FROM alpine AS test\nFROM alpine AS license-set\nFROM scratch\nCOPY --from=set /out /\n";
+    let d = diag(&plain(text), "unknown-stage").clone();
+    assert!(d.message.ends_with("did you mean the stage `license-set`?"), "{}", d.message);
+    // Two stages with that part: the closest name, as before.
+    let text =
+        "FROM alpine AS test\nFROM alpine AS a-set\nFROM alpine AS b-set\nFROM scratch\nCOPY --from=set /out /\n";
+    assert!(diag(&plain(text), "unknown-stage").message.ends_with("did you mean the stage `test`?"));
+}
