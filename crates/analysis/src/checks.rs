@@ -71,12 +71,17 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             String::new()
         }
     };
+    // A stage without a name is no `--target`: it is said by its FROM line, not as `stage-N`.
     let describe = |t: usize| {
-        let name = a.stages[t].name_as_written.clone().unwrap_or_else(|| format!("stage-{t}"));
+        let st = &a.stages[t];
+        let name = match &st.name_as_written {
+            Some(name) => format!("`{name}`{}", on_line(t)),
+            None => format!("(stage {t}, `FROM {}` on line {})", st.base, st.line),
+        };
         if Some(t) == a.default_target() {
-            format!("`{name}`{} (default)", on_line(t))
+            format!("{name} (default)")
         } else {
-            format!("`{name}`{}", on_line(t))
+            name
         }
     };
     let why = if in_play.len() == 1 {
