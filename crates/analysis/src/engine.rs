@@ -239,6 +239,8 @@ impl<'a> Engine<'a> {
         self.instructions();
         if self.stages.is_empty() && self.cmds.is_empty() && self.build_error.is_some() {
             // The parser already says the file has no instructions.
+        } else if self.stages.is_empty() && self.diagnostics.iter().any(|d| d.code == "no-stage") {
+            // The first instruction before any FROM already says it.
         } else if self.stages.is_empty() {
             let end = TextSize::of(self.text);
             self.fail(
@@ -620,13 +622,16 @@ impl<'a> Engine<'a> {
             match info.kind {
                 FROM_INSTR => self.add_stage(index, i, info, &comments, &config),
                 ARG_INSTR if self.stages.is_empty() => self.add_global_arg(index, info, &comments, &config),
+                // BuildKit stops at the first; said once, not for every instruction after it.
                 _ if self.stages.is_empty() => {
-                    self.fail(
-                        "no-stage",
-                        "no build stage in current context: instructions other than ARG must come after a FROM",
-                        Some(info.range),
-                        "instructions",
-                    );
+                    if !self.diagnostics.iter().any(|d| d.code == "no-stage") {
+                        self.fail(
+                            "no-stage",
+                            "no build stage in current context: instructions other than ARG must come after a FROM",
+                            Some(info.range),
+                            "instructions",
+                        );
+                    }
                 }
                 _ => {
                     if info.kind == ARG_INSTR {

@@ -2046,3 +2046,13 @@ fn an_unknown_stage_that_is_part_of_a_name_suggests_that_name() {
         "FROM alpine AS test\nFROM alpine AS a-set\nFROM alpine AS b-set\nFROM scratch\nCOPY --from=set /out /\n";
     assert!(diag(&plain(text), "unknown-stage").message.ends_with("did you mean the stage `test`?"));
 }
+
+/// Instructions before any FROM: BuildKit's error once, at the first, and no second error that
+/// the file has no stages.
+#[test]
+fn no_stage_is_said_once() {
+    let a = plain("ARG A=1\nRUN a\nRUN b\nCOPY x y\n");
+    assert_eq!(codes(&a), ["no-stage"]);
+    assert_eq!(slice(&a, diag(&a, "no-stage").range), "RUN a");
+    assert_eq!(codes(&plain("ARG A=1\n")), ["no-stages"]);
+}
