@@ -1026,6 +1026,48 @@ impl<'a> Engine<'a> {
 
     // ---- dispatch states (FROM) ----
 
+    /// What to do about a word that expands to a blank or bad image name: the ARGs in it that no
+    /// global ARG declares, and those that have no value, by name; else its ARGs in general.
+    fn empty_args_advice(&self, word: &str) -> String {
+        let (mut undeclared, mut empty): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+        for name in variable_names(word) {
+            if !self.globals.get(&name).is_none_or(str::is_empty) || undeclared.contains(&name) || empty.contains(&name)
+            {
+                continue;
+            }
+            if self.declared_globals.contains(&name) || self.globals.get(&name).is_some() {
+                empty.push(name);
+            } else {
+                undeclared.push(name);
+            }
+        }
+        let list = |names: &[String]| {
+            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            match quoted.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, init)) => format!("{} and {last}", init.join(", ")),
+                None => String::new(),
+            }
+        };
+        let mut parts = Vec::new();
+        if !undeclared.is_empty() {
+            let verb = if undeclared.len() == 1 { "is" } else { "are" };
+            parts.push(format!(
+                "{} {verb} not declared: declare it with `ARG` before the first FROM",
+                list(&undeclared)
+            ));
+        }
+        if !empty.is_empty() {
+            let (verb, them) = if empty.len() == 1 { ("has", "it a default") } else { ("have", "them defaults") };
+            parts.push(format!("{} {verb} no value: give {them} or pass --build-arg", list(&empty)));
+        }
+        if parts.is_empty() {
+            "give its ARGs values or pass --build-arg".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+
     fn declared_arg_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.globals.keys().map(String::from).collect();
         for k in &self.declared_globals {
@@ -1074,12 +1116,8 @@ impl<'a> Engine<'a> {
             }
             let expanded = match expanded {
                 Ok(e) if e.result.is_empty() => {
-                    self.fail(
-                        "blank-base",
-                        &format!("base name ({base}) should not be blank: give the ARG a default or pass --build-arg"),
-                        Some(base_range),
-                        "dispatch-states",
-                    );
+                    let message = format!("base name ({base}) should not be blank: {}", self.empty_args_advice(&base));
+                    self.fail("blank-base", &message, Some(base_range), "dispatch-states");
                     None
                 }
                 Ok(e) => Some(e.result),
@@ -1837,7 +1875,7 @@ impl<'a> Engine<'a> {
             if let Err(e) = self.image_name(&name) {
                 let mut message = format!("failed to parse stage name {}: {e}", go::quote_str(&name));
                 if let Some(written) = written {
-                    message.push_str(&format!("; `{written}` expands to it: give its ARGs values or pass --build-arg"));
+                    message.push_str(&format!("; `{written}` expands to it: {}", self.empty_args_advice(&written)));
                 } else if let Some(hint) = reference_hint(&name) {
                     message.push_str("; ");
                     message.push_str(hint);
@@ -2817,6 +2855,27 @@ fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
         let matches = |key: &&str| if k.is_ascii() { k.eq_ignore_ascii_case(key) } else { go::to_lower(k) == *key };
         keys.iter().any(matches).then_some(v)
     })
+}
+
+/// The names of the variables a word uses (`$A`, `${B:-x}`), in order.
+fn variable_names(word: &str) -> Vec<String> {
+    let b = word.as_bytes();
+    let name_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' {
+            let start = i + 1 + usize::from(b.get(i + 1) == Some(&b'{'));
+            let end = start + b[start.min(b.len())..].iter().take_while(|&&c| name_byte(c)).count();
+            if end > start {
+                out.push(word[start..end].to_string());
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 /// BuildKit's `nonEnvArgs`: ARGs that switch the SBOM scan and never become variables.
