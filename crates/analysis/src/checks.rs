@@ -111,13 +111,10 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         .collect();
     // Bases written with variables (`FROM build-${VARIANT}`): with other build args or another
     // platform they name other stages.
-    let variable_bases: Vec<(usize, Vec<Glob>)> = a
-        .stages
-        .iter()
-        .filter(|st| st.base.contains('$'))
-        .map(|st| (st.index, glob_of_words(&st.base)))
-        // (`FROM $BASE` alone is most often an image: it marks no stage.)
-        .filter(|(_, glob)| glob.iter().any(|g| matches!(g, Glob::Text(_))))
+    // (`FROM $BASE` alone, which can expand to anything, is most often an image: it marks no
+    // stage.)
+    let variable_bases: Vec<usize> = (0..a.stages.len())
+        .filter(|&p| a.stages[p].base.contains('$') && !may_name(a.stages[p].base.as_bytes(), b""))
         .collect();
     for s in a.unused.clone() {
         let stage = &a.stages[s];
@@ -125,7 +122,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         let lines = (stage.line, stage.end_line);
         // A later stage's variable base that could name this one.
         let picker = stage.name.as_deref().and_then(|name| {
-            variable_bases.iter().find(|(p, glob)| *p > s && glob_matches(glob, name)).map(|(p, _)| *p)
+            variable_bases.iter().copied().find(|&p| p > s && may_name(a.stages[p].base.as_bytes(), name.as_bytes()))
         });
         let mut message = match picker {
             None => format!(
@@ -162,71 +159,38 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     }
 }
 
-/// A word written with variables, as a pattern: its literal text, each variable any text.
-#[derive(Debug, PartialEq)]
-enum Glob {
-    Text(String),
-    Any,
-}
-
-/// `build-${VARIANT:-alpine}` is `build-` then anything. Lower-cased, as stage names are.
-fn glob_of_words(word: &str) -> Vec<Glob> {
-    let mut out: Vec<Glob> = Vec::new();
-    let mut text = String::new();
-    let mut chars = word.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '$' {
-            text.extend(c.to_lowercase());
-            continue;
-        }
-        match chars.peek() {
-            Some('{') => {
-                let mut depth = 0;
-                for c in chars.by_ref() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            Some(c) if c.is_ascii_alphanumeric() || *c == '_' => {
-                while chars.peek().is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
-                    chars.next();
-                }
-            }
-            _ => {
-                text.push('$');
-                continue;
-            }
-        }
-        if !text.is_empty() {
-            out.push(Glob::Text(std::mem::take(&mut text)));
-        }
-        if out.last() != Some(&Glob::Any) {
-            out.push(Glob::Any);
-        }
-    }
-    if !text.is_empty() {
-        out.push(Glob::Text(text));
-    }
-    out
-}
-
-/// Whether `name` can be what the pattern makes.
-fn glob_matches(glob: &[Glob], name: &str) -> bool {
-    match glob.split_first() {
+/// Whether `word`, written with variables (`build-${VARIANT:-alpine}`), can expand to `name`: its
+/// text as written (in lower case, as stage names are), each variable any text.
+fn may_name(word: &[u8], name: &[u8]) -> bool {
+    match word.split_first() {
         None => name.is_empty(),
-        Some((Glob::Text(t), rest)) => name.strip_prefix(t.as_str()).is_some_and(|n| glob_matches(rest, n)),
-        Some((Glob::Any, rest)) => {
-            (0..=name.len()).filter(|&i| name.is_char_boundary(i)).any(|i| glob_matches(rest, &name[i..]))
+        Some((b'$', rest)) if rest.first().is_some_and(|&c| c == b'{' || c == b'_' || c.is_ascii_alphanumeric()) => {
+            let after = skip_variable(rest);
+            (0..=name.len()).any(|i| may_name(after, &name[i..]))
         }
+        Some((&c, rest)) => name.first() == Some(&c.to_ascii_lowercase()) && may_name(rest, &name[1..]),
     }
+}
+
+/// Whether `part` is one of the `-`, `_` or `.` separated parts of `name`.
+fn has_part(name: &[u8], part: &[u8]) -> bool {
+    name.split(|&c| c == b'-' || c == b'_' || c == b'.').any(|p| p == part)
+}
+
+/// What follows a variable, given what follows its `$`: `{...}` (nested braces counted) or a name.
+fn skip_variable(rest: &[u8]) -> &[u8] {
+    if rest.first() == Some(&b'{') {
+        let mut depth = 0;
+        for (i, &c) in rest.iter().enumerate() {
+            depth += i32::from(c == b'{') - i32::from(c == b'}');
+            if depth == 0 {
+                return &rest[i + 1..];
+            }
+        }
+        return &[];
+    }
+    let n = rest.iter().take_while(|&&c| c == b'_' || c.is_ascii_alphanumeric()).count();
+    &rest[n..]
 }
 
 /// The edits that delete a stage: its description comments, its instructions and the line
@@ -418,9 +382,9 @@ fn unknown_stage_references(a: &mut Analysis) {
             // A name that is one part of exactly one stage's name (`set` of `license-set`) is
             // what was meant more surely than a name one edit away (`test`).
             let lower = image.to_lowercase();
-            let mut parts = names.iter().filter(|n| n.split(['-', '_', '.']).any(|p| p == lower));
+            let mut parts = names.iter().filter(|n| *n != &lower && has_part(n.as_bytes(), lower.as_bytes()));
             let part = match (parts.next(), parts.next()) {
-                (Some(n), None) if *n != lower => Some(n.clone()),
+                (Some(n), None) => Some(n.clone()),
                 _ => None,
             };
             results.push(part.or_else(|| suggest::search(image, names.iter().map(String::as_str), true)));

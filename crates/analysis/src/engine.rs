@@ -42,6 +42,7 @@ pub(crate) struct Output {
     /// [`Options::platform`] was given and parses: every stage's OS is known.
     pub(crate) platform_given: bool,
     /// What [`Engine::probe`] found.
+    #[cfg_attr(not(feature = "probe"), allow(dead_code))]
     pub(crate) probed: Option<Probed>,
 }
 
@@ -163,7 +164,14 @@ pub(crate) struct Engine<'a> {
     image_checks: Vec<Result<(), String>>,
     /// With a place to probe, the environment found there (see [`Probed`]).
     probe: Option<(TextSize, Option<Probed>)>,
+    /// When probing: where each variable of the stage being dispatched was set, and each of its
+    /// image config's `Env`; and the same for each stage dispatched.
+    origins: StageOrigins,
+    final_origins: Vec<StageOrigins>,
 }
+
+/// Where a stage's variables were set: its environment's, its image config `Env`'s.
+type StageOrigins = (Vec<(String, Origin)>, Vec<(String, Origin)>);
 
 impl<'a> Engine<'a> {
     pub(crate) fn new(text: &'a str, parse: &'a Parse, index: &'a LineIndex, options: &'a Options) -> Self {
@@ -206,30 +214,47 @@ impl<'a> Engine<'a> {
             image_names: HashMap::new(),
             image_checks: Vec::new(),
             probe: None,
+            origins: StageOrigins::default(),
+            final_origins: Vec::new(),
         }
     }
 
     /// Records the environment BuildKit expands the word at `at` with (see [`Probed`]).
+    #[cfg(feature = "probe")]
     pub(crate) fn with_probe(mut self, at: TextSize) -> Self {
         self.probe = Some((at, None));
         self
     }
 
-    /// Takes the environment for the probe when `range` holds its place.
-    fn probe_here(&mut self, range: TextRange, env: &Vars, build_args: &[String], origins: &[(String, Origin)]) {
+    /// Whether this run records a probe (never in a build without the `probe` feature).
+    fn probing(&self) -> bool {
+        cfg!(feature = "probe") && self.probe.is_some()
+    }
+
+    /// Takes the environment for the probe when `range` holds its place (`origins`: those of
+    /// the global scope; `None`: the stage's).
+    fn probe_here(
+        &mut self,
+        range: TextRange,
+        env: &Vars,
+        build_args: &[String],
+        origins: Option<&[(String, Origin)]>,
+    ) {
+        if !self.probing() {
+            return;
+        }
+        let origins = origins.unwrap_or(&self.origins.0).to_vec();
         if let Some((at, found)) = &mut self.probe {
             if range.contains_inclusive(*at) && self.relocate.is_none() {
-                *found = Some(Probed { env: env.clone(), build_args: build_args.to_vec(), origins: origins.to_vec() });
+                *found = Some(Probed { env: env.clone(), build_args: build_args.to_vec(), origins });
             }
         }
     }
 
     /// Notes where `key` got its value, when probing.
-    fn set_origin(&self, origins: &mut Vec<(String, Origin)>, key: &str, origin: Origin) {
-        if self.probe.is_some() {
-            origins.retain(|(k, _)| k != key);
-            origins.push((key.to_string(), origin));
-        }
+    fn set_origin(origins: &mut Vec<(String, Origin)>, key: &str, origin: Origin) {
+        origins.retain(|(k, _)| k != key);
+        origins.push((key.to_string(), origin));
     }
 
     pub(crate) fn run(mut self) -> Output {
@@ -460,20 +485,21 @@ impl<'a> Engine<'a> {
     /// directive; `None`: the build arg).
     fn unknown_checks(&mut self, range: Option<TextRange>) {
         let whence = if range.is_none() { " (in BUILDKIT_DOCKERFILE_CHECK)" } else { "" };
+        // (Said after the message, so that one string serves both.)
         for name in self.check.skip.iter().chain(self.check.experimental.iter()).cloned().collect::<Vec<_>>() {
             if rules::by_name(&name).is_some() {
                 continue;
             }
-            let message = if name.is_empty() {
-                // `skip=A, B`: BuildKit's directive value ends at the first blank.
-                format!("an empty check name{whence}: the value ends at the first space, so list the names without spaces (`skip=RuleA,RuleB`)")
+            // (`skip=A, B`: BuildKit's directive value ends at the first blank.)
+            let mut message = if name.is_empty() {
+                "an empty check name: the value ends at the first space, so list the names without spaces (`skip=RuleA,RuleB`)".to_string()
             } else {
-                let mut m = format!("`{name}` is not a BuildKit check{whence}; it has no effect");
-                if let Some(s) = suggest::search(&name, rules::ALL.iter().map(|r| r.name), true) {
-                    m.push_str(&format!(" (did you mean {s}?)"));
-                }
-                m
+                format!("`{name}` is not a BuildKit check; it has no effect")
             };
+            message.push_str(whence);
+            if let Some(s) = suggest::search(&name, rules::ALL.iter().map(|r| r.name), true) {
+                message.push_str(&format!(" (did you mean {s}?)"));
+            }
             let at = range.unwrap_or_else(|| TextRange::empty(TextSize::new(0)));
             self.ours("unknown-check", Severity::Warning, at, message, None);
         }
@@ -849,7 +875,7 @@ impl<'a> Engine<'a> {
             for kv in &info.pairs {
                 let key = &kv.key;
                 if with_build_args {
-                    self.probe_here(kv.range, &vars, &[], &origins);
+                    self.probe_here(kv.range, &vars, &[], Some(&origins));
                 }
                 let override_value = if with_build_args { self.options.build_arg(key) } else { None };
                 let value = match (override_value, &kv.value) {
@@ -867,16 +893,18 @@ impl<'a> Engine<'a> {
                     } else {
                         Origin::GlobalArg(kv.key_range)
                     };
-                    self.set_origin(&mut origins, key, origin);
+                    if self.probing() {
+                        Self::set_origin(&mut origins, key, origin);
+                    }
                 }
                 values.push(value);
             }
         }
-        if with_build_args {
+        if cfg!(feature = "probe") && with_build_args {
             // A FROM line expands with every global ARG.
             let froms: Vec<TextRange> = self.stages.iter().map(|s| s.from_range).collect();
             for from in froms {
-                self.probe_here(from, &vars, &[], &origins);
+                self.probe_here(from, &vars, &[], Some(&origins));
             }
         }
         Ok((vars, values))
@@ -922,6 +950,9 @@ impl<'a> Engine<'a> {
     /// number, `context`, a named build context, or the name of a stage that only fetches one
     /// remote source (`sourceDateEpochStageSource`).
     fn source_date_epoch(&mut self) {
+        if !cfg!(feature = "build-failures") {
+            return;
+        }
         // A `--build-arg` wins even when it is empty (`getBuildArgValue`), and empty means none.
         let value = match self.options.build_arg("SOURCE_DATE_EPOCH") {
             Some(v) => v.to_string(),
@@ -1029,43 +1060,41 @@ impl<'a> Engine<'a> {
     /// What to do about a word that expands to a blank or bad image name: the ARGs in it that no
     /// global ARG declares, and those that have no value, by name; else its ARGs in general.
     fn empty_args_advice(&self, word: &str) -> String {
-        let (mut undeclared, mut empty): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+        // (The browser build, which leaves out the details of build failures, says it in
+        // general: it counts its bytes.)
+        if !cfg!(feature = "build-failures") {
+            return "give its ARGs values or pass --build-arg".into();
+        }
+        let (mut undeclared, mut empty) = (String::new(), String::new());
         for name in variable_names(word) {
-            if !self.globals.get(&name).is_none_or(str::is_empty) || undeclared.contains(&name) || empty.contains(&name)
-            {
+            let value = self.globals.get(&name);
+            if value.is_some_and(|v| !v.is_empty()) {
                 continue;
             }
-            if self.declared_globals.contains(&name) || self.globals.get(&name).is_some() {
-                empty.push(name);
-            } else {
-                undeclared.push(name);
+            let list =
+                if value.is_some() || self.declared_globals.contains(&name) { &mut empty } else { &mut undeclared };
+            let item = format!("`{name}`");
+            if !list.contains(&item) {
+                if !list.is_empty() {
+                    list.push_str(", ");
+                }
+                list.push_str(&item);
             }
         }
-        let list = |names: &[String]| {
-            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-            match quoted.split_last() {
-                Some((last, [])) => last.clone(),
-                Some((last, init)) => format!("{} and {last}", init.join(", ")),
-                None => String::new(),
-            }
-        };
-        let mut parts = Vec::new();
+        let mut out = String::new();
         if !undeclared.is_empty() {
-            let verb = if undeclared.len() == 1 { "is" } else { "are" };
-            parts.push(format!(
-                "{} {verb} not declared: declare it with `ARG` before the first FROM",
-                list(&undeclared)
-            ));
+            out = format!("not declared: {undeclared} (declare with `ARG` before the first FROM)");
         }
         if !empty.is_empty() {
-            let (verb, them) = if empty.len() == 1 { ("has", "it a default") } else { ("have", "them defaults") };
-            parts.push(format!("{} {verb} no value: give {them} or pass --build-arg", list(&empty)));
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(&format!("no value: {empty} (give a default or pass --build-arg)"));
         }
-        if parts.is_empty() {
-            "give its ARGs values or pass --build-arg".into()
-        } else {
-            parts.join("; ")
+        if out.is_empty() {
+            out.push_str("give its ARGs values or pass --build-arg");
         }
+        out
     }
 
     fn declared_arg_keys(&self) -> Vec<String> {
@@ -1933,6 +1962,10 @@ impl<'a> Engine<'a> {
             // says (BuildKit's `dispatchState.init`).
             // A stage without `--platform` is for the target platform.
             let windows = self.stage_windows.get(s).copied().flatten().unwrap_or(target_windows);
+            if self.probing() {
+                self.origins = StageOrigins::default();
+                self.final_origins.resize(n, StageOrigins::default());
+            }
             let mut st = match self.stages[s].base_kind {
                 BaseKind::Stage(b) => match finals[b].clone() {
                     // The base's environment, then its image config's `Env` again on top.
@@ -1942,8 +1975,12 @@ impl<'a> Engine<'a> {
                             st.env.set(k, v);
                         }
                         st.image_env = image_env;
-                        for (k, o) in st.image_origins.clone() {
-                            self.set_origin(&mut st.origins, &k, o);
+                        if self.probing() {
+                            let mut origins = self.final_origins[b].clone();
+                            for (k, o) in origins.1.clone() {
+                                Self::set_origin(&mut origins.0, &k, o);
+                            }
+                            self.origins = origins;
                         }
                         st
                     }
@@ -1973,6 +2010,9 @@ impl<'a> Engine<'a> {
             }
             dispatched[s] = true;
             finals[s] = Some(st);
+            if self.probing() {
+                self.final_origins[s] = std::mem::take(&mut self.origins);
+            }
         }
     }
 
@@ -2014,7 +2054,7 @@ impl<'a> Engine<'a> {
         let c = &cmd.info;
         let config = self.config_for(c.range);
         let node = c.range;
-        self.probe_here(node, &st.env, &st.build_args, &st.origins);
+        self.probe_here(node, &st.env, &st.build_args, None);
         match c.kind {
             ENV_INSTR | LABEL_INSTR => {
                 let name = &c.keyword;
@@ -2047,27 +2087,34 @@ impl<'a> Engine<'a> {
                 for (k, v, at) in set {
                     st.env.set(&k, &v);
                     st.image_env.set_in_place(&k, &v);
-                    self.set_origin(&mut st.origins, &k, Origin::Env(at));
-                    self.set_origin(&mut st.image_origins, &k, Origin::Env(at));
+                    if self.probing() {
+                        Self::set_origin(&mut self.origins.0, &k, Origin::Env(at));
+                        Self::set_origin(&mut self.origins.1, &k, Origin::Env(at));
+                    }
                 }
             }
             ARG_INSTR => {
                 for kv in &c.pairs {
                     let key = &kv.key;
                     // The pairs are set one by one: a later one expands with the earlier ones.
-                    self.probe_here(kv.range, &st.env, &st.build_args, &st.origins);
+                    self.probe_here(kv.range, &st.env, &st.build_args, None);
                     self.secrets(key, "ARG", kv.key_range, node, &config);
-                    let (value, origin) = match (self.options.build_arg(key), &kv.value) {
-                        (Some(v), _) => (Some(v.to_string()), Origin::BuildArg(kv.key_range)),
-                        (None, Some(raw)) => (self.expand(raw, st, node, &config), Origin::Arg(kv.key_range)),
-                        (None, None) => {
-                            let global =
-                                self.global_args.iter().rev().find(|a| &a.key == key && a.value_expanded.is_some());
-                            (
-                                self.globals.get(key).map(String::from),
-                                global.map_or(Origin::Builtin, |g| Origin::GlobalArg(g.key_range)),
-                            )
-                        }
+                    let build_arg = self.options.build_arg(key);
+                    let value = match (build_arg, &kv.value) {
+                        (Some(v), _) => Some(v.to_string()),
+                        (None, Some(raw)) => self.expand(raw, st, node, &config),
+                        (None, None) => self.globals.get(key).map(String::from),
+                    };
+                    // Where the value came from, for a probe only.
+                    let origin = || match (build_arg, &kv.value) {
+                        (Some(_), _) => Origin::BuildArg(kv.key_range),
+                        (None, Some(_)) => Origin::Arg(kv.key_range),
+                        (None, None) => self
+                            .global_args
+                            .iter()
+                            .rev()
+                            .find(|a| &a.key == key && a.value_expanded.is_some())
+                            .map_or(Origin::Builtin, |g| Origin::GlobalArg(g.key_range)),
                     };
                     if !st.build_args.iter().any(|k| k == key) {
                         st.build_args.push(key.to_string());
@@ -2075,7 +2122,10 @@ impl<'a> Engine<'a> {
                     // BuildKit's `nonEnvArgs` (the SBOM scan switches) are no variables.
                     if let Some(v) = value.filter(|_| !NON_ENV_ARGS.contains(&key.as_ref())) {
                         st.env.set(key, &v);
-                        self.set_origin(&mut st.origins, key, origin);
+                        if self.probing() {
+                            let origin = origin();
+                            Self::set_origin(&mut self.origins.0, key, origin);
+                        }
                     }
                 }
             }
@@ -2892,8 +2942,6 @@ struct DispatchState {
     /// built on this one gets it again over the inherited environment (`dispatchStages`), so
     /// there an `ENV` wins over an `ARG` of the same name.
     image_env: Vars,
-    /// Where each `image_env` variable was set, kept only when probing.
-    image_origins: Vec<(String, Origin)>,
     build_args: Vec<String>,
     shell_set: bool,
     workdir_set: bool,
@@ -2908,8 +2956,6 @@ struct DispatchState {
     cmd: Option<Seen>,
     entrypoint: Option<Seen>,
     healthcheck: Option<Seen>,
-    /// Where each variable was set, kept only when probing ([`Engine::set_origin`]).
-    origins: Vec<(String, Origin)>,
 }
 
 type Seen = (TextRange, TextRange, Option<(TextRange, TextRange)>);
@@ -2925,7 +2971,6 @@ impl DispatchState {
         }
         DispatchState {
             image_env: env.clone(),
-            image_origins: Vec::new(),
             env,
             build_args: Vec::new(),
             shell_set: false,
@@ -2935,7 +2980,6 @@ impl DispatchState {
             cmd: None,
             entrypoint: None,
             healthcheck: None,
-            origins: Vec::new(),
         }
     }
 }

@@ -449,12 +449,13 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
         let why = if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             Some("invalid syntax")
         } else {
-            retries.parse::<i32>().is_err().then_some("value out of range")
+            let n = retries.parse::<i64>().unwrap_or(i64::MAX);
+            (n < i64::from(i32::MIN) || n > i64::from(i32::MAX)).then_some("value out of range")
         };
         if let Some(why) = why {
             return Err(err(format!("strconv.ParseInt: parsing {}: {why}", go::quote_str(retries))));
         }
-        let n: i32 = retries.parse().unwrap_or_default();
+        let n: i64 = retries.parse().unwrap_or_default();
         if n < 0 {
             return Err(err(format!("--retries cannot be negative ({n})")));
         }

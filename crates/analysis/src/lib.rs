@@ -129,6 +129,7 @@ pub struct Analysis {
     graph: std::sync::OnceLock<StageGraph>,
     /// What the analysis assumed, for the queries that run the pipeline again (a variable's
     /// value at a place: [`Analysis::variable_at`]).
+    #[cfg(feature = "probe")]
     options: Options,
 }
 
@@ -166,6 +167,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         name_shared: out.name_shared,
         platform_given: out.platform_given,
         graph: std::sync::OnceLock::new(),
+        #[cfg(feature = "probe")]
         options: options.clone(),
     };
     checks::run(&mut analysis, options);
@@ -374,7 +376,13 @@ impl Analysis {
 
     /// The analysis pipeline again, recording the variables BuildKit expands the word at `at`
     /// with.
+    #[cfg(feature = "probe")]
     pub(crate) fn probe(&self, at: TextSize) -> Option<engine::Probed> {
         engine::Engine::new(&self.text, &self.parse, &self.index, &self.options).with_probe(at).run().probed
+    }
+
+    #[cfg(not(feature = "probe"))]
+    pub(crate) fn probe(&self, _: TextSize) -> Option<engine::Probed> {
+        None
     }
 }

@@ -851,6 +851,9 @@ impl Analysis {
     /// not after one, or where no build-time variable is read (`CMD`, `ENTRYPOINT`,
     /// `HEALTHCHECK` and `SHELL` run with the image's environment, later).
     fn variable_completions(&self, o: usize, keyword: &str) -> Option<Vec<Completion>> {
+        if !cfg!(feature = "probe") {
+            return None;
+        }
         let text = self.text();
         let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
         let typed = text[..o].len() - text[..o].trim_end_matches(name_char).len();
@@ -895,7 +898,11 @@ impl Analysis {
     /// The variable at `offset` where BuildKit expands it, with the value it has there. This
     /// runs the analysis again (BuildKit's environment at each place is not kept), so it costs
     /// about what the analysis costs.
+    /// (`None` without the `probe` feature.)
     pub fn variable_at(&self, offset: TextSize) -> Option<VariableValue> {
+        if !cfg!(feature = "probe") {
+            return None;
+        }
         let root = self.parse().syntax_node();
         let offset = TextSize::new(floor_char_boundary(self.text(), offset) as u32);
         let tokens: Vec<_> = match root.token_at_offset(offset) {
