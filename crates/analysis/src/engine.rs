@@ -574,9 +574,6 @@ impl<'a> Engine<'a> {
         // From the keyword on: lines before it hold a lone escape character, no keyword.
         let kw_start = usize::from(keyword_range.start() - range.start());
         let (mut continued, mut lines_before, mut i) = (false, 0, kw_start);
-        // An open quote at the start of a line: the line is inside a string (`"SELECT a \`,
-        // then `FROM t`), so a keyword there is text.
-        let mut quote: Option<u8> = None;
         while i < b.len() {
             let end = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
             let (mut s, mut e) = (i, end);
@@ -594,7 +591,15 @@ impl<'a> Engine<'a> {
                 }
                 let word = &text[s..w];
                 let taken = (healthcheck && word == "CMD") || (onbuild_alone && lines_before == 1);
-                if continued && quote.is_none() && w < e && blank(b[w]) && KEYWORDS.contains(&word) && !taken {
+                // An open quote at the start of the line: it is inside a string (`"SELECT a \`,
+                // then `FROM t`), so a keyword there is text (read only for such a line).
+                if continued
+                    && w < e
+                    && blank(b[w])
+                    && KEYWORDS.contains(&word)
+                    && !taken
+                    && !open_quote(&b[kw_start..i], escape as u8)
+                {
                     let r = TextRange::at(range.start() + TextSize::new(s as u32), TextSize::new(word.len() as u32));
                     let (first, keyword) = (self.lines(keyword_range).0, keyword.to_ascii_uppercase());
                     // (A backtick in Markdown code needs a longer fence.)
@@ -603,20 +608,6 @@ impl<'a> Engine<'a> {
                         "`{word}` here starts no instruction: a line above ends with {ends}, so this line continues the {keyword} on line {first} and `{word}` is a word of it; end the {keyword} before this line"
                     );
                     self.ours("keyword-in-continuation", Severity::Warning, r, message, None);
-                }
-                let mut k = s;
-                while k < e {
-                    let c = b[k];
-                    match quote {
-                        Some(b'\'') if c == b'\'' => quote = None,
-                        Some(b'"') if c == escape as u8 => k += 1,
-                        Some(b'"') if c == b'"' => quote = None,
-                        Some(_) => {}
-                        None if c == escape as u8 => k += 1,
-                        None if c == b'\'' || c == b'"' => quote = Some(c),
-                        None => {}
-                    }
-                    k += 1;
                 }
                 continued = b[e - 1] == escape as u8;
                 lines_before += 1;
@@ -2905,6 +2896,34 @@ fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
         let matches = |key: &&str| if k.is_ascii() { k.eq_ignore_ascii_case(key) } else { go::to_lower(k) == *key };
         keys.iter().any(matches).then_some(v)
     })
+}
+
+/// Whether a quote is open at the end of these lines of an instruction (comment lines, which
+/// BuildKit drops from a continuation, left out): `'...'` as the shell reads it, `"..."` with the
+/// escape character escaping within.
+fn open_quote(b: &[u8], escape: u8) -> bool {
+    let mut quote: Option<u8> = None;
+    for line in b.split(|&c| c == b'\n') {
+        let start = line.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(line.len());
+        if line.get(start) == Some(&b'#') {
+            continue;
+        }
+        let mut k = start;
+        while k < line.len() {
+            let c = line[k];
+            match quote {
+                Some(b'\'') if c == b'\'' => quote = None,
+                Some(b'"') if c == escape => k += 1,
+                Some(b'"') if c == b'"' => quote = None,
+                Some(_) => {}
+                None if c == escape => k += 1,
+                None if c == b'\'' || c == b'"' => quote = Some(c),
+                None => {}
+            }
+            k += 1;
+        }
+    }
+    quote.is_some()
 }
 
 /// The names of the variables a word uses (`$A`, `${B:-x}`), in order.
