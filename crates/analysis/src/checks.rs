@@ -160,15 +160,39 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
 }
 
 /// Whether `word`, written with variables (`build-${VARIANT:-alpine}`), can expand to `name`: its
-/// text as written (in lower case, as stage names are), each variable any text.
+/// text as written (in lower case, as stage names are), each variable any text. A wildcard
+/// match that goes back only to the last variable: linear for one variable, and never worse
+/// than the lengths multiplied, whatever the number of variables.
 fn may_name(word: &[u8], name: &[u8]) -> bool {
-    match word.split_first() {
-        None => name.is_empty(),
-        Some((b'$', rest)) if rest.first().is_some_and(|&c| c == b'{' || c == b'_' || c.is_ascii_alphanumeric()) => {
-            let after = skip_variable(rest);
-            (0..=name.len()).any(|i| may_name(after, &name[i..]))
+    let (mut w, mut n) = (0, 0);
+    // The word after the last variable passed, and where in the name its match started.
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if w < word.len() {
+            let c = word[w];
+            let rest = &word[w + 1..];
+            if c == b'$' && rest.first().is_some_and(|&c| c == b'{' || c == b'_' || c.is_ascii_alphanumeric()) {
+                w = word.len() - skip_variable(rest).len();
+                star = Some((w, n));
+                continue;
+            }
+            if n < name.len() && name[n] == c.to_ascii_lowercase() {
+                w += 1;
+                n += 1;
+                continue;
+            }
+        } else if n == name.len() {
+            return true;
         }
-        Some((&c, rest)) => name.first() == Some(&c.to_ascii_lowercase()) && may_name(rest, &name[1..]),
+        // A mismatch: the last variable takes one more byte of the name, if there is one.
+        match star {
+            Some((sw, sn)) if sn < name.len() => {
+                star = Some((sw, sn + 1));
+                w = sw;
+                n = sn + 1;
+            }
+            _ => return false,
+        }
     }
 }
 
@@ -381,13 +405,16 @@ fn unknown_stage_references(a: &mut Analysis) {
         let i = *searched.entry(image.clone()).or_insert_with(|| {
             // A name that is one part of exactly one stage's name (`set` of `license-set`) is
             // what was meant more surely than a name one edit away (`test`).
+            // Only among names close enough to suggest at all: `--from=node` beside a stage
+            // `node-deps` is most likely the image.
+            let close = suggest::search(image, names.iter().map(String::as_str), true);
             let lower = image.to_lowercase();
             let mut parts = names.iter().filter(|n| *n != &lower && has_part(n.as_bytes(), lower.as_bytes()));
             let part = match (parts.next(), parts.next()) {
                 (Some(n), None) => Some(n.clone()),
                 _ => None,
             };
-            results.push(part.or_else(|| suggest::search(image, names.iter().map(String::as_str), true)));
+            results.push(close.map(|c| part.unwrap_or(c)));
             results.len() - 1
         });
         let context = || suggest::search(image, a.context_names().iter().map(String::as_str), true);

@@ -231,6 +231,11 @@ impl<'a> Engine<'a> {
         cfg!(feature = "probe") && self.probe.is_some()
     }
 
+    /// Whether the probe has what it asked for: the rest of the run can be skipped.
+    fn probe_found(&self) -> bool {
+        cfg!(feature = "probe") && matches!(self.probe, Some((_, Some(_))))
+    }
+
     /// Takes the environment for the probe when `range` holds its place (`origins`: those of
     /// the global scope; `None`: the stage's).
     fn probe_here(
@@ -281,12 +286,15 @@ impl<'a> Engine<'a> {
             self.stage_names();
             self.instruction_casing();
             self.meta_args();
-            self.dispatch_states();
-            self.dependency_graph();
-            self.onbuild_triggers();
-            self.resolve_stages();
-            self.dispatch();
-            self.lint_violations();
+            // A probe in the global scope has what it asked for.
+            if !self.probe_found() {
+                self.dispatch_states();
+                self.dependency_graph();
+                self.onbuild_triggers();
+                self.resolve_stages();
+                self.dispatch();
+                self.lint_violations();
+            }
         }
         Output {
             check: self.check,
@@ -492,7 +500,7 @@ impl<'a> Engine<'a> {
             }
             // (`skip=A, B`: BuildKit's directive value ends at the first blank.)
             let mut message = if name.is_empty() {
-                "an empty check name: the value ends at the first space, so list the names without spaces (`skip=RuleA,RuleB`)".to_string()
+                "an empty check name (a stray comma, or a space: the value ends at the first one), so list the names without spaces (`skip=RuleA,RuleB`)".to_string()
             } else {
                 format!("`{name}` is not a BuildKit check; it has no effect")
             };
@@ -574,6 +582,8 @@ impl<'a> Engine<'a> {
         // From the keyword on: lines before it hold a lone escape character, no keyword.
         let kw_start = usize::from(keyword_range.start() - range.start());
         let (mut continued, mut lines_before, mut i) = (false, 0, kw_start);
+        // The quotes open at `scanned` (a line start), read only as far as a line that needs it.
+        let (mut scanned, mut quote) = (kw_start, None);
         while i < b.len() {
             let end = b[i..].iter().position(|&c| c == b'\n').map_or(b.len(), |n| i + n);
             let (mut s, mut e) = (i, end);
@@ -593,13 +603,12 @@ impl<'a> Engine<'a> {
                 let taken = (healthcheck && word == "CMD") || (onbuild_alone && lines_before == 1);
                 // An open quote at the start of the line: it is inside a string (`"SELECT a \`,
                 // then `FROM t`), so a keyword there is text (read only for such a line).
-                if continued
-                    && w < e
-                    && blank(b[w])
-                    && KEYWORDS.contains(&word)
-                    && !taken
-                    && !open_quote(&b[kw_start..i], escape as u8)
-                {
+                let mut in_quotes = || {
+                    scan_quotes(&b[scanned..i], escape as u8, &mut quote);
+                    scanned = i;
+                    quote.is_some()
+                };
+                if continued && w < e && blank(b[w]) && KEYWORDS.contains(&word) && !taken && !in_quotes() {
                     let r = TextRange::at(range.start() + TextSize::new(s as u32), TextSize::new(word.len() as u32));
                     let (first, keyword) = (self.lines(keyword_range).0, keyword.to_ascii_uppercase());
                     // (A backtick in Markdown code needs a longer fence.)
@@ -947,8 +956,15 @@ impl<'a> Engine<'a> {
         // A `--build-arg` wins even when it is empty (`getBuildArgValue`), and empty means none.
         let value = match self.options.build_arg("SOURCE_DATE_EPOCH") {
             Some(v) => v.to_string(),
-            None => match self.global_args.iter().rev().find(|a| a.key == "SOURCE_DATE_EPOCH") {
-                Some(a) => a.value_expanded.clone().unwrap_or_default(),
+            // The last global ARG that gives it a value (`ARG SOURCE_DATE_EPOCH` alone after
+            // one with a value keeps it, as in `buildMetaArgs`).
+            None => match self
+                .global_args
+                .iter()
+                .rev()
+                .find_map(|a| (a.key == "SOURCE_DATE_EPOCH").then_some(a.value_expanded.as_ref()).flatten())
+            {
+                Some(v) => v.clone(),
                 None => return,
             },
         };
@@ -1060,6 +1076,11 @@ impl<'a> Engine<'a> {
         for name in variable_names(word) {
             let value = self.globals.get(&name);
             if value.is_some_and(|v| !v.is_empty()) {
+                continue;
+            }
+            // (An automatic platform ARG has a value, empty for some platforms: `--platform` sets
+            // it, not a default.)
+            if value.is_some() && (name.starts_with("TARGET") || name.starts_with("BUILD")) {
                 continue;
             }
             let list =
@@ -1789,17 +1810,38 @@ impl<'a> Engine<'a> {
         // would fail them is only a warning of ours: it fails the build when such a stage is.
         let n = self.stages.len();
         let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
-        let mut read = vec![false; n];
-        loop {
-            let needed = crate::graph::closure(&self.direct_deps(), target);
-            let todo: Vec<usize> = needed.into_iter().filter(|&s| !read[s]).collect();
-            if todo.is_empty() {
-                break;
-            }
-            for s in todo {
+        let direct = self.direct_deps();
+        // In rounds, each in file order: the needed stages not read yet, then the stages their
+        // triggers' references need (each stage and dependency looked at once).
+        let (mut read, mut needed) = (vec![false; n], vec![false; n]);
+        let mut todo = crate::graph::closure(&direct, target);
+        for &s in &todo {
+            needed[s] = true;
+        }
+        while !todo.is_empty() {
+            let mut next = Vec::new();
+            for s in std::mem::take(&mut todo) {
                 read[s] = true;
+                let before = self.deps[s].len();
                 self.read_triggers(s, &triggers[s]);
+                let added: Vec<usize> = self.deps[s][before..]
+                    .iter()
+                    .filter_map(|d| if let RefTarget::Stage(t) = d.target { Some(t) } else { None })
+                    .collect();
+                for t in added {
+                    // What a newly needed stage needs, through its written references too.
+                    let mut stack = vec![t];
+                    while let Some(u) = stack.pop() {
+                        if !needed[u] {
+                            needed[u] = true;
+                            next.push(u);
+                            stack.extend(direct[u].iter().copied());
+                        }
+                    }
+                }
             }
+            sort::sort_unstable_by(&mut next, |a, b| a.cmp(b));
+            todo = next;
         }
         for s in (0..n).filter(|&s| !read[s]) {
             let (error, stopped, before) = (self.build_error.take(), self.stopped, self.diagnostics.len());
@@ -2003,6 +2045,10 @@ impl<'a> Engine<'a> {
             finals[s] = Some(st);
             if self.probing() {
                 self.final_origins[s] = std::mem::take(&mut self.origins);
+                // Later stages cannot change what an earlier one had.
+                if self.probe_found() {
+                    break;
+                }
             }
         }
     }
@@ -2898,11 +2944,10 @@ fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
     })
 }
 
-/// Whether a quote is open at the end of these lines of an instruction (comment lines, which
-/// BuildKit drops from a continuation, left out): `'...'` as the shell reads it, `"..."` with the
-/// escape character escaping within.
-fn open_quote(b: &[u8], escape: u8) -> bool {
-    let mut quote: Option<u8> = None;
+/// The quote open after these lines of an instruction, given the one open before them (comment
+/// lines, which BuildKit drops from a continuation, left out): `'...'` as the shell reads it,
+/// `"..."` with the escape character escaping within.
+fn scan_quotes(b: &[u8], escape: u8, quote: &mut Option<u8>) {
     for line in b.split(|&c| c == b'\n') {
         let start = line.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(line.len());
         if line.get(start) == Some(&b'#') {
@@ -2911,19 +2956,18 @@ fn open_quote(b: &[u8], escape: u8) -> bool {
         let mut k = start;
         while k < line.len() {
             let c = line[k];
-            match quote {
-                Some(b'\'') if c == b'\'' => quote = None,
+            match *quote {
+                Some(b'\'') if c == b'\'' => *quote = None,
                 Some(b'"') if c == escape => k += 1,
-                Some(b'"') if c == b'"' => quote = None,
+                Some(b'"') if c == b'"' => *quote = None,
                 Some(_) => {}
                 None if c == escape => k += 1,
-                None if c == b'\'' || c == b'"' => quote = Some(c),
+                None if c == b'\'' || c == b'"' => *quote = Some(c),
                 None => {}
             }
             k += 1;
         }
     }
-    quote.is_some()
 }
 
 /// The names of the variables a word uses (`$A`, `${B:-x}`), in order.

@@ -446,16 +446,17 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
     if !retries.is_empty() {
         // `strconv.ParseInt(v, 10, 32)`.
         let digits = retries.strip_prefix(['+', '-']).unwrap_or(retries);
-        let why = if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let syntax = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        // (Digits past i64 are out of range too.)
+        let n = retries.parse::<i64>().unwrap_or(i64::MAX);
+        let why = if !syntax {
             Some("invalid syntax")
         } else {
-            let n = retries.parse::<i64>().unwrap_or(i64::MAX);
             (n < i64::from(i32::MIN) || n > i64::from(i32::MAX)).then_some("value out of range")
         };
         if let Some(why) = why {
             return Err(err(format!("strconv.ParseInt: parsing {}: {why}", go::quote_str(retries))));
         }
-        let n: i64 = retries.parse().unwrap_or_default();
         if n < 0 {
             return Err(err(format!("--retries cannot be negative ({n})")));
         }

@@ -385,4 +385,15 @@ impl Analysis {
     pub(crate) fn probe(&self, _: TextSize) -> Option<engine::Probed> {
         None
     }
+
+    /// Whether the analysis was for a `--target`.
+    #[cfg(feature = "probe")]
+    pub(crate) fn target_given(&self) -> bool {
+        self.options.target.is_some()
+    }
+
+    #[cfg(not(feature = "probe"))]
+    pub(crate) fn target_given(&self) -> bool {
+        false
+    }
 }

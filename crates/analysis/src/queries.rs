@@ -25,6 +25,8 @@ pub struct VariableValue {
     pub value: Option<String>,
     /// What the whole `$NAME` or `${NAME...}` (with its modifier) expands to there.
     pub expanded: Option<String>,
+    /// Why its expansion fails there (`${NAME:?message}` on an unset name), if it does.
+    pub error: Option<String>,
     /// Where the value comes from.
     pub source: VariableSource,
 }
@@ -601,8 +603,12 @@ impl Analysis {
         if in_comment(self, offset) {
             return Vec::new();
         }
-        if let Some(out) = self.variable_completions(o, &keyword) {
+        if let Some(out) = self.variable_completions(o) {
             return out;
+        }
+        // `{` triggers completion for `${`; elsewhere it starts nothing to complete.
+        if before.ends_with('{') {
+            return Vec::new();
         }
         // The whitespace-separated word the cursor is in, and whether flags may stand there:
         // BuildKit reads flags only before an instruction's first argument.
@@ -846,11 +852,78 @@ impl Analysis {
         Some(Hover { range: token.text_range(), markdown })
     }
 
+    /// Where BuildKit (or, in a `RUN` command, the shell it runs) reads variables at `offset`:
+    /// `Some(true)` in the global scope (a global `ARG`, a `FROM`), `Some(false)` in a stage,
+    /// `None` where nothing is expanded: `CMD`, `ENTRYPOINT`, `HEALTHCHECK`, `SHELL` and
+    /// `MAINTAINER`, a flag BuildKit takes as written (`--from`, `--exclude`, `--network`, ...),
+    /// inside single quotes. (In an `ONBUILD` trigger, as the trigger's instruction.)
+    fn expansion_scope(&self, offset: TextSize) -> Option<bool> {
+        let root = self.parse().syntax_node();
+        let token = match root.token_at_offset(offset) {
+            TokenAtOffset::None => return None,
+            TokenAtOffset::Single(t) => t,
+            TokenAtOffset::Between(l, _) => l,
+        };
+        let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
+        let keyword = instruction.keyword()?.to_uppercase();
+        if let Some(flag) = token.parent_ancestors().find(|n| n.kind() == FLAG) {
+            let name = flag.children_with_tokens().find(|e| e.kind() == FLAG_NAME)?.into_token()?;
+            let name = name.text().trim_start_matches('-').to_ascii_lowercase();
+            let expanded = matches!(
+                (keyword.as_str(), name.as_str()),
+                ("FROM", "platform") | ("COPY" | "ADD", "chown" | "chmod") | ("ADD", "checksum") | ("RUN", "mount")
+            );
+            if !expanded {
+                return None;
+            }
+        } else if !matches!(
+            keyword.as_str(),
+            "FROM"
+                | "ARG"
+                | "ENV"
+                | "LABEL"
+                | "COPY"
+                | "ADD"
+                | "WORKDIR"
+                | "USER"
+                | "VOLUME"
+                | "STOPSIGNAL"
+                | "EXPOSE"
+                | "RUN"
+        ) {
+            return None;
+        }
+        // Single quotes keep a `$` as it is, for BuildKit's lexer as for a shell.
+        let start = usize::from(instruction.syntax().text_range().start());
+        let escape = self.parse().tree().escape_char() as u8;
+        let mut quote = None;
+        let mut bytes = self.text().as_bytes()[start..usize::from(offset)].iter();
+        while let Some(&c) = bytes.next() {
+            match quote {
+                Some(b'\'') if c == b'\'' => quote = None,
+                Some(b'"') if c == escape => {
+                    bytes.next();
+                }
+                Some(b'"') if c == b'"' => quote = None,
+                Some(_) => {}
+                None if c == escape => {
+                    bytes.next();
+                }
+                None if c == b'\'' || c == b'"' => quote = Some(c),
+                None => {}
+            }
+        }
+        if quote == Some(b'\'') {
+            return None;
+        }
+        let first_from = self.stages().first().map_or(TextSize::of(self.text()), |s| s.from_range.start());
+        Some(keyword == "FROM" || offset < first_from)
+    }
+
     /// The variables in scope after a `$` or `${` before `o`: what BuildKit (or, in a `RUN`
     /// command, the shell it runs) reads there, each with its value. `None` when the cursor is
-    /// not after one, or where no build-time variable is read (`CMD`, `ENTRYPOINT`,
-    /// `HEALTHCHECK` and `SHELL` run with the image's environment, later).
-    fn variable_completions(&self, o: usize, keyword: &str) -> Option<Vec<Completion>> {
+    /// not after one, or where nothing is expanded ([`Analysis::expansion_scope`]).
+    fn variable_completions(&self, o: usize) -> Option<Vec<Completion>> {
         if !cfg!(feature = "probe") {
             return None;
         }
@@ -859,16 +932,19 @@ impl Analysis {
         let typed = text[..o].len() - text[..o].trim_end_matches(name_char).len();
         let head = &text[..o - typed];
         let brace = head.ends_with("${");
-        if !(brace || head.ends_with('$')) || head.ends_with("$$") || head.ends_with("\\$") {
+        let escape = self.parse().tree().escape_char();
+        if !(brace || head.ends_with('$')) {
             return None;
         }
-        if matches!(keyword, "CMD" | "ENTRYPOINT" | "HEALTHCHECK" | "SHELL") {
+        let dollar = head.len() - if brace { 2 } else { 1 };
+        if head[..dollar].ends_with(['$', escape]) {
             return None;
         }
+        let at = TextSize::new(dollar as u32);
+        self.expansion_scope(at)?;
         let start = o - typed;
         let end = o + text[o..].len() - text[o..].trim_start_matches(name_char).len();
         let replace = TextRange::new(TextSize::new(start as u32), TextSize::new(end as u32));
-        let at = TextSize::new((start - if brace { 2 } else { 1 }) as u32);
         let probed = self.probe(at)?;
         let mut out: Vec<Completion> = probed
             .env
@@ -896,9 +972,9 @@ impl Analysis {
     }
 
     /// The variable at `offset` where BuildKit expands it, with the value it has there. This
-    /// runs the analysis again (BuildKit's environment at each place is not kept), so it costs
-    /// about what the analysis costs.
-    /// (`None` without the `probe` feature.)
+    /// runs the analysis again, up to the stage of that place (BuildKit's environment at each
+    /// place is not kept), so it costs up to what the analysis costs. (`None` without the
+    /// `probe` feature.)
     pub fn variable_at(&self, offset: TextSize) -> Option<VariableValue> {
         if !cfg!(feature = "probe") {
             return None;
@@ -914,26 +990,32 @@ impl Analysis {
         let variable = tokens.iter().find_map(|t| t.parent_ancestors().find(|n| n.kind() == VARIABLE))?;
         let name = variable.children_with_tokens().find(|e| e.kind() == VAR_NAME)?.into_token()?.text().to_string();
         let range = variable.text_range();
-        let answer = |value: Option<String>, expanded: Option<String>, source: VariableSource| VariableValue {
+        let answer = |value: Option<String>, expanded: Option<String>, error: Option<String>, source| VariableValue {
             name: name.clone(),
             range,
             value,
             expanded,
+            error,
             source,
         };
+        // Where BuildKit takes the word as written (`HEALTHCHECK --interval=$X`), no value.
+        let global = self.expansion_scope(range.start())?;
         if variable.ancestors().any(|n| n.kind() == ONBUILD_INSTR) {
-            return Some(answer(None, None, VariableSource::Trigger));
+            return Some(answer(None, None, None, VariableSource::Trigger));
         }
         let Some(probed) = self.probe(range.start()) else {
-            return Some(answer(None, None, VariableSource::NotBuilt));
+            // Nothing dispatched the place: a stage the target does not build (or an
+            // instruction BuildKit stops before, which says nothing).
+            let not_built = self.target_given() && self.stage_at(range.start()).is_some();
+            return not_built.then(|| answer(None, None, None, VariableSource::NotBuilt));
         };
         let value = probed.env.get(&name).map(String::from);
         let written = variable.to_string();
         let escape = self.parse().tree().escape_char();
-        let expanded =
-            stagecraft_syntax::shell::Lexer::new(escape).process_word(&written, &probed.env).ok().map(|e| e.result);
-        let global = self.stages().first().is_none_or(|s| range.start() < s.from_range.start())
-            || self.stages().iter().any(|s| s.from_range.contains_range(range));
+        let (expanded, error) = match stagecraft_syntax::shell::Lexer::new(escape).process_word(&written, &probed.env) {
+            Ok(e) => (Some(e.result), None),
+            Err(e) => (None, Some(e.message)),
+        };
         let source = match probed.origins.iter().rev().find(|(k, _)| *k == name).map(|(_, o)| *o) {
             Some(crate::engine::Origin::Env(r)) => VariableSource::Env(r),
             Some(crate::engine::Origin::Arg(r)) => VariableSource::Arg(r),
@@ -945,7 +1027,7 @@ impl Analysis {
             None if probed.build_args.contains(&name) => VariableSource::Declared,
             None => VariableSource::Unset,
         };
-        Some(answer(value, expanded, source))
+        Some(answer(value, expanded, error, source))
     }
 
     /// Markdown for a variable's hover.
@@ -986,6 +1068,10 @@ impl Analysis {
             VariableSource::Declared => {
                 "Declared with `ARG` and given no value (no default, no `--build-arg`): it expands to nothing.".into()
             }
+            // A global ARG or FROM sees only the global ARGs; a stage, its image's ENV too.
+            VariableSource::Unset if self.expansion_scope(v.range.start()) == Some(true) => {
+                "No global `ARG` sets it here: it expands to nothing.".into()
+            }
             VariableSource::Unset => {
                 "Not set here: BuildKit expands it to nothing and reports `UndefinedVar`, unless the base image's `ENV` sets it.".into()
             }
@@ -997,7 +1083,9 @@ impl Analysis {
             }
         });
         let written = &self.text()[v.range];
-        if let Some(e) =
+        if let Some(e) = &v.error {
+            md.push_str(&format!("\n\n{} fails here: {e}.", code(written)));
+        } else if let Some(e) =
             v.expanded.as_ref().filter(|e| written != format!("${}", v.name) && Some(*e) != v.value.as_ref())
         {
             md.push_str(&format!("\n\n{} expands to {}.", code(written), code(e)));
@@ -1641,7 +1729,10 @@ fn instruction_flags(keyword: &str) -> &'static [(&'static str, &'static str)] {
 
 /// The Dockerfile reference's section on an instruction.
 fn reference_url(keyword: &str) -> String {
-    format!("https://docs.docker.com/reference/dockerfile/#{}", keyword.to_ascii_lowercase())
+    let anchor = keyword.to_ascii_lowercase();
+    // The deprecated instruction's heading says so.
+    let suffix = if anchor == "maintainer" { "-deprecated" } else { "" };
+    format!("https://docs.docker.com/reference/dockerfile/#{anchor}{suffix}")
 }
 
 fn keyword_summary(k: &str) -> &'static str {

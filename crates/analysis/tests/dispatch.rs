@@ -561,3 +561,22 @@ fn mount_healthcheck_and_volume_details() {
     // An empty expansion is refused where the build runs it.
     fails_with("FROM alpine\nVOLUME /a $NOPE\n", "VOLUME specified can not be an empty string");
 }
+
+/// Review mends: the last global ARG that gives SOURCE_DATE_EPOCH a value is the one read; a
+/// long chain of triggers that make stage after stage needed is read in rounds, not again from
+/// the start each time (3,000 stages here).
+#[test]
+fn source_date_epoch_and_trigger_chains() {
+    let a = plain("ARG SOURCE_DATE_EPOCH=foo\nARG SOURCE_DATE_EPOCH\nFROM alpine\n");
+    assert_eq!(buildkit_message(&a), Some("invalid SOURCE_DATE_EPOCH: foo"));
+    let mut text = String::from("FROM alpine AS u0\n");
+    let n = 3000;
+    for k in 1..n {
+        text.push_str(&format!("FROM alpine AS t{k}\nONBUILD COPY --from=u{} /a /a\nFROM t{k} AS u{k}\n", k - 1));
+    }
+    let a = plain(&text);
+    assert_eq!(a.build_error(), None);
+    // The last stage needs every `u` through the triggers.
+    let last = a.stages().len() - 1;
+    assert_eq!(a.target_builds(last).len(), 2 * n - 1);
+}

@@ -1986,7 +1986,9 @@ fn the_check_build_arg_replaces_the_directive() {
         .is_some_and(|e| e.message.starts_with("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: ")));
     // A directive's value ends at the first space: an empty name says so.
     let a = plain("# check=skip=JSONArgsRecommended, MaintainerDeprecated\nFROM alpine\nMAINTAINER x\n");
-    assert!(diag(&a, "unknown-check").message.starts_with("an empty check name: the value ends at the first space"));
+    assert!(diag(&a, "unknown-check")
+        .message
+        .starts_with("an empty check name (a stray comma, or a space: the value ends at the first one)"));
 }
 
 /// Hover on an instruction's keyword or one of its flags: what it does, with the reference.
@@ -2067,4 +2069,48 @@ fn no_stage_is_said_once() {
     assert_eq!(codes(&a), ["no-stage"]);
     assert_eq!(slice(&a, diag(&a, "no-stage").range), "RUN a");
     assert_eq!(codes(&plain("ARG A=1\n")), ["no-stages"]);
+}
+
+/// What a review of the variable probe and the new checks found: where BuildKit takes a word
+/// as written there is no variable, an expansion that fails says so, the global scope has no
+/// image, single quotes keep a `$`, and inputs that used to cost time exponentially or stack
+/// depth per byte stay fast.
+#[test]
+fn variable_queries_and_checks_hold_on_odd_input() {
+    // HEALTHCHECK flags and MAINTAINER are taken as written: no variable, no completion.
+    let (a, at) = fixture("FROM alpine\nENV X=5s\nHEALTHCHECK --interval=$$0X CMD true\n");
+    assert_eq!(a.variable_at(at), None);
+    let (a, at) = fixture("FROM alpine\nENV X=5s\nMAINTAINER $$0\n");
+    assert!(a.completions(at).iter().all(|c| c.kind != CompletionKind::Variable));
+    // A failing expansion, and the global scope's own wording.
+    let (a, at) = fixture("FROM alpine\nWORKDIR /${B$0:?missing}\n");
+    let md = a.hover(at).unwrap().markdown;
+    assert!(md.ends_with("`${B:?missing}` fails here: B: missing."), "{md}");
+    let (a, at) = fixture("ARG A=${NOPE$0}\nFROM alpine\n");
+    assert!(a.hover(at).unwrap().markdown.contains("No global `ARG` sets it here"));
+    // No stage yet: nothing to say (not "not built").
+    let (a, at) = fixture("ARG X=1\nENV Y=$X$0\n");
+    assert_eq!(a.variable_at(at), None);
+    // Single quotes keep a `$`; a `{` alone completes nothing; the file's escape character.
+    for text in [
+        "FROM alpine\nENV A=1\nRUN awk '{print $$0}'\n",
+        "FROM alpine\nENV A=1\nCOPY --from={$0 x y\n",
+        "# escape=`\nFROM alpine\nENV A=1\nWORKDIR `$$0\n",
+    ] {
+        let (a, at) = fixture(text);
+        assert!(a.completions(at).is_empty(), "{text}: {:?}", a.completions(at));
+    }
+    let (a, at) = fixture("FROM alpine\nENV A=1\nWORKDIR /${$0\n");
+    assert!(a.completions(at).iter().any(|c| c.label == "A" && c.kind == CompletionKind::Variable));
+    // Many variables in a base, a long name, a long base: all at once.
+    let vars: String = (0..16).map(|i| format!("${{V{i}}}")).collect();
+    let text = format!("FROM alpine AS {}\nFROM {vars}z AS x\nFROM alpine\n", "a".repeat(60));
+    assert!(codes(&plain(&text)).contains(&"unused-stage"));
+    let long = "a".repeat(100_000);
+    let text = format!("FROM alpine AS {long}\nFROM ${{V}}{long} AS x\nFROM alpine\n");
+    let a = plain(&text);
+    assert!(a.diagnostics().iter().any(|d| d.code == "unused-stage" && !d.unnecessary), "the long base may name it");
+    // An image beside a stage named after it is not that stage (`--from=node`, `node-deps`).
+    let a = plain("FROM node:20 AS node-deps\nFROM alpine\nCOPY --from=node /usr/local/bin/node /n\n");
+    assert!(!codes(&a).contains(&"unknown-stage"), "{:?}", a.diagnostics());
 }

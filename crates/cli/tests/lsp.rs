@@ -1058,13 +1058,18 @@ fn hover_on_a_variable_shows_its_value() {
     let mut change = doc(uri);
     change["textDocument"]["version"] = 2.into();
     change["contentChanges"] = parse_json(
-        r#"[{"range": {"start": {"line": 7, "character": 0}, "end": {"line": 7, "character": 0}}, "text": "LABEL v=$"}]"#,
+        r#"[{"range": {"start": {"line": 7, "character": 0}, "end": {"line": 7, "character": 0}}, "text": "LABEL e=\"😀\" v=${"}]"#,
     );
     lsp.notify("textDocument/didChange", change);
     lsp.diagnostics(uri, 2);
-    let items = lsp.result("textDocument/completion", at(uri, 7, 9));
+    // After `${`, past a character outside the BMP (two UTF-16 units): the edit starts there.
+    let items = lsp.result("textDocument/completion", at(uri, 7, 17));
     let items = items.as_array().or_else(|| items["items"].as_array()).unwrap().clone();
-    assert!(items.iter().any(|i| i["label"] == "TAG" && i["detail"] == "3.20"), "{items:?}");
+    let tag =
+        items.iter().find(|i| i["label"] == "TAG" && i["detail"] == "3.20").unwrap_or_else(|| panic!("{items:?}"));
+    let range = &tag["textEdit"]["range"];
+    assert_eq!((range["start"].clone(), range["end"].clone()), (pos(7, 17), pos(7, 17)));
+    assert!(items.iter().all(|i| i["kind"] == 6), "only variables after a `${{`: {items:?}");
     lsp.shutdown();
 }
 

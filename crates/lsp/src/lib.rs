@@ -229,6 +229,11 @@ fn folder_paths(folders: &[WorkspaceFolder]) -> Vec<std::path::PathBuf> {
     folders.iter().filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned())).collect()
 }
 
+/// Runs a handler's work on tokio's blocking pool (a panic there is an internal error).
+async fn off_thread<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| Err(Error::internal_error()))
+}
+
 fn unknown_document(uri: &Uri) -> Error {
     Error::invalid_params(format!("unknown document {}: open it with textDocument/didOpen first", uri.as_str()))
 }
@@ -465,16 +470,21 @@ impl LanguageServer for Backend {
         Ok(Some(OneOf::Right(workspace::symbols(files, &roots, &params.query))))
     }
 
+    /// On a variable the analysis runs again, up to the variable's stage (a few milliseconds on
+    /// a 10,000-line file): on a blocking thread, so that the messages after it are read.
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
         let a = self.analysis(&p.text_document.uri)?;
-        handlers::hover::hover(&a, self.encoding(), p.position)
+        let encoding = self.encoding();
+        off_thread(move || handlers::hover::hover(&a, encoding, p.position)).await
     }
 
+    /// After `$` the analysis runs again, as for a hover on a variable.
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
         let a = self.analysis(&p.text_document.uri)?;
-        handlers::completion::completion(&a, self.encoding(), p.position)
+        let encoding = self.encoding();
+        off_thread(move || handlers::completion::completion(&a, encoding, p.position)).await
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
