@@ -131,7 +131,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
                 on_line(s)
             ),
             Some(p) => format!(
-                "stage `{}`{} is not used with these build args and platform: {why}, so BuildKit skips it; but `FROM {}` (line {}) names it when its variables do, so other build args or another platform may build it",
+                "stage `{}`{} is not used with these build args and platform: {why}, so BuildKit skips it; `FROM {}` (line {}) may name it with other values",
                 stage.display_name(),
                 on_line(s),
                 a.stages[p].base,

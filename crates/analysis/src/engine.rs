@@ -42,7 +42,7 @@ pub(crate) struct Output {
     /// [`Options::platform`] was given and parses: every stage's OS is known.
     pub(crate) platform_given: bool,
     /// What [`Engine::probe`] found.
-    #[cfg_attr(not(feature = "probe"), allow(dead_code))]
+    #[cfg(feature = "probe")]
     pub(crate) probed: Option<Probed>,
 }
 
@@ -162,16 +162,103 @@ pub(crate) struct Engine<'a> {
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: HashMap<String, usize>,
     image_checks: Vec<Result<(), String>>,
-    /// With a place to probe, the environment found there (see [`Probed`]).
-    probe: Option<(TextSize, Option<Probed>)>,
-    /// When probing: where each variable of the stage being dispatched was set, and each of its
-    /// image config's `Env`; and the same for each stage dispatched.
+    /// What a probe run records.
+    probe: ProbeState,
+}
+
+/// Where a stage's variables were set: its environment's, its image config `Env`'s.
+#[cfg(feature = "probe")]
+type StageOrigins = (Vec<(String, Origin)>, Vec<(String, Origin)>);
+
+/// What a run with a probe records (see [`Probed`]): the place, what was found there, and
+/// where each variable of the stage being dispatched (and of each stage dispatched) was set.
+/// Without the `probe` feature it holds nothing, and the engine carries no code for it.
+#[cfg(feature = "probe")]
+#[derive(Default)]
+struct ProbeState {
+    at: Option<TextSize>,
+    found: Option<Probed>,
     origins: StageOrigins,
     final_origins: Vec<StageOrigins>,
 }
 
-/// Where a stage's variables were set: its environment's, its image config `Env`'s.
-type StageOrigins = (Vec<(String, Origin)>, Vec<(String, Origin)>);
+#[cfg(not(feature = "probe"))]
+#[derive(Default)]
+struct ProbeState {}
+
+#[cfg(feature = "probe")]
+impl ProbeState {
+    fn active(&self) -> bool {
+        self.at.is_some()
+    }
+
+    fn found(&self) -> bool {
+        self.found.is_some()
+    }
+
+    /// Records the environment when `range` holds the place (`origins`: those of the global
+    /// scope; `None`: the stage's).
+    fn record(&mut self, range: TextRange, env: &Vars, build_args: &[String], origins: Option<&[(String, Origin)]>) {
+        if self.at.is_some_and(|at| range.contains_inclusive(at)) {
+            let origins = origins.unwrap_or(&self.origins.0).to_vec();
+            self.found = Some(Probed { env: env.clone(), build_args: build_args.to_vec(), origins });
+        }
+    }
+
+    /// `ENV` (also `image`: into the image config) or `ARG` set `key`.
+    fn note(&mut self, key: &str, origin: Origin, image: bool) {
+        set_origin(&mut self.origins.0, key, origin);
+        if image {
+            set_origin(&mut self.origins.1, key, origin);
+        }
+    }
+
+    /// Stage `s` of `n` starts, on stage `base` if it is built on one: the base's variables,
+    /// then its image config's `Env` again.
+    fn stage_start(&mut self, n: usize, base: Option<usize>) {
+        self.final_origins.resize(n, StageOrigins::default());
+        self.origins = match base {
+            Some(b) => {
+                let mut origins = self.final_origins[b].clone();
+                for (k, o) in origins.1.clone() {
+                    set_origin(&mut origins.0, &k, o);
+                }
+                origins
+            }
+            None => StageOrigins::default(),
+        };
+    }
+
+    fn stage_end(&mut self, s: usize) {
+        self.final_origins[s] = std::mem::take(&mut self.origins);
+    }
+}
+
+#[cfg(not(feature = "probe"))]
+impl ProbeState {
+    fn active(&self) -> bool {
+        false
+    }
+
+    fn found(&self) -> bool {
+        false
+    }
+
+    fn record(&mut self, _: TextRange, _: &Vars, _: &[String], _: Option<&[(String, Origin)]>) {}
+
+    fn note(&mut self, _: &str, _: Origin, _: bool) {}
+
+    fn stage_start(&mut self, _: usize, _: Option<usize>) {}
+
+    fn stage_end(&mut self, _: usize) {}
+}
+
+/// Notes that `key` got its value at `origin` (the last setting counts).
+#[cfg_attr(not(feature = "probe"), allow(dead_code))]
+fn set_origin(origins: &mut Vec<(String, Origin)>, key: &str, origin: Origin) {
+    origins.retain(|(k, _)| k != key);
+    origins.push((key.to_string(), origin));
+}
 
 impl<'a> Engine<'a> {
     pub(crate) fn new(text: &'a str, parse: &'a Parse, index: &'a LineIndex, options: &'a Options) -> Self {
@@ -213,27 +300,25 @@ impl<'a> Engine<'a> {
             local_checks: Vec::new(),
             image_names: HashMap::new(),
             image_checks: Vec::new(),
-            probe: None,
-            origins: StageOrigins::default(),
-            final_origins: Vec::new(),
+            probe: ProbeState::default(),
         }
     }
 
     /// Records the environment BuildKit expands the word at `at` with (see [`Probed`]).
     #[cfg(feature = "probe")]
     pub(crate) fn with_probe(mut self, at: TextSize) -> Self {
-        self.probe = Some((at, None));
+        self.probe.at = Some(at);
         self
     }
 
     /// Whether this run records a probe (never in a build without the `probe` feature).
     fn probing(&self) -> bool {
-        cfg!(feature = "probe") && self.probe.is_some()
+        self.probe.active()
     }
 
     /// Whether the probe has what it asked for: the rest of the run can be skipped.
     fn probe_found(&self) -> bool {
-        cfg!(feature = "probe") && matches!(self.probe, Some((_, Some(_))))
+        self.probe.found()
     }
 
     /// Takes the environment for the probe when `range` holds its place (`origins`: those of
@@ -245,21 +330,9 @@ impl<'a> Engine<'a> {
         build_args: &[String],
         origins: Option<&[(String, Origin)]>,
     ) {
-        if !self.probing() {
-            return;
+        if self.probing() && self.relocate.is_none() {
+            self.probe.record(range, env, build_args, origins);
         }
-        let origins = origins.unwrap_or(&self.origins.0).to_vec();
-        if let Some((at, found)) = &mut self.probe {
-            if range.contains_inclusive(*at) && self.relocate.is_none() {
-                *found = Some(Probed { env: env.clone(), build_args: build_args.to_vec(), origins });
-            }
-        }
-    }
-
-    /// Notes where `key` got its value, when probing.
-    fn set_origin(origins: &mut Vec<(String, Origin)>, key: &str, origin: Origin) {
-        origins.retain(|(k, _)| k != key);
-        origins.push((key.to_string(), origin));
     }
 
     pub(crate) fn run(mut self) -> Output {
@@ -307,7 +380,8 @@ impl<'a> Engine<'a> {
             context_keys: self.context_keys,
             name_shared: self.name_shared,
             platform_given: self.platform_given,
-            probed: self.probe.and_then(|(_, found)| found),
+            #[cfg(feature = "probe")]
+            probed: self.probe.found,
         }
     }
 
@@ -500,7 +574,7 @@ impl<'a> Engine<'a> {
             }
             // (`skip=A, B`: BuildKit's directive value ends at the first blank.)
             let mut message = if name.is_empty() {
-                "an empty check name (a stray comma, or a space: the value ends at the first one), so list the names without spaces (`skip=RuleA,RuleB`)".to_string()
+                "an empty check name: a stray comma, or a space (the value ends at the first one)".to_string()
             } else {
                 format!("`{name}` is not a BuildKit check; it has no effect")
             };
@@ -894,7 +968,7 @@ impl<'a> Engine<'a> {
                         Origin::GlobalArg(kv.key_range)
                     };
                     if self.probing() {
-                        Self::set_origin(&mut origins, key, origin);
+                        set_origin(&mut origins, key, origin);
                     }
                 }
                 values.push(value);
@@ -1811,37 +1885,35 @@ impl<'a> Engine<'a> {
         let n = self.stages.len();
         let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
         let direct = self.direct_deps();
-        // In rounds, each in file order: the needed stages not read yet, then the stages their
-        // triggers' references need (each stage and dependency looked at once).
-        let (mut read, mut needed) = (vec![false; n], vec![false; n]);
-        let mut todo = crate::graph::closure(&direct, target);
-        for &s in &todo {
+        // In passes over the stages in file order: the needed ones not read yet, and the stages
+        // their triggers' references need (no closure of the whole graph computed again).
+        let mut needed = vec![false; n];
+        for s in crate::graph::closure(&direct, target) {
             needed[s] = true;
         }
-        while !todo.is_empty() {
-            let mut next = Vec::new();
-            for s in std::mem::take(&mut todo) {
+        let mut read = vec![false; n];
+        let mut more = true;
+        while more {
+            more = false;
+            for s in 0..n {
+                if !needed[s] || read[s] {
+                    continue;
+                }
+                more = true;
                 read[s] = true;
                 let before = self.deps[s].len();
                 self.read_triggers(s, &triggers[s]);
-                let added: Vec<usize> = self.deps[s][before..]
-                    .iter()
-                    .filter_map(|d| if let RefTarget::Stage(t) = d.target { Some(t) } else { None })
-                    .collect();
-                for t in added {
-                    // What a newly needed stage needs, through its written references too.
-                    let mut stack = vec![t];
-                    while let Some(u) = stack.pop() {
-                        if !needed[u] {
-                            needed[u] = true;
-                            next.push(u);
-                            stack.extend(direct[u].iter().copied());
+                // What a newly needed stage needs, through its written references too.
+                for d in &self.deps[s][before..] {
+                    if let RefTarget::Stage(t) = d.target {
+                        if !needed[t] {
+                            for u in crate::graph::closure(&direct, t) {
+                                needed[u] = true;
+                            }
                         }
                     }
                 }
             }
-            sort::sort_unstable_by(&mut next, |a, b| a.cmp(b));
-            todo = next;
         }
         for s in (0..n).filter(|&s| !read[s]) {
             let (error, stopped, before) = (self.build_error.take(), self.stopped, self.diagnostics.len());
@@ -1996,8 +2068,8 @@ impl<'a> Engine<'a> {
             // A stage without `--platform` is for the target platform.
             let windows = self.stage_windows.get(s).copied().flatten().unwrap_or(target_windows);
             if self.probing() {
-                self.origins = StageOrigins::default();
-                self.final_origins.resize(n, StageOrigins::default());
+                let base = if let BaseKind::Stage(b) = self.stages[s].base_kind { Some(b) } else { None };
+                self.probe.stage_start(n, base.filter(|&b| finals[b].is_some()));
             }
             let mut st = match self.stages[s].base_kind {
                 BaseKind::Stage(b) => match finals[b].clone() {
@@ -2008,13 +2080,6 @@ impl<'a> Engine<'a> {
                             st.env.set(k, v);
                         }
                         st.image_env = image_env;
-                        if self.probing() {
-                            let mut origins = self.final_origins[b].clone();
-                            for (k, o) in origins.1.clone() {
-                                Self::set_origin(&mut origins.0, &k, o);
-                            }
-                            self.origins = origins;
-                        }
                         st
                     }
                     None => DispatchState::image(windows),
@@ -2044,7 +2109,7 @@ impl<'a> Engine<'a> {
             dispatched[s] = true;
             finals[s] = Some(st);
             if self.probing() {
-                self.final_origins[s] = std::mem::take(&mut self.origins);
+                self.probe.stage_end(s);
                 // Later stages cannot change what an earlier one had.
                 if self.probe_found() {
                     break;
@@ -2125,8 +2190,7 @@ impl<'a> Engine<'a> {
                     st.env.set(&k, &v);
                     st.image_env.set_in_place(&k, &v);
                     if self.probing() {
-                        Self::set_origin(&mut self.origins.0, &k, Origin::Env(at));
-                        Self::set_origin(&mut self.origins.1, &k, Origin::Env(at));
+                        self.probe.note(&k, Origin::Env(at), true);
                     }
                 }
             }
@@ -2161,7 +2225,7 @@ impl<'a> Engine<'a> {
                         st.env.set(key, &v);
                         if self.probing() {
                             let origin = origin();
-                            Self::set_origin(&mut self.origins.0, key, origin);
+                            self.probe.note(key, origin, false);
                         }
                     }
                 }

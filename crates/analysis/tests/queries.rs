@@ -1988,7 +1988,7 @@ fn the_check_build_arg_replaces_the_directive() {
     let a = plain("# check=skip=JSONArgsRecommended, MaintainerDeprecated\nFROM alpine\nMAINTAINER x\n");
     assert!(diag(&a, "unknown-check")
         .message
-        .starts_with("an empty check name (a stray comma, or a space: the value ends at the first one)"));
+        .starts_with("an empty check name: a stray comma, or a space (the value ends at the first one)"));
 }
 
 /// Hover on an instruction's keyword or one of its flags: what it does, with the reference.
@@ -2035,7 +2035,7 @@ fn stages_a_variable_base_may_name_are_not_dead_code() {
     let d = a.diagnostics().iter().find(|d| slice(&a, d.range) == "build-debian").unwrap();
     assert!(
         d.message.contains("is not used with these build args and platform")
-            && d.message.contains("`FROM build-${VARIANT}` (line 5) names it"),
+            && d.message.contains("`FROM build-${VARIANT}` (line 5) may name it with other values"),
         "{}",
         d.message
     );
