@@ -198,7 +198,16 @@ fn may_name(word: &[u8], name: &[u8]) -> bool {
 
 /// Whether `part` is one of the `-`, `_` or `.` separated parts of `name`.
 fn has_part(name: &[u8], part: &[u8]) -> bool {
-    name.split(|&c| c == b'-' || c == b'_' || c == b'.').any(|p| p == part)
+    let mut start = 0;
+    for i in 0..=name.len() {
+        if i == name.len() || matches!(name[i], b'-' | b'_' | b'.') {
+            if &name[start..i] == part {
+                return true;
+            }
+            start = i + 1;
+        }
+    }
+    false
 }
 
 /// What follows a variable, given what follows its `$`: `{...}` (nested braces counted) or a name.
@@ -409,12 +418,14 @@ fn unknown_stage_references(a: &mut Analysis) {
             // `node-deps` is most likely the image.
             let close = suggest::search(image, names.iter().map(String::as_str), true);
             let lower = image.to_lowercase();
-            let mut parts = names.iter().filter(|n| *n != &lower && has_part(n.as_bytes(), lower.as_bytes()));
-            let part = match (parts.next(), parts.next()) {
-                (Some(n), None) => Some(n.clone()),
-                _ => None,
-            };
-            results.push(close.map(|c| part.unwrap_or(c)));
+            let (mut part, mut parts) = (None, 0);
+            for n in &names {
+                if *n != lower && has_part(n.as_bytes(), lower.as_bytes()) {
+                    part = Some(n);
+                    parts += 1;
+                }
+            }
+            results.push(close.map(|c| part.filter(|_| parts == 1).cloned().unwrap_or(c)));
             results.len() - 1
         });
         let context = || suggest::search(image, a.context_names().iter().map(String::as_str), true);

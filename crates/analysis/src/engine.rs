@@ -531,8 +531,11 @@ impl<'a> Engine<'a> {
 
     fn check_directive(&mut self) {
         // `--build-arg BUILDKIT_DOCKERFILE_CHECK=...` replaces the file's `# check=` directive
-        // (dockerui reads it into the `LinterConfig` that `newRuleLinter` prefers).
-        if let Some(value) = self.options.build_arg("BUILDKIT_DOCKERFILE_CHECK") {
+        // (dockerui reads it into the `LinterConfig` that `newRuleLinter` prefers). The browser
+        // build, within its size budget, reads the file's directive only.
+        let from_build_arg =
+            self.options.build_arg("BUILDKIT_DOCKERFILE_CHECK").filter(|_| cfg!(feature = "build-failures"));
+        if let Some(value) = from_build_arg {
             match CheckConfig::parse(value) {
                 Ok(c) => self.check = c,
                 Err(e) => {
@@ -1051,7 +1054,13 @@ impl<'a> Engine<'a> {
         }
         let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&value)));
         let Some(s) = stage else {
-            let range = self.global_args.iter().find(|a| a.key == "SOURCE_DATE_EPOCH").map(|a| a.range);
+            // The ARG whose value this is.
+            let range = self
+                .global_args
+                .iter()
+                .rev()
+                .find(|a| a.key == "SOURCE_DATE_EPOCH" && a.value_expanded.is_some())
+                .map(|a| a.range);
             let message = format!("invalid SOURCE_DATE_EPOCH: {value}");
             self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
             return;
@@ -1154,7 +1163,7 @@ impl<'a> Engine<'a> {
             }
             // (An automatic platform ARG has a value, empty for some platforms: `--platform` sets
             // it, not a default.)
-            if value.is_some() && (name.starts_with("TARGET") || name.starts_with("BUILD")) {
+            if value.is_some() && !self.declared_globals.contains(&name) && self.builtins().get(&name).is_some() {
                 continue;
             }
             let list =
@@ -3011,7 +3020,7 @@ fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
 /// The quote open after these lines of an instruction, given the one open before them (comment
 /// lines, which BuildKit drops from a continuation, left out): `'...'` as the shell reads it,
 /// `"..."` with the escape character escaping within.
-fn scan_quotes(b: &[u8], escape: u8, quote: &mut Option<u8>) {
+pub(crate) fn scan_quotes(b: &[u8], escape: u8, quote: &mut Option<u8>) {
     for line in b.split(|&c| c == b'\n') {
         let start = line.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(line.len());
         if line.get(start) == Some(&b'#') {

@@ -893,28 +893,21 @@ impl Analysis {
         ) {
             return None;
         }
-        // Single quotes keep a `$` as it is, for BuildKit's lexer as for a shell.
-        let start = usize::from(instruction.syntax().text_range().start());
-        let escape = self.parse().tree().escape_char() as u8;
-        let mut quote = None;
-        let mut bytes = self.text().as_bytes()[start..usize::from(offset)].iter();
-        while let Some(&c) = bytes.next() {
-            match quote {
-                Some(b'\'') if c == b'\'' => quote = None,
-                Some(b'"') if c == escape => {
-                    bytes.next();
-                }
-                Some(b'"') if c == b'"' => quote = None,
-                Some(_) => {}
-                None if c == escape => {
-                    bytes.next();
-                }
-                None if c == b'\'' || c == b'"' => quote = Some(c),
-                None => {}
-            }
-        }
-        if quote == Some(b'\'') {
+        // An exec-form RUN runs its words without a shell: nothing expands them.
+        if keyword == "RUN" && token.parent_ancestors().any(|n| n.kind() == JSON_ARRAY) {
             return None;
+        }
+        // Single quotes keep a `$` as it is, for BuildKit's lexer as for a shell; comment lines
+        // (which BuildKit drops from a continuation) aside. A heredoc's body is read as it is:
+        // BuildKit expands it without reading quotes, and a shell reads its own.
+        if !token.parent_ancestors().any(|n| n.kind() == HEREDOC) {
+            let start = usize::from(instruction.syntax().text_range().start());
+            let escape = self.parse().tree().escape_char() as u8;
+            let mut quote = None;
+            crate::engine::scan_quotes(&self.text().as_bytes()[start..usize::from(offset)], escape, &mut quote);
+            if quote == Some(b'\'') {
+                return None;
+            }
         }
         let first_from = self.stages().first().map_or(TextSize::of(self.text()), |s| s.from_range.start());
         Some(keyword == "FROM" || offset < first_from)
@@ -937,7 +930,10 @@ impl Analysis {
             return None;
         }
         let dollar = head.len() - if brace { 2 } else { 1 };
-        if head[..dollar].ends_with(['$', escape]) {
+        // `$$`, and a `$` escaped (an odd run of escape characters before it: `\\$X` is an
+        // escaped backslash, then a variable).
+        let escapes = head[..dollar].len() - head[..dollar].trim_end_matches(escape).len();
+        if head[..dollar].ends_with('$') || escapes % 2 == 1 {
             return None;
         }
         let at = TextSize::new(dollar as u32);

@@ -569,6 +569,12 @@ fn mount_healthcheck_and_volume_details() {
 fn source_date_epoch_and_trigger_chains() {
     let a = plain("ARG SOURCE_DATE_EPOCH=foo\nARG SOURCE_DATE_EPOCH\nFROM alpine\n");
     assert_eq!(buildkit_message(&a), Some("invalid SOURCE_DATE_EPOCH: foo"));
+    // Said at the ARG whose value it is.
+    fails(
+        "ARG SOURCE_DATE_EPOCH=1\nARG SOURCE_DATE_EPOCH=bad\nFROM alpine\n",
+        "invalid SOURCE_DATE_EPOCH: bad",
+        "ARG SOURCE_DATE_EPOCH=bad",
+    );
     let mut text = String::from("FROM alpine AS u0\n");
     let n = 3000;
     for k in 1..n {

@@ -2110,6 +2110,19 @@ fn variable_queries_and_checks_hold_on_odd_input() {
     let text = format!("FROM alpine AS {long}\nFROM ${{V}}{long} AS x\nFROM alpine\n");
     let a = plain(&text);
     assert!(a.diagnostics().iter().any(|d| d.code == "unused-stage" && !d.unnecessary), "the long base may name it");
+    // A quote in a comment line or a heredoc body opens nothing; an exec-form RUN expands
+    // nothing; an escaped backslash before a `$` leaves the variable.
+    let (a, at) = fixture("FROM alpine\nENV V=2\nLABEL a=1 \\\n# don't\n  b=$V$0\n");
+    assert_eq!(a.variable_at(at).and_then(|v| v.value).as_deref(), Some("2"));
+    let (a, at) = fixture("FROM alpine\nENV V=2\nCOPY <<EOF /x\nit's $$0\nEOF\n");
+    assert!(a.completions(at).iter().any(|c| c.label == "V"));
+    let (a, at) = fixture("FROM alpine\nENV V=2\nRUN [\"echo\", \"$$0\"]\n");
+    assert!(a.completions(at).iter().all(|c| c.kind != CompletionKind::Variable));
+    let (a, at) = fixture("FROM alpine\nENV V=2\nWORKDIR /a\\\\$$0\n");
+    assert!(a.completions(at).iter().any(|c| c.label == "V"));
+    // A user's ARG named like a platform one is advised as any other.
+    let a = plain("ARG BUILD_TAG=\nFROM ${BUILD_TAG}\n");
+    assert!(diag(&a, "blank-base").message.contains("no value: `BUILD_TAG`"), "{}", diag(&a, "blank-base").message);
     // An image beside a stage named after it is not that stage (`--from=node`, `node-deps`).
     let a = plain("FROM node:20 AS node-deps\nFROM alpine\nCOPY --from=node /usr/local/bin/node /n\n");
     assert!(!codes(&a).contains(&"unknown-stage"), "{:?}", a.diagnostics());
