@@ -1149,14 +1149,26 @@ impl<'a> Engine<'a> {
 
     /// What to do about a word that expands to a blank or bad image name: the ARGs in it that no
     /// global ARG declares, and those that have no value, by name; else its ARGs in general.
-    fn empty_args_advice(&self, word: &str) -> String {
+    /// (`range`: the base as written, whose variables the parser has marked.)
+    fn empty_args_advice(&self, range: TextRange) -> String {
         // (The browser build, which leaves out the details of build failures, says it in
         // general: it counts its bytes.)
         if !cfg!(feature = "build-failures") {
             return "give its ARGs values or pass --build-arg".into();
         }
         let (mut undeclared, mut empty) = (String::new(), String::new());
-        for name in variable_names(word) {
+        let element = self.parse.syntax_node().covering_element(range);
+        let names: Vec<String> = element
+            .as_node()
+            .cloned()
+            .or_else(|| element.parent())
+            .into_iter()
+            .flat_map(|n| n.descendants_with_tokens())
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == VAR_NAME && range.contains_range(t.text_range()))
+            .map(|t| t.text().to_string())
+            .collect();
+        for name in names {
             let value = self.globals.get(&name);
             if value.is_some_and(|v| !v.is_empty()) {
                 continue;
@@ -1240,7 +1252,8 @@ impl<'a> Engine<'a> {
             }
             let expanded = match expanded {
                 Ok(e) if e.result.is_empty() => {
-                    let message = format!("base name ({base}) should not be blank: {}", self.empty_args_advice(&base));
+                    let message =
+                        format!("base name ({base}) should not be blank: {}", self.empty_args_advice(base_range));
                     self.fail("blank-base", &message, Some(base_range), "dispatch-states");
                     None
                 }
@@ -1407,6 +1420,11 @@ impl<'a> Engine<'a> {
 
     /// The stage a target names: a stage name, or `#N` for the stage at index N (how editors
     /// and the CLI name a stage without a name).
+    /// The stage the build is for: `--target`, else the last stage.
+    fn build_target(&self) -> usize {
+        self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(self.stages.len() - 1)
+    }
+
     fn target_index(&self, spec: &str) -> Option<usize> {
         match spec.strip_prefix('#') {
             Some(i) => i.parse::<usize>().ok().filter(|&i| i < self.stages.len()),
@@ -1892,7 +1910,7 @@ impl<'a> Engine<'a> {
         // reads no others. Those are read here too, for the graph and for editors, but what
         // would fail them is only a warning of ours: it fails the build when such a stage is.
         let n = self.stages.len();
-        let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
+        let target = self.build_target();
         let direct = self.direct_deps();
         // In passes over the stages in file order: the needed ones not read yet, and the stages
         // their triggers' references need (no closure of the whole graph computed again).
@@ -1990,22 +2008,15 @@ impl<'a> Engine<'a> {
         for state in states {
             // The base as written, when ARGs made the name.
             let (name, range, written) = match state {
-                State::Stage(s) => match &self.stages[s].base_kind {
-                    BaseKind::Image(img) => (
-                        img.clone(),
+                // An image's name is its expanded base; a stage a named context replaces still has
+                // its base name parsed as an image's (`resolveBaseImage` parses it before it
+                // loads the context).
+                State::Stage(s) => match (&self.stages[s].base_kind, &self.stages[s].base_expanded) {
+                    (BaseKind::Image(_) | BaseKind::NamedContext(_), Some(b)) => (
+                        b.clone(),
                         self.stages[s].base_range.unwrap_or(self.stages[s].from_range),
                         Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned(),
                     ),
-                    // A stage a named context replaces still has its base name parsed as an
-                    // image's (`resolveBaseImage` parses it before it loads the context).
-                    BaseKind::NamedContext(_) => match &self.stages[s].base_expanded {
-                        Some(b) => (
-                            b.clone(),
-                            self.stages[s].base_range.unwrap_or(self.stages[s].from_range),
-                            Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned(),
-                        ),
-                        None => continue,
-                    },
                     _ => continue,
                 },
                 State::External(name, range) => {
@@ -2018,7 +2029,7 @@ impl<'a> Engine<'a> {
             if let Err(e) = self.image_name(&name) {
                 let mut message = format!("failed to parse stage name {}: {e}", go::quote_str(&name));
                 if let Some(written) = written {
-                    message.push_str(&format!("; `{written}` expands to it: {}", self.empty_args_advice(&written)));
+                    message.push_str(&format!("; `{written}` expands to it: {}", self.empty_args_advice(range)));
                 } else if let Some(hint) = reference_hint(&name) {
                     message.push_str("; ");
                     message.push_str(hint);
@@ -2041,7 +2052,7 @@ impl<'a> Engine<'a> {
     fn dispatch(&mut self) {
         let n = self.stages.len();
         // What the target builds (`--target`, else the last stage), sorted.
-        let target = self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(n - 1);
+        let target = self.build_target();
         let direct = self.direct_deps();
         let needed = crate::graph::closure(&direct, target);
         if !self.stopped {
@@ -3041,27 +3052,6 @@ pub(crate) fn scan_quotes(b: &[u8], escape: u8, quote: &mut Option<u8>) {
             k += 1;
         }
     }
-}
-
-/// The names of the variables a word uses (`$A`, `${B:-x}`), in order.
-fn variable_names(word: &str) -> Vec<String> {
-    let b = word.as_bytes();
-    let name_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'$' {
-            let start = i + 1 + usize::from(b.get(i + 1) == Some(&b'{'));
-            let end = start + b[start.min(b.len())..].iter().take_while(|&&c| name_byte(c)).count();
-            if end > start {
-                out.push(word[start..end].to_string());
-            }
-            i = end.max(i + 1);
-        } else {
-            i += 1;
-        }
-    }
-    out
 }
 
 /// BuildKit's `nonEnvArgs`: ARGs that switch the SBOM scan and never become variables.
