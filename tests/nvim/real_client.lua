@@ -1,6 +1,7 @@
 -- A real LSP client: headless Neovim (0.7+) drives `stagecraft lsp` on a multi-stage Dockerfile.
 -- It waits for the unused-stage diagnostic, jumps to definitions from COPY --from, from
 -- RUN --mount ... from= and from FROM <stage>, renames a stage from a reference, writes the file,
+-- formats the buffer and writes it again,
 -- sees a diagnostic follow a new .dockerignore, and exits 0 only if every step did what it
 -- should. Run by tests/nvim/run.sh.
 
@@ -90,6 +91,20 @@ check(disk:find("FROM compile AS test", 1, true), "FROM <stage> is renamed on di
 for _, old in ipairs({ "AS build", "from=build", "FROM build" }) do
   check(not disk:find(old, 1, true), "no `" .. old .. "` is left")
 end
+
+-- 3b. Format the buffer (Neovim 0.7's formatting_sync), then write it.
+vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { "", "", "", "run   apk add \\", "  curl   " })
+-- (The indentation comes from the buffer's options: 4 spaces.)
+vim.bo[bufnr].expandtab = true
+vim.bo[bufnr].shiftwidth = 4
+vim.lsp.buf.formatting_sync(nil, 5000)
+local formatted = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+check(formatted:find("/app\n\nRUN apk add \\\n    curl$") ~= nil, "formatting: keyword, blanks, indentation, empty lines:\n" .. formatted)
+vim.cmd("write")
+f = io.open(file, "r")
+disk = f:read("*a")
+f:close()
+check(disk:sub(-#"RUN apk add \\\n    curl\n") == "RUN apk add \\\n    curl\n", "the formatted file is on disk")
 
 -- 4. An ignore file appears beside the Dockerfile: Neovim 0.7 cannot watch files for the
 -- server, which looks itself, and the COPY of an ignored file is reported with no edit.

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use stagecraft_syntax::shell::{Env, Lexer};
 use stagecraft_syntax::{sort, TextRange, TextSize};
 
 use crate::model::*;
@@ -113,8 +114,10 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // platform they name other stages.
     // (`FROM $BASE` alone, which can expand to anything, is most often an image: it marks no
     // stage.)
-    let variable_bases: Vec<usize> = (0..a.stages.len())
-        .filter(|&p| a.stages[p].base.contains('$') && !may_name(a.stages[p].base.as_bytes(), b""))
+    let lexer = Lexer::new(a.parse().tree().escape_char());
+    let variable_bases: Vec<(usize, String)> = (0..a.stages.len())
+        .filter_map(|p| Some((p, name_pattern(&lexer, &a.stages[p].base)?)))
+        .filter(|(_, pattern)| !may_name(pattern.as_bytes(), b""))
         .collect();
     for s in a.unused.clone() {
         let stage = &a.stages[s];
@@ -122,7 +125,10 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         let lines = (stage.line, stage.end_line);
         // A later stage's variable base that could name this one.
         let picker = stage.name.as_deref().and_then(|name| {
-            variable_bases.iter().copied().find(|&p| p > s && may_name(a.stages[p].base.as_bytes(), name.as_bytes()))
+            variable_bases
+                .iter()
+                .find(|(p, pattern)| *p > s && may_name(pattern.as_bytes(), name.as_bytes()))
+                .map(|&(p, _)| p)
         });
         let mut message = match picker {
             None => format!(
@@ -159,20 +165,39 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     }
 }
 
-/// Whether `word`, written with variables (`build-${VARIANT:-alpine}`), can expand to `name`: its
-/// text as written (in lower case, as stage names are), each variable any text. A wildcard
-/// match that goes back only to the last variable: linear for one variable, and never worse
-/// than the lengths multiplied, whatever the number of variables.
-fn may_name(word: &[u8], name: &[u8]) -> bool {
+/// Stands for a variable's value in a [`name_pattern`]: a character no stage name has.
+const ANY: u8 = 0;
+
+/// What a base written with variables (`build-${VARIANT:-alpine}`) can expand to, for
+/// [`may_name`]: BuildKit's lexer expands it (quotes and escapes removed as it removes them,
+/// `$1x` as `$1` then `x`) with every variable set to [`ANY`]. None for a base with no variable,
+/// or one the lexer fails on.
+fn name_pattern(lexer: &Lexer, base: &str) -> Option<String> {
+    struct Any;
+    impl Env for Any {
+        fn lookup(&self, _: &str) -> Option<&str> {
+            Some("\0")
+        }
+    }
+    if !base.contains('$') || base.contains('\0') {
+        return None;
+    }
+    let pattern = lexer.process_word(base, &Any).ok()?.result;
+    pattern.contains('\0').then_some(pattern)
+}
+
+/// Whether a [`name_pattern`] can be `name`: its text in lower case, as stage names are, and
+/// each [`ANY`] any text. A wildcard match that goes back only to the last `ANY`: linear for
+/// one, and never worse than the lengths multiplied, whatever their number.
+fn may_name(pattern: &[u8], name: &[u8]) -> bool {
     let (mut w, mut n) = (0, 0);
-    // The word after the last variable passed, and where in the name its match started.
+    // The pattern after the last `ANY` passed, and where in the name its match started.
     let mut star: Option<(usize, usize)> = None;
     loop {
-        if w < word.len() {
-            let c = word[w];
-            let rest = &word[w + 1..];
-            if c == b'$' && rest.first().is_some_and(|&c| c == b'{' || c == b'_' || c.is_ascii_alphanumeric()) {
-                w = word.len() - skip_variable(rest).len();
+        if w < pattern.len() {
+            let c = pattern[w];
+            if c == ANY {
+                w += 1;
                 star = Some((w, n));
                 continue;
             }
@@ -184,7 +209,7 @@ fn may_name(word: &[u8], name: &[u8]) -> bool {
         } else if n == name.len() {
             return true;
         }
-        // A mismatch: the last variable takes one more byte of the name, if there is one.
+        // A mismatch: the last `ANY` takes one more byte of the name, if there is one.
         match star {
             Some((sw, sn)) if sn < name.len() => {
                 star = Some((sw, sn + 1));
@@ -208,22 +233,6 @@ fn has_part(name: &[u8], part: &[u8]) -> bool {
         }
     }
     false
-}
-
-/// What follows a variable, given what follows its `$`: `{...}` (nested braces counted) or a name.
-fn skip_variable(rest: &[u8]) -> &[u8] {
-    if rest.first() == Some(&b'{') {
-        let mut depth = 0;
-        for (i, &c) in rest.iter().enumerate() {
-            depth += i32::from(c == b'{') - i32::from(c == b'}');
-            if depth == 0 {
-                return &rest[i + 1..];
-            }
-        }
-        return &[];
-    }
-    let n = rest.iter().take_while(|&&c| c == b'_' || c.is_ascii_alphanumeric()).count();
-    &rest[n..]
 }
 
 /// The edits that delete a stage: its description comments, its instructions and the line

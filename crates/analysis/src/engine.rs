@@ -696,7 +696,8 @@ impl<'a> Engine<'a> {
                     self.ours("keyword-in-continuation", Severity::Warning, r, message, None);
                 }
                 continued = b[e - 1] == escape as u8;
-                lines_before += 1;
+                // (A line holding only the escape character takes no keyword.)
+                lines_before += usize::from(e - s > 1 || !continued);
             }
             i = end + 1;
         }

@@ -17,6 +17,7 @@ mod engine;
 pub mod env;
 mod export;
 pub mod fixes;
+pub mod format;
 mod graph;
 pub mod instructions;
 pub mod links;

@@ -1526,6 +1526,9 @@ fn a_keyword_that_a_continuation_swallows_is_reported() {
         "FROM alpine\n\\\nRUN x\n",
         "FROM alpine\n\\ \n  RUN y \\\n  && z\n",
         "FROM alpine\n\\\nONBUILD \\\n  RUN make\n",
+        // ...and a lone-escape line between ONBUILD and its trigger (found by the formatter's
+        // random test: the trigger's keyword, once in upper case, was reported).
+        "FROM alpine\nONBUILD \\\n\\\nRUN make\n",
         // Inside a string the command goes on: SQL in a double-quoted argument, a quoted word.
         "FROM alpine\nRUN sqlite3 /db \"SELECT name \\\n    FROM users \\\n    WHERE id = 1\"\n",
         "FROM alpine\nRUN echo 'a \\\nCOPY b' /c\n",
@@ -2046,6 +2049,20 @@ fn stages_a_variable_base_may_name_are_not_dead_code() {
         .diagnostics()
         .iter()
         .any(|d| d.code == "unused-stage" && slice(&debian, d.range) == "build-alpine" && !d.unnecessary));
+    // The base is read as BuildKit's lexer reads it: quotes removed (`"build-${V}"` may name
+    // `build-a`), and `$1x` is `$1` then `x` (it may name `build-ax`, not `build-a`).
+    let picked = |base: &str| -> Vec<String> {
+        let a = plain(&format!("FROM alpine AS build-a\nFROM alpine AS build-ax\nFROM {base}\n"));
+        a.diagnostics()
+            .iter()
+            .filter(|d| d.code == "unused-stage" && !d.unnecessary)
+            .map(|d| slice(&a, d.range).to_string())
+            .collect()
+    };
+    assert_eq!(picked("\"build-${V}\""), ["build-a", "build-ax"]);
+    assert_eq!(picked("build-$1x"), ["build-ax"]);
+    assert_eq!(picked("build-\\$V"), Vec::<String>::new());
+    assert_eq!(picked("build-$V"), ["build-a", "build-ax"]);
 }
 
 /// An unknown `--from` that is one part of a stage's name suggests that stage before one a

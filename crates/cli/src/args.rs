@@ -53,6 +53,12 @@ pub(crate) struct Args {
     pub(crate) unsafe_fixes: bool,
     /// `--context DIR`: the build context, where `.dockerignore` is looked for.
     pub(crate) context: Option<PathBuf>,
+    /// `fmt --check`: say which files would change, change none.
+    pub(crate) check: bool,
+    /// `fmt --indent N`: columns per indentation level.
+    pub(crate) indent: Option<u32>,
+    /// `fmt --tabs`: indent with tabs.
+    pub(crate) tabs: bool,
 }
 
 /// What a command accepts.
@@ -69,6 +75,8 @@ pub(crate) struct Spec {
     pub(crate) fix: bool,
     /// `--context DIR` (the commands that report diagnostics).
     pub(crate) context: bool,
+    /// `--check`, `--indent N` and `--tabs` (`fmt`).
+    pub(crate) format_options: bool,
 }
 
 impl Spec {
@@ -83,6 +91,7 @@ impl Spec {
             many_files: false,
             fix: false,
             context: false,
+            format_options: false,
         }
     }
 }
@@ -148,6 +157,15 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                     )));
                 }
                 args.context = Some(dir);
+            }
+            Long("check") if spec.format_options => args.check = true,
+            Long("tabs") if spec.format_options => args.tabs = true,
+            Long("indent") if spec.format_options => {
+                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
+                let n = v.parse::<u32>().ok().filter(|n| (1..=16).contains(n));
+                args.indent = Some(
+                    n.ok_or_else(|| usage(format!("--indent needs a number of columns from 1 to 16, got `{v}`")))?,
+                );
             }
             Value(v) => rest.push(v.to_string_lossy().into_owned()),
             other => return Err(usage(other.unexpected().to_string())),

@@ -3,6 +3,7 @@
 mod alloc;
 mod args;
 mod commands;
+mod diff;
 mod input;
 mod output;
 
@@ -38,6 +39,7 @@ commands:
   targets FILE        build targets with descriptions
   plan FILE           what a target builds (--target T), in parallel waves (--legacy: the legacy builder)
   rename FILE OLD NEW rename a stage everywhere (a diff, or --write)
+  fmt FILE...         format Dockerfiles (a diff, --write or --check)
   graph FILE          the stage graph as SVG, DOT, Mermaid or JSON
   dump FILE           BuildKit's parser dump (--buildkit) or the syntax tree (--tree)
   lsp                 the language server, over stdio
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Some("targets") => commands::targets::run(rest),
         Some("plan") => commands::plan::run(rest),
         Some("rename") => commands::rename::run(rest),
+        Some("fmt" | "format") => commands::fmt::run(rest),
         Some("graph") => commands::graph::run(rest),
         Some("dump") => commands::dump::run(rest),
         Some("lsp") => {

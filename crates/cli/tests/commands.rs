@@ -486,8 +486,14 @@ fn rename_prints_a_diff_or_writes() {
     // The path is absolute: one slash after `a`, as git writes it.
     let shown = f.trim_start_matches('/');
     assert!(diff.starts_with(&format!("--- a/{shown}\n+++ b/{shown}\n@@ ")), "{diff}");
-    assert!(diff.contains("-FROM golang:${GO} AS build\n+FROM golang:${GO} AS compile\n"), "{diff}");
+    // Adjacent changed lines: the old ones, then the new ones (the description comment's
+    // leading name is renamed with the stage).
+    assert!(
+        diff.contains("-# build compiles it\n-FROM golang:${GO} AS build\n+# compile compiles it\n+FROM golang:${GO} AS compile\n"),
+        "{diff}"
+    );
     assert!(diff.contains("-COPY --from=build /out /out\n+COPY --from=compile /out /out\n"), "{diff}");
+    assert_eq!(apply_unified_diff(MULTI, &diff), MULTI.replace("build", "compile"), "{diff}");
     assert_eq!(std::fs::read_to_string(&f).unwrap(), MULTI, "a diff must not touch the file");
     let o = run(&["rename", &f, "build", "docs"]);
     assert_eq!(o.status.code(), Some(1));
@@ -730,4 +736,89 @@ fn platform_is_the_target_platform_of_every_command() {
         assert_eq!(o.status.code(), Some(2), "{platform}");
         assert!(stderr(&o).contains(message), "{platform}: {}", stderr(&o));
     }
+}
+
+/// Applies a unified diff to `old` as `patch` does, checking every hunk's header and context
+/// against the text (so a diff that does not say what changed fails).
+fn apply_unified_diff(old: &str, diff: &str) -> String {
+    let old_lines: Vec<&str> = old.split_inclusive('\n').collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut at = 0; // next old line to copy
+    let mut lines = diff.lines().skip(2).peekable();
+    while let Some(header) = lines.next() {
+        let nums: Vec<usize> = header
+            .trim_start_matches("@@ -")
+            .trim_end_matches(" @@")
+            .split([' ', ',', '+'])
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap_or_else(|_| panic!("bad hunk header {header:?}")))
+            .collect();
+        let (old_start, old_n, new_start, new_n) = (nums[0], nums[1], nums[2], nums[3]);
+        assert_eq!(new_start as isize - old_start as isize, out.len() as isize - at as isize, "{header}");
+        out.extend(old_lines[at..old_start - 1].iter().map(|s| s.to_string()));
+        at = old_start - 1;
+        let (mut seen_old, mut seen_new) = (0, 0);
+        while let Some(line) = lines.next_if(|l| !l.starts_with("@@")) {
+            let (mark, rest) = line.split_at(1);
+            let no_newline = lines.next_if(|l| l.starts_with("\\ No newline")).is_some();
+            let text = if no_newline { rest.to_string() } else { format!("{rest}\n") };
+            if mark != "+" {
+                assert_eq!(old_lines[at], text, "context or removed line {line:?} is not the file's");
+                at += 1;
+                seen_old += 1;
+            }
+            if mark != "-" {
+                out.push(text);
+                seen_new += 1;
+            }
+        }
+        assert_eq!((seen_old, seen_new), (old_n, new_n), "{header}");
+    }
+    out.extend(old_lines[at..].iter().map(|s| s.to_string()));
+    out.concat()
+}
+
+#[test]
+fn fmt_prints_a_diff_checks_or_writes() {
+    let d = Dir::new("fmt");
+    let text = "# syntax=docker/dockerfile:1\nfrom alpine as build\n\n\n\nrun apk add \\\n  curl   \\\n  git\n\
+                copy --from=build /a /b   \nFROM scratch\nCOPY --from=build /b /c";
+    let formatted = "# syntax=docker/dockerfile:1\nFROM alpine AS build\n\nRUN apk add \\\n    curl \\\n    git\n\
+                     COPY --from=build /a /b\nFROM scratch\nCOPY --from=build /b /c\n";
+    let f = d.file("Dockerfile", text);
+    let done = d.file("Formatted.Dockerfile", formatted);
+    // A diff that `patch` would apply, and the file untouched.
+    let o = run(&["fmt", &f]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let diff = stdout(&o);
+    assert!(diff.starts_with(&format!("--- a/{0}\n+++ b/{0}\n@@ ", f.trim_start_matches('/'))), "{diff}");
+    assert_eq!(apply_unified_diff(text, &diff), formatted, "{diff}");
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), text);
+    // --check names the files that would change, and fails.
+    let o = run(&["fmt", "--check", &f, &done]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(1), format!("{f}\n")));
+    // The standard input comes out formatted.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+        .args(["fmt", "-", "--indent", "2"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&o), formatted.replace("    curl", "  curl").replace("    git", "  git"));
+    // --write, then nothing is left to do.
+    let o = run(&["fmt", "--write", &f]);
+    assert!(o.status.success() && stderr(&o).contains("formatted"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), formatted);
+    let o = run(&["fmt", "--check", &f]);
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
+    assert_eq!(stdout(&run(&["fmt", &f])), "");
+    // A syntax error: said with where it is, the file left alone, exit 1.
+    let bad = d.file("Bad.Dockerfile", "from a\nRUN <<EOF\nno end\n");
+    let o = run(&["fmt", "--write", &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Bad.Dockerfile:2:5: not formatted: unterminated heredoc"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&bad).unwrap(), "from a\nRUN <<EOF\nno end\n");
+    assert_eq!(run(&["fmt", "--write", "-"]).status.code(), Some(2));
 }

@@ -741,24 +741,6 @@ fn document_links_to_image_pages() {
     lsp.shutdown();
 }
 
-/// `text` (ASCII) with LSP text edits applied.
-fn apply_lsp_edits(text: &str, edits: &Value) -> String {
-    let starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let offset = |p: &Value| starts[p["line"].as_u64().unwrap() as usize] + p["character"].as_u64().unwrap() as usize;
-    let mut edits: Vec<(usize, usize, String)> = edits
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap().to_string()))
-        .collect();
-    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
-    let mut out = text.to_string();
-    for (start, end, new) in edits {
-        out.replace_range(start..end, &new);
-    }
-    out
-}
-
 #[test]
 fn fix_all_on_request_and_preferred_quick_fixes() {
     let mut lsp = started();
@@ -1443,4 +1425,78 @@ fn random_incremental_edits_leave_what_a_fresh_open_sees() {
         }
         lsp.shutdown();
     }
+}
+
+/// Applies LSP text edits (UTF-16 positions) to `text`, as a client does.
+fn apply_lsp_edits(text: &str, edits: &Value) -> String {
+    let offset = |p: &Value| -> usize {
+        let (line, character) = (p["line"].as_u64().unwrap() as usize, p["character"].as_u64().unwrap() as usize);
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let mut units = 0;
+        for (i, c) in text[start..].char_indices() {
+            if units >= character || c == '\n' {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        text.len()
+    };
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap()))
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (s, e, t) in edits {
+        out.replace_range(s..e, t);
+    }
+    out
+}
+
+#[test]
+fn formatting_and_range_formatting() {
+    let mut lsp = Lsp::start();
+    let init = lsp.initialize(parse_json(r#"{"general": {"positionEncodings": ["utf-16"]}}"#), Value::Null);
+    assert_eq!(
+        (&init["capabilities"]["documentFormattingProvider"], &init["capabilities"]["documentRangeFormattingProvider"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    // UTF-16 columns: an emoji before the blanks that go.
+    let text = "from alpine as build\nlabel x=\"🐳\"   \nrun a \\\n  b\n\n\n\ncopy --from=build /a /b\n";
+    lsp.open(URI, text);
+    let options = |tab: u32, spaces: bool| parse_json(&format!(r#"{{"tabSize": {tab}, "insertSpaces": {spaces}}}"#));
+    let params = |tab, spaces| {
+        let mut p = doc(URI);
+        p["options"] = options(tab, spaces);
+        p
+    };
+    let edits = lsp.result("textDocument/formatting", params(4, true));
+    assert_eq!(
+        apply_lsp_edits(text, &edits),
+        "FROM alpine AS build\nLABEL x=\"🐳\"\nRUN a \\\n    b\n\nCOPY --from=build /a /b\n",
+        "{edits}"
+    );
+    // The client's indentation: tabs of width 2.
+    let edits = lsp.result("textDocument/formatting", params(2, false));
+    assert!(apply_lsp_edits(text, &edits).contains("RUN a \\\n\tb\n"), "{edits}");
+    // A range: only what lies in lines 1 and 2.
+    let mut p = params(4, true);
+    p["range"] = serde_json_obj(&[("start", pos(1, 0)), ("end", pos(3, 0))]);
+    let edits = lsp.result("textDocument/rangeFormatting", p);
+    assert_eq!(
+        apply_lsp_edits(text, &edits),
+        "from alpine as build\nLABEL x=\"🐳\"\nRUN a \\\n  b\n\n\n\ncopy --from=build /a /b\n",
+        "{edits}"
+    );
+    // A syntax error: the request fails, saying where.
+    let bad = "file:///tmp/Bad.Dockerfile";
+    lsp.open(bad, "FROM a\nRUN <<EOF\nno end\n");
+    let mut p = doc(bad);
+    p["options"] = options(4, true);
+    let r = lsp.call("textDocument/formatting", p);
+    let message = r["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("line 2, column 5: not formatted: unterminated heredoc"), "{r}");
+    lsp.shutdown();
 }

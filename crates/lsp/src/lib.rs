@@ -492,6 +492,16 @@ impl LanguageServer for Backend {
         Ok(Some(handlers::symbols::symbols(&a, self.encoding())))
     }
 
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        handlers::format::format(&a, self.encoding(), &params.options, None)
+    }
+
+    async fn range_formatting(&self, params: DocumentRangeFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let a = self.analysis(&params.text_document.uri)?;
+        handlers::format::format(&a, self.encoding(), &params.options, Some(params.range))
+    }
+
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         let a = self.analysis(&params.text_document.uri)?;
         Ok(Some(handlers::folding::folding(&a)))

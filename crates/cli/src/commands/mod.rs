@@ -3,6 +3,7 @@
 pub(crate) mod analyze;
 pub(crate) mod check;
 pub(crate) mod dump;
+pub(crate) mod fmt;
 pub(crate) mod graph;
 pub(crate) mod plan;
 pub(crate) mod rename;

@@ -44,49 +44,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             if edits.len() == 1 { "" } else { "s" }
         );
     } else {
-        crate::output::out!("{}", unified_diff(&input::shown(path), text, &new_text));
+        crate::output::out!("{}", crate::diff::unified(&input::shown(path), text, &edits));
     }
     Ok(Outcome::Ok)
-}
-
-/// A unified diff of two texts with the same number of lines (a rename never adds lines).
-pub(crate) fn unified_diff(name: &str, old: &str, new: &str) -> String {
-    let a: Vec<&str> = old.split_inclusive('\n').collect();
-    let b: Vec<&str> = new.split_inclusive('\n').collect();
-    let changed: Vec<usize> = (0..a.len().max(b.len())).filter(|&i| a.get(i) != b.get(i)).collect();
-    // `a/` and `b/` go before a path relative to the root (`a//tmp/x` reads as a typo, and
-    // `git apply` or `patch -p1` take the path after the first slash).
-    let name = name.trim_start_matches('/');
-    let mut out = format!("--- a/{name}\n+++ b/{name}\n");
-    let context = 3;
-    let mut i = 0;
-    while i < changed.len() {
-        let start = changed[i].saturating_sub(context);
-        let mut end = changed[i];
-        let mut j = i;
-        while j + 1 < changed.len() && changed[j + 1] <= end + 2 * context + 1 {
-            j += 1;
-            end = changed[j];
-        }
-        let stop = (end + context + 1).min(a.len().max(b.len()));
-        out.push_str(&format!("@@ -{},{} +{},{} @@\n", start + 1, stop - start, start + 1, stop - start));
-        for k in start..stop {
-            if changed[i..=j].contains(&k) {
-                push_line(&mut out, '-', a.get(k).copied().unwrap_or(""));
-                push_line(&mut out, '+', b.get(k).copied().unwrap_or(""));
-            } else {
-                push_line(&mut out, ' ', a.get(k).copied().unwrap_or(""));
-            }
-        }
-        i = j + 1;
-    }
-    out
-}
-
-fn push_line(out: &mut String, mark: char, line: &str) {
-    out.push(mark);
-    out.push_str(line);
-    if !line.ends_with('\n') {
-        out.push_str("\n\\ No newline at end of file\n");
-    }
 }

@@ -6,6 +6,7 @@ pub(crate) mod completion;
 pub(crate) mod definition;
 pub(crate) mod diagnostics;
 pub(crate) mod folding;
+pub(crate) mod format;
 pub(crate) mod graph;
 pub(crate) mod hierarchy;
 pub(crate) mod hover;
@@ -73,6 +74,8 @@ pub(crate) fn capabilities(encoding: Encoding) -> ServerCapabilities {
             file_operations: None,
         }),
         linked_editing_range_provider: Some(LinkedEditingRangeServerCapabilities::Simple(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        document_range_formatting_provider: Some(OneOf::Left(true)),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: vec!["stagecraft.targets".into()],
             work_done_progress_options: Default::default(),

@@ -1,0 +1,319 @@
+//! A conservative formatter: it changes only what BuildKit (and the shell a `RUN` starts) reads
+//! the same either way, so the formatted file builds what the original builds.
+//!
+//! - Instruction keywords, `AS`, and HEALTHCHECK's `CMD` and `NONE` in upper case
+//!   (`ConsistentInstructionCasing`, `FromAsCasing`).
+//! - One space between a keyword and what follows it on its line.
+//! - No indentation before an instruction or a comment line between instructions.
+//! - Continuation lines indented by one unit (4 spaces by default) more than the instruction;
+//!   lines indented deeper keep their depth relative to the least indented one, so aligned
+//!   package lists stay aligned.
+//! - No blanks at the end of a line, nor after a line continuation's escape character; one
+//!   space before that escape character where there were blanks.
+//! - At most one empty line between instructions; one line ending at the end of the file.
+//!
+//! What it leaves alone, because a change there could change the build: the directives and
+//! everything before the first instruction (an empty line there ends the directives); heredoc
+//! bodies, and the lines of an instruction with a heredoc; continuation lines that start inside
+//! a quoted string (and any line of an instruction whose quotes never close); a continuation line glued to the word before it (`foo\` then `bar` is
+//! `foobar`: indenting it would split the word); exec-form (JSON) instructions' lines; and
+//! blanks at the end of a line inside quotes. A file that does not parse is not formatted.
+
+use stagecraft_syntax::ast::{AstNode, Instruction};
+use stagecraft_syntax::SyntaxKind::*;
+use stagecraft_syntax::{SyntaxNode, TextRange, TextSize};
+
+use crate::engine::scan_quotes;
+use crate::{Analysis, TextEdit};
+
+/// How continuation lines are indented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatOptions {
+    /// Columns per indentation unit (and per tab, when reading indentation).
+    pub indent_width: u32,
+    /// Indent with tabs (one per unit, spaces for the rest) instead of spaces.
+    pub use_tabs: bool,
+}
+
+impl Default for FormatOptions {
+    fn default() -> Self {
+        FormatOptions { indent_width: 4, use_tabs: false }
+    }
+}
+
+/// Why a file is not formatted: a syntax error, where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatError {
+    /// Where the first syntax error is.
+    pub range: TextRange,
+    /// What it is and what to do.
+    pub message: String,
+}
+
+impl Analysis {
+    /// The edits that format the file (none when it is formatted), in text order and not
+    /// overlapping; an error for a file with a syntax error, which is not formatted.
+    pub fn format(&self, options: &FormatOptions) -> Result<Vec<TextEdit>, FormatError> {
+        if let Some(e) = self.parse().errors().first() {
+            return Err(FormatError {
+                range: e.range(),
+                message: format!("not formatted: {}; mend the syntax error first", e.message()),
+            });
+        }
+        let mut f = Formatter {
+            text: self.text(),
+            escape: self.parse().tree().escape_char() as u8,
+            options: *options,
+            edits: Vec::new(),
+        };
+        f.file(&self.parse().syntax_node());
+        Ok(f.edits)
+    }
+}
+
+struct Formatter<'a> {
+    text: &'a str,
+    escape: u8,
+    options: FormatOptions,
+    edits: Vec<TextEdit>,
+}
+
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+impl Formatter<'_> {
+    fn edit(&mut self, start: usize, end: usize, new_text: &str) {
+        if self.text[start..end] != *new_text {
+            let range = TextRange::new(TextSize::new(start as u32), TextSize::new(end as u32));
+            self.edits.push(TextEdit { range, new_text: new_text.to_string() });
+        }
+    }
+
+    fn file(&mut self, root: &SyntaxNode) {
+        let items: Vec<_> = root.children_with_tokens().collect();
+        let Some(first) = items.iter().position(|e| e.kind().is_instruction()) else {
+            return;
+        };
+        // The line ending the file uses (for a missing one at its end).
+        let newline = if self.text.contains("\r\n") { "\r\n" } else { "\n" };
+        // The line endings of the empty lines just read (each its own token).
+        let mut empty: Vec<TextRange> = Vec::new();
+        let mut line_start = false;
+        for (i, item) in items.iter().enumerate().skip(first) {
+            let range = item.text_range();
+            if let Some(node) = item.as_node() {
+                self.empty_lines(&mut empty, 1);
+                if let Some(instruction) = Instruction::cast(node.clone()) {
+                    self.instruction(&instruction);
+                }
+                line_start = false;
+                continue;
+            }
+            match item.kind() {
+                NEWLINE => {
+                    if line_start {
+                        empty.push(range);
+                    }
+                    line_start = true;
+                }
+                // Blanks at the start of a line (before an instruction or a comment, or alone)
+                // and at its end.
+                WHITESPACE => {
+                    let next = items.get(i + 1).map(|e| e.kind());
+                    if line_start || matches!(next, Some(NEWLINE) | None) {
+                        self.edit_range(range, "");
+                    }
+                }
+                COMMENT => {
+                    self.empty_lines(&mut empty, 1);
+                    self.trailing_blanks(usize::from(range.start()), usize::from(range.end()));
+                    line_start = false;
+                }
+                _ => {
+                    self.empty_lines(&mut empty, 1);
+                    line_start = false;
+                }
+            }
+        }
+        // The end of the file: one line ending after the last line, and no empty lines.
+        self.empty_lines(&mut empty, 0);
+        if !line_start {
+            let len = self.text.len();
+            self.edit(len, len, newline);
+        }
+        // Edits inside instructions came after the blanks that follow them.
+        self.edits.sort_by_key(|e| (e.range.start(), e.range.end()));
+    }
+
+    fn edit_range(&mut self, range: TextRange, new_text: &str) {
+        self.edit(usize::from(range.start()), usize::from(range.end()), new_text);
+    }
+
+    /// A run of empty lines before an instruction or a comment: only `keep` of them stay.
+    fn empty_lines(&mut self, empty: &mut Vec<TextRange>, keep: usize) {
+        for &range in empty.iter().skip(keep) {
+            self.edit_range(range, "");
+        }
+        empty.clear();
+    }
+
+    /// Blanks at the end of `start..end` go.
+    fn trailing_blanks(&mut self, start: usize, end: usize) {
+        let b = self.text.as_bytes();
+        let mut e = end;
+        while e > start && is_blank(b[e - 1]) {
+            e -= 1;
+        }
+        self.edit(e, end, "");
+    }
+
+    fn instruction(&mut self, instruction: &Instruction) {
+        let node = instruction.syntax();
+        // Keywords (and an ONBUILD trigger's) and `AS` in upper case, one space after a keyword.
+        for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
+            // Not an unknown instruction's word, nor the keyword of an ONBUILD in an ONBUILD
+            // (both fail the build as written).
+            let onbuilds = token.parent_ancestors().filter(|n| n.kind() == ONBUILD_INSTR).count();
+            let unknown = token.parent().is_some_and(|p| p.kind() == ERROR);
+            if !matches!(token.kind(), KEYWORD | AS_KW) || unknown || onbuilds > 1 {
+                continue;
+            }
+            let range = token.text_range();
+            self.edit(usize::from(range.start()), usize::from(range.end()), &token.text().to_ascii_uppercase());
+            if token.kind() == KEYWORD {
+                if let Some(ws) = token.next_token().filter(|t| t.kind() == WHITESPACE) {
+                    let continues = ws.next_token().is_some_and(|t| matches!(t.kind(), NEWLINE | LINE_CONTINUATION));
+                    if !continues {
+                        let r = ws.text_range();
+                        self.edit(usize::from(r.start()), usize::from(r.end()), " ");
+                    }
+                }
+            }
+        }
+        // HEALTHCHECK's `CMD` and `NONE`, which BuildKit reads in any case.
+        for check in node.descendants().filter(|n| n.kind() == HEALTHCHECK_INSTR) {
+            let word = check.children().find(|n| n.kind() == WORD);
+            if let Some(word) = word.filter(|w| matches!(w.to_string().to_ascii_uppercase().as_str(), "CMD" | "NONE")) {
+                self.edit_range(word.text_range(), &word.to_string().to_ascii_uppercase());
+            }
+        }
+        // Blanks after a continuation's escape character.
+        for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
+            if token.kind() == LINE_CONTINUATION {
+                let r = token.text_range();
+                let (start, end) = (usize::from(r.start()), usize::from(r.end()));
+                self.edit(start + 1, end, "");
+            }
+        }
+        let has = |kind| node.descendants().any(|n| n.kind() == kind);
+        if has(HEREDOC) || has(JSON_ARRAY) || node.first_token().is_some_and(|t| t.kind() != KEYWORD) {
+            return;
+        }
+        self.lines(node);
+    }
+
+    /// The lines of an instruction: continuation lines indented, blanks at line ends removed.
+    fn lines(&mut self, node: &SyntaxNode) {
+        let range = node.text_range();
+        let (start, end) = (usize::from(range.start()), usize::from(range.end()));
+        let b = self.text.as_bytes();
+        // Each line: where it starts, where its text starts after the indentation, where it
+        // ends (before `\r\n`), whether the line before it ends in a blank before the escape
+        // character, and the quote open at its start.
+        struct Line {
+            start: usize,
+            text: usize,
+            end: usize,
+            after_blank: bool,
+            in_quote: bool,
+            quoted_end: bool,
+            comment: bool,
+        }
+        let mut lines = Vec::new();
+        let mut quote = None;
+        let mut at = start;
+        let mut after_blank = false;
+        while at <= end {
+            let line_end = self.text[at..end].find('\n').map_or(end, |i| at + i);
+            let content_end = if line_end > at && b[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
+            let text = at + b[at..content_end].iter().take_while(|&&c| is_blank(c)).count();
+            let comment = b.get(text) == Some(&b'#') && at != start;
+            let in_quote = quote.is_some();
+            scan_quotes(&b[at..content_end], self.escape, &mut quote);
+            let quoted_end = quote.is_some();
+            lines.push(Line { start: at, text, end: content_end, after_blank, in_quote, quoted_end, comment });
+            // The line's last character before the escape character that continues it.
+            let mut e = content_end;
+            while e > text && is_blank(b[e - 1]) {
+                e -= 1;
+            }
+            let continued = e > text && b[e - 1] == self.escape;
+            if !comment && text < content_end {
+                after_blank = continued && e >= 2 && e - 1 > text && is_blank(b[e - 2]);
+            }
+            if line_end == end {
+                break;
+            }
+            at = line_end + 1;
+        }
+        // A quote that never closes: which blanks are text is anyone's guess.
+        if quote.is_some() {
+            return;
+        }
+        // Columns of indentation of the continuation lines that move: not inside quotes, not
+        // empty, and not glued to the word before (no indentation and no blank before the
+        // escape character above).
+        let unit = self.options.indent_width;
+        let width = |s: usize, e: usize| -> u32 { b[s..e].iter().map(|&c| if c == b'\t' { unit } else { 1 }).sum() };
+        let moves = |l: &Line| !l.in_quote && l.text < l.end && (l.text > l.start || l.after_blank || l.comment);
+        // (Comment lines, which BuildKit drops, do not set the depth.)
+        let least = lines.iter().skip(1).filter(|l| moves(l) && !l.comment).map(|l| width(l.start, l.text)).min();
+        for (k, l) in lines.iter().enumerate() {
+            if k > 0 && !l.in_quote {
+                if l.text == l.end {
+                    // An empty line inside the continuation: no blanks on it.
+                    self.edit(l.start, l.end, "");
+                    continue;
+                }
+                if moves(l) {
+                    let own = width(l.start, l.text);
+                    let columns = own.saturating_sub(least.unwrap_or(own)) + unit;
+                    let indent = self.indent(columns);
+                    self.edit(l.start, l.text, &indent);
+                }
+            }
+            // Blanks at the end, unless a quote is open there (the joined line keeps them) or
+            // the line continues (blanks before the escape character are the line's text).
+            let mut e = l.end;
+            while e > l.text && is_blank(b[e - 1]) {
+                e -= 1;
+            }
+            let continued = e > l.text && b[e - 1] == self.escape;
+            if !l.quoted_end && !continued {
+                self.trailing_blanks(l.text, l.end);
+            }
+            // Blanks before the escape character that continues the line, outside quotes:
+            // one space (the joined line has blanks there either way).
+            if continued && !l.quoted_end && e - 1 > l.text {
+                let mut s = e - 1;
+                while s > l.text && is_blank(b[s - 1]) {
+                    s -= 1;
+                }
+                if s < e - 1 && s > l.text {
+                    self.edit(s, e - 1, " ");
+                }
+            }
+        }
+    }
+
+    fn indent(&self, columns: u32) -> String {
+        if self.options.use_tabs && self.options.indent_width > 0 {
+            let tabs = columns / self.options.indent_width;
+            let spaces = columns % self.options.indent_width;
+            "\t".repeat(tabs as usize) + &" ".repeat(spaces as usize)
+        } else {
+            " ".repeat(columns as usize)
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! The formatter: what it changes, and that a formatted file builds what the original builds.
+//! The second is checked on every corpus file and on random texts: BuildKit's reading of each
+//! instruction (keyword, flags, words, exec form, heredocs) is the same before and after, the
+//! stage model is the same, and formatting again changes nothing.
+
+use stagecraft_analysis::format::FormatOptions;
+use stagecraft_analysis::{analyze, Analysis, Options, TextEdit};
+use stagecraft_syntax::ast::Instruction;
+use stagecraft_syntax::shell::{Lexer, NoEnv};
+use stagecraft_testkit::Rng;
+
+fn format_with(text: &str, options: &FormatOptions) -> String {
+    let a = analyze(text, &Options::default());
+    let edits = a.format(options).unwrap_or_else(|e| panic!("not formatted: {}\n{text}", e.message));
+    for pair in edits.windows(2) {
+        assert!(pair[0].range.end() <= pair[1].range.start(), "overlapping edits {pair:?} in\n{text}");
+    }
+    TextEdit::apply_all(text, &edits)
+}
+
+fn format(text: &str) -> String {
+    format_with(text, &FormatOptions::default())
+}
+
+#[test]
+fn keywords_blanks_indentation_and_empty_lines() {
+    let text = "# syntax=docker/dockerfile:1\n\n\nfrom   alpine as build  \n  run apt-get update && \\   \n\
+                apt-get install -y \\\n\t\tcurl \\\n\t\tgit\n\n\n\n   # a comment   \nCopy --from=build /a /b\n\
+                onbuild   run echo hi\nhealthcheck --interval=5s cmd true\n\n\n";
+    let expected = "# syntax=docker/dockerfile:1\n\n\nFROM alpine AS build\nRUN apt-get update && \\\n    \
+                    apt-get install -y \\\n            curl \\\n            git\n\n# a comment\nCOPY --from=build /a /b\n\
+                    ONBUILD RUN echo hi\nHEALTHCHECK --interval=5s CMD true\n";
+    assert_eq!(format(text), expected);
+    assert_eq!(format(expected), expected);
+}
+
+#[test]
+fn what_could_change_the_build_is_left_alone() {
+    // A continuation line glued to the word before it (`foo\` + `bar` is `foobar`).
+    let glued = "FROM a\nRUN echo foo\\\nbar\n";
+    assert_eq!(format(glued), glued);
+    // Lines that start inside quotes, and blanks at the end of a line inside quotes.
+    let quoted = "FROM a\nRUN echo \"a   \\\n   b  \\\n c\" \\\n  && true\n";
+    assert_eq!(format(quoted), "FROM a\nRUN echo \"a   \\\n   b  \\\n c\" \\\n    && true\n");
+    // Heredoc bodies and their instruction's lines; exec form across lines.
+    let heredoc = "FROM a\nRUN <<EOF \\\n  cat  \n  body  \n\n\nEOF\nCMD [\"a\", \\\n  \"b\"]\n";
+    assert_eq!(format(heredoc), heredoc);
+    // Everything before the first instruction (an empty line there ends the directives).
+    let prologue = "\n\n  # syntax=x   \n\n\nFROM a\n";
+    assert_eq!(format(prologue), prologue);
+    // The backtick escape character, and CRLF line endings kept.
+    let backtick = "# escape=`\r\nfrom a\r\nrun dir `\r\n  c:\\x\r\n\r\n\r\n\r\n";
+    assert_eq!(format(backtick), "# escape=`\r\nFROM a\r\nRUN dir `\r\n    c:\\x\r\n");
+}
+
+#[test]
+fn indentation_follows_the_options_and_a_missing_line_ending_is_added() {
+    let text = "FROM a\nRUN a \\\n  b \\\n    c";
+    assert_eq!(format(text), "FROM a\nRUN a \\\n    b \\\n      c\n");
+    let tabs = FormatOptions { indent_width: 2, use_tabs: true };
+    assert_eq!(format_with(text, &tabs), "FROM a\nRUN a \\\n\tb \\\n\t\tc\n");
+}
+
+#[test]
+fn a_file_with_a_syntax_error_is_not_formatted() {
+    let a = analyze("FROM a\nRUN <<EOF\nno end\n", &Options::default());
+    let e = a.format(&FormatOptions::default()).unwrap_err();
+    assert!(e.message.starts_with("not formatted: unterminated heredoc"), "{}", e.message);
+    assert!(e.message.ends_with("; mend the syntax error first"), "{}", e.message);
+    assert_eq!(a.line_of(e.range.start()), 2);
+}
+
+/// BuildKit's reading of an instruction, with the blanks that do not matter left out: the
+/// words of its arguments as BuildKit's lexer splits them (quotes and what they hold kept).
+fn reading(i: &Instruction, escape: char) -> String {
+    let trigger = i.trigger();
+    let own = trigger.as_ref().unwrap_or(i);
+    let mut lexer = Lexer::new(escape);
+    lexer.raw_quotes = true;
+    lexer.raw_escapes = true;
+    lexer.skip_unset_env = true;
+    let words = |s: &str| lexer.process_words(s, &NoEnv).unwrap_or_else(|_| vec![format!("(unsplit) {s}")]);
+    let mut args: Vec<Vec<String>> = if own.json().is_some() {
+        own.args().into_iter().map(|a| vec![a]).collect()
+    } else {
+        own.args().iter().map(|a| words(a)).collect()
+    };
+    // `FROM image AS name` and `HEALTHCHECK CMD ...`: BuildKit reads `AS` and `CMD` in any case.
+    let keyword = own.keyword().unwrap_or_default().to_ascii_uppercase();
+    let word = match keyword.as_str() {
+        "FROM" if args.len() == 3 => 1,
+        "HEALTHCHECK" => 0,
+        _ => usize::MAX,
+    };
+    if let Some([w]) = args.get_mut(word).map(|a| a.as_mut_slice()) {
+        if matches!(w.to_ascii_uppercase().as_str(), "AS" | "CMD" | "NONE") {
+            *w = w.to_ascii_uppercase();
+        }
+    }
+    let heredocs: Vec<(String, String)> =
+        i.heredocs().iter().zip(i.heredoc_bodies()).map(|((h, _), b)| (h.name.clone(), b.content())).collect();
+    format!(
+        "{} {:?} json={} flags={:?} args={:?} heredocs={:?}",
+        i.keyword().unwrap_or_default().to_uppercase(),
+        trigger.as_ref().and_then(Instruction::keyword).map(|k| k.to_uppercase()),
+        own.json().is_some(),
+        own.flags().map(|f| f.cooked()).collect::<Vec<_>>(),
+        args,
+        heredocs
+    )
+}
+
+fn model(a: &Analysis) -> String {
+    let stages: Vec<_> = a.stages().iter().map(|s| (&s.name, &s.base)).collect();
+    let refs: Vec<_> = a.references().iter().map(|r| (&r.value, format!("{:?}", r.target))).collect();
+    let mut codes: Vec<&str> = a
+        .diagnostics()
+        .iter()
+        .map(|d| d.code.as_str())
+        .filter(|c| !matches!(*c, "ConsistentInstructionCasing" | "FromAsCasing"))
+        .collect();
+    codes.sort_unstable();
+    format!("{stages:?}\n{refs:?}\n{codes:?}")
+}
+
+/// `None` when the text does not parse (it is not formatted); else what differs, if anything.
+fn check_same_build(name: &str, text: &str) -> Option<Result<(), String>> {
+    let a = analyze(text, &Options::default());
+    let edits = a.format(&FormatOptions::default()).ok()?;
+    for pair in edits.windows(2) {
+        if pair[0].range.end() > pair[1].range.start() {
+            return Some(Err(format!("{name}: overlapping edits {pair:?}")));
+        }
+    }
+    let formatted = TextEdit::apply_all(text, &edits);
+    let b = analyze(&formatted, &Options::default());
+    let escape = a.parse().tree().escape_char();
+    let before: Vec<String> = a.parse().tree().instructions().map(|i| reading(&i, escape)).collect();
+    let after: Vec<String> = b.parse().tree().instructions().map(|i| reading(&i, escape)).collect();
+    let result = if !b.parse().errors().is_empty() {
+        Err(format!("{name}: the formatted text does not parse: {:?}", b.parse().errors()))
+    } else if before != after {
+        let k = before.iter().zip(&after).position(|(x, y)| x != y).unwrap_or(before.len().min(after.len()));
+        Err(format!(
+            "{name}: instruction {k} reads differently:\n  {:?}\n  {:?}\n--- formatted:\n{formatted}",
+            before.get(k),
+            after.get(k)
+        ))
+    } else if model(&a) != model(&b) {
+        Err(format!("{name}: the stage model differs:\n{}\n---\n{}\n--- formatted:\n{formatted}", model(&a), model(&b)))
+    } else if format(&formatted) != formatted {
+        Err(format!("{name}: formatting again changes it:\n{formatted}"))
+    } else {
+        Ok(())
+    };
+    Some(result)
+}
+
+#[test]
+fn every_corpus_file_builds_the_same_formatted() {
+    let mut files: Vec<_> = stagecraft_testkit::parser_cases().into_iter().map(|c| c.dockerfile).collect();
+    files.extend(stagecraft_testkit::real_world_files());
+    let (mut formatted, mut changed, mut failures) = (0, 0, Vec::new());
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else { continue };
+        match check_same_build(&path.display().to_string(), &text) {
+            None => {}
+            Some(Ok(())) => {
+                formatted += 1;
+                changed += usize::from(format(&text) != text);
+            }
+            Some(Err(e)) => failures.push(e),
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    // Most files parse, and the formatter has something to do in some of them.
+    assert!(formatted > files.len() * 9 / 10 && changed > 50, "{formatted} formatted, {changed} changed");
+}
+
+/// Lines that put the formatter's rules against each other: indentation of every kind, quotes
+/// across continuations, glued continuations, comments and empty lines inside them, both escape
+/// characters, CRLF, heredocs, exec form, lower-case keywords, blanks at line ends.
+const PIECES: &[&str] = &[
+    "from a as b",
+    "FROM b",
+    "run x \\",
+    "RUN x `",
+    "  y",
+    "y",
+    "\ty \\",
+    "    && z \\",
+    "",
+    "  ",
+    "# c",
+    "  # c \\",
+    "# escape=`",
+    "RUN echo \"a \\",
+    "b\" \\",
+    "RUN echo 'a \\",
+    "  b' \\",
+    "c'",
+    "RUN <<EOF",
+    "EOF",
+    "  EOF",
+    "CMD [\"a\", \\",
+    "  \"b\"]",
+    "env a=1 \\",
+    "  b=\"x y\"",
+    "copy --from=b /x /y   ",
+    "label k=\"v  \\",
+    "  w\"",
+    "onbuild   run x",
+    "ONBUILD \\",
+    "  run y",
+    "RUN a\\\\",
+    "\\",
+    "  RUN   x  ",
+    "RUN foo\\",
+    "bar",
+    "healthcheck   cmd true",
+    "ARG A=1 \\ ",
+    "expose 80 \\\t",
+];
+
+#[test]
+fn random_texts_build_the_same_formatted() {
+    let mut rng = Rng(0x5eed_f0a7);
+    let mut checked = 0;
+    for n in 0..6000 {
+        let crlf = rng.below(8) == 0;
+        let lines: Vec<&str> = (0..1 + rng.below(14)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+        let mut text = lines.join(if crlf { "\r\n" } else { "\n" });
+        if rng.below(2) == 0 {
+            text.push('\n');
+        }
+        if let Some(result) = check_same_build(&format!("random text {n}"), &text) {
+            checked += 1;
+            if let Err(e) = result {
+                panic!("{e}\n--- original:\n{text}");
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} random texts parsed");
+}
