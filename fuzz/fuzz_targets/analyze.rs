@@ -2,7 +2,8 @@
 //! at, or past the end of the text, also inside a multi-byte character) answers without
 //! panicking; renames that succeed and every fix produce edits inside the text on character
 //! boundaries; "fix all" (safe and unsafe) settles or says it did not, without panicking; the
-//! selection ranges and links stay inside the text. The same text read as a `.dockerignore`
+//! selection ranges and links stay inside the text; formatting keeps the text parsing, keeps
+//! its instructions and formats to itself. The same text read as a `.dockerignore`
 //! either is rejected or gives the analysis its rules (so `CopyIgnoredFile` matches the file's
 //! own COPY sources against its own lines), and matches its first lines as paths. The words
 //! of its first line are named build contexts (so that some stage or image names are replaced).
@@ -10,6 +11,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use stagecraft_analysis::fixes::{fix_text, FixSet};
+use stagecraft_analysis::format::FormatOptions;
 use std::sync::Arc;
 
 use stagecraft_analysis::dockerignore::DockerIgnore;
@@ -55,6 +57,20 @@ fuzz_target!(|data: &[u8]| {
     }
     for link in analysis.links() {
         check_edits(text, &[TextEdit { range: link.range, new_text: String::new() }]);
+    }
+    // Formatting: edits in order, apart and on character boundaries; the result parses as the
+    // text did, keeps its instructions, and formats to itself.
+    if let Ok(edits) = analysis.format(&FormatOptions::default()) {
+        check_edits(text, &edits);
+        for pair in edits.windows(2) {
+            assert!(pair[0].range.end() <= pair[1].range.start(), "{pair:?}");
+        }
+        let formatted = TextEdit::apply_all(text, &edits);
+        let again = analyze(&formatted, &Options::default());
+        assert!(again.parse().errors().is_empty(), "{:?}", again.parse().errors());
+        let count = |a: &stagecraft_analysis::Analysis| a.parse().tree().instructions().count();
+        assert_eq!(count(&analysis), count(&again));
+        assert_eq!(again.format(&FormatOptions::default()).map(|e| e.len()), Ok(0), "not idempotent:\n{formatted}");
     }
     for set in [FixSet::Safe, FixSet::Unsafe] {
         let _ = fix_text(text, &Options::default(), set);

@@ -3034,10 +3034,11 @@ fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
 /// `"..."` with the escape character escaping within.
 pub(crate) fn scan_quotes(b: &[u8], escape: u8, quote: &mut Option<u8>) {
     for line in b.split(|&c| c == b'\n') {
-        let start = line.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(line.len());
-        if line.get(start) == Some(&b'#') {
+        // BuildKit's comment line: `#` after any Unicode space (`\v` and NBSP too).
+        if std::str::from_utf8(line).is_ok_and(|l| l.trim_start().starts_with('#')) {
             continue;
         }
+        let start = line.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(line.len());
         let mut k = start;
         while k < line.len() {
             let c = line[k];

@@ -15,9 +15,18 @@
 //! What it leaves alone, because a change there could change the build: the directives and
 //! everything before the first instruction (an empty line there ends the directives); heredoc
 //! bodies, and the lines of an instruction with a heredoc; continuation lines that start inside
-//! a quoted string (and any line of an instruction whose quotes never close); a continuation line glued to the word before it (`foo\` then `bar` is
-//! `foobar`: indenting it would split the word); exec-form (JSON) instructions' lines; and
-//! blanks at the end of a line inside quotes. A file that does not parse is not formatted.
+//! a quoted string, as BuildKit or a shell reads it (and every line of an instruction whose
+//! quotes never close, or nest: `"$(echo "a  b")"`); a continuation line glued to the word
+//! before it (`foo\` then `bar` is `foobar`: indenting it would split the word), or after an
+//! escaped blank (`a\ \`); exec-form (JSON) instructions' lines; the continuation lines of
+//! what BuildKit keeps as written, blanks and all (MAINTAINER, USER, WORKDIR, STOPSIGNAL, and
+//! ENV and LABEL in the legacy `key value` form); an unknown instruction's word and the keyword
+//! of an ONBUILD in an ONBUILD. A file that does not parse is not formatted.
+//!
+//! "Builds what the original builds" is about what is run and copied: the text of a shell-form
+//! RUN, CMD, ENTRYPOINT or HEALTHCHECK and of an ONBUILD trigger is also kept as written in the
+//! image's history and config (and a RUN's in its cache key), so those strings change with
+//! the blanks, as they do with any edit.
 
 use stagecraft_syntax::ast::{AstNode, Instruction};
 use stagecraft_syntax::SyntaxKind::*;
@@ -63,7 +72,8 @@ impl Analysis {
         let mut f = Formatter {
             text: self.text(),
             escape: self.parse().tree().escape_char() as u8,
-            options: *options,
+            // (No indentation would glue an indented line to the word before it.)
+            options: FormatOptions { indent_width: options.indent_width.max(1), ..*options },
             edits: Vec::new(),
         };
         f.file(&self.parse().syntax_node());
@@ -80,6 +90,20 @@ struct Formatter<'a> {
 
 fn is_blank(c: u8) -> bool {
     c == b' ' || c == b'\t'
+}
+
+/// An escape character to BuildKit (the file's) or to a shell (`\`).
+fn is_escape_like(c: u8, escape: u8) -> bool {
+    c == escape || c == b'\\'
+}
+
+/// Whether the blanks that end before `end` start with an escaped one (`a\ ` before `end`).
+fn escaped_blank(b: &[u8], end: usize, escape: u8) -> bool {
+    let mut s = end;
+    while s > 0 && is_blank(b[s - 1]) {
+        s -= 1;
+    }
+    s > 0 && is_escape_like(b[s - 1], escape)
 }
 
 impl Formatter<'_> {
@@ -144,6 +168,15 @@ impl Formatter<'_> {
         }
         // Edits inside instructions came after the blanks that follow them.
         self.edits.sort_by_key(|e| (e.range.start(), e.range.end()));
+        // Two rules never edit the same text (the tests and the fuzzer hold them to it); were
+        // they to, the later edit is left out rather than handing out overlapping edits.
+        let mut last_end = TextSize::new(0);
+        self.edits.retain(|e| {
+            let apart = e.range.start() >= last_end;
+            debug_assert!(apart, "overlapping formatting edits at {:?}", e.range);
+            last_end = last_end.max(e.range.end());
+            apart
+        });
     }
 
     fn edit_range(&mut self, range: TextRange, new_text: &str) {
@@ -183,8 +216,11 @@ impl Formatter<'_> {
             self.edit(usize::from(range.start()), usize::from(range.end()), &token.text().to_ascii_uppercase());
             if token.kind() == KEYWORD {
                 if let Some(ws) = token.next_token().filter(|t| t.kind() == WHITESPACE) {
-                    let continues = ws.next_token().is_some_and(|t| matches!(t.kind(), NEWLINE | LINE_CONTINUATION));
-                    if !continues {
+                    // (Blanks at a line's end, or before its escape character, are another rule's.)
+                    let ends = ws
+                        .next_token()
+                        .is_none_or(|t| matches!(t.kind(), NEWLINE | LINE_CONTINUATION | TRAILING_ESCAPE));
+                    if !ends {
                         let r = ws.text_range();
                         self.edit(usize::from(r.start()), usize::from(r.end()), " ");
                     }
@@ -210,6 +246,19 @@ impl Formatter<'_> {
         if has(HEREDOC) || has(JSON_ARRAY) || node.first_token().is_some_and(|t| t.kind() != KEYWORD) {
             return;
         }
+        // What BuildKit keeps as written, blanks and all (`parseString`; the value of ENV and
+        // LABEL's legacy `key value` form): its continuation lines stay as they are.
+        let own = instruction.trigger().unwrap_or_else(|| instruction.clone());
+        let as_written =
+            matches!(own.syntax().kind(), MAINTAINER_INSTR | USER_INSTR | WORKDIR_INSTR | STOPSIGNAL_INSTR)
+                || (matches!(own.syntax().kind(), ENV_INSTR | LABEL_INSTR)
+                    && own
+                        .syntax()
+                        .children()
+                        .any(|n| n.kind() == KEY_VALUE && !n.children_with_tokens().any(|e| e.kind() == EQ)));
+        if as_written {
+            return;
+        }
         self.lines(node);
     }
 
@@ -229,28 +278,52 @@ impl Formatter<'_> {
             in_quote: bool,
             quoted_end: bool,
             comment: bool,
+            empty: bool,
+        }
+        // Where quotes nest (`"$(echo "a  b")"`, `` `...` ``, `"${A:-"a  b"}"`), which blanks
+        // are quoted is the shell's to say, not a quote scan's: the lines stay as they are.
+        let all = &self.text[start..end];
+        let nested = all.contains("$(")
+            || (self.escape != b'`' && all.contains('`'))
+            || all
+                .match_indices("${")
+                .any(|(i, _)| all[i..].find('}').is_none_or(|close| all[i..i + close].contains(['"', '\''])));
+        if nested {
+            return;
         }
         let mut lines = Vec::new();
-        let mut quote = None;
+        // The quotes open as BuildKit reads them (the file's escape character) and as a shell
+        // does (`\`): a line moves only where both say it is outside quotes.
+        let mut quotes = [None, None];
         let mut at = start;
         let mut after_blank = false;
         while at <= end {
             let line_end = self.text[at..end].find('\n').map_or(end, |i| at + i);
-            let content_end = if line_end > at && b[line_end - 1] == b'\r' { line_end - 1 } else { line_end };
+            let mut content_end = line_end;
+            while content_end > at && b[content_end - 1] == b'\r' {
+                content_end -= 1;
+            }
             let text = at + b[at..content_end].iter().take_while(|&&c| is_blank(c)).count();
-            let comment = b.get(text) == Some(&b'#') && at != start;
-            let in_quote = quote.is_some();
-            scan_quotes(&b[at..content_end], self.escape, &mut quote);
-            let quoted_end = quote.is_some();
-            lines.push(Line { start: at, text, end: content_end, after_blank, in_quote, quoted_end, comment });
+            // A comment line (which BuildKit drops) or an empty one: after any Unicode space.
+            let rest = self.text[at..content_end].trim_start();
+            let comment = rest.starts_with('#') && at != start;
+            let empty = rest.is_empty();
+            let in_quote = quotes.iter().any(Option::is_some);
+            scan_quotes(&b[at..content_end], self.escape, &mut quotes[0]);
+            scan_quotes(&b[at..content_end], b'\\', &mut quotes[1]);
+            let quoted_end = quotes.iter().any(Option::is_some);
+            lines.push(Line { start: at, text, end: content_end, after_blank, in_quote, quoted_end, comment, empty });
             // The line's last character before the escape character that continues it.
             let mut e = content_end;
             while e > text && is_blank(b[e - 1]) {
                 e -= 1;
             }
             let continued = e > text && b[e - 1] == self.escape;
-            if !comment && text < content_end {
-                after_blank = continued && e >= 2 && e - 1 > text && is_blank(b[e - 2]);
+            if !comment && !empty {
+                // A blank before that escape character separates words, unless it is escaped
+                // itself (`a\ \`: the next line continues the word `a b`).
+                after_blank =
+                    continued && e >= 2 && e - 1 > text && is_blank(b[e - 2]) && !escaped_blank(b, e - 1, self.escape);
             }
             if line_end == end {
                 break;
@@ -258,7 +331,7 @@ impl Formatter<'_> {
             at = line_end + 1;
         }
         // A quote that never closes: which blanks are text is anyone's guess.
-        if quote.is_some() {
+        if quotes.iter().any(Option::is_some) {
             return;
         }
         // Columns of indentation of the continuation lines that move: not inside quotes, not
@@ -266,13 +339,13 @@ impl Formatter<'_> {
         // escape character above).
         let unit = self.options.indent_width;
         let width = |s: usize, e: usize| -> u32 { b[s..e].iter().map(|&c| if c == b'\t' { unit } else { 1 }).sum() };
-        let moves = |l: &Line| !l.in_quote && l.text < l.end && (l.text > l.start || l.after_blank || l.comment);
+        let moves = |l: &Line| !l.in_quote && !l.empty && (l.text > l.start || l.after_blank || l.comment);
         // (Comment lines, which BuildKit drops, do not set the depth.)
         let least = lines.iter().skip(1).filter(|l| moves(l) && !l.comment).map(|l| width(l.start, l.text)).min();
         for (k, l) in lines.iter().enumerate() {
             if k > 0 && !l.in_quote {
-                if l.text == l.end {
-                    // An empty line inside the continuation: no blanks on it.
+                if l.empty {
+                    // An empty line inside the continuation (BuildKit drops it): no blanks.
                     self.edit(l.start, l.end, "");
                     continue;
                 }
@@ -295,12 +368,13 @@ impl Formatter<'_> {
             }
             // Blanks before the escape character that continues the line, outside quotes:
             // one space (the joined line has blanks there either way).
+            // (A blank escaped itself, `a\ \`, stays, and so do the blanks after it.)
             if continued && !l.quoted_end && e - 1 > l.text {
                 let mut s = e - 1;
                 while s > l.text && is_blank(b[s - 1]) {
                     s -= 1;
                 }
-                if s < e - 1 && s > l.text {
+                if s < e - 1 && s > l.text && !is_escape_like(b[s - 1], self.escape) {
                     self.edit(s, e - 1, " ");
                 }
             }

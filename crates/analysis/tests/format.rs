@@ -80,13 +80,17 @@ fn reading(i: &Instruction, escape: char) -> String {
     lexer.raw_escapes = true;
     lexer.skip_unset_env = true;
     let words = |s: &str| lexer.process_words(s, &NoEnv).unwrap_or_else(|_| vec![format!("(unsplit) {s}")]);
-    let mut args: Vec<Vec<String>> = if own.json().is_some() {
+    // What BuildKit keeps as written (exec form, `parseString`, ENV and LABEL values) is
+    // compared as it is; other arguments as the words BuildKit's lexer splits them into.
+    let keyword = own.keyword().unwrap_or_default().to_ascii_uppercase();
+    let as_written = own.json().is_some()
+        || matches!(keyword.as_str(), "MAINTAINER" | "USER" | "WORKDIR" | "STOPSIGNAL" | "ENV" | "LABEL");
+    let mut args: Vec<Vec<String>> = if as_written {
         own.args().into_iter().map(|a| vec![a]).collect()
     } else {
         own.args().iter().map(|a| words(a)).collect()
     };
     // `FROM image AS name` and `HEALTHCHECK CMD ...`: BuildKit reads `AS` and `CMD` in any case.
-    let keyword = own.keyword().unwrap_or_default().to_ascii_uppercase();
     let word = match keyword.as_str() {
         "FROM" if args.len() == 3 => 1,
         "HEALTHCHECK" => 0,
@@ -110,6 +114,49 @@ fn reading(i: &Instruction, escape: char) -> String {
     )
 }
 
+/// The shell command of a shell-form RUN, CMD or ENTRYPOINT (or such an ONBUILD trigger).
+fn shell_command(i: &Instruction) -> Option<String> {
+    let own = i.trigger().unwrap_or_else(|| i.clone());
+    let keyword = own.keyword()?.to_ascii_uppercase();
+    let shell = matches!(keyword.as_str(), "RUN" | "CMD" | "ENTRYPOINT") && own.json().is_none();
+    (shell && own.heredocs().is_empty()).then(|| own.args().concat())
+}
+
+/// Which of these pairs of shell commands a shell reads differently. bash prints each back as
+/// the body of a function it defined (`declare -f`: blanks between words normalised, quoted
+/// text, `$(...)` and the rest as the shell parsed them); nothing is run. A pair where one
+/// command parses and the other does not differs; where neither parses, the lexer's words
+/// (compared already) must do.
+fn shell_readings_differ(pairs: &[(String, String)]) -> Vec<usize> {
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    // Each definition in a subshell of its own: a failed `eval` can leave bash's own parser
+    // of the script astray.
+    let printed = |command: &str| {
+        let definition = quote(&format!("f() {{\n{command}\n}}"));
+        format!("$(eval {definition} 2>/dev/null && declare -f f | tail -n +2 || echo BAD)")
+    };
+    let mut script = String::new();
+    for (k, (before, after)) in pairs.iter().enumerate() {
+        script.push_str(&format!(
+            "a={}\nb={}\nif [ \"$a\" = BAD ] && [ \"$b\" = BAD ]; then :; elif [ \"$a\" != \"$b\" ]; then echo {k}; fi\n",
+            printed(before),
+            printed(after)
+        ));
+    }
+    let mut child = std::process::Command::new("bash")
+        .arg("-s")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash runs");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), script.as_bytes()).expect("script written");
+    let out = child.wait_with_output().expect("bash ends");
+    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect()
+}
+
 fn model(a: &Analysis) -> String {
     let stages: Vec<_> = a.stages().iter().map(|s| (&s.name, &s.base)).collect();
     let refs: Vec<_> = a.references().iter().map(|r| (&r.value, format!("{:?}", r.target))).collect();
@@ -124,7 +171,8 @@ fn model(a: &Analysis) -> String {
 }
 
 /// `None` when the text does not parse (it is not formatted); else what differs, if anything.
-fn check_same_build(name: &str, text: &str) -> Option<Result<(), String>> {
+/// The shell commands the formatting changed go to `shell` (with `name`), for a shell to read.
+fn check_same_build(name: &str, text: &str, shell: &mut Vec<(String, String, String)>) -> Option<Result<(), String>> {
     let a = analyze(text, &Options::default());
     let edits = a.format(&FormatOptions::default()).ok()?;
     for pair in edits.windows(2) {
@@ -137,6 +185,13 @@ fn check_same_build(name: &str, text: &str) -> Option<Result<(), String>> {
     let escape = a.parse().tree().escape_char();
     let before: Vec<String> = a.parse().tree().instructions().map(|i| reading(&i, escape)).collect();
     let after: Vec<String> = b.parse().tree().instructions().map(|i| reading(&i, escape)).collect();
+    for (x, y) in a.parse().tree().instructions().zip(b.parse().tree().instructions()) {
+        if let (Some(x), Some(y)) = (shell_command(&x), shell_command(&y)) {
+            if x != y {
+                shell.push((name.to_string(), x, y));
+            }
+        }
+    }
     let result = if !b.parse().errors().is_empty() {
         Err(format!("{name}: the formatted text does not parse: {:?}", b.parse().errors()))
     } else if before != after {
@@ -161,9 +216,10 @@ fn every_corpus_file_builds_the_same_formatted() {
     let mut files: Vec<_> = stagecraft_testkit::parser_cases().into_iter().map(|c| c.dockerfile).collect();
     files.extend(stagecraft_testkit::real_world_files());
     let (mut formatted, mut changed, mut failures) = (0, 0, Vec::new());
+    let mut shell = Vec::new();
     for path in &files {
         let Ok(text) = std::fs::read_to_string(path) else { continue };
-        match check_same_build(&path.display().to_string(), &text) {
+        match check_same_build(&path.display().to_string(), &text, &mut shell) {
             None => {}
             Some(Ok(())) => {
                 formatted += 1;
@@ -173,8 +229,32 @@ fn every_corpus_file_builds_the_same_formatted() {
         }
     }
     assert!(failures.is_empty(), "{} of {} files:\n{}", failures.len(), files.len(), failures.join("\n\n"));
+    // Commands whose blanks the formatter changed, each read again by a shell.
+    check_shell(&shell);
+    assert!(shell.len() > 50, "{} shell commands changed", shell.len());
     // Most files parse, and the formatter has something to do in some of them.
     assert!(formatted > files.len() * 9 / 10 && changed > 50, "{formatted} formatted, {changed} changed");
+}
+
+fn check_shell(shell: &[(String, String, String)]) {
+    let pairs: Vec<(String, String)> = shell.iter().map(|(_, x, y)| (x.clone(), y.clone())).collect();
+    let differ = shell_readings_differ(&pairs);
+    let shown: Vec<String> =
+        differ.iter().take(5).map(|&k| format!("{}:\n  {:?}\n  {:?}", shell[k].0, shell[k].1, shell[k].2)).collect();
+    assert!(differ.is_empty(), "{} shell commands read differently:\n{}", differ.len(), shown.join("\n"));
+}
+
+#[test]
+fn the_shell_oracle_sees_quoted_blanks() {
+    // The oracle itself: blanks between words are the same command, blanks in quotes are not,
+    // a command the shell cannot parse differs from one it can.
+    let pairs = [
+        ("echo a   b".to_string(), "echo a b".to_string()),
+        ("x=\"$(echo \"a  b\")\"".to_string(), "x=\"$(echo \"a b\")\"".to_string()),
+        ("echo 'a".to_string(), "echo a".to_string()),
+        ("echo 'a".to_string(), "echo  'a".to_string()),
+    ];
+    assert_eq!(shell_readings_differ(&pairs), [1, 2]);
 }
 
 /// Lines that put the formatter's rules against each other: indentation of every kind, quotes
@@ -220,12 +300,34 @@ const PIECES: &[&str] = &[
     "healthcheck   cmd true",
     "ARG A=1 \\ ",
     "expose 80 \\\t",
+    // What review found: an escaped blank before a continuation, text BuildKit keeps as
+    // written, comment lines after other spaces, quotes that nest, `\"` under the backtick
+    // escape, a keyword with only blanks after it, a lone CR.
+    "RUN echo a\\ \\",
+    "ENV a=x\\ \\",
+    "RUN echo a\\\t\\",
+    "WORKDIR /my \\",
+    "LABEL k v  \\",
+    "ENV PATH /a:\\",
+    "  /b",
+    "\u{b}# c \\",
+    "\u{a0}# c",
+    "RUN x=\"$(echo \"a  \\",
+    "  b\")\"",
+    "RUN echo \"a\\\"  `",
+    "  b\\\"\"",
+    "RUN   ",
+    "EXPOSE\t\t",
+    "RUN a \\\r",
+    "RUN echo \"${A:-\"a  \\",
+    "  b\"}\"",
+    "USER a \\",
 ];
 
 #[test]
 fn random_texts_build_the_same_formatted() {
     let mut rng = Rng(0x5eed_f0a7);
-    let mut checked = 0;
+    let (mut checked, mut shell) = (0, Vec::new());
     for n in 0..6000 {
         let crlf = rng.below(8) == 0;
         let lines: Vec<&str> = (0..1 + rng.below(14)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
@@ -233,7 +335,7 @@ fn random_texts_build_the_same_formatted() {
         if rng.below(2) == 0 {
             text.push('\n');
         }
-        if let Some(result) = check_same_build(&format!("random text {n}"), &text) {
+        if let Some(result) = check_same_build(&format!("random text {n}:\n{text}\n"), &text, &mut shell) {
             checked += 1;
             if let Err(e) = result {
                 panic!("{e}\n--- original:\n{text}");
@@ -241,4 +343,6 @@ fn random_texts_build_the_same_formatted() {
         }
     }
     assert!(checked > 1000, "only {checked} random texts parsed");
+    check_shell(&shell);
+    assert!(shell.len() > 500, "{} shell commands changed", shell.len());
 }

@@ -15,7 +15,8 @@ Formats Dockerfiles, changing only what BuildKit reads the same either way: inst
 keywords and AS in upper case, one blank after a keyword and before a line continuation,
 continuation lines indented one level (deeper lines keep their depth relative to the least indented), no blanks at line ends,
 at most one empty line between instructions, a line ending at the end. Heredoc bodies, quoted
-text, exec-form lines and everything before the first instruction are left as they are.
+text, exec-form lines, what BuildKit keeps as written (WORKDIR, USER, ...) and everything
+before the first instruction are left as they are.
 
 Prints a unified diff of each file it would change; --write changes the files instead;
 --check prints the names of the files it would change and exits 1 if there are any.
