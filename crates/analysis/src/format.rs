@@ -16,9 +16,10 @@
 //! everything before the first instruction (an empty line there ends the directives); heredoc
 //! bodies, and the lines of an instruction with a heredoc; continuation lines that start inside
 //! a quoted string, as BuildKit or a shell reads it (and every line of an instruction whose
-//! quotes never close, or nest: `"$(echo "a  b")"`); a continuation line glued to the word
-//! before it (`foo\` then `bar` is `foobar`: indenting it would split the word), or after an
-//! escaped blank (`a\ \`); exec-form (JSON) instructions' lines; the continuation lines of
+//! quotes never close, or nest: `"$(echo "a  b")"`, `$'...'`, a `${...}` open across lines or
+//! holding quotes, a flag holding quotes); a continuation line glued to the word before it
+//! (`foo\` then `bar` is `foobar`: indenting it would split the word), after an escaped blank
+//! (`a\ \`), or after an escape character that escapes what it starts with (`a\\`); exec-form (JSON) instructions' lines; the continuation lines of
 //! what BuildKit keeps as written, blanks and all (MAINTAINER, USER, WORKDIR, STOPSIGNAL, and
 //! ENV and LABEL in the legacy `key value` form); an unknown instruction's word and the keyword
 //! of an ONBUILD in an ONBUILD. A file that does not parse is not formatted.
@@ -90,6 +91,32 @@ struct Formatter<'a> {
 
 fn is_blank(c: u8) -> bool {
     c == b' ' || c == b'\t'
+}
+
+/// Whether a `${...}` is still open at a line break or holds a quote (`"${A:-"a  b"}"`, where the
+/// shell's quotes nest): braces counted, escaped characters skipped.
+fn open_braces(b: &[u8], escape: u8) -> bool {
+    let (mut depth, mut k) = (0usize, 0);
+    while k < b.len() {
+        match b[k] {
+            c if is_escape_like(c, escape) => k += 1,
+            b'$' if b.get(k + 1) == Some(&b'{') => {
+                depth += 1;
+                k += 1;
+            }
+            b'}' if depth > 0 => depth -= 1,
+            b'\n' | b'"' | b'\'' if depth > 0 => return true,
+            _ => {}
+        }
+        k += 1;
+    }
+    false
+}
+
+/// Whether a flag holds a quote: BuildKit reads flags with `\` escaping even inside single
+/// quotes, unlike the shell, so which blanks are quoted is not for a quote scan to say.
+fn quoted_flag(node: &SyntaxNode) -> bool {
+    node.descendants().filter(|n| n.kind() == FLAG).any(|f| f.to_string().contains(['"', '\'']))
 }
 
 /// An escape character to BuildKit (the file's) or to a shell (`\`).
@@ -276,6 +303,7 @@ impl Formatter<'_> {
             end: usize,
             after_blank: bool,
             in_quote: bool,
+            pinned: bool,
             quoted_end: bool,
             comment: bool,
             empty: bool,
@@ -284,10 +312,10 @@ impl Formatter<'_> {
         // are quoted is the shell's to say, not a quote scan's: the lines stay as they are.
         let all = &self.text[start..end];
         let nested = all.contains("$(")
+            || all.contains("$'")
             || (self.escape != b'`' && all.contains('`'))
-            || all
-                .match_indices("${")
-                .any(|(i, _)| all[i..].find('}').is_none_or(|close| all[i..i + close].contains(['"', '\''])));
+            || open_braces(all.as_bytes(), self.escape)
+            || quoted_flag(node);
         if nested {
             return;
         }
@@ -296,7 +324,7 @@ impl Formatter<'_> {
         // does (`\`): a line moves only where both say it is outside quotes.
         let mut quotes = [None, None];
         let mut at = start;
-        let mut after_blank = false;
+        let (mut after_blank, mut pinned) = (false, false);
         while at <= end {
             let line_end = self.text[at..end].find('\n').map_or(end, |i| at + i);
             let mut content_end = line_end;
@@ -312,7 +340,17 @@ impl Formatter<'_> {
             scan_quotes(&b[at..content_end], self.escape, &mut quotes[0]);
             scan_quotes(&b[at..content_end], b'\\', &mut quotes[1]);
             let quoted_end = quotes.iter().any(Option::is_some);
-            lines.push(Line { start: at, text, end: content_end, after_blank, in_quote, quoted_end, comment, empty });
+            lines.push(Line {
+                start: at,
+                text,
+                end: content_end,
+                after_blank,
+                in_quote,
+                pinned,
+                quoted_end,
+                comment,
+                empty,
+            });
             // The line's last character before the escape character that continues it.
             let mut e = content_end;
             while e > text && is_blank(b[e - 1]) {
@@ -324,6 +362,9 @@ impl Formatter<'_> {
                 // itself (`a\ \`: the next line continues the word `a b`).
                 after_blank =
                     continued && e >= 2 && e - 1 > text && is_blank(b[e - 2]) && !escaped_blank(b, e - 1, self.escape);
+                // An escape character (BuildKit's or the shell's) just before the one that
+                // continues the line escapes what the next line starts with: it stays put.
+                pinned = continued && e >= 2 && e - 1 > text && is_escape_like(b[e - 2], self.escape);
             }
             if line_end == end {
                 break;
@@ -339,7 +380,7 @@ impl Formatter<'_> {
         // escape character above).
         let unit = self.options.indent_width;
         let width = |s: usize, e: usize| -> u32 { b[s..e].iter().map(|&c| if c == b'\t' { unit } else { 1 }).sum() };
-        let moves = |l: &Line| !l.in_quote && !l.empty && (l.text > l.start || l.after_blank || l.comment);
+        let moves = |l: &Line| !l.in_quote && !l.pinned && !l.empty && (l.text > l.start || l.after_blank || l.comment);
         // (Comment lines, which BuildKit drops, do not set the depth.)
         let least = lines.iter().skip(1).filter(|l| moves(l) && !l.comment).map(|l| width(l.start, l.text)).min();
         for (k, l) in lines.iter().enumerate() {

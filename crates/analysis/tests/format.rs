@@ -322,6 +322,18 @@ const PIECES: &[&str] = &[
     "RUN echo \"${A:-\"a  \\",
     "  b\"}\"",
     "USER a \\",
+    // What a second review found: a single-quoted flag value across lines (BuildKit's flag
+    // reading escapes inside single quotes), an escape character before the continuation's,
+    // `$'...'`, a `${...}` holding `${B}` before a quote.
+    "COPY --chown='a\\' \\",
+    "   b' x\\'y z",
+    "COPY --chown=a\\`",
+    " b c d",
+    "RUN echo $'a\\' \\",
+    "RUN echo \"${A:-${B}\" \\",
+    "   \"c}\"",
+    "RUN echo a\\\\",
+    " b",
 ];
 
 #[test]

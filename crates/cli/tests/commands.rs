@@ -821,4 +821,15 @@ fn fmt_prints_a_diff_checks_or_writes() {
     assert!(stderr(&o).contains("Bad.Dockerfile:2:5: not formatted: unterminated heredoc"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&bad).unwrap(), "from a\nRUN <<EOF\nno end\n");
     assert_eq!(run(&["fmt", "--write", "-"]).status.code(), Some(2));
+    // As a filter, a text that cannot be formatted comes back as it was.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+        .args(["fmt", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"from a\nRUN <<EOF\nno end\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!((o.status.code(), stdout(&o)), (Some(1), "from a\nRUN <<EOF\nno end\n".to_string()));
 }

@@ -171,6 +171,19 @@ impl Backend {
         self.lock().analysis(uri).ok_or_else(|| unknown_document(uri))
     }
 
+    /// A formatting answer: the edits, or none and a line in the client's log saying why.
+    fn formatted(&self, uri: &Uri, edits: std::result::Result<Vec<TextEdit>, String>) -> Option<Vec<TextEdit>> {
+        match edits {
+            Ok(edits) => Some(edits),
+            Err(why) => {
+                if let Some(body) = direct::log_warning(format!("stagecraft: {} {why}", uri.as_str())) {
+                    let _ = self.shared.out.send(body);
+                }
+                None
+            }
+        }
+    }
+
     /// Publishes diagnostics for the current version of `uri`.
     async fn publish(&self, uri: Uri) {
         self.shared.publish(&uri);
@@ -493,13 +506,17 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let a = self.analysis(&params.text_document.uri)?;
-        handlers::format::format(&a, self.encoding(), &params.options, None)
+        let uri = params.text_document.uri;
+        let a = self.analysis(&uri)?;
+        let edits = handlers::format::format(&a, self.encoding(), &params.options, None)?;
+        Ok(self.formatted(&uri, edits))
     }
 
     async fn range_formatting(&self, params: DocumentRangeFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let a = self.analysis(&params.text_document.uri)?;
-        handlers::format::format(&a, self.encoding(), &params.options, Some(params.range))
+        let uri = params.text_document.uri;
+        let a = self.analysis(&uri)?;
+        let edits = handlers::format::format(&a, self.encoding(), &params.options, Some(params.range))?;
+        Ok(self.formatted(&uri, edits))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {

@@ -130,7 +130,7 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
     // Formatting: edits inside the document, in order and apart (or an error for a syntax
     // error); a range of the whole document gives the same edits.
     let options = FormattingOptions { tab_size: 4, insert_spaces: true, ..FormattingOptions::default() };
-    if let Ok(Some(edits)) = handlers::format::format(&a, encoding, &options, None) {
+    if let Ok(Ok(edits)) = handlers::format::format(&a, encoding, &options, None) {
         let ranges: Vec<Range> = edits.iter().map(|e| e.range).collect();
         for (k, r) in ranges.iter().enumerate() {
             lines.check_range(*r, "formatting edit")?;
@@ -141,7 +141,7 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
         let last = line_count - 1;
         let whole = Range { start: Position::new(0, 0), end: Position::new(last, lines.lengths[last as usize]) };
         let in_range = handlers::format::format(&a, encoding, &options, Some(whole)).map_err(|e| e.to_string())?;
-        if in_range.as_ref() != Some(&edits) {
+        if in_range.as_ref() != Ok(&edits) {
             return Err("range formatting of the whole document differs from formatting it".into());
         }
     }

@@ -22,7 +22,8 @@ Prints a unified diff of each file it would change; --write changes the files in
 --check prints the names of the files it would change and exits 1 if there are any.
 A FILE of `-` reads the standard input and prints it formatted.
 --indent N: columns per indentation level (default 4); --tabs: indent with tabs.
-A file with a syntax error is not formatted: the error is said, and the exit status is 1.";
+A file with a syntax error is not formatted: the error is said, and the exit status is 1
+(`-` prints the text unchanged).";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let spec = Spec { write: true, many_files: true, format_options: true, ..Spec::new(&[Format::Text]) };
@@ -56,6 +57,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             Err(e) => {
                 let at = an.line_index().line_col(e.range.start());
                 eprintln!("stagecraft: {shown}:{}:{}: {}", at.line + 1, at.col + 1, e.message);
+                // A filter (`:%!stagecraft fmt -` in vim) gets its text back as it was.
+                if input::is_stdin(path) && !a.check {
+                    crate::output::out!("{text}");
+                }
                 if !matches!(outcome, Outcome::Unread) {
                     outcome = Outcome::Findings;
                 }
