@@ -32,6 +32,15 @@ fn main() {
     report("  references of the most used stage", 0, t);
     let t = measure(Duration::from_secs(1), || a.rename(at, "renamed"));
     report("  rename of the most used stage", 0, t);
+    // The big file is formatted already; a copy in lower case with ragged indentation is not.
+    let t = measure(budget, || a.format(&stagecraft_analysis::format::FormatOptions::default()));
+    report("  format (formatted already: no edits)", big.len(), t);
+    let ragged = big.replace("FROM ", "from ").replace("\n    ", "\n  ").replace("\nRUN ", "\nrun   ");
+    let r = analyze(&ragged, &options);
+    let options_fmt = stagecraft_analysis::format::FormatOptions::default();
+    let edits = r.format(&options_fmt).map(|e| e.len()).unwrap_or_default();
+    let t = measure(budget, || r.format(&options_fmt));
+    report(&format!("  format (a ragged copy: {edits} edits)"), ragged.len(), t);
 
     let files: Vec<String> =
         stagecraft_testkit::real_world_files().iter().map(|p| stagecraft_testkit::read(p)).collect();

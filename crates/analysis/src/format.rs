@@ -31,7 +31,7 @@
 
 use stagecraft_syntax::ast::{AstNode, Instruction};
 use stagecraft_syntax::SyntaxKind::*;
-use stagecraft_syntax::{SyntaxNode, TextRange, TextSize};
+use stagecraft_syntax::{SyntaxNode, SyntaxToken, TextRange, TextSize};
 
 use crate::engine::scan_quotes;
 use crate::{Analysis, TextEdit};
@@ -230,47 +230,30 @@ impl Formatter<'_> {
 
     fn instruction(&mut self, instruction: &Instruction) {
         let node = instruction.syntax();
-        // Keywords (and an ONBUILD trigger's) and `AS` in upper case, one space after a keyword.
-        for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
-            // Not an unknown instruction's word, nor the keyword of an ONBUILD in an ONBUILD
-            // (both fail the build as written).
-            let onbuilds = token.parent_ancestors().filter(|n| n.kind() == ONBUILD_INSTR).count();
-            let unknown = token.parent().is_some_and(|p| p.kind() == ERROR);
-            if !matches!(token.kind(), KEYWORD | AS_KW) || unknown || onbuilds > 1 {
+        // One walk: keywords (and an ONBUILD trigger's), `AS` and HEALTHCHECK's `CMD` and `NONE`
+        // in upper case, one space after a keyword, no blanks after a continuation's escape
+        // character; and whether the instruction has a heredoc or an exec form.
+        let mut whole_lines = true;
+        for element in node.descendants_with_tokens() {
+            if let Some(n) = element.as_node() {
+                match n.kind() {
+                    HEREDOC | JSON_ARRAY => whole_lines = false,
+                    HEALTHCHECK_INSTR => self.healthcheck_type(n),
+                    _ => {}
+                }
                 continue;
             }
-            let range = token.text_range();
-            self.edit(usize::from(range.start()), usize::from(range.end()), &token.text().to_ascii_uppercase());
-            if token.kind() == KEYWORD {
-                if let Some(ws) = token.next_token().filter(|t| t.kind() == WHITESPACE) {
-                    // (Blanks at a line's end, or before its escape character, are another rule's.)
-                    let ends = ws
-                        .next_token()
-                        .is_none_or(|t| matches!(t.kind(), NEWLINE | LINE_CONTINUATION | TRAILING_ESCAPE));
-                    if !ends {
-                        let r = ws.text_range();
-                        self.edit(usize::from(r.start()), usize::from(r.end()), " ");
-                    }
+            let Some(token) = element.into_token() else { continue };
+            match token.kind() {
+                KEYWORD | AS_KW => self.keyword(&token),
+                LINE_CONTINUATION => {
+                    let r = token.text_range();
+                    self.edit(usize::from(r.start()) + 1, usize::from(r.end()), "");
                 }
+                _ => {}
             }
         }
-        // HEALTHCHECK's `CMD` and `NONE`, which BuildKit reads in any case.
-        for check in node.descendants().filter(|n| n.kind() == HEALTHCHECK_INSTR) {
-            let word = check.children().find(|n| n.kind() == WORD);
-            if let Some(word) = word.filter(|w| matches!(w.to_string().to_ascii_uppercase().as_str(), "CMD" | "NONE")) {
-                self.edit_range(word.text_range(), &word.to_string().to_ascii_uppercase());
-            }
-        }
-        // Blanks after a continuation's escape character.
-        for token in node.descendants_with_tokens().filter_map(|e| e.into_token()) {
-            if token.kind() == LINE_CONTINUATION {
-                let r = token.text_range();
-                let (start, end) = (usize::from(r.start()), usize::from(r.end()));
-                self.edit(start + 1, end, "");
-            }
-        }
-        let has = |kind| node.descendants().any(|n| n.kind() == kind);
-        if has(HEREDOC) || has(JSON_ARRAY) || node.first_token().is_some_and(|t| t.kind() != KEYWORD) {
+        if !whole_lines || node.first_token().is_some_and(|t| t.kind() != KEYWORD) {
             return;
         }
         // What BuildKit keeps as written, blanks and all (`parseString`; the value of ENV and
@@ -287,6 +270,38 @@ impl Formatter<'_> {
             return;
         }
         self.lines(node);
+    }
+
+    /// A keyword or `AS` in upper case, and one space after a keyword. Not an unknown
+    /// instruction's word, nor the keyword of an ONBUILD in an ONBUILD (both fail the build as
+    /// written).
+    fn keyword(&mut self, token: &SyntaxToken) {
+        let onbuilds = token.parent_ancestors().filter(|n| n.kind() == ONBUILD_INSTR).count();
+        if token.parent().is_some_and(|p| p.kind() == ERROR) || onbuilds > 1 {
+            return;
+        }
+        if token.text().bytes().any(|b| b.is_ascii_lowercase()) {
+            self.edit_range(token.text_range(), &token.text().to_ascii_uppercase());
+        }
+        if token.kind() != KEYWORD {
+            return;
+        }
+        if let Some(ws) = token.next_token().filter(|t| t.kind() == WHITESPACE && t.text() != " ") {
+            // (Blanks at a line's end, or before its escape character, are another rule's.)
+            let ends =
+                ws.next_token().is_none_or(|t| matches!(t.kind(), NEWLINE | LINE_CONTINUATION | TRAILING_ESCAPE));
+            if !ends {
+                self.edit_range(ws.text_range(), " ");
+            }
+        }
+    }
+
+    /// HEALTHCHECK's `CMD` and `NONE`, which BuildKit reads in any case, in upper case.
+    fn healthcheck_type(&mut self, check: &SyntaxNode) {
+        let word = check.children().find(|n| n.kind() == WORD);
+        if let Some(word) = word.filter(|w| matches!(w.to_string().to_ascii_uppercase().as_str(), "CMD" | "NONE")) {
+            self.edit_range(word.text_range(), &word.to_string().to_ascii_uppercase());
+        }
     }
 
     /// The lines of an instruction: continuation lines indented, blanks at line ends removed.
@@ -393,8 +408,12 @@ impl Formatter<'_> {
                 if moves(l) {
                     let own = width(l.start, l.text);
                     let columns = own.saturating_sub(least.unwrap_or(own)) + unit;
-                    let indent = self.indent(columns);
-                    self.edit(l.start, l.text, &indent);
+                    let spaces_already =
+                        !self.options.use_tabs && own == columns && !b[l.start..l.text].contains(&b'\t');
+                    if !spaces_already {
+                        let indent = self.indent(columns);
+                        self.edit(l.start, l.text, &indent);
+                    }
                 }
             }
             // Blanks at the end, unless a quote is open there (the joined line keeps them) or
