@@ -97,7 +97,11 @@ vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { "", "", "", "run   apk add \\
 -- (The indentation comes from the buffer's options: 4 spaces.)
 vim.bo[bufnr].expandtab = true
 vim.bo[bufnr].shiftwidth = 4
-vim.lsp.buf.formatting_sync(nil, 5000)
+if vim.lsp.buf.format then
+  vim.lsp.buf.format({ async = false, timeout_ms = 5000 }) -- Neovim 0.8+
+else
+  vim.lsp.buf.formatting_sync(nil, 5000) -- 0.7 (Debian 12's)
+end
 local formatted = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
 check(formatted:find("/app\n\nRUN apk add \\\n    curl$") ~= nil, "formatting: keyword, blanks, indentation, empty lines:\n" .. formatted)
 vim.cmd("write")

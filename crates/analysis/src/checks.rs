@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use stagecraft_syntax::shell::{Env, Lexer};
+use stagecraft_syntax::shell::{Env, Lexer, NoEnv};
 use stagecraft_syntax::{sort, TextRange, TextSize};
 
 use crate::model::*;
@@ -114,11 +114,16 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // platform they name other stages.
     // (`FROM $BASE` alone, which can expand to anything, is most often an image: it marks no
     // stage.)
+    // Each with what it can expand to (a stage may have two such patterns).
     let lexer = Lexer::new(a.parse().tree().escape_char());
-    let variable_bases: Vec<(usize, String)> = (0..a.stages.len())
-        .filter_map(|p| Some((p, name_pattern(&lexer, &a.stages[p].base)?)))
-        .filter(|(_, pattern)| !may_name(pattern.as_bytes(), b""))
-        .collect();
+    let mut variable_bases: Vec<(usize, String)> = Vec::new();
+    for (p, stage) in a.stages.iter().enumerate() {
+        name_patterns(&lexer, &stage.base, |pattern| {
+            if !may_name(pattern.as_bytes(), b"") {
+                variable_bases.push((p, pattern));
+            }
+        });
+    }
     for s in a.unused.clone() {
         let stage = &a.stages[s];
         let range = stage.name_range.unwrap_or(stage.from_range);
@@ -165,14 +170,15 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     }
 }
 
-/// Stands for a variable's value in a [`name_pattern`]: a character no stage name has.
+/// Stands for a variable's value in a [`name_patterns`]: a character no stage name has.
 const ANY: u8 = 0;
 
 /// What a base written with variables (`build-${VARIANT:-alpine}`) can expand to, for
 /// [`may_name`]: BuildKit's lexer expands it (quotes and escapes removed as it removes them,
-/// `$1x` as `$1` then `x`) with every variable set to [`ANY`]. None for a base with no variable,
-/// or one the lexer fails on.
-fn name_pattern(lexer: &Lexer, base: &str) -> Option<String> {
+/// `$1x` as `$1` then `x`) with every variable set to [`ANY`], and with none set
+/// (`${DEV:+dev-image}` is `dev-image` or nothing), each handed to `found`. None for a base with
+/// no variable.
+fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
     struct Any;
     impl Env for Any {
         fn lookup(&self, _: &str) -> Option<&str> {
@@ -180,13 +186,17 @@ fn name_pattern(lexer: &Lexer, base: &str) -> Option<String> {
         }
     }
     if !base.contains('$') || base.contains('\0') {
-        return None;
+        return;
     }
-    let pattern = lexer.process_word(base, &Any).ok()?.result;
-    pattern.contains('\0').then_some(pattern)
+    let envs: [&dyn Env; 2] = [&Any, &NoEnv];
+    for env in envs {
+        if let Ok(e) = lexer.process_word(base, env) {
+            found(e.result);
+        }
+    }
 }
 
-/// Whether a [`name_pattern`] can be `name`: its text in lower case, as stage names are, and
+/// Whether a [`name_patterns`] pattern can be `name`: its text in lower case, as stage names are, and
 /// each [`ANY`] any text. A wildcard match that goes back only to the last `ANY`: linear for
 /// one, and never worse than the lengths multiplied, whatever their number.
 fn may_name(pattern: &[u8], name: &[u8]) -> bool {

@@ -670,8 +670,10 @@ impl<'a> Engine<'a> {
             while e > s && (blank(b[e - 1]) || b[e - 1] == b'\r') {
                 e -= 1;
             }
-            // Blank lines and comments inside a continuation keep it going.
-            if s < e && b[s] != b'#' {
+            // Blank lines and comments (after any Unicode space, as BuildKit reads them) inside
+            // a continuation keep it going.
+            let line = &text[i..end];
+            if s < e && !stagecraft_syntax::is_comment_line(line) && !line.trim_start().is_empty() {
                 let mut w = s;
                 while w < e && b[w].is_ascii_uppercase() {
                     w += 1;
@@ -3034,8 +3036,7 @@ fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
 /// `"..."` with the escape character escaping within.
 pub(crate) fn scan_quotes(b: &[u8], escape: u8, quote: &mut Option<u8>) {
     for line in b.split(|&c| c == b'\n') {
-        // BuildKit's comment line: `#` after any Unicode space (`\v` and NBSP too).
-        if std::str::from_utf8(line).is_ok_and(|l| l.trim_start().starts_with('#')) {
+        if std::str::from_utf8(line).is_ok_and(stagecraft_syntax::is_comment_line) {
             continue;
         }
         let start = line.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(line.len());

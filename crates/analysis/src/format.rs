@@ -15,14 +15,16 @@
 //! What it leaves alone, because a change there could change the build: the directives and
 //! everything before the first instruction (an empty line there ends the directives); heredoc
 //! bodies, and the lines of an instruction with a heredoc; continuation lines that start inside
-//! a quoted string, as BuildKit or a shell reads it (and every line of an instruction whose
-//! quotes never close, or nest: `"$(echo "a  b")"`, `$'...'`, a `${...}` open across lines or
-//! holding quotes, a flag holding quotes); a continuation line glued to the word before it
-//! (`foo\` then `bar` is `foobar`: indenting it would split the word), after an escaped blank
-//! (`a\ \`), or after an escape character that escapes what it starts with (`a\\`); exec-form (JSON) instructions' lines; the continuation lines of
-//! what BuildKit keeps as written, blanks and all (MAINTAINER, USER, WORKDIR, STOPSIGNAL, and
-//! ENV and LABEL in the legacy `key value` form); an unknown instruction's word and the keyword
-//! of an ONBUILD in an ONBUILD. A file that does not parse is not formatted.
+//! a quoted string, as BuildKit or a shell reads it, and every continuation line of an
+//! instruction whose quotes never close or may nest (`"$(echo "a  b")"`, `$'...'`, a `${...}`
+//! open across lines or holding quotes, a flag holding quotes); a continuation line glued to
+//! the word before it (`foo\` then `bar` is `foobar`: indenting it would split the word),
+//! after an escaped blank (`a\ \`), or after an escape character that escapes what it starts
+//! with (`a\\`); exec-form (JSON) instructions' lines; the continuation lines of what BuildKit
+//! keeps as written, blanks and all (MAINTAINER, USER, WORKDIR, STOPSIGNAL, and ENV and LABEL
+//! in the legacy `key value` form); an unknown instruction's word and the keyword of an ONBUILD
+//! in an ONBUILD. The blanks that end any instruction but one with a heredoc go: BuildKit trims
+//! the joined line. A file that does not parse is not formatted.
 //!
 //! "Builds what the original builds" is about what is run and copied: the text of a shell-form
 //! RUN, CMD, ENTRYPOINT or HEALTHCHECK and of an ONBUILD trigger is also kept as written in the
@@ -34,7 +36,7 @@ use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{SyntaxNode, SyntaxToken, TextRange, TextSize};
 
 use crate::engine::scan_quotes;
-use crate::{Analysis, TextEdit};
+use crate::{Analysis, Parse, TextEdit};
 
 /// How continuation lines are indented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,25 +63,31 @@ pub struct FormatError {
 }
 
 impl Analysis {
-    /// The edits that format the file (none when it is formatted), in text order and not
-    /// overlapping; an error for a file with a syntax error, which is not formatted.
+    /// [`format`] of the analysed text.
     pub fn format(&self, options: &FormatOptions) -> Result<Vec<TextEdit>, FormatError> {
-        if let Some(e) = self.parse().errors().first() {
-            return Err(FormatError {
-                range: e.range(),
-                message: format!("not formatted: {}; mend the syntax error first", e.message()),
-            });
-        }
-        let mut f = Formatter {
-            text: self.text(),
-            escape: self.parse().tree().escape_char() as u8,
-            // (No indentation would glue an indented line to the word before it.)
-            options: FormatOptions { indent_width: options.indent_width.max(1), ..*options },
-            edits: Vec::new(),
-        };
-        f.file(&self.parse().syntax_node());
-        Ok(f.edits)
+        format(self.text(), self.parse(), options)
     }
+}
+
+/// The edits that format `text` (`parse` is its tree; none when it is formatted), in text
+/// order and not overlapping; an error for a text with a syntax error, which is not formatted.
+/// Only the tree is read, not the analysis: build args and the platform do not matter.
+pub fn format(text: &str, parse: &Parse, options: &FormatOptions) -> Result<Vec<TextEdit>, FormatError> {
+    if let Some(e) = parse.errors().first() {
+        return Err(FormatError {
+            range: e.range(),
+            message: format!("not formatted: {}; mend the syntax error first", e.message()),
+        });
+    }
+    let mut f = Formatter {
+        text,
+        escape: parse.tree().escape_char() as u8,
+        // (No indentation would glue an indented line to the word before it.)
+        options: FormatOptions { indent_width: options.indent_width.max(1), ..*options },
+        edits: Vec::new(),
+    };
+    f.file(&parse.syntax_node());
+    Ok(f.edits)
 }
 
 struct Formatter<'a> {
@@ -254,6 +262,9 @@ impl Formatter<'_> {
             }
         }
         if !whole_lines || node.first_token().is_some_and(|t| t.kind() != KEYWORD) {
+            if !node.descendants().any(|n| n.kind() == HEREDOC) {
+                self.last_line_blanks(node);
+            }
             return;
         }
         // What BuildKit keeps as written, blanks and all (`parseString`; the value of ENV and
@@ -267,6 +278,7 @@ impl Formatter<'_> {
                         .children()
                         .any(|n| n.kind() == KEY_VALUE && !n.children_with_tokens().any(|e| e.kind() == EQ)));
         if as_written {
+            self.last_line_blanks(node);
             return;
         }
         self.lines(node);
@@ -293,6 +305,21 @@ impl Formatter<'_> {
             if !ends {
                 self.edit_range(ws.text_range(), " ");
             }
+        }
+    }
+
+    /// Blanks at the end of an instruction whose lines [`Self::lines`] leaves alone: BuildKit
+    /// trims the joined line (`splitCommand`), so they are nothing, even inside quotes. (Not
+    /// after an escape character: the continuation's own rule has those.)
+    fn last_line_blanks(&mut self, node: &SyntaxNode) {
+        let (start, end) = (usize::from(node.text_range().start()), usize::from(node.text_range().end()));
+        let b = self.text.as_bytes();
+        let mut s = end;
+        while s > start && is_blank(b[s - 1]) {
+            s -= 1;
+        }
+        if s < end && s > start && b[s - 1] != self.escape && b[s - 1] != b'\n' {
+            self.edit(s, end, "");
         }
     }
 
@@ -332,6 +359,7 @@ impl Formatter<'_> {
             || open_braces(all.as_bytes(), self.escape)
             || quoted_flag(node);
         if nested {
+            self.last_line_blanks(node);
             return;
         }
         let mut lines = Vec::new();
@@ -348,9 +376,9 @@ impl Formatter<'_> {
             }
             let text = at + b[at..content_end].iter().take_while(|&&c| is_blank(c)).count();
             // A comment line (which BuildKit drops) or an empty one: after any Unicode space.
-            let rest = self.text[at..content_end].trim_start();
-            let comment = rest.starts_with('#') && at != start;
-            let empty = rest.is_empty();
+            let line = &self.text[at..content_end];
+            let comment = at != start && stagecraft_syntax::is_comment_line(line);
+            let empty = line.trim_start().is_empty();
             let in_quote = quotes.iter().any(Option::is_some);
             scan_quotes(&b[at..content_end], self.escape, &mut quotes[0]);
             scan_quotes(&b[at..content_end], b'\\', &mut quotes[1]);
@@ -388,6 +416,7 @@ impl Formatter<'_> {
         }
         // A quote that never closes: which blanks are text is anyone's guess.
         if quotes.iter().any(Option::is_some) {
+            self.last_line_blanks(node);
             return;
         }
         // Columns of indentation of the continuation lines that move: not inside quotes, not

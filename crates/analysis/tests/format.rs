@@ -35,6 +35,14 @@ fn keywords_blanks_indentation_and_empty_lines() {
 }
 
 #[test]
+fn blanks_at_the_end_go_where_the_lines_stay() {
+    // Exec form, what BuildKit keeps as written and nested quotes keep their lines, but not the
+    // blanks that end them: BuildKit trims the joined line.
+    let text = "FROM a\nCMD [\"a\"]   \nWORKDIR /app  \nRUN echo $(date)  \nRUN echo \"open  \n";
+    assert_eq!(format(text), "FROM a\nCMD [\"a\"]\nWORKDIR /app\nRUN echo $(date)\nRUN echo \"open\n");
+}
+
+#[test]
 fn what_could_change_the_build_is_left_alone() {
     // A continuation line glued to the word before it (`foo\` + `bar` is `foobar`).
     let glued = "FROM a\nRUN echo foo\\\nbar\n";

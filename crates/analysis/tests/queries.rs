@@ -2063,6 +2063,8 @@ fn stages_a_variable_base_may_name_are_not_dead_code() {
     assert_eq!(picked("build-$1x"), ["build-ax"]);
     assert_eq!(picked("build-\\$V"), Vec::<String>::new());
     assert_eq!(picked("build-$V"), ["build-a", "build-ax"]);
+    // A stage a build arg switches on by name (`${DEV:+build-a}` is `build-a` or nothing).
+    assert_eq!(picked("${DEV:+build-a}"), ["build-a"]);
 }
 
 /// An unknown `--from` that is one part of a stage's name suggests that stage before one a

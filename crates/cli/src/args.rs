@@ -75,7 +75,8 @@ pub(crate) struct Spec {
     pub(crate) fix: bool,
     /// `--context DIR` (the commands that report diagnostics).
     pub(crate) context: bool,
-    /// `--check`, `--indent N` and `--tabs` (`fmt`).
+    /// `--check`, `--indent N` and `--tabs` (`fmt`), and none of the options that shape an
+    /// analysis (`--build-arg`, `--build-context`, `--platform`), which formatting reads not.
     pub(crate) format_options: bool,
 }
 
@@ -110,6 +111,12 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             Long("format") | Short('f') => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?;
                 args.format = Some(Format::parse(&v.to_string_lossy(), spec.formats)?);
+            }
+            Long("build-arg" | "build-context" | "platform") if spec.format_options => {
+                return Err(usage(format!(
+                    "{}: formatting reads no build args, contexts or platform",
+                    arg.unexpected()
+                )));
             }
             Long("build-arg") => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();

@@ -63,7 +63,7 @@ fn main() -> ExitCode {
         Some("targets") => commands::targets::run(rest),
         Some("plan") => commands::plan::run(rest),
         Some("rename") => commands::rename::run(rest),
-        Some("fmt" | "format") => commands::fmt::run(rest),
+        Some("fmt") => commands::fmt::run(rest),
         Some("graph") => commands::graph::run(rest),
         Some("dump") => commands::dump::run(rest),
         Some("lsp") => {

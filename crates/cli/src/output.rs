@@ -1,13 +1,18 @@
 //! Turning analysis data into JSON with 1-based lines and columns.
 
 use serde_json::{json, Value};
-use stagecraft_analysis::{Analysis, Diagnostic, TextRange, TextSize};
+use stagecraft_analysis::{Analysis, Diagnostic, LineIndex, TextRange, TextSize};
 
 /// 1-based line and column (in characters) of an offset. A byte-order mark is no column:
 /// editors drop it when they read the file, so `1:16` must be the 16th character they show.
 pub(crate) fn position(a: &Analysis, offset: TextSize) -> (u32, u32) {
-    let lc = a.line_index().to_wide(offset, stagecraft_syntax::WideEncoding::Utf32);
-    let bom = lc.line == 0 && lc.col > 0 && a.text().starts_with('\u{FEFF}');
+    position_in(a.line_index(), a.text(), offset)
+}
+
+/// [`position`] in a text that was not analysed.
+pub(crate) fn position_in(index: &LineIndex, text: &str, offset: TextSize) -> (u32, u32) {
+    let lc = index.to_wide(offset, stagecraft_syntax::WideEncoding::Utf32);
+    let bom = lc.line == 0 && lc.col > 0 && text.starts_with('\u{FEFF}');
     (lc.line + 1, lc.col + 1 - u32::from(bom))
 }
 

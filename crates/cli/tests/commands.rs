@@ -818,9 +818,13 @@ fn fmt_prints_a_diff_checks_or_writes() {
     let bad = d.file("Bad.Dockerfile", "from a\nRUN <<EOF\nno end\n");
     let o = run(&["fmt", "--write", &bad]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("Bad.Dockerfile:2:5: not formatted: unterminated heredoc"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Bad.Dockerfile:2:5: error: not formatted: unterminated heredoc"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&bad).unwrap(), "from a\nRUN <<EOF\nno end\n");
     assert_eq!(run(&["fmt", "--write", "-"]).status.code(), Some(2));
+    // Formatting reads no build args: a usage error, not an option silently ignored.
+    let o = run(&["fmt", "--build-arg", "A=1", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("formatting reads no build args"), "{}", stderr(&o));
     // As a filter, a text that cannot be formatted comes back as it was.
     let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
         .args(["fmt", "-"])

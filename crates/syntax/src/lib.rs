@@ -30,6 +30,12 @@ pub use kind::{Dockerfile, SyntaxElement, SyntaxKind, SyntaxNode, SyntaxToken, K
 pub use line_index::{LineCol, LineIndex, WideEncoding};
 pub use rowan::{GreenNode, TextRange, TextSize, TokenAtOffset};
 
+/// Whether BuildKit reads `line` (without its line ending) as a comment line: `#` after any
+/// Unicode space (`trimLeadingWhitespace`, then `isComment`), `\v` and NBSP too.
+pub fn is_comment_line(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
 /// A parsed file: the green tree (cheap to clone and `Send`) and the syntax errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parse {

@@ -2,28 +2,32 @@
 
 use std::ffi::OsString;
 
-use stagecraft_analysis::format::FormatOptions;
-use stagecraft_analysis::{analyze, Options, TextEdit};
+use stagecraft_analysis::format::{format, FormatOptions};
+use stagecraft_analysis::{LineIndex, TextEdit};
 
 use crate::args::{self, Format, Spec};
-use crate::{input, Failure, Outcome};
+use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft fmt FILE... [--write | --check] [--indent N] [--tabs]
 
 Formats Dockerfiles, changing only what BuildKit reads the same either way: instruction
-keywords and AS in upper case, one blank after a keyword and before a line continuation,
-continuation lines indented one level (deeper lines keep their depth relative to the least indented), no blanks at line ends,
-at most one empty line between instructions, a line ending at the end. Heredoc bodies, quoted
-text, exec-form lines, what BuildKit keeps as written (WORKDIR, USER, ...) and everything
-before the first instruction are left as they are.
+keywords and AS in upper case; one blank after a keyword; blanks before a line
+continuation's escape character cut to one, none after it; continuation lines one level
+deeper than their instruction (deeper lines keep their depth relative to the least indented);
+no blanks at line ends; at most one empty line between instructions; a line ending at the end.
+
+Left as they are: everything before the first instruction, heredocs, exec form, quoted text,
+what BuildKit keeps as written (WORKDIR, USER, MAINTAINER, STOPSIGNAL, `ENV k v`), and the
+continuation lines of an instruction whose quotes nest (`$(...)`, backticks, `${...}`).
 
 Prints a unified diff of each file it would change; --write changes the files instead;
 --check prints the names of the files it would change and exits 1 if there are any.
-A FILE of `-` reads the standard input and prints it formatted.
+A FILE of `-` reads the standard input and prints it formatted (an editor's filter).
 --indent N: columns per indentation level (default 4); --tabs: indent with tabs.
-A file with a syntax error is not formatted: the error is said, and the exit status is 1
-(`-` prints the text unchanged).";
+A file with a syntax error is not formatted: the error is said, with its line and column,
+and the exit status is 1 (`-` prints the text unchanged). 2: a file could not be read or
+written.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let spec = Spec { write: true, many_files: true, format_options: true, ..Spec::new(&[Format::Text]) };
@@ -40,6 +44,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     }
     let options = FormatOptions { indent_width: a.indent.unwrap_or(4), use_tabs: a.tabs };
     let mut outcome = Outcome::Ok;
+    // A file found wanting (exit 1) does not hide one that could not be read or written (2).
+    let found = |outcome: &mut Outcome| {
+        if !matches!(outcome, Outcome::Unread) {
+            *outcome = Outcome::Findings;
+        }
+    };
     for path in &a.files {
         let shown = input::shown(path);
         let text = match input::read(path) {
@@ -51,37 +61,38 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             }
             Err(e) => return Err(e),
         };
-        let an = analyze(&text, &Options::default());
-        let edits = match an.format(&options) {
+        // The tree is all formatting reads: no analysis.
+        let parse = stagecraft_syntax::parse(&text);
+        let edits = match format(&text, &parse, &options) {
             Ok(edits) => edits,
             Err(e) => {
-                let at = an.line_index().line_col(e.range.start());
-                eprintln!("stagecraft: {shown}:{}:{}: {}", at.line + 1, at.col + 1, e.message);
+                let (line, col) = output::position_in(&LineIndex::new(&text), &text, e.range.start());
+                eprintln!("{shown}:{line}:{col}: error: {}", e.message);
                 // A filter (`:%!stagecraft fmt -` in vim) gets its text back as it was.
                 if input::is_stdin(path) && !a.check {
-                    crate::output::out!("{text}");
+                    output::out!("{text}");
                 }
-                if !matches!(outcome, Outcome::Unread) {
-                    outcome = Outcome::Findings;
-                }
+                found(&mut outcome);
                 continue;
             }
         };
         if input::is_stdin(path) && !a.check {
-            crate::output::out!("{}", TextEdit::apply_all(&text, &edits));
+            output::out!("{}", TextEdit::apply_all(&text, &edits));
         } else if edits.is_empty() {
             // Formatted already.
         } else if a.check {
-            crate::output::outln!("{shown}");
-            if !matches!(outcome, Outcome::Unread) {
-                outcome = Outcome::Findings;
-            }
+            output::outln!("{shown}");
+            found(&mut outcome);
         } else if a.write {
-            std::fs::write(path, TextEdit::apply_all(&text, &edits))
-                .map_err(|e| Failure::Io(format!("{shown}: cannot write: {e}")))?;
-            eprintln!("{shown}: formatted");
+            match std::fs::write(path, TextEdit::apply_all(&text, &edits)) {
+                Ok(()) => eprintln!("{shown}: formatted"),
+                Err(e) => {
+                    eprintln!("stagecraft: {shown}: cannot write: {e}");
+                    outcome = Outcome::Unread;
+                }
+            }
         } else {
-            crate::output::out!("{}", crate::diff::unified(&shown, &text, &edits));
+            output::out!("{}", crate::diff::unified(&shown, &text, &edits));
         }
     }
     Ok(outcome)
