@@ -21,6 +21,7 @@
 //      stagecraft/stageGraph and says why; with stagecraft.namedContexts set (the wasm build has
 //      no named contexts) the open panel is drawn by the server, with the context's node, and
 //      by wasm again once the setting is emptied; unsaved edits stay off disk;
+//  10d. runs Format Document: the server's edits (keyword case, blanks, continuation indent);
 //  11. points stagecraft.serverPath at a missing file: the "not found ... cargo install" message.
 // Without a server (no binary, or one without `lsp`) the steps that need it are skipped, another
 // checks that the extension says why, and the run fails unless STAGECRAFT_E2E_ALLOW_NO_SERVER=1.
@@ -807,6 +808,24 @@ async function main() {
     const onDisk = fs.readFileSync(dockerfile, "utf8");
     const expected = noServer || !probe.capabilities.renameProvider ? DOCKERFILE : EXPECTED_AFTER_RENAME;
     if (onDisk !== expected) throw new Error(`the Dockerfile on disk changed:\n${onDisk}`);
+  });
+
+  // 10d. Format Document (VS Code's own command) gets its edits from the server.
+  await step("Format Document: the server's formatting (keyword, blanks, indentation)", needs("documentFormattingProvider"), async () => {
+    // The graph panel's group is the active one: back to the Dockerfile's.
+    await runCommand("View: Focus First Editor Group");
+    await visible(page.locator(sel.editorLines), "the Dockerfile editor, active again");
+    await page.keyboard.press("Control+End");
+    // A ragged instruction (typed on the empty last line): lower case, blanks, a continuation.
+    await page.keyboard.type("run   echo  formatted   \\\n");
+    await page.keyboard.press("Home");
+    await page.keyboard.type("   done");
+    await runCommand("Format Document");
+    await waitFor('the last instruction formatted: "RUN echo  formatted \\" then "    done"', async () => {
+      const text = await editorText();
+      return text.includes("RUN echo  formatted \\\n    done") && !text.includes("run   echo");
+    }, 15000);
+    await screenshot("format-document");
   });
 
   // 11. A missing binary: a clear message, saying how to install it.
