@@ -798,14 +798,7 @@ fn fmt_prints_a_diff_checks_or_writes() {
     let o = run(&["fmt", "--check", &f, &done]);
     assert_eq!((o.status.code(), stdout(&o)), (Some(1), format!("{f}\n")));
     // The standard input comes out formatted.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
-        .args(["fmt", "-", "--indent", "2"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_stdin(&["fmt", "-", "--indent", "2"], &d.0, text);
     assert_eq!(stdout(&o), formatted.replace("    curl", "  curl").replace("    git", "  git"));
     // --write, then nothing is left to do.
     let o = run(&["fmt", "--write", &f]);
@@ -826,14 +819,6 @@ fn fmt_prints_a_diff_checks_or_writes() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("formatting reads no build args"), "{}", stderr(&o));
     // As a filter, a text that cannot be formatted comes back as it was.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
-        .args(["fmt", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"from a\nRUN <<EOF\nno end\n").unwrap();
-    let o = child.wait_with_output().unwrap();
+    let o = run_with_stdin(&["fmt", "-"], &d.0, "from a\nRUN <<EOF\nno end\n");
     assert_eq!((o.status.code(), stdout(&o)), (Some(1), "from a\nRUN <<EOF\nno end\n".to_string()));
 }
