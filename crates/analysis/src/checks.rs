@@ -176,8 +176,9 @@ const ANY: u8 = 0;
 /// What a base written with variables (`build-${VARIANT:-alpine}`) can expand to, for
 /// [`may_name`]: BuildKit's lexer expands it (quotes and escapes removed as it removes them,
 /// `$1x` as `$1` then `x`) with every variable set to [`ANY`], and with none set
-/// (`${DEV:+dev-image}` is `dev-image` or nothing), each handed to `found`. None for a base with
-/// no variable.
+/// (`${DEV:+dev-image}` is `dev-image` or nothing), each handed to `found`; nothing for a base
+/// with no variable. (Some variables set and others not are not tried: `${DEV:+dev-}${V}` may
+/// name `alpine` with `V=alpine` alone, and that stage is still called unused.)
 fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
     struct Any;
     impl Env for Any {

@@ -227,13 +227,21 @@ impl Formatter<'_> {
     }
 
     /// Blanks at the end of `start..end` go.
+    /// (A CR among them too: BuildKit trims it with them, and once the blanks after it were
+    /// gone it would end the line, and the next formatting would find blanks before it.)
     fn trailing_blanks(&mut self, start: usize, end: usize) {
+        let e = self.blanks_before(start, end);
+        self.edit(e, end, "");
+    }
+
+    /// Where the blanks (and CRs) that end `start..end` start.
+    fn blanks_before(&self, start: usize, end: usize) -> usize {
         let b = self.text.as_bytes();
         let mut e = end;
-        while e > start && is_blank(b[e - 1]) {
+        while e > start && (is_blank(b[e - 1]) || b[e - 1] == b'\r') {
             e -= 1;
         }
-        self.edit(e, end, "");
+        e
     }
 
     fn instruction(&mut self, instruction: &Instruction) {
@@ -314,10 +322,7 @@ impl Formatter<'_> {
     fn last_line_blanks(&mut self, node: &SyntaxNode) {
         let (start, end) = (usize::from(node.text_range().start()), usize::from(node.text_range().end()));
         let b = self.text.as_bytes();
-        let mut s = end;
-        while s > start && is_blank(b[s - 1]) {
-            s -= 1;
-        }
+        let s = self.blanks_before(start, end);
         if s < end && s > start && b[s - 1] != self.escape && b[s - 1] != b'\n' {
             self.edit(s, end, "");
         }

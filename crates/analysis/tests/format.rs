@@ -342,6 +342,11 @@ const PIECES: &[&str] = &[
     "   \"c}\"",
     "RUN echo a\\\\",
     " b",
+    // And a third: blanks that end an instruction whose lines stay, a CR among them.
+    "CMD [\"a\"]  ",
+    "WORKDIR /app  ",
+    "RUN echo $(a)  ",
+    "WORKDIR /a \r ",
 ];
 
 #[test]
