@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use stagecraft_syntax::shell::{Env, Lexer, NoEnv};
+use stagecraft_syntax::shell::{Env, Lexer};
 use stagecraft_syntax::{sort, TextRange, TextSize};
 
 use crate::model::*;
@@ -180,18 +180,24 @@ const ANY: u8 = 0;
 /// with no variable. (Some variables set and others not are not tried: `${DEV:+dev-}${V}` may
 /// name `alpine` with `V=alpine` alone, and that stage is still called unused.)
 fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
-    struct Any;
-    impl Env for Any {
+    /// Every variable set to [`ANY`], or none set.
+    struct Every(bool);
+    impl Env for Every {
         fn lookup(&self, _: &str) -> Option<&str> {
-            Some("\0")
+            self.0.then_some("\0")
         }
     }
     if !base.contains('$') || base.contains('\0') {
         return;
     }
-    let envs: [&dyn Env; 2] = [&Any, &NoEnv];
-    for env in envs {
-        if let Ok(e) = lexer.process_word(base, env) {
+    // `$NAME` or `${NAME}` alone is anything or nothing: no pattern, and no lexer run for the
+    // many stages written `FROM ${BASE_IMAGE}`.
+    let alone = base.strip_prefix("${").and_then(|r| r.strip_suffix('}')).or_else(|| base.strip_prefix('$'));
+    if alone.is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c == b'_' || c.is_ascii_alphanumeric())) {
+        return;
+    }
+    for every in [true, false] {
+        if let Ok(e) = lexer.process_word(base, &Every(every)) {
             found(e.result);
         }
     }
