@@ -64,6 +64,11 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
     a.targets_in_play = in_play.clone();
+    // What follows says why each unused stage is; with none (the usual case on a keystroke),
+    // nothing of it is needed.
+    if a.unused.is_empty() {
+        return;
+    }
     // A name several stages have (BuildKit takes the last) is told apart by its line.
     let on_line = |t: usize| {
         if a.name_shared.get(t).copied().unwrap_or(false) {
@@ -239,17 +244,8 @@ fn may_name(pattern: &[u8], name: &[u8]) -> bool {
 }
 
 /// Whether `part` is one of the `-`, `_` or `.` separated parts of `name`.
-fn has_part(name: &[u8], part: &[u8]) -> bool {
-    let mut start = 0;
-    for i in 0..=name.len() {
-        if i == name.len() || matches!(name[i], b'-' | b'_' | b'.') {
-            if &name[start..i] == part {
-                return true;
-            }
-            start = i + 1;
-        }
-    }
-    false
+fn has_part(name: &str, part: &str) -> bool {
+    name.split(['-', '_', '.']).any(|p| p == part)
 }
 
 /// The edits that delete a stage: its description comments, its instructions and the line
@@ -446,7 +442,7 @@ fn unknown_stage_references(a: &mut Analysis) {
             let lower = image.to_lowercase();
             let (mut part, mut parts) = (None, 0);
             for n in &names {
-                if *n != lower && has_part(n.as_bytes(), lower.as_bytes()) {
+                if *n != lower && has_part(n, &lower) {
                     part = Some(n);
                     parts += 1;
                 }

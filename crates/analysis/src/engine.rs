@@ -672,8 +672,8 @@ impl<'a> Engine<'a> {
             }
             // Blank lines and comments (after any Unicode space, as BuildKit reads them) inside
             // a continuation keep it going.
-            let line = &text[i..end];
-            if s < e && !stagecraft_syntax::is_comment_line(line) && !line.trim_start().is_empty() {
+            let rest = text[i..end].trim_start();
+            if s < e && !rest.starts_with('#') && !rest.is_empty() {
                 let mut w = s;
                 while w < e && b[w].is_ascii_uppercase() {
                     w += 1;
@@ -980,7 +980,7 @@ impl<'a> Engine<'a> {
                 values.push(value);
             }
         }
-        if cfg!(feature = "probe") && with_build_args {
+        if self.probing() && with_build_args {
             // A FROM line expands with every global ARG.
             let froms: Vec<TextRange> = self.stages.iter().map(|s| s.from_range).collect();
             for from in froms {
@@ -1033,20 +1033,15 @@ impl<'a> Engine<'a> {
         if !cfg!(feature = "build-failures") {
             return;
         }
+        // The last global ARG that gives it a value (`ARG SOURCE_DATE_EPOCH` alone after one
+        // with a value keeps it, as in `buildMetaArgs`).
+        let arg = self.global_args.iter().rev().find(|a| a.key == "SOURCE_DATE_EPOCH" && a.value_expanded.is_some());
+        let range = arg.map(|a| a.range);
         // A `--build-arg` wins even when it is empty (`getBuildArgValue`), and empty means none.
-        let value = match self.options.build_arg("SOURCE_DATE_EPOCH") {
-            Some(v) => v.to_string(),
-            // The last global ARG that gives it a value (`ARG SOURCE_DATE_EPOCH` alone after
-            // one with a value keeps it, as in `buildMetaArgs`).
-            None => match self
-                .global_args
-                .iter()
-                .rev()
-                .find_map(|a| (a.key == "SOURCE_DATE_EPOCH").then_some(a.value_expanded.as_ref()).flatten())
-            {
-                Some(v) => v.clone(),
-                None => return,
-            },
+        let value = match (self.options.build_arg("SOURCE_DATE_EPOCH"), arg.and_then(|a| a.value_expanded.as_ref())) {
+            (Some(v), _) => v.to_string(),
+            (None, Some(v)) => v.clone(),
+            (None, None) => return,
         };
         if value.is_empty()
             || value.parse::<i64>().is_ok()
@@ -1057,13 +1052,7 @@ impl<'a> Engine<'a> {
         }
         let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&value)));
         let Some(s) = stage else {
-            // The ARG whose value this is.
-            let range = self
-                .global_args
-                .iter()
-                .rev()
-                .find(|a| a.key == "SOURCE_DATE_EPOCH" && a.value_expanded.is_some())
-                .map(|a| a.range);
+            // At the ARG whose value this is.
             let message = format!("invalid SOURCE_DATE_EPOCH: {value}");
             self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
             return;
@@ -2098,11 +2087,9 @@ impl<'a> Engine<'a> {
                 BaseKind::Stage(b) => match finals[b].clone() {
                     // The base's environment, then its image config's `Env` again on top.
                     Some(mut st) => {
-                        let image_env = std::mem::take(&mut st.image_env);
-                        for (k, v) in image_env.iter() {
+                        for (k, v) in st.image_env.iter() {
                             st.env.set(k, v);
                         }
-                        st.image_env = image_env;
                         st
                     }
                     None => DispatchState::image(windows),

@@ -17,7 +17,6 @@ impl Vars {
     /// (its keys are in the order of their last assignment).
     pub fn set(&mut self, key: &str, value: &str) {
         match self.entries.iter().position(|(k, _)| k == key) {
-            Some(i) if i + 1 == self.entries.len() => self.entries[i].1 = value.to_string(),
             Some(i) => {
                 let mut e = self.entries.remove(i);
                 e.1 = value.to_string();

@@ -101,6 +101,15 @@ fn is_blank(c: u8) -> bool {
     c == b' ' || c == b'\t'
 }
 
+/// Where the blanks that end `b[lo..end]` start.
+fn blanks_start(b: &[u8], lo: usize, end: usize) -> usize {
+    let mut s = end;
+    while s > lo && is_blank(b[s - 1]) {
+        s -= 1;
+    }
+    s
+}
+
 /// Whether a `${...}` is still open at a line break or holds a quote (`"${A:-"a  b"}"`, where the
 /// shell's quotes nest): braces counted, escaped characters skipped.
 fn open_braces(b: &[u8], escape: u8) -> bool {
@@ -121,12 +130,6 @@ fn open_braces(b: &[u8], escape: u8) -> bool {
     false
 }
 
-/// Whether a flag holds a quote: BuildKit reads flags with `\` escaping even inside single
-/// quotes, unlike the shell, so which blanks are quoted is not for a quote scan to say.
-fn quoted_flag(node: &SyntaxNode) -> bool {
-    node.descendants().filter(|n| n.kind() == FLAG).any(|f| f.to_string().contains(['"', '\'']))
-}
-
 /// An escape character to BuildKit (the file's) or to a shell (`\`).
 fn is_escape_like(c: u8, escape: u8) -> bool {
     c == escape || c == b'\\'
@@ -134,10 +137,7 @@ fn is_escape_like(c: u8, escape: u8) -> bool {
 
 /// Whether the blanks that end before `end` start with an escaped one (`a\ ` before `end`).
 fn escaped_blank(b: &[u8], end: usize, escape: u8) -> bool {
-    let mut s = end;
-    while s > 0 && is_blank(b[s - 1]) {
-        s -= 1;
-    }
+    let s = blanks_start(b, 0, end);
     s > 0 && is_escape_like(b[s - 1], escape)
 }
 
@@ -154,8 +154,6 @@ impl Formatter<'_> {
         let Some(first) = items.iter().position(|e| e.kind().is_instruction()) else {
             return;
         };
-        // The line ending the file uses (for a missing one at its end).
-        let newline = if self.text.contains("\r\n") { "\r\n" } else { "\n" };
         // The line endings of the empty lines just read (each its own token).
         let mut empty: Vec<TextRange> = Vec::new();
         let mut line_start = false;
@@ -198,6 +196,8 @@ impl Formatter<'_> {
         // The end of the file: one line ending after the last line, and no empty lines.
         self.empty_lines(&mut empty, 0);
         if !line_start {
+            // The line ending the file uses.
+            let newline = if self.text.contains("\r\n") { "\r\n" } else { "\n" };
             let len = self.text.len();
             self.edit(len, len, newline);
         }
@@ -248,12 +248,16 @@ impl Formatter<'_> {
         let node = instruction.syntax();
         // One walk: keywords (and an ONBUILD trigger's), `AS` and HEALTHCHECK's `CMD` and `NONE`
         // in upper case, one space after a keyword, no blanks after a continuation's escape
-        // character; and whether the instruction has a heredoc or an exec form.
-        let mut whole_lines = true;
+        // character; and whether the instruction has a heredoc, an exec form, or a flag holding a
+        // quote (BuildKit reads flags with `\` escaping even inside single quotes, unlike the
+        // shell, so which blanks are quoted there is not for a quote scan to say).
+        let (mut heredoc, mut exec_form, mut quoted_flag) = (false, false, false);
         for element in node.descendants_with_tokens() {
             if let Some(n) = element.as_node() {
                 match n.kind() {
-                    HEREDOC | JSON_ARRAY => whole_lines = false,
+                    HEREDOC => heredoc = true,
+                    JSON_ARRAY => exec_form = true,
+                    FLAG => quoted_flag |= n.text().contains_char('"') || n.text().contains_char('\''),
                     HEALTHCHECK_INSTR => self.healthcheck_type(n),
                     _ => {}
                 }
@@ -269,10 +273,7 @@ impl Formatter<'_> {
                 _ => {}
             }
         }
-        if !whole_lines || node.first_token().is_some_and(|t| t.kind() != KEYWORD) {
-            if !node.descendants().any(|n| n.kind() == HEREDOC) {
-                self.last_line_blanks(node);
-            }
+        if heredoc {
             return;
         }
         // What BuildKit keeps as written, blanks and all (`parseString`; the value of ENV and
@@ -285,11 +286,14 @@ impl Formatter<'_> {
                         .syntax()
                         .children()
                         .any(|n| n.kind() == KEY_VALUE && !n.children_with_tokens().any(|e| e.kind() == EQ)));
-        if as_written {
+        let lines_stay = exec_form
+            || quoted_flag
+            || as_written
+            || node.first_token().is_some_and(|t| t.kind() != KEYWORD)
+            || !self.lines(node);
+        if lines_stay {
             self.last_line_blanks(node);
-            return;
         }
-        self.lines(node);
     }
 
     /// A keyword or `AS` in upper case, and one space after a keyword. Not an unknown
@@ -330,20 +334,23 @@ impl Formatter<'_> {
 
     /// HEALTHCHECK's `CMD` and `NONE`, which BuildKit reads in any case, in upper case.
     fn healthcheck_type(&mut self, check: &SyntaxNode) {
-        let word = check.children().find(|n| n.kind() == WORD);
-        if let Some(word) = word.filter(|w| matches!(w.to_string().to_ascii_uppercase().as_str(), "CMD" | "NONE")) {
-            self.edit_range(word.text_range(), &word.to_string().to_ascii_uppercase());
+        let Some(word) = check.children().find(|n| n.kind() == WORD) else { return };
+        let upper = word.to_string().to_ascii_uppercase();
+        if matches!(upper.as_str(), "CMD" | "NONE") {
+            self.edit_range(word.text_range(), &upper);
         }
     }
 
     /// The lines of an instruction: continuation lines indented, blanks at line ends removed.
-    fn lines(&mut self, node: &SyntaxNode) {
+    /// False when its quotes leave which blanks are text unknown: the lines stay.
+    fn lines(&mut self, node: &SyntaxNode) -> bool {
         let range = node.text_range();
         let (start, end) = (usize::from(range.start()), usize::from(range.end()));
         let b = self.text.as_bytes();
         // Each line: where it starts, where its text starts after the indentation, where it
         // ends (before `\r\n`), whether the line before it ends in a blank before the escape
-        // character, and the quote open at its start.
+        // character, the quote open at its start, and where its text ends before the escape
+        // character that continues it, if one does.
         struct Line {
             start: usize,
             text: usize,
@@ -354,6 +361,7 @@ impl Formatter<'_> {
             quoted_end: bool,
             comment: bool,
             empty: bool,
+            continued: Option<usize>,
         }
         // Where quotes nest (`"$(echo "a  b")"`, `` `...` ``, `"${A:-"a  b"}"`), which blanks
         // are quoted is the shell's to say, not a quote scan's: the lines stay as they are.
@@ -361,11 +369,9 @@ impl Formatter<'_> {
         let nested = all.contains("$(")
             || all.contains("$'")
             || (self.escape != b'`' && all.contains('`'))
-            || open_braces(all.as_bytes(), self.escape)
-            || quoted_flag(node);
+            || open_braces(all.as_bytes(), self.escape);
         if nested {
-            self.last_line_blanks(node);
-            return;
+            return false;
         }
         let mut lines = Vec::new();
         // The quotes open as BuildKit reads them (the file's escape character) and as a shell
@@ -381,13 +387,16 @@ impl Formatter<'_> {
             }
             let text = at + b[at..content_end].iter().take_while(|&&c| is_blank(c)).count();
             // A comment line (which BuildKit drops) or an empty one: after any Unicode space.
-            let line = &self.text[at..content_end];
-            let comment = at != start && stagecraft_syntax::is_comment_line(line);
-            let empty = line.trim_start().is_empty();
+            let rest = self.text[at..content_end].trim_start();
+            let comment = at != start && rest.starts_with('#');
+            let empty = rest.is_empty();
             let in_quote = quotes.iter().any(Option::is_some);
             scan_quotes(&b[at..content_end], self.escape, &mut quotes[0]);
             scan_quotes(&b[at..content_end], b'\\', &mut quotes[1]);
             let quoted_end = quotes.iter().any(Option::is_some);
+            // The escape character that continues the line, after its last character.
+            let e = blanks_start(b, text, content_end);
+            let continued = (e > text && b[e - 1] == self.escape).then_some(e - 1);
             lines.push(Line {
                 start: at,
                 text,
@@ -398,21 +407,17 @@ impl Formatter<'_> {
                 quoted_end,
                 comment,
                 empty,
+                continued,
             });
-            // The line's last character before the escape character that continues it.
-            let mut e = content_end;
-            while e > text && is_blank(b[e - 1]) {
-                e -= 1;
-            }
-            let continued = e > text && b[e - 1] == self.escape;
             if !comment && !empty {
-                // A blank before that escape character separates words, unless it is escaped
-                // itself (`a\ \`: the next line continues the word `a b`).
-                after_blank =
-                    continued && e >= 2 && e - 1 > text && is_blank(b[e - 2]) && !escaped_blank(b, e - 1, self.escape);
-                // An escape character (BuildKit's or the shell's) just before the one that
-                // continues the line escapes what the next line starts with: it stays put.
-                pinned = continued && e >= 2 && e - 1 > text && is_escape_like(b[e - 2], self.escape);
+                // What the line has before that escape character, if anything.
+                let before = continued.filter(|&esc| esc > text).map(|esc| b[esc - 1]);
+                // A blank there separates words, unless it is escaped itself (`a\ \`: the
+                // next line continues the word `a b`).
+                after_blank = before.is_some_and(is_blank) && !escaped_blank(b, e - 1, self.escape);
+                // An escape character (BuildKit's or the shell's) there escapes what the next
+                // line starts with: it stays put.
+                pinned = before.is_some_and(|c| is_escape_like(c, self.escape));
             }
             if line_end == end {
                 break;
@@ -421,8 +426,7 @@ impl Formatter<'_> {
         }
         // A quote that never closes: which blanks are text is anyone's guess.
         if quotes.iter().any(Option::is_some) {
-            self.last_line_blanks(node);
-            return;
+            return false;
         }
         // Columns of indentation of the continuation lines that move: not inside quotes, not
         // empty, and not glued to the word before (no indentation and no blank before the
@@ -450,33 +454,28 @@ impl Formatter<'_> {
                     }
                 }
             }
-            // Blanks at the end, unless a quote is open there (the joined line keeps them) or
-            // the line continues (blanks before the escape character are the line's text).
-            let mut e = l.end;
-            while e > l.text && is_blank(b[e - 1]) {
-                e -= 1;
+            if l.quoted_end {
+                continue;
             }
-            let continued = e > l.text && b[e - 1] == self.escape;
-            if !l.quoted_end && !continued {
-                self.trailing_blanks(l.text, l.end);
-            }
-            // Blanks before the escape character that continues the line, outside quotes:
-            // one space (the joined line has blanks there either way).
-            // (A blank escaped itself, `a\ \`, stays, and so do the blanks after it.)
-            if continued && !l.quoted_end && e - 1 > l.text {
-                let mut s = e - 1;
-                while s > l.text && is_blank(b[s - 1]) {
-                    s -= 1;
-                }
-                if s < e - 1 && s > l.text && !is_escape_like(b[s - 1], self.escape) {
-                    self.edit(s, e - 1, " ");
+            match l.continued {
+                // Blanks at the end (unless a quote is open there: the joined line keeps them).
+                None => self.trailing_blanks(l.text, l.end),
+                // Blanks before the escape character that continues the line, outside quotes:
+                // one space (the joined line has blanks there either way). (A blank escaped
+                // itself, `a\ \`, stays, and so do the blanks after it.)
+                Some(esc) => {
+                    let s = blanks_start(b, l.text, esc);
+                    if s < esc && s > l.text && !is_escape_like(b[s - 1], self.escape) {
+                        self.edit(s, esc, " ");
+                    }
                 }
             }
         }
+        true
     }
 
     fn indent(&self, columns: u32) -> String {
-        if self.options.use_tabs && self.options.indent_width > 0 {
+        if self.options.use_tabs {
             let tabs = columns / self.options.indent_width;
             let spaces = columns % self.options.indent_width;
             "\t".repeat(tabs as usize) + &" ".repeat(spaces as usize)

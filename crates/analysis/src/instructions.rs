@@ -1,6 +1,8 @@
 //! BuildKit's instruction-level checks (`instructions.Parse`): flags, argument counts, stage
 //! names, `--mount` syntax, HEALTHCHECK options, and the lint rules that run while parsing.
 
+use std::num::IntErrorKind;
+
 use stagecraft_syntax::ast::{AstNode, Instruction};
 use stagecraft_syntax::go;
 use stagecraft_syntax::heredoc::parse_heredoc;
@@ -444,19 +446,12 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
     }
     let retries = info.last_flag("retries").and_then(|f| f.value()).unwrap_or_default();
     if !retries.is_empty() {
-        // `strconv.ParseInt(v, 10, 32)`.
-        let digits = retries.strip_prefix(['+', '-']).unwrap_or(retries);
-        let syntax = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-        // (Digits past i64 are out of range too.)
-        let n = retries.parse::<i64>().unwrap_or(i64::MAX);
-        let why = if !syntax {
-            Some("invalid syntax")
-        } else {
-            (n < i64::from(i32::MIN) || n > i64::from(i32::MAX)).then_some("value out of range")
-        };
-        if let Some(why) = why {
-            return Err(err(format!("strconv.ParseInt: parsing {}: {why}", go::quote_str(retries))));
-        }
+        // `strconv.ParseInt(v, 10, 32)`, which takes a sign and fails as Rust's `i32` parse does.
+        let n = retries.parse::<i32>().map_err(|e| {
+            let overflow = matches!(e.kind(), IntErrorKind::PosOverflow | IntErrorKind::NegOverflow);
+            let why = if overflow { "value out of range" } else { "invalid syntax" };
+            err(format!("strconv.ParseInt: parsing {}: {why}", go::quote_str(retries)))
+        })?;
         if n < 0 {
             return Err(err(format!("--retries cannot be negative ({n})")));
         }

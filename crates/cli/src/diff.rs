@@ -1,7 +1,9 @@
 //! Unified diffs of a text and edits to it, for the commands that change files (`rename`,
 //! `fmt`) and print what they would change unless told to write it.
 
-use stagecraft_analysis::TextEdit;
+use std::ops::Range;
+
+use stagecraft_analysis::{TextEdit, TextSize};
 
 /// Lines of context around each change.
 const CONTEXT: usize = 3;
@@ -26,19 +28,19 @@ pub(crate) fn unified(name: &str, text: &str, edits: &[TextEdit]) -> String {
     let line_of = |o: usize| starts.partition_point(|&s| s <= o).saturating_sub(1);
     let line_end = |l: usize| starts.get(l + 1).copied().unwrap_or(text.len());
     // Runs of lines the edits touch (edits on the same or adjacent lines are one run: its old
-    // lines are shown, then its new ones), with their edits.
-    let mut runs: Vec<(usize, usize, Vec<&TextEdit>)> = Vec::new();
-    for e in edits {
+    // lines are shown, then its new ones), with the range of their edits in `edits`.
+    let mut runs: Vec<(usize, usize, Range<usize>)> = Vec::new();
+    for (k, e) in edits.iter().enumerate() {
         let (s, t) = (usize::from(e.range.start()), usize::from(e.range.end()));
-        debug_assert!(runs.last().and_then(|r| r.2.last()).is_none_or(|p| p.range.end() <= e.range.start()));
+        debug_assert!(k == 0 || edits[k - 1].range.end() <= e.range.start());
         let first = line_of(s);
         let last = if t > s { line_of(t - 1) } else { first };
         match runs.last_mut() {
             Some((_, end, list)) if first <= *end + 1 => {
                 *end = (*end).max(last);
-                list.push(e);
+                list.end = k + 1;
             }
-            _ => runs.push((first, last, vec![e])),
+            _ => runs.push((first, last, k..k + 1)),
         }
     }
     // A run whose new text does not end its last line (an edit that joins it to the next)
@@ -47,13 +49,13 @@ pub(crate) fn unified(name: &str, text: &str, edits: &[TextEdit]) -> String {
     let mut k = 0;
     while k < runs.len() {
         let to = line_end(runs[k].1);
-        let new = new_text(text, starts[runs[k].0], to, &runs[k].2);
+        let new = new_text(text, starts[runs[k].0], to, &edits[runs[k].2.clone()]);
         if to < text.len() && !new.is_empty() && !new.ends_with('\n') {
             runs[k].1 += 1;
             while k + 1 < runs.len() && runs[k + 1].0 <= runs[k].1 + 1 {
                 let (_, end, list) = runs.remove(k + 1);
                 runs[k].1 = runs[k].1.max(end);
-                runs[k].2.extend(list);
+                runs[k].2.end = list.end;
             }
             continue;
         }
@@ -81,7 +83,7 @@ pub(crate) fn unified(name: &str, text: &str, edits: &[TextEdit]) -> String {
             for l in at..*first {
                 push_line(&mut body, ' ', old_line(l));
             }
-            let new_text = new_text(text, starts[*first], line_end(*end), list);
+            let new_text = new_text(text, starts[*first], line_end(*end), &edits[list.clone()]);
             for l in *first..=*end {
                 push_line(&mut body, '-', old_line(l));
             }
@@ -111,16 +113,11 @@ pub(crate) fn unified(name: &str, text: &str, edits: &[TextEdit]) -> String {
 }
 
 /// `text[from..to]` with `edits` (inside it, in order) applied.
-fn new_text(text: &str, from: usize, to: usize, edits: &[&TextEdit]) -> String {
-    let mut out = String::new();
-    let mut k = from;
-    for e in edits {
-        out.push_str(&text[k..usize::from(e.range.start())]);
-        out.push_str(&e.new_text);
-        k = usize::from(e.range.end());
-    }
-    out.push_str(&text[k..to]);
-    out
+fn new_text(text: &str, from: usize, to: usize, edits: &[TextEdit]) -> String {
+    let at = TextSize::new(from as u32);
+    let shifted: Vec<TextEdit> =
+        edits.iter().map(|e| TextEdit { range: e.range - at, new_text: e.new_text.clone() }).collect();
+    TextEdit::apply_all(&text[from..to], &shifted)
 }
 
 fn push_line(out: &mut String, mark: char, line: &str) {

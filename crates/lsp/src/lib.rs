@@ -79,6 +79,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// A warning in the client's log (`window/logMessage`).
+    fn log_warning(&self, message: String) {
+        if let Some(body) = direct::log_warning(message) {
+            let _ = self.out.send(body);
+        }
+    }
+
     fn new(out: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) -> Shared {
         Shared {
             state: Mutex::default(),
@@ -113,9 +120,7 @@ impl Shared {
             let mut state = self.lock();
             let a = state.analysis(uri)?;
             for warning in state.warnings.drain(..) {
-                if let Some(body) = direct::log_warning(warning) {
-                    let _ = self.out.send(body);
-                }
+                self.log_warning(warning);
             }
             (state.documents.get(uri)?.version, a)
         };
@@ -171,15 +176,15 @@ impl Backend {
         self.lock().analysis(uri).ok_or_else(|| unknown_document(uri))
     }
 
-    /// A formatting answer: the edits, or none and a line in the client's log saying why.
-    fn formatted(&self, uri: &Uri, edits: std::result::Result<Vec<TextEdit>, String>) -> Option<Vec<TextEdit>> {
-        match edits {
-            Ok(edits) => Some(edits),
+    /// Document or range formatting: the edits, or none and a line in the client's log saying
+    /// why.
+    fn format(&self, uri: &Uri, options: &FormattingOptions, range: Option<Range>) -> Result<Option<Vec<TextEdit>>> {
+        let a = self.analysis(uri)?;
+        match handlers::format::format(&a, self.encoding(), options, range)? {
+            Ok(edits) => Ok(Some(edits)),
             Err(why) => {
-                if let Some(body) = direct::log_warning(format!("stagecraft: {} {why}", uri.as_str())) {
-                    let _ = self.shared.out.send(body);
-                }
-                None
+                self.shared.log_warning(format!("stagecraft: {} {why}", uri.as_str()));
+                Ok(None)
             }
         }
     }
@@ -345,9 +350,7 @@ impl LanguageServer for Backend {
                 "stagecraft: a change to {} could not be applied ({reason}); the server's copy of the file now differs from the editor's: close and reopen the file",
                 uri.as_str()
             );
-            if let Some(body) = direct::log_warning(message) {
-                let _ = self.shared.out.send(body);
-            }
+            self.shared.log_warning(message);
         }
         self.publish(uri).await;
     }
@@ -506,17 +509,11 @@ impl LanguageServer for Backend {
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let uri = params.text_document.uri;
-        let a = self.analysis(&uri)?;
-        let edits = handlers::format::format(&a, self.encoding(), &params.options, None)?;
-        Ok(self.formatted(&uri, edits))
+        self.format(&params.text_document.uri, &params.options, None)
     }
 
     async fn range_formatting(&self, params: DocumentRangeFormattingParams) -> Result<Option<Vec<TextEdit>>> {
-        let uri = params.text_document.uri;
-        let a = self.analysis(&uri)?;
-        let edits = handlers::format::format(&a, self.encoding(), &params.options, Some(params.range))?;
-        Ok(self.formatted(&uri, edits))
+        self.format(&params.text_document.uri, &params.options, Some(params.range))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {

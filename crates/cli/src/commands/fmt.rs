@@ -19,8 +19,9 @@ no blanks at line ends; at most one empty line between instructions; a line endi
 
 Left as they are (but for blanks at line ends): everything before the first instruction,
 heredocs, exec form, quoted text, what BuildKit keeps as written (WORKDIR, USER, MAINTAINER,
-STOPSIGNAL, `ENV k v`), and the continuation lines of an instruction whose quotes never close
-or may nest (`$(...)`, backticks, `$'...'`, `${...}`, a flag holding quotes).
+STOPSIGNAL, `ENV k v`, `LABEL k v`), a continuation line glued to the word before it (`foo\\`
+then `bar`), and the continuation lines of an instruction whose quotes never close or may nest
+(`$(...)`, backticks, `$'...'`, `${...}`, a flag holding quotes).
 
 Prints a unified diff of each file it would change; --write changes the files instead;
 --check prints the names of the files it would change and exits 1 if there are any.
