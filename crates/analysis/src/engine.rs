@@ -2916,7 +2916,9 @@ impl<'a> Engine<'a> {
     /// reads, then the address and port numbers. False when it fails the build.
     fn expose(&mut self, port: &str, c: &InstructionInfo, config: &CheckConfig) -> bool {
         let node = c.range;
-        let range = c.words.iter().find(|w| w.0 == port).map(|w| w.1).unwrap_or(node);
+        // Only a port with something to report needs its place: finding it is a search of the
+        // instruction's words.
+        let range = || c.words.iter().find(|w| w.0 == port).map(|w| w.1).unwrap_or(node);
         // `[ip:]host:container/proto`, split at the last two colons.
         let (rest, container) = port.rfind(':').map_or(("", port), |i| (&port[..i], &port[i + 1..]));
         let (ip, host) = rest.rfind(':').map_or(("", rest), |i| (&rest[..i], &rest[i + 1..]));
@@ -2930,11 +2932,12 @@ impl<'a> Engine<'a> {
                     format!("invalid proto: {proto}; EXPOSE takes tcp, udp or sctp")
                 };
                 let message = format!("invalid port: {}: {e}", go::quote_str(port));
-                self.fail_in("invalid-port", &message, Some(range), Some(node), "dispatch");
+                self.fail_in("invalid-port", &message, Some(range()), Some(node), "dispatch");
             }
             return !failures;
         }
-        if proto != proto.to_lowercase() {
+        if proto.bytes().any(|b| b.is_ascii_uppercase()) {
+            let range = range();
             // Where the port is written as it reads (no quotes or variables), lowercase it.
             let fix = (&self.text[range] == port).then(|| {
                 let new_text = format!("{}/{}", &port[..port.len() - proto.len() - 1], proto.to_lowercase());
@@ -2956,7 +2959,7 @@ impl<'a> Engine<'a> {
             self.hit(
                 rules::EXPOSE_INVALID_FORMAT,
                 format!("EXPOSE instruction should not define an IP address or host-port mapping, found '{port}'"),
-                range,
+                range(),
                 node,
                 config,
             );
@@ -2983,7 +2986,7 @@ impl<'a> Engine<'a> {
         };
         match message {
             Some(m) => {
-                self.fail_in("invalid-port", &m, Some(range), Some(node), "dispatch");
+                self.fail_in("invalid-port", &m, Some(range()), Some(node), "dispatch");
                 false
             }
             None => true,

@@ -73,3 +73,56 @@ fn nesting_under_the_limit_expands() {
         a.diagnostics().iter().map(|d| &d.message).collect::<Vec<_>>()
     );
 }
+
+/// Input whose expansion grows without bound or whose patterns are long, analysed on a 1 MiB
+/// stack as above. A variable built from itself twice doubles at each step, and BuildKit would
+/// follow it until memory runs out; stagecraft stops at
+/// `stagecraft_syntax::shell::MAX_EXPANSION` with an error that says why. A pattern as long as
+/// a line may be (BuildKit reads lines up to 64 KiB) once recursed once per character.
+#[test]
+fn growing_expansions_stop_with_a_reason_and_long_patterns_do_not_overflow() {
+    let long = "a".repeat(60_000);
+    let cases: Vec<(&str, String, Option<usize>)> = vec![
+        ("ENV doubling", format!("FROM alpine\nENV A=x\n{}RUN true\n", "ENV A=$A$A\n".repeat(40)), Some(20)),
+        ("stage ARG doubling", format!("FROM alpine\nARG A=x\n{}", "ARG A=\"$A$A\"\n".repeat(40)), Some(20)),
+        ("global ARG doubling", format!("ARG A=x\n{}FROM alpine\n", "ARG A=${A}${A}\n".repeat(40)), Some(19)),
+        (
+            "LABEL of a doubled value",
+            format!("FROM alpine\nENV A=x\n{}LABEL l=$A$A$A$A\n", "ENV A=$A$A\n".repeat(16)),
+            Some(19),
+        ),
+        ("long prefix pattern", format!("FROM alpine\nENV A={long}b\nENV B=${{A#{long}}}\n"), None),
+        ("long suffix pattern", format!("FROM alpine\nENV A=b{long}\nENV B=${{A%{long}}}\n"), None),
+        (
+            "pattern no start finishes",
+            format!("FROM alpine\nENV A={}\nENV B=${{A//a*c/x}}\n", "ab".repeat(30_000)),
+            None,
+        ),
+    ];
+    let worker = std::thread::Builder::new().stack_size(1 << 20).spawn(move || {
+        let mut problems = Vec::new();
+        for (name, text, error_line) in cases {
+            let a = analyze(&text, &Options::default());
+            let index = stagecraft_syntax::LineIndex::new(&text);
+            let grows: Vec<u32> = a
+                .diagnostics()
+                .iter()
+                .filter(|d| d.message.contains("grows past 128 KiB"))
+                .map(|d| index.line_col(d.range.start()).line + 1)
+                .collect();
+            match error_line {
+                // (An ARG whose value fails keeps its value, so every later doubling fails too.)
+                Some(line) if grows.first() != Some(&(line as u32)) => problems
+                    .push(format!("{name}: expected the first growth error on line {line}, got lines {grows:?}")),
+                None if !grows.is_empty() || a.diagnostics().iter().any(|d| d.code == "invalid-expansion") => {
+                    let codes: Vec<&str> = a.diagnostics().iter().map(|d| d.code.as_str()).collect();
+                    problems.push(format!("{name}: expected no expansion error, got {codes:?}"))
+                }
+                _ => {}
+            }
+        }
+        problems
+    });
+    let problems = worker.expect("a thread").join().expect("no panic and no overflow");
+    assert!(problems.is_empty(), "{problems:#?}");
+}

@@ -139,24 +139,25 @@ pub fn layout(sizes: &[Size], edges: &[LayoutEdge], options: &LayoutOptions) -> 
     let valid = |e: &LayoutEdge| e.source < n && e.target < n;
     let reversed = break_cycles(n, edges);
     // Each edge in layered direction (upper, lower); self loops and invalid edges excluded.
-    let dag: Vec<Option<(usize, usize)>> = edges
-        .iter()
-        .zip(&reversed)
-        .map(|(e, &r)| {
-            (valid(e) && e.source != e.target).then_some(if r { (e.target, e.source) } else { (e.source, e.target) })
-        })
-        .collect();
+    // (Loops that push, here and for the paths and routes: zipped iterators collected were
+    // 2 KB of the browser build.)
+    let mut dag: Vec<Option<(usize, usize)>> = Vec::with_capacity(edges.len());
+    for (e, &r) in edges.iter().zip(&reversed) {
+        dag.push((valid(e) && e.source != e.target).then_some(if r {
+            (e.target, e.source)
+        } else {
+            (e.source, e.target)
+        }));
+    }
     let layer = assign_layers(n, &dag);
     let mut g = Layered::new(sizes, &layer);
-    let paths: Vec<Vec<usize>> = edges
-        .iter()
-        .zip(&dag)
-        .zip(&reversed)
-        .map(|((e, d), &r)| match d {
-            Some((a, b)) => g.add_edge(*a, *b, e.bundle, r),
+    let mut paths: Vec<Vec<usize>> = Vec::with_capacity(edges.len());
+    for (i, e) in edges.iter().enumerate() {
+        paths.push(match dag[i] {
+            Some((a, b)) => g.add_edge(a, b, e.bundle, reversed[i]),
             None => Vec::new(),
-        })
-        .collect();
+        });
+    }
     g.finish_adjacency();
     let crossings = g.order(sizes.len());
     g.coordinates(options);
@@ -169,20 +170,16 @@ pub fn layout(sizes: &[Size], edges: &[LayoutEdge], options: &LayoutOptions) -> 
             Rect { x: g.x[v] - w / 2.0, y: g.layer_top[l] + (g.layer_height[l] - h) / 2.0, width: w, height: h }
         })
         .collect();
-    let mut routes: Vec<Route> = edges
-        .iter()
-        .zip(&paths)
-        .zip(&reversed)
-        .map(|((e, path), &r)| {
-            if valid(e) && e.source == e.target {
-                self_loop(&rects[e.source])
-            } else if path.is_empty() {
-                Route { points: Vec::new(), straight: Vec::new(), reversed: false, self_loop: false }
-            } else {
-                g.route(path, &rects, r)
-            }
-        })
-        .collect();
+    let mut routes: Vec<Route> = Vec::with_capacity(edges.len());
+    for (i, e) in edges.iter().enumerate() {
+        routes.push(if valid(e) && e.source == e.target {
+            self_loop(&rects[e.source])
+        } else if paths[i].is_empty() {
+            Route { points: Vec::new(), straight: Vec::new(), reversed: false, self_loop: false }
+        } else {
+            g.route(&paths[i], &rects, reversed[i])
+        });
+    }
     // Shift everything so that the drawing starts at the margin.
     let min_x = rects
         .iter()

@@ -168,6 +168,12 @@ type Inner<T> = Result<T, String>;
 /// How deep variable expansions may nest (see `ShellWord::process_stop_on`).
 pub const MAX_NESTING: usize = 100;
 
+/// How long a word's expansion may grow past the word itself: 128 KiB, the most Linux passes
+/// in one environment string (`MAX_ARG_STRLEN`). A variable built from itself twice
+/// (`ENV A=$A$A`) doubles at each step, and BuildKit would follow it until memory runs out; an
+/// editor cannot, so expansion stops here with an error (see `ShellWord::check_length`).
+pub const MAX_EXPANSION: usize = 128 * 1024;
+
 struct ShellWord<'a> {
     text: &'a str,
     pos: usize,
@@ -343,6 +349,7 @@ impl<'a> ShellWord<'a> {
             if ch == '$' {
                 let tmp = self.process_dollar()?;
                 result.push_str(&tmp);
+                self.check_length(&result)?;
                 self.add_string(&mut words, &tmp, at);
             } else if ch == '<' {
                 let tmp = self.process_possible_heredoc();
@@ -376,6 +383,22 @@ impl<'a> ShellWord<'a> {
             return Err(format!("unexpected end of statement while looking for matching {stop}"));
         }
         Ok((result, self.get_words(words)))
+    }
+
+    /// The limit of [`MAX_EXPANSION`]: text a word expands to may be as long as the word or
+    /// 128 KiB, whichever is more.
+    fn check_length(&self, result: &str) -> Inner<()> {
+        if result.len() > self.limit() {
+            return Err(format!(
+                "the expansion grows past {} KiB, the most Linux passes in one environment string: stagecraft stops there (BuildKit would go on until memory runs out); look for a variable built from itself more than once, such as `ENV A=$A$A`",
+                MAX_EXPANSION / 1024
+            ));
+        }
+        Ok(())
+    }
+
+    fn limit(&self) -> usize {
+        MAX_EXPANSION.max(self.text.len())
     }
 
     /// `<<` keeps the blanks after it in its word, so `<<  EOF` stays one heredoc word.
@@ -432,6 +455,7 @@ impl<'a> ShellWord<'a> {
                 Some('$') => {
                     let tmp = self.process_dollar()?;
                     result.push_str(&tmp);
+                    self.check_length(&result)?;
                 }
                 Some(_) => {
                     let mut ch = self.next().unwrap_or('\0');
@@ -602,21 +626,23 @@ impl<'a> ShellWord<'a> {
         }
         let value = value.unwrap_or_default();
         let glob = Glob::compile(&pattern).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
-        if replace_all {
-            Ok(glob.replace_all(value, &replacement))
+        let out = if replace_all {
+            glob.replace_all(value, &replacement, self.limit())?
         } else {
-            Ok(match glob.find(value, 0, true) {
+            match glob.matcher(value).find(0)? {
                 Some((s, e)) => format!("{}{}{}", &value[..s], replacement, &value[e..]),
                 None => value.to_string(),
-            })
-        }
+            }
+        };
+        self.check_length(&out)?;
+        Ok(out)
     }
 }
 
 fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Inner<String> {
     let glob =
         Glob::compile_with(pattern, greedy).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
-    Ok(match glob.match_at(value, 0) {
+    Ok(match glob.matcher(value).match_at(0)? {
         Some(end) => value[end..].to_string(),
         None => value.to_string(),
     })
@@ -691,70 +717,31 @@ impl Glob {
         Ok(Glob { tokens })
     }
 
-    /// The preferred end of a match starting exactly at byte `start`.
-    fn match_at(&self, value: &str, start: usize) -> Option<usize> {
-        let width = value.len() + 1;
-        let mut failed = vec![false; (self.tokens.len() + 1) * width];
-        self.match_from(value, 0, start, &mut failed)
-    }
-
-    fn match_from(&self, value: &str, ti: usize, vi: usize, failed: &mut [bool]) -> Option<usize> {
-        let width = value.len() + 1;
-        if failed[ti * width + vi] {
-            return None;
-        }
-        let out = match self.tokens.get(ti) {
-            None => Some(vi),
-            Some(GlobToken::Lit(c)) => {
-                if value[vi..].starts_with(*c) {
-                    self.match_from(value, ti + 1, vi + c.len_utf8(), failed)
-                } else {
-                    None
-                }
-            }
-            Some(GlobToken::Any) => match value[vi..].chars().next() {
-                Some(c) if c != '\n' => self.match_from(value, ti + 1, vi + c.len_utf8(), failed),
-                _ => None,
-            },
-            Some(GlobToken::Star { greedy }) => {
-                // Candidate ends: vi and every char boundary up to the first newline.
-                let stop = value[vi..].find('\n').map_or(value.len(), |i| vi + i);
-                let mut ends: Vec<usize> = value[vi..stop].char_indices().map(|(i, _)| vi + i).collect();
-                ends.push(stop);
-                if *greedy {
-                    ends.reverse();
-                }
-                ends.into_iter().find_map(|end| self.match_from(value, ti + 1, end, failed))
-            }
-        };
-        if out.is_none() {
-            failed[ti * width + vi] = true;
-        }
-        out
-    }
-
-    /// The leftmost match starting at or after `from`.
-    fn find(&self, value: &str, from: usize, _unanchored: bool) -> Option<(usize, usize)> {
-        let width = value.len() + 1;
-        let mut failed = vec![false; (self.tokens.len() + 1) * width];
-        let mut start = from;
-        loop {
-            if let Some(end) = self.match_from(value, 0, start, &mut failed) {
-                return Some((start, end));
-            }
-            let next = value[start..].chars().next()?;
-            start += next.len_utf8();
+    /// A matcher of this pattern against `value`.
+    fn matcher<'g, 'v>(&'g self, value: &'v str) -> Matcher<'g, 'v> {
+        let states = self.tokens.len() + 1;
+        Matcher {
+            glob: self,
+            value,
+            current: Vec::with_capacity(states),
+            next: Vec::with_capacity(states),
+            stack: Vec::new(),
+            seen: vec![0; states],
+            generation: 0,
+            steps: 0,
         }
     }
 
     /// Go's `Regexp.ReplaceAllString`, including its `$` template expansion (the pattern has no
-    /// groups, so `$0` is the match and every other reference is empty).
-    fn replace_all(&self, src: &str, template: &str) -> String {
+    /// groups, so `$0` is the match and every other reference is empty). Stops once the text
+    /// grows past `limit`, which the caller then refuses.
+    fn replace_all(&self, src: &str, template: &str, limit: usize) -> Inner<String> {
+        let mut m = self.matcher(src);
         let mut out = String::new();
         let mut last_end = 0;
         let mut search = 0;
-        while search <= src.len() {
-            let Some((a, b)) = self.find(src, search, true) else {
+        while search <= src.len() && out.len() <= limit {
+            let Some((a, b)) = m.find(search)? else {
                 break;
             };
             out.push_str(&src[last_end..a]);
@@ -772,7 +759,119 @@ impl Glob {
             }
         }
         out.push_str(&src[last_end.min(src.len())..]);
-        out
+        Ok(out)
+    }
+}
+
+/// How many thread steps one pattern may take against one value before stagecraft gives up
+/// (BuildKit's regular expression would go on): 16 million, a tenth of a second natively. A
+/// pattern that matches as it reads takes a step or two per character of the value; one whose
+/// every start stays alive, such as 50,000 `a`s and a `c` against as many `a`s, takes the
+/// product of the two lengths.
+const MAX_MATCH_STEPS: usize = 1 << 24;
+
+/// A [`Glob`] run against one value as Go's regular expressions run (a Pike VM): every thread
+/// of the pattern advances one character at a time, in the order of preference of Go's
+/// leftmost-first matching, so no state is tried twice. Time is the value's length times the
+/// threads alive at once, memory the pattern's length, and nothing recurses.
+struct Matcher<'g, 'v> {
+    glob: &'g Glob,
+    value: &'v str,
+    /// The threads alive, most preferred first: the token each is at and where its match
+    /// started. (Plain pairs, like the word spans: one copy of `Vec`'s code in the browser.)
+    current: Vec<(usize, usize)>,
+    next: Vec<(usize, usize)>,
+    /// Tokens still to add to the list being built, and whether each is only to be emitted (1).
+    stack: Vec<(usize, usize)>,
+    /// The generation in which each token was last added to a list.
+    seen: Vec<usize>,
+    generation: usize,
+    steps: usize,
+}
+
+impl Matcher<'_, '_> {
+    /// The preferred end of a match that starts exactly at `start`.
+    fn match_at(&mut self, start: usize) -> Inner<Option<usize>> {
+        Ok(self.run(start, true)?.map(|(_, end)| end))
+    }
+
+    /// The leftmost match starting at or after `from`.
+    fn find(&mut self, from: usize) -> Inner<Option<(usize, usize)>> {
+        self.run(from, false)
+    }
+
+    fn run(&mut self, from: usize, anchored: bool) -> Inner<Option<(usize, usize)>> {
+        let accept = self.glob.tokens.len();
+        let mut current = std::mem::take(&mut self.current);
+        let mut next = std::mem::take(&mut self.next);
+        current.clear();
+        let mut matched = None;
+        let mut pos = from;
+        self.generation += 1;
+        loop {
+            // A match may start here, after every thread already running (they started earlier).
+            if matched.is_none() && (!anchored || pos == from) {
+                self.add(&mut current, 0, pos);
+            }
+            if current.is_empty() {
+                break;
+            }
+            self.steps += current.len();
+            if self.steps > MAX_MATCH_STEPS {
+                return Err("the pattern is too costly to match against this value: stagecraft stops there (BuildKit would go on)".into());
+            }
+            let c = self.value[pos..].chars().next();
+            self.generation += 1;
+            next.clear();
+            for i in 0..current.len() {
+                let (token, start) = current[i];
+                if token == accept {
+                    // Every thread after this one is less preferred.
+                    matched = Some((start, pos));
+                    break;
+                }
+                let to = match (self.glob.tokens[token], c) {
+                    (GlobToken::Lit(l), Some(c)) if l == c => token + 1,
+                    (GlobToken::Any, Some(c)) if c != '\n' => token + 1,
+                    (GlobToken::Star { .. }, Some(c)) if c != '\n' => token,
+                    _ => continue,
+                };
+                self.add(&mut next, to, start);
+            }
+            let Some(c) = c else { break };
+            pos += c.len_utf8();
+            std::mem::swap(&mut current, &mut next);
+        }
+        self.current = current;
+        self.next = next;
+        Ok(matched)
+    }
+
+    /// Adds the thread at `token` and every token it reaches without reading, in order of
+    /// preference: a greedy `*` first goes on reading, a lazy one first tries what follows.
+    fn add(&mut self, list: &mut Vec<(usize, usize)>, token: usize, start: usize) {
+        self.stack.push((token, 0));
+        while let Some((token, emit)) = self.stack.pop() {
+            if emit == 1 {
+                list.push((token, start));
+                continue;
+            }
+            if self.seen[token] == self.generation {
+                continue;
+            }
+            self.seen[token] = self.generation;
+            match self.glob.tokens.get(token) {
+                Some(GlobToken::Star { greedy: true }) => {
+                    list.push((token, start));
+                    self.stack.push((token + 1, 0));
+                }
+                Some(GlobToken::Star { greedy: false }) => {
+                    self.stack.push((token, 1));
+                    self.stack.push((token + 1, 0));
+                }
+                _ => list.push((token, start)),
+            }
+        }
     }
 }
 
@@ -830,6 +929,14 @@ mod tests {
     }
 
     #[test]
+    fn patterns_reverse_with_escapes_kept_in_order() {
+        assert_eq!(reverse_pattern(r"ab\*c"), r"c\*ba");
+        assert_eq!(reverse_pattern(r"a\"), r"\a");
+        assert_eq!(reverse_pattern(r"é\éx\\"), r"\\x\éé");
+        assert_eq!(reverse_pattern(""), "");
+    }
+
+    #[test]
     fn words_split_and_spans() {
         let mut lex = Lexer::new('\\');
         lex.raw_quotes = true;
@@ -838,5 +945,98 @@ mod tests {
         let w = lex.process_words_with_spans(r#"RUN  cat <<"EOF" 2<<-X"#, &NoEnv).unwrap();
         let texts: Vec<_> = w.iter().map(|(t, s, e)| (t.as_str(), *s, *e)).collect();
         assert_eq!(texts, [("RUN", 0, 3), ("cat", 5, 8), ("<<\"EOF\"", 9, 16), ("2<<-X", 17, 22)]);
+    }
+
+    /// Leftmost-first matching read off its definition: at each start, try the preferred
+    /// choice first and backtrack (exponential, so only for short inputs).
+    fn reference_match(tokens: &[GlobToken], value: &str, vi: usize) -> Option<usize> {
+        let Some(&token) = tokens.first() else { return Some(vi) };
+        let rest = &tokens[1..];
+        let c = value[vi..].chars().next();
+        match token {
+            GlobToken::Lit(l) => c.filter(|&c| c == l).and_then(|c| reference_match(rest, value, vi + c.len_utf8())),
+            GlobToken::Any => c.filter(|&c| c != '\n').and_then(|c| reference_match(rest, value, vi + c.len_utf8())),
+            GlobToken::Star { greedy } => {
+                let stop = value[vi..].find('\n').map_or(value.len(), |i| vi + i);
+                let mut ends: Vec<usize> = value[vi..stop].char_indices().map(|(i, _)| vi + i).collect();
+                ends.push(stop);
+                if greedy {
+                    ends.reverse();
+                }
+                ends.into_iter().find_map(|end| reference_match(rest, value, end))
+            }
+        }
+    }
+
+    #[test]
+    fn matcher_agrees_with_backtracking() {
+        // A small xorshift: the cases are the same on every run.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut pick = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut found, mut anchored) = (0, 0);
+        for _ in 0..20_000 {
+            let pattern: String = (0..pick(6)).map(|_| ["a", "b", "*", "?", "\\*", "é"][pick(6)]).collect();
+            let value: String = (0..pick(9)).map(|_| ["a", "b", "\n", "é", "*"][pick(5)]).collect();
+            for greedy in [true, false] {
+                let glob = Glob::compile_with(&pattern, greedy).unwrap();
+                let mut m = glob.matcher(&value);
+                let expected = reference_match(&glob.tokens, &value, 0);
+                assert_eq!(m.match_at(0).unwrap(), expected, "{pattern:?} at the start of {value:?}");
+                anchored += usize::from(expected.is_some());
+                let mut starts = value.char_indices().map(|(i, _)| i).chain([value.len()]);
+                let expected = starts.find_map(|s| reference_match(&glob.tokens, &value, s).map(|e| (s, e)));
+                assert_eq!(m.find(0).unwrap(), expected, "{pattern:?} in {value:?}");
+                found += usize::from(expected.is_some());
+            }
+        }
+        // Both outcomes are well represented.
+        assert!(found > 10_000 && found < 38_000 && anchored > 5_000 && anchored < 35_000, "{found} {anchored}");
+    }
+
+    #[test]
+    fn long_patterns_and_values_neither_overflow_nor_hang() {
+        let long = "a".repeat(100_000);
+        let env = EnvList::from_entries([format!("A={long}b")]);
+        let lex = Lexer::new('\\');
+        let word = |w: &str| lex.process_word(w, &env).map(|e| e.result).map_err(|e| e.message);
+        // A 100,000-character pattern that must match at the start (it once recursed once per
+        // character, and overflowed the stack): one thread alive at a time.
+        assert_eq!(word(&format!("${{A#{long}}}")).as_deref(), Ok("b"));
+        assert_eq!(word(&format!("${{A%?{}}}", &long[1..])).map(|r| r.len()), Ok(100_001));
+        // A pattern that no start can finish: linear, not quadratic.
+        assert_eq!(word("${A//a*c/x}").map(|r| r.len()), Ok(100_001));
+        assert_eq!(word("${A//a/}").as_deref(), Ok("b"));
+        // Every start alive at once, billions of steps: refused with a reason.
+        let err = word(&format!("${{A/{}c/x}}", &long[..50_000])).unwrap_err();
+        assert!(err.contains("too costly"), "{err}");
+    }
+
+    #[test]
+    fn expansion_stops_growing_past_the_limit() {
+        let lex = Lexer::new('\\');
+        let mut value = "x".to_string();
+        // Doubling: it stops once past the limit, with the reason.
+        loop {
+            let env = EnvList::from_entries([format!("A={value}")]);
+            match lex.process_word("$A\"$A\"", &env) {
+                Ok(e) => value = e.result,
+                Err(e) => {
+                    assert!(value.len() * 2 > MAX_EXPANSION, "{}", value.len());
+                    assert!(e.message.contains("128 KiB"), "{}", e.message);
+                    break;
+                }
+            }
+        }
+        let env = EnvList::from_entries([format!("A={value}")]);
+        let err = lex.process_word("${A//x/yy}", &env).map(|_| ()).unwrap_err();
+        assert!(err.message.contains("128 KiB"), "{}", err.message);
+        // A word longer than the limit is as long as it may grow: literal text never fails.
+        let word = format!("{}$A", "z".repeat(MAX_EXPANSION + 10));
+        assert_eq!(lex.process_word(&word, &EnvList::from_entries(["A=1"])).unwrap().result.len(), MAX_EXPANSION + 11);
     }
 }
