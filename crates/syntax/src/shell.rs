@@ -823,8 +823,7 @@ impl Matcher<'_, '_> {
             let c = self.value[pos..].chars().next();
             self.generation += 1;
             next.clear();
-            for i in 0..current.len() {
-                let (token, start) = current[i];
+            for &(token, start) in &current {
                 if token == accept {
                     // Every thread after this one is less preferred.
                     matched = Some((start, pos));
