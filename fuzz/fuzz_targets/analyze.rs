@@ -73,9 +73,11 @@ fuzz_target!(|data: &[u8]| {
     for set in [FixSet::Safe, FixSet::Unsafe] {
         let _ = fix_text(text, &Options::default(), set);
     }
-    // A spread of offsets: every 7th byte and the end (and one past it).
+    // Every offset of a short text (a multi-byte blank before one once made completion slice
+    // inside it), a spread of a longer one: every 7th byte; and the end (and one past it).
     let len = text.len();
-    for offset in (0..=len + 1).step_by(7).chain([len, len + 1]) {
+    let step = if len <= 256 { 1 } else { 7 };
+    for offset in (0..=len + 1).step_by(step).chain([len, len + 1]) {
         let at = TextSize::from(offset as u32);
         let _ = (analysis.definition(at), analysis.references_at(at), analysis.hover(at));
         let _ = (analysis.completions(at), analysis.stage_at(at), analysis.prepare_rename(at));

@@ -586,8 +586,7 @@ impl Analysis {
         let offset = TextSize::new(o as u32);
         let line_start = text[..o].rfind('\n').map_or(0, |i| i + 1);
         let before = &text[line_start..o];
-        let word_start =
-            o - before.len() + before.rfind(|c: char| c.is_whitespace() || c == '=' || c == ',').map_or(0, |i| i + 1);
+        let word_start = o - before.len() + after_last(before, |c: char| c.is_whitespace() || c == '=' || c == ',');
         let partial = &text[word_start..o];
         // The rest of the word under the cursor is replaced too (`--from=bu|ilder`).
         let rest = &text[o..];
@@ -612,7 +611,7 @@ impl Analysis {
         }
         // The whitespace-separated word the cursor is in, and whether flags may stand there:
         // BuildKit reads flags only before an instruction's first argument.
-        let flag_word_start = o - before.len() + before.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let flag_word_start = o - before.len() + after_last(before, char::is_whitespace);
         let flag_word = text[flag_word_start..o].to_ascii_lowercase();
         let flag_position =
             instruction.as_ref().is_some_and(|i| before_arguments(i, TextSize::new(flag_word_start as u32)));
@@ -1628,6 +1627,12 @@ fn range_in(token: TextRange, start: usize, end: usize) -> TextRange {
 }
 
 /// The length of the blank character `s` starts with.
+/// Where the text after the last character of `s` that `stop` takes begins (0 without one). A
+/// blank may be more than one byte (U+2005 is three).
+fn after_last(s: &str, stop: impl FnMut(char) -> bool) -> usize {
+    s.rfind(stop).map_or(0, |i| i + blank_len(&s[i..]))
+}
+
 fn blank_len(s: &str) -> usize {
     s.chars().next().map_or(1, char::len_utf8)
 }

@@ -422,7 +422,8 @@ fn corpus() -> Vec<(String, String)> {
         }))
         .collect();
     // What the corpus has little of: CRLF and lone CR line ends, characters outside the BMP
-    // before and inside names, a heredoc, half-typed flags, an empty file.
+    // before and inside names, a heredoc, half-typed flags, an empty file, blanks of more than
+    // one byte.
     for (name, text) in [
         ("crlf", "FROM alpine AS base\r\nFROM base AS b\r\nCOPY --from=base /a /b\r\n"),
         ("lone cr", "FROM alpine AS base\rRUN --mount=from=base x\rFROM base\r"),
@@ -430,6 +431,12 @@ fn corpus() -> Vec<(String, String)> {
         ("heredoc", "FROM alpine AS a\nRUN <<EOF cat >/x\nhello 😀\nEOF\nFROM a\nCOPY --from=a <<-EOT /y\n\tx\n\tEOT\n"),
         ("half typed", "FROM alpine AS a\nCOPY --from=\nRUN --mount=type=cache,from=\nCOPY --fr\nFROM \n"),
         ("empty", ""),
+        // Blanks of more than one byte (U+2005, U+3000, U+00A0) where words end: completion
+        // once took each blank for one byte and sliced inside it.
+        (
+            "unicode blanks",
+            "FROM\u{2005}alpine\u{3000}AS\u{a0}a\nCOPY\u{2005}--from=a\u{2005}/x /y\nRUN\u{3000}--mount=from=a,target=/x\u{2005}echo\u{2005}$A\u{3000}${B}\nFROM a\u{2005}AS b\u{2005}\n",
+        ),
     ] {
         files.push((name.to_string(), text.to_string()));
     }
