@@ -28,6 +28,11 @@ changed since is left out, each for a reason in BuildKit's code:
   on a line with a heredoc word, and `${X#p}`, `${X%p}`, `${X/p/r}` (newer) not at all.
 - Blanks after `<<` (`<< EOF`): newer BuildKit's lexer keeps them in the word, so it is a
   heredoc; v0.12.5 split there. `<<` is always followed by the name here (or another `<`).
+- Blanks that are not ASCII are generated (U+00A0, U+2005, U+3000, U+0085, and ASCII's \v, \f).
+  The wheel's binding cannot hand some of BuildKit's answers for them to Python (strings cut
+  inside a character): those files are left out and counted. BuildKit's flag loop takes each
+  byte for a character, so a flag ends inside U+2005 (at its last byte, 0x85, U+0085 to it); the
+  tree keeps that whole character in the flag (see `differences`).
 - The binding reports an ONBUILD node's own flags (none) and a nested ONBUILD's arguments as one
   empty string: flags are compared for other instructions, arguments unless the trigger is an
   ONBUILD.
@@ -57,6 +62,7 @@ WORDS = ["alpine", "a", "$X", "${X}", "'q w'", '"q w"', '"a\\"b"', "x=y", 'k="v 
          "x#y", "&&", ";", "|", "\\\\", "$", "\\", "'", '"', "--x=a\\ b", '--x="a b"', "--x='a'b", "--=x", "---x", "--x=",
          "--x==", '--mount=type=secret,id="a b"', "--from=$X", "--chmod=755", "--X=1", "--from",
          "--from=a,b", "-", "--é=1", '"--from=b"', "--from='b'"]
+UNICODE_BLANKS = ["\u00a0", "\u2005", "\u3000", "\v", "\f", "\u0085", " \u00a0", "\u2005" + "{esc}\n"]
 NESTED = ["${X:-y}", "${X:+a b}", "${X:?err}", "${X-y}", "--platform=${P:-linux}"]
 HEREDOCS = ["<<EOF", "<<-EOT", "<<'EOF'", '<<"E"', "2<<EOF", "<<EOF <<EOT", '<<"E F"', "<<E'O'F", "<<-'EOT'",
             "<<EOF>out", "<<EOF|cat", "3<<-E", "<<\\EOF", "<<EOF&&<<EOT", "<<<EOF", "a<<EOF", "<<'EOF",
@@ -87,19 +93,22 @@ def generate(rng, path):
     # continuations that glue two words into one.
     joiners = [" "] * 8 + ["\t", "  ", " " + esc + "\n", " " + esc + "\n  ", " " + esc + "\n\n", " " + esc + " \n",
                            " " + esc + "\n# c\n", " " + esc + "\n  # c\n", " " + esc + "\t\n", esc + esc + " ", esc + "\n"]
+    # Blanks that are not ASCII (Go's unicode.IsSpace takes them, its regular expressions' \s
+    # does not) and ASCII's vertical tab and form feed.
+    joiners += UNICODE_BLANKS
 
     for _ in range(rng.randint(1, 8)):
         if rng.random() < 0.12:
-            lines.append(rng.choice(["", "# comment", "  # x", "   ", "#", "\t"]))
+            lines.append(rng.choice(["", "# comment", "  # x", "   ", "#", "\t", "\u00a0# x", "\u3000", "\v"]))
             continue
         keyword = rng.choice(KEYWORDS)
         onbuild = keyword.startswith("ONBUILD")
         # `${X:-w}` and heredoc words never share a line (see the lexer's word splitting above).
         pool = WORDS + (NESTED if onbuild or rng.random() < 0.4 else HEREDOCS)
-        text = rng.choice(["", "", "", " ", "\t"]) + keyword
+        text = rng.choice(["", "", "", " ", "\t", "\u00a0", "\u2005"]) + keyword
         for _ in range(rng.randint(0, 5)):
             word = rng.choice(pool).replace("{esc}", esc)
-            text += rng.choice(joiners) + word
+            text += rng.choice(joiners).replace("{esc}", esc) + word
         ends_in_array = rng.random() < 0.3
         if ends_in_array:
             text += " " + rng.choice(ARRAYS + ['["a",' + esc + '\n "b"]'])
@@ -147,6 +156,10 @@ for path in sys.argv[1:]:
         print(json.dumps({"file": path, "nodes": nodes, "error": None}))
     except dockerfile.GoParseError as e:
         print(json.dumps({"file": path, "nodes": None, "error": str(e)}))
+    except UnicodeDecodeError as e:
+        # The wheel's binding hands some strings with characters of more than one byte to
+        # Python cut short; such a file is left out (and counted).
+        print(json.dumps({"file": path, "skip": str(e)}))
 """
 
 
@@ -154,7 +167,10 @@ def run_lines(cmd, files):
     out = {}
     for i in range(0, len(files), 500):
         proc = subprocess.run(cmd + files[i:i + 500], capture_output=True, text=True, check=True)
-        for line in proc.stdout.splitlines():
+        # (Not `splitlines`: it also splits at U+0085, U+2028 and the like inside the JSON.)
+        for line in proc.stdout.split("\n"):
+            if not line:
+                continue
             d = json.loads(line)
             out[d["file"]] = d
     return out
@@ -180,6 +196,13 @@ def differences(ours, theirs):
             b["original"] = b["original"].split("\n")[0]
         if b["sub_cmd"]:
             b["flags"] = a["flags"]
+        if len(a["flags"]) == len(b["flags"]):
+            # BuildKit reads flags a byte at a time and takes a byte for a character: U+2005 (E2 80
+            # 85) or `à` (C3 A0) ends a flag at its last byte, read as U+0085 or U+00A0, which
+            # are blanks. The tree ends tokens on character boundaries, so the flag keeps that
+            # byte (a deliberate difference, see the parser's `flags`).
+            a["flags"] = [y if x[:-1] == y and x[-1:] in ("\x85", "\xa0") else x
+                          for x, y in zip(a["flags"], b["flags"])]
         if b["sub_cmd"] == "ONBUILD":
             b["value"] = a["value"]
         for key in ("cmd", "sub_cmd", "json", "original", "start_line", "end_line", "flags", "value", "heredocs"):
@@ -218,13 +241,16 @@ def main():
     for name, files in (("generated", generated), ("real-world", real)):
         ours = run_lines([ours_bin], files)
         theirs = run_lines([python, "-c", THEIRS], files)
+        skipped = [f for f in files if "skip" in theirs[f]]
+        files = [f for f in files if "skip" not in theirs[f]]
         bad = {f: differences(ours[f], theirs[f]) for f in files}
         bad = {f: d for f, d in bad.items() if d}
         for f, d in list(bad.items())[:20]:
             print(f"== {f}")
             for line in d[:5]:
                 print("   " + line)
-        print(f"{name}: {len(files)} files, {len(bad)} where stagecraft and BuildKit's parser differ")
+        print(f"{name}: {len(files)} files, {len(bad)} where stagecraft and BuildKit's parser differ"
+              f" ({len(skipped)} left out: the binding could not hand BuildKit's answer over)")
         failed += len(bad)
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -248,6 +248,10 @@ impl<'a> LineParser<'a> {
     }
 
     fn flag_word(&mut self, start: usize, end: usize, double_dash: bool) {
+        // BuildKit takes each byte for a character, so the last byte of U+2005 (0x85) or of `à`
+        // (0xA0) is a blank to it and ends the flag inside the character. A token ends on a
+        // character boundary, so the flag keeps the whole character (`tools/differential.py`
+        // allows for it): a deliberate difference, in flags no stage or option reads.
         let end = self.ceil_char(end);
         self.token(WHITESPACE, start);
         if double_dash {
