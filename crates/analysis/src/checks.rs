@@ -180,16 +180,18 @@ const ANY: u8 = 0;
 
 /// What a base written with variables (`build-${VARIANT:-alpine}`) can expand to, for
 /// [`may_name`]: BuildKit's lexer expands it (quotes and escapes removed as it removes them,
-/// `$1x` as `$1` then `x`) with every variable set to [`ANY`], and with none set
-/// (`${DEV:+dev-image}` is `dev-image` or nothing), each handed to `found`; nothing for a base
-/// with no variable. (Some variables set and others not are not tried: `${DEV:+dev-}${V}` may
-/// name `alpine` with `V=alpine` alone, and that stage is still called unused.)
+/// `$1x` as `$1` then `x`) with each of its variables set to [`ANY`] or unset, in every
+/// combination (`${DEV:+dev-image}` is `dev-image` or nothing; `${DEV:+dev-}${V}` may be
+/// `dev-` and anything, or anything), each handed to `found`; nothing for a base with no
+/// variable. With more than [`MAX_COMBINED`] variables, only all set and none set are tried.
 fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
-    /// Every variable set to [`ANY`], or none set.
-    struct Every(bool);
-    impl Env for Every {
-        fn lookup(&self, _: &str) -> Option<&str> {
-            self.0.then_some("\0")
+    /// The variables whose bit is set in the mask set to [`ANY`], the others unset; a name not
+    /// in the list is set unless the mask is 0.
+    struct Set<'a>(&'a std::collections::BTreeSet<String>, u32);
+    impl Env for Set<'_> {
+        fn lookup(&self, name: &str) -> Option<&str> {
+            let bit = self.0.iter().position(|n| n == name).map_or(u32::MAX, |i| 1 << i);
+            (self.1 & bit != 0).then_some("\0")
         }
     }
     if !base.contains('$') || base.contains('\0') {
@@ -201,12 +203,23 @@ fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
     if alone.is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c == b'_' || c.is_ascii_alphanumeric())) {
         return;
     }
-    for every in [true, false] {
-        if let Ok(e) = lexer.process_word(base, &Every(every)) {
+    // All set first: the names it looks up are all the base's (the lexer expands every part
+    // of a `${A:-word}`, whichever it keeps).
+    let mut names = Default::default();
+    if let Ok(e) = lexer.process_word(base, &Set(&names, u32::MAX)) {
+        found(e.result);
+        names = e.matched;
+    }
+    let combinations = if names.len() <= MAX_COMBINED { (1u32 << names.len()) - 1 } else { 1 };
+    for mask in 0..combinations {
+        if let Ok(e) = lexer.process_word(base, &Set(&names, mask)) {
             found(e.result);
         }
     }
 }
+
+/// How many variables of one base [`name_patterns`] sets and unsets in every combination.
+const MAX_COMBINED: usize = 4;
 
 /// Whether a [`name_patterns`] pattern can be `name`: its text in lower case, as stage names are, and
 /// each [`ANY`] any text. A wildcard match that goes back only to the last `ANY`: linear for

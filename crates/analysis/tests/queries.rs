@@ -2066,6 +2066,12 @@ fn stages_a_variable_base_may_name_are_not_dead_code() {
     assert_eq!(picked("build-$V"), ["build-a", "build-ax"]);
     // A stage a build arg switches on by name (`${DEV:+build-a}` is `build-a` or nothing).
     assert_eq!(picked("${DEV:+build-a}"), ["build-a"]);
+    // Some set and others not: `${DEV:+dev-}build-${V}` is `build-a` with `V=a` alone.
+    assert_eq!(picked("${DEV:+dev-}build-${V}"), ["build-a", "build-ax"]);
+    assert_eq!(picked("${DEV:+dev-}${V:+build-}${W:-a}${X:+x}"), ["build-a", "build-ax"]);
+    assert_eq!(picked("${DEV:+dev-}${V:+build-}z"), Vec::<String>::new());
+    // Five variables: all set and none set only (`build-` and `a` need V alone).
+    assert_eq!(picked("${A:+a}${B:+b}${C:+c}${D:+d}${V:+build-}a"), Vec::<String>::new());
 }
 
 /// An unknown `--from` that is one part of a stage's name suggests that stage before one a

@@ -157,7 +157,15 @@ impl Lexer {
         let mut sw = ShellWord::new(self, word, env, false);
         sw.track_spans = true;
         match sw.process() {
-            Ok((_, words)) => Ok(words.into_iter().zip(sw.spans).map(|(w, (s, e))| (w, s, e)).collect()),
+            Ok((_, words)) => {
+                // (A loop that pushes: a zipped iterator collected is larger in the browser build.)
+                let mut out = Vec::with_capacity(words.len());
+                for (i, w) in words.into_iter().enumerate() {
+                    let Some(&(s, e)) = sw.spans.get(i) else { break };
+                    out.push((w, s, e));
+                }
+                Ok(out)
+            }
             Err(message) => Err(ShellError { message, input: word.to_string() }),
         }
     }
