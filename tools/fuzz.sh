@@ -2,7 +2,8 @@
 # Fuzz for a bounded time: tools/fuzz.sh [SECONDS] (default 60 per target).
 # Targets: `parse` (the syntax tree keeps every byte) and `analyze` (the stage model, SVG and
 # every editor query at any offset never panic; renames edit inside the text).
-# Installs cargo-fuzz when missing; seeds the corpora with every Dockerfile in ../shared/corpus.
+# Installs cargo-fuzz when missing; seeds the corpora with every Dockerfile in ../shared/corpus;
+# mutates with the tokens of fuzz/dockerfile.dict.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -22,5 +23,5 @@ cd fuzz
 for target in parse analyze; do
   echo "== fuzz $target for ${seconds}s"
   cargo +nightly fuzz run "$target" "corpus/$target" -- \
-    -max_total_time="$seconds" -max_len=4096 -print_final_stats=1
+    -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 -dict=dockerfile.dict
 done

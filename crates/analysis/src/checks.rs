@@ -210,7 +210,12 @@ fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
         found(e.result);
         names = e.matched;
     }
-    let combinations = if names.len() <= MAX_COMBINED { (1u32 << names.len()) - 1 } else { 1 };
+    if names.len() > MAX_COMBINED {
+        // None set only (a mask of 0 over no names).
+        names.clear();
+    }
+    // Every mask but all ones (the run above), and at least none set.
+    let combinations = ((1u32 << names.len()) - 1).max(1);
     for mask in 0..combinations {
         if let Ok(e) = lexer.process_word(base, &Set(&names, mask)) {
             found(e.result);

@@ -1626,13 +1626,13 @@ fn range_in(token: TextRange, start: usize, end: usize) -> TextRange {
     TextRange::new(token.start() + TextSize::new(start as u32), token.start() + TextSize::new(end as u32))
 }
 
-/// The length of the blank character `s` starts with.
 /// Where the text after the last character of `s` that `stop` takes begins (0 without one). A
 /// blank may be more than one byte (U+2005 is three).
 fn after_last(s: &str, stop: impl FnMut(char) -> bool) -> usize {
     s.rfind(stop).map_or(0, |i| i + blank_len(&s[i..]))
 }
 
+/// The length of the blank character `s` starts with.
 fn blank_len(s: &str) -> usize {
     s.chars().next().map_or(1, char::len_utf8)
 }

@@ -107,7 +107,7 @@ fn growing_expansions_stop_with_a_reason_and_long_patterns_do_not_overflow() {
             let grows: Vec<u32> = a
                 .diagnostics()
                 .iter()
-                .filter(|d| d.message.contains("grows past 128 KiB"))
+                .filter(|d| d.message.contains("grows more than 128 KiB longer than the word"))
                 .map(|d| index.line_col(d.range.start()).line + 1)
                 .collect();
             match error_line {

@@ -2072,6 +2072,9 @@ fn stages_a_variable_base_may_name_are_not_dead_code() {
     assert_eq!(picked("${DEV:+dev-}${V:+build-}z"), Vec::<String>::new());
     // Five variables: all set and none set only (`build-` and `a` need V alone).
     assert_eq!(picked("${A:+a}${B:+b}${C:+c}${D:+d}${V:+build-}a"), Vec::<String>::new());
+    // 33 variables (a bit each would overflow a mask): all set and none set are still tried.
+    let many: String = (1..33).map(|i| format!("${{V{i}:+}}")).collect();
+    assert_eq!(picked(&format!("${{V0:+build-a}}{many}")), ["build-a"]);
 }
 
 /// An unknown `--from` that is one part of a stage's name suggests that stage before one a

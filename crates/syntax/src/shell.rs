@@ -176,8 +176,8 @@ type Inner<T> = Result<T, String>;
 /// How deep variable expansions may nest (see `ShellWord::process_stop_on`).
 pub const MAX_NESTING: usize = 100;
 
-/// How long a word's expansion may grow past the word itself: 128 KiB, the most Linux passes
-/// in one environment string (`MAX_ARG_STRLEN`). A variable built from itself twice
+/// How much longer than the word itself a word's expansion may grow: 128 KiB, the most Linux
+/// passes in one environment string (`MAX_ARG_STRLEN`). A variable built from itself twice
 /// (`ENV A=$A$A`) doubles at each step, and BuildKit would follow it until memory runs out; an
 /// editor cannot, so expansion stops here with an error (see `ShellWord::check_length`).
 pub const MAX_EXPANSION: usize = 128 * 1024;
@@ -204,6 +204,8 @@ struct ShellWord<'a> {
     depth: usize,
     spans: Vec<(usize, usize)>,
     word_start: Option<usize>,
+    /// The pattern matcher's steps so far (see [`MAX_MATCH_STEPS`]).
+    match_steps: usize,
 }
 
 /// Per-call word list (`wordsStruct` minus its buffer).
@@ -235,6 +237,7 @@ impl<'a> ShellWord<'a> {
             depth: 0,
             spans: Vec::new(),
             word_start: None,
+            match_steps: 0,
         }
     }
 
@@ -370,6 +373,7 @@ impl<'a> ShellWord<'a> {
             } else if !self.skip_process_quotes && ch == '"' {
                 let tmp = self.process_double_quote()?;
                 result.push_str(&tmp);
+                self.check_length(&result)?;
                 self.add_raw_string(&mut words, &tmp, at);
             } else {
                 self.next();
@@ -393,12 +397,12 @@ impl<'a> ShellWord<'a> {
         Ok((result, self.get_words(words)))
     }
 
-    /// The limit of [`MAX_EXPANSION`]: text a word expands to may be as long as the word or
-    /// 128 KiB, whichever is more.
+    /// The limit of [`MAX_EXPANSION`]: text a word expands to may be up to 128 KiB longer than
+    /// the word.
     fn check_length(&self, result: &str) -> Inner<()> {
         if result.len() > self.limit() {
             return Err(format!(
-                "the expansion grows past {} KiB, the most Linux passes in one environment string: stagecraft stops there (BuildKit would go on until memory runs out); look for a variable built from itself more than once, such as `ENV A=$A$A`",
+                "the expansion grows more than {} KiB longer than the word, the most Linux passes in one environment string: stagecraft stops there (BuildKit would go on until memory runs out); look for a variable built from itself more than once, such as `ENV A=$A$A`, or a very long value used many times",
                 MAX_EXPANSION / 1024
             ));
         }
@@ -406,7 +410,7 @@ impl<'a> ShellWord<'a> {
     }
 
     fn limit(&self) -> usize {
-        MAX_EXPANSION.max(self.text.len())
+        self.text.len() + MAX_EXPANSION
     }
 
     /// `<<` keeps the blanks after it in its word, so `<<  EOF` stays one heredoc word.
@@ -604,10 +608,11 @@ impl<'a> ShellWord<'a> {
                 if greedy {
                     pattern = &pattern[1..];
                 }
+                let steps = &mut self.match_steps;
                 if op == '%' {
-                    trim_suffix(pattern, value, greedy).map(Cow::Owned)
+                    trim_suffix(pattern, value, greedy, steps).map(Cow::Owned)
                 } else {
-                    trim_prefix(pattern, value, greedy).map(Cow::Owned)
+                    trim_prefix(pattern, value, greedy, steps).map(Cow::Owned)
                 }
             }
             _ => Err(format!("unsupported modifier ({chs}) in substitution")),
@@ -635,9 +640,12 @@ impl<'a> ShellWord<'a> {
         let value = value.unwrap_or_default();
         let glob = Glob::compile(&pattern).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
         let out = if replace_all {
-            glob.replace_all(value, &replacement, self.limit())?
+            glob.replace_all(value, &replacement, self.limit(), &mut self.match_steps)?
         } else {
-            match glob.matcher(value).find(0)? {
+            let mut m = glob.matcher(value, self.match_steps);
+            let found = m.find(0)?;
+            self.match_steps = m.steps;
+            match found {
                 Some((s, e)) => format!("{}{}{}", &value[..s], replacement, &value[e..]),
                 None => value.to_string(),
             }
@@ -647,19 +655,23 @@ impl<'a> ShellWord<'a> {
     }
 }
 
-fn trim_prefix(pattern: &str, value: &str, greedy: bool) -> Inner<String> {
+/// `steps`: the matcher's steps so far in this word (see [`MAX_MATCH_STEPS`]).
+fn trim_prefix(pattern: &str, value: &str, greedy: bool, steps: &mut usize) -> Inner<String> {
     let glob =
         Glob::compile_with(pattern, greedy).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
-    Ok(match glob.matcher(value).match_at(0)? {
+    let mut m = glob.matcher(value, *steps);
+    let end = m.match_at(0)?;
+    *steps = m.steps;
+    Ok(match end {
         Some(end) => value[end..].to_string(),
         None => value.to_string(),
     })
 }
 
-fn trim_suffix(pattern: &str, value: &str, greedy: bool) -> Inner<String> {
+fn trim_suffix(pattern: &str, value: &str, greedy: bool, steps: &mut usize) -> Inner<String> {
     let reversed_pattern = reverse_pattern(pattern);
     let reversed_value: String = value.chars().rev().collect();
-    let trimmed = trim_prefix(&reversed_pattern, &reversed_value, greedy)?;
+    let trimmed = trim_prefix(&reversed_pattern, &reversed_value, greedy, steps)?;
     Ok(trimmed.chars().rev().collect())
 }
 
@@ -725,8 +737,9 @@ impl Glob {
         Ok(Glob { tokens })
     }
 
-    /// A matcher of this pattern against `value`.
-    fn matcher<'g, 'v>(&'g self, value: &'v str) -> Matcher<'g, 'v> {
+    /// A matcher of this pattern against `value`, `steps` taken already (by other patterns of
+    /// the same word).
+    fn matcher<'g, 'v>(&'g self, value: &'v str, steps: usize) -> Matcher<'g, 'v> {
         let states = self.tokens.len() + 1;
         Matcher {
             glob: self,
@@ -736,15 +749,15 @@ impl Glob {
             stack: Vec::new(),
             seen: vec![0; states],
             generation: 0,
-            steps: 0,
+            steps,
         }
     }
 
     /// Go's `Regexp.ReplaceAllString`, including its `$` template expansion (the pattern has no
     /// groups, so `$0` is the match and every other reference is empty). Stops once the text
     /// grows past `limit`, which the caller then refuses.
-    fn replace_all(&self, src: &str, template: &str, limit: usize) -> Inner<String> {
-        let mut m = self.matcher(src);
+    fn replace_all(&self, src: &str, template: &str, limit: usize, steps: &mut usize) -> Inner<String> {
+        let mut m = self.matcher(src, *steps);
         let mut out = String::new();
         let mut last_end = 0;
         let mut search = 0;
@@ -754,7 +767,7 @@ impl Glob {
             };
             out.push_str(&src[last_end..a]);
             if b > last_end || a == 0 {
-                expand_template(&mut out, template, &src[a..b]);
+                expand_template(&mut out, template, &src[a..b], limit);
             }
             last_end = b;
             let width = src[search..].chars().next().map_or(0, char::len_utf8);
@@ -767,12 +780,13 @@ impl Glob {
             }
         }
         out.push_str(&src[last_end.min(src.len())..]);
+        *steps = m.steps;
         Ok(out)
     }
 }
 
-/// How many thread steps one pattern may take against one value before stagecraft gives up
-/// (BuildKit's regular expression would go on): 16 million, a tenth of a second natively. A
+/// How many thread steps the patterns of one word may take before stagecraft gives up
+/// (BuildKit's regular expressions would go on): 16 million, a tenth of a second natively. A
 /// pattern that matches as it reads takes a step or two per character of the value; one whose
 /// every start stays alive, such as 50,000 `a`s and a `c` against as many `a`s, takes the
 /// product of the two lengths.
@@ -826,7 +840,7 @@ impl Matcher<'_, '_> {
             }
             self.steps += current.len();
             if self.steps > MAX_MATCH_STEPS {
-                return Err("the pattern is too costly to match against this value: stagecraft stops there (BuildKit would go on)".into());
+                return Err("the patterns of this word take more than 16 million steps to match against their values: stagecraft stops there (BuildKit would go on); a shorter pattern, or one that fails sooner (a literal first), is matched in fewer".into());
             }
             let c = self.value[pos..].chars().next();
             self.generation += 1;
@@ -883,9 +897,14 @@ impl Matcher<'_, '_> {
 }
 
 /// Go's `Regexp.Expand` for a match without capture groups.
-fn expand_template(out: &mut String, template: &str, matched: &str) {
+/// Stops once `out` is past `limit` (many `$0`s would multiply the match); the caller refuses
+/// such a text.
+fn expand_template(out: &mut String, template: &str, matched: &str, limit: usize) {
     let mut t = template;
     while let Some(i) = t.find('$') {
+        if out.len() > limit {
+            return;
+        }
         out.push_str(&t[..i]);
         t = &t[i + 1..];
         if let Some(rest) = t.strip_prefix('$') {
@@ -987,18 +1006,24 @@ mod tests {
         };
         let (mut found, mut anchored) = (0, 0);
         for _ in 0..20_000 {
-            let pattern: String = (0..pick(6)).map(|_| ["a", "b", "*", "?", "\\*", "é"][pick(6)]).collect();
+            let pattern: String = (0..pick(6)).map(|_| ["a", "b", "*", "?", "\\*", "é", "\n"][pick(7)]).collect();
             let value: String = (0..pick(9)).map(|_| ["a", "b", "\n", "é", "*"][pick(5)]).collect();
             for greedy in [true, false] {
                 let glob = Glob::compile_with(&pattern, greedy).unwrap();
-                let mut m = glob.matcher(&value);
+                // One matcher for every question, as `replace_all` uses one.
+                let mut m = glob.matcher(&value, 0);
                 let expected = reference_match(&glob.tokens, &value, 0);
                 assert_eq!(m.match_at(0).unwrap(), expected, "{pattern:?} at the start of {value:?}");
                 anchored += usize::from(expected.is_some());
-                let mut starts = value.char_indices().map(|(i, _)| i).chain([value.len()]);
-                let expected = starts.find_map(|s| reference_match(&glob.tokens, &value, s).map(|e| (s, e)));
-                assert_eq!(m.find(0).unwrap(), expected, "{pattern:?} in {value:?}");
-                found += usize::from(expected.is_some());
+                let starts: Vec<usize> = value.char_indices().map(|(i, _)| i).chain([value.len()]).collect();
+                for (k, &from) in starts.iter().enumerate() {
+                    let expected =
+                        starts[k..].iter().find_map(|&s| reference_match(&glob.tokens, &value, s).map(|e| (s, e)));
+                    assert_eq!(m.find(from).unwrap(), expected, "{pattern:?} in {value:?} from {from}");
+                    if from == 0 {
+                        found += usize::from(expected.is_some());
+                    }
+                }
             }
         }
         // Both outcomes are well represented.
@@ -1020,30 +1045,52 @@ mod tests {
         assert_eq!(word("${A//a/}").as_deref(), Ok("b"));
         // Every start alive at once, billions of steps: refused with a reason.
         let err = word(&format!("${{A/{}c/x}}", &long[..50_000])).unwrap_err();
-        assert!(err.contains("too costly"), "{err}");
+        assert!(err.contains("16 million steps"), "{err}");
+        // The budget is the word's, not each pattern's: one such pattern (100 threads alive
+        // against 100,001 characters, 10 million steps) passes, two in one word do not.
+        let pattern = format!("${{A/{}c/x}}", &long[..100]);
+        assert_eq!(word(&pattern).map(|r| r.len()), Ok(100_001));
+        let err = word(&format!("{pattern}{pattern}")).unwrap_err();
+        assert!(err.contains("16 million steps"), "{err}");
     }
 
     #[test]
     fn expansion_stops_growing_past_the_limit() {
         let lex = Lexer::new('\\');
         let mut value = "x".to_string();
-        // Doubling: it stops once past the limit, with the reason.
-        loop {
-            let env = EnvList::from_entries([format!("A={value}")]);
-            match lex.process_word("$A\"$A\"", &env) {
-                Ok(e) => value = e.result,
-                Err(e) => {
-                    assert!(value.len() * 2 > MAX_EXPANSION, "{}", value.len());
-                    assert!(e.message.contains("128 KiB"), "{}", e.message);
-                    break;
+        let limit = |word: &str| word.len() + MAX_EXPANSION;
+        // Doubling, bare and in double quotes: it stops once past the limit, with the reason,
+        // and no result is ever longer.
+        for word in ["$A$A", "\"$A\"\"$A\"", "\"$A$A\""] {
+            let mut value = "x".to_string();
+            loop {
+                let env = EnvList::from_entries([format!("A={value}")]);
+                match lex.process_word(word, &env) {
+                    Ok(e) => {
+                        assert!(e.result.len() <= limit(word), "{word}: {}", e.result.len());
+                        value = e.result;
+                    }
+                    Err(e) => {
+                        assert!(value.len() * 2 > limit(word), "{word}: {}", value.len());
+                        assert!(e.message.contains("128 KiB longer than the word"), "{}", e.message);
+                        break;
+                    }
                 }
             }
         }
-        let env = EnvList::from_entries([format!("A={value}")]);
-        let err = lex.process_word("${A//x/yy}", &env).map(|_| ()).unwrap_err();
-        assert!(err.message.contains("128 KiB"), "{}", err.message);
-        // A word longer than the limit is as long as it may grow: literal text never fails.
+        let long = "x".repeat(100_000);
+        let env = EnvList::from_entries([format!("A={long}")]);
+        let refused = |word: &str| {
+            let err = lex.process_word(word, &env).map(|e| e.result.len()).unwrap_err();
+            assert!(err.message.contains("128 KiB longer"), "{}", err.message);
+        };
+        refused("${A//x/yy}");
+        // Many `$0`s in one replacement multiply the match: refused before they are all written.
+        refused(&format!("${{A//*/'{}'}}", "$0".repeat(30_000)));
+        refused(&format!("\"{}\"", "$A".repeat(2)));
+        // A word longer than 128 KiB may still grow by 128 KiB: literal text never fails.
         let word = format!("{}$A", "z".repeat(MAX_EXPANSION + 10));
-        assert_eq!(lex.process_word(&word, &EnvList::from_entries(["A=1"])).unwrap().result.len(), MAX_EXPANSION + 11);
+        let e = lex.process_word(&word, &EnvList::from_entries(["A=123"])).map(|e| e.result.len());
+        assert_eq!(e, Ok(MAX_EXPANSION + 13));
     }
 }
