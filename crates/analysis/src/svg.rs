@@ -202,33 +202,31 @@ impl Analysis {
             };
             nodes.push(node);
         }
-        let edges: Vec<Edge> = g
-            .edges
-            .iter()
-            .map(|e| {
-                let mut class = kind_class(e.kind).to_string();
-                if !in_plan(e.stage) {
-                    class.push_str(" dimmed");
-                }
-                Edge {
-                    source: e.source,
-                    target: e.stage,
-                    class,
-                    attrs: vec![
-                        ("data-source-node".into(), e.source.to_string()),
-                        ("data-stage".into(), e.stage.to_string()),
-                    ],
-                    bundle: e.kind as u32,
-                    title: format!(
-                        "{} {} → {} (line {})",
-                        kind_label(e.kind),
-                        nodes[e.source].lines[0].text,
-                        stages[e.stage].display_name(),
-                        self.line_of(e.range.start())
-                    ),
-                }
-            })
-            .collect();
+        // (A loop that pushes: the iterator collected was 0.8 KB of the browser build.)
+        let mut edges: Vec<Edge> = Vec::with_capacity(g.edges.len());
+        for e in &g.edges {
+            let mut class = kind_class(e.kind).to_string();
+            if !in_plan(e.stage) {
+                class.push_str(" dimmed");
+            }
+            edges.push(Edge {
+                source: e.source,
+                target: e.stage,
+                class,
+                attrs: vec![
+                    ("data-source-node".into(), e.source.to_string()),
+                    ("data-stage".into(), e.stage.to_string()),
+                ],
+                bundle: e.kind as u32,
+                title: format!(
+                    "{} {} → {} (line {})",
+                    kind_label(e.kind),
+                    nodes[e.source].lines[0].text,
+                    stages[e.stage].display_name(),
+                    self.line_of(e.range.start())
+                ),
+            });
+        }
 
         // Legend swatches have their own classes (`sw-*`), so that selecting `.target` or
         // `.edge-copy` finds graph elements only.

@@ -352,7 +352,10 @@ fn push_arrow_data(d: &mut String, route: &Route) {
 
 /// Lays out and draws a document.
 pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Rendered {
-    let sizes: Vec<Size> = doc.nodes.iter().map(|n| metrics.node_size(n)).collect();
+    let mut sizes: Vec<Size> = Vec::with_capacity(doc.nodes.len());
+    for n in &doc.nodes {
+        sizes.push(metrics.node_size(n));
+    }
     let edges: Vec<LayoutEdge> =
         doc.edges.iter().map(|e| LayoutEdge { source: e.source, target: e.target, bundle: e.bundle }).collect();
     let l = layout(&sizes, &edges, options);
