@@ -1057,7 +1057,6 @@ mod tests {
     #[test]
     fn expansion_stops_growing_past_the_limit() {
         let lex = Lexer::new('\\');
-        let mut value = "x".to_string();
         let limit = |word: &str| word.len() + MAX_EXPANSION;
         // Doubling, bare and in double quotes: it stops once past the limit, with the reason,
         // and no result is ever longer.
