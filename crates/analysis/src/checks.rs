@@ -620,3 +620,26 @@ fn from_later_stage(a: &mut Analysis) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patterns(base: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        name_patterns(&Lexer::new('\\'), base, |p| out.push(p));
+        out
+    }
+
+    /// None set is tried even when all set fails: each `${V///T}` with `V` set to one
+    /// character makes `T` twice (the empty pattern matches before and after it), so 17 levels
+    /// pass the expansion limit; with `V` unset it is `z`.
+    #[test]
+    fn none_set_is_tried_when_all_set_fails() {
+        let base = format!("{}z{}", "${V///".repeat(17), "}".repeat(17));
+        assert_eq!(patterns(&base), ["z"]);
+        // A level fewer: all set expands too.
+        let base = format!("{}z{}", "${V///".repeat(3), "}".repeat(3));
+        assert_eq!(patterns(&base).len(), 2);
+    }
+}

@@ -394,6 +394,8 @@ impl<'a> ShellWord<'a> {
         if let Some(stop) = stop {
             return Err(format!("unexpected end of statement while looking for matching {stop}"));
         }
+        // Text after the last variable counts too.
+        self.check_length(&result)?;
         Ok((result, self.get_words(words)))
     }
 
@@ -1059,7 +1061,7 @@ mod tests {
         let lex = Lexer::new('\\');
         let limit = |word: &str| word.len() + MAX_EXPANSION;
         // Doubling, bare and in double quotes: it stops once past the limit, with the reason,
-        // and no result is ever longer.
+        // and no result is longer.
         for word in ["$A$A", "\"$A\"\"$A\"", "\"$A$A\""] {
             let mut value = "x".to_string();
             loop {
@@ -1084,9 +1086,17 @@ mod tests {
             assert!(err.message.contains("128 KiB longer"), "{}", err.message);
         };
         refused("${A//x/yy}");
-        // Many `$0`s in one replacement multiply the match: refused before they are all written.
+        // Many `$0`s in one replacement multiply the match: refused before they are all written
+        // (3 GB of them).
         refused(&format!("${{A//*/'{}'}}", "$0".repeat(30_000)));
-        refused(&format!("\"{}\"", "$A".repeat(2)));
+        let mut steps = 0;
+        let out = Glob::compile("*").unwrap().replace_all(&long, &"$0".repeat(30_000), 1000, &mut steps).unwrap();
+        assert!(out.len() <= 1000 + long.len(), "{}", out.len());
+        // Text after the last variable counts: `$A` exactly at the limit, then ten more bytes.
+        let word = format!("${{A}}{}", "z".repeat(10));
+        let env = EnvList::from_entries([format!("A={}", "x".repeat(limit(&word)))]);
+        let err = lex.process_word(&word, &env).map(|e| e.result.len()).unwrap_err();
+        assert!(err.message.contains("128 KiB longer"), "{}", err.message);
         // A word longer than 128 KiB may still grow by 128 KiB: literal text never fails.
         let word = format!("{}$A", "z".repeat(MAX_EXPANSION + 10));
         let e = lex.process_word(&word, &EnvList::from_entries(["A=123"])).map(|e| e.result.len());
