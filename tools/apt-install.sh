@@ -14,11 +14,20 @@ if ! command -v apt-get >/dev/null 2>&1; then
   echo "apt-install: missing ${need[*]}, and this system has no apt-get: install them yourself" >&2
   exit 1
 fi
+# Root installs; anyone else needs sudo.
+sudo=()
+if ((EUID != 0)); then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "apt-install: installing ${need[*]} needs root: run as root, install sudo, or install them yourself" >&2
+    exit 1
+  fi
+  sudo=(sudo)
+fi
 export DEBIAN_FRONTEND=noninteractive
 echo "== apt-get install ${need[*]}"
 marker="${TMPDIR:-/tmp}/stagecraft-apt-lists"
 if [[ -z "$(find "$marker" -mmin -60 2>/dev/null)" ]]; then
-  apt-get update -qq
+  "${sudo[@]}" apt-get update -qq
   touch "$marker"
 fi
-apt-get install -y -qq "${need[@]}" >/dev/null
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Fuzz for a bounded time: tools/fuzz.sh [SECONDS] (default 60 per target).
 # Targets: `parse` (the syntax tree keeps every byte) and `analyze` (the stage model, SVG and
-# every editor query at any offset never panic; renames edit inside the text).
+# every editor query at any offset never panic; renames and fixes edit inside the text; the
+# formatted text parses, keeps its instructions and formats to itself).
 # Installs cargo-fuzz when missing; seeds the corpora with every Dockerfile in ../shared/corpus;
 # mutates with the tokens of fuzz/dockerfile.dict.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
+tools/nightly.sh
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --quiet
 fi

@@ -20,6 +20,10 @@ run_part() {
       ;;
     differential)
       echo "== the parser against BuildKit's own (PyPI's dockerfile wheel) on generated files"
+      # Python with venv (Debian splits venv's ensurepip into python3-venv).
+      if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+        tools/apt-install.sh python3 python3-venv
+      fi
       tools/differential.py
       echo "== the .dockerignore matcher against a port of BuildKit's (moby/patternmatcher)"
       tools/ignore_differential.py --cases 40000
@@ -45,7 +49,7 @@ run_part() {
     vscode)
       echo "== the VS Code extension in code-server + Chromium"
       cargo build --locked -q -p stagecraft
-      tools/wasm.sh build # the webview bundles it; nothing to do when it is up to date
+      tools/wasm.sh build # the webview bundles it (cargo has nothing to do after the web part)
       STAGECRAFT_BIN="$bin" editors/vscode/test/run.sh
       ;;
     *)

@@ -6,7 +6,7 @@
 #                         into web/pkg/; prints the sizes (raw and gzipped) and fails over the
 #                         150 KB gzipped budget. The standard library is rebuilt for size with
 #                         the nightly toolchain (-Z build-std, panics abort without messages):
-#                         that is what brings the module from ~167 KB to ~143 KB gzipped.
+#                         that is what brings the module from ~167 KB to ~153 KB gzipped.
 #   tools/wasm.sh test    the wasm-bindgen-test suite of crates/wasm, in Node
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,8 +25,11 @@ setup() {
     # Not --locked: the CLI's lock file names a crate version the registry no longer serves.
     cargo install wasm-bindgen-cli --version "$want"
   fi
-  if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
-    rustup component add rust-src --toolchain nightly
+  tools/nightly.sh
+  # Node and npm (wasm-bindgen-test runs in Node; npm brings binaryen and the web tests' packages):
+  # Debian's when the machine has none.
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    tools/apt-install.sh nodejs npm
   fi
   if [[ ! -x web/node_modules/.bin/wasm-opt ]]; then
     (cd web && npm ci --no-audit --no-fund)
