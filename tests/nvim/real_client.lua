@@ -94,21 +94,21 @@ end
 
 -- 3b. Format the buffer (Neovim 0.7's formatting_sync), then write it.
 vim.api.nvim_buf_set_lines(bufnr, -1, -1, false, { "", "", "", "run   apk add \\", "  curl   " })
--- (The indentation comes from the buffer's options: 4 spaces.)
+-- (The indentation comes from the buffer's options: 2 spaces.)
 vim.bo[bufnr].expandtab = true
-vim.bo[bufnr].shiftwidth = 4
+vim.bo[bufnr].shiftwidth = 2 -- not the server's default (4): the client's tabSize is followed
 if vim.lsp.buf.format then
   vim.lsp.buf.format({ async = false, timeout_ms = 5000 }) -- Neovim 0.8+
 else
   vim.lsp.buf.formatting_sync(nil, 5000) -- 0.7 (Debian 12's)
 end
 local formatted = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
-check(formatted:find("/app\n\nRUN apk add \\\n    curl$") ~= nil, "formatting: keyword, blanks, indentation, empty lines:\n" .. formatted)
+check(formatted:find("/app\n\nRUN apk add \\\n  curl$") ~= nil, "formatting: keyword, blanks, indentation, empty lines:\n" .. formatted)
 vim.cmd("write")
 f = io.open(file, "r")
 disk = f:read("*a")
 f:close()
-check(disk:sub(-#"RUN apk add \\\n    curl\n") == "RUN apk add \\\n    curl\n", "the formatted file is on disk")
+check(disk:sub(-#"RUN apk add \\\n  curl\n") == "RUN apk add \\\n  curl\n", "the formatted file is on disk")
 
 -- 4. An ignore file appears beside the Dockerfile: Neovim 0.7 cannot watch files for the
 -- server, which looks itself, and the COPY of an ignored file is reported with no edit.

@@ -119,10 +119,12 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // platform they name other stages.
     // (`FROM $BASE` alone, which can expand to anything, is most often an image: it marks no
     // stage.)
-    // Each with what it can expand to (a stage may have two such patterns).
+    // Each with what it can expand to (a base may have up to 2^MAX_COMBINED patterns). Only a
+    // base after a named unused stage can name it: none is read when no unused stage has a name.
     let lexer = Lexer::new(a.parse().tree().escape_char());
     let mut variable_bases: Vec<(usize, String)> = Vec::new();
-    for (p, stage) in a.stages.iter().enumerate() {
+    let first_named = a.unused.iter().copied().filter(|&s| a.stages[s].name.is_some()).min();
+    for (p, stage) in a.stages.iter().enumerate().skip(first_named.map_or(a.stages.len(), |s| s + 1)) {
         name_patterns(&lexer, &stage.base, |pattern| {
             if !may_name(pattern.as_bytes(), b"") {
                 variable_bases.push((p, pattern));
@@ -206,16 +208,21 @@ fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
     // All set first: the names it looks up are all the base's (the lexer expands every part
     // of a `${A:-word}`, whichever it keeps).
     let mut names = Default::default();
-    if let Ok(e) = lexer.process_word(base, &Set(&names, u32::MAX)) {
-        found(e.result);
-        names = e.matched;
-    }
-    if names.len() > MAX_COMBINED {
-        // None set only (a mask of 0 over no names).
-        names.clear();
-    }
-    // Every mask but all ones (the run above), and at least none set.
-    let combinations = ((1u32 << names.len()) - 1).max(1);
+    // Every mask but all ones (the run above); none set only (a mask of 0 over no names) when
+    // the base has too many variables, or when all set fails.
+    let combinations = match lexer.process_word(base, &Set(&names, u32::MAX)) {
+        Ok(e) => {
+            found(e.result);
+            names = e.matched;
+            if names.len() > MAX_COMBINED {
+                names.clear();
+                1
+            } else {
+                (1u32 << names.len()) - 1
+            }
+        }
+        Err(_) => 1,
+    };
     for mask in 0..combinations {
         if let Ok(e) = lexer.process_word(base, &Set(&names, mask)) {
             found(e.result);
@@ -638,7 +645,7 @@ mod tests {
     fn none_set_is_tried_when_all_set_fails() {
         let base = format!("{}z{}", "${V///".repeat(17), "}".repeat(17));
         assert_eq!(patterns(&base), ["z"]);
-        // A level fewer: all set expands too.
+        // Three levels: all set expands too.
         let base = format!("{}z{}", "${V///".repeat(3), "}".repeat(3));
         assert_eq!(patterns(&base).len(), 2);
     }

@@ -672,8 +672,8 @@ impl<'a> Engine<'a> {
             }
             // Blank lines and comments (after any Unicode space, as BuildKit reads them) inside
             // a continuation keep it going.
-            let rest = text[i..end].trim_start();
-            if s < e && !rest.starts_with('#') && !rest.is_empty() {
+            let line = &text[i..end];
+            if !stagecraft_syntax::is_comment_line(line) && !line.trim_start().is_empty() {
                 let mut w = s;
                 while w < e && b[w].is_ascii_uppercase() {
                     w += 1;
@@ -683,7 +683,7 @@ impl<'a> Engine<'a> {
                 // An open quote at the start of the line: it is inside a string (`"SELECT a \`,
                 // then `FROM t`), so a keyword there is text (read only for such a line).
                 let mut in_quotes = || {
-                    scan_quotes(&b[scanned..i], escape as u8, &mut quote);
+                    scan_quotes(&text[scanned..i], escape as u8, &mut quote);
                     scanned = i;
                     quote.is_some()
                 };
@@ -3024,13 +3024,13 @@ fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
 /// The quote open after these lines of an instruction, given the one open before them (comment
 /// lines, which BuildKit drops from a continuation, left out): `'...'` as the shell reads it,
 /// `"..."` with the escape character escaping within.
-pub(crate) fn scan_quotes(b: &[u8], escape: u8, quote: &mut Option<u8>) {
-    for line in b.split(|&c| c == b'\n') {
-        if std::str::from_utf8(line).is_ok_and(stagecraft_syntax::is_comment_line) {
+pub(crate) fn scan_quotes(text: &str, escape: u8, quote: &mut Option<u8>) {
+    for line in text.split('\n') {
+        if stagecraft_syntax::is_comment_line(line) {
             continue;
         }
-        let start = line.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(line.len());
-        let mut k = start;
+        let line = line.as_bytes();
+        let mut k = 0;
         while k < line.len() {
             let c = line[k];
             match *quote {

@@ -281,17 +281,11 @@ impl Formatter<'_> {
         let own = instruction.trigger().unwrap_or_else(|| instruction.clone());
         let as_written =
             matches!(own.syntax().kind(), MAINTAINER_INSTR | USER_INSTR | WORKDIR_INSTR | STOPSIGNAL_INSTR)
-                || (matches!(own.syntax().kind(), ENV_INSTR | LABEL_INSTR)
-                    && own
-                        .syntax()
-                        .children()
-                        .any(|n| n.kind() == KEY_VALUE && !n.children_with_tokens().any(|e| e.kind() == EQ)));
-        let lines_stay = exec_form
-            || quoted_flag
-            || as_written
-            || node.first_token().is_some_and(|t| t.kind() != KEYWORD)
-            || !self.lines(node);
-        if lines_stay {
+                || (matches!(own.syntax().kind(), ENV_INSTR | LABEL_INSTR) && own.key_values().any(|kv| !kv.has_eq()));
+        let lines_stay =
+            exec_form || quoted_flag || as_written || node.first_token().is_some_and(|t| t.kind() != KEYWORD);
+        // Otherwise `lines` formats the continuation lines, and says when they must stay after all.
+        if lines_stay || !self.lines(node) {
             self.last_line_blanks(node);
         }
     }
@@ -387,12 +381,17 @@ impl Formatter<'_> {
             }
             let text = at + b[at..content_end].iter().take_while(|&&c| is_blank(c)).count();
             // A comment line (which BuildKit drops) or an empty one: after any Unicode space.
-            let rest = self.text[at..content_end].trim_start();
-            let comment = at != start && rest.starts_with('#');
-            let empty = rest.is_empty();
+            let line = &self.text[at..content_end];
+            let comment = at != start && stagecraft_syntax::is_comment_line(line);
+            let empty = line.trim_start().is_empty();
             let in_quote = quotes.iter().any(Option::is_some);
-            scan_quotes(&b[at..content_end], self.escape, &mut quotes[0]);
-            scan_quotes(&b[at..content_end], b'\\', &mut quotes[1]);
+            scan_quotes(line, self.escape, &mut quotes[0]);
+            // (With `\` for the file's escape character the two readings are one.)
+            if self.escape == b'\\' {
+                quotes[1] = quotes[0];
+            } else {
+                scan_quotes(line, b'\\', &mut quotes[1]);
+            }
             let quoted_end = quotes.iter().any(Option::is_some);
             // The escape character that continues the line, after its last character.
             let e = blanks_start(b, text, content_end);

@@ -586,7 +586,7 @@ impl Analysis {
         let offset = TextSize::new(o as u32);
         let line_start = text[..o].rfind('\n').map_or(0, |i| i + 1);
         let before = &text[line_start..o];
-        let word_start = o - before.len() + after_last(before, |c: char| c.is_whitespace() || c == '=' || c == ',');
+        let word_start = line_start + after_last(before, |c: char| c.is_whitespace() || c == '=' || c == ',');
         let partial = &text[word_start..o];
         // The rest of the word under the cursor is replaced too (`--from=bu|ilder`).
         let rest = &text[o..];
@@ -611,7 +611,7 @@ impl Analysis {
         }
         // The whitespace-separated word the cursor is in, and whether flags may stand there:
         // BuildKit reads flags only before an instruction's first argument.
-        let flag_word_start = o - before.len() + after_last(before, char::is_whitespace);
+        let flag_word_start = line_start + after_last(before, char::is_whitespace);
         let flag_word = text[flag_word_start..o].to_ascii_lowercase();
         let flag_position =
             instruction.as_ref().is_some_and(|i| before_arguments(i, TextSize::new(flag_word_start as u32)));
@@ -903,7 +903,8 @@ impl Analysis {
             let start = usize::from(instruction.syntax().text_range().start());
             let escape = self.parse().tree().escape_char() as u8;
             let mut quote = None;
-            crate::engine::scan_quotes(&self.text().as_bytes()[start..usize::from(offset)], escape, &mut quote);
+            let end = floor_char_boundary(self.text(), offset);
+            crate::engine::scan_quotes(&self.text()[start..end], escape, &mut quote);
             if quote == Some(b'\'') {
                 return None;
             }
@@ -1303,7 +1304,7 @@ impl Analysis {
         let mut run: Option<(u32, u32)> = None;
         for l in 0..index.line_count() {
             let Some(r) = index.line_range(l, self.text()) else { continue };
-            let is_comment = self.text()[r].trim_start().starts_with('#');
+            let is_comment = stagecraft_syntax::is_comment_line(&self.text()[r]);
             run = match (run, is_comment) {
                 (Some((a, _)), true) => Some((a, l)),
                 (None, true) => Some((l, l)),
@@ -1481,7 +1482,7 @@ impl Analysis {
             let at = usize::from(offset - range.start()).min(text.len());
             if !matches!(token.kind(), WHITESPACE | NEWLINE) {
                 // The blank-separated word around the cursor, and a quoted word's contents.
-                let start = text[..at].rfind(char::is_whitespace).map_or(0, |i| i + blank_len(&text[i..]));
+                let start = after_last(&text[..at], char::is_whitespace);
                 let end = text[at..].find(char::is_whitespace).map_or(text.len(), |i| at + i);
                 if start < end {
                     let word = range_in(range, start, end);

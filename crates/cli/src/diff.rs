@@ -28,19 +28,20 @@ pub(crate) fn unified(name: &str, text: &str, edits: &[TextEdit]) -> String {
     let line_of = |o: usize| starts.partition_point(|&s| s <= o).saturating_sub(1);
     let line_end = |l: usize| starts.get(l + 1).copied().unwrap_or(text.len());
     // Runs of lines the edits touch (edits on the same or adjacent lines are one run: its old
-    // lines are shown, then its new ones), with the range of their edits in `edits`.
-    let mut runs: Vec<(usize, usize, Range<usize>)> = Vec::new();
+    // lines are shown, then its new ones), with the range of their edits in `edits` and, once
+    // settled, their new text.
+    let mut runs: Vec<(usize, usize, Range<usize>, String)> = Vec::new();
     for (k, e) in edits.iter().enumerate() {
         let (s, t) = (usize::from(e.range.start()), usize::from(e.range.end()));
         debug_assert!(k == 0 || edits[k - 1].range.end() <= e.range.start());
         let first = line_of(s);
         let last = if t > s { line_of(t - 1) } else { first };
         match runs.last_mut() {
-            Some((_, end, list)) if first <= *end + 1 => {
+            Some((_, end, list, _)) if first <= *end + 1 => {
                 *end = (*end).max(last);
                 list.end = k + 1;
             }
-            _ => runs.push((first, last, k..k + 1)),
+            _ => runs.push((first, last, k..k + 1, String::new())),
         }
     }
     // A run whose new text does not end its last line (an edit that joins it to the next)
@@ -53,12 +54,13 @@ pub(crate) fn unified(name: &str, text: &str, edits: &[TextEdit]) -> String {
         if to < text.len() && !new.is_empty() && !new.ends_with('\n') {
             runs[k].1 += 1;
             while k + 1 < runs.len() && runs[k + 1].0 <= runs[k].1 + 1 {
-                let (_, end, list) = runs.remove(k + 1);
+                let (_, end, list, _) = runs.remove(k + 1);
                 runs[k].1 = runs[k].1.max(end);
                 runs[k].2.end = list.end;
             }
             continue;
         }
+        runs[k].3 = new;
         k += 1;
     }
     // `a/` and `b/` go before a path relative to the root (`a//tmp/x` reads as a typo, and
@@ -79,11 +81,10 @@ pub(crate) fn unified(name: &str, text: &str, edits: &[TextEdit]) -> String {
         let mut body = String::new();
         let (mut old_count, mut new_count) = (0, 0);
         let mut at = start;
-        for (first, end, list) in &runs[r..=last] {
+        for (first, end, _, new_text) in &runs[r..=last] {
             for l in at..*first {
                 push_line(&mut body, ' ', old_line(l));
             }
-            let new_text = new_text(text, starts[*first], line_end(*end), &edits[list.clone()]);
             for l in *first..=*end {
                 push_line(&mut body, '-', old_line(l));
             }

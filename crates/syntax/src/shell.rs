@@ -359,8 +359,7 @@ impl<'a> ShellWord<'a> {
             }
             if ch == '$' {
                 let tmp = self.process_dollar()?;
-                result.push_str(&tmp);
-                self.check_length(&result)?;
+                self.push_checked(&mut result, &tmp)?;
                 self.add_string(&mut words, &tmp, at);
             } else if ch == '<' {
                 let tmp = self.process_possible_heredoc();
@@ -372,8 +371,7 @@ impl<'a> ShellWord<'a> {
                 self.add_raw_string(&mut words, &tmp, at);
             } else if !self.skip_process_quotes && ch == '"' {
                 let tmp = self.process_double_quote()?;
-                result.push_str(&tmp);
-                self.check_length(&result)?;
+                self.push_checked(&mut result, &tmp)?;
                 self.add_raw_string(&mut words, &tmp, at);
             } else {
                 self.next();
@@ -404,11 +402,17 @@ impl<'a> ShellWord<'a> {
     fn check_length(&self, result: &str) -> Inner<()> {
         if result.len() > self.limit() {
             return Err(format!(
-                "the expansion grows more than {} KiB longer than the word, the most Linux passes in one environment string: stagecraft stops there (BuildKit would go on until memory runs out); look for a variable built from itself more than once, such as `ENV A=$A$A`, or a very long value used many times",
+                "the expansion grows more than {} KiB longer than the word, the most Linux passes in one environment string: stagecraft stops there (BuildKit would go on until memory runs out); look for a variable built from itself more than once, such as `ENV A=$A$A`, a very long value used many times, or one value longer than 128 KiB",
                 MAX_EXPANSION / 1024
             ));
         }
         Ok(())
+    }
+
+    /// Adds an expansion (or a quoted part holding one) to `result`, within the limit.
+    fn push_checked(&self, result: &mut String, piece: &str) -> Inner<()> {
+        result.push_str(piece);
+        self.check_length(result)
     }
 
     fn limit(&self) -> usize {
@@ -468,8 +472,7 @@ impl<'a> ShellWord<'a> {
                 }
                 Some('$') => {
                     let tmp = self.process_dollar()?;
-                    result.push_str(&tmp);
-                    self.check_length(&result)?;
+                    self.push_checked(&mut result, &tmp)?;
                 }
                 Some(_) => {
                     let mut ch = self.next().unwrap_or('\0');
@@ -652,7 +655,7 @@ impl<'a> ShellWord<'a> {
                 None => value.to_string(),
             }
         };
-        self.check_length(&out)?;
+        // (Checked where it is added to the word, as every expansion is.)
         Ok(out)
     }
 }
@@ -1041,7 +1044,7 @@ mod tests {
         // A 100,000-character pattern that must match at the start (it once recursed once per
         // character, and overflowed the stack): one thread alive at a time.
         assert_eq!(word(&format!("${{A#{long}}}")).as_deref(), Ok("b"));
-        assert_eq!(word(&format!("${{A%?{}}}", &long[1..])).map(|r| r.len()), Ok(100_001));
+        assert_eq!(word(&format!("${{A%{long}b}}")).as_deref(), Ok(""));
         // A pattern that no start can finish: linear, not quadratic.
         assert_eq!(word("${A//a*c/x}").map(|r| r.len()), Ok(100_001));
         assert_eq!(word("${A//a/}").as_deref(), Ok("b"));

@@ -45,20 +45,17 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         ));
     }
     let options = FormatOptions { indent_width: a.indent.unwrap_or(4), use_tabs: a.tabs };
-    let mut outcome = Outcome::Ok;
-    // A file found wanting (exit 1) does not hide one that could not be read or written (2).
-    let found = |outcome: &mut Outcome| {
-        if !matches!(outcome, Outcome::Unread) {
-            *outcome = Outcome::Findings;
-        }
-    };
+    // A file that could not be read or written (exit 2) goes before one found wanting (1).
+    let (mut unread, mut findings) = (false, false);
     for path in &a.files {
         let shown = input::shown(path);
+        // A filter (`:%!stagecraft fmt -` in vim) prints the text, formatted or as it was.
+        let filter = input::is_stdin(path) && !a.check;
         let text = match input::read(path) {
             Ok(text) => text,
             Err(Failure::Io(msg)) => {
                 eprintln!("stagecraft: {msg}");
-                outcome = Outcome::Unread;
+                unread = true;
                 continue;
             }
             Err(e) => return Err(e),
@@ -70,32 +67,37 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             Err(e) => {
                 let (line, col) = output::position_in(&LineIndex::new(&text), &text, e.range.start());
                 eprintln!("{shown}:{line}:{col}: error: {}", e.message);
-                // A filter (`:%!stagecraft fmt -` in vim) gets its text back as it was.
-                if input::is_stdin(path) && !a.check {
+                if filter {
                     output::out!("{text}");
                 }
-                found(&mut outcome);
+                findings = true;
                 continue;
             }
         };
-        if input::is_stdin(path) && !a.check {
+        if filter {
             output::out!("{}", TextEdit::apply_all(&text, &edits));
         } else if edits.is_empty() {
             // Formatted already.
         } else if a.check {
             output::outln!("{shown}");
-            found(&mut outcome);
+            findings = true;
         } else if a.write {
             match std::fs::write(path, TextEdit::apply_all(&text, &edits)) {
                 Ok(()) => eprintln!("{shown}: formatted"),
                 Err(e) => {
                     eprintln!("stagecraft: {shown}: cannot write: {e}");
-                    outcome = Outcome::Unread;
+                    unread = true;
                 }
             }
         } else {
             output::out!("{}", crate::diff::unified(&shown, &text, &edits));
         }
     }
-    Ok(outcome)
+    Ok(if unread {
+        Outcome::Unread
+    } else if findings {
+        Outcome::Findings
+    } else {
+        Outcome::Ok
+    })
 }

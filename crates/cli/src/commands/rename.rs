@@ -33,9 +33,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let line = an.stages()[stage].line;
         Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", input::shown(path)))
     })?;
-    let new_text = TextEdit::apply_all(text, &edits);
     if a.write {
-        std::fs::write(path, &new_text)
+        std::fs::write(path, TextEdit::apply_all(text, &edits))
             .map_err(|e| Failure::Io(format!("{}: cannot write: {e}", input::shown(path))))?;
         eprintln!(
             "{}: renamed `{old}` to `{new}` in {} place{}",
