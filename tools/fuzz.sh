@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-tools/nightly.sh
+nightly="$(tools/nightly.sh)"
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --quiet
 fi
@@ -24,6 +24,6 @@ done
 cd fuzz
 for target in parse analyze; do
   echo "== fuzz $target for ${seconds}s"
-  cargo +nightly fuzz run "$target" "corpus/$target" -- \
+  cargo +"$nightly" fuzz run "$target" "corpus/$target" -- \
     -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 -dict=dockerfile.dict
 done

@@ -5,7 +5,7 @@
 #   tools/wasm.sh build   cargo (profile `wasm`) -> wasm-bindgen --target web -> wasm-opt,
 #                         into web/pkg/; prints the sizes (raw and gzipped) and fails over the
 #                         150 KB gzipped budget. The standard library is rebuilt for size with
-#                         the nightly toolchain (-Z build-std, panics abort without messages):
+#                         the pinned nightly toolchain (tools/nightly.sh; -Z build-std, panics abort without messages):
 #                         that is what brings the module from ~167 KB to ~153 KB gzipped.
 #   tools/wasm.sh test    the wasm-bindgen-test suite of crates/wasm, in Node
 set -euo pipefail
@@ -25,7 +25,7 @@ setup() {
     # Not --locked: the CLI's lock file names a crate version the registry no longer serves.
     cargo install wasm-bindgen-cli --version "$want"
   fi
-  tools/nightly.sh
+  tools/nightly.sh >/dev/null
   # Node and npm (wasm-bindgen-test runs in Node; npm brings binaryen and the web tests' packages):
   # Debian's when the machine has none.
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -38,8 +38,10 @@ setup() {
 
 build() {
   setup
+  local nightly
+  nightly="$(tools/nightly.sh)"
   RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-    cargo +nightly build --locked -Z build-std=std,panic_abort --profile wasm \
+    cargo +"$nightly" build --locked -Z build-std=std,panic_abort --profile wasm \
       --target wasm32-unknown-unknown --target-dir target/wasm-build -p stagecraft-wasm
   rm -rf web/pkg
   wasm-bindgen --target web --out-dir web/pkg target/wasm-build/wasm32-unknown-unknown/wasm/stagecraft_wasm.wasm
