@@ -189,7 +189,7 @@ const ANY: u8 = 0;
 fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
     /// The variables whose bit is set in the mask set to [`ANY`], the others unset; a name not
     /// in the list is set unless the mask is 0.
-    struct Set<'a>(&'a std::collections::BTreeSet<String>, u32);
+    struct Set<'a>(&'a stagecraft_syntax::shell::Names, u32);
     impl Env for Set<'_> {
         fn lookup(&self, name: &str) -> Option<&str> {
             let bit = self.0.iter().position(|n| n == name).map_or(u32::MAX, |i| 1 << i);

@@ -1208,7 +1208,7 @@ impl<'a> Engine<'a> {
 
     fn report_from_args(
         &mut self,
-        unmatched: &std::collections::BTreeSet<String>,
+        unmatched: &stagecraft_syntax::shell::Names,
         s: usize,
         range: TextRange,
         config: &CheckConfig,
@@ -1403,7 +1403,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn suggest_any(&self, unmatched: &std::collections::BTreeSet<String>) -> Option<String> {
+    fn suggest_any(&self, unmatched: &stagecraft_syntax::shell::Names) -> Option<String> {
         let keys: Vec<&str> = self.globals.keys().collect();
         unmatched.iter().find_map(|n| suggest::search(n, keys.iter().copied(), true))
     }
@@ -2874,7 +2874,7 @@ impl<'a> Engine<'a> {
 
     fn report_unmatched(
         &mut self,
-        unmatched: &std::collections::BTreeSet<String>,
+        unmatched: &stagecraft_syntax::shell::Names,
         st: &DispatchState,
         node: TextRange,
         config: &CheckConfig,

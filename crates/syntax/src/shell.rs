@@ -6,7 +6,7 @@
 //! [`Lexer::process_words`] (BuildKit's shared words buffer).
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use crate::go;
 
@@ -70,9 +70,64 @@ pub struct Expansion {
     /// The expanded text, quotes and escapes removed (unless the lexer keeps them).
     pub result: String,
     /// Names looked up and found.
-    pub matched: BTreeSet<String>,
+    pub matched: Names,
     /// Names looked up and not set.
-    pub unmatched: BTreeSet<String>,
+    pub unmatched: Names,
+}
+
+/// The variable names an expansion looked up, sorted and each once (BuildKit keeps them in a
+/// map; the order here makes reports reproducible). A word looks up few names, so they are
+/// one vector rather than a B-tree with a node per set: collected as the lexer meets them and
+/// sorted once at the end, which stays `n log n` for a word with thousands of names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names(Vec<String>);
+
+impl Names {
+    /// Adds a name while expanding; [`Names::finish`] sorts and deduplicates.
+    fn push(&mut self, name: &str) {
+        if self.0.last().is_none_or(|last| last != name) {
+            self.0.push(name.to_string());
+        }
+    }
+
+    fn finish(mut self) -> Names {
+        self.0.sort_unstable();
+        self.0.dedup();
+        self
+    }
+
+    /// Whether `name` was looked up.
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+    }
+
+    /// How many names.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The names in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+
+    /// Forgets every name.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+impl<'a> IntoIterator for &'a Names {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 /// An expansion failure, worded as BuildKit words it.
@@ -125,7 +180,7 @@ impl Lexer {
         }
         let mut sw = ShellWord::new(self, word, env, true);
         match sw.process() {
-            Ok((result, _)) => Ok(Expansion { result, matched: sw.matched, unmatched: sw.unmatched }),
+            Ok((result, _)) => Ok(Expansion { result, matched: sw.matched.finish(), unmatched: sw.unmatched.finish() }),
             Err(message) => Err(ShellError { message, input: word.to_string() }),
         }
     }
@@ -192,8 +247,8 @@ struct ShellWord<'a> {
     skip_unset_env: bool,
     env: &'a dyn Env,
     capture: bool,
-    matched: BTreeSet<String>,
-    unmatched: BTreeSet<String>,
+    matched: Names,
+    unmatched: Names,
     /// Whether the caller wants the split words (`ProcessWords`); `ProcessWord` only needs the
     /// expanded string, which never depends on them, so the splitting is skipped.
     want_words: bool,
@@ -229,8 +284,8 @@ impl<'a> ShellWord<'a> {
             skip_unset_env: lex.skip_unset_env,
             env,
             capture,
-            matched: BTreeSet::new(),
-            unmatched: BTreeSet::new(),
+            matched: Names::default(),
+            unmatched: Names::default(),
             want_words: !capture,
             words_buffer: String::new(),
             track_spans: false,
@@ -497,13 +552,13 @@ impl<'a> ShellWord<'a> {
         match env.lookup(name) {
             Some(v) => {
                 if self.capture {
-                    self.matched.insert(name.to_string());
+                    self.matched.push(name);
                 }
                 Some(v)
             }
             None => {
                 if self.capture {
-                    self.unmatched.insert(name.to_string());
+                    self.unmatched.push(name);
                 }
                 None
             }
