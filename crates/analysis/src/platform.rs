@@ -144,17 +144,23 @@ const KNOWN_ARCH: &[&str] = &[
     "wasm",
 ];
 
+/// containerd's `specifierRe`, `^[A-Za-z0-9_.-]+$`, for the architecture and the variant (dots
+/// allowed since containerd/platforms took `arm64/v8.2`); the OS name keeps `[A-Za-z0-9_-]+`.
 fn valid_component(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
+}
+
+fn valid_os_name(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
 }
 
 /// `os[(version)]` as containerd accepts it.
 fn valid_os_component(s: &str) -> bool {
     match s.split_once('(') {
-        None => valid_component(s),
+        None => valid_os_name(s),
         Some((os, rest)) => {
             // `(version+feature...)`: every feature non-empty (`windows(1+)` is refused).
-            valid_component(os)
+            valid_os_name(os)
                 && rest.ends_with(')')
                 && rest[..rest.len() - 1].bytes().all(|c| c.is_ascii_alphanumeric() || b"_.%-+".contains(&c))
                 && rest[..rest.len() - 1].split('+').skip(1).all(|f| !f.is_empty())
@@ -217,7 +223,7 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
         )
     };
     let component_invalid = |p: &str| {
-        format!("\"{p}\" is an invalid component of \"{spec}\": platform specifier component must match \"^[A-Za-z0-9_-]+$\": invalid argument")
+        format!("\"{p}\" is an invalid component of \"{spec}\": platform specifier component must match \"^[A-Za-z0-9_.-]+$\": invalid argument")
     };
     if !valid_os_component(parts[0]) {
         return Err(os_invalid(parts[0]));
@@ -236,7 +242,7 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
             let mut decoded: Vec<String> = Vec::new();
             for f in features.split('+').filter(|_| !features.is_empty()) {
                 let f =
-                    decode_os_option(f).map_err(|e| format!("\"{spec}\" has an invalid OS feature \"{f}\": {e}"))?;
+                    decode_os_option(f).map_err(|e| format!("\"{spec}\" has invalid OS features: invalid os feature \"{f}\": {e}"))?;
                 if let Err(at) = decoded.binary_search(&f) {
                     decoded.insert(at, f);
                 }
@@ -296,6 +302,16 @@ mod tests {
         assert!(parse("a/b/c/d").unwrap_err().contains("cannot parse platform specifier"));
         // A single part that is no OS is read whole as an architecture.
         assert!(parse("arm64(1)").unwrap_err().contains("unknown operating system or architecture"));
+        // Dots in the architecture and the variant (containerd/platforms' newer `specifierRe`),
+        // not in the OS name.
+        let p = parse("linux/arm64/v8.2").unwrap();
+        assert_eq!((p.architecture.as_str(), p.variant.as_str()), ("arm64", "v8.2"));
+        assert_eq!(parse("linux/my.arch").unwrap().architecture, "my.arch");
+        assert!(parse("lin.ux/amd64").unwrap_err().starts_with("\"lin.ux\" is an invalid OS component of"));
+        assert_eq!(
+            parse("linux/a b").unwrap_err(),
+            "\"a b\" is an invalid component of \"linux/a b\": platform specifier component must match \"^[A-Za-z0-9_.-]+$\": invalid argument"
+        );
     }
 
     /// Random specifiers from the pieces the grammar cares about: every one parses or names
@@ -334,7 +350,7 @@ mod tests {
         );
         assert_eq!(
             parse("windows(1+%2)/amd64").unwrap_err(),
-            "\"windows(1+%2)/amd64\" has an invalid OS feature \"%2\": invalid URL escape \"%2\""
+            "\"windows(1+%2)/amd64\" has invalid OS features: invalid os feature \"%2\": invalid URL escape \"%2\""
         );
         // Every feature has a name.
         for bad in ["windows(1+)", "windows(1++a)", "windows(+)/amd64"] {
