@@ -18,83 +18,24 @@ pub(crate) enum SourceKind {
     Local,
 }
 
-/// BuildKit's reading of a source word (after expansion).
+/// BuildKit's reading of a source word (after expansion): `isGitSource` without the
+/// `github.com/…` form (which ADD and COPY copy as a local path), else `isHTTPSource`.
 pub(crate) fn source_kind(src: &str) -> SourceKind {
-    // Every URL and repository form has a colon; most sources are plain paths.
-    if !src.contains(':') {
+    // Every URL and repository form has a colon but `github.com/…`; most sources are paths.
+    if !src.contains(':') && !src.starts_with("github.com/") {
         return SourceKind::Local;
     }
-    if is_git(src) {
-        SourceKind::Git
-    } else if src.starts_with("http://") || src.starts_with("https://") {
-        SourceKind::Http
-    } else {
-        SourceKind::Local
+    match crate::gitref::parse(src) {
+        Some(Ok(r)) if !r.indistinguishable_from_local => SourceKind::Git,
+        _ if src.starts_with("http://") || src.starts_with("https://") => SourceKind::Http,
+        _ => SourceKind::Local,
     }
 }
 
-/// `dfgitutil.ParseGitRef` succeeding on a ref that is not `IndistinguishableFromLocal`.
-fn is_git(src: &str) -> bool {
-    if src.starts_with("./") || src.starts_with("../") || src.starts_with("github.com/") {
-        return false;
-    }
-    // `gitutil.ParseURL`: an explicit `scheme://`, which must be one Git speaks; an HTTP(S)
-    // URL is a repository only when its path (before any query or fragment) ends in `.git`.
-    if let Some(end) = explicit_scheme(src) {
-        let scheme = src[..end].to_ascii_lowercase();
-        let (rest, fragment) = src[end + 3..].split_once('#').unwrap_or((&src[end + 3..], ""));
-        let path = rest.split('?').next().unwrap_or_default();
-        let path = path.find('/').map_or("", |i| &path[i..]);
-        return valid_fragment(fragment)
-            && match scheme.as_str() {
-                "http" | "https" => path.ends_with(".git"),
-                "ssh" | "git" => true,
-                _ => false,
-            };
-    }
-    // ...else the scp-like `user@host:path[?query][#fragment]` (the user is required: BuildKit
-    // once made it optional, and took Windows paths such as `C:\out` for repositories).
-    scp_fragment(src).is_some_and(valid_fragment)
-}
-
-/// Where the scheme of `^[a-zA-Z0-9]+://` ends.
-fn explicit_scheme(s: &str) -> Option<usize> {
-    let end = s.bytes().position(|b| !b.is_ascii_alphanumeric())?;
-    (end > 0 && s[end..].starts_with("://")).then_some(end)
-}
-
-/// `sshutil`'s `^([a-zA-Z0-9-_]+)@([a-zA-Z0-9-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?$`: the fragment
-/// if it matches (empty when there is none).
-fn scp_fragment(s: &str) -> Option<&str> {
-    if s.contains('\n') {
-        // `.` does not match a newline.
-        return None;
-    }
-    let user = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-    let host = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'.';
-    let (u, rest) = s.split_once('@')?;
-    if u.is_empty() || !u.bytes().all(user) {
-        return None;
-    }
-    let end = rest.bytes().take_while(|&c| host(c)).count();
-    if end == 0 || rest.as_bytes().get(end) != Some(&b':') {
-        return None;
-    }
-    // The lazy path and query stop at the first `#`, which starts the fragment.
-    Some(rest[end + 1..].split_once('#').map_or("", |(_, f)| f))
-}
-
-/// `splitGitFragment`: a `##key=value,...` fragment must hold only `ref`, `commit` and
-/// `subdir` keys (a single `#` fragment is `ref:subdir` and always reads).
-fn valid_fragment(fragment: &str) -> bool {
-    let Some(csv) = fragment.strip_prefix('#') else { return true };
-    if csv.is_empty() {
-        return true;
-    }
-    let Ok(fields) = crate::instructions::csv_fields(csv) else { return false };
-    fields.iter().all(|f| {
-        f.split_once('=').is_some_and(|(k, _)| matches!(k.to_ascii_lowercase().as_str(), "ref" | "commit" | "subdir"))
-    })
+/// `isGitSource`: a Git reference whose query reads, `github.com/…` included (what the
+/// `--checksum` check takes).
+pub(crate) fn is_git_source(src: &str) -> bool {
+    (src.contains(':') || src.starts_with("github.com/")) && matches!(crate::gitref::parse(src), Some(Ok(_)))
 }
 
 /// The error BuildKit fails a `--chmod` value with, if it does: an octal number above 07777
@@ -175,47 +116,30 @@ pub(crate) fn windows_drive_error(path: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The kinds; what is a repository is tested with the Git reading (`gitref`).
     #[test]
     fn git_http_and_local_sources() {
-        for git in [
-            "git@github.com:moby/buildkit.git",
-            "git@github.com:moby/buildkit.git#v0.1.0:sub",
-            "https://github.com/moby/buildkit.git",
-            "https://github.com/moby/buildkit.git#main",
-            "HTTPS://github.com/moby/buildkit.git",
-            "ssh://git@github.com/moby/buildkit",
-            "git://github.com/moby/buildkit",
-            "u@1host:/x",
-        ] {
-            assert_eq!(source_kind(git), SourceKind::Git, "{git}");
-        }
-        for http in [
-            "https://example.com/a.tar.gz",
-            "http://x/y",
-            "https://github.com/moby/buildkit",
-            // Not a repository (the fragment does not read), so a URL.
-            "https://example.com/x.git##typ=1",
-        ] {
-            assert_eq!(source_kind(http), SourceKind::Http, "{http}");
-        }
-        for local in [
-            "src",
-            "./a:b",
-            "github.com/moby/buildkit",
-            "ftp://example.com/a",
-            // No user: not scp-like (Windows paths stay paths).
-            r"C:\app",
-            r"C:\Program Files\Go",
-            "c:/app",
-            "host:path",
-            "first.last@host:path",
-            "a b:c",
-            "git@github.com:moby/buildkit.git##bad=1",
+        for (src, kind) in [
+            ("git@github.com:moby/buildkit.git", SourceKind::Git),
+            ("https://github.com/moby/buildkit.git#main", SourceKind::Git),
+            ("https://example.com/a.tar.gz", SourceKind::Http),
+            ("https://github.com/moby/buildkit", SourceKind::Http),
+            // A repository whose query BuildKit refuses is no Git source, so a URL...
+            ("https://github.com/moby/buildkit.git?foo=bar", SourceKind::Http),
+            // ...or a path.
+            ("git@github.com:moby/buildkit.git?foo=bar", SourceKind::Local),
+            ("src", SourceKind::Local),
+            ("github.com/moby/buildkit", SourceKind::Local),
+            ("ftp://example.com/a", SourceKind::Local),
+            (r"C:\app", SourceKind::Local),
             // Not `http://`, so not a URL for `isHTTPSource` either.
-            "HTTP://example.com/a",
+            ("HTTP://example.com/a", SourceKind::Local),
         ] {
-            assert_eq!(source_kind(local), SourceKind::Local, "{local}");
+            assert_eq!(source_kind(src), kind, "{src}");
         }
+        assert!(is_git_source("github.com/moby/buildkit"));
+        assert!(!is_git_source("github.com/moby/buildkit?x=1"));
+        assert!(!is_git_source("https://example.com/a.tar.gz"));
     }
 
     #[test]

@@ -2547,10 +2547,8 @@ impl<'a> Engine<'a> {
             let mut sources = expanded.iter().take(dest.unwrap_or(0)).flatten();
             let message = match (sources.next(), sources.next()) {
                 // (`isGitSource` also takes the `github.com/…` form, which is then copied as a
-                // local path.)
-                (Some(one), None)
-                    if copy::source_kind(one) != copy::SourceKind::Local || one.starts_with("github.com/") =>
-                {
+                // local path, but not a repository whose query BuildKit refuses.)
+                (Some(one), None) if copy::source_kind(one) == copy::SourceKind::Http || copy::is_git_source(one) => {
                     None
                 }
                 (Some(_), None) => Some("checksum requires HTTP(S) or Git sources"),
@@ -2564,9 +2562,16 @@ impl<'a> Engine<'a> {
             failures && !add && c.last_flag("parents").is_some_and(|f| f.value().is_none_or(|v| v != "false"));
         // (The browser build checked the ignore file as it expanded the words.)
         if failures {
+            // `--keep-git-dir` as given, then as each repository's query sets it.
+            let mut keep_git_dir =
+                c.last_flag("keep-git-dir").map(|f| f.value().is_none_or(|v| v.eq_ignore_ascii_case("true")));
             for (i, source) in expanded.iter().enumerate().take(dest.unwrap_or(0)) {
                 let Some(source) = source.as_deref() else { continue };
                 let at = word(i).unwrap_or(node);
+                if let Some(e) = self.git_query_error(source, add, &mut keep_git_dir, checksum.as_ref()) {
+                    self.fail_in("invalid-copy", &e, Some(at), Some(node), "dispatch");
+                    continue;
+                }
                 match copy::source_kind(source) {
                     kind @ (copy::SourceKind::Git | copy::SourceKind::Http) if !add => {
                         let (message, what) = match kind {
@@ -2619,6 +2624,45 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// What the Git reading of a source fails an ADD or COPY with: a query BuildKit refuses
+    /// (`?foo=bar`, `?branch=a&tag=b`, ...), or for ADD a query's `keep-git-dir` against the
+    /// flag's (or an earlier repository's) and its `checksum` against `--checksum`.
+    fn git_query_error(
+        &self,
+        source: &str,
+        add: bool,
+        keep_git_dir: &mut Option<bool>,
+        checksum: Option<&(String, TextRange)>,
+    ) -> Option<String> {
+        if !source.contains(':') && !source.starts_with("github.com/") {
+            return None;
+        }
+        let git = match crate::gitref::parse(source)? {
+            Err(e) => return Some(format!("{e}; the repository URL's query takes ref, tag, branch, subdir, checksum (or commit), keep-git-dir and submodules, each once and with a value")),
+            Ok(git) if !git.indistinguishable_from_local && add => git,
+            Ok(_) => return None,
+        };
+        if let (Some(flag), Some(query)) = (*keep_git_dir, git.keep_git_dir) {
+            if flag != query {
+                return Some(
+                    "inconsistent keep-git-dir configuration; --keep-git-dir and the URL's keep-git-dir query disagree"
+                        .into(),
+                );
+            }
+        }
+        if git.keep_git_dir.is_some() {
+            *keep_git_dir = git.keep_git_dir;
+        }
+        match (checksum.map(|(v, _)| v.as_str()).filter(|v| !v.is_empty()), git.checksum.as_deref()) {
+            (Some(flag), Some(query)) if flag != query => Some(format!(
+                "checksum mismatch {} != {}; --checksum and the URL's checksum query must name the same commit",
+                stagecraft_syntax::go::quote_str(flag),
+                stagecraft_syntax::go::quote_str(query)
+            )),
+            _ => None,
         }
     }
 

@@ -18,6 +18,7 @@ pub mod env;
 mod export;
 pub mod fixes;
 pub mod format;
+mod gitref;
 mod graph;
 pub mod instructions;
 pub mod links;

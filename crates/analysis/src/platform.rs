@@ -241,8 +241,8 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
             // build would carry one for this alone).
             let mut decoded: Vec<String> = Vec::new();
             for f in features.split('+').filter(|_| !features.is_empty()) {
-                let f =
-                    decode_os_option(f).map_err(|e| format!("\"{spec}\" has invalid OS features: invalid os feature \"{f}\": {e}"))?;
+                let f = decode_os_option(f)
+                    .map_err(|e| format!("\"{spec}\" has invalid OS features: invalid os feature \"{f}\": {e}"))?;
                 if let Err(at) = decoded.binary_search(&f) {
                     decoded.insert(at, f);
                 }

@@ -55,6 +55,52 @@ fn copy_takes_no_urls_or_git_repositories_and_add_does() {
     builds("FROM alpine\nCOPY <<EOF /a\nhttps://example.com\nEOF\n");
 }
 
+/// A repository URL's query (`dfgitutil`'s, in the oracle's BuildKit): refused keys and values
+/// fail ADD and COPY alike, before COPY's "no Git repositories"; ADD's flags must agree with it.
+#[test]
+fn git_url_queries_fail_where_buildkit_refuses_them() {
+    // moby's own Dockerfile (the corpus has it): the oracle's BuildKit builds it.
+    builds("FROM alpine\nADD https://github.com/golang/vuln.git?ref=v1.1.4&keep-git-dir=1 /src\n");
+    builds("FROM alpine\nADD git@github.com:moby/buildkit.git?tag=v0.1&subdir=docs /src\n");
+    let url = "https://github.com/moby/buildkit.git?foo=bar";
+    fails(&format!("FROM alpine\nADD {url} /src\n"), "unexpected query \"foo\"", url);
+    fails(&format!("FROM alpine\nCOPY {url} /src\n"), "unexpected query \"foo\"", url);
+    fails(
+        "FROM alpine\nARG V\nADD git@github.com:moby/buildkit.git?ref=$V /src\n",
+        "query \"ref\" has no value",
+        "git@github.com:moby/buildkit.git?ref=$V",
+    );
+    fails(
+        "FROM alpine\nADD git@github.com:moby/buildkit.git?branch=main&tag=v1 /src\n",
+        "branch conflicts with tag",
+        "git@github.com:moby/buildkit.git?branch=main&tag=v1",
+    );
+    let keep = "https://github.com/moby/buildkit.git?keep-git-dir=true";
+    fails(
+        &format!("FROM alpine\nADD --keep-git-dir=false {keep} /src\n"),
+        "inconsistent keep-git-dir configuration",
+        keep,
+    );
+    builds(&format!("FROM alpine\nADD --keep-git-dir {keep} /src\n"));
+    // A second repository against what the first one's query set.
+    fails(
+        &format!("FROM alpine\nADD {keep} https://x/y.git?keep-git-dir=0 /src/\n"),
+        "inconsistent keep-git-dir configuration",
+        "https://x/y.git?keep-git-dir=0",
+    );
+    let commit = "https://github.com/moby/buildkit.git?commit=abc";
+    fails(&format!("FROM alpine\nADD --checksum=def {commit} /src\n"), "checksum mismatch \"def\" != \"abc\"", commit);
+    builds(&format!("FROM alpine\nADD --checksum=abc {commit} /src\n"));
+    // `ssh://host:path` is no URL to Go (`:moby` is no port): a local path, which COPY takes.
+    builds("FROM alpine\nCOPY ssh://git@github.com:moby/buildkit.git /src\n");
+    // A refused query makes no Git source for `--checksum`: an scp-like one is then a path.
+    fails(
+        "FROM alpine\nADD --checksum=abc git@github.com:moby/buildkit.git?foo=1 /src\n",
+        "checksum requires HTTP(S) or Git sources",
+        "--checksum=abc",
+    );
+}
+
 #[test]
 fn chmod_must_be_octal_up_to_07777_or_symbolic() {
     let octal = |v: &str| format!("invalid chmod parameter: '{v}'. it should be octal string and between 0 and 07777");

@@ -91,7 +91,9 @@ impl Names {
     }
 
     fn finish(mut self) -> Names {
-        self.0.sort_unstable();
+        // (Through the shared sort: the standard library's would be another copy of its sort
+        // code in the browser build.)
+        crate::sort::sort_unstable_by(&mut self.0, |a, b| a.cmp(b));
         self.0.dedup();
         self
     }
