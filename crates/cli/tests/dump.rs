@@ -85,6 +85,21 @@ fn negative_cases_are_rejected_with_a_located_error() {
     }
 }
 
+/// The column counts characters, as `check` and `fmt` count them: `é` is one.
+#[test]
+fn the_error_column_counts_characters() {
+    let dir = std::env::temp_dir().join(format!("stagecraft-dump-col-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Dockerfile");
+    std::fs::write(&file, "FROM alpine\nRUN écho <<EOF\nx\n").unwrap();
+    let dumped = String::from_utf8_lossy(&dump(&file).stderr).into_owned();
+    let formatted = String::from_utf8_lossy(&stagecraft(&["fmt", file.to_str().unwrap()]).stderr).into_owned();
+    let at = format!("{}:2:10: error: ", file.display());
+    assert!(dumped.starts_with(&at), "{dumped}");
+    assert!(formatted.starts_with(&at), "{formatted}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn every_corpus_file_parses_without_losing_a_byte() {
     let files: Vec<_> =

@@ -54,8 +54,9 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
             }
             let index = LineIndex::new(&text);
             for e in parse.errors() {
-                let lc = index.line_col(e.range().start());
-                eprintln!("{}:{}:{}: error: {}", input::shown(&path), lc.line + 1, lc.col + 1, e.message());
+                // In characters, as every other command's `file:line:col`.
+                let (line, col) = crate::output::position_in(&index, &text, e.range().start());
+                eprintln!("{}:{line}:{col}: error: {}", input::shown(&path), e.message());
             }
             Ok(Outcome::Findings)
         }
