@@ -1117,6 +1117,11 @@ impl<'a> Engine<'a> {
                         }
                         crate::copy::SourceKind::Git => {}
                         crate::copy::SourceKind::Local => {
+                            // (A repository whose query BuildKit refuses fails with that, unless
+                            // it is an HTTP(S) URL, which is then read as a URL, above.)
+                            if let Some(Err(e)) = crate::gitref::parse(&src) {
+                                return Err(e);
+                            }
                             return Err("SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD".into());
                         }
                     }

@@ -539,6 +539,12 @@ fn source_date_epoch_is_resolved_as_buildkit_does() {
     let git =
         stage.replace("https://example.com/v${VERSION}.tar.gz", "https://github.com/moby/buildkit.git#v${VERSION}");
     assert_eq!(with(&git, &[], &[]), None);
+    // ...but an HTTP(S) one is then read as a URL (`isHTTPSource` comes first): what fails is
+    // the stage's ADD when it is dispatched, not SOURCE_DATE_EPOCH at its FROM.
+    let refused = stage.replace("https://example.com/v${VERSION}.tar.gz", "https://h/r.git?foo=1");
+    let (message, at) = with(&refused, &[], &[]).expect("the ADD fails");
+    assert!(message.starts_with("unexpected query \"foo\""), "{message}");
+    assert_eq!(at.as_deref(), Some("https://h/r.git?foo=1"));
     // What else the stage may not hold.
     let body = |lines: &str| format!("ARG SOURCE_DATE_EPOCH=src\nFROM scratch AS src\n{lines}FROM alpine\n");
     let from = Some("FROM scratch AS src".to_string());
@@ -549,6 +555,8 @@ fn source_date_epoch_is_resolved_as_buildkit_does() {
         ("ADD https://a/x https://a/y /\n", "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source"),
         ("ADD <<EOF /x\nhello\nEOF\n", "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source"),
         ("ARG SRC=local.tar\nADD $SRC /\n", "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD"),
+        // A repository whose query BuildKit refuses says why...
+        ("ADD git@github.com:moby/buildkit.git?foo=1 /\n", "unexpected query \"foo\""),
     ] {
         assert_eq!(with(&body(lines), &[], &[]), Some((message.to_string(), from.clone())), "{lines}");
     }
