@@ -5,8 +5,8 @@
 #   dist/docs/index.html     the docs sample page
 #   dist/pkg/                the wasm package, copied from web/pkg/
 # Network: the npm registry when node_modules is out of date; the wasm step (tools/wasm.sh)
-# may add the wasm32 target and nightly rust-src with rustup and install wasm-bindgen-cli from
-# crates.io the first time.
+# may add the wasm32 target and the pinned nightly toolchain with rust-src (tools/nightly.sh)
+# with rustup, and install wasm-bindgen-cli from crates.io, the first time.
 # Usage: web/build.sh
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -2548,7 +2548,9 @@ impl<'a> Engine<'a> {
                 self.fail_in("invalid-copy", &e, Some(*range), Some(node), "dispatch");
             }
         }
-        if let Some((_, range)) = checksum.as_ref().filter(|(v, _)| failures && add && !v.is_empty()) {
+        // (Whole in `if failures`, so that the browser build does not carry the Git reading.)
+        let checksum_given = if failures && add { checksum.as_ref().filter(|(v, _)| !v.is_empty()) } else { None };
+        if let Some((_, range)) = checksum_given {
             let mut sources = expanded.iter().take(dest.unwrap_or(0)).flatten();
             let message = match (sources.next(), sources.next()) {
                 // (`isGitSource` also takes the `github.com/…` form, which is then copied as a
@@ -2567,13 +2569,21 @@ impl<'a> Engine<'a> {
             failures && !add && c.last_flag("parents").is_some_and(|f| f.value().is_none_or(|v| v != "false"));
         // (The browser build checked the ignore file as it expanded the words.)
         if failures {
-            // `--keep-git-dir` as given, then as each repository's query sets it.
-            let mut keep_git_dir =
-                c.last_flag("keep-git-dir").map(|f| f.value().is_none_or(|v| v.eq_ignore_ascii_case("true")));
+            // `--keep-git-dir` and `--checksum` as given, then as each repository's query sets
+            // them for the sources after it (BuildKit's `cfg` changes as its loop goes).
+            let mut git = GitOptions {
+                keep_git_dir: c
+                    .last_flag("keep-git-dir")
+                    .map(|f| (f.value().is_none_or(|v| v.eq_ignore_ascii_case("true")), None)),
+                checksum: checksum
+                    .as_ref()
+                    .filter(|(v, _)| !v.is_empty())
+                    .map(|(v, r)| (v.as_bytes().to_vec(), *r, None)),
+            };
             for (i, source) in expanded.iter().enumerate().take(dest.unwrap_or(0)) {
                 let Some(source) = source.as_deref() else { continue };
                 let at = word(i).unwrap_or(node);
-                if let Some(e) = self.git_query_error(source, add, &mut keep_git_dir, checksum.as_ref()) {
+                if let Some(e) = git.error(source, add, at) {
                     self.fail_in("invalid-copy", &e, Some(at), Some(node), "dispatch");
                     continue;
                 }
@@ -2602,11 +2612,15 @@ impl<'a> Engine<'a> {
                     }
                     copy::SourceKind::Git => {}
                     copy::SourceKind::Http => {
-                        let digest = checksum.as_ref().filter(|(v, _)| !v.is_empty());
-                        if let Some((e, range)) =
-                            digest.and_then(|(v, r)| crate::reference::digest_error(v).map(|e| (e, *r)))
-                        {
-                            self.fail_in("invalid-copy", e, Some(range), Some(node), "dispatch");
+                        // (An earlier repository's `?checksum=` is this URL's checksum too.)
+                        if let Some((v, range, from)) = &git.checksum {
+                            if let Some(e) = crate::reference::digest_error(&String::from_utf8_lossy(v)) {
+                                let e = match from {
+                                    Some(url) => format!("{e}; the checksum comes from the query of {url}, and applies to the sources after it"),
+                                    None => e.to_string(),
+                                };
+                                self.fail_in("invalid-copy", &e, Some(*range), Some(node), "dispatch");
+                            }
                         }
                     }
                     copy::SourceKind::Local => {
@@ -2629,45 +2643,6 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
-        }
-    }
-
-    /// What the Git reading of a source fails an ADD or COPY with: a query BuildKit refuses
-    /// (`?foo=bar`, `?branch=a&tag=b`, ...), or for ADD a query's `keep-git-dir` against the
-    /// flag's (or an earlier repository's) and its `checksum` against `--checksum`.
-    fn git_query_error(
-        &self,
-        source: &str,
-        add: bool,
-        keep_git_dir: &mut Option<bool>,
-        checksum: Option<&(String, TextRange)>,
-    ) -> Option<String> {
-        if !source.contains(':') && !source.starts_with("github.com/") {
-            return None;
-        }
-        let git = match crate::gitref::parse(source)? {
-            Err(e) => return Some(format!("{e}; the repository URL's query takes ref, tag, branch, subdir, checksum (or commit), keep-git-dir and submodules, each once and with a value")),
-            Ok(git) if !git.indistinguishable_from_local && add => git,
-            Ok(_) => return None,
-        };
-        if let (Some(flag), Some(query)) = (*keep_git_dir, git.keep_git_dir) {
-            if flag != query {
-                return Some(
-                    "inconsistent keep-git-dir configuration; --keep-git-dir and the URL's keep-git-dir query disagree"
-                        .into(),
-                );
-            }
-        }
-        if git.keep_git_dir.is_some() {
-            *keep_git_dir = git.keep_git_dir;
-        }
-        match (checksum.map(|(v, _)| v.as_str()).filter(|v| !v.is_empty()), git.checksum.as_deref()) {
-            (Some(flag), Some(query)) if flag != query => Some(format!(
-                "checksum mismatch {} != {}; --checksum and the URL's checksum query must name the same commit",
-                stagecraft_syntax::go::quote_str(flag),
-                stagecraft_syntax::go::quote_str(query)
-            )),
-            _ => None,
         }
     }
 
@@ -3425,6 +3400,58 @@ fn mount_from_range(flags: &[Flag], flag: &FlagInfo) -> Option<TextRange> {
     let at = flags.partition_point(|f| f.range().start() < flag.range.start());
     let cursor = flags.get(at).filter(|f| f.range() == flag.range)?;
     cursor.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last().and_then(|o| o.value_range())
+}
+
+/// ADD's Git options as BuildKit's `dispatchCopy` carries them from source to source: the value,
+/// and the repository whose query set it (`None`: the flag).
+struct GitOptions {
+    keep_git_dir: Option<(bool, Option<String>)>,
+    checksum: Option<(Vec<u8>, TextRange, Option<String>)>,
+}
+
+impl GitOptions {
+    /// What the Git reading of `source` fails an ADD or COPY with: a query BuildKit refuses
+    /// (`?foo=bar`, `?branch=a&tag=b`, ...), or for ADD a query's `keep-git-dir` or `checksum`
+    /// against the flag's or an earlier repository's; else the options it sets.
+    fn error(&mut self, source: &str, add: bool, at: TextRange) -> Option<String> {
+        if !source.contains(':') && !source.starts_with("github.com/") {
+            return None;
+        }
+        let git = match crate::gitref::parse(source)? {
+            Err(e) => return Some(e),
+            Ok(git) if !git.indistinguishable_from_local && add => git,
+            Ok(_) => return None,
+        };
+        let against = |from: &Option<String>, what: &str| match from {
+            Some(url) => format!("the {what} query of {url} before it"),
+            None => format!("--{what}"),
+        };
+        if let (Some((value, from)), Some(query)) = (&self.keep_git_dir, git.keep_git_dir) {
+            if *value != query {
+                return Some(format!(
+                    "inconsistent keep-git-dir configuration; the URL's keep-git-dir query disagrees with {}",
+                    against(from, "keep-git-dir")
+                ));
+            }
+        }
+        if let Some(query) = git.keep_git_dir {
+            self.keep_git_dir = Some((query, Some(source.to_string())));
+        }
+        if let (Some((value, _, from)), Some(query)) = (&self.checksum, &git.checksum) {
+            if value != query {
+                return Some(format!(
+                    "checksum mismatch {} != {}; the URL's checksum query disagrees with {}",
+                    stagecraft_syntax::go::quote(value),
+                    stagecraft_syntax::go::quote(query),
+                    against(from, "checksum")
+                ));
+            }
+        }
+        if let Some(query) = git.checksum {
+            self.checksum = Some((query, at, Some(source.to_string())));
+        }
+        None
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@
 //! moby's `ADD https://github.com/golang/vuln.git?ref=…&keep-git-dir=1` without an error,
 //! which only the `dfgitutil` reading accepts.
 
-use stagecraft_syntax::go::quote_str as q;
+use std::collections::HashMap;
+
+use stagecraft_syntax::go::quote as q;
 
 /// What a Git source asks for beyond its repository.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -20,26 +22,26 @@ pub(crate) struct GitRef {
     pub indistinguishable_from_local: bool,
     /// `?keep-git-dir=…`.
     pub keep_git_dir: Option<bool>,
-    /// `?checksum=…` or `?commit=…`.
-    pub checksum: Option<String>,
+    /// `?checksum=…` or `?commit=…` (bytes: Go's strings need not be UTF-8).
+    pub checksum: Option<Vec<u8>>,
 }
 
 /// `ParseGitRef`: `None` when the source is no Git reference, `Some(Err)` when it is one whose
-/// query BuildKit refuses (with BuildKit's message), else what it asks for.
+/// query BuildKit refuses (BuildKit's message, then `; ` and what to do), else what it asks for.
 pub(crate) fn parse(src: &str) -> Option<Result<GitRef, String>> {
     if src.starts_with("./") || src.starts_with("../") {
         return None;
     }
     let (url, indistinguishable_from_local) = if src.starts_with("github.com/") {
-        (parse_url(src, None)?, true)
+        (parse_url(src, false)?, true)
     } else if let Some(end) = explicit_scheme(src) {
         let scheme = src[..end].to_ascii_lowercase();
         if !matches!(scheme.as_str(), "http" | "https" | "ssh" | "git") {
             return None;
         }
-        let url = parse_url(&src[end + 3..], Some(()))?;
+        let url = parse_url(&src[end + 3..], true)?;
         // An HTTP(S) URL is a repository only when its (unescaped) path ends in `.git`.
-        if matches!(scheme.as_str(), "http" | "https") && !url.path.ends_with(".git") {
+        if matches!(scheme.as_str(), "http" | "https") && !url.path.ends_with(b".git") {
             return None;
         }
         (url, false)
@@ -59,44 +61,43 @@ pub(crate) fn explicit_scheme(s: &str) -> Option<usize> {
     (end > 0 && s[end..].starts_with("://")).then_some(end)
 }
 
-/// The parts of a URL the Git reading uses.
+/// The parts of a URL the Git reading uses, unescaped (bytes, as Go's strings hold them).
 #[derive(Debug, Default)]
 struct Url {
-    /// The path, unescaped.
-    path: String,
+    path: Vec<u8>,
     /// The query's values by key, keys in the order they first appear (Go keeps a map; which
-    /// error BuildKit reports first among several is up to its map order).
-    query: Vec<(String, Vec<String>)>,
-    /// The fragment, unescaped.
-    fragment: String,
+    /// error BuildKit reports first among several, and which of `checksum` and `commit` wins
+    /// when both are given, is up to its map order, so it may differ from ours).
+    query: Vec<(Vec<u8>, Vec<Vec<u8>>)>,
+    fragment: Vec<u8>,
 }
 
-/// Go's `url.Parse` where BuildKit calls it: after `scheme://` (`authority` is `Some`), or a
+/// Go's `url.Parse` where BuildKit calls it: after `scheme://` (with an authority), or a
 /// `github.com/…` reference without a scheme. `None` where Go returns an error. The query is
 /// read as `URL.Query()` reads it, dropping the pairs it cannot decode.
-fn parse_url(rest: &str, authority: Option<()>) -> Option<Url> {
+fn parse_url(rest: &str, authority: bool) -> Option<Url> {
     let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
     // Control characters before the fragment: "net/url: invalid control character in URL".
     if rest.bytes().any(|b| b < 0x20 || b == 0x7f) {
         return None;
     }
-    // A single `?` at the end is `ForceQuery` with an empty query.
-    let (rest, query) = match rest.split_once('?') {
-        Some((r, "")) if !r.contains('?') => (r, ""),
-        Some((r, q)) => (r, q),
-        None => (rest, ""),
-    };
-    let path = match authority {
-        Some(()) => {
-            let (authority, path) = rest.find('/').map_or((rest, ""), |i| (&rest[..i], &rest[i..]));
-            valid_authority(authority).then_some(())?;
-            path
-        }
+    // (A lone `?` at the end is Go's `ForceQuery`: an empty query either way.)
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = if authority {
+        let (authority, path) = rest.find('/').map_or((rest, ""), |i| (&rest[..i], &rest[i..]));
+        valid_authority(authority).then_some(())?;
+        path
+    } else if rest.split('/').next().is_some_and(|s| s.contains(':')) {
         // No scheme: a colon in the first segment is refused.
-        None if rest.split('/').next().is_some_and(|s| s.contains(':')) => return None,
-        None => rest,
+        return None;
+    } else {
+        rest
     };
-    Some(Url { path: unescape(path, false)?, query: parse_query(query).0, fragment: unescape(fragment, false)? })
+    Some(Url {
+        path: unescape(path, false)?,
+        query: parse_query(query).unwrap_or_else(|read| read),
+        fragment: unescape(fragment, false)?,
+    })
 }
 
 /// `parseAuthority`: userinfo before the last `@`, then a host with an optional port.
@@ -111,59 +112,80 @@ fn valid_authority(authority: &str) -> bool {
     valid_host(host)
 }
 
-/// `parseHost`: a port is a colon and digits only (`ssh://git@github.com:org/repo.git` has
-/// the port `:org`, so Go refuses it and BuildKit copies it as a local path); an IPv6 literal
-/// needs its `]`; the rest may hold no character a host name cannot.
+/// `parseHost` as Go has it since the fix for CVE-2025-47912 (Go 1.24.8 and 1.25.2): a `[`
+/// only at the start, where `[…]` must hold an IPv6 address (a zone after `%25` allowed); a
+/// port is a colon and digits only (`ssh://git@github.com:org/repo.git` has the port `:org`,
+/// so Go refuses it and BuildKit copies it as a local path); the rest may hold no character a
+/// host name cannot.
 fn valid_host(host: &str) -> bool {
     let valid_port =
         |p: &str| p.is_empty() || p.strip_prefix(':').is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
-    if host.starts_with('[') {
-        let Some(i) = host.rfind(']') else { return false };
-        if !valid_port(&host[i + 1..]) {
-            return false;
+    match host.rfind('[') {
+        Some(0) => {
+            let Some(close) = host.rfind(']') else { return false };
+            if !valid_port(&host[close + 1..]) {
+                return false;
+            }
+            let inside = &host[1..close];
+            let unescaped = match inside.find("%25") {
+                Some(z) => host_chars(&inside[..z], false).and_then(|mut h| {
+                    h.extend(host_chars(&inside[z..], true)?);
+                    Some(h)
+                }),
+                None => host_chars(inside, false),
+            };
+            unescaped.is_some_and(|a| is_ipv6(&a))
         }
-        // `%25` starts an IPv6 zone, which may hold escapes a host may not.
-        return match host[..i].find("%25") {
-            Some(z) => host_chars(&host[..z], false) && host_chars(&host[z..i], true) && host_chars(&host[i..], false),
-            None => host_chars(host, false),
-        };
-    }
-    if let Some(i) = host.rfind(':') {
-        if !valid_port(&host[i..]) {
-            return false;
+        Some(_) => false,
+        None => {
+            if let Some(i) = host.rfind(':') {
+                if !valid_port(&host[i..]) {
+                    return false;
+                }
+            }
+            host_chars(host, false).is_some()
         }
     }
-    host_chars(host, false)
 }
 
-/// `unescape` in `encodeHost` (or `encodeZone`) mode succeeds.
-fn host_chars(s: &str, zone: bool) -> bool {
+/// `netip.ParseAddr` giving an IPv6 address (not an IPv4 one), with an optional non-empty zone.
+fn is_ipv6(addr: &[u8]) -> bool {
+    let Ok(addr) = std::str::from_utf8(addr) else { return false };
+    let (ip, zone) = addr.split_once('%').map_or((addr, None), |(a, z)| (a, Some(z)));
+    zone.is_none_or(|z| !z.is_empty()) && ip.parse::<std::net::Ipv6Addr>().is_ok()
+}
+
+/// `unescape` in `encodeHost` (or `encodeZone`) mode: the decoded bytes, or `None` where Go
+/// refuses the text.
+fn host_chars(s: &str, zone: bool) -> Option<Vec<u8>> {
     let b = s.as_bytes();
     let allowed = |c: u8| c.is_ascii_alphanumeric() || b"!$&'()*+,;=:[]<>\"-_.~".contains(&c);
+    let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            let (Some(h), Some(l)) = (b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) else {
-                return false;
-            };
+            let h = b.get(i + 1).and_then(|&c| hex(c))?;
+            let l = b.get(i + 2).and_then(|&c| hex(c))?;
             let escaped = &s[i..i + 3];
             let v = h << 4 | l;
             if zone {
                 if escaped != "%25" && v != b' ' && !allowed(v) {
-                    return false;
+                    return None;
                 }
             } else if h < 8 && escaped != "%25" {
-                return false;
+                return None;
             }
+            out.push(v);
             i += 3;
         } else {
             if b[i] < 0x80 && !allowed(b[i]) {
-                return false;
+                return None;
             }
+            out.push(b[i]);
             i += 1;
         }
     }
-    true
+    Some(out)
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -171,12 +193,8 @@ fn hex(c: u8) -> Option<u8> {
 }
 
 /// Go's `unescape`: `%XX` decoded (each `%` needs two hex digits), and `+` a space in a query
-/// component; `None` for a bad escape. Decoded bytes that are not UTF-8 (which a Go string
-/// keeps) become U+FFFD: a path still ends in `.git` or not, and such a value is no key.
-fn unescape(s: &str, query: bool) -> Option<String> {
-    if !(s.contains('%') || query && s.contains('+')) {
-        return Some(s.to_string());
-    }
+/// component; `None` for a bad escape.
+fn unescape(s: &str, query: bool) -> Option<Vec<u8>> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -198,13 +216,22 @@ fn unescape(s: &str, query: bool) -> Option<String> {
             }
         }
     }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    Some(out)
 }
 
-/// `url.ParseQuery`: the values by key, and whether any pair was refused (a `;` in it, or a bad
-/// escape), which `ParseQuery` reports and `URL.Query()` ignores.
-fn parse_query(query: &str) -> (Vec<(String, Vec<String>)>, bool) {
-    let mut values: Vec<(String, Vec<String>)> = Vec::new();
+/// Go's limit on a query's parameters (`urlmaxqueryparams`, since Go 1.24.12 and 1.25.6): with
+/// more, `ParseQuery` fails before it reads any.
+const MAX_QUERY_PARAMS: usize = 10_000;
+
+/// `url.ParseQuery`: the values by key, or `Err` with the values it could read when it refused
+/// a pair (a `;` in it, or a bad escape), which `URL.Query()` ignores.
+#[allow(clippy::type_complexity)]
+fn parse_query(query: &str) -> Result<Vec<(Vec<u8>, Vec<Vec<u8>>)>, Vec<(Vec<u8>, Vec<Vec<u8>>)>> {
+    if query.bytes().filter(|&b| b == b'&').count() + 1 > MAX_QUERY_PARAMS {
+        return Err(Vec::new());
+    }
+    let mut values: Vec<(Vec<u8>, Vec<Vec<u8>>)> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut refused = false;
     for pair in query.split('&') {
         if pair.contains(';') {
@@ -219,12 +246,19 @@ fn parse_query(query: &str) -> (Vec<(String, Vec<String>)>, bool) {
             refused = true;
             continue;
         };
-        match values.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, vs)) => vs.push(value),
-            None => values.push((key, vec![value])),
+        match index.get(&key) {
+            Some(&i) => values[i].1.push(value),
+            None => {
+                index.insert(key.clone(), values.len());
+                values.push((key, vec![value]));
+            }
         }
     }
-    (values, refused)
+    if refused {
+        Err(values)
+    } else {
+        Ok(values)
+    }
 }
 
 /// `sshutil.ParseSCPStyleURL`: `^([a-zA-Z0-9-_]+)@([a-zA-Z0-9-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?$`
@@ -249,83 +283,98 @@ fn parse_scp(s: &str) -> Option<Url> {
     let rest = &rest[end + 1..];
     let (before, fragment) = rest.split_once('#').unwrap_or((rest, ""));
     let (path, query) = before.split_once('?').unwrap_or((before, ""));
-    let (query, refused) = parse_query(query);
-    if refused {
-        return None;
-    }
-    Some(Url { path: path.to_string(), query, fragment: fragment.to_string() })
+    Some(Url { path: path.into(), query: parse_query(query).ok()?, fragment: fragment.into() })
 }
 
 /// `GitRef.loadQuery` over the fragment's `ref:subdir`: the keep-git-dir and checksum the query
-/// asks for, or BuildKit's error.
-fn load_query(url: &Url) -> Result<(Option<bool>, Option<String>), String> {
-    let (mut git_ref, mut subdir) = url.fragment.split_once(':').unwrap_or((&url.fragment, ""));
+/// asks for, or BuildKit's error and what to do.
+fn load_query(url: &Url) -> Result<(Option<bool>, Option<Vec<u8>>), String> {
+    let fragment = url.fragment.as_slice();
+    let (mut git_ref, mut subdir) = match fragment.iter().position(|&b| b == b':') {
+        Some(i) => (&fragment[..i], &fragment[i + 1..]),
+        None => (fragment, &b""[..]),
+    };
     let (mut keep_git_dir, mut checksum) = (None, None);
-    let (mut tag, mut branch) = (String::new(), String::new());
+    let (mut tag, mut branch) = (Vec::new(), Vec::new());
+    let keep_one = "keep one: the `#ref:subdir` fragment or the query";
     for (k, vs) in &url.query {
         if vs.len() > 1 {
-            return Err(format!("query {} has multiple values", q(k)));
+            return Err(format!("query {} has multiple values; give it once", q(k)));
         }
         // `?keep-git-dir` and `?submodules` alone mean true.
-        let v = vs[0].as_str();
-        let flag = matches!(k.as_str(), "keep-git-dir" | "submodules");
+        let v = vs[0].as_slice();
+        let flag = matches!(k.as_slice(), b"keep-git-dir" | b"submodules");
         if v.is_empty() && !flag {
-            return Err(format!("query {} has no value", q(k)));
+            return Err(format!(
+                "query {} has no value; give it one (only keep-git-dir and submodules stand alone)",
+                q(k)
+            ));
         }
-        match k.as_str() {
-            "ref" => {
+        match k.as_slice() {
+            b"ref" => {
                 if !git_ref.is_empty() && git_ref != v {
-                    return Err(format!("ref conflicts: {} vs {}", q(git_ref), q(v)));
+                    return Err(format!("ref conflicts: {} vs {}; {keep_one}", q(git_ref), q(v)));
                 }
                 git_ref = v;
             }
-            "tag" => tag = v.to_string(),
-            "branch" => branch = v.to_string(),
-            "subdir" => {
+            b"tag" => tag = v.to_vec(),
+            b"branch" => branch = v.to_vec(),
+            b"subdir" => {
                 if !subdir.is_empty() && subdir != v {
-                    return Err(format!("subdir conflicts: {} vs {}", q(subdir), q(v)));
+                    return Err(format!("subdir conflicts: {} vs {}; {keep_one}", q(subdir), q(v)));
                 }
                 subdir = v;
             }
-            "checksum" | "commit" => checksum = Some(v.to_string()),
-            "keep-git-dir" | "submodules" => {
+            b"checksum" | b"commit" => checksum = Some(v.to_vec()),
+            b"keep-git-dir" | b"submodules" => {
                 let value = if v.is_empty() { Some(true) } else { parse_bool(v) };
-                let Some(value) = value else { return Err(format!("invalid {k} value: {}", q(v))) };
-                if k == "keep-git-dir" {
+                let Some(value) = value else {
+                    return Err(format!(
+                        "invalid {} value: {}; use true or false",
+                        String::from_utf8_lossy(k),
+                        q(v)
+                    ));
+                };
+                if k == b"keep-git-dir" {
                     keep_git_dir = Some(value);
                 }
             }
-            _ => return Err(format!("unexpected query {}", q(k))),
+            _ => {
+                return Err(format!(
+                    "unexpected query {}; a repository URL's query takes ref, tag, branch, subdir, checksum (or commit), keep-git-dir and submodules",
+                    q(k)
+                ))
+            }
         }
     }
     if !tag.is_empty() {
-        if !tag.starts_with("refs/tags/") {
-            tag.insert_str(0, "refs/tags/");
+        if !tag.starts_with(b"refs/tags/") {
+            tag.splice(0..0, b"refs/tags/".iter().copied());
         }
         if !git_ref.is_empty() && git_ref != tag {
-            return Err(format!("ref conflicts: {} vs {}", q(git_ref), q(&tag)));
+            return Err(format!("ref conflicts: {} vs {}; {keep_one}", q(git_ref), q(&tag)));
         }
         git_ref = &tag;
     }
     if !branch.is_empty() {
         if !tag.is_empty() {
-            return Err("branch conflicts with tag".into());
+            return Err("branch conflicts with tag; a repository URL names one of them".into());
         }
-        if !branch.starts_with("refs/heads/") {
-            branch.insert_str(0, "refs/heads/");
+        if !branch.starts_with(b"refs/heads/") {
+            branch.splice(0..0, b"refs/heads/".iter().copied());
         }
         if !git_ref.is_empty() && git_ref != branch {
-            return Err(format!("ref conflicts: {} vs {}", q(git_ref), q(&branch)));
+            return Err(format!("ref conflicts: {} vs {}; {keep_one}", q(git_ref), q(&branch)));
         }
     }
     Ok((keep_git_dir, checksum))
 }
 
 /// Go's `strconv.ParseBool`.
-pub(crate) fn parse_bool(v: &str) -> Option<bool> {
+fn parse_bool(v: &[u8]) -> Option<bool> {
     match v {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        b"1" | b"t" | b"T" | b"TRUE" | b"true" | b"True" => Some(true),
+        b"0" | b"f" | b"F" | b"FALSE" | b"false" | b"False" => Some(false),
         _ => None,
     }
 }
@@ -355,16 +404,21 @@ mod tests {
             "ssh://git@github.com:22/moby/buildkit",
             "git://github.com/moby/buildkit",
             "u@1host:/x",
-            // The path is unescaped before its `.git` is looked for.
+            // The path is unescaped before its `.git` is looked for, into bytes.
             "https://h/x%2Egit",
             "https://h/x%FF.git",
             // A fragment is `ref:subdir`, whatever it holds.
             "https://example.com/x.git##typ=1",
             "git@github.com:moby/buildkit.git##bad=1",
             "https://github.com/golang/vuln.git?ref=v1.1.4&keep-git-dir=1",
+            // IPv6 hosts, with a port and with a zone; userinfo with a password and escapes.
             "https://[::1]:8080/r.git",
+            "https://[fe80::1%25en0]/r.git",
+            "https://[::ffff:1.2.3.4]/r.git",
+            "https://user:p%40ss@h/r.git",
             // A query pair that does not decode is dropped from a URL's query...
             "https://h/r.git?a=%zz",
+            "https://h/r.git?a;b",
         ] {
             assert_eq!(kind(git), "git", "{git}");
         }
@@ -380,7 +434,13 @@ mod tests {
             "https://h/a.git#%zz",
             "https://a b/r.git",
             "https://u{x}@h/r.git",
+            "https://h\u{1}/r.git",
+            // Brackets: closed, at the start only, around an IPv6 address (CVE-2025-47912).
             "https://[::1/r.git",
+            "https://[github.com]/r.git",
+            "https://[1.2.3.4]/r.git",
+            "https://h[1]/r.git",
+            "https://[fe80::1%25]/r.git",
             // ...but not from an scp-like one's.
             "git@h:r.git?a=%zz",
             "git@h:r.git?a;b",
@@ -397,13 +457,17 @@ mod tests {
 
     #[test]
     fn queries() {
-        let err = |src: &str| parse(src).and_then(Result::err);
-        let ok = |src: &str| parse(src).and_then(Result::ok);
+        let err = |src: &str| match parse(src) {
+            Some(Err(e)) => Some(e.split("; ").next().unwrap_or_default().to_string()),
+            Some(Ok(_)) => None,
+            None => panic!("not a Git source: {src}"),
+        };
+        let ok = |src: &str| parse(src).and_then(Result::ok).unwrap_or_else(|| panic!("refused: {src}"));
         assert_eq!(err("https://h/r.git?foo=bar").as_deref(), Some("unexpected query \"foo\""));
         assert_eq!(err("https://h/r.git?ref=").as_deref(), Some("query \"ref\" has no value"));
         assert_eq!(err("git@h:r.git?ref").as_deref(), Some("query \"ref\" has no value"));
         assert_eq!(err("https://h/r.git?ref=a&ref=b").as_deref(), Some("query \"ref\" has multiple values"));
-        assert_eq!(err("https://h/r.git#main?x").as_deref(), None, "a `?` in the fragment is the fragment's");
+        assert_eq!(err("https://h/r.git#main?x"), None, "a `?` in the fragment is the fragment's");
         assert_eq!(err("https://h/r.git?ref=b#a").as_deref(), Some("ref conflicts: \"a\" vs \"b\""));
         assert_eq!(err("https://h/r.git?ref=a#a"), None);
         assert_eq!(err("https://h/r.git?subdir=b#:a").as_deref(), Some("subdir conflicts: \"a\" vs \"b\""));
@@ -416,12 +480,37 @@ mod tests {
         );
         assert_eq!(err("https://h/r.git?keep-git-dir=yes").as_deref(), Some("invalid keep-git-dir value: \"yes\""));
         assert_eq!(err("https://h/r.git?submodules=2").as_deref(), Some("invalid submodules value: \"2\""));
-        // `+` is a space and escapes decode in keys and values.
+        // `+` is a space and escapes decode in keys and values, not in the fragment's `+`.
         assert_eq!(err("https://h/r.git?re%66=a+b#a%20b"), None);
         assert_eq!(err("https://h/r.git?ref=a+b#a+b").as_deref(), Some("ref conflicts: \"a+b\" vs \"a b\""));
-        let r = ok("https://h/r.git?keep-git-dir&commit=abc&submodules=false").unwrap();
-        assert_eq!((r.keep_git_dir, r.checksum.as_deref()), (Some(true), Some("abc")));
-        assert_eq!(ok("https://h/r.git?keep-git-dir=0").unwrap().keep_git_dir, Some(false));
-        assert_eq!(ok("https://h/r.git").unwrap(), GitRef::default());
+        // Bytes that are not UTF-8 stay apart, and are quoted as Go quotes them.
+        assert_eq!(err("https://h/r.git?ref=%FF#%FE").as_deref(), Some("ref conflicts: \"\\xfe\" vs \"\\xff\""));
+        assert_eq!(err("https://h/r.git?%FF=1").as_deref(), Some("unexpected query \"\\xff\""));
+        let r = ok("https://h/r.git?keep-git-dir&commit=abc&submodules=false");
+        assert_eq!((r.keep_git_dir, r.checksum.as_deref()), (Some(true), Some(&b"abc"[..])));
+        assert_eq!(ok("https://h/r.git?keep-git-dir=0").keep_git_dir, Some(false));
+        assert_eq!(ok("https://h/r.git"), GitRef::default());
+        // Every error says what to do after BuildKit's message.
+        for bad in [
+            "https://h/r.git?foo=1",
+            "https://h/r.git?ref=",
+            "git@h:r.git?branch=a&tag=b",
+            "https://h/r.git?submodules=x",
+        ] {
+            let Some(Err(e)) = parse(bad) else { panic!("{bad}") };
+            assert!(e.split_once("; ").is_some_and(|(_, hint)| !hint.is_empty()), "{e}");
+        }
+    }
+
+    /// Go reads no parameter of a query with more than 10,000: a URL then has no query, and an
+    /// scp-like source is no repository. (Up to the limit, keys are found through a map.)
+    #[test]
+    fn many_query_parameters() {
+        let over = format!("?{}foo=1", "&".repeat(MAX_QUERY_PARAMS));
+        assert_eq!(kind(&format!("https://h/r.git{over}")), "git");
+        assert_eq!(kind(&format!("git@h:r.git{over}")), "not git");
+        let keys: String = (0..MAX_QUERY_PARAMS - 1).map(|i| format!("k{i}=1&")).collect();
+        assert_eq!(kind(&format!("https://h/r.git?{keys}")), "git, refused");
+        assert_eq!(kind(&format!("https://h/r.git?{keys}ref=a")), "git, refused");
     }
 }

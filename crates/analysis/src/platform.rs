@@ -183,8 +183,14 @@ fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
     match arch.as_str() {
         "i386" => ("386".into(), String::new()),
         "x86_64" | "x86-64" | "amd64" => ("amd64".into(), if variant == "v1" { String::new() } else { variant }),
+        // (`v8.0` and the `v9` forms since containerd/platforms took dots in a variant.)
         "aarch64" | "arm64" => {
-            ("arm64".into(), if variant == "8" || variant == "v8" { String::new() } else { variant })
+            let v = match variant.as_str() {
+                "8" | "v8" | "v8.0" => String::new(),
+                "9" | "9.0" | "v9.0" => "v9".into(),
+                _ => variant,
+            };
+            ("arm64".into(), v)
         }
         "armhf" => ("arm".into(), "v7".into()),
         "armel" => ("arm".into(), "v6".into()),
@@ -306,6 +312,9 @@ mod tests {
         // not in the OS name.
         let p = parse("linux/arm64/v8.2").unwrap();
         assert_eq!((p.architecture.as_str(), p.variant.as_str()), ("arm64", "v8.2"));
+        for (spec, variant) in [("linux/arm64/v8.0", ""), ("linux/arm64/9", "v9"), ("linux/aarch64/v9.0", "v9")] {
+            assert_eq!(parse(spec).unwrap().variant, variant, "{spec}");
+        }
         assert_eq!(parse("linux/my.arch").unwrap().architecture, "my.arch");
         assert!(parse("lin.ux/amd64").unwrap_err().starts_with("\"lin.ux\" is an invalid OS component of"));
         assert_eq!(
