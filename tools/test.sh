@@ -27,6 +27,9 @@ run_part() {
       tools/differential.py
       echo "== the .dockerignore matcher against a port of BuildKit's (moby/patternmatcher)"
       tools/ignore_differential.py --cases 40000
+      echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian's Go)"
+      command -v go >/dev/null 2>&1 || tools/apt-install.sh golang-go
+      cargo test --locked -q -p stagecraft-analysis --lib gitref::tests::against_go -- --ignored
       ;;
     nvim-lsp)
       echo "== the language server in a real editor (headless Neovim, no plugin)"

@@ -513,4 +513,132 @@ mod tests {
         assert_eq!(kind(&format!("https://h/r.git?{keys}")), "git, refused");
         assert_eq!(kind(&format!("https://h/r.git?{keys}ref=a")), "git, refused");
     }
+
+    /// The reading against Go's own `net/url`, through `tools/gitref-go` (a transliteration of
+    /// BuildKit's `dfgitutil` onto the standard library): random sources from the pieces the
+    /// grammar cares about. Needs Go (Debian's `golang-go`), so it runs on demand:
+    /// `cargo test -p stagecraft-analysis --lib gitref -- --ignored`. Brackets in hosts and
+    /// queries of more than 10,000 parameters are left out: Go before 1.24.8 and 1.25.6, as
+    /// Debian's is, reads them the old way.
+    #[test]
+    #[ignore = "needs Go"]
+    fn against_go() {
+        const SCHEMES: &[&str] =
+            &["https://", "http://", "ssh://", "git://", "HTTPS://", "ftp://", "", "github.com/", "./"];
+        const AUTHORITIES: &[&str] = &[
+            "github.com",
+            "git@github.com",
+            "u:p%40@h",
+            "u{x}@h",
+            "h:22",
+            "h:org",
+            "a b",
+            "[::1]",
+            "h%41",
+            "h%zz",
+            "",
+            "git@h:",
+            "u@h",
+            "h\u{7}",
+        ];
+        const PATHS: &[&str] = &[
+            "/r.git",
+            "/x%2Egit",
+            "/a%zz.git",
+            ":org/r.git",
+            "r.git",
+            "/org/repo",
+            "",
+            "/é.git",
+            "/a b.git",
+            "/%FF.git",
+        ];
+        const QUERY: &[&str] = &[
+            "ref=a",
+            "foo=1",
+            "ref=",
+            "tag=v1",
+            "branch=b",
+            "keep-git-dir",
+            "keep-git-dir=yes",
+            "keep-git-dir=0",
+            "a;b",
+            "%zz=1",
+            "re%66=a+b",
+            "subdir=x",
+            "checksum=abc",
+            "commit=def",
+            "submodules=0",
+            "ref=a",
+            "",
+            "ref=%FF",
+            "subdir=",
+            "submodules",
+        ];
+        const FRAGMENTS: &[&str] =
+            &["", "#main", "#a:b", "#%zz", "##x=1", "#a+b", "#a%20b", "#:x", "#refs/tags/v1", "#?q"];
+        let mut rng = stagecraft_testkit::Rng(0x5eed_617f);
+        let mut pick = |xs: &[&'static str]| xs[rng.below(xs.len())];
+        let mut sources = Vec::new();
+        for _ in 0..20_000 {
+            let mut s = format!("{}{}{}", pick(SCHEMES), pick(AUTHORITIES), pick(PATHS));
+            for i in 0..pick(&["0", "1", "2", "3"]).parse::<usize>().unwrap() {
+                s.push(if i == 0 { '?' } else { '&' });
+                s.push_str(pick(QUERY));
+            }
+            s.push_str(pick(FRAGMENTS));
+            sources.push(s);
+        }
+        let go_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/gitref-go");
+        let mut child = std::process::Command::new("go")
+            .args(["run", "main.go"])
+            .current_dir(&go_dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("go runs (apt-get install golang-go)");
+        let input: String = sources.iter().map(|s| format!("{}\n", serde_json::to_string(s).unwrap())).collect();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, input.as_bytes()));
+        let output = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(output.status.success());
+        let theirs: Vec<serde_json::Value> =
+            String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(theirs.len(), sources.len());
+        let (mut differ, mut kinds) = (Vec::new(), std::collections::BTreeMap::new());
+        for (src, go) in sources.iter().zip(&theirs) {
+            let ours = match parse(src) {
+                None => serde_json::json!({"kind": "not git", "keep": null, "checksum": null}),
+                Some(Err(e)) => serde_json::json!({"kind": "refused", "error": e.split("; ").next().unwrap()}),
+                Some(Ok(r)) => serde_json::json!({
+                    "kind": if r.indistinguishable_from_local { "local form" } else { "git" },
+                    "keep": r.keep_git_dir,
+                    "checksum": r.checksum.map(|c| String::from_utf8_lossy(&c).into_owned()),
+                }),
+            };
+            *kinds.entry(go["kind"].as_str().unwrap_or_default().to_string()).or_insert(0) += 1;
+            let mut go = go.clone();
+            if go["kind"] == "refused" || go["kind"] == "not git" {
+                go.as_object_mut().unwrap().retain(|k, _| k == "kind" || k == "error");
+                if go["kind"] == "not git" {
+                    go["keep"] = serde_json::Value::Null;
+                    go["checksum"] = serde_json::Value::Null;
+                }
+            }
+            if ours != go {
+                differ.push(format!("{src:?}: ours {ours}, Go's {go}"));
+            }
+        }
+        eprintln!("{kinds:?}");
+        assert!(
+            differ.is_empty(),
+            "{} of {} differ:\n{}",
+            differ.len(),
+            sources.len(),
+            differ[..differ.len().min(30)].join("\n")
+        );
+        // Every kind is there many times over.
+        assert!(kinds.values().all(|&n| n > 500) && kinds.len() == 4, "{kinds:?}");
+    }
 }
