@@ -21,7 +21,8 @@
 //      stagecraft/stageGraph and says why; with stagecraft.namedContexts set (the wasm build has
 //      no named contexts) the open panel is drawn by the server, with the context's node, and
 //      by wasm again once the setting is emptied; unsaved edits stay off disk;
-//  10d. runs Format Document: the server's edits (keyword case, blanks, continuation indent);
+//  10d. runs Format Document: the server's edits (keyword case, blanks, continuation indent in
+//      the editor's two columns);
 //  11. points stagecraft.serverPath at a missing file: the "not found ... cargo install" message.
 // Without a server (no binary, or one without `lsp`) the steps that need it are skipped, another
 // checks that the extension says why, and the run fails unless STAGECRAFT_E2E_ALLOW_NO_SERVER=1.
@@ -399,6 +400,8 @@ async function main() {
     // The server reports unused stages as hints, which the Problems panel does not list; this
     // also checks that the settings reach the server (initializationOptions).
     "stagecraft.severities": { "unused-stage": "warning" },
+    // Two columns, not the server's default of four: Format Document must follow the editor.
+    "[dockerfile]": { "editor.tabSize": 2, "editor.insertSpaces": true, "editor.detectIndentation": false },
   };
   fs.writeFileSync(userSettings, JSON.stringify(settings, null, 2));
   // A stub `docker` first on PATH: "Run in a terminal" must not build (nor pull) anything here,
@@ -821,9 +824,10 @@ async function main() {
     await page.keyboard.press("Home");
     await page.keyboard.type("   done");
     await runCommand("Format Document");
-    await waitFor('the last instruction formatted: "RUN echo  formatted \\" then "    done"', async () => {
+    // Indented by the editor's two columns (the server's default would be four).
+    await waitFor('the last instruction formatted: "RUN echo  formatted \\" then "  done"', async () => {
       const text = await editorText();
-      return text.includes("RUN echo  formatted \\\n    done") && !text.includes("run   echo");
+      return text.includes("RUN echo  formatted \\\n  done") && !text.includes("run   echo");
     }, 15000);
     await screenshot("format-document");
   });
