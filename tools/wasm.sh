@@ -31,9 +31,7 @@ setup() {
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     tools/apt-install.sh nodejs npm
   fi
-  if [[ ! -x web/node_modules/.bin/wasm-opt ]]; then
-    (cd web && npm ci --no-audit --no-fund)
-  fi
+  tools/npm-ci.sh web
 }
 
 build() {

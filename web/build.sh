@@ -23,12 +23,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 
 echo "== npm dependencies"
-# npm writes node_modules/.package-lock.json on install: newer than the lock file means up to date.
-if [[ ! -f package-lock.json ]]; then
-  npm install --no-audit --no-fund
-elif [[ ! node_modules/.package-lock.json -nt package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-fi
+../tools/npm-ci.sh .
 
 echo "== bundle"
 esbuild=node_modules/.bin/esbuild

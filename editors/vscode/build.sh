@@ -21,11 +21,7 @@ rm -rf media/wasm
 mkdir -p media/wasm
 for f in "${wasm_files[@]}"; do cp "$pkg/$f" media/wasm/; done
 
-# npm ci only when package-lock.json changed since the last install.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "== npm ci (editors/vscode)"
-  npm ci --no-fund --no-audit >/dev/null
-fi
+../../tools/npm-ci.sh .
 
 echo "== type check"
 npx --no-install tsc -p . --noEmit

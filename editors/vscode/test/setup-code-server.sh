@@ -48,10 +48,7 @@ if [[ ! -x "$cs_bin" || "$installed_cs" != "$CODE_SERVER_VERSION/$NODE_PKG_VERSI
 fi
 
 # 4. The test's own packages (playwright-core), from its lock file.
-if [[ ! -d "$here/node_modules/playwright-core" ]] || [[ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]]; then
-  echo "== npm ci in editors/vscode/test"
-  (cd "$here" && npm ci --no-fund --no-audit >/dev/null)
-fi
+"$repo/tools/npm-ci.sh" "$here"
 
 cat > "$TOOLS/env.sh" <<ENV
 export PATH="$node_bin:\$PATH"
