@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 nightly="$(tools/nightly.sh)"
 if ! cargo fuzz --version >/dev/null 2>&1; then
-  cargo install cargo-fuzz --quiet
+  # (Its own lock file, as every other cargo call here uses the project's.)
+  cargo install cargo-fuzz --locked --quiet
 fi
 shared="${STAGECRAFT_SHARED:-$(pwd)/../shared}"
 for target in parse analyze; do

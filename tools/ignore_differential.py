@@ -452,7 +452,7 @@ def main():
         c = gen_case(rnd)
         if c is not None:
             cases.append(c)
-    subprocess.run(["cargo", "build", "-q", "-p", "stagecraft-analysis", "--example", "ignore_match"],
+    subprocess.run(["cargo", "build", "--locked", "-q", "-p", "stagecraft-analysis", "--example", "ignore_match"],
                    cwd=ROOT, check=True)
     exe = os.path.join(ROOT, "target", "debug", "examples", "ignore_match")
     out = subprocess.run([exe], input=json.dumps(cases), capture_output=True, text=True, check=True)

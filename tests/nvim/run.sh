@@ -6,7 +6,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$here/../.."
 bin="${1:-$root/target/debug/stagecraft}"
 command -v nvim >/dev/null 2>&1 || "$root/tools/apt-install.sh" neovim
-[ -x "$bin" ] || (cd "$root" && cargo build -q -p stagecraft)
+[ -x "$bin" ] || (cd "$root" && cargo build --locked -q -p stagecraft)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cp "$here/multistage.Dockerfile" "$work/Dockerfile"
