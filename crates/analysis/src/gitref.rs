@@ -10,8 +10,6 @@
 //! moby's `ADD https://github.com/golang/vuln.git?ref=…&keep-git-dir=1` without an error,
 //! which only the `dfgitutil` reading accepts.
 
-use std::collections::HashMap;
-
 use stagecraft_syntax::go::quote as q;
 
 /// What a Git source asks for beyond its repository.
@@ -24,6 +22,15 @@ pub(crate) struct GitRef {
     pub keep_git_dir: Option<bool>,
     /// `?checksum=…` or `?commit=…` (bytes: Go's strings need not be UTF-8).
     pub checksum: Option<Vec<u8>>,
+    /// The repository as written, without its query or fragment.
+    pub remote: String,
+    /// The ref to check out (`#ref`, `?ref=`, `?tag=` as `refs/tags/…`, `?branch=` as
+    /// `refs/heads/…`); empty for the default branch.
+    pub git_ref: Vec<u8>,
+    /// The directory of the repository to copy (`#ref:subdir` or `?subdir=`).
+    pub subdir: Vec<u8>,
+    /// `?submodules=…`.
+    pub submodules: Option<bool>,
 }
 
 /// `ParseGitRef`: `None` when the source is no Git reference, `Some(Err)` when it is one whose
@@ -48,11 +55,8 @@ pub(crate) fn parse(src: &str) -> Option<Result<GitRef, String>> {
     } else {
         (parse_scp(src)?, false)
     };
-    Some(load_query(&url).map(|(keep_git_dir, checksum)| GitRef {
-        indistinguishable_from_local,
-        keep_git_dir,
-        checksum,
-    }))
+    let remote = src.split(['?', '#']).next().unwrap_or_default().to_string();
+    Some(load_query(&url).map(|r| GitRef { indistinguishable_from_local, remote, ..r }))
 }
 
 /// Where the scheme of `^[a-zA-Z0-9]+://` ends.
@@ -230,8 +234,7 @@ fn parse_query(query: &str) -> Result<Vec<(Vec<u8>, Vec<Vec<u8>>)>, Vec<(Vec<u8>
     if query.bytes().filter(|&b| b == b'&').count() + 1 > MAX_QUERY_PARAMS {
         return Err(Vec::new());
     }
-    let mut values: Vec<(Vec<u8>, Vec<Vec<u8>>)> = Vec::new();
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut refused = false;
     for pair in query.split('&') {
         if pair.contains(';') {
@@ -242,18 +245,26 @@ fn parse_query(query: &str) -> Result<Vec<(Vec<u8>, Vec<Vec<u8>>)>, Vec<(Vec<u8>
             continue;
         }
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let (Some(key), Some(value)) = (unescape(key, true), unescape(value, true)) else {
-            refused = true;
-            continue;
-        };
-        match index.get(&key) {
-            Some(&i) => values[i].1.push(value),
-            None => {
-                index.insert(key.clone(), values.len());
-                values.push((key, vec![value]));
-            }
+        match (unescape(key, true), unescape(value, true)) {
+            (Some(key), Some(value)) => pairs.push((key, value)),
+            _ => refused = true,
         }
     }
+    // Grouped by key, keys in the order they first appear: the pairs sorted by key (stably, so
+    // each key's values keep their order), then the groups by their first pair. (Sorting rather
+    // than a hash map: a second map type would cost the browser build more than this does.)
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    stagecraft_syntax::sort::sort_by(&mut order, |&a, &b| pairs[a].0.cmp(&pairs[b].0));
+    let mut groups: Vec<(usize, Vec<u8>, Vec<Vec<u8>>)> = Vec::new();
+    for i in order {
+        let (key, value) = std::mem::take(&mut pairs[i]);
+        match groups.last_mut() {
+            Some((_, k, values)) if *k == key => values.push(value),
+            _ => groups.push((i, key, vec![value])),
+        }
+    }
+    stagecraft_syntax::sort::sort_by_key(&mut groups, |g| g.0);
+    let values = groups.into_iter().map(|(_, k, v)| (k, v)).collect();
     if refused {
         Err(values)
     } else {
@@ -286,15 +297,15 @@ fn parse_scp(s: &str) -> Option<Url> {
     Some(Url { path: path.into(), query: parse_query(query).ok()?, fragment: fragment.into() })
 }
 
-/// `GitRef.loadQuery` over the fragment's `ref:subdir`: the keep-git-dir and checksum the query
-/// asks for, or BuildKit's error and what to do.
-fn load_query(url: &Url) -> Result<(Option<bool>, Option<Vec<u8>>), String> {
+/// `GitRef.loadQuery` over the fragment's `ref:subdir`: what the query asks for, or BuildKit's
+/// error and what to do.
+fn load_query(url: &Url) -> Result<GitRef, String> {
     let fragment = url.fragment.as_slice();
     let (mut git_ref, mut subdir) = match fragment.iter().position(|&b| b == b':') {
         Some(i) => (&fragment[..i], &fragment[i + 1..]),
         None => (fragment, &b""[..]),
     };
-    let (mut keep_git_dir, mut checksum) = (None, None);
+    let (mut keep_git_dir, mut checksum, mut submodules) = (None, None, None);
     let (mut tag, mut branch) = (Vec::new(), Vec::new());
     let keep_one = "keep one: the `#ref:subdir` fragment or the query";
     for (k, vs) in &url.query {
@@ -337,6 +348,8 @@ fn load_query(url: &Url) -> Result<(Option<bool>, Option<Vec<u8>>), String> {
                 };
                 if k == b"keep-git-dir" {
                     keep_git_dir = Some(value);
+                } else {
+                    submodules = Some(value);
                 }
             }
             _ => {
@@ -366,8 +379,16 @@ fn load_query(url: &Url) -> Result<(Option<bool>, Option<Vec<u8>>), String> {
         if !git_ref.is_empty() && git_ref != branch {
             return Err(format!("ref conflicts: {} vs {}; {keep_one}", q(git_ref), q(&branch)));
         }
+        git_ref = &branch;
     }
-    Ok((keep_git_dir, checksum))
+    Ok(GitRef {
+        keep_git_dir,
+        checksum,
+        git_ref: git_ref.to_vec(),
+        subdir: subdir.to_vec(),
+        submodules,
+        ..GitRef::default()
+    })
 }
 
 /// Go's `strconv.ParseBool`.
@@ -489,7 +510,14 @@ mod tests {
         let r = ok("https://h/r.git?keep-git-dir&commit=abc&submodules=false");
         assert_eq!((r.keep_git_dir, r.checksum.as_deref()), (Some(true), Some(&b"abc"[..])));
         assert_eq!(ok("https://h/r.git?keep-git-dir=0").keep_git_dir, Some(false));
-        assert_eq!(ok("https://h/r.git"), GitRef::default());
+        assert_eq!(ok("https://h/r.git"), GitRef { remote: "https://h/r.git".into(), ..GitRef::default() });
+        let r = ok("git@h:r.git?branch=main&subdir=docs");
+        assert_eq!(
+            (r.remote.as_str(), &r.git_ref[..], &r.subdir[..]),
+            ("git@h:r.git", &b"refs/heads/main"[..], &b"docs"[..])
+        );
+        let r = ok("https://h/r.git#v1:sub?x");
+        assert_eq!((r.remote.as_str(), &r.git_ref[..], &r.subdir[..]), ("https://h/r.git", &b"v1"[..], &b"sub?x"[..]));
         // Every error says what to do after BuildKit's message.
         for bad in [
             "https://h/r.git?foo=1",
@@ -503,7 +531,7 @@ mod tests {
     }
 
     /// Go reads no parameter of a query with more than 10,000: a URL then has no query, and an
-    /// scp-like source is no repository. (Up to the limit, keys are found through a map.)
+    /// scp-like source is no repository. (Up to the limit, keys are grouped by sorting.)
     #[test]
     fn many_query_parameters() {
         let over = format!("?{}foo=1", "&".repeat(MAX_QUERY_PARAMS));

@@ -801,6 +801,9 @@ impl Analysis {
         if let Some(h) = self.keyword_or_flag_hover(offset) {
             return Some(h);
         }
+        if let Some(h) = self.git_source_hover(offset) {
+            return Some(h);
+        }
         if let Some(a) = self.global_args().iter().find(|a| touches(a.key_range)) {
             let value = match (&a.value, &a.value_expanded) {
                 (_, Some(v)) => format!("`{v}`"),
@@ -814,6 +817,65 @@ impl Analysis {
             return Some(Hover { range: a.key_range, markdown: md });
         }
         None
+    }
+
+    /// Hover on a COPY or ADD source that BuildKit reads as a Git repository (as written, so
+    /// one without variables): what it fetches (ref, directory, `.git`, checksum, submodules),
+    /// or why BuildKit refuses its query.
+    fn git_source_hover(&self, offset: TextSize) -> Option<Hover> {
+        let root = self.parse().syntax_node();
+        let offset = TextSize::new(floor_char_boundary(self.text(), offset) as u32);
+        let token = match root.token_at_offset(offset) {
+            TokenAtOffset::None => return None,
+            TokenAtOffset::Single(t) | TokenAtOffset::Between(t, _) => t,
+        };
+        let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
+        let info = instruction.info_in(self.text());
+        if !matches!(info.keyword.to_ascii_uppercase().as_str(), "COPY" | "ADD") {
+            return None;
+        }
+        // The sources: every word but the destination.
+        let sources = &info.words[..info.words.len().saturating_sub(1)];
+        let (word, range) = sources.iter().find(|(_, r)| r.start() <= offset && offset <= r.end())?;
+        if word.contains('$') {
+            return None;
+        }
+        let git = match crate::gitref::parse(word)? {
+            Ok(git) if git.indistinguishable_from_local => return None,
+            Ok(git) => git,
+            Err(e) => {
+                let markdown = format!(
+                    "**Git repository** `{}`\n\nBuildKit refuses its query: {e}.",
+                    word.split(['?', '#']).next().unwrap_or_default()
+                );
+                return Some(Hover { range: *range, markdown });
+            }
+        };
+        let mut md = format!("**Git repository** `{}`\n\n", git.remote);
+        if info.keyword.eq_ignore_ascii_case("COPY") {
+            md.push_str("COPY cannot fetch a repository; ADD can.");
+            return Some(Hover { range: *range, markdown: md });
+        }
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        md.push_str(&match git.git_ref.as_slice() {
+            [] => "BuildKit fetches its default branch".to_string(),
+            r => format!("BuildKit fetches `{}`", text(r)),
+        });
+        if !git.subdir.is_empty() {
+            md.push_str(&format!(" and copies its directory `{}`", text(&git.subdir)));
+        }
+        md.push('.');
+        if let Some(c) = &git.checksum {
+            md.push_str(&format!(" The commit must be `{}`.", text(c)));
+        }
+        let flag = info.last_flag("keep-git-dir").map(|f| f.value().is_none_or(|v| v.eq_ignore_ascii_case("true")));
+        if git.keep_git_dir.or(flag) == Some(true) {
+            md.push_str(" The `.git` directory is kept.");
+        }
+        if git.submodules == Some(false) {
+            md.push_str(" Submodules are not fetched.");
+        }
+        Some(Hover { range: *range, markdown: md })
     }
 
     /// Hover on an instruction's keyword (what it does) or one of its flags (what the flag

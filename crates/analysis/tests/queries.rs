@@ -419,6 +419,39 @@ fn hover_on_a_stage_shows_its_chain_and_users() {
 }
 
 #[test]
+fn hover_on_a_git_source_says_what_buildkit_fetches() {
+    let (a, at) =
+        fixture("FROM alpine\nADD --keep-git-dir https://github.com/golang/vu$0ln.git?tag=v1.1.4&subdir=cmd /src\n");
+    let h = a.hover(at).unwrap();
+    assert_eq!(slice(&a, h.range), "https://github.com/golang/vuln.git?tag=v1.1.4&subdir=cmd");
+    assert_eq!(
+        h.markdown,
+        "**Git repository** `https://github.com/golang/vuln.git`\n\nBuildKit fetches `refs/tags/v1.1.4` and copies its directory `cmd`. The `.git` directory is kept."
+    );
+    let (a, at) = fixture("FROM alpine\nADD git@github.com:moby/buildkit.git#v0.1:docs?x /s$0rc\n");
+    assert!(a.hover(at).is_none(), "the destination is no source");
+    let (a, at) = fixture("FROM alpine\nADD git@github.com:moby/buil$0dkit.git?commit=abc&submodules=0 /src\n");
+    assert_eq!(
+        a.hover(at).unwrap().markdown,
+        "**Git repository** `git@github.com:moby/buildkit.git`\n\nBuildKit fetches its default branch. The commit must be `abc`. Submodules are not fetched."
+    );
+    let (a, at) = fixture("FROM alpine\nADD https://h/r.g$0it?foo=1 /src\n");
+    assert!(a.hover(at).unwrap().markdown.contains("BuildKit refuses its query: unexpected query \"foo\""));
+    let (a, at) = fixture("FROM alpine\nCOPY https://h/r.g$0it /src\n");
+    assert!(a.hover(at).unwrap().markdown.ends_with("COPY cannot fetch a repository; ADD can."));
+    // Not repositories: a URL, a path, the `github.com/` form, a word with a variable.
+    for text in [
+        "FROM alpine\nADD https://example.com/a.t$0gz /a\n",
+        "FROM alpine\nADD sr$0c /a\n",
+        "FROM alpine\nADD github.com/moby/bu$0ildkit /a\n",
+        "FROM alpine\nARG R=x\nADD https://h/$R.g$0it /a\n",
+    ] {
+        let (a, at) = fixture(text);
+        assert!(a.hover(at).is_none_or(|h| !h.markdown.contains("Git repository")), "{text}");
+    }
+}
+
+#[test]
 fn hover_lists_stop_after_ten_entries() {
     // A stage used by 15 others, and a final stage copying from all of them.
     let mut text = String::from("FROM alpine AS ba$0se\n");
