@@ -1006,6 +1006,30 @@ fn named_contexts_setting_replaces_stages_and_images() {
     lsp.shutdown();
 }
 
+/// Hover on a Git source and the diagnostic of a query BuildKit refuses, over the protocol.
+#[test]
+fn git_sources_hover_and_refused_queries() {
+    let mut lsp = Lsp::start();
+    lsp.initialize(parse_json(r#"{"general": {"positionEncodings": ["utf-16"]}}"#), Value::Null);
+    let uri = "file:///tmp/stagecraft-git/Dockerfile";
+    let diagnostics = lsp.open(uri, "FROM alpine\nADD https://github.com/moby/buildkit.git?tag=v0.26.2&subdir=docs /a\nADD https://github.com/moby/buildkit.git?foo=1 /b\n");
+    let h = lsp.result("textDocument/hover", at(uri, 1, 10));
+    let md = h["contents"]["value"].as_str().unwrap();
+    assert!(md.contains("BuildKit fetches `refs/tags/v0.26.2` and copies its directory `docs`"), "{md}");
+    assert_eq!((h["range"]["start"].clone(), h["range"]["end"].clone()), (pos(1, 4), pos(1, 64)), "{h}");
+    let refused = diagnostics["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["message"].as_str().is_some_and(|m| m.starts_with("unexpected query \"foo\"")))
+        .unwrap_or_else(|| panic!("{diagnostics}"));
+    assert_eq!(
+        (refused["range"]["start"].clone(), refused["severity"].clone()),
+        (pos(2, 4), Value::from(1)),
+        "{refused}"
+    );
+}
+
 /// Hover on a variable: the value BuildKit expands it to there, with the editor's build args.
 #[test]
 fn hover_on_a_variable_shows_its_value() {
