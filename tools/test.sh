@@ -29,7 +29,11 @@ run_part() {
       tools/ignore_differential.py --cases 40000
       echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian's Go)"
       command -v go >/dev/null 2>&1 || tools/apt-install.sh golang-go
-      cargo test --locked -q -p stagecraft-analysis --lib gitref::tests::against_go -- --ignored
+      # (Checked to have run: a renamed test would otherwise pass by running nothing.)
+      out="$(cargo test --locked -q -p stagecraft-analysis --lib gitref::tests::against_go -- --ignored --exact 2>&1)" \
+        || { echo "$out"; exit 1; }
+      echo "$out"
+      [[ $out == *"1 passed"* ]] || { echo "the Go differential did not run" >&2; exit 1; }
       ;;
     nvim-lsp)
       echo "== the language server in a real editor (headless Neovim, no plugin)"

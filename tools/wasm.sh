@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The wasm package (crates/wasm) for the browser.
 #   tools/wasm.sh setup   installs the wasm32 target, the wasm-bindgen CLI of the version in
-#                         Cargo.lock, and npm's binaryen (web/node_modules) when missing
+#                         Cargo.lock, and npm's binaryen (web/node_modules) when missing or
+#                         older than web/package-lock.json
 #   tools/wasm.sh build   cargo (profile `wasm`) -> wasm-bindgen --target web -> wasm-opt,
 #                         into web/pkg/; prints the sizes (raw and gzipped) and fails over the
 #                         150 KB gzipped budget. The standard library is rebuilt for size with
@@ -16,12 +17,12 @@ wbg_version() {
 }
 
 setup() {
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  if ! rustup target list --installed | grep -x wasm32-unknown-unknown >/dev/null; then
     rustup target add wasm32-unknown-unknown
   fi
   local want
   want="$(wbg_version)"
-  if ! wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then
+  if ! wasm-bindgen --version 2>/dev/null | grep " $want\$" >/dev/null; then
     # Not --locked: the CLI's lock file names a crate version the registry no longer serves.
     cargo install wasm-bindgen-cli --version "$want"
   fi

@@ -4,8 +4,9 @@
 // one JSON object per output line. Run by the ignored test `gitref::tests::against_go`.
 //
 // Two deliberate differences from BuildKit, both about order: BuildKit reads the query from a
-// map, so which of several errors it reports (and which of checksum and commit wins) varies
-// from run to run; here the keys are read in the order they first appear, as stagecraft does.
+// map, so which of several errors it reports, and which of checksum and commit wins when both
+// are given, varies from run to run; here the keys are read in the order they first appear (of
+// the pairs ParseQuery keeps), as stagecraft reads them.
 package main
 
 import (
@@ -24,10 +25,19 @@ var protoRegexp = regexp.MustCompile(`^[a-zA-Z0-9]+://`)
 var scpRegexp = regexp.MustCompile(`^([a-zA-Z0-9-_]+)@([a-zA-Z0-9-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?$`)
 
 type result struct {
-	Kind     string  `json:"kind"`
-	Error    string  `json:"error,omitempty"`
-	Keep     *bool   `json:"keep"`
-	Checksum *string `json:"checksum"`
+	Kind       string  `json:"kind"`
+	Error      string  `json:"error,omitempty"`
+	Keep       *bool   `json:"keep"`
+	Checksum   *string `json:"checksum"`
+	Ref        string  `json:"ref"`
+	Subdir     string  `json:"subdir"`
+	Submodules *bool   `json:"submodules"`
+}
+
+type options struct {
+	keep, submodules *bool
+	checksum         *string
+	ref, subdir      string
 }
 
 type parsed struct {
@@ -43,9 +53,9 @@ func keyOrder(raw string) []string {
 		if pair == "" || strings.Contains(pair, ";") {
 			continue
 		}
-		k, _, _ := strings.Cut(pair, "=")
+		k, v, _ := strings.Cut(pair, "=")
 		k, err := url.QueryUnescape(k)
-		if err != nil || seen[k] {
+		if _, verr := url.QueryUnescape(v); err != nil || verr != nil || seen[k] {
 			continue
 		}
 		seen[k] = true
@@ -95,12 +105,12 @@ func read(ref string) (*parsed, bool, bool) {
 	return &parsed{m[3], m[5], m[4], vals}, true, false
 }
 
-func loadQuery(p *parsed) (*bool, *string, error) {
+func loadQuery(p *parsed) (*options, error) {
 	gitRef, subdir, _ := strings.Cut(p.fragment, ":")
 	if len(p.query) == 0 {
-		return nil, nil, nil
+		return &options{ref: gitRef, subdir: subdir}, nil
 	}
-	var keep *bool
+	var keep, submodules *bool
 	var checksum *string
 	var tag, branch string
 	for _, k := range keyOrder(p.rawQuery) {
@@ -115,16 +125,16 @@ func loadQuery(p *parsed) (*bool, *string, error) {
 				case "submodules", "keep-git-dir":
 					v = nil
 				default:
-					return nil, nil, fmt.Errorf("query %q has no value", k)
+					return nil, fmt.Errorf("query %q has no value", k)
 				}
 			}
 		default:
-			return nil, nil, fmt.Errorf("query %q has multiple values", k)
+			return nil, fmt.Errorf("query %q has multiple values", k)
 		}
 		switch k {
 		case "ref":
 			if gitRef != "" && gitRef != v[0] {
-				return nil, nil, fmt.Errorf("ref conflicts: %q vs %q", gitRef, v[0])
+				return nil, fmt.Errorf("ref conflicts: %q vs %q", gitRef, v[0])
 			}
 			gitRef = v[0]
 		case "tag":
@@ -133,7 +143,7 @@ func loadQuery(p *parsed) (*bool, *string, error) {
 			branch = v[0]
 		case "subdir":
 			if subdir != "" && subdir != v[0] {
-				return nil, nil, fmt.Errorf("subdir conflicts: %q vs %q", subdir, v[0])
+				return nil, fmt.Errorf("subdir conflicts: %q vs %q", subdir, v[0])
 			}
 			subdir = v[0]
 		case "checksum", "commit":
@@ -144,14 +154,16 @@ func loadQuery(p *parsed) (*bool, *string, error) {
 			if len(v) != 0 {
 				var err error
 				if b, err = strconv.ParseBool(v[0]); err != nil {
-					return nil, nil, fmt.Errorf("invalid %s value: %q", k, v[0])
+					return nil, fmt.Errorf("invalid %s value: %q", k, v[0])
 				}
 			}
 			if k == "keep-git-dir" {
 				keep = &b
+			} else {
+				submodules = &b
 			}
 		default:
-			return nil, nil, fmt.Errorf("unexpected query %q", k)
+			return nil, fmt.Errorf("unexpected query %q", k)
 		}
 	}
 	if tag != "" {
@@ -159,22 +171,23 @@ func loadQuery(p *parsed) (*bool, *string, error) {
 			tag = "refs/tags/" + tag
 		}
 		if gitRef != "" && gitRef != tag {
-			return nil, nil, fmt.Errorf("ref conflicts: %q vs %q", gitRef, tag)
+			return nil, fmt.Errorf("ref conflicts: %q vs %q", gitRef, tag)
 		}
 		gitRef = tag
 	}
 	if branch != "" {
 		if tag != "" {
-			return nil, nil, errors.New("branch conflicts with tag")
+			return nil, errors.New("branch conflicts with tag")
 		}
 		if !strings.HasPrefix(branch, "refs/heads/") {
 			branch = "refs/heads/" + branch
 		}
 		if gitRef != "" && gitRef != branch {
-			return nil, nil, fmt.Errorf("ref conflicts: %q vs %q", gitRef, branch)
+			return nil, fmt.Errorf("ref conflicts: %q vs %q", gitRef, branch)
 		}
+		gitRef = branch
 	}
-	return keep, checksum, nil
+	return &options{keep: keep, submodules: submodules, checksum: checksum, ref: gitRef, subdir: subdir}, nil
 }
 
 func main() {
@@ -189,14 +202,15 @@ func main() {
 		}
 		r := result{Kind: "not git"}
 		if p, isGit, local := read(src); isGit {
-			keep, checksum, err := loadQuery(p)
+			o, err := loadQuery(p)
 			switch {
 			case err != nil:
 				r = result{Kind: "refused", Error: err.Error()}
-			case local:
-				r = result{Kind: "local form", Keep: keep, Checksum: checksum}
 			default:
-				r = result{Kind: "git", Keep: keep, Checksum: checksum}
+				r = result{Kind: "git", Keep: o.keep, Checksum: o.checksum, Ref: o.ref, Subdir: o.subdir, Submodules: o.submodules}
+				if local {
+					r.Kind = "local form"
+				}
 			}
 		}
 		if err := out.Encode(r); err != nil {

@@ -18,24 +18,19 @@ pub(crate) enum SourceKind {
     Local,
 }
 
-/// BuildKit's reading of a source word (after expansion): `isGitSource` without the
-/// `github.com/…` form (which ADD and COPY copy as a local path), else `isHTTPSource`.
-pub(crate) fn source_kind(src: &str) -> SourceKind {
-    // Every URL and repository form has a colon but `github.com/…`; most sources are paths.
-    if !src.contains(':') && !src.starts_with("github.com/") {
-        return SourceKind::Local;
-    }
-    match crate::gitref::parse(src) {
-        Some(Ok(r)) if !r.indistinguishable_from_local => SourceKind::Git,
-        _ if src.starts_with("http://") || src.starts_with("https://") => SourceKind::Http,
-        _ => SourceKind::Local,
+/// What a source that is no repository is: a URL (`http://` or `https://`, as written) or a path.
+pub(crate) fn url_or_path(src: &str) -> SourceKind {
+    if src.starts_with("http://") || src.starts_with("https://") {
+        SourceKind::Http
+    } else {
+        SourceKind::Local
     }
 }
 
 /// `isGitSource`: a Git reference whose query reads, `github.com/…` included (what the
 /// `--checksum` check takes).
 pub(crate) fn is_git_source(src: &str) -> bool {
-    (src.contains(':') || src.starts_with("github.com/")) && matches!(crate::gitref::parse(src), Some(Ok(_)))
+    matches!(crate::gitref::parse(src), Some(Ok(_)))
 }
 
 /// The error BuildKit fails a `--chmod` value with, if it does: an octal number above 07777
@@ -115,6 +110,16 @@ pub(crate) fn windows_drive_error(path: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// BuildKit's reading of a source word, as `dispatchCopy` has it: a repository
+    /// (`isGitSource` without the `github.com/…` form, which it copies as a local path), else
+    /// `isHTTPSource`, else a path.
+    fn source_kind(src: &str) -> SourceKind {
+        match crate::gitref::parse(src) {
+            Some(Ok(r)) if !r.indistinguishable_from_local => SourceKind::Git,
+            _ => url_or_path(src),
+        }
+    }
 
     /// The kinds; what is a repository is tested with the Git reading (`gitref`).
     #[test]

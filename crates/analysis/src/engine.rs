@@ -1104,26 +1104,24 @@ impl<'a> Engine<'a> {
                         return Err("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source".into());
                     }
                     let src = self.lexer.process_word(&sources[0], &env).map_err(|e| e.to_string())?.result;
-                    let checksum = info.last_flag("checksum").map(|f| f.value().unwrap_or_default());
+                    // (An empty `--checksum=` is none: BuildKit tests the value as written.)
+                    let checksum = info.last_flag("checksum").and_then(|f| f.value()).filter(|raw| !raw.is_empty());
                     let checksum = match checksum {
                         Some(raw) => Some(self.lexer.process_word(raw, &env).map_err(|e| e.to_string())?.result),
                         None => None,
                     };
-                    match crate::copy::source_kind(&src) {
-                        crate::copy::SourceKind::Http => {
+                    // `isHTTPSource` first: a repository URL whose query BuildKit refuses is then
+                    // read as a URL; else a Git reference, whose refused query is the error.
+                    let git = crate::gitref::parse(&src);
+                    match git {
+                        Some(Ok(g)) if !g.indistinguishable_from_local => {}
+                        _ if crate::copy::url_or_path(&src) == crate::copy::SourceKind::Http => {
                             if let Some(e) = checksum.as_deref().and_then(crate::reference::digest_error) {
                                 return Err(e.into());
                             }
                         }
-                        crate::copy::SourceKind::Git => {}
-                        crate::copy::SourceKind::Local => {
-                            // (A repository whose query BuildKit refuses fails with that, unless
-                            // it is an HTTP(S) URL, which is then read as a URL, above.)
-                            if let Some(Err(e)) = crate::gitref::parse(&src) {
-                                return Err(e);
-                            }
-                            return Err("SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD".into());
-                        }
+                        Some(Err(e)) => return Err(e),
+                        _ => return Err("SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD".into()),
                     }
                 }
                 // (The keyword as written: the oracle's BuildKit says `COPY` for `COPY`.)
@@ -2555,7 +2553,7 @@ impl<'a> Engine<'a> {
             let message = match (sources.next(), sources.next()) {
                 // (`isGitSource` also takes the `github.com/…` form, which is then copied as a
                 // local path, but not a repository whose query BuildKit refuses.)
-                (Some(one), None) if copy::source_kind(one) == copy::SourceKind::Http || copy::is_git_source(one) => {
+                (Some(one), None) if copy::is_git_source(one) || copy::url_or_path(one) == copy::SourceKind::Http => {
                     None
                 }
                 (Some(_), None) => Some("checksum requires HTTP(S) or Git sources"),
@@ -2571,23 +2569,19 @@ impl<'a> Engine<'a> {
         if failures {
             // `--keep-git-dir` and `--checksum` as given, then as each repository's query sets
             // them for the sources after it (BuildKit's `cfg` changes as its loop goes).
-            let mut git = GitOptions {
-                keep_git_dir: c
-                    .last_flag("keep-git-dir")
-                    .map(|f| (f.value().is_none_or(|v| v.eq_ignore_ascii_case("true")), None)),
-                checksum: checksum
-                    .as_ref()
-                    .filter(|(v, _)| !v.is_empty())
-                    .map(|(v, r)| (v.as_bytes().to_vec(), *r, None)),
-            };
+            let mut git = crate::gitref::CopyOptions::new(c, checksum.as_ref().map(|(v, r)| (v.as_str(), *r)));
             for (i, source) in expanded.iter().enumerate().take(dest.unwrap_or(0)) {
                 let Some(source) = source.as_deref() else { continue };
                 let at = word(i).unwrap_or(node);
-                if let Some(e) = git.error(source, add, at) {
-                    self.fail_in("invalid-copy", &e, Some(at), Some(node), "dispatch");
-                    continue;
-                }
-                match copy::source_kind(source) {
+                let kind = match git.apply(source, add, at) {
+                    Err(e) => {
+                        self.fail_in("invalid-copy", &e, Some(at), Some(node), "dispatch");
+                        continue;
+                    }
+                    Ok(Some(_)) => copy::SourceKind::Git,
+                    Ok(None) => copy::url_or_path(source),
+                };
+                match kind {
                     kind @ (copy::SourceKind::Git | copy::SourceKind::Http) if !add => {
                         let (message, what) = match kind {
                             copy::SourceKind::Git => {
@@ -3400,58 +3394,6 @@ fn mount_from_range(flags: &[Flag], flag: &FlagInfo) -> Option<TextRange> {
     let at = flags.partition_point(|f| f.range().start() < flag.range.start());
     let cursor = flags.get(at).filter(|f| f.range() == flag.range)?;
     cursor.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last().and_then(|o| o.value_range())
-}
-
-/// ADD's Git options as BuildKit's `dispatchCopy` carries them from source to source: the value,
-/// and the repository whose query set it (`None`: the flag).
-struct GitOptions {
-    keep_git_dir: Option<(bool, Option<String>)>,
-    checksum: Option<(Vec<u8>, TextRange, Option<String>)>,
-}
-
-impl GitOptions {
-    /// What the Git reading of `source` fails an ADD or COPY with: a query BuildKit refuses
-    /// (`?foo=bar`, `?branch=a&tag=b`, ...), or for ADD a query's `keep-git-dir` or `checksum`
-    /// against the flag's or an earlier repository's; else the options it sets.
-    fn error(&mut self, source: &str, add: bool, at: TextRange) -> Option<String> {
-        if !source.contains(':') && !source.starts_with("github.com/") {
-            return None;
-        }
-        let git = match crate::gitref::parse(source)? {
-            Err(e) => return Some(e),
-            Ok(git) if !git.indistinguishable_from_local && add => git,
-            Ok(_) => return None,
-        };
-        let against = |from: &Option<String>, what: &str| match from {
-            Some(url) => format!("the {what} query of {url} before it"),
-            None => format!("--{what}"),
-        };
-        if let (Some((value, from)), Some(query)) = (&self.keep_git_dir, git.keep_git_dir) {
-            if *value != query {
-                return Some(format!(
-                    "inconsistent keep-git-dir configuration; the URL's keep-git-dir query disagrees with {}",
-                    against(from, "keep-git-dir")
-                ));
-            }
-        }
-        if let Some(query) = git.keep_git_dir {
-            self.keep_git_dir = Some((query, Some(source.to_string())));
-        }
-        if let (Some((value, _, from)), Some(query)) = (&self.checksum, &git.checksum) {
-            if value != query {
-                return Some(format!(
-                    "checksum mismatch {} != {}; the URL's checksum query disagrees with {}",
-                    stagecraft_syntax::go::quote(value),
-                    stagecraft_syntax::go::quote(query),
-                    against(from, "checksum")
-                ));
-            }
-        }
-        if let Some(query) = git.checksum {
-            self.checksum = Some((query, at, Some(source.to_string())));
-        }
-        None
-    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,16 @@
 //! BuildKit's reading of a Git source of ADD or COPY: `dfgitutil.ParseGitRef` over
 //! `gitutil.ParseURL` and `sshutil.ParseSCPStyleURL`, with the parts of Go's `net/url` they rely
-//! on. Whether a source is a repository decides how BuildKit copies it, and the query of a
-//! repository URL (`?ref=v1.2&subdir=docs&keep-git-dir=1`) can fail the build.
+//! on, and the options `dispatchCopy` carries from source to source. Whether a source is a
+//! repository decides how BuildKit copies it, and the query of a repository URL
+//! (`?ref=v1.2&subdir=docs&keep-git-dir=1`) can fail the build.
 //!
-//! This follows the BuildKit of the corpus's oracle (2026-08), where `dfgitutil` reads the query
-//! (`ref`, `tag`, `branch`, `subdir`, `checksum`/`commit`, `keep-git-dir`, `submodules`) and a
-//! fragment is `ref:subdir` whatever it holds. Older BuildKit versions read the query in
-//! `gitutil` with other messages, or a `##key=value` fragment; the oracle's BuildKit builds
-//! moby's `ADD https://github.com/golang/vuln.git?ref=…&keep-git-dir=1` without an error,
-//! which only the `dfgitutil` reading accepts.
+//! The query is read as `dfgitutil` reads it in the oracle's BuildKit (2026-08): the keys `ref`,
+//! `tag`, `branch`, `subdir`, `checksum` (or `commit`), `keep-git-dir` and `submodules`; a
+//! fragment is `ref:subdir` whatever it holds. (That BuildKit builds moby's own
+//! `ADD https://github.com/golang/vuln.git?ref=…&keep-git-dir=1`, which the corpus holds.)
 
 use stagecraft_syntax::go::quote as q;
+use stagecraft_syntax::TextRange;
 
 /// What a Git source asks for beyond its repository.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -20,8 +20,8 @@ pub(crate) struct GitRef {
     pub indistinguishable_from_local: bool,
     /// `?keep-git-dir=…`.
     pub keep_git_dir: Option<bool>,
-    /// `?checksum=…` or `?commit=…` (bytes: Go's strings need not be UTF-8).
-    pub checksum: Option<Vec<u8>>,
+    /// `?checksum=…` or `?commit=…` (bytes: Go's strings need not be UTF-8), and which key.
+    pub checksum: Option<(Vec<u8>, &'static str)>,
     /// The repository as written, without its query or fragment.
     pub remote: String,
     /// The ref to check out (`#ref`, `?ref=`, `?tag=` as `refs/tags/…`, `?branch=` as
@@ -36,7 +36,8 @@ pub(crate) struct GitRef {
 /// `ParseGitRef`: `None` when the source is no Git reference, `Some(Err)` when it is one whose
 /// query BuildKit refuses (BuildKit's message, then `; ` and what to do), else what it asks for.
 pub(crate) fn parse(src: &str) -> Option<Result<GitRef, String>> {
-    if src.starts_with("./") || src.starts_with("../") {
+    // Every repository form has a colon but `github.com/…`; most sources are paths.
+    if !src.contains(':') && !src.starts_with("github.com/") || src.starts_with("./") || src.starts_with("../") {
         return None;
     }
     let (url, indistinguishable_from_local) = if src.starts_with("github.com/") {
@@ -60,7 +61,7 @@ pub(crate) fn parse(src: &str) -> Option<Result<GitRef, String>> {
 }
 
 /// Where the scheme of `^[a-zA-Z0-9]+://` ends.
-pub(crate) fn explicit_scheme(s: &str) -> Option<usize> {
+fn explicit_scheme(s: &str) -> Option<usize> {
     let end = s.bytes().position(|b| !b.is_ascii_alphanumeric())?;
     (end > 0 && s[end..].starts_with("://")).then_some(end)
 }
@@ -69,10 +70,10 @@ pub(crate) fn explicit_scheme(s: &str) -> Option<usize> {
 #[derive(Debug, Default)]
 struct Url {
     path: Vec<u8>,
-    /// The query's values by key, keys in the order they first appear (Go keeps a map; which
-    /// error BuildKit reports first among several, and which of `checksum` and `commit` wins
-    /// when both are given, is up to its map order, so it may differ from ours).
-    query: Vec<(Vec<u8>, Vec<Vec<u8>>)>,
+    /// The query (Go keeps a map: which error BuildKit reports first among several, and which
+    /// of `checksum` and `commit` wins when both are given, is up to its map order, so it may
+    /// differ from ours).
+    query: Query,
     fragment: Vec<u8>,
 }
 
@@ -87,13 +88,11 @@ fn parse_url(rest: &str, authority: bool) -> Option<Url> {
     }
     // (A lone `?` at the end is Go's `ForceQuery`: an empty query either way.)
     let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    // (Without a scheme, Go refuses a colon in the first segment; `github.com/` has none.)
     let path = if authority {
         let (authority, path) = rest.find('/').map_or((rest, ""), |i| (&rest[..i], &rest[i..]));
         valid_authority(authority).then_some(())?;
         path
-    } else if rest.split('/').next().is_some_and(|s| s.contains(':')) {
-        // No scheme: a colon in the first segment is refused.
-        return None;
     } else {
         rest
     };
@@ -227,10 +226,12 @@ fn unescape(s: &str, query: bool) -> Option<Vec<u8>> {
 /// more, `ParseQuery` fails before it reads any.
 const MAX_QUERY_PARAMS: usize = 10_000;
 
+/// A query's values by key, keys in the order they first appear.
+type Query = Vec<(Vec<u8>, Vec<Vec<u8>>)>;
+
 /// `url.ParseQuery`: the values by key, or `Err` with the values it could read when it refused
 /// a pair (a `;` in it, or a bad escape), which `URL.Query()` ignores.
-#[allow(clippy::type_complexity)]
-fn parse_query(query: &str) -> Result<Vec<(Vec<u8>, Vec<Vec<u8>>)>, Vec<(Vec<u8>, Vec<Vec<u8>>)>> {
+fn parse_query(query: &str) -> Result<Query, Query> {
     if query.bytes().filter(|&b| b == b'&').count() + 1 > MAX_QUERY_PARAMS {
         return Err(Vec::new());
     }
@@ -336,7 +337,8 @@ fn load_query(url: &Url) -> Result<GitRef, String> {
                 }
                 subdir = v;
             }
-            b"checksum" | b"commit" => checksum = Some(v.to_vec()),
+            b"checksum" => checksum = Some((v.to_vec(), "checksum")),
+            b"commit" => checksum = Some((v.to_vec(), "commit")),
             b"keep-git-dir" | b"submodules" => {
                 let value = if v.is_empty() { Some(true) } else { parse_bool(v) };
                 let Some(value) = value else {
@@ -397,6 +399,73 @@ fn parse_bool(v: &[u8]) -> Option<bool> {
         b"1" | b"t" | b"T" | b"TRUE" | b"true" | b"True" => Some(true),
         b"0" | b"f" | b"F" | b"FALSE" | b"false" | b"False" => Some(false),
         _ => None,
+    }
+}
+
+/// The Git options of an ADD as BuildKit's `dispatchCopy` carries them from source to source:
+/// `--keep-git-dir` and `--checksum` as given, then as each repository's query sets them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CopyOptions {
+    /// The value, and the repository whose query set it (`None`: the flag).
+    pub keep_git_dir: Option<(bool, Option<String>)>,
+    /// The value, where it is written (the flag, or the repository), and that repository.
+    pub checksum: Option<(Vec<u8>, TextRange, Option<String>)>,
+}
+
+impl CopyOptions {
+    /// From an ADD's flags (`--checksum` as expanded, with where it is written).
+    pub fn new(info: &stagecraft_syntax::info::InstructionInfo, checksum: Option<(&str, TextRange)>) -> CopyOptions {
+        CopyOptions {
+            keep_git_dir: info
+                .last_flag("keep-git-dir")
+                .map(|f| (f.value().is_none_or(|v| v.eq_ignore_ascii_case("true")), None)),
+            checksum: checksum.filter(|(v, _)| !v.is_empty()).map(|(v, r)| (v.as_bytes().to_vec(), r, None)),
+        }
+    }
+
+    /// Reads `source` (at `at`) as `dispatchCopy` does: `Ok(Some(..))` a repository (for ADD,
+    /// its query's options now carried), `Ok(None)` no repository (or the `github.com/…` form,
+    /// copied as a path), `Err` what BuildKit fails with: a query it refuses, or for ADD a
+    /// query's `keep-git-dir` or checksum against the flag's or an earlier repository's.
+    pub fn apply(&mut self, source: &str, add: bool, at: TextRange) -> Result<Option<GitRef>, String> {
+        let git = match parse(source) {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(e),
+            Some(Ok(git)) if git.indistinguishable_from_local => return Ok(None),
+            Some(Ok(git)) => git,
+        };
+        if !add {
+            return Ok(Some(git));
+        }
+        let against = |from: &Option<String>, what: &str| match from {
+            Some(url) => format!("the {what} query of {url} before it"),
+            None => format!("--{what}"),
+        };
+        if let (Some((value, from)), Some(query)) = (&self.keep_git_dir, git.keep_git_dir) {
+            if *value != query {
+                return Err(format!(
+                    "inconsistent keep-git-dir configuration; the URL's keep-git-dir query disagrees with {}",
+                    against(from, "keep-git-dir")
+                ));
+            }
+        }
+        if let (Some((value, _, from)), Some((query, key))) = (&self.checksum, &git.checksum) {
+            if value != query {
+                return Err(format!(
+                    "checksum mismatch {} != {}; the URL's {key} query disagrees with {}",
+                    q(value),
+                    q(query),
+                    against(from, "checksum")
+                ));
+            }
+        }
+        if let Some(query) = git.keep_git_dir {
+            self.keep_git_dir = Some((query, Some(source.to_string())));
+        }
+        if let Some((query, _)) = &git.checksum {
+            self.checksum = Some((query.clone(), at, Some(source.to_string())));
+        }
+        Ok(Some(git))
     }
 }
 
@@ -508,7 +577,7 @@ mod tests {
         assert_eq!(err("https://h/r.git?ref=%FF#%FE").as_deref(), Some("ref conflicts: \"\\xfe\" vs \"\\xff\""));
         assert_eq!(err("https://h/r.git?%FF=1").as_deref(), Some("unexpected query \"\\xff\""));
         let r = ok("https://h/r.git?keep-git-dir&commit=abc&submodules=false");
-        assert_eq!((r.keep_git_dir, r.checksum.as_deref()), (Some(true), Some(&b"abc"[..])));
+        assert_eq!((r.keep_git_dir, r.checksum), (Some(true), Some((b"abc".to_vec(), "commit"))));
         assert_eq!(ok("https://h/r.git?keep-git-dir=0").keep_git_dir, Some(false));
         assert_eq!(ok("https://h/r.git"), GitRef { remote: "https://h/r.git".into(), ..GitRef::default() });
         let r = ok("git@h:r.git?branch=main&subdir=docs");
@@ -537,17 +606,22 @@ mod tests {
         let over = format!("?{}foo=1", "&".repeat(MAX_QUERY_PARAMS));
         assert_eq!(kind(&format!("https://h/r.git{over}")), "git");
         assert_eq!(kind(&format!("git@h:r.git{over}")), "not git");
+        // Exactly 10,000 are read, the last one too.
+        let at_limit = format!("https://h/r.git?{}ref=a", "&".repeat(MAX_QUERY_PARAMS - 1));
+        assert_eq!(parse(&at_limit).and_then(Result::ok).map(|r| r.git_ref), Some(b"a".to_vec()));
         let keys: String = (0..MAX_QUERY_PARAMS - 1).map(|i| format!("k{i}=1&")).collect();
-        assert_eq!(kind(&format!("https://h/r.git?{keys}")), "git, refused");
         assert_eq!(kind(&format!("https://h/r.git?{keys}ref=a")), "git, refused");
     }
 
     /// The reading against Go's own `net/url`, through `tools/gitref-go` (a transliteration of
     /// BuildKit's `dfgitutil` onto the standard library): random sources from the pieces the
     /// grammar cares about. Needs Go (Debian's `golang-go`), so it runs on demand:
-    /// `cargo test -p stagecraft-analysis --lib gitref -- --ignored`. Brackets in hosts and
-    /// queries of more than 10,000 parameters are left out: Go before 1.24.8 and 1.25.6, as
-    /// Debian's is, reads them the old way.
+    /// `cargo test -p stagecraft-analysis --lib gitref -- --ignored`. Compared: the kind, the
+    /// error, keep-git-dir, checksum, ref, subdir and submodules (not the remote, which BuildKit
+    /// writes back from the parsed URL and the hover shows as written). Left out: malformed
+    /// brackets in hosts (refused since Go 1.24.8 and 1.25.2) and queries of more than 10,000
+    /// parameters (refused since Go 1.24.12 and 1.25.6), which an older Go, as Debian's 1.19
+    /// is, reads the old way.
     #[test]
     #[ignore = "needs Go"]
     fn against_go() {
@@ -642,7 +716,10 @@ mod tests {
                 Some(Ok(r)) => serde_json::json!({
                     "kind": if r.indistinguishable_from_local { "local form" } else { "git" },
                     "keep": r.keep_git_dir,
-                    "checksum": r.checksum.map(|c| String::from_utf8_lossy(&c).into_owned()),
+                    "checksum": r.checksum.map(|(c, _)| String::from_utf8_lossy(&c).into_owned()),
+                    "ref": String::from_utf8_lossy(&r.git_ref),
+                    "subdir": String::from_utf8_lossy(&r.subdir),
+                    "submodules": r.submodules,
                 }),
             };
             *kinds.entry(go["kind"].as_str().unwrap_or_default().to_string()).or_insert(0) += 1;

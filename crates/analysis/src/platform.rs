@@ -144,8 +144,8 @@ const KNOWN_ARCH: &[&str] = &[
     "wasm",
 ];
 
-/// containerd's `specifierRe`, `^[A-Za-z0-9_.-]+$`, for the architecture and the variant (dots
-/// allowed since containerd/platforms took `arm64/v8.2`); the OS name keeps `[A-Za-z0-9_-]+`.
+/// containerd's `specifierRe`, `^[A-Za-z0-9_.-]+$`, for the architecture and the variant
+/// (`arm64/v8.2`); the OS name is `[A-Za-z0-9_-]+`, without dots.
 fn valid_component(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.')
 }
@@ -183,7 +183,7 @@ fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
     match arch.as_str() {
         "i386" => ("386".into(), String::new()),
         "x86_64" | "x86-64" | "amd64" => ("amd64".into(), if variant == "v1" { String::new() } else { variant }),
-        // (`v8.0` and the `v9` forms since containerd/platforms took dots in a variant.)
+        // `8`, `v8` and `v8.0` are arm64's default variant; `9`, `9.0` and `v9.0` are `v9`.
         "aarch64" | "arm64" => {
             let v = match variant.as_str() {
                 "8" | "v8" | "v8.0" => String::new(),

@@ -753,7 +753,8 @@ impl Analysis {
         lower > upper
     }
 
-    /// Hover on a stage name, a stage reference, an image or a global ARG.
+    /// Hover on a stage name, a stage reference, an image, a variable, an instruction's keyword
+    /// or flag, a Git source of ADD or COPY, or a global ARG.
     pub fn hover(&self, offset: TextSize) -> Option<Hover> {
         let touches = |r: TextRange| r.start() <= offset && offset <= r.end();
         if let Some(symbol) = self.symbol_at(offset) {
@@ -819,9 +820,11 @@ impl Analysis {
         None
     }
 
-    /// Hover on a COPY or ADD source that BuildKit reads as a Git repository (as written, so
-    /// one without variables): what it fetches (ref, directory, `.git`, checksum, submodules),
-    /// or why BuildKit refuses its query.
+    /// Hover on a COPY or ADD source that BuildKit reads as a Git repository: what it fetches
+    /// (ref, directory, `.git`, the commit, submodules), with ADD's options as they stand at that
+    /// source (the flags, then what the queries of the repositories before it set), or why
+    /// BuildKit refuses it. Words are read as written, so only those BuildKit reads the same:
+    /// without variables, quotes or escapes.
     fn git_source_hover(&self, offset: TextSize) -> Option<Hover> {
         let root = self.parse().syntax_node();
         let offset = TextSize::new(floor_char_boundary(self.text(), offset) as u32);
@@ -831,28 +834,35 @@ impl Analysis {
         };
         let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
         let info = instruction.info_in(self.text());
-        if !matches!(info.keyword.to_ascii_uppercase().as_str(), "COPY" | "ADD") {
+        let add = info.keyword.eq_ignore_ascii_case("ADD");
+        if !add && !info.keyword.eq_ignore_ascii_case("COPY") {
             return None;
         }
+        let literal = |w: &str| !w.contains(['$', '"', '\'', '\\', '`']);
         // The sources: every word but the destination.
         let sources = &info.words[..info.words.len().saturating_sub(1)];
-        let (word, range) = sources.iter().find(|(_, r)| r.start() <= offset && offset <= r.end())?;
-        if word.contains('$') {
+        let hovered = sources.iter().position(|(_, r)| r.start() <= offset && offset <= r.end())?;
+        let (word, range) = &sources[hovered];
+        if !literal(word) {
             return None;
         }
-        let git = match crate::gitref::parse(word)? {
-            Ok(git) if git.indistinguishable_from_local => return None,
-            Ok(git) => git,
+        let checksum = info.last_flag("checksum").and_then(|f| f.value()).filter(|v| literal(v));
+        let mut options = crate::gitref::CopyOptions::new(&info, checksum.map(|v| (v, *range)));
+        for (w, r) in sources[..hovered].iter().filter(|(w, _)| literal(w)) {
+            // (What an earlier source fails with is its own diagnostic.)
+            let _ = options.apply(w, add, *r);
+        }
+        let remote = word.split(['?', '#']).next().unwrap_or_default();
+        let mut md = format!("**Git repository** `{remote}`\n\n");
+        let git = match options.apply(word, add, *range) {
+            Ok(None) => return None,
             Err(e) => {
-                let markdown = format!(
-                    "**Git repository** `{}`\n\nBuildKit refuses its query: {e}.",
-                    word.split(['?', '#']).next().unwrap_or_default()
-                );
-                return Some(Hover { range: *range, markdown });
+                md.push_str(&format!("BuildKit fails on it: {e}."));
+                return Some(Hover { range: *range, markdown: md });
             }
+            Ok(Some(git)) => git,
         };
-        let mut md = format!("**Git repository** `{}`\n\n", git.remote);
-        if info.keyword.eq_ignore_ascii_case("COPY") {
+        if !add {
             md.push_str("COPY cannot fetch a repository; ADD can.");
             return Some(Hover { range: *range, markdown: md });
         }
@@ -865,11 +875,10 @@ impl Analysis {
             md.push_str(&format!(" and copies its directory `{}`", text(&git.subdir)));
         }
         md.push('.');
-        if let Some(c) = &git.checksum {
+        if let Some((c, _, _)) = &options.checksum {
             md.push_str(&format!(" The commit must be `{}`.", text(c)));
         }
-        let flag = info.last_flag("keep-git-dir").map(|f| f.value().is_none_or(|v| v.eq_ignore_ascii_case("true")));
-        if git.keep_git_dir.or(flag) == Some(true) {
+        if options.keep_git_dir.is_some_and(|(keep, _)| keep) {
             md.push_str(" The `.git` directory is kept.");
         }
         if git.submodules == Some(false) {

@@ -578,11 +578,17 @@ fn source_date_epoch_is_resolved_as_buildkit_does() {
         // A repository whose query BuildKit refuses says why...
         ("ADD git@github.com:moby/buildkit.git?foo=1 /\n", "unexpected query \"foo\""),
     ] {
-        // (BuildKit's message; ours may add what to do after a `; `.)
+        // (BuildKit's message; ours may add what to do after a `; `, checked whole below.)
         let ours =
             with(&body(lines), &[], &[]).map(|(m, at)| (m.split("; ").next().unwrap_or_default().to_string(), at));
         assert_eq!(ours, Some((message.to_string(), from.clone())), "{lines}");
     }
+    assert_eq!(
+        with(&body("ADD git@github.com:moby/buildkit.git?foo=1 /\n"), &[], &[]).map(|(m, _)| m).as_deref(),
+        Some("unexpected query \"foo\"; a repository URL's query takes ref, tag, branch, subdir, checksum (or commit), keep-git-dir and submodules")
+    );
+    // An empty `--checksum=` is none (BuildKit tests the value as written).
+    assert_eq!(with(&body("ADD --checksum= https://example.com/a.tgz /\n"), &[], &[]), None);
 }
 
 /// BuildKit reads the ONBUILD triggers of the stages the target needs (again as their

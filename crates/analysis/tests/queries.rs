@@ -436,7 +436,19 @@ fn hover_on_a_git_source_says_what_buildkit_fetches() {
         "**Git repository** `git@github.com:moby/buildkit.git`\n\nBuildKit fetches its default branch. The commit must be `abc`. Submodules are not fetched."
     );
     let (a, at) = fixture("FROM alpine\nADD https://h/r.g$0it?foo=1 /src\n");
-    assert!(a.hover(at).unwrap().markdown.contains("BuildKit refuses its query: unexpected query \"foo\""));
+    assert!(a.hover(at).unwrap().markdown.contains("BuildKit fails on it: unexpected query \"foo\"; "));
+    // ADD's options as they stand at the source: the flags, then earlier repositories' queries.
+    let (a, at) = fixture("FROM alpine\nADD --checksum=abc https://h/r.g$0it /src\n");
+    assert!(a.hover(at).unwrap().markdown.ends_with("The commit must be `abc`."));
+    let (a, at) = fixture("FROM alpine\nADD https://a/x.git?keep-git-dir=1 https://b/y.g$0it /d/\n");
+    assert!(a.hover(at).unwrap().markdown.ends_with("The `.git` directory is kept."));
+    let (a, at) = fixture("FROM alpine\nADD --keep-git-dir=false https://h/r.g$0it?keep-git-dir=1 /d\n");
+    assert!(a.hover(at).unwrap().markdown.contains("BuildKit fails on it: inconsistent keep-git-dir configuration"));
+    // A word BuildKit reads otherwise than as written (an escape, quotes) is left alone.
+    for text in ["FROM alpine\nADD https://h/r.git#v1\\:s$0ub /d\n", "FROM alpine\nADD \"https://h/r.g$0it\" /d\n"] {
+        let (a, at) = fixture(text);
+        assert!(a.hover(at).is_none_or(|h| !h.markdown.contains("Git repository")), "{text}");
+    }
     let (a, at) = fixture("FROM alpine\nCOPY https://h/r.g$0it /src\n");
     assert!(a.hover(at).unwrap().markdown.ends_with("COPY cannot fetch a repository; ADD can."));
     // Not repositories: a URL, a path, the `github.com/` form, a word with a variable.

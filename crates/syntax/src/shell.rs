@@ -77,24 +77,33 @@ pub struct Expansion {
 
 /// The variable names an expansion looked up, sorted and each once (BuildKit keeps them in a
 /// map; the order here makes reports reproducible). A word looks up few names, so they are
-/// one vector rather than a B-tree with a node per set: collected as the lexer meets them and
-/// sorted once at the end, which stays `n log n` for a word with thousands of names.
+/// one vector rather than a B-tree with a node per set: collected as the lexer meets them, and
+/// sorted and deduplicated whenever they have doubled since the last time and at the end, which
+/// stays `n log n` and keeps as many names as the word has different ones (`$A$B$A$B…`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Names(Vec<String>);
+pub struct Names(Vec<String>, usize);
 
 impl Names {
     /// Adds a name while expanding; [`Names::finish`] sorts and deduplicates.
     fn push(&mut self, name: &str) {
         if self.0.last().is_none_or(|last| last != name) {
             self.0.push(name.to_string());
+            if self.0.len() >= 2 * self.1.max(16) {
+                self.sort();
+            }
         }
     }
 
-    fn finish(mut self) -> Names {
+    fn sort(&mut self) {
         // (Through the shared sort: the standard library's would be another copy of its sort
         // code in the browser build.)
         crate::sort::sort_unstable_by(&mut self.0, |a, b| a.cmp(b));
         self.0.dedup();
+        self.1 = self.0.len();
+    }
+
+    fn finish(mut self) -> Names {
+        self.sort();
         self
     }
 
@@ -121,6 +130,7 @@ impl Names {
     /// Forgets every name.
     pub fn clear(&mut self) {
         self.0.clear();
+        self.1 = 0;
     }
 }
 
@@ -1002,6 +1012,22 @@ mod tests {
 
     fn word(input: &str) -> Result<String, String> {
         Lexer::new('\\').process_word(input, &env()).map(|e| e.result).map_err(|e| e.message)
+    }
+
+    /// Names met again and again, not one after the other, are kept once each while the word
+    /// is expanded, not once per lookup.
+    #[test]
+    fn names_stay_as_many_as_the_word_has() {
+        let mut names = Names::default();
+        for i in 0..100_000 {
+            names.push(["B", "A", "C"][i % 3]);
+        }
+        assert!(names.0.len() <= 32, "{} kept", names.0.len());
+        let names = names.finish();
+        assert_eq!(names.iter().collect::<Vec<_>>(), ["A", "B", "C"]);
+        let e = Lexer::new('\\').process_word(&"$PWD$SHELL$NULL$NOPE".repeat(3), &env()).unwrap();
+        assert_eq!(e.matched.iter().collect::<Vec<_>>(), ["NULL", "PWD", "SHELL"]);
+        assert_eq!(e.unmatched.iter().collect::<Vec<_>>(), ["NOPE"]);
     }
 
     #[test]
