@@ -1104,19 +1104,24 @@ impl<'a> Engine<'a> {
                         return Err("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source".into());
                     }
                     let src = self.lexer.process_word(&sources[0], &env).map_err(|e| e.to_string())?.result;
-                    // (An empty `--checksum=` is none: BuildKit tests the value as written.)
-                    let checksum = info.last_flag("checksum").and_then(|f| f.value()).filter(|raw| !raw.is_empty());
-                    let checksum = match checksum {
-                        Some(raw) => Some(self.lexer.process_word(raw, &env).map_err(|e| e.to_string())?.result),
-                        None => None,
+                    // The checksum, expanded where BuildKit expands it: once the source is known to
+                    // be a URL or a repository. (An empty `--checksum=` is none: BuildKit tests
+                    // the value as written.)
+                    let raw = info.last_flag("checksum").and_then(|f| f.value()).filter(|raw| !raw.is_empty());
+                    let checksum = |engine: &Self| match raw {
+                        Some(raw) => {
+                            engine.lexer.process_word(raw, &env).map(|e| Some(e.result)).map_err(|e| e.to_string())
+                        }
+                        None => Ok(None),
                     };
                     // `isHTTPSource` first: a repository URL whose query BuildKit refuses is then
                     // read as a URL; else a Git reference, whose refused query is the error.
-                    let git = crate::gitref::parse(&src);
-                    match git {
-                        Some(Ok(g)) if !g.indistinguishable_from_local => {}
+                    match crate::gitref::parse(&src) {
+                        Some(Ok(g)) if !g.indistinguishable_from_local => {
+                            checksum(self)?;
+                        }
                         _ if crate::copy::url_or_path(&src) == crate::copy::SourceKind::Http => {
-                            if let Some(e) = checksum.as_deref().and_then(crate::reference::digest_error) {
+                            if let Some(e) = checksum(self)?.as_deref().and_then(crate::reference::digest_error) {
                                 return Err(e.into());
                             }
                         }

@@ -449,6 +449,10 @@ impl CopyOptions {
                 ));
             }
         }
+        // (Set before the checksum is checked, as BuildKit's `cfg` is.)
+        if let Some(query) = git.keep_git_dir {
+            self.keep_git_dir = Some((query, Some(source.to_string())));
+        }
         if let (Some((value, _, from)), Some((query, key))) = (&self.checksum, &git.checksum) {
             if value != query {
                 return Err(format!(
@@ -458,9 +462,6 @@ impl CopyOptions {
                     against(from, "checksum")
                 ));
             }
-        }
-        if let Some(query) = git.keep_git_dir {
-            self.keep_git_dir = Some((query, Some(source.to_string())));
         }
         if let Some((query, _)) = &git.checksum {
             self.checksum = Some((query.clone(), at, Some(source.to_string())));

@@ -98,6 +98,25 @@ fn git_url_queries_fail_where_buildkit_refuses_them() {
     let commit = "https://github.com/moby/buildkit.git?commit=abc";
     fails(&format!("FROM alpine\nADD --checksum=def {commit} /src\n"), "checksum mismatch \"def\" != \"abc\"", commit);
     builds(&format!("FROM alpine\nADD --checksum=abc {commit} /src\n"));
+    // The message names the key as written; keep-git-dir is checked first, and carried on even
+    // from a source whose checksum then fails.
+    assert_eq!(
+        failure(&format!("FROM alpine\nADD --checksum=def {commit} /src\n")).map(|(m, _)| m).as_deref(),
+        Some("checksum mismatch \"def\" != \"abc\"; the URL's commit query disagrees with --checksum")
+    );
+    fails(
+        "FROM alpine\nADD --keep-git-dir=false --checksum=def https://h/r.git?keep-git-dir=1&commit=abc /d\n",
+        "inconsistent keep-git-dir configuration",
+        "https://h/r.git?keep-git-dir=1&commit=abc",
+    );
+    let three = "FROM alpine\nADD https://a/x.git?commit=aaa https://b/y.git?keep-git-dir=1&commit=bbb https://c/z.git?keep-git-dir=0 /d/\n";
+    let messages: Vec<String> = plain(three)
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "invalid-copy")
+        .map(|d| d.message.split("; ").next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(messages, ["checksum mismatch \"aaa\" != \"bbb\"", "inconsistent keep-git-dir configuration"]);
     // A query's checksum holds for the sources after it: another repository's must agree, and
     // a URL's must be a digest.
     fails(
@@ -577,6 +596,9 @@ fn source_date_epoch_is_resolved_as_buildkit_does() {
         ("ARG SRC=local.tar\nADD $SRC /\n", "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD"),
         // A repository whose query BuildKit refuses says why...
         ("ADD git@github.com:moby/buildkit.git?foo=1 /\n", "unexpected query \"foo\""),
+        // (The checksum is expanded only for a URL or a repository.)
+        ("ADD --checksum=${X:?no} git@github.com:moby/buildkit.git?foo=1 /\n", "unexpected query \"foo\""),
+        ("ADD --checksum=${X:?no} local.tar /\n", "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD"),
     ] {
         // (BuildKit's message; ours may add what to do after a `; `, checked whole below.)
         let ours =

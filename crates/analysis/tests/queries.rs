@@ -445,7 +445,7 @@ fn hover_on_a_git_source_says_what_buildkit_fetches() {
     let (a, at) = fixture("FROM alpine\nADD --keep-git-dir=false https://h/r.g$0it?keep-git-dir=1 /d\n");
     assert!(a.hover(at).unwrap().markdown.contains("BuildKit fails on it: inconsistent keep-git-dir configuration"));
     // A word BuildKit reads otherwise than as written (an escape, quotes) is left alone.
-    for text in ["FROM alpine\nADD https://h/r.git#v1\\:s$0ub /d\n", "FROM alpine\nADD \"https://h/r.g$0it\" /d\n"] {
+    for text in ["FROM alpine\nADD https://h/r.git#v1\\:s$0ub /d\n", "FROM alpine\nADD https://h/r.g$0it#\"v1\" /d\n"] {
         let (a, at) = fixture(text);
         assert!(a.hover(at).is_none_or(|h| !h.markdown.contains("Git repository")), "{text}");
     }
