@@ -1,31 +1,8 @@
 //! The `stagecraft` subcommands, run as a real process on small Dockerfiles.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use stagecraft_testkit::{parse_json, Value};
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("stagecraft-cli-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use stagecraft_testkit::{parse_json, TempDir as Dir, Value};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stagecraft")).args(args).output().expect("stagecraft runs")

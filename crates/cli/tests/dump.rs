@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use stagecraft_testkit::{oracles, parser_cases, read};
+use stagecraft_testkit::{oracles, parser_cases, read, TempDir};
 
 fn stagecraft(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_stagecraft")).args(args).output().expect("stagecraft runs")
@@ -88,16 +88,13 @@ fn negative_cases_are_rejected_with_a_located_error() {
 /// The column counts characters, as `check` and `fmt` count them: `é` is one.
 #[test]
 fn the_error_column_counts_characters() {
-    let dir = std::env::temp_dir().join(format!("stagecraft-dump-col-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("Dockerfile");
-    std::fs::write(&file, "FROM alpine\nRUN écho <<EOF\nx\n").unwrap();
-    let dumped = String::from_utf8_lossy(&dump(&file).stderr).into_owned();
-    let formatted = String::from_utf8_lossy(&stagecraft(&["fmt", file.to_str().unwrap()]).stderr).into_owned();
-    let at = format!("{}:2:10: error: ", file.display());
+    let dir = TempDir::new("dump-col");
+    let file = dir.file("Dockerfile", "FROM alpine\nRUN écho <<EOF\nx\n");
+    let dumped = String::from_utf8_lossy(&dump(Path::new(&file)).stderr).into_owned();
+    let formatted = String::from_utf8_lossy(&stagecraft(&["fmt", &file]).stderr).into_owned();
+    let at = format!("{file}:2:10: error: ");
     assert!(dumped.starts_with(&at), "{dumped}");
     assert!(formatted.starts_with(&at), "{formatted}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -142,14 +139,11 @@ fn unreadable_input_is_a_clear_error_with_exit_2() {
 
 #[test]
 fn tree_dump_shows_kinds_ranges_and_text() {
-    let dir = std::env::temp_dir().join(format!("stagecraft-tree-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("Dockerfile");
-    std::fs::write(&file, "FROM alpine AS base\n").unwrap();
-    let out = stagecraft(&["dump", "--tree", file.to_str().unwrap()]);
+    let dir = TempDir::new("dump-tree");
+    let file = dir.file("Dockerfile", "FROM alpine AS base\n");
+    let out = stagecraft(&["dump", "--tree", &file]);
     assert!(out.status.success());
     let tree = String::from_utf8(out.stdout).unwrap();
     assert!(tree.starts_with("SOURCE_FILE@0..20\n  FROM_INSTR@0..19\n    KEYWORD@0..4 \"FROM\"\n"), "{tree}");
     assert!(tree.contains("STAGE_NAME@15..19"), "{tree}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

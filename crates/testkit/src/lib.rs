@@ -147,6 +147,32 @@ pub fn check_snapshot(path: &Path, actual: &str) -> Result<(), String> {
     ))
 }
 
+/// A directory of its own under the system's temporary one for a test (the name and the
+/// process id keep tests apart), removed when dropped, also when the test fails.
+#[derive(Debug)]
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("stagecraft-test-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+
+    /// Writes `text` to the file `name` in it; its path.
+    pub fn file(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Parses one JSON document (for tests with their own data files).
 pub fn parse_json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("bad JSON: {e}: {text}"))
