@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of stagecraft. Each part installs what it needs on a fresh machine when it is
-# missing (Neovim, Chromium, the wasm toolchain, npm packages, Node 24 + code-server).
+# missing (Neovim, Chromium, Node and npm, the wasm toolchain with the pinned nightly, npm
+# packages, Node 24 + code-server, Python's venv and BuildKit's parser from PyPI, Go).
 # Usage: tools/test.sh [PART...]   PART: rust differential nvim-lsp wasm web nvim vscode
 #   (default: all, in order)
 # Artifacts (screenshots, logs): artifacts/.

@@ -26,7 +26,6 @@ setup() {
     # Not --locked: the CLI's lock file names a crate version the registry no longer serves.
     cargo install wasm-bindgen-cli --version "$want"
   fi
-  tools/nightly.sh >/dev/null
   # Node and npm (wasm-bindgen-test runs in Node; npm brings binaryen and the web tests' packages):
   # Debian's when the machine has none.
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

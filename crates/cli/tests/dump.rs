@@ -111,8 +111,8 @@ fn every_corpus_file_parses_without_losing_a_byte() {
 
 #[test]
 fn unreadable_input_is_a_clear_error_with_exit_2() {
-    let dir = std::env::temp_dir().join(format!("stagecraft-dump-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = TempDir::new("dump-unreadable");
+    let dir = &tmp.0;
     let missing = dir.join("missing.Dockerfile");
     let binary = dir.join("binary.Dockerfile");
     std::fs::write(&binary, b"FROM alpine\nRUN echo \xff\xfe\n").unwrap();
@@ -134,7 +134,6 @@ fn unreadable_input_is_a_clear_error_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let out = stagecraft(&["dump", "--bogus", "x"]);
     assert_eq!(out.status.code(), Some(2));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -1028,6 +1028,7 @@ fn git_sources_hover_and_refused_queries() {
         (pos(2, 4), Value::from(1)),
         "{refused}"
     );
+    lsp.shutdown();
 }
 
 /// Hover on a variable: the value BuildKit expands it to there, with the editor's build args.
