@@ -18,6 +18,19 @@ pub(crate) enum SourceKind {
     Local,
 }
 
+/// BuildKit's reading of a source word (after expansion) where a repository's refused query is
+/// the error only when it is no URL: `isHTTPSource` first (a repository URL whose query
+/// BuildKit refuses is a URL to it), then `ParseGitRef`'s error, then a repository (not the
+/// `github.com/…` form, which ADD and COPY copy as a path), else a path.
+pub(crate) fn source_kind(src: &str) -> Result<SourceKind, String> {
+    match crate::gitref::parse(src) {
+        Some(Ok(r)) if !r.indistinguishable_from_local => Ok(SourceKind::Git),
+        _ if url_or_path(src) == SourceKind::Http => Ok(SourceKind::Http),
+        Some(Err(e)) => Err(e),
+        _ => Ok(SourceKind::Local),
+    }
+}
+
 /// What a source that is no repository is: a URL (`http://` or `https://`, as written) or a path.
 pub(crate) fn url_or_path(src: &str) -> SourceKind {
     if src.starts_with("http://") || src.starts_with("https://") {
@@ -111,16 +124,6 @@ pub(crate) fn windows_drive_error(path: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// BuildKit's reading of a source word, as `dispatchCopy` has it: a repository
-    /// (`isGitSource` without the `github.com/…` form, which it copies as a local path), else
-    /// `isHTTPSource`, else a path.
-    fn source_kind(src: &str) -> SourceKind {
-        match crate::gitref::parse(src) {
-            Some(Ok(r)) if !r.indistinguishable_from_local => SourceKind::Git,
-            _ => url_or_path(src),
-        }
-    }
-
     /// The kinds; what is a repository is tested with the Git reading (`gitref`).
     #[test]
     fn git_http_and_local_sources() {
@@ -131,8 +134,6 @@ mod tests {
             ("https://github.com/moby/buildkit", SourceKind::Http),
             // A repository whose query BuildKit refuses is no Git source, so a URL...
             ("https://github.com/moby/buildkit.git?foo=bar", SourceKind::Http),
-            // ...or a path.
-            ("git@github.com:moby/buildkit.git?foo=bar", SourceKind::Local),
             ("src", SourceKind::Local),
             ("github.com/moby/buildkit", SourceKind::Local),
             ("ftp://example.com/a", SourceKind::Local),
@@ -140,8 +141,12 @@ mod tests {
             // Not `http://`, so not a URL for `isHTTPSource` either.
             ("HTTP://example.com/a", SourceKind::Local),
         ] {
-            assert_eq!(source_kind(src), kind, "{src}");
+            assert_eq!(source_kind(src), Ok(kind), "{src}");
         }
+        // ...or, when it is no URL, the query's error.
+        assert!(
+            source_kind("git@github.com:moby/buildkit.git?foo=bar").is_err_and(|e| e.starts_with("unexpected query"))
+        );
         assert!(is_git_source("github.com/moby/buildkit"));
         assert!(!is_git_source("github.com/moby/buildkit?x=1"));
         assert!(!is_git_source("https://example.com/a.tar.gz"));

@@ -1114,19 +1114,18 @@ impl<'a> Engine<'a> {
                         }
                         None => Ok(None),
                     };
-                    // `isHTTPSource` first: a repository URL whose query BuildKit refuses is then
-                    // read as a URL; else a Git reference, whose refused query is the error.
-                    match crate::gitref::parse(&src) {
-                        Some(Ok(g)) if !g.indistinguishable_from_local => {
+                    match crate::copy::source_kind(&src)? {
+                        crate::copy::SourceKind::Git => {
                             checksum(self)?;
                         }
-                        _ if crate::copy::url_or_path(&src) == crate::copy::SourceKind::Http => {
+                        crate::copy::SourceKind::Http => {
                             if let Some(e) = checksum(self)?.as_deref().and_then(crate::reference::digest_error) {
                                 return Err(e.into());
                             }
                         }
-                        Some(Err(e)) => return Err(e),
-                        _ => return Err("SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD".into()),
+                        crate::copy::SourceKind::Local => {
+                            return Err("SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD".into())
+                        }
                     }
                 }
                 // (The keyword as written: the oracle's BuildKit says `COPY` for `COPY`.)
@@ -2688,9 +2687,7 @@ impl<'a> Engine<'a> {
             let fix = (key || &field[part.clone()] == value).then(|| (field.to_string(), part, s.clone()));
             Some(MountError { message: format!("{message} (did you mean {s}?)"), fix })
         };
-        let bool_value = |v: &str| {
-            matches!(v, "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False")
-        };
+        let bool_value = |v: &str| stagecraft_syntax::go::parse_bool(v).is_some();
         let mut typ = String::from("bind");
         let (mut from, mut source, mut target, mut id, mut sharing) = (false, false, false, false, false);
         // Which of mode, uid and gid are set (BuildKit refuses them in that order).

@@ -22,8 +22,6 @@ pub(crate) struct GitRef {
     pub keep_git_dir: Option<bool>,
     /// `?checksum=…` or `?commit=…` (bytes: Go's strings need not be UTF-8), and which key.
     pub checksum: Option<(Vec<u8>, &'static str)>,
-    /// The repository as written, without its query or fragment.
-    pub remote: String,
     /// The ref to check out (`#ref`, `?ref=`, `?tag=` as `refs/tags/…`, `?branch=` as
     /// `refs/heads/…`); empty for the default branch.
     pub git_ref: Vec<u8>,
@@ -56,8 +54,7 @@ pub(crate) fn parse(src: &str) -> Option<Result<GitRef, String>> {
     } else {
         (parse_scp(src)?, false)
     };
-    let remote = src.split(['?', '#']).next().unwrap_or_default().to_string();
-    Some(load_query(&url).map(|r| GitRef { indistinguishable_from_local, remote, ..r }))
+    Some(load_query(&url).map(|r| GitRef { indistinguishable_from_local, ..r }))
 }
 
 /// Where the scheme of `^[a-zA-Z0-9]+://` ends.
@@ -195,31 +192,9 @@ fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
-/// Go's `unescape`: `%XX` decoded (each `%` needs two hex digits), and `+` a space in a query
-/// component; `None` for a bad escape.
+/// Go's `unescape` outside hosts: `None` for a bad escape.
 fn unescape(s: &str, query: bool) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' => {
-                let h = b.get(i + 1).and_then(|&c| hex(c))?;
-                let l = b.get(i + 2).and_then(|&c| hex(c))?;
-                out.push(h << 4 | l);
-                i += 3;
-            }
-            b'+' if query => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    Some(out)
+    stagecraft_syntax::go::unescape(s, query).ok()
 }
 
 /// Go's limit on a query's parameters (`urlmaxqueryparams`, since Go 1.24.12 and 1.25.6): with
@@ -340,7 +315,11 @@ fn load_query(url: &Url) -> Result<GitRef, String> {
             b"checksum" => checksum = Some((v.to_vec(), "checksum")),
             b"commit" => checksum = Some((v.to_vec(), "commit")),
             b"keep-git-dir" | b"submodules" => {
-                let value = if v.is_empty() { Some(true) } else { parse_bool(v) };
+                let value = if v.is_empty() {
+                    Some(true)
+                } else {
+                    std::str::from_utf8(v).ok().and_then(stagecraft_syntax::go::parse_bool)
+                };
                 let Some(value) = value else {
                     return Err(format!(
                         "invalid {} value: {}; use true or false",
@@ -391,15 +370,6 @@ fn load_query(url: &Url) -> Result<GitRef, String> {
         submodules,
         ..GitRef::default()
     })
-}
-
-/// Go's `strconv.ParseBool`.
-fn parse_bool(v: &[u8]) -> Option<bool> {
-    match v {
-        b"1" | b"t" | b"T" | b"TRUE" | b"true" | b"True" => Some(true),
-        b"0" | b"f" | b"F" | b"FALSE" | b"false" | b"False" => Some(false),
-        _ => None,
-    }
 }
 
 /// The Git options of an ADD as BuildKit's `dispatchCopy` carries them from source to source:
@@ -580,14 +550,11 @@ mod tests {
         let r = ok("https://h/r.git?keep-git-dir&commit=abc&submodules=false");
         assert_eq!((r.keep_git_dir, r.checksum), (Some(true), Some((b"abc".to_vec(), "commit"))));
         assert_eq!(ok("https://h/r.git?keep-git-dir=0").keep_git_dir, Some(false));
-        assert_eq!(ok("https://h/r.git"), GitRef { remote: "https://h/r.git".into(), ..GitRef::default() });
+        assert_eq!(ok("https://h/r.git"), GitRef::default());
         let r = ok("git@h:r.git?branch=main&subdir=docs");
-        assert_eq!(
-            (r.remote.as_str(), &r.git_ref[..], &r.subdir[..]),
-            ("git@h:r.git", &b"refs/heads/main"[..], &b"docs"[..])
-        );
+        assert_eq!((&r.git_ref[..], &r.subdir[..]), (&b"refs/heads/main"[..], &b"docs"[..]));
         let r = ok("https://h/r.git#v1:sub?x");
-        assert_eq!((r.remote.as_str(), &r.git_ref[..], &r.subdir[..]), ("https://h/r.git", &b"v1"[..], &b"sub?x"[..]));
+        assert_eq!((&r.git_ref[..], &r.subdir[..]), (&b"v1"[..], &b"sub?x"[..]));
         // Every error says what to do after BuildKit's message.
         for bad in [
             "https://h/r.git?foo=1",

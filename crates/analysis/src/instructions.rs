@@ -388,10 +388,7 @@ fn check_device(value: &str) -> Result<(), String> {
                     name = v.to_string();
                 }
                 "required" => {
-                    if !matches!(
-                        v,
-                        "1" | "t" | "T" | "TRUE" | "true" | "True" | "0" | "f" | "F" | "FALSE" | "false" | "False"
-                    ) {
+                    if stagecraft_syntax::go::parse_bool(v).is_none() {
                         return Err(format!("invalid value for required: {v}"));
                     }
                 }

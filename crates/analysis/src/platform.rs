@@ -73,28 +73,13 @@ fn decode_os_option(v: &str) -> Result<String, String> {
     if !v.contains('%') {
         return Ok(v.to_string());
     }
-    let b = v.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = |c: u8| (c as char).to_digit(16);
-            match (b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                }
-                _ => {
-                    let bad: String = v[i..].chars().take(3).collect();
-                    return Err(format!("invalid URL escape {}", stagecraft_syntax::go::quote_str(&bad)));
-                }
-            }
-        } else {
-            out.push(b[i]);
-            i += 1;
+    match stagecraft_syntax::go::unescape(v, false) {
+        Ok(out) => Ok(String::from_utf8_lossy(&out).into_owned()),
+        Err(i) => {
+            let bad: String = v[i..].chars().take(3).collect();
+            Err(format!("invalid URL escape {}", stagecraft_syntax::go::quote_str(&bad)))
         }
     }
-    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 const KNOWN_OS: &[&str] = &[

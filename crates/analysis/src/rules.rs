@@ -108,17 +108,14 @@ impl CheckConfig {
                     }
                 }
                 "error" => {
-                    config.error = match v.trim() {
-                        "1" | "t" | "T" | "TRUE" | "true" | "True" => true,
-                        "0" | "f" | "F" | "FALSE" | "false" | "False" => false,
-                        other => {
-                            return Err(format!(
-                                "failed to parse check option {}: strconv.ParseBool: parsing {}: invalid syntax",
-                                stagecraft_syntax::go::quote_str(part),
-                                stagecraft_syntax::go::quote_str(other)
-                            ))
-                        }
-                    };
+                    let v = v.trim();
+                    config.error = stagecraft_syntax::go::parse_bool(v).ok_or_else(|| {
+                        format!(
+                            "failed to parse check option {}: strconv.ParseBool: parsing {}: invalid syntax",
+                            stagecraft_syntax::go::quote_str(part),
+                            stagecraft_syntax::go::quote_str(v)
+                        )
+                    })?;
                 }
                 other => {
                     return Err(format!("invalid check option {}", stagecraft_syntax::go::quote_str(other)));

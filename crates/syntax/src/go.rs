@@ -59,6 +59,42 @@ pub fn equal_fold_as(word: &str) -> bool {
     matches!((chars.next(), chars.next(), chars.next()), (Some('a' | 'A'), Some('s' | 'S' | '\u{17F}'), None))
 }
 
+/// Go's `strconv.ParseBool`.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Go's `url` unescaping of `%XX` (two hex digits each), with `+` a space where `plus_is_space`
+/// (a query component): the bytes, or where the bad `%` is.
+pub fn unescape(s: &str, plus_is_space: bool) -> Result<Vec<u8>, usize> {
+    let b = s.as_bytes();
+    let hex = |c: Option<&u8>| c.and_then(|&c| (c as char).to_digit(16)).map(|d| d as u8);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let (Some(h), Some(l)) = (hex(b.get(i + 1)), hex(b.get(i + 2))) else { return Err(i) };
+                out.push(h << 4 | l);
+                i += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Go's `strconv.Quote` over raw bytes (invalid UTF-8 becomes `\x..`).
 pub fn quote(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 2);
