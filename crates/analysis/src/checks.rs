@@ -215,7 +215,7 @@ fn name_patterns(lexer: &Lexer, base: &str, mut found: impl FnMut(String)) {
             found(e.result);
             names = e.matched;
             if names.len() > MAX_COMBINED {
-                names.clear();
+                names = Default::default();
                 1
             } else {
                 (1u32 << names.len()) - 1

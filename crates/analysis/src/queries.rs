@@ -826,19 +826,14 @@ impl Analysis {
     /// BuildKit refuses it. Words are read as written, so only those BuildKit reads the same:
     /// without variables, quotes or escapes.
     fn git_source_hover(&self, offset: TextSize) -> Option<Hover> {
-        let root = self.parse().syntax_node();
-        let offset = TextSize::new(floor_char_boundary(self.text(), offset) as u32);
-        let token = match root.token_at_offset(offset) {
-            TokenAtOffset::None => return None,
-            TokenAtOffset::Single(t) | TokenAtOffset::Between(t, _) => t,
-        };
-        let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
+        let instruction = innermost_instruction(instruction_at(self, offset)?, offset);
         let info = instruction.info_in(self.text());
         let add = info.keyword.eq_ignore_ascii_case("ADD");
         if !add && !info.keyword.eq_ignore_ascii_case("COPY") {
             return None;
         }
-        let literal = |w: &str| !w.contains(['$', '"', '\'', '\\', '`']);
+        let lexer = stagecraft_syntax::shell::Lexer::new(self.parse().tree().escape_char());
+        let literal = |w: &str| lexer.is_literal(w);
         // The sources: every word but the destination.
         let sources = &info.words[..info.words.len().saturating_sub(1)];
         let hovered = sources.iter().position(|(_, r)| r.start() <= offset && offset <= r.end())?;

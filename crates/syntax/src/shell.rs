@@ -126,12 +126,6 @@ impl Names {
     pub fn iter(&self) -> std::slice::Iter<'_, String> {
         self.0.iter()
     }
-
-    /// Forgets every name.
-    pub fn clear(&mut self) {
-        self.0.clear();
-        self.1 = 0;
-    }
 }
 
 impl<'a> IntoIterator for &'a Names {
@@ -199,7 +193,7 @@ impl Lexer {
 
     /// A word with nothing for the lexer to do (no variables, quotes or escapes) expands to
     /// itself.
-    fn is_literal(&self, word: &str) -> bool {
+    pub fn is_literal(&self, word: &str) -> bool {
         !word.starts_with('\u{FEFF}')
             && !word.bytes().any(|b| matches!(b, b'$' | b'\'' | b'"' | b'\\' | b'`'))
             && !word.contains(self.escape)
