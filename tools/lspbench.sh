@@ -26,6 +26,9 @@ if [[ ! -f "$big" || ! -f "$big.positions.json" ]]; then
   python3 "$shared/bench/gen_big.py" --stages 500 -o "$big"
 fi
 
+# docker-langserver runs on Node (the machine's when it is new enough, else a pinned one).
+PATH="$(tools/node.sh):$PATH"
+export PATH
 peers="$root/target/tools/peers"
 # Pinned, so that figures can be compared across runs.
 peer_version=0.15.0

@@ -27,10 +27,9 @@ setup() {
     cargo install wasm-bindgen-cli --version "$want"
   fi
   # Node and npm (wasm-bindgen-test runs in Node; npm brings binaryen and the web tests' packages):
-  # Debian's when the machine has none.
-  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    tools/apt-install.sh nodejs npm
-  fi
+  # the machine's when it is new enough, else a pinned one (tools/node.sh).
+  PATH="$(tools/node.sh):$PATH"
+  export PATH
   tools/npm-ci.sh web
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the extension: npm ci, copy the wasm build (web/pkg, from `tools/wasm.sh build`) into
 # media/wasm/ for the graph webview, type check, unit tests, bundle (esbuild), package
-# (@vscode/vsce) into editors/vscode/stagecraft.vsix. Needs Node 20 or later.
+# (@vscode/vsce) into editors/vscode/stagecraft.vsix. Runs on Node 20 or later (tools/node.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
+PATH="$(../../tools/node.sh):$PATH"
+export PATH
 export npm_config_loglevel="${npm_config_loglevel:-error}" npm_config_fund=false npm_config_audit=false
 t0=$SECONDS
 

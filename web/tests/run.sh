@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ../tools/apt-install.sh chromium
+# A Node new enough for playwright-core (the machine's, else a pinned one).
+PATH="$(../tools/node.sh):$PATH"
+export PATH
 
 ./build.sh
 echo "== browser tests"

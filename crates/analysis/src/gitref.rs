@@ -10,6 +10,7 @@
 //! `ADD https://github.com/golang/vuln.git?ref=…&keep-git-dir=1`, which the corpus holds.)
 
 use stagecraft_syntax::go::quote as q;
+use stagecraft_syntax::go::UrlPart;
 use stagecraft_syntax::TextRange;
 
 /// What a Git source asks for beyond its repository.
@@ -94,9 +95,9 @@ fn parse_url(rest: &str, authority: bool) -> Option<Url> {
         rest
     };
     Some(Url {
-        path: unescape(path, false)?,
+        path: unescape(path, UrlPart::Path)?,
         query: parse_query(query).unwrap_or_else(|read| read),
-        fragment: unescape(fragment, false)?,
+        fragment: unescape(fragment, UrlPart::Path)?,
     })
 }
 
@@ -105,7 +106,7 @@ fn valid_authority(authority: &str) -> bool {
     let (userinfo, host) = authority.rsplit_once('@').map_or((None, authority), |(u, h)| (Some(u), h));
     if let Some(u) = userinfo {
         let ok = |b: u8| b.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&b);
-        if !u.bytes().all(ok) || unescape(u, false).is_none() {
+        if !u.bytes().all(ok) || unescape(u, UrlPart::Path).is_none() {
             return false;
         }
     }
@@ -128,11 +129,11 @@ fn valid_host(host: &str) -> bool {
             }
             let inside = &host[1..close];
             let unescaped = match inside.find("%25") {
-                Some(z) => host_chars(&inside[..z], false).and_then(|mut h| {
-                    h.extend(host_chars(&inside[z..], true)?);
+                Some(z) => unescape(&inside[..z], UrlPart::Host).and_then(|mut h| {
+                    h.extend(unescape(&inside[z..], UrlPart::Zone)?);
                     Some(h)
                 }),
-                None => host_chars(inside, false),
+                None => unescape(inside, UrlPart::Host),
             };
             unescaped.is_some_and(|a| is_ipv6(&a))
         }
@@ -143,7 +144,7 @@ fn valid_host(host: &str) -> bool {
                     return false;
                 }
             }
-            host_chars(host, false).is_some()
+            unescape(host, UrlPart::Host).is_some()
         }
     }
 }
@@ -155,46 +156,9 @@ fn is_ipv6(addr: &[u8]) -> bool {
     zone.is_none_or(|z| !z.is_empty()) && ip.parse::<std::net::Ipv6Addr>().is_ok()
 }
 
-/// `unescape` in `encodeHost` (or `encodeZone`) mode: the decoded bytes, or `None` where Go
-/// refuses the text.
-fn host_chars(s: &str, zone: bool) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    let allowed = |c: u8| c.is_ascii_alphanumeric() || b"!$&'()*+,;=:[]<>\"-_.~".contains(&c);
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let h = b.get(i + 1).and_then(|&c| hex(c))?;
-            let l = b.get(i + 2).and_then(|&c| hex(c))?;
-            let escaped = &s[i..i + 3];
-            let v = h << 4 | l;
-            if zone {
-                if escaped != "%25" && v != b' ' && !allowed(v) {
-                    return None;
-                }
-            } else if h < 8 && escaped != "%25" {
-                return None;
-            }
-            out.push(v);
-            i += 3;
-        } else {
-            if b[i] < 0x80 && !allowed(b[i]) {
-                return None;
-            }
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    Some(out)
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
-/// Go's `unescape` outside hosts: `None` for a bad escape.
-fn unescape(s: &str, query: bool) -> Option<Vec<u8>> {
-    stagecraft_syntax::go::unescape(s, query).ok()
+/// Go's `unescape` in one part of a URL: `None` where Go refuses the text.
+fn unescape(s: &str, part: UrlPart) -> Option<Vec<u8>> {
+    stagecraft_syntax::go::unescape(s, part).ok()
 }
 
 /// Go's limit on a query's parameters (`urlmaxqueryparams`, since Go 1.24.12 and 1.25.6): with
@@ -221,7 +185,7 @@ fn parse_query(query: &str) -> Result<Query, Query> {
             continue;
         }
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match (unescape(key, true), unescape(value, true)) {
+        match (unescape(key, UrlPart::Query), unescape(value, UrlPart::Query)) {
             (Some(key), Some(value)) => pairs.push((key, value)),
             _ => refused = true,
         }

