@@ -2,12 +2,17 @@
 """Large files of the shapes that make per-stage work quadratic, and the time and peak memory
 of the CLI's commands on them, for one or more stagecraft binaries run alternately.
 
-Usage: tools/stress.py [--stages N] [--timeout S] BIN [BIN...]
+Usage: tools/stress.py [--stages N] [--shapes A,B,...] [--timeout S] BIN [BIN...]
 
-Shapes (N = 50,000 by default):
-  wide   N independent stages `FROM alpine AS sI`
-  chain  N stages, each `FROM` the one before
-  hot    one stage that N `COPY --from` lines of the next stage use
+Shapes (N = 50,000 by default; all of them unless --shapes names some):
+  wide       N independent stages `FROM alpine AS sI`
+  chain      N stages, each `FROM` the one before
+  hot        one stage that N `COPY --from` lines of the next stage use
+  envs       one stage of N `ENV` lines, each using the one before
+  args       one stage of N `ARG` lines
+  pairs      one `ENV` of N pairs (one per line), each using a variable no one set
+  undefined  N `ENV` lines, then one word using N/10 variables no one set, each close to one
+             that is (BuildKit's "did you mean" compares every pair)
 Files go to target/stress/. A command that runs out of time is reported as such.
 """
 import argparse
@@ -27,7 +32,13 @@ def shapes(n):
     wide = "".join(f"FROM alpine AS s{i}\n" for i in range(n))
     chain = "FROM alpine AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\n" for i in range(1, n))
     hot = "FROM alpine AS hot\nFROM alpine AS user\n" + "".join(f"COPY --from=hot /a{i} /b{i}\n" for i in range(n))
-    return {"wide": wide, "chain": chain, "hot": hot}
+    envs = "FROM alpine\nENV V0=0\n" + "".join(f"ENV V{i}=$V{i - 1}\n" for i in range(1, n))
+    args = "FROM alpine\n" + "".join(f"ARG A{i}=x\n" for i in range(n))
+    pairs = "FROM alpine\nENV " + " \\\n  ".join(f"V{i}=$U{i}" for i in range(n)) + "\n"
+    undefined = (
+        "FROM alpine\n" + "".join(f"ENV V{i}=1\n" for i in range(n)) + "ENV X=" + "".join(f"$W{i}" for i in range(n // 10)) + "\n"
+    )
+    return {"wide": wide, "chain": chain, "hot": hot, "envs": envs, "args": args, "pairs": pairs, "undefined": undefined}
 
 
 def run(binary, args, path, timeout):
@@ -52,18 +63,22 @@ def run(binary, args, path, timeout):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--stages", type=int, default=50_000)
+    ap.add_argument("--shapes", help="comma-separated shape names (default: all)")
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("binaries", nargs="+")
     a = ap.parse_args()
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "stress")
     os.makedirs(root, exist_ok=True)
+    wanted = a.shapes.split(",") if a.shapes else None
     for shape, text in shapes(a.stages).items():
+        if wanted and shape not in wanted:
+            continue
         path = os.path.join(root, f"{shape}-{a.stages}.Dockerfile")
         with open(path, "w") as f:
             f.write(text)
         for args in COMMANDS:
             for binary in a.binaries:
-                print(f"{shape:5} {' '.join(args):24} {binary:40} {run(binary, args, path, a.timeout)}", flush=True)
+                print(f"{shape:9} {' '.join(args):24} {binary:40} {run(binary, args, path, a.timeout)}", flush=True)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,13 @@ pub(crate) struct Engine<'a> {
     globals: Vars,
     /// Every global ARG key, with or without a value.
     declared_globals: Vec<String>,
+    /// The names a `FROM` may use (BuildKit's "not declared" check and its suggestions): the
+    /// global scope's variables, built-ins included, then every global ARG key without a value.
+    /// As keys of a [`Vars`] (values unused), read once the globals are known.
+    from_arg_keys: Vars,
+    /// How many more options "did you mean" may compare a name with, in this analysis (see
+    /// [`SUGGESTION_BUDGET`]).
+    suggestions_left: usize,
     /// BuildKit's states: stages, then external images as `--from` names them.
     states: Vec<State>,
     /// Stage names to their last definition (how `--from` finds them).
@@ -162,6 +169,12 @@ pub(crate) struct Engine<'a> {
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: HashMap<String, usize>,
     image_checks: Vec<Result<(), String>>,
+    /// The variables written in one instruction (its range): the range of the first one of each
+    /// name, by name (an index into the vector). Read once per instruction, on its first
+    /// undefined variable: a walk of the instruction for each would be quadratic in one `ENV` of
+    /// thousands of pairs. (The browser build walks: see the `indexed-variables` feature.)
+    #[cfg(feature = "indexed-variables")]
+    variables: Option<(TextRange, HashMap<String, usize>, Vec<TextRange>)>,
     /// What a probe run records.
     probe: ProbeState,
 }
@@ -198,10 +211,11 @@ impl ProbeState {
 
     /// Records the environment when `range` holds the place (`origins`: those of the global
     /// scope; `None`: the stage's).
-    fn record(&mut self, range: TextRange, env: &Vars, build_args: &[String], origins: Option<&[(String, Origin)]>) {
+    fn record(&mut self, range: TextRange, env: &Vars, build_args: &Vars, origins: Option<&[(String, Origin)]>) {
         if self.at.is_some_and(|at| range.contains_inclusive(at)) {
             let origins = origins.unwrap_or(&self.origins.0).to_vec();
-            self.found = Some(Probed { env: env.clone(), build_args: build_args.to_vec(), origins });
+            let build_args = build_args.keys().map(String::from).collect();
+            self.found = Some(Probed { env: env.clone(), build_args, origins });
         }
     }
 
@@ -244,7 +258,7 @@ impl ProbeState {
         false
     }
 
-    fn record(&mut self, _: TextRange, _: &Vars, _: &[String], _: Option<&[(String, Origin)]>) {}
+    fn record(&mut self, _: TextRange, _: &Vars, _: &Vars, _: Option<&[(String, Origin)]>) {}
 
     fn note(&mut self, _: &str, _: Origin, _: bool) {}
 
@@ -295,11 +309,15 @@ impl<'a> Engine<'a> {
             dispatch_only: Vec::new(),
             globals: Vars::default(),
             declared_globals: Vec::new(),
+            from_arg_keys: Vars::default(),
+            suggestions_left: SUGGESTION_BUDGET,
             states: Vec::new(),
             names: HashMap::new(),
             local_checks: Vec::new(),
             image_names: HashMap::new(),
             image_checks: Vec::new(),
+            #[cfg(feature = "indexed-variables")]
+            variables: None,
             probe: ProbeState::default(),
         }
     }
@@ -323,13 +341,7 @@ impl<'a> Engine<'a> {
 
     /// Takes the environment for the probe when `range` holds its place (`origins`: those of
     /// the global scope; `None`: the stage's).
-    fn probe_here(
-        &mut self,
-        range: TextRange,
-        env: &Vars,
-        build_args: &[String],
-        origins: Option<&[(String, Origin)]>,
-    ) {
+    fn probe_here(&mut self, range: TextRange, env: &Vars, build_args: &Vars, origins: Option<&[(String, Origin)]>) {
         if self.probing() && self.relocate.is_none() {
             self.probe.record(range, env, build_args, origins);
         }
@@ -955,7 +967,7 @@ impl<'a> Engine<'a> {
             for kv in &info.pairs {
                 let key = &kv.key;
                 if with_build_args {
-                    self.probe_here(kv.range, &vars, &[], Some(&origins));
+                    self.probe_here(kv.range, &vars, &Vars::default(), Some(&origins));
                 }
                 let override_value = if with_build_args { self.options.build_arg(key) } else { None };
                 let value = match (override_value, &kv.value) {
@@ -984,7 +996,7 @@ impl<'a> Engine<'a> {
             // A FROM line expands with every global ARG.
             let froms: Vec<TextRange> = self.stages.iter().map(|s| s.from_range).collect();
             for from in froms {
-                self.probe_here(from, &vars, &[], Some(&origins));
+                self.probe_here(from, &vars, &Vars::default(), Some(&origins));
             }
         }
         Ok((vars, values))
@@ -1023,6 +1035,11 @@ impl<'a> Engine<'a> {
                 self.globals = self.builtins();
             }
         }
+        let mut keys = Vars::default();
+        for k in self.globals.keys().chain(self.declared_globals.iter().map(String::as_str)) {
+            keys.set_in_place(k, "");
+        }
+        self.from_arg_keys = keys;
         self.source_date_epoch();
     }
 
@@ -1203,14 +1220,17 @@ impl<'a> Engine<'a> {
         out
     }
 
-    fn declared_arg_keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.globals.keys().map(String::from).collect();
-        for k in &self.declared_globals {
-            if !keys.contains(k) {
-                keys.push(k.clone());
+    /// BuildKit's "did you mean" ([`suggest::search`]) over `count` options, while this
+    /// analysis's budget for them lasts; none once it is spent.
+    fn suggest<'o>(&mut self, value: &str, options: impl IntoIterator<Item = &'o str>, count: usize) -> Option<String> {
+        match self.suggestions_left.checked_sub(count) {
+            Some(left) => self.suggestions_left = left,
+            None => {
+                self.suggestions_left = 0;
+                return None;
             }
         }
-        keys
+        suggest::search(value, options, true)
     }
 
     fn report_from_args(
@@ -1223,18 +1243,19 @@ impl<'a> Engine<'a> {
         if unmatched.is_empty() {
             return;
         }
-        let keys = self.declared_arg_keys();
+        let keys = std::mem::take(&mut self.from_arg_keys);
         let from = self.stages[s].from_range;
         for name in unmatched {
-            if keys.contains(name) {
+            if keys.get(name).is_some() {
                 continue;
             }
             let mut message = format!("FROM argument '{name}' is not declared");
-            if let Some(sug) = suggest::search(name, keys.iter().map(String::as_str), true) {
+            if let Some(sug) = self.suggest(name, keys.keys(), keys.len()) {
                 message.push_str(&format!(" (did you mean {sug}?)"));
             }
             self.hit(rules::UNDEFINED_ARG_IN_FROM, message, range, from, config);
         }
+        self.from_arg_keys = keys;
     }
 
     fn dispatch_states(&mut self) {
@@ -1410,9 +1431,11 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn suggest_any(&self, unmatched: &stagecraft_syntax::shell::Names) -> Option<String> {
-        let keys: Vec<&str> = self.globals.keys().collect();
-        unmatched.iter().find_map(|n| suggest::search(n, keys.iter().copied(), true))
+    fn suggest_any(&mut self, unmatched: &stagecraft_syntax::shell::Names) -> Option<String> {
+        let keys = std::mem::take(&mut self.globals);
+        let found = unmatched.iter().find_map(|n| self.suggest(n, keys.keys(), keys.len()));
+        self.globals = keys;
+        found
     }
 
     // ---- dependency graph ----
@@ -2234,9 +2257,7 @@ impl<'a> Engine<'a> {
                             .find(|a| &a.key == key && a.value_expanded.is_some())
                             .map_or(Origin::Builtin, |g| Origin::GlobalArg(g.key_range)),
                     };
-                    if !st.build_args.iter().any(|k| k == key) {
-                        st.build_args.push(key.to_string());
-                    }
+                    st.build_args.set_in_place(key, "");
                     // BuildKit's `nonEnvArgs` (the SBOM scan switches) are no variables.
                     if let Some(v) = value.filter(|_| !NON_ENV_ARGS.contains(&key.as_ref())) {
                         st.env.set(key, &v);
@@ -2900,15 +2921,15 @@ impl<'a> Engine<'a> {
         config: &CheckConfig,
     ) {
         for name in unmatched {
-            if st.build_args.contains(name) || NON_ENV_ARGS.contains(&name.as_str()) {
+            if st.build_args.get(name).is_some() || NON_ENV_ARGS.contains(&name.as_str()) {
                 continue;
             }
             let mut message = format!("Usage of undefined variable '${name}'");
-            let suggestion = suggest::search(name, st.env.keys(), true);
+            let suggestion = self.suggest(name, st.env.keys(), st.env.len());
             if let Some(s) = &suggestion {
                 message.push_str(&format!(" (did you mean ${s}?)"));
             }
-            let variable = find_variable(self.parse, node, name);
+            let variable = self.find_variable(node, name);
             let range = variable.as_ref().map_or(node, |v| v.range());
             // Not safe: which variable was meant is a guess.
             let fix = suggestion.zip(variable.and_then(|v| v.name_range())).map(|(s, name_range)| Fix {
@@ -2918,6 +2939,42 @@ impl<'a> Engine<'a> {
             });
             self.hit_fixed(rules::UNDEFINED_VAR, message, (range, node), fix, config);
         }
+    }
+
+    /// Where `$name` is first written inside the instruction at `node`, for a precise finding.
+    #[cfg(feature = "indexed-variables")]
+    fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
+        use stagecraft_syntax::ast::Variable;
+        let root = self.parse.syntax_node();
+        if self.variables.as_ref().is_none_or(|(r, _, _)| *r != node) {
+            let (mut first, mut ranges) = (HashMap::new(), Vec::new());
+            if let Some(n) = root.covering_element(node).into_node() {
+                for v in n.descendants().filter_map(Variable::cast) {
+                    if let Some(name) = v.name() {
+                        if first.get(&name).is_none() {
+                            first.insert(name, ranges.len());
+                            ranges.push(v.syntax().text_range());
+                        }
+                    }
+                }
+            }
+            self.variables = Some((node, first, ranges));
+        }
+        let (_, first, ranges) = self.variables.as_ref()?;
+        let range = ranges[*first.get(name)?];
+        // Down to it by ranges (rowan finds a child by its range in a binary search, and by an
+        // offset in a scan), then the outermost variable there (`${A:-$B}` holds `$B`).
+        let element = root.covering_element(range);
+        let node = element.clone().into_node().or_else(|| element.parent())?;
+        node.descendants().filter_map(Variable::cast).find(|v| v.syntax().text_range() == range)
+    }
+
+    /// Where `$name` is first written inside the instruction at `node`: the browser build's,
+    /// which walks the instruction each time.
+    #[cfg(not(feature = "indexed-variables"))]
+    fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
+        let n = self.parse.syntax_node().covering_element(node).into_node()?;
+        n.descendants().filter_map(stagecraft_syntax::ast::Variable::cast).find(|v| v.name().as_deref() == Some(name))
     }
 
     fn secrets(&mut self, key: &str, kind: &str, range: TextRange, node: TextRange, config: &CheckConfig) {
@@ -3081,7 +3138,8 @@ struct DispatchState {
     /// built on this one gets it again over the inherited environment (`dispatchStages`), so
     /// there an `ENV` wins over an `ARG` of the same name.
     image_env: Vars,
-    build_args: Vec<String>,
+    /// The ARGs the stage declares, in order (as keys; the values are in `env`).
+    build_args: Vars,
     shell_set: bool,
     workdir_set: bool,
     /// The working directory, where it is known: set by an absolute WORKDIR, or on scratch
@@ -3111,7 +3169,7 @@ impl DispatchState {
         DispatchState {
             image_env: env.clone(),
             env,
-            build_args: Vec::new(),
+            build_args: Vars::default(),
             shell_set: false,
             workdir_set: false,
             dir: None,
@@ -3122,6 +3180,13 @@ impl DispatchState {
         }
     }
 }
+
+/// How many options all of an analysis's "did you mean" searches may compare names with: 4
+/// million, about a quarter of a second here (a file of a few hundred lines compares a few
+/// thousand). Past it, names get no suggestion: a file with thousands of undefined variables
+/// and thousands of defined ones would otherwise take minutes, as it does BuildKit, whose
+/// suggestions compare every pair.
+const SUGGESTION_BUDGET: usize = 1 << 22;
 
 /// BuildKit's `system.IsAbs`. On Windows a `C:` drive letter is taken off (BuildKit refuses
 /// another drive, a bare `C:` and a UNC path: none is absolute), then `/` or `\` starts an
@@ -3288,14 +3353,6 @@ fn is_secret_name(key: &str) -> bool {
     let parts: Vec<&str> = lower.split('_').collect();
     let has = |words: &[&str]| parts.iter().any(|p| words.contains(p));
     has(SECRET) && !has(NOT_SECRET)
-}
-
-/// Where `$name` is written inside an instruction, for a precise diagnostic.
-fn find_variable(parse: &Parse, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
-    let root = parse.syntax_node();
-    let element = root.covering_element(node);
-    let n = element.into_node()?;
-    n.descendants().filter_map(stagecraft_syntax::ast::Variable::cast).find(|v| v.name().as_deref() == Some(name))
 }
 
 /// A shell-form command as the exec form, when that runs the same program with the same

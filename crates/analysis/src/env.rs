@@ -1,55 +1,136 @@
 //! Variables in scope during expansion: the built-in platform ARGs, global ARGs, and a stage's
 //! environment.
 
+#[cfg(feature = "indexed-variables")]
+use std::collections::HashMap;
+
 use stagecraft_syntax::shell::Env;
 
 use crate::platform::Platform;
 
 /// Ordered `KEY=value` pairs. The order is what BuildKit's "did you mean" suggestions go by
 /// (the first of equally close names wins).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// A stage's environment is a handful of variables, which a scan finds fastest; past
+/// [`INDEXED_FROM`] of them, an index by key keeps setting and reading them constant-time, so
+/// that thousands of `ENV` or `ARG` lines cost no more each than a few (BuildKit's `EnvList`
+/// scans, and is quadratic there).
+#[derive(Debug, Clone, Default)]
 pub struct Vars {
-    entries: Vec<(String, String)>,
+    /// In order of assignment; `None` where a key was set again since (and moved to the end).
+    entries: Vec<Option<(String, String)>>,
+    /// The slot of each key in `entries`, once there are [`INDEXED_FROM`] slots or more.
+    #[cfg(feature = "indexed-variables")]
+    index: HashMap<String, usize>,
+    /// How many slots are `None`.
+    dead: usize,
 }
 
+/// How many slots make [`Vars`] keep an index (none in the browser build: see the
+/// `indexed-variables` feature).
+#[cfg(feature = "indexed-variables")]
+const INDEXED_FROM: usize = 32;
+
 impl Vars {
+    /// Where `key` is.
+    fn slot(&self, key: &str) -> Option<usize> {
+        #[cfg(feature = "indexed-variables")]
+        if self.entries.len() >= INDEXED_FROM {
+            return self.index.get(key).copied();
+        }
+        self.entries.iter().position(|e| e.as_ref().is_some_and(|(k, _)| k == key))
+    }
+
+    fn push(&mut self, key: String, value: String) {
+        #[cfg(feature = "indexed-variables")]
+        if self.entries.len() >= INDEXED_FROM {
+            self.index.insert(key.clone(), self.entries.len());
+        }
+        self.entries.push(Some((key, value)));
+        #[cfg(feature = "indexed-variables")]
+        if self.entries.len() == INDEXED_FROM {
+            self.reindex();
+        }
+    }
+
+    /// Drops the empty slots once they are as many as the others, and indexes what is left.
+    fn compact(&mut self) {
+        if self.dead * 2 < self.entries.len() {
+            return;
+        }
+        self.entries.retain(Option::is_some);
+        self.dead = 0;
+        #[cfg(feature = "indexed-variables")]
+        self.reindex();
+    }
+
+    #[cfg(feature = "indexed-variables")]
+    fn reindex(&mut self) {
+        self.index.clear();
+        if self.entries.len() >= INDEXED_FROM {
+            for (i, (k, _)) in self.entries.iter().enumerate().filter_map(|(i, e)| Some((i, e.as_ref()?))) {
+                self.index.insert(k.clone(), i);
+            }
+        }
+    }
+
     /// Sets `key` as BuildKit's `EnvList.AddOrReplace` does: a key set again moves to the end
     /// (its keys are in the order of their last assignment).
     pub fn set(&mut self, key: &str, value: &str) {
-        match self.entries.iter().position(|(k, _)| k == key) {
-            Some(i) => {
-                let mut e = self.entries.remove(i);
-                e.1 = value.to_string();
-                self.entries.push(e);
+        match self.slot(key).and_then(|i| self.entries[i].take()) {
+            Some((k, _)) => {
+                self.dead += 1;
+                self.push(k, value.to_string());
+                self.compact();
             }
-            None => self.entries.push((key.to_string(), value.to_string())),
+            None => self.push(key.to_string(), value.to_string()),
         }
     }
 
     /// Sets `key`, keeping its position if it exists, as an image config's `Env` is updated
     /// (`addEnv`) and as BuildKit's default ARGs take a `--build-arg` (`defaultArgs`).
     pub fn set_in_place(&mut self, key: &str, value: &str) {
-        match self.entries.iter_mut().find(|(k, _)| k == key) {
+        match self.slot(key).and_then(|i| self.entries[i].as_mut()) {
             Some(e) => e.1 = value.to_string(),
-            None => self.entries.push((key.to_string(), value.to_string())),
+            None => self.push(key.to_string(), value.to_string()),
         }
     }
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        let (_, v) = self.entries[self.slot(key)?].as_ref()?;
+        Some(v.as_str())
+    }
+
+    /// How many variables there are.
+    pub fn len(&self) -> usize {
+        self.entries.len() - self.dead
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.iter().map(|(k, _)| k)
     }
 
     /// Entries in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.entries.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
+
+/// The same variables in the same order (however they are stored).
+impl PartialEq for Vars {
+    fn eq(&self, other: &Vars) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Vars {}
 
 impl Env for Vars {
     fn lookup(&self, name: &str) -> Option<&str> {
@@ -78,3 +159,50 @@ pub fn builtin_args(build: &Platform, target: &Platform, target_stage: &str) -> 
 /// The environment of an image stagecraft cannot see: only `PATH`, as BuildKit sets for scratch.
 /// A Windows stage gets none: BuildKit leaves a Windows `PATH` to the OS (moby/buildkit#5445).
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Against a plain list (BuildKit's `EnvList`), through and past the index's threshold and
+    /// its compactions: the same values and the same order after every step.
+    #[test]
+    fn vars_as_a_list() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut pick = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for keys in [3, 40, 200] {
+            let (mut vars, mut list) = (Vars::default(), Vec::<(String, String)>::new());
+            for step in 0..3000 {
+                let key = format!("K{}", pick(keys));
+                let value = step.to_string();
+                if pick(3) == 0 {
+                    vars.set_in_place(&key, &value);
+                    match list.iter_mut().find(|(k, _)| *k == key) {
+                        Some(e) => e.1 = value,
+                        None => list.push((key.clone(), value)),
+                    }
+                } else {
+                    vars.set(&key, &value);
+                    list.retain(|(k, _)| *k != key);
+                    list.push((key.clone(), value));
+                }
+                let probe = format!("K{}", pick(keys + 5));
+                let expected = list.iter().find(|(k, _)| *k == probe).map(|(_, v)| v.as_str());
+                assert_eq!(vars.get(&probe), expected, "{probe} after step {step} of {keys} keys");
+                assert!(vars.entries.len() <= 2 * list.len().max(32), "compacted");
+            }
+            let order: Vec<(&str, &str)> = list.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            assert_eq!(vars.iter().collect::<Vec<_>>(), order, "{keys} keys");
+            let mut again = Vars::default();
+            for (k, v) in &order {
+                again.set(k, v);
+            }
+            assert_eq!(again, vars);
+        }
+    }
+}

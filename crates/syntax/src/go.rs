@@ -69,7 +69,7 @@ pub fn parse_bool(v: &str) -> Option<bool> {
 }
 
 /// Which part of a URL [`unescape`] reads, as Go's `net/url` tells them apart.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UrlPart {
     /// A path, fragment or userinfo: any `%XX` decodes.
     Path,

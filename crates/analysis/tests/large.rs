@@ -1,0 +1,86 @@
+//! Files with thousands of variables: findings in the right places however many there are, and
+//! the "did you mean" searches bounded. (How long these take is for `tools/stress.py`, not for
+//! a test: these check what the answers are.)
+
+use stagecraft_analysis::{analyze, Analysis, Options};
+
+fn undefined(a: &Analysis) -> Vec<&str> {
+    a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").map(|d| d.message.as_str()).collect()
+}
+
+/// The text each UndefinedVar finding points at, in order.
+fn pointed<'t>(a: &Analysis, text: &'t str) -> Vec<&'t str> {
+    a.diagnostics()
+        .iter()
+        .filter(|d| d.code == "UndefinedVar")
+        .map(|d| &text[usize::from(d.range.start())..usize::from(d.range.end())])
+        .collect()
+}
+
+/// Each finding points at the first place its variable is written in its instruction: inside
+/// another variable's default, twice in one instruction, and again in the next one.
+#[test]
+fn undefined_variables_where_they_are_written() {
+    let text = "FROM alpine\nENV A=${B:-$C} D=$C$E\nENV F=x$E\n";
+    let a = analyze(text, &Options::default());
+    // (`$C` twice: once for each word that uses it, as BuildKit reports it.)
+    assert_eq!(pointed(&a, text), ["${B:-$C}", "$C", "$C", "$E", "$E"], "{:?}", a.diagnostics());
+    let starts: Vec<usize> =
+        a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").map(|d| usize::from(d.range.start())).collect();
+    // `$C` inside the default, not the later one; `$E` of each instruction.
+    assert_eq!(starts, [18, 23, 23, 31, 41]);
+}
+
+/// One ENV of 3,000 pairs, each using a variable no one set: 3,000 findings, each at its own
+/// variable (the instruction's variables are read once, then found by name).
+#[test]
+fn one_instruction_of_thousands_of_pairs() {
+    let n = 3000;
+    let pairs: Vec<String> = (0..n).map(|i| format!("V{i}=$U{i}")).collect();
+    let text = format!("FROM alpine\nENV {}\n", pairs.join(" \\\n  "));
+    let a = analyze(&text, &Options::default());
+    let expected: Vec<String> = (0..n).map(|i| format!("$U{i}")).collect();
+    assert_eq!(pointed(&a, &text), expected);
+}
+
+/// Thousands of ENV lines and ARGs set and read each other as a list does: later ones see the
+/// earlier ones, a key set again keeps its last value.
+#[test]
+fn thousands_of_variables() {
+    let n = 5000;
+    let mut text = String::from("FROM alpine\nENV V0=0\n");
+    for i in 1..n {
+        text.push_str(&format!("ENV V{i}=$V{}\nARG A{i}=$V{i}\n", i - 1));
+    }
+    // Set again: the last value counts, and nothing is undefined.
+    text.push_str("ENV V0=again\nENV LAST=$V0$A4999\n");
+    let a = analyze(&text, &Options::default());
+    assert!(undefined(&a).is_empty(), "{:?}", &a.diagnostics()[..a.diagnostics().len().min(3)]);
+    // An undefined one among them is found, with the close name suggested (the last one set).
+    let a = analyze(&format!("{text}ENV X=$LAST1\n"), &Options::default());
+    assert_eq!(undefined(&a), ["Usage of undefined variable '$LAST1' (did you mean $LAST?)"]);
+}
+
+/// "Did you mean" has a budget per analysis: with 2,100 variables and 2,100 undefined names
+/// close to them, some names get their suggestion and, once the budget is spent, the others
+/// get none (the findings themselves all stay). A file of ordinary size is far from it.
+#[test]
+fn suggestions_stop_when_their_budget_is_spent() {
+    let n = 2100;
+    let mut text = String::from("FROM alpine\n");
+    for i in 0..n {
+        text.push_str(&format!("ENV V{i}=1\n"));
+    }
+    let uses: Vec<String> = (0..n).map(|i| format!("$W{i}")).collect();
+    text.push_str(&format!("ENV X={}\n", uses.join("")));
+    let a = analyze(&text, &Options::default());
+    let found = undefined(&a);
+    assert_eq!(found.len(), n);
+    assert_eq!(found[0], "Usage of undefined variable '$W0' (did you mean $V0?)");
+    let suggested = found.iter().filter(|m| m.contains("did you mean")).count();
+    assert!(suggested > 1000 && suggested < n, "{suggested} of {n} suggested");
+    // With half the names, every one gets its suggestion.
+    let half = text.replace(&uses[n / 2..].join(""), "");
+    let a = analyze(&half, &Options::default());
+    assert!(undefined(&a).iter().all(|m| m.contains("did you mean")));
+}
