@@ -3278,14 +3278,9 @@ fn known_signal(s: &str) -> bool {
 /// `ParseInt` takes a sign), the end not below the start.
 fn port_range(ports: &str) -> Option<(i64, i64)> {
     // The newest BuildKit's `parsePortNumber`: `strconv.ParseInt(s, 10, 0)`, which takes a
-    // sign (`+80` is port 80; older ones read ports with `ParseUint`, which does not).
-    let number = |s: &str| {
-        let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        s.parse::<i64>().ok().filter(|p| (0..=65535).contains(p))
-    };
+    // sign (`+80` is port 80; older ones read ports with `ParseUint`, which does not), as
+    // Rust's integer parsing does, and nothing but digits after it.
+    let number = |s: &str| s.parse::<i64>().ok().filter(|p| (0..=65535).contains(p));
     let (start, end) = ports.split_once('-').unwrap_or((ports, ports));
     let first = number(start)?;
     if start == end {

@@ -314,6 +314,8 @@ fn expose_ports_are_read_as_buildkit_reads_them() {
         ("/tcp", "invalid port: \"/tcp\": no port specified"),
         ("abc", "invalid containerPort: abc"),
         ("70000", "invalid containerPort: 70000"),
+        ("++80", "invalid containerPort: ++80"),
+        ("8_0", "invalid containerPort: 8_0"),
         ("90-80", "invalid containerPort: 90-80"),
         ("x:80", "invalid hostPort: x"),
         ("80-81:90-92", "invalid ranges specified for container and host Ports: 90-92 and 80-81"),
