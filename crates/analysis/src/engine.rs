@@ -16,7 +16,7 @@ use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize, KEYWORDS};
 
 use crate::copy;
-use crate::env::{builtin_args, Vars, DEFAULT_PATH};
+use crate::env::{builtin_args, Scope, Vars, DEFAULT_PATH};
 use crate::instructions::{self, csv_fields, valid_stage_name, LintHit};
 use crate::model::*;
 use crate::platform::{self, Platform};
@@ -55,7 +55,7 @@ pub(crate) struct Probed {
     /// ARGs declared in the stage so far (an unset one is no UndefinedVar).
     pub(crate) build_args: Vec<String>,
     /// Where each variable of `env` was set last, as far as the file says.
-    pub(crate) origins: Vec<(String, Origin)>,
+    pub(crate) origins: Scope<Origin>,
 }
 
 /// Where a variable's value comes from.
@@ -181,7 +181,7 @@ pub(crate) struct Engine<'a> {
 
 /// Where a stage's variables were set: its environment's, its image config `Env`'s.
 #[cfg(feature = "probe")]
-type StageOrigins = (Vec<(String, Origin)>, Vec<(String, Origin)>);
+type StageOrigins = (Scope<Origin>, Scope<Origin>);
 
 /// What a run with a probe records (see [`Probed`]): the place, what was found there, and
 /// where each variable of the stage being dispatched (and of each stage dispatched) was set.
@@ -211,9 +211,9 @@ impl ProbeState {
 
     /// Records the environment when `range` holds the place (`origins`: those of the global
     /// scope; `None`: the stage's).
-    fn record(&mut self, range: TextRange, env: &Vars, build_args: &Vars, origins: Option<&[(String, Origin)]>) {
+    fn record(&mut self, range: TextRange, env: &Vars, build_args: &Vars, origins: Option<&Scope<Origin>>) {
         if self.at.is_some_and(|at| range.contains_inclusive(at)) {
-            let origins = origins.unwrap_or(&self.origins.0).to_vec();
+            let origins = origins.unwrap_or(&self.origins.0).clone();
             let build_args = build_args.keys().map(String::from).collect();
             self.found = Some(Probed { env: env.clone(), build_args, origins });
         }
@@ -221,9 +221,9 @@ impl ProbeState {
 
     /// `ENV` (also `image`: into the image config) or `ARG` set `key`.
     fn note(&mut self, key: &str, origin: Origin, image: bool) {
-        set_origin(&mut self.origins.0, key, origin);
+        self.origins.0.assign(key, origin);
         if image {
-            set_origin(&mut self.origins.1, key, origin);
+            self.origins.1.assign(key, origin);
         }
     }
 
@@ -233,11 +233,11 @@ impl ProbeState {
         self.final_origins.resize(n, StageOrigins::default());
         self.origins = match base {
             Some(b) => {
-                let mut origins = self.final_origins[b].clone();
-                for (k, o) in origins.1.clone() {
-                    set_origin(&mut origins.0, &k, o);
+                let (mut origins, image) = self.final_origins[b].clone();
+                for (k, &o) in image.entries() {
+                    origins.assign(k, o);
                 }
-                origins
+                (origins, image)
             }
             None => StageOrigins::default(),
         };
@@ -258,7 +258,7 @@ impl ProbeState {
         false
     }
 
-    fn record(&mut self, _: TextRange, _: &Vars, _: &Vars, _: Option<&[(String, Origin)]>) {}
+    fn record(&mut self, _: TextRange, _: &Vars, _: &Vars, _: Option<&Scope<Origin>>) {}
 
     fn note(&mut self, _: &str, _: Origin, _: bool) {}
 
@@ -269,11 +269,6 @@ impl ProbeState {
 
 /// Notes that `key` got its value at `origin` (the last setting counts).
 #[cfg_attr(not(feature = "probe"), allow(dead_code))]
-fn set_origin(origins: &mut Vec<(String, Origin)>, key: &str, origin: Origin) {
-    origins.retain(|(k, _)| k != key);
-    origins.push((key.to_string(), origin));
-}
-
 impl<'a> Engine<'a> {
     pub(crate) fn new(text: &'a str, parse: &'a Parse, index: &'a LineIndex, options: &'a Options) -> Self {
         let escape = parse.tree().escape_char();
@@ -341,7 +336,7 @@ impl<'a> Engine<'a> {
 
     /// Takes the environment for the probe when `range` holds its place (`origins`: those of
     /// the global scope; `None`: the stage's).
-    fn probe_here(&mut self, range: TextRange, env: &Vars, build_args: &Vars, origins: Option<&[(String, Origin)]>) {
+    fn probe_here(&mut self, range: TextRange, env: &Vars, build_args: &Vars, origins: Option<&Scope<Origin>>) {
         if self.probing() && self.relocate.is_none() {
             self.probe.record(range, env, build_args, origins);
         }
@@ -960,7 +955,7 @@ impl<'a> Engine<'a> {
     fn evaluate_globals(&mut self, with_build_args: bool) -> Result<GlobalValues, (String, TextRange)> {
         let mut vars = self.builtins();
         let mut values = Vec::new();
-        let mut origins = Vec::new();
+        let mut origins = Scope::default();
         let cmds = Rc::clone(&self.cmds);
         for i in self.global_arg_syntax.clone() {
             let info = &cmds[i].info;
@@ -986,7 +981,7 @@ impl<'a> Engine<'a> {
                         Origin::GlobalArg(kv.key_range)
                     };
                     if self.probing() {
-                        set_origin(&mut origins, key, origin);
+                        origins.assign(key, origin);
                     }
                 }
                 values.push(value);
@@ -2951,10 +2946,10 @@ impl<'a> Engine<'a> {
             if let Some(n) = root.covering_element(node).into_node() {
                 for v in n.descendants().filter_map(Variable::cast) {
                     if let Some(name) = v.name() {
-                        if first.get(&name).is_none() {
-                            first.insert(name, ranges.len());
+                        first.entry(name).or_insert_with(|| {
                             ranges.push(v.syntax().text_range());
-                        }
+                            ranges.len() - 1
+                        });
                     }
                 }
             }

@@ -8,17 +8,18 @@ use stagecraft_syntax::shell::Env;
 
 use crate::platform::Platform;
 
-/// Ordered `KEY=value` pairs. The order is what BuildKit's "did you mean" suggestions go by
-/// (the first of equally close names wins).
+/// Ordered `KEY=value` pairs: a stage's or the global scope's variables ([`Vars`]), and, for a
+/// probe, where each was set. The order is what BuildKit's "did you mean" suggestions go by (the
+/// first of equally close names wins).
 ///
-/// A stage's environment is a handful of variables, which a scan finds fastest; past
-/// [`INDEXED_FROM`] of them, an index by key keeps setting and reading them constant-time, so
-/// that thousands of `ENV` or `ARG` lines cost no more each than a few (BuildKit's `EnvList`
-/// scans, and is quadratic there).
-#[derive(Debug, Clone, Default)]
-pub struct Vars {
+/// A stage's environment is a handful of variables, which a scan finds fastest; past 32 of
+/// them, an index by key keeps setting and reading them constant-time, so that thousands of
+/// `ENV` or `ARG` lines cost no more each than a few (BuildKit's `EnvList` scans, and is
+/// quadratic there). The browser build only scans (the `indexed-variables` feature).
+#[derive(Debug, Clone)]
+pub struct Scope<V> {
     /// In order of assignment; `None` where a key was set again since (and moved to the end).
-    entries: Vec<Option<(String, String)>>,
+    entries: Vec<Option<(String, V)>>,
     /// The slot of each key in `entries`, once there are [`INDEXED_FROM`] slots or more.
     #[cfg(feature = "indexed-variables")]
     index: HashMap<String, usize>,
@@ -26,12 +27,25 @@ pub struct Vars {
     dead: usize,
 }
 
-/// How many slots make [`Vars`] keep an index (none in the browser build: see the
-/// `indexed-variables` feature).
+/// A scope's variables and their values.
+pub type Vars = Scope<String>;
+
+/// How many slots make a [`Scope`] keep an index.
 #[cfg(feature = "indexed-variables")]
 const INDEXED_FROM: usize = 32;
 
-impl Vars {
+impl<V> Default for Scope<V> {
+    fn default() -> Self {
+        Scope {
+            entries: Vec::new(),
+            #[cfg(feature = "indexed-variables")]
+            index: HashMap::new(),
+            dead: 0,
+        }
+    }
+}
+
+impl<V> Scope<V> {
     /// Where `key` is.
     fn slot(&self, key: &str) -> Option<usize> {
         #[cfg(feature = "indexed-variables")]
@@ -41,7 +55,7 @@ impl Vars {
         self.entries.iter().position(|e| e.as_ref().is_some_and(|(k, _)| k == key))
     }
 
-    fn push(&mut self, key: String, value: String) {
+    fn push(&mut self, key: String, value: V) {
         #[cfg(feature = "indexed-variables")]
         if self.entries.len() >= INDEXED_FROM {
             self.index.insert(key.clone(), self.entries.len());
@@ -76,30 +90,30 @@ impl Vars {
 
     /// Sets `key` as BuildKit's `EnvList.AddOrReplace` does: a key set again moves to the end
     /// (its keys are in the order of their last assignment).
-    pub fn set(&mut self, key: &str, value: &str) {
+    pub fn assign(&mut self, key: &str, value: V) {
         match self.slot(key).and_then(|i| self.entries[i].take()) {
             Some((k, _)) => {
                 self.dead += 1;
-                self.push(k, value.to_string());
+                self.push(k, value);
                 self.compact();
             }
-            None => self.push(key.to_string(), value.to_string()),
+            None => self.push(key.to_string(), value),
         }
     }
 
     /// Sets `key`, keeping its position if it exists, as an image config's `Env` is updated
     /// (`addEnv`) and as BuildKit's default ARGs take a `--build-arg` (`defaultArgs`).
-    pub fn set_in_place(&mut self, key: &str, value: &str) {
+    pub fn assign_in_place(&mut self, key: &str, value: V) {
         match self.slot(key).and_then(|i| self.entries[i].as_mut()) {
-            Some(e) => e.1 = value.to_string(),
-            None => self.push(key.to_string(), value.to_string()),
+            Some(e) => e.1 = value,
+            None => self.push(key.to_string(), value),
         }
     }
 
     /// The value of `key`.
-    pub fn get(&self, key: &str) -> Option<&str> {
+    pub fn value(&self, key: &str) -> Option<&V> {
         let (_, v) = self.entries[self.slot(key)?].as_ref()?;
-        Some(v.as_str())
+        Some(v)
     }
 
     /// How many variables there are.
@@ -114,23 +128,45 @@ impl Vars {
 
     /// Keys in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.iter().map(|(k, _)| k)
+        self.entries().map(|(k, _)| k)
+    }
+
+    /// Keys and values in order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.entries.iter().flatten().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl Vars {
+    /// [`Scope::assign`] of a string.
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.assign(key, value.to_string());
+    }
+
+    /// [`Scope::assign_in_place`] of a string.
+    pub fn set_in_place(&mut self, key: &str, value: &str) {
+        self.assign_in_place(key, value.to_string());
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.value(key).map(String::as_str)
     }
 
     /// Entries in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.entries().map(|(k, v)| (k, v.as_str()))
     }
 }
 
 /// The same variables in the same order (however they are stored).
-impl PartialEq for Vars {
-    fn eq(&self, other: &Vars) -> bool {
-        self.iter().eq(other.iter())
+impl<V: PartialEq> PartialEq for Scope<V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries().eq(other.entries())
     }
 }
 
-impl Eq for Vars {}
+impl<V: Eq> Eq for Scope<V> {}
 
 impl Env for Vars {
     fn lookup(&self, name: &str) -> Option<&str> {

@@ -1078,7 +1078,7 @@ impl Analysis {
             Ok(e) => (Some(e.result), None),
             Err(e) => (None, Some(e.message)),
         };
-        let source = match probed.origins.iter().rev().find(|(k, _)| *k == name).map(|(_, o)| *o) {
+        let source = match probed.origins.value(&name).copied() {
             Some(crate::engine::Origin::Env(r)) => VariableSource::Env(r),
             Some(crate::engine::Origin::Arg(r)) => VariableSource::Arg(r),
             Some(crate::engine::Origin::BuildArg(r)) => VariableSource::BuildArg(r),

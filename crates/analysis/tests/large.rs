@@ -84,3 +84,41 @@ fn suggestions_stop_when_their_budget_is_spent() {
     let a = analyze(&half, &Options::default());
     assert!(undefined(&a).iter().all(|m| m.contains("did you mean")));
 }
+
+/// What a variable holds and where it was set, in a scope of thousands (the probe's record of
+/// where each variable was set is kept as the scope is): a key set again, a stage built on
+/// another, global ARGs.
+#[test]
+fn variable_values_among_thousands() {
+    use stagecraft_analysis::queries::VariableSource;
+    use stagecraft_syntax::{TextRange, TextSize};
+    let n = 3000;
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!("ARG G{i}=g{i}\n"));
+    }
+    text.push_str("FROM alpine AS base\n");
+    for i in 0..n {
+        text.push_str(&format!("ENV V{i}=v{i}\n"));
+    }
+    text.push_str("ENV V7=again\nFROM base\nARG A=x\nLABEL a=$V7 b=$V2999 c=$A\nFROM alpine\nARG G5\nLABEL g=$G5\n");
+    let a = analyze(&text, &Options::default());
+    let at = |needle: &str| {
+        let offset = text.find(needle).unwrap() + 1;
+        a.variable_at(TextSize::new(offset as u32)).expect(needle)
+    };
+    // The key of the assignment written `assignment`.
+    let key = |assignment: &str| {
+        let start = text.find(assignment).unwrap() as u32;
+        let len = assignment.find('=').unwrap() as u32;
+        TextRange::at(start.into(), len.into())
+    };
+    let v7 = at("$V7");
+    assert_eq!((v7.value.as_deref(), v7.source), (Some("again"), VariableSource::Env(key("V7=again"))));
+    let last = at("$V2999");
+    assert_eq!((last.value.as_deref(), last.source), (Some("v2999"), VariableSource::Env(key("V2999=v2999"))));
+    let arg = at("$A");
+    assert_eq!((arg.value.as_deref(), arg.source), (Some("x"), VariableSource::Arg(key("A=x"))));
+    let g5 = at("$G5");
+    assert_eq!((g5.value.as_deref(), g5.source), (Some("g5"), VariableSource::GlobalArg(key("G5=g5"))));
+}

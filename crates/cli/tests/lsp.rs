@@ -1358,6 +1358,49 @@ fn thousands_of_stages_or_references_get_answers() {
     lsp.shutdown();
 }
 
+/// A stage of thousands of variables (each `ENV` using the one before, one set again) and one
+/// `ENV` of thousands of pairs using variables no one set: the findings each at their own
+/// variable, and a variable's hover and completion answer with the value BuildKit would see.
+/// (Hover and completion run the analysis again; where each variable was set was a list
+/// searched per assignment, and took seconds for 50,000 of them.)
+#[test]
+fn thousands_of_variables_get_answers() {
+    let n = 5_000;
+    let mut text = String::from("FROM alpine\nENV V0=0\n");
+    for i in 1..n {
+        text.push_str(&format!("ENV V{i}=${{V{}}}x\n", i - 1));
+    }
+    text.push_str("ENV V7=again\nENV ");
+    let pairs: Vec<String> = (0..2_000).map(|i| format!("P{i}=$U{i}")).collect();
+    text.push_str(&pairs.join(" \\\n  "));
+    text.push_str("\nLABEL a=$V7 b=$\n");
+    let uri = "file:///stress/variables/Dockerfile";
+    let mut lsp = started();
+    let diagnostics = lsp.open(uri, &text);
+    let undefined: Vec<&Value> =
+        diagnostics["diagnostics"].as_array().unwrap().iter().filter(|d| d["code"] == "UndefinedVar").collect();
+    assert_eq!(undefined.len(), 2_000);
+    // The last one, on the last line of the pairs, at its `$U1999`.
+    let last = undefined.last().unwrap();
+    let line = text.lines().position(|l| l.contains("$U1999")).unwrap() as u32;
+    let column = text.lines().nth(line as usize).unwrap().find("$U1999").unwrap() as u32;
+    assert_eq!(
+        (last["range"]["start"].clone(), last["range"]["end"].clone()),
+        (pos(line, column), pos(line, column + 6))
+    );
+    let label = text.lines().count() as u32 - 1;
+    let hover = lsp.result("textDocument/hover", at(uri, label, 10));
+    let md = hover["contents"]["value"].as_str().unwrap();
+    let set_again = text.lines().position(|l| l == "ENV V7=again").unwrap() + 1;
+    assert!(md.starts_with(&format!("**`$V7`** = `again`\n\nSet by the `ENV` on line {set_again}.")), "{md}");
+    let items = lsp.result("textDocument/completion", at(uri, label, 16));
+    let items = items.as_array().or_else(|| items["items"].as_array()).unwrap().clone();
+    let v = items.iter().find(|i| i["label"] == "V4999").unwrap_or_else(|| panic!("{} items", items.len()));
+    assert_eq!(v["detail"], Value::from(format!("0{}", "x".repeat(4_999))), "the value each ENV made");
+    assert!(items.len() > n, "{}", items.len());
+    lsp.shutdown();
+}
+
 /// Where `offset` (a byte offset of `text`) is for a client: the line (ends at `\n`, `\r\n` or a
 /// lone `\r`) and the column in UTF-8 bytes or UTF-16 units. Counted here from the text, not by
 /// the server's line index.
