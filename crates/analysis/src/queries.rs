@@ -1457,15 +1457,19 @@ impl Analysis {
             // An image named through variables (`${BASE}-${VARIANT}`): its variables are
             // variables, the text around them the image.
             if ty == TokenType::Image && self.text()[r.range].contains('$') {
-                let root = self.parse().syntax_node();
-                let mut at = root.token_at_offset(r.range.start()).right_biased();
-                while let Some(t) = at.filter(|t| t.text_range().start() < r.range.end()) {
+                // (Down to the image's word by ranges: rowan finds a child by its range in a
+                // binary search, by an offset in a scan of the file's thousands of instructions.)
+                let covering = self.parse().syntax_node().covering_element(r.range);
+                let tokens: Vec<_> = match covering.clone().into_node() {
+                    Some(n) => n.descendants_with_tokens().filter_map(|e| e.into_token()).collect(),
+                    None => covering.into_token().into_iter().collect(),
+                };
+                for t in tokens {
                     if !matches!(t.kind(), DOLLAR | L_CURLY | R_CURLY | VAR_NAME | VAR_OP) {
                         if let Some(piece) = t.text_range().intersect(r.range).filter(|p| !p.is_empty()) {
                             stage_ranges.push((piece, ty, false));
                         }
                     }
-                    at = t.next_token();
                 }
                 continue;
             }
