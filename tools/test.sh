@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of stagecraft. Each part installs what it needs on a fresh machine when it is
-# missing (Neovim, Chromium, Node and npm, the wasm toolchain with the pinned nightly, npm
-# packages, Node 24 + code-server, Python's venv and BuildKit's parser from PyPI, Go).
+# missing (Neovim, Chromium, Node and npm through tools/node.sh (the machine's Node 20+, else a
+# pinned Node 24), the wasm toolchain with the pinned nightly, npm packages, code-server on the
+# pinned Node 24, Python's venv and BuildKit's parser from PyPI, Go).
 # Usage: tools/test.sh [PART...]   PART: rust differential nvim-lsp wasm web nvim vscode
 #   (default: all, in order)
 # Artifacts (screenshots, logs): artifacts/.

@@ -10,6 +10,9 @@
 # Usage: web/build.sh
 set -euo pipefail
 cd "$(dirname "$0")"
+# A Node new enough for esbuild and the web tests (the machine's, else a pinned one).
+PATH="$(../tools/node.sh):$PATH"
+export PATH
 
 # ---------------------------------------------------------------------------------------------
 # WASM BUILD

@@ -24,7 +24,8 @@ node_bin="$("$repo/tools/node.sh" --pinned)"
 NODE_PKG_VERSION="$("$node_bin/node" --version)"
 NODE_PKG_VERSION="${NODE_PKG_VERSION#v}"
 export PATH="$node_bin:$PATH"
-# The machine's npmrc points nodedir at the system Node 20; native modules must build for 24.
+# A machine's npmrc may point nodedir at another Node's headers (here, /usr: Node 20); native
+# modules must build for 24.
 export npm_config_nodedir="$(dirname "$node_bin")"
 
 # 3. code-server.
