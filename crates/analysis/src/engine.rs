@@ -52,8 +52,8 @@ pub(crate) struct Output {
 #[derive(Debug, Clone)]
 pub(crate) struct Probed {
     pub(crate) env: Vars,
-    /// ARGs declared in the stage so far (an unset one is no UndefinedVar).
-    pub(crate) build_args: Vec<String>,
+    /// ARGs declared in the stage so far, as keys (an unset one is no UndefinedVar).
+    pub(crate) build_args: Vars,
     /// Where each variable of `env` was set last, as far as the file says.
     pub(crate) origins: Scope<Origin>,
 }
@@ -169,12 +169,12 @@ pub(crate) struct Engine<'a> {
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: HashMap<String, usize>,
     image_checks: Vec<Result<(), String>>,
-    /// The variables written in one instruction (its range): the range of the first one of each
-    /// name, by name (an index into the vector). Read once per instruction, on its first
-    /// undefined variable: a walk of the instruction for each would be quadratic in one `ENV` of
-    /// thousands of pairs. (The browser build walks: see the `indexed-variables` feature.)
+    /// The variables written in one instruction (its range): the first one of each name. Read
+    /// once per instruction, on its first undefined variable: a walk of the instruction for each
+    /// would be quadratic in one `ENV` of thousands of pairs. (The browser build walks: see the
+    /// `indexed-variables` feature.)
     #[cfg(feature = "indexed-variables")]
-    variables: Option<(TextRange, HashMap<String, usize>, Vec<TextRange>)>,
+    variables: Option<(TextRange, HashMap<String, stagecraft_syntax::ast::Variable>)>,
     /// What a probe run records.
     probe: ProbeState,
 }
@@ -214,8 +214,7 @@ impl ProbeState {
     fn record(&mut self, range: TextRange, env: &Vars, build_args: &Vars, origins: Option<&Scope<Origin>>) {
         if self.at.is_some_and(|at| range.contains_inclusive(at)) {
             let origins = origins.unwrap_or(&self.origins.0).clone();
-            let build_args = build_args.keys().map(String::from).collect();
-            self.found = Some(Probed { env: env.clone(), build_args, origins });
+            self.found = Some(Probed { env: env.clone(), build_args: build_args.clone(), origins });
         }
     }
 
@@ -267,8 +266,6 @@ impl ProbeState {
     fn stage_end(&mut self, _: usize) {}
 }
 
-/// Notes that `key` got its value at `origin` (the last setting counts).
-#[cfg_attr(not(feature = "probe"), allow(dead_code))]
 impl<'a> Engine<'a> {
     pub(crate) fn new(text: &'a str, parse: &'a Parse, index: &'a LineIndex, options: &'a Options) -> Self {
         let escape = parse.tree().escape_char();
@@ -2920,7 +2917,12 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let mut message = format!("Usage of undefined variable '${name}'");
-            let suggestion = self.suggest(name, st.env.keys(), st.env.len());
+            // (None for a finding the file's `# check=skip` drops: the budget is for shown ones.)
+            let suggestion = if config.enabled(&rules::UNDEFINED_VAR) {
+                self.suggest(name, st.env.keys(), st.env.len())
+            } else {
+                None
+            };
             if let Some(s) = &suggestion {
                 message.push_str(&format!(" (did you mean ${s}?)"));
             }
@@ -2940,28 +2942,18 @@ impl<'a> Engine<'a> {
     #[cfg(feature = "indexed-variables")]
     fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
         use stagecraft_syntax::ast::Variable;
-        let root = self.parse.syntax_node();
-        if self.variables.as_ref().is_none_or(|(r, _, _)| *r != node) {
-            let (mut first, mut ranges) = (HashMap::new(), Vec::new());
-            if let Some(n) = root.covering_element(node).into_node() {
+        if self.variables.as_ref().is_none_or(|(r, _)| *r != node) {
+            let mut first = HashMap::new();
+            if let Some(n) = self.parse.syntax_node().covering_element(node).into_node() {
                 for v in n.descendants().filter_map(Variable::cast) {
                     if let Some(name) = v.name() {
-                        first.entry(name).or_insert_with(|| {
-                            ranges.push(v.syntax().text_range());
-                            ranges.len() - 1
-                        });
+                        first.entry(name).or_insert(v);
                     }
                 }
             }
-            self.variables = Some((node, first, ranges));
+            self.variables = Some((node, first));
         }
-        let (_, first, ranges) = self.variables.as_ref()?;
-        let range = ranges[*first.get(name)?];
-        // Down to it by ranges (rowan finds a child by its range in a binary search, and by an
-        // offset in a scan), then the outermost variable there (`${A:-$B}` holds `$B`).
-        let element = root.covering_element(range);
-        let node = element.clone().into_node().or_else(|| element.parent())?;
-        node.descendants().filter_map(Variable::cast).find(|v| v.syntax().text_range() == range)
+        self.variables.as_ref()?.1.get(name).cloned()
     }
 
     /// Where `$name` is first written inside the instruction at `node`: the browser build's,

@@ -1020,13 +1020,13 @@ impl Analysis {
                 replace,
             })
             .collect();
-        for name in probed.build_args.iter().filter(|n| probed.env.get(n).is_none()) {
+        for name in probed.build_args.keys().filter(|n| probed.env.get(n).is_none()) {
             out.push(Completion {
-                label: name.clone(),
+                label: name.to_string(),
                 kind: CompletionKind::Variable,
                 detail: Some("ARG without a value".into()),
                 documentation: None,
-                insert: name.clone(),
+                insert: name.to_string(),
                 replace,
             });
         }
@@ -1086,7 +1086,7 @@ impl Analysis {
             Some(crate::engine::Origin::Builtin) => VariableSource::Builtin,
             None if value.is_some() && (global || name != "PATH") => VariableSource::Builtin,
             None if value.is_some() => VariableSource::DefaultPath,
-            None if probed.build_args.contains(&name) => VariableSource::Declared,
+            None if probed.build_args.get(&name).is_some() => VariableSource::Declared,
             None => VariableSource::Unset,
         };
         Some(answer(value, expanded, error, source))
@@ -1457,14 +1457,11 @@ impl Analysis {
             // An image named through variables (`${BASE}-${VARIANT}`): its variables are
             // variables, the text around them the image.
             if ty == TokenType::Image && self.text()[r.range].contains('$') {
-                // (Down to the image's word by ranges: rowan finds a child by its range in a
-                // binary search, by an offset in a scan of the file's thousands of instructions.)
+                // (Down to the image's word by its range, which rowan finds in a binary search;
+                // from an offset, rowan scans the file's top-level nodes.)
                 let covering = self.parse().syntax_node().covering_element(r.range);
-                let tokens: Vec<_> = match covering.clone().into_node() {
-                    Some(n) => n.descendants_with_tokens().filter_map(|e| e.into_token()).collect(),
-                    None => covering.into_token().into_iter().collect(),
-                };
-                for t in tokens {
+                let tokens = covering.as_node().into_iter().flat_map(|n| n.descendants_with_tokens());
+                for t in tokens.chain(Some(covering.clone())).filter_map(|e| e.into_token()) {
                     if !matches!(t.kind(), DOLLAR | L_CURLY | R_CURLY | VAR_NAME | VAR_OP) {
                         if let Some(piece) = t.text_range().intersect(r.range).filter(|p| !p.is_empty()) {
                             stage_ranges.push((piece, ty, false));

@@ -1403,7 +1403,7 @@ fn thousands_of_variables_get_answers() {
     let md = hover["contents"]["value"].as_str().unwrap();
     let set_again = text.lines().position(|l| l == "ENV V7=again").unwrap() + 1;
     assert!(md.starts_with(&format!("**`$V7`** = `again`\n\nSet by the `ENV` on line {set_again}.")), "{md}");
-    let items = lsp.result("textDocument/completion", at(uri, label, 16));
+    let items = lsp.result("textDocument/completion", at(uri, label, 15));
     let items = items.as_array().or_else(|| items["items"].as_array()).unwrap().clone();
     let v = items.iter().find(|i| i["label"] == "V4999").unwrap_or_else(|| panic!("{} items", items.len()));
     assert_eq!(v["detail"], Value::from(format!("0{}", "x".repeat(4_999))), "the value each ENV made");
