@@ -20,9 +20,12 @@ use crate::platform::Platform;
 pub struct Scope<V> {
     /// In order of assignment; `None` where a key was set again since (and moved to the end).
     entries: Vec<Option<(String, V)>>,
-    /// The slot of each key in `entries`, once there are [`INDEXED_FROM`] slots or more.
+    /// The slot of each key in `entries`, when there are [`INDEXED_FROM`] slots or more. Boxed:
+    /// most scopes never have one, and each stage's state holds three scopes (a pointer instead
+    /// of a map's 48 bytes: 60 KB less for the states of a 500-stage file).
     #[cfg(feature = "indexed-variables")]
-    index: HashMap<String, usize>,
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<String, usize>>>,
     /// How many slots are `None`.
     dead: usize,
 }
@@ -39,7 +42,7 @@ impl<V> Default for Scope<V> {
         Scope {
             entries: Vec::new(),
             #[cfg(feature = "indexed-variables")]
-            index: HashMap::new(),
+            index: None,
             dead: 0,
         }
     }
@@ -49,16 +52,16 @@ impl<V> Scope<V> {
     /// Where `key` is.
     fn slot(&self, key: &str) -> Option<usize> {
         #[cfg(feature = "indexed-variables")]
-        if self.entries.len() >= INDEXED_FROM {
-            return self.index.get(key).copied();
+        if let Some(index) = &self.index {
+            return index.get(key).copied();
         }
         self.entries.iter().position(|e| e.as_ref().is_some_and(|(k, _)| k == key))
     }
 
     fn push(&mut self, key: String, value: V) {
         #[cfg(feature = "indexed-variables")]
-        if self.entries.len() >= INDEXED_FROM {
-            self.index.insert(key.clone(), self.entries.len());
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
         }
         self.entries.push(Some((key, value)));
         #[cfg(feature = "indexed-variables")]
@@ -78,27 +81,39 @@ impl<V> Scope<V> {
         self.reindex();
     }
 
+    /// An index when there are [`INDEXED_FROM`] slots or more, none below.
     #[cfg(feature = "indexed-variables")]
     fn reindex(&mut self) {
-        self.index.clear();
-        if self.entries.len() >= INDEXED_FROM {
-            for (i, (k, _)) in self.entries.iter().enumerate().filter_map(|(i, e)| Some((i, e.as_ref()?))) {
-                self.index.insert(k.clone(), i);
-            }
-        }
+        self.index = (self.entries.len() >= INDEXED_FROM).then(|| {
+            let live = self.entries.iter().enumerate().filter_map(|(i, e)| Some((e.as_ref()?.0.clone(), i)));
+            Box::new(live.collect())
+        });
     }
 
     /// Sets `key` as BuildKit's `EnvList.AddOrReplace` does: a key set again moves to the end
     /// (its keys are in the order of their last assignment).
     pub fn assign(&mut self, key: &str, value: V) {
-        match self.slot(key).and_then(|i| self.entries[i].take()) {
-            Some((k, _)) => {
+        let Some(i) = self.slot(key) else { return self.push(key.to_string(), value) };
+        if self.indexed() {
+            // Its slot left empty, and the list compacted once half of it is.
+            if let Some((k, _)) = self.entries[i].take() {
                 self.dead += 1;
                 self.push(k, value);
                 self.compact();
             }
-            None => self.push(key.to_string(), value),
+        } else if let Some((k, _)) = self.entries.remove(i) {
+            // A few of them: moved, with nothing left empty (scopes of this size are copied
+            // with every stage, and stay this size).
+            self.entries.push(Some((k, value)));
         }
+    }
+
+    /// Whether there is an index (and so may be empty slots).
+    fn indexed(&self) -> bool {
+        #[cfg(feature = "indexed-variables")]
+        return self.index.is_some();
+        #[cfg(not(feature = "indexed-variables"))]
+        false
     }
 
     /// Sets `key`, keeping its position if it exists, as an image config's `Env` is updated
