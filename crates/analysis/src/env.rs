@@ -12,13 +12,14 @@ use crate::platform::Platform;
 /// probe, where each was set. The order is what BuildKit's "did you mean" suggestions go by (the
 /// first of equally close names wins).
 ///
-/// A stage's environment is a handful of variables, which a scan finds fastest; past 32 of
+/// A stage's environment is a handful of variables, which a scan finds fastest; from 32 of
 /// them, an index by key keeps setting and reading them constant-time, so that thousands of
 /// `ENV` or `ARG` lines cost no more each than a few (BuildKit's `EnvList` scans, and is
 /// quadratic there). The browser build only scans (the `indexed-variables` feature).
 #[derive(Debug, Clone)]
 pub struct Scope<V> {
-    /// In order of assignment; `None` where a key was set again since (and moved to the end).
+    /// In order of assignment. With an index, `None` where a key was set again since (and moved
+    /// to the end); without one, a key set again is moved, and no slot is empty.
     entries: Vec<Option<(String, V)>>,
     /// The slot of each key in `entries`, when there are [`INDEXED_FROM`] slots or more. Boxed:
     /// most scopes never have one, and each stage's state holds three scopes (a pointer instead
@@ -102,8 +103,8 @@ impl<V> Scope<V> {
                 self.compact();
             }
         } else if let Some((k, _)) = self.entries.remove(i) {
-            // A few of them: moved, with nothing left empty (scopes of this size are copied
-            // with every stage, and stay this size).
+            // Below 32 (or in the browser build, which scans anyway): moved, with nothing left
+            // empty (scopes of this size are copied with every stage).
             self.entries.push(Some((k, value)));
         }
     }
@@ -221,8 +222,9 @@ mod tests {
     fn vars_as_a_list() {
         let mut rng = stagecraft_testkit::Rng(0x2545_f491_4f6c_dd1d);
         let mut pick = |n: usize| rng.below(n);
-        // (With 20 or 28 keys, the slots cross 32 both ways: compacted below it, grown past it.)
-        for keys in [3, 20, 28, 40, 200] {
+        // (Up to 31 keys the scope stays a list, whose keys move; from 32 it has an index and
+        // empty slots, compacted as they grow.)
+        for keys in [3, 20, 31, 32, 33, 40, 200] {
             let (mut vars, mut list) = (Vars::default(), Vec::<(String, String)>::new());
             for step in 0..3000 {
                 let key = format!("K{}", pick(keys));

@@ -122,3 +122,25 @@ fn variable_values_among_thousands() {
     let g5 = at("$G5");
     assert_eq!((g5.value.as_deref(), g5.source), (Some("g5"), VariableSource::GlobalArg(key("G5=g5"))));
 }
+
+/// Findings the file's `# check=skip` drops spend none of the suggestion budget: 2,100 `FROM`s
+/// naming undefined ARGs close to 2,100 global ones would spend it all, and the undefined
+/// variable after them still gets its suggestion.
+#[test]
+fn skipped_findings_spend_no_suggestions() {
+    let n = 2100;
+    let mut text = String::from("# check=skip=UndefinedArgInFrom\n");
+    for i in 0..n {
+        text.push_str(&format!("ARG V{i}=1\n"));
+    }
+    for i in 0..n {
+        text.push_str(&format!("FROM alpine:$W{i} AS s{i}\n"));
+    }
+    text.push_str("ENV HOME_DIR=/srv\nENV X=$HOME_DIRS\n");
+    let a = analyze(&text, &Options::default());
+    assert!(a.diagnostics().iter().all(|d| d.code != "UndefinedArgInFrom"));
+    assert_eq!(undefined(&a), ["Usage of undefined variable '$HOME_DIRS' (did you mean $HOME_DIR?)"]);
+    // Shown, the FROMs' findings spend it.
+    let a = analyze(text.trim_start_matches("# check=skip=UndefinedArgInFrom\n"), &Options::default());
+    assert_eq!(undefined(&a), ["Usage of undefined variable '$HOME_DIRS'"]);
+}
