@@ -1212,6 +1212,22 @@ impl<'a> Engine<'a> {
         out
     }
 
+    /// [`Self::suggest`] for a finding of `rule`, none when the file's `# check=skip` drops it
+    /// (the budget is for findings that are shown).
+    fn suggest_for<'o>(
+        &mut self,
+        rule: &Rule,
+        config: &CheckConfig,
+        value: &str,
+        options: impl IntoIterator<Item = &'o str>,
+        count: usize,
+    ) -> Option<String> {
+        if !config.enabled(rule) {
+            return None;
+        }
+        self.suggest(value, options, count)
+    }
+
     /// BuildKit's "did you mean" ([`suggest::search`]) over `count` options, while this
     /// analysis's budget for them lasts; none once it is spent.
     fn suggest<'o>(&mut self, value: &str, options: impl IntoIterator<Item = &'o str>, count: usize) -> Option<String> {
@@ -1242,10 +1258,8 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let mut message = format!("FROM argument '{name}' is not declared");
-            // (None for a finding the file's `# check=skip` drops: the budget is for shown ones.)
-            let shown = config.enabled(&rules::UNDEFINED_ARG_IN_FROM);
-            let suggestion = if shown { self.suggest(name, keys.keys(), keys.len()) } else { None };
-            if let Some(sug) = suggestion {
+            let rule = &rules::UNDEFINED_ARG_IN_FROM;
+            if let Some(sug) = self.suggest_for(rule, config, name, keys.keys(), keys.len()) {
                 message.push_str(&format!(" (did you mean {sug}?)"));
             }
             self.hit(rules::UNDEFINED_ARG_IN_FROM, message, range, from, config);
@@ -2920,12 +2934,7 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let mut message = format!("Usage of undefined variable '${name}'");
-            // (None for a finding the file's `# check=skip` drops: the budget is for shown ones.)
-            let suggestion = if config.enabled(&rules::UNDEFINED_VAR) {
-                self.suggest(name, st.env.keys(), st.env.len())
-            } else {
-                None
-            };
+            let suggestion = self.suggest_for(&rules::UNDEFINED_VAR, config, name, st.env.keys(), st.env.len());
             if let Some(s) = &suggestion {
                 message.push_str(&format!(" (did you mean ${s}?)"));
             }
@@ -3172,8 +3181,8 @@ impl DispatchState {
 }
 
 /// How many options all of an analysis's "did you mean" searches may compare names with: 4
-/// million, about a quarter of a second here (a file of a few hundred lines compares a few
-/// thousand). Past it, names get no suggestion: a file with thousands of undefined variables
+/// million, about a quarter of a second here (no file of the shared corpus compares more than
+/// 8). Past it, names get no suggestion: a file with thousands of undefined variables
 /// and thousands of defined ones would otherwise take minutes, as it does BuildKit, whose
 /// suggestions compare every pair.
 const SUGGESTION_BUDGET: usize = 1 << 22;
