@@ -1,21 +1,28 @@
 #!/usr/bin/env python3
 """Large files of the shapes that make per-stage work quadratic, and the time and peak memory
-of the CLI's commands on them, for one or more stagecraft binaries run alternately.
+of the CLI's commands on them, for one or more stagecraft binaries run alternately; with
+--lsp, the time and answer size of every request of `BIN lsp` on them instead.
 
-Usage: tools/stress.py [--stages N] [--shapes A,B,...] [--timeout S] BIN [BIN...]
+Usage: tools/stress.py [--stages N] [--shapes A,B,...] [--timeout S] [--lsp] BIN [BIN...]
 
 Shapes (N = 50,000 by default; all of them unless --shapes names some):
   wide       N independent stages `FROM alpine AS sI`
   chain      N stages, each `FROM` the one before
   hot        one stage that N `COPY --from` lines of the next stage use
+  fanin      N independent stages, then one that copies from each
+  diamond    N stages, each `FROM` the one before and copying from the one before that (what
+             each target builds is counted by a walk per stage: this one stays quadratic)
   envs       one stage of N `ENV` lines, each using the one before
   args       one stage of N `ARG` lines
   pairs      one `ENV` of N pairs (one per line), each using a variable no one set
   undefined  N `ENV` lines, then one word using N/10 variables no one set, each close to one
              that is (BuildKit's "did you mean" compares every pair)
-Files go to target/stress/. A command that runs out of time is reported as such.
+Files go to target/stress/. A command that runs out of time is reported as such. The requests
+of --lsp stand on the file's last line, at its last `=` or `$` (a stage or variable is being
+typed there), or at its end.
 """
 import argparse
+import json
 import os
 import subprocess
 import time
@@ -32,13 +39,27 @@ def shapes(n):
     wide = "".join(f"FROM alpine AS s{i}\n" for i in range(n))
     chain = "FROM alpine AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\n" for i in range(1, n))
     hot = "FROM alpine AS hot\nFROM alpine AS user\n" + "".join(f"COPY --from=hot /a{i} /b{i}\n" for i in range(n))
+    fanin = wide + "FROM alpine\n" + "".join(f"COPY --from=s{i} /a /b{i}\n" for i in range(n))
+    diamond = "FROM alpine AS s0\nFROM alpine AS s1\n" + "".join(
+        f"FROM s{i - 1} AS s{i}\nCOPY --from=s{i - 2} /a /b\n" for i in range(2, n)
+    )
     envs = "FROM alpine\nENV V0=0\n" + "".join(f"ENV V{i}=$V{i - 1}\n" for i in range(1, n))
     args = "FROM alpine\n" + "".join(f"ARG A{i}=x\n" for i in range(n))
     pairs = "FROM alpine\nENV " + " \\\n  ".join(f"V{i}=$U{i}" for i in range(n)) + "\n"
     undefined = (
         "FROM alpine\n" + "".join(f"ENV V{i}=1\n" for i in range(n)) + "ENV X=" + "".join(f"$W{i}" for i in range(n // 10)) + "\n"
     )
-    return {"wide": wide, "chain": chain, "hot": hot, "envs": envs, "args": args, "pairs": pairs, "undefined": undefined}
+    return {
+        "wide": wide,
+        "chain": chain,
+        "hot": hot,
+        "fanin": fanin,
+        "diamond": diamond,
+        "envs": envs,
+        "args": args,
+        "pairs": pairs,
+        "undefined": undefined,
+    }
 
 
 def run(binary, args, path, timeout):
@@ -60,11 +81,104 @@ def run(binary, args, path, timeout):
     return f"{took:6.2f} s {usage.ru_maxrss / 1024:6.0f} MB{note}"
 
 
+class Lsp:
+    """`BIN lsp` over stdio, one request at a time."""
+
+    def __init__(self, binary):
+        self.p = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.id = 0
+
+    def send(self, message):
+        body = json.dumps(message).encode()
+        self.p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.p.stdin.flush()
+
+    def read(self):
+        length = None
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                raise EOFError("the server closed its output")
+            if line in (b"\r\n", b"\n"):
+                break
+            key, _, value = line.decode().partition(":")
+            if key.lower() == "content-length":
+                length = int(value)
+        body = self.p.stdout.read(length)
+        return len(body), json.loads(body)
+
+    def request(self, method, params):
+        self.id += 1
+        self.send({"jsonrpc": "2.0", "id": self.id, "method": method, "params": params})
+        while True:
+            size, message = self.read()
+            if message.get("id") == self.id and "method" not in message:
+                return size, message
+
+    def diagnostics(self):
+        while True:
+            size, message = self.read()
+            if message.get("method") == "textDocument/publishDiagnostics":
+                return size, message
+
+
+def lsp_run(binary, shape, path, text):
+    """Opens `path` in a fresh server, then times each request (a request past the timeout
+    shows as the time the whole run took when it is killed)."""
+    lines = text.split("\n")
+    last = len(lines) - 2
+    col = max(lines[last].rfind("="), lines[last].rfind("$")) + 1 or len(lines[last])
+    doc = {"uri": "file://" + os.path.abspath(path)}
+    at = {"textDocument": doc, "position": {"line": last, "character": col}}
+    whole = {"start": {"line": 0, "character": 0}, "end": {"line": last, "character": len(lines[last])}}
+    requests = [
+        ("hover", "textDocument/hover", at),
+        ("definition", "textDocument/definition", at),
+        ("references", "textDocument/references", {**at, "context": {"includeDeclaration": True}}),
+        ("highlight", "textDocument/documentHighlight", at),
+        ("completion", "textDocument/completion", at),
+        ("rename", "textDocument/rename", {**at, "newName": "renamed"}),
+        ("semanticTokens", "textDocument/semanticTokens/full", {"textDocument": doc}),
+        ("inlayHint", "textDocument/inlayHint", {"textDocument": doc, "range": whole}),
+        ("documentSymbol", "textDocument/documentSymbol", {"textDocument": doc}),
+        ("foldingRange", "textDocument/foldingRange", {"textDocument": doc}),
+        ("codeLens", "textDocument/codeLens", {"textDocument": doc}),
+        ("codeAction", "textDocument/codeAction", {"textDocument": doc, "range": {"start": at["position"], "end": at["position"]}, "context": {"diagnostics": []}}),
+        ("formatting", "textDocument/formatting", {"textDocument": doc, "options": {"tabSize": 4, "insertSpaces": True}}),
+        ("documentLink", "textDocument/documentLink", {"textDocument": doc}),
+        ("targets", "stagecraft/targets", {"textDocument": doc}),
+        ("stageGraph", "stagecraft/stageGraph", {"textDocument": doc}),
+    ]
+    server = Lsp(binary)
+    server.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
+    server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+    start = time.perf_counter()
+    server.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {**doc, "languageId": "dockerfile", "version": 1, "text": text}}})
+    size, _ = server.diagnostics()
+    rows = [("open → diagnostics", time.perf_counter() - start, size, "")]
+    for name, method, params in requests:
+        start = time.perf_counter()
+        size, answer = server.request(method, params)
+        error = answer.get("error", {}).get("message", "")[:60]
+        rows.append((name, time.perf_counter() - start, size, error))
+    end = {"line": last, "character": len(lines[last])}
+    start = time.perf_counter()
+    server.send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {**doc, "version": 2}, "contentChanges": [{"range": {"start": end, "end": end}, "text": " "}]}})
+    size, _ = server.diagnostics()
+    rows.append(("edit → diagnostics", time.perf_counter() - start, size, ""))
+    server.request("shutdown", None)
+    server.send({"jsonrpc": "2.0", "method": "exit", "params": None})
+    server.p.wait(timeout=10)
+    for name, took, size, error in rows:
+        print(f"{shape:9} {name:20} {binary:40} {took:7.3f} s {size / 1024:9.0f} KB {error}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--stages", type=int, default=50_000)
     ap.add_argument("--shapes", help="comma-separated shape names (default: all)")
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--lsp", action="store_true", help="time the language server's requests instead")
     ap.add_argument("binaries", nargs="+")
     a = ap.parse_args()
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "stress")
@@ -80,6 +194,10 @@ def main():
         path = os.path.join(root, f"{shape}-{a.stages}.Dockerfile")
         with open(path, "w") as f:
             f.write(text)
+        if a.lsp:
+            for binary in a.binaries:
+                lsp_run(binary, shape, path, text)
+            continue
         for args in COMMANDS:
             for binary in a.binaries:
                 print(f"{shape:9} {' '.join(args):24} {binary:40} {run(binary, args, path, a.timeout)}", flush=True)

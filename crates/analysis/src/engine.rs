@@ -1509,6 +1509,9 @@ impl<'a> Engine<'a> {
         self.names = self.stages.iter().filter_map(|s| s.name.clone().map(|n| (n, s.index))).collect();
         // deps per state for cycle detection: (source state, command range)
         let mut graph: Vec<Vec<(usize, TextRange)>> = vec![Vec::new(); self.stages.len()];
+        // Where each source stands in the current stage's list (a stage may copy from
+        // thousands of others).
+        let mut slot = vec![usize::MAX; self.stages.len()];
         for s in 0..self.stages.len() {
             // A stage a named context replaces: its steps are not made, but BuildKit reads what
             // they use (its own triggers are the context's to have).
@@ -1522,18 +1525,21 @@ impl<'a> Engine<'a> {
                         if let Some(src) = self.copy_from(s, info, RefOrigin::Direct, None) {
                             // Point at the --from value: that is where a cycle is made.
                             let at = self.references.last().map_or(info.range, |r| r.range);
-                            add_edge(&mut graph, s, src, at);
+                            add_edge(&mut graph, &mut slot, s, src, at);
                         }
                     }
                     RUN_INSTR if info.flag("mount").is_some() => {
                         // At the `from=` value, as for COPY (the whole flag for a plain mount).
                         for (src, at) in self.mounts(s, node, info, RefOrigin::Direct, None) {
-                            add_edge(&mut graph, s, src, at);
+                            add_edge(&mut graph, &mut slot, s, src, at);
                         }
                     }
                     ONBUILD_INSTR if !replaced => self.trigger_references(s, node),
                     _ => {}
                 }
+            }
+            for &(src, _) in &graph[s] {
+                slot[src] = usize::MAX;
             }
         }
         self.cycles(&graph);
@@ -3323,12 +3329,17 @@ fn windows_workdir_error(path: &str) -> Option<String> {
         .map(|e| format!("normalizing workdir: normalizing working directory: removing drive letter: {e}"))
 }
 
-fn add_edge(graph: &mut [Vec<(usize, TextRange)>], s: usize, src: usize, range: TextRange) {
+/// Adds `src` to stage `s`'s sources, `slot[src]` being its place in the list when it is there
+/// already (`usize::MAX` when not).
+fn add_edge(graph: &mut [Vec<(usize, TextRange)>], slot: &mut [usize], s: usize, src: usize, range: TextRange) {
     if src < graph.len() {
         // One entry per source: a later command replaces the location.
-        match graph[s].iter_mut().find(|(d, _)| *d == src) {
-            Some(e) => e.1 = range,
-            None => graph[s].push((src, range)),
+        match slot[src] {
+            usize::MAX => {
+                slot[src] = graph[s].len();
+                graph[s].push((src, range));
+            }
+            i => graph[s][i].1 = range,
         }
     }
 }

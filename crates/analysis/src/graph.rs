@@ -50,24 +50,34 @@ impl Reachability {
         // `seen[s] == t + 1`: stage `s` was reached from target `t` (no clearing between targets).
         let mut seen = vec![0usize; n];
         let mut stack = Vec::new();
-        (0..n)
-            .map(|t| {
-                if let Some(set) = self.builds[t].get() {
-                    return set.len();
-                }
-                let mut count = 0;
-                stack.push(t);
-                while let Some(s) = stack.pop() {
-                    if s >= n || seen[s] == t + 1 {
-                        continue;
+        // `downward[s]`: every stage `s` reaches comes before it (the dependencies of a file
+        // BuildKit builds). A stage whose one dependency `d` is such builds one stage more than
+        // `d` does, since `d` cannot reach it: a chain of stages is counted in one pass.
+        let mut downward = vec![false; n];
+        let mut counts = Vec::with_capacity(n);
+        for t in 0..n {
+            let deps = &self.direct[t];
+            downward[t] = deps.iter().all(|&d| d < t && downward[d]);
+            let count = match (self.builds[t].get(), deps.as_slice()) {
+                (Some(set), _) => set.len(),
+                (None, &[d]) if downward[t] => counts[d] + 1,
+                (None, _) => {
+                    let mut count = 0;
+                    stack.push(t);
+                    while let Some(s) = stack.pop() {
+                        if s >= n || seen[s] == t + 1 {
+                            continue;
+                        }
+                        seen[s] = t + 1;
+                        count += 1;
+                        stack.extend(self.direct[s].iter().copied());
                     }
-                    seen[s] = t + 1;
-                    count += 1;
-                    stack.extend(self.direct[s].iter().copied());
+                    count
                 }
-                count
-            })
-            .collect()
+            };
+            counts.push(count);
+        }
+        counts
     }
 
     /// External images pulled through `COPY --from`/mounts for target `t`, one entry per use
@@ -95,14 +105,23 @@ impl Reachability {
 
 /// The stage dependencies of each stage (deduplicated, in order).
 pub(crate) fn stage_deps(deps: &[Vec<Dep>]) -> Vec<Vec<usize>> {
+    // `listed[t] == s`: stage `t` is in stage `s`'s list already (a stage may copy from
+    // thousands of others).
+    let mut listed = vec![usize::MAX; deps.len()];
     deps.iter()
-        .map(|ds| {
+        .enumerate()
+        .map(|(s, ds)| {
             let mut out: Vec<usize> = Vec::new();
             for d in ds {
                 if let RefTarget::Stage(t) = d.target {
-                    if !out.contains(&t) {
-                        out.push(t);
+                    // (`t` is a stage's index; the walks skip any other.)
+                    if let Some(mark) = listed.get_mut(t) {
+                        if *mark == s {
+                            continue;
+                        }
+                        *mark = s;
                     }
+                    out.push(t);
                 }
             }
             out

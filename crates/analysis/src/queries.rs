@@ -691,12 +691,14 @@ impl Analysis {
     fn stage_completions(&self, replace: TextRange, current: Option<usize>, only_earlier: bool) -> Vec<Completion> {
         let limit = current.unwrap_or(self.stages().len());
         let mut out: Vec<Completion> = Vec::new();
+        // Each name once (a file may have thousands of stages).
+        let mut listed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for s in self.stages() {
             let Some(name) = &s.name else { continue };
             if s.index >= limit && (only_earlier || Some(s.index) == current) {
                 continue;
             }
-            if out.iter().any(|c| &c.label == name) {
+            if !listed.insert(name) {
                 continue;
             }
             // A later stage is offered (the user may be about to move it) but marked: BuildKit
@@ -723,7 +725,7 @@ impl Analysis {
         }
         // The named build contexts given for the build, where no stage has the name.
         for name in self.context_names().iter().filter(|_| cfg!(feature = "named-contexts")) {
-            if !out.iter().any(|c| c.label == *name) {
+            if listed.insert(name) {
                 out.push(Completion {
                     label: name.clone(),
                     kind: CompletionKind::NamedContext,

@@ -87,3 +87,43 @@ fn summaries_agree_on_stress_shapes() {
     assert_eq!(dups.len(), 1);
     assert_eq!(dups[0].stage, a.stages().len() - 2);
 }
+
+/// Random stage graphs: mostly one dependency per stage (the count that follows from the
+/// dependency's), with forward references, self references and cycles among them (BuildKit
+/// fails on those; the counts still say what a walk reaches), checked against the walk.
+#[test]
+fn build_counts_agree_on_random_graphs() {
+    let mut rng = stagecraft_testkit::Rng(0x5eed_c0de);
+    let mut single = 0;
+    for _ in 0..300 {
+        let n = 1 + rng.below(30);
+        let mut text = String::new();
+        for i in 0..n {
+            // Mostly an earlier stage, sometimes a later one or itself.
+            let pick = |rng: &mut stagecraft_testkit::Rng| match rng.below(10) {
+                0 => rng.below(n),
+                _ => rng.below(i.max(1)),
+            };
+            match rng.below(4) {
+                0 => text.push_str(&format!("FROM alpine AS s{i}\n")),
+                _ => text.push_str(&format!("FROM s{} AS s{i}\n", pick(&mut rng))),
+            }
+            for _ in 0..rng.below(4).saturating_sub(2) {
+                match rng.below(3) {
+                    0 => text.push_str(&format!("COPY --from=s{} / /\n", pick(&mut rng))),
+                    1 => text.push_str(&format!("RUN --mount=from=s{},target=/x true\n", pick(&mut rng))),
+                    _ => text.push_str(&format!("ONBUILD COPY --from=s{} / /\n", pick(&mut rng))),
+                }
+            }
+        }
+        let a = analyze(&text, &Options::default());
+        let counts = a.target_build_counts().to_vec();
+        for (s, &count) in counts.iter().enumerate() {
+            assert_eq!(count, a.target_builds(s).len(), "stage {s} of\n{text}");
+            single +=
+                usize::from(count > 1 && matches!(a.stages()[s].base_kind, stagecraft_analysis::BaseKind::Stage(_)));
+        }
+    }
+    // Chains were there to count.
+    assert!(single > 1000, "{single}");
+}

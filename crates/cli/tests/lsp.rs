@@ -1313,10 +1313,19 @@ fn thousands_of_stages_or_references_get_answers() {
     for i in 0..10_000 {
         hot.push_str(&format!("COPY --from=hot /a{i} /b{i}\n"));
     }
+    // One stage copying from 10,000 others.
+    let mut fanin: String = (0..10_000).map(|i| format!("FROM alpine AS s{i}\n")).collect();
+    fanin.push_str("FROM alpine\n");
+    for i in 0..10_000 {
+        fanin.push_str(&format!("COPY --from=s{i} /a /b{i}\n"));
+    }
     let mut lsp = started();
-    for (name, text, stages, line) in
-        [("wide", &wide, 10_000, 5_000), ("chain", &chain, 3_000, 1_500), ("hot", &hot, 2, 5_000)]
-    {
+    for (name, text, stages, line) in [
+        ("wide", &wide, 10_000, 5_000),
+        ("chain", &chain, 3_000, 1_500),
+        ("hot", &hot, 2, 5_000),
+        ("fanin", &fanin, 10_001, 5_000),
+    ] {
         let uri = format!("file:///stress/{name}/Dockerfile");
         let uri = uri.as_str();
         let diagnostics = lsp.open(uri, text);
@@ -1364,6 +1373,30 @@ fn thousands_of_stages_or_references_get_answers() {
             _ => 1,
         };
         assert_eq!(counts[line.min(stages - 1)], expected, "{name}");
+        if name == "fanin" {
+            assert_eq!(counts[stages - 1], stages as u64, "{name}: the last stage builds them all");
+            // Completion among 10,000 stage names: the names that match what is typed, at most
+            // a thousand, and the editor is told to ask again as the word grows.
+            let last = text.lines().count() as u32 - 1;
+            let typed = "COPY --from=s99".len() as u32;
+            let list = lsp.result("textDocument/completion", at(uri, last, typed));
+            assert_eq!(list["isIncomplete"], true, "{name}");
+            let labels: Vec<&str> =
+                list["items"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+            assert!(labels.contains(&"s9999") && labels.contains(&"s99"), "{name}: {} items", labels.len());
+            assert!(labels.len() <= 1000, "{name}: {} items", labels.len());
+            for label in &labels {
+                let mut rest = label.chars();
+                assert!("s99".chars().all(|c| rest.any(|l| l == c)), "{name}: {label} does not match `s99`");
+            }
+            // With nothing typed: the first thousand, in file order.
+            let list = lsp.result("textDocument/completion", at(uri, last, typed - 3));
+            let items = list["items"].as_array().unwrap();
+            assert_eq!(
+                (items.len(), &items[0]["label"], &items[999]["label"]),
+                (1000, &Value::from("s0"), &Value::from("s999"))
+            );
+        }
     }
     lsp.shutdown();
 }
@@ -1383,7 +1416,7 @@ fn thousands_of_variables_get_answers() {
     text.push_str("ENV V7=again\nENV ");
     let pairs: Vec<String> = (0..2_000).map(|i| format!("P{i}=$U{i}")).collect();
     text.push_str(&pairs.join(" \\\n  "));
-    text.push_str("\nLABEL a=$V7 b=$\n");
+    text.push_str("\nLABEL a=$V7 b=$ c=$V4999\n");
     let uri = "file:///stress/variables/Dockerfile";
     let mut lsp = started();
     let diagnostics = lsp.open(uri, &text);
@@ -1403,11 +1436,15 @@ fn thousands_of_variables_get_answers() {
     let md = hover["contents"]["value"].as_str().unwrap();
     let set_again = text.lines().position(|l| l == "ENV V7=again").unwrap() + 1;
     assert!(md.starts_with(&format!("**`$V7`** = `again`\n\nSet by the `ENV` on line {set_again}.")), "{md}");
-    let items = lsp.result("textDocument/completion", at(uri, label, 15));
-    let items = items.as_array().or_else(|| items["items"].as_array()).unwrap().clone();
+    // More variables than an answer lists: the first thousand, and the editor asks again as
+    // the name grows; then the ones that match what is typed.
+    let list = lsp.result("textDocument/completion", at(uri, label, 15));
+    assert_eq!((list["isIncomplete"].clone(), list["items"].as_array().unwrap().len()), (Value::from(true), 1000));
+    let list = lsp.result("textDocument/completion", at(uri, label, 23));
+    let items = list["items"].as_array().unwrap();
     let v = items.iter().find(|i| i["label"] == "V4999").unwrap_or_else(|| panic!("{} items", items.len()));
     assert_eq!(v["detail"], Value::from(format!("0{}", "x".repeat(4_999))), "the value each ENV made");
-    assert!(items.len() > n, "{}", items.len());
+    assert!(items.iter().all(|i| i["label"].as_str().unwrap().starts_with('V')), "{list}");
     lsp.shutdown();
 }
 

@@ -1,40 +1,83 @@
-//! Completion of stage names, instruction keywords and flags.
+//! Completion of stage names, variables, instruction keywords and flags.
 
-use stagecraft_analysis::queries::CompletionKind;
+use stagecraft_analysis::queries::{Completion, CompletionKind};
 use stagecraft_analysis::Analysis;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::{
-    CompletionItem, CompletionItemKind, CompletionResponse, CompletionTextEdit, Documentation, Position, TextEdit,
+    CompletionItem, CompletionItemKind, CompletionList, CompletionResponse, CompletionTextEdit, Documentation,
+    Position, TextEdit,
 };
 
 use crate::convert::Encoding;
 
+/// The most items one answer lists. Past it the answer keeps the items that match what is
+/// typed and says it is incomplete, so that the editor asks again as the word grows: a file of
+/// 50,000 variables or stages would otherwise send megabytes on every keystroke.
+pub(crate) const LISTED_MAX: usize = 1000;
+
 pub(crate) fn completion(a: &Analysis, encoding: Encoding, position: Position) -> Result<Option<CompletionResponse>> {
     let offset = encoding.offset(a.line_index(), a.text(), position)?;
-    let items: Vec<CompletionItem> = a
-        .completions(offset)
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| CompletionItem {
-            label: c.label,
-            kind: Some(match c.kind {
-                CompletionKind::Stage => CompletionItemKind::CLASS,
-                CompletionKind::Scratch => CompletionItemKind::CONSTANT,
-                CompletionKind::Keyword => CompletionItemKind::KEYWORD,
-                CompletionKind::Flag => CompletionItemKind::PROPERTY,
-                CompletionKind::NamedContext => CompletionItemKind::FOLDER,
-                CompletionKind::Variable => CompletionItemKind::VARIABLE,
-            }),
-            detail: c.detail,
-            documentation: c.documentation.map(Documentation::String),
-            // Keep our order (stages in file order).
-            sort_text: Some(format!("{i:04}")),
-            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
-                range: encoding.lsp_range(a, c.replace),
-                new_text: c.insert,
-            })),
-            ..CompletionItem::default()
-        })
-        .collect();
-    Ok((!items.is_empty()).then_some(CompletionResponse::Array(items)))
+    let mut completions = a.completions(offset);
+    let is_incomplete = completions.len() > LISTED_MAX;
+    if is_incomplete {
+        // What is typed of the word (the completions replace the whole word).
+        let typed = completions
+            .first()
+            .and_then(|c| a.text().get(usize::from(c.replace.start())..usize::from(offset)))
+            .unwrap_or_default();
+        completions.retain(|c| matches_typed(&c.label, typed));
+        completions.truncate(LISTED_MAX);
+    }
+    let items: Vec<CompletionItem> =
+        completions.into_iter().enumerate().map(|(i, c)| item(a, encoding, i, c)).collect();
+    Ok(match (items.is_empty(), is_incomplete) {
+        (true, false) => None,
+        (_, false) => Some(CompletionResponse::Array(items)),
+        (_, true) => Some(CompletionResponse::List(CompletionList { is_incomplete: true, items })),
+    })
+}
+
+/// Whether `label` holds the characters of `typed` in order, ignoring case: the editors' own
+/// filter is at least as strict, so nothing it would show is left out.
+fn matches_typed(label: &str, typed: &str) -> bool {
+    let mut label = label.chars().flat_map(char::to_lowercase);
+    typed.chars().flat_map(char::to_lowercase).all(|t| label.any(|l| l == t))
+}
+
+fn item(a: &Analysis, encoding: Encoding, i: usize, c: Completion) -> CompletionItem {
+    CompletionItem {
+        label: c.label,
+        kind: Some(match c.kind {
+            CompletionKind::Stage => CompletionItemKind::CLASS,
+            CompletionKind::Scratch => CompletionItemKind::CONSTANT,
+            CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+            CompletionKind::Flag => CompletionItemKind::PROPERTY,
+            CompletionKind::NamedContext => CompletionItemKind::FOLDER,
+            CompletionKind::Variable => CompletionItemKind::VARIABLE,
+        }),
+        detail: c.detail,
+        documentation: c.documentation.map(Documentation::String),
+        // Keep our order (stages in file order).
+        sort_text: Some(format!("{i:04}")),
+        text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+            range: encoding.lsp_range(a, c.replace),
+            new_text: c.insert,
+        })),
+        ..CompletionItem::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_typed;
+
+    #[test]
+    fn typed_characters_in_order_ignoring_case() {
+        assert!(matches_typed("builder", ""));
+        assert!(matches_typed("builder", "bld"));
+        assert!(matches_typed("Builder", "BUI"));
+        assert!(matches_typed("s12345", "s45"));
+        assert!(!matches_typed("builder", "dlb"));
+        assert!(!matches_typed("s1", "s12"));
+    }
 }
