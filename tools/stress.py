@@ -17,6 +17,8 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
   pairs      one `ENV` of N pairs (one per line), each using a variable no one set
   undefined  N `ENV` lines, then one word using N/10 variables no one set, each close to one
              that is (BuildKit's "did you mean" compares every pair)
+  line       one line: an `ENV` of N pairs, each using the one before, names not in ASCII
+             (columns in UTF-16 or code points, counted from the line's start)
 Files go to target/stress/. A command that runs out of time is reported as such. The requests
 of --lsp stand on the file's last line, at its last `=` or `$` (a stage or variable is being
 typed there), or at its end.
@@ -49,6 +51,7 @@ def shapes(n):
     undefined = (
         "FROM alpine\n" + "".join(f"ENV V{i}=1\n" for i in range(n)) + "ENV X=" + "".join(f"$W{i}" for i in range(n // 10)) + "\n"
     )
+    line = "FROM alpine\nENV Vä0=0 " + " ".join(f"Vä{i}=$Vä{i - 1}" for i in range(1, n)) + "\nRUN echo $Vä1\n"
     return {
         "wide": wide,
         "chain": chain,
@@ -59,6 +62,7 @@ def shapes(n):
         "args": args,
         "pairs": pairs,
         "undefined": undefined,
+        "line": line,
     }
 
 

@@ -36,6 +36,18 @@ pub struct LineIndex {
     /// For each of `wide`: how many more UTF-8 bytes than UTF-16 code units the text has up to
     /// and including that character.
     wide_shrink: Vec<u32>,
+    /// Which of `wide` take four bytes (two UTF-16 code units, one code point), by index; sorted.
+    /// With `wide_shrink`, what a column in code points saves (most texts have none).
+    astral: Vec<u32>,
+}
+
+/// Units of a character that takes `len8` bytes in UTF-8, in `enc`.
+fn units(len8: u8, enc: WideEncoding) -> u32 {
+    match enc {
+        WideEncoding::Utf8 => u32::from(len8),
+        WideEncoding::Utf16 => utf16_units(len8),
+        WideEncoding::Utf32 => 1,
+    }
 }
 
 /// UTF-16 code units of a character that takes `len8` bytes in UTF-8.
@@ -102,30 +114,58 @@ impl LineIndex {
             b.iter().enumerate().filter(|(_, &c)| c == b'\n').map(|(i, _)| TextSize::new(i as u32 + 1)).collect()
         });
         let mut shrink = 0;
+        let mut astral = Vec::new();
         let wide_shrink = wide
             .iter()
-            .map(|&(_, len)| {
+            .enumerate()
+            .map(|(i, &(_, len))| {
+                if len == 4 {
+                    astral.push(i as u32);
+                }
                 shrink += u32::from(len) - utf16_units(len);
                 shrink
             })
             .collect();
-        LineIndex { len: TextSize::of(text), starts, lf_only, wide, wide_shrink }
+        LineIndex { len: TextSize::of(text), starts, lf_only, wide, wide_shrink, astral }
     }
 
     /// The offset in UTF-16 code units from the start of the text (as JavaScript strings and
     /// editors' document offsets count), of an offset clamped to the text; inside a character,
     /// of the character's start.
     pub fn utf16_offset(&self, offset: TextSize) -> u32 {
+        self.wide_offset_by(offset, |n| n.checked_sub(1).map_or(0, |last| self.wide_shrink[last]))
+    }
+
+    /// The offset counted in `enc` from the start of the text, of an offset clamped to the text;
+    /// inside a character, of the character's start. A binary search, not a walk: a line may be
+    /// a megabyte long.
+    fn wide_offset(&self, offset: TextSize, enc: WideEncoding) -> u32 {
+        self.wide_offset_by(offset, |n| self.saved(n, enc))
+    }
+
+    /// [`LineIndex::wide_offset`], `saved(n)` being [`LineIndex::saved`] in its encoding (the
+    /// browser build has only UTF-16's).
+    fn wide_offset_by(&self, offset: TextSize, saved: impl Fn(usize) -> u32) -> u32 {
         let offset = offset.min(self.len);
         let k = self.wide.partition_point(|&(at, _)| at < offset);
         let Some(i) = k.checked_sub(1) else { return u32::from(offset) };
         let (at, len) = self.wide[i];
-        let before = if i == 0 { 0 } else { self.wide_shrink[i - 1] };
         if offset < at + TextSize::from(u32::from(len)) {
             // Inside character i.
-            return u32::from(at) - before;
+            return u32::from(at) - saved(i);
         }
-        u32::from(offset) - self.wide_shrink[i]
+        u32::from(offset) - saved(k)
+    }
+
+    /// How many fewer units than UTF-8 bytes the first `n` wide characters take in `enc`.
+    fn saved(&self, n: usize, enc: WideEncoding) -> u32 {
+        let Some(last) = n.checked_sub(1) else { return 0 };
+        match enc {
+            WideEncoding::Utf8 => 0,
+            WideEncoding::Utf16 => self.wide_shrink[last],
+            // A four-byte character is two UTF-16 units and one code point.
+            WideEncoding::Utf32 => self.wide_shrink[last] + self.astral.partition_point(|&a| (a as usize) < n) as u32,
+        }
     }
 
     /// The offset of a UTF-16 offset from the start of the text; `None` past the end. Inside a
@@ -210,13 +250,7 @@ impl LineIndex {
             return lc;
         }
         let start = self.line_start(lc.line).unwrap_or_default();
-        let end = offset.min(self.len);
-        let mut col = lc.col;
-        for &(_, len) in self.wide_in(start, end) {
-            let units = if enc == WideEncoding::Utf16 { utf16_units(len) } else { 1 };
-            col = col - u32::from(len) + units;
-        }
-        LineCol { line: lc.line, col }
+        LineCol { line: lc.line, col: self.wide_offset(offset, enc) - self.wide_offset(start, enc) }
     }
 
     /// The offset of a line and column in the given encoding. A column past the end of the
@@ -226,21 +260,33 @@ impl LineIndex {
         let Some(range) = self.line_range(pos.line, text) else {
             return self.len;
         };
-        let mut remaining = pos.col;
-        let mut offset = range.start();
-        for c in text[range].chars() {
-            if remaining == 0 {
-                break;
+        let target = self.wide_offset(range.start(), enc).saturating_add(pos.col);
+        // The wide characters of the line, and the first of them that starts at or after the
+        // column (a binary search: a line may be a megabyte long).
+        let a = self.wide.partition_point(|&(at, _)| at < range.start());
+        let b = a + self.wide[a..].partition_point(|&(at, _)| at < range.end());
+        let starts = |i: usize| u32::from(self.wide[i].0) - self.saved(i, enc);
+        let i = {
+            let (mut lo, mut hi) = (a, b);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if starts(mid) < target {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
             }
-            let units = match enc {
-                WideEncoding::Utf8 => c.len_utf8() as u32,
-                WideEncoding::Utf16 => c.len_utf16() as u32,
-                WideEncoding::Utf32 => 1,
-            };
-            remaining = remaining.saturating_sub(units);
-            offset += TextSize::of(c);
-        }
-        offset
+            lo
+        };
+        let offset = match i.checked_sub(1).filter(|&j| j >= a) {
+            // Inside the wide character before: its end.
+            Some(j) if target < starts(j) + units(self.wide[j].1, enc) => {
+                u32::from(self.wide[j].0) + u32::from(self.wide[j].1)
+            }
+            // Past it, in plain ASCII.
+            _ => target.saturating_add(self.saved(i, enc)),
+        };
+        TextSize::new(offset).min(range.end())
     }
 
     /// BuildKit's 1-based line of an offset (counting `\n` only).
@@ -267,12 +313,6 @@ impl LineIndex {
         };
         (start, end)
     }
-
-    fn wide_in(&self, start: TextSize, end: TextSize) -> &[(TextSize, u8)] {
-        let a = self.wide.partition_point(|&(at, _)| at < start);
-        let b = self.wide.partition_point(|&(at, _)| at < end);
-        &self.wide[a..b]
-    }
 }
 
 #[cfg(test)]
@@ -298,6 +338,68 @@ mod tests {
         assert_eq!(index.utf16_offset(TextSize::new(3)), 1);
         let index = LineIndex::new("xé");
         assert_eq!(index.utf16_offset(TextSize::new(2)), 1);
+    }
+
+    /// Columns both ways, searched, against a walk over the line's characters (what the index
+    /// did before), in every encoding, at every offset (inside characters too) and every column
+    /// up to past the line's end.
+    #[test]
+    fn columns_equal_a_walk_over_the_line() {
+        fn units(c: char, enc: WideEncoding) -> u32 {
+            match enc {
+                WideEncoding::Utf8 => c.len_utf8() as u32,
+                WideEncoding::Utf16 => c.len_utf16() as u32,
+                WideEncoding::Utf32 => 1,
+            }
+        }
+        let pieces = ["a", "\n", "\r\n", "\r", "é", "😀", "€", "𝄞x", "  "];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..(seed % 24) {
+                text.push_str(pieces[((seed >> (k % 50)) as usize + k as usize) % pieces.len()]);
+            }
+            let index = LineIndex::new(&text);
+            for enc in [WideEncoding::Utf8, WideEncoding::Utf16, WideEncoding::Utf32] {
+                for o in 0..=text.len() as u32 + 2 {
+                    let lc = index.line_col(TextSize::new(o));
+                    let start = index.line_start(lc.line).unwrap();
+                    // Inside a character: its start (UTF-8 columns are bytes, as they are).
+                    let mut at = (o as usize).min(text.len());
+                    while enc != WideEncoding::Utf8 && !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    let col = match enc {
+                        WideEncoding::Utf8 => lc.col,
+                        _ => text[usize::from(start)..at].chars().map(|c| units(c, enc)).sum(),
+                    };
+                    assert_eq!(
+                        index.to_wide(TextSize::new(o), enc),
+                        LineCol { line: lc.line, col },
+                        "{text:?} {enc:?} @{o}"
+                    );
+                }
+                for line in 0..index.line_count() + 1 {
+                    let Some(range) = index.line_range(line, &text) else { continue };
+                    let width: u32 = text[range].chars().map(|c| units(c, enc)).sum();
+                    for col in (0..width + 3).chain([u32::MAX]) {
+                        let (mut remaining, mut walked) = (col, range.start());
+                        for c in text[range].chars() {
+                            if remaining == 0 {
+                                break;
+                            }
+                            remaining = remaining.saturating_sub(units(c, enc));
+                            walked += TextSize::of(c);
+                        }
+                        let found = index.offset(LineCol { line, col }, enc, &text);
+                        assert_eq!(found, walked, "{text:?} {enc:?} line {line} col {col}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
