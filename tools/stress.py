@@ -9,7 +9,7 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
   wide       N independent stages `FROM alpine AS sI`
   chain      N stages, each `FROM` the one before
   hot        one stage that N `COPY --from` lines of the next stage use
-  fanin      N independent stages, then one that copies from each
+  fanin      N independent stages, then one (`final`) that copies from each
   diamond    N stages, each `FROM` the one before and copying from the one before that (what
              each target builds is counted by a walk per stage: this one stays quadratic)
   envs       one stage of N `ENV` lines, each using the one before
@@ -21,7 +21,7 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
              (columns in UTF-16 or code points, counted from the line's start)
 Files go to target/stress/. A command that runs out of time is reported as such. The requests
 of --lsp stand on the file's last line, at its last `=` or `$` (a stage or variable is being
-typed there), or at its end.
+typed there), or at its end; the call hierarchy is asked there and at the last stage's name.
 """
 import argparse
 import json
@@ -41,7 +41,7 @@ def shapes(n):
     wide = "".join(f"FROM alpine AS s{i}\n" for i in range(n))
     chain = "FROM alpine AS s0\n" + "".join(f"FROM s{i - 1} AS s{i}\n" for i in range(1, n))
     hot = "FROM alpine AS hot\nFROM alpine AS user\n" + "".join(f"COPY --from=hot /a{i} /b{i}\n" for i in range(n))
-    fanin = wide + "FROM alpine\n" + "".join(f"COPY --from=s{i} /a /b{i}\n" for i in range(n))
+    fanin = wide + "FROM alpine AS final\n" + "".join(f"COPY --from=s{i} /a /b{i}\n" for i in range(n))
     diamond = "FROM alpine AS s0\nFROM alpine AS s1\n" + "".join(
         f"FROM s{i - 1} AS s{i}\nCOPY --from=s{i - 2} /a /b\n" for i in range(2, n)
     )
@@ -135,13 +135,23 @@ def lsp_run(binary, shape, path, text):
     doc = {"uri": "file://" + os.path.abspath(path)}
     at = {"textDocument": doc, "position": {"line": last, "character": col}}
     whole = {"start": {"line": 0, "character": 0}, "end": {"line": last, "character": len(lines[last])}}
+    # The name of the last named stage (the call hierarchy's other end).
+    named = [i for i, l in enumerate(lines) if l.startswith("FROM ") and " AS " in l][-1:] or [0]
+    name_at = {"line": named[0], "character": lines[named[0]].rfind(" AS ") + 4}
+    last_stage = {"textDocument": doc, "position": name_at}
     requests = [
         ("hover", "textDocument/hover", at),
         ("definition", "textDocument/definition", at),
         ("references", "textDocument/references", {**at, "context": {"includeDeclaration": True}}),
         ("highlight", "textDocument/documentHighlight", at),
         ("completion", "textDocument/completion", at),
+        ("prepareRename", "textDocument/prepareRename", at),
         ("rename", "textDocument/rename", {**at, "newName": "renamed"}),
+        ("linkedEditing", "textDocument/linkedEditingRange", at),
+        ("selectionRange", "textDocument/selectionRange", {"textDocument": doc, "positions": [at["position"]]}),
+        ("callHierarchy", "textDocument/prepareCallHierarchy", at),
+        ("callHierarchy", "textDocument/prepareCallHierarchy", last_stage),
+        ("workspaceSymbol", "workspace/symbol", {"query": "s1"}),
         ("semanticTokens", "textDocument/semanticTokens/full", {"textDocument": doc}),
         ("inlayHint", "textDocument/inlayHint", {"textDocument": doc, "range": whole}),
         ("documentSymbol", "textDocument/documentSymbol", {"textDocument": doc}),
@@ -149,6 +159,7 @@ def lsp_run(binary, shape, path, text):
         ("codeLens", "textDocument/codeLens", {"textDocument": doc}),
         ("codeAction", "textDocument/codeAction", {"textDocument": doc, "range": {"start": at["position"], "end": at["position"]}, "context": {"diagnostics": []}}),
         ("formatting", "textDocument/formatting", {"textDocument": doc, "options": {"tabSize": 4, "insertSpaces": True}}),
+        ("rangeFormatting", "textDocument/rangeFormatting", {"textDocument": doc, "range": whole, "options": {"tabSize": 4, "insertSpaces": True}}),
         ("documentLink", "textDocument/documentLink", {"textDocument": doc}),
         ("targets", "stagecraft/targets", {"textDocument": doc}),
         ("stageGraph", "stagecraft/stageGraph", {"textDocument": doc}),
@@ -165,6 +176,13 @@ def lsp_run(binary, shape, path, text):
         size, answer = server.request(method, params)
         error = answer.get("error", {}).get("message", "")[:60]
         rows.append((name, time.perf_counter() - start, size, error))
+        # The calls in and out of the stage the call hierarchy found.
+        for item in (answer.get("result") or [])[:1] if name == "callHierarchy" else []:
+            for way in ("incoming", "outgoing"):
+                start = time.perf_counter()
+                size, answer = server.request(f"callHierarchy/{way}Calls", {"item": item})
+                error = answer.get("error", {}).get("message", "")[:60]
+                rows.append((f"{way}Calls", time.perf_counter() - start, size, error))
     end = {"line": last, "character": len(lines[last])}
     start = time.perf_counter()
     server.send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {**doc, "version": 2}, "contentChanges": [{"range": {"start": end, "end": end}, "text": " "}]}})

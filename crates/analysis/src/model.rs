@@ -108,7 +108,7 @@ impl RefKind {
 }
 
 /// What a reference resolves to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RefTarget {
     /// A stage of this file.
     Stage(usize),

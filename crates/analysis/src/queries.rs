@@ -261,10 +261,15 @@ fn used(r: &StageRef) -> Option<(&RefTarget, TextRange)> {
 /// group's ranges in text order and once each (ONBUILD uses all sit at the inheriting `FROM`).
 fn group_uses(uses: impl Iterator<Item = (RefTarget, TextRange)>) -> Vec<(RefTarget, Vec<TextRange>)> {
     let mut groups: Vec<(RefTarget, Vec<TextRange>)> = Vec::new();
+    // Each key's group (a stage may copy from thousands of others).
+    let mut group: std::collections::HashMap<RefTarget, usize> = std::collections::HashMap::new();
     for (key, range) in uses {
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, ranges)) => ranges.push(range),
-            None => groups.push((key, vec![range])),
+        match group.get(&key) {
+            Some(&i) => groups[i].1.push(range),
+            None => {
+                group.insert(key.clone(), groups.len());
+                groups.push((key, vec![range]));
+            }
         }
     }
     for (_, ranges) in &mut groups {

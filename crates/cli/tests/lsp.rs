@@ -1315,7 +1315,7 @@ fn thousands_of_stages_or_references_get_answers() {
     }
     // One stage copying from 10,000 others.
     let mut fanin: String = (0..10_000).map(|i| format!("FROM alpine AS s{i}\n")).collect();
-    fanin.push_str("FROM alpine\n");
+    fanin.push_str("FROM alpine AS final\n");
     for i in 0..10_000 {
         fanin.push_str(&format!("COPY --from=s{i} /a /b{i}\n"));
     }
@@ -1396,6 +1396,18 @@ fn thousands_of_stages_or_references_get_answers() {
                 (items.len(), &items[0]["label"], &items[999]["label"]),
                 (1000, &Value::from("s0"), &Value::from("s999"))
             );
+            // What the last stage takes from: its base image, then every stage, once each, in
+            // the order of use.
+            let final_line = stages as u32 - 1;
+            let items = lsp.result("textDocument/prepareCallHierarchy", at(uri, final_line, 16));
+            let mut p = parse_json(r#"{"item": null}"#);
+            p["item"] = items[0].clone();
+            let calls = lsp.result("callHierarchy/outgoingCalls", p);
+            let calls = calls.as_array().unwrap();
+            assert_eq!(calls.len(), 10_001, "{name}");
+            let names = [0, 1, 10_000].map(|i| calls[i]["to"]["name"].as_str().unwrap());
+            assert_eq!(names, ["alpine", "s0", "s9999"], "{name}");
+            assert!(calls.iter().all(|c| c["fromRanges"].as_array().unwrap().len() == 1), "{name}");
         }
     }
     lsp.shutdown();

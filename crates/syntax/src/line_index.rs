@@ -319,6 +319,21 @@ impl LineIndex {
 mod tests {
     use super::*;
 
+    /// `count` texts of fewer than `max` of `pieces` each, from a xorshift seeded with `seed`.
+    fn random_texts<'a>(
+        pieces: &'a [&str],
+        mut seed: u64,
+        count: usize,
+        max: u64,
+    ) -> impl Iterator<Item = String> + 'a {
+        (0..count).map(move |_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (0..seed % max).map(|k| pieces[((seed >> (k % 50)) as usize + k as usize) % pieces.len()]).collect()
+        })
+    }
+
     #[test]
     fn utf16_offsets_round_trip_at_every_boundary() {
         for text in ["", "abc", "é", "a😀b", "日本語\nx", "😀😀", "aé😀\r\nz", "€😀é😀"] {
@@ -353,15 +368,7 @@ mod tests {
             }
         }
         let pieces = ["a", "\n", "\r\n", "\r", "é", "😀", "€", "𝄞x", "  "];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..3000 {
-            let mut text = String::new();
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            for k in 0..(seed % 24) {
-                text.push_str(pieces[((seed >> (k % 50)) as usize + k as usize) % pieces.len()]);
-            }
+        for text in random_texts(&pieces, 0x2545_f491_4f6c_dd1d, 3000, 24) {
             let index = LineIndex::new(&text);
             for enc in [WideEncoding::Utf8, WideEncoding::Utf16, WideEncoding::Utf32] {
                 for o in 0..=text.len() as u32 + 2 {
@@ -433,15 +440,7 @@ mod tests {
             (starts, lone_cr, wide)
         }
         let pieces = ["a", "\n", "\r", "\r\n", "é", "😀", "€", "        ", "\t", "#"];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..4000 {
-            let mut text = String::new();
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            for k in 0..(seed % 40) {
-                text.push_str(pieces[((seed >> (k % 50)) as usize + k as usize) % pieces.len()]);
-            }
+        for text in random_texts(&pieces, 0x9e37_79b9_7f4a_7c15, 4000, 40) {
             let index = LineIndex::new(&text);
             let (starts, lone_cr, wide) = by_bytes(&text);
             assert_eq!((&index.starts, index.lf_only.is_some(), &index.wide), (&starts, lone_cr, &wide), "{text:?}");
