@@ -108,7 +108,7 @@ impl RefKind {
 }
 
 /// What a reference resolves to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RefTarget {
     /// A stage of this file.
     Stage(usize),

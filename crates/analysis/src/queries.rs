@@ -261,8 +261,9 @@ fn used(r: &StageRef) -> Option<(&RefTarget, TextRange)> {
 /// group's ranges in text order and once each (ONBUILD uses all sit at the inheriting `FROM`).
 fn group_uses(uses: impl Iterator<Item = (RefTarget, TextRange)>) -> Vec<(RefTarget, Vec<TextRange>)> {
     let mut groups: Vec<(RefTarget, Vec<TextRange>)> = Vec::new();
-    // Each key's group (a stage may copy from thousands of others).
-    let mut group: std::collections::HashMap<RefTarget, usize> = std::collections::HashMap::new();
+    // Each key's group (a stage may copy from thousands of others). A tree: a hash map of a
+    // new type changes how the browser build inlines the maps it has, at a cost in size.
+    let mut group: std::collections::BTreeMap<RefTarget, usize> = std::collections::BTreeMap::new();
     for (key, range) in uses {
         match group.get(&key) {
             Some(&i) => groups[i].1.push(range),
@@ -696,7 +697,7 @@ impl Analysis {
     fn stage_completions(&self, replace: TextRange, current: Option<usize>, only_earlier: bool) -> Vec<Completion> {
         let limit = current.unwrap_or(self.stages().len());
         let mut out: Vec<Completion> = Vec::new();
-        // Each name once (a file may have thousands of stages).
+        // Each name once (a file may have thousands of stages). A tree, as in `group_uses`.
         let mut listed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for s in self.stages() {
             let Some(name) = &s.name else { continue };
