@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import subprocess
+import threading
 import time
 
 COMMANDS = [
@@ -108,6 +109,8 @@ class Lsp:
             key, _, value = line.decode().partition(":")
             if key.lower() == "content-length":
                 length = int(value)
+        if length is None:
+            raise EOFError("a message without Content-Length")
         body = self.p.stdout.read(length)
         return len(body), json.loads(body)
 
@@ -126,9 +129,9 @@ class Lsp:
                 return size, message
 
 
-def lsp_run(binary, shape, path, text):
-    """Opens `path` in a fresh server, then times each request (a request past the timeout
-    shows as the time the whole run took when it is killed)."""
+def lsp_run(binary, shape, path, text, timeout):
+    """Opens `path` in a fresh server, then times each request. A step that takes longer than
+    `timeout` seconds kills the server; it is reported as such, and the rest is not run."""
     lines = text.split("\n")
     last = len(lines) - 2
     col = max(lines[last].rfind("="), lines[last].rfind("$")) + 1 or len(lines[last])
@@ -165,34 +168,54 @@ def lsp_run(binary, shape, path, text):
         ("stageGraph", "stagecraft/stageGraph", {"textDocument": doc}),
     ]
     server = Lsp(binary)
+
+    def step(name, run):
+        """Times `run` (which answers a size and a message); False when it ran out of time."""
+        watchdog = threading.Timer(timeout, server.p.kill)
+        watchdog.start()
+        start = time.perf_counter()
+        try:
+            size, answer = run()
+        except EOFError:
+            server.p.kill()
+            server.p.wait()
+            print(f"{shape:9} {name:20} {binary:40} > {timeout:g} s (killed)", flush=True)
+            return None
+        finally:
+            watchdog.cancel()
+        error = answer.get("error", {}).get("message", "")[:60]
+        print(f"{shape:9} {name:20} {binary:40} {time.perf_counter() - start:7.3f} s {size / 1024:9.0f} KB {error}", flush=True)
+        return answer
+
     server.request("initialize", {"processId": None, "rootUri": None, "capabilities": {}})
     server.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
-    start = time.perf_counter()
-    server.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {**doc, "languageId": "dockerfile", "version": 1, "text": text}}})
-    size, _ = server.diagnostics()
-    rows = [("open → diagnostics", time.perf_counter() - start, size, "")]
+
+    def open_document():
+        server.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {**doc, "languageId": "dockerfile", "version": 1, "text": text}}})
+        return server.diagnostics()
+
+    if step("open → diagnostics", open_document) is None:
+        return
     for name, method, params in requests:
-        start = time.perf_counter()
-        size, answer = server.request(method, params)
-        error = answer.get("error", {}).get("message", "")[:60]
-        rows.append((name, time.perf_counter() - start, size, error))
+        answer = step(name, lambda: server.request(method, params))
+        if answer is None:
+            return
         # The calls in and out of the stage the call hierarchy found.
         for item in (answer.get("result") or [])[:1] if name == "callHierarchy" else []:
             for way in ("incoming", "outgoing"):
-                start = time.perf_counter()
-                size, answer = server.request(f"callHierarchy/{way}Calls", {"item": item})
-                error = answer.get("error", {}).get("message", "")[:60]
-                rows.append((f"{way}Calls", time.perf_counter() - start, size, error))
+                if step(f"{way}Calls", lambda: server.request(f"callHierarchy/{way}Calls", {"item": item})) is None:
+                    return
     end = {"line": last, "character": len(lines[last])}
-    start = time.perf_counter()
-    server.send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {**doc, "version": 2}, "contentChanges": [{"range": {"start": end, "end": end}, "text": " "}]}})
-    size, _ = server.diagnostics()
-    rows.append(("edit → diagnostics", time.perf_counter() - start, size, ""))
+
+    def edit():
+        server.send({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {**doc, "version": 2}, "contentChanges": [{"range": {"start": end, "end": end}, "text": " "}]}})
+        return server.diagnostics()
+
+    if step("edit → diagnostics", edit) is None:
+        return
     server.request("shutdown", None)
     server.send({"jsonrpc": "2.0", "method": "exit", "params": None})
     server.p.wait(timeout=10)
-    for name, took, size, error in rows:
-        print(f"{shape:9} {name:20} {binary:40} {took:7.3f} s {size / 1024:9.0f} KB {error}", flush=True)
 
 
 def main():
@@ -218,7 +241,7 @@ def main():
             f.write(text)
         if a.lsp:
             for binary in a.binaries:
-                lsp_run(binary, shape, path, text)
+                lsp_run(binary, shape, path, text, a.timeout)
             continue
         for args in COMMANDS:
             for binary in a.binaries:

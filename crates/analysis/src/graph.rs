@@ -103,7 +103,7 @@ impl Reachability {
     }
 }
 
-/// The stage dependencies of each stage (deduplicated, in order).
+/// The stage dependencies of each stage (each stage once, in order).
 pub(crate) fn stage_deps(deps: &[Vec<Dep>]) -> Vec<Vec<usize>> {
     // `listed[t] == s`: stage `t` is in stage `s`'s list already (a stage may copy from
     // thousands of others).
@@ -114,7 +114,8 @@ pub(crate) fn stage_deps(deps: &[Vec<Dep>]) -> Vec<Vec<usize>> {
             let mut out: Vec<usize> = Vec::new();
             for d in ds {
                 if let RefTarget::Stage(t) = d.target {
-                    // (`t` is a stage's index; the walks skip any other.)
+                    // (`t` is a stage's index; the walks skip any other, and the analysis makes
+                    // none.)
                     if let Some(mark) = listed.get_mut(t) {
                         if *mark == s {
                             continue;

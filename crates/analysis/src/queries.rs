@@ -257,8 +257,8 @@ fn used(r: &StageRef) -> Option<(&RefTarget, TextRange)> {
     (taken && r.is_dependency()).then_some((&r.target, r.range))
 }
 
-/// Ranges grouped by what they use, in the order first seen (a stage uses few things), each
-/// group's ranges in text order and once each (ONBUILD uses all sit at the inheriting `FROM`).
+/// Ranges grouped by what they use, in the order first seen, each group's ranges in text order
+/// and once each (ONBUILD uses all sit at the inheriting `FROM`).
 fn group_uses(uses: impl Iterator<Item = (RefTarget, TextRange)>) -> Vec<(RefTarget, Vec<TextRange>)> {
     let mut groups: Vec<(RefTarget, Vec<TextRange>)> = Vec::new();
     // Each key's group (a stage may copy from thousands of others). A tree: a hash map of a

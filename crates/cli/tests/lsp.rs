@@ -1389,6 +1389,15 @@ fn thousands_of_stages_or_references_get_answers() {
                 let mut rest = label.chars();
                 assert!("s99".chars().all(|c| rest.any(|l| l == c)), "{name}: {label} does not match `s99`");
             }
+            // More than a thousand match `s1`: the 1,111 that start with it come first (`s1`,
+            // `s10`..`s19`, `s100`..), and the answer is cut among them.
+            let copy_s1 = text.lines().position(|l| l == "COPY --from=s1 /a /b1").unwrap() as u32;
+            let list = lsp.result("textDocument/completion", at(uri, copy_s1, "COPY --from=s1".len() as u32));
+            let labels: Vec<&str> =
+                list["items"].as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap()).collect();
+            assert_eq!((list["isIncomplete"].clone(), labels.len()), (Value::from(true), 1000), "{name}");
+            assert!(labels.iter().all(|l| l.starts_with("s1")), "{name}: {labels:?}");
+            assert_eq!(labels[..3], ["s1", "s10", "s11"], "{name}");
             // With nothing typed: the first thousand, in file order.
             let list = lsp.result("textDocument/completion", at(uri, last, typed - 3));
             let items = list["items"].as_array().unwrap();
@@ -1453,6 +1462,7 @@ fn thousands_of_variables_get_answers() {
     let list = lsp.result("textDocument/completion", at(uri, label, 15));
     assert_eq!((list["isIncomplete"].clone(), list["items"].as_array().unwrap().len()), (Value::from(true), 1000));
     let list = lsp.result("textDocument/completion", at(uri, label, 23));
+    assert_eq!(list["isIncomplete"], true, "the answer was cut to what matches");
     let items = list["items"].as_array().unwrap();
     let v = items.iter().find(|i| i["label"] == "V4999").unwrap_or_else(|| panic!("{} items", items.len()));
     assert_eq!(v["detail"], Value::from(format!("0{}", "x".repeat(4_999))), "the value each ENV made");

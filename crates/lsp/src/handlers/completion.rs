@@ -10,23 +10,33 @@ use tower_lsp_server::lsp_types::{
 
 use crate::convert::Encoding;
 
-/// The most items one answer lists. Past it the answer keeps the items that match what is
-/// typed and says it is incomplete, so that the editor asks again as the word grows: a file of
-/// 50,000 variables or stages would otherwise send megabytes on every keystroke.
+/// The most stage names or variables one answer lists. Past it the answer keeps the ones that
+/// match what is typed, those that start with it first, and says it is incomplete, so that the
+/// editor asks again as the word grows: a file of 50,000 variables or stages would otherwise
+/// send megabytes on every keystroke. `scratch`, named contexts, keywords and flags are always
+/// listed (they are few).
 pub(crate) const LISTED_MAX: usize = 1000;
 
 pub(crate) fn completion(a: &Analysis, encoding: Encoding, position: Position) -> Result<Option<CompletionResponse>> {
     let offset = encoding.offset(a.line_index(), a.text(), position)?;
     let mut completions = a.completions(offset);
-    let is_incomplete = completions.len() > LISTED_MAX;
+    let capped = |c: &Completion| matches!(c.kind, CompletionKind::Stage | CompletionKind::Variable);
+    let is_incomplete = completions.iter().filter(|c| capped(c)).count() > LISTED_MAX;
     if is_incomplete {
         // What is typed of the word (the completions replace the whole word).
         let typed = completions
             .first()
             .and_then(|c| a.text().get(usize::from(c.replace.start())..usize::from(offset)))
-            .unwrap_or_default();
-        completions.retain(|c| matches_typed(&c.label, typed));
-        completions.truncate(LISTED_MAX);
+            .unwrap_or_default()
+            .to_lowercase();
+        completions.retain(|c| !capped(c) || matches_typed(&c.label, &typed));
+        // Those that start with what is typed first, each group in the analysis's order.
+        completions.sort_by_cached_key(|c| (!c.label.to_lowercase().starts_with(&typed), capped(c)));
+        let mut listed = 0;
+        completions.retain(|c| {
+            listed += usize::from(capped(c));
+            !capped(c) || listed <= LISTED_MAX
+        });
     }
     let items: Vec<CompletionItem> =
         completions.into_iter().enumerate().map(|(i, c)| item(a, encoding, i, c)).collect();
@@ -37,11 +47,11 @@ pub(crate) fn completion(a: &Analysis, encoding: Encoding, position: Position) -
     })
 }
 
-/// Whether `label` holds the characters of `typed` in order, ignoring case: the editors' own
-/// filter is at least as strict, so nothing it would show is left out.
+/// Whether `label` holds the characters of `typed` (lower case) in order, ignoring case: the
+/// editors' own filters are at least as strict, so what is left out here they would not show.
 fn matches_typed(label: &str, typed: &str) -> bool {
     let mut label = label.chars().flat_map(char::to_lowercase);
-    typed.chars().flat_map(char::to_lowercase).all(|t| label.any(|l| l == t))
+    typed.chars().all(|t| label.any(|l| l == t))
 }
 
 fn item(a: &Analysis, encoding: Encoding, i: usize, c: Completion) -> CompletionItem {
@@ -75,7 +85,7 @@ mod tests {
     fn typed_characters_in_order_ignoring_case() {
         assert!(matches_typed("builder", ""));
         assert!(matches_typed("builder", "bld"));
-        assert!(matches_typed("Builder", "BUI"));
+        assert!(matches_typed("Builder", "bui"));
         assert!(matches_typed("s12345", "s45"));
         assert!(!matches_typed("builder", "dlb"));
         assert!(!matches_typed("s1", "s12"));
