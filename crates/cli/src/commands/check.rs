@@ -205,13 +205,8 @@ fn text(files: &Files, set: FixSet) -> String {
             let (line, col) = output::position(a, d.range.start());
             out.push_str(&format!("{file}:{line}:{col}: {}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
             if let Some(r) = a.line_index().line_range(line - 1, a.text()) {
-                // The source line, with carets under the part the diagnostic is about.
-                let src = &a.text()[r];
-                let end = d.range.end().min(r.end()).max(d.range.start());
-                let width = a.text()[usize::from(d.range.start())..usize::from(end)].chars().count().max(1);
-                let pad: String =
-                    src.chars().take(col as usize - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-                out.push_str(&format!("  | {src}\n  | {pad}{}\n", "^".repeat(width)));
+                let at = d.range.start().max(r.start()) - r.start();
+                out.push_str(&snippet(&a.text()[r], usize::from(at), usize::from(d.range.len())));
             }
             if let Some(note) = a.note(d) {
                 out.push_str(&format!("  = note: {note}\n"));
@@ -240,6 +235,45 @@ fn text(files: &Files, set: FixSet) -> String {
         out.push_str(&format!("{unread} file{} not checked (could not be read)\n", super::plural(unread)));
     }
     out
+}
+
+/// The most characters of a source line a snippet shows: a line may be a megabyte long, and a
+/// file may have thousands of findings on it.
+const SNIPPET_CHARS: usize = 120;
+
+/// The source line `src`, with carets under the `len` bytes from byte `at` (at least one
+/// caret, none past what is shown). A line longer than [`SNIPPET_CHARS`] characters is shown
+/// around `at`, its cut ends marked `…`; the work is that of the part shown, not of the line.
+fn snippet(src: &str, at: usize, len: usize) -> String {
+    let at = floor_boundary(src, at.min(src.len()));
+    let long = src.len() > SNIPPET_CHARS && src.char_indices().nth(SNIPPET_CHARS).is_some();
+    // Up to a third of the width before the finding, the rest after it.
+    let mut start = 0;
+    if long {
+        start = at;
+        for c in src[..at].chars().rev().take(SNIPPET_CHARS / 3) {
+            start -= c.len_utf8();
+        }
+    }
+    let end = match src[start..].char_indices().nth(SNIPPET_CHARS) {
+        Some((i, _)) if long => (start + i).max(at),
+        _ => src.len(),
+    };
+    let (open, close) = (if start > 0 { "…" } else { "" }, if end < src.len() { "…" } else { "" });
+    let pad: String = std::iter::repeat_n(' ', open.chars().count())
+        .chain(src[start..at].chars().map(|c| if c == '\t' { '\t' } else { ' ' }))
+        .collect();
+    let marked_end = floor_boundary(src, at.saturating_add(len).min(end));
+    let width = src[at..marked_end].chars().count().max(1);
+    format!("  | {open}{}{close}\n  | {pad}{}\n", &src[start..end], "^".repeat(width))
+}
+
+/// `i` moved back to a character boundary of `s`.
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 /// SARIF 2.1.0, one run.
@@ -404,7 +438,55 @@ fn github(files: &Files) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::uri_reference;
+    use super::{snippet, uri_reference, SNIPPET_CHARS};
+
+    /// The snippet as it was before long lines were cut: the whole line, carets under the range.
+    fn whole_line(src: &str, at: usize, len: usize) -> String {
+        let end = (at + len).min(src.len());
+        let width = src[at..end].chars().count().max(1);
+        let pad: String = src[..at].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+        format!("  | {src}\n  | {pad}{}\n", "^".repeat(width))
+    }
+
+    #[test]
+    fn short_lines_are_shown_whole() {
+        for (src, at, len) in [
+            ("USER $APP_UID", 5, 8),
+            ("\tRUN x", 1, 3),
+            ("ENV ä=$ö", 8, 3),
+            ("", 0, 0),
+            ("FROM a", 6, 0),
+            ("FROM a", 2, 100),
+        ] {
+            assert_eq!(snippet(src, at, len), whole_line(src, at, len), "{src:?}");
+        }
+        let exactly = "é".repeat(SNIPPET_CHARS);
+        assert_eq!(snippet(&exactly, 2, 2), whole_line(&exactly, 2, 2));
+    }
+
+    #[test]
+    fn long_lines_are_shown_around_the_finding() {
+        let src: String = (0..20_000).map(|i| format!("Vä{i}=$Vä{} ", i.max(1) - 1)).collect();
+        let at = src.find("$Vä9999 ").unwrap();
+        let out = snippet(&src, at, "$Vä9999".len());
+        let (line, carets) = out.split_once('\n').unwrap();
+        let line = line.strip_prefix("  | ").unwrap();
+        let carets = carets.strip_prefix("  | ").unwrap().trim_end_matches('\n');
+        // Cut at both ends, a third of the width before the finding.
+        assert!(line.starts_with('…') && line.ends_with('…'), "{line}");
+        assert_eq!(line.chars().count(), SNIPPET_CHARS + 2, "{line}");
+        let before = carets.len() - carets.trim_start().len();
+        assert_eq!(before, 1 + SNIPPET_CHARS / 3);
+        let marked: String = line.chars().skip(before).take(carets.trim_start().len()).collect();
+        assert_eq!(marked, "$Vä9999");
+        // At the start and at the end of the line: one end cut, carets within what is shown.
+        let first = snippet(&src, 0, src.len());
+        assert!(!first.starts_with("  | …") && first.contains("…\n"), "{first}");
+        assert_eq!(first.lines().nth(1).unwrap(), format!("  | {}", "^".repeat(SNIPPET_CHARS)));
+        let last = snippet(&src, src.len(), 0);
+        assert!(last.starts_with("  | …") && !last.contains("…\n"), "{last}");
+        assert!(last.ends_with("^\n"), "{last}");
+    }
 
     #[test]
     fn sarif_uris_are_uri_references() {
