@@ -31,6 +31,7 @@ import threading
 import time
 
 COMMANDS = [
+    ["check"],
     ["check", "--format", "json"],
     ["analyze", "--format", "text"],
     ["targets", "--format", "text"],
