@@ -1,6 +1,6 @@
 //! Incremental text sync: applying `didChange` content changes in order.
 
-use stagecraft_syntax::{LineIndex, Parse, TextSize};
+use stagecraft_syntax::{LineIndex, Parse, TextRange, TextSize};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::TextDocumentContentChangeEvent;
 
@@ -8,27 +8,67 @@ use crate::convert::Encoding;
 
 /// Applies the changes to `text`, and to `parse` (its parse, if known) incrementally; a change
 /// with a bad range is an error (the client and server are out of sync) that stops there.
+///
+/// Changes that each stand before the one before them (an editor's multiple cursors, a
+/// replace-all: editors send those from the end of the document back) read positions the
+/// earlier ones did not move. Such a run is read with one line index and applied in one pass,
+/// with one reparse: 5,000 of them took 1.8 s one by one, each indexing and copying the text.
 pub(crate) fn apply(
     text: &mut String,
     parse: &mut Option<Parse>,
     encoding: Encoding,
     changes: Vec<TextDocumentContentChangeEvent>,
 ) -> Result<()> {
-    for change in changes {
-        match change.range {
-            None => {
-                *text = change.text;
-                *parse = None;
+    let mut changes = changes.into_iter().peekable();
+    while let Some(change) = changes.next() {
+        let Some(range) = change.range else {
+            *text = change.text;
+            *parse = None;
+            continue;
+        };
+        let index = LineIndex::new(text);
+        let mut run = vec![(encoding.text_range(&index, text, range)?, change.text)];
+        let mut start = range.start;
+        while let Some(next) = changes.peek() {
+            // Before the start of the last change taken: on an earlier line, or before it on its
+            // line (a column past the line's end would read differently once it changed). A bad
+            // range ends the run; the loop then reports it.
+            let Some(r) = next.range else { break };
+            let Ok(tr) = encoding.text_range(&index, text, r) else { break };
+            let before =
+                r.end.line < start.line || (r.end.line == start.line && tr.end() < run[run.len() - 1].0.start());
+            if !before {
+                break;
             }
-            Some(range) => {
-                let index = LineIndex::new(text);
-                let r = encoding.text_range(&index, text, range)?;
-                text.replace_range(std::ops::Range::<usize>::from(r), &change.text);
-                *parse = parse.take().map(|p| p.reparse(text, r, TextSize::of(&change.text)));
-            }
+            start = r.start;
+            run.push((tr, changes.next().map(|c| c.text).unwrap_or_default()));
         }
+        apply_run(text, parse, &run);
     }
     Ok(())
+}
+
+/// Applies changes whose ranges (of `text`) each end before the one before them starts.
+fn apply_run(text: &mut String, parse: &mut Option<Parse>, run: &[(TextRange, String)]) {
+    if let [(r, inserted)] = run {
+        text.replace_range(std::ops::Range::<usize>::from(*r), inserted);
+        *parse = parse.take().map(|p| p.reparse(text, *r, TextSize::of(inserted)));
+        return;
+    }
+    let (lo, hi) = (run[run.len() - 1].0.start(), run[0].0.end());
+    let mut new = String::with_capacity(text.len() + run.iter().map(|(_, t)| t.len()).sum::<usize>());
+    new.push_str(&text[..usize::from(lo)]);
+    let mut at = lo;
+    for (r, inserted) in run.iter().rev() {
+        new.push_str(&text[std::ops::Range::<usize>::from(TextRange::new(at, r.start()))]);
+        new.push_str(inserted);
+        at = r.end();
+    }
+    new.push_str(&text[usize::from(hi)..]);
+    // What replaced `lo..hi`: everything of the new text but the unchanged ends.
+    let inserted = TextSize::of(&new) - (TextSize::of(text.as_str()) - (hi - lo));
+    *parse = parse.take().map(|p| p.reparse(&new, TextRange::new(lo, hi), inserted));
+    *text = new;
 }
 
 #[cfg(test)]
@@ -92,35 +132,36 @@ mod random_edits {
 
     use stagecraft_testkit::Rng;
 
+    const PIECES: &[&str] = &[
+        "",
+        "x",
+        "\n",
+        "\r\n",
+        "\r",
+        " ",
+        "\\",
+        "\\\n",
+        "é",
+        "😀",
+        "𝒳y",
+        "FROM alpine AS a\n",
+        "FROM a AS b\r\n",
+        "COPY --from=a /x /y\n",
+        "RUN --mount=from=b,target=/t x\n",
+        "RUN <<EOF\n",
+        "EOF\n",
+        "# escape=`\n",
+        "ARG V=1\n",
+        "${V:-a}",
+        "\"",
+        "[\"a\", ",
+        "ONBUILD ",
+        "--from=",
+        "\t",
+    ];
+
     #[test]
     fn random_edits_match_the_model_and_the_parse_follows() {
-        const PIECES: &[&str] = &[
-            "",
-            "x",
-            "\n",
-            "\r\n",
-            "\r",
-            " ",
-            "\\",
-            "\\\n",
-            "é",
-            "😀",
-            "𝒳y",
-            "FROM alpine AS a\n",
-            "FROM a AS b\r\n",
-            "COPY --from=a /x /y\n",
-            "RUN --mount=from=b,target=/t x\n",
-            "RUN <<EOF\n",
-            "EOF\n",
-            "# escape=`\n",
-            "ARG V=1\n",
-            "${V:-a}",
-            "\"",
-            "[\"a\", ",
-            "ONBUILD ",
-            "--from=",
-            "\t",
-        ];
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for round in 0..300 {
             let enc = if round % 2 == 0 { WideEncoding::Utf16 } else { WideEncoding::Utf8 };
@@ -170,5 +211,67 @@ mod random_edits {
                 );
             }
         }
+    }
+
+    /// Several changes in one message, as one run or not (from the end of the document back,
+    /// as editors send multiple cursors' edits, or anywhere): the same text, parse and error as
+    /// the changes sent one message each.
+    #[test]
+    fn changes_in_one_message_equal_changes_one_by_one() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let (mut runs, mut refused) = (0, 0);
+        for round in 0..400 {
+            let enc = if round % 2 == 0 { WideEncoding::Utf16 } else { WideEncoding::Utf8 };
+            let mut text = String::from("FROM alpine AS a\nRUN x é😀\r\nFROM a AS b\rCOPY --from=a /x /y\n");
+            for _ in 0..rng.below(6) {
+                text.push_str(PIECES[rng.below(PIECES.len())]);
+            }
+            // Lines that exist, and now and then one past the end (a change the client should
+            // not send: it stops the message there).
+            let lines = LineIndex::new(&text).line_count() as usize;
+            let mut positions: Vec<Position> = (0..2 * (1 + rng.below(6)))
+                .map(|_| {
+                    let line = if rng.below(40) == 0 { lines + 1 } else { rng.below(lines) };
+                    Position { line: line as u32, character: rng.below(12) as u32 }
+                })
+                .collect();
+            // Half the messages from the end back, each change before the one before it.
+            let backwards = round % 4 < 2;
+            if backwards {
+                positions.sort_by_key(|p| std::cmp::Reverse((p.line, p.character)));
+            }
+            let changes: Vec<TextDocumentContentChangeEvent> = positions
+                .chunks(2)
+                .map(|pair| {
+                    let (mut a, mut b) = (pair[0], pair[1]);
+                    if (b.line, b.character) < (a.line, a.character) {
+                        std::mem::swap(&mut a, &mut b);
+                    }
+                    let inserted: String = (0..rng.below(3)).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+                    TextDocumentContentChangeEvent {
+                        range: Some(Range { start: a, end: b }),
+                        range_length: None,
+                        text: inserted,
+                    }
+                })
+                .collect();
+            let (mut one, mut one_parse) = (text.clone(), Some(stagecraft_syntax::parse(&text)));
+            let mut one_result = Ok(());
+            for c in changes.clone() {
+                one_result = apply(&mut one, &mut one_parse, Encoding(enc), vec![c]);
+                if one_result.is_err() {
+                    break;
+                }
+            }
+            let (mut all, mut all_parse) = (text.clone(), Some(stagecraft_syntax::parse(&text)));
+            let all_result = apply(&mut all, &mut all_parse, Encoding(enc), changes.clone());
+            assert_eq!(all, one, "round {round}: {changes:?} in {text:?}");
+            assert_eq!(all_result.is_ok(), one_result.is_ok(), "round {round}");
+            assert_eq!(all_parse, one_parse, "round {round}: the parse of {all:?}");
+            runs += usize::from(backwards && changes.len() > 1 && all_result.is_ok());
+            refused += usize::from(all_result.is_err());
+        }
+        // Runs of several changes were there to apply at once, and messages that stop.
+        assert!(runs > 100 && refused > 10, "{runs} runs, {refused} refused");
     }
 }
