@@ -586,6 +586,8 @@ fn a_byte_order_mark_is_no_column() {
     let f = d.file("Dockerfile", "\u{feff}FROM alpine as base\nRUN a\nFROM base\n");
     let o = run(&["check", &f]);
     assert!(stdout(&o).contains("Dockerfile:1:13: warning[FromAsCasing]"), "{}", stdout(&o));
+    // The line as an editor shows it, the carets under the 13th character.
+    assert!(stdout(&o).contains("  | FROM alpine as base\n  |             ^^\n"), "{}", stdout(&o));
     let j = parse_json(&stdout(&run(&["check", &f, "--format", "json"])));
     assert_eq!(j["files"][0]["diagnostics"][0]["range"]["start"], parse_json(r#"{"line": 1, "column": 13}"#), "{j}");
     let sarif = parse_json(&stdout(&run(&["check", &f, "--format", "sarif"])));

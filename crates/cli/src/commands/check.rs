@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 use stagecraft_analysis::fixes::{fix_text, FixSet, MAX_PASSES};
-use stagecraft_analysis::{rules, Analysis, Diagnostic, Options, Severity};
+use stagecraft_analysis::{rules, Analysis, Diagnostic, Options, Severity, TextRange, TextSize};
 
 use crate::args::{self, Format, Spec};
 use crate::{input, output, Failure, Outcome};
@@ -204,7 +204,11 @@ fn text(files: &Files, set: FixSet) -> String {
         for d in a.diagnostics() {
             let (line, col) = output::position(a, d.range.start());
             out.push_str(&format!("{file}:{line}:{col}: {}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
-            if let Some(r) = a.line_index().line_range(line - 1, a.text()) {
+            if let Some(mut r) = a.line_index().line_range(line - 1, a.text()) {
+                // The line as editors show it: without a byte-order mark, which is no column.
+                if line == 1 && a.text().starts_with('\u{FEFF}') {
+                    r = TextRange::new(r.start() + TextSize::of('\u{FEFF}'), r.end());
+                }
                 let at = d.range.start().max(r.start()) - r.start();
                 out.push_str(&snippet(&a.text()[r], usize::from(at), usize::from(d.range.len())));
             }
