@@ -113,6 +113,8 @@ class Lsp:
         if length is None:
             raise EOFError("a message without Content-Length")
         body = self.p.stdout.read(length)
+        if len(body) < length:
+            raise EOFError("the server closed its output in a message")
         return len(body), json.loads(body)
 
     def request(self, method, params):
@@ -171,7 +173,8 @@ def lsp_run(binary, shape, path, text, timeout):
     server = Lsp(binary)
 
     def step(name, run):
-        """Times `run` (which answers a size and a message); False when it ran out of time."""
+        """Times `run` (which answers a size and a message): the message, or None when the
+        server stopped answering (killed past the timeout, or ended on its own)."""
         watchdog = threading.Timer(timeout, server.p.kill)
         watchdog.start()
         start = time.perf_counter()
@@ -179,8 +182,9 @@ def lsp_run(binary, shape, path, text, timeout):
             size, answer = run()
         except EOFError:
             server.p.kill()
-            server.p.wait()
-            print(f"{shape:9} {name:20} {binary:40} > {timeout:g} s (killed)", flush=True)
+            code = server.p.wait()
+            why = f"> {timeout:g} s (killed)" if watchdog.finished.is_set() else f"the server ended (exit {code})"
+            print(f"{shape:9} {name:20} {binary:40} {why}", flush=True)
             return None
         finally:
             watchdog.cancel()
@@ -238,7 +242,7 @@ def main():
         if shape not in wanted:
             continue
         path = os.path.join(root, f"{shape}-{a.stages}.Dockerfile")
-        with open(path, "w") as f:
+        with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         if a.lsp:
             for binary in a.binaries:

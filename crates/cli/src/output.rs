@@ -12,8 +12,17 @@ pub(crate) fn position(a: &Analysis, offset: TextSize) -> (u32, u32) {
 /// [`position`] in a text that was not analysed.
 pub(crate) fn position_in(index: &LineIndex, text: &str, offset: TextSize) -> (u32, u32) {
     let lc = index.to_wide(offset, stagecraft_syntax::WideEncoding::Utf32);
-    let bom = lc.line == 0 && lc.col > 0 && text.starts_with('\u{FEFF}');
+    let bom = lc.col > 0 && !unseen_start(text, lc.line).is_empty();
     (lc.line + 1, lc.col + 1 - u32::from(bom))
+}
+
+/// What editors do not show at the start of 0-based `line` of `text`: a byte-order mark on the
+/// first line, else nothing.
+pub(crate) fn unseen_start(text: &str, line: u32) -> &str {
+    match line {
+        0 if text.starts_with('\u{FEFF}') => "\u{FEFF}",
+        _ => "",
+    }
 }
 
 /// `{"start": {"line", "column"}, "end": {...}}`.

@@ -319,17 +319,11 @@ impl LineIndex {
 mod tests {
     use super::*;
 
-    /// `count` texts of fewer than `max` of `pieces` each, from a xorshift seeded with `seed`.
-    fn random_texts<'a>(
-        pieces: &'a [&str],
-        mut seed: u64,
-        count: usize,
-        max: u64,
-    ) -> impl Iterator<Item = String> + 'a {
+    /// `count` texts of fewer than `max` of `pieces` each, from the testkit's generator.
+    fn random_texts<'a>(pieces: &'a [&str], seed: u64, count: usize, max: u64) -> impl Iterator<Item = String> + 'a {
+        let mut rng = stagecraft_testkit::Rng(seed);
         (0..count).map(move |_| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            let seed = rng.next();
             (0..seed % max).map(|k| pieces[((seed >> (k % 50)) as usize + k as usize) % pieces.len()]).collect()
         })
     }

@@ -204,11 +204,9 @@ fn text(files: &Files, set: FixSet) -> String {
         for d in a.diagnostics() {
             let (line, col) = output::position(a, d.range.start());
             out.push_str(&format!("{file}:{line}:{col}: {}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
-            if let Some(mut r) = a.line_index().line_range(line - 1, a.text()) {
-                // The line as editors show it: without a byte-order mark, which is no column.
-                if line == 1 && a.text().starts_with('\u{FEFF}') {
-                    r = TextRange::new(r.start() + TextSize::of('\u{FEFF}'), r.end());
-                }
+            if let Some(r) = a.line_index().line_range(line - 1, a.text()) {
+                // The line as editors show it (the columns count what they show).
+                let r = TextRange::new(r.start() + TextSize::of(output::unseen_start(a.text(), line - 1)), r.end());
                 let at = d.range.start().max(r.start()) - r.start();
                 out.push_str(&snippet(&a.text()[r], usize::from(at), usize::from(d.range.len())));
             }

@@ -13,9 +13,9 @@ use crate::convert::Encoding;
 /// The most stage names or variables one answer lists. Past it the answer keeps the ones that
 /// match what is typed, those that start with it first, and says it is incomplete, so that the
 /// editor asks again as the word grows: a file of 50,000 variables or stages would otherwise
-/// send megabytes on every keystroke. `scratch`, named contexts, keywords and flags are always
-/// listed (they are few).
-pub(crate) const LISTED_MAX: usize = 1000;
+/// send megabytes on every keystroke. `scratch` and named contexts are always listed (they are
+/// few; keywords and flags never come with stage names or variables).
+const LISTED_MAX: usize = 1000;
 
 pub(crate) fn completion(a: &Analysis, encoding: Encoding, position: Position) -> Result<Option<CompletionResponse>> {
     let offset = encoding.offset(a.line_index(), a.text(), position)?;
@@ -23,14 +23,16 @@ pub(crate) fn completion(a: &Analysis, encoding: Encoding, position: Position) -
     let capped = |c: &Completion| matches!(c.kind, CompletionKind::Stage | CompletionKind::Variable);
     let is_incomplete = completions.iter().filter(|c| capped(c)).count() > LISTED_MAX;
     if is_incomplete {
-        // What is typed of the word (the completions replace the whole word).
+        // What is typed of the word: a completion replaces the word from where its typing
+        // began (`Completion::replace`), through the cursor, to the word's end.
         let typed = completions
             .first()
             .and_then(|c| a.text().get(usize::from(c.replace.start())..usize::from(offset)))
             .unwrap_or_default()
             .to_lowercase();
         completions.retain(|c| !capped(c) || matches_typed(&c.label, &typed));
-        // Those that start with what is typed first, each group in the analysis's order.
+        // Those that start with what is typed first (`scratch` and named contexts ahead of the
+        // stages among them), each group in the analysis's order.
         completions.sort_by_cached_key(|c| (!c.label.to_lowercase().starts_with(&typed), capped(c)));
         let mut listed = 0;
         completions.retain(|c| {
@@ -67,7 +69,8 @@ fn item(a: &Analysis, encoding: Encoding, i: usize, c: Completion) -> Completion
         }),
         detail: c.detail,
         documentation: c.documentation.map(Documentation::String),
-        // Keep our order (stages in file order).
+        // Keep this order (stages in file order; past the cap, those that start with what is
+        // typed first).
         sort_text: Some(format!("{i:04}")),
         text_edit: Some(CompletionTextEdit::Edit(TextEdit {
             range: encoding.lsp_range(a, c.replace),
