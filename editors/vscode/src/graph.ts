@@ -15,6 +15,8 @@ import { dockerfileFor } from "./targets";
 
 /** How long edits must pause before the webview gets the new text. */
 const REFRESH_DELAY_MS = 150;
+/** How long after a click on a node a focus report from the webview counts as that click's (`refocusAfterReveal`). */
+const REFOCUS_WINDOW_MS = 1500;
 
 /** Messages from the webview (media/graph.js). */
 type FromWebview =
@@ -73,6 +75,8 @@ class GraphPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly output: vscode.OutputChannel;
   private readonly refreshSoon = debounce(REFRESH_DELAY_MS, () => void this.update());
+  /** The editor a click on a node last revealed, and when (see `refocusAfterReveal`). */
+  private revealed: { editor: vscode.TextEditor; at: number } | null = null;
 
   constructor(
     private readonly server: Server,
@@ -115,6 +119,7 @@ class GraphPanel {
         } else this.postSelection(active.line);
       }),
     );
+    this.disposables.push(this.panel.onDidChangeViewState(() => this.refocusAfterReveal()));
     this.panel.onDidDispose(() => {
       this.refreshSoon.cancel();
       for (const d of this.disposables) d.dispose();
@@ -244,6 +249,22 @@ class GraphPanel {
     const range = new vscode.Range(line, text.firstNonWhitespaceCharacterIndex, line, text.range.end.character);
     editor.selection = new vscode.Selection(range.start, range.start);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    this.revealed = { editor, at: Date.now() };
+  }
+
+  /**
+   * The workbench learns that a webview has focus by polling it (every 50–250 ms, depending on
+   * the version), so the click that asked for `reveal` can be reported after `reveal` has moved
+   * the focus to the editor, and the webview's group then takes it back: the cursor is on the
+   * stage's FROM line but the keys go to the graph. When the panel becomes active shortly after a
+   * reveal, the focus goes back to the revealed editor, once.
+   */
+  private refocusAfterReveal(): void {
+    const r = this.revealed;
+    if (!r || !this.panel.active) return;
+    this.revealed = null;
+    if (Date.now() - r.at > REFOCUS_WINDOW_MS || r.editor.document.isClosed) return;
+    void vscode.window.showTextDocument(r.editor.document, { viewColumn: r.editor.viewColumn, preserveFocus: false, selection: r.editor.selection });
   }
 
   private html(media: vscode.Uri): string {
