@@ -11,7 +11,7 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
   hot        one stage that N `COPY --from` lines of the next stage use
   fanin      N independent stages, then one (`final`) that copies from each
   diamond    N stages, each `FROM` the one before and copying from the one before that (what
-             each target builds is counted by a walk per stage: this one stays quadratic)
+             each target builds was counted by a walk per stage with several dependencies)
   envs       one stage of N `ENV` lines, each using the one before
   args       one stage of N `ARG` lines
   pairs      one `ENV` of N pairs (one per line), each using a variable no one set

@@ -45,6 +45,69 @@ impl Reachability {
         self.build_counts.get_or_init(|| self.count_builds())
     }
 
+    /// Each target's closure counted for 64 components at a time (stages on a cycle, a build
+    /// error, form one component): Tarjan's walk gives the components in an order where each
+    /// reaches only those before it and itself, so one pass in that order ORs each component's
+    /// dependencies' bits into its own, and a bit count gives what it builds of those 64.
+    /// O(n·(n+m)/64) time and O(n+m) memory for any shape, where a walk from each target is
+    /// O(n·(n+m)): each stage built on the one before and copying from the one before that took
+    /// six seconds for 50,000 stages.
+    #[cfg(feature = "bitset-counts")]
+    fn count_builds(&self) -> Vec<usize> {
+        let direct = &self.direct;
+        let (comp, k) = components(direct);
+        // Each component's size, and the components its stages depend on (other than itself),
+        // `succ[first[c]..first[c + 1]]`.
+        let mut size = vec![0usize; k];
+        let mut first = vec![0usize; k + 1];
+        for (s, &c) in comp.iter().enumerate() {
+            size[c] += 1;
+            first[c + 1] += direct[s].len();
+        }
+        for c in 0..k {
+            first[c + 1] += first[c];
+        }
+        let mut fill = first.clone();
+        let mut succ = vec![usize::MAX; first[k]];
+        for (s, &c) in comp.iter().enumerate() {
+            for &d in &direct[s] {
+                if let Some(&dc) = comp.get(d).filter(|&&dc| dc != c) {
+                    succ[fill[c]] = dc;
+                    fill[c] += 1;
+                }
+            }
+        }
+        let mut built = vec![0usize; k];
+        let mut masks = vec![0u64; k];
+        for b in (0..k).step_by(64) {
+            let end = (b + 64).min(k);
+            // The block's components of more than one stage: their bits count their sizes.
+            let multi = (b..end).filter(|&c| size[c] > 1).fold(0u64, |m, c| m | 1 << (c - b));
+            // Components before the block reach none of it. (Unfilled slots, for dependencies
+            // within a component or past the stages, hold `usize::MAX`: no component.)
+            for c in b..k {
+                let mut mask = if c < end { 1u64 << (c - b) } else { 0 };
+                for &dc in &succ[first[c]..first[c + 1]] {
+                    if (b..k).contains(&dc) {
+                        mask |= masks[dc];
+                    }
+                }
+                masks[c] = mask;
+                let mut count = (mask & !multi).count_ones() as usize;
+                let mut rest = mask & multi;
+                while rest != 0 {
+                    count += size[b + rest.trailing_zeros() as usize];
+                    rest &= rest - 1;
+                }
+                built[c] += count;
+            }
+        }
+        comp.iter().map(|&c| built[c]).collect()
+    }
+
+    /// Each target's count by a walk from it, but in one pass along a chain of stages. Quadratic
+    /// where many stages have several dependencies; the browser build keeps it for its size.
+    #[cfg(not(feature = "bitset-counts"))]
     fn count_builds(&self) -> Vec<usize> {
         let n = self.direct.len();
         // `seen[s] == t + 1`: stage `s` was reached from target `t` (no clearing between targets).
@@ -128,6 +191,64 @@ pub(crate) fn stage_deps(deps: &[Vec<Dep>]) -> Vec<Vec<usize>> {
             out
         })
         .collect()
+}
+
+/// The strongly connected components of the stage graph (Tarjan's, without recursion):
+/// each stage's component and how many there are. A component is numbered after every
+/// component it reaches, itself aside.
+#[cfg(feature = "bitset-counts")]
+fn components(direct: &[Vec<usize>]) -> (Vec<usize>, usize) {
+    const NONE: usize = usize::MAX;
+    let n = direct.len();
+    let mut index = vec![NONE; n];
+    let mut low = vec![0usize; n];
+    let mut comp = vec![NONE; n];
+    let mut open: Vec<usize> = Vec::new();
+    let mut path: Vec<(usize, usize)> = Vec::new();
+    let (mut next, mut k) = (0, 0);
+    for root in 0..n {
+        if index[root] != NONE {
+            continue;
+        }
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        open.push(root);
+        path.push((root, 0));
+        while let Some(&mut (v, ref mut e)) = path.last_mut() {
+            if let Some(&w) = direct[v].get(*e) {
+                *e += 1;
+                if w >= n {
+                    continue;
+                }
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    open.push(w);
+                    path.push((w, 0));
+                } else if comp[w] == NONE {
+                    // Seen and in no component yet: on the open stack, in v's component.
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            path.pop();
+            if let Some(&(u, _)) = path.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = open.pop() {
+                    comp[w] = k;
+                    if w == v {
+                        break;
+                    }
+                }
+                k += 1;
+            }
+        }
+    }
+    (comp, k)
 }
 
 /// Stages reachable from `t`, itself included, sorted.
