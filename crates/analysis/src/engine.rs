@@ -171,9 +171,7 @@ pub(crate) struct Engine<'a> {
     image_checks: Vec<Result<(), String>>,
     /// The variables written in one instruction (its range): the first one of each name. Read
     /// once per instruction, on its first undefined variable: a walk of the instruction for each
-    /// would be quadratic in one `ENV` of thousands of pairs. (The browser build walks: see the
-    /// `indexed-variables` feature.)
-    #[cfg(feature = "indexed-variables")]
+    /// would be quadratic in one `ENV` of thousands of pairs.
     variables: Option<(TextRange, HashMap<String, stagecraft_syntax::ast::Variable>)>,
     /// What a probe run records.
     probe: ProbeState,
@@ -308,7 +306,6 @@ impl<'a> Engine<'a> {
             local_checks: Vec::new(),
             image_names: HashMap::new(),
             image_checks: Vec::new(),
-            #[cfg(feature = "indexed-variables")]
             variables: None,
             probe: ProbeState::default(),
         }
@@ -2957,7 +2954,6 @@ impl<'a> Engine<'a> {
     }
 
     /// Where `$name` is first written inside the instruction at `node`, for a precise finding.
-    #[cfg(feature = "indexed-variables")]
     fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
         use stagecraft_syntax::ast::Variable;
         if self.variables.as_ref().is_none_or(|(r, _)| *r != node) {
@@ -2972,14 +2968,6 @@ impl<'a> Engine<'a> {
             self.variables = Some((node, first));
         }
         self.variables.as_ref()?.1.get(name).cloned()
-    }
-
-    /// Where `$name` is first written inside the instruction at `node`: the browser build's,
-    /// which walks the instruction each time.
-    #[cfg(not(feature = "indexed-variables"))]
-    fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
-        let n = self.parse.syntax_node().covering_element(node).into_node()?;
-        n.descendants().filter_map(stagecraft_syntax::ast::Variable::cast).find(|v| v.name().as_deref() == Some(name))
     }
 
     fn secrets(&mut self, key: &str, kind: &str, range: TextRange, node: TextRange, config: &CheckConfig) {

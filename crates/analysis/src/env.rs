@@ -1,7 +1,6 @@
 //! Variables in scope during expansion: the built-in platform ARGs, global ARGs, and a stage's
 //! environment.
 
-#[cfg(feature = "indexed-variables")]
 use std::collections::HashMap;
 
 use stagecraft_syntax::shell::Env;
@@ -15,7 +14,7 @@ use crate::platform::Platform;
 /// A stage's environment is a handful of variables, which a scan finds fastest; from 32 of
 /// them, an index by key keeps setting and reading them constant-time, so that thousands of
 /// `ENV` or `ARG` lines cost no more each than a few (BuildKit's `EnvList` scans, and is
-/// quadratic there). The browser build only scans (the `indexed-variables` feature).
+/// quadratic there).
 #[derive(Debug, Clone)]
 pub struct Scope<V> {
     /// In order of assignment. With an index, `None` where a key was set again since (and moved
@@ -24,7 +23,6 @@ pub struct Scope<V> {
     /// The slot of each key in `entries`, when there are [`INDEXED_FROM`] slots or more. Boxed:
     /// most scopes never have one, and each stage's state holds three scopes (a pointer instead
     /// of a map's 48 bytes: 60 KB less for the states of a 500-stage file).
-    #[cfg(feature = "indexed-variables")]
     #[allow(clippy::box_collection)]
     index: Option<Box<HashMap<String, usize>>>,
     /// How many slots are `None`.
@@ -35,24 +33,17 @@ pub struct Scope<V> {
 pub type Vars = Scope<String>;
 
 /// How many slots make a [`Scope`] keep an index.
-#[cfg(feature = "indexed-variables")]
 const INDEXED_FROM: usize = 32;
 
 impl<V> Default for Scope<V> {
     fn default() -> Self {
-        Scope {
-            entries: Vec::new(),
-            #[cfg(feature = "indexed-variables")]
-            index: None,
-            dead: 0,
-        }
+        Scope { entries: Vec::new(), index: None, dead: 0 }
     }
 }
 
 impl<V> Scope<V> {
     /// Where `key` is.
     fn slot(&self, key: &str) -> Option<usize> {
-        #[cfg(feature = "indexed-variables")]
         if let Some(index) = &self.index {
             return index.get(key).copied();
         }
@@ -60,12 +51,10 @@ impl<V> Scope<V> {
     }
 
     fn push(&mut self, key: String, value: V) {
-        #[cfg(feature = "indexed-variables")]
         if let Some(index) = &mut self.index {
             index.insert(key.clone(), self.entries.len());
         }
         self.entries.push(Some((key, value)));
-        #[cfg(feature = "indexed-variables")]
         if self.entries.len() == INDEXED_FROM {
             self.reindex();
         }
@@ -78,12 +67,10 @@ impl<V> Scope<V> {
         }
         self.entries.retain(Option::is_some);
         self.dead = 0;
-        #[cfg(feature = "indexed-variables")]
         self.reindex();
     }
 
     /// An index when there are [`INDEXED_FROM`] slots or more, none below.
-    #[cfg(feature = "indexed-variables")]
     fn reindex(&mut self) {
         self.index = (self.entries.len() >= INDEXED_FROM).then(|| {
             let live = self.entries.iter().enumerate().filter_map(|(i, e)| Some((e.as_ref()?.0.clone(), i)));
@@ -103,7 +90,7 @@ impl<V> Scope<V> {
                 self.compact();
             }
         } else if let Some((k, _)) = self.entries.remove(i) {
-            // Below 32 (or in the browser build, which scans anyway): moved, with nothing left
+            // Below 32: moved, with nothing left
             // empty (scopes of this size are copied with every stage).
             self.entries.push(Some((k, value)));
         }
@@ -111,10 +98,7 @@ impl<V> Scope<V> {
 
     /// Whether there is an index (and so may be empty slots).
     fn indexed(&self) -> bool {
-        #[cfg(feature = "indexed-variables")]
-        return self.index.is_some();
-        #[cfg(not(feature = "indexed-variables"))]
-        false
+        self.index.is_some()
     }
 
     /// Sets `key`, keeping its position if it exists, as an image config's `Env` is updated

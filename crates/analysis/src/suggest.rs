@@ -3,6 +3,12 @@
 
 /// The closest option to `value` (distance 1 or 2), BuildKit's `suggest.Search`.
 pub fn search<'a>(value: &str, options: impl IntoIterator<Item = &'a str>, case_sensitive: bool) -> Option<String> {
+    // One body for every kind of option list (a dozen callers): the browser build carries one
+    // copy instead of one per caller.
+    search_in(value, &mut options.into_iter(), case_sensitive)
+}
+
+fn search_in(value: &str, options: &mut dyn Iterator<Item = &str>, case_sensitive: bool) -> Option<String> {
     let folded = if case_sensitive { std::borrow::Cow::Borrowed(value) } else { value.to_lowercase().into() };
     let len = folded.chars().count();
     let mut best: Option<String> = None;

@@ -464,7 +464,7 @@ impl Layered {
         }));
         // The standard sort: this runs for every layer in every sweep, where the browser build's
         // shared sort (used for the layout's other sorts) measured slower.
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        keyed.sort_by(by_key);
         for (i, &(_, _, v)) in keyed.iter().enumerate() {
             self.layers[l][i] = v;
             self.pos[v] = i;
@@ -713,10 +713,19 @@ impl Layered {
     /// final, for [`Layered::port`].
     fn sort_neighbours(&mut self) {
         let x = &self.x;
+        let mut keyed = std::mem::take(&mut self.scratch.keyed);
         for ns in self.up.iter_mut().chain(self.down.iter_mut()) {
-            // The standard sort, as for the barycentres (every node's list, once per layout).
-            ns.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(a.cmp(&b)));
+            // The standard sort, as for the barycentres (every node's list, once per layout),
+            // and the same instance of it: keyed the same way, (x, id), so the browser build
+            // carries one copy of the standard sort, not two.
+            keyed.clear();
+            keyed.extend(ns.iter().map(|&u| (x[u], u, u)));
+            keyed.sort_by(by_key);
+            for (n, &(_, _, u)) in ns.iter_mut().zip(&keyed) {
+                *n = u;
+            }
         }
+        self.scratch.keyed = keyed;
     }
 
     /// Ports: where the segment between `v` and its neighbour `u` meets `v`'s border (the
@@ -825,7 +834,15 @@ fn isotonic_blocks(targets: &[f64], weights: &[f64], blocks: &mut Vec<(f64, f64,
     }
 }
 
-/// Buffers `place_layer` and `sort_layer` reuse from layer to layer.
+/// The order of [`Scratch::keyed`]: by the key, then by the second field (a position or an id,
+/// never equal for two entries). One function for both sorts that use it, so that they share
+/// one instance of the standard sort.
+fn by_key(a: &(f64, usize, usize), b: &(f64, usize, usize)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+}
+
+/// Buffers `place_layer` and `sort_layer` reuse from layer to layer (`keyed` also
+/// `sort_neighbours`, from node to node).
 #[derive(Default)]
 struct Scratch {
     keyed: Vec<(f64, usize, usize)>,
