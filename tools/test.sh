@@ -19,8 +19,8 @@ run_part() {
     rust)
       echo "== cargo test (workspace)"
       cargo test --workspace --locked
-      echo "== the analysis as the browser build has it: variables scanned, not indexed; targets walked, not counted with bit sets"
-      # (The workspace's tests turn the features on; the browser build leaves them out.)
+      echo "== the analysis as the browser build has it: targets walked, not counted with bit sets"
+      # (The workspace's tests turn the feature on; the browser build leaves it out.)
       cargo test --locked -q -p stagecraft-analysis --no-default-features \
         --features build-failures,named-contexts,probe --lib --test large --test counts_corpus
       ;;

@@ -90,8 +90,8 @@ impl<V> Scope<V> {
                 self.compact();
             }
         } else if let Some((k, _)) = self.entries.remove(i) {
-            // Below 32: moved, with nothing left
-            // empty (scopes of this size are copied with every stage).
+            // Below 32: moved, with nothing left empty (scopes of this size are copied with
+            // every stage).
             self.entries.push(Some((k, value)));
         }
     }

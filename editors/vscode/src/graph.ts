@@ -75,8 +75,12 @@ class GraphPanel {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly output: vscode.OutputChannel;
   private readonly refreshSoon = debounce(REFRESH_DELAY_MS, () => void this.update());
-  /** The editor a click on a node last revealed, and when (see `refocusAfterReveal`). */
-  private revealed: { editor: vscode.TextEditor; at: number } | null = null;
+  /**
+   * A reveal asked for while the graph's group was not active, so that the webview's report of
+   * the click's focus may still come after it: when it was asked for, and the editor it shows
+   * (see `refocusAfterReveal`).
+   */
+  private armed: { at: number; editor: Promise<vscode.TextEditor | undefined> } | null = null;
 
   constructor(
     private readonly server: Server,
@@ -141,13 +145,21 @@ class GraphPanel {
         void this.update();
         break;
       case "target":
+        // The user is working in the webview: its focus is theirs.
+        this.armed = null;
         // The webview redraws by itself with wasm; remember the choice for when it reloads.
         this.target = m.target;
         if (this.renderer === "server") void this.update();
         break;
-      case "reveal":
-        void this.reveal(m.stage, m.line);
+      case "reveal": {
+        // The panel active already: the click's focus report came first, and nothing is to
+        // come. Not active: the report may still come, after the reveal.
+        const late = !this.panel.active;
+        const editor = this.reveal(m.stage, m.line);
+        this.armed = late ? { at: Date.now(), editor } : null;
+        editor.then(undefined, (e) => this.output.appendLine(`stage graph: revealing the stage failed: ${e instanceof Error ? e.message : String(e)}`));
         break;
+      }
     }
   }
 
@@ -237,11 +249,11 @@ class GraphPanel {
   }
 
   /** Shows the Dockerfile with the stage's FROM line selected. */
-  private async reveal(stage: number | null, dataLine: number | null): Promise<void> {
+  private async reveal(stage: number | null, dataLine: number | null): Promise<vscode.TextEditor | undefined> {
     const doc = await vscode.workspace.openTextDocument(this.uri);
     const lines = doc.getText().split(/\r?\n/);
     const line = fromLineForNode(lines, stage, dataLine, this.nodes);
-    if (line === null) return;
+    if (line === null) return undefined;
     const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
     const column = visible?.viewColumn ?? (this.panel.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One);
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preserveFocus: false });
@@ -249,22 +261,28 @@ class GraphPanel {
     const range = new vscode.Range(line, text.firstNonWhitespaceCharacterIndex, line, text.range.end.character);
     editor.selection = new vscode.Selection(range.start, range.start);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    this.revealed = { editor, at: Date.now() };
+    return editor;
   }
 
   /**
    * The workbench learns that a webview has focus by polling it (every 50–250 ms, depending on
-   * the version), so the click that asked for `reveal` can be reported after `reveal` has moved
-   * the focus to the editor, and the webview's group then takes it back: the cursor is on the
-   * stage's FROM line but the keys go to the graph. When the panel becomes active shortly after a
-   * reveal, the focus goes back to the revealed editor, once.
+   * the version), so the report of the focus a click on a node gave the webview can come after
+   * `reveal` has moved the focus to the editor, and the webview's group then takes it back: the
+   * cursor is on the stage's FROM line but the keys go to the graph. When the panel becomes
+   * active shortly after a reveal that was asked for while it was not, the focus goes back to
+   * the revealed editor, once, if it is still shown.
    */
   private refocusAfterReveal(): void {
-    const r = this.revealed;
-    if (!r || !this.panel.active) return;
-    this.revealed = null;
-    if (Date.now() - r.at > REFOCUS_WINDOW_MS || r.editor.document.isClosed) return;
-    void vscode.window.showTextDocument(r.editor.document, { viewColumn: r.editor.viewColumn, preserveFocus: false, selection: r.editor.selection });
+    const armed = this.armed;
+    if (!armed || !this.panel.active) return;
+    this.armed = null;
+    if (Date.now() - armed.at > REFOCUS_WINDOW_MS) return;
+    armed.editor
+      .then(async (editor) => {
+        const shown = editor && vscode.window.visibleTextEditors.find((e) => e.document === editor.document && e.viewColumn === editor.viewColumn);
+        if (shown) await vscode.window.showTextDocument(shown.document, { viewColumn: shown.viewColumn, preserveFocus: false, selection: shown.selection });
+      })
+      .then(undefined, () => undefined);
   }
 
   private html(media: vscode.Uri): string {
