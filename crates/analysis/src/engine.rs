@@ -726,6 +726,7 @@ impl<'a> Engine<'a> {
                 let code = if info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
                 self.fail(code, &e.message, Some(e.range), "instructions");
             }
+            self.non_ascii_flags(info);
             match info.kind {
                 FROM_INSTR => self.add_stage(index, i, info, &comments, &config),
                 ARG_INSTR if self.stages.is_empty() => self.add_global_arg(index, info, &comments, &config),
@@ -750,6 +751,24 @@ impl<'a> Engine<'a> {
                     self.syntax[s].commands.push(index);
                 }
             }
+        }
+    }
+
+    /// Flags written with characters outside ASCII. BuildKit reads a flag a byte at a time
+    /// (`extractBuilderFlags`), each byte a character of its own, so each such character becomes
+    /// two to four others (`é` is read as `Ã©`), silently where a value is not checked (a
+    /// mount's target, a `--chown` user).
+    fn non_ascii_flags(&mut self, info: &InstructionInfo) {
+        for f in &info.flags {
+            let written = &self.text[std::ops::Range::<usize>::from(f.range)];
+            if written.is_ascii() {
+                continue;
+            }
+            let message = format!(
+                "BuildKit reads a flag a byte at a time, so each character outside ASCII becomes two to four others: it reads `{written}` as {}; write the flag in ASCII",
+                go::quote_str(&f.cooked)
+            );
+            self.ours("non-ascii-flag", Severity::Warning, f.range, message, None);
         }
     }
 

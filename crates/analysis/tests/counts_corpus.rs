@@ -134,7 +134,8 @@ fn build_counts_agree_on_random_graphs() {
             let on_stage = matches!(a.stages()[s].base_kind, stagecraft_analysis::BaseKind::Stage(_));
             built_on_stages += usize::from(count > 1 && on_stage);
             // On a cycle: it builds a later stage that builds it.
-            on_cycles += usize::from(a.target_builds(s).iter().any(|&l| l > s && a.target_builds(l).binary_search(&s).is_ok()));
+            on_cycles +=
+                usize::from(a.target_builds(s).iter().any(|&l| l > s && a.target_builds(l).binary_search(&s).is_ok()));
         }
     }
     assert!(on_cycles > 100, "{on_cycles}");

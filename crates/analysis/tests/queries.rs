@@ -1522,6 +1522,26 @@ fn errors_in_a_file_for_another_frontend_say_which_frontend() {
 }
 
 #[test]
+fn flags_outside_ascii_are_reported_as_buildkit_reads_them() {
+    // BuildKit reads a flag a byte at a time: `é` (C3 A9) becomes `Ã©`, silently for a mount's
+    // target; `日` (E6 97 A5) becomes `æ`, a C1 control and `¥`.
+    let a = plain("FROM alpine AS b\nRUN --mount=type=cache,target=/données true\nCOPY --chown=日 --from=b a b\nCOPY --link a b\n");
+    let found: Vec<(&str, u32, &str)> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "non-ascii-flag")
+        .map(|d| (slice(&a, d.range), a.line_of(d.range.start()), d.message.as_str()))
+        .collect();
+    assert_eq!(found, [
+        ("--mount=type=cache,target=/données", 2, "BuildKit reads a flag a byte at a time, so each character outside ASCII becomes two to four others: it reads `--mount=type=cache,target=/données` as \"--mount=type=cache,target=/donnÃ©es\"; write the flag in ASCII"),
+        ("--chown=日", 3, "BuildKit reads a flag a byte at a time, so each character outside ASCII becomes two to four others: it reads `--chown=日` as \"--chown=æ\\u0097¥\"; write the flag in ASCII"),
+    ]);
+    assert_eq!(diag(&a, "non-ascii-flag").severity, Severity::Warning);
+    // Arguments are read as UTF-8: only flags.
+    assert!(!codes(&plain("FROM alpine\nCOPY données /données\nRUN echo é\n")).contains(&"non-ascii-flag"));
+}
+
+#[test]
 fn a_keyword_that_a_continuation_swallows_is_reported() {
     // The `\` (and the empty line BuildKit skips) make `FROM scratch AS ctx` words of the RUN:
     // the stage never exists, and `--from=ctx` pulls an image.
