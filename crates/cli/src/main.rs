@@ -1,5 +1,8 @@
 //! `stagecraft`: Dockerfile multi-stage builds, as BuildKit sees them, in a terminal.
 
+// Output goes through `output::{out, outln, errln}`, which never panic on a closed pipe.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 mod alloc;
 mod args;
 mod commands;
@@ -53,7 +56,7 @@ A FILE of `-` is the standard input. Run `stagecraft <command> --help` for a com
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let Some(command) = args.next() else {
-        eprintln!("{USAGE}");
+        crate::output::errln!("{USAGE}");
         return ExitCode::from(2);
     };
     let rest: Vec<std::ffi::OsString> = args.collect();
@@ -90,11 +93,11 @@ fn main() -> ExitCode {
         Ok(Outcome::Findings) => ExitCode::from(1),
         Ok(Outcome::Unread) => ExitCode::from(2),
         Err(Failure::Usage(msg)) | Err(Failure::Io(msg)) => {
-            eprintln!("stagecraft: {msg}");
+            crate::output::errln!("stagecraft: {msg}");
             ExitCode::from(2)
         }
         Err(Failure::Refused(msg)) => {
-            eprintln!("stagecraft: {msg}");
+            crate::output::errln!("stagecraft: {msg}");
             ExitCode::from(1)
         }
     }

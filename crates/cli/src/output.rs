@@ -87,9 +87,21 @@ pub(crate) fn stdout(args: std::fmt::Arguments<'_>) {
             READER_GONE.store(true, Ordering::Relaxed);
             return;
         }
-        eprintln!("stagecraft: cannot write the output: {e}");
+        errln!("stagecraft: cannot write the output: {e}");
         std::process::exit(2);
     }
+}
+
+/// Writes a message to stderr. A closed stderr (`2>&1 | head -c1`) loses it, as a closed
+/// stdout loses output: `eprint!` would panic.
+pub(crate) fn stderr(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_fmt(args);
+}
+
+/// `eprintln!` through [`stderr`].
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::output::stderr(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
 /// `print!` through [`stdout`].
@@ -102,4 +114,4 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-pub(crate) use {out, outln};
+pub(crate) use {errln, out, outln};

@@ -579,6 +579,30 @@ fn a_failed_write_is_reported() {
     }
 }
 
+/// A message that cannot be written (stderr on a full disk, or a pipe closed as in
+/// `2>&1 | head -c1`) is lost, and the run ends as it would have: `eprintln!` panicked (101).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_to_stderr_is_no_panic() {
+    let dir = Dir::new("full-stderr");
+    let file = dir.file("Dockerfile", "FROM alpine AS build\nFROM scratch\nCOPY --from=build /a /b\n");
+    let missing = dir.0.join("missing").display().to_string();
+    let bad = dir.file("bad.Dockerfile", "\0\0FROM\n");
+    for (args, code) in [
+        (&["check", "--format"][..], 2),
+        (&["plan", &bad][..], 2),
+        (&["check", &missing][..], 2),
+        (&["check", &file, "--fix", "--unsafe-fixes"][..], 0),
+        (&["frobnicate"][..], 2),
+        (&[][..], 2),
+    ] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let o =
+            Command::new(env!("CARGO_BIN_EXE_stagecraft")).args(args).stderr(full).output().expect("stagecraft runs");
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stdout(&o));
+    }
+}
+
 /// A byte-order mark is no column (editors drop it), in every output format.
 #[test]
 fn a_byte_order_mark_is_no_column() {

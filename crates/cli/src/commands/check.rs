@@ -92,7 +92,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 files.push((input::shown(path), Ok(an)));
             }
             Err(Failure::Io(message) | Failure::Usage(message)) if a.files.len() > 1 => {
-                eprintln!("stagecraft: {message}");
+                crate::output::errln!("stagecraft: {message}");
                 files.push((input::shown(path), Err(message)));
                 unread = true;
             }
@@ -139,10 +139,10 @@ fn fix_file(path: &Path, options: &Options, set: FixSet) -> Result<Analysis, Fai
     let shown = input::shown(path);
     if fixed.text != text {
         std::fs::write(path, &fixed.text).map_err(|e| Failure::Io(format!("{shown}: cannot write the fixes: {e}")))?;
-        eprintln!("{shown}: fixed {} problem{}", fixed.applied, if fixed.applied == 1 { "" } else { "s" });
+        crate::output::errln!("{shown}: fixed {} problem{}", fixed.applied, if fixed.applied == 1 { "" } else { "s" });
     }
     if fixed.unsettled {
-        eprintln!(
+        crate::output::errln!(
             "{shown}: fixes still applied after {MAX_PASSES} passes; run `stagecraft check --fix` again and review the result"
         );
     }

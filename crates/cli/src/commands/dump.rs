@@ -56,7 +56,7 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
             for e in parse.errors() {
                 // In characters, as every other command's `file:line:col`.
                 let (line, col) = crate::output::position_in(&index, &text, e.range().start());
-                eprintln!("{}:{line}:{col}: error: {}", input::shown(&path), e.message());
+                crate::output::errln!("{}:{line}:{col}: error: {}", input::shown(&path), e.message());
             }
             Ok(Outcome::Findings)
         }

@@ -54,7 +54,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let text = match input::read(path) {
             Ok(text) => text,
             Err(Failure::Io(msg)) => {
-                eprintln!("stagecraft: {msg}");
+                crate::output::errln!("stagecraft: {msg}");
                 unread = true;
                 continue;
             }
@@ -66,7 +66,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             Ok(edits) => edits,
             Err(e) => {
                 let (line, col) = output::position_in(&LineIndex::new(&text), &text, e.range.start());
-                eprintln!("{shown}:{line}:{col}: error: {}", e.message);
+                crate::output::errln!("{shown}:{line}:{col}: error: {}", e.message);
                 if filter {
                     output::out!("{text}");
                 }
@@ -83,9 +83,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             findings = true;
         } else if a.write {
             match std::fs::write(path, TextEdit::apply_all(&text, &edits)) {
-                Ok(()) => eprintln!("{shown}: formatted"),
+                Ok(()) => crate::output::errln!("{shown}: formatted"),
                 Err(e) => {
-                    eprintln!("stagecraft: {shown}: cannot write: {e}");
+                    crate::output::errln!("stagecraft: {shown}: cannot write: {e}");
                     unread = true;
                 }
             }

@@ -34,7 +34,7 @@ pub(crate) fn warn_unused_contexts(an: &Analysis, path: &Path) {
         } else {
             c.suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
         };
-        eprintln!(
+        crate::output::errln!(
             "stagecraft: warning: {}: --build-context {} replaces no stage and no image of this file, and BuildKit ignores it{hint}",
             input::shown(path),
             c.name
@@ -58,7 +58,7 @@ pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildEr
     match an.build_error().filter(|e| counts(e)) {
         Some(e) => {
             let at = e.range.map(|r| format!(":{}", an.line_of(r.start()))).unwrap_or_default();
-            eprintln!(
+            crate::output::errln!(
                 "stagecraft: {}{at}: the build fails: {} (the output is what it would build once that is mended; `stagecraft check` says more)",
                 input::shown(path),
                 e.message

@@ -36,7 +36,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     if a.write {
         std::fs::write(path, TextEdit::apply_all(text, &edits))
             .map_err(|e| Failure::Io(format!("{}: cannot write: {e}", input::shown(path))))?;
-        eprintln!(
+        crate::output::errln!(
             "{}: renamed `{old}` to `{new}` in {} place{}",
             input::shown(path),
             edits.len(),
