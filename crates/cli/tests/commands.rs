@@ -161,6 +161,18 @@ fn check_exit_codes_and_formats() {
     let o = run(&["check", &missing, &bad, "--format", "github"]);
     let first = stdout(&o).lines().next().unwrap_or_default().to_string();
     assert!(first.starts_with("::error file=") && first.ends_with("missing: no such file"), "{first}");
+    // One file alone: the machine-read reports have its entry too (an empty SARIF file fails a
+    // CI job's upload); the text report is the message on stderr.
+    for format in ["json", "sarif", "github"] {
+        let o = run(&["check", &missing, "--format", format]);
+        assert_eq!(o.status.code(), Some(2), "{format}");
+        assert!(stdout(&o).contains("missing: no such file"), "{format}: {}", stdout(&o));
+    }
+    let j = parse_json(&stdout(&run(&["check", &missing, "--format", "json"])));
+    assert_eq!((j["files"][0]["file"].as_str(), j["errors"].as_u64()), (Some(missing.as_str()), Some(0)), "{j}");
+    let o = run(&["check", &missing]);
+    assert_eq!((stdout(&o).as_str(), o.status.code()), ("", Some(2)));
+    assert!(stderr(&o).ends_with("missing: no such file\n"), "{}", stderr(&o));
     let o = run(&["check", &ok, "--format", "dot"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot print `dot`"));
@@ -226,6 +238,12 @@ fn check_reads_the_ignore_file_buildkit_reads() {
         stderr(&o).contains(".dockerignore:2: syntax error in pattern: BuildKit fails every build"),
         "{}",
         stderr(&o)
+    );
+    // And in the JSON report, as the file's error.
+    let j = parse_json(&stdout(&run(&["check", &f, "--format", "json"])));
+    assert!(
+        j["files"][0]["error"].as_str().unwrap_or_default().contains(".dockerignore:2: syntax error in pattern"),
+        "{j}"
     );
     let o = run(&["check", &f, "--context", &d.0.join("nowhere").to_string_lossy()]);
     assert!(stderr(&o).contains("nowhere: no such directory"), "{}", stderr(&o));

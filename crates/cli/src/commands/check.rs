@@ -78,6 +78,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 .into(),
         ));
     }
+    let format = a.format.unwrap_or(Format::Text);
+    // One file's failure in the text report is the message alone; a machine-read report gets an
+    // entry for it even then (a CI job uploads the SARIF file, or reads the JSON).
+    let report_unread = a.files.len() > 1 || format != Format::Text;
     for path in &a.files {
         let result = super::with_ignore_rules(path, &a.options, a.context.as_deref()).and_then(|options| {
             if a.fix {
@@ -91,7 +95,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 super::warn_unused_contexts(&an, path);
                 files.push((input::shown(path), Ok(an)));
             }
-            Err(Failure::Io(message) | Failure::Usage(message)) if a.files.len() > 1 => {
+            Err(Failure::Io(message) | Failure::Usage(message)) if report_unread => {
                 crate::output::errln!("stagecraft: {message}");
                 files.push((input::shown(path), Err(message)));
                 unread = true;
@@ -101,7 +105,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     }
     let errors =
         analysed(&files).flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
-    match a.format.unwrap_or(Format::Text) {
+    match format {
         Format::Json => output::print_json(&Report { files: &files, errors }),
         Format::Sarif => output::print_json(&sarif(&files)),
         Format::Github => crate::output::out!("{}", github(&files)),
