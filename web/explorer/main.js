@@ -166,9 +166,10 @@ function refresh() {
   let analysis;
   let svg;
   let options;
+  let graphError;
   const t0 = performance.now();
   try {
-    ({ analysis, svg, options } = analyzeWithOptions(text));
+    ({ analysis, svg, graphError, options } = analyzeWithOptions(text));
   } catch (e) {
     current = null;
     showPlatformError(null);
@@ -191,6 +192,8 @@ function refresh() {
 
   if (analysis.stages.length === 0) {
     showGraphMessage('No stages yet. Start with a FROM line, or open a Dockerfile.');
+  } else if (graphError) {
+    showGraphMessage(`The graph is not drawn: ${graphError}. The problems, targets and plans below are complete, and the DOT and Mermaid exports list every stage and edge.`, true);
   } else {
     graph.show(svg, analysis);
     applyZoom();
@@ -238,7 +241,15 @@ function redrawForTarget() {
 function analyzeWithOptions(text) {
   const run = (options) => {
     const analysis = sc.analyze(text, options);
-    return { analysis, svg: renderFor(text, analysis, options), options };
+    // A graph too large to draw is an error of the drawing alone: the analysis stands.
+    let svg = null;
+    let graphError = null;
+    try {
+      svg = renderFor(text, analysis, options);
+    } catch (e) {
+      graphError = errorMessage(e);
+    }
+    return { analysis, svg, graphError, options };
   };
   const wanted = platform && platform !== badPlatform?.platform ? platform : undefined;
   try {

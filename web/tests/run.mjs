@@ -679,6 +679,25 @@ scenario('a long chain: the plan comes from plan() when analyze leaves it out', 
   await page.waitForFunction(() => /BuildKit builds 10 stages/.test(document.getElementById('plan').textContent));
 });
 
+scenario('a graph too large to draw: the page says so, and the analysis stands', async ({ page, base }) => {
+  // 1,500 stages, each built on the one before and copying from the first: the edges pass
+  // through over a million layers in all, past what the layout draws.
+  let text = 'FROM alpine AS c0\n';
+  for (let i = 1; i < 1500; i++) text += `FROM c${i - 1} AS c${i}\nCOPY --from=c0 /a /a\n`;
+  const file = path.join(ARTIFACTS, 'far.Dockerfile');
+  fs.writeFileSync(file, text);
+  await openExplorer(page, base);
+  await page.setInputFiles('#file-input', file);
+  await page.waitForFunction(() => /The graph is not drawn: the graph is too large to draw/.test(document.getElementById('graph').textContent));
+  assert.match(await page.textContent('#summary'), /1,?500 stages/);
+  assert.match(await page.textContent('#plan'), /BuildKit builds 1,?500 stages/);
+  // A file that fits is drawn again.
+  const small = path.join(ARTIFACTS, 'small.Dockerfile');
+  fs.writeFileSync(small, 'FROM alpine AS a\nFROM a\n');
+  await page.setInputFiles('#file-input', small);
+  await waitForGraph(page, (ns) => ns.length === 2, '2 stages');
+});
+
 scenario('input nested 2,000 levels deep is a diagnostic, and the page keeps working', async ({ page, base }) => {
   // `${A:-${A:-...}}` 2,000 deep used to overflow the module's stack: every later call trapped.
   const text = `FROM alpine AS a\nARG B=${'${A:-'.repeat(2000)}x${'}'.repeat(2000)}\nFROM a\n`;

@@ -22,7 +22,7 @@ fn main() {
     report("  of which parse", big.len(), parse);
 
     let a = analyze(&big, &options);
-    let t = measure(budget, || a.to_svg(&stagecraft_analysis::SvgOptions::default()));
+    let t = measure(budget, || a.to_svg(&stagecraft_analysis::SvgOptions::default()).expect("drawn"));
     report("  stage graph SVG (layout + writing)", 0, t);
     let hot = big.find("COPY --from=stage0 ").map(|i| i + "COPY --from=".len()).unwrap_or(0);
     let at = TextSize::new(hot as u32 + 2);

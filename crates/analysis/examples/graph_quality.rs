@@ -20,7 +20,7 @@ fn main() {
     let (mut bytes, mut bends, mut crossings, mut area, mut sideways) = (0usize, 0usize, 0usize, 0f64, 0f64);
     for (name, text) in &files {
         let a = stagecraft_analysis::analyze(text, &Default::default());
-        let r = a.render_svg(&Default::default());
+        let r = a.render_svg(&Default::default()).expect("drawn");
         let (b, side) = edge_bends(&r.svg);
         if each || files.len() <= 12 {
             println!(

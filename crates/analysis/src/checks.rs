@@ -93,10 +93,15 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     let why = if in_play.len() == 1 {
         format!("the default target {} does not build it", describe(in_play[0]).replace(" (default)", ""))
     } else {
-        format!(
-            "none of the targets in play ({}) builds it",
-            in_play.iter().map(|&t| describe(t)).collect::<Vec<_>>().join(", ")
-        )
+        // (A fold, not `join`: see `resolve_target`.)
+        let names = in_play.iter().enumerate().fold(String::new(), |mut list, (i, &t)| {
+            if i > 0 {
+                list.push_str(", ");
+            }
+            list.push_str(&describe(t));
+            list
+        });
+        format!("none of the targets in play ({names}) builds it")
     };
     // Stages another stage is built on or takes files from (all unused too when they are).
     let mut used_by_other = vec![false; a.stages.len()];

@@ -82,10 +82,15 @@ impl Analysis {
             };
             out.push_str(&format!("  n{} {arrow} n{}\n", e.source, e.stage));
         }
-        let unused: Vec<String> = self.unused_stages().iter().map(|s| format!("n{s}")).collect();
+        let unused = self.unused_stages();
         if !unused.is_empty() {
-            out.push_str("  classDef unused stroke-dasharray: 5 5,color:#888\n");
-            out.push_str(&format!("  class {} unused\n", unused.join(",")));
+            out.push_str("  classDef unused stroke-dasharray: 5 5,color:#888\n  class ");
+            // (Not `join`: see `resolve_target`.)
+            for (i, s) in unused.iter().enumerate() {
+                out.push_str(if i > 0 { ",n" } else { "n" });
+                out.push_str(&s.to_string());
+            }
+            out.push_str(" unused\n");
         }
         out
     }

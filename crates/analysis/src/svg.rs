@@ -76,15 +76,24 @@ fn kind_label(kind: EdgeKind) -> &'static str {
 }
 
 impl Analysis {
-    /// The stage graph as a self-contained SVG document.
-    pub fn to_svg(&self, options: &SvgOptions) -> String {
-        self.render_svg(options).svg
+    /// The stage graph as a self-contained SVG document; an error for people when it is too
+    /// large to draw (see [`Analysis::render_svg`]).
+    pub fn to_svg(&self, options: &SvgOptions) -> Result<String, String> {
+        self.render_svg(options).map(|r| r.svg)
     }
 
-    /// The stage graph drawn, with its geometry.
-    pub fn render_svg(&self, options: &SvgOptions) -> Rendered {
+    /// The stage graph drawn, with its geometry. A graph whose edges pass through more than
+    /// [`stagecraft_graph::MAX_PATH_NODES`] layers in all (thousands of stages, each using one
+    /// far above it) is not drawn: the error says so, and what the text formats give instead.
+    pub fn render_svg(&self, options: &SvgOptions) -> Result<Rendered, String> {
         let doc = self.svg_document(options);
-        stagecraft_graph::render(&doc, &Metrics::default(), &LayoutOptions::default())
+        stagecraft_graph::render(&doc, &Metrics::default(), &LayoutOptions::default()).map_err(|e| {
+            format!(
+                "the graph is too large to draw: its edges pass through {} layers in all, over the limit of {}; DOT, Mermaid and JSON list it all",
+                e.path_nodes,
+                stagecraft_graph::MAX_PATH_NODES
+            )
+        })
     }
 
     fn svg_document(&self, options: &SvgOptions) -> Document {

@@ -858,7 +858,7 @@ fn named_context_replaces_images_by_their_key() {
     );
     assert!(a.plan(1).images.is_empty(), "{:?}", a.plan(1).images);
     assert!(a.graph().nodes.contains(&GraphNode::NamedContext("nginx".into())));
-    let svg = a.to_svg(&stagecraft_analysis::SvgOptions::default());
+    let svg = a.to_svg(&stagecraft_analysis::SvgOptions::default()).expect("drawn");
     assert!(svg.contains(">FROM alpine (named context)<") && svg.contains(r#"data-context="nginx""#), "{svg}");
     assert!(a.unused_named_contexts().is_empty(), "{:?}", a.unused_named_contexts());
     assert!(a
@@ -890,7 +890,10 @@ fn named_contexts_that_replace_nothing_are_reported() {
     assert_eq!(a.stages()[0].base_kind, BaseKind::NamedContext("build".into()));
     let hover = a.hover(TextSize::new(text.find("AS build").unwrap() as u32 + 3)).unwrap().markdown;
     assert!(hover.contains("named build context `build` (it replaces the stage)"), "{hover}");
-    assert!(a.to_svg(&stagecraft_analysis::SvgOptions::default()).contains(">replaced by a named context<"));
+    assert!(a
+        .to_svg(&stagecraft_analysis::SvgOptions::default())
+        .expect("drawn")
+        .contains(">replaced by a named context<"));
     assert!(a.unused_named_contexts().is_empty());
     let a = with_contexts(text, &["build::linux/arm64"]);
     assert_eq!(a.stages()[0].base_kind, BaseKind::Image("alpine:3.20".into()));

@@ -58,7 +58,7 @@ fn check_xml(svg: &str) -> Result<(), String> {
 
 fn check_drawing(name: &str, a: &Analysis, target: Option<usize>) -> Result<(), String> {
     let options = SvgOptions { target, offset: None };
-    let r = a.render_svg(&options);
+    let r = a.render_svg(&options).expect("drawn");
     check_xml(&r.svg).map_err(|e| format!("{name}: not well-formed: {e}"))?;
     for i in 0..r.boxes.len() {
         for j in i + 1..r.boxes.len() {
@@ -80,7 +80,7 @@ fn check_drawing(name: &str, a: &Analysis, target: Option<usize>) -> Result<(), 
             return Err(format!("{name}: no node for stage {}", s.index));
         }
     }
-    if a.to_svg(&options) != r.svg {
+    if a.to_svg(&options).expect("drawn") != r.svg {
         return Err(format!("{name}: two renderings differ"));
     }
     Ok(())
@@ -120,13 +120,13 @@ fn classes_follow_the_target() {
         svg[start..].split('"').next().unwrap().to_string()
     };
     // Default target: release builds base, build, certs; test and docs are unused and dimmed.
-    let svg = a.to_svg(&SvgOptions::default());
+    let svg = a.to_svg(&SvgOptions::default()).expect("drawn");
     assert_eq!(node_class(&svg, stage("release")), "node stage default-target target in-plan");
     assert_eq!(node_class(&svg, stage("build")), "node stage in-plan");
     assert_eq!(node_class(&svg, stage("test")), "node stage legacy-only dimmed unused");
     assert!(svg.contains("<g class=\"node image dimmed\" data-image=\"node:22-alpine\">"), "{svg}");
     // --target test: BuildKit builds base and test; the legacy builder would also build build.
-    let svg = a.to_svg(&SvgOptions { target: Some(stage("test")), offset: None });
+    let svg = a.to_svg(&SvgOptions { target: Some(stage("test")), offset: None }).expect("drawn");
     assert_eq!(node_class(&svg, stage("test")), "node stage target in-plan unused");
     assert_eq!(node_class(&svg, stage("base")), "node stage in-plan");
     assert_eq!(node_class(&svg, stage("build")), "node stage legacy-only dimmed");
@@ -142,7 +142,7 @@ fn classes_follow_the_target() {
     assert_eq!(svg.matches("class=\"node stage").count(), 6);
     assert!(!svg.contains("swatch stage"), "{svg}");
     // A custom offset encoding is used for data-from.
-    let svg = a.to_svg(&SvgOptions { target: None, offset: Some(&|o| u32::from(o) + 1000) });
+    let svg = a.to_svg(&SvgOptions { target: None, offset: Some(&|o| u32::from(o) + 1000) }).expect("drawn");
     let from = a.stages()[0].from_range.start();
     assert!(svg.contains(&format!("data-from=\"{}\"", u32::from(from) + 1000)));
 }
@@ -150,7 +150,7 @@ fn classes_follow_the_target() {
 #[test]
 fn hostile_names_are_escaped() {
     let a = analyze("FROM \"a<b>&c\" AS x\nFROM x AS y\nCOPY --from=\"q&<z>\" / /\n", &Options::default());
-    let svg = a.to_svg(&SvgOptions::default());
+    let svg = a.to_svg(&SvgOptions::default()).expect("drawn");
     check_xml(&svg).unwrap();
     assert!(!svg.contains("<b>"));
 }
@@ -158,7 +158,7 @@ fn hostile_names_are_escaped() {
 #[test]
 fn no_stages_draws_a_note() {
     let a = analyze("# nothing here\n", &Options::default());
-    let svg = a.to_svg(&SvgOptions::default());
+    let svg = a.to_svg(&SvgOptions::default()).expect("drawn");
     check_xml(&svg).unwrap();
     assert!(svg.contains("No stages"));
 }
@@ -170,7 +170,7 @@ fn example_snapshot() {
     let a = analyze(&text, &Options::default());
     let mut out = String::new();
     for target in [None, a.find_target("test")] {
-        out.push_str(&a.to_svg(&SvgOptions { target, offset: None }).replace("><", ">\n<"));
+        out.push_str(&a.to_svg(&SvgOptions { target, offset: None }).expect("drawn").replace("><", ">\n<"));
         out.push_str("\n\n");
     }
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/multistage.svg.txt");

@@ -536,6 +536,22 @@ fn graph_formats() {
         "{}",
         stderr(&o)
     );
+    // 1,500 stages, each copying from the first: too large to draw (an earlier build took
+    // seconds and gigabytes for such files); the text formats still list it.
+    let mut far = String::from("FROM alpine AS c0\n");
+    for i in 1..1500 {
+        far.push_str(&format!("FROM c{} AS c{i}\nCOPY --from=c0 /a /a\n", i - 1));
+    }
+    let f = d.file("far.Dockerfile", &far);
+    let o = run(&["graph", &f, "--format", "svg"]);
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), ""));
+    assert!(
+        stderr(&o).contains("far.Dockerfile: the graph is too large to draw: its edges pass through"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).ends_with("over the limit of 1000000; DOT, Mermaid and JSON list it all\n"), "{}", stderr(&o));
+    assert!(stdout(&run(&["graph", &f, "--format", "dot"])).contains("n0 -> n1499"));
 }
 
 #[test]

@@ -912,6 +912,22 @@ fn code_actions_lenses_targets_and_graph() {
     let e = lsp.call("stagecraft/stageGraph", p)["error"].clone();
     let message = e["message"].as_str().unwrap();
     assert_eq!(message, "target stage \"nope\" could not be found; targets: build, docs, test", "{e}");
+    // A graph too large to draw (1,500 stages, each copying from the first): RequestFailed,
+    // saying why and what else there is.
+    let far_uri = "file:///far/Dockerfile";
+    let mut far = String::from("FROM alpine AS c0\n");
+    for i in 1..1500 {
+        far.push_str(&format!("FROM c{} AS c{i}\nCOPY --from=c0 /a /a\n", i - 1));
+    }
+    lsp.open(far_uri, &far);
+    let e = lsp.call("stagecraft/stageGraph", doc(far_uri))["error"].clone();
+    assert_eq!(e["code"], -32803, "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.starts_with("the graph is too large to draw: its edges pass through"), "{message}");
+    assert!(
+        message.ends_with("layers in all, over the limit of 1000000; DOT, Mermaid and JSON list it all"),
+        "{message}"
+    );
     lsp.shutdown();
 }
 

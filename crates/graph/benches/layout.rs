@@ -43,7 +43,7 @@ fn main() {
         let mut runs = 0;
         let mut last = None;
         while start.elapsed() < Duration::from_secs(2) || runs < 3 {
-            last = Some(render(&doc, &Metrics::default(), &LayoutOptions::default()));
+            last = Some(render(&doc, &Metrics::default(), &LayoutOptions::default()).expect("drawn"));
             runs += 1;
         }
         let per = start.elapsed().as_secs_f64() * 1000.0 / runs as f64;

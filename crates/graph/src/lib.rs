@@ -5,5 +5,5 @@
 pub mod layout;
 pub mod svg;
 
-pub use layout::{layout, Layout, LayoutEdge, LayoutOptions, Point, Rect, Route, Size};
+pub use layout::{layout, Layout, LayoutEdge, LayoutOptions, Point, Rect, Route, Size, TooLarge, MAX_PATH_NODES};
 pub use svg::{render, Document, Edge, LegendItem, Line, Metrics, Node, Rendered};

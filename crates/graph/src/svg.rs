@@ -3,7 +3,7 @@
 //! sheet embedded in the document (so a saved file looks the same). No element has an `id`,
 //! so several drawings can share a page.
 
-use crate::layout::{layout, LayoutEdge, LayoutOptions, Point, Rect, Route, Size};
+use crate::layout::{layout, LayoutEdge, LayoutOptions, Point, Rect, Route, Size, TooLarge};
 
 /// Text metrics. The writer measures text by counting characters, which is exact for the
 /// monospace font the style sheet should ask for.
@@ -350,15 +350,15 @@ fn push_arrow_data(d: &mut String, route: &Route) {
     d.push('Z');
 }
 
-/// Lays out and draws a document.
-pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Rendered {
+/// Lays out and draws a document; [`TooLarge`] when its edges pass through too many layers.
+pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Result<Rendered, TooLarge> {
     let mut sizes: Vec<Size> = Vec::with_capacity(doc.nodes.len());
     for n in &doc.nodes {
         sizes.push(metrics.node_size(n));
     }
     let edges: Vec<LayoutEdge> =
         doc.edges.iter().map(|e| LayoutEdge { source: e.source, target: e.target, bundle: e.bundle }).collect();
-    let l = layout(&sizes, &edges, options);
+    let l = layout(&sizes, &edges, options)?;
 
     // The legend: entries in rows as wide as the graph (at least 520).
     let row_width = l.width.max(520.0) - 2.0 * options.margin;
@@ -501,7 +501,7 @@ pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Ren
     }
     out.push_str("</g></g></svg>");
     let boxes = l.nodes.iter().map(|r| Rect { y: r.y + dy, ..*r }).collect();
-    Rendered { svg: out, boxes, size: (width, height), crossings: l.crossings }
+    Ok(Rendered { svg: out, boxes, size: (width, height), crossings: l.crossings })
 }
 
 #[cfg(test)]
@@ -549,7 +549,7 @@ mod tests {
     #[test]
     fn labels_fit_in_their_boxes() {
         let m = Metrics::default();
-        let r = render(&doc(10), &m, &LayoutOptions::default());
+        let r = render(&doc(10), &m, &LayoutOptions::default()).expect("drawn");
         for (node, b) in doc(10).nodes.iter().zip(&r.boxes) {
             for (i, line) in node.lines.iter().enumerate() {
                 let cw = if i == 0 { m.title_char_width } else { m.char_width };
@@ -563,7 +563,7 @@ mod tests {
 
     #[test]
     fn empty_document_has_the_note() {
-        let r = render(&doc(0), &Metrics::default(), &LayoutOptions::default());
+        let r = render(&doc(0), &Metrics::default(), &LayoutOptions::default()).expect("drawn");
         assert!(r.svg.contains(">empty</text>"));
         assert!(r.svg.starts_with("<svg "));
     }

@@ -292,7 +292,7 @@ pub fn render_svg(text: &str, target: Option<&str>, options: &Options) -> Result
     let a = analysed(text, options);
     let t = target_stage(&a.analysis, target)?;
     let offset = |o: TextSize| a.utf16(o);
-    Ok(a.analysis.to_svg(&SvgOptions { target: t, offset: Some(&offset) }))
+    a.analysis.to_svg(&SvgOptions { target: t, offset: Some(&offset) })
 }
 
 /// `toDot(text)`.

@@ -35,7 +35,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 Some(t) => Some(super::target_stage(&an, &a.files[0], Some(t))?),
                 None => None,
             };
-            crate::output::outln!("{}", an.to_svg(&SvgOptions { target, offset: None }));
+            let svg = an
+                .to_svg(&SvgOptions { target, offset: None })
+                .map_err(|e| Failure::Refused(format!("{}: {e}", crate::input::shown(&a.files[0]))))?;
+            crate::output::outln!("{svg}");
         }
         Format::Mermaid => crate::output::out!("{}", an.to_mermaid()),
         Format::Json => {

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use stagecraft_analysis::{Analysis, GraphNode, SvgOptions, TextSize};
-use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::lsp_types::TextDocumentIdentifier;
 
 #[derive(Debug, Deserialize)]
@@ -20,7 +20,12 @@ pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
     };
     // `data-from` in UTF-16 code units, as editors count document offsets.
     let offset = |o: TextSize| crate::convert::document_offset(a.line_index(), o);
-    let svg = a.to_svg(&SvgOptions { target, offset: Some(&offset) });
+    // A graph too large to draw: LSP's RequestFailed, with the reason.
+    let svg = a.to_svg(&SvgOptions { target, offset: Some(&offset) }).map_err(|message| Error {
+        code: ErrorCode::ServerError(-32803),
+        message: message.into(),
+        data: None,
+    })?;
     let g = a.graph();
     let line = |s: usize| a.line_index().line_col(a.stages()[s].from_range.start()).line;
     let nodes: Vec<Value> = g
