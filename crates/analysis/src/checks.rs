@@ -82,26 +82,28 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         let st = &a.stages[t];
         let name = match &st.name_as_written {
             Some(name) => format!("`{name}`{}", on_line(t)),
-            None => format!("(stage {t}, `FROM {}` on line {})", st.base, st.line),
+            None => format!("stage {t} (`FROM {}` on line {})", st.base, st.line),
         };
         if Some(t) == a.default_target() {
-            format!("{name} (default)")
+            format!("the default target {name}")
         } else {
             name
         }
     };
-    let why = if in_play.len() == 1 {
-        format!("the default target {} does not build it", describe(in_play[0]).replace(" (default)", ""))
-    } else {
-        // (A fold, not `join`: see `resolve_target`.)
-        let names = in_play.iter().enumerate().fold(String::new(), |mut list, (i, &t)| {
-            if i > 0 {
-                list.push_str(", ");
-            }
-            list.push_str(&describe(t));
-            list
-        });
-        format!("none of the targets in play ({names}) builds it")
+    let why = match in_play.as_slice() {
+        // (The default target is always in play, first.)
+        [t] => format!("{} does not build it", describe(*t)),
+        _ => {
+            // (A fold, not `join`: see `resolve_target`.)
+            let names = in_play.iter().enumerate().fold(String::new(), |mut list, (i, &t)| {
+                if i > 0 {
+                    list.push_str(", ");
+                }
+                list.push_str(&describe(t));
+                list
+            });
+            format!("none of the targets in play — {names} — builds it")
+        }
     };
     // Stages another stage is built on or takes files from (all unused too when they are).
     let mut used_by_other = vec![false; a.stages.len()];

@@ -183,6 +183,19 @@ pub(crate) fn check(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<Lin
             if let Some(s) = suggestion {
                 message.push_str(&format!(" (did you mean {s}?)"));
             }
+            // A character the message does not show: BuildKit splits words at ASCII blanks only,
+            // so `FROM` and a no-break space and `alpine` are one word.
+            let hidden = |c: char| {
+                c.is_whitespace()
+                    || c.is_control()
+                    || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+            };
+            if let Some(c) = keyword.chars().find(|&c| hidden(c)) {
+                message.push_str(&format!(
+                    "; it holds U+{:04X}, an invisible character or a blank that is no word break to BuildKit: type it again as a space or delete it",
+                    c as u32
+                ));
+            }
             Err(InstructionError { message, range: info.keyword_range })
         }
     }

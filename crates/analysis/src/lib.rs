@@ -325,30 +325,47 @@ impl Analysis {
     /// closest name (or the names there are) to help. Every adapter reports an unknown target
     /// with this one message.
     pub fn resolve_target(&self, name: &str) -> Result<usize, String> {
-        self.find_target(name).ok_or_else(|| {
-            let names: Vec<&str> = self.stages.iter().filter_map(|s| s.name_as_written.as_deref()).collect();
-            let hint = match suggest::search(name, names.iter().copied(), true) {
-                Some(s) => format!(" (did you mean {s}?)"),
-                None if names.is_empty() => "; no stage has a name".to_string(),
-                // (Not `join`: each of its copies, for `&str` and `String` lists, was a kilobyte
-                // of the browser build.)
-                None => names.iter().enumerate().fold("; targets: ".to_string(), |mut list, (i, n)| {
-                    if i > 0 {
-                        list.push_str(", ");
-                    }
-                    list.push_str(n);
-                    list
-                }),
-            };
-            format!("target stage \"{name}\" could not be found{hint}")
-        })
+        self.find_target(name).ok_or_else(|| self.not_found(name, "target stage", "targets"))
+    }
+
+    /// The stage named `name` (as `--target` matches names), or why none is, for a command that
+    /// asks for a stage by name (a rename), with the closest name or the names there are.
+    pub fn stage_named(&self, name: &str) -> Result<usize, String> {
+        self.find_target(name).ok_or_else(|| self.not_found(name, "stage", "stages"))
+    }
+
+    /// "`what` "NAME" could not be found", with the closest name (or the `listed` there are).
+    fn not_found(&self, name: &str, what: &str, listed: &str) -> String {
+        let names: Vec<&str> = self.stages.iter().filter_map(|s| s.name_as_written.as_deref()).collect();
+        let hint = match suggest::search(name, names.iter().copied(), true) {
+            Some(s) => format!(" (did you mean {s}?)"),
+            None if names.is_empty() => "; no stage has a name".to_string(),
+            // (Not `join`: each of its copies, for `&str` and `String` lists, was a kilobyte
+            // of the browser build.)
+            None => names.iter().enumerate().fold(format!("; {listed}: "), |mut list, (i, n)| {
+                if i > 0 {
+                    list.push_str(", ");
+                }
+                list.push_str(n);
+                list
+            }),
+        };
+        format!("{what} \"{name}\" could not be found{hint}")
     }
 
     /// A stage by target name, or by `#index` (how the editors and the web pages name a stage
     /// without a name: `#0` is the first stage); an unknown name gets
     /// [`Analysis::resolve_target`]'s message. Stage names cannot start with `#`.
     pub fn resolve_stage(&self, spec: &str) -> Result<usize, String> {
-        let Some(index) = spec.strip_prefix('#') else { return self.resolve_target(spec) };
+        let Some(index) = spec.strip_prefix('#') else {
+            // `stage-N` is how lists show a stage without a name (`Stage::display_name`).
+            return self.resolve_target(spec).map_err(|e| match spec.strip_prefix("stage-").map(str::parse::<usize>) {
+                Some(Ok(i)) if self.stages.get(i).is_some_and(|s| s.name.is_none()) => {
+                    format!("{e}; stage {i} has no name: ask for it as #{i}")
+                }
+                _ => e,
+            });
+        };
         let n = self.stages.len();
         match index.parse::<usize>() {
             Ok(i) if i < n => Ok(i),

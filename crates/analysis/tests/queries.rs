@@ -1345,6 +1345,56 @@ fn unknown_targets_get_one_message_everywhere() {
         Err(format!("no stage #{n}: the file has {n} stages, #0 to #{}", n - 1))
     );
     assert!(a.resolve_stage("#x").is_err() && a.resolve_stage("#").is_err() && a.resolve_stage("#-1").is_err());
+    // Lists show a stage without a name as `stage-N`: asked for so, the answer says how to.
+    assert_eq!(
+        a.resolve_stage("stage-2"),
+        Err("target stage \"stage-2\" could not be found; targets: Build, test; stage 2 has no name: ask for it as #2"
+            .into())
+    );
+    assert_eq!(
+        a.resolve_stage("stage-1"),
+        Err("target stage \"stage-1\" could not be found; targets: Build, test".into())
+    );
+    // A command that asks for a stage by name (a rename) says "stage", not "target stage".
+    assert_eq!(a.stage_named("tset"), Err("stage \"tset\" could not be found (did you mean test?)".into()));
+    assert_eq!(a.stage_named("nope"), Err("stage \"nope\" could not be found; stages: Build, test".into()));
+    assert_eq!(a.stage_named("TEST"), Ok(1));
+}
+
+#[test]
+fn unused_stage_messages_name_the_targets_in_play() {
+    let text =
+        "FROM alpine AS base\nFROM alpine AS lint\nFROM alpine AS builder\nFROM alpine\nCOPY --from=builder /a /b\n";
+    let a = analyze(text, &Options { targets: vec!["lint".into()], ..Options::default() });
+    let unused: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "unused-stage").map(|d| d.message.as_str()).collect();
+    assert_eq!(unused, [
+        "stage `base` is not used: none of the targets in play — the default target stage 3 (`FROM alpine` on line 4), `lint` — builds it, so BuildKit skips it (the legacy builder still builds it)",
+    ]);
+    let a = plain(text);
+    assert!(
+        diag(&a, "unused-stage")
+            .message
+            .contains(": the default target stage 3 (`FROM alpine` on line 4) does not build it, so"),
+        "{}",
+        diag(&a, "unused-stage").message
+    );
+}
+
+#[test]
+fn an_unknown_instruction_names_the_invisible_character_in_it() {
+    for (text, c) in
+        [("FROM\u{a0}alpine\n", "U+00A0"), ("RUN\u{200b} true\n", "U+200B"), ("FROM alpine\n\u{feff}RUN x\n", "U+FEFF")]
+    {
+        let a = plain(text);
+        let m = &diag(&a, "unknown-instruction").message;
+        assert!(
+            m.contains(&format!("; it holds {c}, an invisible character or a blank that is no word break to BuildKit")),
+            "{m}"
+        );
+    }
+    // A keyword that is only misspelt gets no such words.
+    assert!(!diag(&plain("FORM alpine\n"), "unknown-instruction").message.contains("it holds"));
 }
 
 #[test]

@@ -509,6 +509,7 @@ fn rename_prints_a_diff_or_writes() {
     );
     let o = run(&["rename", &f, "nope", "x"]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(": stage \"nope\" could not be found; stages: "), "{}", stderr(&o));
 }
 
 #[test]

@@ -28,7 +28,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let (old, new) = (&a.positional[0], &a.positional[1]);
     let an = super::read_and_analyze(path, &a.options)?;
     let text = an.text();
-    let stage = an.resolve_target(old).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path))))?;
+    let stage = an.stage_named(old).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path))))?;
     let edits = an.rename_stage(stage, new).map_err(|e| {
         let line = an.stages()[stage].line;
         Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", input::shown(path)))
