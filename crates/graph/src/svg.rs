@@ -135,6 +135,16 @@ pub fn text_cells(s: &str) -> usize {
     s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
 }
 
+/// Character cells `c` takes in a terminal or a monospaced font: 2 for wide East Asian
+/// characters and emoji, else 1 (the command line's carets line up by it).
+pub fn char_cells(c: char) -> usize {
+    if is_wide(c) {
+        2
+    } else {
+        1
+    }
+}
+
 fn is_wide(c: char) -> bool {
     matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1FAFF | 0x20000..=0x3FFFD)
 }

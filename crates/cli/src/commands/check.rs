@@ -266,11 +266,17 @@ fn snippet(src: &str, at: usize, len: usize) -> String {
         _ => src.len(),
     };
     let (open, close) = (if start > 0 { "…" } else { "" }, if end < src.len() { "…" } else { "" });
-    let pad: String = std::iter::repeat_n(' ', open.chars().count())
-        .chain(src[start..at].chars().map(|c| if c == '\t' { '\t' } else { ' ' }))
-        .collect();
+    // A terminal shows a wide character (CJK, emoji) in two cells: so many blanks or carets.
+    let cells = stagecraft_graph::svg::char_cells;
+    let mut pad = " ".repeat(open.chars().count());
+    for c in src[start..at].chars() {
+        match c {
+            '\t' => pad.push('\t'),
+            c => pad.extend(std::iter::repeat_n(' ', cells(c))),
+        }
+    }
     let marked_end = floor_boundary(src, at.saturating_add(len).min(end));
-    let width = src[at..marked_end].chars().count().max(1);
+    let width = src[at..marked_end].chars().map(cells).sum::<usize>().max(1);
     format!("  | {open}{}{close}\n  | {pad}{}\n", &src[start..end], "^".repeat(width))
 }
 
@@ -468,6 +474,16 @@ mod tests {
         }
         let exactly = "é".repeat(SNIPPET_CHARS);
         assert_eq!(snippet(&exactly, 2, 2), whole_line(&exactly, 2, 2));
+    }
+
+    #[test]
+    fn carets_count_the_cells_of_wide_characters() {
+        // A terminal shows 日本語 in six cells: the carets stand under `$UNDEF`.
+        let src = "ENV 日本語=1 Y=$UNDEF";
+        let at = src.find('$').unwrap();
+        assert_eq!(snippet(src, at, "$UNDEF".len()), format!("  | {src}\n  | {}^^^^^^\n", " ".repeat(4 + 6 + 5)));
+        // A wide character marked: two carets.
+        assert_eq!(snippet("A 語 B", 2, "語".len()), "  | A 語 B\n  |   ^^\n");
     }
 
     #[test]
