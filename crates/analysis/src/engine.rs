@@ -101,7 +101,9 @@ struct StageSyntax {
 #[derive(Debug, Clone)]
 enum State {
     Stage(usize),
-    External(String, TextRange),
+    /// An image a `--from` names: its name, its instruction (where BuildKit reports a bad
+    /// name), and the name as written (where the finding points).
+    External(String, TextRange, TextRange),
 }
 
 pub(crate) struct Engine<'a> {
@@ -1681,7 +1683,7 @@ impl<'a> Engine<'a> {
                                 reference.target = RefTarget::Stage(t);
                                 Some(n as usize)
                             }
-                            State::External(img, _) => {
+                            State::External(img, _, _) => {
                                 reference.target = self.image_target(img);
                                 Some(n as usize)
                             }
@@ -1714,7 +1716,7 @@ impl<'a> Engine<'a> {
                     }
                     None => {
                         reference.target = self.image_target(value.clone());
-                        self.states.push(State::External(value.clone(), c.range));
+                        self.states.push(State::External(value.clone(), c.range, range));
                         Some(self.states.len() - 1)
                     }
                 },
@@ -1777,7 +1779,7 @@ impl<'a> Engine<'a> {
             if !explicit && stage.is_none() {
                 // A plain mount: it depends on the (external) empty image.
                 if !matches!(origin, RefOrigin::OnbuildTrigger) {
-                    self.states.push(State::External("scratch".into(), c.range));
+                    self.states.push(State::External("scratch".into(), c.range, c.range));
                     sources.push((self.states.len() - 1, at.unwrap_or(flag.range)));
                     self.deps[s].push(Dep {
                         target: RefTarget::Scratch,
@@ -1834,7 +1836,7 @@ impl<'a> Engine<'a> {
                 match stage {
                     Some(t) => sources.push((t, range)),
                     None => {
-                        self.states.push(State::External(name.clone(), c.range));
+                        self.states.push(State::External(name.clone(), c.range, range));
                         sources.push((self.states.len() - 1, range));
                     }
                 }
@@ -2060,23 +2062,23 @@ impl<'a> Engine<'a> {
         let states = self.states.clone();
         for state in states {
             // The base as written, when ARGs made the name.
-            let (name, range, written) = match state {
+            // `range`: where BuildKit reports it (the build's error); `at`: the finding's.
+            let (name, range, at, written) = match state {
                 // An image's name is its expanded base; a stage a named context replaces still has
                 // its base name parsed as an image's (`resolveBaseImage` parses it before it
                 // loads the context).
                 State::Stage(s) => match (&self.stages[s].base_kind, &self.stages[s].base_expanded) {
-                    (BaseKind::Image(_) | BaseKind::NamedContext(_), Some(b)) => (
-                        b.clone(),
-                        self.stages[s].base_range.unwrap_or(self.stages[s].from_range),
-                        Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned(),
-                    ),
+                    (BaseKind::Image(_) | BaseKind::NamedContext(_), Some(b)) => {
+                        let range = self.stages[s].base_range.unwrap_or(self.stages[s].from_range);
+                        (b.clone(), range, range, Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned())
+                    }
                     _ => continue,
                 },
-                State::External(name, range) => {
+                State::External(name, range, at) => {
                     if name == "scratch" {
                         continue;
                     }
-                    (name, range, None)
+                    (name, range, at, None)
                 }
             };
             if let Err(e) = self.image_name(&name) {
@@ -2087,7 +2089,7 @@ impl<'a> Engine<'a> {
                     message.push_str("; ");
                     message.push_str(hint);
                 }
-                self.ours("invalid-image-reference", Severity::Error, range, message.clone(), None);
+                self.ours("invalid-image-reference", Severity::Error, at, message.clone(), None);
                 last_error = Some((message, range));
             }
         }

@@ -1382,6 +1382,17 @@ fn unused_stage_messages_name_the_targets_in_play() {
 }
 
 #[test]
+fn an_invalid_image_in_a_from_flag_is_reported_at_its_name() {
+    // The finding points at the name as the other `--from` findings do; the build's error stays
+    // at the instruction, where BuildKit reports it.
+    let a = plain("FROM alpine\nCOPY --from=Nope /a /b\nRUN --mount=from=Bad,target=/x true\n");
+    let at: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "invalid-image-reference").map(|d| slice(&a, d.range)).collect();
+    assert_eq!(at, ["Nope", "Bad"]);
+    assert_eq!(a.build_error().map(|e| e.lines), Some(Some((3, 3))));
+}
+
+#[test]
 fn an_unknown_instruction_names_the_invisible_character_in_it() {
     for (text, c) in
         [("FROM\u{a0}alpine\n", "U+00A0"), ("RUN\u{200b} true\n", "U+200B"), ("FROM alpine\n\u{feff}RUN x\n", "U+FEFF")]
