@@ -429,12 +429,14 @@ impl Analysis {
             return None;
         }
         let ranges = self.name_ranges(stage).ok()?;
-        let reads_name = |r: &TextRange| {
-            self.text().get(std::ops::Range::<usize>::from(*r)).map(str::to_lowercase).as_deref() == Some(name)
-        };
-        // The cursor must be on one of them (not on a number), and each must read as the name.
+        let text = |r: &TextRange| self.text().get(std::ops::Range::<usize>::from(*r));
+        // The cursor must be on one of them (not on a number), and each must read as the name,
+        // written alike: linked ranges hold identical text (the protocol says so), and
+        // `--from=Build` beside `AS build` does not (a rename writes both anew).
         let on_name = ranges.iter().any(|r| r.start() <= offset && offset <= r.end());
-        (on_name && ranges.iter().all(reads_name)).then_some(ranges)
+        let first = ranges.first().and_then(text)?;
+        let alike = ranges.iter().all(|r| text(r) == Some(first)) && first.to_lowercase() == name;
+        (on_name && alike).then_some(ranges)
     }
 
     /// Where a rename of `stage` writes its new name, in text order: its `AS` name, each
@@ -602,7 +604,9 @@ impl Analysis {
         let replace = TextRange::new(TextSize::new(word_start as u32), TextSize::new(word_end as u32));
         let current_stage = self.stages().iter().rposition(|s| s.from_range.start() <= offset);
         // Inside an ONBUILD, the trigger is the instruction completed.
-        let instruction = instruction_at(self, offset).map(|i| innermost_instruction(i, offset));
+        let outer = instruction_at(self, offset);
+        let in_trigger = outer.as_ref().and_then(|i| i.keyword()).is_some_and(|k| k.eq_ignore_ascii_case("ONBUILD"));
+        let instruction = outer.map(|i| innermost_instruction(i, offset));
         let keyword = instruction.as_ref().and_then(|i| i.keyword()).unwrap_or_default().to_uppercase();
         let trimmed = before.trim_start();
         if in_comment(self, offset) {
@@ -631,7 +635,9 @@ impl Analysis {
             && keyword == "RUN"
             && flag_word.starts_with("--mount=");
         if (after_copy_from || after_mount_from) && flag_position {
-            return self.stage_completions(replace, current_stage, false);
+            // A trigger runs in the stages built on this one, later ones: this stage and the
+            // ones after it may be earlier there.
+            return self.stage_completions(replace, if in_trigger { None } else { current_stage }, false);
         }
         // The base of a FROM.
         if keyword == "FROM" && trimmed.len() > 4 && !partial.starts_with('-') {
@@ -668,12 +674,25 @@ impl Analysis {
                 })
                 .collect();
         }
-        // Keywords at the start of an instruction line.
+        // Keywords at the start of an instruction line, or of an ONBUILD's trigger.
         let at_line_start = trimmed.len() == partial.len() && !is_continuation_line(self, offset);
-        if at_line_start && partial.chars().all(|c| c.is_ascii_alphabetic()) {
+        let trigger_start = trimmed.len() > partial.len()
+            && trimmed[..trimmed.len() - partial.len()].trim_end().eq_ignore_ascii_case("ONBUILD")
+            && trimmed[..trimmed.len() - partial.len()].ends_with(char::is_whitespace);
+        if (at_line_start || trigger_start) && partial.chars().all(|c| c.is_ascii_alphabetic()) {
             let lower = self.prefers_lowercase();
+            // Before the first FROM, BuildKit takes only ARG (and FROM); a trigger may not be
+            // ONBUILD, FROM or MAINTAINER.
+            let allowed = |k: &&&str| {
+                if trigger_start {
+                    !matches!(**k, "ONBUILD" | "FROM" | "MAINTAINER")
+                } else {
+                    current_stage.is_some() || matches!(**k, "ARG" | "FROM")
+                }
+            };
             return KEYWORDS
                 .iter()
+                .filter(allowed)
                 .map(|k| {
                     let word = if lower { k.to_lowercase() } else { k.to_string() };
                     Completion {
@@ -694,6 +713,8 @@ impl Analysis {
         Vec::new()
     }
 
+    /// Stage names; `current`: the stage being written (itself and later ones are marked, or
+    /// left out with `only_earlier`), none in a trigger.
     fn stage_completions(&self, replace: TextRange, current: Option<usize>, only_earlier: bool) -> Vec<Completion> {
         let limit = current.unwrap_or(self.stages().len());
         let mut out: Vec<Completion> = Vec::new();
@@ -1230,11 +1251,23 @@ impl Analysis {
             md.push_str(&format!("\n\nused by: {}", capped_list(&users, ", ")));
         }
         let builds = self.target_builds(stage).len();
-        md.push_str(&format!(
-            "\n\n`docker build --target {}` builds {builds} stage{}",
-            s.name.clone().unwrap_or_else(|| format!("stage-{stage}")),
-            if builds == 1 { "" } else { "s" }
-        ));
+        let stages = format!("{builds} stage{}", if builds == 1 { "" } else { "s" });
+        // Only a command BuildKit takes: `--target` finds the last stage of a name, and a stage
+        // without one only as the default target.
+        let build = match (&s.name, self.default_target() == Some(stage)) {
+            (Some(name), _) => match self.find_target(name) {
+                Some(t) if t == stage => format!("`docker build --target {name}` builds {stages}"),
+                Some(t) => format!(
+                    "not a target: `docker build --target {name}` builds the later stage of that name, on line {}; this one takes {stages}",
+                    self.stages()[t].line
+                ),
+                None => format!("building it takes {stages}"),
+            },
+            (None, true) => format!("`docker build` (the default target) builds {stages}"),
+            (None, false) => format!("not a target (it has no name); building it takes {stages}"),
+        };
+        md.push_str("\n\n");
+        md.push_str(&build);
         md
     }
 
@@ -1788,7 +1821,7 @@ fn instruction_flags(keyword: &str) -> &'static [(&'static str, &'static str)] {
             ("exclude", "paths to leave out"),
         ],
         "RUN" => &[
-            ("mount", "mount a cache, a secret, a bind from a stage, ..."),
+            ("mount", "mount a cache, a bind from a stage or the context, a secret, an SSH agent or a tmpfs"),
             ("network", "default, none or host"),
             ("security", "sandbox or insecure"),
             ("device", "a CDI device"),

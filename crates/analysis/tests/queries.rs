@@ -277,6 +277,33 @@ fn later_stages_after_copy_from_are_marked() {
 }
 
 #[test]
+fn a_trigger_completes_as_the_stages_that_run_it() {
+    // `ONBUILD COPY --from=` runs in the stages built on this one: this stage and later ones
+    // may be earlier there, and none is marked.
+    let (a, at) = fixture("FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM tmpl AS app\n");
+    let c = a.completions(at);
+    let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["base", "tmpl", "app"]);
+    assert!(c.iter().all(|c| c.documentation.is_none()), "{c:?}");
+    // After `ONBUILD `: the keywords a trigger may be (not ONBUILD, FROM or MAINTAINER).
+    for text in ["FROM alpine\nONBUILD $0\n", "FROM alpine\nonbuild R$0\n"] {
+        let (a, at) = fixture(text);
+        let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label.to_uppercase()).collect();
+        assert!(labels.contains(&"RUN".to_string()) && labels.contains(&"COPY".to_string()), "{text:?}: {labels:?}");
+        assert!(!labels.iter().any(|l| ["ONBUILD", "FROM", "MAINTAINER"].contains(&l.as_str())), "{labels:?}");
+    }
+}
+
+#[test]
+fn before_the_first_from_only_arg_and_from_are_offered() {
+    let (a, at) = fixture("# syntax=docker/dockerfile:1\n$0\nFROM alpine\n");
+    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    assert_eq!(labels, ["ARG", "FROM"]);
+    let (a, at) = fixture("FROM alpine\n$0\n");
+    assert!(a.completions(at).len() > 10);
+}
+
+#[test]
 fn complete_earlier_stages_and_scratch_after_from() {
     let (a, at) = fixture("FROM alpine AS base\nFROM $0\nFROM alpine AS later\n");
     let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
@@ -1382,6 +1409,29 @@ fn unused_stage_messages_name_the_targets_in_play() {
 }
 
 #[test]
+fn hover_names_only_build_commands_buildkit_takes() {
+    // `--target` finds the last stage of a name, and a stage without a name only as the default.
+    let text =
+        "FROM alpine\nFROM alpine AS dup\nFROM alpine AS dup\nFROM alpine AS last\nCOPY --from=0 /a /a\nFROM alpine\n";
+    let a = plain(text);
+    let last_line = |needle: &str, plus: usize| {
+        let h = a.hover(TextSize::new((text.find(needle).unwrap() + plus) as u32)).unwrap();
+        h.markdown.lines().last().unwrap_or_default().to_string()
+    };
+    assert_eq!(last_line("--from=0", 7), "not a target (it has no name); building it takes 1 stage");
+    assert_eq!(
+        last_line("AS dup", 3),
+        "not a target: `docker build --target dup` builds the later stage of that name, on line 3; this one takes 1 stage"
+    );
+    assert_eq!(last_line("AS dup\nFROM alpine AS last", 3), "`docker build --target dup` builds 1 stage");
+    assert_eq!(last_line("AS last", 3), "`docker build --target last` builds 2 stages");
+    // (The default stage, reached by a reference to itself: a cycle, but hover still answers.)
+    let a = plain("FROM alpine AS a\nFROM a\nCOPY --from=1 /x /y\n");
+    let h = a.hover(TextSize::new(36)).unwrap();
+    assert!(h.markdown.ends_with("`docker build` (the default target) builds 2 stages"), "{}", h.markdown);
+}
+
+#[test]
 fn an_invalid_image_in_a_from_flag_is_reported_at_its_name() {
     // The finding points at the name as the other `--from` findings do; the build's error stays
     // at the instruction, where BuildKit reports it.
@@ -1892,10 +1942,20 @@ fn linked_editing_covers_every_written_name_or_nothing() {
     let at = |needle: &str, plus: usize| TextSize::new((text.find(needle).unwrap() + plus) as u32);
     let linked =
         |offset| a.linked_editing(offset).map(|rs| rs.iter().map(|r| slice(&a, *r).to_string()).collect::<Vec<_>>());
-    // From the AS name or any written reference: all four names, in any case; not the number.
-    let all = Some(vec!["Build".to_string(), "build".into(), "BUILD".into(), "build".into()]);
-    assert_eq!(linked(at("AS Build", 5)), all);
-    assert_eq!(linked(at("--from=BUILD", 12)), all);
+    // Names written in different cases: no linked ranges (the protocol wants identical text in
+    // each; a rename still writes all four).
+    assert_eq!(linked(at("AS Build", 5)), None);
+    assert_eq!(linked(at("--from=BUILD", 12)), None);
+    assert_eq!(a.rename_stage(0, "make").map(|e| e.len()), Ok(4));
+    // Written alike: from the AS name or any written reference, all four; not the number.
+    let text = text.replace("Build", "build").replace("BUILD", "build");
+    let a = plain(&text);
+    let at = |needle: &str, plus: usize| TextSize::new((text.find(needle).unwrap() + plus) as u32);
+    let linked =
+        |offset| a.linked_editing(offset).map(|rs| rs.iter().map(|r| slice(&a, *r).to_string()).collect::<Vec<_>>());
+    let all = Some(vec!["build".to_string(); 4]);
+    assert_eq!(linked(at("AS build", 5)), all);
+    assert_eq!(linked(at("--from=build", 12)), all);
     assert_eq!(linked(at("from=build,", 5)), all);
     assert_eq!(linked(at("--from=0", 7)), None, "a number is no name to edit");
     assert_eq!(linked(at("RUN", 1)), None);
