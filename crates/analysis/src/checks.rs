@@ -149,6 +149,9 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
                 .find(|(p, pattern)| *p > s && may_name(pattern.as_bytes(), name.as_bytes()))
                 .map(|&(p, _)| p)
         });
+        if let Some(p) = picker {
+            a.named_by_variable.push((s, p));
+        }
         let mut message = match picker {
             None => format!(
                 "stage `{}`{} is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",

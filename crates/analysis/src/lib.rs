@@ -118,6 +118,10 @@ pub struct Analysis {
     deps: Vec<Vec<engine::Dep>>,
     reach: graph::Reachability,
     unused: Vec<usize>,
+    /// Unused stages that a later base written with variables may name with other build args
+    /// or another platform, and that stage (`FROM base-${TARGETARCH}`): a rename would leave
+    /// those builds behind.
+    named_by_variable: Vec<(usize, usize)>,
     targets_in_play: Vec<usize>,
     unused_contexts: Vec<UnusedContext>,
     /// The keys of [`Options::named_contexts`] (the valid names).
@@ -163,6 +167,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         deps: out.deps,
         reach,
         unused: Vec::new(),
+        named_by_variable: Vec::new(),
         targets_in_play: Vec::new(),
         unused_contexts: Vec::new(),
         context_names: out.context_keys,
@@ -358,13 +363,18 @@ impl Analysis {
     /// [`Analysis::resolve_target`]'s message. Stage names cannot start with `#`.
     pub fn resolve_stage(&self, spec: &str) -> Result<usize, String> {
         let Some(index) = spec.strip_prefix('#') else {
-            // `stage-N` is how lists show a stage without a name (`Stage::display_name`).
+            // `stage-N` is how lists show a stage without a name (`Stage::display_name`): said
+            // to people who type names (the browser's pages ask for such a stage as `#N`, and
+            // the module keeps the bytes).
+            #[cfg(not(target_arch = "wasm32"))]
             return self.resolve_target(spec).map_err(|e| match spec.strip_prefix("stage-").map(str::parse::<usize>) {
                 Some(Ok(i)) if self.stages.get(i).is_some_and(|s| s.name.is_none()) => {
                     format!("{e}; stage {i} has no name: ask for it as #{i}")
                 }
                 _ => e,
             });
+            #[cfg(target_arch = "wasm32")]
+            return self.resolve_target(spec);
         };
         let n = self.stages.len();
         match index.parse::<usize>() {

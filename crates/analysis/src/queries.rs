@@ -482,6 +482,18 @@ impl Analysis {
                 )));
             }
         }
+        // A later base written with variables that may name this stage with other build args or
+        // another platform: its pattern may (`FROM base-${TARGETARCH}`, found by the unused-stage
+        // check), or it is a variable alone that names a stage now (`FROM ${VARIANT}`).
+        let by_pattern = self.named_by_variable.iter().find(|(s, _)| *s == stage).map(|&(_, p)| &self.stages()[p]);
+        let alone = || {
+            self.stages()[stage + 1..]
+                .iter()
+                .find(|s| s.base.starts_with('$') && matches!(s.base_kind, BaseKind::Stage(_)))
+        };
+        if let Some(by) = by_pattern.or_else(alone) {
+            return Err(RenameError(format!("`FROM {}` may name it with other build args: rename by hand", by.base)));
+        }
         Ok(())
     }
 

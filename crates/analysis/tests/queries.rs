@@ -1409,6 +1409,27 @@ fn unused_stage_messages_name_the_targets_in_play() {
 }
 
 #[test]
+fn a_rename_refuses_a_stage_a_variable_base_may_name() {
+    // With `--platform linux/arm64` the last FROM names `base-arm64`: renaming it would break
+    // that build (the one the default platform picks is refused as referenced through `$`).
+    let a = plain("FROM alpine AS base-amd64\nFROM alpine AS base-arm64\nFROM base-${TARGETARCH} AS final\n");
+    assert_eq!(
+        a.rename_stage(1, "arm").map_err(|e| e.to_string()),
+        Err("`FROM base-${TARGETARCH}` may name it with other build args: rename by hand".to_string())
+    );
+    assert!(a.rename_stage(0, "amd").is_err());
+    // A variable alone that names a stage now may name any: `--build-arg V=prod`.
+    let a = plain("ARG V=dev\nFROM alpine AS dev\nFROM alpine AS prod\nFROM ${V}\n");
+    assert_eq!(
+        a.rename_stage(1, "p").map_err(|e| e.to_string()),
+        Err("`FROM ${V}` may name it with other build args: rename by hand".to_string())
+    );
+    // One that names an image now is taken for an image's: the rename goes ahead.
+    let a = plain("ARG IMG=alpine\nFROM alpine AS dev\nFROM ${IMG}\nCOPY --from=dev /a /b\n");
+    assert_eq!(a.rename_stage(0, "d").map(|e| e.len()), Ok(2));
+}
+
+#[test]
 fn hover_names_only_build_commands_buildkit_takes() {
     // `--target` finds the last stage of a name, and a stage without a name only as the default.
     let text =

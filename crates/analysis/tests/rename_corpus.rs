@@ -103,11 +103,17 @@ fn renaming_any_stage_keeps_the_graph() {
                 }
                 Err(e) => {
                     refused += 1;
-                    assert!(e.0.contains("also referenced as"), "{}: unexpected refusal: {e}", path.display());
+                    // Referenced through a variable now, or nameable through one with other build
+                    // args (`FROM golangci-binary-${GOLANGCI_FROM_SOURCE}` in buildx's lint file).
+                    assert!(
+                        e.0.contains("also referenced as") || e.0.contains("may name it with other build args"),
+                        "{}: unexpected refusal: {e}",
+                        path.display()
+                    );
                 }
             }
         }
     }
-    println!("rename: {renamed} stages renamed, {refused} refused (referenced through a variable)");
+    println!("rename: {renamed} stages renamed, {refused} refused (referenced, or nameable, through a variable)");
     assert!(renamed > 200, "only {renamed} renames");
 }
