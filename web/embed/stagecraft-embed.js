@@ -93,7 +93,15 @@ function embed(sc, code) {
   });
 
   function render() {
-    const svg = graph.show(sc.renderSvg(text, target), analysis);
+    let drawn;
+    try {
+      drawn = sc.renderSvg(text, target);
+    } catch (e) {
+      // A graph too large to draw: say so where it would be.
+      host.replaceChildren(el('p', 'stagecraft-embed__error', { textContent: `The stage graph is not drawn: ${e?.message ?? e}` }));
+      return;
+    }
+    const svg = graph.show(drawn, analysis);
     const vb = svg?.viewBox?.baseVal;
     if (vb && vb.width) {
       svg.style.maxWidth = `${vb.width}px`; // never blown up past 100%

@@ -193,7 +193,7 @@ function refresh() {
   if (analysis.stages.length === 0) {
     showGraphMessage('No stages yet. Start with a FROM line, or open a Dockerfile.');
   } else if (graphError) {
-    showGraphMessage(`The graph is not drawn: ${graphError}. The problems, targets and plans below are complete, and the DOT and Mermaid exports list every stage and edge.`, true);
+    showGraphMessage(graphNotDrawn(graphError), true);
   } else {
     graph.show(svg, analysis);
     applyZoom();
@@ -222,13 +222,15 @@ function redrawForTarget() {
   try {
     svg = renderFor(current.text, analysis, current.options);
   } catch (e) {
-    showGraphMessage(`The graph could not be drawn: ${errorMessage(e)}`, true);
-    console.error(e);
-    return;
+    // The plan and the picker follow the target still; only the drawing is missing.
+    showGraphMessage(graphNotDrawn(errorMessage(e)), true);
+    svg = null;
   }
   ui.timing.textContent = `target → SVG ${(performance.now() - t0).toFixed(1)} ms`;
-  graph.show(svg, analysis);
-  applyZoom();
+  if (svg !== null) {
+    graph.show(svg, analysis);
+    applyZoom();
+  }
   ui.target.value = targetSelectValue(analysis);
   showPlan(analysis);
   updateCursor();
@@ -271,6 +273,11 @@ function renderFor(text, analysis, options) {
     chosenTarget = null;
   }
   return sc.renderSvg(text, null, options);
+}
+
+/** What the graph's place says when renderSvg threw (a graph too large to draw). */
+function graphNotDrawn(reason) {
+  return `The graph is not drawn: ${reason}. The problems, targets and plans are complete, and the DOT and Mermaid exports list every stage and edge.`;
 }
 
 function showGraphMessage(message, isError = false) {

@@ -691,6 +691,10 @@ scenario('a graph too large to draw: the page says so, and the analysis stands',
   await page.waitForFunction(() => /The graph is not drawn: the graph is too large to draw/.test(document.getElementById('graph').textContent));
   assert.match(await page.textContent('#summary'), /1,?500 stages/);
   assert.match(await page.textContent('#plan'), /BuildKit builds 1,?500 stages/);
+  // Another target: the plan follows, the graph's place still says why it is not drawn.
+  await page.selectOption('#target', 'c9');
+  await page.waitForFunction(() => /BuildKit builds 10 stages/.test(document.getElementById('plan').textContent));
+  assert.match(await page.textContent('#graph'), /The graph is not drawn: the graph is too large to draw/);
   // A file that fits is drawn again.
   const small = path.join(ARTIFACTS, 'small.Dockerfile');
   fs.writeFileSync(small, 'FROM alpine AS a\nFROM a\n');

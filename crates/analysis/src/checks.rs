@@ -64,6 +64,34 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
     a.targets_in_play = in_play.clone();
+    // Bases written with variables (`FROM build-${VARIANT}`): with other build args or another
+    // platform they name other stages. Each named stage such a later base may name, with
+    // the first such stage, whatever the targets in play: the unused-stage hints say so, and a
+    // rename refuses it.
+    // (`FROM $BASE` alone, which can expand to anything, is most often an image: it marks no
+    // stage.)
+    // Each with what it can expand to (a base may have up to 2^MAX_COMBINED patterns); only a
+    // base after a named stage can name one.
+    let lexer = Lexer::new(a.parse().tree().escape_char());
+    let mut variable_bases: Vec<(usize, String)> = Vec::new();
+    let first_named = a.stages.iter().position(|s| s.name.is_some());
+    for (p, stage) in a.stages.iter().enumerate().skip(first_named.map_or(a.stages.len(), |s| s + 1)) {
+        name_patterns(&lexer, &stage.base, |pattern| {
+            if !may_name(pattern.as_bytes(), b"") {
+                variable_bases.push((p, pattern));
+            }
+        });
+    }
+    if !variable_bases.is_empty() {
+        for (s, stage) in a.stages.iter().enumerate() {
+            let Some(name) = stage.name.as_deref() else { continue };
+            let picker =
+                variable_bases.iter().find(|(p, pattern)| *p > s && may_name(pattern.as_bytes(), name.as_bytes()));
+            if let Some(&(p, _)) = picker {
+                a.named_by_variable.push((s, p));
+            }
+        }
+    }
     // What follows says why each unused stage is; with none (the usual case on a keystroke),
     // nothing of it is needed.
     if a.unused.is_empty() {
@@ -122,36 +150,12 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             matches!(r.target, RefTarget::Stage(_)) && !r.value.starts_with(|c: char| c.is_ascii_alphabetic())
         })
         .collect();
-    // Bases written with variables (`FROM build-${VARIANT}`): with other build args or another
-    // platform they name other stages.
-    // (`FROM $BASE` alone, which can expand to anything, is most often an image: it marks no
-    // stage.)
-    // Each with what it can expand to (a base may have up to 2^MAX_COMBINED patterns). Only a
-    // base after a named unused stage can name it: none is read when no unused stage has a name.
-    let lexer = Lexer::new(a.parse().tree().escape_char());
-    let mut variable_bases: Vec<(usize, String)> = Vec::new();
-    let first_named = a.unused.iter().copied().filter(|&s| a.stages[s].name.is_some()).min();
-    for (p, stage) in a.stages.iter().enumerate().skip(first_named.map_or(a.stages.len(), |s| s + 1)) {
-        name_patterns(&lexer, &stage.base, |pattern| {
-            if !may_name(pattern.as_bytes(), b"") {
-                variable_bases.push((p, pattern));
-            }
-        });
-    }
     for s in a.unused.clone() {
         let stage = &a.stages[s];
         let range = stage.name_range.unwrap_or(stage.from_range);
         let lines = (stage.line, stage.end_line);
         // A later stage's variable base that could name this one.
-        let picker = stage.name.as_deref().and_then(|name| {
-            variable_bases
-                .iter()
-                .find(|(p, pattern)| *p > s && may_name(pattern.as_bytes(), name.as_bytes()))
-                .map(|&(p, _)| p)
-        });
-        if let Some(p) = picker {
-            a.named_by_variable.push((s, p));
-        }
+        let picker = a.named_by_variable.iter().find(|&&(t, _)| t == s).map(|&(_, p)| p);
         let mut message = match picker {
             None => format!(
                 "stage `{}`{} is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",

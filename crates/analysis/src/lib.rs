@@ -369,7 +369,11 @@ impl Analysis {
             #[cfg(not(target_arch = "wasm32"))]
             return self.resolve_target(spec).map_err(|e| match spec.strip_prefix("stage-").map(str::parse::<usize>) {
                 Some(Ok(i)) if self.stages.get(i).is_some_and(|s| s.name.is_none()) => {
-                    format!("{e}; stage {i} has no name: ask for it as #{i}")
+                    if e.ends_with("no stage has a name") {
+                        format!("{e}: ask for stage {i} as #{i}")
+                    } else {
+                        format!("{e}; stage {i} has no name: ask for it as #{i}")
+                    }
                 }
                 _ => e,
             });

@@ -407,7 +407,7 @@ impl Analysis {
         })?;
         let stage = self.symbol_stage(&symbol).ok_or_else(|| RenameError("this reference is not a stage".into()))?;
         self.name_to_rename(stage)?;
-        self.rename_blockers(stage)?;
+        self.rename_blockers(stage, None)?;
         let s = &self.stages()[stage];
         let name = s.name_as_written.clone().unwrap_or_default();
         let range = match symbol {
@@ -428,7 +428,7 @@ impl Analysis {
         if self.stages().iter().filter(|t| t.name.as_deref() == Some(name)).count() > 1 {
             return None;
         }
-        let ranges = self.name_ranges(stage).ok()?;
+        let ranges = self.name_ranges(stage, None).ok()?;
         let text = |r: &TextRange| self.text().get(std::ops::Range::<usize>::from(*r));
         // The cursor must be on one of them (not on a number), and each must read as the name,
         // written alike: linked ranges hold identical text (the protocol says so), and
@@ -442,9 +442,10 @@ impl Analysis {
     /// Where a rename of `stage` writes its new name, in text order: its `AS` name, each
     /// reference that writes the name (a number, `--from=0`, keeps pointing at the stage and is
     /// not one), and the name that starts the description comment above its `FROM`.
-    fn name_ranges(&self, stage: usize) -> Result<Vec<TextRange>, RenameError> {
+    /// (`new_name`: the rename's, when there is one.)
+    fn name_ranges(&self, stage: usize, new_name: Option<&str>) -> Result<Vec<TextRange>, RenameError> {
         let old = self.name_to_rename(stage)?;
-        self.rename_blockers(stage)?;
+        self.rename_blockers(stage, new_name)?;
         let mut ranges: Vec<TextRange> = self
             .occurrences(stage)
             .into_iter()
@@ -467,7 +468,7 @@ impl Analysis {
     }
 
     /// References whose text is not the stage's name make a rename uncertain.
-    fn rename_blockers(&self, stage: usize) -> Result<(), RenameError> {
+    fn rename_blockers(&self, stage: usize, new_name: Option<&str>) -> Result<(), RenameError> {
         let name = self.stages()[stage].name.clone().unwrap_or_default();
         for r in self.references() {
             if r.stage() != Some(stage) || matches!(r.origin, RefOrigin::Inherited { .. }) {
@@ -483,16 +484,15 @@ impl Analysis {
             }
         }
         // A later base written with variables that may name this stage with other build args or
-        // another platform: its pattern may (`FROM base-${TARGETARCH}`, found by the unused-stage
-        // check), or it is a variable alone that names a stage now (`FROM ${VARIANT}`).
-        let by_pattern = self.named_by_variable.iter().find(|(s, _)| *s == stage).map(|&(_, p)| &self.stages()[p]);
-        let alone = || {
-            self.stages()[stage + 1..]
-                .iter()
-                .find(|s| s.base.starts_with('$') && matches!(s.base_kind, BaseKind::Stage(_)))
-        };
-        if let Some(by) = by_pattern.or_else(alone) {
-            return Err(RenameError(format!("`FROM {}` may name it with other build args: rename by hand", by.base)));
+        // another platform (`FROM base-${TARGETARCH}`; found with the unused-stage hints): a new
+        // name would leave those builds behind; a change of case would not (stage names are
+        // read in lower case).
+        let by = self.named_by_variable.iter().find(|(s, _)| *s == stage).map(|&(_, p)| &self.stages()[p]);
+        if let Some(by) = by.filter(|_| new_name.is_none_or(|n| n.to_lowercase() != name)) {
+            return Err(RenameError(format!(
+                "`FROM {}` (line {}) may name it with other build args or another platform: rename by hand",
+                by.base, by.line
+            )));
         }
         Ok(())
     }
@@ -510,7 +510,7 @@ impl Analysis {
         self.name_to_rename(stage)?;
         self.validate_new_name(stage, new_name)?;
         let edits = self
-            .name_ranges(stage)?
+            .name_ranges(stage, Some(new_name))?
             .into_iter()
             .filter(|&r| &self.text()[r] != new_name)
             .map(|range| TextEdit { range, new_text: new_name.to_string() })
@@ -689,6 +689,7 @@ impl Analysis {
         // Keywords at the start of an instruction line, or of an ONBUILD's trigger.
         let at_line_start = trimmed.len() == partial.len() && !is_continuation_line(self, offset);
         let trigger_start = trimmed.len() > partial.len()
+            && !is_continuation_line(self, offset)
             && trimmed[..trimmed.len() - partial.len()].trim_end().eq_ignore_ascii_case("ONBUILD")
             && trimmed[..trimmed.len() - partial.len()].ends_with(char::is_whitespace);
         if (at_line_start || trigger_start) && partial.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -1270,7 +1271,7 @@ impl Analysis {
             (Some(name), _) => match self.find_target(name) {
                 Some(t) if t == stage => format!("`docker build --target {name}` builds {stages}"),
                 Some(t) => format!(
-                    "not a target: `docker build --target {name}` builds the later stage of that name, on line {}; this one takes {stages}",
+                    "not a target: `docker build --target {name}` builds the later stage of that name, on line {}; building this stage takes {stages}",
                     self.stages()[t].line
                 ),
                 None => format!("building it takes {stages}"),

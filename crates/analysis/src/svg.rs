@@ -89,7 +89,7 @@ impl Analysis {
         let doc = self.svg_document(options);
         stagecraft_graph::render(&doc, &Metrics::default(), &LayoutOptions::default()).map_err(|e| {
             format!(
-                "the graph is too large to draw: its edges pass through {} layers in all, over the limit of {}; DOT, Mermaid and JSON list it all",
+                "the graph is too large to draw: its edges cross {} layers in all, over the limit of {}; the DOT and Mermaid outputs list it all",
                 e.path_nodes,
                 stagecraft_graph::MAX_PATH_NODES
             )

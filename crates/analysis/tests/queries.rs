@@ -300,7 +300,11 @@ fn before_the_first_from_only_arg_and_from_are_offered() {
     let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
     assert_eq!(labels, ["ARG", "FROM"]);
     let (a, at) = fixture("FROM alpine\n$0\n");
-    assert!(a.completions(at).len() > 10);
+    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    assert!(["RUN", "COPY", "ONBUILD", "FROM"].iter().all(|k| labels.iter().any(|l| l == k)), "{labels:?}");
+    // In a continued line, `ONBUILD` is a word of the instruction: no keywords.
+    let (a, at) = fixture("FROM alpine\nRUN echo \\\n  ONBUILD R$0\n");
+    assert!(a.completions(at).is_empty());
 }
 
 #[test]
@@ -1382,6 +1386,10 @@ fn unknown_targets_get_one_message_everywhere() {
         a.resolve_stage("stage-1"),
         Err("target stage \"stage-1\" could not be found; targets: Build, test".into())
     );
+    assert_eq!(
+        plain("FROM alpine\n").resolve_stage("stage-0"),
+        Err("target stage \"stage-0\" could not be found; no stage has a name: ask for stage 0 as #0".into())
+    );
     // A command that asks for a stage by name (a rename) says "stage", not "target stage".
     assert_eq!(a.stage_named("tset"), Err("stage \"tset\" could not be found (did you mean test?)".into()));
     assert_eq!(a.stage_named("nope"), Err("stage \"nope\" could not be found; stages: Build, test".into()));
@@ -1412,21 +1420,31 @@ fn unused_stage_messages_name_the_targets_in_play() {
 fn a_rename_refuses_a_stage_a_variable_base_may_name() {
     // With `--platform linux/arm64` the last FROM names `base-arm64`: renaming it would break
     // that build (the one the default platform picks is refused as referenced through `$`).
-    let a = plain("FROM alpine AS base-amd64\nFROM alpine AS base-arm64\nFROM base-${TARGETARCH} AS final\n");
-    assert_eq!(
-        a.rename_stage(1, "arm").map_err(|e| e.to_string()),
-        Err("`FROM base-${TARGETARCH}` may name it with other build args: rename by hand".to_string())
+    let text = "FROM alpine AS base-amd64\nFROM alpine AS base-arm64\nFROM base-${TARGETARCH} AS final\n";
+    let refusal =
+        "`FROM base-${TARGETARCH}` (line 3) may name it with other build args or another platform: rename by hand";
+    let a = plain(text);
+    assert_eq!(a.rename_stage(1, "arm").map_err(|e| e.to_string()), Err(refusal.to_string()));
+    assert!(a.rename_stage(0, "amd").unwrap_err().0.contains("also referenced as `base-${TARGETARCH}`"));
+    assert!(a.prepare_rename(TextSize::new(text.find("base-arm64").unwrap() as u32)).is_err());
+    // Whatever the targets in play (an editor's setting may make the stage used).
+    let a = analyze(text, &Options { targets: vec!["base-arm64".into()], ..Options::default() });
+    assert!(a.unused_stages().is_empty());
+    assert_eq!(a.rename_stage(1, "arm").map_err(|e| e.to_string()), Err(refusal.to_string()));
+    // A change of case keeps the name BuildKit reads (stage names are lower-cased): the
+    // StageNameCasing fix stays.
+    let a = plain(&text.replace("AS base-arm64", "AS Base-arm64"));
+    assert_eq!(a.rename_stage(1, "base-arm64").map(|e| e.len()), Ok(1));
+    assert!(a.diagnostics().iter().any(|d| d.code == "StageNameCasing" && d.fix.is_some()));
+    // A stage that another uses by name is no safer: `--build-arg V=b` would pull an image.
+    let a = plain(
+        "ARG V=a\nFROM alpine AS build-a\nFROM alpine AS build-b\nFROM build-${V} AS pick\nFROM build-b AS final\n",
     );
-    assert!(a.rename_stage(0, "amd").is_err());
-    // A variable alone that names a stage now may name any: `--build-arg V=prod`.
+    assert!(!a.unused_stages().contains(&1));
+    assert!(a.rename_stage(1, "foo").unwrap_err().0.starts_with("`FROM build-${V}` (line 4) may name it"));
+    // A variable alone marks no stage (most often an image), as in the unused-stage hints.
     let a = plain("ARG V=dev\nFROM alpine AS dev\nFROM alpine AS prod\nFROM ${V}\n");
-    assert_eq!(
-        a.rename_stage(1, "p").map_err(|e| e.to_string()),
-        Err("`FROM ${V}` may name it with other build args: rename by hand".to_string())
-    );
-    // One that names an image now is taken for an image's: the rename goes ahead.
-    let a = plain("ARG IMG=alpine\nFROM alpine AS dev\nFROM ${IMG}\nCOPY --from=dev /a /b\n");
-    assert_eq!(a.rename_stage(0, "d").map(|e| e.len()), Ok(2));
+    assert_eq!(a.rename_stage(1, "p").map(|e| e.len()), Ok(1));
 }
 
 #[test]
@@ -1442,7 +1460,7 @@ fn hover_names_only_build_commands_buildkit_takes() {
     assert_eq!(last_line("--from=0", 7), "not a target (it has no name); building it takes 1 stage");
     assert_eq!(
         last_line("AS dup", 3),
-        "not a target: `docker build --target dup` builds the later stage of that name, on line 3; this one takes 1 stage"
+        "not a target: `docker build --target dup` builds the later stage of that name, on line 3; building this stage takes 1 stage"
     );
     assert_eq!(last_line("AS dup\nFROM alpine AS last", 3), "`docker build --target dup` builds 1 stage");
     assert_eq!(last_line("AS last", 3), "`docker build --target last` builds 2 stages");

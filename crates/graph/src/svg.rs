@@ -136,10 +136,13 @@ pub fn text_cells(s: &str) -> usize {
 }
 
 /// Character cells `c` takes in a terminal or a monospaced font: 2 for wide East Asian
-/// characters and emoji, else 1 (the command line's carets line up by it).
+/// characters and emoji, none for zero-width ones (joiners, combining marks, a byte-order
+/// mark), else 1 (the command line's carets line up by it).
 pub fn char_cells(c: char) -> usize {
     if is_wide(c) {
         2
+    } else if matches!(c, '\u{300}'..='\u{36f}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}') {
+        0
     } else {
         1
     }

@@ -226,6 +226,10 @@ class GraphPanel {
         client.sendRequest(TargetsRequest, { textDocument }),
       ]);
       if (seq !== this.seq) return;
+      if (graph.svg === null) {
+        void this.panel.webview.postMessage({ type: "error", message: graph.svgError ?? "the server drew no graph" });
+        return;
+      }
       this.nodes = graph.nodes;
       const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
       void this.panel.webview.postMessage({

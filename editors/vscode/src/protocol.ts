@@ -59,7 +59,9 @@ export interface StageGraphParams extends DocumentParams {
 
 export interface StageGraphResult {
   /** Rendered by the server. */
-  svg: string;
+  /** null when the graph is too large to draw (`svgError` says so). */
+  svg: string | null;
+  svgError?: string;
   dot: string;
   mermaid: string;
   nodes: GraphNode[];

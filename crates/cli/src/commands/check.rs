@@ -482,8 +482,9 @@ mod tests {
         let src = "ENV 日本語=1 Y=$UNDEF";
         let at = src.find('$').unwrap();
         assert_eq!(snippet(src, at, "$UNDEF".len()), format!("  | {src}\n  | {}^^^^^^\n", " ".repeat(4 + 6 + 5)));
-        // A wide character marked: two carets.
+        // A wide character marked: two carets; a zero-width one takes no cell before a finding.
         assert_eq!(snippet("A 語 B", 2, "語".len()), "  | A 語 B\n  |   ^^\n");
+        assert_eq!(snippet("RUN\u{200b} x", 7, 1), "  | RUN\u{200b} x\n  |     ^\n");
     }
 
     #[test]

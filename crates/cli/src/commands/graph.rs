@@ -35,9 +35,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 Some(t) => Some(super::target_stage(&an, &a.files[0], Some(t))?),
                 None => None,
             };
-            let svg = an
-                .to_svg(&SvgOptions { target, offset: None })
-                .map_err(|e| Failure::Refused(format!("{}: {e}", crate::input::shown(&a.files[0]))))?;
+            let svg = an.to_svg(&SvgOptions { target, offset: None }).map_err(|e| {
+                Failure::Refused(format!(
+                    "{}: {e} (--format dot or mermaid; json for its stages and edges)",
+                    crate::input::shown(&a.files[0])
+                ))
+            })?;
             crate::output::outln!("{svg}");
         }
         Format::Mermaid => crate::output::out!("{}", an.to_mermaid()),

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use stagecraft_analysis::{Analysis, GraphNode, SvgOptions, TextSize};
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::TextDocumentIdentifier;
 
 #[derive(Debug, Deserialize)]
@@ -20,12 +20,12 @@ pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
     };
     // `data-from` in UTF-16 code units, as editors count document offsets.
     let offset = |o: TextSize| crate::convert::document_offset(a.line_index(), o);
-    // A graph too large to draw: LSP's RequestFailed, with the reason.
-    let svg = a.to_svg(&SvgOptions { target, offset: Some(&offset) }).map_err(|message| Error {
-        code: ErrorCode::ServerError(-32803),
-        message: message.into(),
-        data: None,
-    })?;
+    // A graph too large to draw has no SVG, and says why; its DOT, Mermaid, nodes and edges
+    // still come.
+    let (svg, svg_error) = match a.to_svg(&SvgOptions { target, offset: Some(&offset) }) {
+        Ok(svg) => (Some(svg), None),
+        Err(e) => (None, Some(e)),
+    };
     let g = a.graph();
     let line = |s: usize| a.line_index().line_col(a.stages()[s].from_range.start()).line;
     let nodes: Vec<Value> = g
@@ -43,5 +43,9 @@ pub(crate) fn graph(a: &Analysis, target: Option<&str>) -> Result<Value> {
         .collect();
     let edges: Vec<Value> =
         g.edges.iter().map(|e| json!({"source": e.source, "stage": e.stage, "kind": e.kind.as_str()})).collect();
-    Ok(json!({"svg": svg, "dot": a.to_dot(), "mermaid": a.to_mermaid(), "nodes": nodes, "edges": edges}))
+    let mut out = json!({"svg": svg, "dot": a.to_dot(), "mermaid": a.to_mermaid(), "nodes": nodes, "edges": edges});
+    if let Some(e) = svg_error {
+        out["svgError"] = Value::from(e);
+    }
+    Ok(out)
 }

@@ -170,6 +170,9 @@ function M.show(opts)
       from_cli(bufnr, opts)
     elseif err then
       util.error('could not draw the stage graph: ' .. (err.message or tostring(err)))
+    elseif result and result[opts.format] == vim.NIL and type(result.svgError) == 'string' then
+      -- Too large to draw: the SVG alone is missing; DOT and Mermaid still come.
+      util.error('could not draw the stage graph: ' .. result.svgError)
     elseif not (result and result[opts.format]) then
       from_cli(bufnr, opts)
     else
