@@ -23,6 +23,15 @@ fn codes(a: &Analysis) -> Vec<&str> {
     a.diagnostics().iter().map(|d| d.code.as_str()).collect()
 }
 
+/// Each finding of `code`: the text it marks, its line and its message.
+fn findings<'a>(a: &'a Analysis, code: &str) -> Vec<(&'a str, u32, &'a str)> {
+    a.diagnostics()
+        .iter()
+        .filter(|d| d.code == code)
+        .map(|d| (slice(a, d.range), a.line_of(d.range.start()), d.message.as_str()))
+        .collect()
+}
+
 fn diag<'a>(a: &'a Analysis, code: &str) -> &'a stagecraft_analysis::Diagnostic {
     a.diagnostics().iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code} in {:?}", codes(a)))
 }
@@ -1679,13 +1688,7 @@ fn flags_outside_ascii_are_reported_as_buildkit_reads_them() {
     // BuildKit reads a flag a byte at a time: `é` (C3 A9) becomes `Ã©`, silently for a mount's
     // target; `日` (E6 97 A5) becomes `æ`, a C1 control and `¥`.
     let a = plain("FROM alpine AS b\nRUN --mount=type=cache,target=/données true\nCOPY --chown=日 --from=b a b\nCOPY --link a b\n");
-    let found: Vec<(&str, u32, &str)> = a
-        .diagnostics()
-        .iter()
-        .filter(|d| d.code == "non-ascii-flag")
-        .map(|d| (slice(&a, d.range), a.line_of(d.range.start()), d.message.as_str()))
-        .collect();
-    assert_eq!(found, [
+    assert_eq!(findings(&a, "non-ascii-flag"), [
         ("--mount=type=cache,target=/données", 2, "BuildKit reads a flag a byte at a time, so each character outside ASCII becomes two to four others: it reads `--mount=type=cache,target=/données` as \"--mount=type=cache,target=/donnÃ©es\"; write the flag in ASCII"),
         ("--chown=日", 3, "BuildKit reads a flag a byte at a time, so each character outside ASCII becomes two to four others: it reads `--chown=日` as \"--chown=æ\\u0097¥\"; write the flag in ASCII"),
     ]);
@@ -1702,13 +1705,7 @@ fn a_keyword_that_a_continuation_swallows_is_reported() {
                 FROM alpine\nRUN a \\\n  # a comment keeps it going\n\tRUN b\nCOPY --from=build /a /a\n";
     let a = plain(text);
     assert_eq!(a.stages().len(), 2, "the swallowed FROM starts no stage");
-    let found: Vec<(&str, u32, &str)> = a
-        .diagnostics()
-        .iter()
-        .filter(|d| d.code == "keyword-in-continuation")
-        .map(|d| (slice(&a, d.range), a.line_of(d.range.start()), d.message.as_str()))
-        .collect();
-    assert_eq!(found, [
+    assert_eq!(findings(&a, "keyword-in-continuation"), [
         ("FROM", 5, "`FROM` here starts no instruction: a line above ends with `\\`, so this line continues the RUN on line 2 and `FROM` is a word of it; end the RUN before this line"),
         ("RUN", 10, "`RUN` here starts no instruction: a line above ends with `\\`, so this line continues the RUN on line 8 and `RUN` is a word of it; end the RUN before this line"),
     ]);

@@ -912,8 +912,8 @@ fn code_actions_lenses_targets_and_graph() {
     let e = lsp.call("stagecraft/stageGraph", p)["error"].clone();
     let message = e["message"].as_str().unwrap();
     assert_eq!(message, "target stage \"nope\" could not be found; targets: build, docs, test", "{e}");
-    // A graph too large to draw (1,500 stages, each copying from the first): RequestFailed,
-    // saying why and what else there is.
+    // A graph too large to draw (1,500 stages, each copying from the first): no SVG, the
+    // reason in `svgError`, the DOT still there.
     let far_uri = "file:///far/Dockerfile";
     let mut far = String::from("FROM alpine AS c0\n");
     for i in 1..1500 {
