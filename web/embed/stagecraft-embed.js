@@ -93,15 +93,14 @@ function embed(sc, code) {
   });
 
   function render() {
-    let drawn;
+    let drawn = null;
     try {
       drawn = sc.renderSvg(text, target);
     } catch (e) {
-      // A graph too large to draw: say so where it would be.
+      // A graph too large to draw: say so where it would be; the plan below still follows.
       host.replaceChildren(el('p', 'stagecraft-embed__error', { textContent: `The stage graph is not drawn: ${e?.message ?? e}` }));
-      return;
     }
-    const svg = graph.show(drawn, analysis);
+    const svg = drawn === null ? null : graph.show(drawn, analysis);
     const vb = svg?.viewBox?.baseVal;
     if (vb && vb.width) {
       svg.style.maxWidth = `${vb.width}px`; // never blown up past 100%

@@ -277,7 +277,7 @@ function renderFor(text, analysis, options) {
 
 /** What the graph's place says when renderSvg threw (a graph too large to draw). */
 function graphNotDrawn(reason) {
-  return `The graph is not drawn: ${reason}. The problems, targets and plans are complete, and the DOT and Mermaid exports list every stage and edge.`;
+  return `The graph is not drawn: ${reason}. The problems, targets and plans are complete.`;
 }
 
 function showGraphMessage(message, isError = false) {

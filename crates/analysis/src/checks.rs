@@ -122,7 +122,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         // (The default target is always in play, first.)
         [t] => format!("{} does not build it", describe(*t)),
         _ => {
-            // (A fold, not `join`: see `resolve_target`.)
+            // (A fold, not `join`: see `Analysis::not_found`.)
             let names = in_play.iter().enumerate().fold(String::new(), |mut list, (i, &t)| {
                 if i > 0 {
                     list.push_str(", ");

@@ -85,7 +85,7 @@ impl Analysis {
         let unused = self.unused_stages();
         if !unused.is_empty() {
             out.push_str("  classDef unused stroke-dasharray: 5 5,color:#888\n  class ");
-            // (Not `join`: see `resolve_target`.)
+            // (Not `join`: see `Analysis::not_found`.)
             for (i, s) in unused.iter().enumerate() {
                 out.push_str(if i > 0 { ",n" } else { "n" });
                 out.push_str(&s.to_string());

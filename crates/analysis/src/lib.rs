@@ -118,9 +118,9 @@ pub struct Analysis {
     deps: Vec<Vec<engine::Dep>>,
     reach: graph::Reachability,
     unused: Vec<usize>,
-    /// Unused stages that a later base written with variables may name with other build args
-    /// or another platform, and that stage (`FROM base-${TARGETARCH}`): a rename would leave
-    /// those builds behind.
+    /// Named stages that a later base written with variables may name with other build args or
+    /// another platform, each with the first such later stage (`FROM base-${TARGETARCH}`): the
+    /// unused-stage hints say so, and a rename would leave those builds behind.
     named_by_variable: Vec<(usize, usize)>,
     targets_in_play: Vec<usize>,
     unused_contexts: Vec<UnusedContext>,

@@ -407,6 +407,9 @@ impl Analysis {
         })?;
         let stage = self.symbol_stage(&symbol).ok_or_else(|| RenameError("this reference is not a stage".into()))?;
         self.name_to_rename(stage)?;
+        // Whatever new name comes: a prepared rename is one that goes ahead (an editor's F2
+        // on a stage a variable base may name is refused, a change of case too; the casing
+        // quick fix still applies).
         self.rename_blockers(stage, None)?;
         let s = &self.stages()[stage];
         let name = s.name_as_written.clone().unwrap_or_default();

@@ -133,12 +133,12 @@ fn build_counts_agree_on_random_graphs() {
             assert_eq!(count, a.target_builds(s).len(), "stage {s} of\n{text}");
             let on_stage = matches!(a.stages()[s].base_kind, stagecraft_analysis::BaseKind::Stage(_));
             built_on_stages += usize::from(count > 1 && on_stage);
-            // On a cycle: it builds a later stage that builds it.
-            on_cycles +=
-                usize::from(a.target_builds(s).iter().any(|&l| l > s && a.target_builds(l).binary_search(&s).is_ok()));
+            // On a cycle with a stage in another block of 64: it builds a later stage that builds it.
+            let across = |l: usize| l > s && l / 64 != s / 64 && a.target_builds(l).binary_search(&s).is_ok();
+            on_cycles += usize::from(round >= 300 && a.target_builds(s).iter().any(|&l| across(l)));
         }
     }
-    assert!(on_cycles > 100, "{on_cycles}");
+    assert!(on_cycles > 100, "stages on a cycle across blocks: {on_cycles}");
     // Stages built on stages, whose counts follow from their bases', were there to count.
     assert!(built_on_stages > 1000, "{built_on_stages}");
 }

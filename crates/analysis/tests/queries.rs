@@ -1435,6 +1435,7 @@ fn a_rename_refuses_a_stage_a_variable_base_may_name() {
     let a = plain(text);
     assert_eq!(a.rename_stage(1, "arm").map_err(|e| e.to_string()), Err(refusal.to_string()));
     assert!(a.rename_stage(0, "amd").unwrap_err().0.contains("also referenced as `base-${TARGETARCH}`"));
+    // An editor's prepareRename is refused too (a prepared rename is one that goes ahead).
     assert!(a.prepare_rename(TextSize::new(text.find("base-arm64").unwrap() as u32)).is_err());
     // Whatever the targets in play (an editor's setting may make the stage used).
     let a = analyze(text, &Options { targets: vec!["base-arm64".into()], ..Options::default() });

@@ -616,6 +616,32 @@ fn a_failed_write_is_reported() {
     }
 }
 
+/// The CLI writes through `output`'s macros, which never panic on a closed pipe; `print!`,
+/// `println!`, `eprint!` and `eprintln!` would (clippy denies them too, but tests run without it).
+#[test]
+fn output_goes_through_the_macros_that_never_panic() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    let code = line.split("//").next().unwrap_or_default();
+                    if ["print!(", "println!(", "eprint!(", "eprintln!("].iter().any(|m| code.contains(m)) {
+                        found.push(format!("{}:{}: {line}", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 /// A message that cannot be written (stderr on a full disk, or a pipe closed as in
 /// `2>&1 | head -c1`) is lost, and the run ends as it would have: `eprintln!` panicked (101).
 #[cfg(target_os = "linux")]

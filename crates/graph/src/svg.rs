@@ -132,7 +132,7 @@ pub struct Rendered {
 
 /// Display width of a text in character cells (wide East Asian characters count twice).
 pub fn text_cells(s: &str) -> usize {
-    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+    s.chars().map(char_cells).sum()
 }
 
 /// Character cells `c` takes in a terminal or a monospaced font: 2 for wide East Asian
