@@ -118,6 +118,10 @@ pub enum CompletionKind {
     NamedContext,
     /// A variable in scope (after `$` or `${`).
     Variable,
+    /// A key of `RUN --mount=` (`target`, `sharing`, ...).
+    MountKey,
+    /// A value a `--mount=` key takes (`type=cache`, `sharing=locked`).
+    MountValue,
 }
 
 /// A completion candidate.
@@ -653,6 +657,10 @@ impl Analysis {
             // A trigger runs in the stages built on this one, later ones: this stage and the
             // ones after it may be earlier there.
             return self.stage_completions(replace, if in_trigger { None } else { current_stage }, false);
+        }
+        // The keys and values of `RUN --mount=`.
+        if keyword == "RUN" && flag_position && flag_word.starts_with("--mount=") {
+            return mount_completions(&flag_word["--mount=".len()..], replace, next);
         }
         // The base of a FROM.
         if keyword == "FROM" && trimmed.len() > 4 && !partial.starts_with('-') {
@@ -1883,4 +1891,75 @@ fn keyword_summary(k: &str) -> &'static str {
         "MAINTAINER" => "deprecated: use LABEL",
         _ => "",
     }
+}
+
+/// Completions inside `RUN --mount=` (`written`: the flag's value up to the cursor, lower
+/// case): the types after `type=`, the sharing modes after `sharing=`, and where a key starts
+/// the keys BuildKit's `parseMount` takes for the mount's type (`bind` unless a `type=` said
+/// otherwise) that are not there yet.
+fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> Vec<Completion> {
+    const TYPES: [(&str, &str); 5] = [
+        ("bind", "files of the context or of a stage (`from=`), read-only unless `rw`"),
+        ("cache", "a directory kept between builds (package caches, compilers')"),
+        ("tmpfs", "an empty in-memory directory"),
+        ("secret", "a secret given to the build (`--secret id=...`), as a file or `env=`"),
+        ("ssh", "the SSH agent given to the build (`--ssh`)"),
+    ];
+    const SHARING: [(&str, &str); 3] = [
+        ("shared", "builds use the cache at once (the default)"),
+        ("private", "a build that finds it in use gets a new one"),
+        ("locked", "a build waits until the cache is free"),
+    ];
+    let fields: Vec<&str> = written.split(',').collect();
+    let current = fields.last().copied().unwrap_or_default();
+    let item = |label: &str, doc: &str, kind: CompletionKind, insert: String| Completion {
+        label: label.to_string(),
+        kind,
+        detail: Some(doc.to_string()),
+        documentation: None,
+        insert,
+        replace,
+    };
+    let values: &[(&str, &str)] = match current.split_once('=') {
+        Some(("type", _)) => &TYPES,
+        Some(("sharing", _)) => &SHARING,
+        Some(_) => return Vec::new(),
+        None => &[],
+    };
+    if current.contains('=') {
+        return values.iter().map(|(v, doc)| item(v, doc, CompletionKind::MountValue, v.to_string())).collect();
+    }
+    let typ = fields.iter().rev().find_map(|f| f.strip_prefix("type=")).unwrap_or("bind");
+    let keys: &[&str] = match typ {
+        "cache" => &["type", "target", "id", "sharing", "from", "source", "mode", "uid", "gid", "readonly"],
+        "tmpfs" => &["type", "target", "size"],
+        "secret" => &["type", "id", "target", "env", "required", "mode", "uid", "gid"],
+        "ssh" => &["type", "id", "target", "required", "mode", "uid", "gid"],
+        _ => &["type", "target", "source", "from", "readwrite"],
+    };
+    let given = |k: &str| fields[..fields.len() - 1].iter().any(|f| f.split('=').next() == Some(k));
+    keys.iter()
+        .filter(|k| !given(k))
+        .map(|&k| {
+            let doc = match k {
+                "type" => "bind, cache, tmpfs, secret or ssh",
+                "target" => "where it is mounted",
+                "source" => "the path in `from` (its root by default)",
+                "from" => "the stage, image or context to mount from",
+                "readwrite" => "writable (its changes are dropped)",
+                "readonly" => "read-only",
+                "id" => "the cache's or secret's id",
+                "sharing" => "shared, private or locked",
+                "mode" => "the mode of the mount point (octal)",
+                "uid" => "the owner's user id",
+                "gid" => "the owner's group id",
+                "size" => "the size limit",
+                "env" => "the environment variable that gets the secret",
+                _ => "whether the build fails without it",
+            };
+            let flag = matches!(k, "readwrite" | "readonly" | "required");
+            let insert = if flag || next == Some('=') { k.to_string() } else { format!("{k}=") };
+            item(k, doc, CompletionKind::MountKey, insert)
+        })
+        .collect()
 }

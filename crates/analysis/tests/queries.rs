@@ -327,6 +327,32 @@ fn complete_earlier_stages_and_scratch_after_from() {
 }
 
 #[test]
+fn complete_mount_keys_and_values() {
+    let labels = |text: &str| {
+        let (a, at) = fixture(text);
+        a.completions(at).into_iter().map(|c| (c.label, c.insert, c.kind)).collect::<Vec<_>>()
+    };
+    let names = |text: &str| labels(text).into_iter().map(|(l, ..)| l).collect::<Vec<_>>();
+    assert_eq!(names("FROM alpine\nRUN --mount=type=$0 true\n"), ["bind", "cache", "tmpfs", "secret", "ssh"]);
+    assert_eq!(names("FROM alpine\nRUN --mount=type=cache,sharing=l$0 true\n"), ["shared", "private", "locked"]);
+    // The keys of the mount's type that are not there yet; `key=` inserted, a flag alone.
+    assert_eq!(
+        names("FROM alpine\nRUN --mount=type=cache,target=/c,$0 true\n"),
+        ["id", "sharing", "from", "source", "mode", "uid", "gid", "readonly"]
+    );
+    assert_eq!(names("FROM alpine\nRUN --mount=type=tmpfs,$0\n"), ["target", "size"]);
+    let bind = labels("FROM alpine\nRUN --mount=$0\n");
+    assert_eq!(
+        bind.iter().map(|(l, ..)| l.as_str()).collect::<Vec<_>>(),
+        ["type", "target", "source", "from", "readwrite"]
+    );
+    assert!(bind.iter().all(|(l, i, k)| *k == CompletionKind::MountKey && (i == &format!("{l}=") || l == "readwrite")));
+    // A value no list holds: nothing; `from=` is the stages'.
+    assert!(names("FROM alpine\nRUN --mount=type=cache,target=$0\n").is_empty());
+    assert_eq!(names("FROM alpine AS deps\nFROM alpine\nRUN --mount=from=$0\n"), ["deps"]);
+}
+
+#[test]
 fn complete_mount_from() {
     let (a, at) = fixture("FROM alpine AS deps\nFROM alpine\nRUN --mount=type=bind,from=$0\n");
     let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();

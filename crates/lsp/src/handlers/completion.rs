@@ -66,6 +66,8 @@ fn item(a: &Analysis, encoding: Encoding, i: usize, c: Completion) -> Completion
             CompletionKind::Flag => CompletionItemKind::PROPERTY,
             CompletionKind::NamedContext => CompletionItemKind::FOLDER,
             CompletionKind::Variable => CompletionItemKind::VARIABLE,
+            CompletionKind::MountKey => CompletionItemKind::PROPERTY,
+            CompletionKind::MountValue => CompletionItemKind::ENUM_MEMBER,
         }),
         detail: c.detail,
         documentation: c.documentation.map(Documentation::String),
