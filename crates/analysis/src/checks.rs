@@ -155,7 +155,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         let range = stage.name_range.unwrap_or(stage.from_range);
         let lines = (stage.line, stage.end_line);
         // A later stage's variable base that could name this one.
-        let picker = a.named_by_variable.iter().find(|&&(t, _)| t == s).map(|&(_, p)| p);
+        let picker = a.named_by_variable(s);
         let mut message = match picker {
             None => format!(
                 "stage `{}`{} is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",

@@ -106,6 +106,11 @@ enum State {
     External(String, TextRange, TextRange),
 }
 
+/// The mount types BuildKit's `parseMount` takes (also what completion offers after `type=`).
+pub(crate) const MOUNT_TYPES: [&str; 5] = ["bind", "cache", "tmpfs", "secret", "ssh"];
+/// The cache mount's `sharing` values.
+pub(crate) const MOUNT_SHARING: [&str; 3] = ["shared", "private", "locked"];
+
 pub(crate) struct Engine<'a> {
     text: &'a str,
     parse: &'a Parse,
@@ -2708,8 +2713,8 @@ impl<'a> Engine<'a> {
         node: TextRange,
         config: &CheckConfig,
     ) -> Result<(), Option<MountError>> {
-        const TYPES: [&str; 5] = ["bind", "cache", "tmpfs", "secret", "ssh"];
-        const SHARING: [&str; 3] = ["shared", "private", "locked"];
+        const TYPES: [&str; 5] = MOUNT_TYPES;
+        const SHARING: [&str; 3] = MOUNT_SHARING;
         const KEYS: [&str; 19] = [
             "type",
             "from",

@@ -333,6 +333,13 @@ impl Analysis {
         self.find_target(name).ok_or_else(|| self.not_found(name, "target stage", "targets"))
     }
 
+    /// The first later stage whose base, written with variables, may name `stage` with other
+    /// build args or another platform (`named_by_variable` is in stage order: a binary search).
+    pub(crate) fn named_by_variable(&self, stage: usize) -> Option<usize> {
+        let i = self.named_by_variable.binary_search_by_key(&stage, |&(s, _)| s).ok()?;
+        Some(self.named_by_variable[i].1)
+    }
+
     /// The stage named `name` (as `--target` matches names), or why none is, for a command that
     /// asks for a stage by name (a rename), with the closest name or the names there are.
     pub fn stage_named(&self, name: &str) -> Result<usize, String> {
@@ -340,13 +347,14 @@ impl Analysis {
     }
 
     /// "`what` "NAME" could not be found", with the closest name (or the `listed` there are).
+    /// (The list is joined by a fold, as the two lists in `checks` and `export` are, not the
+    /// standard `join`: each of its copies, for `&str` and `String` lists, was a kilobyte of the
+    /// browser build; one shared helper behind a `dyn Iterator` measured 231 B more.)
     fn not_found(&self, name: &str, what: &str, listed: &str) -> String {
         let names: Vec<&str> = self.stages.iter().filter_map(|s| s.name_as_written.as_deref()).collect();
         let hint = match suggest::search(name, names.iter().copied(), true) {
             Some(s) => format!(" (did you mean {s}?)"),
             None if names.is_empty() => "; no stage has a name".to_string(),
-            // (Not `join`: each of its copies, for `&str` and `String` lists, was a kilobyte
-            // of the browser build.)
             None => names.iter().enumerate().fold(format!("; {listed}: "), |mut list, (i, n)| {
                 if i > 0 {
                     list.push_str(", ");

@@ -494,7 +494,7 @@ impl Analysis {
         // another platform (`FROM base-${TARGETARCH}`; found with the unused-stage hints): a new
         // name would leave those builds behind; a change of case would not (stage names are
         // read in lower case).
-        let by = self.named_by_variable.iter().find(|(s, _)| *s == stage).map(|&(_, p)| &self.stages()[p]);
+        let by = self.named_by_variable(stage).map(|p| &self.stages()[p]);
         if let Some(by) = by.filter(|_| new_name.is_none_or(|n| n.to_lowercase() != name)) {
             return Err(RenameError(format!(
                 "`FROM {}` (line {}) may name it with other build args or another platform: rename by hand",
@@ -1279,13 +1279,13 @@ impl Analysis {
         // Only a command BuildKit takes: `--target` finds the last stage of a name, and a stage
         // without one only as the default target.
         let build = match (&s.name, self.default_target() == Some(stage)) {
-            (Some(name), _) => match self.find_target(name) {
-                Some(t) if t == stage => format!("`docker build --target {name}` builds {stages}"),
-                Some(t) => format!(
+            // (Its own name finds a stage: this one or a later one.)
+            (Some(name), _) => match self.find_target(name).unwrap_or(stage) {
+                t if t == stage => format!("`docker build --target {name}` builds {stages}"),
+                t => format!(
                     "not a target: `docker build --target {name}` builds the later stage of that name, on line {}; building this stage takes {stages}",
                     self.stages()[t].line
                 ),
-                None => format!("building it takes {stages}"),
             },
             (None, true) => format!("`docker build` (the default target) builds {stages}"),
             (None, false) => format!("not a target (it has no name); building it takes {stages}"),
@@ -1898,18 +1898,6 @@ fn keyword_summary(k: &str) -> &'static str {
 /// the keys BuildKit's `parseMount` takes for the mount's type (`bind` unless a `type=` said
 /// otherwise) that are not there yet.
 fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> Vec<Completion> {
-    const TYPES: [(&str, &str); 5] = [
-        ("bind", "files of the context or of a stage (`from=`), read-only unless `rw`"),
-        ("cache", "a directory kept between builds (package caches, compilers')"),
-        ("tmpfs", "an empty in-memory directory"),
-        ("secret", "a secret given to the build (`--secret id=...`), as a file or `env=`"),
-        ("ssh", "the SSH agent given to the build (`--ssh`)"),
-    ];
-    const SHARING: [(&str, &str); 3] = [
-        ("shared", "builds use the cache at once (the default)"),
-        ("private", "a build that finds it in use gets a new one"),
-        ("locked", "a build waits until the cache is free"),
-    ];
     let fields: Vec<&str> = written.split(',').collect();
     let current = fields.last().copied().unwrap_or_default();
     let item = |label: &str, doc: &str, kind: CompletionKind, insert: String| Completion {
@@ -1920,14 +1908,17 @@ fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> V
         insert,
         replace,
     };
-    let values: &[(&str, &str)] = match current.split_once('=') {
-        Some(("type", _)) => &TYPES,
-        Some(("sharing", _)) => &SHARING,
+    let values: &[&str] = match current.split_once('=') {
+        Some(("type", _)) => &crate::engine::MOUNT_TYPES,
+        Some(("sharing", _)) => &crate::engine::MOUNT_SHARING,
         Some(_) => return Vec::new(),
         None => &[],
     };
     if current.contains('=') {
-        return values.iter().map(|(v, doc)| item(v, doc, CompletionKind::MountValue, v.to_string())).collect();
+        return values
+            .iter()
+            .map(|&v| item(v, mount_value_doc(v), CompletionKind::MountValue, v.to_string()))
+            .collect();
     }
     let typ = fields.iter().rev().find_map(|f| f.strip_prefix("type=")).unwrap_or("bind");
     let keys: &[&str] = match typ {
@@ -1962,4 +1953,18 @@ fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> V
             item(k, doc, CompletionKind::MountKey, insert)
         })
         .collect()
+}
+
+/// What a mount type or sharing value does, for its completion.
+fn mount_value_doc(value: &str) -> &'static str {
+    match value {
+        "bind" => "files of the context or of a stage (`from=`), read-only unless `rw`",
+        "cache" => "a directory kept between builds (package caches, compilers')",
+        "tmpfs" => "an empty in-memory directory",
+        "secret" => "a secret given to the build (`--secret id=...`), as a file or `env=`",
+        "ssh" => "the SSH agent given to the build (`--ssh`)",
+        "shared" => "builds use the cache at once (the default)",
+        "private" => "a build that finds it in use gets a new one",
+        _ => "a build waits until the cache is free",
+    }
 }

@@ -539,11 +539,7 @@ fn graph_formats() {
     );
     // 1,500 stages, each copying from the first: too large to draw (an earlier build took
     // seconds and gigabytes for such files); the text formats still list it.
-    let mut far = String::from("FROM alpine AS c0\n");
-    for i in 1..1500 {
-        far.push_str(&format!("FROM c{} AS c{i}\nCOPY --from=c0 /a /a\n", i - 1));
-    }
-    let f = d.file("far.Dockerfile", &far);
+    let f = d.file("far.Dockerfile", &stagecraft_testkit::stage_chain(1500, "COPY --from=c0 /a /a\n"));
     let o = run(&["graph", &f, "--format", "svg"]);
     assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(1), ""));
     assert!(stderr(&o).contains("far.Dockerfile: the graph is too large to draw: its edges cross"), "{}", stderr(&o));

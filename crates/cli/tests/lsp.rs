@@ -873,11 +873,7 @@ fn code_actions_lenses_targets_and_graph() {
     // A 1,000-stage chain: its lists would hold ≈1.5 million names, so only counts come, and a
     // client asks for the lists of the target it shows.
     let chain_uri = "file:///chain/Dockerfile";
-    let mut chain = String::from("FROM alpine AS c0\n");
-    for i in 1..1000 {
-        chain.push_str(&format!("FROM c{} AS c{i}\n", i - 1));
-    }
-    lsp.open(chain_uri, &chain);
+    lsp.open(chain_uri, &stagecraft_testkit::stage_chain(1000, ""));
     let all = lsp.result("stagecraft/targets", doc(chain_uri));
     assert_eq!(all["detailed"], false);
     let last = &all["targets"][999];
@@ -915,11 +911,7 @@ fn code_actions_lenses_targets_and_graph() {
     // A graph too large to draw (1,500 stages, each copying from the first): no SVG, the
     // reason in `svgError`, the DOT still there.
     let far_uri = "file:///far/Dockerfile";
-    let mut far = String::from("FROM alpine AS c0\n");
-    for i in 1..1500 {
-        far.push_str(&format!("FROM c{} AS c{i}\nCOPY --from=c0 /a /a\n", i - 1));
-    }
-    lsp.open(far_uri, &far);
+    lsp.open(far_uri, &stagecraft_testkit::stage_chain(1500, "COPY --from=c0 /a /a\n"));
     let g = lsp.result("stagecraft/stageGraph", doc(far_uri));
     assert!(g["svg"].is_null() && g["dot"].as_str().unwrap().contains("n0 -> n1499"), "{}", g["dot"]);
     let message = g["svgError"].as_str().unwrap();
@@ -1321,10 +1313,7 @@ fn thousands_of_stages_or_references_get_answers() {
     for i in 0..10_000 {
         wide.push_str(&format!("FROM alpine:${{TAG}} AS s{i}\n"));
     }
-    let mut chain = String::from("FROM alpine AS c0\n");
-    for i in 1..3_000 {
-        chain.push_str(&format!("FROM c{} AS c{i}\n", i - 1));
-    }
+    let chain = stagecraft_testkit::stage_chain(3_000, "");
     let mut hot = String::from("FROM alpine AS hot\nFROM alpine AS user\n");
     for i in 0..10_000 {
         hot.push_str(&format!("COPY --from=hot /a{i} /b{i}\n"));

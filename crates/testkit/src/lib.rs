@@ -278,3 +278,13 @@ pub mod bench {
         println!("{name:<44} {bytes:>9} bytes  {:>9.3} ms  {mbs:>8.1} MB/s", t.as_secs_f64() * 1e3);
     }
 }
+
+/// A chain of `n` stages: `FROM alpine AS c0`, then each `FROM` the one before (`c1`, `c2`,
+/// ...), each followed by the lines `body` (empty, or e.g. `COPY --from=c0 /a /a\n`).
+pub fn stage_chain(n: usize, body: &str) -> String {
+    let mut text = String::from("FROM alpine AS c0\n");
+    for i in 1..n {
+        text.push_str(&format!("FROM c{} AS c{i}\n{body}", i - 1));
+    }
+    text
+}
