@@ -1617,6 +1617,8 @@ impl<'a> Engine<'a> {
         }
         self.diagnostics.truncate(kept);
         self.states.truncate(states);
+        // A trigger's flags are read as the instruction's are, where it runs: said once, here.
+        self.non_ascii_flags(&info);
     }
 
     /// An empty `--from=` of COPY (`range`: the flag) or `from=` of a mount: BuildKit reads it as

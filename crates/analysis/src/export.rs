@@ -12,8 +12,35 @@ fn node_label(a: &Analysis, n: &GraphNode) -> String {
     }
 }
 
-fn dot_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+/// A label for DOT (`dot`) or Mermaid: quotes escaped, and control characters (an image name
+/// BuildKit would refuse may hold them) written as the numeric character references both read,
+/// so that no raw control character reaches a renderer (or a terminal the text is printed in).
+fn escape(s: &str, dot: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '"' if dot => {
+                out.push('\\');
+                out.push(c);
+            }
+            '"' => out.push_str("#quot;"),
+            // In decimal (Mermaid reads no other); a control character is below 160.
+            c if c.is_control() => {
+                let n = c as u8;
+                out.push_str(if dot { "&#" } else { "#" });
+                if n >= 100 {
+                    out.push('1');
+                }
+                if n >= 10 {
+                    out.push(char::from(b'0' + n / 10 % 10));
+                }
+                out.push(char::from(b'0' + n % 10));
+                out.push(';');
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Analysis {
@@ -24,7 +51,7 @@ impl Analysis {
         let g = self.graph();
         let mut out = String::from("digraph stages {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
         for (id, n) in g.nodes.iter().enumerate() {
-            let label = dot_escape(&node_label(self, n));
+            let label = escape(&node_label(self, n), true);
             let attrs = match n {
                 GraphNode::Stage(s) => {
                     let st = &self.stages()[*s];
@@ -36,7 +63,7 @@ impl Analysis {
                     if self.is_unused(*s) {
                         a.push_str(", color=gray50, fontcolor=gray50");
                     }
-                    format!("label=\"{label}\\nFROM {}\", {a}", dot_escape(&st.base))
+                    format!("label=\"{label}\\nFROM {}\", {a}", escape(&st.base, true))
                 }
                 GraphNode::Image(_) => format!("label=\"{label}\", shape=folder"),
                 GraphNode::Scratch => "label=\"scratch\", shape=folder, style=dotted".to_string(),
@@ -61,9 +88,8 @@ impl Analysis {
     pub fn to_mermaid(&self) -> String {
         let g = self.graph();
         let mut out = String::from("flowchart TD\n");
-        let quote = |s: &str| s.replace('"', "#quot;");
         for (id, n) in g.nodes.iter().enumerate() {
-            let label = quote(&node_label(self, n));
+            let label = escape(&node_label(self, n), false);
             let shape = match n {
                 GraphNode::Stage(s) if Some(*s) == self.default_target() => format!("n{id}[[\"{label}\"]]"),
                 GraphNode::Stage(_) => format!("n{id}[\"{label}\"]"),
@@ -118,5 +144,12 @@ mod tests {
             m.contains("n2[[\"stage-2\"]]") && m.contains("n0 -. COPY .-> n2") && m.contains("class n1 unused"),
             "{m}"
         );
+        // Quotes, backslashes and control characters (in an image name BuildKit would refuse).
+        let a = analyze("FROM \"a\\b\"\x01c\x7fd AS x\nFROM x\n", &Options::default());
+        let dot = a.to_dot();
+        assert!(dot.contains("FROM \\\"a\\\\b\\\"&#1;c&#127;d\""), "{dot}");
+        let m = a.to_mermaid();
+        assert!(m.contains("n2[(\"a\\b#1;c#127;d\")]"), "{m}");
+        assert!(!dot.chars().chain(m.chars()).any(|c| c.is_control() && c != '\n'), "{dot}{m}");
     }
 }

@@ -351,7 +351,17 @@ impl Analysis {
     /// standard `join`: each of its copies, for `&str` and `String` lists, was a kilobyte of the
     /// browser build; one shared helper behind a `dyn Iterator` measured 231 B more.)
     fn not_found(&self, name: &str, what: &str, listed: &str) -> String {
-        let names: Vec<&str> = self.stages.iter().filter_map(|s| s.name_as_written.as_deref()).collect();
+        // A name two stages share is listed once, as written where `--target` finds it (the last
+        // definition). Only names shared are looked up, each in a linear search: quadratic only
+        // in the stages whose names are duplicates, each an error already.
+        let mut names: Vec<&str> = Vec::new();
+        for s in &self.stages {
+            if let (Some(name), Some(written)) = (&s.name, &s.name_as_written) {
+                if !self.name_shared[s.index] || self.find_target(name) == Some(s.index) {
+                    names.push(written);
+                }
+            }
+        }
         let hint = match suggest::search(name, names.iter().copied(), true) {
             Some(s) => format!(" (did you mean {s}?)"),
             None if names.is_empty() => "; no stage has a name".to_string(),

@@ -654,9 +654,14 @@ impl Analysis {
             && keyword == "RUN"
             && flag_word.starts_with("--mount=");
         if (after_copy_from || after_mount_from) && flag_position {
-            // A trigger runs in the stages built on this one, later ones: this stage and the
-            // ones after it may be earlier there.
-            return self.stage_completions(replace, if in_trigger { None } else { current_stage }, false);
+            // A trigger runs in the stages built on this one (later ones): a stage is earlier for
+            // at least one of them when it comes before the last. With none, nothing is marked.
+            let runs_in = if in_trigger {
+                current_stage.and_then(|s| self.stages().iter().rposition(|t| t.base_kind == BaseKind::Stage(s)))
+            } else {
+                current_stage
+            };
+            return self.stage_completions(replace, runs_in, false);
         }
         // The keys and values of `RUN --mount=`.
         if keyword == "RUN" && flag_position && flag_word.starts_with("--mount=") {
@@ -737,8 +742,8 @@ impl Analysis {
         Vec::new()
     }
 
-    /// Stage names; `current`: the stage being written (itself and later ones are marked, or
-    /// left out with `only_earlier`), none in a trigger.
+    /// Stage names; `current`: the stage being written, or the last that runs the trigger being
+    /// written (it is left out, later ones are marked, or left out with `only_earlier`).
     fn stage_completions(&self, replace: TextRange, current: Option<usize>, only_earlier: bool) -> Vec<Completion> {
         let limit = current.unwrap_or(self.stages().len());
         let mut out: Vec<Completion> = Vec::new();

@@ -287,12 +287,21 @@ fn later_stages_after_copy_from_are_marked() {
 
 #[test]
 fn a_trigger_completes_as_the_stages_that_run_it() {
-    // `ONBUILD COPY --from=` runs in the stages built on this one: this stage and later ones
-    // may be earlier there, and none is marked.
-    let (a, at) = fixture("FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM tmpl AS app\n");
+    // `ONBUILD COPY --from=` runs in the stages built on this one (`app`, `app2`): this stage
+    // and later ones may be earlier there; the last that runs it is left out, as a stage is
+    // in its own `--from=`, and the stages after it are marked.
+    let text = "FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM tmpl AS app\nFROM alpine AS mid\nFROM tmpl AS app2\nFROM alpine AS late\n";
+    let (a, at) = fixture(text);
     let c = a.completions(at);
     let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
-    assert_eq!(labels, ["base", "tmpl", "app"]);
+    assert_eq!(labels, ["base", "tmpl", "app", "mid", "late"]);
+    let marked: Vec<&str> = c.iter().filter(|c| c.documentation.is_some()).map(|c| c.label.as_str()).collect();
+    assert_eq!(marked, ["late"], "{c:?}");
+    // No stage runs the trigger: none is left out or marked.
+    let (a, at) =
+        fixture("FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM alpine AS other\n");
+    let c = a.completions(at);
+    assert_eq!(c.iter().map(|c| c.label.as_str()).collect::<Vec<_>>(), ["base", "tmpl", "other"]);
     assert!(c.iter().all(|c| c.documentation.is_none()), "{c:?}");
     // After `ONBUILD `: the keywords a trigger may be (not ONBUILD, FROM or MAINTAINER).
     for text in ["FROM alpine\nONBUILD $0\n", "FROM alpine\nonbuild R$0\n"] {
@@ -1429,6 +1438,12 @@ fn unknown_targets_get_one_message_everywhere() {
     assert_eq!(a.stage_named("tset"), Err("stage \"tset\" could not be found (did you mean test?)".into()));
     assert_eq!(a.stage_named("nope"), Err("stage \"nope\" could not be found; stages: Build, test".into()));
     assert_eq!(a.stage_named("TEST"), Ok(1));
+    // A name stages share is listed once, as written where `--target` finds it (the last).
+    let shared = plain("FROM alpine AS dup\nFROM alpine AS Dup\nFROM alpine AS other\nFROM alpine AS DUP\n");
+    assert_eq!(
+        shared.resolve_target("release"),
+        Err("target stage \"release\" could not be found; targets: other, DUP".into())
+    );
 }
 
 #[test]
@@ -1722,6 +1737,12 @@ fn flags_outside_ascii_are_reported_as_buildkit_reads_them() {
     assert_eq!(diag(&a, "non-ascii-flag").severity, Severity::Warning);
     // Arguments are read as UTF-8: only flags.
     assert!(!codes(&plain("FROM alpine\nCOPY données /données\nRUN echo é\n")).contains(&"non-ascii-flag"));
+    // A trigger's flags, where the trigger is written and once, whichever stages run it.
+    let a = plain("FROM alpine AS base\nONBUILD RUN --mount=target=/é true\nFROM base\nFROM base\n");
+    assert_eq!(
+        findings(&a, "non-ascii-flag").iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(),
+        [("--mount=target=/é", 2)]
+    );
 }
 
 #[test]

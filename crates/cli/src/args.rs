@@ -120,9 +120,19 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             }
             Long("build-arg") => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
-                let (k, val) =
-                    v.split_once('=').ok_or_else(|| usage(format!("--build-arg needs KEY=VALUE, got `{v}`")))?;
-                args.options.build_args.push((k.to_string(), val.to_string()));
+                // As buildx reads it (`listToMap`): KEY=VALUE; a KEY alone takes the environment's
+                // value, and is not given when the environment has none; an empty KEY is an error.
+                let (k, val) = v.split_once('=').map_or((v.as_str(), None), |(k, val)| (k, Some(val)));
+                if k.is_empty() {
+                    return Err(usage(format!(
+                        "--build-arg `{v}` has no name: write KEY=VALUE, or KEY alone for the environment's value"
+                    )));
+                }
+                let val =
+                    val.map(str::to_string).or_else(|| std::env::var_os(k).map(|e| e.to_string_lossy().into_owned()));
+                if let Some(val) = val {
+                    args.options.build_args.push((k.to_string(), val));
+                }
             }
             Long("build-context") => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();

@@ -47,9 +47,10 @@ commands:
   dump FILE           BuildKit's parser dump (--buildkit) or the syntax tree (--tree)
   lsp                 the language server, over stdio
 
-Every command that analyses a file takes, as `docker build` does: --build-arg K=V,
---build-context NAME=VALUE, and --platform OS/ARCH (the target platform: the TARGET* ARGs and
-the OS of stages without a --platform of their own; linux/amd64 by default).
+Every command that analyses a file takes, as `docker build` does: --build-arg K=V (K alone:
+the environment's value), --build-context NAME=VALUE, and --platform OS/ARCH (the target
+platform: the TARGET* ARGs and the OS of stages without a --platform of their own; linux/amd64
+by default).
 
 A FILE of `-` is the standard input. Run `stagecraft <command> --help` for a command's options.";
 

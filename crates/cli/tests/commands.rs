@@ -57,6 +57,24 @@ fn analyze_json_uses_the_oracle_field_names() {
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["stages"][0]["base_expanded"].as_str(), Some("golang:1.23"));
     assert_eq!(j["unused_stages"], serde_json_array(&[]));
+    // As buildx reads `--build-arg`: a KEY alone takes the environment's value (and is not
+    // given without one), an empty KEY is refused.
+    let base = |envs: &[(&str, &str)], arg: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+            .args(["analyze", &f, "--format", "json", "--build-arg", arg])
+            .env_remove("GO")
+            .envs(envs.iter().copied())
+            .output()
+            .expect("stagecraft runs");
+        assert!(o.status.success(), "{}", stderr(&o));
+        parse_json(&stdout(&o))["stages"][0]["base_expanded"].as_str().map(str::to_string)
+    };
+    assert_eq!(base(&[("GO", "1.24")], "GO").as_deref(), Some("golang:1.24"));
+    assert_eq!(base(&[], "GO").as_deref(), Some("golang:1.22"), "the default, not an empty value");
+    assert_eq!(base(&[("GO", "1.24")], "GO=").as_deref(), Some("golang:"));
+    let o = run(&["analyze", &f, "--build-arg", "=1.23"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--build-arg `=1.23` has no name: write KEY=VALUE"), "{}", stderr(&o));
 }
 
 #[test]
