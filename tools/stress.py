@@ -19,6 +19,9 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
              that is (BuildKit's "did you mean" compares every pair)
   line       one line: an `ENV` of N pairs, each using the one before, names not in ASCII
              (columns in UTF-16 or code points, counted from the line's start)
+  varbase    N stages `FROM alpine AS sI`, then N/2 stages `FROM s${V} AS tI` (each unused sI
+             may be the one such a base names with another build arg: the unused-stage hints
+             and the rename's refusal scan the bases written with variables)
 Files go to target/stress/. A command that runs out of time is reported as such. The requests
 of --lsp stand on the file's last line, at its last `=` or `$` (a stage or variable is being
 typed there), or at its end; the call hierarchy is asked there and at the last stage's name.
@@ -53,6 +56,7 @@ def shapes(n):
     undefined = (
         "FROM alpine\n" + "".join(f"ENV V{i}=1\n" for i in range(n)) + "ENV X=" + "".join(f"$W{i}" for i in range(n // 10)) + "\n"
     )
+    varbase = "ARG V=0\n" + wide + "".join(f"FROM s${{V}} AS t{i}\n" for i in range(n // 2))
     line = "FROM alpine\nENV Vä0=0 " + " ".join(f"Vä{i}=$Vä{i - 1}" for i in range(1, n)) + "\nRUN echo $Vä1\n"
     return {
         "wide": wide,
@@ -65,6 +69,7 @@ def shapes(n):
         "pairs": pairs,
         "undefined": undefined,
         "line": line,
+        "varbase": varbase,
     }
 
 

@@ -19,10 +19,11 @@ run_part() {
     rust)
       echo "== cargo test (workspace)"
       cargo test --workspace --locked
-      echo "== the analysis as the browser build has it: targets walked, not counted with bit sets"
+      echo "== the analysis as the browser build has it, without large-files: targets walked, not"
+      echo "   counted with bit sets; variable bases' patterns not grouped"
       # (The workspace's tests turn the feature on; the browser build leaves it out.)
       cargo test --locked -q -p stagecraft-analysis --no-default-features \
-        --features build-failures,named-contexts,probe --lib --test large --test counts_corpus
+        --features build-failures,named-contexts,probe --lib --test large --test counts_corpus --test queries
       ;;
     differential)
       echo "== the parser against BuildKit's own (PyPI's dockerfile wheel) on generated files"

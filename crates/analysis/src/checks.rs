@@ -73,16 +73,51 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // Each with what it can expand to (a base may have up to 2^MAX_COMBINED patterns); only a
     // base after a named stage can name one.
     let lexer = Lexer::new(a.parse().tree().escape_char());
-    let mut variable_bases: Vec<(usize, String)> = Vec::new();
     let first_named = a.stages.iter().position(|s| s.name.is_some());
-    for (p, stage) in a.stages.iter().enumerate().skip(first_named.map_or(a.stages.len(), |s| s + 1)) {
-        name_patterns(&lexer, &stage.base, |pattern| {
-            if !may_name(pattern.as_bytes(), b"") {
-                variable_bases.push((p, pattern));
+    let later_bases = a.stages.iter().enumerate().skip(first_named.map_or(a.stages.len(), |s| s + 1));
+    // Each pattern once, with the stages whose bases may expand to it, in order: a file of
+    // thousands of such bases most often has a few patterns, and checking every base for every
+    // stage was quadratic. (A map of the patterns costs more code than this search.)
+    #[cfg(feature = "large-files")]
+    {
+        let mut patterns: Vec<(String, Vec<usize>)> = Vec::new();
+        for (p, stage) in later_bases {
+            name_patterns(&lexer, &stage.base, |pattern| {
+                if !may_name(pattern.as_bytes(), b"") {
+                    match patterns.iter_mut().find(|(q, _)| *q == pattern) {
+                        Some((_, bases)) => bases.push(p),
+                        None => patterns.push((pattern, vec![p])),
+                    }
+                }
+            });
+        }
+        for (s, stage) in a.stages.iter().enumerate() {
+            let Some(name) = stage.name.as_deref() else { continue };
+            // The first later base that may name it.
+            let mut picker: Option<usize> = None;
+            for (pattern, bases) in &patterns {
+                let Some(&p) = bases.get(bases.partition_point(|&p| p <= s)) else { continue };
+                if picker.is_none_or(|q| p < q) && may_name(pattern.as_bytes(), name.as_bytes()) {
+                    picker = Some(p);
+                }
             }
-        });
+            if let Some(p) = picker {
+                a.named_by_variable.push((s, p));
+            }
+        }
     }
-    if !variable_bases.is_empty() {
+    // The browser build (without `large-files`, for its size): every base's patterns, in order,
+    // searched for each named stage.
+    #[cfg(not(feature = "large-files"))]
+    {
+        let mut variable_bases: Vec<(usize, String)> = Vec::new();
+        for (p, stage) in later_bases {
+            name_patterns(&lexer, &stage.base, |pattern| {
+                if !may_name(pattern.as_bytes(), b"") {
+                    variable_bases.push((p, pattern));
+                }
+            });
+        }
         for (s, stage) in a.stages.iter().enumerate() {
             let Some(name) = stage.name.as_deref() else { continue };
             let picker =
@@ -453,7 +488,8 @@ fn unknown_stage_references(a: &mut Analysis) {
     // Each distinct name's result, by its index in `results` (a map type the engine has: one
     // map type less in the wasm).
     let mut searched: HashMap<String, usize> = HashMap::new();
-    let mut results: Vec<Option<String>> = Vec::new();
+    // Each with the stage its name finds (the last of that name, as BuildKit's `--from` does).
+    let mut results: Vec<Option<(String, Option<usize>)>> = Vec::new();
     let mut found = Vec::new();
     let mut from_labels = Vec::new();
     for r in &a.references {
@@ -486,18 +522,30 @@ fn unknown_stage_references(a: &mut Analysis) {
                     parts += 1;
                 }
             }
-            results.push(close.map(|c| part.filter(|_| parts == 1).cloned().unwrap_or(c)));
+            let suggestion = close.map(|c| part.filter(|_| parts == 1).cloned().unwrap_or(c));
+            results.push(suggestion.map(|name| {
+                let stage = a.find_target(&name);
+                (name, stage)
+            }));
             results.len() - 1
         });
         let context = || suggest::search(image, a.context_names().iter().map(String::as_str), true);
-        if let Some(suggestion) = results[i].clone() {
+        if let Some((suggestion, stage)) = results[i].clone() {
             // Already written so: BuildKit read the flag's bytes one by one (a non-ASCII name
             // comes out as `bÃ¤se`), and no edit of the text makes it match; the stage's name is
             // refused where it is defined.
             if a.text.get(usize::from(r.range.start())..usize::from(r.range.end())) == Some(suggestion.as_str()) {
                 continue;
             }
-            found.push((r.range, r.line, image.clone(), suggestion, Found::Stage));
+            // The stage itself or a later one cannot be used here (a trigger runs in later stages):
+            // said, with no fix that would turn the pull into a failed build.
+            let how = match stage {
+                Some(t) if t >= r.in_stage && r.origin != RefOrigin::OnbuildTrigger => {
+                    Found::Later { stage: t, own: t == r.in_stage }
+                }
+                _ => Found::Stage,
+            };
+            found.push((r.range, r.line, image.clone(), suggestion, how));
         } else if let Some(n) = unnamed_stage_label(a, image) {
             // `stage-N` is only how stagecraft (and its graphs) show a stage without a name.
             found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index));
@@ -528,24 +576,23 @@ fn unknown_stage_references(a: &mut Analysis) {
             Found::Context => format!(
                 "no stage or named build context is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the named context `{suggestion}`?"
             ),
+            Found::Later { stage, own } => format!(
+                "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; the closest name, `{suggestion}`, is {}, and a stage can only take from earlier ones",
+                if own { "this stage's own".to_string() } else { format!("a stage defined later (line {})", a.stages[stage].line) }
+            ),
         };
-        let fix = Fix {
-            title: match how {
-                Found::Index => format!("Use stage {suggestion} by its index"),
-                Found::Stage => format!("Use stage `{suggestion}`"),
-                Found::Context => format!("Use the named context `{suggestion}`"),
-            },
+        let title = match how {
+            Found::Index => format!("Use stage {suggestion} by its index"),
+            Found::Stage => format!("Use stage `{suggestion}`"),
+            Found::Context => format!("Use the named context `{suggestion}`"),
+            Found::Later { .. } => String::new(),
+        };
+        let fix = (!title.is_empty()).then(|| Fix {
+            title,
             edits: vec![TextEdit { range, new_text: suggestion.clone() }],
             applicability: Applicability::Unsafe,
-        };
-        a.diagnostics.push(Diagnostic::ours(
-            "unknown-stage",
-            Severity::Warning,
-            range,
-            message,
-            Some(fix),
-            (line, line),
-        ));
+        });
+        a.diagnostics.push(Diagnostic::ours("unknown-stage", Severity::Warning, range, message, fix, (line, line)));
     }
 }
 
@@ -557,6 +604,9 @@ enum Found {
     Index,
     /// A named build context given for the build.
     Context,
+    /// A stage of that name, close to what is written, that this reference cannot use: the
+    /// stage that holds it (`own`), or a later one.
+    Later { stage: usize, own: bool },
 }
 
 /// The index N when `image` is `stage-N` (as [`Stage::display_name`] shows a stage without a
@@ -600,6 +650,7 @@ fn from_later_stage(a: &mut Analysis) {
         let split = same.partition_point(|&s| s < r.in_stage);
         if let Some(st) = split.checked_sub(1).map(|i| &a.stages[same[i]]) {
             found.push((
+                "stage-reference-case",
                 r.range,
                 r.line,
                 format!(
@@ -619,6 +670,7 @@ fn from_later_stage(a: &mut Analysis) {
         // not defined while its own FROM is read, so BuildKit pulls the image, as meant.
         if let Some(later) = same[split..].iter().find(|&&i| i != r.in_stage).map(|&i| &a.stages[i]) {
             found.push((
+                "forward-stage-reference",
                 r.range,
                 r.line,
                 format!(
@@ -630,15 +682,8 @@ fn from_later_stage(a: &mut Analysis) {
             ));
         }
     }
-    for (range, line, message, fix) in found {
-        a.diagnostics.push(Diagnostic::ours(
-            "forward-stage-reference",
-            Severity::Error,
-            range,
-            message,
-            fix,
-            (line, line),
-        ));
+    for (code, range, line, message, fix) in found {
+        a.diagnostics.push(Diagnostic::ours(code, Severity::Error, range, message, fix, (line, line)));
     }
 }
 

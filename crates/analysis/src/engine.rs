@@ -953,7 +953,8 @@ impl<'a> Engine<'a> {
     // ---- meta ARGs ----
 
     fn target_stage_name(&self) -> String {
-        if let Some(t) = self.options.target.as_deref() {
+        // (An empty `--target` is the default one, as BuildKit reads it.)
+        if let Some(t) = self.options.target.as_deref().filter(|t| !t.is_empty()) {
             return t.to_string();
         }
         self.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into())
@@ -1187,7 +1188,7 @@ impl<'a> Engine<'a> {
         if !cfg!(feature = "build-failures") {
             return "give its ARGs values or pass --build-arg".into();
         }
-        let (mut undeclared, mut empty) = (String::new(), String::new());
+        let (mut undeclared, mut empty, mut emptied) = (String::new(), String::new(), String::new());
         let element = self.parse.syntax_node().covering_element(range);
         let names: Vec<String> = element
             .as_node()
@@ -1209,8 +1210,13 @@ impl<'a> Engine<'a> {
             if value.is_some() && !self.declared_globals.contains(&name) && self.builtins().get(&name).is_some() {
                 continue;
             }
-            let list =
-                if value.is_some() || self.declared_globals.contains(&name) { &mut empty } else { &mut undeclared };
+            let list = if self.options.build_arg(&name) == Some("") {
+                &mut emptied
+            } else if value.is_some() || self.declared_globals.contains(&name) {
+                &mut empty
+            } else {
+                &mut undeclared
+            };
             let item = format!("`{name}`");
             if !list.contains(&item) {
                 if !list.is_empty() {
@@ -1228,6 +1234,12 @@ impl<'a> Engine<'a> {
                 out.push_str("; ");
             }
             out.push_str(&format!("no value: {empty} (give a default or pass --build-arg)"));
+        }
+        if !emptied.is_empty() {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(&format!("set empty by --build-arg: {emptied} (a build arg replaces the default)"));
         }
         if out.is_empty() {
             out.push_str("give its ARGs values or pass --build-arg");
@@ -1393,10 +1405,15 @@ impl<'a> Engine<'a> {
             && matched.contains("TARGETPLATFORM")
             && self.globals.get("TARGETPLATFORM") == Some(value.as_str())
         {
+            // BuildKit compares the words only: a stage without `--platform` is built for the
+            // build's target platform, which an `ARG TARGETPLATFORM=...` (or a build arg) does
+            // not change. Removing the flag keeps the build only where the two agree.
+            let applicability =
+                if value == self.target.format_all() { Applicability::Safe } else { Applicability::Unsafe };
             let fix = self.flag_removal(range).map(|removal| Fix {
                 title: "Remove `--platform`".into(),
                 edits: vec![TextEdit { range: removal, new_text: String::new() }],
-                applicability: Applicability::Safe,
+                applicability,
             });
             self.hit_fixed(
                 rules::REDUNDANT_TARGET_PLATFORM,

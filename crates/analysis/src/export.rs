@@ -13,8 +13,8 @@ fn node_label(a: &Analysis, n: &GraphNode) -> String {
 }
 
 /// A label for DOT (`dot`) or Mermaid: quotes escaped, and control characters (an image name
-/// BuildKit would refuse may hold them) written as the numeric character references both read,
-/// so that no raw control character reaches a renderer (or a terminal the text is printed in).
+/// BuildKit would refuse may hold them) replaced, so that none reaches a renderer (or a
+/// terminal the text is printed in).
 fn escape(s: &str, dot: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -24,19 +24,8 @@ fn escape(s: &str, dot: bool) -> String {
                 out.push(c);
             }
             '"' => out.push_str("#quot;"),
-            // In decimal (Mermaid reads no other); a control character is below 160.
-            c if c.is_control() => {
-                let n = c as u8;
-                out.push_str(if dot { "&#" } else { "#" });
-                if n >= 100 {
-                    out.push('1');
-                }
-                if n >= 10 {
-                    out.push(char::from(b'0' + n / 10 % 10));
-                }
-                out.push(char::from(b'0' + n % 10));
-                out.push(';');
-            }
+            // Shown as U+FFFD: no image name BuildKit takes has one (the name's error says so).
+            c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -147,9 +136,9 @@ mod tests {
         // Quotes, backslashes and control characters (in an image name BuildKit would refuse).
         let a = analyze("FROM \"a\\b\"\x01c\x7fd AS x\nFROM x\n", &Options::default());
         let dot = a.to_dot();
-        assert!(dot.contains("FROM \\\"a\\\\b\\\"&#1;c&#127;d\""), "{dot}");
+        assert!(dot.contains("FROM \\\"a\\\\b\\\"\u{fffd}c\u{fffd}d\""), "{dot}");
         let m = a.to_mermaid();
-        assert!(m.contains("n2[(\"a\\b#1;c#127;d\")]"), "{m}");
+        assert!(m.contains("n2[(\"a\\b\u{fffd}c\u{fffd}d\")]"), "{m}");
         assert!(!dot.chars().chain(m.chars()).any(|c| c.is_control() && c != '\n'), "{dot}{m}");
     }
 }

@@ -1,8 +1,8 @@
 //! What a target builds: BuildKit's reachability (FROM chains, `COPY --from`, mounts, inherited
 //! ONBUILD triggers), build plans in parallel waves, the legacy builder's set, and the graph.
 
+use crate::Lazy;
 use stagecraft_syntax::sort;
-use std::sync::OnceLock;
 
 use crate::engine::Dep;
 use crate::model::*;
@@ -13,11 +13,11 @@ use crate::model::*;
 pub(crate) struct Reachability {
     /// Each stage's stage dependencies.
     pub(crate) direct: Vec<Vec<usize>>,
-    builds: Vec<OnceLock<Vec<usize>>>,
+    builds: Vec<Lazy<Vec<usize>>>,
     /// How many stages each target builds, for every target at once (code lenses and the
     /// target picker ask for all of them, after every edit).
-    build_counts: OnceLock<Vec<usize>>,
-    uses_external: Vec<OnceLock<Vec<String>>>,
+    build_counts: Lazy<Vec<usize>>,
+    uses_external: Vec<Lazy<Vec<String>>>,
 }
 
 impl Reachability {
@@ -25,9 +25,9 @@ impl Reachability {
         let n = deps.len();
         Reachability {
             direct: stage_deps(deps),
-            builds: (0..n).map(|_| OnceLock::new()).collect(),
-            build_counts: OnceLock::new(),
-            uses_external: (0..n).map(|_| OnceLock::new()).collect(),
+            builds: (0..n).map(|_| Lazy::new()).collect(),
+            build_counts: Lazy::new(),
+            uses_external: (0..n).map(|_| Lazy::new()).collect(),
         }
     }
 
@@ -52,7 +52,7 @@ impl Reachability {
     /// O(n·(n+m)/64) time and O(n+m) memory for any shape, where a walk from each target is
     /// O(n·(n+m)): each stage built on the one before and copying from the one before that took
     /// six seconds for 50,000 stages.
-    #[cfg(feature = "bitset-counts")]
+    #[cfg(feature = "large-files")]
     fn count_builds(&self) -> Vec<usize> {
         let direct = &self.direct;
         let (comp, k) = components(direct);
@@ -107,7 +107,7 @@ impl Reachability {
 
     /// Each target's count by a walk from it, but in one pass along a chain of stages. Quadratic
     /// where many stages have several dependencies; the browser build keeps it for its size.
-    #[cfg(not(feature = "bitset-counts"))]
+    #[cfg(not(feature = "large-files"))]
     fn count_builds(&self) -> Vec<usize> {
         let n = self.direct.len();
         // `seen[s] == t + 1`: stage `s` was reached from target `t` (no clearing between targets).
@@ -196,7 +196,7 @@ pub(crate) fn stage_deps(deps: &[Vec<Dep>]) -> Vec<Vec<usize>> {
 /// The strongly connected components of the stage graph (Tarjan's, without recursion):
 /// each stage's component and how many there are. A component is numbered after every
 /// component it reaches, itself aside.
-#[cfg(feature = "bitset-counts")]
+#[cfg(feature = "large-files")]
 fn components(direct: &[Vec<usize>]) -> (Vec<usize>, usize) {
     const NONE: usize = usize::MAX;
     let n = direct.len();

@@ -103,6 +103,14 @@ impl Options {
     }
 }
 
+/// A value computed on first use: natively a `OnceLock` (the language server shares analyses
+/// between threads); in the browser build, which has one thread, a `OnceCell` (the lock's
+/// machinery for a target without threads was 916 B of it).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type Lazy<T> = std::sync::OnceLock<T>;
+#[cfg(target_arch = "wasm32")]
+pub(crate) type Lazy<T> = std::cell::OnceCell<T>;
+
 /// The analysed file: the tree plus everything derived from it.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -132,7 +140,7 @@ pub struct Analysis {
     platform_given: bool,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
-    graph: std::sync::OnceLock<StageGraph>,
+    graph: Lazy<StageGraph>,
     /// What the analysis assumed, for the queries that run the pipeline again (a variable's
     /// value at a place: [`Analysis::variable_at`]).
     #[cfg(feature = "probe")]
@@ -173,7 +181,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         context_names: out.context_keys,
         name_shared: out.name_shared,
         platform_given: out.platform_given,
-        graph: std::sync::OnceLock::new(),
+        graph: Lazy::new(),
         #[cfg(feature = "probe")]
         options: options.clone(),
     };
@@ -290,7 +298,8 @@ impl Analysis {
     }
 
     /// Targets as `docker buildx build --call=targets` lists them: named stages, then the
-    /// default stage if it has no name.
+    /// default stage if it has no name; but a name several stages share is listed once, for
+    /// the stage `--target` builds (buildx lists each, though only the last can be built).
     pub fn targets(&self) -> Vec<Target> {
         let default = self.default_target();
         // A repeated name targets its last definition: a stage is listed when no later stage
@@ -329,8 +338,10 @@ impl Analysis {
     /// The stage `--target NAME` selects, or why none does, in BuildKit's words and with the
     /// closest name (or the names there are) to help. Every adapter reports an unknown target
     /// with this one message.
+    /// An empty name is the default target, as BuildKit reads an empty `--target`.
     pub fn resolve_target(&self, name: &str) -> Result<usize, String> {
-        self.find_target(name).ok_or_else(|| self.not_found(name, "target stage", "targets"))
+        let found = if name.is_empty() { self.default_target() } else { self.find_target(name) };
+        found.ok_or_else(|| self.not_found(name, "target stage", "targets"))
     }
 
     /// The first later stage whose base, written with variables, may name `stage` with other
@@ -351,18 +362,18 @@ impl Analysis {
     /// standard `join`: each of its copies, for `&str` and `String` lists, was a kilobyte of the
     /// browser build; one shared helper behind a `dyn Iterator` measured 231 B more.)
     fn not_found(&self, name: &str, what: &str, listed: &str) -> String {
-        // A name two stages share is listed once, as written where `--target` finds it (the last
-        // definition). Only names shared are looked up, each in a linear search: quadratic only
-        // in the stages whose names are duplicates, each an error already.
-        let mut names: Vec<&str> = Vec::new();
-        for s in &self.stages {
+        // The targets' names: a name two stages share once, as written where `--target` finds
+        // it (the last definition). BuildKit suggests among the names as it keeps them,
+        // lower-cased (`Test` is `test`).
+        let (mut names, mut lowered): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        for t in self.targets() {
+            let s = &self.stages[t.stage];
             if let (Some(name), Some(written)) = (&s.name, &s.name_as_written) {
-                if !self.name_shared[s.index] || self.find_target(name) == Some(s.index) {
-                    names.push(written);
-                }
+                names.push(written);
+                lowered.push(name);
             }
         }
-        let hint = match suggest::search(name, names.iter().copied(), true) {
+        let hint = match suggest::search(name, lowered.iter().copied(), true) {
             Some(s) => format!(" (did you mean {s}?)"),
             None if names.is_empty() => "; no stage has a name".to_string(),
             None => names.iter().enumerate().fold(format!("; {listed}: "), |mut list, (i, n)| {

@@ -39,6 +39,14 @@ fn each_rule_fixes_what_it_reports() {
         ("NoEmptyContinuation", "FROM alpine\nRUN a \\\n  ", "FROM alpine\nRUN a \\\n", Safe),
         ("ExposeProtoCasing", "FROM alpine\nEXPOSE 80/TCP 53/udp\n", "FROM alpine\nEXPOSE 80/tcp 53/udp\n", Safe),
         ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine AS a\n", "FROM alpine AS a\n", Safe),
+        // BuildKit's check compares words; a stage without `--platform` is built for the build's
+        // platform, which the global ARG does not change: removing the flag changes the build.
+        (
+            "RedundantTargetPlatform",
+            "ARG TARGETPLATFORM=linux/arm64\nFROM --platform=$TARGETPLATFORM alpine AS a\n",
+            "ARG TARGETPLATFORM=linux/arm64\nFROM alpine AS a\n",
+            Unsafe,
+        ),
         (
             "MaintainerDeprecated",
             "FROM alpine\nMAINTAINER Jane <j@example.com>\n",
@@ -133,13 +141,23 @@ fn fix_all_takes_non_overlapping_fixes_in_passes() {
 }
 
 /// What the build does: stages and their bases, where every reference goes, what each target
-/// builds, and whether (and why) the build fails. Not positions (a removed blank line moves
-/// them) and not the platform as written (a redundant `--platform` goes).
+/// builds, the platform each stage is built for, and whether (and why) the build fails. Not
+/// positions (a removed blank line moves them) and not the platform as written (a redundant
+/// `--platform` goes; a stage without one is built for the build's, linux/amd64 here).
 fn build(a: &Analysis) -> Vec<String> {
     let mut out: Vec<String> = a
         .stages()
         .iter()
-        .map(|s| format!("stage {} {:?} {:?} builds {:?}", s.index, s.name, s.base_kind, a.target_builds(s.index)))
+        .map(|s| {
+            let platform = s.platform_expanded.as_deref().unwrap_or("linux/amd64");
+            format!(
+                "stage {} {:?} {:?} on {platform} builds {:?}",
+                s.index,
+                s.name,
+                s.base_kind,
+                a.target_builds(s.index)
+            )
+        })
         .collect();
     for r in a.references() {
         let target = match &r.target {

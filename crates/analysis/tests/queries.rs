@@ -1056,6 +1056,32 @@ fn unknown_stage_suggests_the_close_name() {
     assert!(
         !codes(&plain("FROM alpine AS build\nFROM scratch\nCOPY --from=biuld:1 /a /a\n")).contains(&"unknown-stage")
     );
+    // The stage itself, or a later one, cannot be taken from: said, with no fix (it would turn
+    // the pull into a failed build).
+    let a = plain("FROM alpine AS a\nFROM a AS build\nCOPY --from=buidl / /\n");
+    let d = diag(&a, "unknown-stage");
+    assert!(
+        d.message
+            .ends_with("the closest name, `build`, is this stage's own, and a stage can only take from earlier ones"),
+        "{}",
+        d.message
+    );
+    assert!(d.fix.is_none());
+    let a = plain("FROM alpine AS a\nRUN --mount=from=buidl,target=/x true\nFROM alpine AS build\n");
+    let d = diag(&a, "unknown-stage");
+    assert!(
+        d.message.ends_with("`build`, is a stage defined later (line 3), and a stage can only take from earlier ones"),
+        "{}",
+        d.message
+    );
+    assert!(d.fix.is_none());
+    // The last stage of the name is the one `--from` finds: an earlier one of that name does
+    // not make it usable.
+    let a = plain("FROM alpine AS build\nFROM alpine AS a\nCOPY --from=buidl / /\nFROM alpine AS build\n");
+    assert!(diag(&a, "unknown-stage").fix.is_none());
+    // A trigger runs in the later stages built on its own: a stage after it may be meant.
+    let a = plain("FROM alpine AS t\nONBUILD COPY --from=buidl / /\nFROM alpine AS build\nFROM t\n");
+    assert!(a.diagnostics().iter().any(|d| d.code == "unknown-stage" && d.fix.is_some()), "{:?}", a.diagnostics());
 }
 
 /// BuildKit's lint without a target dispatches every stage (`AllStages`); with `--target`, and
@@ -1152,8 +1178,11 @@ fn from_a_later_stage_or_in_another_case() {
     // A later stage of that name still earns the note.
     let a = plain("FROM node AS node\nFROM alpine AS node\n");
     assert!(diag(&a, "forward-stage-reference").message.contains("defined later (line 2)"));
+    // Another case is no forward reference: a code of its own.
     let a = plain("FROM alpine AS builder\nFROM Builder\n");
-    let d = diag(&a, "forward-stage-reference");
+    assert!(!codes(&a).contains(&"forward-stage-reference"));
+    let d = diag(&a, "stage-reference-case");
+    assert_eq!(d.severity, Severity::Error);
     assert_eq!(d.fix.as_ref().unwrap().edits[0].new_text, "builder");
 }
 
@@ -1206,6 +1235,13 @@ fn an_image_name_that_args_leave_incomplete_says_where_it_comes_from() {
     let a = analyze("ARG app\nFROM alpine AS source-web\nFROM source-${app} AS source\n", &options);
     assert!(a.build_error().is_none());
     assert_eq!(a.stages()[1].base_kind, stagecraft_analysis::BaseKind::Stage(0));
+    // A build arg given empty replaces the ARG's default: said so, not "give a default".
+    let options = Options { build_args: vec![("TAG".into(), String::new())], ..Options::default() };
+    let a = analyze("ARG TAG=3\nFROM alpine:${TAG}\n", &options);
+    assert_eq!(
+        diag(&a, "invalid-image-reference").message,
+        "failed to parse stage name \"alpine:\": invalid reference format; `alpine:${TAG}` expands to it: set empty by --build-arg: `TAG` (a build arg replaces the default)"
+    );
 }
 
 #[test]
@@ -1401,6 +1437,9 @@ fn unknown_targets_get_one_message_everywhere() {
     );
     let unnamed = plain("FROM alpine\n");
     assert_eq!(unnamed.resolve_target("x"), Err("target stage \"x\" could not be found; no stage has a name".into()));
+    // An empty name is the default target, as BuildKit reads an empty `--target`.
+    assert_eq!(a.resolve_target(""), Ok(2));
+    assert_eq!(unnamed.resolve_target(""), Ok(0));
     // Targets in play by `#index` too.
     let text = "FROM alpine AS build\nFROM build AS test\nFROM alpine\n";
     let unused = |targets: &[&str]| {
@@ -1443,6 +1482,13 @@ fn unknown_targets_get_one_message_everywhere() {
     assert_eq!(
         shared.resolve_target("release"),
         Err("target stage \"release\" could not be found; targets: other, DUP".into())
+    );
+    // The suggestion is among the names BuildKit keeps, lower-cased: "tset" is two edits from
+    // `test`, three from `Test`.
+    let upper = plain("FROM alpine AS build\nFROM alpine AS Test\nFROM alpine\n");
+    assert_eq!(
+        upper.resolve_target("tset"),
+        Err("target stage \"tset\" could not be found (did you mean test?)".into())
     );
 }
 
@@ -1493,6 +1539,13 @@ fn a_rename_refuses_a_stage_a_variable_base_may_name() {
     );
     assert!(!a.unused_stages().contains(&1));
     assert!(a.rename_stage(1, "foo").unwrap_err().0.starts_with("`FROM build-${V}` (line 4) may name it"));
+    // The refusal names the first later base that may name the stage, whichever of the
+    // patterns was written first (`build-${V}`, on line 3, names no later stage before line 6).
+    let a = plain(
+        "ARG V=a\nFROM alpine AS first\nFROM build-${V} AS early\nFROM alpine AS build-b\nFROM b${V} AS mid\nFROM build-${V} AS late\n",
+    );
+    assert!(a.rename_stage(2, "foo").unwrap_err().0.starts_with("`FROM b${V}` (line 5) may name it"));
+    assert!(a.rename_stage(0, "foo").is_ok(), "no later base may name `first`");
     // A variable alone marks no stage (most often an image), as in the unused-stage hints.
     let a = plain("ARG V=dev\nFROM alpine AS dev\nFROM alpine AS prod\nFROM ${V}\n");
     assert_eq!(a.rename_stage(1, "p").map(|e| e.len()), Ok(1));

@@ -157,6 +157,11 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             }
             Long("target") | Short('t') if spec.target => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
+                // An empty target is the default one, as BuildKit reads it: none given.
+                if v.is_empty() {
+                    args.options.target = None;
+                    continue;
+                }
                 args.options.targets.push(v.clone());
                 args.options.target = Some(v);
             }

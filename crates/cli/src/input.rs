@@ -21,8 +21,45 @@ pub(crate) fn shown(path: &Path) -> String {
 }
 
 /// Reads `path` (or the standard input, for `-`) as UTF-8 text; a directory, a missing file or
-/// invalid UTF-8 is a clear error.
+/// invalid UTF-8 is a clear error. For the commands that write the file or a diff of it, where
+/// a byte read as another character would be written back changed.
 pub(crate) fn read(path: &Path) -> Result<String, Failure> {
+    let bytes = read_bytes(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        Failure::Io(format!(
+            "{}; stagecraft changes UTF-8 Dockerfiles only, convert the file first",
+            not_utf8(path, e.as_bytes(), e.utf8_error())
+        ))
+    })
+}
+
+/// Reads `path` as [`read`] does, for the commands that only read it: bytes that are not UTF-8
+/// (a comment saved in Latin-1, which BuildKit builds, since it reads bytes) are read as
+/// U+FFFD each, with a warning on stderr.
+pub(crate) fn read_lossy(path: &Path) -> Result<String, Failure> {
+    let bytes = read_bytes(path)?;
+    match std::str::from_utf8(&bytes) {
+        Ok(_) => Ok(String::from_utf8(bytes).unwrap_or_default()),
+        Err(e) => {
+            crate::output::errln!(
+                "stagecraft: warning: {}; each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8",
+                not_utf8(path, &bytes, e)
+            );
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        }
+    }
+}
+
+/// "FILE:LINE:COLUMN: not valid UTF-8 (byte 0x..)", where the first bad byte is (the column
+/// counted in bytes).
+fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> String {
+    let at = e.valid_up_to();
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    format!("{}:{line}:{col}: not valid UTF-8 (byte 0x{:02x})", shown(path), bytes[at])
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     let shown = shown(path);
     let bytes = if is_stdin(path) {
         read_stdin()?
@@ -36,16 +73,7 @@ pub(crate) fn read(path: &Path) -> Result<String, Failure> {
             _ => Failure::Io(format!("{shown}: cannot read: {e}")),
         })?
     };
-    String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let at = e.utf8_error().valid_up_to();
-        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-        Failure::Io(format!(
-            "{shown}:{line}:{col}: not valid UTF-8 (byte 0x{:02x}); stagecraft reads UTF-8 Dockerfiles, convert the file first",
-            bytes[at]
-        ))
-    })
+    Ok(bytes)
 }
 
 /// The whole standard input (`args` refuses `-` given twice).

@@ -140,13 +140,32 @@ fn check_exit_codes_and_formats() {
     let missing = d.0.join("missing").to_string_lossy().into_owned();
     let o = run(&["check", &missing]);
     assert_eq!(o.status.code(), Some(2));
+    // Bytes that are not UTF-8 (a comment saved in Latin-1: BuildKit builds it) are read as
+    // U+FFFD, with a warning that says where; `--fix` would write them back changed: refused.
+    let latin1 = d.0.join("latin1");
+    std::fs::write(&latin1, b"FROM alpine\n# Auteur: Ren\xe9\nRUN true\n").unwrap();
+    let o = run(&["check", &latin1.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("latin1:2:14: not valid UTF-8 (byte 0xe9); each such byte is read as U+FFFD"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["check", "--fix", &latin1.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("latin1:2:14: not valid UTF-8 (byte 0xe9); stagecraft changes UTF-8 Dockerfiles only"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read(&latin1).unwrap(), b"FROM alpine\n# Auteur: Ren\xe9\nRUN true\n");
     // One unreadable file among several: it is reported, the others are still checked.
     let junk = d.0.join("junk.bin");
-    std::fs::write(&junk, b"FROM a\n\xff\xfe\n").unwrap();
+    std::fs::create_dir(&junk).unwrap();
     let o = run(&["check", &bad, &junk.to_string_lossy(), &missing, "--format", "json"]);
     assert_eq!(o.status.code(), Some(2), "some input was not read");
     assert!(
-        stderr(&o).contains("junk.bin:2:1: not valid UTF-8") && stderr(&o).contains("missing: no such file"),
+        stderr(&o).contains("junk.bin: is a directory") && stderr(&o).contains("missing: no such file"),
         "{}",
         stderr(&o)
     );
@@ -156,7 +175,7 @@ fn check_exit_codes_and_formats() {
     let unread: Vec<(Option<&str>, Option<&str>)> =
         j["files"].as_array().unwrap()[1..].iter().map(|f| (f["file"].as_str(), f["error"].as_str())).collect();
     assert_eq!(unread.len(), 2, "{j}");
-    assert!(unread[0].0.unwrap().ends_with("junk.bin") && unread[0].1.unwrap().contains("not valid UTF-8"), "{j}");
+    assert!(unread[0].0.unwrap().ends_with("junk.bin") && unread[0].1.unwrap().contains("is a directory"), "{j}");
     assert_eq!(unread[1].0, Some(missing.as_str()));
     assert!(unread[1].1.unwrap().ends_with("missing: no such file"), "{j}");
     assert!(j["files"][0]["error"].is_null() && j["files"][2]["diagnostics"].as_array().unwrap().is_empty());
@@ -422,6 +441,9 @@ fn targets_and_plans() {
         stdout(&o),
         "BuildKit builds 2 stages for release:\n  wave 1: build\n  wave 2: release\nimages: golang:1.22\n"
     );
+    // An empty target is the default one, as BuildKit reads it.
+    let (empty, none) = (run(&["plan", &f, "--target", ""]), run(&["plan", &f]));
+    assert_eq!((empty.status.code(), stdout(&empty)), (Some(0), stdout(&none)), "{}", stderr(&empty));
     let o = run(&["plan", &f, "--legacy"]);
     assert!(
         stdout(&o).contains("The legacy builder builds 3 stages")
@@ -761,20 +783,38 @@ fn a_file_of_dash_is_the_standard_input() {
     }
     let o = run_with_stdin(&["analyze", "-"], &d.0, "FROM a\n\u{fffd}\n");
     assert!(o.status.success(), "{}", stderr(&o));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
-        .args(["analyze", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(b"FROM a\n\xff\n").unwrap();
+    // Bytes that are not UTF-8: read as U+FFFD where only read, refused where written back.
+    let with_bytes = |args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"FROM a AS b\n# \xff\n").unwrap();
+        }
+        child.wait_with_output().unwrap()
+    };
+    let o = with_bytes(&["analyze", "-"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("<stdin>:2:3: not valid UTF-8 (byte 0xff); each such byte is read as U+FFFD"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("stage 0 b on line 1"), "{}", stdout(&o));
+    for args in [&["rename", "-", "b", "c"][..], &["fmt", "-"]] {
+        let o = with_bytes(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("<stdin>:2:3: not valid UTF-8 (byte 0xff); stagecraft changes UTF-8 Dockerfiles only"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
     }
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("<stdin>:2:1: not valid UTF-8 (byte 0xff)"), "{}", stderr(&o));
 }
 
 #[test]

@@ -645,6 +645,10 @@ fn incremental_changes_republish_and_stale_versions_are_ignored() {
     lsp.notify("textDocument/didChange", stale);
     let r = lsp.result("textDocument/definition", at(URI, 8, 13));
     assert_eq!(r["range"]["start"], pos(2, 15), "`--from=docs` now points at docs");
+    // ... and says so: the client has lost track of the file's versions.
+    let log =
+        lsp.notification("window/logMessage", |p| p["message"].as_str().is_some_and(|m| m.contains("was ignored")));
+    assert!(log["message"].as_str().unwrap().contains("its version 1 is not after the server's 2"), "{log}");
     // A batch whose second change is past the end: the first applies, the client's log says the
     // copies differ, and the diagnostics follow the server's copy.
     let bad = parse_json(&format!(
@@ -1148,6 +1152,24 @@ fn undecodable_messages_and_odd_framing_keep_the_server_serving() {
     let answered = lsp.pending.iter().find(|m| m["id"] == 77).cloned();
     let answered = answered.unwrap_or_else(|| lsp.recv(Instant::now() + TIMEOUT, "the answer to id 77"));
     assert_eq!((answered["id"].as_u64(), answered["error"]["code"].as_i64()), (Some(77), Some(-32700)), "{answered}");
+    // A request whose id is `null` (JSON-RPC allows it; LSP's ids are numbers or strings) is
+    // answered with that id alike by the framework and by the methods the transport answers
+    // beside it.
+    let methods = ["textDocument/hover", "textDocument/documentSymbol", "textDocument/semanticTokens/full"];
+    for method in methods {
+        lsp.send_raw(&format!(
+            r#"{{"jsonrpc":"2.0","id":null,"method":"{method}","params":{{"textDocument":{{"uri":"{URI}"}},"position":{{"line":0,"character":15}}}}}}"#
+        ));
+    }
+    // (The framework runs handlers concurrently: the answers come in any order.)
+    let deadline = Instant::now() + TIMEOUT;
+    let answered = |pending: &[Value]| {
+        pending.iter().filter(|m| m.get("id").is_some_and(Value::is_null) && !m["result"].is_null()).count()
+    };
+    while answered(&lsp.pending) < methods.len() {
+        let m = lsp.recv(deadline, "the answers to the requests whose id is null");
+        lsp.pending.push(m);
+    }
     // An unknown `$/` request is answered with MethodNotFound (the protocol says so).
     let r = lsp.call("$/unknownThing", parse_json("{}"));
     assert_eq!(r["error"]["code"], -32601, "{r}");

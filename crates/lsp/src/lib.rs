@@ -328,8 +328,17 @@ impl LanguageServer for Backend {
         let failed = {
             let mut state = self.lock();
             let Some(doc) = state.documents.get_mut(&uri) else { return };
-            // Out-of-order or repeated versions are stale: ignore them.
+            // Out-of-order or repeated versions are stale: ignored, and said (versions must
+            // increase; a client that sends an older one has lost track of the file).
             if params.text_document.version <= doc.version {
+                let message = format!(
+                    "stagecraft: a change to {} was ignored: its version {} is not after the server's {}; if the editor's text differs from the server's, close and reopen the file",
+                    uri.as_str(),
+                    params.text_document.version,
+                    doc.version
+                );
+                drop(state);
+                self.shared.log_warning(message);
                 return;
             }
             doc.invalidate();

@@ -17,9 +17,15 @@ use stagecraft_analysis::{analyze, Analysis, BuildError, IgnoreRules, Options};
 
 use crate::{input, Failure};
 
-/// Reads FILE and analyses it.
+/// Reads FILE and analyses it (bytes that are not UTF-8 read as U+FFFD, with a warning: see
+/// `input::read_lossy`).
 pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysis, Failure> {
-    let an = analyze(&input::read(path)?, options);
+    analyze_text(path, &input::read_lossy(path)?, options)
+}
+
+/// Analyses FILE's `text`; an unknown `--target` is an error.
+pub(crate) fn analyze_text(path: &Path, text: &str, options: &Options) -> Result<Analysis, Failure> {
+    let an = analyze(text, options);
     known_targets(&an, path, options)?;
     Ok(an)
 }

@@ -26,7 +26,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         ));
     }
     let (old, new) = (&a.positional[0], &a.positional[1]);
-    let an = super::read_and_analyze(path, &a.options)?;
+    // Not read lossily: the file, or the diff, is written back.
+    let an = super::analyze_text(path, &crate::input::read(path)?, &a.options)?;
     let text = an.text();
     let stage = an.stage_named(old).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path))))?;
     let edits = an.rename_stage(stage, new).map_err(|e| {

@@ -11,7 +11,8 @@ const HELP: &str = "\
 usage: stagecraft targets FILE [--format text|json] [--build-arg K=V]... [--platform P]
 
 Lists the build targets (named stages and the default stage) as `docker buildx build
---call=targets` does, with the stages BuildKit builds for each.
+--call=targets` does, with the stages BuildKit builds for each. A name several stages share is
+listed once, for the stage `--target` builds (the last; buildx lists each).
 
 Exit status: 0, or 1 when BuildKit cannot list them (a parse or instruction error: it goes to
 stderr, and the targets are still listed), 2 on usage or read errors (a file with no stages has
