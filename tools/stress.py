@@ -22,6 +22,8 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
   varbase    N stages `FROM alpine AS sI`, then N/2 stages `FROM s${V} AS tI` (each unused sI
              may be the one such a base names with another build arg: the unused-stage hints
              and the rename's refusal scan the bases written with variables)
+  varpats    N stages `FROM alpine AS sI-x`, then N/2 stages `FROM sI-${V} AS tI` (as many
+             patterns as bases, each naming one stage)
 Files go to target/stress/. A command that runs out of time is reported as such. The requests
 of --lsp stand on the file's last line, at its last `=` or `$` (a stage or variable is being
 typed there), or at its end; the call hierarchy is asked there and at the last stage's name.
@@ -57,6 +59,11 @@ def shapes(n):
         "FROM alpine\n" + "".join(f"ENV V{i}=1\n" for i in range(n)) + "ENV X=" + "".join(f"$W{i}" for i in range(n // 10)) + "\n"
     )
     varbase = "ARG V=0\n" + wide + "".join(f"FROM s${{V}} AS t{i}\n" for i in range(n // 2))
+    varpats = (
+        "ARG V=x\n"
+        + "".join(f"FROM alpine AS s{i}-x\n" for i in range(n))
+        + "".join(f"FROM s{i}-${{V}} AS t{i}\n" for i in range(n // 2))
+    )
     line = "FROM alpine\nENV Vä0=0 " + " ".join(f"Vä{i}=$Vä{i - 1}" for i in range(1, n)) + "\nRUN echo $Vä1\n"
     return {
         "wide": wide,
@@ -70,6 +77,7 @@ def shapes(n):
         "undefined": undefined,
         "line": line,
         "varbase": varbase,
+        "varpats": varpats,
     }
 
 

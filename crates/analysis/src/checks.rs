@@ -1,7 +1,7 @@
 //! stagecraft's own checks on top of BuildKit's: unused stages, references to stages that do not
 //! exist (with "did you mean"), FROM naming a later stage, and stage names that differ only in case.
 
-use std::collections::HashMap;
+use stagecraft_syntax::hash::Map;
 
 use stagecraft_syntax::shell::{Env, Lexer};
 use stagecraft_syntax::{sort, TextRange, TextSize};
@@ -74,58 +74,25 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // base after a named stage can name one.
     let lexer = Lexer::new(a.parse().tree().escape_char());
     let first_named = a.stages.iter().position(|s| s.name.is_some());
-    let later_bases = a.stages.iter().enumerate().skip(first_named.map_or(a.stages.len(), |s| s + 1));
-    // Each pattern once, with the stages whose bases may expand to it, in order: a file of
-    // thousands of such bases most often has a few patterns, and checking every base for every
-    // stage was quadratic. (A map of the patterns costs more code than this search.)
-    #[cfg(feature = "large-files")]
-    {
-        let mut patterns: Vec<(String, Vec<usize>)> = Vec::new();
-        for (p, stage) in later_bases {
-            name_patterns(&lexer, &stage.base, |pattern| {
-                if !may_name(pattern.as_bytes(), b"") {
-                    match patterns.iter_mut().find(|(q, _)| *q == pattern) {
-                        Some((_, bases)) => bases.push(p),
-                        None => patterns.push((pattern, vec![p])),
-                    }
-                }
-            });
-        }
-        for (s, stage) in a.stages.iter().enumerate() {
-            let Some(name) = stage.name.as_deref() else { continue };
-            // The first later base that may name it.
-            let mut picker: Option<usize> = None;
-            for (pattern, bases) in &patterns {
-                let Some(&p) = bases.get(bases.partition_point(|&p| p <= s)) else { continue };
-                if picker.is_none_or(|q| p < q) && may_name(pattern.as_bytes(), name.as_bytes()) {
-                    picker = Some(p);
-                }
+    let mut bases: Vec<(usize, String)> = Vec::new();
+    for (p, stage) in a.stages.iter().enumerate().skip(first_named.map_or(a.stages.len(), |s| s + 1)) {
+        name_patterns(&lexer, &stage.base, |pattern| {
+            // Only a pattern that a stage name may fill: not empty, and no character a name
+            // cannot have (`${REGISTRY}/app:${TAG}` is an image).
+            let name_like =
+                pattern.bytes().all(|b| b == ANY || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            if name_like && !may_name(pattern.as_bytes(), b"") {
+                bases.push((p, pattern));
             }
-            if let Some(p) = picker {
-                a.named_by_variable.push((s, p));
-            }
-        }
+        });
     }
-    // The browser build (without `large-files`, for its size): every base's patterns, in order,
-    // searched for each named stage.
-    #[cfg(not(feature = "large-files"))]
-    {
-        let mut variable_bases: Vec<(usize, String)> = Vec::new();
-        for (p, stage) in later_bases {
-            name_patterns(&lexer, &stage.base, |pattern| {
-                if !may_name(pattern.as_bytes(), b"") {
-                    variable_bases.push((p, pattern));
-                }
-            });
-        }
-        for (s, stage) in a.stages.iter().enumerate() {
-            let Some(name) = stage.name.as_deref() else { continue };
-            let picker =
-                variable_bases.iter().find(|(p, pattern)| *p > s && may_name(pattern.as_bytes(), name.as_bytes()));
-            if let Some(&(p, _)) = picker {
-                a.named_by_variable.push((s, p));
-            }
-        }
+    if !bases.is_empty() {
+        let names: Vec<(usize, &str)> = a.stages.iter().filter_map(|s| Some((s.index, s.name.as_deref()?))).collect();
+        #[cfg(feature = "large-files")]
+        let found = first_namers_indexed(&names, &bases);
+        #[cfg(not(feature = "large-files"))]
+        let found = first_namers(&names, &bases);
+        a.named_by_variable = found;
     }
     // What follows says why each unused stage is; with none (the usual case on a keystroke),
     // nothing of it is needed.
@@ -224,6 +191,55 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             ..Diagnostic::ours("unused-stage", Severity::Info, range, message, fix, lines)
         });
     }
+}
+
+/// For each named stage (`names`: index and name, in stage order), the first later stage whose
+/// base may name it (`bases`: each base's patterns, see [`name_patterns`], in stage order), as
+/// `(stage, base's stage)` pairs in stage order. Each name against every base: quadratic where
+/// thousands of such bases follow thousands of stages (the browser build's, without
+/// `large-files`, for its size; the reference for [`first_namers_indexed`] in tests).
+#[cfg(any(test, not(feature = "large-files")))]
+fn first_namers(names: &[(usize, &str)], bases: &[(usize, String)]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for &(s, name) in names {
+        if let Some(&(p, _)) = bases.iter().find(|(p, pattern)| *p > s && may_name(pattern.as_bytes(), name.as_bytes()))
+        {
+            out.push((s, p));
+        }
+    }
+    out
+}
+
+/// [`first_namers`] for files of tens of thousands of stages: each pattern once, with its
+/// stages in order (the first after a name's stage by binary search), tried only against the
+/// names that start with the pattern's literal start (a range of the sorted names).
+/// Quadratic only in patterns that start with a variable and names that follow them.
+#[cfg(feature = "large-files")]
+fn first_namers_indexed(names: &[(usize, &str)], bases: &[(usize, String)]) -> Vec<(usize, usize)> {
+    let mut index: Map<&str, usize> = Map::default();
+    let mut patterns: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (p, pattern) in bases {
+        let i = *index.entry(pattern.as_str()).or_insert_with(|| {
+            patterns.push((pattern.as_str(), Vec::new()));
+            patterns.len() - 1
+        });
+        patterns[i].1.push(*p);
+    }
+    let mut sorted: Vec<(&str, usize)> = names.iter().map(|&(s, name)| (name, s)).collect();
+    sort::sort_unstable_by(&mut sorted, |a, b| a.cmp(b));
+    let mut first: Vec<Option<usize>> = vec![None; names.last().map_or(0, |&(s, _)| s + 1)];
+    for (pattern, stages) in &patterns {
+        // `may_name` compares a pattern's characters lower-cased.
+        let literal = pattern.split(char::from(ANY)).next().unwrap_or_default().to_ascii_lowercase();
+        let start = sorted.partition_point(|(name, _)| *name < literal.as_str());
+        for &(name, s) in sorted[start..].iter().take_while(|(name, _)| name.starts_with(literal.as_str())) {
+            let Some(&p) = stages.get(stages.partition_point(|&p| p <= s)) else { continue };
+            if first[s].is_none_or(|q| p < q) && may_name(pattern.as_bytes(), name.as_bytes()) {
+                first[s] = Some(p);
+            }
+        }
+    }
+    names.iter().filter_map(|&(s, _)| Some((s, first[s]?))).collect()
 }
 
 /// Stands for a variable's value in a [`name_patterns`]: a character no stage name has.
@@ -487,11 +503,18 @@ fn unknown_stage_references(a: &mut Analysis) {
     let names: Vec<String> = a.stages.iter().filter_map(|s| s.name.clone()).collect();
     // Each distinct name's result, by its index in `results` (a map type the engine has: one
     // map type less in the wasm).
-    let mut searched: HashMap<String, usize> = HashMap::new();
+    let mut searched: Map<String, usize> = Map::default();
     // Each with the stage its name finds (the last of that name, as BuildKit's `--from` does).
     let mut results: Vec<Option<(String, Option<usize>)>> = Vec::new();
     let mut found = Vec::new();
     let mut from_labels = Vec::new();
+    // For each stage, the last stage built on it: the last to run its ONBUILD triggers.
+    let mut last_runner: Vec<Option<usize>> = vec![None; a.stages.len()];
+    for s in &a.stages {
+        if let BaseKind::Stage(b) = s.base_kind {
+            last_runner[b] = Some(s.index);
+        }
+    }
     for r in &a.references {
         if matches!(r.origin, RefOrigin::Inherited { .. }) {
             continue;
@@ -537,12 +560,11 @@ fn unknown_stage_references(a: &mut Analysis) {
             if a.text.get(usize::from(r.range.start())..usize::from(r.range.end())) == Some(suggestion.as_str()) {
                 continue;
             }
-            // The stage itself or a later one cannot be used here (a trigger runs in later stages):
-            // said, with no fix that would turn the pull into a failed build.
-            let how = match stage {
-                Some(t) if t >= r.in_stage && r.origin != RefOrigin::OnbuildTrigger => {
-                    Found::Later { stage: t, own: t == r.in_stage }
-                }
+            // The stage itself or a later one cannot be used here (a trigger's, in the last stage
+            // that runs it): said, with no fix that would turn the pull into a failed build.
+            let limit = if r.origin == RefOrigin::OnbuildTrigger { last_runner[r.in_stage] } else { Some(r.in_stage) };
+            let how = match (stage, limit) {
+                (Some(t), Some(l)) if t >= l => Found::Later(t),
                 _ => Found::Stage,
             };
             found.push((r.range, r.line, image.clone(), suggestion, how));
@@ -576,16 +598,16 @@ fn unknown_stage_references(a: &mut Analysis) {
             Found::Context => format!(
                 "no stage or named build context is named `{image}`, so BuildKit will pull an image called `{image}`; did you mean the named context `{suggestion}`?"
             ),
-            Found::Later { stage, own } => format!(
-                "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; the closest name, `{suggestion}`, is {}, and a stage can only take from earlier ones",
-                if own { "this stage's own".to_string() } else { format!("a stage defined later (line {})", a.stages[stage].line) }
+            Found::Later(t) => format!(
+                "no stage is named `{image}`, so BuildKit will pull an image called `{image}`; the closest name is stage `{suggestion}` on line {}, which this reference cannot use: a stage takes only from stages before it",
+                a.stages[t].line
             ),
         };
         let title = match how {
             Found::Index => format!("Use stage {suggestion} by its index"),
             Found::Stage => format!("Use stage `{suggestion}`"),
             Found::Context => format!("Use the named context `{suggestion}`"),
-            Found::Later { .. } => String::new(),
+            Found::Later(_) => String::new(),
         };
         let fix = (!title.is_empty()).then(|| Fix {
             title,
@@ -605,8 +627,8 @@ enum Found {
     /// A named build context given for the build.
     Context,
     /// A stage of that name, close to what is written, that this reference cannot use: the
-    /// stage that holds it (`own`), or a later one.
-    Later { stage: usize, own: bool },
+    /// stage that holds it, or a later one.
+    Later(usize),
 }
 
 /// The index N when `image` is `stage-N` (as [`Stage::display_name`] shows a stage without a
@@ -627,7 +649,7 @@ fn from_later_stage(a: &mut Analysis) {
     // Each name's stages in order, so that a file with thousands of stages stays linear.
     // (By the index of its list in `lists`, with a map type the engine has: one map type less
     // in the wasm.)
-    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut by_name: Map<String, usize> = Map::default();
     let mut lists: Vec<Vec<usize>> = Vec::new();
     for s in &a.stages {
         if let Some(name) = &s.name {
@@ -690,6 +712,45 @@ fn from_later_stage(a: &mut Analysis) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The indexed search finds what the plain one finds, on random names and patterns over a
+    /// few characters (so that many match), upper-case ones in patterns and patterns that start
+    /// with a variable included.
+    #[cfg(feature = "large-files")]
+    #[test]
+    fn indexed_first_namers_agree_with_the_search() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let (mut found, mut tried) = (0, 0);
+        for _ in 0..2000 {
+            let (mut names, mut bases) = (Vec::new(), Vec::new());
+            fn word(next: &mut impl FnMut(u64) -> u64, pattern: bool) -> String {
+                let chars: &[u8] = if pattern { b"ab-A\0\0" } else { b"ab-" };
+                (0..1 + next(4)).map(|_| char::from(chars[next(chars.len() as u64) as usize])).collect()
+            }
+            for s in 0..1 + next(40) as usize {
+                if next(3) > 0 {
+                    names.push((s, word(&mut next, false)));
+                }
+                if next(2) == 0 {
+                    for _ in 0..1 + next(3) {
+                        bases.push((s, word(&mut next, true)));
+                    }
+                }
+            }
+            let names: Vec<(usize, &str)> = names.iter().map(|(s, n)| (*s, n.as_str())).collect();
+            let want = first_namers(&names, &bases);
+            assert_eq!(first_namers_indexed(&names, &bases), want, "{names:?} {bases:?}");
+            found += want.len();
+            tried += names.len();
+        }
+        assert!(found > tried / 10, "{found} of {tried}: too few names matched to tell");
+    }
 
     fn patterns(base: &str) -> Vec<String> {
         let mut out = Vec::new();

@@ -4,8 +4,8 @@
 //! stopped with an error, later BuildKit checks are still reported, marked as not reported by
 //! BuildKit, so that an editor keeps showing them.
 
+use stagecraft_syntax::hash::Map;
 use stagecraft_syntax::sort;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use stagecraft_syntax::ast::{AstNode, Flag, Instruction};
@@ -167,19 +167,19 @@ pub(crate) struct Engine<'a> {
     /// BuildKit's states: stages, then external images as `--from` names them.
     states: Vec<State>,
     /// Stage names to their last definition (how `--from` finds them).
-    names: HashMap<String, usize>,
+    names: Map<String, usize>,
     /// The check configuration of instructions with a `# check=` comment above them.
     /// By instruction, in file order (a vector searched by position: a map of this type would
     /// be more code in the wasm package).
     local_checks: Vec<(TextRange, CheckConfig)>,
     /// Image references already validated (files repeat the same few bases): each name's
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
-    image_names: HashMap<String, usize>,
+    image_names: Map<String, usize>,
     image_checks: Vec<Result<(), String>>,
     /// The variables written in one instruction (its range): the first one of each name. Read
     /// once per instruction, on its first undefined variable: a walk of the instruction for each
     /// would be quadratic in one `ENV` of thousands of pairs.
-    variables: Option<(TextRange, HashMap<String, stagecraft_syntax::ast::Variable>)>,
+    variables: Option<(TextRange, Map<String, stagecraft_syntax::ast::Variable>)>,
     /// What a probe run records.
     probe: ProbeState,
 }
@@ -309,9 +309,9 @@ impl<'a> Engine<'a> {
             from_arg_keys: Vars::default(),
             suggestions_left: SUGGESTION_BUDGET,
             states: Vec::new(),
-            names: HashMap::new(),
+            names: Map::default(),
             local_checks: Vec::new(),
-            image_names: HashMap::new(),
+            image_names: Map::default(),
             image_checks: Vec::new(),
             variables: None,
             probe: ProbeState::default(),
@@ -873,7 +873,7 @@ impl<'a> Engine<'a> {
 
     fn stage_names(&mut self) {
         // Names seen (a map of the type `names` has: a set would be more code in the wasm).
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: Map<String, usize> = Map::default();
         self.name_shared = vec![false; self.stages.len()];
         for s in 0..self.stages.len() {
             let Some(name) = self.stages[s].name.clone() else { continue };
@@ -953,8 +953,7 @@ impl<'a> Engine<'a> {
     // ---- meta ARGs ----
 
     fn target_stage_name(&self) -> String {
-        // (An empty `--target` is the default one, as BuildKit reads it.)
-        if let Some(t) = self.options.target.as_deref().filter(|t| !t.is_empty()) {
+        if let Some(t) = self.options.target_name() {
             return t.to_string();
         }
         self.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into())
@@ -1210,9 +1209,11 @@ impl<'a> Engine<'a> {
             if value.is_some() && !self.declared_globals.contains(&name) && self.builtins().get(&name).is_some() {
                 continue;
             }
-            let list = if self.options.build_arg(&name) == Some("") {
+            // (A build arg counts only for an ARG declared before the first FROM.)
+            let declared = self.declared_globals.contains(&name);
+            let list = if declared && self.options.build_arg(&name) == Some("") {
                 &mut emptied
-            } else if value.is_some() || self.declared_globals.contains(&name) {
+            } else if value.is_some() || declared {
                 &mut empty
             } else {
                 &mut undeclared
@@ -1239,7 +1240,9 @@ impl<'a> Engine<'a> {
             if !out.is_empty() {
                 out.push_str("; ");
             }
-            out.push_str(&format!("set empty by --build-arg: {emptied} (a build arg replaces the default)"));
+            out.push_str(&format!(
+                "set empty by --build-arg: {emptied} (give it a value, or leave it out for the ARG's default)"
+            ));
         }
         if out.is_empty() {
             out.push_str("give its ARGs values or pass --build-arg");
@@ -1303,7 +1306,7 @@ impl<'a> Engine<'a> {
     }
 
     fn dispatch_states(&mut self) {
-        let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut by_name: Map<String, usize> = Map::default();
         for s in 0..self.stages.len() {
             self.states.push(State::Stage(s));
             let config = self.config_for(self.stages[s].from_range);
@@ -1407,9 +1410,13 @@ impl<'a> Engine<'a> {
         {
             // BuildKit compares the words only: a stage without `--platform` is built for the
             // build's target platform, which an `ARG TARGETPLATFORM=...` (or a build arg) does
-            // not change. Removing the flag keeps the build only where the two agree.
-            let applicability =
-                if value == self.target.format_all() { Applicability::Safe } else { Applicability::Unsafe };
+            // not change. Removing the flag keeps the build only where the two agree (read as
+            // platforms: `linux/x86_64` is `linux/amd64`).
+            let applicability = if platform::parse(&value).as_ref() == Ok(&self.target) {
+                Applicability::Safe
+            } else {
+                Applicability::Unsafe
+            };
             let fix = self.flag_removal(range).map(|removal| Fix {
                 title: "Remove `--platform`".into(),
                 edits: vec![TextEdit { range: removal, new_text: String::new() }],
@@ -1493,7 +1500,7 @@ impl<'a> Engine<'a> {
     /// and the CLI name a stage without a name).
     /// The stage the build is for: `--target`, else the last stage.
     fn build_target(&self) -> usize {
-        self.options.target.as_deref().and_then(|t| self.target_index(t)).unwrap_or(self.stages.len() - 1)
+        self.options.target_name().and_then(|t| self.target_index(t)).unwrap_or(self.stages.len() - 1)
     }
 
     fn target_index(&self, spec: &str) -> Option<usize> {
@@ -2141,7 +2148,7 @@ impl<'a> Engine<'a> {
         // lint with `--target`, only the stages the target needs (`allReachable`): here those of
         // every target in play given with it.
         let mut dispatch_set = vec![true; n];
-        if self.options.target.is_some() || self.options.only_needed_stages {
+        if self.options.target_name().is_some() || self.options.only_needed_stages {
             dispatch_set = vec![false; n];
             let more = self.options.targets.iter().filter_map(|t| self.target_index(t));
             let others = more.filter(|&t| t != target).flat_map(|t| crate::graph::closure(&direct, t));
@@ -2149,7 +2156,7 @@ impl<'a> Engine<'a> {
                 dispatch_set[s] = true;
             }
         }
-        let lint_all = self.options.target.is_none() && !self.options.only_needed_stages;
+        let lint_all = self.options.target_name().is_none() && !self.options.only_needed_stages;
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         let mut dispatched = vec![false; n];
         // A stage a named context replaces is loaded before any stage is dispatched
@@ -3002,7 +3009,7 @@ impl<'a> Engine<'a> {
     fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
         use stagecraft_syntax::ast::Variable;
         if self.variables.as_ref().is_none_or(|(r, _)| *r != node) {
-            let mut first = HashMap::new();
+            let mut first = Map::default();
             if let Some(n) = self.parse.syntax_node().covering_element(node).into_node() {
                 for v in n.descendants().filter_map(Variable::cast) {
                     if let Some(name) = v.name() {

@@ -1,7 +1,7 @@
 //! Variables in scope during expansion: the built-in platform ARGs, global ARGs, and a stage's
 //! environment.
 
-use std::collections::HashMap;
+use stagecraft_syntax::hash::Map;
 
 use stagecraft_syntax::shell::Env;
 
@@ -24,7 +24,7 @@ pub struct Scope<V> {
     /// most scopes never have one, and each stage's state holds three scopes (a pointer instead
     /// of a map's 48 bytes: 60 KB less for the states of a 500-stage file).
     #[allow(clippy::box_collection)]
-    index: Option<Box<HashMap<String, usize>>>,
+    index: Option<Box<Map<String, usize>>>,
     /// How many slots are `None`.
     dead: usize,
 }

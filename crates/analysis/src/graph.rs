@@ -380,7 +380,7 @@ pub(crate) fn stage_graph(stages: &[Stage], deps: &[Vec<Dep>]) -> StageGraph {
     let mut graph = StageGraph { nodes: (0..stages.len()).map(GraphNode::Stage).collect(), edges: Vec::new() };
     // Images by name, and scratch, by node (stage `t` is node `t`). (Not one map keyed by
     // `GraphNode`: each map type is more code in the wasm package, which has this one.)
-    let mut images: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut images: stagecraft_syntax::hash::Map<String, usize> = stagecraft_syntax::hash::Map::default();
     let mut scratch = None;
     for (s, ds) in deps.iter().enumerate() {
         for d in ds {

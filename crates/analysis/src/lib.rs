@@ -50,7 +50,8 @@ pub struct Options {
     pub named_contexts: Vec<String>,
     /// The `--target` of the build, if any (sets `TARGETSTAGE`). With one, only the stages the
     /// targets need are dispatched, as BuildKit does; without, BuildKit's lint (`docker build
-    /// --check`) dispatches every stage.
+    /// --check`) dispatches every stage. An empty one is none, as BuildKit reads it
+    /// ([`Options::target_name`]).
     pub target: Option<String>,
     /// Dispatch only the stages the target (`target`, else the last stage) needs, as `docker
     /// build` does, also without `target` (for what a build does rather than what its lint says).
@@ -97,18 +98,23 @@ impl PartialEq for IgnoreRules {
 impl Eq for IgnoreRules {}
 
 impl Options {
+    /// The `--target` given, if it is not empty (BuildKit reads an empty one as none).
+    pub fn target_name(&self) -> Option<&str> {
+        self.target.as_deref().filter(|t| !t.is_empty())
+    }
+
     /// The `--build-arg` value for `key` (the last one given wins).
     pub fn build_arg(&self, key: &str) -> Option<&str> {
         self.build_args.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 }
 
-/// A value computed on first use: natively a `OnceLock` (the language server shares analyses
-/// between threads); in the browser build, which has one thread, a `OnceCell` (the lock's
-/// machinery for a target without threads was 916 B of it).
-#[cfg(not(target_arch = "wasm32"))]
+/// A value computed on first use: a `OnceLock` (the language server shares analyses between
+/// threads); in the browser build, which has one thread (wasm without atomics), a `OnceCell`
+/// (the lock's machinery for a target without threads was 916 B of it).
+#[cfg(not(all(target_arch = "wasm32", not(target_feature = "atomics"))))]
 pub(crate) type Lazy<T> = std::sync::OnceLock<T>;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub(crate) type Lazy<T> = std::cell::OnceCell<T>;
 
 /// The analysed file: the tree plus everything derived from it.
@@ -305,7 +311,7 @@ impl Analysis {
         // A repeated name targets its last definition: a stage is listed when no later stage
         // has its name.
         // Keyed by `String` as the engine's map of names is: one map type less in the wasm.
-        let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut last: stagecraft_syntax::hash::Map<String, usize> = stagecraft_syntax::hash::Map::default();
         for s in &self.stages {
             if let Some(name) = &s.name {
                 last.insert(name.clone(), s.index);
@@ -338,6 +344,7 @@ impl Analysis {
     /// The stage `--target NAME` selects, or why none does, in BuildKit's words and with the
     /// closest name (or the names there are) to help. Every adapter reports an unknown target
     /// with this one message.
+    ///
     /// An empty name is the default target, as BuildKit reads an empty `--target`.
     pub fn resolve_target(&self, name: &str) -> Result<usize, String> {
         let found = if name.is_empty() { self.default_target() } else { self.find_target(name) };
@@ -459,7 +466,7 @@ impl Analysis {
     /// Whether the analysis was for a `--target`.
     #[cfg(feature = "probe")]
     pub(crate) fn target_given(&self) -> bool {
-        self.options.target.is_some()
+        self.options.target_name().is_some()
     }
 
     #[cfg(not(feature = "probe"))]

@@ -286,7 +286,7 @@ fn group_uses(uses: impl Iterator<Item = (RefTarget, TextRange)>) -> Vec<(RefTar
 
 /// Appends `entry` unless it is already in `list` (`seen` holds what `list` holds; a map of a
 /// type the analysis has, as a set would be more code in the wasm package).
-fn push_unique(list: &mut Vec<String>, seen: &mut std::collections::HashMap<String, usize>, entry: String) {
+fn push_unique(list: &mut Vec<String>, seen: &mut stagecraft_syntax::hash::Map<String, usize>, entry: String) {
     if seen.insert(entry.clone(), 0).is_none() {
         list.push(entry);
     }
@@ -1236,7 +1236,7 @@ impl Analysis {
         }
         // Entries are listed once each, in order (a set keeps that linear for a stage used
         // thousands of times).
-        let mut seen = std::collections::HashMap::new();
+        let mut seen = stagecraft_syntax::hash::Map::default();
         let mut uses: Vec<String> = Vec::new();
         let mut copies: Vec<String> = Vec::new();
         for r in

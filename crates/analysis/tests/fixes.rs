@@ -48,6 +48,12 @@ fn each_rule_fixes_what_it_reports() {
             Unsafe,
         ),
         (
+            "RedundantTargetPlatform",
+            "ARG TARGETPLATFORM=linux/x86_64\nFROM --platform=$TARGETPLATFORM alpine AS a\n",
+            "ARG TARGETPLATFORM=linux/x86_64\nFROM alpine AS a\n",
+            Safe,
+        ),
+        (
             "MaintainerDeprecated",
             "FROM alpine\nMAINTAINER Jane <j@example.com>\n",
             "FROM alpine\nLABEL org.opencontainers.image.authors=\"Jane <j@example.com>\"\n",

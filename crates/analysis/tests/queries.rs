@@ -1061,8 +1061,9 @@ fn unknown_stage_suggests_the_close_name() {
     let a = plain("FROM alpine AS a\nFROM a AS build\nCOPY --from=buidl / /\n");
     let d = diag(&a, "unknown-stage");
     assert!(
-        d.message
-            .ends_with("the closest name, `build`, is this stage's own, and a stage can only take from earlier ones"),
+        d.message.ends_with(
+            "the closest name is stage `build` on line 2, which this reference cannot use: a stage takes only from stages before it"
+        ),
         "{}",
         d.message
     );
@@ -1070,7 +1071,7 @@ fn unknown_stage_suggests_the_close_name() {
     let a = plain("FROM alpine AS a\nRUN --mount=from=buidl,target=/x true\nFROM alpine AS build\n");
     let d = diag(&a, "unknown-stage");
     assert!(
-        d.message.ends_with("`build`, is a stage defined later (line 3), and a stage can only take from earlier ones"),
+        d.message.contains("the closest name is stage `build` on line 3, which this reference cannot use"),
         "{}",
         d.message
     );
@@ -1079,9 +1080,18 @@ fn unknown_stage_suggests_the_close_name() {
     // not make it usable.
     let a = plain("FROM alpine AS build\nFROM alpine AS a\nCOPY --from=buidl / /\nFROM alpine AS build\n");
     assert!(diag(&a, "unknown-stage").fix.is_none());
-    // A trigger runs in the later stages built on its own: a stage after it may be meant.
+    // A trigger runs in the later stages built on its own: a stage after it may be meant, if
+    // it comes before the last of them (or no stage runs the trigger).
     let a = plain("FROM alpine AS t\nONBUILD COPY --from=buidl / /\nFROM alpine AS build\nFROM t\n");
     assert!(a.diagnostics().iter().any(|d| d.code == "unknown-stage" && d.fix.is_some()), "{:?}", a.diagnostics());
+    let a = plain("FROM alpine AS t\nONBUILD COPY --from=buidl / /\nFROM alpine AS build\n");
+    assert!(a.diagnostics().iter().any(|d| d.code == "unknown-stage" && d.fix.is_some()), "{:?}", a.diagnostics());
+    let a = plain("FROM alpine AS t\nONBUILD COPY --from=buidl / /\nFROM t\nFROM alpine AS build\n");
+    assert!(
+        a.diagnostics().iter().any(|d| d.code == "unknown-stage" && d.fix.is_none() && d.message.contains("line 4")),
+        "{:?}",
+        a.diagnostics()
+    );
 }
 
 /// BuildKit's lint without a target dispatches every stage (`AllStages`); with `--target`, and
@@ -1173,7 +1183,9 @@ fn from_a_later_stage_or_in_another_case() {
     assert!(diag(&a, "forward-stage-reference").message.contains("defined later (line 2)"));
     // A stage named after its base image is no mistake: FROM cannot see the stage it starts.
     for text in ["FROM node AS node\n", "FROM Node AS node\n", "FROM alpine AS base\nFROM base AS base\n"] {
-        assert!(!codes(&plain(text)).contains(&"forward-stage-reference"), "{text}");
+        let a = plain(text);
+        let codes = codes(&a);
+        assert!(!codes.contains(&"forward-stage-reference") && !codes.contains(&"stage-reference-case"), "{text}");
     }
     // A later stage of that name still earns the note.
     let a = plain("FROM node AS node\nFROM alpine AS node\n");
@@ -1240,7 +1252,16 @@ fn an_image_name_that_args_leave_incomplete_says_where_it_comes_from() {
     let a = analyze("ARG TAG=3\nFROM alpine:${TAG}\n", &options);
     assert_eq!(
         diag(&a, "invalid-image-reference").message,
-        "failed to parse stage name \"alpine:\": invalid reference format; `alpine:${TAG}` expands to it: set empty by --build-arg: `TAG` (a build arg replaces the default)"
+        "failed to parse stage name \"alpine:\": invalid reference format; `alpine:${TAG}` expands to it: set empty by --build-arg: `TAG` (give it a value, or leave it out for the ARG's default)"
+    );
+    // Not declared, the build arg does not count (BuildKit ignores it): declaring is the advice.
+    let a = analyze("FROM alpine:${TAG}\n", &options);
+    assert!(
+        diag(&a, "invalid-image-reference")
+            .message
+            .ends_with("not declared: `TAG` (declare with `ARG` before the first FROM)"),
+        "{}",
+        diag(&a, "invalid-image-reference").message
     );
 }
 

@@ -42,24 +42,63 @@ pub(crate) fn read_lossy(path: &Path) -> Result<String, Failure> {
         Ok(_) => Ok(String::from_utf8(bytes).unwrap_or_default()),
         Err(e) => {
             crate::output::errln!(
-                "stagecraft: warning: {}; each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8",
+                "stagecraft: warning: {}; each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8 (`fmt`, `rename` and `check --fix` refuse it until then)",
                 not_utf8(path, &bytes, e)
             );
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
+            Ok(lossy(&bytes))
         }
     }
 }
 
-/// "FILE:LINE:COLUMN: not valid UTF-8 (byte 0x..)", where the first bad byte is (the column
-/// counted in bytes).
+/// `bytes` as text, each byte that is not part of a UTF-8 character one U+FFFD (as many as an
+/// editor showing the file in a one-byte encoding has characters there; the standard library's
+/// lossy reading makes one of a whole malformed sequence).
+fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 16);
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(after.len());
+                out.extend(std::iter::repeat_n('\u{fffd}', bad));
+                rest = &after[bad..];
+            }
+        }
+    }
+}
+
+/// "FILE:LINE:COLUMN: not valid UTF-8 (byte 0x..)", where the first bad byte is (the column in
+/// characters, as findings count it; all before it is UTF-8).
 fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> String {
     let at = e.valid_up_to();
     let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-    let col = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let col = std::str::from_utf8(&bytes[line_start..at]).map_or(0, |s| s.chars().count()) + 1;
     format!("{}:{line}:{col}: not valid UTF-8 (byte 0x{:02x})", shown(path), bytes[at])
 }
 
+/// The file's bytes; a UTF-16 file (Windows PowerShell's `>` writes one) is refused: read as
+/// UTF-8 it is noise, and BuildKit cannot read it either.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
+    let bytes = read_raw(path)?;
+    if let Some(bom) = [[0xff, 0xfe], [0xfe, 0xff]].iter().find(|bom| bytes.starts_with(&bom[..])) {
+        return Err(Failure::Io(format!(
+            "{}: UTF-16 text (it starts with the byte-order mark {:02X} {:02X}); save the file as UTF-8, which BuildKit reads",
+            shown(path),
+            bom[0],
+            bom[1]
+        )));
+    }
+    Ok(bytes)
+}
+
+fn read_raw(path: &Path) -> Result<Vec<u8>, Failure> {
     let shown = shown(path);
     let bytes = if is_stdin(path) {
         read_stdin()?

@@ -159,6 +159,21 @@ fn check_exit_codes_and_formats() {
         stderr(&o)
     );
     assert_eq!(std::fs::read(&latin1).unwrap(), b"FROM alpine\n# Auteur: Ren\xe9\nRUN true\n");
+    // One U+FFFD a byte (columns stay where an editor showing Latin-1 has them; the standard
+    // library's lossy reading makes one of `\xe9\xa9`); the warning's column in characters.
+    std::fs::write(&latin1, b"FROM alpine\n# \xc3\xa9t\xe9\xa9 x\nRUN true\n").unwrap();
+    let o = run(&["dump", "--tree", &latin1.to_string_lossy()]);
+    assert!(stdout(&o).contains("\"# \u{e9}t\u{fffd}\u{fffd} x\""), "{}", stdout(&o));
+    assert!(stderr(&o).contains("latin1:2:5: not valid UTF-8 (byte 0xe9)"), "{}", stderr(&o));
+    // UTF-16 is refused: read as UTF-8 it is noise.
+    std::fs::write(&latin1, b"\xff\xfeF\0R\0O\0M\0").unwrap();
+    let o = run(&["check", &latin1.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("UTF-16 text (it starts with the byte-order mark FF FE); save the file as UTF-8"),
+        "{}",
+        stderr(&o)
+    );
     // One unreadable file among several: it is reported, the others are still checked.
     let junk = d.0.join("junk.bin");
     std::fs::create_dir(&junk).unwrap();

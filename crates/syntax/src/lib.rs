@@ -16,6 +16,7 @@ pub mod directives;
 pub mod dump;
 pub mod go;
 mod green;
+pub mod hash;
 pub mod heredoc;
 pub mod info;
 mod json;

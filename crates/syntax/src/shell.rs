@@ -7,6 +7,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use crate::hash::Map;
 
 use crate::go;
 
@@ -16,7 +19,7 @@ pub trait Env {
     fn lookup(&self, name: &str) -> Option<&str>;
 }
 
-impl Env for HashMap<String, String> {
+impl<S: BuildHasher> Env for HashMap<String, String, S> {
     fn lookup(&self, name: &str) -> Option<&str> {
         self.get(name).map(String::as_str)
     }
@@ -42,13 +45,13 @@ impl Env for NoEnv {
 /// (BuildKit's `EnvsFromSlice`).
 #[derive(Debug, Clone, Default)]
 pub struct EnvList {
-    map: HashMap<String, String>,
+    map: Map<String, String>,
 }
 
 impl EnvList {
     /// Builds the list from `KEY=value` strings.
     pub fn from_entries<S: AsRef<str>>(entries: impl IntoIterator<Item = S>) -> EnvList {
-        let mut map = HashMap::new();
+        let mut map = Map::default();
         for entry in entries {
             let entry = entry.as_ref();
             let (k, v) = entry.split_once('=').unwrap_or((entry, ""));
