@@ -50,6 +50,9 @@ async function scan(root = document) {
   }
   let done = 0;
   for (const code of blocks) {
+    // Another scan may have drawn it while this one waited for the module (a page that scans on
+    // DOMContentLoaded while the first scan loads it).
+    if (code.closest('.stagecraft-embed')) continue;
     try {
       if (embed(sc, code)) done++;
     } catch (e) {
@@ -109,7 +112,7 @@ function embed(sc, code) {
       svg.style.minWidth = `${Math.round(vb.width * MIN_SCALE)}px`;
     }
     const stage = target == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
-    caption.replaceChildren(...describePlan(planFor(analysis, stage, (s) => sc.plan(text, s))));
+    caption.replaceChildren(...describePlan(planFor(analysis, stage, (s) => sc.plan(text, s))), ...describeErrors(analysis));
   }
 
   if (analysis.targets.length > 1) {
@@ -153,6 +156,16 @@ function describePlan(plan) {
       strong(foldable(plan.legacyOnly.join(', '), plural(plan.legacyOnly.length, 'stage'))), '.');
   }
   return out;
+}
+
+/** The file's errors, said after the plan (a plan of a build that fails is no promise). */
+function describeErrors(analysis) {
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (!errors.length) return [];
+  const first = errors[0];
+  const what = errors.length === 1 ? 'an error' : `${errors.length} errors`;
+  const more = errors.length > 1 ? ', and more' : '';
+  return [` The build fails: this Dockerfile has ${what} (line ${first.line}: ${first.message.replace(/\.$/, '')}${more}).`];
 }
 
 /** Shows `from..to` of the code block's text: a CSS highlight where supported, else the selection. */

@@ -595,6 +595,39 @@ scenario('a missing wasm module is an explained state, not a broken page', async
   await shot(page, 'explorer-no-wasm');
 }, { allowConsoleErrors: true });
 
+scenario('docs page: scans that overlap draw each block once', async ({ page, base }) => {
+  // The page's own scan starts while the embed's first one is still loading the module.
+  await page.addInitScript(() => {
+    document.addEventListener('DOMContentLoaded', () => setTimeout(() => window.stagecraftEmbed.scan(document), 0));
+  });
+  await page.goto(`${base}/docs/`);
+  await page.evaluate(() => window.stagecraftEmbed.ready);
+  await page.waitForFunction(() => document.querySelectorAll('.stagecraft-embed svg.stagecraft-graph').length > 0);
+  await page.waitForTimeout(300);
+  const r = await page.evaluate(() => ({
+    embeds: document.querySelectorAll('.stagecraft-embed').length,
+    nested: document.querySelectorAll('.stagecraft-embed .stagecraft-embed').length,
+    graphs: document.querySelectorAll('.stagecraft-embed svg.stagecraft-graph').length,
+    blocks: [...document.querySelectorAll('pre > code.language-dockerfile')].filter((c) => c.closest('pre').dataset.stagecraft !== 'off').length,
+  }));
+  assert.deepEqual(r, { embeds: r.blocks, nested: 0, graphs: r.blocks, blocks: r.blocks });
+  // A block whose build fails says so under its plan; the sample's blocks say nothing of it.
+  assert.equal(await page.locator('.stagecraft-embed figcaption:has-text("The build fails")').count(), 0);
+  await page.evaluate(() => {
+    const pre = document.createElement('pre');
+    const code = Object.assign(document.createElement('code'), {
+      className: 'language-dockerfile',
+      textContent: 'FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\n',
+    });
+    pre.append(code);
+    document.body.append(pre);
+    window.stagecraftEmbed.scan(document.body);
+  });
+  const caption = page.locator('.stagecraft-embed figcaption').last();
+  await caption.waitFor();
+  assert.match(await caption.textContent(), /The build fails: this Dockerfile has an error \(line 2: cannot copy from stage "b", it needs to be defined before current stage "a"\)\.$/);
+});
+
 scenario('docs page: a graph beside every Dockerfile block', async ({ page, base }) => {
   await page.goto(`${base}/docs/`);
   const rendered = await page.evaluate(() => window.stagecraftEmbed.ready);
