@@ -158,14 +158,15 @@ function describePlan(plan) {
   return out;
 }
 
-/** The file's errors, said after the plan (a plan of a build that fails is no promise). */
+/** The file's errors, said after the plan (a plan of a file with errors is no promise): the
+ * first by position. (Of any stage: the graph and the plan are the file's, whatever the target.) */
 function describeErrors(analysis) {
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (!errors.length) return [];
-  const first = errors[0];
+  const first = errors.reduce((a, b) => (b.from < a.from ? b : a));
   const what = errors.length === 1 ? 'an error' : `${errors.length} errors`;
   const more = errors.length > 1 ? ', and more' : '';
-  return [` The build fails: this Dockerfile has ${what} (line ${first.line}: ${first.message.replace(/\.$/, '')}${more}).`];
+  return [` This Dockerfile has ${what} (line ${first.line}: ${first.message.replace(/\.$/, '')}${more}).`];
 }
 
 /** Shows `from..to` of the code block's text: a CSS highlight where supported, else the selection. */

@@ -1412,7 +1412,8 @@ impl<'a> Engine<'a> {
             // build's target platform, which an `ARG TARGETPLATFORM=...` (or a build arg) does
             // not change. Removing the flag keeps the build only where the two agree (read as
             // platforms: `linux/x86_64` is `linux/amd64`).
-            let applicability = if platform::parse(&value).as_ref() == Ok(&self.target) {
+            // (An OS alone takes the builder's architecture, which is not known here.)
+            let applicability = if value.contains('/') && platform::parse(&value).as_ref() == Ok(&self.target) {
                 Applicability::Safe
             } else {
                 Applicability::Unsafe

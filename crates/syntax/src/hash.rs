@@ -29,7 +29,9 @@ impl Hasher for FxHasher {
         let mut last = [0u8; 8];
         let rest = chunks.remainder();
         last[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(last) ^ rest.len() as u64);
+        // The length in the top byte, which the padding always leaves zero (`c` and `` `\0``
+        // differ).
+        self.add(u64::from_le_bytes(last) | (rest.len() as u64) << 56);
     }
 
     fn write_u8(&mut self, i: u8) {
@@ -40,8 +42,10 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// The multiply mixes upwards: its low bits, which pick a map's bucket, depend only on the
+    /// input's low bits. Rotated, the well-mixed high bits pick it (as rustc-hash 2 does).
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 
@@ -75,5 +79,17 @@ mod tests {
             m.insert(n.to_string(), i);
         }
         assert!(names.iter().enumerate().all(|(i, n)| m.get(*n) == Some(&i)));
+    }
+
+    /// The bits a map takes its bucket from are spread for names alike but for their ends
+    /// (`s0` to `s9999`): of 4,096 buckets, a good hash fills about 3,700.
+    #[test]
+    fn low_bits_spread_names_that_share_a_start() {
+        let mut buckets = vec![false; 4096];
+        for i in 0..10_000 {
+            buckets[(hash(format!("s{i}").as_str()) & 4095) as usize] = true;
+        }
+        let filled = buckets.iter().filter(|&&b| b).count();
+        assert!(filled > 3_400, "{filled} of 4096 buckets");
     }
 }
