@@ -53,6 +53,13 @@ fn each_rule_fixes_what_it_reports() {
             "ARG TARGETPLATFORM=linux/x86_64\nFROM alpine AS a\n",
             Safe,
         ),
+        // An OS alone takes the builder's architecture, which is not known here.
+        (
+            "RedundantTargetPlatform",
+            "ARG TARGETPLATFORM=linux\nFROM --platform=$TARGETPLATFORM alpine AS a\n",
+            "ARG TARGETPLATFORM=linux\nFROM alpine AS a\n",
+            Unsafe,
+        ),
         (
             "MaintainerDeprecated",
             "FROM alpine\nMAINTAINER Jane <j@example.com>\n",
