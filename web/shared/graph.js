@@ -10,6 +10,8 @@ const STAGE_NODE = 'g.node.stage[data-stage]';
  */
 export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
   let selected = null;
+  // The SVG text shown, and the element made of it.
+  let shown = null;
 
   const nodes = () => [...host.querySelectorAll(STAGE_NODE)];
   const stageOf = (el) => Number(el.getAttribute('data-stage'));
@@ -69,11 +71,19 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
 
   /** Replaces the graph. `analysis` names the nodes for screen readers. */
   function show(svgText, analysis) {
+    // The same drawing (most keystrokes change no stage, reference or line of one): the element
+    // stays. Swapping in a new one costs a layout of the whole graph, which took Chromium
+    // seconds when the pane was scrolled far to the right of a graph of thousands of stages.
+    if (shown && svgText === shown.text && shown.svg.isConnected && host.contains(shown.svg)) {
+      select(selected);
+      return shown.svg;
+    }
     // Re-rendering on every edit must not steal keyboard focus from a node.
     const focused = document.activeElement?.closest?.(STAGE_NODE);
     const refocus = focused && host.contains(focused) ? stageOf(focused) : null;
     host.innerHTML = svgText;
     const svg = host.querySelector('svg');
+    shown = svg ? { text: svgText, svg } : null;
     if (!svg) return null;
     svg.setAttribute('role', 'group');
     svg.setAttribute('aria-label', label);

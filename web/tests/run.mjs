@@ -342,6 +342,29 @@ scenario('a fix or a jump made before the analysis caught up uses the text as it
   assert.equal(sel.line, first.line + 1, 'the problem moved down a line with the text');
 });
 
+scenario('an edit that changes no part of the drawing keeps the graph element', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const setText = (t) => page.evaluate((t) => window.stagecraftExplorer.edit(0, window.stagecraftExplorer.text().length, t), t);
+  const text = 'FROM alpine AS a\nRUN make\nFROM alpine AS b\nCOPY --from=a /x /x\n';
+  await setText(text);
+  await waitForGraph(page, (ns) => ns.length === 2, 'two stages');
+  await page.waitForTimeout(400); // the renders the new text started are done
+  await page.evaluate(() => { document.querySelector('#graph svg').dataset.mark = 'kept'; });
+  // A word at the end of the last stage: the stages, their places and references are as they
+  // were. (An edit before a stage moves the offsets the drawing keeps for clicks: a new one.)
+  const at = text.length - 1;
+  const summary = await page.textContent('#summary');
+  await page.evaluate((at) => window.stagecraftExplorer.edit(at, at, 'y'), at);
+  await page.waitForFunction(() => window.stagecraftExplorer.text().includes('/xy'));
+  await page.waitForTimeout(400); // past the analysis's debounce
+  assert.equal(await page.textContent('#summary'), summary);
+  assert.equal(await page.getAttribute('#graph svg', 'data-mark'), 'kept', 'the same element');
+  // A new stage name is a new drawing.
+  await page.evaluate(() => window.stagecraftExplorer.edit(15, 16, 'z'));
+  await waitForGraph(page, (ns) => ns.some((n) => n.text.includes('z')), 'the renamed stage');
+  assert.equal(await page.getAttribute('#graph svg', 'data-mark'), null, 'a new element');
+});
+
 scenario('the picker, the zoom label and F2 follow the text', async ({ page, base }) => {
   await openExplorer(page, base);
   const setText = (t) => page.evaluate((t) => window.stagecraftExplorer.edit(0, window.stagecraftExplorer.text().length, t), t);
