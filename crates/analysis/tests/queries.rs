@@ -11,6 +11,12 @@ fn fixture(text: &str) -> (Analysis, TextSize) {
     (analyze(&text, &Options::default()), TextSize::new(offset as u32))
 }
 
+/// The labels completion offers at the fixture's `$0`.
+fn completion_labels(text: &str) -> Vec<String> {
+    let (a, at) = fixture(text);
+    a.completions(at).into_iter().map(|c| c.label).collect()
+}
+
 fn plain(text: &str) -> Analysis {
     analyze(text, &Options::default())
 }
@@ -314,11 +320,9 @@ fn a_trigger_completes_as_the_stages_that_run_it() {
 
 #[test]
 fn before_the_first_from_only_arg_and_from_are_offered() {
-    let (a, at) = fixture("# syntax=docker/dockerfile:1\n$0\nFROM alpine\n");
-    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    let labels = completion_labels("# syntax=docker/dockerfile:1\n$0\nFROM alpine\n");
     assert_eq!(labels, ["ARG", "FROM"]);
-    let (a, at) = fixture("FROM alpine\n$0\n");
-    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    let labels = completion_labels("FROM alpine\n$0\n");
     assert!(["RUN", "COPY", "ONBUILD", "FROM"].iter().all(|k| labels.iter().any(|l| l == k)), "{labels:?}");
     // In a continued line, `ONBUILD` is a word of the instruction: no keywords.
     let (a, at) = fixture("FROM alpine\nRUN echo \\\n  ONBUILD R$0\n");
@@ -327,11 +331,9 @@ fn before_the_first_from_only_arg_and_from_are_offered() {
 
 #[test]
 fn complete_earlier_stages_and_scratch_after_from() {
-    let (a, at) = fixture("FROM alpine AS base\nFROM $0\nFROM alpine AS later\n");
-    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    let labels = completion_labels("FROM alpine AS base\nFROM $0\nFROM alpine AS later\n");
     assert_eq!(labels, ["base", "scratch"]);
-    let (a, at) = fixture("FROM alpine AS base\nFROM --platform=$BUILDPLATFORM b$0\n");
-    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    let labels = completion_labels("FROM alpine AS base\nFROM --platform=$BUILDPLATFORM b$0\n");
     assert_eq!(labels, ["base", "scratch"]);
 }
 
@@ -363,8 +365,7 @@ fn complete_mount_keys_and_values() {
 
 #[test]
 fn complete_mount_from() {
-    let (a, at) = fixture("FROM alpine AS deps\nFROM alpine\nRUN --mount=type=bind,from=$0\n");
-    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    let labels = completion_labels("FROM alpine AS deps\nFROM alpine\nRUN --mount=type=bind,from=$0\n");
     assert_eq!(labels, ["deps"]);
 }
 
@@ -461,8 +462,7 @@ fn completion_tolerates_offsets_inside_characters_and_case_folding_that_changes_
     assert!(a.completions(inside).is_empty());
     // `İ` lower-cases to three bytes from two: the text before the word is folded on its own,
     // else the cut between the two would fall in the wrong place.
-    let (a, at) = fixture("FROM alpine AS build\nFROM scratch\nCOPY --from=\u{130}$0\n");
-    let labels: Vec<String> = a.completions(at).into_iter().map(|c| c.label).collect();
+    let labels = completion_labels("FROM alpine AS build\nFROM scratch\nCOPY --from=\u{130}$0\n");
     assert_eq!(labels, ["build"]);
 }
 
