@@ -74,10 +74,7 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
     // The same drawing (most keystrokes change no stage, reference or line of one): the element
     // stays. Swapping in a new one costs a layout of the whole graph, which took Chromium
     // seconds when the pane was scrolled far to the right of a graph of thousands of stages.
-    if (shown && svgText === shown.text && shown.svg.isConnected && host.contains(shown.svg)) {
-      select(selected);
-      return shown.svg;
-    }
+    if (shown && svgText === shown.text && host.contains(shown.svg)) return shown.svg;
     // Re-rendering on every edit must not steal keyboard focus from a node.
     const focused = document.activeElement?.closest?.(STAGE_NODE);
     const refocus = focused && host.contains(focused) ? stageOf(focused) : null;

@@ -508,13 +508,6 @@ fn unknown_stage_references(a: &mut Analysis) {
     let mut results: Vec<Option<(String, Option<usize>)>> = Vec::new();
     let mut found = Vec::new();
     let mut from_labels = Vec::new();
-    // For each stage, the last stage built on it: the last to run its ONBUILD triggers.
-    let mut last_runner: Vec<Option<usize>> = vec![None; a.stages.len()];
-    for s in &a.stages {
-        if let BaseKind::Stage(b) = s.base_kind {
-            last_runner[b] = Some(s.index);
-        }
-    }
     for r in &a.references {
         if matches!(r.origin, RefOrigin::Inherited { .. }) {
             continue;
@@ -562,7 +555,8 @@ fn unknown_stage_references(a: &mut Analysis) {
             }
             // The stage itself or a later one cannot be used here (a trigger's, in the last stage
             // that runs it): said, with no fix that would turn the pull into a failed build.
-            let limit = if r.origin == RefOrigin::OnbuildTrigger { last_runner[r.in_stage] } else { Some(r.in_stage) };
+            let limit =
+                if r.origin == RefOrigin::OnbuildTrigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
             let how = match (stage, limit) {
                 (Some(t), Some(l)) if t >= l => Found::Later(t),
                 _ => Found::Stage,
@@ -604,12 +598,12 @@ fn unknown_stage_references(a: &mut Analysis) {
             ),
         };
         let title = match how {
-            Found::Index => format!("Use stage {suggestion} by its index"),
-            Found::Stage => format!("Use stage `{suggestion}`"),
-            Found::Context => format!("Use the named context `{suggestion}`"),
-            Found::Later(_) => String::new(),
+            Found::Index => Some(format!("Use stage {suggestion} by its index")),
+            Found::Stage => Some(format!("Use stage `{suggestion}`")),
+            Found::Context => Some(format!("Use the named context `{suggestion}`")),
+            Found::Later(_) => None,
         };
-        let fix = (!title.is_empty()).then(|| Fix {
+        let fix = title.map(|title| Fix {
             title,
             edits: vec![TextEdit { range, new_text: suggestion.clone() }],
             applicability: Applicability::Unsafe,

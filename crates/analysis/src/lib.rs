@@ -358,6 +358,11 @@ impl Analysis {
         Some(self.named_by_variable[i].1)
     }
 
+    /// The last stage built on stage `s`: the last to run its ONBUILD triggers.
+    pub(crate) fn last_built_on(&self, s: usize) -> Option<usize> {
+        self.stages.iter().rposition(|t| t.base_kind == BaseKind::Stage(s))
+    }
+
     /// The stage named `name` (as `--target` matches names), or why none is, for a command that
     /// asks for a stage by name (a rename), with the closest name or the names there are.
     pub fn stage_named(&self, name: &str) -> Result<usize, String> {
@@ -405,7 +410,7 @@ impl Analysis {
             #[cfg(not(target_arch = "wasm32"))]
             return self.resolve_target(spec).map_err(|e| match spec.strip_prefix("stage-").map(str::parse::<usize>) {
                 Some(Ok(i)) if self.stages.get(i).is_some_and(|s| s.name.is_none()) => {
-                    if e.ends_with("no stage has a name") {
+                    if self.stages.iter().all(|s| s.name.is_none()) {
                         format!("{e}: ask for stage {i} as #{i}")
                     } else {
                         format!("{e}; stage {i} has no name: ask for it as #{i}")

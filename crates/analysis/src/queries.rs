@@ -656,11 +656,7 @@ impl Analysis {
         if (after_copy_from || after_mount_from) && flag_position {
             // A trigger runs in the stages built on this one (later ones): a stage is earlier for
             // at least one of them when it comes before the last. With none, nothing is marked.
-            let runs_in = if in_trigger {
-                current_stage.and_then(|s| self.stages().iter().rposition(|t| t.base_kind == BaseKind::Stage(s)))
-            } else {
-                current_stage
-            };
+            let runs_in = if in_trigger { current_stage.and_then(|s| self.last_built_on(s)) } else { current_stage };
             return self.stage_completions(replace, runs_in, false);
         }
         // The keys and values of `RUN --mount=`.

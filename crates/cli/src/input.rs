@@ -37,40 +37,25 @@ pub(crate) fn read(path: &Path) -> Result<String, Failure> {
 /// (a comment saved in Latin-1, which BuildKit builds, since it reads bytes) are read as
 /// U+FFFD each, with a warning on stderr.
 pub(crate) fn read_lossy(path: &Path) -> Result<String, Failure> {
-    let bytes = read_bytes(path)?;
-    match std::str::from_utf8(&bytes) {
-        Ok(_) => Ok(String::from_utf8(bytes).unwrap_or_default()),
-        Err(e) => {
-            crate::output::errln!(
-                "stagecraft: warning: {}; each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8 (`fmt`, `rename` and `check --fix` refuse it until then)",
-                not_utf8(path, &bytes, e)
-            );
-            Ok(lossy(&bytes))
-        }
-    }
+    String::from_utf8(read_bytes(path)?).or_else(|e| {
+        crate::output::errln!(
+            "stagecraft: warning: {}; each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8 (`fmt`, `rename` and `check --fix` refuse it until then)",
+            not_utf8(path, e.as_bytes(), e.utf8_error())
+        );
+        Ok(lossy(e.as_bytes()))
+    })
 }
 
 /// `bytes` as text, each byte that is not part of a UTF-8 character one U+FFFD (as many as an
-/// editor showing the file in a one-byte encoding has characters there; the standard library's
-/// lossy reading makes one of a whole malformed sequence).
+/// editor showing the file in a one-byte encoding has characters there; `String::from_utf8_lossy`
+/// makes one of a whole malformed sequence).
 fn lossy(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() + 16);
-    let mut rest = bytes;
-    loop {
-        match std::str::from_utf8(rest) {
-            Ok(valid) => {
-                out.push_str(valid);
-                return out;
-            }
-            Err(e) => {
-                let (valid, after) = rest.split_at(e.valid_up_to());
-                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
-                let bad = e.error_len().unwrap_or(after.len());
-                out.extend(std::iter::repeat_n('\u{fffd}', bad));
-                rest = &after[bad..];
-            }
-        }
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('\u{fffd}', chunk.invalid().len()));
     }
+    out
 }
 
 /// "FILE:LINE:COLUMN: not valid UTF-8 (byte 0x..)", where the first bad byte is (the column in
