@@ -758,6 +758,59 @@ scenario('a graph too large to draw: the page says so, and the analysis stands',
   await waitForGraph(page, (ns) => ns.length === 2, '2 stages');
 });
 
+scenario('a long edge is drawn in pieces whose dashes run on across the joins', async ({ page, base, log }) => {
+  // 160 stages side by side and one that copies from each: the outer COPY edges run
+  // thousands of pixels sideways, and the module draws each as a group of pieces (so that the
+  // browser rasterises only the pieces in view). Drawn in Chromium, the pieces must look like
+  // the one path they replace: each piece's stroke-dashoffset continues the dashes.
+  let text = '';
+  for (let i = 0; i < 160; i++) text += `FROM alpine AS s${i}\n`;
+  text += 'FROM alpine AS final\n';
+  for (let i = 0; i < 160; i++) text += `COPY --from=s${i} /x /x${i}\n`;
+  await openExplorer(page, base);
+  const r = await page.evaluate(async (text) => {
+    const sc = await import('/pkg/stagecraft_wasm.js');
+    const host = document.createElement('div');
+    host.innerHTML = sc.renderSvg(text);
+    const groups = [...host.querySelectorAll('g.edge.edge-copy g.line')];
+    const group = groups[0];
+    const pieces = [...group.querySelectorAll('path')].map((p) => ({ d: p.getAttribute('d'), offset: Number(p.getAttribute('stroke-dashoffset')) }));
+    // The whole line as one path: the pieces' data, each later piece without its `M`.
+    const whole = pieces.map((p, i) => (i ? p.d.replace(/^M[^A-Z]*/, '') : p.d)).join('');
+    const probe = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    probe.innerHTML = `<path d="${whole}"/>`;
+    document.body.append(probe);
+    const box = probe.firstChild.getBBox();
+    probe.remove();
+    const [x, y, w, h] = [Math.floor(box.x) - 4, Math.floor(box.y) - 4, Math.ceil(box.width) + 8, Math.ceil(box.height) + 8];
+    const draw = async (paths) => {
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="${x} ${y} ${w} ${h}">` +
+        `<g fill="none" stroke="#000" stroke-width="1.4" stroke-dasharray="6 3">${paths}</g></svg>`;
+      const img = new Image();
+      img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+      await img.decode();
+      const canvas = Object.assign(document.createElement('canvas'), { width: w, height: h });
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      return ctx.getImageData(0, 0, w, h).data;
+    };
+    const one = await draw(`<path d="${whole}"/>`);
+    const split = await draw(pieces.map((p) => `<path stroke-dashoffset="${p.offset}" d="${p.d}"/>`).join(''));
+    const restarted = await draw(pieces.map((p) => `<path d="${p.d}"/>`).join(''));
+    const inked = (a) => { let n = 0; for (let i = 3; i < a.length; i += 4) if (a[i] > 96) n++; return n; };
+    const differ = (a, b) => { let n = 0; for (let i = 3; i < a.length; i += 4) if (Math.abs(a[i] - b[i]) > 96) n++; return n; };
+    return { groups: groups.length, pieces: pieces.length, offsets: pieces.map((p) => p.offset), size: [w, h], ink: inked(one), split: differ(one, split), restarted: differ(one, restarted) };
+  }, text);
+  log(`${r.groups} COPY edges in pieces; the first in ${r.pieces} (${r.size.join('x')} px, ${r.ink} inked): ` +
+    `${r.split} pixels differ from the whole path, ${r.restarted} with dashes restarted at each piece`);
+  assert.ok(r.groups >= 10, `long COPY edges are drawn in pieces: ${JSON.stringify(r)}`);
+  assert.ok(r.pieces >= 2 && r.offsets[0] === 0 && r.offsets.every((o, i) => !i || o > r.offsets[i - 1]), JSON.stringify(r));
+  // Antialiasing at a join may differ by a pixel or two; a dash pattern that restarts at each
+  // piece differs along whole dashes.
+  assert.ok(r.split <= 4 * r.pieces, `the pieces draw the same dashes as the whole path: ${JSON.stringify(r)}`);
+  assert.ok(r.restarted > r.split + 20, `the test tells a restarted pattern apart: ${JSON.stringify(r)}`);
+});
+
 scenario('input nested 2,000 levels deep is a diagnostic, and the page keeps working', async ({ page, base }) => {
   // `${A:-${A:-...}}` 2,000 deep used to overflow the module's stack: every later call trapped.
   const text = `FROM alpine AS a\nARG B=${'${A:-'.repeat(2000)}x${'}'.repeat(2000)}\nFROM a\n`;

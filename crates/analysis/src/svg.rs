@@ -156,15 +156,17 @@ impl Analysis {
                     }
                     let base = match &st.base_kind {
                         BaseKind::Stage(b) => stages[*b].display_name(),
-                        BaseKind::ImageContext(k) => format!("{k} (named context)"),
+                        BaseKind::ImageContext(k) => [k, " (named context)"].concat(),
                         _ => st.base_expanded.clone().unwrap_or_else(|| st.base.clone()),
                     };
                     let mut title = format!("{} (line {}): FROM {}", st.display_name(), st.line, st.base);
                     if let Some(d) = &st.description {
-                        title.push_str(&format!(" — {d}"));
+                        title.push_str(" — ");
+                        title.push_str(d);
                     }
                     for note in notes {
-                        title.push_str(&format!("; {note}"));
+                        title.push_str("; ");
+                        title.push_str(&note);
                     }
                     Node {
                         lines: vec![
@@ -173,7 +175,7 @@ impl Analysis {
                                 text: if matches!(st.base_kind, BaseKind::NamedContext(_)) {
                                     "replaced by a named context".into()
                                 } else {
-                                    format!("FROM {base}")
+                                    ["FROM ", &base].concat()
                                 },
                                 class: "base".into(),
                             },
@@ -189,7 +191,7 @@ impl Analysis {
                 }
                 GraphNode::Image(i) => Node {
                     lines: vec![Line { text: i.clone(), class: "name".into() }],
-                    title: format!("external image {i}"),
+                    title: ["external image ", i].concat(),
                     class: if image_used[id] { "image".into() } else { "image dimmed".into() },
                     attrs: vec![("data-image".into(), i.clone())],
                 },
@@ -198,7 +200,7 @@ impl Analysis {
                         Line { text: k.clone(), class: "name".into() },
                         Line { text: "named context".into(), class: "base".into() },
                     ],
-                    title: format!("named build context {k}"),
+                    title: ["named build context ", k].concat(),
                     class: if image_used[id] { "image context".into() } else { "image context dimmed".into() },
                     attrs: vec![("data-context".into(), k.clone())],
                 },
@@ -265,7 +267,7 @@ impl Analysis {
         for kind in [EdgeKind::From, EdgeKind::Copy, EdgeKind::Mount, EdgeKind::Onbuild] {
             if g.edges.iter().any(|e| e.kind == kind) {
                 legend.push(LegendItem::Edge {
-                    class: format!("sw-{}", kind_class(kind)),
+                    class: ["sw-", kind_class(kind)].concat(),
                     label: kind_label(kind).into(),
                 });
             }

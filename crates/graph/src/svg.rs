@@ -213,13 +213,6 @@ fn push_pieces(out: &mut String, pieces: &[Piece<'_>]) {
     }
 }
 
-/// A number for SVG: a whole number of pixels, no `-0`.
-fn num(v: f64) -> String {
-    let mut out = String::new();
-    push_num(&mut out, v);
-    out
-}
-
 /// Writes a number rounded to whole pixels (no `-0`), without the formatting machinery: a
 /// large graph writes hundreds of thousands of them.
 fn push_num(out: &mut String, v: f64) {
@@ -330,6 +323,171 @@ fn push_path_data(d: &mut String, route: &Route) {
     }
 }
 
+/// A segment of a route's line, from the end of the one before: a cubic Bézier curve through the
+/// control points `c`, straight when both are its start.
+#[derive(Clone, Copy)]
+struct Seg {
+    c: [Point; 2],
+    to: Point,
+}
+
+/// The segment from `points[i - 1]` to `points[i]` as [`push_path_data`] draws it, in whole
+/// pixels: a curve with vertical tangents, or straight.
+fn route_seg(route: &Route, i: usize) -> (Point, Seg) {
+    let pts = &route.points;
+    let round = |p: Point| Point { x: p.x.round(), y: p.y.round() };
+    let q = if i + 1 == pts.len() { shorten(pts[i - 1], pts[i], route) } else { pts[i] };
+    let (p, to) = (round(pts[i - 1]), round(q));
+    let my = (pts[i - 1].y + q.y) / 2.0;
+    let straight = route.is_straight(i - 1) || (p.x == to.x && !route.self_loop);
+    let c = if straight { [p; 2] } else { [round(Point { x: p.x, y: my }), round(Point { x: q.x, y: my })] };
+    (p, Seg { c, to })
+}
+
+/// The segment from `p` cut at `t` (de Casteljau): the part before and the part after.
+fn split(p: Point, s: &Seg, t: f64) -> (Seg, Seg) {
+    let lerp = |a: Point, b: Point| Point { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };
+    let (a, b, c) = (lerp(p, s.c[0]), lerp(s.c[0], s.c[1]), lerp(s.c[1], s.to));
+    let (ab, bc) = (lerp(a, b), lerp(b, c));
+    let m = lerp(ab, bc);
+    (Seg { c: [a, ab], to: m }, Seg { c: [bc, c], to: s.to })
+}
+
+fn dist(a: Point, b: Point) -> f64 {
+    ((b.x - a.x) * (b.x - a.x) + (b.y - a.y) * (b.y - a.y)).sqrt()
+}
+
+/// The length of the segment from `p`: the mean of the chord and the control polygon, which
+/// bound a curve's length, once they differ by a twentieth of a pixel (halving the curve until
+/// they do). A piece's dashes then start where the one before ended to a tenth of a pixel.
+fn seg_len(p: Point, s: &Seg) -> f64 {
+    let chord = dist(p, s.to);
+    let polygon = dist(p, s.c[0]) + dist(s.c[0], s.c[1]) + dist(s.c[1], s.to);
+    // (A coordinate that is not finite ends the halving too.)
+    if polygon - chord <= 0.05 || chord < 0.01 || !polygon.is_finite() {
+        return (chord + polygon) / 2.0;
+    }
+    let (a, b) = split(p, s, 0.5);
+    seg_len(p, &a) + seg_len(a.to, &b)
+}
+
+/// Edges longer than this are drawn in pieces (see [`push_line`]).
+const PIECE: f64 = 8192.0;
+/// At most about this many pieces an edge (longer edges get longer pieces).
+const MAX_PIECES: f64 = 8.0;
+
+/// Writes an edge's line. A long one is a group of paths, each a piece of the same curve: a browser
+/// rasterises a path whole, dashes and all, wherever any of it shows, and with a thousand edges
+/// tens of thousands of pixels long (a stage that copies from a thousand others) one screen of a
+/// changed drawing took Chromium 4 s. Each piece's `stroke-dashoffset` is the length drawn
+/// before it, so that the dashes run on across the joins.
+fn push_line(out: &mut String, route: &Route) {
+    let n = route.points.len();
+    // Most edges are short: their control polygons, never shorter than the curves, say so.
+    let mut polygon = 0.0;
+    for i in 1..n {
+        let (p, s) = route_seg(route, i);
+        polygon += dist(p, s.c[0]) + dist(s.c[0], s.c[1]) + dist(s.c[1], s.to);
+    }
+    let segs: Vec<(Point, Seg, f64)> = if polygon > PIECE {
+        (1..n)
+            .map(|i| {
+                let (p, s) = route_seg(route, i);
+                (p, s, seg_len(p, &s))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let total: f64 = segs.iter().map(|s| s.2).sum();
+    if total <= PIECE {
+        out.push_str("<path class=\"line\" d=\"");
+        push_path_data(out, route);
+        out.push_str("\"/>");
+        return;
+    }
+    let max = (total / MAX_PIECES).max(PIECE);
+    // Whether a piece is open, the length drawn before it, and its own.
+    let (mut open, mut offset, mut len) = (false, 0.0, 0.0);
+    // Where a vertical run written as one line will end (it may go on through several layers).
+    let mut run: Option<Point> = None;
+    // The pieces inherit the line's style from their group.
+    out.push_str("<g class=\"line\">");
+    for &(mut p, mut rest, whole) in &segs {
+        let straight = rest.c == [p; 2];
+        // Cut into `k` parts of about the same length (a curve's speed varies with t).
+        let k = (whole / max).ceil().max(1.0);
+        for j in (1..=k as usize).rev() {
+            let (part, after) = split(p, &rest, 1.0 / j as f64);
+            let part_len = if k == 1.0 { whole } else { seg_len(p, &part) };
+            if open && len + part_len > max {
+                end_piece(out, &mut run);
+                open = false;
+                offset += len;
+                len = 0.0;
+            }
+            if !open {
+                // Each piece's dashes start as far into the pattern as the line has gone.
+                out.push_str("<path stroke-dashoffset=\"");
+                push_tenth(out, offset);
+                out.push_str("\" d=\"");
+                push_tenths(out, 'M', p);
+                open = true;
+            }
+            if straight && part.to.x == p.x {
+                run = Some(part.to);
+            } else {
+                if let Some(end) = run.take() {
+                    push_tenths(out, 'L', end);
+                }
+                if straight {
+                    push_tenths(out, 'L', part.to);
+                } else {
+                    push_tenths(out, 'C', part.c[0]);
+                    push_tenths(out, ' ', part.c[1]);
+                    push_tenths(out, ' ', part.to);
+                }
+            }
+            len += part_len;
+            p = part.to;
+            rest = after;
+        }
+    }
+    end_piece(out, &mut run);
+    out.push_str("</g>");
+}
+
+/// Ends the piece being written, with the vertical run it ends with.
+fn end_piece(out: &mut String, run: &mut Option<Point>) {
+    if let Some(end) = run.take() {
+        push_tenths(out, 'L', end);
+    }
+    out.push_str("\"/>");
+}
+
+/// Writes a point to a tenth of a pixel (the pieces of a curve end between whole pixels).
+fn push_tenths(out: &mut String, cmd: char, p: Point) {
+    out.push(cmd);
+    push_tenth(out, p.x);
+    out.push(' ');
+    push_tenth(out, p.y);
+}
+
+/// Writes a number to a tenth (no `-0`, no `.0`).
+fn push_tenth(out: &mut String, v: f64) {
+    // Half away from zero, as `round` (a library call on x86-64 and in wasm); NaN is 0.
+    let t = (v * 10.0 + 0.5f64.copysign(v)) as i64;
+    if t < 0 {
+        out.push('-');
+    }
+    let t = t.unsigned_abs();
+    push_uint(out, t / 10);
+    if t % 10 != 0 {
+        out.push('.');
+        out.push(char::from(b'0' + (t % 10) as u8));
+    }
+}
+
 const ARROW: f64 = 7.0;
 
 /// Where the line stops so that the arrowhead ends at the border.
@@ -390,27 +548,46 @@ pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Res
             ly += item_height;
         }
         if is_node {
-            legend.push_str(&format!(
-                "<g class=\"swatch {}\"><rect x=\"{}\" y=\"{}\" width=\"30\" height=\"14\" rx=\"4\"/></g>",
-                escape(class),
-                num(lx),
-                num(ly + 1.0)
-            ));
+            push_pieces(
+                &mut legend,
+                &[
+                    Piece::Text("<g class=\"swatch "),
+                    Piece::Escaped(class),
+                    Piece::Text("\"><rect x=\""),
+                    Piece::Num(lx),
+                    Piece::Text("\" y=\""),
+                    Piece::Num(ly + 1.0),
+                    Piece::Text("\" width=\"30\" height=\"14\" rx=\"4\"/></g>"),
+                ],
+            );
         } else {
-            legend.push_str(&format!(
-                "<g class=\"swatch-edge {}\"><path class=\"line\" d=\"M{} {}H{}\"/></g>",
-                escape(class),
-                num(lx),
-                num(ly + 8.0),
-                num(lx + 30.0)
-            ));
+            push_pieces(
+                &mut legend,
+                &[
+                    Piece::Text("<g class=\"swatch-edge "),
+                    Piece::Escaped(class),
+                    Piece::Text("\"><path class=\"line\" d=\"M"),
+                    Piece::Num(lx),
+                    Piece::Text(" "),
+                    Piece::Num(ly + 8.0),
+                    Piece::Text("H"),
+                    Piece::Num(lx + 30.0),
+                    Piece::Text("\"/></g>"),
+                ],
+            );
         }
-        legend.push_str(&format!(
-            "<text class=\"legend-label\" x=\"{}\" y=\"{}\">{}</text>",
-            num(lx + 36.0),
-            num(ly + 12.0),
-            escape(label)
-        ));
+        push_pieces(
+            &mut legend,
+            &[
+                Piece::Text("<text class=\"legend-label\" x=\""),
+                Piece::Num(lx + 36.0),
+                Piece::Text("\" y=\""),
+                Piece::Num(ly + 12.0),
+                Piece::Text("\">"),
+                Piece::Escaped(label),
+                Piece::Text("</text>"),
+            ],
+        );
         lx += w;
         legend_width = legend_width.max(lx);
     }
@@ -422,36 +599,64 @@ pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Res
     let height = l.height + dy + if empty { 24.0 } else { 0.0 };
 
     let mut out = String::with_capacity(512 + doc.nodes.len() * 400 + doc.edges.len() * 200);
-    out.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"{}\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">",
-        escape(&doc.class),
-        num(width),
-        num(height),
-        num(width),
-        num(height),
-        escape(&doc.title)
-    ));
-    out.push_str(&format!("<title>{}</title>", escape(&doc.title)));
+    push_pieces(
+        &mut out,
+        &[
+            Piece::Text("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\""),
+            Piece::Escaped(&doc.class),
+            Piece::Text("\" viewBox=\"0 0 "),
+            Piece::Num(width),
+            Piece::Text(" "),
+            Piece::Num(height),
+            Piece::Text("\" width=\""),
+            Piece::Num(width),
+            Piece::Text("\" height=\""),
+            Piece::Num(height),
+            Piece::Text("\" role=\"img\" aria-label=\""),
+            Piece::Escaped(&doc.title),
+            Piece::Text("\"><title>"),
+            Piece::Escaped(&doc.title),
+            Piece::Text("</title>"),
+        ],
+    );
     if !doc.css.is_empty() {
         // `]]>` cannot occur inside CDATA; style sheets have no reason to contain it.
-        out.push_str(&format!("<style><![CDATA[{}]]></style>", doc.css.replace("]]>", "]] >")));
+        out.push_str("<style><![CDATA[");
+        out.push_str(&doc.css.replace("]]>", "]] >"));
+        out.push_str("]]></style>");
     }
     if !doc.legend.is_empty() {
-        out.push_str(&format!(
-            "<g class=\"legend\" transform=\"translate({} {})\">{legend}</g>",
-            num(options.margin),
-            num(options.margin)
-        ));
+        push_pieces(
+            &mut out,
+            &[
+                Piece::Text("<g class=\"legend\" transform=\"translate("),
+                Piece::Num(options.margin),
+                Piece::Text(" "),
+                Piece::Num(options.margin),
+                Piece::Text(")\">"),
+                Piece::Text(&legend),
+                Piece::Text("</g>"),
+            ],
+        );
     }
     if empty && !doc.empty_note.is_empty() {
-        out.push_str(&format!(
-            "<text class=\"empty-note\" x=\"{}\" y=\"{}\">{}</text>",
-            num(options.margin),
-            num(dy + options.margin + 12.0),
-            escape(&doc.empty_note)
-        ));
+        push_pieces(
+            &mut out,
+            &[
+                Piece::Text("<text class=\"empty-note\" x=\""),
+                Piece::Num(options.margin),
+                Piece::Text("\" y=\""),
+                Piece::Num(dy + options.margin + 12.0),
+                Piece::Text("\">"),
+                Piece::Escaped(&doc.empty_note),
+                Piece::Text("</text>"),
+            ],
+        );
     }
-    out.push_str(&format!("<g class=\"graph\" transform=\"translate(0 {})\">", num(dy)));
+    push_pieces(
+        &mut out,
+        &[Piece::Text("<g class=\"graph\" transform=\"translate(0 "), Piece::Num(dy), Piece::Text(")\">")],
+    );
     out.push_str("<g class=\"edges\">");
     for (e, route) in doc.edges.iter().zip(&l.edges) {
         if route.points.is_empty() {
@@ -463,9 +668,8 @@ pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Res
         if !e.title.is_empty() {
             push_pieces(&mut out, &[Piece::Text("<title>"), Piece::Escaped(&e.title), Piece::Text("</title>")]);
         }
-        out.push_str("<path class=\"line\" d=\"");
-        push_path_data(&mut out, route);
-        out.push_str("\"/><path class=\"arrow\" d=\"");
+        push_line(&mut out, route);
+        out.push_str("<path class=\"arrow\" d=\"");
         push_arrow_data(&mut out, route);
         out.push_str("\"/>");
         out.push_str("</g>");
@@ -520,6 +724,12 @@ pub fn render(doc: &Document, metrics: &Metrics, options: &LayoutOptions) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn num(v: f64) -> String {
+        let mut out = String::new();
+        push_num(&mut out, v);
+        out
+    }
 
     #[test]
     fn escaping_and_truncation() {
@@ -579,5 +789,175 @@ mod tests {
         let r = render(&doc(0), &Metrics::default(), &LayoutOptions::default()).expect("drawn");
         assert!(r.svg.contains(">empty</text>"));
         assert!(r.svg.starts_with("<svg "));
+    }
+
+    /// Points along SVG path data (M, L, V, C; absolute), `n` per segment.
+    fn sample(d: &str, n: usize) -> Vec<Point> {
+        let mut out = Vec::new();
+        let mut cur = Point { x: 0.0, y: 0.0 };
+        let mut cmds = d.split_inclusive(|c: char| c.is_ascii_alphabetic()).peekable();
+        let mut letter = ' ';
+        let mut pending: Vec<(char, Vec<f64>)> = Vec::new();
+        for tok in cmds.by_ref() {
+            let (body, next) = match tok.chars().last() {
+                Some(c) if c.is_ascii_alphabetic() => (&tok[..tok.len() - 1], Some(c)),
+                _ => (tok, None),
+            };
+            let nums: Vec<f64> = body.split([' ', ',']).filter(|t| !t.is_empty()).map(|t| t.parse().unwrap()).collect();
+            if letter != ' ' {
+                pending.push((letter, nums));
+            }
+            if let Some(c) = next {
+                letter = c;
+            }
+        }
+        for (letter, v) in pending {
+            let seg = |t: f64, c: [Point; 4]| {
+                let u = 1.0 - t;
+                let w = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
+                Point { x: (0..4).map(|i| w[i] * c[i].x).sum(), y: (0..4).map(|i| w[i] * c[i].y).sum() }
+            };
+            let pt = |i: usize| Point { x: v[i], y: v[i + 1] };
+            let c = match letter {
+                'M' => {
+                    cur = pt(0);
+                    out.push(cur);
+                    continue;
+                }
+                'L' => [cur, cur, pt(0), pt(0)],
+                'V' => [cur, cur, Point { x: cur.x, y: v[0] }, Point { x: cur.x, y: v[0] }],
+                'C' => [cur, pt(0), pt(2), pt(4)],
+                other => panic!("unexpected command {other} in {d}"),
+            };
+            for i in 1..=n {
+                out.push(seg(i as f64 / n as f64, c));
+            }
+            cur = c[3];
+        }
+        out
+    }
+
+    /// The distance from `p` to the line segment `a`–`b`.
+    fn to_segment(p: Point, a: Point, b: Point) -> f64 {
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 == 0.0 { 0.0 } else { (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0) };
+        (a.x + t * dx - p.x).hypot(a.y + t * dy - p.y)
+    }
+
+    fn polyline_len(pts: &[Point]) -> f64 {
+        pts.windows(2).map(|w| (w[1].x - w[0].x).hypot(w[1].y - w[0].y)).sum()
+    }
+
+    #[test]
+    fn long_edges_are_drawn_in_pieces_of_the_same_curve() {
+        // Eighty stages side by side and one below that copies from each: the outer edges run
+        // thousands of pixels sideways.
+        let n = 80;
+        let mut d = doc(n + 1);
+        d.edges = (0..n).map(|i| Edge { source: i, target: n, class: "copy".into(), ..Edge::default() }).collect();
+        let (split, whole) = check_pieces(&d);
+        assert!(split >= 10 && whole >= 2, "{split} edges split, {whole} whole");
+        // A chain of 150 and an edge from its first to its last: a vertical run through every
+        // layer, written as one line within each piece.
+        let n = 150;
+        let mut d = doc(n);
+        d.edges = (1..n).map(|i| Edge { source: i - 1, target: i, class: "from".into(), ..Edge::default() }).collect();
+        d.edges.push(Edge { source: 0, target: n - 1, class: "copy".into(), ..Edge::default() });
+        let (split, _) = check_pieces(&d);
+        assert_eq!(split, 1);
+        let r = render(&d, &Metrics::default(), &LayoutOptions::default()).expect("drawn");
+        let long = r.svg.split("<g class=\"line\">").nth(1).expect("the long edge").split("</g>").next().unwrap();
+        assert!(long.matches(['L', 'C']).count() <= 2 * long.matches("<path").count() + 2, "runs are merged: {long}");
+    }
+
+    #[test]
+    fn lengths_of_segments() {
+        let pt = |x: f64, y: f64| Point { x, y };
+        let line = Seg { c: [pt(0.0, 0.0); 2], to: pt(3.0, 4.0) };
+        assert_eq!(seg_len(pt(0.0, 0.0), &line), 5.0);
+        // The usual cubic for a quarter circle of radius 100 (157.08 long): 157.10 long (a
+        // 200,000-point polyline).
+        let k = 55.228_474_983;
+        let arc = Seg { c: [pt(100.0, k), pt(k, 100.0)], to: pt(0.0, 100.0) };
+        let len = seg_len(pt(100.0, 0.0), &arc);
+        assert!((len - 157.1017).abs() < 0.05, "{len}");
+        // Coordinates that are not numbers end the halving (no endless recursion).
+        assert!(seg_len(pt(f64::NAN, 0.0), &arc).is_nan());
+        assert!(!seg_len(pt(f64::INFINITY, 0.0), &arc).is_finite());
+    }
+
+    /// Checks every edge of `d` drawn: a short one is one path, a long one pieces of the path it
+    /// replaces. How many edges are drawn in pieces and how many whole.
+    fn check_pieces(d: &Document) -> (usize, usize) {
+        let m = Metrics::default();
+        let options = LayoutOptions::default();
+        let r = render(d, &m, &options).expect("drawn");
+        let sizes: Vec<Size> = d.nodes.iter().map(|node| m.node_size(node)).collect();
+        let edges: Vec<LayoutEdge> =
+            d.edges.iter().map(|e| LayoutEdge { source: e.source, target: e.target, bundle: e.bundle }).collect();
+        let l = layout(&sizes, &edges, &options).expect("laid out");
+        let groups: Vec<&str> =
+            r.svg.split("<g class=\"edge ").skip(1).map(|g| &g[..g.find("</g>").unwrap()]).collect();
+        assert_eq!(groups.len(), d.edges.len());
+        let (mut split, mut whole) = (0, 0);
+        for (g, route) in groups.iter().zip(&l.edges) {
+            let mut want = String::new();
+            push_path_data(&mut want, route);
+            let want = sample(&want, 400);
+            let total = polyline_len(&want);
+            // (offset, data) of each piece.
+            let pieces: Vec<(f64, &str)> = g
+                .split("<path")
+                .skip(1)
+                .filter(|p| !p.starts_with(" class=\"arrow\""))
+                .map(|p| {
+                    let offset = p
+                        .split_once("stroke-dashoffset=\"")
+                        .map_or(0.0, |(_, o)| o[..o.find('"').unwrap()].parse().unwrap());
+                    let data = p.split_once(" d=\"").unwrap().1;
+                    (offset, &data[..data.find('"').unwrap()])
+                })
+                .collect();
+            if total <= PIECE {
+                whole += 1;
+                assert_eq!(pieces.len(), 1, "a short edge is one path: {g}");
+                assert!(!g.contains("stroke-dashoffset"), "{g}");
+                continue;
+            }
+            split += 1;
+            assert!(
+                g.contains("\"><g class=\"line\"><path stroke-dashoffset=\"0\" d=\"M"),
+                "the pieces share the line's class: {g}"
+            );
+            let max = (total / MAX_PIECES).max(PIECE);
+            assert!(pieces.len() >= (total / max).ceil() as usize, "{} pieces for {total}: {g}", pieces.len());
+            assert!(pieces.len() <= MAX_PIECES as usize * 2, "{} pieces: {g}", pieces.len());
+            let mut end = want[0];
+            let (mut drawn, mut next_offset) = (0.0, 0.0);
+            for (offset, data) in &pieces {
+                let pts = sample(data, 200);
+                let gap = (pts[0].x - end.x).hypot(pts[0].y - end.y);
+                assert!(gap < 0.01, "a piece starts where the one before ended ({gap}): {g}");
+                // The dashes run on across the join: each offset is the one before plus the
+                // length of the piece before, to a fifth of a pixel.
+                assert!((offset - next_offset).abs() <= 0.2, "offset {offset}, {next_offset} expected: {g}");
+                let len = polyline_len(&pts);
+                next_offset = offset + len;
+                // Pieces are equal steps of t: a curve's speed varies (up to 1.5 times its mean).
+                assert!(len <= max * 1.6, "a piece of {len} (about {max}): {g}");
+                drawn += len;
+                end = *pts.last().unwrap();
+                // Every point of the piece is on the line as a whole path draws it.
+                for p in pts.iter().step_by(7) {
+                    let off = want.windows(2).map(|w| to_segment(*p, w[0], w[1])).fold(f64::INFINITY, f64::min);
+                    assert!(off < 0.3, "{p:?} is {off} off the line: {g}");
+                }
+            }
+            let last = want.last().unwrap();
+            assert!((end.x - last.x).hypot(end.y - last.y) < 0.01, "the last piece ends at the arrowhead: {g}");
+            assert!((drawn - total).abs() < total * 1e-3, "{drawn} drawn of {total}");
+        }
+        (split, whole)
     }
 }
