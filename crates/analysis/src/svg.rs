@@ -156,17 +156,15 @@ impl Analysis {
                     }
                     let base = match &st.base_kind {
                         BaseKind::Stage(b) => stages[*b].display_name(),
-                        BaseKind::ImageContext(k) => [k, " (named context)"].concat(),
+                        BaseKind::ImageContext(k) => format!("{k} (named context)"),
                         _ => st.base_expanded.clone().unwrap_or_else(|| st.base.clone()),
                     };
                     let mut title = format!("{} (line {}): FROM {}", st.display_name(), st.line, st.base);
                     if let Some(d) = &st.description {
-                        title.push_str(" — ");
-                        title.push_str(d);
+                        title.push_str(&format!(" — {d}"));
                     }
                     for note in notes {
-                        title.push_str("; ");
-                        title.push_str(&note);
+                        title.push_str(&format!("; {note}"));
                     }
                     Node {
                         lines: vec![
@@ -175,7 +173,7 @@ impl Analysis {
                                 text: if matches!(st.base_kind, BaseKind::NamedContext(_)) {
                                     "replaced by a named context".into()
                                 } else {
-                                    ["FROM ", &base].concat()
+                                    format!("FROM {base}")
                                 },
                                 class: "base".into(),
                             },
@@ -191,7 +189,7 @@ impl Analysis {
                 }
                 GraphNode::Image(i) => Node {
                     lines: vec![Line { text: i.clone(), class: "name".into() }],
-                    title: ["external image ", i].concat(),
+                    title: format!("external image {i}"),
                     class: if image_used[id] { "image".into() } else { "image dimmed".into() },
                     attrs: vec![("data-image".into(), i.clone())],
                 },
@@ -200,7 +198,7 @@ impl Analysis {
                         Line { text: k.clone(), class: "name".into() },
                         Line { text: "named context".into(), class: "base".into() },
                     ],
-                    title: ["named build context ", k].concat(),
+                    title: format!("named build context {k}"),
                     class: if image_used[id] { "image context".into() } else { "image context dimmed".into() },
                     attrs: vec![("data-context".into(), k.clone())],
                 },
@@ -267,7 +265,7 @@ impl Analysis {
         for kind in [EdgeKind::From, EdgeKind::Copy, EdgeKind::Mount, EdgeKind::Onbuild] {
             if g.edges.iter().any(|e| e.kind == kind) {
                 legend.push(LegendItem::Edge {
-                    class: ["sw-", kind_class(kind)].concat(),
+                    class: format!("sw-{}", kind_class(kind)),
                     label: kind_label(kind).into(),
                 });
             }

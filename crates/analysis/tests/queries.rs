@@ -1076,6 +1076,12 @@ fn unknown_stage_suggests_the_close_name() {
         d.message
     );
     assert!(d.fix.is_none());
+    // A close name among the stages before it is offered instead (`buildx` is one edit from the
+    // later `build`, two from the earlier `builds2`).
+    let a = plain("FROM alpine AS builds2\nFROM alpine AS a\nCOPY --from=buildx / /\nFROM alpine AS build\n");
+    let d = diag(&a, "unknown-stage");
+    assert_eq!(d.fix.as_ref().map(|f| f.edits[0].new_text.as_str()), Some("builds2"), "{}", d.message);
+    assert!(d.message.contains("did you mean the stage `builds2`"), "{}", d.message);
     // The last stage of the name is the one `--from` finds: an earlier one of that name does
     // not make it usable.
     let a = plain("FROM alpine AS build\nFROM alpine AS a\nCOPY --from=buidl / /\nFROM alpine AS build\n");

@@ -33,17 +33,31 @@ pub(crate) fn read(path: &Path) -> Result<String, Failure> {
     })
 }
 
+/// Where a file [`read_lossy`] read was not UTF-8 (its first such byte, the column in
+/// characters), and what was said about it.
+pub(crate) struct NotUtf8 {
+    pub line: usize,
+    pub column: usize,
+    /// The warning, without the file's name and position.
+    pub message: String,
+}
+
 /// Reads `path` as [`read`] does, for the commands that only read it: bytes that are not UTF-8
 /// (a comment saved in Latin-1, which BuildKit builds, since it reads bytes) are read as
-/// U+FFFD each, with a warning on stderr.
-pub(crate) fn read_lossy(path: &Path) -> Result<String, Failure> {
-    String::from_utf8(read_bytes(path)?).or_else(|e| {
-        crate::output::errln!(
-            "stagecraft: warning: {}; each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8 (`fmt`, `rename` and `check --fix` refuse it until then)",
-            not_utf8(path, e.as_bytes(), e.utf8_error())
-        );
-        Ok(lossy(e.as_bytes()))
-    })
+/// U+FFFD each, with a warning on stderr, which is also returned (`check` puts it in its
+/// reports).
+pub(crate) fn read_lossy(path: &Path) -> Result<(String, Option<NotUtf8>), Failure> {
+    match String::from_utf8(read_bytes(path)?) {
+        Ok(text) => Ok((text, None)),
+        Err(e) => {
+            let (line, column, byte) = first_bad_byte(e.as_bytes(), e.utf8_error());
+            let message = format!(
+                "not valid UTF-8 (byte 0x{byte:02x}); each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8 (`fmt`, `rename` and `check --fix` refuse it until then)"
+            );
+            crate::output::errln!("stagecraft: warning: {}:{line}:{column}: {message}", shown(path));
+            Ok((lossy(e.as_bytes()), Some(NotUtf8 { line, column, message })))
+        }
+    }
 }
 
 /// `bytes` as text, each byte that is not part of a UTF-8 character one U+FFFD (as many as an
@@ -58,14 +72,20 @@ fn lossy(bytes: &[u8]) -> String {
     out
 }
 
-/// "FILE:LINE:COLUMN: not valid UTF-8 (byte 0x..)", where the first bad byte is (the column in
-/// characters, as findings count it; all before it is UTF-8).
+/// "FILE:LINE:COLUMN: not valid UTF-8 (byte 0x..)", where the first bad byte is.
 fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> String {
+    let (line, col, byte) = first_bad_byte(bytes, e);
+    format!("{}:{line}:{col}: not valid UTF-8 (byte 0x{byte:02x})", shown(path))
+}
+
+/// The line and column of the first byte that is not UTF-8 (the column in characters, as
+/// findings count it; all before it is UTF-8), and the byte.
+fn first_bad_byte(bytes: &[u8], e: std::str::Utf8Error) -> (usize, usize, u8) {
     let at = e.valid_up_to();
     let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
     let col = std::str::from_utf8(&bytes[line_start..at]).map_or(0, |s| s.chars().count()) + 1;
-    format!("{}:{line}:{col}: not valid UTF-8 (byte 0x{:02x})", shown(path), bytes[at])
+    (line, col, bytes[at])
 }
 
 /// The file's bytes; a UTF-16 file (Windows PowerShell's `>` writes one) is refused: read as

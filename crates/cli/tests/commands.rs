@@ -159,6 +159,40 @@ fn check_exit_codes_and_formats() {
         stderr(&o)
     );
     assert_eq!(std::fs::read(&latin1).unwrap(), b"FROM alpine\n# Auteur: Ren\xe9\nRUN true\n");
+    // The reports a CI job reads say it too, at the byte; the text report counts no fix that
+    // `--fix` would refuse (`from` is a lower-case keyword, fixable).
+    std::fs::write(&latin1, b"from alpine\n# Auteur: Ren\xe9\nRUN true\n").unwrap();
+    let path = latin1.to_string_lossy().into_owned();
+    let o = run(&["check", &path]);
+    assert!(!stdout(&o).contains("fixable"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("1 file not UTF-8, checked with each such byte read as U+FFFD (`--fix` refuses it)"),
+        "{}",
+        stdout(&o)
+    );
+    let j = parse_json(&stdout(&run(&["check", &path, "--format", "json"])));
+    let w = &j["files"][0]["warnings"][0];
+    assert_eq!((w["line"].as_u64(), w["column"].as_u64()), (Some(2), Some(14)), "{j}");
+    assert!(
+        w["message"].as_str().unwrap().starts_with("not valid UTF-8 (byte 0xe9); each such byte is read as U+FFFD"),
+        "{j}"
+    );
+    let j = parse_json(&stdout(&run(&["check", &path, "--format", "sarif"])));
+    let inv = &j["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], Value::Bool(true), "{j}");
+    let n = &inv["toolExecutionNotifications"][0];
+    assert_eq!(n["level"].as_str(), Some("warning"));
+    assert_eq!(n["locations"][0]["physicalLocation"]["region"]["startColumn"].as_u64(), Some(14), "{j}");
+    let o = run(&["check", &path, "--format", "github"]);
+    assert!(
+        stdout(&o).contains(&format!(
+            "::warning file={},line=2,col=14,title=stagecraft::not valid UTF-8",
+            path.replace(':', "%3A")
+        )),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::write(&latin1, b"FROM alpine\n# Auteur: Ren\xe9\nRUN true\n").unwrap();
     // One U+FFFD a byte (columns stay where an editor showing Latin-1 has them; the standard
     // library's lossy reading makes one of `\xe9\xa9`); the warning's column in characters.
     std::fs::write(&latin1, b"FROM alpine\n# \xc3\xa9t\xe9\xa9 x\nRUN true\n").unwrap();

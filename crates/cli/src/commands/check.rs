@@ -11,7 +11,8 @@ use stagecraft_analysis::fixes::{fix_text, FixSet, MAX_PASSES};
 use stagecraft_analysis::{rules, Analysis, Diagnostic, Options, Severity, TextRange, TextSize};
 
 use crate::args::{self, Format, Spec};
-use crate::{input, output, Failure, Outcome};
+use crate::input::{self, NotUtf8};
+use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft check FILE... [--format text|json|sarif|github] [--build-arg K=V]... [--target T]...
@@ -69,7 +70,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // A file that cannot be read is reported on stderr (and in the JSON, SARIF and GitHub
     // outputs, which a CI job reads instead), and the others are still checked; the exit status
     // says some input was not.
-    let mut files: Vec<(String, Result<Analysis, String>)> = Vec::new();
+    let mut files: Vec<Checked> = Vec::new();
     let mut unread = false;
     let set = if a.unsafe_fixes { FixSet::Unsafe } else { FixSet::Safe };
     if a.fix && a.files.iter().any(|f| input::is_stdin(f)) {
@@ -85,19 +86,20 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     for path in &a.files {
         let result = super::with_ignore_rules(path, &a.options, a.context.as_deref()).and_then(|options| {
             if a.fix {
-                fix_file(path, &options, set)
+                fix_file(path, &options, set).map(|an| (an, None))
             } else {
-                super::read_and_analyze(path, &options)
+                super::read_and_analyze_noting(path, &options)
             }
         });
+        let file = input::shown(path);
         match result {
-            Ok(an) => {
+            Ok((an, not_utf8)) => {
                 super::warn_unused_contexts(&an, path);
-                files.push((input::shown(path), Ok(an)));
+                files.push(Checked { file, result: Ok(an), not_utf8 });
             }
             Err(Failure::Io(message) | Failure::Usage(message)) if report_unread => {
                 crate::output::errln!("stagecraft: {message}");
-                files.push((input::shown(path), Err(message)));
+                files.push(Checked { file, result: Err(message), not_utf8: None });
                 unread = true;
             }
             Err(e) => return Err(e),
@@ -120,17 +122,30 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     })
 }
 
-/// Each file checked, with its name and its analysis or why it could not be read.
-type Files = [(String, Result<Analysis, String>)];
+/// A file checked: its name as shown, its analysis or why it could not be read, and where it
+/// was not UTF-8 (read as U+FFFD there, which the reports say as a warning on the file).
+struct Checked {
+    file: String,
+    result: Result<Analysis, String>,
+    not_utf8: Option<NotUtf8>,
+}
+
+/// Each file checked.
+type Files = [Checked];
 
 /// The files that were read, with their analyses.
 fn analysed(files: &Files) -> impl Iterator<Item = (&str, &Analysis)> {
-    files.iter().filter_map(|(file, an)| an.as_ref().ok().map(|an| (file.as_str(), an)))
+    files.iter().filter_map(|c| c.result.as_ref().ok().map(|an| (c.file.as_str(), an)))
 }
 
 /// The files that could not be read, with the message that says why (it names the file).
 fn unread(files: &Files) -> impl Iterator<Item = (&str, &str)> {
-    files.iter().filter_map(|(file, an)| an.as_ref().err().map(|e| (file.as_str(), e.as_str())))
+    files.iter().filter_map(|c| c.result.as_ref().err().map(|e| (c.file.as_str(), e.as_str())))
+}
+
+/// The files that were read with bytes that are not UTF-8, and where.
+fn not_utf8(files: &Files) -> impl Iterator<Item = (&str, &NotUtf8)> {
+    files.iter().filter_map(|c| c.not_utf8.as_ref().map(|n| (c.file.as_str(), n)))
 }
 
 /// Fixes the file at `path` in place (see `fixes::fix_text`) and returns the analysis of the
@@ -154,7 +169,8 @@ fn fix_file(path: &Path, options: &Options, set: FixSet) -> Result<Analysis, Fai
 }
 
 /// `{"errors": N, "files": [{"diagnostics": [...], "file": F}]}` (a file that could not be read
-/// has no diagnostics and an `"error"`, the message that names it and says why), serialised
+/// has no diagnostics and an `"error"`, the message that names it and says why; one with bytes
+/// that are not UTF-8 has `"warnings": [{"line", "column", "message"}]`), serialised
 /// one diagnostic at a time: as one `Value` tree, 50,000 diagnostics took 930 MB. Keys in the
 /// order a `Value` object writes them (sorted), so the output is what it was.
 struct Report<'a> {
@@ -166,20 +182,19 @@ impl Serialize for Report<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("errors", &self.errors)?;
-        m.serialize_entry("files", &Seq(|| self.files.iter().map(|(file, an)| FileReport { file, an })))?;
+        m.serialize_entry("files", &Seq(|| self.files.iter().map(|checked| FileReport { checked })))?;
         m.end()
     }
 }
 
 struct FileReport<'a> {
-    file: &'a str,
-    an: &'a Result<Analysis, String>,
+    checked: &'a Checked,
 }
 
 impl Serialize for FileReport<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        match self.an {
+        let mut m = s.serialize_map(None)?;
+        match &self.checked.result {
             Ok(an) => {
                 m.serialize_entry("diagnostics", &Seq(|| an.diagnostics().iter().map(|d| output::diagnostic(an, d))))?
             }
@@ -188,7 +203,10 @@ impl Serialize for FileReport<'_> {
                 m.serialize_entry("error", reason)?;
             }
         }
-        m.serialize_entry("file", self.file)?;
+        m.serialize_entry("file", &self.checked.file)?;
+        if let Some(n) = &self.checked.not_utf8 {
+            m.serialize_entry("warnings", &[json!({"column": n.column, "line": n.line, "message": n.message})])?;
+        }
         m.end()
     }
 }
@@ -221,8 +239,16 @@ fn text(files: &Files, set: FixSet) -> String {
     }
     if let Some(problems) = problems(analysed(files).flat_map(|(_, a)| a.diagnostics())) {
         out.push_str(&format!("{problems}\n"));
-        let safe: usize = analysed(files).map(|(_, a)| a.fixable(FixSet::Safe)).sum();
-        let all: usize = analysed(files).map(|(_, a)| a.fixable(FixSet::Unsafe)).sum();
+        // `--fix` refuses a file that is not UTF-8: its fixes are not counted.
+        let fixable = |set| -> usize {
+            files
+                .iter()
+                .filter(|c| c.not_utf8.is_none())
+                .filter_map(|c| c.result.as_ref().ok())
+                .map(|a| a.fixable(set))
+                .sum()
+        };
+        let (safe, all) = (fixable(FixSet::Safe), fixable(FixSet::Unsafe));
         if set == FixSet::Safe && safe > 0 {
             out.push_str(&format!("{safe} fixable with `--fix`\n"));
         }
@@ -239,6 +265,14 @@ fn text(files: &Files, set: FixSet) -> String {
     let unread = unread(files).count();
     if unread > 0 {
         out.push_str(&format!("{unread} file{} not checked (could not be read)\n", super::plural(unread)));
+    }
+    let lossy = not_utf8(files).count();
+    if lossy > 0 {
+        out.push_str(&format!(
+            "{lossy} file{} not UTF-8, checked with each such byte read as U+FFFD (`--fix` refuses {})\n",
+            super::plural(lossy),
+            if lossy == 1 { "it" } else { "them" }
+        ));
     }
     out
 }
@@ -378,7 +412,7 @@ impl Serialize for SarifRun<'_, '_> {
         let mut m = s.serialize_map(Some(3))?;
         // A file that could not be read is a tool execution notification: SARIF viewers show it,
         // and the run did not check everything it was asked to.
-        let notifications: Vec<Value> = unread(self.0.files)
+        let mut notifications: Vec<Value> = unread(self.0.files)
             .map(|(file, reason)| {
                 json!({
                     "level": "error",
@@ -387,10 +421,22 @@ impl Serialize for SarifRun<'_, '_> {
                 })
             })
             .collect();
+        let successful = notifications.is_empty();
+        // A file read with bytes that are not UTF-8 was checked, as U+FFFD there: a warning.
+        notifications.extend(not_utf8(self.0.files).map(|(file, n)| {
+            json!({
+                "level": "warning",
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri_reference(file)},
+                    "region": {"startLine": n.line, "startColumn": n.column},
+                }}],
+                "message": {"text": n.message},
+            })
+        }));
         if !notifications.is_empty() {
             m.serialize_entry(
                 "invocations",
-                &json!([{"executionSuccessful": false, "toolExecutionNotifications": notifications}]),
+                &json!([{"executionSuccessful": successful, "toolExecutionNotifications": notifications}]),
             )?;
         }
         m.serialize_entry("results", &Seq(results))?;
@@ -427,6 +473,15 @@ fn github(files: &Files) -> String {
     let mut out = String::new();
     for (file, reason) in unread(files) {
         out.push_str(&format!("::error file={},title=stagecraft::{}\n", property(file), data(reason)));
+    }
+    for (file, n) in not_utf8(files) {
+        out.push_str(&format!(
+            "::warning file={},line={},col={},title=stagecraft::{}\n",
+            property(file),
+            n.line,
+            n.column,
+            data(&n.message)
+        ));
     }
     for (file, a) in analysed(files) {
         for d in a.diagnostics() {

@@ -37,7 +37,7 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
     }
     let format = format.ok_or_else(|| Failure::Usage(format!("choose --buildkit or --tree\n\n{HELP}")))?;
     let path = file.ok_or_else(|| Failure::Usage(format!("missing FILE\n\n{HELP}")))?;
-    let text = input::read_lossy(&path)?;
+    let (text, _) = input::read_lossy(&path)?;
     let parse = parse(&text);
     match format {
         Format::Tree => {

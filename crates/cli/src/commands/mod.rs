@@ -20,7 +20,16 @@ use crate::{input, Failure};
 /// Reads FILE and analyses it (bytes that are not UTF-8 read as U+FFFD, with a warning: see
 /// `input::read_lossy`).
 pub(crate) fn read_and_analyze(path: &Path, options: &Options) -> Result<Analysis, Failure> {
-    analyze_text(path, &input::read_lossy(path)?, options)
+    read_and_analyze_noting(path, options).map(|(an, _)| an)
+}
+
+/// [`read_and_analyze`], with what was not UTF-8 in the file.
+pub(crate) fn read_and_analyze_noting(
+    path: &Path,
+    options: &Options,
+) -> Result<(Analysis, Option<input::NotUtf8>), Failure> {
+    let (text, not_utf8) = input::read_lossy(path)?;
+    Ok((analyze_text(path, &text, options)?, not_utf8))
 }
 
 /// Analyses FILE's `text`; an unknown `--target` is an error.
