@@ -508,6 +508,8 @@ fn unknown_stage_references(a: &mut Analysis) {
     let mut results: Vec<Option<(String, Option<usize>)>> = Vec::new();
     let mut found = Vec::new();
     let mut from_labels = Vec::new();
+    // Whether each stage is the last of its name (the one `--from` finds), once needed.
+    let mut last_of_name: Option<Vec<bool>> = None;
     for r in &a.references {
         if matches!(r.origin, RefOrigin::Inherited { .. }) {
             continue;
@@ -563,9 +565,19 @@ fn unknown_stage_references(a: &mut Analysis) {
                     // later stage takes again finds the later one).
                     // (Collected into the list type the first search takes: one more iterator
                     // type behind its `dyn` was 0.2 KB of the browser build.)
+                    let last = last_of_name.get_or_insert_with(|| {
+                        let mut seen = Map::default();
+                        let mut last = vec![false; a.stages.len()];
+                        for s in a.stages.iter().rev() {
+                            if let Some(n) = &s.name {
+                                last[s.index] = seen.insert(n.clone(), s.index).is_none();
+                            }
+                        }
+                        last
+                    });
                     let mut usable: Vec<String> = Vec::new();
-                    for n in a.stages[..l].iter().filter_map(|s| s.name.as_ref()) {
-                        if a.find_target(n).is_some_and(|t| t < l) {
+                    for s in &a.stages[..l] {
+                        if let Some(n) = s.name.as_ref().filter(|_| last[s.index]) {
                             usable.push(n.clone());
                         }
                     }

@@ -213,7 +213,25 @@ impl Analysis {
         }
         // (A loop that pushes: the iterator collected was 0.8 KB of the browser build.)
         let mut edges: Vec<Edge> = Vec::with_capacity(g.edges.len());
+        // Where the edges into the current stage begin (the graph lists them stage by stage).
+        let mut first = 0;
         for e in &g.edges {
+            if edges.get(first).is_some_and(|x| x.target != e.stage) {
+                first = edges.len();
+            }
+            let line = self.line_of(e.range.start());
+            // References of one kind from one node (ten `COPY --from=build`) would draw one
+            // path ten times: one edge, whose title lists their lines.
+            if let Some(same) = edges[first..].iter_mut().find(|x| x.source == e.source && x.bundle == e.kind as u32) {
+                if !same.title.contains(" (lines ") {
+                    same.title = same.title.replacen(" (line ", " (lines ", 1);
+                }
+                same.title.pop();
+                same.title.push_str(", ");
+                same.title.push_str(&line.to_string());
+                same.title.push(')');
+                continue;
+            }
             let mut class = kind_class(e.kind).to_string();
             if !in_plan(e.stage) {
                 class.push_str(" dimmed");
@@ -232,7 +250,7 @@ impl Analysis {
                     kind_label(e.kind),
                     nodes[e.source].lines[0].text,
                     stages[e.stage].display_name(),
-                    self.line_of(e.range.start())
+                    line
                 ),
             });
         }

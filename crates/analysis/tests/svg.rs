@@ -156,6 +156,25 @@ fn hostile_names_are_escaped() {
 }
 
 #[test]
+fn edges_of_one_kind_between_two_stages_are_drawn_once() {
+    // b is built on a, copies from it twice and mounts it: three kinds, three edges side by side;
+    // the two copies are one edge whose title lists both lines.
+    let text =
+        "FROM alpine AS a\nFROM a AS b\nCOPY --from=a /x /x\nCOPY --from=a /y /y\nRUN --mount=from=a,target=/m true\n";
+    let svg = analyze(text, &Options::default()).to_svg(&SvgOptions::default()).expect("drawn");
+    check_xml(&svg).unwrap();
+    let edges: Vec<&str> =
+        svg.split("<g class=\"edge ").skip(1).filter(|e| e.contains("data-source-node=\"0\"")).collect();
+    assert_eq!(edges.len(), 3, "{svg}");
+    assert!(edges.iter().any(|e| e.contains("<title>COPY --from a → b (lines 3, 4)</title>")), "{edges:#?}");
+    assert!(edges.iter().any(|e| e.contains("<title>RUN --mount from a → b (line 5)</title>")), "{edges:#?}");
+    // Each on a line of its own.
+    let lines: Vec<&str> =
+        edges.iter().map(|e| e.split("<path class=\"line\" d=\"").nth(1).unwrap().split('"').next().unwrap()).collect();
+    assert!(lines[0] != lines[1] && lines[1] != lines[2] && lines[0] != lines[2], "{lines:?}");
+}
+
+#[test]
 fn no_stages_draws_a_note() {
     let a = analyze("# nothing here\n", &Options::default());
     let svg = a.to_svg(&SvgOptions::default()).expect("drawn");

@@ -84,7 +84,11 @@ fn first_bad_byte(bytes: &[u8], e: std::str::Utf8Error) -> (usize, usize, u8) {
     let at = e.valid_up_to();
     let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let col = std::str::from_utf8(&bytes[line_start..at]).map_or(0, |s| s.chars().count()) + 1;
+    let mut col = std::str::from_utf8(&bytes[line_start..at]).map_or(0, |s| s.chars().count()) + 1;
+    // A byte-order mark is no column (findings do not count it either).
+    if line_start == 0 && bytes.starts_with("\u{feff}".as_bytes()) {
+        col -= 1;
+    }
     (line, col, bytes[at])
 }
 

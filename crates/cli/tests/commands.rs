@@ -192,6 +192,17 @@ fn check_exit_codes_and_formats() {
         "{}",
         stdout(&o)
     );
+    // A file that could not be read as well: the run did not check everything.
+    let j = parse_json(&stdout(&run(&["check", &path, &d.0.join("nowhere").to_string_lossy(), "--format", "sarif"])));
+    let inv = &j["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], Value::Bool(false), "{j}");
+    let levels: Vec<&str> =
+        inv["toolExecutionNotifications"].as_array().unwrap().iter().map(|n| n["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["error", "warning"], "{j}");
+    // A byte-order mark is no column, as in findings.
+    std::fs::write(&latin1, b"\xef\xbb\xbfFROM alpine # \xe9\n").unwrap();
+    let j = parse_json(&stdout(&run(&["check", &path, "--format", "json"])));
+    assert_eq!(j["files"][0]["warnings"][0]["column"].as_u64(), Some(15), "{j}");
     std::fs::write(&latin1, b"FROM alpine\n# Auteur: Ren\xe9\nRUN true\n").unwrap();
     // One U+FFFD a byte (columns stay where an editor showing Latin-1 has them; the standard
     // library's lossy reading makes one of `\xe9\xa9`); the warning's column in characters.

@@ -347,6 +347,12 @@ fn route_seg(route: &Route, i: usize) -> (Point, Seg) {
 /// The segment from `p` cut at `t` (de Casteljau): the part before and the part after.
 fn split(p: Point, s: &Seg, t: f64) -> (Seg, Seg) {
     let lerp = |a: Point, b: Point| Point { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };
+    if s.c == [p; 2] {
+        // Straight: cut where `t` of its length lies (as a curve whose controls sit at its start,
+        // its points would crowd towards the end), and the parts straight again.
+        let m = lerp(p, s.to);
+        return (Seg { c: [p; 2], to: m }, Seg { c: [m; 2], to: s.to });
+    }
     let (a, b, c) = (lerp(p, s.c[0]), lerp(s.c[0], s.c[1]), lerp(s.c[1], s.to));
     let (ab, bc) = (lerp(a, b), lerp(b, c));
     let m = lerp(ab, bc);
@@ -882,6 +888,9 @@ mod tests {
         let arc = Seg { c: [pt(100.0, k), pt(k, 100.0)], to: pt(0.0, 100.0) };
         let len = seg_len(pt(100.0, 0.0), &arc);
         assert!((len - 157.1017).abs() < 0.05, "{len}");
+        // A straight segment is cut where the share of its length lies, into straight parts.
+        let (a, b) = split(pt(0.0, 0.0), &line, 0.25);
+        assert_eq!((a.to, a.c, b.c), (pt(0.75, 1.0), [pt(0.0, 0.0); 2], [pt(0.75, 1.0); 2]));
         // Coordinates that are not numbers end the halving (no endless recursion).
         assert!(seg_len(pt(f64::NAN, 0.0), &arc).is_nan());
         assert!(!seg_len(pt(f64::INFINITY, 0.0), &arc).is_finite());
