@@ -24,6 +24,9 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
              and the rename's refusal scan the bases written with variables)
   varpats    N stages `FROM alpine AS sI-x`, then N/2 stages `FROM sI-${V} AS tI` (as many
              patterns as bases, each naming one stage)
+  randcopy   N stages, each `FROM` the one before and copying from a random earlier one (the
+             same file every run): the graph's edges pass through about N²/4 layers in all,
+             past the drawing's limit of a million from about 2,000 stages (`graph` says so)
 Files go to target/stress/. A command that runs out of time is reported as such. The requests
 of --lsp stand on the file's last line, at its last `=` or `$` (a stage or variable is being
 typed there), or at its end; the call hierarchy is asked there and at the last stage's name.
@@ -64,6 +67,14 @@ def shapes(n):
         + "".join(f"FROM alpine AS s{i}-x\n" for i in range(n))
         + "".join(f"FROM s{i}-${{V}} AS t{i}\n" for i in range(n // 2))
     )
+    seed = 0x2545F4914F6CDD1D
+    randcopy = ["FROM alpine AS s0\n"]
+    for i in range(1, n):
+        seed ^= (seed << 13) & 0xFFFFFFFFFFFFFFFF
+        seed ^= seed >> 7
+        seed ^= (seed << 17) & 0xFFFFFFFFFFFFFFFF
+        randcopy.append(f"FROM s{i - 1} AS s{i}\nCOPY --from=s{seed % i} /a /b\n")
+    randcopy = "".join(randcopy)
     line = "FROM alpine\nENV Vä0=0 " + " ".join(f"Vä{i}=$Vä{i - 1}" for i in range(1, n)) + "\nRUN echo $Vä1\n"
     return {
         "wide": wide,
@@ -78,6 +89,7 @@ def shapes(n):
         "line": line,
         "varbase": varbase,
         "varpats": varpats,
+        "randcopy": randcopy,
     }
 
 
