@@ -529,6 +529,21 @@ fn targets_and_plans() {
     let o = run(&["plan", &f, "--format", "json", "--target", "docs"]);
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["legacy_only"], parse_json("[\"build\"]"));
+    // A cycle of references (a forward `COPY --from`, a build error): no order builds its
+    // stages or those after it, so they are in no wave.
+    let cyc = d.file(
+        "Cycle.Dockerfile",
+        "FROM alpine AS x\nFROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\nFROM b AS c\nCOPY --from=x / /\n",
+    );
+    let o = run(&["plan", &cyc]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "BuildKit builds 4 stages for c:\n  wave 1: x\n  in no wave, on or after a cycle of references: a, b, c\nimages: alpine\n"
+    );
+    let j = parse_json(&stdout(&run(&["plan", &cyc, "--format", "json"])));
+    assert_eq!((&j["waves"], &j["in_cycle"]), (&parse_json(r#"[["x"]]"#), &parse_json(r#"["a", "b", "c"]"#)), "{j}");
+    assert_eq!(parse_json(&stdout(&run(&["plan", &f, "--format", "json"])))["in_cycle"], parse_json("[]"));
     // `#N` is the stage at index N, as in the editors.
     assert_eq!(stdout(&run(&["plan", &f, "--target", "#2"])), stdout(&run(&["plan", &f, "--target", "release"])));
     let o = run(&["plan", &f, "--target", "#9"]);

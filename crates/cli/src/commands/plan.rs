@@ -20,7 +20,9 @@ replaces the stage NAME, or else the images BuildKit looks up as NAME (`alpine` 
 `alpine:latest`), as `docker buildx build --build-context` does; those are listed apart.
 
 Exit status: 0, or 1 when BuildKit fails the build (the error goes to stderr; the plan is
-still shown, as the build would be once the error is mended), 2 on usage or read errors.";
+still shown, as the build would be once the error is mended, except for stages on or after a
+cycle of references, which no order builds: they are listed apart, `in_cycle` in JSON), 2 on
+usage or read errors.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) =
@@ -37,12 +39,28 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let target = super::target_stage(&an, path, a.options.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
+    // Stages on or above a cycle of references (a build error) share the plan's last wave,
+    // which is then no wave: no order builds them. A wave never holds a stage and what it uses.
+    let stuck: &[usize] = match plan.waves.last() {
+        Some(last)
+            if an
+                .graph()
+                .edges
+                .iter()
+                .any(|e| e.source != e.stage && last.contains(&e.source) && last.contains(&e.stage)) =>
+        {
+            last
+        }
+        _ => &[],
+    };
+    let waves = &plan.waves[..plan.waves.len() - usize::from(!stuck.is_empty())];
     if a.format == Some(Format::Json) {
         output::print_json(&json!({
             "target": target,
             "target_name": name(target),
             "stages": plan.stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
-            "waves": plan.waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "waves": waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "in_cycle": stuck.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "images": plan.images,
             "contexts": plan.contexts,
             "legacy_stages": plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
@@ -77,8 +95,14 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         stagecraft_analysis::BaseKind::NamedContext(_) => format!("{} (named context)", name(s)),
         _ => name(s),
     };
-    for (i, w) in plan.waves.iter().enumerate() {
+    for (i, w) in waves.iter().enumerate() {
         crate::output::outln!("  wave {}: {}", i + 1, w.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", "));
+    }
+    if !stuck.is_empty() {
+        crate::output::outln!(
+            "  in no wave, on or after a cycle of references: {}",
+            stuck.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", ")
+        );
     }
     if !plan.images.is_empty() {
         crate::output::outln!("images: {}", plan.images.join(", "));
