@@ -375,7 +375,9 @@ pub struct BuildPlan {
     /// The stages BuildKit builds (the target and what it depends on), dependencies first.
     pub stages: Vec<usize>,
     /// The same stages in waves: every stage of a wave depends only on earlier waves, so a wave
-    /// can build in parallel.
+    /// can build in parallel. The target stands alone in the last wave, unless it needs a cycle
+    /// of references (a build error): then the stages on or above the cycle are the last wave,
+    /// which no order builds.
     pub waves: Vec<Vec<usize>>,
     /// External images pulled: bases and `--from` images of the stages built.
     pub images: Vec<String>,

@@ -213,25 +213,25 @@ impl Analysis {
         }
         // (A loop that pushes: the iterator collected was 0.8 KB of the browser build.)
         let mut edges: Vec<Edge> = Vec::with_capacity(g.edges.len());
-        // Where the edges into the current stage begin (the graph lists them stage by stage).
-        let mut first = 0;
+        // References of one kind from one node into one stage (ten `COPY --from=build`) would
+        // draw one path ten times: one edge, whose title lists their lines. The edge drawn for
+        // each node and kind, by `node * 4 + kind` (the graph lists the edges stage by stage, so
+        // an entry stands for the current stage while its edge's target is that stage).
+        let mut drawn: Vec<usize> = vec![usize::MAX; nodes.len() * 4];
+        let mut lines: Vec<Vec<u32>> = Vec::with_capacity(g.edges.len());
         for e in &g.edges {
-            if edges.get(first).is_some_and(|x| x.target != e.stage) {
-                first = edges.len();
-            }
             let line = self.line_of(e.range.start());
-            // References of one kind from one node (ten `COPY --from=build`) would draw one
-            // path ten times: one edge, whose title lists their lines.
-            if let Some(same) = edges[first..].iter_mut().find(|x| x.source == e.source && x.bundle == e.kind as u32) {
-                if !same.title.contains(" (lines ") {
-                    same.title = same.title.replacen(" (line ", " (lines ", 1);
+            let slot = e.source * 4 + e.kind as usize;
+            if let Some(i) = drawn.get(slot).copied().filter(|&i| edges.get(i).is_some_and(|x| x.target == e.stage)) {
+                // (A trigger's references in a stage built on its own, or two mounts of one
+                // RUN, stand on one line: listed once.)
+                if lines[i].last() != Some(&line) {
+                    lines[i].push(line);
                 }
-                same.title.pop();
-                same.title.push_str(", ");
-                same.title.push_str(&line.to_string());
-                same.title.push(')');
                 continue;
             }
+            drawn[slot] = edges.len();
+            lines.push(vec![line]);
             let mut class = kind_class(e.kind).to_string();
             if !in_plan(e.stage) {
                 class.push_str(" dimmed");
@@ -246,13 +246,26 @@ impl Analysis {
                 ],
                 bundle: e.kind as u32,
                 title: format!(
-                    "{} {} → {} (line {})",
+                    "{} {} → {}",
                     kind_label(e.kind),
                     nodes[e.source].lines[0].text,
-                    stages[e.stage].display_name(),
-                    line
+                    stages[e.stage].display_name()
                 ),
             });
+        }
+        // " (line 3)", " (lines 3, 4)", at most ten of them and how many more.
+        for (edge, lines) in edges.iter_mut().zip(&lines) {
+            edge.title.push_str(if lines.len() == 1 { " (line " } else { " (lines " });
+            for (i, l) in lines.iter().take(10).enumerate() {
+                if i > 0 {
+                    edge.title.push_str(", ");
+                }
+                edge.title.push_str(&l.to_string());
+            }
+            if lines.len() > 10 {
+                edge.title.push_str(&format!(" and {} more", lines.len() - 10));
+            }
+            edge.title.push(')');
         }
 
         // Legend swatches have their own classes (`sw-*`), so that selecting `.target` or

@@ -168,6 +168,13 @@ fn edges_of_one_kind_between_two_stages_are_drawn_once() {
     assert_eq!(edges.len(), 3, "{svg}");
     assert!(edges.iter().any(|e| e.contains("<title>COPY --from a → b (lines 3, 4)</title>")), "{edges:#?}");
     assert!(edges.iter().any(|e| e.contains("<title>RUN --mount from a → b (line 5)</title>")), "{edges:#?}");
+    // Many references: ten lines listed, and how many more.
+    let text = format!("FROM alpine AS a\nFROM alpine AS b\n{}", "COPY --from=a /x /x\n".repeat(25));
+    let svg = analyze(&text, &Options::default()).to_svg(&SvgOptions::default()).expect("drawn");
+    assert!(
+        svg.contains("<title>COPY --from a → b (lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 15 more)</title>"),
+        "{svg}"
+    );
     // Each on a line of its own.
     let lines: Vec<&str> =
         edges.iter().map(|e| e.split("<path class=\"line\" d=\"").nth(1).unwrap().split('"').next().unwrap()).collect();

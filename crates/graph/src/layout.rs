@@ -207,7 +207,9 @@ pub fn layout(sizes: &[Size], edges: &[LayoutEdge], options: &LayoutOptions) -> 
         }
     }
     sort_unstable_by(&mut pairs, Ord::cmp);
+    // For the first of each group: how many of its edges are drawn, and how many it has.
     let mut drawn = vec![0usize; pairs.len()];
+    let mut group = vec![0usize; pairs.len()];
     let mut routes: Vec<Route> = Vec::with_capacity(edges.len());
     for (i, e) in edges.iter().enumerate() {
         routes.push(if valid(e) && e.source == e.target {
@@ -228,10 +230,12 @@ pub fn layout(sizes: &[Size], edges: &[LayoutEdge], options: &LayoutOptions) -> 
                         end = mid;
                     }
                 }
-                let mut many = 0;
-                while pairs.get(first + many) == Some(&(a, b)) {
-                    many += 1;
+                if group[first] == 0 {
+                    while pairs.get(first + group[first]) == Some(&(a, b)) {
+                        group[first] += 1;
+                    }
                 }
+                let many = group[first];
                 // Centred on the ports, 4 px apart: three lines stay within the 12 px a port
                 // has when a node's neighbours crowd it.
                 let shift = (drawn[first] as f64 - (many - 1) as f64 / 2.0) * 4.0;

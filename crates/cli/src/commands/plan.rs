@@ -40,17 +40,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
     // Stages on or above a cycle of references (a build error) share the plan's last wave,
-    // which is then no wave: no order builds them. A wave never holds a stage and what it uses.
+    // which is then no wave: no order builds them. Every stage of a plan is one the target
+    // needs, so without a cycle the target stands alone in the last wave.
     let stuck: &[usize] = match plan.waves.last() {
-        Some(last)
-            if an
-                .graph()
-                .edges
-                .iter()
-                .any(|e| e.source != e.stage && last.contains(&e.source) && last.contains(&e.stage)) =>
-        {
-            last
-        }
+        Some(last) if last.len() > 1 => last,
         _ => &[],
     };
     let waves = &plan.waves[..plan.waves.len() - usize::from(!stuck.is_empty())];
