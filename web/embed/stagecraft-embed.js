@@ -148,7 +148,8 @@ function describePlan(plan) {
     b.append(content);
     return b;
   };
-  const waves = plan.waves.map((w) => w.join(', ')).join(' → ');
+  const waves = plan.waves.map((w) => w.join(', ')).join(' → ') +
+    (plan.inCycle.length ? `${plan.waves.length ? ' · ' : ''}in no wave, on or after a cycle of references: ${plan.inCycle.join(', ')}` : '');
   const out = ['BuildKit builds ', strong(plural(plan.buildkit.length, 'stage')), ` for ${plan.target}: `,
     foldable(waves, `in ${plural(plan.waves.length, 'wave')} (show them)`), '.'];
   if (plan.legacyOnly.length) {

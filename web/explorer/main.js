@@ -424,8 +424,10 @@ function showPlan(analysis) {
   };
   const dl = document.createElement('dl');
   dl.append(
-    ...row(`BuildKit builds ${plural(plan.buildkit.length, 'stage')}`, plan.waves.map((w) => w.join(', ')).join(' → '), 'key-buildkit',
-      `in ${plural(plan.waves.length, 'wave')}`),
+    ...row(`BuildKit builds ${plural(plan.buildkit.length, 'stage')}`,
+      plan.waves.map((w) => w.join(', ')).join(' → ') +
+        (plan.inCycle.length ? `${plan.waves.length ? ' · ' : ''}in no wave, on or after a cycle of references: ${plan.inCycle.join(', ')}` : ''),
+      'key-buildkit', `in ${plural(plan.waves.length, 'wave')}`),
     ...row(`Legacy builder builds ${plural(plan.legacy.length, 'stage')}`,
       plan.legacyOnly.length ? `${plan.legacy.join(', ')} · BuildKit skips ${plan.legacyOnly.join(', ')}` : plan.legacy.join(', '), 'key-legacy',
       plan.legacyOnly.length ? `BuildKit skips ${plan.legacyOnly.length} of them` : 'every stage up to the target'),

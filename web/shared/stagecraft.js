@@ -59,6 +59,8 @@ export function planFor(analysis, stage, planOf) {
     target: name(stage),
     buildkit: plan.stages.map(name),
     waves: plan.waves.map((w) => w.map(name)),
+    // Stages on or after a cycle of references (a build error): no order builds them.
+    inCycle: (plan.inCycle ?? []).map(name),
     legacy: plan.legacyStages.map(name),
     legacyOnly: plan.legacyStages.filter((s) => !built.has(s)).map(name),
     images: plan.images,

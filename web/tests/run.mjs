@@ -735,6 +735,15 @@ scenario('a long chain: the plan comes from plan() when analyze leaves it out', 
   await page.waitForFunction(() => /BuildKit builds 10 stages/.test(document.getElementById('plan').textContent));
 });
 
+scenario('a cycle of references: the plan lists its stages in no wave', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const text = 'FROM alpine AS x\nFROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\nCOPY --from=x / /\n';
+  await page.evaluate((t) => window.stagecraftExplorer.edit(0, window.stagecraftExplorer.text().length, t), text);
+  await page.waitForFunction(() => /in no wave, on or after a cycle of references: a, b/.test(document.getElementById('plan').textContent));
+  assert.match(await page.textContent('#plan'), /BuildKit builds 3 stages/);
+  assert.equal(await page.locator('#plan dd').first().textContent(), 'x · in no wave, on or after a cycle of references: a, b');
+});
+
 scenario('a graph too large to draw: the page says so, and the analysis stands', async ({ page, base }) => {
   // 1,500 stages, each built on the one before and copying from the first: the edges pass
   // through over a million layers in all, past what the layout draws.

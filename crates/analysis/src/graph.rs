@@ -278,8 +278,8 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
         in_set[s] = true;
     }
     // Wave = the longest chain of dependencies below a stage (its dependencies in the set, a
-    // stage's reference to itself aside). Stages on or above a cycle (a build error) share a
-    // last wave of their own, as they would never become ready.
+    // stage's reference to itself aside). Stages on or above a cycle (a build error) are in no
+    // wave, as they would never become ready.
     const UNSEEN: usize = usize::MAX;
     const ON_PATH: usize = usize::MAX - 1;
     const CYCLIC: usize = usize::MAX - 2;
@@ -327,13 +327,15 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
     }
     let finite = set.iter().map(|&s| wave[s]).filter(|&w| w < CYCLIC);
     let last = finite.clone().max().map_or(0, |m| m + 1);
-    let has_cycle = set.iter().any(|&s| wave[s] >= CYCLIC);
-    let mut waves = vec![Vec::new(); last + usize::from(has_cycle)];
+    let mut waves = vec![Vec::new(); last];
+    let mut in_cycle = Vec::new();
     for &s in set {
-        let w = if wave[s] >= CYCLIC { last } else { wave[s] };
-        waves[w].push(s);
+        match waves.get_mut(wave[s]) {
+            Some(w) => w.push(s),
+            None => in_cycle.push(s),
+        }
     }
-    let order: Vec<usize> = waves.iter().flatten().copied().collect();
+    let order: Vec<usize> = waves.iter().flatten().chain(&in_cycle).copied().collect();
     let mut images: Vec<String> = Vec::new();
     let mut contexts: Vec<String> = Vec::new();
     for &s in &order {
@@ -364,6 +366,7 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
         target,
         stages: order,
         waves,
+        in_cycle,
         images,
         contexts,
         legacy_stages: legacy_stages(stages.len(), target).collect(),

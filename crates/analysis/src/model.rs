@@ -375,10 +375,12 @@ pub struct BuildPlan {
     /// The stages BuildKit builds (the target and what it depends on), dependencies first.
     pub stages: Vec<usize>,
     /// The same stages in waves: every stage of a wave depends only on earlier waves, so a wave
-    /// can build in parallel. The target stands alone in the last wave, unless it needs a cycle
-    /// of references (a build error): then the stages on or above the cycle are the last wave,
-    /// which no order builds.
+    /// can build in parallel. The stages on or above a cycle of references (a build error) are
+    /// in no wave but in [`BuildPlan::in_cycle`]: no order builds them.
     pub waves: Vec<Vec<usize>>,
+    /// The stages on or above a cycle of references, in `stages` after the waves' (empty but
+    /// for a build BuildKit fails).
+    pub in_cycle: Vec<usize>,
     /// External images pulled: bases and `--from` images of the stages built.
     pub images: Vec<String>,
     /// Named build contexts used (by their keys): stages they replace and images they stand in

@@ -874,6 +874,16 @@ fn code_actions_lenses_targets_and_graph() {
     let mut p = doc(URI);
     p["target"] = Value::from("nope");
     assert!(lsp.call("stagecraft/targets", p)["error"]["message"].as_str().unwrap().contains("could not be found"));
+    // A cycle of references (a forward COPY --from): its stages are in no wave.
+    let cycle = "file:///cycle/Dockerfile";
+    lsp.open(cycle, "FROM alpine AS x\nFROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\nCOPY --from=x / /\n");
+    let c = lsp.result("stagecraft/targets", doc(cycle));
+    let b = c["targets"].as_array().unwrap().iter().find(|t| t["name"] == "b").unwrap().clone();
+    assert_eq!(
+        (&b["buildkit"]["waves"], &b["buildkit"]["inCycle"]),
+        (&parse_json(r#"[["x"]]"#), &parse_json(r#"["a", "b"]"#)),
+        "{b}"
+    );
     // A 1,000-stage chain: its lists would hold ≈1.5 million names, so only counts come, and a
     // client asks for the lists of the target it shows.
     let chain_uri = "file:///chain/Dockerfile";

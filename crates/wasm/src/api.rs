@@ -80,7 +80,7 @@ fn defaults() -> Options {
     Options::default()
 }
 
-/// What `--target` = `stage` builds: `{stages, waves, images, legacyStages}`.
+/// What `--target` = `stage` builds: `{stages, waves, inCycle, images, legacyStages}`.
 fn write_plan(w: &mut Writer, an: &Analysis, stage: usize) {
     let plan = an.plan(stage);
     w.begin_object();
@@ -90,6 +90,7 @@ fn write_plan(w: &mut Writer, an: &Analysis, stage: usize) {
         w.uints(wave.iter().copied());
     }
     w.end_array();
+    w.key("inCycle").uints(plan.in_cycle.iter().copied());
     w.key("images").begin_array();
     for i in &plan.images {
         w.string(i);
@@ -386,6 +387,16 @@ mod tests {
         let p = json(&plan(&text, 799.0).unwrap());
         assert_eq!(p["stages"].as_array().unwrap().len(), 800);
         assert_eq!(p["waves"].as_array().unwrap().len(), 800);
+        assert_eq!(p["inCycle"], serde_json::json!([]));
+        // A cycle of references: its stages are in no wave, last in `stages`.
+        let c = json(
+            &plan("FROM alpine AS x\nFROM alpine AS a\nCOPY --from=b / /\nFROM a AS b\nCOPY --from=x / /\n", 2.0)
+                .unwrap(),
+        );
+        assert_eq!(
+            (&c["stages"], &c["waves"], &c["inCycle"]),
+            (&serde_json::json!([0, 1, 2]), &serde_json::json!([[0]]), &serde_json::json!([1, 2]))
+        );
         assert_eq!(p["legacyStages"][799], 799);
         // The same as analyze gives where it lists plans.
         let small = json(&analyze(TEXT, &defaults()));

@@ -149,8 +149,11 @@ export function targetDetail(t: TargetInfo): string {
     if (t.legacyBuilds > t.builds) s += ` · the legacy builder builds ${t.legacyBuilds}`;
     return s;
   }
-  const waves = bk.waves.length > 0 ? bk.waves : [bk.stages];
-  const plan = waves.map((w) => (w.length > 1 ? `{${w.join(", ")}}` : w.join(""))).join(" → ");
+  // (A server before `inCycle` sends the stages on or after a cycle as a last wave.)
+  const inCycle = bk.inCycle ?? [];
+  const waves = bk.waves.length > 0 || inCycle.length > 0 ? bk.waves : [bk.stages];
+  let plan = waves.map((w) => (w.length > 1 ? `{${w.join(", ")}}` : w.join(""))).join(" → ");
+  if (inCycle.length > 0) plan += `${plan ? " · " : ""}in no wave, on or after a cycle of references: ${inCycle.join(", ")}`;
   let s = `builds ${plural(bk.stages.length, "stage", "stages")}: ${plan}`;
   if (bk.images.length > 0) s += ` · images: ${bk.images.join(", ")}`;
   // (A server before named contexts sends none.)

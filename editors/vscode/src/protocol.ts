@@ -20,7 +20,7 @@ export interface TargetInfo {
   /** How many the legacy builder builds (every stage up to the target). */
   legacyBuilds: number;
   /** The lists; absent when the result is not `detailed` (ask for the one target). */
-  buildkit?: { stages: string[]; waves: string[][]; images: string[]; contexts?: string[] };
+  buildkit?: { stages: string[]; waves: string[][]; inCycle?: string[]; images: string[]; contexts?: string[] };
   /** What the legacy builder builds: every stage up to the target. */
   legacy?: string[];
 }

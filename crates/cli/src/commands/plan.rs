@@ -39,21 +39,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let target = super::target_stage(&an, path, a.options.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
-    // Stages on or above a cycle of references (a build error) share the plan's last wave,
-    // which is then no wave: no order builds them. Every stage of a plan is one the target
-    // needs, so without a cycle the target stands alone in the last wave.
-    let stuck: &[usize] = match plan.waves.last() {
-        Some(last) if last.len() > 1 => last,
-        _ => &[],
-    };
-    let waves = &plan.waves[..plan.waves.len() - usize::from(!stuck.is_empty())];
     if a.format == Some(Format::Json) {
         output::print_json(&json!({
             "target": target,
             "target_name": name(target),
             "stages": plan.stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
-            "waves": waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-            "in_cycle": stuck.iter().map(|&s| name(s)).collect::<Vec<_>>(),
+            "waves": plan.waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            "in_cycle": plan.in_cycle.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "images": plan.images,
             "contexts": plan.contexts,
             "legacy_stages": plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
@@ -88,13 +80,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         stagecraft_analysis::BaseKind::NamedContext(_) => format!("{} (named context)", name(s)),
         _ => name(s),
     };
-    for (i, w) in waves.iter().enumerate() {
+    for (i, w) in plan.waves.iter().enumerate() {
         crate::output::outln!("  wave {}: {}", i + 1, w.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", "));
     }
-    if !stuck.is_empty() {
+    if !plan.in_cycle.is_empty() {
         crate::output::outln!(
             "  in no wave, on or after a cycle of references: {}",
-            stuck.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", ")
+            plan.in_cycle.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", ")
         );
     }
     if !plan.images.is_empty() {

@@ -51,6 +51,7 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                 entry["buildkit"] = json!({
                     "stages": plan.stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
                     "waves": plan.waves.iter().map(|w| w.iter().map(|&s| name(s)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "inCycle": plan.in_cycle.iter().map(|&s| name(s)).collect::<Vec<_>>(),
                     "images": plan.images,
                     "contexts": plan.contexts,
                 });

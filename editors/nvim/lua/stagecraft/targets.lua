@@ -14,7 +14,7 @@ local M = {}
 ---@field line integer 0-based line of the FROM
 ---@field builds integer how many stages BuildKit builds for it
 ---@field legacyBuilds integer how many the legacy builder builds
----@field buildkit {stages: string[], waves: string[][], images: string[]}|nil absent when the result is not `detailed`
+---@field buildkit {stages: string[], waves: string[][], inCycle: string[]|nil, images: string[]}|nil absent when the result is not `detailed`
 ---@field legacy string[]|nil
 
 --- The name shown for a target: its stage name, or `stage-N` for an unnamed stage.

@@ -118,6 +118,11 @@ test("quick pick texts say what a target builds", () => {
     targetDetail({ ...build, buildkit: { ...build.buildkit!, images: [], contexts: ["golang:1.22-alpine"] } }),
     "builds 2 stages: base → build · named contexts: golang:1.22-alpine",
   );
+  // Stages on or after a cycle of references are in no wave.
+  assert.equal(
+    targetDetail({ ...build, buildkit: { stages: ["x", "a", "b"], waves: [["x"]], inCycle: ["a", "b"], images: [] }, legacy: ["x", "a", "b"] }),
+    "builds 3 stages: x · in no wave, on or after a cycle of references: a, b",
+  );
   // Without the lists (a document with thousands of stages), the counts.
   const { buildkit: _b, legacy: _l, ...counts } = release;
   assert.equal(targetDetail(counts), "builds 4 stages · the legacy builder builds 6");
