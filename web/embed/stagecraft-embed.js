@@ -151,7 +151,7 @@ function describePlan(plan) {
   const waves = plan.waves.map((w) => w.join(', ')).join(' → ') +
     (plan.inCycle.length ? `${plan.waves.length ? ' · ' : ''}in no wave, on or after a cycle of references: ${plan.inCycle.join(', ')}` : '');
   const out = ['BuildKit builds ', strong(plural(plan.buildkit.length, 'stage')), ` for ${plan.target}: `,
-    foldable(waves, `in ${plural(plan.waves.length, 'wave')} (show them)`), '.'];
+    foldable(waves, `in ${plural(plan.waves.length, 'wave')}${plan.inCycle.length ? `, ${plan.inCycle.length} in none` : ''} (show them)`), '.'];
   if (plan.legacyOnly.length) {
     out.push(` The legacy builder would also build ${plan.legacyOnly.length === 1 ? 'the stage' : 'the stages'} `,
       strong(foldable(plan.legacyOnly.join(', '), plural(plan.legacyOnly.length, 'stage'))), '.');

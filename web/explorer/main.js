@@ -427,7 +427,7 @@ function showPlan(analysis) {
     ...row(`BuildKit builds ${plural(plan.buildkit.length, 'stage')}`,
       plan.waves.map((w) => w.join(', ')).join(' → ') +
         (plan.inCycle.length ? `${plan.waves.length ? ' · ' : ''}in no wave, on or after a cycle of references: ${plan.inCycle.join(', ')}` : ''),
-      'key-buildkit', `in ${plural(plan.waves.length, 'wave')}`),
+      'key-buildkit', `in ${plural(plan.waves.length, 'wave')}${plan.inCycle.length ? `, ${plan.inCycle.length} in none` : ''}`),
     ...row(`Legacy builder builds ${plural(plan.legacy.length, 'stage')}`,
       plan.legacyOnly.length ? `${plan.legacy.join(', ')} · BuildKit skips ${plan.legacyOnly.join(', ')}` : plan.legacy.join(', '), 'key-legacy',
       plan.legacyOnly.length ? `BuildKit skips ${plan.legacyOnly.length} of them` : 'every stage up to the target'),

@@ -330,9 +330,11 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
     let mut waves = vec![Vec::new(); last];
     let mut in_cycle = Vec::new();
     for &s in set {
-        match waves.get_mut(wave[s]) {
-            Some(w) => w.push(s),
-            None => in_cycle.push(s),
+        debug_assert!(wave[s] < last || wave[s] == CYCLIC, "stage {s} left unfinished");
+        if wave[s] == CYCLIC {
+            in_cycle.push(s);
+        } else {
+            waves[wave[s]].push(s);
         }
     }
     let order: Vec<usize> = waves.iter().flatten().chain(&in_cycle).copied().collect();

@@ -438,7 +438,7 @@ impl Analysis {
     }
 
     /// How many stage entries the plans of `targets` list together (each plan's stages, its
-    /// waves and its legacy stages), without building them: they grow with the square of the
+    /// waves and `in_cycle`, and its legacy stages), without building them: they grow with the square of the
     /// stage count, so the server and the wasm API compare this with [`PLANS_LISTED_MAX`]
     /// before sending every plan.
     pub fn plans_listed(&self, targets: impl IntoIterator<Item = usize>) -> usize {

@@ -374,9 +374,10 @@ pub struct BuildPlan {
     pub target: usize,
     /// The stages BuildKit builds (the target and what it depends on), dependencies first.
     pub stages: Vec<usize>,
-    /// The same stages in waves: every stage of a wave depends only on earlier waves, so a wave
-    /// can build in parallel. The stages on or above a cycle of references (a build error) are
-    /// in no wave but in [`BuildPlan::in_cycle`]: no order builds them.
+    /// The stages of `stages` not in [`BuildPlan::in_cycle`], in waves: every stage of a wave
+    /// depends only on earlier waves, so a wave can build in parallel, and without a cycle the
+    /// target stands alone in the last one. The stages on or above a cycle of references (a
+    /// build error) are in no wave: no order builds them.
     pub waves: Vec<Vec<usize>>,
     /// The stages on or above a cycle of references, in `stages` after the waves' (empty but
     /// for a build BuildKit fails).

@@ -119,7 +119,7 @@ pub fn analyze(
     from_json(api::analyze(&text, &options))
 }
 
-/// The build plan of `--target` = stage `stage` (an index): `{stages, waves, images,
+/// The build plan of `--target` = stage `stage` (an index): `{stages, waves, inCycle, images,
 /// legacyStages}`; `analyze` leaves plans null in a file with thousands of stages in a chain.
 #[wasm_bindgen]
 pub fn plan(#[wasm_bindgen(unchecked_param_type = "string")] text: JsValue, stage: f64) -> Result<JsValue, JsError> {
