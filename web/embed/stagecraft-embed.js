@@ -10,7 +10,7 @@
 // A block opts out with <pre data-stagecraft="off">. Pages that add code blocks later call
 // window.stagecraftEmbed.scan(element). If the wasm does not load, code blocks stay as they are.
 
-import { errorMessage, loadStagecraft, planFor, plural, targetArg, targetLabel } from '../shared/stagecraft.js';
+import { describeWaves, errorMessage, loadStagecraft, planFor, plural, targetArg, targetLabel } from '../shared/stagecraft.js';
 import { graphView } from '../shared/graph.js';
 
 // Read while this script is the one running: later, currentScript is another script or null.
@@ -148,10 +148,9 @@ function describePlan(plan) {
     b.append(content);
     return b;
   };
-  const waves = plan.waves.map((w) => w.join(', ')).join(' → ') +
-    (plan.inCycle.length ? `${plan.waves.length ? ' · ' : ''}in no wave, on or after a cycle of references: ${plan.inCycle.join(', ')}` : '');
+  const waves = describeWaves(plan);
   const out = ['BuildKit builds ', strong(plural(plan.buildkit.length, 'stage')), ` for ${plan.target}: `,
-    foldable(waves, `in ${plural(plan.waves.length, 'wave')}${plan.inCycle.length ? `, ${plan.inCycle.length} in none` : ''} (show them)`), '.'];
+    foldable(waves.text, `${waves.count} (show them)`), '.'];
   if (plan.legacyOnly.length) {
     out.push(` The legacy builder would also build ${plan.legacyOnly.length === 1 ? 'the stage' : 'the stages'} `,
       strong(foldable(plan.legacyOnly.join(', '), plural(plan.legacyOnly.length, 'stage'))), '.');

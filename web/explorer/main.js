@@ -14,7 +14,7 @@ import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 
 import exampleText from '../../examples/multistage.Dockerfile';
-import { errorMessage, loadStagecraft, planFor, plural, targetArg, targetLabel } from '../shared/stagecraft.js';
+import { describeWaves, errorMessage, loadStagecraft, planFor, plural, targetArg, targetLabel } from '../shared/stagecraft.js';
 import { graphView } from '../shared/graph.js';
 
 const PKG_URL = new URL('./pkg/stagecraft_wasm.js', import.meta.url).href;
@@ -422,12 +422,10 @@ function showPlan(analysis) {
     if (cls) dt.className = cls;
     return [dt, dd];
   };
+  const waves = describeWaves(plan);
   const dl = document.createElement('dl');
   dl.append(
-    ...row(`BuildKit builds ${plural(plan.buildkit.length, 'stage')}`,
-      plan.waves.map((w) => w.join(', ')).join(' → ') +
-        (plan.inCycle.length ? `${plan.waves.length ? ' · ' : ''}in no wave, on or after a cycle of references: ${plan.inCycle.join(', ')}` : ''),
-      'key-buildkit', `in ${plural(plan.waves.length, 'wave')}${plan.inCycle.length ? `, ${plan.inCycle.length} in none` : ''}`),
+    ...row(`BuildKit builds ${plural(plan.buildkit.length, 'stage')}`, waves.text, 'key-buildkit', waves.count),
     ...row(`Legacy builder builds ${plural(plan.legacy.length, 'stage')}`,
       plan.legacyOnly.length ? `${plan.legacy.join(', ')} · BuildKit skips ${plan.legacyOnly.join(', ')}` : plan.legacy.join(', '), 'key-legacy',
       plan.legacyOnly.length ? `BuildKit skips ${plan.legacyOnly.length} of them` : 'every stage up to the target'),

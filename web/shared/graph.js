@@ -72,8 +72,8 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
   /** Replaces the graph. `analysis` names the nodes for screen readers. */
   function show(svgText, analysis) {
     // The same drawing (most keystrokes change no stage, reference or line of one): the element
-    // stays. Swapping in a new one costs a layout of the whole graph, which took Chromium
-    // seconds when the pane was scrolled far to the right of a graph of thousands of stages.
+    // stays. A new one is laid out and rasterised again, which took Chromium seconds for a
+    // graph of thousands of stages with long dashed edges (see the README's explorer section).
     if (shown && svgText === shown.text && host.contains(shown.svg)) return shown.svg;
     // Re-rendering on every edit must not steal keyboard focus from a node.
     const focused = document.activeElement?.closest?.(STAGE_NODE);

@@ -67,6 +67,19 @@ export function planFor(analysis, stage, planOf) {
   };
 }
 
+/**
+ * A plan of `planFor` in words: its waves (`a, b → c`, then the stages on or after a cycle of
+ * references, which are in no wave) and how many waves that is.
+ */
+export function describeWaves(plan) {
+  const cycle = plan.inCycle.length ? `in no wave, on or after a cycle of references: ${plan.inCycle.join(', ')}` : '';
+  const waves = plan.waves.map((w) => w.join(', ')).join(' → ');
+  return {
+    text: waves && cycle ? `${waves} · ${cycle}` : waves || cycle,
+    count: `in ${plural(plan.waves.length, 'wave')}${plan.inCycle.length ? `, ${plan.inCycle.length} in none` : ''}`,
+  };
+}
+
 /** `1 stage`, `2 stages`. */
 export function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

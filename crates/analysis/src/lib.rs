@@ -438,9 +438,9 @@ impl Analysis {
     }
 
     /// How many stage entries the plans of `targets` list together (each plan's stages, its
-    /// waves and `in_cycle`, and its legacy stages), without building them: they grow with the square of the
-    /// stage count, so the server and the wasm API compare this with [`PLANS_LISTED_MAX`]
-    /// before sending every plan.
+    /// waves and `in_cycle`, and its legacy stages), without building them: they grow with the
+    /// square of the stage count, so the server and the wasm API compare this with
+    /// [`PLANS_LISTED_MAX`] before sending every plan.
     pub fn plans_listed(&self, targets: impl IntoIterator<Item = usize>) -> usize {
         let counts = self.target_build_counts();
         targets.into_iter().map(|t| 2 * counts.get(t).copied().unwrap_or(0) + self.target_legacy_count(t)).sum()

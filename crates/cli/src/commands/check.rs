@@ -182,19 +182,16 @@ impl Serialize for Report<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("errors", &self.errors)?;
-        m.serialize_entry("files", &Seq(|| self.files.iter().map(|checked| FileReport { checked })))?;
+        m.serialize_entry("files", &Seq(|| self.files.iter()))?;
         m.end()
     }
 }
 
-struct FileReport<'a> {
-    checked: &'a Checked,
-}
-
-impl Serialize for FileReport<'_> {
+/// A file's entry in the JSON report.
+impl Serialize for Checked {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        match &self.checked.result {
+        match &self.result {
             Ok(an) => {
                 m.serialize_entry("diagnostics", &Seq(|| an.diagnostics().iter().map(|d| output::diagnostic(an, d))))?
             }
@@ -203,8 +200,8 @@ impl Serialize for FileReport<'_> {
                 m.serialize_entry("error", reason)?;
             }
         }
-        m.serialize_entry("file", &self.checked.file)?;
-        if let Some(n) = &self.checked.not_utf8 {
+        m.serialize_entry("file", &self.file)?;
+        if let Some(n) = &self.not_utf8 {
             m.serialize_entry("warnings", &[json!({"column": n.column, "line": n.line, "message": n.message})])?;
         }
         m.end()
