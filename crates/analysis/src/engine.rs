@@ -274,7 +274,7 @@ impl ProbeState {
 impl<'a> Engine<'a> {
     pub(crate) fn new(text: &'a str, parse: &'a Parse, index: &'a LineIndex, options: &'a Options) -> Self {
         let escape = parse.tree().escape_char();
-        let target = options.platform.as_deref().and_then(|p| crate::platform::parse(p).ok());
+        let target = options.platform.as_deref().and_then(|p| crate::platform::parse_target(p).ok());
         Engine {
             text,
             parse,

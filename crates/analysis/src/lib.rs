@@ -64,8 +64,8 @@ pub struct Options {
     /// The build context's ignore rules, for `CopyIgnoredFile` (BuildKit checks nothing without
     /// an ignore file). [`dockerignore::DockerIgnore`] reads them as BuildKit does.
     pub ignore: Option<IgnoreRules>,
-    /// The target platform (`docker build --platform`, one `os/arch[/variant]`, read by
-    /// [`platform::parse`]); `None`, or one that does not parse, is `linux/amd64`. It sets the
+    /// The target platform (`docker build --platform`, one `os/arch[/variant]` or `local`, read
+    /// by [`platform::parse_target`]); `None`, or one that does not parse, is `linux/amd64`. It sets the
     /// `TARGET*` ARGs and the OS of every stage without a `--platform` of its own (a Windows
     /// stage reads Windows paths). The build platform stays `linux/amd64`.
     pub platform: Option<String>,

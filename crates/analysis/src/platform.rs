@@ -193,12 +193,45 @@ fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
 
 /// A build's target platform as `docker build --platform` takes one for this analysis: one
 /// platform (a list is a multi-platform build, which builds each; refused with that said),
-/// read by [`parse`]. Every adapter checks the option with it.
+/// read by [`parse`], or `local` in any case, as buildx reads it: the platform of the machine
+/// the build client runs on ([`local`]). Every adapter checks the option with it.
 pub fn parse_target(spec: &str) -> Result<Platform, String> {
     if spec.contains(',') {
         return Err(format!("{spec}: one platform at a time (a multi-platform build builds each one)"));
     }
+    if spec.eq_ignore_ascii_case("local") {
+        return local().ok_or_else(|| {
+            format!("\"{spec}\" is the platform of the machine that runs the build client, which this build of stagecraft cannot tell")
+        });
+    }
     parse(spec)
+}
+
+/// The platform stagecraft itself was built for, which `--platform local` names (buildx takes
+/// containerd's `DefaultSpec`: the client's OS and architecture; an ARM machine's variant is
+/// read from its CPU there and taken as containerd's default here). `None` where it is not
+/// a machine that runs a build client: the browser build.
+pub fn local() -> Option<Platform> {
+    // Go's GOOS and GOARCH names for Rust's.
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        "" => return None,
+        os => os,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+        "powerpc" => "ppc",
+        "loongarch64" => "loong64",
+        "mips64" if cfg!(target_endian = "little") => "mips64le",
+        "mips" if cfg!(target_endian = "little") => "mipsle",
+        "wasm32" | "wasm64" => return None,
+        arch => arch,
+    };
+    let (architecture, variant) = normalize_arch(arch, "");
+    Some(Platform::new(os.into(), architecture, variant))
 }
 
 /// Parses a platform specifier; `Err` carries a message in containerd's words.
@@ -285,6 +318,14 @@ mod tests {
         assert_eq!(parse("linux/arm64/v8").unwrap().format(), "linux/arm64");
         assert_eq!(parse("linux/arm").unwrap().format(), "linux/arm/v7");
         assert_eq!(parse("windows").unwrap().format(), "windows/amd64");
+        // `local`, in any case, is the machine's own platform (buildx's `DefaultSpec`).
+        assert_eq!(parse_target("LOCAL"), local().ok_or_else(|| "no local platform".to_string()));
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        assert_eq!(parse_target("local").unwrap().format(), "linux/amd64");
+        #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+        assert_eq!(parse_target("local").unwrap().format(), "linux/arm64");
+        // Only a target platform is `local`; in a list it is still a list.
+        assert!(parse_target("local,linux/arm64").unwrap_err().contains("one platform at a time"));
         assert!(parse("").is_err());
         assert!(parse("%s/${MYARCH}").unwrap_err().contains("is an invalid OS component of"));
         assert!(parse("linux/").is_err());

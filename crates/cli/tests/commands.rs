@@ -923,6 +923,18 @@ fn platform_is_the_target_platform_of_every_command() {
     // final (n2) is built on base-arm64 (n1); base-amd64 (n0) is the unused one.
     assert!(stdout(&o).contains("  n1 --> n2\n") && stdout(&o).contains("class n0 unused"), "{}", stdout(&o));
     assert!(run(&["targets", &f, "--platform", "linux/arm64"]).status.success());
+    // `local` (any case) is this machine's platform, as buildx reads it.
+    let local = stagecraft_analysis::platform::local().expect("a machine that runs tests has a platform");
+    let written = run(&["plan", &f, "--platform", &local.format()]);
+    for spec in ["local", "Local"] {
+        let o = run(&["plan", &f, "--platform", spec]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(stdout(&o), stdout(&written), "{spec}");
+    }
+    if ["amd64", "arm64"].contains(&local.architecture.as_str()) {
+        let wave = format!("wave 1: base-{}\n", local.architecture);
+        assert!(stdout(&written).contains(&wave), "{}", stdout(&written));
+    }
     // One platform, written as BuildKit reads it.
     for (platform, message) in
         [("linux/amd64,linux/arm64", "one platform at a time"), ("lin", "unknown operating system or architecture")]

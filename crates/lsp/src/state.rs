@@ -312,6 +312,9 @@ mod tests {
         let s = Settings::from_json(&serde_json::json!({"platform": "linux/arm64"}));
         assert_eq!(s.options().platform.as_deref(), Some("linux/arm64"));
         assert!(s.settings_warnings().is_empty());
+        // `local` is the machine the server runs on, as buildx reads it.
+        let s = Settings::from_json(&serde_json::json!({"platform": "local"}));
+        assert!(s.settings_warnings().is_empty(), "{:?}", s.settings_warnings());
         let s = Settings::from_json(&serde_json::json!({"platform": "lin"}));
         assert!(s.settings_warnings()[0].starts_with("stagecraft.platform: "), "{:?}", s.settings_warnings());
         assert_eq!(Settings::from_json(&serde_json::json!({"platform": " "})).platform, None);

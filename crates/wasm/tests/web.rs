@@ -80,6 +80,9 @@ fn options_come_from_js_objects() {
     assert_eq!(v["stages"][0]["baseExpanded"], "alpine:arm64");
     let bad = analyze(s(text), parse(r#"{"platform": "lin"}"#)).map_err(JsValue::from).unwrap_err();
     assert!(js_sys_message(&bad).contains("write os/arch"), "{}", js_sys_message(&bad));
+    // `local` is the client machine's platform, which a browser cannot tell: said, not guessed.
+    let bad = analyze(s(text), parse(r#"{"platform": "local"}"#)).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&bad).contains("cannot tell"), "{}", js_sys_message(&bad));
     // Trimmed, and empty is not given, as the CLI and the server read it.
     let v = json(&analyze(s(text), parse(r#"{"platform": " linux/arm64 "}"#)).map_err(JsValue::from).unwrap());
     assert_eq!(v["stages"][0]["baseExpanded"], "alpine:arm64");
