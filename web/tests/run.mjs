@@ -704,6 +704,21 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
   assert.match(await caption.textContent(), /^BuildKit builds 60 stages for s59: in 60 waves \(show them\)s0 → s1 → .* → s59\.$/);
   assert.equal(await caption.locator('details').evaluate((d) => d.open), false);
   await page.evaluate(() => document.querySelector('#late-chain').closest('.stagecraft-embed').remove());
+  // A block whose references form a cycle (a build error): the caption lists those stages in
+  // no wave, counts them apart, and says the error.
+  const cycle = 'FROM alpine AS x\nFROM alpine AS a\nCOPY --from=b /x /y\nFROM a AS b\nCOPY --from=x / /\n';
+  await page.evaluate((text) => {
+    const pre = document.createElement('pre');
+    pre.id = 'late-cycle';
+    pre.append(Object.assign(document.createElement('code'), { className: 'language-dockerfile', textContent: text }));
+    document.body.append(pre);
+    window.stagecraftEmbed.scan(document.body);
+  }, cycle);
+  const cycleCaption = page.locator('.stagecraft-embed figcaption').last();
+  await cycleCaption.filter({ hasText: 'in no wave' }).waitFor();
+  assert.match(await cycleCaption.textContent(),
+    /^BuildKit builds 3 stages for b: x · in no wave, on or after a cycle of references: a, b\. This Dockerfile has an error \(line 3: /);
+  await page.evaluate(() => document.querySelector('#late-cycle').closest('.stagecraft-embed').remove());
   await shot(page, 'docs-sample', { fullPage: true });
   await page.setViewportSize({ width: 420, height: 900 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

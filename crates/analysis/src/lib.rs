@@ -197,8 +197,25 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
             d.severity = *severity;
         }
     }
+    trim_trailing_blanks(&mut analysis.diagnostics, text);
     sort::sort_by(&mut analysis.diagnostics, |a, b| (a.range.start(), &a.code).cmp(&(b.range.start(), &b.code)));
     analysis
+}
+
+/// A diagnostic about a whole instruction or line ends at its last character that is not a
+/// blank: the blanks a line ends in are no part of what it says, and an editor would underline
+/// them (and move the underline when they change). A range of blanks only is left as it is.
+fn trim_trailing_blanks(diagnostics: &mut [Diagnostic], text: &str) {
+    let bytes = text.as_bytes();
+    for d in diagnostics {
+        let (start, mut end) = (usize::from(d.range.start()), usize::from(d.range.end()));
+        while end > start && matches!(bytes.get(end - 1), Some(b' ' | b'\t' | b'\r')) {
+            end -= 1;
+        }
+        if end > start {
+            d.range = TextRange::new(d.range.start(), (end as u32).into());
+        }
+    }
 }
 
 impl Analysis {

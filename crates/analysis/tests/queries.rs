@@ -2529,3 +2529,21 @@ fn variable_queries_and_checks_hold_on_odd_input() {
     let a = plain("FROM node:20 AS node-deps\nFROM alpine\nCOPY --from=node /usr/local/bin/node /n\n");
     assert!(!codes(&a).contains(&"unknown-stage"), "{:?}", a.diagnostics());
 }
+
+/// A diagnostic about a whole instruction ends where the instruction's text does: the blanks the
+/// line ends in (and a CRLF's `\r`) are not underlined, on one line or on the last of several.
+/// A range of blanks alone keeps them.
+#[test]
+fn whole_instruction_diagnostics_leave_out_trailing_blanks() {
+    let a = plain("ARG A=1 \t\nRUN a  \nFROM scratch\n");
+    assert_eq!(slice(&a, diag(&a, "no-stage").range), "RUN a");
+    // (An unnamed stage's hint is its FROM instruction; a named one's, its name.)
+    let a = plain("FROM alpine:3 \t\r\nFROM alpine AS b\r\nRUN x \\\r\n  y  \r\n");
+    assert_eq!(slice(&a, diag(&a, "unused-stage").range), "FROM alpine:3");
+    let a = plain("RUN a \\\n  b \t\nFROM alpine\n");
+    assert_eq!(slice(&a, diag(&a, "no-stage").range), "RUN a \\\n  b");
+    // Blanks alone (an empty continuation line) stay what the finding points at.
+    let a = plain("FROM alpine\nRUN a \\\n   \n  b\n");
+    let d = diag(&a, "NoEmptyContinuation");
+    assert!(!slice(&a, d.range).is_empty());
+}
