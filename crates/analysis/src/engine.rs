@@ -2046,7 +2046,8 @@ impl<'a> Engine<'a> {
     /// The references of stage `s`'s inherited triggers, which go through the same checks as
     /// written ones.
     fn read_triggers(&mut self, s: usize, triggers: &[Cmd<'a>]) {
-        let from = self.stages[s].from_range;
+        // The references are at the inheriting FROM, without the blanks its line ends in.
+        let from = crate::without_trailing_blanks(self.text, self.stages[s].from_range);
         for Cmd { node: t, info, .. } in triggers {
             match info.kind {
                 COPY_INSTR => {

@@ -206,15 +206,23 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
 /// blank: the blanks a line ends in are no part of what it says, and an editor would underline
 /// them (and move the underline when they change). A range of blanks only is left as it is.
 fn trim_trailing_blanks(diagnostics: &mut [Diagnostic], text: &str) {
-    let bytes = text.as_bytes();
     for d in diagnostics {
-        let (start, mut end) = (usize::from(d.range.start()), usize::from(d.range.end()));
-        while end > start && matches!(bytes.get(end - 1), Some(b' ' | b'\t' | b'\r')) {
-            end -= 1;
-        }
-        if end > start {
-            d.range = TextRange::new(d.range.start(), (end as u32).into());
-        }
+        d.range = without_trailing_blanks(text, d.range);
+    }
+}
+
+/// `range` without the blanks (spaces, tabs, a CRLF's `\r`) it ends in, unless it holds nothing
+/// else.
+pub(crate) fn without_trailing_blanks(text: &str, range: TextRange) -> TextRange {
+    let bytes = text.as_bytes();
+    let (start, mut end) = (usize::from(range.start()), usize::from(range.end()));
+    while end > start && matches!(bytes.get(end - 1), Some(b' ' | b'\t' | b'\r')) {
+        end -= 1;
+    }
+    if end > start {
+        TextRange::new(range.start(), (end as u32).into())
+    } else {
+        range
     }
 }
 
