@@ -46,14 +46,24 @@ let badPlatform = null; // {platform, message}: the last platform the module cou
 // ---------------------------------------------------------------------------------------------
 // Editor
 
+// Lines end at `\n` only, as BuildKit reads them: CodeMirror would otherwise also end a line at
+// a lone `\r` and turn every line end into `\n`, so the text analysed would not be the file's
+// (a lone `\r` is inside a line for BuildKit). A `\r` that ends a line (CRLF) is not shown; one
+// inside a line is, as the other control characters are.
+const LINE_END_CR_HIDDEN = {
+  specialChars: /[\u0000-\u0008\u000a-\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u2028\u2029\u202d\u202e\u2066\u2067\u2069\ufeff\ufff9-\ufffc]/u,
+  addSpecialChars: /\r(?!$)/u,
+};
+
 const view = new EditorView({
   parent: ui.editor,
   state: EditorState.create({
     doc: exampleText,
     extensions: [
+      EditorState.lineSeparator.of('\n'),
       lineNumbers(),
       highlightActiveLineGutter(),
-      highlightSpecialChars(),
+      highlightSpecialChars(LINE_END_CR_HIDDEN),
       history(),
       drawSelection(),
       dropCursor(),

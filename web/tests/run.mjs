@@ -594,6 +594,22 @@ scenario('opening a file, and the empty state', async ({ page, base }) => {
   await waitForGraph(page, (ns) => ns.length === 6, 'the example again');
 });
 
+scenario('a file with CRLF line ends and a lone CR is analysed byte for byte', async ({ page, base }) => {
+  await openExplorer(page, base);
+  // For BuildKit a lone \r is inside a line: `FROM a AS b\rRUN y` is one FROM with five words.
+  const text = 'FROM alpine AS a\r\nRUN x\r\nFROM a AS b\rRUN y\r\n';
+  await page.setInputFiles('#file-input', { name: 'crlf.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await page.waitForFunction(() => document.getElementById('file-name').textContent === 'crlf.Dockerfile');
+  assert.equal(await page.evaluate(() => window.stagecraftExplorer.text()), text, 'the editor keeps every \\r');
+  const a = await analyzeInPage(page, text);
+  assert.ok(a.diagnostics.some((d) => /FROM requires either one or three arguments/.test(d.message)), 'the module reads the lone \\r as BuildKit does');
+  await page.waitForFunction(() => /one or three arguments/.test(document.getElementById('problems').textContent));
+  await waitForGraph(page, (ns) => ns.length === a.stages.length, `${a.stages.length} stage(s), as the module says`);
+  // Three lines in the editor (the lone \r is shown inside the third), not four.
+  assert.equal(await page.locator('.cm-line').count(), 4, 'three lines and the empty last one');
+  assert.equal(await page.locator('.cm-specialChar').count(), 1, 'only the lone \\r is shown');
+});
+
 scenario('narrow screens: one column, nothing wider than the viewport', async ({ page, base }) => {
   await page.setViewportSize({ width: 420, height: 900 });
   await openExplorer(page, base);
