@@ -117,12 +117,14 @@ export function effectiveRenderer(wanted, wasm) {
 
 /** Why the server draws (the extension's reason), for the status line; null when it says nothing. */
 export function serverReasonText(reason) {
-  return reason === "namedContexts" ? "named build contexts are set (stagecraft.namedContexts)" : null;
+  if (reason === "namedContexts") return "named build contexts are set (stagecraft.namedContexts)";
+  if (reason === "localPlatform") return "the target platform is this machine's (stagecraft.platform: local)";
+  return null;
 }
 
 /**
  * The status line of a drawing: how many stages, who drew it (and why the server, `reason` being
- * the extension's: "namedContexts"), what to do, what went wrong.
+ * the extension's: "namedContexts", "localPlatform"), what to do, what went wrong.
  * @param {{renderer: "wasm" | "server", stages: number, target?: string | null,
  *          dropped?: string | null, wasmError?: string | null, reason?: string | null}} p
  */

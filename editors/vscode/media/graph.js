@@ -6,7 +6,7 @@
 // none): it says who draws with {type:"renderer"}.
 //
 // Messages in:  {type:"renderer", renderer: "wasm"|"server", reason}  (reason: "namedContexts",
-//                                                                      "wasmFailed" or null)
+//                                                                      "localPlatform", "wasmFailed" or null)
 //               {type:"document", text, version, target, cursor}  (cursor: UTF-16 offset or null)
 //               {type:"cursor", version, offset}
 //               {type:"graph", svg, seq, target, targets, selected}               (server renderer)

@@ -175,13 +175,16 @@ class GraphPanel {
 
   /** Decides who draws from the settings and the wasm build's state; tells the webview. */
   private chooseRenderer(announce: boolean): void {
-    const next = graphRenderer(settings().namedContexts, this.wasmFailed);
+    const s = settings();
+    const next = graphRenderer(s.namedContexts, this.wasmFailed, s.platform);
     if (!announce && next.renderer === this.renderer && next.reason === this.reason) return;
     if (next.renderer !== this.renderer) {
       // An answer to a request made for the other renderer is dropped.
       this.seq++;
       if (next.reason === "namedContexts") {
         this.output.appendLine("stage graph: stagecraft.namedContexts names build contexts, which the wasm build does not read; using the server's stagecraft/stageGraph");
+      } else if (next.reason === "localPlatform") {
+        this.output.appendLine("stage graph: stagecraft.platform is local, the machine's platform, which the wasm build cannot tell; using the server's stagecraft/stageGraph");
       } else if (next.renderer === "wasm") {
         this.output.appendLine("stage graph: drawn by the wasm build again");
       }

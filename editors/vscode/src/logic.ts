@@ -230,7 +230,7 @@ export function fromLineForNode(
 }
 
 /** Why the graph panel is drawn by the server rather than by the webview's wasm build. */
-export type ServerReason = "namedContexts" | "wasmFailed";
+export type ServerReason = "namedContexts" | "localPlatform" | "wasmFailed";
 
 /** Who draws the graph panel, and why when it is the server. */
 export interface GraphRendererChoice {
@@ -241,11 +241,18 @@ export interface GraphRendererChoice {
 /**
  * Who draws the graph panel. The wasm build has no named build contexts, so while
  * `stagecraft.namedContexts` names one (an empty name is no name: the server skips it too) the
- * server's `stagecraft/stageGraph` draws it, as the server's hovers and diagnostics read them;
- * also when the wasm build failed to load in the webview. Else the wasm build.
+ * server's `stagecraft/stageGraph` draws it, as the server's hovers and diagnostics read them.
+ * The same while `stagecraft.platform` is `local` (in any case): the machine's platform, which
+ * the server knows and a webview cannot tell. Also when the wasm build failed to load in the
+ * webview. Else the wasm build.
  */
-export function graphRenderer(namedContexts: Readonly<Record<string, string>>, wasmFailed: boolean): GraphRendererChoice {
+export function graphRenderer(
+  namedContexts: Readonly<Record<string, string>>,
+  wasmFailed: boolean,
+  platform = "",
+): GraphRendererChoice {
   if (Object.keys(namedContexts).some((name) => name !== "")) return { renderer: "server", reason: "namedContexts" };
+  if (platform.trim().toLowerCase() === "local") return { renderer: "server", reason: "localPlatform" };
   if (wasmFailed) return { renderer: "server", reason: "wasmFailed" };
   return { renderer: "wasm", reason: null };
 }

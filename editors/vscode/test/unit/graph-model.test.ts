@@ -103,6 +103,7 @@ test("who draws in the webview: the extension's choice, unless the wasm build fa
 
 test("status line: the server draws because named build contexts are set", () => {
   assert.equal(serverReasonText("namedContexts"), "named build contexts are set (stagecraft.namedContexts)");
+  assert.equal(serverReasonText("localPlatform"), "the target platform is this machine's (stagecraft.platform: local)");
   assert.equal(serverReasonText("wasmFailed"), null);
   assert.equal(serverReasonText(null), null);
   assert.equal(

@@ -240,6 +240,11 @@ test("the graph is drawn by the server while named build contexts are set, or th
   assert.deepEqual(graphRenderer({ deps: "" }, false), { renderer: "server", reason: "namedContexts" });
   // An empty name is none (the server skips it).
   assert.deepEqual(graphRenderer({ "": "x" }, false), { renderer: "wasm", reason: null });
+  // The platform `local` (any case) is the machine's, which only the server can tell.
+  assert.deepEqual(graphRenderer({}, false, " Local "), { renderer: "server", reason: "localPlatform" });
+  assert.deepEqual(graphRenderer({}, true, "local"), { renderer: "server", reason: "localPlatform" });
+  assert.deepEqual(graphRenderer({}, false, "linux/arm64"), { renderer: "wasm", reason: null });
+  assert.deepEqual(graphRenderer(alpine, false, "local"), { renderer: "server", reason: "namedContexts" });
   // As the settings come to it: a list of names, or a wrong type, through serverSettings.
   const contexts = (v: unknown) => serverSettings(<T>(key: string, dflt: T) => (key === "namedContexts" ? (v as T) : dflt)).namedContexts;
   assert.equal(graphRenderer(contexts(["deps"]), false).renderer, "server");
