@@ -2,7 +2,7 @@
 // problems on the right, all recomputed from the text as it changes. Every fact shown comes from
 // the wasm package (docs/interfaces.md §1); this file only wires it to the page.
 
-import { EditorSelection, EditorState } from '@codemirror/state';
+import { Compartment, EditorSelection, EditorState } from '@codemirror/state';
 import {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
   highlightSpecialChars, drawSelection, dropCursor,
@@ -46,24 +46,23 @@ let badPlatform = null; // {platform, message}: the last platform the module cou
 // ---------------------------------------------------------------------------------------------
 // Editor
 
-// Lines end at `\n` only, as BuildKit reads them: CodeMirror would otherwise also end a line at
-// a lone `\r` and turn every line end into `\n`, so the text analysed would not be the file's
-// (a lone `\r` is inside a line for BuildKit). A `\r` that ends a line (CRLF) is not shown; one
-// inside a line is, as the other control characters are.
-const LINE_END_CR_HIDDEN = {
-  specialChars: /[\u0000-\u0008\u000a-\u000c\u000e-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u2028\u2029\u202d\u202e\u2066\u2067\u2069\ufeff\ufff9-\ufffc]/u,
-  addSpecialChars: /\r(?!$)/u,
-};
+// How lines end. CodeMirror ends a line at `\r\n`, `\n` and a lone `\r`, and writes `\n`: for
+// CRLF that is the same Dockerfile (BuildKit drops the `\r` before a `\n`; the analysis is the
+// same either way, crates/analysis/tests/metamorphic.rs), but BuildKit reads a lone `\r` as
+// part of its line. A file that has one is edited as it is: lines end at `\n` only, and every
+// `\r` is shown, so none is hidden where the cursor can go.
+const lineEnds = new Compartment();
+const exactLineEnds = (text) => /\r(?!\n)/.test(text);
 
 const view = new EditorView({
   parent: ui.editor,
   state: EditorState.create({
     doc: exampleText,
     extensions: [
-      EditorState.lineSeparator.of('\n'),
+      lineEnds.of([]),
       lineNumbers(),
       highlightActiveLineGutter(),
-      highlightSpecialChars(LINE_END_CR_HIDDEN),
+      highlightSpecialChars(),
       history(),
       drawSelection(),
       dropCursor(),
@@ -99,6 +98,8 @@ const view = new EditorView({
 
 function setDocument(text, name) {
   zoom = 'auto';
+  // First how lines end, then the text, which is split by the new rule.
+  view.dispatch({ effects: lineEnds.reconfigure(exactLineEnds(text) ? EditorState.lineSeparator.of('\n') : []) });
   view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 }, scrollIntoView: true });
   setFileName(name);
 }
