@@ -2057,7 +2057,7 @@ impl<'a> Engine<'a> {
                     }
                 }
                 RUN_INSTR => {
-                    let tr = info.range;
+                    let tr = crate::without_trailing_blanks(self.text, info.range);
                     self.mounts(s, t, info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
                 }
                 _ => {}

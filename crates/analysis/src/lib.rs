@@ -202,21 +202,25 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
     analysis
 }
 
-/// A diagnostic about a whole instruction or line ends at its last character that is not a
-/// blank: the blanks a line ends in are no part of what it says, and an editor would underline
-/// them (and move the underline when they change). A range of blanks only is left as it is.
+/// A diagnostic ends at its last character that is not a blank, and so does the trigger it
+/// names: the blanks a line ends in are no part of what it says (the whole-instruction findings
+/// took them in), and an editor would underline them (and move the underline when they change).
 fn trim_trailing_blanks(diagnostics: &mut [Diagnostic], text: &str) {
     for d in diagnostics {
         d.range = without_trailing_blanks(text, d.range);
+        d.trigger = d.trigger.map(|t| without_trailing_blanks(text, t));
     }
 }
 
 /// `range` without the blanks (spaces, tabs, a CRLF's `\r`) it ends in, unless it holds nothing
-/// else.
+/// else. A blank after an escape character (`\` or `` ` ``) is escaped, part of a word: kept.
 pub(crate) fn without_trailing_blanks(text: &str, range: TextRange) -> TextRange {
     let bytes = text.as_bytes();
     let (start, mut end) = (usize::from(range.start()), usize::from(range.end()));
     while end > start && matches!(bytes.get(end - 1), Some(b' ' | b'\t' | b'\r')) {
+        if end - 1 > start && matches!(bytes[end - 2], b'\\' | b'`') {
+            break;
+        }
         end -= 1;
     }
     if end > start {
@@ -502,5 +506,24 @@ impl Analysis {
     #[cfg(not(feature = "probe"))]
     pub(crate) fn target_given(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_blanks_but_not_escaped_ones() {
+        fn cut(text: &str) -> &str {
+            &text[without_trailing_blanks(text, TextRange::up_to(TextSize::of(text)))]
+        }
+        assert_eq!(cut("RUN a \t\r"), "RUN a");
+        assert_eq!(cut("   "), "   ");
+        assert_eq!(cut(""), "");
+        // An escaped blank is part of its word, with either escape character.
+        assert_eq!(cut("COPY a\\  "), "COPY a\\ ");
+        assert_eq!(cut("COPY a`  "), "COPY a` ");
+        assert_eq!(cut("ENV a=\u{e4}\u{3000} "), "ENV a=\u{e4}\u{3000}");
     }
 }

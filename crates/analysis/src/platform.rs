@@ -207,10 +207,11 @@ pub fn parse_target(spec: &str) -> Result<Platform, String> {
     parse(spec)
 }
 
-/// The platform stagecraft itself was built for, which `--platform local` names (buildx takes
-/// containerd's `DefaultSpec`: the client's OS and architecture; an ARM machine's variant is
-/// read from its CPU there and taken as containerd's default here). `None` where it is not
-/// a machine that runs a build client: the browser build.
+/// The platform stagecraft itself was built for, which `--platform local` names: buildx takes
+/// containerd's `DefaultSpec`, the OS and architecture its own binary was built for. Read from
+/// the CPU there and not here: an ARM machine's variant (containerd's default here), a
+/// Windows host's OS version, and, in some containerd releases, an amd64 level (`v3`). `None`
+/// where it is not a machine that runs a build client: the browser build.
 pub fn local() -> Option<Platform> {
     // Go's GOOS and GOARCH names for Rust's.
     let os = match std::env::consts::OS {
@@ -223,6 +224,7 @@ pub fn local() -> Option<Platform> {
         "x86" => "386",
         "aarch64" => "arm64",
         "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+        "powerpc64" => "ppc64",
         "powerpc" => "ppc",
         "loongarch64" => "loong64",
         "mips64" if cfg!(target_endian = "little") => "mips64le",
@@ -318,8 +320,14 @@ mod tests {
         assert_eq!(parse("linux/arm64/v8").unwrap().format(), "linux/arm64");
         assert_eq!(parse("linux/arm").unwrap().format(), "linux/arm/v7");
         assert_eq!(parse("windows").unwrap().format(), "windows/amd64");
-        // `local`, in any case, is the machine's own platform (buildx's `DefaultSpec`).
-        assert_eq!(parse_target("LOCAL"), local().ok_or_else(|| "no local platform".to_string()));
+        // `local`, in any case, is the machine's own platform (buildx's `DefaultSpec`), in Go's
+        // names.
+        let local = parse_target("LOCAL").unwrap();
+        assert!(
+            !local.os.is_empty()
+                && local.os != "macos"
+                && !["x86_64", "aarch64"].contains(&local.architecture.as_str())
+        );
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
         assert_eq!(parse_target("local").unwrap().format(), "linux/amd64");
         #[cfg(all(target_os = "linux", target_arch = "aarch64"))]

@@ -59,7 +59,9 @@ fn summary(a: &Analysis) -> Vec<String> {
             r.target,
             r.forward,
             match &r.origin {
-                RefOrigin::Inherited { trigger_range } => format!("inherited from {:?}", at(a, trigger_range.start())),
+                RefOrigin::Inherited { trigger_range } => {
+                    format!("inherited from {:?}-{:?}", at(a, trigger_range.start()), at(a, trigger_range.end()))
+                }
                 other => format!("{other:?}"),
             },
             r.line,
@@ -72,7 +74,7 @@ fn summary(a: &Analysis) -> Vec<String> {
         // One about the whole file (it has no instructions, no stages) is at its end.
         let at_end = usize::from(d.range.start()) == a.text().len();
         out.push(format!(
-            "diag {} {:?} at {:?}-{:?} lines {:?} {:?} fix {:?}",
+            "diag {} {:?} at {:?}-{:?} lines {:?} {:?} fix {:?} trigger {:?}",
             d.code,
             d.severity,
             if at_end { None } else { Some(at(a, d.range.start())) },
@@ -80,6 +82,7 @@ fn summary(a: &Analysis) -> Vec<String> {
             if at_end { None } else { Some(d.lines) },
             d.message,
             d.fix.as_ref().map(|f| (&f.title, f.edits.len())),
+            d.trigger.map(|t| (at(a, t.start()), at(a, t.end()))),
         ));
     }
     out.push(format!("default target {:?}, unused {:?}", a.default_target(), a.unused_stages()));

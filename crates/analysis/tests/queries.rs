@@ -2544,6 +2544,9 @@ fn whole_instruction_diagnostics_leave_out_trailing_blanks() {
     assert_eq!(slice(&a, diag(&a, "no-stage").range), "RUN a \\\n  b");
     // Blanks alone (an empty continuation line) stay what the finding points at.
     let a = plain("FROM alpine\nRUN a \\\n   \n  b\n");
-    let d = diag(&a, "NoEmptyContinuation");
-    assert!(!slice(&a, d.range).is_empty());
+    assert_eq!(slice(&a, diag(&a, "NoEmptyContinuation").range), "   ");
+    // The trigger a finding names at the inheriting FROM ends at its text too.
+    let a = plain("FROM alpine AS base\nONBUILD ENV a b  \nFROM base\n");
+    let d = a.diagnostics().iter().find(|d| d.trigger.is_some()).unwrap_or_else(|| panic!("{:?}", a.diagnostics()));
+    assert_eq!(slice(&a, d.trigger.unwrap()), "ENV a b");
 }

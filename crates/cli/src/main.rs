@@ -50,7 +50,7 @@ commands:
 Every command that analyses a file takes, as `docker build` does: --build-arg K=V (K alone:
 the environment's value), --build-context NAME=VALUE, and --platform OS/ARCH (the target
 platform: the TARGET* ARGs and the OS of stages without a --platform of their own; linux/amd64
-by default; `local` is this machine's, as buildx reads it).
+by default; `local` is the one stagecraft was built for, as buildx reads it).
 
 A FILE of `-` is the standard input. Run `stagecraft <command> --help` for a command's options.";
 

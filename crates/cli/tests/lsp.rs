@@ -788,6 +788,26 @@ fn fix_all_on_request_and_preferred_quick_fixes() {
     lsp.shutdown();
 }
 
+/// A finding's range leaves out the blanks its line ends in; a cursor after them (End) still
+/// gets its quick fix.
+#[test]
+fn quick_fixes_reach_past_the_blanks_a_line_ends_in() {
+    let mut lsp = started();
+    let uri = "file:///tmp/blanks/Dockerfile";
+    let published = lsp.open(uri, "FROM alpine\nCMD serve  \t\n");
+    let cmd = published["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "JSONArgsRecommended").cloned();
+    let cmd = cmd.unwrap_or_else(|| panic!("{published}"));
+    assert_eq!((&cmd["range"]["start"], &cmd["range"]["end"]), (&pos(1, 4), &pos(1, 9)));
+    for (character, offered) in [(12, true), (9, true), (4, true), (3, false)] {
+        let mut p = doc(uri);
+        p["range"] = serde_json_obj(&[("start", pos(1, character)), ("end", pos(1, character))]);
+        p["context"] = parse_json(r#"{"diagnostics": [], "only": ["quickfix"]}"#);
+        let actions = lsp.result("textDocument/codeAction", p);
+        assert_eq!(!actions.is_null(), offered, "at {character}: {actions}");
+    }
+    lsp.shutdown();
+}
+
 #[test]
 fn build_failures_while_making_a_step_come_with_their_quick_fixes() {
     let mut lsp = started();
@@ -992,6 +1012,17 @@ fn the_platform_setting_is_the_target_platform() {
         p["uri"] == uri && p["diagnostics"].to_string().contains("`base-arm64` is not used")
     });
     assert_eq!(unused(&d), ["`base-arm64`"], "back to linux/amd64");
+    // `local` (any case) is the server's own platform: on amd64, base-amd64 again after arm64.
+    if stagecraft_analysis::platform::local().is_some_and(|p| p.architecture == "amd64") {
+        for (platform, unused_one) in [("linux/arm64", "`base-amd64`"), ("Local", "`base-arm64`")] {
+            let settings = parse_json(&format!(r#"{{"settings": {{"stagecraft": {{"platform": "{platform}"}}}}}}"#));
+            lsp.notify("workspace/didChangeConfiguration", settings);
+            let d = lsp.notification("textDocument/publishDiagnostics", |p| {
+                p["uri"] == uri && p["diagnostics"].to_string().contains(&format!("{unused_one} is not used"))
+            });
+            assert_eq!(unused(&d), [unused_one], "{platform}");
+        }
+    }
     lsp.shutdown();
 }
 

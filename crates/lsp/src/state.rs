@@ -112,8 +112,9 @@ pub(crate) struct Settings {
     /// analysis reads the names, editors put the values in their docker build command. A list
     /// of names is read as names without values.
     pub(crate) named_contexts: HashMap<String, String>,
-    /// The target platform (`docker build --platform`), `os/arch[/variant]`: the `TARGET*`
-    /// ARGs and the OS of stages without their own. One that does not parse is kept here and
+    /// The target platform (`docker build --platform`), `os/arch[/variant]` or `local` (the
+    /// server's own, as buildx reads it): the `TARGET*` ARGs and the OS of stages without their
+    /// own. One that does not parse is kept here and
     /// read as `linux/amd64` by the analysis ([`Settings::settings_warnings`] says so).
     pub(crate) platform: Option<String>,
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use stagecraft_analysis::fixes::{fix_text, FixSet};
-use stagecraft_analysis::{Analysis, Applicability, Options};
+use stagecraft_analysis::{Analysis, Applicability, Options, TextSize};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionResponse, Diagnostic, Range, TextEdit, Uri,
@@ -57,7 +57,12 @@ pub(crate) fn code_actions(
             // Where the range touches the finding, or for a finding the client names in its
             // context (Neovim sends the cursor's line's diagnostics with an empty range at the
             // cursor, which may be anywhere on the line).
-            let touches = d.range.start() <= wanted_range.end() && wanted_range.start() <= d.range.end();
+            // A finding ends at its text, not at the blanks its line ends in, but a cursor after
+            // them (where End puts it) still touches it.
+            let after = &a.text()[usize::from(d.range.end())..];
+            let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
+            let end = d.range.end() + TextSize::from(blanks as u32);
+            let touches = d.range.start() <= wanted_range.end() && wanted_range.start() <= end;
             let named =
                 || context.iter().any(|c| c.range == lsp.range && c.message == lsp.message && c.code == lsp.code);
             if !touches && !named() {

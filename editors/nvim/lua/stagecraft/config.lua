@@ -9,7 +9,7 @@ local M = {}
 ---@field buildArgs table<string,string> resolves FROM lines as --build-arg would; added to `docker build`
 ---@field severities table<string,string> severity per diagnostic code ("error"|"warning"|"info"|"hint")
 ---@field buildContext string|nil the build context whose .dockerignore CopyIgnoredFile reads: absolute, or relative to the Dockerfile's folder (nil: that folder)
----@field platform string|nil the target platform (`docker build --platform`, e.g. "linux/arm64"; nil: linux/amd64): the TARGET* ARGs and the OS of stages without their own; added to `docker build`
+---@field platform string|nil the target platform (`docker build --platform`, e.g. "linux/arm64" or "local"; nil: linux/amd64): the TARGET* ARGs and the OS of stages without their own; added to `docker build`
 ---@field namedContexts table<string,string> named build contexts (`--build-context NAME=VALUE`) by name: the stages and images they replace change the analysis; added to `docker build` (a name alone, as a list item or with '', for the analysis only)
 
 M.default_keymaps = {
