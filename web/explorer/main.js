@@ -53,6 +53,7 @@ let badPlatform = null; // {platform, message}: the last platform the module cou
 // `\r` is shown, so none is hidden where the cursor can go.
 const lineEnds = new Compartment();
 const exactLineEnds = (text) => /\r(?!\n)/.test(text);
+let exact = false; // lines end at \n only (the document has a lone \r)
 
 const view = new EditorView({
   parent: ui.editor,
@@ -99,7 +100,8 @@ const view = new EditorView({
 function setDocument(text, name) {
   zoom = 'auto';
   // First how lines end, then the text, which is split by the new rule.
-  view.dispatch({ effects: lineEnds.reconfigure(exactLineEnds(text) ? EditorState.lineSeparator.of('\n') : []) });
+  exact = exactLineEnds(text);
+  view.dispatch({ effects: lineEnds.reconfigure(exact ? EditorState.lineSeparator.of('\n') : []) });
   view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 }, scrollIntoView: true });
   setFileName(name);
 }
@@ -188,7 +190,7 @@ function refresh() {
     // No panel may keep showing the previous text's results.
     const none = { stages: [], targets: [], diagnostics: [], defaultTarget: null };
     view.dispatch(setDiagnostics(view.state, []));
-    showProblems(none);
+    showProblems(none, '');
     showTargets(none);
     showPlan(none);
     showRenameChoices(none);
@@ -210,7 +212,7 @@ function refresh() {
     applyZoom();
   }
   view.dispatch(setDiagnostics(view.state, analysis.diagnostics.map((d) => toCodeMirror(d, text.length))));
-  showProblems(analysis);
+  showProblems(analysis, text);
   showTargets(analysis);
   showPlan(analysis);
   showRenameChoices(analysis);
@@ -341,15 +343,28 @@ function toCodeMirror(d, length) {
 
 const SEVERITY_LABEL = { error: 'Error', warning: 'Warning', info: 'Info', hint: 'Hint' };
 
-function showProblems(analysis) {
+/**
+ * Where a finding starts, as the gutter counts lines. The module counts them as editors do, a
+ * lone `\r` ending one too; a document edited as it is ends them at `\n` only, as BuildKit does.
+ */
+function position(d, text) {
+  if (!exact || d.from > text.length) return { line: d.line, column: d.column };
+  const before = text.slice(0, d.from);
+  const start = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: d.from - start + 1 };
+}
+
+/** The problems list of `analysis`, the analysis of `text`. */
+function showProblems(analysis, text) {
   const items = analysis.diagnostics.map((d) => {
     const li = document.createElement('li');
     li.className = `problem sev-${d.severity}`;
     const loc = document.createElement('button');
     loc.type = 'button';
     loc.className = 'loc';
-    loc.textContent = `line ${d.line}:${d.column}`;
-    loc.setAttribute('aria-label', `${SEVERITY_LABEL[d.severity] ?? d.severity} at line ${d.line}, column ${d.column}: ${d.message}${d.note ? ` (${d.note})` : ''}`);
+    const { line, column } = position(d, text);
+    loc.textContent = `line ${line}:${column}`;
+    loc.setAttribute('aria-label', `${SEVERITY_LABEL[d.severity] ?? d.severity} at line ${line}, column ${column}: ${d.message}${d.note ? ` (${d.note})` : ''}`);
     loc.addEventListener('click', () => {
       const fresh = freshDiagnostic(d);
       if (fresh) revealRange(fresh.from, fresh.to);

@@ -620,6 +620,11 @@ scenario('line ends: CRLF is read as LF, a file with a lone CR is edited as it i
   // Three lines and the empty last one (a lone \r read as a line end would make five).
   assert.equal(await page.locator('.cm-line').count(), 4);
   assert.equal(await page.locator('.cm-specialChar').count(), 4, 'every \\r is shown');
+  // Lines are counted as BuildKit and the gutter count them, at \n only.
+  await open('lone-cr-lines.Dockerfile', 'FROM alpine AS a\rx\nFROM alpine\nRUN --bad y\n');
+  await page.waitForFunction(() => /unknown flag/.test(document.getElementById('problems').textContent));
+  const locs = await page.$$eval('#problems li.problem', (lis) => lis.map((li) => li.textContent));
+  assert.ok(locs.some((l) => l.startsWith('line 3:5') && /unknown flag: --bad/.test(l)), `${locs}`);
   // Another CRLF file: read as LF again.
   await open('again.Dockerfile', crlf);
   assert.equal(await page.evaluate(() => window.stagecraftExplorer.text()), lf);
