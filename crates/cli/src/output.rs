@@ -93,10 +93,32 @@ pub(crate) fn stdout(args: std::fmt::Arguments<'_>) {
 }
 
 /// Writes a message to stderr. A closed stderr (`2>&1 | head -c1`) loses it, as a closed
-/// stdout loses output: `eprint!` would panic.
+/// stdout loses output: `eprint!` would panic. Control characters are shown ([`visible`]).
 pub(crate) fn stderr(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    let _ = std::io::stderr().write_fmt(args);
+    let _ = std::io::stderr().write_all(visible(&args.to_string()).as_bytes());
+}
+
+/// `text` as a person reads it in a terminal or a CI log: the control characters a Dockerfile
+/// may hold (an escape sequence would move the cursor, clear the screen, retitle the window or
+/// colour the log), and the bidirectional overrides that would reorder what is shown, each as
+/// one visible character of one cell, so that a snippet's carets still line up: a C0 control as
+/// its Unicode picture (`␛` for ESC, `␡` for DEL), the others as U+FFFD. Line ends and tabs stay.
+/// For the reports meant to be read; JSON escapes them anyway, and diffs and graphs are data.
+pub(crate) fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    fn shown(c: char) -> Option<char> {
+        match c {
+            '\n' | '\t' => None,
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
+            '\u{7f}' => Some('\u{2421}'),
+            '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => Some('\u{fffd}'),
+            _ => None,
+        }
+    }
+    if !text.chars().any(|c| shown(c).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| shown(c).unwrap_or(c)).collect())
 }
 
 /// `eprintln!` through [`stderr`].
@@ -114,4 +136,11 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-pub(crate) use {errln, out, outln};
+/// [`outln!`] for a report meant to be read, its control characters shown ([`visible`]).
+macro_rules! textln {
+    ($($arg:tt)*) => {
+        $crate::output::stdout(format_args!("{}\n", $crate::output::visible(&format!($($arg)*))))
+    };
+}
+
+pub(crate) use {errln, out, outln, textln};

@@ -1029,3 +1029,29 @@ fn fmt_prints_a_diff_checks_or_writes() {
     let o = run_with_stdin(&["fmt", "-"], &d.0, "from a\nRUN <<EOF\nno end\n");
     assert_eq!((o.status.code(), stdout(&o)), (Some(1), "from a\nRUN <<EOF\nno end\n".to_string()));
 }
+
+/// Control characters in a Dockerfile (an escape sequence would clear the terminal, recolour a
+/// CI log or hide lines) and bidirectional overrides are shown, one visible character each, in
+/// the reports meant to be read: the carets still line up. JSON escapes them as it always did.
+#[test]
+fn control_characters_in_a_file_are_shown_not_sent_to_the_terminal() {
+    let d = Dir::new("controls");
+    let f = d.file(
+        "Dockerfile",
+        "# build the \u{1b}[31mthing\u{7}\nFROM alpine AS build\nRUN --b\u{1b}[2Jad\u{7f}\u{202e} x\nFROM scratch\nCOPY --from=build /a /b\n",
+    );
+    let raw = |s: &str| s.chars().any(|c| matches!(c, '\u{1b}' | '\u{7}' | '\u{7f}' | '\u{202e}'));
+    for args in [&["check", f.as_str()][..], &["check", &f, "--format", "github"], &["targets", &f], &["plan", &f]] {
+        let o = run(args);
+        assert!(!raw(&stdout(&o)) && !raw(&stderr(&o)), "{args:?}: {:?}", stdout(&o));
+    }
+    let text = stdout(&run(&["check", &f]));
+    // (The message reads the flag a byte at a time, as BuildKit does: U+202E is three.)
+    assert!(text.contains("unknown flag: --b␛[2Jad␡â\u{fffd}®"), "{text}");
+    // The snippet and its carets: one cell per character shown.
+    let snippet: Vec<&str> = text.lines().skip_while(|l| !l.contains("unknown flag")).skip(1).take(2).collect();
+    assert_eq!(snippet, ["  | RUN --b␛[2Jad␡\u{fffd} x", "  |     ^^^^^^^^^^^"], "{text}");
+    assert!(stdout(&run(&["targets", &f])).contains("the ␛[31mthing␇"));
+    let json = stdout(&run(&["check", &f, "--format", "json"]));
+    assert!(json.contains("\\u001b[2J"), "{json}");
+}

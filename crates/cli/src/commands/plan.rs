@@ -57,19 +57,19 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     if a.legacy {
         let extra: Vec<String> =
             plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect();
-        crate::output::outln!(
+        crate::output::textln!(
             "The legacy builder builds {} stage{} for {}, in order:",
             plan.legacy_stages.len(),
             super::plural(plan.legacy_stages.len()),
             name(target)
         );
-        crate::output::outln!("  {}", plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
+        crate::output::textln!("  {}", plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
         if !extra.is_empty() {
-            crate::output::outln!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
+            crate::output::textln!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
         }
         return Ok(super::build_outcome(&an, path, |_| true));
     }
-    crate::output::outln!(
+    crate::output::textln!(
         "BuildKit builds {} stage{} for {}:",
         plan.stages.len(),
         super::plural(plan.stages.len()),
@@ -81,19 +81,19 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         _ => name(s),
     };
     for (i, w) in plan.waves.iter().enumerate() {
-        crate::output::outln!("  wave {}: {}", i + 1, w.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", "));
+        crate::output::textln!("  wave {}: {}", i + 1, w.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", "));
     }
     if !plan.in_cycle.is_empty() {
-        crate::output::outln!(
+        crate::output::textln!(
             "  in no wave, on or after a cycle of references: {}",
             plan.in_cycle.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", ")
         );
     }
     if !plan.images.is_empty() {
-        crate::output::outln!("images: {}", plan.images.join(", "));
+        crate::output::textln!("images: {}", plan.images.join(", "));
     }
     if !plan.contexts.is_empty() {
-        crate::output::outln!("named contexts: {}", plan.contexts.join(", "));
+        crate::output::textln!("named contexts: {}", plan.contexts.join(", "));
     }
     Ok(super::build_outcome(&an, path, |_| true))
 }

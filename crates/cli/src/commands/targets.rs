@@ -65,9 +65,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         })
         .collect();
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
-    crate::output::outln!("{:<width$}  {:>6}  DESCRIPTION", "TARGET", "BUILDS");
+    crate::output::textln!("{:<width$}  {:>6}  DESCRIPTION", "TARGET", "BUILDS");
     for (name, builds, desc) in rows {
-        crate::output::outln!("{name:<width$}  {builds:>6}  {desc}");
+        crate::output::textln!("{name:<width$}  {builds:>6}  {desc}");
     }
     Ok(super::build_outcome(&an, path, lists_targets))
 }
