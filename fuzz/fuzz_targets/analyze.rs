@@ -84,6 +84,9 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(edits) = analysis.rename(at, "renamed") {
             check_edits(text, &edits);
         }
+        for assist in analysis.assists(at) {
+            check_edits(text, &assist.edits);
+        }
         let ranges = analysis.selection_ranges(at);
         check_edits(text, &ranges.iter().map(|&range| TextEdit { range, new_text: String::new() }).collect::<Vec<_>>());
     }

@@ -10,6 +10,7 @@
 //! assert_eq!(a.plan(1).stages, vec![0, 1]);
 //! ```
 
+pub mod assists;
 mod checks;
 mod copy;
 pub mod dockerignore;

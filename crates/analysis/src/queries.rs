@@ -537,7 +537,7 @@ impl Analysis {
         })
     }
 
-    fn validate_new_name(&self, stage: usize, new_name: &str) -> Result<(), RenameError> {
+    pub(crate) fn validate_new_name(&self, stage: usize, new_name: &str) -> Result<(), RenameError> {
         if new_name.is_empty() {
             return Err(RenameError("a stage name cannot be empty".into()));
         }
@@ -583,7 +583,8 @@ impl Analysis {
         // An image reference the new name would bind to the stage: a `FROM` after it naming it
         // exactly (FROM binds only earlier stages, by their exact name), or any `--from` or
         // mount `from=` (they look up every stage, ignoring case; an earlier one would become a
-        // forward reference).
+        // forward reference). A `FROM` before it that names the image keeps it, but reads as a
+        // stage used before its definition (an error here): refused too.
         let binds = |r: &&StageRef| {
             let image = match &r.target {
                 RefTarget::Image(i) => i,
@@ -592,13 +593,21 @@ impl Analysis {
                 _ => return false,
             };
             match (&r.kind, &r.origin) {
-                (RefKind::From, RefOrigin::Direct) => image == new_name && r.in_stage > stage,
+                (RefKind::From, RefOrigin::Direct) => image == new_name && r.in_stage != stage,
                 _ => image.to_lowercase() == new_name,
             }
         };
-        if let Some(r) = self.references().iter().find(binds) {
+        // (One that would take the stage first: that is the worse.)
+        let earlier_from = |r: &StageRef| r.kind == RefKind::From && r.in_stage < stage;
+        let found = self.references().iter().filter(binds).find(|r| !earlier_from(r));
+        if let Some(r) = found.or_else(|| self.references().iter().find(binds)) {
+            let why = if earlier_from(r) {
+                "it would stay the image (a FROM sees only the stages before it) but read as a stage used before its definition"
+            } else {
+                "that reference would use the stage"
+            };
             return Err(RenameError(format!(
-                "`{new_name}` is used as an image on line {}: naming a stage `{new_name}` would make that reference use the stage",
+                "`{new_name}` is used as an image on line {}: {why}; pick another name",
                 r.line
             )));
         }

@@ -788,6 +788,34 @@ fn fix_all_on_request_and_preferred_quick_fixes() {
     lsp.shutdown();
 }
 
+/// Refactors: on an index reference, a stage without a name gets one and its index references
+/// use it; an index reference to a named stage uses the name. Only for clients that want
+/// `refactor` kinds; a quick-fix request gets none.
+#[test]
+fn refactor_names_a_stage_referred_to_by_index() {
+    let mut lsp = started();
+    let uri = "file:///tmp/refactor/Dockerfile";
+    let text = "FROM golang:1.22\nRUN go build\nFROM alpine AS tools\nFROM scratch\nCOPY --from=0 /app /app\nCOPY --from=1 /t /t\n";
+    lsp.open(uri, text);
+    let actions_at = |lsp: &mut Lsp, line: u32, character: u32, only: &str| {
+        let mut p = doc(uri);
+        p["range"] = serde_json_obj(&[("start", pos(line, character)), ("end", pos(line, character))]);
+        p["context"] = parse_json(&format!(r#"{{"diagnostics": [], "only": ["{only}"]}}"#));
+        lsp.result("textDocument/codeAction", p)
+    };
+    let actions = actions_at(&mut lsp, 4, 12, "refactor");
+    assert_eq!(actions[0]["kind"], "refactor.rewrite");
+    assert_eq!(actions[0]["title"], "Name stage 0 `golang`, and use the name where it is referred to by index");
+    assert_eq!(
+        apply_lsp_edits(text, &actions[0]["edit"]["changes"][uri]),
+        "FROM golang:1.22 AS golang\nRUN go build\nFROM alpine AS tools\nFROM scratch\nCOPY --from=golang /app /app\nCOPY --from=1 /t /t\n"
+    );
+    let actions = actions_at(&mut lsp, 5, 12, "refactor.rewrite");
+    assert_eq!(actions[0]["title"], "Use the name `tools` of stage 1");
+    assert!(actions_at(&mut lsp, 5, 12, "quickfix").is_null());
+    lsp.shutdown();
+}
+
 /// A finding's range leaves out the blanks its line ends in; a cursor after them (End) still
 /// gets its quick fix.
 #[test]

@@ -80,6 +80,18 @@ pub(crate) fn code_actions(
             }));
         }
     }
+    // Rewrites that keep the build (a stage referred to by index named instead), where the
+    // range starts.
+    if wanted(only, &CodeActionKind::REFACTOR_REWRITE) {
+        for assist in a.assists(wanted_range.start()) {
+            actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                title: assist.title,
+                kind: Some(CodeActionKind::REFACTOR_REWRITE),
+                edit: Some(edit(&assist.edits)),
+                ..CodeAction::default()
+            }));
+        }
+    }
     if wanted(only, &fix_all_kind()) {
         if let Some((fixed, count)) = fix_all(a, options) {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {

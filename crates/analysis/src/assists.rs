@@ -1,0 +1,106 @@
+//! Rewrites an editor offers at a place, that leave the build as it is (an editor's "refactor"
+//! code actions): a stage referred to by its index (`COPY --from=0`) named instead.
+//! - On an index reference to a stage that has a name: use the name there.
+//! - On the `FROM` of a stage without a name, or on an index reference to one: give it a name
+//!   (`AS golang`, from its base image) and use that name in every index reference to it.
+//!
+//! Only references written in the stage they belong to are rewritten: an index in an `ONBUILD`
+//! trigger is read in the builds that run it, where the name may be another stage's.
+
+use stagecraft_syntax::{TextRange, TextSize};
+
+use crate::{Analysis, RefOrigin, RefTarget, StageRef, TextEdit};
+
+/// One rewrite: what it does, for a menu, and its edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assist {
+    /// `Name stage 0 `golang``.
+    pub title: String,
+    /// The edits, in text order.
+    pub edits: Vec<TextEdit>,
+}
+
+/// How many names of each shape an assist tries for a stage before it gives up (`golang`,
+/// `golang-2`, ...).
+const TRIES: usize = 20;
+
+impl Analysis {
+    /// The rewrites offered at `offset`.
+    pub fn assists(&self, offset: TextSize) -> Vec<Assist> {
+        let mut out = Vec::new();
+        let at = |r: TextRange| r.start() <= offset && offset <= r.end();
+        let index_ref = self.references().iter().find(|r| is_index_ref(r) && at(r.range));
+        if let Some(r) = index_ref {
+            if let RefTarget::Stage(t) = r.target {
+                match self.stages()[t].name.as_deref() {
+                    Some(name) if self.find_target(name) == Some(t) && !r.forward => out.push(Assist {
+                        title: format!("Use the name `{name}` of stage {t}"),
+                        edits: vec![TextEdit { range: r.range, new_text: name.to_string() }],
+                    }),
+                    Some(_) => {}
+                    None => out.extend(self.name_stage(t)),
+                }
+            }
+        } else if let Some(s) = self.stages().iter().find(|s| s.name_range.is_none() && at(s.from_range)) {
+            out.extend(self.name_stage(s.index));
+        }
+        out
+    }
+
+    /// Names stage `t`, which has none, and uses the name in its index references; `None` when
+    /// its `FROM` is not one a name can follow, or no name tried is free.
+    fn name_stage(&self, t: usize) -> Option<Assist> {
+        let s = &self.stages()[t];
+        let base = s.base_range?;
+        // Nothing after the base but blanks and line continuations: `AS name` goes after it.
+        let rest = &self.text()[TextRange::new(base.end(), s.from_range.end())];
+        if s.name.is_some() || !rest.chars().all(|c| c.is_whitespace() || c == '\\' || c == '`') {
+            return None;
+        }
+        let stem = name_stem(s.base_expanded.as_deref().unwrap_or(&s.base));
+        // (`tools-2` and on may all fit a later `FROM tools-${V}`: then names of another shape.)
+        let name = std::iter::once(stem.clone())
+            .chain((2..=TRIES).map(|n| format!("{stem}-{n}")))
+            .chain(["build", "builder", "base"].map(String::from))
+            .chain((0..TRIES).map(|n| format!("stage{}", t + n)))
+            .find(|n| {
+                self.validate_new_name(t, n).is_ok() && crate::checks::later_base_may_name(self, t, n).is_none()
+            })?;
+        let keyword = if s.from_keyword.chars().any(|c| c.is_ascii_lowercase()) { "as" } else { "AS" };
+        let mut edits = vec![TextEdit { range: TextRange::empty(base.end()), new_text: format!(" {keyword} {name}") }];
+        let refs: Vec<&StageRef> =
+            self.references().iter().filter(|r| is_index_ref(r) && r.target == RefTarget::Stage(t)).collect();
+        edits.extend(refs.iter().map(|r| TextEdit { range: r.range, new_text: name.clone() }));
+        stagecraft_syntax::sort::sort_by_key(&mut edits, |e| e.range.start());
+        let uses = match refs.len() {
+            0 => String::new(),
+            1 => ", and use the name where it is referred to by index".into(),
+            n => format!(", and use the name in its {n} references by index"),
+        };
+        Some(Assist { title: format!("Name stage {t} `{name}`{uses}"), edits })
+    }
+}
+
+/// A `--from=N` or mount `from=N` written in the stage it belongs to.
+fn is_index_ref(r: &StageRef) -> bool {
+    r.origin == RefOrigin::Direct && !r.value.is_empty() && r.value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A stage name from a base image: its last path part without tag or digest, lower-cased, with
+/// what a name cannot hold made `-` (`ghcr.io/org/Go_App:1.2` gives `go_app`); `stage` when
+/// nothing of it can start one (`scratch` is reserved, so it gives `scratch-2` and on).
+fn name_stem(base: &str) -> String {
+    let image = base.split('@').next().unwrap_or_default();
+    let last = image.rsplit('/').next().unwrap_or_default();
+    let repo = last.split(':').next().unwrap_or_default().to_lowercase();
+    let mut stem: String =
+        repo.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    while stem.starts_with(|c: char| !c.is_ascii_lowercase()) {
+        stem.remove(0);
+    }
+    if stem.is_empty() {
+        "stage".into()
+    } else {
+        stem
+    }
+}

@@ -1,0 +1,132 @@
+//! The rewrites offered at a place (`Analysis::assists`): naming a stage referred to by index,
+//! and using a stage's name where an index refers to it. Each must leave the build as it was:
+//! checked on small files, and on every corpus stage without a name and every index reference.
+
+use stagecraft_analysis::assists::Assist;
+use stagecraft_analysis::{analyze, Analysis, Options, RefTarget, TextSize};
+use stagecraft_testkit::{parser_cases, read, real_world_files};
+
+fn plain(text: &str) -> Analysis {
+    analyze(text, &Options::default())
+}
+
+/// The text with the assist's edits applied (they are in text order and do not overlap).
+fn apply(text: &str, assist: &Assist) -> String {
+    let mut out = text.to_string();
+    for e in assist.edits.iter().rev() {
+        out.replace_range(std::ops::Range::<usize>::from(e.range), &e.new_text);
+    }
+    out
+}
+
+/// The assists at the first occurrence of `marker`'s text in `text`, plus `delta` bytes.
+fn at(text: &str, marker: &str, delta: usize) -> Vec<Assist> {
+    let offset = text.find(marker).unwrap_or_else(|| panic!("{marker:?} not in {text:?}")) + delta;
+    plain(text).assists(TextSize::new(offset as u32))
+}
+
+#[test]
+fn an_unnamed_stage_gets_a_name_from_its_image_and_its_index_references_use_it() {
+    // (A mount's `from=0` names an image: BuildKit looks mounts up by name only.)
+    let text = "FROM --platform=$BUILDPLATFORM golang:1.22 \nRUN go build\nFROM alpine\nCOPY --from=0 /app /app\nRUN --mount=type=cache,from=0,target=/c true\nCOPY --from=0 /b /b\n";
+    let assists = at(text, "golang", 2);
+    assert_eq!(assists.len(), 1, "{assists:?}");
+    assert_eq!(assists[0].title, "Name stage 0 `golang`, and use the name in its 2 references by index");
+    assert_eq!(
+        apply(text, &assists[0]),
+        "FROM --platform=$BUILDPLATFORM golang:1.22 AS golang \nRUN go build\nFROM alpine\nCOPY --from=golang /app /app\nRUN --mount=type=cache,from=0,target=/c true\nCOPY --from=golang /b /b\n"
+    );
+    // The same from an index reference to it.
+    assert_eq!(at(text, "--from=0", 7), assists);
+    // A lower-case `from` gets a lower-case `as` (FromAsCasing).
+    let lower = "from golang:1.22\nfrom alpine\ncopy --from=0 /a /b\n";
+    assert_eq!(
+        apply(lower, &at(lower, "golang", 0)[0]),
+        "from golang:1.22 as golang\nfrom alpine\ncopy --from=golang /a /b\n"
+    );
+}
+
+#[test]
+fn the_name_avoids_stages_images_and_variable_bases_it_would_bind() {
+    // `build` is taken; `alpine` is used as an image later (`FROM alpine` would take the stage)
+    // and earlier (it would read as a stage used before its definition).
+    let text = "FROM golang AS golang\nFROM alpine\nFROM golang AS build\nFROM alpine\nCOPY --from=1 /a /b\n";
+    let a = &at(text, "--from=1", 7)[0];
+    assert!(a.title.starts_with("Name stage 1 `alpine-2`"), "{}", a.title);
+    // `tools` is taken, and a later `FROM tools-${V}` may name `tools-2` and on with some build
+    // arg: a name of another shape.
+    let text = "FROM img/tools:1\nFROM alpine AS tools\nFROM tools-${V}\nCOPY --from=0 /a /b\n";
+    let a = &at(text, "img/tools", 0)[0];
+    assert!(a.title.starts_with("Name stage 0 `build`"), "{}", a.title);
+    let named = plain(&apply(text, a));
+    assert_eq!(named.stages()[2].base_kind, plain(text).stages()[2].base_kind);
+    // Nothing a name can start with: `stage`; `scratch` is reserved.
+    assert!(at("FROM scratch\nFROM alpine\nCOPY --from=0 / /\n", "scratch", 0)[0]
+        .title
+        .starts_with("Name stage 0 `scratch-2`"));
+    assert!(at("FROM 0ab:1\nFROM alpine\n", "0ab", 0)[0].title.starts_with("Name stage 0 `ab`"));
+}
+
+#[test]
+fn an_index_reference_to_a_named_stage_uses_the_name() {
+    let text = "FROM golang AS build\nFROM alpine\nCOPY --from=0 /a /b\n";
+    let assists = at(text, "--from=0", 7);
+    assert_eq!(assists.len(), 1);
+    assert_eq!(assists[0].title, "Use the name `build` of stage 0");
+    assert_eq!(apply(text, &assists[0]), "FROM golang AS build\nFROM alpine\nCOPY --from=build /a /b\n");
+    // Not when a later stage takes the name (the name would reach that one).
+    let text = "FROM golang AS build\nFROM alpine\nCOPY --from=0 /a /b\nFROM alpine AS build\n";
+    assert!(at(text, "--from=0", 7).is_empty());
+    // Not on a named stage's FROM, an image reference, or an index in an ONBUILD trigger.
+    assert!(at(text, "golang", 0).is_empty());
+    assert!(at("FROM a\nCOPY --from=nginx / /\n", "nginx", 0).is_empty());
+    assert!(at("FROM golang AS b\nONBUILD COPY --from=0 / /\n", "--from=0", 7).is_empty());
+}
+
+/// Every stage without a name in the corpus, and every index reference, rewritten: the stage
+/// graph, what each reference resolves to and the findings (by code and line) stay as they were.
+#[test]
+fn assists_keep_the_build_over_the_corpus() {
+    let mut files: Vec<(String, String)> = parser_cases().into_iter().map(|c| (c.name, read(&c.dockerfile))).collect();
+    files.extend(real_world_files().into_iter().map(|f| (f.display().to_string(), read(&f))));
+    let (mut applied, mut failures) = (0, Vec::new());
+    let resolved = |a: &Analysis| -> Vec<(u32, Option<usize>)> {
+        a.references()
+            .iter()
+            .map(|r| (r.line, if let RefTarget::Stage(t) = r.target { Some(t) } else { None }))
+            .collect()
+    };
+    let edges = |a: &Analysis| -> Vec<String> {
+        a.graph().edges.iter().map(|e| format!("{} -> {} {:?}", e.source, e.stage, e.kind)).collect()
+    };
+    let findings = |a: &Analysis| -> Vec<(String, u32)> {
+        let mut v: Vec<(String, u32)> = a.diagnostics().iter().map(|d| (d.code.clone(), d.lines.0)).collect();
+        v.sort();
+        v
+    };
+    for (name, text) in &files {
+        let a = plain(text);
+        let mut offsets: Vec<TextSize> = a
+            .stages()
+            .iter()
+            .filter(|s| s.name_range.is_none())
+            .filter_map(|s| s.base_range.map(|r| r.start()))
+            .collect();
+        offsets.extend(a.references().iter().filter(|r| r.value.parse::<usize>().is_ok()).map(|r| r.range.start()));
+        for offset in offsets {
+            for assist in a.assists(offset) {
+                let b = plain(&apply(text, &assist));
+                applied += 1;
+                let same = a.stages().len() == b.stages().len()
+                    && edges(&a) == edges(&b)
+                    && resolved(&a) == resolved(&b)
+                    && findings(&a) == findings(&b);
+                if !same {
+                    failures.push(format!("{name}: {}", assist.title));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {applied} assists changed the build:\n{}", failures.len(), failures.join("\n"));
+    assert!(applied > 100, "{applied}");
+}
