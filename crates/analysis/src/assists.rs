@@ -5,8 +5,15 @@
 //!   (`AS golang`, from its base image) and use that name in every index reference to it.
 //!
 //! Only references written in the stage they belong to are rewritten: an index in an `ONBUILD`
-//! trigger is read in the builds that run it, where the name may be another stage's.
+//! trigger is read in the builds that run it, where the name may be another stage's. A name is
+//! one no reference uses as an image, no named build context has, and no later base written with
+//! variables may expand to (`FROM tools-${V}`; as for a rename, `FROM ${BASE}` alone is read as
+//! an image, and so is what a base image's own `ONBUILD` triggers name, which no file shows).
+//! A stage with a comment right above its `FROM` is not named while the experimental
+//! `InvalidDefinitionDescription` rule is on: the comment would become a description that does
+//! not start with the name, a warning, and with `# check=error=true` a failed build.
 
+use stagecraft_syntax::ast::AstNode;
 use stagecraft_syntax::{TextRange, TextSize};
 
 use crate::{Analysis, RefOrigin, RefTarget, StageRef, TextEdit};
@@ -29,7 +36,7 @@ impl Analysis {
     pub fn assists(&self, offset: TextSize) -> Vec<Assist> {
         let mut out = Vec::new();
         let at = |r: TextRange| r.start() <= offset && offset <= r.end();
-        let index_ref = self.references().iter().find(|r| is_index_ref(r) && at(r.range));
+        let index_ref = self.references().iter().find(|r| self.is_index_ref(r) && at(r.range));
         if let Some(r) = index_ref {
             if let RefTarget::Stage(t) = r.target {
                 match self.stages()[t].name.as_deref() {
@@ -53,37 +60,55 @@ impl Analysis {
         let s = &self.stages()[t];
         let base = s.base_range?;
         // Nothing after the base but blanks and line continuations: `AS name` goes after it.
+        let escape = self.parse().tree().escape_char();
         let rest = &self.text()[TextRange::new(base.end(), s.from_range.end())];
-        if s.name.is_some() || !rest.chars().all(|c| c.is_whitespace() || c == '\\' || c == '`') {
+        if s.name.is_some() || !rest.chars().all(|c| c.is_whitespace() || c == escape) {
+            return None;
+        }
+        let described = || {
+            let from = self.parse().syntax_node().covering_element(s.from_range);
+            let from = from.ancestors().find_map(stagecraft_syntax::ast::Instruction::cast);
+            from.is_some_and(|i| !i.prev_comment_bodies().is_empty())
+        };
+        if self.check_config().enabled(&crate::rules::INVALID_DEFINITION_DESCRIPTION) && described() {
             return None;
         }
         let stem = name_stem(s.base_expanded.as_deref().unwrap_or(&s.base));
+        let patterns = crate::checks::later_base_patterns(self, t);
         // (`tools-2` and on may all fit a later `FROM tools-${V}`: then names of another shape.)
         let name = std::iter::once(stem.clone())
             .chain((2..=TRIES).map(|n| format!("{stem}-{n}")))
             .chain(["build", "builder", "base"].map(String::from))
             .chain((0..TRIES).map(|n| format!("stage{}", t + n)))
             .find(|n| {
-                self.validate_new_name(t, n).is_ok() && crate::checks::later_base_may_name(self, t, n).is_none()
+                self.validate_new_name(t, n).is_ok() && !patterns.iter().any(|p| crate::checks::pattern_may_name(p, n))
             })?;
         let keyword = if s.from_keyword.chars().any(|c| c.is_ascii_lowercase()) { "as" } else { "AS" };
         let mut edits = vec![TextEdit { range: TextRange::empty(base.end()), new_text: format!(" {keyword} {name}") }];
         let refs: Vec<&StageRef> =
-            self.references().iter().filter(|r| is_index_ref(r) && r.target == RefTarget::Stage(t)).collect();
+            self.references().iter().filter(|r| self.is_index_ref(r) && r.target == RefTarget::Stage(t)).collect();
         edits.extend(refs.iter().map(|r| TextEdit { range: r.range, new_text: name.clone() }));
         stagecraft_syntax::sort::sort_by_key(&mut edits, |e| e.range.start());
+        // (An index in an ONBUILD trigger is left as it is: not counted.)
         let uses = match refs.len() {
             0 => String::new(),
-            1 => ", and use the name where it is referred to by index".into(),
-            n => format!(", and use the name in its {n} references by index"),
+            1 => ", and use the name where this file's stages refer to it by index".into(),
+            n => format!(", and use the name in the {n} places this file's stages refer to it by index"),
         };
         Some(Assist { title: format!("Name stage {t} `{name}`{uses}"), edits })
     }
 }
 
-/// A `--from=N` or mount `from=N` written in the stage it belongs to.
-fn is_index_ref(r: &StageRef) -> bool {
-    r.origin == RefOrigin::Direct && !r.value.is_empty() && r.value.bytes().all(|b| b.is_ascii_digit())
+impl Analysis {
+    /// A `--from=N` (BuildKit reads `+0` as 0 too) written in the stage it belongs to, whose
+    /// range holds just the value (not `--"from=0"`, whose range takes in the closing quote).
+    fn is_index_ref(&self, r: &StageRef) -> bool {
+        let digits = r.value.strip_prefix('+').unwrap_or(&r.value);
+        r.origin == RefOrigin::Direct
+            && !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && self.text().get(std::ops::Range::<usize>::from(r.range)) == Some(r.value.as_str())
+    }
 }
 
 /// A stage name from a base image: its last path part without tag or digest, lower-cased, with
@@ -93,14 +118,12 @@ fn name_stem(base: &str) -> String {
     let image = base.split('@').next().unwrap_or_default();
     let last = image.rsplit('/').next().unwrap_or_default();
     let repo = last.split(':').next().unwrap_or_default().to_lowercase();
-    let mut stem: String =
+    let stem: String =
         repo.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
-    while stem.starts_with(|c: char| !c.is_ascii_lowercase()) {
-        stem.remove(0);
-    }
+    let stem = stem.trim_start_matches(|c: char| !c.is_ascii_lowercase());
     if stem.is_empty() {
         "stage".into()
     } else {
-        stem
+        stem.to_string()
     }
 }

@@ -242,17 +242,22 @@ fn first_namers_indexed(names: &[(usize, &str)], bases: &[(usize, String)]) -> V
     names.iter().filter_map(|&(s, _)| Some((s, first[s]?))).collect()
 }
 
-/// The first stage after `stage` whose base, written with variables, may expand to `name` with
-/// some build args or platform (as the unused-stage hints read such bases): naming `stage`
-/// `name` would let that build take the stage instead of an image. On request (an editor's
-/// assist), so each base's patterns are made here.
-pub(crate) fn later_base_may_name(a: &Analysis, stage: usize, name: &str) -> Option<usize> {
+/// What the bases after `stage` written with variables may expand to (as the unused-stage hints
+/// read such bases; `FROM $BASE` alone, most often an image, gives nothing), made once for an
+/// editor's assist, which tries names against them with [`pattern_may_name`]: a name one fits
+/// would let that build take the stage instead of an image.
+pub(crate) fn later_base_patterns(a: &Analysis, stage: usize) -> Vec<String> {
     let lexer = Lexer::new(a.parse().tree().escape_char());
-    a.stages.iter().enumerate().skip(stage + 1).find_map(|(p, s)| {
-        let mut found = false;
-        name_patterns(&lexer, &s.base, |pattern| found |= may_name(pattern.as_bytes(), name.as_bytes()));
-        found.then_some(p)
-    })
+    let mut out = Vec::new();
+    for s in a.stages.iter().skip(stage + 1) {
+        name_patterns(&lexer, &s.base, |pattern| out.push(pattern));
+    }
+    out
+}
+
+/// Whether a pattern of [`later_base_patterns`] may expand to `name`.
+pub(crate) fn pattern_may_name(pattern: &str, name: &str) -> bool {
+    may_name(pattern.as_bytes(), name.as_bytes())
 }
 
 /// Stands for a variable's value in a [`name_patterns`]: a character no stage name has.

@@ -602,7 +602,7 @@ impl Analysis {
         let found = self.references().iter().filter(binds).find(|r| !earlier_from(r));
         if let Some(r) = found.or_else(|| self.references().iter().find(binds)) {
             let why = if earlier_from(r) {
-                "it would stay the image (a FROM sees only the stages before it) but read as a stage used before its definition"
+                "it would stay the image (a FROM sees only the stages before it), but stagecraft would report it as a stage used before its definition (forward-stage-reference)"
             } else {
                 "that reference would use the stage"
             };

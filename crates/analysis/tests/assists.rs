@@ -31,7 +31,10 @@ fn an_unnamed_stage_gets_a_name_from_its_image_and_its_index_references_use_it()
     let text = "FROM --platform=$BUILDPLATFORM golang:1.22 \nRUN go build\nFROM alpine\nCOPY --from=0 /app /app\nRUN --mount=type=cache,from=0,target=/c true\nCOPY --from=0 /b /b\n";
     let assists = at(text, "golang", 2);
     assert_eq!(assists.len(), 1, "{assists:?}");
-    assert_eq!(assists[0].title, "Name stage 0 `golang`, and use the name in its 2 references by index");
+    assert_eq!(
+        assists[0].title,
+        "Name stage 0 `golang`, and use the name in the 2 places this file's stages refer to it by index"
+    );
     assert_eq!(
         apply(text, &assists[0]),
         "FROM --platform=$BUILDPLATFORM golang:1.22 AS golang \nRUN go build\nFROM alpine\nCOPY --from=golang /app /app\nRUN --mount=type=cache,from=0,target=/c true\nCOPY --from=golang /b /b\n"
@@ -65,6 +68,32 @@ fn the_name_avoids_stages_images_and_variable_bases_it_would_bind() {
         .title
         .starts_with("Name stage 0 `scratch-2`"));
     assert!(at("FROM 0ab:1\nFROM alpine\n", "0ab", 0)[0].title.starts_with("Name stage 0 `ab`"));
+}
+
+/// What review found: a quoted flag's range takes in the quote; a comment above the FROM would
+/// become an invalid description under the experimental rule; `+0` is index 0; the escape
+/// character is the file's; a stage with no index reference gets a plain title.
+#[test]
+fn assists_leave_alone_what_they_would_break() {
+    // `--"from=0"`: the reference's range holds the closing quote; not rewritten.
+    let text = "FROM golang\nFROM alpine\nCOPY --\"from=0\" /a /b\nCOPY --from=+0 /c /d\n";
+    let a = &at(text, "golang", 0)[0];
+    assert_eq!(
+        apply(text, a),
+        "FROM golang AS golang\nFROM alpine\nCOPY --\"from=0\" /a /b\nCOPY --from=golang /c /d\n"
+    );
+    // A comment right above the FROM, with InvalidDefinitionDescription on: no name offered.
+    let text = "# check=experimental=InvalidDefinitionDescription\n\n# the compiler\nFROM golang\nFROM alpine\nCOPY --from=0 / /\n";
+    assert!(at(text, "golang", 0).is_empty());
+    assert!(!at(&text.replace("# check=experimental=InvalidDefinitionDescription\n", ""), "golang", 0).is_empty());
+    // A continuation after the base, with the file's escape character.
+    let text = "# escape=`\nFROM golang `\n";
+    assert_eq!(apply(text, &at(text, "golang", 0)[0]), "# escape=`\nFROM golang AS golang `\n");
+    // (With `\` the escape, the backtick is a second word: no name can follow.)
+    assert!(at("FROM golang `\n", "golang", 0).is_empty());
+    // No index reference: the title says only the name. A stage's own base image may share it.
+    let assists = at("FROM node\nFROM alpine\n", "node", 0);
+    assert_eq!(assists[0].title, "Name stage 0 `node`");
 }
 
 #[test]

@@ -805,7 +805,10 @@ fn refactor_names_a_stage_referred_to_by_index() {
     };
     let actions = actions_at(&mut lsp, 4, 12, "refactor");
     assert_eq!(actions[0]["kind"], "refactor.rewrite");
-    assert_eq!(actions[0]["title"], "Name stage 0 `golang`, and use the name where it is referred to by index");
+    assert_eq!(
+        actions[0]["title"],
+        "Name stage 0 `golang`, and use the name where this file's stages refer to it by index"
+    );
     assert_eq!(
         apply_lsp_edits(text, &actions[0]["edit"]["changes"][uri]),
         "FROM golang:1.22 AS golang\nRUN go build\nFROM alpine AS tools\nFROM scratch\nCOPY --from=golang /app /app\nCOPY --from=1 /t /t\n"
