@@ -7,8 +7,9 @@
 //! Only references written in the stage they belong to are rewritten: an index in an `ONBUILD`
 //! trigger is read in the builds that run it, where the name may be another stage's. A name is
 //! one no reference uses as an image, no named build context has, and no later base written with
-//! variables may expand to (`FROM tools-${V}`; as for a rename, `FROM ${BASE}` alone is read as
-//! an image, and so is what a base image's own `ONBUILD` triggers name, which no file shows).
+//! variables may expand to (`FROM tools-${V}`): what a rename checks. As there, `FROM ${BASE}`
+//! alone is read as an image, and so is what a base image's own `ONBUILD` triggers name, which no
+//! file shows.
 //! A stage with a comment right above its `FROM` is not named while the experimental
 //! `InvalidDefinitionDescription` rule is on: the comment would become a description that does
 //! not start with the name, a warning, and with `# check=error=true` a failed build.
@@ -74,15 +75,13 @@ impl Analysis {
             return None;
         }
         let stem = name_stem(s.base_expanded.as_deref().unwrap_or(&s.base));
-        let patterns = crate::checks::later_base_patterns(self, t);
+        let patterns = crate::checks::variable_base_patterns(self, t + 1);
         // (`tools-2` and on may all fit a later `FROM tools-${V}`: then names of another shape.)
         let name = std::iter::once(stem.clone())
             .chain((2..=TRIES).map(|n| format!("{stem}-{n}")))
             .chain(["build", "builder", "base"].map(String::from))
             .chain((0..TRIES).map(|n| format!("stage{}", t + n)))
-            .find(|n| {
-                self.validate_new_name(t, n).is_ok() && !patterns.iter().any(|p| crate::checks::pattern_may_name(p, n))
-            })?;
+            .find(|n| self.validate_new_name_with(t, n, &patterns).is_ok())?;
         let keyword = if s.from_keyword.chars().any(|c| c.is_ascii_lowercase()) { "as" } else { "AS" };
         let mut edits = vec![TextEdit { range: TextRange::empty(base.end()), new_text: format!(" {keyword} {name}") }];
         let refs: Vec<&StageRef> =

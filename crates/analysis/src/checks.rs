@@ -72,20 +72,8 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // stage.)
     // Each with what it can expand to (a base may have up to 2^MAX_COMBINED patterns); only a
     // base after a named stage can name one.
-    let lexer = Lexer::new(a.parse().tree().escape_char());
     let first_named = a.stages.iter().position(|s| s.name.is_some());
-    let mut bases: Vec<(usize, String)> = Vec::new();
-    for (p, stage) in a.stages.iter().enumerate().skip(first_named.map_or(a.stages.len(), |s| s + 1)) {
-        name_patterns(&lexer, &stage.base, |pattern| {
-            // Only a pattern that a stage name may fill: not empty, and no character a name
-            // cannot have (`${REGISTRY}/app:${TAG}` is an image).
-            let name_like =
-                pattern.bytes().all(|b| b == ANY || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-            if name_like && !may_name(pattern.as_bytes(), b"") {
-                bases.push((p, pattern));
-            }
-        });
-    }
+    let bases = variable_base_patterns(a, first_named.map_or(a.stages.len(), |s| s + 1));
     if !bases.is_empty() {
         let names: Vec<(usize, &str)> = a.stages.iter().filter_map(|s| Some((s.index, s.name.as_deref()?))).collect();
         #[cfg(feature = "large-files")]
@@ -242,20 +230,27 @@ fn first_namers_indexed(names: &[(usize, &str)], bases: &[(usize, String)]) -> V
     names.iter().filter_map(|&(s, _)| Some((s, first[s]?))).collect()
 }
 
-/// What the bases after `stage` written with variables may expand to (as the unused-stage hints
-/// read such bases; `FROM $BASE` alone, most often an image, gives nothing), made once for an
-/// editor's assist, which tries names against them with [`pattern_may_name`]: a name one fits
-/// would let that build take the stage instead of an image.
-pub(crate) fn later_base_patterns(a: &Analysis, stage: usize) -> Vec<String> {
+/// What the bases of the stages from `first` on, written with variables, may expand to, each
+/// with its stage: only patterns a stage name may fill (not empty, and no character a name cannot
+/// have: `${REGISTRY}/app:${TAG}` is an image). For the unused-stage hints, and for a rename's or
+/// an assist's new name ([`pattern_may_name`]): a name one fits would let that build take the
+/// stage instead of an image.
+pub(crate) fn variable_base_patterns(a: &Analysis, first: usize) -> Vec<(usize, String)> {
     let lexer = Lexer::new(a.parse().tree().escape_char());
-    let mut out = Vec::new();
-    for s in a.stages.iter().skip(stage + 1) {
-        name_patterns(&lexer, &s.base, |pattern| out.push(pattern));
+    let mut bases = Vec::new();
+    for (p, stage) in a.stages.iter().enumerate().skip(first) {
+        name_patterns(&lexer, &stage.base, |pattern| {
+            let name_like =
+                pattern.bytes().all(|b| b == ANY || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            if name_like && !may_name(pattern.as_bytes(), b"") {
+                bases.push((p, pattern));
+            }
+        });
     }
-    out
+    bases
 }
 
-/// Whether a pattern of [`later_base_patterns`] may expand to `name`.
+/// Whether a pattern of [`variable_base_patterns`] may expand to `name`.
 pub(crate) fn pattern_may_name(pattern: &str, name: &str) -> bool {
     may_name(pattern.as_bytes(), name.as_bytes())
 }

@@ -198,7 +198,8 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
             d.severity = *severity;
         }
     }
-    trim_trailing_blanks(&mut analysis.diagnostics, text);
+    let escape = analysis.parse.tree().escape_char();
+    trim_trailing_blanks(&mut analysis.diagnostics, text, escape);
     sort::sort_by(&mut analysis.diagnostics, |a, b| (a.range.start(), &a.code).cmp(&(b.range.start(), &b.code)));
     analysis
 }
@@ -206,20 +207,22 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
 /// A diagnostic ends at its last character that is not a blank, and so does the trigger it
 /// names: the blanks a line ends in are no part of what it says (the whole-instruction findings
 /// took them in), and an editor would underline them (and move the underline when they change).
-fn trim_trailing_blanks(diagnostics: &mut [Diagnostic], text: &str) {
+fn trim_trailing_blanks(diagnostics: &mut [Diagnostic], text: &str, escape: char) {
     for d in diagnostics {
-        d.range = without_trailing_blanks(text, d.range);
-        d.trigger = d.trigger.map(|t| without_trailing_blanks(text, t));
+        d.range = without_trailing_blanks(text, d.range, escape);
+        d.trigger = d.trigger.map(|t| without_trailing_blanks(text, t, escape));
     }
 }
 
 /// `range` without the blanks (spaces, tabs, a CRLF's `\r`) it ends in, unless it holds nothing
-/// else. A blank after an escape character (`\` or `` ` ``) is escaped, part of a word: kept.
-pub(crate) fn without_trailing_blanks(text: &str, range: TextRange) -> TextRange {
+/// else. A blank after an odd run of the file's escape character is escaped, part of a word:
+/// kept (`a\ `; in `a\\ ` the escape is escaped, and the blank is not).
+pub(crate) fn without_trailing_blanks(text: &str, range: TextRange, escape: char) -> TextRange {
     let bytes = text.as_bytes();
     let (start, mut end) = (usize::from(range.start()), usize::from(range.end()));
     while end > start && matches!(bytes.get(end - 1), Some(b' ' | b'\t' | b'\r')) {
-        if end - 1 > start && matches!(bytes[end - 2], b'\\' | b'`') {
+        let escapes = bytes[start..end - 1].iter().rev().take_while(|&&b| char::from(b) == escape).count();
+        if escapes % 2 == 1 {
             break;
         }
         end -= 1;
@@ -517,14 +520,17 @@ mod tests {
     #[test]
     fn trailing_blanks_but_not_escaped_ones() {
         fn cut(text: &str) -> &str {
-            &text[without_trailing_blanks(text, TextRange::up_to(TextSize::of(text)))]
+            &text[without_trailing_blanks(text, TextRange::up_to(TextSize::of(text)), '\\')]
         }
         assert_eq!(cut("RUN a \t\r"), "RUN a");
         assert_eq!(cut("   "), "   ");
         assert_eq!(cut(""), "");
-        // An escaped blank is part of its word, with either escape character.
+        // An escaped blank is part of its word; after an escaped escape it is not.
         assert_eq!(cut("COPY a\\  "), "COPY a\\ ");
-        assert_eq!(cut("COPY a`  "), "COPY a` ");
+        assert_eq!(cut("COPY a\\\\  "), "COPY a\\\\");
+        assert_eq!(cut("COPY a`  "), "COPY a`");
+        let r = without_trailing_blanks("COPY a`  ", TextRange::up_to(TextSize::of("COPY a`  ")), '`');
+        assert_eq!(&"COPY a`  "[r], "COPY a` ");
         assert_eq!(cut("ENV a=\u{e4}\u{3000} "), "ENV a=\u{e4}\u{3000}");
     }
 }

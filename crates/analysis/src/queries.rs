@@ -538,6 +538,17 @@ impl Analysis {
     }
 
     pub(crate) fn validate_new_name(&self, stage: usize, new_name: &str) -> Result<(), RenameError> {
+        self.validate_new_name_with(stage, new_name, &crate::checks::variable_base_patterns(self, stage + 1))
+    }
+
+    /// [`Analysis::validate_new_name`] with the later bases' patterns made once, for a caller
+    /// that tries several names.
+    pub(crate) fn validate_new_name_with(
+        &self,
+        stage: usize,
+        new_name: &str,
+        later_patterns: &[(usize, String)],
+    ) -> Result<(), RenameError> {
         if new_name.is_empty() {
             return Err(RenameError("a stage name cannot be empty".into()));
         }
@@ -609,6 +620,18 @@ impl Analysis {
             return Err(RenameError(format!(
                 "`{new_name}` is used as an image on line {}: {why}; pick another name",
                 r.line
+            )));
+        }
+        // A later base written with variables that may expand to the new name with some build
+        // args or platform (`FROM build-${V}`): that build would take the stage, not an image.
+        // (Not for the name the stage has, written in another case: BuildKit reads it alike.)
+        let same = self.stages()[stage].name.as_deref() == Some(new_name);
+        let fits = |(_, p): &&(usize, String)| crate::checks::pattern_may_name(p, new_name);
+        if let Some((p, _)) = later_patterns.iter().find(fits).filter(|_| !same) {
+            let by = &self.stages()[*p];
+            return Err(RenameError(format!(
+                "`FROM {}` (line {}) may name `{new_name}` with other build args or another platform, and would then build on this stage: pick another name",
+                by.base, by.line
             )));
         }
         Ok(())

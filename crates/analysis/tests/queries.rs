@@ -227,6 +227,13 @@ fn rename_to_an_image_name_refuses_only_where_the_image_would_become_the_stage()
     let at = TextSize::new(text.find("two").unwrap() as u32);
     let e = a.rename(at, "busybox").unwrap_err();
     assert!(e.0.contains("used as an image on line 1: it would stay the image"), "{}", e.0);
+    // A later base written with a variable that may expand to the new name would take the
+    // stage with some build arg.
+    let text2 = "FROM alpine AS first\nFROM build-${V} AS early\n";
+    let a2 = plain(text2);
+    let e = a2.rename(TextSize::new(text2.find("first").unwrap() as u32), "build-x").unwrap_err();
+    assert!(e.0.contains("`FROM build-${V}` (line 2) may name `build-x`"), "{}", e.0);
+    assert!(a2.rename(TextSize::new(text2.find("first").unwrap() as u32), "compile").is_ok());
     let forced = plain("FROM busybox\nFROM alpine AS busybox\nFROM busybox\n");
     assert!(forced.diagnostics().iter().any(|d| d.code == "forward-stage-reference"));
     assert_eq!(

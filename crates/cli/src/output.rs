@@ -103,7 +103,8 @@ pub(crate) fn stderr(args: std::fmt::Arguments<'_>) {
 /// may hold (an escape sequence would move the cursor, clear the screen, retitle the window or
 /// colour the log), and the bidirectional overrides that would reorder what is shown, each as
 /// one visible character of one cell, so that a snippet's carets still line up: a C0 control as
-/// its Unicode picture (`␛` for ESC, `␡` for DEL), the others as U+FFFD. Line ends and tabs stay.
+/// its Unicode picture (`␛` for ESC, `␍` for a carriage return, `␡` for DEL), the others as
+/// U+FFFD. `\n` and tabs stay.
 /// For the reports meant to be read; JSON escapes them anyway, and diffs and graphs are data.
 pub(crate) fn visible(text: &str) -> std::borrow::Cow<'_, str> {
     fn shown(c: char) -> Option<char> {
@@ -136,6 +137,11 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+/// [`out!`] for a report meant to be read, its control characters shown ([`visible`]).
+macro_rules! text {
+    ($($arg:tt)*) => { $crate::output::stdout(format_args!("{}", $crate::output::visible(&format!($($arg)*)))) };
+}
+
 /// [`outln!`] for a report meant to be read, its control characters shown ([`visible`]).
 macro_rules! textln {
     ($($arg:tt)*) => {
@@ -143,4 +149,4 @@ macro_rules! textln {
     };
 }
 
-pub(crate) use {errln, out, outln, textln};
+pub(crate) use {errln, out, outln, text, textln};

@@ -31,7 +31,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     super::warn_unused_contexts(&analysis, path);
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&to_json(&analysis, &input::shown(path))),
-        _ => crate::output::out!("{}", output::visible(&summary(&analysis, &input::shown(path)))),
+        _ => crate::output::text!("{}", summary(&analysis, &input::shown(path))),
     }
     Ok(Outcome::Ok)
 }

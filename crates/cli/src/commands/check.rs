@@ -110,8 +110,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     match format {
         Format::Json => output::print_json(&Report { files: &files, errors }),
         Format::Sarif => output::print_json(&sarif(&files)),
-        Format::Github => crate::output::out!("{}", output::visible(&github(&files))),
-        _ => crate::output::out!("{}", output::visible(&text(&files, set))),
+        Format::Github => crate::output::text!("{}", github(&files)),
+        _ => crate::output::text!("{}", text(&files, set)),
     }
     Ok(if unread {
         Outcome::Unread

@@ -58,9 +58,11 @@ pub(crate) fn code_actions(
             // context (Neovim sends the cursor's line's diagnostics with an empty range at the
             // cursor, which may be anywhere on the line).
             // A finding ends at its text, not at the blanks its line ends in, but a cursor after
-            // them (where End puts it) still touches it.
+            // them (where End puts it) still touches it; not blanks before more of the line.
             let after = &a.text()[usize::from(d.range.end())..];
-            let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
+            let rest = after.trim_start_matches([' ', '\t']);
+            let at_line_end = rest.is_empty() || rest.starts_with(['\r', '\n']);
+            let blanks = if at_line_end { after.len() - rest.len() } else { 0 };
             let end = d.range.end() + TextSize::from(blanks as u32);
             let touches = d.range.start() <= wanted_range.end() && wanted_range.start() <= end;
             let named =
