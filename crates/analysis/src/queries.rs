@@ -613,7 +613,7 @@ impl Analysis {
         let found = self.references().iter().filter(binds).find(|r| !earlier_from(r));
         if let Some(r) = found.or_else(|| self.references().iter().find(binds)) {
             let why = if earlier_from(r) {
-                "it would stay the image (a FROM sees only the stages before it), but stagecraft would report it as a stage used before its definition (forward-stage-reference)"
+                "it would stay the image (FROM sees only earlier stages) but be reported as forward-stage-reference"
             } else {
                 "that reference would use the stage"
             };
@@ -630,7 +630,7 @@ impl Analysis {
         if let Some((p, _)) = later_patterns.iter().find(fits).filter(|_| !same) {
             let by = &self.stages()[*p];
             return Err(RenameError(format!(
-                "`FROM {}` (line {}) may name `{new_name}` with other build args or another platform, and would then build on this stage: pick another name",
+                "`FROM {}` (line {}) may name `{new_name}` with other build args or another platform: pick another name",
                 by.base, by.line
             )));
         }
