@@ -836,6 +836,16 @@ fn quick_fixes_reach_past_the_blanks_a_line_ends_in() {
         let actions = lsp.result("textDocument/codeAction", p);
         assert_eq!(!actions.is_null(), offered, "at {character}: {actions}");
     }
+    // Blanks in the middle of a line are no reach: `as` then `build`, the cursor on `build`.
+    let mid = "file:///tmp/blanks/mid.Dockerfile";
+    lsp.open(mid, "FROM alpine as  build\n");
+    for (character, offered) in [(14, true), (16, false)] {
+        let mut p = doc(mid);
+        p["range"] = serde_json_obj(&[("start", pos(0, character)), ("end", pos(0, character))]);
+        p["context"] = parse_json(r#"{"diagnostics": [], "only": ["quickfix"]}"#);
+        let actions = lsp.result("textDocument/codeAction", p);
+        assert_eq!(!actions.is_null(), offered, "at {character}: {actions}");
+    }
     lsp.shutdown();
 }
 
