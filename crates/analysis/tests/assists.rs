@@ -4,7 +4,7 @@
 
 use stagecraft_analysis::assists::Assist;
 use stagecraft_analysis::{analyze, Analysis, Options, RefOrigin, RefTarget, TextEdit, TextSize};
-use stagecraft_testkit::{parser_cases, read, real_world_files};
+use stagecraft_testkit::corpus_texts;
 
 fn plain(text: &str) -> Analysis {
     analyze(text, &Options::default())
@@ -117,8 +117,7 @@ fn an_index_reference_to_a_named_stage_uses_the_name() {
 /// graph, what each reference resolves to and the findings (by code and line) stay as they were.
 #[test]
 fn assists_keep_the_build_over_the_corpus() {
-    let mut files: Vec<(String, String)> = parser_cases().into_iter().map(|c| (c.name, read(&c.dockerfile))).collect();
-    files.extend(real_world_files().into_iter().map(|f| (f.display().to_string(), read(&f))));
+    let files = corpus_texts();
     let (mut applied, mut failures) = (0, Vec::new());
     let resolved = |a: &Analysis| -> Vec<(u32, Option<usize>)> {
         a.references()

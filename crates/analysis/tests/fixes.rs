@@ -3,7 +3,6 @@
 
 use stagecraft_analysis::fixes::{fix_text, FixSet};
 use stagecraft_analysis::{analyze, Analysis, Applicability, BaseKind, Options, RefTarget};
-use stagecraft_testkit::{parser_cases, read, real_world_files};
 
 fn fixed(text: &str, set: FixSet) -> String {
     let f = fix_text(text, &Options::default(), set);
@@ -186,10 +185,7 @@ fn build(a: &Analysis) -> Vec<String> {
 
 #[test]
 fn safe_fixes_keep_the_build_over_the_corpora() {
-    let files = parser_cases()
-        .into_iter()
-        .map(|c| (c.name, read(&c.dockerfile)))
-        .chain(real_world_files().into_iter().map(|p| (p.display().to_string(), read(&p))));
+    let files = stagecraft_testkit::corpus_texts();
     let (mut changed, mut applied, mut total) = (0, 0, 0);
     for (name, text) in files {
         total += 1;
@@ -299,10 +295,7 @@ fn removing_an_unused_stage_keeps_the_others() {
 /// references as they were.
 #[test]
 fn unused_stage_removals_keep_the_build_over_the_corpora() {
-    let files = parser_cases()
-        .into_iter()
-        .map(|c| (c.name, read(&c.dockerfile)))
-        .chain(real_world_files().into_iter().map(|p| (p.display().to_string(), read(&p))));
+    let files = stagecraft_testkit::corpus_texts();
     let mut removed = 0;
     for (name, text) in files {
         let a = analyze(&text, &Options::default());

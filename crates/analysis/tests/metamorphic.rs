@@ -19,7 +19,7 @@
 //! cases themselves).
 
 use stagecraft_analysis::{analyze, Analysis, Options, RefOrigin, TextSize};
-use stagecraft_testkit::{parser_cases, read, real_world_files};
+use stagecraft_testkit::corpus_texts;
 
 /// 1-based line and character column.
 fn at(a: &Analysis, offset: TextSize) -> (u32, u32) {
@@ -98,10 +98,7 @@ fn summary(a: &Analysis) -> Vec<String> {
 }
 
 fn corpus() -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = parser_cases().into_iter().map(|c| (c.name, read(&c.dockerfile))).collect();
-    for f in real_world_files() {
-        files.push((f.file_name().unwrap().to_string_lossy().into_owned(), read(&f)));
-    }
+    let mut files = corpus_texts();
     files.retain(|(_, text)| !text.contains('\r'));
     assert!(files.len() > 500, "the corpus is there: {} files", files.len());
     files

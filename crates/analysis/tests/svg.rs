@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use stagecraft_analysis::{analyze, Analysis, Options, SvgOptions};
-use stagecraft_testkit::{check_snapshot, parser_cases, read, real_world_files, workspace_root};
+use stagecraft_testkit::{check_snapshot, read, workspace_root};
 
 /// A minimal well-formedness check: tags balance, attributes are quoted, no stray `<` or `&`.
 fn check_xml(svg: &str) -> Result<(), String> {
@@ -88,9 +88,7 @@ fn check_drawing(name: &str, a: &Analysis, target: Option<usize>) -> Result<(), 
 
 #[test]
 fn every_corpus_file_draws_well() {
-    let mut files: Vec<(String, String)> =
-        real_world_files().iter().map(|p| (p.display().to_string(), read(p))).collect();
-    files.extend(parser_cases().into_iter().map(|c| (c.name.clone(), read(&c.dockerfile))));
+    let files = stagecraft_testkit::corpus_texts();
     assert!(files.len() > 200, "the corpus is missing");
     let mut failures = Vec::new();
     let mut drawn = 0;

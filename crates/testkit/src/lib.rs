@@ -85,6 +85,14 @@ pub fn real_world_files() -> Vec<PathBuf> {
     out
 }
 
+/// Every corpus Dockerfile with a name for messages: the buildkit-parser cases (by case name),
+/// then the real-world files (by path).
+pub fn corpus_texts() -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = parser_cases().into_iter().map(|c| (c.name, read(&c.dockerfile))).collect();
+    files.extend(real_world_files().into_iter().map(|p| (p.display().to_string(), read(&p))));
+    files
+}
+
 /// An oracle record: the JSON BuildKit's own packages produced for one Dockerfile.
 #[derive(Debug, Clone)]
 pub struct Oracle {
