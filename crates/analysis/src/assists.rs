@@ -117,8 +117,10 @@ fn name_stem(base: &str) -> String {
     let image = base.split('@').next().unwrap_or_default();
     let last = image.rsplit('/').next().unwrap_or_default();
     let repo = last.split(':').next().unwrap_or_default().to_lowercase();
-    let stem: String =
-        repo.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    let stem: String = repo
+        .chars()
+        .map(|c| if c.is_ascii() && crate::instructions::stage_name_byte(c as u8) { c } else { '-' })
+        .collect();
     let stem = stem.trim_start_matches(|c: char| !c.is_ascii_lowercase());
     if stem.is_empty() {
         "stage".into()

@@ -241,7 +241,7 @@ pub(crate) fn variable_base_patterns(a: &Analysis, first: usize) -> Vec<(usize, 
     for (p, stage) in a.stages.iter().enumerate().skip(first) {
         name_patterns(&lexer, &stage.base, |pattern| {
             let name_like =
-                pattern.bytes().all(|b| b == ANY || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                pattern.bytes().all(|b| b == ANY || crate::instructions::stage_name_byte(b.to_ascii_lowercase()));
             if name_like && !may_name(pattern.as_bytes(), b"") {
                 bases.push((p, pattern));
             }

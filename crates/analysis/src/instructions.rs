@@ -276,9 +276,12 @@ fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>)
 /// BuildKit's stage name syntax: `^[a-z][a-z0-9-_.]*$` (after lower-casing).
 pub fn valid_stage_name(name: &str) -> bool {
     let b = name.as_bytes();
-    !b.is_empty()
-        && b[0].is_ascii_lowercase()
-        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.'))
+    !b.is_empty() && b[0].is_ascii_lowercase() && b.iter().all(|&c| stage_name_byte(c))
+}
+
+/// A byte a stage name may hold after its first: `[a-z0-9-_.]`.
+pub(crate) fn stage_name_byte(c: u8) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.')
 }
 
 /// BuildKit's `BFlags.Parse` over the instruction's flags.
