@@ -81,7 +81,7 @@ impl Analysis {
             .chain((2..=TRIES).map(|n| format!("{stem}-{n}")))
             .chain(["build", "builder", "base"].map(String::from))
             .chain((0..TRIES).map(|n| format!("stage{}", t + n)))
-            .find(|n| self.validate_new_name_with(t, n, &patterns).is_ok())?;
+            .find(|n| self.validate_new_name_with(t, n, Some(&patterns)).is_ok())?;
         let keyword = if s.from_keyword.chars().any(|c| c.is_ascii_lowercase()) { "as" } else { "AS" };
         let mut edits = vec![TextEdit { range: TextRange::empty(base.end()), new_text: format!(" {keyword} {name}") }];
         let refs: Vec<&StageRef> =

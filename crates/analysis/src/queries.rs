@@ -538,16 +538,16 @@ impl Analysis {
     }
 
     pub(crate) fn validate_new_name(&self, stage: usize, new_name: &str) -> Result<(), RenameError> {
-        self.validate_new_name_with(stage, new_name, &crate::checks::variable_base_patterns(self, stage + 1))
+        self.validate_new_name_with(stage, new_name, None)
     }
 
-    /// [`Analysis::validate_new_name`] with the later bases' patterns made once, for a caller
-    /// that tries several names.
+    /// [`Analysis::validate_new_name`] with the later bases' patterns made once by a caller that
+    /// tries several names (`None`: made here, once the cheaper checks have passed).
     pub(crate) fn validate_new_name_with(
         &self,
         stage: usize,
         new_name: &str,
-        later_patterns: &[(usize, String)],
+        later_patterns: Option<&[(usize, String)]>,
     ) -> Result<(), RenameError> {
         if new_name.is_empty() {
             return Err(RenameError("a stage name cannot be empty".into()));
@@ -627,6 +627,14 @@ impl Analysis {
         // (Not for the name the stage has, written in another case: BuildKit reads it alike.)
         let same = self.stages()[stage].name.as_deref() == Some(new_name);
         let fits = |(_, p): &&(usize, String)| crate::checks::pattern_may_name(p, new_name);
+        let made;
+        let later_patterns = match later_patterns {
+            Some(p) => p,
+            None => {
+                made = crate::checks::variable_base_patterns(self, stage + 1);
+                &made[..]
+            }
+        };
         if let Some((p, _)) = later_patterns.iter().find(fits).filter(|_| !same) {
             let by = &self.stages()[*p];
             return Err(RenameError(format!(

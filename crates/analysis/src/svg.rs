@@ -222,7 +222,8 @@ impl Analysis {
         for e in &g.edges {
             let line = self.line_of(e.range.start());
             let slot = e.source * 4 + e.kind as usize;
-            if let Some(i) = drawn.get(slot).copied().filter(|&i| edges.get(i).is_some_and(|x| x.target == e.stage)) {
+            let same = |x: &Edge| x.source == e.source && x.target == e.stage;
+            if let Some(i) = drawn.get(slot).copied().filter(|&i| edges.get(i).is_some_and(same)) {
                 // (A trigger's references in a stage built on its own, or two mounts of one
                 // RUN, stand on one line: listed once.)
                 if lines[i].last() != Some(&line) {

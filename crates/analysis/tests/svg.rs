@@ -157,8 +157,8 @@ fn hostile_names_are_escaped() {
 fn edges_of_one_kind_between_two_stages_are_drawn_once() {
     // b is built on a, copies from it twice and mounts it: three kinds, three edges side by side;
     // the two copies are one edge whose title lists both lines.
-    let text =
-        "FROM alpine AS a\nFROM a AS b\nCOPY --from=a /x /x\nCOPY --from=a /y /y\nRUN --mount=from=a,target=/m true\n";
+    // (Two mounts of one RUN stand on one line: listed once.)
+    let text = "FROM alpine AS a\nFROM a AS b\nCOPY --from=a /x /x\nCOPY --from=a /y /y\nRUN --mount=from=a,target=/m --mount=from=a,target=/n true\n";
     let svg = analyze(text, &Options::default()).to_svg(&SvgOptions::default()).expect("drawn");
     check_xml(&svg).unwrap();
     let edges: Vec<&str> =

@@ -50,9 +50,9 @@ pub(crate) fn read_lossy(path: &Path) -> Result<(String, Option<NotUtf8>), Failu
     match String::from_utf8(read_bytes(path)?) {
         Ok(text) => Ok((text, None)),
         Err(e) => {
-            let (line, column, byte) = first_bad_byte(e.as_bytes(), e.utf8_error());
+            let (line, column, what) = first_bad_byte(e.as_bytes(), e.utf8_error());
             let message = format!(
-                "not valid UTF-8 (byte 0x{byte:02x}); each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8 (`fmt`, `rename` and `check --fix` refuse it until then)"
+                "{what}; each such byte is read as U+FFFD (BuildKit reads the bytes: the same in a comment, not in a name or path); save the file as UTF-8 (`fmt`, `rename` and `check --fix` refuse it until then)"
             );
             crate::output::errln!("stagecraft: warning: {}:{line}:{column}: {message}", shown(path));
             Ok((lossy(e.as_bytes()), Some(NotUtf8 { line, column, message })))
@@ -74,13 +74,13 @@ fn lossy(bytes: &[u8]) -> String {
 
 /// "FILE:LINE:COLUMN: not valid UTF-8 (byte 0x..)", where the first bad byte is.
 fn not_utf8(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> String {
-    let (line, col, byte) = first_bad_byte(bytes, e);
-    format!("{}:{line}:{col}: not valid UTF-8 (byte 0x{byte:02x})", shown(path))
+    let (line, col, what) = first_bad_byte(bytes, e);
+    format!("{}:{line}:{col}: {what}", shown(path))
 }
 
 /// The line and column of the first byte that is not UTF-8 (the column in characters, as
-/// findings count it; all before it is UTF-8), and the byte.
-fn first_bad_byte(bytes: &[u8], e: std::str::Utf8Error) -> (usize, usize, u8) {
+/// findings count it; all before it is UTF-8), and what it is: "not valid UTF-8 (byte 0x..)".
+fn first_bad_byte(bytes: &[u8], e: std::str::Utf8Error) -> (usize, usize, String) {
     let at = e.valid_up_to();
     let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
@@ -89,7 +89,7 @@ fn first_bad_byte(bytes: &[u8], e: std::str::Utf8Error) -> (usize, usize, u8) {
     if line_start == 0 && bytes.starts_with("\u{feff}".as_bytes()) {
         col -= 1;
     }
-    (line, col, bytes[at])
+    (line, col, format!("not valid UTF-8 (byte 0x{:02x})", bytes[at]))
 }
 
 /// The file's bytes; a UTF-16 file (Windows PowerShell's `>` writes one) is refused: read as
