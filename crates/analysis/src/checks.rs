@@ -510,7 +510,8 @@ fn reference_name(name: &str) -> Option<String> {
     crate::reference::context_key(&out).ok().filter(|k| *k == out)
 }
 
-/// `--from=biuld` when a stage is named `build`: BuildKit would pull an image named `biuld`.
+/// `--from=biuld` (or `FROM biuld`) when a stage is named `build`: BuildKit would pull an image
+/// named `biuld`.
 /// With named build contexts given, a close context name is suggested too.
 fn unknown_stage_references(a: &mut Analysis) {
     let names: Vec<String> = a.stages.iter().filter_map(|s| s.name.clone()).collect();
@@ -528,14 +529,18 @@ fn unknown_stage_references(a: &mut Analysis) {
             continue;
         }
         let RefTarget::Image(image) = &r.target else { continue };
-        if r.kind == RefKind::From {
-            // FROM takes no index: the stage needs a name.
-            if let Some(n) = unnamed_stage_label(a, image) {
-                from_labels.push((r.range, r.line, image.clone(), n));
-            }
+        // FROM takes no index: the stage needs a name. (A close name is looked for below, as
+        // for `--from`: no real-world file of the corpus has a base one or two edits from an
+        // earlier stage's name.)
+        if let Some(n) = unnamed_stage_label(a, image).filter(|_| r.kind == RefKind::From) {
+            from_labels.push((r.range, r.line, image.clone(), n));
             continue;
         }
-        if image.contains([':', '/', '@']) {
+        // A base that is no image name fails the build, as its own error says (`FROM Builder`
+        // too: FROM matches names exactly).
+        if image.contains([':', '/', '@'])
+            || (r.kind == RefKind::From && crate::reference::parse_normalized_named(image).is_err())
+        {
             continue;
         }
         // One search per distinct name: a file may pull one unknown image many times.
@@ -599,6 +604,9 @@ fn unknown_stage_references(a: &mut Analysis) {
                             suggestion = earlier;
                             Found::Stage
                         }
+                        // Most bases are images: a base close only to a later stage's name
+                        // is left alone.
+                        None if r.kind == RefKind::From => continue,
                         None => Found::Later(t),
                     }
                 }

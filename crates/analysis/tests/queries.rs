@@ -1127,6 +1127,22 @@ fn unknown_stage_suggests_the_close_name() {
         "{:?}",
         a.diagnostics()
     );
+    // A base one or two edits from an earlier stage's name is a typo too (BuildKit pulls
+    // `biulder`), with the same fix; a tagged base, or one close only to a later stage's name,
+    // is taken for the image it names (most bases are images).
+    let text = "FROM golang AS builder\nFROM biulder AS test\nFROM builder:1\nFROM alpine AS a\nFROM biuld\nFROM alpine AS build\n";
+    let a = plain(text);
+    let found: Vec<_> = a.diagnostics().iter().filter(|d| d.code == "unknown-stage").collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("did you mean the stage `builder`"), "{}", found[0].message);
+    assert_eq!((found[0].lines, slice(&a, found[0].range)), ((2, 2), "biulder"));
+    let fixed = TextEdit::apply_all(text, &found[0].fix.as_ref().unwrap().edits);
+    assert!(fixed.starts_with("FROM golang AS builder\nFROM builder AS test\n"), "{fixed}");
+    assert_eq!(plain(&fixed).stages()[1].base_kind, BaseKind::Stage(0));
+    // A base in capitals is no image name: its own errors say so, with no guess beside them.
+    let a = plain("FROM golang AS builder\nFROM Builder\nFROM Biulder\n");
+    assert!(!codes(&a).contains(&"unknown-stage"), "{:?}", a.diagnostics());
+    assert!(codes(&a).contains(&"stage-reference-case"), "{:?}", a.diagnostics());
 }
 
 /// BuildKit's lint without a target dispatches every stage (`AllStages`); with `--target`, and
