@@ -583,16 +583,7 @@ fn unknown_stage_references(a: &mut Analysis) {
                     // later stage takes again finds the later one).
                     // (Collected into the list type the first search takes: one more iterator
                     // type behind its `dyn` was 0.2 KB of the browser build.)
-                    let last = last_of_name.get_or_insert_with(|| {
-                        let mut seen = Map::default();
-                        let mut last = vec![false; a.stages.len()];
-                        for s in a.stages.iter().rev() {
-                            if let Some(n) = &s.name {
-                                last[s.index] = seen.insert(n.clone(), s.index).is_none();
-                            }
-                        }
-                        last
-                    });
+                    let last = last_of_name.get_or_insert_with(|| a.last_of_name());
                     let mut usable: Vec<String> = Vec::new();
                     for s in &a.stages[..l] {
                         if let Some(n) = s.name.as_ref().filter(|_| last[s.index]) {

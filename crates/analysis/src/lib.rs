@@ -343,17 +343,11 @@ impl Analysis {
         let default = self.default_target();
         // A repeated name targets its last definition: a stage is listed when no later stage
         // has its name.
-        // Keyed by `String` as the engine's map of names is: one map type less in the wasm.
-        let mut last: stagecraft_syntax::hash::Map<String, usize> = stagecraft_syntax::hash::Map::default();
-        for s in &self.stages {
-            if let Some(name) = &s.name {
-                last.insert(name.clone(), s.index);
-            }
-        }
+        let last = self.last_of_name();
         let mut out: Vec<Target> = Vec::new();
         for s in &self.stages {
             let is_default = Some(s.index) == default;
-            if s.name.as_ref().is_some_and(|name| last.get(name) != Some(&s.index)) {
+            if s.name.is_some() && !last[s.index] {
                 continue;
             }
             if s.name.is_some() || is_default {
@@ -366,6 +360,20 @@ impl Analysis {
             }
         }
         out
+    }
+
+    /// Whether each stage is the last of its name, the one a name finds (`--target`, `--from`);
+    /// `false` for a stage without a name.
+    pub(crate) fn last_of_name(&self) -> Vec<bool> {
+        // Keyed by `String` as the engine's map of names is: one map type less in the wasm.
+        let mut seen: stagecraft_syntax::hash::Map<String, usize> = stagecraft_syntax::hash::Map::default();
+        let mut last = vec![false; self.stages.len()];
+        for s in self.stages.iter().rev() {
+            if let Some(n) = &s.name {
+                last[s.index] = seen.insert(n.clone(), s.index).is_none();
+            }
+        }
+        last
     }
 
     /// The stage `--target NAME` selects (names match ignoring case; the last definition wins).
