@@ -60,7 +60,7 @@ export function planFor(analysis, stage, planOf) {
     buildkit: plan.stages.map(name),
     waves: plan.waves.map((w) => w.map(name)),
     // Stages on or after a cycle of references (a build error): no order builds them.
-    inCycle: (plan.inCycle ?? []).map(name),
+    inCycle: plan.inCycle.map(name),
     legacy: plan.legacyStages.map(name),
     legacyOnly: plan.legacyStages.filter((s) => !built.has(s)).map(name),
     images: plan.images,
