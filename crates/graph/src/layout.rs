@@ -210,6 +210,13 @@ pub fn layout(sizes: &[Size], edges: &[LayoutEdge], options: &LayoutOptions) -> 
     // For the first of each group: how many of its edges are drawn, and how many it has.
     let mut drawn = vec![0usize; pairs.len()];
     let mut group = vec![0usize; pairs.len()];
+    let mut first = 0;
+    for i in 1..=pairs.len() {
+        if pairs.get(i) != pairs.get(first) {
+            group[first] = i - first;
+            first = i;
+        }
+    }
     let mut routes: Vec<Route> = Vec::with_capacity(edges.len());
     for (i, e) in edges.iter().enumerate() {
         routes.push(if valid(e) && e.source == e.target {
@@ -228,11 +235,6 @@ pub fn layout(sizes: &[Size], edges: &[LayoutEdge], options: &LayoutOptions) -> 
                         first = mid + 1;
                     } else {
                         end = mid;
-                    }
-                }
-                if group[first] == 0 {
-                    while pairs.get(first + group[first]) == Some(&(a, b)) {
-                        group[first] += 1;
                     }
                 }
                 let many = group[first];
