@@ -548,7 +548,8 @@ fn unknown_stage_references(a: &mut Analysis) {
             // A name that is one part of exactly one stage's name (`set` of `license-set`) is
             // what was meant more surely than a name one edit away (`test`).
             // Only among names close enough to suggest at all: `--from=node` beside a stage
-            // `node-deps` is most likely the image.
+            // `node-deps` is most likely the image. Otherwise only a likely typo: the name is a
+            // valid image too (`--from=rust` beside a stage `test`).
             let close = suggest::search(image, names.iter().map(String::as_str), true);
             let lower = image.to_lowercase();
             let (mut part, mut parts) = (None, 0);
@@ -558,7 +559,10 @@ fn unknown_stage_references(a: &mut Analysis) {
                     parts += 1;
                 }
             }
-            let suggestion = close.map(|c| part.filter(|_| parts == 1).cloned().unwrap_or(c));
+            let suggestion = close.and_then(|c| match part.filter(|_| parts == 1) {
+                Some(part) => Some(part.clone()),
+                None => suggest::likely_typo(image, &c).then_some(c),
+            });
             results.push(suggestion.map(|name| {
                 let stage = a.find_target(&name);
                 (name, stage)
@@ -590,7 +594,9 @@ fn unknown_stage_references(a: &mut Analysis) {
                             usable.push(n.clone());
                         }
                     }
-                    match suggest::search(image, usable.iter().map(String::as_str), true) {
+                    match suggest::search(image, usable.iter().map(String::as_str), true)
+                        .filter(|c| suggest::likely_typo(image, c))
+                    {
                         Some(earlier) => {
                             suggestion = earlier;
                             Found::Stage

@@ -43,6 +43,20 @@ fn match_case(option: &str, original: &str) -> String {
     }
 }
 
+/// Whether `value`, which [`search`] found fewer than three edits from `option`, is likely a
+/// typo of it where `value` is a valid name of its own (an image a stage reference would pull):
+/// one edit for a name of four or five characters, or a swap of two neighbours (`biuld` of
+/// `build`), any for a longer one, none for a shorter one (`rust` is not a typo of `test`).
+/// BuildKit's own "did you mean" takes any option fewer than three edits away, but only where
+/// the build fails anyway.
+pub fn likely_typo(value: &str, option: &str) -> bool {
+    let (a, b) = (value.as_bytes(), option.as_bytes());
+    let n = value.chars().count();
+    let differ: Vec<usize> = (0..a.len()).filter(|&i| a.get(i) != b.get(i)).collect();
+    let swap = a.len() == b.len() && matches!(differ[..], [i, j] if j == i + 1 && a[i] == b[j] && a[j] == b[i]);
+    n > 5 || n > 3 && (swap || levenshtein(value, option) < 2)
+}
+
 /// Edit distance over code points (insert, delete and substitute cost 1).
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -72,5 +86,19 @@ mod tests {
         assert_eq!(search("FNTRYPOINT", ["ENTRYPOINT", "RUN"], false), Some("ENTRYPOINT".into()));
         assert_eq!(search("%sONBUILD", ["onbuild"], false), Some("onbuild".into()));
         assert_eq!(levenshtein("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn typos_of_names_that_are_images_too() {
+        // A swap is one edit: a typo of a five-letter name.
+        assert!(likely_typo("biuld", "build") && likely_typo("buidl", "build"));
+        assert!(likely_typo("biulder", "builder") && likely_typo("buildre", "builder"));
+        // Two edits from a four-letter name is another word (an official image).
+        assert!(!likely_typo("rust", "test") && !likely_typo("node", "code2"));
+        // Short names are never taken for typos.
+        assert!(!likely_typo("set", "sex") && !likely_typo("0", "a") && !likely_typo("", "a"));
+        // Two swaps are two edits; one is one, wherever it is.
+        assert!(!likely_typo("ubidl", "build"));
+        assert!(likely_typo("tset", "test") && likely_typo("tets", "test") && likely_typo("etst", "test"));
     }
 }

@@ -2482,10 +2482,33 @@ fn an_unknown_stage_that_is_part_of_a_name_suggests_that_name() {
     let text = "FROM alpine AS test\nFROM alpine AS license-set\nFROM scratch\nCOPY --from=set /out /\n";
     let d = diag(&plain(text), "unknown-stage").clone();
     assert!(d.message.ends_with("did you mean the stage `license-set`?"), "{}", d.message);
-    // Two stages with that part: the closest name, as before.
+    // Two stages with that part: no part is the one meant, and a three-letter name is no
+    // likely typo of `test` (until stop 38 it suggested `test`).
     let text =
         "FROM alpine AS test\nFROM alpine AS a-set\nFROM alpine AS b-set\nFROM scratch\nCOPY --from=set /out /\n";
-    assert!(diag(&plain(text), "unknown-stage").message.ends_with("did you mean the stage `test`?"));
+    assert!(!codes(&plain(text)).contains(&"unknown-stage"));
+}
+
+/// The names an unknown `--from` or `FROM` is taken for a typo of: a name of an image a stage
+/// reference may pull is a typo only when it is a likely one, as BuildKit pulls it and the
+/// build may well mean that (`--from=rust`, `FROM bash` beside stages `test`, `basic`).
+#[test]
+fn an_unknown_stage_is_a_typo_only_when_likely() {
+    let text = "FROM alpine AS test\nFROM alpine AS basic\nFROM rust\nCOPY --from=rust /a /a\nFROM bash\nFROM scratch\nCOPY --from=node /b /b\nCOPY --from=a /b /b\n";
+    assert!(!codes(&plain(text)).contains(&"unknown-stage"), "{:?}", plain(text).diagnostics());
+    // One edit from a five-letter name, a swap counting as one, and two from a longer one.
+    for (written, meant) in [
+        ("--from=tets", "test"),
+        ("--from=biuld", "build"),
+        ("--from=biulder", "builder"),
+        ("--from=buildrr", "builder"),
+    ] {
+        let text = format!(
+            "FROM alpine AS test\nFROM alpine AS build\nFROM alpine AS builder\nFROM scratch\nCOPY {written} /a /a\n"
+        );
+        let d = diag(&plain(&text), "unknown-stage").clone();
+        assert!(d.message.ends_with(&format!("did you mean the stage `{meant}`?")), "{written}: {}", d.message);
+    }
 }
 
 /// Instructions before any FROM: BuildKit's error once, at the first, and no second error that
