@@ -1234,6 +1234,31 @@ fn undecodable_messages_and_odd_framing_keep_the_server_serving() {
     let answered = lsp.pending.iter().find(|m| m["id"] == 77).cloned();
     let answered = answered.unwrap_or_else(|| lsp.recv(Instant::now() + TIMEOUT, "the answer to id 77"));
     assert_eq!((answered["id"].as_u64(), answered["error"]["code"].as_i64()), (Some(77), Some(-32700)), "{answered}");
+    // The same nesting outside `params`, in a member the framework's types ignore: a valid
+    // request, a notification and a response to no request of the server's (the framework's
+    // reader builds every member, and used to end the session on them).
+    let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+    lsp.send_raw(&format!(
+        r#"{{"jsonrpc":"2.0","id":78,"method":"textDocument/hover","params":{{"textDocument":{{"uri":"{URI}"}},"position":{{"line":0,"character":15}}}},"extra":{}}}"#,
+        nested(127)
+    ));
+    lsp.send_raw(&format!(r#"{{"jsonrpc":"2.0","method":"foo/baz","extra":{}}}"#, nested(130)));
+    lsp.send_raw(&format!(r#"{{"jsonrpc":"2.0","id":79,"result":{}}}"#, nested(127)));
+    let log = lsp.notification("window/logMessage", |p| p["message"].as_str().is_some_and(|m| m.contains("foo/baz")));
+    assert!(log["message"].as_str().unwrap().contains("cannot decode"), "{log}");
+    let log = lsp.notification("window/logMessage", |p| p["message"].as_str().is_some_and(|m| m.contains("response")));
+    assert!(log["message"].as_str().unwrap().contains("recursion limit"), "{log}");
+    let answered = lsp.pending.iter().find(|m| m["id"] == 78).cloned();
+    let answered = answered.unwrap_or_else(|| lsp.recv(Instant::now() + TIMEOUT, "the answer to id 78"));
+    assert_eq!(answered["error"]["code"].as_i64(), Some(-32700), "{answered}");
+    // Nested as deep as the reader takes: served as before.
+    lsp.send_raw(&format!(
+        r#"{{"jsonrpc":"2.0","id":80,"method":"textDocument/hover","params":{{"textDocument":{{"uri":"{URI}"}},"position":{{"line":0,"character":15}}}},"extra":{}}}"#,
+        nested(100)
+    ));
+    let answered = lsp.pending.iter().find(|m| m["id"] == 80).cloned();
+    let answered = answered.unwrap_or_else(|| lsp.recv(Instant::now() + TIMEOUT, "the answer to id 80"));
+    assert!(answered.get("result").is_some(), "{answered}");
     // A request whose id is `null` (JSON-RPC allows it; LSP's ids are numbers or strings) is
     // answered with that id alike by the framework and by the methods the transport answers
     // beside it.

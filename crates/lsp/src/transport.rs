@@ -169,9 +169,53 @@ fn replace_lone_surrogates(body: &mut [u8]) {
 fn framework_decodes(body: &[u8]) -> Result<(), String> {
     use tower_lsp_server::jsonrpc::{Request, Response};
     match serde_json::from_slice::<Request>(body) {
-        Ok(_) => Ok(()),
-        Err(e) => serde_json::from_slice::<Response>(body).map(|_| ()).map_err(|_| e.to_string()),
+        Ok(_) => {}
+        Err(e) => serde_json::from_slice::<Response>(body).map(|_| ()).map_err(|_| e.to_string())?,
     }
+    // The framework's reader decodes a message as an untagged enum of the two, which builds
+    // every member first, those its types ignore too, and so stops at serde_json's nesting limit
+    // (128) anywhere in the message; the decodes above skip ignored members at any depth. A
+    // message that nests deep is decoded as the reader does (a count of brackets first keeps
+    // this off a large `didOpen`).
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    #[allow(dead_code)]
+    enum Message {
+        Response(Response),
+        Request(Request),
+    }
+    let brackets = body.iter().filter(|&&b| b == b'[' || b == b'{').count();
+    if brackets > 100 && nesting(body) > 100 {
+        serde_json::from_slice::<Message>(body).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The deepest nesting of arrays and objects in a JSON text (brackets in strings skipped).
+fn nesting(body: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for &b in body {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// The body of an error response to request `id` (`null` when it could not be read).
@@ -223,10 +267,16 @@ pub(crate) async fn read_client(
                     }
                     if let Err(e) = framework_decodes(&body) {
                         let answer = match &id {
-                            Some(id) => Some(error_body(id, -32700, &format!("Parse error: {e}"))),
-                            // A notification has no answer: the client's log says what was dropped.
+                            Some(id) if !method.is_empty() => {
+                                Some(error_body(id, -32700, &format!("Parse error: {e}")))
+                            }
+                            // A notification (or a response) has no answer: the client's log says
+                            // what was dropped.
                             None => crate::direct::log_warning(format!(
                                 "stagecraft: dropped a `{method}` notification it cannot decode: {e}"
+                            )),
+                            Some(_) => crate::direct::log_warning(format!(
+                                "stagecraft: dropped a response it cannot decode: {e}"
                             )),
                         };
                         if let Some(body) = answer {
