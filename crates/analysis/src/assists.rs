@@ -102,12 +102,17 @@ impl Analysis {
     /// A `--from=N` (BuildKit reads `+0` as 0 too) written in the stage it belongs to, whose
     /// range holds just the value (not `--"from=0"`, whose range takes in the closing quote).
     fn is_index_ref(&self, r: &StageRef) -> bool {
-        let digits = r.value.strip_prefix('+').unwrap_or(&r.value);
         r.origin == RefOrigin::Direct
-            && !digits.is_empty()
-            && digits.bytes().all(|b| b.is_ascii_digit())
+            && is_index(&r.value)
             && self.text().get(std::ops::Range::<usize>::from(r.range)) == Some(r.value.as_str())
     }
+}
+
+/// Whether a `--from` value is a stage index as BuildKit's `strconv.Atoi` reads one that names a
+/// stage: digits, with a `+` or not (`-1` is never a stage).
+pub(crate) fn is_index(value: &str) -> bool {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A stage name from a base image: its last path part without tag or digest, lower-cased, with

@@ -364,7 +364,7 @@ fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextE
             continue;
         }
         // Through a variable, an index or a name: which, the written text does not say.
-        let numeric = !r.value.is_empty() && r.value.bytes().all(|b| b.is_ascii_digit());
+        let numeric = crate::assists::is_index(&r.value);
         if r.value.contains('$') || (numeric && (r.origin != RefOrigin::Direct || a.text()[r.range] != r.value)) {
             return None;
         }

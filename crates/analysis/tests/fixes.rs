@@ -284,6 +284,13 @@ fn removing_an_unused_stage_keeps_the_others() {
     let d = a.diagnostics().iter().find(|d| d.code == "unused-stage" && &text[d.range] == "old").unwrap();
     let fixed = stagecraft_analysis::TextEdit::apply_all(text, &d.fix.as_ref().unwrap().edits);
     assert_eq!(fixed, "FROM alpine AS a\nCOPY --from=2 /x /y\nFROM a AS b\nFROM alpine AS c\nCOPY --from=b /b /b\n");
+    // `+2` is index 2 to BuildKit (`strconv.Atoi`), renumbered as `2` is (it was left, and then
+    // named the stage it is in).
+    let text = "FROM alpine AS first\nFROM alpine AS unused\nFROM alpine AS three\nFROM alpine\nCOPY --from=2 / /\nCOPY --from=+2 / /\nCOPY --from=02 / /\n";
+    let a = analyze(text, &Options::default());
+    let d = a.diagnostics().iter().find(|d| d.code == "unused-stage" && &text[d.range] == "unused").unwrap();
+    let fixed = stagecraft_analysis::TextEdit::apply_all(text, &d.fix.as_ref().unwrap().edits);
+    assert_eq!(fixed, "FROM alpine AS first\nFROM alpine AS three\nFROM alpine\nCOPY --from=1 / /\nCOPY --from=1 / /\nCOPY --from=1 / /\n");
     // An index in an ONBUILD trigger is read in each stage that runs it: no removal.
     let text = "FROM alpine AS old\nFROM alpine AS x\nFROM alpine AS p\nONBUILD COPY --from=1 /a /a\nFROM p\n";
     let a = analyze(text, &Options::default());
