@@ -681,12 +681,14 @@ impl Analysis {
         // The whitespace-separated word the cursor is in, and whether flags may stand there:
         // BuildKit reads flags only before an instruction's first argument.
         let flag_word_start = line_start + after_last(before, char::is_whitespace);
-        let flag_word = text[flag_word_start..o].to_ascii_lowercase();
+        // (BuildKit's flag names are case-sensitive: `--FROM=` is an unknown flag.)
+        let flag_word = &text[flag_word_start..o];
         let flag_position =
             instruction.as_ref().is_some_and(|i| before_arguments(i, TextSize::new(flag_word_start as u32)));
 
         // Stage names after --from= (COPY) and from= (inside --mount).
         // Lower-cased on its own: lower-casing may change a text's length in bytes.
+        // (Mount keys are not: `FROM=` is `from=`.)
         let prefix = &before[..before.len() - partial.len()].to_lowercase();
         let after_copy_from = prefix.ends_with("--from=") && keyword == "COPY" && flag_word.starts_with("--from=");
         let after_mount_from = prefix.ends_with("from=")
@@ -701,7 +703,7 @@ impl Analysis {
         }
         // The keys and values of `RUN --mount=`.
         if keyword == "RUN" && flag_position && flag_word.starts_with("--mount=") {
-            return mount_completions(&flag_word["--mount=".len()..], replace, next);
+            return mount_completions(&flag_word["--mount=".len()..].to_ascii_lowercase(), replace, next);
         }
         // The base of a FROM.
         if keyword == "FROM" && trimmed.len() > 4 && !partial.starts_with('-') {
@@ -723,8 +725,14 @@ impl Analysis {
         // Flags.
         if partial.starts_with("--") && !keyword.is_empty() && flag_position {
             let flags = instruction_flags(&keyword);
+            // A flag given already is offered again only where BuildKit takes it more than once.
+            let given: Vec<String> = instruction
+                .as_ref()
+                .map(|i| i.flags().filter(|f| f.syntax().text_range().end() < offset).map(|f| f.name()).collect())
+                .unwrap_or_default();
             return flags
                 .iter()
+                .filter(|(name, _)| matches!(*name, "mount" | "exclude" | "device") || !given.iter().any(|g| g == name))
                 .map(|(name, doc)| {
                     let bool_flag = matches!(*name, "link" | "parents" | "keep-git-dir" | "unpack");
                     Completion {
@@ -784,8 +792,10 @@ impl Analysis {
         let limit = current.unwrap_or(self.stages().len());
         let mut out: Vec<Completion> = Vec::new();
         // Each name once (a file may have thousands of stages). A tree, as in `group_uses`.
+        // From the last stage back: a name finds the last stage that has it (of those before
+        // the current one, for FROM), and that is the stage described.
         let mut listed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-        for s in self.stages() {
+        for s in self.stages().iter().rev() {
             let Some(name) = &s.name else { continue };
             if s.index >= limit && (only_earlier || Some(s.index) == current) {
                 continue;
@@ -815,6 +825,7 @@ impl Analysis {
                 replace,
             });
         }
+        out.reverse();
         // The named build contexts given for the build, where no stage has the name.
         for name in self.context_names().iter().filter(|_| cfg!(feature = "named-contexts")) {
             if listed.insert(name) {

@@ -341,12 +341,40 @@ fn before_the_first_from_only_arg_and_from_are_offered() {
     assert!(a.completions(at).is_empty());
 }
 
+/// Flags: one given already is offered again only where BuildKit takes it more than once, and
+/// a flag name is case-sensitive (`--FROM=` is an unknown flag, with no stages to complete).
+#[test]
+fn complete_flags_not_given_yet() {
+    let labels = completion_labels("FROM alpine AS base\nFROM scratch\nCOPY --from=base --chmod=644 --$0\n");
+    assert_eq!(labels, ["--chown", "--link", "--parents", "--exclude"]);
+    let labels = completion_labels("FROM alpine\nRUN --mount=type=cache,target=/c --network=none --$0\n");
+    assert_eq!(labels, ["--mount", "--security", "--device"]);
+    assert!(completion_labels("FROM alpine AS base\nFROM scratch\ncopy --FROM=$0\n").is_empty());
+    assert_eq!(completion_labels("FROM alpine AS base\nFROM scratch\ncopy --from=$0\n"), ["base"]);
+    // Mount keys are read in any case.
+    assert_eq!(completion_labels("FROM alpine AS deps\nFROM alpine\nRUN --mount=TYPE=cache,FROM=$0\n"), ["deps"]);
+    assert_eq!(completion_labels("FROM alpine\nRUN --mount=TYPE=cache,SHARING=$0\n"), ["shared", "private", "locked"]);
+}
+
 #[test]
 fn complete_earlier_stages_and_scratch_after_from() {
     let labels = completion_labels("FROM alpine AS base\nFROM $0\nFROM alpine AS later\n");
     assert_eq!(labels, ["base", "scratch"]);
     let labels = completion_labels("FROM alpine AS base\nFROM --platform=$BUILDPLATFORM b$0\n");
     assert_eq!(labels, ["base", "scratch"]);
+    // A name two stages have is described by the stage it finds: the last (before the FROM,
+    // for FROM), in the order of the stages found.
+    let details = |text: &str| {
+        let (a, at) = fixture(text);
+        a.completions(at).into_iter().map(|c| (c.label, c.detail.unwrap_or_default())).collect::<Vec<_>>()
+    };
+    let text = "FROM alpine AS a\nFROM alpine AS b\nFROM busybox AS a\nFROM scratch\nCOPY --from=$0\n";
+    assert_eq!(
+        details(text),
+        [("b".to_string(), "stage 1 · FROM alpine".to_string()), ("a".into(), "stage 2 · FROM busybox".into())]
+    );
+    let text = "FROM alpine AS a\nFROM $0\nFROM busybox AS a\nFROM node AS a\n";
+    assert_eq!(details(text)[0], ("a".to_string(), "stage 0 · FROM alpine".to_string()));
 }
 
 #[test]
