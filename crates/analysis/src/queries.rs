@@ -293,7 +293,9 @@ fn push_unique(list: &mut Vec<String>, seen: &mut stagecraft_syntax::hash::Map<S
 }
 
 impl Analysis {
-    /// The stage symbol at `offset` (a cursor touching either end of the name counts).
+    /// The stage symbol at `offset` (a cursor touching either end of the name counts). A stage
+    /// without a name is defined by its `FROM` (where go-to-definition goes), outside the base
+    /// it names.
     pub fn symbol_at(&self, offset: TextSize) -> Option<StageSymbol> {
         let touches = |r: TextRange| r.start() <= offset && offset <= r.end();
         if let Some(s) = self.stages().iter().find(|s| s.name_range.is_some_and(touches)) {
@@ -303,6 +305,13 @@ impl Analysis {
             .iter()
             .position(|r| r.stage().is_some() && !matches!(r.origin, RefOrigin::Inherited { .. }) && touches(r.range))
             .map(StageSymbol::Reference)
+            .or_else(|| {
+                let s = self.stage_at(offset)?;
+                let stage = &self.stages()[s];
+                let on_base =
+                    self.references().iter().any(|r| r.in_stage == s && r.kind == RefKind::From && touches(r.range));
+                (stage.name.is_none() && touches(stage.from_range) && !on_base).then_some(StageSymbol::Definition(s))
+            })
     }
 
     /// The stage a symbol stands for.

@@ -72,6 +72,22 @@ fn definition_inside_onbuild_trigger() {
     assert_eq!(a.definition(at).map(|(s, _)| s), Some(0));
 }
 
+/// A stage without a name is found from its `FROM` (where go-to-definition on `--from=0`
+/// goes), outside the image it names: references, and a rename that says why it cannot.
+#[test]
+fn references_from_the_from_of_a_stage_without_a_name() {
+    let (a, at) = fixture("FR$0OM alpine\nFROM alpine AS b\nCOPY --from=0 / /\n");
+    let found: Vec<&str> = a.references_at(at).iter().map(|o| slice(&a, o.range)).collect();
+    assert_eq!(found, ["FROM alpine", "0"]);
+    assert!(a.prepare_rename(at).is_err());
+    // The image is the image's.
+    let (a, at) = fixture("FROM alp$0ine\nFROM alpine AS b\nCOPY --from=0 / /\n");
+    assert!(a.references_at(at).is_empty());
+    // A named stage's FROM keyword is not its name.
+    let (a, at) = fixture("FR$0OM alpine AS a\nFROM alpine AS b\nCOPY --from=0 / /\n");
+    assert!(a.references_at(at).is_empty());
+}
+
 #[test]
 fn no_definition_for_images() {
     let (a, at) = fixture("FROM alp$0ine\nCOPY --from=nginx:latest /a /a\n");
