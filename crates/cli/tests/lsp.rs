@@ -692,6 +692,27 @@ fn hover_completion_symbols_folding_hints_tokens() {
     lsp.shutdown();
 }
 
+/// A stage name split by a line continuation gets a semantic token on each of its lines (up
+/// to the escape character), as a client without multi-line tokens needs.
+#[test]
+fn semantic_tokens_of_a_name_split_over_lines() {
+    let mut lsp = started();
+    lsp.open(URI, "FROM alpine AS b\\\nuild\nFROM scratch\nCOPY --from=bu\\\r\nild / /\n");
+    let t = lsp.result("textDocument/semanticTokens/full", doc(URI));
+    let data: Vec<u64> = t["data"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let (mut line, mut start, mut tokens) = (0, 0, Vec::new());
+    for d in data.chunks(5) {
+        line += d[0];
+        start = if d[0] == 0 { start + d[1] } else { d[1] };
+        tokens.push((line, start, d[2], d[4]));
+    }
+    // The definition (modifier bit 0) on lines 0 and 1; the reference on lines 3 and 4.
+    for piece in [(0, 15, 1, 1), (1, 0, 4, 1), (3, 12, 2, 0), (4, 0, 3, 0)] {
+        assert!(tokens.contains(&piece), "{piece:?} in {tokens:?}");
+    }
+    lsp.shutdown();
+}
+
 /// The ranges of a selection-range chain, innermost first, as (line, start, line, end).
 fn chain(mut r: &Value) -> Vec<(u64, u64, u64, u64)> {
     let mut out = Vec::new();

@@ -46,13 +46,6 @@ pub(crate) fn tokens(a: &Analysis, encoding: Encoding) -> SemanticTokens {
     for t in a.semantic_tokens() {
         let start = encoding.position(a.line_index(), t.range.start());
         let end = encoding.position(a.line_index(), t.range.end());
-        // Tokens cannot span lines; a split token keeps its first line.
-        let length = if end.line == start.line { end.character - start.character } else { continue };
-        if length == 0 {
-            continue;
-        }
-        let delta_line = start.line - prev_line;
-        let delta_start = if delta_line == 0 { start.character - prev_start } else { start.character };
         let mut modifiers = 0;
         if t.ty == TokenType::StageDefinition {
             modifiers |= 1;
@@ -60,15 +53,39 @@ pub(crate) fn tokens(a: &Analysis, encoding: Encoding) -> SemanticTokens {
         if t.unused {
             modifiers |= 2;
         }
-        data.push(SemanticToken {
-            delta_line,
-            delta_start,
-            length,
-            token_type: index_of(t.ty),
-            token_modifiers_bitset: modifiers,
-        });
-        prev_line = start.line;
-        prev_start = start.character;
+        // Tokens cannot span lines: one split by a line continuation (`AS b\` and `uild` on the
+        // next line) is a token on each line it takes.
+        for line in start.line..=end.line {
+            let (from, to) = if start.line == end.line {
+                (start, end)
+            } else {
+                let Some(range) = a.line_index().line_range(line, a.text()) else { break };
+                let from = if line == start.line { t.range.start() } else { range.start() };
+                // (Up to the line's escape character and the blanks before it.)
+                let to = if line == end.line {
+                    t.range.end()
+                } else {
+                    let kept = a.text()[range].trim_end_matches(['\\', '`', ' ', '\t']).len();
+                    range.start() + stagecraft_analysis::TextSize::new(kept as u32)
+                };
+                (encoding.position(a.line_index(), from), encoding.position(a.line_index(), to))
+            };
+            let length = to.character.saturating_sub(from.character);
+            if length == 0 || to.line != from.line {
+                continue;
+            }
+            let delta_line = from.line - prev_line;
+            let delta_start = if delta_line == 0 { from.character - prev_start } else { from.character };
+            data.push(SemanticToken {
+                delta_line,
+                delta_start,
+                length,
+                token_type: index_of(t.ty),
+                token_modifiers_bitset: modifiers,
+            });
+            prev_line = from.line;
+            prev_start = from.character;
+        }
     }
     SemanticTokens { result_id: None, data }
 }
