@@ -52,6 +52,8 @@ impl Analysis {
 }
 
 fn link(range: TextRange, image: &str) -> Option<Link> {
+    // No page for what is no image name (`Buld`: BuildKit fails on it).
+    crate::reference::parse_normalized_named(image).ok()?;
     let (url, registry) = image_page(image)?;
     Some(Link { range, url, tooltip: format!("{image} on {registry}") })
 }

@@ -891,7 +891,10 @@ impl Analysis {
                     let which = if r.kind == RefKind::From { "no earlier stage" } else { "no stage of this file" };
                     let expanded =
                         if &r.value == img { String::new() } else { format!(" (`{}` expands to it)", r.value) };
-                    format!("**image** `{img}`\n\nAn external image: {which} is named `{img}`{expanded}, so BuildKit pulls it.")
+                    match crate::reference::parse_normalized_named(img) {
+                        Ok(_) => format!("**image** `{img}`\n\nAn external image: {which} is named `{img}`{expanded}, so BuildKit pulls it."),
+                        Err(why) => format!("**image** `{img}`\n\nNo image name: {which} is named `{img}`{expanded}, and BuildKit fails on it as an image (\"{why}\")."),
+                    }
                 }
                 RefTarget::NamedContext(k) if cfg!(feature = "named-contexts") => format!(
                     "**named build context** `{k}`\n\nA context given for the build (`--build-context {k}=...`, or the editor's `namedContexts` setting) replaces the image `{}`: BuildKit pulls nothing for it.",

@@ -746,8 +746,26 @@ fn links_go_to_the_pages_of_the_images_named() {
             ("quay.io/org/tool:2", "https://quay.io/repository/org/tool", "quay.io/org/tool:2 on Quay"),
         ]
     );
-    // Stages, scratch and images of registries without a page we can name have no link.
-    assert!(plain("FROM scratch AS s\nFROM s\nFROM ghcr.io/a/b\n").links().is_empty());
+    // Stages, scratch and images of registries without a page we can name have no link, nor
+    // what is no image name.
+    assert!(plain("FROM scratch AS s\nFROM s\nFROM ghcr.io/a/b\nCOPY --from=Buld / /\n").links().is_empty());
+}
+
+/// The hover of what is no image name says BuildKit fails on it, as its diagnostic does.
+#[test]
+fn hover_on_an_invalid_image_name_says_the_build_fails() {
+    let (a, at) = fixture("FROM alpine AS build\nFROM scratch\nCOPY --from=Bu$0ld / /\n");
+    let hover = a.hover(at).unwrap().markdown;
+    assert!(
+        hover.ends_with("and BuildKit fails on it as an image (\"invalid reference format: repository name (library/Buld) must be lowercase\")."),
+        "{hover}"
+    );
+    assert!(
+        codes(&a).contains(&"invalid-image-reference")
+            || a.diagnostics().iter().any(|d| d.message.contains("must be lowercase")),
+        "{:?}",
+        a.diagnostics()
+    );
 }
 
 #[test]
