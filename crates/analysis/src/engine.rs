@@ -911,11 +911,11 @@ impl<'a> Engine<'a> {
             self.syntax
                 .iter()
                 .flat_map(|st| std::iter::once(&st.from).chain(st.commands.iter()))
-                .map(|&c| &cmds[c].info)
-                .filter(|i| !i.keyword.is_empty())
+                .map(|&c| &cmds[c])
+                .filter(|c| !c.info.keyword.is_empty())
         };
         let (mut lower, mut upper) = (0, 0);
-        for info in keywords() {
+        for Cmd { info, .. } in keywords() {
             match keyword_case(&info.keyword) {
                 Case::Lower => lower += 1,
                 Case::Upper => upper += 1,
@@ -924,9 +924,9 @@ impl<'a> Engine<'a> {
         }
         let majority_lower = lower > upper;
         let wanted_case = if majority_lower { Case::Lower } else { Case::Upper };
-        let wrong: Vec<&InstructionInfo> = keywords().filter(|i| keyword_case(&i.keyword) != wanted_case).collect();
+        let wrong: Vec<&Cmd> = keywords().filter(|c| keyword_case(&c.info.keyword) != wanted_case).collect();
         let config = self.check.clone();
-        for info in wrong {
+        for Cmd { node, info, .. } in wrong {
             let k = &info.keyword;
             let (wanted, case) =
                 if majority_lower { (go::to_lower(k), "lowercase") } else { (k.to_uppercase(), "uppercase") };
@@ -934,12 +934,16 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let range = info.keyword_range;
+            let mut edits = vec![TextEdit { range, new_text: wanted.clone() }];
+            let mut title = format!("Write `{wanted}`");
+            // A FROM's `AS` follows its keyword's case (FromAsCasing would warn next).
+            let as_wanted = if majority_lower { "as" } else { "AS" };
+            if let Some(t) = node.as_keyword().filter(|t| go::equal_fold_as(t.text()) && t.text() != as_wanted) {
+                edits.push(TextEdit { range: t.text_range(), new_text: as_wanted.into() });
+                title.push_str(&format!(" and `{as_wanted}`"));
+            }
             // Not for an unknown instruction: its name is in the error the build fails with.
-            let fix = (info.kind != ERROR).then(|| Fix {
-                title: format!("Write `{wanted}`"),
-                edits: vec![TextEdit { range, new_text: wanted.clone() }],
-                applicability: Applicability::Safe,
-            });
+            let fix = (info.kind != ERROR).then(|| Fix { title, edits, applicability: Applicability::Safe });
             self.hit_fixed(
                 rules::CONSISTENT_INSTRUCTION_CASING,
                 format!("Command '{k}' should match the case of the command majority ({case})"),

@@ -31,6 +31,13 @@ fn each_rule_fixes_what_it_reports() {
             Safe,
         ),
         ("ConsistentInstructionCasing", "FROM alpine\nRUN a\nrun b\n", "FROM alpine\nRUN a\nRUN b\n", Safe),
+        // A FROM's `AS` goes with it: FromAsCasing has nothing to say after the fix.
+        (
+            "ConsistentInstructionCasing",
+            "from alpine as base\nrun echo\nFROM base AS app\n",
+            "from alpine as base\nrun echo\nfrom base as app\n",
+            Safe,
+        ),
         ("LegacyKeyValueFormat", "FROM alpine\nENV A b c\n", "FROM alpine\nENV A=\"b c\"\n", Safe),
         ("NoEmptyContinuation", "FROM alpine\nRUN a \\\n\n  b\n", "FROM alpine\nRUN a \\\n  b\n", Safe),
         ("NoEmptyContinuation", "FROM alpine\r\nRUN a \\\r\n  \r\n  b\r\n", "FROM alpine\r\nRUN a \\\r\n  b\r\n", Safe),
