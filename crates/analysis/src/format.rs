@@ -13,7 +13,8 @@
 //! - At most one empty line between instructions; one line ending at the end of the file.
 //!
 //! What it leaves alone, because a change there could change the build: the directives and
-//! everything before the first instruction (an empty line there ends the directives); heredoc
+//! everything before the first instruction but its own indentation (an empty line there ends
+//! the directives); heredoc
 //! bodies, and the lines of an instruction with a heredoc; continuation lines that start inside
 //! a quoted string, as BuildKit or a shell reads it, and every continuation line of an
 //! instruction whose quotes never close or may nest (`"$(echo "a  b")"`, `$'...'`, a `${...}`
@@ -154,6 +155,13 @@ impl Formatter<'_> {
         let Some(first) = items.iter().position(|e| e.kind().is_instruction()) else {
             return;
         };
+        // The first instruction's own indentation goes as every other's does (the lines before
+        // it stay as they are).
+        if let Some(blanks) = first.checked_sub(1).map(|i| &items[i]).filter(|e| e.kind() == WHITESPACE) {
+            if first < 2 || items[first - 2].kind() == NEWLINE {
+                self.edit_range(blanks.text_range(), "");
+            }
+        }
         // The line endings of the empty lines just read (each its own token).
         let mut empty: Vec<TextRange> = Vec::new();
         let mut line_start = false;
@@ -360,10 +368,12 @@ impl Formatter<'_> {
         // Where quotes nest (`"$(echo "a  b")"`, `` `...` ``, `"${A:-"a  b"}"`), which blanks
         // are quoted is the shell's to say, not a quote scan's: the lines stay as they are.
         let all = &self.text[start..end];
-        let nested = all.contains("$(")
-            || all.contains("$'")
-            || (self.escape != b'`' && all.contains('`'))
-            || open_braces(all.as_bytes(), self.escape);
+        // (With `` # escape=` ``, a backtick that continues a line is no shell's: any other is.)
+        let backtick = all.match_indices('`').any(|(i, _)| {
+            let rest = all[i + 1..].trim_start_matches([' ', '\t']);
+            self.escape != b'`' || !(rest.is_empty() || rest.starts_with(['\n', '\r']))
+        });
+        let nested = all.contains("$(") || all.contains("$'") || backtick || open_braces(all.as_bytes(), self.escape);
         if nested {
             return false;
         }

@@ -54,9 +54,16 @@ fn what_could_change_the_build_is_left_alone() {
     // Everything before the first instruction (an empty line there ends the directives).
     let prologue = "\n\n  # syntax=x   \n\n\nFROM a\n";
     assert_eq!(format(prologue), prologue);
+    // But for the first instruction's own indentation, which goes as every other's does.
+    assert_eq!(format("   FROM alpine\n   RUN x\n"), "FROM alpine\nRUN x\n");
+    assert_eq!(format("# c\n\t FROM alpine\n"), "# c\nFROM alpine\n");
     // The backtick escape character, and CRLF line endings kept.
     let backtick = "# escape=`\r\nfrom a\r\nrun dir `\r\n  c:\\x\r\n\r\n\r\n\r\n";
     assert_eq!(format(backtick), "# escape=`\r\nFROM a\r\nRUN dir `\r\n    c:\\x\r\n");
+    // With the backtick escape character, a backtick that continues no line is the shell's
+    // (command substitution, where quotes nest): the lines stay, blanks in quotes and all.
+    let nested = "# escape=`\nFROM alpine\nRUN echo \"x `echo \"a   `\n      b\"` y\"\n";
+    assert_eq!(format(nested), nested);
 }
 
 #[test]

@@ -17,8 +17,12 @@ continuation's escape character cut to one, none after it; continuation lines on
 deeper than their instruction (deeper lines keep their depth relative to the least indented);
 no blanks at line ends; at most one empty line between instructions; a line ending at the end.
 
-Left as they are (but for blanks at line ends): everything before the first instruction,
-heredocs, exec form, quoted text, what BuildKit keeps as written (WORKDIR, USER, MAINTAINER,
+What it keeps is what runs and what is copied: the text of a shell-form RUN, CMD, ENTRYPOINT
+or HEALTHCHECK and of an ONBUILD trigger is also stored as written (in the image's history and
+config, and a RUN's in its cache key), so those strings change with the blanks.
+
+Left as they are (but for blanks at line ends): everything before the first instruction (but
+its own indentation), heredocs, exec form, quoted text, what BuildKit keeps as written (WORKDIR, USER, MAINTAINER,
 STOPSIGNAL, `ENV k v`, `LABEL k v`), a continuation line glued to the word before it (`foo\\`
 then `bar`), and the continuation lines of an instruction whose quotes never close or may nest
 (`$(...)`, backticks, `$'...'`, `${...}`, a flag holding quotes).
