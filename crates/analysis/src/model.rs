@@ -45,9 +45,10 @@ pub struct Stage {
 }
 
 impl Stage {
-    /// The name people see: the `AS` name as written, or `stage-N`.
+    /// The name people see: BuildKit's (the `AS` name in lower case, as its progress output and
+    /// `--target` have it), or `stage-N`.
     pub fn display_name(&self) -> String {
-        self.name_as_written.clone().unwrap_or_else(|| format!("stage-{}", self.index))
+        self.name.clone().unwrap_or_else(|| format!("stage-{}", self.index))
     }
 }
 

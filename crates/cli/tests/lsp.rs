@@ -787,13 +787,14 @@ fn fix_all_on_request_and_preferred_quick_fixes() {
         apply_lsp_edits(text, &actions[0]["edit"]["changes"][uri]),
         "FROM alpine AS base\nRUN a\nRUN b\nFROM alpine\nCOPY --from=base /a /b\nCMD serve\n"
     );
-    // A fix that makes another possible: `from` becomes `FROM` in one pass, and only then is
-    // the lower-case `as` a `FromAsCasing` finding. "Fix all" goes on as `check --fix` does.
+    // `from` becomes `FROM` and its `as` `AS` in one fix (until stop 38 that took a second pass
+    // of "fix all", as `check --fix` makes: the lower-case `as` was a `FromAsCasing` finding
+    // only once `FROM` was written).
     let again = "file:///tmp/fixall/passes.Dockerfile";
     let text2 = "from alpine as build\nRUN a\nFROM build\n";
     lsp.open(again, text2);
     let actions = fix_all(&mut lsp, again);
-    assert_eq!(actions[0]["title"], "Fix all safe problems (2)", "{actions}");
+    assert_eq!(actions[0]["title"], "Fix all safe problems (1)", "{actions}");
     assert_eq!(
         apply_lsp_edits(text2, &actions[0]["edit"]["changes"][again]),
         "FROM alpine AS build\nRUN a\nFROM build\n"
