@@ -88,6 +88,16 @@ fn references_from_the_from_of_a_stage_without_a_name() {
     assert!(a.references_at(at).is_empty());
 }
 
+/// A stage is shown by BuildKit's name: `AS Build` is `build` in its progress output and to
+/// `--target`, so in every list of stages too.
+#[test]
+fn stages_are_shown_by_buildkits_name() {
+    let a = plain("FROM alpine AS Base\nFROM Base\nFROM base AS Build\nCOPY --from=0 / /\n");
+    let shown: Vec<String> = a.stages().iter().map(|s| s.display_name()).collect();
+    assert_eq!(shown, ["base", "stage-1", "build"]);
+    assert_eq!(a.stages()[2].name_as_written.as_deref(), Some("Build"));
+}
+
 #[test]
 fn no_definition_for_images() {
     let (a, at) = fixture("FROM alp$0ine\nCOPY --from=nginx:latest /a /a\n");
