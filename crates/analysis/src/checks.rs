@@ -57,8 +57,23 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         }
     }
     let mut used = vec![false; a.stages.len()];
+    // BuildKit sets `TARGETSTAGE` per build: where a reference reads it, a target other than
+    // the one this analysis is for (`options.target`, else the default) may build other stages,
+    // which an analysis for that target says.
+    let this = match options.target_name() {
+        Some(t) => t.to_string(),
+        None => a.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into()),
+    };
+    let per_target = a.references.iter().any(|r| r.value.contains("TARGETSTAGE"));
     for &t in &in_play {
-        for &s in a.target_builds(t) {
+        let name = a.stages[t].name.clone();
+        let own = if per_target && name.as_deref().unwrap_or("default") != this {
+            let target = Options { target: name, targets: Vec::new(), ..options.clone() };
+            Some(crate::analyze(a.text(), &target))
+        } else {
+            None
+        };
+        for &s in own.as_ref().unwrap_or(a).target_builds(t) {
             used[s] = true;
         }
     }

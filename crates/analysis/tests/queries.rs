@@ -1255,6 +1255,29 @@ fn only_the_stages_a_target_needs_are_dispatched_when_there_is_one() {
     assert!(analyze(text, &both).build_error().is_some());
 }
 
+/// BuildKit sets `TARGETSTAGE` per build: each target in play builds what its own build
+/// would, not what the `--target` of this analysis makes of a base that reads it.
+#[test]
+fn each_target_in_play_reads_its_own_targetstage() {
+    let text = "FROM alpine AS prod-base\nFROM alpine AS dev-base\nFROM ${TARGETSTAGE}-base AS prod\nFROM ${TARGETSTAGE}-base AS dev\n";
+    let unused = |options: Options| {
+        let a = analyze(text, &options);
+        a.diagnostics()
+            .iter()
+            .filter(|d| d.code == "unused-stage")
+            .map(|d| slice(&a, d.range).to_string())
+            .collect::<Vec<_>>()
+    };
+    // `--target prod` with the default target (`dev`) in play: each builds its own base.
+    let both = Options { target: Some("prod".into()), targets: vec!["prod".into()], ..Options::default() };
+    assert_eq!(unused(both), Vec::<String>::new());
+    // The default alone: only `dev-base` (and `prod`, built by no target in play).
+    assert_eq!(unused(Options::default()), ["prod-base", "prod"]);
+    // A target in play that is not the `--target`: its own base too.
+    let prod_in_play = Options { targets: vec!["prod".into()], ..Options::default() };
+    assert_eq!(unused(prod_in_play), Vec::<String>::new());
+}
+
 /// `--from=scratch` and a mount `from=scratch` are the empty image: nothing to pull.
 #[test]
 fn scratch_is_pulled_by_no_plan() {
