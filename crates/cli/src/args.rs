@@ -205,7 +205,12 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
     }
     let file_count = if spec.many_files { rest.len() - spec.words_after_file.min(rest.len()) } else { 1 };
     if !spec.many_files && rest.len() != 1 + spec.words_after_file {
-        return Err(usage(format!("expected FILE{}", " WORD".repeat(spec.words_after_file))));
+        let given = rest.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        let wanted = match spec.words_after_file {
+            0 => "one FILE (`check` and `fmt` take several)".to_string(),
+            n => format!("a FILE and {n} more arguments"),
+        };
+        return Err(usage(format!("expected {wanted}, got {}: {given}", rest.len())));
     }
     for f in rest.drain(..file_count) {
         args.files.push(PathBuf::from(f));

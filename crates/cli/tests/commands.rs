@@ -581,9 +581,32 @@ fn targets_and_plans() {
     assert_eq!(run(&["plan", &other, "--target", "a"]).status.code(), Some(1));
     // A file with no stages has no target to list.
     let empty = d.file("Empty.Dockerfile", "# nothing yet\n");
-    let o = run(&["targets", &empty]);
+    for command in ["targets", "plan", "graph"] {
+        let o = run(&[command, &empty]);
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        assert!(stderr(&o).contains("Empty.Dockerfile: the file has no stages"), "{command}: {}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{command}: {}", stdout(&o));
+    }
+}
+
+/// Arguments that say one thing twice, or more than a command takes, are refused with what
+/// was given.
+#[test]
+fn too_many_arguments_are_said() {
+    let d = Dir::new("too-many");
+    let f = d.file("Dockerfile", "FROM alpine AS a\nFROM alpine AS b\n");
+    let g = d.file("Other.Dockerfile", "FROM alpine\n");
+    let o = run(&["analyze", &f, &g]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("Empty.Dockerfile: the file has no stages"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("expected one FILE (`check` and `fmt` take several), got 2: "), "{}", stderr(&o));
+    let o = run(&["rename", &f, "a"]);
+    assert!(stderr(&o).contains("expected a FILE and 2 more arguments, got 2: "), "{}", stderr(&o));
+    let o = run(&["plan", &f, "--target", "a", "--target", "b"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--target is given more than once (`a`, ..., `b`)"), "{}", stderr(&o));
+    let o = run(&["dump", "--buildkit", "--tree", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("choose one of --buildkit and --tree"), "{}", stderr(&o));
 }
 
 #[test]

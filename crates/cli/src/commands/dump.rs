@@ -25,6 +25,9 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
     let mut file: Option<PathBuf> = None;
     while let Some(arg) = parser.next().map_err(|e| Failure::Usage(e.to_string()))? {
         match arg {
+            Long("buildkit") | Long("tree") if format.is_some() => {
+                return Err(Failure::Usage(format!("choose one of --buildkit and --tree\n\n{HELP}")));
+            }
             Long("buildkit") => format = Some(Format::Buildkit),
             Long("tree") => format = Some(Format::Tree),
             Short('h') | Long("help") => {

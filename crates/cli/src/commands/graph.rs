@@ -29,6 +29,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         return Ok(Outcome::Ok);
     };
     let an = super::read_and_analyze(&a.files[0], &a.options)?;
+    // No graph of a file without stages, as `plan` and `targets` have no target there.
+    super::target_stage(&an, &a.files[0], None)?;
     match a.format.unwrap_or(Format::Dot) {
         Format::Svg => {
             let target = match &a.options.target {
