@@ -943,7 +943,7 @@ impl<'a> Engine<'a> {
                 title.push_str(&format!(" and `{as_wanted}`"));
             }
             // Not for an unknown instruction: its name is in the error the build fails with.
-            let fix = (info.kind != ERROR).then(|| Fix { title, edits, applicability: Applicability::Safe });
+            let fix = (info.kind != ERROR).then_some(Fix { title, edits, applicability: Applicability::Safe });
             self.hit_fixed(
                 rules::CONSISTENT_INSTRUCTION_CASING,
                 format!("Command '{k}' should match the case of the command majority ({case})"),
