@@ -1299,6 +1299,22 @@ fn undecodable_messages_and_odd_framing_keep_the_server_serving() {
         let m = lsp.recv(deadline, "the answers to the requests whose id is null");
         lsp.pending.push(m);
     }
+    // Document notifications whose params the server cannot read (a version past i32, a
+    // negative character, a text that is no string) are ignored, and said in the client's log:
+    // the server's copy of the document may now differ from the editor's.
+    let bad = [
+        r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///work/Dockerfile","version":2147483648},"contentChanges":[{"text":"FROM x\n"}]}}"#,
+        r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"file:///work/Dockerfile","version":9},"contentChanges":[{"range":{"start":{"line":0,"character":-1},"end":{"line":0,"character":0}},"text":"x"}]}}"#,
+        r#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///work/other","languageId":"dockerfile","version":1,"text":5}}}"#,
+    ];
+    for (i, body) in bad.iter().enumerate() {
+        lsp.send_raw(body);
+        let what = if i == 2 { "textDocument/didOpen" } else { "textDocument/didChange" };
+        let log = lsp.notification("window/logMessage", |p| {
+            p["message"].as_str().is_some_and(|m| m.contains("cannot read") && m.contains(what))
+        });
+        assert!(log["message"].as_str().unwrap().contains("close and reopen it"), "{log}");
+    }
     // An unknown `$/` request is answered with MethodNotFound (the protocol says so).
     let r = lsp.call("$/unknownThing", parse_json("{}"));
     assert_eq!(r["error"]["code"], -32601, "{r}");

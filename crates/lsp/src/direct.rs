@@ -27,7 +27,8 @@ use std::task::{Context, Poll};
 use serde::{Deserialize, Serialize};
 use tower_lsp_server::jsonrpc::{Id, Request};
 use tower_lsp_server::lsp_types::{
-    DidOpenTextDocumentParams, DocumentSymbolParams, SemanticTokensParams, SemanticTokensResult,
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentSymbolParams,
+    SemanticTokensParams, SemanticTokensResult,
 };
 use tower_service::Service;
 
@@ -94,7 +95,11 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8]) -> Option<Vec<u
             if !shared.initialized.load(Ordering::Acquire) {
                 return None;
             }
-            let n: IncomingNotification<DidOpenTextDocumentParams> = serde_json::from_slice(body).ok()?;
+            // (The framework would drop it without a word.)
+            let n: IncomingNotification<DidOpenTextDocumentParams> = match serde_json::from_slice(body) {
+                Ok(n) => n,
+                Err(e) => return log_warning(unreadable(method, &e.to_string())),
+            };
             if n.id.is_some() {
                 return None;
             }
@@ -113,6 +118,28 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8]) -> Option<Vec<u
         }
         _ => None,
     }
+}
+
+/// What the client's log says of a document notification whose params cannot be read.
+pub(crate) fn unreadable(method: &str, why: &str) -> String {
+    format!(
+        "stagecraft: ignored a `{method}` whose params it cannot read ({why}): the server's copy of the document may now differ from the editor's; close and reopen it"
+    )
+}
+
+/// A `didChange` or `didClose` whose params the server's handler cannot read (the framework
+/// drops those without a word), and why.
+pub(crate) fn unreadable_change(method: &str, body: &[u8]) -> Option<String> {
+    let read = match method {
+        "textDocument/didChange" => {
+            serde_json::from_slice::<IncomingNotification<DidChangeTextDocumentParams>>(body).map(drop)
+        }
+        "textDocument/didClose" => {
+            serde_json::from_slice::<IncomingNotification<DidCloseTextDocumentParams>>(body).map(drop)
+        }
+        _ => Ok(()),
+    };
+    read.err().map(|e| unreadable(method, &e.to_string()))
 }
 
 /// The body of a notification to the client.

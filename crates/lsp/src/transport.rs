@@ -284,6 +284,12 @@ pub(crate) async fn read_client(
                         }
                         continue;
                     }
+                    if let Some(why) = crate::direct::unreadable_change(method, &body) {
+                        if let Some(log) = crate::direct::log_warning(why) {
+                            let _ = out.send(log);
+                        }
+                        continue;
+                    }
                     if crate::direct::changes_state(method) {
                         forwarded += 1;
                     }
