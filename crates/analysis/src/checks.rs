@@ -45,36 +45,42 @@ fn stage_name_casing_fixes(a: &mut Analysis) {
 
 fn targets_and_unused(a: &mut Analysis, options: &Options) {
     let mut in_play: Vec<usize> = a.default_target().into_iter().collect();
+    // What `TARGETSTAGE` is in each one's build: the default target's is a build's without
+    // `--target`; another's, its name as given.
+    let no_target = Options { target: None, ..Options::default() };
+    let mut target_stage: Vec<String> =
+        in_play.iter().map(|_| crate::engine::target_stage_value(&no_target, &a.stages)).collect();
     // A target in play this file does not have: editors' settings name targets for every
     // Dockerfile of a workspace, so it is no error, but an unused stage's message says it (a
     // typo there would otherwise leave the hints quietly wrong).
     let mut not_found = Vec::new();
     for name in &options.targets {
         match a.resolve_stage(name) {
-            Ok(t) if !in_play.contains(&t) => in_play.push(t),
+            Ok(t) if !in_play.contains(&t) => {
+                in_play.push(t);
+                target_stage.push(name.clone());
+            }
             Ok(_) => {}
             Err(e) => not_found.push(e),
         }
     }
     let mut used = vec![false; a.stages.len()];
-    // BuildKit sets `TARGETSTAGE` per build: where a reference reads it, a target other than
-    // the one this analysis is for (`options.target`, else the default) may build other stages,
-    // which an analysis for that target says.
-    let this = match options.target_name() {
-        Some(t) => t.to_string(),
-        None => a.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into()),
-    };
-    let per_target = a.references.iter().any(|r| r.value.contains("TARGETSTAGE"));
-    for &t in &in_play {
-        let name = a.stages[t].name.clone();
-        let own = if per_target && name.as_deref().unwrap_or("default") != this {
-            let target = Options { target: name, targets: Vec::new(), ..options.clone() };
-            Some(crate::analyze(a.text(), &target))
+    // BuildKit sets `TARGETSTAGE` per build: where the file reads it (in a base, a `--from`, or
+    // an ARG they use), a target whose build sets another value than this analysis did may
+    // build other stages, which the stage graph of a run for it says.
+    let this = crate::engine::target_stage_value(options, &a.stages);
+    let per_target = a.text.contains("TARGETSTAGE");
+    for (&t, value) in in_play.iter().zip(&target_stage) {
+        if per_target && *value != this {
+            let target = Options { target: Some(value.clone()).filter(|_| t != in_play[0]), ..options.clone() };
+            let out = crate::engine::Engine::new(&a.text, &a.parse, &a.index, &target).run();
+            for &s in crate::graph::Reachability::new(&out.deps).builds(t) {
+                used[s] = true;
+            }
         } else {
-            None
-        };
-        for &s in own.as_ref().unwrap_or(a).target_builds(t) {
-            used[s] = true;
+            for &s in a.target_builds(t) {
+                used[s] = true;
+            }
         }
     }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
@@ -113,7 +119,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // A stage without a name is no `--target`: it is said by its FROM line, not as `stage-N`.
     let describe = |t: usize| {
         let st = &a.stages[t];
-        let name = match &st.name_as_written {
+        let name = match &st.name {
             Some(name) => format!("`{name}`{}", on_line(t)),
             None => format!("stage {t} (`FROM {}` on line {})", st.base, st.line),
         };
@@ -535,6 +541,9 @@ fn unknown_stage_references(a: &mut Analysis) {
     let mut searched: Map<String, usize> = Map::default();
     // Each with the stage its name finds (the last of that name, as BuildKit's `--from` does).
     let mut results: Vec<Option<(String, Option<usize>)>> = Vec::new();
+    // For each result, once a reference needs it: the stages, each the last of its name, whose
+    // names are suggestions for it, with their distance to it, in stage order.
+    let mut close_stages: Vec<Option<Vec<(usize, usize)>>> = Vec::new();
     let mut found = Vec::new();
     let mut from_labels = Vec::new();
     // Whether each stage is the last of its name (the one `--from` finds), once needed.
@@ -544,31 +553,40 @@ fn unknown_stage_references(a: &mut Analysis) {
             continue;
         }
         let RefTarget::Image(image) = &r.target else { continue };
+        let from = r.kind == RefKind::From;
         // FROM takes no index: the stage needs a name. (A close name is looked for below, as
-        // for `--from`: no real-world file of the corpus has a base one or two edits from an
-        // earlier stage's name.)
-        if let Some(n) = unnamed_stage_label(a, image).filter(|_| r.kind == RefKind::From) {
+        // for `--from`.)
+        if let Some(n) = unnamed_stage_label(a, image).filter(|_| from) {
             from_labels.push((r.range, r.line, image.clone(), n));
             continue;
         }
-        // A base that is no image name fails the build, as its own error says (`FROM Builder`
-        // too: FROM matches names exactly).
-        if image.contains([':', '/', '@'])
-            || (r.kind == RefKind::From && crate::reference::parse_normalized_named(image).is_err())
-        {
+        // A name that is no image name fails the build (a base's own error says so; `FROM
+        // Builder` too: FROM matches names exactly), so any close name is a guess worth
+        // making; a valid one is pulled, and taken for a typo only when it is a likely one
+        // (`--from=rust` beside a stage `test` is the image). Most bases are images: a base is
+        // no typo of a stage whose name it begins or is begun by either (`FROM alpine` beside
+        // a stage `alpine3`).
+        let valid = crate::reference::parse_normalized_named(image).is_ok();
+        if image.contains([':', '/', '@']) || (from && !valid) {
             continue;
         }
-        // One search per distinct name: a file may pull one unknown image many times.
-        let i = *searched.entry(image.clone()).or_insert_with(|| {
+        let plausible = |c: &str| {
+            !valid
+                || (suggest::likely_typo(image, c)
+                    && !(from && (c.starts_with(image.as_str()) || image.starts_with(c))))
+        };
+        // One search per distinct name and kind (a base's key ends in a line break, which no
+        // name holds): a file may pull one unknown image many times.
+        let key = if from { format!("{image}\n") } else { image.clone() };
+        let i = *searched.entry(key).or_insert_with(|| {
             // A name that is one part of exactly one stage's name (`set` of `license-set`) is
-            // what was meant more surely than a name one edit away (`test`).
+            // what a `--from` meant more surely than a name one edit away (`test`).
             // Only among names close enough to suggest at all: `--from=node` beside a stage
-            // `node-deps` is most likely the image. Otherwise only a likely typo: the name is a
-            // valid image too (`--from=rust` beside a stage `test`).
+            // `node-deps` is most likely the image.
             let close = suggest::search(image, names.iter().map(String::as_str), true);
             let lower = image.to_lowercase();
             let (mut part, mut parts) = (None, 0);
-            for n in &names {
+            for n in names.iter().filter(|_| !from) {
                 if *n != lower && has_part(n, &lower) {
                     part = Some(n);
                     parts += 1;
@@ -576,15 +594,17 @@ fn unknown_stage_references(a: &mut Analysis) {
             }
             let suggestion = close.and_then(|c| match part.filter(|_| parts == 1) {
                 Some(part) => Some(part.clone()),
-                None => suggest::likely_typo(image, &c).then_some(c),
+                None => plausible(&c).then_some(c),
             });
             results.push(suggestion.map(|name| {
                 let stage = a.find_target(&name);
                 (name, stage)
             }));
+            close_stages.push(None);
             results.len() - 1
         });
-        let context = || suggest::search(image, a.context_names().iter().map(String::as_str), true);
+        let context =
+            || suggest::search(image, a.context_names().iter().map(String::as_str), true).filter(|c| plausible(c));
         if let Some((mut suggestion, stage)) = results[i].clone() {
             // Already written so: BuildKit read the flag's bytes one by one (a non-ASCII name
             // comes out as `bÃ¤se`), and no edit of the text makes it match; the stage's name is
@@ -599,37 +619,49 @@ fn unknown_stage_references(a: &mut Analysis) {
             let how = match (stage, limit) {
                 (Some(t), Some(l)) if t >= l => {
                     // A close name among the stages it can use is what was meant (a name that a
-                    // later stage takes again finds the later one).
-                    // (Collected into the list type the first search takes: one more iterator
-                    // type behind its `dyn` was 0.2 KB of the browser build.)
+                    // later stage takes again finds the later one): the first closest, as
+                    // `suggest::search` picks, among the image's close stages before `l` (found
+                    // once per image: a search per reference was quadratic in stages).
                     let last = last_of_name.get_or_insert_with(|| a.last_of_name());
-                    let mut usable: Vec<String> = Vec::new();
-                    for s in &a.stages[..l] {
-                        if let Some(n) = s.name.as_ref().filter(|_| last[s.index]) {
-                            usable.push(n.clone());
+                    let list = close_stages[i].get_or_insert_with(|| {
+                        let len = image.chars().count();
+                        let mut list = Vec::new();
+                        for st in &a.stages {
+                            let Some(n) = st.name.as_ref().filter(|_| last[st.index]) else { continue };
+                            if n.chars().count().abs_diff(len) < 3 {
+                                let d = suggest::levenshtein(image, n);
+                                if d < 3 && plausible(n) {
+                                    list.push((st.index, d));
+                                }
+                            }
+                        }
+                        list
+                    });
+                    let mut best: Option<(usize, usize)> = None;
+                    for &(st, d) in list.iter().filter(|(st, _)| *st < l) {
+                        if best.is_none_or(|(_, b)| d < b) {
+                            best = Some((st, d));
                         }
                     }
-                    match suggest::search(image, usable.iter().map(String::as_str), true)
-                        .filter(|c| suggest::likely_typo(image, c))
-                    {
+                    match best.and_then(|(st, _)| a.stages[st].name.clone()) {
                         Some(earlier) => {
                             suggestion = earlier;
                             Found::Stage
                         }
                         // Most bases are images: a base close only to a later stage's name
                         // is left alone.
-                        None if r.kind == RefKind::From => continue,
+                        None if from => continue,
                         None => Found::Later(t),
                     }
                 }
                 _ => Found::Stage,
             };
-            found.push((r.range, r.line, image.clone(), suggestion, how));
+            found.push((r.range, r.line, image.clone(), suggestion, how, r.value.contains('$')));
         } else if let Some(n) = unnamed_stage_label(a, image) {
             // `stage-N` is only how stagecraft (and its graphs) show a stage without a name.
-            found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index));
+            found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index, r.value.contains('$')));
         } else if let Some(c) = cfg!(feature = "named-contexts").then(context).flatten() {
-            found.push((r.range, r.line, image.clone(), c, Found::Context));
+            found.push((r.range, r.line, image.clone(), c, Found::Context, r.value.contains('$')));
         }
     }
     // What a `stage-N` label names: an image.
@@ -643,7 +675,7 @@ fn unknown_stage_references(a: &mut Analysis) {
         );
         a.diagnostics.push(Diagnostic::ours("unknown-stage", Severity::Warning, range, message, None, (line, line)));
     }
-    for (range, line, image, suggestion, how) in found {
+    for (range, line, image, suggestion, how, through_variable) in found {
         let message = match how {
             Found::Index => format!(
                 "{}; refer to the stage by its index `{suggestion}`, or name it with `AS` on its FROM line",
@@ -660,7 +692,10 @@ fn unknown_stage_references(a: &mut Analysis) {
                 a.stages[t].line
             ),
         };
+        // No fix for a name that comes from a variable (`FROM ${BASE}`): writing the stage's
+        // name there would drop the variable.
         let title = match how {
+            _ if through_variable => None,
             Found::Index => Some(format!("Use stage {suggestion} by its index")),
             Found::Stage => Some(format!("Use stage `{suggestion}`")),
             Found::Context => Some(format!("Use the named context `{suggestion}`")),

@@ -944,6 +944,13 @@ impl<'a> Engine<'a> {
             }
             // Not for an unknown instruction: its name is in the error the build fails with.
             let fix = (info.kind != ERROR).then_some(Fix { title, edits, applicability: Applicability::Safe });
+            // FromAsCasing's own fix on this FROM would write `AS` in the keyword's old case,
+            // against this one: both fix it the same way.
+            for d in self.diagnostics.iter_mut() {
+                if d.code == rules::FROM_AS_CASING.name && info.range.contains_range(d.range) && d.fix.is_some() {
+                    d.fix.clone_from(&fix);
+                }
+            }
             self.hit_fixed(
                 rules::CONSISTENT_INSTRUCTION_CASING,
                 format!("Command '{k}' should match the case of the command majority ({case})"),
@@ -957,10 +964,7 @@ impl<'a> Engine<'a> {
     // ---- meta ARGs ----
 
     fn target_stage_name(&self) -> String {
-        if let Some(t) = self.options.target_name() {
-            return t.to_string();
-        }
-        self.stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into())
+        target_stage_value(self.options, &self.stages)
     }
 
     fn builtins(&self) -> Vars {
@@ -1977,7 +1981,7 @@ impl<'a> Engine<'a> {
         }
         if let [(s, r)] = path[start..] {
             // A name (not an index) several stages have: BuildKit takes the last.
-            let by_name = !self.text[r].starts_with(|c: char| c.is_ascii_digit());
+            let by_name = !crate::assists::is_index(&self.text[r]);
             if by_name && sharing(s) {
                 out.push_str(": BuildKit takes the last of the stages named ");
                 quoted(&mut out, &self.stage_display(s));
@@ -3505,6 +3509,15 @@ fn mount_from_range(flags: &[Flag], flag: &FlagInfo) -> Option<TextRange> {
     let at = flags.partition_point(|f| f.range().start() < flag.range.start());
     let cursor = flags.get(at).filter(|f| f.range() == flag.range)?;
     cursor.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last().and_then(|o| o.value_range())
+}
+
+/// `TARGETSTAGE` for a build with these options: the `--target` as given, else the last stage's
+/// name, else `default`.
+pub(crate) fn target_stage_value(options: &Options, stages: &[Stage]) -> String {
+    match options.target_name() {
+        Some(t) => t.to_string(),
+        None => stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into()),
+    }
 }
 
 #[cfg(test)]

@@ -871,12 +871,13 @@ impl Analysis {
     /// or flag, a Git source of ADD or COPY, or a global ARG.
     pub fn hover(&self, offset: TextSize) -> Option<Hover> {
         let touches = |r: TextRange| r.start() <= offset && offset <= r.end();
-        if let Some(symbol) = self.symbol_at(offset) {
-            let stage = self.symbol_stage(&symbol)?;
-            let range = match symbol {
-                StageSymbol::Definition(s) => self.stages()[s].name_range?,
-                StageSymbol::Reference(r) => self.references()[r].range,
-            };
+        // (A stage without a name is defined by its FROM, where its keyword, flags and
+        // variables have their own hovers.)
+        let symbol = self.symbol_at(offset).and_then(|symbol| match symbol {
+            StageSymbol::Definition(s) => Some((s, self.stages()[s].name_range?)),
+            StageSymbol::Reference(r) => Some((self.symbol_stage(&symbol)?, self.references()[r].range)),
+        });
+        if let Some((stage, range)) = symbol {
             return Some(Hover { range, markdown: self.stage_markdown(stage) });
         }
         // A variable says what it holds there; in an image's name, followed by the image it

@@ -38,6 +38,9 @@ fn each_rule_fixes_what_it_reports() {
             "from alpine as base\nrun echo\nfrom base as app\n",
             Safe,
         ),
+        // FromAsCasing's fix on a FROM the casing rule rewrites is the same fix: `AS` in the
+        // case the keyword gets (not the keyword's old case, which the casing fix then changes).
+        ("FromAsCasing", "FROM alpine as base\nrun a\nrun b\n", "from alpine as base\nrun a\nrun b\n", Safe),
         ("LegacyKeyValueFormat", "FROM alpine\nENV A b c\n", "FROM alpine\nENV A=\"b c\"\n", Safe),
         ("NoEmptyContinuation", "FROM alpine\nRUN a \\\n\n  b\n", "FROM alpine\nRUN a \\\n  b\n", Safe),
         ("NoEmptyContinuation", "FROM alpine\r\nRUN a \\\r\n  \r\n  b\r\n", "FROM alpine\r\nRUN a \\\r\n  b\r\n", Safe),

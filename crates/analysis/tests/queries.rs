@@ -80,6 +80,10 @@ fn references_from_the_from_of_a_stage_without_a_name() {
     let found: Vec<&str> = a.references_at(at).iter().map(|o| slice(&a, o.range)).collect();
     assert_eq!(found, ["FROM alpine", "0"]);
     assert!(a.prepare_rename(at).is_err());
+    // Its keyword, flags and variables keep their own hovers.
+    assert_eq!(a.hover(at).map(|h| slice(&a, h.range).to_string()).as_deref(), Some("FROM"));
+    let (a, at) = fixture("FROM --platform=$BUILD$0PLATFORM alpine\nFROM alpine AS b\nCOPY --from=0 / /\n");
+    assert!(a.hover(at).is_some_and(|h| h.markdown.contains("BUILDPLATFORM")), "{:?}", a.hover(at));
     // The image is the image's.
     let (a, at) = fixture("FROM alp$0ine\nFROM alpine AS b\nCOPY --from=0 / /\n");
     assert!(a.references_at(at).is_empty());
@@ -1276,6 +1280,10 @@ fn each_target_in_play_reads_its_own_targetstage() {
     // A target in play that is not the `--target`: its own base too.
     let prod_in_play = Options { targets: vec!["prod".into()], ..Options::default() };
     assert_eq!(unused(prod_in_play), Vec::<String>::new());
+    // Read through a global ARG, too.
+    let text = "ARG B=${TARGETSTAGE}-base\nFROM alpine AS prod-base\nFROM alpine AS dev-base\nFROM $B AS prod\nFROM $B AS dev\n";
+    let a = analyze(text, &Options { targets: vec!["prod".into()], ..Options::default() });
+    assert!(!codes(&a).contains(&"unused-stage"), "{:?}", a.diagnostics());
 }
 
 /// `--from=scratch` and a mount `from=scratch` are the empty image: nothing to pull.
@@ -2591,6 +2599,16 @@ fn an_unknown_stage_that_is_part_of_a_name_suggests_that_name() {
 fn an_unknown_stage_is_a_typo_only_when_likely() {
     let text = "FROM alpine AS test\nFROM alpine AS basic\nFROM rust\nCOPY --from=rust /a /a\nFROM bash\nFROM scratch\nCOPY --from=node /b /b\nCOPY --from=a /b /b\n";
     assert!(!codes(&plain(text)).contains(&"unknown-stage"), "{:?}", plain(text).diagnostics());
+    // A base is no typo of a stage whose name it begins (or is begun by).
+    let a = plain("FROM alpine:3.19 AS alpine3\nRUN x\nFROM alpine\nFROM golang AS go\nFROM golang\n");
+    assert!(!codes(&a).contains(&"unknown-stage"), "{:?}", a.diagnostics());
+    // What is no image name fails the build anyway: any close name is suggested.
+    let a = plain("FROM alpine AS build\nFROM scratch\nCOPY --from=Buld / /\n");
+    assert!(diag(&a, "unknown-stage").message.ends_with("did you mean the stage `build`?"), "{:?}", a.diagnostics());
+    // Through a variable: said, with no fix (writing the name there would drop the variable).
+    let a = plain("ARG BASE=biulder\nFROM golang AS builder\nFROM ${BASE}\n");
+    let d = diag(&a, "unknown-stage");
+    assert!(d.message.ends_with("did you mean the stage `builder`?") && d.fix.is_none(), "{d:?}");
     // One edit from a five-letter name, a swap counting as one, and two from a longer one.
     for (written, meant) in [
         ("--from=tets", "test"),

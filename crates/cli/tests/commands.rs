@@ -289,7 +289,7 @@ fn check_github_annotations_escape_and_map_severities() {
     assert_eq!(
         lines,
         [
-            format!("::notice file={file},line=1,col=16,endLine=1,endColumn=17,title=stagecraft unused-stage::stage `a` is not used: the default target `Base` does not build it, so BuildKit skips it (the legacy builder still builds it)"),
+            format!("::notice file={file},line=1,col=16,endLine=1,endColumn=17,title=stagecraft unused-stage::stage `a` is not used: the default target `base` does not build it, so BuildKit skips it (the legacy builder still builds it)"),
             format!("::error file={file},line=2,col=13,endLine=2,endColumn=14,title=stagecraft circular-dependency::circular dependency detected on stage: a; `a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage"),
             format!("::warning file={file},line=3,col=16,endLine=3,endColumn=20,title=stagecraft StageNameCasing::Stage name 'Base' should be lowercase"),
         ]
@@ -606,7 +606,7 @@ fn too_many_arguments_are_said() {
     assert!(stderr(&o).contains("--target is given more than once (`a`, ..., `b`)"), "{}", stderr(&o));
     let o = run(&["dump", "--buildkit", "--tree", &f]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("choose one of --buildkit and --tree"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("give one of --buildkit and --tree, once"), "{}", stderr(&o));
 }
 
 #[test]

@@ -98,6 +98,13 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8]) -> Option<Vec<u
             // (The framework would drop it without a word.)
             let n: IncomingNotification<DidOpenTextDocumentParams> = match serde_json::from_slice(body) {
                 Ok(n) => n,
+                // (A request of that name is the framework's to answer.)
+                Err(_)
+                    if serde_json::from_slice::<IncomingNotification<serde::de::IgnoredAny>>(body)
+                        .is_ok_and(|n| n.id.is_some()) =>
+                {
+                    return None
+                }
                 Err(e) => return log_warning(unreadable(method, &e.to_string())),
             };
             if n.id.is_some() {

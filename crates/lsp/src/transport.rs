@@ -284,7 +284,8 @@ pub(crate) async fn read_client(
                         }
                         continue;
                     }
-                    if let Some(why) = crate::direct::unreadable_change(method, &body) {
+                    // (A request of that name is the framework's to answer.)
+                    if let Some(why) = id.is_none().then(|| crate::direct::unreadable_change(method, &body)).flatten() {
                         if let Some(log) = crate::direct::log_warning(why) {
                             let _ = out.send(log);
                         }

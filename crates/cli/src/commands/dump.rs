@@ -26,7 +26,7 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
     while let Some(arg) = parser.next().map_err(|e| Failure::Usage(e.to_string()))? {
         match arg {
             Long("buildkit") | Long("tree") if format.is_some() => {
-                return Err(Failure::Usage(format!("choose one of --buildkit and --tree\n\n{HELP}")));
+                return Err(Failure::Usage(format!("give one of --buildkit and --tree, once\n\n{HELP}")));
             }
             Long("buildkit") => format = Some(Format::Buildkit),
             Long("tree") => format = Some(Format::Tree),

@@ -147,6 +147,6 @@ fn target_of(a: &Analysis, data: Option<&Value>) -> Option<RefTarget> {
     };
     let stage = by_index
         .filter(|&i| stages.get(i).is_some_and(same))
-        .or_else(|| stages.iter().position(|s| s.name_as_written.as_deref() == Some(name)))?;
+        .or_else(|| stages.iter().position(|s| s.name.as_deref() == Some(name)))?;
     Some(RefTarget::Stage(stage))
 }

@@ -60,6 +60,12 @@ pub(crate) fn tokens(a: &Analysis, encoding: Encoding) -> SemanticTokens {
                 (start, end)
             } else {
                 let Some(range) = a.line_index().line_range(line, a.text()) else { break };
+                // A comment line (or an empty one) inside the continuation is no part of it:
+                // BuildKit drops it.
+                let content = a.text()[range].trim_start_matches([' ', '\t']);
+                if line != start.line && (content.is_empty() || content.starts_with('#')) {
+                    continue;
+                }
                 let from = if line == start.line { t.range.start() } else { range.start() };
                 // (Up to the line's escape character and the blanks before it.)
                 let to = if line == end.line {
