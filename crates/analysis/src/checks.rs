@@ -47,9 +47,8 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     let mut in_play: Vec<usize> = a.default_target().into_iter().collect();
     // What `TARGETSTAGE` is in each one's build: the default target's is a build's without
     // `--target`; another's, its name as given.
-    let no_target = Options { target: None, ..Options::default() };
     let mut target_stage: Vec<String> =
-        in_play.iter().map(|_| crate::engine::target_stage_value(&no_target, &a.stages)).collect();
+        in_play.iter().map(|_| crate::engine::target_stage_value(None, &a.stages)).collect();
     // A target in play this file does not have: editors' settings name targets for every
     // Dockerfile of a workspace, so it is no error, but an unused stage's message says it (a
     // typo there would otherwise leave the hints quietly wrong).
@@ -58,21 +57,28 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         match a.resolve_stage(name) {
             Ok(t) if !in_play.contains(&t) => {
                 in_play.push(t);
-                target_stage.push(name.clone());
+                target_stage.push(crate::engine::target_stage_value(Some(name), &a.stages));
             }
             Ok(_) => {}
             Err(e) => not_found.push(e),
         }
     }
     let mut used = vec![false; a.stages.len()];
-    // BuildKit sets `TARGETSTAGE` per build: where the file reads it (in a base, a `--from`, or
-    // an ARG they use), a target whose build sets another value than this analysis did may
-    // build other stages, which the stage graph of a run for it says.
-    let this = crate::engine::target_stage_value(options, &a.stages);
-    let per_target = a.text.contains("TARGETSTAGE");
+    // BuildKit sets `TARGETSTAGE` per build: where the file may read it in a stage reference
+    // (one written with a variable, in a file that names it), a target whose build sets another
+    // value than this analysis did may build other stages, which the stage graph of a run of
+    // the engine for it says (its findings unused: only the target's stages dispatched, no
+    // ignore rules).
+    let this = crate::engine::target_stage_value(options.target_name(), &a.stages);
+    let per_target = a.text.contains("TARGETSTAGE") && a.references.iter().any(|r| r.value.contains('$'));
     for (&t, value) in in_play.iter().zip(&target_stage) {
         if per_target && *value != this {
-            let target = Options { target: Some(value.clone()).filter(|_| t != in_play[0]), ..options.clone() };
+            let target = Options {
+                target: Some(value.clone()).filter(|_| t != in_play[0]),
+                only_needed_stages: true,
+                ignore: None,
+                ..options.clone()
+            };
             let out = crate::engine::Engine::new(&a.text, &a.parse, &a.index, &target).run();
             for &s in crate::graph::Reachability::new(&out.deps).builds(t) {
                 used[s] = true;
@@ -621,7 +627,8 @@ fn unknown_stage_references(a: &mut Analysis) {
                     // A close name among the stages it can use is what was meant (a name that a
                     // later stage takes again finds the later one): the first closest, as
                     // `suggest::search` picks, among the image's close stages before `l` (found
-                    // once per image: a search per reference was quadratic in stages).
+                    // once per image: a search per reference was quadratic in stages), if it is
+                    // a plausible one, as above.
                     let last = last_of_name.get_or_insert_with(|| a.last_of_name());
                     let list = close_stages[i].get_or_insert_with(|| {
                         let len = image.chars().count();
@@ -630,7 +637,7 @@ fn unknown_stage_references(a: &mut Analysis) {
                             let Some(n) = st.name.as_ref().filter(|_| last[st.index]) else { continue };
                             if n.chars().count().abs_diff(len) < 3 {
                                 let d = suggest::levenshtein(image, n);
-                                if d < 3 && plausible(n) {
+                                if d < 3 {
                                     list.push((st.index, d));
                                 }
                             }
@@ -643,7 +650,7 @@ fn unknown_stage_references(a: &mut Analysis) {
                             best = Some((st, d));
                         }
                     }
-                    match best.and_then(|(st, _)| a.stages[st].name.clone()) {
+                    match best.and_then(|(st, _)| a.stages[st].name.clone()).filter(|n| plausible(n)) {
                         Some(earlier) => {
                             suggestion = earlier;
                             Found::Stage

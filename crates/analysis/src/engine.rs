@@ -926,6 +926,17 @@ impl<'a> Engine<'a> {
         let wanted_case = if majority_lower { Case::Lower } else { Case::Upper };
         let wrong: Vec<&Cmd> = keywords().filter(|c| keyword_case(&c.info.keyword) != wanted_case).collect();
         let config = self.check.clone();
+        // FromAsCasing's findings with a fix, by where they are (found once: a search per
+        // instruction was quadratic in them).
+        let mut from_as: Vec<(TextRange, usize)> = Vec::new();
+        if config.enabled(&rules::CONSISTENT_INSTRUCTION_CASING) {
+            for (i, d) in self.diagnostics.iter().enumerate() {
+                if d.code == rules::FROM_AS_CASING.name && d.fix.is_some() {
+                    from_as.push((d.range, i));
+                }
+            }
+            sort::sort_by_key(&mut from_as, |&(r, _)| r.start());
+        }
         for Cmd { node, info, .. } in wrong {
             let k = &info.keyword;
             let (wanted, case) =
@@ -945,10 +956,11 @@ impl<'a> Engine<'a> {
             // Not for an unknown instruction: its name is in the error the build fails with.
             let fix = (info.kind != ERROR).then_some(Fix { title, edits, applicability: Applicability::Safe });
             // FromAsCasing's own fix on this FROM would write `AS` in the keyword's old case,
-            // against this one: both fix it the same way.
-            for d in self.diagnostics.iter_mut() {
-                if d.code == rules::FROM_AS_CASING.name && info.range.contains_range(d.range) && d.fix.is_some() {
-                    d.fix.clone_from(&fix);
+            // against this one: both fix it the same way (while this rule runs).
+            if info.kind == FROM_INSTR {
+                let at = from_as.partition_point(|&(r, _)| r.start() < info.range.start());
+                if let Some(&(_, d)) = from_as.get(at).filter(|(r, _)| info.range.contains_range(*r)) {
+                    self.diagnostics[d].fix.clone_from(&fix);
                 }
             }
             self.hit_fixed(
@@ -964,7 +976,7 @@ impl<'a> Engine<'a> {
     // ---- meta ARGs ----
 
     fn target_stage_name(&self) -> String {
-        target_stage_value(self.options, &self.stages)
+        target_stage_value(self.options.target_name(), &self.stages)
     }
 
     fn builtins(&self) -> Vars {
@@ -3511,13 +3523,18 @@ fn mount_from_range(flags: &[Flag], flag: &FlagInfo) -> Option<TextRange> {
     cursor.mount_options().filter(|o| o.key().eq_ignore_ascii_case("from")).last().and_then(|o| o.value_range())
 }
 
-/// `TARGETSTAGE` for a build with these options: the `--target` as given, else the last stage's
-/// name, else `default`.
-pub(crate) fn target_stage_value(options: &Options, stages: &[Stage]) -> String {
-    match options.target_name() {
-        Some(t) => t.to_string(),
-        None => stages.last().and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into()),
-    }
+/// `TARGETSTAGE` for a build of `target` (a `--target` as given; `#N`, stagecraft's name for the
+/// stage at index N, is that stage's name), else of the default target: the last stage's name,
+/// else `default`.
+pub(crate) fn target_stage_value(target: Option<&str>, stages: &[Stage]) -> String {
+    let stage = match target.filter(|t| !t.is_empty()) {
+        None => stages.last(),
+        Some(t) => match t.strip_prefix('#').and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) => stages.get(n),
+            None => return t.to_string(),
+        },
+    };
+    stage.and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into())
 }
 
 #[cfg(test)]

@@ -107,6 +107,16 @@ fn each_rule_fixes_what_it_reports() {
     }
 }
 
+/// With the casing rule skipped, FromAsCasing's fix is its own (`AS` in the keyword's case).
+#[test]
+fn from_as_casing_fixes_its_own_way_when_the_casing_rule_is_skipped() {
+    let text = "# check=skip=ConsistentInstructionCasing\nFROM alpine as base\nrun a\nrun b\n";
+    assert_eq!(
+        fix_of(text, "FromAsCasing").0,
+        "# check=skip=ConsistentInstructionCasing\nFROM alpine AS base\nrun a\nrun b\n"
+    );
+}
+
 #[test]
 fn no_fix_where_the_result_would_not_mean_the_same() {
     let has_fix = |text: &str, code: &str| {

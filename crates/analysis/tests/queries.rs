@@ -1284,6 +1284,9 @@ fn each_target_in_play_reads_its_own_targetstage() {
     let text = "ARG B=${TARGETSTAGE}-base\nFROM alpine AS prod-base\nFROM alpine AS dev-base\nFROM $B AS prod\nFROM $B AS dev\n";
     let a = analyze(text, &Options { targets: vec!["prod".into()], ..Options::default() });
     assert!(!codes(&a).contains(&"unused-stage"), "{:?}", a.diagnostics());
+    // `#2`, stagecraft's name for the stage at index 2, builds as `prod` does.
+    let a = analyze(text, &Options { targets: vec!["#2".into()], ..Options::default() });
+    assert!(!codes(&a).contains(&"unused-stage"), "{:?}", a.diagnostics());
 }
 
 /// `--from=scratch` and a mount `from=scratch` are the empty image: nothing to pull.
@@ -2605,6 +2608,12 @@ fn an_unknown_stage_is_a_typo_only_when_likely() {
     // What is no image name fails the build anyway: any close name is suggested.
     let a = plain("FROM alpine AS build\nFROM scratch\nCOPY --from=Buld / /\n");
     assert!(diag(&a, "unknown-stage").message.ends_with("did you mean the stage `build`?"), "{:?}", a.diagnostics());
+    // Among the stages before it, the first closest name is taken, as BuildKit's search picks
+    // it, and then only if it is a likely typo: here `abxy` (two edits, a four-letter name), so
+    // no guess among the earlier ones, and the later `abce` is said.
+    let a = plain("FROM alpine AS abxy\nFROM alpine AS bacd\nCOPY --from=abcd / /\nFROM alpine AS abce\n");
+    let d = diag(&a, "unknown-stage");
+    assert!(d.message.contains("the closest name is stage `abce` on line 4") && d.fix.is_none(), "{d:?}");
     // Through a variable: said, with no fix (writing the name there would drop the variable).
     let a = plain("ARG BASE=biulder\nFROM golang AS builder\nFROM ${BASE}\n");
     let d = diag(&a, "unknown-stage");

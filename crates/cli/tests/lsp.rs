@@ -1323,6 +1323,16 @@ fn undecodable_messages_and_odd_framing_keep_the_server_serving() {
         });
         assert!(log["message"].as_str().unwrap().contains("close and reopen it"), "{log}");
     }
+    // A request of such a name (with an id; without params, too) is the framework's to answer.
+    lsp.send_raw(r#"{"jsonrpc":"2.0","id":81,"method":"textDocument/didOpen"}"#);
+    lsp.send_raw(r#"{"jsonrpc":"2.0","id":82,"method":"textDocument/didChange","params":{"textDocument":5}}"#);
+    for id in [81, 82] {
+        let answered = lsp.pending.iter().find(|m| m["id"] == id).cloned();
+        let answered =
+            answered.unwrap_or_else(|| lsp.recv(Instant::now() + TIMEOUT, "the answer to a didOpen request"));
+        assert_eq!(answered["id"], id, "{answered}");
+        assert!(answered.get("error").is_some(), "{answered}");
+    }
     // An unknown `$/` request is answered with MethodNotFound (the protocol says so).
     let r = lsp.call("$/unknownThing", parse_json("{}"));
     assert_eq!(r["error"]["code"], -32601, "{r}");

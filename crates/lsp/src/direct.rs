@@ -67,6 +67,13 @@ struct IncomingNotification<P> {
     id: Option<serde::de::IgnoredAny>,
 }
 
+/// A message's `id`, if it has one (whatever else it holds).
+#[derive(Deserialize)]
+struct IdOnly {
+    #[serde(default)]
+    id: Option<serde::de::IgnoredAny>,
+}
+
 #[derive(Serialize)]
 struct OutgoingNotification<'a, P> {
     jsonrpc: &'static str,
@@ -99,12 +106,7 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8]) -> Option<Vec<u
             let n: IncomingNotification<DidOpenTextDocumentParams> = match serde_json::from_slice(body) {
                 Ok(n) => n,
                 // (A request of that name is the framework's to answer.)
-                Err(_)
-                    if serde_json::from_slice::<IncomingNotification<serde::de::IgnoredAny>>(body)
-                        .is_ok_and(|n| n.id.is_some()) =>
-                {
-                    return None
-                }
+                Err(_) if serde_json::from_slice::<IdOnly>(body).is_ok_and(|n| n.id.is_some()) => return None,
                 Err(e) => return log_warning(unreadable(method, &e.to_string())),
             };
             if n.id.is_some() {

@@ -145,8 +145,6 @@ fn target_of(a: &Analysis, data: Option<&Value>) -> Option<RefTarget> {
     let same = |s: &stagecraft_analysis::Stage| {
         s.display_name() == name && (s.name_as_written.is_some() || Some(s.base.as_str()) == base)
     };
-    let stage = by_index
-        .filter(|&i| stages.get(i).is_some_and(same))
-        .or_else(|| stages.iter().position(|s| s.name.as_deref() == Some(name)))?;
+    let stage = by_index.filter(|&i| stages.get(i).is_some_and(same)).or_else(|| a.find_target(name))?;
     Some(RefTarget::Stage(stage))
 }
