@@ -24,6 +24,9 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
              and the rename's refusal scan the bases written with variables)
   varpats    N stages `FROM alpine AS sI-x`, then N/2 stages `FROM sI-${V} AS tI` (as many
              patterns as bases, each naming one stage)
+  typolater  N stages, each copying `--from=biuld`, then a stage `build` (each unknown name
+             is close only to a later stage: the did-you-mean looked for earlier ones per
+             reference until stop 38)
   randcopy   N stages, each `FROM` the one before and copying from a random earlier one (the
              same file every run): the graph's edges pass through about N²/4 layers in all,
              past the drawing's limit of a million from about 2,000 stages (`graph` says so)
@@ -75,6 +78,7 @@ def shapes(n):
         seed ^= (seed << 17) & 0xFFFFFFFFFFFFFFFF
         randcopy.append(f"FROM s{i - 1} AS s{i}\nCOPY --from=s{seed % i} /a /b\n")
     randcopy = "".join(randcopy)
+    typolater = "".join(f"FROM alpine AS s{i}\nCOPY --from=biuld /a /b\n" for i in range(n)) + "FROM alpine AS build\n"
     line = "FROM alpine\nENV Vä0=0 " + " ".join(f"Vä{i}=$Vä{i - 1}" for i in range(1, n)) + "\nRUN echo $Vä1\n"
     return {
         "wide": wide,
@@ -89,6 +93,7 @@ def shapes(n):
         "line": line,
         "varbase": varbase,
         "varpats": varpats,
+        "typolater": typolater,
         "randcopy": randcopy,
     }
 
