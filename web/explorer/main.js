@@ -514,7 +514,10 @@ function startRename() {
     return;
   }
   ui.renameStage.value = String(stage);
-  ui.renameTo.value = analysis.stages[stage].displayName;
+  // The name as written (lists show BuildKit's, in lower case): a rename that keeps it
+  // changes nothing.
+  const s = analysis.stages[stage];
+  ui.renameTo.value = text.slice(s.nameFrom, s.nameTo);
   ui.renameError.textContent = '';
   ui.renameTo.focus();
   ui.renameTo.select();

@@ -287,6 +287,14 @@ scenario('rename a stage from the page', async ({ page, base }) => {
   await page.keyboard.press('Control+z');
   assert.equal(await editorText(page), EXAMPLE);
   await waitForGraph(page, (ns) => ns.some((n) => n.text.includes('build')), 'build again');
+
+  // A name written in capitals is offered as written (the lists show BuildKit's name, in lower
+  // case): Enter on it changes nothing.
+  await page.click(`#graph g.node.stage[data-stage="${E.build}"]`);
+  const at = EXAMPLE.indexOf('AS build') + 3;
+  await page.evaluate((at) => window.stagecraftExplorer.edit(at, at + 1, 'B'), at);
+  await page.keyboard.press('F2');
+  assert.equal(await page.inputValue('#rename-to'), 'Build');
 });
 
 scenario('problems jump to their line and apply fixes', async ({ page, base }) => {

@@ -576,10 +576,13 @@ fn unknown_stage_references(a: &mut Analysis) {
         if image.contains([':', '/', '@']) || (from && !valid) {
             continue;
         }
+        // (For a base of four or five characters, only a swap of neighbours: `FROM bash` beside
+        // a stage `base` is the image.)
         let plausible = |c: &str| {
+            let short_edit = image.chars().count() < 6 && !suggest::one_swap(image, c);
             !valid
                 || (suggest::likely_typo(image, c)
-                    && !(from && (c.starts_with(image.as_str()) || image.starts_with(c))))
+                    && !(from && (short_edit || c.starts_with(image.as_str()) || image.starts_with(c))))
         };
         // One search per distinct name and kind (a base's key ends in a line break, which no
         // name holds): a file may pull one unknown image many times.
@@ -628,13 +631,14 @@ fn unknown_stage_references(a: &mut Analysis) {
                     // later stage takes again finds the later one): the first closest, as
                     // `suggest::search` picks, among the image's close stages before `l` (found
                     // once per image: a search per reference was quadratic in stages), if it is
-                    // a plausible one, as above.
+                    // a plausible one, as above. (FROM finds the last stage of a name before it,
+                    // so any named stage may be the one.)
                     let last = last_of_name.get_or_insert_with(|| a.last_of_name());
                     let list = close_stages[i].get_or_insert_with(|| {
                         let len = image.chars().count();
                         let mut list = Vec::new();
                         for st in &a.stages {
-                            let Some(n) = st.name.as_ref().filter(|_| last[st.index]) else { continue };
+                            let Some(n) = st.name.as_ref().filter(|_| from || last[st.index]) else { continue };
                             if n.chars().count().abs_diff(len) < 3 {
                                 let d = suggest::levenshtein(image, n);
                                 if d < 3 {

@@ -50,11 +50,15 @@ fn match_case(option: &str, original: &str) -> String {
 /// BuildKit's own "did you mean" takes any option fewer than three edits away, but only where
 /// the build fails anyway.
 pub fn likely_typo(value: &str, option: &str) -> bool {
-    let (a, b) = (value.as_bytes(), option.as_bytes());
     let n = value.chars().count();
+    n > 5 || n > 3 && (one_swap(value, option) || levenshtein(value, option) < 2)
+}
+
+/// Whether `b` is `a` with two neighbouring bytes swapped (`biuld` and `build`).
+pub fn one_swap(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
     let differ: Vec<usize> = (0..a.len()).filter(|&i| a.get(i) != b.get(i)).collect();
-    let swap = a.len() == b.len() && matches!(differ[..], [i, j] if j == i + 1 && a[i] == b[j] && a[j] == b[i]);
-    n > 5 || n > 3 && (swap || levenshtein(value, option) < 2)
+    a.len() == b.len() && matches!(differ[..], [i, j] if j == i + 1 && a[i] == b[j] && a[j] == b[i])
 }
 
 /// Edit distance over code points (insert, delete and substitute cost 1).

@@ -2597,23 +2597,38 @@ fn an_unknown_stage_that_is_part_of_a_name_suggests_that_name() {
 
 /// The names an unknown `--from` or `FROM` is taken for a typo of: a name of an image a stage
 /// reference may pull is a typo only when it is a likely one, as BuildKit pulls it and the
-/// build may well mean that (`--from=rust`, `FROM bash` beside stages `test`, `basic`).
+/// build may well mean that (`--from=rust` beside a stage `test`, where BuildKit's own search
+/// would suggest it).
 #[test]
 fn an_unknown_stage_is_a_typo_only_when_likely() {
-    let text = "FROM alpine AS test\nFROM alpine AS basic\nFROM rust\nCOPY --from=rust /a /a\nFROM bash\nFROM scratch\nCOPY --from=node /b /b\nCOPY --from=a /b /b\n";
+    // Two edits from a four-letter name, one from a name under four characters: no guess.
+    let text = "FROM alpine AS test\nFROM alpine AS basic\nFROM alpine AS y\nFROM rust\nCOPY --from=rust /a /a\nFROM bash\nFROM scratch\nCOPY --from=x /b /b\n";
     assert!(!codes(&plain(text)).contains(&"unknown-stage"), "{:?}", plain(text).diagnostics());
-    // A base is no typo of a stage whose name it begins (or is begun by).
-    let a = plain("FROM alpine:3.19 AS alpine3\nRUN x\nFROM alpine\nFROM golang AS go\nFROM golang\n");
+    // A base is no typo of a stage whose name it begins (or is begun by), nor one edit from a
+    // name of four or five characters but by a swap (`FROM bash` beside `base` is the image);
+    // a `--from` is.
+    let a = plain("FROM alpine:3.19 AS alpine3\nRUN x\nFROM alpine\nFROM alpine AS alpin\nFROM alpine\n");
     assert!(!codes(&a).contains(&"unknown-stage"), "{:?}", a.diagnostics());
+    let a =
+        plain("FROM alpine AS base\nFROM bash\nFROM alpine AS build\nFROM buld\nFROM biuld\nCOPY --from=buld / /\n");
+    let found: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "unknown-stage").map(|d| slice(&a, d.range)).collect();
+    assert_eq!(found, ["biuld", "buld"], "{:?}", a.diagnostics());
+    // FROM finds the last stage of a name before it: a name a later stage takes again is
+    // suggested by the earlier one.
+    let a = plain("FROM golang AS builder\nFROM biulder AS x\nFROM alpine AS builder\n");
+    let d = diag(&a, "unknown-stage");
+    assert!(d.message.ends_with("did you mean the stage `builder`?") && d.fix.is_some(), "{d:?}");
     // What is no image name fails the build anyway: any close name is suggested.
     let a = plain("FROM alpine AS build\nFROM scratch\nCOPY --from=Buld / /\n");
     assert!(diag(&a, "unknown-stage").message.ends_with("did you mean the stage `build`?"), "{:?}", a.diagnostics());
     // Among the stages before it, the first closest name is taken, as BuildKit's search picks
     // it, and then only if it is a likely typo: here `abxy` (two edits, a four-letter name), so
     // no guess among the earlier ones, and the later `abce` is said.
-    let a = plain("FROM alpine AS abxy\nFROM alpine AS bacd\nCOPY --from=abcd / /\nFROM alpine AS abce\n");
+    let a =
+        plain("FROM alpine AS abxy\nFROM alpine AS bacd\nFROM scratch\nCOPY --from=abcd / /\nFROM alpine AS abce\n");
     let d = diag(&a, "unknown-stage");
-    assert!(d.message.contains("the closest name is stage `abce` on line 4") && d.fix.is_none(), "{d:?}");
+    assert!(d.message.contains("the closest name is stage `abce` on line 5") && d.fix.is_none(), "{d:?}");
     // Through a variable: said, with no fix (writing the name there would drop the variable).
     let a = plain("ARG BASE=biulder\nFROM golang AS builder\nFROM ${BASE}\n");
     let d = diag(&a, "unknown-stage");

@@ -176,7 +176,7 @@ fn framework_decodes(body: &[u8]) -> Result<(), String> {
     // every member first, those its types ignore too, and so stops at serde_json's nesting limit
     // (128) anywhere in the message; the decodes above skip ignored members at any depth. A
     // message that nests deep is decoded as the reader does (a count of brackets first keeps
-    // this off a large `didOpen`).
+    // this off a large `didChange`).
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     #[allow(dead_code)]

@@ -32,9 +32,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     };
     let path = &a.files[0];
     // One build, one target (other commands take several as the targets in play).
-    if let [first, .., last] = a.options.targets.as_slice() {
+    if a.options.targets.len() > 1 {
         return Err(Failure::Usage(format!(
-            "plan shows one target's build, and --target is given more than once (`{first}`, ..., `{last}`): give it once\n\n{HELP}"
+            "plan shows one target's build, and --target is given more than once (`{}`): give it once\n\n{HELP}",
+            a.options.targets.join("`, `")
         )));
     }
     // As `docker build` runs: only the stages the target needs are dispatched (a lint without

@@ -108,8 +108,8 @@ pub(crate) fn code_actions(
 }
 
 /// "Fix all" as `check --fix` does it: passes of the safe fixes, each on the analysis of the
-/// text the one before left, since a fix can make another possible (`from x as y` gets its
-/// `FROM` in one pass and its `AS` in the next). The fixed text and how many fixes it took;
+/// text the one before left, since a fix can make another possible (the removal of an unused
+/// stage can make the one it was built on removable). The fixed text and how many fixes it took;
 /// `None` when there is nothing to fix.
 fn fix_all(a: &Analysis, options: &Options) -> Option<(String, usize)> {
     let (mut edits, count) = a.fix_all_edits(FixSet::Safe);
