@@ -59,19 +59,10 @@ struct Incoming<P> {
     params: P,
 }
 
-/// A notification: no `id` (with one, the framework answers it as a request).
+/// A notification's params (with an `id`, the framework answers it as a request).
 #[derive(Deserialize)]
 struct IncomingNotification<P> {
     params: P,
-    #[serde(default)]
-    id: Option<serde::de::IgnoredAny>,
-}
-
-/// A message's `id`, if it has one (whatever else it holds).
-#[derive(Deserialize)]
-struct IdOnly {
-    #[serde(default)]
-    id: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Serialize)]
@@ -90,28 +81,25 @@ struct Outgoing<'a, R> {
 
 /// The whole body to send back for a direct message (a response, or the diagnostics a `didOpen`
 /// publishes), or `None` when the framework should handle the message. Call it only once the
-/// server has handled every earlier state change (see [`Shared::settled`]).
-pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8]) -> Option<Vec<u8>> {
+/// server has handled every earlier state change (see [`Shared::settled`]). `request`: the
+/// message has an `id` other than `null` (as the transport's envelope read it).
+pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8], request: bool) -> Option<Vec<u8>> {
     if shared.shut_down.load(Ordering::Acquire) {
         return None;
     }
     let encoding = shared.encoding();
     match method {
         "textDocument/didOpen" => {
-            // Before `initialize` the framework drops notifications; let it.
-            if !shared.initialized.load(Ordering::Acquire) {
+            // Before `initialize` the framework drops notifications; let it. A request of that
+            // name is the framework's to answer.
+            if !shared.initialized.load(Ordering::Acquire) || request {
                 return None;
             }
             // (The framework would drop it without a word.)
             let n: IncomingNotification<DidOpenTextDocumentParams> = match serde_json::from_slice(body) {
                 Ok(n) => n,
-                // (A request of that name is the framework's to answer.)
-                Err(_) if serde_json::from_slice::<IdOnly>(body).is_ok_and(|n| n.id.is_some()) => return None,
                 Err(e) => return log_warning(unreadable(method, &e.to_string())),
             };
-            if n.id.is_some() {
-                return None;
-            }
             let uri = shared.open(n.params.text_document);
             notification("textDocument/publishDiagnostics", &shared.diagnostics(&uri)?)
         }

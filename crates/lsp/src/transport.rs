@@ -175,8 +175,8 @@ fn framework_decodes(body: &[u8]) -> Result<(), String> {
     // The framework's reader decodes a message as an untagged enum of the two, which builds
     // every member first, those its types ignore too, and so stops at serde_json's nesting limit
     // (128) anywhere in the message; the decodes above skip ignored members at any depth. A
-    // message that nests deep is decoded as the reader does (a count of brackets first keeps
-    // this off a large `didChange`).
+    // message that nests deep is decoded as the reader does (one pass over the bytes, which
+    // stops where the nesting passes 100, keeps this off the usual message).
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     #[allow(dead_code)]
@@ -184,16 +184,16 @@ fn framework_decodes(body: &[u8]) -> Result<(), String> {
         Response(Response),
         Request(Request),
     }
-    let brackets = body.iter().filter(|&&b| b == b'[' || b == b'{').count();
-    if brackets > 100 && nesting(body) > 100 {
+    if nests_deeper_than(body, 100) {
         serde_json::from_slice::<Message>(body).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-/// The deepest nesting of arrays and objects in a JSON text (brackets in strings skipped).
-fn nesting(body: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+/// Whether arrays and objects in a JSON text nest deeper than `limit` (brackets in strings
+/// skipped).
+fn nests_deeper_than(body: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &b in body {
         if in_string {
             if escaped {
@@ -209,13 +209,15 @@ fn nesting(body: &[u8]) -> usize {
             b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
-                deepest = deepest.max(depth);
+                if depth > limit {
+                    return true;
+                }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
     }
-    deepest
+    false
 }
 
 /// The body of an error response to request `id` (`null` when it could not be read).
@@ -254,7 +256,9 @@ pub(crate) async fn read_client(
                     let method = method.as_deref().unwrap_or("");
                     if crate::direct::is_direct(method) {
                         shared.settled(forwarded).await;
-                        if let Some(response) = crate::direct::answer(&shared, method, &body) {
+                        if let Some(response) =
+                            crate::direct::answer(&shared, method, &body, !matches!(id, None | Some(Id::Null)))
+                        {
                             let _ = out.send(response);
                             continue;
                         }
