@@ -101,7 +101,7 @@ impl Analysis {
 impl Analysis {
     /// A `--from=N` (BuildKit reads `+0` as 0 too) written in the stage it belongs to, whose
     /// range holds just the value (not `--"from=0"`, whose range takes in the closing quote).
-    fn is_index_ref(&self, r: &StageRef) -> bool {
+    pub(crate) fn is_index_ref(&self, r: &StageRef) -> bool {
         r.origin == RefOrigin::Direct
             && is_index(&r.value)
             && self.text().get(std::ops::Range::<usize>::from(r.range)) == Some(r.value.as_str())

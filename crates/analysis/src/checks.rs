@@ -45,10 +45,9 @@ fn stage_name_casing_fixes(a: &mut Analysis) {
 
 fn targets_and_unused(a: &mut Analysis, options: &Options) {
     let mut in_play: Vec<usize> = a.default_target().into_iter().collect();
-    // What `TARGETSTAGE` is in each one's build: the default target's is a build's without
-    // `--target`; another's, its name as given.
-    let mut target_stage: Vec<String> =
-        in_play.iter().map(|_| crate::engine::target_stage_value(None, &a.stages)).collect();
+    // The `--target` each one's build is given: none for the default target; another's name
+    // as given (see `TARGETSTAGE` below).
+    let mut given: Vec<Option<&str>> = in_play.iter().map(|_| None).collect();
     // A target in play this file does not have: editors' settings name targets for every
     // Dockerfile of a workspace, so it is no error, but an unused stage's message says it (a
     // typo there would otherwise leave the hints quietly wrong).
@@ -57,7 +56,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         match a.resolve_stage(name) {
             Ok(t) if !in_play.contains(&t) => {
                 in_play.push(t);
-                target_stage.push(crate::engine::target_stage_value(Some(name), &a.stages));
+                given.push(Some(name));
             }
             Ok(_) => {}
             Err(e) => not_found.push(e),
@@ -69,16 +68,13 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // value than this analysis did may build other stages, which the stage graph of a run of
     // the engine for it says (its findings unused: only the target's stages dispatched, no
     // ignore rules).
-    let this = crate::engine::target_stage_value(options.target_name(), &a.stages);
     let per_target = a.text.contains("TARGETSTAGE") && a.references.iter().any(|r| r.value.contains('$'));
-    for (&t, value) in in_play.iter().zip(&target_stage) {
-        if per_target && *value != this {
-            let target = Options {
-                target: Some(value.clone()).filter(|_| t != in_play[0]),
-                only_needed_stages: true,
-                ignore: None,
-                ..options.clone()
-            };
+    let this = per_target.then(|| crate::engine::target_stage_value(options.target_name(), &a.stages));
+    for (&t, &name) in in_play.iter().zip(&given) {
+        let value = this.as_ref().map(|_| crate::engine::target_stage_value(name, &a.stages));
+        if value.is_some() && value != this {
+            let target =
+                Options { target: name.map(String::from), only_needed_stages: true, ignore: None, ..options.clone() };
             let out = crate::engine::Engine::new(&a.text, &a.parse, &a.index, &target).run();
             for &s in crate::graph::Reachability::new(&out.deps).builds(t) {
                 used[s] = true;
@@ -392,7 +388,7 @@ fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextE
         }
         // Through a variable, an index or a name: which, the written text does not say.
         let numeric = crate::assists::is_index(&r.value);
-        if r.value.contains('$') || (numeric && (r.origin != RefOrigin::Direct || a.text()[r.range] != r.value)) {
+        if r.value.contains('$') || (numeric && !a.is_index_ref(r)) {
             return None;
         }
         if !numeric {
@@ -612,6 +608,7 @@ fn unknown_stage_references(a: &mut Analysis) {
             close_stages.push(None);
             results.len() - 1
         });
+        let through_variable = r.value.contains('$');
         let context =
             || suggest::search(image, a.context_names().iter().map(String::as_str), true).filter(|c| plausible(c));
         if let Some((mut suggestion, stage)) = results[i].clone() {
@@ -667,12 +664,12 @@ fn unknown_stage_references(a: &mut Analysis) {
                 }
                 _ => Found::Stage,
             };
-            found.push((r.range, r.line, image.clone(), suggestion, how, r.value.contains('$')));
+            found.push((r.range, r.line, image.clone(), suggestion, how, through_variable));
         } else if let Some(n) = unnamed_stage_label(a, image) {
             // `stage-N` is only how stagecraft (and its graphs) show a stage without a name.
-            found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index, r.value.contains('$')));
+            found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index, through_variable));
         } else if let Some(c) = cfg!(feature = "named-contexts").then(context).flatten() {
-            found.push((r.range, r.line, image.clone(), c, Found::Context, r.value.contains('$')));
+            found.push((r.range, r.line, image.clone(), c, Found::Context, through_variable));
         }
     }
     // What a `stage-N` label names: an image.

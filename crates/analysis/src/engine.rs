@@ -2067,8 +2067,8 @@ impl<'a> Engine<'a> {
     /// written ones.
     fn read_triggers(&mut self, s: usize, triggers: &[Cmd<'a>]) {
         // The references are at the inheriting FROM, without the blanks its line ends in.
-        let from =
-            crate::without_trailing_blanks(self.text, self.stages[s].from_range, self.parse.tree().escape_char());
+        let escape = self.lexer.escape();
+        let from = crate::without_trailing_blanks(self.text, self.stages[s].from_range, escape);
         for Cmd { node: t, info, .. } in triggers {
             match info.kind {
                 COPY_INSTR => {
@@ -2078,7 +2078,7 @@ impl<'a> Engine<'a> {
                     }
                 }
                 RUN_INSTR => {
-                    let tr = crate::without_trailing_blanks(self.text, info.range, self.parse.tree().escape_char());
+                    let tr = crate::without_trailing_blanks(self.text, info.range, escape);
                     self.mounts(s, t, info, RefOrigin::Inherited { trigger_range: tr }, Some(from));
                 }
                 _ => {}

@@ -126,9 +126,9 @@ impl CheckConfig {
     /// Whether a rule runs under this configuration.
     pub fn enabled(&self, rule: &Rule) -> bool {
         if rule.experimental {
-            self.experimental_all || self.experimental.iter().any(|n| n == rule.name)
+            self.experimental_all || contains(&self.experimental, rule.name)
         } else {
-            !(self.skip_all || self.skip.iter().any(|n| n == rule.name))
+            !(self.skip_all || contains(&self.skip, rule.name))
         }
     }
 
@@ -172,6 +172,11 @@ fn names(list: &str) -> Vec<String> {
         insert(&mut set, name.trim());
     }
     set
+}
+
+/// Whether a sorted list of names has `name`.
+fn contains(set: &[String], name: &str) -> bool {
+    set.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
 }
 
 /// Adds `name` to a sorted list of names unless it is there.
