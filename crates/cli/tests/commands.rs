@@ -564,8 +564,11 @@ fn targets_and_plans() {
     for command in ["plan", "targets"] {
         let o = run(&[command, &bad, "--format", "json"]);
         assert_eq!(o.status.code(), Some(1));
-        let error = parse_json(&stdout(&o))["build_error"].as_str().map(str::to_string);
-        assert!(error.is_some_and(|e| e.starts_with("unknown instruction: FOO")), "{command}");
+        // The same object as `analyze`'s, with BuildKit's line.
+        let error = &parse_json(&stdout(&o))["build_error"];
+        assert!(error["message"].as_str().is_some_and(|e| e.starts_with("unknown instruction: FOO")), "{command}");
+        assert_eq!(error["line"], 4, "{command}");
+        assert_eq!(error["lines"], parse_json("[[4, 4]]"), "{command}");
     }
     // A step failing in a stage the target does not build fails no build of it (BuildKit
     // dispatches only the stages a target needs), and `--call=targets` only parses: both list.

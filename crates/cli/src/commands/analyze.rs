@@ -147,13 +147,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
         "unused_stages": a.unused_stages(),
         "unused_named_contexts": a.unused_named_contexts().iter().map(|c| json!({"name": c.name, "suggestion": c.suggestion})).collect::<Vec<_>>(),
         "diagnostics": a.diagnostics().iter().map(|d| output::diagnostic(a, d)).collect::<Vec<_>>(),
-        "build_error": a.build_error().map(|e| json!({
-            "message": e.message,
-            "phase": e.phase,
-            "line": e.range.map(|r| a.line_of(r.start())),
-            // BuildKit's own line span, as its error names it (none where it names none).
-            "lines": e.lines.map(|(start, end)| [[start, end]]),
-        })),
+        "build_error": a.build_error().map(|e| super::build_error_json(a, e)),
     })
 }
 

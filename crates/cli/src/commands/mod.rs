@@ -112,6 +112,17 @@ pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> 
 }
 
 /// The plural ending for `n` things: `""` for one, else `"s"`.
+/// The build's error in the JSON of `analyze`, `plan` and `targets`: the same object in each.
+pub(crate) fn build_error_json(an: &Analysis, e: &BuildError) -> serde_json::Value {
+    serde_json::json!({
+        "message": e.message,
+        "phase": e.phase,
+        "line": e.range.map(|r| an.line_of(r.start())),
+        // BuildKit's own line span, as its error names it (none where it names none).
+        "lines": e.lines.map(|(start, end)| [[start, end]]),
+    })
+}
+
 pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""

@@ -57,7 +57,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "contexts": plan.contexts,
             "legacy_stages": plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_only": plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
-            "build_error": an.build_error().map(|e| e.message.as_str()),
+            "build_error": an.build_error().map(|e| super::build_error_json(&an, e)),
         }));
         return Ok(super::build_outcome(&an, path, |_| true));
     }

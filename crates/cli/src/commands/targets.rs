@@ -50,7 +50,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         output::print_json(&json!({
             "default_target": an.default_target(),
             "targets": list,
-            "build_error": an.build_error().filter(|e| lists_targets(e)).map(|e| e.message.as_str()),
+            "build_error": an.build_error().filter(|e| lists_targets(e)).map(|e| super::build_error_json(&an, e)),
         }));
         return Ok(super::build_outcome(&an, path, lists_targets));
     }
