@@ -807,6 +807,11 @@ impl Analysis {
         for s in self.stages().iter().rev() {
             let Some(name) = &s.name else { continue };
             if s.index >= limit && (only_earlier || Some(s.index) == current) {
+                if !only_earlier && Some(s.index) == current {
+                    // A `--from` of the current stage's name finds the current stage (the last
+                    // of the name), a cycle: no earlier stage of that name is offered either.
+                    listed.insert(name);
+                }
                 continue;
             }
             if !listed.insert(name) {

@@ -321,6 +321,18 @@ fn complete_stage_names_after_copy_from() {
 }
 
 #[test]
+fn a_stage_repeating_an_earlier_name_is_not_offered_that_name_after_copy_from() {
+    // `--from=build` in the second `build` finds the last stage of the name, the stage itself:
+    // the earlier `build` is not what it would take from, so the name is not offered at all.
+    assert_eq!(
+        completion_labels("FROM alpine AS build\nFROM alpine AS other\nFROM alpine AS build\nCOPY --from=$0 /a /b\n"),
+        ["other"]
+    );
+    // FROM finds the last earlier stage of a name: there the earlier `build` is offered.
+    assert_eq!(completion_labels("FROM alpine AS build\nFROM $0 AS build\n"), ["build", "scratch"]);
+}
+
+#[test]
 fn later_stages_after_copy_from_are_marked() {
     // BuildKit fails on `COPY --from` naming a stage defined after the current one.
     let (a, at) = fixture("FROM alpine AS base\nFROM base AS build\nCOPY --from=$0 /a /b\nFROM scratch AS later\n");
