@@ -103,16 +103,9 @@ impl Analysis {
     /// range holds just the value (not `--"from=0"`, whose range takes in the closing quote).
     pub(crate) fn is_index_ref(&self, r: &StageRef) -> bool {
         r.origin == RefOrigin::Direct
-            && is_index(&r.value)
+            && crate::model::is_index(&r.value)
             && self.text().get(std::ops::Range::<usize>::from(r.range)) == Some(r.value.as_str())
     }
-}
-
-/// Whether a `--from` value is a stage index as BuildKit's `strconv.Atoi` reads one that names a
-/// stage: digits, with a `+` or not (`-1` is never a stage).
-pub(crate) fn is_index(value: &str) -> bool {
-    let digits = value.strip_prefix('+').unwrap_or(value);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A stage name from a base image: its last path part without tag or digest, lower-cased, with

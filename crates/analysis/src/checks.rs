@@ -387,7 +387,7 @@ fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextE
             continue;
         }
         // Through a variable, an index or a name: which, the written text does not say.
-        let numeric = crate::assists::is_index(&r.value);
+        let numeric = crate::model::is_index(&r.value);
         if r.value.contains('$') || (numeric && !a.is_index_ref(r)) {
             return None;
         }

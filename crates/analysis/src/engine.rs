@@ -1993,7 +1993,7 @@ impl<'a> Engine<'a> {
         }
         if let [(s, r)] = path[start..] {
             // A name (not an index) several stages have: BuildKit takes the last.
-            let by_name = !crate::assists::is_index(&self.text[r]);
+            let by_name = !crate::model::is_index(&self.text[r]);
             if by_name && sharing(s) {
                 out.push_str(": BuildKit takes the last of the stages named ");
                 quoted(&mut out, &self.stage_display(s));
