@@ -1334,9 +1334,13 @@ impl<'a> Engine<'a> {
             let base = self.stages[s].base.clone();
             let base_range = self.stages[s].base_range.unwrap_or(from);
             let expanded = self.lexer.process_word(&base, &self.globals);
-            if let Ok(e) = &expanded {
-                self.report_from_args(&e.unmatched, s, base_range, &config);
-            }
+            // Linted before a failure is: BuildKit reports the names its failed expansion
+            // looked up too.
+            let unmatched = match &expanded {
+                Ok(e) => &e.unmatched,
+                Err(e) => &e.unmatched,
+            };
+            self.report_from_args(unmatched, s, base_range, &config);
             let expanded = match expanded {
                 Ok(e) if e.result.is_empty() => {
                     let message =
@@ -1420,7 +1424,7 @@ impl<'a> Engine<'a> {
         let result = self.lexer.process_word(&raw, &self.globals);
         let (matched, unmatched, value) = match &result {
             Ok(e) => (e.matched.clone(), e.unmatched.clone(), e.result.clone()),
-            Err(_) => Default::default(),
+            Err(e) => (Default::default(), e.unmatched.clone(), Default::default()),
         };
         self.report_from_args(&unmatched, s, range, config);
         if matched.len() == 1
@@ -2456,8 +2460,14 @@ impl<'a> Engine<'a> {
                 // cost the browser build a vector type of its own.)
                 for f in c.flags.iter().filter(|f| f.name() == "mount") {
                     let fields = csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
-                    // A mount from a stage BuildKit has not built yet fails.
-                    let from = mount_field(&fields, &["from"]);
+                    // A mount from a stage BuildKit has not built yet fails. A cache mount
+                    // without a `from` is from `scratch` (`dispatchRunMounts`), which is a stage
+                    // when one has that name.
+                    let named = mount_field(&fields, &["from"]).filter(|f| !f.is_empty());
+                    let from = named.or_else(|| {
+                        let cache = mount_field(&fields, &["type"]).is_some_and(|t| t.eq_ignore_ascii_case("cache"));
+                        cache.then_some("scratch")
+                    });
                     // The mount's own failures, in BuildKit's order: its source, then its target.
                     let before = self.diagnostics.len();
                     if let Some(name) = from {
@@ -2477,7 +2487,10 @@ impl<'a> Engine<'a> {
                                         go::quote_str(name),
                                         go::quote_str(target)
                                     ),
-                                    mount_from_range(&cmd.node.flags().collect::<Vec<_>>(), f),
+                                    match named {
+                                        Some(_) => mount_from_range(&cmd.node.flags().collect::<Vec<_>>(), f),
+                                        None => Some(f.range),
+                                    },
                                     "dispatch",
                                 );
                             }
@@ -2597,18 +2610,15 @@ impl<'a> Engine<'a> {
         // but for the order of findings, which it does not show).
         let mut expanded: Vec<Option<String>> = Vec::with_capacity(if failures { c.args.len() } else { 0 });
         let mut bodies = None;
+        // The heredocs BuildKit expands (`ExpandRaw`), after every other word (`Expand`).
+        let mut to_expand = Vec::new();
         for (i, arg) in c.args.iter().enumerate() {
             match parse_heredoc(arg).ok().flatten() {
                 Some(h) => {
                     let bodies = bodies.get_or_insert_with(|| cmd.node.heredoc_bodies());
                     let body = bodies.next().map(|b| b.content()).unwrap_or_default();
                     if h.expand {
-                        let body = if h.chomp { heredoc::chomp(&body) } else { body };
-                        let mut raw = Lexer::new('\\');
-                        raw.skip_process_quotes = true;
-                        if let Ok(e) = raw.process_word(&body, &st.env) {
-                            self.report_unmatched(&e.unmatched, st, node, config);
-                        }
+                        to_expand.push(if h.chomp { heredoc::chomp(&body) } else { body });
                     }
                     if failures {
                         expanded.push(None);
@@ -2621,6 +2631,19 @@ impl<'a> Engine<'a> {
                     } else if let Some(v) = value.filter(|_| i + 1 < c.args.len()) {
                         self.copy_ignored(c, i, &v, config);
                     }
+                }
+            }
+        }
+        let mut raw = Lexer::new('\\');
+        raw.skip_process_quotes = true;
+        for body in to_expand {
+            match raw.process_word(&body, &st.env) {
+                Ok(e) => self.report_unmatched(&e.unmatched, st, node, config),
+                Err(e) => {
+                    // Linted, then the build fails (`${V?message}` of an unset V, `${V:#x}`).
+                    self.report_unmatched(&e.unmatched, st, node, config);
+                    self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                    break;
                 }
             }
         }
@@ -2994,6 +3017,8 @@ impl<'a> Engine<'a> {
                 Some(e.result)
             }
             Err(e) => {
+                // BuildKit lints the names looked up before it fails.
+                self.report_unmatched(&e.unmatched, st, node, config);
                 self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
                 None
             }

@@ -534,6 +534,26 @@ fn a_forward_mount_names_the_last_target_written() {
     );
 }
 
+/// A cache mount without `from` mounts `scratch` (`dispatchRunMounts` sets it before it checks
+/// that the source is built), and `detectRunMount` finds a stage of that name: one defined later
+/// fails the build as a named one does. Other mounts without `from` mount the context.
+#[test]
+fn a_cache_mount_without_from_takes_a_later_stage_named_scratch() {
+    fails(
+        "FROM alpine AS a\nRUN --mount=type=cache,target=/c true\nFROM alpine AS scratch\nFROM a\n",
+        "cannot mount from stage \"scratch\" to \"/c\", stage needs to be defined before current command",
+        "--mount=type=cache,target=/c",
+    );
+    fails(
+        "FROM alpine AS a\nRUN --mount=type=Cache,from=,target=/c true\nFROM alpine AS scratch\nFROM a\n",
+        "cannot mount from stage \"scratch\" to \"/c\", stage needs to be defined before current command",
+        "--mount=type=Cache,from=,target=/c",
+    );
+    builds("FROM alpine AS scratch\nFROM alpine AS a\nRUN --mount=type=cache,target=/c true\n");
+    builds("FROM alpine AS a\nRUN --mount=type=bind,target=/c true\nFROM alpine AS scratch\nFROM a\n");
+    builds("FROM alpine AS a\nRUN --mount=target=/c true\nFROM alpine AS scratch\nFROM a\n");
+}
+
 /// SOURCE_DATE_EPOCH as BuildKit resolves it before the build (`resolveSourceDateEpochValue`):
 /// empty is none, a number, `context`, a named context, or a stage that only fetches one remote
 /// source, read with the global ARGs and its own.

@@ -1591,6 +1591,37 @@ fn warnings_after_a_build_error_are_kept_but_marked() {
 }
 
 #[test]
+fn names_a_failed_expansion_looked_up_are_linted_before_it_fails() {
+    // BuildKit's ProcessWord returns the unset names it met with its error, and its callers
+    // lint them before they fail: in FROM, in --platform and in an instruction's words.
+    let reported = |text: &str| {
+        let a = plain(text);
+        let error = a.build_error().map(|e| e.message.clone());
+        let seen: Vec<(String, bool)> =
+            a.diagnostics().iter().map(|d| (format!("{} {}", d.code, d.message), d.buildkit_reports)).collect();
+        (error, seen)
+    };
+    let (error, seen) = reported("FROM ${X?oops}\n");
+    assert_eq!(error.as_deref(), Some("failed to process \"${X?oops}\": X: oops"));
+    assert!(seen.contains(&("UndefinedArgInFrom FROM argument 'X' is not declared".into(), true)), "{seen:?}");
+    let (error, seen) = reported("FROM --platform=${P:?oops} alpine\n");
+    assert!(error.is_some());
+    assert!(seen.contains(&("UndefinedArgInFrom FROM argument 'P' is not declared".into(), true)), "{seen:?}");
+    let (error, seen) = reported("FROM alpine\nWORKDIR /${Y?bad}\n");
+    assert_eq!(error.as_deref(), Some("failed to process \"/${Y?bad}\": Y: bad"));
+    assert!(seen.contains(&("UndefinedVar Usage of undefined variable '$Y'".into(), true)), "{seen:?}");
+    // A COPY heredoc that is expanded fails the build as a word does, but after every word:
+    // BuildKit expands the heredocs (`ExpandRaw`) once the sources and destination are.
+    let (error, seen) = reported("FROM alpine\nCOPY <<EOF /x\n${Z?bad} $W\nEOF\n");
+    assert_eq!(error.as_deref(), Some("failed to process \"${Z?bad} $W\\n\": Z: bad"));
+    assert!(seen.contains(&("UndefinedVar Usage of undefined variable '$Z'".into(), true)), "{seen:?}");
+    assert!(!seen.iter().any(|(d, _)| d.contains("'$W'")), "the lexer stops at the error: {seen:?}");
+    let (error, seen) = reported("FROM alpine\nCOPY <<EOF ${D?dest}\n${Z?bad}\nEOF\n");
+    assert_eq!(error.as_deref(), Some("failed to process \"${D?dest}\": D: dest"));
+    assert!(seen.contains(&("UndefinedVar Usage of undefined variable '$Z'".into(), false)), "{seen:?}");
+}
+
+#[test]
 fn severity_overrides_apply() {
     let a = analyze(
         "FROM alpine AS x\nFROM alpine\n",

@@ -146,6 +146,10 @@ pub struct ShellError {
     pub message: String,
     /// The whole input word.
     pub input: String,
+    /// Names looked up and not set before the expansion failed: BuildKit's `ProcessWord` returns
+    /// them with its error, and its callers lint them (UndefinedArgInFrom, UndefinedVar) before
+    /// they fail the build. Empty for the word-splitting forms, which look up nothing for a lint.
+    pub unmatched: Names,
 }
 
 impl std::fmt::Display for ShellError {
@@ -190,7 +194,7 @@ impl Lexer {
         let mut sw = ShellWord::new(self, word, env, true);
         match sw.process() {
             Ok((result, _)) => Ok(Expansion { result, matched: sw.matched.finish(), unmatched: sw.unmatched.finish() }),
-            Err(message) => Err(ShellError { message, input: word.to_string() }),
+            Err(message) => Err(ShellError { message, input: word.to_string(), unmatched: sw.unmatched.finish() }),
         }
     }
 
@@ -207,7 +211,7 @@ impl Lexer {
         let mut sw = ShellWord::new(self, word, env, false);
         match sw.process() {
             Ok((_, words)) => Ok(words),
-            Err(message) => Err(ShellError { message, input: word.to_string() }),
+            Err(message) => Err(ShellError { message, input: word.to_string(), unmatched: Names::default() }),
         }
     }
 
@@ -230,7 +234,7 @@ impl Lexer {
                 }
                 Ok(out)
             }
-            Err(message) => Err(ShellError { message, input: word.to_string() }),
+            Err(message) => Err(ShellError { message, input: word.to_string(), unmatched: Names::default() }),
         }
     }
 }
