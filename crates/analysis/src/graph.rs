@@ -371,13 +371,17 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
         in_cycle,
         images,
         contexts,
-        legacy_stages: legacy_stages(stages.len(), target).collect(),
+        legacy_stages: legacy_stages(stages, target).collect(),
     }
 }
 
-/// What the legacy builder builds for `--target` = `target`: every stage up to it.
-pub(crate) fn legacy_stages(stage_count: usize, target: usize) -> std::ops::Range<usize> {
-    0..(target + 1).min(stage_count)
+/// What the legacy builder builds for `--target` = `target`'s name: every stage up to the first
+/// stage of that name (its `instructions.HasStage` takes the first, where BuildKit takes the
+/// last), or up to `target` when it has none.
+pub(crate) fn legacy_stages(stages: &[Stage], target: usize) -> std::ops::Range<usize> {
+    let name = stages.get(target).and_then(|s| s.name.as_ref());
+    let first = name.and_then(|n| stages.iter().position(|s| s.name.as_ref() == Some(n))).unwrap_or(target);
+    0..(first + 1).min(stages.len())
 }
 
 /// The stage graph: stage nodes, then images and scratch as they are first used.

@@ -311,7 +311,14 @@ impl Analysis {
     /// How many stages the legacy builder builds for `--target` = `stage` (the length of
     /// [`BuildPlan::legacy_stages`], without the list).
     pub fn target_legacy_count(&self, stage: usize) -> usize {
-        graph::legacy_stages(self.stages.len(), stage).len()
+        graph::legacy_stages(&self.stages, stage).len()
+    }
+
+    /// The first of the stages `0..end` whose name an earlier one has: the legacy builder fails
+    /// there ("NAME stage name already used"), where BuildKit warns (DuplicateStageName).
+    pub fn legacy_name_clash(&self, end: usize) -> Option<usize> {
+        let stages = &self.stages[..end.min(self.stages.len())];
+        stages.iter().position(|s| s.name.is_some() && stages[..s.index].iter().any(|e| e.name == s.name))
     }
 
     /// External images `COPY --from` and mounts pull for `--target` = `stage`.

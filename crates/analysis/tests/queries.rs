@@ -874,6 +874,13 @@ fn targets_plans_waves_and_legacy() {
     assert_eq!(plan.images, vec!["alpine".to_string(), "busybox".into()]);
     assert_eq!(plan.legacy_stages, vec![0, 1, 2, 3, 4, 5]);
     assert_eq!(a.unused_stages(), &[3]);
+    // The legacy builder finds a target by name as its `instructions.HasStage` does, the first
+    // stage of the name (BuildKit takes the last), and fails at a name already used.
+    let dup = plain("FROM alpine AS a\nFROM alpine AS b\nFROM alpine AS A\nFROM alpine AS c\n");
+    assert_eq!(dup.plan(2).legacy_stages, vec![0]);
+    assert_eq!(dup.target_legacy_count(2), 1);
+    assert_eq!(dup.plan(3).legacy_stages, vec![0, 1, 2, 3]);
+    assert_eq!((dup.legacy_name_clash(2), dup.legacy_name_clash(4)), (None, Some(2)));
     let with_docs = analyze(a.text(), &Options { targets: vec!["docs".into()], ..Options::default() });
     assert!(with_docs.unused_stages().is_empty());
     // A target in play this file lacks (an editor setting for the whole workspace) is no

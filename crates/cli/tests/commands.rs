@@ -509,6 +509,22 @@ fn targets_and_plans() {
         stdout(&o).contains("The legacy builder builds 3 stages")
             && stdout(&o).contains("1 of them BuildKit skips: docs")
     );
+    // With a stage name used twice, the legacy builder takes the first stage of a --target's
+    // name and fails at the second without one; BuildKit builds.
+    let dup = d.file("Dup.Dockerfile", "FROM alpine AS a\nFROM alpine AS b\nFROM alpine AS a\nFROM alpine AS c\n");
+    let o = run(&["plan", &dup, "--legacy", "--target", "a"]);
+    assert_eq!((o.status.code(), stdout(&o).lines().nth(1)), (Some(0), Some("  a")), "{}", stdout(&o));
+    let o = run(&["plan", &dup, "--legacy"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("Dup.Dockerfile:3: the legacy builder fails: a stage name already used"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(run(&["plan", &dup]).status.code(), Some(0));
+    let json = parse_json(&stdout(&run(&["plan", &dup, "--format", "json"])));
+    assert_eq!(json["legacy_error"]["line"], 3);
+    assert_eq!(json["legacy_stages"].as_array().map(Vec::len), Some(4));
     let o = run(&["plan", &f, "--target", "biuld"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("target stage \"biuld\" could not be found (did you mean build?)"), "{}", stderr(&o));

@@ -46,6 +46,26 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let target = super::target_stage(&an, path, a.options.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
+    // The legacy builder builds every stage without --target, and with one, every stage up to
+    // the first of its name; it fails at a stage whose name an earlier one has.
+    let legacy: Vec<usize> = match a.options.target {
+        None => (0..an.stages().len()).collect(),
+        Some(_) => plan.legacy_stages.clone(),
+    };
+    let clash = an.legacy_name_clash(legacy.len()).map(|s| {
+        let message = format!("{} stage name already used", name(s));
+        (an.stages()[s].line, message)
+    });
+    let legacy_outcome = || match &clash {
+        Some((line, message)) => {
+            crate::output::errln!(
+                "stagecraft: {}:{line}: the legacy builder fails: {message} (BuildKit warns of it, as DuplicateStageName, and builds)",
+                crate::input::shown(path)
+            );
+            Outcome::Findings
+        }
+        None => Outcome::Ok,
+    };
     if a.format == Some(Format::Json) {
         output::print_json(&json!({
             "target": target,
@@ -55,26 +75,31 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "in_cycle": plan.in_cycle.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "images": plan.images,
             "contexts": plan.contexts,
-            "legacy_stages": plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>(),
-            "legacy_only": plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
+            "legacy_stages": legacy.iter().map(|&s| name(s)).collect::<Vec<_>>(),
+            "legacy_only": legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
+            "legacy_error": clash.as_ref().map(|(line, message)| json!({"message": message, "line": line})),
             "build_error": an.build_error().map(|e| super::build_error_json(&an, e)),
         }));
         return Ok(super::build_outcome(&an, path, |_| true));
     }
     if a.legacy {
-        let extra: Vec<String> =
-            plan.legacy_stages.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect();
+        let extra: Vec<String> = legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect();
+        let last = legacy.last().map_or(target, |&s| s);
         crate::output::textln!(
             "The legacy builder builds {} stage{} for {}, in order:",
-            plan.legacy_stages.len(),
-            super::plural(plan.legacy_stages.len()),
-            name(target)
+            legacy.len(),
+            super::plural(legacy.len()),
+            name(last)
         );
-        crate::output::textln!("  {}", plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
+        crate::output::textln!("  {}", legacy.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
         if !extra.is_empty() {
             crate::output::textln!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
         }
-        return Ok(super::build_outcome(&an, path, |_| true));
+        let buildkit = super::build_outcome(&an, path, |_| true);
+        return Ok(match legacy_outcome() {
+            Outcome::Ok => buildkit,
+            failed => failed,
+        });
     }
     crate::output::textln!(
         "BuildKit builds {} stage{} for {}:",
