@@ -242,8 +242,10 @@ fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>)
             let as_range = as_token.as_ref().map(|t| t.text_range()).or_else(|| words.get(1).copied()).unwrap_or(node);
             let as_wanted = if lower { "as" } else { "AS" };
             // Only the case of an `as` changes: another word there (`FROM a b c`, a build error)
-            // would become a stage name.
-            let fix = (go::equal_fold_as(&args[1]) && as_token.is_some()).then(|| Fix {
+            // would become a stage name. Not for an `as` split by a line continuation (`a\` and
+            // `s`): writing `AS` over its first part would make the word `ASs`.
+            let whole = as_token.as_ref().is_some_and(|t| go::equal_fold_as(t.text()));
+            let fix = (go::equal_fold_as(&args[1]) && whole).then(|| Fix {
                 title: format!("Write `{as_wanted}`"),
                 edits: vec![TextEdit { range: as_range, new_text: as_wanted.into() }],
                 applicability: Applicability::Safe,

@@ -147,6 +147,14 @@ fn no_fix_where_the_result_would_not_mean_the_same() {
         assert!(!has_fix(text, "FromAsCasing"), "{text}");
     }
     assert!(has_fix("FROM alpine as builder\n", "FromAsCasing"));
+    // An `as` split by a line continuation: `AS` over its first part would make `ASs`, and a
+    // "fix all" (FromAsCasing after the casing rule's fix) would break the build.
+    for text in ["FROM alpine a\\\ns build\nRUN true\n", "from alpine a\\\n# c\ns build\nRUN true\nRUN true\n"] {
+        let f = fix_text(text, &Options::default(), FixSet::Safe);
+        let after = analyze(&f.text, &Options::default());
+        assert!(after.build_error().is_none(), "{text:?} became {:?}", f.text);
+        assert_eq!(after.stages()[0].name.as_deref(), Some("build"), "{:?}", f.text);
+    }
 }
 
 #[test]
