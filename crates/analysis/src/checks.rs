@@ -666,8 +666,13 @@ fn unknown_stage_references(a: &mut Analysis) {
             };
             found.push((r.range, r.line, image.clone(), suggestion, how, through_variable));
         } else if let Some(n) = unnamed_stage_label(a, image) {
-            // `stage-N` is only how stagecraft (and its graphs) show a stage without a name.
-            found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index, through_variable));
+            // `stage-N` is only how stagecraft (and its graphs) show a stage without a name. Its
+            // index is what was meant only where the stage may be used: one before this one (a
+            // trigger's, before the last stage that runs it).
+            let limit =
+                if r.origin == RefOrigin::OnbuildTrigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
+            let earlier = limit.is_some_and(|l| n < l);
+            found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index(earlier), through_variable));
         } else if let Some(c) = cfg!(feature = "named-contexts").then(context).flatten() {
             found.push((r.range, r.line, image.clone(), c, Found::Context, through_variable));
         }
@@ -685,8 +690,12 @@ fn unknown_stage_references(a: &mut Analysis) {
     }
     for (range, line, image, suggestion, how, through_variable) in found {
         let message = match how {
-            Found::Index => format!(
+            Found::Index(true) => format!(
                 "{}; refer to the stage by its index `{suggestion}`, or name it with `AS` on its FROM line",
+                label(&image, &suggestion)
+            ),
+            Found::Index(false) => format!(
+                "{}; this reference cannot use stage {suggestion}: a stage takes only from stages before it",
                 label(&image, &suggestion)
             ),
             Found::Stage => format!(
@@ -704,7 +713,8 @@ fn unknown_stage_references(a: &mut Analysis) {
         // name there would drop the variable.
         let title = match how {
             _ if through_variable => None,
-            Found::Index => Some(format!("Use stage {suggestion} by its index")),
+            Found::Index(true) => Some(format!("Use stage {suggestion} by its index")),
+            Found::Index(false) => None,
             Found::Stage => Some(format!("Use stage `{suggestion}`")),
             Found::Context => Some(format!("Use the named context `{suggestion}`")),
             Found::Later(_) => None,
@@ -722,8 +732,8 @@ fn unknown_stage_references(a: &mut Analysis) {
 enum Found {
     /// A stage of that name, close to what is written.
     Stage,
-    /// A stage without a name, by its `stage-N` label.
-    Index,
+    /// A stage without a name, by its `stage-N` label; whether this reference may use it.
+    Index(bool),
     /// A named build context given for the build.
     Context,
     /// A stage of that name, close to what is written, that this reference cannot use: the

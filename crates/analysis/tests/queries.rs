@@ -1336,6 +1336,15 @@ fn the_label_of_an_unnamed_stage_is_no_name() {
     let b = plain(&fixed);
     assert!(fixed.contains("COPY --from=0 /a /a"));
     assert_eq!(b.references().iter().filter(|r| r.stage() == Some(0)).count(), 1, "{fixed}");
+    // The stage itself or a later one: said, with no fix (`--from=1` in stage 1 is a cycle,
+    // `--from=2` a forward reference).
+    let text = "FROM alpine\nFROM alpine\nCOPY --from=stage-1 /a /b\nCOPY --from=stage-2 /a /b\nFROM alpine\n";
+    let a = plain(text);
+    for d in a.diagnostics().iter().filter(|d| d.code == "unknown-stage") {
+        assert!(d.fix.is_none(), "{d:?}");
+        assert!(d.message.contains("a stage takes only from stages before it"), "{}", d.message);
+    }
+    assert_eq!(codes(&a).iter().filter(|c| **c == "unknown-stage").count(), 2);
     // FROM takes no index: the finding says to name the stage, and offers no edit.
     let a = plain("FROM alpine\nRUN make\nFROM stage-0\n");
     let d = diag(&a, "unknown-stage");
