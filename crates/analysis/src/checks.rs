@@ -85,6 +85,10 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             }
         }
     }
+    // The stage SOURCE_DATE_EPOCH names is read for its source's time: BuildKit needs it.
+    if let Some((s, _)) = a.epoch_stage {
+        used[s] = true;
+    }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
     a.targets_in_play = in_play.clone();
     // Bases written with variables (`FROM build-${VARIANT}`): with other build args or another

@@ -41,6 +41,9 @@ pub(crate) struct Output {
     pub(crate) name_shared: Vec<bool>,
     /// [`Options::platform`] was given and parses: every stage's OS is known.
     pub(crate) platform_given: bool,
+    /// The stage SOURCE_DATE_EPOCH names, and where the global ARG writes its name (when it
+    /// is written there as it is, and no build arg replaces it).
+    pub(crate) epoch_stage: Option<(usize, Option<TextRange>)>,
     /// What [`Engine::probe`] found.
     #[cfg(feature = "probe")]
     pub(crate) probed: Option<Probed>,
@@ -129,6 +132,7 @@ pub(crate) struct Engine<'a> {
     /// that does not parse) and whether one was given.
     target: Platform,
     platform_given: bool,
+    epoch_stage: Option<(usize, Option<TextRange>)>,
     lexer: Lexer,
     check: CheckConfig,
     /// BuildKit has failed by now: its later checks never run.
@@ -288,6 +292,7 @@ impl<'a> Engine<'a> {
             name_shared: Vec::new(),
             stage_windows: Vec::new(),
             platform_given: target.is_some(),
+            epoch_stage: None,
             target: target.unwrap_or_else(Platform::default_linux_amd64),
             lexer: Lexer::new(escape),
             check: CheckConfig::default(),
@@ -388,6 +393,7 @@ impl<'a> Engine<'a> {
             context_keys: self.context_keys,
             name_shared: self.name_shared,
             platform_given: self.platform_given,
+            epoch_stage: self.epoch_stage,
             #[cfg(feature = "probe")]
             probed: self.probe.found,
         }
@@ -1109,6 +1115,16 @@ impl<'a> Engine<'a> {
             self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
             return;
         };
+        // The stage is read (not built): a rename follows the name where the ARG writes it.
+        let written = arg.filter(|_| self.options.build_arg("SOURCE_DATE_EPOCH").is_none()).and_then(|a| {
+            let at = usize::from(a.key_range.end()) + 1;
+            let end = at + value.len();
+            let name =
+                self.text.get(at..end).filter(|t| self.text[..at].ends_with('=') && t.eq_ignore_ascii_case(&value));
+            let ends = matches!(self.text.as_bytes().get(end), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+            name.filter(|_| ends).map(|_| TextRange::new(TextSize::new(at as u32), TextSize::new(end as u32)))
+        });
+        self.epoch_stage = Some((s, written));
         if let Err(message) = self.source_date_epoch_stage(s) {
             let from = self.stages[s].from_range;
             self.fail("invalid-source-date-epoch", &message, Some(from), "meta-args");

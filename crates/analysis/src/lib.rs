@@ -145,6 +145,8 @@ pub struct Analysis {
     name_shared: Vec<bool>,
     /// The target platform was given ([`Options::platform`]): every stage's OS is known.
     platform_given: bool,
+    /// The stage SOURCE_DATE_EPOCH names, and where its name is written (see the engine).
+    pub(crate) epoch_stage: Option<(usize, Option<TextRange>)>,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
     graph: Lazy<StageGraph>,
@@ -188,6 +190,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         context_names: out.context_keys,
         name_shared: out.name_shared,
         platform_given: out.platform_given,
+        epoch_stage: out.epoch_stage,
         graph: Lazy::new(),
         #[cfg(feature = "probe")]
         options: options.clone(),

@@ -471,6 +471,8 @@ impl Analysis {
         // The `# name description` comment above the FROM names the stage too: keep it naming
         // the stage, or the target loses its description.
         ranges.extend(self.description_name_range(stage, &old));
+        // So does a global `ARG SOURCE_DATE_EPOCH=name`.
+        ranges.extend(self.epoch_stage.filter(|&(s, _)| s == stage).and_then(|(_, written)| written));
         sort::sort_by_key(&mut ranges, |r| r.start());
         Ok(ranges)
     }
@@ -503,6 +505,11 @@ impl Analysis {
         // another platform (`FROM base-${TARGETARCH}`; found with the unused-stage hints): a new
         // name would leave those builds behind; a change of case would not (stage names are
         // read in lower case).
+        if let Some((_, None)) = self.epoch_stage.filter(|&(s, _)| s == stage) {
+            return Err(RenameError(format!(
+                "SOURCE_DATE_EPOCH names stage `{name}` through a variable or a build arg: the new name would not reach it; rename by hand"
+            )));
+        }
         let by = self.named_by_variable(stage).map(|p| &self.stages()[p]);
         if let Some(by) = by.filter(|_| new_name.is_none_or(|n| n.to_lowercase() != name)) {
             return Err(RenameError(format!(

@@ -141,6 +141,28 @@ fn rename_changes_every_named_reference_and_keeps_indices() {
 /// A mount's `from=` written with quotes (BuildKit unquotes flag words before reading the
 /// mount): the reference covers the value with its own quotes, not a quote that encloses the
 /// whole option, so a rename leaves the quoting balanced and the mount naming the new name.
+/// `ARG SOURCE_DATE_EPOCH=<stage>` names a stage BuildKit reads the time of its one remote
+/// source from: the stage is not unused (removing it fails the build), and a rename follows the
+/// name there, or refuses where the name comes through a variable or a build arg.
+#[test]
+fn a_stage_source_date_epoch_names_is_used_and_renamed_with_it() {
+    let text =
+        "ARG SOURCE_DATE_EPOCH=mysource\nFROM scratch AS mysource\nADD https://example.com/src.tar /\nFROM busybox\n";
+    let a = plain(text);
+    assert!(a.unused_stages().is_empty(), "{:?}", a.unused_stages());
+    let renamed = TextEdit::apply_all(text, &a.rename_stage(0, "src").unwrap());
+    assert!(renamed.starts_with("ARG SOURCE_DATE_EPOCH=src\nFROM scratch AS src\n"), "{renamed}");
+    assert!(plain(&renamed).build_error().is_none(), "{renamed}");
+    let through = plain(&format!("ARG N=mysource\n{}", text.replace("=mysource", "=${N}")));
+    let e = through.rename_stage(0, "src").unwrap_err();
+    assert!(e.to_string().contains("SOURCE_DATE_EPOCH names stage `mysource` through a variable"), "{e}");
+    let by_arg = analyze(
+        text,
+        &Options { build_args: vec![("SOURCE_DATE_EPOCH".into(), "mysource".into())], ..Options::default() },
+    );
+    assert!(by_arg.rename_stage(0, "src").is_err());
+}
+
 #[test]
 fn rename_keeps_a_quoted_mount_from_balanced() {
     for (from, renamed) in [
