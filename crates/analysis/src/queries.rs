@@ -532,12 +532,22 @@ impl Analysis {
     pub fn rename_stage(&self, stage: usize, new_name: &str) -> Result<Vec<TextEdit>, RenameError> {
         self.name_to_rename(stage)?;
         self.validate_new_name(stage, new_name)?;
-        let edits = self
-            .name_ranges(stage, Some(new_name))?
-            .into_iter()
-            .filter(|&r| &self.text()[r] != new_name)
-            .map(|range| TextEdit { range, new_text: new_name.to_string() })
-            .collect();
+        let escape = self.parse().tree().escape_char();
+        let mut edits = Vec::new();
+        for range in self.name_ranges(stage, Some(new_name))? {
+            if self.text()[range] == *new_name {
+                continue;
+            }
+            // A name split by line continuations (`ba\` and `se`): the new name goes where its
+            // last part is, its other parts go, and the breaks and comment lines stay. (Its last
+            // line keeps text: emptied, it would continue the instruction onto the next one.)
+            let parts = name_parts(self.text(), range, escape);
+            let last = parts.len().saturating_sub(1);
+            for (i, part) in parts.into_iter().enumerate() {
+                let new_text = if i == last { new_name.to_string() } else { String::new() };
+                edits.push(TextEdit { range: part, new_text });
+            }
+        }
         Ok(edits)
     }
 
@@ -2044,4 +2054,26 @@ fn mount_value_doc(value: &str) -> &'static str {
         "private" => "a build that finds it in use gets a new one",
         _ => "a build waits until the cache is free",
     }
+}
+
+/// The parts of a word at `range` on each line it takes: up to the escape character that
+/// continues a line, none on a comment or blank line inside the continuation. One part for a
+/// word on one line.
+fn name_parts(text: &str, range: TextRange, escape: char) -> Vec<TextRange> {
+    let word = &text[range];
+    if !word.contains(['\n', '\r']) {
+        return vec![range];
+    }
+    let mut parts = Vec::new();
+    let mut at = usize::from(range.start());
+    for line in word.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let body = body.strip_suffix(escape).unwrap_or(body);
+        let lead = body.len() - body.trim_start().len();
+        if !body.trim().is_empty() && !body.trim_start().starts_with('#') {
+            parts.push(TextRange::new(TextSize::new((at + lead) as u32), TextSize::new((at + body.len()) as u32)));
+        }
+        at += line.len();
+    }
+    parts
 }

@@ -163,6 +163,23 @@ fn a_stage_source_date_epoch_names_is_used_and_renamed_with_it() {
     assert!(by_arg.rename_stage(0, "src").is_err());
 }
 
+/// A name split by line continuations is renamed where it stands: the new name takes its last
+/// part, the other parts go, and the comment lines and breaks between them stay.
+#[test]
+fn rename_keeps_the_lines_of_a_split_name() {
+    let text = "FROM alpine AS ba\\\n\\\nse\nRUN true\nFROM alpine\nCOPY --from=ba\\\n# keep this comment\nse /a /b\nRUN --mount=from=ba\\\nse,target=/x true\n";
+    let a = plain(text);
+    let renamed = TextEdit::apply_all(text, &a.rename_stage(0, "core").unwrap());
+    assert_eq!(
+        renamed,
+        "FROM alpine AS \\\n\\\ncore\nRUN true\nFROM alpine\nCOPY --from=\\\n# keep this comment\ncore /a /b\nRUN --mount=from=\\\ncore,target=/x true\n"
+    );
+    let b = plain(&renamed);
+    assert_eq!(b.stages()[0].name.as_deref(), Some("core"));
+    assert_eq!(b.references().iter().filter(|r| r.stage() == Some(0)).count(), 2, "{renamed}");
+    assert!(b.build_error().is_none());
+}
+
 #[test]
 fn rename_keeps_a_quoted_mount_from_balanced() {
     for (from, renamed) in [

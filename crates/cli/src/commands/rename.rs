@@ -37,11 +37,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     if a.write {
         std::fs::write(path, TextEdit::apply_all(text, &edits))
             .map_err(|e| Failure::Io(format!("{}: cannot write: {e}", input::shown(path))))?;
+        // (A name split by line continuations takes an edit per line; it is one place.)
+        let places = edits.iter().filter(|e| !e.new_text.is_empty()).count();
         crate::output::errln!(
-            "{}: renamed `{old}` to `{new}` in {} place{}",
+            "{}: renamed `{old}` to `{new}` in {places} place{}",
             input::shown(path),
-            edits.len(),
-            if edits.len() == 1 { "" } else { "s" }
+            if places == 1 { "" } else { "s" }
         );
     } else {
         crate::output::out!("{}", crate::diff::unified(&input::shown(path), text, &edits));
