@@ -4,7 +4,9 @@
 //! - Instruction keywords, `AS`, and HEALTHCHECK's `CMD` and `NONE` in upper case
 //!   (`ConsistentInstructionCasing`, `FromAsCasing`).
 //! - One space between a keyword and what follows it on its line.
-//! - No indentation before an instruction or a comment line between instructions.
+//! - No indentation before an instruction or a comment line between instructions, but for the
+//!   comment lines before a FROM or an ARG: BuildKit reads an indented one's `#` into the
+//!   stage's or argument's description, so its indentation stays.
 //! - Continuation lines indented by one unit (4 spaces by default) more than the instruction;
 //!   lines indented deeper keep their depth relative to the least indented one, so aligned
 //!   package lists stay aligned.
@@ -14,7 +16,7 @@
 //!
 //! What it leaves alone, because a change there could change the build: the directives and
 //! everything before the first instruction but its own indentation (an empty line there ends
-//! the directives); heredoc
+//! the directives; blanks before a byte-order mark that starts the instruction stay); heredoc
 //! bodies, and the lines of an instruction with a heredoc; continuation lines that start inside
 //! a quoted string, as BuildKit or a shell reads it, and every continuation line of an
 //! instruction whose quotes never close or may nest (`"$(echo "a  b")"`, `$'...'`, a `${...}`
@@ -157,10 +159,25 @@ impl Formatter<'_> {
         };
         // The first instruction's own indentation goes as every other's does (the lines before
         // it stay as they are).
+        // (Not blanks that start the file before a byte-order mark: BuildKit drops a mark only
+        // at the start of the file, so without them the instruction would read differently.)
         if let Some(blanks) = first.checked_sub(1).map(|i| &items[i]).filter(|e| e.kind() == WHITESPACE) {
-            if first < 2 || items[first - 2].kind() == NEWLINE {
+            let before_bom = first < 2 && self.text[usize::from(blanks.text_range().end())..].starts_with('\u{feff}');
+            if (first < 2 || items[first - 2].kind() == NEWLINE) && !before_bom {
                 self.edit_range(blanks.text_range(), "");
             }
+        }
+        // For each item, the kind of the next instruction: the comments before a FROM or an ARG
+        // are its description, which BuildKit reads with the `#` of an indented comment line
+        // (its parser drops the line's first byte and trims the rest), so their indentation
+        // stays.
+        let mut next_instruction = vec![None; items.len()];
+        let mut next = None;
+        for (i, item) in items.iter().enumerate().rev() {
+            if item.kind().is_instruction() {
+                next = Some(item.kind());
+            }
+            next_instruction[i] = next;
         }
         // The line endings of the empty lines just read (each its own token).
         let mut empty: Vec<TextRange> = Vec::new();
@@ -186,7 +203,9 @@ impl Formatter<'_> {
                 // and at its end.
                 WHITESPACE => {
                     let next = items.get(i + 1).map(|e| e.kind());
-                    if line_start || matches!(next, Some(NEWLINE) | None) {
+                    let describes =
+                        next == Some(COMMENT) && matches!(next_instruction[i], Some(FROM_INSTR | ARG_INSTR));
+                    if (line_start && !describes) || matches!(next, Some(NEWLINE) | None) {
                         self.edit_range(range, "");
                     }
                 }

@@ -57,6 +57,18 @@ fn what_could_change_the_build_is_left_alone() {
     // But for the first instruction's own indentation, which goes as every other's does.
     assert_eq!(format("   FROM alpine\n   RUN x\n"), "FROM alpine\nRUN x\n");
     assert_eq!(format("# c\n\t FROM alpine\n"), "# c\nFROM alpine\n");
+    // Not blanks before a byte-order mark: BuildKit drops one only where the file starts.
+    let bom = "  \u{feff}FROM alpine\nRUN x\n";
+    assert_eq!(format(bom), bom);
+    // The indentation of the comments before a FROM or an ARG: BuildKit reads an indented
+    // comment line with its `#` into their description (`# build ...` describes no `build`).
+    let described =
+        "FROM alpine AS a\n   # build the build stage\n\n  # more\nFROM alpine AS build\n  # V the v\nARG V\n";
+    assert_eq!(format(described), described);
+    let before = analyze(described, &Options::default());
+    assert_eq!(before.stages()[1].description, None);
+    // Before another instruction it goes.
+    assert_eq!(format("FROM alpine\n   # c\nRUN x\n"), "FROM alpine\n# c\nRUN x\n");
     // The backtick escape character, and CRLF line endings kept.
     let backtick = "# escape=`\r\nfrom a\r\nrun dir `\r\n  c:\\x\r\n\r\n\r\n\r\n";
     assert_eq!(format(backtick), "# escape=`\r\nFROM a\r\nRUN dir `\r\n    c:\\x\r\n");
@@ -171,7 +183,9 @@ fn shell_readings_differ(pairs: &[(String, String)]) -> Vec<usize> {
 }
 
 fn model(a: &Analysis) -> String {
-    let stages: Vec<_> = a.stages().iter().map(|s| (&s.name, &s.base)).collect();
+    // (With descriptions: `--call=targets` and `--call=outline` list them.)
+    let stages: Vec<_> = a.stages().iter().map(|s| (&s.name, &s.base, &s.description)).collect();
+    let args: Vec<_> = a.global_args().iter().map(|g| (&g.key, &g.description)).collect();
     let refs: Vec<_> = a.references().iter().map(|r| (&r.value, format!("{:?}", r.target))).collect();
     let mut codes: Vec<&str> = a
         .diagnostics()
@@ -180,7 +194,7 @@ fn model(a: &Analysis) -> String {
         .filter(|c| !matches!(*c, "ConsistentInstructionCasing" | "FromAsCasing"))
         .collect();
     codes.sort_unstable();
-    format!("{stages:?}\n{refs:?}\n{codes:?}")
+    format!("{stages:?}\n{args:?}\n{refs:?}\n{codes:?}")
 }
 
 /// `None` when the text does not parse (it is not formatted); else what differs, if anything,

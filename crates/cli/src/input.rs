@@ -24,12 +24,22 @@ pub(crate) fn shown(path: &Path) -> String {
 /// invalid UTF-8 is a clear error. For the commands that write the file or a diff of it, where
 /// a byte read as another character would be written back changed.
 pub(crate) fn read(path: &Path) -> Result<String, Failure> {
-    let bytes = read_bytes(path)?;
+    read_keeping_bytes(path).map_err(|(failure, _)| failure)
+}
+
+/// [`read`], with the bytes read when they are no UTF-8 (or UTF-16) text: a filter prints them
+/// back as they were.
+pub(crate) fn read_keeping_bytes(path: &Path) -> Result<String, (Failure, Vec<u8>)> {
+    let bytes = read_raw(path).map_err(|e| (e, Vec::new()))?;
+    if let Err(e) = utf16_check(path, &bytes) {
+        return Err((e, bytes));
+    }
     String::from_utf8(bytes).map_err(|e| {
-        Failure::Io(format!(
+        let message = format!(
             "{}; stagecraft changes UTF-8 Dockerfiles only, convert the file first",
             not_utf8(path, e.as_bytes(), e.utf8_error())
-        ))
+        );
+        (Failure::Io(message), e.into_bytes())
     })
 }
 
@@ -96,6 +106,12 @@ fn first_bad_byte(bytes: &[u8], e: std::str::Utf8Error) -> (usize, usize, String
 /// UTF-8 it is noise, and BuildKit cannot read it either.
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     let bytes = read_raw(path)?;
+    utf16_check(path, &bytes)?;
+    Ok(bytes)
+}
+
+/// UTF-16 text (a byte-order mark says so) is refused with what to do.
+fn utf16_check(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     if let Some(bom) = [[0xff, 0xfe], [0xfe, 0xff]].iter().find(|bom| bytes.starts_with(&bom[..])) {
         return Err(Failure::Io(format!(
             "{}: UTF-16 text (it starts with the byte-order mark {:02X} {:02X}); save the file as UTF-8, which BuildKit reads",
@@ -104,7 +120,7 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
             bom[1]
         )));
     }
-    Ok(bytes)
+    Ok(())
 }
 
 fn read_raw(path: &Path) -> Result<Vec<u8>, Failure> {

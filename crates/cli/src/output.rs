@@ -77,12 +77,23 @@ static READER_GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 /// cases.
 pub(crate) fn stdout(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
+    write_stdout(|out| out.write_fmt(args));
+}
+
+/// Writes bytes as they are to standard output, as [`stdout`] writes text.
+pub(crate) fn stdout_bytes(bytes: &[u8]) {
+    use std::io::Write;
+    write_stdout(|out| out.write_all(bytes));
+}
+
+fn write_stdout(write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>) {
+    use std::io::Write;
     use std::sync::atomic::Ordering;
     if READER_GONE.load(Ordering::Relaxed) {
         return;
     }
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+    if let Err(e) = write(&mut out).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             READER_GONE.store(true, Ordering::Relaxed);
             return;

@@ -835,7 +835,7 @@ fn a_byte_order_mark_is_no_column() {
 }
 
 /// Runs `stagecraft ARGS` in `dir` with `input` on its standard input.
-fn run_with_stdin(args: &[&str], dir: &std::path::Path, input: &str) -> Output {
+fn run_with_stdin(args: &[&str], dir: &std::path::Path, input: impl AsRef<[u8]>) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
         .args(args)
@@ -846,7 +846,7 @@ fn run_with_stdin(args: &[&str], dir: &std::path::Path, input: &str) -> Output {
         .spawn()
         .expect("stagecraft runs");
     // (A usage error exits before it reads: the pipe may be closed.)
-    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let _ = child.stdin.take().unwrap().write_all(input.as_ref());
     child.wait_with_output().unwrap()
 }
 
@@ -1070,6 +1070,12 @@ fn fmt_prints_a_diff_checks_or_writes() {
     // As a filter, a text that cannot be formatted comes back as it was.
     let o = run_with_stdin(&["fmt", "-"], &d.0, "from a\nRUN <<EOF\nno end\n");
     assert_eq!((o.status.code(), stdout(&o)), (Some(1), "from a\nRUN <<EOF\nno end\n".to_string()));
+    // And so does one that is no UTF-8, byte for byte (an editor would lose its buffer).
+    for bytes in [&b"from alpine\nRUN echo caf\xe9\n"[..], b"\xff\xfef\0r\0o\0m\0"] {
+        let o = run_with_stdin(&["fmt", "-"], &d.0, bytes);
+        assert_eq!((o.status.code(), o.stdout.as_slice()), (Some(2), bytes), "{}", stderr(&o));
+        assert!(stderr(&o).contains("<stdin>"), "{}", stderr(&o));
+    }
 }
 
 /// Control characters in a Dockerfile (an escape sequence would clear the terminal, recolour a

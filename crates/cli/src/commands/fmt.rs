@@ -33,7 +33,7 @@ A FILE of `-` reads the standard input and prints it formatted (an editor's filt
 --indent N: columns per indentation level (default 4); --tabs: indent with tabs.
 A file with a syntax error is not formatted: the error is said, with its line and column,
 and the exit status is 1 (`-` prints the text unchanged). 2: a file could not be read or
-written.";
+written (`-` prints what it read unchanged: text that is not UTF-8, say).";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let spec = Spec { write: true, many_files: true, format_options: true, ..Spec::new(&[Format::Text]) };
@@ -55,14 +55,19 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let shown = input::shown(path);
         // A filter (`:%!stagecraft fmt -` in vim) prints the text, formatted or as it was.
         let filter = input::is_stdin(path) && !a.check;
-        let text = match input::read(path) {
+        let text = match input::read_keeping_bytes(path) {
             Ok(text) => text,
-            Err(Failure::Io(msg)) => {
+            Err((Failure::Io(msg), bytes)) => {
                 crate::output::errln!("stagecraft: {msg}");
+                // A filter gives back what it read: an editor would otherwise replace the
+                // buffer with nothing.
+                if filter {
+                    output::stdout_bytes(&bytes);
+                }
                 unread = true;
                 continue;
             }
-            Err(e) => return Err(e),
+            Err((e, _)) => return Err(e),
         };
         // The tree is all formatting reads: no analysis.
         let parse = stagecraft_syntax::parse(&text);
