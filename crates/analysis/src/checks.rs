@@ -86,7 +86,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         }
     }
     // The stage SOURCE_DATE_EPOCH names is read for its source's time: BuildKit needs it.
-    if let Some((s, _)) = a.epoch_stage {
+    if let Some((s, _)) = a.epoch_stage.filter(|_| cfg!(feature = "build-failures")) {
         used[s] = true;
     }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
@@ -613,6 +613,9 @@ fn unknown_stage_references(a: &mut Analysis) {
             results.len() - 1
         });
         let through_variable = r.value.contains('$');
+        // The stage itself or a later one cannot be used here (a trigger's, in the last stage
+        // that runs it).
+        let limit = if r.origin == RefOrigin::OnbuildTrigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
         let context =
             || suggest::search(image, a.context_names().iter().map(String::as_str), true).filter(|c| plausible(c));
         if let Some((mut suggestion, stage)) = results[i].clone() {
@@ -622,10 +625,8 @@ fn unknown_stage_references(a: &mut Analysis) {
             if a.text.get(usize::from(r.range.start())..usize::from(r.range.end())) == Some(suggestion.as_str()) {
                 continue;
             }
-            // The stage itself or a later one cannot be used here (a trigger's, in the last stage
-            // that runs it): said, with no fix that would turn the pull into a failed build.
-            let limit =
-                if r.origin == RefOrigin::OnbuildTrigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
+            // A stage it cannot use: said, with no fix that would turn the pull into a failed
+            // build.
             let how = match (stage, limit) {
                 (Some(t), Some(l)) if t >= l => {
                     // A close name among the stages it can use is what was meant (a name that a
@@ -671,10 +672,7 @@ fn unknown_stage_references(a: &mut Analysis) {
             found.push((r.range, r.line, image.clone(), suggestion, how, through_variable));
         } else if let Some(n) = unnamed_stage_label(a, image) {
             // `stage-N` is only how stagecraft (and its graphs) show a stage without a name. Its
-            // index is what was meant only where the stage may be used: one before this one (a
-            // trigger's, before the last stage that runs it).
-            let limit =
-                if r.origin == RefOrigin::OnbuildTrigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
+            // index is what was meant only where the stage may be used.
             let earlier = limit.is_some_and(|l| n < l);
             found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index(earlier), through_variable));
         } else if let Some(c) = cfg!(feature = "named-contexts").then(context).flatten() {

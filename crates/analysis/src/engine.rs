@@ -2653,14 +2653,16 @@ impl<'a> Engine<'a> {
         let mut raw = Lexer::new('\\');
         raw.skip_process_quotes = true;
         for body in to_expand {
-            match raw.process_word(&body, &st.env) {
-                Ok(e) => self.report_unmatched(&e.unmatched, st, node, config),
-                Err(e) => {
-                    // Linted, then the build fails (`${V?message}` of an unset V, `${V:#x}`).
-                    self.report_unmatched(&e.unmatched, st, node, config);
-                    self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
-                    break;
-                }
+            let result = raw.process_word(&body, &st.env);
+            let unmatched = match &result {
+                Ok(e) => &e.unmatched,
+                Err(e) => &e.unmatched,
+            };
+            self.report_unmatched(unmatched, st, node, config);
+            // Linted, then the build fails (`${V?message}` of an unset V, `${V:#x}`).
+            if let Err(e) = result {
+                self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                break;
             }
         }
         let word = |i: usize| word_range(c, i);

@@ -379,8 +379,10 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
 /// stage of that name (its `instructions.HasStage` takes the first, where BuildKit takes the
 /// last), or up to `target` when it has none.
 pub(crate) fn legacy_stages(stages: &[Stage], target: usize) -> std::ops::Range<usize> {
-    let name = stages.get(target).and_then(|s| s.name.as_ref());
-    let first = name.and_then(|n| stages.iter().position(|s| s.name.as_ref() == Some(n))).unwrap_or(target);
+    let mut first = target;
+    if let Some(Some(name)) = stages.get(target).map(|s| &s.name) {
+        first = stages.iter().position(|s| matches!(&s.name, Some(n) if n == name)).unwrap_or(target);
+    }
     0..(first + 1).min(stages.len())
 }
 

@@ -472,7 +472,9 @@ impl Analysis {
         // the stage, or the target loses its description.
         ranges.extend(self.description_name_range(stage, &old));
         // So does a global `ARG SOURCE_DATE_EPOCH=name`.
-        ranges.extend(self.epoch_stage.filter(|&(s, _)| s == stage).and_then(|(_, written)| written));
+        // (Only found with the build's failures: not in the browser build.)
+        let epoch = self.epoch_stage.filter(|&(s, _)| cfg!(feature = "build-failures") && s == stage);
+        ranges.extend(epoch.and_then(|(_, written)| written));
         sort::sort_by_key(&mut ranges, |r| r.start());
         Ok(ranges)
     }
@@ -505,7 +507,7 @@ impl Analysis {
         // another platform (`FROM base-${TARGETARCH}`; found with the unused-stage hints): a new
         // name would leave those builds behind; a change of case would not (stage names are
         // read in lower case).
-        if let Some((_, None)) = self.epoch_stage.filter(|&(s, _)| s == stage) {
+        if let Some((_, None)) = self.epoch_stage.filter(|&(s, _)| cfg!(feature = "build-failures") && s == stage) {
             return Err(RenameError(format!(
                 "SOURCE_DATE_EPOCH names stage `{name}` through a variable or a build arg: the new name would not reach it; rename by hand"
             )));
@@ -541,11 +543,10 @@ impl Analysis {
             // A name split by line continuations (`ba\` and `se`): the new name goes where its
             // last part is, its other parts go, and the breaks and comment lines stay. (Its last
             // line keeps text: emptied, it would continue the instruction onto the next one.)
-            let parts = name_parts(self.text(), range, escape);
-            let last = parts.len().saturating_sub(1);
-            for (i, part) in parts.into_iter().enumerate() {
-                let new_text = if i == last { new_name.to_string() } else { String::new() };
-                edits.push(TextEdit { range: part, new_text });
+            let first = edits.len();
+            name_parts(self.text(), range, escape, &mut edits);
+            if let Some(last) = edits[first..].last_mut() {
+                last.new_text = new_name.to_string();
             }
         }
         Ok(edits)
@@ -2056,24 +2057,31 @@ fn mount_value_doc(value: &str) -> &'static str {
     }
 }
 
-/// The parts of a word at `range` on each line it takes: up to the escape character that
-/// continues a line, none on a comment or blank line inside the continuation. One part for a
-/// word on one line.
-fn name_parts(text: &str, range: TextRange, escape: char) -> Vec<TextRange> {
-    let word = &text[range];
-    if !word.contains(['\n', '\r']) {
-        return vec![range];
-    }
-    let mut parts = Vec::new();
+/// The parts of a word at `range` on each line it takes, each as an edit that removes it, to
+/// `parts`: up to the escape character that continues a line, none on a comment or blank line
+/// inside the continuation; one part for a word on one line. (Bytes: the escape character is
+/// `\` or `` ` ``, and a name has no blanks.)
+fn name_parts(text: &str, range: TextRange, escape: char, parts: &mut Vec<TextEdit>) {
+    let b = text.as_bytes();
+    let end = usize::from(range.end());
+    let blank = |c: u8| c == b' ' || c == b'\t' || c == b'\r';
     let mut at = usize::from(range.start());
-    for line in word.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        let body = body.strip_suffix(escape).unwrap_or(body);
-        let lead = body.len() - body.trim_start().len();
-        if !body.trim().is_empty() && !body.trim_start().starts_with('#') {
-            parts.push(TextRange::new(TextSize::new((at + lead) as u32), TextSize::new((at + body.len()) as u32)));
+    while at < end {
+        let line_end = b[at..end].iter().position(|&c| c == b'\n').map_or(end, |i| at + i);
+        let (mut s, mut e) = (at, line_end);
+        while e > s && blank(b[e - 1]) {
+            e -= 1;
         }
-        at += line.len();
+        if e > s && b[e - 1] == escape as u8 {
+            e -= 1;
+        }
+        while s < e && blank(b[s]) {
+            s += 1;
+        }
+        if s < e && b[s] != b'#' {
+            let range = TextRange::new(TextSize::new(s as u32), TextSize::new(e as u32));
+            parts.push(TextEdit { range, new_text: String::new() });
+        }
+        at = line_end + 1;
     }
-    parts
 }

@@ -18,7 +18,7 @@ pub fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
-    unicode_tables::contains(LETTER, c)
+    unicode_tables::contains(&LETTER, c)
 }
 
 /// Go's `unicode.IsDigit`.
@@ -26,7 +26,7 @@ pub fn is_digit(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_digit();
     }
-    unicode_tables::contains(DIGIT, c)
+    unicode_tables::contains(&DIGIT, c)
 }
 
 /// Go's `strconv.IsPrint`.
@@ -35,7 +35,7 @@ pub fn is_print(c: char) -> bool {
     if u <= 0xFF {
         return (0x20..=0x7E).contains(&u) || ((0xA1..=0xFF).contains(&u) && u != 0xAD);
     }
-    unicode_tables::contains(PRINT, c)
+    unicode_tables::contains(&PRINT, c)
 }
 
 /// Go's `strings.ToLower`, which maps rune by rune (no context-dependent final sigma).
@@ -218,6 +218,12 @@ mod tests {
     fn go_classes() {
         assert!(is_letter('한') && is_letter('é') && !is_letter('1') && !is_letter('_'));
         assert!(is_digit('٣') && !is_digit('Ⅳ'));
+        // The tables' edges (ranges that start and end blocks, the last range, astral planes;
+        // checked against the (u32, u32) tables they replaced at every code point).
+        assert!(is_letter('\u{100}') && is_letter('\u{3134A}') && !is_letter('\u{3134B}') && is_letter('\u{323AF}'));
+        assert!(is_digit('\u{1FBF9}') && !is_digit('\u{1FBFA}') && is_digit('\u{1E950}') && !is_digit('\u{1E94F}'));
+        assert!(is_print('\u{377}') && !is_print('\u{378}') && is_print('\u{E01EF}') && !is_print('\u{E01F0}'));
+        assert!(!is_print('\u{10FFFF}') && !is_letter('\u{10FFFF}') && !is_print('\u{E0000}'));
         assert!(is_space_byte(0xA0) && !is_space_byte(0xC3));
         assert_eq!(to_lower("FROM İ"), "from i");
         assert!(equal_fold_as("aS") && equal_fold_as("Aſ") && !equal_fold_as("ass"));
