@@ -68,6 +68,8 @@ def encode(rs):
         if k % BLOCK == 0:
             index.append((a, len(data)))
             prev = a
+        # (Code points stay under 2^21: three bytes each at most, as the decoder reads them.)
+        assert a - prev < 1 << 21 and b - a < 1 << 21
         data += leb(a - prev) + leb(b - a)
         prev = b + 1
     return data, index
@@ -99,9 +101,10 @@ pub(crate) fn contains(table: &Table, c: char) -> bool {
         return false;
     };
     let mut bytes = table.data.get(offset as usize..).unwrap_or_default().iter();
+    // (A value takes at most three bytes: the generator checks it.)
     let mut leb = || {
         let (mut n, mut shift) = (0u32, 0);
-        for &b in bytes.by_ref() {
+        for &b in bytes.by_ref().take(3) {
             n |= u32::from(b & 0x7F) << shift;
             shift += 7;
             if b < 0x80 {

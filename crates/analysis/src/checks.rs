@@ -673,7 +673,8 @@ fn unknown_stage_references(a: &mut Analysis) {
         } else if let Some(n) = unnamed_stage_label(a, image) {
             // `stage-N` is only how stagecraft (and its graphs) show a stage without a name. Its
             // index is what was meant only where the stage may be used.
-            let earlier = limit.is_some_and(|l| n < l);
+            // (A trigger no stage here runs: as for a name below, any stage.)
+            let earlier = limit.is_none_or(|l| n < l);
             found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index(earlier), through_variable));
         } else if let Some(c) = cfg!(feature = "named-contexts").then(context).flatten() {
             found.push((r.range, r.line, image.clone(), c, Found::Context, through_variable));

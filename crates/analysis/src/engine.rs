@@ -1116,12 +1116,21 @@ impl<'a> Engine<'a> {
             return;
         };
         // The stage is read (not built): a rename follows the name where the ARG writes it.
+        // (Written as it is after the `=`, or in one pair of quotes.)
         let written = arg.filter(|_| self.options.build_arg("SOURCE_DATE_EPOCH").is_none()).and_then(|a| {
-            let at = usize::from(a.key_range.end()) + 1;
+            let mut at = usize::from(a.key_range.end()) + 1;
+            if !self.text.get(..at)?.ends_with('=') {
+                return None;
+            }
+            let quote = self.text.as_bytes().get(at).copied().filter(|&q| q == b'"' || q == b'\'');
+            at += usize::from(quote.is_some());
             let end = at + value.len();
-            let name =
-                self.text.get(at..end).filter(|t| self.text[..at].ends_with('=') && t.eq_ignore_ascii_case(&value));
-            let ends = matches!(self.text.as_bytes().get(end), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+            let name = self.text.get(at..end).filter(|t| t.eq_ignore_ascii_case(&value));
+            let after = self.text.as_bytes().get(end).copied();
+            let ends = match quote {
+                Some(q) => after == Some(q),
+                None => matches!(after, None | Some(b' ' | b'\t' | b'\r' | b'\n')),
+            };
             name.filter(|_| ends).map(|_| TextRange::new(TextSize::new(at as u32), TextSize::new(end as u32)))
         });
         self.epoch_stage = Some((s, written));

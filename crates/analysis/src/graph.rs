@@ -269,7 +269,13 @@ pub(crate) fn closure(direct: &[Vec<usize>], t: usize) -> Vec<usize> {
 }
 
 /// The build plan for a target; `reach` holds what each target builds.
-pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachability, target: usize) -> BuildPlan {
+pub(crate) fn build_plan(
+    stages: &[Stage],
+    name_shared: &[bool],
+    deps: &[Vec<Dep>],
+    reach: &Reachability,
+    target: usize,
+) -> BuildPlan {
     let direct = &reach.direct;
     let set = reach.builds(target);
     let n = direct.len();
@@ -371,16 +377,17 @@ pub(crate) fn build_plan(stages: &[Stage], deps: &[Vec<Dep>], reach: &Reachabili
         in_cycle,
         images,
         contexts,
-        legacy_stages: legacy_stages(stages, target).collect(),
+        legacy_stages: legacy_stages(stages, name_shared, target).collect(),
     }
 }
 
 /// What the legacy builder builds for `--target` = `target`'s name: every stage up to the first
 /// stage of that name (its `instructions.HasStage` takes the first, where BuildKit takes the
-/// last), or up to `target` when it has none.
-pub(crate) fn legacy_stages(stages: &[Stage], target: usize) -> std::ops::Range<usize> {
+/// last), or up to `target` when it has none. (`name_shared`: whether another stage has each
+/// stage's name; only then is the first looked for.)
+pub(crate) fn legacy_stages(stages: &[Stage], name_shared: &[bool], target: usize) -> std::ops::Range<usize> {
     let mut first = target;
-    if let Some(Some(name)) = stages.get(target).map(|s| &s.name) {
+    if let Some(Some(name)) = stages.get(target).filter(|_| name_shared.get(target) == Some(&true)).map(|s| &s.name) {
         first = stages.iter().position(|s| matches!(&s.name, Some(n) if n == name)).unwrap_or(target);
     }
     0..(first + 1).min(stages.len())

@@ -314,14 +314,23 @@ impl Analysis {
     /// How many stages the legacy builder builds for `--target` = `stage` (the length of
     /// [`BuildPlan::legacy_stages`], without the list).
     pub fn target_legacy_count(&self, stage: usize) -> usize {
-        graph::legacy_stages(&self.stages, stage).len()
+        graph::legacy_stages(&self.stages, &self.name_shared, stage).len()
     }
 
     /// The first of the stages `0..end` whose name an earlier one has: the legacy builder fails
     /// there ("NAME stage name already used"), where BuildKit warns (DuplicateStageName).
     pub fn legacy_name_clash(&self, end: usize) -> Option<usize> {
-        let stages = &self.stages[..end.min(self.stages.len())];
-        stages.iter().position(|s| s.name.is_some() && stages[..s.index].iter().any(|e| e.name == s.name))
+        let mut seen = stagecraft_syntax::hash::Map::default();
+        let shared = self.stages.iter().take(end).filter(|s| self.name_shared.get(s.index) == Some(&true));
+        shared
+            .filter_map(|s| Some((s.index, s.name.as_ref()?)))
+            .find(|&(_, n)| seen.insert(n, ()).is_some())
+            .map(|(s, _)| s)
+    }
+
+    /// Whether another stage has stage `stage`'s name.
+    pub fn shares_name(&self, stage: usize) -> bool {
+        self.name_shared.get(stage) == Some(&true)
     }
 
     /// External images `COPY --from` and mounts pull for `--target` = `stage`.
@@ -485,7 +494,7 @@ impl Analysis {
 
     /// What building `target` takes.
     pub fn plan(&self, target: usize) -> BuildPlan {
-        graph::build_plan(&self.stages, &self.deps, &self.reach, target)
+        graph::build_plan(&self.stages, &self.name_shared, &self.deps, &self.reach, target)
     }
 
     /// How many stage entries the plans of `targets` list together (each plan's stages, its

@@ -507,9 +507,11 @@ impl Analysis {
         // another platform (`FROM base-${TARGETARCH}`; found with the unused-stage hints): a new
         // name would leave those builds behind; a change of case would not (stage names are
         // read in lower case).
-        if let Some((_, None)) = self.epoch_stage.filter(|&(s, _)| cfg!(feature = "build-failures") && s == stage) {
+        // (A change of case only: BuildKit matches the name without case.)
+        let epoch = self.epoch_stage.filter(|&(s, _)| cfg!(feature = "build-failures") && s == stage);
+        if let Some((_, None)) = epoch.filter(|_| new_name.is_none_or(|n| n.to_lowercase() != name)) {
             return Err(RenameError(format!(
-                "SOURCE_DATE_EPOCH names stage `{name}` through a variable or a build arg: the new name would not reach it; rename by hand"
+                "SOURCE_DATE_EPOCH names stage `{name}` in a form a rename cannot follow (through a variable, a build arg, or split across lines): change it by hand"
             )));
         }
         let by = self.named_by_variable(stage).map(|p| &self.stages()[p]);

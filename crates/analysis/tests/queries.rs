@@ -138,9 +138,6 @@ fn rename_changes_every_named_reference_and_keeps_indices() {
     assert_eq!(again.plan(2).stages, a.plan(2).stages);
 }
 
-/// A mount's `from=` written with quotes (BuildKit unquotes flag words before reading the
-/// mount): the reference covers the value with its own quotes, not a quote that encloses the
-/// whole option, so a rename leaves the quoting balanced and the mount naming the new name.
 /// `ARG SOURCE_DATE_EPOCH=<stage>` names a stage BuildKit reads the time of its one remote
 /// source from: the stage is not unused (removing it fails the build), and a rename follows the
 /// name there, or refuses where the name comes through a variable or a build arg.
@@ -155,12 +152,25 @@ fn a_stage_source_date_epoch_names_is_used_and_renamed_with_it() {
     assert!(plain(&renamed).build_error().is_none(), "{renamed}");
     let through = plain(&format!("ARG N=mysource\n{}", text.replace("=mysource", "=${N}")));
     let e = through.rename_stage(0, "src").unwrap_err();
-    assert!(e.to_string().contains("SOURCE_DATE_EPOCH names stage `mysource` through a variable"), "{e}");
+    assert!(e.to_string().contains("SOURCE_DATE_EPOCH names stage `mysource` in a form a rename cannot follow"), "{e}");
     let by_arg = analyze(
         text,
         &Options { build_args: vec![("SOURCE_DATE_EPOCH".into(), "mysource".into())], ..Options::default() },
     );
     assert!(by_arg.rename_stage(0, "src").is_err());
+    // A change of case only is no refusal (BuildKit matches the name without case): the
+    // casing rule keeps its fix.
+    let cased = plain(&text.replace("AS mysource", "AS MySource").replace("=mysource", "=${N}").replacen(
+        "ARG",
+        "ARG N=mysource\nARG",
+        1,
+    ));
+    assert!(cased.rename_stage(0, "mysource").is_ok());
+    assert!(cased.diagnostics().iter().any(|d| d.code == "StageNameCasing" && d.fix.is_some()));
+    // A value in quotes is followed too.
+    let quoted = text.replace("=mysource", "=\"mysource\"");
+    let renamed = TextEdit::apply_all(&quoted, &plain(&quoted).rename_stage(0, "src").unwrap());
+    assert!(renamed.starts_with("ARG SOURCE_DATE_EPOCH=\"src\"\nFROM scratch AS src\n"), "{renamed}");
 }
 
 /// A name split by line continuations is renamed where it stands: the new name takes its last
@@ -180,6 +190,9 @@ fn rename_keeps_the_lines_of_a_split_name() {
     assert!(b.build_error().is_none());
 }
 
+/// A mount's `from=` written with quotes (BuildKit unquotes flag words before reading the
+/// mount): the reference covers the value with its own quotes, not a quote that encloses the
+/// whole option, so a rename leaves the quoting balanced and the mount naming the new name.
 #[test]
 fn rename_keeps_a_quoted_mount_from_balanced() {
     for (from, renamed) in [
@@ -1384,6 +1397,10 @@ fn the_label_of_an_unnamed_stage_is_no_name() {
         assert!(d.message.contains("a stage takes only from stages before it"), "{}", d.message);
     }
     assert_eq!(codes(&a).iter().filter(|c| **c == "unknown-stage").count(), 2);
+    // A trigger that no stage of this file runs may name any stage, as a name may.
+    let a = plain("FROM alpine\nFROM alpine AS builder\nONBUILD COPY --from=stage-0 /a /b\n");
+    let d = diag(&a, "unknown-stage");
+    assert!(d.fix.is_some() && d.message.contains("refer to the stage by its index `0`"), "{}", d.message);
     // FROM takes no index: the finding says to name the stage, and offers no edit.
     let a = plain("FROM alpine\nRUN make\nFROM stage-0\n");
     let d = diag(&a, "unknown-stage");

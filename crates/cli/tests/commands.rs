@@ -513,7 +513,9 @@ fn targets_and_plans() {
     // name and fails at the second without one; BuildKit builds.
     let dup = d.file("Dup.Dockerfile", "FROM alpine AS a\nFROM alpine AS b\nFROM alpine AS a\nFROM alpine AS c\n");
     let o = run(&["plan", &dup, "--legacy", "--target", "a"]);
-    assert_eq!((o.status.code(), stdout(&o).lines().nth(1)), (Some(0), Some("  a")), "{}", stdout(&o));
+    assert_eq!((o.status.code(), stdout(&o).lines().nth(1)), (Some(0), Some("  a (line 1)")), "{}", stdout(&o));
+    assert!(stdout(&o).contains("1 of them BuildKit skips: a (line 1)"), "{}", stdout(&o));
+    assert_eq!(run(&["plan", &dup, "--legacy", "--format", "json"]).status.code(), Some(1));
     let o = run(&["plan", &dup, "--legacy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -664,6 +666,10 @@ fn rename_prints_a_diff_or_writes() {
             .replace("# build compiles", "# compile compiles"),
         "the description comment keeps naming the stage"
     );
+    // A name split by a line continuation is one place, however many lines it takes.
+    let split = d.file("Split.Dockerfile", "FROM alpine AS ba\\\nse\nFROM alpine\nCOPY --from=base /a /b\n");
+    let o = run(&["rename", &split, "base", "core", "--write"]);
+    assert!(stderr(&o).contains("renamed `base` to `core` in 2 places"), "{}", stderr(&o));
     let o = run(&["rename", &f, "nope", "x"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains(": stage \"nope\" could not be found; stages: "), "{}", stderr(&o));

@@ -326,9 +326,10 @@ pub(crate) fn contains(table: &Table, c: char) -> bool {
         return false;
     };
     let mut bytes = table.data.get(offset as usize..).unwrap_or_default().iter();
+    // (A value takes at most three bytes: the generator checks it.)
     let mut leb = || {
         let (mut n, mut shift) = (0u32, 0);
-        for &b in bytes.by_ref() {
+        for &b in bytes.by_ref().take(3) {
             n |= u32::from(b & 0x7F) << shift;
             shift += 7;
             if b < 0x80 {

@@ -111,7 +111,6 @@ pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> 
     }
 }
 
-/// The plural ending for `n` things: `""` for one, else `"s"`.
 /// The build's error in the JSON of `analyze`, `plan` and `targets`: the same object in each.
 pub(crate) fn build_error_json(an: &Analysis, e: &BuildError) -> serde_json::Value {
     serde_json::json!({
@@ -123,6 +122,7 @@ pub(crate) fn build_error_json(an: &Analysis, e: &BuildError) -> serde_json::Val
     })
 }
 
+/// The plural ending for `n` things: `""` for one, else `"s"`.
 pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""

@@ -80,9 +80,18 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "legacy_error": clash.as_ref().map(|(line, message)| json!({"message": message, "line": line})),
             "build_error": an.build_error().map(|e| super::build_error_json(&an, e)),
         }));
-        return Ok(super::build_outcome(&an, path, |_| true));
+        let buildkit = super::build_outcome(&an, path, |_| true);
+        return Ok(match a.legacy.then(legacy_outcome) {
+            Some(Outcome::Findings) => Outcome::Findings,
+            _ => buildkit,
+        });
     }
     if a.legacy {
+        // A name two stages share says which stage it is.
+        let name = |s: usize| match an.shares_name(s) {
+            true => format!("{} (line {})", name(s), an.stages()[s].line),
+            false => name(s),
+        };
         let extra: Vec<String> = legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect();
         let last = legacy.last().map_or(target, |&s| s);
         crate::output::textln!(
@@ -97,8 +106,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         }
         let buildkit = super::build_outcome(&an, path, |_| true);
         return Ok(match legacy_outcome() {
-            Outcome::Ok => buildkit,
-            failed => failed,
+            Outcome::Findings => Outcome::Findings,
+            _ => buildkit,
         });
     }
     crate::output::textln!(
