@@ -1108,7 +1108,8 @@ impl<'a> Engine<'a> {
         {
             return;
         }
-        let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&value)));
+        // (`strings.EqualFold`: `ſrc` names a stage `src`.)
+        let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| go::equal_fold_ascii(&value, n)));
         let Some(s) = stage else {
             // At the ARG whose value this is.
             let message = format!("invalid SOURCE_DATE_EPOCH: {value}");
@@ -1125,7 +1126,7 @@ impl<'a> Engine<'a> {
             let quote = self.text.as_bytes().get(at).copied().filter(|&q| q == b'"' || q == b'\'');
             at += usize::from(quote.is_some());
             let end = at + value.len();
-            let name = self.text.get(at..end).filter(|t| t.eq_ignore_ascii_case(&value));
+            let name = self.text.get(at..end).filter(|t| *t == value);
             let after = self.text.as_bytes().get(end).copied();
             let ends = match quote {
                 Some(q) => after == Some(q),

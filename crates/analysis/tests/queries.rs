@@ -167,6 +167,9 @@ fn a_stage_source_date_epoch_names_is_used_and_renamed_with_it() {
     ));
     assert!(cased.rename_stage(0, "mysource").is_ok());
     assert!(cased.diagnostics().iter().any(|d| d.code == "StageNameCasing" && d.fix.is_some()));
+    // BuildKit matches the value with `strings.EqualFold`: `ſrc` names `src`.
+    let folded = plain(&text.replace("=mysource", "=\u{17F}rc").replace("AS mysource", "AS src"));
+    assert!(folded.build_error().is_none() && folded.unused_stages().is_empty(), "{:?}", folded.build_error());
     // A value in quotes is followed too.
     let quoted = text.replace("=mysource", "=\"mysource\"");
     let renamed = TextEdit::apply_all(&quoted, &plain(&quoted).rename_stage(0, "src").unwrap());

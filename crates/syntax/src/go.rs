@@ -59,6 +59,20 @@ pub fn equal_fold_as(word: &str) -> bool {
     matches!((chars.next(), chars.next(), chars.next()), (Some('a' | 'A'), Some('s' | 'S' | '\u{17F}'), None))
 }
 
+/// Go's `strings.EqualFold(word, ascii)` where `ascii` is ASCII (a stage name): letters match in
+/// either case, and `ſ` (U+017F) and `K` (U+212A, the Kelvin sign) fold to `s` and `k`.
+pub fn equal_fold_ascii(word: &str, ascii: &str) -> bool {
+    let mut a = ascii.bytes();
+    let same = word.chars().all(|c| {
+        a.next().is_some_and(|b| match c {
+            '\u{17F}' => b.eq_ignore_ascii_case(&b's'),
+            '\u{212A}' => b.eq_ignore_ascii_case(&b'k'),
+            _ => c.is_ascii() && (c as u8).eq_ignore_ascii_case(&b),
+        })
+    });
+    same && a.next().is_none()
+}
+
 /// Go's `strconv.ParseBool`.
 pub fn parse_bool(v: &str) -> Option<bool> {
     match v {
@@ -227,6 +241,8 @@ mod tests {
         assert!(is_space_byte(0xA0) && !is_space_byte(0xC3));
         assert_eq!(to_lower("FROM İ"), "from i");
         assert!(equal_fold_as("aS") && equal_fold_as("Aſ") && !equal_fold_as("ass"));
+        assert!(equal_fold_ascii("ſRC", "src") && equal_fold_ascii("\u{212A}it", "kit") && equal_fold_ascii("", ""));
+        assert!(!equal_fold_ascii("src", "sr") && !equal_fold_ascii("sr", "src") && !equal_fold_ascii("é", "e"));
     }
 
     /// Go's `url.unescape` in each of its modes (net/url's `TestUnescape` and the host checks of
