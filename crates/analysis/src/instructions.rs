@@ -588,19 +588,21 @@ pub(crate) fn csv_fields(value: &str) -> Result<Vec<String>, String> {
     loop {
         let mut field = Vec::new();
         if b.get(i) == Some(&b'"') {
-            let start = i;
             i += 1;
+            // Where go-csvvalue's `Fields` stands for an error: after the last quote it read.
+            let mut after_quote = i;
             loop {
                 match b.get(i) {
                     None => {
                         return Err(format!(
                             "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
-                            start + 1
+                            after_quote + 1
                         ))
                     }
                     Some(b'"') if b.get(i + 1) == Some(&b'"') => {
                         field.push(b'"');
                         i += 2;
+                        after_quote = i;
                     }
                     Some(b'"') => {
                         i += 1;
@@ -614,11 +616,9 @@ pub(crate) fn csv_fields(value: &str) -> Result<Vec<String>, String> {
             }
             match b.get(i) {
                 None | Some(b',') => {}
+                // At the closing quote.
                 Some(_) => {
-                    return Err(format!(
-                        "parse error on line 1, column {}: extraneous or missing \" in quoted-field",
-                        i + 1
-                    ))
+                    return Err(format!("parse error on line 1, column {i}: extraneous or missing \" in quoted-field"))
                 }
             }
         } else {
@@ -657,6 +657,17 @@ mod tests {
         assert_eq!(csv_fields("").unwrap_err(), "EOF");
         assert!(csv_fields(r#"a"b"#).unwrap_err().contains("bare \""));
         assert!(csv_fields(r#""ab"#).unwrap_err().contains("extraneous or missing"));
+        // The columns go-csvvalue's `Fields` gives (its own tests: "Single quote strict",
+        // "Too many quotes only", "ExtraneousQuote"): after the last quote read for a field
+        // left open, at the closing quote for text after it.
+        let column = |v: &str| {
+            csv_fields(v).unwrap_err().split(", column ").nth(1).and_then(|c| c.split(':').next().map(String::from))
+        };
+        assert_eq!(column(r#"""#).as_deref(), Some("2"));
+        assert_eq!(column(r#"""""#).as_deref(), Some("4"));
+        assert_eq!(column(r#""a "word","b""#).as_deref(), Some("4"));
+        assert_eq!(column(r#"type=cache,"target=/c"#).as_deref(), Some("13"));
+        assert_eq!(column(r#"a"b"#).as_deref(), Some("2"));
     }
 
     #[test]
