@@ -89,6 +89,22 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     if let Some((s, _)) = a.epoch_stage.filter(|_| cfg!(feature = "build-failures")) {
         used[s] = true;
     }
+    // What a stage that a named context replaces uses is not built, but BuildKit still follows
+    // it and dispatches it (its findings and failures count, its base is resolved): removing it
+    // would change the build.
+    if cfg!(feature = "named-contexts") {
+        let mut pending: Vec<usize> = (0..a.stages.len()).filter(|&s| used[s]).collect();
+        while let Some(s) = pending.pop() {
+            for &t in a.dispatch_only.get(s).into_iter().flatten() {
+                for &u in a.target_builds(t) {
+                    if !used[u] {
+                        used[u] = true;
+                        pending.push(u);
+                    }
+                }
+            }
+        }
+    }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
     a.targets_in_play = in_play.clone();
     // Bases written with variables (`FROM build-${VARIANT}`): with other build args or another
@@ -449,7 +465,8 @@ fn unused_named_contexts(a: &mut Analysis, options: &Options) {
     if !cfg!(feature = "named-contexts") || options.named_contexts.is_empty() {
         return;
     }
-    let mut used: Vec<String> = Vec::new();
+    // (And the one SOURCE_DATE_EPOCH names: BuildKit reads its time.)
+    let mut used: Vec<String> = a.epoch_context.iter().cloned().collect();
     for st in &a.stages {
         if let BaseKind::NamedContext(key) = &st.base_kind {
             used.push(key.clone());

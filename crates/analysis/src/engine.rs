@@ -44,6 +44,11 @@ pub(crate) struct Output {
     /// The stage SOURCE_DATE_EPOCH names, and where the global ARG writes its name (when it
     /// is written there as it is, and no build arg replaces it).
     pub(crate) epoch_stage: Option<(usize, Option<TextRange>)>,
+    /// The key of the named build context SOURCE_DATE_EPOCH names.
+    pub(crate) epoch_context: Option<String>,
+    /// For each stage a named context replaces: the stages its steps use, which BuildKit still
+    /// dispatches (their findings and failures count) but does not build.
+    pub(crate) dispatch_only: Vec<Vec<usize>>,
     /// What [`Engine::probe`] found.
     #[cfg(feature = "probe")]
     pub(crate) probed: Option<Probed>,
@@ -133,6 +138,7 @@ pub(crate) struct Engine<'a> {
     target: Platform,
     platform_given: bool,
     epoch_stage: Option<(usize, Option<TextRange>)>,
+    epoch_context: Option<String>,
     lexer: Lexer,
     check: CheckConfig,
     /// BuildKit has failed by now: its later checks never run.
@@ -293,6 +299,7 @@ impl<'a> Engine<'a> {
             stage_windows: Vec::new(),
             platform_given: target.is_some(),
             epoch_stage: None,
+            epoch_context: None,
             target: target.unwrap_or_else(Platform::default_linux_amd64),
             lexer: Lexer::new(escape),
             check: CheckConfig::default(),
@@ -394,6 +401,8 @@ impl<'a> Engine<'a> {
             name_shared: self.name_shared,
             platform_given: self.platform_given,
             epoch_stage: self.epoch_stage,
+            epoch_context: self.epoch_context,
+            dispatch_only: self.dispatch_only,
             #[cfg(feature = "probe")]
             probed: self.probe.found,
         }
@@ -1101,11 +1110,12 @@ impl<'a> Engine<'a> {
             (None, Some(v)) => v.clone(),
             (None, None) => return,
         };
-        if value.is_empty()
-            || value.parse::<i64>().is_ok()
-            || value == "context"
-            || self.named_context(&value).is_some()
-        {
+        if value.is_empty() || value.parse::<i64>().is_ok() || value == "context" {
+            return;
+        }
+        if let Some(key) = self.named_context(&value) {
+            // BuildKit takes the time from the context: it is used.
+            self.epoch_context = Some(key);
             return;
         }
         // (`strings.EqualFold`: `ſrc` names a stage `src`.)

@@ -147,6 +147,10 @@ pub struct Analysis {
     platform_given: bool,
     /// The stage SOURCE_DATE_EPOCH names, and where its name is written (see the engine).
     pub(crate) epoch_stage: Option<(usize, Option<TextRange>)>,
+    /// The named build context SOURCE_DATE_EPOCH names.
+    pub(crate) epoch_context: Option<String>,
+    /// The stages each stage a named context replaces still has dispatched (see the engine).
+    pub(crate) dispatch_only: Vec<Vec<usize>>,
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
     graph: Lazy<StageGraph>,
@@ -191,6 +195,8 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         name_shared: out.name_shared,
         platform_given: out.platform_given,
         epoch_stage: out.epoch_stage,
+        epoch_context: out.epoch_context,
+        dispatch_only: out.dispatch_only,
         graph: Lazy::new(),
         #[cfg(feature = "probe")]
         options: options.clone(),

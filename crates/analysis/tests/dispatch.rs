@@ -384,9 +384,27 @@ fn a_stage_a_named_context_replaces_still_has_its_sources_made() {
     let a = analyze(text, &options);
     assert_eq!(buildkit_message(&a), Some("invalid mount target \"/\""));
     assert_eq!(a.plan(2).stages, [1, 2]);
+    // So `deps` is not unused: it is not built, but removing it would change the build.
+    assert!(a.unused_stages().is_empty(), "{:?}", a.unused_stages());
     // A target that does not need `build` does not make its sources either.
     let text = text.replace("FROM scratch AS final\nCOPY --from=build /b /b\n", "FROM scratch AS final\n");
     assert_eq!(buildkit_message(&analyze(&text, &options)), None);
+}
+
+/// SOURCE_DATE_EPOCH may name a named build context (`resolveSourceDateEpochState`): BuildKit
+/// reads its time, so the context is used.
+#[test]
+fn a_named_context_source_date_epoch_names_is_used() {
+    let options = Options {
+        named_contexts: vec!["foo".into()],
+        build_args: vec![("SOURCE_DATE_EPOCH".into(), "foo".into())],
+        ..Options::default()
+    };
+    let a = analyze("FROM alpine\n", &options);
+    assert!(a.unused_named_contexts().is_empty(), "{:?}", a.unused_named_contexts());
+    assert!(a.build_error().is_none());
+    let other = analyze("FROM alpine\n", &Options { build_args: Vec::new(), ..options });
+    assert_eq!(other.unused_named_contexts().len(), 1);
 }
 
 #[test]
