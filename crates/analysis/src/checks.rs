@@ -89,6 +89,9 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     if let Some((s, _)) = a.epoch_stage.filter(|_| cfg!(feature = "build-failures")) {
         used[s] = true;
     }
+    // (On the per-target `TARGETSTAGE` path above, `used` comes from that target's run while
+    // this follows this run's graph: they differ only where a replaced stage's references read
+    // `TARGETSTAGE`.)
     // What a stage that a named context replaces uses is not built, but BuildKit still follows
     // it and dispatches it (its findings and failures count, its base is resolved): removing it
     // would change the build.

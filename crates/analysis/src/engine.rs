@@ -1097,19 +1097,22 @@ impl<'a> Engine<'a> {
     /// number, `context`, a named build context, or the name of a stage that only fetches one
     /// remote source (`sourceDateEpochStageSource`).
     fn source_date_epoch(&mut self) {
-        if !cfg!(feature = "build-failures") {
+        // (Without the build's failures, only the named context it may name is looked for.)
+        if !cfg!(feature = "build-failures") && !cfg!(feature = "named-contexts") {
             return;
         }
         // The last global ARG that gives it a value (`ARG SOURCE_DATE_EPOCH` alone after one
         // with a value keeps it, as in `buildMetaArgs`).
-        let arg = self.global_args.iter().rev().find(|a| a.key == "SOURCE_DATE_EPOCH" && a.value_expanded.is_some());
-        let range = arg.map(|a| a.range);
+        let arg =
+            self.global_args.iter().rev().find(|a| a.key == "SOURCE_DATE_EPOCH" && a.value_expanded.is_some()).cloned();
+        let range = arg.as_ref().map(|a| a.range);
         // A `--build-arg` wins even when it is empty (`getBuildArgValue`), and empty means none.
-        let value = match (self.options.build_arg("SOURCE_DATE_EPOCH"), arg.and_then(|a| a.value_expanded.as_ref())) {
-            (Some(v), _) => v.to_string(),
-            (None, Some(v)) => v.clone(),
-            (None, None) => return,
-        };
+        let value =
+            match (self.options.build_arg("SOURCE_DATE_EPOCH"), arg.as_ref().and_then(|a| a.value_expanded.as_ref())) {
+                (Some(v), _) => v.to_string(),
+                (None, Some(v)) => v.clone(),
+                (None, None) => return,
+            };
         if value.is_empty() || value.parse::<i64>().is_ok() || value == "context" {
             return;
         }
@@ -1118,7 +1121,20 @@ impl<'a> Engine<'a> {
             self.epoch_context = Some(key);
             return;
         }
-        // (`strings.EqualFold`: `ſrc` names a stage `src`.)
+        if !cfg!(feature = "build-failures") {
+            return;
+        }
+        // `docker build` (BuildKit with a client) looks the value up as a named build context
+        // first, which fails for a value that is no image name; BuildKit's packages without a
+        // client (the oracle) go on to the stages. Said as our own finding, as for stage names.
+        if let Err(why) = crate::reference::parse_normalized_named(&value) {
+            let at = range.unwrap_or_default();
+            let message = format!(
+                "`docker build` fails on this SOURCE_DATE_EPOCH: it looks the value up as a named build context first, and `{value}` is no image name (\"invalid context name {value}: {why}\"); use a number, `context`, or a stage's name as it is written after AS, in lower case"
+            );
+            self.ours("source-date-epoch-not-a-reference", Severity::Error, at, message, None);
+        }
+        // (`strings.EqualFold`, without a client: `ſrc` names a stage `src`.)
         let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| go::equal_fold_ascii(&value, n)));
         let Some(s) = stage else {
             // At the ARG whose value this is.
@@ -1128,7 +1144,7 @@ impl<'a> Engine<'a> {
         };
         // The stage is read (not built): a rename follows the name where the ARG writes it.
         // (Written as it is after the `=`, or in one pair of quotes.)
-        let written = arg.filter(|_| self.options.build_arg("SOURCE_DATE_EPOCH").is_none()).and_then(|a| {
+        let written = arg.as_ref().filter(|_| self.options.build_arg("SOURCE_DATE_EPOCH").is_none()).and_then(|a| {
             let mut at = usize::from(a.key_range.end()) + 1;
             if !self.text.get(..at)?.ends_with('=') {
                 return None;

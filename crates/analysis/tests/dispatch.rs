@@ -384,8 +384,17 @@ fn a_stage_a_named_context_replaces_still_has_its_sources_made() {
     let a = analyze(text, &options);
     assert_eq!(buildkit_message(&a), Some("invalid mount target \"/\""));
     assert_eq!(a.plan(2).stages, [1, 2]);
-    // So `deps` is not unused: it is not built, but removing it would change the build.
+    // So `deps` is not unused: it is not built, but removing it would change the build. The
+    // same through a mount's `from=`, and through a replaced stage a replaced stage uses; but
+    // not for a replaced stage no target builds.
     assert!(a.unused_stages().is_empty(), "{:?}", a.unused_stages());
+    let mount = text.replace("COPY --from=deps /a /a", "RUN --mount=from=deps,target=/d true");
+    assert!(analyze(&mount, &options).unused_stages().is_empty());
+    let chain = "FROM alpine AS deps\nFROM alpine AS mid\nCOPY --from=deps /a /a\nFROM alpine AS build\nCOPY --from=mid /a /a\nFROM scratch AS final\nCOPY --from=build /b /b\n";
+    let both = Options { named_contexts: vec!["build".into(), "mid".into()], ..options.clone() };
+    assert!(analyze(chain, &both).unused_stages().is_empty(), "{:?}", analyze(chain, &both).unused_stages());
+    let unbuilt = "FROM alpine AS deps\nFROM alpine AS build\nCOPY --from=deps /a /a\nFROM scratch AS final\n";
+    assert_eq!(analyze(unbuilt, &options).unused_stages(), [0, 1]);
     // A target that does not need `build` does not make its sources either.
     let text = text.replace("FROM scratch AS final\nCOPY --from=build /b /b\n", "FROM scratch AS final\n");
     assert_eq!(buildkit_message(&analyze(&text, &options)), None);
