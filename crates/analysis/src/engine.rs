@@ -1769,6 +1769,13 @@ impl<'a> Engine<'a> {
             return None;
         }
         let expanded = self.lexer.process_word(&value, &EnvList::default());
+        // An inherited trigger's failure is at the `FROM` of the stage that runs it
+        // (`initOnBuildTriggers`' `SetLocation`), naming the trigger, as in dispatch.
+        let relocate = match (&origin, at) {
+            (RefOrigin::Inherited { .. }, Some(from)) => Some((from, c.range)),
+            _ => self.relocate,
+        };
+        let outer = std::mem::replace(&mut self.relocate, relocate);
         let state = match expanded {
             Err(e) => {
                 reference.target = RefTarget::Invalid(e.to_string());
@@ -1830,6 +1837,7 @@ impl<'a> Engine<'a> {
                 },
             },
         };
+        self.relocate = outer;
         if let RefTarget::Stage(t) = reference.target {
             reference.forward = t >= s && !matches!(origin, RefOrigin::OnbuildTrigger);
         }

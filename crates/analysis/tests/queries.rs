@@ -2861,3 +2861,17 @@ fn whole_instruction_diagnostics_leave_out_trailing_blanks() {
     let d = a.diagnostics().iter().find(|d| d.trigger.is_some()).unwrap_or_else(|| panic!("{:?}", a.diagnostics()));
     assert_eq!(slice(&a, d.trigger.unwrap()), "ENV a b");
 }
+
+/// A `--from` an inherited trigger cannot resolve fails the build at the `FROM` of the stage that
+/// runs it, as BuildKit's `initOnBuildTriggers` says it, naming the trigger, as the trigger's
+/// other failures are.
+#[test]
+fn an_inherited_trigger_from_error_is_at_the_inheriting_from() {
+    for (from, code) in [("5", "stage-index-out-of-range"), ("$X", "variable-in-from")] {
+        let a = plain(&format!("FROM alpine AS base\nONBUILD COPY --from={from} /x /x\nFROM base AS child\n"));
+        let d = diag(&a, code);
+        assert_eq!(slice(&a, d.range), "FROM base AS child", "{code}");
+        assert_eq!(d.trigger.map(|t| slice(&a, t)), Some(format!("COPY --from={from} /x /x").as_str()), "{code}");
+        assert_eq!(a.build_error().and_then(|e| e.range).map(|r| slice(&a, r)), Some("FROM base AS child"));
+    }
+}
