@@ -1388,11 +1388,7 @@ impl<'a> Engine<'a> {
             let expanded = self.lexer.process_word(&base, &self.globals);
             // Linted before a failure is: BuildKit reports the names its failed expansion
             // looked up too.
-            let unmatched = match &expanded {
-                Ok(e) => &e.unmatched,
-                Err(e) => &e.unmatched,
-            };
-            self.report_from_args(unmatched, s, base_range, &config);
+            self.report_from_args(stagecraft_syntax::shell::unmatched(&expanded), s, base_range, &config);
             let expanded = match expanded {
                 Ok(e) if e.result.is_empty() => {
                     let message =
@@ -1474,9 +1470,10 @@ impl<'a> Engine<'a> {
         let from = self.stages[s].from_range;
         let range = self.stages[s].platform_range.unwrap_or(from);
         let result = self.lexer.process_word(&raw, &self.globals);
-        let (matched, unmatched, value) = match &result {
-            Ok(e) => (e.matched.clone(), e.unmatched.clone(), e.result.clone()),
-            Err(e) => (Default::default(), e.unmatched.clone(), Default::default()),
+        let unmatched = stagecraft_syntax::shell::unmatched(&result).clone();
+        let (matched, value) = match &result {
+            Ok(e) => (e.matched.clone(), e.result.clone()),
+            Err(_) => Default::default(),
         };
         self.report_from_args(&unmatched, s, range, config);
         if matched.len() == 1
@@ -2698,11 +2695,7 @@ impl<'a> Engine<'a> {
         raw.skip_process_quotes = true;
         for body in to_expand {
             let result = raw.process_word(&body, &st.env);
-            let unmatched = match &result {
-                Ok(e) => &e.unmatched,
-                Err(e) => &e.unmatched,
-            };
-            self.report_unmatched(unmatched, st, node, config);
+            self.report_unmatched(stagecraft_syntax::shell::unmatched(&result), st, node, config);
             // Linted, then the build fails (`${V?message}` of an unset V, `${V:#x}`).
             if let Err(e) = result {
                 self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");

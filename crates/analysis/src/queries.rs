@@ -472,9 +472,7 @@ impl Analysis {
         // the stage, or the target loses its description.
         ranges.extend(self.description_name_range(stage, &old));
         // So does a global `ARG SOURCE_DATE_EPOCH=name`.
-        // (Only found with the build's failures: not in the browser build.)
-        let epoch = self.epoch_stage.filter(|&(s, _)| cfg!(feature = "build-failures") && s == stage);
-        ranges.extend(epoch.and_then(|(_, written)| written));
+        ranges.extend(self.epoch_names(stage).flatten());
         sort::sort_by_key(&mut ranges, |r| r.start());
         Ok(ranges)
     }
@@ -508,8 +506,7 @@ impl Analysis {
         // name would leave those builds behind; a change of case would not (stage names are
         // read in lower case).
         // (A change of case only: BuildKit matches the name without case.)
-        let epoch = self.epoch_stage.filter(|&(s, _)| cfg!(feature = "build-failures") && s == stage);
-        if let Some((_, None)) = epoch.filter(|_| new_name.is_none_or(|n| n.to_lowercase() != name)) {
+        if let Some(None) = self.epoch_names(stage).filter(|_| new_name.is_none_or(|n| n.to_lowercase() != name)) {
             return Err(RenameError(format!(
                 "SOURCE_DATE_EPOCH names stage `{name}` in a form a rename cannot follow (through a variable, a build arg, or split across lines): change it by hand"
             )));
@@ -552,6 +549,14 @@ impl Analysis {
             }
         }
         Ok(edits)
+    }
+
+    /// Whether SOURCE_DATE_EPOCH names stage `stage`, with where the ARG writes its name if a
+    /// rename can follow it there. (Only found with the build's failures: not in the browser
+    /// build.)
+    fn epoch_names(&self, stage: usize) -> Option<Option<TextRange>> {
+        let (s, written) = self.epoch_stage.filter(|_| cfg!(feature = "build-failures"))?;
+        (s == stage).then_some(written)
     }
 
     /// Where the stage's name is written in the comment BuildKit takes its description from

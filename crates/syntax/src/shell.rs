@@ -161,6 +161,15 @@ impl std::fmt::Display for ShellError {
 
 impl std::error::Error for ShellError {}
 
+/// The names an expansion looked up and found unset, whether it succeeded or failed (BuildKit
+/// lints them either way).
+pub fn unmatched(result: &Result<Expansion, ShellError>) -> &Names {
+    match result {
+        Ok(e) => &e.unmatched,
+        Err(e) => &e.unmatched,
+    }
+}
+
 /// A configured lexer (BuildKit's `shell.Lex`).
 #[derive(Debug, Clone, Copy)]
 pub struct Lexer {

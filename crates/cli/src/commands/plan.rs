@@ -56,15 +56,19 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let message = format!("{} stage name already used", name(s));
         (an.stages()[s].line, message)
     });
-    let legacy_outcome = || match &clash {
-        Some((line, message)) => {
-            crate::output::errln!(
-                "stagecraft: {}:{line}: the legacy builder fails: {message} (BuildKit warns of it, as DuplicateStageName, and builds)",
-                crate::input::shown(path)
-            );
-            Outcome::Findings
+    // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
+    let outcome = |legacy: bool| {
+        let buildkit = super::build_outcome(&an, path, |_| true);
+        match clash.as_ref().filter(|_| legacy) {
+            Some((line, message)) => {
+                crate::output::errln!(
+                    "stagecraft: {}:{line}: the legacy builder fails: {message} (BuildKit warns of it, as DuplicateStageName, and builds)",
+                    crate::input::shown(path)
+                );
+                Outcome::Findings
+            }
+            None => buildkit,
         }
-        None => Outcome::Ok,
     };
     if a.format == Some(Format::Json) {
         output::print_json(&json!({
@@ -80,11 +84,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "legacy_error": clash.as_ref().map(|(line, message)| json!({"message": message, "line": line})),
             "build_error": an.build_error().map(|e| super::build_error_json(&an, e)),
         }));
-        let buildkit = super::build_outcome(&an, path, |_| true);
-        return Ok(match a.legacy.then(legacy_outcome) {
-            Some(Outcome::Findings) => Outcome::Findings,
-            _ => buildkit,
-        });
+        return Ok(outcome(a.legacy));
     }
     if a.legacy {
         // A name two stages share says which stage it is.
@@ -104,11 +104,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         if !extra.is_empty() {
             crate::output::textln!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
         }
-        let buildkit = super::build_outcome(&an, path, |_| true);
-        return Ok(match legacy_outcome() {
-            Outcome::Findings => Outcome::Findings,
-            _ => buildkit,
-        });
+        return Ok(outcome(true));
     }
     crate::output::textln!(
         "BuildKit builds {} stage{} for {}:",
@@ -136,5 +132,5 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     if !plan.contexts.is_empty() {
         crate::output::textln!("named contexts: {}", plan.contexts.join(", "));
     }
-    Ok(super::build_outcome(&an, path, |_| true))
+    Ok(outcome(false))
 }
