@@ -1,6 +1,49 @@
 //! Small pieces of Go's standard library whose exact behaviour BuildKit's output depends on.
 
-use crate::unicode_tables::{self, DIGIT, LETTER, PRINT};
+use crate::unicode_tables::{BLOCK, DIGIT, LETTER, PRINT};
+
+/// Sorted, disjoint code point ranges (`unicode_tables`, written by tools/gen_unicode_tables.py):
+/// each as its distance from the end of the one before and its length less one, in LEB128, in
+/// blocks of [`BLOCK`] ranges; `index` holds each block's first code point and where its bytes
+/// start.
+pub(crate) struct Table {
+    pub(crate) index: &'static [(u32, u32)],
+    pub(crate) data: &'static [u8],
+}
+
+/// Whether `c` falls in one of the table's ranges.
+fn contains(table: &Table, c: char) -> bool {
+    let c = c as u32;
+    let block = table.index.partition_point(|&(first, _)| first <= c);
+    let Some(&(mut at, offset)) = block.checked_sub(1).and_then(|b| table.index.get(b)) else {
+        return false;
+    };
+    let mut bytes = table.data.get(offset as usize..).unwrap_or_default().iter();
+    // (A value takes at most three bytes: the generator checks it.)
+    let mut leb = || {
+        let (mut n, mut shift) = (0u32, 0);
+        for &b in bytes.by_ref().take(3) {
+            n |= u32::from(b & 0x7F) << shift;
+            shift += 7;
+            if b < 0x80 {
+                return Some(n);
+            }
+        }
+        None
+    };
+    for _ in 0..BLOCK {
+        let (Some(gap), Some(len)) = (leb(), leb()) else { return false };
+        let lo = at + gap;
+        if c < lo {
+            return false;
+        }
+        if c <= lo + len {
+            return true;
+        }
+        at = lo + len + 1;
+    }
+    false
+}
 
 /// Go's `unicode.IsSpace` (the same set as Rust's `char::is_whitespace`).
 pub fn is_space(c: char) -> bool {
@@ -18,7 +61,7 @@ pub fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
-    unicode_tables::contains(&LETTER, c)
+    contains(&LETTER, c)
 }
 
 /// Go's `unicode.IsDigit`.
@@ -26,7 +69,7 @@ pub fn is_digit(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_digit();
     }
-    unicode_tables::contains(&DIGIT, c)
+    contains(&DIGIT, c)
 }
 
 /// Go's `strconv.IsPrint`.
@@ -35,7 +78,7 @@ pub fn is_print(c: char) -> bool {
     if u <= 0xFF {
         return (0x20..=0x7E).contains(&u) || ((0xA1..=0xFF).contains(&u) && u != 0xAD);
     }
-    unicode_tables::contains(&PRINT, c)
+    contains(&PRINT, c)
 }
 
 /// Go's `strings.ToLower`, which maps rune by rune (no context-dependent final sigma).
