@@ -1097,10 +1097,8 @@ impl<'a> Engine<'a> {
     /// number, `context`, a named build context, or the name of a stage that only fetches one
     /// remote source (`sourceDateEpochStageSource`).
     fn source_date_epoch(&mut self) {
-        // (Without the build's failures, only the named context it may name is looked for.)
-        if !cfg!(feature = "build-failures") && !cfg!(feature = "named-contexts") {
-            return;
-        }
+        // (Without the build's failures, only the stage or named context it names is looked
+        // for: what it names is used.)
         // The last global ARG that gives it a value (`ARG SOURCE_DATE_EPOCH` alone after one
         // with a value keeps it, as in `buildMetaArgs`).
         let arg =
@@ -1121,13 +1119,11 @@ impl<'a> Engine<'a> {
             self.epoch_context = Some(key);
             return;
         }
-        if !cfg!(feature = "build-failures") {
-            return;
-        }
         // `docker build` (BuildKit with a client) looks the value up as a named build context
         // first, which fails for a value that is no image name; BuildKit's packages without a
         // client (the oracle) go on to the stages. Said as our own finding, as for stage names.
-        if let Err(why) = crate::reference::parse_normalized_named(&value) {
+        let refused = cfg!(feature = "build-failures").then(|| crate::reference::parse_normalized_named(&value));
+        if let Some(Err(why)) = refused {
             let at = range.unwrap_or_default();
             let message = format!(
                 "`docker build` fails on this SOURCE_DATE_EPOCH: it looks the value up as a named build context first, and `{value}` is no image name (\"invalid context name {value}: {why}\"); use a number, `context`, or a stage's name as it is written after AS, in lower case"
@@ -1138,8 +1134,10 @@ impl<'a> Engine<'a> {
         let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| go::equal_fold_ascii(&value, n)));
         let Some(s) = stage else {
             // At the ARG whose value this is.
-            let message = format!("invalid SOURCE_DATE_EPOCH: {value}");
-            self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
+            if cfg!(feature = "build-failures") {
+                let message = format!("invalid SOURCE_DATE_EPOCH: {value}");
+                self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
+            }
             return;
         };
         // The stage is read (not built): a rename follows the name where the ARG writes it.
@@ -1161,7 +1159,7 @@ impl<'a> Engine<'a> {
             name.filter(|_| ends).map(|_| TextRange::new(TextSize::new(at as u32), TextSize::new(end as u32)))
         });
         self.epoch_stage = Some((s, written));
-        if let Err(message) = self.source_date_epoch_stage(s) {
+        if let Some(Err(message)) = cfg!(feature = "build-failures").then(|| self.source_date_epoch_stage(s)) {
             let from = self.stages[s].from_range;
             self.fail("invalid-source-date-epoch", &message, Some(from), "meta-args");
         }

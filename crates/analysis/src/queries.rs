@@ -552,10 +552,9 @@ impl Analysis {
     }
 
     /// Whether SOURCE_DATE_EPOCH names stage `stage`, with where the ARG writes its name if a
-    /// rename can follow it there. (Only found with the build's failures: not in the browser
-    /// build.)
+    /// rename can follow it there.
     fn epoch_names(&self, stage: usize) -> Option<Option<TextRange>> {
-        let (s, written) = self.epoch_stage.filter(|_| cfg!(feature = "build-failures"))?;
+        let (s, written) = self.epoch_stage?;
         (s == stage).then_some(written)
     }
 
