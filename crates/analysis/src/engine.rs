@@ -858,6 +858,7 @@ impl<'a> Engine<'a> {
                 value: kv.value.as_deref().map(String::from),
                 value_expanded: None,
                 key_range: kv.key_range,
+                value_range: kv.value_range,
                 range: info.range,
                 line,
                 description,
@@ -1143,20 +1144,15 @@ impl<'a> Engine<'a> {
         // The stage is read (not built): a rename follows the name where the ARG writes it.
         // (Written as it is after the `=`, or in one pair of quotes.)
         let written = arg.as_ref().filter(|_| self.options.build_arg("SOURCE_DATE_EPOCH").is_none()).and_then(|a| {
-            let mut at = usize::from(a.key_range.end()) + 1;
-            if !self.text.get(..at)?.ends_with('=') {
-                return None;
-            }
-            let quote = self.text.as_bytes().get(at).copied().filter(|&q| q == b'"' || q == b'\'');
-            at += usize::from(quote.is_some());
-            let end = at + value.len();
-            let name = self.text.get(at..end).filter(|t| *t == value);
-            let after = self.text.as_bytes().get(end).copied();
-            let ends = match quote {
-                Some(q) => after == Some(q),
-                None => matches!(after, None | Some(b' ' | b'\t' | b'\r' | b'\n')),
+            let range = a.value_range?;
+            let raw = &self.text[range];
+            let quoted = raw.len() >= 2 && (raw.starts_with('"') || raw.starts_with('\'')) && raw.ends_with(&raw[..1]);
+            let inner = if quoted {
+                TextRange::new(range.start() + TextSize::new(1), range.end() - TextSize::new(1))
+            } else {
+                range
             };
-            name.filter(|_| ends).map(|_| TextRange::new(TextSize::new(at as u32), TextSize::new(end as u32)))
+            (self.text[inner] == *value).then_some(inner)
         });
         self.epoch_stage = Some((s, written));
         if let Some(Err(message)) = cfg!(feature = "build-failures").then(|| self.source_date_epoch_stage(s)) {

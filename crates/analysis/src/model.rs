@@ -206,6 +206,8 @@ pub struct GlobalArg {
     pub value_expanded: Option<String>,
     /// Where the name is written.
     pub key_range: TextRange,
+    /// Where the default is written (with its quotes), if there is one.
+    pub value_range: Option<TextRange>,
     /// The ARG instruction.
     pub range: TextRange,
     /// BuildKit's line.

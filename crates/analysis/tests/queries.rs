@@ -179,6 +179,16 @@ fn a_stage_source_date_epoch_names_is_used_and_renamed_with_it() {
     let quoted = text.replace("=mysource", "=\"mysource\"");
     let renamed = TextEdit::apply_all(&quoted, &plain(&quoted).rename_stage(0, "src").unwrap());
     assert!(renamed.starts_with("ARG SOURCE_DATE_EPOCH=\"src\"\nFROM scratch AS src\n"), "{renamed}");
+    let single = text.replace("=mysource", "='mysource'");
+    let renamed = TextEdit::apply_all(&single, &plain(&single).rename_stage(0, "src").unwrap());
+    assert!(renamed.starts_with("ARG SOURCE_DATE_EPOCH='src'\nFROM scratch AS src\n"), "{renamed}");
+    // Written in parts (quotes around some of it, a line continuation inside): refused.
+    for parts in ["=\"my\"source", "=mys\\\nource", "=\"mysource\"\"\""] {
+        let split = text.replace("=mysource", parts);
+        let a = plain(&split);
+        assert!(a.unused_stages().is_empty(), "{split}");
+        assert!(a.rename_stage(0, "src").is_err(), "{split}");
+    }
 }
 
 /// A name split by line continuations is renamed where it stands: the new name takes its last
