@@ -35,11 +35,12 @@ pub fn find(text: &str, key: &str) -> Option<FoundDirective> {
     None
 }
 
-/// Matches `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` (`\s` = `[\t\n\f\r ]`), returning the
-/// lower-cased key and the value.
+/// BuildKit's `DirectiveParser.ParseLine`: after the `#` and the blanks `unicode.IsSpace` finds
+/// (`\v`, U+00A0, ...), matches `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` (`\s` =
+/// `[\t\n\f\r ]`), returning the lower-cased key and the value.
 pub fn match_directive_line(line: &str) -> Option<(String, String)> {
     let is_s = |c: char| matches!(c, '\t' | '\n' | '\u{c}' | '\r' | ' ');
-    let rest = line.strip_prefix('#')?.trim_start_matches(is_s);
+    let rest = line.strip_prefix('#')?.trim_start_matches(crate::go::is_space);
     let name_len = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
     let name = &rest[..name_len];
     if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -69,5 +70,17 @@ mod tests {
         assert_eq!((d.first_word.as_str(), d.line), ("skip=all", 2));
         assert_eq!(find(text, "escape"), None);
         assert_eq!(find("# foo=bar\n# check=x\n", "check"), None);
+    }
+
+    /// BuildKit trims what `unicode.IsSpace` calls blank after the `#` (a no-break space pasted
+    /// from a web page, `\v`), but only `[\t\n\f\r ]` around the `=`.
+    #[test]
+    fn unicode_blanks_after_the_hash() {
+        assert_eq!(match_directive_line("#\u{a0}\u{3000}Escape=`"), Some(("escape".into(), "`".into())));
+        assert_eq!(match_directive_line("#\u{b}check = skip=all"), Some(("check".into(), "skip=all".into())));
+        assert_eq!(match_directive_line("# escape\u{a0}=`"), None);
+        let p = crate::parse("#\u{a0}escape=`\nFROM a\nRUN echo `\n  hi\n");
+        assert_eq!(p.tree().escape_char(), '`');
+        assert_eq!(p.tree().instructions().count(), 2);
     }
 }

@@ -612,17 +612,16 @@ struct DirectiveMatch {
     value: (usize, usize),
 }
 
-/// The directive regex `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, where `\s` is `[\t\n\f\r ]`.
+/// BuildKit's `DirectiveParser.ParseLine`: after the `#`, blanks as `unicode.IsSpace` reads them
+/// (`\v`, U+00A0, U+3000, ...) are trimmed, and the rest must match
+/// `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, where `\s` is `[\t\n\f\r ]`.
 fn match_directive(line: &str) -> Option<DirectiveMatch> {
     let b = line.as_bytes();
     let is_s = |c: u8| matches!(c, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
     if b.first() != Some(&b'#') {
         return None;
     }
-    let mut i = 1;
-    while i < b.len() && is_s(b[i]) {
-        i += 1;
-    }
+    let mut i = line.len() - line[1..].trim_start_matches(crate::go::is_space).len();
     let name_start = i;
     if !b.get(i).is_some_and(u8::is_ascii_alphabetic) {
         return None;
@@ -748,6 +747,10 @@ mod tests {
 
     #[test]
     fn directive_regex() {
+        // Unicode blanks after the `#` (not around the `=`).
+        let d = match_directive("#\u{a0}\u{b}escape=`").unwrap();
+        assert_eq!((d.name, d.value), ((4, 10), (11, 12)));
+        assert!(match_directive("# escape\u{a0}=`").is_none());
         let d = match_directive("# escape=`").unwrap();
         assert_eq!((d.name, d.value), ((2, 8), (9, 10)));
         let d = match_directive("#syntax = docker/dockerfile:1  ").unwrap();
