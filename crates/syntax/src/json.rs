@@ -21,8 +21,11 @@ pub(crate) fn parse_array(text: &str) -> JsonArray {
     if !text.starts_with('[') {
         return JsonArray::NotArray;
     }
-    let mut p = Scanner { b: text.as_bytes(), pos: 0, tokens: Vec::new() };
+    let mut p = Scanner { b: text.as_bytes(), pos: 0, tokens: Vec::new(), overflow: false };
     match p.array() {
+        // A number too large for a float64 is an error of `json.Unmarshal` (it decodes the rest
+        // and then returns it), so BuildKit falls back to the shell form.
+        Some(_) if p.overflow => JsonArray::NotArray,
         Some((values, all_strings)) => {
             let trailing = p.pos;
             p.skip_ws();
@@ -46,6 +49,8 @@ struct Scanner<'a> {
     b: &'a [u8],
     pos: usize,
     tokens: Vec<(SyntaxKind, usize, usize)>,
+    /// A number `strconv.ParseFloat` refuses as out of range (`1e999`; one too small is 0).
+    overflow: bool,
 }
 
 impl Scanner<'_> {
@@ -260,6 +265,7 @@ impl Scanner<'_> {
     }
 
     fn number(&mut self) -> Option<()> {
+        let start = self.pos;
         let digits = |s: &mut Self| {
             let start = s.pos;
             while s.b.get(s.pos).is_some_and(u8::is_ascii_digit) {
@@ -292,6 +298,9 @@ impl Scanner<'_> {
                 return None;
             }
         }
+        // (The scan above is JSON's grammar, which Rust's float syntax takes too.)
+        let literal = std::str::from_utf8(&self.b[start..self.pos]).ok()?;
+        self.overflow |= literal.parse::<f64>().is_ok_and(f64::is_infinite);
         Some(())
     }
 }
@@ -328,6 +337,12 @@ mod tests {
             assert!(matches!(parse_array(text), JsonArray::NotStrings { .. }), "{text}");
         }
         assert!(matches!(parse_array("[01]"), JsonArray::NotArray));
+        // Out of a float64's range anywhere: `json.Unmarshal` fails, and BuildKit takes the
+        // shell form; too small is 0, no error.
+        for text in ["[1e999]", r#"["a", -1.8e308]"#, r#"[{"k": [1E400]}]"#] {
+            assert!(matches!(parse_array(text), JsonArray::NotArray), "{text}");
+        }
+        assert!(matches!(parse_array("[1e-400, 1.7976931348623157e308]"), JsonArray::NotStrings { .. }));
         let deep = format!("[{}{}]", "[".repeat(20_000), "]".repeat(20_000));
         assert!(matches!(parse_array(&deep), JsonArray::NotArray));
     }
