@@ -714,6 +714,17 @@ fn mount_healthcheck_and_volume_details() {
     assert_eq!(count, 1, "{:?}", a.diagnostics());
     // An empty expansion is refused where the build runs it.
     fails_with("FROM alpine\nVOLUME /a $NOPE\n", "VOLUME specified can not be an empty string");
+    // `parseHealthConfig` ends the type at a blank byte, inside a no-break space (C2 A0) or an
+    // `à` (C3 A0): the bytes before it are no UTF-8, and `strings.ToUpper` reads each as U+FFFD.
+    // (BuildKit's dump shows them as `"CMD\xc2"`; stagecraft's text is UTF-8 and shows U+FFFD.)
+    fails_with(
+        "FROM alpine\nHEALTHCHECK CMD\u{a0}curl -f x\n",
+        "Unknown type \"CMD\u{FFFD}\" in HEALTHCHECK (try CMD)",
+    );
+    fails_with("FROM alpine\nHEALTHCHECK \u{e0}CMD foo\n", "Unknown type \"\u{FFFD}\" in HEALTHCHECK (try CMD)");
+    let a = plain("FROM alpine\nHEALTHCHECK \u{e0}CMD foo\n");
+    let dump = stagecraft_syntax::dump::buildkit(&a.parse().tree());
+    assert!(dump.ends_with("(healthcheck \"\u{FFFD}\" \"CMD foo\")\n"), "{dump}");
 }
 
 /// Review mends: the last global ARG that gives SOURCE_DATE_EPOCH a value is the one read; a

@@ -56,6 +56,22 @@ pub fn is_space_byte(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xA0)
 }
 
+/// A word BuildKit ends at the first byte `unicode.IsSpace(rune(b))` calls blank, as
+/// `parseHealthConfig` does with HEALTHCHECK's type: where that byte is inside a character
+/// (0x85 or 0xA0 after its first byte, as in a no-break space), the word keeps the character's
+/// bytes before it, which are no longer UTF-8: each is read as U+FFFD, as Go's string functions
+/// read them (`CMD` + U+00A0 is `"CMD\xc2"`, `CMD\u{FFFD}` here).
+pub fn cut_at_space_byte(word: &str) -> std::borrow::Cow<'_, str> {
+    let Some(at) = word.bytes().position(is_space_byte) else { return word.into() };
+    let mut start = at;
+    while !word.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut cut = word[..start].to_string();
+    cut.extend(std::iter::repeat_n('\u{FFFD}', at - start));
+    cut.into()
+}
+
 /// Go's `unicode.IsLetter`.
 pub fn is_letter(c: char) -> bool {
     if c.is_ascii() {
@@ -258,6 +274,16 @@ fn decode_rune(bytes: &[u8]) -> (Option<char>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_at_a_blank_byte() {
+        assert_eq!(cut_at_space_byte("CMD"), "CMD");
+        assert_eq!(cut_at_space_byte("CMD\u{a0}"), "CMD\u{FFFD}");
+        assert_eq!(cut_at_space_byte("\u{e0}CMD"), "\u{FFFD}");
+        // U+0805 is E0 A0 85: cut after its first byte; U+0845 (E0 A1 85) after its second.
+        assert_eq!(cut_at_space_byte("x\u{805}y"), "x\u{FFFD}");
+        assert_eq!(cut_at_space_byte("x\u{845}y"), "x\u{FFFD}\u{FFFD}");
+    }
 
     #[test]
     fn quote_matches_go() {

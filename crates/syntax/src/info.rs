@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use rowan::{GreenNodeData, NodeOrToken, TextRange, TextSize};
 
 use crate::ast::{green_kind, green_text, AstNode, Instruction};
+use crate::go;
 use crate::json::{self, JsonArray};
 use crate::parser::instruction::cook_flag;
 use crate::SyntaxKind::{self, *};
@@ -211,7 +212,14 @@ impl Instruction {
                     match green_kind(n.kind()) {
                         FLAG => info.flags.push(flag_info(n, offset, source)),
                         WORD | STAGE_NAME => {
-                            let text = source.joined(n, child_range);
+                            let mut text = source.joined(n, child_range);
+                            // (The parser ends HEALTHCHECK's type after the character that
+                            // holds the blank byte; BuildKit ends it at the byte.)
+                            if kind == HEALTHCHECK_INSTR && info.words.is_empty() {
+                                if let Cow::Owned(cut) = go::cut_at_space_byte(&text) {
+                                    text = Cow::Owned(cut);
+                                }
+                            }
                             if kind != ERROR {
                                 info.args.push(text.clone());
                             }
