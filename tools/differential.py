@@ -32,7 +32,7 @@ changed since is left out, each for a reason in BuildKit's code:
   The wheel's binding cannot hand some of BuildKit's answers for them to Python (strings cut
   inside a character): those files are left out and counted. BuildKit's flag loop takes each
   byte for a character, so a flag ends inside U+2005 (at its last byte, 0x85, U+0085 to it); the
-  tree keeps that whole character in the flag (see `differences`).
+  tree's token keeps that whole character, the flag's value ends where BuildKit's does.
 - The binding reports an ONBUILD node's own flags (none) and a nested ONBUILD's arguments as one
   empty string: flags are compared for other instructions, arguments unless the trigger is an
   ONBUILD.
@@ -196,13 +196,6 @@ def differences(ours, theirs):
             b["original"] = b["original"].split("\n")[0]
         if b["sub_cmd"]:
             b["flags"] = a["flags"]
-        if len(a["flags"]) == len(b["flags"]):
-            # BuildKit reads flags a byte at a time and takes a byte for a character: U+2005 (E2 80
-            # 85) or `à` (C3 A0) ends a flag at its last byte, read as U+0085 or U+00A0, which
-            # are blanks. The tree ends tokens on character boundaries, so the flag keeps that
-            # byte (a deliberate difference, see the parser's `flags`).
-            a["flags"] = [y if x[:-1] == y and x[-1:] in ("\x85", "\xa0") else x
-                          for x, y in zip(a["flags"], b["flags"])]
         if b["sub_cmd"] == "ONBUILD":
             b["value"] = a["value"]
         for key in ("cmd", "sub_cmd", "json", "original", "start_line", "end_line", "flags", "value", "heredocs"):

@@ -250,8 +250,8 @@ impl<'a> LineParser<'a> {
     fn flag_word(&mut self, start: usize, end: usize, double_dash: bool) {
         // BuildKit takes each byte for a character, so the last byte of U+2005 (0x85) or of `à`
         // (0xA0) is a blank to it and ends the flag inside the character. A token ends on a
-        // character boundary, so the flag keeps the whole character (`tools/differential.py`
-        // allows for it): a deliberate difference, in flags no stage or option reads.
+        // character boundary, so the flag's token keeps the whole character; its value
+        // ([`cook_flag`]) ends at the blank byte, as BuildKit's does.
         let end = self.ceil_char(end);
         self.token(WHITESPACE, start);
         if double_dash {
@@ -817,6 +817,11 @@ pub(crate) fn cook_flag(raw: &[u8]) -> CookedFlag {
     };
     while i < raw.len() {
         let c = raw[i];
+        // Outside quotes a blank byte ends the word: it can only be the last byte of the
+        // word's last character (see `flag_word`), which BuildKit does not take.
+        if quote == 0 && go::is_space_byte(c) {
+            break;
+        }
         if quote == 0 && (c == b'\'' || c == b'"') {
             quote = c;
             i += 1;
@@ -919,6 +924,12 @@ mod tests {
         assert_eq!(c.first_eq_raw, Some(7));
         let c = cook_flag("--label=é".as_bytes());
         assert_eq!(c.text, "--label=Ã©");
+        // A blank byte ends it, out of quotes (the last byte of `à`, C3 A0), not in them.
+        assert_eq!(cook_flag("--from=a\u{e0}".as_bytes()).text, "--from=a\u{c3}");
+        assert_eq!(cook_flag("--from=a\u{2005}".as_bytes()).text, "--from=a\u{e2}\u{80}");
+        assert_eq!(cook_flag("--from='a\u{e0}'".as_bytes()).text, "--from=a\u{c3}\u{a0}");
+        // (The backslash escapes the character's first byte only.)
+        assert_eq!(cook_flag("--from=\\\u{a0}".as_bytes()).text, "--from=\u{c2}");
         let c = cook_flag(br"--a\=b");
         assert_eq!(c.text, "--a=b");
         assert_eq!(c.first_eq_raw, Some(4));
