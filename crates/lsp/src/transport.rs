@@ -9,8 +9,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::Id;
 
-const HEADER_END: &[u8] = b"\r\n\r\n";
-
 /// The largest message body read (1 GiB): more is no Dockerfile, and a larger length is
 /// answered as malformed rather than waited for.
 const MAX_BODY: usize = 1 << 30;
@@ -41,22 +39,21 @@ impl Framer {
 
     /// The next complete frame, if the buffer holds one.
     pub(crate) fn next_frame(&mut self) -> Option<Frame> {
-        let header_end = find(&self.buf, HEADER_END)?;
-        let headers = String::from_utf8_lossy(&self.buf[..header_end]).into_owned();
+        let (headers, body_start) = header_block(&self.buf)?;
+        let headers = String::from_utf8_lossy(&self.buf[headers]).into_owned();
         let length = headers.lines().find_map(|l| {
             let (name, value) = l.split_once(':')?;
             name.trim().eq_ignore_ascii_case("content-length").then(|| value.trim().parse::<usize>().ok())?
         });
         let Some(length) = length else {
             // Skip to the next header block that could start a message.
-            let skip = find(&self.buf[1..], b"Content-Length").map_or(header_end + HEADER_END.len(), |i| i + 1);
+            let skip = find(&self.buf[1..], b"Content-Length").map_or(body_start, |i| i + 1);
             self.buf.drain(..skip);
             return Some(Frame::Malformed {
                 code: -32700,
                 message: format!("Parse error: a message header without a valid Content-Length: {:?}", headers.trim()),
             });
         };
-        let body_start = header_end + HEADER_END.len();
         if length > MAX_BODY {
             self.buf.drain(..body_start);
             return Some(Frame::Malformed {
@@ -225,6 +222,25 @@ fn error_body(id: &Id, code: i64, message: &str) -> Vec<u8> {
     serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
         .to_string()
         .into_bytes()
+}
+
+/// The header block at the start of `buf` (after any stray line breaks) and where the body
+/// starts: the block ends at the first empty line. The protocol ends header lines with `\r\n`;
+/// a line that ends in `\n` alone is read as one too, so a client that writes `\n\n` has its
+/// message read, instead of the next message's header taken for its body (which lost the
+/// framing until a later message).
+fn header_block(buf: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
+    let (mut start, mut line) = (0, 0);
+    loop {
+        let nl = line + buf[line..].iter().position(|&b| b == b'\n')?;
+        let content = if nl > line && buf[nl - 1] == b'\r' { nl - 1 } else { nl };
+        if content == line && line == start {
+            start = nl + 1;
+        } else if content == line {
+            return Some((start..line, nl + 1));
+        }
+        line = nl + 1;
+    }
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -399,6 +415,26 @@ mod tests {
         assert_eq!(f.next_frame(), None);
         f.push(b"Content-Length: 4\r\n\r\n{}");
         assert_eq!(f.next_frame(), None, "waits for the rest of the body");
+    }
+
+    /// A header block ended by `\n\n` is read as one (it took the next message's header for
+    /// its body); stray line breaks between messages are skipped.
+    #[test]
+    fn header_lines_ended_by_lf_alone() {
+        let mut f = Framer::default();
+        let m = br#"{"jsonrpc":"2.0","id":7,"method":"x"}"#;
+        f.push(format!("Content-Length: {}\n\n", m.len()).as_bytes());
+        f.push(m);
+        f.push(format!("\r\n\nContent-Length: {}\r\nContent-Type: x\r\n\r\n", m.len()).as_bytes());
+        f.push(m);
+        for _ in 0..2 {
+            assert!(
+                matches!(f.next_frame(), Some(Frame::Message { method: Some(x), id: Some(Id::Number(7)), .. }) if x == "x")
+            );
+        }
+        assert_eq!(f.next_frame(), None);
+        f.push(b"Content-Length: 2\r\n");
+        assert_eq!(f.next_frame(), None, "waits for the end of the header block");
     }
 
     #[test]

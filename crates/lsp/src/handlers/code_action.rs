@@ -133,6 +133,15 @@ fn changed_region(old: &str, new: &str) -> stagecraft_analysis::TextEdit {
     while !old.is_char_boundary(old.len() - end) || !new.is_char_boundary(new.len() - end) {
         end -= 1;
     }
+    // Neither end of the range may sit between a CRLF's two characters, where no LSP position is:
+    // the region takes in the whole line break (the common parts are the same in both texts).
+    let inside_crlf = |at: usize| at > 0 && old.as_bytes()[at - 1] == b'\r' && old.as_bytes().get(at) == Some(&b'\n');
+    if inside_crlf(start) {
+        start -= 1;
+    }
+    if inside_crlf(old.len() - end) {
+        end -= 1;
+    }
     let range = stagecraft_analysis::TextRange::new((start as u32).into(), ((old.len() - end) as u32).into());
     stagecraft_analysis::TextEdit { range, new_text: new[start..new.len() - end].to_string() }
 }
@@ -151,11 +160,18 @@ mod tests {
             ("x\u{e9}y", "x\u{e8}y"),
             ("", "z"),
             ("\u{1F600}a", "\u{1F601}a"),
+            // The blank continuation line goes, between lines that end in CRLF and in LF.
+            ("RUN a \\\n\n    b \\\n\r\n    c\n", "RUN a \\\n    b \\\n    c\n"),
+            ("a\r\nb", "a\r\nc\r\nb"),
+            ("a\r\nb", "a\nb"),
         ] {
             let e = changed_region(old, new);
             let mut out = old.to_string();
             out.replace_range(usize::from(e.range.start())..usize::from(e.range.end()), &e.new_text);
             assert_eq!(out, new, "{old:?} -> {new:?}");
+            for at in [e.range.start(), e.range.end()].map(usize::from) {
+                assert!(!old[..at].ends_with('\r') || !old[at..].starts_with('\n'), "{old:?} -> {new:?}: {e:?}");
+            }
         }
         assert_eq!(changed_region("from a as b\n", "FROM a AS b\n").new_text, "FROM a AS");
     }
