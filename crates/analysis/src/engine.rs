@@ -956,7 +956,7 @@ impl<'a> Engine<'a> {
         for Cmd { node, info, .. } in wrong {
             let k = &info.keyword;
             let (wanted, case) =
-                if majority_lower { (go::to_lower(k), "lowercase") } else { (k.to_uppercase(), "uppercase") };
+                if majority_lower { (go::to_lower(k), "lowercase") } else { (go::to_upper(k), "uppercase") };
             if *k == wanted {
                 continue;
             }
@@ -3401,7 +3401,7 @@ fn known_signal(s: &str) -> bool {
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse::<i64>().is_ok_and(|n| n != 0);
     }
-    let upper = s.to_uppercase();
+    let upper = go::to_upper(s);
     let name = upper.strip_prefix("SIG").unwrap_or(&upper);
     const NAMES: &[&str] = &[
         "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL", "PIPE", "POLL",
@@ -3582,7 +3582,7 @@ fn keyword_case(k: &str) -> Case {
         }
     } else if k == go::to_lower(k) {
         Case::Lower
-    } else if k == k.to_uppercase() {
+    } else if k == go::to_upper(k) {
         Case::Upper
     } else {
         Case::Mixed

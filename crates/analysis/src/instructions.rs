@@ -150,7 +150,7 @@ pub(crate) fn check(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<Lin
                 return Err(err("ONBUILD requires at least one argument".into()));
             };
             check_flags(info, &[])?;
-            let name = trigger.keyword().unwrap_or_default().trim().to_uppercase();
+            let name = go::to_upper(trigger.keyword().unwrap_or_default().trim());
             let range = trigger.keyword_range().unwrap_or(node);
             match name.as_str() {
                 "ONBUILD" => Err(InstructionError {
@@ -235,8 +235,8 @@ fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>)
     }
     if args.len() >= 3 {
         let lower = keyword == go::to_lower(keyword);
-        let upper = keyword == keyword.to_uppercase();
-        let mismatch = (lower && args[1] != go::to_lower(&args[1])) || (upper && args[1] != args[1].to_uppercase());
+        let upper = keyword == go::to_upper(keyword);
+        let mismatch = (lower && args[1] != go::to_lower(&args[1])) || (upper && args[1] != go::to_upper(&args[1]));
         if (lower || upper) && mismatch {
             let as_token = i.as_keyword();
             let as_range = as_token.as_ref().map(|t| t.text_range()).or_else(|| words.get(1).copied()).unwrap_or(node);
@@ -434,7 +434,7 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
     let Some(first) = args.first() else {
         return Err(err("HEALTHCHECK requires at least one argument".into()));
     };
-    let typ = first.to_uppercase();
+    let typ = go::to_upper(first);
     if typ == "NONE" {
         if args.len() > 1 {
             return Err(err("HEALTHCHECK NONE takes no arguments".into()));

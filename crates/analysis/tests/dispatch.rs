@@ -722,6 +722,8 @@ fn mount_healthcheck_and_volume_details() {
         "Unknown type \"CMD\u{FFFD}\" in HEALTHCHECK (try CMD)",
     );
     fails_with("FROM alpine\nHEALTHCHECK \u{e0}CMD foo\n", "Unknown type \"\u{FFFD}\" in HEALTHCHECK (try CMD)");
+    // `strings.ToUpper` maps a character to one (`ß` stays).
+    fails_with("FROM alpine\nHEALTHCHECK stra\u{df}e x\n", "Unknown type \"STRA\u{df}E\" in HEALTHCHECK (try CMD)");
     let a = plain("FROM alpine\nHEALTHCHECK \u{e0}CMD foo\n");
     let dump = stagecraft_syntax::dump::buildkit(&a.parse().tree());
     assert!(dump.ends_with("(healthcheck \"\u{FFFD}\" \"CMD foo\")\n"), "{dump}");

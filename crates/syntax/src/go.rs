@@ -111,6 +111,29 @@ pub fn to_lower(s: &str) -> String {
         .collect()
 }
 
+/// Go's `strings.ToUpper`: rune by rune with `unicode.ToUpper`, a mapping to one character
+/// (`ß` stays `ß`, where Rust's full mapping writes `SS`).
+pub fn to_upper(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_uppercase();
+    }
+    s.chars()
+        .map(|c| {
+            let mut upper = c.to_uppercase();
+            match (upper.next(), upper.next()) {
+                (Some(u), None) => u,
+                // Several characters: Unicode's one-character mapping is the character itself,
+                // but for the Greek letters with a subscript iota, which take their title case.
+                _ => match c as u32 {
+                    0x1F80..=0x1F87 | 0x1F90..=0x1F97 | 0x1FA0..=0x1FA7 => char::from_u32(c as u32 + 8).unwrap_or(c),
+                    0x1FB3 | 0x1FC3 | 0x1FF3 => char::from_u32(c as u32 + 9).unwrap_or(c),
+                    _ => c,
+                },
+            }
+        })
+        .collect()
+}
+
 /// Go's `strings.EqualFold` for the two-letter keyword `as` (the only fold BuildKit does on
 /// Dockerfile syntax): `a`/`A` then `s`/`S`/`ſ` (U+017F folds to `s`).
 pub fn equal_fold_as(word: &str) -> bool {
@@ -274,6 +297,14 @@ fn decode_rune(bytes: &[u8]) -> (Option<char>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_upper_maps_one_character_to_one() {
+        assert_eq!(to_upper("cmd"), "CMD");
+        assert_eq!(to_upper("straße \u{149}\u{fb00}"), "STRAßE \u{149}\u{fb00}");
+        assert_eq!(to_upper("\u{1f80}\u{1fb3}\u{1ff3}\u{1fb2}"), "\u{1f88}\u{1fbc}\u{1ffc}\u{1fb2}");
+        assert_eq!(to_upper("\u{17f}ig\u{e9}"), "SIG\u{c9}");
+    }
 
     #[test]
     fn cut_at_a_blank_byte() {
