@@ -2306,18 +2306,72 @@ impl<'a> Engine<'a> {
     /// keyword.)
     #[inline(never)]
     fn parse_triggers(&mut self, needed: &[usize]) {
-        let bad = needed.iter().find_map(|&s| {
-            self.triggers[s].iter().find_map(|t| {
-                let e = instructions::check(&t.node, &t.info, &mut Vec::new()).err()?;
-                let code = if t.info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
-                Some((s, t.info.range, code, e.message))
-            })
-        });
+        let mut bad = None;
+        'stages: for &s in needed {
+            for i in 0..self.triggers[s].len() {
+                let range = self.triggers[s][i].info.range;
+                match self.parsed_again(&self.triggers[s][i]) {
+                    Err(message) => {
+                        bad = Some((s, range, "syntax-error", message));
+                        break 'stages;
+                    }
+                    Ok(Some(again)) => self.triggers[s][i] = again,
+                    Ok(None) => {}
+                }
+                let t = &self.triggers[s][i];
+                if let Err(e) = instructions::check(&t.node, &t.info, &mut Vec::new()) {
+                    let code = if t.info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
+                    bad = Some((s, range, code, e.message));
+                    break 'stages;
+                }
+            }
+        }
         if let Some((s, trigger, code, message)) = bad {
             self.relocate = Some((self.stages[s].from_range, trigger));
             self.fail(code, &message, None, "resolve-stages");
             self.relocate = None;
         }
+    }
+
+    /// The trigger as BuildKit runs it, where that differs from the file's tree.
+    /// `initOnBuildTriggers` parses a trigger again from its text alone (the ONBUILD's line
+    /// without the keyword), so with the default escape character: under `# escape=`` ` `` the
+    /// words of an ENV, LABEL or ARG trigger can split otherwise (`ENV A=x`` y` is two words
+    /// there, and fails; `C:\Program`` Files` too). Such a trigger is read from that parse, each
+    /// of its ranges the trigger's own (what it finds is reported at the FROM that runs it).
+    /// `Ok(None)`: the file's reading stands; `Err`: that parse fails, with BuildKit's message.
+    fn parsed_again(&self, t: &Cmd<'a>) -> Result<Option<Cmd<'a>>, String> {
+        let words = matches!(t.info.kind, ENV_INSTR | LABEL_INSTR | ARG_INSTR);
+        if !cfg!(feature = "build-failures") || self.lexer.escape() == '\\' || !words {
+            return Ok(None);
+        }
+        let Some(onbuild) = t.node.syntax().parent() else { return Ok(None) };
+        // (`(?i)^\s*ONBUILD\s*` taken off the line, as `parseOnBuild` does.)
+        let line = stagecraft_syntax::ast::logical_text(&onbuild);
+        let rest = line.trim_start_matches([' ', '\t', '\n', '\r', '\u{c}']);
+        let Some(rest) = rest.get(7..).filter(|_| rest[..7].eq_ignore_ascii_case("onbuild")) else { return Ok(None) };
+        let parse = stagecraft_syntax::parse(rest.trim_start_matches([' ', '\t', '\n', '\r', '\u{c}']));
+        if let Some(e) = parse.errors().first() {
+            return Err(e.message().to_string());
+        }
+        let Some(node) = parse.tree().instructions().next() else { return Ok(None) };
+        let mut info = node.info();
+        let key = |p: &PairInfo| (p.key.to_string(), p.value.as_deref().map(str::to_string), p.has_eq);
+        if info.kind == t.info.kind && info.pairs.iter().map(key).eq(t.info.pairs.iter().map(key)) {
+            return Ok(None);
+        }
+        let r = t.info.range;
+        (info.range, info.keyword_range, info.shell_command) = (r, r, info.shell_command.map(|_| r));
+        for f in &mut info.flags {
+            (f.range, f.name_range, f.value_range) = (r, r, f.value_range.map(|_| r));
+        }
+        for w in &mut info.words {
+            w.1 = r;
+        }
+        for p in &mut info.pairs {
+            (p.range, p.key_range, p.value_range) = (r, r, p.value_range.map(|_| r));
+        }
+        Ok(Some(Cmd { node, info, commented: false }))
     }
 
     /// A stage the target needs runs its base stage's ONBUILD triggers first (BuildKit's

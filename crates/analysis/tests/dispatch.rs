@@ -729,6 +729,29 @@ fn mount_healthcheck_and_volume_details() {
     assert!(dump.ends_with("(healthcheck \"\u{FFFD}\" \"CMD foo\")\n"), "{dump}");
 }
 
+/// BuildKit parses an ONBUILD trigger again where it runs, from its text alone, so with the
+/// default escape character `\`: under `# escape=`` ` `` an ENV, LABEL or ARG trigger's words
+/// split there as `\` splits them (found by a review of `initOnBuildTriggers`).
+#[test]
+fn triggers_are_parsed_again_with_the_default_escape() {
+    let text = "# escape=`\nFROM alpine AS base\nONBUILD ENV A=x` y\nENV C=x` y\nFROM base\nRUN true\n";
+    fails(text, "Syntax error - can't find = in \"y\". Must be of the form: name=value", "FROM base");
+    let windows = "# escape=`\nFROM alpine AS base\nONBUILD ENV APPDIR=C:\\Program` Files\\app\nFROM base\n";
+    fails(windows, r#"Syntax error - can't find = in "Files\\app". Must be of the form: name=value"#, "FROM base");
+    // Not run (no stage is built on it): no failure.
+    builds(&text.replace("FROM base\nRUN true\n", "FROM alpine\n"));
+    // `\` escapes the blank there: one pair, so `b` is never set.
+    let joined = plain("# escape=`\nFROM alpine AS base\nONBUILD ENV A=a\\ b=c\nFROM base\nWORKDIR /$b\n");
+    assert!(
+        joined.diagnostics().iter().any(|d| d.code == "UndefinedVar" && d.message.contains("'$b'")),
+        "{:?}",
+        joined.diagnostics()
+    );
+    // With the default escape the file's reading is BuildKit's: `b` is set.
+    let plain_escape = plain("FROM alpine AS base\nONBUILD ENV A=a` b=c\nFROM base\nWORKDIR /$b\n");
+    assert!(!plain_escape.diagnostics().iter().any(|d| d.code == "UndefinedVar"), "{:?}", plain_escape.diagnostics());
+}
+
 /// Review mends: the last global ARG that gives SOURCE_DATE_EPOCH a value is the one read; a
 /// long chain of triggers that make stage after stage needed (3,000 stages here) is followed to
 /// its end. (Whether it is read in rounds or from the start each time, the result does not
