@@ -20,7 +20,8 @@
 //! bodies, and the lines of an instruction with a heredoc; continuation lines that start inside
 //! a quoted string, as BuildKit or a shell reads it, and every continuation line of an
 //! instruction whose quotes never close or may nest (`"$(echo "a  b")"`, `$'...'`, a `${...}`
-//! open across lines or holding quotes, a flag holding quotes); a continuation line glued to
+//! open across lines (a line continuation inside it too), never closed or holding quotes, a
+//! flag holding quotes); a continuation line glued to
 //! the word before it (`foo\` then `bar` is `foobar`: indenting it would split the word),
 //! after an escaped blank (`a\ \`), or after an escape character that escapes what it starts
 //! with (`a\\`); exec-form (JSON) instructions' lines; the continuation lines of what BuildKit
@@ -113,13 +114,20 @@ fn blanks_start(b: &[u8], lo: usize, end: usize) -> usize {
     s
 }
 
-/// Whether a `${...}` is still open at a line break or holds a quote (`"${A:-"a  b"}"`, where the
-/// shell's quotes nest): braces counted, escaped characters skipped.
+/// Whether a `${...}` is still open at a line break (a line continuation's too) or at the end,
+/// or holds a quote (`"${A:-"a  b"}"`, where the shell's quotes nest): braces counted, escaped
+/// characters skipped.
 fn open_braces(b: &[u8], escape: u8) -> bool {
     let (mut depth, mut k) = (0usize, 0);
     while k < b.len() {
         match b[k] {
-            c if is_escape_like(c, escape) => k += 1,
+            // (A line continuation inside one is a line break inside it too.)
+            c if is_escape_like(c, escape) => {
+                if depth > 0 && matches!(b.get(k + 1), Some(b'\n' | b'\r')) {
+                    return true;
+                }
+                k += 1;
+            }
             b'$' if b.get(k + 1) == Some(&b'{') => {
                 depth += 1;
                 k += 1;
@@ -130,7 +138,8 @@ fn open_braces(b: &[u8], escape: u8) -> bool {
         }
         k += 1;
     }
-    false
+    // One never closed: where it ends is anyone's guess.
+    depth > 0
 }
 
 /// An escape character to BuildKit (the file's) or to a shell (`\`).

@@ -48,6 +48,9 @@ fn what_could_change_the_build_is_left_alone() {
     // Lines that start inside quotes, and blanks at the end of a line inside quotes.
     let quoted = "FROM a\nRUN echo \"a   \\\n   b  \\\n c\" \\\n  && true\n";
     assert_eq!(format(quoted), "FROM a\nRUN echo \"a   \\\n   b  \\\n c\" \\\n    && true\n");
+    // A `${...}` that a line continuation leaves open: the next line's blanks are inside it.
+    let pattern = "FROM a\nRUN A=\"x   y\"; echo ${A/x \\\n  y/matched}\nRUN echo ${A#a \\\n b}\n";
+    assert_eq!(format(pattern), pattern);
     // Heredoc bodies and their instruction's lines; exec form across lines.
     let heredoc = "FROM a\nRUN <<EOF \\\n  cat  \n  body  \n\n\nEOF\nCMD [\"a\", \\\n  \"b\"]\n";
     assert_eq!(format(heredoc), heredoc);
@@ -362,6 +365,10 @@ const PIECES: &[&str] = &[
     "WORKDIR /app  ",
     "RUN echo $(a)  ",
     "WORKDIR /a \r ",
+    // And a fourth: a `${...}` left open by a line continuation (the blanks inside are the
+    // pattern's).
+    "RUN A=\"x   y\"; echo ${A/x \\",
+    "  y/matched}",
 ];
 
 #[test]
