@@ -525,6 +525,16 @@ impl<'a> Engine<'a> {
             return;
         }
         let errors: Vec<_> = self.parse.errors().to_vec();
+        // The directives' ranges, in order (found once: a file may repeat a directive thousands
+        // of times, each an error).
+        let directives: Vec<TextRange> = match errors.is_empty() {
+            true => Vec::new(),
+            false => self.parse.tree().directives().map(|d| d.syntax().text_range()).collect(),
+        };
+        let in_directive = |r: TextRange| {
+            let i = directives.partition_point(|d| d.start() <= r.start());
+            i > 0 && directives[i - 1].contains_range(r)
+        };
         for e in errors {
             // The lines BuildKit's parser names: a file with no instructions at its last line;
             // a directive it refuses at the line before it (it counts lines from 0 there).
@@ -534,7 +544,7 @@ impl<'a> Engine<'a> {
                 let b = self.text.as_bytes();
                 let n = b.iter().filter(|&&c| c == b'\n').count() + usize::from(b.last().is_some_and(|&c| c != b'\n'));
                 Some((n as u32, n as u32))
-            } else if self.parse.tree().directives().any(|d| d.syntax().text_range().contains_range(e.range())) {
+            } else if in_directive(e.range()) {
                 let line = self.lines(e.range()).0.saturating_sub(1);
                 Some((line, line))
             } else {

@@ -154,6 +154,8 @@ pub struct Analysis {
     /// The stage graph, built on first use (SVG, DOT, Mermaid and editors' graph views all
     /// read it).
     graph: Lazy<StageGraph>,
+    /// The `# syntax=` directive (read once: a note on every error asks for it).
+    syntax: Lazy<Option<stagecraft_syntax::directives::FoundDirective>>,
     /// What the analysis assumed, for the queries that run the pipeline again (a variable's
     /// value at a place: [`Analysis::variable_at`]).
     #[cfg(feature = "probe")]
@@ -198,6 +200,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         epoch_context: out.epoch_context,
         dispatch_only: out.dispatch_only,
         graph: Lazy::new(),
+        syntax: Lazy::new(),
         #[cfg(feature = "probe")]
         options: options.clone(),
     };
@@ -244,6 +247,11 @@ pub(crate) fn without_trailing_blanks(text: &str, range: TextRange, escape: char
 }
 
 impl Analysis {
+    /// The `# syntax=` directive, if the file has one.
+    pub(crate) fn syntax_directive(&self) -> Option<&stagecraft_syntax::directives::FoundDirective> {
+        self.syntax.get_or_init(|| stagecraft_syntax::directives::find(&self.text, "syntax")).as_ref()
+    }
+
     /// The analysed text.
     pub fn text(&self) -> &str {
         &self.text

@@ -2,7 +2,7 @@
 //! registries' websites.
 
 use stagecraft_syntax::sort;
-use stagecraft_syntax::{directives, TextRange, TextSize};
+use stagecraft_syntax::{TextRange, TextSize};
 
 use crate::model::RefTarget;
 use crate::reference::split_docker_domain;
@@ -26,7 +26,7 @@ impl Analysis {
     /// page we can name, and get no link.
     pub fn links(&self) -> Vec<Link> {
         let mut out = Vec::new();
-        if let Some(d) = directives::find(self.text(), "syntax") {
+        if let Some(d) = self.syntax_directive() {
             if let Some(range) = self.directive_value_range(d.line, &d.first_word) {
                 out.extend(link(range, &d.first_word));
             }

@@ -1822,11 +1822,11 @@ impl Analysis {
 
     /// The `# syntax=` frontend, when it is not Docker's Dockerfile frontend.
     pub fn other_frontend(&self) -> Option<String> {
-        let d = stagecraft_syntax::directives::find(self.text(), "syntax")?;
+        let d = self.syntax_directive()?;
         let (domain, path) = crate::links::repository(&d.first_word);
         let docker =
             domain == "docker.io" && matches!(path.as_str(), "docker/dockerfile" | "docker/dockerfile-upstream");
-        (!docker && !d.first_word.is_empty()).then_some(d.first_word)
+        (!docker && !d.first_word.is_empty()).then(|| d.first_word.clone())
     }
 
     /// The message, and on a second line [`Analysis::note`] if there is one: for editors and
