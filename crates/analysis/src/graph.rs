@@ -346,6 +346,8 @@ pub(crate) fn build_plan(
     let order: Vec<usize> = waves.iter().flatten().chain(&in_cycle).copied().collect();
     let mut images: Vec<String> = Vec::new();
     let mut contexts: Vec<String> = Vec::new();
+    // (What is listed already, looked up: a stage may use tens of thousands of images.)
+    let mut listed: stagecraft_syntax::hash::Set<String> = Default::default();
     for &s in &order {
         // A stage a named context replaces (it has no dependencies), by its name's key.
         let replaced = (cfg!(feature = "named-contexts") && matches!(stages[s].base_kind, BaseKind::NamedContext(_)))
@@ -356,7 +358,8 @@ pub(crate) fn build_plan(
             _ => None,
         });
         for k in replaced.into_iter().chain(used) {
-            if !contexts.contains(&k) {
+            // (Keys and images apart: a key cannot start with a NUL.)
+            if listed.insert(format!("\0{k}")) {
                 contexts.push(k);
             }
         }
@@ -364,7 +367,7 @@ pub(crate) fn build_plan(
             if let RefTarget::Image(i) = &d.target {
                 // `--from=scratch` is the empty image, as `FROM scratch` is: nothing is pulled
                 // (BuildKit's stand-in stage for it is `llb.Scratch()`).
-                if !images.contains(i) && i != "scratch" {
+                if i != "scratch" && listed.insert(i.clone()) {
                     images.push(i.clone());
                 }
             }
