@@ -29,7 +29,11 @@ fn stage_name_casing_fixes(a: &mut Analysis) {
         if d.code != crate::rules::STAGE_NAME_CASING.name || d.fix.is_some() {
             continue;
         }
-        let Some(stage) = a.stages.iter().find(|s| s.name_range == Some(d.range)) else { continue };
+        // (The stages are in text order.)
+        let at = a.stages.partition_point(|s| s.from_range.start() <= d.range.start());
+        let Some(stage) = at.checked_sub(1).map(|s| &a.stages[s]).filter(|s| s.name_range == Some(d.range)) else {
+            continue;
+        };
         let Some(lower) = stage.name.clone() else { continue };
         if let Ok(edits) = a.rename_stage(stage.index, &lower) {
             fixes.push((

@@ -156,6 +156,8 @@ pub struct Analysis {
     graph: Lazy<StageGraph>,
     /// The `# syntax=` directive (read once: a note on every error asks for it).
     syntax: Lazy<Option<stagecraft_syntax::directives::FoundDirective>>,
+    /// Indexes of the references and names a rename checks (see [`Names`]).
+    names: Lazy<Names>,
     /// What the analysis assumed, for the queries that run the pipeline again (a variable's
     /// value at a place: [`Analysis::variable_at`]).
     #[cfg(feature = "probe")]
@@ -201,6 +203,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         dispatch_only: out.dispatch_only,
         graph: Lazy::new(),
         syntax: Lazy::new(),
+        names: Lazy::new(),
         #[cfg(feature = "probe")]
         options: options.clone(),
     };
@@ -246,7 +249,44 @@ pub(crate) fn without_trailing_blanks(text: &str, range: TextRange, escape: char
     }
 }
 
+/// What a rename looks names up in, built on first use: a search of every reference and stage
+/// per rename made the casing rule's fixes (a rename each) quadratic in stages.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Names {
+    /// For each stage, the references that resolve to it (indices into the references, in
+    /// order).
+    pub(crate) refs_by_stage: Vec<Vec<usize>>,
+    /// The references that name an image or a named context, by that name lower-cased.
+    pub(crate) images: stagecraft_syntax::hash::Map<String, Vec<usize>>,
+    /// The stages with each name, in order.
+    pub(crate) stages: stagecraft_syntax::hash::Map<String, Vec<usize>>,
+}
+
 impl Analysis {
+    pub(crate) fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut n = Names { refs_by_stage: vec![Vec::new(); self.stages.len()], ..Names::default() };
+            for (i, r) in self.references.iter().enumerate() {
+                if let Some(list) = r.stage().and_then(|s| n.refs_by_stage.get_mut(s)) {
+                    list.push(i);
+                }
+                let image = match &r.target {
+                    RefTarget::Image(image) => image,
+                    // (Its key is not what is written: `docker.io/library/nginx` is `nginx`.)
+                    RefTarget::NamedContext(_) => &r.value,
+                    _ => continue,
+                };
+                n.images.entry(image.to_lowercase()).or_default().push(i);
+            }
+            for s in &self.stages {
+                if let Some(name) = &s.name {
+                    n.stages.entry(name.clone()).or_default().push(s.index);
+                }
+            }
+            n
+        })
+    }
+
     /// The `# syntax=` directive, if the file has one.
     pub(crate) fn syntax_directive(&self) -> Option<&stagecraft_syntax::directives::FoundDirective> {
         self.syntax.get_or_init(|| stagecraft_syntax::directives::find(&self.text, "syntax")).as_ref()

@@ -337,8 +337,9 @@ impl Analysis {
         if let Some(s) = self.stages().get(stage) {
             out.push(Occurrence { range: s.name_range.unwrap_or(s.from_range), is_definition: true });
         }
-        for r in self.references() {
-            if r.stage() == Some(stage) && is_textual(r) {
+        for &i in self.names().refs_by_stage.get(stage).into_iter().flatten() {
+            let r = &self.references()[i];
+            if is_textual(r) {
                 out.push(Occurrence { range: r.range, is_definition: false });
             }
         }
@@ -488,8 +489,9 @@ impl Analysis {
     /// References whose text is not the stage's name make a rename uncertain.
     fn rename_blockers(&self, stage: usize, new_name: Option<&str>) -> Result<(), RenameError> {
         let name = self.stages()[stage].name.clone().unwrap_or_default();
-        for r in self.references() {
-            if r.stage() != Some(stage) || matches!(r.origin, RefOrigin::Inherited { .. }) {
+        for &i in self.names().refs_by_stage.get(stage).into_iter().flatten() {
+            let r = &self.references()[i];
+            if matches!(r.origin, RefOrigin::Inherited { .. }) {
                 continue;
             }
             let literal = r.value.to_lowercase() == name;
@@ -618,7 +620,8 @@ impl Analysis {
                 "`{new_name}` is a named build context given for the build: a stage of that name would be replaced by it"
             )));
         }
-        if let Some(other) = self.stages().iter().find(|s| s.index != stage && s.name.as_deref() == Some(new_name)) {
+        let named = self.names().stages.get(new_name).into_iter().flatten();
+        if let Some(other) = named.map(|&s| &self.stages()[s]).find(|s| s.index != stage) {
             return Err(RenameError(format!(
                 "a stage named `{new_name}` already exists (line {}); pick another name",
                 other.line
@@ -629,22 +632,18 @@ impl Analysis {
         // mount `from=` (they look up every stage, ignoring case; an earlier one would become a
         // forward reference). A `FROM` before it that names the image keeps it, but reads as a
         // stage used before its definition (an error here): refused too.
-        let binds = |r: &&StageRef| {
-            let image = match &r.target {
-                RefTarget::Image(i) => i,
-                // (Its key is not what is written: `docker.io/library/nginx` is `nginx`.)
-                RefTarget::NamedContext(_) => &r.value,
-                _ => return false,
-            };
-            match (&r.kind, &r.origin) {
-                (RefKind::From, RefOrigin::Direct) => image == new_name && r.in_stage != stage,
-                _ => image.to_lowercase() == new_name,
-            }
+        // (The references that name an image of that name in any case: `new_name` is in lower
+        // case here.)
+        let binds = |r: &&StageRef| match (&r.kind, &r.origin, &r.target) {
+            (RefKind::From, RefOrigin::Direct, RefTarget::Image(image)) => image == new_name && r.in_stage != stage,
+            (RefKind::From, RefOrigin::Direct, _) => r.value == new_name && r.in_stage != stage,
+            _ => true,
         };
+        let images = || self.names().images.get(new_name).into_iter().flatten().map(|&i| &self.references()[i]);
         // (One that would take the stage first: that is the worse.)
         let earlier_from = |r: &StageRef| r.kind == RefKind::From && r.in_stage < stage;
-        let found = self.references().iter().filter(binds).find(|r| !earlier_from(r));
-        if let Some(r) = found.or_else(|| self.references().iter().find(binds)) {
+        let found = images().filter(binds).find(|r| !earlier_from(r));
+        if let Some(r) = found.or_else(|| images().find(binds)) {
             let why = if earlier_from(r) {
                 "it would stay the image (FROM sees only earlier stages) but be reported as forward-stage-reference"
             } else {
@@ -658,7 +657,9 @@ impl Analysis {
         // A later base written with variables that may expand to the new name with some build
         // args or platform (`FROM build-${V}`): that build would take the stage, not an image.
         // (Not for the name the stage has, written in another case: BuildKit reads it alike.)
-        let same = self.stages()[stage].name.as_deref() == Some(new_name);
+        if self.stages()[stage].name.as_deref() == Some(new_name) {
+            return Ok(());
+        }
         let fits = |(_, p): &&(usize, String)| crate::checks::pattern_may_name(p, new_name);
         let made;
         let later_patterns = match later_patterns {
@@ -668,7 +669,7 @@ impl Analysis {
                 &made[..]
             }
         };
-        if let Some((p, _)) = later_patterns.iter().find(fits).filter(|_| !same) {
+        if let Some((p, _)) = later_patterns.iter().find(fits) {
             let by = &self.stages()[*p];
             return Err(RenameError(format!(
                 "`FROM {}` (line {}) may name `{new_name}` with other build args or another platform: pick another name",

@@ -298,11 +298,39 @@ impl Scanner<'_> {
                 return None;
             }
         }
-        // (The scan above is JSON's grammar, which Rust's float syntax takes too.)
-        let literal = std::str::from_utf8(&self.b[start..self.pos]).ok()?;
-        self.overflow |= literal.parse::<f64>().is_ok_and(f64::is_infinite);
+        self.overflow |= overflows(&self.b[start..self.pos]);
         Some(())
     }
+}
+
+/// The digits of 2^1024 - 2^970, the least number that rounds to infinity as a float64 (halfway
+/// between the largest float64 and 2^1024, which rounds to even: up).
+const INFINITY_FROM: &[u8] = b"179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
+/// Whether a JSON number (as scanned: `-`, digits, `.` digits, `e` sign digits) is too large
+/// for a float64, as `strconv.ParseFloat` says with its range error. Read from its digits, not by
+/// parsing it (a float parser is ≈10 KB of the browser build).
+fn overflows(literal: &[u8]) -> bool {
+    let literal = literal.strip_prefix(b"-").unwrap_or(literal);
+    let (mantissa, exponent) = match literal.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(e) => (&literal[..e], &literal[e + 1..]),
+        None => (literal, &b""[..]),
+    };
+    let int_len = mantissa.iter().position(|&c| c == b'.').unwrap_or(mantissa.len()) as i64;
+    let digits: Vec<u8> = mantissa.iter().copied().filter(u8::is_ascii_digit).collect();
+    let Some(first) = digits.iter().position(|&c| c != b'0') else { return false };
+    let (negative, exp_digits) = match exponent.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, exponent),
+    };
+    let exp = exp_digits.iter().fold(0i64, |n, &d| n.saturating_mul(10).saturating_add(i64::from(d - b'0')));
+    let exp = if negative { -exp } else { exp };
+    // The power of ten of the first significant digit.
+    let magnitude = (int_len - 1 - first as i64).saturating_add(exp);
+    let end = digits.iter().rposition(|&c| c != b'0').map_or(first, |i| i + 1);
+    let significant = &digits[first..end];
+    magnitude > 308 || (magnitude == 308 && significant >= INFINITY_FROM)
 }
 
 #[cfg(test)]
@@ -343,6 +371,51 @@ mod tests {
             assert!(matches!(parse_array(text), JsonArray::NotArray), "{text}");
         }
         assert!(matches!(parse_array("[1e-400, 1.7976931348623157e308]"), JsonArray::NotStrings { .. }));
+    }
+
+    /// The digits say what Rust's float parser says (as Go's does: correctly rounded).
+    #[test]
+    fn overflow_is_read_from_the_digits() {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0.0e999999999999999999999",
+            "1e308",
+            "1e309",
+            "9.99e308",
+            "0.00001e313",
+            "1.7976931348623157e308",
+            "1.7976931348623158e308",
+            "1.7976931348623159e308",
+            "17976931348623158e292",
+            "100000e304",
+            "1E+309",
+            "1e-309",
+            "123.456e-99999999999999999999999",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // The bound itself, written in several ways, and next to it.
+        let t = std::str::from_utf8(INFINITY_FROM).unwrap();
+        cases.push(format!("{}.{}e308", &t[..1], &t[1..]));
+        cases.push(format!("{}.{}e306", &t[..3], &t[3..]));
+        cases.push(t.to_string());
+        cases.push(format!("{}1", &t[..t.len() - 1]));
+        cases.push(format!("{}1", t));
+        cases.push(format!("0.{t}e309"));
+        cases.push(format!("{}0e-1", t));
+        let mut x: u64 = 1;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = t[..(x % 40) as usize + 1].to_string();
+            cases.push(format!("{}e{}", digits, 308 - digits.len() as i64 + 1 - (x >> 40) as i64 % 3));
+        }
+        for case in &cases {
+            let rust = case.parse::<f64>().unwrap().is_infinite();
+            assert_eq!(overflows(case.as_bytes()), rust, "{case}");
+        }
         let deep = format!("[{}{}]", "[".repeat(20_000), "]".repeat(20_000));
         assert!(matches!(parse_array(&deep), JsonArray::NotArray));
     }
