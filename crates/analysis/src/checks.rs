@@ -90,7 +90,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         }
     }
     // The stage SOURCE_DATE_EPOCH names is read for its source's time: BuildKit needs it.
-    if let Some((s, _)) = a.epoch_stage {
+    if let Some((s, _)) = a.epoch_stage.filter(|_| cfg!(feature = "build-failures")) {
         used[s] = true;
     }
     // (On the per-target `TARGETSTAGE` path above, `used` comes from that target's run while

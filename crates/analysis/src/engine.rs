@@ -1108,8 +1108,11 @@ impl<'a> Engine<'a> {
     /// number, `context`, a named build context, or the name of a stage that only fetches one
     /// remote source (`sourceDateEpochStageSource`).
     fn source_date_epoch(&mut self) {
-        // (Without the build's failures, only the stage or named context it names is looked
-        // for: what it names is used.)
+        // (Without the build's failures, only the named context it may name is looked for: the
+        // browser build, for its size, does not look for the stage.)
+        if !cfg!(feature = "build-failures") && !cfg!(feature = "named-contexts") {
+            return;
+        }
         // The last global ARG that gives it a value (`ARG SOURCE_DATE_EPOCH` alone after one
         // with a value keeps it, as in `buildMetaArgs`).
         let arg =
@@ -1128,6 +1131,9 @@ impl<'a> Engine<'a> {
         if let Some(key) = self.named_context(&value) {
             // BuildKit takes the time from the context: it is used.
             self.epoch_context = Some(key);
+            return;
+        }
+        if !cfg!(feature = "build-failures") {
             return;
         }
         // `docker build` (BuildKit with a client) looks the value up as a named build context

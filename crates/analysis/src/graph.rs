@@ -346,8 +346,9 @@ pub(crate) fn build_plan(
     let order: Vec<usize> = waves.iter().flatten().chain(&in_cycle).copied().collect();
     let mut images: Vec<String> = Vec::new();
     let mut contexts: Vec<String> = Vec::new();
-    // (What is listed already, looked up: a stage may use tens of thousands of images.)
-    let mut listed: stagecraft_syntax::hash::Set<String> = Default::default();
+    // (What is listed already, looked up: a stage may use tens of thousands of images. A map of
+    // the type the graph's has: a set would be more code in the browser build.)
+    let mut listed: stagecraft_syntax::hash::Map<String, usize> = Default::default();
     for &s in &order {
         // A stage a named context replaces (it has no dependencies), by its name's key.
         let replaced = (cfg!(feature = "named-contexts") && matches!(stages[s].base_kind, BaseKind::NamedContext(_)))
@@ -359,7 +360,7 @@ pub(crate) fn build_plan(
         });
         for k in replaced.into_iter().chain(used) {
             // (Keys and images apart: a key cannot start with a NUL.)
-            if listed.insert(format!("\0{k}")) {
+            if first_listing(&mut listed, &contexts, format!("\0{k}"), &k) {
                 contexts.push(k);
             }
         }
@@ -367,7 +368,7 @@ pub(crate) fn build_plan(
             if let RefTarget::Image(i) = &d.target {
                 // `--from=scratch` is the empty image, as `FROM scratch` is: nothing is pulled
                 // (BuildKit's stand-in stage for it is `llb.Scratch()`).
-                if i != "scratch" && listed.insert(i.clone()) {
+                if i != "scratch" && first_listing(&mut listed, &images, i.clone(), i) {
                     images.push(i.clone());
                 }
             }
@@ -394,6 +395,21 @@ pub(crate) fn legacy_stages(stages: &[Stage], name_shared: &[bool], target: usiz
         first = stages.iter().position(|s| matches!(&s.name, Some(n) if n == name)).unwrap_or(target);
     }
     0..(first + 1).min(stages.len())
+}
+
+/// Whether `item` is not in `list` yet, marked as listed under `key` (looked up in `listed` with
+/// `large-files`; the browser build, for its size, searches the list).
+fn first_listing(
+    listed: &mut stagecraft_syntax::hash::Map<String, usize>,
+    list: &[String],
+    key: String,
+    item: &str,
+) -> bool {
+    if cfg!(feature = "large-files") {
+        listed.insert(key, 0).is_none()
+    } else {
+        !list.iter().any(|l| l == item)
+    }
 }
 
 /// The stage graph: stage nodes, then images and scratch as they are first used.

@@ -157,6 +157,7 @@ pub struct Analysis {
     /// The `# syntax=` directive (read once: a note on every error asks for it).
     syntax: Lazy<Option<stagecraft_syntax::directives::FoundDirective>>,
     /// Indexes of the references and names a rename checks (see [`Names`]).
+    #[cfg(feature = "large-files")]
     names: Lazy<Names>,
     /// What the analysis assumed, for the queries that run the pipeline again (a variable's
     /// value at a place: [`Analysis::variable_at`]).
@@ -203,6 +204,7 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         dispatch_only: out.dispatch_only,
         graph: Lazy::new(),
         syntax: Lazy::new(),
+        #[cfg(feature = "large-files")]
         names: Lazy::new(),
         #[cfg(feature = "probe")]
         options: options.clone(),
@@ -251,18 +253,31 @@ pub(crate) fn without_trailing_blanks(text: &str, range: TextRange, escape: char
 
 /// What a rename looks names up in, built on first use: a search of every reference and stage
 /// per rename made the casing rule's fixes (a rename each) quadratic in stages.
+#[cfg(feature = "large-files")]
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Names {
     /// For each stage, the references that resolve to it (indices into the references, in
     /// order).
     pub(crate) refs_by_stage: Vec<Vec<usize>>,
-    /// The references that name an image or a named context, by that name lower-cased.
-    pub(crate) images: stagecraft_syntax::hash::Map<String, Vec<usize>>,
-    /// The stages with each name, in order.
-    pub(crate) stages: stagecraft_syntax::hash::Map<String, Vec<usize>>,
+    /// The references that name an image or a named context, with that name lower-cased,
+    /// sorted (see [`Names::find`]; sorted lists are less code in the browser build than maps).
+    pub(crate) images: Vec<(String, usize)>,
+    /// The stages with each name, sorted.
+    pub(crate) stages: Vec<(String, usize)>,
+}
+
+#[cfg(feature = "large-files")]
+impl Names {
+    /// The entries of `list` for `key`, in the order of their indices.
+    pub(crate) fn find<'a>(list: &'a [(String, usize)], key: &str) -> impl Iterator<Item = usize> + 'a {
+        let start = list.partition_point(|(k, _)| k.as_str() < key);
+        let end = start + list[start..].partition_point(|(k, _)| k == key);
+        list[start..end].iter().map(|&(_, i)| i)
+    }
 }
 
 impl Analysis {
+    #[cfg(feature = "large-files")]
     pub(crate) fn names(&self) -> &Names {
         self.names.get_or_init(|| {
             let mut n = Names { refs_by_stage: vec![Vec::new(); self.stages.len()], ..Names::default() };
@@ -276,12 +291,11 @@ impl Analysis {
                     RefTarget::NamedContext(_) => &r.value,
                     _ => continue,
                 };
-                n.images.entry(image.to_lowercase()).or_default().push(i);
+                n.images.push((image.to_lowercase(), i));
             }
-            for s in &self.stages {
-                if let Some(name) = &s.name {
-                    n.stages.entry(name.clone()).or_default().push(s.index);
-                }
+            n.stages = self.stages.iter().filter_map(|s| Some((s.name.clone()?, s.index))).collect();
+            for list in [&mut n.images, &mut n.stages] {
+                sort::sort_by(list, |a, b| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)));
             }
             n
         })

@@ -337,8 +337,11 @@ impl Analysis {
         if let Some(s) = self.stages().get(stage) {
             out.push(Occurrence { range: s.name_range.unwrap_or(s.from_range), is_definition: true });
         }
-        for &i in self.names().refs_by_stage.get(stage).into_iter().flatten() {
-            let r = &self.references()[i];
+        #[cfg(feature = "large-files")]
+        let own = self.references_to(stage).into_iter().map(|i| &self.references()[i]);
+        #[cfg(not(feature = "large-files"))]
+        let own = self.references().iter().filter(|r| r.stage() == Some(stage));
+        for r in own {
             if is_textual(r) {
                 out.push(Occurrence { range: r.range, is_definition: false });
             }
@@ -347,6 +350,13 @@ impl Analysis {
         sort::sort_by_key(&mut out, |o| (o.range.start(), o.range.end()));
         out.dedup_by(|later, earlier| later.range == earlier.range);
         out
+    }
+
+    /// The references that resolve to stage `stage`, in order. (Looked up in an index with
+    /// `large-files`; the browser build, for its size, searches each time.)
+    #[cfg(feature = "large-files")]
+    fn references_to(&self, stage: usize) -> Vec<usize> {
+        self.names().refs_by_stage.get(stage).cloned().unwrap_or_default()
     }
 
     /// For each stage, how many references [`Analysis::occurrences`] lists for it (its
@@ -489,8 +499,11 @@ impl Analysis {
     /// References whose text is not the stage's name make a rename uncertain.
     fn rename_blockers(&self, stage: usize, new_name: Option<&str>) -> Result<(), RenameError> {
         let name = self.stages()[stage].name.clone().unwrap_or_default();
-        for &i in self.names().refs_by_stage.get(stage).into_iter().flatten() {
-            let r = &self.references()[i];
+        #[cfg(feature = "large-files")]
+        let own = self.references_to(stage).into_iter().map(|i| &self.references()[i]);
+        #[cfg(not(feature = "large-files"))]
+        let own = self.references().iter().filter(|r| r.stage() == Some(stage));
+        for r in own {
             if matches!(r.origin, RefOrigin::Inherited { .. }) {
                 continue;
             }
@@ -554,9 +567,10 @@ impl Analysis {
     }
 
     /// Whether SOURCE_DATE_EPOCH names stage `stage`, with where the ARG writes its name if a
-    /// rename can follow it there.
+    /// rename can follow it there. (Only found with the build's failures: not in the browser
+    /// build, for its size.)
     fn epoch_names(&self, stage: usize) -> Option<Option<TextRange>> {
-        let (s, written) = self.epoch_stage?;
+        let (s, written) = self.epoch_stage.filter(|_| cfg!(feature = "build-failures"))?;
         (s == stage).then_some(written)
     }
 
@@ -620,8 +634,12 @@ impl Analysis {
                 "`{new_name}` is a named build context given for the build: a stage of that name would be replaced by it"
             )));
         }
-        let named = self.names().stages.get(new_name).into_iter().flatten();
-        if let Some(other) = named.map(|&s| &self.stages()[s]).find(|s| s.index != stage) {
+        #[cfg(feature = "large-files")]
+        let other =
+            crate::Names::find(&self.names().stages, new_name).map(|s| &self.stages()[s]).find(|s| s.index != stage);
+        #[cfg(not(feature = "large-files"))]
+        let other = self.stages().iter().find(|s| s.index != stage && s.name.as_deref() == Some(new_name));
+        if let Some(other) = other {
             return Err(RenameError(format!(
                 "a stage named `{new_name}` already exists (line {}); pick another name",
                 other.line
@@ -632,14 +650,24 @@ impl Analysis {
         // mount `from=` (they look up every stage, ignoring case; an earlier one would become a
         // forward reference). A `FROM` before it that names the image keeps it, but reads as a
         // stage used before its definition (an error here): refused too.
-        // (The references that name an image of that name in any case: `new_name` is in lower
-        // case here.)
-        let binds = |r: &&StageRef| match (&r.kind, &r.origin, &r.target) {
-            (RefKind::From, RefOrigin::Direct, RefTarget::Image(image)) => image == new_name && r.in_stage != stage,
-            (RefKind::From, RefOrigin::Direct, _) => r.value == new_name && r.in_stage != stage,
-            _ => true,
+        let binds = |r: &&StageRef| {
+            let image = match &r.target {
+                RefTarget::Image(i) => i,
+                // (Its key is not what is written: `docker.io/library/nginx` is `nginx`.)
+                RefTarget::NamedContext(_) => &r.value,
+                _ => return false,
+            };
+            match (&r.kind, &r.origin) {
+                (RefKind::From, RefOrigin::Direct) => image == new_name && r.in_stage != stage,
+                _ => image.to_lowercase() == new_name,
+            }
         };
-        let images = || self.names().images.get(new_name).into_iter().flatten().map(|&i| &self.references()[i]);
+        // (With `large-files`, only the references that name an image of that name in any
+        // case: `new_name` is in lower case here.)
+        #[cfg(feature = "large-files")]
+        let images = || crate::Names::find(&self.names().images, new_name).map(|i| &self.references()[i]);
+        #[cfg(not(feature = "large-files"))]
+        let images = || self.references().iter();
         // (One that would take the stage first: that is the worse.)
         let earlier_from = |r: &StageRef| r.kind == RefKind::From && r.in_stage < stage;
         let found = images().filter(binds).find(|r| !earlier_from(r));

@@ -121,18 +121,6 @@ fn rename_and_refusal() {
     assert!(rename(s(TEXT), 1.0e9, s("x")).is_err());
 }
 
-/// The browser build has no build failures, but the stage SOURCE_DATE_EPOCH names is still read
-/// by BuildKit: not unused, and a rename follows the name in the ARG.
-#[wasm_bindgen_test]
-fn source_date_epoch_stage() {
-    let text = "ARG SOURCE_DATE_EPOCH=src\nFROM scratch AS src\nADD https://example.com/a.tgz /\nFROM alpine AS other\nFROM alpine\n";
-    let v = json(&analyze(s(text), JsValue::UNDEFINED).map_err(JsValue::from).unwrap());
-    assert_eq!(v["unusedStages"], serde_json::json!([1]));
-    let at = text.find("AS src").unwrap() as f64 + 4.0;
-    let r = json(&rename(s(text), at, s("epoch")).map_err(JsValue::from).unwrap());
-    assert!(r["text"].as_str().unwrap().starts_with("ARG SOURCE_DATE_EPOCH=epoch\nFROM scratch AS epoch\n"), "{r}");
-}
-
 #[wasm_bindgen_test]
 fn graphs() {
     let svg = render_svg(s(TEXT), JsValue::NULL, JsValue::UNDEFINED).map_err(JsValue::from).unwrap();
