@@ -578,6 +578,12 @@ fn unknown_stage_references(a: &mut Analysis) {
     let mut from_labels = Vec::new();
     // Whether each stage is the last of its name (the one `--from` finds), once needed.
     let mut last_of_name: Option<Vec<bool>> = None;
+    // Each distinct name is compared with every stage's: past this many comparisons, names get
+    // no search (and no finding), as undefined variables get no suggestion past the engine's
+    // budget (thousands of distinct unknown names beside thousands of stages made this
+    // quadratic: 16,000 of each took a minute). No file of the shared corpus makes more than a
+    // few hundred.
+    let mut budget: usize = 1 << 22;
     for r in &a.references {
         if matches!(r.origin, RefOrigin::Inherited { .. }) {
             continue;
@@ -612,6 +618,12 @@ fn unknown_stage_references(a: &mut Analysis) {
         // name holds): a file may pull one unknown image many times.
         let key = if from { format!("{image}\n") } else { image.clone() };
         let i = *searched.entry(key).or_insert_with(|| {
+            if budget < names.len() {
+                results.push(None);
+                close_stages.push(None);
+                return results.len() - 1;
+            }
+            budget -= names.len();
             // A name that is one part of exactly one stage's name (`set` of `license-set`) is
             // what a `--from` meant more surely than a name one edit away (`test`).
             // Only among names close enough to suggest at all: `--from=node` beside a stage

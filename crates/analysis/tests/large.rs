@@ -85,6 +85,28 @@ fn suggestions_stop_when_their_budget_is_spent() {
     assert!(undefined(&a).iter().all(|m| m.contains("did you mean")));
 }
 
+/// The unknown-stage search (a `--from` name close to a stage's) has a budget too: each distinct
+/// name costs a comparison with every stage's. Beside 2,100 stages, ten close names, then 1,990
+/// names far from every stage (cheap to compare, but they spend the budget), then ten close
+/// names again: the last ten are not searched. With 100 far names fewer, they are.
+#[test]
+fn unknown_stage_searches_stop_when_their_budget_is_spent() {
+    let file = |far: usize| {
+        let mut text: String = (0..2100).map(|i| format!("FROM alpine AS stage-{i}\n")).collect();
+        text.extend((0..10).map(|i| format!("COPY --from=stage_{i} / /\n")));
+        text.extend((0..far).map(|i| format!("COPY --from=a-name-far-from-every-stage-{i} / /\n")));
+        text.extend((10..20).map(|i| format!("COPY --from=stage_{i} / /\n")));
+        analyze(&text, &Options::default())
+    };
+    let found = |a: &Analysis| -> Vec<String> {
+        a.diagnostics().iter().filter(|d| d.code == "unknown-stage").map(|d| d.message.clone()).collect()
+    };
+    let spent = found(&file(1990));
+    assert_eq!(spent.len(), 10, "{spent:?}");
+    assert!(spent[9].contains("`stage_9`") && spent[9].contains("the stage `stage-9`"), "{}", spent[9]);
+    assert_eq!(found(&file(1890)).len(), 20);
+}
+
 /// What a variable holds and where it was set, in a scope of thousands (the probe's record of
 /// where each variable was set is kept as the scope is): a key set again, a stage built on
 /// another, global ARGs.
