@@ -32,7 +32,9 @@ changed since is left out, each for a reason in BuildKit's code:
   The wheel's binding cannot hand some of BuildKit's answers for them to Python (strings cut
   inside a character): those files are left out and counted. BuildKit's flag loop takes each
   byte for a character, so a flag ends inside U+2005 (at its last byte, 0x85, U+0085 to it); the
-  tree's token keeps that whole character, the flag's value ends where BuildKit's does.
+  tree's token keeps that whole character, the flag's value ends where BuildKit's does. (Where
+  the blank byte is not the character's last, as in `⅐`, BuildKit's arguments start with the
+  rest of it, which the binding cannot hand over: such files are among those left out.)
 - The binding reports an ONBUILD node's own flags (none) and a nested ONBUILD's arguments as one
   empty string: flags are compared for other instructions, arguments unless the trigger is an
   ONBUILD.

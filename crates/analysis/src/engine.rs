@@ -1139,8 +1139,7 @@ impl<'a> Engine<'a> {
         // `docker build` (BuildKit with a client) looks the value up as a named build context
         // first, which fails for a value that is no image name; BuildKit's packages without a
         // client (the oracle) go on to the stages. Said as our own finding, as for stage names.
-        let refused = cfg!(feature = "build-failures").then(|| crate::reference::parse_normalized_named(&value));
-        if let Some(Err(why)) = refused {
+        if let Err(why) = crate::reference::parse_normalized_named(&value) {
             let at = range.unwrap_or_default();
             let message = format!(
                 "`docker build` fails on this SOURCE_DATE_EPOCH: it looks the value up as a named build context first, and `{value}` is no image name (\"invalid context name {value}: {why}\"); use a number, `context`, or a stage's name as it is written after AS, in lower case"
@@ -1151,10 +1150,8 @@ impl<'a> Engine<'a> {
         let stage = self.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| go::equal_fold_ascii(&value, n)));
         let Some(s) = stage else {
             // At the ARG whose value this is.
-            if cfg!(feature = "build-failures") {
-                let message = format!("invalid SOURCE_DATE_EPOCH: {value}");
-                self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
-            }
+            let message = format!("invalid SOURCE_DATE_EPOCH: {value}");
+            self.fail_in("invalid-source-date-epoch", &message, range, None, "meta-args");
             return;
         };
         // The stage is read (not built): a rename follows the name where the ARG writes it.
@@ -1171,7 +1168,7 @@ impl<'a> Engine<'a> {
             (self.text[inner] == *value).then_some(inner)
         });
         self.epoch_stage = Some((s, written));
-        if let Some(Err(message)) = cfg!(feature = "build-failures").then(|| self.source_date_epoch_stage(s)) {
+        if let Err(message) = self.source_date_epoch_stage(s) {
             let from = self.stages[s].from_range;
             self.fail("invalid-source-date-epoch", &message, Some(from), "meta-args");
         }

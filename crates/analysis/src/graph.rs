@@ -346,8 +346,8 @@ pub(crate) fn build_plan(
     let order: Vec<usize> = waves.iter().flatten().chain(&in_cycle).copied().collect();
     let mut images: Vec<String> = Vec::new();
     let mut contexts: Vec<String> = Vec::new();
-    // (What is listed already, looked up: a stage may use tens of thousands of images. A map of
-    // the type the graph's has: a set would be more code in the browser build.)
+    // (What is listed already, looked up with `large-files`: a stage may use tens of thousands
+    // of images.)
     let mut listed: stagecraft_syntax::hash::Map<String, usize> = Default::default();
     for &s in &order {
         // A stage a named context replaces (it has no dependencies), by its name's key.
@@ -360,7 +360,7 @@ pub(crate) fn build_plan(
         });
         for k in replaced.into_iter().chain(used) {
             // (Keys and images apart: a key cannot start with a NUL.)
-            if first_listing(&mut listed, &contexts, format!("\0{k}"), &k) {
+            if first_listing(&mut listed, &contexts, &k, || format!("\0{k}")) {
                 contexts.push(k);
             }
         }
@@ -368,7 +368,7 @@ pub(crate) fn build_plan(
             if let RefTarget::Image(i) = &d.target {
                 // `--from=scratch` is the empty image, as `FROM scratch` is: nothing is pulled
                 // (BuildKit's stand-in stage for it is `llb.Scratch()`).
-                if i != "scratch" && first_listing(&mut listed, &images, i.clone(), i) {
+                if i != "scratch" && first_listing(&mut listed, &images, i, || i.clone()) {
                     images.push(i.clone());
                 }
             }
@@ -397,16 +397,17 @@ pub(crate) fn legacy_stages(stages: &[Stage], name_shared: &[bool], target: usiz
     0..(first + 1).min(stages.len())
 }
 
-/// Whether `item` is not in `list` yet, marked as listed under `key` (looked up in `listed` with
-/// `large-files`; the browser build, for its size, searches the list).
+/// Whether `item` is not in `list` yet; with `large-files`, looked up in `listed` under `key` and
+/// marked there (the browser build, for its size, searches the list). The map is of the type the
+/// graph's is: a set would be more code.
 fn first_listing(
     listed: &mut stagecraft_syntax::hash::Map<String, usize>,
     list: &[String],
-    key: String,
     item: &str,
+    key: impl FnOnce() -> String,
 ) -> bool {
     if cfg!(feature = "large-files") {
-        listed.insert(key, 0).is_none()
+        listed.insert(key(), 0).is_none()
     } else {
         !list.iter().any(|l| l == item)
     }

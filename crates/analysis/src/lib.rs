@@ -260,7 +260,7 @@ pub(crate) struct Names {
     /// order).
     pub(crate) refs_by_stage: Vec<Vec<usize>>,
     /// The references that name an image or a named context, with that name lower-cased,
-    /// sorted (see [`Names::find`]; sorted lists are less code in the browser build than maps).
+    /// sorted (see [`Names::find`]).
     pub(crate) images: Vec<(String, usize)>,
     /// The stages with each name, sorted.
     pub(crate) stages: Vec<(String, usize)>,

@@ -337,11 +337,7 @@ impl Analysis {
         if let Some(s) = self.stages().get(stage) {
             out.push(Occurrence { range: s.name_range.unwrap_or(s.from_range), is_definition: true });
         }
-        #[cfg(feature = "large-files")]
-        let own = self.references_to(stage).into_iter().map(|i| &self.references()[i]);
-        #[cfg(not(feature = "large-files"))]
-        let own = self.references().iter().filter(|r| r.stage() == Some(stage));
-        for r in own {
+        for r in self.references_to(stage) {
             if is_textual(r) {
                 out.push(Occurrence { range: r.range, is_definition: false });
             }
@@ -354,9 +350,11 @@ impl Analysis {
 
     /// The references that resolve to stage `stage`, in order. (Looked up in an index with
     /// `large-files`; the browser build, for its size, searches each time.)
-    #[cfg(feature = "large-files")]
-    fn references_to(&self, stage: usize) -> Vec<usize> {
-        self.names().refs_by_stage.get(stage).cloned().unwrap_or_default()
+    fn references_to(&self, stage: usize) -> impl Iterator<Item = &StageRef> + '_ {
+        #[cfg(feature = "large-files")]
+        return self.names().refs_by_stage.get(stage).into_iter().flatten().map(|&i| &self.references()[i]);
+        #[cfg(not(feature = "large-files"))]
+        return self.references().iter().filter(move |r| r.stage() == Some(stage));
     }
 
     /// For each stage, how many references [`Analysis::occurrences`] lists for it (its
@@ -499,11 +497,7 @@ impl Analysis {
     /// References whose text is not the stage's name make a rename uncertain.
     fn rename_blockers(&self, stage: usize, new_name: Option<&str>) -> Result<(), RenameError> {
         let name = self.stages()[stage].name.clone().unwrap_or_default();
-        #[cfg(feature = "large-files")]
-        let own = self.references_to(stage).into_iter().map(|i| &self.references()[i]);
-        #[cfg(not(feature = "large-files"))]
-        let own = self.references().iter().filter(|r| r.stage() == Some(stage));
-        for r in own {
+        for r in self.references_to(stage) {
             if matches!(r.origin, RefOrigin::Inherited { .. }) {
                 continue;
             }

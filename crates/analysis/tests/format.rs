@@ -51,6 +51,9 @@ fn what_could_change_the_build_is_left_alone() {
     // A `${...}` that a line continuation leaves open: the next line's blanks are inside it.
     let pattern = "FROM a\nRUN A=\"x   y\"; echo ${A/x \\\n  y/matched}\nRUN echo ${A#a \\\n b}\n";
     assert_eq!(format(pattern), pattern);
+    // One never closed: where it would end is anyone's guess.
+    let open = "FROM a\nRUN a \\\n  b ${X\n";
+    assert_eq!(format(open), open);
     // Heredoc bodies and their instruction's lines; exec form across lines.
     let heredoc = "FROM a\nRUN <<EOF \\\n  cat  \n  body  \n\n\nEOF\nCMD [\"a\", \\\n  \"b\"]\n";
     assert_eq!(format(heredoc), heredoc);

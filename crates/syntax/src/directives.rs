@@ -35,28 +35,11 @@ pub fn find(text: &str, key: &str) -> Option<FoundDirective> {
     None
 }
 
-/// BuildKit's `DirectiveParser.ParseLine`: after the `#` and the blanks `unicode.IsSpace` finds
-/// (`\v`, U+00A0, ...), matches `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` (`\s` =
-/// `[\t\n\f\r ]`), returning the lower-cased key and the value.
+/// BuildKit's `DirectiveParser.ParseLine` (the parser's own matcher): the lower-cased key and
+/// the value of a `# key=value` line.
 pub fn match_directive_line(line: &str) -> Option<(String, String)> {
-    let is_s = |c: char| matches!(c, '\t' | '\n' | '\u{c}' | '\r' | ' ');
-    let rest = line.strip_prefix('#')?.trim_start_matches(crate::go::is_space);
-    let name_len = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
-    let name = &rest[..name_len];
-    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return None;
-    }
-    let rest = rest[name_len..].trim_start_matches(is_s).strip_prefix('=')?;
-    if rest.is_empty() {
-        return None;
-    }
-    let trimmed = rest.trim_start_matches(is_s).trim_end_matches(is_s);
-    let value = if trimmed.is_empty() {
-        rest.chars().last().map(String::from).unwrap_or_default()
-    } else {
-        trimmed.to_string()
-    };
-    Some((name.to_ascii_lowercase(), value))
+    let d = crate::parser::match_directive(line)?;
+    Some((line[d.name.0..d.name.1].to_ascii_lowercase(), line[d.value.0..d.value.1].to_string()))
 }
 
 #[cfg(test)]

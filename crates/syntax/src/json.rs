@@ -326,7 +326,10 @@ fn overflows(literal: &[u8]) -> bool {
         Some((b'+', rest)) => (false, rest),
         _ => (false, exponent),
     };
-    let exp = exp_digits.iter().fold(0i64, |n, &d| n.saturating_mul(10).saturating_add(i64::from(d - b'0')));
+    // Go's `readFloat` (and its slow path, `decimal.set`) stops reading an exponent's digits once
+    // it has reached 10,000: `1e100000` is read as `1e10000`, and a number of 10,000 digits
+    // with such an exponent can come back in range.
+    let exp = exp_digits.iter().fold(0i64, |n, &d| if n < 10_000 { n * 10 + i64::from(d - b'0') } else { n });
     let exp = if negative { -exp } else { exp };
     // The power of ten of the first significant digit.
     let magnitude = (int_len - 1 - first as i64).saturating_add(exp);
@@ -375,7 +378,21 @@ mod tests {
         assert!(matches!(parse_array("[1e-400, 1.7976931348623157e308]"), JsonArray::NotStrings { .. }));
     }
 
-    /// The digits say what Rust's float parser says (as Go's does: correctly rounded).
+    /// Go clips an exponent at its first digits past 10,000; Rust's parser does not, so these
+    /// are not compared with it (a review found them).
+    #[test]
+    fn overflow_clips_the_exponent_as_go_does() {
+        // 0.(9,700 zeros)1e100000 is 1e299 to Go (its exponent read as 10,000).
+        let small = format!("0.{}1e100000", "0".repeat(9700));
+        assert!(!overflows(small.as_bytes()));
+        // 1(10,400 zeros)e-100000 is 1e400 to Go.
+        let large = format!("1{}e-100000", "0".repeat(10_400));
+        assert!(overflows(large.as_bytes()));
+        assert!(overflows(b"1e99999999999999999999"));
+    }
+
+    /// The digits say what Rust's float parser says (as Go's does: correctly rounded), for
+    /// exponents below 10,000.
     #[test]
     fn overflow_is_read_from_the_digits() {
         let mut cases: Vec<String> = [

@@ -248,10 +248,11 @@ impl<'a> LineParser<'a> {
     }
 
     fn flag_word(&mut self, start: usize, end: usize, double_dash: bool) {
-        // BuildKit takes each byte for a character, so the last byte of U+2005 (0x85) or of `à`
-        // (0xA0) is a blank to it and ends the flag inside the character. A token ends on a
-        // character boundary, so the flag's token keeps the whole character; its value
-        // ([`cook_flag`]) ends at the blank byte, as BuildKit's does.
+        // BuildKit takes each byte for a character, so a byte 0x85 or 0xA0 inside a character
+        // (the last byte of U+2005 or `à`; the middle one of `⅐`) is a blank to it and ends the
+        // flag inside the character. A token ends on a character boundary, so the flag's token
+        // keeps the whole character; its value ([`cook_flag`]) ends at the blank byte, as
+        // BuildKit's does.
         let end = self.ceil_char(end);
         self.token(WHITESPACE, start);
         if double_dash {
@@ -817,8 +818,11 @@ pub(crate) fn cook_flag(raw: &[u8]) -> CookedFlag {
     };
     while i < raw.len() {
         let c = raw[i];
-        // Outside quotes a blank byte ends the word: it can only be the last byte of the
-        // word's last character (see `flag_word`), which BuildKit does not take.
+        // Outside quotes a blank byte ends the word: it can only be inside the word's last
+        // character (see `flag_word`), and BuildKit takes nothing from it on. (Where it is not
+        // the character's last byte, as in `⅐`, E2 85 90, BuildKit reads the rest, `\x90`, as
+        // the start of the arguments; here the token ends with the character, so that rest is
+        // read as nothing: a difference in the arguments of such a flag's instruction.)
         if quote == 0 && go::is_space_byte(c) {
             break;
         }

@@ -606,16 +606,16 @@ fn memchr_newline(b: &[u8]) -> Option<usize> {
     b[i..].iter().position(|&c| c == b'\n').map(|p| i + p)
 }
 
-struct DirectiveMatch {
-    name: (usize, usize),
+pub(crate) struct DirectiveMatch {
+    pub(crate) name: (usize, usize),
     eq: usize,
-    value: (usize, usize),
+    pub(crate) value: (usize, usize),
 }
 
 /// BuildKit's `DirectiveParser.ParseLine`: after the `#`, blanks as `unicode.IsSpace` reads them
 /// (`\v`, U+00A0, U+3000, ...) are trimmed, and the rest must match
 /// `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`, where `\s` is `[\t\n\f\r ]`.
-fn match_directive(line: &str) -> Option<DirectiveMatch> {
+pub(crate) fn match_directive(line: &str) -> Option<DirectiveMatch> {
     let b = line.as_bytes();
     let is_s = |c: u8| matches!(c, b'\t' | b'\n' | 0x0c | b'\r' | b' ');
     if b.first() != Some(&b'#') {
