@@ -90,6 +90,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         }
     }
     // The stage SOURCE_DATE_EPOCH names is read for its source's time: BuildKit needs it.
+    // (Only found with the build's failures: the gate lets the browser build drop this.)
     if let Some((s, _)) = a.epoch_stage.filter(|_| cfg!(feature = "build-failures")) {
         used[s] = true;
     }

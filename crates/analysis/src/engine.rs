@@ -2361,9 +2361,9 @@ impl<'a> Engine<'a> {
         let Some(onbuild) = t.node.syntax().parent() else { return Ok(None) };
         // (`(?i)^\s*ONBUILD\s*` taken off the line, as `parseOnBuild` does.)
         let line = stagecraft_syntax::ast::logical_text(&onbuild);
-        let rest = line.trim_start_matches([' ', '\t', '\n', '\r', '\u{c}']);
+        let rest = line.trim_start_matches(go::RE2_SPACE);
         let Some(rest) = rest.get(7..).filter(|_| rest[..7].eq_ignore_ascii_case("onbuild")) else { return Ok(None) };
-        let parse = stagecraft_syntax::parse(rest.trim_start_matches([' ', '\t', '\n', '\r', '\u{c}']));
+        let parse = stagecraft_syntax::parse(rest.trim_start_matches(go::RE2_SPACE));
         if let Some(e) = parse.errors().first() {
             return Err(e.message().to_string());
         }

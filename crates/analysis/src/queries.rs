@@ -564,6 +564,7 @@ impl Analysis {
     /// rename can follow it there. (Only found with the build's failures: not in the browser
     /// build, for its size.)
     fn epoch_names(&self, stage: usize) -> Option<Option<TextRange>> {
+        // (The gate lets the browser build drop what follows: the engine finds none there.)
         let (s, written) = self.epoch_stage.filter(|_| cfg!(feature = "build-failures"))?;
         (s == stage).then_some(written)
     }

@@ -155,6 +155,10 @@ pub fn equal_fold_ascii(word: &str, ascii: &str) -> bool {
     same && a.next().is_none()
 }
 
+/// What `\s` matches in Go's regular expressions (RE2's Perl class: no `\v`, nothing outside
+/// ASCII).
+pub const RE2_SPACE: [char; 5] = ['\t', '\n', '\u{c}', '\r', ' '];
+
 /// Go's `strconv.ParseBool`.
 pub fn parse_bool(v: &str) -> Option<bool> {
     match v {

@@ -34,7 +34,7 @@ pub fn parse_heredoc(word: &str) -> Result<Option<Heredoc>, String> {
         None => (false, rest),
     };
     // `\s*` after `<<-?` (the lexer keeps those blanks in the word).
-    let rest = rest.trim_start_matches(['\t', '\n', '\u{c}', '\r', ' ']);
+    let rest = rest.trim_start_matches(crate::go::RE2_SPACE);
     if rest.contains('<') || rest.is_empty() {
         return Ok(None);
     }
