@@ -27,6 +27,12 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
   typolater  N stages, each copying `--from=biuld`, then a stage `build` (each unknown name
              is close only to a later stage: the did-you-mean looked for earlier ones per
              reference until stop 38)
+  envchain   one stage of N/10 `ENV` lines, then N/10 stages, each `FROM` the one before (each
+             stage's variables were copied from its base's, string by string, until stop 41:
+             7.4 GB and 21 s at N/10 = 5,000)
+  envfan     the same variables, then N/10 stages `FROM` that first stage, each setting one more
+  envreuse   one 60 KB value, then N/6 `ENV` lines using it (each its own copy of the 60 KB:
+             past 64 MiB in all, expansions fail; see `env::EXPANSION_BUDGET`)
   randcopy   N stages, each `FROM` the one before and copying from a random earlier one (the
              same file every run): the graph's edges pass through about N²/4 layers in all,
              past the drawing's limit of a million from about 2,000 stages (`graph` says so)
@@ -80,7 +86,15 @@ def shapes(n):
     randcopy = "".join(randcopy)
     typolater = "".join(f"FROM alpine AS s{i}\nCOPY --from=biuld /a /b\n" for i in range(n)) + "FROM alpine AS build\n"
     line = "FROM alpine\nENV Vä0=0 " + " ".join(f"Vä{i}=$Vä{i - 1}" for i in range(1, n)) + "\nRUN echo $Vä1\n"
+    k = max(n // 10, 1)
+    env_base = "FROM alpine AS s0\n" + "".join(f"ENV K{i}=v{i}\n" for i in range(k))
+    envchain = env_base + "".join(f"FROM s{i - 1} AS s{i}\n" for i in range(1, k))
+    envfan = env_base + "".join(f"FROM s0 AS s{i}\nENV X=$K{i}\n" for i in range(1, k))
+    envreuse = "FROM alpine\nENV A=" + "x" * 60000 + "\n" + "".join(f"ENV B{i}=$A\n" for i in range(n // 6))
     return {
+        "envchain": envchain,
+        "envfan": envfan,
+        "envreuse": envreuse,
         "wide": wide,
         "chain": chain,
         "hot": hot,

@@ -16,7 +16,7 @@ use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize, KEYWORDS};
 
 use crate::copy;
-use crate::env::{builtin_args, Scope, Vars, DEFAULT_PATH};
+use crate::env::{builtin_args, Expander, Scope, Vars, DEFAULT_PATH};
 use crate::instructions::{self, csv_fields, valid_stage_name, LintHit};
 use crate::model::*;
 use crate::platform::{self, Platform};
@@ -139,7 +139,7 @@ pub(crate) struct Engine<'a> {
     platform_given: bool,
     epoch_stage: Option<(usize, Option<TextRange>)>,
     epoch_context: Option<String>,
-    lexer: Lexer,
+    lexer: Expander,
     check: CheckConfig,
     /// BuildKit has failed by now: its later checks never run.
     stopped: bool,
@@ -301,7 +301,7 @@ impl<'a> Engine<'a> {
             epoch_stage: None,
             epoch_context: None,
             target: target.unwrap_or_else(Platform::default_linux_amd64),
-            lexer: Lexer::new(escape),
+            lexer: Expander::new(escape),
             check: CheckConfig::default(),
             stopped: false,
             relocate: None,
@@ -2249,6 +2249,14 @@ impl<'a> Engine<'a> {
         }
         let lint_all = self.options.target_name().is_none() && !self.options.only_needed_stages;
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
+        // The last stage dispatched on each stage: it takes the state its base leaves, the
+        // others copy it. (A base is an earlier stage.)
+        let mut last_user = vec![usize::MAX; n];
+        for s in (0..n).filter(|&s| dispatch_set[s]) {
+            if let BaseKind::Stage(b) = self.stages[s].base_kind {
+                last_user[b] = s;
+            }
+        }
         let mut dispatched = vec![false; n];
         // A stage a named context replaces is loaded before any stage is dispatched
         // (`resolveBaseImage` marks it dispatched): an earlier stage may copy from it.
@@ -2269,12 +2277,10 @@ impl<'a> Engine<'a> {
                 self.probe.stage_start(n, base.filter(|&b| finals[b].is_some()));
             }
             let mut st = match self.stages[s].base_kind {
-                BaseKind::Stage(b) => match finals[b].clone() {
+                BaseKind::Stage(b) => match if last_user[b] == s { finals[b].take() } else { finals[b].clone() } {
                     // The base's environment, then its image config's `Env` again on top.
                     Some(mut st) => {
-                        for (k, v) in st.image_env.iter() {
-                            st.env.set(k, v);
-                        }
+                        st.env.set_all(&st.image_env);
                         st
                     }
                     None => DispatchState::image(windows),
@@ -2302,7 +2308,8 @@ impl<'a> Engine<'a> {
                 self.dispatch_command(s, &cmds[c], &mut st, &dispatched);
             }
             dispatched[s] = true;
-            finals[s] = Some(st);
+            // (Kept only for the stages built on it, and only until the last of them.)
+            finals[s] = (last_user[s] != usize::MAX).then_some(st);
             if self.probing() {
                 self.probe.stage_end(s);
                 // Later stages cannot change what an earlier one had.
@@ -2436,8 +2443,10 @@ impl<'a> Engine<'a> {
                     }
                 }
                 for (k, v, at) in set {
-                    st.env.set(&k, &v);
-                    st.image_env.set_in_place(&k, &v);
+                    // (One string for both: a stage built on this one finds them the same.)
+                    let (key, value) = (Rc::from(k.as_str()), Rc::from(v));
+                    st.env.assign_shared(&key, Rc::clone(&value));
+                    st.image_env.assign_in_place_shared(&key, value);
                     if self.probing() {
                         self.probe.note(&k, Origin::Env(at), true);
                     }

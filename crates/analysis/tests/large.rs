@@ -107,6 +107,49 @@ fn unknown_stage_searches_stop_when_their_budget_is_spent() {
     assert_eq!(found(&file(1890)).len(), 20);
 }
 
+/// All of an analysis's expansions may add 64 MiB to their words (`env::EXPANSION_BUDGET`): a
+/// 60 KB value used 1,200 times asks for 72 MB, and the uses past the budget fail, each
+/// reported where it is; 1,100 uses fit.
+#[test]
+fn expansions_stop_when_their_budget_is_spent() {
+    let file = |uses: usize| {
+        let mut text = format!("FROM alpine\nENV A={}\n", "x".repeat(60_000));
+        text.extend((0..uses).map(|i| format!("ENV B{i}=$A\n")));
+        text.push_str("ENV C=short\n");
+        text
+    };
+    let failed = |text: &str| -> Vec<String> {
+        let a = analyze(text, &Options::default());
+        let failures = a.diagnostics().iter().filter(|d| d.code == "invalid-expansion");
+        failures.map(|d| text[usize::from(d.range.start())..usize::from(d.range.end())].to_string()).collect()
+    };
+    // Each use adds 59,998 bytes: 1,118 of them fit in 64 MiB.
+    let spent = failed(&file(1200));
+    let expected: Vec<String> = (1118..1200).map(|i| format!("ENV B{i}=$A")).collect();
+    assert_eq!(spent, expected);
+    let a = analyze(&file(1200), &Options::default());
+    let first = a.diagnostics().iter().find(|d| d.code == "invalid-expansion").unwrap();
+    assert!(first.message.contains("together grow more than 64 MiB"), "{}", first.message);
+    assert!(failed(&file(1100)).is_empty());
+}
+
+/// Stages built on a stage of thousands of variables, one on the other and side by side: each
+/// sees every variable of its base (the scopes are shared, not copied string by string).
+#[test]
+fn stages_on_a_stage_of_thousands_of_variables() {
+    let k = 3000;
+    let mut text = String::from("FROM alpine AS s0\n");
+    text.extend((0..k).map(|i| format!("ENV K{i}=v{i}\n")));
+    text.extend((1..k).map(|i| format!("FROM s{} AS s{i}\nARG A{i}=$K{i}\nENV Y=$A{}$K0\n", i - 1, i - 1)));
+    text.extend((1..k).map(|i| format!("FROM s0 AS f{i}\nENV X=$K{i}$A1\n")));
+    let a = analyze(&text, &Options::default());
+    // Only `$A1` in the stages on s0 (which declares no ARG) is undefined, and `$A0` in s1.
+    let found = undefined(&a);
+    assert_eq!(found.len(), k, "{:?}", &found[..found.len().min(3)]);
+    assert!(found[1..].iter().all(|m| m.starts_with("Usage of undefined variable '$A1'")), "{}", found[1]);
+    assert!(found[0].starts_with("Usage of undefined variable '$A0'"), "{}", found[0]);
+}
+
 /// What a variable holds and where it was set, in a scope of thousands (the probe's record of
 /// where each variable was set is kept as the scope is): a key set again, a stage built on
 /// another, global ARGs.
