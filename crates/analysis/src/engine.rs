@@ -16,7 +16,7 @@ use stagecraft_syntax::SyntaxKind::*;
 use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize, KEYWORDS};
 
 use crate::copy;
-use crate::env::{builtin_args, Expander, Scope, Vars, DEFAULT_PATH};
+use crate::env::{builtin_args, Expander, Scope, Text, Vars, DEFAULT_PATH};
 use crate::instructions::{self, csv_fields, valid_stage_name, LintHit};
 use crate::model::*;
 use crate::platform::{self, Platform};
@@ -2444,8 +2444,8 @@ impl<'a> Engine<'a> {
                 }
                 for (k, v, at) in set {
                     // (One string for both: a stage built on this one finds them the same.)
-                    let (key, value) = (Rc::from(k.as_str()), Rc::from(v));
-                    st.env.assign_shared(&key, Rc::clone(&value));
+                    let (key, value) = (Text::from(k.as_str()), Text::from(v));
+                    st.env.assign_shared(&key, value.clone());
                     st.image_env.assign_in_place_shared(&key, value);
                     if self.probing() {
                         self.probe.note(&k, Origin::Env(at), true);

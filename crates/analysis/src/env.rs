@@ -1,8 +1,6 @@
 //! Variables in scope during expansion: the built-in platform ARGs, global ARGs, and a stage's
 //! environment.
 
-use std::rc::Rc;
-
 use stagecraft_syntax::hash::Map;
 
 use stagecraft_syntax::shell::{Env, Expansion, Lexer, ShellError};
@@ -25,18 +23,37 @@ use crate::platform::Platform;
 pub struct Scope<V> {
     /// In order of assignment. With an index, `None` where a key was set again since (and moved
     /// to the end); without one, a key set again is moved, and no slot is empty.
-    entries: Vec<Option<(Rc<str>, V)>>,
+    entries: Vec<Option<(Text, V)>>,
     /// The slot of each key in `entries`, when there are [`INDEXED_FROM`] slots or more. Boxed:
     /// most scopes never have one, and each stage's state holds three scopes (a pointer instead
     /// of a map's 48 bytes: 60 KB less for the states of a 500-stage file).
     #[allow(clippy::box_collection)]
-    index: Option<Box<Map<Rc<str>, usize>>>,
+    index: Option<Box<Map<Text, usize>>>,
     /// How many slots are `None`.
     dead: usize,
 }
 
 /// A scope's variables and their values.
-pub type Vars = Scope<Rc<str>>;
+pub type Vars = Scope<Text>;
+
+/// A variable's name or value as a scope keeps it: a shared string, so that a stage's copy of
+/// its base's scopes copies pointers. (The browser build, made without `large-files`, keeps
+/// plain strings: 1.4 KB less code, and the files it is given are small.)
+#[cfg(feature = "large-files")]
+pub type Text = std::rc::Rc<str>;
+/// A variable's name or value as a scope keeps it (see the `large-files` build's).
+#[cfg(not(feature = "large-files"))]
+pub type Text = String;
+
+/// Whether two names or values are the same text (the same string, for shared ones, decides
+/// without reading them).
+fn same(a: &Text, b: &Text) -> bool {
+    #[cfg(feature = "large-files")]
+    if std::rc::Rc::ptr_eq(a, b) {
+        return true;
+    }
+    a == b
+}
 
 /// How many slots make a [`Scope`] keep an index.
 const INDEXED_FROM: usize = 32;
@@ -56,7 +73,7 @@ impl<V> Scope<V> {
         self.entries.iter().position(|e| e.as_ref().is_some_and(|(k, _)| &**k == key))
     }
 
-    fn push(&mut self, key: Rc<str>, value: V) {
+    fn push(&mut self, key: Text, value: V) {
         if let Some(index) = &mut self.index {
             index.insert(key.clone(), self.entries.len());
         }
@@ -87,13 +104,13 @@ impl<V> Scope<V> {
     /// Sets `key` as BuildKit's `EnvList.AddOrReplace` does: a key set again moves to the end
     /// (its keys are in the order of their last assignment).
     pub fn assign(&mut self, key: &str, value: V) {
-        let Some(i) = self.slot(key) else { return self.push(Rc::from(key), value) };
+        let Some(i) = self.slot(key) else { return self.push(Text::from(key), value) };
         self.reassign(i, value);
     }
 
     /// [`Scope::assign`] with a key already shared.
-    pub fn assign_shared(&mut self, key: &Rc<str>, value: V) {
-        let Some(i) = self.slot(key) else { return self.push(Rc::clone(key), value) };
+    pub fn assign_shared(&mut self, key: &Text, value: V) {
+        let Some(i) = self.slot(key) else { return self.push(key.clone(), value) };
         self.reassign(i, value);
     }
 
@@ -123,15 +140,15 @@ impl<V> Scope<V> {
     pub fn assign_in_place(&mut self, key: &str, value: V) {
         match self.slot(key).and_then(|i| self.entries[i].as_mut()) {
             Some(e) => e.1 = value,
-            None => self.push(Rc::from(key), value),
+            None => self.push(Text::from(key), value),
         }
     }
 
     /// [`Scope::assign_in_place`] with a key already shared.
-    pub fn assign_in_place_shared(&mut self, key: &Rc<str>, value: V) {
+    pub fn assign_in_place_shared(&mut self, key: &Text, value: V) {
         match self.slot(key).and_then(|i| self.entries[i].as_mut()) {
             Some(e) => e.1 = value,
-            None => self.push(Rc::clone(key), value),
+            None => self.push(key.clone(), value),
         }
     }
 
@@ -165,12 +182,12 @@ impl<V> Scope<V> {
 impl Vars {
     /// [`Scope::assign`] of a string.
     pub fn set(&mut self, key: &str, value: &str) {
-        self.assign(key, Rc::from(value));
+        self.assign(key, Text::from(value));
     }
 
     /// [`Scope::assign_in_place`] of a string.
     pub fn set_in_place(&mut self, key: &str, value: &str) {
-        self.assign_in_place(key, Rc::from(value));
+        self.assign_in_place(key, Text::from(value));
     }
 
     /// The value of `key`.
@@ -184,18 +201,20 @@ impl Vars {
     }
 
     /// [`Vars::set`] of each of `other`'s variables in its order: they all end up last, in that
-    /// order. Nothing changes when they are last already (the same strings), as they are for a
-    /// stage whose base set no `ARG` after its last `ENV`.
+    /// order. Nothing changes when they are last already, as they are for a stage whose base
+    /// set no `ARG` after its last `ENV`.
     pub fn set_all(&mut self, other: &Vars) {
-        // (Values set together are one string; keys may have been made apart.)
-        type Entry = (Rc<str>, Rc<str>);
-        let same = |(a, b): (&Entry, &Entry)| (Rc::ptr_eq(&a.0, &b.0) || a.0 == b.0) && Rc::ptr_eq(&a.1, &b.1);
+        // (An ENV sets one string in both scopes, so that most are compared by address.)
+        let equal = |(a, b): (&(Text, Text), &(Text, Text))| same(&a.0, &b.0) && same(&a.1, &b.1);
         let tail = self.entries.iter().rev().flatten().take(other.len());
-        if self.len() >= other.len() && tail.zip(other.entries.iter().rev().flatten()).all(same) {
+        if cfg!(feature = "large-files")
+            && self.len() >= other.len()
+            && tail.zip(other.entries.iter().rev().flatten()).all(equal)
+        {
             return;
         }
         for (k, v) in other.entries.iter().flatten() {
-            self.assign_shared(k, Rc::clone(v));
+            self.assign_shared(k, v.clone());
         }
     }
 }
@@ -220,7 +239,7 @@ impl Env for Vars {
 /// 8,000 `ENV Bn=$A` lines with a 60 KB `A` asked for 480 MB (BuildKit would hold them all);
 /// past this budget expansions fail, and the analysis of a file stays within memory an editor
 /// can spare, whatever its words refer to.
-pub const EXPANSION_BUDGET: usize = 64 << 20;
+pub const EXPANSION_BUDGET: usize = 64 << 20; // (Its message says 64 MiB.)
 
 /// The file's lexer, and what is left of the [`EXPANSION_BUDGET`] of one analysis.
 #[derive(Debug)]
@@ -255,6 +274,10 @@ impl Expander {
 
     /// Takes what `word` grew by (to `len` bytes) from the budget, or fails when it is not there.
     fn charge(&self, word: &str, len: usize) -> Result<(), ShellError> {
+        // (Not in the browser build, whose module has no room for it: see the README.)
+        if !cfg!(feature = "large-files") {
+            return Ok(());
+        }
         let grew = len.saturating_sub(word.len());
         match self.left.get().checked_sub(grew) {
             Some(left) => {
@@ -262,10 +285,7 @@ impl Expander {
                 Ok(())
             }
             None => Err(ShellError {
-                message: format!(
-                    "the expansions of this file together grow more than {} MiB past their words: stagecraft stops expanding there (BuildKit would go on while memory lasts); look for a long value used many times",
-                    EXPANSION_BUDGET >> 20
-                ),
+                message: "the expansions of this file together grow more than 64 MiB past their words: stagecraft stops expanding there (BuildKit would go on while memory lasts); look for a long value used many times".to_string(),
                 input: word.to_string(),
                 unmatched: Default::default(),
             }),
@@ -347,12 +367,12 @@ mod tests {
             for _ in 0..200 {
                 let (mut env, mut image) = (Vars::default(), Vars::default());
                 for step in 0..rng.below(90) {
-                    let key: Rc<str> = Rc::from(format!("K{}", rng.below(keys)));
-                    let value: Rc<str> = Rc::from(step.to_string());
+                    let key: Text = Text::from(format!("K{}", rng.below(keys)));
+                    let value: Text = Text::from(step.to_string());
                     match rng.below(3) {
                         // An ENV: one string in both scopes.
                         0 => {
-                            env.assign_shared(&key, Rc::clone(&value));
+                            env.assign_shared(&key, value.clone());
                             image.assign_in_place_shared(&key, value);
                         }
                         // An ARG: the environment only.
