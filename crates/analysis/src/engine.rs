@@ -3567,9 +3567,9 @@ fn is_secret_name(key: &str) -> bool {
         let has = |words: &[&str]| key.split('_').any(|p| words.iter().any(|w| p.eq_ignore_ascii_case(w)));
         return has(SECRET) && !has(NOT_SECRET);
     }
-    let lower = key.to_lowercase();
-    let parts: Vec<&str> = lower.split('_').collect();
-    let has = |words: &[&str]| parts.iter().any(|p| words.contains(p));
+    // Go's `(?i)` folds: `ſ` (U+017F) is an `s` and the Kelvin sign a `k` (`ENV PAſſWORD=x`
+    // is a secret to BuildKit, `KEY_VERſION` is a version).
+    let has = |words: &[&str]| key.split('_').any(|p| words.iter().any(|w| go::equal_fold_ascii(p, w)));
     has(SECRET) && !has(NOT_SECRET)
 }
 
@@ -3699,9 +3699,13 @@ mod tests {
         for key in ["KEYS", "PUBLIC_KEY", "key_file", "TOKEN_VERSION", "monkey", "PATH", ""] {
             assert!(!is_secret_name(key), "{key}");
         }
-        // Outside ASCII, case folding can still reach the words (the Kelvin sign lowers to `k`).
+        // Outside ASCII, Go's case folding can still reach the words: the Kelvin sign is a `k`,
+        // `ſ` an `s`.
         assert!(is_secret_name("API_\u{212A}EY"));
         assert!(!is_secret_name("PUBLIC_\u{212A}EY"));
         assert!(!is_secret_name("schlüssel"));
+        assert!(is_secret_name("\u{17F}ECRET"));
+        assert!(is_secret_name("PA\u{17F}\u{17F}WORD"));
+        assert!(!is_secret_name("KEY_VER\u{17F}ION"));
     }
 }

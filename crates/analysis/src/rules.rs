@@ -14,7 +14,8 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The rule's documentation.
+    /// The rule's documentation. (BuildKit gives `InvalidBaseImagePlatform` none, which
+    /// stagecraft never reports: it reads no image's platform.)
     pub fn url(&self) -> String {
         format!("https://docs.docker.com/go/dockerfile/rule/{}/", self.slug)
     }

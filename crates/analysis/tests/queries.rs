@@ -2747,6 +2747,13 @@ fn an_unknown_stage_is_a_typo_only_when_likely() {
     let found: Vec<&str> =
         a.diagnostics().iter().filter(|d| d.code == "unknown-stage").map(|d| slice(&a, d.range)).collect();
     assert_eq!(found, ["biuld", "buld"], "{:?}", a.diagnostics());
+    // An official image of four or five characters is the image, for a `--from` too.
+    let a = plain(
+        "FROM alpine AS base\nFROM alpine AS code\nCOPY --from=bash / /\nCOPY --from=node / /\nCOPY --from=baes / /\n",
+    );
+    let found: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "unknown-stage").map(|d| slice(&a, d.range)).collect();
+    assert_eq!(found, ["baes"], "{:?}", a.diagnostics());
     // FROM finds the last stage of a name before it: a name a later stage takes again is
     // suggested by the earlier one.
     let a = plain("FROM golang AS builder\nFROM biulder AS x\nFROM alpine AS builder\n");
