@@ -211,3 +211,33 @@ fn skipped_findings_spend_no_suggestions() {
     let a = analyze(text.trim_start_matches("# check=skip=UndefinedArgInFrom\n"), &Options::default());
     assert_eq!(undefined(&a), ["Usage of undefined variable '$HOME_DIRS'"]);
 }
+
+/// The stages built on a stage of hundreds of `ONBUILD COPY --from` triggers each inherit them;
+/// of the stages the build does not need, 2^18 such triggers are read, and an info says where
+/// reading stops (four million references took 1.4 GB). The stages the build needs are read
+/// whatever their number.
+#[test]
+fn inherited_triggers_are_read_within_a_budget() {
+    let file = |n: usize| {
+        let mut text = String::from("FROM alpine AS s0\n");
+        text.extend((0..n).map(|i| format!("ONBUILD COPY --from=img{i} /a /b\n")));
+        text.extend((1..n).map(|i| format!("FROM s0 AS s{i}\n")));
+        text
+    };
+    let stops = |text: &str| -> Vec<String> {
+        let a = analyze(text, &Options::default());
+        let d = a.diagnostics().iter().filter(|d| d.code == "triggers-not-read");
+        d.map(|d| text[usize::from(d.range.start())..usize::from(d.range.end())].to_string()).collect()
+    };
+    // s1 to s598 are not needed (the target is s599): 436 of them fit, 600 triggers each.
+    assert_eq!(stops(&file(600)), ["FROM s0 AS s437"]);
+    assert!(stops(&file(400)).is_empty());
+    // The target's own inherited references are there however many were skipped.
+    let a = analyze(&file(600), &Options::default());
+    let target = a.stages().len() - 1;
+    let inherited = a
+        .references()
+        .iter()
+        .filter(|r| r.in_stage == target && matches!(r.origin, stagecraft_analysis::RefOrigin::Inherited { .. }));
+    assert_eq!(inherited.count(), 600);
+}
