@@ -2081,14 +2081,21 @@ impl<'a> Engine<'a> {
     fn onbuild_triggers(&mut self) {
         // One list per base, shared by the stages built on it (a list each was quadratic:
         // 4,000 stages on one of 4,000 triggers took 4.4 GB).
-        let mut of_base: Vec<Option<Rc<Vec<Cmd<'a>>>>> = vec![None; self.stages.len()];
+        // (The first stage built on each base, whose list the others share.)
+        let mut first = vec![usize::MAX; self.stages.len()];
         let none = Rc::new(Vec::new());
-        let triggers = (0..self.stages.len())
-            .map(|s| match self.stages[s].base_kind {
-                BaseKind::Stage(b) => Rc::clone(of_base[b].get_or_insert_with(|| Rc::new(self.base_triggers(b)))),
+        let mut triggers: Vec<Rc<Vec<Cmd<'a>>>> = Vec::with_capacity(self.stages.len());
+        for s in 0..self.stages.len() {
+            let list = match self.stages[s].base_kind {
+                BaseKind::Stage(b) if first[b] < s => Rc::clone(&triggers[first[b]]),
+                BaseKind::Stage(b) => {
+                    first[b] = s;
+                    Rc::new(self.base_triggers(b))
+                }
                 _ => Rc::clone(&none),
-            })
-            .collect::<Vec<_>>();
+            };
+            triggers.push(list);
+        }
         // BuildKit reads the triggers of the stages the target needs (`resolveStages`), again
         // as long as their references make more stages needed; even its lint of every stage
         // reads no others. Those are read here too, for the graph and for editors, but what
@@ -2130,26 +2137,28 @@ impl<'a> Engine<'a> {
         // 2,000 stages on one of 2,000 `ONBUILD COPY --from` triggers made 4 million references
         // (1.4 GB) that no build reads.
         // (Counted among those that may refer to a stage, once per base.)
+        // (Not in the browser build, for its size.)
         let mut referring: Vec<Option<usize>> = vec![None; n];
         let mut left = INHERITED_TRIGGERS;
         for s in (0..n).filter(|&s| !read[s]) {
-            let BaseKind::Stage(b) = self.stages[s].base_kind else { continue };
-            let count = *referring[b].get_or_insert_with(|| {
-                let refers = |c: &&Cmd| match c.info.kind {
-                    COPY_INSTR => c.info.last_flag("from").is_some(),
-                    RUN_INSTR => c.info.flags.iter().any(|f| f.name() == "mount"),
-                    _ => false,
-                };
-                triggers[s].iter().filter(refers).count()
-            });
-            if left < count {
-                let message = format!(
-                    "stagecraft stops reading the ONBUILD triggers inherited from here on by stages the build does not need (past {INHERITED_TRIGGERS} of them): what they copy or mount from other stages is not shown; the stages the build needs are all read"
-                );
-                self.ours("triggers-not-read", Severity::Info, self.stages[s].from_range, message, None);
-                break;
+            if let (true, &BaseKind::Stage(b)) = (cfg!(feature = "large-files"), &self.stages[s].base_kind) {
+                let count = *referring[b].get_or_insert_with(|| {
+                    let refers = |c: &&Cmd| match c.info.kind {
+                        COPY_INSTR => c.info.last_flag("from").is_some(),
+                        RUN_INSTR => c.info.flags.iter().any(|f| f.name() == "mount"),
+                        _ => false,
+                    };
+                    triggers[s].iter().filter(refers).count()
+                });
+                if left < count {
+                    let message = format!(
+                        "stagecraft stops reading the ONBUILD triggers inherited from here on by stages the build does not need (past {INHERITED_TRIGGERS} of them): what they copy or mount from other stages is not shown; the stages the build needs are all read"
+                    );
+                    self.ours("triggers-not-read", Severity::Info, self.stages[s].from_range, message, None);
+                    break;
+                }
+                left -= count;
             }
-            left -= count;
             let (error, stopped, before) = (self.build_error.take(), self.stopped, self.diagnostics.len());
             self.read_triggers(s, &triggers[s]);
             self.build_error = error;
@@ -2360,11 +2369,12 @@ impl<'a> Engine<'a> {
         let mut bad = None;
         // Each base's triggers are read once, for every stage built on it: the stages share the
         // list, parsed again where it needs to be.
-        let mut done: Vec<Option<Rc<Vec<Cmd<'a>>>>> = vec![None; self.stages.len()];
+        // (The first stage read for each base.)
+        let mut done = vec![usize::MAX; self.stages.len()];
         'stages: for &s in needed {
             let BaseKind::Stage(b) = self.stages[s].base_kind else { continue };
-            if let Some(list) = &done[b] {
-                self.triggers[s] = Rc::clone(list);
+            if done[b] != usize::MAX {
+                self.triggers[s] = Rc::clone(&self.triggers[done[b]]);
                 continue;
             }
             let mut list = Rc::clone(&self.triggers[s]);
@@ -2386,8 +2396,8 @@ impl<'a> Engine<'a> {
                     break 'stages;
                 }
             }
-            self.triggers[s] = Rc::clone(&list);
-            done[b] = Some(list);
+            self.triggers[s] = list;
+            done[b] = s;
         }
         if let Some((s, trigger, code, message)) = bad {
             self.relocate = Some((self.stages[s].from_range, trigger));

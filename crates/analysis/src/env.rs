@@ -3,7 +3,9 @@
 
 use stagecraft_syntax::hash::Map;
 
-use stagecraft_syntax::shell::{Env, Expansion, Lexer, ShellError};
+use stagecraft_syntax::shell::{Env, Lexer};
+#[cfg(feature = "large-files")]
+use stagecraft_syntax::shell::{Expansion, ShellError};
 
 use crate::platform::Platform;
 
@@ -241,13 +243,20 @@ impl Env for Vars {
 /// can spare, whatever its words refer to.
 pub const EXPANSION_BUDGET: usize = 64 << 20; // (Its message says 64 MiB.)
 
+/// The file's lexer, and what is left of the [`EXPANSION_BUDGET`] of one analysis. (The
+/// browser build has no budget, and the lexer itself.)
+#[cfg(not(feature = "large-files"))]
+pub type Expander = Lexer;
+
 /// The file's lexer, and what is left of the [`EXPANSION_BUDGET`] of one analysis.
+#[cfg(feature = "large-files")]
 #[derive(Debug)]
 pub struct Expander {
     lexer: Lexer,
     left: std::cell::Cell<usize>,
 }
 
+#[cfg(feature = "large-files")]
 impl Expander {
     pub fn new(escape: char) -> Expander {
         Expander { lexer: Lexer::new(escape), left: std::cell::Cell::new(EXPANSION_BUDGET) }
@@ -274,10 +283,6 @@ impl Expander {
 
     /// Takes what `word` grew by (to `len` bytes) from the budget, or fails when it is not there.
     fn charge(&self, word: &str, len: usize) -> Result<(), ShellError> {
-        // (Not in the browser build, whose module has no room for it: see the README.)
-        if !cfg!(feature = "large-files") {
-            return Ok(());
-        }
         let grew = len.saturating_sub(word.len());
         match self.left.get().checked_sub(grew) {
             Some(left) => {

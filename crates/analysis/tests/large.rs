@@ -215,7 +215,8 @@ fn skipped_findings_spend_no_suggestions() {
 /// The stages built on a stage of hundreds of `ONBUILD COPY --from` triggers each inherit them;
 /// of the stages the build does not need, 2^18 such triggers are read, and an info says where
 /// reading stops (four million references took 1.4 GB). The stages the build needs are read
-/// whatever their number.
+/// whatever their number. (The browser build, without `large-files`, reads them all.)
+#[cfg(feature = "large-files")]
 #[test]
 fn inherited_triggers_are_read_within_a_budget() {
     let file = |n: usize| {
@@ -240,4 +241,26 @@ fn inherited_triggers_are_read_within_a_budget() {
         .iter()
         .filter(|r| r.in_stage == target && matches!(r.origin, stagecraft_analysis::RefOrigin::Inherited { .. }));
     assert_eq!(inherited.count(), 600);
+}
+
+/// A `# check=` comment above each of a thousand instructions, under a file-wide `skip=` list of
+/// two thousand names: each comment's own skip counts for its instruction only (each kept apart
+/// from the file's list, which was copied for every instruction and every comment).
+#[test]
+fn check_comments_under_a_long_skip_list() {
+    let names: Vec<String> = (0..2000).map(|i| format!("Rule{i}")).collect();
+    let mut text = format!("# check=skip=StageNameCasing,{}\nFROM alpine AS Base\n", names.join(","));
+    for i in 0..1000 {
+        if i % 2 == 0 {
+            text.push_str("# check=skip=JSONArgsRecommended\n");
+        }
+        text.push_str(&format!("CMD run {i}\n"));
+    }
+    let a = analyze(&text, &Options::default());
+    let lines: Vec<u32> =
+        a.diagnostics().iter().filter(|d| d.code == "JSONArgsRecommended").map(|d| d.lines.0).collect();
+    // The odd ones: line 5, then every three lines (a pair of CMDs and one comment).
+    let expected: Vec<u32> = (0..500).map(|k| 5 + 3 * k).collect();
+    assert_eq!(lines, expected);
+    assert!(!a.diagnostics().iter().any(|d| d.code == "StageNameCasing"));
 }

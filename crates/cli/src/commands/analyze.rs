@@ -134,8 +134,8 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
         "escape_token": a.parse().tree().escape_char().to_string(),
         "check_directive": {
             "skip_all": a.check_config().skip_all,
-            "skip": a.check_config().skip,
-            "experimental": a.check_config().experimental,
+            "skip": &*a.check_config().skip,
+            "experimental": &*a.check_config().experimental,
             "error": a.check_config().error,
         },
         "global_args": global_args,
