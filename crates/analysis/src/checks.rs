@@ -679,7 +679,7 @@ fn unknown_stage_references(a: &mut Analysis) {
                         for st in &a.stages {
                             let Some(n) = st.name.as_ref().filter(|_| from || last[st.index]) else { continue };
                             if n.chars().count().abs_diff(len) < 3 {
-                                let d = suggest::levenshtein(image, n);
+                                let d = suggest::levenshtein_below(image, n, 3);
                                 if d < 3 {
                                     list.push((st.index, d));
                                 }

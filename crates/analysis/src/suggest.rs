@@ -24,7 +24,7 @@ fn search_in(value: &str, options: &mut dyn Iterator<Item = &str>, case_sensitiv
         if folded == opt {
             return None;
         }
-        let d = levenshtein(&folded, &opt);
+        let d = levenshtein_below(&folded, &opt, min);
         if d < min {
             best = Some(if case_sensitive { opt.into_owned() } else { match_case(&opt, value) });
             min = d;
@@ -55,7 +55,7 @@ pub fn likely_typo(value: &str, option: &str) -> bool {
     n > 5
         || n > 3
             && !SHORT_OFFICIAL_IMAGES.split(' ').any(|n| n == value)
-            && (one_swap(value, option) || levenshtein(value, option) < 2)
+            && (one_swap(value, option) || levenshtein_below(value, option, 2) < 2)
 }
 
 /// Docker Hub's official images whose names have four or five characters, sorted: a short name
@@ -70,7 +70,46 @@ pub fn one_swap(a: &str, b: &str) -> bool {
     a.len() == b.len() && matches!(differ[..], [i, j] if j == i + 1 && a[i] == b[j] && a[j] == b[i])
 }
 
-/// Edit distance over code points (insert, delete and substitute cost 1).
+/// The edit distance over code points (insert, delete and substitute cost 1) of `a` and `b`
+/// when it is below `limit`, else `limit`. Only the cells of the table within `limit` of its
+/// diagonal are computed, and it stops at a row with none below `limit`: the whole table of
+/// two 30,000-character names took 2 s, and every suggestion asks for a distance below 3.
+///
+/// (The browser build computes the whole table, for its size: its files are small.)
+pub fn levenshtein_below(a: &str, b: &str, limit: usize) -> usize {
+    if !cfg!(feature = "large-files") {
+        return levenshtein(a, b).min(limit);
+    }
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if limit == 0 || a.len().abs_diff(b.len()) >= limit {
+        return limit;
+    }
+    // Cells out of the band hold `limit`, as any distance that high does.
+    let mut prev: Vec<usize> = (0..=b.len()).map(|j| j.min(limit)).collect();
+    let mut cur = vec![limit; b.len() + 1];
+    for i in 1..=a.len() {
+        let lo = i.saturating_sub(limit).max(1);
+        let hi = (i + limit).min(b.len());
+        cur[lo - 1] = if lo == 1 { i.min(limit) } else { limit };
+        let mut least = cur[lo - 1];
+        for j in lo..=hi {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(limit);
+            least = least.min(cur[j]);
+        }
+        if hi < b.len() {
+            cur[hi + 1] = limit;
+        }
+        if least >= limit {
+            return limit;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The edit distance over code points, from the whole table.
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
@@ -89,6 +128,24 @@ pub fn levenshtein(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    /// The banded distance is the whole table's, capped, on random words of a small alphabet.
+    #[test]
+    fn banded_distance_is_the_tables() {
+        let mut rng = stagecraft_testkit::Rng(0x1234_5678_9abc_def1);
+        for _ in 0..20_000 {
+            let word = |rng: &mut stagecraft_testkit::Rng| -> String {
+                let n = rng.below(9);
+                (0..n).map(|_| ['a', 'b', 'c', 'é'][rng.below(4)]).collect()
+            };
+            let (a, b) = (word(&mut rng), word(&mut rng));
+            let limit = rng.below(5);
+            assert_eq!(levenshtein_below(&a, &b, limit), levenshtein(&a, &b).min(limit), "{a} {b} {limit}");
+        }
+        let long = "v".repeat(30_000);
+        assert_eq!(levenshtein_below(&format!("{long}a"), &format!("{long}b"), 3), 1);
+        assert_eq!(levenshtein_below(&format!("a{long}"), &format!("{long}b"), 3), 2);
+    }
+
     #[test]
     fn official_images_are_no_typos() {
         let names: Vec<&str> = SHORT_OFFICIAL_IMAGES.split(' ').collect();
