@@ -248,18 +248,26 @@ pub const EXPANSION_BUDGET: usize = 64 << 20; // (Its message says 64 MiB.)
 #[cfg(not(feature = "large-files"))]
 pub type Expander = Lexer;
 
-/// The file's lexer, and what is left of the [`EXPANSION_BUDGET`] of one analysis.
+/// The file's lexer, and what is left of the [`EXPANSION_BUDGET`] of one analysis and of its
+/// patterns' steps.
 #[cfg(feature = "large-files")]
 #[derive(Debug)]
 pub struct Expander {
     lexer: Lexer,
     left: std::cell::Cell<usize>,
+    /// What is left of the patterns' steps of the file
+    /// ([`stagecraft_syntax::shell::MAX_FILE_MATCH_STEPS`]).
+    steps: std::cell::Cell<usize>,
 }
 
 #[cfg(feature = "large-files")]
 impl Expander {
     pub fn new(escape: char) -> Expander {
-        Expander { lexer: Lexer::new(escape), left: std::cell::Cell::new(EXPANSION_BUDGET) }
+        Expander {
+            lexer: Lexer::new(escape),
+            left: std::cell::Cell::new(EXPANSION_BUDGET),
+            steps: std::cell::Cell::new(stagecraft_syntax::shell::MAX_FILE_MATCH_STEPS),
+        }
     }
 
     /// The escape character of the file.
@@ -269,14 +277,20 @@ impl Expander {
 
     /// [`Lexer::process_word`], within the budget.
     pub fn process_word(&self, word: &str, env: &dyn Env) -> Result<Expansion, ShellError> {
-        let e = self.lexer.process_word(word, env)?;
+        let mut steps = self.steps.get();
+        let e = self.lexer.process_word_within(word, env, &mut steps);
+        self.steps.set(steps);
+        let e = e?;
         self.charge(word, e.result.len())?;
         Ok(e)
     }
 
     /// [`Lexer::process_words`], within the budget.
     pub fn process_words(&self, word: &str, env: &dyn Env) -> Result<Vec<String>, ShellError> {
-        let words = self.lexer.process_words(word, env)?;
+        let mut steps = self.steps.get();
+        let words = self.lexer.process_words_within(word, env, &mut steps);
+        self.steps.set(steps);
+        let words = words?;
         self.charge(word, words.iter().map(String::len).sum())?;
         Ok(words)
     }

@@ -207,6 +207,56 @@ impl Lexer {
         }
     }
 
+    /// [`Lexer::process_word`] whose patterns take their steps from `steps_left`, what is left
+    /// of a budget of a whole file's (see [`MAX_FILE_MATCH_STEPS`]): each word still takes at
+    /// most [`MAX_MATCH_STEPS`], and fewer when the budget has fewer left.
+    pub fn process_word_within(
+        &self,
+        word: &str,
+        env: &dyn Env,
+        steps_left: &mut usize,
+    ) -> Result<Expansion, ShellError> {
+        if self.is_literal(word) {
+            return Ok(Expansion { result: word.to_string(), ..Expansion::default() });
+        }
+        let mut sw = ShellWord::new(self, word, env, true);
+        let start = MAX_MATCH_STEPS - (*steps_left).min(MAX_MATCH_STEPS);
+        sw.match_steps = start;
+        let result = sw.process();
+        *steps_left = steps_left.saturating_sub(sw.match_steps - start);
+        match result {
+            Ok((result, _)) => Ok(Expansion { result, matched: sw.matched.finish(), unmatched: sw.unmatched.finish() }),
+            Err(message) => Err(ShellError {
+                message: if message == WORD_STEPS && start > 0 { FILE_STEPS.to_string() } else { message },
+                input: word.to_string(),
+                unmatched: sw.unmatched.finish(),
+            }),
+        }
+    }
+
+    /// [`Lexer::process_words`] within a file's budget of steps, as
+    /// [`Lexer::process_word_within`].
+    pub fn process_words_within(
+        &self,
+        word: &str,
+        env: &dyn Env,
+        steps_left: &mut usize,
+    ) -> Result<Vec<String>, ShellError> {
+        let mut sw = ShellWord::new(self, word, env, false);
+        let start = MAX_MATCH_STEPS - (*steps_left).min(MAX_MATCH_STEPS);
+        sw.match_steps = start;
+        let result = sw.process();
+        *steps_left = steps_left.saturating_sub(sw.match_steps - start);
+        match result {
+            Ok((_, words)) => Ok(words),
+            Err(message) => Err(ShellError {
+                message: if message == WORD_STEPS && start > 0 { FILE_STEPS.to_string() } else { message },
+                input: word.to_string(),
+                unmatched: Names::default(),
+            }),
+        }
+    }
+
     /// A word with nothing for the lexer to do (no variables, quotes or escapes) expands to
     /// itself.
     pub fn is_literal(&self, word: &str) -> bool {
@@ -865,7 +915,18 @@ impl Glob {
 /// pattern that matches as it reads takes a step or two per character of the value; one whose
 /// every start stays alive, such as 50,000 `a`s and a `c` against as many `a`s, takes the
 /// product of the two lengths.
-const MAX_MATCH_STEPS: usize = 1 << 24;
+pub const MAX_MATCH_STEPS: usize = 1 << 24;
+
+/// How many steps the patterns of a whole file may take, where the caller keeps count
+/// ([`Lexer::process_word_within`]): 64 million. Thousands of words each just within their own
+/// 16 million took a minute (4,000 `${A/aaaa…c/x}` against one long value).
+pub const MAX_FILE_MATCH_STEPS: usize = 1 << 26;
+
+/// Why a word's patterns stop.
+const WORD_STEPS: &str = "the patterns of this word take more than 16 million steps to match against their values: stagecraft stops there (BuildKit would go on); a shorter pattern, or one that fails sooner (a literal first), is matched in fewer";
+
+/// Why a word's patterns stop when the file's budget is spent.
+const FILE_STEPS: &str = "the patterns of this file take more than 64 million steps in all to match against their values: stagecraft stops there (BuildKit would go on); shorter patterns, or ones that fail sooner (a literal first), are matched in fewer";
 
 /// A [`Glob`] run against one value as Go's regular expressions run (a Pike VM): every thread
 /// of the pattern advances one character at a time, in the order of preference of Go's
@@ -916,7 +977,7 @@ impl Matcher<'_, '_, '_> {
             }
             *self.steps += current.len();
             if *self.steps > MAX_MATCH_STEPS {
-                return Err("the patterns of this word take more than 16 million steps to match against their values: stagecraft stops there (BuildKit would go on); a shorter pattern, or one that fails sooner (a literal first), is matched in fewer".into());
+                return Err(WORD_STEPS.into());
             }
             let c = self.value[pos..].chars().next();
             self.generation += 1;
@@ -1145,6 +1206,24 @@ mod tests {
         assert_eq!(word(&pattern).map(|r| r.len()), Ok(100_001));
         let err = word(&format!("{pattern}{pattern}")).unwrap_err();
         assert!(err.contains("16 million steps"), "{err}");
+        // Within a file's budget: words of 10 million steps each, six of them fit in 64 million,
+        // the seventh fails with the file's reason; a word that needs no pattern still expands.
+        let mut left = MAX_FILE_MATCH_STEPS;
+        let within = |w: &str, left: &mut usize| lex.process_word_within(w, &env, left).map_err(|e| e.message);
+        for _ in 0..6 {
+            assert_eq!(within(&pattern, &mut left).map(|e| e.result.len()), Ok(100_001));
+        }
+        assert!(left < 10_000_000, "{left}");
+        let err = within(&pattern, &mut left).unwrap_err();
+        assert!(err.contains("patterns of this file take more than 64 million steps"), "{err}");
+        assert_eq!(left, 0);
+        assert_eq!(within("$A", &mut left).map(|e| e.result.len()), Ok(100_001));
+        // One word alone still stops at its own 16 million, with its own reason.
+        let mut left = MAX_FILE_MATCH_STEPS;
+        let err = within(&format!("{pattern}{pattern}"), &mut left).unwrap_err();
+        assert!(err.contains("patterns of this word take more than 16 million"), "{err}");
+        let words = lex.process_words_within(&format!("{pattern}{pattern}"), &env, &mut 1_000).unwrap_err();
+        assert!(words.message.contains("patterns of this file"), "{}", words.message);
     }
 
     #[test]
