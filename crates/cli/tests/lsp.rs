@@ -666,6 +666,46 @@ fn incremental_changes_republish_and_stale_versions_are_ignored() {
     lsp.shutdown();
 }
 
+/// A burst of changes (an editor's keystrokes, sent faster than each is analysed) is analysed
+/// and published once, for its last version: the versions before it are not published, and the
+/// last one's diagnostics are those of the text after every change.
+#[test]
+fn a_burst_of_changes_is_published_once() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let mut burst = String::new();
+    for version in 2..=51 {
+        let text = format!("FROM alpine AS s{version}\nFROM alpine\n");
+        let change = serde_json_obj(&[
+            ("textDocument", parse_json(&format!(r#"{{"uri": "{URI}", "version": {version}}}"#))),
+            ("contentChanges", Value::Array(vec![serde_json_obj(&[("text", text.into())])])),
+        ]);
+        let body = serde_json_obj(&[
+            ("jsonrpc", "2.0".into()),
+            ("method", "textDocument/didChange".into()),
+            ("params", change),
+        ])
+        .to_string();
+        burst.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    }
+    // One write: the server reads the whole burst before it handles the first change.
+    lsp.stdin.write_all(burst.as_bytes()).unwrap();
+    lsp.stdin.flush().unwrap();
+    let last = lsp.diagnostics(URI, 51);
+    assert!(last["diagnostics"].to_string().contains("stage `s51`"), "{last}");
+    // Whatever came before it is read by now (published in order).
+    let r = lsp.result("textDocument/documentSymbol", doc(URI));
+    assert!(r.to_string().contains("s51"), "{r}");
+    let published: Vec<i64> = lsp
+        .pending
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .filter_map(|m| m["params"]["version"].as_i64())
+        .collect();
+    assert!(published.len() < 5, "published for versions {published:?}");
+    lsp.shutdown();
+}
+
 #[test]
 fn hover_completion_symbols_folding_hints_tokens() {
     let mut lsp = started();

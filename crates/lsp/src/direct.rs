@@ -183,6 +183,10 @@ where
             let out = fut.await;
             if counts {
                 shared.handled.send_modify(|n| *n += 1);
+                // The last change of a burst handled: the documents it changed are published.
+                if shared.forwarded.load(std::sync::atomic::Ordering::Acquire) == *shared.handled.borrow() {
+                    shared.flush();
+                }
             }
             out
         })

@@ -313,6 +313,7 @@ pub(crate) async fn read_client(
                     }
                     if crate::direct::changes_state(method) {
                         forwarded += 1;
+                        shared.forwarded.store(forwarded, std::sync::atomic::Ordering::Release);
                     }
                     if write_frame(&mut server, &body).await.is_err() {
                         return;
