@@ -2,7 +2,7 @@
 
 use std::ffi::OsString;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::args::{self, Format, Spec};
 use crate::{output, Failure, Outcome};
@@ -32,26 +32,32 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     super::target_stage(&an, path, None)?;
     let targets = an.targets();
     if a.format == Some(Format::Json) {
-        let list: Vec<_> = targets
-            .iter()
-            .map(|t| {
-                let plan = an.plan(t.stage);
-                json!({
-                    "name": t.name,
-                    "stage": t.stage,
-                    "description": t.description,
-                    "default": t.is_default,
-                    "line": an.stages()[t.stage].line,
-                    "builds": plan.stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
-                    "legacy_builds": plan.legacy_stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
-                })
+        // Each target's lists are made as they are written.
+        let list = output::LazyArray(targets.len(), |i: usize| -> Value {
+            let t = &targets[i];
+            let plan = an.plan(t.stage);
+            json!({
+                "name": t.name,
+                "stage": t.stage,
+                "description": t.description,
+                "default": t.is_default,
+                "line": an.stages()[t.stage].line,
+                "builds": plan.stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
+                "legacy_builds": plan.legacy_stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
             })
-            .collect();
-        output::print_json(&json!({
-            "default_target": an.default_target(),
-            "targets": list,
-            "build_error": an.build_error().filter(|e| lists_targets(e)).map(|e| super::build_error_json(&an, e)),
-        }));
+        });
+        /// The report, its keys in the order `json!` writes them.
+        #[derive(serde::Serialize)]
+        struct Report<L> {
+            build_error: Value,
+            default_target: Value,
+            targets: L,
+        }
+        output::print_json(&Report {
+            build_error: json!(an.build_error().filter(|e| lists_targets(e)).map(|e| super::build_error_json(&an, e))),
+            default_target: json!(an.default_target()),
+            targets: list,
+        });
         return Ok(super::build_outcome(&an, path, lists_targets));
     }
     let counts = an.target_build_counts();
