@@ -83,6 +83,34 @@ pub(crate) fn print_json(value: &impl serde::Serialize) {
     let _ = out.flush();
 }
 
+/// A JSON object: `object`'s members and one more, `key`, whose value is written as it is made,
+/// in the place `json!`'s sorted map would give it.
+pub(crate) struct WithMember<'k, T> {
+    pub object: serde_json::Value,
+    pub key: &'k str,
+    pub value: T,
+}
+
+impl<T: serde::Serialize> serde::Serialize for WithMember<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let members = self.object.as_object().into_iter().flatten();
+        let mut map = s.serialize_map(None)?;
+        let mut written = false;
+        for (k, v) in members {
+            if !written && k.as_str() > self.key {
+                map.serialize_entry(self.key, &self.value)?;
+                written = true;
+            }
+            map.serialize_entry(k, v)?;
+        }
+        if !written {
+            map.serialize_entry(self.key, &self.value)?;
+        }
+        map.end()
+    }
+}
+
 /// A JSON array of `len` items, each made by `item` as it is written: a list of thousands of
 /// large items (each target's stages) is never held whole.
 pub(crate) struct LazyArray<F>(pub usize, pub F);

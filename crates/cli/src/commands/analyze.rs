@@ -36,49 +36,45 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     Ok(Outcome::Ok)
 }
 
-/// The oracle-shaped JSON of an analysis.
-pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
-    let stages: Vec<Value> = a
-        .stages()
-        .iter()
-        .map(|s| {
-            let (base_stage, base_external) = match &s.base_kind {
-                BaseKind::Stage(t) => (json!(t), Value::Null),
-                BaseKind::Image(i) => (Value::Null, json!(i)),
-                BaseKind::Scratch => (Value::Null, json!("scratch")),
-                BaseKind::Unresolved | BaseKind::NamedContext(_) | BaseKind::ImageContext(_) => {
-                    (Value::Null, Value::Null)
-                }
-            };
-            json!({
-                "index": s.index,
-                "name": s.name,
-                "name_as_written": s.name_as_written,
-                "from_keyword": s.from_keyword,
-                "base": s.base,
-                "base_expanded": s.base_expanded,
-                "base_stage": base_stage,
-                "base_external": base_external,
-                "named_context": matches!(s.base_kind, BaseKind::NamedContext(_)),
-                // The named build context that replaces the base image, by its key.
-                "base_context": match &s.base_kind {
-                    BaseKind::ImageContext(k) => json!(k),
-                    _ => Value::Null,
-                },
-                "platform": s.platform,
-                "platform_expanded": s.platform_expanded,
-                "line": s.line,
-                "end_line": s.end_line,
-                "range": output::range(a, s.range),
-                "name_range": s.name_range.map(|r| output::range(a, r)),
-                "doc_comment": s.description,
-                "num_commands": s.commands.len(),
-                "target_builds_stages": a.target_builds(s.index),
-                "target_uses_external": a.target_uses_external(s.index),
-                "unused": a.is_unused(s.index),
-            })
+/// The oracle-shaped JSON of an analysis. Each stage's member is made as it is written: what
+/// each stage's target builds is a list of stages, thousands long in a file of thousands.
+pub(crate) fn to_json<'a>(a: &'a Analysis, file: &str) -> impl serde::Serialize + 'a {
+    let stages = output::LazyArray(a.stages().len(), move |i: usize| -> Value {
+        let s = &a.stages()[i];
+        let (base_stage, base_external) = match &s.base_kind {
+            BaseKind::Stage(t) => (json!(t), Value::Null),
+            BaseKind::Image(i) => (Value::Null, json!(i)),
+            BaseKind::Scratch => (Value::Null, json!("scratch")),
+            BaseKind::Unresolved | BaseKind::NamedContext(_) | BaseKind::ImageContext(_) => (Value::Null, Value::Null),
+        };
+        json!({
+            "index": s.index,
+            "name": s.name,
+            "name_as_written": s.name_as_written,
+            "from_keyword": s.from_keyword,
+            "base": s.base,
+            "base_expanded": s.base_expanded,
+            "base_stage": base_stage,
+            "base_external": base_external,
+            "named_context": matches!(s.base_kind, BaseKind::NamedContext(_)),
+            // The named build context that replaces the base image, by its key.
+            "base_context": match &s.base_kind {
+                BaseKind::ImageContext(k) => json!(k),
+                _ => Value::Null,
+            },
+            "platform": s.platform,
+            "platform_expanded": s.platform_expanded,
+            "line": s.line,
+            "end_line": s.end_line,
+            "range": output::range(a, s.range),
+            "name_range": s.name_range.map(|r| output::range(a, r)),
+            "doc_comment": s.description,
+            "num_commands": s.commands.len(),
+            "target_builds_stages": a.target_builds(s.index),
+            "target_uses_external": a.target_uses_external(s.index),
+            "unused": a.is_unused(s.index),
         })
-        .collect();
+    });
     let references: Vec<Value> = a
         .references()
         .iter()
@@ -129,7 +125,7 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
         .iter()
         .map(|g| json!({"key": g.key, "value": g.value, "value_expanded": g.value_expanded, "line": g.line, "description": g.description}))
         .collect();
-    json!({
+    let object = json!({
         "file": file,
         "escape_token": a.parse().tree().escape_char().to_string(),
         "check_directive": {
@@ -139,7 +135,6 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
             "error": a.check_config().error,
         },
         "global_args": global_args,
-        "stages": stages,
         "references": references,
         "targets": targets,
         "default_target": a.default_target(),
@@ -148,7 +143,8 @@ pub(crate) fn to_json(a: &Analysis, file: &str) -> Value {
         "unused_named_contexts": a.unused_named_contexts().iter().map(|c| json!({"name": c.name, "suggestion": c.suggestion})).collect::<Vec<_>>(),
         "diagnostics": a.diagnostics().iter().map(|d| output::diagnostic(a, d)).collect::<Vec<_>>(),
         "build_error": a.build_error().map(|e| super::build_error_json(a, e)),
-    })
+    });
+    output::WithMember { object, key: "stages", value: stages }
 }
 
 fn summary(a: &Analysis, file: &str) -> String {
