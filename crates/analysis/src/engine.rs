@@ -2139,7 +2139,7 @@ impl<'a> Engine<'a> {
         // (Counted among those that may refer to a stage, once per base.)
         // (Not in the browser build, for its size.)
         let mut referring: Vec<Option<usize>> = vec![None; n];
-        let mut left = INHERITED_TRIGGERS;
+        let (mut left, mut said) = (INHERITED_TRIGGERS, false);
         for s in (0..n).filter(|&s| !read[s]) {
             if let (true, &BaseKind::Stage(b)) = (cfg!(feature = "large-files"), &self.stages[s].base_kind) {
                 let count = *referring[b].get_or_insert_with(|| {
@@ -2151,11 +2151,14 @@ impl<'a> Engine<'a> {
                     triggers[s].iter().filter(refers).count()
                 });
                 if left < count {
-                    let message = format!(
-                        "stagecraft stops reading the ONBUILD triggers inherited from here on by stages the build does not need (past {INHERITED_TRIGGERS} of them): what they copy or mount from other stages is not shown; the stages the build needs are all read"
-                    );
-                    self.ours("triggers-not-read", Severity::Info, self.stages[s].from_range, message, None);
-                    break;
+                    if !said {
+                        let message = format!(
+                            "stagecraft stops reading the ONBUILD triggers inherited from here on by stages the build does not need (past {INHERITED_TRIGGERS} of them): what they copy or mount from other stages is not shown; the stages the build needs are all read"
+                        );
+                        self.ours("triggers-not-read", Severity::Info, self.stages[s].from_range, message, None);
+                        said = true;
+                    }
+                    continue;
                 }
                 left -= count;
             }
@@ -2371,9 +2374,11 @@ impl<'a> Engine<'a> {
         // list, parsed again where it needs to be.
         // (The first stage read for each base.)
         let mut done = vec![usize::MAX; self.stages.len()];
-        'stages: for &s in needed {
+        for &s in needed {
             let BaseKind::Stage(b) = self.stages[s].base_kind else { continue };
-            if done[b] != usize::MAX {
+            // (The browser build, for its size, checks a base's triggers for each stage built on
+            // it that the target needs.)
+            if cfg!(feature = "large-files") && done[b] != usize::MAX {
                 self.triggers[s] = Rc::clone(&self.triggers[done[b]]);
                 continue;
             }
@@ -2383,7 +2388,7 @@ impl<'a> Engine<'a> {
                 match self.parsed_again(&list[i]) {
                     Err(message) => {
                         bad = Some((s, range, "syntax-error", message));
-                        break 'stages;
+                        break;
                     }
                     // (The list copied once, if it is.)
                     Ok(Some(again)) => Rc::make_mut(&mut list)[i] = again,
@@ -2393,11 +2398,16 @@ impl<'a> Engine<'a> {
                 if let Err(e) = instructions::check(&t.node, &t.info, &mut Vec::new()) {
                     let code = if t.info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
                     bad = Some((s, range, code, e.message));
-                    break 'stages;
+                    break;
                 }
             }
+            // (Kept when a trigger failed too: the stage still runs those read before it as
+            // BuildKit reads them.)
             self.triggers[s] = list;
             done[b] = s;
+            if bad.is_some() {
+                break;
+            }
         }
         if let Some((s, trigger, code, message)) = bad {
             self.relocate = Some((self.stages[s].from_range, trigger));

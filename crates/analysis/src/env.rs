@@ -281,7 +281,9 @@ impl Expander {
         let e = self.lexer.process_word_within(word, env, &mut steps);
         self.steps.set(steps);
         let e = e?;
-        self.charge(word, e.result.len())?;
+        // (Refused, the names it looked up and found unset are still linted.)
+        self.charge(word, e.result.len())
+            .map_err(|refused| ShellError { unmatched: e.unmatched.clone(), ..refused })?;
         Ok(e)
     }
 

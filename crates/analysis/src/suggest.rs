@@ -61,7 +61,7 @@ pub fn likely_typo(value: &str, option: &str) -> bool {
 /// Docker Hub's official images whose names have four or five characters, sorted: a short name
 /// one edit from a stage's is taken for a typo unless it is one of these. (One string: a list of
 /// `&str` was 270 B more of the browser build's module.)
-const SHORT_OFFICIAL_IMAGES: &str = "bash caddy crate dart emqx flink ghost haxe httpd irssi jetty jruby julia kong maven mongo mono mysql nats neo4j nginx node odoo perl plone pypy redis ruby rust solr spark storm swift tomee";
+const SHORT_OFFICIAL_IMAGES: &str = "bash caddy crate dart emqx flink ghost haxe httpd irssi jetty jruby julia kong maven mongo mono mysql nats neo4j nginx node odoo perl plone pypy redis ruby rust solr spark storm swift tomee unit";
 
 /// Whether `b` is `a` with two neighbouring bytes swapped (`biuld` and `build`).
 pub fn one_swap(a: &str, b: &str) -> bool {

@@ -750,6 +750,13 @@ fn triggers_are_parsed_again_with_the_default_escape() {
     // With the default escape the file's reading is BuildKit's: `b` is set.
     let plain_escape = plain("FROM alpine AS base\nONBUILD ENV A=a` b=c\nFROM base\nWORKDIR /$b\n");
     assert!(!plain_escape.diagnostics().iter().any(|d| d.code == "UndefinedVar"), "{:?}", plain_escape.diagnostics());
+    // A later trigger that fails leaves the earlier ones read again: the stage still runs
+    // `A=x`` B=y` as BuildKit reads it (two pairs, `B=y` one of them), so `$B` is set and only
+    // the failure is reported (a review found the file's reading run, one pair, `B` unset).
+    let failing =
+        plain("# escape=`\nFROM alpine AS base\nONBUILD ENV A=x` B=y\nONBUILD EXPOSE\nFROM base\nCOPY $B /x\n");
+    let codes: Vec<&str> = failing.diagnostics().iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["invalid-instruction"], "{:?}", failing.diagnostics());
 }
 
 /// Review mends: the last global ARG that gives SOURCE_DATE_EPOCH a value is the one read; a

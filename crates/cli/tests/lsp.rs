@@ -706,6 +706,33 @@ fn a_burst_of_changes_is_published_once() {
     lsp.shutdown();
 }
 
+/// A change with a `result` is a response to the framework (it reads a message with an `id`
+/// and a `result` as one): nothing to wait for, so the changes after it are published and a
+/// request the transport answers is answered (a review found both waiting forever).
+#[test]
+fn a_response_with_a_method_changes_nothing() {
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    let change = |version: i64, stage: &str| {
+        parse_json(&format!(
+            r#"{{"textDocument": {{"uri": "{URI}", "version": {version}}}, "contentChanges": [{{"text": "FROM alpine AS {stage}\nFROM alpine\n"}}]}}"#
+        ))
+    };
+    lsp.send(serde_json_obj(&[
+        ("jsonrpc", "2.0".into()),
+        ("id", 43.into()),
+        ("result", Value::Null),
+        ("method", "textDocument/didChange".into()),
+        ("params", change(2, "odd")),
+    ]));
+    lsp.notify("textDocument/didChange", change(3, "after"));
+    let d = lsp.diagnostics(URI, 3);
+    assert!(d["diagnostics"].to_string().contains("stage `after`"), "{d}");
+    let r = lsp.result("textDocument/documentSymbol", doc(URI));
+    assert!(r.to_string().contains("after"), "{r}");
+    lsp.shutdown();
+}
+
 #[test]
 fn hover_completion_symbols_folding_hints_tokens() {
     let mut lsp = started();

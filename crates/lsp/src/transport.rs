@@ -94,7 +94,13 @@ fn check(mut body: Vec<u8>) -> Frame {
     let envelope = serde_json::from_slice::<Envelope>(&body)
         .ok()
         .filter(|e| e.jsonrpc == "2.0")
-        .map(|e| (e.method.map(std::borrow::Cow::into_owned), e.id));
+        // The framework reads a message with an `id` and a `result` or an `error` as a
+        // response, whatever else it has: its `method` is no request's, and no state change
+        // to count (one counted made every later change wait for a handler that never ran).
+        .map(|e| match (e.result || e.error) && e.id.is_some() {
+            true => (None, e.id),
+            false => (e.method.map(std::borrow::Cow::into_owned), e.id),
+        });
     if let Some((method, id)) = envelope {
         return Frame::Message { body, method, id };
     }
@@ -117,6 +123,16 @@ struct Envelope<'a> {
     method: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, deserialize_with = "id")]
     id: Option<Id>,
+    /// Whether there is a `result` (`null` too) or an `error`.
+    #[serde(default, deserialize_with = "present")]
+    result: bool,
+    #[serde(default, deserialize_with = "present")]
+    error: bool,
+}
+
+/// A member that is there, whatever its value (skipped).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
 /// A string (not `null`).
