@@ -2153,7 +2153,7 @@ impl<'a> Engine<'a> {
                 if left < count {
                     if !said {
                         let message = format!(
-                            "stagecraft stops reading the ONBUILD triggers inherited from here on by stages the build does not need (past {INHERITED_TRIGGERS} of them): what they copy or mount from other stages is not shown; the stages the build needs are all read"
+                            "stagecraft has read {INHERITED_TRIGGERS} ONBUILD triggers that stages the build does not need inherit, and reads no more of them from here on but those that still fit: what the others copy or mount from other stages is not shown; the stages the build needs are all read"
                         );
                         self.ours("triggers-not-read", Severity::Info, self.stages[s].from_range, message, None);
                         said = true;
@@ -2376,10 +2376,15 @@ impl<'a> Engine<'a> {
         let mut done = vec![usize::MAX; self.stages.len()];
         for &s in needed {
             let BaseKind::Stage(b) = self.stages[s].base_kind else { continue };
-            // (The browser build, for its size, checks a base's triggers for each stage built on
-            // it that the target needs.)
-            if cfg!(feature = "large-files") && done[b] != usize::MAX {
+            // (After a failure no stage checks its triggers, and the stages on the failed base
+            // share its list as far as it was read again. The browser build, for its size,
+            // checks a base's triggers for each needed stage built on it: without
+            // `build-failures` it reads none again.)
+            if cfg!(feature = "build-failures") && done[b] != usize::MAX {
                 self.triggers[s] = Rc::clone(&self.triggers[done[b]]);
+                continue;
+            }
+            if bad.is_some() {
                 continue;
             }
             let mut list = Rc::clone(&self.triggers[s]);
@@ -2401,13 +2406,10 @@ impl<'a> Engine<'a> {
                     break;
                 }
             }
-            // (Kept when a trigger failed too: the stage still runs those read before it as
-            // BuildKit reads them.)
+            // (Kept when a trigger failed too: BuildKit stops there, but the analysis goes on
+            // and runs the triggers read before it as BuildKit reads them.)
             self.triggers[s] = list;
             done[b] = s;
-            if bad.is_some() {
-                break;
-            }
         }
         if let Some((s, trigger, code, message)) = bad {
             self.relocate = Some((self.stages[s].from_range, trigger));

@@ -753,8 +753,10 @@ fn triggers_are_parsed_again_with_the_default_escape() {
     // A later trigger that fails leaves the earlier ones read again: the stage still runs
     // `A=x`` B=y` as BuildKit reads it (two pairs, `B=y` one of them), so `$B` is set and only
     // the failure is reported (a review found the file's reading run, one pair, `B` unset).
-    let failing =
-        plain("# escape=`\nFROM alpine AS base\nONBUILD ENV A=x` B=y\nONBUILD EXPOSE\nFROM base\nCOPY $B /x\n");
+    // Two stages on that base, both needed: the second shares the first's reading.
+    let failing = plain(
+        "# escape=`\nFROM alpine AS base\nONBUILD ENV A=x` B=y\nONBUILD EXPOSE\nFROM base AS one\nCOPY $B /x\nFROM base\nCOPY --from=one $B /y\n",
+    );
     let codes: Vec<&str> = failing.diagnostics().iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["invalid-instruction"], "{:?}", failing.diagnostics());
 }

@@ -730,6 +730,20 @@ fn a_response_with_a_method_changes_nothing() {
     assert!(d["diagnostics"].to_string().contains("stage `after`"), "{d}");
     let r = lsp.result("textDocument/documentSymbol", doc(URI));
     assert!(r.to_string().contains("after"), "{r}");
+    // An `error` that is no error object leaves it a request to the framework (it refuses
+    // it, having read it as one): it is counted as one, and what follows is answered as before.
+    lsp.send(serde_json_obj(&[
+        ("jsonrpc", "2.0".into()),
+        ("id", 44.into()),
+        ("error", 5.into()),
+        ("method", "textDocument/didChange".into()),
+        ("params", change(4, "odd")),
+    ]));
+    lsp.notify("textDocument/didChange", change(5, "later"));
+    let d = lsp.diagnostics(URI, 5);
+    assert!(d["diagnostics"].to_string().contains("stage `later`"), "{d}");
+    let r = lsp.result("textDocument/documentSymbol", doc(URI));
+    assert!(r.to_string().contains("later"), "{r}");
     lsp.shutdown();
 }
 

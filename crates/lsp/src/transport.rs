@@ -123,16 +123,25 @@ struct Envelope<'a> {
     method: Option<std::borrow::Cow<'a, str>>,
     #[serde(default, deserialize_with = "id")]
     id: Option<Id>,
-    /// Whether there is a `result` (`null` too) or an `error`.
+    /// Whether there is a `result` (`null` too), or an `error` that the framework reads as one
+    /// (an object with an integer `code` and a string `message`): with an `id`, what its
+    /// `Response` reads.
     #[serde(default, deserialize_with = "present")]
     result: bool,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "error_object")]
     error: bool,
 }
 
 /// A member that is there, whatever its value (skipped).
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     serde::de::IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// An `error` member the framework's `Error` reads; anything else there is no error to it.
+fn error_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(v.get("code").is_some_and(serde_json::Value::is_i64)
+        && v.get("message").is_some_and(serde_json::Value::is_string))
 }
 
 /// A string (not `null`).
