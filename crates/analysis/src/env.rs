@@ -277,10 +277,7 @@ impl Expander {
 
     /// [`Lexer::process_word`], within the budget.
     pub fn process_word(&self, word: &str, env: &dyn Env) -> Result<Expansion, ShellError> {
-        let mut steps = self.steps.get();
-        let e = self.lexer.process_word_within(word, env, &mut steps);
-        self.steps.set(steps);
-        let e = e?;
+        let e = self.stepping(|steps| self.lexer.process_word_within(word, env, steps))?;
         // (Refused, the names it looked up and found unset are still linted.)
         self.charge(word, e.result.len())
             .map_err(|refused| ShellError { unmatched: e.unmatched.clone(), ..refused })?;
@@ -289,12 +286,17 @@ impl Expander {
 
     /// [`Lexer::process_words`], within the budget.
     pub fn process_words(&self, word: &str, env: &dyn Env) -> Result<Vec<String>, ShellError> {
-        let mut steps = self.steps.get();
-        let words = self.lexer.process_words_within(word, env, &mut steps);
-        self.steps.set(steps);
-        let words = words?;
+        let words = self.stepping(|steps| self.lexer.process_words_within(word, env, steps))?;
         self.charge(word, words.iter().map(String::len).sum())?;
         Ok(words)
+    }
+
+    /// Runs `expand` with what is left of the file's pattern steps, and keeps what it leaves.
+    fn stepping<T>(&self, expand: impl FnOnce(&mut usize) -> T) -> T {
+        let mut steps = self.steps.get();
+        let out = expand(&mut steps);
+        self.steps.set(steps);
+        out
     }
 
     /// Takes what `word` grew by (to `len` bytes) from the budget, or fails when it is not there.

@@ -718,32 +718,24 @@ fn a_response_with_a_method_changes_nothing() {
             r#"{{"textDocument": {{"uri": "{URI}", "version": {version}}}, "contentChanges": [{{"text": "FROM alpine AS {stage}\nFROM alpine\n"}}]}}"#
         ))
     };
-    lsp.send(serde_json_obj(&[
-        ("jsonrpc", "2.0".into()),
-        ("id", 43.into()),
-        ("result", Value::Null),
-        ("method", "textDocument/didChange".into()),
-        ("params", change(2, "odd")),
-    ]));
-    lsp.notify("textDocument/didChange", change(3, "after"));
-    let d = lsp.diagnostics(URI, 3);
-    assert!(d["diagnostics"].to_string().contains("stage `after`"), "{d}");
-    let r = lsp.result("textDocument/documentSymbol", doc(URI));
-    assert!(r.to_string().contains("after"), "{r}");
-    // An `error` that is no error object leaves it a request to the framework (it refuses
-    // it, having read it as one): it is counted as one, and what follows is answered as before.
-    lsp.send(serde_json_obj(&[
-        ("jsonrpc", "2.0".into()),
-        ("id", 44.into()),
-        ("error", 5.into()),
-        ("method", "textDocument/didChange".into()),
-        ("params", change(4, "odd")),
-    ]));
-    lsp.notify("textDocument/didChange", change(5, "later"));
-    let d = lsp.diagnostics(URI, 5);
-    assert!(d["diagnostics"].to_string().contains("stage `later`"), "{d}");
-    let r = lsp.result("textDocument/documentSymbol", doc(URI));
-    assert!(r.to_string().contains("later"), "{r}");
+    // Then an `error` that is no error object: that leaves it a request to the framework (it
+    // refuses it, having read it as one), counted as one, and what follows is answered as before.
+    for (id, member, value, version, stage) in
+        [(43, "result", Value::Null, 2, "after"), (44, "error", 5.into(), 4, "later")]
+    {
+        lsp.send(serde_json_obj(&[
+            ("jsonrpc", "2.0".into()),
+            ("id", id.into()),
+            (member, value),
+            ("method", "textDocument/didChange".into()),
+            ("params", change(version, "odd")),
+        ]));
+        lsp.notify("textDocument/didChange", change(version + 1, stage));
+        let d = lsp.diagnostics(URI, version + 1);
+        assert!(d["diagnostics"].to_string().contains(&format!("stage `{stage}`")), "{d}");
+        let r = lsp.result("textDocument/documentSymbol", doc(URI));
+        assert!(r.to_string().contains(stage), "{r}");
+    }
     lsp.shutdown();
 }
 

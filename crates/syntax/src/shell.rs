@@ -196,6 +196,9 @@ impl Lexer {
     }
 
     /// `ProcessWordWithMatches`: the expanded string plus the names it looked up.
+    ///
+    /// (Not [`Lexer::process_word_within`] with a word's budget: the browser build would carry
+    /// the file budget's code and message, 190 B gzipped.)
     pub fn process_word(&self, word: &str, env: &dyn Env) -> Result<Expansion, ShellError> {
         if self.is_literal(word) {
             return Ok(Expansion { result: word.to_string(), ..Expansion::default() });
@@ -220,17 +223,9 @@ impl Lexer {
             return Ok(Expansion { result: word.to_string(), ..Expansion::default() });
         }
         let mut sw = ShellWord::new(self, word, env, true);
-        let start = MAX_MATCH_STEPS - (*steps_left).min(MAX_MATCH_STEPS);
-        sw.match_steps = start;
-        let result = sw.process();
-        *steps_left = steps_left.saturating_sub(sw.match_steps - start);
-        match result {
+        match sw.process_within(steps_left) {
             Ok((result, _)) => Ok(Expansion { result, matched: sw.matched.finish(), unmatched: sw.unmatched.finish() }),
-            Err(message) => Err(ShellError {
-                message: if message == WORD_STEPS && start > 0 { FILE_STEPS.to_string() } else { message },
-                input: word.to_string(),
-                unmatched: sw.unmatched.finish(),
-            }),
+            Err(message) => Err(ShellError { message, input: word.to_string(), unmatched: sw.unmatched.finish() }),
         }
     }
 
@@ -243,17 +238,9 @@ impl Lexer {
         steps_left: &mut usize,
     ) -> Result<Vec<String>, ShellError> {
         let mut sw = ShellWord::new(self, word, env, false);
-        let start = MAX_MATCH_STEPS - (*steps_left).min(MAX_MATCH_STEPS);
-        sw.match_steps = start;
-        let result = sw.process();
-        *steps_left = steps_left.saturating_sub(sw.match_steps - start);
-        match result {
+        match sw.process_within(steps_left) {
             Ok((_, words)) => Ok(words),
-            Err(message) => Err(ShellError {
-                message: if message == WORD_STEPS && start > 0 { FILE_STEPS.to_string() } else { message },
-                input: word.to_string(),
-                unmatched: Names::default(),
-            }),
+            Err(message) => Err(ShellError { message, input: word.to_string(), unmatched: Names::default() }),
         }
     }
 
@@ -376,6 +363,17 @@ impl<'a> ShellWord<'a> {
         let c = self.peek()?;
         self.pos += c.len_utf8();
         Some(c)
+    }
+
+    /// [`ShellWord::process`] with the patterns' steps taken from `steps_left` (at most
+    /// [`MAX_MATCH_STEPS`] of them): a word stopped by a budget that had fewer left says it was
+    /// the file's.
+    fn process_within(&mut self, steps_left: &mut usize) -> Inner<(String, Vec<String>)> {
+        let start = MAX_MATCH_STEPS - (*steps_left).min(MAX_MATCH_STEPS);
+        self.match_steps = start;
+        let result = self.process();
+        *steps_left = steps_left.saturating_sub(self.match_steps - start);
+        result.map_err(|message| if message == WORD_STEPS && start > 0 { FILE_STEPS.to_string() } else { message })
     }
 
     fn process(&mut self) -> Inner<(String, Vec<String>)> {

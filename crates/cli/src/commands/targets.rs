@@ -46,18 +46,11 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 "legacy_builds": plan.legacy_stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
             })
         });
-        /// The report, its keys in the order `json!` writes them.
-        #[derive(serde::Serialize)]
-        struct Report<L> {
-            build_error: Value,
-            default_target: Value,
-            targets: L,
-        }
-        output::print_json(&Report {
-            build_error: json!(an.build_error().filter(|e| lists_targets(e)).map(|e| super::build_error_json(&an, e))),
-            default_target: json!(an.default_target()),
-            targets: list,
+        let object = json!({
+            "default_target": an.default_target(),
+            "build_error": an.build_error().filter(|e| lists_targets(e)).map(|e| super::build_error_json(&an, e)),
         });
+        output::print_json(&output::WithMember { object, key: "targets", value: list });
         return Ok(super::build_outcome(&an, path, lists_targets));
     }
     let counts = an.target_build_counts();
