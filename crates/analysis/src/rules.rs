@@ -63,7 +63,7 @@ pub fn by_name(name: &str) -> Option<Rule> {
 }
 
 /// A sorted list of rule names, shared (the browser build, whose files are small, copies
-/// plain lists: 0.4 KB less of its module).
+/// plain lists, for its size).
 #[cfg(feature = "large-files")]
 pub type Names = std::sync::Arc<[String]>;
 /// A sorted list of rule names (see the `large-files` build's).
