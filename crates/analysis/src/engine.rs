@@ -1068,7 +1068,11 @@ impl<'a> Engine<'a> {
         self.declared_globals = self.global_args.iter().map(|a| a.key.clone()).collect();
         // InvalidDefaultArgInFrom: defaults only; any expansion error abandons the check.
         if let Ok((defaults, _)) = self.evaluate_globals(false) {
+            // (A FROM without a base failed as an instruction already: no ARG made it so.)
             for s in 0..self.stages.len() {
+                if self.stages[s].base_range.is_none() {
+                    continue;
+                }
                 let base = self.stages[s].base.clone();
                 let Ok(e) = self.lexer.process_word(&base, &defaults) else { break };
                 if self.image_name(&e.result).is_err() {
@@ -1398,6 +1402,8 @@ impl<'a> Engine<'a> {
             // looked up too.
             self.report_from_args(stagecraft_syntax::shell::unmatched(&expanded), s, base_range, &config);
             let expanded = match expanded {
+                // (A FROM without a base failed as an instruction already.)
+                Ok(e) if e.result.is_empty() && self.stages[s].base_range.is_none() => None,
                 Ok(e) if e.result.is_empty() => {
                     let message =
                         format!("base name ({base}) should not be blank: {}", self.empty_args_advice(base_range));
@@ -2654,10 +2660,12 @@ impl<'a> Engine<'a> {
                     // A mount from a stage BuildKit has not built yet fails. A cache mount
                     // without a `from` is from `scratch` (`dispatchRunMounts`), which is a stage
                     // when one has that name.
+                    // (The type is expanded first, as `setMountState` expands every value but
+                    // `from`: `type=$T` with `T=cache` is a cache mount.)
                     let named = mount_field(&fields, &["from"]).filter(|f| !f.is_empty());
                     let from = named.or_else(|| {
-                        let cache = mount_field(&fields, &["type"]).is_some_and(|t| t.eq_ignore_ascii_case("cache"));
-                        cache.then_some("scratch")
+                        let typ = mount_field(&fields, &["type"]).map(|t| self.expanded_or_written(t, st));
+                        typ.is_some_and(|t| t.eq_ignore_ascii_case("cache")).then_some("scratch")
                     });
                     // The mount's own failures, in BuildKit's order: its source, then its target.
                     let before = self.diagnostics.len();
@@ -2666,10 +2674,7 @@ impl<'a> Engine<'a> {
                             if t != s && !dispatched[t] {
                                 // Expanded, as `parseMount` reads it with the expander.
                                 let target = mount_field(&fields, MOUNT_TARGET_KEYS).unwrap_or_default();
-                                let target = match self.lexer.process_word(target, &st.env) {
-                                    Ok(e) => e.result,
-                                    Err(_) => target.to_string(),
-                                };
+                                let target = self.expanded_or_written(target, st);
                                 let target = target.as_str();
                                 self.fail(
                                     "forward-reference",
@@ -2961,6 +2966,15 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// A mount's value expanded in the stage's environment, or as written where that fails
+    /// (the failure is reported where the mount is read).
+    fn expanded_or_written(&self, word: &str, st: &DispatchState) -> String {
+        match self.lexer.process_word(word, &st.env) {
+            Ok(e) => e.result,
+            Err(_) => word.to_string(),
         }
     }
 

@@ -283,9 +283,9 @@ pub(crate) fn build_plan(
     for &s in set {
         in_set[s] = true;
     }
-    // Wave = the longest chain of dependencies below a stage (its dependencies in the set, a
-    // stage's reference to itself aside). Stages on or above a cycle (a build error) are in no
-    // wave, as they would never become ready.
+    // Wave = the longest chain of dependencies below a stage (its dependencies in the set).
+    // Stages on or above a cycle (a build error; a stage that takes from itself is one) are in
+    // no wave, as they would never become ready.
     const UNSEEN: usize = usize::MAX;
     const ON_PATH: usize = usize::MAX - 1;
     const CYCLIC: usize = usize::MAX - 2;
@@ -302,7 +302,7 @@ pub(crate) fn build_plan(
             if *next < ds.len() {
                 let d = ds[*next];
                 *next += 1;
-                if d == v || d >= n || !in_set[d] {
+                if d >= n || !in_set[d] {
                     continue;
                 }
                 match wave[d] {
@@ -320,7 +320,7 @@ pub(crate) fn build_plan(
             let mut w = 0;
             let mut cyclic = wave[v] == CYCLIC;
             for &d in ds {
-                if d == v || d >= n || !in_set[d] {
+                if d >= n || !in_set[d] {
                     continue;
                 }
                 match wave[d] {

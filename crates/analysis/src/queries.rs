@@ -114,6 +114,8 @@ pub enum CompletionKind {
     Keyword,
     /// A `--flag=`.
     Flag,
+    /// A value a flag takes (`--network=none`).
+    FlagValue,
     /// A named build context given for the build ([`crate::Options::named_contexts`]).
     NamedContext,
     /// A variable in scope (after `$` or `${`).
@@ -232,7 +234,7 @@ pub struct SemanticToken {
     pub range: TextRange,
     /// What.
     pub ty: TokenType,
-    /// The stage is unused or the name is declared without use (a "deprecated"-like modifier).
+    /// The stage is unused (no target in play builds it) or the name is declared without use.
     pub unused: bool,
 }
 
@@ -422,12 +424,7 @@ impl Analysis {
     /// a numeric reference (`--from=0`) the range is the number, which the rename leaves as it
     /// is, and the name is the stage's.
     pub fn prepare_rename(&self, offset: TextSize) -> Result<(TextRange, String), RenameError> {
-        let symbol = self.symbol_at(offset).ok_or_else(|| {
-            RenameError(
-                "put the cursor on a stage name: an `AS` name or a stage referenced by FROM, --from or from=".into(),
-            )
-        })?;
-        let stage = self.symbol_stage(&symbol).ok_or_else(|| RenameError("this reference is not a stage".into()))?;
+        let (symbol, stage) = self.stage_to_rename(offset)?;
         self.name_to_rename(stage)?;
         // Whatever new name comes: a prepared rename is one that goes ahead (an editor's F2
         // on a stage a variable base may name is refused, a change of case too; the casing
@@ -533,9 +530,30 @@ impl Analysis {
     /// Renames the stage at `offset` everywhere it is named. Numeric references (`--from=0`)
     /// keep pointing at the stage and are left alone.
     pub fn rename(&self, offset: TextSize, new_name: &str) -> Result<Vec<TextEdit>, RenameError> {
-        let symbol = self.symbol_at(offset).ok_or_else(|| RenameError("no stage name at the cursor".into()))?;
-        let stage = self.symbol_stage(&symbol).ok_or_else(|| RenameError("this reference is not a stage".into()))?;
+        let (_, stage) = self.stage_to_rename(offset)?;
         self.rename_stage(stage, new_name)
+    }
+
+    /// The stage name at `offset` and its stage, or why there is none to rename (the same
+    /// reason for a prepared rename and a rename).
+    fn stage_to_rename(&self, offset: TextSize) -> Result<(StageSymbol, usize), RenameError> {
+        if let Some(symbol) = self.symbol_at(offset) {
+            if let Some(stage) = self.symbol_stage(&symbol) {
+                return Ok((symbol, stage));
+            }
+        }
+        // A reference BuildKit does not read as a stage: say what it is.
+        let touches = |r: &&StageRef| r.range.start() <= offset && offset <= r.range.end();
+        let what = match self.references().iter().find(touches).map(|r| &r.target) {
+            Some(RefTarget::Image(i)) => format!("`{i}` is no stage of this file but an image BuildKit pulls"),
+            Some(RefTarget::Scratch) => "`scratch` is the empty image, no stage".to_string(),
+            Some(RefTarget::NamedContext(k)) => format!("`{k}` is a named build context, no stage"),
+            Some(RefTarget::Invalid(why)) => format!("this reference names no stage ({why})"),
+            _ => "there is no stage name here".to_string(),
+        };
+        Err(RenameError(format!(
+            "{what}: put the cursor on a stage name (an `AS` name, or a stage named by FROM, --from or from=)"
+        )))
     }
 
     /// Renames stage `stage` to `new_name`.
@@ -714,8 +732,14 @@ impl Analysis {
         let partial = &text[word_start..o];
         // The rest of the word under the cursor is replaced too (`--from=bu|ilder`).
         let rest = &text[o..];
-        let word_end =
+        let mut word_end =
             o + rest.find(|c: char| c.is_whitespace() || matches!(c, '=' | ',' | '"' | '\'')).unwrap_or(rest.len());
+        // A line continuation after the word is no part of it (`from=bu|\` keeps its `\`).
+        let escape = self.parse().tree().escape_char();
+        let continues = text[word_end..].trim_start_matches([' ', '\t']);
+        if text[o..word_end].ends_with(escape) && (continues.is_empty() || continues.starts_with(['\n', '\r'])) {
+            word_end -= escape.len_utf8();
+        }
         let next = text[word_end..].chars().next();
         let replace = TextRange::new(TextSize::new(word_start as u32), TextSize::new(word_end as u32));
         let current_stage = self.stages().iter().rposition(|s| s.from_range.start() <= offset);
@@ -754,20 +778,26 @@ impl Analysis {
             && flag_word.starts_with("--mount=");
         if (after_copy_from || after_mount_from) && flag_position {
             // A trigger runs in the stages built on this one (later ones): a stage is earlier for
-            // at least one of them when it comes before the last. With none, nothing is marked.
+            // at least one of them when it comes before the last. With none, all are offered.
             let runs_in = if in_trigger { current_stage.and_then(|s| self.last_built_on(s)) } else { current_stage };
-            return self.stage_completions(replace, runs_in, false);
+            return self.stage_completions(replace, runs_in, true);
         }
         // The keys and values of `RUN --mount=`.
         if keyword == "RUN" && flag_position && flag_word.starts_with("--mount=") {
             return mount_completions(&flag_word["--mount=".len()..].to_ascii_lowercase(), replace, next);
+        }
+        // The value of another flag: the few values it takes, if it has such a list.
+        if flag_position && flag_word.starts_with("--") {
+            if let Some((name, _)) = flag_word[2..].split_once('=') {
+                return flag_value_completions(&keyword, name, replace);
+            }
         }
         // The base of a FROM.
         if keyword == "FROM" && trimmed.len() > 4 && !partial.starts_with('-') {
             let words: Vec<&str> = trimmed.split_whitespace().filter(|w| !w.starts_with("--")).collect();
             let base_position = words.len() == 1 || (words.len() == 2 && !before.ends_with(char::is_whitespace));
             if base_position {
-                let mut out = self.stage_completions(replace, current_stage, true);
+                let mut out = self.stage_completions(replace, current_stage, false);
                 out.push(Completion {
                     label: "scratch".into(),
                     kind: CompletionKind::Scratch,
@@ -843,9 +873,12 @@ impl Analysis {
         Vec::new()
     }
 
-    /// Stage names; `current`: the stage being written, or the last that runs the trigger being
-    /// written (it is left out, later ones are marked, or left out with `only_earlier`).
-    fn stage_completions(&self, replace: TextRange, current: Option<usize>, only_earlier: bool) -> Vec<Completion> {
+    /// Stage names a reference can use: those of stages before `current` (the stage being
+    /// written, or the last that runs the trigger being written). A later stage is left out:
+    /// BuildKit fails on a `--from` that names one, and a FROM takes an image of that name. For
+    /// a `--from` (`shadowed`), so is a name that a later stage (or the current one) has too:
+    /// `--from` finds the last stage of a name, which would be that one.
+    fn stage_completions(&self, replace: TextRange, current: Option<usize>, shadowed: bool) -> Vec<Completion> {
         let limit = current.unwrap_or(self.stages().len());
         let mut out: Vec<Completion> = Vec::new();
         // Each name once (a file may have thousands of stages). A tree, as in `group_uses`.
@@ -854,10 +887,8 @@ impl Analysis {
         let mut listed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
         for s in self.stages().iter().rev() {
             let Some(name) = &s.name else { continue };
-            if s.index >= limit && (only_earlier || Some(s.index) == current) {
-                if !only_earlier && Some(s.index) == current {
-                    // A `--from` of the current stage's name finds the current stage (the last
-                    // of the name), a cycle: no earlier stage of that name is offered either.
+            if s.index >= limit {
+                if shadowed {
                     listed.insert(name);
                 }
                 continue;
@@ -865,24 +896,11 @@ impl Analysis {
             if !listed.insert(name) {
                 continue;
             }
-            // A later stage is offered (the user may be about to move it) but marked: BuildKit
-            // fails on a `--from` that names a stage defined after the current one.
-            let later = s.index >= limit;
-            const LATER: &str = "defined later: the build fails when a stage uses a later one";
             out.push(Completion {
                 label: name.clone(),
                 kind: CompletionKind::Stage,
-                detail: Some(format!(
-                    "stage {} · FROM {}{}",
-                    s.index,
-                    s.base,
-                    if later { " · defined later" } else { "" }
-                )),
-                documentation: match (s.description.clone(), later) {
-                    (Some(d), true) => Some(format!("{d}\n\n({LATER})")),
-                    (None, true) => Some(format!("({LATER})")),
-                    (d, false) => d,
-                },
+                detail: Some(format!("stage {} · FROM {}", s.index, s.base)),
+                documentation: s.description.clone(),
                 insert: name.clone(),
                 replace,
             });
@@ -1333,8 +1351,16 @@ impl Analysis {
         if Some(stage) == self.default_target() {
             md.push_str(" · default target");
         }
+        // (Unused: no target in play builds it, though other stages may use it.)
         if self.is_unused(stage) {
-            md.push_str(" · unused");
+            match self.targets_in_play() {
+                [t] if Some(*t) == self.default_target() => md.push_str(" · not built by the default target"),
+                targets => {
+                    let names: Vec<String> =
+                        targets.iter().map(|&t| format!("`{}`", self.stages()[t].display_name())).collect();
+                    md.push_str(&format!(" · not built by the targets in play ({})", names.join(", ")));
+                }
+            }
         }
         md.push('\n');
         if let Some(d) = &s.description {
@@ -2015,6 +2041,40 @@ fn keyword_summary(k: &str) -> &'static str {
 /// case): the types after `type=`, the sharing modes after `sharing=`, and where a key starts
 /// the keys BuildKit's `parseMount` takes for the mount's type (`bind` unless a `type=` said
 /// otherwise) that are not there yet.
+/// The values of an instruction's flag that takes one of a few: `FROM --platform=` the platform
+/// ARGs (BuildKit's FromPlatformFlagConstDisallowed warns of a constant), `RUN --network=` and
+/// `RUN --security=` their modes.
+fn flag_value_completions(keyword: &str, flag: &str, replace: TextRange) -> Vec<Completion> {
+    let values: &[(&str, &str)] = match (keyword, flag) {
+        ("FROM", "platform") => &[
+            ("$BUILDPLATFORM", "the platform of the machine that builds (a stage of build tools)"),
+            ("$TARGETPLATFORM", "the platform the image is built for (the default)"),
+        ],
+        ("RUN", "network") => &[
+            ("default", "the build's network (the default)"),
+            ("none", "no network access"),
+            ("host", "the host's network (needs the network.host entitlement)"),
+        ],
+        ("RUN", "security") => &[
+            ("sandbox", "the default sandbox"),
+            ("insecure", "without the sandbox (needs the security.insecure entitlement)"),
+        ],
+        _ => &[],
+    };
+    let kind = if flag == "platform" { CompletionKind::Variable } else { CompletionKind::FlagValue };
+    values
+        .iter()
+        .map(|(value, doc)| Completion {
+            label: value.to_string(),
+            kind,
+            detail: Some(doc.to_string()),
+            documentation: None,
+            insert: value.to_string(),
+            replace,
+        })
+        .collect()
+}
+
 fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> Vec<Completion> {
     let fields: Vec<&str> = written.split(',').collect();
     let current = fields.last().copied().unwrap_or_default();

@@ -576,6 +576,19 @@ fn a_cache_mount_without_from_takes_a_later_stage_named_scratch() {
         "cannot mount from stage \"scratch\" to \"/c\", stage needs to be defined before current command",
         "--mount=type=Cache,from=,target=/c",
     );
+    // The type is read expanded (`setMountState` expands every value but `from` before
+    // `dispatchRunMounts` compares it), so a variable that gives `cache` is a cache mount.
+    fails(
+        "FROM alpine AS a\nARG T=cache\nRUN --mount=type=$T,target=/c true\nFROM alpine AS scratch\nFROM a\n",
+        "cannot mount from stage \"scratch\" to \"/c\", stage needs to be defined before current command",
+        "--mount=type=$T,target=/c",
+    );
+    fails(
+        "FROM alpine AS a\nENV T=CACHE\nRUN --mount=type=${T},target=/c true\nFROM alpine AS scratch\nFROM a\n",
+        "cannot mount from stage \"scratch\" to \"/c\", stage needs to be defined before current command",
+        "--mount=type=${T},target=/c",
+    );
+    builds("FROM alpine AS a\nARG T=bind\nRUN --mount=type=$T,target=/c true\nFROM alpine AS scratch\nFROM a\n");
     builds("FROM alpine AS scratch\nFROM alpine AS a\nRUN --mount=type=cache,target=/c true\n");
     builds("FROM alpine AS a\nRUN --mount=type=bind,target=/c true\nFROM alpine AS scratch\nFROM a\n");
     builds("FROM alpine AS a\nRUN --mount=target=/c true\nFROM alpine AS scratch\nFROM a\n");

@@ -402,37 +402,33 @@ fn a_stage_repeating_an_earlier_name_is_not_offered_that_name_after_copy_from() 
     assert_eq!(completion_labels("FROM alpine AS build\nFROM $0 AS build\n"), ["build", "scratch"]);
 }
 
+/// A stage defined after the current one is not offered after `--from=` or a mount's `from=`:
+/// BuildKit fails on a reference to it (`forward-reference`). Nor is a name a later stage has
+/// too: `--from` finds the last stage of a name.
 #[test]
-fn later_stages_after_copy_from_are_marked() {
-    // BuildKit fails on `COPY --from` naming a stage defined after the current one.
-    let (a, at) = fixture("FROM alpine AS base\nFROM base AS build\nCOPY --from=$0 /a /b\nFROM scratch AS later\n");
+fn later_stages_are_not_offered_after_copy_or_mount_from() {
+    let (a, at) = fixture(
+        "# base it all\nFROM alpine AS base\nFROM base AS build\nCOPY --from=$0 /a /b\nFROM scratch AS later\n",
+    );
     let c = a.completions(at);
     let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
-    assert_eq!(labels, ["base", "later"]);
+    assert_eq!(labels, ["base"]);
     assert_eq!(c[0].detail.as_deref(), Some("stage 0 · FROM alpine"));
-    assert_eq!(c[0].documentation, None);
-    assert_eq!(c[1].detail.as_deref(), Some("stage 2 · FROM scratch · defined later"));
-    assert!(c[1].documentation.as_deref().is_some_and(|d| d.contains("the build fails")), "{:?}", c[1]);
+    assert_eq!(c[0].documentation.as_deref(), Some("it all"));
+    let text = "FROM alpine AS deps\nFROM alpine AS tools\nFROM alpine AS build\nRUN --mount=type=cache,from=$0 \\\n  true\nFROM alpine AS tools\nFROM alpine AS test\n";
+    assert_eq!(completion_labels(text), ["deps"], "`tools` is the later stage's name too");
 }
 
 #[test]
 fn a_trigger_completes_as_the_stages_that_run_it() {
-    // `ONBUILD COPY --from=` runs in the stages built on this one (`app`, `app2`): this stage
-    // and later ones may be earlier there; the last that runs it is left out, as a stage is
-    // in its own `--from=`, and the stages after it are marked.
+    // `ONBUILD COPY --from=` runs in the stages built on this one (`app`, `app2`): the stages
+    // before the last that runs it are earlier for at least one of them; that one and the
+    // stages after it are left out, as a stage is in its own `--from=`.
     let text = "FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM tmpl AS app\nFROM alpine AS mid\nFROM tmpl AS app2\nFROM alpine AS late\n";
-    let (a, at) = fixture(text);
-    let c = a.completions(at);
-    let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
-    assert_eq!(labels, ["base", "tmpl", "app", "mid", "late"]);
-    let marked: Vec<&str> = c.iter().filter(|c| c.documentation.is_some()).map(|c| c.label.as_str()).collect();
-    assert_eq!(marked, ["late"], "{c:?}");
-    // No stage runs the trigger: none is left out or marked.
-    let (a, at) =
-        fixture("FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM alpine AS other\n");
-    let c = a.completions(at);
-    assert_eq!(c.iter().map(|c| c.label.as_str()).collect::<Vec<_>>(), ["base", "tmpl", "other"]);
-    assert!(c.iter().all(|c| c.documentation.is_none()), "{c:?}");
+    assert_eq!(completion_labels(text), ["base", "tmpl", "app", "mid"]);
+    // No stage runs the trigger: all are offered.
+    let text = "FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM alpine AS other\n";
+    assert_eq!(completion_labels(text), ["base", "tmpl", "other"]);
     // After `ONBUILD `: the keywords a trigger may be (not ONBUILD, FROM or MAINTAINER).
     for text in ["FROM alpine\nONBUILD $0\n", "FROM alpine\nonbuild R$0\n"] {
         let (a, at) = fixture(text);
@@ -440,6 +436,44 @@ fn a_trigger_completes_as_the_stages_that_run_it() {
         assert!(labels.contains(&"RUN".to_string()) && labels.contains(&"COPY".to_string()), "{text:?}: {labels:?}");
         assert!(!labels.iter().any(|l| ["ONBUILD", "FROM", "MAINTAINER"].contains(&l.as_str())), "{labels:?}");
     }
+}
+
+/// The word a completion replaces ends before a line continuation: accepting `deps` at
+/// `from=de|\` keeps the `\` (either escape character, blanks after it or not).
+#[test]
+fn a_completion_keeps_the_line_continuation_after_the_word() {
+    for (text, word) in [
+        ("FROM alpine AS deps\nFROM alpine\nRUN --mount=type=cache,from=de$0\\\n  true\n", "de"),
+        ("FROM alpine AS deps\nFROM alpine\nRUN --mount=type=cache,from=d$0e\\  \r\n  true\n", "de"),
+        ("FROM alpine AS deps\nFROM alpine\nCOPY --from=de$0\\\n  /a /b\n", "de"),
+        ("# escape=`\nFROM alpine AS deps\nFROM de$0`\n  AS b\n", "de"),
+        ("FROM alpine\nRUN --mo$0\\\n  true\n", "--mo"),
+        // Not a continuation: the escape character is part of the word.
+        ("FROM alpine AS deps\nFROM alpine\nCOPY --from=de$0\\x /a /b\n", "de\\x"),
+    ] {
+        let (a, at) = fixture(text);
+        let c = a.completions(at);
+        assert!(!c.is_empty(), "{text:?}");
+        assert!(c.iter().all(|c| slice(&a, c.replace) == word), "{text:?}: {c:?}");
+    }
+}
+
+/// `FROM --platform=` offers the platform ARGs, not stages; `RUN --network=` and
+/// `--security=` their modes; other flags' values nothing.
+#[test]
+fn flag_values_are_completed_where_a_flag_takes_a_few() {
+    let stages = "FROM alpine AS deps\n";
+    assert_eq!(completion_labels(&format!("{stages}FROM --platform=$0\n")), ["$BUILDPLATFORM", "$TARGETPLATFORM"]);
+    assert_eq!(
+        completion_labels(&format!("{stages}FROM --platform=lin$0 deps\n")),
+        ["$BUILDPLATFORM", "$TARGETPLATFORM"]
+    );
+    assert_eq!(completion_labels(&format!("{stages}FROM --platform=$BUILDPLATFORM $0\n")), ["deps", "scratch"]);
+    assert_eq!(completion_labels(&format!("{stages}RUN --network=$0 true\n")), ["default", "none", "host"]);
+    assert_eq!(completion_labels(&format!("{stages}RUN --security=$0 true\n")), ["sandbox", "insecure"]);
+    assert!(completion_labels(&format!("{stages}COPY --chown=$0 a b\n")).is_empty());
+    // A flag-like word among the arguments is no flag: nothing.
+    assert!(completion_labels(&format!("{stages}RUN echo --network=$0\n")).is_empty());
 }
 
 #[test]
@@ -630,6 +664,21 @@ fn hover_on_a_stage_shows_its_chain_and_users() {
     for part in ["**stage `build`**", "compiles the server", "image `golang:1.22`", "used by:", "`test`", "`release`"] {
         assert!(h.markdown.contains(part), "{part} missing in {}", h.markdown);
     }
+    // `build` is used, by `test`, but no target in play builds it: the hover says which.
+    let first_line = |a: &Analysis, at| a.hover(at).unwrap().markdown.lines().next().unwrap().to_string();
+    let text = "FROM golang:1.22 AS bu$0ild\nFROM build AS test\nFROM scratch AS release\n";
+    assert_eq!(
+        first_line(&fixture(text).0, fixture(text).1),
+        "**stage `build`** · index 0 · not built by the default target"
+    );
+    let (a, at) = fixture(&format!("{text}FROM alpine AS lint\nFROM scratch AS final\n"));
+    let targets = Options { targets: vec!["lint".into()], ..Options::default() };
+    let a = stagecraft_analysis::analyze(a.text(), &targets);
+    assert!(
+        first_line(&a, at).ends_with(" · not built by the targets in play (`final`, `lint`)"),
+        "{}",
+        first_line(&a, at)
+    );
     let (a, at) = fixture("FROM alpine AS x\nFROM scratch\nCOPY --from=ngi$0nx /a /a\n");
     assert!(a.hover(at).unwrap().markdown.contains("image"));
     // An image named through variables says what it expands to; a FROM says "earlier" (a later
@@ -991,7 +1040,7 @@ fn reference_waves(a: &Analysis, target: usize) -> Vec<Vec<usize>> {
         let ready: Vec<usize> = remaining
             .iter()
             .copied()
-            .filter(|&s| direct[s].iter().all(|&d| d == s || !set.contains(&d) || wave[d].is_some_and(|w| w < level)))
+            .filter(|&s| direct[s].iter().all(|&d| !set.contains(&d) || wave[d].is_some_and(|w| w < level)))
             .collect();
         if ready.is_empty() {
             waves.push(remaining.clone());
@@ -1025,20 +1074,31 @@ fn waves_match_the_round_by_round_definition() {
             }
             assert_eq!(waves, reference_waves(&a, t), "target {t} of\n{text}");
             // Without a cycle the target stands alone in the last wave; with one, the stages on
-            // or above it include the target, and some of them uses another.
+            // or above it include the target, and some of them uses another or itself (a stage
+            // that copies from itself is a cycle to BuildKit: `TestDockerfileCircularDependencies`).
             assert_eq!(plan.in_cycle.is_empty(), plan.waves.last() == Some(&vec![t]), "target {t} of\n{text}");
             assert!(plan.in_cycle.is_empty() || plan.in_cycle.contains(&t), "target {t} of\n{text}");
-            let uses_another =
-                a.graph().edges.iter().any(|e| {
-                    e.source != e.stage && plan.in_cycle.contains(&e.source) && plan.in_cycle.contains(&e.stage)
-                });
-            assert_eq!(plan.in_cycle.is_empty(), !uses_another, "target {t} of\n{text}");
+            let uses_one = a.graph().edges.iter().any(|e| {
+                let source = match a.graph().nodes[e.source] {
+                    stagecraft_analysis::GraphNode::Stage(s) => s,
+                    _ => return false,
+                };
+                plan.in_cycle.contains(&source) && plan.in_cycle.contains(&e.stage)
+            });
+            assert_eq!(plan.in_cycle.is_empty(), !uses_one, "target {t} of\n{text}");
             cyclic += usize::from(!plan.in_cycle.is_empty());
             compared += 1;
         }
     }
     assert!(compared > 300, "{compared}");
     assert!(cyclic >= 4, "{cyclic}");
+    // A stage that copies from itself never gets ready, nor what is built on it.
+    let a = plain("FROM alpine AS a\nCOPY --from=a / /\nFROM a AS b\nFROM alpine AS c\n");
+    let message = &a.build_error().unwrap().message;
+    assert!(message.starts_with("circular dependency detected on stage: a; "), "{message}");
+    assert_eq!((a.plan(0).in_cycle, a.plan(0).waves.len()), (vec![0], 0));
+    assert_eq!((a.plan(1).in_cycle, a.plan(1).waves.len()), (vec![0, 1], 0));
+    assert_eq!((a.plan(2).in_cycle, a.plan(2).waves), (vec![], vec![vec![2]]));
 }
 
 /// BuildKit expands every word of an ENV before it sets any (`dispatch` expands the command,
@@ -1612,6 +1672,14 @@ fn build_failures_are_errors() {
     assert!(diag(&a, "unknown-instruction").message.contains("did you mean RUN?"));
     let a = plain("ARG IMG\nFROM $IMG\n");
     assert!(diag(&a, "blank-base").message.contains("base name ($IMG) should not be blank"));
+    // A FROM without a base (being typed) fails as an instruction, and that is all: no ARG
+    // made its base blank or invalid.
+    for bare in ["FROM", "FROM ", "FROM --platform=$BUILDPLATFORM", "ARG V=1\nFROM"] {
+        let a = plain(&format!("FROM alpine AS a\nRUN true\n{bare}\n"));
+        let errors: Vec<&str> = codes(&a).into_iter().filter(|c| *c != "unused-stage").collect();
+        assert_eq!(errors, ["invalid-instruction"], "{bare}: {:?}", a.diagnostics());
+        assert_eq!(diag(&a, "invalid-instruction").message, "FROM requires either one or three arguments");
+    }
     let a = plain("FROM Alpine:3\n");
     assert!(diag(&a, "invalid-image-reference").message.contains("must be lowercase"));
     assert!(a.build_error().is_some());

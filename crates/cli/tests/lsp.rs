@@ -623,6 +623,14 @@ fn rename_from_a_reference_and_refusals() {
     assert!(r["error"]["message"].as_str().unwrap().contains("a stage named `docs` already exists"), "{r}");
     let r = lsp.call("textDocument/prepareRename", at(URI, 2, 7));
     assert!(r["error"]["message"].as_str().unwrap().contains("put the cursor on a stage name"), "{r}");
+    // On an image: prepareRename and rename refuse with the same reason, which says what it is.
+    let prepared = lsp.call("textDocument/prepareRename", at(URI, 0, 8));
+    let mut p = at(URI, 0, 8);
+    p["newName"] = "x".into();
+    let renamed = lsp.call("textDocument/rename", p);
+    let message = prepared["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("`golang:1.22` is no stage of this file but an image BuildKit pulls"), "{message}");
+    assert_eq!(renamed["error"]["message"].as_str(), Some(message));
     lsp.shutdown();
 }
 
@@ -791,6 +799,23 @@ fn semantic_tokens_of_a_name_split_over_lines() {
         assert!(tokens.contains(&piece), "{piece:?} in {tokens:?}");
     }
     assert!(!tokens.iter().any(|t| t.0 == 1), "{tokens:?}");
+    lsp.shutdown();
+}
+
+/// An unused stage's tokens carry the `unused` modifier (the legend names it; not the standard
+/// `deprecated`, which clients strike through); the used stage's do not.
+#[test]
+fn unused_stages_have_the_unused_modifier() {
+    let mut lsp = Lsp::start();
+    let init = lsp.initialize(parse_json(r#"{"general": {"positionEncodings": ["utf-16"]}}"#), Value::Null);
+    let legend = &init["capabilities"]["semanticTokensProvider"]["legend"]["tokenModifiers"];
+    let modifiers: Vec<&str> = legend.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(modifiers, ["declaration", "unused"], "{init}");
+    lsp.open(URI, "FROM alpine AS old\nFROM alpine AS base\nFROM base AS app\n");
+    let tokens = absolute_tokens(&lsp.result("textDocument/semanticTokens/full", doc(URI)));
+    let names: Vec<(u64, u64)> =
+        tokens.iter().filter(|t| [(0, 15), (1, 15), (2, 5)].contains(&(t.0, t.1))).map(|t| (t.0, t.3)).collect();
+    assert_eq!(names, [(0, 0b11), (1, 0b01), (2, 0b00)], "{tokens:?}");
     lsp.shutdown();
 }
 
@@ -1015,7 +1040,7 @@ fn code_actions_lenses_targets_and_graph() {
     assert_eq!(lenses[0]["command"]["title"], "target: build · builds 1 stage · 4 refs");
     assert_eq!(lenses[3]["command"]["command"], "stagecraft.pickTarget");
     // Only the last unnamed stage is a target (the default one).
-    assert_eq!(lenses[3]["command"]["title"], "target: stage-3 (default) · builds 2 stages · 0 refs");
+    assert_eq!(lenses[3]["command"]["title"], "target: default (unnamed stage 3) · builds 2 stages · 0 refs");
     // A stage whose name a later stage takes over is not a target (the later one is).
     let shadowed = "file:///shadowed/Dockerfile";
     lsp.open(shadowed, "FROM alpine AS a\nFROM alpine AS a\nFROM a\n");

@@ -22,6 +22,8 @@ pub(crate) fn lenses(a: &Analysis, encoding: Encoding, uri: &Uri) -> Vec<CodeLen
             // The analysis says which stages `--target` can name: not an unnamed stage before the
             // last, nor a stage whose name a later stage takes over.
             let label = match &targets[s.index] {
+                // (`--target` cannot name an unnamed stage: the default is built without one.)
+                Some(t) if t.is_default && s.name.is_none() => format!("target: default (unnamed stage {})", s.index),
                 Some(t) if t.is_default => format!("target: {} (default)", s.display_name()),
                 Some(_) => format!("target: {}", s.display_name()),
                 None if s.name.is_some() => format!("{} (not a target: a later stage has its name)", s.display_name()),

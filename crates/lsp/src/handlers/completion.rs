@@ -67,7 +67,7 @@ fn item(a: &Analysis, encoding: Encoding, i: usize, c: Completion) -> Completion
             CompletionKind::NamedContext => CompletionItemKind::FOLDER,
             CompletionKind::Variable => CompletionItemKind::VARIABLE,
             CompletionKind::MountKey => CompletionItemKind::PROPERTY,
-            CompletionKind::MountValue => CompletionItemKind::ENUM_MEMBER,
+            CompletionKind::MountValue | CompletionKind::FlagValue => CompletionItemKind::ENUM_MEMBER,
         }),
         detail: c.detail,
         documentation: c.documentation.map(Documentation::String),

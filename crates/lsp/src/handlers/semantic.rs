@@ -21,7 +21,10 @@ const TYPES: &[(TokenType, SemanticTokenType)] = &[
     (TokenType::Operator, SemanticTokenType::OPERATOR),
 ];
 
-/// Modifier bits: 0 = declaration (a stage's `AS` name), 1 = deprecated (an unused stage).
+/// Modifier bits: 0 = declaration (a stage's `AS` name), 1 = `unused` (a stage no target in play
+/// builds). `unused` is no standard modifier: clients that know it (Neovim's `@lsp.mod.unused`,
+/// a VS Code theme rule) style it, others ignore it. (The standard `deprecated` struck such
+/// stages through, which says something else; the unused-stage hint fades them already.)
 pub(crate) fn legend() -> SemanticTokensLegend {
     let mut token_types: Vec<SemanticTokenType> = Vec::new();
     for (_, t) in TYPES {
@@ -31,7 +34,7 @@ pub(crate) fn legend() -> SemanticTokensLegend {
     }
     SemanticTokensLegend {
         token_types,
-        token_modifiers: vec![SemanticTokenModifier::DECLARATION, SemanticTokenModifier::DEPRECATED],
+        token_modifiers: vec![SemanticTokenModifier::DECLARATION, SemanticTokenModifier::new("unused")],
     }
 }
 
