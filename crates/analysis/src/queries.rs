@@ -332,6 +332,19 @@ impl Analysis {
         Some((stage, s.name_range.unwrap_or(s.from_range)))
     }
 
+    /// Go to definition of the variable at `offset`: the key of the `ENV` or `ARG` that set what
+    /// it holds there (in its stage, a stage it is built on, or the global `ARG`s). None for a
+    /// variable BuildKit sets itself, one nothing sets, or one not expanded there.
+    pub fn variable_definition(&self, offset: TextSize) -> Option<TextRange> {
+        match self.variable_at(offset)?.source {
+            VariableSource::Env(r)
+            | VariableSource::Arg(r)
+            | VariableSource::BuildArg(r)
+            | VariableSource::GlobalArg(r) => Some(r),
+            _ => None,
+        }
+    }
+
     /// Every place a stage occurs: its definition (the `AS` name, or for a stage without one
     /// its `FROM`, where go-to-definition goes) and each reference written in the text.
     pub fn occurrences(&self, stage: usize) -> Vec<Occurrence> {

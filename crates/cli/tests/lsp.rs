@@ -802,6 +802,29 @@ fn semantic_tokens_of_a_name_split_over_lines() {
     lsp.shutdown();
 }
 
+/// Definition on a variable goes to the `ENV` or `ARG` key that set what it holds there: in
+/// the stage, in a stage it is built on, or a global `ARG`; nothing for one BuildKit sets
+/// itself or nothing sets.
+#[test]
+fn definition_of_a_variable_is_what_set_it() {
+    let mut lsp = started();
+    let text = "ARG GO=1.22\nFROM golang:${GO} AS build\nENV OUT=/out\nARG TARGETOS\nFROM build AS test\nWORKDIR $OUT/$TARGETOS/$NOPE\nENV OUT=/x\n";
+    lsp.open(URI, text);
+    let target = |lsp: &mut Lsp, line, character| {
+        let r = lsp.result("textDocument/definition", at(URI, line, character));
+        if r.is_null() {
+            return None;
+        }
+        Some((r["range"]["start"]["line"].as_u64()?, r["range"]["start"]["character"].as_u64()?))
+    };
+    assert_eq!(target(&mut lsp, 1, 16), Some((0, 4)), "`${{GO}}` in FROM: the global ARG");
+    assert_eq!(target(&mut lsp, 5, 10), Some((2, 4)), "`$OUT` in test: the base stage's ENV, not the later one");
+    assert_eq!(target(&mut lsp, 5, 25), None, "`$NOPE`: nothing set it");
+    // A stage name still goes to its stage.
+    assert_eq!(target(&mut lsp, 4, 6), Some((1, 21)));
+    lsp.shutdown();
+}
+
 /// An unused stage's tokens carry the `unused` modifier (the legend names it; not the standard
 /// `deprecated`, which clients strike through); the used stage's do not.
 #[test]

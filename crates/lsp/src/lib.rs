@@ -427,7 +427,11 @@ impl LanguageServer for Backend {
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
         let a = self.analysis(&p.text_document.uri)?;
-        handlers::definition::definition(&a, self.encoding(), &p.text_document.uri, p.position)
+        let encoding = self.encoding();
+        if let Some(stage) = handlers::definition::stage(&a, encoding, &p.text_document.uri, p.position)? {
+            return Ok(Some(stage));
+        }
+        off_thread(move || handlers::definition::variable(&a, encoding, &p.text_document.uri, p.position)).await
     }
 
     async fn goto_declaration(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

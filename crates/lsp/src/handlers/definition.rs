@@ -1,19 +1,35 @@
-//! Go to definition (and declaration) of a stage.
+//! Go to definition (and declaration) of a stage, or of a variable: the `ENV` or `ARG` that set
+//! it there.
 
-use stagecraft_analysis::Analysis;
+use stagecraft_analysis::{Analysis, TextRange};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::{GotoDefinitionResponse, Location, Position, Uri};
 
 use crate::convert::Encoding;
 
-pub(crate) fn definition(
+/// The stage named at `position` (quick: the analysis knows every stage reference).
+pub(crate) fn stage(
     a: &Analysis,
     encoding: Encoding,
     uri: &Uri,
     position: Position,
 ) -> Result<Option<GotoDefinitionResponse>> {
     let offset = encoding.offset(a.line_index(), a.text(), position)?;
-    Ok(a.definition(offset).map(|(_, range)| {
-        GotoDefinitionResponse::Scalar(Location { uri: uri.clone(), range: encoding.lsp_range(a, range) })
-    }))
+    Ok(a.definition(offset).map(|(_, range)| location(a, encoding, uri, range)))
+}
+
+/// The variable at `position` (the analysis runs again to see what set it there: off the
+/// server's thread).
+pub(crate) fn variable(
+    a: &Analysis,
+    encoding: Encoding,
+    uri: &Uri,
+    position: Position,
+) -> Result<Option<GotoDefinitionResponse>> {
+    let offset = encoding.offset(a.line_index(), a.text(), position)?;
+    Ok(a.variable_definition(offset).map(|range| location(a, encoding, uri, range)))
+}
+
+fn location(a: &Analysis, encoding: Encoding, uri: &Uri, range: TextRange) -> GotoDefinitionResponse {
+    GotoDefinitionResponse::Scalar(Location { uri: uri.clone(), range: encoding.lsp_range(a, range) })
 }
