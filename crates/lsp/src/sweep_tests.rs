@@ -193,7 +193,8 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             let p = Position { line, character };
             let past = line >= line_count;
             let at = format!("at {line}:{character}");
-            let def = handlers::definition::definition(&a, encoding, &uri, p);
+            let def = handlers::definition::stage(&a, encoding, &uri, p);
+            let variable_def = handlers::definition::variable(&a, encoding, &uri, p);
             let refs = handlers::references::references(&a, encoding, &uri, p, true);
             let refs_only = handlers::references::references(&a, encoding, &uri, p, false);
             let highlight = handlers::references::highlight(&a, encoding, p);
@@ -218,6 +219,7 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                 // own reason first; it must still refuse).
                 let answered = [
                     def.is_ok(),
+                    variable_def.is_ok(),
                     refs.is_ok(),
                     refs_only.is_ok(),
                     highlight.is_ok(),
@@ -236,6 +238,10 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                 continue;
             }
             let def = def.map_err(|e| format!("definition {at}: {}", e.message))?;
+            let variable_def = variable_def.map_err(|e| format!("variable definition {at}: {}", e.message))?;
+            if let Some(GotoDefinitionResponse::Scalar(l)) = &variable_def {
+                lines.check_range(l.range, "variable definition")?;
+            }
             if let Some(GotoDefinitionResponse::Scalar(l)) = &def {
                 lines.check_range(l.range, "definition")?;
             }
