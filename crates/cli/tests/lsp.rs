@@ -916,6 +916,14 @@ fn fix_all_on_request_and_preferred_quick_fixes() {
         apply_lsp_edits(text, &actions[0]["edit"]["changes"][uri]),
         "FROM alpine AS base\nRUN a\nRUN b\nFROM alpine\nCOPY --from=base /a /b\nCMD serve\n"
     );
+    // One pass fixed them all: an edit where each fix is, none over the lines between.
+    let edits = actions[0]["edit"]["changes"][uri].as_array().unwrap();
+    let lines: Vec<(u64, u64)> = edits
+        .iter()
+        .map(|e| (e["range"]["start"]["line"].as_u64().unwrap(), e["range"]["end"]["line"].as_u64().unwrap()))
+        .collect();
+    assert!(lines.iter().all(|(start, end)| start == end) && lines.len() >= 3, "{lines:?}");
+    assert!(!lines.iter().any(|(l, _)| *l == 2 || *l == 3), "lines 3 and 4 need no fix: {lines:?}");
     // `from` becomes `FROM` and its `as` `AS` in one fix (until stop 38 that took a second pass
     // of "fix all", as `check --fix` makes: the lower-case `as` was a `FromAsCasing` finding
     // only once `FROM` was written).

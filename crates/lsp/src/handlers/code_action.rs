@@ -95,11 +95,11 @@ pub(crate) fn code_actions(
         }
     }
     if wanted(only, &fix_all_kind()) {
-        if let Some((fixed, count)) = fix_all(a, options) {
+        if let Some((edits, count)) = fix_all(a, options) {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: format!("Fix all safe problems ({count})"),
                 kind: Some(fix_all_kind()),
-                edit: Some(edit(&[changed_region(a.text(), &fixed)])),
+                edit: Some(edit(&edits)),
                 ..CodeAction::default()
             }));
         }
@@ -109,9 +109,11 @@ pub(crate) fn code_actions(
 
 /// "Fix all" as `check --fix` does it: passes of the safe fixes, each on the analysis of the
 /// text the one before left, since a fix can make another possible (the removal of an unused
-/// stage can make the one it was built on removable). The fixed text and how many fixes it took;
-/// `None` when there is nothing to fix.
-fn fix_all(a: &Analysis, options: &Options) -> Option<(String, usize)> {
+/// stage can make the one it was built on removable). The edits and how many fixes they make;
+/// `None` when there is nothing to fix. When one pass fixes everything (the usual case), its
+/// edits are the answer, each where its fix is (an editor keeps the cursor, marks and undo steps
+/// of the lines between); after more passes, one edit of the region that changed.
+fn fix_all(a: &Analysis, options: &Options) -> Option<(Vec<stagecraft_analysis::TextEdit>, usize)> {
     let (mut edits, count) = a.fix_all_edits(FixSet::Safe);
     if count == 0 {
         return None;
@@ -119,7 +121,10 @@ fn fix_all(a: &Analysis, options: &Options) -> Option<(String, usize)> {
     edits.sort_unstable_by_key(|e| e.range.start());
     let first = stagecraft_analysis::TextEdit::apply_all(a.text(), &edits);
     let rest = fix_text(&first, options, FixSet::Safe);
-    Some((rest.text, count + rest.applied))
+    if rest.applied == 0 {
+        return Some((edits, count));
+    }
+    Some((vec![changed_region(a.text(), &rest.text)], count + rest.applied))
 }
 
 /// One edit that turns `old` into `new`: the region between their common start and end.
