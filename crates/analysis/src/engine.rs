@@ -2512,13 +2512,22 @@ impl<'a> Engine<'a> {
                         }
                     }
                 }
-                for (k, v, at) in set {
+                for (k, v, at) in &set {
                     // (One string for both: a stage built on this one finds them the same.)
-                    let (key, value) = (Text::from(k.as_str()), Text::from(v));
+                    let (key, value) = (Text::from(k.as_str()), Text::from(v.as_str()));
                     st.env.assign_shared(&key, value.clone());
                     st.image_env.assign_in_place_shared(&key, value);
                     if self.probing() {
-                        self.probe.note(&k, Origin::Env(at), true);
+                        self.probe.note(k, Origin::Env(*at), true);
+                    }
+                }
+                // On a key written as it is (no variable in it, whose own place is before the
+                // line), the probe takes what the line leaves: the hover of a declaration.
+                if self.probing() {
+                    for (k, _, at) in &set {
+                        if self.text[*at] == **k {
+                            self.probe_here(*at, &st.env, &st.build_args, None);
+                        }
                     }
                 }
             }
@@ -2554,6 +2563,8 @@ impl<'a> Engine<'a> {
                             self.probe.note(key, origin, false);
                         }
                     }
+                    // On the key, the probe takes what the pair leaves (a declaration's hover).
+                    self.probe_here(kv.key_range, &st.env, &st.build_args, None);
                 }
             }
             COPY_INSTR | ADD_INSTR => self.dispatch_copy(s, cmd, st, dispatched, &config),

@@ -1007,6 +1007,9 @@ impl Analysis {
         if let Some(h) = self.git_source_hover(offset) {
             return Some(h);
         }
+        if let Some(h) = self.declaration_hover(offset) {
+            return Some(h);
+        }
         if let Some(a) = self.global_args().iter().find(|a| touches(a.key_range)) {
             let value = match (&a.value, &a.value_expanded) {
                 (_, Some(v)) => format!("`{v}`"),
@@ -1292,6 +1295,56 @@ impl Analysis {
             None => VariableSource::Unset,
         };
         Some(answer(value, expanded, error, source))
+    }
+
+    /// Hover on the key of a stage's `ENV` or `ARG`: what the variable holds once the line is
+    /// read, and where that value comes from. (A global `ARG`'s key has a hover of its own.)
+    fn declaration_hover(&self, offset: TextSize) -> Option<Hover> {
+        use crate::engine::Origin;
+        const STEPS: &str = "For this stage's build steps from here on, not in the image.";
+        let instruction = innermost_instruction(instruction_at(self, offset)?, offset);
+        if instruction.syntax().ancestors().any(|n| n.kind() == ONBUILD_INSTR) || self.stage_at(offset).is_none() {
+            return None;
+        }
+        let info = instruction.info_in(self.text());
+        let keyword = match info.kind {
+            ENV_INSTR => "ENV",
+            ARG_INSTR => "ARG",
+            _ => return None,
+        };
+        let pair = info.pairs.iter().find(|p| p.key_range.start() <= offset && offset <= p.key_range.end())?;
+        // (A key with a variable in it is that variable's hover.)
+        let name = &pair.key;
+        if self.text()[pair.key_range] != **name {
+            return None;
+        }
+        let Some(probed) = self.probe(pair.key_range.start()) else {
+            // (Or an instruction BuildKit stops before, which says nothing.)
+            let markdown = format!(
+                "**{keyword}** `{name}`\n\nThis stage is not built for the target, so BuildKit does not read it."
+            );
+            return self.target_given().then_some(Hover { range: pair.key_range, markdown });
+        };
+        let value = probed.env.get(name);
+        let mut md = match value {
+            Some(v) => format!("**{keyword}** `{name}` = {}\n\n", code(v)),
+            None => format!("**{keyword}** `{name}`\n\n"),
+        };
+        md.push_str(&match (keyword, probed.origins.value(name).copied()) {
+            ("ENV", _) => "Set from here on in this stage, in the stages built on it, and in the image's containers.".into(),
+            (_, Some(Origin::BuildArg(_))) => format!("Given with `--build-arg {name}=...`. {STEPS}"),
+            (_, Some(Origin::GlobalArg(r))) => {
+                format!("The value of the global `ARG` on line {}. {STEPS}", self.line_of(r.start()))
+            }
+            (_, Some(Origin::Arg(_))) => format!("Its default. {STEPS}"),
+            (_, Some(Origin::Builtin)) if value.is_some() => {
+                format!("One of BuildKit's automatic platform ARGs (the build's `--platform` sets the `TARGET*` ones). {STEPS}")
+            }
+            _ => format!(
+                "Declared without a value (no default, no `--build-arg`, no global `ARG` of the name with one): `${name}` expands to nothing."
+            ),
+        });
+        Some(Hover { range: pair.key_range, markdown: md })
     }
 
     /// Markdown for a variable's hover.

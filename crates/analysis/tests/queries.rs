@@ -694,6 +694,41 @@ fn hover_on_a_stage_shows_its_chain_and_users() {
     assert!(a.hover(at).unwrap().markdown.contains("`1.2`"));
 }
 
+/// Hover on the key of a stage's `ENV` or `ARG`: what the variable holds once the line is read,
+/// and where that comes from.
+#[test]
+fn hover_on_a_declaration_says_what_it_sets() {
+    let text = "ARG GO=1.22\nFROM alpine AS a\nARG GO\nARG TARGETOS\nARG MODE=dev\nARG NONE\nENV HOME_DIR=/home/$MODE A=$HOME_DIR\nFROM a AS b\nENV HOME_DIR=/x\n";
+    let hover = |options: &Options, key: &str, nth: usize| {
+        let a = analyze(text, options);
+        let at = text.match_indices(key).nth(nth).unwrap().0 + 1;
+        a.hover(TextSize::new(at as u32)).map(|h| (slice(&a, h.range).to_string(), h.markdown))
+    };
+    let plain = Options::default();
+    let (range, md) = hover(&plain, "HOME_DIR=", 0).unwrap();
+    assert_eq!(range, "HOME_DIR");
+    assert!(md.starts_with("**ENV** `HOME_DIR` = `/home/dev`\n\n"), "{md}");
+    assert!(md.contains("in the image's containers"), "{md}");
+    // The line's other pair read the value from before it (BuildKit expands every word first).
+    let (_, md) = hover(&plain, "A=", 0).unwrap();
+    assert!(md.starts_with("**ENV** `A` = `\"\"` (empty)\n\n"), "{md}");
+    assert!(hover(&plain, "HOME_DIR=", 1).unwrap().1.starts_with("**ENV** `HOME_DIR` = `/x`"));
+    let (_, md) = hover(&plain, "GO\n", 0).unwrap();
+    assert!(md.starts_with("**ARG** `GO` = `1.22`\n\nThe value of the global `ARG` on line 1."), "{md}");
+    let (_, md) = hover(&plain, "TARGETOS", 0).unwrap();
+    assert!(md.starts_with("**ARG** `TARGETOS` = `linux`\n\nOne of BuildKit's automatic platform ARGs"), "{md}");
+    let (_, md) = hover(&plain, "MODE=", 0).unwrap();
+    assert!(md.starts_with("**ARG** `MODE` = `dev`\n\nIts default."), "{md}");
+    let (_, md) = hover(&plain, "NONE", 0).unwrap();
+    assert!(md.starts_with("**ARG** `NONE`\n\nDeclared without a value"), "{md}");
+    let prod = Options { build_args: [("MODE".to_string(), "prod".to_string())].into(), ..Options::default() };
+    let (_, md) = hover(&prod, "MODE=", 0).unwrap();
+    assert!(md.starts_with("**ARG** `MODE` = `prod`\n\nGiven with `--build-arg MODE=...`."), "{md}");
+    // A use in the value is still that variable's hover (what it held before the line).
+    let (range, md) = hover(&plain, "$HOME_DIR", 0).unwrap();
+    assert_eq!((range.as_str(), md.starts_with("**`$HOME_DIR`**")), ("$HOME_DIR", true), "{md}");
+}
+
 #[test]
 fn hover_on_a_git_source_says_what_buildkit_fetches() {
     let (a, at) =
