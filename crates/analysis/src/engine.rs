@@ -2512,21 +2512,17 @@ impl<'a> Engine<'a> {
                         }
                     }
                 }
-                for (k, v, at) in &set {
+                for (k, v, at) in set {
                     // (One string for both: a stage built on this one finds them the same.)
-                    let (key, value) = (Text::from(k.as_str()), Text::from(v.as_str()));
+                    let (key, value) = (Text::from(k.as_str()), Text::from(v));
                     st.env.assign_shared(&key, value.clone());
                     st.image_env.assign_in_place_shared(&key, value);
                     if self.probing() {
-                        self.probe.note(k, Origin::Env(*at), true);
-                    }
-                }
-                // On a key written as it is (no variable in it, whose own place is before the
-                // line), the probe takes what the line leaves: the hover of a declaration.
-                if self.probing() {
-                    for (k, _, at) in &set {
-                        if self.text[*at] == **k {
-                            self.probe_here(*at, &st.env, &st.build_args, None);
+                        self.probe.note(&k, Origin::Env(at), true);
+                        // On a key written as it is (a variable in it has its own place, before
+                        // the line), the probe takes what the pair leaves: a declaration's hover.
+                        if self.text[at] == *k {
+                            self.probe_here(at, &st.env, &st.build_args, None);
                         }
                     }
                 }

@@ -547,26 +547,11 @@ impl Analysis {
         self.rename_stage(stage, new_name)
     }
 
-    /// The stage name at `offset` and its stage, or why there is none to rename (the same
-    /// reason for a prepared rename and a rename).
+    /// The stage name at `offset` and its stage (a prepared rename and a rename refuse alike).
     fn stage_to_rename(&self, offset: TextSize) -> Result<(StageSymbol, usize), RenameError> {
-        if let Some(symbol) = self.symbol_at(offset) {
-            if let Some(stage) = self.symbol_stage(&symbol) {
-                return Ok((symbol, stage));
-            }
-        }
-        // A reference BuildKit does not read as a stage: say what it is.
-        let touches = |r: &&StageRef| r.range.start() <= offset && offset <= r.range.end();
-        let what = match self.references().iter().find(touches).map(|r| &r.target) {
-            Some(RefTarget::Image(i)) => format!("`{i}` is no stage of this file but an image BuildKit pulls"),
-            Some(RefTarget::Scratch) => "`scratch` is the empty image, no stage".to_string(),
-            Some(RefTarget::NamedContext(k)) => format!("`{k}` is a named build context, no stage"),
-            Some(RefTarget::Invalid(why)) => format!("this reference names no stage ({why})"),
-            _ => "there is no stage name here".to_string(),
-        };
-        Err(RenameError(format!(
-            "{what}: put the cursor on a stage name (an `AS` name, or a stage named by FROM, --from or from=)"
-        )))
+        let symbol = self.symbol_at(offset);
+        let stage = symbol.as_ref().and_then(|s| self.symbol_stage(s));
+        symbol.zip(stage).ok_or_else(|| RenameError("no stage name at the cursor".into()))
     }
 
     /// Renames stage `stage` to `new_name`.
