@@ -23,7 +23,9 @@ impl Analysis {
     /// Every external image that a `FROM`, a `--from` or a mount's `from=` names (after ARG
     /// expansion) and the `# syntax=` frontend, linked to its page on Docker Hub, Quay,
     /// Microsoft's registry or the Amazon ECR Public Gallery. Images of other registries have no
-    /// page we can name, and get no link.
+    /// page we can name, and get no link; nor does a name the analysis takes for a stage's,
+    /// mistyped (`unknown-stage`: `--from=bulder` beside a stage `builder` links to no page
+    /// of an image `bulder`).
     pub fn links(&self) -> Vec<Link> {
         let mut out = Vec::new();
         if let Some(d) = self.syntax_directive() {
@@ -31,9 +33,14 @@ impl Analysis {
                 out.extend(link(range, &d.first_word));
             }
         }
+        let mut typos: Vec<TextRange> =
+            self.diagnostics().iter().filter(|d| d.code == "unknown-stage").map(|d| d.range).collect();
+        sort::sort_by_key(&mut typos, |r| (r.start(), r.end()));
         for r in self.references() {
             if let RefTarget::Image(image) = &r.target {
-                out.extend(link(r.range, image));
+                if typos.binary_search_by_key(&(r.range.start(), r.range.end()), |t| (t.start(), t.end())).is_err() {
+                    out.extend(link(r.range, image));
+                }
             }
         }
         sort::sort_by_key(&mut out, |l| l.range.start());

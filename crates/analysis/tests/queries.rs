@@ -929,6 +929,11 @@ fn links_go_to_the_pages_of_the_images_named() {
     // Stages, scratch and images of registries without a page we can name have no link, nor
     // what is no image name.
     assert!(plain("FROM scratch AS s\nFROM s\nFROM ghcr.io/a/b\nCOPY --from=Buld / /\n").links().is_empty());
+    // Nor a name taken for a mistyped stage's (`unknown-stage`), though an image of it exists.
+    let a = plain("FROM golang AS builder\nFROM alpine\nCOPY --from=bulder /a /a\nCOPY --from=nginx /b /b\n");
+    assert!(codes(&a).contains(&"unknown-stage"), "{:?}", a.diagnostics());
+    let linked: Vec<&str> = a.links().iter().map(|l| slice(&a, l.range)).collect();
+    assert_eq!(linked, ["golang", "alpine", "nginx"]);
 }
 
 /// The hover of what is no image name says BuildKit fails on it, as its diagnostic does.
