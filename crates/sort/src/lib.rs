@@ -38,30 +38,47 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
 /// Up to this length the browser build's sort is an insertion sort in place.
 const SHORT: usize = 16;
 
-/// The browser build's stable sort: a merge sort of indices, then the elements moved along.
+/// The browser build's stable sort: the order of the indices found (an insertion sort for short
+/// slices, a merge sort for the others), then the elements moved along. Only the closures are
+/// made for each element type: the sorting and the moving are shared, through `dyn` calls.
 #[doc(hidden)]
 pub fn compact_sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
-    if v.len() < 2 {
+    let n = v.len();
+    if n < 2 {
         return;
     }
-    // Short slices (most of the layout's, a node's targets in every crossing count): insertion
-    // sort in place, stable since an element only passes ones strictly after it, and without
-    // the index vectors' allocations.
-    if v.len() <= SHORT {
-        for i in 1..v.len() {
-            let mut j = i;
-            while j > 0 && cmp(&v[j - 1], &v[j]) == Ordering::Greater {
-                v.swap(j - 1, j);
-                j -= 1;
-            }
-        }
-        return;
-    }
-    let order = {
+    // Short slices (most of the layout's, a node's targets in every crossing count) order their
+    // indices in a buffer on the stack, without the index vectors' allocations.
+    let mut short = [0u32; SHORT];
+    let mut long: Vec<u32>;
+    let order: &mut [u32] = {
         let v = &*v;
-        stable_order(v.len(), &mut |i, j| cmp(&v[i as usize], &v[j as usize]) == Ordering::Greater)
+        let mut after = |i: u32, j: u32| cmp(&v[i as usize], &v[j as usize]) == Ordering::Greater;
+        if n <= SHORT {
+            insertion_order(&mut short[..n], &mut after);
+            &mut short[..n]
+        } else {
+            long = stable_order(n, &mut after);
+            &mut long
+        }
     };
-    permute(v, order);
+    permute(order, &mut |i, j| v.swap(i, j));
+}
+
+/// Fills `order` with the indices `0..order.len()` in the order a stable sort puts their
+/// elements (`after(i, j)`: element `i` goes after element `j`), by insertion: stable, since an
+/// index only passes ones whose elements go strictly after its own.
+fn insertion_order(order: &mut [u32], after: &mut dyn FnMut(u32, u32) -> bool) {
+    for (i, slot) in order.iter_mut().enumerate() {
+        *slot = i as u32;
+    }
+    for i in 1..order.len() {
+        let mut j = i;
+        while j > 0 && after(order[j - 1], order[j]) {
+            order.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 /// The indices `0..n` in the order a stable sort puts their elements, where `after(i, j)` says
@@ -94,10 +111,10 @@ fn stable_order(n: usize, after: &mut dyn FnMut(u32, u32) -> bool) -> Vec<u32> {
     from
 }
 
-/// Rearranges `v` so that position `k` holds what was at `order[k]` (`order` is a permutation),
-/// by swaps along the permutation's cycles.
-fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
-    for i in 0..v.len() {
+/// Rearranges elements so that position `k` holds what was at `order[k]` (`order` is a
+/// permutation, left as the identity), by swaps (`swap(i, j)`) along the permutation's cycles.
+fn permute(order: &mut [u32], swap: &mut dyn FnMut(usize, usize)) {
+    for i in 0..order.len() {
         let mut j = i;
         loop {
             let k = order[j] as usize;
@@ -106,7 +123,7 @@ fn permute<T>(v: &mut [T], mut order: Vec<u32>) {
             if k == i || k == j {
                 break;
             }
-            v.swap(j, k);
+            swap(j, k);
             j = k;
         }
     }
