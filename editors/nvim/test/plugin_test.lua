@@ -25,6 +25,8 @@
 -- 10. With autostart = false, a client named "stagecraft" started elsewhere (as nvim-lspconfig
 --     would) serves :StagecraftTargets, with the build args and named contexts of its own config.
 -- 11. The help file's tags are valid and reachable.
+-- 12. Dockerfile.dockerignore (the ignore file BuildKit reads beside a Dockerfile) is no
+--     Dockerfile: not detected as one, and never attached even when its filetype says dockerfile.
 
 local plugin = assert(os.getenv('STAGECRAFT_PLUGIN'), 'STAGECRAFT_PLUGIN')
 local work = assert(os.getenv('WORK'), 'WORK')
@@ -179,6 +181,14 @@ local function main()
   check(unused ~= nil, '1 the unused-stage diagnostic of `docs` arrives')
   eq(unused and unused.severity, vim.diagnostic.severity.WARN, '1 its severity is the one from settings.severities')
   check(vim.fn.maparg('<leader>st', 'n') ~= '', '1 keymaps = true maps <leader>st in the buffer')
+  if vim.api.nvim_get_autocmds then
+    local events = {}
+    for _, a in ipairs(vim.api.nvim_get_autocmds({ group = 'stagecraft_codelens', buffer = buf })) do
+      events[a.event] = true
+    end
+    check(events.TextChanged and events.InsertLeave and events.BufWritePost,
+      '1 the code lenses refresh after normal-mode edits too (TextChanged)', vim.inspect(vim.tbl_keys(events)))
+  end
 
   vim.cmd('edit app/api.dockerfile')
   local api_buf = vim.api.nvim_get_current_buf()
@@ -193,6 +203,25 @@ local function main()
   eq(vim.bo.filetype, 'dockerfile', '1 app/Containerfile.dev is detected as a Dockerfile')
   vim.cmd('edit app/web.Containerfile')
   eq(vim.bo.filetype, 'dockerfile', '1 app/web.Containerfile is detected as a Dockerfile (as VS Code does)')
+
+  -- 12. The ignore file BuildKit reads beside a Dockerfile. --------------------------------------
+  for _, name in ipairs({ 'app/Dockerfile.dockerignore', 'app/Containerfile.dockerignore', 'app/Dockerfile.dev.dockerignore' }) do
+    vim.cmd('edit ' .. name)
+    eq(vim.bo.filetype, 'gitignore', '12 ' .. name .. ' is an ignore file (gitignore), no Dockerfile')
+  end
+  local ignore_buf = vim.api.nvim_get_current_buf()
+  -- Even when its filetype says dockerfile (another plugin, or by hand), no server is attached.
+  vim.bo.filetype = 'dockerfile'
+  eq(require('stagecraft.server').attach(ignore_buf), nil, '12 attach() refuses a *.dockerignore buffer')
+  check(not wait(500, function()
+    return client_id(ignore_buf) ~= nil
+  end), '12 no client is attached to it')
+  local started = vim.loop.hrtime()
+  local ignore_notes = #notes
+  vim.cmd('StagecraftTargets')
+  local took = (vim.loop.hrtime() - started) / 1e6
+  check(#notes > ignore_notes and noted('Dockerfile.dev.dockerignore is an ignore file', vim.log.levels.WARN) and took < 1000,
+    '12 :StagecraftTargets there says it is an ignore file, at once', ('%d ms'):format(took))
   vim.cmd('buffer ' .. buf)
 
   local function unused_names()
@@ -280,8 +309,9 @@ local function main()
   end)
 
   -- 2. :StagecraftTargets, scripted picks, Copy command. ---------------------------------------
-  local expected_test = "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
-  local expected_default = "docker build --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile ."
+  -- The build context is the Dockerfile's folder, where the server reads .dockerignore.
+  local expected_test = "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile app"
+  local expected_default = "docker build --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' -f app/Dockerfile app"
 
   -- :StagecraftTargets, picking `test` and "Copy command": the register then (empty if nothing came).
   local function copy_test_command(timeout)
@@ -307,16 +337,22 @@ local function main()
     '2 then the targets')
   check(noted('copied to the unnamed register: ' .. expected_test), '2 it says what was copied')
   -- The build context the settings name (relative to the Dockerfile's folder) is the command's.
+  require('stagecraft').update_settings({ buildContext = '..' })
+  eq(copy_test_command(), (expected_test:gsub(' app$', ' .')), '2 with buildContext, the command builds that context')
   require('stagecraft').update_settings({ buildContext = '.' })
-  eq(copy_test_command(), expected_test:gsub(' %.$', ' app'), '2 with buildContext, the command builds that context')
+  eq(copy_test_command(), expected_test, '2 buildContext "." is the Dockerfile\'s folder, as by default')
   require('stagecraft').update_settings({ buildContext = '' })
+  eq(require('stagecraft.targets').context_for(project .. '/Dockerfile', nil), '.',
+    '2 a Dockerfile in the current folder builds `.`')
+  eq(require('stagecraft.targets').context_for(work .. '/other/Dockerfile', nil), work .. '/other',
+    '2 one outside it builds its folder, by its absolute path')
   -- The named contexts with a value, sorted by name (byte order), after the build args.
   require('stagecraft').update_settings({
     namedContexts = { ['alpine:3.19'] = 'docker-image://alpine:3.20', Z = 'local:out', deps = '', notes = 'two words' },
   })
   eq(copy_test_command(),
     "docker build --target test --build-arg GO_VERSION=1.23 --build-arg 'NOTE=hello world' --build-context Z=local:out "
-      .. "--build-context alpine:3.19=docker-image://alpine:3.20 --build-context 'notes=two words' -f app/Dockerfile .",
+      .. "--build-context alpine:3.19=docker-image://alpine:3.20 --build-context 'notes=two words' -f app/Dockerfile app",
     '2 with namedContexts, --build-context NAME=VALUE for each with a value, sorted, before -f')
   require('stagecraft').update_settings({ namedContexts = { 'alpine:3.19' } })
   eq(copy_test_command(), expected_test, '2 names alone add nothing to the command')
@@ -476,7 +512,7 @@ local function main()
     return #opened > 0
   end)
   local svg_path = opened[1]
-  eq(svg_path, work .. '/graphs/stagecraft-Dockerfile.svg', '6 svg: written to graph_dir and handed to open_cmd')
+  eq(svg_path, work .. '/graphs/stagecraft-app-Dockerfile.svg', '6 svg: written to graph_dir and handed to open_cmd')
   local svg = svg_path and read(svg_path) or ''
   check(svg:sub(1, 4) == '<svg', '6 the file is an SVG document', svg:sub(1, 80))
   check(svg:find('>compile<', 1, true) and svg:find('>docs<', 1, true) and svg:find('>test<', 1, true),
@@ -485,7 +521,11 @@ local function main()
   wait(5000, function()
     return #opened > 1
   end)
-  eq(opened[2], work .. '/graphs/stagecraft-Dockerfile-test.svg', '6 svg with a target: its own file')
+  eq(opened[2], work .. '/graphs/stagecraft-app-Dockerfile-test.svg', '6 svg with a target: its own file')
+  local stem = require('stagecraft.graph').file_stem
+  check(stem(project .. '/a/Dockerfile') ~= stem(project .. '/b/Dockerfile'),
+    '6 the SVGs of a/Dockerfile and b/Dockerfile have names of their own', stem(project .. '/a/Dockerfile'))
+  eq(stem(project .. '/Dockerfile'), 'Dockerfile', '6 a Dockerfile in the current folder: its name alone')
   check((opened[2] and read(opened[2]) or ''):find('target test', 1, true), '6 drawn for that target')
 
   vim.cmd('StagecraftGraph mermaid')
@@ -573,6 +613,28 @@ local function main()
     vim.inspect(reply and reply.err))
   vim.cmd('buffer ' .. buf)
 
+  -- 7d. A server that died: the commands say so at once, and how to start it again.
+  local dying = require('stagecraft.server').client_for(buf)
+  local pid = dying and dying.rpc and dying.rpc.pid
+  if type(pid) == 'number' then
+    vim.loop.kill(pid, 'sigkill')
+    wait(5000, function()
+      return client_id(buf) == nil
+    end)
+    local crash_notes = #notes
+    local t0 = vim.loop.hrtime()
+    vim.cmd('StagecraftTargets')
+    local ms = (vim.loop.hrtime() - t0) / 1e6
+    check(ms < 1000 and #notes > crash_notes and noted('exited (signal 9); run :StagecraftRestart to start it again', vim.log.levels.WARN),
+      '7 after the server died, :StagecraftTargets says so and how to restart it, without waiting', ('%d ms'):format(ms))
+    vim.cmd('StagecraftRestart')
+    check(wait(10000, function()
+      return client_id(buf) ~= nil
+    end), '7 and :StagecraftRestart starts it again')
+  else
+    out('SKIP 7 a server that died (no pid on this Neovim\'s client.rpc)')
+  end
+
   -- 8. Missing binary. ---------------------------------------------------------------------------
   local missing = work .. '/nonexistent/stagecraft'
   require('stagecraft').setup({ cmd = { missing, 'lsp' } })
@@ -609,6 +671,13 @@ local function main()
   check(not wait(300, function()
     return client_id(other2) ~= nil
   end), '10 autostart = false starts no server')
+  local t10 = vim.loop.hrtime()
+  local notes10 = #notes
+  vim.cmd('StagecraftTargets')
+  local ms10 = (vim.loop.hrtime() - t10) / 1e6
+  check(ms10 < 1000 and #notes > notes10 and noted('autostart = false', vim.log.levels.WARN),
+    '10 with no server started, :StagecraftTargets says so at once (no wait for a server that is not coming)',
+    ('%d ms'):format(ms10))
   local ext = vim.lsp.start_client({
     name = 'stagecraft',
     cmd = { vim.fn.exepath('stagecraft'), 'lsp' },
@@ -630,7 +699,7 @@ local function main()
     return vim.fn.getreg('"') ~= ''
   end)
   eq(vim.fn.getreg('"'), 'docker build --target one --build-arg FROM_LSPCONFIG=yes '
-    .. '--build-context alpine:3.19=docker-image://alpine:3.20 -f ' .. work .. '/other/ext.Dockerfile .',
+    .. '--build-context alpine:3.19=docker-image://alpine:3.20 -f ' .. work .. '/other/ext.Dockerfile ' .. work .. '/other',
     "10 :StagecraftTargets uses that client, its build args and named contexts (a file outside cwd: absolute -f)")
 
   -- 11. The help file. ---------------------------------------------------------------------------

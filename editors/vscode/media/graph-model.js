@@ -58,6 +58,39 @@ export function effectiveTarget(chosen, analysis) {
   return (analysis.targets ?? []).some((t) => t.name === chosen) ? chosen : null;
 }
 
+/**
+ * The targets in play (`stagecraft.targets`) that name a stage of the file analysed (without
+ * targets) in `analysis`: a stage name (ignoring case, as `--target` matches them), `#N` for a
+ * stage index, or "" (the default target). The wasm build fails on any other, as BuildKit's
+ * `--target` does; the server leaves them out, and so does the graph.
+ */
+export function targetsInFile(targets, analysis) {
+  const stages = analysis.stages ?? [];
+  return (targets ?? []).filter((t) => {
+    if (t === "") return true;
+    const index = /^#(\d+)$/.exec(t);
+    if (index) return Number(index[1]) < stages.length;
+    const lower = t.toLowerCase();
+    return stages.some((s) => typeof s.name === "string" && s.name.toLowerCase() === lower);
+  });
+}
+
+/**
+ * `sc.analyze(text, opts)`; a platform the wasm build cannot read is left out, as the server
+ * leaves it out (it draws for linux/amd64 and says why in `platformError`).
+ */
+function analyzeWith(sc, text, opts) {
+  try {
+    return { analysis: sc.analyze(text, opts), opts, platformError: null };
+  } catch (e) {
+    const message = errorMessage(e);
+    if (!opts || opts.platform === undefined || !message.startsWith("platform")) throw e;
+    const rest = { ...opts };
+    delete rest.platform;
+    return { analysis: sc.analyze(text, rest), opts: rest, platformError: message };
+  }
+}
+
 /** The stage under `offset` (UTF-16, like the wasm API), or null; null offsets give null. */
 export function stageUnder(sc, text, offset) {
   if (offset === null || offset === undefined || offset < 0) return null;
@@ -72,21 +105,22 @@ export function stageUnder(sc, text, offset) {
  * package throws.
  */
 export function graphModel(sc, text, chosen, cursor, options) {
-  let opts = options ?? undefined;
-  let analysis;
-  // A platform the wasm build cannot read is left out, as the server leaves it out (it draws
-  // for linux/amd64 and says why in `platformError`).
-  let platformError = null;
+  let result;
+  // Targets in play the file lacks (a stage renamed or deleted since the setting was written)
+  // are left out, as the server leaves them out: the wasm build would fail on them.
+  let ignoredTargets = [];
   try {
-    analysis = sc.analyze(text, opts);
+    result = analyzeWith(sc, text, options ?? undefined);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (!opts || opts.platform === undefined || !message.startsWith("platform")) throw e;
-    platformError = message;
-    opts = { ...opts };
-    delete opts.platform;
-    analysis = sc.analyze(text, opts);
+    const targets = Array.isArray(options?.targets) ? options.targets : [];
+    if (targets.length === 0) throw e;
+    const bare = analyzeWith(sc, text, { ...options, targets: [] });
+    const kept = targetsInFile(targets, bare.analysis);
+    if (kept.length === targets.length) throw e; // something else failed
+    ignoredTargets = targets.filter((t) => !kept.includes(t));
+    result = kept.length === 0 ? bare : analyzeWith(sc, text, { ...options, targets: kept });
   }
+  const { analysis, opts, platformError } = result;
   const target = effectiveTarget(chosen, analysis);
   const svg = sc.renderSvg(text, target, opts);
   return {
@@ -99,6 +133,8 @@ export function graphModel(sc, text, chosen, cursor, options) {
     stages: analysis.stages.length,
     selected: stageUnder(sc, text, cursor),
     platformError,
+    /** The targets in play (stagecraft.targets) that name no stage of the file, left out. */
+    ignoredTargets,
   };
 }
 
@@ -126,9 +162,10 @@ export function serverReasonText(reason) {
  * The status line of a drawing: how many stages, who drew it (and why the server, `reason` being
  * the extension's: "namedContexts", "localPlatform"), what to do, what went wrong.
  * @param {{renderer: "wasm" | "server", stages: number, target?: string | null,
- *          dropped?: string | null, wasmError?: string | null, reason?: string | null}} p
+ *          dropped?: string | null, wasmError?: string | null, reason?: string | null,
+ *          ignoredTargets?: string[]}} p
  */
-export function statusText({ renderer, stages, target = null, dropped = null, wasmError = null, reason = null }) {
+export function statusText({ renderer, stages, target = null, dropped = null, wasmError = null, reason = null, ignoredTargets = [] }) {
   const parts = [plural(stages, "stage")];
   if (target) parts.push(`target ${target}`);
   const why = renderer === "wasm" ? null : serverReasonText(reason);
@@ -136,6 +173,9 @@ export function statusText({ renderer, stages, target = null, dropped = null, wa
   parts.push("click a stage to go to its FROM");
   let s = parts.join(" · ");
   if (dropped) s += ` · no target "${dropped}" any more: showing the default target`;
+  if (ignoredTargets && ignoredTargets.length > 0) {
+    s += ` · stagecraft.targets: no stage ${ignoredTargets.map((t) => `"${t}"`).join(", ")} in this file, left out`;
+  }
   // The fallback says first why it is one.
   if (wasmError && renderer !== "wasm") s = `The wasm build failed to load (${wasmError}); the language server drew this graph instead. ${s}`;
   return s;

@@ -9,7 +9,8 @@
 //                                                                      "localPlatform", "wasmFailed" or null)
 //               {type:"document", text, version, target, cursor}  (cursor: UTF-16 offset or null)
 //               {type:"cursor", version, offset}
-//               {type:"graph", svg, seq, target, targets, selected}               (server renderer)
+//               {type:"graph", svg, seq, target, dropped, targets, selected}      (server renderer;
+//                                                  dropped: the chosen target the file lacks, or null)
 //               {type:"select", stage}                                             (server renderer)
 //               {type:"error", message}
 // Messages out: {type:"ready"}, {type:"wasmFailed", message}, {type:"reveal", stage, line},
@@ -135,7 +136,7 @@ function renderWasm() {
   show(svg, "wasm", model.stages);
   graph.dataset.version = String(doc.version);
   fillTargets(model.targets, model.target);
-  const drawn = statusText({ renderer: "wasm", stages: model.stages, target: model.target, dropped: model.dropped });
+  const drawn = statusText({ renderer: "wasm", stages: model.stages, target: model.target, dropped: model.dropped, ignoredTargets: model.ignoredTargets });
   if (model.platformError) setStatus(`${drawn} · stagecraft.platform is left out (${model.platformError})`, "fallback");
   else setStatus(drawn, "ready");
   markSelected(model.selected);
@@ -185,7 +186,10 @@ function renderServer(m) {
   const n = svg.querySelectorAll("g.node.stage[data-stage]").length;
   show(svg, "server", n);
   fillTargets((m.targets || []).map((t) => ({ value: t.name, label: t.isDefault ? `${t.name} (default)` : t.name, title: t.description || "" })), m.target);
-  setStatus(statusText({ renderer: "server", stages: n, target: m.target, wasmError, reason: serverReason }), wasmError ? "fallback" : "ready");
+  setStatus(
+    statusText({ renderer: "server", stages: n, target: m.target, dropped: m.dropped ?? null, wasmError, reason: serverReason }),
+    wasmError ? "fallback" : "ready",
+  );
   document.body.dataset.seq = String(m.seq);
   markSelected(m.selected ?? selected);
 }

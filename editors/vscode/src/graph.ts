@@ -9,6 +9,7 @@ import * as crypto from "node:crypto";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { debounce, fromLineForNode, graphHtml, graphRenderer, type ServerReason, stageAtLine } from "./logic";
+import { ErrorCodes, ResponseError } from "vscode-languageclient/node";
 import { type GraphNode, StageGraphRequest, TargetsRequest } from "./protocol";
 import { type Server, settings } from "./server";
 import { dockerfileFor } from "./targets";
@@ -224,8 +225,34 @@ class GraphPanel {
     }
     const textDocument = { uri: client.code2ProtocolConverter.asUri(this.uri) };
     try {
+      // The server knows the documents open in VS Code only: one closed since the panel opened
+      // is opened again (the language client then sends it), else the request would fail.
+      if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === this.uri.toString())) {
+        try {
+          await vscode.workspace.openTextDocument(this.uri);
+        } catch (e) {
+          if (seq !== this.seq) return;
+          const name = path.basename(this.uri.fsPath || this.uri.path);
+          void this.panel.webview.postMessage({
+            type: "error",
+            message: `stagecraft: ${name} could not be opened (${e instanceof Error ? e.message : String(e)}); open it to see its graph again.`,
+          });
+          return;
+        }
+        if (seq !== this.seq) return;
+      }
+      const graphOf = (target: string | null) =>
+        client.sendRequest(StageGraphRequest, target === null ? { textDocument } : { textDocument, target });
+      const chosen = this.target;
+      let dropped: string | null = null;
       const [graph, targets] = await Promise.all([
-        client.sendRequest(StageGraphRequest, this.target === null ? { textDocument } : { textDocument, target: this.target }),
+        graphOf(chosen).catch((e: unknown) => {
+          // A target the file no longer has (renamed or deleted): the default target, as the
+          // wasm path draws it. The choice is kept, so it is drawn again when the stage is back.
+          if (chosen === null || !(e instanceof ResponseError) || e.code !== ErrorCodes.InvalidParams) throw e;
+          dropped = chosen;
+          return graphOf(null);
+        }),
         client.sendRequest(TargetsRequest, { textDocument }),
       ]);
       if (seq !== this.seq) return;
@@ -239,7 +266,8 @@ class GraphPanel {
         type: "graph",
         svg: graph.svg,
         seq,
-        target: this.target,
+        target: dropped === null ? chosen : null,
+        dropped,
         targets: targets.targets
           .filter((t) => t.name !== null)
           .map((t) => ({ name: t.name, isDefault: t.isDefault, description: t.description })),

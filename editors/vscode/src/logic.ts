@@ -24,14 +24,16 @@ function isExecutableFile(p: string): boolean {
 
 /**
  * Finds the `stagecraft` binary: the configured path (`~` expanded, relative paths taken from
- * `baseDir`), else `stagecraft` on PATH, else `~/.cargo/bin/stagecraft` (where `cargo install`
- * puts it, often not on the PATH an editor was started with).
+ * `baseDir`), else `stagecraft` on PATH, else `$CARGO_HOME/bin/stagecraft` (`~/.cargo/bin` when
+ * `CARGO_HOME` is unset or empty: where `cargo install` puts it, often not on the PATH an editor
+ * was started with).
  */
 export function findServer(
   configured: string,
   baseDir: string | undefined,
   envPath: string | undefined = process.env.PATH,
   home: string = os.homedir(),
+  cargoHome: string | undefined = process.env.CARGO_HOME,
 ): ServerLookup {
   const exe = process.platform === "win32" ? "stagecraft.exe" : "stagecraft";
   const tried: string[] = [];
@@ -48,7 +50,7 @@ export function findServer(
     tried.push(p);
     if (isExecutableFile(p)) return { path: p, tried };
   }
-  const cargo = path.join(home, ".cargo", "bin", exe);
+  const cargo = path.join(cargoHome ? path.resolve(cargoHome) : path.join(home, ".cargo"), "bin", exe);
   tried.push(cargo);
   return { path: isExecutableFile(cargo) ? cargo : null, tried };
 }
@@ -58,7 +60,7 @@ export function missingServerMessage(configured: string, lookup: ServerLookup): 
   const where =
     configured.trim() !== ""
       ? `"stagecraft.serverPath" is "${configured}", and ${lookup.tried[0]} is not an executable file`
-      : "`stagecraft` is not on PATH nor in ~/.cargo/bin";
+      : `\`stagecraft\` is not on PATH nor in ${path.dirname(lookup.tried[lookup.tried.length - 1] ?? "~/.cargo/bin/stagecraft")}`;
   return (
     `stagecraft: the language server binary was not found (${where}). ` +
     "Install it from a stagecraft checkout with `cargo install --path crates/cli`, " +
@@ -67,6 +69,22 @@ export function missingServerMessage(configured: string, lookup: ServerLookup): 
 }
 
 export const INSTALL_COMMAND = "cargo install --path crates/cli";
+
+/**
+ * Whether a path or URI names an ignore file (`Dockerfile.dockerignore`, `.dockerignore`): the one
+ * BuildKit reads beside a Dockerfile of the same name, not a Dockerfile, though VS Code's
+ * `Dockerfile.*` pattern takes `Dockerfile.dockerignore` for one. The server never gets these.
+ */
+export function isDockerignore(pathOrUri: string): boolean {
+  return /\.dockerignore$/i.test(pathOrUri.replace(/[?#].*$/, ""));
+}
+
+/** Whether the params of a message to the server are about an ignore file (`isDockerignore`). */
+export function aboutDockerignore(params: unknown): boolean {
+  if (!params || typeof params !== "object") return false;
+  const doc = (params as { textDocument?: { uri?: unknown } }).textDocument;
+  return typeof doc?.uri === "string" && isDockerignore(doc.uri);
+}
 
 /** Quotes a word for a POSIX shell when it needs it. */
 export function shellQuote(word: string): string {
@@ -103,6 +121,20 @@ export function dockerBuildCommand(
   }
   words.push("-f", file, context);
   return words.map(shellQuote).join(" ");
+}
+
+/**
+ * The `-f` path and the build context of `docker build` run in `cwd` for the Dockerfile at
+ * `dockerfile` (absolute paths), both relative to `cwd` (`.` for `cwd` itself). The context is the
+ * one `stagecraft.buildContext` names (`configured`: absolute, or relative to the Dockerfile's
+ * folder, as the server reads it for `CopyIgnoredFile`), else the Dockerfile's folder, where the
+ * server reads `.dockerignore` then.
+ */
+export function dockerBuildPaths(cwd: string, dockerfile: string, configured = ""): { file: string; context: string } {
+  const dir = path.dirname(dockerfile);
+  const file = path.relative(cwd, dockerfile) || path.basename(dockerfile);
+  const context = path.relative(cwd, configured === "" ? dir : path.resolve(dir, configured)) || ".";
+  return { file, context };
 }
 
 /**

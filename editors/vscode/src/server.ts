@@ -8,10 +8,12 @@ import {
   ErrorAction,
   LanguageClient,
   type LanguageClientOptions,
+  LSPErrorCodes,
+  ResponseError,
   RevealOutputChannelOn,
   State,
 } from "vscode-languageclient/node";
-import { findServer, INSTALL_COMMAND, missingServerMessage, serverSettings } from "./logic";
+import { aboutDockerignore, findServer, INSTALL_COMMAND, missingServerMessage, serverSettings } from "./logic";
 import type { ServerSettings } from "./protocol";
 
 const MAX_RESTARTS = 3;
@@ -37,9 +39,8 @@ export class Server implements vscode.Disposable {
         if (e.affectsConfiguration("stagecraft.serverPath")) {
           void this.restart();
         } else if (e.affectsConfiguration("stagecraft") && this.client?.state === State.Running) {
-          void this.client.sendNotification(DidChangeConfigurationNotification.type, {
-            settings: { stagecraft: settings() },
-          });
+          // (A client that is not running gets them when it is again: see doStart.)
+          this.pushSettings(this.client);
         }
       }),
     );
@@ -90,6 +91,14 @@ export class Server implements vscode.Disposable {
     return this.client?.state === State.Running ? undefined : (this.problem ?? "the language server is not running");
   }
 
+  /** Sends the current settings to a running server. */
+  private pushSettings(client: LanguageClient): void {
+    client.sendNotification(DidChangeConfigurationNotification.type, { settings: { stagecraft: settings() } }).then(
+      undefined,
+      (e) => this.output.appendLine(`sending the settings: ${String(e)}`),
+    );
+  }
+
   private showProblem(): void {
     const msg = this.problem ?? "stagecraft: the language server is not running.";
     const buttons = ["Open Settings", "Copy Install Command", "Show Log"];
@@ -131,7 +140,18 @@ export class Server implements vscode.Disposable {
         { scheme: "file", language: "dockerfile" },
         { scheme: "untitled", language: "dockerfile" },
       ],
-      initializationOptions: settings(),
+      // A function: a restart after a crash starts with the settings of then, not of the first start.
+      initializationOptions: () => settings(),
+      // An ignore file BuildKit reads beside a Dockerfile (`Dockerfile.dockerignore`) is no
+      // Dockerfile, though VS Code's `Dockerfile.*` pattern makes it one unless files.associations
+      // says otherwise (package.json's configurationDefaults do): the server never sees it.
+      middleware: {
+        sendNotification: (type, next, params) => (aboutDockerignore(params) ? Promise.resolve() : next(type, params)),
+        sendRequest: (type, param, token, next) =>
+          aboutDockerignore(param)
+            ? Promise.reject(new ResponseError(LSPErrorCodes.RequestCancelled, "stagecraft: not a Dockerfile (an ignore file)"))
+            : next(type, param, token),
+      },
       outputChannel: this.output,
       // start() below tells people what failed and what to do, once; the client's own
       // notifications would only repeat it less helpfully.
@@ -157,6 +177,11 @@ export class Server implements vscode.Disposable {
 
     const client = new LanguageClient("stagecraft", "stagecraft", serverOptions, clientOptions);
     this.client = client;
+    // Settings changed while the client was not running (starting, or restarting after a crash)
+    // were not sent: send the current ones each time it runs again.
+    client.onDidChangeState((e) => {
+      if (e.newState === State.Running && e.oldState !== State.Running && this.client === client) this.pushSettings(client);
+    });
     this.output.appendLine(`starting ${bin} lsp`);
     try {
       await client.start();

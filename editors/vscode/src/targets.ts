@@ -2,7 +2,7 @@
 
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { dockerBuildCommand, pickPlaceholder, targetDescription, targetDetail, targetLabel } from "./logic";
+import { dockerBuildCommand, dockerBuildPaths, isDockerignore, pickPlaceholder, targetDescription, targetDetail, targetLabel } from "./logic";
 import { type TargetInfo, TargetsRequest } from "./protocol";
 import { type Server, settings } from "./server";
 
@@ -15,24 +15,25 @@ export async function dockerfileFor(uriArg: unknown): Promise<vscode.TextDocumen
     const key = uri.toString();
     return vscode.workspace.textDocuments.find((d) => d.uri.toString() === key) ?? vscode.workspace.openTextDocument(uri);
   }
+  // (An ignore file such as `Dockerfile.dockerignore` may still be in the dockerfile language.)
+  const isDockerfile = (d: vscode.TextDocument | undefined) => d?.languageId === "dockerfile" && !isDockerignore(d.uri.path);
   const active = vscode.window.activeTextEditor?.document;
-  if (active?.languageId === "dockerfile") return active;
+  if (isDockerfile(active)) return active;
   // A webview or the panel may have focus: take the Dockerfile that is visible.
-  return vscode.window.visibleTextEditors.find((e) => e.document.languageId === "dockerfile")?.document;
+  return vscode.window.visibleTextEditors.find((e) => isDockerfile(e.document))?.document;
 }
 
 /**
  * Where `docker build` runs, the `-f` path and the build context for a Dockerfile: from its
  * workspace folder (else its own folder), with the context the `stagecraft.buildContext` setting
  * names (relative to the Dockerfile's folder, as the server reads it for `CopyIgnoredFile`), else
- * that folder itself.
+ * the Dockerfile's folder itself (as a path from the workspace folder), where the server reads
+ * `.dockerignore` then.
  */
 function buildContext(uri: vscode.Uri, configured: string): { cwd: string; file: string; context: string } {
   const folder = vscode.workspace.getWorkspaceFolder(uri);
   const cwd = folder && uri.scheme === "file" ? folder.uri.fsPath : path.dirname(uri.fsPath);
-  const file = path.relative(cwd, uri.fsPath) || path.basename(uri.fsPath);
-  const context = configured === "" ? "." : path.relative(cwd, path.resolve(path.dirname(uri.fsPath), configured)) || ".";
-  return { cwd, file, context };
+  return { cwd, ...dockerBuildPaths(cwd, uri.fsPath, configured) };
 }
 
 interface TargetItem extends vscode.QuickPickItem {

@@ -58,8 +58,22 @@ local function graph_dir()
   return dir
 end
 
+--- The name an SVG file takes after the Dockerfile `fname`: its path from the current folder (from
+--- the home folder, else absolute, outside it), each `/` a `-` and every other character a file
+--- name should not hold a `_`, so that `a/Dockerfile` and `b/Dockerfile` get files of their own.
+---@param fname string
+---@return string
+function M.file_stem(fname)
+  if fname == '' then
+    return 'Dockerfile'
+  end
+  local rel = vim.fn.fnamemodify(fname, ':~:.'):gsub('^~/', ''):gsub('^/+', '')
+  return (rel:gsub('[/\\]+', '-'):gsub('[^%w_.-]', '_'))
+end
+
 local function deliver(bufnr, opts, text)
-  local base = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')
+  local fname = vim.api.nvim_buf_get_name(bufnr)
+  local base = vim.fn.fnamemodify(fname, ':t')
   if base == '' then
     base = 'Dockerfile'
   end
@@ -67,7 +81,7 @@ local function deliver(bufnr, opts, text)
   local what = base .. (opts.target and (' (target ' .. opts.target .. ')') or '')
 
   if opts.format == 'svg' then
-    local path = ('%s/stagecraft-%s%s.svg'):format(graph_dir(), base, suffix)
+    local path = ('%s/stagecraft-%s%s.svg'):format(graph_dir(), M.file_stem(fname), suffix)
     local f, err = io.open(path, 'wb')
     if not f then
       util.error(('could not write %s: %s'):format(path, err))

@@ -13,24 +13,51 @@ local group
 local NAME_PATTERNS =
   { 'Dockerfile', 'Containerfile', '*.Dockerfile', '*.dockerfile', '*.Containerfile', 'Dockerfile.*', 'Containerfile.*' }
 
+--- `Dockerfile.*` and `Containerfile.*`, but not the ignore file BuildKit reads beside a Dockerfile
+--- (`Dockerfile.dockerignore`, `Dockerfile.dev.dockerignore`).
+local function dockerfile_unless_ignore_file(path)
+  if not server.is_dockerignore(path) then
+    return 'dockerfile'
+  end
+end
+
 local function add_filetypes()
   if util.has('0.8') then
     vim.filetype.add({
+      -- Above Neovim's own `Dockerfile.*` rule, which takes Dockerfile.dockerignore for a
+      -- Dockerfile; gitignore, as Neovim's filetype of `.dockerignore`.
+      extension = { dockerignore = 'gitignore' },
       filename = { Dockerfile = 'dockerfile', Containerfile = 'dockerfile' },
       pattern = {
         ['.*%.[Dd]ockerfile'] = 'dockerfile',
         ['.*%.Containerfile'] = 'dockerfile',
         -- Below the other patterns, as Neovim's own rule: Dockerfile.yaml stays YAML.
-        ['Dockerfile%..*'] = { 'dockerfile', { priority = -1 } },
-        ['Containerfile%..*'] = { 'dockerfile', { priority = -1 } },
+        ['Dockerfile%..*'] = { dockerfile_unless_ignore_file, { priority = -1 } },
+        ['Containerfile%..*'] = { dockerfile_unless_ignore_file, { priority = -1 } },
       },
     })
   else
     vim.api.nvim_create_autocmd({ 'BufRead', 'BufNewFile' }, {
       group = group,
       pattern = NAME_PATTERNS,
-      command = 'setfiletype dockerfile',
+      callback = function(args)
+        if not server.is_dockerignore(args.match) then
+          vim.cmd('setfiletype dockerfile')
+        end
+      end,
       desc = 'stagecraft: Dockerfile names',
+    })
+    -- Neovim 0.7's own `Dockerfile.*` rule has made it a Dockerfile already.
+    vim.api.nvim_create_autocmd({ 'BufRead', 'BufNewFile' }, {
+      group = group,
+      pattern = '*.dockerignore',
+      callback = function(args)
+        local ft = vim.bo[args.buf].filetype
+        if ft == '' or ft == 'dockerfile' then
+          vim.bo[args.buf].filetype = 'gitignore'
+        end
+      end,
+      desc = 'stagecraft: Dockerfile.dockerignore is an ignore file, no Dockerfile',
     })
   end
 end

@@ -14,6 +14,20 @@ local clients_by_root = {}
 -- The missing-binary error is shown once per session when a Dockerfile opens; commands that need
 -- the server say it again.
 local told_missing = false
+-- bufnr -> the id of the client attach() started or reused for it (it may still be starting, or
+-- have exited since).
+local buf_client = {}
+-- bufnr -> {code, signal} of its client's exit, while no client replaced it.
+local exited = {}
+
+--- Whether `name` is an ignore file such as `Dockerfile.dockerignore`: the one BuildKit reads
+--- beside the Dockerfile of that name, no Dockerfile, though Neovim's own `Dockerfile.*` rule makes
+--- it one. The server is never attached to it.
+---@param name string
+---@return boolean
+function M.is_dockerignore(name)
+  return name:lower():match('%.dockerignore$') ~= nil
+end
 
 --- The command to run, with its program resolved to an executable path.
 ---@param cmd string[]
@@ -63,20 +77,30 @@ function M.client_for(bufnr)
   return nil
 end
 
---- The client of `bufnr` for a command the user ran: when the buffer is a Dockerfile whose
---- server is still starting (just opened, or just restarted), waits for it up to `timeout_ms`
---- (default 5000) instead of saying it is missing. Neovim lists a client only once initialized.
+--- Whether the server attach() started for `bufnr` is still starting: Neovim lists a client for
+--- a buffer only once it is initialized.
+---@param bufnr integer
+---@return boolean
+function M.starting(bufnr)
+  local id = buf_client[bufnr]
+  local client = id and vim.lsp.get_client_by_id(id)
+  return client ~= nil and not util.is_stopped(client)
+end
+
+--- The client of `bufnr` for a command the user ran: when the server attach() started for it is
+--- still starting (the buffer was just opened, or the server just restarted), waits for it up to
+--- `timeout_ms` (default 5000) instead of saying it is missing. No server starting (none was
+--- started: `autostart = false`, or it exited): nil at once.
 ---@param bufnr integer
 ---@param timeout_ms integer|nil
 function M.ready_client(bufnr, timeout_ms)
   local client = M.client_for(bufnr)
-  if client or vim.bo[bufnr].filetype ~= 'dockerfile' or vim.bo[bufnr].buftype ~= ''
-      or vim.api.nvim_buf_get_name(bufnr) == '' or not M.resolve_cmd(config.get().cmd) then
+  if client or not M.starting(bufnr) then
     return client
   end
   vim.wait(timeout_ms or 5000, function()
     client = M.client_for(bufnr)
-    return client ~= nil
+    return client ~= nil or not M.starting(bufnr)
   end, 20)
   return client
 end
@@ -126,7 +150,7 @@ local codelens_group
 local function enable_codelens(bufnr)
   codelens_group = codelens_group or vim.api.nvim_create_augroup('stagecraft_codelens', { clear = true })
   vim.api.nvim_clear_autocmds({ group = codelens_group, buffer = bufnr })
-  vim.api.nvim_create_autocmd({ 'BufEnter', 'CursorHold', 'InsertLeave', 'BufWritePost' }, {
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'CursorHold', 'InsertLeave', 'TextChanged', 'BufWritePost' }, {
     group = codelens_group,
     buffer = bufnr,
     callback = function()
@@ -182,9 +206,14 @@ local function client_config(cmd, root)
     end,
     on_attach = on_attach,
     -- (Neovim itself reports a server that quits with an error.)
-    on_exit = function(_, _, client_id)
+    on_exit = function(code, signal, client_id)
       if clients_by_root[root] == client_id then
         clients_by_root[root] = nil
+      end
+      for bufnr, id in pairs(buf_client) do
+        if id == client_id then
+          exited[bufnr] = { code = code, signal = signal }
+        end
       end
     end,
   }
@@ -201,8 +230,9 @@ function M.attach(bufnr)
     return nil
   end
   local fname = vim.api.nvim_buf_get_name(bufnr)
-  if fname == '' then
-    -- The server identifies documents by file URI: an unnamed buffer has none.
+  if fname == '' or M.is_dockerignore(fname) then
+    -- The server identifies documents by file URI: an unnamed buffer has none. An ignore file
+    -- (Dockerfile.dockerignore) is no Dockerfile, whatever its filetype.
     return nil
   end
   local opts = config.get()
@@ -222,6 +252,7 @@ function M.attach(bufnr)
     vim.api.nvim_buf_call(bufnr, function()
       id = vim.lsp.start(conf, { bufnr = bufnr })
     end)
+    M.track(bufnr, id)
     return id
   end
 
@@ -236,19 +267,46 @@ function M.attach(bufnr)
     clients_by_root[root] = id
   end
   vim.lsp.buf_attach_client(bufnr, id)
+  M.track(bufnr, id)
   return id
+end
+
+--- Remembers the client started for `bufnr`, so that commands wait for it while it starts
+--- (`ready_client`) and say when it exited (`explain_missing_client`).
+---@param bufnr integer
+---@param id integer|nil
+function M.track(bufnr, id)
+  buf_client[bufnr] = id
+  exited[bufnr] = nil
 end
 
 --- Says why `bufnr` has no server, for commands that need one.
 ---@param bufnr integer
 function M.explain_missing_client(bufnr)
+  local fname = vim.api.nvim_buf_get_name(bufnr)
+  local name = vim.fn.fnamemodify(fname, ':t')
+  name = name ~= '' and name or 'this buffer'
+  if M.is_dockerignore(fname) then
+    util.warn(('%s is an ignore file (the one BuildKit reads beside the Dockerfile of that name), not a '
+      .. 'Dockerfile: the language server is not attached to it'):format(name))
+    return
+  end
+  local gone = exited[bufnr]
+  if gone then
+    local how = (gone.code == 0 and (gone.signal or 0) == 0) and 'stopped'
+      or ((gone.signal or 0) ~= 0 and ('exited (signal %d)'):format(gone.signal) or ('exited (code %d)'):format(gone.code))
+    util.warn(('the language server of %s %s; run :StagecraftRestart to start it again'):format(name, how))
+    return
+  end
   local cmd, reason = M.resolve_cmd(config.get().cmd)
   if not cmd then
     util.error(M.missing_message(reason))
+  elseif not config.get().autostart then
+    util.warn(('the language server is not attached to %s (autostart = false: start it the way you set it '
+      .. 'up, e.g. vim.lsp.enable or nvim-lspconfig, as a client named "stagecraft")'):format(name))
   else
-    local name = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':t')
     util.warn(('the language server is not attached to %s (filetype "%s"); open a Dockerfile, or run '
-      .. ':StagecraftRestart'):format(name ~= '' and name or 'this buffer', vim.bo[bufnr].filetype))
+      .. ':StagecraftRestart'):format(name, vim.bo[bufnr].filetype))
   end
 end
 
@@ -369,6 +427,7 @@ function M.restart()
     end)
   end
   clients_by_root = {}
+  buf_client, exited = {}, {}
   told_missing = false
   if not config.get().autostart then
     util.notify(('stopped %d server%s; autostart = false, so start it the way you set it up'):format(

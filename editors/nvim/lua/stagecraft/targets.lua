@@ -1,5 +1,6 @@
 -- :StagecraftTargets: the build targets from `stagecraft/targets` in vim.ui.select, then copy or
--- run `docker build --target NAME -f FILE .`.
+-- run `docker build --target NAME -f FILE CONTEXT` (CONTEXT: the Dockerfile's folder, or the
+-- buildContext setting's).
 
 local server = require('stagecraft.server')
 local util = require('stagecraft.util')
@@ -38,14 +39,15 @@ function M.format(t)
   return ('%s · builds %d stage%s'):format(text, n, n == 1 and '' or 's')
 end
 
---- `docker build [--target NAME] [--platform P] [--build-arg K=V]... [--build-context NAME=VALUE]... -f FILE .`,
+--- `docker build [--target NAME] [--platform P] [--build-arg K=V]... [--build-context NAME=VALUE]... -f FILE CONTEXT`,
 --- quoted for the shell, the build args and the named contexts each sorted by name. A named
 --- context without a value (a name alone, for the analysis) has nothing to pass and is left out.
 --- An unnamed default target has no name to pass: docker builds the last stage without --target.
 ---@param t stagecraft.Target
 ---@param file string the Dockerfile, as the shell will see it from the build context
 ---@param build_args table<string,string>|nil
----@param context string|nil the build context as the shell will see it (nil: `.`)
+---@param context string|nil the build context as the shell will see it (nil: `.`; `act` passes
+---  the Dockerfile's folder, see `context_for`)
 ---@param named_contexts table<string,string>|nil
 ---@param platform string|nil the target platform (`linux/arm64`)
 ---@return string
@@ -117,6 +119,26 @@ local actions = {
   { label = 'Run in terminal', run = run },
 }
 
+--- The build context of the command, as the shell sees it from the current folder: the one the
+--- settings name (`buildContext`: absolute, or relative to the Dockerfile's folder), else the
+--- Dockerfile's folder; where the server read `.dockerignore` for CopyIgnoredFile either way.
+--- `.` for the current folder itself.
+---@param path string the Dockerfile
+---@param configured string|nil the buildContext setting
+---@return string
+function M.context_for(path, configured)
+  local dir = vim.fn.fnamemodify(path, ':p:h')
+  if configured and configured ~= '' then
+    dir = configured:sub(1, 1) == '/' and configured or (dir .. '/' .. configured)
+  end
+  dir = vim.fn.simplify(dir)
+  local context = vim.fn.fnamemodify(dir, ':.')
+  if context == '' or vim.fn.fnamemodify(context, ':p') == vim.fn.fnamemodify(vim.fn.getcwd(), ':p') then
+    return '.'
+  end
+  return (context:gsub('(.)/$', '%1'))
+end
+
 --- Offers the actions for a chosen target.
 ---@param bufnr integer
 ---@param t stagecraft.Target
@@ -125,17 +147,7 @@ function M.act(bufnr, t)
   local file = vim.fn.fnamemodify(path, ':.')
   local cwd = vim.fn.getcwd()
   local client = server.client_for(bufnr)
-  -- The context the settings name (where the server read .dockerignore for CopyIgnoredFile),
-  -- relative to the Dockerfile's folder, as the shell sees it from here; else the current folder.
-  local context
-  local configured = server.build_context(client)
-  if configured then
-    local dir = configured:sub(1, 1) == '/' and configured or (vim.fn.fnamemodify(path, ':p:h') .. '/' .. configured)
-    context = vim.fn.fnamemodify(vim.fn.simplify(dir), ':.')
-    if context == '' or vim.fn.fnamemodify(context, ':p') == vim.fn.fnamemodify(cwd, ':p') then
-      context = '.'
-    end
-  end
+  local context = M.context_for(path, server.build_context(client))
   local command =
     M.build_command(t, file, server.build_args(client), context, server.named_contexts(client), server.platform(client))
   vim.ui.select(actions, {

@@ -15,6 +15,7 @@ import {
   stageUnder,
   statusText,
   targetOptions,
+  targetsInFile,
   withoutUrls,
 } from "../../media/graph-model.js";
 
@@ -77,6 +78,18 @@ test("a chosen target the file no longer has falls back to the default", () => {
   assert.equal(effectiveTarget("", analysis), null);
   assert.equal(effectiveTarget("#2", analysis), "#2");
   assert.equal(effectiveTarget("#3", analysis), null);
+});
+
+test("targets in play the file lacks are left out (the wasm build would fail on them)", () => {
+  const a = { stages: [{ name: "deps" }, { name: null }, { name: "runtime" }] };
+  assert.deepEqual(targetsInFile(["deps", "gone", "RUNTIME", "#1", "#3", "", "stage-1"], a), ["deps", "RUNTIME", "#1", ""]);
+  assert.deepEqual(targetsInFile([], a), []);
+  assert.deepEqual(targetsInFile(["x"], { stages: [] }), []);
+  assert.match(
+    statusText({ renderer: "wasm", stages: 3, ignoredTargets: ["gone", "old"] }),
+    /· stagecraft\.targets: no stage "gone", "old" in this file, left out$/,
+  );
+  assert.doesNotMatch(statusText({ renderer: "wasm", stages: 3, ignoredTargets: [] }), /left out/);
 });
 
 test("status line: who drew the graph, and why not wasm", () => {
@@ -184,6 +197,26 @@ test("wasm: the server's settings (targets in play, build args, platform) reach 
   const bad = graphModel(sc, "FROM alpine:${TARGETARCH}\n", null, null, { platform: "lin" });
   assert.equal(bad.analysis.stages[0].baseExpanded, "alpine:amd64");
   assert.match(bad.platformError ?? "", /write os\/arch/);
+});
+
+test("wasm: a target in play that no stage has is left out, not a failed graph", { skip: noWasm }, () => {
+  const unused = (svg: string) =>
+    [...svg.matchAll(/<g class="([^"]*)"/g)].filter((x: RegExpMatchArray) => x[1].split(" ").includes("unused")).length;
+  // The wasm build alone fails, as BuildKit's --target does.
+  assert.throws(() => sc.analyze(DOCKERFILE, { targets: ["gone"], buildArgs: {} }), /could not be found/);
+  const m = graphModel(sc, DOCKERFILE, null, null, { targets: ["gone"], buildArgs: {} });
+  assert.deepEqual(m.ignoredTargets, ["gone"]);
+  assert.equal(unused(m.svg), 1, "lint is unused, as without targets");
+  // The ones the file has still count.
+  const kept = graphModel(sc, DOCKERFILE, "builder", null, { targets: ["gone", "LINT", "#9"], buildArgs: {} });
+  assert.deepEqual(kept.ignoredTargets, ["gone", "#9"]);
+  assert.equal(unused(kept.svg), 0, "lint is a target in play");
+  assert.equal(kept.target, "builder");
+  // With a platform it cannot read too.
+  const both = graphModel(sc, DOCKERFILE, null, null, { targets: ["gone"], buildArgs: {}, platform: "lin" });
+  assert.deepEqual(both.ignoredTargets, ["gone"]);
+  assert.match(both.platformError ?? "", /write os\/arch/);
+  assert.deepEqual(graphModel(sc, DOCKERFILE, null, null, { targets: ["lint"], buildArgs: {} }).ignoredTargets, []);
 });
 
 test("wasm: a file with no stages draws an empty graph", { skip: noWasm }, () => {

@@ -5,10 +5,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import {
+  aboutDockerignore,
   dockerBuildCommand,
+  dockerBuildPaths,
   findServer,
   fromLineForNode,
   graphRenderer,
+  isDockerignore,
   missingServerMessage,
   pickPlaceholder,
   serverSettings,
@@ -158,18 +161,18 @@ test("finding the server binary, and the message when it is missing", () => {
     fs.mkdirSync(bin);
     fs.mkdirSync(path.join(home, ".cargo", "bin"), { recursive: true });
 
-    let r = findServer("", dir, bin, home);
+    let r = findServer("", dir, bin, home, "");
     assert.equal(r.path, null);
     assert.deepEqual(r.tried, [path.join(bin, "stagecraft"), path.join(home, ".cargo", "bin", "stagecraft")]);
     assert.match(missingServerMessage("", r), /not on PATH.*cargo install --path crates\/cli.*stagecraft\.serverPath/);
 
     const cargoBin = path.join(home, ".cargo", "bin", "stagecraft");
     fs.writeFileSync(cargoBin, "#!/bin/sh\n", { mode: 0o755 });
-    assert.equal(findServer("", dir, bin, home).path, cargoBin);
+    assert.equal(findServer("", dir, bin, home, "").path, cargoBin);
 
     const onPath = path.join(bin, "stagecraft");
     fs.writeFileSync(onPath, "#!/bin/sh\n", { mode: 0o755 });
-    assert.equal(findServer("", dir, bin, home).path, onPath);
+    assert.equal(findServer("", dir, bin, home, "").path, onPath);
 
     // a configured path wins, relative to the workspace folder, ~ expanded
     assert.equal(findServer("bin/stagecraft", dir, "", home).path, onPath);
@@ -180,7 +183,7 @@ test("finding the server binary, and the message when it is missing", () => {
 
     // not executable: not found
     fs.chmodSync(onPath, 0o644);
-    assert.equal(findServer("", dir, bin, home).path, cargoBin);
+    assert.equal(findServer("", dir, bin, home, "").path, cargoBin);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -253,4 +256,71 @@ test("the graph is drawn by the server while named build contexts are set, or th
   assert.equal(graphRenderer(contexts([]), false).renderer, "wasm");
   assert.equal(graphRenderer(contexts(null), false).renderer, "wasm");
   assert.equal(graphRenderer(contexts(42), false).renderer, "wasm");
+});
+
+test("the server binary in $CARGO_HOME/bin when CARGO_HOME is set, as cargo install puts it there", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stagecraft-cargo-"));
+  try {
+    const home = path.join(dir, "home");
+    const cargoHome = path.join(dir, "cargo");
+    fs.mkdirSync(path.join(home, ".cargo", "bin"), { recursive: true });
+    fs.mkdirSync(path.join(cargoHome, "bin"), { recursive: true });
+    const inCargoHome = path.join(cargoHome, "bin", "stagecraft");
+    let r = findServer("", dir, "", home, cargoHome);
+    assert.equal(r.path, null);
+    assert.deepEqual(r.tried, [inCargoHome]);
+    assert.ok(missingServerMessage("", r).includes(`not on PATH nor in ${path.join(cargoHome, "bin")}`), missingServerMessage("", r));
+    fs.writeFileSync(inCargoHome, "#!/bin/sh\n", { mode: 0o755 });
+    assert.equal(findServer("", dir, "", home, cargoHome).path, inCargoHome);
+    // ~/.cargo/bin is not where cargo installs then
+    fs.rmSync(inCargoHome);
+    fs.writeFileSync(path.join(home, ".cargo", "bin", "stagecraft"), "#!/bin/sh\n", { mode: 0o755 });
+    assert.equal(findServer("", dir, "", home, cargoHome).path, null);
+    // unset or empty: ~/.cargo
+    assert.equal(findServer("", dir, "", home, undefined).path, path.join(home, ".cargo", "bin", "stagecraft"));
+    r = findServer("", dir, "", home, "");
+    assert.match(missingServerMessage("", r), /not on PATH nor in /);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("docker build paths: the context is the Dockerfile's folder unless stagecraft.buildContext names one", () => {
+  const root = path.join(path.sep, "work", "repo");
+  const file = path.join(root, "app", "Dockerfile");
+  // The server reads .dockerignore from the Dockerfile's folder: the command builds that folder.
+  assert.deepEqual(dockerBuildPaths(root, file), { file: path.join("app", "Dockerfile"), context: "app" });
+  assert.deepEqual(dockerBuildPaths(root, file, ""), { file: path.join("app", "Dockerfile"), context: "app" });
+  assert.deepEqual(dockerBuildPaths(root, path.join(root, "Dockerfile")), { file: "Dockerfile", context: "." });
+  // Relative to the Dockerfile's folder, as the server reads it.
+  assert.deepEqual(dockerBuildPaths(root, file, ".."), { file: path.join("app", "Dockerfile"), context: "." });
+  assert.deepEqual(dockerBuildPaths(root, file, "."), { file: path.join("app", "Dockerfile"), context: "app" });
+  assert.deepEqual(dockerBuildPaths(root, file, path.join(root, "ctx")), { file: path.join("app", "Dockerfile"), context: "ctx" });
+  // Run from the Dockerfile's own folder (no workspace folder).
+  assert.deepEqual(dockerBuildPaths(path.join(root, "app"), file), { file: "Dockerfile", context: "." });
+  assert.equal(
+    dockerBuildCommand(build, dockerBuildPaths(root, file).file, {}, dockerBuildPaths(root, file).context),
+    `docker build --target build -f ${path.join("app", "Dockerfile")} app`,
+  );
+});
+
+test("an ignore file beside a Dockerfile (Dockerfile.dockerignore) is never the server's", () => {
+  for (const p of ["file:///w/Dockerfile.dockerignore", "/w/app/Dockerfile.dev.dockerignore", "Containerfile.dockerignore", "file:///w/.dockerignore", "x.DockerIgnore"]) {
+    assert.equal(isDockerignore(p), true, p);
+  }
+  for (const p of ["file:///w/Dockerfile", "file:///w/Dockerfile.dev", "/w/dockerignore.Dockerfile", "file:///w/Dockerfile.dockerignore.bak", "file:///w/Dockerfile.dockerignored"]) {
+    assert.equal(isDockerignore(p), false, p);
+  }
+  assert.equal(isDockerignore("untitled:Dockerfile.dockerignore?x=1"), true);
+  assert.equal(aboutDockerignore({ textDocument: { uri: "file:///w/Dockerfile.dockerignore", languageId: "dockerfile", version: 1, text: "" } }), true);
+  assert.equal(aboutDockerignore({ textDocument: { uri: "file:///w/Dockerfile" }, position: { line: 0, character: 0 } }), false);
+  assert.equal(aboutDockerignore({ settings: {} }), false);
+  assert.equal(aboutDockerignore(undefined), false);
+  assert.equal(aboutDockerignore(null), false);
+});
+
+test("the manifest maps *.dockerignore to the ignore language, off VS Code's Dockerfile.* pattern", () => {
+  // out/unit/*.cjs -> editors/vscode/package.json
+  const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8"));
+  assert.equal(manifest.contributes.configurationDefaults["files.associations"]["*.dockerignore"], "ignore");
 });
