@@ -187,10 +187,11 @@ pub(crate) struct Engine<'a> {
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: Map<String, usize>,
     image_checks: Vec<Result<(), String>>,
-    /// The variables written in one instruction (its range): the first one of each name. Read
-    /// once per instruction, on its first undefined variable: a walk of the instruction for each
+    /// The variables written in one instruction (its range), by name: each use with the range
+    /// of the argument it is in, and which use the next finding of that name takes. Read once
+    /// per instruction, on its first undefined variable: a walk of the instruction for each
     /// would be quadratic in one `ENV` of thousands of pairs.
-    variables: Option<(TextRange, Map<String, stagecraft_syntax::ast::Variable>)>,
+    variables: Option<(TextRange, Map<String, (Vec<(stagecraft_syntax::ast::Variable, TextRange)>, usize)>)>,
     /// What a probe run records.
     probe: ProbeState,
 }
@@ -3263,21 +3264,31 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Where `$name` is first written inside the instruction at `node`, for a precise finding.
+    /// Where `$name` is written inside the instruction at `node`, for a precise finding: the
+    /// first use, and for each finding of the name after it the first use in a later argument
+    /// (BuildKit reports a name once for each word it expands: `ENV A=$X B=$X` twice).
     fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
         use stagecraft_syntax::ast::Variable;
         if self.variables.as_ref().is_none_or(|(r, _)| *r != node) {
-            let mut first = Map::default();
+            let mut uses: Map<String, (Vec<(Variable, TextRange)>, usize)> = Map::default();
             if let Some(n) = self.parse.syntax_node().covering_element(node).into_node() {
                 for v in n.descendants().filter_map(Variable::cast) {
                     if let Some(name) = v.name() {
-                        first.entry(name).or_insert(v);
+                        // (The argument: the node around it that is a child of the instruction.)
+                        let argument = v.syntax().ancestors().find(|a| a.parent().as_ref() == Some(&n));
+                        let range = argument.map_or(v.range(), |a| a.text_range());
+                        uses.entry(name).or_default().0.push((v, range));
                     }
                 }
             }
-            self.variables = Some((node, first));
+            self.variables = Some((node, uses));
         }
-        self.variables.as_ref()?.1.get(name).cloned()
+        let (list, next) = self.variables.as_mut()?.1.get_mut(name)?;
+        // (More findings than arguments with the name: the last use.)
+        let i = (*next).min(list.len().checked_sub(1)?);
+        let argument = list[i].1;
+        *next = i + 1 + list[i + 1..].iter().take_while(|(_, a)| *a == argument).count();
+        Some(list[i].0.clone())
     }
 
     fn secrets(&mut self, key: &str, kind: &str, range: TextRange, node: TextRange, config: &CheckConfig) {

@@ -17,8 +17,9 @@ fn pointed<'t>(a: &Analysis, text: &'t str) -> Vec<&'t str> {
         .collect()
 }
 
-/// Each finding points at the first place its variable is written in its instruction: inside
-/// another variable's default, twice in one instruction, and again in the next one.
+/// Each finding points at where its variable is written in its instruction: inside another
+/// variable's default; used in two words of one instruction, each finding at its own word's use
+/// (BuildKit reports a name once for each word); and again in the next one.
 #[test]
 fn undefined_variables_where_they_are_written() {
     let text = "FROM alpine\nENV A=${B:-$C} D=$C$E\nENV F=x$E\n";
@@ -27,8 +28,16 @@ fn undefined_variables_where_they_are_written() {
     assert_eq!(pointed(&a, text), ["${B:-$C}", "$C", "$C", "$E", "$E"], "{:?}", a.diagnostics());
     let starts: Vec<usize> =
         a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").map(|d| usize::from(d.range.start())).collect();
-    // `$C` inside the default, not the later one; `$E` of each instruction.
-    assert_eq!(starts, [18, 23, 23, 31, 41]);
+    // `$C` inside the default, then the one of the next word; `$E` of each instruction.
+    assert_eq!(starts, [18, 23, 29, 31, 41]);
+    // A word that uses a name twice is reported once, at its first use; the next word's finding
+    // is at that word's use. More findings than words with the name (a mount's fields): the last.
+    let text = "FROM alpine\nENV A=x B=$N$N C=${N}\nRUN --mount=type=cache,target=$N,id=$N true\n";
+    let a = analyze(text, &Options::default());
+    let starts: Vec<usize> =
+        a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").map(|d| usize::from(d.range.start())).collect();
+    assert_eq!(pointed(&a, text), ["$N", "${N}", "$N", "$N"], "{:?}", a.diagnostics());
+    assert_eq!(starts, [22, 29, 64, 70]);
 }
 
 /// One ENV of 3,000 pairs, each using a variable no one set: 3,000 findings, each at its own
