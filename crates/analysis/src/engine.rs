@@ -191,7 +191,7 @@ pub(crate) struct Engine<'a> {
     /// of the argument it is in, and which use the next finding of that name takes. Read once
     /// per instruction, on its first undefined variable: a walk of the instruction for each
     /// would be quadratic in one `ENV` of thousands of pairs.
-    variables: Option<(TextRange, Map<String, (Vec<(stagecraft_syntax::ast::Variable, TextRange)>, usize)>)>,
+    variables: Option<(TextRange, Map<String, Uses>)>,
     /// What a probe run records.
     probe: ProbeState,
 }
@@ -199,6 +199,10 @@ pub(crate) struct Engine<'a> {
 /// Where a stage's variables were set: its environment's, its image config `Env`'s.
 #[cfg(feature = "probe")]
 type StageOrigins = (Scope<Origin>, Scope<Origin>);
+
+/// The uses of a variable's name in one instruction, each with the range of the argument it is
+/// in, and which of them the next finding of the name takes (see `Engine::find_variable`).
+type Uses = (Vec<(stagecraft_syntax::ast::Variable, TextRange)>, usize);
 
 /// What a run with a probe records (see [`Probed`]): the place, what was found there, and
 /// where each variable of the stage being dispatched (and of each stage dispatched) was set.
@@ -3270,7 +3274,7 @@ impl<'a> Engine<'a> {
     fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
         use stagecraft_syntax::ast::Variable;
         if self.variables.as_ref().is_none_or(|(r, _)| *r != node) {
-            let mut uses: Map<String, (Vec<(Variable, TextRange)>, usize)> = Map::default();
+            let mut uses: Map<String, Uses> = Map::default();
             if let Some(n) = self.parse.syntax_node().covering_element(node).into_node() {
                 for v in n.descendants().filter_map(Variable::cast) {
                     if let Some(name) = v.name() {
