@@ -11,13 +11,26 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// How a file is named in messages and reports: `<stdin>` for `-`.
-pub(crate) fn shown(path: &Path) -> String {
+/// How a file is named in the reports that are data (JSON, SARIF, GitHub annotations, which
+/// escape what they need to): its path, `<stdin>` for `-`.
+pub(crate) fn name(path: &Path) -> String {
     if is_stdin(path) {
         "<stdin>".to_string()
     } else {
         path.display().to_string()
     }
+}
+
+/// How a file is named in messages and reports meant to be read: [`name`], with a line break or
+/// tab in it shown as `␊` or `␉` (what prints it shows the other control characters, see
+/// `output::visible`): a name is one line, and a file named `x\n::error::y` must not start a
+/// line of a CI log that the CI reads as a command of its own.
+pub(crate) fn shown(path: &Path) -> String {
+    let name = name(path);
+    if !name.contains(['\n', '\t']) {
+        return name;
+    }
+    name.replace('\n', "\u{240a}").replace('\t', "\u{2409}")
 }
 
 /// Reads `path` (or the standard input, for `-`) as UTF-8 text; a directory, a missing file or

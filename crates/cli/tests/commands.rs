@@ -300,6 +300,28 @@ fn check_github_annotations_escape_and_map_severities() {
     assert!(out.ends_with("::unknown instruction: RU%25N (did you mean RUN?)\n"), "{out}");
 }
 
+/// A file name with a line break cannot start a line of its own in a report meant to be read,
+/// where a CI log would read it as a command (`::error ...` in GitHub Actions): the break is
+/// shown as `␊`. The data formats keep the name exactly (JSON escapes it).
+#[test]
+fn a_line_break_in_a_file_name_starts_no_line() {
+    let d = Dir::new("newline-name");
+    let f = d.file("evil\n::error file=x::pwn.Dockerfile", "from alpine AS a\nFROM alpine\n");
+    for args in
+        [vec!["check", &f], vec!["analyze", &f], vec!["fmt", "--check", &f], vec!["check", &format!("{f}.missing")]]
+    {
+        let o = run(&args);
+        let all = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(all.contains("evil\u{240a}::error file=x::pwn.Dockerfile"), "{args:?}: {all}");
+        assert!(!all.lines().any(|l| l.starts_with("::")), "{args:?}: {all}");
+    }
+    let o = run(&["check", &f, "--format", "json"]);
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(j["files"][0]["file"].as_str(), Some(f.as_str()));
+    let o = run(&["analyze", &f, "--format", "json"]);
+    assert_eq!(parse_json(&stdout(&o))["file"].as_str(), Some(f.as_str()));
+}
+
 #[test]
 fn check_reads_the_ignore_file_buildkit_reads() {
     let d = Dir::new("ignore");

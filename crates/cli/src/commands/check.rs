@@ -91,7 +91,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 super::read_and_analyze_noting(path, &options)
             }
         });
-        let file = input::shown(path);
+        // (The data formats escape what they need to themselves.)
+        let file = if format == Format::Text { input::shown(path) } else { input::name(path) };
         match result {
             Ok((an, not_utf8)) => {
                 super::warn_unused_contexts(&an, path);
