@@ -48,10 +48,14 @@ fn stage_name_casing_fixes(a: &mut Analysis) {
 }
 
 fn targets_and_unused(a: &mut Analysis, options: &Options) {
-    let mut in_play: Vec<usize> = a.default_target().into_iter().collect();
-    // The `--target` each one's build is given: none for the default target; another's name
-    // as given (see `TARGETSTAGE` below).
-    let mut given: Vec<Option<&str>> = in_play.iter().map(|_| None).collect();
+    // The build's target is in play: the `--target`, else the default one (a build with a
+    // `--target` does not build the default, and only the target's stages are checked).
+    // (One the file lacks: the default, as an analysis of it stops there anyway.)
+    let built = options.target_name().and_then(|t| a.resolve_stage(t).ok()).or(a.default_target());
+    let mut in_play: Vec<usize> = built.into_iter().collect();
+    // The `--target` each one's build is given: this build's (none for the default target);
+    // another's name as given (see `TARGETSTAGE` below).
+    let mut given: Vec<Option<&str>> = in_play.iter().map(|_| options.target_name()).collect();
     // A target in play this file does not have: editors' settings name targets for every
     // Dockerfile of a workspace, so it is no error, but an unused stage's message says it (a
     // typo there would otherwise leave the hints quietly wrong).
@@ -153,14 +157,17 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             Some(name) => format!("`{name}`{}", on_line(t)),
             None => format!("stage {t} (`FROM {}` on line {})", st.base, st.line),
         };
-        if Some(t) == a.default_target() {
-            format!("the default target {name}")
+        let role = if Some(t) == a.default_target() {
+            "the default target "
+        } else if Some(t) == built {
+            "the target "
         } else {
-            name
-        }
+            ""
+        };
+        format!("{role}{name}")
     };
     let why = match in_play.as_slice() {
-        // (The default target is always in play, first.)
+        // (The build's target is always in play, first.)
         [t] => format!("{} does not build it", describe(*t)),
         _ => {
             // (A fold, not `join`: see `Analysis::not_found`.)

@@ -187,11 +187,11 @@ pub(crate) struct Engine<'a> {
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: Map<String, usize>,
     image_checks: Vec<Result<(), String>>,
-    /// The variables written in one instruction (its range), by name: each use with the range
-    /// of the argument it is in, and which use the next finding of that name takes. Read once
-    /// per instruction, on its first undefined variable: a walk of the instruction for each
-    /// would be quadratic in one `ENV` of thousands of pairs.
-    variables: Option<(TextRange, Map<String, Uses>)>,
+    /// The variables written in one instruction (its range), in order, each with the range of
+    /// the argument it is in, and for each name the use its next finding takes. Read once per
+    /// instruction, on its first undefined variable: a walk of the instruction for each would be
+    /// quadratic in one `ENV` of thousands of pairs.
+    variables: Option<(TextRange, Vec<Use>, Map<String, usize>)>,
     /// What a probe run records.
     probe: ProbeState,
 }
@@ -200,9 +200,9 @@ pub(crate) struct Engine<'a> {
 #[cfg(feature = "probe")]
 type StageOrigins = (Scope<Origin>, Scope<Origin>);
 
-/// The uses of a variable's name in one instruction, each with the range of the argument it is
-/// in, and which of them the next finding of the name takes (see `Engine::find_variable`).
-type Uses = (Vec<(stagecraft_syntax::ast::Variable, TextRange)>, usize);
+/// A variable written in an instruction: its name, itself, the range of the argument it is in,
+/// and the index of the next use of its name (`usize::MAX`: none; see `Engine::find_variable`).
+type Use = (String, stagecraft_syntax::ast::Variable, TextRange, usize);
 
 /// What a run with a probe records (see [`Probed`]): the place, what was found there, and
 /// where each variable of the stage being dispatched (and of each stage dispatched) was set.
@@ -3273,26 +3273,42 @@ impl<'a> Engine<'a> {
     /// (BuildKit reports a name once for each word it expands: `ENV A=$X B=$X` twice).
     fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
         use stagecraft_syntax::ast::Variable;
-        if self.variables.as_ref().is_none_or(|(r, _)| *r != node) {
-            let mut uses: Map<String, Uses> = Map::default();
+        if self.variables.as_ref().is_none_or(|(r, _, _)| *r != node) {
+            let mut uses: Vec<Use> = Vec::new();
+            // The first use of each name, and while reading, the last.
+            let (mut first, mut last) = (Map::default(), Map::default());
             if let Some(n) = self.parse.syntax_node().covering_element(node).into_node() {
                 for v in n.descendants().filter_map(Variable::cast) {
                     if let Some(name) = v.name() {
                         // (The argument: the node around it that is a child of the instruction.)
                         let argument = v.syntax().ancestors().find(|a| a.parent().as_ref() == Some(&n));
                         let range = argument.map_or(v.range(), |a| a.text_range());
-                        uses.entry(name).or_default().0.push((v, range));
+                        let k = uses.len();
+                        match last.insert(name.clone(), k) {
+                            Some(j) => uses[j].3 = k,
+                            None => {
+                                first.insert(name.clone(), k);
+                            }
+                        }
+                        uses.push((name, v, range, usize::MAX));
                     }
                 }
             }
-            self.variables = Some((node, uses));
+            self.variables = Some((node, uses, first));
         }
-        let (list, next) = self.variables.as_mut()?.1.get_mut(name)?;
-        // (More findings than arguments with the name: the last use.)
-        let i = (*next).min(list.len().checked_sub(1)?);
-        let argument = list[i].1;
-        *next = i + 1 + list[i + 1..].iter().take_while(|(_, a)| *a == argument).count();
-        Some(list[i].0.clone())
+        let (_, uses, next) = self.variables.as_mut()?;
+        let i = *next.get(name)?;
+        // The next finding of the name: its next use in a later argument, else its next use
+        // (more findings than arguments: a mount's fields), else this one again.
+        let mut j = uses[i].3;
+        while j != usize::MAX && uses[j].2 == uses[i].2 {
+            j = uses[j].3;
+        }
+        let j = if j == usize::MAX { uses[i].3 } else { j };
+        if j != usize::MAX {
+            next.insert(name.to_string(), j);
+        }
+        Some(uses[i].1.clone())
     }
 
     fn secrets(&mut self, key: &str, kind: &str, range: TextRange, node: TextRange, config: &CheckConfig) {

@@ -57,8 +57,8 @@ pub struct Options {
     /// Dispatch only the stages the target (`target`, else the last stage) needs, as `docker
     /// build` does, also without `target` (for what a build does rather than what its lint says).
     pub only_needed_stages: bool,
-    /// Targets in play besides the default one (names, or `#N` for the stage at index N): a
-    /// stage none of them builds is unused.
+    /// Targets in play besides the build's own (the `target`, else the default one; names, or
+    /// `#N` for the stage at index N): a stage none of them builds is unused.
     pub targets: Vec<String>,
     /// Severity overrides by diagnostic code.
     pub severities: Vec<(String, Severity)>,

@@ -1461,8 +1461,11 @@ fn each_target_in_play_reads_its_own_targetstage() {
             .map(|d| slice(&a, d.range).to_string())
             .collect::<Vec<_>>()
     };
-    // `--target prod` with the default target (`dev`) in play: each builds its own base.
-    let both = Options { target: Some("prod".into()), targets: vec!["prod".into()], ..Options::default() };
+    // `--target prod`: it builds its own base; the default target (`dev`) is not built.
+    let prod = Options { target: Some("prod".into()), targets: vec!["prod".into()], ..Options::default() };
+    assert_eq!(unused(prod), ["dev-base", "dev"]);
+    // With `dev` in play too: each builds its own base.
+    let both = Options { target: Some("prod".into()), targets: vec!["dev".into()], ..Options::default() };
     assert_eq!(unused(both), Vec::<String>::new());
     // The default alone: only `dev-base` (and `prod`, built by no target in play).
     assert_eq!(unused(Options::default()), ["prod-base", "prod"]);
