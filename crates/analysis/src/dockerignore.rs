@@ -191,14 +191,29 @@ pub fn load_for(dockerfile: &Path, context: Option<&Path>) -> Result<Option<Dock
 /// BuildKit does.
 pub fn load(file: &Path) -> Result<DockerIgnore, String> {
     let bytes = std::fs::read(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    DockerIgnore::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| {
+    let text = String::from_utf8_lossy(&bytes);
+    DockerIgnore::parse(&text).map_err(|e| {
+        // (The pattern as BuildKit reads it: the line, trimmed.)
+        let pattern = text.split('\n').nth(e.line - 1).unwrap_or_default().trim();
         format!(
-            "{}:{}: {}: BuildKit fails every build of this context until the pattern is fixed",
+            "{}:{}: {} (`{pattern}`): BuildKit fails every build of this context until the pattern is fixed",
             file.display(),
             e.line,
             e.message
         )
     })
+}
+
+/// The ignore file BuildKit reads for `dockerfile` (or, for the standard input, the context's)
+/// and the line of its first pattern BuildKit rejects, when it rejects one.
+pub fn fault_for(dockerfile: Option<&Path>, context: Option<&Path>) -> Option<(PathBuf, usize)> {
+    let file = match dockerfile {
+        Some(d) => ignore_file_for(d, context)?,
+        None => context_ignore_file(context.unwrap_or(Path::new(".")))?,
+    };
+    let bytes = std::fs::read(&file).ok()?;
+    let e = DockerIgnore::parse(&String::from_utf8_lossy(&bytes)).err()?;
+    Some((file, e.line))
 }
 
 impl ContextIgnore for DockerIgnore {

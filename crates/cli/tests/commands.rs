@@ -355,7 +355,7 @@ fn check_reads_the_ignore_file_buildkit_reads() {
     let o = run(&["check", &f]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains(".dockerignore:2: syntax error in pattern: BuildKit fails every build"),
+        stderr(&o).contains(".dockerignore:2: syntax error in pattern (`[bad`): BuildKit fails every build"),
         "{}",
         stderr(&o)
     );
@@ -365,6 +365,14 @@ fn check_reads_the_ignore_file_buildkit_reads() {
         j["files"][0]["error"].as_str().unwrap_or_default().contains(".dockerignore:2: syntax error in pattern"),
         "{j}"
     );
+    // GitHub annotations and SARIF point at the ignore file's line, where the fix is.
+    let ignore = d.0.join(".dockerignore").to_string_lossy().into_owned();
+    let gh = stdout(&run(&["check", &f, "--format", "github"]));
+    assert!(gh.starts_with(&format!("::error file={},line=2,title=stagecraft::", ignore.replace(':', "%3A"))), "{gh}");
+    let sarif = parse_json(&stdout(&run(&["check", &f, "--format", "sarif"])));
+    let at = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(at["region"]["startLine"].as_u64(), Some(2), "{sarif}");
+    assert!(at["artifactLocation"]["uri"].as_str().unwrap_or_default().ends_with(".dockerignore"), "{sarif}");
     let o = run(&["check", &f, "--context", &d.0.join("nowhere").to_string_lossy()]);
     assert!(stderr(&o).contains("nowhere: no such directory"), "{}", stderr(&o));
     // The Dockerfile given as the context (an easy slip): it exists, it is not a directory.

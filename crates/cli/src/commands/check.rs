@@ -96,11 +96,18 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         match result {
             Ok((an, not_utf8)) => {
                 super::warn_unused_contexts(&an, path);
-                files.push(Checked { file, result: Ok(an), not_utf8 });
+                files.push(Checked { file, result: Ok(an), not_utf8, at: None });
             }
             Err(Failure::Io(message) | Failure::Usage(message)) if report_unread => {
                 crate::output::errln!("stagecraft: {message}");
-                files.push(Checked { file, result: Err(message), not_utf8: None });
+                // An ignore file BuildKit rejects: the reports point at it.
+                let stdin = input::is_stdin(path);
+                let at = stagecraft_analysis::dockerignore::fault_for(
+                    (!stdin).then_some(path.as_path()),
+                    a.context.as_deref(),
+                )
+                .map(|(f, line)| (if format == Format::Text { input::shown(&f) } else { input::name(&f) }, line));
+                files.push(Checked { file, result: Err(message), not_utf8: None, at });
                 unread = true;
             }
             Err(e) => return Err(e),
@@ -129,6 +136,8 @@ struct Checked {
     file: String,
     result: Result<Analysis, String>,
     not_utf8: Option<NotUtf8>,
+    /// For a file not read because of its ignore file: that file (as shown) and the line at fault.
+    at: Option<(String, usize)>,
 }
 
 /// Each file checked.
@@ -139,9 +148,13 @@ fn analysed(files: &Files) -> impl Iterator<Item = (&str, &Analysis)> {
     files.iter().filter_map(|c| c.result.as_ref().ok().map(|an| (c.file.as_str(), an)))
 }
 
-/// The files that could not be read, with the message that says why (it names the file).
-fn unread(files: &Files) -> impl Iterator<Item = (&str, &str)> {
-    files.iter().filter_map(|c| c.result.as_ref().err().map(|e| (c.file.as_str(), e.as_str())))
+/// The files that could not be read, with the message that says why (it names the file), and
+/// the place at fault when it is another file's line (an ignore file's pattern).
+fn unread(files: &Files) -> impl Iterator<Item = (&str, &str, Option<(&str, usize)>)> {
+    files.iter().filter_map(|c| {
+        let at = c.at.as_ref().map(|(f, line)| (f.as_str(), *line));
+        c.result.as_ref().err().map(|e| (c.file.as_str(), e.as_str(), at))
+    })
 }
 
 /// The files that were read with bytes that are not UTF-8, and where.
@@ -411,10 +424,16 @@ impl Serialize for SarifRun<'_, '_> {
         // A file that could not be read is a tool execution notification: SARIF viewers show it,
         // and the run did not check everything it was asked to.
         let mut notifications: Vec<Value> = unread(self.0.files)
-            .map(|(file, reason)| {
+            .map(|(file, reason, at)| {
+                let location = match at {
+                    Some((f, line)) => {
+                        json!({"artifactLocation": {"uri": uri_reference(f)}, "region": {"startLine": line}})
+                    }
+                    None => json!({"artifactLocation": {"uri": uri_reference(file)}}),
+                };
                 json!({
                     "level": "error",
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri_reference(file)}}}],
+                    "locations": [{"physicalLocation": location}],
                     "message": {"text": reason},
                 })
             })
@@ -469,8 +488,12 @@ fn github(files: &Files) -> String {
         data(s).replace(':', "%3A").replace(',', "%2C")
     }
     let mut out = String::new();
-    for (file, reason) in unread(files) {
-        out.push_str(&format!("::error file={},title=stagecraft::{}\n", property(file), data(reason)));
+    for (file, reason, at) in unread(files) {
+        let place = match at {
+            Some((f, line)) => format!("file={},line={line}", property(f)),
+            None => format!("file={}", property(file)),
+        };
+        out.push_str(&format!("::error {place},title=stagecraft::{}\n", data(reason)));
     }
     for (file, n) in not_utf8(files) {
         out.push_str(&format!(
