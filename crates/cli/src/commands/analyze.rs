@@ -15,9 +15,13 @@ usage: stagecraft analyze FILE [--format text|json] [--build-arg K=V]... [--targ
 
 Prints the stage model: stages and their bases, every stage reference and what it resolves
 to, targets, what each target builds, unused stages and diagnostics. The JSON uses the field
-names of BuildKit's oracle (lines are 1-based). --target adds a target in play (stages no
-target in play builds are unused). --context DIR is the build context, whose .dockerignore
-`CopyIgnoredFile` checks (as `stagecraft check` does).";
+names of BuildKit's oracle (lines are 1-based). --target T is the build's target instead of
+the default one; more --target put more targets in play (a stage no target in play builds is
+unused). --context DIR is the build context, whose .dockerignore `CopyIgnoredFile` checks (as
+`stagecraft check` does).
+
+Exit status: 0 when the file is read, whatever it finds (the build's error is in the report;
+`stagecraft check` exits 1 on errors), 2 on usage or read errors.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) =

@@ -10,14 +10,18 @@ use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft graph FILE [--format svg|dot|mermaid|json] [--target T] [--build-arg K=V]...
-                        [--platform P]
+                        [--build-context NAME=...]... [--platform P]
 
 Prints the stage graph: stages, the images they use, and edges for FROM, COPY --from,
 RUN --mount from= and inherited ONBUILD triggers. DOT is the default.
 
 --format svg draws it (a self-contained SVG document): the target's build plan (the default
 target without --target) is highlighted and what it does not build is dimmed. T is a stage name,
-or #N for the stage at index N.";
+or #N for the stage at index N.
+
+Exit status: 0 when the graph is drawn, also for a file BuildKit fails on (the graph is what it
+reads of it; `stagecraft check` says what fails), 2 on usage or read errors and for a file with
+no stages.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(
@@ -28,6 +32,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     else {
         return Ok(Outcome::Ok);
     };
+    super::one_target(&a, "graph draws one target's build", HELP)?;
     let an = super::read_and_analyze(&a.files[0], &a.options)?;
     // No graph of a file without stages, as `plan` and `targets` have no target there.
     super::target_stage(&an, &a.files[0], None)?;

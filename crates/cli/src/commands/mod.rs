@@ -101,6 +101,18 @@ pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<
     }
 }
 
+/// A command that shows one target's build (`what`) refuses several `--target`s (the others
+/// take them as the targets in play).
+pub(crate) fn one_target(a: &crate::args::Args, what: &str, help: &str) -> Result<(), Failure> {
+    if a.options.targets.len() > 1 {
+        return Err(Failure::Usage(format!(
+            "{what}, and --target is given more than once (`{}`): give it once\n\n{help}",
+            a.options.targets.join("`, `")
+        )));
+    }
+    Ok(())
+}
+
 /// The stage `--target` names, or the default target; a usage error says which names exist.
 pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> Result<usize, Failure> {
     match target {

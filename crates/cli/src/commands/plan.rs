@@ -31,13 +31,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         return Ok(Outcome::Ok);
     };
     let path = &a.files[0];
-    // One build, one target (other commands take several as the targets in play).
-    if a.options.targets.len() > 1 {
-        return Err(Failure::Usage(format!(
-            "plan shows one target's build, and --target is given more than once (`{}`): give it once\n\n{HELP}",
-            a.options.targets.join("`, `")
-        )));
-    }
+    super::one_target(&a, "plan shows one target's build", HELP)?;
     // As `docker build` runs: only the stages the target needs are dispatched (a lint without
     // --target dispatches all), so a step failing in a stage it does not build is no failure.
     let options = stagecraft_analysis::Options { only_needed_stages: true, ..a.options.clone() };

@@ -8,11 +8,13 @@ use crate::args::{self, Format, Spec};
 use crate::{input, Failure, Outcome};
 
 const HELP: &str = "\
-usage: stagecraft rename FILE OLD NEW [--write]
+usage: stagecraft rename FILE OLD NEW [--write] [--build-arg K=V]... [--build-context NAME=...]...
+                         [--platform P]
 
 Renames stage OLD to NEW at its AS name and at every FROM, --from and from= that names it.
 Prints a unified diff; --write changes the file instead. Refuses, saying why, when NEW is not a
-valid or free stage name or when a reference through a variable would not follow.";
+valid or free stage name or when a reference through a variable would not follow. The build
+args, named contexts and platform decide what references written with variables name.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(raw, &Spec { write: true, words_after_file: 2, ..Spec::new(&[Format::Text]) }, HELP)?

@@ -8,7 +8,8 @@ use crate::args::{self, Format, Spec};
 use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
-usage: stagecraft targets FILE [--format text|json] [--build-arg K=V]... [--platform P]
+usage: stagecraft targets FILE [--format text|json] [--build-arg K=V]... [--build-context NAME=...]...
+                          [--platform P]
 
 Lists the build targets (named stages and the default stage) as `docker buildx build
 --call=targets` does, with the stages BuildKit builds for each. A name several stages share is
