@@ -21,21 +21,25 @@ pub(crate) enum Format {
 }
 
 impl Format {
+    const ALL: [(&'static str, Format); 7] = [
+        ("text", Format::Text),
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("github", Format::Github),
+        ("dot", Format::Dot),
+        ("mermaid", Format::Mermaid),
+        ("svg", Format::Svg),
+    ];
+
+    /// The format named `s`, if `allowed` has it; else an error that lists those it has.
     fn parse(s: &str, allowed: &[Format]) -> Result<Format, Failure> {
-        let f = match s {
-            "text" => Format::Text,
-            "json" => Format::Json,
-            "sarif" => Format::Sarif,
-            "github" => Format::Github,
-            "dot" => Format::Dot,
-            "mermaid" => Format::Mermaid,
-            "svg" => Format::Svg,
-            _ => return Err(Failure::Usage(format!("unknown format `{s}`"))),
-        };
-        if allowed.contains(&f) {
-            Ok(f)
-        } else {
-            Err(Failure::Usage(format!("this command cannot print `{s}`")))
+        let names: Vec<&str> = Self::ALL.iter().filter(|(_, f)| allowed.contains(f)).map(|(n, _)| *n).collect();
+        match Self::ALL.iter().find(|(n, _)| *n == s) {
+            Some((_, f)) if allowed.contains(f) => Ok(*f),
+            found => {
+                let what = if found.is_some() { "this command cannot print" } else { "unknown format" };
+                Err(Failure::Usage(format!("{what} `{s}`: --format takes {}", names.join(", "))))
+            }
         }
     }
 }

@@ -273,7 +273,10 @@ fn check_exit_codes_and_formats() {
     assert!(stderr(&o).ends_with("missing: no such file\n"), "{}", stderr(&o));
     let o = run(&["check", &ok, "--format", "dot"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("cannot print `dot`"));
+    assert!(stderr(&o).contains("cannot print `dot`: --format takes text, json, sarif, github"), "{}", stderr(&o));
+    let o = run(&["graph", &ok, "--format", "png"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown format `png`: --format takes json, dot, mermaid, svg"), "{}", stderr(&o));
 }
 
 #[test]
