@@ -311,19 +311,19 @@ fn snippet(src: &str, at: usize, len: usize) -> String {
         _ => src.len(),
     };
     let (open, close) = (if start > 0 { "…" } else { "" }, if end < src.len() { "…" } else { "" });
-    // A terminal shows a wide character (CJK, emoji) in two cells: so many blanks or carets.
-    let cells = stagecraft_graph::svg::char_cells;
-    let mut pad = " ".repeat(open.chars().count());
-    for c in src[start..at].chars() {
-        match c {
-            '\t' => pad.push('\t'),
-            c => pad.extend(std::iter::repeat_n(' ', cells(c))),
-        }
-    }
+    // A terminal shows a wide character (CJK, emoji) in two cells: so many blanks or carets. A
+    // tab is shown as four blanks (a terminal's tab stops would not line up with carets under
+    // it), as rustc does.
+    let cells = |c: char| if c == '\t' { TAB.len() } else { stagecraft_graph::svg::char_cells(c) };
+    let pad = " ".repeat(open.chars().count() + src[start..at].chars().map(cells).sum::<usize>());
     let marked_end = floor_boundary(src, at.saturating_add(len).min(end));
     let width = src[at..marked_end].chars().map(cells).sum::<usize>().max(1);
-    format!("  | {open}{}{close}\n  | {pad}{}\n", &src[start..end], "^".repeat(width))
+    let shown = src[start..end].replace('\t', TAB);
+    format!("  | {open}{shown}{close}\n  | {pad}{}\n", "^".repeat(width))
 }
+
+/// How a snippet shows a tab.
+const TAB: &str = "    ";
 
 /// `i` moved back to a character boundary of `s`.
 fn floor_boundary(s: &str, mut i: usize) -> usize {
@@ -531,9 +531,10 @@ mod tests {
     /// The snippet as it was before long lines were cut: the whole line, carets under the range.
     fn whole_line(src: &str, at: usize, len: usize) -> String {
         let end = (at + len).min(src.len());
-        let width = src[at..end].chars().count().max(1);
-        let pad: String = src[..at].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-        format!("  | {src}\n  | {pad}{}\n", "^".repeat(width))
+        let cells = |c: char| if c == '\t' { 4 } else { 1 };
+        let width = src[at..end].chars().map(cells).sum::<usize>().max(1);
+        let pad = " ".repeat(src[..at].chars().map(cells).sum());
+        format!("  | {}\n  | {pad}{}\n", src.replace('\t', "    "), "^".repeat(width))
     }
 
     #[test]
@@ -541,6 +542,8 @@ mod tests {
         for (src, at, len) in [
             ("USER $APP_UID", 5, 8),
             ("\tRUN x", 1, 3),
+            // A tab inside the range: four carets, under the four blanks shown for it.
+            ("ENV\tK\tv", 3, 3),
             ("ENV ä=$ö", 8, 3),
             ("", 0, 0),
             ("FROM a", 6, 0),
