@@ -179,6 +179,7 @@ fn check_exit_codes_and_formats() {
         "{j}"
     );
     let j = parse_json(&stdout(&run(&["check", &path, "--format", "sarif"])));
+    assert_eq!(j["runs"][0]["columnKind"].as_str(), Some("unicodeCodePoints"), "columns count characters");
     let inv = &j["runs"][0]["invocations"][0];
     assert_eq!(inv["executionSuccessful"], Value::Bool(true), "{j}");
     let n = &inv["toolExecutionNotifications"][0];

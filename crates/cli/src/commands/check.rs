@@ -420,7 +420,10 @@ impl Serialize for SarifRun<'_, '_> {
                 })
             })
         };
-        let mut m = s.serialize_map(Some(3))?;
+        let mut m = s.serialize_map(None)?;
+        // Columns count characters (code points), not SARIF's default UTF-16 code units: an
+        // emoji before a finding is one column.
+        m.serialize_entry("columnKind", "unicodeCodePoints")?;
         // A file that could not be read is a tool execution notification: SARIF viewers show it,
         // and the run did not check everything it was asked to.
         let mut notifications: Vec<Value> = unread(self.0.files)
