@@ -1081,7 +1081,7 @@ impl Analysis {
             TokenAtOffset::None => return None,
             TokenAtOffset::Single(t) => t,
             TokenAtOffset::Between(l, r) => {
-                if matches!(r.kind(), KEYWORD | FLAG_NAME) {
+                if matches!(r.kind(), KEYWORD | FLAG_NAME | AS_KW) {
                     r
                 } else {
                     l
@@ -1095,8 +1095,27 @@ impl Analysis {
             return None;
         }
         let url = reference_url(&keyword);
+        // An option of `RUN --mount=`: its key says what it is, a type or sharing value what
+        // it does.
+        if let Some(option) = token.parent_ancestors().find(|n| n.kind() == MOUNT_OPTION) {
+            let part = |kind| option.children().find(|c| c.kind() == kind);
+            let key = part(KEY)?.text().to_string().to_lowercase();
+            let doc = mount_key_doc(&key);
+            if doc.is_empty() {
+                return None;
+            }
+            let mut markdown = format!("**`{key}`** of `RUN --mount`: {doc}.");
+            let value = part(VALUE).map(|v| v.text().to_string().to_lowercase());
+            let known = |v: &str| crate::engine::MOUNT_TYPES.contains(&v) || crate::engine::MOUNT_SHARING.contains(&v);
+            if let Some(v) = value.filter(|v| matches!(key.as_str(), "type" | "sharing") && known(v)) {
+                markdown.push_str(&format!("\n\n`{v}`: {}.", mount_value_doc(&v)));
+            }
+            markdown.push_str(&format!("\n\n[Dockerfile reference]({url}#run---mount)"));
+            return Some(Hover { range: option.text_range(), markdown });
+        }
         let markdown = match token.kind() {
             KEYWORD => format!("**{keyword}**: {summary}.\n\n[Dockerfile reference]({url})"),
+            AS_KW => "**AS** names the stage: `FROM`, `COPY --from`, `RUN --mount=from=` and `--target` refer to it by that name.".to_string(),
             FLAG_NAME => {
                 let name = token.text().trim_start_matches('-').to_ascii_lowercase();
                 let (_, doc) = instruction_flags(&keyword).iter().find(|(f, _)| *f == name)?;
@@ -2161,27 +2180,33 @@ fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> V
     keys.iter()
         .filter(|k| !given(k))
         .map(|&k| {
-            let doc = match k {
-                "type" => "bind, cache, tmpfs, secret or ssh",
-                "target" => "where it is mounted",
-                "source" => "the path in `from` (its root by default)",
-                "from" => "the stage, image or context to mount from",
-                "readwrite" => "writable (its changes are dropped)",
-                "readonly" => "read-only",
-                "id" => "the cache's or secret's id",
-                "sharing" => "shared, private or locked",
-                "mode" => "the mode of the mount point (octal)",
-                "uid" => "the owner's user id",
-                "gid" => "the owner's group id",
-                "size" => "the size limit",
-                "env" => "the environment variable that gets the secret",
-                _ => "whether the build fails without it",
-            };
+            let doc = mount_key_doc(k);
             let flag = matches!(k, "readwrite" | "readonly" | "required");
             let insert = if flag || next == Some('=') { k.to_string() } else { format!("{k}=") };
             item(k, doc, CompletionKind::MountKey, insert)
         })
         .collect()
+}
+
+/// What a `--mount` key says, for its completion and hover (`None`: no key BuildKit knows).
+fn mount_key_doc(key: &str) -> &'static str {
+    match key {
+        "type" => "bind, cache, tmpfs, secret or ssh",
+        "target" | "dst" | "destination" => "where it is mounted",
+        "source" | "src" => "the path in `from` (its root by default)",
+        "from" => "the stage, image or context to mount from",
+        "readwrite" | "rw" => "writable (its changes are dropped)",
+        "readonly" | "ro" => "read-only",
+        "id" => "the cache's or secret's id",
+        "sharing" => "shared, private or locked",
+        "mode" => "the mode of the mount point (octal)",
+        "uid" => "the owner's user id",
+        "gid" => "the owner's group id",
+        "size" => "the size limit",
+        "env" => "the environment variable that gets the secret",
+        "required" => "whether the build fails without it",
+        _ => "",
+    }
 }
 
 /// What a mount type or sharing value does, for its completion.

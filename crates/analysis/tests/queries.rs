@@ -2767,6 +2767,21 @@ fn keywords_and_flags_say_what_they_do() {
     // An unknown flag or keyword has no hover.
     assert_eq!(hover("FROM alpine\nCOPY --bo$0gus x y\n"), None);
     assert_eq!(hover("FROM alpine\nFRO$0B x\n"), None);
+    // A `--mount` option: its key, and a type's or sharing's value.
+    let (word, md) = hover("FROM alpine\nRUN --mount=TYPE=ca$0che,target=/c true\n").unwrap();
+    assert_eq!(word, "TYPE=cache");
+    assert!(md.starts_with("**`type`** of `RUN --mount`: bind, cache, tmpfs, secret or ssh.\n\n`cache`: a directory kept between builds"), "{md}");
+    let (word, md) = hover("FROM alpine\nRUN --mount=type=cache,ta$0rget=/c true\n").unwrap();
+    assert_eq!(
+        (word.as_str(), md.starts_with("**`target`** of `RUN --mount`: where it is mounted.")),
+        ("target=/c", true),
+        "{md}"
+    );
+    assert_eq!(hover("FROM alpine\nRUN --mount=type=cache,bo$0gus=1 true\n"), None);
+    // `AS`: what the name is for.
+    let (word, md) = hover("FROM alpine a$0s base\n").unwrap();
+    assert_eq!(word, "as");
+    assert!(md.starts_with("**AS** names the stage"), "{md}");
 }
 
 /// A stage a later `FROM` written with variables may name (`FROM build-${VARIANT}`) is not
