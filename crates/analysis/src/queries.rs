@@ -560,7 +560,12 @@ impl Analysis {
         self.validate_new_name(stage, new_name)?;
         let escape = self.parse().tree().escape_char();
         let mut edits = Vec::new();
-        for range in self.name_ranges(stage, Some(new_name))? {
+        for mut range in self.name_ranges(stage, Some(new_name))? {
+            // A quoted name keeps its quotes (`--from="deps"`).
+            let written = self.text()[range].as_bytes();
+            if written.len() > 2 && matches!(written[0], b'"' | b'\'') && written.last() == Some(&written[0]) {
+                range = TextRange::new(range.start() + TextSize::new(1), range.end() - TextSize::new(1));
+            }
             if self.text()[range] == *new_name {
                 continue;
             }

@@ -210,12 +210,13 @@ fn rename_keeps_the_lines_of_a_split_name() {
 
 /// A mount's `from=` written with quotes (BuildKit unquotes flag words before reading the
 /// mount): the reference covers the value with its own quotes, not a quote that encloses the
-/// whole option, so a rename leaves the quoting balanced and the mount naming the new name.
+/// whole option, so a rename leaves the quoting balanced and the mount naming the new name. A
+/// name quoted whole keeps its quotes; one partly quoted is written anew.
 #[test]
 fn rename_keeps_a_quoted_mount_from_balanced() {
     for (from, renamed) in [
-        (r#"from="builder""#, "from=b2"),
-        ("from='builder'", "from=b2"),
+        (r#"from="builder""#, r#"from="b2""#),
+        ("from='builder'", "from='b2'"),
         (r#"from=build"er""#, "from=b2"),
         (r#""from=builder""#, r#""from=b2""#),
         ("'from=builder'", "'from=b2'"),
