@@ -155,6 +155,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         let st = &a.stages[t];
         let name = match &st.name {
             Some(name) => format!("`{name}`{}", on_line(t)),
+            None if st.base.is_empty() => format!("stage {t} (the `FROM` on line {})", st.line),
             None => format!("stage {t} (`FROM {}` on line {})", st.base, st.line),
         };
         let role = if Some(t) == a.default_target() {

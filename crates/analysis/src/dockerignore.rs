@@ -190,16 +190,16 @@ pub fn load_for(dockerfile: &Path, context: Option<&Path>) -> Result<Option<Dock
 /// Reads and parses the ignore file at `file`; an error names the file and line and says what
 /// BuildKit does.
 pub fn load(file: &Path) -> Result<DockerIgnore, String> {
-    let bytes = std::fs::read(file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    // (The path on one line: a line break in it would start a line of its own in a log.)
+    let shown = file.display().to_string().replace('\n', "\u{240a}").replace('\t', "\u{2409}");
+    let bytes = std::fs::read(file).map_err(|e| format!("{shown}: cannot read: {e}"))?;
     let text = String::from_utf8_lossy(&bytes);
     DockerIgnore::parse(&text).map_err(|e| {
         // (The pattern as BuildKit reads it: the line, trimmed.)
         let pattern = text.split('\n').nth(e.line - 1).unwrap_or_default().trim();
         format!(
-            "{}:{}: {} (`{pattern}`): BuildKit fails every build of this context until the pattern is fixed",
-            file.display(),
-            e.line,
-            e.message
+            "{shown}:{}: {} (`{pattern}`): BuildKit fails every build of this context until the pattern is fixed",
+            e.line, e.message
         )
     })
 }

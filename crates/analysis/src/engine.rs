@@ -1485,7 +1485,10 @@ impl<'a> Engine<'a> {
     }
 
     fn platform(&mut self, s: usize, config: &CheckConfig) {
-        let Some(raw) = self.stages[s].platform.clone() else { return };
+        // (A FROM without a base failed as an instruction: BuildKit lints nothing after that.)
+        let Some(raw) = self.stages[s].platform.clone().filter(|_| self.stages[s].base_range.is_some()) else {
+            return;
+        };
         let from = self.stages[s].from_range;
         let range = self.stages[s].platform_range.unwrap_or(from);
         let result = self.lexer.process_word(&raw, &self.globals);
@@ -3269,8 +3272,9 @@ impl<'a> Engine<'a> {
     }
 
     /// Where `$name` is written inside the instruction at `node`, for a precise finding: the
-    /// first use, and for each finding of the name after it the first use in a later argument
-    /// (BuildKit reports a name once for each word it expands: `ENV A=$X B=$X` twice).
+    /// first use, and for each finding of the name after it the first use in a later word
+    /// (BuildKit reports a name once for each word it expands: `ENV A=$X B=$X` twice, and each
+    /// option of a `--mount`).
     fn find_variable(&mut self, node: TextRange, name: &str) -> Option<stagecraft_syntax::ast::Variable> {
         use stagecraft_syntax::ast::Variable;
         if self.variables.as_ref().is_none_or(|(r, _, _)| *r != node) {
@@ -3280,8 +3284,12 @@ impl<'a> Engine<'a> {
             if let Some(n) = self.parse.syntax_node().covering_element(node).into_node() {
                 for v in n.descendants().filter_map(Variable::cast) {
                     if let Some(name) = v.name() {
-                        // (The argument: the node around it that is a child of the instruction.)
-                        let argument = v.syntax().ancestors().find(|a| a.parent().as_ref() == Some(&n));
+                        // (What is expanded as one word: a mount option, else the argument, the
+                        // node around it that is a child of the instruction.)
+                        let argument = v
+                            .syntax()
+                            .ancestors()
+                            .find(|a| a.kind() == MOUNT_OPTION || a.parent().as_ref() == Some(&n));
                         let range = argument.map_or(v.range(), |a| a.text_range());
                         let k = uses.len();
                         match last.insert(name.clone(), k) {

@@ -737,11 +737,17 @@ impl Analysis {
         let rest = &text[o..];
         let mut word_end =
             o + rest.find(|c: char| c.is_whitespace() || matches!(c, '=' | ',' | '"' | '\'')).unwrap_or(rest.len());
-        // A line continuation after the word is no part of it (`from=bu|\` keeps its `\`).
+        // A line continuation after the word is no part of it (`from=bu|\` keeps its `\`); the
+        // cursor after one completes nothing (the word before it would take the `\` away).
         let escape = self.parse().tree().escape_char();
         let continues = text[word_end..].trim_start_matches([' ', '\t']);
-        if text[o..word_end].ends_with(escape) && (continues.is_empty() || continues.starts_with(['\n', '\r'])) {
-            word_end -= escape.len_utf8();
+        if continues.is_empty() || continues.starts_with(['\n', '\r']) {
+            if o > word_start && text[word_start..o].ends_with(escape) && o == word_end {
+                return Vec::new();
+            }
+            if text[o..word_end].ends_with(escape) {
+                word_end -= escape.len_utf8();
+            }
         }
         let next = text[word_end..].chars().next();
         let replace = TextRange::new(TextSize::new(word_start as u32), TextSize::new(word_end as u32));
@@ -1115,7 +1121,7 @@ impl Analysis {
             if let Some(v) = value.filter(|v| matches!(key.as_str(), "type" | "sharing") && known(v)) {
                 markdown.push_str(&format!("\n\n`{v}`: {}.", mount_value_doc(&v)));
             }
-            markdown.push_str(&format!("\n\n[Dockerfile reference]({url}#run---mount)"));
+            markdown.push_str(&format!("\n\n[Dockerfile reference]({url}---mount)"));
             return Some(Hover { range: option.text_range(), markdown });
         }
         let markdown = match token.kind() {
@@ -1322,9 +1328,11 @@ impl Analysis {
             _ => return None,
         };
         let pair = info.pairs.iter().find(|p| p.key_range.start() <= offset && offset <= p.key_range.end())?;
-        // (A key with a variable in it is that variable's hover.)
+        // (Only a key written as it is read: a variable in it has its own hover, and a quoted
+        // or escaped one is another name once read.)
         let name = &pair.key;
-        if self.text()[pair.key_range] != **name {
+        let escape = self.parse().tree().escape_char();
+        if self.text()[pair.key_range] != **name || name.contains(['"', '\'', '$', escape]) {
             return None;
         }
         let Some(probed) = self.probe(pair.key_range.start()) else {
@@ -1345,7 +1353,11 @@ impl Analysis {
             (_, Some(Origin::GlobalArg(r))) => {
                 format!("The value of the global `ARG` on line {}. {STEPS}", self.line_of(r.start()))
             }
-            (_, Some(Origin::Arg(_))) => format!("Its default. {STEPS}"),
+            (_, Some(Origin::Arg(r))) if r == pair.key_range => format!("Its default. {STEPS}"),
+            // (`ARG V` after `ARG V=1`: no value of its own, the earlier one stands.)
+            (_, Some(Origin::Arg(r))) => {
+                format!("Given no value here: the `ARG` on line {} set it. {STEPS}", self.line_of(r.start()))
+            }
             (_, Some(Origin::Builtin)) if value.is_some() => {
                 format!("One of BuildKit's automatic platform ARGs (the build's `--platform` sets the `TARGET*` ones). {STEPS}")
             }
@@ -2112,10 +2124,6 @@ fn keyword_summary(k: &str) -> &'static str {
     }
 }
 
-/// Completions inside `RUN --mount=` (`written`: the flag's value up to the cursor, lower
-/// case): the types after `type=`, the sharing modes after `sharing=`, and where a key starts
-/// the keys BuildKit's `parseMount` takes for the mount's type (`bind` unless a `type=` said
-/// otherwise) that are not there yet.
 /// The values of an instruction's flag that takes one of a few: `FROM --platform=` the platform
 /// ARGs (BuildKit's FromPlatformFlagConstDisallowed warns of a constant), `RUN --network=` and
 /// `RUN --security=` their modes.
@@ -2150,6 +2158,10 @@ fn flag_value_completions(keyword: &str, flag: &str, replace: TextRange) -> Vec<
         .collect()
 }
 
+/// Completions inside `RUN --mount=` (`written`: the flag's value up to the cursor, lower
+/// case): the types after `type=`, the sharing modes after `sharing=`, and where a key starts
+/// the keys BuildKit's `parseMount` takes for the mount's type (`bind` unless a `type=` said
+/// otherwise) that are not there yet.
 fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> Vec<Completion> {
     let fields: Vec<&str> = written.split(',').collect();
     let current = fields.last().copied().unwrap_or_default();
@@ -2193,7 +2205,8 @@ fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> V
         .collect()
 }
 
-/// What a `--mount` key says, for its completion and hover (`None`: no key BuildKit knows).
+/// What a `--mount` key says, for its completion and hover (empty for a key BuildKit does not
+/// take).
 fn mount_key_doc(key: &str) -> &'static str {
     match key {
         "type" => "bind, cache, tmpfs, secret or ssh",

@@ -31,13 +31,15 @@ fn undefined_variables_where_they_are_written() {
     // `$C` inside the default, then the one of the next word; `$E` of each instruction.
     assert_eq!(starts, [18, 23, 29, 31, 41]);
     // A word that uses a name twice is reported once, at its first use; the next word's finding
-    // is at that word's use. More findings than words with the name (a mount's fields): the last.
-    let text = "FROM alpine\nENV A=x B=$N$N C=${N}\nRUN --mount=type=cache,target=$N,id=$N true\n";
+    // is at that word's use. Each option of a mount is a word of its own.
+    let text = "FROM alpine\nENV A=x B=$N$N C=${N}\nRUN --mount=type=cache,target=/a$N,id=$N --mount=type=cache,target=/b$N true\n";
     let a = analyze(text, &Options::default());
     let starts: Vec<usize> =
         a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").map(|d| usize::from(d.range.start())).collect();
-    assert_eq!(pointed(&a, text), ["$N", "${N}", "$N", "$N"], "{:?}", a.diagnostics());
-    assert_eq!(starts, [22, 29, 64, 70]);
+    assert_eq!(pointed(&a, text), ["$N", "${N}", "$N", "$N", "$N"], "{:?}", a.diagnostics());
+    let line3 = text.find("RUN").unwrap();
+    let uses: Vec<usize> = text[line3..].match_indices("$N").map(|(i, _)| line3 + i).collect();
+    assert_eq!(starts, [22, 29, uses[0], uses[1], uses[2]]);
 }
 
 /// One ENV of 3,000 pairs, each using a variable no one set: 3,000 findings, each at its own

@@ -457,6 +457,11 @@ fn a_completion_keeps_the_line_continuation_after_the_word() {
         assert!(!c.is_empty(), "{text:?}");
         assert!(c.iter().all(|c| slice(&a, c.replace) == word), "{text:?}: {c:?}");
     }
+    // The cursor after the continuation's escape character: nothing (an item would replace it).
+    for text in ["FROM alpine AS deps\nFROM alpine\nCOPY --from=de\\$0\n  /a /b\n", "FROM alpine AS deps\nFROM de\\$0"]
+    {
+        assert!(completion_labels(text).is_empty(), "{text:?}");
+    }
 }
 
 /// `FROM --platform=` offers the platform ARGs, not stages; `RUN --network=` and
@@ -722,6 +727,14 @@ fn hover_on_a_declaration_says_what_it_sets() {
     assert!(md.starts_with("**ARG** `MODE` = `dev`\n\nIts default."), "{md}");
     let (_, md) = hover(&plain, "NONE", 0).unwrap();
     assert!(md.starts_with("**ARG** `NONE`\n\nDeclared without a value"), "{md}");
+    // An ARG without a value after one with: the earlier one set it.
+    let again = "FROM alpine\nARG V=1\nARG V\n";
+    let a = analyze(again, &plain);
+    let md = a.hover(TextSize::new(again.rfind('V').unwrap() as u32)).unwrap().markdown;
+    assert!(md.starts_with("**ARG** `V` = `1`\n\nGiven no value here: the `ARG` on line 2 set it."), "{md}");
+    // A quoted key is another name once read: no declaration hover.
+    let quoted = "FROM alpine\nENV \"Q\"=1\n";
+    assert_eq!(analyze(quoted, &plain).hover(TextSize::new(17)), None);
     let prod = Options { build_args: [("MODE".to_string(), "prod".to_string())].into(), ..Options::default() };
     let (_, md) = hover(&prod, "MODE=", 0).unwrap();
     assert!(md.starts_with("**ARG** `MODE` = `prod`\n\nGiven with `--build-arg MODE=...`."), "{md}");
@@ -1718,11 +1731,17 @@ fn build_failures_are_errors() {
     assert!(diag(&a, "blank-base").message.contains("base name ($IMG) should not be blank"));
     // A FROM without a base (being typed) fails as an instruction, and that is all: no ARG
     // made its base blank or invalid.
-    for bare in ["FROM", "FROM ", "FROM --platform=$BUILDPLATFORM", "ARG V=1\nFROM"] {
+    for bare in ["FROM", "FROM ", "FROM --platform=$BUILDPLATFORM", "FROM --platform=linux/amd64", "ARG V=1\nFROM"] {
         let a = plain(&format!("FROM alpine AS a\nRUN true\n{bare}\n"));
         let errors: Vec<&str> = codes(&a).into_iter().filter(|c| *c != "unused-stage").collect();
         assert_eq!(errors, ["invalid-instruction"], "{bare}: {:?}", a.diagnostics());
         assert_eq!(diag(&a, "invalid-instruction").message, "FROM requires either one or three arguments");
+        // The unused stage's hint names it by its line, having no base to show.
+        assert!(
+            diag(&a, "unused-stage").message.contains("the default target stage 1 (the `FROM` on line "),
+            "{:?}",
+            a.diagnostics()
+        );
     }
     let a = plain("FROM Alpine:3\n");
     assert!(diag(&a, "invalid-image-reference").message.contains("must be lowercase"));
@@ -2771,7 +2790,7 @@ fn keywords_and_flags_say_what_they_do() {
     // A `--mount` option: its key, and a type's or sharing's value.
     let (word, md) = hover("FROM alpine\nRUN --mount=TYPE=ca$0che,target=/c true\n").unwrap();
     assert_eq!(word, "TYPE=cache");
-    assert!(md.starts_with("**`type`** of `RUN --mount`: bind, cache, tmpfs, secret or ssh.\n\n`cache`: a directory kept between builds"), "{md}");
+    assert_eq!(md, "**`type`** of `RUN --mount`: bind, cache, tmpfs, secret or ssh.\n\n`cache`: a directory kept between builds (package caches, compilers').\n\n[Dockerfile reference](https://docs.docker.com/reference/dockerfile/#run---mount)");
     let (word, md) = hover("FROM alpine\nRUN --mount=type=cache,ta$0rget=/c true\n").unwrap();
     assert_eq!(
         (word.as_str(), md.starts_with("**`target`** of `RUN --mount`: where it is mounted.")),

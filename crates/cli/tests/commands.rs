@@ -325,6 +325,14 @@ fn a_line_break_in_a_file_name_starts_no_line() {
     assert_eq!(j["files"][0]["file"].as_str(), Some(f.as_str()));
     let o = run(&["analyze", &f, "--format", "json"]);
     assert_eq!(parse_json(&stdout(&o))["file"].as_str(), Some(f.as_str()));
+    // So in the message of an ignore file BuildKit rejects, in a directory with such a name.
+    std::fs::create_dir_all(d.0.join("dir\n::error::y")).unwrap();
+    let g = d.file("dir\n::error::y/Dockerfile", "FROM alpine\n");
+    d.file("dir\n::error::y/.dockerignore", "[\n");
+    let o = run(&["check", &g]);
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(all.contains("dir\u{240a}::error::y/.dockerignore:1: syntax error in pattern"), "{all}");
+    assert!(!all.lines().any(|l| l.starts_with("::")), "{all}");
 }
 
 #[test]
@@ -377,6 +385,11 @@ fn check_reads_the_ignore_file_buildkit_reads() {
     let at = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"];
     assert_eq!(at["region"]["startLine"].as_u64(), Some(2), "{sarif}");
     assert!(at["artifactLocation"]["uri"].as_str().unwrap_or_default().ends_with(".dockerignore"), "{sarif}");
+    // A Dockerfile that is not there is said to be missing, whatever its context's ignore file.
+    let missing = d.0.join("Missingfile").to_string_lossy().into_owned();
+    let gh = stdout(&run(&["check", &missing, "--format", "github"]));
+    assert!(gh.starts_with(&format!("::error file={},title=stagecraft::", missing.replace(':', "%3A"))), "{gh}");
+    assert!(gh.contains("no such file"), "{gh}");
     let o = run(&["check", &f, "--context", &d.0.join("nowhere").to_string_lossy()]);
     assert!(stderr(&o).contains("nowhere: no such directory"), "{}", stderr(&o));
     // The Dockerfile given as the context (an easy slip): it exists, it is not a directory.

@@ -6,9 +6,11 @@
 //! segments, a node's targets, a chain's positions): 37 KB of the module's 345 KB were sort
 //! code. The syntax crate re-exports this as
 //! `stagecraft_syntax::sort`. In the
-//! browser build, [`sort_by`] orders indices with one merge sort that every call shares (the
-//! comparison goes through a `dyn` call) and then moves the elements into place; elsewhere it
-//! is the standard library's sort. Both are stable, so both give the same order.
+//! browser build, [`sort_by`] orders indices with one sort that every call shares (an insertion
+//! sort into a buffer on the stack for short slices, a merge sort for the others; the
+//! comparison goes through a `dyn` call) and then moves the elements into place, by swaps
+//! through another; elsewhere it is the standard library's sort. Both are stable, so both give
+//! the same order.
 
 use std::cmp::Ordering;
 
@@ -35,7 +37,8 @@ pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
 }
 
-/// Up to this length the browser build's sort is an insertion sort in place.
+/// Up to this length the browser build's sort orders indices by insertion, in a buffer on the
+/// stack.
 const SHORT: usize = 16;
 
 /// The browser build's stable sort: the order of the indices found (an insertion sort for short

@@ -100,13 +100,16 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             }
             Err(Failure::Io(message) | Failure::Usage(message)) if report_unread => {
                 crate::output::errln!("stagecraft: {message}");
-                // An ignore file BuildKit rejects: the reports point at it.
+                // An ignore file BuildKit rejects: the reports point at it. (Its rules are read
+                // once the Dockerfile is there: a missing one is said first.)
                 let stdin = input::is_stdin(path);
-                let at = stagecraft_analysis::dockerignore::fault_for(
-                    (!stdin).then_some(path.as_path()),
-                    a.context.as_deref(),
-                )
-                .map(|(f, line)| (if format == Format::Text { input::shown(&f) } else { input::name(&f) }, line));
+                let at = (stdin || path.is_file())
+                    .then(|| {
+                        let dockerfile = (!stdin).then_some(path.as_path());
+                        stagecraft_analysis::dockerignore::fault_for(dockerfile, a.context.as_deref())
+                    })
+                    .flatten()
+                    .map(|(f, line)| (if format == Format::Text { input::shown(&f) } else { input::name(&f) }, line));
                 files.push(Checked { file, result: Err(message), not_utf8: None, at });
                 unread = true;
             }

@@ -90,6 +90,10 @@ pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildEr
 /// input has no name or directory (as with `docker build -f - DIR`): only the context's
 /// `.dockerignore` is read (`--context`, or the current directory).
 pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<&Path>) -> Result<Options, Failure> {
+    // A Dockerfile that is not there: its reading says so, not its context's ignore file.
+    if !input::is_stdin(path) && !path.is_file() {
+        return Ok(options.clone());
+    }
     let rules = if input::is_stdin(path) {
         dockerignore::context_ignore_file(context.unwrap_or(Path::new("."))).map(|f| dockerignore::load(&f)).transpose()
     } else {

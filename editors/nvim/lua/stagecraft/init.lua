@@ -170,6 +170,11 @@ function M.setup(opts)
   end
   vim.lsp.commands['stagecraft.pickTarget'] = server.pick_target_command
   create_commands()
+  -- A stage no target in play builds (the server's `unused` semantic-token modifier) looks like
+  -- unnecessary code, unless the colour scheme says otherwise (semantic tokens: Neovim 0.9+).
+  if util.has('0.9') then
+    vim.api.nvim_set_hl(0, '@lsp.mod.unused', { link = 'DiagnosticUnnecessary', default = true })
+  end
   if not cfg.autostart then
     return
   end
