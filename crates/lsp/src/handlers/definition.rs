@@ -1,7 +1,7 @@
 //! Go to definition (and declaration) of a stage, or of a variable: the `ENV` or `ARG` that set
 //! it there.
 
-use stagecraft_analysis::{Analysis, TextRange};
+use stagecraft_analysis::{Analysis, TextRange, TextSize};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::{GotoDefinitionResponse, Location, Position, Uri};
 
@@ -14,8 +14,7 @@ pub(crate) fn stage(
     uri: &Uri,
     position: Position,
 ) -> Result<Option<GotoDefinitionResponse>> {
-    let offset = encoding.offset(a.line_index(), a.text(), position)?;
-    Ok(a.definition(offset).map(|(_, range)| location(a, encoding, uri, range)))
+    found(a, encoding, uri, position, |a, offset| a.definition(offset).map(|(_, range)| range))
 }
 
 /// The variable at `position` (the analysis runs again to see what set it there: off the
@@ -26,10 +25,19 @@ pub(crate) fn variable(
     uri: &Uri,
     position: Position,
 ) -> Result<Option<GotoDefinitionResponse>> {
-    let offset = encoding.offset(a.line_index(), a.text(), position)?;
-    Ok(a.variable_definition(offset).map(|range| location(a, encoding, uri, range)))
+    found(a, encoding, uri, position, Analysis::variable_definition)
 }
 
-fn location(a: &Analysis, encoding: Encoding, uri: &Uri, range: TextRange) -> GotoDefinitionResponse {
-    GotoDefinitionResponse::Scalar(Location { uri: uri.clone(), range: encoding.lsp_range(a, range) })
+/// What `find` finds at `position`, as the protocol's answer.
+fn found(
+    a: &Analysis,
+    encoding: Encoding,
+    uri: &Uri,
+    position: Position,
+    find: impl FnOnce(&Analysis, TextSize) -> Option<TextRange>,
+) -> Result<Option<GotoDefinitionResponse>> {
+    let offset = encoding.offset(a.line_index(), a.text(), position)?;
+    Ok(find(a, offset).map(|range| {
+        GotoDefinitionResponse::Scalar(Location { uri: uri.clone(), range: encoding.lsp_range(a, range) })
+    }))
 }
