@@ -57,6 +57,24 @@ pub enum VariableSource {
     Trigger,
 }
 
+/// Where the value `name` holds in `probed` comes from (`global`: the place is in the global
+/// scope, where a value nothing set is an automatic platform ARG's; in a stage, `PATH`'s may be
+/// BuildKit's default).
+fn variable_source(probed: &crate::engine::Probed, name: &str, has_value: bool, global: bool) -> VariableSource {
+    use crate::engine::Origin;
+    match probed.origins.value(name).copied() {
+        Some(Origin::Env(r)) => VariableSource::Env(r),
+        Some(Origin::Arg(r)) => VariableSource::Arg(r),
+        Some(Origin::BuildArg(r)) => VariableSource::BuildArg(r),
+        Some(Origin::GlobalArg(r)) => VariableSource::GlobalArg(r),
+        Some(Origin::Builtin) => VariableSource::Builtin,
+        None if has_value && (global || name != "PATH") => VariableSource::Builtin,
+        None if has_value => VariableSource::DefaultPath,
+        None if probed.build_args.get(name).is_some() => VariableSource::Declared,
+        None => VariableSource::Unset,
+    }
+}
+
 /// `text` as Markdown inline code, with enough backticks around it; `""` for empty text.
 fn code(text: &str) -> String {
     if text.is_empty() {
@@ -1269,7 +1287,9 @@ impl Analysis {
             TokenAtOffset::Between(l, r) => vec![l, r],
         };
         // The innermost variable (`${A:-$B}` on `B` is `$B`).
-        let variable = tokens.iter().find_map(|t| t.parent_ancestors().find(|n| n.kind() == VARIABLE))?;
+        let Some(variable) = tokens.iter().find_map(|t| t.parent_ancestors().find(|n| n.kind() == VARIABLE)) else {
+            return tokens.iter().find_map(|t| self.heredoc_variable(t, offset));
+        };
         let name = variable.children_with_tokens().find(|e| e.kind() == VAR_NAME)?.into_token()?.text().to_string();
         let range = variable.text_range();
         let answer = |value: Option<String>, expanded: Option<String>, error: Option<String>, source| VariableValue {
@@ -1298,18 +1318,56 @@ impl Analysis {
             Ok(e) => (Some(e.result), None),
             Err(e) => (None, Some(e.message)),
         };
-        let source = match probed.origins.value(&name).copied() {
-            Some(crate::engine::Origin::Env(r)) => VariableSource::Env(r),
-            Some(crate::engine::Origin::Arg(r)) => VariableSource::Arg(r),
-            Some(crate::engine::Origin::BuildArg(r)) => VariableSource::BuildArg(r),
-            Some(crate::engine::Origin::GlobalArg(r)) => VariableSource::GlobalArg(r),
-            Some(crate::engine::Origin::Builtin) => VariableSource::Builtin,
-            None if value.is_some() && (global || name != "PATH") => VariableSource::Builtin,
-            None if value.is_some() => VariableSource::DefaultPath,
-            None if probed.build_args.get(&name).is_some() => VariableSource::Declared,
-            None => VariableSource::Unset,
-        };
+        let source = variable_source(&probed, &name, value.is_some(), global);
         Some(answer(value, expanded, error, source))
+    }
+
+    /// A variable in the body of a `COPY` or `ADD` heredoc that BuildKit expands (its word
+    /// unquoted): `$NAME` or `${NAME...}` around `offset` in the body token `token`, read as
+    /// BuildKit reads the body (the escape character is `\` there). The value it has when the
+    /// instruction runs.
+    fn heredoc_variable(&self, token: &stagecraft_syntax::SyntaxToken, offset: TextSize) -> Option<VariableValue> {
+        if token.kind() != HEREDOC_CONTENT {
+            return None;
+        }
+        let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
+        let keyword = instruction.keyword()?.to_ascii_uppercase();
+        if (keyword != "COPY" && keyword != "ADD")
+            || instruction.syntax().ancestors().any(|n| n.kind() == ONBUILD_INSTR)
+        {
+            return None;
+        }
+        // Which heredoc this body is (bodies come in the order of their words), and whether
+        // BuildKit expands it.
+        let body = token.parent()?;
+        let nth = instruction.syntax().children().filter(|n| n.kind() == HEREDOC).position(|n| n == body)?;
+        let marker = instruction.syntax().descendants_with_tokens().filter(|e| e.kind() == HEREDOC_MARKER).nth(nth)?;
+        if !stagecraft_syntax::heredoc::parse_heredoc(marker.as_token()?.text()).ok()??.expand {
+            return None;
+        }
+        // The name around the offset, and the `$` (or `${`) before it, not escaped.
+        let text = token.text();
+        let at = usize::from(offset - token.text_range().start()).min(text.len());
+        let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let start = at - text[..at].len() + text[..at].trim_end_matches(name_char).len();
+        let end = at + text[at..].len() - text[at..].trim_start_matches(name_char).len();
+        let name = &text[start..end];
+        let head = &text[..start];
+        let dollar = if head.ends_with("${") { start - 2 } else { head.strip_suffix('$').map(str::len)? };
+        let escapes = text[..dollar].len() - text[..dollar].trim_end_matches('\\').len();
+        if name.is_empty()
+            || name.starts_with(|c: char| c.is_ascii_digit())
+            || escapes % 2 == 1
+            || text[..dollar].ends_with('$')
+        {
+            return None;
+        }
+        let base = token.text_range().start();
+        let range = TextRange::new(base + TextSize::new(dollar as u32), base + TextSize::new(end as u32));
+        let probed = self.probe(range.start())?;
+        let value = probed.env.get(name).map(String::from);
+        let source = variable_source(&probed, name, value.is_some(), false);
+        Some(VariableValue { name: name.to_string(), range, value, expanded: None, error: None, source })
     }
 
     /// Hover on the key of a stage's `ENV` or `ARG`: what the variable holds once the line is

@@ -743,6 +743,26 @@ fn hover_on_a_declaration_says_what_it_sets() {
     assert_eq!((range.as_str(), md.starts_with("**`$HOME_DIR`**")), ("$HOME_DIR", true), "{md}");
 }
 
+/// A variable in the body of a `COPY` heredoc BuildKit expands has the hover of any other:
+/// what it holds there. Not in a quoted heredoc (its body is taken as written), nor an escaped
+/// `\$`, nor in a `RUN` heredoc (the shell expands that).
+#[test]
+fn hover_on_a_variable_in_a_copy_heredoc() {
+    let text = "FROM alpine\nENV NODE_ENV=prod\nCOPY <<EOF /app/.env\nMODE=$NODE_ENV ${NODE_ENV:-x} \\$NODE_ENV\nEOF\nCOPY <<'EOF' /b\n$NODE_ENV\nEOF\nRUN <<EOF\necho $NODE_ENV\nEOF\n";
+    let a = plain(text);
+    let hover_at = |nth: usize| {
+        let at = text.match_indices("NODE_ENV").nth(nth).unwrap().0 + 2;
+        a.hover(TextSize::new(at as u32)).map(|h| (slice(&a, h.range).to_string(), h.markdown))
+    };
+    let (range, md) = hover_at(1).unwrap();
+    assert_eq!(range, "$NODE_ENV");
+    assert!(md.starts_with("**`$NODE_ENV`** = `prod`\n\nSet by the `ENV` on line 2."), "{md}");
+    assert_eq!(hover_at(2).unwrap().0, "${NODE_ENV");
+    assert_eq!(hover_at(3), None, "an escaped `$`");
+    assert_eq!(hover_at(4), None, "a quoted heredoc");
+    assert_eq!(hover_at(5), None, "a RUN heredoc");
+}
+
 #[test]
 fn hover_on_a_git_source_says_what_buildkit_fetches() {
     let (a, at) =
