@@ -351,16 +351,35 @@ impl Analysis {
     }
 
     /// Go to definition of the variable at `offset`: the key of the `ENV` or `ARG` that set what
-    /// it holds there (in its stage, a stage it is built on, or the global `ARG`s). None for a
-    /// variable BuildKit sets itself, one nothing sets, or one not expanded there.
+    /// it holds there (in its stage, a stage it is built on, or the global `ARG`s); for a global
+    /// `ARG`'s value in a stage, the stage's `ARG` that brought it in (`ARG G` without a value:
+    /// a declaration, as a local variable's would be; its hover says where the value comes
+    /// from). None for a variable BuildKit sets itself, one nothing sets, or one not expanded
+    /// there.
     pub fn variable_definition(&self, offset: TextSize) -> Option<TextRange> {
-        match self.variable_at(offset)?.source {
-            VariableSource::Env(r)
-            | VariableSource::Arg(r)
-            | VariableSource::BuildArg(r)
-            | VariableSource::GlobalArg(r) => Some(r),
+        let v = self.variable_at(offset)?;
+        match v.source {
+            VariableSource::Env(r) | VariableSource::Arg(r) | VariableSource::BuildArg(r) => Some(r),
+            VariableSource::GlobalArg(r) => Some(self.stage_declaration(&v.name, offset).unwrap_or(r)),
             _ => None,
         }
+    }
+
+    /// The key of the last `ARG name` (without a value) of the stage at `offset`, before it.
+    fn stage_declaration(&self, name: &str, offset: TextSize) -> Option<TextRange> {
+        let stage = &self.stages()[self.stage_at(offset)?];
+        let before = TextRange::new(stage.from_range.start(), offset);
+        let args = self
+            .parse()
+            .tree()
+            .instructions()
+            .filter(|i| i.kind() == ARG_INSTR && before.contains_range(i.syntax().text_range()));
+        args.flat_map(|i| {
+            i.info_in(self.text()).pairs.into_iter().map(|p| (p.key.into_owned(), p.value.is_none(), p.key_range))
+        })
+        .filter(|(key, bare, _)| *bare && key == name)
+        .map(|(_, _, range)| range)
+        .last()
     }
 
     /// Every place a stage occurs: its definition (the `AS` name, or for a stage without one

@@ -763,6 +763,22 @@ fn hover_on_a_variable_in_a_copy_heredoc() {
     assert_eq!(hover_at(5), None, "a RUN heredoc");
 }
 
+/// Definition of a variable: the key of what set it; for a global `ARG`'s value in a stage, the
+/// stage's `ARG` that brought it in (the last before it).
+#[test]
+fn definition_of_a_variable_is_its_declaration() {
+    let text = "ARG G=1\nFROM alpine:$G\nARG G\nENV E=$G\nARG G\nWORKDIR /$G$E\n";
+    let a = plain(text);
+    let def = |needle: &str, nth: usize| {
+        let at = text.match_indices(needle).nth(nth).unwrap().0 + 1;
+        a.variable_definition(TextSize::new(at as u32)).map(|r| (a.line_of(r.start()), slice(&a, r).to_string()))
+    };
+    assert_eq!(def("$G", 0), Some((1, "G".into())), "in FROM: the global ARG");
+    assert_eq!(def("$G", 1), Some((3, "G".into())), "in the stage: its ARG G before the use");
+    assert_eq!(def("$G", 2), Some((5, "G".into())), "the last one before the use");
+    assert_eq!(def("$E", 0), Some((4, "E".into())));
+}
+
 #[test]
 fn hover_on_a_git_source_says_what_buildkit_fetches() {
     let (a, at) =
