@@ -75,6 +75,21 @@ fn variable_source(probed: &crate::engine::Probed, name: &str, has_value: bool, 
     }
 }
 
+/// Whether `c` may be part of a variable's name.
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Where the `$` is of the variable whose name starts at byte `start` of `text` (`$NAME` or
+/// `${NAME`), when that is one: not `$$`, nor a `$` escaped (an odd run of `escape` before it:
+/// `\\$X` is an escaped backslash, then a variable).
+fn dollar_before(text: &str, start: usize, escape: char) -> Option<usize> {
+    let head = &text[..start];
+    let dollar = if head.ends_with("${") { start - 2 } else { head.strip_suffix('$')?.len() };
+    let escapes = head[..dollar].len() - head[..dollar].trim_end_matches(escape).len();
+    (!head[..dollar].ends_with('$') && escapes % 2 == 0).then_some(dollar)
+}
+
 /// `text` as Markdown inline code, with enough backticks around it; `""` for empty text.
 fn code(text: &str) -> String {
     if text.is_empty() {
@@ -1244,25 +1259,12 @@ impl Analysis {
             return None;
         }
         let text = self.text();
-        let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        let typed = text[..o].len() - text[..o].trim_end_matches(name_char).len();
-        let head = &text[..o - typed];
-        let brace = head.ends_with("${");
-        let escape = self.parse().tree().escape_char();
-        if !(brace || head.ends_with('$')) {
-            return None;
-        }
-        let dollar = head.len() - if brace { 2 } else { 1 };
-        // `$$`, and a `$` escaped (an odd run of escape characters before it: `\\$X` is an
-        // escaped backslash, then a variable).
-        let escapes = head[..dollar].len() - head[..dollar].trim_end_matches(escape).len();
-        if head[..dollar].ends_with('$') || escapes % 2 == 1 {
-            return None;
-        }
+        let typed = text[..o].len() - text[..o].trim_end_matches(is_name_char).len();
+        let dollar = dollar_before(text, o - typed, self.parse().tree().escape_char())?;
         let at = TextSize::new(dollar as u32);
         self.expansion_scope(at)?;
         let start = o - typed;
-        let end = o + text[o..].len() - text[o..].trim_start_matches(name_char).len();
+        let end = o + text[o..].len() - text[o..].trim_start_matches(is_name_char).len();
         let replace = TextRange::new(TextSize::new(start as u32), TextSize::new(end as u32));
         let probed = self.probe(at)?;
         let mut out: Vec<Completion> = probed
@@ -1359,28 +1361,20 @@ impl Analysis {
         // Which heredoc this body is (bodies come in the order of their words), and whether
         // BuildKit expands it.
         let body = token.parent()?;
-        let nth = instruction.syntax().children().filter(|n| n.kind() == HEREDOC).position(|n| n == body)?;
-        let marker = instruction.syntax().descendants_with_tokens().filter(|e| e.kind() == HEREDOC_MARKER).nth(nth)?;
-        if !stagecraft_syntax::heredoc::parse_heredoc(marker.as_token()?.text()).ok()??.expand {
+        let nth = instruction.heredoc_bodies().position(|b| *b.syntax() == body)?;
+        if !instruction.heredocs().get(nth)?.0.expand {
             return None;
         }
-        // The name around the offset, and the `$` (or `${`) before it, not escaped.
+        // The name around the offset, and the `$` (or `${`) before it.
         let text = token.text();
         let at = usize::from(offset - token.text_range().start()).min(text.len());
-        let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
-        let start = at - text[..at].len() + text[..at].trim_end_matches(name_char).len();
-        let end = at + text[at..].len() - text[at..].trim_start_matches(name_char).len();
+        let start = at - text[..at].len() + text[..at].trim_end_matches(is_name_char).len();
+        let end = at + text[at..].len() - text[at..].trim_start_matches(is_name_char).len();
         let name = &text[start..end];
-        let head = &text[..start];
-        let dollar = if head.ends_with("${") { start - 2 } else { head.strip_suffix('$').map(str::len)? };
-        let escapes = text[..dollar].len() - text[..dollar].trim_end_matches('\\').len();
-        if name.is_empty()
-            || name.starts_with(|c: char| c.is_ascii_digit())
-            || escapes % 2 == 1
-            || text[..dollar].ends_with('$')
-        {
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
             return None;
         }
+        let dollar = dollar_before(text, start, '\\')?;
         let base = token.text_range().start();
         let range = TextRange::new(base + TextSize::new(dollar as u32), base + TextSize::new(end as u32));
         let probed = self.probe(range.start())?;

@@ -83,6 +83,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // One file's failure in the text report is the message alone; a machine-read report gets an
     // entry for it even then (a CI job uploads the SARIF file, or reads the JSON).
     let report_unread = a.files.len() > 1 || format != Format::Text;
+    // How the reports name a file (the data formats escape what they need to themselves).
+    let named = |p: &Path| if format == Format::Text { input::shown(p) } else { input::name(p) };
     for path in &a.files {
         let result = super::with_ignore_rules(path, &a.options, a.context.as_deref()).and_then(|options| {
             if a.fix {
@@ -91,8 +93,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 super::read_and_analyze_noting(path, &options)
             }
         });
-        // (The data formats escape what they need to themselves.)
-        let file = if format == Format::Text { input::shown(path) } else { input::name(path) };
+        let file = named(path);
         match result {
             Ok((an, not_utf8)) => {
                 super::warn_unused_contexts(&an, path);
@@ -109,7 +110,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                         stagecraft_analysis::dockerignore::fault_for(dockerfile, a.context.as_deref())
                     })
                     .flatten()
-                    .map(|(f, line)| (if format == Format::Text { input::shown(&f) } else { input::name(&f) }, line));
+                    .map(|(f, line)| (named(&f), line));
                 files.push(Checked { file, result: Err(message), not_utf8: None, at });
                 unread = true;
             }
