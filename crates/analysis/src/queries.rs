@@ -1594,6 +1594,12 @@ impl Analysis {
         };
         md.push_str("\n\n");
         md.push_str(&build);
+        if let Some(e) = self.target_failure(stage) {
+            match e.range {
+                Some(r) => md.push_str(&format!(", and fails on line {}: {}", self.line_of(r.start()), e.message)),
+                None => md.push_str(&format!(", and fails: {}", e.message)),
+            }
+        }
         md
     }
 
@@ -1944,6 +1950,26 @@ impl Analysis {
     pub fn stage_at(&self, offset: TextSize) -> Option<usize> {
         // Stages are in file order.
         self.stages().partition_point(|s| s.from_range.start() <= offset).checked_sub(1)
+    }
+
+    /// The failure `docker build --target` = `stage` meets, as far as this analysis can tell.
+    ///
+    /// A failure before BuildKit dispatches any stage (a parse or instruction error, a cycle of
+    /// stages, a stage name that is no image reference: BuildKit reads every stage for those)
+    /// fails every target. One in a stage's dispatch fails each target that builds that stage.
+    /// `None` for a target that does not build the failing stage (the analysis stops at the first
+    /// failure, so a stage after it may fail too: it cannot say the build succeeds), and for the
+    /// lint failure of `# check=error=true`, which depends on what the build lints.
+    pub fn target_failure(&self, stage: usize) -> Option<&BuildError> {
+        let e = self.build_error()?;
+        match e.phase {
+            "dispatch" => {
+                let failing = self.stage_at(e.range?.start())?;
+                self.target_builds(stage).binary_search(&failing).is_ok().then_some(e)
+            }
+            "lint" => None,
+            _ => Some(e),
+        }
     }
 
     /// What a finding rests on that stagecraft cannot see, said in a note, or, for a finding in

@@ -2049,7 +2049,26 @@ fn hover_names_only_build_commands_buildkit_takes() {
     // (The default stage, reached by a reference to itself: a cycle, but hover still answers.)
     let a = plain("FROM alpine AS a\nFROM a\nCOPY --from=1 /x /y\n");
     let h = a.hover(TextSize::new(36)).unwrap();
-    assert!(h.markdown.ends_with("`docker build` (the default target) builds 2 stages"), "{}", h.markdown);
+    let last = h.markdown.lines().last().unwrap();
+    assert!(
+        last.starts_with(
+            "`docker build` (the default target) builds 2 stages, and fails on line 3: circular dependency"
+        ),
+        "{}",
+        h.markdown
+    );
+    // A failure in one stage's instructions: said for the targets that build that stage only.
+    let text = "FROM alpine AS ok\nFROM alpine AS bad\nEXPOSE 80/bogus\nFROM bad AS top\nFROM ok\n";
+    let a = plain(text);
+    let last_line = |needle: &str| {
+        let h = a.hover(TextSize::new((text.find(needle).unwrap() + 3) as u32)).unwrap();
+        h.markdown.lines().last().unwrap_or_default().to_string()
+    };
+    assert_eq!(last_line("AS ok"), "`docker build --target ok` builds 1 stage");
+    assert_eq!(
+        last_line("AS top"),
+        "`docker build --target top` builds 2 stages, and fails on line 3: invalid port: \"80/bogus\": invalid proto: bogus; EXPOSE takes tcp, udp or sctp"
+    );
 }
 
 #[test]

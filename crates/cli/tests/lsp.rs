@@ -1103,6 +1103,42 @@ fn code_actions_lenses_targets_and_graph() {
         (&parse_json(r#"[["x"]]"#), &parse_json(r#"["a", "b"]"#)),
         "{b}"
     );
+    // BuildKit fails there in `a`'s dispatch (a copy from a later stage): the lenses of the
+    // targets that build `a` say so, and where.
+    let lenses = lsp.result("textDocument/codeLens", doc(cycle));
+    let titles: Vec<&str> =
+        lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        [
+            "target: x · builds 1 stage · 1 ref",
+            "target: a · build fails (line 3) · 1 ref",
+            "target: b (default) · build fails (line 3) · 1 ref"
+        ]
+    );
+    // A stage that copies from itself: BuildKit refuses the cycle before it builds anything, so
+    // every target fails, also one that does not build the stage.
+    let itself = "file:///itself/Dockerfile";
+    lsp.open(itself, "FROM alpine AS x\nFROM alpine AS a\nCOPY --from=a /x /y\n");
+    let lenses = lsp.result("textDocument/codeLens", doc(itself));
+    assert_eq!(lenses[0]["command"]["title"], "target: x · build fails (line 3) · 0 refs");
+    // A failure in one stage's instructions fails the targets that build that stage; a target
+    // that does not build it keeps its count (the analysis stops at the failure, so it cannot
+    // say that target builds cleanly).
+    let failing = "file:///failing/Dockerfile";
+    lsp.open(failing, "FROM alpine AS ok\nFROM alpine AS bad\nEXPOSE 80/bogus\nFROM bad AS top\nFROM ok\n");
+    let lenses = lsp.result("textDocument/codeLens", doc(failing));
+    let titles: Vec<&str> =
+        lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        [
+            "target: ok · builds 1 stage · 1 ref",
+            "target: bad · build fails (line 3) · 1 ref",
+            "target: top · build fails (line 3) · 0 refs",
+            "target: default (unnamed stage 3) · builds 2 stages · 0 refs",
+        ]
+    );
     // A 1,000-stage chain: its lists would hold ≈1.5 million names, so only counts come, and a
     // client asks for the lists of the target it shows.
     let chain_uri = "file:///chain/Dockerfile";

@@ -1,4 +1,5 @@
-//! A code lens above each FROM: the stage as a target, what it builds, how often it is used.
+//! A code lens above each FROM: the stage as a target, what it builds (or where its build fails),
+//! how often it is used.
 
 use stagecraft_analysis::Analysis;
 use tower_lsp_server::lsp_types::{CodeLens, Command, Uri};
@@ -29,11 +30,15 @@ pub(crate) fn lenses(a: &Analysis, encoding: Encoding, uri: &Uri) -> Vec<CodeLen
                 None if s.name.is_some() => format!("{} (not a target: a later stage has its name)", s.display_name()),
                 None => format!("{} (unnamed, not a target)", s.display_name()),
             };
-            let title = format!(
-                "{label} · builds {builds} stage{} · {refs} ref{}",
-                if builds == 1 { "" } else { "s" },
-                if refs == 1 { "" } else { "s" }
-            );
+            // A build known to fail says so, and where, instead of what it would build.
+            let build = match a.target_failure(s.index) {
+                Some(e) => match e.range {
+                    Some(r) => format!("build fails (line {})", a.line_of(r.start())),
+                    None => "build fails".to_string(),
+                },
+                None => format!("builds {builds} stage{}", if builds == 1 { "" } else { "s" }),
+            };
+            let title = format!("{label} · {build} · {refs} ref{}", if refs == 1 { "" } else { "s" });
             let line_start = encoding.position(a.line_index(), s.from_range.start());
             CodeLens {
                 range: tower_lsp_server::lsp_types::Range { start: line_start, end: line_start },
