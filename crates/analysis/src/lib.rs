@@ -264,6 +264,9 @@ pub(crate) struct Names {
     pub(crate) images: Vec<(String, usize)>,
     /// The stages with each name, sorted.
     pub(crate) stages: Vec<(String, usize)>,
+    /// The references an `ONBUILD` trigger brings into a stage that runs it, by where the
+    /// trigger writes them (see [`RefOrigin::Inherited`]), sorted by where that starts.
+    pub(crate) trigger_runs: Vec<(TextRange, usize)>,
 }
 
 #[cfg(feature = "large-files")]
@@ -285,6 +288,9 @@ impl Analysis {
                 if let Some(list) = r.stage().and_then(|s| n.refs_by_stage.get_mut(s)) {
                     list.push(i);
                 }
+                if let RefOrigin::Inherited { trigger_range } = r.origin {
+                    n.trigger_runs.push((trigger_range, i));
+                }
                 let image = match &r.target {
                     RefTarget::Image(image) => image,
                     // (Its key is not what is written: `docker.io/library/nginx` is `nginx`.)
@@ -297,6 +303,7 @@ impl Analysis {
             for list in [&mut n.images, &mut n.stages] {
                 sort::sort_by(list, |a, b| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)));
             }
+            sort::sort_by_key(&mut n.trigger_runs, |&(r, i)| (r.start(), r.end(), i));
             n
         })
     }

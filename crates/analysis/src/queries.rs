@@ -284,9 +284,11 @@ fn capped_list(entries: &[String], separator: &str) -> String {
     format!("{}{separator}and {more} more", entries[..HOVER_LIST_MAX].join(separator))
 }
 
-/// A reference written in the text (not one an `ONBUILD` trigger brings, not an implied one).
+/// A reference written in the text and followed where it is written: not one an `ONBUILD`
+/// trigger brings, nor one written in a trigger (see [`Analysis::trigger_uses`]), nor an implied
+/// one.
 fn is_textual(r: &StageRef) -> bool {
-    !matches!(r.origin, RefOrigin::Inherited { .. }) && !r.range.is_empty()
+    r.origin == RefOrigin::Direct && !r.range.is_empty()
 }
 
 /// A reference that is a use of something a stage takes from: what, and where it is written.
@@ -405,7 +407,7 @@ impl Analysis {
             out.push(Occurrence { range: s.name_range.unwrap_or(s.from_range), is_definition: true });
         }
         for r in self.references_to(stage) {
-            if is_textual(r) {
+            if is_textual(r) || self.trigger_runs_to(r, stage) {
                 out.push(Occurrence { range: r.range, is_definition: false });
             }
         }
@@ -413,6 +415,33 @@ impl Analysis {
         sort::sort_by_key(&mut out, |o| (o.range.start(), o.range.end()));
         out.dedup_by(|later, earlier| later.range == earlier.range);
         out
+    }
+
+    /// Whether reference `t`, written in an `ONBUILD` trigger, is a use of stage `stage`: a stage
+    /// of this file runs the trigger and takes `stage` by it. A trigger no stage here runs runs in
+    /// the builds of other Dockerfiles, on this image, where its `--from` names one of their
+    /// stages: it is no use of a stage here, and a rename leaves it alone. (A trigger that names
+    /// one stage where it is written and another where it runs, through a name two stages have,
+    /// is a use of neither.)
+    fn trigger_runs_to(&self, t: &StageRef, stage: usize) -> bool {
+        if t.origin != RefOrigin::OnbuildTrigger {
+            return false;
+        }
+        // The references runs of the trigger bring: with `large-files`, looked up by where the
+        // trigger is (triggers do not overlap: the one holding `t` starts last before it); the
+        // browser build, for its size, searches the stage's references.
+        #[cfg(feature = "large-files")]
+        let brought = {
+            let runs = &self.names().trigger_runs;
+            let end = runs.partition_point(|(r, _)| r.start() <= t.range.start());
+            let holder = end.checked_sub(1).map(|i| runs[i].0);
+            runs[..end].iter().rev().take_while(move |(r, _)| Some(*r) == holder).map(|&(_, i)| &self.references()[i])
+        };
+        #[cfg(not(feature = "large-files"))]
+        let brought = self.references_to(stage);
+        // Where a run's reference comes from: a COPY's `--from` value, a RUN whole.
+        let runs = |r: &&StageRef| matches!(r.origin, RefOrigin::Inherited { trigger_range } if trigger_range.contains_range(t.range));
+        brought.filter(runs).any(|r| r.stage() == Some(stage) && r.value == t.value)
     }
 
     /// The references that resolve to stage `stage`, in order. (Looked up in an index with
@@ -430,8 +459,9 @@ impl Analysis {
         let mut uses: Vec<(usize, TextRange)> = self
             .references()
             .iter()
-            .filter(|r| is_textual(r))
-            .filter_map(|r| Some((r.stage()?, r.range)))
+            .filter_map(|r| Some((r.stage()?, r)))
+            .filter(|&(s, r)| is_textual(r) || self.trigger_runs_to(r, s))
+            .map(|(s, r)| (s, r.range))
             .filter(|&(s, range)| self.stages().get(s).is_some_and(|st| st.name_range != Some(range)))
             .collect();
         sort::sort_by_key(&mut uses, |&(s, range)| (s, range.start(), range.end()));
@@ -603,7 +633,17 @@ impl Analysis {
     fn stage_to_rename(&self, offset: TextSize) -> Result<(StageSymbol, usize), RenameError> {
         let symbol = self.symbol_at(offset);
         let stage = symbol.as_ref().and_then(|s| self.symbol_stage(s));
-        symbol.zip(stage).ok_or_else(|| RenameError("no stage name at the cursor".into()))
+        let (symbol, stage) = symbol.zip(stage).ok_or_else(|| RenameError("no stage name at the cursor".into()))?;
+        if let StageSymbol::Reference(i) = symbol {
+            let r = &self.references()[i];
+            if r.origin == RefOrigin::OnbuildTrigger && !self.trigger_runs_to(r, stage) {
+                return Err(RenameError(format!(
+                    "no stage here runs this ONBUILD trigger: it runs in the builds of Dockerfiles built on this image, where `{}` names one of their stages; rename it there, or this file's stage at its `AS`",
+                    r.value
+                )));
+            }
+        }
+        Ok((symbol, stage))
     }
 
     /// Renames stage `stage` to `new_name`.

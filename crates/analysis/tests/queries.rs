@@ -251,6 +251,42 @@ fn a_stage_without_a_name_occurs_at_its_from() {
     assert_eq!(a.definition(at).map(|(_, r)| slice(&a, r)), Some("FROM alpine"));
 }
 
+/// A `--from` in an `ONBUILD` trigger names a stage of the build that runs the trigger: where a
+/// stage of this file is built on the trigger's, this file's (the rename follows it there); else
+/// the stages of Dockerfiles built on this image (the rename leaves it, and refuses from it).
+#[test]
+fn rename_follows_an_onbuild_trigger_only_where_a_stage_here_runs_it() {
+    let run = "FROM alpine AS builder\nFROM alpine AS base\nONBUILD COPY --from=builder /a /b\n\
+               ONBUILD RUN --mount=from=x,target=/x --mount=from=builder,target=/b true\nFROM base\n";
+    let (a, at) = fixture(&run.replacen("AS builder", "AS bui$0lder", 1));
+    let out = TextEdit::apply_all(a.text(), &a.rename(at, "compiler").unwrap());
+    assert_eq!(out, run.replace("builder", "compiler"));
+    let found: Vec<&str> = a.references_at(at).iter().map(|o| slice(&a, o.range)).collect();
+    assert_eq!(found, ["builder"; 3]);
+    assert_eq!(a.reference_counts()[0], 2);
+    // From the trigger, the same.
+    let (a, at) = fixture(&run.replacen("--from=builder", "--from=bu$0ilder", 1));
+    assert_eq!(TextEdit::apply_all(a.text(), &a.rename(at, "compiler").unwrap()), run.replace("builder", "compiler"));
+
+    let downstream = "FROM alpine AS builder\nFROM alpine AS base\nONBUILD COPY --from=builder /a /b\n\
+                      FROM alpine\nCOPY --from=builder /x /y\n";
+    let (a, at) = fixture(&downstream.replacen("AS builder", "AS bui$0lder", 1));
+    let out = TextEdit::apply_all(a.text(), &a.rename(at, "compiler").unwrap());
+    assert_eq!(
+        out,
+        "FROM alpine AS compiler\nFROM alpine AS base\nONBUILD COPY --from=builder /a /b\nFROM alpine\nCOPY --from=compiler /x /y\n"
+    );
+    let lines: Vec<u32> = a.references_at(at).iter().map(|o| a.line_of(o.range.start())).collect();
+    assert_eq!(lines, [1, 5]);
+    assert_eq!(a.reference_counts()[0], 1);
+    let (a, at) = fixture(&downstream.replacen("--from=builder /a", "--from=bu$0ilder /a", 1));
+    let refused = a.rename(at, "compiler").unwrap_err().0;
+    assert!(refused.starts_with("no stage here runs this ONBUILD trigger"), "{refused}");
+    assert_eq!(a.prepare_rename(at).unwrap_err().0, refused);
+    // Going to its definition still shows what it would name if a stage here ran it.
+    assert_eq!(a.definition(at).map(|(s, _)| s), Some(0));
+}
+
 #[test]
 fn rename_from_a_reference_and_prepare() {
     let (a, at) = fixture("FROM alpine AS build\nFROM scratch\nCOPY --from=bui$0ld /a /a\n");
