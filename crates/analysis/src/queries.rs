@@ -2113,6 +2113,42 @@ impl Analysis {
     }
 }
 
+/// The most characters of one word (a run without blanks) a message shows: messages quote what
+/// the file writes, and a value may be a megabyte long. (A path is seldom near it.)
+const WORD_CHARS: usize = 200;
+
+/// `text` with each word longer than [`WORD_CHARS`] characters cut to its first 120 and last 40
+/// characters around a `…`, so that a quoted value keeps its quotes and what follows it. For
+/// the reports meant to be read (and editors' popups); data formats keep the whole message.
+pub fn shortened(text: &str) -> std::borrow::Cow<'_, str> {
+    const HEAD: usize = 120;
+    const TAIL: usize = 40;
+    let words = || text.split(char::is_whitespace);
+    if words().all(|w| w.len() <= WORD_CHARS || w.chars().nth(WORD_CHARS).is_none()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        match (word.char_indices().nth(HEAD), word.char_indices().nth(WORD_CHARS)) {
+            (Some((head, _)), Some(_)) => {
+                let tail = word.char_indices().rev().nth(TAIL - 1).map_or(head, |(i, _)| i);
+                out.push_str(&word[..head]);
+                out.push('…');
+                out.push_str(&word[tail..]);
+            }
+            _ => out.push_str(word),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// `offset` clamped to the text and moved back to the start of the character it falls in.
 fn floor_char_boundary(text: &str, offset: TextSize) -> usize {
     let mut o = usize::from(offset).min(text.len());

@@ -3129,3 +3129,19 @@ fn an_inherited_trigger_from_error_is_at_the_inheriting_from() {
         assert_eq!(a.build_error().and_then(|e| e.range).map(|r| slice(&a, r)), Some("FROM base AS child"));
     }
 }
+
+#[test]
+fn long_words_are_cut_in_messages_for_people() {
+    use stagecraft_analysis::queries::shortened;
+    assert!(matches!(shortened("invalid port: \"80/x\""), std::borrow::Cow::Borrowed(_)));
+    // 200 characters stay; 201 are cut to the first 120 and the last 40, blanks kept as written.
+    let edge = "é".repeat(200);
+    assert_eq!(shortened(&format!("a  {edge}\tb")), format!("a  {edge}\tb"));
+    let long = format!("\"80/{}z\":", "x".repeat(15_000));
+    let cut = shortened(&format!("invalid port: {long} invalid proto\n{long}")).into_owned();
+    let word = format!("\"80/{}…{}z\":", "x".repeat(116), "x".repeat(37));
+    assert_eq!(cut, format!("invalid port: {word} invalid proto\n{word}"));
+    // Characters, not bytes: a cut never splits one.
+    let wide = shortened(&"日".repeat(300)).into_owned();
+    assert_eq!(wide.chars().count(), 161);
+}

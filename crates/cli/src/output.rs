@@ -161,11 +161,14 @@ fn write_stdout(write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io
     }
 }
 
+pub(crate) use stagecraft_analysis::queries::shortened;
+
 /// Writes a message to stderr. A closed stderr (`2>&1 | head -c1`) loses it, as a closed
-/// stdout loses output: `eprint!` would panic. Control characters are shown ([`visible`]).
+/// stdout loses output: `eprint!` would panic. Control characters are shown ([`visible`]), and
+/// long words cut ([`shortened`]).
 pub(crate) fn stderr(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    let _ = std::io::stderr().write_all(visible(&args.to_string()).as_bytes());
+    let _ = std::io::stderr().write_all(visible(&shortened(&args.to_string())).as_bytes());
 }
 
 /// `text` as a person reads it in a terminal or a CI log: the control characters a Dockerfile

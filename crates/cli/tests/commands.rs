@@ -336,6 +336,32 @@ fn a_line_break_in_a_file_name_starts_no_line() {
 }
 
 #[test]
+fn a_long_value_is_cut_in_messages_for_people_and_kept_whole_in_data() {
+    let d = Dir::new("long-word");
+    let value = format!("80/{}", "x".repeat(15_000));
+    let f = d.file("Dockerfile", &format!("FROM alpine AS a\nEXPOSE {value}\nFROM a\n"));
+    for format in ["text", "github"] {
+        let out = stdout(&run(&["check", &f, "--format", format]));
+        let longest = out.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(longest < 700, "{format}: a line of {longest} characters");
+        assert!(
+            out.contains(&format!("invalid port: \"80/{}…{}\": invalid proto", "x".repeat(116), "x".repeat(38))),
+            "{out}"
+        );
+    }
+    let j: Value = parse_json(&stdout(&run(&["check", &f, "--format", "json"])));
+    assert!(j["files"][0]["diagnostics"][0]["message"].as_str().unwrap().contains(&value));
+    // So on stderr: a rename's refusal quotes the reference.
+    let g = d.file("two", &format!("ARG B=a\nFROM alpine AS a\nFROM ${{B:-{}}}\n", "y".repeat(5_000)));
+    let o = run(&["rename", &g, "a", "b"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("referenced as `${B:-yyy") && stderr(&o).len() < 1_000,
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn check_reads_the_ignore_file_buildkit_reads() {
     let d = Dir::new("ignore");
     let text = "FROM alpine\nCOPY secrets/key /k\nCOPY app /app\n";

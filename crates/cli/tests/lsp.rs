@@ -246,6 +246,13 @@ fn diagnostics_are_pushed_with_codes_tags_and_links() {
     assert!(legacy["message"].as_str().unwrap().ends_with(
         "\nin the base stage's ONBUILD trigger on line 2, which BuildKit runs in this stage and reports here"
     ));
+    // A message quoting a 15,000-character value is cut where it quotes it.
+    let d = lsp2.open("file:///long", &format!("FROM alpine\nEXPOSE 80/{}\n", "x".repeat(15_000)));
+    let message = d["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("invalid port: \"80/xxx") && message.contains('…') && message.len() < 1_000,
+        "{message}"
+    );
     lsp2.shutdown();
     lsp.shutdown();
 }

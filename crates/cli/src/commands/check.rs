@@ -240,7 +240,8 @@ fn text(files: &Files, set: FixSet) -> String {
     for (file, a) in analysed(files) {
         for d in a.diagnostics() {
             let (line, col) = output::position(a, d.range.start());
-            out.push_str(&format!("{file}:{line}:{col}: {}[{}]: {}\n", d.severity.as_str(), d.code, d.message));
+            let message = output::shortened(&d.message);
+            out.push_str(&format!("{file}:{line}:{col}: {}[{}]: {message}\n", d.severity.as_str(), d.code));
             if let Some(r) = a.line_index().line_range(line - 1, a.text()) {
                 // The line as editors show it (the columns count what they show).
                 let r = TextRange::new(r.start() + TextSize::of(output::unseen_start(a.text(), line - 1)), r.end());
@@ -248,7 +249,7 @@ fn text(files: &Files, set: FixSet) -> String {
                 out.push_str(&snippet(&a.text()[r], usize::from(at), usize::from(d.range.len())));
             }
             if let Some(note) = a.note(d) {
-                out.push_str(&format!("  = note: {note}\n"));
+                out.push_str(&format!("  = note: {}\n", output::shortened(&note)));
             }
         }
     }
@@ -524,7 +525,7 @@ fn github(files: &Files) -> String {
                 "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
                 property(file),
                 property(&format!("stagecraft {}", d.code)),
-                data(&a.message_with_note(d))
+                data(&output::shortened(&a.message_with_note(d)))
             ));
         }
     }

@@ -25,7 +25,7 @@ pub(crate) fn convert(a: &Analysis, uri: &Uri, encoding: Encoding) -> Vec<lsp::D
             source: Some("stagecraft".into()),
             // What stagecraft cannot see goes on a second line: editors show the first alone
             // where space is short.
-            message: a.message_with_note(d),
+            message: shown(a.message_with_note(d)),
             // A trigger's finding is at the FROM of the stage that runs it; the trigger itself
             // is a click away.
             related_information: d.trigger.map(|t| {
@@ -38,4 +38,12 @@ pub(crate) fn convert(a: &Analysis, uri: &Uri, encoding: Encoding) -> Vec<lsp::D
             data: None,
         })
         .collect()
+}
+
+/// A message as a popup shows it: one quoting a megabyte-long value is cut where it quotes it.
+fn shown(message: String) -> String {
+    match stagecraft_analysis::queries::shortened(&message) {
+        std::borrow::Cow::Borrowed(_) => message,
+        std::borrow::Cow::Owned(cut) => cut,
+    }
 }
