@@ -1146,6 +1146,12 @@ fn code_actions_lenses_targets_and_graph() {
             "target: default (unnamed stage 3) · builds 2 stages · 0 refs",
         ]
     );
+    // The target picker's list says so too.
+    let listed = lsp.result("stagecraft/targets", doc(failing));
+    let fails: Vec<&Value> = listed["targets"].as_array().unwrap().iter().map(|t| &t["fails"]).collect();
+    assert!(fails[0].is_null() && fails[3].is_null(), "{listed}");
+    assert_eq!(fails[2]["line"], 2);
+    assert!(fails[1]["message"].as_str().unwrap().starts_with("invalid port: \"80/bogus\""), "{listed}");
     // A 1,000-stage chain: its lists would hold ≈1.5 million names, so only counts come, and a
     // client asks for the lists of the target it shows.
     let chain_uri = "file:///chain/Dockerfile";

@@ -342,6 +342,10 @@ local function main()
   require('stagecraft').update_settings({ buildContext = '.' })
   eq(copy_test_command(), expected_test, '2 buildContext "." is the Dockerfile\'s folder, as by default')
   require('stagecraft').update_settings({ buildContext = '' })
+  eq(require('stagecraft.targets').format({ name = 'top', stage = 2, builds = 2, fails = { message = 'invalid port', line = 2 } }),
+    'top · build fails (line 3)', '2 a target whose build is known to fail says where')
+  eq(require('stagecraft.targets').format({ name = 'x', stage = 0, builds = 1, fails = vim.NIL }), 'x · builds 1 stage',
+    '2 a target not known to fail says what it builds')
   eq(require('stagecraft.targets').context_for(project .. '/Dockerfile', nil), '.',
     '2 a Dockerfile in the current folder builds `.`')
   eq(require('stagecraft.targets').context_for(work .. '/other/Dockerfile', nil), work .. '/other',

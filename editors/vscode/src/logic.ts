@@ -172,8 +172,17 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** What the target builds: BuildKit's plan in waves, its images, and what the legacy builder adds. */
+/**
+ * What the target builds: BuildKit's plan in waves, its images, and what the legacy builder adds;
+ * first, where its build fails when the server knows it does.
+ */
 export function targetDetail(t: TargetInfo): string {
+  if (!t.fails) return targetPlan(t);
+  const at = t.fails.line === null ? "" : ` on line ${t.fails.line + 1}`;
+  return `build fails${at}: ${t.fails.message} · ${targetPlan(t)}`;
+}
+
+function targetPlan(t: TargetInfo): string {
   const bk = t.buildkit;
   if (bk === undefined || t.legacy === undefined) {
     // A document too big for the lists: the counts.

@@ -45,6 +45,11 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                 "line": a.line_index().line_col(a.stages()[t.stage].from_range.start()).line,
                 "builds": counts[t.stage],
                 "legacyBuilds": a.target_legacy_count(t.stage),
+                // Where its build is known to fail (see `Analysis::target_failure`).
+                "fails": a.target_failure(t.stage).map(|e| json!({
+                    "message": e.message,
+                    "line": e.range.map(|r| a.line_index().line_col(r.start()).line),
+                })),
             });
             if detailed {
                 let plan = a.plan(t.stage);

@@ -15,6 +15,7 @@ local M = {}
 ---@field line integer 0-based line of the FROM
 ---@field builds integer how many stages BuildKit builds for it
 ---@field legacyBuilds integer how many the legacy builder builds
+---@field fails {message: string, line: integer|nil}|nil BuildKit's error when the build is known to fail (0-based line)
 ---@field buildkit {stages: string[], waves: string[][], inCycle: string[]|nil, images: string[]}|nil absent when the result is not `detailed`
 ---@field legacy string[]|nil
 
@@ -24,7 +25,8 @@ function M.label(t)
   return util.str(t.name) or ('stage-' .. t.stage)
 end
 
---- "name (default) — description · builds N stages"
+--- "name (default) — description · builds N stages" ("· build fails (line L)" when the server
+--- knows the build fails)
 ---@param t stagecraft.Target
 function M.format(t)
   local text = M.label(t)
@@ -34,6 +36,10 @@ function M.format(t)
   local description = util.str(t.description)
   if description and description ~= '' then
     text = text .. ' — ' .. description
+  end
+  if type(t.fails) == 'table' then
+    local line = tonumber(t.fails.line)
+    return text .. (line and (' · build fails (line %d)'):format(line + 1) or ' · build fails')
   end
   local n = t.builds or #((t.buildkit or {}).stages or {})
   return ('%s · builds %d stage%s'):format(text, n, n == 1 and '' or 's')

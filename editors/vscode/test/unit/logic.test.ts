@@ -130,6 +130,13 @@ test("quick pick texts say what a target builds", () => {
   const { buildkit: _b, legacy: _l, ...counts } = release;
   assert.equal(targetDetail(counts), "builds 4 stages · the legacy builder builds 6");
   assert.equal(targetDetail({ ...counts, legacyBuilds: 4 }), "builds 4 stages");
+  // A build the server knows fails says where first.
+  assert.equal(
+    targetDetail({ ...counts, legacyBuilds: 4, fails: { message: 'invalid port: "80/bogus"', line: 2 } }),
+    'build fails on line 3: invalid port: "80/bogus" · builds 4 stages',
+  );
+  assert.equal(targetDetail({ ...counts, legacyBuilds: 4, fails: { message: "lint violation found", line: null } }), "build fails: lint violation found · builds 4 stages");
+  assert.equal(targetDetail({ ...counts, legacyBuilds: 4, fails: null }), "builds 4 stages");
 });
 
 const text = ["ARG X=1", "", "FROM alpine AS a", "RUN true", "FROM a AS b", "COPY --from=a / /"];
