@@ -213,6 +213,10 @@ pub fn parse_target(spec: &str) -> Result<Platform, String> {
 /// Windows host's OS version, and, in some containerd releases, an amd64 level (`v3`). `None`
 /// where it is not a machine that runs a build client: the browser build.
 pub fn local() -> Option<Platform> {
+    // (Said first, or the browser build keeps the matches below, which it never takes.)
+    if cfg!(target_family = "wasm") {
+        return None;
+    }
     // Go's GOOS and GOARCH names for Rust's.
     let os = match std::env::consts::OS {
         "macos" => "darwin",

@@ -2082,7 +2082,8 @@ impl Analysis {
             }
             "WorkdirRelativePath" if root.platform_expanded.is_none() && !self.platform_given => {
                 // The path, Go-quoted in the message.
-                let quoted = d.message.split_once('"')?.1.rsplit_once("\" can have")?.0;
+                let rest = d.message.split_once('"')?.1;
+                let quoted = rest.strip_suffix("\" can have unexpected results if the base image changes")?;
                 let path = quoted.replace("\\\\", "\\");
                 crate::engine::is_abs(&path, true).then(|| {
                     format!(

@@ -326,17 +326,19 @@ fn assign_layers(n: usize, dag: &[Option<(usize, usize)>]) -> Vec<usize> {
         succ[a].push(b);
         indeg[b] += 1;
     }
-    // Kahn's algorithm, smallest index first.
+    // Kahn's algorithm. Any topological order gives the same layers: the first pass sets a node's
+    // layer from its predecessors', final once they all came before it, and the second from its
+    // successors', final once they all came after it. (A stack, not a heap: less code in the
+    // browser build.)
     let mut remaining = indeg.clone();
-    let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> =
-        (0..n).filter(|&v| remaining[v] == 0).map(std::cmp::Reverse).collect();
+    let mut ready: Vec<usize> = (0..n).filter(|&v| remaining[v] == 0).collect();
     let mut topo = Vec::with_capacity(n);
-    while let Some(std::cmp::Reverse(v)) = ready.pop() {
+    while let Some(v) = ready.pop() {
         topo.push(v);
         for &w in &succ[v] {
             remaining[w] -= 1;
             if remaining[w] == 0 {
-                ready.push(std::cmp::Reverse(w));
+                ready.push(w);
             }
         }
     }

@@ -51,20 +51,34 @@ impl Analysed {
     }
 }
 
+/// What of the options the browser's calls can set (`crate::options` reads `buildArgs`,
+/// `targets` and `platform`; the rest stay the defaults): the cache's key. (Comparing and
+/// copying whole options was more code in the module.)
+type Key = (Vec<(String, String)>, Vec<String>, Option<String>);
+
+fn key(o: &Options) -> Key {
+    (o.build_args.clone(), o.targets.clone(), o.platform.clone())
+}
+
 thread_local! {
     /// The last analysis: the explorer asks several questions about the same text per edit.
-    static LAST: RefCell<Option<(String, Options, Rc<Analysed>)>> = const { RefCell::new(None) };
+    static LAST: RefCell<Option<(String, Key, Rc<Analysed>)>> = const { RefCell::new(None) };
 }
 
 /// The analysis of `text` with `options` (the last one reused when nothing changed).
 pub fn analysed(text: &str, options: &Options) -> Rc<Analysed> {
+    debug_assert!(
+        Options { build_args: vec![], targets: vec![], platform: None, ..options.clone() } == Options::default(),
+        "the cache keys on the options the browser sets only"
+    );
+    let k = key(options);
     if let Some(hit) =
-        LAST.with(|l| l.borrow().as_ref().filter(|(t, o, _)| t == text && o == options).map(|(_, _, a)| Rc::clone(a)))
+        LAST.with(|l| l.borrow().as_ref().filter(|(t, o, _)| t == text && *o == k).map(|(_, _, a)| Rc::clone(a)))
     {
         return hit;
     }
     let a = Rc::new(Analysed { analysis: analyze_text(text, options) });
-    LAST.with(|l| *l.borrow_mut() = Some((text.to_string(), options.clone(), Rc::clone(&a))));
+    LAST.with(|l| *l.borrow_mut() = Some((text.to_string(), k, Rc::clone(&a))));
     a
 }
 

@@ -351,7 +351,7 @@ fn sarif(files: &Files) -> impl Serialize + '_ {
     let rules: Vec<Value> = rule_ids
         .iter()
         .map(|&id| match rules::by_name(id) {
-            Some(r) => json!({"id": id, "shortDescription": {"text": r.description}, "helpUri": r.url()}),
+            Some(r) => json!({"id": id, "shortDescription": {"text": r.description()}, "helpUri": r.url()}),
             None => json!({"id": id, "shortDescription": {"text": id}}),
         })
         .collect();
