@@ -4,7 +4,7 @@
 use stagecraft_syntax::hash::Map;
 
 use stagecraft_syntax::shell::{Env, Lexer};
-use stagecraft_syntax::{sort, TextRange, TextSize};
+use stagecraft_syntax::{sort, SyntaxKind, TextRange, TextSize};
 
 use crate::model::*;
 use crate::{suggest, Analysis, Options};
@@ -434,13 +434,16 @@ fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextE
     }
     let text = a.text();
     let mut start = stage.range.start();
-    // Take the comment block right above the FROM with it.
+    // Take the comment block right above the FROM with it, but not the parser directives at the
+    // top of the file (`# syntax=`, `# escape=`, `# check=`): they are the file's, not the stage's.
+    let directives = a.parse().syntax_node().children().filter(|n| n.kind() == SyntaxKind::DIRECTIVE).last();
+    let directives_end = directives.map_or(TextSize::new(0), |n| n.text_range().end());
     let index = a.line_index();
     let mut line = index.line_col(start).line;
     while line > 0 {
         let Some(r) = index.line_range(line - 1, text) else { break };
         let content = text[r].trim_start();
-        if content.starts_with('#') && !content.is_empty() {
+        if content.starts_with('#') && !content.is_empty() && r.start() >= directives_end {
             start = r.start();
             line -= 1;
         } else {

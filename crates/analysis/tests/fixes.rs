@@ -319,6 +319,20 @@ fn removing_an_unused_stage_keeps_the_others() {
     let d = a.diagnostics().iter().find(|d| d.code == "unused-stage" && &text[d.range] == "unused").unwrap();
     let fixed = stagecraft_analysis::TextEdit::apply_all(text, &d.fix.as_ref().unwrap().edits);
     assert_eq!(fixed, "FROM alpine AS first\nFROM alpine AS three\nFROM alpine\nCOPY --from=1 / /\nCOPY --from=1 / /\nCOPY --from=1 / /\n");
+    // The parser directives above the first stage are the file's: its description comment goes
+    // with it, they stay (the escape directive went, and `/b` became an instruction).
+    for eol in ["\n", "\r\n"] {
+        let text = "# syntax=docker/dockerfile:1\n# escape=`\n# check=skip=all\n# unused is left over\nFROM alpine AS unused\nFROM scratch\nCOPY a `\n  /b\n"
+            .replace('\n', eol);
+        let a = analyze(&text, &Options::default());
+        let d = a.diagnostics().iter().find(|d| d.code == "unused-stage").unwrap();
+        let fixed = stagecraft_analysis::TextEdit::apply_all(&text, &d.fix.as_ref().unwrap().edits);
+        assert_eq!(
+            fixed,
+            "# syntax=docker/dockerfile:1\n# escape=`\n# check=skip=all\nFROM scratch\nCOPY a `\n  /b\n"
+                .replace('\n', eol)
+        );
+    }
     // An index in an ONBUILD trigger is read in each stage that runs it: no removal.
     let text = "FROM alpine AS old\nFROM alpine AS x\nFROM alpine AS p\nONBUILD COPY --from=1 /a /a\nFROM p\n";
     let a = analyze(text, &Options::default());
