@@ -639,18 +639,20 @@ impl<'a> Engine<'a> {
             // Only an instruction spanning lines can have an empty continuation line.
             if self.text[info.range].contains('\n') {
                 self.keyword_in_continuation(info.range, info.keyword_range);
-                if let Some(line) = node.empty_continuation_line() {
-                    // The blank line goes, with its line break: BuildKit skips it anyway.
-                    let rest = &self.text[usize::from(line.end())..];
-                    let eol = if rest.starts_with("\r\n") { 2 } else { u32::from(rest.starts_with(['\n', '\r'])) };
-                    let fix = Fix {
-                        title: "Remove the empty line".into(),
-                        edits: vec![TextEdit {
+                let empty = node.empty_continuation_lines(false);
+                if let Some(&line) = empty.first() {
+                    // The blank lines go, with their line breaks: BuildKit skips them anyway. (All
+                    // of them: BuildKit warns once for the instruction.)
+                    let edits = empty.iter().map(|line| {
+                        let rest = &self.text[usize::from(line.end())..];
+                        let eol = if rest.starts_with("\r\n") { 2 } else { u32::from(rest.starts_with(['\n', '\r'])) };
+                        TextEdit {
                             range: TextRange::new(line.start(), line.end() + TextSize::new(eol)),
                             new_text: String::new(),
-                        }],
-                        applicability: Applicability::Safe,
-                    };
+                        }
+                    });
+                    let title = if empty.len() == 1 { "Remove the empty line" } else { "Remove the empty lines" };
+                    let fix = Fix { title: title.into(), edits: edits.collect(), applicability: Applicability::Safe };
                     self.hit_fixed(
                         rules::NO_EMPTY_CONTINUATION,
                         "Empty continuation line".into(),

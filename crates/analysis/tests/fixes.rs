@@ -44,6 +44,13 @@ fn each_rule_fixes_what_it_reports() {
         ("LegacyKeyValueFormat", "FROM alpine\nENV A b c\n", "FROM alpine\nENV A=\"b c\"\n", Safe),
         ("NoEmptyContinuation", "FROM alpine\nRUN a \\\n\n  b\n", "FROM alpine\nRUN a \\\n  b\n", Safe),
         ("NoEmptyContinuation", "FROM alpine\r\nRUN a \\\r\n  \r\n  b\r\n", "FROM alpine\r\nRUN a \\\r\n  b\r\n", Safe),
+        // BuildKit warns once an instruction: its fix takes every empty line (it took the first).
+        (
+            "NoEmptyContinuation",
+            "FROM alpine\nRUN apk add \\\n\n    gnupg \\\n  \n\n    curl\n",
+            "FROM alpine\nRUN apk add \\\n    gnupg \\\n    curl\n",
+            Safe,
+        ),
         // A blank last line at the end of the file: nothing after it to take.
         ("NoEmptyContinuation", "FROM alpine\nRUN a \\\n  ", "FROM alpine\nRUN a \\\n", Safe),
         ("ExposeProtoCasing", "FROM alpine\nEXPOSE 80/TCP 53/udp\n", "FROM alpine\nEXPOSE 80/tcp 53/udp\n", Safe),

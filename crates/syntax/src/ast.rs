@@ -359,24 +359,37 @@ impl Instruction {
     /// The first whitespace-only line inside the instruction's line continuation, if any (read
     /// from the green tree: no cursor nodes).
     pub fn empty_continuation_line(&self) -> Option<TextRange> {
+        self.empty_continuation_lines(true).first().copied()
+    }
+
+    /// The whitespace-only lines inside the instruction's line continuation, in order (only the
+    /// first with `first_only`). Their line breaks follow them.
+    pub fn empty_continuation_lines(&self, first_only: bool) -> Vec<TextRange> {
         /// `after_newline`: where the current line started, while it holds only whitespace.
         fn walk(
             green: &rowan::GreenNodeData,
             offset: &mut rowan::TextSize,
             after_newline: &mut Option<rowan::TextSize>,
-        ) -> std::ops::ControlFlow<Option<TextRange>> {
+            found: &mut Vec<TextRange>,
+            first_only: bool,
+        ) -> std::ops::ControlFlow<()> {
             for child in green.children() {
                 match child {
                     // Heredoc bodies follow the whole continued line.
                     rowan::NodeOrToken::Node(n) if green_kind(n.kind()) == HEREDOC => {
-                        return std::ops::ControlFlow::Break(None)
+                        *after_newline = None;
+                        return std::ops::ControlFlow::Break(());
                     }
-                    rowan::NodeOrToken::Node(n) => walk(n, offset, after_newline)?,
+                    rowan::NodeOrToken::Node(n) => walk(n, offset, after_newline, found, first_only)?,
                     rowan::NodeOrToken::Token(t) => {
                         match green_kind(t.kind()) {
                             NEWLINE => {
                                 if let Some(start) = *after_newline {
-                                    return std::ops::ControlFlow::Break(Some(TextRange::new(start, *offset)));
+                                    found.push(TextRange::new(start, *offset));
+                                    if first_only {
+                                        *after_newline = None;
+                                        return std::ops::ControlFlow::Break(());
+                                    }
                                 }
                                 *after_newline = Some(*offset + t.text_len());
                             }
@@ -391,12 +404,11 @@ impl Instruction {
         }
         let range = self.syntax.text_range();
         let mut offset = range.start();
-        let mut after_newline = None;
-        match walk(&self.syntax.green(), &mut offset, &mut after_newline) {
-            std::ops::ControlFlow::Break(found) => found,
-            // A blank last line: its line ending (if any) follows the node.
-            std::ops::ControlFlow::Continue(()) => after_newline.map(|s| TextRange::new(s, range.end().max(s))),
-        }
+        let (mut after_newline, mut found) = (None, Vec::new());
+        let _ = walk(&self.syntax.green(), &mut offset, &mut after_newline, &mut found, first_only);
+        // A blank last line: its line ending (if any) follows the node.
+        found.extend(after_newline.map(|s| TextRange::new(s, range.end().max(s))));
+        found
     }
 
     /// BuildKit's `node.Original`: the instruction line with continuations joined (heredoc
