@@ -436,7 +436,8 @@ fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextE
     let mut start = stage.range.start();
     // Take the comment block right above the FROM with it, but not the parser directives at the
     // top of the file (`# syntax=`, `# escape=`, `# check=`): they are the file's, not the stage's.
-    let directives = a.parse().syntax_node().children().filter(|n| n.kind() == SyntaxKind::DIRECTIVE).last();
+    // (They come first: the nodes before the first instruction, read once per removal.)
+    let directives = a.parse().syntax_node().children().take_while(|n| n.kind() == SyntaxKind::DIRECTIVE).last();
     let directives_end = directives.map_or(TextSize::new(0), |n| n.text_range().end());
     let index = a.line_index();
     let mut line = index.line_col(start).line;
