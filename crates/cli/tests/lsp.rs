@@ -10,7 +10,8 @@ use stagecraft_testkit::{parse_json, Value};
 
 struct Lsp {
     child: Child,
-    stdin: ChildStdin,
+    /// (None once closed.)
+    stdin: Option<ChildStdin>,
     rx: Receiver<Value>,
     next_id: u64,
     /// Notifications read while waiting for responses.
@@ -57,12 +58,17 @@ impl Lsp {
                 }
             }
         });
-        Lsp { child, stdin, rx, next_id: 1, pending: Vec::new() }
+        Lsp { child, stdin: Some(stdin), rx, next_id: 1, pending: Vec::new() }
+    }
+
+    fn input(&mut self) -> &mut ChildStdin {
+        self.stdin.as_mut().expect("stdin is open")
     }
 
     fn send_raw(&mut self, body: &str) {
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
+        let stdin = self.input();
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        stdin.flush().unwrap();
     }
 
     fn send(&mut self, msg: Value) {
@@ -328,6 +334,28 @@ fn copy_ignored_file_follows_the_ignore_file_on_disk() {
     assert!(log["message"].as_str().unwrap().ends_with(".dockerignore:2: syntax error in pattern (`[oops`): BuildKit fails every build of this context until the pattern is fixed (CopyIgnoredFile is not checked)"), "{log}");
     lsp.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A client that never answers the server's registration request (or exits before it does)
+/// still stops the server: with `shutdown` and `exit`, and when its end of stdin closes.
+#[test]
+fn an_unanswered_registration_does_not_keep_the_server_running() {
+    let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
+    let mut lsp = Lsp::start();
+    lsp.initialize(parse_json(watching), Value::Null);
+    lsp.shutdown();
+    let mut lsp = Lsp::start();
+    lsp.initialize(parse_json(watching), Value::Null);
+    drop(lsp.stdin.take());
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(status) = lsp.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit when its stdin closed");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1), "no `exit`: the protocol's status 1");
 }
 
 /// A client that can watch files is asked to watch ignore files, and an edited `.dockerignore`
@@ -703,8 +731,8 @@ fn a_burst_of_changes_is_published_once() {
         burst.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     }
     // One write: the server reads the whole burst before it handles the first change.
-    lsp.stdin.write_all(burst.as_bytes()).unwrap();
-    lsp.stdin.flush().unwrap();
+    lsp.input().write_all(burst.as_bytes()).unwrap();
+    lsp.input().flush().unwrap();
     let last = lsp.diagnostics(URI, 51);
     assert!(last["diagnostics"].to_string().contains("stage `s51`"), "{last}");
     // Whatever came before it is read by now (published in order).
@@ -1515,8 +1543,8 @@ fn undecodable_messages_and_odd_framing_keep_the_server_serving() {
     assert_eq!(r["error"]["code"], -32601, "{r}");
     // A Content-Length past what the server reads, and one that would overflow.
     for length in ["18446744073709551615", "2000000000"] {
-        write!(lsp.stdin, "Content-Length: {length}\r\n\r\n{{}}").unwrap();
-        lsp.stdin.flush().unwrap();
+        write!(lsp.input(), "Content-Length: {length}\r\n\r\n{{}}").unwrap();
+        lsp.input().flush().unwrap();
         let deadline = Instant::now() + TIMEOUT;
         let e = lsp.recv(deadline, "the error for a huge Content-Length");
         assert_eq!(e["error"]["code"], -32700, "{e}");

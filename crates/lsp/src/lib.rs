@@ -328,7 +328,12 @@ impl LanguageServer for Backend {
             method: "workspace/didChangeWatchedFiles".into(),
             register_options: serde_json::to_value(options).ok(),
         };
-        let _ = self.client.register_capability(vec![registration]).await;
+        // Not awaited here: the framework finishes a handler before it stops, so a client that
+        // exits before it answers (or never does) would leave the server running.
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let _ = client.register_capability(vec![registration]).await;
+        });
     }
 
     /// An ignore file changed: every open document is analysed again (those whose ignore file
