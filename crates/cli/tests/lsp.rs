@@ -1254,6 +1254,82 @@ fn configuration_changes_targets_in_play() {
     lsp.shutdown();
 }
 
+/// New settings change what the editor shows besides diagnostics (the unused stages' tokens,
+/// the lenses, the build args' inlay hints): a client that can be asked to ask again is asked.
+/// Settings that cannot be what was meant go to the client's log: a target a document lacks
+/// (once for that document), a severity that is none, a rule's name in the wrong case.
+#[test]
+fn settings_changes_refresh_the_client_and_doubtful_settings_are_logged() {
+    let mut lsp = Lsp::start();
+    let refresh = r#"{"workspace": {"semanticTokens": {"refreshSupport": true}, "codeLens": {"refreshSupport": true},
+        "inlayHint": {"refreshSupport": true}}}"#;
+    lsp.initialize(parse_json(refresh), Value::Null);
+    lsp.open(URI, TEXT);
+    let settings = r#"{"settings": {"stagecraft": {"targets": ["nope", "docs"],
+        "severities": {"fromascasing": "error", "unused-stage": "off"}}}}"#;
+    lsp.notify("workspace/didChangeConfiguration", parse_json(settings));
+    let mut asked = Vec::new();
+    let deadline = Instant::now() + TIMEOUT;
+    while asked.len() < 3 {
+        let msg = lsp.recv(deadline, "the refresh requests");
+        let method = msg["method"].as_str().unwrap_or_default().to_string();
+        if method.ends_with("/refresh") && msg.get("id").is_some() {
+            lsp.send(serde_json_obj(&[("jsonrpc", "2.0".into()), ("id", msg["id"].clone()), ("result", Value::Null)]));
+            asked.push(method);
+        } else {
+            lsp.pending.push(msg);
+        }
+    }
+    assert_eq!(
+        asked,
+        ["workspace/semanticTokens/refresh", "workspace/codeLens/refresh", "workspace/inlayHint/refresh"]
+    );
+    let logged = |lsp: &mut Lsp, needle: &str| {
+        lsp.notification("window/logMessage", |p| p["message"].as_str().is_some_and(|m| m.contains(needle)))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        logged(&mut lsp, "`off`"),
+        "stagecraft.severities: `off` for unused-stage is no severity (error, warning, info or hint): its findings keep their own"
+    );
+    assert_eq!(
+        logged(&mut lsp, "fromascasing"),
+        "stagecraft.severities: no finding has the code `fromascasing`: write `FromAsCasing`"
+    );
+    let nope = logged(&mut lsp, "\"nope\"");
+    assert!(
+        nope.starts_with(&format!("stagecraft.targets in {URI}: target stage \"nope\" could not be found")),
+        "{nope}"
+    );
+    // Once for the document: an edit says nothing more.
+    let change = format!(
+        r#"{{"textDocument": {{"uri": "{URI}", "version": 2}}, "contentChanges": [{{"range": {{"start": {{"line": 0, "character": 0}}, "end": {{"line": 0, "character": 0}}}}, "text": "\n"}}]}}"#
+    );
+    lsp.notify("textDocument/didChange", parse_json(&change));
+    lsp.diagnostics(URI, 2);
+    lsp.result("textDocument/hover", at(URI, 1, 0));
+    let again = |m: &Value| m["method"] == "window/logMessage" && m.to_string().contains("stagecraft.targets");
+    assert!(!lsp.pending.iter().any(again), "{:?}", lsp.pending);
+    lsp.shutdown();
+    // A client that cannot be asked is not.
+    let mut lsp = started();
+    lsp.open(URI, TEXT);
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        parse_json(r#"{"settings": {"stagecraft": {"targets": ["docs"]}}}"#),
+    );
+    lsp.diagnostics(URI, 1);
+    lsp.result("textDocument/hover", at(URI, 0, 0));
+    assert!(
+        !lsp.pending.iter().any(|m| m["method"].as_str().is_some_and(|m| m.ends_with("/refresh"))),
+        "{:?}",
+        lsp.pending
+    );
+    lsp.shutdown();
+}
+
 #[test]
 fn the_platform_setting_is_the_target_platform() {
     let mut lsp = Lsp::start();

@@ -75,6 +75,9 @@ pub(crate) struct Shared {
     /// The client can watch files for the server (`workspace/didChangeWatchedFiles` registered
     /// at run time).
     watches_files: AtomicBool,
+    /// What the client can be asked to ask again for when settings change what it shows:
+    /// semantic tokens, code lenses, inlay hints (`workspace/*/refresh`).
+    refreshes: Mutex<[bool; 3]>,
     /// Message bodies for the client that bypass the framework (see `transport::write_client`).
     out: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
     /// The workspace folders `initialize` named, as paths (for workspace symbols).
@@ -101,6 +104,7 @@ impl Shared {
             initialized: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
             watches_files: AtomicBool::new(false),
+            refreshes: Mutex::default(),
             out,
             roots: Mutex::default(),
             disk: Arc::default(),
@@ -126,6 +130,7 @@ impl Shared {
         let (version, analysis) = {
             let mut state = self.lock();
             let a = state.analysis(uri)?;
+            state.warn_unknown_targets(uri, &a);
             for warning in state.warnings.drain(..) {
                 self.log_warning(warning);
             }
@@ -299,6 +304,12 @@ impl LanguageServer for Backend {
         let watches = params.capabilities.workspace.as_ref().and_then(|w| w.did_change_watched_files.as_ref());
         let watches = watches.and_then(|w| w.dynamic_registration).unwrap_or(false);
         self.shared.watches_files.store(watches, Ordering::Release);
+        let workspace = params.capabilities.workspace.as_ref();
+        *self.shared.refreshes.lock().unwrap_or_else(|e| e.into_inner()) = [
+            workspace.and_then(|w| w.semantic_tokens.as_ref()?.refresh_support).unwrap_or(false),
+            workspace.and_then(|w| w.code_lens.as_ref()?.refresh_support).unwrap_or(false),
+            workspace.and_then(|w| w.inlay_hint.as_ref()?.refresh_support).unwrap_or(false),
+        ];
         self.shared.initialized.store(true, Ordering::Release);
         Ok(InitializeResult {
             capabilities: handlers::capabilities(encoding),
@@ -427,6 +438,22 @@ impl LanguageServer for Backend {
             }
         }
         self.publish_all().await;
+        // What else the settings change (the unused stages' tokens, the lenses' targets, the
+        // build args' inlay hints): the client asks again, where it can be told to. Not awaited
+        // (a handler that changes state must not wait for the client).
+        let [tokens, lenses, hints] = *self.shared.refreshes.lock().unwrap_or_else(|e| e.into_inner());
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            if tokens {
+                let _ = client.semantic_tokens_refresh().await;
+            }
+            if lenses {
+                let _ = client.code_lens_refresh().await;
+            }
+            if hints {
+                let _ = client.inlay_hint_refresh().await;
+            }
+        });
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

@@ -175,6 +175,21 @@ impl Settings {
         if let Some(Err(e)) = self.platform.as_deref().map(stagecraft_analysis::platform::parse_target) {
             warnings.push(format!("stagecraft.platform: {e}; write os/arch (linux/arm64); linux/amd64 is used"));
         }
+        let mut severities: Vec<(&String, &String)> = self.severities.iter().collect();
+        severities.sort();
+        for (code, level) in severities {
+            if severity(level).is_none() {
+                warnings.push(format!(
+                    "stagecraft.severities: `{level}` for {code} is no severity (error, warning, info or hint): its findings keep their own"
+                ));
+            }
+            // Codes are matched exactly; BuildKit's rules are written in CamelCase.
+            let rules = stagecraft_analysis::rules::ALL.iter();
+            if let Some(rule) = rules.filter(|r| r.name != code).find(|r| r.name.eq_ignore_ascii_case(code)) {
+                warnings
+                    .push(format!("stagecraft.severities: no finding has the code `{code}`: write `{}`", rule.name));
+            }
+        }
         warnings
     }
 
@@ -182,20 +197,7 @@ impl Settings {
         let mut build_args: Vec<(String, String)> =
             self.build_args.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         build_args.sort();
-        let severities = self
-            .severities
-            .iter()
-            .filter_map(|(code, s)| {
-                let sev = match s.to_lowercase().as_str() {
-                    "error" => Severity::Error,
-                    "warning" => Severity::Warning,
-                    "info" | "information" => Severity::Info,
-                    "hint" => Severity::Hint,
-                    _ => return None,
-                };
-                Some((code.clone(), sev))
-            })
-            .collect();
+        let severities = self.severities.iter().filter_map(|(code, s)| Some((code.clone(), severity(s)?))).collect();
         // Names buildx refuses are left out (`settings_warnings` says so).
         let mut named_contexts: Vec<String> =
             self.named_contexts.keys().filter(|k| reference::context_key(k).is_ok()).cloned().collect();
@@ -212,6 +214,17 @@ impl Settings {
     }
 }
 
+/// A severity as the settings write it (any case).
+fn severity(level: &str) -> Option<Severity> {
+    match level.to_lowercase().as_str() {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "info" | "information" => Some(Severity::Info),
+        "hint" => Some(Severity::Hint),
+        _ => None,
+    }
+}
+
 /// Everything the server knows.
 #[derive(Debug, Default)]
 pub(crate) struct State {
@@ -219,6 +232,9 @@ pub(crate) struct State {
     pub(crate) settings: Settings,
     /// Warnings for the client's log, sent with the next diagnostics.
     pub(crate) warnings: Vec<String>,
+    /// The documents and targets in play (`targets`) a warning said the document lacks, so
+    /// that it is said once, not on every edit (cleared with new settings).
+    pub(crate) warned_targets: std::collections::HashSet<(Uri, String)>,
 }
 
 impl State {
@@ -226,6 +242,22 @@ impl State {
     pub(crate) fn set_settings(&mut self, settings: Settings) {
         self.warnings.extend(settings.settings_warnings());
         self.settings = settings;
+        self.warned_targets.clear();
+    }
+
+    /// A target in play (`targets`) that `uri` has no stage for is left out of its unused-stage
+    /// hints, as the editors' graphs leave it out: the client's log says so, once a document.
+    /// (Settings serve every Dockerfile of the workspace, so a target one lacks is no error.)
+    pub(crate) fn warn_unknown_targets(&mut self, uri: &Uri, a: &stagecraft_analysis::Analysis) {
+        for target in &self.settings.targets {
+            let Err(e) = a.resolve_stage(target) else { continue };
+            if self.warned_targets.insert((uri.clone(), target.clone())) {
+                self.warnings.push(format!(
+                    "stagecraft.targets in {}: {e}; its unused-stage hints leave `{target}` out",
+                    uri.as_str()
+                ));
+            }
+        }
     }
 
     /// The open documents whose ignore file is no longer the one their analysis read (edited,
