@@ -1388,10 +1388,18 @@ impl<'a> Engine<'a> {
             }
             let mut message = format!("FROM argument '{name}' is not declared");
             let rule = &rules::UNDEFINED_ARG_IN_FROM;
-            if let Some(sug) = self.suggest_for(rule, config, name, keys.keys(), keys.len()) {
+            let suggestion = self.suggest_for(rule, config, name, keys.keys(), keys.len());
+            if let Some(sug) = &suggestion {
                 message.push_str(&format!(" (did you mean {sug}?)"));
             }
-            self.hit(rules::UNDEFINED_ARG_IN_FROM, message, range, from, config);
+            // As UndefinedVar's: not safe, which ARG was meant is a guess.
+            let written = suggestion.as_ref().and_then(|_| self.find_variable(range, name)?.name_range());
+            let fix = suggestion.zip(written).map(|(s, name_range)| Fix {
+                title: format!("Use `${s}`"),
+                edits: vec![TextEdit { range: name_range, new_text: s }],
+                applicability: Applicability::Unsafe,
+            });
+            self.hit_fixed(rules::UNDEFINED_ARG_IN_FROM, message, (range, from), fix, config);
         }
         self.from_arg_keys = keys;
     }

@@ -54,6 +54,19 @@ fn each_rule_fixes_what_it_reports() {
         // A blank last line at the end of the file: nothing after it to take.
         ("NoEmptyContinuation", "FROM alpine\nRUN a \\\n  ", "FROM alpine\nRUN a \\\n", Safe),
         ("ExposeProtoCasing", "FROM alpine\nEXPOSE 80/TCP 53/udp\n", "FROM alpine\nEXPOSE 80/tcp 53/udp\n", Safe),
+        // The name BuildKit's message suggests, as UndefinedVar's fix takes it; in a platform too.
+        (
+            "UndefinedArgInFrom",
+            "ARG VERSION=3.19\nFROM alpine:${VERISON}\n",
+            "ARG VERSION=3.19\nFROM alpine:${VERSION}\n",
+            Unsafe,
+        ),
+        (
+            "UndefinedArgInFrom",
+            "FROM --platform=$BUILDPLATFROM alpine AS a\n",
+            "FROM --platform=$BUILDPLATFORM alpine AS a\n",
+            Unsafe,
+        ),
         ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine AS a\n", "FROM alpine AS a\n", Safe),
         // BuildKit's check compares words; a stage without `--platform` is built for the build's
         // platform, which the global ARG does not change: removing the flag changes the build.
