@@ -1909,8 +1909,14 @@ impl Analysis {
                 HEREDOC_MARKER | HEREDOC_END => TokenType::String,
                 _ => continue,
             };
-            if !covered(t.text_range()) {
-                out.push(SemanticToken { range: t.text_range(), ty, unused: false });
+            let mut range = t.text_range();
+            if t.kind() == HEREDOC_END {
+                // `<<-` strips the closing word's leading tabs: they are no part of it.
+                let tabs = t.text().len() - t.text().trim_start_matches('\t').len();
+                range = TextRange::new(range.start() + TextSize::new(tabs as u32), range.end());
+            }
+            if !range.is_empty() && !covered(range) {
+                out.push(SemanticToken { range, ty, unused: false });
             }
         }
         for (range, ty, unused) in stage_ranges {

@@ -1092,6 +1092,11 @@ fn semantic_tokens_tell_stages_from_images_and_variables() {
             ("x".into(), TokenType::StageDefinition)
         ]
     );
+    // A heredoc's markers and closing word; `<<-` strips the closing word's tabs, not part of it.
+    let a = plain("FROM alpine\nRUN <<-EOT\n\techo hi\n\t\tEOT\n");
+    let strings: Vec<&str> =
+        a.semantic_tokens().into_iter().filter(|t| t.ty == TokenType::String).map(|t| slice(&a, t.range)).collect();
+    assert_eq!(strings, ["<<-EOT", "EOT"]);
 }
 
 // ---- targets and plans ----
