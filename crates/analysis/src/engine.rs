@@ -111,8 +111,10 @@ struct StageSyntax {
 enum State {
     Stage(usize),
     /// An image a `--from` names: its name, its instruction (where BuildKit reports a bad
-    /// name), and the name as written (where the finding points).
-    External(String, TextRange, TextRange),
+    /// name), the name as written (where the finding points), and whether BuildKit's error
+    /// names the instruction's lines (a `COPY --from`'s does; a mount's state has no location
+    /// in `detectRunMount`).
+    External(String, TextRange, TextRange, bool),
 }
 
 /// The mount types BuildKit's `parseMount` takes (also what completion offers after `type=`).
@@ -447,7 +449,7 @@ impl<'a> Engine<'a> {
             severity,
             range,
             message: hit.message,
-            url: Some(hit.rule.url()),
+            url: hit.rule.url(),
             fix,
             unnecessary: false,
             buildkit_reports: !self.stopped,
@@ -595,10 +597,12 @@ impl<'a> Engine<'a> {
             .unwrap_or_else(|| self.index.line_range(d.line as u32, self.text).unwrap_or_default());
         match CheckConfig::parse(&d.first_word) {
             Ok(c) => self.check = c,
-            Err(e) => self.fail(
+            // (BuildKit's error names no lines: `newRuleLinter` drops the directive's.)
+            Err(e) => self.fail_in(
                 "invalid-check-directive",
                 &format!("failed to parse check options: {e}; use `# check=skip=RuleA,RuleB;error=true`"),
                 Some(range),
+                None,
                 "parse",
             ),
         }
@@ -1593,6 +1597,29 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// BuildKit's `validateBaseImagePlatform` for a stage on an image with a `--platform`: the
+    /// image's platform against the one asked for (their OS and architecture). stagecraft reads
+    /// no image's config; it checks as the oracle's images are, `linux/amd64` (`Analysis::note`
+    /// says so: a multi-platform image has the platform asked for, and BuildKit reports nothing).
+    fn base_image_platform(&mut self, s: usize) {
+        let st = &self.stages[s];
+        let (BaseKind::Image(_), Some(image), Some(asked)) = (&st.base_kind, &st.base_expanded, &st.platform_expanded)
+        else {
+            return;
+        };
+        let Ok(p) = platform::parse(asked) else { return };
+        if p.os == "linux" && p.architecture == "amd64" {
+            return;
+        }
+        let message = format!(
+            "Base image {image} was pulled with platform \"linux/amd64\", expected {} for current build",
+            go::quote_str(asked)
+        );
+        let from = st.from_range;
+        let config = self.config_for(from);
+        self.hit(rules::INVALID_BASE_IMAGE_PLATFORM, message, from, from, &config);
+    }
+
     fn suggest_any(&mut self, unmatched: &stagecraft_syntax::shell::Names) -> Option<String> {
         let keys = std::mem::take(&mut self.globals);
         let found = unmatched.iter().find_map(|n| self.suggest(n, keys.keys(), keys.len()));
@@ -1827,7 +1854,7 @@ impl<'a> Engine<'a> {
                                 reference.target = RefTarget::Stage(t);
                                 Some(n as usize)
                             }
-                            State::External(img, _, _) => {
+                            State::External(img, _, _, _) => {
                                 reference.target = self.image_target(img);
                                 Some(n as usize)
                             }
@@ -1860,7 +1887,7 @@ impl<'a> Engine<'a> {
                     }
                     None => {
                         reference.target = self.image_target(value.clone());
-                        self.states.push(State::External(value.clone(), c.range, range));
+                        self.states.push(State::External(value.clone(), c.range, range, true));
                         Some(self.states.len() - 1)
                     }
                 },
@@ -1924,7 +1951,7 @@ impl<'a> Engine<'a> {
             if !explicit && stage.is_none() {
                 // A plain mount: it depends on the (external) empty image.
                 if !matches!(origin, RefOrigin::OnbuildTrigger) {
-                    self.states.push(State::External("scratch".into(), c.range, c.range));
+                    self.states.push(State::External("scratch".into(), c.range, c.range, false));
                     sources.push((self.states.len() - 1, at.unwrap_or(flag.range)));
                     self.deps[s].push(Dep {
                         target: RefTarget::Scratch,
@@ -1981,7 +2008,7 @@ impl<'a> Engine<'a> {
                 match stage {
                     Some(t) => sources.push((t, range)),
                     None => {
-                        self.states.push(State::External(name.clone(), c.range, range));
+                        self.states.push(State::External(name.clone(), c.range, range, false));
                         sources.push((self.states.len() - 1, range));
                     }
                 }
@@ -2247,27 +2274,28 @@ impl<'a> Engine<'a> {
     // ---- resolve stages ----
 
     fn resolve_stages(&mut self) {
-        let mut last_error: Option<(String, TextRange)> = None;
+        let mut last_error: Option<(String, TextRange, bool)> = None;
         let states = self.states.clone();
         for state in states {
             // The base as written, when ARGs made the name.
-            // `range`: where BuildKit reports it (the build's error); `at`: the finding's.
-            let (name, range, at, written) = match state {
+            // `range`: where BuildKit reports it (the build's error); `at`: the finding's;
+            // `located`: whether BuildKit's error names its lines.
+            let (name, range, at, written, located) = match state {
                 // An image's name is its expanded base; a stage a named context replaces still has
                 // its base name parsed as an image's (`resolveBaseImage` parses it before it
                 // loads the context).
                 State::Stage(s) => match (&self.stages[s].base_kind, &self.stages[s].base_expanded) {
                     (BaseKind::Image(_) | BaseKind::NamedContext(_), Some(b)) => {
                         let range = self.stages[s].base_range.unwrap_or(self.stages[s].from_range);
-                        (b.clone(), range, range, Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned())
+                        (b.clone(), range, range, Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned(), true)
                     }
                     _ => continue,
                 },
-                State::External(name, range, at) => {
+                State::External(name, range, at, located) => {
                     if name == "scratch" {
                         continue;
                     }
-                    (name, range, at, None)
+                    (name, range, at, None, located)
                 }
             };
             if let Err(e) = self.image_name(&name) {
@@ -2279,12 +2307,12 @@ impl<'a> Engine<'a> {
                     message.push_str(hint);
                 }
                 self.ours("invalid-image-reference", Severity::Error, at, message.clone(), None);
-                last_error = Some((message, range));
+                last_error = Some((message, range, located));
             }
         }
-        if let Some((message, range)) = last_error {
+        if let Some((message, range, located)) = last_error {
             if !self.stopped {
-                let lines = Some(self.lines(range));
+                let lines = located.then(|| self.lines(range));
                 self.build_error = Some(BuildError { message, range: Some(range), lines, phase: "resolve-stages" });
             }
             self.stopped = true;
@@ -2315,6 +2343,12 @@ impl<'a> Engine<'a> {
             }
         }
         let lint_all = self.options.target_name().is_none() && !self.options.only_needed_stages;
+        // BuildKit checks each base image's platform as it resolves it, before any dispatch.
+        if !self.stopped {
+            for s in (0..n).filter(|&s| dispatch_set[s]) {
+                self.base_image_platform(s);
+            }
+        }
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         // The last stage dispatched on each stage: it takes the state its base leaves, the
         // others copy it. (A base is an earlier stage.)
@@ -2354,7 +2388,7 @@ impl<'a> Engine<'a> {
                 },
                 // The empty image has no working directory: paths start at `/`. BuildKit gives it
                 // the target platform, whatever the stage's own `--platform` says.
-                BaseKind::Scratch => DispatchState { dir: Some("/".into()), ..DispatchState::image(target_windows) },
+                BaseKind::Scratch => DispatchState::scratch(target_windows),
                 _ => DispatchState::image(windows),
             };
             st.cmd = None;
@@ -2607,7 +2641,10 @@ impl<'a> Engine<'a> {
                 st.dir = match expanded.as_deref() {
                     // (Read only for a build failure, which the browser build leaves out.)
                     _ if st.windows || !cfg!(feature = "build-failures") => None,
-                    Some(p) if p.starts_with('/') => Some(crate::dockerignore::clean(p)),
+                    Some(p) if p.starts_with('/') => {
+                        st.dir_from_image = false;
+                        Some(crate::dockerignore::clean(p))
+                    }
                     Some(p) => st.dir.as_ref().map(|d| crate::dockerignore::clean(&format!("/{d}/{p}"))),
                     None => None,
                 };
@@ -3156,6 +3193,7 @@ impl<'a> Engine<'a> {
         } else {
             st.dir.as_ref().is_some_and(|d| crate::dockerignore::clean(&format!("/{d}/{target}")) == "/")
         };
+        let image_dir = st.dir_from_image;
         if root {
             let message = if target == "/" {
                 "invalid mount target \"/\"; a mount cannot cover the root: mount it on a directory".to_string()
@@ -3165,8 +3203,13 @@ impl<'a> Engine<'a> {
                 } else {
                     format!("the relative target `{target}` lands on")
                 };
+                let dir = if image_dir {
+                    "the working directory is `/` unless the base image sets one: stagecraft does not read image configs"
+                } else {
+                    "the working directory is `/`"
+                };
                 format!(
-                    "invalid mount target \"/\"; {what} the root (the working directory is `/`): give it an absolute target such as `target=/cache`"
+                    "invalid mount target \"/\"; {what} the root ({dir}): give it an absolute target such as `target=/cache`, or set a WORKDIR"
                 )
             };
             self.fail_in("invalid-mount", &message, Some(flag), Some(node), "dispatch");
@@ -3494,9 +3537,12 @@ struct DispatchState {
     build_args: Vars,
     shell_set: bool,
     workdir_set: bool,
-    /// The working directory, where it is known: set by an absolute WORKDIR, or on scratch
-    /// (`/`); an image's is in its config, which stagecraft does not read.
+    /// The working directory, where it is known: set by an absolute WORKDIR, on scratch
+    /// (`/`), and on an image, whose own is in its config, which stagecraft does not read: `/`,
+    /// as for an image that sets none (the oracle's images), with `dir_from_image` set.
     dir: Option<String>,
+    /// `dir` rests on the image's working directory, taken for `/` (no absolute WORKDIR since).
+    dir_from_image: bool,
     /// The stage's platform is Windows (given with `--platform`; stagecraft reads no image's):
     /// paths are Windows paths.
     windows: bool,
@@ -3509,27 +3555,41 @@ struct DispatchState {
 
 type Seen = (TextRange, TextRange, Option<(TextRange, TextRange)>);
 
+/// The `PATH` a Windows image sets (nanoserver's, servercore's).
+const WINDOWS_PATH: &str = "C:\\Windows\\system32;C:\\Windows";
+
 impl DispatchState {
-    /// A stage on an image stagecraft cannot see: only `PATH` is set, to BuildKit's default,
-    /// and not on Windows, where BuildKit leaves it to the OS (moby/buildkit#5445, in the
-    /// oracle's BuildKit): `$PATH` there is as undefined as any variable the image may set.
+    /// A stage on an image stagecraft cannot see: only `PATH` is set, as in the oracle's images
+    /// (which set only `PATH`); Windows images set theirs too, the system's. (Not the empty
+    /// image on Windows: see [`DispatchState::scratch`].)
     fn image(windows: bool) -> DispatchState {
         let mut env = Vars::default();
-        if !windows {
-            env.set("PATH", DEFAULT_PATH);
-        }
+        env.set("PATH", if windows { WINDOWS_PATH } else { DEFAULT_PATH });
         DispatchState {
             image_env: env.clone(),
             env,
             build_args: Vars::default(),
             shell_set: false,
             workdir_set: false,
-            dir: None,
+            dir: (!windows).then(|| "/".into()),
+            dir_from_image: !windows,
             windows,
             cmd: None,
             entrypoint: None,
             healthcheck: None,
         }
+    }
+
+    /// A stage on the empty image: no working directory (paths start at `/`), and `PATH` only as
+    /// BuildKit sets it where an image has none: its default, but not on Windows, where BuildKit
+    /// leaves it to the OS (moby/buildkit#5445, in the oracle's BuildKit).
+    fn scratch(windows: bool) -> DispatchState {
+        let mut st = DispatchState { dir: Some("/".into()), dir_from_image: false, ..DispatchState::image(windows) };
+        if windows {
+            st.env = Vars::default();
+            st.image_env = Vars::default();
+        }
+        st
     }
 }
 

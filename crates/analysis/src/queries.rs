@@ -2059,6 +2059,13 @@ impl Analysis {
             return (!base.contains('$'))
                 .then(|| format!("no ARG is in `{base}`: it is no valid image name as written (see the error on it)"));
         }
+        if d.code == "InvalidBaseImagePlatform" {
+            let st = &self.stages()[self.stage_at(d.range.start())?];
+            let (image, asked) = (st.base_expanded.as_deref()?, st.platform_expanded.as_deref()?);
+            return Some(format!(
+                "stagecraft does not read image configs, and checks as with an image made for linux/amd64 only: if image `{image}` is published for {asked} too (most official images are), BuildKit pulls that one and does not report this"
+            ));
+        }
         if d.code != "UndefinedVar" && d.code != "WorkdirRelativePath" {
             return None;
         }

@@ -12,10 +12,9 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The rule's documentation. (BuildKit gives `InvalidBaseImagePlatform` none, which
-    /// stagecraft never reports: it reads no image's platform.)
-    pub fn url(&self) -> String {
-        format!("https://docs.docker.com/go/dockerfile/rule/{}/", self.slug)
+    /// The rule's documentation; BuildKit gives `InvalidBaseImagePlatform` none.
+    pub fn url(&self) -> Option<String> {
+        (!self.slug.is_empty()).then(|| format!("https://docs.docker.com/go/dockerfile/rule/{}/", self.slug))
     }
 }
 
@@ -63,7 +62,7 @@ rules! {
     INVALID_DEFINITION_DESCRIPTION = "InvalidDefinitionDescription", "invalid-definition-description", true, "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.";
     EXPOSE_PROTO_CASING = "ExposeProtoCasing", "expose-proto-casing", false, "Protocol in EXPOSE instruction should be lowercase";
     EXPOSE_INVALID_FORMAT = "ExposeInvalidFormat", "expose-invalid-format", false, "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release";
-    INVALID_BASE_IMAGE_PLATFORM = "InvalidBaseImagePlatform", "invalid-base-image-platform", false, "Base image platform does not match expected target platform";
+    INVALID_BASE_IMAGE_PLATFORM = "InvalidBaseImagePlatform", "", false, "Base image platform does not match expected target platform";
 }
 
 /// The rule with this name.
@@ -239,6 +238,10 @@ mod tests {
         assert!(!merged.error);
         let merged = c.merged_with_comments(&["check=skip=all".into()]);
         assert!(!merged.enabled(&DUPLICATE_STAGE_NAME) && !merged.enabled(&INVALID_DEFINITION_DESCRIPTION));
-        assert_eq!(JSON_ARGS_RECOMMENDED.url(), "https://docs.docker.com/go/dockerfile/rule/json-args-recommended/");
+        assert_eq!(
+            JSON_ARGS_RECOMMENDED.url().unwrap(),
+            "https://docs.docker.com/go/dockerfile/rule/json-args-recommended/"
+        );
+        assert_eq!(INVALID_BASE_IMAGE_PLATFORM.url(), None);
     }
 }

@@ -473,23 +473,33 @@ fn a_mount_on_the_root_fails() {
         // The empty image is for the target platform (linux/amd64 here), whatever the stage's
         // own --platform says (BuildKit's `resolveReachableStages`).
         ("FROM --platform=windows/amd64 scratch\nRUN --mount=type=cache,id=x true\n", "--mount=type=cache,id=x"),
+        // An image's working directory is in its config, which stagecraft does not read: taken
+        // for `/`, as BuildKit takes it for an image that sets none (the oracle's images), and a
+        // relative WORKDIR goes on from it. The message says so.
+        ("FROM alpine\nRUN --mount=type=cache,id=go true\n", "--mount=type=cache,id=go"),
+        ("FROM golang:1.22\nRUN --mount=type=bind,target=. go build .\n", "--mount=type=bind,target=."),
+        ("FROM alpine\nWORKDIR ..\nRUN --mount=type=cache,id=x true\n", "--mount=type=cache,id=x"),
     ] {
         fails(text, message, at);
     }
+    let image = failure("FROM alpine\nRUN --mount=type=cache,id=go true\n").unwrap().0;
+    assert!(image.contains("unless the base image sets one: stagecraft does not read image configs"), "{image}");
+    let scratch = failure("FROM scratch\nRUN --mount=type=cache,id=go true\n").unwrap().0;
+    assert!(!scratch.contains("image configs"), "{scratch}");
+    // An absolute WORKDIR replaces the image's.
+    let set = failure("FROM alpine\nWORKDIR /app\nWORKDIR ..\nRUN --mount=type=cache,id=x true\n").unwrap().0;
+    assert!(!set.contains("image configs"), "{set}");
     // For a Windows target, paths join as Windows paths: only `/` as written is said.
     let windows = Options { platform: Some("windows/amd64".into()), ..Options::default() };
     let a = analyze("FROM scratch\nRUN --mount=type=cache,id=x true\n", &windows);
     assert!(a.build_error().is_none(), "{:?}", a.build_error());
     for text in [
-        // An image's working directory is in its config: not known here.
-        "FROM alpine\nRUN --mount=type=cache,id=go true\n",
+        // `/app` from the image's `/`.
         "FROM alpine\nWORKDIR app\nRUN --mount=type=cache,id=go true\n",
         // `/app` is not the root; `/.` is not written `/` (BuildKit compares the text).
         "FROM scratch\nWORKDIR /app\nRUN --mount=type=cache,id=go true\n",
         "FROM alpine\nRUN --mount=type=cache,target=/. true\n",
         "FROM scratch\nRUN --mount=type=secret,id=x --mount=type=ssh true\n",
-        // A relative WORKDIR on an image: the directory stays unknown.
-        "FROM alpine\nWORKDIR ..\nRUN --mount=type=cache,id=x true\n",
     ] {
         builds(text);
     }

@@ -540,6 +540,29 @@ async function main() {
     await waitFor('the "unused-stage" problem to turn into an error (workspace/didChangeConfiguration)', async () => (await row.first().locator(".codicon-error").count()) > 0, 20000);
   });
 
+  // 4b. BuildKit's per-Dockerfile ignore file: VS Code's ignore language takes `*.dockerignore`,
+  // but a `Dockerfile.*` association (the Docker extension's) or a user's choice can put it in
+  // the Dockerfile language; the extension keeps it from the server even then (which would
+  // report its lines as instructions).
+  await step("an ignore file named like a Dockerfile (Dockerfile.dockerignore) never reaches the server", noServer, async () => {
+    fs.writeFileSync(path.join(workspace, "Dockerfile.dockerignore"), "FROM alpine AS ignoredstage\nFROM alpine\n");
+    await focusEditor();
+    await page.keyboard.press("Control+P");
+    await visible(page.locator(`${sel.quickInput} input:focus`), "the Quick Open input");
+    await chooseInQuickInput("Dockerfile.dockerignore", "Dockerfile.dockerignore", "the ignore file");
+    await waitFor("the editor to show the ignore file", async () => (await editorText()).includes("ignoredstage"));
+    await runCommand("Change Language Mode");
+    await chooseInQuickInput("Dockerfile", /^Dockerfile$/, "the Dockerfile language");
+    await waitFor('the language mode "Dockerfile"', async () => (await page.locator(sel.langStatus).textContent())?.trim() === "Dockerfile");
+    // The server answers a Dockerfile in well under a second (the unused stage of this text
+    // would be an error row now, by the workspace settings): wait longer than that.
+    await new Promise((r) => setTimeout(r, 3000));
+    const rows = await page.locator(sel.markers).locator(".monaco-list-row").allTextContents();
+    if (rows.some((t) => t.includes("ignoredstage"))) throw new Error(`the server analysed the ignore file: ${rows.join(" | ")}`);
+    await page.keyboard.press("Control+W");
+    await waitFor("the Dockerfile's editor again", async () => (await editorText()).includes("AS runtime"));
+  });
+
   // 5. Rename with F2, save, check the file on disk.
   await step(`rename stage "${RENAME.from}" to "${RENAME.to}" with F2`, needs("renameProvider"), async () => {
     await goTo(RENAME.line, RENAME.column);

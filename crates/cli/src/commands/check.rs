@@ -351,7 +351,13 @@ fn sarif(files: &Files) -> impl Serialize + '_ {
     let rules: Vec<Value> = rule_ids
         .iter()
         .map(|&id| match rules::by_name(id) {
-            Some(r) => json!({"id": id, "shortDescription": {"text": r.description()}, "helpUri": r.url()}),
+            Some(r) => {
+                let mut rule = json!({"id": id, "shortDescription": {"text": r.description()}});
+                if let Some(url) = r.url() {
+                    rule["helpUri"] = url.into();
+                }
+                rule
+            }
             None => json!({"id": id, "shortDescription": {"text": id}}),
         })
         .collect();
