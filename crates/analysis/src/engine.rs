@@ -1603,17 +1603,23 @@ impl<'a> Engine<'a> {
     /// says so: a multi-platform image has the platform asked for, and BuildKit reports nothing).
     fn base_image_platform(&mut self, s: usize) {
         let st = &self.stages[s];
-        let (BaseKind::Image(_), Some(image), Some(asked)) = (&st.base_kind, &st.base_expanded, &st.platform_expanded)
-        else {
-            return;
+        let (BaseKind::Image(_), Some(image)) = (&st.base_kind, &st.base_expanded) else { return };
+        // Without a `--platform` of its own, a stage asks for the build's platform when the build
+        // names one; else BuildKit takes the image's (`autoDetectPlatform`).
+        let p = match &st.platform_expanded {
+            Some(asked) => match platform::parse(asked) {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+            None if self.options.platform.is_some() => self.target.clone(),
+            None => return,
         };
-        let Ok(p) = platform::parse(asked) else { return };
         if p.os == "linux" && p.architecture == "amd64" {
             return;
         }
         let message = format!(
             "Base image {image} was pulled with platform \"linux/amd64\", expected {} for current build",
-            go::quote_str(asked)
+            go::quote_str(&p.format_all())
         );
         let from = st.from_range;
         let config = self.config_for(from);

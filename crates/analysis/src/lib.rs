@@ -523,13 +523,20 @@ impl Analysis {
         let hint = match suggest::search(name, lowered.iter().copied(), true) {
             Some(s) => format!(" (did you mean {s}?)"),
             None if names.is_empty() => "; no stage has a name".to_string(),
-            None => names.iter().enumerate().fold(format!("; {listed}: "), |mut list, (i, n)| {
-                if i > 0 {
-                    list.push_str(", ");
+            // (Ten at most: a file may have thousands, and each unused stage's hint says this.)
+            None => {
+                let mut list = names.iter().take(10).enumerate().fold(format!("; {listed}: "), |mut list, (i, n)| {
+                    if i > 0 {
+                        list.push_str(", ");
+                    }
+                    list.push_str(n);
+                    list
+                });
+                if names.len() > 10 {
+                    list.push_str(&format!(" and {} more", names.len() - 10));
                 }
-                list.push_str(n);
                 list
-            }),
+            }
         };
         format!("{what} \"{name}\" could not be found{hint}")
     }

@@ -1634,10 +1634,11 @@ impl Analysis {
         };
         md.push_str("\n\n");
         md.push_str(&build);
-        if let Some(e) = self.target_failure(stage) {
+        if let Some(e) = self.target_failures()[stage] {
+            let message = shortened(&e.message);
             match e.range {
-                Some(r) => md.push_str(&format!(", and fails on line {}: {}", self.line_of(r.start()), e.message)),
-                None => md.push_str(&format!(", and fails: {}", e.message)),
+                Some(r) => md.push_str(&format!(", and fails on line {}: {message}", self.line_of(r.start()))),
+                None => md.push_str(&format!(", and fails: {message}")),
             }
         }
         md
@@ -1998,24 +1999,46 @@ impl Analysis {
         self.stages().partition_point(|s| s.from_range.start() <= offset).checked_sub(1)
     }
 
-    /// The failure `docker build --target` = `stage` meets, as far as this analysis can tell.
+    /// For each stage, the failure `docker build --target` = that stage meets, as far as this
+    /// analysis can tell.
     ///
     /// A failure before BuildKit dispatches any stage (a parse or instruction error, a cycle of
     /// stages, a stage name that is no image reference: BuildKit reads every stage for those)
-    /// fails every target. One in a stage's dispatch fails each target that builds that stage.
-    /// `None` for a target that does not build the failing stage (the analysis stops at the first
-    /// failure, so a stage after it may fail too: it cannot say the build succeeds), and for the
-    /// lint failure of `# check=error=true`, which depends on what the build lints.
-    pub fn target_failure(&self, stage: usize) -> Option<&BuildError> {
-        let e = self.build_error()?;
-        match e.phase {
-            "dispatch" => {
-                let failing = self.stage_at(e.range?.start())?;
-                self.target_builds(stage).binary_search(&failing).is_ok().then_some(e)
+    /// fails every target. One in a stage's dispatch, or in an ONBUILD trigger a stage runs
+    /// (BuildKit parses those only for the stages a target needs; the failure is at that stage's
+    /// `FROM`), fails each target that builds that stage. `None` for a target that does not build
+    /// the failing stage (the analysis stops at the first failure, so a stage after it may fail
+    /// too: it cannot say the build succeeds), and for the lint failure of `# check=error=true`,
+    /// which depends on what the build lints. One walk back from the failing stage over who
+    /// depends on whom: linear, also where every stage builds thousands.
+    pub fn target_failures(&self) -> Vec<Option<&BuildError>> {
+        let n = self.stages().len();
+        let Some(e) = self.build_error() else { return vec![None; n] };
+        let at = e.range.and_then(|r| Some((r, self.stage_at(r.start())?)));
+        let failing = match (e.phase, at) {
+            ("dispatch", Some((_, s))) => s,
+            ("resolve-stages", Some((r, s))) if self.stages()[s].from_range == r => s,
+            ("dispatch" | "lint", _) => return vec![None; n],
+            _ => return vec![Some(e); n],
+        };
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (s, deps) in self.reach.direct.iter().enumerate() {
+            for &d in deps.iter().filter(|&&d| d < n) {
+                users[d].push(s);
             }
-            "lint" => None,
-            _ => Some(e),
         }
+        let mut fails = vec![None; n];
+        fails[failing] = Some(e);
+        let mut stack = vec![failing];
+        while let Some(s) = stack.pop() {
+            for &u in &users[s] {
+                if fails[u].is_none() {
+                    fails[u] = Some(e);
+                    stack.push(u);
+                }
+            }
+        }
+        fails
     }
 
     /// What a finding rests on that stagecraft cannot see, said in a note, or, for a finding in
@@ -2061,7 +2084,8 @@ impl Analysis {
         }
         if d.code == "InvalidBaseImagePlatform" {
             let st = &self.stages()[self.stage_at(d.range.start())?];
-            let (image, asked) = (st.base_expanded.as_deref()?, st.platform_expanded.as_deref()?);
+            let image = st.base_expanded.as_deref()?;
+            let asked = st.platform_expanded.as_deref().unwrap_or("the build's platform");
             return Some(format!(
                 "stagecraft does not read image configs, and checks as with an image made for linux/amd64 only: if image `{image}` is published for {asked} too (most official images are), BuildKit pulls that one and does not report this"
             ));

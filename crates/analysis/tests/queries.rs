@@ -2261,6 +2261,49 @@ fn a_base_image_for_another_platform_is_reported_as_the_oracle_reports_it() {
     assert!(findings(&a, "InvalidBaseImagePlatform").is_empty());
 }
 
+/// Which targets a known failure fails: every one for a failure before dispatch; for one in a
+/// stage's instructions or in an ONBUILD trigger a stage runs, the targets that build that
+/// stage, found in one walk (a chain of 5,000 stages, each building all before it).
+#[test]
+fn target_failures_follow_the_stages_that_build_the_failing_one() {
+    let failing = |text: &str| -> Vec<bool> { plain(text).target_failures().iter().map(Option::is_some).collect() };
+    // A trigger that is no valid instruction fails where `child` runs it: only its builds.
+    let trigger = "FROM alpine AS base\nONBUILD EXPOSE\nFROM alpine AS other\nFROM base AS child\n";
+    assert_eq!(failing(trigger), [false, false, true]);
+    // A cycle fails them all; so does a stage name that is no image reference.
+    assert_eq!(failing("FROM alpine AS x\nFROM alpine AS a\nCOPY --from=a /x /y\n"), [true, true]);
+    assert_eq!(failing("FROM alpine AS x\nFROM Bad AS b\nFROM alpine\n"), [true, true, true]);
+    // `# check=error=true`: what fails depends on what the build lints.
+    assert_eq!(failing("# check=error=true\nFROM alpine AS a\nMAINTAINER x\nFROM a\n"), [false, false]);
+    let mut chain = String::from("FROM alpine AS s0\nEXPOSE 80/bogus\n");
+    for i in 1..5_000 {
+        chain.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+    }
+    chain.push_str("FROM alpine AS apart\n");
+    let fails = failing(&chain);
+    assert_eq!((fails.iter().filter(|&&f| f).count(), fails.last()), (5_000, Some(&false)));
+}
+
+/// With a build platform given, a stage without `--platform` asks for it (BuildKit detects
+/// the image's platform only when the build names none).
+#[test]
+fn the_build_platform_is_what_a_stage_without_its_own_asks_for() {
+    let arm = Options { platform: Some("linux/arm64".into()), ..Options::default() };
+    let a = analyze(
+        "FROM alpine AS a\nFROM --platform=linux/amd64 alpine AS b\nFROM --platform=$BUILDPLATFORM alpine\n",
+        &arm,
+    );
+    let found = findings(&a, "InvalidBaseImagePlatform");
+    assert_eq!(found.iter().map(|f| f.1).collect::<Vec<_>>(), [1]);
+    assert!(found[0].2.ends_with("expected \"linux/arm64\" for current build"), "{found:?}");
+    let d = a.diagnostics().iter().find(|d| d.code == "InvalidBaseImagePlatform").unwrap();
+    assert!(a.note(d).is_some_and(|n| n.contains("is published for the build's platform too")), "{:?}", a.note(d));
+    // A name no target has lists ten of the names there are, not thousands.
+    let many: String = (0..50).map(|i| format!("FROM alpine AS stage{i}\n")).collect();
+    let e = plain(&many).resolve_target("nope").unwrap_err();
+    assert!(e.ends_with(", stage9 and 40 more"), "{e}");
+}
+
 #[test]
 fn findings_that_rest_on_an_unread_image_config_say_so() {
     let text = "FROM mcr.microsoft.com/dotnet/aspnet:8.0 AS base\nFROM base AS final\nUSER $APP_UID\n\

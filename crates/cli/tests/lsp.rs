@@ -341,11 +341,23 @@ fn copy_ignored_file_follows_the_ignore_file_on_disk() {
 #[test]
 fn an_unanswered_registration_does_not_keep_the_server_running() {
     let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
+    let asked = |lsp: &mut Lsp| {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = lsp.recv(deadline, "client/registerCapability");
+            if msg["method"] == "client/registerCapability" {
+                break;
+            }
+            lsp.pending.push(msg);
+        }
+    };
     let mut lsp = Lsp::start();
     lsp.initialize(parse_json(watching), Value::Null);
+    asked(&mut lsp);
     lsp.shutdown();
     let mut lsp = Lsp::start();
     lsp.initialize(parse_json(watching), Value::Null);
+    asked(&mut lsp);
     drop(lsp.stdin.take());
     let deadline = Instant::now() + TIMEOUT;
     let status = loop {
@@ -1180,6 +1192,14 @@ fn code_actions_lenses_targets_and_graph() {
     assert!(fails[0].is_null() && fails[3].is_null(), "{listed}");
     assert_eq!(fails[2]["line"], 2);
     assert!(fails[1]["message"].as_str().unwrap().starts_with("invalid port: \"80/bogus\""), "{listed}");
+    // A message quoting a long value is cut there, as in diagnostics.
+    let long = "file:///failing/long/Dockerfile";
+    lsp.open(long, &format!("FROM alpine AS a\nEXPOSE 80/{}\nFROM a\n", "x".repeat(5_000)));
+    let listed = lsp.result("stagecraft/targets", doc(long));
+    let message = listed["targets"][0]["fails"]["message"].as_str().unwrap();
+    assert!(message.starts_with("invalid port: \"80/xxx") && message.len() < 1_000, "{message}");
+    let hover = lsp.result("textDocument/hover", at(long, 0, 16));
+    assert!(hover["contents"]["value"].as_str().unwrap().len() < 2_000, "{hover}");
     // A 1,000-stage chain: its lists would hold ≈1.5 million names, so only counts come, and a
     // client asks for the lists of the target it shows.
     let chain_uri = "file:///chain/Dockerfile";

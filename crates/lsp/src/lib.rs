@@ -413,7 +413,11 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        self.lock().documents.remove(&uri);
+        {
+            let mut state = self.lock();
+            state.documents.remove(&uri);
+            state.warned_targets.retain(|(u, _)| *u != uri);
+        }
         self.shared.publish_diagnostics(&PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
     }
 
@@ -442,18 +446,19 @@ impl LanguageServer for Backend {
         // build args' inlay hints): the client asks again, where it can be told to. Not awaited
         // (a handler that changes state must not wait for the client).
         let [tokens, lenses, hints] = *self.shared.refreshes.lock().unwrap_or_else(|e| e.into_inner());
-        let client = self.client.clone();
-        tokio::spawn(async move {
-            if tokens {
-                let _ = client.semantic_tokens_refresh().await;
-            }
-            if lenses {
-                let _ = client.code_lens_refresh().await;
-            }
-            if hints {
-                let _ = client.inlay_hint_refresh().await;
-            }
-        });
+        // (Each on its own: a client that does not answer one still gets the others.)
+        if tokens {
+            let client = self.client.clone();
+            tokio::spawn(async move { client.semantic_tokens_refresh().await });
+        }
+        if lenses {
+            let client = self.client.clone();
+            tokio::spawn(async move { client.code_lens_refresh().await });
+        }
+        if hints {
+            let client = self.client.clone();
+            tokio::spawn(async move { client.inlay_hint_refresh().await });
+        }
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {

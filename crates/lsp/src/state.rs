@@ -250,13 +250,17 @@ impl State {
     /// (Settings serve every Dockerfile of the workspace, so a target one lacks is no error.)
     pub(crate) fn warn_unknown_targets(&mut self, uri: &Uri, a: &stagecraft_analysis::Analysis) {
         for target in &self.settings.targets {
-            let Err(e) = a.resolve_stage(target) else { continue };
-            if self.warned_targets.insert((uri.clone(), target.clone())) {
-                self.warnings.push(format!(
-                    "stagecraft.targets in {}: {e}; its unused-stage hints leave `{target}` out",
-                    uri.as_str()
-                ));
+            // (Said once: not looked up again, nor its message made, on every edit.)
+            let key = (uri.clone(), target.clone());
+            if self.warned_targets.contains(&key) {
+                continue;
             }
+            let Err(e) = a.resolve_stage(target) else { continue };
+            self.warnings.push(format!(
+                "stagecraft.targets in {}: {e}; its unused-stage hints leave `{target}` out",
+                uri.as_str()
+            ));
+            self.warned_targets.insert(key);
         }
     }
 

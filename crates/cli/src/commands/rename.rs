@@ -11,8 +11,9 @@ const HELP: &str = "\
 usage: stagecraft rename FILE OLD NEW [--write] [--build-arg K=V]... [--build-context NAME=...]...
                          [--platform P]
 
-Renames stage OLD to NEW at its AS name and at every FROM, --from and from= that names it.
-Prints a unified diff; --write changes the file instead. Refuses, saying why, when NEW is not a
+Renames stage OLD to NEW at its AS name and at every FROM, --from and from= that names it (in an
+ONBUILD trigger, only where a stage of the file runs the trigger: elsewhere it names a stage of
+the Dockerfiles built on the image). Prints a unified diff; --write changes the file instead. Refuses, saying why, when NEW is not a
 valid or free stage name or when a reference through a variable would not follow. The build
 args, named contexts and platform decide what references written with variables name.";
 

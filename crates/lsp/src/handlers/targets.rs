@@ -22,6 +22,7 @@ pub(crate) struct TargetsParams {
 
 pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
     let counts = a.target_build_counts();
+    let failures = a.target_failures();
     let selected: Vec<Target> = match only {
         Some(name) => {
             let stage = a.resolve_stage(name).map_err(Error::invalid_params)?;
@@ -45,9 +46,9 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                 "line": a.line_index().line_col(a.stages()[t.stage].from_range.start()).line,
                 "builds": counts[t.stage],
                 "legacyBuilds": a.target_legacy_count(t.stage),
-                // Where its build is known to fail (see `Analysis::target_failure`).
-                "fails": a.target_failure(t.stage).map(|e| json!({
-                    "message": e.message,
+                // Where its build is known to fail (see `Analysis::target_failures`).
+                "fails": failures[t.stage].map(|e| json!({
+                    "message": stagecraft_analysis::queries::shortened(&e.message),
                     "line": e.range.map(|r| a.line_index().line_col(r.start()).line),
                 })),
             });

@@ -135,7 +135,11 @@ test("quick pick texts say what a target builds", () => {
     targetDetail({ ...counts, legacyBuilds: 4, fails: { message: 'invalid port: "80/bogus"', line: 2 } }),
     'build fails on line 3: invalid port: "80/bogus" · builds 4 stages',
   );
-  assert.equal(targetDetail({ ...counts, legacyBuilds: 4, fails: { message: "lint violation found", line: null } }), "build fails: lint violation found · builds 4 stages");
+  // (A failure with no place in the file: no line.)
+  assert.equal(
+    targetDetail({ ...counts, legacyBuilds: 4, fails: { message: 'failed to parse stage name "Bad"', line: null } }),
+    'build fails: failed to parse stage name "Bad" · builds 4 stages',
+  );
   assert.equal(targetDetail({ ...counts, legacyBuilds: 4, fails: null }), "builds 4 stages");
 });
 
