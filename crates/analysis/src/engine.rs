@@ -52,6 +52,10 @@ pub(crate) struct Output {
     /// What [`Engine::probe`] found.
     #[cfg(feature = "probe")]
     pub(crate) probed: Option<Probed>,
+    /// What a run [`Engine::with_uses`] found: each variable expanded (its range, name and
+    /// where its value was set), in no order, a range's last entry the one that holds.
+    #[cfg(feature = "probe")]
+    pub(crate) uses: Vec<(TextRange, String, Origin)>,
 }
 
 /// The variables BuildKit expands a word with, at one place of the file (a hover's question):
@@ -216,6 +220,9 @@ struct ProbeState {
     found: Option<Probed>,
     origins: StageOrigins,
     final_origins: Vec<StageOrigins>,
+    /// In a run for every use ([`Engine::with_uses`]): each variable expanded, with where
+    /// the value it is expanded with was set (a later entry for a range replaces an earlier).
+    uses: Option<Vec<(TextRange, String, Origin)>>,
 }
 
 #[cfg(not(feature = "probe"))]
@@ -225,7 +232,7 @@ struct ProbeState {}
 #[cfg(feature = "probe")]
 impl ProbeState {
     fn active(&self) -> bool {
-        self.at.is_some()
+        self.at.is_some() || self.uses.is_some()
     }
 
     fn found(&self) -> bool {
@@ -345,6 +352,14 @@ impl<'a> Engine<'a> {
         self
     }
 
+    /// Records, for every variable BuildKit expands, where the value it expands with was set
+    /// (see [`Output::uses`]): a variable's references.
+    #[cfg(feature = "probe")]
+    pub(crate) fn with_uses(mut self) -> Self {
+        self.probe.uses = Some(Vec::new());
+        self
+    }
+
     /// Whether this run records a probe (never in a build without the `probe` feature).
     fn probing(&self) -> bool {
         self.probe.active()
@@ -359,8 +374,30 @@ impl<'a> Engine<'a> {
     /// the global scope; `None`: the stage's).
     fn probe_here(&mut self, range: TextRange, env: &Vars, build_args: &Vars, origins: Option<&Scope<Origin>>) {
         if self.probing() && self.relocate.is_none() {
+            #[cfg(feature = "probe")]
+            if self.probe.uses.is_some() {
+                self.record_uses(range, origins);
+                return;
+            }
             self.probe.record(range, env, build_args, origins);
         }
+    }
+
+    /// The variables written in `range` (a word, a pair or an instruction BuildKit expands
+    /// next), with where the values they expand with were set.
+    #[cfg(feature = "probe")]
+    fn record_uses(&mut self, range: TextRange, origins: Option<&Scope<Origin>>) {
+        let origins = origins.unwrap_or(&self.probe.origins.0);
+        let covering = self.parse.syntax_node().covering_element(range);
+        let Some(node) = covering.as_node().cloned().or_else(|| covering.parent()) else { return };
+        let mut found = Vec::new();
+        for v in node.descendants().filter(|n| n.kind() == VARIABLE && range.contains_range(n.text_range())) {
+            let name = v.children_with_tokens().find(|e| e.kind() == VAR_NAME).and_then(|e| e.into_token());
+            if let Some((name, &origin)) = name.and_then(|n| Some((n.text().to_string(), origins.value(n.text())?))) {
+                found.push((v.text_range(), name, origin));
+            }
+        }
+        self.probe.uses.get_or_insert_with(Vec::new).extend(found);
     }
 
     pub(crate) fn run(mut self) -> Output {
@@ -413,6 +450,8 @@ impl<'a> Engine<'a> {
             dispatch_only: self.dispatch_only,
             #[cfg(feature = "probe")]
             probed: self.probe.found,
+            #[cfg(feature = "probe")]
+            uses: self.probe.uses.unwrap_or_default(),
         }
     }
 

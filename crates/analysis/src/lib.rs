@@ -610,6 +610,18 @@ impl Analysis {
         None
     }
 
+    /// The analysis pipeline again, recording each variable BuildKit expands and where the
+    /// value it expands with was set (a range's last entry holds).
+    #[cfg(feature = "probe")]
+    pub(crate) fn expanded_variables(&self) -> Vec<(TextRange, String, engine::Origin)> {
+        engine::Engine::new(&self.text, &self.parse, &self.index, &self.options).with_uses().run().uses
+    }
+
+    #[cfg(not(feature = "probe"))]
+    pub(crate) fn expanded_variables(&self) -> Vec<(TextRange, String, engine::Origin)> {
+        Vec::new()
+    }
+
     /// Whether the analysis was for a `--target`.
     #[cfg(feature = "probe")]
     pub(crate) fn target_given(&self) -> bool {

@@ -382,15 +382,67 @@ impl Analysis {
         }
     }
 
+    /// References of a variable, from a use of it or from the key of the `ENV` or `ARG` that
+    /// sets it: that key (the definition, where go-to-definition goes from a use) and every use
+    /// BuildKit expands with the value it sets, in text order. One more run of the analysis
+    /// records where each expanded variable's value was set. Uses in `RUN` commands (which the
+    /// shell expands) and in `ONBUILD` triggers (which each stage built on this one expands with
+    /// its own variables) are not among them. Empty where `offset` is on neither.
+    pub fn variable_references(&self, offset: TextSize) -> Vec<Occurrence> {
+        let Some(key) = self.declaration_key(offset).or_else(|| self.variable_definition(offset)) else {
+            return Vec::new();
+        };
+        use crate::engine::Origin;
+        let mut uses = self.expanded_variables();
+        // A range's last entry holds (an `ARG` pair is read again after the ones before it).
+        let mut order: Vec<usize> = (0..uses.len()).collect();
+        sort::sort_by_key(&mut order, |&i| (uses[i].0.start(), uses[i].0.end()));
+        let mut out = vec![Occurrence { range: key, is_definition: true }];
+        for (n, &i) in order.iter().enumerate() {
+            let range = uses[i].0;
+            if order.get(n + 1).is_some_and(|&next| uses[next].0 == range)
+                || self.expansion_scope(range.start()).is_none()
+            {
+                continue;
+            }
+            let name = std::mem::take(&mut uses[i].1);
+            let set = match uses[i].2 {
+                Origin::Env(r) | Origin::Arg(r) | Origin::BuildArg(r) => r,
+                Origin::GlobalArg(r) => self.stage_declaration(&name, range.start()).unwrap_or(r),
+                Origin::Builtin => continue,
+            };
+            if set == key {
+                out.push(Occurrence { range, is_definition: false });
+            }
+        }
+        sort::sort_by_key(&mut out, |o| o.range.start());
+        out
+    }
+
+    /// The key of the `ENV` or `ARG` pair at `offset`, written as it is read (not in an
+    /// `ONBUILD` trigger).
+    fn declaration_key(&self, offset: TextSize) -> Option<TextRange> {
+        let instruction = instruction_at(self, offset)?;
+        if !matches!(instruction.kind(), ENV_INSTR | ARG_INSTR) {
+            return None;
+        }
+        let info = instruction.info_in(self.text());
+        let pair = info.pairs.iter().find(|p| p.key_range.start() <= offset && offset <= p.key_range.end())?;
+        let escape = self.parse().tree().escape_char();
+        let plain = self.text()[pair.key_range] == *pair.key && !pair.key.contains(['"', '\'', '$', escape]);
+        plain.then_some(pair.key_range)
+    }
+
     /// The key of the last `ARG name` (without a value) of the stage at `offset`, before it.
     fn stage_declaration(&self, name: &str, offset: TextSize) -> Option<TextRange> {
         let stage = &self.stages()[self.stage_at(offset)?];
-        let before = TextRange::new(stage.from_range.start(), offset);
-        let args = self
-            .parse()
-            .tree()
-            .instructions()
-            .filter(|i| i.kind() == ARG_INSTR && before.contains_range(i.syntax().text_range()));
+        // The stage's instructions from its FROM to `offset` (not the file's: a variable's
+        // references ask this for each use).
+        let from = instruction_covering(self, stage.from_range)?;
+        let args = std::iter::successors(from.syntax().next_sibling(), |n| n.next_sibling())
+            .take_while(|n| n.text_range().end() <= offset)
+            .filter_map(Instruction::cast)
+            .filter(|i| i.kind() == ARG_INSTR);
         args.flat_map(|i| {
             i.info_in(self.text()).pairs.into_iter().map(|p| (p.key.into_owned(), p.value.is_none(), p.key_range))
         })

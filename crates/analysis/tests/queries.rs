@@ -2304,6 +2304,37 @@ fn the_build_platform_is_what_a_stage_without_its_own_asks_for() {
     assert!(e.ends_with(", stage9 and 40 more"), "{e}");
 }
 
+/// References of a variable: the key that set the value a use expands with, and every use
+/// BuildKit expands with that value, from any of them; another key of the same name is another
+/// variable, and a shell command is the shell's.
+#[test]
+fn a_variables_references_are_the_uses_of_the_value_a_key_sets() {
+    let text = "ARG BASE=alpine\nFROM $BASE AS a\nARG V=1\nENV A=$V B=${V:-x}\nRUN echo $V\nARG V=2\nWORKDIR /$V\n\
+                FROM a AS b\nENV C=$A\nLABEL l=$V\n";
+    let a = plain(text);
+    let found = |needle: &str, plus: usize| -> Vec<(u32, &str)> {
+        let at = TextSize::new((text.find(needle).unwrap() + plus) as u32);
+        a.variable_references(at).iter().map(|o| (a.line_of(o.range.start()), slice(&a, o.range))).collect()
+    };
+    // From the first `ARG V=1`, or a use of its value: the key and the two uses in ENV.
+    let first = [(3, "V"), (4, "$V"), (4, "${V:-x}")];
+    assert_eq!(found("ARG V=1", 4), first);
+    assert_eq!(found("B=${V", 4), first);
+    // `ARG V=2` sets another value: WORKDIR's use, and LABEL's in `b`, which starts from the
+    // state `a` leaves (BuildKit's `d.state = d.base.state`: its ARGs' values too).
+    assert_eq!(found("ARG V=2", 4), [(6, "V"), (7, "$V"), (10, "$V")]);
+    // An ENV's value reaches the stages built on its stage.
+    assert_eq!(found("ENV A", 4), [(4, "A"), (9, "$A")]);
+    // A global ARG's uses in FROM.
+    assert_eq!(found("$BASE", 1), [(1, "BASE"), (2, "$BASE")]);
+    let definitions = a.variable_references(TextSize::new(text.find("B=${V").unwrap() as u32 + 4));
+    assert!(definitions[0].is_definition && definitions[1..].iter().all(|o| !o.is_definition));
+    // Nothing from a shell command's word, a stage name or a keyword.
+    for (needle, plus) in [("echo $V", 6), ("AS a", 3), ("WORKDIR", 1)] {
+        assert!(found(needle, plus).is_empty(), "{needle}");
+    }
+}
+
 #[test]
 fn findings_that_rest_on_an_unread_image_config_say_so() {
     let text = "FROM mcr.microsoft.com/dotnet/aspnet:8.0 AS base\nFROM base AS final\nUSER $APP_UID\n\

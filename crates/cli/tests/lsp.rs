@@ -503,6 +503,21 @@ fn references_and_highlights() {
     let starts: Vec<Value> = linked["ranges"].as_array().unwrap().iter().map(|r| r["start"].clone()).collect();
     assert_eq!(starts, vec![pos(0, 20), pos(3, 5), pos(6, 12), pos(7, 28)], "{linked}");
     assert!(lsp.result("textDocument/linkedEditingRange", at(URI, 8, 12)).is_null(), "not from a number");
+    // A variable's: the key that sets the value and the uses BuildKit expands with it (after a
+    // character outside the BMP: UTF-16 columns).
+    let vars = "file:///work/vars/Dockerfile";
+    lsp.open(vars, "FROM alpine\nARG V=1\nLABEL x=\"😀\" y=$V\nENV A=${V}\nRUN echo $V\n");
+    let mut p = at(vars, 3, 8);
+    p["context"] = parse_json(r#"{"includeDeclaration": true}"#);
+    let refs = lsp.result("textDocument/references", p.clone());
+    let ranges: Vec<(Value, Value)> =
+        refs.as_array().unwrap().iter().map(|l| (l["range"]["start"].clone(), l["range"]["end"].clone())).collect();
+    assert_eq!(ranges, [(pos(1, 4), pos(1, 5)), (pos(2, 15), pos(2, 17)), (pos(3, 6), pos(3, 10))], "{refs}");
+    p["context"] = parse_json(r#"{"includeDeclaration": false}"#);
+    assert_eq!(lsp.result("textDocument/references", p).as_array().unwrap().len(), 2);
+    let hl = lsp.result("textDocument/documentHighlight", at(vars, 1, 4));
+    let kinds: Vec<i64> = hl.as_array().unwrap().iter().map(|h| h["kind"].as_i64().unwrap()).collect();
+    assert_eq!(kinds, [3, 2, 2], "the key is a write, uses are reads: {hl}");
     lsp.shutdown();
 }
 

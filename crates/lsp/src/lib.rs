@@ -476,21 +476,25 @@ impl LanguageServer for Backend {
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        use handlers::references::{references, STAGE, VARIABLE};
         let p = params.text_document_position;
         let a = self.analysis(&p.text_document.uri)?;
-        handlers::references::references(
-            &a,
-            self.encoding(),
-            &p.text_document.uri,
-            p.position,
-            params.context.include_declaration,
-        )
+        let (encoding, declaration) = (self.encoding(), params.context.include_declaration);
+        if let Some(found) = references(&a, encoding, &p.text_document.uri, p.position, declaration, STAGE)? {
+            return Ok(Some(found));
+        }
+        off_thread(move || references(&a, encoding, &p.text_document.uri, p.position, declaration, VARIABLE)).await
     }
 
     async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
+        use handlers::references::{highlight, STAGE, VARIABLE};
         let p = params.text_document_position_params;
         let a = self.analysis(&p.text_document.uri)?;
-        handlers::references::highlight(&a, self.encoding(), p.position)
+        let encoding = self.encoding();
+        if let Some(found) = highlight(&a, encoding, p.position, STAGE)? {
+            return Ok(Some(found));
+        }
+        off_thread(move || highlight(&a, encoding, p.position, VARIABLE)).await
     }
 
     async fn linked_editing_range(&self, params: LinkedEditingRangeParams) -> Result<Option<LinkedEditingRanges>> {

@@ -195,9 +195,11 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             let at = format!("at {line}:{character}");
             let def = handlers::definition::stage(&a, encoding, &uri, p);
             let variable_def = handlers::definition::variable(&a, encoding, &uri, p);
-            let refs = handlers::references::references(&a, encoding, &uri, p, true);
-            let refs_only = handlers::references::references(&a, encoding, &uri, p, false);
-            let highlight = handlers::references::highlight(&a, encoding, p);
+            use handlers::references::{STAGE, VARIABLE};
+            let refs = handlers::references::references(&a, encoding, &uri, p, true, STAGE);
+            let refs_only = handlers::references::references(&a, encoding, &uri, p, false, STAGE);
+            let highlight = handlers::references::highlight(&a, encoding, p, STAGE);
+            let variable_refs = handlers::references::references(&a, encoding, &uri, p, true, VARIABLE);
             let prepared = handlers::rename::prepare(&a, encoding, p);
             let renamed = handlers::rename::rename(&a, encoding, &uri, p, "swept");
             let hover = handlers::hover::hover(&a, encoding, p);
@@ -223,6 +225,7 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
                     refs.is_ok(),
                     refs_only.is_ok(),
                     highlight.is_ok(),
+                    variable_refs.is_ok(),
                     prepared.is_ok(),
                     renamed.is_ok(),
                     hover.is_ok(),
@@ -241,6 +244,17 @@ fn sweep(text: &str, enc: WideEncoding) -> Result<usize, String> {
             let variable_def = variable_def.map_err(|e| format!("variable definition {at}: {}", e.message))?;
             if let Some(GotoDefinitionResponse::Scalar(l)) = &variable_def {
                 lines.check_range(l.range, "variable definition")?;
+            }
+            // A variable's references hold the key its definition goes to.
+            let variable_refs =
+                variable_refs.map_err(|e| format!("variable references {at}: {}", e.message))?.unwrap_or_default();
+            for l in &variable_refs {
+                lines.check_range(l.range, "variable reference")?;
+            }
+            if let Some(GotoDefinitionResponse::Scalar(l)) = &variable_def {
+                if !variable_refs.iter().any(|r| r.range == l.range) {
+                    return Err(format!("{at}: the variable's definition {:?} is not among its references", l.range));
+                }
             }
             if let Some(GotoDefinitionResponse::Scalar(l)) = &def {
                 lines.check_range(l.range, "definition")?;
