@@ -391,10 +391,23 @@ impl<'a> Engine<'a> {
         let covering = self.parse.syntax_node().covering_element(range);
         let Some(node) = covering.as_node().cloned().or_else(|| covering.parent()) else { return };
         let mut found = Vec::new();
-        for v in node.descendants().filter(|n| n.kind() == VARIABLE && range.contains_range(n.text_range())) {
+        // (Not in an ONBUILD trigger: the stages built on this one expand it, each with its own.)
+        let in_trigger = |n: &stagecraft_syntax::SyntaxNode| n.ancestors().any(|a| a.kind() == ONBUILD_INSTR);
+        let variables = node.descendants().filter(|n| n.kind() == VARIABLE && range.contains_range(n.text_range()));
+        for v in variables.filter(|v| !in_trigger(v)) {
             let name = v.children_with_tokens().find(|e| e.kind() == VAR_NAME).and_then(|e| e.into_token());
             if let Some((name, &origin)) = name.and_then(|n| Some((n.text().to_string(), origins.value(n.text())?))) {
                 found.push((v.text_range(), name, origin));
+            }
+        }
+        // And in the bodies of the COPY and ADD heredocs BuildKit expands.
+        let bodies =
+            node.descendants_with_tokens().filter_map(|e| e.into_token()).filter(|t| t.kind() == HEREDOC_CONTENT);
+        for (at, name) in
+            bodies.filter(|t| range.contains_range(t.text_range())).flat_map(|t| crate::queries::heredoc_variables(&t))
+        {
+            if let Some(&origin) = origins.value(&name) {
+                found.push((at, name, origin));
             }
         }
         self.probe.uses.get_or_insert_with(Vec::new).extend(found);

@@ -75,6 +75,52 @@ fn variable_source(probed: &crate::engine::Probed, name: &str, has_value: bool, 
     }
 }
 
+/// Whether `token` is the body of a `COPY` or `ADD` heredoc that BuildKit expands (its word
+/// unquoted; not in an `ONBUILD` trigger).
+fn expanded_heredoc_body(token: &stagecraft_syntax::SyntaxToken) -> bool {
+    let expands = || -> Option<bool> {
+        let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
+        let keyword = instruction.keyword()?.to_ascii_uppercase();
+        if (keyword != "COPY" && keyword != "ADD")
+            || instruction.syntax().ancestors().any(|n| n.kind() == ONBUILD_INSTR)
+        {
+            return Some(false);
+        }
+        // Which heredoc this body is (bodies come in the order of their words).
+        let body = token.parent()?;
+        let nth = instruction.heredoc_bodies().position(|b| *b.syntax() == body)?;
+        Some(instruction.heredocs().get(nth)?.0.expand)
+    };
+    token.kind() == HEREDOC_CONTENT && expands() == Some(true)
+}
+
+/// The variables BuildKit expands in `token`, when it is the body of a heredoc it expands (see
+/// [`expanded_heredoc_body`]): each `$NAME` or `${NAME...}`, to the end of its name, with the
+/// name.
+pub(crate) fn heredoc_variables(token: &stagecraft_syntax::SyntaxToken) -> Vec<(TextRange, String)> {
+    if !expanded_heredoc_body(token) {
+        return Vec::new();
+    }
+    let (text, base) = (token.text(), token.text_range().start());
+    let mut out = Vec::new();
+    for (dollar, _) in text.match_indices('$') {
+        let start = dollar + if text[dollar + 1..].starts_with('{') { 2 } else { 1 };
+        let end = start + text[start..].len() - text[start..].trim_start_matches(is_name_char).len();
+        let name = &text[start..end];
+        if name.is_empty()
+            || name.starts_with(|c: char| c.is_ascii_digit())
+            || dollar_before(text, start, '\\') != Some(dollar)
+        {
+            continue;
+        }
+        out.push((
+            TextRange::new(base + TextSize::new(dollar as u32), base + TextSize::new(end as u32)),
+            name.to_string(),
+        ));
+    }
+    out
+}
+
 /// Whether `c` may be part of a variable's name.
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
@@ -389,29 +435,39 @@ impl Analysis {
     /// shell expands) and in `ONBUILD` triggers (which each stage built on this one expands with
     /// its own variables) are not among them. Empty where `offset` is on neither.
     pub fn variable_references(&self, offset: TextSize) -> Vec<Occurrence> {
+        use crate::engine::Origin;
         let Some(key) = self.declaration_key(offset).or_else(|| self.variable_definition(offset)) else {
             return Vec::new();
         };
-        use crate::engine::Origin;
         let mut uses = self.expanded_variables();
         // A range's last entry holds (an `ARG` pair is read again after the ones before it).
         let mut order: Vec<usize> = (0..uses.len()).collect();
         sort::sort_by_key(&mut order, |&i| (uses[i].0.start(), uses[i].0.end()));
+        let root = self.parse().syntax_node();
+        // Each stage's `ARG`s without a value (which bring global ones in), read once.
+        let mut bare: Vec<Option<Vec<(String, TextRange)>>> = vec![None; self.stages().len()];
         let mut out = vec![Occurrence { range: key, is_definition: true }];
         for (n, &i) in order.iter().enumerate() {
             let range = uses[i].0;
-            if order.get(n + 1).is_some_and(|&next| uses[next].0 == range)
-                || self.expansion_scope(range.start()).is_none()
-            {
+            if order.get(n + 1).is_some_and(|&next| uses[next].0 == range) {
                 continue;
             }
             let name = std::mem::take(&mut uses[i].1);
             let set = match uses[i].2 {
                 Origin::Env(r) | Origin::Arg(r) | Origin::BuildArg(r) => r,
-                Origin::GlobalArg(r) => self.stage_declaration(&name, range.start()).unwrap_or(r),
+                Origin::GlobalArg(r) => match self.stage_at(range.start()) {
+                    Some(s) => {
+                        let declared = bare[s].get_or_insert_with(|| self.bare_args(s));
+                        declared.iter().rev().find(|(k, at)| *k == name && at.end() <= range.start()).map_or(r, |d| d.1)
+                    }
+                    None => r,
+                },
                 Origin::Builtin => continue,
             };
-            if set == key {
+            // (Only then where it is: the look-up costs more than the rest.)
+            let token = root.covering_element(TextRange::at(range.start(), TextSize::new(1)));
+            let token = token.as_token().cloned().or_else(|| token.as_node().and_then(|n| n.first_token()));
+            if set == key && token.and_then(|t| self.token_scope(t, range.start())).is_some() {
                 out.push(Occurrence { range, is_definition: false });
             }
         }
@@ -419,10 +475,24 @@ impl Analysis {
         out
     }
 
-    /// The key of the `ENV` or `ARG` pair at `offset`, written as it is read (not in an
-    /// `ONBUILD` trigger).
+    /// The keys of stage `s`'s `ARG`s without a value, in order.
+    fn bare_args(&self, s: usize) -> Vec<(String, TextRange)> {
+        let stage = &self.stages()[s];
+        let Some(from) = instruction_covering(self, stage.from_range) else { return Vec::new() };
+        std::iter::successors(from.syntax().next_sibling(), |n| n.next_sibling())
+            .take_while(|n| n.text_range().end() <= stage.range.end())
+            .filter_map(Instruction::cast)
+            .filter(|i| i.kind() == ARG_INSTR)
+            .flat_map(|i| i.info_in(self.text()).pairs)
+            .filter(|p| p.value.is_none())
+            .map(|p| (p.key.into_owned(), p.key_range))
+            .collect()
+    }
+
+    /// The key of the `ENV` or `ARG` pair at `offset`, written as it is read.
     fn declaration_key(&self, offset: TextSize) -> Option<TextRange> {
-        let instruction = instruction_at(self, offset)?;
+        // (In an ONBUILD trigger too: a stage built on this one may take its value.)
+        let instruction = innermost_instruction(instruction_at(self, offset)?, offset);
         if !matches!(instruction.kind(), ENV_INSTR | ARG_INSTR) {
             return None;
         }
@@ -1293,6 +1363,11 @@ impl Analysis {
             TokenAtOffset::Single(t) => t,
             TokenAtOffset::Between(l, _) => l,
         };
+        self.token_scope(token, offset)
+    }
+
+    /// [`Analysis::expansion_scope`] at `offset` in `token`.
+    fn token_scope(&self, token: stagecraft_syntax::SyntaxToken, offset: TextSize) -> Option<bool> {
         let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
         let keyword = instruction.keyword()?.to_uppercase();
         if let Some(flag) = token.parent_ancestors().find(|n| n.kind() == FLAG) {
@@ -1440,21 +1515,7 @@ impl Analysis {
     /// BuildKit reads the body (the escape character is `\` there). The value it has when the
     /// instruction runs.
     fn heredoc_variable(&self, token: &stagecraft_syntax::SyntaxToken, offset: TextSize) -> Option<VariableValue> {
-        if token.kind() != HEREDOC_CONTENT {
-            return None;
-        }
-        let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
-        let keyword = instruction.keyword()?.to_ascii_uppercase();
-        if (keyword != "COPY" && keyword != "ADD")
-            || instruction.syntax().ancestors().any(|n| n.kind() == ONBUILD_INSTR)
-        {
-            return None;
-        }
-        // Which heredoc this body is (bodies come in the order of their words), and whether
-        // BuildKit expands it.
-        let body = token.parent()?;
-        let nth = instruction.heredoc_bodies().position(|b| *b.syntax() == body)?;
-        if !instruction.heredocs().get(nth)?.0.expand {
+        if !expanded_heredoc_body(token) {
             return None;
         }
         // The name around the offset, and the `$` (or `${`) before it.

@@ -2333,6 +2333,20 @@ fn a_variables_references_are_the_uses_of_the_value_a_key_sets() {
     for (needle, plus) in [("echo $V", 6), ("AS a", 3), ("WORKDIR", 1)] {
         assert!(found(needle, plus).is_empty(), "{needle}");
     }
+    // A COPY heredoc BuildKit expands reads them too (not a quoted one); an ONBUILD trigger's
+    // words are the stages' built on it, each with its own values; a key in a trigger sets the
+    // value those stages read.
+    let text = "FROM alpine AS a\nENV V=1\nCOPY <<EOF /x\n$V ${V}\nEOF\nCOPY <<'EOF' /y\n$V\nEOF\n\
+                ONBUILD LABEL x=$V\nONBUILD ENV W=2\nFROM a AS b\nLABEL z=$W\n";
+    let a = plain(text);
+    let found = |needle: &str, plus: usize| -> Vec<(u32, &str)> {
+        let at = TextSize::new((text.find(needle).unwrap() + plus) as u32);
+        a.variable_references(at).iter().map(|o| (a.line_of(o.range.start()), slice(&a, o.range))).collect()
+    };
+    assert_eq!(found("ENV V", 4), [(2, "V"), (4, "$V"), (4, "${V")]);
+    assert_eq!(found("${V}", 2), found("ENV V", 4));
+    assert_eq!(found("ENV W", 4), [(10, "W"), (12, "$W")]);
+    assert_eq!(found("z=$W", 3), found("ENV W", 4));
 }
 
 #[test]
