@@ -3251,7 +3251,6 @@ impl<'a> Engine<'a> {
         } else {
             st.dir.as_ref().is_some_and(|d| crate::dockerignore::clean(&format!("/{d}/{target}")) == "/")
         };
-        let image_dir = st.dir_from_image;
         if root {
             let message = if target == "/" {
                 "invalid mount target \"/\"; a mount cannot cover the root: mount it on a directory".to_string()
@@ -3261,7 +3260,7 @@ impl<'a> Engine<'a> {
                 } else {
                     format!("the relative target `{target}` lands on")
                 };
-                let dir = if image_dir {
+                let dir = if st.dir_from_image {
                     "the working directory is `/` unless the base image sets one: stagecraft does not read image configs"
                 } else {
                     "the working directory is `/`"

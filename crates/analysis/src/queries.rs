@@ -331,8 +331,8 @@ fn capped_list(entries: &[String], separator: &str) -> String {
 }
 
 /// A reference written in the text and followed where it is written: not one an `ONBUILD`
-/// trigger brings, nor one written in a trigger (see [`Analysis::trigger_uses`]), nor an implied
-/// one.
+/// trigger brings, nor one written in a trigger (see `Analysis::trigger_runs_to`), nor an
+/// implied one.
 fn is_textual(r: &StageRef) -> bool {
     r.origin == RefOrigin::Direct && !r.range.is_empty()
 }
@@ -2134,24 +2134,7 @@ impl Analysis {
             ("dispatch" | "lint", _) => return vec![None; n],
             _ => return vec![Some(e); n],
         };
-        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (s, deps) in self.reach.direct.iter().enumerate() {
-            for &d in deps.iter().filter(|&&d| d < n) {
-                users[d].push(s);
-            }
-        }
-        let mut fails = vec![None; n];
-        fails[failing] = Some(e);
-        let mut stack = vec![failing];
-        while let Some(s) = stack.pop() {
-            for &u in &users[s] {
-                if fails[u].is_none() {
-                    fails[u] = Some(e);
-                    stack.push(u);
-                }
-            }
-        }
-        fails
+        crate::graph::reaching(&self.reach.direct, failing).into_iter().map(|fails| fails.then_some(e)).collect()
     }
 
     /// What a finding rests on that stagecraft cannot see, said in a note, or, for a finding in
