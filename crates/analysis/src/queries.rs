@@ -97,6 +97,7 @@ fn expanded_heredoc_body(token: &stagecraft_syntax::SyntaxToken) -> bool {
 /// The variables BuildKit expands in `token`, when it is the body of a heredoc it expands (see
 /// [`expanded_heredoc_body`]): each `$NAME` or `${NAME...}`, to the end of its name, with the
 /// name.
+#[cfg(feature = "probe")]
 pub(crate) fn heredoc_variables(token: &stagecraft_syntax::SyntaxToken) -> Vec<(TextRange, String)> {
     if !expanded_heredoc_body(token) {
         return Vec::new();
