@@ -122,6 +122,12 @@ pub(crate) fn heredoc_variables(token: &stagecraft_syntax::SyntaxToken) -> Vec<(
     out
 }
 
+/// The last of `declared` (a stage's `ARG`s without a value, [`Analysis::bare_args`]) that
+/// declares `name` before `offset`.
+fn last_bare(declared: &[(String, TextRange)], name: &str, offset: TextSize) -> Option<TextRange> {
+    declared.iter().rev().find(|(k, at)| k == name && at.end() <= offset).map(|d| d.1)
+}
+
 /// Whether `c` may be part of a variable's name.
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
@@ -458,8 +464,7 @@ impl Analysis {
                 Origin::Env(r) | Origin::Arg(r) | Origin::BuildArg(r) => r,
                 Origin::GlobalArg(r) => match self.stage_at(range.start()) {
                     Some(s) => {
-                        let declared = bare[s].get_or_insert_with(|| self.bare_args(s));
-                        declared.iter().rev().find(|(k, at)| *k == name && at.end() <= range.start()).map_or(r, |d| d.1)
+                        last_bare(bare[s].get_or_insert_with(|| self.bare_args(s)), &name, range.start()).unwrap_or(r)
                     }
                     None => r,
                 },
@@ -504,22 +509,10 @@ impl Analysis {
         plain.then_some(pair.key_range)
     }
 
-    /// The key of the last `ARG name` (without a value) of the stage at `offset`, before it.
+    /// The key of the last `ARG name` (without a value) of the stage at `offset`, before it:
+    /// pair by pair, as BuildKit sets an `ARG`'s pairs one by one (`ARG G H=$G`: the `G` before).
     fn stage_declaration(&self, name: &str, offset: TextSize) -> Option<TextRange> {
-        let stage = &self.stages()[self.stage_at(offset)?];
-        // The stage's instructions from its FROM to `offset` (not the file's: a variable's
-        // references ask this for each use).
-        let from = instruction_covering(self, stage.from_range)?;
-        let args = std::iter::successors(from.syntax().next_sibling(), |n| n.next_sibling())
-            .take_while(|n| n.text_range().end() <= offset)
-            .filter_map(Instruction::cast)
-            .filter(|i| i.kind() == ARG_INSTR);
-        args.flat_map(|i| {
-            i.info_in(self.text()).pairs.into_iter().map(|p| (p.key.into_owned(), p.value.is_none(), p.key_range))
-        })
-        .filter(|(key, bare, _)| *bare && key == name)
-        .map(|(_, _, range)| range)
-        .last()
+        last_bare(&self.bare_args(self.stage_at(offset)?), name, offset)
     }
 
     /// Every place a stage occurs: its definition (the `AS` name, or for a stage without one

@@ -2357,6 +2357,15 @@ fn a_variables_references_are_the_uses_of_the_value_a_key_sets() {
     assert_eq!(found("${V}", 2), found("ENV V", 4));
     assert_eq!(found("ENV W", 4), [(10, "W"), (12, "$W")]);
     assert_eq!(found("z=$W", 3), found("ENV W", 4));
+    // An ARG's pairs are set one by one: in `ARG G H=$G`, `$G` is the `G` before it brings in
+    // (definition and references alike; definition went to the global ARG).
+    let text = "ARG G=1\nFROM alpine\nARG G H=$G\n";
+    let a = plain(text);
+    let use_at = TextSize::new(text.find("$G").unwrap() as u32 + 1);
+    let stage_g = TextRange::at(TextSize::new(text.find("ARG G H").unwrap() as u32 + 4), TextSize::new(1));
+    assert_eq!(a.variable_definition(use_at), Some(stage_g));
+    let refs: Vec<TextRange> = a.variable_references(use_at).iter().map(|o| o.range).collect();
+    assert_eq!(refs, [stage_g, TextRange::at(use_at - TextSize::new(1), TextSize::new(2))]);
 }
 
 #[test]
