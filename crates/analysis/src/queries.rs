@@ -97,7 +97,6 @@ fn expanded_heredoc_body(token: &stagecraft_syntax::SyntaxToken) -> bool {
 /// The variables BuildKit expands in `token`, when it is the body of a heredoc it expands (see
 /// [`expanded_heredoc_body`]): each `$NAME` or `${NAME...}`, to the end of its name, with the
 /// name.
-#[cfg(feature = "probe")]
 pub(crate) fn heredoc_variables(token: &stagecraft_syntax::SyntaxToken) -> Vec<(TextRange, String)> {
     if !expanded_heredoc_body(token) {
         return Vec::new();
@@ -1509,21 +1508,11 @@ impl Analysis {
     /// BuildKit reads the body (the escape character is `\` there). The value it has when the
     /// instruction runs.
     fn heredoc_variable(&self, token: &stagecraft_syntax::SyntaxToken, offset: TextSize) -> Option<VariableValue> {
-        if !expanded_heredoc_body(token) {
-            return None;
-        }
-        // The name around the offset, and the `$` (or `${`) before it.
-        let text = token.text();
-        let at = usize::from(offset - token.text_range().start()).min(text.len());
-        let start = at - text[..at].len() + text[..at].trim_end_matches(is_name_char).len();
-        let end = at + text[at..].len() - text[at..].trim_start_matches(is_name_char).len();
-        let name = &text[start..end];
-        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-            return None;
-        }
-        let dollar = dollar_before(text, start, '\\')?;
-        let base = token.text_range().start();
-        let range = TextRange::new(base + TextSize::new(dollar as u32), base + TextSize::new(end as u32));
+        // The one whose name the offset is in (or at either end of).
+        let (range, name) = heredoc_variables(token)
+            .into_iter()
+            .find(|(r, name)| r.end() - TextSize::of(name.as_str()) <= offset && offset <= r.end())?;
+        let name = name.as_str();
         let probed = self.probe(range.start())?;
         let value = probed.env.get(name).map(String::from);
         let source = variable_source(&probed, name, value.is_some(), false);
