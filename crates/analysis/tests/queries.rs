@@ -2366,6 +2366,17 @@ fn a_variables_references_are_the_uses_of_the_value_a_key_sets() {
     assert_eq!(a.variable_definition(use_at), Some(stage_g));
     let refs: Vec<TextRange> = a.variable_references(use_at).iter().map(|o| o.range).collect();
     assert_eq!(refs, [stage_g, TextRange::at(use_at - TextSize::new(1), TextSize::new(2))]);
+    // ENV and LABEL expand their keys as their values (BuildKit's `expandKvp`), the legacy
+    // `ENV k v` form too; an ARG's key is taken as written (`dispatchArg`), so `$U` there is
+    // no use of U.
+    let text = "FROM alpine\nARG U=foo\nENV $U=z ${U}_2=y\nENV $U-old x\nLABEL $U=1\nARG $U=2\nRUN echo $U\n";
+    let a = plain(text);
+    let key_at = TextSize::new(text.find("U=foo").unwrap() as u32);
+    let found: Vec<(u32, &str)> =
+        a.variable_references(key_at).iter().map(|o| (a.line_of(o.range.start()), slice(&a, o.range))).collect();
+    assert_eq!(found, [(2, "U"), (3, "$U"), (3, "${U}"), (4, "$U"), (5, "$U")]);
+    let in_key = TextSize::new(text.find("${U}_2").unwrap() as u32 + 2);
+    assert_eq!(a.variable_definition(in_key), Some(TextRange::at(key_at, TextSize::new(1))));
 }
 
 #[test]

@@ -375,7 +375,8 @@ impl<'a> LineParser<'a> {
                 let (words, trailing_escape) = parse_words(self.line, s, e, self.escape);
                 for (ws, we) in words {
                     self.token(WHITESPACE, ws);
-                    self.key_value(ws, we);
+                    // (BuildKit's `dispatchArg` takes an ARG's key as written.)
+                    self.key_value(ws, we, false);
                 }
                 if let Some(at) = trailing_escape {
                     self.token(WHITESPACE, at);
@@ -477,7 +478,7 @@ impl<'a> LineParser<'a> {
             }
             self.start(KEY_VALUE);
             self.start(KEY);
-            self.token(TEXT, key_end);
+            self.text_with_vars(s, key_end);
             self.finish();
             self.token(WHITESPACE, value_start);
             if value_start < e {
@@ -502,7 +503,7 @@ impl<'a> LineParser<'a> {
                     format!("Syntax error - can't find = in {}. Must be of the form: name=value", go::quote_str(word)),
                 );
             }
-            self.key_value(ws, we);
+            self.key_value(ws, we, true);
         }
         if let Some(at) = trailing_escape {
             self.token(WHITESPACE, at);
@@ -510,12 +511,17 @@ impl<'a> LineParser<'a> {
         }
     }
 
-    /// A `key[=value]` word.
-    fn key_value(&mut self, s: usize, e: usize) {
+    /// A `key[=value]` word; `key_vars`: the key's variables are expanded (ENV and LABEL, whose
+    /// `Expand` expands keys and values alike), so they are VARIABLE nodes as a value's are.
+    fn key_value(&mut self, s: usize, e: usize, key_vars: bool) {
         self.start(KEY_VALUE);
         let eq = self.line[s..e].find('=').map(|i| s + i);
         self.start(KEY);
-        self.token(TEXT, eq.unwrap_or(e));
+        if key_vars {
+            self.text_with_vars(s, eq.unwrap_or(e));
+        } else {
+            self.token(TEXT, eq.unwrap_or(e));
+        }
         self.finish();
         if let Some(eq) = eq {
             self.token(EQ, eq + 1);
