@@ -453,6 +453,7 @@ impl Analysis {
         // Each stage's `ARG`s without a value (which bring global ones in), read once.
         let mut bare: Vec<Option<Vec<(String, TextRange)>>> = vec![None; self.stages().len()];
         let mut out = vec![Occurrence { range: key, is_definition: true }];
+        let mut scanned = None;
         for (n, &i) in order.iter().enumerate() {
             let range = uses[i].0;
             if order.get(n + 1).is_some_and(|&next| uses[next].0 == range) {
@@ -472,7 +473,7 @@ impl Analysis {
             // (Only then where it is: the look-up costs more than the rest.)
             let token = root.covering_element(TextRange::at(range.start(), TextSize::new(1)));
             let token = token.as_token().cloned().or_else(|| token.as_node().and_then(|n| n.first_token()));
-            if set == key && token.and_then(|t| self.token_scope(t, range.start())).is_some() {
+            if set == key && token.and_then(|t| self.token_scope(t, range.start(), &mut scanned)).is_some() {
                 out.push(Occurrence { range, is_definition: false });
             }
         }
@@ -1356,11 +1357,18 @@ impl Analysis {
             TokenAtOffset::Single(t) => t,
             TokenAtOffset::Between(l, _) => l,
         };
-        self.token_scope(token, offset)
+        self.token_scope(token, offset, &mut None)
     }
 
-    /// [`Analysis::expansion_scope`] at `offset` in `token`.
-    fn token_scope(&self, token: stagecraft_syntax::SyntaxToken, offset: TextSize) -> Option<bool> {
+    /// [`Analysis::expansion_scope`] at `offset` in `token`. `scanned`: where an earlier call's
+    /// quote scan stopped (the instruction's start, the offset, the quote open there), for calls
+    /// at growing offsets, so that many uses in one instruction are read in one pass.
+    fn token_scope(
+        &self,
+        token: stagecraft_syntax::SyntaxToken,
+        offset: TextSize,
+        scanned: &mut Option<(usize, usize, Option<u8>)>,
+    ) -> Option<bool> {
         let instruction = token.parent_ancestors().find_map(Instruction::cast)?;
         let keyword = instruction.keyword()?.to_uppercase();
         if let Some(flag) = token.parent_ancestors().find(|n| n.kind() == FLAG) {
@@ -1400,9 +1408,14 @@ impl Analysis {
         if !token.parent_ancestors().any(|n| n.kind() == HEREDOC) {
             let start = usize::from(instruction.syntax().text_range().start());
             let escape = self.parse().tree().escape_char() as u8;
-            let mut quote = None;
             let end = floor_char_boundary(self.text(), offset);
-            crate::engine::scan_quotes(&self.text()[start..end], escape, &mut quote);
+            // (Resumed only at a variable's `$`, where no comment line or escape starts.)
+            let (from, mut quote) = match *scanned {
+                Some((at, to, quote)) if at == start && to <= end => (to, quote),
+                _ => (start, None),
+            };
+            crate::engine::scan_quotes(&self.text()[from..end], escape, &mut quote);
+            *scanned = Some((start, end, quote));
             if quote == Some(b'\'') {
                 return None;
             }

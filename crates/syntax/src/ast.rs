@@ -154,12 +154,18 @@ fn joined_tokens(node: &SyntaxNode, kind: SyntaxKind) -> Option<(String, TextRan
     let mut offset = node.text_range().start();
     for child in node.green().children() {
         let len = child.text_len();
-        if let rowan::NodeOrToken::Token(t) = child {
-            if t.kind() == raw {
+        match child {
+            rowan::NodeOrToken::Token(t) if t.kind() == raw => {
                 text.push_str(t.text());
                 let r = TextRange::at(offset, len);
                 range = Some(range.map_or(r, |x| x.cover(r)));
             }
+            // The pieces of one token are split only by what joining lines takes away: past
+            // them, the token is whole (and an instruction of 4,000 words is not read to its
+            // end for its keyword).
+            rowan::NodeOrToken::Token(t) if green_kind(t.kind()).is_joined_away() => {}
+            _ if range.is_some() => break,
+            _ => {}
         }
         offset += len;
     }
