@@ -34,7 +34,8 @@ impl Format {
     /// The format named `s`, if `allowed` has it; else an error that lists those it has.
     fn parse(s: &str, allowed: &[Format]) -> Result<Format, Failure> {
         let names: Vec<&str> = Self::ALL.iter().filter(|(_, f)| allowed.contains(f)).map(|(n, _)| *n).collect();
-        match Self::ALL.iter().find(|(n, _)| *n == s) {
+        // (`--format JSON` is `json`: nothing else could be meant.)
+        match Self::ALL.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)) {
             Some((_, f)) if allowed.contains(f) => Ok(*f),
             found => {
                 let what = if found.is_some() { "this command cannot print" } else { "unknown format" };
@@ -101,10 +102,57 @@ impl Spec {
     }
 }
 
+/// A usage error: the message, the command's synopsis (its help up to the first blank line),
+/// and where the rest is, instead of every option's paragraph.
+pub(crate) fn usage_error(msg: &str, help: &str) -> Failure {
+    let synopsis = help.split("\n\n").next().unwrap_or(help);
+    let command = synopsis.split_whitespace().nth(2).filter(|c| !c.starts_with('<')).unwrap_or("");
+    let more = if command.is_empty() { String::new() } else { format!(" {command}") };
+    Failure::Usage(format!("{msg}\n\n{synopsis}\n\nRun `stagecraft{more} --help` for what each option does."))
+}
+
+/// The long options a command takes (for a "did you mean" on one it does not).
+fn long_options(spec: &Spec) -> Vec<&'static str> {
+    let mut out = vec!["help", "format"];
+    if spec.format_options {
+        out.extend(["check", "tabs", "indent"]);
+    } else {
+        out.extend(["build-arg", "build-context", "platform"]);
+    }
+    let optional = [
+        (spec.target, "target"),
+        (spec.legacy, "legacy"),
+        (spec.write, "write"),
+        (spec.fix, "fix"),
+        (spec.fix, "unsafe-fixes"),
+        (spec.context, "context"),
+    ];
+    out.extend(optional.iter().filter(|(on, _)| *on).map(|(_, name)| *name));
+    out
+}
+
+/// lexopt's message for an argument the command does not take, with the option it probably
+/// meant (`--formt`: `--format`).
+fn unexpected(arg: lexopt::Arg<'_>, spec: &Spec) -> String {
+    let message = arg.clone().unexpected().to_string();
+    let lexopt::Arg::Long(name) = arg else { return message };
+    let known = long_options(spec);
+    let everyone =
+        long_options(&Spec { target: true, legacy: true, write: true, fix: true, context: true, ..Spec::new(&[]) });
+    let formatting = long_options(&Spec { format_options: true, ..Spec::new(&[]) });
+    if everyone.iter().chain(&formatting).any(|o| *o == name) {
+        return format!("{message}: another command takes it, not this one");
+    }
+    match stagecraft_analysis::suggest::search(name, known.iter().copied(), true) {
+        Some(meant) => format!("{message}; did you mean `--{meant}`?"),
+        None => message,
+    }
+}
+
 /// Parses a command's arguments; `None` when `--help` was asked for and printed.
 pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Option<Args>, Failure> {
     use lexopt::prelude::*;
-    let usage = |msg: String| Failure::Usage(format!("{msg}\n\n{help}"));
+    let usage = |msg: String| usage_error(&msg, help);
     let mut p = lexopt::Parser::from_args(raw);
     let mut args = Args::default();
     let mut wants_help = false;
@@ -194,7 +242,7 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                 );
             }
             Value(v) => rest.push(v.to_string_lossy().into_owned()),
-            other => return Err(usage(other.unexpected().to_string())),
+            other => return Err(usage(unexpected(other, spec))),
         }
     }
     if wants_help {

@@ -54,13 +54,29 @@ by default; `local` is the one stagecraft was built for, as buildx reads it).
 
 A FILE of `-` is the standard input. Run `stagecraft <command> --help` for a command's options.";
 
+const LSP_HELP: &str = "\
+usage: stagecraft lsp [--stdio]
+
+Runs the language server over the standard input and output (`--stdio`, which editors' clients
+pass, is the only transport and may be left out). An editor starts it; see the README's
+\"Editors\" section for VS Code and Neovim. It exits when the client asks it to (exit status 0),
+or 1 when the client sends `exit` before `shutdown` or closes the input.";
+
+/// The commands, for `help COMMAND` and a "did you mean" on a command there is not.
+const COMMANDS: [&str; 9] = ["analyze", "check", "targets", "plan", "rename", "fmt", "graph", "dump", "lsp"];
+
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
-    let Some(command) = args.next() else {
+    let Some(mut command) = args.next() else {
         crate::output::errln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let rest: Vec<std::ffi::OsString> = args.collect();
+    let mut rest: Vec<std::ffi::OsString> = args.collect();
+    // `stagecraft help check` is `stagecraft check --help`.
+    if command == "help" && rest.first().and_then(|c| c.to_str()).is_some_and(|c| COMMANDS.contains(&c)) {
+        command = rest.remove(0);
+        rest = vec!["--help".into()];
+    }
     let result = match command.to_str() {
         Some("analyze") => commands::analyze::run(rest),
         Some("check") => commands::check::run(rest),
@@ -70,15 +86,19 @@ fn main() -> ExitCode {
         Some("fmt") => commands::fmt::run(rest),
         Some("graph") => commands::graph::run(rest),
         Some("dump") => commands::dump::run(rest),
-        Some("lsp") => {
-            alloc::keep_freed_pages_mapped();
-            // stdout belongs to the protocol from here on. Exit code 1 when the client did not
-            // ask for `shutdown` before `exit` (or went away), as the protocol says.
-            if !stagecraft_lsp::run_stdio() {
-                return ExitCode::from(1);
+        Some("lsp") => match lsp_args(rest) {
+            Err(e) => Err(e),
+            Ok(false) => Ok(Outcome::Ok),
+            Ok(true) => {
+                alloc::keep_freed_pages_mapped();
+                // stdout belongs to the protocol from here on. Exit code 1 when the client did not
+                // ask for `shutdown` before `exit` (or went away), as the protocol says.
+                if !stagecraft_lsp::run_stdio() {
+                    return ExitCode::from(1);
+                }
+                Ok(Outcome::Ok)
             }
-            Ok(Outcome::Ok)
-        }
+        },
         Some("-h" | "--help" | "help") => {
             output::outln!("{USAGE}");
             Ok(Outcome::Ok)
@@ -87,7 +107,12 @@ fn main() -> ExitCode {
             output::outln!("stagecraft {}", env!("CARGO_PKG_VERSION"));
             Ok(Outcome::Ok)
         }
-        _ => Err(Failure::Usage(format!("unknown command {command:?}\n\n{USAGE}"))),
+        _ => {
+            let name = command.to_string_lossy();
+            let meant = stagecraft_analysis::suggest::search(&name, COMMANDS, true)
+                .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
+            Err(Failure::Usage(format!("unknown command `{name}`{meant}\n\n{USAGE}")))
+        }
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
@@ -102,4 +127,22 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `lsp`'s arguments: whether to run the server (not when `--help` was asked for and printed).
+fn lsp_args(args: Vec<std::ffi::OsString>) -> Result<bool, Failure> {
+    use lexopt::prelude::*;
+    let mut p = lexopt::Parser::from_args(args);
+    let mut help = false;
+    while let Some(arg) = p.next().map_err(|e| args::usage_error(&e.to_string(), LSP_HELP))? {
+        match arg {
+            Short('h') | Long("help") => help = true,
+            Long("stdio") => {}
+            other => return Err(args::usage_error(&other.unexpected().to_string(), LSP_HELP)),
+        }
+    }
+    if help {
+        output::outln!("{LSP_HELP}");
+    }
+    Ok(!help)
 }

@@ -707,6 +707,73 @@ fn too_many_arguments_are_said() {
     assert!(stderr(&o).contains("give one of --buildkit and --tree, once"), "{}", stderr(&o));
 }
 
+/// A usage error says what was wrong, what was probably meant, the command's synopsis and where
+/// the rest is: not every option's paragraph.
+#[test]
+fn usage_errors_are_short_and_suggest_what_was_meant() {
+    let d = Dir::new("usage");
+    let f = d.file("Dockerfile", "FROM alpine\n");
+    let o = run(&["check", "--formt", "json", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.starts_with("stagecraft: invalid option '--formt'; did you mean `--format`?\n\nusage: stagecraft check"),
+        "{e}"
+    );
+    assert!(e.ends_with("Run `stagecraft check --help` for what each option does.\n"), "{e}");
+    assert!(!e.contains("--fix applies"), "the whole help: {e}");
+    let o = run(&["targets", "--fix", &f]);
+    assert!(stderr(&o).contains("'--fix': another command takes it, not this one"), "{}", stderr(&o));
+    let o = run(&["chek", &f]);
+    assert!(stderr(&o).starts_with("stagecraft: unknown command `chek`; did you mean `check`?"), "{}", stderr(&o));
+    // `help COMMAND` is the command's help; `--format JSON` is json.
+    let o = run(&["help", "plan"]);
+    assert!(o.status.success() && stdout(&o).starts_with("usage: stagecraft plan FILE"), "{}", stdout(&o));
+    let o = run(&["check", "--format", "JSON", &f]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(parse_json(&stdout(&o))["errors"].as_u64(), Some(0));
+}
+
+/// `lsp --help` prints its help and exits instead of serving a client that never comes (it
+/// waited on its input); other options are refused, and `--stdio` (which clients pass) is taken.
+#[test]
+fn lsp_takes_help_and_stdio_and_refuses_the_rest() {
+    use std::process::Stdio;
+    let spawn = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("stagecraft runs")
+    };
+    for (args, code) in [(&["lsp", "--help"][..], 0), (&["lsp", "--bogus"][..], 2)] {
+        // (Its input stays open: a server would wait on it.)
+        let mut child = spawn(args);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{args:?} still runs after 20 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        if code == 0 {
+            assert!(String::from_utf8_lossy(&out.stdout).starts_with("usage: stagecraft lsp [--stdio]"));
+        }
+    }
+    // `--stdio` serves: a closed input before `exit` ends it with 1, as the protocol says.
+    let mut child = spawn(&["lsp", "--stdio"]);
+    drop(child.stdin.take());
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
 #[test]
 fn rename_prints_a_diff_or_writes() {
     let d = Dir::new("rename");
