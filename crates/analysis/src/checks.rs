@@ -602,6 +602,11 @@ fn unknown_stage_references(a: &mut Analysis) {
             continue;
         }
         let RefTarget::Image(image) = &r.target else { continue };
+        // The stage itself or a later one cannot be used here (a trigger's, in the last stage
+        // that runs it). A trigger no stage here runs names a stage of the Dockerfiles built
+        // on this image, which this file cannot tell (as rename leaves it alone).
+        let limit = if r.origin == RefOrigin::OnbuildTrigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
+        let Some(limit) = limit else { continue };
         let from = r.kind == RefKind::From;
         // FROM takes no index: the stage needs a name. (A close name is looked for below, as
         // for `--from`.)
@@ -662,9 +667,6 @@ fn unknown_stage_references(a: &mut Analysis) {
             results.len() - 1
         });
         let through_variable = r.value.contains('$');
-        // The stage itself or a later one cannot be used here (a trigger's, in the last stage
-        // that runs it).
-        let limit = if r.origin == RefOrigin::OnbuildTrigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
         let context =
             || suggest::search(image, a.context_names().iter().map(String::as_str), true).filter(|c| plausible(c));
         if let Some((mut suggestion, stage)) = results[i].clone() {
@@ -676,11 +678,11 @@ fn unknown_stage_references(a: &mut Analysis) {
             }
             // A stage it cannot use: said, with no fix that would turn the pull into a failed
             // build.
-            let how = match (stage, limit) {
-                (Some(t), Some(l)) if t >= l => {
+            let how = match stage {
+                Some(t) if t >= limit => {
                     // A close name among the stages it can use is what was meant (a name that a
                     // later stage takes again finds the later one): the first closest, as
-                    // `suggest::search` picks, among the image's close stages before `l` (found
+                    // `suggest::search` picks, among the image's close stages before `limit` (found
                     // once per image: a search per reference was quadratic in stages), if it is
                     // a plausible one, as above. (FROM finds the last stage of a name before it,
                     // so any named stage may be the one.)
@@ -700,7 +702,7 @@ fn unknown_stage_references(a: &mut Analysis) {
                         list
                     });
                     let mut best: Option<(usize, usize)> = None;
-                    for &(st, d) in list.iter().filter(|(st, _)| *st < l) {
+                    for &(st, d) in list.iter().filter(|(st, _)| *st < limit) {
                         if best.is_none_or(|(_, b)| d < b) {
                             best = Some((st, d));
                         }
@@ -722,8 +724,7 @@ fn unknown_stage_references(a: &mut Analysis) {
         } else if let Some(n) = unnamed_stage_label(a, image) {
             // `stage-N` is only how stagecraft (and its graphs) show a stage without a name. Its
             // index is what was meant only where the stage may be used.
-            // (A trigger no stage here runs: as for a name below, any stage.)
-            let earlier = limit.is_none_or(|l| n < l);
+            let earlier = n < limit;
             found.push((r.range, r.line, image.clone(), n.to_string(), Found::Index(earlier), through_variable));
         } else if let Some(c) = cfg!(feature = "named-contexts").then(context).flatten() {
             found.push((r.range, r.line, image.clone(), c, Found::Context, through_variable));

@@ -1651,22 +1651,25 @@ impl<'a> Engine<'a> {
 
     /// BuildKit's `validateBaseImagePlatform` for a stage on an image with a `--platform`: the
     /// image's platform against the one asked for (their OS and architecture). stagecraft reads
-    /// no image's config; it checks as the oracle's images are, `linux/amd64` (`Analysis::note`
-    /// says so: a multi-platform image has the platform asked for, and BuildKit reports nothing).
+    /// no image's config; it checks as the oracle's images are, `linux/amd64`, and, when the
+    /// build names its platform, as images made for that one too (`Analysis::note` says so: a
+    /// multi-platform image has the platform asked for, and BuildKit reports nothing).
+    ///
+    /// (The oracle builds for linux/amd64 only. A build for linux/arm64 on images made for
+    /// linux/amd64 alone would have BuildKit report every stage without a `--platform` of its
+    /// own, which asks for the build's; but a user who builds for a platform uses images made
+    /// for it, and most images are made for several: such a report would be false on nearly
+    /// every stage of nearly every file.)
     fn base_image_platform(&mut self, s: usize) {
         let st = &self.stages[s];
         let (BaseKind::Image(_), Some(image)) = (&st.base_kind, &st.base_expanded) else { return };
-        // Without a `--platform` of its own, a stage asks for the build's platform when the build
-        // names one; else BuildKit takes the image's (`autoDetectPlatform`).
-        let p = match &st.platform_expanded {
-            Some(asked) => match platform::parse(asked) {
-                Ok(p) => p,
-                Err(_) => return,
-            },
-            None if self.options.platform.is_some() => self.target.clone(),
-            None => return,
-        };
-        if p.os == "linux" && p.architecture == "amd64" {
+        // Without a `--platform` of its own, a stage asks for the build's platform, or BuildKit
+        // takes the image's (`autoDetectPlatform`): the image has it, as above.
+        let Some(Ok(p)) = st.platform_expanded.as_deref().map(platform::parse) else { return };
+        let build = self.options.platform.is_some().then_some(&self.target);
+        if (p.os == "linux" && p.architecture == "amd64")
+            || build.is_some_and(|b| b.os == p.os && b.architecture == p.architecture)
+        {
             return;
         }
         let message = format!(

@@ -883,6 +883,9 @@ impl Analysis {
             };
             match (&r.kind, &r.origin) {
                 (RefKind::From, RefOrigin::Direct) => image == new_name && r.in_stage != stage,
+                // A trigger's `--from` as written names a stage of the Dockerfiles built on this
+                // image; where a stage here runs it, the run's own reference is the one to bind.
+                (_, RefOrigin::OnbuildTrigger) => false,
                 _ => image.to_lowercase() == new_name,
             }
         };
@@ -2160,8 +2163,8 @@ impl Analysis {
                 "in the base stage's ONBUILD trigger on line {line}, which BuildKit runs in this stage and reports here"
             ));
         }
-        if d.severity == Severity::Error {
-            let frontend = self.other_frontend()?;
+        // (A rule's finding made an error by `# check=error=true` keeps its own note.)
+        if let Some(frontend) = self.other_frontend().filter(|_| d.severity == Severity::Error) {
             return Some(format!(
                 "`# syntax=` asks for the frontend `{frontend}`, not Docker's Dockerfile frontend: stagecraft reads the file as Docker's does, and `{frontend}` may accept this"
             ));
@@ -2177,9 +2180,13 @@ impl Analysis {
         if d.code == "InvalidBaseImagePlatform" {
             let st = &self.stages()[self.stage_at(d.range.start())?];
             let image = st.base_expanded.as_deref()?;
-            let asked = st.platform_expanded.as_deref().unwrap_or("the build's platform");
+            let asked = st.platform_expanded.as_deref()?;
+            let made_for = match &self.options.platform {
+                Some(build) => format!("linux/amd64 and for the build's platform ({build})"),
+                None => "linux/amd64".to_string(),
+            };
             return Some(format!(
-                "stagecraft does not read image configs, and checks as with an image made for linux/amd64 only: if image `{image}` is published for {asked} too (most official images are), BuildKit pulls that one and does not report this"
+                "stagecraft does not read image configs, and checks as with an image made for {made_for} only: if image `{image}` is published for {asked} too (most official images are), BuildKit pulls that one and does not report this"
             ));
         }
         if d.code != "UndefinedVar" && d.code != "WorkdirRelativePath" {

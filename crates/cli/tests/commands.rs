@@ -256,7 +256,7 @@ fn check_exit_codes_and_formats() {
     assert!(parse_json(&stdout(&o))["runs"][0].get("invocations").is_none(), "every file was read");
     let o = run(&["check", &ok, &missing]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stdout(&o).ends_with("1 problem (1 info)\n1 file not checked (could not be read)\n"), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("1 problem (1 info)\n1 file not checked (said above)\n"), "{}", stdout(&o));
     let o = run(&["check", &missing, &bad, "--format", "github"]);
     let first = stdout(&o).lines().next().unwrap_or_default().to_string();
     assert!(first.starts_with("::error file=") && first.ends_with("missing: no such file"), "{first}");
@@ -388,21 +388,32 @@ fn check_reads_the_ignore_file_buildkit_reads() {
     let g = d.file("app.Dockerfile", text);
     d.file("app.Dockerfile.dockerignore", "app\n");
     assert_eq!(found(&[&g]), ["Attempting to Copy file \"app\" that is excluded by .dockerignore"]);
-    // A pattern BuildKit rejects fails every build: an error naming the file and line.
+    // A pattern BuildKit rejects fails every build: an error naming the file and line, and the
+    // Dockerfile is still checked (without CopyIgnoredFile).
     d.file(".dockerignore", "ok\n[bad\n");
-    let o = run(&["check", &f]);
-    assert_eq!(o.status.code(), Some(2));
+    let unused = d.file("Unused.Dockerfile", "FROM alpine AS a\nFROM alpine\n");
+    let o = run(&["check", &unused]);
+    assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains(".dockerignore:2: syntax error in pattern (`[bad`): BuildKit fails every build"),
         "{}",
         stderr(&o)
     );
-    // And in the JSON report, as the file's error.
+    assert!(stdout(&o).contains("info[unused-stage]: stage `a` is not used"), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("1 ignore file BuildKit rejects (said above): every build of its context fails, and `CopyIgnoredFile` was not checked\n"), "{}", stdout(&o));
+    // And in the JSON report, beside the file's findings, counted as an error.
     let j = parse_json(&stdout(&run(&["check", &f, "--format", "json"])));
-    assert!(
-        j["files"][0]["error"].as_str().unwrap_or_default().contains(".dockerignore:2: syntax error in pattern"),
+    let fault = &j["files"][0]["ignore_file_error"];
+    assert!(fault["message"].as_str().unwrap_or_default().contains(".dockerignore:2: syntax error in pattern"), "{j}");
+    assert_eq!(
+        (fault["line"].as_u64(), j["errors"].as_u64(), j["files"][0].get("error")),
+        (Some(2), Some(1), None),
         "{j}"
     );
+    // `analyze` says it and goes on.
+    let o = run(&["analyze", &unused]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("(`CopyIgnoredFile` is not checked)"), "{}", stderr(&o));
     // GitHub annotations and SARIF point at the ignore file's line, where the fix is.
     let ignore = d.0.join(".dockerignore").to_string_lossy().into_owned();
     let gh = stdout(&run(&["check", &f, "--format", "github"]));

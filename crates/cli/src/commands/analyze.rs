@@ -30,7 +30,15 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         return Ok(Outcome::Ok);
     };
     let path = &a.files[0];
-    let options = super::with_ignore_rules(path, &a.options, a.context.as_deref())?;
+    // An ignore file BuildKit rejects is said, and the rest analysed without it (`check`
+    // reports it as an error).
+    let options = super::with_ignore_rules(path, &a.options, a.context.as_deref()).or_else(|e| match e {
+        Failure::Io(message) => {
+            crate::output::errln!("stagecraft: {message} (`CopyIgnoredFile` is not checked)");
+            Ok(a.options.clone())
+        }
+        e => Err(e),
+    })?;
     let analysis = super::read_and_analyze(path, &options)?;
     super::warn_unused_contexts(&analysis, path);
     match a.format.unwrap_or(Format::Text) {

@@ -30,7 +30,9 @@ ignore file) is --context DIR or the current directory, and --fix has no file to
 `CopyIgnoredFile` checks COPY and ADD sources against the ignore file BuildKit reads:
 `FILE.dockerignore` beside the Dockerfile (named after it), else `.dockerignore` in the build
 context, which is --context DIR or the Dockerfile's directory. An ignore file BuildKit rejects
-(a malformed pattern, a lone `!`) is an error, since every build of the context fails.
+(a malformed pattern, a lone `!`) is an error, since every build of the context fails: at its
+line (stderr, a JSON file entry's `ignore_file_error`, a SARIF tool execution notification, a
+GitHub error annotation), and the Dockerfile is checked without `CopyIgnoredFile`.
 
 --format json gives each diagnostic its `range` (1-based lines and columns: where the text,
 SARIF and GitHub outputs put it) and BuildKit's `line`/`end_line` (the instruction's lines, as
@@ -86,39 +88,43 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // How the reports name a file (the data formats escape what they need to themselves).
     let named = |p: &Path| if format == Format::Text { input::shown(p) } else { input::name(p) };
     for path in &a.files {
-        let result = super::with_ignore_rules(path, &a.options, a.context.as_deref()).and_then(|options| {
-            if a.fix {
-                fix_file(path, &options, set).map(|an| (an, None))
-            } else {
-                super::read_and_analyze_noting(path, &options)
+        // An ignore file BuildKit rejects (or that cannot be read) fails every build of the
+        // context: an error, at the file and line at fault, and the Dockerfile is still checked
+        // (without `CopyIgnoredFile`). (Its rules are read once the Dockerfile is there: a
+        // missing one is said first.)
+        let (options, ignore_fault) = match super::with_ignore_rules(path, &a.options, a.context.as_deref()) {
+            Ok(options) => (options, None),
+            Err(Failure::Io(message)) => {
+                crate::output::errln!("stagecraft: {message}");
+                let dockerfile = (!input::is_stdin(path)).then_some(path.as_path());
+                let at = stagecraft_analysis::dockerignore::fault_for(dockerfile, a.context.as_deref())
+                    .map(|(f, line)| (named(&f), line));
+                (a.options.clone(), Some((message, at)))
             }
-        });
+            Err(e) => return Err(e),
+        };
+        let result = if a.fix {
+            fix_file(path, &options, set).map(|an| (an, None))
+        } else {
+            super::read_and_analyze_noting(path, &options)
+        };
         let file = named(path);
         match result {
             Ok((an, not_utf8)) => {
                 super::warn_unused_contexts(&an, path);
-                files.push(Checked { file, result: Ok(an), not_utf8, at: None });
+                files.push(Checked { file, result: Ok(an), not_utf8, ignore_fault });
             }
             Err(Failure::Io(message) | Failure::Usage(message)) if report_unread => {
                 crate::output::errln!("stagecraft: {message}");
-                // An ignore file BuildKit rejects: the reports point at it. (Its rules are read
-                // once the Dockerfile is there: a missing one is said first.)
-                let stdin = input::is_stdin(path);
-                let at = (stdin || path.is_file())
-                    .then(|| {
-                        let dockerfile = (!stdin).then_some(path.as_path());
-                        stagecraft_analysis::dockerignore::fault_for(dockerfile, a.context.as_deref())
-                    })
-                    .flatten()
-                    .map(|(f, line)| (named(&f), line));
-                files.push(Checked { file, result: Err(message), not_utf8: None, at });
+                files.push(Checked { file, result: Err(message), not_utf8: None, ignore_fault: None });
                 unread = true;
             }
             Err(e) => return Err(e),
         }
     }
     let errors =
-        analysed(&files).flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count();
+        analysed(&files).flat_map(|(_, an)| an.diagnostics()).filter(|d| d.severity == Severity::Error).count()
+            + ignore_faults(&files).count();
     match format {
         Format::Json => output::print_json(&Report { files: &files, errors }),
         Format::Sarif => output::print_json(&sarif(&files)),
@@ -140,8 +146,9 @@ struct Checked {
     file: String,
     result: Result<Analysis, String>,
     not_utf8: Option<NotUtf8>,
-    /// For a file not read because of its ignore file: that file (as shown) and the line at fault.
-    at: Option<(String, usize)>,
+    /// The ignore file BuildKit would read for it, when BuildKit rejects it: why, and the file
+    /// (as shown) and line at fault where a pattern is.
+    ignore_fault: Option<(String, Option<(String, usize)>)>,
 }
 
 /// Each file checked.
@@ -152,12 +159,17 @@ fn analysed(files: &Files) -> impl Iterator<Item = (&str, &Analysis)> {
     files.iter().filter_map(|c| c.result.as_ref().ok().map(|an| (c.file.as_str(), an)))
 }
 
-/// The files that could not be read, with the message that says why (it names the file), and
-/// the place at fault when it is another file's line (an ignore file's pattern).
-fn unread(files: &Files) -> impl Iterator<Item = (&str, &str, Option<(&str, usize)>)> {
+/// The files that could not be read, with the message that says why (it names the file).
+fn unread(files: &Files) -> impl Iterator<Item = (&str, &str)> {
+    files.iter().filter_map(|c| c.result.as_ref().err().map(|e| (c.file.as_str(), e.as_str())))
+}
+
+/// The ignore files BuildKit rejects: the Dockerfile's name, why (the message names the ignore
+/// file), and the ignore file and line at fault where a pattern is.
+fn ignore_faults(files: &Files) -> impl Iterator<Item = (&str, &str, Option<(&str, usize)>)> {
     files.iter().filter_map(|c| {
-        let at = c.at.as_ref().map(|(f, line)| (f.as_str(), *line));
-        c.result.as_ref().err().map(|e| (c.file.as_str(), e.as_str(), at))
+        let (why, at) = c.ignore_fault.as_ref()?;
+        Some((c.file.as_str(), why.as_str(), at.as_ref().map(|(f, line)| (f.as_str(), *line))))
     })
 }
 
@@ -219,6 +231,10 @@ impl Serialize for Checked {
             }
         }
         m.serialize_entry("file", &self.file)?;
+        if let Some((why, at)) = &self.ignore_fault {
+            let (file, line) = at.as_ref().map_or((None, None), |(f, l)| (Some(f), Some(l)));
+            m.serialize_entry("ignore_file_error", &json!({"file": file, "line": line, "message": why}))?;
+        }
         if let Some(n) = &self.not_utf8 {
             m.serialize_entry("warnings", &[json!({"column": n.column, "line": n.line, "message": n.message})])?;
         }
@@ -277,10 +293,18 @@ fn text(files: &Files, set: FixSet) -> String {
     } else {
         out.push_str("no problems\n");
     }
+    let faults = ignore_faults(files).count();
+    if faults > 0 {
+        out.push_str(&format!(
+            "{faults} ignore file{} BuildKit rejects (said above): every build of {} context fails, and `CopyIgnoredFile` was not checked\n",
+            super::plural(faults),
+            if faults == 1 { "its" } else { "their" }
+        ));
+    }
     // "no problems" must not read as "all clear" when some input was never checked.
     let unread = unread(files).count();
     if unread > 0 {
-        out.push_str(&format!("{unread} file{} not checked (could not be read)\n", super::plural(unread)));
+        out.push_str(&format!("{unread} file{} not checked (said above)\n", super::plural(unread)));
     }
     let lossy = not_utf8(files).count();
     if lossy > 0 {
@@ -438,21 +462,26 @@ impl Serialize for SarifRun<'_, '_> {
         // A file that could not be read is a tool execution notification: SARIF viewers show it,
         // and the run did not check everything it was asked to.
         let mut notifications: Vec<Value> = unread(self.0.files)
-            .map(|(file, reason, at)| {
-                let location = match at {
-                    Some((f, line)) => {
-                        json!({"artifactLocation": {"uri": uri_reference(f)}, "region": {"startLine": line}})
-                    }
-                    None => json!({"artifactLocation": {"uri": uri_reference(file)}}),
-                };
+            .map(|(file, reason)| {
                 json!({
                     "level": "error",
-                    "locations": [{"physicalLocation": location}],
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri_reference(file)}}}],
                     "message": {"text": reason},
                 })
             })
             .collect();
         let successful = notifications.is_empty();
+        // An ignore file BuildKit rejects: an error notification at its line (the Dockerfile was
+        // checked).
+        notifications.extend(ignore_faults(self.0.files).map(|(file, reason, at)| {
+            let location = match at {
+                Some((f, line)) => {
+                    json!({"artifactLocation": {"uri": uri_reference(f)}, "region": {"startLine": line}})
+                }
+                None => json!({"artifactLocation": {"uri": uri_reference(file)}}),
+            };
+            json!({"level": "error", "locations": [{"physicalLocation": location}], "message": {"text": reason}})
+        }));
         // A file read with bytes that are not UTF-8 was checked, as U+FFFD there: a warning.
         notifications.extend(not_utf8(self.0.files).map(|(file, n)| {
             json!({
@@ -502,7 +531,8 @@ fn github(files: &Files) -> String {
         data(s).replace(':', "%3A").replace(',', "%2C")
     }
     let mut out = String::new();
-    for (file, reason, at) in unread(files) {
+    let unread = unread(files).map(|(file, reason)| (file, reason, None));
+    for (file, reason, at) in unread.chain(ignore_faults(files)) {
         let place = match at {
             Some((f, line)) => format!("file={},line={line}", property(f)),
             None => format!("file={}", property(file)),
