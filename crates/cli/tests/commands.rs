@@ -98,6 +98,11 @@ fn analyze_text_ends_with_the_build_failure_and_a_count_of_problems() {
     let (out, _) = analyze("bad.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\n");
     let failure = "\nthe build fails (line 2): circular dependency detected on stage: a; `a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage\n1 problem (1 error): ";
     assert!(out.contains(failure), "{out}");
+    // The command repeats the options but the format (they change what is found) and quotes
+    // what a shell would split.
+    let f = d.file("we ird.Dockerfile", "FROM alpine AS Base\n");
+    let out = stdout(&run(&["analyze", &f, "--platform", "linux/arm64", "--format", "text"]));
+    assert!(out.ends_with(&format!("`stagecraft check '{f}' --platform linux/arm64` lists them\n")), "{out}");
     // Nothing to report, nothing said.
     let (out, _) = analyze("ok.Dockerfile", "FROM alpine\n");
     assert!(out.ends_with("1 stage, 1 reference, 0 unused\n"), "{out}");
@@ -307,7 +312,8 @@ fn check_github_annotations_escape_and_map_severities() {
 
 /// A file name with a line break cannot start a line of its own in a report meant to be read,
 /// where a CI log would read it as a command (`::error ...` in GitHub Actions): the break is
-/// shown as `␊`. The data formats keep the name exactly (JSON escapes it).
+/// shown as `␊` (in the command `analyze` suggests, as a shell's `$'...\n...'`). The data
+/// formats keep the name exactly (JSON escapes it).
 #[test]
 fn a_line_break_in_a_file_name_starts_no_line() {
     let d = Dir::new("newline-name");
@@ -317,7 +323,12 @@ fn a_line_break_in_a_file_name_starts_no_line() {
     {
         let o = run(&args);
         let all = format!("{}{}", stdout(&o), stderr(&o));
-        assert!(all.contains("evil\u{240a}::error file=x::pwn.Dockerfile"), "{args:?}: {all}");
+        let shown = if args[0] == "analyze" {
+            "evil\\n::error file=x::pwn.Dockerfile'`"
+        } else {
+            "evil\u{240a}::error file=x::pwn.Dockerfile"
+        };
+        assert!(all.contains(shown), "{args:?}: {all}");
         assert!(!all.lines().any(|l| l.starts_with("::")), "{args:?}: {all}");
     }
     let o = run(&["check", &f, "--format", "json"]);
@@ -1020,6 +1031,8 @@ fn a_file_of_dash_is_the_standard_input() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).starts_with("<stdin>:2:1: warning[ConsistentInstructionCasing]"), "{}", stdout(&o));
     assert!(!stdout(&o).contains("CopyIgnoredFile"), "{}", stdout(&o));
+    // Its casing has a fix, but `--fix` refuses `-`: no "fixable with `--fix`" is offered.
+    assert!(stdout(&o).ends_with("1 problem (1 warning)\n"), "{}", stdout(&o));
     d.file(".dockerignore", "secrets\n");
     let o = run_with_stdin(&["check", "--format", "json", "-"], &d.0, text);
     let report = parse_json(&stdout(&o));

@@ -24,6 +24,7 @@ Exit status: 0 when the file is read, whatever it finds (the build's error is in
 `stagecraft check` exits 1 on errors), 2 on usage or read errors.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
+    let check = check_command(&raw);
     let Some(a) =
         args::parse(raw, &Spec { target: true, context: true, ..Spec::new(&[Format::Text, Format::Json]) }, HELP)?
     else {
@@ -43,7 +44,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     super::warn_unused_contexts(&analysis, path);
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&to_json(&analysis, &input::name(path))),
-        _ => crate::output::text!("{}", summary(&analysis, &input::shown(path))),
+        _ => crate::output::text!("{}", summary(&analysis, &check)),
     }
     Ok(Outcome::Ok)
 }
@@ -159,7 +160,45 @@ pub(crate) fn to_json<'a>(a: &'a Analysis, file: &str) -> impl serde::Serialize 
     output::WithMember { object, key: "stages", value: stages }
 }
 
-fn summary(a: &Analysis, file: &str) -> String {
+/// The `stagecraft check` command that lists what this run of `analyze` counts: its arguments
+/// but `--format`, each quoted for a POSIX shell where it needs to be.
+fn check_command(raw: &[OsString]) -> String {
+    let mut out = String::from("stagecraft check");
+    let mut words = raw.iter().map(|w| w.to_string_lossy());
+    while let Some(word) = words.next() {
+        if word == "--format" || word == "-f" {
+            words.next();
+            continue;
+        }
+        if word.starts_with("--format=") || (word.starts_with("-f") && word.len() > 2 && !word.starts_with("--")) {
+            continue;
+        }
+        out.push(' ');
+        let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+        if plain {
+            out.push_str(&word);
+        } else if word.chars().any(char::is_control) {
+            // (A line break in a file name starts no line: bash's and zsh's `$'...'`.)
+            out.push_str("$'");
+            for c in word.chars() {
+                match c {
+                    '\\' | '\'' => out.extend(['\\', c]),
+                    '\n' => out.push_str("\\n"),
+                    '\t' => out.push_str("\\t"),
+                    '\r' => out.push_str("\\r"),
+                    c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('\'');
+        } else {
+            out.push_str(&format!("'{}'", word.replace('\'', "'\\''")));
+        }
+    }
+    out
+}
+
+fn summary(a: &Analysis, check: &str) -> String {
     let mut out = String::new();
     // Each stage's references, in order (one pass, not one scan per stage).
     let mut refs_in: Vec<Vec<&stagecraft_analysis::StageRef>> = vec![Vec::new(); a.stages().len()];
@@ -212,7 +251,7 @@ fn summary(a: &Analysis, file: &str) -> String {
         out.push_str(&format!("the build fails{at}: {}\n", e.message));
     }
     if let Some(problems) = super::check::problems(a.diagnostics()) {
-        out.push_str(&format!("{problems}: `stagecraft check {file}` lists them\n"));
+        out.push_str(&format!("{problems}: `{check}` lists them\n"));
     }
     out
 }

@@ -112,11 +112,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         match result {
             Ok((an, not_utf8)) => {
                 super::warn_unused_contexts(&an, path);
-                files.push(Checked { file, result: Ok(an), not_utf8, ignore_fault });
+                let stdin = input::is_stdin(path);
+                files.push(Checked { file, result: Ok(an), not_utf8, ignore_fault, stdin });
             }
             Err(Failure::Io(message) | Failure::Usage(message)) if report_unread => {
                 crate::output::errln!("stagecraft: {message}");
-                files.push(Checked { file, result: Err(message), not_utf8: None, ignore_fault: None });
+                files.push(Checked { file, result: Err(message), not_utf8: None, ignore_fault: None, stdin: false });
                 unread = true;
             }
             Err(e) => return Err(e),
@@ -149,6 +150,8 @@ struct Checked {
     /// The ignore file BuildKit would read for it, when BuildKit rejects it: why, and the file
     /// (as shown) and line at fault where a pattern is.
     ignore_fault: Option<(String, Option<(String, usize)>)>,
+    /// Read from the standard input, which `--fix` has no file to write to.
+    stdin: bool,
 }
 
 /// Each file checked.
@@ -271,11 +274,12 @@ fn text(files: &Files, set: FixSet) -> String {
     }
     if let Some(problems) = problems(analysed(files).flat_map(|(_, a)| a.diagnostics())) {
         out.push_str(&format!("{problems}\n"));
-        // `--fix` refuses a file that is not UTF-8: its fixes are not counted.
+        // `--fix` refuses a file that is not UTF-8, and the standard input: their fixes are not
+        // counted.
         let fixable = |set| -> usize {
             files
                 .iter()
-                .filter(|c| c.not_utf8.is_none())
+                .filter(|c| c.not_utf8.is_none() && !c.stdin)
                 .filter_map(|c| c.result.as_ref().ok())
                 .map(|a| a.fixable(set))
                 .sum()
