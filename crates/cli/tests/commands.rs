@@ -538,7 +538,7 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "BuildKit builds 2 stages for stage-1:\n  wave 1: build (named context)\n  wave 2: stage-1\nimages: nginx:1.27\nnamed contexts: build, alpine\n"
+        "BuildKit builds 1 stage for stage-1:\n  wave 1: build (a named context: loaded, not built)\n  wave 2: stage-1\nimages: nginx:1.27\nnamed contexts: build, alpine\n"
     );
     assert!(
         stderr(&o).contains("--build-context ngnix:1.27 replaces no stage and no image of this file, and BuildKit ignores it; did you mean `nginx:1.27`?"),
@@ -592,12 +592,17 @@ fn targets_and_plans() {
     let o = run(&["targets", &f]);
     let out = stdout(&o);
     assert!(out.contains("build ") && out.contains("compiles it") && out.contains("release (default)"), "{out}");
+    // A row without a description ends at its count.
+    assert!(out.contains("\nrelease (default)       2\n"), "{out:?}");
     let o = run(&["plan", &f, "--target", "release"]);
     assert_eq!(
         stdout(&o),
         "BuildKit builds 2 stages for release:\n  wave 1: build\n  wave 2: release\nimages: golang:1.22\n"
     );
     // An empty target is the default one, as BuildKit reads it.
+    // An image a build arg leaves blank is shown quoted (and the build fails on it).
+    let blank = run(&["plan", &f, "--target", "release", "--build-arg", "GO= "]);
+    assert!(stdout(&blank).ends_with("images: \"golang: \"\n"), "{}", stdout(&blank));
     let (empty, none) = (run(&["plan", &f, "--target", ""]), run(&["plan", &f]));
     assert_eq!((empty.status.code(), stdout(&empty)), (Some(0), stdout(&none)), "{}", stderr(&empty));
     let o = run(&["plan", &f, "--legacy"]);

@@ -100,16 +100,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         }
         return Ok(outcome(true));
     }
-    crate::output::textln!(
-        "BuildKit builds {} stage{} for {}:",
-        plan.stages.len(),
-        super::plural(plan.stages.len()),
-        name(target)
-    );
     // A stage a named build context replaces is not built: BuildKit loads the context.
-    let shown = |s: usize| match an.stages()[s].base_kind {
-        stagecraft_analysis::BaseKind::NamedContext(_) => format!("{} (named context)", name(s)),
-        _ => name(s),
+    let replaced = |s: usize| matches!(an.stages()[s].base_kind, stagecraft_analysis::BaseKind::NamedContext(_));
+    let built = plan.stages.iter().filter(|&&s| !replaced(s)).count();
+    crate::output::textln!("BuildKit builds {built} stage{} for {}:", super::plural(built), name(target));
+    let shown = |s: usize| match replaced(s) {
+        true => format!("{} (a named context: loaded, not built)", name(s)),
+        false => name(s),
     };
     for (i, w) in plan.waves.iter().enumerate() {
         crate::output::textln!("  wave {}: {}", i + 1, w.iter().map(|&s| shown(s)).collect::<Vec<_>>().join(", "));
@@ -121,7 +118,15 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         );
     }
     if !plan.images.is_empty() {
-        crate::output::textln!("images: {}", plan.images.join(", "));
+        // (An image name a build arg left blank is shown, quoted.)
+        let image = |i: &String| {
+            if i.trim().is_empty() || i.contains(char::is_whitespace) {
+                format!("{i:?}")
+            } else {
+                i.clone()
+            }
+        };
+        crate::output::textln!("images: {}", plan.images.iter().map(image).collect::<Vec<_>>().join(", "));
     }
     if !plan.contexts.is_empty() {
         crate::output::textln!("named contexts: {}", plan.contexts.join(", "));

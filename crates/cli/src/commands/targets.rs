@@ -67,7 +67,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
     crate::output::textln!("{:<width$}  {:>6}  DESCRIPTION", "TARGET", "BUILDS");
     for (name, builds, desc) in rows {
-        crate::output::textln!("{name:<width$}  {builds:>6}  {desc}");
+        // (No blanks at the end of a row without a description.)
+        let row = format!("{name:<width$}  {builds:>6}  {desc}");
+        crate::output::textln!("{}", row.trim_end());
     }
     Ok(super::build_outcome(&an, path, lists_targets))
 }
