@@ -680,7 +680,14 @@ impl<'a> Engine<'a> {
             if let Some(s) = suggest::search(&name, rules::ALL.iter().map(|r| r.name), true) {
                 message.push_str(&format!(" (did you mean {s}?)"));
             }
-            let at = range.unwrap_or_else(|| TextRange::empty(TextSize::new(0)));
+            // At the name in the directive's value where it is written so (between `=`, `,` or
+            // `;`), else the value.
+            let at = match range {
+                Some(r) => name_in_list(&self.text[r], &name).map_or(r, |(i, len)| {
+                    TextRange::at(r.start() + TextSize::new(i as u32), TextSize::new(len as u32))
+                }),
+                None => TextRange::empty(TextSize::new(0)),
+            };
             self.ours("unknown-check", Severity::Warning, at, message, None);
         }
     }
@@ -3577,6 +3584,17 @@ pub(crate) fn scan_quotes(text: &str, escape: u8, quote: &mut Option<u8>) {
             k += 1;
         }
     }
+}
+
+/// Where `name` is one item of `list` (`skip=A,B;error=true`: its items lie between `=`, `,`
+/// and `;`), as (offset, length); `None` for an empty name, or one written otherwise.
+fn name_in_list(list: &str, name: &str) -> Option<(usize, usize)> {
+    let bounded = |i: usize| {
+        let before = list[..i].chars().next_back().is_none_or(|c| matches!(c, '=' | ',' | ';'));
+        let after = list[i + name.len()..].chars().next().is_none_or(|c| matches!(c, ',' | ';' | ' ' | '\t'));
+        before && after
+    };
+    (!name.is_empty()).then(|| list.match_indices(name).map(|(i, _)| i).find(|&i| bounded(i)))?.map(|i| (i, name.len()))
 }
 
 /// BuildKit's `nonEnvArgs`: ARGs that switch the SBOM scan and never become variables.

@@ -3024,11 +3024,18 @@ fn the_check_build_arg_replaces_the_directive() {
     assert!(a
         .build_error()
         .is_some_and(|e| e.message.starts_with("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: ")));
-    // A directive's value ends at the first space: an empty name says so.
+    // A directive's value ends at the first space: an empty name says so (at the value).
     let a = plain("# check=skip=JSONArgsRecommended, MaintainerDeprecated\nFROM alpine\nMAINTAINER x\n");
-    assert!(diag(&a, "unknown-check")
-        .message
-        .starts_with("an empty check name: a stray comma, or a space (the value ends at the first one)"));
+    let d = diag(&a, "unknown-check");
+    assert!(d.message.starts_with("an empty check name: a stray comma, or a space (the value ends at the first one)"));
+    assert_eq!(slice(&a, d.range), "skip=JSONArgsRecommended, MaintainerDeprecated");
+    // A name that is no check is marked where it is written, not with the whole value.
+    let a = plain("# check=skip=Bog,StageNameCasing,Bogus;experimental=Bogus\nFROM alpine\n");
+    let marked: Vec<&str> = findings(&a, "unknown-check").iter().map(|f| f.0).collect();
+    assert_eq!(marked, ["Bog", "Bogus", "Bogus"]);
+    let ranges: Vec<usize> =
+        a.diagnostics().iter().filter(|d| d.code == "unknown-check").map(|d| usize::from(d.range.start())).collect();
+    assert_eq!(ranges, [13, 33, 33]);
 }
 
 /// Hover on an instruction's keyword or one of its flags: what it does, with the reference.
