@@ -2745,6 +2745,7 @@ impl<'a> Engine<'a> {
             RUN_INSTR => {
                 // BuildKit reads every mount (expanding its values) before it makes any, and
                 // stops at the first it refuses.
+                let mut refused = false;
                 for f in c.flags.iter().filter(|f| f.name() == "mount") {
                     let fields = &csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
                     if !cfg!(feature = "build-failures") {
@@ -2780,12 +2781,13 @@ impl<'a> Engine<'a> {
                                 d.fix = fix;
                             }
                         }
+                        refused = true;
                         break;
                     }
                 }
                 // (The fields are read again: a mount list is short, and keeping them would
                 // cost the browser build a vector type of its own.)
-                for f in c.flags.iter().filter(|f| f.name() == "mount") {
+                for f in c.flags.iter().filter(|f| f.name() == "mount" && !refused) {
                     let fields = csv_fields(f.value().unwrap_or_default()).unwrap_or_default();
                     // A mount from a stage BuildKit has not built yet fails. A cache mount
                     // without a `from` is from `scratch` (`dispatchRunMounts`), which is a stage

@@ -3,7 +3,7 @@
 //! and `# check=error=true`. The oracle test compares the same errors over the corpus.
 #![cfg(feature = "build-failures")]
 
-use stagecraft_analysis::{analyze, Analysis, Options};
+use stagecraft_analysis::{analyze, Analysis, Options, Severity};
 
 fn plain(text: &str) -> Analysis {
     analyze(text, &Options::default())
@@ -259,6 +259,12 @@ fn mount_options_are_checked_as_buildkit_reads_them() {
         .collect();
     assert_eq!(undefined, [("Usage of undefined variable '$A'", true)], "{:?}", a.diagnostics());
     assert_eq!(a.build_error().map(|e| e.message.as_str()), Some("mode not allowed for \"bind\" type mounts"));
+    // Refused when it is read, a mount is never made: no second error for its target (a
+    // half-typed `type=` had one more, "invalid mount target", for the root).
+    let a = plain("FROM alpine\nRUN --mount=type= true\n");
+    let errors: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.severity == Severity::Error).map(|d| d.message.as_str()).collect();
+    assert_eq!(errors, ["unsupported mount type \"\""], "{:?}", a.diagnostics());
 }
 
 #[test]
