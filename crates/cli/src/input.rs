@@ -159,3 +159,44 @@ fn read_stdin() -> Result<Vec<u8>, Failure> {
     std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure::Io(format!("<stdin>: cannot read: {e}")))?;
     Ok(bytes)
 }
+
+/// Replaces the file at `path` with `contents` so that a failed write (a full disk, a signal)
+/// leaves the old text whole: the text goes to a new file beside it, which then takes the old
+/// one's place, with its permissions (and, on Unix, its owner). A file with other hard links is
+/// written in place, which keeps them one file; a symbolic link's target is the one replaced.
+pub(crate) fn write_whole(path: &Path, contents: &str) -> std::io::Result<()> {
+    let path = std::fs::canonicalize(path)?;
+    // Refused where writing the file itself would be (a read-only file stays unwritten, though
+    // its directory would let a new file take its place).
+    drop(std::fs::OpenOptions::new().write(true).open(&path)?);
+    let meta = std::fs::metadata(&path)?;
+    #[cfg(unix)]
+    let linked = std::os::unix::fs::MetadataExt::nlink(&meta) > 1;
+    #[cfg(not(unix))]
+    let linked = false;
+    let (Some(dir), Some(name), false) = (path.parent(), path.file_name(), linked) else {
+        return std::fs::write(&path, contents);
+    };
+    let mut temp_name = std::ffi::OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".stagecraft-{}.tmp", std::process::id()));
+    let temp = dir.join(temp_name);
+    let written = (|| {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        file.write_all(contents.as_bytes())?;
+        file.set_permissions(meta.permissions())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            // (Only root may give a file away; anyone else keeps it as theirs, as an editor does.)
+            let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+        }
+        file.sync_all()?;
+        std::fs::rename(&temp, &path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
+}

@@ -846,6 +846,48 @@ fn rename_prints_a_diff_or_writes() {
     assert!(stderr(&o).contains(": stage \"nope\" could not be found; stages: "), "{}", stderr(&o));
 }
 
+/// `--write` and `--fix` replace a file whole (a new file takes its place, so a failed write
+/// leaves the old text): with its permissions, through a symbolic link to its target (the link
+/// stays a link), in place where it has other hard links (they stay one file), and not at all
+/// where the file is read-only; no temporary file is left beside it.
+#[cfg(unix)]
+#[test]
+fn written_files_are_replaced_whole_and_keep_what_they_were() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let d = Dir::new("write-whole");
+    let text = "FROM alpine AS base\nFROM alpine\nCOPY --from=base /a /b\n";
+    let f = d.file("Dockerfile", text);
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = d.0.join("link.Dockerfile");
+    std::os::unix::fs::symlink(&f, &link).unwrap();
+    let o = run(&["rename", &link.to_string_lossy(), "base", "core", "--write"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), text.replace("base", "core"));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o640);
+    // Hard links stay one file.
+    let hard = d.0.join("hard.Dockerfile");
+    std::fs::hard_link(&f, &hard).unwrap();
+    let o = run(&["fmt", "--write", &hard.to_string_lossy()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["rename", &hard.to_string_lossy(), "core", "base", "--write"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::metadata(&f).unwrap().ino(), std::fs::metadata(&hard).unwrap().ino());
+    assert_eq!(std::fs::read_to_string(&f).unwrap(), text);
+    // A read-only file is refused, unless the tests run as root (who may write it anyway).
+    std::fs::remove_file(&hard).unwrap();
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o440)).unwrap();
+    let o = run(&["rename", &f, "base", "core", "--write"]);
+    let root = std::fs::OpenOptions::new().write(true).open(&f).is_ok();
+    assert_eq!(o.status.code(), Some(if root { 0 } else { 2 }), "{}", stderr(&o));
+    let leftovers: Vec<String> = std::fs::read_dir(&d.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("stagecraft-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
 #[test]
 fn graph_formats() {
     let d = Dir::new("graph");

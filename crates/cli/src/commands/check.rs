@@ -190,7 +190,8 @@ fn fix_file(path: &Path, options: &Options, set: FixSet) -> Result<Analysis, Fai
     super::known_targets(&fixed.analysis, path, options)?;
     let shown = input::shown(path);
     if fixed.text != text {
-        std::fs::write(path, &fixed.text).map_err(|e| Failure::Io(format!("{shown}: cannot write the fixes: {e}")))?;
+        input::write_whole(path, &fixed.text)
+            .map_err(|e| Failure::Io(format!("{shown}: cannot write the fixes: {e}")))?;
         crate::output::errln!("{shown}: fixed {} problem{}", fixed.applied, if fixed.applied == 1 { "" } else { "s" });
     }
     if fixed.unsettled {

@@ -91,7 +91,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             output::outln!("{shown}");
             findings = true;
         } else if a.write {
-            match std::fs::write(path, TextEdit::apply_all(&text, &edits)) {
+            match input::write_whole(path, &TextEdit::apply_all(&text, &edits)) {
                 Ok(()) => crate::output::errln!("{shown}: formatted"),
                 Err(e) => {
                     crate::output::errln!("stagecraft: {shown}: cannot write: {e}");

@@ -38,7 +38,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", input::shown(path)))
     })?;
     if a.write {
-        std::fs::write(path, TextEdit::apply_all(text, &edits))
+        input::write_whole(path, &TextEdit::apply_all(text, &edits))
             .map_err(|e| Failure::Io(format!("{}: cannot write: {e}", input::shown(path))))?;
         // (A name split by line continuations takes an edit per line; it is one place.)
         let places = edits.iter().filter(|e| !e.new_text.is_empty()).count();
