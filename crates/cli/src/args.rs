@@ -264,8 +264,14 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
         };
         return Err(usage(format!("expected {wanted}, got {}: {given}", rest.len())));
     }
+    // A file given twice (`check *.Dockerfile Dockerfile`, a link and its target) is read once,
+    // where it is first named.
+    let mut seen = std::collections::HashSet::new();
     for f in rest.drain(..file_count) {
-        args.files.push(PathBuf::from(f));
+        let path = PathBuf::from(f);
+        if crate::input::is_stdin(&path) || seen.insert(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone())) {
+            args.files.push(path);
+        }
     }
     if args.files.iter().filter(|f| crate::input::is_stdin(f)).count() > 1 {
         return Err(usage("`-` (the standard input) is given twice; it can be read once".into()));

@@ -734,6 +734,19 @@ fn too_many_arguments_are_said() {
     assert!(stderr(&o).contains("give one of --buildkit and --tree, once"), "{}", stderr(&o));
 }
 
+/// A file named twice (`check *.Dockerfile Dockerfile`, or by another path) is checked once.
+#[test]
+fn a_file_named_twice_is_checked_once() {
+    let d = Dir::new("twice");
+    let f = d.file("Dockerfile", "from alpine AS Bad\n");
+    let other = d.0.join(".").join("Dockerfile").to_string_lossy().into_owned();
+    let o = run(&["check", &f, &other, &f, "--format", "json"]);
+    let files = parse_json(&stdout(&o))["files"].as_array().map_or(0, Vec::len);
+    assert_eq!(files, 1, "{}", stdout(&o));
+    let o = run(&["fmt", "--check", &f, &other]);
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+}
+
 /// A usage error says what was wrong, what was probably meant, the command's synopsis and where
 /// the rest is: not every option's paragraph.
 #[test]
