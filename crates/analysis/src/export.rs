@@ -12,7 +12,7 @@ fn node_label(a: &Analysis, n: &GraphNode) -> String {
     }
 }
 
-/// A label for DOT (`dot`) or Mermaid: quotes escaped, and control characters (an image name
+/// A label for DOT (`dot`) or Mermaid: quotes (and for Mermaid, angle brackets) escaped, and control characters (an image name
 /// BuildKit would refuse may hold them) replaced, so that none reaches a renderer (or a
 /// terminal the text is printed in).
 fn escape(s: &str, dot: bool) -> String {
@@ -24,6 +24,9 @@ fn escape(s: &str, dot: bool) -> String {
                 out.push(c);
             }
             '"' => out.push_str("#quot;"),
+            // (Mermaid's labels are HTML: `<b>` in a name would be markup.)
+            '<' => out.push_str("#60;"),
+            '>' => out.push_str("#62;"),
             // Shown as U+FFFD: no image name BuildKit takes has one (the name's error says so).
             c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
@@ -140,5 +143,8 @@ mod tests {
         let m = a.to_mermaid();
         assert!(m.contains("n2[(\"a\\b\u{fffd}c\u{fffd}d\")]"), "{m}");
         assert!(!dot.chars().chain(m.chars()).any(|c| c.is_control() && c != '\n'), "{dot}{m}");
+        // Angle brackets are no markup in Mermaid's HTML labels.
+        let m = analyze("FROM a<b>&c\n", &Options::default()).to_mermaid();
+        assert!(m.contains("[(\"a#60;b#62;&c\")]"), "{m}");
     }
 }
