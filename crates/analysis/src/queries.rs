@@ -569,6 +569,34 @@ impl Analysis {
         return self.references().iter().filter(move |r| r.stage() == Some(stage));
     }
 
+    /// The build args (`Options::build_args`) that no `ARG` of the file declares (in the global
+    /// scope, a stage, or an ONBUILD trigger), with the closest key that one does: BuildKit
+    /// ignores them without a word (the legacy builder warned "One or more build-args were not
+    /// consumed"), so a typo goes unseen. Not the ones BuildKit reads itself: the proxy
+    /// variables (a `RUN` has them without an `ARG`), `BUILDKIT_*` and `SOURCE_DATE_EPOCH`.
+    pub fn unread_build_args(&self) -> Vec<(String, Option<String>)> {
+        const PROXIES: [&str; 5] = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
+        let mut keys: Vec<String> = Vec::new();
+        for n in self.parse().syntax_node().descendants().filter(|n| n.kind() == ARG_INSTR) {
+            if let Some(i) = Instruction::cast(n) {
+                keys.extend(i.info_in(self.text()).pairs.iter().map(|p| p.key.to_string()));
+            }
+        }
+        sort::sort_by(&mut keys, |a, b| a.cmp(b));
+        keys.dedup();
+        let mut out: Vec<(String, Option<String>)> = Vec::new();
+        for (key, _) in &self.options.build_args {
+            let builtin = PROXIES.iter().any(|p| p.eq_ignore_ascii_case(key))
+                || key.starts_with("BUILDKIT_")
+                || key == "SOURCE_DATE_EPOCH";
+            if builtin || keys.binary_search(key).is_ok() || out.iter().any(|(k, _)| k == key) {
+                continue;
+            }
+            out.push((key.clone(), crate::suggest::search(key, keys.iter().map(String::as_str), true)));
+        }
+        out
+    }
+
     /// For each stage, how many references [`Analysis::occurrences`] lists for it (its
     /// definition aside), counted in one pass over the references.
     pub fn reference_counts(&self) -> Vec<usize> {

@@ -3329,3 +3329,20 @@ fn long_words_are_cut_in_messages_for_people() {
     let wide = shortened(&"日".repeat(300)).into_owned();
     assert_eq!(wide.chars().count(), 161);
 }
+
+/// Build args no `ARG` reads (BuildKit ignores them without a word): with the closest key that
+/// one does; an ARG in a stage or in an ONBUILD trigger reads one, and the proxy variables,
+/// `BUILDKIT_*` and `SOURCE_DATE_EPOCH` are BuildKit's own.
+#[test]
+fn build_args_no_arg_reads_are_listed_with_the_closest_key() {
+    let text = "ARG BASE=alpine\nFROM $BASE\nARG VERSION\nONBUILD ARG LATER\n";
+    let args =
+        ["BASEE", "VERSION", "LATER", "http_proxy", "BUILDKIT_INLINE_CACHE", "SOURCE_DATE_EPOCH", "base", "Other"];
+    let options =
+        Options { build_args: args.iter().map(|k| (k.to_string(), "1".to_string())).collect(), ..Options::default() };
+    let unread = analyze(text, &options).unread_build_args();
+    assert_eq!(
+        unread,
+        [("BASEE".to_string(), Some("BASE".to_string())), ("base".into(), None), ("Other".into(), None)]
+    );
+}

@@ -603,6 +603,15 @@ fn targets_and_plans() {
     // An image a build arg leaves blank is shown quoted (and the build fails on it).
     let blank = run(&["plan", &f, "--target", "release", "--build-arg", "GO= "]);
     assert!(stdout(&blank).ends_with("images: \"golang: \"\n"), "{}", stdout(&blank));
+    // A build arg no ARG reads is said (BuildKit ignores it), with the key it may have meant.
+    let typo = run(&["plan", &f, "--build-arg", "G0=1.23"]);
+    assert!(
+        stderr(&typo).ends_with(
+            ": --build-arg G0 is read by no ARG of this file, and BuildKit ignores it; did you mean `GO`?\n"
+        ),
+        "{}",
+        stderr(&typo)
+    );
     let (empty, none) = (run(&["plan", &f, "--target", ""]), run(&["plan", &f]));
     assert_eq!((empty.status.code(), stdout(&empty)), (Some(0), stdout(&none)), "{}", stderr(&empty));
     let o = run(&["plan", &f, "--legacy"]);
