@@ -13,9 +13,15 @@ usage: stagecraft rename FILE OLD NEW [--write] [--build-arg K=V]... [--build-co
 
 Renames stage OLD to NEW at its AS name and at every FROM, --from and from= that names it (in an
 ONBUILD trigger, only where a stage of the file runs the trigger: elsewhere it names a stage of
-the Dockerfiles built on the image). Prints a unified diff; --write changes the file instead. Refuses, saying why, when NEW is not a
-valid or free stage name or when a reference through a variable would not follow. The build
-args, named contexts and platform decide what references written with variables name.";
+the Dockerfiles built on the image), and at the start of the comment above its FROM that BuildKit
+reads as the stage's description (`# OLD builds the app`: buildx shows the description only while
+the comment starts with the name). Prints a unified diff; --write changes the file instead.
+Refuses, saying why, when NEW is not a valid or free stage name or when a reference through a
+variable would not follow. The build args, named contexts and platform decide what references
+written with variables name.
+
+Exit status: 0 when renamed (or the diff printed), 1 when the rename is refused, 2 on usage or
+read errors (OLD names no stage).";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(raw, &Spec { write: true, words_after_file: 2, ..Spec::new(&[Format::Text]) }, HELP)?
