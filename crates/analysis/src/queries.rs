@@ -569,12 +569,12 @@ impl Analysis {
         return self.references().iter().filter(move |r| r.stage() == Some(stage));
     }
 
-    /// The build args (`Options::build_args`) that no `ARG` of the file declares (in the global
+    /// The build args (as `Options::build_args`) that no `ARG` of the file declares (in the global
     /// scope, a stage, or an ONBUILD trigger), with the closest key that one does: BuildKit
     /// ignores them without a word (the legacy builder warned "One or more build-args were not
     /// consumed"), so a typo goes unseen. Not the ones BuildKit reads itself: the proxy
     /// variables (a `RUN` has them without an `ARG`), `BUILDKIT_*` and `SOURCE_DATE_EPOCH`.
-    pub fn unread_build_args(&self) -> Vec<(String, Option<String>)> {
+    pub fn unread_build_args(&self, build_args: &[(String, String)]) -> Vec<(String, Option<String>)> {
         const PROXIES: [&str; 5] = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
         let mut keys: Vec<String> = Vec::new();
         for n in self.parse().syntax_node().descendants().filter(|n| n.kind() == ARG_INSTR) {
@@ -585,7 +585,7 @@ impl Analysis {
         sort::sort_by(&mut keys, |a, b| a.cmp(b));
         keys.dedup();
         let mut out: Vec<(String, Option<String>)> = Vec::new();
-        for (key, _) in &self.options.build_args {
+        for (key, _) in build_args {
             let builtin = PROXIES.iter().any(|p| p.eq_ignore_ascii_case(key))
                 || key.starts_with("BUILDKIT_")
                 || key == "SOURCE_DATE_EPOCH";
@@ -2209,10 +2209,7 @@ impl Analysis {
             let st = &self.stages()[self.stage_at(d.range.start())?];
             let image = st.base_expanded.as_deref()?;
             let asked = st.platform_expanded.as_deref()?;
-            let made_for = match &self.options.platform {
-                Some(build) => format!("linux/amd64 and for the build's platform ({build})"),
-                None => "linux/amd64".to_string(),
-            };
+            let made_for = if self.platform_given { "linux/amd64 and for the build's platform" } else { "linux/amd64" };
             return Some(format!(
                 "stagecraft does not read image configs, and checks as with an image made for {made_for} only: if image `{image}` is published for {asked} too (most official images are), BuildKit pulls that one and does not report this"
             ));

@@ -2314,7 +2314,7 @@ fn images_are_taken_as_made_for_the_build_platform_too() {
     let d = a.diagnostics().iter().find(|d| d.code == "InvalidBaseImagePlatform").unwrap();
     assert_eq!(
         a.note(d).as_deref(),
-        Some("stagecraft does not read image configs, and checks as with an image made for linux/amd64 and for the build's platform (linux/arm64) only: if image `alpine` is published for linux/arm/v7 too (most official images are), BuildKit pulls that one and does not report this")
+        Some("stagecraft does not read image configs, and checks as with an image made for linux/amd64 and for the build's platform only: if image `alpine` is published for linux/arm/v7 too (most official images are), BuildKit pulls that one and does not report this")
     );
     // Made an error by `# check=error=true`, the finding keeps its note.
     let a = analyze("# check=error=true\nFROM --platform=linux/arm/v7 alpine\n", &arm);
@@ -3340,7 +3340,7 @@ fn build_args_no_arg_reads_are_listed_with_the_closest_key() {
         ["BASEE", "VERSION", "LATER", "http_proxy", "BUILDKIT_INLINE_CACHE", "SOURCE_DATE_EPOCH", "base", "Other"];
     let options =
         Options { build_args: args.iter().map(|k| (k.to_string(), "1".to_string())).collect(), ..Options::default() };
-    let unread = analyze(text, &options).unread_build_args();
+    let unread = analyze(text, &options).unread_build_args(&options.build_args);
     assert_eq!(
         unread,
         [("BASEE".to_string(), Some("BASE".to_string())), ("base".into(), None), ("Other".into(), None)]

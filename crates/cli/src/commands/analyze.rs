@@ -41,7 +41,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         e => Err(e),
     })?;
     let analysis = super::read_and_analyze(path, &options)?;
-    super::warn_unused_options(&analysis, path);
+    super::warn_unused_options(&analysis, path, &options);
     match a.format.unwrap_or(Format::Text) {
         Format::Json => output::print_json(&to_json(&analysis, &input::name(path))),
         _ => crate::output::text!("{}", summary(&analysis, &check)),

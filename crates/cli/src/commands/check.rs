@@ -111,7 +111,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let file = named(path);
         match result {
             Ok((an, not_utf8)) => {
-                super::warn_unused_options(&an, path);
+                super::warn_unused_options(&an, path, &options);
                 let stdin = input::is_stdin(path);
                 files.push(Checked { file, result: Ok(an), not_utf8, ignore_fault, stdin });
             }

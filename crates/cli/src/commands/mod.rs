@@ -42,8 +42,8 @@ pub(crate) fn analyze_text(path: &Path, text: &str, options: &Options) -> Result
 /// For the commands that say what a build does (`check`, `plan`, `analyze`): a build arg no
 /// `ARG` reads, and a named context that replaces nothing, are said on stderr. BuildKit ignores
 /// both without a word, so a typo in the flag or the file would go unseen (or pull an image).
-pub(crate) fn warn_unused_options(an: &Analysis, path: &Path) {
-    for (key, closest) in an.unread_build_args() {
+pub(crate) fn warn_unused_options(an: &Analysis, path: &Path, options: &Options) {
+    for (key, closest) in an.unread_build_args(&options.build_args) {
         let hint = closest.map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
         crate::output::errln!(
             "stagecraft: warning: {}: --build-arg {key} is read by no ARG of this file, and BuildKit ignores it{hint}",

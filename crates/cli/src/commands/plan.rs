@@ -36,7 +36,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // --target dispatches all), so a step failing in a stage it does not build is no failure.
     let options = stagecraft_analysis::Options { only_needed_stages: true, ..a.options.clone() };
     let an = super::read_and_analyze(path, &options)?;
-    super::warn_unused_options(&an, path);
+    super::warn_unused_options(&an, path, &options);
     let target = super::target_stage(&an, path, a.options.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
