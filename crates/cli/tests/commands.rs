@@ -603,6 +603,13 @@ fn targets_and_plans() {
     // An image a build arg leaves blank is shown quoted (and the build fails on it).
     let blank = run(&["plan", &f, "--target", "release", "--build-arg", "GO= "]);
     assert!(stdout(&blank).ends_with("images: \"golang: \"\n"), "{}", stdout(&blank));
+    // A stage name that is no image name: BuildKit builds it, `docker build` fails on it (it
+    // looks stage names up as named contexts); the legacy builder does not.
+    let dash = d.file("dash.Dockerfile", "FROM alpine AS build-\nRUN true\n");
+    let o = run(&["plan", &dash]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("dash.Dockerfile:1: `docker build` fails on this stage name"), "{}", stderr(&o));
+    assert_eq!(run(&["plan", &dash, "--legacy"]).status.code(), Some(0));
     // A build arg no ARG reads is said (BuildKit ignores it), with the key it may have meant.
     let typo = run(&["plan", &f, "--build-arg", "G0=1.23"]);
     assert!(

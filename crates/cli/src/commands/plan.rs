@@ -19,7 +19,8 @@ at index N (#0 is the first; a stage without a name has no other). --build-conte
 replaces the stage NAME, or else the images BuildKit looks up as NAME (`alpine` for
 `alpine:latest`), as `docker buildx build --build-context` does; those are listed apart.
 
-Exit status: 0, or 1 when BuildKit fails the build (the error goes to stderr; the plan is
+Exit status: 0, or 1 when BuildKit fails the build, or `docker build` does on a stage name that
+is no image name (it looks stage names up as named contexts) (the error goes to stderr; the plan is
 still shown, as the build would be once the error is mended, except for stages on or after a
 cycle of references, which no order builds: they are listed apart, `in_cycle` in JSON), 2 on
 usage or read errors.";
@@ -61,7 +62,21 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 );
                 Outcome::Findings
             }
-            None => buildkit,
+            None if legacy => buildkit,
+            // BuildKit's own packages build it, but `docker build` (buildx's client) looks every
+            // stage name up as a named context first, and fails on one that is no image name.
+            None => match an.diagnostics().iter().find(|d| d.code == "stage-name-not-a-reference") {
+                Some(d) if matches!(buildkit, Outcome::Ok) => {
+                    crate::output::errln!(
+                        "stagecraft: {}:{}: {} (the plan is what it would build once that is mended)",
+                        crate::input::shown(path),
+                        an.line_of(d.range.start()),
+                        output::shortened(&d.message)
+                    );
+                    Outcome::Findings
+                }
+                _ => buildkit,
+            },
         }
     };
     if a.format == Some(Format::Json) {
