@@ -298,7 +298,11 @@ fn text(files: &Files, set: FixSet) -> String {
     } else {
         out.push_str("no problems\n");
     }
-    let faults = ignore_faults(files).count();
+    // (Dockerfiles of one context share its ignore file: it is one file at fault.)
+    let mut faults: Vec<&str> = ignore_faults(files).map(|(_, why, _)| why).collect();
+    faults.sort_unstable();
+    faults.dedup();
+    let faults = faults.len();
     if faults > 0 {
         out.push_str(&format!(
             "{faults} ignore file{} BuildKit rejects (said above): every build of {} context fails, and `CopyIgnoredFile` was not checked\n",
