@@ -4,7 +4,8 @@
 //
 // and every Dockerfile code block gets its stage graph beside it, with a target picker.
 // Options, as data- attributes on that <script> tag:
-//   data-selector    the code blocks (default: pre > code.language-dockerfile, pre > code.lang-dockerfile)
+//   data-selector    the code blocks (default: `pre > code` with the class language-dockerfile or
+//                    lang-dockerfile in any case, as Markdown renderers write ```Dockerfile fences)
 //   data-pkg         URL of stagecraft_wasm.js (default: ../pkg/stagecraft_wasm.js from this script)
 //   data-css="none"  do not add stagecraft-embed.css (the page brings its own styles)
 // A block opts out with <pre data-stagecraft="off">. Pages that add code blocks later call
@@ -17,7 +18,8 @@ import { graphView } from '../shared/graph.js';
 const script = document.currentScript ?? document.querySelector('script[src*="stagecraft-embed"]');
 const scriptUrl = script?.src || document.baseURI;
 const config = script?.dataset ?? {};
-const SELECTOR = config.selector || 'pre > code.language-dockerfile, pre > code.lang-dockerfile';
+const SELECTOR =
+  config.selector || 'pre > code[class~="language-dockerfile" i], pre > code[class~="lang-dockerfile" i]';
 const PKG_URL = new URL(config.pkg || '../pkg/stagecraft_wasm.js', config.pkg ? document.baseURI : scriptUrl).href;
 const HIGHLIGHT = 'stagecraft-from';
 
@@ -169,6 +171,10 @@ function describeErrors(analysis) {
   return [` This Dockerfile has ${what} (line ${first.line}: ${first.message.replace(/\.$/, '')}${more}).`];
 }
 
+/** Each code block's highlighted range: the page's one highlight holds them all, so that a stage
+ * picked in one embed leaves another's as it is (its node stays selected too). */
+const highlighted = new Map();
+
 /** Shows `from..to` of the code block's text: a CSS highlight where supported, else the selection. */
 function highlightRange(code, from, to) {
   const range = document.createRange();
@@ -183,7 +189,9 @@ function highlightRange(code, from, to) {
   }
   if (!started) return;
   if (globalThis.CSS?.highlights && globalThis.Highlight) {
-    CSS.highlights.set(HIGHLIGHT, new Highlight(range));
+    highlighted.set(code, range);
+    for (const c of highlighted.keys()) if (!c.isConnected) highlighted.delete(c);
+    CSS.highlights.set(HIGHLIGHT, new Highlight(...highlighted.values()));
   } else {
     const sel = getSelection();
     sel.removeAllRanges();

@@ -80,7 +80,9 @@ const view = new EditorView({
       EditorView.contentAttributes.of({ 'aria-label': 'Dockerfile editor' }),
       EditorView.updateListener.of((update) => {
         if (update.docChanged) scheduleAnalysis();
-        if (update.docChanged && pastedOverEverything(update)) setFileName('Dockerfile');
+        // Pasting over everything, or deleting everything, starts another file: no longer the
+        // one opened (nor named after it in downloads).
+        if (update.docChanged && (pastedOverEverything(update) || update.state.doc.length === 0)) setFileName('Dockerfile');
         if (update.docChanged || update.selectionSet) scheduleCursor();
       }),
       EditorView.domEventHandlers({
@@ -354,9 +356,26 @@ function position(d, text) {
   return { line: before.split('\n').length, column: d.from - start + 1 };
 }
 
-/** The problems list of `analysis`, the analysis of `text`. */
-function showProblems(analysis, text) {
-  const items = analysis.diagnostics.map((d) => {
+/**
+ * Rows the problems list draws at first: a file of thousands of stages has thousands of
+ * problems, and a list of them all made every later layout (a cursor move in the editor) slow.
+ */
+const PROBLEMS_SHOWN = 200;
+
+/** `message` with each word over 200 characters cut to its first 120 and last 40, as the
+ * command line and the language server show them (a 4,000-character junk line is one word). */
+function shortWords(message) {
+  return message.replace(/\S{201,}/gu, (w) => {
+    const chars = [...w];
+    return chars.length > 200 ? `${chars.slice(0, 120).join('')}…${chars.slice(-40).join('')}` : w;
+  });
+}
+
+/** The problems list of `analysis`, the analysis of `text`: the first PROBLEMS_SHOWN rows, and a
+ * button for the rest. */
+function showProblems(analysis, text, all = false) {
+  const shown = all ? analysis.diagnostics : analysis.diagnostics.slice(0, PROBLEMS_SHOWN);
+  const items = shown.map((d) => {
     const li = document.createElement('li');
     li.className = `problem sev-${d.severity}`;
     const loc = document.createElement('button');
@@ -364,7 +383,9 @@ function showProblems(analysis, text) {
     loc.className = 'loc';
     const { line, column } = position(d, text);
     loc.textContent = `line ${line}:${column}`;
-    loc.setAttribute('aria-label', `${SEVERITY_LABEL[d.severity] ?? d.severity} at line ${line}, column ${column}: ${d.message}${d.note ? ` (${d.note})` : ''}`);
+    const message = shortWords(d.message);
+    const note = d.note ? shortWords(d.note) : '';
+    loc.setAttribute('aria-label', `${SEVERITY_LABEL[d.severity] ?? d.severity} at line ${line}, column ${column}: ${message}${note ? ` (${note})` : ''}`);
     loc.addEventListener('click', () => {
       const fresh = freshDiagnostic(d);
       if (fresh) revealRange(fresh.from, fresh.to);
@@ -375,8 +396,8 @@ function showProblems(analysis, text) {
     sev.textContent = SEVERITY_LABEL[d.severity] ?? d.severity;
     const msg = document.createElement('span');
     msg.className = 'msg';
-    msg.textContent = d.message;
-    if (d.note) msg.append(Object.assign(document.createElement('span'), { className: 'note', textContent: d.note }));
+    msg.textContent = message;
+    if (note) msg.append(Object.assign(document.createElement('span'), { className: 'note', textContent: note }));
     li.append(loc, sev, msg);
     if (d.url) {
       const a = Object.assign(document.createElement('a'), { href: d.url, textContent: d.code, className: 'code', target: '_blank', rel: 'noopener noreferrer' });
@@ -400,6 +421,22 @@ function showProblems(analysis, text) {
     return li;
   });
   if (!items.length) items.push(Object.assign(document.createElement('li'), { className: 'empty', textContent: 'No problems found.' }));
+  const rest = analysis.diagnostics.length - shown.length;
+  if (rest > 0) {
+    const more = Object.assign(document.createElement('button'), {
+      type: 'button',
+      className: 'more',
+      textContent: `Show ${rest} more problem${rest === 1 ? '' : 's'}`,
+    });
+    more.addEventListener('click', () => {
+      showProblems(analysis, text, true);
+      // (Focus stays in the list: on the first row the button's click added.)
+      ui.problems.children[PROBLEMS_SHOWN]?.querySelector('button')?.focus();
+    });
+    const li = Object.assign(document.createElement('li'), { className: 'more-row' });
+    li.append(more);
+    items.push(li);
+  }
   ui.problems.replaceChildren(...items);
   ui.problemCount.textContent = analysis.diagnostics.length ? `(${analysis.diagnostics.length})` : '';
 }
@@ -475,6 +512,9 @@ function showRenameChoices(analysis) {
 // Cursor: position, the stage under it
 
 let cursorFrame = 0;
+/** How long the cursor rests before the graph scrolls to its stage (see `updateCursor`). */
+const GRAPH_SCROLL_DELAY_MS = 150;
+let graphScroll = 0;
 function scheduleCursor() {
   cancelAnimationFrame(cursorFrame);
   cursorFrame = requestAnimationFrame(updateCursor);
@@ -488,7 +528,12 @@ function updateCursor() {
   // Only when the analysis matches the text: offsets into an older text would point elsewhere.
   if (!sc || !current || current.text.length !== view.state.doc.length || current.text !== view.state.doc.toString()) return;
   const stage = sc.stageAt(current.text, sel.head);
-  graph.select(stage, { scroll: true });
+  // The node is marked at once, and the graph scrolled to it once the cursor rests: scrolling a
+  // graph of thousands of stages makes Chromium paint the newly shown part (≈2 s a PageDown at
+  // 2,000 stages, which held up the editor; 10 PageDowns took 17 s).
+  graph.select(stage);
+  clearTimeout(graphScroll);
+  graphScroll = setTimeout(() => graph.select(stage, { scroll: true }), GRAPH_SCROLL_DELAY_MS);
   // The rename form follows the cursor unless someone is using it.
   if (stage != null && current.analysis.stages[stage]?.name && !ui.renameForm.contains(document.activeElement)) {
     ui.renameStage.value = String(stage);
@@ -565,8 +610,11 @@ function readBuildOptions() {
     const line = raw.trim();
     if (!line) return;
     const eq = line.indexOf('=');
+    const shown = line.length > 40 ? `${line.slice(0, 40)}…` : line;
     if (eq > 0 && !/\s/.test(line.slice(0, eq))) args[line.slice(0, eq)] = line.slice(eq + 1);
-    else problems.push(`Line ${i + 1} (${line.length > 40 ? `${line.slice(0, 40)}…` : line}): expected NAME=VALUE, as --build-arg takes it; this line is left out.`);
+    // `--build-arg NAME` alone takes NAME's value from the environment, which a page has not.
+    else if (eq < 0 && !/\s/.test(line)) problems.push(`Line ${i + 1} (${shown}): a NAME alone takes its value from the environment in docker build, and the browser has none: write ${shown}=VALUE; this line is left out.`);
+    else problems.push(`Line ${i + 1} (${shown}): expected NAME=VALUE, as --build-arg takes it; this line is left out.`);
   });
   buildArgs = args;
   platform = ui.platform.value.trim();
@@ -677,8 +725,9 @@ function currentScale() {
   const vb = viewBoxOf(ui.graph.querySelector('svg'));
   if (typeof zoom === 'number' || !vb) return typeof zoom === 'number' ? zoom : 1;
   const fit = fitScale(vb);
-  // 'auto' fits unless that makes the text unreadable; then it keeps 100% and scrolls.
-  return zoom === 'fit' || fit >= 0.5 ? fit : 1;
+  // 'auto' fits, but not below 75% (as the docs embed): smaller, the text is unreadable (7 px on
+  // a phone); there it scrolls.
+  return zoom === 'fit' ? fit : Math.max(fit, 0.75);
 }
 
 function applyZoom() {

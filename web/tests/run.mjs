@@ -207,6 +207,12 @@ scenario('clicking a node selects its FROM line; the cursor highlights its node'
   await page.focus(`#graph g.node.stage[data-stage="${E.base}"]`);
   await page.keyboard.press('ArrowDown');
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('data-stage')), String(E.build));
+  // The focused node's border is another thing than any status's: thick, black and solid.
+  const ring = await page.evaluate(() => {
+    const style = getComputedStyle(document.activeElement.querySelector('rect'));
+    return [style.stroke, style.strokeWidth, style.strokeDasharray];
+  });
+  assert.deepEqual(ring, ['rgb(0, 0, 0)', '4.5px', 'none']);
   await page.keyboard.press('Enter');
   sel = await editorSelection(page);
   assert.equal(sel.line, a.stages[E.build].line);
@@ -426,6 +432,14 @@ scenario('pasting over everything is another file; a node says what unused means
   await paste('FROM alpine AS one\n');
   assert.equal(await editorText(page), 'FROM alpine AS one\n');
   assert.equal(await page.textContent('#file-name'), 'Dockerfile');
+  // So does deleting all of it (and typing another file).
+  await page.setInputFiles('#file-input', { name: 'named.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from('FROM alpine\n') });
+  await page.waitForFunction(() => document.querySelector('#file-name').textContent === 'named.Dockerfile');
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type('FROM busybox\n');
+  assert.equal(await page.textContent('#file-name'), 'Dockerfile');
 });
 
 scenario('a finding that rests on an unread image config says so', async ({ page, base }) => {
@@ -530,13 +544,16 @@ scenario('build options: build args resolve FROM lines; a line without = is repo
   assert.match(dotText, /n0 \[label="img-a[^\]]*dashed/, dotText);
 
   // A line without "=" is reported with its number and what is expected; the other lines apply.
-  await page.fill('#build-args', 'V=b\nRELEASE\n');
+  // A NAME alone is docker build's "take it from the environment", which a page has not.
+  await page.fill('#build-args', 'V=b\nRELEASE\nA B\n');
   await page.waitForSelector('#build-args-error li');
-  assert.deepEqual(await page.$$eval('#build-args-error li', (lis) => lis.map((li) => li.textContent)),
-    ['Line 2 (RELEASE): expected NAME=VALUE, as --build-arg takes it; this line is left out.']);
+  assert.deepEqual(await page.$$eval('#build-args-error li', (lis) => lis.map((li) => li.textContent)), [
+    'Line 2 (RELEASE): a NAME alone takes its value from the environment in docker build, and the browser has none: write RELEASE=VALUE; this line is left out.',
+    'Line 3 (A B): expected NAME=VALUE, as --build-arg takes it; this line is left out.',
+  ]);
   assert.equal(await page.getAttribute('#build-args', 'aria-invalid'), 'true');
   assert.ok(await page.isVisible('#build-args-error'));
-  assert.match(await page.textContent('#build-options summary'), /1 line left out/);
+  assert.match(await page.textContent('#build-options summary'), /2 lines left out/);
   assert.deepEqual(withClass(await stageNodes(page), 'dimmed'), [0], 'V=b still applies');
   await shot(page, 'explorer-build-args');
 
@@ -732,6 +749,21 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
     return h ? [...h][0].toString() : getSelection().toString();
   });
   assert.equal(highlighted, 'FROM base AS build');
+  // A stage picked in another embed leaves this one's highlight (its node stays selected).
+  await page.locator('.stagecraft-embed').nth(1).locator('g.node.stage[data-stage="0"]').click();
+  const both = await page.evaluate(() => [...CSS.highlights.get('stagecraft-from')].map((r) => r.toString().split('\n')[0]));
+  assert.equal(both.length, 2, `highlights: ${both}`);
+  assert.ok(both.includes('FROM base AS build'), `highlights: ${both}`);
+  // A fence written ```Dockerfile (the class in another case, as markdown-it writes it) is one.
+  await page.evaluate(() => {
+    const pre = document.createElement('pre');
+    pre.id = 'late-case';
+    pre.append(Object.assign(document.createElement('code'), { className: 'language-Dockerfile', textContent: 'FROM alpine AS a\nFROM a\n' }));
+    document.body.append(pre);
+    return window.stagecraftEmbed.scan(document.body);
+  });
+  await page.locator('#late-case').locator('xpath=ancestor::*[contains(@class, "stagecraft-embed")]').locator('svg').waitFor();
+  await page.evaluate(() => document.querySelector('#late-case').closest('.stagecraft-embed').remove());
   // A block added later, a chain of 60 stages: its plan is folded away, not 60 names inline.
   const chain = ['FROM alpine AS s0', ...Array.from({ length: 59 }, (_, i) => `FROM s${i} AS s${i + 1}`)].join('\n') + '\n';
   await page.evaluate((text) => {
@@ -896,7 +928,8 @@ scenario('1,000 stages and one that copies from each: a changed drawing, scrolle
   await page.click('.cm-content');
   await page.keyboard.press('Control+End');
   await page.waitForSelector('#graph g.node.stage.selected[data-stage="1000"]');
-  await page.waitForTimeout(300);
+  // (The graph scrolls once the cursor rests, 150 ms after the last move.)
+  await page.waitForFunction(() => document.getElementById('graph').scrollLeft > 10000, null, { timeout: 10000 }).catch(() => {});
   const scrolled = await page.evaluate(() => document.getElementById('graph').scrollLeft);
   assert.ok(scrolled > 10000, `the graph is scrolled to the last stage (${scrolled})`);
   await page.evaluate(() => { window.__before = document.querySelector('#graph svg'); });
@@ -909,6 +942,27 @@ scenario('1,000 stages and one that copies from each: a changed drawing, scrolle
   log(`1,000-stage fan-in, scrolled to the last stage: the edit's drawing in place after ${swapped} ms, ` +
     `painted after ${Date.now() - t0} ms (stop 35: 4.9 s; the analysis waits for a pause in typing first)`);
   await page.waitForSelector('#graph g.node.stage.selected[data-stage="1000"]');
+});
+
+scenario('hundreds of problems: the list draws 200 and a button for the rest; long words are cut', async ({ page, base }) => {
+  // Each stage's name is in upper case (StageNameCasing), and all but the last are unused; the
+  // last line is a 4,000-character word, an unknown instruction quoted in its message.
+  let text = '';
+  for (let i = 0; i < 300; i++) text += `FROM alpine AS S${i}\n`;
+  text += `${'Q'.repeat(4000)}\n`;
+  await openExplorer(page, base);
+  await page.setInputFiles('#file-input', { name: 'many.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await page.waitForSelector('#problems .more');
+  const total = Number((await page.textContent('#problem-count')).replace(/\D/g, ''));
+  assert.ok(total > 500, `problems: ${total}`);
+  assert.equal(await page.locator('#problems li.problem').count(), 200);
+  assert.equal(await page.textContent('#problems .more'), `Show ${total - 200} more problems`);
+  await page.click('#problems .more');
+  assert.equal(await page.locator('#problems li.problem').count(), total);
+  // Focus goes to the first row the button added, not back to the top of the page.
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('li')?.previousElementSibling != null), true);
+  const long = (await page.$$eval('#problems li.problem .msg', (ms) => ms.map((m) => m.textContent))).find((m) => m.includes('QQQ'));
+  assert.ok(long && long.includes('…') && long.length < 400, `the long word's message: ${long?.length} characters`);
 });
 
 scenario('input nested 2,000 levels deep is a diagnostic, and the page keeps working', async ({ page, base }) => {
@@ -937,11 +991,12 @@ scenario('500 stages: time from text to SVG', async ({ page, base, log }) => {
   await page.evaluate(() => document.querySelector('.cm-scroller').scrollTo(0, 0));
   await page.click('.cm-line:has-text("AS stage0")');
   await page.waitForSelector('#graph g.node.stage.selected[data-stage="0"]');
-  const visible = await page.evaluate(() => {
+  // (Once the cursor rests: the graph scrolls 150 ms after the last move.)
+  const visible = await page.waitForFunction(() => {
     const g = document.querySelector('#graph g.node.stage.selected').getBoundingClientRect();
     const box = document.getElementById('graph').getBoundingClientRect();
     return g.left >= box.left && g.right <= box.right && g.top >= box.top && g.bottom <= box.bottom;
-  });
+  }, null, { timeout: 5000 }).then(() => true, () => false);
   assert.ok(visible, 'the selected node is scrolled into view');
   const m = await page.evaluate(async (t) => {
     const sc = await import('/pkg/stagecraft_wasm.js');

@@ -55,7 +55,9 @@ impl Analysis {
                     if self.is_unused(*s) {
                         a.push_str(", color=gray50, fontcolor=gray50");
                     }
-                    format!("label=\"{label}\\nFROM {}\", {a}", escape(&st.base, true))
+                    // The base as BuildKit pulls it (with the build args), as the SVG shows it.
+                    let base = st.base_expanded.as_deref().unwrap_or(&st.base);
+                    format!("label=\"{label}\\nFROM {}\", {a}", escape(base, true))
                 }
                 GraphNode::Image(_) => format!("label=\"{label}\", shape=folder"),
                 GraphNode::Scratch => "label=\"scratch\", shape=folder, style=dotted".to_string(),
@@ -137,12 +139,16 @@ mod tests {
             "{m}"
         );
         // Quotes, backslashes and control characters (in an image name BuildKit would refuse).
-        let a = analyze("FROM \"a\\b\"\x01c\x7fd AS x\nFROM x\n", &Options::default());
+        // (DOT shows the base as it expands: single quotes keep the double quote and backslash.)
+        let a = analyze("FROM 'a\"\\b'\x01c\x7fd AS x\nFROM x\n", &Options::default());
         let dot = a.to_dot();
-        assert!(dot.contains("FROM \\\"a\\\\b\\\"\u{fffd}c\u{fffd}d\""), "{dot}");
+        assert!(dot.contains("FROM a\\\"\\\\b\u{fffd}c\u{fffd}d\""), "{dot}");
         let m = a.to_mermaid();
-        assert!(m.contains("n2[(\"a\\b\u{fffd}c\u{fffd}d\")]"), "{m}");
+        assert!(m.contains("n2[(\"a#quot;\\b\u{fffd}c\u{fffd}d\")]"), "{m}");
         assert!(!dot.chars().chain(m.chars()).any(|c| c.is_control() && c != '\n'), "{dot}{m}");
+        // The base as it expands (the SVG shows it so).
+        let dot = analyze("ARG V=3.20\nFROM alpine:${V} AS a\n", &Options::default()).to_dot();
+        assert!(dot.contains("label=\"a\\nFROM alpine:3.20\""), "{dot}");
         // Angle brackets are no markup in Mermaid's HTML labels.
         let m = analyze("FROM a<b>&c\n", &Options::default()).to_mermaid();
         assert!(m.contains("[(\"a#60;b#62;&c\")]"), "{m}");
