@@ -114,7 +114,7 @@ function embed(sc, code) {
       svg.style.minWidth = `${Math.round(vb.width * MIN_SCALE)}px`;
     }
     const stage = target == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
-    caption.replaceChildren(...describePlan(planFor(analysis, stage, (s) => sc.plan(text, s))), ...describeErrors(analysis));
+    caption.replaceChildren(...describePlan(planFor(analysis, stage, (s) => sc.plan(text, s))), ...describeErrors(analysis), ...describeUnknownStages(analysis));
   }
 
   if (analysis.targets.length > 1) {
@@ -169,6 +169,18 @@ function describeErrors(analysis) {
   const what = errors.length === 1 ? 'an error' : `${errors.length} errors`;
   const more = errors.length > 1 ? ', and more' : '';
   return [` This Dockerfile has ${what} (line ${first.line}: ${first.message.replace(/\.$/, '')}${more}).`];
+}
+
+/** A `--from` or `FROM` close to a stage's name that pulls an image instead (`COPY --from=buidl`):
+ * the commonest slip in a documentation page's Dockerfile, which the graph shows only as an image
+ * node. Said after the errors, the first by position. */
+function describeUnknownStages(analysis) {
+  const found = analysis.diagnostics.filter((d) => d.code === 'unknown-stage');
+  if (!found.length) return [];
+  const first = found.reduce((a, b) => (b.from < a.from ? b : a));
+  const more = found.length > 1 ? ` (and ${found.length - 1} more)` : '';
+  const end = /[.?!]$/.test(first.message) && !more ? '' : '.';
+  return [` Line ${first.line}: ${first.message}${more}${end}`];
 }
 
 /** Each code block's highlighted range: the page's one highlight holds them all, so that a stage

@@ -795,6 +795,19 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
   assert.match(await cycleCaption.textContent(),
     /^BuildKit builds 3 stages for b: x · in no wave, on or after a cycle of references: a, b\. This Dockerfile has an error \(line 3: /);
   await page.evaluate(() => document.querySelector('#late-cycle').closest('.stagecraft-embed').remove());
+  // A `--from` one typo away from a stage pulls an image: the caption says so (the graph shows
+  // only an image node).
+  await page.evaluate(() => {
+    const pre = document.createElement('pre');
+    pre.id = 'late-typo';
+    pre.append(Object.assign(document.createElement('code'), { className: 'language-dockerfile', textContent: 'FROM golang AS build\nFROM alpine\nCOPY --from=buidl /app /app\n' }));
+    document.body.append(pre);
+    window.stagecraftEmbed.scan(document.body);
+  });
+  const typoCaption = page.locator('.stagecraft-embed figcaption').last();
+  await typoCaption.filter({ hasText: 'buidl' }).waitFor();
+  assert.match(await typoCaption.textContent(), / Line 3: no stage is named `buidl`, so BuildKit will pull an image called `buidl`; did you mean the stage `build`\?$/);
+  await page.evaluate(() => document.querySelector('#late-typo').closest('.stagecraft-embed').remove());
   await shot(page, 'docs-sample', { fullPage: true });
   await page.setViewportSize({ width: 420, height: 900 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
