@@ -101,6 +101,7 @@ const view = new EditorView({
 
 function setDocument(text, name) {
   zoom = 'auto';
+  allProblems = false;
   // First how lines end, then the text, which is split by the new rule.
   exact = exactLineEnds(text);
   view.dispatch({ effects: lineEnds.reconfigure(exact ? EditorState.lineSeparator.of('\n') : []) });
@@ -361,6 +362,8 @@ function position(d, text) {
  * problems, and a list of them all made every later layout (a cursor move in the editor) slow.
  */
 const PROBLEMS_SHOWN = 200;
+/** Whether the list shows every problem ("Show N more" was pressed for this file). */
+let allProblems = false;
 
 /** `message` with each word over 200 characters cut to its first 120 and last 40, as the
  * command line and the language server show them (a 4,000-character junk line is one word). */
@@ -373,8 +376,8 @@ function shortWords(message) {
 
 /** The problems list of `analysis`, the analysis of `text`: the first PROBLEMS_SHOWN rows, and a
  * button for the rest. */
-function showProblems(analysis, text, all = false) {
-  const shown = all ? analysis.diagnostics : analysis.diagnostics.slice(0, PROBLEMS_SHOWN);
+function showProblems(analysis, text) {
+  const shown = allProblems ? analysis.diagnostics : analysis.diagnostics.slice(0, PROBLEMS_SHOWN);
   const items = shown.map((d) => {
     const li = document.createElement('li');
     li.className = `problem sev-${d.severity}`;
@@ -429,7 +432,9 @@ function showProblems(analysis, text, all = false) {
       textContent: `Show ${rest} more problem${rest === 1 ? '' : 's'}`,
     });
     more.addEventListener('click', () => {
-      showProblems(analysis, text, true);
+      // (Until another file is opened: the next keystroke keeps them all.)
+      allProblems = true;
+      showProblems(analysis, text);
       // (Focus stays in the list: on the first row the button's click added.)
       ui.problems.children[PROBLEMS_SHOWN]?.querySelector('button')?.focus();
     });

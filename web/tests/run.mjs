@@ -974,6 +974,11 @@ scenario('hundreds of problems: the list draws 200 and a button for the rest; lo
   assert.equal(await page.locator('#problems li.problem').count(), total);
   // Focus goes to the first row the button added, not back to the top of the page.
   assert.equal(await page.evaluate(() => document.activeElement?.closest('li')?.previousElementSibling != null), true);
+  // A keystroke keeps the whole list (it is this file's, until another is opened).
+  await page.evaluate(() => window.stagecraftExplorer.edit(0, 0, '# x\n'));
+  await page.waitForFunction(() => document.querySelector('#problems li.problem .loc')?.textContent === 'line 2:16');
+  assert.equal(await page.locator('#problems .more').count(), 0);
+  assert.ok(await page.locator('#problems li.problem').count() > 200);
   const long = (await page.$$eval('#problems li.problem .msg', (ms) => ms.map((m) => m.textContent))).find((m) => m.includes('QQQ'));
   assert.ok(long && long.includes('…') && long.length < 400, `the long word's message: ${long?.length} characters`);
 });

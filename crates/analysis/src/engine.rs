@@ -665,7 +665,9 @@ impl<'a> Engine<'a> {
     /// directive; `None`: the build arg).
     fn unknown_checks(&mut self, range: Option<TextRange>) {
         let whence = if range.is_none() { " (in BUILDKIT_DOCKERFILE_CHECK)" } else { "" };
-        // (Said after the message, so that one string serves both.)
+        // (Said after the message, so that one string serves both.) Where each name was last
+        // found in the value: a name written twice is marked at each place.
+        let mut searched: Vec<(String, usize)> = Vec::new();
         for name in self.check.skip.iter().chain(self.check.experimental.iter()).cloned().collect::<Vec<_>>() {
             if rules::by_name(&name).is_some() {
                 continue;
@@ -683,9 +685,16 @@ impl<'a> Engine<'a> {
             // At the name in the directive's value where it is written so (between `=`, `,` or
             // `;`), else the value.
             let at = match range {
-                Some(r) => name_in_list(&self.text[r], &name).map_or(r, |(i, len)| {
-                    TextRange::at(r.start() + TextSize::new(i as u32), TextSize::new(len as u32))
-                }),
+                Some(r) => {
+                    let from = searched.iter().rev().find(|(n, _)| *n == name).map_or(0, |&(_, end)| end);
+                    let found = name_in_list(&self.text[r], &name, from);
+                    if let Some((i, len)) = found {
+                        searched.push((name.clone(), i + len));
+                    }
+                    found.map_or(r, |(i, len)| {
+                        TextRange::at(r.start() + TextSize::new(i as u32), TextSize::new(len as u32))
+                    })
+                }
                 None => TextRange::empty(TextSize::new(0)),
             };
             self.ours("unknown-check", Severity::Warning, at, message, None);
@@ -3589,14 +3598,18 @@ pub(crate) fn scan_quotes(text: &str, escape: u8, quote: &mut Option<u8>) {
 }
 
 /// Where `name` is one item of `list` (`skip=A,B;error=true`: its items lie between `=`, `,`
-/// and `;`), as (offset, length); `None` for an empty name, or one written otherwise.
-fn name_in_list(list: &str, name: &str) -> Option<(usize, usize)> {
+/// and `;`) at or after byte `from`, as (offset, length); `None` for an empty name, or one
+/// written otherwise.
+fn name_in_list(list: &str, name: &str, from: usize) -> Option<(usize, usize)> {
     let bounded = |i: usize| {
         let before = list[..i].chars().next_back().is_none_or(|c| matches!(c, '=' | ',' | ';'));
         let after = list[i + name.len()..].chars().next().is_none_or(|c| matches!(c, ',' | ';' | ' ' | '\t'));
         before && after
     };
-    (!name.is_empty()).then(|| list.match_indices(name).map(|(i, _)| i).find(|&i| bounded(i)))?.map(|i| (i, name.len()))
+    let rest = list.get(from..)?;
+    (!name.is_empty())
+        .then(|| rest.match_indices(name).map(|(i, _)| from + i).find(|&i| bounded(i)))?
+        .map(|i| (i, name.len()))
 }
 
 /// BuildKit's `nonEnvArgs`: ARGs that switch the SBOM scan and never become variables.

@@ -25,8 +25,8 @@ fn escape(s: &str, dot: bool) -> String {
             }
             '"' => out.push_str("#quot;"),
             // (Mermaid's labels are HTML: `<b>` in a name would be markup.)
-            '<' => out.push_str("#60;"),
-            '>' => out.push_str("#62;"),
+            '<' if !dot => out.push_str("#60;"),
+            '>' if !dot => out.push_str("#62;"),
             // Shown as U+FFFD: no image name BuildKit takes has one (the name's error says so).
             c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
@@ -150,7 +150,10 @@ mod tests {
         let dot = analyze("ARG V=3.20\nFROM alpine:${V} AS a\n", &Options::default()).to_dot();
         assert!(dot.contains("label=\"a\\nFROM alpine:3.20\""), "{dot}");
         // Angle brackets are no markup in Mermaid's HTML labels.
-        let m = analyze("FROM a<b>&c\n", &Options::default()).to_mermaid();
+        let a = analyze("FROM a<b>&c\n", &Options::default());
+        let m = a.to_mermaid();
         assert!(m.contains("[(\"a#60;b#62;&c\")]"), "{m}");
+        // (DOT's quoted labels are no markup: they keep them.)
+        assert!(a.to_dot().contains("FROM a<b>&c\""), "{}", a.to_dot());
     }
 }

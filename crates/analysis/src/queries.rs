@@ -575,7 +575,11 @@ impl Analysis {
     /// consumed"), so a typo goes unseen. Not the ones BuildKit reads itself: the proxy
     /// variables (a `RUN` has them without an `ARG`), `BUILDKIT_*` and `SOURCE_DATE_EPOCH`.
     pub fn unread_build_args(&self, build_args: &[(String, String)]) -> Vec<(String, Option<String>)> {
+        // BuildKit's predefined proxy ARGs, in upper or lower case.
         const PROXIES: [&str; 5] = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"];
+        if build_args.is_empty() {
+            return Vec::new();
+        }
         let mut keys: Vec<String> = Vec::new();
         for n in self.parse().syntax_node().descendants().filter(|n| n.kind() == ARG_INSTR) {
             if let Some(i) = Instruction::cast(n) {
@@ -586,13 +590,19 @@ impl Analysis {
         keys.dedup();
         let mut out: Vec<(String, Option<String>)> = Vec::new();
         for (key, _) in build_args {
-            let builtin = PROXIES.iter().any(|p| p.eq_ignore_ascii_case(key))
+            let builtin = PROXIES.iter().any(|p| *p == key || p.to_ascii_lowercase() == *key)
                 || key.starts_with("BUILDKIT_")
                 || key == "SOURCE_DATE_EPOCH";
             if builtin || keys.binary_search(key).is_ok() || out.iter().any(|(k, _)| k == key) {
                 continue;
             }
-            out.push((key.clone(), crate::suggest::search(key, keys.iter().map(String::as_str), true)));
+            // (A key in another case first: ARG names are case-sensitive, `base` is no `BASE`.)
+            let closest = keys
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(key))
+                .cloned()
+                .or_else(|| crate::suggest::search(key, keys.iter().map(String::as_str), true));
+            out.push((key.clone(), closest));
         }
         out
     }

@@ -264,12 +264,15 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
         };
         return Err(usage(format!("expected {wanted}, got {}: {given}", rest.len())));
     }
-    // A file given twice (`check *.Dockerfile Dockerfile`, a link and its target) is read once,
-    // where it is first named.
+    // A file given twice (`check *.Dockerfile Dockerfile`, `./Dockerfile`) is read once, where
+    // it is first named. (By its directory and name: a link of another name is another file to
+    // BuildKit, which reads the ignore file named after it.)
     let mut seen = std::collections::HashSet::new();
     for f in rest.drain(..file_count) {
         let path = PathBuf::from(f);
-        if crate::input::is_stdin(&path) || seen.insert(std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone())) {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let key = std::fs::canonicalize(dir).map(|d| d.join(path.file_name().unwrap_or_default()));
+        if crate::input::is_stdin(&path) || seen.insert(key.unwrap_or_else(|_| path.clone())) {
             args.files.push(path);
         }
     }

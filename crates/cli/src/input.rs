@@ -161,41 +161,59 @@ fn read_stdin() -> Result<Vec<u8>, Failure> {
 }
 
 /// Replaces the file at `path` with `contents` so that a failed write (a full disk, a signal)
-/// leaves the old text whole: the text goes to a new file beside it, which then takes the old
-/// one's place, with its permissions (and, on Unix, its owner). A file with other hard links is
-/// written in place, which keeps them one file; a symbolic link's target is the one replaced.
+/// leaves the old text whole: on Unix, the text goes to a new file beside it, made with its
+/// permissions, owner and group, which then takes the old one's place; a symbolic link's target
+/// is the one replaced. Where that cannot be done as the file was, the file is written in place,
+/// as before: it has other hard links (they stay one file), its owner or group cannot be given
+/// to the new file (another user's file in a shared directory), its directory takes no new file,
+/// it is mounted on its own (a container's bind mount), or its name is too long for the new
+/// file's. (Elsewhere than on Unix, always in place.)
 pub(crate) fn write_whole(path: &Path, contents: &str) -> std::io::Result<()> {
-    let path = std::fs::canonicalize(path)?;
     // Refused where writing the file itself would be (a read-only file stays unwritten, though
     // its directory would let a new file take its place).
-    drop(std::fs::OpenOptions::new().write(true).open(&path)?);
-    let meta = std::fs::metadata(&path)?;
+    drop(std::fs::OpenOptions::new().write(true).open(path)?);
     #[cfg(unix)]
-    let linked = std::os::unix::fs::MetadataExt::nlink(&meta) > 1;
-    #[cfg(not(unix))]
-    let linked = false;
-    let (Some(dir), Some(name), false) = (path.parent(), path.file_name(), linked) else {
-        return std::fs::write(&path, contents);
-    };
+    if replaced_whole(path, contents)? {
+        return Ok(());
+    }
+    std::fs::write(path, contents)
+}
+
+/// [`write_whole`]'s new file taking the old one's place: `Ok(false)` where it cannot be done as
+/// the file was (nothing is changed then), an error only where the text could not be written.
+#[cfg(unix)]
+fn replaced_whole(path: &Path, contents: &str) -> std::io::Result<bool> {
+    use std::io::Write;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let Ok(path) = std::fs::canonicalize(path) else { return Ok(false) };
+    let meta = std::fs::metadata(&path)?;
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Ok(false) };
+    if meta.nlink() > 1 {
+        return Ok(false);
+    }
     let mut temp_name = std::ffi::OsString::from(".");
     temp_name.push(name);
     temp_name.push(format!(".stagecraft-{}.tmp", std::process::id()));
     let temp = dir.join(temp_name);
+    // Made with the file's mode (less the umask, then set exactly): its text is never readable
+    // by more than the file's.
+    let mode = meta.permissions().mode() & 0o7777;
+    let Ok(mut file) = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&temp) else {
+        return Ok(false);
+    };
+    let mine = file.metadata().map(|m| (m.uid(), m.gid()));
+    let kept = mine.is_ok_and(|m| m == (meta.uid(), meta.gid()))
+        || std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid())).is_ok();
     let written = (|| {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
-        file.write_all(contents.as_bytes())?;
-        file.set_permissions(meta.permissions())?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            // (Only root may give a file away; anyone else keeps it as theirs, as an editor does.)
-            let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+        if !kept {
+            return Ok(false);
         }
+        file.set_permissions(meta.permissions())?;
+        file.write_all(contents.as_bytes())?;
         file.sync_all()?;
-        std::fs::rename(&temp, &path)
+        Ok(std::fs::rename(&temp, &path).is_ok())
     })();
-    if written.is_err() {
+    if !matches!(written, Ok(true)) {
         let _ = std::fs::remove_file(&temp);
     }
     written

@@ -72,8 +72,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let mut rest: Vec<std::ffi::OsString> = args.collect();
-    // `stagecraft help check` is `stagecraft check --help`.
-    if command == "help" && rest.first().and_then(|c| c.to_str()).is_some_and(|c| COMMANDS.contains(&c)) {
+    // `stagecraft help check` is `stagecraft check --help` (and `help chek` an unknown command).
+    if command == "help" && !rest.is_empty() {
         command = rest.remove(0);
         rest = vec!["--help".into()];
     }
@@ -111,7 +111,7 @@ fn main() -> ExitCode {
             let name = command.to_string_lossy();
             let meant = stagecraft_analysis::suggest::search(&name, COMMANDS, true)
                 .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
-            Err(Failure::Usage(format!("unknown command `{name}`{meant}\n\n{USAGE}")))
+            Err(Failure::Usage(format!("unknown command {name:?}{meant}\n\n{USAGE}")))
         }
     };
     match result {

@@ -30,7 +30,8 @@ ignore file) is --context DIR or the current directory, and --fix has no file to
 `CopyIgnoredFile` checks COPY and ADD sources against the ignore file BuildKit reads:
 `FILE.dockerignore` beside the Dockerfile (named after it), else `.dockerignore` in the build
 context, which is --context DIR or the Dockerfile's directory. An ignore file BuildKit rejects
-(a malformed pattern, a lone `!`) is an error, since every build of the context fails: at its
+(a malformed pattern, a lone `!`) or cannot read is an error (exit 1), since every build of the
+context fails: at its
 line (stderr, a JSON file entry's `ignore_file_error`, a SARIF tool execution notification, a
 GitHub error annotation), and the Dockerfile is checked without `CopyIgnoredFile`.
 
@@ -87,15 +88,20 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let report_unread = a.files.len() > 1 || format != Format::Text;
     // How the reports name a file (the data formats escape what they need to themselves).
     let named = |p: &Path| if format == Format::Text { input::shown(p) } else { input::name(p) };
+    // The ignore files at fault said so far: Dockerfiles of one context share one.
+    let mut said: Vec<String> = Vec::new();
     for path in &a.files {
-        // An ignore file BuildKit rejects (or that cannot be read) fails every build of the
-        // context: an error, at the file and line at fault, and the Dockerfile is still checked
-        // (without `CopyIgnoredFile`). (Its rules are read once the Dockerfile is there: a
-        // missing one is said first.)
+        // An ignore file BuildKit rejects (or cannot read) fails every build of the context: an
+        // error, at the file and line at fault, and the Dockerfile is still checked (without
+        // `CopyIgnoredFile`). (Its rules are read once the Dockerfile is there: a missing one is
+        // said first.)
         let (options, ignore_fault) = match super::with_ignore_rules(path, &a.options, a.context.as_deref()) {
             Ok(options) => (options, None),
             Err(Failure::Io(message)) => {
-                crate::output::errln!("stagecraft: {message}");
+                if !said.contains(&message) {
+                    crate::output::errln!("stagecraft: {message}");
+                    said.push(message.clone());
+                }
                 let dockerfile = (!input::is_stdin(path)).then_some(path.as_path());
                 let at = stagecraft_analysis::dockerignore::fault_for(dockerfile, a.context.as_deref())
                     .map(|(f, line)| (named(&f), line));
@@ -117,7 +123,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             }
             Err(Failure::Io(message) | Failure::Usage(message)) if report_unread => {
                 crate::output::errln!("stagecraft: {message}");
-                files.push(Checked { file, result: Err(message), not_utf8: None, ignore_fault: None, stdin: false });
+                files.push(Checked { file, result: Err(message), not_utf8: None, ignore_fault, stdin: false });
                 unread = true;
             }
             Err(e) => return Err(e),
@@ -167,12 +173,14 @@ fn unread(files: &Files) -> impl Iterator<Item = (&str, &str)> {
     files.iter().filter_map(|c| c.result.as_ref().err().map(|e| (c.file.as_str(), e.as_str())))
 }
 
-/// The ignore files BuildKit rejects: the Dockerfile's name, why (the message names the ignore
-/// file), and the ignore file and line at fault where a pattern is.
+/// The ignore files BuildKit rejects or cannot read, each once (Dockerfiles of one context share
+/// one): the first Dockerfile's name, why (the message names the ignore file), and the ignore
+/// file and line at fault where a pattern is.
 fn ignore_faults(files: &Files) -> impl Iterator<Item = (&str, &str, Option<(&str, usize)>)> {
-    files.iter().filter_map(|c| {
+    files.iter().enumerate().filter_map(|(i, c)| {
         let (why, at) = c.ignore_fault.as_ref()?;
-        Some((c.file.as_str(), why.as_str(), at.as_ref().map(|(f, line)| (f.as_str(), *line))))
+        let again = files[..i].iter().any(|e| e.ignore_fault.as_ref().is_some_and(|(w, _)| w == why));
+        (!again).then(|| (c.file.as_str(), why.as_str(), at.as_ref().map(|(f, line)| (f.as_str(), *line))))
     })
 }
 
@@ -298,14 +306,10 @@ fn text(files: &Files, set: FixSet) -> String {
     } else {
         out.push_str("no problems\n");
     }
-    // (Dockerfiles of one context share its ignore file: it is one file at fault.)
-    let mut faults: Vec<&str> = ignore_faults(files).map(|(_, why, _)| why).collect();
-    faults.sort_unstable();
-    faults.dedup();
-    let faults = faults.len();
+    let faults = ignore_faults(files).count();
     if faults > 0 {
         out.push_str(&format!(
-            "{faults} ignore file{} BuildKit rejects (said above): every build of {} context fails, and `CopyIgnoredFile` was not checked\n",
+            "{faults} ignore file{} BuildKit rejects or cannot read (said above): every build of {} context fails, and `CopyIgnoredFile` was not checked\n",
             super::plural(faults),
             if faults == 1 { "its" } else { "their" }
         ));

@@ -23,10 +23,10 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
     let mut parser = lexopt::Parser::from_args(args);
     let mut format = None;
     let mut file: Option<PathBuf> = None;
-    while let Some(arg) = parser.next().map_err(|e| Failure::Usage(e.to_string()))? {
+    while let Some(arg) = parser.next().map_err(|e| crate::args::usage_error(&e.to_string(), HELP))? {
         match arg {
             Long("buildkit") | Long("tree") if format.is_some() => {
-                return Err(Failure::Usage(format!("give one of --buildkit and --tree, once\n\n{HELP}")));
+                return Err(crate::args::usage_error("give one of --buildkit and --tree, once", HELP));
             }
             Long("buildkit") => format = Some(Format::Buildkit),
             Long("tree") => format = Some(Format::Tree),
@@ -35,11 +35,11 @@ pub(crate) fn run(args: Vec<OsString>) -> Result<Outcome, Failure> {
                 return Ok(Outcome::Ok);
             }
             Value(v) if file.is_none() => file = Some(v.into()),
-            other => return Err(Failure::Usage(format!("{}\n\n{HELP}", other.unexpected()))),
+            other => return Err(crate::args::usage_error(&other.unexpected().to_string(), HELP)),
         }
     }
-    let format = format.ok_or_else(|| Failure::Usage(format!("choose --buildkit or --tree\n\n{HELP}")))?;
-    let path = file.ok_or_else(|| Failure::Usage(format!("missing FILE\n\n{HELP}")))?;
+    let format = format.ok_or_else(|| crate::args::usage_error("choose --buildkit or --tree", HELP))?;
+    let path = file.ok_or_else(|| crate::args::usage_error("missing FILE", HELP))?;
     let (text, _) = input::read_lossy(&path)?;
     let parse = parse(&text);
     match format {

@@ -116,10 +116,13 @@ pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<
 /// take them as the targets in play).
 pub(crate) fn one_target(a: &crate::args::Args, what: &str, help: &str) -> Result<(), Failure> {
     if a.options.targets.len() > 1 {
-        return Err(Failure::Usage(format!(
-            "{what}, and --target is given more than once (`{}`): give it once\n\n{help}",
-            a.options.targets.join("`, `")
-        )));
+        return Err(crate::args::usage_error(
+            &format!(
+                "{what}, and --target is given more than once (`{}`): give it once",
+                a.options.targets.join("`, `")
+            ),
+            help,
+        ));
     }
     Ok(())
 }

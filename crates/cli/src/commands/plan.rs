@@ -19,11 +19,11 @@ at index N (#0 is the first; a stage without a name has no other). --build-conte
 replaces the stage NAME, or else the images BuildKit looks up as NAME (`alpine` for
 `alpine:latest`), as `docker buildx build --build-context` does; those are listed apart.
 
-Exit status: 0, or 1 when BuildKit fails the build, or `docker build` does on a stage name that
-is no image name (it looks stage names up as named contexts) (the error goes to stderr; the plan is
-still shown, as the build would be once the error is mended, except for stages on or after a
-cycle of references, which no order builds: they are listed apart, `in_cycle` in JSON), 2 on
-usage or read errors.";
+Exit status: 0; 1 when BuildKit fails the build, or `docker build` does on a stage name that is
+no image name, since it looks stage names up as named contexts (the error goes to stderr; the
+plan is still shown, as the build would be once the error is mended, except for stages on or
+after a cycle of references, which no order builds: they are listed apart, `in_cycle` in JSON);
+2 on usage or read errors.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) =
