@@ -1167,11 +1167,13 @@ fn code_actions_lenses_targets_and_graph() {
     );
     // BuildKit fails there in `a`'s dispatch (a copy from a later stage): the lenses of the
     // targets that build `a` say so, and where.
-    let lenses = lsp.result("textDocument/codeLens", doc(cycle));
-    let titles: Vec<&str> =
-        lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap()).collect();
+    // Each lens's title, in order.
+    let titles = |lsp: &mut Lsp, uri: &str| -> Vec<String> {
+        let lenses = lsp.result("textDocument/codeLens", doc(uri));
+        lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap().to_string()).collect()
+    };
     assert_eq!(
-        titles,
+        titles(&mut lsp, cycle),
         [
             "target: x · builds 1 stage · 1 ref",
             "target: a · build fails (line 3) · 1 ref",
@@ -1189,11 +1191,8 @@ fn code_actions_lenses_targets_and_graph() {
     // say that target builds cleanly).
     let failing = "file:///failing/Dockerfile";
     lsp.open(failing, "FROM alpine AS ok\nFROM alpine AS bad\nEXPOSE 80/bogus\nFROM bad AS top\nFROM ok\n");
-    let lenses = lsp.result("textDocument/codeLens", doc(failing));
-    let titles: Vec<&str> =
-        lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap()).collect();
     assert_eq!(
-        titles,
+        titles(&mut lsp, failing),
         [
             "target: ok · builds 1 stage · 1 ref",
             "target: bad · build fails (line 3) · 1 ref",

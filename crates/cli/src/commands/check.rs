@@ -473,28 +473,23 @@ impl Serialize for SarifRun<'_, '_> {
         // emoji before a finding is one column.
         m.serialize_entry("columnKind", "unicodeCodePoints")?;
         // A file that could not be read is a tool execution notification: SARIF viewers show it,
-        // and the run did not check everything it was asked to.
-        let mut notifications: Vec<Value> = unread(self.0.files)
-            .map(|(file, reason)| {
-                json!({
-                    "level": "error",
-                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri_reference(file)}}}],
-                    "message": {"text": reason},
-                })
+        // and the run did not check everything it was asked to. So is an ignore file BuildKit
+        // rejects, at its line (the Dockerfile was checked).
+        let unread: Vec<_> = unread(self.0.files).map(|(file, reason)| (file, reason, None)).collect();
+        let successful = unread.is_empty();
+        let mut notifications: Vec<Value> = unread
+            .into_iter()
+            .chain(ignore_faults(self.0.files))
+            .map(|(file, reason, at)| {
+                let location = match at {
+                    Some((f, line)) => {
+                        json!({"artifactLocation": {"uri": uri_reference(f)}, "region": {"startLine": line}})
+                    }
+                    None => json!({"artifactLocation": {"uri": uri_reference(file)}}),
+                };
+                json!({"level": "error", "locations": [{"physicalLocation": location}], "message": {"text": reason}})
             })
             .collect();
-        let successful = notifications.is_empty();
-        // An ignore file BuildKit rejects: an error notification at its line (the Dockerfile was
-        // checked).
-        notifications.extend(ignore_faults(self.0.files).map(|(file, reason, at)| {
-            let location = match at {
-                Some((f, line)) => {
-                    json!({"artifactLocation": {"uri": uri_reference(f)}, "region": {"startLine": line}})
-                }
-                None => json!({"artifactLocation": {"uri": uri_reference(file)}}),
-            };
-            json!({"level": "error", "locations": [{"physicalLocation": location}], "message": {"text": reason}})
-        }));
         // A file read with bytes that are not UTF-8 was checked, as U+FFFD there: a warning.
         notifications.extend(not_utf8(self.0.files).map(|(file, n)| {
             json!({

@@ -71,7 +71,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                         "stagecraft: {}:{}: {} (the plan is what it would build once that is mended)",
                         crate::input::shown(path),
                         an.line_of(d.range.start()),
-                        output::shortened(&d.message)
+                        d.message
                     );
                     Outcome::Findings
                 }
