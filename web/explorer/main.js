@@ -8,7 +8,8 @@ import {
   highlightSpecialChars, drawSelection, dropCursor,
 } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { StreamLanguage, syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language';
+import { HighlightStyle, StreamLanguage, syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { dockerFile } from '@codemirror/legacy-modes/mode/dockerfile';
 import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
@@ -55,6 +56,27 @@ const lineEnds = new Compartment();
 const exactLineEnds = (text) => /\r(?!\n)/.test(text);
 let exact = false; // lines end at \n only (the document has a lone \r)
 
+// Dark mode follows the system's setting, as the page's style sheet does. CodeMirror's own
+// theme has a dark variant (cursor, selection, gutters, tooltips) that the `dark` flag turns on;
+// the default highlighting is for light backgrounds, so dark mode has its own colours for what
+// the Dockerfile mode marks (keywords, strings, numbers, comments, errors).
+const darkScheme = window.matchMedia?.('(prefers-color-scheme: dark)');
+const colorTheme = new Compartment();
+const darkHighlight = HighlightStyle.define([
+  { tag: tags.keyword, color: '#ff7b72' },
+  { tag: tags.string, color: '#a5d6ff' },
+  { tag: tags.number, color: '#79c0ff' },
+  { tag: tags.comment, color: '#8b949e', fontStyle: 'italic' },
+  { tag: tags.invalid, color: '#ffa198' },
+], { themeType: 'dark' });
+const themeFor = (dark) => (dark ? [
+  EditorView.theme({ '.cm-gutters': { backgroundColor: 'var(--panel)', color: 'var(--muted)', borderColor: 'var(--border)' } }, { dark: true }),
+  syntaxHighlighting(darkHighlight),
+] : []);
+darkScheme?.addEventListener?.('change', (event) => {
+  view.dispatch({ effects: colorTheme.reconfigure(themeFor(event.matches)) });
+});
+
 const view = new EditorView({
   parent: ui.editor,
   state: EditorState.create({
@@ -71,6 +93,7 @@ const view = new EditorView({
       highlightSelectionMatches(),
       StreamLanguage.define(dockerFile),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      colorTheme.of(themeFor(Boolean(darkScheme?.matches))),
       lintGutter(),
       // Tab is left alone on purpose so that keyboard users can leave the editor.
       keymap.of([

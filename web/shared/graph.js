@@ -86,6 +86,11 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
     svg.setAttribute('aria-label', label);
     svg.removeAttribute('width'); // sized by CSS (fit or zoom), from the viewBox
     svg.removeAttribute('height');
+    // An edge to the stage itself or to one defined after it is drawn red (class `forward`):
+    // BuildKit fails there. Its tooltip says so.
+    for (const title of svg.querySelectorAll('g.edge.forward > title')) {
+      title.textContent += ': the build fails here, a stage can only use the stages above it';
+    }
     for (const g of nodes()) {
       const stage = analysis?.stages[stageOf(g)];
       g.setAttribute('role', 'button');

@@ -846,6 +846,22 @@ scenario('a cycle of references: the plan lists its stages in no wave', async ({
   await page.waitForFunction(() => /in no wave, on or after a cycle of references: a, b/.test(document.getElementById('plan').textContent));
   assert.match(await page.textContent('#plan'), /BuildKit builds 3 stages/);
   assert.equal(await page.locator('#plan dd').first().textContent(), 'x · in no wave, on or after a cycle of references: a, b');
+  // The edge that closes the cycle (a copies from b, defined after it) is red and says why;
+  // b's copy from a is not.
+  const edges = await page.$$eval('#graph g.edge', (gs) => gs.map((g) => ({
+    from: g.getAttribute('data-source-node'), to: g.getAttribute('data-stage'), forward: g.classList.contains('forward'),
+    stroke: getComputedStyle(g.querySelector('.line')).stroke, arrow: getComputedStyle(g.querySelector('.arrow')).fill,
+    title: g.querySelector('title').textContent,
+  })));
+  const back = edges.find((e) => e.from === '2' && e.to === '1');
+  const ok = edges.find((e) => e.from === '1' && e.to === '2');
+  assert.ok(back?.forward && !ok?.forward, JSON.stringify(edges));
+  assert.equal(back.stroke, 'rgb(207, 34, 46)');
+  assert.equal(back.arrow, 'rgb(207, 34, 46)');
+  assert.notEqual(ok.stroke, back.stroke);
+  assert.equal(ok.stroke, ok.arrow, 'line and arrow share their colour');
+  assert.match(back.title, /^COPY --from b → a \(line 3\): the build fails here/);
+  assert.doesNotMatch(ok.title, /fails/);
 });
 
 scenario('a graph too large to draw: the page says so, and the analysis stands', async ({ page, base }) => {
@@ -994,6 +1010,62 @@ scenario('input nested 2,000 levels deep is a diagnostic, and the page keeps wor
   assert.match(await page.textContent('#summary'), /2 stages/);
   const after = await analyzeInPage(page, 'FROM alpine AS x\nFROM x\n');
   assert.equal(after.stages.length, 2, 'the module still answers');
+});
+
+/** WCAG contrast ratio of two computed CSS colours (`rgb(...)`/`rgba(...)`, opaque enough). */
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/[\d.]+/g).slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+scenario('dark mode follows the system: page, editor and graph are dark and readable, and switch back', async ({ page, base }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await openExplorer(page, base);
+  await shot(page, 'explorer-dark');
+  const colors = () => page.evaluate(() => {
+    const css = (el, p) => (el ? getComputedStyle(el)[p] : null);
+    const q = (s) => document.querySelector(s);
+    const keyword = [...document.querySelectorAll('.cm-line span')].find((s) => s.textContent === 'FROM');
+    const node = q('#graph g.node.stage:not(.target):not(.dimmed)');
+    return {
+      body: css(document.body, 'backgroundColor'), text: css(document.body, 'color'),
+      panel: css(q('.problems-pane'), 'backgroundColor'), muted: css(q('.problem .code'), 'color'),
+      message: css(q('.problem .msg'), 'color'), select: css(q('#target'), 'backgroundColor'), selectText: css(q('#target'), 'color'),
+      editorText: css(q('.cm-content'), 'color'), keyword: css(keyword, 'color'),
+      graph: css(q('#graph svg.stagecraft-graph'), 'backgroundColor'),
+      nodeFill: css(node?.querySelector('rect'), 'fill'), nodeText: css(node?.querySelector('text'), 'fill'),
+      copyEdge: css(q('#graph g.edge-copy .line'), 'stroke'),
+    };
+  });
+  const dark = await colors();
+  const isDark = (c) => contrast(c, 'rgb(0, 0, 0)') < 2;
+  for (const k of ['body', 'panel', 'select', 'graph', 'nodeFill']) assert.ok(isDark(dark[k]), `${k} is dark: ${dark[k]}`);
+  for (const [fg, bg] of [['text', 'body'], ['message', 'panel'], ['muted', 'panel'], ['selectText', 'select'], ['editorText', 'panel'], ['keyword', 'panel'], ['nodeText', 'nodeFill']]) {
+    assert.ok(contrast(dark[fg], dark[bg]) >= 4.5, `${fg} ${dark[fg]} on ${bg} ${dark[bg]}: contrast ${contrast(dark[fg], dark[bg]).toFixed(2)} < 4.5`);
+  }
+  // Copy edges keep their own colour, one that shows on the dark graph.
+  assert.ok(contrast(dark.copyEdge, dark.graph) >= 3, `copy edge ${dark.copyEdge} on ${dark.graph}`);
+  assert.notEqual(dark.copyEdge, (await colors()).nodeText);
+  // The system switches to light: so do the page, the editor's highlighting and the graph.
+  await page.emulateMedia({ colorScheme: 'light' });
+  // (The media query's change event comes with the next rendering step.)
+  await page.waitForFunction((c) => {
+    const keyword = [...document.querySelectorAll('.cm-line span')].find((s) => s.textContent === 'FROM');
+    return keyword && getComputedStyle(keyword).color !== c;
+  }, dark.keyword).catch(() => {});
+  const light = await colors();
+  for (const k of ['body', 'panel', 'graph', 'nodeFill']) assert.ok(!isDark(light[k]), `${k} is light again: ${light[k]}`);
+  assert.notEqual(light.keyword, dark.keyword, `keywords take the light highlighting: ${JSON.stringify([dark, light])}`);
+  assert.ok(contrast(light.keyword, light.panel) >= 4.5, `light keyword ${light.keyword}`);
+  // The SVG itself stays self-contained and light (a download looks the same anywhere).
+  assert.match(await page.locator('#graph svg style').textContent(), /\.stagecraft-graph\{[^}]*background:#fff/);
 });
 
 scenario('500 stages: time from text to SVG', async ({ page, base, log }) => {

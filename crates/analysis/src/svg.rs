@@ -2,7 +2,9 @@
 //! chosen target's build plan highlighted and the rest dimmed. The class names are a contract
 //! with the front ends (see `web/` and the README): `node stage|image|scratch`,
 //! `default-target`, `target`, `in-plan`, `legacy-only`, `dimmed`, `unused`;
-//! `edge edge-from|edge-copy|edge-mount|edge-onbuild`; `data-stage`, `data-from`, `data-line`.
+//! `edge edge-from|edge-copy|edge-mount|edge-onbuild`, `forward` (a stage not yet defined: the
+//! build fails); `data-stage`, `data-from`, `data-line`. Focus and the pointer cursor are the
+//! front ends' to style: they make the nodes focusable and clickable, a standalone SVG has none.
 
 use stagecraft_graph::svg::{Document, Edge, LegendItem, Line, Metrics, Node};
 use stagecraft_graph::{LayoutOptions, Rendered};
@@ -11,14 +13,15 @@ use crate::model::*;
 use crate::{Analysis, TextSize};
 
 /// The embedded style sheet; every rule is scoped to `.stagecraft-graph` so that several
-/// graphs and the page around them do not interfere.
+/// graphs and the page around them do not interfere. An edge's colour is its group's `color`
+/// (its line's stroke and its arrow's fill are `currentColor`), and its dashes are the group's
+/// (`stroke-dasharray` is inherited): one rule per kind of edge, which pages can override.
 pub const CSS: &str = "\
-.stagecraft-graph{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,\"Liberation Mono\",\"DejaVu Sans Mono\",monospace;font-size:12px;background:#fff}\
+.stagecraft-graph{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;background:#fff;color:#57606a}\
 .stagecraft-graph text{fill:#1f2328}\
 .stagecraft-graph .node rect,.stagecraft-graph .swatch rect{fill:#fff;stroke:#57606a;stroke-width:1.2}\
 .stagecraft-graph .node .name{font-size:13px;font-weight:600}\
 .stagecraft-graph .node .base{fill:#57606a}\
-.stagecraft-graph .node.stage{cursor:pointer}\
 .stagecraft-graph .node.image rect,.stagecraft-graph .sw-image rect{fill:#f6f8fa;stroke:#8c959f;rx:12px}\
 .stagecraft-graph .node.scratch rect,.stagecraft-graph .sw-scratch rect{fill:#fff;stroke:#8c959f;stroke-dasharray:3 3;rx:12px}\
 .stagecraft-graph .node.default-target rect,.stagecraft-graph .sw-default-target rect{stroke:#1f2328;stroke-width:2.6}\
@@ -29,16 +32,12 @@ pub const CSS: &str = "\
 .stagecraft-graph .node.legacy-only rect,.stagecraft-graph .sw-legacy-only rect{fill:#fff8c5;stroke:#bf8700;stroke-dasharray:2 2}\
 .stagecraft-graph .dimmed,.stagecraft-graph .sw-dimmed{opacity:.35}\
 .stagecraft-graph .node.selected rect{stroke:#cf222e;stroke-width:3}\
-.stagecraft-graph .node:focus{outline:none}\
-.stagecraft-graph .node:focus rect{stroke:#cf222e;stroke-width:3}\
-.stagecraft-graph .line{fill:none;stroke:#57606a;stroke-width:1.4}\
-.stagecraft-graph .arrow{fill:#57606a}\
-.stagecraft-graph .edge-copy .line,.stagecraft-graph .sw-edge-copy .line{stroke:#0969da;stroke-dasharray:6 3}\
-.stagecraft-graph .edge-copy .arrow{fill:#0969da}\
-.stagecraft-graph .edge-mount .line,.stagecraft-graph .sw-edge-mount .line{stroke:#1a7f37;stroke-dasharray:2 3}\
-.stagecraft-graph .edge-mount .arrow{fill:#1a7f37}\
-.stagecraft-graph .edge-onbuild .line,.stagecraft-graph .sw-edge-onbuild .line{stroke:#8250df;stroke-dasharray:8 3 2 3}\
-.stagecraft-graph .edge-onbuild .arrow{fill:#8250df}\
+.stagecraft-graph .line{fill:none;stroke:currentColor;stroke-width:1.4}\
+.stagecraft-graph .arrow{fill:currentColor}\
+.stagecraft-graph .edge-copy,.stagecraft-graph .sw-edge-copy{color:#0969da;stroke-dasharray:6 3}\
+.stagecraft-graph .edge-mount,.stagecraft-graph .sw-edge-mount{color:#1a7f37;stroke-dasharray:2 3}\
+.stagecraft-graph .edge-onbuild,.stagecraft-graph .sw-edge-onbuild{color:#8250df;stroke-dasharray:8 3 2 3}\
+.stagecraft-graph .forward{color:#cf222e}\
 .stagecraft-graph .legend-label{font-size:11px;fill:#57606a}\
 .stagecraft-graph .empty-note{fill:#57606a}";
 
@@ -236,6 +235,9 @@ impl Analysis {
             let mut class = kind_class(e.kind).to_string();
             if !in_plan(e.stage) {
                 class.push_str(" dimmed");
+            }
+            if g.is_forward(e) {
+                class.push_str(" forward");
             }
             edges.push(Edge {
                 source: e.source,

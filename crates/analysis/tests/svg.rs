@@ -180,6 +180,31 @@ fn edges_of_one_kind_between_two_stages_are_drawn_once() {
 }
 
 #[test]
+fn edges_to_a_stage_not_yet_defined_are_marked() {
+    // a copies from b (defined after it) and mounts itself: BuildKit fails at both; b copies
+    // from a, as it may. The cycle a → b → a is drawn with its failing edge marked.
+    let text = "FROM alpine AS a\nCOPY --from=b /x /x\nRUN --mount=from=a,target=/m true\nFROM alpine AS b\nCOPY --from=a /y /y\n";
+    let a = analyze(text, &Options::default());
+    let svg = a.to_svg(&SvgOptions::default()).expect("drawn");
+    check_xml(&svg).unwrap();
+    let edge = |source: usize, stage: usize| {
+        let head = format!("data-source-node=\"{source}\" data-stage=\"{stage}\"");
+        svg.split("<g class=\"").find(|g| g.contains(&head)).map(|g| g.split('"').next().unwrap().to_string())
+    };
+    assert_eq!(edge(1, 0).as_deref(), Some("edge edge-copy forward"), "{svg}");
+    assert_eq!(edge(0, 1).as_deref(), Some("edge edge-copy"), "{svg}");
+    assert!(svg.contains(".stagecraft-graph .forward{color:"), "the style sheet draws them");
+    // DOT marks the same edges.
+    let dot = a.to_dot();
+    assert!(dot.contains("n1 -> n0 [style=dashed, label=\"COPY\", color=red];"), "{dot}");
+    assert!(dot.contains("n0 -> n1 [style=dashed, label=\"COPY\"];"), "{dot}");
+    // And the model says which they are: the forward copy and the self-mount.
+    let g = a.graph();
+    let forward: Vec<(usize, usize)> = g.edges.iter().filter(|e| g.is_forward(e)).map(|e| (e.source, e.stage)).collect();
+    assert_eq!(forward, [(1, 0), (0, 0)], "{:?}", g.edges);
+}
+
+#[test]
 fn no_stages_draws_a_note() {
     let a = analyze("# nothing here\n", &Options::default());
     let svg = a.to_svg(&SvgOptions::default()).expect("drawn");
