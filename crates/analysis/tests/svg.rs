@@ -200,7 +200,8 @@ fn edges_to_a_stage_not_yet_defined_are_marked() {
     assert!(dot.contains("n0 -> n1 [style=dashed, label=\"COPY\"];"), "{dot}");
     // And the model says which they are: the forward copy and the self-mount.
     let g = a.graph();
-    let forward: Vec<(usize, usize)> = g.edges.iter().filter(|e| g.is_forward(e)).map(|e| (e.source, e.stage)).collect();
+    let forward: Vec<(usize, usize)> =
+        g.edges.iter().filter(|e| g.is_forward(e)).map(|e| (e.source, e.stage)).collect();
     assert_eq!(forward, [(1, 0), (0, 0)], "{:?}", g.edges);
 }
 

@@ -156,7 +156,7 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
     let mut p = lexopt::Parser::from_args(raw);
     let mut args = Args::default();
     let mut wants_help = false;
-    let mut rest: Vec<String> = Vec::new();
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
     while let Some(arg) = p.next().map_err(|e| usage(e.to_string()))? {
         match arg {
             Short('h') | Long("help") => wants_help = true,
@@ -241,7 +241,8 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                     n.ok_or_else(|| usage(format!("--indent needs a number of columns from 1 to 16, got `{v}`")))?,
                 );
             }
-            Value(v) => rest.push(v.to_string_lossy().into_owned()),
+            // Kept as the OS gave it: a file name need not be UTF-8.
+            Value(v) => rest.push(v),
             other => return Err(usage(unexpected(other, spec))),
         }
     }
@@ -257,7 +258,7 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
     }
     let file_count = if spec.many_files { rest.len() - spec.words_after_file.min(rest.len()) } else { 1 };
     if !spec.many_files && rest.len() != 1 + spec.words_after_file {
-        let given = rest.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        let given = rest.iter().map(|a| format!("`{}`", a.to_string_lossy())).collect::<Vec<_>>().join(", ");
         let wanted = match spec.words_after_file {
             0 => "one FILE (`check` and `fmt` take several)".to_string(),
             n => format!("a FILE and {n} more arguments"),
@@ -279,6 +280,6 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
     if args.files.iter().filter(|f| crate::input::is_stdin(f)).count() > 1 {
         return Err(usage("`-` (the standard input) is given twice; it can be read once".into()));
     }
-    args.positional = rest;
+    args.positional = rest.into_iter().map(|w| w.to_string_lossy().into_owned()).collect();
     Ok(Some(args))
 }

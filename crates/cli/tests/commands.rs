@@ -346,6 +346,34 @@ fn a_line_break_in_a_file_name_starts_no_line() {
     assert!(!all.lines().any(|l| l.starts_with("::")), "{all}");
 }
 
+/// A file name that is not UTF-8 (Linux allows any bytes but `/` and NUL) is opened as the OS
+/// gave it; messages and JSON show it with U+FFFD where it cannot be read as text.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_name_that_is_not_utf8_is_opened() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = Dir::new("not-utf8-name");
+    let name = std::ffi::OsStr::from_bytes(b"Dock\xffer");
+    let path = d.0.join(name);
+    std::fs::write(&path, "FROM alpine AS a\nFROM a AS b\nCOPY --from=a /x /y\nFROM alpine AS unused\nFROM b\n")
+        .unwrap();
+    let cli = |args: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_stagecraft")).args(args).output().expect("stagecraft runs")
+    };
+    let o = cli(&["check".as_ref(), "--format".as_ref(), "json".as_ref(), path.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: Value = parse_json(&stdout(&o));
+    let shown = j["files"][0]["file"].as_str().expect("a file name");
+    assert!(shown.ends_with("Dock\u{fffd}er"), "{shown}");
+    assert_eq!(j["files"][0]["diagnostics"][0]["code"].as_str(), Some("unused-stage"), "{j:?}");
+    let o = cli(&["targets".as_ref(), path.as_os_str()]);
+    assert!(stdout(&o).contains("b "), "{}{}", stdout(&o), stderr(&o));
+    // A missing file of such a name is said, with the name readable.
+    let o = cli(&["check".as_ref(), d.0.join(std::ffi::OsStr::from_bytes(b"gone\xfe")).as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("gone\u{fffd}"), "{}", stderr(&o));
+}
+
 #[test]
 fn a_long_value_is_cut_in_messages_for_people_and_kept_whole_in_data() {
     let d = Dir::new("long-word");
