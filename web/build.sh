@@ -41,7 +41,7 @@ cp explorer/index.html dist/index.html
 
 # The embed: a classic script (IIFE), so that docs pages can include it with a plain <script src>.
 "$esbuild" embed/stagecraft-embed.js "${common[@]}" --format=iife --outfile=dist/embed/stagecraft-embed.js
-"$esbuild" embed/stagecraft-embed.css --minify --log-level=warning --outfile=dist/embed/stagecraft-embed.css
+"$esbuild" embed/stagecraft-embed.css --bundle --minify --log-level=warning --outfile=dist/embed/stagecraft-embed.css
 cp docs-sample/index.html dist/docs/index.html
 
 if [[ -d pkg ]]; then

@@ -1068,6 +1068,38 @@ scenario('dark mode follows the system: page, editor and graph are dark and read
   assert.match(await page.locator('#graph svg style').textContent(), /\.stagecraft-graph\{[^}]*background:#fff/);
 });
 
+scenario('docs page: the embed follows the page\'s colour scheme, light unless the page says dark', async ({ page, base }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(`${base}/docs/`);
+  await page.evaluate(() => window.stagecraftEmbed.ready);
+  const colors = () => page.evaluate(() => {
+    const embed = document.querySelector('.stagecraft-embed');
+    const css = (el, p) => getComputedStyle(el)[p];
+    const node = embed.querySelector('g.node.stage:not(.target):not(.dimmed)');
+    return {
+      figure: css(embed.querySelector('.stagecraft-embed__figure'), 'backgroundColor'),
+      caption: css(embed.querySelector('.stagecraft-embed__caption'), 'color'),
+      graph: css(embed.querySelector('svg.stagecraft-graph'), 'backgroundColor'),
+      nodeFill: css(node.querySelector('rect'), 'fill'), nodeText: css(node.querySelector('text'), 'fill'),
+      edge: css(embed.querySelector('g.edge-from .line'), 'stroke'),
+    };
+  });
+  // The sample page says `color-scheme: light`: a dark system changes nothing.
+  const light = await colors();
+  assert.equal(light.graph, 'rgb(255, 255, 255)');
+  assert.equal(light.nodeFill, 'rgb(255, 255, 255)');
+  assert.equal(light.edge, 'rgb(87, 96, 106)', 'the SVG\'s own colours');
+  // A page whose theme is dark says so: the graph, its card and its caption turn dark.
+  await page.addStyleTag({ content: ':root { color-scheme: dark; } body { background: #0d1117; color: #e6edf3; }' });
+  const dark = await colors();
+  const isDark = (c) => contrast(c, 'rgb(0, 0, 0)') < 2;
+  for (const k of ['figure', 'graph', 'nodeFill']) assert.ok(isDark(dark[k]), `${k} is dark: ${dark[k]}`);
+  assert.ok(contrast(dark.nodeText, dark.nodeFill) >= 4.5, JSON.stringify(dark));
+  assert.ok(contrast(dark.caption, dark.figure) >= 4.5, JSON.stringify(dark));
+  assert.ok(contrast(dark.edge, dark.graph) >= 3, JSON.stringify(dark));
+  await shot(page, 'docs-embed-dark', { fullPage: false });
+});
+
 scenario('500 stages: time from text to SVG', async ({ page, base, log }) => {
   const file = path.join(ARTIFACTS, 'big.Dockerfile');
   execFileSync('python3', [GEN_BIG, '--stages', '500', '-o', file], { stdio: 'ignore' });
