@@ -740,9 +740,43 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
+            #[cfg(feature = "build-failures")]
+            self.exec_form_not_json(&info);
             cmds.push(Cmd { node, info, commented });
         }
         self.cmds = Rc::new(cmds);
+    }
+
+    /// A RUN, CMD or ENTRYPOINT written as a list that is not JSON (`CMD ['node', 'app.js']`):
+    /// the shell form to BuildKit, which fails when it runs (see [`crate::exec_form`]).
+    #[cfg(feature = "build-failures")]
+    fn exec_form_not_json(&mut self, info: &InstructionInfo) {
+        if info.json || !matches!(info.kind, RUN_INSTR | CMD_INSTR | ENTRYPOINT_INSTR) {
+            return;
+        }
+        let Some(command) = info.shell_command else { return };
+        let written = &self.text[command];
+        let trimmed = written.trim();
+        if trimmed.contains(['\n', '\r']) {
+            return;
+        }
+        let Some(n) = crate::exec_form::not_json(trimmed) else { return };
+        let start = command.start() + TextSize::new((written.len() - written.trim_start().len()) as u32);
+        let range = TextRange::at(start, TextSize::new(trimmed.len() as u32));
+        let keyword = info.keyword.to_ascii_uppercase();
+        let mut message = format!(
+            "this is not JSON ({}), so BuildKit takes it for the shell form: the shell runs `{trimmed}` as a command, which fails",
+            n.why
+        );
+        let fix = n.json.map(|json| {
+            message.push_str(&format!("; write it as JSON: `{keyword} {json}`"));
+            Fix {
+                title: "Write it as JSON".into(),
+                edits: vec![TextEdit { range, new_text: json }],
+                applicability: Applicability::Unsafe,
+            }
+        });
+        self.ours("exec-form-not-json", Severity::Warning, range, message, fix);
     }
 
     /// `RUN make && \` and then `FROM scratch` (often after an empty line): the continuation

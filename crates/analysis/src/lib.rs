@@ -16,6 +16,8 @@ mod copy;
 pub mod dockerignore;
 mod engine;
 pub mod env;
+#[cfg(feature = "build-failures")]
+mod exec_form;
 mod export;
 pub mod fixes;
 pub mod format;

@@ -2518,6 +2518,62 @@ fn flags_outside_ascii_are_reported_as_buildkit_reads_them() {
 }
 
 #[test]
+fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_means() {
+    let text = "FROM alpine\nRUN ['apt-get', 'update']\nCMD [\u{201c}npm\u{201d}, \u{201c}start\u{201d}]\n\
+                ENTRYPOINT [\"a\", \"b\",]\nRUN ['sh', '-c', 'echo \"hi\"']\n";
+    let a = plain(text);
+    let found = findings(&a, "exec-form-not-json");
+    assert_eq!(
+        found.iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(),
+        [
+            ("['apt-get', 'update']", 2),
+            ("[\u{201c}npm\u{201d}, \u{201c}start\u{201d}]", 3),
+            ("[\"a\", \"b\",]", 4),
+            ("['sh', '-c', 'echo \"hi\"']", 5),
+        ]
+    );
+    assert!(found[0].2.starts_with("this is not JSON (JSON strings take double quotes, not single ones), so BuildKit takes it for the shell form"), "{}", found[0].2);
+    assert!(found[0].2.ends_with("; write it as JSON: `RUN [\"apt-get\", \"update\"]`"), "{}", found[0].2);
+    assert!(found[1].2.contains("typographic"), "{}", found[1].2);
+    assert!(found[2].2.contains("no comma after the last item"), "{}", found[2].2);
+    assert_eq!(diag(&a, "exec-form-not-json").severity, Severity::Warning);
+    // The fixes (they change what runs: unsafe) make the exec form BuildKit reads; the item
+    // with quotes inside gets none.
+    let fixes: Vec<_> =
+        a.diagnostics().iter().filter(|d| d.code == "exec-form-not-json").map(|d| d.fix.clone()).collect();
+    assert!(fixes[3].is_none());
+    let edits: Vec<_> = fixes
+        .iter()
+        .flatten()
+        .flat_map(|f| {
+            assert_eq!(f.applicability, stagecraft_analysis::Applicability::Unsafe);
+            f.edits.clone()
+        })
+        .collect();
+    let fixed = stagecraft_analysis::TextEdit::apply_all(text, &edits);
+    let b = plain(&fixed);
+    assert_eq!(findings(&b, "exec-form-not-json").len(), 1, "{fixed}");
+    assert!(findings(&b, "JSONArgsRecommended").is_empty(), "{fixed}");
+    assert!(
+        fixed.contains("RUN [\"apt-get\", \"update\"]\nCMD [\"npm\", \"start\"]\nENTRYPOINT [\"a\", \"b\"]\n"),
+        "{fixed}"
+    );
+    // Shell commands that start with `[` (the `test` command), JSON, a list in an ONBUILD
+    // trigger or over several lines, and other instructions are left alone.
+    for text in [
+        "FROM alpine\nRUN [ -f /etc/x ] && echo x\n",
+        "FROM alpine\nRUN [ 'x' ]\n",
+        "FROM alpine\nRUN [ \"$A\" = x ]\n",
+        "FROM alpine\nCMD [\"a\", \"b\"]\n",
+        "FROM alpine\nONBUILD RUN ['a', 'b']\n",
+        "FROM alpine\nRUN ['a', \\\n  'b']\n",
+        "FROM alpine\nLABEL x=['a', 'b']\n",
+    ] {
+        assert!(findings(&plain(text), "exec-form-not-json").is_empty(), "{text}");
+    }
+}
+
+#[test]
 fn a_keyword_that_a_continuation_swallows_is_reported() {
     // The `\` (and the empty line BuildKit skips) make `FROM scratch AS ctx` words of the RUN:
     // the stage never exists, and `--from=ctx` pulls an image.
