@@ -490,6 +490,8 @@ pub struct BuildError {
     pub phase: &'static str,
 }
 
+// (The browser build shows no build error: see the `build-failures` feature.)
+#[cfg(feature = "build-failures")]
 impl BuildError {
     /// BuildKit's own message, without what stagecraft adds after it: the message is BuildKit's
     /// text, then (after `; `) what to do about it or why, where stagecraft can tell.
