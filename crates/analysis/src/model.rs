@@ -477,8 +477,7 @@ impl StageGraph {
 /// A build failure BuildKit reports before or while building (not a lint warning).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {
-    /// BuildKit's message, and after `; ` what stagecraft adds to it, if anything (see
-    /// [`BuildError::buildkit_message`] and [`BuildError::hint`]).
+    /// BuildKit's message.
     pub message: String,
     /// Where, when BuildKit says: the word or flag at fault where we can tell, else the
     /// instruction.
@@ -488,21 +487,6 @@ pub struct BuildError {
     /// The phase that fails (`parse`, `instructions`, `meta-args`, `dispatch-states`,
     /// `dependency-graph`, `resolve-stages`, `dispatch`).
     pub phase: &'static str,
-}
-
-// (The browser build shows no build error: see the `build-failures` feature.)
-#[cfg(feature = "build-failures")]
-impl BuildError {
-    /// BuildKit's own message, without what stagecraft adds after it: the message is BuildKit's
-    /// text, then (after `; `) what to do about it or why, where stagecraft can tell.
-    pub fn buildkit_message(&self) -> &str {
-        self.message.split_once("; ").map_or(&self.message, |(m, _)| m)
-    }
-
-    /// What stagecraft adds after BuildKit's message (see [`BuildError::buildkit_message`]).
-    pub fn hint(&self) -> Option<&str> {
-        self.message.split_once("; ").map(|(_, h)| h)
-    }
 }
 
 /// Whether a `--from` value is a stage index as BuildKit's `strconv.Atoi` reads one that names a

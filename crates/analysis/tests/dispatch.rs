@@ -25,7 +25,7 @@ fn fails(text: &str, message: &str, at: &str) {
 
 /// The build's error message, BuildKit's part (without our hint).
 fn buildkit_message(a: &Analysis) -> Option<&str> {
-    a.build_error().map(|e| e.buildkit_message())
+    a.build_error().map(|e| e.message.split("; ").next().unwrap_or_default())
 }
 
 fn builds(text: &str) {

@@ -140,9 +140,7 @@ pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> 
 /// The build's error in the JSON of `analyze`, `plan` and `targets`: the same object in each.
 pub(crate) fn build_error_json(an: &Analysis, e: &BuildError) -> serde_json::Value {
     serde_json::json!({
-        // BuildKit's text exactly, and apart what stagecraft adds (what to do, or why).
-        "message": e.buildkit_message(),
-        "hint": e.hint(),
+        "message": e.message,
         "phase": e.phase,
         "line": e.range.map(|r| an.line_of(r.start())),
         // BuildKit's own line span, as its error names it (none where it names none).
