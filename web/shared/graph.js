@@ -87,9 +87,9 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
     svg.removeAttribute('width'); // sized by CSS (fit or zoom), from the viewBox
     svg.removeAttribute('height');
     // An edge to the stage itself or to one defined after it is drawn red (class `forward`):
-    // BuildKit fails there. Its tooltip says so.
+    // a build of that stage fails there. Its tooltip says so.
     for (const title of svg.querySelectorAll('g.edge.forward > title')) {
-      title.textContent += ': the build fails here, a stage can only use the stages above it';
+      title.textContent += ': a build of this stage fails here, a stage can only use the stages above it';
     }
     for (const g of nodes()) {
       const stage = analysis?.stages[stageOf(g)];

@@ -747,11 +747,11 @@ impl<'a> Engine<'a> {
         self.cmds = Rc::new(cmds);
     }
 
-    /// A RUN, CMD or ENTRYPOINT written as a list that is not JSON (`CMD ['node', 'app.js']`):
-    /// the shell form to BuildKit, which fails when it runs (see [`crate::exec_form`]).
+    /// A RUN, CMD, ENTRYPOINT or HEALTHCHECK CMD written as a list that is not JSON (`CMD
+    /// ['node', 'app.js']`): the shell form to BuildKit (see [`crate::exec_form`]).
     #[cfg(feature = "build-failures")]
     fn exec_form_not_json(&mut self, info: &InstructionInfo) {
-        if info.json || !matches!(info.kind, RUN_INSTR | CMD_INSTR | ENTRYPOINT_INSTR) {
+        if info.json || !matches!(info.kind, RUN_INSTR | CMD_INSTR | ENTRYPOINT_INSTR | HEALTHCHECK_INSTR) {
             return;
         }
         let Some(command) = info.shell_command else { return };
@@ -763,13 +763,12 @@ impl<'a> Engine<'a> {
         let Some(n) = crate::exec_form::not_json(trimmed) else { return };
         let start = command.start() + TextSize::new((written.len() - written.trim_start().len()) as u32);
         let range = TextRange::at(start, TextSize::new(trimmed.len() as u32));
-        let keyword = info.keyword.to_ascii_uppercase();
         let mut message = format!(
-            "this is not JSON ({}), so BuildKit takes it for the shell form: the shell runs `{trimmed}` as a command, which fails",
+            "this is not JSON ({}), so BuildKit takes it for the shell form and hands `{trimmed}` to the shell as a command line",
             n.why
         );
         let fix = n.json.map(|json| {
-            message.push_str(&format!("; write it as JSON: `{keyword} {json}`"));
+            message.push_str(&format!("; write it as JSON: `{json}`"));
             Fix {
                 title: "Write it as JSON".into(),
                 edits: vec![TextEdit { range, new_text: json }],

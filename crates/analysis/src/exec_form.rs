@@ -1,8 +1,9 @@
 //! A command written as a list that is not JSON: `CMD ['node', 'server.js']`. BuildKit reads
 //! the exec form only when the arguments parse as a JSON array of strings; anything else is the
 //! shell form, so that command runs `/bin/sh -c "['node', 'server.js']"` and fails at run time
-//! (`['node',: not found`), and BuildKit says nothing at build time but, for CMD and ENTRYPOINT,
-//! that JSON is recommended. stagecraft says why it is not JSON and offers the JSON it meant.
+//! (`[node,: not found`: the shell takes the quotes off), and BuildKit says nothing at build time
+//! but, for CMD and ENTRYPOINT, that JSON is recommended. stagecraft says why it is not JSON and
+//! offers the JSON it meant.
 
 /// What is wrong with a shell-form command that looks like an exec-form list.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -72,7 +72,7 @@ impl Analysis {
                 EdgeKind::Mount => "style=dotted, label=\"mount\"",
                 EdgeKind::Onbuild => "style=bold, label=\"ONBUILD\"",
             };
-            let broken = if g.is_forward(e) { ", color=red" } else { "" };
+            let broken = if self.is_forward(e) { ", color=red" } else { "" };
             out.push_str(&format!("  n{} -> n{} [{style}{broken}];\n", e.source, e.stage));
         }
         out.push_str("}\n");

@@ -595,6 +595,19 @@ impl Analysis {
         self.graph.get_or_init(|| graph::stage_graph(&self.stages, &self.deps))
     }
 
+    /// Whether edge `e` of [`Analysis::graph`] uses its own stage or a later one (`COPY
+    /// --from` or a mount naming a stage defined further down), where a build that builds the
+    /// stage fails: "needs to be defined before current stage" for a later one, a circular
+    /// dependency for itself. Every cycle of references has such an edge. A stage that a named
+    /// build context replaces is no step of the build, and using it is not one of these.
+    pub fn is_forward(&self, e: &GraphEdge) -> bool {
+        // (The graph's first nodes are the stages, in order.)
+        let s = e.source;
+        s < self.stages.len()
+            && s >= e.stage
+            && !(cfg!(feature = "named-contexts") && matches!(self.stages[s].base_kind, BaseKind::NamedContext(_)))
+    }
+
     /// BuildKit's 1-based line of an offset.
     pub fn line_of(&self, offset: TextSize) -> u32 {
         self.index.buildkit_line(offset)

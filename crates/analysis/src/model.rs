@@ -465,15 +465,6 @@ pub struct StageGraph {
     pub edges: Vec<GraphEdge>,
 }
 
-impl StageGraph {
-    /// Whether `e` uses its own stage or a later one (`COPY --from` or a mount naming a stage
-    /// defined further down): BuildKit fails the build there ("needs to be defined before
-    /// current stage"), and every cycle of references has such an edge.
-    pub fn is_forward(&self, e: &GraphEdge) -> bool {
-        matches!(self.nodes.get(e.source), Some(GraphNode::Stage(s)) if *s >= e.stage)
-    }
-}
-
 /// A build failure BuildKit reports before or while building (not a lint warning).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {

@@ -2,8 +2,8 @@
 //! chosen target's build plan highlighted and the rest dimmed. The class names are a contract
 //! with the front ends (see `web/` and the README): `node stage|image|scratch`,
 //! `default-target`, `target`, `in-plan`, `legacy-only`, `dimmed`, `unused`;
-//! `edge edge-from|edge-copy|edge-mount|edge-onbuild`, `forward` (a stage not yet defined: the
-//! build fails); `data-stage`, `data-from`, `data-line`. Focus and the pointer cursor are the
+//! `edge edge-from|edge-copy|edge-mount|edge-onbuild`, `forward` (the stage itself or a later
+//! one: a build of the stage fails); `data-stage`, `data-from`, `data-line`. Focus and the pointer cursor are the
 //! front ends' to style: they make the nodes focusable and clickable, a standalone SVG has none.
 
 use stagecraft_graph::svg::{Document, Edge, LegendItem, Line, Metrics, Node};
@@ -236,7 +236,7 @@ impl Analysis {
             if !in_plan(e.stage) {
                 class.push_str(" dimmed");
             }
-            if g.is_forward(e) {
+            if self.is_forward(e) {
                 class.push_str(" forward");
             }
             edges.push(Edge {

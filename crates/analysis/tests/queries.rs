@@ -2532,8 +2532,8 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
             ("['sh', '-c', 'echo \"hi\"']", 5),
         ]
     );
-    assert!(found[0].2.starts_with("this is not JSON (JSON strings take double quotes, not single ones), so BuildKit takes it for the shell form"), "{}", found[0].2);
-    assert!(found[0].2.ends_with("; write it as JSON: `RUN [\"apt-get\", \"update\"]`"), "{}", found[0].2);
+    assert!(found[0].2.starts_with("this is not JSON (JSON strings take double quotes, not single ones), so BuildKit takes it for the shell form and hands `['apt-get', 'update']` to the shell"), "{}", found[0].2);
+    assert!(found[0].2.ends_with("; write it as JSON: `[\"apt-get\", \"update\"]`"), "{}", found[0].2);
     assert!(found[1].2.contains("typographic"), "{}", found[1].2);
     assert!(found[2].2.contains("no comma after the last item"), "{}", found[2].2);
     assert_eq!(diag(&a, "exec-form-not-json").severity, Severity::Warning);
@@ -2557,6 +2557,21 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
     assert!(
         fixed.contains("RUN [\"apt-get\", \"update\"]\nCMD [\"npm\", \"start\"]\nENTRYPOINT [\"a\", \"b\"]\n"),
         "{fixed}"
+    );
+    // HEALTHCHECK's CMD too, and a RUN with flags: the fix replaces the list alone.
+    let text =
+        "FROM alpine\nHEALTHCHECK --interval=5s CMD ['curl', '-f', 'http://x/']\nRUN --network=none ['a', 'b']\n";
+    let a = plain(text);
+    let edits: Vec<_> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "exec-form-not-json")
+        .flat_map(|d| d.fix.clone().unwrap().edits)
+        .collect();
+    assert_eq!(edits.len(), 2, "{:?}", a.diagnostics());
+    assert_eq!(
+        stagecraft_analysis::TextEdit::apply_all(text, &edits),
+        "FROM alpine\nHEALTHCHECK --interval=5s CMD [\"curl\", \"-f\", \"http://x/\"]\nRUN --network=none [\"a\", \"b\"]\n"
     );
     // Shell commands that start with `[` (the `test` command), JSON, a list in an ONBUILD
     // trigger or over several lines, and other instructions are left alone.

@@ -201,8 +201,23 @@ fn edges_to_a_stage_not_yet_defined_are_marked() {
     // And the model says which they are: the forward copy and the self-mount.
     let g = a.graph();
     let forward: Vec<(usize, usize)> =
-        g.edges.iter().filter(|e| g.is_forward(e)).map(|e| (e.source, e.stage)).collect();
+        g.edges.iter().filter(|e| a.is_forward(e)).map(|e| (e.source, e.stage)).collect();
     assert_eq!(forward, [(1, 0), (0, 0)], "{:?}", g.edges);
+    // A stage that a named build context replaces is no step of the build: copying from it
+    // before its FROM builds, and the edge is not marked.
+    let text = "FROM alpine AS a\nCOPY --from=b /x /y\nFROM busybox AS b\n";
+    let options = Options { named_contexts: vec!["b".into()], ..Options::default() };
+    let a = analyze(text, &options);
+    assert!(a.build_error().is_none(), "{:?}", a.build_error());
+    let g = a.graph();
+    assert!(g.edges.iter().any(|e| e.source == 1 && e.stage == 0), "{:?}", g.edges);
+    assert!(!g.edges.iter().any(|e| a.is_forward(e)), "{:?}", g.edges);
+    assert!(!a.to_svg(&SvgOptions::default()).expect("drawn").contains(" forward\""));
+    assert!(!a.to_dot().contains("color=red"));
+    // Without it, the same file fails there.
+    let a = analyze(text, &Options::default());
+    assert!(a.build_error().is_some_and(|e| e.message.starts_with("cannot copy from stage \"b\"")));
+    assert!(a.graph().edges.iter().any(|e| a.is_forward(e)));
 }
 
 #[test]
