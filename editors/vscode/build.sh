@@ -22,6 +22,8 @@ done
 rm -rf media/wasm
 mkdir -p media/wasm
 for f in "${wasm_files[@]}"; do cp "$pkg/$f" media/wasm/; done
+# The graph's colours on dark themes, shared with the explorer and the docs embed.
+cp ../../web/shared/graph-theme.css media/graph-theme.css
 
 ../../tools/npm-ci.sh .
 

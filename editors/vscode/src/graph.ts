@@ -324,9 +324,18 @@ class GraphPanel {
     const webview = this.panel.webview;
     const nonce = crypto.randomBytes(16).toString("base64");
     const css = webview.asWebviewUri(vscode.Uri.joinPath(media, "graph.css"));
+    const theme = webview.asWebviewUri(vscode.Uri.joinPath(media, "graph-theme.css"));
     const js = webview.asWebviewUri(vscode.Uri.joinPath(media, "graph.js"));
     const wasmJs = webview.asWebviewUri(vscode.Uri.joinPath(media, "wasm", "stagecraft_wasm.js"));
     const wasmBin = webview.asWebviewUri(vscode.Uri.joinPath(media, "wasm", "stagecraft_wasm_bg.wasm"));
-    return graphHtml({ cspSource: webview.cspSource, nonce, css: css.toString(), js: js.toString(), wasmJs: wasmJs.toString(), wasmBin: wasmBin.toString() });
+    return graphHtml({
+      cspSource: webview.cspSource,
+      nonce,
+      css: css.toString(),
+      theme: theme.toString(),
+      js: js.toString(),
+      wasmJs: wasmJs.toString(),
+      wasmBin: wasmBin.toString(),
+    });
   }
 }

@@ -335,6 +335,8 @@ export interface GraphPageParts {
   cspSource: string;
   nonce: string;
   css: string;
+  /** media/graph-theme.css (web/shared's): the graph's colours on dark themes. */
+  theme: string;
   /** media/graph.js, an ES module (it imports media/graph-model.js next to it). */
   js: string;
   /** media/wasm/stagecraft_wasm.js, the wasm-bindgen `--target web` module. */
@@ -369,6 +371,7 @@ export function graphHtml(p: GraphPageParts): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${a(graphCsp(p.cspSource, p.nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${a(p.theme)}">
 <link rel="stylesheet" href="${a(p.css)}">
 <title>Stage graph</title>
 </head>

@@ -654,6 +654,17 @@ async function main() {
     if (state.wasm !== "loaded") throw new Error(`body[data-wasm] is ${state.wasm}, not "loaded"`);
     if (!state.status.includes("rendered by the wasm build")) throw new Error(`the status line does not say the wasm build drew it: ${state.status}`);
     await visible(frame.locator("svg.stagecraft-graph g.legend"), "the legend of the wasm SVG (g.legend)");
+    // The graph takes the theme's kind: dark nodes on a dark theme (graph-theme.css), the SVG's
+    // own white ones on a light theme.
+    const look = await frame.locator("g.node.stage rect").first().evaluate((r) => ({
+      dark: document.body.classList.contains("vscode-dark") || (document.body.classList.contains("vscode-high-contrast") && !document.body.classList.contains("vscode-high-contrast-light")),
+      fill: getComputedStyle(r).fill,
+      text: getComputedStyle(r.parentElement.querySelector("text")).fill,
+    }));
+    log(`  theme: ${JSON.stringify(look)}`);
+    const luminance = (c) => c.match(/[\d.]+/g).slice(0, 3).reduce((sum, v) => sum + Number(v), 0) / 3;
+    if (look.dark !== luminance(look.fill) < 96) throw new Error(`a stage node's fill ${look.fill} does not suit a ${look.dark ? "dark" : "light"} theme`);
+    if (Math.abs(luminance(look.fill) - luminance(look.text)) < 100) throw new Error(`a stage node's text ${look.text} does not stand out on ${look.fill}`);
     const labels = await frame.locator("g.node.stage").allTextContents();
     for (const name of renamedTarget === RENAME.to ? STAGE_NAMES_AFTER_RENAME : []) {
       if (!labels.some((l) => l.includes(name))) throw new Error(`no stage node says "${name}": ${JSON.stringify(labels)}`);
@@ -661,6 +672,35 @@ async function main() {
     const lines = await frame.locator("g.node.stage").evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-line"))));
     const fromLines = DOCKERFILE.split("\n").flatMap((l, i) => (/^FROM /.test(l) ? [i + 1] : []));
     if (JSON.stringify(lines) !== JSON.stringify(fromLines)) throw new Error(`the nodes' data-line are ${JSON.stringify(lines)}, not the FROM lines ${JSON.stringify(fromLines)}`);
+  });
+
+  await step("the graph follows the colour theme: dark nodes on a dark theme, light ones again after", noServer, async () => {
+    const frame = graphFrame();
+    const current = fs.existsSync(workspaceSettings) ? JSON.parse(fs.readFileSync(workspaceSettings, "utf8")) : {};
+    const look = () => frame.locator("g.node.stage rect").first().evaluate((r) => ({
+      body: document.body.className,
+      fill: getComputedStyle(r).fill,
+      text: getComputedStyle(r.parentElement.querySelector("text")).fill,
+      svg: getComputedStyle(r.closest("svg")).backgroundColor,
+    }));
+    const luminance = (c) => c.match(/[\d.]+/g).slice(0, 3).reduce((sum, v) => sum + Number(v), 0) / 3;
+    let last;
+    const until = async (what, ok) => {
+      try {
+        await waitFor(what, async () => ok((last = await look())), 15000);
+      } catch (e) {
+        throw new WaitError(`${e.message}; the webview shows ${JSON.stringify(last)}`);
+      }
+    };
+    try {
+      fs.writeFileSync(workspaceSettings, JSON.stringify({ ...current, "workbench.colorTheme": "Default Dark Modern" }, null, 2));
+      await until("dark stage nodes with light text after choosing a dark theme", (l) =>
+        /\bvscode-dark\b/.test(l.body) && luminance(l.fill) < 96 && luminance(l.svg) < 96 && luminance(l.text) > 160);
+      log(`  dark: ${JSON.stringify(last)}`);
+    } finally {
+      fs.writeFileSync(workspaceSettings, JSON.stringify(current, null, 2));
+    }
+    await until("the SVG's own white nodes again after going back", (l) => !/\bvscode-dark\b/.test(l.body) && l.fill === "rgb(255, 255, 255)");
   });
 
   await step("the graph's target picker (targets from wasm analyze) redraws in the webview", noServer, async () => {

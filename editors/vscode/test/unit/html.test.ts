@@ -19,6 +19,7 @@ test("the page: a module script by nonce, the wasm URLs on <body>, escaped", () 
     cspSource: SRC,
     nonce: "n0nce",
     css: `${SRC}/media/graph.css`,
+    theme: `${SRC}/media/graph-theme.css`,
     js: `${SRC}/media/graph.js`,
     wasmJs: `${SRC}/media/wasm/stagecraft_wasm.js?a=1&b=2`,
     wasmBin: `${SRC}/media/wasm/stagecraft_wasm_bg.wasm`,
@@ -27,5 +28,8 @@ test("the page: a module script by nonce, the wasm URLs on <body>, escaped", () 
   assert.ok(html.includes(`data-wasm-js="${SRC}/media/wasm/stagecraft_wasm.js?a=1&amp;b=2"`));
   assert.ok(html.includes(`data-wasm-bin="${SRC}/media/wasm/stagecraft_wasm_bg.wasm"`));
   assert.ok(html.includes('id="graph"') && html.includes('id="target"') && html.includes('id="status"'));
+  // The graph theme first, so that the page's own rules (focus, selection) come after it.
+  const theme = html.indexOf(`href="${SRC}/media/graph-theme.css"`);
+  assert.ok(theme > 0 && theme < html.indexOf(`href="${SRC}/media/graph.css"`), html);
   assert.equal(escapeHtml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 });
