@@ -78,10 +78,12 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
     } else {
         "JSON takes no comma after the last item"
     };
-    // The JSON meant, when no item holds a quote or an escape that would need thought.
-    let plain = !escapes && items.iter().all(|i| !i.contains(['"', '\'', '\\']) && !i.chars().any(char::is_control));
+    // The JSON meant, when no item holds a backslash (which the writer may have meant as an
+    // escape or as itself) or a control character: a double quote inside another kind of quote
+    // is escaped.
+    let plain = !escapes && items.iter().all(|i| !i.chars().any(char::is_control));
     let json = plain.then(|| {
-        let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+        let quoted: Vec<String> = items.iter().map(|i| format!("\"{}\"", i.replace('"', "\\\""))).collect();
         format!("[{}]", quoted.join(", "))
     });
     Some(NotJson { why, json })
@@ -109,8 +111,10 @@ mod tests {
         assert_eq!(not_json("['a', 'b']").unwrap().why, "JSON strings take double quotes, not single ones");
         assert!(not_json("[“a”]").unwrap().why.contains("typographic “ ” ones"));
         assert!(not_json("[\"a\",]").unwrap().why.contains("comma"));
-        // An item with a quote inside: said, without a guess at the JSON.
-        let n = not_json(r#"['sh', '-c', 'echo "hi"']"#).unwrap();
+        // A double quote inside single quotes is escaped; a backslash is left to the writer.
+        assert_eq!(json(r#"['sh', '-c', 'echo "hi"']"#).as_deref(), Some(r#"["sh", "-c", "echo \"hi\""]"#));
+        assert_eq!(json(r#"["it's", 'x']"#).as_deref(), Some(r#"["it's", "x"]"#));
+        let n = not_json(r"['sh', '-c', 'echo a\tb']").unwrap();
         assert_eq!(n.json, None);
     }
 

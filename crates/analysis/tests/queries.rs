@@ -2520,7 +2520,7 @@ fn flags_outside_ascii_are_reported_as_buildkit_reads_them() {
 #[test]
 fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_means() {
     let text = "FROM alpine\nRUN ['apt-get', 'update']\nCMD [\u{201c}npm\u{201d}, \u{201c}start\u{201d}]\n\
-                ENTRYPOINT [\"a\", \"b\",]\nRUN ['sh', '-c', 'echo \"hi\"']\n";
+                ENTRYPOINT [\"a\", \"b\",]\nRUN ['sh', '-c', 'echo \"hi\"']\nRUN ['sh', '-c', 'printf a\\tb']\n";
     let a = plain(text);
     let found = findings(&a, "exec-form-not-json");
     assert_eq!(
@@ -2530,6 +2530,7 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
             ("[\u{201c}npm\u{201d}, \u{201c}start\u{201d}]", 3),
             ("[\"a\", \"b\",]", 4),
             ("['sh', '-c', 'echo \"hi\"']", 5),
+            ("['sh', '-c', 'printf a\\tb']", 6),
         ]
     );
     assert!(found[0].2.starts_with("this is not JSON (JSON strings take double quotes, not single ones), so BuildKit takes it for the shell form and hands `['apt-get', 'update']` to the shell"), "{}", found[0].2);
@@ -2537,11 +2538,11 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
     assert!(found[1].2.contains("typographic"), "{}", found[1].2);
     assert!(found[2].2.contains("no comma after the last item"), "{}", found[2].2);
     assert_eq!(diag(&a, "exec-form-not-json").severity, Severity::Warning);
-    // The fixes (they change what runs: unsafe) make the exec form BuildKit reads; the item
-    // with quotes inside gets none.
+    // The fixes (they change what runs: unsafe) make the exec form BuildKit reads, a double
+    // quote inside single ones escaped; an item with a backslash (an escape or itself?) gets none.
     let fixes: Vec<_> =
         a.diagnostics().iter().filter(|d| d.code == "exec-form-not-json").map(|d| d.fix.clone()).collect();
-    assert!(fixes[3].is_none());
+    assert!(fixes[3].is_some() && fixes[4].is_none());
     let edits: Vec<_> = fixes
         .iter()
         .flatten()
@@ -2558,6 +2559,8 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
         fixed.contains("RUN [\"apt-get\", \"update\"]\nCMD [\"npm\", \"start\"]\nENTRYPOINT [\"a\", \"b\"]\n"),
         "{fixed}"
     );
+    assert!(fixed.contains("RUN [\"sh\", \"-c\", \"echo \\\"hi\\\"\"]\n"), "{fixed}");
+    assert!(b.parse().tree().instructions().nth(4).is_some_and(|i| i.info().json), "the fix is the exec form: {fixed}");
     // HEALTHCHECK's CMD too, and a RUN with flags: the fix replaces the list alone.
     let text =
         "FROM alpine\nHEALTHCHECK --interval=5s CMD ['curl', '-f', 'http://x/']\nRUN --network=none ['a', 'b']\n";
