@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the extension: npm ci, copy the wasm build (web/pkg, from `tools/wasm.sh build`) into
-# media/wasm/ for the graph webview, type check, unit tests, bundle (esbuild), package
+# media/wasm/ and web/shared/graph-theme.css into media/ for the graph webview, type check, unit tests, bundle (esbuild), package
 # (@vscode/vsce) into editors/vscode/stagecraft.vsix. Runs on Node 20 or later (tools/node.sh).
 set -euo pipefail
 cd "$(dirname "$0")"

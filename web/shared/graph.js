@@ -87,9 +87,10 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
     svg.removeAttribute('width'); // sized by CSS (fit or zoom), from the viewBox
     svg.removeAttribute('height');
     // An edge to the stage itself or to one defined after it is drawn red (class `forward`):
-    // a build of that stage fails there. Its tooltip says so.
+    // a build of that stage fails there (every build, when the edge closes a cycle: BuildKit
+    // checks for cycles before it picks the target's stages). Its tooltip says so.
     for (const title of svg.querySelectorAll('g.edge.forward > title')) {
-      title.textContent += ': a build of this stage fails here, a stage can only use the stages above it';
+      title.textContent += ': BuildKit fails a build of this stage here (every build, when this closes a cycle): a stage can only use the stages above it';
     }
     for (const g of nodes()) {
       const stage = analysis?.stages[stageOf(g)];

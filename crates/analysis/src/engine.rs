@@ -757,18 +757,21 @@ impl<'a> Engine<'a> {
         let Some(command) = info.shell_command else { return };
         let written = &self.text[command];
         let trimmed = written.trim();
-        if trimmed.contains(['\n', '\r']) {
+        // (Most commands do not start with `[`: looked at first.)
+        if !trimmed.starts_with('[') || trimmed.contains(['\n', '\r']) {
             return;
         }
         let Some(n) = crate::exec_form::not_json(trimmed) else { return };
         let start = command.start() + TextSize::new((written.len() - written.trim_start().len()) as u32);
         let range = TextRange::at(start, TextSize::new(trimmed.len() as u32));
         let mut message = format!(
-            "this is not JSON ({}), so BuildKit takes it for the shell form and hands `{trimmed}` to the shell as a command line",
+            "this is not JSON: {}, so BuildKit takes it for the shell form and runs it as a shell command line",
             n.why
         );
         let fix = n.json.map(|json| {
-            message.push_str(&format!("; write it as JSON: `{json}`"));
+            // (A backtick in Markdown code needs a longer fence.)
+            let code = if json.contains('`') { format!("`` {json} ``") } else { format!("`{json}`") };
+            message.push_str(&format!("; write it as JSON: {code}"));
             Fix {
                 title: "Write it as JSON".into(),
                 edits: vec![TextEdit { range, new_text: json }],

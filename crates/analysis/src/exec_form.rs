@@ -22,8 +22,10 @@ pub(crate) struct NotJson {
 pub(crate) fn not_json(command: &str) -> Option<NotJson> {
     let inner = command.trim().strip_prefix('[')?.strip_suffix(']')?;
     let mut rest = inner;
-    let mut items: Vec<String> = Vec::new();
-    let (mut single, mut curly, mut trailing, mut escapes) = (false, false, false, false);
+    // Each item: the quote that opens it, and what it holds.
+    let mut items: Vec<(char, &str)> = Vec::new();
+    let mut trailing = false;
+    let mut escapes = false;
     loop {
         rest = rest.trim_start();
         let Some(open) = rest.chars().next() else { break };
@@ -34,24 +36,23 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
             '\u{2018}' | '\u{2019}' => '\u{2019}',
             _ => return None,
         };
-        single |= open == '\'';
-        curly |= !open.is_ascii();
         let body = &rest[open.len_utf8()..];
-        // The item's end: its closing quote (a typographic list may close with either mark).
+        // The item's end: its closing quote (a typographic one may close with either mark).
         let mut end = None;
         let mut chars = body.char_indices();
         while let Some((i, c)) = chars.next() {
             if c == '\\' {
                 escapes = true;
                 chars.next();
-            } else if c == close || (curly && !c.is_ascii() && matches!(c, '\u{201c}' | '\u{201d}')) {
-                end = Some(i);
+            } else if c == close || (close == '\u{201d}' && c == '\u{201c}') || (close == '\u{2019}' && c == '\u{2018}')
+            {
+                end = Some((i, c.len_utf8()));
                 break;
             }
         }
-        let end = end?;
-        items.push(body[..end].to_string());
-        rest = body[end..].chars().next().map_or("", |c| &body[end + c.len_utf8()..]).trim_start();
+        let (end, width) = end?;
+        items.push((open, &body[..end]));
+        rest = body[end + width..].trim_start();
         match rest.strip_prefix(',') {
             Some(after) => {
                 rest = after;
@@ -64,26 +65,37 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
             None => return None,
         }
     }
-    if items.is_empty() || !(single || curly || trailing) {
+    let single = items.iter().any(|&(q, _)| q == '\'');
+    let curly = items.iter().find(|&&(q, _)| !q.is_ascii()).map(|&(q, _)| q);
+    if items.is_empty() || !(single || curly.is_some() || trailing) {
         return None;
     }
-    // `[ 'x' ]` runs `test x`: a list of one, spaced from its brackets, may be meant so.
-    if items.len() == 1 && !trailing && inner.starts_with(char::is_whitespace) {
+    // `[ 'x' ]` runs `test x` (and `[ 'x', ]` `test x,`): a list of one spaced from its bracket
+    // may be meant so.
+    if items.len() == 1 && inner.starts_with(char::is_whitespace) {
         return None;
     }
-    let why = if curly {
-        "JSON strings take plain double quotes, not typographic “ ” ones"
-    } else if single {
-        "JSON strings take double quotes, not single ones"
-    } else {
-        "JSON takes no comma after the last item"
+    let why = match curly {
+        Some('\u{2018}' | '\u{2019}') => "JSON strings take plain double quotes, not typographic ones like ‘ ’",
+        Some(_) => "JSON strings take plain double quotes, not typographic ones like “ ”",
+        None if single => "JSON strings take double quotes, not single ones",
+        None => "JSON takes no comma after the last item",
     };
-    // The JSON meant, when no item holds a backslash (which the writer may have meant as an
-    // escape or as itself) or a control character: a double quote inside another kind of quote
-    // is escaped.
-    let plain = !escapes && items.iter().all(|i| !i.chars().any(char::is_control));
+    // The JSON meant, when the items say it unambiguously: not when one holds a backslash (an
+    // escape or itself, to its writer) or a control character, nor a quote beside a comma
+    // (`[“npm", "start”]`: quotes mixed up, not one item), nor a plain double quote inside a
+    // typographic pair. A double quote inside single quotes is escaped.
+    let quote_by_comma = |body: &str| {
+        let quote = |c: char| matches!(c, '"' | '\'' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}');
+        body.match_indices(',')
+            .any(|(i, _)| body[..i].trim_end().ends_with(quote) || body[i + 1..].trim_start().starts_with(quote))
+    };
+    let plain = !escapes
+        && items.iter().all(|&(q, body)| {
+            !body.chars().any(char::is_control) && !quote_by_comma(body) && (q.is_ascii() || !body.contains('"'))
+        });
     let json = plain.then(|| {
-        let quoted: Vec<String> = items.iter().map(|i| format!("\"{}\"", i.replace('"', "\\\""))).collect();
+        let quoted: Vec<String> = items.iter().map(|(_, body)| format!("\"{}\"", body.replace('"', "\\\""))).collect();
         format!("[{}]", quoted.join(", "))
     });
     Some(NotJson { why, json })
@@ -109,7 +121,16 @@ mod tests {
         assert_eq!(json("['server']").as_deref(), Some(r#"["server"]"#));
         assert_eq!(json("[\"a\", 'b']").as_deref(), Some(r#"["a", "b"]"#));
         assert_eq!(not_json("['a', 'b']").unwrap().why, "JSON strings take double quotes, not single ones");
-        assert!(not_json("[“a”]").unwrap().why.contains("typographic “ ” ones"));
+        assert!(not_json("[“a”]").unwrap().why.ends_with("typographic ones like “ ”"));
+        assert!(not_json("[‘a’, ‘b’]").unwrap().why.ends_with("typographic ones like ‘ ’"));
+        // Quotes mixed up: said, without a guess that would make one item of two.
+        for mixed in ["[“npm\", \"start”]", "['npm\", \"start']", "[\"a', 'b\", 'c']", "[“say \"hi\"”, “x”]"]
+        {
+            let n = not_json(mixed).unwrap_or_else(|| panic!("{mixed}"));
+            assert_eq!(n.json, None, "{mixed}");
+        }
+        // An ASCII-quoted item after a typographic one ends at its own quote.
+        assert_eq!(json("[“a”, 'b”c']").as_deref(), Some(r#"["a", "b”c"]"#));
         assert!(not_json("[\"a\",]").unwrap().why.contains("comma"));
         // A double quote inside single quotes is escaped; a backslash is left to the writer.
         assert_eq!(json(r#"['sh', '-c', 'echo "hi"']"#).as_deref(), Some(r#"["sh", "-c", "echo \"hi\""]"#));
@@ -130,6 +151,7 @@ mod tests {
             "[ -n 'x' ] && echo",
             "echo ['a', 'b']",
             "[]",
+            "[ 'a', ]",
             "['a', b]",
             "['unterminated]",
             "[",

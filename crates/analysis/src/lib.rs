@@ -596,10 +596,12 @@ impl Analysis {
     }
 
     /// Whether edge `e` of [`Analysis::graph`] uses its own stage or a later one (`COPY
-    /// --from` or a mount naming a stage defined further down), where a build that builds the
-    /// stage fails: "needs to be defined before current stage" for a later one, a circular
-    /// dependency for itself. Every cycle of references has such an edge. A stage that a named
-    /// build context replaces is no step of the build, and using it is not one of these.
+    /// --from` or a mount naming a stage defined further down), where a build of the stage
+    /// fails ("needs to be defined before current stage"), or every build when the edge closes
+    /// a cycle (a stage that uses itself, say: BuildKit checks for cycles before it picks the
+    /// target's stages). Every cycle has such an edge, unless a named build context replaces a
+    /// stage on it: such a stage is no step of the build, and using it is not one of these
+    /// (BuildKit still reports the cycle, which reads the replaced stage's commands).
     pub fn is_forward(&self, e: &GraphEdge) -> bool {
         // (The graph's first nodes are the stages, in order.)
         let s = e.source;

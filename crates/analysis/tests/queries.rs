@@ -2533,8 +2533,15 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
             ("['sh', '-c', 'printf a\\tb']", 6),
         ]
     );
-    assert!(found[0].2.starts_with("this is not JSON (JSON strings take double quotes, not single ones), so BuildKit takes it for the shell form and hands `['apt-get', 'update']` to the shell"), "{}", found[0].2);
-    assert!(found[0].2.ends_with("; write it as JSON: `[\"apt-get\", \"update\"]`"), "{}", found[0].2);
+    assert_eq!(
+        found[0].2,
+        "this is not JSON: JSON strings take double quotes, not single ones, so BuildKit takes it for the shell form and runs it as a shell command line; write it as JSON: `[\"apt-get\", \"update\"]`"
+    );
+    // A backtick in the JSON: a longer code fence.
+    let b = plain("FROM alpine\nRUN ['sh', '-c', 'echo `date`']\n");
+    assert!(diag(&b, "exec-form-not-json")
+        .message
+        .ends_with("write it as JSON: `` [\"sh\", \"-c\", \"echo `date`\"] ``"));
     assert!(found[1].2.contains("typographic"), "{}", found[1].2);
     assert!(found[2].2.contains("no comma after the last item"), "{}", found[2].2);
     assert_eq!(diag(&a, "exec-form-not-json").severity, Severity::Warning);

@@ -89,6 +89,11 @@ function show(svg, by, stages) {
   graph.dataset.renderer = by;
   graph.dataset.stages = String(stages);
   document.body.dataset.renderer = by;
+  // An edge to the stage itself or to a later one is red (class `forward`); its tooltip says
+  // why, as the explorer's does (web/shared/graph.js).
+  for (const title of svg.querySelectorAll("g.edge.forward > title")) {
+    title.textContent += ": BuildKit fails a build of this stage here (every build, when this closes a cycle): a stage can only use the stages above it";
+  }
   for (const node of stageNodes()) {
     node.setAttribute("tabindex", "0");
     node.setAttribute("role", "button");

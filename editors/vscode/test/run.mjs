@@ -380,6 +380,9 @@ async function main() {
   fs.writeFileSync(dockerfile, DOCKERFILE);
   const settings = {
     "workbench.startupEditor": "none",
+    // Light, so that the graph's step can switch to dark and back (code-server's own default
+    // is not pinned).
+    "workbench.colorTheme": "Default Light Modern",
     "workbench.tips.enabled": false,
     "workbench.enableExperiments": false,
     "workbench.secondarySideBar.defaultVisibility": "hidden",
@@ -676,7 +679,8 @@ async function main() {
 
   await step("the graph follows the colour theme: dark nodes on a dark theme, light ones again after", noServer, async () => {
     const frame = graphFrame();
-    const current = fs.existsSync(workspaceSettings) ? JSON.parse(fs.readFileSync(workspaceSettings, "utf8")) : {};
+    const existed = fs.existsSync(workspaceSettings);
+    const current = existed ? JSON.parse(fs.readFileSync(workspaceSettings, "utf8")) : {};
     const look = () => frame.locator("g.node.stage rect").first().evaluate((r) => ({
       body: document.body.className,
       fill: getComputedStyle(r).fill,
@@ -698,7 +702,8 @@ async function main() {
         /\bvscode-dark\b/.test(l.body) && luminance(l.fill) < 96 && luminance(l.svg) < 96 && luminance(l.text) > 160);
       log(`  dark: ${JSON.stringify(last)}`);
     } finally {
-      fs.writeFileSync(workspaceSettings, JSON.stringify(current, null, 2));
+      if (existed) fs.writeFileSync(workspaceSettings, JSON.stringify(current, null, 2));
+      else fs.rmSync(workspaceSettings);
     }
     await until("the SVG's own white nodes again after going back", (l) => !/\bvscode-dark\b/.test(l.body) && l.fill === "rgb(255, 255, 255)");
   });
