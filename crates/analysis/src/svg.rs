@@ -3,8 +3,9 @@
 //! with the front ends (see `web/` and the README): `node stage|image|scratch`,
 //! `default-target`, `target`, `in-plan`, `legacy-only`, `dimmed`, `unused`;
 //! `edge edge-from|edge-copy|edge-mount|edge-onbuild`, `forward` (the stage itself or a later
-//! one: a build of the stage fails); `data-stage`, `data-from`, `data-line`. Focus and the pointer cursor are the
-//! front ends' to style: they make the nodes focusable and clickable, a standalone SVG has none.
+//! one: a build of the stage fails); `data-stage`, `data-from`, `data-line`. Focus and the
+//! pointer cursor are the front ends' to style: they make the nodes focusable and clickable, a
+//! standalone SVG has none.
 
 use stagecraft_graph::svg::{Document, Edge, LegendItem, Line, Metrics, Node};
 use stagecraft_graph::{LayoutOptions, Rendered};
