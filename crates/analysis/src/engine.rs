@@ -741,7 +741,14 @@ impl<'a> Engine<'a> {
                 }
             }
             #[cfg(feature = "build-failures")]
-            self.exec_form_not_json(&info);
+            {
+                self.exec_form_not_json(&info);
+                // (The trigger is written here, so the finding is too; BuildKit runs it in the
+                // stages built on this one.)
+                if let Some(trigger) = node.trigger().filter(|_| info.kind == ONBUILD_INSTR) {
+                    self.exec_form_not_json(&trigger.info_in(self.text));
+                }
+            }
             cmds.push(Cmd { node, info, commented });
         }
         self.cmds = Rc::new(cmds);

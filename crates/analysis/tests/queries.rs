@@ -2568,6 +2568,10 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
     );
     assert!(fixed.contains("RUN [\"sh\", \"-c\", \"echo \\\"hi\\\"\"]\n"), "{fixed}");
     assert!(b.parse().tree().instructions().nth(4).is_some_and(|i| i.info().json), "the fix is the exec form: {fixed}");
+    // An ONBUILD trigger's, where it is written.
+    let text = "FROM alpine\nONBUILD RUN ['a', 'b']\nONBUILD ONBUILD CMD ['x', 'y']\n";
+    let a = plain(text);
+    assert_eq!(findings(&a, "exec-form-not-json").iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(), [("['a', 'b']", 2)]);
     // HEALTHCHECK's CMD too, and a RUN with flags: the fix replaces the list alone.
     let text =
         "FROM alpine\nHEALTHCHECK --interval=5s CMD ['curl', '-f', 'http://x/']\nRUN --network=none ['a', 'b']\n";
@@ -2590,7 +2594,6 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
         "FROM alpine\nRUN [ 'x' ]\n",
         "FROM alpine\nRUN [ \"$A\" = x ]\n",
         "FROM alpine\nCMD [\"a\", \"b\"]\n",
-        "FROM alpine\nONBUILD RUN ['a', 'b']\n",
         "FROM alpine\nRUN ['a', \\\n  'b']\n",
         "FROM alpine\nLABEL x=['a', 'b']\n",
     ] {
