@@ -745,7 +745,7 @@ impl<'a> Engine<'a> {
                 self.exec_form_not_json(&info);
                 // (The trigger is written here, so the finding is too; BuildKit runs it in the
                 // stages built on this one.)
-                if let Some(trigger) = node.trigger().filter(|_| info.kind == ONBUILD_INSTR) {
+                if let Some(trigger) = node.trigger() {
                     self.exec_form_not_json(&trigger.info_in(self.text));
                 }
             }

@@ -86,7 +86,14 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
     // (`[“npm", "start”]`: quotes mixed up, not one item), nor a plain double quote inside a
     // typographic pair. A double quote inside single quotes is escaped.
     let quote_by_comma = |body: &str| {
-        let quote = |c: char| matches!(c, '"' | '\'' | '\u{201c}' | '\u{201d}' | '\u{2018}' | '\u{2019}');
+        // (Any mark that may have been typed for a quote: plain, typographic, low, angle, prime,
+        // acute, backtick.)
+        let quote = |c: char| {
+            matches!(
+                c,
+                '"' | '\'' | '`' | '\u{b4}' | '\u{201c}'..='\u{201f}' | '\u{2018}'..='\u{201b}' | '\u{ab}' | '\u{bb}' | '\u{2032}' | '\u{2033}'
+            )
+        };
         body.match_indices(',')
             .any(|(i, _)| body[..i].trim_end().ends_with(quote) || body[i + 1..].trim_start().starts_with(quote))
     };
@@ -124,8 +131,16 @@ mod tests {
         assert!(not_json("[“a”]").unwrap().why.ends_with("typographic ones like “ ”"));
         assert!(not_json("[‘a’, ‘b’]").unwrap().why.ends_with("typographic ones like ‘ ’"));
         // Quotes mixed up: said, without a guess that would make one item of two.
-        for mixed in ["[“npm\", \"start”]", "['npm\", \"start']", "[\"a', 'b\", 'c']", "[“say \"hi\"”, “x”]"]
-        {
+        for mixed in [
+            "[“npm\", \"start”]",
+            "['npm\", \"start']",
+            "[\"a', 'b\", 'c']",
+            "[“say \"hi\"”, “x”]",
+            "['npm`, `start']",
+            "['npm´, ´start']",
+            "['a„, ‚b']",
+            "['a», «b']",
+        ] {
             let n = not_json(mixed).unwrap_or_else(|| panic!("{mixed}"));
             assert_eq!(n.json, None, "{mixed}");
         }

@@ -2569,9 +2569,26 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
     assert!(fixed.contains("RUN [\"sh\", \"-c\", \"echo \\\"hi\\\"\"]\n"), "{fixed}");
     assert!(b.parse().tree().instructions().nth(4).is_some_and(|i| i.info().json), "the fix is the exec form: {fixed}");
     // An ONBUILD trigger's, where it is written.
-    let text = "FROM alpine\nONBUILD RUN ['a', 'b']\nONBUILD ONBUILD CMD ['x', 'y']\n";
+    // Once, though stages built on it run it; a continuation before the trigger; not in a
+    // chained ONBUILD (an error of its own).
+    let text =
+        "FROM alpine AS a\nONBUILD RUN ['a', 'b']\nONBUILD ONBUILD CMD ['x', 'y']\nONBUILD \\\n  CMD ['c', 'd']\n\
+                FROM a AS b\nFROM b\n";
     let a = plain(text);
-    assert_eq!(findings(&a, "exec-form-not-json").iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(), [("['a', 'b']", 2)]);
+    assert_eq!(
+        findings(&a, "exec-form-not-json").iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(),
+        [("['a', 'b']", 2), ("['c', 'd']", 5)]
+    );
+    let edits: Vec<_> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "exec-form-not-json")
+        .flat_map(|d| d.fix.clone().unwrap().edits)
+        .collect();
+    assert_eq!(
+        stagecraft_analysis::TextEdit::apply_all(text, &edits),
+        text.replace("['a', 'b']", "[\"a\", \"b\"]").replace("['c', 'd']", "[\"c\", \"d\"]")
+    );
     // HEALTHCHECK's CMD too, and a RUN with flags: the fix replaces the list alone.
     let text =
         "FROM alpine\nHEALTHCHECK --interval=5s CMD ['curl', '-f', 'http://x/']\nRUN --network=none ['a', 'b']\n";
@@ -2587,8 +2604,8 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
         stagecraft_analysis::TextEdit::apply_all(text, &edits),
         "FROM alpine\nHEALTHCHECK --interval=5s CMD [\"curl\", \"-f\", \"http://x/\"]\nRUN --network=none [\"a\", \"b\"]\n"
     );
-    // Shell commands that start with `[` (the `test` command), JSON, a list in an ONBUILD
-    // trigger or over several lines, and other instructions are left alone.
+    // Shell commands that start with `[` (the `test` command), JSON, a list over several lines,
+    // and other instructions are left alone.
     for text in [
         "FROM alpine\nRUN [ -f /etc/x ] && echo x\n",
         "FROM alpine\nRUN [ 'x' ]\n",
