@@ -42,6 +42,12 @@ fn diag<'a>(a: &'a Analysis, code: &str) -> &'a stagecraft_analysis::Diagnostic 
     a.diagnostics().iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code} in {:?}", codes(a)))
 }
 
+/// The edits of the fixes of every `code` finding (each must have one), in order.
+fn fix_edits(a: &Analysis, code: &str) -> Vec<stagecraft_analysis::TextEdit> {
+    let with_code = a.diagnostics().iter().filter(|d| d.code == code);
+    with_code.flat_map(|d| d.fix.clone().unwrap_or_else(|| panic!("{code} without a fix: {d:?}")).edits).collect()
+}
+
 // ---- definition ----
 
 #[test]
@@ -2579,12 +2585,7 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
         findings(&a, "exec-form-not-json").iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(),
         [("['a', 'b']", 2), ("['c', 'd']", 5)]
     );
-    let edits: Vec<_> = a
-        .diagnostics()
-        .iter()
-        .filter(|d| d.code == "exec-form-not-json")
-        .flat_map(|d| d.fix.clone().unwrap().edits)
-        .collect();
+    let edits = fix_edits(&a, "exec-form-not-json");
     assert_eq!(
         stagecraft_analysis::TextEdit::apply_all(text, &edits),
         text.replace("['a', 'b']", "[\"a\", \"b\"]").replace("['c', 'd']", "[\"c\", \"d\"]")
@@ -2593,12 +2594,7 @@ fn a_command_written_as_a_list_that_is_not_json_is_reported_with_the_json_it_mea
     let text =
         "FROM alpine\nHEALTHCHECK --interval=5s CMD ['curl', '-f', 'http://x/']\nRUN --network=none ['a', 'b']\n";
     let a = plain(text);
-    let edits: Vec<_> = a
-        .diagnostics()
-        .iter()
-        .filter(|d| d.code == "exec-form-not-json")
-        .flat_map(|d| d.fix.clone().unwrap().edits)
-        .collect();
+    let edits = fix_edits(&a, "exec-form-not-json");
     assert_eq!(edits.len(), 2, "{:?}", a.diagnostics());
     assert_eq!(
         stagecraft_analysis::TextEdit::apply_all(text, &edits),
