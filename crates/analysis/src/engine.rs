@@ -147,7 +147,9 @@ pub(crate) struct Engine<'a> {
     epoch_stage: Option<(usize, Option<TextRange>)>,
     epoch_context: Option<String>,
     lexer: Expander,
-    check: CheckConfig,
+    /// The file's check settings (shared: every instruction without a `# check=` comment of its
+    /// own takes these).
+    check: Rc<CheckConfig>,
     /// BuildKit has failed by now: its later checks never run.
     stopped: bool,
     /// While a stage runs its base stage's ONBUILD triggers: the stage's `FROM`, where BuildKit
@@ -188,7 +190,7 @@ pub(crate) struct Engine<'a> {
     /// The check configuration of instructions with a `# check=` comment above them.
     /// By instruction, in file order (a vector searched by position: a map of this type would
     /// be more code in the wasm package).
-    local_checks: Vec<(TextRange, CheckConfig)>,
+    local_checks: Vec<(TextRange, Rc<CheckConfig>)>,
     /// Image references already validated (files repeat the same few bases): each name's
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: Map<String, usize>,
@@ -317,7 +319,7 @@ impl<'a> Engine<'a> {
             epoch_context: None,
             target: target.unwrap_or_else(Platform::default_linux_amd64),
             lexer: Expander::new(escape),
-            check: CheckConfig::default(),
+            check: Rc::default(),
             stopped: false,
             relocate: None,
             triggers: Vec::new(),
@@ -448,7 +450,7 @@ impl<'a> Engine<'a> {
             }
         }
         Output {
-            check: self.check,
+            check: Rc::unwrap_or_clone(self.check),
             global_args: self.global_args,
             stages: self.stages,
             references: self.references,
@@ -470,10 +472,10 @@ impl<'a> Engine<'a> {
 
     /// The check configuration for an instruction (the file's, or merged with a `# check=`
     /// comment above it).
-    fn config_for(&self, instruction: TextRange) -> CheckConfig {
+    fn config_for(&self, instruction: TextRange) -> Rc<CheckConfig> {
         match self.local_checks.binary_search_by_key(&instruction.start(), |(r, _)| r.start()) {
-            Ok(i) if self.local_checks[i].0 == instruction => self.local_checks[i].1.clone(),
-            _ => self.check.clone(),
+            Ok(i) if self.local_checks[i].0 == instruction => Rc::clone(&self.local_checks[i].1),
+            _ => Rc::clone(&self.check),
         }
     }
 
@@ -630,7 +632,7 @@ impl<'a> Engine<'a> {
             self.options.build_arg("BUILDKIT_DOCKERFILE_CHECK").filter(|_| cfg!(feature = "build-failures"));
         if let Some(value) = from_build_arg {
             match CheckConfig::parse(value) {
-                Ok(c) => self.check = c,
+                Ok(c) => self.check = Rc::new(c),
                 Err(e) => {
                     let message = format!("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: {e}");
                     self.fail("invalid-check-directive", &message, None, "parse");
@@ -648,7 +650,7 @@ impl<'a> Engine<'a> {
             .and_then(|x| x.value_range())
             .unwrap_or_else(|| self.index.line_range(d.line as u32, self.text).unwrap_or_default());
         match CheckConfig::parse(&d.first_word) {
-            Ok(c) => self.check = c,
+            Ok(c) => self.check = Rc::new(c),
             // (BuildKit's error names no lines: `newRuleLinter` drops the directive's.)
             Err(e) => self.fail_in(
                 "invalid-check-directive",
@@ -704,7 +706,7 @@ impl<'a> Engine<'a> {
     /// Reads every instruction once, and reports BuildKit's parse-time empty-continuation
     /// warnings (before any instruction error, as BuildKit's parser does).
     fn collect(&mut self) {
-        let config = self.check.clone();
+        let config = Rc::clone(&self.check);
         let mut cmds = Vec::with_capacity(self.parse.green().children().len() / 2);
         for (node, commented) in self.parse.tree().instructions_with_comment_flags() {
             let info = node.info_in(self.text);
@@ -869,10 +871,13 @@ impl<'a> Engine<'a> {
             let mut hits = Vec::new();
             let result = instructions::check(i, info, &mut hits);
             let comments = if *commented { i.prev_comments() } else { Vec::new() };
-            let config =
-                if comments.is_empty() { self.check.clone() } else { self.check.merged_with_comments(&comments) };
-            if config != self.check {
-                self.local_checks.push((info.range, config.clone()));
+            let config = if comments.is_empty() {
+                Rc::clone(&self.check)
+            } else {
+                Rc::new(self.check.merged_with_comments(&comments))
+            };
+            if !Rc::ptr_eq(&config, &self.check) && config != self.check {
+                self.local_checks.push((info.range, Rc::clone(&config)));
             }
             for hit in hits {
                 self.lint(hit, &config);
@@ -1028,7 +1033,7 @@ impl<'a> Engine<'a> {
             let Some(name) = self.stages[s].name.clone() else { continue };
             let range = self.stages[s].name_range.unwrap_or(self.stages[s].from_range);
             let from = self.stages[s].from_range;
-            let config = self.check.clone();
+            let config = Rc::clone(&self.check);
             if name == "context" || name == "scratch" {
                 self.hit(
                     rules::RESERVED_STAGE_NAME,
@@ -1074,7 +1079,7 @@ impl<'a> Engine<'a> {
         let majority_lower = lower > upper;
         let wanted_case = if majority_lower { Case::Lower } else { Case::Upper };
         let wrong: Vec<&Cmd> = keywords().filter(|c| keyword_case(&c.info.keyword) != wanted_case).collect();
-        let config = self.check.clone();
+        let config = Rc::clone(&self.check);
         // FromAsCasing's findings with a fix, by where they are (found once: a search per
         // instruction was quadratic in them).
         let mut from_as: Vec<(TextRange, usize)> = Vec::new();
@@ -1200,7 +1205,7 @@ impl<'a> Engine<'a> {
                 if self.image_name(&e.result).is_err() {
                     let range = self.stages[s].base_range.unwrap_or(self.stages[s].from_range);
                     let from = self.stages[s].from_range;
-                    let config = self.check.clone();
+                    let config = Rc::clone(&self.check);
                     self.hit(
                         rules::INVALID_DEFAULT_ARG_IN_FROM,
                         format!("Default value for ARG {base} results in empty or invalid base image name"),
