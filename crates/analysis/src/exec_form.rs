@@ -97,6 +97,15 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
         body.match_indices(',')
             .any(|(i, _)| body[..i].trim_end().ends_with(quote) || body[i + 1..].trim_start().starts_with(quote))
     };
+    // Only a comma too many, after items in double quotes: the list without it, exactly as
+    // written (escapes and all), when that is JSON BuildKit reads.
+    if trailing && !single && curly.is_none() {
+        let list = command.trim();
+        let before_bracket = list[..list.len() - 1].trim_end();
+        let comma = before_bracket.len() - 1;
+        let json = format!("{}{}", &list[..comma], &list[comma + 1..]);
+        return Some(NotJson { why, json: stagecraft_syntax::is_exec_form(&json).then_some(json) });
+    }
     let plain = !escapes
         && items.iter().all(|&(q, body)| {
             !body.chars().any(char::is_control) && !quote_by_comma(body) && (q.is_ascii() || !body.contains('"'))
@@ -124,6 +133,15 @@ mod tests {
             Some(r#"["echo", "single quotes are invalid JSON"]"#)
         );
         assert_eq!(json("[\"a\", \"b\",]").as_deref(), Some(r#"["a", "b"]"#));
+        // A comma too many goes alone: the items stay as written, escapes too.
+        assert_eq!(json(r#"["a","b" , ]"#).as_deref(), Some(r#"["a","b"  ]"#));
+        assert_eq!(json(r#"["sh", "-c", "echo a\tb \"x\"",]"#).as_deref(), Some(r#"["sh", "-c", "echo a\tb \"x\""]"#));
+        assert_eq!(json(r#"["C:\\app\\run.exe",]"#).as_deref(), Some(r#"["C:\\app\\run.exe"]"#));
+        // Unless the list is no JSON without it either: an escape JSON does not know, a tab.
+        for bad in [r#"["a\q",]"#, "[\"a\tb\",]"] {
+            let n = not_json(bad).unwrap_or_else(|| panic!("{bad}"));
+            assert_eq!((n.why, n.json), ("JSON takes no comma after the last item", None), "{bad}");
+        }
         assert_eq!(json("[“npm”, “start”]").as_deref(), Some(r#"["npm", "start"]"#));
         assert_eq!(json("['server']").as_deref(), Some(r#"["server"]"#));
         assert_eq!(json("[\"a\", 'b']").as_deref(), Some(r#"["a", "b"]"#));

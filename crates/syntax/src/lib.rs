@@ -37,6 +37,12 @@ pub fn is_comment_line(line: &str) -> bool {
     line.trim_start().starts_with('#')
 }
 
+/// Whether BuildKit reads `args` (an instruction's arguments, left-trimmed) as the exec form: a
+/// JSON array of strings, as Go's `encoding/json` accepts it.
+pub fn is_exec_form(args: &str) -> bool {
+    matches!(json::parse_array(args), json::JsonArray::Strings { .. })
+}
+
 /// A parsed file: the green tree (cheap to clone and `Send`) and the syntax errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parse {
