@@ -104,6 +104,46 @@ struct Cmd<'a> {
     commented: bool,
 }
 
+/// The check settings as the engine hands them to each instruction. Shared in the native builds:
+/// a clone per instruction counted two atomic reference counts up and down, 3% of an analysis.
+/// A plain value in the browser build, where `Rc` costs bytes and the lists are plain vectors,
+/// empty in most files.
+#[cfg(feature = "large-files")]
+type Settings = Rc<CheckConfig>;
+#[cfg(not(feature = "large-files"))]
+type Settings = CheckConfig;
+
+#[cfg(feature = "large-files")]
+fn share(settings: CheckConfig) -> Settings {
+    Rc::new(settings)
+}
+
+#[cfg(not(feature = "large-files"))]
+fn share(settings: CheckConfig) -> Settings {
+    settings
+}
+
+#[cfg(feature = "large-files")]
+fn unshare(settings: Settings) -> CheckConfig {
+    Rc::unwrap_or_clone(settings)
+}
+
+#[cfg(not(feature = "large-files"))]
+fn unshare(settings: Settings) -> CheckConfig {
+    settings
+}
+
+/// Whether two settings are one (so equal without a comparison).
+#[cfg(feature = "large-files")]
+fn same(a: &Settings, b: &Settings) -> bool {
+    Rc::ptr_eq(a, b)
+}
+
+#[cfg(not(feature = "large-files"))]
+fn same(_: &Settings, _: &Settings) -> bool {
+    false
+}
+
 /// A stage's instructions, as indices into [`Engine::cmds`].
 struct StageSyntax {
     from: usize,
@@ -149,7 +189,7 @@ pub(crate) struct Engine<'a> {
     lexer: Expander,
     /// The file's check settings (shared: every instruction without a `# check=` comment of its
     /// own takes these).
-    check: Rc<CheckConfig>,
+    check: Settings,
     /// BuildKit has failed by now: its later checks never run.
     stopped: bool,
     /// While a stage runs its base stage's ONBUILD triggers: the stage's `FROM`, where BuildKit
@@ -190,7 +230,7 @@ pub(crate) struct Engine<'a> {
     /// The check configuration of instructions with a `# check=` comment above them.
     /// By instruction, in file order (a vector searched by position: a map of this type would
     /// be more code in the wasm package).
-    local_checks: Vec<(TextRange, Rc<CheckConfig>)>,
+    local_checks: Vec<(TextRange, Settings)>,
     /// Image references already validated (files repeat the same few bases): each name's
     /// index in `image_checks` (keyed as `names` is: one map type less in the wasm).
     image_names: Map<String, usize>,
@@ -319,7 +359,7 @@ impl<'a> Engine<'a> {
             epoch_context: None,
             target: target.unwrap_or_else(Platform::default_linux_amd64),
             lexer: Expander::new(escape),
-            check: Rc::default(),
+            check: Settings::default(),
             stopped: false,
             relocate: None,
             triggers: Vec::new(),
@@ -450,7 +490,7 @@ impl<'a> Engine<'a> {
             }
         }
         Output {
-            check: Rc::unwrap_or_clone(self.check),
+            check: unshare(self.check),
             global_args: self.global_args,
             stages: self.stages,
             references: self.references,
@@ -472,10 +512,10 @@ impl<'a> Engine<'a> {
 
     /// The check configuration for an instruction (the file's, or merged with a `# check=`
     /// comment above it).
-    fn config_for(&self, instruction: TextRange) -> Rc<CheckConfig> {
+    fn config_for(&self, instruction: TextRange) -> Settings {
         match self.local_checks.binary_search_by_key(&instruction.start(), |(r, _)| r.start()) {
-            Ok(i) if self.local_checks[i].0 == instruction => Rc::clone(&self.local_checks[i].1),
-            _ => Rc::clone(&self.check),
+            Ok(i) if self.local_checks[i].0 == instruction => self.local_checks[i].1.clone(),
+            _ => self.check.clone(),
         }
     }
 
@@ -632,7 +672,7 @@ impl<'a> Engine<'a> {
             self.options.build_arg("BUILDKIT_DOCKERFILE_CHECK").filter(|_| cfg!(feature = "build-failures"));
         if let Some(value) = from_build_arg {
             match CheckConfig::parse(value) {
-                Ok(c) => self.check = Rc::new(c),
+                Ok(c) => self.check = share(c),
                 Err(e) => {
                     let message = format!("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: {e}");
                     self.fail("invalid-check-directive", &message, None, "parse");
@@ -650,7 +690,7 @@ impl<'a> Engine<'a> {
             .and_then(|x| x.value_range())
             .unwrap_or_else(|| self.index.line_range(d.line as u32, self.text).unwrap_or_default());
         match CheckConfig::parse(&d.first_word) {
-            Ok(c) => self.check = Rc::new(c),
+            Ok(c) => self.check = share(c),
             // (BuildKit's error names no lines: `newRuleLinter` drops the directive's.)
             Err(e) => self.fail_in(
                 "invalid-check-directive",
@@ -706,7 +746,7 @@ impl<'a> Engine<'a> {
     /// Reads every instruction once, and reports BuildKit's parse-time empty-continuation
     /// warnings (before any instruction error, as BuildKit's parser does).
     fn collect(&mut self) {
-        let config = Rc::clone(&self.check);
+        let config = self.check.clone();
         let mut cmds = Vec::with_capacity(self.parse.green().children().len() / 2);
         for (node, commented) in self.parse.tree().instructions_with_comment_flags() {
             let info = node.info_in(self.text);
@@ -871,13 +911,19 @@ impl<'a> Engine<'a> {
             let mut hits = Vec::new();
             let result = instructions::check(i, info, &mut hits);
             let comments = if *commented { i.prev_comments() } else { Vec::new() };
+            // (Written out for each build: a conversion, even the identity, costs the browser
+            // build 48 bytes.)
+            #[cfg(feature = "large-files")]
             let config = if comments.is_empty() {
-                Rc::clone(&self.check)
+                self.check.clone()
             } else {
                 Rc::new(self.check.merged_with_comments(&comments))
             };
-            if !Rc::ptr_eq(&config, &self.check) && config != self.check {
-                self.local_checks.push((info.range, Rc::clone(&config)));
+            #[cfg(not(feature = "large-files"))]
+            let config =
+                if comments.is_empty() { self.check.clone() } else { self.check.merged_with_comments(&comments) };
+            if !same(&config, &self.check) && config != self.check {
+                self.local_checks.push((info.range, config.clone()));
             }
             for hit in hits {
                 self.lint(hit, &config);
@@ -1033,7 +1079,7 @@ impl<'a> Engine<'a> {
             let Some(name) = self.stages[s].name.clone() else { continue };
             let range = self.stages[s].name_range.unwrap_or(self.stages[s].from_range);
             let from = self.stages[s].from_range;
-            let config = Rc::clone(&self.check);
+            let config = self.check.clone();
             if name == "context" || name == "scratch" {
                 self.hit(
                     rules::RESERVED_STAGE_NAME,
@@ -1079,7 +1125,7 @@ impl<'a> Engine<'a> {
         let majority_lower = lower > upper;
         let wanted_case = if majority_lower { Case::Lower } else { Case::Upper };
         let wrong: Vec<&Cmd> = keywords().filter(|c| keyword_case(&c.info.keyword) != wanted_case).collect();
-        let config = Rc::clone(&self.check);
+        let config = self.check.clone();
         // FromAsCasing's findings with a fix, by where they are (found once: a search per
         // instruction was quadratic in them).
         let mut from_as: Vec<(TextRange, usize)> = Vec::new();
@@ -1205,7 +1251,7 @@ impl<'a> Engine<'a> {
                 if self.image_name(&e.result).is_err() {
                     let range = self.stages[s].base_range.unwrap_or(self.stages[s].from_range);
                     let from = self.stages[s].from_range;
-                    let config = Rc::clone(&self.check);
+                    let config = self.check.clone();
                     self.hit(
                         rules::INVALID_DEFAULT_ARG_IN_FROM,
                         format!("Default value for ARG {base} results in empty or invalid base image name"),

@@ -105,9 +105,6 @@ impl<'a> InstructionInfo<'a> {
 struct Source<'a> {
     text: &'a str,
     start: TextSize,
-    /// The instruction holds no joined-away token: every node's text is its slice (found once
-    /// per instruction instead of once per word, flag and pair).
-    plain: bool,
 }
 
 impl<'a> Source<'a> {
@@ -118,7 +115,7 @@ impl<'a> Source<'a> {
     /// The text of a node as BuildKit joins it: a slice of the source, unless a line
     /// continuation (or another joined-away token) sits inside it.
     fn joined(self, green: &GreenNodeData, range: TextRange) -> Cow<'a, str> {
-        if !self.plain && has_joined_away(green) {
+        if has_joined_away(green) {
             Cow::Owned(green_text(green))
         } else {
             Cow::Borrowed(self.slice(range))
@@ -141,20 +138,19 @@ impl Instruction {
             TextSize::of(text),
             self.syntax().ancestors().last().map_or(0.into(), |r| r.text_range().end())
         );
-        self.read_info(Source { text, start: TextSize::new(0), plain: false })
+        self.read_info(Source { text, start: TextSize::new(0) })
     }
 
     /// The instruction as plain data, owning its strings (see [`Instruction::info_in`], which
     /// copies less).
     pub fn info(&self) -> InstructionInfo<'static> {
         let own = self.syntax().to_string();
-        let info = self.read_info(Source { text: &own, start: self.syntax().text_range().start(), plain: false });
+        let info = self.read_info(Source { text: &own, start: self.syntax().text_range().start() });
         info.into_owned()
     }
 
     fn read_info<'a>(&self, source: Source<'a>) -> InstructionInfo<'a> {
         let green = self.syntax().green();
-        let source = Source { plain: !has_joined_away(&green), ..source };
         let kind = self.kind();
         let range = self.syntax().text_range();
         // Exact capacities: a first push would reserve four elements, and flag and pair records
