@@ -82,9 +82,9 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
         None => "JSON takes no comma after the last item",
     };
     // The JSON meant, when the items say it unambiguously: not when one holds a backslash (an
-    // escape or itself, to its writer) or a control character, nor a quote beside a comma
-    // (`[“npm", "start”]`: quotes mixed up, not one item), nor a plain double quote inside a
-    // typographic pair. A double quote inside single quotes is escaped.
+    // escape or itself, to its writer: `C:\new`) or a control character, nor a quote beside a
+    // comma (`[“npm", "start”]`: quotes mixed up, not one item), nor a plain double quote inside
+    // a typographic pair. A double quote inside single quotes is escaped.
     let quote_by_comma = |body: &str| {
         // (Any mark that may have been typed for a quote: plain, typographic, low, angle, prime,
         // acute, backtick.)
@@ -97,14 +97,31 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
         body.match_indices(',')
             .any(|(i, _)| body[..i].trim_end().ends_with(quote) || body[i + 1..].trim_start().starts_with(quote))
     };
-    // Only a comma too many, after items in double quotes: the list without it, exactly as
-    // written (escapes and all), when that is JSON BuildKit reads.
-    if trailing && !single && curly.is_none() {
+    // Only a comma too many, after items in double quotes whose escapes can only be JSON's (an
+    // escaped quote or backslash; `\n` may be a Windows path's): the list without it, as written,
+    // when that is JSON BuildKit reads. (Else, as for the other lists: blanks JSON does not take
+    // around the items, say.)
+    let json_escapes = |body: &str| {
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' && !matches!(chars.next(), Some('\\' | '"')) {
+                return false;
+            }
+        }
+        true
+    };
+    let as_written = trailing
+        && !single
+        && curly.is_none()
+        && items.iter().all(|&(_, body)| json_escapes(body) && !quote_by_comma(body));
+    if as_written {
         let list = command.trim();
         let before_bracket = list[..list.len() - 1].trim_end();
         let comma = before_bracket.len() - 1;
         let json = format!("{}{}", &list[..comma], &list[comma + 1..]);
-        return Some(NotJson { why, json: stagecraft_syntax::is_exec_form(&json).then_some(json) });
+        if stagecraft_syntax::is_exec_form(&json) {
+            return Some(NotJson { why, json: Some(json) });
+        }
     }
     let plain = !escapes
         && items.iter().all(|&(q, body)| {
@@ -133,15 +150,19 @@ mod tests {
             Some(r#"["echo", "single quotes are invalid JSON"]"#)
         );
         assert_eq!(json("[\"a\", \"b\",]").as_deref(), Some(r#"["a", "b"]"#));
-        // A comma too many goes alone: the items stay as written, escapes too.
+        // A comma too many goes alone: the items stay as written, escaped quotes and backslashes
+        // too.
         assert_eq!(json(r#"["a","b" , ]"#).as_deref(), Some(r#"["a","b"  ]"#));
-        assert_eq!(json(r#"["sh", "-c", "echo a\tb \"x\"",]"#).as_deref(), Some(r#"["sh", "-c", "echo a\tb \"x\""]"#));
+        assert_eq!(json(r#"["sh", "-c", "echo \"x\"",]"#).as_deref(), Some(r#"["sh", "-c", "echo \"x\""]"#));
         assert_eq!(json(r#"["C:\\app\\run.exe",]"#).as_deref(), Some(r#"["C:\\app\\run.exe"]"#));
-        // Unless the list is no JSON without it either: an escape JSON does not know, a tab.
-        for bad in [r#"["a\q",]"#, "[\"a\tb\",]"] {
+        // No fix for other escapes (`\t`, `\n`: a Windows path's backslashes, or JSON's?), one
+        // JSON does not know, a tab.
+        for bad in [r#"["C:\temp\new.exe",]"#, r#"["a\q",]"#, "[\"a\tb\",]"] {
             let n = not_json(bad).unwrap_or_else(|| panic!("{bad}"));
             assert_eq!((n.why, n.json), ("JSON takes no comma after the last item", None), "{bad}");
         }
+        // Blanks JSON does not take (a no-break space) are left out, as for other lists.
+        assert_eq!(json("[\"a\",\u{a0}\"b\",]").as_deref(), Some(r#"["a", "b"]"#));
         assert_eq!(json("[“npm”, “start”]").as_deref(), Some(r#"["npm", "start"]"#));
         assert_eq!(json("['server']").as_deref(), Some(r#"["server"]"#));
         assert_eq!(json("[\"a\", 'b']").as_deref(), Some(r#"["a", "b"]"#));
@@ -158,6 +179,8 @@ mod tests {
             "['npm´, ´start']",
             "['a„, ‚b']",
             "['a», «b']",
+            "[\"npm\u{201d}, \u{201c}start\",]",
+            "[\"a', 'b\",]",
         ] {
             let n = not_json(mixed).unwrap_or_else(|| panic!("{mixed}"));
             assert_eq!(n.json, None, "{mixed}");
