@@ -26,6 +26,8 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
     let mut items: Vec<(char, &str)> = Vec::new();
     let mut trailing = false;
     let mut escapes = false;
+    // An escape other than of a quote or a backslash (`\n`: JSON's, or a Windows path's?).
+    let mut other_escapes = false;
     loop {
         rest = rest.trim_start();
         let Some(open) = rest.chars().next() else { break };
@@ -43,7 +45,7 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
         while let Some((i, c)) = chars.next() {
             if c == '\\' {
                 escapes = true;
-                chars.next();
+                other_escapes |= !matches!(chars.next(), Some((_, '\\' | '"')));
             } else if c == close || (close == '\u{201d}' && c == '\u{201c}') || (close == '\u{2019}' && c == '\u{2018}')
             {
                 end = Some((i, c.len_utf8()));
@@ -98,22 +100,10 @@ pub(crate) fn not_json(command: &str) -> Option<NotJson> {
             .any(|(i, _)| body[..i].trim_end().ends_with(quote) || body[i + 1..].trim_start().starts_with(quote))
     };
     // Only a comma too many, after items in double quotes whose escapes can only be JSON's (an
-    // escaped quote or backslash; `\n` may be a Windows path's): the list without it, as written,
-    // when that is JSON BuildKit reads. (Else, as for the other lists: blanks JSON does not take
-    // around the items, say.)
-    let json_escapes = |body: &str| {
-        let mut chars = body.chars();
-        while let Some(c) = chars.next() {
-            if c == '\\' && !matches!(chars.next(), Some('\\' | '"')) {
-                return false;
-            }
-        }
-        true
-    };
-    let as_written = trailing
-        && !single
-        && curly.is_none()
-        && items.iter().all(|&(_, body)| json_escapes(body) && !quote_by_comma(body));
+    // escaped quote or backslash): the list without it, as written, when that is JSON BuildKit
+    // reads. (Else, as for the other lists: blanks JSON does not take around the items, say.)
+    let as_written =
+        trailing && !single && curly.is_none() && !other_escapes && !items.iter().any(|&(_, b)| quote_by_comma(b));
     if as_written {
         let list = command.trim();
         let before_bracket = list[..list.len() - 1].trim_end();
