@@ -111,24 +111,40 @@ pub(crate) fn usage_error(msg: &str, help: &str) -> Failure {
     Failure::Usage(format!("{msg}\n\n{synopsis}\n\nRun `stagecraft{more} --help` for what each option does."))
 }
 
-/// The long options a command takes (for a "did you mean" on one it does not).
-fn long_options(spec: &Spec) -> Vec<&'static str> {
-    let mut out = vec!["help", "format"];
-    if spec.format_options {
-        out.extend(["check", "tabs", "indent"]);
-    } else {
-        out.extend(["build-arg", "build-context", "platform"]);
+/// Every long option, and whether a command of this spec takes it: the one table that the
+/// parser's guard and the "did you mean" for an option a command does not take both read.
+const LONG_OPTIONS: [(&str, fn(&Spec) -> bool); 14] = [
+    ("help", |_| true),
+    ("format", |_| true),
+    ("build-arg", |s| !s.format_options),
+    ("build-context", |s| !s.format_options),
+    ("platform", |s| !s.format_options),
+    ("target", |s| s.target),
+    ("legacy", |s| s.legacy),
+    ("write", |s| s.write),
+    ("fix", |s| s.fix),
+    ("unsafe-fixes", |s| s.fix),
+    ("context", |s| s.context),
+    ("check", |s| s.format_options),
+    ("tabs", |s| s.format_options),
+    ("indent", |s| s.format_options),
+];
+
+/// The long option an argument is, its short form spelled out (`-w`: `write`).
+fn long_name<'a>(arg: &lexopt::Arg<'a>) -> Option<&'a str> {
+    match *arg {
+        lexopt::Arg::Long(name) => Some(name),
+        lexopt::Arg::Short('h') => Some("help"),
+        lexopt::Arg::Short('f') => Some("format"),
+        lexopt::Arg::Short('t') => Some("target"),
+        lexopt::Arg::Short('w') => Some("write"),
+        _ => None,
     }
-    let optional = [
-        (spec.target, "target"),
-        (spec.legacy, "legacy"),
-        (spec.write, "write"),
-        (spec.fix, "fix"),
-        (spec.fix, "unsafe-fixes"),
-        (spec.context, "context"),
-    ];
-    out.extend(optional.iter().filter(|(on, _)| *on).map(|(_, name)| *name));
-    out
+}
+
+/// Whether a command of this spec takes the long option `name`.
+fn takes(spec: &Spec, name: &str) -> bool {
+    LONG_OPTIONS.iter().any(|(n, taken)| *n == name && taken(spec))
 }
 
 /// lexopt's message for an argument the command does not take, with the option it probably
@@ -136,14 +152,11 @@ fn long_options(spec: &Spec) -> Vec<&'static str> {
 fn unexpected(arg: lexopt::Arg<'_>, spec: &Spec) -> String {
     let message = arg.clone().unexpected().to_string();
     let lexopt::Arg::Long(name) = arg else { return message };
-    let known = long_options(spec);
-    let everyone =
-        long_options(&Spec { target: true, legacy: true, write: true, fix: true, context: true, ..Spec::new(&[]) });
-    let formatting = long_options(&Spec { format_options: true, ..Spec::new(&[]) });
-    if everyone.iter().chain(&formatting).any(|o| *o == name) {
+    if LONG_OPTIONS.iter().any(|(n, _)| *n == name) {
         return format!("{message}: another command takes it, not this one");
     }
-    match stagecraft_analysis::suggest::search(name, known.iter().copied(), true) {
+    let known = LONG_OPTIONS.iter().filter(|(_, taken)| taken(spec)).map(|(n, _)| *n);
+    match stagecraft_analysis::suggest::search(name, known, true) {
         Some(meant) => format!("{message}; did you mean `--{meant}`?"),
         None => message,
     }
@@ -158,17 +171,19 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
     let mut wants_help = false;
     let mut rest: Vec<std::ffi::OsString> = Vec::new();
     while let Some(arg) = p.next().map_err(|e| usage(e.to_string()))? {
+        if long_name(&arg).is_some_and(|name| !takes(spec, name)) {
+            let analysis_only = matches!(arg, Long("build-arg" | "build-context" | "platform"));
+            return Err(usage(if analysis_only && spec.format_options {
+                format!("{}: formatting reads no build args, contexts or platform", arg.unexpected())
+            } else {
+                unexpected(arg, spec)
+            }));
+        }
         match arg {
             Short('h') | Long("help") => wants_help = true,
             Long("format") | Short('f') => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?;
                 args.format = Some(Format::parse(&v.to_string_lossy(), spec.formats)?);
-            }
-            Long("build-arg" | "build-context" | "platform") if spec.format_options => {
-                return Err(usage(format!(
-                    "{}: formatting reads no build args, contexts or platform",
-                    arg.unexpected()
-                )));
             }
             Long("build-arg") => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
@@ -207,7 +222,7 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                     .map_err(|e| usage(format!("--platform: {e}; write os/arch, such as linux/arm64")))?;
                 args.options.platform = Some(v);
             }
-            Long("target") | Short('t') if spec.target => {
+            Long("target") | Short('t') => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
                 // An empty target is the default one, as BuildKit reads it: none given.
                 if v.is_empty() {
@@ -217,11 +232,11 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                 args.options.targets.push(v.clone());
                 args.options.target = Some(v);
             }
-            Long("legacy") if spec.legacy => args.legacy = true,
-            Long("write") | Short('w') if spec.write => args.write = true,
-            Long("fix") if spec.fix => args.fix = true,
-            Long("unsafe-fixes") if spec.fix => args.unsafe_fixes = true,
-            Long("context") if spec.context => {
+            Long("legacy") => args.legacy = true,
+            Long("write") | Short('w') => args.write = true,
+            Long("fix") => args.fix = true,
+            Long("unsafe-fixes") => args.unsafe_fixes = true,
+            Long("context") => {
                 let dir = PathBuf::from(p.value().map_err(|e| usage(e.to_string()))?);
                 if !dir.is_dir() {
                     let what = if dir.exists() { "is not a directory" } else { "no such directory" };
@@ -232,9 +247,9 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                 }
                 args.context = Some(dir);
             }
-            Long("check") if spec.format_options => args.check = true,
-            Long("tabs") if spec.format_options => args.tabs = true,
-            Long("indent") if spec.format_options => {
+            Long("check") => args.check = true,
+            Long("tabs") => args.tabs = true,
+            Long("indent") => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
                 let n = v.parse::<u32>().ok().filter(|n| (1..=16).contains(n));
                 args.indent = Some(
@@ -282,4 +297,65 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
     }
     args.positional = rest.into_iter().map(|w| w.to_string_lossy().into_owned()).collect();
     Ok(Some(args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table and the parser's arms agree: every option in the table parses for a command
+    /// that takes it and is refused as an option by one that does not.
+    #[test]
+    fn every_option_in_the_table_is_parsed_where_taken_and_refused_elsewhere() {
+        let specs = [
+            Spec::new(&[Format::Text]),
+            Spec { target: true, legacy: true, write: true, fix: true, context: true, ..Spec::new(&[Format::Text]) },
+            Spec { write: true, many_files: true, format_options: true, ..Spec::new(&[Format::Text]) },
+        ];
+        let value = |name: &str| match name {
+            "format" => Some("text"),
+            "build-arg" => Some("A=1"),
+            "build-context" => Some("base=docker-image://alpine"),
+            "platform" => Some("linux/arm64"),
+            "target" => Some("t"),
+            "context" => Some("."),
+            "indent" => Some("2"),
+            _ => None,
+        };
+        for spec in &specs {
+            // (`--help` prints the help and is taken by every command.)
+            for (name, _) in LONG_OPTIONS.iter().filter(|(n, _)| *n != "help") {
+                let name = *name;
+                let mut raw: Vec<OsString> = vec![format!("--{name}").into()];
+                raw.extend(value(name).map(OsString::from));
+                if name == "unsafe-fixes" {
+                    raw.push("--fix".into());
+                }
+                raw.push("Dockerfile".into());
+                let result = parse(raw, spec, "usage: stagecraft x FILE");
+                let refused = match &result {
+                    Err(Failure::Usage(m)) => m.contains("invalid option"),
+                    _ => false,
+                };
+                assert_eq!(refused, !takes(spec, name), "--{name}: {:?}", result.err());
+                if takes(spec, name) {
+                    assert!(result.is_ok(), "--{name}: {:?}", result.err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_option_of_another_command_is_named_as_such_and_a_typo_gets_a_suggestion() {
+        let plan = Spec { target: true, legacy: true, ..Spec::new(&[Format::Text]) };
+        let err = |raw: &[&str], spec: &Spec| match parse(raw.iter().map(OsString::from).collect(), spec, "u") {
+            Err(Failure::Usage(m)) => m,
+            other => panic!("{raw:?}: {:?}", other.map(|a| a.is_some())),
+        };
+        assert!(err(&["--write", "Dockerfile"], &plan).contains("another command takes it"));
+        assert!(err(&["--legcy", "Dockerfile"], &plan).contains("did you mean `--legacy`?"));
+        let fmt = Spec { format_options: true, ..Spec::new(&[Format::Text]) };
+        assert!(err(&["--build-arg", "A=1", "Dockerfile"], &fmt).contains("formatting reads no build args"));
+        assert!(err(&["--indnt", "2", "Dockerfile"], &fmt).contains("did you mean `--indent`?"));
+    }
 }
