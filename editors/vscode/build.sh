@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the extension: npm ci, copy the wasm build (web/pkg, from `tools/wasm.sh build`) into
-# media/wasm/ and web/shared/graph-theme.css into media/ for the graph webview, type check, unit tests, bundle (esbuild), package
+# media/wasm/ and web/shared/graph-theme.css and graph-edges.js into media/ for the graph webview, type check, unit tests, bundle (esbuild), package
 # (@vscode/vsce) into editors/vscode/stagecraft.vsix. Runs on Node 20 or later (tools/node.sh).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -22,8 +22,10 @@ done
 rm -rf media/wasm
 mkdir -p media/wasm
 for f in "${wasm_files[@]}"; do cp "$pkg/$f" media/wasm/; done
-# The graph's colours on dark themes, shared with the explorer and the docs embed.
+# The graph's colours on dark themes and its edges' tooltips, shared with the explorer and the
+# docs embed.
 cp ../../web/shared/graph-theme.css media/graph-theme.css
+cp ../../web/shared/graph-edges.js media/graph-edges.js
 
 ../../tools/npm-ci.sh .
 

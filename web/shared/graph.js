@@ -2,6 +2,8 @@
 // (one tab stop for the whole graph, arrows move between stages, Enter/Space activate) and
 // names for assistive technology. The SVG itself comes from stagecraft; we only decorate it.
 
+import { explainForwardEdges } from './graph-edges.js';
+
 const STAGE_NODE = 'g.node.stage[data-stage]';
 
 /**
@@ -86,12 +88,7 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
     svg.setAttribute('aria-label', label);
     svg.removeAttribute('width'); // sized by CSS (fit or zoom), from the viewBox
     svg.removeAttribute('height');
-    // An edge to the stage itself or to one defined after it is drawn red (class `forward`):
-    // a build of that stage fails there (every build, when the edge closes a cycle: BuildKit
-    // checks for cycles before it picks the target's stages). Its tooltip says so.
-    for (const title of svg.querySelectorAll('g.edge.forward > title')) {
-      title.textContent += ': BuildKit fails a build of this stage here (every build, when this closes a cycle): a stage can only use the stages above it';
-    }
+    explainForwardEdges(svg);
     for (const g of nodes()) {
       const stage = analysis?.stages[stageOf(g)];
       g.setAttribute('role', 'button');

@@ -15,6 +15,7 @@
 //               {type:"error", message}
 // Messages out: {type:"ready"}, {type:"wasmFailed", message}, {type:"reveal", stage, line},
 //               {type:"target", target}
+import { explainForwardEdges } from "./graph-edges.js";
 import { effectiveRenderer, errorMessage, graphModel, missingExports, serverReasonText, stageUnder, statusText, withoutUrls } from "./graph-model.js";
 
 const vscode = acquireVsCodeApi();
@@ -89,11 +90,8 @@ function show(svg, by, stages) {
   graph.dataset.renderer = by;
   graph.dataset.stages = String(stages);
   document.body.dataset.renderer = by;
-  // An edge to the stage itself or to a later one is red (class `forward`); its tooltip says
-  // why, as the explorer's does (web/shared/graph.js).
-  for (const title of svg.querySelectorAll("g.edge.forward > title")) {
-    title.textContent += ": BuildKit fails a build of this stage here (every build, when this closes a cycle): a stage can only use the stages above it";
-  }
+  // A red edge's tooltip says why it is red, as the explorer's does.
+  explainForwardEdges(svg);
   for (const node of stageNodes()) {
     node.setAttribute("tabindex", "0");
     node.setAttribute("role", "button");

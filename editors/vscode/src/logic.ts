@@ -337,7 +337,7 @@ export interface GraphPageParts {
   css: string;
   /** media/graph-theme.css (web/shared's): the graph's colours on dark themes. */
   theme: string;
-  /** media/graph.js, an ES module (it imports media/graph-model.js next to it). */
+  /** media/graph.js, an ES module (it imports media/graph-model.js and media/graph-edges.js next to it). */
   js: string;
   /** media/wasm/stagecraft_wasm.js, the wasm-bindgen `--target web` module. */
   wasmJs: string;
