@@ -2047,6 +2047,8 @@ impl Analysis {
             }
             reach.is_some_and(|end| range.end() <= end)
         };
+        // The variable reference the last variable token belongs to (see below).
+        let mut variable = None;
         for e in self.parse().syntax_node().descendants_with_tokens() {
             let Some(t) = e.into_token() else { continue };
             let ty = match t.kind() {
@@ -2067,6 +2069,18 @@ impl Analysis {
                 range = TextRange::new(range.start() + TextSize::new(tabs as u32), range.end());
             }
             if !range.is_empty() && !covered(range) {
+                // A reference is one variable token, not four (`$`, `{`, `NAME`, `}`): pieces
+                // of one reference that touch are joined. (`${A:-b}` stays `${A:-` and `}`
+                // around the word, `$A$B` two variables.)
+                if ty == TokenType::Variable {
+                    let parent = t.parent();
+                    let last = out.last_mut().filter(|l| l.ty == ty && l.range.end() == range.start());
+                    if let Some(last) = last.filter(|_| parent.is_some() && parent == variable) {
+                        last.range = last.range.cover(range);
+                        continue;
+                    }
+                    variable = parent;
+                }
                 out.push(SemanticToken { range, ty, unused: false });
             }
         }

@@ -1082,8 +1082,7 @@ fn semantic_tokens_tell_stages_from_images_and_variables() {
             ("build".into(), TokenType::StageReference),
             ("--from".into(), TokenType::Flag),
             ("nginx".into(), TokenType::Image),
-            ("$".into(), TokenType::Variable),
-            ("Y".into(), TokenType::Variable),
+            ("$Y".into(), TokenType::Variable),
         ]
     );
     // An image named through variables: the variables stay variables.
@@ -1096,19 +1095,13 @@ fn semantic_tokens_tell_stages_from_images_and_variables() {
         .map(|t| (a.text()[t.range].to_string(), t.ty))
         .collect();
     let v = |s: &str| (s.to_string(), TokenType::Variable);
-    assert_eq!(
-        kinds,
-        [
-            v("$"),
-            v("{"),
-            v("B"),
-            v("}"),
-            ("-".into(), TokenType::Image),
-            v("$"),
-            v("V"),
-            ("x".into(), TokenType::StageDefinition)
-        ]
-    );
+    assert_eq!(kinds, [v("${B}"), ("-".into(), TokenType::Image), v("$V"), ("x".into(), TokenType::StageDefinition)]);
+    // One token a reference, each reference its own: a modifier's word is not the variable's,
+    // and a reference in it is another.
+    let a = plain("FROM alpine\nENV A=${X:-w}$Y B=${X:+$Y}\n");
+    let vars: Vec<&str> =
+        a.semantic_tokens().into_iter().filter(|t| t.ty == TokenType::Variable).map(|t| slice(&a, t.range)).collect();
+    assert_eq!(vars, ["${X:-", "}", "$Y", "${X:+", "$Y", "}"]);
     // A heredoc's markers and closing word; `<<-` strips the closing word's tabs, not part of it.
     let a = plain("FROM alpine\nRUN <<-EOT\n\techo hi\n\t\tEOT\n");
     let strings: Vec<&str> =
