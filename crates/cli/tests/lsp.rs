@@ -1852,11 +1852,11 @@ fn thousands_of_stages_or_references_get_answers() {
             lsp.result(method, doc(uri));
         }
         // Five numbers a token; in the wide file, the ARG's keyword, then each `FROM`'s keyword,
-        // image (`alpine:`), variable (`$`, `{`, `TAG`, `}`), `AS` and name.
+        // image (`alpine:`), variable (`${TAG}`, one token), `AS` and name.
         let tokens = lsp.result("textDocument/semanticTokens/full", doc(uri));
         let count = tokens["data"].as_array().unwrap().len() / 5;
         if name == "wide" {
-            assert_eq!(count, 1 + 10_000 * 8, "{name}");
+            assert_eq!(count, 1 + 10_000 * 5, "{name}");
         }
         let targets = lsp.result("stagecraft/targets", doc(uri));
         assert_eq!(targets["detailed"], name == "hot", "{name}");
