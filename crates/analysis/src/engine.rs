@@ -2724,7 +2724,7 @@ impl<'a> Engine<'a> {
                                 "\"{name} key=value\" should be used instead of legacy \"{name} key value\" format"
                             ),
                             (kv.range, node),
-                            legacy_fix(kv),
+                            legacy_fix(kv, self.lexer.escape() as u8),
                             &config,
                         );
                     }
@@ -4001,14 +4001,18 @@ fn exec_form_fix(command: &str, range: TextRange) -> Option<Fix> {
     })
 }
 
-/// `ENV key value` as `ENV key=value` (quoted when the value has blanks and no quotes).
-fn legacy_fix(kv: &PairInfo) -> Option<Fix> {
+/// `ENV key value` as `ENV key=value`. BuildKit expands a legacy value as written, and the new
+/// form's value is a word (`parseWords`) expanded the same way: a value that is one word as it
+/// stands (`'a b'`, `a\\ b`) is kept, one with a blank outside quotes is put in double quotes
+/// when it has no quote or escape that would read otherwise there (`a'b c' d` has no fix:
+/// `"a'b c' d"` would keep the single quotes).
+fn legacy_fix(kv: &PairInfo, escape: u8) -> Option<Fix> {
     let key_range = kv.key_range;
     let value_range = kv.value_range?;
     let value = kv.value.as_deref()?;
-    let new_value = if !value.contains(char::is_whitespace) {
+    let new_value = if stagecraft_syntax::is_one_word(value, escape) {
         value.to_string()
-    } else if !value.contains(['"', '\\', '`']) {
+    } else if !value.contains(['"', '\'', '\\', '`']) {
         format!("\"{value}\"")
     } else {
         return None;

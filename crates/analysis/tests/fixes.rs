@@ -177,6 +177,64 @@ fn no_fix_where_the_result_would_not_mean_the_same() {
     }
 }
 
+/// BuildKit expands a legacy `ENV key value`'s value as written (its lexer takes the quotes
+/// out), so `key=value` must be a word that expands to the same: `'a b'` stays `'a b'`, not
+/// `"'a b'"`, whose single quotes would be kept. Checked by the value `$C` has after it, before
+/// and after the fix.
+#[test]
+fn legacy_key_value_fix_keeps_the_value() {
+    let fixed_values = [
+        ("a b", "\"a b\""),
+        ("a  b", "\"a  b\""),
+        ("'a b'", "'a b'"),
+        ("a'b c'", "a'b c'"),
+        ("\"a b\"", "\"a b\""),
+        ("'x'", "'x'"),
+        ("$X y", "\"$X y\""),
+        ("'a b'\"c d\"", "'a b'\"c d\""),
+        ("${X:-a b}", "\"${X:-a b}\""),
+        ("a\\ b", "a\\ b"),
+        ("'a\\ b'", "'a\\ b'"),
+        ("a\\b", "a\\b"),
+    ];
+    // A blank outside the quotes and a quote or escape: no word reads the same.
+    let no_fix = ["'a b' c", "a 'b c'", "\"q\" rest", "a\\ b c", "a\\b c"];
+    let value_of_c = |text: &str| {
+        let a = analyze(text, &Options::default());
+        let at = text.rfind("$C").unwrap() as u32;
+        a.variable_at(at.into()).and_then(|v| v.value)
+    };
+    for (keyword, probe) in [("ENV", "WORKDIR /$C\n"), ("LABEL", "")] {
+        for (value, want) in fixed_values {
+            let text = format!("FROM alpine\nENV X=x\n{keyword} C {value}\n{probe}");
+            let after = format!("FROM alpine\nENV X=x\n{keyword} C={want}\n{probe}");
+            assert_eq!(fix_of(&text, "LegacyKeyValueFormat"), (after.clone(), Applicability::Safe), "{text:?}");
+            if keyword == "ENV" {
+                let before = value_of_c(&text);
+                assert!(before.is_some(), "{text:?}");
+                assert_eq!(value_of_c(&after), before, "{text:?} became {after:?}");
+            }
+        }
+        for value in no_fix {
+            let text = format!("FROM alpine\n{keyword} C {value}\n{probe}");
+            let a = analyze(&text, &Options::default());
+            let d = a.diagnostics().iter().find(|d| d.code == "LegacyKeyValueFormat");
+            assert!(d.is_some_and(|d| d.fix.is_none()), "{text:?}: {d:?}");
+        }
+    }
+    // The escape character is the file's: under `# escape=`` ` ``, a backtick escapes the blank.
+    let text = "# escape=`\nFROM alpine\nENV C a` b\nWORKDIR /$C\n";
+    let after = "# escape=`\nFROM alpine\nENV C=a` b\nWORKDIR /$C\n";
+    assert_eq!(fix_of(text, "LegacyKeyValueFormat"), (after.to_string(), Applicability::Safe));
+    assert_eq!(value_of_c(after), value_of_c(text));
+    assert_eq!(value_of_c(text).as_deref(), Some("a b"));
+    let text = "# escape=`\nFROM alpine\nENV C a\\ b\n";
+    assert!(analyze(text, &Options::default())
+        .diagnostics()
+        .iter()
+        .any(|d| d.code == "LegacyKeyValueFormat" && d.fix.is_none()));
+}
+
 #[test]
 fn fix_all_takes_non_overlapping_fixes_in_passes() {
     // `from ... AS` on a mostly upper-case file: the keyword becomes FROM, then AS matches it.

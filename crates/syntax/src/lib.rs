@@ -43,6 +43,13 @@ pub fn is_exec_form(args: &str) -> bool {
     matches!(json::parse_array(args), json::JsonArray::Strings { .. })
 }
 
+/// Whether BuildKit's `parseWords` reads `text` as one word (no blank outside quotes), with
+/// the escape character `escape`.
+pub fn is_one_word(text: &str, escape: u8) -> bool {
+    let (words, _) = parser::instruction::parse_words(text, 0, text.len(), escape);
+    matches!(words[..], [(0, end)] if end == text.len())
+}
+
 /// A parsed file: the green tree (cheap to clone and `Send`) and the syntax errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parse {
