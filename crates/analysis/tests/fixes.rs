@@ -284,6 +284,23 @@ fn build(a: &Analysis) -> Vec<String> {
         };
         out.push(format!("ref {} in {} -> {target}", r.kind.as_str(), r.in_stage));
     }
+    // Every ENV and LABEL pair as BuildKit's lexer reads it (variables left unset: the same in
+    // both texts), which a rewritten pair must keep.
+    let lexer = stagecraft_syntax::shell::Lexer::new(a.parse().tree().escape_char());
+    for i in a.parse().tree().instructions() {
+        let info = i.info_in(a.text());
+        if matches!(info.keyword.to_ascii_uppercase().as_str(), "ENV" | "LABEL") {
+            for kv in &info.pairs {
+                let read = |w: &str| lexer.process_word(w, &stagecraft_syntax::shell::NoEnv).map(|e| e.result);
+                out.push(format!(
+                    "{} {:?}={:?}",
+                    info.keyword.to_ascii_uppercase(),
+                    read(&kv.key),
+                    read(kv.value.as_deref().unwrap_or(""))
+                ));
+            }
+        }
+    }
     // Under `# check=error=true` the lint findings fail the build, and fixing them is the point.
     out.push(format!("fails: {:?}", a.build_error().filter(|e| e.phase != "lint").map(|e| &e.message)));
     out
