@@ -862,6 +862,11 @@ scenario('a cycle of references: the plan lists its stages in no wave', async ({
   assert.equal(ok.stroke, ok.arrow, 'line and arrow share their colour');
   assert.match(back.title, /^COPY --from b → a \(line 3\): BuildKit fails a build of this stage here \(every build, when this closes a cycle\)/);
   assert.doesNotMatch(ok.title, /fails/);
+  // The legend has an entry for them, drawn in their colour.
+  const entry = await page.$eval('#graph g.legend g.sw-forward', (g) => ({
+    stroke: getComputedStyle(g.querySelector('.line')).stroke, label: g.nextElementSibling?.textContent,
+  }));
+  assert.deepEqual(entry, { stroke: 'rgb(207, 34, 46)', label: 'a later stage or itself: fails' });
 });
 
 scenario('a graph too large to draw: the page says so, and the analysis stands', async ({ page, base }) => {

@@ -38,7 +38,7 @@ pub const CSS: &str = "\
 .stagecraft-graph .edge-copy,.stagecraft-graph .sw-edge-copy{color:#0969da;stroke-dasharray:6 3}\
 .stagecraft-graph .edge-mount,.stagecraft-graph .sw-edge-mount{color:#1a7f37;stroke-dasharray:2 3}\
 .stagecraft-graph .edge-onbuild,.stagecraft-graph .sw-edge-onbuild{color:#8250df;stroke-dasharray:8 3 2 3}\
-.stagecraft-graph .forward{color:#cf222e}\
+.stagecraft-graph .forward,.stagecraft-graph .sw-forward{color:#cf222e}\
 .stagecraft-graph .legend-label{font-size:11px;fill:#57606a}\
 .stagecraft-graph .empty-note{fill:#57606a}";
 
@@ -304,6 +304,10 @@ impl Analysis {
                     label: kind_label(kind).into(),
                 });
             }
+        }
+        if g.edges.iter().any(|e| self.is_forward(e)) {
+            legend
+                .push(LegendItem::Edge { class: "sw-forward".into(), label: "a later stage or itself: fails".into() });
         }
 
         let title = match target {

@@ -193,7 +193,15 @@ fn edges_to_a_stage_not_yet_defined_are_marked() {
     };
     assert_eq!(edge(1, 0).as_deref(), Some("edge edge-copy forward"), "{svg}");
     assert_eq!(edge(0, 1).as_deref(), Some("edge edge-copy"), "{svg}");
-    assert!(svg.contains(".stagecraft-graph .forward{color:"), "the style sheet draws them");
+    assert!(
+        svg.contains(".stagecraft-graph .forward,.stagecraft-graph .sw-forward{color:"),
+        "the style sheet draws them"
+    );
+    // The legend names them, in their colour.
+    assert!(
+        svg.contains("<g class=\"swatch-edge sw-forward\">") && svg.contains(">a later stage or itself: fails</text>"),
+        "{svg}"
+    );
     // DOT marks the same edges.
     let dot = a.to_dot();
     assert!(dot.contains("n1 -> n0 [style=dashed, label=\"COPY\", color=red];"), "{dot}");
@@ -212,7 +220,8 @@ fn edges_to_a_stage_not_yet_defined_are_marked() {
     let g = a.graph();
     assert!(g.edges.iter().any(|e| e.source == 1 && e.stage == 0), "{:?}", g.edges);
     assert!(!g.edges.iter().any(|e| a.is_forward(e)), "{:?}", g.edges);
-    assert!(!a.to_svg(&SvgOptions::default()).expect("drawn").contains(" forward\""));
+    let svg = a.to_svg(&SvgOptions::default()).expect("drawn");
+    assert!(!svg.contains(" forward\"") && !svg.contains("sw-forward\""), "no red edge, no legend entry: {svg}");
     assert!(!a.to_dot().contains("color=red"));
     // Without it, the same file fails there.
     let a = analyze(text, &Options::default());
