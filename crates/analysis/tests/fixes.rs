@@ -302,7 +302,10 @@ fn build(a: &Analysis) -> Vec<String> {
         }
     }
     // Under `# check=error=true` the lint findings fail the build, and fixing them is the point.
-    out.push(format!("fails: {:?}", a.build_error().filter(|e| e.phase != "lint").map(|e| &e.message)));
+    // (BuildKit's message, whose stage names StageNameCasing's fix may lower: stagecraft's hint
+    // after it may quote the text as written.)
+    let error = a.build_error().filter(|e| e.phase != "lint");
+    out.push(format!("fails: {:?}", error.map(|e| (e.phase, e.message.split("; ").next().map(str::to_lowercase)))));
     out
 }
 
@@ -452,4 +455,76 @@ fn unused_stage_removals_keep_the_build_over_the_corpora() {
         }
     }
     assert!(removed > 20, "only {removed} removals checked");
+}
+
+/// Lines that the safe fixes rewrite (casing, legacy pairs with quotes, escapes and variables,
+/// protocols, redundant platforms, stage names in references) and lines that read them.
+const PIECES: &[&str] = &[
+    "FROM alpine AS Build",
+    "from alpine as base",
+    "FROM base AS app",
+    "FROM Build AS Next",
+    "FROM --platform=$TARGETPLATFORM alpine AS plat",
+    "ARG TARGETPLATFORM=linux/amd64",
+    "ENV A b c",
+    "ENV B 'x y'",
+    "ENV C a'b c'",
+    "ENV D \"p q\" r",
+    "ENV E $A-x",
+    "ENV F ${B:-u v}",
+    "ENV G a\\ b",
+    "ENV H 'a b' c",
+    "env I  spaced   out",
+    "ENV J=$C K=\"$D\"",
+    "ENV L \"a'b\" c",
+    "ENV M 'a'\"b c\"",
+    "ENV N a`b c",
+    "ENV O ''",
+    "LABEL l 'x y'",
+    "LABEL m v w",
+    "label n \"$A $B\"",
+    "COPY --from=Build /a /b",
+    "COPY --from=build /a /b",
+    "RUN --mount=from=BASE,target=/m true",
+    "EXPOSE 80/TCP",
+    "expose 443/Udp $P",
+    "RUN echo $A \\",
+    "  $B",
+    "WORKDIR /$C",
+    "ARG V=1",
+    "ARG W",
+    "",
+    "# a comment",
+];
+
+/// Random files of those lines (under either escape character): the safe fixes keep the
+/// build, ENV and LABEL values as BuildKit's lexer reads them among it.
+#[test]
+fn random_texts_keep_the_build_after_safe_fixes() {
+    let mut rng = stagecraft_testkit::Rng(0xf1c5_5afe);
+    let (mut fixed_files, mut fixes) = (0, 0);
+    for n in 0..3000 {
+        let mut lines: Vec<&str> = Vec::new();
+        if rng.below(6) == 0 {
+            lines.push("# escape=`");
+        }
+        lines.push(if rng.below(2) == 0 { "FROM alpine AS Build" } else { "from alpine as base" });
+        lines.extend((0..1 + rng.below(12)).map(|_| PIECES[rng.below(PIECES.len())]));
+        let text = lines.join("\n") + "\n";
+        let before = analyze(&text, &Options::default());
+        let f = fix_text(&text, &Options::default(), FixSet::Safe);
+        assert!(!f.unsettled, "random text {n}: safe fixes did not settle:\n{text}");
+        if f.applied == 0 {
+            continue;
+        }
+        fixed_files += 1;
+        fixes += f.applied;
+        assert_eq!(
+            build(&before),
+            build(&f.analysis),
+            "random text {n}: safe fixes changed the build:\n{text}---\n{}",
+            f.text
+        );
+    }
+    assert!(fixed_files > 1000 && fixes > 2000, "{fixed_files} files, {fixes} fixes");
 }
