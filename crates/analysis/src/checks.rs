@@ -205,11 +205,15 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
         let lines = (stage.line, stage.end_line);
         // A later stage's variable base that could name this one.
         let picker = a.named_by_variable(s);
+        // The legacy builder builds every stage up to a target (the first of its name), not
+        // those after it.
+        let legacy = in_play.iter().any(|&t| crate::graph::legacy_stages(&a.stages, &a.name_shared, t).contains(&s));
         let mut message = match picker {
             None => format!(
-                "stage `{}`{} is not used: {why}, so BuildKit skips it (the legacy builder still builds it)",
+                "stage `{}`{} is not used: {why}, so BuildKit skips it{}",
                 stage.display_name(),
-                on_line(s)
+                on_line(s),
+                if legacy { " (the legacy builder still builds it)" } else { "" }
             ),
             Some(p) => format!(
                 "stage `{}`{} is not used with these build args and platform: {why}, so BuildKit skips it; `FROM {}` (line {}) may name it with other values",

@@ -2041,6 +2041,15 @@ fn unused_stage_messages_name_the_targets_in_play() {
         "{}",
         diag(&a, "unused-stage").message
     );
+    // The legacy builder stops at the target: a stage after it is not built by either.
+    let text = "FROM alpine AS a\nFROM alpine AS test\nFROM alpine AS after\n";
+    let a = analyze(text, &Options { target: Some("test".into()), targets: vec!["test".into()], ..Options::default() });
+    let unused: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "unused-stage").map(|d| d.message.as_str()).collect();
+    assert_eq!(unused, [
+        "stage `a` is not used: the target `test` does not build it, so BuildKit skips it (the legacy builder still builds it)",
+        "stage `after` is not used: the target `test` does not build it, so BuildKit skips it",
+    ]);
 }
 
 #[test]
