@@ -4010,6 +4010,12 @@ fn legacy_fix(kv: &PairInfo, escape: u8) -> Option<Fix> {
     let key_range = kv.key_range;
     let value_range = kv.value_range?;
     let value = kv.value.as_deref()?;
+    // The key must stay the word before the `=`: BuildKit's split of the legacy form is at
+    // ASCII blanks, the new form's words end at any blank (`A\u{a0}b c` would be read as the
+    // legacy form again, with one argument), and quotes or escapes would take in the `=`.
+    if kv.key.contains(|c: char| c.is_whitespace() || matches!(c, '=' | '\'' | '"' | '\\' | '`')) {
+        return None;
+    }
     let new_value = if stagecraft_syntax::is_one_word(value, escape) {
         value.to_string()
     } else if !value.contains(['"', '\'', '\\', '`']) {

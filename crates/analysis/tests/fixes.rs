@@ -222,6 +222,18 @@ fn legacy_key_value_fix_keeps_the_value() {
             assert!(d.is_some_and(|d| d.fix.is_none()), "{text:?}: {d:?}");
         }
     }
+    // A key that would not stay the word before the `=`: a blank BuildKit's legacy split does
+    // not see (U+00A0, U+2005), quotes around a blank, an escape.
+    for text in [
+        "FROM alpine\nENV A\u{a0}b c\n",
+        "FROM alpine\nENV A\u{2005}b c\n",
+        "FROM alpine\nLABEL \"a b\" c\n",
+        "FROM alpine\nENV a\\ b c\n",
+    ] {
+        let a = analyze(text, &Options::default());
+        let d = a.diagnostics().iter().find(|d| d.code == "LegacyKeyValueFormat");
+        assert!(d.is_some_and(|d| d.fix.is_none()), "{text:?}: {d:?}");
+    }
     // The escape character is the file's: under `# escape=`` ` ``, a backtick escapes the blank.
     let text = "# escape=`\nFROM alpine\nENV C a` b\nWORKDIR /$C\n";
     let after = "# escape=`\nFROM alpine\nENV C=a` b\nWORKDIR /$C\n";
@@ -480,6 +492,8 @@ const PIECES: &[&str] = &[
     "ENV M 'a'\"b c\"",
     "ENV N a`b c",
     "ENV O ''",
+    "ENV P\u{a0}q r",
+    "LABEL \"s t\" u",
     "LABEL l 'x y'",
     "LABEL m v w",
     "label n \"$A $B\"",
