@@ -1650,8 +1650,12 @@ impl<'a> Engine<'a> {
     /// it: what removing the flag removes.
     fn flag_removal(&self, value: TextRange) -> Option<TextRange> {
         let root = self.parse.syntax_node();
-        let flag = root.covering_element(value).ancestors().find(|n| n.kind() == FLAG)?.text_range();
-        Some(self.with_blanks_after(flag))
+        let flag = root.covering_element(value).ancestors().find(|n| n.kind() == FLAG)?;
+        // Not one of two of a name: BuildKit fails on the pair ("duplicate flag specified"),
+        // and taking one away would mend that.
+        let name = |f: &stagecraft_syntax::SyntaxNode| f.first_token().map(|t| t.text().to_string());
+        let same = flag.parent()?.children().filter(|f| f.kind() == FLAG && name(f) == name(&flag)).count();
+        (same == 1).then(|| self.with_blanks_after(flag.text_range()))
     }
 
     /// `range` with the spaces and tabs after it.
@@ -1681,14 +1685,12 @@ impl<'a> Engine<'a> {
         {
             // BuildKit compares the words only: a stage without `--platform` is built for the
             // build's target platform, which an `ARG TARGETPLATFORM=...` (or a build arg) does
-            // not change. Removing the flag keeps the build only where the two agree (read as
-            // platforms: `linux/x86_64` is `linux/amd64`).
-            // (An OS alone takes the builder's architecture, which is not known here.)
-            let applicability = if value.contains('/') && platform::parse(&value).as_ref() == Ok(&self.target) {
-                Applicability::Safe
-            } else {
-                Applicability::Unsafe
-            };
+            // not change. Removing the flag keeps the build for every platform the file is
+            // built for only where `$TARGETPLATFORM` is BuildKit's own value: not where such a
+            // default or build arg pins it (even to this analysis's platform).
+            let pinned = self.options.build_arg("TARGETPLATFORM").is_some()
+                || self.global_args.iter().any(|a| a.key == "TARGETPLATFORM" && a.value.is_some());
+            let applicability = if pinned { Applicability::Unsafe } else { Applicability::Safe };
             let fix = self.flag_removal(range).map(|removal| Fix {
                 title: "Remove `--platform`".into(),
                 edits: vec![TextEdit { range: removal, new_text: String::new() }],
@@ -1953,13 +1955,12 @@ impl<'a> Engine<'a> {
     /// none. Reported where it is written, not again in each stage that inherits a trigger.
     fn empty_from(&mut self, range: TextRange, copy: bool) {
         let (message, fix) = if copy {
-            let edit = TextEdit { range: self.with_blanks_after(range), new_text: String::new() };
-            let fix = Fix {
+            let fix = self.flag_removal(range).map(|removal| Fix {
                 title: "Remove the empty `--from=`".into(),
-                edits: vec![edit],
+                edits: vec![TextEdit { range: removal, new_text: String::new() }],
                 applicability: Applicability::Safe,
-            };
-            ("`--from=` is empty, which BuildKit reads as no `--from`: COPY copies from the build context. Name a stage, a stage index or an image, or remove the flag", Some(fix))
+            });
+            ("`--from=` is empty, which BuildKit reads as no `--from`: COPY copies from the build context. Name a stage, a stage index or an image, or remove the flag", fix)
         } else {
             ("`from=` is empty, which BuildKit reads as no `from=`: name a stage or an image, or remove it", None)
         };

@@ -69,7 +69,9 @@ fn each_rule_fixes_what_it_reports() {
         ),
         ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine AS a\n", "FROM alpine AS a\n", Safe),
         // BuildKit's check compares words; a stage without `--platform` is built for the build's
-        // platform, which the global ARG does not change: removing the flag changes the build.
+        // platform, which the global ARG does not change: removing the flag changes the build,
+        // on every platform but the ARG's (this analysis's, linux/amd64, among them: the file
+        // is built for others too).
         (
             "RedundantTargetPlatform",
             "ARG TARGETPLATFORM=linux/arm64\nFROM --platform=$TARGETPLATFORM alpine AS a\n",
@@ -80,6 +82,13 @@ fn each_rule_fixes_what_it_reports() {
             "RedundantTargetPlatform",
             "ARG TARGETPLATFORM=linux/x86_64\nFROM --platform=$TARGETPLATFORM alpine AS a\n",
             "ARG TARGETPLATFORM=linux/x86_64\nFROM alpine AS a\n",
+            Unsafe,
+        ),
+        // An ARG without a default keeps BuildKit's value.
+        (
+            "RedundantTargetPlatform",
+            "ARG TARGETPLATFORM\nFROM --platform=$TARGETPLATFORM alpine AS a\n",
+            "ARG TARGETPLATFORM\nFROM alpine AS a\n",
             Safe,
         ),
         // An OS alone takes the builder's architecture, which is not known here.
@@ -245,6 +254,28 @@ fn legacy_key_value_fix_keeps_the_value() {
         .diagnostics()
         .iter()
         .any(|d| d.code == "LegacyKeyValueFormat" && d.fix.is_none()));
+}
+
+/// A flag given twice fails the build ("duplicate flag specified"): a fix that takes one of
+/// them away would mend that, so the findings about one of them have none.
+#[test]
+fn no_flag_removal_where_the_flag_is_given_twice() {
+    for (text, code) in [
+        ("FROM alpine AS x\nFROM alpine\nCOPY --from=x --from= /a /b\n", "empty-from"),
+        ("FROM alpine\nCOPY --from= --from= a b\n", "empty-from"),
+        ("FROM --platform=$TARGETPLATFORM --platform=linux/arm64 alpine\n", "RedundantTargetPlatform"),
+    ] {
+        let a = analyze(text, &Options::default());
+        assert!(a.build_error().is_some(), "{text:?}");
+        let found: Vec<_> = a.diagnostics().iter().filter(|d| d.code == code).collect();
+        assert!(!found.is_empty() && found.iter().all(|d| d.fix.is_none()), "{text:?}: {found:?}");
+        assert_eq!(fixed(text, FixSet::Unsafe), text);
+    }
+    // Given once, the flag goes.
+    assert_eq!(
+        fix_of("FROM alpine AS x\nFROM alpine\nCOPY --from= /a /b\n", "empty-from"),
+        ("FROM alpine AS x\nFROM alpine\nCOPY /a /b\n".to_string(), Applicability::Safe)
+    );
 }
 
 #[test]
