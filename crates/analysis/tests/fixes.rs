@@ -320,7 +320,8 @@ fn build(a: &Analysis) -> Vec<String> {
             )
         })
         .collect();
-    for r in a.references() {
+    // (An empty `--from=` is recorded as a reference to the build context: the same as none.)
+    for r in a.references().iter().filter(|r| r.target != RefTarget::Context) {
         let target = match &r.target {
             RefTarget::Image(i) => format!("image {i}"),
             other => format!("{other:?}"),
