@@ -11,6 +11,15 @@ use crate::instructions::valid_stage_name;
 use crate::model::*;
 use crate::Analysis;
 
+/// Why the build of a target fails: BuildKit's message, and where it fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetFailure<'a> {
+    /// BuildKit's error.
+    pub message: std::borrow::Cow<'a, str>,
+    /// Where, when known.
+    pub range: Option<TextRange>,
+}
+
 /// A variable where BuildKit expands it (`FROM`, a global or stage `ARG`, `ENV`, `COPY` flags,
 /// `WORKDIR`, ...; not in a shell command, which the shell expands when it runs), and what it
 /// holds there.
@@ -1784,7 +1793,7 @@ impl Analysis {
         };
         md.push_str("\n\n");
         md.push_str(&build);
-        if let Some(e) = self.target_failures()[stage] {
+        if let Some(e) = &self.target_failures()[stage] {
             let message = shortened(&e.message);
             match e.range {
                 Some(r) => md.push_str(&format!(", and fails on line {}: {message}", self.line_of(r.start()))),
@@ -2170,22 +2179,83 @@ impl Analysis {
     /// stages, a stage name that is no image reference: BuildKit reads every stage for those)
     /// fails every target. One in a stage's dispatch, or in an ONBUILD trigger a stage runs
     /// (BuildKit parses those only for the stages a target needs; the failure is at that stage's
-    /// `FROM`), fails each target that builds that stage. `None` for a target that does not build
-    /// the failing stage (the analysis stops at the first failure, so a stage after it may fail
-    /// too: it cannot say the build succeeds), and for the lint failure of `# check=error=true`,
-    /// which depends on what the build lints. One walk back from the failing stage over who
-    /// depends on whom: linear, also where every stage builds thousands.
-    pub fn target_failures(&self) -> Vec<Option<&BuildError>> {
+    /// `FROM`), fails each target that builds that stage. So does a reference through a base's
+    /// ONBUILD trigger to a stage defined after the stage that runs it, which this analysis did
+    /// not dispatch where its build does not need that stage: BuildKit has not built the named
+    /// stage yet when the trigger runs. Where a target builds several failing stages, the first
+    /// fails it. `None` for a target that builds no stage known to fail (the analysis stops at
+    /// the first failure, so a stage after it may fail too: it cannot say the build succeeds),
+    /// and for the lint failure of `# check=error=true`, which depends on what the build lints.
+    /// One walk back over who depends on whom from each failing stage.
+    pub fn target_failures(&self) -> Vec<Option<TargetFailure<'_>>> {
         let n = self.stages().len();
-        let Some(e) = self.build_error() else { return vec![None; n] };
-        let at = e.range.and_then(|r| Some((r, self.stage_at(r.start())?)));
-        let failing = match (e.phase, at) {
-            ("dispatch", Some((_, s))) => s,
-            ("resolve-stages", Some((r, s))) if self.stages()[s].from_range == r => s,
-            ("dispatch" | "lint", _) => return vec![None; n],
-            _ => return vec![Some(e); n],
+        // (stage, its failure): the build's own first, then the triggers' in file order.
+        let mut failing: Vec<(usize, TargetFailure<'_>)> = Vec::new();
+        if let Some(e) = self.build_error() {
+            let at = e.range.and_then(|r| Some((r, self.stage_at(r.start())?)));
+            let failure = TargetFailure { message: std::borrow::Cow::Borrowed(e.message.as_str()), range: e.range };
+            match (e.phase, at) {
+                ("dispatch", Some((_, s))) => failing.push((s, failure)),
+                ("resolve-stages", Some((r, s))) if self.stages()[s].from_range == r => failing.push((s, failure)),
+                ("dispatch" | "lint", _) => {}
+                _ => return vec![Some(failure); n],
+            }
+        }
+        for r in self.references() {
+            let RefOrigin::Inherited { trigger_range } = r.origin else { continue };
+            if r.stage().is_some_and(|t| t > r.in_stage) {
+                let message = self.trigger_forward_failure(r, trigger_range);
+                failing.push((r.in_stage, TargetFailure { message: message.into(), range: Some(r.range) }));
+            }
+        }
+        // The first failure of each stage (stable: the build's own before a trigger's).
+        sort::sort_by_key(&mut failing, |(s, _)| *s);
+        failing.dedup_by_key(|(s, _)| *s);
+        let mut out = vec![None; n];
+        // The earliest failing stage a target builds is where its build fails: set last.
+        for (s, failure) in failing.iter().rev() {
+            for (t, fails) in crate::graph::reaching(&self.reach.direct, *s).into_iter().enumerate() {
+                if fails {
+                    out[t] = Some(failure.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// BuildKit's error where a stage runs a base's ONBUILD trigger whose reference `r` names a
+    /// stage defined after it (`dispatchCopy` and `dispatchRunMounts` find it not dispatched).
+    fn trigger_forward_failure(&self, r: &StageRef, trigger_range: TextRange) -> String {
+        let current = self.stages()[r.in_stage].display_name();
+        let RefKind::MountFrom { mount_index, .. } = r.kind else {
+            return format!(
+                "cannot copy from stage {}, it needs to be defined before current stage {}",
+                stagecraft_syntax::go::quote_str(&r.value),
+                stagecraft_syntax::go::quote_str(&current)
+            );
         };
-        crate::graph::reaching(&self.reach.direct, failing).into_iter().map(|fails| fails.then_some(e)).collect()
+        // The mount's target as written in the trigger (BuildKit names it expanded): the flag
+        // around the reference, else the RUN's mount of that index.
+        let root = self.parse().syntax_node();
+        let covering = root.covering_element(trigger_range);
+        let around = covering.ancestors().find_map(stagecraft_syntax::ast::Flag::cast);
+        let in_trigger = covering.as_node().into_iter().flat_map(|n| n.descendants());
+        let mut mounts = in_trigger.filter_map(stagecraft_syntax::ast::Flag::cast).filter(|f| f.is("mount"));
+        let flag = around.or_else(|| mounts.nth(mount_index));
+        let fields = flag.and_then(|f| crate::instructions::csv_fields(&f.value()?).ok()).unwrap_or_default();
+        let target = fields
+            .iter()
+            .rev()
+            .find_map(|f| {
+                let (k, v) = f.split_once('=')?;
+                ["target", "dst", "destination"].iter().any(|t| k.eq_ignore_ascii_case(t)).then_some(v)
+            })
+            .unwrap_or_default();
+        format!(
+            "cannot mount from stage {} to {}, stage needs to be defined before current command",
+            stagecraft_syntax::go::quote_str(&r.value),
+            stagecraft_syntax::go::quote_str(target)
+        )
     }
 
     /// What a finding rests on that stagecraft cannot see, said in a note, or, for a finding in

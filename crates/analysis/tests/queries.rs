@@ -2303,6 +2303,35 @@ fn target_failures_follow_the_stages_that_build_the_failing_one() {
     chain.push_str("FROM alpine AS apart\n");
     let fails = failing(&chain);
     assert_eq!((fails.iter().filter(|&&f| f).count(), fails.last()), (5_000, Some(&false)));
+    // A base's trigger that names a stage defined after the stage running it fails that
+    // stage's builds, though this build (of `mid`, the default target) runs no trigger; with
+    // BuildKit's message, the same the build of that target gives.
+    for (text, target) in [
+        ("FROM alpine AS base\nONBUILD COPY --from=mid /x /y\nFROM base AS child1\nFROM alpine AS mid\n", "child1"),
+        (
+            "FROM alpine AS base\nONBUILD RUN --mount=from=mid,target=/m true\nFROM base AS child1\nFROM alpine AS mid\n",
+            "child1",
+        ),
+        (
+            "FROM alpine AS base\nONBUILD COPY --from=mid /x /y\nFROM base AS child1\nFROM alpine AS mid\nFROM base AS child2\n",
+            "child1",
+        ),
+    ] {
+        let a = plain(text);
+        assert!(a.build_error().is_none() || !text.ends_with("mid\n"), "{text:?}");
+        let failures = a.target_failures();
+        let child = a.stages().iter().position(|s| s.name.as_deref() == Some(target)).unwrap();
+        let built = analyze(text, &Options { target: Some(target.into()), ..Options::default() });
+        let e = built.build_error().expect("the target's build fails");
+        assert_eq!(failures[child].as_ref().map(|f| (f.message.as_ref(), f.range)), Some((e.message.as_str(), e.range)), "{text:?}");
+        // Its base, and `mid`, build without it.
+        assert!(failures[0].is_none() && failures[child + 1].is_none(), "{text:?}: {failures:?}");
+    }
+    // The first failing stage a target builds is where it fails.
+    let text = "FROM alpine AS base\nONBUILD COPY --from=late /x /y\nFROM base AS a\nCOPY --from=late /p /q\nFROM base AS b\nFROM alpine AS late\nFROM a\nCOPY --from=b /r /s\n";
+    let a = analyze(text, &Options { target: Some("late".into()), ..Options::default() });
+    let failures = a.target_failures();
+    assert_eq!(failures[4].as_ref().map(|f| a.line_of(f.range.unwrap().start())), Some(3), "{failures:?}");
 }
 
 /// With a build platform given, images are taken as made for it too (the oracle builds for

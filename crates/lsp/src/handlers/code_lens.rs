@@ -32,7 +32,7 @@ pub(crate) fn lenses(a: &Analysis, encoding: Encoding, uri: &Uri) -> Vec<CodeLen
                 None => format!("{} (unnamed, not a target)", s.display_name()),
             };
             // A build known to fail says so, and where, instead of what it would build.
-            let build = match failures[s.index] {
+            let build = match &failures[s.index] {
                 Some(e) => match e.range {
                     Some(r) => format!("build fails (line {})", a.line_of(r.start())),
                     None => "build fails".to_string(),

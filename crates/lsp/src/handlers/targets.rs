@@ -47,7 +47,7 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                 "builds": counts[t.stage],
                 "legacyBuilds": a.target_legacy_count(t.stage),
                 // Where its build is known to fail (see `Analysis::target_failures`).
-                "fails": failures[t.stage].map(|e| json!({
+                "fails": failures[t.stage].as_ref().map(|e| json!({
                     "message": stagecraft_analysis::queries::shortened(&e.message),
                     "line": e.range.map(|r| a.line_index().line_col(r.start()).line),
                 })),
