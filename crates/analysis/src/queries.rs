@@ -989,7 +989,10 @@ impl Analysis {
         let offset = TextSize::new(o as u32);
         let line_start = text[..o].rfind('\n').map_or(0, |i| i + 1);
         let before = &text[line_start..o];
-        let word_start = line_start + after_last(before, |c: char| c.is_whitespace() || c == '=' || c == ',');
+        let mut word_start = line_start + after_last(before, |c: char| c.is_whitespace() || c == '=' || c == ',');
+        // In a quoted value (`--from="bu|"`) the word starts after the quote, which stays.
+        let quoted = text[word_start..o].starts_with(['"', '\'']);
+        word_start += usize::from(quoted);
         let partial = &text[word_start..o];
         // The rest of the word under the cursor is replaced too (`--from=bu|ilder`).
         let rest = &text[o..];
@@ -1037,7 +1040,7 @@ impl Analysis {
         // Stage names after --from= (COPY) and from= (inside --mount).
         // Lower-cased on its own: lower-casing may change a text's length in bytes.
         // (Mount keys are not: `FROM=` is `from=`.)
-        let prefix = &before[..before.len() - partial.len()].to_lowercase();
+        let prefix = &before[..before.len() - partial.len() - usize::from(quoted)].to_lowercase();
         let after_copy_from = prefix.ends_with("--from=") && keyword == "COPY" && flag_word.starts_with("--from=");
         let after_mount_from = prefix.ends_with("from=")
             && !prefix.ends_with("--from=")

@@ -442,6 +442,20 @@ fn complete_stage_names_after_copy_from() {
     let labels: Vec<&str> = c.iter().map(|c| c.label.as_str()).collect();
     assert_eq!(labels, ["build", "test"]);
     assert!(c.iter().all(|c| c.kind == CompletionKind::Stage && slice(&a, c.replace) == "b"));
+    // In a quoted value the quotes stay: the word inside them is replaced.
+    for text in [
+        "FROM alpine AS build\nFROM alpine\nCOPY --from=\"bu$0\" /a /b\n",
+        "FROM alpine AS build\nFROM alpine\nCOPY --from='bu$0 /a /b\n",
+        "FROM alpine AS build\nFROM alpine\nRUN --mount=type=bind,from=\"bu$0\" true\n",
+    ] {
+        let (a, at) = fixture(text);
+        let c = a.completions(at);
+        assert_eq!(
+            c.iter().map(|c| (c.label.as_str(), slice(&a, c.replace))).collect::<Vec<_>>(),
+            [("build", "bu")],
+            "{text:?}"
+        );
+    }
 }
 
 #[test]
