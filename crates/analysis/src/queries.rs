@@ -1408,6 +1408,8 @@ impl Analysis {
         let token = match root.token_at_offset(offset) {
             TokenAtOffset::None => return None,
             TokenAtOffset::Single(t) => t,
+            // (At the start of a heredoc's body, the body.)
+            TokenAtOffset::Between(_, r) if r.parent_ancestors().any(|n| n.kind() == HEREDOC) => r,
             TokenAtOffset::Between(l, _) => l,
         };
         self.token_scope(token, offset, &mut None)
@@ -1434,6 +1436,16 @@ impl Analysis {
             if !expanded {
                 return None;
             }
+            // A mount's `from=` takes no variable: BuildKit refuses a `$` in it.
+            if name == "mount" {
+                let written =
+                    &self.text()[usize::from(flag.text_range().start())..floor_char_boundary(self.text(), offset)];
+                let field = written.rsplit(',').next().unwrap_or(written);
+                let key = field.strip_prefix("--mount=").unwrap_or(field).split('=').next().unwrap_or_default();
+                if key.trim().eq_ignore_ascii_case("from") {
+                    return None;
+                }
+            }
         } else if !matches!(
             keyword.as_str(),
             "FROM"
@@ -1454,6 +1466,14 @@ impl Analysis {
         // An exec-form RUN runs its words without a shell: nothing expands them.
         if keyword == "RUN" && token.parent_ancestors().any(|n| n.kind() == JSON_ARRAY) {
             return None;
+        }
+        // The body of a heredoc whose word is quoted (`<<'EOF'`) is kept as it is, by BuildKit
+        // and by a shell.
+        if let Some(body) = token.parent_ancestors().find(|n| n.kind() == HEREDOC) {
+            let nth = instruction.heredoc_bodies().position(|b| *b.syntax() == body);
+            if nth.and_then(|k| Some(instruction.heredocs().get(k)?.0.expand)) == Some(false) {
+                return None;
+            }
         }
         // Single quotes keep a `$` as it is, for BuildKit's lexer as for a shell; comment lines
         // (which BuildKit drops from a continuation) aside. A heredoc's body is read as it is:

@@ -3150,9 +3150,23 @@ fn variables_complete_after_a_dollar() {
         "FROM alpine\nENV A=1\nRUN echo $$$0\n",
         "FROM alpine\nENV A=1\nWORKDIR \\$$0\n",
         "FROM alpine\nENV A=1\nCMD echo $$0\n",
+        // A mount's `from=` takes no variable (BuildKit refuses a `$` there); its other fields
+        // do (below).
+        "FROM alpine\nENV A=1\nRUN --mount=type=bind,from=$$0 true\n",
+        "FROM alpine\nENV A=1\nRUN --mount=from=${$0},target=/m true\n",
+        // The body of a heredoc with a quoted word is kept as it is.
+        "FROM alpine\nENV A=1\nCOPY <<'EOF' /f\n$$0\nEOF\n",
+        "FROM alpine\nENV A=1\nRUN <<\"EOF\"\necho $$0\nEOF\n",
     ] {
         let (a, at) = fixture(text);
         assert!(a.completions(at).iter().all(|c| c.kind != CompletionKind::Variable), "{text}");
+    }
+    for text in [
+        "FROM alpine\nENV A=1\nRUN --mount=type=bind,from=x,target=/$$0 true\n",
+        "FROM alpine\nENV A=1\nCOPY <<EOF /f\n$$0\nEOF\n",
+        "FROM alpine\nENV A=1\nRUN <<EOF\necho $$0\nEOF\n",
+    ] {
+        assert!(labels(text).contains(&l("A", "1")), "{text}");
     }
 }
 
