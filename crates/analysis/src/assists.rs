@@ -74,6 +74,11 @@ impl Analysis {
         if self.check_config().enabled(&crate::rules::INVALID_DEFINITION_DESCRIPTION) && described() {
             return None;
         }
+        // A build without `--target` sets `TARGETSTAGE` to the last stage's name (`default`
+        // without one): naming that stage changes what a file that reads it builds.
+        if Some(t) == self.default_target() && self.text().contains("TARGETSTAGE") {
+            return None;
+        }
         let stem = name_stem(s.base_expanded.as_deref().unwrap_or(&s.base));
         let patterns = crate::checks::variable_base_patterns(self, t + 1);
         // (`tools-2` and on may all fit a later `FROM tools-${V}`: then names of another shape.)

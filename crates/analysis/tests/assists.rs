@@ -95,6 +95,12 @@ fn assists_leave_alone_what_they_would_break() {
     // No index reference: the title says only the name. A stage's own base image may share it.
     let assists = at("FROM node\nFROM alpine\n", "node", 0);
     assert_eq!(assists[0].title, "Name stage 0 `node`");
+    // The default target of a file that reads `TARGETSTAGE` (its name, else `default`): a name
+    // would change what the build writes. Other stages may still get one.
+    let text = "FROM node\nFROM alpine\nARG TARGETSTAGE\nRUN echo $TARGETSTAGE > /stage\n";
+    assert!(at(text, "alpine", 0).is_empty());
+    assert!(!at(text, "node", 0).is_empty());
+    assert!(!at("FROM node\nFROM alpine\n", "alpine", 0).is_empty());
 }
 
 #[test]
