@@ -598,10 +598,32 @@ impl Analysis {
         sort::sort_by(&mut keys, |a, b| a.cmp(b));
         keys.dedup();
         let mut out: Vec<(String, Option<String>)> = Vec::new();
+        // An automatic platform ARG is read without an ARG where a FROM names it: a build arg
+        // of its name replaces BuildKit's value there (`defaultArgs`).
+        const AUTOMATIC: [&str; 10] = [
+            "BUILDPLATFORM",
+            "BUILDOS",
+            "BUILDOSVERSION",
+            "BUILDARCH",
+            "BUILDVARIANT",
+            "TARGETPLATFORM",
+            "TARGETOS",
+            "TARGETOSVERSION",
+            "TARGETARCH",
+            "TARGETVARIANT",
+        ];
+        let automatic = |key: &str| {
+            AUTOMATIC.contains(&key)
+                && self
+                    .stages()
+                    .iter()
+                    .any(|s| s.base.contains(key) || s.platform.as_deref().is_some_and(|p| p.contains(key)))
+        };
         for (key, _) in build_args {
             let builtin = PROXIES.iter().any(|p| *p == key || p.to_ascii_lowercase() == *key)
                 || key.starts_with("BUILDKIT_")
-                || key == "SOURCE_DATE_EPOCH";
+                || key == "SOURCE_DATE_EPOCH"
+                || automatic(key);
             if builtin || keys.binary_search(key).is_ok() || out.iter().any(|(k, _)| k == key) {
                 continue;
             }

@@ -3533,4 +3533,13 @@ fn build_args_no_arg_reads_are_listed_with_the_closest_key() {
             ("Http_Proxy".into(), None),
         ]
     );
+    // An automatic platform ARG is read where a FROM names it (a build arg replaces BuildKit's
+    // value there), without an ARG; not where none does.
+    let text = "FROM --platform=$BUILDPLATFORM golang AS build\nFROM alpine:${TARGETARCH}\n";
+    let args = ["TARGETPLATFORM", "BUILDPLATFORM", "TARGETARCH", "TARGETOS"];
+    let options =
+        Options { build_args: args.iter().map(|k| (k.to_string(), "1".to_string())).collect(), ..Options::default() };
+    let unread: Vec<String> =
+        analyze(text, &options).unread_build_args(&options.build_args).into_iter().map(|u| u.0).collect();
+    assert_eq!(unread, ["TARGETPLATFORM", "TARGETOS"]);
 }
