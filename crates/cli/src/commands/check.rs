@@ -16,7 +16,7 @@ use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft check FILE... [--format text|json|sarif|github] [--build-arg K=V]... [--target T]...
-                        [--platform P] [--context DIR] [--fix [--unsafe-fixes]]
+                        [--build-context NAME=...]... [--platform P] [--context DIR] [--fix [--unsafe-fixes]]
 
 Reports BuildKit's checks (under BuildKit's rule names, honouring `# check=`) and stagecraft's
 own (unused stages, unknown or later stages, build failures). Exit status: 0 when nothing is
