@@ -16,9 +16,56 @@ pub(crate) fn run(a: &mut Analysis, options: &Options) {
     // A build failure (of `docker build`): the browser build leaves those out.
     if cfg!(feature = "build-failures") {
         stage_names_that_are_no_references(a);
+        mounts_from_an_index(a);
     }
     from_later_stage(a);
     stage_name_casing_fixes(a);
+}
+
+/// A mount's `from=` that is a stage's index (`from=0`): BuildKit looks a mount's source up by
+/// name only (`detectRunMount`), so it pulls the image `0`, and the build fails. Said with the
+/// stage an index would be, an earlier one, and its name as an unsafe fix where it has one.
+fn mounts_from_an_index(a: &mut Analysis) {
+    let mut found = Vec::new();
+    for r in &a.references {
+        let trigger = r.origin == RefOrigin::OnbuildTrigger;
+        if !matches!(r.kind, RefKind::MountFrom { .. }) || !(r.origin == RefOrigin::Direct || trigger) {
+            continue;
+        }
+        if !matches!(r.target, RefTarget::Image(_)) || !crate::model::is_index(&r.value) {
+            continue;
+        }
+        // (A trigger runs in later stages: any stage before the last that runs it may be meant.)
+        let limit = if trigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
+        let Some(n) = r.value.trim_start_matches('+').parse::<usize>().ok().filter(|&n| limit.is_some_and(|l| n < l))
+        else {
+            continue;
+        };
+        let head = format!(
+            "`from={}` names the image `{}`, not stage {n}: a mount's `from` finds a stage by its name only, so BuildKit pulls `{}`, which fails",
+            r.value, r.value, r.value
+        );
+        let (message, fix) = match a.stages[n].name.clone() {
+            Some(name) => (
+                format!("{head}; stage {n} is `{name}`"),
+                Some(Fix {
+                    title: format!("Use the name `{name}` of stage {n}"),
+                    edits: vec![TextEdit { range: r.range, new_text: name }],
+                    applicability: Applicability::Unsafe,
+                }),
+            ),
+            None => (format!("{head}; name stage {n} (`AS name` after its base) and use the name"), None),
+        };
+        found.push(Diagnostic::ours(
+            "mount-from-index",
+            Severity::Warning,
+            r.range,
+            message,
+            fix,
+            (r.line, r.end_line),
+        ));
+    }
+    a.diagnostics.extend(found);
 }
 
 /// BuildKit's `StageNameCasing` is fixed by renaming the stage to its lowercase name everywhere

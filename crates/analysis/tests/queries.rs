@@ -1704,6 +1704,31 @@ fn an_empty_from_is_reported_where_it_is_written() {
     assert!(!codes(&plain("FROM alpine AS a\nFROM a\nCOPY --from=a /x /y\n")).contains(&"empty-from"));
 }
 
+/// A mount's `from=0` is the image `0` (BuildKit finds a mount's stage by name only): said,
+/// with the stage's name as an unsafe fix where it has one; not for an index no earlier stage
+/// has, nor for a COPY's `--from=0`, which is the stage.
+#[test]
+fn a_mount_from_an_index_is_an_image_and_said_so() {
+    let text = "FROM alpine AS deps\nFROM alpine\nFROM alpine\nRUN --mount=from=0,target=/d true\nRUN --mount=type=cache,from=1,target=/c true\nRUN --mount=from=2 true\nCOPY --from=0 /a /b\n";
+    let a = plain(text);
+    let found = findings(&a, "mount-from-index");
+    assert_eq!(found.iter().map(|f| (f.0, f.1)).collect::<Vec<_>>(), [("0", 4), ("1", 5)], "{found:?}");
+    assert_eq!(
+        found[0].2,
+        "`from=0` names the image `0`, not stage 0: a mount's `from` finds a stage by its name only, so BuildKit pulls `0`, which fails; stage 0 is `deps`"
+    );
+    assert!(found[1].2.ends_with("; name stage 1 (`AS name` after its base) and use the name"), "{}", found[1].2);
+    let fixes: Vec<_> =
+        a.diagnostics().iter().filter(|d| d.code == "mount-from-index").map(|d| d.fix.clone()).collect();
+    let fix = fixes[0].as_ref().expect("a fix for the named stage");
+    assert_eq!(fix.applicability, Applicability::Unsafe);
+    assert_eq!(TextEdit::apply_all(text, &fix.edits).lines().nth(3), Some("RUN --mount=from=deps,target=/d true"));
+    assert!(fixes[1].is_none());
+    // The fixed mount takes the stage.
+    let after = plain(&TextEdit::apply_all(text, &fix.edits));
+    assert!(after.references().iter().any(|r| r.line == 4 && r.target == RefTarget::Stage(0)));
+}
+
 #[test]
 fn an_image_name_that_args_leave_incomplete_says_where_it_comes_from() {
     let a = plain("ARG app\nFROM alpine AS source-web\nFROM source-${app} AS source\nFROM alpine:${app}\n");
