@@ -2553,7 +2553,7 @@ fn instruction_flags(keyword: &str) -> &'static [(&'static str, &'static str)] {
             ("mount", "mount a cache, a bind from a stage or the context, a secret, an SSH agent or a tmpfs"),
             ("network", "default, none or host"),
             ("security", "sandbox or insecure"),
-            ("device", "a CDI device"),
+            ("device", "a CDI device (the labs frontend only: `# syntax=docker/dockerfile:1-labs`)"),
         ],
         "HEALTHCHECK" => &[
             ("interval", "time between checks"),
@@ -2598,14 +2598,15 @@ fn keyword_summary(k: &str) -> &'static str {
     }
 }
 
-/// The values of an instruction's flag that takes one of a few: `FROM --platform=` the platform
-/// ARGs (BuildKit's FromPlatformFlagConstDisallowed warns of a constant), `RUN --network=` and
+/// The values of an instruction's flag that takes one of a few: `FROM --platform=` the build's
+/// platform ARG (BuildKit's FromPlatformFlagConstDisallowed warns of a constant), `RUN --network=` and
 /// `RUN --security=` their modes.
 fn flag_value_completions(keyword: &str, flag: &str, replace: TextRange) -> Vec<Completion> {
     let values: &[(&str, &str)] = match (keyword, flag) {
         ("FROM", "platform") => &[
+            // (Not `$TARGETPLATFORM`: the default, which BuildKit's RedundantTargetPlatform
+            // says is redundant.)
             ("$BUILDPLATFORM", "the platform of the machine that builds (a stage of build tools)"),
-            ("$TARGETPLATFORM", "the platform the image is built for (the default)"),
         ],
         ("RUN", "network") => &[
             ("default", "the build's network (the default)"),

@@ -531,16 +531,14 @@ fn a_completion_keeps_the_line_continuation_after_the_word() {
     }
 }
 
-/// `FROM --platform=` offers the platform ARGs, not stages; `RUN --network=` and
-/// `--security=` their modes; other flags' values nothing.
+/// `FROM --platform=` offers the build's platform ARG (not `$TARGETPLATFORM`, the default,
+/// which BuildKit calls redundant), not stages; `RUN --network=` and `--security=` their modes;
+/// other flags' values nothing.
 #[test]
 fn flag_values_are_completed_where_a_flag_takes_a_few() {
     let stages = "FROM alpine AS deps\n";
-    assert_eq!(completion_labels(&format!("{stages}FROM --platform=$0\n")), ["$BUILDPLATFORM", "$TARGETPLATFORM"]);
-    assert_eq!(
-        completion_labels(&format!("{stages}FROM --platform=lin$0 deps\n")),
-        ["$BUILDPLATFORM", "$TARGETPLATFORM"]
-    );
+    assert_eq!(completion_labels(&format!("{stages}FROM --platform=$0\n")), ["$BUILDPLATFORM"]);
+    assert_eq!(completion_labels(&format!("{stages}FROM --platform=lin$0 deps\n")), ["$BUILDPLATFORM"]);
     assert_eq!(completion_labels(&format!("{stages}FROM --platform=$BUILDPLATFORM $0\n")), ["deps", "scratch"]);
     assert_eq!(completion_labels(&format!("{stages}RUN --network=$0 true\n")), ["default", "none", "host"]);
     assert_eq!(completion_labels(&format!("{stages}RUN --security=$0 true\n")), ["sandbox", "insecure"]);
