@@ -1069,9 +1069,10 @@ impl Analysis {
             && keyword == "RUN"
             && flag_word.starts_with("--mount=");
         if (after_copy_from || after_mount_from) && flag_position {
-            // A trigger runs in the stages built on this one (later ones): a stage is earlier for
-            // at least one of them when it comes before the last. With none, all are offered.
-            let runs_in = if in_trigger { current_stage.and_then(|s| self.last_built_on(s)) } else { current_stage };
+            // A trigger runs in the stages built on this one (later ones): a stage must come
+            // before the first of them, or that one's build fails. With none, all are offered.
+            let first_built_on = |s: usize| self.stages().iter().position(|t| t.base_kind == BaseKind::Stage(s));
+            let runs_in = if in_trigger { current_stage.and_then(first_built_on) } else { current_stage };
             return self.stage_completions(replace, runs_in, true);
         }
         // The keys and values of `RUN --mount=`.

@@ -489,11 +489,12 @@ fn later_stages_are_not_offered_after_copy_or_mount_from() {
 
 #[test]
 fn a_trigger_completes_as_the_stages_that_run_it() {
-    // `ONBUILD COPY --from=` runs in the stages built on this one (`app`, `app2`): the stages
-    // before the last that runs it are earlier for at least one of them; that one and the
-    // stages after it are left out, as a stage is in its own `--from=`.
+    // `ONBUILD COPY --from=` runs in the stages built on this one (`app`, `app2`): only the
+    // stages before the first that runs it are earlier for all of them (`mid` would fail the
+    // build of `app`, and `app` its own); that one and the stages after it are left out, as a
+    // stage is in its own `--from=`.
     let text = "FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM tmpl AS app\nFROM alpine AS mid\nFROM tmpl AS app2\nFROM alpine AS late\n";
-    assert_eq!(completion_labels(text), ["base", "tmpl", "app", "mid"]);
+    assert_eq!(completion_labels(text), ["base", "tmpl"]);
     // No stage runs the trigger: all are offered.
     let text = "FROM alpine AS base\nFROM base AS tmpl\nONBUILD COPY --from=$0 /a /b\nFROM alpine AS other\n";
     assert_eq!(completion_labels(text), ["base", "tmpl", "other"]);
