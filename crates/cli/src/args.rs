@@ -111,9 +111,12 @@ pub(crate) fn usage_error(msg: &str, help: &str) -> Failure {
     Failure::Usage(format!("{msg}\n\n{synopsis}\n\nRun `stagecraft{more} --help` for what each option does."))
 }
 
+/// Whether a command of a spec takes an option.
+type Takes = fn(&Spec) -> bool;
+
 /// Every long option, and whether a command of this spec takes it: the one table that the
 /// parser's guard and the "did you mean" for an option a command does not take both read.
-const LONG_OPTIONS: [(&str, fn(&Spec) -> bool); 14] = [
+const LONG_OPTIONS: [(&str, Takes); 14] = [
     ("help", |_| true),
     ("format", |_| true),
     ("build-arg", |s| !s.format_options),
