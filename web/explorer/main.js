@@ -2,12 +2,12 @@
 // problems on the right, all recomputed from the text as it changes. Every fact shown comes from
 // the wasm package (docs/interfaces.md §1); this file only wires it to the page.
 
-import { Compartment, EditorSelection, EditorState } from '@codemirror/state';
+import { Compartment, EditorSelection, EditorState, StateEffect } from '@codemirror/state';
 import {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
   highlightSpecialChars, drawSelection, dropCursor,
 } from '@codemirror/view';
-import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { defaultKeymap, history, historyKeymap, invertedEffects } from '@codemirror/commands';
 import { HighlightStyle, StreamLanguage, syntaxHighlighting, defaultHighlightStyle } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
 import { dockerFile } from '@codemirror/legacy-modes/mode/dockerfile';
@@ -15,7 +15,7 @@ import { lintGutter, lintKeymap, setDiagnostics } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 
 import exampleText from '../../examples/multistage.Dockerfile';
-import { describeWaves, errorMessage, loadStagecraft, planFor, plural, targetArg, targetLabel } from '../shared/stagecraft.js';
+import { describeWaves, errorMessage, loadStagecraft, planFor, plural, stageNamer, targetArg, targetLabel } from '../shared/stagecraft.js';
 import { graphView } from '../shared/graph.js';
 
 const PKG_URL = new URL('./pkg/stagecraft_wasm.js', import.meta.url).href;
@@ -77,6 +77,12 @@ darkScheme?.addEventListener?.('change', (event) => {
   view.dispatch({ effects: colorTheme.reconfigure(themeFor(event.matches)) });
 });
 
+// A rename of the chosen target's stage renames the target too: an effect in the rename's
+// transaction, which undo inverts and redo applies again ({from, to}: target arguments).
+const renameTarget = StateEffect.define();
+const renameTargetHistory = invertedEffects.of((tr) =>
+  tr.effects.filter((e) => e.is(renameTarget)).map((e) => renameTarget.of({ from: e.value.to, to: e.value.from })));
+
 const view = new EditorView({
   parent: ui.editor,
   state: EditorState.create({
@@ -87,6 +93,7 @@ const view = new EditorView({
       highlightActiveLineGutter(),
       highlightSpecialChars(),
       history(),
+      renameTargetHistory,
       drawSelection(),
       dropCursor(),
       highlightActiveLine(),
@@ -102,6 +109,11 @@ const view = new EditorView({
       ]),
       EditorView.contentAttributes.of({ 'aria-label': 'Dockerfile editor' }),
       EditorView.updateListener.of((update) => {
+        for (const tr of update.transactions) {
+          for (const e of tr.effects) {
+            if (e.is(renameTarget) && chosenTarget === e.value.from) chosenTarget = e.value.to;
+          }
+        }
         if (update.docChanged) scheduleAnalysis();
         // Pasting over everything, or deleting everything, starts another file: no longer the
         // one opened (nor named after it in downloads).
@@ -166,8 +178,8 @@ function revealRange(anchor, head) {
 }
 
 /** Applies stagecraft edits ({from, to, insert}, offsets into the current text) as one undo step. */
-function applyEdits(edits) {
-  view.dispatch({ changes: edits.map(({ from, to, insert }) => ({ from, to, insert })), userEvent: 'input.stagecraft' });
+function applyEdits(edits, effects = []) {
+  view.dispatch({ changes: edits.map(({ from, to, insert }) => ({ from, to, insert })), effects, userEvent: 'input.stagecraft' });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,7 +458,14 @@ function showProblems(analysis, text) {
     }
     return li;
   });
-  if (!items.length) items.push(Object.assign(document.createElement('li'), { className: 'empty', textContent: 'No problems found.' }));
+  // The browser build leaves out the failures BuildKit finds only as it makes each step (see
+  // the README's "In the browser"): "none" here is not a clean build.
+  if (!items.length) {
+    items.push(Object.assign(document.createElement('li'), {
+      className: 'empty',
+      textContent: 'No problems found. The browser build leaves out the failures BuildKit meets only as it makes each step (COPY and ADD sources and flags, RUN --mount and --device options, ports, signals, volumes, commands written as lists that are not JSON): stagecraft check and the editor extensions find those too.',
+    }));
+  }
   const rest = analysis.diagnostics.length - shown.length;
   if (rest > 0) {
     const more = Object.assign(document.createElement('button'), {
@@ -530,7 +549,8 @@ function showPlan(analysis) {
 function showRenameChoices(analysis) {
   const named = analysis.stages.filter((s) => s.name);
   const keep = ui.renameStage.value;
-  ui.renameStage.replaceChildren(...named.map((s) => new Option(s.displayName, String(s.index))));
+  const name = stageNamer(analysis);
+  ui.renameStage.replaceChildren(...named.map((s) => new Option(name(s.index), String(s.index))));
   if (named.some((s) => String(s.index) === keep)) ui.renameStage.value = keep;
   const enabled = named.length > 0;
   for (const el of [ui.renameStage, ui.renameTo, ui.renameSubmit]) el.disabled = !enabled;
@@ -614,8 +634,8 @@ ui.renameForm.addEventListener('submit', (event) => {
   }
   ui.renameError.textContent = '';
   ui.renameTo.removeAttribute('aria-invalid');
-  if (chosenTarget === stage.name) chosenTarget = newName.toLowerCase();
-  applyEdits(result.edits);
+  // (The chosen target follows, through the transaction's effect: undo takes it back.)
+  applyEdits(result.edits, [renameTarget.of({ from: stage.name, to: newName.toLowerCase() })]);
   refresh();
   ui.renameTo.value = '';
   view.focus();

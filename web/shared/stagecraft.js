@@ -51,7 +51,7 @@ export function targetLabel(analysis, target) {
 export function planFor(analysis, stage, planOf) {
   const target = analysis.targets.find((t) => t.stage === stage);
   if (!target) return null;
-  const name = (i) => analysis.stages[i]?.displayName ?? `stage-${i}`;
+  const name = stageNamer(analysis);
   const plan = target.plan ?? planOf?.(stage);
   if (!plan) return null;
   const built = new Set(plan.stages);
@@ -64,6 +64,20 @@ export function planFor(analysis, stage, planOf) {
     legacy: plan.legacyStages.map(name),
     legacyOnly: plan.legacyStages.filter((s) => !built.has(s)).map(name),
     images: plan.images,
+  };
+}
+
+/**
+ * Names for stages in running text: the display name, with the FROM's line where several stages
+ * have that name (`a (line 1)`, `a (line 3)`; BuildKit's `--target` and `--from` take the last).
+ */
+export function stageNamer(analysis) {
+  const seen = new Map();
+  for (const s of analysis.stages) seen.set(s.displayName, (seen.get(s.displayName) ?? 0) + 1);
+  return (i) => {
+    const s = analysis.stages[i];
+    if (!s) return `stage-${i}`;
+    return seen.get(s.displayName) > 1 ? `${s.displayName} (line ${s.line})` : s.displayName;
   };
 }
 

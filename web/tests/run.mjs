@@ -301,6 +301,25 @@ scenario('rename a stage from the page', async ({ page, base }) => {
   await page.evaluate((at) => window.stagecraftExplorer.edit(at, at + 1, 'B'), at);
   await page.keyboard.press('F2');
   assert.equal(await page.inputValue('#rename-to'), 'Build');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+z');
+  assert.equal(await editorText(page), EXAMPLE);
+
+  // The chosen target follows a rename of its stage, and its undo and redo.
+  await page.selectOption('#target', 'build');
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.build), 'build as the target');
+  await page.selectOption('#rename-stage', String(E.build));
+  await page.fill('#rename-to', 'compile');
+  await page.click('#rename-submit');
+  await page.waitForFunction(() => window.stagecraftExplorer.text().includes('AS compile'));
+  await page.waitForFunction(() => document.getElementById('target').value === 'compile');
+  for (const [key, name] of [['Control+z', 'build'], ['Control+Shift+z', 'compile'], ['Control+z', 'build']]) {
+    await page.click('.cm-content');
+    await page.keyboard.press(key);
+    await page.waitForFunction((n) => document.getElementById('target').value === n, name);
+    await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.build), `${name}, still the target`);
+  }
+  assert.doesNotMatch(await page.textContent('#announce'), /no longer exists/);
 });
 
 scenario('problems jump to their line and apply fixes', async ({ page, base }) => {
@@ -663,6 +682,37 @@ scenario('narrow screens: one column, nothing wider than the viewport', async ({
   const [editor, graphBox] = await Promise.all(['.editor-pane', '.graph-pane'].map((s) => page.locator(s).boundingBox()));
   assert.ok(graphBox.y >= editor.y + editor.height, 'the graph comes below the editor');
   await shot(page, 'explorer-narrow', { fullPage: true });
+});
+
+scenario('a laptop screen: the open build options, their errors and the search panel leave the editor usable', async ({ page, base }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openExplorer(page, base);
+  await openText(page, 'arch.Dockerfile', ARCH);
+  await waitForGraph(page, (ns) => ns.length === 3, 'three stages');
+  await page.click('#build-options summary');
+  await page.fill('#platform', 'bogus');
+  await page.fill('#build-args', 'A=1\nB\nC D=1');
+  await page.waitForFunction(() => document.getElementById('platform-error').textContent !== '');
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+f');
+  await page.waitForSelector('.cm-search');
+  const editor = await page.locator('#editor').boundingBox();
+  assert.ok(editor.height >= 150, `the editor keeps a usable height: ${editor.height}px`);
+  // The forms under it are reached by scrolling the pane, and the section closes again.
+  await page.click('#build-options summary');
+  assert.equal(await page.$eval('#build-options', (d) => d.open), false);
+});
+
+scenario('the plan tells stages of one name apart; no problems found says what the browser leaves out', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await openText(page, 'dup.Dockerfile', 'FROM alpine AS a\nRUN 1\nFROM busybox AS A\nRUN 2\nFROM a AS final\nFROM scratch\nCOPY --from=final / /\n');
+  await waitForGraph(page, (ns) => ns.length === 4, 'four stages');
+  assert.match(await page.textContent('#plan'), /a \(line 1\), a \(line 3\)/);
+  const options = await page.$$eval('#rename-stage option', (os) => os.map((o) => o.textContent));
+  assert.deepEqual(options.slice(0, 2), ['a (line 1)', 'a (line 3)']);
+  await openText(page, 'fails.Dockerfile', 'FROM alpine\nCOPY --chmod=abc a /b\n');
+  await page.waitForSelector('#problems li.empty');
+  assert.match(await page.textContent('#problems li.empty'), /^No problems found\. The browser build leaves out the failures BuildKit meets only as it makes each step/);
 });
 
 scenario('a missing wasm module is an explained state, not a broken page', async ({ page, base }) => {
