@@ -1442,7 +1442,7 @@ impl<'a> Engine<'a> {
         // (The browser build, which leaves out the details of build failures, says it in
         // general: it counts its bytes.)
         if !cfg!(feature = "build-failures") {
-            return "give its ARGs values or pass --build-arg".into();
+            return "declare its ARGs before the first FROM, with values or --build-arg".into();
         }
         let (mut undeclared, mut empty, mut emptied) = (String::new(), String::new(), String::new());
         let element = self.parse.syntax_node().covering_element(range);
