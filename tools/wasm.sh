@@ -46,10 +46,11 @@ build() {
   # The control flow is flattened and rebuilt first (--flatten --rereloop: 1.4 KB gzipped, the
   # 500-stage analyze + renderSvg ≈1% slower in Node; see the README), functions that differ
   # only in constants are merged (0.5 KB), and -Oz runs twice (the second finds 0.5 KB the first
-  # leaves), all of it again while the module shrinks (--converge: 0.4 KB more at stop 47, with
-  # ≈25 s instead of ≈10); the producers and target-features sections are metadata for tools,
-  # not for browsers.
-  web/node_modules/.bin/wasm-opt --flatten --rereloop --merge-similar-functions -Oz -Oz --converge \
+  # leaves; between them, a whole-module flow analysis of the values each place can hold:
+  # --gufa-optimizing, 34 B), all of it again while the module shrinks (--converge: 0.4 KB more
+  # at stop 47, with ≈25 s instead of ≈10); the producers and target-features sections are
+  # metadata for tools, not for browsers.
+  web/node_modules/.bin/wasm-opt --flatten --rereloop --merge-similar-functions -Oz --gufa-optimizing -Oz --converge \
     --strip-producers --strip-target-features \
     web/pkg/stagecraft_wasm_bg.wasm -o web/pkg/stagecraft_wasm_bg.wasm
   local raw gz
