@@ -1181,8 +1181,18 @@ impl Analysis {
         for s in self.stages().iter().rev() {
             let Some(name) = &s.name else { continue };
             if s.index >= limit {
-                if shadowed {
-                    listed.insert(name);
+                // A later stage that a named build context replaces is loaded before any stage
+                // is built: `--from` may name it (the context), wherever it stands.
+                let replaced = cfg!(feature = "named-contexts") && matches!(s.base_kind, BaseKind::NamedContext(_));
+                if shadowed && listed.insert(name) && replaced {
+                    out.push(Completion {
+                        label: name.clone(),
+                        kind: CompletionKind::NamedContext,
+                        detail: Some(format!("named build context (it replaces stage {})", s.index)),
+                        documentation: None,
+                        insert: name.clone(),
+                        replace,
+                    });
                 }
                 continue;
             }

@@ -458,6 +458,23 @@ fn complete_stage_names_after_copy_from() {
     }
 }
 
+/// A later stage that a named build context replaces is the context, loaded before any stage is
+/// built: `--from` may name it, and completion offers it as the context.
+#[test]
+fn a_later_stage_a_named_context_replaces_is_offered_after_copy_from() {
+    let text = "FROM alpine AS a\nCOPY --from=$0 /x /y\nFROM busybox AS tools\nFROM alpine AS later\n";
+    let at = TextSize::new(text.find("$0").unwrap() as u32);
+    let code = text.replacen("$0", "", 1);
+    let options = Options { named_contexts: vec!["tools".into()], ..Options::default() };
+    let a = analyze(&code, &options);
+    let c = a.completions(at);
+    assert_eq!(
+        c.iter().map(|c| (c.label.as_str(), c.kind, c.detail.as_deref())).collect::<Vec<_>>(),
+        [("tools", CompletionKind::NamedContext, Some("named build context (it replaces stage 1)"))]
+    );
+    assert!(a.build_error().is_none(), "{:?}", a.build_error());
+}
+
 #[test]
 fn a_stage_repeating_an_earlier_name_is_not_offered_that_name_after_copy_from() {
     // `--from=build` in the second `build` finds the last stage of the name, the stage itself:
