@@ -2245,7 +2245,7 @@ impl Analysis {
     /// One walk back over who depends on whom from each failing stage.
     pub fn target_failures(&self) -> Vec<Option<TargetFailure<'_>>> {
         let n = self.stages().len();
-        // (stage, its failure): the build's own first, then the triggers' in file order.
+        // (stage, its failure): the build's own, and the triggers'.
         let mut failing: Vec<(usize, TargetFailure<'_>)> = Vec::new();
         if let Some(e) = self.build_error() {
             let at = e.range.and_then(|r| Some((r, self.stage_at(r.start())?)));
@@ -2259,20 +2259,39 @@ impl Analysis {
         }
         for r in self.references() {
             let RefOrigin::Inherited { trigger_range } = r.origin else { continue };
-            if r.stage().is_some_and(|t| t > r.in_stage) {
+            // (A stage a named build context replaces is loaded before any is built.)
+            let replaced = |t: usize| matches!(self.stages()[t].base_kind, BaseKind::NamedContext(_));
+            if r.stage().is_some_and(|t| t > r.in_stage && !replaced(t)) {
                 let message = self.trigger_forward_failure(r, trigger_range);
                 failing.push((r.in_stage, TargetFailure { message: message.into(), range: Some(r.range) }));
             }
         }
-        // The first failure of each stage (stable: the build's own before a trigger's).
-        sort::sort_by_key(&mut failing, |(s, _)| *s);
+        // The first failure in each stage: a trigger's runs at the FROM, before the stage's own
+        // instructions (stable: the build's own first where both are at one place).
+        sort::sort_by_key(&mut failing, |(s, f)| (*s, f.range.map(|r| r.start())));
         failing.dedup_by_key(|(s, _)| *s);
-        let mut out = vec![None; n];
-        // The earliest failing stage a target builds is where its build fails: set last.
-        for (s, failure) in failing.iter().rev() {
-            for (t, fails) in crate::graph::reaching(&self.reach.direct, *s).into_iter().enumerate() {
-                if fails {
-                    out[t] = Some(failure.clone());
+        // The first failing stage a target builds is where its build fails: from each failing
+        // stage in file order, over the stages that use it, to those no earlier one reached (a
+        // stage reached already has what it reaches too). Linear.
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (s, deps) in self.reach.direct.iter().enumerate() {
+            for &d in deps.iter().filter(|&&d| d < n) {
+                users[d].push(s);
+            }
+        }
+        let mut out: Vec<Option<TargetFailure<'_>>> = vec![None; n];
+        for (s, failure) in failing {
+            if out[s].is_some() {
+                continue;
+            }
+            let mut stack = vec![s];
+            out[s] = Some(failure.clone());
+            while let Some(v) = stack.pop() {
+                for &u in &users[v] {
+                    if out[u].is_none() {
+                        out[u] = Some(failure.clone());
+                        stack.push(u);
+                    }
                 }
             }
         }
@@ -2283,15 +2302,16 @@ impl Analysis {
     /// stage defined after it (`dispatchCopy` and `dispatchRunMounts` find it not dispatched).
     fn trigger_forward_failure(&self, r: &StageRef, trigger_range: TextRange) -> String {
         let current = self.stages()[r.in_stage].display_name();
-        let RefKind::MountFrom { mount_index, .. } = r.kind else {
+        let (RefKind::MountFrom { mount_index, .. } | RefKind::MountImplicitScratch { mount_index, .. }) = r.kind
+        else {
             return format!(
                 "cannot copy from stage {}, it needs to be defined before current stage {}",
                 stagecraft_syntax::go::quote_str(&r.value),
                 stagecraft_syntax::go::quote_str(&current)
             );
         };
-        // The mount's target as written in the trigger (BuildKit names it expanded): the flag
-        // around the reference, else the RUN's mount of that index.
+        // The mount's target as written in the trigger (BuildKit names it expanded, where it
+        // holds a variable): the flag around the reference, else the RUN's mount of that index.
         let root = self.parse().syntax_node();
         let covering = root.covering_element(trigger_range);
         let around = covering.ancestors().find_map(stagecraft_syntax::ast::Flag::cast);
@@ -2307,9 +2327,11 @@ impl Analysis {
                 ["target", "dst", "destination"].iter().any(|t| k.eq_ignore_ascii_case(t)).then_some(v)
             })
             .unwrap_or_default();
+        // (A cache mount without `from=` is from `scratch`, a stage where one has that name.)
+        let from = if r.value.is_empty() { "scratch" } else { r.value.as_str() };
         format!(
             "cannot mount from stage {} to {}, stage needs to be defined before current command",
-            stagecraft_syntax::go::quote_str(&r.value),
+            stagecraft_syntax::go::quote_str(from),
             stagecraft_syntax::go::quote_str(target)
         )
     }
