@@ -32,20 +32,27 @@ fn mounts_from_an_index(a: &mut Analysis) {
         if !matches!(r.kind, RefKind::MountFrom { .. }) || !(r.origin == RefOrigin::Direct || trigger) {
             continue;
         }
-        if !matches!(r.target, RefTarget::Image(_)) || !crate::model::is_index(&r.value) {
+        // (`+0` is no image name: BuildKit's error for it says so.)
+        if !matches!(r.target, RefTarget::Image(_))
+            || r.value.is_empty()
+            || !r.value.bytes().all(|b| b.is_ascii_digit())
+        {
             continue;
         }
-        // (A trigger runs in later stages: any stage before the last that runs it may be meant.)
-        let limit = if trigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
-        let Some(n) = r.value.trim_start_matches('+').parse::<usize>().ok().filter(|&n| limit.is_some_and(|l| n < l))
-        else {
+        // (A trigger runs in later stages: a stage before the first that runs it.)
+        let limit = if trigger { a.first_built_on(r.in_stage) } else { Some(r.in_stage) };
+        let Some(n) = r.value.parse::<usize>().ok().filter(|&n| limit.is_some_and(|l| n < l)) else {
             continue;
         };
         let head = format!(
             "`from={}` names the image `{}`, not stage {n}: a mount's `from` finds a stage by its name only, so BuildKit pulls `{}`, which fails",
             r.value, r.value, r.value
         );
+        // The name is a fix only where it finds that stage (a later stage may take it again).
         let (message, fix) = match a.stages[n].name.clone() {
+            Some(name) if a.find_target(&name) != Some(n) => {
+                (format!("{head}; stage {n} is `{name}`, a name a later stage takes again"), None)
+            }
             Some(name) => (
                 format!("{head}; stage {n} is `{name}`"),
                 Some(Fix {

@@ -500,6 +500,11 @@ impl Analysis {
         self.stages.iter().rposition(|t| t.base_kind == BaseKind::Stage(s))
     }
 
+    /// The first stage built on stage `s`: where its ONBUILD triggers first run.
+    pub(crate) fn first_built_on(&self, s: usize) -> Option<usize> {
+        self.stages.iter().position(|t| t.base_kind == BaseKind::Stage(s))
+    }
+
     /// The stage named `name` (as `--target` matches names), or why none is, for a command that
     /// asks for a stage by name (a rename), with the closest name or the names there are.
     pub fn stage_named(&self, name: &str) -> Result<usize, String> {

@@ -1013,7 +1013,10 @@ impl Analysis {
         let before = &text[line_start..o];
         let mut word_start = line_start + after_last(before, |c: char| c.is_whitespace() || c == '=' || c == ',');
         // In a quoted value (`--from="bu|"`) the word starts after the quote, which stays.
-        let quoted = text[word_start..o].starts_with(['"', '\'']);
+        let quoted = text[word_start..o]
+            .chars()
+            .next()
+            .is_some_and(|q| (q == '"' || q == '\'') && !text[word_start + 1..o].contains(q));
         word_start += usize::from(quoted);
         let partial = &text[word_start..o];
         // The rest of the word under the cursor is replaced too (`--from=bu|ilder`).
@@ -1071,8 +1074,7 @@ impl Analysis {
         if (after_copy_from || after_mount_from) && flag_position {
             // A trigger runs in the stages built on this one (later ones): a stage must come
             // before the first of them, or that one's build fails. With none, all are offered.
-            let first_built_on = |s: usize| self.stages().iter().position(|t| t.base_kind == BaseKind::Stage(s));
-            let runs_in = if in_trigger { current_stage.and_then(first_built_on) } else { current_stage };
+            let runs_in = if in_trigger { current_stage.and_then(|s| self.first_built_on(s)) } else { current_stage };
             return self.stage_completions(replace, runs_in, true);
         }
         // The keys and values of `RUN --mount=`.
@@ -1475,7 +1477,7 @@ impl Analysis {
                     &self.text()[usize::from(flag.text_range().start())..floor_char_boundary(self.text(), offset)];
                 let field = written.rsplit(',').next().unwrap_or(written);
                 let key = field.strip_prefix("--mount=").unwrap_or(field).split('=').next().unwrap_or_default();
-                if key.trim().eq_ignore_ascii_case("from") {
+                if key.trim().trim_start_matches(['"', '\'']).eq_ignore_ascii_case("from") {
                     return None;
                 }
             }

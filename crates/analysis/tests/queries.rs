@@ -456,6 +456,10 @@ fn complete_stage_names_after_copy_from() {
             "{text:?}"
         );
     }
+    // After the closing quote, the whole quoted word is replaced (quotes and all).
+    let (a, at) = fixture("FROM alpine AS build\nFROM alpine\nCOPY --from=\"build\"$0 /a /b\n");
+    assert!(a.completions(at).iter().all(|c| slice(&a, c.replace) == "\"build\""), "{:?}", a.completions(at));
+    assert!(!a.completions(at).is_empty());
 }
 
 /// A later stage that a named build context replaces is the context, loaded before any stage is
@@ -1743,6 +1747,16 @@ fn a_mount_from_an_index_is_an_image_and_said_so() {
     // The fixed mount takes the stage.
     let after = plain(&TextEdit::apply_all(text, &fix.edits));
     assert!(after.references().iter().any(|r| r.line == 4 && r.target == RefTarget::Stage(0)));
+    // A name a later stage takes again would find that stage: no fix. `+0` is no image name
+    // (BuildKit says so): not this finding.
+    let text = "FROM alpine AS deps\nFROM alpine\nRUN --mount=from=0,target=/d true\nRUN --mount=from=+0,target=/e true\nFROM alpine AS deps\n";
+    let a = plain(text);
+    let found: Vec<_> = a.diagnostics().iter().filter(|d| d.code == "mount-from-index").collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].fix.is_none() && found[0].message.ends_with("stage 0 is `deps`, a name a later stage takes again"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -3219,6 +3233,7 @@ fn variables_complete_after_a_dollar() {
         // do (below).
         "FROM alpine\nENV A=1\nRUN --mount=type=bind,from=$$0 true\n",
         "FROM alpine\nENV A=1\nRUN --mount=from=${$0},target=/m true\n",
+        "FROM alpine\nENV A=1\nRUN --mount=type=bind,\"from=$$0\" true\n",
         // The body of a heredoc with a quoted word is kept as it is.
         "FROM alpine\nENV A=1\nCOPY <<'EOF' /f\n$$0\nEOF\n",
         "FROM alpine\nENV A=1\nRUN <<\"EOF\"\necho $$0\nEOF\n",
