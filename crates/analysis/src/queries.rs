@@ -598,27 +598,21 @@ impl Analysis {
         sort::sort_by(&mut keys, |a, b| a.cmp(b));
         keys.dedup();
         let mut out: Vec<(String, Option<String>)> = Vec::new();
-        // An automatic platform ARG is read without an ARG where a FROM names it: a build arg
-        // of its name replaces BuildKit's value there (`defaultArgs`).
-        const AUTOMATIC: [&str; 10] = [
-            "BUILDPLATFORM",
-            "BUILDOS",
-            "BUILDOSVERSION",
-            "BUILDARCH",
-            "BUILDVARIANT",
-            "TARGETPLATFORM",
-            "TARGETOS",
-            "TARGETOSVERSION",
-            "TARGETARCH",
-            "TARGETVARIANT",
-        ];
-        let automatic = |key: &str| {
-            AUTOMATIC.contains(&key)
-                && self
-                    .stages()
-                    .iter()
-                    .any(|s| s.base.contains(key) || s.platform.as_deref().is_some_and(|p| p.contains(key)))
-        };
+        // An automatic platform ARG (`TARGETARCH`, `TARGETSTAGE`, ...) is read without an ARG
+        // where the global scope expands it, in a FROM or a global ARG's default: a build arg of
+        // its name replaces BuildKit's value there (`defaultArgs`).
+        let automatic_names = crate::platform::parse("linux/amd64").map(|p| crate::env::builtin_args(&p, &p, ""));
+        let mut global: Vec<String> = Vec::new();
+        let mut seen_from = false;
+        for i in self.parse().tree().instructions() {
+            seen_from |= i.syntax().kind() == FROM_INSTR;
+            if i.syntax().kind() == FROM_INSTR || (!seen_from && i.syntax().kind() == ARG_INSTR) {
+                let names = i.syntax().descendants_with_tokens().filter_map(|e| e.into_token());
+                global.extend(names.filter(|t| t.kind() == VAR_NAME).map(|t| t.text().to_string()));
+            }
+        }
+        let automatic =
+            |key: &str| automatic_names.as_ref().is_ok_and(|n| n.get(key).is_some()) && global.iter().any(|n| n == key);
         for (key, _) in build_args {
             let builtin = PROXIES.iter().any(|p| *p == key || p.to_ascii_lowercase() == *key)
                 || key.starts_with("BUILDKIT_")

@@ -3615,8 +3615,8 @@ fn build_args_no_arg_reads_are_listed_with_the_closest_key() {
     );
     // An automatic platform ARG is read where a FROM names it (a build arg replaces BuildKit's
     // value there), without an ARG; not where none does.
-    let text = "FROM --platform=$BUILDPLATFORM golang AS build\nFROM alpine:${TARGETARCH}\n";
-    let args = ["TARGETPLATFORM", "BUILDPLATFORM", "TARGETARCH", "TARGETOS"];
+    let text = "ARG IMG=debian:${TARGETOSVERSION}\nFROM --platform=$BUILDPLATFORM golang AS build\nFROM alpine:${TARGETARCH}\nFROM $MYTARGETOS\n";
+    let args = ["TARGETPLATFORM", "BUILDPLATFORM", "TARGETARCH", "TARGETOS", "TARGETOSVERSION"];
     let options =
         Options { build_args: args.iter().map(|k| (k.to_string(), "1".to_string())).collect(), ..Options::default() };
     let unread: Vec<String> =
