@@ -634,8 +634,11 @@ ui.renameForm.addEventListener('submit', (event) => {
   }
   ui.renameError.textContent = '';
   ui.renameTo.removeAttribute('aria-invalid');
-  // (The chosen target follows, through the transaction's effect: undo takes it back.)
-  applyEdits(result.edits, [renameTarget.of({ from: stage.name, to: newName.toLowerCase() })]);
+  // The chosen target follows when it is this stage (a target names the last stage of a name),
+  // through the transaction's effect: undo takes it back.
+  const targetStage = analysis.targets.find((t) => targetArg(analysis, t.stage) === chosenTarget)?.stage;
+  const effects = targetStage === stage.index ? [renameTarget.of({ from: chosenTarget, to: newName.toLowerCase() })] : [];
+  applyEdits(result.edits, effects);
   refresh();
   ui.renameTo.value = '';
   view.focus();

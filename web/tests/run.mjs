@@ -710,6 +710,15 @@ scenario('the plan tells stages of one name apart; no problems found says what t
   assert.match(await page.textContent('#plan'), /a \(line 1\), a \(line 3\)/);
   const options = await page.$$eval('#rename-stage option', (os) => os.map((o) => o.textContent));
   assert.deepEqual(options.slice(0, 2), ['a (line 1)', 'a (line 3)']);
+  // The target `a` is the last stage of the name: renaming the first keeps it where it is.
+  await page.selectOption('#target', 'a');
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === '1', 'the second a as the target');
+  await page.selectOption('#rename-stage', '0');
+  await page.fill('#rename-to', 'first');
+  await page.click('#rename-submit');
+  await page.waitForFunction(() => window.stagecraftExplorer.text().startsWith('FROM alpine AS first'));
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === '1', 'the second a, still the target');
+  assert.equal(await page.$eval('#target', (t) => t.value), 'a');
   await openText(page, 'fails.Dockerfile', 'FROM alpine\nCOPY --chmod=abc a /b\n');
   await page.waitForSelector('#problems li.empty');
   assert.match(await page.textContent('#problems li.empty'), /^No problems found\. The browser build leaves out the failures BuildKit meets only as it makes each step/);

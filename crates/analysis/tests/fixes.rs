@@ -91,7 +91,7 @@ fn each_rule_fixes_what_it_reports() {
             "ARG TARGETPLATFORM\nFROM alpine AS a\n",
             Safe,
         ),
-        // An OS alone takes the builder's architecture, which is not known here.
+        // (Pinned by the ARG's default, an OS alone too.)
         (
             "RedundantTargetPlatform",
             "ARG TARGETPLATFORM=linux\nFROM --platform=$TARGETPLATFORM alpine AS a\n",

@@ -306,8 +306,9 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
 mod tests {
     use super::*;
 
-    /// The table and the parser's arms agree: every option in the table parses for a command
-    /// that takes it and is refused as an option by one that does not.
+    /// Every option in the table has an arm that parses it for a command that takes it, and the
+    /// guard refuses it for one that does not. (One way only: an arm for an option the table
+    /// lacks is never reached, which this cannot see.)
     #[test]
     fn every_option_in_the_table_is_parsed_where_taken_and_refused_elsewhere() {
         let specs = [

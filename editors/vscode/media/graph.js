@@ -15,7 +15,9 @@
 //               {type:"error", message}
 // Messages out: {type:"ready"}, {type:"wasmFailed", message}, {type:"reveal", stage, line},
 //               {type:"target", target}
-import { explainForwardEdges } from "./graph-edges.js";
+// The red edges' tooltips (web/shared/graph-edges.js, which build.sh copies here): without the
+// file the graph still draws, without them.
+const { explainForwardEdges } = await import("./graph-edges.js").catch(() => ({ explainForwardEdges: () => {} }));
 import { effectiveRenderer, errorMessage, graphModel, missingExports, serverReasonText, stageUnder, statusText, withoutUrls } from "./graph-model.js";
 
 const vscode = acquireVsCodeApi();
