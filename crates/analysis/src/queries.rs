@@ -2238,7 +2238,7 @@ impl Analysis {
     /// fails it. `None` for a target that builds no stage known to fail (the analysis stops at
     /// the first failure, so a stage after it may fail too: it cannot say the build succeeds),
     /// and for the lint failure of `# check=error=true`, which depends on what the build lints.
-    /// One walk back over who depends on whom from each failing stage.
+    /// Linear: one walk back over who depends on whom, from the failing stages in file order.
     pub fn target_failures(&self) -> Vec<Option<TargetFailure<'_>>> {
         let n = self.stages().len();
         // (stage, its failure): the build's own, and the triggers'.
