@@ -268,28 +268,6 @@ pub(crate) fn closure(direct: &[Vec<usize>], t: usize) -> Vec<usize> {
     out
 }
 
-/// For each stage, whether it reaches `t` (itself included): the targets whose builds build
-/// `t`. One walk back over the edges.
-pub(crate) fn reaching(direct: &[Vec<usize>], t: usize) -> Vec<bool> {
-    let n = direct.len();
-    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (s, deps) in direct.iter().enumerate() {
-        for &d in deps.iter().filter(|&&d| d < n) {
-            users[d].push(s);
-        }
-    }
-    let mut seen = vec![false; n];
-    let mut stack = vec![t];
-    while let Some(s) = stack.pop() {
-        if s >= n || seen[s] {
-            continue;
-        }
-        seen[s] = true;
-        stack.extend(users[s].iter().copied());
-    }
-    seen
-}
-
 /// The build plan for a target; `reach` holds what each target builds.
 pub(crate) fn build_plan(
     stages: &[Stage],
