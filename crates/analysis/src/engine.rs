@@ -2914,11 +2914,7 @@ impl<'a> Engine<'a> {
                                 let target = target.as_str();
                                 self.fail(
                                     "forward-reference",
-                                    &format!(
-                                        "cannot mount from stage {} to {}, stage needs to be defined before current command",
-                                        go::quote_str(name),
-                                        go::quote_str(target)
-                                    ),
+                                    &mount_forward_message(name, target),
                                     match named {
                                         Some(_) => mount_from_range(&cmd.node.flags().collect::<Vec<_>>(), f),
                                         None => Some(f.range),
@@ -3086,11 +3082,7 @@ impl<'a> Engine<'a> {
                     let current = if self.stages.len() == 1 { String::new() } else { self.stage_display(s) };
                     self.fail_in(
                         "forward-reference",
-                        &format!(
-                            "cannot copy from stage {}, it needs to be defined before current stage {}",
-                            go::quote_str(value),
-                            go::quote_str(&current)
-                        ),
+                        &copy_forward_message(value, &current),
                         Some(f.value_range.unwrap_or(node)),
                         Some(node),
                         "dispatch",
@@ -3652,13 +3644,31 @@ fn reference_hint(name: &str) -> Option<&'static str> {
     }
 }
 
+/// BuildKit's error for a COPY from stage `value`, not built yet when stage `current` runs it.
+pub(crate) fn copy_forward_message(value: &str, current: &str) -> String {
+    format!(
+        "cannot copy from stage {}, it needs to be defined before current stage {}",
+        go::quote_str(value),
+        go::quote_str(current)
+    )
+}
+
+/// BuildKit's error for a mount at `target` from stage `from`, not built yet.
+pub(crate) fn mount_forward_message(from: &str, target: &str) -> String {
+    format!(
+        "cannot mount from stage {} to {}, stage needs to be defined before current command",
+        go::quote_str(from),
+        go::quote_str(target)
+    )
+}
+
 /// The keys a mount's target is written under.
-const MOUNT_TARGET_KEYS: &[&str] = &["target", "dst", "destination"];
+pub(crate) const MOUNT_TARGET_KEYS: &[&str] = &["target", "dst", "destination"];
 
 /// The value of a mount's field under one of `keys` (lower-case; the key is read in any case,
 /// folded as Go's `strings.ToLower` folds it), as BuildKit's `parseMount` reads it: the last one
 /// written wins.
-fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
+pub(crate) fn mount_field<'f>(fields: &'f [String], keys: &[&str]) -> Option<&'f str> {
     fields.iter().rev().find_map(|field| {
         let (k, v) = field.split_once('=')?;
         let matches = |key: &&str| if k.is_ascii() { k.eq_ignore_ascii_case(key) } else { go::to_lower(k) == *key };

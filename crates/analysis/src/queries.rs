@@ -2253,10 +2253,10 @@ impl Analysis {
                 _ => return vec![Some(failure); n],
             }
         }
+        // (A stage a named build context replaces is loaded before any is built.)
+        let replaced = |t: usize| matches!(self.stages()[t].base_kind, BaseKind::NamedContext(_));
         for r in self.references() {
             let RefOrigin::Inherited { trigger_range } = r.origin else { continue };
-            // (A stage a named build context replaces is loaded before any is built.)
-            let replaced = |t: usize| matches!(self.stages()[t].base_kind, BaseKind::NamedContext(_));
             if r.stage().is_some_and(|t| t > r.in_stage && !replaced(t)) {
                 let message = self.trigger_forward_failure(r, trigger_range);
                 failing.push((r.in_stage, TargetFailure { message: message.into(), range: Some(r.range) }));
@@ -2300,11 +2300,7 @@ impl Analysis {
         let current = self.stages()[r.in_stage].display_name();
         let (RefKind::MountFrom { mount_index, .. } | RefKind::MountImplicitScratch { mount_index, .. }) = r.kind
         else {
-            return format!(
-                "cannot copy from stage {}, it needs to be defined before current stage {}",
-                stagecraft_syntax::go::quote_str(&r.value),
-                stagecraft_syntax::go::quote_str(&current)
-            );
+            return crate::engine::copy_forward_message(&r.value, &current);
         };
         // The mount's target as written in the trigger (BuildKit names it expanded, where it
         // holds a variable): the flag around the reference, else the RUN's mount of that index.
@@ -2315,21 +2311,10 @@ impl Analysis {
         let mut mounts = in_trigger.filter_map(stagecraft_syntax::ast::Flag::cast).filter(|f| f.is("mount"));
         let flag = around.or_else(|| mounts.nth(mount_index));
         let fields = flag.and_then(|f| crate::instructions::csv_fields(&f.value()?).ok()).unwrap_or_default();
-        let target = fields
-            .iter()
-            .rev()
-            .find_map(|f| {
-                let (k, v) = f.split_once('=')?;
-                ["target", "dst", "destination"].iter().any(|t| k.eq_ignore_ascii_case(t)).then_some(v)
-            })
-            .unwrap_or_default();
+        let target = crate::engine::mount_field(&fields, crate::engine::MOUNT_TARGET_KEYS).unwrap_or_default();
         // (A cache mount without `from=` is from `scratch`, a stage where one has that name.)
         let from = if r.value.is_empty() { "scratch" } else { r.value.as_str() };
-        format!(
-            "cannot mount from stage {} to {}, stage needs to be defined before current command",
-            stagecraft_syntax::go::quote_str(from),
-            stagecraft_syntax::go::quote_str(target)
-        )
+        crate::engine::mount_forward_message(from, target)
     }
 
     /// What a finding rests on that stagecraft cannot see, said in a note, or, for a finding in
