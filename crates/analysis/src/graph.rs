@@ -40,9 +40,13 @@ impl Reachability {
     }
 
     /// How many stages BuildKit builds for each target, without keeping the sets: for a long
-    /// chain of stages the sets together grow with the square of the stage count.
-    pub(crate) fn build_counts(&self) -> &[usize] {
-        self.build_counts.get_or_init(|| self.count_builds())
+    /// chain of stages the sets together grow with the square of the stage count. A stage a
+    /// named build context replaces is loaded, not built, and is not counted.
+    pub(crate) fn build_counts(&self, stages: &[Stage]) -> &[usize] {
+        self.build_counts.get_or_init(|| {
+            let weight = |s: usize| usize::from(!stages.get(s).is_some_and(Stage::is_replaced));
+            self.count_builds(weight)
+        })
     }
 
     /// Each target's closure counted for 64 components at a time (stages on a cycle, a build
@@ -53,15 +57,17 @@ impl Reachability {
     /// O(n·(n+m)): each stage built on the one before and copying from the one before that took
     /// six seconds for 50,000 stages.
     #[cfg(feature = "large-files")]
-    fn count_builds(&self) -> Vec<usize> {
+    fn count_builds(&self, weight: impl Fn(usize) -> usize) -> Vec<usize> {
         let direct = &self.direct;
         let (comp, k) = components(direct);
         // Each component's size, and the components its stages depend on (other than itself),
         // `succ[first[c]..first[c + 1]]`.
+        // (A component's size counts the stages built: a replaced stage, alone in its
+        // component since it depends on nothing, counts 0.)
         let mut size = vec![0usize; k];
         let mut first = vec![0usize; k + 1];
         for (s, &c) in comp.iter().enumerate() {
-            size[c] += 1;
+            size[c] += weight(s);
             first[c + 1] += direct[s].len();
         }
         for c in 0..k {
@@ -81,8 +87,8 @@ impl Reachability {
         let mut masks = vec![0u64; k];
         for b in (0..k).step_by(64) {
             let end = (b + 64).min(k);
-            // The block's components of more than one stage: their bits count their sizes.
-            let multi = (b..end).filter(|&c| size[c] > 1).fold(0u64, |m, c| m | 1 << (c - b));
+            // The block's components of other than one stage built: their bits count their sizes.
+            let multi = (b..end).filter(|&c| size[c] != 1).fold(0u64, |m, c| m | 1 << (c - b));
             // Components before the block reach none of it. (Unfilled slots, for dependencies
             // within a component or past the stages, hold `usize::MAX`: no component.)
             for c in b..k {
@@ -108,7 +114,7 @@ impl Reachability {
     /// Each target's count by a walk from it, but in one pass along a chain of stages. Quadratic
     /// where many stages have several dependencies; the browser build keeps it for its size.
     #[cfg(not(feature = "large-files"))]
-    fn count_builds(&self) -> Vec<usize> {
+    fn count_builds(&self, weight: impl Fn(usize) -> usize) -> Vec<usize> {
         let n = self.direct.len();
         // `seen[s] == t + 1`: stage `s` was reached from target `t` (no clearing between targets).
         let mut seen = vec![0usize; n];
@@ -122,8 +128,8 @@ impl Reachability {
             let deps = &self.direct[t];
             downward[t] = deps.iter().all(|&d| d < t && downward[d]);
             let count = match (self.builds[t].get(), deps.as_slice()) {
-                (Some(set), _) => set.len(),
-                (None, &[d]) if downward[t] => counts[d] + 1,
+                (Some(set), _) => set.iter().map(|&s| weight(s)).sum(),
+                (None, &[d]) if downward[t] => counts[d] + weight(t),
                 (None, _) => {
                     let mut count = 0;
                     stack.push(t);
@@ -132,7 +138,7 @@ impl Reachability {
                             continue;
                         }
                         seen[s] = t + 1;
-                        count += 1;
+                        count += weight(s);
                         stack.extend(self.direct[s].iter().copied());
                     }
                     count
@@ -351,7 +357,8 @@ pub(crate) fn build_plan(
     let mut listed: stagecraft_syntax::hash::Map<String, usize> = Default::default();
     for &s in &order {
         // A stage a named context replaces (it has no dependencies), by its name's key.
-        let replaced = (cfg!(feature = "named-contexts") && matches!(stages[s].base_kind, BaseKind::NamedContext(_)))
+        let replaced = stages[s]
+            .is_replaced()
             .then(|| stages[s].name.as_deref().and_then(|n| crate::reference::context_key(n).ok()))
             .flatten();
         let used = deps[s].iter().filter_map(|d| match &d.target {

@@ -383,9 +383,10 @@ impl Analysis {
     }
 
     /// How many stages `--target` = each stage builds (the lengths of
-    /// [`Analysis::target_builds`], computed without keeping every set).
+    /// [`Analysis::target_builds`] without the stages named build contexts replace, computed
+    /// without keeping every set).
     pub fn target_build_counts(&self) -> &[usize] {
-        self.reach.build_counts()
+        self.reach.build_counts(&self.stages)
     }
 
     /// How many stages the legacy builder builds for `--target` = `stage` (the length of
@@ -591,6 +592,7 @@ impl Analysis {
     /// square of the stage count, so the server and the wasm API compare this with
     /// [`PLANS_LISTED_MAX`] before sending every plan.
     pub fn plans_listed(&self, targets: impl IntoIterator<Item = usize>) -> usize {
+        // (Stages named build contexts replace are listed in plans but not counted: a few.)
         let counts = self.target_build_counts();
         targets.into_iter().map(|t| 2 * counts.get(t).copied().unwrap_or(0) + self.target_legacy_count(t)).sum()
     }
@@ -610,9 +612,7 @@ impl Analysis {
     pub fn is_forward(&self, e: &GraphEdge) -> bool {
         // (The graph's first nodes are the stages, in order.)
         let s = e.source;
-        s < self.stages.len()
-            && s >= e.stage
-            && !(cfg!(feature = "named-contexts") && matches!(self.stages[s].base_kind, BaseKind::NamedContext(_)))
+        s < self.stages.len() && s >= e.stage && !self.stages[s].is_replaced()
     }
 
     /// BuildKit's 1-based line of an offset.

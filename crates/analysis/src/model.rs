@@ -50,6 +50,12 @@ impl Stage {
     pub fn display_name(&self) -> String {
         self.name.clone().unwrap_or_else(|| format!("stage-{}", self.index))
     }
+
+    /// Whether a named build context replaces the stage: BuildKit loads the context and builds
+    /// none of the stage's commands.
+    pub fn is_replaced(&self) -> bool {
+        cfg!(feature = "named-contexts") && matches!(self.base_kind, BaseKind::NamedContext(_))
+    }
 }
 
 /// What a stage builds on.

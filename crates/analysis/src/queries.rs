@@ -829,6 +829,11 @@ impl Analysis {
     pub fn rename_stage(&self, stage: usize, new_name: &str) -> Result<Vec<TextEdit>, RenameError> {
         self.name_to_rename(stage)?;
         self.validate_new_name(stage, new_name)?;
+        // The name it has, as written: nothing to do (not the references written in another
+        // case: they name it alike, and the user asked for no change).
+        if self.stages()[stage].name_as_written.as_deref() == Some(new_name) {
+            return Ok(Vec::new());
+        }
         let escape = self.parse().tree().escape_char();
         let mut edits = Vec::new();
         for mut range in self.name_ranges(stage, Some(new_name))? {
@@ -1179,7 +1184,7 @@ impl Analysis {
             if s.index >= limit {
                 // A later stage that a named build context replaces is loaded before any stage
                 // is built: `--from` may name it (the context), wherever it stands.
-                let replaced = cfg!(feature = "named-contexts") && matches!(s.base_kind, BaseKind::NamedContext(_));
+                let replaced = s.is_replaced();
                 if shadowed && listed.insert(name) && replaced {
                     out.push(Completion {
                         label: name.clone(),
@@ -2254,7 +2259,7 @@ impl Analysis {
             }
         }
         // (A stage a named build context replaces is loaded before any is built.)
-        let replaced = |t: usize| matches!(self.stages()[t].base_kind, BaseKind::NamedContext(_));
+        let replaced = |t: usize| self.stages()[t].is_replaced();
         for r in self.references() {
             let RefOrigin::Inherited { trigger_range } = r.origin else { continue };
             if r.stage().is_some_and(|t| t > r.in_stage && !replaced(t)) {

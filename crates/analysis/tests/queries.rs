@@ -144,6 +144,17 @@ fn rename_changes_every_named_reference_and_keeps_indices() {
     assert_eq!(again.plan(2).stages, a.plan(2).stages);
 }
 
+/// Renaming a stage to the name its `AS` already has changes nothing, not even a reference
+/// written in another case; a change of the `AS` name's case rewrites every reference.
+#[test]
+fn rename_to_the_name_it_has_changes_nothing() {
+    let text = "FROM alpine AS build\nFROM scratch\nCOPY --from=BUILD /a /a\nRUN --mount=from=Build,target=/c true\n";
+    assert_eq!(plain(text).rename_stage(0, "build").unwrap(), vec![]);
+    let cased = text.replace("AS build", "AS Build");
+    let renamed = TextEdit::apply_all(&cased, &plain(&cased).rename_stage(0, "build").unwrap());
+    assert_eq!(renamed, text.replace("BUILD", "build").replace("Build", "build"));
+}
+
 /// `ARG SOURCE_DATE_EPOCH=<stage>` names a stage BuildKit reads the time of its one remote
 /// source from: the stage is not unused (removing it fails the build), and a rename follows the
 /// name there, or refuses where the name comes through a variable or a build arg.

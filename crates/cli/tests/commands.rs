@@ -577,6 +577,11 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
         "{}",
         stderr(&o)
     );
+    // The target list counts what is built: the replaced stage is loaded.
+    let o = run(&["targets", &f, "--build-context", "build=local:out"]);
+    let out = stdout(&o);
+    let counts: Vec<&str> = out.lines().skip(1).map(|l| l.split_whitespace().last().unwrap_or_default()).collect();
+    assert_eq!(counts, ["0", "1"], "{out}");
     let o = run(&[&args[..], &["--format", "json"]].concat());
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(

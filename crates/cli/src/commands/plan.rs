@@ -116,8 +116,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         return Ok(outcome(true));
     }
     // A stage a named build context replaces is not built: BuildKit loads the context.
-    let replaced = |s: usize| matches!(an.stages()[s].base_kind, stagecraft_analysis::BaseKind::NamedContext(_));
-    let built = plan.stages.iter().filter(|&&s| !replaced(s)).count();
+    let replaced = |s: usize| an.stages()[s].is_replaced();
+    let built = an.target_build_counts()[target];
     crate::output::textln!("BuildKit builds {built} stage{} for {}:", super::plural(built), name(target));
     let shown = |s: usize| match replaced(s) {
         true => format!("{} (a named context: loaded, not built)", name(s)),
