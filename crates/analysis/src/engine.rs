@@ -2067,7 +2067,7 @@ impl<'a> Engine<'a> {
         };
         self.relocate = outer;
         if let RefTarget::Stage(t) = reference.target {
-            reference.forward = t >= s && !matches!(origin, RefOrigin::OnbuildTrigger);
+            reference.forward = forward_to(t, s, &origin);
         }
         let dep = reference.is_dependency().then(|| Dep {
             target: reference.target.clone(),
@@ -2160,8 +2160,7 @@ impl<'a> Engine<'a> {
                 range,
                 instruction_range: c.range,
                 target: target.clone(),
-                forward: matches!(target, RefTarget::Stage(t) if t >= s)
-                    && !matches!(origin, RefOrigin::OnbuildTrigger),
+                forward: matches!(target, RefTarget::Stage(t) if forward_to(t, s, &origin)),
                 origin: origin.clone(),
                 line,
                 end_line,
@@ -3974,6 +3973,18 @@ fn is_secret_name(key: &str) -> bool {
 /// syntax, no line continuation). Not safe: the program no longer runs under `/bin/sh -c`,
 /// which is the point of the rule.
 ///
+/// Whether a reference in stage `s` to stage `t` names a stage not dispatched yet when it is
+/// dispatched ("needs to be defined before current stage"). A trigger inherited from the base
+/// runs once the stage is marked dispatched (`dispatchStages` sets `dispatched` before the
+/// stage's commands), so it may use the stage itself; a trigger as written runs elsewhere.
+fn forward_to(t: usize, s: usize, origin: &RefOrigin) -> bool {
+    match origin {
+        RefOrigin::OnbuildTrigger => false,
+        RefOrigin::Inherited { .. } => t > s,
+        _ => t >= s,
+    }
+}
+
 /// The first word must name a program: `exec foo` is `foo` (the shell replaced itself with it,
 /// as the exec form runs it), while a shell builtin or reserved word (`cd`, `export`, `set`,
 /// `.`, `if`, ...), an assignment (`PORT=80 serve`) or `exec` with options has no program to

@@ -182,6 +182,11 @@ pub(crate) fn stage_deps(deps: &[Vec<Dep>]) -> Vec<Vec<usize>> {
         .map(|(s, ds)| {
             let mut out: Vec<usize> = Vec::new();
             for d in ds {
+                // (A trigger inherited from the base may use the stage running it, which is
+                // dispatched by then: no cycle.)
+                if d.kind == EdgeKind::Onbuild && d.target == RefTarget::Stage(s) {
+                    continue;
+                }
                 if let RefTarget::Stage(t) = d.target {
                     // (`t` is a stage's index; the walks skip any other, and the analysis makes
                     // none.)

@@ -608,11 +608,14 @@ impl Analysis {
     /// a cycle (a stage that uses itself, say: BuildKit checks for cycles before it picks the
     /// target's stages). Every cycle has such an edge, unless a named build context replaces a
     /// stage on it: such a stage is no step of the build, and using it is not one of these
-    /// (BuildKit still reports the cycle, which reads the replaced stage's commands).
+    /// (BuildKit still reports the cycle, which reads the replaced stage's commands). A trigger
+    /// inherited from the base may use the stage running it: that stage is dispatched by then.
     pub fn is_forward(&self, e: &GraphEdge) -> bool {
         // (The graph's first nodes are the stages, in order.)
         let s = e.source;
-        s < self.stages.len() && s >= e.stage && !self.stages[s].is_replaced()
+        s < self.stages.len()
+            && (s > e.stage || s == e.stage && e.kind != EdgeKind::Onbuild)
+            && !self.stages[s].is_replaced()
     }
 
     /// BuildKit's 1-based line of an offset.

@@ -229,6 +229,32 @@ fn edges_to_a_stage_not_yet_defined_are_marked() {
     assert!(a.graph().edges.iter().any(|e| a.is_forward(e)));
 }
 
+/// A trigger inherited from the base that copies or mounts from the stage running it builds:
+/// BuildKit marks a stage dispatched before its commands (the triggers among them) run. The
+/// edge is drawn, not red; the plan puts the stage in a wave, not on a cycle. Written in the
+/// stage itself, the same copy is a cycle.
+#[test]
+fn a_trigger_using_the_stage_that_runs_it_is_no_cycle() {
+    for trigger in ["COPY --from=app /a /b", "RUN --mount=from=app,target=/x true"] {
+        let text = format!("FROM alpine AS base\nONBUILD {trigger}\nFROM base AS app\nRUN true\n");
+        let a = analyze(&text, &Options::default());
+        assert!(a.build_error().is_none(), "{:?}", a.build_error());
+        let g = a.graph();
+        let edge = g.edges.iter().find(|e| e.source == 1 && e.stage == 1).expect("the trigger's edge");
+        assert!(!a.is_forward(edge), "{text}");
+        assert!(!a.to_dot().contains("color=red"), "{}", a.to_dot());
+        let plan = a.plan(1);
+        assert_eq!((plan.waves, plan.in_cycle), (vec![vec![0], vec![1]], vec![]), "{text}");
+        assert!(a.references().iter().all(|r| !r.forward), "{:?}", a.references());
+        let written = analyze(
+            &text.replace(&format!("ONBUILD {trigger}\nFROM base AS app\n"), &format!("FROM base AS app\n{trigger}\n")),
+            &Options::default(),
+        );
+        assert!(written.build_error().is_some(), "{text}");
+        assert_eq!(written.plan(1).in_cycle, [1]);
+    }
+}
+
 #[test]
 fn no_stages_draws_a_note() {
     let a = analyze("# nothing here\n", &Options::default());
