@@ -406,6 +406,45 @@ impl Analysis {
             .map(|(s, _)| s)
     }
 
+    /// The first option of stages `0..end` that only BuildKit has, where the legacy builder
+    /// fails ("the --mount option requires BuildKit. Refer to ..."): any flag of a RUN (its
+    /// `dispatchRun` takes none) and a `--chmod` with a value on COPY or ADD, in a stage's own
+    /// instructions or in the triggers it runs of a base stage's ONBUILDs (at its FROM, where
+    /// it runs them). The stage, the range to point at, and the option's name (for a RUN with
+    /// several flags, the first written: the legacy builder names one of them). Native builds
+    /// only (the browser has no legacy builder view).
+    #[cfg(feature = "build-failures")]
+    pub fn legacy_buildkit_option(&self, end: usize) -> Option<(usize, TextRange, String)> {
+        use stagecraft_syntax::ast::AstNode;
+        use stagecraft_syntax::SyntaxKind::{ADD_INSTR, COPY_INSTR, RUN_INSTR};
+        let needs = |i: &stagecraft_syntax::ast::Instruction| match i.kind() {
+            RUN_INSTR => i.flags().next().map(|f| f.name()),
+            COPY_INSTR | ADD_INSTR => {
+                i.flag("chmod").filter(|f| f.value().is_some_and(|v| !v.is_empty())).map(|_| "chmod".to_string())
+            }
+            _ => None,
+        };
+        let instructions: Vec<_> = self.parse.tree().instructions().collect();
+        // A stage's instructions, found by its range (the instructions are in text order).
+        let of = |s: &Stage| {
+            let start = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.start());
+            let end = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.end());
+            &instructions[start..end]
+        };
+        for s in self.stages.iter().take(end) {
+            if let BaseKind::Stage(b) = s.base_kind {
+                let triggers = of(&self.stages[b]).iter().filter_map(|i| i.trigger());
+                if let Some(option) = triggers.into_iter().find_map(|t| needs(&t)) {
+                    return Some((s.index, s.from_range, option));
+                }
+            }
+            if let Some((i, option)) = of(s).iter().find_map(|i| Some((i, needs(i)?))) {
+                return Some((s.index, i.syntax().text_range(), option));
+            }
+        }
+        None
+    }
+
     /// Whether another stage has stage `stage`'s name.
     pub fn shares_name(&self, stage: usize) -> bool {
         self.name_shared.get(stage) == Some(&true)

@@ -681,6 +681,36 @@ fn targets_and_plans() {
     let json = parse_json(&stdout(&run(&["plan", &dup, "--format", "json"])));
     assert_eq!(json["legacy_error"]["line"], 3);
     assert_eq!(json["legacy_stages"].as_array().map(Vec::len), Some(4));
+    // The legacy builder takes no RUN flag and no COPY or ADD --chmod (its `dispatchRun` and
+    // `dispatchCopy`), in a stage's own instructions or a base stage's triggers it runs; the
+    // first in build order is its failure. BuildKit builds.
+    let fails = |text: &str, target: Option<&str>| {
+        let f = d.file("Legacy.Dockerfile", text);
+        let mut args = vec!["plan", &f, "--legacy", "--format", "json"];
+        args.extend(target.map(|t| ["--target", t]).into_iter().flatten());
+        let json = parse_json(&stdout(&run(&args)));
+        (json["legacy_error"]["line"].as_u64(), json["legacy_error"]["message"].as_str().map(String::from))
+    };
+    let text = "FROM alpine AS a\nRUN true\nCOPY --chmod=755 x /x\nFROM alpine AS b\nRUN --network=none true\n";
+    let chmod = "the --chmod option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled";
+    assert_eq!(fails(text, None), (Some(3), Some(chmod.into())));
+    assert_eq!(fails(&text.replace("--chmod=755 ", ""), None).0, Some(5));
+    assert_eq!(fails(&text.replace("--chmod=755 ", "--chown=1 "), Some("a")), (None, None));
+    let trigger = "FROM alpine AS base\nONBUILD RUN --mount=type=cache,target=/c true\nFROM base AS app\nRUN true\n";
+    let (line, message) = fails(trigger, None);
+    assert_eq!(line, Some(3));
+    assert!(message.is_some_and(|m| m.starts_with("the --mount option requires BuildKit.")));
+    assert_eq!(fails(trigger, Some("base")), (None, None));
+    // The earlier failure in build order: a name clash at its stage's start.
+    let both = "FROM alpine AS a\nFROM alpine AS a\nRUN --network=none true\n";
+    assert_eq!(fails(both, None).1.as_deref(), Some("a stage name already used"));
+    let o = run(&["plan", &d.file("Legacy.Dockerfile", text), "--legacy"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(&format!(":3: the legacy builder fails: {chmod} (BuildKit builds it)")),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["plan", &f, "--target", "biuld"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("target stage \"biuld\" could not be found (did you mean build?)"), "{}", stderr(&o));

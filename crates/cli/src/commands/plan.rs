@@ -47,17 +47,28 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         None => (0..an.stages().len()).collect(),
         Some(_) => plan.legacy_stages.clone(),
     };
+    // Its failure: the first of a name an earlier stage has (at the stage's start) and an
+    // option only BuildKit has (a RUN flag, COPY or ADD --chmod), with what BuildKit does.
     let clash = an.legacy_name_clash(legacy.len()).map(|s| {
         let message = format!("{} stage name already used", name(s));
-        (an.stages()[s].line, message)
+        (s, an.stages()[s].line, message, "BuildKit warns of it, as DuplicateStageName, and builds")
     });
+    let option = an.legacy_buildkit_option(legacy.len()).map(|(s, range, option)| {
+        let message = format!("the --{option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled");
+        (s, an.line_of(range.start()), message, "BuildKit builds it")
+    });
+    let clash = match (clash, option) {
+        (Some(c), Some(o)) => Some(if c.0 <= o.0 { c } else { o }),
+        (c, o) => c.or(o),
+    }
+    .map(|(_, line, message, note)| (line, message, note));
     // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
     let outcome = |legacy: bool| {
         let buildkit = super::build_outcome(&an, path, |_| true);
         match clash.as_ref().filter(|_| legacy) {
-            Some((line, message)) => {
+            Some((line, message, note)) => {
                 crate::output::errln!(
-                    "stagecraft: {}:{line}: the legacy builder fails: {message} (BuildKit warns of it, as DuplicateStageName, and builds)",
+                    "stagecraft: {}:{line}: the legacy builder fails: {message} ({note})",
                     crate::input::shown(path)
                 );
                 Outcome::Findings
@@ -90,7 +101,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "contexts": plan.contexts,
             "legacy_stages": legacy.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_only": legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
-            "legacy_error": clash.as_ref().map(|(line, message)| json!({"message": message, "line": line})),
+            "legacy_error": clash.as_ref().map(|(line, message, _)| json!({"message": message, "line": line})),
             "build_error": an.build_error().map(|e| super::build_error_json(&an, e)),
         }));
         return Ok(outcome(a.legacy));
