@@ -179,7 +179,7 @@ impl Formatter<'_> {
         // For each item, the kind of the next instruction: the comments before a FROM or an ARG
         // are its description, which BuildKit reads with the `#` of an indented comment line
         // (its parser drops the line's first byte and trims the rest), so their indentation
-        // stays.
+        // stays, as a `# check=` comment's does above any instruction.
         let mut next_instruction = vec![None; items.len()];
         let mut next = None;
         for (i, item) in items.iter().enumerate().rev() {
@@ -212,8 +212,14 @@ impl Formatter<'_> {
                 // and at its end.
                 WHITESPACE => {
                     let next = items.get(i + 1).map(|e| e.kind());
-                    let describes =
-                        next == Some(COMMENT) && matches!(next_instruction[i], Some(FROM_INSTR | ARG_INSTR));
+                    // (A `# check=` comment above any instruction sets its checks, read the
+                    // same way: indented, BuildKit reads it as `# check=...` and ignores it.)
+                    let checks = || {
+                        let comment = items[i + 1].as_token().map_or("", |t| t.text());
+                        stagecraft_syntax::directives::match_directive_line(comment).is_some_and(|(k, _)| k == "check")
+                    };
+                    let describes = next == Some(COMMENT)
+                        && (matches!(next_instruction[i], Some(FROM_INSTR | ARG_INSTR)) || checks());
                     if (line_start && !describes) || matches!(next, Some(NEWLINE) | None) {
                         self.edit_range(range, "");
                     }
@@ -265,8 +271,15 @@ impl Formatter<'_> {
     /// Blanks at the end of `start..end` go.
     /// (A CR among them too: BuildKit trims it with them, and once the blanks after it were
     /// gone it would end the line, and the next formatting would find blanks before it.)
+    /// Not where that would leave the escape character ending the line: after it, a CR then a
+    /// blank is no line continuation to BuildKit (`\\[ \t]*$`), but once they go the CR (and
+    /// the line feed after it) ends the line there, and the next line joins this one.
     fn trailing_blanks(&mut self, start: usize, end: usize) {
         let e = self.blanks_before(start, end);
+        let b = self.text.as_bytes();
+        if e > start && b[e - 1] == self.escape && b[e..end].contains(&b'\r') {
+            return;
+        }
         self.edit(e, end, "");
     }
 

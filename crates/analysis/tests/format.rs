@@ -75,6 +75,13 @@ fn what_could_change_the_build_is_left_alone() {
     assert_eq!(before.stages()[1].description, None);
     // Before another instruction it goes.
     assert_eq!(format("FROM alpine\n   # c\nRUN x\n"), "FROM alpine\n# c\nRUN x\n");
+    // But not a `# check=` comment's, read the same way: indented, BuildKit ignores it; moved
+    // to the line's start, it would skip the rule and the build would pass.
+    let checked = "# check=error=true\nFROM alpine\n  # check=skip=JSONArgsRecommended\nCMD echo hi\n";
+    assert_eq!(format(checked), checked);
+    assert!(analyze(checked, &Options::default()).build_error().is_some());
+    let unindented = checked.replace("  # check", "# check");
+    assert!(analyze(&unindented, &Options::default()).build_error().is_none());
     // The backtick escape character, and CRLF line endings kept.
     let backtick = "# escape=`\r\nfrom a\r\nrun dir `\r\n  c:\\x\r\n\r\n\r\n\r\n";
     assert_eq!(format(backtick), "# escape=`\r\nFROM a\r\nRUN dir `\r\n    c:\\x\r\n");
@@ -372,6 +379,12 @@ const PIECES: &[&str] = &[
     // pattern's).
     "RUN A=\"x   y\"; echo ${A/x \\",
     "  y/matched}",
+    // And QA's: an escape character, a CR and a blank, which is no continuation until the
+    // blanks at the end go.
+    "RUN echo a \\\r ",
+    "ENV A=b \\\r\t",
+    "  # check=skip=JSONArgsRecommended",
+    "CMD echo hi",
 ];
 
 #[test]
