@@ -419,9 +419,11 @@ impl Formatter<'_> {
             return false;
         }
         let mut lines = Vec::new();
-        // The quotes open as BuildKit reads them (the file's escape character) and as a shell
-        // does (`\`): a line moves only where both say it is outside quotes.
-        let mut quotes = [None, None];
+        // The quotes open as BuildKit reads them (the file's escape character), as a POSIX
+        // shell does (`\`), and as cmd and PowerShell do, where `\"` escapes nothing (the
+        // shell of Windows images, or one a SHELL names): a line moves only where all say it
+        // is outside quotes. (A byte no text has stands for no escape character.)
+        let mut quotes = [None, None, None];
         let mut at = start;
         let (mut after_blank, mut pinned) = (false, false);
         while at <= end {
@@ -443,6 +445,7 @@ impl Formatter<'_> {
             } else {
                 scan_quotes(line, b'\\', &mut quotes[1]);
             }
+            scan_quotes(line, 0xff, &mut quotes[2]);
             let quoted_end = quotes.iter().any(Option::is_some);
             // The escape character that continues the line, after its last character.
             let e = blanks_start(b, text, content_end);

@@ -82,6 +82,10 @@ fn what_could_change_the_build_is_left_alone() {
     assert!(analyze(checked, &Options::default()).build_error().is_some());
     let unindented = checked.replace("  # check", "# check");
     assert!(analyze(&unindented, &Options::default()).build_error().is_none());
+    // Under cmd or PowerShell (a Windows image's shell), `\"` escapes nothing: the second
+    // line is inside the quotes that `"C:\dest   \` opens, and its blanks are text.
+    let windows = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN Copy-Item \"C:\\src\\\" \"C:\\dest   \\\n        folder\\\" -Recurse\n";
+    assert_eq!(format(windows), windows);
     // The backtick escape character, and CRLF line endings kept.
     let backtick = "# escape=`\r\nfrom a\r\nrun dir `\r\n  c:\\x\r\n\r\n\r\n\r\n";
     assert_eq!(format(backtick), "# escape=`\r\nFROM a\r\nRUN dir `\r\n    c:\\x\r\n");
