@@ -1078,7 +1078,11 @@ impl Analysis {
         }
         // The keys and values of `RUN --mount=`.
         if keyword == "RUN" && flag_position && flag_word.starts_with("--mount=") {
-            return mount_completions(&flag_word["--mount=".len()..].to_ascii_lowercase(), replace, next);
+            // (And what follows the cursor in the flag: keys given after it are given too.)
+            let after = &text[o..];
+            let after = &after[..after.find(char::is_whitespace).unwrap_or(after.len())];
+            let written = flag_word["--mount=".len()..].to_ascii_lowercase();
+            return mount_completions(&written, &after.to_ascii_lowercase(), replace, next);
         }
         // The value of another flag: the few values it takes, if it has such a list.
         if flag_position && flag_word.starts_with("--") {
@@ -2655,9 +2659,12 @@ fn flag_value_completions(keyword: &str, flag: &str, replace: TextRange) -> Vec<
 /// Completions inside `RUN --mount=` (`written`: the flag's value up to the cursor, lower
 /// case): the types after `type=`, the sharing modes after `sharing=`, and where a key starts
 /// the keys BuildKit's `parseMount` takes for the mount's type (`bind` unless a `type=` said
-/// otherwise) that are not there yet.
-fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> Vec<Completion> {
+/// otherwise) that are not there yet, before the cursor or after it (`after`: the rest of the
+/// flag, lower case).
+fn mount_completions(written: &str, after: &str, replace: TextRange, next: Option<char>) -> Vec<Completion> {
     let fields: Vec<&str> = written.split(',').collect();
+    // The fields after the cursor's own.
+    let later: Vec<&str> = after.split(',').skip(1).collect();
     let current = fields.last().copied().unwrap_or_default();
     let item = |label: &str, doc: &str, kind: CompletionKind, insert: String| Completion {
         label: label.to_string(),
@@ -2679,7 +2686,9 @@ fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> V
             .map(|&v| item(v, mount_value_doc(v), CompletionKind::MountValue, v.to_string()))
             .collect();
     }
-    let typ = fields.iter().rev().find_map(|f| f.strip_prefix("type=")).unwrap_or("bind");
+    let others = || fields[..fields.len() - 1].iter().chain(&later);
+    // (BuildKit takes the last `type=`.)
+    let typ = others().filter_map(|f| f.strip_prefix("type=")).last().unwrap_or("bind");
     let keys: &[&str] = match typ {
         "cache" => &["type", "target", "id", "sharing", "from", "source", "mode", "uid", "gid", "readonly"],
         "tmpfs" => &["type", "target", "size"],
@@ -2687,7 +2696,7 @@ fn mount_completions(written: &str, replace: TextRange, next: Option<char>) -> V
         "ssh" => &["type", "id", "target", "required", "mode", "uid", "gid"],
         _ => &["type", "target", "source", "from", "readwrite"],
     };
-    let given = |k: &str| fields[..fields.len() - 1].iter().any(|f| f.split('=').next() == Some(k));
+    let given = |k: &str| others().any(|f| f.split('=').next() == Some(k));
     keys.iter()
         .filter(|k| !given(k))
         .map(|&k| {

@@ -642,6 +642,9 @@ fn complete_mount_keys_and_values() {
         ["id", "sharing", "from", "source", "mode", "uid", "gid", "readonly"]
     );
     assert_eq!(names("FROM alpine\nRUN --mount=type=tmpfs,$0\n"), ["target", "size"]);
+    // Keys after the cursor are given too, and a `type=` there says the mount's type.
+    assert_eq!(names("FROM alpine\nRUN --mount=type=bind,fr$0,target=/x ls\n"), ["source", "from", "readwrite"]);
+    assert_eq!(names("FROM alpine\nRUN --mount=ta$0,type=tmpfs true\n"), ["target", "size"]);
     let bind = labels("FROM alpine\nRUN --mount=$0\n");
     assert_eq!(
         bind.iter().map(|(l, ..)| l.as_str()).collect::<Vec<_>>(),
