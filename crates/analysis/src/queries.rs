@@ -412,8 +412,21 @@ impl Analysis {
             })
     }
 
-    /// The stage a symbol stands for.
+    /// The stage a symbol stands for. (Not for an ONBUILD trigger's name that no stage here
+    /// runs: it names a stage of the Dockerfiles built on this image.)
     pub fn symbol_stage(&self, symbol: &StageSymbol) -> Option<usize> {
+        let stage = self.named_stage(symbol)?;
+        match symbol {
+            StageSymbol::Reference(r) => {
+                let r = &self.references()[*r];
+                (r.origin != RefOrigin::OnbuildTrigger || self.trigger_runs_to(r, stage)).then_some(stage)
+            }
+            StageSymbol::Definition(_) => Some(stage),
+        }
+    }
+
+    /// The stage a symbol's name resolves to in this file.
+    fn named_stage(&self, symbol: &StageSymbol) -> Option<usize> {
         match symbol {
             StageSymbol::Definition(s) => Some(*s),
             StageSymbol::Reference(r) => self.references().get(*r)?.stage(),
@@ -811,7 +824,7 @@ impl Analysis {
     /// The stage name at `offset` and its stage (a prepared rename and a rename refuse alike).
     fn stage_to_rename(&self, offset: TextSize) -> Result<(StageSymbol, usize), RenameError> {
         let symbol = self.symbol_at(offset);
-        let stage = symbol.as_ref().and_then(|s| self.symbol_stage(s));
+        let stage = symbol.as_ref().and_then(|s| self.named_stage(s));
         let (symbol, stage) = symbol.zip(stage).ok_or_else(|| RenameError("no stage name at the cursor".into()))?;
         if let StageSymbol::Reference(i) = symbol {
             let r = &self.references()[i];
@@ -1282,6 +1295,15 @@ impl Analysis {
                 ),
                 RefTarget::Scratch => "**scratch**: the empty image".to_string(),
                 RefTarget::Invalid(why) => format!("**not resolvable**: {why}"),
+                // (One a stage here runs is that stage's reference, above.)
+                RefTarget::Stage(_)
+                    if r.origin == RefOrigin::OnbuildTrigger && self.first_built_on(r.in_stage).is_none() =>
+                {
+                    format!(
+                    "**ONBUILD trigger** `{}`\n\nNo stage of this file is built on this one, so the trigger runs in the builds of Dockerfiles built on its image, where `{}` names one of their stages.",
+                        r.value, r.value
+                    )
+                }
                 _ => return None,
             };
             Some(Hover { range: r.range, markdown })

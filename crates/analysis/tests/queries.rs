@@ -300,8 +300,12 @@ fn rename_follows_an_onbuild_trigger_only_where_a_stage_here_runs_it() {
     let refused = a.rename(at, "compiler").unwrap_err().0;
     assert!(refused.starts_with("no stage here runs this ONBUILD trigger"), "{refused}");
     assert_eq!(a.prepare_rename(at).unwrap_err().0, refused);
-    // Going to its definition still shows what it would name if a stage here ran it.
-    assert_eq!(a.definition(at).map(|(s, _)| s), Some(0));
+    // Nor is it this file's stage to go to, find or highlight (the rename's reading); its hover
+    // says why.
+    assert_eq!(a.definition(at), None);
+    assert!(a.references_at(at).is_empty());
+    let hover = a.hover(at).expect("a hover").markdown;
+    assert!(hover.starts_with("**ONBUILD trigger** `builder`\n\nNo stage of this file is built on this one"), "{hover}");
     // After the rename, the trigger's `builder` names no stage here, and nothing says it does:
     // no unknown-stage "did you mean `compiler`" (the Dockerfiles built on this image have their
     // own `builder`), and renaming back is no rename onto an image this build pulls.
