@@ -591,7 +591,8 @@ impl<'a> Engine<'a> {
         // (The browser build shows neither the build's error nor the lines BuildKit names.)
         let lines = instruction.filter(|_| cfg!(feature = "build-failures")).map(|r| self.lines(r));
         if !self.stopped {
-            self.build_error = Some(BuildError { message: message.to_string(), range, lines, phase });
+            self.build_error =
+                Some(BuildError { message: message.to_string(), range, lines, more_lines: Vec::new(), phase });
         }
         self.stopped = true;
         let range = range.unwrap_or_else(|| TextRange::empty(TextSize::new(0)));
@@ -2232,7 +2233,19 @@ impl<'a> Engine<'a> {
                 let start = path.iter().position(|&(from, _)| from == closed).unwrap_or(0);
                 let message =
                     format!("circular dependency detected on stage: {name}; {}", self.explain_cycle(&path, start));
+                let first = !self.stopped;
                 self.fail("circular-dependency", &message, range, "dependency-graph");
+                // BuildKit's error names the instruction of each reference its search followed
+                // (`WithLocation` for each command on the path, from the stage it started at).
+                if cfg!(feature = "build-failures") && first {
+                    let instruction =
+                        |r: TextRange| self.references.iter().find(|x| x.range == r).map_or(r, |x| x.instruction_range);
+                    let lines: Vec<(u32, u32)> = path.iter().map(|&(_, r)| self.lines(instruction(r))).collect();
+                    if let Some(e) = self.build_error.as_mut() {
+                        e.lines = lines.first().copied();
+                        e.more_lines = lines.into_iter().skip(1).collect();
+                    }
+                }
                 return;
             }
         }
@@ -2484,7 +2497,13 @@ impl<'a> Engine<'a> {
         if let Some((message, range, located)) = last_error {
             if !self.stopped {
                 let lines = located.then(|| self.lines(range));
-                self.build_error = Some(BuildError { message, range: Some(range), lines, phase: "resolve-stages" });
+                self.build_error = Some(BuildError {
+                    message,
+                    range: Some(range),
+                    lines,
+                    more_lines: Vec::new(),
+                    phase: "resolve-stages",
+                });
             }
             self.stopped = true;
         }
@@ -3399,7 +3418,8 @@ impl<'a> Engine<'a> {
             }
         }
         if !names.is_empty() {
-            self.build_error = Some(BuildError { message, range: None, lines: None, phase: "lint" });
+            self.build_error =
+                Some(BuildError { message, range: None, lines: None, more_lines: Vec::new(), phase: "lint" });
             self.stopped = true;
         }
     }

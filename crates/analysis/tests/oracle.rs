@@ -179,8 +179,9 @@ fn build_error_ours(a: &Analysis, theirs: &Value) -> Vec<String> {
         }
         _ => e.message.clone(),
     };
-    let line = e.lines.map_or("-".to_string(), |(start, _)| start.to_string());
-    vec![format!("{message} (line {line})")]
+    let spans: Vec<String> = e.all_lines().iter().map(|(start, end)| format!("{start}-{end}")).collect();
+    let lines = if spans.is_empty() { "-".to_string() } else { spans.join(",") };
+    vec![format!("{message} (lines {lines})")]
 }
 
 /// BuildKit's message without its parser's "dockerfile parse error on line N: ".
@@ -194,8 +195,15 @@ fn without_parse_prefix(message: &str) -> &str {
 fn build_error_theirs(lint: &Value) -> Vec<String> {
     let e = &lint["build_error"];
     let Some(message) = e["message"].as_str().map(without_parse_prefix) else { return vec![] };
-    let line = e["lines"][0][0].as_u64().map_or("-".to_string(), |l| l.to_string());
-    vec![format!("{message} (line {line})")]
+    // Every span BuildKit's error names (its lint merges them in line order).
+    let spans: Vec<String> = e["lines"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| format!("{}-{}", r[0].as_u64().unwrap_or(0), r[1].as_u64().unwrap_or(0)))
+        .collect();
+    let lines = if spans.is_empty() { "-".to_string() } else { spans.join(",") };
+    vec![format!("{message} (lines {lines})")]
 }
 
 fn unused_theirs(v: &Value) -> Vec<usize> {

@@ -305,7 +305,10 @@ fn rename_follows_an_onbuild_trigger_only_where_a_stage_here_runs_it() {
     assert_eq!(a.definition(at), None);
     assert!(a.references_at(at).is_empty());
     let hover = a.hover(at).expect("a hover").markdown;
-    assert!(hover.starts_with("**ONBUILD trigger** `builder`\n\nNo stage of this file is built on this one"), "{hover}");
+    assert!(
+        hover.starts_with("**ONBUILD trigger** `builder`\n\nNo stage of this file is built on this one"),
+        "{hover}"
+    );
     // After the rename, the trigger's `builder` names no stage here, and nothing says it does:
     // no unknown-stage "did you mean `compiler`" (the Dockerfiles built on this image have their
     // own `builder`), and renaming back is no rename onto an image this build pulls.
