@@ -643,11 +643,14 @@ impl<'a> Engine<'a> {
             // a directive it refuses at the line before it (it counts lines from 0 there).
             let lines = if !cfg!(feature = "build-failures") {
                 None
-            } else if e.message().starts_with("file with no instructions") {
+            } else if e.message().starts_with("file with no instructions")
+                && !e.message().contains(stagecraft_syntax::LINE_TOO_LONG)
+            {
                 let b = self.text.as_bytes();
                 let n = b.iter().filter(|&&c| c == b'\n').count() + usize::from(b.last().is_some_and(|&c| c != b'\n'));
                 Some((n as u32, n as u32))
-            } else if in_directive(e.range()) {
+            } else if in_directive(e.range()) || e.message().contains(stagecraft_syntax::LINE_TOO_LONG) {
+                // (A line BuildKit cannot read: at the line before it, the last it read.)
                 let line = self.lines(e.range()).0.saturating_sub(1);
                 Some((line, line))
             } else {

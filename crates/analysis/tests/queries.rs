@@ -3644,3 +3644,20 @@ fn build_args_no_arg_reads_are_listed_with_the_closest_key() {
         analyze(text, &options).unread_build_args(&options.build_args).into_iter().map(|u| u.0).collect();
     assert_eq!(unread, ["TARGETPLATFORM", "TARGETOS"]);
 }
+
+/// A line BuildKit cannot read: its scanner stops there, and its error names the line before
+/// (the last it read), or says the file has no instructions where none ended before it.
+#[test]
+fn an_over_long_line_fails_as_buildkits_scanner_does() {
+    let long = "x".repeat(70_000);
+    let cases = [
+        (format!("FROM alpine\nRUN {long}\n"), "dockerfile line greater than max allowed size of 65535: line 2 ", 1),
+        (format!("FROM alpine:{long}\nRUN true\n"), "file with no instructions: line 1 ", 0),
+        (format!("# c\nFROM alpine \\\n{long}\nRUN true\n"), "file with no instructions: line 3 ", 2),
+    ];
+    for (text, message, line) in cases {
+        let e = plain(&text).build_error().cloned().expect("the build fails");
+        assert!(e.message.starts_with(message), "{}", e.message);
+        assert_eq!(e.all_lines(), [(line, line)], "{message}");
+    }
+}

@@ -23,6 +23,7 @@ mod json;
 mod kind;
 mod line_index;
 mod parser;
+pub use parser::LINE_TOO_LONG;
 pub mod shell;
 pub use stagecraft_sort as sort;
 mod unicode_tables;

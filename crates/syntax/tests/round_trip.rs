@@ -221,7 +221,22 @@ fn very_long_lines_round_trip_and_report_buildkits_limit() {
     check(&long);
     let p = parse(&long);
     let err = p.errors().iter().find(|e| e.message().contains("65535")).expect("the limit is reported");
-    assert!(err.message().starts_with("line 2 is 70009 bytes long"), "{}", err.message());
+    // BuildKit's message first (its scanner stops at the line), then which line.
+    assert!(
+        err.message().starts_with("dockerfile line greater than max allowed size of 65535: line 2 is 70009 bytes long"),
+        "{}",
+        err.message()
+    );
+    // Before any instruction has ended (a first line, or one an instruction continues onto),
+    // BuildKit has read none: the file has no instructions.
+    for text in [
+        format!("FROM alpine:{}\nRUN true\n", "x".repeat(70_000)),
+        format!("# c\nFROM alpine \\\n{}\n", "x".repeat(70_000)),
+    ] {
+        let p = parse(&text);
+        let err = p.errors().iter().find(|e| e.message().contains("65535")).expect("the limit is reported");
+        assert!(err.message().starts_with("file with no instructions: line "), "{}", err.message());
+    }
     // Exactly at the limit is fine.
     let at_limit = format!("FROM alpine\nRUN {}\n", "x".repeat(65_535 - 4));
     assert!(parse(&at_limit).errors().is_empty());

@@ -18,6 +18,10 @@ use instruction::{Event, LineParser};
 /// BuildKit reads lines with a `bufio.Scanner`, whose buffer holds at most 64 KiB.
 const MAX_LINE: usize = 65_535;
 
+/// What the error of a line BuildKit cannot read says after its length (the analysis finds
+/// the error by it: BuildKit names the line before).
+pub const LINE_TOO_LONG: &str = "more than the 65535 bytes BuildKit reads, and it stops there";
+
 /// One physical line: `[start, content_end)` is its text without the trailing `\r`/`\n` run,
 /// `[content_end, end)` that run.
 #[derive(Debug, Clone, Copy)]
@@ -204,6 +208,7 @@ impl<'t> Parser<'t> {
             seen_directives: Vec::new(),
             too_long_reported: false,
             instructions: 0,
+            in_instruction: false,
         }
     }
 }
@@ -222,6 +227,8 @@ struct Parser<'t> {
     seen_directives: Vec<String>,
     too_long_reported: bool,
     instructions: usize,
+    /// Whether an instruction's lines are being read (it counts in `instructions` already).
+    in_instruction: bool,
 }
 
 fn range(start: usize, end: usize) -> TextRange {
@@ -249,10 +256,17 @@ impl<'t> Parser<'t> {
         let len = end - start - usize::from(has_newline);
         if len > MAX_LINE && !self.too_long_reported {
             self.too_long_reported = true;
+            // BuildKit's scanner stops at the line: its error, or, where no instruction ended
+            // before it, the file has none.
+            let complete = self.instructions - usize::from(self.in_instruction);
+            let error = match complete {
+                0 => "file with no instructions",
+                _ => "dockerfile line greater than max allowed size of 65535",
+            };
             self.errors.push(SyntaxError::whole_file(
                 range(start, start),
                 format!(
-                    "line {} is {len} bytes long; BuildKit cannot read lines longer than {MAX_LINE} bytes: split it with line continuations",
+                    "{error}: line {} is {len} bytes long, {LINE_TOO_LONG}: split it with line continuations",
                     self.line_no
                 ),
             ));
@@ -382,6 +396,7 @@ impl<'t> Parser<'t> {
 
     fn instruction(&mut self, first: Line, t: usize, mut cont: Option<usize>) {
         self.instructions += 1;
+        self.in_instruction = true;
         let mut segments = std::mem::take(&mut self.segments);
         segments.clear();
         let mut trivia = std::mem::take(&mut self.trivia);
@@ -532,6 +547,7 @@ impl<'t> Parser<'t> {
         self.segments = segments;
         self.trivia = trivia;
         self.events = events;
+        self.in_instruction = false;
     }
 
     /// Reads the bodies of the heredocs an instruction line opened, in order.
