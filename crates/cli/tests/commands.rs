@@ -714,6 +714,15 @@ fn targets_and_plans() {
     let o = run(&["plan", &f, "--target", "biuld"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("target stage \"biuld\" could not be found (did you mean build?)"), "{}", stderr(&o));
+    // Where `docker build` fails before it looks for a target, the usage error says so too.
+    let broken = d.file("Broken.Dockerfile", "FROM alpine AS a\nFOO bar\n");
+    let o = run(&["plan", &broken, "--target", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).ends_with("target stage \"nope\" could not be found; targets: a; `docker build` fails before it looks for a target: line 2: unknown instruction: FOO (did you mean FROM?)\n"),
+        "{}",
+        stderr(&o)
+    );
     // Every command that takes --target fails on one no stage has, as BuildKit does: a typo
     // in CI must not quietly check the default target instead.
     for args in [

@@ -68,9 +68,23 @@ pub(crate) fn warn_unused_options(an: &Analysis, path: &Path, options: &Options)
 /// every command that takes it (a typo in CI must not quietly check the default target).
 pub(crate) fn known_targets(an: &Analysis, path: &Path, options: &Options) -> Result<(), Failure> {
     for t in &options.targets {
-        an.resolve_stage(t).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path))))?;
+        resolve_target(an, path, t)?;
     }
     Ok(())
+}
+
+/// The stage `--target` = `t` builds, or a usage error that says why none does, and the error
+/// `docker build` meets first where it fails before it looks for a target: it looks once the
+/// file parses and its stages are made.
+fn resolve_target(an: &Analysis, path: &Path, t: &str) -> Result<usize, Failure> {
+    an.resolve_stage(t).map_err(|e| {
+        let phases = ["parse", "instructions", "meta-args", "dispatch-states"];
+        let first = an.build_error().filter(|b| phases.contains(&b.phase)).map_or(String::new(), |b| {
+            let at = b.range.map_or(String::new(), |r| format!("line {}: ", an.line_of(r.start())));
+            format!("; `docker build` fails before it looks for a target: {at}{}", b.message)
+        });
+        Failure::Usage(format!("{}: {e}{first}", input::shown(path)))
+    })
 }
 
 /// For the commands that show what a build would do (`plan`, `targets`): a failure `counts`
@@ -130,7 +144,7 @@ pub(crate) fn one_target(a: &crate::args::Args, what: &str, help: &str) -> Resul
 /// The stage `--target` names, or the default target; a usage error says which names exist.
 pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> Result<usize, Failure> {
     match target {
-        Some(t) => an.resolve_stage(t).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path)))),
+        Some(t) => resolve_target(an, path, t),
         None => {
             an.default_target().ok_or_else(|| Failure::Usage(format!("{}: the file has no stages", input::shown(path))))
         }
