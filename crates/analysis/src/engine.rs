@@ -934,7 +934,16 @@ impl<'a> Engine<'a> {
             }
             if let Err(e) = result {
                 let code = if info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
+                let first = !self.stopped;
                 self.fail(code, &e.message, Some(e.range), "instructions");
+                // The build's error is BuildKit's `parseError`, which names the instruction's
+                // first line (the diagnostic, at the instruction, need not).
+                if cfg!(feature = "build-failures") && first {
+                    let line = self.lines(info.range).0;
+                    if let Some(b) = self.build_error.as_mut() {
+                        b.message = format!("dockerfile parse error on line {line}: {}", b.message);
+                    }
+                }
             }
             self.non_ascii_flags(info);
             match info.kind {

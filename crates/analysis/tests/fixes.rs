@@ -348,8 +348,16 @@ fn build(a: &Analysis) -> Vec<String> {
     // Under `# check=error=true` the lint findings fail the build, and fixing them is the point.
     // (BuildKit's message, whose stage names StageNameCasing's fix may lower: stagecraft's hint
     // after it may quote the text as written.)
+    // (Without the line BuildKit's parser names: a fix that takes a line away moves it.)
     let error = a.build_error().filter(|e| e.phase != "lint");
-    out.push(format!("fails: {:?}", error.map(|e| (e.phase, e.message.split("; ").next().map(str::to_lowercase)))));
+    let message = |m: &str| match m.strip_prefix("dockerfile parse error on line ").and_then(|r| r.split_once(": ")) {
+        Some((_, rest)) => rest.to_string(),
+        None => m.to_string(),
+    };
+    out.push(format!(
+        "fails: {:?}",
+        error.map(|e| (e.phase, message(&e.message).split("; ").next().map(str::to_lowercase)))
+    ));
     out
 }
 

@@ -169,7 +169,7 @@ fn lint_theirs(lint: &Value) -> Vec<String> {
 /// BuildKit's message (what to do about it), so it is compared up to BuildKit's length.
 fn build_error_ours(a: &Analysis, theirs: &Value) -> Vec<String> {
     let Some(e) = a.build_error() else { return vec![] };
-    let message = match theirs["message"].as_str().map(without_parse_prefix) {
+    let message = match theirs["message"].as_str() {
         Some(m)
             if e.message.len() > m.len()
                 && e.message.starts_with(m)
@@ -184,17 +184,9 @@ fn build_error_ours(a: &Analysis, theirs: &Value) -> Vec<String> {
     vec![format!("{message} (lines {lines})")]
 }
 
-/// BuildKit's message without its parser's "dockerfile parse error on line N: ".
-fn without_parse_prefix(message: &str) -> &str {
-    match message.strip_prefix("dockerfile parse error on line ") {
-        Some(rest) => rest.split_once(": ").map_or(message, |(_, m)| m),
-        None => message,
-    }
-}
-
 fn build_error_theirs(lint: &Value) -> Vec<String> {
     let e = &lint["build_error"];
-    let Some(message) = e["message"].as_str().map(without_parse_prefix) else { return vec![] };
+    let Some(message) = e["message"].as_str() else { return vec![] };
     // Every span BuildKit's error names (its lint merges them in line order).
     let spans: Vec<String> = e["lines"]
         .as_array()
