@@ -574,6 +574,7 @@ local function main()
   -- 7. Restart. ---------------------------------------------------------------------------------
   vim.cmd('buffer ' .. buf)
   local old_id = client_id(buf)
+  local lenses_before = #vim.lsp.codelens.get(buf)
   vim.cmd('StagecraftRestart')
   -- A command right away waits for the starting server instead of saying it is missing.
   local notes_before = #notes
@@ -588,6 +589,20 @@ local function main()
   check(wait(10000, function()
     return unused_names() == 'docs,test'
   end), '7 which publishes diagnostics again', unused_names())
+  -- The stopped server's code lenses go (Neovim 0.7 keeps a stopped client's): one lens a FROM,
+  -- the new server's, once it has sent them.
+  vim.lsp.codelens.refresh()
+  local function lens_clients()
+    local seen = {}
+    for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+      seen[#seen + 1] = l.range.start.line
+    end
+    return seen
+  end
+  check(wait(10000, function()
+    return #lens_clients() == lenses_before
+  end) and #vim.api.nvim_buf_get_extmarks(buf, vim.api.nvim_create_namespace('vim_lsp_codelens:' .. old_id), 0, -1, {}) == 0,
+    '7 and the old server\'s code lenses go', ('%d lenses before, %d after'):format(lenses_before, #lens_clients()))
 
   -- 7b. :StagecraftFixAll. ----------------------------------------------------------------------
   local last = vim.api.nvim_buf_line_count(buf)

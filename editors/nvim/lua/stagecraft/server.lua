@@ -425,6 +425,18 @@ function M.restart()
     pcall(function()
       vim.diagnostic.reset(vim.lsp.diagnostic.get_namespace(client.id))
     end)
+    -- Neither does 0.7 drop a stopped client's code lenses: they would stay drawn beside the
+    -- new server's, and running a lens would ask which of two.
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      pcall(function()
+        if vim.lsp.codelens.clear then
+          vim.lsp.codelens.clear(client.id, b)
+        else
+          vim.lsp.codelens.save({}, b, client.id)
+          vim.api.nvim_buf_clear_namespace(b, vim.api.nvim_create_namespace('vim_lsp_codelens:' .. client.id), 0, -1)
+        end
+      end)
+    end
   end
   clients_by_root = {}
   buf_client, exited = {}, {}
