@@ -65,6 +65,29 @@ elif [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
   echo "FAIL: nvim exited with code $rc"
   failed=$((failed + 1))
 fi
+# Filetypes with `setup()` in init.lua, as the README shows it: Neovim turns detection on after
+# init.lua, so the plugin's rules come first there, and `Dockerfile.*` must stay below Neovim's
+# own (Dockerfile.yaml is YAML).
+mkdir -p "$work/ft"
+printf 'vim.opt.runtimepath:prepend([[%s]])\nrequire("stagecraft").setup({ autostart = false })\n' "$plugin" > "$work/ft/init.lua"
+names="Dockerfile.yaml Containerfile.json Dockerfile.sh Containerfile.dev Dockerfile.dev api.Dockerfile"
+for n in $names; do printf 'FROM alpine\n' > "$work/ft/$n"; done
+(
+  cd "$work/ft" &&
+    HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share" \
+      XDG_STATE_HOME="$work/home/.local/state" timeout 30 "$nvim" --headless -u "$work/ft/init.lua" -i NONE -n \
+      -c "lua local out = {} for _, n in ipairs(vim.split('$names', ' ')) do vim.cmd('edit ' .. n) vim.wait(200, function() return vim.bo.filetype ~= '' end) out[#out + 1] = n .. '=' .. vim.bo.filetype end vim.fn.writefile({ table.concat(out, ' ') }, 'filetypes.txt')" \
+      -c 'qa!'
+) >/dev/null 2>&1
+want="Dockerfile.yaml=yaml Containerfile.json=json Dockerfile.sh=sh Containerfile.dev=dockerfile Dockerfile.dev=dockerfile api.Dockerfile=dockerfile"
+got="$(cat "$work/ft/filetypes.txt" 2>/dev/null)"
+if [ "$got" = "$want" ]; then
+  echo "PASS 13 with setup() in init.lua, Dockerfile.* stays below Neovim's own filetype rules"
+  passed=$((passed + 1))
+else
+  echo "FAIL 13 with setup() in init.lua, Dockerfile.* stays below Neovim's own filetype rules: $got"
+  failed=$((failed + 1))
+fi
 echo "($("$nvim" --version | head -1), ${elapsed} ms)"
 echo "nvim-plugin: $passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

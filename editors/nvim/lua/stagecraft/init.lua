@@ -41,9 +41,23 @@ local function add_filetypes()
       group = group,
       pattern = NAME_PATTERNS,
       callback = function(args)
-        if not server.is_dockerignore(args.match) then
-          vim.cmd('setfiletype dockerfile')
+        if server.is_dockerignore(args.match) then
+          return
         end
+        local name = vim.fn.fnamemodify(args.match, ':t')
+        if not (name:match('^Dockerfile%.') or name:match('^Containerfile%.')) then
+          vim.cmd('setfiletype dockerfile')
+          return
+        end
+        -- `Dockerfile.*` below Neovim's own rules, as 0.8 and later have it (Dockerfile.yaml
+        -- stays YAML): once every rule has run (`setup()` in init.lua runs before Neovim
+        -- turns detection on, so these would come first), and only if none named a filetype.
+        local buf = args.buf
+        vim.schedule(function()
+          if vim.api.nvim_buf_is_valid(buf) and vim.bo[buf].filetype == '' then
+            vim.bo[buf].filetype = 'dockerfile'
+          end
+        end)
       end,
       desc = 'stagecraft: Dockerfile names',
     })
