@@ -682,6 +682,19 @@ local function main()
   check(ok8 and report:find('stagecraft %d+%.%d+') and not report:find('ERROR'),
     '9 :checkhealth stagecraft finds the binary and its version', err8 or report)
 
+  -- 9b. An unnamed Dockerfile buffer: the server needs a name; saved as a file, it attaches.
+  vim.cmd('enew')
+  vim.cmd('setfiletype dockerfile')
+  local unnamed = vim.api.nvim_get_current_buf()
+  vim.api.nvim_buf_set_lines(unnamed, 0, -1, false, { 'FROM alpine AS a', 'FROM a' })
+  before = #notes
+  vim.cmd('StagecraftTargets')
+  check(noted('save this buffer as a Dockerfile'), '9 :StagecraftTargets in an unnamed buffer says it needs a name')
+  vim.cmd('silent write ' .. work .. '/project/app/saved.Dockerfile')
+  check(wait(10000, function()
+    return client_id(unnamed) ~= nil
+  end), '9 saved under a name, the buffer gets the server')
+
   -- 10. autostart = false: a server started elsewhere (as nvim-lspconfig does) serves the commands.
   require('stagecraft').setup({ autostart = false })
   vim.cmd('edit ' .. work .. '/other/ext.Dockerfile')

@@ -203,6 +203,20 @@ function M.setup(opts)
     end,
     desc = 'stagecraft: attach the language server',
   })
+  -- A buffer given its first name (`:w name`, `:file name` on an unnamed Dockerfile buffer):
+  -- the server needs a file URI, which it has only now; no FileType comes with the name. (Not
+  -- one whose server exited: :StagecraftRestart is for that.)
+  vim.api.nvim_create_autocmd({ 'BufFilePost', 'BufWritePost' }, {
+    group = group,
+    callback = function(args)
+      local buf = args.buf
+      if vim.tbl_contains(config.get().filetypes, vim.bo[buf].filetype) and not server.client_for(buf)
+        and not server.exited(buf) then
+        server.attach(buf)
+      end
+    end,
+    desc = 'stagecraft: attach a Dockerfile buffer once it has a name',
+  })
   if not util.has('0.8') then
     follow_renames()
   end

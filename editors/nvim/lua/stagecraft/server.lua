@@ -280,6 +280,12 @@ function M.track(bufnr, id)
   exited[bufnr] = nil
 end
 
+--- Whether the server of `bufnr` exited (it had one).
+---@param bufnr integer
+function M.exited(bufnr)
+  return exited[bufnr] ~= nil
+end
+
 --- Says why `bufnr` has no server, for commands that need one.
 ---@param bufnr integer
 function M.explain_missing_client(bufnr)
@@ -289,6 +295,10 @@ function M.explain_missing_client(bufnr)
   if M.is_dockerignore(fname) then
     util.warn(('%s is an ignore file (the one BuildKit reads beside the Dockerfile of that name), not a '
       .. 'Dockerfile: the language server is not attached to it'):format(name))
+    return
+  end
+  if fname == '' then
+    util.warn('the language server knows files by name: save this buffer as a Dockerfile (:w Dockerfile) and it attaches')
     return
   end
   local gone = exited[bufnr]
