@@ -683,6 +683,8 @@ local function main()
     '9 :checkhealth stagecraft finds the binary and its version', err8 or report)
 
   -- 9b. An unnamed Dockerfile buffer: the server needs a name; saved as a file, it attaches.
+  -- (With keymaps and no code lenses: no key to run a lens.)
+  require('stagecraft').setup({ keymaps = true })
   vim.cmd('enew')
   vim.cmd('setfiletype dockerfile')
   local unnamed = vim.api.nvim_get_current_buf()
@@ -694,6 +696,9 @@ local function main()
   check(wait(10000, function()
     return client_id(unnamed) ~= nil
   end), '9 saved under a name, the buffer gets the server')
+  check(vim.fn.maparg('<leader>st', 'n') ~= '' and vim.fn.maparg('<leader>sl', 'n') == '',
+    '9 keymaps without codelens map no key to run a lens')
+  require('stagecraft').setup({})
 
   -- 10. autostart = false: a server started elsewhere (as nvim-lspconfig does) serves the commands.
   require('stagecraft').setup({ autostart = false })

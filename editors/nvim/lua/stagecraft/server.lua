@@ -173,7 +173,10 @@ local function set_keymaps(bufnr, maps)
   map(maps.graph, function()
     require('stagecraft.graph').show({ bufnr = bufnr, format = 'svg' })
   end, 'show the stage graph')
-  map(maps.codelens, vim.lsp.codelens.run, 'run the code lens of this line')
+  -- (Only with `codelens = true`: without it no lenses are asked for, and there is none to run.)
+  if config.get().codelens then
+    map(maps.codelens, vim.lsp.codelens.run, 'run the code lens of this line')
+  end
 end
 
 local function on_attach(client, bufnr)
