@@ -121,6 +121,18 @@ const view = new EditorView({
         if (update.docChanged || update.selectionSet) scheduleCursor();
       }),
       EditorView.domEventHandlers({
+        // Pasted text with a lone `\r` is edited as it is from then on, as an opened file with
+        // one is: the default reading would end a line there, and BuildKit does not.
+        paste(event, view) {
+          const text = event.clipboardData?.getData('text/plain');
+          if (text == null || exact || !exactLineEnds(text)) return false;
+          event.preventDefault();
+          const { from, to } = view.state.selection.main;
+          exact = true;
+          view.dispatch({ effects: lineEnds.reconfigure(EditorState.lineSeparator.of('\n')) });
+          view.dispatch({ changes: { from, to, insert: text }, selection: { anchor: from + text.length }, userEvent: 'input.paste', scrollIntoView: true });
+          return true;
+        },
         // A dropped file replaces the document instead of being pasted into it.
         drop(event) {
           const file = event.dataTransfer?.files?.[0];
@@ -726,10 +738,13 @@ ui.target.addEventListener('change', () => {
 
 // toDot and toMermaid take no options: they use the last analysis of the text, so it is made
 // again with the options shown (docs/interfaces.md §1).
+// Each the graph on screen: the chosen target is the build's (which stages are unused), as
+// `stagecraft graph --target` has it.
+const withTarget = (o) => (chosenTarget == null ? o : { ...o, target: chosenTarget });
 const DOWNLOADS = {
   svg: { ext: 'svg', type: 'image/svg+xml', make: (t, o) => sc.renderSvg(t, chosenTarget, o) },
-  dot: { ext: 'dot', type: 'text/vnd.graphviz', make: (t, o) => { sc.analyze(t, o); return sc.toDot(t); } },
-  mermaid: { ext: 'mmd', type: 'text/plain', make: (t, o) => { sc.analyze(t, o); return sc.toMermaid(t); } },
+  dot: { ext: 'dot', type: 'text/vnd.graphviz', make: (t, o) => { sc.analyze(t, withTarget(o)); return sc.toDot(t); } },
+  mermaid: { ext: 'mmd', type: 'text/plain', make: (t, o) => { sc.analyze(t, withTarget(o)); return sc.toMermaid(t); } },
 };
 for (const button of document.querySelectorAll('[data-download]')) {
   button.addEventListener('click', () => {

@@ -493,6 +493,16 @@ scenario('downloads SVG, DOT and Mermaid', async ({ page, base }) => {
         .map((tag) => /\bdata-stage="(\d+)"/.exec(tag)?.[1]);
       assert.deepEqual(targets, [String(E.test)], 'the SVG is for the chosen target');
     }
+    // DOT and Mermaid too: with `test` the target in play, `test` is built and `release` is
+    // not (as `stagecraft graph --target test` has them).
+    if (kind === 'dot') {
+      const node = (name) => body.split('\n').find((l) => l.includes(`[label="${name}\\n`)) ?? '';
+      assert.ok(!node('test').includes('gray50') && node('release').includes('gray50'), `the DOT is for the chosen target:\n${body}`);
+    }
+    if (kind === 'mermaid') {
+      assert.match(body, /^  class (n\d+,)*n5(,n\d+)* unused$/m, 'release unused');
+      assert.doesNotMatch(body, /^  class (n\d+,)*n2(,n\d+)* unused$/m, 'test built');
+    }
   }
 });
 
@@ -698,9 +708,48 @@ scenario('a laptop screen: the open build options, their errors and the search p
   await page.waitForSelector('.cm-search');
   const editor = await page.locator('#editor').boundingBox();
   assert.ok(editor.height >= 150, `the editor keeps a usable height: ${editor.height}px`);
-  // The forms under it are reached by scrolling the pane, and the section closes again.
+  // The forms under it are reached by scrolling the pane: the platform's error comes into
+  // view inside it.
+  await page.locator('#platform-error').scrollIntoViewIfNeeded();
+  const pane = await page.locator('.editor-pane').boundingBox();
+  const error = await page.locator('#platform-error').boundingBox();
+  assert.ok(error.y >= pane.y && error.y + error.height <= pane.y + pane.height + 1,
+    `the platform's error scrolls into view in the pane: ${JSON.stringify({ pane, error })}`);
+  // And the section closes again.
   await page.click('#build-options summary');
   assert.equal(await page.$eval('#build-options', (d) => d.open), false);
+});
+
+scenario('pasting a file with a lone CR reads it as opening it does', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const text = 'FROM alpine AS base\rRUN echo hi\nFROM base AS build\r\nRUN echo 2\rfrom base as lower\nFROM lower\n';
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+a');
+  await page.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+  assert.equal(await page.evaluate(() => window.stagecraftExplorer.text()), text, 'the text as pasted, every CR kept');
+  const pasted = await page.evaluate(() => window.stagecraftExplorer.text());
+  const a = await analyzeInPage(page, pasted);
+  // BuildKit reads `\rfrom base as lower` as part of the RUN line: three stages, where the
+  // text with its CRs made line ends has four.
+  assert.equal(a.stages.length, 3);
+  await waitForGraph(page, (ns) => ns.length === 3, 'the three stages BuildKit reads');
+});
+
+scenario('a phone: long stage names and problems fit the screen, messages get its width', async ({ page, base }) => {
+  await page.setViewportSize({ width: 360, height: 800 });
+  await openExplorer(page, base);
+  const long = 'build-frontend-assets-for-production-with-cache';
+  await openText(page, 'long.Dockerfile', `FROM alpine AS ${long}\nRUN echo hi\nFROM ${long} AS other\nMAINTAINER someone who looks after this image and answers for it\n`);
+  await waitForGraph(page, (ns) => ns.length === 2, 'two stages');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  const msg = await page.locator('.problem .msg').first().boundingBox();
+  assert.ok(msg.width >= 250, `a problem's message is ${msg.width}px wide`);
+  await shot(page, 'explorer-phone', { fullPage: true });
 });
 
 scenario('the plan tells stages of one name apart; no problems found says what the browser leaves out', async ({ page, base }) => {
@@ -867,6 +916,17 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
   await typoCaption.filter({ hasText: 'buidl' }).waitFor();
   assert.match(await typoCaption.textContent(), / Line 3: no stage is named `buidl`, so BuildKit will pull an image called `buidl`; did you mean the stage `build`\?$/);
   await page.evaluate(() => document.querySelector('#late-typo').closest('.stagecraft-embed').remove());
+  // A caption that quotes a long word (an image whose digest is one character short) wraps it:
+  // the page does not scroll sideways (checked below, on a narrow screen).
+  await page.evaluate(() => {
+    const pre = document.createElement('pre');
+    pre.id = 'late-digest';
+    const text = `FROM node:22-alpine@sha256:${'0123456789abcdef'.repeat(4).slice(0, 63)} AS app\nFROM app\n`;
+    pre.append(Object.assign(document.createElement('code'), { className: 'language-dockerfile', textContent: text }));
+    document.body.append(pre);
+    window.stagecraftEmbed.scan(document.body);
+  });
+  await page.locator('.stagecraft-embed figcaption').last().filter({ hasText: 'invalid checksum digest length' }).waitFor();
   await shot(page, 'docs-sample', { fullPage: true });
   await page.setViewportSize({ width: 420, height: 900 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -44,6 +44,9 @@ pub(crate) struct Output {
     /// The stage SOURCE_DATE_EPOCH names, and where the global ARG writes its name (when it
     /// is written there as it is, and no build arg replaces it).
     pub(crate) epoch_stage: Option<(usize, Option<TextRange>)>,
+    /// The build error's other line spans (see [`Engine::error_lines`]).
+    #[cfg(feature = "build-failures")]
+    pub(crate) error_lines: Vec<(u32, u32)>,
     /// The key of the named build context SOURCE_DATE_EPOCH names.
     pub(crate) epoch_context: Option<String>,
     /// For each stage a named context replaces: the stages its steps use, which BuildKit still
@@ -185,6 +188,10 @@ pub(crate) struct Engine<'a> {
     target: Platform,
     platform_given: bool,
     epoch_stage: Option<(usize, Option<TextRange>)>,
+    /// The other line spans BuildKit's error names beside [`BuildError::lines`]: a cycle of
+    /// references names the instruction of each reference its search followed.
+    #[cfg(feature = "build-failures")]
+    error_lines: Vec<(u32, u32)>,
     epoch_context: Option<String>,
     lexer: Expander,
     /// The file's check settings (shared: every instruction without a `# check=` comment of its
@@ -356,6 +363,8 @@ impl<'a> Engine<'a> {
             stage_windows: Vec::new(),
             platform_given: target.is_some(),
             epoch_stage: None,
+            #[cfg(feature = "build-failures")]
+            error_lines: Vec::new(),
             epoch_context: None,
             target: target.unwrap_or_else(Platform::default_linux_amd64),
             lexer: Expander::new(escape),
@@ -501,6 +510,8 @@ impl<'a> Engine<'a> {
             name_shared: self.name_shared,
             platform_given: self.platform_given,
             epoch_stage: self.epoch_stage,
+            #[cfg(feature = "build-failures")]
+            error_lines: self.error_lines,
             epoch_context: self.epoch_context,
             dispatch_only: self.dispatch_only,
             #[cfg(feature = "probe")]
@@ -591,8 +602,7 @@ impl<'a> Engine<'a> {
         // (The browser build shows neither the build's error nor the lines BuildKit names.)
         let lines = instruction.filter(|_| cfg!(feature = "build-failures")).map(|r| self.lines(r));
         if !self.stopped {
-            self.build_error =
-                Some(BuildError { message: message.to_string(), range, lines, more_lines: Vec::new(), phase });
+            self.build_error = Some(BuildError { message: message.to_string(), range, lines, phase });
         }
         self.stopped = true;
         let range = range.unwrap_or_else(|| TextRange::empty(TextSize::new(0)));
@@ -2249,14 +2259,15 @@ impl<'a> Engine<'a> {
                 self.fail("circular-dependency", &message, range, "dependency-graph");
                 // BuildKit's error names the instruction of each reference its search followed
                 // (`WithLocation` for each command on the path, from the stage it started at).
-                if cfg!(feature = "build-failures") && first {
+                #[cfg(feature = "build-failures")]
+                if first {
                     let instruction =
                         |r: TextRange| self.references.iter().find(|x| x.range == r).map_or(r, |x| x.instruction_range);
                     let lines: Vec<(u32, u32)> = path.iter().map(|&(_, r)| self.lines(instruction(r))).collect();
                     if let Some(e) = self.build_error.as_mut() {
                         e.lines = lines.first().copied();
-                        e.more_lines = lines.into_iter().skip(1).collect();
                     }
+                    self.error_lines = lines.into_iter().skip(1).collect();
                 }
                 return;
             }
@@ -2509,13 +2520,7 @@ impl<'a> Engine<'a> {
         if let Some((message, range, located)) = last_error {
             if !self.stopped {
                 let lines = located.then(|| self.lines(range));
-                self.build_error = Some(BuildError {
-                    message,
-                    range: Some(range),
-                    lines,
-                    more_lines: Vec::new(),
-                    phase: "resolve-stages",
-                });
+                self.build_error = Some(BuildError { message, range: Some(range), lines, phase: "resolve-stages" });
             }
             self.stopped = true;
         }
@@ -3430,8 +3435,7 @@ impl<'a> Engine<'a> {
             }
         }
         if !names.is_empty() {
-            self.build_error =
-                Some(BuildError { message, range: None, lines: None, more_lines: Vec::new(), phase: "lint" });
+            self.build_error = Some(BuildError { message, range: None, lines: None, phase: "lint" });
             self.stopped = true;
         }
     }

@@ -149,6 +149,8 @@ pub struct Analysis {
     platform_given: bool,
     /// The stage SOURCE_DATE_EPOCH names, and where its name is written (see the engine).
     pub(crate) epoch_stage: Option<(usize, Option<TextRange>)>,
+    #[cfg(feature = "build-failures")]
+    error_lines: Vec<(u32, u32)>,
     /// The named build context SOURCE_DATE_EPOCH names.
     pub(crate) epoch_context: Option<String>,
     /// The stages each stage a named context replaces still has dispatched (see the engine).
@@ -202,6 +204,8 @@ pub fn analyze_parsed(text: &str, parse: Parse, options: &Options) -> Analysis {
         name_shared: out.name_shared,
         platform_given: out.platform_given,
         epoch_stage: out.epoch_stage,
+        #[cfg(feature = "build-failures")]
+        error_lines: out.error_lines,
         epoch_context: out.epoch_context,
         dispatch_only: out.dispatch_only,
         graph: Lazy::new(),
@@ -370,6 +374,20 @@ impl Analysis {
     /// BuildKit's first failure, if the build fails.
     pub fn build_error(&self) -> Option<&BuildError> {
         self.build_error.as_ref()
+    }
+
+    /// Every line the build's error names, as BuildKit's lint reports them: a node's location
+    /// is a range for each of its lines (`toRanges`), and `mergeLocations` puts them in line
+    /// order, one range a line. Beside [`BuildError::lines`], a cycle of references names the
+    /// instruction of each reference BuildKit's search followed. (Native builds only.)
+    #[cfg(feature = "build-failures")]
+    pub fn build_error_lines(&self) -> Vec<(u32, u32)> {
+        let Some(first) = self.build_error.as_ref().and_then(|e| e.lines) else { return Vec::new() };
+        let spans = std::iter::once(first).chain(self.error_lines.iter().copied());
+        let mut lines: Vec<u32> = spans.flat_map(|(start, end)| start..=end.max(start)).collect();
+        sort::sort_by_key(&mut lines, |&l| l);
+        lines.dedup();
+        lines.into_iter().map(|l| (l, l)).collect()
     }
 
     /// What `docker build` builds without `--target`: the last stage.

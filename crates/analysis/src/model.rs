@@ -479,31 +479,12 @@ pub struct BuildError {
     /// Where, when BuildKit says: the word or flag at fault where we can tell, else the
     /// instruction.
     pub range: Option<TextRange>,
-    /// BuildKit's 1-based line span of the error (the instruction's), when it has one.
+    /// BuildKit's 1-based line span of the error (the instruction's), when it has one (all
+    /// of them: [`crate::Analysis::build_error_lines`]).
     pub lines: Option<(u32, u32)>,
-    /// The other line spans BuildKit's error names: a cycle of references names the
-    /// instruction of each reference its search followed. (Native builds only.)
-    pub more_lines: Vec<(u32, u32)>,
     /// The phase that fails (`parse`, `instructions`, `meta-args`, `dispatch-states`,
     /// `dependency-graph`, `resolve-stages`, `dispatch`).
     pub phase: &'static str,
-}
-
-impl BuildError {
-    /// Every line the error names, as BuildKit's lint reports them: a node's location is a
-    /// range for each of its lines (`toRanges`), and `mergeLocations` puts them in line order,
-    /// one range for each line.
-    pub fn all_lines(&self) -> Vec<(u32, u32)> {
-        let mut lines: Vec<u32> = self
-            .lines
-            .into_iter()
-            .chain(self.more_lines.iter().copied())
-            .flat_map(|(start, end)| start..=end.max(start))
-            .collect();
-        crate::sort::sort_by_key(&mut lines, |&l| l);
-        lines.dedup();
-        lines.into_iter().map(|l| (l, l)).collect()
-    }
 }
 
 /// Whether a `--from` value is a stage index as BuildKit's `strconv.Atoi` reads one that names a

@@ -179,7 +179,7 @@ fn build_error_ours(a: &Analysis, theirs: &Value) -> Vec<String> {
         }
         _ => e.message.clone(),
     };
-    let spans: Vec<String> = e.all_lines().iter().map(|(start, end)| format!("{start}-{end}")).collect();
+    let spans: Vec<String> = a.build_error_lines().iter().map(|(start, end)| format!("{start}-{end}")).collect();
     let lines = if spans.is_empty() { "-".to_string() } else { spans.join(",") };
     vec![format!("{message} (lines {lines})")]
 }

@@ -3656,8 +3656,9 @@ fn an_over_long_line_fails_as_buildkits_scanner_does() {
         (format!("# c\nFROM alpine \\\n{long}\nRUN true\n"), "file with no instructions: line 3 ", 2),
     ];
     for (text, message, line) in cases {
-        let e = plain(&text).build_error().cloned().expect("the build fails");
+        let a = plain(&text);
+        let e = a.build_error().expect("the build fails");
         assert!(e.message.starts_with(message), "{}", e.message);
-        assert_eq!(e.all_lines(), [(line, line)], "{message}");
+        assert_eq!(a.build_error_lines(), [(line, line)], "{message}");
     }
 }

@@ -52,12 +52,12 @@ impl Analysed {
 }
 
 /// What of the options the browser's calls can set (`crate::options` reads `buildArgs`,
-/// `targets` and `platform`; the rest stay the defaults): the cache's key. (Comparing and
-/// copying whole options was more code in the module.)
-type Key = (Vec<(String, String)>, Vec<String>, Option<String>);
+/// `targets`, `platform` and `target`; the rest stay the defaults): the cache's key. (Comparing
+/// and copying whole options was more code in the module.)
+type Key = (Vec<(String, String)>, Vec<String>, Option<String>, Option<String>);
 
 fn key(o: &Options) -> Key {
-    (o.build_args.clone(), o.targets.clone(), o.platform.clone())
+    (o.build_args.clone(), o.targets.clone(), o.platform.clone(), o.target.clone())
 }
 
 thread_local! {
@@ -68,7 +68,8 @@ thread_local! {
 /// The analysis of `text` with `options` (the last one reused when nothing changed).
 pub fn analysed(text: &str, options: &Options) -> Rc<Analysed> {
     debug_assert!(
-        Options { build_args: vec![], targets: vec![], platform: None, ..options.clone() } == Options::default(),
+        Options { build_args: vec![], targets: vec![], platform: None, target: None, ..options.clone() }
+            == Options::default(),
         "the cache keys on the options the browser sets only"
     );
     let k = key(options);
@@ -137,9 +138,9 @@ pub fn plan(text: &str, stage: f64) -> Result<String, String> {
 /// Why `options` names a target in play that no stage has: BuildKit fails on an unknown
 /// target, and so do `analyze` and `renderSvg` (as the CLI does).
 pub fn check_targets(text: &str, options: &Options) -> Result<(), String> {
-    if !options.targets.is_empty() {
+    if !options.targets.is_empty() || options.target.is_some() {
         let a = analysed(text, options);
-        for t in &options.targets {
+        for t in options.targets.iter().chain(&options.target) {
             a.analysis.resolve_stage(t)?;
         }
     }
@@ -501,6 +502,12 @@ mod tests {
         let with_options = analysed(text, &with);
         assert!(Rc::ptr_eq(&with_options, &analysed_text(text)));
         assert!(!Rc::ptr_eq(&with_options, &analysed_text("FROM alpine\n")));
+        // The build's target is in play instead of the default: `other` is unused, and `base`
+        // is not; it is part of the key.
+        let target = Options { target: Some("base".into()), ..Options::default() };
+        assert_eq!(json(&analyze(text, &target))["unusedStages"], serde_json::json!([1]));
+        assert!(!Rc::ptr_eq(&with_options, &analysed(text, &target)));
+        assert!(check_targets(text, &Options { target: Some("nope".into()), ..Options::default() }).is_err());
     }
 
     #[test]

@@ -41,20 +41,20 @@ fn elements(array: &JsValue) -> Vec<JsValue> {
     (0..len).map(|i| reflect_get(array, &JsValue::from(i)).unwrap_or(JsValue::UNDEFINED)).collect()
 }
 
-/// Reads `{buildArgs?: Record<string, string>, targets?: string[], platform?: string}`.
+/// Reads `{buildArgs?: Record<string, string>, targets?: string[], platform?: string, target?: string}`.
 fn options(value: &JsValue) -> Result<Options, JsError> {
     let mut o = Options::default();
     if value.is_undefined() || value.is_null() {
         return Ok(o);
     }
     if !value.is_object() || is_array(value) {
-        return Err(fail("options must be an object: {buildArgs?, targets?, platform?}".into()));
+        return Err(fail("options must be an object: {buildArgs?, targets?, platform?, target?}".into()));
     }
     let keys = object_keys(value).map_err(|_| fail("options must be a plain object".into()))?;
     for key in elements(&keys) {
         let key = key.as_string().unwrap_or_default();
-        if key != "buildArgs" && key != "targets" && key != "platform" {
-            return Err(fail(format!("unknown option `{key}` (known: buildArgs, targets, platform)")));
+        if !["buildArgs", "targets", "platform", "target"].contains(&key.as_str()) {
+            return Err(fail(format!("unknown option `{key}` (known: buildArgs, targets, platform, target)")));
         }
     }
     let args = get(value, "buildArgs");
@@ -96,6 +96,13 @@ fn options(value: &JsValue) -> Result<Options, JsError> {
         for t in elements(&targets) {
             o.targets.push(t.as_string().ok_or_else(|| fail("targets must be strings".into()))?);
         }
+    }
+    // The build's `--target` (in play instead of the default target), as the CLI's.
+    let target = get(value, "target");
+    if !(target.is_undefined() || target.is_null()) {
+        o.target = Some(
+            target.as_string().ok_or_else(|| fail("target must be a string (a stage name or \"#index\")".into()))?,
+        );
     }
     Ok(o)
 }

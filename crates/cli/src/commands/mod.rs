@@ -168,7 +168,7 @@ pub(crate) fn build_error_json(an: &Analysis, e: &BuildError) -> serde_json::Val
         "phase": e.phase,
         "line": e.range.map(|r| an.line_of(r.start())),
         // BuildKit's own line span, as its error names it (none where it names none).
-        "lines": e.lines.map(|_| e.all_lines().into_iter().map(|(start, end)| [start, end]).collect::<Vec<_>>()),
+        "lines": e.lines.map(|_| an.build_error_lines().into_iter().map(|(start, end)| [start, end]).collect::<Vec<_>>()),
     })
 }
 

@@ -18,9 +18,12 @@ use instruction::{Event, LineParser};
 /// BuildKit reads lines with a `bufio.Scanner`, whose buffer holds at most 64 KiB.
 const MAX_LINE: usize = 65_535;
 
+/// BuildKit's error for a file with no instructions.
+const NO_INSTRUCTIONS: &str = "file with no instructions";
+
 /// What the error of a line BuildKit cannot read says after its length (the analysis finds
 /// the error by it: BuildKit names the line before).
-pub const LINE_TOO_LONG: &str = "more than the 65535 bytes BuildKit reads, and it stops there";
+pub const LINE_TOO_LONG: &str = "more than BuildKit reads";
 
 /// One physical line: `[start, content_end)` is its text without the trailing `\r`/`\n` run,
 /// `[content_end, end)` that run.
@@ -187,7 +190,7 @@ impl<'t> Parser<'t> {
             let end = TextSize::of(self.text);
             self.errors.push(SyntaxError::whole_file(
                 TextRange::new(end, end),
-                "file with no instructions: a Dockerfile needs at least one instruction, such as FROM",
+                format!("{NO_INSTRUCTIONS}: a Dockerfile needs at least one instruction, such as FROM"),
             ));
         }
         (self.builder.finish(), self.errors)
@@ -260,7 +263,7 @@ impl<'t> Parser<'t> {
             // before it, the file has none.
             let complete = self.instructions - usize::from(self.in_instruction);
             let error = match complete {
-                0 => "file with no instructions",
+                0 => NO_INSTRUCTIONS,
                 _ => "dockerfile line greater than max allowed size of 65535",
             };
             self.errors.push(SyntaxError::whole_file(
