@@ -1440,3 +1440,39 @@ fn control_characters_in_a_file_are_shown_not_sent_to_the_terminal() {
     let json = stdout(&run(&["check", &f, "--format", "json"]));
     assert!(json.contains("\\u001b[2J"), "{json}");
 }
+
+/// What each target builds grows with the square of a chain's length: past the budget the
+/// server and the browser keep, the JSON of `analyze` and `targets` gives counts, with null
+/// lists and a note on stderr, instead of a listing of billions of names.
+#[test]
+fn json_of_a_long_chain_gives_counts_instead_of_lists() {
+    let d = Dir::new("long-chain");
+    let mut text = String::from("FROM alpine AS s0\n");
+    for i in 1..800 {
+        text.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+    }
+    let f = d.file("Dockerfile", &text);
+    let o = run(&["analyze", &f, "--format", "json"]);
+    let j = parse_json(&stdout(&o));
+    let last = &j["stages"][799];
+    assert_eq!(
+        (last["target_builds_stages"].clone(), last["target_builds_count"].clone()),
+        (Value::Null, parse_json("800"))
+    );
+    assert!(stderr(&o).contains("would list 320400 stages in all"), "{}", stderr(&o));
+    let o = run(&["targets", &f, "--format", "json"]);
+    let j = parse_json(&stdout(&o));
+    let last = &j["targets"][799];
+    assert_eq!(
+        (last["builds"].clone(), last["builds_count"].clone(), last["legacy_builds_count"].clone()),
+        (Value::Null, parse_json("800"), parse_json("800"))
+    );
+    assert!(stderr(&o).contains("the targets' lists would name"), "{}", stderr(&o));
+    // A short one lists them, with the counts beside.
+    let short = d.file("Short.Dockerfile", "FROM alpine AS a\nFROM a AS b\n");
+    let j = parse_json(&stdout(&run(&["analyze", &short, "--format", "json"])));
+    assert_eq!(
+        (j["stages"][1]["target_builds_stages"].clone(), j["stages"][1]["target_builds_count"].clone()),
+        (parse_json("[0, 1]"), parse_json("2"))
+    );
+}

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 
 use serde_json::{json, Value};
-use stagecraft_analysis::{Analysis, BaseKind, RefKind, RefOrigin, RefTarget};
+use stagecraft_analysis::{Analysis, BaseKind, RefKind, RefOrigin, RefTarget, PLANS_LISTED_MAX};
 
 use crate::args::{self, Format, Spec};
 use crate::{input, output, Failure, Outcome};
@@ -43,15 +43,33 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let analysis = super::read_and_analyze(path, &options)?;
     super::warn_unused_options(&analysis, path, &options);
     match a.format.unwrap_or(Format::Text) {
-        Format::Json => output::print_json(&to_json(&analysis, &input::name(path))),
+        Format::Json => {
+            if !detailed(&analysis) {
+                crate::output::errln!(
+                    "stagecraft: note: {}: what every stage's target builds would list {} stages in all; the JSON gives each target's count (`target_builds_count`), and null for `target_builds_stages` and `target_uses_external` (`stagecraft plan --target T` lists one)",
+                    input::shown(path),
+                    analysis.target_build_counts().iter().sum::<usize>()
+                );
+            }
+            output::print_json(&to_json(&analysis, &input::name(path)))
+        }
         _ => crate::output::text!("{}", summary(&analysis, &check)),
     }
     Ok(Outcome::Ok)
 }
 
+/// Whether the JSON lists what each stage's target builds: those lists grow with the square of
+/// the stage count (a chain of 50,000 stages would list 1.25 billion), so beyond the budget the
+/// language server and the browser keep too ([`PLANS_LISTED_MAX`] entries) only the counts are
+/// given.
+fn detailed(a: &Analysis) -> bool {
+    a.target_build_counts().iter().sum::<usize>() <= PLANS_LISTED_MAX
+}
+
 /// The oracle-shaped JSON of an analysis. Each stage's member is made as it is written: what
 /// each stage's target builds is a list of stages, thousands long in a file of thousands.
 pub(crate) fn to_json<'a>(a: &'a Analysis, file: &str) -> impl serde::Serialize + 'a {
+    let detailed = detailed(a);
     let stages = output::LazyArray(a.stages().len(), move |i: usize| -> Value {
         let s = &a.stages()[i];
         let (base_stage, base_external) = match &s.base_kind {
@@ -83,8 +101,10 @@ pub(crate) fn to_json<'a>(a: &'a Analysis, file: &str) -> impl serde::Serialize 
             "name_range": s.name_range.map(|r| output::range(a, r)),
             "doc_comment": s.description,
             "num_commands": s.commands.len(),
-            "target_builds_stages": a.target_builds(s.index),
-            "target_uses_external": a.target_uses_external(s.index),
+            "target_builds_stages": if detailed { json!(a.target_builds(s.index)) } else { Value::Null },
+            "target_builds_count": a.target_build_counts()[s.index],
+            // (Found from the same lists: null with them.)
+            "target_uses_external": if detailed { json!(a.target_uses_external(s.index)) } else { Value::Null },
             "unused": a.is_unused(s.index),
         })
     });

@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use serde_json::{json, Value};
 
 use crate::args::{self, Format, Spec};
-use crate::{output, Failure, Outcome};
+use crate::{input, output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft targets FILE [--format text|json] [--build-arg K=V]... [--build-context NAME=...]...
@@ -33,18 +33,38 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     super::target_stage(&an, path, None)?;
     let targets = an.targets();
     if a.format == Some(Format::Json) {
-        // Each target's lists are made as they are written.
+        // Each target's lists are made as they are written; beyond the budget the server and the
+        // browser keep too, only their lengths (they grow with the square of the stage count).
+        let listed = an.plans_listed(targets.iter().map(|t| t.stage));
+        let detailed = listed <= stagecraft_analysis::PLANS_LISTED_MAX;
+        if !detailed {
+            crate::output::errln!(
+                "stagecraft: note: {}: the targets' lists would name {listed} stages in all; the JSON gives their lengths (`builds_count`, `legacy_builds_count`) and null lists (`stagecraft plan --target T` lists one)",
+                input::shown(path)
+            );
+        }
+        let counts = an.target_build_counts();
         let list = output::LazyArray(targets.len(), |i: usize| -> Value {
             let t = &targets[i];
-            let plan = an.plan(t.stage);
+            let names =
+                |stages: &[usize]| json!(stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>());
+            let (builds, legacy) = match detailed {
+                true => {
+                    let plan = an.plan(t.stage);
+                    (names(&plan.stages), names(&plan.legacy_stages))
+                }
+                false => (Value::Null, Value::Null),
+            };
             json!({
                 "name": t.name,
                 "stage": t.stage,
                 "description": t.description,
                 "default": t.is_default,
                 "line": an.stages()[t.stage].line,
-                "builds": plan.stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
-                "legacy_builds": plan.legacy_stages.iter().map(|&s| an.stages()[s].display_name()).collect::<Vec<_>>(),
+                "builds": builds,
+                "legacy_builds": legacy,
+                "builds_count": counts[t.stage],
+                "legacy_builds_count": an.target_legacy_count(t.stage),
             })
         });
         let object = json!({
