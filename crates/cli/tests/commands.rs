@@ -1004,6 +1004,15 @@ fn written_files_are_replaced_whole_and_keep_what_they_were() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// The SVG's `data-from` counts UTF-16 code units, as the browser's and the server's do.
+#[test]
+fn svg_offsets_are_utf16() {
+    let d = Dir::new("svg-utf16");
+    let f = d.file("Dockerfile", "ENV A=\u{1F600}\nFROM alpine AS a\n");
+    let svg = stdout(&run(&["graph", &f, "--format", "svg"]));
+    assert!(svg.contains("data-from=\"9\""), "{svg}");
+}
+
 #[test]
 fn graph_formats() {
     let d = Dir::new("graph");

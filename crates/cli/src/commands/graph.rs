@@ -42,7 +42,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 Some(t) => Some(super::target_stage(&an, &a.files[0], Some(t))?),
                 None => None,
             };
-            let svg = an.to_svg(&SvgOptions { target, offset: None }).map_err(|e| {
+            // `data-from` in UTF-16 code units, as the browser's and the server's SVG have it
+            // (a page's script counts them so).
+            let offset = |o: stagecraft_analysis::TextSize| an.line_index().utf16_offset(o);
+            let svg = an.to_svg(&SvgOptions { target, offset: Some(&offset) }).map_err(|e| {
                 Failure::Refused(format!(
                     "{}: {e} (--format dot or mermaid; json for its stages and edges)",
                     crate::input::shown(&a.files[0])
