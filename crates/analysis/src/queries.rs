@@ -485,9 +485,7 @@ impl Analysis {
             let set = match uses[i].2 {
                 Origin::Env(r) | Origin::Arg(r) | Origin::BuildArg(r) => r,
                 Origin::GlobalArg(r) => match self.stage_at(range.start()) {
-                    Some(s) => {
-                        last_bare(bare[s].get_or_insert_with(|| self.bare_args(s)), &name, range.start()).unwrap_or(r)
-                    }
+                    Some(s) => self.chain_declaration(&mut bare, s, &name, range.start()).unwrap_or(r),
                     None => r,
                 },
                 Origin::Builtin => continue,
@@ -534,7 +532,35 @@ impl Analysis {
     /// The key of the last `ARG name` (without a value) of the stage at `offset`, before it:
     /// pair by pair, as BuildKit sets an `ARG`'s pairs one by one (`ARG G H=$G`: the `G` before).
     fn stage_declaration(&self, name: &str, offset: TextSize) -> Option<TextRange> {
-        last_bare(&self.bare_args(self.stage_at(offset)?), name, offset)
+        let mut bare = vec![None; self.stages().len()];
+        self.chain_declaration(&mut bare, self.stage_at(offset)?, name, offset)
+    }
+
+    /// The `ARG name` without a value that brings the global `ARG`'s value to `offset` in stage
+    /// `s`: the last before it in the stage, else the last of the stage it is built on, and so
+    /// on down its bases (a stage starts with its base's state, its build args too). `bare`:
+    /// each stage's, read once.
+    fn chain_declaration(
+        &self,
+        bare: &mut [Option<Vec<(String, TextRange)>>],
+        mut s: usize,
+        name: &str,
+        mut before: TextSize,
+    ) -> Option<TextRange> {
+        loop {
+            let declared = bare[s].get_or_insert_with(|| self.bare_args(s));
+            if let Some(found) = last_bare(declared, name, before) {
+                return Some(found);
+            }
+            // (A base comes before its stage: the walk ends.)
+            match self.stages()[s].base_kind {
+                BaseKind::Stage(b) if b < s => {
+                    s = b;
+                    before = self.stages()[b].range.end();
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// Every place a stage occurs: its definition (the `AS` name, or for a stage without one

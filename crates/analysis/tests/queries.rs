@@ -2540,6 +2540,17 @@ fn a_variables_references_are_the_uses_of_the_value_a_key_sets() {
     assert_eq!(a.variable_definition(use_at), Some(stage_g));
     let refs: Vec<TextRange> = a.variable_references(use_at).iter().map(|o| o.range).collect();
     assert_eq!(refs, [stage_g, TextRange::at(use_at - TextSize::new(1), TextSize::new(2))]);
+    // A stage built on another starts with its state, build args too: the base's `ARG V`
+    // brings the global value to the derived stage's use (definition and references alike).
+    let text = "ARG V=g\nFROM alpine AS a\nARG V\nFROM a AS b\nLABEL l=$V\n";
+    let a = plain(text);
+    let use_at = TextSize::new(text.find("$V").unwrap() as u32 + 1);
+    let base_v = TextRange::at(TextSize::new(text.find("ARG V\n").unwrap() as u32 + 4), TextSize::new(1));
+    assert_eq!(a.variable_definition(use_at), Some(base_v));
+    let refs: Vec<TextRange> = a.variable_references(base_v.start()).iter().map(|o| o.range).collect();
+    assert_eq!(refs, [base_v, TextRange::at(use_at - TextSize::new(1), TextSize::new(2))]);
+    // The global key's references leave it out: it reaches the use through that ARG.
+    assert_eq!(a.variable_references(TextSize::new(4)).len(), 1);
     // ENV and LABEL expand their keys as their values (BuildKit's `expandKvp`), the legacy
     // `ENV k v` form too; an ARG's key is taken as written (`dispatchArg`), so `$U` there is
     // no use of U.
