@@ -1676,7 +1676,8 @@ impl<'a> Engine<'a> {
         let flag = root.covering_element(value).ancestors().find(|n| n.kind() == FLAG)?;
         // Not one of two of a name: BuildKit fails on the pair ("duplicate flag specified"),
         // and taking one away would mend that.
-        let name = |f: &stagecraft_syntax::SyntaxNode| f.first_token().map(|t| t.text().to_string());
+        // (As BuildKit reads them: unquoted, and joined across line continuations.)
+        let name = |f: &stagecraft_syntax::SyntaxNode| stagecraft_syntax::ast::Flag::cast(f.clone()).map(|f| f.name());
         let same = flag.parent()?.children().filter(|f| f.kind() == FLAG && name(f) == name(&flag)).count();
         (same == 1).then(|| self.with_blanks_after(flag.text_range()))
     }

@@ -264,6 +264,8 @@ fn no_flag_removal_where_the_flag_is_given_twice() {
         ("FROM alpine AS x\nFROM alpine\nCOPY --from=x --from= /a /b\n", "empty-from"),
         ("FROM alpine\nCOPY --from= --from= a b\n", "empty-from"),
         ("FROM --platform=$TARGETPLATFORM --platform=linux/arm64 alpine\n", "RedundantTargetPlatform"),
+        // The names as BuildKit reads them: split by a line continuation.
+        ("FROM alpine AS x\nFROM alpine\nCOPY --fr\\\nom=x --from= /a /b\n", "empty-from"),
     ] {
         let a = analyze(text, &Options::default());
         assert!(a.build_error().is_some(), "{text:?}");
