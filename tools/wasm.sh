@@ -49,15 +49,14 @@ build() {
   # leaves; between them, a whole-module flow analysis of the values each place can hold:
   # --gufa-optimizing, 34 B), all of it again while the module shrinks (--converge: 0.4 KB more
   # at stop 47; with the flow analysis 0.3 KB on its last build, in 31 s instead of 12), each
-  # pass free to assume that no load, store or division traps (--ignore-implicit-traps, 137 B:
-  # Rust's code checks divisors and never reads outside its memory; its own aborts, explicit
-  # `unreachable`s, still trap) and that the first KB of memory is unused (--low-memory-unused,
-  # 0.97 KB: an address plus a constant becomes a load's offset; Rust's wasm32 stack comes
-  # first and grows down from 1 MB to 0, its data after it, so only a stack a KB from
-  # overflowing reaches there); the producers and target-features sections are metadata for
-  # tools, not for browsers.
+  # pass free to assume that the first KB of memory is unused (--low-memory-unused, 0.97 KB: an
+  # address plus a constant becomes a load's offset, which differs only where the sum wraps
+  # around, which no address Rust computes does; Rust's wasm32 stack comes first, growing down
+  # from 1 MB, its data after it); the producers and target-features sections are metadata for
+  # tools, not for browsers. (Not --ignore-implicit-traps, 137 B more: with it a load may be
+  # moved out of the branch that guards it, and trap where the code never loaded.)
   web/node_modules/.bin/wasm-opt --flatten --rereloop --merge-similar-functions -Oz --gufa-optimizing -Oz --converge \
-    --ignore-implicit-traps --low-memory-unused \
+    --low-memory-unused \
     --strip-producers --strip-target-features \
     web/pkg/stagecraft_wasm_bg.wasm -o web/pkg/stagecraft_wasm_bg.wasm
   local raw gz

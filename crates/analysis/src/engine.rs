@@ -659,8 +659,12 @@ impl<'a> Engine<'a> {
                 let b = self.text.as_bytes();
                 let n = b.iter().filter(|&&c| c == b'\n').count() + usize::from(b.last().is_some_and(|&c| c != b'\n'));
                 Some((n as u32, n as u32))
-            } else if in_directive(e.range()) || e.message().contains(stagecraft_syntax::LINE_TOO_LONG) {
-                // (A line BuildKit cannot read: at the line before it, the last it read.)
+            } else if e.message().contains(stagecraft_syntax::LINE_TOO_LONG) {
+                // A line BuildKit cannot read: up to the line before it, the last it read (from
+                // the instruction on for a heredoc it leaves open: the range starts there).
+                let (first, last) = (self.lines(e.range()).0, self.lines(TextRange::empty(e.range().end())).0 - 1);
+                Some((if e.range().is_empty() { last } else { first }, last))
+            } else if in_directive(e.range()) {
                 let line = self.lines(e.range()).0.saturating_sub(1);
                 Some((line, line))
             } else {
@@ -2256,14 +2260,18 @@ impl<'a> Engine<'a> {
                 let start = path.iter().position(|&(from, _)| from == closed).unwrap_or(0);
                 let message =
                     format!("circular dependency detected on stage: {name}; {}", self.explain_cycle(&path, start));
+                #[cfg(feature = "build-failures")]
                 let first = !self.stopped;
                 self.fail("circular-dependency", &message, range, "dependency-graph");
                 // BuildKit's error names the instruction of each reference its search followed
                 // (`WithLocation` for each command on the path, from the stage it started at).
                 #[cfg(feature = "build-failures")]
                 if first {
-                    let instruction =
-                        |r: TextRange| self.references.iter().find(|x| x.range == r).map_or(r, |x| x.instruction_range);
+                    // (Each reference's instruction, looked up: a cycle may run through
+                    // thousands of stages.)
+                    let instructions: Map<TextRange, TextRange> =
+                        self.references.iter().map(|x| (x.range, x.instruction_range)).collect();
+                    let instruction = |r: TextRange| instructions.get(&r).copied().unwrap_or(r);
                     let lines: Vec<(u32, u32)> = path.iter().map(|&(_, r)| self.lines(instruction(r))).collect();
                     if let Some(e) = self.build_error.as_mut() {
                         e.lines = lines.first().copied();

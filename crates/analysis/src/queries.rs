@@ -472,8 +472,10 @@ impl Analysis {
         let mut order: Vec<usize> = (0..uses.len()).collect();
         sort::sort_by_key(&mut order, |&i| (uses[i].0.start(), uses[i].0.end()));
         let root = self.parse().syntax_node();
-        // Each stage's `ARG`s without a value (which bring global ones in), read once.
+        // Each stage's `ARG`s without a value (which bring global ones in), read once, and
+        // which of them a stage ends with, by name (a chain of stages is walked once).
         let mut bare: Vec<Option<Vec<(String, TextRange)>>> = vec![None; self.stages().len()];
+        let mut ends: stagecraft_syntax::hash::Map<(usize, String), Option<TextRange>> = Default::default();
         let mut out = vec![Occurrence { range: key, is_definition: true }];
         let mut scanned = None;
         for (n, &i) in order.iter().enumerate() {
@@ -485,7 +487,7 @@ impl Analysis {
             let set = match uses[i].2 {
                 Origin::Env(r) | Origin::Arg(r) | Origin::BuildArg(r) => r,
                 Origin::GlobalArg(r) => match self.stage_at(range.start()) {
-                    Some(s) => self.chain_declaration(&mut bare, s, &name, range.start()).unwrap_or(r),
+                    Some(s) => self.chain_declaration(&mut bare, &mut ends, s, &name, range.start()).unwrap_or(r),
                     None => r,
                 },
                 Origin::Builtin => continue,
@@ -533,34 +535,48 @@ impl Analysis {
     /// pair by pair, as BuildKit sets an `ARG`'s pairs one by one (`ARG G H=$G`: the `G` before).
     fn stage_declaration(&self, name: &str, offset: TextSize) -> Option<TextRange> {
         let mut bare = vec![None; self.stages().len()];
-        self.chain_declaration(&mut bare, self.stage_at(offset)?, name, offset)
+        self.chain_declaration(&mut bare, &mut Default::default(), self.stage_at(offset)?, name, offset)
     }
 
     /// The `ARG name` without a value that brings the global `ARG`'s value to `offset` in stage
     /// `s`: the last before it in the stage, else the last of the stage it is built on, and so
     /// on down its bases (a stage starts with its base's state, its build args too). `bare`:
-    /// each stage's, read once.
+    /// each stage's, read once; `ends`: what a stage ends with for a name, found once.
     fn chain_declaration(
         &self,
         bare: &mut [Option<Vec<(String, TextRange)>>],
-        mut s: usize,
+        ends: &mut stagecraft_syntax::hash::Map<(usize, String), Option<TextRange>>,
+        s: usize,
         name: &str,
-        mut before: TextSize,
+        before: TextSize,
     ) -> Option<TextRange> {
-        loop {
-            let declared = bare[s].get_or_insert_with(|| self.bare_args(s));
-            if let Some(found) = last_bare(declared, name, before) {
-                return Some(found);
-            }
-            // (A base comes before its stage: the walk ends.)
-            match self.stages()[s].base_kind {
-                BaseKind::Stage(b) if b < s => {
-                    s = b;
-                    before = self.stages()[b].range.end();
-                }
-                _ => return None,
-            }
+        let declared = bare[s].get_or_insert_with(|| self.bare_args(s));
+        if let Some(found) = last_bare(declared, name, before) {
+            return Some(found);
         }
+        // Down the bases (each comes before its stage: the walk ends), the stages met until
+        // one ends with an answer, which they all share.
+        let mut walked = Vec::new();
+        let mut at = self.stages()[s].base_kind.clone();
+        let found = loop {
+            let BaseKind::Stage(b) = at else { break None };
+            if b >= walked.last().copied().unwrap_or(s) {
+                break None;
+            }
+            if let Some(&known) = ends.get(&(b, name.to_string())) {
+                break known;
+            }
+            walked.push(b);
+            let declared = bare[b].get_or_insert_with(|| self.bare_args(b));
+            if let Some(found) = last_bare(declared, name, self.stages()[b].range.end()) {
+                break Some(found);
+            }
+            at = self.stages()[b].base_kind.clone();
+        };
+        for b in walked {
+            ends.insert((b, name.to_string()), found);
+        }
+        found
     }
 
     /// Every place a stage occurs: its definition (the `AS` name, or for a stage without one
@@ -2736,7 +2752,7 @@ fn mount_completions(written: &str, after: &str, replace: TextRange, next: Optio
     }
     let others = || fields[..fields.len() - 1].iter().chain(&later);
     // (BuildKit takes the last `type=`.)
-    let typ = others().filter_map(|f| f.strip_prefix("type=")).last().unwrap_or("bind");
+    let typ = others().filter_map(|f| f.strip_prefix("type=")).next_back().unwrap_or("bind");
     let keys: &[&str] = match typ {
         "cache" => &["type", "target", "id", "sharing", "from", "source", "mode", "uid", "gid", "readonly"],
         "tmpfs" => &["type", "target", "size"],

@@ -3657,14 +3657,20 @@ fn build_args_no_arg_reads_are_listed_with_the_closest_key() {
 }
 
 /// A line BuildKit cannot read: its scanner stops there, and its error names the line before
-/// (the last it read), or says the file has no instructions where none ended before it.
+/// (the last it read), or says the file has no instructions where none was read before it (one
+/// the line continues counts: BuildKit adds it), or, in a heredoc's body, that the heredoc is
+/// not closed (from the instruction's line).
 #[test]
 fn an_over_long_line_fails_as_buildkits_scanner_does() {
     let long = "x".repeat(70_000);
     let cases = [
         (format!("FROM alpine\nRUN {long}\n"), "dockerfile line greater than max allowed size of 65535: line 2 ", 1),
         (format!("FROM alpine:{long}\nRUN true\n"), "file with no instructions: line 1 ", 0),
-        (format!("# c\nFROM alpine \\\n{long}\nRUN true\n"), "file with no instructions: line 3 ", 2),
+        (
+            format!("# c\nFROM alpine \\\n{long}\nRUN true\n"),
+            "dockerfile line greater than max allowed size of 65535: line 3 ",
+            2,
+        ),
     ];
     for (text, message, line) in cases {
         let a = plain(&text);
@@ -3672,4 +3678,8 @@ fn an_over_long_line_fails_as_buildkits_scanner_does() {
         assert!(e.message.starts_with(message), "{}", e.message);
         assert_eq!(a.build_error_lines(), [(line, line)], "{message}");
     }
+    let a = plain(&format!("FROM alpine\nRUN <<EOF\nx\n{long}\nEOF\n"));
+    let e = a.build_error().expect("the build fails");
+    assert!(e.message.starts_with("unterminated heredoc: line 4 "), "{}", e.message);
+    assert_eq!(a.build_error_lines(), [(2, 2), (3, 3)]);
 }

@@ -701,6 +701,8 @@ fn targets_and_plans() {
     assert_eq!(line, Some(3));
     assert!(message.is_some_and(|m| m.starts_with("the --mount option requires BuildKit.")));
     assert_eq!(fails(trigger, Some("base")), (None, None));
+    // A flag neither builder knows fails both alike, as BuildKit's parse: no legacy failure.
+    assert_eq!(fails("FROM alpine\nRUN --bogus true\n", None), (None, None));
     // The earlier failure in build order: a name clash at its stage's start.
     let both = "FROM alpine AS a\nFROM alpine AS a\nRUN --network=none true\n";
     assert_eq!(fails(both, None).1.as_deref(), Some("a stage name already used"));

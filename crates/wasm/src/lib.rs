@@ -100,9 +100,10 @@ fn options(value: &JsValue) -> Result<Options, JsError> {
     // The build's `--target` (in play instead of the default target), as the CLI's.
     let target = get(value, "target");
     if !(target.is_undefined() || target.is_null()) {
-        o.target = Some(
-            target.as_string().ok_or_else(|| fail("target must be a string (a stage name or \"#index\")".into()))?,
-        );
+        let t =
+            target.as_string().ok_or_else(|| fail("target must be a string (a stage name or \"#index\")".into()))?;
+        // (Empty is none, as BuildKit reads an empty --target, and as renderSvg's target is.)
+        o.target = Some(t).filter(|t| !t.is_empty());
     }
     Ok(o)
 }

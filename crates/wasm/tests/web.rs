@@ -67,8 +67,14 @@ fn options_come_from_js_objects() {
     let bad = analyze(s(TEXT), parse(r#"{"targets": 3}"#)).map_err(JsValue::from).unwrap_err();
     let message = js_sys_message(&bad);
     assert!(message.contains("targets must be an array"), "{message}");
-    let bad = analyze(s(TEXT), parse(r#"{"target": "docs"}"#)).map_err(JsValue::from).unwrap_err();
-    assert!(js_sys_message(&bad).contains("unknown option `target`"));
+    // The build's target is in play instead of the default (docs builds neither base nor
+    // build nor the last stage); one no stage has fails too; a misspelt option is refused.
+    let v = json(&analyze(s(TEXT), parse(r#"{"target": "docs"}"#)).map_err(JsValue::from).unwrap());
+    assert_eq!(v["unusedStages"], serde_json::json!([0, 1, 3]));
+    let bad = analyze(s(TEXT), parse(r#"{"target": "nope"}"#)).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&bad).contains("target stage \"nope\" could not be found"));
+    let bad = analyze(s(TEXT), parse(r#"{"tagret": "docs"}"#)).map_err(JsValue::from).unwrap_err();
+    assert!(js_sys_message(&bad).contains("unknown option `tagret`"));
     let bad = analyze(s(TEXT), parse(r#"[1]"#)).map_err(JsValue::from).unwrap_err();
     assert!(js_sys_message(&bad).contains("options must be an object"));
     // Numbers are accepted as build-arg values.

@@ -75,7 +75,7 @@ pub(crate) fn known_targets(an: &Analysis, path: &Path, options: &Options) -> Re
 
 /// A build error's message where the text says the line before it: without the line BuildKit's
 /// message names for an instruction it cannot parse ("dockerfile parse error on line 4: ").
-fn after_line(message: &str) -> &str {
+pub(crate) fn after_line(message: &str) -> &str {
     let rest = message.strip_prefix("dockerfile parse error on line ").and_then(|m| m.split_once(": "));
     match rest {
         Some((line, m)) if line.bytes().all(|b| b.is_ascii_digit()) => m,

@@ -53,7 +53,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let message = format!("{} stage name already used", name(s));
         (s, an.stages()[s].line, message, "BuildKit warns of it, as DuplicateStageName, and builds")
     });
-    let option = an.legacy_buildkit_option(legacy.len()).map(|(s, range, option)| {
+    // (Not where the file does not parse: both builders read it with BuildKit's parser and
+    // instructions package, and fail alike, an unknown flag too.)
+    let parses = !an.build_error().is_some_and(|e| matches!(e.phase, "parse" | "instructions"));
+    let option = an.legacy_buildkit_option(legacy.len()).filter(|_| parses).map(|(s, range, option)| {
         let message = format!("the --{option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled");
         (s, an.line_of(range.start()), message, "BuildKit builds it")
     });

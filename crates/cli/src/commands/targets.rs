@@ -39,7 +39,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let detailed = listed <= stagecraft_analysis::PLANS_LISTED_MAX;
         if !detailed {
             crate::output::errln!(
-                "stagecraft: note: {}: the targets' lists would name {listed} stages in all; the JSON gives their lengths (`builds_count`, `legacy_builds_count`) and null lists (`stagecraft plan --target T` lists one)",
+                "stagecraft: note: {}: the targets' lists would name {listed} stages in all; the JSON gives how many stages each builds (`builds_count`, `legacy_builds_count`) and null lists (`stagecraft plan --target T` lists one)",
                 input::shown(path)
             );
         }

@@ -211,7 +211,7 @@ impl<'t> Parser<'t> {
             seen_directives: Vec::new(),
             too_long_reported: false,
             instructions: 0,
-            in_instruction: false,
+            heredoc_of: None,
         }
     }
 }
@@ -230,8 +230,8 @@ struct Parser<'t> {
     seen_directives: Vec<String>,
     too_long_reported: bool,
     instructions: usize,
-    /// Whether an instruction's lines are being read (it counts in `instructions` already).
-    in_instruction: bool,
+    /// Where the instruction starts whose heredoc bodies are being read.
+    heredoc_of: Option<usize>,
 }
 
 fn range(start: usize, end: usize) -> TextRange {
@@ -259,15 +259,17 @@ impl<'t> Parser<'t> {
         let len = end - start - usize::from(has_newline);
         if len > MAX_LINE && !self.too_long_reported {
             self.too_long_reported = true;
-            // BuildKit's scanner stops at the line: its error, or, where no instruction ended
-            // before it, the file has none.
-            let complete = self.instructions - usize::from(self.in_instruction);
-            let error = match complete {
-                0 => NO_INSTRUCTIONS,
-                _ => "dockerfile line greater than max allowed size of 65535",
+            // BuildKit's scanner stops at the line: in a heredoc's body, the heredoc is not
+            // closed (from the instruction on: the range starts there); else, with no
+            // instruction read before it (one it continues counts: BuildKit adds it), the file
+            // has none; else the scanner's error.
+            let (error, from) = match (self.heredoc_of, self.instructions) {
+                (Some(from), _) => ("unterminated heredoc", from),
+                (None, 0) => (NO_INSTRUCTIONS, start),
+                _ => ("dockerfile line greater than max allowed size of 65535", start),
             };
             self.errors.push(SyntaxError::whole_file(
-                range(start, start),
+                range(from, start),
                 format!(
                     "{error}: line {} is {len} bytes long, {LINE_TOO_LONG}: split it with line continuations",
                     self.line_no
@@ -399,7 +401,6 @@ impl<'t> Parser<'t> {
 
     fn instruction(&mut self, first: Line, t: usize, mut cont: Option<usize>) {
         self.instructions += 1;
-        self.in_instruction = true;
         let mut segments = std::mem::take(&mut self.segments);
         segments.clear();
         let mut trivia = std::mem::take(&mut self.trivia);
@@ -550,12 +551,12 @@ impl<'t> Parser<'t> {
         self.segments = segments;
         self.trivia = trivia;
         self.events = events;
-        self.in_instruction = false;
     }
 
     /// Reads the bodies of the heredocs an instruction line opened, in order.
     fn heredoc_bodies(&mut self, words: &[HeredocWord], segments: &[Segment]) -> Vec<HeredocBody> {
         let mut bodies = Vec::new();
+        self.heredoc_of = segments.first().map(|s| s.phys);
         for word in words {
             let body_start = self.pos;
             let mut terminator = None;
@@ -588,6 +589,7 @@ impl<'t> Parser<'t> {
                 }
             }
         }
+        self.heredoc_of = None;
         bodies
     }
 }
