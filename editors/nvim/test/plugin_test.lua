@@ -646,6 +646,12 @@ local function main()
     local ms = (vim.loop.hrtime() - t0) / 1e6
     check(ms < 1000 and #notes > crash_notes and noted('exited (signal 9); run :StagecraftRestart to start it again', vim.log.levels.WARN),
       '7 after the server died, :StagecraftTargets says so and how to restart it, without waiting', ('%d ms'):format(ms))
+    crash_notes = #notes
+    vim.cmd('StagecraftGraph! mermaid')
+    local said = vim.tbl_filter(function(n)
+      return n.msg:find('exited (signal 9)', 1, true) ~= nil
+    end, { unpack(notes, crash_notes + 1) })
+    check(#said == 1, '7 and :StagecraftGraph says so too, drawing with the CLI', #said)
     vim.cmd('StagecraftRestart')
     check(wait(10000, function()
       return client_id(buf) ~= nil

@@ -176,6 +176,11 @@ function M.show(opts)
     if vim.bo[bufnr].buftype ~= '' then
       return server.explain_missing_client(bufnr)
     end
+    -- A server that died: say so (the graph still comes, from the CLI, without the settings
+    -- the server had).
+    if server.exited(bufnr) then
+      server.explain_missing_client(bufnr)
+    end
     return from_cli(bufnr, opts)
   end
   local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) }, target = opts.target }
