@@ -955,7 +955,7 @@ impl<'a> Engine<'a> {
                 if cfg!(feature = "build-failures") && first {
                     let line = self.lines(info.range).0;
                     if let Some(b) = self.build_error.as_mut() {
-                        b.message = format!("dockerfile parse error on line {line}: {}", b.message);
+                        b.message = format!("{PARSE_ERROR_PREFIX}{line}: {}", b.message);
                     }
                 }
             }

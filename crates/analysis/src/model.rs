@@ -487,6 +487,22 @@ pub struct BuildError {
     pub phase: &'static str,
 }
 
+/// What BuildKit's `parseError` puts before the message of an instruction it cannot parse,
+/// with the instruction's first line and `: ` after it.
+pub(crate) const PARSE_ERROR_PREFIX: &str = "dockerfile parse error on line ";
+
+impl BuildError {
+    /// The message without the line BuildKit's parser names for an instruction it cannot parse
+    /// (`dockerfile parse error on line 4: `), for a text that says the line itself.
+    pub fn message_without_line(&self) -> &str {
+        let rest = self.message.strip_prefix(PARSE_ERROR_PREFIX).and_then(|m| m.split_once(": "));
+        match rest {
+            Some((line, m)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => m,
+            _ => &self.message,
+        }
+    }
+}
+
 /// Whether a `--from` value is a stage index as BuildKit's `strconv.Atoi` reads one that names a
 /// stage: digits, with a `+` or not (`-1` is never a stage).
 pub(crate) fn is_index(value: &str) -> bool {

@@ -25,13 +25,8 @@ fn fails(text: &str, message: &str, at: &str) {
 
 /// The build's error message, BuildKit's part (without our hint).
 fn buildkit_message(a: &Analysis) -> Option<&str> {
-    a.build_error().map(|e| without_line(&e.message).split("; ").next().unwrap_or_default())
-}
-
-/// A message without the line BuildKit's parser names for an instruction it cannot parse (the
-/// oracle test checks that part).
-fn without_line(message: &str) -> &str {
-    message.strip_prefix("dockerfile parse error on line ").and_then(|r| r.split_once(": ")).map_or(message, |(_, m)| m)
+    // (Without the line BuildKit's parser names: the oracle test checks that part.)
+    a.build_error().map(|e| e.message_without_line().split("; ").next().unwrap_or_default())
 }
 
 fn builds(text: &str) {
@@ -431,7 +426,7 @@ fn a_named_context_source_date_epoch_names_is_used() {
 #[test]
 fn half_written_flags_say_what_to_write() {
     let message =
-        |text: &str| plain(text).build_error().map(|e| without_line(&e.message).to_string()).unwrap_or_default();
+        |text: &str| plain(text).build_error().map(|e| e.message_without_line().to_string()).unwrap_or_default();
     assert_eq!(
         message("FROM alpine\nRUN --network=hos true\n"),
         "invalid network mode \"hos\" (did you mean host?); use default, none or host"

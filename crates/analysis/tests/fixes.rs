@@ -352,13 +352,9 @@ fn build(a: &Analysis) -> Vec<String> {
     // after it may quote the text as written.)
     // (Without the line BuildKit's parser names: a fix that takes a line away moves it.)
     let error = a.build_error().filter(|e| e.phase != "lint");
-    let message = |m: &str| match m.strip_prefix("dockerfile parse error on line ").and_then(|r| r.split_once(": ")) {
-        Some((_, rest)) => rest.to_string(),
-        None => m.to_string(),
-    };
     out.push(format!(
         "fails: {:?}",
-        error.map(|e| (e.phase, message(&e.message).split("; ").next().map(str::to_lowercase)))
+        error.map(|e| (e.phase, e.message_without_line().split("; ").next().map(str::to_lowercase)))
     ));
     out
 }

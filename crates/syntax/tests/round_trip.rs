@@ -217,25 +217,16 @@ fn instructions_say_whether_a_comment_stands_above_them() {
 
 #[test]
 fn very_long_lines_round_trip_and_report_buildkits_limit() {
-    let long = format!("FROM alpine\nRUN echo {}\n", "x".repeat(70_000));
-    check(&long);
-    let p = parse(&long);
-    let err = p
-        .errors()
-        .iter()
-        .find(|e| e.message().contains(stagecraft_syntax::LINE_TOO_LONG))
-        .expect("the limit is reported");
-    // BuildKit's message first (its scanner stops at the line), then which line.
-    assert!(
-        err.message().starts_with("dockerfile line greater than max allowed size of 65535: line 2 is 70009 bytes long"),
-        "{}",
-        err.message()
-    );
-    // Before any instruction (a first line), BuildKit has read none: the file has no
-    // instructions; one the line continues counts (BuildKit adds it); in a heredoc's body the
-    // heredoc is not closed.
+    check(&format!("FROM alpine\nRUN echo {}\n", "x".repeat(70_000)));
+    // BuildKit's message first (its scanner stops at the line), then which line. Before any
+    // instruction (a first line), BuildKit has read none: the file has no instructions; one the
+    // line continues counts (BuildKit adds it); in a heredoc's body the heredoc is not closed.
     let long = "x".repeat(70_000);
     for (text, message) in [
+        (
+            format!("FROM alpine\nRUN echo {long}\n"),
+            "dockerfile line greater than max allowed size of 65535: line 2 is 70009 bytes long",
+        ),
         (format!("FROM alpine:{long}\nRUN true\n"), "file with no instructions: line 1 "),
         (format!("# c\nFROM alpine \\\n{long}\n"), "dockerfile line greater than max allowed size of 65535: line 3 "),
         (format!("FROM alpine\nRUN <<EOF\n{long}\nEOF\n"), "unterminated heredoc: line 3 "),

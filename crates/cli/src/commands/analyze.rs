@@ -268,7 +268,7 @@ fn summary(a: &Analysis, check: &str) -> String {
     // The diagnostics themselves are `check`'s output; here, whether there are any.
     if let Some(e) = a.build_error() {
         let at = e.range.map(|r| format!(" (line {})", a.line_of(r.start()))).unwrap_or_default();
-        out.push_str(&format!("the build fails{at}: {}\n", super::after_line(&e.message)));
+        out.push_str(&format!("the build fails{at}: {}\n", e.message_without_line()));
     }
     if let Some(problems) = super::check::problems(a.diagnostics()) {
         out.push_str(&format!("{problems}: `{check}` lists them\n"));

@@ -73,16 +73,6 @@ pub(crate) fn known_targets(an: &Analysis, path: &Path, options: &Options) -> Re
     Ok(())
 }
 
-/// A build error's message where the text says the line before it: without the line BuildKit's
-/// message names for an instruction it cannot parse ("dockerfile parse error on line 4: ").
-pub(crate) fn after_line(message: &str) -> &str {
-    let rest = message.strip_prefix("dockerfile parse error on line ").and_then(|m| m.split_once(": "));
-    match rest {
-        Some((line, m)) if line.bytes().all(|b| b.is_ascii_digit()) => m,
-        _ => message,
-    }
-}
-
 /// The stage `--target` = `t` builds, or a usage error that says why none does, and the error
 /// `docker build` meets first where it fails before it looks for a target: it looks once the
 /// file parses and its stages are made.
@@ -91,7 +81,7 @@ fn resolve_target(an: &Analysis, path: &Path, t: &str) -> Result<usize, Failure>
         let phases = ["parse", "instructions", "meta-args", "dispatch-states"];
         let first = an.build_error().filter(|b| phases.contains(&b.phase)).map_or(String::new(), |b| {
             let at = b.range.map_or(String::new(), |r| format!("line {}: ", an.line_of(r.start())));
-            format!("; `docker build` fails before it looks for a target: {at}{}", after_line(&b.message))
+            format!("; `docker build` fails before it looks for a target: {at}{}", b.message_without_line())
         });
         Failure::Usage(format!("{}: {e}{first}", input::shown(path)))
     })
@@ -107,7 +97,7 @@ pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildEr
             crate::output::errln!(
                 "stagecraft: {}{at}: the build fails: {} (the output is what it would build once that is mended; `stagecraft check` says more)",
                 input::shown(path),
-                after_line(&e.message)
+                e.message_without_line()
             );
             crate::Outcome::Findings
         }
