@@ -948,11 +948,13 @@ impl<'a> Engine<'a> {
             }
             if let Err(e) = result {
                 let code = if info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
+                #[cfg(feature = "build-failures")]
                 let first = !self.stopped;
                 self.fail(code, &e.message, Some(e.range), "instructions");
                 // The build's error is BuildKit's `parseError`, which names the instruction's
                 // first line (the diagnostic, at the instruction, need not).
-                if cfg!(feature = "build-failures") && first {
+                #[cfg(feature = "build-failures")]
+                if first {
                     let line = self.lines(info.range).0;
                     if let Some(b) = self.build_error.as_mut() {
                         b.message = format!("{PARSE_ERROR_PREFIX}{line}: {}", b.message);

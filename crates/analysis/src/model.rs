@@ -488,9 +488,12 @@ pub struct BuildError {
 }
 
 /// What BuildKit's `parseError` puts before the message of an instruction it cannot parse,
-/// with the instruction's first line and `: ` after it.
+/// with the instruction's first line and `: ` after it. (Written only with the build's failures:
+/// native builds.)
+#[cfg(feature = "build-failures")]
 pub(crate) const PARSE_ERROR_PREFIX: &str = "dockerfile parse error on line ";
 
+#[cfg(feature = "build-failures")]
 impl BuildError {
     /// The message without the line BuildKit's parser names for an instruction it cannot parse
     /// (`dockerfile parse error on line 4: `), for a text that says the line itself.
