@@ -708,9 +708,13 @@ scenario('a laptop screen: the open build options, their errors and the search p
   await page.waitForSelector('.cm-search');
   const editor = await page.locator('#editor').boundingBox();
   assert.ok(editor.height >= 150, `the editor keeps a usable height: ${editor.height}px`);
-  // The forms under it are reached by scrolling the pane: the platform's error comes into
-  // view inside it.
-  await page.locator('#platform-error').scrollIntoViewIfNeeded();
+  // The forms under it are reached by scrolling the pane, as a user does (the mouse wheel: a
+  // pane with `overflow: hidden` can still be scrolled by a script): the platform's error comes
+  // into view inside it.
+  const box = await page.locator('.editor-pane .pane-head').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.wheel(0, 2000);
+  await page.waitForFunction(() => document.querySelector('.editor-pane').scrollTop > 0, null, { timeout: 3000 });
   const pane = await page.locator('.editor-pane').boundingBox();
   const error = await page.locator('#platform-error').boundingBox();
   assert.ok(error.y >= pane.y && error.y + error.height <= pane.y + pane.height + 1,
