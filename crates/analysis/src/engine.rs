@@ -13,7 +13,7 @@ use stagecraft_syntax::heredoc::{self, parse_heredoc};
 use stagecraft_syntax::info::{FlagInfo, InstructionInfo, PairInfo};
 use stagecraft_syntax::shell::{EnvList, Lexer};
 use stagecraft_syntax::SyntaxKind::*;
-use stagecraft_syntax::{directives, go, LineIndex, Parse, TextRange, TextSize, KEYWORDS};
+use stagecraft_syntax::{directives, go, LineIndex, Parse, SyntaxErrorKind, TextRange, TextSize, KEYWORDS};
 
 use crate::copy;
 use crate::env::{builtin_args, Expander, Scope, Text, Vars, DEFAULT_PATH};
@@ -653,13 +653,11 @@ impl<'a> Engine<'a> {
             // a directive it refuses at the line before it (it counts lines from 0 there).
             let lines = if !cfg!(feature = "build-failures") {
                 None
-            } else if e.message().starts_with("file with no instructions")
-                && !e.message().contains(stagecraft_syntax::LINE_TOO_LONG)
-            {
+            } else if e.kind() == SyntaxErrorKind::NoInstructions {
                 let b = self.text.as_bytes();
                 let n = b.iter().filter(|&&c| c == b'\n').count() + usize::from(b.last().is_some_and(|&c| c != b'\n'));
                 Some((n as u32, n as u32))
-            } else if e.message().contains(stagecraft_syntax::LINE_TOO_LONG) {
+            } else if e.kind() == SyntaxErrorKind::LineTooLong {
                 // A line BuildKit cannot read: up to the line before it, the last it read (from
                 // the instruction on for a heredoc it leaves open: the range starts there).
                 let (first, last) = (self.lines(e.range()).0, self.lines(TextRange::empty(e.range().end())).0 - 1);

@@ -23,7 +23,6 @@ mod json;
 mod kind;
 mod line_index;
 mod parser;
-pub use parser::LINE_TOO_LONG;
 pub mod shell;
 pub use stagecraft_sort as sort;
 mod unicode_tables;
@@ -85,18 +84,40 @@ impl Parse {
 pub struct SyntaxError {
     range: TextRange,
     message: String,
-    /// Depends on more of the file than the lines it is about (the first over-long line, a
-    /// file with no instructions): an incremental reparse cannot keep or redo it locally.
-    whole_file: bool,
+    kind: SyntaxErrorKind,
+}
+
+/// What a [`SyntaxError`] is about, where that decides more than its message: the lines
+/// BuildKit names for it, and whether an incremental reparse can keep or redo it locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxErrorKind {
+    /// An error about the lines it covers.
+    Local,
+    /// The file has no instructions (BuildKit names its last line).
+    NoInstructions,
+    /// The first line longer than BuildKit's scanner reads (65,535 bytes): BuildKit names
+    /// the line before, the last it read, whichever message it gives.
+    LineTooLong,
 }
 
 impl SyntaxError {
     pub(crate) fn new(range: TextRange, message: impl Into<String>) -> SyntaxError {
-        SyntaxError { range, message: message.into(), whole_file: false }
+        SyntaxError { range, message: message.into(), kind: SyntaxErrorKind::Local }
     }
 
-    pub(crate) fn whole_file(range: TextRange, message: impl Into<String>) -> SyntaxError {
-        SyntaxError { whole_file: true, ..SyntaxError::new(range, message) }
+    pub(crate) fn with_kind(range: TextRange, message: impl Into<String>, kind: SyntaxErrorKind) -> SyntaxError {
+        SyntaxError { kind, ..SyntaxError::new(range, message) }
+    }
+
+    /// What the error is about.
+    pub fn kind(&self) -> SyntaxErrorKind {
+        self.kind
+    }
+
+    /// Depends on more of the file than the lines it is about (the first over-long line, a
+    /// file with no instructions): an incremental reparse cannot keep or redo it locally.
+    pub(crate) fn is_whole_file(&self) -> bool {
+        self.kind != SyntaxErrorKind::Local
     }
 
     /// The source range the error is about.

@@ -235,7 +235,7 @@ fn very_long_lines_round_trip_and_report_buildkits_limit() {
         let err = p
             .errors()
             .iter()
-            .find(|e| e.message().contains(stagecraft_syntax::LINE_TOO_LONG))
+            .find(|e| e.kind() == stagecraft_syntax::SyntaxErrorKind::LineTooLong)
             .expect("the limit is reported");
         assert!(err.message().starts_with(message), "{}", err.message());
     }

@@ -49,7 +49,10 @@ fn over_long_lines_are_reported_once_whichever_half_reads_them() {
         format!("FROM a\nRUN {long}\nRUN a\nRUN b\nRUN c\n"),
     ] {
         let one = parse_on_two_threads(&text, text.len());
-        assert_eq!(one.errors().iter().filter(|e| e.message().contains(stagecraft_syntax::LINE_TOO_LONG)).count(), 1);
+        assert_eq!(
+            one.errors().iter().filter(|e| e.kind() == stagecraft_syntax::SyntaxErrorKind::LineTooLong).count(),
+            1
+        );
         assert_split_equal("long lines", &text, &one);
         assert_eq!(parse(&text), one);
     }

@@ -11,8 +11,8 @@ use rowan::{GreenNode, TextRange, TextSize};
 use crate::green::Builder;
 
 use crate::heredoc::{self, HeredocWord};
-use crate::SyntaxError;
 use crate::SyntaxKind::{self, *};
+use crate::{SyntaxError, SyntaxErrorKind};
 use instruction::{Event, LineParser};
 
 /// BuildKit reads lines with a `bufio.Scanner`, whose buffer holds at most 64 KiB.
@@ -20,10 +20,6 @@ const MAX_LINE: usize = 65_535;
 
 /// BuildKit's error for a file with no instructions.
 const NO_INSTRUCTIONS: &str = "file with no instructions";
-
-/// What the error of a line BuildKit cannot read says after its length (the analysis finds
-/// the error by it: BuildKit names the line before).
-pub const LINE_TOO_LONG: &str = "more than BuildKit reads";
 
 /// One physical line: `[start, content_end)` is its text without the trailing `\r`/`\n` run,
 /// `[content_end, end)` that run.
@@ -89,7 +85,7 @@ pub(crate) fn reparse(
     if deleted.end() > old_len
         || !fits
         || !text.is_char_boundary(usize::from(deleted.start()))
-        || old_errors.iter().any(|e| e.whole_file)
+        || old_errors.iter().any(|e| e.is_whole_file())
     {
         return None;
     }
@@ -149,7 +145,7 @@ pub(crate) fn reparse(
         }
         p.line(false);
     };
-    if p.errors.iter().any(|e| e.whole_file) {
+    if p.errors.iter().any(|e| e.is_whole_file()) {
         return None;
     }
     let old_resume = starts[resume];
@@ -188,9 +184,10 @@ impl<'t> Parser<'t> {
         self.builder.finish_node();
         if self.instructions == 0 {
             let end = TextSize::of(self.text);
-            self.errors.push(SyntaxError::whole_file(
+            self.errors.push(SyntaxError::with_kind(
                 TextRange::new(end, end),
                 format!("{NO_INSTRUCTIONS}: a Dockerfile needs at least one instruction, such as FROM"),
+                SyntaxErrorKind::NoInstructions,
             ));
         }
         (self.builder.finish(), self.errors)
@@ -268,12 +265,13 @@ impl<'t> Parser<'t> {
                 (None, 0) => (NO_INSTRUCTIONS, start),
                 _ => ("dockerfile line greater than max allowed size of 65535", start),
             };
-            self.errors.push(SyntaxError::whole_file(
+            self.errors.push(SyntaxError::with_kind(
                 range(from, start),
                 format!(
-                    "{error}: line {} is {len} bytes long, {LINE_TOO_LONG}: split it with line continuations",
+                    "{error}: line {} is {len} bytes long, more than BuildKit reads: split it with line continuations",
                     self.line_no
                 ),
+                SyntaxErrorKind::LineTooLong,
             ));
         }
         Some(Line { start, content_end, end })

@@ -76,7 +76,7 @@ pub(crate) fn parse_split<J: FnOnce() -> Tail>(
     let tail = join();
     // A line too long for BuildKit is reported once, for the first; a tail that read one cannot
     // know whether it was the first, so it is not used.
-    if !tail.errors.iter().any(|e| e.whole_file) {
+    if !tail.errors.iter().any(|e| e.is_whole_file()) {
         let error_at = |errors: &[SyntaxError], o: usize| errors.iter().any(|e| usize::from(e.range.start()) == o);
         let mut b = 0;
         loop {
