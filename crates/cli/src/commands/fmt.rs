@@ -29,7 +29,8 @@ then `bar`), and the continuation lines of an instruction whose quotes never clo
 
 Prints a unified diff of each file it would change; --write changes the files instead;
 --check prints the names of the files it would change and exits 1 if there are any.
-A FILE of `-` reads the standard input and prints it formatted (an editor's filter).
+A FILE of `-` reads the standard input and prints it formatted (an editor's filter); it is
+named alone, but for --check.
 --indent N: columns per indentation level (default 4); --tabs: indent with tabs.
 A file with a syntax error is not formatted: the error is said, with its line and column,
 and the exit status is 1 (`-` prints the text unchanged). 2: a file could not be read or
@@ -46,6 +47,17 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     if a.write && a.files.iter().any(|f| input::is_stdin(f)) {
         return Err(Failure::Usage(
             "--write changes files, and `-` (the standard input) is none: without --write, `-` prints the formatted text".into(),
+        ));
+    }
+    let stdin_count = a.files.iter().filter(|f| input::is_stdin(f)).count();
+    if stdin_count > 1 {
+        return Err(Failure::Usage("`-` (the standard input) is named more than once: it can be read once".into()));
+    }
+    if stdin_count == 1 && a.files.len() > 1 && !a.check {
+        return Err(Failure::Usage(
+            "`-` prints the standard input formatted (a filter), which would be mixed with the other files' diffs: \
+             format `-` on its own, or use --check, which names each file it would change"
+                .into(),
         ));
     }
     let options = FormatOptions { indent_width: a.indent.unwrap_or(4), use_tabs: a.tabs };
