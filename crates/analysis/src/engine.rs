@@ -1952,6 +1952,7 @@ impl<'a> Engine<'a> {
         let build_error = self.build_error.clone();
         let diagnostics = self.diagnostics.len();
         let states = self.states.len();
+        let references = self.references.len();
         match info.kind {
             COPY_INSTR => {
                 self.copy_from(s, &info, RefOrigin::OnbuildTrigger, None);
@@ -1975,6 +1976,12 @@ impl<'a> Engine<'a> {
         }
         self.diagnostics.truncate(kept);
         self.states.truncate(states);
+        // (The stages' bases are resolved before any stage is dispatched.)
+        if !self.stages.iter().any(|t| t.base_kind == BaseKind::Stage(s)) {
+            for r in &mut self.references[references..] {
+                r.target = RefTarget::NotRunHere;
+            }
+        }
         // A trigger's flags are read as the instruction's are, where it runs: said once, here.
         self.non_ascii_flags(&info);
     }

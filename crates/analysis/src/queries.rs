@@ -865,16 +865,24 @@ impl Analysis {
 
     /// The stage name at `offset` and its stage (a prepared rename and a rename refuse alike).
     fn stage_to_rename(&self, offset: TextSize) -> Result<(StageSymbol, usize), RenameError> {
+        let not_run = |r: &StageRef| {
+            RenameError(format!(
+                "no stage here runs this ONBUILD trigger: it runs in the builds of Dockerfiles built on this image, where `{}` names one of their stages; rename it there, or this file's stage at its `AS`",
+                r.value
+            ))
+        };
         let symbol = self.symbol_at(offset);
         let stage = symbol.as_ref().and_then(|s| self.named_stage(s));
-        let (symbol, stage) = symbol.zip(stage).ok_or_else(|| RenameError("no stage name at the cursor".into()))?;
+        let Some((symbol, stage)) = symbol.zip(stage) else {
+            let touches = |r: TextRange| r.start() <= offset && offset <= r.end();
+            let trigger = self.references().iter().find(|r| r.target == RefTarget::NotRunHere && touches(r.range));
+            return Err(trigger.map_or_else(|| RenameError("no stage name at the cursor".into()), not_run));
+        };
         if let StageSymbol::Reference(i) = symbol {
             let r = &self.references()[i];
+            // (A trigger a stage here runs reads that stage's variables there: it may name another stage.)
             if r.origin == RefOrigin::OnbuildTrigger && !self.trigger_runs_to(r, stage) {
-                return Err(RenameError(format!(
-                    "no stage here runs this ONBUILD trigger: it runs in the builds of Dockerfiles built on this image, where `{}` names one of their stages; rename it there, or this file's stage at its `AS`",
-                    r.value
-                )));
+                return Err(not_run(r));
             }
         }
         Ok((symbol, stage))
@@ -1338,11 +1346,9 @@ impl Analysis {
                 RefTarget::Scratch => "**scratch**: the empty image".to_string(),
                 RefTarget::Invalid(why) => format!("**not resolvable**: {why}"),
                 // (One a stage here runs is that stage's reference, above.)
-                RefTarget::Stage(_)
-                    if r.origin == RefOrigin::OnbuildTrigger && self.first_built_on(r.in_stage).is_none() =>
-                {
+                RefTarget::NotRunHere => {
                     format!(
-                    "**ONBUILD trigger** `{}`\n\nNo stage of this file is built on this one, so the trigger runs in the builds of Dockerfiles built on its image, where `{}` names one of their stages.",
+                    "**ONBUILD trigger** `{}`\n\nNo stage of this file is built on this one, so the trigger runs in the builds of Dockerfiles built on its image, where `{}` names one of their stages (or, where none has that name, an image).",
                         r.value, r.value
                     )
                 }

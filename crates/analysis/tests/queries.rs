@@ -2,7 +2,8 @@
 
 use stagecraft_analysis::queries::{CompletionKind, OutlineKind, TokenType, VariableSource, VariableValue};
 use stagecraft_analysis::{
-    analyze, Analysis, Applicability, BaseKind, GraphNode, Options, RefTarget, Severity, TextEdit, TextRange, TextSize,
+    analyze, Analysis, Applicability, BaseKind, GraphNode, Options, RefOrigin, RefTarget, Severity, TextEdit,
+    TextRange, TextSize,
 };
 
 fn fixture(text: &str) -> (Analysis, TextSize) {
@@ -309,6 +310,18 @@ fn rename_follows_an_onbuild_trigger_only_where_a_stage_here_runs_it() {
         hover.starts_with("**ONBUILD trigger** `builder`\n\nNo stage of this file is built on this one"),
         "{hover}"
     );
+    // The model says so too: the trigger's reference resolves to nothing here, before the rename
+    // and after it (the analysis is the same graph with the name changed), and to the stage
+    // where a stage here runs the trigger.
+    let trigger_targets = |text: &str| -> Vec<RefTarget> {
+        let a = plain(text);
+        a.references().iter().filter(|r| r.origin == RefOrigin::OnbuildTrigger).map(|r| r.target.clone()).collect()
+    };
+    assert_eq!(trigger_targets(downstream), [RefTarget::NotRunHere]);
+    assert_eq!(trigger_targets(&out), [RefTarget::NotRunHere]);
+    // (So is a trigger that names an image, which a rename may take the name of.)
+    assert_eq!(trigger_targets("FROM alpine AS a\nONBUILD COPY --from=alpine /a /b\n"), [RefTarget::NotRunHere]);
+    assert_eq!(trigger_targets(&format!("{downstream}FROM base\n")), [RefTarget::Stage(0)]);
     // After the rename, the trigger's `builder` names no stage here, and nothing says it does:
     // no unknown-stage "did you mean `compiler`" (the Dockerfiles built on this image have their
     // own `builder`), and renaming back is no rename onto an image this build pulls.

@@ -195,7 +195,9 @@ pub fn analyze(text: &str, options: &Options) -> String {
             RefTarget::Stage(s) => (Some(*s as u64), None),
             RefTarget::Image(i) => (None, Some(i.as_str())),
             RefTarget::Scratch => (None, Some("scratch")),
-            RefTarget::Context | RefTarget::NamedContext(_) | RefTarget::Invalid(_) => (None, None),
+            RefTarget::Context | RefTarget::NamedContext(_) | RefTarget::Invalid(_) | RefTarget::NotRunHere => {
+                (None, None)
+            }
         };
         let origin = r.origin.as_str();
         w.begin_object();

@@ -116,7 +116,9 @@ pub(crate) fn to_json<'a>(a: &'a Analysis, file: &str) -> impl serde::Serialize 
                 RefTarget::Stage(t) => (json!(t), Value::Null, Value::Null),
                 RefTarget::Image(i) => (Value::Null, json!(i), Value::Null),
                 RefTarget::Scratch => (Value::Null, json!("scratch"), Value::Null),
-                RefTarget::Context | RefTarget::NamedContext(_) => (Value::Null, Value::Null, Value::Null),
+                RefTarget::Context | RefTarget::NamedContext(_) | RefTarget::NotRunHere => {
+                    (Value::Null, Value::Null, Value::Null)
+                }
                 RefTarget::Invalid(why) => (Value::Null, Value::Null, json!(why)),
             };
             let mut v = json!({
@@ -253,6 +255,9 @@ fn summary(a: &Analysis, check: &str) -> String {
                 RefTarget::Context => "the build context".into(),
                 RefTarget::NamedContext(k) => format!("named build context {k}"),
                 RefTarget::Invalid(why) => format!("nothing ({why})"),
+                RefTarget::NotRunHere => {
+                    "nothing here (an ONBUILD trigger no stage of this file runs: it is looked up where an image built on this stage is built)".into()
+                }
             };
             out.push_str(&format!("  line {}: {} {} -> {to}\n", r.line, r.kind.as_str(), r.value));
         }
