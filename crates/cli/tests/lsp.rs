@@ -1651,6 +1651,19 @@ fn undecodable_messages_and_odd_framing_keep_the_server_serving() {
     // An unknown `$/` request is answered with MethodNotFound (the protocol says so).
     let r = lsp.call("$/unknownThing", parse_json("{}"));
     assert_eq!(r["error"]["code"], -32601, "{r}");
+    // A message with an id but no method, and no response either, is an invalid request,
+    // answered to its id; so is one whose method is no string.
+    lsp.send_raw(r#"{"jsonrpc":"2.0","id":602}"#);
+    lsp.send_raw(r#"{"jsonrpc":"2.0","id":603,"method":5}"#);
+    for id in [602, 603] {
+        let answered = lsp.pending.iter().find(|m| m["id"] == id).cloned();
+        let answered = answered.unwrap_or_else(|| lsp.recv(Instant::now() + TIMEOUT, "the invalid request's answer"));
+        assert_eq!(
+            (answered["id"].as_i64(), answered["error"]["code"].as_i64()),
+            (Some(id), Some(-32600)),
+            "{answered}"
+        );
+    }
     // A Content-Length past what the server reads, and one that would overflow.
     for length in ["18446744073709551615", "2000000000"] {
         write!(lsp.input(), "Content-Length: {length}\r\n\r\n{{}}").unwrap();

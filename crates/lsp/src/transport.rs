@@ -28,8 +28,9 @@ pub(crate) enum Frame {
     /// A well-formed JSON-RPC message body, with its method if it is a request or notification
     /// and its id if it has one (read only for client input).
     Message { body: Vec<u8>, method: Option<String>, id: Option<Id> },
-    /// Something that is not one, with the error to answer.
-    Malformed { code: i64, message: String },
+    /// Something that is not one, with the error to answer (to its id where one can be read:
+    /// a client waiting for an answer to it gets one).
+    Malformed { code: i64, message: String, id: Id },
 }
 
 impl Framer {
@@ -52,6 +53,7 @@ impl Framer {
             return Some(Frame::Malformed {
                 code: -32700,
                 message: format!("Parse error: a message header without a valid Content-Length: {:?}", headers.trim()),
+                id: Id::Null,
             });
         };
         if length > MAX_BODY {
@@ -61,6 +63,7 @@ impl Framer {
                 message: format!(
                     "Parse error: a Content-Length of {length} bytes is more than this server reads ({MAX_BODY})"
                 ),
+                id: Id::Null,
             });
         }
         let body_end = body_start + length;
@@ -98,19 +101,38 @@ fn check(mut body: Vec<u8>) -> Frame {
         // response, whatever else it has: its `method` is no request's, and no state change
         // to count (one counted made every later change wait for a handler that never ran).
         .map(|e| match (e.result || e.error) && e.id.is_some() {
-            true => (None, e.id),
-            false => (e.method.map(std::borrow::Cow::into_owned), e.id),
+            true => (None, e.id, true),
+            false => (e.method.map(std::borrow::Cow::into_owned), e.id, false),
         });
-    if let Some((method, id)) = envelope {
-        return Frame::Message { body, method, id };
+    match envelope {
+        Some((Some(method), id, _)) => return Frame::Message { body, method: Some(method), id },
+        Some((None, id, true)) => return Frame::Message { body, method: None, id },
+        Some((None, id, false)) => {
+            return Frame::Malformed {
+                code: -32600,
+                message: "Invalid request: a message needs a `method` (a request or notification), or an `id` with a `result` or an `error` (a response)"
+                    .into(),
+                id: id.unwrap_or(Id::Null),
+            }
+        }
+        None => {}
     }
     match serde_json::from_slice::<serde::de::IgnoredAny>(&body) {
-        Err(e) => Frame::Malformed { code: -32700, message: format!("Parse error: {e}") },
+        Err(e) => Frame::Malformed { code: -32700, message: format!("Parse error: {e}"), id: Id::Null },
         Ok(_) => Frame::Malformed {
             code: -32600,
-            message: "Invalid request: not a JSON-RPC 2.0 request, notification or response".into(),
+            message: "Invalid request: not a JSON-RPC 2.0 request, notification or response (`jsonrpc` must be \"2.0\", a `method` a string)".into(),
+            // (An `id` of a valid type, where the rest is not.)
+            id: serde_json::from_slice::<IdOnly>(&body).ok().and_then(|m| m.id).unwrap_or(Id::Null),
         },
     }
+}
+
+/// A message's `id` alone (the rest skipped, whatever it is).
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    #[serde(default, deserialize_with = "id")]
+    id: Option<Id>,
 }
 
 /// What the framework's `Request` and `Response` check of a message: the version, a `method`
@@ -344,8 +366,8 @@ pub(crate) async fn read_client(
                         return;
                     }
                 }
-                Frame::Malformed { code, message } => {
-                    let _ = out.send(error_body(&Id::Null, code, &message));
+                Frame::Malformed { code, message, id } => {
+                    let _ = out.send(error_body(&id, code, &message));
                 }
             }
         }
@@ -443,6 +465,36 @@ mod tests {
         assert_eq!(f.next_frame(), None, "waits for the rest of the body");
     }
 
+    /// A message that is no request, notification or response is an invalid request, answered
+    /// to its id where one can be read (the client waits for it); a response is forwarded.
+    #[test]
+    fn invalid_requests_are_answered_to_their_id() {
+        let frame = |body: &str| {
+            let mut f = Framer::default();
+            f.push(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+            f.next_frame().expect("a frame")
+        };
+        for (body, want) in [
+            (r#"{"jsonrpc":"2.0","id":602}"#, Id::Number(602)),
+            (r#"{"jsonrpc":"2.0","id":"x","params":{}}"#, Id::String("x".into())),
+            (r#"{"jsonrpc":"2.0","id":600,"method":5}"#, Id::Number(600)),
+            (r#"{"id":603,"method":"shutdown"}"#, Id::Number(603)),
+            (r#"{"jsonrpc":"2.0"}"#, Id::Null),
+            (r#"{"jsonrpc":"2.0","id":[1]}"#, Id::Null),
+        ] {
+            match frame(body) {
+                Frame::Malformed { code: -32600, id, .. } => assert_eq!(id, want, "{body}"),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        for body in [
+            r#"{"jsonrpc":"2.0","id":7,"result":null}"#,
+            r#"{"jsonrpc":"2.0","id":7,"error":{"code":1,"message":"m"}}"#,
+        ] {
+            assert!(matches!(frame(body), Frame::Message { method: None, id: Some(Id::Number(7)), .. }), "{body}");
+        }
+    }
+
     /// A header block ended by `\n\n` is read as one (it took the next message's header for
     /// its body); stray line breaks between messages are skipped.
     #[test]
@@ -512,7 +564,10 @@ mod tests {
         assert!(framework_decodes(&body).is_ok());
     }
 
-    /// The envelope check accepts exactly what the framework's own types decode.
+    /// The envelope check accepts what the framework's own types decode (the framework stops at
+    /// a message it cannot), but for a message without a `method` that is no response (no
+    /// `result`, no `error` it reads), which it would answer "method not found": that is an
+    /// invalid request.
     #[test]
     fn the_envelope_check_agrees_with_the_framework() {
         use tower_lsp_server::jsonrpc::{Request, Response};
@@ -548,8 +603,15 @@ mod tests {
         for body in bodies {
             let framework =
                 serde_json::from_str::<Request>(body).is_ok() || serde_json::from_str::<Response>(body).is_ok();
-            let ours = matches!(check(body.as_bytes().to_vec()), Frame::Message { .. });
-            assert_eq!(ours, framework, "{body}");
+            let frame = check(body.as_bytes().to_vec());
+            let ours = matches!(frame, Frame::Message { .. });
+            let no_method = serde_json::from_str::<serde_json::Value>(body)
+                .is_ok_and(|v| v.get("method").is_none() && serde_json::from_str::<Response>(body).is_err());
+            if framework && no_method {
+                assert!(matches!(frame, Frame::Malformed { code: -32600, .. }), "{body}: {frame:?}");
+            } else {
+                assert_eq!(ours, framework, "{body}");
+            }
         }
     }
 }
