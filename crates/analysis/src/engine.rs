@@ -2765,9 +2765,11 @@ impl<'a> Engine<'a> {
                 // (`dispatch` expands, then `dispatchEnv` sets): `ENV abc=bye def=$abc` gives
                 // `def` the value `abc` had before the line, as the Dockerfile reference says.
                 let mut set = Vec::new();
+                let mut expanded = true;
                 for kv in &c.pairs {
                     let key = self.expand(&kv.key, st, node, &config);
                     let value = self.expand(kv.value.as_deref().unwrap_or_default(), st, node, &config);
+                    expanded &= key.is_some() && value.is_some();
                     // (`ENV A` alone is a parse error, not a legacy pair.)
                     if !kv.has_eq && kv.value.is_some() {
                         self.hit_fixed(
@@ -2782,9 +2784,15 @@ impl<'a> Engine<'a> {
                     }
                     if c.kind == ENV_INSTR {
                         if let Some(k) = key.clone() {
-                            self.secrets(&k, "ENV", kv.key_range, node, &config);
                             set.push((k, value.unwrap_or_default(), kv.key_range));
                         }
+                    }
+                }
+                // `dispatchEnv` checks the keys, once the whole instruction has expanded: a pair
+                // that fails to expand fails the build before any key is checked.
+                if expanded {
+                    for (k, _, at) in &set {
+                        self.secrets(k, "ENV", *at, node, &config);
                     }
                 }
                 for (k, v, at) in set {
@@ -2996,23 +3004,27 @@ impl<'a> Engine<'a> {
                 }
             }
             EXPOSE_INSTR => {
-                // BuildKit sorts the words when it parses EXPOSE, then reads each port in turn
-                // and stops at the first it refuses.
+                // BuildKit sorts the words when it parses EXPOSE; `dispatchExpose` expands them
+                // all (a word that fails to expand fails the build before any port is read),
+                // then reads each port in turn and stops at the first it refuses.
                 let mut ports: Vec<String> = c.args.iter().map(|p| p.to_string()).collect();
                 sort::sort_by(&mut ports, |a, b| a.cmp(b));
-                'ports: for p in ports {
-                    let words = match self.lexer.process_words(&p, &st.env) {
-                        Ok(words) => words,
-                        Err(e) if cfg!(feature = "build-failures") => {
-                            self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                let mut words = Vec::new();
+                for p in ports {
+                    match self.lexer.process_words(&p, &st.env) {
+                        Ok(w) => words.extend(w),
+                        Err(e) => {
+                            if cfg!(feature = "build-failures") {
+                                self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                            }
+                            words.clear();
                             break;
                         }
-                        Err(_) => continue,
-                    };
-                    for port in words {
-                        if !self.expose(&port, c, &config) {
-                            break 'ports;
-                        }
+                    }
+                }
+                for port in words {
+                    if !self.expose(&port, c, &config) {
+                        break;
                     }
                 }
             }
@@ -3073,9 +3085,12 @@ impl<'a> Engine<'a> {
         let failures = cfg!(feature = "build-failures");
         let mut chmod = None;
         let mut checksum = None;
-        for f in &c.flags {
-            let name = f.name();
-            if matches!(name, "chown" | "chmod" | "checksum") {
+        // In the order BuildKit's `Expand` takes them, whatever the order they are written in:
+        // `--chown`, then `--chmod`, then ADD's `--checksum`; the first that fails to expand
+        // fails the build, and the names looked up after it are ours to report.
+        for name in ["chown", "chmod", "checksum"] {
+            // (A flag given twice fails BuildKit's parse; both are read for what they name.)
+            for f in c.flags.iter().filter(|f| f.name() == name) {
                 let value = self.expand(f.value().unwrap_or_default(), st, node, config).filter(|_| failures);
                 match name {
                     "chmod" => chmod = value.map(|v| (v, f.range)),

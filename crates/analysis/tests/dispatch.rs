@@ -311,6 +311,39 @@ fn errors_carry_buildkits_lines() {
     assert_eq!((e.lines, e.range.map(|r| a.line_of(r.start()))), (Some((2, 3)), Some(3)));
 }
 
+/// BuildKit expands an instruction's words (`Expand`, in its own order) before the instruction
+/// runs, and the instruction's own checks come after: a word that fails to expand fails the
+/// build first. (What BuildKit reports, against what stagecraft shows beside it.)
+#[test]
+fn an_instructions_checks_come_after_its_words_expand() {
+    let reported = |text: &str| -> Vec<(String, bool)> {
+        let a = plain(text);
+        assert!(a.build_error().is_some_and(|e| e.phase == "dispatch"), "{text}: {:?}", a.build_error());
+        assert!(a.diagnostics().iter().any(|d| d.code == "invalid-expansion"), "{text}");
+        a.diagnostics()
+            .iter()
+            .filter(|d| d.code != "invalid-expansion")
+            .map(|d| (d.code.clone(), d.buildkit_reports))
+            .collect()
+    };
+    // ENV: the keys are checked for secrets by `dispatchEnv`, after every pair has expanded.
+    assert_eq!(reported("FROM alpine\nENV GITHUB_TOKEN=abc PATH=${PATH\n"), []);
+    assert_eq!(reported("FROM alpine\nENV API_KEY=1 B=${X?e}\n"), [("UndefinedVar".to_string(), true)]);
+    // EXPOSE: `dispatchExpose` expands every port, then reads them.
+    assert_eq!(reported("FROM alpine\nEXPOSE 8080:8080 9090/${PROTO\n"), []);
+    assert_eq!(reported("FROM alpine\nEXPOSE 80/TCP 9${X:?e}\n"), []);
+    // ADD expands `--chown` before `--checksum`, whatever the order written.
+    assert_eq!(
+        reported("FROM alpine\nADD --checksum=${SUM --chown=$OWNER https://example.com/a.tgz /a\n"),
+        [("UndefinedVar".to_string(), true)]
+    );
+    // Where everything expands, the checks are BuildKit's.
+    let a = plain("FROM alpine\nENV GITHUB_TOKEN=abc PATH=$PATH\nEXPOSE 8080:8080 80/TCP\n");
+    let mut codes: Vec<(&str, bool)> = a.diagnostics().iter().map(|d| (d.code.as_str(), d.buildkit_reports)).collect();
+    codes.sort();
+    assert_eq!(codes, [("ExposeInvalidFormat", true), ("ExposeProtoCasing", true), ("SecretsUsedInArgOrEnv", true)]);
+}
+
 #[test]
 fn expose_ports_are_read_as_buildkit_reads_them() {
     for ok in ["80", "80/tcp", "53/udp", "9/sctp", "8000-8010", "80/TCP", "1.2.3.4:80:80", "[::1]:80:80", "+80"] {
