@@ -2886,9 +2886,19 @@ impl<'a> Engine<'a> {
                 }
             }
             USER_INSTR | STOPSIGNAL_INSTR | VOLUME_INSTR => {
+                // Every word expands (`Expand`) before the values are checked: one that fails
+                // to expand fails the build first. (The words after it are still read, for
+                // what they name.)
+                let mut values = Vec::with_capacity(c.args.len());
                 for a in &c.args {
-                    let value = self.expand(a, st, node, &config);
-                    let Some(value) = value.filter(|_| cfg!(feature = "build-failures")) else { continue };
+                    if let Some(value) = self.expand(a, st, node, &config) {
+                        values.push((a, value));
+                    }
+                }
+                if values.len() < c.args.len() || !cfg!(feature = "build-failures") {
+                    values.clear();
+                }
+                for (a, value) in values {
                     // What BuildKit then refuses: a signal `signal.ParseSignal` does not know, a
                     // volume that expands to nothing.
                     let message = match c.kind {
@@ -2984,7 +2994,16 @@ impl<'a> Engine<'a> {
                         }
                     }
                     if self.diagnostics.len() == before && cfg!(feature = "build-failures") {
-                        self.mount_target(&fields, st, f.range, node);
+                        // `dispatchSSH`, as the mounts are made (after every mount is read): an
+                        // SSH mount forwards the agent named by `id`, from no source.
+                        let typ = mount_field(&fields, &["type"]).map(|t| self.expanded_or_written(t, st));
+                        let source = mount_field(&fields, &["source", "src"]).map(|v| self.expanded_or_written(v, st));
+                        if typ.is_some_and(|t| t.eq_ignore_ascii_case("ssh")) && source.is_some_and(|v| !v.is_empty()) {
+                            let message = "ssh does not support source; an SSH mount forwards the agent socket named by `id` (default `default`): remove `source`";
+                            self.fail_in("invalid-mount", message, Some(f.range), Some(node), "dispatch");
+                        } else {
+                            self.mount_target(&fields, st, f.range, node);
+                        }
                     }
                 }
                 // `RUN --device` is in the labs frontend only (BuildKit's built-in frontend and
@@ -3380,10 +3399,6 @@ impl<'a> Engine<'a> {
                 let key = ["mode", "uid", "gid"][i];
                 return Err(err(format!("{key} not allowed for {} type mounts", go::quote_str(&typ))));
             }
-        }
-        // `dispatchSSH`: an SSH mount forwards the agent named by `id`, from no source.
-        if typ == "ssh" && source {
-            return Err(err("ssh does not support source".into()));
         }
         if typ == "secret" {
             let message = if from {

@@ -337,6 +337,24 @@ fn an_instructions_checks_come_after_its_words_expand() {
         reported("FROM alpine\nADD --checksum=${SUM --chown=$OWNER https://example.com/a.tgz /a\n"),
         [("UndefinedVar".to_string(), true)]
     );
+    // VOLUME: every word expands before an empty one is refused.
+    assert_eq!(
+        reported("FROM alpine\nVOLUME $EMPTY ${X?boom}\n"),
+        [("UndefinedVar".to_string(), true), ("UndefinedVar".to_string(), true)]
+    );
+    let a = plain("FROM alpine\nVOLUME $EMPTY /data/$SUB\n");
+    assert_eq!(buildkit_message(&a), Some("VOLUME specified can not be an empty string"));
+    assert!(a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").all(|d| d.buildkit_reports));
+    assert_eq!(a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").count(), 2);
+    // RUN: an SSH mount's source is refused as the mounts are made (`dispatchSSH`), after every
+    // mount is read (its values expanded), and after the mounts before it are made.
+    let a = plain("FROM alpine\nRUN --mount=type=ssh,source=x --mount=type=cache,target=/c$T true\n");
+    assert_eq!(buildkit_message(&a), Some("ssh does not support source"));
+    assert!(a.diagnostics().iter().any(|d| d.code == "UndefinedVar" && d.buildkit_reports));
+    let a = plain("FROM alpine\nRUN --mount=type=bind,target=/ --mount=type=ssh,source=x true\n");
+    assert_eq!(buildkit_message(&a), Some("invalid mount target \"/\""));
+    let a = plain("FROM alpine\nRUN --mount=type=ssh,source=x --mount=type=foo true\n");
+    assert_eq!(buildkit_message(&a), Some("unsupported mount type \"foo\""));
     // Where everything expands, the checks are BuildKit's.
     let a = plain("FROM alpine\nENV GITHUB_TOKEN=abc PATH=$PATH\nEXPOSE 8080:8080 80/TCP\n");
     let mut codes: Vec<(&str, bool)> = a.diagnostics().iter().map(|d| (d.code.as_str(), d.buildkit_reports)).collect();
