@@ -2889,31 +2889,20 @@ impl<'a> Engine<'a> {
                 // Every word expands (`Expand`) before the values are checked: one that fails
                 // to expand fails the build first. (The words after it are still read, for
                 // what they name.)
-                let mut values = Vec::with_capacity(c.args.len());
+                let (mut values, mut expanded) = (Vec::new(), true);
                 for a in &c.args {
-                    if let Some(value) = self.expand(a, st, node, &config) {
-                        values.push((a, value));
+                    match self.expand(a, st, node, &config) {
+                        Some(value) if cfg!(feature = "build-failures") => values.push(value),
+                        Some(_) => {}
+                        None => expanded = false,
                     }
                 }
-                if values.len() < c.args.len() || !cfg!(feature = "build-failures") {
-                    values.clear();
+                #[cfg(feature = "build-failures")]
+                if expanded {
+                    self.refuse_value(c, &values);
                 }
-                for (a, value) in values {
-                    // What BuildKit then refuses: a signal `signal.ParseSignal` does not know, a
-                    // volume that expands to nothing.
-                    let message = match c.kind {
-                        STOPSIGNAL_INSTR if !known_signal(&value) => {
-                            format!("invalid signal: {value}; use a name such as SIGTERM, or a number")
-                        }
-                        // (An empty volume as written was refused when the instruction was read.)
-                        VOLUME_INSTR if value.is_empty() && !a.is_empty() => {
-                            "VOLUME specified can not be an empty string".into()
-                        }
-                        _ => continue,
-                    };
-                    self.fail("invalid-value", &message, Some(node), "dispatch");
-                    break;
-                }
+                #[cfg(not(feature = "build-failures"))]
+                let _ = (values, expanded);
             }
             RUN_INSTR => {
                 // BuildKit reads every mount (expanding its values) before it makes any, and
@@ -3527,6 +3516,27 @@ impl<'a> Engine<'a> {
 
     /// Expands a word with the stage environment, reporting undefined variables; `None` when
     /// the word does not expand (BuildKit fails).
+    /// What BuildKit refuses of a USER, STOPSIGNAL or VOLUME once every word has expanded
+    /// (`values`, one a word): a signal `signal.ParseSignal` does not know, a volume that
+    /// expands to nothing.
+    #[cfg(feature = "build-failures")]
+    fn refuse_value(&mut self, c: &InstructionInfo, values: &[String]) {
+        for (a, value) in c.args.iter().zip(values) {
+            let message = match c.kind {
+                STOPSIGNAL_INSTR if !known_signal(value) => {
+                    format!("invalid signal: {value}; use a name such as SIGTERM, or a number")
+                }
+                // (An empty volume as written was refused when the instruction was read.)
+                VOLUME_INSTR if value.is_empty() && !a.is_empty() => {
+                    "VOLUME specified can not be an empty string".into()
+                }
+                _ => continue,
+            };
+            self.fail("invalid-value", &message, Some(c.range), "dispatch");
+            break;
+        }
+    }
+
     fn expand(&mut self, word: &str, st: &DispatchState, node: TextRange, config: &CheckConfig) -> Option<String> {
         match self.lexer.process_word(word, &st.env) {
             Ok(e) => {
@@ -3949,6 +3959,7 @@ fn ram_in_bytes(s: &str) -> bool {
 
 /// `signal.ParseSignal` on Linux: a non-zero number, or a name with or without `SIG`, in any
 /// case.
+#[cfg(feature = "build-failures")]
 fn known_signal(s: &str) -> bool {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
