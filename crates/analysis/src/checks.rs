@@ -470,7 +470,8 @@ fn has_part(name: &str, part: &str) -> bool {
 
 /// The edits that delete a stage: its description comments, its instructions and the line
 /// ending after them, and every `--from=N` after it renumbered to the stage it meant. None when
-/// a stage index is written otherwise (`--from=${I}`) or in an ONBUILD trigger.
+/// a stage index is written otherwise (`--from=${I}`) or in an ONBUILD trigger a stage here runs
+/// (one no stage here runs names a stage of the Dockerfiles built on its image).
 /// `by_index`: the references that may name a stage by its index (see [`run`]).
 fn stage_removal(a: &Analysis, s: usize, by_index: &[usize]) -> Option<Vec<TextEdit>> {
     let stage = &a.stages[s];

@@ -1976,10 +1976,22 @@ impl<'a> Engine<'a> {
         }
         self.diagnostics.truncate(kept);
         self.states.truncate(states);
-        // (The stages' bases are resolved before any stage is dispatched.)
+        // Where no stage here runs the trigger (the stages' bases are resolved before any stage
+        // is dispatched), a name that may be a stage's, or an index, is looked up among the
+        // stages of the Dockerfiles built on this image, and names nothing here. An image no
+        // stage can be named after (`alpine:3`), the build context, `scratch` and a variable
+        // (which BuildKit refuses wherever the trigger runs) read the same everywhere.
         if !self.stages.iter().any(|t| t.base_kind == BaseKind::Stage(s)) {
             for r in &mut self.references[references..] {
-                r.target = RefTarget::NotRunHere;
+                // (A stage name in any ASCII case: `[a-z][a-z0-9-_.]*` once lower-cased; Go's
+                // lower-casing also makes `k` of the Kelvin sign, which is left as written.)
+                let b = r.value.as_bytes();
+                let name = b.first().is_some_and(u8::is_ascii_alphabetic)
+                    && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+                let stage_like = name || !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+                if stage_like && !r.value.eq_ignore_ascii_case("scratch") {
+                    r.target = RefTarget::NotRunHere;
+                }
             }
         }
         // A trigger's flags are read as the instruction's are, where it runs: said once, here.
@@ -2765,11 +2777,9 @@ impl<'a> Engine<'a> {
                 // (`dispatch` expands, then `dispatchEnv` sets): `ENV abc=bye def=$abc` gives
                 // `def` the value `abc` had before the line, as the Dockerfile reference says.
                 let mut set = Vec::new();
-                let mut expanded = true;
                 for kv in &c.pairs {
                     let key = self.expand(&kv.key, st, node, &config);
                     let value = self.expand(kv.value.as_deref().unwrap_or_default(), st, node, &config);
-                    expanded &= key.is_some() && value.is_some();
                     // (`ENV A` alone is a parse error, not a legacy pair.)
                     if !kv.has_eq && kv.value.is_some() {
                         self.hit_fixed(
@@ -2789,11 +2799,10 @@ impl<'a> Engine<'a> {
                     }
                 }
                 // `dispatchEnv` checks the keys, once the whole instruction has expanded: a pair
-                // that fails to expand fails the build before any key is checked.
-                if expanded {
-                    for (k, _, at) in &set {
-                        self.secrets(k, "ENV", *at, node, &config);
-                    }
+                // that fails to expand fails the build before any key is checked (the keys are
+                // still checked, as ours).
+                for (k, _, at) in &set {
+                    self.secrets(k, "ENV", *at, node, &config);
                 }
                 for (k, v, at) in set {
                     // (One string for both: a stage built on this one finds them the same.)
@@ -3013,21 +3022,19 @@ impl<'a> Engine<'a> {
             }
             EXPOSE_INSTR => {
                 // BuildKit sorts the words when it parses EXPOSE; `dispatchExpose` expands them
-                // all (a word that fails to expand fails the build before any port is read),
-                // then reads each port in turn and stops at the first it refuses.
+                // all (a word that fails to expand fails the build before any port is read:
+                // the ports that expand are still read, as ours), then reads each port in turn
+                // and stops at the first it refuses.
                 let mut ports: Vec<String> = c.args.iter().map(|p| p.to_string()).collect();
                 sort::sort_by(&mut ports, |a, b| a.cmp(b));
                 let mut words = Vec::new();
                 for p in ports {
                     match self.lexer.process_words(&p, &st.env) {
                         Ok(w) => words.extend(w),
-                        Err(e) => {
-                            if cfg!(feature = "build-failures") {
-                                self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
-                            }
-                            words.clear();
-                            break;
+                        Err(e) if cfg!(feature = "build-failures") => {
+                            self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
                         }
+                        Err(_) => {}
                     }
                 }
                 for port in words {
@@ -3514,8 +3521,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Expands a word with the stage environment, reporting undefined variables; `None` when
-    /// the word does not expand (BuildKit fails).
     /// What BuildKit refuses of a USER, STOPSIGNAL or VOLUME once every word has expanded
     /// (`values`, one a word): a signal `signal.ParseSignal` does not know, a volume that
     /// expands to nothing.
@@ -3537,6 +3542,8 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Expands a word with the stage environment, reporting undefined variables; `None` when
+    /// the word does not expand (BuildKit fails).
     fn expand(&mut self, word: &str, st: &DispatchState, node: TextRange, config: &CheckConfig) -> Option<String> {
         match self.lexer.process_word(word, &st.env) {
             Ok(e) => {

@@ -131,9 +131,10 @@ pub enum RefTarget {
     /// BuildKit fails on it (a variable in `--from`, an index out of range, a base that does
     /// not expand); the reason says how.
     Invalid(String),
-    /// Written in an `ONBUILD` trigger of a stage no stage of this file is built on: the
-    /// trigger runs in the builds of Dockerfiles built on the stage's image, where the name
-    /// is looked up among their stages, so it names nothing here.
+    /// A name that may be a stage's (or an index), written in an `ONBUILD` trigger of a stage
+    /// no stage of this file is built on: the trigger runs in the builds of Dockerfiles built
+    /// on the stage's image, where the name is looked up among their stages, so it names
+    /// nothing here. (An image name no stage can have, such as `alpine:3`, is an image.)
     NotRunHere,
 }
 

@@ -1348,7 +1348,7 @@ impl Analysis {
                 // (One a stage here runs is that stage's reference, above.)
                 RefTarget::NotRunHere => {
                     format!(
-                    "**ONBUILD trigger** `{}`\n\nNo stage of this file is built on this one, so the trigger runs in the builds of Dockerfiles built on its image, where `{}` names one of their stages (or, where none has that name, an image).",
+                    "**ONBUILD trigger** `{}`\n\nNo stage of this file is built on this one, so the trigger runs in the builds of Dockerfiles built on its image, where `{}` names one of their stages or an image.",
                         r.value, r.value
                     )
                 }
@@ -2154,7 +2154,9 @@ impl Analysis {
                 continue;
             }
             let ty = match &r.target {
-                RefTarget::Stage(_) => TokenType::StageReference,
+                // (A trigger's name that no stage here runs: most likely a stage of the
+                // Dockerfiles built on this image, where it runs.)
+                RefTarget::Stage(_) | RefTarget::NotRunHere => TokenType::StageReference,
                 RefTarget::Image(_) | RefTarget::Scratch | RefTarget::NamedContext(_) => TokenType::Image,
                 _ => continue,
             };

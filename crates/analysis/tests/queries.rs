@@ -319,8 +319,39 @@ fn rename_follows_an_onbuild_trigger_only_where_a_stage_here_runs_it() {
     };
     assert_eq!(trigger_targets(downstream), [RefTarget::NotRunHere]);
     assert_eq!(trigger_targets(&out), [RefTarget::NotRunHere]);
-    // (So is a trigger that names an image, which a rename may take the name of.)
-    assert_eq!(trigger_targets("FROM alpine AS a\nONBUILD COPY --from=alpine /a /b\n"), [RefTarget::NotRunHere]);
+    // (So is a trigger that names an image, which a rename may take the name of, and an index;
+    // not what reads the same wherever it runs: an image no stage can be named after, the build
+    // context, `scratch`, a variable BuildKit refuses.)
+    let unrun = "FROM alpine AS a\nONBUILD COPY --from=alpine /a /b\nONBUILD COPY --from=7 /a /b\n\
+                 ONBUILD COPY --from=alpine:3 /a /b\nONBUILD COPY --from= /a /b\nONBUILD COPY --from=scratch /a /b\n\
+                 ONBUILD RUN --mount=from=${X},target=/m true\n";
+    let targets = trigger_targets(unrun);
+    assert_eq!(
+        targets[..5],
+        [
+            RefTarget::NotRunHere,
+            RefTarget::NotRunHere,
+            RefTarget::Image("alpine:3".into()),
+            RefTarget::Context,
+            RefTarget::Image("scratch".into()),
+        ]
+    );
+    assert!(matches!(targets[5], RefTarget::Invalid(_)), "{targets:?}");
+    // Highlighted as the stage references they most likely are where they run.
+    let a = plain(unrun);
+    let highlighted: Vec<(&str, TokenType)> = a
+        .semantic_tokens()
+        .into_iter()
+        .filter(|t| matches!(t.ty, TokenType::StageReference | TokenType::Image))
+        .map(|t| (slice(&a, t.range), t.ty))
+        .collect();
+    assert!(highlighted.contains(&("7", TokenType::StageReference)), "{highlighted:?}");
+    assert!(highlighted.contains(&("alpine:3", TokenType::Image)), "{highlighted:?}");
+    assert_eq!(
+        highlighted.iter().filter(|(t, _)| *t == "alpine").count(),
+        2,
+        "the base and the trigger's: {highlighted:?}"
+    );
     assert_eq!(trigger_targets(&format!("{downstream}FROM base\n")), [RefTarget::Stage(0)]);
     // After the rename, the trigger's `builder` names no stage here, and nothing says it does:
     // no unknown-stage "did you mean `compiler`" (the Dockerfiles built on this image have their

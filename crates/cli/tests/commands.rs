@@ -1411,11 +1411,16 @@ fn fmt_prints_a_diff_checks_or_writes() {
     assert!(stderr(&o).contains("Bad.Dockerfile:2:5: error: not formatted: unterminated heredoc"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&bad).unwrap(), "from a\nRUN <<EOF\nno end\n");
     assert_eq!(run(&["fmt", "--write", "-"]).status.code(), Some(2));
-    // `-` is a filter: its text would be mixed into other files' diffs, and it is read once.
-    for args in [&["fmt", &f, "-"][..], &["fmt", "-", &f], &["fmt", "-", "-"], &["fmt", "--check", "-", "-"]] {
+    // `-` is a filter: its text would be mixed into other files' diffs (and it is read once).
+    for (args, says) in [
+        (&["fmt", &f, "-"][..], "mixed with the other files' diffs"),
+        (&["fmt", "-", &f], "mixed with the other files' diffs"),
+        (&["fmt", "-", "-"], "it can be read once"),
+        (&["fmt", "--check", "-", "-"], "it can be read once"),
+    ] {
         let o = run_with_stdin(args, &d.0, text);
         assert_eq!((o.status.code(), stdout(&o)), (Some(2), String::new()), "{args:?}");
-        assert!(stderr(&o).contains("`-`"), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
     // --check names it as any file.
     let o = run_with_stdin(&["fmt", "--check", &f, "-"], &d.0, text);

@@ -94,25 +94,32 @@ impl Framer {
 /// to the framework is checked whole first ([`framework_decodes`]).
 fn check(mut body: Vec<u8>) -> Frame {
     replace_lone_surrogates(&mut body);
-    let envelope = serde_json::from_slice::<Envelope>(&body)
-        .ok()
-        .filter(|e| e.jsonrpc == "2.0")
+    // A message is an object (serde would read an array's items as the members in order).
+    let object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    // (Read into owned values: the envelope borrows the body, which the frame takes.)
+    let read = serde_json::from_slice::<Envelope>(&body).ok().filter(|e| object && e.jsonrpc == "2.0").map(|e| {
         // The framework reads a message with an `id` and a `result` or an `error` as a
         // response, whatever else it has: its `method` is no request's, and no state change
         // to count (one counted made every later change wait for a handler that never ran).
-        .map(|e| match (e.result || e.error) && e.id.is_some() {
-            true => (None, e.id, true),
-            false => (e.method.map(std::borrow::Cow::into_owned), e.id, false),
-        });
-    match envelope {
-        Some((Some(method), id, _)) => return Frame::Message { body, method: Some(method), id },
-        Some((None, id, true)) => return Frame::Message { body, method: None, id },
-        Some((None, id, false)) => {
+        if (e.result || e.error == Some(true)) && e.id.is_some() {
+            return Ok((None, e.id));
+        }
+        match e.method {
+            Some(method) => Ok((Some(method.into_owned()), e.id)),
+            // No request, and no response either: an error to its id, but not to a
+            // response's (a `result` or an `error` member: the id is one of the server's
+            // requests').
+            None => Err(e.id.filter(|_| !e.result && e.error.is_none()).unwrap_or(Id::Null)),
+        }
+    });
+    match read {
+        Some(Ok((method, id))) => return Frame::Message { body, method, id },
+        Some(Err(id)) => {
             return Frame::Malformed {
                 code: -32600,
-                message: "Invalid request: a message needs a `method` (a request or notification), or an `id` with a `result` or an `error` (a response)"
+                message: "Invalid request: a message needs a `method` (a request or notification), or an `id` with a `result` or an `error` object (a response)"
                     .into(),
-                id: id.unwrap_or(Id::Null),
+                id,
             }
         }
         None => {}
@@ -121,18 +128,27 @@ fn check(mut body: Vec<u8>) -> Frame {
         Err(e) => Frame::Malformed { code: -32700, message: format!("Parse error: {e}"), id: Id::Null },
         Ok(_) => Frame::Malformed {
             code: -32600,
-            message: "Invalid request: not a JSON-RPC 2.0 request, notification or response (`jsonrpc` must be \"2.0\", a `method` a string)".into(),
-            // (An `id` of a valid type, where the rest is not.)
-            id: serde_json::from_slice::<IdOnly>(&body).ok().and_then(|m| m.id).unwrap_or(Id::Null),
+            message: "Invalid request: not a JSON-RPC 2.0 request, notification or response (an object whose `jsonrpc` is \"2.0\", with a `method` that is a string)".into(),
+            // (An `id` of a valid type where the rest is not, but not a response's.)
+            id: serde_json::from_slice::<IdOnly>(&body)
+                .ok()
+                .filter(|m| object && !m.result && !m.error)
+                .and_then(|m| m.id)
+                .unwrap_or(Id::Null),
         },
     }
 }
 
-/// A message's `id` alone (the rest skipped, whatever it is).
+/// A message's `id` alone (the rest skipped, whatever it is), and whether it has a `result`
+/// or an `error`.
 #[derive(serde::Deserialize)]
 struct IdOnly {
     #[serde(default, deserialize_with = "id")]
     id: Option<Id>,
+    #[serde(default, deserialize_with = "present")]
+    result: bool,
+    #[serde(default, deserialize_with = "present")]
+    error: bool,
 }
 
 /// What the framework's `Request` and `Response` check of a message: the version, a `method`
@@ -150,8 +166,9 @@ struct Envelope<'a> {
     /// `Response` reads.
     #[serde(default, deserialize_with = "present")]
     result: bool,
+    /// Whether there is an `error`, and whether it is one the framework reads.
     #[serde(default, deserialize_with = "error_object")]
-    error: bool,
+    error: Option<bool>,
 }
 
 /// A member that is there, whatever its value (skipped).
@@ -160,10 +177,12 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 }
 
 /// An `error` member the framework's `Error` reads; anything else there is no error to it.
-fn error_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+fn error_object<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
-    Ok(v.get("code").is_some_and(serde_json::Value::is_i64)
-        && v.get("message").is_some_and(serde_json::Value::is_string))
+    Ok(Some(
+        v.get("code").is_some_and(serde_json::Value::is_i64)
+            && v.get("message").is_some_and(serde_json::Value::is_string),
+    ))
 }
 
 /// A string (not `null`).
@@ -481,6 +500,13 @@ mod tests {
             (r#"{"id":603,"method":"shutdown"}"#, Id::Number(603)),
             (r#"{"jsonrpc":"2.0"}"#, Id::Null),
             (r#"{"jsonrpc":"2.0","id":[1]}"#, Id::Null),
+            // A response the framework cannot read: its id is one of the server's requests'.
+            (r#"{"jsonrpc":"2.0","id":602,"error":"boom"}"#, Id::Null),
+            (r#"{"id":604,"error":{"code":1.5,"message":"m"}}"#, Id::Null),
+            (r#"{"id":603,"result":1,"method":5}"#, Id::Null),
+            // An array is no message (serde would read its items as the members, in order).
+            (r#"[602]"#, Id::Null),
+            (r#"["2.0","textDocument/hover",603]"#, Id::Null),
         ] {
             match frame(body) {
                 Frame::Malformed { code: -32600, id, .. } => assert_eq!(id, want, "{body}"),
@@ -598,6 +624,8 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":1,"method":"x","result":1}"#,
             r#"{"jsonrpc":2}"#,
             r#"[]"#,
+            r#"["2.0","textDocument/hover",603]"#,
+            r#"["2.0",7,null]"#,
             r#"5"#,
         ];
         for body in bodies {

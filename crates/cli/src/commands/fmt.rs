@@ -49,11 +49,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "--write changes files, and `-` (the standard input) is none: without --write, `-` prints the formatted text".into(),
         ));
     }
-    let stdin_count = a.files.iter().filter(|f| input::is_stdin(f)).count();
-    if stdin_count > 1 {
-        return Err(Failure::Usage("`-` (the standard input) is named more than once: it can be read once".into()));
-    }
-    if stdin_count == 1 && a.files.len() > 1 && !a.check {
+    // (`-` given twice is refused with the other arguments.)
+    if a.files.len() > 1 && !a.check && a.files.iter().any(|f| input::is_stdin(f)) {
         return Err(Failure::Usage(
             "`-` prints the standard input formatted (a filter), which would be mixed with the other files' diffs: \
              format `-` on its own, or use --check, which names each file it would change"
