@@ -2106,7 +2106,11 @@ impl<'a> Engine<'a> {
                     }
                     None => {
                         reference.target = self.image_target(value.clone());
-                        self.states.push(State::External(value.clone(), c.range, range, true));
+                        // (An inherited trigger's image is at the FROM that runs it, as its
+                        // command is: `initOnBuildTriggers` moves the trigger's lines there. The
+                        // browser build, within its size budget, keeps the trigger's.)
+                        let error_at = if cfg!(feature = "build-failures") { at.unwrap_or(c.range) } else { c.range };
+                        self.states.push(State::External(value.clone(), error_at, range, true));
                         Some(self.states.len() - 1)
                     }
                 },

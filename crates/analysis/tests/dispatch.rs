@@ -763,6 +763,11 @@ fn triggers_are_read_for_the_stages_the_target_needs() {
     let e = a.build_error().expect("`b` runs the trigger");
     assert!(e.message.starts_with("variable expansion is not supported for --from"), "{e:?}");
     assert_eq!(e.lines, Some((3, 3)), "at b's FROM, as BuildKit's SetLocation puts it");
+    // So is an image a trigger adds that BuildKit cannot parse.
+    let e = plain("FROM alpine AS base\nONBUILD COPY --from=UPPER x y\nFROM base\n").build_error().cloned();
+    let e = e.expect("an image name BuildKit refuses");
+    assert!(e.message.starts_with("failed to parse stage name \"UPPER\""), "{e:?}");
+    assert_eq!(e.lines, Some((3, 3)), "at the FROM that runs the trigger");
     // A trigger's reference makes another stage needed, whose own triggers are read then.
     let chain = "FROM alpine AS x\nONBUILD COPY --from=9 / /\nFROM x AS y\n\
                  FROM alpine AS base\nONBUILD COPY --from=y / /\nFROM base AS final\n";
