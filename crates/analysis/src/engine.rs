@@ -204,6 +204,20 @@ pub(crate) struct Engine<'a> {
     relocate: Option<(TextRange, TextRange)>,
     /// The ONBUILD triggers each stage runs (its base stage's), read once.
     triggers: Vec<Rc<Vec<Cmd<'a>>>>,
+    /// BuildKit resolves the states its stages and their written `--from`s make (the first
+    /// round of `resolveReachableStages`) before it reads any inherited trigger; the states
+    /// the triggers add come after these, resolved in a later round.
+    #[cfg(feature = "build-failures")]
+    trigger_states: usize,
+    /// The stages the target needs before the triggers' references are read (what the first
+    /// round resolves, and checks the platforms of).
+    #[cfg(feature = "build-failures")]
+    needed_before_triggers: Vec<bool>,
+    /// A failure an inherited trigger's references meet (`toCommand` in `initOnBuildTriggers`):
+    /// the stage that runs it, the trigger, and the error, which becomes the build's when
+    /// BuildKit would reach it (after the first round, at its trigger; see `parse_triggers`).
+    #[cfg(feature = "build-failures")]
+    trigger_failures: Vec<(usize, TextRange, BuildError)>,
     build_error: Option<BuildError>,
     diagnostics: Vec<Diagnostic>,
     global_args: Vec<GlobalArg>,
@@ -372,6 +386,12 @@ impl<'a> Engine<'a> {
             stopped: false,
             relocate: None,
             triggers: Vec::new(),
+            #[cfg(feature = "build-failures")]
+            trigger_states: usize::MAX,
+            #[cfg(feature = "build-failures")]
+            needed_before_triggers: Vec::new(),
+            #[cfg(feature = "build-failures")]
+            trigger_failures: Vec::new(),
             build_error: None,
             diagnostics: Vec::new(),
             global_args: Vec::new(),
@@ -493,6 +513,9 @@ impl<'a> Engine<'a> {
                 self.dispatch_states();
                 self.dependency_graph();
                 self.onbuild_triggers();
+                #[cfg(feature = "build-failures")]
+                self.resolve_stages(0, self.trigger_states);
+                #[cfg(not(feature = "build-failures"))]
                 self.resolve_stages();
                 self.dispatch();
                 self.lint_violations();
@@ -2399,6 +2422,11 @@ impl<'a> Engine<'a> {
         for s in crate::graph::closure(&direct, target) {
             needed[s] = true;
         }
+        #[cfg(feature = "build-failures")]
+        {
+            self.trigger_states = self.states.len();
+            self.needed_before_triggers = needed.clone();
+        }
         let mut read = vec![false; n];
         let mut more = true;
         while more {
@@ -2410,7 +2438,11 @@ impl<'a> Engine<'a> {
                 more = true;
                 read[s] = true;
                 let before = self.deps[s].len();
+                #[cfg(feature = "build-failures")]
+                let (stopped, diagnostics) = (self.stopped, self.diagnostics.len());
                 self.read_triggers(s, &triggers[s]);
+                #[cfg(feature = "build-failures")]
+                self.defer_trigger_failure(s, stopped, diagnostics);
                 // What a newly needed stage needs, through its written references too.
                 for d in &self.deps[s][before..] {
                     if let RefTarget::Stage(t) = d.target {
@@ -2465,6 +2497,22 @@ impl<'a> Engine<'a> {
         self.triggers = triggers;
     }
 
+    /// A failure stage `s`'s inherited triggers met as their references were read (after
+    /// `diagnostics`, where the engine had not `stopped`) waits for its turn: BuildKit meets it in
+    /// `initOnBuildTriggers`, after the first round of resolving images and checking platforms,
+    /// and only if no trigger before it fails to parse (`parse_triggers`).
+    #[cfg(feature = "build-failures")]
+    fn defer_trigger_failure(&mut self, s: usize, stopped: bool, diagnostics: usize) {
+        if stopped || !self.stopped {
+            return;
+        }
+        let trigger = self.diagnostics[diagnostics..].iter().find_map(|d| d.trigger);
+        if let (Some(trigger), Some(error)) = (trigger, self.build_error.take()) {
+            self.trigger_failures.push((s, trigger, error));
+            self.stopped = false;
+        }
+    }
+
     /// The references of stage `s`'s inherited triggers, which go through the same checks as
     /// written ones.
     fn read_triggers(&mut self, s: usize, triggers: &[Cmd<'a>]) {
@@ -2512,8 +2560,17 @@ impl<'a> Engine<'a> {
 
     // ---- resolve stages ----
 
-    fn resolve_stages(&mut self) {
+    /// The image names of BuildKit's states `from..to` (a round of `resolveReachableStages`;
+    /// the browser build, for its size, resolves them all in one).
+    fn resolve_stages(
+        &mut self,
+        #[cfg(feature = "build-failures")] from: usize,
+        #[cfg(feature = "build-failures")] to: usize,
+    ) {
         let mut last_error: Option<(String, TextRange, bool)> = None;
+        #[cfg(feature = "build-failures")]
+        let states = self.states.get(from..to.min(self.states.len())).unwrap_or_default().to_vec();
+        #[cfg(not(feature = "build-failures"))]
         let states = self.states.clone();
         for state in states {
             // The base as written, when ARGs made the name.
@@ -2566,6 +2623,9 @@ impl<'a> Engine<'a> {
         let target = self.build_target();
         let direct = self.direct_deps();
         let needed = crate::graph::closure(&direct, target);
+        // (The browser build, for its size, reads the triggers first, whose failure then drops
+        // the platforms' checks.)
+        #[cfg(not(feature = "build-failures"))]
         if !self.stopped {
             self.parse_triggers(&needed);
         }
@@ -2582,7 +2642,10 @@ impl<'a> Engine<'a> {
             }
         }
         let lint_all = self.options.target_name().is_none() && !self.options.only_needed_stages;
+        #[cfg(feature = "build-failures")]
+        self.resolve_with_triggers(&needed, &dispatch_set, lint_all);
         // BuildKit checks each base image's platform as it resolves it, before any dispatch.
+        #[cfg(not(feature = "build-failures"))]
         if !self.stopped {
             for s in (0..n).filter(|&s| dispatch_set[s]) {
                 self.base_image_platform(s);
@@ -2660,6 +2723,30 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// BuildKit's order from its first round of `resolveReachableStages` on (that round's image
+    /// names are resolved by now): it checks the platform of each base image the round resolves
+    /// (every stage's for a lint of all stages, else those the target needs through written
+    /// references), then reads the triggers of the stages the target needs, each trigger parsed
+    /// and its references looked up before the next (`initOnBuildTriggers`), and then resolves
+    /// what the triggers added in another round: the stages they make needed, whose platforms
+    /// it checks, and the images they name.
+    #[cfg(feature = "build-failures")]
+    fn resolve_with_triggers(&mut self, needed: &[usize], dispatch_set: &[bool], lint_all: bool) {
+        let first = std::mem::take(&mut self.needed_before_triggers);
+        let in_first = |s: usize| lint_all || first.get(s).copied().unwrap_or(false);
+        for round in [true, false] {
+            if !self.stopped {
+                for s in (0..dispatch_set.len()).filter(|&s| dispatch_set[s] && in_first(s) == round) {
+                    self.base_image_platform(s);
+                }
+            }
+            if round && !self.stopped {
+                self.parse_triggers(needed);
+            }
+        }
+        self.resolve_stages(self.trigger_states, usize::MAX);
+    }
+
     /// BuildKit parses the ONBUILD triggers of the stages the target needs while it resolves
     /// them (`initOnBuildTriggers`), and fails at the first that is no valid instruction, at
     /// the `FROM` of the stage that would run it. (The ONBUILD itself checks only the trigger's
@@ -2684,6 +2771,11 @@ impl<'a> Engine<'a> {
             if bad.is_some() {
                 continue;
             }
+            // (A trigger's reference failed: the build's error by now.)
+            #[cfg(feature = "build-failures")]
+            if self.stopped {
+                continue;
+            }
             let mut list = Rc::clone(&self.triggers[s]);
             for i in 0..list.len() {
                 let range = list[i].info.range;
@@ -2702,6 +2794,12 @@ impl<'a> Engine<'a> {
                     bad = Some((s, range, code, e.message));
                     break;
                 }
+                // Then the trigger's references (`toCommand`), before the next trigger is parsed.
+                #[cfg(feature = "build-failures")]
+                if let Some(f) = self.trigger_failures.iter().position(|f| (f.0, f.1) == (s, range)) {
+                    self.trigger_failed(f);
+                    break;
+                }
             }
             // (Kept when a trigger failed too: BuildKit stops there, but the analysis goes on
             // and runs the triggers read before it as BuildKit reads them.)
@@ -2713,6 +2811,20 @@ impl<'a> Engine<'a> {
             self.fail(code, &message, None, "resolve-stages");
             self.relocate = None;
         }
+        // (A failure waiting where no needed stage's trigger reached it: still the build's.)
+        #[cfg(feature = "build-failures")]
+        if !self.stopped && !self.trigger_failures.is_empty() {
+            self.trigger_failed(0);
+        }
+    }
+
+    /// The trigger failure `f` of [`Engine::trigger_failures`] is the build's: BuildKit has read
+    /// the trigger (`initOnBuildTriggers`).
+    #[cfg(feature = "build-failures")]
+    fn trigger_failed(&mut self, f: usize) {
+        let (_, _, error) = self.trigger_failures.swap_remove(f);
+        self.build_error = Some(BuildError { phase: "resolve-stages", ..error });
+        self.stopped = true;
     }
 
     /// The trigger as BuildKit runs it, where that differs from the file's tree.

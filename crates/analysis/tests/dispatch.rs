@@ -776,6 +776,65 @@ fn triggers_are_read_for_the_stages_the_target_needs() {
     assert_eq!(with_target(chain, "base").build_error(), None);
 }
 
+/// BuildKit's order across rounds of `resolveReachableStages` (its `toDispatchState`): the image
+/// names of every stage's base and of every written `--from` first, with the platform of each
+/// base image the target needs; then each inherited trigger in turn, parsed and its references
+/// looked up (`initOnBuildTriggers`); then the images the triggers add, in another round. Each
+/// file fails two ways, and the build fails with the first BuildKit reaches.
+#[test]
+fn inherited_triggers_are_read_after_the_first_round_of_images() {
+    let error = |text: &str| {
+        let a = plain(text);
+        let e = a.build_error().unwrap_or_else(|| panic!("no failure: {text}"));
+        (e.message.split(": ").next().unwrap_or_default().to_string(), e.lines, e.phase)
+    };
+    // A trigger's bad index or image against a bad base image: the base's, in the first round.
+    let base =
+        "FROM alpine AS base\nONBUILD COPY --from=TRIGGER / /\nFROM base AS mid\nFROM UPPER:1\nCOPY --from=mid / /\n";
+    let expected = ("failed to parse stage name \"UPPER:1\"".to_string(), Some((4, 4)), "resolve-stages");
+    assert_eq!(error(&base.replace("TRIGGER", "7")), expected);
+    assert_eq!(error(&base.replace("TRIGGER", "Bad_Image")), expected);
+    // ...and against a bad image a written COPY names, which is in the first round too.
+    let written = "FROM alpine AS base\nONBUILD COPY --from=7 / /\nFROM base\nCOPY --from=Bad_Image / /\n";
+    assert_eq!(error(written).0, "failed to parse stage name \"Bad_Image\"");
+    // Alone, each trigger's failure is the build's, at the FROM that runs it.
+    let alone = error("FROM alpine AS base\nONBUILD COPY --from=7 / /\nFROM base AS mid\n");
+    assert_eq!(alone, ("invalid stage index 7".to_string(), Some((3, 3)), "resolve-stages"));
+    // Triggers are read one by one: a trigger that does not parse, after one whose image is
+    // bad, fails before that image is resolved; a bad index fails where its trigger is read.
+    let later = "FROM alpine AS base\nONBUILD COPY --from=Bad_Image / /\nONBUILD NOSUCH x\nFROM base\n";
+    assert_eq!(error(later), ("unknown instruction".to_string(), Some((4, 4)), "resolve-stages"));
+    let index_first = "FROM alpine AS base\nONBUILD COPY --from=9 / /\nONBUILD NOSUCH x\nFROM base\n";
+    assert_eq!(error(index_first).0, "invalid stage index 9");
+    let parse_first = "FROM alpine AS base\nONBUILD NOSUCH x\nONBUILD COPY --from=9 / /\nFROM base\n";
+    assert_eq!(error(parse_first).0, "unknown instruction");
+    // A base image's platform is checked in the first round, so a trigger that fails later does
+    // not take the warning away (the oracle's images are linux/amd64).
+    let platform = "FROM --platform=linux/arm64 alpine AS base\nONBUILD NOSUCH x\nFROM base\n";
+    let a = plain(platform);
+    assert_eq!(a.build_error().map(|e| e.message.as_str()), Some("unknown instruction: NOSUCH"));
+    let d = a.diagnostics().iter().find(|d| d.code == "InvalidBaseImagePlatform").expect("the platform warning");
+    assert!(d.buildkit_reports, "{d:?}");
+    // In a build (a target given), a stage only a trigger makes needed has its platform checked
+    // after the triggers are read. (Without a target, BuildKit's lint resolves every stage in
+    // the first round.)
+    let later_stage = "FROM --platform=linux/arm64 alpine AS arm\nFROM alpine AS base\n\
+                       ONBUILD COPY --from=arm / /\nONBUILD NOSUCH x\nFROM base AS final\n";
+    // (As after a failed base image, no platform is checked once the build has failed.)
+    let platform_warning = |text: &str, target: Option<&str>| {
+        let a = analyze(text, &Options { target: target.map(str::to_string), ..Options::default() });
+        let d = a.diagnostics().iter().find(|d| d.code == "InvalidBaseImagePlatform").cloned();
+        d.map(|d| d.buildkit_reports)
+    };
+    assert_eq!(
+        platform_warning(later_stage, Some("final")),
+        None,
+        "BuildKit fails on the trigger before it resolves `arm`"
+    );
+    assert_eq!(platform_warning(later_stage, None), Some(true));
+    assert_eq!(platform_warning(&later_stage.replace("ONBUILD NOSUCH x\n", ""), Some("final")), Some(true));
+}
+
 /// Details of BuildKit's order and ranges that a review found: an SSH mount takes no source,
 /// a mount's mode is refused before its uid and gid, HEALTHCHECK reads its durations before its
 /// retries (a 32-bit number), and an empty VOLUME is refused once.
