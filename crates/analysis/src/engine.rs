@@ -218,6 +218,10 @@ pub(crate) struct Engine<'a> {
     /// BuildKit would reach it (after the first round, at its trigger; see `parse_triggers`).
     #[cfg(feature = "build-failures")]
     trigger_failures: Vec<(usize, TextRange, BuildError)>,
+    /// The states an inherited trigger adds (images its `--from`s name), in order, each with
+    /// the trigger: what is wrong with the image is said with a note naming it.
+    #[cfg(feature = "build-failures")]
+    trigger_images: Vec<(usize, TextRange)>,
     build_error: Option<BuildError>,
     diagnostics: Vec<Diagnostic>,
     global_args: Vec<GlobalArg>,
@@ -392,6 +396,8 @@ impl<'a> Engine<'a> {
             needed_before_triggers: Vec::new(),
             #[cfg(feature = "build-failures")]
             trigger_failures: Vec::new(),
+            #[cfg(feature = "build-failures")]
+            trigger_images: Vec::new(),
             build_error: None,
             diagnostics: Vec::new(),
             global_args: Vec::new(),
@@ -2134,6 +2140,10 @@ impl<'a> Engine<'a> {
                         // browser build, within its size budget, keeps the trigger's.)
                         let error_at = if cfg!(feature = "build-failures") { at.unwrap_or(c.range) } else { c.range };
                         self.states.push(State::External(value.clone(), error_at, range, true));
+                        #[cfg(feature = "build-failures")]
+                        if at.is_some() {
+                            self.trigger_images.push((self.states.len() - 1, c.range));
+                        }
                         Some(self.states.len() - 1)
                     }
                 },
@@ -2255,6 +2265,10 @@ impl<'a> Engine<'a> {
                     None => {
                         self.states.push(State::External(name.clone(), c.range, range, false));
                         sources.push((self.states.len() - 1, range));
+                        #[cfg(feature = "build-failures")]
+                        if at.is_some() {
+                            self.trigger_images.push((self.states.len() - 1, c.range));
+                        }
                     }
                 }
             }
@@ -2572,7 +2586,13 @@ impl<'a> Engine<'a> {
         let states = self.states.get(from..to.min(self.states.len())).unwrap_or_default().to_vec();
         #[cfg(not(feature = "build-failures"))]
         let states = self.states.clone();
+        #[cfg(feature = "build-failures")]
+        let mut index = from;
         for state in states {
+            #[cfg(feature = "build-failures")]
+            {
+                index += 1;
+            }
             // The base as written, when ARGs made the name.
             // `range`: where BuildKit reports it (the build's error); `at`: the finding's;
             // `located`: whether BuildKit's error names its lines.
@@ -2603,6 +2623,14 @@ impl<'a> Engine<'a> {
                     message.push_str(hint);
                 }
                 self.ours("invalid-image-reference", Severity::Error, at, message.clone(), None);
+                // (An image an inherited trigger names: the note names the trigger.)
+                #[cfg(feature = "build-failures")]
+                if let Ok(t) = self.trigger_images.binary_search_by_key(&(index - 1), |t| t.0) {
+                    let trigger = Some(self.trigger_images[t].1);
+                    if let Some(d) = self.diagnostics.last_mut() {
+                        d.trigger = trigger;
+                    }
+                }
                 last_error = Some((message, range, located));
             }
         }

@@ -794,6 +794,19 @@ fn inherited_triggers_are_read_after_the_first_round_of_images() {
     let expected = ("failed to parse stage name \"UPPER:1\"".to_string(), Some((4, 4)), "resolve-stages");
     assert_eq!(error(&base.replace("TRIGGER", "7")), expected);
     assert_eq!(error(&base.replace("TRIGGER", "Bad_Image")), expected);
+    // The image's finding names the trigger, as the trigger's other findings do.
+    let text = "FROM alpine AS base\nONBUILD COPY --from=Bad@@ / /\nONBUILD RUN --mount=from=Up_Per,target=/x true\nFROM base\n";
+    let a = plain(text);
+    let notes: Vec<_> = a
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == "invalid-image-reference")
+        .map(|d| (&text[d.range], d.trigger.map(|t| &text[t])))
+        .collect();
+    assert_eq!(
+        notes,
+        [("FROM base", Some("COPY --from=Bad@@ / /")), ("FROM base", Some("RUN --mount=from=Up_Per,target=/x true"))]
+    );
     // ...and against a bad image a written COPY names, which is in the first round too.
     let written = "FROM alpine AS base\nONBUILD COPY --from=7 / /\nFROM base\nCOPY --from=Bad_Image / /\n";
     assert_eq!(error(written).0, "failed to parse stage name \"Bad_Image\"");
