@@ -491,8 +491,10 @@ impl<'a> Engine<'a> {
     }
 
     pub(crate) fn run(mut self) -> Output {
-        self.syntax_errors();
+        // BuildKit reads the check settings (`newRuleLinter`, and dockerui the build arg before
+        // it reads the file) before it parses the file.
         self.check_directive();
+        self.syntax_errors();
         self.collect();
         self.instructions();
         if self.stages.is_empty() && self.cmds.is_empty() && self.build_error.is_some() {

@@ -3353,6 +3353,16 @@ fn the_check_build_arg_replaces_the_directive() {
     assert!(a
         .build_error()
         .is_some_and(|e| e.message.starts_with("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: ")));
+    // Both are read before the file is parsed (`newRuleLinter` before `parser.Parse`; dockerui
+    // reads the build arg before the file, even an empty one): a parse error comes after them.
+    let message = |a: &stagecraft_analysis::Analysis| a.build_error().map(|e| e.message.clone()).unwrap_or_default();
+    assert!(message(&with("", "nonsense")).starts_with("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: "));
+    for broken in ["FROM alpine\nRUN <<EOF\n", "FROM alpine\nENV X\n", "# check=skip=all\nFROM alpine\n"] {
+        let a = plain(&format!("# check=error=maybe\n{broken}"));
+        assert!(message(&a).starts_with("failed to parse check options"), "{broken}: {}", message(&a));
+        let a = with(broken, "nonsense");
+        assert!(message(&a).starts_with("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK"), "{broken}");
+    }
     // A directive's value ends at the first space: an empty name says so (at the value).
     let a = plain("# check=skip=JSONArgsRecommended, MaintainerDeprecated\nFROM alpine\nMAINTAINER x\n");
     let d = diag(&a, "unknown-check");
