@@ -20,6 +20,32 @@ pub(crate) fn run(a: &mut Analysis, options: &Options) {
     }
     from_later_stage(a);
     stage_name_casing_fixes(a);
+    #[cfg(feature = "build-failures")]
+    lone_carriage_returns(a);
+}
+
+/// A carriage return with no line feed after it (an old Mac line ending, or one stray): BuildKit
+/// reads lines as Go's `bufio.ScanLines` does, which breaks them at line feeds only, so the text
+/// on both sides of it is one line, one instruction; an editor shows two lines (as LSP counts
+/// lines), and so do the positions stagecraft reports, while BuildKit's line numbers in messages
+/// count one. Said once, at the first. (Not in the browser build, for its size.)
+#[cfg(feature = "build-failures")]
+fn lone_carriage_returns(a: &mut Analysis) {
+    let b = a.text.as_bytes();
+    let lone = |&i: &usize| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n');
+    let Some(first) = (0..b.len()).find(lone) else { return };
+    let more = (first + 1..b.len()).filter(lone).count();
+    let range = TextRange::at(TextSize::new(first as u32), TextSize::new(1));
+    let others = match more {
+        0 => String::new(),
+        1 => " (the file has one more)".to_string(),
+        n => format!(" (the file has {n} more)"),
+    };
+    let message = format!(
+        "a carriage return without a line feed after it{others} is no line break to BuildKit: it reads the text on both sides as one line, while editors show two; save the file with LF (or CRLF) line endings"
+    );
+    let lines = a.index.buildkit_lines(range, &a.text);
+    a.diagnostics.push(Diagnostic::ours("lone-carriage-return", Severity::Warning, range, message, None, lines));
 }
 
 /// A mount's `from=` that is a stage's index (`from=0`): BuildKit looks a mount's source up by

@@ -3737,3 +3737,23 @@ fn an_over_long_line_fails_as_buildkits_scanner_does() {
     assert!(e.message.starts_with("unterminated heredoc: line 4 "), "{}", e.message);
     assert_eq!(a.build_error_lines(), [(2, 2), (3, 3)]);
 }
+
+/// A carriage return with no line feed after it is no line break to BuildKit (Go's
+/// `bufio.ScanLines` breaks at line feeds): the text on both sides is one instruction, where an
+/// editor shows two lines. Said once, at the first, with how many more there are.
+#[cfg(feature = "build-failures")]
+#[test]
+fn a_lone_carriage_return_is_said_once() {
+    let text = "FROM alpine\nRUN echo a\rRUN echo b\rRUN echo c\n";
+    let a = plain(text);
+    assert_eq!(codes(&a), ["lone-carriage-return"]);
+    let d = diag(&a, "lone-carriage-return");
+    assert_eq!((d.range.start(), &text[d.range]), (22.into(), "\r"));
+    assert!(d.message.contains("(the file has one more) is no line break to BuildKit"), "{}", d.message);
+    // BuildKit's parse agrees: one RUN.
+    let dump = stagecraft_syntax::dump::buildkit(&a.parse().tree());
+    assert_eq!(dump.matches("(run ").count(), 1, "{dump}");
+    // Line endings of CR LF and LF are line breaks.
+    assert!(codes(&plain("FROM alpine\r\nRUN true\r\n")).is_empty());
+    assert!(codes(&plain("FROM alpine\nRUN true\r")).contains(&"lone-carriage-return"));
+}

@@ -647,6 +647,21 @@ fn targets_and_plans() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("dash.Dockerfile:1: `docker build` fails on this stage name"), "{}", stderr(&o));
     assert_eq!(run(&["plan", &dash, "--legacy"]).status.code(), Some(0));
+    // It looks the name up in its loop over the stages, once the stage's FROM is expanded:
+    // before a later stage's FROM and the references, after its own FROM and earlier stages'.
+    for (text, first) in [
+        ("FROM alpine AS build-\nFROM $UNDEF AS b\n", "1: `docker build` fails on this stage name"),
+        ("FROM alpine AS build-\nFROM alpine\nCOPY --from=$X / /\n", "1: `docker build` fails on this stage name"),
+        ("FROM $UNDEF AS build-\n", "1: the build fails: base name ($UNDEF) should not be blank"),
+        ("FROM $UNDEF AS b\nFROM alpine AS build-\n", "1: the build fails: base name ($UNDEF) should not be blank"),
+    ] {
+        let f = d.file("order.Dockerfile", text);
+        let o = run(&["plan", &f]);
+        let err = stderr(&o);
+        let said: Vec<&str> = err.lines().collect();
+        assert_eq!(said.len(), 1, "{text}: {said:?}");
+        assert!(said[0].contains(&format!("order.Dockerfile:{first}")), "{text}: {said:?}");
+    }
     // A build arg no ARG reads is said (BuildKit ignores it), with the key it may have meant.
     let typo = run(&["plan", &f, "--build-arg", "G0=1.23"]);
     assert!(

@@ -67,7 +67,6 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     .map(|(_, line, message, note)| (line, message, note));
     // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
     let outcome = |legacy: bool| {
-        let buildkit = super::build_outcome(&an, path, |_| true);
         match clash.as_ref().filter(|_| legacy) {
             Some((line, message, note)) => {
                 crate::output::errln!(
@@ -76,11 +75,20 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 );
                 Outcome::Findings
             }
-            None if legacy => buildkit,
+            None if legacy => super::build_outcome(&an, path, |_| true),
             // BuildKit's own packages build it, but `docker build` (buildx's client) looks every
             // stage name up as a named context first, and fails on one that is no image name.
+            // It does so in its loop over the stages, once the stage's FROM is expanded: after
+            // the parse and the global ARGs, before the next stage and before what follows the
+            // loop (the references, the images, the steps).
             None => match an.diagnostics().iter().find(|d| d.code == "stage-name-not-a-reference") {
-                Some(d) if matches!(buildkit, Outcome::Ok) => {
+                Some(d)
+                    if an.build_error().is_none_or(|e| match e.phase {
+                        "parse" | "instructions" | "meta-args" => false,
+                        "dispatch-states" => e.range.is_some_and(|r| d.range.start() < r.start()),
+                        _ => true,
+                    }) =>
+                {
                     crate::output::errln!(
                         "stagecraft: {}:{}: {} (the plan is what it would build once that is mended)",
                         crate::input::shown(path),
@@ -89,7 +97,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                     );
                     Outcome::Findings
                 }
-                _ => buildkit,
+                _ => super::build_outcome(&an, path, |_| true),
             },
         }
     };
