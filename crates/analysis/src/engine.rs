@@ -3137,7 +3137,12 @@ impl<'a> Engine<'a> {
                             }
                         }
                     }
-                    if self.diagnostics.len() == before && cfg!(feature = "build-failures") {
+                    // (A mount BuildKit cannot read, `--mount=` say, failed with the instruction:
+                    // it has no target to check.)
+                    if self.diagnostics.len() == before
+                        && cfg!(feature = "build-failures")
+                        && f.value().is_some_and(|v| csv_fields(v).is_ok())
+                    {
                         // `dispatchSSH`, as the mounts are made (after every mount is read): an
                         // SSH mount forwards the agent named by `id`, from no source.
                         let typ = mount_field(&fields, &["type"]).map(|t| self.expanded_or_written(t, st));

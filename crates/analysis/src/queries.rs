@@ -980,8 +980,16 @@ impl Analysis {
         if let Some(e) =
             cfg!(feature = "build-failures").then(|| crate::reference::context_key(new_name).err()).flatten()
         {
+            // (What to do: BuildKit counts a name's length as `docker.io/library/NAME`'s.)
+            let how = if e.ends_with("255 characters") {
+                "use a name of at most 237 characters"
+            } else if e.contains("hexadecimal") {
+                "a name of 64 hexadecimal digits reads as an image ID: add a letter or a separator"
+            } else {
+                "keep separators between letters or digits"
+            };
             return Err(RenameError(format!(
-                "`docker build` would fail on `{new_name}` ({e}): it looks every stage name up as a named build context; keep separators between letters or digits"
+                "`docker build` would fail on `{new_name}` ({e}): it looks every stage name up as a named build context; {how}"
             )));
         }
         if cfg!(feature = "named-contexts") && self.context_names().iter().any(|c| c == new_name) {

@@ -859,6 +859,15 @@ fn mount_healthcheck_and_volume_details() {
         a
     };
     fails_with("FROM alpine\nRUN --mount=type=ssh,src=/run/ssh.sock true\n", "ssh does not support source");
+    // A mount BuildKit cannot read fails with the instruction, and has no target to check.
+    for (text, message) in [
+        ("FROM alpine\nRUN --mount= true\n", "failed to parse csv mounts: EOF"),
+        ("FROM alpine\nRUN --mount true\n", "missing a value on flag: --mount"),
+    ] {
+        let a = fails_with(text, message);
+        let errors: Vec<&str> = a.diagnostics().iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(errors, ["invalid-instruction"], "{text}");
+    }
     builds("FROM alpine\nRUN --mount=type=ssh,id=default true\n");
     fails_with(
         "FROM alpine\nRUN --mount=type=bind,uid=1,mode=0755 true\n",
