@@ -117,6 +117,21 @@ pub(crate) struct Settings {
     /// own. One that does not parse is kept here and
     /// read as `linux/amd64` by the analysis ([`Settings::settings_warnings`] says so).
     pub(crate) platform: Option<String>,
+    /// What was left out as of the wrong type, for the client's log.
+    pub(crate) ignored: Vec<String>,
+}
+
+/// What a JSON value is, for a message.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 impl Settings {
@@ -128,50 +143,90 @@ impl Settings {
     /// clients, Neovim among them, send an empty table as `[]`).
     pub(crate) fn from_json(value: &serde_json::Value) -> Settings {
         use serde_json::Value;
-        let inner = value.get("stagecraft").unwrap_or(value);
+        let ignored = std::cell::RefCell::new(Vec::new());
+        let ignore = |what: String| ignored.borrow_mut().push(format!("{what}: left out"));
+        let inner = match value.get("stagecraft") {
+            Some(inner @ Value::Object(_)) => inner,
+            Some(other) => {
+                ignore(format!("stagecraft: {} where the settings object belongs", json_kind(other)));
+                &Value::Null
+            }
+            None => value,
+        };
         let text = |v: &Value| match v {
             Value::String(s) => Some(s.clone()),
             Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
             _ => None,
         };
+        // A list's entries and a map's values that are no text are left out, and said.
+        let entry = |key: &str, at: &str, v: &Value| {
+            let t = text(v);
+            if t.is_none() {
+                ignore(format!("stagecraft.{key}{at} is {}, not a string", json_kind(v)));
+            }
+            t
+        };
+        let list = |key: &str, a: &[Value]| -> Vec<String> {
+            a.iter().enumerate().filter_map(|(i, v)| entry(key, &format!("[{i}]"), v)).collect()
+        };
         let map = |key: &str| -> HashMap<String, String> {
             match inner.get(key) {
-                Some(Value::Object(o)) => o.iter().filter_map(|(k, v)| Some((k.clone(), text(v)?))).collect(),
-                _ => HashMap::new(),
+                Some(Value::Object(o)) => {
+                    o.iter().filter_map(|(k, v)| Some((k.clone(), entry(key, &format!(".{k}"), v)?))).collect()
+                }
+                // (An empty table, as Lua clients send one.)
+                None | Some(Value::Null) => HashMap::new(),
+                Some(Value::Array(a)) if a.is_empty() => HashMap::new(),
+                Some(other) => {
+                    ignore(format!("stagecraft.{key} is {}, not an object of names to values", json_kind(other)));
+                    HashMap::new()
+                }
             }
         };
         let targets = match inner.get("targets") {
-            Some(Value::Array(a)) => a.iter().filter_map(text).collect(),
+            Some(Value::Array(a)) => list("targets", a),
             Some(v @ Value::String(_)) => text(v).into_iter().collect(),
-            _ => Vec::new(),
+            None | Some(Value::Null) => Vec::new(),
+            Some(other) => {
+                ignore(format!("stagecraft.targets is {}, not a list of stage names", json_kind(other)));
+                Vec::new()
+            }
         };
-        let build_context = inner.get("buildContext").and_then(text).filter(|c| !c.is_empty());
+        let string = |key: &str| match inner.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => entry(key, "", v),
+        };
+        let build_context = string("buildContext").filter(|c| !c.is_empty());
         let named_contexts = match inner.get("namedContexts") {
-            Some(Value::Array(a)) => a.iter().filter_map(text).map(|n| (n, String::new())).collect(),
+            Some(Value::Array(a)) => list("namedContexts", a).into_iter().map(|n| (n, String::new())).collect(),
             Some(v @ Value::String(_)) => text(v).into_iter().map(|n| (n, String::new())).collect(),
             _ => map("namedContexts"),
         };
-        let platform = inner.get("platform").and_then(text).map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+        let platform = string("platform").map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+        let (build_args, severities) = (map("buildArgs"), map("severities"));
         Settings {
             targets,
-            build_args: map("buildArgs"),
-            severities: map("severities"),
+            build_args,
+            severities,
             build_context,
             named_contexts,
             platform,
+            ignored: ignored.into_inner(),
         }
     }
 
-    /// What is wrong with the settings (the named contexts' names, the platform), for the
-    /// client's log.
+    /// What is wrong with the settings (values of the wrong type, the named contexts' names, the
+    /// platform), for the client's log.
     pub(crate) fn settings_warnings(&self) -> Vec<String> {
         let mut names: Vec<&String> = self.named_contexts.keys().collect();
         names.sort();
-        let mut warnings: Vec<String> = names
-            .into_iter()
-            .filter_map(|n| reference::context_key(n).err())
-            .map(|e| format!("stagecraft.namedContexts: {e}; the name is read as an image name, and left out"))
-            .collect();
+        let mut warnings: Vec<String> = self.ignored.clone();
+        warnings.extend(
+            names
+                .into_iter()
+                .filter_map(|n| reference::context_key(n).err())
+                .map(|e| format!("stagecraft.namedContexts: {e}; the name is read as an image name, and left out")),
+        );
         if let Some(Err(e)) = self.platform.as_deref().map(stagecraft_analysis::platform::parse_target) {
             warnings.push(format!("stagecraft.platform: {e}; write os/arch (linux/arm64); linux/amd64 is used"));
         }
@@ -296,6 +351,38 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What is left out for its type is said in the client's log, each value once.
+    #[test]
+    fn settings_of_the_wrong_type_are_said() {
+        let warnings = |v: serde_json::Value| Settings::from_json(&v).settings_warnings();
+        assert_eq!(
+            warnings(serde_json::json!({"targets": 5, "buildArgs": "x", "platform": ["linux/arm64"]})),
+            [
+                "stagecraft.targets is a number, not a list of stage names: left out",
+                "stagecraft.platform is a list, not a string: left out",
+                "stagecraft.buildArgs is a string, not an object of names to values: left out",
+            ]
+        );
+        assert_eq!(
+            warnings(serde_json::json!({"targets": ["a", {"x": 1}], "buildArgs": {"A": "1", "B": ["b"]}})),
+            [
+                "stagecraft.targets[1] is an object, not a string: left out",
+                "stagecraft.buildArgs.B is a list, not a string: left out",
+            ]
+        );
+        assert_eq!(
+            warnings(serde_json::json!({"stagecraft": 5})),
+            ["stagecraft: a number where the settings object belongs: left out"]
+        );
+        assert_eq!(
+            warnings(serde_json::json!({"buildContext": {}})),
+            ["stagecraft.buildContext is an object, not a string: left out"]
+        );
+        // Empty tables (Lua's `[]`), nulls and absent fields are no mistake.
+        assert!(warnings(serde_json::json!({"buildArgs": [], "severities": null, "targets": null})).is_empty());
+        assert!(warnings(serde_json::json!({"stagecraft": {"targets": "test", "buildArgs": {"GO": 1.23}}})).is_empty());
+    }
 
     #[test]
     fn settings_fields_are_read_one_by_one() {
