@@ -2681,6 +2681,12 @@ impl<'a> Engine<'a> {
                 self.base_image_platform(s);
             }
         }
+        // The build context's ignore file is read before any stage is dispatched.
+        #[cfg(feature = "build-failures")]
+        if let Some(message) = self.options.ignore_error.clone().filter(|_| !self.stopped) {
+            self.build_error = Some(BuildError { message, range: None, lines: None, phase: "dispatch" });
+            self.stopped = true;
+        }
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];
         // The last stage dispatched on each stage: it takes the state its base leaves, the
         // others copy it. (A base is an earlier stage.)

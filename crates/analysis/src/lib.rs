@@ -67,6 +67,12 @@ pub struct Options {
     /// The build context's ignore rules, for `CopyIgnoredFile` (BuildKit checks nothing without
     /// an ignore file). [`dockerignore::DockerIgnore`] reads them as BuildKit does.
     pub ignore: Option<IgnoreRules>,
+    /// Why BuildKit rejects (or cannot read) the build context's ignore file, when it does: every
+    /// build of the context then fails with it, once the stages are resolved and before any is
+    /// dispatched (`dispatchStages` reads the ignore patterns first). The error is the caller's
+    /// to show; the analysis makes it the build's, where BuildKit meets it.
+    #[cfg(feature = "build-failures")]
+    pub ignore_error: Option<String>,
     /// The target platform (`docker build --platform`, one `os/arch[/variant]` or `local`, read
     /// by [`platform::parse_target`]); `None`, or one that does not parse, is `linux/amd64`. It sets the
     /// `TARGET*` ARGs and the OS of every stage without a `--platform` of its own (a Windows

@@ -958,3 +958,27 @@ fn source_date_epoch_and_trigger_chains() {
     let last = a.stages().len() - 1;
     assert_eq!(a.target_builds(last).len(), 2 * n - 1);
 }
+
+/// An ignore file BuildKit rejects fails the build once the stages are resolved, before any is
+/// dispatched (`dispatchStages` reads the patterns first): after a bad base image, before a bad
+/// step, and before `# check=error=true` counts the warnings (which BuildKit then never makes).
+#[test]
+fn a_rejected_ignore_file_fails_before_any_stage_is_dispatched() {
+    let with = |text: &str| {
+        analyze(
+            text,
+            &Options { ignore_error: Some(".dockerignore:2: illegal exclusion pattern".into()), ..Options::default() },
+        )
+    };
+    let message = |a: &Analysis| a.build_error().map(|e| (e.message.clone(), e.phase));
+    let ignore = Some((".dockerignore:2: illegal exclusion pattern".to_string(), "dispatch"));
+    let a = with("FROM alpine\nCMD echo hi\nCOPY --chmod=999 . /\n");
+    assert_eq!(message(&a), ignore);
+    let d = a.diagnostics().iter().find(|d| d.code == "JSONArgsRecommended").expect("still said");
+    assert!(!d.buildkit_reports, "BuildKit dispatches nothing: {d:?}");
+    assert_eq!(message(&with("# check=error=true\nFROM alpine\nCMD echo hi\n")), ignore);
+    let bad_base = message(&with("FROM UPPER\nCOPY --chmod=999 . /\n")).expect("fails");
+    assert!(bad_base.0.starts_with("failed to parse stage name \"UPPER\""), "{bad_base:?}");
+    // Without it the step's failure is the build's.
+    assert!(message(&plain("FROM alpine\nCOPY --chmod=999 . /\n")).is_some_and(|m| m.0.starts_with("invalid chmod")));
+}

@@ -453,10 +453,24 @@ fn check_reads_the_ignore_file_buildkit_reads() {
         (Some(2), Some(1), None),
         "{j}"
     );
-    // `analyze` says it and goes on.
+    // A Dockerfile with no findings of its own is not "no problems".
+    let clean = d.file("Clean.Dockerfile", "FROM alpine\nCMD [\"x\"]\n");
+    let o = run(&["check", &clean]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).starts_with("no problems in the Dockerfile\n1 ignore file"), "{}", stdout(&o));
+    // `analyze` says it and goes on; it is the build's error, where BuildKit meets it: before
+    // any stage is dispatched (`plan` reads the ignore file too, as `docker build` does).
     let o = run(&["analyze", &unused]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stderr(&o).contains("(`CopyIgnoredFile` is not checked)"), "{}", stderr(&o));
+    let bad_step = d.file("Step.Dockerfile", "FROM alpine\nCOPY --chmod=999 . /\n");
+    let j = parse_json(&stdout(&run(&["analyze", &bad_step, "--format", "json"])));
+    let message = j["build_error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(".dockerignore:2: syntax error in pattern"), "{j}");
+    let o = run(&["plan", &bad_step]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Step.Dockerfile: the build fails: "), "{}", stderr(&o));
+    assert!(stderr(&o).contains(".dockerignore:2: syntax error in pattern"), "{}", stderr(&o));
     // GitHub annotations and SARIF point at the ignore file's line, where the fix is.
     let ignore = d.0.join(".dockerignore").to_string_lossy().into_owned();
     let gh = stdout(&run(&["check", &f, "--format", "github"]));

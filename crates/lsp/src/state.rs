@@ -55,6 +55,8 @@ impl Document {
 struct IgnoreCache {
     read: Option<IgnoreKey>,
     rules: Option<IgnoreRules>,
+    /// Why BuildKit rejects the file, when it does (every build of the context fails).
+    error: Option<String>,
 }
 
 /// An ignore file as found on disk: its path, modification time and size.
@@ -76,26 +78,32 @@ impl IgnoreCache {
         Some((file, meta.as_ref().and_then(|m| m.modified().ok()), meta.map_or(0, |m| m.len())))
     }
 
-    /// The rules for `uri` with the build context `context`, read again only when the file's
-    /// path, time or size moved; a file BuildKit rejects gets a warning for the client's log.
-    fn rules_for(&mut self, uri: &Uri, context: Option<&str>, warnings: &mut Vec<String>) -> Option<IgnoreRules> {
+    /// `options` with the rules for `uri` with the build context `context`, read again only
+    /// when the file's path, time or size moved; a file BuildKit rejects gets a warning for the
+    /// client's log, and is the build's error where BuildKit meets it.
+    fn with_rules(
+        &mut self,
+        uri: &Uri,
+        context: Option<&str>,
+        warnings: &mut Vec<String>,
+        options: Options,
+    ) -> Options {
         let Some(key) = Self::key_now(uri, context) else {
-            self.read = None;
-            self.rules = None;
-            return None;
+            (self.read, self.rules, self.error) = (None, None, None);
+            return options;
         };
         if self.read.as_ref() != Some(&key) {
             let file = key.0.clone();
             self.read = Some(key);
-            self.rules = match dockerignore::load(&file) {
-                Ok(rules) => Some(IgnoreRules(Arc::new(rules))),
+            (self.rules, self.error) = match dockerignore::load(&file) {
+                Ok(rules) => (Some(IgnoreRules(Arc::new(rules))), None),
                 Err(e) => {
                     warnings.push(format!("{e} (CopyIgnoredFile is not checked)"));
-                    None
+                    (None, Some(e))
                 }
             };
         }
-        self.rules.clone()
+        Options { ignore: self.rules.clone(), ignore_error: self.error.clone(), ..options }
     }
 }
 
@@ -339,8 +347,7 @@ impl State {
         if doc.analysis.is_none() {
             let parse = doc.parse.take().unwrap_or_else(|| stagecraft_syntax::parse(&doc.text));
             let context = self.settings.build_context.as_deref();
-            let options =
-                Options { ignore: doc.ignore.rules_for(uri, context, &mut self.warnings), ..self.settings.options() };
+            let options = doc.ignore.with_rules(uri, context, &mut self.warnings, self.settings.options());
             doc.analysis = Some(Arc::new(analyze_parsed(&doc.text, parse, &options)));
             doc.options = options;
         }

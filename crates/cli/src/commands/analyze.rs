@@ -36,7 +36,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let options = super::with_ignore_rules(path, &a.options, a.context.as_deref()).or_else(|e| match e {
         Failure::Io(message) => {
             crate::output::errln!("stagecraft: {message} (`CopyIgnoredFile` is not checked)");
-            Ok(a.options.clone())
+            Ok(stagecraft_analysis::Options { ignore_error: Some(message), ..a.options.clone() })
         }
         e => Err(e),
     })?;

@@ -105,7 +105,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 let dockerfile = (!input::is_stdin(path)).then_some(path.as_path());
                 let at = stagecraft_analysis::dockerignore::fault_for(dockerfile, a.context.as_deref())
                     .map(|(f, line)| (named(&f), line));
-                (a.options.clone(), Some((message, at)))
+                (Options { ignore_error: Some(message.clone()), ..a.options.clone() }, Some((message, at)))
             }
             Err(e) => return Err(e),
         };
@@ -303,6 +303,10 @@ fn text(files: &Files, set: FixSet) -> String {
                 all - safe
             ));
         }
+    } else if ignore_faults(files).next().is_some() {
+        // (Not "no problems": the build fails.)
+        out.push_str("no problems in the Dockerfile");
+        out.push_str(if files.len() == 1 { "\n" } else { "s\n" });
     } else {
         out.push_str("no problems\n");
     }

@@ -10,7 +10,7 @@ use crate::{output, Failure, Outcome};
 
 const HELP: &str = "\
 usage: stagecraft plan FILE [--target T] [--legacy] [--format text|json] [--build-arg K=V]...
-                       [--build-context NAME=...]... [--platform P]
+                       [--build-context NAME=...]... [--platform P] [--context DIR]
 
 Shows the stages BuildKit builds for the target (the default target without --target), in
 waves that can build in parallel, and the images it pulls. --legacy shows what the legacy
@@ -18,6 +18,9 @@ builder builds instead: every stage up to the target. T is a stage name, or #N f
 at index N (#0 is the first; a stage without a name has no other). --build-context NAME=...
 replaces the stage NAME, or else the images BuildKit looks up as NAME (`alpine` for
 `alpine:latest`), as `docker buildx build --build-context` does; those are listed apart.
+--context DIR is the build context (the Dockerfile's directory without it): an ignore file
+BuildKit rejects there (`FILE.dockerignore` beside the Dockerfile, else `.dockerignore`) fails
+the build before any stage is built.
 
 Exit status: 0; 1 when BuildKit fails the build, or `docker build` does on a stage name that is
 no image name, since it looks stage names up as named contexts (the error goes to stderr; the
@@ -26,8 +29,11 @@ after a cycle of references, which no order builds: they are listed apart, `in_c
 2 on usage or read errors.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
-    let Some(a) =
-        args::parse(raw, &Spec { target: true, legacy: true, ..Spec::new(&[Format::Text, Format::Json]) }, HELP)?
+    let Some(a) = args::parse(
+        raw,
+        &Spec { target: true, legacy: true, context: true, ..Spec::new(&[Format::Text, Format::Json]) },
+        HELP,
+    )?
     else {
         return Ok(Outcome::Ok);
     };
@@ -36,6 +42,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // As `docker build` runs: only the stages the target needs are dispatched (a lint without
     // --target dispatches all), so a step failing in a stage it does not build is no failure.
     let options = stagecraft_analysis::Options { only_needed_stages: true, ..a.options.clone() };
+    // `docker build` reads the context's ignore file before it builds any stage: one BuildKit
+    // rejects fails the build there (the analysis makes it the build's error where it comes).
+    let options = super::with_ignore_rules(path, &options, a.context.as_deref()).or_else(|e| match e {
+        Failure::Io(message) => Ok(stagecraft_analysis::Options { ignore_error: Some(message), ..options.clone() }),
+        e => Err(e),
+    })?;
     let an = super::read_and_analyze(path, &options)?;
     super::warn_unused_options(&an, path, &options);
     let target = super::target_stage(&an, path, a.options.target.as_deref())?;
