@@ -270,7 +270,12 @@ fn check_from(i: &Instruction, info: &InstructionInfo, lints: &mut Vec<LintHit>)
             });
         }
     } else if args.len() != 1 {
-        return Err(InstructionError { message: "FROM requires either one or three arguments".into(), range: node });
+        let mut message = String::from("FROM requires either one or three arguments");
+        // (What to write; not in the browser build, for its size.)
+        if cfg!(feature = "build-failures") {
+            message.push_str("; write `FROM image` or `FROM image AS name`, flags before the image");
+        }
+        return Err(InstructionError { message, range: node });
     }
     check_flags(info, FROM_FLAGS)
 }
@@ -308,7 +313,11 @@ fn check_flags(info: &InstructionInfo, declared: &[(&str, FlagType)]) -> Result<
         match ty {
             Bool => {
                 if value == Some("") {
-                    return Err(InstructionError { message: format!("missing a value on flag: {flag_name}"), range });
+                    let mut message = format!("missing a value on flag: {flag_name}");
+                    if cfg!(feature = "build-failures") {
+                        message.push_str(&format!("; write `{flag_name}`, `{flag_name}=true` or `{flag_name}=false`"));
+                    }
+                    return Err(InstructionError { message, range });
                 }
                 let v = value.unwrap_or_default();
                 if !matches!(v.to_lowercase().as_str(), "true" | "" | "false") {
@@ -320,7 +329,11 @@ fn check_flags(info: &InstructionInfo, declared: &[(&str, FlagType)]) -> Result<
             }
             Str | Strs => {
                 if value.is_none() {
-                    return Err(InstructionError { message: format!("missing a value on flag: {flag_name}"), range });
+                    let mut message = format!("missing a value on flag: {flag_name}");
+                    if cfg!(feature = "build-failures") {
+                        message.push_str(&format!("; write `{flag_name}=VALUE`, with `=` and no blank"));
+                    }
+                    return Err(InstructionError { message, range });
                 }
             }
         }

@@ -1970,7 +1970,8 @@ fn build_failures_are_errors() {
         let a = plain(&format!("FROM alpine AS a\nRUN true\n{bare}\n"));
         let errors: Vec<&str> = codes(&a).into_iter().filter(|c| *c != "unused-stage").collect();
         assert_eq!(errors, ["invalid-instruction"], "{bare}: {:?}", a.diagnostics());
-        assert_eq!(diag(&a, "invalid-instruction").message, "FROM requires either one or three arguments");
+        let message = &diag(&a, "invalid-instruction").message;
+        assert!(message.starts_with("FROM requires either one or three arguments; write `FROM image`"), "{message}");
         // The unused stage's hint names it by its line, having no base to show.
         assert!(
             diag(&a, "unused-stage").message.contains("the default target stage 1 (the `FROM` on line "),
