@@ -503,11 +503,18 @@ impl BuildError {
     /// The message without the line BuildKit's parser names for an instruction it cannot parse
     /// (`dockerfile parse error on line 4: `), for a text that says the line itself.
     pub fn message_without_line(&self) -> &str {
-        let rest = self.message.strip_prefix(PARSE_ERROR_PREFIX).and_then(|m| m.split_once(": "));
-        match rest {
-            Some((line, m)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => m,
-            _ => &self.message,
-        }
+        without_parse_line(&self.message)
+    }
+}
+
+/// `message` without the line BuildKit's parser names at its start (see
+/// [`BuildError::message_without_line`]).
+#[cfg(feature = "build-failures")]
+pub(crate) fn without_parse_line(message: &str) -> &str {
+    let rest = message.strip_prefix(PARSE_ERROR_PREFIX).and_then(|m| m.split_once(": "));
+    match rest {
+        Some((line, m)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => m,
+        _ => message,
     }
 }
 

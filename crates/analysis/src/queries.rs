@@ -20,6 +20,15 @@ pub struct TargetFailure<'a> {
     pub range: Option<TextRange>,
 }
 
+#[cfg(feature = "build-failures")]
+impl TargetFailure<'_> {
+    /// The message without the line BuildKit's parser names (as
+    /// [`crate::BuildError::message_without_line`]).
+    pub fn message_without_line(&self) -> &str {
+        crate::model::without_parse_line(&self.message)
+    }
+}
+
 /// A variable where BuildKit expands it (`FROM`, a global or stage `ARG`, `ENV`, `COPY` flags,
 /// `WORKDIR`, ...; not in a shell command, which the shell expands when it runs), and what it
 /// holds there.

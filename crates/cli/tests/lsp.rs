@@ -1206,6 +1206,16 @@ fn code_actions_lenses_targets_and_graph() {
     assert!(fails[0].is_null() && fails[3].is_null(), "{listed}");
     assert_eq!(fails[2]["line"], 2);
     assert!(fails[1]["message"].as_str().unwrap().starts_with("invalid port: \"80/bogus\""), "{listed}");
+    // A parse error's line is the `line` field, not again in the message.
+    let unparsed = "file:///failing/unparsed/Dockerfile";
+    lsp.open(unparsed, "FROM alpine\nFOO bar\n");
+    let listed = lsp.result("stagecraft/targets", doc(unparsed));
+    let fails = &listed["targets"][0]["fails"];
+    assert_eq!(
+        (fails["message"].as_str(), fails["line"].as_u64()),
+        (Some("unknown instruction: FOO (did you mean FROM?)"), Some(1)),
+        "{listed}"
+    );
     // A message quoting a long value is cut there, as in diagnostics.
     let long = "file:///failing/long/Dockerfile";
     lsp.open(long, &format!("FROM alpine AS a\nEXPOSE 80/{}\nFROM a\n", "x".repeat(5_000)));

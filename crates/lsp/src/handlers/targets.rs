@@ -46,9 +46,10 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                 "line": a.line_index().line_col(a.stages()[t.stage].from_range.start()).line,
                 "builds": counts[t.stage],
                 "legacyBuilds": a.target_legacy_count(t.stage),
-                // Where its build is known to fail (see `Analysis::target_failures`).
+                // Where its build is known to fail (see `Analysis::target_failures`); the line
+                // is given apart, so not again in the message (`dockerfile parse error on line 2: `).
                 "fails": failures[t.stage].as_ref().map(|e| json!({
-                    "message": stagecraft_analysis::queries::shortened(&e.message),
+                    "message": stagecraft_analysis::queries::shortened(e.message_without_line()),
                     "line": e.range.map(|r| a.line_index().line_col(r.start()).line),
                 })),
             });
