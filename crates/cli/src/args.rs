@@ -210,6 +210,9 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                 let Some((name, _)) = v.split_once('=') else {
                     return Err(usage(format!("--build-context needs NAME=VALUE, got `{v}`")));
                 };
+                if name.is_empty() {
+                    return Err(usage(format!("--build-context `{v}` has no name: write NAME=VALUE")));
+                }
                 stagecraft_analysis::reference::context_key(name)
                     .map_err(|e| usage(format!("--build-context {v}: {e} (NAME is read as an image name)")))?;
                 args.options.named_contexts.push(name.to_string());

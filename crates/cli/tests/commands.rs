@@ -619,7 +619,7 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
     for (bad, message) in [
         ("deps", "--build-context needs NAME=VALUE, got `deps`"),
         ("Build=x", "--build-context Build=x: invalid context name Build: invalid reference format: repository name (library/Build) must be lowercase"),
-        ("=x", "--build-context =x: invalid context name : "),
+        ("=x", "--build-context `=x` has no name: write NAME=VALUE"),
     ] {
         let o = run(&["plan", &f, "--build-context", bad]);
         assert_eq!(o.status.code(), Some(2), "{bad}");
