@@ -145,9 +145,13 @@ pub(crate) fn one_target(a: &crate::args::Args, what: &str, help: &str) -> Resul
 pub(crate) fn target_stage(an: &Analysis, path: &Path, target: Option<&str>) -> Result<usize, Failure> {
     match target {
         Some(t) => resolve_target(an, path, t),
-        None => {
-            an.default_target().ok_or_else(|| Failure::Usage(format!("{}: the file has no stages", input::shown(path))))
-        }
+        None => an.default_target().ok_or_else(|| {
+            let shown = input::shown(path);
+            let named = if input::is_stdin(path) { "-".into() } else { shown.clone() };
+            Failure::Usage(format!(
+                "{shown}: the file has no stages: a stage starts at a FROM instruction (`stagecraft check {named}` says what BuildKit reads in it)"
+            ))
+        }),
     }
 }
 
