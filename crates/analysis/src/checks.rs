@@ -28,11 +28,13 @@ pub(crate) fn run(a: &mut Analysis, options: &Options) {
 /// reads lines as Go's `bufio.ScanLines` does, which breaks them at line feeds only, so the text
 /// on both sides of it is one line, one instruction; an editor shows two lines (as LSP counts
 /// lines), and so do the positions stagecraft reports, while BuildKit's line numbers in messages
-/// count one. Said once, at the first. (Not in the browser build, for its size.)
+/// count one. Said once, at the first. A CR that ends the file is dropped as one before a line
+/// feed is. (Not in the browser build, for its size.)
 #[cfg(feature = "build-failures")]
 fn lone_carriage_returns(a: &mut Analysis) {
     let b = a.text.as_bytes();
-    let lone = |&i: &usize| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n');
+    // (At the end of the file `ScanLines` drops a CR too.)
+    let lone = |&i: &usize| b[i] == b'\r' && i + 1 < b.len() && b[i + 1] != b'\n';
     let Some(first) = (0..b.len()).find(lone) else { return };
     let more = (first + 1..b.len()).filter(lone).count();
     let range = TextRange::at(TextSize::new(first as u32), TextSize::new(1));

@@ -2684,7 +2684,7 @@ impl<'a> Engine<'a> {
         // The build context's ignore file is read before any stage is dispatched.
         #[cfg(feature = "build-failures")]
         if let Some(message) = self.options.ignore_error.clone().filter(|_| !self.stopped) {
-            self.build_error = Some(BuildError { message, range: None, lines: None, phase: "dispatch" });
+            self.build_error = Some(BuildError { message, range: None, lines: None, phase: "context" });
             self.stopped = true;
         }
         let mut finals: Vec<Option<DispatchState>> = vec![None; n];

@@ -469,6 +469,22 @@ impl Analysis {
         None
     }
 
+    /// The first of the stages `0..end` that runs an inherited ONBUILD trigger copying from
+    /// the stage itself (`ONBUILD COPY --from=app` in the base of `app`, or its index), with
+    /// the `--from` value: BuildKit copies from the stage as its base left it, while the legacy
+    /// builder runs the triggers at the FROM, before the stage is among its built stages, so it
+    /// takes a name for an image's (and an index for one out of range) and fails there.
+    #[cfg(feature = "build-failures")]
+    pub fn legacy_trigger_self_copy(&self, end: usize) -> Option<(usize, &str)> {
+        let own = |r: &&StageRef| {
+            r.in_stage < end
+                && r.kind == RefKind::CopyFrom
+                && matches!(r.origin, RefOrigin::Inherited { .. })
+                && r.target == RefTarget::Stage(r.in_stage)
+        };
+        self.references.iter().filter(own).min_by_key(|r| r.in_stage).map(|r| (r.in_stage, r.value.as_str()))
+    }
+
     /// Whether another stage has stage `stage`'s name.
     pub fn shares_name(&self, stage: usize) -> bool {
         self.name_shared.get(stage) == Some(&true)

@@ -488,7 +488,8 @@ pub struct BuildError {
     /// of them: [`crate::Analysis::build_error_lines`]).
     pub lines: Option<(u32, u32)>,
     /// The phase that fails (`parse`, `instructions`, `meta-args`, `dispatch-states`,
-    /// `dependency-graph`, `resolve-stages`, `dispatch`).
+    /// `dependency-graph`, `resolve-stages`, `context`: the build context's ignore file, read
+    /// before any stage is dispatched, `dispatch`, `lint`: `# check=error=true`).
     pub phase: &'static str,
 }
 

@@ -971,7 +971,7 @@ fn a_rejected_ignore_file_fails_before_any_stage_is_dispatched() {
         )
     };
     let message = |a: &Analysis| a.build_error().map(|e| (e.message.clone(), e.phase));
-    let ignore = Some((".dockerignore:2: illegal exclusion pattern".to_string(), "dispatch"));
+    let ignore = Some((".dockerignore:2: illegal exclusion pattern".to_string(), "context"));
     let a = with("FROM alpine\nCMD echo hi\nCOPY --chmod=999 . /\n");
     assert_eq!(message(&a), ignore);
     let d = a.diagnostics().iter().find(|d| d.code == "JSONArgsRecommended").expect("still said");

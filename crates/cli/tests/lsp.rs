@@ -332,6 +332,10 @@ fn copy_ignored_file_follows_the_ignore_file_on_disk() {
     let log =
         lsp.notification("window/logMessage", |p| p["message"].as_str().is_some_and(|m| m.contains(".dockerignore")));
     assert!(log["message"].as_str().unwrap().ends_with(".dockerignore:2: syntax error in pattern (`[oops`): BuildKit fails every build of this context until the pattern is fixed (CopyIgnoredFile is not checked)"), "{log}");
+    // And it is the build's error, which the target picker shows.
+    let listed = lsp.result("stagecraft/targets", parse_json(&format!(r#"{{"textDocument": {{"uri": "{uri}"}}}}"#)));
+    let fails = listed["targets"][0]["fails"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(fails.contains(".dockerignore:2: syntax error in pattern"), "{listed}");
     lsp.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 }

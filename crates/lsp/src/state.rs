@@ -155,6 +155,9 @@ impl Settings {
         let ignore = |what: String| ignored.borrow_mut().push(format!("{what}: left out"));
         let inner = match value.get("stagecraft") {
             Some(inner @ Value::Object(_)) => inner,
+            // (Nothing set: Lua clients send an empty table as `[]`.)
+            Some(Value::Null) => &Value::Null,
+            Some(Value::Array(a)) if a.is_empty() => &Value::Null,
             Some(other) => {
                 ignore(format!("stagecraft: {} where the settings object belongs", json_kind(other)));
                 &Value::Null
@@ -186,7 +189,8 @@ impl Settings {
                 None | Some(Value::Null) => HashMap::new(),
                 Some(Value::Array(a)) if a.is_empty() => HashMap::new(),
                 Some(other) => {
-                    ignore(format!("stagecraft.{key} is {}, not an object of names to values", json_kind(other)));
+                    let or = if key == "namedContexts" { " or a list of names" } else { "" };
+                    ignore(format!("stagecraft.{key} is {}, not an object of names to values{or}", json_kind(other)));
                     HashMap::new()
                 }
             }
@@ -382,6 +386,8 @@ mod tests {
             warnings(serde_json::json!({"stagecraft": 5})),
             ["stagecraft: a number where the settings object belongs: left out"]
         );
+        assert!(warnings(serde_json::json!({"stagecraft": []})).is_empty());
+        assert!(warnings(serde_json::json!({"stagecraft": null})).is_empty());
         assert_eq!(
             warnings(serde_json::json!({"buildContext": {}})),
             ["stagecraft.buildContext is an object, not a string: left out"]

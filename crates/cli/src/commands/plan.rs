@@ -72,11 +72,27 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let message = format!("the --{option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled");
         (s, an.line_of(range.start()), message, "BuildKit builds it")
     });
-    let clash = match (clash, option) {
-        (Some(c), Some(o)) => Some(if c.0 <= o.0 { c } else { o }),
-        (c, o) => c.or(o),
-    }
-    .map(|(_, line, message, note)| (line, message, note));
+    // A trigger copying from the stage that runs it: the legacy builder runs it at the FROM,
+    // before the stage exists, and looks the name up as an image (an index as out of range).
+    let own = an.legacy_trigger_self_copy(legacy.len()).filter(|_| parses).map(|(s, value)| {
+        let why = if value.bytes().all(|b| b.is_ascii_digit()) {
+            format!("invalid stage index {value}")
+        } else {
+            format!("no stage `{value}` is built yet, so it pulls `{value}` as an image")
+        };
+        let message = format!(
+            "invalid from flag value {value}: {why} (the stage's inherited ONBUILD trigger copies from the stage itself, and the legacy builder runs triggers at the FROM)"
+        );
+        (s, an.stages()[s].line, message, "BuildKit copies from the stage as its base left it")
+    });
+    // The first in build order: a stage's name is checked at its start, its triggers run at its
+    // FROM, then its instructions.
+    let clash = [clash, option, own]
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .min_by_key(|(k, c)| (c.0, *k))
+        .map(|(_, (_, line, message, note))| (line, message, note));
     // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
     let outcome = |legacy: bool| {
         match clash.as_ref().filter(|_| legacy) {
