@@ -209,10 +209,12 @@ pub(crate) struct Engine<'a> {
     /// the triggers add come after these, resolved in a later round.
     #[cfg(feature = "build-failures")]
     trigger_states: usize,
-    /// The stages the target needs before the triggers' references are read (what the first
-    /// round resolves, and checks the platforms of).
+    /// The round of `resolveReachableStages` in which each stage the target needs is first
+    /// needed (0: through written references; `usize::MAX`: not needed), and where the states
+    /// each round's triggers add end: BuildKit reads a round's triggers once that round's images
+    /// are resolved and platforms checked, and resolves what they add in the next.
     #[cfg(feature = "build-failures")]
-    needed_before_triggers: Vec<bool>,
+    trigger_rounds: (Vec<usize>, Vec<usize>),
     /// A failure an inherited trigger's references meet (`toCommand` in `initOnBuildTriggers`):
     /// the stage that runs it, the trigger, and the error, which becomes the build's when
     /// BuildKit would reach it (after the first round, at its trigger; see `parse_triggers`).
@@ -393,7 +395,7 @@ impl<'a> Engine<'a> {
             #[cfg(feature = "build-failures")]
             trigger_states: usize::MAX,
             #[cfg(feature = "build-failures")]
-            needed_before_triggers: Vec::new(),
+            trigger_rounds: (Vec::new(), Vec::new()),
             #[cfg(feature = "build-failures")]
             trigger_failures: Vec::new(),
             #[cfg(feature = "build-failures")]
@@ -2441,18 +2443,31 @@ impl<'a> Engine<'a> {
         #[cfg(feature = "build-failures")]
         {
             self.trigger_states = self.states.len();
-            self.needed_before_triggers = needed.clone();
+            self.trigger_rounds.0 = vec![usize::MAX; n];
         }
         let mut read = vec![false; n];
         let mut more = true;
+        // In rounds, as BuildKit reads them: the stages needed when a round starts. (The browser
+        // build, for its size, reads a stage a trigger makes needed in the same pass when it
+        // comes later: the same references, found in another order.)
         while more {
             more = false;
+            #[cfg(feature = "build-failures")]
+            let round = needed.clone();
             for s in 0..n {
-                if !needed[s] || read[s] {
+                #[cfg(feature = "build-failures")]
+                let now = round[s];
+                #[cfg(not(feature = "build-failures"))]
+                let now = needed[s];
+                if !now || read[s] {
                     continue;
                 }
                 more = true;
                 read[s] = true;
+                #[cfg(feature = "build-failures")]
+                {
+                    self.trigger_rounds.0[s] = self.trigger_rounds.1.len();
+                }
                 let before = self.deps[s].len();
                 #[cfg(feature = "build-failures")]
                 let (stopped, diagnostics) = (self.stopped, self.diagnostics.len());
@@ -2469,6 +2484,10 @@ impl<'a> Engine<'a> {
                         }
                     }
                 }
+            }
+            #[cfg(feature = "build-failures")]
+            if more {
+                self.trigger_rounds.1.push(self.states.len());
             }
         }
         // The others' are read within a budget: each stage inherits its base's triggers, and
@@ -2501,7 +2520,17 @@ impl<'a> Engine<'a> {
                 left -= count;
             }
             let (error, stopped, before) = (self.build_error.take(), self.stopped, self.diagnostics.len());
+            #[cfg(feature = "build-failures")]
+            let states = self.states.len();
             self.read_triggers(s, &triggers[s]);
+            // The images they name are said here, as what would fail such a stage's build, and
+            // are no states of this build (BuildKit never reads these triggers).
+            #[cfg(feature = "build-failures")]
+            {
+                self.resolve_stages(states, usize::MAX);
+                self.states.truncate(states);
+                self.trigger_images.retain(|t| t.0 < states);
+            }
             self.build_error = error;
             self.stopped = stopped;
             for d in &mut self.diagnostics[before..] {
@@ -2673,7 +2702,7 @@ impl<'a> Engine<'a> {
         }
         let lint_all = self.options.target_name().is_none() && !self.options.only_needed_stages;
         #[cfg(feature = "build-failures")]
-        self.resolve_with_triggers(&needed, &dispatch_set, lint_all);
+        self.resolve_with_triggers(&dispatch_set, lint_all);
         // BuildKit checks each base image's platform as it resolves it, before any dispatch.
         #[cfg(not(feature = "build-failures"))]
         if !self.stopped {
@@ -2760,27 +2789,41 @@ impl<'a> Engine<'a> {
     }
 
     /// BuildKit's order from its first round of `resolveReachableStages` on (that round's image
-    /// names are resolved by now): it checks the platform of each base image the round resolves
-    /// (every stage's for a lint of all stages, else those the target needs through written
-    /// references), then reads the triggers of the stages the target needs, each trigger parsed
-    /// and its references looked up before the next (`initOnBuildTriggers`), and then resolves
-    /// what the triggers added in another round: the stages they make needed, whose platforms
-    /// it checks, and the images they name.
+    /// names are resolved by now), round by round: it checks the platform of each base image
+    /// the round resolves (in the first, every stage's for a lint of all stages, else those the
+    /// target needs through written references; later, those the last round's triggers made
+    /// needed), then reads the triggers of the stages first needed in the round, each trigger
+    /// parsed and its references looked up before the next (`initOnBuildTriggers`); the next
+    /// round first resolves the images those triggers named.
     #[cfg(feature = "build-failures")]
-    fn resolve_with_triggers(&mut self, needed: &[usize], dispatch_set: &[bool], lint_all: bool) {
-        let first = std::mem::take(&mut self.needed_before_triggers);
-        let in_first = |s: usize| lint_all || first.get(s).copied().unwrap_or(false);
-        for round in [true, false] {
+    fn resolve_with_triggers(&mut self, dispatch_set: &[bool], lint_all: bool) {
+        let (round_of, ends) = std::mem::take(&mut self.trigger_rounds);
+        let in_round = |s: usize, k: usize| match round_of.get(s) {
+            _ if lint_all => k == 0,
+            Some(&r) => r == k,
+            None => false,
+        };
+        for k in 0..=ends.len() {
+            if k > 0 {
+                let from = if k == 1 { self.trigger_states } else { ends[k - 2] };
+                self.resolve_stages(from, ends[k - 1]);
+            }
             if !self.stopped {
-                for s in (0..dispatch_set.len()).filter(|&s| dispatch_set[s] && in_first(s) == round) {
+                for s in (0..dispatch_set.len()).filter(|&s| dispatch_set[s] && in_round(s, k)) {
                     self.base_image_platform(s);
                 }
             }
-            if round && !self.stopped {
-                self.parse_triggers(needed);
+            let stages: Vec<usize> = (0..round_of.len()).filter(|&s| round_of[s] == k).collect();
+            if !self.stopped && !stages.is_empty() {
+                self.parse_triggers(&stages);
             }
         }
-        self.resolve_stages(self.trigger_states, usize::MAX);
+        // (Stages only other targets in play need, which this build does not resolve.)
+        if !self.stopped && !lint_all {
+            for s in (0..dispatch_set.len()).filter(|&s| dispatch_set[s] && round_of.get(s) == Some(&usize::MAX)) {
+                self.base_image_platform(s);
+            }
+        }
     }
 
     /// BuildKit parses the ONBUILD triggers of the stages the target needs while it resolves
@@ -2847,10 +2890,13 @@ impl<'a> Engine<'a> {
             self.fail(code, &message, None, "resolve-stages");
             self.relocate = None;
         }
-        // (A failure waiting where no needed stage's trigger reached it: still the build's.)
+        // (A failure waiting in one of these stages where no trigger read reached it: still the
+        // build's.)
         #[cfg(feature = "build-failures")]
-        if !self.stopped && !self.trigger_failures.is_empty() {
-            self.trigger_failed(0);
+        if let Some(f) = self.trigger_failures.iter().position(|f| needed.binary_search(&f.0).is_ok()) {
+            if !self.stopped {
+                self.trigger_failed(f);
+            }
         }
     }
 

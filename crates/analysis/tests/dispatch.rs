@@ -846,6 +846,24 @@ fn inherited_triggers_are_read_after_the_first_round_of_images() {
     );
     assert_eq!(platform_warning(later_stage, None), Some(true));
     assert_eq!(platform_warning(&later_stage.replace("ONBUILD NOSUCH x\n", ""), Some("final")), Some(true));
+    // Round by round: a stage only a trigger makes needed has its triggers read in the next
+    // round, after the images the first round's triggers named (found by a review).
+    let rounds = "FROM alpine AS b2\nONBUILD COPY onlyone\nFROM b2 AS x\n\
+                  FROM alpine AS b1\nONBUILD COPY --from=x / /\nONBUILD COPY --from=Bad / /\nFROM b1 AS t\n";
+    let image = ("failed to parse stage name \"Bad\"".to_string(), Some((7, 7)), "resolve-stages");
+    assert_eq!(error(rounds), image);
+    assert_eq!(error(&rounds.replace("ONBUILD COPY onlyone", "ONBUILD COPY --from=99 / /")), image);
+    // ...and has its platform checked in that round, before its triggers fail.
+    let checked = "FROM alpine AS b2\nONBUILD COPY onlyone\nFROM b2 AS x\nFROM --platform=linux/arm64 debian AS y\n\
+                   FROM alpine AS b1\nONBUILD COPY --from=x / /\nONBUILD COPY --from=y / /\nFROM b1 AS t\n";
+    assert_eq!(platform_warning(checked, Some("t")), Some(true));
+    assert!(error(checked).0.starts_with("COPY requires at least two arguments"));
+    // The triggers of a stage no build needs are no part of this build: an image they name is
+    // a warning of ours, not the build's error.
+    let unneeded = plain("FROM alpine AS b\nONBUILD COPY --from=Bad / /\nFROM b AS unused\nFROM alpine AS t\n");
+    assert_eq!(unneeded.build_error(), None);
+    let d = unneeded.diagnostics().iter().find(|d| d.code == "invalid-image-reference").expect("said");
+    assert_eq!((d.severity, d.buildkit_reports), (Severity::Warning, false));
 }
 
 /// Details of BuildKit's order and ranges that a review found: an SSH mount takes no source,
