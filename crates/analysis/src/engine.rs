@@ -1080,7 +1080,8 @@ impl<'a> Engine<'a> {
             base_range: base_word.map(|w| w.range()),
             base_expanded: None,
             base_kind: BaseKind::Unresolved,
-            platform: platform.and_then(|f| f.value().map(String::from)),
+            // (An empty one is none: BuildKit reads the flag only when it has a value.)
+            platform: platform.and_then(|f| f.value()).filter(|v| !v.is_empty()).map(String::from),
             platform_range: platform.and_then(|f| f.value_range),
             platform_expanded: None,
             description,
@@ -1793,11 +1794,7 @@ impl<'a> Engine<'a> {
                 if let Some(sug) = self.suggest_any(&unmatched) {
                     message.push_str(&format!(" (did you mean {sug}?)"));
                 }
-                message.push_str(if raw.is_empty() {
-                    "; give --platform a value (such as linux/amd64 or $BUILDPLATFORM) or leave it out"
-                } else {
-                    "; it expands to nothing: give the ARG a default or pass --build-arg"
-                });
+                message.push_str("; it expands to nothing: give the ARG a default or pass --build-arg");
                 self.fail("invalid-platform", &message, Some(range), "dispatch-states");
             }
             Ok(_) => match platform::parse(&value) {
