@@ -1477,8 +1477,10 @@ impl Analysis {
         let token = match root.token_at_offset(offset) {
             TokenAtOffset::None => return None,
             TokenAtOffset::Single(t) => t,
+            // (The word after `=` or `,` rather than the sign: a mount option's key at its
+            // first character.)
             TokenAtOffset::Between(l, r) => {
-                if matches!(r.kind(), KEYWORD | FLAG_NAME | AS_KW) {
+                if matches!(r.kind(), KEYWORD | FLAG_NAME | AS_KW) || matches!(l.kind(), EQ | COMMA) {
                     r
                 } else {
                     l
@@ -1637,6 +1639,11 @@ impl Analysis {
         let start = o - typed;
         let end = o + text[o..].len() - text[o..].trim_start_matches(is_name_char).len();
         let replace = TextRange::new(TextSize::new(start as u32), TextSize::new(end as u32));
+        // After `${`, the name closes the braces unless they go on (`}` already, or a modifier
+        // such as `:-`).
+        let braced = text.as_bytes().get(dollar + 1) == Some(&b'{');
+        let goes_on = text[end..].starts_with(['}', ':', '#', '%', '/', '-', '+', '?', '=']);
+        let close = if braced && !goes_on { "}" } else { "" };
         let probed = self.probe(at)?;
         let mut out: Vec<Completion> = probed
             .env
@@ -1646,7 +1653,7 @@ impl Analysis {
                 kind: CompletionKind::Variable,
                 detail: Some(if value.is_empty() { "(empty)".to_string() } else { value.to_string() }),
                 documentation: None,
-                insert: name.to_string(),
+                insert: format!("{name}{close}"),
                 replace,
             })
             .collect();
@@ -1656,7 +1663,7 @@ impl Analysis {
                 kind: CompletionKind::Variable,
                 detail: Some("ARG without a value".into()),
                 documentation: None,
-                insert: name.to_string(),
+                insert: format!("{name}{close}"),
                 replace,
             });
         }
@@ -2635,7 +2642,19 @@ fn in_comment(a: &Analysis, offset: TextSize) -> bool {
 
 /// Whether `offset` sits on a line that continues an instruction from an earlier line.
 fn is_continuation_line(a: &Analysis, offset: TextSize) -> bool {
-    let Some(i) = instruction_at(a, offset) else { return false };
+    let Some(i) = instruction_at(a, offset) else {
+        // After an instruction that ends in a line continuation at the end of the file (its
+        // tree ends there), blank lines and the cursor's line continue it.
+        let before = &a.text()[..floor_char_boundary(a.text(), offset)];
+        let last = a.parse().tree().instructions().take_while(|i| usize::from(i.range().end()) <= before.len()).last();
+        let mut token = last.as_ref().and_then(|i| i.syntax().last_token());
+        while let Some(t) = token.as_ref().filter(|t| matches!(t.kind(), NEWLINE | WHITESPACE)) {
+            token = t.prev_token();
+        }
+        let continued = token.is_some_and(|t| t.kind() == LINE_CONTINUATION);
+        let end = last.map_or(0, |i| usize::from(i.range().end()));
+        return continued && before[end..].bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    };
     let index = a.line_index();
     index.line_col(i.range().start()).line < index.line_col(offset).line
 }

@@ -745,6 +745,14 @@ fn complete_keywords_and_flags() {
     assert!(flags.contains(&"--from=".into()) && flags.contains(&"--link".into()));
     let (a, at) = fixture("FROM alpine\nRUN --mo$0\n");
     assert!(a.completions(at).iter().any(|c| c.label == "--mount"));
+    // Not on a line a continuation at the end of the file carries on (found by QA); but after
+    // one that ended the instruction.
+    for text in ["FROM alpine\nRUN apt-get install \\\n$0", "FROM alpine\nRUN apt-get install \\\n\n$0"] {
+        let (a, at) = fixture(text);
+        assert!(!a.completions(at).iter().any(|c| c.kind == CompletionKind::Keyword), "{text}");
+    }
+    let (a, at) = fixture("FROM alpine\nRUN apt-get install\n$0");
+    assert_eq!(a.completions(at).len(), 18);
 }
 
 /// Flags and `--from=` names only where BuildKit reads flags (before the first argument, on
@@ -3313,6 +3321,16 @@ fn variables_complete_after_a_dollar() {
     assert_eq!(slice(&a, c[0].replace), "HO");
     let (a, at) = fixture("FROM alpine\nENV ABC=1\nWORKDIR /${A$0BC}\n");
     assert_eq!(slice(&a, a.completions(at)[0].replace), "ABC");
+    // After `${`, the name closes the braces, unless a `}` or a modifier follows (found by QA).
+    let insert = |text: &str| {
+        let (a, at) = fixture(text);
+        a.completions(at).into_iter().find(|c| c.label == "ABC").map(|c| c.insert).unwrap_or_default()
+    };
+    assert_eq!(insert("FROM alpine\nENV ABC=1\nRUN echo ${$0\n"), "ABC}");
+    assert_eq!(insert("FROM alpine\nENV ABC=1\nRUN echo \"${A$0\"\n"), "ABC}");
+    assert_eq!(insert("FROM alpine\nENV ABC=1\nRUN echo ${$0}\n"), "ABC");
+    assert_eq!(insert("FROM alpine\nENV ABC=1\nRUN echo ${$0:-x}\n"), "ABC");
+    assert_eq!(insert("FROM alpine\nENV ABC=1\nRUN echo $$0\n"), "ABC");
     // Not after `$$` or an escaped `\$`, nor where the image's environment is read later.
     for text in [
         "FROM alpine\nENV A=1\nRUN echo $$$0\n",
@@ -3425,6 +3443,13 @@ fn keywords_and_flags_say_what_they_do() {
         "{md}"
     );
     assert_eq!(hover("FROM alpine\nRUN --mount=type=cache,bo$0gus=1 true\n"), None);
+    // At a key's first character, after `=` or `,` (where a word motion puts the cursor).
+    for text in
+        ["FROM alpine\nRUN --mount=$0type=cache true\n", "FROM alpine\nRUN --mount=type=cache,$0sharing=locked true\n"]
+    {
+        let md = hover(text).map(|h| h.1).unwrap_or_default();
+        assert!(md.contains("of `RUN --mount`"), "{text}: {md}");
+    }
     // `AS`: what the name is for.
     let (word, md) = hover("FROM alpine a$0s base\n").unwrap();
     assert_eq!(word, "as");

@@ -1129,7 +1129,14 @@ fn code_actions_lenses_targets_and_graph() {
     p["range"] = parse_json(r#"{"start": {"line": 2, "character": 0}, "end": {"line": 2, "character": 0}}"#);
     p["context"] = parse_json(r#"{"diagnostics": [], "only": ["quickfix"]}"#);
     assert!(lsp.result("textDocument/codeAction", p.clone()).is_null(), "nothing touches column 0");
-    p["context"]["diagnostics"] = Value::Array(vec![docs_hint]);
+    p["context"]["diagnostics"] = Value::Array(vec![docs_hint.clone()]);
+    let actions = lsp.result("textDocument/codeAction", p.clone());
+    assert_eq!(actions[0]["title"], "Remove stage `docs`");
+    // Also with other columns (Neovim 0.7 sends byte columns back, which differ from UTF-16's on
+    // a line with non-ASCII text): its lines, code and message name it.
+    let mut moved = docs_hint;
+    moved["range"]["end"]["character"] = Value::from(moved["range"]["end"]["character"].as_u64().unwrap() + 3);
+    p["context"]["diagnostics"] = Value::Array(vec![moved]);
     let actions = lsp.result("textDocument/codeAction", p);
     assert_eq!(actions[0]["title"], "Remove stage `docs`");
     let lenses = lsp.result("textDocument/codeLens", doc(URI));

@@ -175,6 +175,13 @@ impl Settings {
             if t.is_none() {
                 ignore(format!("stagecraft.{key}{at} is {}, not a string", json_kind(v)));
             }
+            // A number is read as its JSON text, which may not be what was written (`1.20` in
+            // a Lua table arrives as 1.2): said, though kept.
+            if let (Value::Number(_), Some(t)) = (v, &t) {
+                ignored.borrow_mut().push(format!(
+                    "stagecraft.{key}{at} is a number, read as \"{t}\": quote it to keep it as written (`1.20` arrives as 1.2)"
+                ));
+            }
             t
         };
         let list = |key: &str, a: &[Value]| -> Vec<String> {
@@ -394,7 +401,15 @@ mod tests {
         );
         // Empty tables (Lua's `[]`), nulls and absent fields are no mistake.
         assert!(warnings(serde_json::json!({"buildArgs": [], "severities": null, "targets": null})).is_empty());
-        assert!(warnings(serde_json::json!({"stagecraft": {"targets": "test", "buildArgs": {"GO": 1.23}}})).is_empty());
+        assert!(warnings(
+            serde_json::json!({"stagecraft": {"targets": "test", "buildArgs": {"GO": "1.20", "D": true}}})
+        )
+        .is_empty());
+        // A number is kept as its JSON text, and said (`1.20` arrives as 1.2).
+        assert_eq!(
+            warnings(serde_json::json!({"buildArgs": {"GO": 1.2}})),
+            ["stagecraft.buildArgs.GO is a number, read as \"1.2\": quote it to keep it as written (`1.20` arrives as 1.2)"]
+        );
     }
 
     #[test]

@@ -65,8 +65,11 @@ pub(crate) fn code_actions(
             let blanks = if at_line_end { after.len() - rest.len() } else { 0 };
             let end = d.range.end() + TextSize::from(blanks as u32);
             let touches = d.range.start() <= wanted_range.end() && wanted_range.start() <= end;
+            // (Matched by its lines, code and message, not its columns: Neovim 0.7 sends back
+            // byte columns, which differ from the UTF-16 ones on a line with non-ASCII text.)
+            let same_lines = |r: &Range| (r.start.line, r.end.line) == (lsp.range.start.line, lsp.range.end.line);
             let named =
-                || context.iter().any(|c| c.range == lsp.range && c.message == lsp.message && c.code == lsp.code);
+                || context.iter().any(|c| same_lines(&c.range) && c.message == lsp.message && c.code == lsp.code);
             if !touches && !named() {
                 continue;
             }
