@@ -485,6 +485,38 @@ impl Analysis {
         self.references.iter().filter(own).min_by_key(|r| r.in_stage).map(|r| (r.in_stage, r.value.as_str()))
     }
 
+    /// The first of the stages `0..end` whose `FROM --platform` the legacy builder cannot read,
+    /// with its message. It sets none of the automatic platform ARGs (`BUILDPLATFORM`,
+    /// `TARGETPLATFORM`, ...): a value reads the global ARGs only (their defaults, or the build
+    /// args given for them), so `--platform=$BUILDPLATFORM` expands to nothing there, and
+    /// `initializeStage` fails ("failed to parse platform ..."), where BuildKit builds.
+    #[cfg(all(feature = "build-failures", feature = "probe"))]
+    pub fn legacy_platform_failure(&self, end: usize) -> Option<(usize, String)> {
+        use stagecraft_syntax::shell::Lexer;
+        let lexer = Lexer::new(self.parse.tree().escape_char());
+        // `GetAllMeta`: each global ARG's build arg, else its default (expanded with those
+        // before it), else nothing.
+        let mut env: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for g in &self.global_args {
+            let value = match (self.options.build_arg(&g.key), &g.value) {
+                (Some(v), _) => Some(v.to_string()),
+                (None, Some(d)) => lexer.process_word(d, &env).ok().map(|e| e.result),
+                (None, None) => None,
+            };
+            if let Some(v) = value {
+                env.insert(g.key.clone(), v);
+            }
+        }
+        self.stages.iter().take(end).find_map(|s| {
+            let raw = s.platform.as_deref().filter(|p| p.contains('$'))?;
+            let message = match lexer.process_word(raw, &env) {
+                Err(e) => format!("failed to process arguments for platform : {e}"),
+                Ok(e) => format!("failed to parse platform {}: {}", e.result, platform::parse(&e.result).err()?),
+            };
+            Some((s.index, message))
+        })
+    }
+
     /// Whether another stage has stage `stage`'s name.
     pub fn shares_name(&self, stage: usize) -> bool {
         self.name_shared.get(stage) == Some(&true)

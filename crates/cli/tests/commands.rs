@@ -735,6 +735,29 @@ fn targets_and_plans() {
     // The earlier failure in build order: a name clash at its stage's start.
     let both = "FROM alpine AS a\nFROM alpine AS a\nRUN --network=none true\n";
     assert_eq!(fails(both, None).1.as_deref(), Some("a stage name already used"));
+    // The legacy builder sets no automatic platform ARG: `--platform=$BUILDPLATFORM` reads
+    // nothing there, and its FROM fails (a global ARG's default or a build arg for it would do).
+    let cross = "FROM --platform=$BUILDPLATFORM golang AS build\nRUN --network=none true\nFROM alpine\n";
+    let (line, message) = fails(cross, None);
+    assert_eq!(line, Some(1));
+    let message = message.unwrap_or_default();
+    assert!(message.starts_with("failed to parse platform : \"\" is an invalid"), "{message}");
+    assert_eq!(
+        fails(&format!("ARG BUILDPLATFORM=linux/amd64\n{cross}"), None).0,
+        Some(3),
+        "the RUN flag, a line lower"
+    );
+    assert_eq!(fails("FROM --platform=linux/arm64 alpine AS a\nFROM a\n", None), (None, None));
+    // A trigger copying from the stage running it fails at its FROM, before the stage's own
+    // instructions (found by an audit of moby's builder: an index "refers to current build
+    // stage").
+    let own = "FROM alpine AS base\nONBUILD COPY --from=1 /a /b\nFROM base AS app\nRUN --network=none true\n";
+    let (line, message) = fails(own, None);
+    assert_eq!(line, Some(3));
+    assert!(message.unwrap_or_default().starts_with("invalid from flag value 1: refers to current build stage"));
+    let (line, message) = fails(&own.replace("--from=1", "--from=app"), None);
+    assert_eq!(line, Some(3));
+    assert!(message.unwrap_or_default().starts_with("invalid from flag value app: no stage `app` is built yet"));
     let o = run(&["plan", &d.file("Legacy.Dockerfile", text), "--legacy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -59,40 +59,55 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         None => (0..an.stages().len()).collect(),
         Some(_) => plan.legacy_stages.clone(),
     };
-    // Its failure: the first of a name an earlier stage has (at the stage's start) and an
-    // option only BuildKit has (a RUN flag, COPY or ADD --chmod), with what BuildKit does.
-    let clash = an.legacy_name_clash(legacy.len()).map(|s| {
-        let message = format!("{} stage name already used", name(s));
-        (s, an.stages()[s].line, message, "BuildKit warns of it, as DuplicateStageName, and builds")
-    });
+    // Its failure, the first in build order: a stage's name is checked at its start (a name an
+    // earlier stage has), then its FROM (a `--platform` that reads an automatic platform ARG,
+    // which it has none of), then the triggers it runs of its base stage, at the FROM (an option
+    // only BuildKit has, or a copy from the stage itself), then its own instructions (an option
+    // only BuildKit has: a RUN flag, COPY or ADD --chmod). Each with what BuildKit does.
     // (Not where the file does not parse: both builders read it with BuildKit's parser and
     // instructions package, and fail alike, an unknown flag too.)
     let parses = !an.build_error().is_some_and(|e| matches!(e.phase, "parse" | "instructions"));
+    let builds = |what: &'static str| {
+        if an.build_error().is_some() {
+            "BuildKit fails this build too: `stagecraft plan` without --legacy says where"
+        } else {
+            what
+        }
+    };
+    let from_line = |s: usize| an.stages()[s].line;
+    let clash = an.legacy_name_clash(legacy.len()).map(|s| {
+        let message = format!("{} stage name already used", name(s));
+        (s, 0, from_line(s), message, "BuildKit warns of it, as DuplicateStageName, and builds")
+    });
+    let platform = an.legacy_platform_failure(legacy.len()).filter(|_| parses).map(|(s, message)| {
+        let message = format!(
+            "{message} (the legacy builder sets no automatic platform ARG, such as BUILDPLATFORM or TARGETPLATFORM)"
+        );
+        (s, 1, from_line(s), message, builds("BuildKit sets them, and builds"))
+    });
     let option = an.legacy_buildkit_option(legacy.len()).filter(|_| parses).map(|(s, range, option)| {
         let message = format!("the --{option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled");
-        (s, an.line_of(range.start()), message, "BuildKit builds it")
+        let rank = if range == an.stages()[s].from_range { 2 } else { 3 };
+        (s, rank, an.line_of(range.start()), message, builds("BuildKit builds it"))
     });
     // A trigger copying from the stage that runs it: the legacy builder runs it at the FROM,
-    // before the stage exists, and looks the name up as an image (an index as out of range).
+    // before the stage is among its built stages, and looks a name up as an image.
     let own = an.legacy_trigger_self_copy(legacy.len()).filter(|_| parses).map(|(s, value)| {
         let why = if value.bytes().all(|b| b.is_ascii_digit()) {
-            format!("invalid stage index {value}")
+            "refers to current build stage".to_string()
         } else {
-            format!("no stage `{value}` is built yet, so it pulls `{value}` as an image")
+            format!("no stage `{value}` is built yet, so it pulls `{value}` as an image (or takes a local image of that name)")
         };
         let message = format!(
             "invalid from flag value {value}: {why} (the stage's inherited ONBUILD trigger copies from the stage itself, and the legacy builder runs triggers at the FROM)"
         );
-        (s, an.stages()[s].line, message, "BuildKit copies from the stage as its base left it")
+        (s, 2, from_line(s), message, builds("BuildKit copies from the stage as its base left it"))
     });
-    // The first in build order: a stage's name is checked at its start, its triggers run at its
-    // FROM, then its instructions.
-    let clash = [clash, option, own]
+    let clash = [clash, platform, option, own]
         .into_iter()
         .flatten()
-        .enumerate()
-        .min_by_key(|(k, c)| (c.0, *k))
-        .map(|(_, (_, line, message, note))| (line, message, note));
+        .min_by_key(|c| (c.0, c.1))
+        .map(|(_, _, line, message, note)| (line, message, note));
     // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
     let outcome = |legacy: bool| {
         match clash.as_ref().filter(|_| legacy) {
