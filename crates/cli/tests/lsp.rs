@@ -1759,10 +1759,26 @@ fn large_answers_see_earlier_changes_and_keep_the_framework_errors() {
     assert!(r["error"]["message"].as_str().unwrap().contains("unknown document"), "{r}");
     let r = lsp.call("textDocument/semanticTokens/full", parse_json(r#"{"textDocument": 5}"#));
     assert_eq!(r["error"]["code"], -32602, "{r}");
+    // A second `initialize` is refused, with the reason.
+    let r = lsp.call("initialize", parse_json(r#"{"capabilities": {}}"#));
+    assert_eq!(r["error"]["code"], -32600, "{r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("initialized already"), "{r}");
+    // A change to a document not open is said in the client's log.
+    let mut change = doc("file:///never/opened");
+    change["textDocument"]["version"] = 2.into();
+    change["contentChanges"] = Value::Array(vec![serde_json_obj(&[("text", "FROM a\n".into())])]);
+    lsp.notify("textDocument/didChange", change);
+    let log =
+        lsp.notification("window/logMessage", |p| p["message"].as_str().is_some_and(|m| m.contains("never/opened")));
+    assert!(
+        log["message"].as_str().unwrap().ends_with("the document is not open (send textDocument/didOpen first)"),
+        "{log}"
+    );
     let r = lsp.call("shutdown", Value::Null);
     assert!(r.get("error").is_none(), "{r}");
     let r = lsp.call("textDocument/documentSymbol", doc(URI));
     assert_eq!(r["error"]["code"], -32600, "after shutdown: {r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("send `exit`"), "after shutdown: {r}");
     lsp.notify("exit", Value::Null);
 }
 

@@ -87,6 +87,16 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// `initialize` has been answered.
+    pub(crate) fn is_initialized(&self) -> bool {
+        self.initialized.load(Ordering::Acquire)
+    }
+
+    /// `shutdown` has been answered.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Acquire)
+    }
+
     /// A warning in the client's log (`window/logMessage`).
     fn log_warning(&self, message: String) {
         if let Some(body) = direct::log_warning(message) {
@@ -374,7 +384,14 @@ impl LanguageServer for Backend {
         let encoding = self.encoding();
         let failed = {
             let mut state = self.lock();
-            let Some(doc) = state.documents.get_mut(&uri) else { return };
+            let Some(doc) = state.documents.get_mut(&uri) else {
+                drop(state);
+                self.shared.log_warning(format!(
+                    "stagecraft: a change to {} was ignored: the document is not open (send textDocument/didOpen first)",
+                    uri.as_str()
+                ));
+                return;
+            };
             // Out-of-order or repeated versions are stale: ignored, and said (versions must
             // increase; a client that sends an older one has lost track of the file).
             if params.text_document.version <= doc.version {

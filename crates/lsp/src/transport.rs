@@ -345,6 +345,21 @@ pub(crate) async fn read_client(
                             continue;
                         }
                     }
+                    // Requests the protocol refuses (InvalidRequest), with the reason the framework's
+                    // answer leaves out: a second `initialize`, anything after `shutdown`.
+                    if let Some(id) = id.as_ref().filter(|_| !method.is_empty() && method != "exit") {
+                        let refused = if method == "initialize" && shared.is_initialized() {
+                            "Invalid request: the server is initialized already (a client sends `initialize` once)"
+                        } else if shared.is_shut_down() {
+                            "Invalid request: the server is shut down (after `shutdown` it answers no request; send `exit`)"
+                        } else {
+                            ""
+                        };
+                        if !refused.is_empty() {
+                            let _ = out.send(error_body(id, -32600, refused));
+                            continue;
+                        }
+                    }
                     // A `$/` request the server does not know must be answered with MethodNotFound; the
                     // framework drops that answer (right for `$/` notifications only).
                     if let (Some(id), true) = (&id, method.starts_with("$/")) {
