@@ -67,6 +67,9 @@ pub enum VariableSource {
     DefaultPath,
     /// Declared with `ARG` and given no value: it expands to nothing, and is no `UndefinedVar`.
     Declared,
+    /// Where only the global ARGs are read (a `FROM`, a global `ARG`'s default): declared by a
+    /// global `ARG` (its key) with no value and given no build arg, so it expands to nothing.
+    DeclaredGlobal(TextRange),
     /// Not set: it expands to nothing (`UndefinedVar`), unless the base image sets it.
     Unset,
     /// In a stage the build does not reach: BuildKit does not expand it.
@@ -461,6 +464,7 @@ impl Analysis {
         match v.source {
             VariableSource::Env(r) | VariableSource::Arg(r) | VariableSource::BuildArg(r) => Some(r),
             VariableSource::GlobalArg(r) => Some(self.stage_declaration(&v.name, offset).unwrap_or(r)),
+            VariableSource::DeclaredGlobal(r) => Some(r),
             _ => None,
         }
     }
@@ -1717,7 +1721,16 @@ impl Analysis {
             Ok(e) => (Some(e.result), None),
             Err(e) => (None, Some(e.message)),
         };
-        let source = variable_source(&probed, &name, value.is_some(), global);
+        let source = match variable_source(&probed, &name, value.is_some(), global) {
+            // (The global scope's lookup has no entry for a key without a value: its ARG is
+            // still where it is declared.)
+            VariableSource::Unset if global => {
+                let declared =
+                    self.global_args().iter().rev().find(|g| g.key == name && g.range.end() <= range.start());
+                declared.map_or(VariableSource::Unset, |g| VariableSource::DeclaredGlobal(g.key_range))
+            }
+            source => source,
+        };
         Some(answer(value, expanded, error, source))
     }
 
@@ -1831,6 +1844,10 @@ impl Analysis {
             VariableSource::Declared => {
                 "Declared with `ARG` and given no value (no default, no `--build-arg`): it expands to nothing.".into()
             }
+            VariableSource::DeclaredGlobal(r) => format!(
+                "Declared by the global `ARG` on {} and given no value (no default, no `--build-arg`): it expands to nothing.",
+                place(r)
+            ),
             // A global ARG or FROM sees only the global ARGs; a stage, its image's ENV too.
             VariableSource::Unset if self.expansion_scope(v.range.start()) == Some(true) => {
                 "No global `ARG` sets it here: it expands to nothing.".into()

@@ -3196,6 +3196,28 @@ fn variables_hold_what_buildkit_expands_them_to() {
     assert_eq!(slice(&a, v.range), "${BASE:-x}");
     let v = variable(&a, "$BUILDPLATFORM", 0, 1);
     assert_eq!((v.value.as_deref(), &v.source), (Some("linux/amd64"), &VariableSource::Builtin));
+    // A global ARG without a value is where such a variable is declared (found by QA: hover
+    // said no global ARG set it, and definition went nowhere).
+    let declared = plain(
+        "ARG TAG
+FROM alpine:${TAG:-3.20}
+",
+    );
+    let at = TextSize::new(
+        "ARG TAG
+FROM alpine:${T"
+            .len() as u32,
+    );
+    let v = declared.variable_at(at).expect("a variable");
+    let key = TextRange::at(TextSize::new(4), TextSize::new(3));
+    assert_eq!((v.value, v.source), (None, VariableSource::DeclaredGlobal(key)));
+    assert_eq!(declared.variable_definition(at), Some(key));
+    let md = declared.hover(at).unwrap().markdown;
+    assert!(md.contains("Declared by the global `ARG` on line 1 and given no value"), "{md}");
+    assert_eq!(
+        plain("FROM alpine:${TAG:-3.20}\nARG TAG\n").variable_at(TextSize::new(15)).map(|v| v.source),
+        Some(VariableSource::Unset)
+    );
     // A stage: ARG pairs one by one, ENV pairs all from before the line.
     let v = variable(&a, "$V", 0, 0);
     assert_eq!((v.value.as_deref(), &v.source), (Some("1"), &VariableSource::Arg(key_range(&a, "V=1"))));
