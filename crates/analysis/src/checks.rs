@@ -33,10 +33,21 @@ pub(crate) fn run(a: &mut Analysis, options: &Options) {
 #[cfg(feature = "build-failures")]
 fn lone_carriage_returns(a: &mut Analysis) {
     let b = a.text.as_bytes();
-    // (At the end of the file `ScanLines` drops a CR too.)
-    let lone = |&i: &usize| b[i] == b'\r' && i + 1 < b.len() && b[i + 1] != b'\n';
-    let Some(first) = (0..b.len()).find(lone) else { return };
-    let more = (first + 1..b.len()).filter(lone).count();
+    // (From CR to CR: most files have none, and a search for one byte is fast. At the end of
+    // the file `ScanLines` drops a CR too.)
+    let (mut first, mut more, mut from) = (None, 0, 0);
+    while let Some(k) = b[from..].iter().position(|&c| c == b'\r') {
+        let at = from + k;
+        if b.get(at + 1).is_some_and(|&c| c != b'\n') {
+            if first.is_none() {
+                first = Some(at);
+            } else {
+                more += 1;
+            }
+        }
+        from = at + 1;
+    }
+    let Some(first) = first else { return };
     let range = TextRange::at(TextSize::new(first as u32), TextSize::new(1));
     let others = match more {
         0 => String::new(),
