@@ -434,11 +434,12 @@ impl Analysis {
     /// fails ("the --mount option requires BuildKit. Refer to ..."): any flag of a RUN (its
     /// `dispatchRun` takes none) and a `--chmod` with a value on COPY or ADD, in a stage's own
     /// instructions or in the triggers it runs of a base stage's ONBUILDs (at its FROM, where
-    /// it runs them). The stage, the range to point at, and the option's name (for a RUN with
-    /// several flags, the first written: the legacy builder names one of them). Native builds
-    /// only (the browser has no legacy builder view).
+    /// it runs them). The stage, the range to point at, the option's name (for a RUN with
+    /// several flags, the first written: the legacy builder names one of them), and where the
+    /// instruction is written (a trigger's in its base stage: the triggers run in that order).
+    /// Native builds only (the browser has no legacy builder view).
     #[cfg(feature = "build-failures")]
-    pub fn legacy_buildkit_option(&self, end: usize) -> Option<(usize, TextRange, String)> {
+    pub fn legacy_buildkit_option(&self, end: usize) -> Option<(usize, TextRange, String, TextSize)> {
         use stagecraft_syntax::ast::AstNode;
         use stagecraft_syntax::SyntaxKind::{ADD_INSTR, COPY_INSTR, RUN_INSTR};
         let needs = |i: &stagecraft_syntax::ast::Instruction| match i.kind() {
@@ -458,12 +459,12 @@ impl Analysis {
         for s in self.stages.iter().take(end) {
             if let BaseKind::Stage(b) = s.base_kind {
                 let triggers = of(&self.stages[b]).iter().filter_map(|i| i.trigger());
-                if let Some(option) = triggers.into_iter().find_map(|t| needs(&t)) {
-                    return Some((s.index, s.from_range, option));
+                if let Some((t, option)) = triggers.into_iter().find_map(|t| Some((t.range().start(), needs(&t)?))) {
+                    return Some((s.index, s.from_range, option, t));
                 }
             }
             if let Some((i, option)) = of(s).iter().find_map(|i| Some((i, needs(i)?))) {
-                return Some((s.index, i.syntax().text_range(), option));
+                return Some((s.index, i.syntax().text_range(), option, i.range().start()));
             }
         }
         None
@@ -474,15 +475,18 @@ impl Analysis {
     /// the `--from` value: BuildKit copies from the stage as its base left it, while the legacy
     /// builder runs the triggers at the FROM, before the stage is among its built stages, so it
     /// takes a name for an image's (and an index for one out of range) and fails there.
+    /// (With where the trigger's `--from` is written: the triggers run in that order.)
     #[cfg(feature = "build-failures")]
-    pub fn legacy_trigger_self_copy(&self, end: usize) -> Option<(usize, &str)> {
-        let own = |r: &&StageRef| {
-            r.in_stage < end
-                && r.kind == RefKind::CopyFrom
-                && matches!(r.origin, RefOrigin::Inherited { .. })
-                && r.target == RefTarget::Stage(r.in_stage)
-        };
-        self.references.iter().filter(own).min_by_key(|r| r.in_stage).map(|r| (r.in_stage, r.value.as_str()))
+    pub fn legacy_trigger_self_copy(&self, end: usize) -> Option<(usize, &str, TextSize)> {
+        let own = self.references.iter().filter_map(|r| match r.origin {
+            RefOrigin::Inherited { trigger_range }
+                if r.in_stage < end && r.kind == RefKind::CopyFrom && r.target == RefTarget::Stage(r.in_stage) =>
+            {
+                Some((r.in_stage, r.value.as_str(), trigger_range.start()))
+            }
+            _ => None,
+        });
+        own.min_by_key(|&(s, _, at)| (s, at))
     }
 
     /// The first of the stages `0..end` whose `FROM --platform` the legacy builder cannot read,
@@ -490,8 +494,9 @@ impl Analysis {
     /// `TARGETPLATFORM`, ...): a value reads the global ARGs only (their defaults, or the build
     /// args given for them), so `--platform=$BUILDPLATFORM` expands to nothing there, and
     /// `initializeStage` fails ("failed to parse platform ..."), where BuildKit builds.
+    /// (With whether it reads an automatic platform ARG, unset there.)
     #[cfg(all(feature = "build-failures", feature = "probe"))]
-    pub fn legacy_platform_failure(&self, end: usize) -> Option<(usize, String)> {
+    pub fn legacy_platform_failure(&self, end: usize) -> Option<(usize, String, bool)> {
         use stagecraft_syntax::shell::Lexer;
         let lexer = Lexer::new(self.parse.tree().escape_char());
         // `GetAllMeta`: each global ARG's build arg, else its default (expanded with those
@@ -503,17 +508,25 @@ impl Analysis {
                 (None, Some(d)) => lexer.process_word(d, &env).ok().map(|e| e.result),
                 (None, None) => None,
             };
-            if let Some(v) = value {
-                env.insert(g.key.clone(), v);
-            }
+            // (An `ARG` again without a value unsets it there: `AddMetaArg` with none.)
+            match value {
+                Some(v) => env.insert(g.key.clone(), v),
+                None => env.remove(&g.key),
+            };
         }
         self.stages.iter().take(end).find_map(|s| {
             let raw = s.platform.as_deref().filter(|p| p.contains('$'))?;
-            let message = match lexer.process_word(raw, &env) {
-                Err(e) => format!("failed to process arguments for platform : {e}"),
-                Ok(e) => format!("failed to parse platform {}: {}", e.result, platform::parse(&e.result).err()?),
+            let (message, unset) = match lexer.process_word(raw, &env) {
+                Err(e) => (format!("failed to process arguments for platform : {e}"), Vec::new()),
+                Ok(e) => (
+                    format!("failed to parse platform {}: {}", e.result, platform::parse(&e.result).err()?),
+                    e.unmatched.iter().map(|n| n.to_string()).collect(),
+                ),
             };
-            Some((s.index, message))
+            let amd64 = platform::Platform::default_linux_amd64();
+            let builtins = env::builtin_args(&amd64, &amd64, "");
+            let automatic = unset.iter().any(|n| builtins.get(n).is_some());
+            Some((s.index, message, automatic))
         })
     }
 

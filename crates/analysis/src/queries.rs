@@ -2375,6 +2375,21 @@ impl Analysis {
                 _ => return vec![Some(failure); n],
             }
         }
+        // What the triggers of a stage this build does not need would fail, found as that
+        // stage's warnings of ours (BuildKit reads them in a build that needs it): its
+        // references (`toCommand`) and the images they name.
+        let trigger_failures =
+            ["invalid-from", "variable-in-from", "stage-index-out-of-range", "invalid-image-reference"];
+        for d in self.diagnostics() {
+            if d.trigger.is_some() && !d.buildkit_reports && trigger_failures.contains(&d.code.as_str()) {
+                if let Some(s) = self.stage_at(d.range.start()).filter(|&s| self.stages()[s].from_range == d.range) {
+                    failing.push((
+                        s,
+                        TargetFailure { message: std::borrow::Cow::Borrowed(d.message.as_str()), range: Some(d.range) },
+                    ));
+                }
+            }
+        }
         // (A stage a named build context replaces is loaded before any is built.)
         let replaced = |t: usize| self.stages()[t].is_replaced();
         for r in self.references() {
@@ -2661,11 +2676,12 @@ fn in_comment(a: &Analysis, offset: TextSize) -> bool {
 fn is_continuation_line(a: &Analysis, offset: TextSize) -> bool {
     let Some(i) = instruction_at(a, offset) else {
         // After an instruction that ends in a line continuation at the end of the file (its
-        // tree ends there), blank lines and the cursor's line continue it.
+        // tree ends there), blank lines, comment lines and the cursor's line continue it.
         let before = &a.text()[..floor_char_boundary(a.text(), offset)];
         let last = a.parse().tree().instructions().take_while(|i| usize::from(i.range().end()) <= before.len()).last();
         let mut token = last.as_ref().and_then(|i| i.syntax().last_token());
-        while let Some(t) = token.as_ref().filter(|t| matches!(t.kind(), NEWLINE | WHITESPACE)) {
+        // (Comment lines in it are skipped, as BuildKit skips them.)
+        while let Some(t) = token.as_ref().filter(|t| matches!(t.kind(), NEWLINE | WHITESPACE | COMMENT)) {
             token = t.prev_token();
         }
         let continued = token.is_some_and(|t| t.kind() == LINE_CONTINUATION);

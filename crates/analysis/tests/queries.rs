@@ -747,7 +747,11 @@ fn complete_keywords_and_flags() {
     assert!(a.completions(at).iter().any(|c| c.label == "--mount"));
     // Not on a line a continuation at the end of the file carries on (found by QA); but after
     // one that ended the instruction.
-    for text in ["FROM alpine\nRUN apt-get install \\\n$0", "FROM alpine\nRUN apt-get install \\\n\n$0"] {
+    for text in [
+        "FROM alpine\nRUN apt-get install \\\n$0",
+        "FROM alpine\nRUN apt-get install \\\n\n$0",
+        "FROM alpine\nRUN apt-get install \\\n# c\n$0",
+    ] {
         let (a, at) = fixture(text);
         assert!(!a.completions(at).iter().any(|c| c.kind == CompletionKind::Keyword), "{text}");
     }
@@ -2446,6 +2450,16 @@ fn target_failures_follow_the_stages_that_build_the_failing_one() {
     // A trigger that is no valid instruction fails where `child` runs it: only its builds.
     let trigger = "FROM alpine AS base\nONBUILD EXPOSE\nFROM alpine AS other\nFROM base AS child\n";
     assert_eq!(failing(trigger), [false, false, true]);
+    // So do a trigger's references in a stage the default build does not need: its image that
+    // BuildKit cannot parse, or its index (found by a review: the picker said `unused` builds).
+    for bad in ["--from=Bad", "--from=9"] {
+        let text = format!("FROM alpine AS b\nONBUILD COPY {bad} / /\nFROM b AS unused\nFROM alpine AS t\n");
+        assert_eq!(failing(&text), [false, true, false], "{text}");
+        let built = analyze(&text, &Options { target: Some("unused".into()), ..Options::default() });
+        let message = built.build_error().map(|e| e.message.clone()).unwrap_or_default();
+        let failures = plain(&text).target_failures()[1].as_ref().map(|f| f.message.to_string()).unwrap_or_default();
+        assert_eq!(failures, message, "{text}");
+    }
     // A cycle fails them all; so does a stage name that is no image reference.
     assert_eq!(failing("FROM alpine AS x\nFROM alpine AS a\nCOPY --from=a /x /y\n"), [true, true]);
     assert_eq!(failing("FROM alpine AS x\nFROM Bad AS b\nFROM alpine\n"), [true, true, true]);

@@ -758,6 +758,19 @@ fn targets_and_plans() {
     let (line, message) = fails(&own.replace("--from=1", "--from=app"), None);
     assert_eq!(line, Some(3));
     assert!(message.unwrap_or_default().starts_with("invalid from flag value app: no stage `app` is built yet"));
+    // `+1` is an index too; and the triggers run in order: the first that fails is the failure
+    // (found by a review).
+    let message = fails(&own.replace("--from=1", "--from=+1"), None).1.unwrap_or_default();
+    assert!(message.starts_with("invalid from flag value +1: refers to current build stage"), "{message}");
+    let order = "FROM alpine AS base\nONBUILD COPY --from=1 /a /b\nONBUILD RUN --network=none true\nFROM base AS t\n";
+    assert!(fails(order, None).1.unwrap_or_default().starts_with("invalid from flag value 1"));
+    let swapped = "FROM alpine AS base\nONBUILD RUN --network=none true\nONBUILD COPY --from=1 /a /b\nFROM base AS t\n";
+    assert!(fails(swapped, None).1.unwrap_or_default().starts_with("the --network option requires BuildKit"));
+    // A global ARG declared again without a value has none there (moby's `AddMetaArg`); a value
+    // from a build arg is no automatic ARG's, and the message does not say it is.
+    let again = "ARG P=linux/arm64\nARG P\nFROM --platform=$P alpine\n";
+    assert_eq!(fails(again, None).0, Some(3));
+    assert_eq!(fails("ARG P=linux/arm64\nFROM --platform=$P alpine\n", None), (None, None));
     let o = run(&["plan", &d.file("Legacy.Dockerfile", text), "--legacy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -87,16 +87,6 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// `initialize` has been answered.
-    pub(crate) fn is_initialized(&self) -> bool {
-        self.initialized.load(Ordering::Acquire)
-    }
-
-    /// `shutdown` has been answered.
-    pub(crate) fn is_shut_down(&self) -> bool {
-        self.shut_down.load(Ordering::Acquire)
-    }
-
     /// A warning in the client's log (`window/logMessage`).
     fn log_warning(&self, message: String) {
         if let Some(body) = direct::log_warning(message) {

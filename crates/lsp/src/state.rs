@@ -177,7 +177,12 @@ impl Settings {
             }
             // A number is read as its JSON text, which may not be what was written (`1.20` in
             // a Lua table arrives as 1.2): said, though kept.
-            if let (Value::Number(_), Some(t)) = (v, &t) {
+            // (An integer arrives as written.)
+            let integer = |n: &serde_json::Number| n.is_i64() || n.is_u64();
+            if let (Value::Number(n), Some(t)) = (v, &t) {
+                if integer(n) {
+                    return Some(t.clone());
+                }
                 ignored.borrow_mut().push(format!(
                     "stagecraft.{key}{at} is a number, read as \"{t}\": quote it to keep it as written (`1.20` arrives as 1.2)"
                 ));
@@ -402,7 +407,7 @@ mod tests {
         // Empty tables (Lua's `[]`), nulls and absent fields are no mistake.
         assert!(warnings(serde_json::json!({"buildArgs": [], "severities": null, "targets": null})).is_empty());
         assert!(warnings(
-            serde_json::json!({"stagecraft": {"targets": "test", "buildArgs": {"GO": "1.20", "D": true}}})
+            serde_json::json!({"stagecraft": {"targets": "test", "buildArgs": {"GO": "1.20", "D": true, "PORT": 8080}}})
         )
         .is_empty());
         // A number is kept as its JSON text, and said (`1.20` arrives as 1.2).

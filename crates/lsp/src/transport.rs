@@ -325,6 +325,9 @@ pub(crate) async fn read_client(
     let mut framer = Framer::default();
     // State-changing messages forwarded so far.
     let mut forwarded = 0u64;
+    // A `shutdown` request forwarded (as read: a request pipelined after it is refused before
+    // the server has answered it).
+    let mut shutdown_sent = false;
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         let n = match stdin.read(&mut chunk).await {
@@ -348,9 +351,11 @@ pub(crate) async fn read_client(
                     // Requests the protocol refuses (InvalidRequest), with the reason the framework's
                     // answer leaves out: a second `initialize`, anything after `shutdown`.
                     if let Some(id) = id.as_ref().filter(|_| !method.is_empty() && method != "exit") {
-                        let refused = if method == "initialize" && shared.is_initialized() {
+                        // (Once answered: an `initialize` the framework refused may be sent again.)
+                        let initialized = shared.initialized.load(std::sync::atomic::Ordering::Acquire);
+                        let refused = if method == "initialize" && initialized {
                             "Invalid request: the server is initialized already (a client sends `initialize` once)"
-                        } else if shared.is_shut_down() {
+                        } else if shutdown_sent {
                             "Invalid request: the server is shut down (after `shutdown` it answers no request; send `exit`)"
                         } else {
                             ""
@@ -396,6 +401,7 @@ pub(crate) async fn read_client(
                         forwarded += 1;
                         shared.forwarded.store(forwarded, std::sync::atomic::Ordering::Release);
                     }
+                    shutdown_sent |= id.is_some() && method == "shutdown";
                     if write_frame(&mut server, &body).await.is_err() {
                         return;
                     }

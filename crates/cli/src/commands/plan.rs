@@ -75,25 +75,32 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         }
     };
     let from_line = |s: usize| an.stages()[s].line;
+    // (Each with its stage, its step there, and where it is written, for the order.)
+    let zero = stagecraft_analysis::TextSize::new(0);
     let clash = an.legacy_name_clash(legacy.len()).map(|s| {
         let message = format!("{} stage name already used", name(s));
-        (s, 0, from_line(s), message, "BuildKit warns of it, as DuplicateStageName, and builds")
+        (s, 0, zero, from_line(s), message, "BuildKit warns of it, as DuplicateStageName, and builds")
     });
-    let platform = an.legacy_platform_failure(legacy.len()).filter(|_| parses).map(|(s, message)| {
-        let message = format!(
-            "{message} (the legacy builder sets no automatic platform ARG, such as BUILDPLATFORM or TARGETPLATFORM)"
-        );
-        (s, 1, from_line(s), message, builds("BuildKit sets them, and builds"))
+    let platform = an.legacy_platform_failure(legacy.len()).filter(|_| parses).map(|(s, message, automatic)| {
+        let (message, note) = if automatic {
+            let why = "the legacy builder sets no automatic platform ARG, such as BUILDPLATFORM or TARGETPLATFORM";
+            (format!("{message} ({why})"), builds("BuildKit sets them, and builds"))
+        } else {
+            (message, builds("BuildKit builds it"))
+        };
+        (s, 1, zero, from_line(s), message, note)
     });
-    let option = an.legacy_buildkit_option(legacy.len()).filter(|_| parses).map(|(s, range, option)| {
+    let option = an.legacy_buildkit_option(legacy.len()).filter(|_| parses).map(|(s, range, option, at)| {
         let message = format!("the --{option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled");
         let rank = if range == an.stages()[s].from_range { 2 } else { 3 };
-        (s, rank, an.line_of(range.start()), message, builds("BuildKit builds it"))
+        (s, rank, at, an.line_of(range.start()), message, builds("BuildKit builds it"))
     });
     // A trigger copying from the stage that runs it: the legacy builder runs it at the FROM,
     // before the stage is among its built stages, and looks a name up as an image.
-    let own = an.legacy_trigger_self_copy(legacy.len()).filter(|_| parses).map(|(s, value)| {
-        let why = if value.bytes().all(|b| b.is_ascii_digit()) {
+    let own = an.legacy_trigger_self_copy(legacy.len()).filter(|_| parses).map(|(s, value, at)| {
+        // (An index as `strconv.ParseInt` reads one, a `+` too.)
+        let digits = value.strip_prefix('+').unwrap_or(value);
+        let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             "refers to current build stage".to_string()
         } else {
             format!("no stage `{value}` is built yet, so it pulls `{value}` as an image (or takes a local image of that name)")
@@ -101,13 +108,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let message = format!(
             "invalid from flag value {value}: {why} (the stage's inherited ONBUILD trigger copies from the stage itself, and the legacy builder runs triggers at the FROM)"
         );
-        (s, 2, from_line(s), message, builds("BuildKit copies from the stage as its base left it"))
+        (s, 2, at, from_line(s), message, builds("BuildKit copies from the stage as its base left it"))
     });
     let clash = [clash, platform, option, own]
         .into_iter()
         .flatten()
-        .min_by_key(|c| (c.0, c.1))
-        .map(|(_, _, line, message, note)| (line, message, note));
+        .min_by_key(|c| (c.0, c.1, c.2))
+        .map(|(_, _, _, line, message, note)| (line, message, note));
     // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
     let outcome = |legacy: bool| {
         match clash.as_ref().filter(|_| legacy) {

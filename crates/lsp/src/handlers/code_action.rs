@@ -51,8 +51,8 @@ pub(crate) fn code_actions(
     };
     let mut actions = Vec::new();
     if wanted(only, &CodeActionKind::QUICKFIX) {
-        let lsp_diagnostics = super::diagnostics::convert(a, uri, encoding);
-        for (d, lsp) in a.diagnostics().iter().zip(lsp_diagnostics) {
+        let all = super::diagnostics::convert(a, uri, encoding);
+        for (d, lsp) in a.diagnostics().iter().zip(all.iter().cloned()) {
             let Some(fix) = &d.fix else { continue };
             // Where the range touches the finding, or for a finding the client names in its
             // context (Neovim sends the cursor's line's diagnostics with an empty range at the
@@ -65,11 +65,20 @@ pub(crate) fn code_actions(
             let blanks = if at_line_end { after.len() - rest.len() } else { 0 };
             let end = d.range.end() + TextSize::from(blanks as u32);
             let touches = d.range.start() <= wanted_range.end() && wanted_range.start() <= end;
-            // (Matched by its lines, code and message, not its columns: Neovim 0.7 sends back
-            // byte columns, which differ from the UTF-16 ones on a line with non-ASCII text.)
-            let same_lines = |r: &Range| (r.start.line, r.end.line) == (lsp.range.start.line, lsp.range.end.line);
-            let named =
-                || context.iter().any(|c| same_lines(&c.range) && c.message == lsp.message && c.code == lsp.code);
+            // (By its range; else by its lines, code and message where they name one finding
+            // alone: Neovim 0.7 sends back byte columns, which differ from the UTF-16 ones on a
+            // line with non-ASCII text.)
+            let same = |c: &Diagnostic, d: &Diagnostic| {
+                (c.range.start.line, c.range.end.line) == (d.range.start.line, d.range.end.line)
+                    && c.message == d.message
+                    && c.code == d.code
+            };
+            let named = || {
+                context.iter().any(|c| {
+                    (c.range == lsp.range && c.message == lsp.message && c.code == lsp.code)
+                        || (same(c, &lsp) && all.iter().filter(|d| same(c, d)).count() == 1)
+                })
+            };
             if !touches && !named() {
                 continue;
             }
