@@ -516,16 +516,19 @@ impl Analysis {
         }
         self.stages.iter().take(end).find_map(|s| {
             let raw = s.platform.as_deref().filter(|p| p.contains('$'))?;
-            let (message, unset) = match lexer.process_word(raw, &env) {
-                Err(e) => (format!("failed to process arguments for platform : {e}"), Vec::new()),
-                Ok(e) => (
-                    format!("failed to parse platform {}: {}", e.result, platform::parse(&e.result).err()?),
-                    e.unmatched.iter().map(|n| n.to_string()).collect(),
-                ),
-            };
             let amd64 = platform::Platform::default_linux_amd64();
             let builtins = env::builtin_args(&amd64, &amd64, "");
-            let automatic = unset.iter().any(|n| builtins.get(n).is_some());
+            let (message, automatic) = match lexer.process_word(raw, &env) {
+                // (A word that fails names its variables in the text only.)
+                Err(e) => {
+                    let named = builtins.keys().any(|k| env.get(k).is_none() && raw.contains(k));
+                    (format!("failed to process arguments for platform : {e}"), named)
+                }
+                Ok(e) => (
+                    format!("failed to parse platform {}: {}", e.result, platform::parse(&e.result).err()?),
+                    e.unmatched.iter().any(|n| builtins.get(n).is_some()),
+                ),
+            };
             Some((s.index, message, automatic))
         })
     }

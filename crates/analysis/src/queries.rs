@@ -2681,7 +2681,9 @@ fn is_continuation_line(a: &Analysis, offset: TextSize) -> bool {
         let last = a.parse().tree().instructions().take_while(|i| usize::from(i.range().end()) <= before.len()).last();
         let mut token = last.as_ref().and_then(|i| i.syntax().last_token());
         // (Comment lines in it are skipped, as BuildKit skips them.)
-        while let Some(t) = token.as_ref().filter(|t| matches!(t.kind(), NEWLINE | WHITESPACE | COMMENT)) {
+        while let Some(t) =
+            token.as_ref().filter(|t| matches!(t.kind(), NEWLINE | WHITESPACE | CONTINUATION_WHITESPACE | COMMENT))
+        {
             token = t.prev_token();
         }
         let continued = token.is_some_and(|t| t.kind() == LINE_CONTINUATION);

@@ -751,6 +751,8 @@ fn complete_keywords_and_flags() {
         "FROM alpine\nRUN apt-get install \\\n$0",
         "FROM alpine\nRUN apt-get install \\\n\n$0",
         "FROM alpine\nRUN apt-get install \\\n# c\n$0",
+        "FROM alpine\nRUN apt-get install \\\n  # c\n$0",
+        "FROM alpine\nRUN apt-get install \\\n   \n$0",
     ] {
         let (a, at) = fixture(text);
         assert!(!a.completions(at).iter().any(|c| c.kind == CompletionKind::Keyword), "{text}");

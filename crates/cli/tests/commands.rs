@@ -768,6 +768,13 @@ fn targets_and_plans() {
     assert!(fails(swapped, None).1.unwrap_or_default().starts_with("the --network option requires BuildKit"));
     // A global ARG declared again without a value has none there (moby's `AddMetaArg`); a value
     // from a build arg is no automatic ARG's, and the message does not say it is.
+    let failing = fails("FROM --platform=${BUILDPLATFORM:?no} alpine\n", None).1.unwrap_or_default();
+    assert!(failing.starts_with("failed to process arguments for platform : "), "{failing}");
+    assert!(
+        failing
+            .ends_with("(the legacy builder sets no automatic platform ARG, such as BUILDPLATFORM or TARGETPLATFORM)"),
+        "{failing}"
+    );
     let again = "ARG P=linux/arm64\nARG P\nFROM --platform=$P alpine\n";
     assert_eq!(fails(again, None).0, Some(3));
     assert_eq!(fails("ARG P=linux/arm64\nFROM --platform=$P alpine\n", None), (None, None));

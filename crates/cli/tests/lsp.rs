@@ -1793,9 +1793,9 @@ fn large_answers_see_earlier_changes_and_keep_the_framework_errors() {
         "{log}"
     );
     // A request written right after `shutdown`, before its answer, is refused with the reason
-    // too (found by a review: the framework's answer had none).
+    // too (found by a review: the framework's answer had none); a hover is the framework's.
     lsp.send_raw(r#"{"jsonrpc":"2.0","id":9001,"method":"shutdown","params":null}"#);
-    let r = lsp.call("textDocument/documentSymbol", doc(URI));
+    let r = lsp.call("textDocument/hover", at(URI, 0, 1));
     assert_eq!(r["error"]["code"], -32600, "after shutdown: {r}");
     assert!(r["error"]["message"].as_str().unwrap().contains("send `exit`"), "after shutdown: {r}");
     lsp.notify("exit", Value::Null);
@@ -2213,5 +2213,42 @@ fn formatting_and_range_formatting() {
         m["message"].as_str().is_some_and(|s| s.contains("Bad.Dockerfile line 2, column 5: not formatted"))
     });
     assert!(log["message"].as_str().unwrap().contains("unterminated heredoc"), "{log}");
+    lsp.shutdown();
+}
+
+/// The transport refuses a second `initialize` and requests after `shutdown` by what the server
+/// made of the first: a `shutdown` the framework refused (before `initialize`) shuts nothing, and
+/// an `initialize` written twice at once is refused the second time (found by a review).
+#[test]
+fn refusals_follow_what_the_server_did() {
+    let mut lsp = Lsp::start();
+    let r = lsp.call("shutdown", Value::Null);
+    assert!(r.get("error").is_some(), "before initialize: {r}");
+    // `initialize` and `shutdown` sent as notifications are dropped, and said.
+    lsp.notify("shutdown", Value::Null);
+    let init = r#"{"jsonrpc":"2.0","id":9101,"method":"initialize","params":{"capabilities":{}}}"#;
+    let again = r#"{"jsonrpc":"2.0","id":9102,"method":"initialize","params":{"capabilities":{}}}"#;
+    lsp.send_raw(init);
+    lsp.send_raw(again);
+    let deadline = Instant::now() + TIMEOUT;
+    let (mut first, mut second) = (None, None);
+    while first.is_none() || second.is_none() {
+        let m = lsp.recv(deadline, "the two initialize answers");
+        match m["id"].as_u64() {
+            Some(9101) => first = Some(m),
+            Some(9102) => second = Some(m),
+            _ => lsp.pending.push(m),
+        }
+    }
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(first["result"]["capabilities"].is_object(), "{first}");
+    assert!(second["error"]["message"].as_str().unwrap_or_default().contains("initialized already"), "{second}");
+    let log = lsp.notification("window/logMessage", |p| {
+        p["message"].as_str().is_some_and(|m| m.contains("dropped a `shutdown`"))
+    });
+    assert!(log["message"].as_str().unwrap().ends_with("it is a request, and needs an `id`"), "{log}");
+    lsp.notify("initialized", parse_json("{}"));
+    lsp.open(URI, TEXT);
+    assert!(lsp.call("textDocument/hover", at(URI, 0, 1)).get("error").is_none());
     lsp.shutdown();
 }

@@ -177,7 +177,8 @@ impl Settings {
             }
             // A number is read as its JSON text, which may not be what was written (`1.20` in
             // a Lua table arrives as 1.2): said, though kept.
-            // (An integer arrives as written.)
+            // (An integer is taken as written; a Lua float with no fraction, `2.0`, arrives as
+            // one too.)
             let integer = |n: &serde_json::Number| n.is_i64() || n.is_u64();
             if let (Value::Number(n), Some(t)) = (v, &t) {
                 if integer(n) {

@@ -325,9 +325,9 @@ pub(crate) async fn read_client(
     let mut framer = Framer::default();
     // State-changing messages forwarded so far.
     let mut forwarded = 0u64;
-    // A `shutdown` request forwarded (as read: a request pipelined after it is refused before
-    // the server has answered it).
-    let mut shutdown_sent = false;
+    // An `initialize` and a `shutdown` request forwarded: after one, a request waits until the
+    // server has handled it, and is refused if it took (the framework may have refused it).
+    let (mut initialize_sent, mut shutdown_sent) = (false, false);
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
         let n = match stdin.read(&mut chunk).await {
@@ -351,11 +351,14 @@ pub(crate) async fn read_client(
                     // Requests the protocol refuses (InvalidRequest), with the reason the framework's
                     // answer leaves out: a second `initialize`, anything after `shutdown`.
                     if let Some(id) = id.as_ref().filter(|_| !method.is_empty() && method != "exit") {
-                        // (Once answered: an `initialize` the framework refused may be sent again.)
-                        let initialized = shared.initialized.load(std::sync::atomic::Ordering::Acquire);
-                        let refused = if method == "initialize" && initialized {
+                        if (method == "initialize" && initialize_sent) || shutdown_sent {
+                            shared.settled(forwarded).await;
+                        }
+                        let load =
+                            |flag: &std::sync::atomic::AtomicBool| flag.load(std::sync::atomic::Ordering::Acquire);
+                        let refused = if method == "initialize" && load(&shared.initialized) {
                             "Invalid request: the server is initialized already (a client sends `initialize` once)"
-                        } else if shutdown_sent {
+                        } else if load(&shared.shut_down) {
                             "Invalid request: the server is shut down (after `shutdown` it answers no request; send `exit`)"
                         } else {
                             ""
@@ -364,6 +367,15 @@ pub(crate) async fn read_client(
                             let _ = out.send(error_body(id, -32600, refused));
                             continue;
                         }
+                    }
+                    // `initialize` and `shutdown` are requests: without an id the framework would take
+                    // them (and stop answering) without running them.
+                    if id.is_none() && matches!(method, "initialize" | "shutdown") {
+                        let why = format!("stagecraft: dropped a `{method}` sent as a notification: it is a request, and needs an `id`");
+                        if let Some(log) = crate::direct::log_warning(why) {
+                            let _ = out.send(log);
+                        }
+                        continue;
                     }
                     // A `$/` request the server does not know must be answered with MethodNotFound; the
                     // framework drops that answer (right for `$/` notifications only).
@@ -401,6 +413,7 @@ pub(crate) async fn read_client(
                         forwarded += 1;
                         shared.forwarded.store(forwarded, std::sync::atomic::Ordering::Release);
                     }
+                    initialize_sent |= id.is_some() && method == "initialize";
                     shutdown_sent |= id.is_some() && method == "shutdown";
                     if write_frame(&mut server, &body).await.is_err() {
                         return;
