@@ -521,7 +521,7 @@ impl Analysis {
             let (message, automatic) = match lexer.process_word(raw, &env) {
                 // (A word that fails names its variables in the text only.)
                 Err(e) => {
-                    let named = builtins.keys().any(|k| env.get(k).is_none() && raw.contains(k));
+                    let named = builtins.keys().any(|k| !env.contains_key(k) && raw.contains(k));
                     (format!("failed to process arguments for platform : {e}"), named)
                 }
                 Ok(e) => (
