@@ -204,15 +204,12 @@ pub(crate) struct Engine<'a> {
     relocate: Option<(TextRange, TextRange)>,
     /// The ONBUILD triggers each stage runs (its base stage's), read once.
     triggers: Vec<Rc<Vec<Cmd<'a>>>>,
-    /// BuildKit resolves the states its stages and their written `--from`s make (the first
-    /// round of `resolveReachableStages`) before it reads any inherited trigger; the states
-    /// the triggers add come after these, resolved in a later round.
-    #[cfg(feature = "build-failures")]
-    trigger_states: usize,
     /// The round of `resolveReachableStages` in which each stage the target needs is first
     /// needed (0: through written references; `usize::MAX`: not needed), and where the states
-    /// each round's triggers add end: BuildKit reads a round's triggers once that round's images
-    /// are resolved and platforms checked, and resolves what they add in the next.
+    /// of each round end: first those of the stages and their written `--from`s, which BuildKit
+    /// resolves before it reads any inherited trigger, then those each round's triggers add.
+    /// BuildKit reads a round's triggers once that round's images are resolved and platforms
+    /// checked, and resolves what they add in the next.
     #[cfg(feature = "build-failures")]
     trigger_rounds: (Vec<usize>, Vec<usize>),
     /// A failure an inherited trigger's references meet (`toCommand` in `initOnBuildTriggers`):
@@ -393,8 +390,6 @@ impl<'a> Engine<'a> {
             relocate: None,
             triggers: Vec::new(),
             #[cfg(feature = "build-failures")]
-            trigger_states: usize::MAX,
-            #[cfg(feature = "build-failures")]
             trigger_rounds: (Vec::new(), Vec::new()),
             #[cfg(feature = "build-failures")]
             trigger_failures: Vec::new(),
@@ -524,7 +519,7 @@ impl<'a> Engine<'a> {
                 self.dependency_graph();
                 self.onbuild_triggers();
                 #[cfg(feature = "build-failures")]
-                self.resolve_stages(0, self.trigger_states);
+                self.resolve_stages(0, self.trigger_rounds.1.first().copied().unwrap_or(usize::MAX));
                 #[cfg(not(feature = "build-failures"))]
                 self.resolve_stages();
                 self.dispatch();
@@ -2439,8 +2434,7 @@ impl<'a> Engine<'a> {
         }
         #[cfg(feature = "build-failures")]
         {
-            self.trigger_states = self.states.len();
-            self.trigger_rounds.0 = vec![usize::MAX; n];
+            self.trigger_rounds = (vec![usize::MAX; n], vec![self.states.len()]);
         }
         let mut read = vec![false; n];
         let mut more = true;
@@ -2463,7 +2457,7 @@ impl<'a> Engine<'a> {
                 read[s] = true;
                 #[cfg(feature = "build-failures")]
                 {
-                    self.trigger_rounds.0[s] = self.trigger_rounds.1.len();
+                    self.trigger_rounds.0[s] = self.trigger_rounds.1.len() - 1;
                 }
                 let before = self.deps[s].len();
                 #[cfg(feature = "build-failures")]
@@ -2800,10 +2794,9 @@ impl<'a> Engine<'a> {
             Some(&r) => r == k,
             None => false,
         };
-        for k in 0..=ends.len() {
+        for k in 0..ends.len() {
             if k > 0 {
-                let from = if k == 1 { self.trigger_states } else { ends[k - 2] };
-                self.resolve_stages(from, ends[k - 1]);
+                self.resolve_stages(ends[k - 1], ends[k]);
             }
             if !self.stopped {
                 for s in (0..dispatch_set.len()).filter(|&s| dispatch_set[s] && in_round(s, k)) {

@@ -514,10 +514,11 @@ impl Analysis {
                 None => env.remove(&g.key),
             };
         }
+        // (The automatic platform ARGs' names.)
+        let amd64 = platform::Platform::default_linux_amd64();
+        let builtins = env::builtin_args(&amd64, &amd64, "");
         self.stages.iter().take(end).find_map(|s| {
             let raw = s.platform.as_deref().filter(|p| p.contains('$'))?;
-            let amd64 = platform::Platform::default_linux_amd64();
-            let builtins = env::builtin_args(&amd64, &amd64, "");
             let (message, automatic) = match lexer.process_word(raw, &env) {
                 // (A word that fails names its variables in the text only.)
                 Err(e) => {

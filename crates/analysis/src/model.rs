@@ -521,7 +521,7 @@ pub(crate) fn without_parse_line(message: &str) -> &str {
 
 /// Whether a `--from` value is a stage index as BuildKit's `strconv.Atoi` reads one that names a
 /// stage: digits, with a `+` or not (`-1` is never a stage).
-pub(crate) fn is_index(value: &str) -> bool {
+pub fn is_index(value: &str) -> bool {
     let digits = value.strip_prefix('+').unwrap_or(value);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }

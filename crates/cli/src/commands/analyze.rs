@@ -33,13 +33,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let path = &a.files[0];
     // An ignore file BuildKit rejects is said, and the rest analysed without it (`check`
     // reports it as an error).
-    let options = super::with_ignore_rules(path, &a.options, a.context.as_deref()).or_else(|e| match e {
-        Failure::Io(message) => {
-            crate::output::errln!("stagecraft: {message} (`CopyIgnoredFile` is not checked)");
-            Ok(stagecraft_analysis::Options { ignore_error: Some(message), ..a.options.clone() })
-        }
-        e => Err(e),
-    })?;
+    let (options, fault) = super::with_ignore_rules(path, &a.options, a.context.as_deref());
+    if let Some(message) = fault {
+        crate::output::errln!("stagecraft: {message} (`CopyIgnoredFile` is not checked)");
+    }
     let analysis = super::read_and_analyze(path, &options)?;
     super::warn_unused_options(&analysis, path, &options);
     match a.format.unwrap_or(Format::Text) {

@@ -95,20 +95,17 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         // error, at the file and line at fault, and the Dockerfile is still checked (without
         // `CopyIgnoredFile`). (Its rules are read once the Dockerfile is there: a missing one is
         // said first.)
-        let (options, ignore_fault) = match super::with_ignore_rules(path, &a.options, a.context.as_deref()) {
-            Ok(options) => (options, None),
-            Err(Failure::Io(message)) => {
-                if !said.contains(&message) {
-                    crate::output::errln!("stagecraft: {message}");
-                    said.push(message.clone());
-                }
-                let dockerfile = (!input::is_stdin(path)).then_some(path.as_path());
-                let at = stagecraft_analysis::dockerignore::fault_for(dockerfile, a.context.as_deref())
-                    .map(|(f, line)| (named(&f), line));
-                (Options { ignore_error: Some(message.clone()), ..a.options.clone() }, Some((message, at)))
+        let (options, fault) = super::with_ignore_rules(path, &a.options, a.context.as_deref());
+        let ignore_fault = fault.map(|message| {
+            if !said.contains(&message) {
+                crate::output::errln!("stagecraft: {message}");
+                said.push(message.clone());
             }
-            Err(e) => return Err(e),
-        };
+            let dockerfile = (!input::is_stdin(path)).then_some(path.as_path());
+            let at = stagecraft_analysis::dockerignore::fault_for(dockerfile, a.context.as_deref())
+                .map(|(f, line)| (named(&f), line));
+            (message, at)
+        });
         let result = if a.fix {
             fix_file(path, &options, set).map(|an| (an, None))
         } else {

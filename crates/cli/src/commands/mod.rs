@@ -109,20 +109,23 @@ pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildEr
 /// `CopyIgnoredFile`: `<name>.dockerignore` beside it, else `.dockerignore` at the root of the
 /// build context (`--context`, or the Dockerfile's directory). A Dockerfile on the standard
 /// input has no name or directory (as with `docker build -f - DIR`): only the context's
-/// `.dockerignore` is read (`--context`, or the current directory).
-pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<&Path>) -> Result<Options, Failure> {
+/// `.dockerignore` is read (`--context`, or the current directory). An ignore file BuildKit
+/// rejects (or that cannot be read) is the build's error where BuildKit meets it
+/// ([`Options::ignore_error`]), and its message comes back for the command to say.
+pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<&Path>) -> (Options, Option<String>) {
     // A Dockerfile that is not there: its reading says so, not its context's ignore file.
     if !input::is_stdin(path) && !path.is_file() {
-        return Ok(options.clone());
+        return (options.clone(), None);
     }
     let rules = if input::is_stdin(path) {
         dockerignore::context_ignore_file(context.unwrap_or(Path::new("."))).map(|f| dockerignore::load(&f)).transpose()
     } else {
         dockerignore::load_for(path, context)
     };
-    match rules.map_err(Failure::Io)? {
-        Some(rules) => Ok(Options { ignore: Some(IgnoreRules(Arc::new(rules))), ..options.clone() }),
-        None => Ok(options.clone()),
+    match rules {
+        Ok(Some(rules)) => (Options { ignore: Some(IgnoreRules(Arc::new(rules))), ..options.clone() }, None),
+        Ok(None) => (options.clone(), None),
+        Err(message) => (Options { ignore_error: Some(message.clone()), ..options.clone() }, Some(message)),
     }
 }
 

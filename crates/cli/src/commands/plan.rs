@@ -44,10 +44,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let options = stagecraft_analysis::Options { only_needed_stages: true, ..a.options.clone() };
     // `docker build` reads the context's ignore file before it builds any stage: one BuildKit
     // rejects fails the build there (the analysis makes it the build's error where it comes).
-    let options = super::with_ignore_rules(path, &options, a.context.as_deref()).or_else(|e| match e {
-        Failure::Io(message) => Ok(stagecraft_analysis::Options { ignore_error: Some(message), ..options.clone() }),
-        e => Err(e),
-    })?;
+    let (options, _) = super::with_ignore_rules(path, &options, a.context.as_deref());
     let an = super::read_and_analyze(path, &options)?;
     super::warn_unused_options(&an, path, &options);
     let target = super::target_stage(&an, path, a.options.target.as_deref())?;
@@ -99,8 +96,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // before the stage is among its built stages, and looks a name up as an image.
     let own = an.legacy_trigger_self_copy(legacy.len()).filter(|_| parses).map(|(s, value, at)| {
         // (An index as `strconv.ParseInt` reads one, a `+` too.)
-        let digits = value.strip_prefix('+').unwrap_or(value);
-        let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let why = if stagecraft_analysis::is_index(value) {
             "refers to current build stage".to_string()
         } else {
             format!("no stage `{value}` is built yet, so it pulls `{value}` as an image (or takes a local image of that name)")

@@ -52,7 +52,7 @@ pub(crate) fn code_actions(
     let mut actions = Vec::new();
     if wanted(only, &CodeActionKind::QUICKFIX) {
         let all = super::diagnostics::convert(a, uri, encoding);
-        for (d, lsp) in a.diagnostics().iter().zip(all.iter().cloned()) {
+        for (d, lsp) in a.diagnostics().iter().zip(&all) {
             let Some(fix) = &d.fix else { continue };
             // Where the range touches the finding, or for a finding the client names in its
             // context (Neovim sends the cursor's line's diagnostics with an empty range at the
@@ -76,7 +76,7 @@ pub(crate) fn code_actions(
             let named = || {
                 context.iter().any(|c| {
                     (c.range == lsp.range && c.message == lsp.message && c.code == lsp.code)
-                        || (same(c, &lsp) && all.iter().filter(|d| same(c, d)).count() == 1)
+                        || (same(c, lsp) && all.iter().filter(|d| same(c, d)).count() == 1)
                 })
             };
             if !touches && !named() {
@@ -85,7 +85,7 @@ pub(crate) fn code_actions(
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: fix.title.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![lsp]),
+                diagnostics: Some(vec![lsp.clone()]),
                 edit: Some(edit(&fix.edits)),
                 // An editor's "auto fix" applies the preferred one without asking: only a fix
                 // that leaves the build as it was.
