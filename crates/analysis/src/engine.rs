@@ -2259,7 +2259,10 @@ impl<'a> Engine<'a> {
                 match stage {
                     Some(t) => sources.push((t, range)),
                     None => {
-                        self.states.push(State::External(name.clone(), c.range, range, false));
+                        // (BuildKit's error names no lines; an inherited trigger's is said at the
+                        // FROM that runs it, as its COPY's and its finding are.)
+                        let error_at = if cfg!(feature = "build-failures") { at.unwrap_or(c.range) } else { c.range };
+                        self.states.push(State::External(name.clone(), error_at, range, false));
                         sources.push((self.states.len() - 1, range));
                         #[cfg(feature = "build-failures")]
                         if at.is_some() {

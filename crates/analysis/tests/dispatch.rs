@@ -809,6 +809,11 @@ fn inherited_triggers_are_read_after_the_first_round_of_images() {
         notes,
         [("FROM base", Some("COPY --from=Bad@@ / /")), ("FROM base", Some("RUN --mount=from=Up_Per,target=/x true"))]
     );
+    // The build's error is said where the finding is, at the FROM that runs the trigger, for a
+    // mount too (BuildKit's error for a mount's image names no lines).
+    let mount = "FROM alpine AS base\nONBUILD RUN --mount=from=Bad,target=/x true\nFROM base AS app\n";
+    let e = plain(mount).build_error().cloned().expect("bad image");
+    assert_eq!((e.range.map(|r| &mount[r]), e.lines), (Some("FROM base AS app"), None));
     // ...and against a bad image a written COPY names, which is in the first round too.
     let written = "FROM alpine AS base\nONBUILD COPY --from=7 / /\nFROM base\nCOPY --from=Bad_Image / /\n";
     assert_eq!(error(written).0, "failed to parse stage name \"Bad_Image\"");
