@@ -218,14 +218,19 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                 args.options.named_contexts.push(name.to_string());
             }
             Long("platform") => {
-                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().trim().to_string();
+                // Not trimmed: buildx hands the value to containerd's platform parser as it is,
+                // which refuses blanks around it.
+                let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
                 // Empty is not given, as docker reads it.
                 if v.is_empty() {
                     args.options.platform = None;
                     continue;
                 }
                 stagecraft_analysis::platform::parse_target(&v)
-                    .map_err(|e| usage(format!("--platform: {e}; write os/arch, such as linux/arm64")))?;
+                    .map_err(|e| {
+                        let blanks = if v.trim() != v { " without blanks around it" } else { "" };
+                        usage(format!("--platform: {e}; write os/arch{blanks}, such as linux/arm64"))
+                    })?;
                 args.options.platform = Some(v);
             }
             Long("target") | Short('t') => {

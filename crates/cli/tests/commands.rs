@@ -1400,6 +1400,9 @@ fn platform_is_the_target_platform_of_every_command() {
     // One platform, written as BuildKit reads it.
     for (platform, message) in
         [("linux/amd64,linux/arm64", "one platform at a time"), ("lin", "unknown operating system or architecture")]
+            .into_iter()
+            // Blanks around it are refused, as buildx's parser refuses them (not trimmed).
+            .chain([(" linux/arm64", "write os/arch without blanks"), ("linux/arm64 ", "\"arm64 \" is an invalid")])
     {
         let o = run(&["plan", &f, "--platform", platform]);
         assert_eq!(o.status.code(), Some(2), "{platform}");
