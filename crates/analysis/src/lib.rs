@@ -126,6 +126,24 @@ pub(crate) type Lazy<T> = std::sync::OnceLock<T>;
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub(crate) type Lazy<T> = std::cell::OnceCell<T>;
 
+/// A `COPY --from` the legacy builder fails on ([`Analysis::legacy_copy_from_failure`]): its
+/// message is "invalid from flag value VALUE: WHY".
+#[cfg(feature = "build-failures")]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyCopyFrom<'a> {
+    /// The stage that runs it.
+    pub stage: usize,
+    /// The `--from` value, as written.
+    pub value: &'a str,
+    pub why: String,
+    /// Whether it is an inherited ONBUILD trigger's (run at the stage's FROM).
+    pub trigger: bool,
+    /// Where it is written (a trigger's in its base stage).
+    pub at: TextSize,
+    /// The value's range where the stage runs it (a trigger's is at the FROM).
+    pub range: TextRange,
+}
+
 /// The analysed file: the tree plus everything derived from it.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -430,22 +448,66 @@ impl Analysis {
             .map(|(s, _)| s)
     }
 
-    /// The first option of stages `0..end` that only BuildKit has, where the legacy builder
-    /// fails ("the --mount option requires BuildKit. Refer to ..."): any flag of a RUN (its
-    /// `dispatchRun` takes none) and a `--chmod` with a value on COPY or ADD, in a stage's own
-    /// instructions or in the triggers it runs of a base stage's ONBUILDs (at its FROM, where
-    /// it runs them). The stage, the range to point at, the option's name (for a RUN with
-    /// several flags, the first written: the legacy builder names one of them), and where the
-    /// instruction is written (a trigger's in its base stage: the triggers run in that order).
-    /// Native builds only (the browser has no legacy builder view).
+    /// The first instruction of stages `0..end` that the legacy builder fails on for what only
+    /// BuildKit has, with its message: an option ("the --mount option requires BuildKit. Refer
+    /// to ..."): any flag of a RUN (its `dispatchRun` takes none; for several, it names one at
+    /// random, the first of a Go map's), a `--chmod` with a value on COPY or ADD; or a COPY or ADD
+    /// whose only sources are heredocs (it reads the source paths only: "COPY failed: no source
+    /// files were specified"). In a stage's own instructions, or in the triggers it runs of a
+    /// base stage's ONBUILDs (at its FROM, where it runs them). The stage, the range to point
+    /// at, the message, and where it is in the legacy builder's order (a trigger's where it is
+    /// written in its base stage, as the triggers run in that order; a COPY's sources are read
+    /// after its `--from`, so at the instruction's end), and whether it is BuildKit's error too
+    /// (a RUN's mount it cannot read). Native builds only (the browser has no legacy builder
+    /// view).
     #[cfg(feature = "build-failures")]
-    pub fn legacy_buildkit_option(&self, end: usize) -> Option<(usize, TextRange, String, TextSize)> {
+    pub fn legacy_buildkit_option(&self, end: usize) -> Option<(usize, TextRange, String, TextSize, bool)> {
         use stagecraft_syntax::ast::AstNode;
         use stagecraft_syntax::SyntaxKind::{ADD_INSTR, COPY_INSTR, RUN_INSTR};
-        let needs = |i: &stagecraft_syntax::ast::Instruction| match i.kind() {
-            RUN_INSTR => i.flags().next().map(|f| f.name()),
+        let requires = |option: &str| {
+            format!("the --{option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled")
+        };
+        let needs = |i: &stagecraft_syntax::ast::Instruction, trigger: bool| match i.kind() {
+            RUN_INSTR => {
+                let mut names: Vec<String> = Vec::new();
+                for f in i.flags() {
+                    if !names.contains(&f.name()) {
+                        names.push(f.name());
+                    }
+                }
+                let first = names.first()?;
+                // (It expands a RUN's words before it runs it, and reads its mounts there: a
+                // mount BuildKit fails on at this RUN fails it first, alike.)
+                let here = |r: TextRange| i.syntax().text_range().contains_range(r);
+                let mounts = || i.flags().filter(|f| f.is("mount")).map(|f| f.syntax().text_range());
+                let failing = |m: TextRange| {
+                    self.diagnostics.iter().any(|d| d.severity == Severity::Error && m.contains_range(d.range))
+                };
+                let error = self.build_error.as_ref().filter(|e| e.phase == "dispatch" && e.range.is_some_and(here));
+                if let Some(e) = error.filter(|_| !trigger && mounts().any(failing)) {
+                    return Some((e.message_without_line().to_string(), i.range().start(), true));
+                }
+                let mut message = requires(first);
+                if names.len() > 1 {
+                    let all = names.iter().map(|n| format!("--{n}")).collect::<Vec<_>>().join(", ");
+                    message.push_str(&format!(
+                        " (or another of the RUN's flags, {all}: the legacy builder names one of them at random)"
+                    ));
+                }
+                Some((message, i.range().start(), false))
+            }
             COPY_INSTR | ADD_INSTR => {
-                i.flag("chmod").filter(|f| f.value().is_some_and(|v| !v.is_empty())).map(|_| "chmod".to_string())
+                if i.flag("chmod").is_some_and(|f| f.value().is_some_and(|v| !v.is_empty())) {
+                    return Some((requires("chmod"), i.range().start(), false));
+                }
+                // (Its words are the sources and the destination; the heredocs are sources.)
+                let heredocs = i.heredocs().len();
+                let only_heredocs = !trigger && heredocs > 0 && i.json().is_none() && i.words().count() == heredocs + 1;
+                let keyword = if i.kind() == COPY_INSTR { "COPY" } else { "ADD" };
+                only_heredocs.then(|| {
+                    let message = format!("{keyword} failed: no source files were specified (the legacy builder reads no heredoc as a source)");
+                    (message, i.range().end(), false)
+                })
             }
             _ => None,
         };
@@ -459,44 +521,72 @@ impl Analysis {
         for s in self.stages.iter().take(end) {
             if let BaseKind::Stage(b) = s.base_kind {
                 let triggers = of(&self.stages[b]).iter().filter_map(|i| i.trigger());
-                if let Some((t, option)) = triggers.into_iter().find_map(|t| Some((t.range().start(), needs(&t)?))) {
-                    return Some((s.index, s.from_range, option, t));
+                if let Some((message, at, buildkit)) = triggers.into_iter().find_map(|t| needs(&t, true)) {
+                    return Some((s.index, s.from_range, message, at, buildkit));
                 }
             }
-            if let Some((i, option)) = of(s).iter().find_map(|i| Some((i, needs(i)?))) {
-                return Some((s.index, i.syntax().text_range(), option, i.range().start()));
+            if let Some((i, (message, at, buildkit))) = of(s).iter().find_map(|i| Some((i, needs(i, false)?))) {
+                return Some((s.index, i.syntax().text_range(), message, at, buildkit));
             }
         }
         None
     }
 
-    /// The first of the stages `0..end` that runs an inherited ONBUILD trigger copying from
-    /// the stage itself (`ONBUILD COPY --from=app` in the base of `app`, or its index), with
-    /// the `--from` value: BuildKit copies from the stage as its base left it, while the legacy
-    /// builder runs the triggers at the FROM, before the stage is among its built stages, so it
-    /// takes a name for an image's (and an index for one out of range) and fails there.
-    /// (With where the trigger's `--from` is written: the triggers run in that order.)
+    /// The first `COPY --from` of the stages `0..end` that the legacy builder cannot look up,
+    /// in its order, with why: its own instructions', and the inherited ONBUILD triggers' it runs
+    /// at the FROM, before the stage is among its built stages (`trigger`). It looks a value up
+    /// as written (`getImageMount`: it expands no variable in `--from`), in turn as the name of
+    /// a stage built before (any case: `getByName` lower-cases it), as an index (`ParseInt`;
+    /// `validateIndex`: one that is not before the stage fails), then as an image (a reference
+    /// that does not parse fails). A stage's own name, or a later stage's, is no built stage
+    /// there, so it is pulled as an image, where BuildKit copies from that stage.
+    /// (With where the `--from` is written: a stage's triggers run in that order, then its own
+    /// instructions.)
     #[cfg(feature = "build-failures")]
-    pub fn legacy_trigger_self_copy(&self, end: usize) -> Option<(usize, &str, TextSize)> {
-        let own = self.references.iter().filter_map(|r| match r.origin {
-            RefOrigin::Inherited { trigger_range }
-                if r.in_stage < end && r.kind == RefKind::CopyFrom && r.target == RefTarget::Stage(r.in_stage) =>
-            {
-                Some((r.in_stage, r.value.as_str(), trigger_range.start()))
-            }
-            _ => None,
+    pub fn legacy_copy_from_failure(&self, end: usize) -> Option<LegacyCopyFrom<'_>> {
+        // (Not a trigger where it is written: it runs in the stages built on that one.)
+        let run =
+            |r: &&StageRef| r.in_stage < end && r.kind == RefKind::CopyFrom && r.origin != RefOrigin::OnbuildTrigger;
+        let fails = self.references.iter().filter(run);
+        let fails = fails.filter_map(|r| {
+            let value = r.value.as_str();
+            let built = |name: &str| self.stages[..r.in_stage].iter().any(|s| s.name.as_deref() == Some(name));
+            let why = if value.is_empty() || built(&value.to_lowercase()) {
+                return None;
+            } else if let Ok(n) = value.parse::<i64>() {
+                match n.cmp(&(r.in_stage as i64)) {
+                    std::cmp::Ordering::Less if n >= 0 => return None,
+                    std::cmp::Ordering::Equal => "refers to current build stage".to_string(),
+                    _ => "index out of bounds".to_string(),
+                }
+            } else if let Err(e) = reference::parse_normalized_named(value) {
+                e
+            } else if self.stages[r.in_stage..].iter().any(|s| s.name.as_deref() == Some(&value.to_lowercase())) {
+                format!("no stage `{value}` is built yet, so it pulls `{value}` as an image (or takes a local image of that name)")
+            } else {
+                return None;
+            };
+            let (trigger, at) = match r.origin {
+                RefOrigin::Inherited { trigger_range } => (true, trigger_range.start()),
+                _ => (false, r.range.start()),
+            };
+            Some(LegacyCopyFrom { stage: r.in_stage, value, why, trigger, at, range: r.range })
         });
-        own.min_by_key(|&(s, _, at)| (s, at))
+        fails.min_by_key(|f| (f.stage, !f.trigger, f.at))
     }
 
-    /// The first of the stages `0..end` whose `FROM --platform` the legacy builder cannot read,
-    /// with its message. It sets none of the automatic platform ARGs (`BUILDPLATFORM`,
-    /// `TARGETPLATFORM`, ...): a value reads the global ARGs only (their defaults, or the build
-    /// args given for them), so `--platform=$BUILDPLATFORM` expands to nothing there, and
-    /// `initializeStage` fails ("failed to parse platform ..."), where BuildKit builds.
-    /// (With whether it reads an automatic platform ARG, unset there.)
+    /// The first of the stages `0..end` whose `FROM` the legacy builder cannot read, with its
+    /// message, whether it reads an automatic platform ARG, unset there, and whether it is the
+    /// base image (else the platform). It sets none of the automatic platform ARGs
+    /// (`BUILDPLATFORM`, `TARGETPLATFORM`, ...): a value reads the global ARGs only (their
+    /// defaults, or the build args given for them). So `--platform=$BUILDPLATFORM` expands to
+    /// nothing there, and `initializeStage` fails ("failed to parse platform ..."), where
+    /// BuildKit builds. Then the base (`getFromImage`, `getImageOrStage`): a name that expands to
+    /// nothing fails; one that names a stage built before, in any case, is that stage (where
+    /// BuildKit looks a stage's name up as written, so `FROM BASE` fails there as an image's);
+    /// else an image reference that does not parse fails, as it is written.
     #[cfg(all(feature = "build-failures", feature = "probe"))]
-    pub fn legacy_platform_failure(&self, end: usize) -> Option<(usize, String, bool)> {
+    pub fn legacy_from_failure(&self, end: usize) -> Option<(usize, String, bool, bool)> {
         use stagecraft_syntax::shell::Lexer;
         let lexer = Lexer::new(self.parse.tree().escape_char());
         // `GetAllMeta`: each global ARG's build arg, else its default (expanded with those
@@ -517,20 +607,37 @@ impl Analysis {
         // (The automatic platform ARGs' names.)
         let amd64 = platform::Platform::default_linux_amd64();
         let builtins = env::builtin_args(&amd64, &amd64, "");
+        let automatic =
+            |unmatched: &stagecraft_syntax::shell::Names| unmatched.into_iter().any(|n| builtins.get(n).is_some());
         self.stages.iter().take(end).find_map(|s| {
-            let raw = s.platform.as_deref().filter(|p| p.contains('$'))?;
-            let (message, automatic) = match lexer.process_word(raw, &env) {
-                // (A word that fails names its variables in the text only.)
-                Err(e) => {
-                    let named = builtins.keys().any(|k| !env.contains_key(k) && raw.contains(k));
-                    (format!("failed to process arguments for platform : {e}"), named)
+            if let Some(raw) = s.platform.as_deref().filter(|p| p.contains('$')) {
+                let failure = match lexer.process_word(raw, &env) {
+                    // (A word that fails names its variables in the text only.)
+                    Err(e) => {
+                        let named = builtins.keys().any(|k| !env.contains_key(k) && raw.contains(k));
+                        Some((format!("failed to process arguments for platform : {e}"), named))
+                    }
+                    Ok(e) => platform::parse(&e.result)
+                        .err()
+                        .map(|p| (format!("failed to parse platform {}: {p}", e.result), automatic(&e.unmatched))),
+                };
+                if let Some((message, automatic)) = failure {
+                    return Some((s.index, message, automatic, false));
                 }
-                Ok(e) => (
-                    format!("failed to parse platform {}: {}", e.result, platform::parse(&e.result).err()?),
-                    e.unmatched.iter().any(|n| builtins.get(n).is_some()),
-                ),
-            };
-            Some((s.index, message, automatic))
+            }
+            // (A base BuildKit cannot expand fails it alike.)
+            let e = lexer.process_word(&s.base, &env).ok()?;
+            let name = e.result;
+            if name.is_empty() {
+                let message = format!("base name ({}) should not be blank", s.base);
+                return Some((s.index, message, automatic(&e.unmatched), true));
+            }
+            let lowered = name.to_lowercase();
+            if name == "scratch" || self.stages[..s.index].iter().any(|t| t.name.as_deref() == Some(&lowered)) {
+                return None;
+            }
+            let message = reference::parse_normalized_named(&name).err()?;
+            Some((s.index, message, automatic(&e.unmatched), true))
         })
     }
 

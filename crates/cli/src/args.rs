@@ -226,11 +226,10 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                     args.options.platform = None;
                     continue;
                 }
-                stagecraft_analysis::platform::parse_target(&v)
-                    .map_err(|e| {
-                        let blanks = if v.trim() != v { " without blanks around it" } else { "" };
-                        usage(format!("--platform: {e}; write os/arch{blanks}, such as linux/arm64"))
-                    })?;
+                stagecraft_analysis::platform::parse_target(&v).map_err(|e| {
+                    let blanks = if v.trim() != v { " without blanks around it" } else { "" };
+                    usage(format!("--platform: {e}; write os/arch{blanks}, such as linux/arm64"))
+                })?;
                 args.options.platform = Some(v);
             }
             Long("target") | Short('t') => {

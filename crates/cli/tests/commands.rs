@@ -778,6 +778,62 @@ fn targets_and_plans() {
     let again = "ARG P=linux/arm64\nARG P\nFROM --platform=$P alpine\n";
     assert_eq!(fails(again, None).0, Some(3));
     assert_eq!(fails("ARG P=linux/arm64\nFROM --platform=$P alpine\n", None), (None, None));
+    // From an audit of moby's classic builder (stop 51). It looks a FROM name up among the
+    // stages it has built in any case (`getByName`), where BuildKit takes `BASE` for an image's.
+    assert_eq!(fails("FROM alpine AS base\nFROM BASE\n", None), (None, None));
+    let (line, message) = fails("FROM alpine AS base\nFROM Other\n", None);
+    assert_eq!(
+        (line, message.as_deref()),
+        (Some(2), Some("invalid reference format: repository name (library/Other) must be lowercase"))
+    );
+    // An automatic platform ARG in the base name reads nothing there either.
+    let (line, message) = fails("FROM ${TARGETARCH}/alpine\n", None);
+    assert_eq!(line, Some(1));
+    assert!(message.unwrap_or_default().starts_with("invalid reference format (the legacy builder sets no automatic"));
+    assert_eq!(fails("FROM alpine:${TARGETARCH}\n", None).0, Some(1), "`alpine:` is no reference");
+    assert_eq!(fails("FROM alpine${TARGETARCH}\n", None), (None, None), "another image, but one");
+    // It expands no variable in `--from`, and fails on an index not before the stage's.
+    let copies = "ARG X=a\nFROM alpine AS a\nFROM alpine AS b\nCOPY --from=A /x /x\nCOPY --from=0 /x /x\n";
+    assert_eq!(fails(copies, None), (None, None), "a built stage, in any case; an index before");
+    let (line, message) = fails(&copies.replace("=0 ", "=$X "), None);
+    assert_eq!(
+        (line, message.as_deref()),
+        (
+            Some(5),
+            Some(
+                "invalid from flag value $X: invalid reference format: repository name (library/$X) must be lowercase"
+            )
+        )
+    );
+    let lower = fails(&copies.replace("=0 ", "=${x} "), None).1;
+    assert_eq!(lower.as_deref(), Some("invalid from flag value ${x}: invalid reference format"));
+    let (line, message) = fails(&copies.replace("=0 ", "=1 "), None);
+    assert_eq!((line, message.as_deref()), (Some(5), Some("invalid from flag value 1: refers to current build stage")));
+    let forward = "FROM alpine AS a\nCOPY --from=1 /x /x\nFROM alpine AS b\n";
+    assert_eq!(fails(forward, None).1.as_deref(), Some("invalid from flag value 1: index out of bounds"));
+    let message = fails(&forward.replace("--from=1", "--from=b"), None).1.unwrap_or_default();
+    assert!(message.starts_with("invalid from flag value b: no stage `b` is built yet"), "{message}");
+    assert_eq!(fails(&forward.replace("--from=1", "--from=nginx"), None), (None, None), "an image");
+    // The `--from` is read before the sources, and --chmod before both.
+    let order = "FROM alpine\nCOPY --chmod=644 --from=5 /x /x\n";
+    assert!(fails(order, None).1.unwrap_or_default().starts_with("the --chmod option"));
+    assert!(fails(&order.replace("--chmod=644 ", ""), None)
+        .1
+        .unwrap_or_default()
+        .starts_with("invalid from flag value 5"));
+    // A COPY or ADD whose only sources are heredocs copies nothing there.
+    let heredoc = "FROM alpine\nCOPY <<EOF /x\nhi\nEOF\n";
+    let (line, message) = fails(heredoc, None);
+    assert_eq!(line, Some(2));
+    assert!(message.unwrap_or_default().starts_with("COPY failed: no source files were specified"));
+    assert_eq!(fails(&heredoc.replace("<<EOF /x", "<<EOF a /x"), None), (None, None), "a path too");
+    // A RUN's flags: one of them at random, said so; a mount it cannot read fails first.
+    let message = fails("FROM alpine\nRUN --network=none --mount=type=cache,target=/x true\n", None).1;
+    assert!(message.unwrap_or_default().ends_with(
+        "(or another of the RUN's flags, --network, --mount: the legacy builder names one of them at random)"
+    ));
+    let bad_mount = fails("FROM alpine\nRUN --mount=type=nope,target=/x true\n", None).1;
+    assert_eq!(bad_mount.as_deref(), Some("unsupported mount type \"nope\""));
     let o = run(&["plan", &d.file("Legacy.Dockerfile", text), "--legacy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

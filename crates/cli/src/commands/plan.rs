@@ -57,10 +57,11 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         Some(_) => plan.legacy_stages.clone(),
     };
     // Its failure, the first in build order: a stage's name is checked at its start (a name an
-    // earlier stage has), then its FROM (a `--platform` that reads an automatic platform ARG,
-    // which it has none of), then the triggers it runs of its base stage, at the FROM (an option
-    // only BuildKit has, or a copy from the stage itself), then its own instructions (an option
-    // only BuildKit has: a RUN flag, COPY or ADD --chmod). Each with what BuildKit does.
+    // earlier stage has), then its FROM (a `--platform`, then a base name, that it reads
+    // otherwise: with no automatic platform ARG, a stage built before in any case), then the
+    // triggers it runs of its base stage, at the FROM (an option only BuildKit has, a `--from`
+    // it cannot look up), then its own instructions (the same, and a COPY of heredocs only).
+    // Each with what BuildKit does.
     // (Not where the file does not parse: both builders read it with BuildKit's parser and
     // instructions package, and fail alike, an unknown flag too.)
     let parses = !an.build_error().is_some_and(|e| matches!(e.phase, "parse" | "instructions"));
@@ -78,40 +79,45 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let message = format!("{} stage name already used", name(s));
         (s, 0, zero, from_line(s), message, "BuildKit warns of it, as DuplicateStageName, and builds")
     });
-    let platform = an.legacy_platform_failure(legacy.len()).filter(|_| parses).map(|(s, message, automatic)| {
+    let from = an.legacy_from_failure(legacy.len()).filter(|_| parses).map(|(s, message, automatic, base)| {
         let (message, note) = if automatic {
             let why = "the legacy builder sets no automatic platform ARG, such as BUILDPLATFORM or TARGETPLATFORM";
             (format!("{message} ({why})"), builds("BuildKit sets them, and builds"))
         } else {
             (message, builds("BuildKit builds it"))
         };
-        (s, 1, zero, from_line(s), message, note)
+        // (The platform is read before the base.)
+        (s, 1, if base { an.stages()[s].from_range.end() } else { zero }, from_line(s), message, note)
     });
-    let option = an.legacy_buildkit_option(legacy.len()).filter(|_| parses).map(|(s, range, option, at)| {
-        let message = format!("the --{option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled");
+    let option = an.legacy_buildkit_option(legacy.len()).filter(|_| parses).map(|(s, range, message, at, buildkit)| {
         let rank = if range == an.stages()[s].from_range { 2 } else { 3 };
-        (s, rank, at, an.line_of(range.start()), message, builds("BuildKit builds it"))
+        let note = if buildkit { "BuildKit fails there too" } else { builds("BuildKit builds it") };
+        (s, rank, at, an.line_of(range.start()), message, note)
     });
-    // A trigger copying from the stage that runs it: the legacy builder runs it at the FROM,
-    // before the stage is among its built stages, and looks a name up as an image.
-    let own = an.legacy_trigger_self_copy(legacy.len()).filter(|_| parses).map(|(s, value, at)| {
-        // (An index as `strconv.ParseInt` reads one, a `+` too.)
-        let why = if stagecraft_analysis::is_index(value) {
-            "refers to current build stage".to_string()
+    // A `COPY --from` it cannot look up: it looks the value up as written, among the stages
+    // built before, and runs a stage's inherited triggers at its FROM.
+    let own = an.legacy_copy_from_failure(legacy.len()).filter(|_| parses).map(|f| {
+        let trigger = if f.trigger {
+            " (in the stage's inherited ONBUILD trigger, which the legacy builder runs at the FROM)"
         } else {
-            format!("no stage `{value}` is built yet, so it pulls `{value}` as an image (or takes a local image of that name)")
+            ""
         };
-        let message = format!(
-            "invalid from flag value {value}: {why} (the stage's inherited ONBUILD trigger copies from the stage itself, and the legacy builder runs triggers at the FROM)"
-        );
-        (s, 2, at, from_line(s), message, builds("BuildKit copies from the stage as its base left it"))
+        let message = format!("invalid from flag value {}: {}{trigger}", f.value, f.why);
+        let note = if f.trigger && an.references().iter().any(|r| r.range == f.range && r.stage() == Some(f.stage)) {
+            builds("BuildKit copies from the stage as its base left it")
+        } else {
+            builds("BuildKit builds it")
+        };
+        let (rank, line) = if f.trigger { (2, from_line(f.stage)) } else { (3, an.line_of(f.range.start())) };
+        (f.stage, rank, f.at, line, message, note)
     });
-    let clash = [clash, platform, option, own]
+    let clash = [clash, from, option, own]
         .into_iter()
         .flatten()
         .min_by_key(|c| (c.0, c.1, c.2))
         .map(|(_, _, _, line, message, note)| (line, message, note));
     // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
+    let legacy_count = legacy.len();
     let outcome = |legacy: bool| {
         match clash.as_ref().filter(|_| legacy) {
             Some((line, message, note)) => {
@@ -121,7 +127,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 );
                 Outcome::Findings
             }
-            None if legacy => super::build_outcome(&an, path, |_| true),
+            // (Not BuildKit's failure at a base image the legacy builder reads: its own FROM
+            // is modelled above, and finds `FROM BASE` as stage `base`.)
+            None if legacy => super::build_outcome(&an, path, |e| {
+                let at_base = |s: &stagecraft_analysis::Stage| s.base_range.is_some() && e.range == s.base_range;
+                !(e.phase == "resolve-stages" && an.stages().iter().take(legacy_count).any(at_base))
+            }),
             // BuildKit's own packages build it, but `docker build` (buildx's client) looks every
             // stage name up as a named context first, and fails on one that is no image name.
             // It does so in its loop over the stages, once the stage's FROM is expanded: after
