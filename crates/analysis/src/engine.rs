@@ -169,6 +169,30 @@ pub(crate) const MOUNT_TYPES: [&str; 5] = ["bind", "cache", "tmpfs", "secret", "
 /// The cache mount's `sharing` values.
 pub(crate) const MOUNT_SHARING: [&str; 3] = ["shared", "private", "locked"];
 
+/// The named build contexts whose value BuildKit cannot load, by key, with why: a
+/// `docker-image://` reference that does not parse (`NamedContext.load` returns
+/// `ParseNormalizedNamed`'s error as it is; `scratch` is the empty image). The last value
+/// given for a name counts (buildx keeps them in a map).
+#[cfg(feature = "named-contexts")]
+fn context_errors(options: &Options) -> Vec<(String, String)> {
+    let mut errors: Vec<(String, String)> = Vec::new();
+    for (name, value) in &options.context_values {
+        let Ok(key) = crate::reference::context_key(name) else { continue };
+        errors.retain(|(k, _)| *k != key);
+        let Some(image) = value.strip_prefix("docker-image://") else { continue };
+        if image == "scratch" {
+            continue;
+        }
+        if let Err(e) = parse_normalized_named(image) {
+            let message = format!(
+                "{e}; the --build-context {name}={value} names no image: write docker-image://NAME[:TAG], such as docker-image://alpine:3.20"
+            );
+            errors.push((key, message));
+        }
+    }
+    errors
+}
+
 pub(crate) struct Engine<'a> {
     text: &'a str,
     parse: &'a Parse,
@@ -177,6 +201,13 @@ pub(crate) struct Engine<'a> {
     /// The keys of the named build contexts given for the build ([`crate::reference::context_key`]
     /// of each valid name).
     context_keys: Vec<String>,
+    /// The named contexts' keys whose `docker-image://` value BuildKit cannot parse, with why.
+    #[cfg(feature = "named-contexts")]
+    context_errors: Vec<(String, String)>,
+    /// The stages BuildKit resolves as reachable (`resolveReachableStages`: those dispatched),
+    /// once known: where it loads named contexts.
+    #[cfg(feature = "named-contexts")]
+    reachable: Vec<bool>,
     /// For each stage: another stage has its name too (BuildKit's `DuplicateStageName`, if it
     /// runs, reports the later ones).
     name_shared: Vec<bool>,
@@ -376,6 +407,10 @@ impl<'a> Engine<'a> {
             } else {
                 Vec::new()
             },
+            #[cfg(feature = "named-contexts")]
+            context_errors: context_errors(options),
+            #[cfg(feature = "named-contexts")]
+            reachable: Vec::new(),
             name_shared: Vec::new(),
             stage_windows: Vec::new(),
             platform_given: target.is_some(),
@@ -518,6 +553,13 @@ impl<'a> Engine<'a> {
                 self.dispatch_states();
                 self.dependency_graph();
                 self.onbuild_triggers();
+                // (Where named contexts are loaded: the triggers read may have made more needed.)
+                #[cfg(feature = "named-contexts")]
+                if !self.context_errors.is_empty() {
+                    let target = self.build_target();
+                    let direct = self.direct_deps();
+                    self.reachable = self.dispatch_set(target, &direct, &crate::graph::closure(&direct, target));
+                }
                 #[cfg(feature = "build-failures")]
                 self.resolve_stages(0, self.trigger_rounds.1.first().copied().unwrap_or(usize::MAX));
                 #[cfg(not(feature = "build-failures"))]
@@ -1869,6 +1911,13 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Why BuildKit cannot load the named build context of key `key`, if it cannot (a
+    /// `docker-image://` value that is no reference).
+    #[cfg(feature = "named-contexts")]
+    fn context_error(&self, key: &str) -> Option<&str> {
+        self.context_errors.iter().find(|(k, _)| k == key).map(|(_, e)| e.as_str())
+    }
+
     /// What an image name BuildKit looks up refers to: the named context given under its key,
     /// else the image.
     fn image_target(&self, name: String) -> RefTarget {
@@ -2618,6 +2667,11 @@ impl<'a> Engine<'a> {
             {
                 index += 1;
             }
+            #[cfg(feature = "named-contexts")]
+            let stage = match state {
+                State::Stage(s) => Some(s),
+                State::External(..) => None,
+            };
             // The base as written, when ARGs made the name.
             // `range`: where BuildKit reports it (the build's error); `at`: the finding's;
             // `located`: whether BuildKit's error names its lines.
@@ -2626,7 +2680,7 @@ impl<'a> Engine<'a> {
                 // its base name parsed as an image's (`resolveBaseImage` parses it before it
                 // loads the context).
                 State::Stage(s) => match (&self.stages[s].base_kind, &self.stages[s].base_expanded) {
-                    (BaseKind::Image(_) | BaseKind::NamedContext(_), Some(b)) => {
+                    (BaseKind::Image(_) | BaseKind::NamedContext(_) | BaseKind::ImageContext(_), Some(b)) => {
                         let range = self.stages[s].base_range.unwrap_or(self.stages[s].from_range);
                         (b.clone(), range, range, Some(&self.stages[s].base).filter(|b| b.contains('$')).cloned(), true)
                     }
@@ -2657,6 +2711,28 @@ impl<'a> Engine<'a> {
                     }
                 }
                 last_error = Some((message, range, located));
+                continue;
+            }
+            // Then the named context it is replaced by, if one is given (only for a stage the
+            // target needs: BuildKit loads it there).
+            #[cfg(feature = "named-contexts")]
+            {
+                let key = match stage {
+                    Some(s) => match &self.stages[s].base_kind {
+                        BaseKind::NamedContext(k) | BaseKind::ImageContext(k) => Some(k.clone()),
+                        _ => None,
+                    },
+                    None => self.named_context(&name),
+                };
+                // (An image's state is reached from the stage whose instruction names it; a
+                // trigger's is said at the FROM of the stage that runs it.)
+                let of = stage.or_else(|| self.stages.iter().position(|st| st.range.contains(range.start())));
+                let reached = of.is_some_and(|s| self.reachable.get(s) != Some(&false));
+                if let Some(message) = key.as_deref().and_then(|k| self.context_error(k)).filter(|_| reached) {
+                    let message = message.to_string();
+                    self.ours("invalid-build-context", Severity::Error, at, message.clone(), None);
+                    last_error = Some((message, range, located));
+                }
             }
         }
         if let Some((message, range, located)) = last_error {
@@ -2670,6 +2746,24 @@ impl<'a> Engine<'a> {
 
     // ---- dispatch ----
 
+    /// The stages dispatched, as BuildKit resolves them as reachable: its lint without a target
+    /// dispatches every stage (`AllStages`); a build, or a lint with `--target`, only the stages
+    /// the target needs (`allReachable`, `needed`): here those of every target in play given
+    /// with it.
+    fn dispatch_set(&self, target: usize, direct: &[Vec<usize>], needed: &[usize]) -> Vec<bool> {
+        let n = self.stages.len();
+        if self.options.target_name().is_none() && !self.options.only_needed_stages {
+            return vec![true; n];
+        }
+        let mut dispatch_set = vec![false; n];
+        let more = self.options.targets.iter().filter_map(|t| self.target_index(t));
+        let others = more.filter(|&t| t != target).flat_map(|t| crate::graph::closure(direct, t));
+        for s in needed.iter().copied().chain(others) {
+            dispatch_set[s] = true;
+        }
+        dispatch_set
+    }
+
     fn dispatch(&mut self) {
         let n = self.stages.len();
         // What the target builds (`--target`, else the last stage), sorted.
@@ -2682,18 +2776,7 @@ impl<'a> Engine<'a> {
         if !self.stopped {
             self.parse_triggers(&needed);
         }
-        // BuildKit's lint without a target dispatches every stage (`AllStages`); a build, or a
-        // lint with `--target`, only the stages the target needs (`allReachable`): here those of
-        // every target in play given with it.
-        let mut dispatch_set = vec![true; n];
-        if self.options.target_name().is_some() || self.options.only_needed_stages {
-            dispatch_set = vec![false; n];
-            let more = self.options.targets.iter().filter_map(|t| self.target_index(t));
-            let others = more.filter(|&t| t != target).flat_map(|t| crate::graph::closure(&direct, t));
-            for s in needed.iter().copied().chain(others) {
-                dispatch_set[s] = true;
-            }
-        }
+        let dispatch_set = self.dispatch_set(target, &direct, &needed);
         let lint_all = self.options.target_name().is_none() && !self.options.only_needed_stages;
         #[cfg(feature = "build-failures")]
         self.resolve_with_triggers(&dispatch_set, lint_all);

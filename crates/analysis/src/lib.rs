@@ -51,6 +51,13 @@ pub struct Options {
     /// image reference matches nothing). As in BuildKit, a stage whose name is one is replaced
     /// whole; else a base image or `--from` image whose key is one is replaced by it.
     pub named_contexts: Vec<String>,
+    /// What named build contexts are (`--build-context NAME=VALUE`), as (NAME as given, VALUE):
+    /// a `docker-image://REF` whose reference does not parse fails the build where BuildKit
+    /// loads the context (`NamedContext.load`, for a stage the target needs: the error is the
+    /// reference's, at the stage's FROM or the COPY or RUN that names it). Other values (a
+    /// directory, a Git or HTTP URL, `oci-layout://`, ...) are not read. For a NAME given twice,
+    /// the last value counts, as buildx keeps it.
+    pub context_values: Vec<(String, String)>,
     /// The `--target` of the build, if any (sets `TARGETSTAGE`). With one, only the stages the
     /// targets need are dispatched, as BuildKit does; without, BuildKit's lint (`docker build
     /// --check`) dispatches every stage. An empty one is none, as BuildKit reads it

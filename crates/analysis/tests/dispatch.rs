@@ -478,6 +478,53 @@ fn a_named_context_source_date_epoch_names_is_used() {
     assert_eq!(other.unused_named_contexts().len(), 1);
 }
 
+/// A named context's `docker-image://` value is parsed where BuildKit loads the context
+/// (`NamedContext.load`): for a stage the target needs, with the reference's own error, at the
+/// stage's FROM or the COPY that names the image; one no stage needs is never loaded.
+#[test]
+fn a_named_context_image_that_does_not_parse_fails_where_it_is_loaded() {
+    let text = "FROM alpine AS base\nFROM base AS app\nCOPY --from=nginx /a /b\nFROM busybox AS other\n";
+    let with = |name: &str, value: &str, target: Option<&str>| {
+        let options = Options {
+            named_contexts: vec![name.into()],
+            context_values: vec![(name.into(), value.into())],
+            target: target.map(String::from),
+            ..Options::default()
+        };
+        let a = analyze(text, &options);
+        a.build_error().map(|e| (e.message_without_line().to_string(), e.range.map(|r| a.line_of(r.start()))))
+    };
+    let (message, line) = with("alpine", "docker-image://Bad", Some("app")).expect("a bad image");
+    assert!(message.starts_with("invalid reference format: repository name (library/Bad) must be lowercase; the --build-context alpine=docker-image://Bad names no image"), "{message}");
+    assert_eq!(line, Some(1));
+    // A stage the context replaces, an image a COPY names, an empty reference.
+    assert_eq!(with("base", "docker-image://x@@", Some("app")).map(|e| e.1), Some(Some(1)));
+    let (message, line) = with("nginx", "docker-image://", Some("app")).expect("no reference");
+    assert!(message.starts_with("invalid reference format; "), "{message}");
+    assert_eq!(line, Some(3));
+    // Not loaded where the target does not need it (a lint without a target loads all).
+    assert_eq!(with("busybox", "docker-image://Bad", Some("app")), None);
+    assert_eq!(with("other", "docker-image://Bad", Some("app")), None);
+    assert_eq!(with("busybox", "docker-image://Bad", None).and_then(|e| e.1), Some(4));
+    // Other values are not read; a valid reference, `scratch`, and a name given again with a
+    // good value build.
+    for value in
+        ["docker-image://alpine:3.20", "docker-image://scratch", "./dir", "https://example.com/x.tar", "oci-layout://x"]
+    {
+        assert_eq!(with("alpine", value, Some("app")), None, "{value}");
+    }
+    let again = Options {
+        named_contexts: vec!["alpine".into(), "alpine".into()],
+        context_values: vec![
+            ("alpine".into(), "docker-image://Bad".into()),
+            ("alpine:latest".into(), "docker-image://alpine".into()),
+        ],
+        target: Some("app".into()),
+        ..Options::default()
+    };
+    assert_eq!(analyze(text, &again).build_error(), None);
+}
+
 #[test]
 fn half_written_flags_say_what_to_write() {
     let message =

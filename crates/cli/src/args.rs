@@ -207,7 +207,7 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             Long("build-context") => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
                 // As buildx reads it (`ParseContextNames`): NAME=VALUE, NAME an image reference.
-                let Some((name, _)) = v.split_once('=') else {
+                let Some((name, value)) = v.split_once('=') else {
                     return Err(usage(format!("--build-context needs NAME=VALUE, got `{v}`")));
                 };
                 if name.is_empty() {
@@ -216,6 +216,7 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
                 stagecraft_analysis::reference::context_key(name)
                     .map_err(|e| usage(format!("--build-context {v}: {e} (NAME is read as an image name)")))?;
                 args.options.named_contexts.push(name.to_string());
+                args.options.context_values.push((name.to_string(), value.to_string()));
             }
             Long("platform") => {
                 // Not trimmed: buildx hands the value to containerd's platform parser as it is,

@@ -609,6 +609,10 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
     assert_eq!(j["stages"][1]["base_external"], Value::Null);
     assert_eq!(j["references"][1]["named_context"], parse_json("\"alpine\""));
     assert_eq!(j["unused_named_contexts"], parse_json("[{\"name\": \"biuld\", \"suggestion\": \"build\"}]"));
+    // A `docker-image://` value that is no reference fails the build where it is loaded.
+    let o = run(&["plan", &f, "--build-context", "alpine=docker-image://Alpine:3"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("the --build-context alpine=docker-image://Alpine:3 names no image"), "{}", stderr(&o));
     let o = run(&["check", &f, "--build-context", "scratch=x"]);
     assert!(
         stderr(&o).contains("--build-context scratch replaces no stage and no image of this file, and BuildKit ignores it (`scratch` is the empty image: never looked up)"),

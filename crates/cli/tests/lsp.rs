@@ -1476,6 +1476,14 @@ fn named_contexts_setting_replaces_stages_and_images() {
     let docs = targets["targets"].as_array().unwrap().iter().find(|t| t["name"] == "docs").unwrap();
     assert_eq!(docs["buildkit"]["contexts"], parse_json(r#"["alpine"]"#), "{docs}");
     assert_eq!(docs["buildkit"]["images"], parse_json("[]"), "{docs}");
+    // A `docker-image://` value that is no reference fails where a target loads it (`build`,
+    // which the default target copies from).
+    let settings = r#"{"settings": {"stagecraft": {"namedContexts": {"build": "docker-image://Alpine"}}}}"#;
+    lsp.notify("workspace/didChangeConfiguration", parse_json(settings));
+    let d = lsp.diagnostics(URI, 1);
+    let bad = d["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "invalid-build-context");
+    let said = "--build-context build=docker-image://Alpine names no image";
+    assert!(bad.is_some_and(|d| d["message"].as_str().unwrap().contains(said)), "{d}");
     // Without the setting, the images come back.
     lsp.notify("workspace/didChangeConfiguration", parse_json(r#"{"settings": {"stagecraft": {}}}"#));
     lsp.diagnostics(URI, 1);

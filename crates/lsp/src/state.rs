@@ -282,12 +282,14 @@ impl Settings {
         let mut named_contexts: Vec<String> =
             self.named_contexts.keys().filter(|k| reference::context_key(k).is_ok()).cloned().collect();
         named_contexts.sort();
+        let context_values = named_contexts.iter().map(|k| (k.clone(), self.named_contexts[k].clone())).collect();
         // (One that does not parse is `linux/amd64` in the analysis; `settings_warnings` says so.)
         Options {
             build_args,
             targets: self.targets.clone(),
             severities,
             named_contexts,
+            context_values,
             platform: self.platform.clone(),
             ..Options::default()
         }
