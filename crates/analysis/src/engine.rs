@@ -2750,16 +2750,17 @@ impl<'a> Engine<'a> {
     /// dispatches every stage (`AllStages`); a build, or a lint with `--target`, only the stages
     /// the target needs (`allReachable`, `needed`): here those of every target in play given
     /// with it.
+    #[inline(never)]
     fn dispatch_set(&self, target: usize, direct: &[Vec<usize>], needed: &[usize]) -> Vec<bool> {
         let n = self.stages.len();
-        if self.options.target_name().is_none() && !self.options.only_needed_stages {
-            return vec![true; n];
-        }
-        let mut dispatch_set = vec![false; n];
-        let more = self.options.targets.iter().filter_map(|t| self.target_index(t));
-        let others = more.filter(|&t| t != target).flat_map(|t| crate::graph::closure(direct, t));
-        for s in needed.iter().copied().chain(others) {
-            dispatch_set[s] = true;
+        let mut dispatch_set = vec![true; n];
+        if self.options.target_name().is_some() || self.options.only_needed_stages {
+            dispatch_set = vec![false; n];
+            let more = self.options.targets.iter().filter_map(|t| self.target_index(t));
+            let others = more.filter(|&t| t != target).flat_map(|t| crate::graph::closure(direct, t));
+            for s in needed.iter().copied().chain(others) {
+                dispatch_set[s] = true;
+            }
         }
         dispatch_set
     }

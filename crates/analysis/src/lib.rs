@@ -56,7 +56,9 @@ pub struct Options {
     /// loads the context (`NamedContext.load`, for a stage the target needs: the error is the
     /// reference's, at the stage's FROM or the COPY or RUN that names it). Other values (a
     /// directory, a Git or HTTP URL, `oci-layout://`, ...) are not read. For a NAME given twice,
-    /// the last value counts, as buildx keeps it.
+    /// the last value counts, as buildx keeps it. (Not in the browser build, which has no named
+    /// contexts.)
+    #[cfg(feature = "named-contexts")]
     pub context_values: Vec<(String, String)>,
     /// The `--target` of the build, if any (sets `TARGETSTAGE`). With one, only the stages the
     /// targets need are dispatched, as BuildKit does; without, BuildKit's lint (`docker build
