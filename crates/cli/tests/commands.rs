@@ -838,6 +838,12 @@ fn targets_and_plans() {
     ));
     let bad_mount = fails("FROM alpine\nRUN --mount=type=nope,target=/x true\n", None).1;
     assert_eq!(bad_mount.as_deref(), Some("unsupported mount type \"nope\""));
+    // A word that does not expand fails it in a stage BuildKit skips, which it builds.
+    let skipped = "FROM alpine AS skipped\nENV A=${X:?missing}\nFROM alpine AS app\nRUN true\n";
+    let (line, message) = fails(skipped, None);
+    assert_eq!((line, message.as_deref()), (Some(2), Some("failed to process \"${X:?missing}\": X: missing")));
+    assert_eq!(fails(skipped, Some("skipped")).1.as_deref(), None, "BuildKit's own failure there");
+    assert_eq!(fails(&skipped.replace("${X:?missing}", "$X"), None), (None, None));
     let o = run(&["plan", &d.file("Legacy.Dockerfile", text), "--legacy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

@@ -111,7 +111,26 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         let (rank, line) = if f.trigger { (2, from_line(f.stage)) } else { (3, an.line_of(f.range.start())) };
         (f.stage, rank, f.at, line, message, note)
     });
-    let clash = [clash, from, option, own]
+    // A step that fails in a stage BuildKit skips, which the legacy builder builds: a word that
+    // does not expand (it expands each instruction's words as BuildKit does, with the
+    // instructions package they share). Found as the first failure of the lint that dispatches
+    // every stage. (Its other steps' failures are BuildKit's own checks, or not read here.)
+    let skipped = legacy.iter().any(|s| !plan.stages.contains(s));
+    let all = skipped.then(|| {
+        let every = stagecraft_analysis::Options { only_needed_stages: false, target: None, ..options.clone() };
+        stagecraft_analysis::analyze(an.text(), &every)
+    });
+    let step = all.as_ref().and_then(|all| {
+        let e = all.build_error().filter(|e| e.phase == "dispatch")?;
+        let range = e.range?;
+        let s = all.stage_at(range.start()).filter(|&s| s < legacy.len() && !plan.stages.contains(&s))?;
+        let expands = all.diagnostics().iter().any(|d| d.code == "invalid-expansion" && d.range == range);
+        expands.then(|| {
+            let note = builds("BuildKit skips the stage");
+            (s, 3, range.start(), all.line_of(range.start()), e.message_without_line().to_string(), note)
+        })
+    });
+    let clash = [clash, from, option, own, step]
         .into_iter()
         .flatten()
         .min_by_key(|c| (c.0, c.1, c.2))
