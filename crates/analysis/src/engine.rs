@@ -185,7 +185,7 @@ fn context_errors(options: &Options) -> Vec<(String, String)> {
         }
         if let Err(e) = parse_normalized_named(image) {
             let message = format!(
-                "{e}; the --build-context {name}={value} names no image: write docker-image://NAME[:TAG], such as docker-image://alpine:3.20"
+                "{e}; the named build context {name}={value} names no image: write docker-image://NAME[:TAG], such as docker-image://alpine:3.20"
             );
             errors.push((key, message));
         }
@@ -2730,6 +2730,11 @@ impl<'a> Engine<'a> {
                 let reached = of.is_some_and(|s| self.reachable.get(s) != Some(&false));
                 if let Some(message) = key.as_deref().and_then(|k| self.context_error(k)).filter(|_| reached) {
                     let message = message.to_string();
+                    // (A stage the context replaces whole is pointed at by its name.)
+                    let at = match stage.map(|s| (&self.stages[s].base_kind, self.stages[s].name_range)) {
+                        Some((BaseKind::NamedContext(_), Some(name))) => name,
+                        _ => at,
+                    };
                     self.ours("invalid-build-context", Severity::Error, at, message.clone(), None);
                     last_error = Some((message, range, located));
                 }

@@ -24,6 +24,8 @@ pub mod format;
 mod gitref;
 mod graph;
 pub mod instructions;
+#[cfg(all(feature = "build-failures", feature = "probe"))]
+mod legacy;
 pub mod links;
 mod model;
 pub mod platform;
@@ -33,6 +35,8 @@ pub mod rules;
 pub mod suggest;
 pub mod svg;
 
+#[cfg(all(feature = "build-failures", feature = "probe"))]
+pub use legacy::{LegacyFailure, LegacyNote};
 pub use model::*;
 pub use rules::CheckConfig;
 pub use stagecraft_syntax::{LineIndex, Parse, TextRange, TextSize};
@@ -134,24 +138,6 @@ impl Options {
 pub(crate) type Lazy<T> = std::sync::OnceLock<T>;
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 pub(crate) type Lazy<T> = std::cell::OnceCell<T>;
-
-/// A `COPY --from` the legacy builder fails on ([`Analysis::legacy_copy_from_failure`]): its
-/// message is "invalid from flag value VALUE: WHY".
-#[cfg(feature = "build-failures")]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LegacyCopyFrom<'a> {
-    /// The stage that runs it.
-    pub stage: usize,
-    /// The `--from` value, as written.
-    pub value: &'a str,
-    pub why: String,
-    /// Whether it is an inherited ONBUILD trigger's (run at the stage's FROM).
-    pub trigger: bool,
-    /// Where it is written (a trigger's in its base stage).
-    pub at: TextSize,
-    /// The value's range where the stage runs it (a trigger's is at the FROM).
-    pub range: TextRange,
-}
 
 /// The analysed file: the tree plus everything derived from it.
 #[derive(Debug, Clone)]
@@ -444,210 +430,6 @@ impl Analysis {
     /// [`BuildPlan::legacy_stages`], without the list).
     pub fn target_legacy_count(&self, stage: usize) -> usize {
         graph::legacy_stages(&self.stages, &self.name_shared, stage).len()
-    }
-
-    /// The first of the stages `0..end` whose name an earlier one has: the legacy builder fails
-    /// there ("NAME stage name already used"), where BuildKit warns (DuplicateStageName).
-    pub fn legacy_name_clash(&self, end: usize) -> Option<usize> {
-        let mut seen = stagecraft_syntax::hash::Map::default();
-        let shared = self.stages.iter().take(end).filter(|s| self.name_shared.get(s.index) == Some(&true));
-        shared
-            .filter_map(|s| Some((s.index, s.name.as_ref()?)))
-            .find(|&(_, n)| seen.insert(n, ()).is_some())
-            .map(|(s, _)| s)
-    }
-
-    /// The first instruction of stages `0..end` that the legacy builder fails on for what only
-    /// BuildKit has, with its message: an option ("the --mount option requires BuildKit. Refer
-    /// to ..."): any flag of a RUN (its `dispatchRun` takes none; for several, it names one at
-    /// random, the first of a Go map's), a `--chmod` with a value on COPY or ADD; or a COPY or ADD
-    /// whose only sources are heredocs (it reads the source paths only: "COPY failed: no source
-    /// files were specified"). In a stage's own instructions, or in the triggers it runs of a
-    /// base stage's ONBUILDs (at its FROM, where it runs them). The stage, the range to point
-    /// at, the message, and where it is in the legacy builder's order (a trigger's where it is
-    /// written in its base stage, as the triggers run in that order; a COPY's sources are read
-    /// after its `--from`, so at the instruction's end), and whether it is BuildKit's error too
-    /// (a RUN's mount it cannot read). Native builds only (the browser has no legacy builder
-    /// view).
-    #[cfg(feature = "build-failures")]
-    pub fn legacy_buildkit_option(&self, end: usize) -> Option<(usize, TextRange, String, TextSize, bool)> {
-        use stagecraft_syntax::ast::AstNode;
-        use stagecraft_syntax::SyntaxKind::{ADD_INSTR, COPY_INSTR, RUN_INSTR};
-        let requires = |option: &str| {
-            format!("the --{option} option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled")
-        };
-        let needs = |i: &stagecraft_syntax::ast::Instruction, trigger: bool| match i.kind() {
-            RUN_INSTR => {
-                let mut names: Vec<String> = Vec::new();
-                for f in i.flags() {
-                    if !names.contains(&f.name()) {
-                        names.push(f.name());
-                    }
-                }
-                let first = names.first()?;
-                // (It expands a RUN's words before it runs it, and reads its mounts there: a
-                // mount BuildKit fails on at this RUN fails it first, alike.)
-                let here = |r: TextRange| i.syntax().text_range().contains_range(r);
-                let mounts = || i.flags().filter(|f| f.is("mount")).map(|f| f.syntax().text_range());
-                let failing = |m: TextRange| {
-                    self.diagnostics.iter().any(|d| d.severity == Severity::Error && m.contains_range(d.range))
-                };
-                let error = self.build_error.as_ref().filter(|e| e.phase == "dispatch" && e.range.is_some_and(here));
-                if let Some(e) = error.filter(|_| !trigger && mounts().any(failing)) {
-                    return Some((e.message_without_line().to_string(), i.range().start(), true));
-                }
-                let mut message = requires(first);
-                if names.len() > 1 {
-                    let all = names.iter().map(|n| format!("--{n}")).collect::<Vec<_>>().join(", ");
-                    message.push_str(&format!(
-                        " (or another of the RUN's flags, {all}: the legacy builder names one of them at random)"
-                    ));
-                }
-                Some((message, i.range().start(), false))
-            }
-            COPY_INSTR | ADD_INSTR => {
-                if i.flag("chmod").is_some_and(|f| f.value().is_some_and(|v| !v.is_empty())) {
-                    return Some((requires("chmod"), i.range().start(), false));
-                }
-                // (Its words are the sources and the destination; the heredocs are sources.)
-                let heredocs = i.heredocs().len();
-                let only_heredocs = !trigger && heredocs > 0 && i.json().is_none() && i.words().count() == heredocs + 1;
-                let keyword = if i.kind() == COPY_INSTR { "COPY" } else { "ADD" };
-                only_heredocs.then(|| {
-                    let message = format!("{keyword} failed: no source files were specified (the legacy builder reads no heredoc as a source)");
-                    (message, i.range().end(), false)
-                })
-            }
-            _ => None,
-        };
-        let instructions: Vec<_> = self.parse.tree().instructions().collect();
-        // A stage's instructions, found by its range (the instructions are in text order).
-        let of = |s: &Stage| {
-            let start = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.start());
-            let end = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.end());
-            &instructions[start..end]
-        };
-        for s in self.stages.iter().take(end) {
-            if let BaseKind::Stage(b) = s.base_kind {
-                let triggers = of(&self.stages[b]).iter().filter_map(|i| i.trigger());
-                if let Some((message, at, buildkit)) = triggers.into_iter().find_map(|t| needs(&t, true)) {
-                    return Some((s.index, s.from_range, message, at, buildkit));
-                }
-            }
-            if let Some((i, (message, at, buildkit))) = of(s).iter().find_map(|i| Some((i, needs(i, false)?))) {
-                return Some((s.index, i.syntax().text_range(), message, at, buildkit));
-            }
-        }
-        None
-    }
-
-    /// The first `COPY --from` of the stages `0..end` that the legacy builder cannot look up,
-    /// in its order, with why: its own instructions', and the inherited ONBUILD triggers' it runs
-    /// at the FROM, before the stage is among its built stages (`trigger`). It looks a value up
-    /// as written (`getImageMount`: it expands no variable in `--from`), in turn as the name of
-    /// a stage built before (any case: `getByName` lower-cases it), as an index (`ParseInt`;
-    /// `validateIndex`: one that is not before the stage fails), then as an image (a reference
-    /// that does not parse fails). A stage's own name, or a later stage's, is no built stage
-    /// there, so it is pulled as an image, where BuildKit copies from that stage.
-    /// (With where the `--from` is written: a stage's triggers run in that order, then its own
-    /// instructions.)
-    #[cfg(feature = "build-failures")]
-    pub fn legacy_copy_from_failure(&self, end: usize) -> Option<LegacyCopyFrom<'_>> {
-        // (Not a trigger where it is written: it runs in the stages built on that one.)
-        let run =
-            |r: &&StageRef| r.in_stage < end && r.kind == RefKind::CopyFrom && r.origin != RefOrigin::OnbuildTrigger;
-        let fails = self.references.iter().filter(run);
-        let fails = fails.filter_map(|r| {
-            let value = r.value.as_str();
-            let built = |name: &str| self.stages[..r.in_stage].iter().any(|s| s.name.as_deref() == Some(name));
-            let why = if value.is_empty() || built(&value.to_lowercase()) {
-                return None;
-            } else if let Ok(n) = value.parse::<i64>() {
-                match n.cmp(&(r.in_stage as i64)) {
-                    std::cmp::Ordering::Less if n >= 0 => return None,
-                    std::cmp::Ordering::Equal => "refers to current build stage".to_string(),
-                    _ => "index out of bounds".to_string(),
-                }
-            } else if let Err(e) = reference::parse_normalized_named(value) {
-                e
-            } else if self.stages[r.in_stage..].iter().any(|s| s.name.as_deref() == Some(&value.to_lowercase())) {
-                format!("no stage `{value}` is built yet, so it pulls `{value}` as an image (or takes a local image of that name)")
-            } else {
-                return None;
-            };
-            let (trigger, at) = match r.origin {
-                RefOrigin::Inherited { trigger_range } => (true, trigger_range.start()),
-                _ => (false, r.range.start()),
-            };
-            Some(LegacyCopyFrom { stage: r.in_stage, value, why, trigger, at, range: r.range })
-        });
-        fails.min_by_key(|f| (f.stage, !f.trigger, f.at))
-    }
-
-    /// The first of the stages `0..end` whose `FROM` the legacy builder cannot read, with its
-    /// message, whether it reads an automatic platform ARG, unset there, and whether it is the
-    /// base image (else the platform). It sets none of the automatic platform ARGs
-    /// (`BUILDPLATFORM`, `TARGETPLATFORM`, ...): a value reads the global ARGs only (their
-    /// defaults, or the build args given for them). So `--platform=$BUILDPLATFORM` expands to
-    /// nothing there, and `initializeStage` fails ("failed to parse platform ..."), where
-    /// BuildKit builds. Then the base (`getFromImage`, `getImageOrStage`): a name that expands to
-    /// nothing fails; one that names a stage built before, in any case, is that stage (where
-    /// BuildKit looks a stage's name up as written, so `FROM BASE` fails there as an image's);
-    /// else an image reference that does not parse fails, as it is written.
-    #[cfg(all(feature = "build-failures", feature = "probe"))]
-    pub fn legacy_from_failure(&self, end: usize) -> Option<(usize, String, bool, bool)> {
-        use stagecraft_syntax::shell::Lexer;
-        let lexer = Lexer::new(self.parse.tree().escape_char());
-        // `GetAllMeta`: each global ARG's build arg, else its default (expanded with those
-        // before it), else nothing.
-        let mut env: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-        for g in &self.global_args {
-            let value = match (self.options.build_arg(&g.key), &g.value) {
-                (Some(v), _) => Some(v.to_string()),
-                (None, Some(d)) => lexer.process_word(d, &env).ok().map(|e| e.result),
-                (None, None) => None,
-            };
-            // (An `ARG` again without a value unsets it there: `AddMetaArg` with none.)
-            match value {
-                Some(v) => env.insert(g.key.clone(), v),
-                None => env.remove(&g.key),
-            };
-        }
-        // (The automatic platform ARGs' names.)
-        let amd64 = platform::Platform::default_linux_amd64();
-        let builtins = env::builtin_args(&amd64, &amd64, "");
-        let automatic =
-            |unmatched: &stagecraft_syntax::shell::Names| unmatched.into_iter().any(|n| builtins.get(n).is_some());
-        self.stages.iter().take(end).find_map(|s| {
-            if let Some(raw) = s.platform.as_deref().filter(|p| p.contains('$')) {
-                let failure = match lexer.process_word(raw, &env) {
-                    // (A word that fails names its variables in the text only.)
-                    Err(e) => {
-                        let named = builtins.keys().any(|k| !env.contains_key(k) && raw.contains(k));
-                        Some((format!("failed to process arguments for platform : {e}"), named))
-                    }
-                    Ok(e) => platform::parse(&e.result)
-                        .err()
-                        .map(|p| (format!("failed to parse platform {}: {p}", e.result), automatic(&e.unmatched))),
-                };
-                if let Some((message, automatic)) = failure {
-                    return Some((s.index, message, automatic, false));
-                }
-            }
-            // (A base BuildKit cannot expand fails it alike.)
-            let e = lexer.process_word(&s.base, &env).ok()?;
-            let name = e.result;
-            if name.is_empty() {
-                let message = format!("base name ({}) should not be blank", s.base);
-                return Some((s.index, message, automatic(&e.unmatched), true));
-            }
-            let lowered = name.to_lowercase();
-            if name == "scratch" || self.stages[..s.index].iter().any(|t| t.name.as_deref() == Some(&lowered)) {
-                return None;
-            }
-            let message = reference::parse_normalized_named(&name).err()?;
-            Some((s.index, message, automatic(&e.unmatched), true))
-        })
     }
 
     /// Whether another stage has stage `stage`'s name.

@@ -495,10 +495,20 @@ fn a_named_context_image_that_does_not_parse_fails_where_it_is_loaded() {
         a.build_error().map(|e| (e.message_without_line().to_string(), e.range.map(|r| a.line_of(r.start()))))
     };
     let (message, line) = with("alpine", "docker-image://Bad", Some("app")).expect("a bad image");
-    assert!(message.starts_with("invalid reference format: repository name (library/Bad) must be lowercase; the --build-context alpine=docker-image://Bad names no image"), "{message}");
+    assert!(message.starts_with("invalid reference format: repository name (library/Bad) must be lowercase; the named build context alpine=docker-image://Bad names no image"), "{message}");
     assert_eq!(line, Some(1));
-    // A stage the context replaces, an image a COPY names, an empty reference.
+    // A stage the context replaces (its finding at its name), an image a COPY names, an empty
+    // reference.
     assert_eq!(with("base", "docker-image://x@@", Some("app")).map(|e| e.1), Some(Some(1)));
+    let options = Options {
+        named_contexts: vec!["base".into()],
+        context_values: vec![("base".into(), "docker-image://x@@".into())],
+        ..Options::default()
+    };
+    let a = analyze(text, &options);
+    let at: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "invalid-build-context").map(|d| &text[d.range]).collect();
+    assert_eq!(at, ["base"]);
     let (message, line) = with("nginx", "docker-image://", Some("app")).expect("no reference");
     assert!(message.starts_with("invalid reference format; "), "{message}");
     assert_eq!(line, Some(3));

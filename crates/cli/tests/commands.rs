@@ -612,7 +612,11 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
     // A `docker-image://` value that is no reference fails the build where it is loaded.
     let o = run(&["plan", &f, "--build-context", "alpine=docker-image://Alpine:3"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("the --build-context alpine=docker-image://Alpine:3 names no image"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the named build context alpine=docker-image://Alpine:3 names no image"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["check", &f, "--build-context", "scratch=x"]);
     assert!(
         stderr(&o).contains("--build-context scratch replaces no stage and no image of this file, and BuildKit ignores it (`scratch` is the empty image: never looked up)"),
@@ -838,6 +842,30 @@ fn targets_and_plans() {
     ));
     let bad_mount = fails("FROM alpine\nRUN --mount=type=nope,target=/x true\n", None).1;
     assert_eq!(bad_mount.as_deref(), Some("unsupported mount type \"nope\""));
+    // From the review: it reads the file as it does, with `FROM BASE` as stage `base` (so what
+    // BuildKit would meet after its own failure there is found: a later step, the stage's
+    // triggers), with no named context, and an image's ID as a local image's.
+    let exit = |text: &str, extra: &[&str]| {
+        let f = d.file("Legacy.Dockerfile", text);
+        let mut args = vec!["plan", f.as_str(), "--legacy"];
+        args.extend(extra);
+        let o = run(&args);
+        (o.status.code(), stderr(&o))
+    };
+    let (code, err) = exit("FROM alpine AS base\nFROM BASE\nWORKDIR ${X:?must}\n", &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains(":3: the build fails: failed to process \"${X:?must}\""), "{err}");
+    let (code, err) = exit("FROM alpine AS base\nONBUILD RUN --mount=type=cache,target=/c true\nFROM BASE\n", &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains(":3: the legacy builder fails: the --mount option requires BuildKit"), "{err}");
+    let contexts = ["--build-context", "nginx=docker-image://Bad"];
+    assert_eq!(exit("FROM alpine\nCOPY --from=nginx /a /b\n", &contexts).0, Some(0));
+    assert_eq!(exit("FROM nginx\n", &contexts).0, Some(0));
+    let id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    assert_eq!(exit(&format!("FROM {id}\nFROM alpine\nCOPY --from={id} /a /b\n"), &[]).0, Some(0));
+    let (code, err) = exit("FROM ${TARGETARCH:?x}\n", &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("the legacy builder fails: failed to process \"${TARGETARCH:?x}\": TARGETARCH: x (the legacy builder sets no automatic platform ARG"), "{err}");
     // A word that does not expand fails it in a stage BuildKit skips, which it builds.
     let skipped = "FROM alpine AS skipped\nENV A=${X:?missing}\nFROM alpine AS app\nRUN true\n";
     let (line, message) = fails(skipped, None);

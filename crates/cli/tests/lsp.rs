@@ -1482,7 +1482,7 @@ fn named_contexts_setting_replaces_stages_and_images() {
     lsp.notify("workspace/didChangeConfiguration", parse_json(settings));
     let d = lsp.diagnostics(URI, 1);
     let bad = d["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "invalid-build-context");
-    let said = "--build-context build=docker-image://Alpine names no image";
+    let said = "the named build context build=docker-image://Alpine names no image";
     assert!(bad.is_some_and(|d| d["message"].as_str().unwrap().contains(said)), "{d}");
     // Without the setting, the images come back.
     lsp.notify("workspace/didChangeConfiguration", parse_json(r#"{"settings": {"stagecraft": {}}}"#));

@@ -5,6 +5,8 @@ use std::ffi::OsString;
 
 use serde_json::json;
 
+use stagecraft_analysis::LegacyNote;
+
 use crate::args::{self, Format, Spec};
 use crate::{output, Failure, Outcome};
 
@@ -56,15 +58,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         None => (0..an.stages().len()).collect(),
         Some(_) => plan.legacy_stages.clone(),
     };
-    // Its failure, the first in build order: a stage's name is checked at its start (a name an
-    // earlier stage has), then its FROM (a `--platform`, then a base name, that it reads
-    // otherwise: with no automatic platform ARG, a stage built before in any case), then the
-    // triggers it runs of its base stage, at the FROM (an option only BuildKit has, a `--from`
-    // it cannot look up), then its own instructions (the same, and a COPY of heredocs only).
-    // Each with what BuildKit does.
-    // (Not where the file does not parse: both builders read it with BuildKit's parser and
-    // instructions package, and fail alike, an unknown flag too.)
-    let parses = !an.build_error().is_some_and(|e| matches!(e.phase, "parse" | "instructions"));
+    // Its failure of its own, the first in build order, on the file as it reads it (its own
+    // view where that differs: no named contexts, FROM names found in any case), with what
+    // BuildKit does there.
+    let legacy_count = legacy.len();
+    let view = an.legacy_view();
+    let lan = view.as_ref().unwrap_or(&an);
     let builds = |what: &'static str| {
         if an.build_error().is_some() {
             "BuildKit fails this build too: `stagecraft plan` without --legacy says where"
@@ -72,71 +71,18 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             what
         }
     };
-    let from_line = |s: usize| an.stages()[s].line;
-    // (Each with its stage, its step there, and where it is written, for the order.)
-    let zero = stagecraft_analysis::TextSize::new(0);
-    let clash = an.legacy_name_clash(legacy.len()).map(|s| {
-        let message = format!("{} stage name already used", name(s));
-        (s, 0, zero, from_line(s), message, "BuildKit warns of it, as DuplicateStageName, and builds")
-    });
-    let from = an.legacy_from_failure(legacy.len()).filter(|_| parses).map(|(s, message, automatic, base)| {
-        let (message, note) = if automatic {
-            let why = "the legacy builder sets no automatic platform ARG, such as BUILDPLATFORM or TARGETPLATFORM";
-            (format!("{message} ({why})"), builds("BuildKit sets them, and builds"))
-        } else {
-            (message, builds("BuildKit builds it"))
+    let clash = lan.legacy_failure(legacy.len(), &plan.stages).map(|f| {
+        let note = match f.note {
+            LegacyNote::Builds => builds("BuildKit builds it"),
+            LegacyNote::Warns => "BuildKit warns of it, as DuplicateStageName, and builds",
+            LegacyNote::SetsPlatformArgs => builds("BuildKit sets them, and builds"),
+            LegacyNote::CopiesFromBase => builds("BuildKit copies from the stage as its base left it"),
+            LegacyNote::FailsThere => "BuildKit fails there too",
+            LegacyNote::SkipsStage => builds("BuildKit skips the stage"),
         };
-        // (The platform is read before the base.)
-        (s, 1, if base { an.stages()[s].from_range.end() } else { zero }, from_line(s), message, note)
+        (f.line, f.message, note)
     });
-    let option = an.legacy_buildkit_option(legacy.len()).filter(|_| parses).map(|(s, range, message, at, buildkit)| {
-        let rank = if range == an.stages()[s].from_range { 2 } else { 3 };
-        let note = if buildkit { "BuildKit fails there too" } else { builds("BuildKit builds it") };
-        (s, rank, at, an.line_of(range.start()), message, note)
-    });
-    // A `COPY --from` it cannot look up: it looks the value up as written, among the stages
-    // built before, and runs a stage's inherited triggers at its FROM.
-    let own = an.legacy_copy_from_failure(legacy.len()).filter(|_| parses).map(|f| {
-        let trigger = if f.trigger {
-            " (in the stage's inherited ONBUILD trigger, which the legacy builder runs at the FROM)"
-        } else {
-            ""
-        };
-        let message = format!("invalid from flag value {}: {}{trigger}", f.value, f.why);
-        let note = if f.trigger && an.references().iter().any(|r| r.range == f.range && r.stage() == Some(f.stage)) {
-            builds("BuildKit copies from the stage as its base left it")
-        } else {
-            builds("BuildKit builds it")
-        };
-        let (rank, line) = if f.trigger { (2, from_line(f.stage)) } else { (3, an.line_of(f.range.start())) };
-        (f.stage, rank, f.at, line, message, note)
-    });
-    // A step that fails in a stage BuildKit skips, which the legacy builder builds: a word that
-    // does not expand (it expands each instruction's words as BuildKit does, with the
-    // instructions package they share). Found as the first failure of the lint that dispatches
-    // every stage. (Its other steps' failures are BuildKit's own checks, or not read here.)
-    let skipped = legacy.iter().any(|s| !plan.stages.contains(s));
-    let all = skipped.then(|| {
-        let every = stagecraft_analysis::Options { only_needed_stages: false, target: None, ..options.clone() };
-        stagecraft_analysis::analyze(an.text(), &every)
-    });
-    let step = all.as_ref().and_then(|all| {
-        let e = all.build_error().filter(|e| e.phase == "dispatch")?;
-        let range = e.range?;
-        let s = all.stage_at(range.start()).filter(|&s| s < legacy.len() && !plan.stages.contains(&s))?;
-        let expands = all.diagnostics().iter().any(|d| d.code == "invalid-expansion" && d.range == range);
-        expands.then(|| {
-            let note = builds("BuildKit skips the stage");
-            (s, 3, range.start(), all.line_of(range.start()), e.message_without_line().to_string(), note)
-        })
-    });
-    let clash = [clash, from, option, own, step]
-        .into_iter()
-        .flatten()
-        .min_by_key(|c| (c.0, c.1, c.2))
-        .map(|(_, _, _, line, message, note)| (line, message, note));
     // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
-    let legacy_count = legacy.len();
     let outcome = |legacy: bool| {
         match clash.as_ref().filter(|_| legacy) {
             Some((line, message, note)) => {
@@ -146,11 +92,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 );
                 Outcome::Findings
             }
-            // (Not BuildKit's failure at a base image the legacy builder reads: its own FROM
-            // is modelled above, and finds `FROM BASE` as stage `base`.)
-            None if legacy => super::build_outcome(&an, path, |e| {
-                let at_base = |s: &stagecraft_analysis::Stage| s.base_range.is_some() && e.range == s.base_range;
-                !(e.phase == "resolve-stages" && an.stages().iter().take(legacy_count).any(at_base))
+            // (Else where BuildKit fails, reading the file as the legacy builder does; but not
+            // at an image name in the stages it builds, a base or a `--from`, whose reading is
+            // modelled above: an image's ID, say, names a local image there.)
+            None if legacy => super::build_outcome(lan, path, |e| {
+                let image = e.phase == "resolve-stages" && e.message.starts_with("failed to parse stage name");
+                !(image && e.range.and_then(|r| lan.stage_at(r.start())).is_some_and(|s| s < legacy_count))
             }),
             // BuildKit's own packages build it, but `docker build` (buildx's client) looks every
             // stage name up as a named context first, and fails on one that is no image name.
