@@ -84,6 +84,10 @@ function embed(sc, code) {
   const bar = el('div', 'stagecraft-embed__bar');
   const host = el('div', 'stagecraft-embed__graph');
   const caption = el('figcaption', 'stagecraft-embed__caption', { id: `${id}-plan` });
+  // Said under a graph wider than its box, and the key of the stage picked in the graph (shown
+  // once one is).
+  const scrollHint = el('p', 'stagecraft-embed__scroll-hint', { hidden: true, textContent: 'The graph is wider than this box: scroll it sideways to see the rest.' });
+  const key = el('p', 'stagecraft-embed__key', { hidden: true, textContent: 'stage highlighted in the code' });
   pre.before(wrap);
   codeColumn.append(pre);
   wrap.append(codeColumn, figure);
@@ -93,6 +97,7 @@ function embed(sc, code) {
     label: `Stage graph of this Dockerfile. Arrow keys move between stages; Enter highlights the stage in the code.`,
     onActivate: (stage) => {
       graph.select(stage);
+      key.hidden = false;
       highlightRange(code, analysis.stages[stage].from, analysis.stages[stage].to);
     },
   });
@@ -100,7 +105,9 @@ function embed(sc, code) {
   function render() {
     let drawn = null;
     try {
-      drawn = sc.renderSvg(text, target);
+      // The picked target is the build's, as `stagecraft graph --target` has it: the stages it
+      // does not use are the ones marked unused (the analysis above is the default build's).
+      drawn = sc.renderSvg(text, target, target == null ? undefined : { target });
     } catch (e) {
       // A graph too large to draw: say so where it would be; the plan below still follows.
       host.replaceChildren(el('p', 'stagecraft-embed__error', { textContent: `The stage graph is not drawn: ${e?.message ?? e}` }));
@@ -113,6 +120,7 @@ function embed(sc, code) {
       // to 5 px): a wider graph scrolls sideways in its box instead.
       svg.style.minWidth = `${Math.round(vb.width * MIN_SCALE)}px`;
     }
+    showOverflow();
     const stage = target == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
     caption.replaceChildren(...describePlan(planFor(analysis, stage, (s) => sc.plan(text, s))), ...describeErrors(analysis), ...describeUnknownStages(analysis));
   }
@@ -129,7 +137,20 @@ function embed(sc, code) {
     bar.append(el('label', '', { htmlFor: select.id, textContent: 'Target' }), select);
     figure.append(bar);
   }
-  figure.append(host, caption);
+  /** Which sides of the graph are cut off by its box (data-overflow), and the hint under it. */
+  function showOverflow() {
+    const more = host.scrollWidth - host.clientWidth;
+    const left = more > 1 && host.scrollLeft > 1;
+    const right = more > 1 && host.scrollLeft < more - 1;
+    const sides = left && right ? 'both' : left ? 'left' : right ? 'right' : '';
+    if (sides) host.dataset.overflow = sides;
+    else delete host.dataset.overflow;
+    scrollHint.hidden = more <= 1;
+  }
+  host.addEventListener('scroll', showOverflow, { passive: true });
+  new ResizeObserver(showOverflow).observe(host);
+
+  figure.append(host, scrollHint, key, caption);
   render();
   wrap.dataset.stagecraftState = 'ready';
   return true;

@@ -2,7 +2,7 @@
 // problems on the right, all recomputed from the text as it changes. Every fact shown comes from
 // the wasm package (docs/interfaces.md §1); this file only wires it to the page.
 
-import { Compartment, EditorSelection, EditorState, StateEffect } from '@codemirror/state';
+import { ChangeSet, Compartment, EditorSelection, EditorState, StateEffect } from '@codemirror/state';
 import {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
   highlightSpecialChars, drawSelection, dropCursor,
@@ -30,11 +30,19 @@ const ui = {
   renameSubmit: $('rename-submit'), renameError: $('rename-error'), zoomLevel: $('zoom-level'),
   buildArgs: $('build-args'), buildArgsError: $('build-args-error'), platform: $('platform'),
   platformError: $('platform-error'), buildOptionsState: $('build-options-state'),
+  fileNotice: $('file-notice'), fileNoticeText: $('file-notice-text'),
 };
 
 let sc = null; // the wasm module, once loaded
 let current = null; // {text, optionsKey, options, analysis} of the last successful analysis
-let chosenTarget = null; // renderSvg's target argument; null follows the default target
+// The edits made since the text of the last analysis (a ChangeSet; null before the first):
+// where its offsets are now.
+let sinceAnalysis = null;
+// The target the user picked (renderSvg's target argument); null follows the default target.
+// It is kept while no stage has its name (a name half retyped, a stage cut and pasted back): the
+// graph and the plan show the default target meanwhile, and the picked one again once it is back.
+let chosenTarget = null;
+let chosenMissing = false; // chosenTarget names no target of the text shown
 let fileName = EXAMPLE_NAME;
 let zoom = 'auto'; // 'auto' | 'fit' | a scale
 let lastCost = 0;
@@ -77,6 +85,50 @@ darkScheme?.addEventListener?.('change', (event) => {
   view.dispatch({ effects: colorTheme.reconfigure(themeFor(event.matches)) });
 });
 
+// Syntax colouring: CodeMirror's Dockerfile mode, which knows no heredocs, and their bodies read
+// as text (a string) up to the terminator: `COPY <<EOF /Dockerfile` followed by `FROM busybox`
+// is a file's content, not an instruction. A RUN, COPY or ADD line (with its continuation lines)
+// starts the bodies of its `<<NAME`, `<<-NAME` (the terminator may follow tabs), `<<"NAME"` and
+// `<<'NAME'`, one after the other, on the next line. Colouring only: the analysis is the module's.
+const HEREDOC_INSTRUCTION = /^\s*(run|copy|add)\b/i;
+const HEREDOC = /(?<!<)<<(-?)(["']?)([A-Za-z0-9_][\w.-]*)\2/g;
+const dockerfileWithHeredocs = {
+  name: 'dockerfile',
+  // continued: the line goes on an instruction that may start heredocs; pending: the heredocs it
+  // starts so far; bodies: the heredocs whose bodies come, the current one first.
+  startState: () => ({ inner: dockerFile.startState(), continued: false, pending: [], bodies: [] }),
+  copyState: (s) => ({ inner: dockerFile.copyState(s.inner), continued: s.continued, pending: s.pending.slice(), bodies: s.bodies.slice() }),
+  token(stream, state) {
+    if (state.bodies.length) {
+      // A body line, whole: the terminator ends the body.
+      const { name, tabs } = state.bodies[0];
+      const line = tabs ? stream.string.replace(/^\t+/, '') : stream.string;
+      if (line === name) state.bodies.shift();
+      stream.skipToEnd();
+      return 'string';
+    }
+    const style = dockerFile.token(stream, state.inner);
+    // At the end of the line (once: the mode may read a line's start more than once), the
+    // heredocs of an instruction line that may start them, or of a continuation line of one.
+    if (stream.eol()) {
+      const line = stream.string;
+      const starts = state.continued || HEREDOC_INSTRUCTION.test(line);
+      if (starts) for (const m of line.matchAll(HEREDOC)) state.pending.push({ name: m[3], tabs: m[1] === '-' });
+      state.continued = starts && /[\\`]\s*$/.test(line);
+      if (!state.continued && state.pending.length) {
+        state.bodies = state.pending;
+        state.pending = [];
+      }
+    }
+    return style;
+  },
+  blankLine(state, indentUnit) {
+    // An empty line in a body is part of it.
+    if (!state.bodies.length) dockerFile.blankLine?.(state.inner, indentUnit);
+  },
+  languageData: dockerFile.languageData,
+};
+
 // A rename of the chosen target's stage renames the target too: an effect in the rename's
 // transaction, which undo inverts and redo applies again ({from, to}: target arguments).
 const renameTarget = StateEffect.define();
@@ -98,7 +150,7 @@ const view = new EditorView({
       dropCursor(),
       highlightActiveLine(),
       highlightSelectionMatches(),
-      StreamLanguage.define(dockerFile),
+      StreamLanguage.define(dockerfileWithHeredocs),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       colorTheme.of(themeFor(Boolean(darkScheme?.matches))),
       lintGutter(),
@@ -114,10 +166,16 @@ const view = new EditorView({
             if (e.is(renameTarget) && chosenTarget === e.value.from) chosenTarget = e.value.to;
           }
         }
-        if (update.docChanged) scheduleAnalysis();
+        if (update.docChanged) {
+          sinceAnalysis = sinceAnalysis?.newLength === update.startState.doc.length ? sinceAnalysis.compose(update.changes) : null;
+          scheduleAnalysis();
+        }
         // Pasting over everything, or deleting everything, starts another file: no longer the
         // one opened (nor named after it in downloads).
-        if (update.docChanged && (pastedOverEverything(update) || update.state.doc.length === 0)) setFileName('Dockerfile');
+        if (update.docChanged && (pastedOverEverything(update) || update.state.doc.length === 0)) {
+          setFileName('Dockerfile');
+          showFileNotice(null); // (it was about the file opened)
+        }
         if (update.docChanged || update.selectionSet) scheduleCursor();
       }),
       EditorView.domEventHandlers({
@@ -149,11 +207,15 @@ const view = new EditorView({
 function setDocument(text, name) {
   zoom = 'auto';
   allProblems = false;
+  // Another file starts at its default target.
+  chosenTarget = null;
+  chosenMissing = false;
   // First how lines end, then the text, which is split by the new rule.
   exact = exactLineEnds(text);
   view.dispatch({ effects: lineEnds.reconfigure(exact ? EditorState.lineSeparator.of('\n') : []) });
   view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 }, scrollIntoView: true });
   setFileName(name);
+  showFileNotice(null);
 }
 
 /** The name shown above the editor and given to downloads. */
@@ -170,13 +232,65 @@ function pastedOverEverything(update) {
   return whole && update.transactions.some((tr) => tr.isUserEvent('input.paste'));
 }
 
+// How a file's bytes become the editor's text. BuildKit reads a Dockerfile as UTF-8 (a UTF-8
+// byte-order mark is dropped, as TextDecoder drops it); a browser's File.text() reads UTF-16 by
+// its byte-order mark without a word, and both turn bytes that are not UTF-8 into U+FFFD.
 async function openFile(file) {
+  let bytes;
   try {
-    setDocument(await file.text(), file.name);
-    announce(`Opened ${file.name}.`);
+    bytes = new Uint8Array(await file.arrayBuffer());
   } catch (e) {
     announce(`Could not read ${file.name}: ${errorMessage(e)}`);
+    return;
   }
+  // UTF-16 (BOM FF FE or FE FF): not a Dockerfile BuildKit can read; the editor keeps its text.
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    const bom = `${hexByte(bytes[0])} ${hexByte(bytes[1])}`;
+    showFileNotice('error', `${file.name} was not opened: it is UTF-16 text (it starts with the byte-order mark ${bom}). BuildKit reads Dockerfiles as UTF-8 and cannot read it: save the file as UTF-8, which BuildKit reads, and open it again.`);
+    return;
+  }
+  const bad = firstNonUtf8Byte(bytes);
+  setDocument(new TextDecoder('utf-8').decode(bytes), file.name);
+  if (bad < 0) {
+    announce(`Opened ${file.name}.`);
+    return;
+  }
+  let line = 1;
+  for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++;
+  showFileNotice('warning', `${file.name} is not valid UTF-8: line ${line} has the byte 0x${hexByte(bytes[bad])}, which is shown as \uFFFD (as is every other byte that is not UTF-8), and the analysis reads that. BuildKit reads Dockerfiles as UTF-8: save the file as UTF-8.`);
+}
+
+/** `E9` for 0xe9. */
+const hexByte = (b) => b.toString(16).toUpperCase().padStart(2, '0');
+
+/** The offset of the first byte of `bytes` that does not belong to UTF-8 text, or -1. */
+function firstNonUtf8Byte(bytes) {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return -1;
+  } catch {
+    // Found below.
+  }
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i];
+    if (b < 0x80) { i++; continue; }
+    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    if (!n) return i;
+    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    if (!(bytes[i + 1] >= lo && bytes[i + 1] <= hi)) return i;
+    for (let k = 2; k <= n; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i; // (past the end: undefined & 0xc0 is 0)
+    i += n + 1;
+  }
+  return -1;
+}
+
+/** The notice about the file opened (kind 'error' or 'warning'), or none (`kind` null). */
+function showFileNotice(kind, message) {
+  ui.fileNotice.hidden = !kind;
+  ui.fileNotice.className = kind ? `banner ${kind}` : 'banner';
+  ui.fileNoticeText.textContent = message ?? ''; // (an alert: screen readers say it)
 }
 
 /** Selects `anchor..head` in the editor, scrolls it to the middle and focuses the editor. */
@@ -226,6 +340,7 @@ function freshAnalysis() {
 function refresh() {
   if (!sc) return;
   const text = view.state.doc.toString();
+  sinceAnalysis = ChangeSet.empty(text.length);
   let analysis;
   let svg;
   let options;
@@ -327,15 +442,28 @@ function analyzeWithOptions(text) {
   }
 }
 
-/** renderSvg for the chosen target, falling back to the default when it no longer exists. */
-function renderFor(text, analysis, options) {
-  if (chosenTarget != null) {
-    const stillThere = analysis.targets.some((t) => targetArg(analysis, t.stage) === chosenTarget);
-    if (stillThere) return sc.renderSvg(text, chosenTarget, options);
-    announce(`Target ${chosenTarget} no longer exists; showing the default target.`);
-    chosenTarget = null;
+/**
+ * The chosen target when the analysis has it, else null (the default target). Says so when the
+ * chosen target goes away and when it comes back.
+ */
+function activeTarget(analysis) {
+  if (chosenTarget == null) return null;
+  const there = analysis.targets.some((t) => targetArg(analysis, t.stage) === chosenTarget);
+  if (there === chosenMissing) {
+    chosenMissing = !there;
+    announce(there ? `Target ${chosenTarget} is back.` : `Target ${chosenTarget} no longer exists; showing the default target until a stage has that name again.`);
   }
-  return sc.renderSvg(text, null, options);
+  return there ? chosenTarget : null;
+}
+
+/**
+ * renderSvg for the chosen target (the default when the text has no such target now). The target
+ * is in play as the build's, as `stagecraft graph --target` has it: the stages it does not use are
+ * the ones marked unused, and never the target itself.
+ */
+function renderFor(text, analysis, options) {
+  const target = activeTarget(analysis);
+  return sc.renderSvg(text, target, target == null ? options : { ...options, target });
 }
 
 /** What the graph's place says when renderSvg threw (a graph too large to draw). */
@@ -354,13 +482,17 @@ function showGraphMessage(message, isError = false) {
  * only after a pause in typing: a fix applied at the old offsets would write into the wrong place.
  */
 function freshDiagnostic(d) {
-  const shown = current?.analysis;
+  const shown = current;
+  const moved = sinceAnalysis; // (before freshAnalysis() starts them again)
   const analysis = freshAnalysis();
-  if (!analysis) return null;
-  if (analysis === shown) return d;
-  const same = analysis.diagnostics.filter((x) => x.code === d.code && x.message === d.message && x.fix?.title === d.fix?.title);
-  // The nearest of the same problem (edits above it moved it).
-  return same.reduce((best, x) => (best && Math.abs(best.from - d.from) <= Math.abs(x.from - d.from) ? best : x), null);
+  if (!analysis || !shown) return null;
+  if (analysis === shown.analysis) return d;
+  // The same problem is the one of the same code on the same text, nearest to where the edits
+  // since moved it. (Not the same message: messages name lines, which an edit above changes.)
+  const where = moved?.length === shown.text.length ? moved.mapPos(Math.min(d.from, shown.text.length), 1) : d.from;
+  const text = shown.text.slice(d.from, d.to);
+  const same = analysis.diagnostics.filter((x) => x.code === d.code && current.text.slice(x.from, x.to) === text);
+  return same.reduce((best, x) => (best && Math.abs(best.from - where) <= Math.abs(x.from - where) ? best : x), null);
 }
 
 /** Applies the fix of `d`, as it is for the text now. */
@@ -521,13 +653,15 @@ function showTargets(analysis) {
  * the default), so a chosen target that has become the default (a later stage deleted) selects it.
  */
 function targetSelectValue(analysis) {
-  if (chosenTarget == null) return '';
-  const stage = analysis.targets.find((t) => targetArg(analysis, t.stage) === chosenTarget)?.stage;
-  return stage != null && stage === analysis.defaultTarget ? '' : chosenTarget;
+  const target = activeTarget(analysis);
+  if (target == null) return '';
+  const stage = analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
+  return stage != null && stage === analysis.defaultTarget ? '' : target;
 }
 
 function showPlan(analysis) {
-  const stage = chosenTarget == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === chosenTarget)?.stage;
+  const target = activeTarget(analysis);
+  const stage = target == null ? analysis.defaultTarget : analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
   const plan = stage == null ? null : planFor(analysis, stage, (s) => sc.plan(current.text, s));
   if (!plan) { ui.plan.replaceChildren(); return; }
   // Long lists (hundreds of stages) fold away so that the graph keeps its room.
@@ -644,6 +778,12 @@ ui.renameForm.addEventListener('submit', (event) => {
     ui.renameTo.focus();
     return;
   }
+  // The name it has, as written: no edit to make.
+  if (result.edits.length === 0) {
+    ui.renameError.textContent = `${stage.displayName} is already called ${newName}: nothing was changed.`;
+    ui.renameTo.focus();
+    return;
+  }
   ui.renameError.textContent = '';
   ui.renameTo.removeAttribute('aria-invalid');
   // The chosen target follows when it is this stage (a target names the last stage of a name),
@@ -728,9 +868,11 @@ ui.fileInput.addEventListener('change', () => {
 });
 $('load-example').addEventListener('click', () => { setDocument(exampleText, EXAMPLE_NAME); announce('Loaded the example.'); });
 $('retry').addEventListener('click', () => location.reload());
+$('file-notice-close').addEventListener('click', () => { showFileNotice(null); view.focus(); });
 
 ui.target.addEventListener('change', () => {
   chosenTarget = ui.target.value === '' ? null : ui.target.value;
+  chosenMissing = false;
   redrawForTarget();
   const plan = ui.plan.querySelector('dd');
   announce(`Target ${ui.target.selectedOptions[0]?.text}. BuildKit builds ${plan?.textContent ?? ''}.`);
@@ -739,10 +881,13 @@ ui.target.addEventListener('change', () => {
 // toDot and toMermaid take no options: they use the last analysis of the text, so it is made
 // again with the options shown (docs/interfaces.md §1).
 // Each the graph on screen: the chosen target is the build's (which stages are unused), as
-// `stagecraft graph --target` has it.
-const withTarget = (o) => (chosenTarget == null ? o : { ...o, target: chosenTarget });
+// `stagecraft graph --target` has it (the default target while the text has no such target).
+const withTarget = (o) => {
+  const target = current ? activeTarget(current.analysis) : null;
+  return target == null ? o : { ...o, target };
+};
 const DOWNLOADS = {
-  svg: { ext: 'svg', type: 'image/svg+xml', make: (t, o) => sc.renderSvg(t, chosenTarget, o) },
+  svg: { ext: 'svg', type: 'image/svg+xml', make: (t, o) => { const w = withTarget(o); return sc.renderSvg(t, w?.target ?? null, w); } },
   dot: { ext: 'dot', type: 'text/vnd.graphviz', make: (t, o) => { sc.analyze(t, withTarget(o)); return sc.toDot(t); } },
   mermaid: { ext: 'mmd', type: 'text/plain', make: (t, o) => { sc.analyze(t, withTarget(o)); return sc.toMermaid(t); } },
 };

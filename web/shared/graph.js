@@ -89,11 +89,13 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
     svg.removeAttribute('width'); // sized by CSS (fit or zoom), from the viewBox
     svg.removeAttribute('height');
     explainForwardEdges(svg);
+    // Drawn for the default target (its node is the selected target), or for a picked one.
+    const forDefault = svg.querySelector(`${STAGE_NODE}.default-target.target`) !== null;
     for (const g of nodes()) {
       const stage = analysis?.stages[stageOf(g)];
       g.setAttribute('role', 'button');
       g.setAttribute('tabindex', '-1');
-      if (stage) g.setAttribute('aria-label', describeStage(stage, g.classList));
+      if (stage) g.setAttribute('aria-label', describeStage(stage, g.classList, forDefault));
     }
     select(selected);
     if (refocus != null) host.querySelector(`${STAGE_NODE}[data-stage="${refocus}"]`)?.focus();
@@ -115,13 +117,14 @@ export function graphView(host, { onActivate, label = 'Stage graph' } = {}) {
   return { show, select };
 }
 
-function describeStage(stage, classes) {
+function describeStage(stage, classes, forDefault) {
   const parts = [`Stage ${stage.displayName}`, `from ${stage.base}`, `line ${stage.line}`];
   if (classes.contains('target')) parts.push('selected target');
   if (classes.contains('legacy-only')) parts.push('only the legacy builder builds it');
   else if (classes.contains('dimmed')) parts.push('not built for this target');
-  // `unused`: what the default target does not build (a chosen target may build it).
-  if (stage.unused) parts.push('not built by the default target');
+  // `unused`: what no target in play builds. A graph drawn for a picked target has that target
+  // in play (`stagecraft graph --target`): unused is then what "not built for this target" said.
+  if (classes.contains('unused') && forDefault) parts.push('not built by the default target');
   return parts.join(', ');
 }
 

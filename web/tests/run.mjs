@@ -708,17 +708,18 @@ scenario('a laptop screen: the open build options, their errors and the search p
   await page.waitForSelector('.cm-search');
   const editor = await page.locator('#editor').boundingBox();
   assert.ok(editor.height >= 150, `the editor keeps a usable height: ${editor.height}px`);
-  // The forms under it are reached by scrolling the pane, as a user does (the mouse wheel: a
-  // pane with `overflow: hidden` can still be scrolled by a script): the platform's error comes
-  // into view inside it.
-  const box = await page.locator('.editor-pane .pane-head').boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // The options scroll in the room the editor leaves them, as a user scrolls them (the mouse
+  // wheel: a box with `overflow: hidden` can still be scrolled by a script): the platform's error
+  // comes into view inside it, and the pane's head stays in view.
+  const box = await page.locator('#build-options').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height - 4);
   await page.mouse.wheel(0, 2000);
-  await page.waitForFunction(() => document.querySelector('.editor-pane').scrollTop > 0, null, { timeout: 3000 });
-  const pane = await page.locator('.editor-pane').boundingBox();
+  await page.waitForFunction(() => document.getElementById('build-options').scrollTop > 0, null, { timeout: 3000 });
+  const options = await page.locator('#build-options').boundingBox();
   const error = await page.locator('#platform-error').boundingBox();
-  assert.ok(error.y >= pane.y && error.y + error.height <= pane.y + pane.height + 1,
-    `the platform's error scrolls into view in the pane: ${JSON.stringify({ pane, error })}`);
+  assert.ok(error.y >= options.y && error.y + error.height <= options.y + options.height + 1,
+    `the platform's error scrolls into view in the options: ${JSON.stringify({ options, error })}`);
+  assert.equal(await page.$eval('.editor-pane', (p) => p.scrollTop), 0, 'the pane\'s head stays in view');
   // And the section closes again.
   await page.click('#build-options summary');
   assert.equal(await page.$eval('#build-options', (d) => d.open), false);
@@ -1229,6 +1230,328 @@ scenario('docs page: the embed follows the page\'s colour scheme, light unless t
   assert.ok(contrast(dark.caption, dark.figure) >= 4.5, JSON.stringify(dark));
   assert.ok(contrast(dark.edge, dark.graph) >= 3, JSON.stringify(dark));
   await shot(page, 'docs-embed-dark', { fullPage: false });
+});
+
+// ---------------------------------------------------------------------------------------------
+// QA findings (the web QA report): each scenario failed before its fix.
+
+/** `unused` and `dimmed` stage nodes of an SVG text, by data-stage. */
+function svgStageClasses(svg) {
+  const out = {};
+  for (const [tag] of svg.matchAll(/<g class="node stage[^"]*"[^>]*>/g)) {
+    out[/data-stage="(\d+)"/.exec(tag)[1]] = /class="([^"]*)"/.exec(tag)[1].split(/\s+/);
+  }
+  return out;
+}
+const unusedIn = (svg) => Object.entries(svgStageClasses(svg)).filter(([, c]) => c.includes('unused')).map(([s]) => Number(s)).sort((a, b) => a - b);
+
+scenario('a picked target: the graph, the embed and all three downloads mark unused what that target does not use', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const a = await analyzeInPage(page, EXAMPLE);
+  for (const name of ['test', 'build']) {
+    const t = a.targets.find((x) => x.name === name);
+    const notBuilt = complement(a.stages.length, t.plan.stages);
+    await page.selectOption('#target', name);
+    const nodes = await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(t.stage), `${name} as the target`);
+    // As `stagecraft graph --target NAME`: what the target does not build is unused, never itself.
+    assert.deepEqual(withClass(nodes, 'unused'), notBuilt, `unused on screen for --target ${name}`);
+    assert.ok(!withClass(nodes, 'unused').includes(t.stage), `${name} is not marked unused`);
+    const label = await page.getAttribute(`#graph g.node.stage[data-stage="${t.stage}"]`, 'aria-label');
+    assert.doesNotMatch(label, /not built by the default target/, label);
+    const files = {};
+    for (const kind of ['svg', 'dot', 'mermaid']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-download="${kind}"]`)]);
+      files[kind] = fs.readFileSync(await download.path(), 'utf8');
+    }
+    assert.deepEqual(unusedIn(files.svg), notBuilt, `the SVG download for --target ${name}`);
+    // Mermaid: `class n1,n2 unused`; DOT: the unused nodes are dashed.
+    const mermaid = (/^ {2}class ((?:n\d+,?)+) unused$/m.exec(files.mermaid)?.[1] ?? '').split(',').filter(Boolean).map((n) => Number(n.slice(1))).sort((x, y) => x - y);
+    assert.deepEqual(mermaid, notBuilt, `the Mermaid download for --target ${name}`);
+    const dotNodes = files.dot.split('\n').filter((l) => /^\s*n\d+ \[/.test(l));
+    const dashed = dotNodes.filter((l) => /dashed/.test(l)).map((l) => Number(/n(\d+)/.exec(l)[1])).sort((x, y) => x - y);
+    assert.deepEqual(dashed, notBuilt, `the DOT download for --target ${name}:\n${files.dot}`);
+  }
+  // The docs embed: picking test marks what test does not use, and not test.
+  await page.goto(`${base}/docs/`);
+  await page.evaluate(() => window.stagecraftEmbed.ready);
+  const first = page.locator('.stagecraft-embed').first();
+  const a0 = await analyzeInPage(page, await first.locator('pre code').textContent());
+  const test = a0.targets.find((t) => t.name === 'test');
+  await first.locator('select').selectOption('test');
+  const nodes = await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(test.stage), 'test as target', '.stagecraft-embed >> nth=0');
+  assert.deepEqual(withClass(nodes, 'unused'), complement(a0.stages.length, test.plan.stages));
+});
+
+scenario('opening a UTF-16 file is refused, a file that is not UTF-8 opens with a warning', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const body = 'FROM alpine AS a\nRUN echo hi\nFROM a AS b\n';
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(body, 'utf16le')]);
+  const be = Buffer.from(le.subarray(2)).swap16();
+  for (const [bytes, bom] of [[le, 'FF FE'], [Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 'FE FF']]) {
+    await page.setInputFiles('#file-input', { name: 'utf16.Dockerfile', mimeType: 'text/plain', buffer: bytes });
+    await page.waitForSelector('#file-notice:not([hidden])');
+    const notice = await page.textContent('#file-notice');
+    assert.match(notice, new RegExp(`utf16\\.Dockerfile was not opened: it is UTF-16 text \\(it starts with the byte-order mark ${bom}\\)`));
+    assert.match(notice, /BuildKit reads Dockerfiles as UTF-8/);
+    assert.match(notice, /save the file as UTF-8/);
+    assert.equal(await editorText(page), EXAMPLE, 'the editor keeps its text');
+    assert.equal(await page.textContent('#file-name'), 'multistage.Dockerfile');
+  }
+  assert.equal(await page.getAttribute('#file-notice', 'role'), 'alert');
+  await shot(page, 'explorer-utf16-refused');
+  // Latin-1: é is the byte 0xE9, on line 2. It opens, with U+FFFD, and a warning naming the line.
+  await page.setInputFiles('#file-input', { name: 'latin1.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from([...Buffer.from('FROM alpine\n# caf'), 0xe9, ...Buffer.from('\nRUN echo \xe9\n', 'latin1')]) });
+  await page.waitForFunction(() => document.getElementById('file-name').textContent === 'latin1.Dockerfile');
+  assert.equal(await editorText(page), 'FROM alpine\n# caf\uFFFD\nRUN echo \uFFFD\n');
+  await page.waitForSelector('#file-notice.warning:not([hidden])');
+  const warning = await page.textContent('#file-notice');
+  assert.match(warning, /latin1\.Dockerfile is not valid UTF-8: line 2 has the byte 0xE9/);
+  assert.match(warning, /BuildKit reads Dockerfiles as UTF-8/);
+  await shot(page, 'explorer-not-utf8');
+  // A UTF-8 file (with a byte-order mark, as BuildKit reads it) clears the notice; so does Dismiss.
+  await page.setInputFiles('#file-input', { name: 'ok.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from('\ufeffFROM alpine AS é\n') });
+  await page.waitForSelector('#file-notice', { state: 'hidden' });
+  assert.equal(await editorText(page), 'FROM alpine AS é\n');
+  await page.setInputFiles('#file-input', { name: 'utf16.Dockerfile', mimeType: 'text/plain', buffer: le });
+  await page.waitForSelector('#file-notice:not([hidden])');
+  await page.click('#file-notice-close');
+  await page.waitForSelector('#file-notice', { state: 'hidden' });
+});
+
+scenario('the picked target comes back when its stage\'s name is typed back', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await page.selectOption('#target', 'docs');
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.docs), 'docs as the target');
+  // Delete the last letter of `AS docs`, then type it back.
+  const end = EXAMPLE.indexOf('AS docs') + 'AS docs'.length;
+  await page.click('.cm-content');
+  await page.evaluate((end) => window.stagecraftExplorer.edit(end - 1, end, ''), end);
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.release), 'the default target meanwhile');
+  assert.equal(await page.$eval('#target', (s) => s.value), '');
+  assert.match(await page.textContent('#announce'), /Target docs no longer exists/);
+  await page.evaluate((end) => window.stagecraftExplorer.edit(end - 1, end - 1, 's'), end);
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.docs), 'docs as the target again');
+  assert.equal(await page.$eval('#target', (s) => s.value), 'docs');
+  assert.match(await page.textContent('#plan'), /Building docs/);
+  // By typing, a letter at a time: `documentation`.
+  await page.evaluate((end) => window.stagecraftExplorer.edit(end - 1, end, ''), end);
+  await page.waitForFunction(() => document.getElementById('target').value === '');
+  for (const [i, ch] of [...'umentation'].entries()) {
+    await page.evaluate(([at, ch]) => window.stagecraftExplorer.edit(at, at, ch), [end - 1 + i, ch]);
+  }
+  await page.waitForFunction(() => /AS documentation/.test(window.stagecraftExplorer.text()));
+  await page.waitForTimeout(100);
+  assert.equal(await page.$eval('#target', (s) => s.value), '', 'documentation is another name');
+  // Picking another target forgets docs; opening a file starts at its default.
+  await page.selectOption('#target', 'test');
+  const at = EXAMPLE.indexOf('AS docs') + 3;
+  await page.evaluate(([at, n]) => window.stagecraftExplorer.edit(at, at + n, 'docs'), [at, 'documentation'.length]);
+  await page.waitForTimeout(100);
+  assert.equal(await page.$eval('#target', (s) => s.value), 'test');
+});
+
+scenario('a problem clicked right after an edit that changes its message is still found', async ({ page, base }) => {
+  await openExplorer(page, base);
+  // The default target has no name: the messages say its line, which an edit above changes.
+  const text = 'FROM alpine AS base\nFROM base AS s1\nRUN echo 1\nFROM base AS s2\nRUN echo 2\nFROM base\n';
+  await openText(page, 'lines.Dockerfile', text);
+  await page.waitForFunction(() => /`s2`/.test(document.getElementById('problems').textContent));
+  const a = await analyzeInPage(page, text);
+  const s2 = a.diagnostics.find((d) => d.code === 'unused-stage' && d.message.includes('`s2`'));
+  assert.match(s2.message, /on line 6/, 'the message names a line');
+  const clickIn = (loc, part) => [...document.querySelectorAll('#problems li.problem')]
+    .find((li) => li.querySelector('.loc').textContent === loc).querySelector(part).click();
+  // An edit above and, in the same task (before any analysis can run), the click.
+  await page.evaluate(([loc, clickIn]) => {
+    window.stagecraftExplorer.edit(0, 0, '# a\n');
+    eval(clickIn)(loc, '.loc');
+  }, [`line ${s2.line}:${s2.column}`, clickIn.toString()]);
+  const sel = await editorSelection(page);
+  assert.deepEqual([sel.from, sel.to, sel.line], [s2.from + 4, s2.to + 4, s2.line + 1], 'the problem where it is now');
+  assert.doesNotMatch(await page.textContent('#announce'), /no longer in the text/);
+  // Its fix too.
+  await page.evaluate(([loc, clickIn]) => {
+    window.stagecraftExplorer.edit(0, 0, '# b\n');
+    eval(clickIn)(loc, '.fix');
+  }, [`line ${s2.line + 1}:${s2.column}`, clickIn.toString()]);
+  const fixed = await editorText(page);
+  assert.ok(fixed.startsWith('# b\n# a\n'), 'the edits stay');
+  assert.doesNotMatch(fixed, /AS s2/, 'the stage s2 is removed');
+  assert.match(fixed, /AS s1/, 'and s1 stays');
+  assert.doesNotMatch(await page.textContent('#announce'), /no longer in the text/);
+});
+
+scenario('open build options leave the editor most of its pane at 1400x900', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const closed = await page.locator('#editor').boundingBox();
+  await page.click('#build-options summary');
+  await page.fill('#build-args', 'FOO\nBAR\nA B=c\n=x');
+  await page.fill('#platform', 'bogus');
+  await page.waitForFunction(() => document.getElementById('platform-error').textContent !== '');
+  const editor = await page.locator('#editor').boundingBox();
+  const pane = await page.locator('.editor-pane').boundingBox();
+  const lines = editor.height / await page.$eval('.cm-line', (l) => l.getBoundingClientRect().height);
+  // (It had 160 px, 8 lines, with these errors: QA report, finding 6.)
+  assert.ok(lines >= 13.5, `the editor shows ${lines.toFixed(1)} lines (${editor.height}px; ${closed.height}px closed)`);
+  assert.ok(editor.height >= (pane.height - 2) * 0.5 - 1, `the editor keeps half its pane: ${editor.height} of ${pane.height}px`);
+  // The pane's head stays in view (the pane does not scroll); the options scroll in their room.
+  assert.equal(await page.$eval('.editor-pane', (p) => p.scrollTop), 0);
+  assert.equal(await page.$eval('.editor-pane', (p) => p.scrollHeight - p.clientHeight), 0, 'the pane does not overflow');
+  const opts = page.locator('#build-options');
+  const box = await opts.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height - 4);
+  await page.mouse.wheel(0, 2000);
+  await page.waitForFunction(() => document.getElementById('build-options').scrollTop > 0, null, { timeout: 3000 });
+  const optsBox = await opts.boundingBox();
+  const error = await page.locator('#platform-error').boundingBox();
+  assert.ok(error.y + error.height <= optsBox.y + optsBox.height + 1, 'the platform error scrolls into view');
+  // The summary stays in view as the options scroll, and closes them.
+  const summary = await page.locator('#build-options summary').boundingBox();
+  assert.ok(summary.y >= optsBox.y - 1, 'the summary stays in view');
+  await shot(page, 'explorer-build-options-open');
+  await page.click('#build-options summary');
+  assert.equal(await page.$eval('#build-options', (d) => d.open), false);
+});
+
+/** Effective colours of a stage or image node's label and box, with opacities composited over
+ * the graph's background, and their contrast. */
+function labelContrast(page, selector) {
+  return page.$eval(selector, (g) => {
+    const parse = (c) => c.match(/[\d.]+/g).map(Number);
+    const svg = g.closest('svg');
+    const bg = parse(getComputedStyle(svg).backgroundColor).slice(0, 3);
+    let opacity = 1;
+    for (let el = g; el && el !== svg; el = el.parentElement) opacity *= Number(getComputedStyle(el).opacity);
+    const over = (fg, alpha, under) => fg.slice(0, 3).map((v, i) => v * alpha + under[i] * (1 - alpha));
+    const rect = g.querySelector('rect');
+    const rs = getComputedStyle(rect);
+    const box = over(over(parse(rs.fill), Number(rs.fillOpacity), bg), opacity, bg);
+    const text = g.querySelector('text');
+    const ts = getComputedStyle(text);
+    const label = over(over(parse(ts.fill), Number(ts.fillOpacity) * opacity, over(parse(rs.fill), Number(rs.fillOpacity), bg)), 1, bg);
+    const normal = svg.querySelector('g.node.stage.in-plan:not(.target) rect');
+    return {
+      box: `rgb(${box.join(',')})`, label: `rgb(${label.join(',')})`, stroke: rs.stroke, strokeOpacity: Number(rs.strokeOpacity) * opacity,
+      normalStrokeOpacity: normal ? Number(getComputedStyle(normal).strokeOpacity) : 1,
+    };
+  });
+}
+
+scenario('dimmed stage and image labels are readable (4.5:1) in light and dark, and still look dimmed', async ({ page, base }) => {
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await openExplorer(page, base);
+    // Default target release: test is legacy-only, node:22-alpine (docs's base) a dimmed image.
+    for (const sel of [`#graph g.node.stage.legacy-only[data-stage="${E.test}"]`, '#graph g.node.image.dimmed[data-image="node:22-alpine"]']) {
+      const c = await labelContrast(page, sel);
+      const ratio = contrast(c.label, c.box);
+      assert.ok(ratio >= 4.5, `${scheme}: ${sel}: label ${c.label} on ${c.box}: ${ratio.toFixed(2)}:1`);
+      assert.ok(c.strokeOpacity < c.normalStrokeOpacity, `${scheme}: ${sel}: the box is dimmed: ${JSON.stringify(c)}`);
+    }
+    await shot(page, `explorer-dimmed-${scheme}`);
+  }
+  // The docs embed too (the sample page is light).
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(`${base}/docs/`);
+  await page.evaluate(() => window.stagecraftEmbed.ready);
+  const c = await labelContrast(page, '.stagecraft-embed g.node.stage.legacy-only');
+  assert.ok(contrast(c.label, c.box) >= 4.5, `embed: ${JSON.stringify(c)}`);
+});
+
+scenario('the stage at the cursor has its own look, named in a key', async ({ page, base }) => {
+  const distance = (a, b) => {
+    const [x, y] = [a, b].map((c) => c.match(/[\d.]+/g).slice(0, 3).map(Number));
+    return Math.hypot(x[0] - y[0], x[1] - y[1], x[2] - y[2]);
+  };
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await openExplorer(page, base);
+    // The cursor in test (a legacy-only stage), beside docs (legacy-only too).
+    await page.click('.cm-line:has-text("go test ./...")');
+    await page.waitForSelector(`#graph g.node.stage.selected[data-stage="${E.test}"]`);
+    const look = (sel) => page.$eval(sel, (r) => {
+      const s = getComputedStyle(r);
+      return { stroke: s.stroke, dash: s.strokeDasharray, filter: s.filter };
+    });
+    const selected = await look(`#graph g.node.stage[data-stage="${E.test}"] > rect`);
+    const legacy = await look(`#graph g.node.stage[data-stage="${E.docs}"] > rect`);
+    assert.equal(selected.dash, 'none', 'a solid border');
+    assert.notEqual(selected.filter, 'none', 'with a halo');
+    assert.ok(distance(selected.stroke, legacy.stroke) > 120, `${scheme}: the cursor's border ${selected.stroke} is far from the legacy builder's ${legacy.stroke}`);
+    // The key says what the mark is, in the mark's colour.
+    assert.match(await page.textContent('#graph-key'), /stage at the cursor/);
+    const key = await page.$eval('#graph-key .key-selected', (k) => getComputedStyle(k).borderTopColor);
+    assert.equal(key, selected.stroke);
+    await shot(page, `explorer-cursor-mark-${scheme}`);
+  }
+});
+
+scenario('heredoc bodies are coloured as text up to their terminator', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const text = [
+    'FROM alpine AS gen', // 1
+    'COPY <<EOF /Dockerfile.inner', // 2
+    'FROM busybox AS inner', // 3
+    'RUN echo hi', // 4
+    'EOF', // 5
+    'RUN <<-"EOT" bash', // 6
+    '\tFROM=1', // 7
+    '', // 8
+    'EOF', // 9 (not the terminator)
+    '\tEOT', // 10
+    'COPY <<A <<\'B\' /x/', // 11
+    'RUN a', // 12
+    'A', // 13
+    'ENV b', // 14
+    'B', // 15
+    'FROM gen AS after', // 16
+  ].join('\n') + '\n';
+  await page.evaluate((t) => window.stagecraftExplorer.edit(0, window.stagecraftExplorer.text().length, t), text);
+  await waitForGraph(page, (ns) => ns.length === 2, 'two stages');
+  // The colour of the first word of each line (the editor draws every line: the text is short).
+  const colours = await page.$$eval('.cm-line', (lines) => lines.map((l) => {
+    const first = [...l.querySelectorAll('span')].find((s) => s.textContent.trim() !== '' && l.textContent.trimStart().startsWith(s.textContent.trim()));
+    return first ? getComputedStyle(first).color : getComputedStyle(l).color;
+  }));
+  const keyword = colours[0];
+  const kw = (line) => colours[line - 1] === keyword;
+  for (const line of [1, 2, 6, 11, 16]) assert.ok(kw(line), `line ${line} starts with an instruction: ${colours}`);
+  for (const line of [3, 4, 7, 9, 12, 14]) assert.ok(!kw(line), `line ${line} is heredoc text: ${colours}`);
+  const string = colours[2];
+  for (const line of [3, 4, 7, 9, 12, 14]) assert.equal(colours[line - 1], string, `line ${line} is coloured as text`);
+  await shot(page, 'explorer-heredoc');
+});
+
+scenario('renaming a stage to its own name changes nothing and says so', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await page.selectOption('#rename-stage', String(E.build));
+  await page.fill('#rename-to', 'build');
+  await page.click('#rename-submit');
+  await page.waitForFunction(() => document.getElementById('rename-error').textContent !== '');
+  assert.equal(await page.textContent('#rename-error'), 'build is already called build: nothing was changed.');
+  assert.doesNotMatch(await page.textContent('#announce'), /Renamed/);
+  assert.equal(await editorText(page), EXAMPLE);
+});
+
+scenario('docs page on a phone: a graph wider than its box shows that it scrolls sideways', async ({ page, base }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.goto(`${base}/docs/`);
+  await page.evaluate(() => window.stagecraftEmbed.ready);
+  const host = page.locator('.stagecraft-embed__graph').first();
+  const wide = await host.evaluate((h) => h.scrollWidth - h.clientWidth);
+  assert.ok(wide > 0, 'the first graph is wider than its box');
+  assert.equal(await host.getAttribute('data-overflow'), 'right');
+  assert.notEqual(await host.evaluate((h) => getComputedStyle(h).maskImage), 'none', 'its cut edge fades');
+  const hint = page.locator('.stagecraft-embed__scroll-hint').first();
+  assert.ok(await hint.isVisible(), 'a line says it scrolls');
+  assert.match(await hint.textContent(), /scroll it sideways/);
+  await shot(page, 'docs-phone-scroll', { fullPage: false });
+  await host.evaluate((h) => { h.scrollLeft = h.scrollWidth; });
+  await page.waitForFunction(() => document.querySelector('.stagecraft-embed__graph').dataset.overflow === 'left');
+  // On a wide screen the same graph fits: no hint, no fade.
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.waitForFunction(() => !document.querySelector('.stagecraft-embed__graph').dataset.overflow);
+  assert.equal(await hint.isVisible(), false);
 });
 
 scenario('500 stages: time from text to SVG', async ({ page, base, log }) => {
