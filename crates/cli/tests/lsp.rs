@@ -850,6 +850,44 @@ fn absolute_tokens(result: &Value) -> Vec<(u64, u64, u64, u64)> {
     tokens
 }
 
+/// Semantic tokens after an edit come as an edit of those sent before (`full/delta`): applied
+/// to them, it gives what a full request gives; a result id the server does not keep gets all
+/// the tokens.
+#[test]
+fn semantic_tokens_delta_after_an_edit() {
+    let mut lsp = started();
+    let init_tokens = |lsp: &mut Lsp| lsp.result("textDocument/semanticTokens/full", doc(URI));
+    lsp.open(URI, TEXT);
+    let first = init_tokens(&mut lsp);
+    let id = first["resultId"].as_str().expect("a result id").to_string();
+    let ints = |v: &Value| -> Vec<u64> { v.as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).collect() };
+    // A line inserted at the start of the third line: `FROM alpine AS docs` becomes two stages.
+    let change = parse_json(&format!(
+        r#"{{"textDocument": {{"uri": "{URI}", "version": 2}}, "contentChanges": [{{"range": {{"start": {{"line": 2, "character": 0}}, "end": {{"line": 2, "character": 0}}}}, "text": "FROM busybox AS extra\r\n"}}]}}"#
+    ));
+    lsp.notify("textDocument/didChange", change);
+    lsp.diagnostics(URI, 2);
+    let mut p = doc(URI);
+    p["previousResultId"] = Value::String(id.clone());
+    let d = lsp.result("textDocument/semanticTokens/full/delta", p);
+    let edits = d["edits"].as_array().expect("edits, not all the tokens");
+    assert_eq!(edits.len(), 1, "{d}");
+    let mut data = ints(&first["data"]);
+    let (start, deleted) =
+        (edits[0]["start"].as_u64().unwrap() as usize, edits[0]["deleteCount"].as_u64().unwrap() as usize);
+    assert!(edits[0]["data"].as_array().unwrap().len() < data.len() / 2, "{d}");
+    data.splice(start..start + deleted, ints(&edits[0]["data"]));
+    let full = init_tokens(&mut lsp);
+    assert_eq!(data, ints(&full["data"]));
+    assert_ne!(d["resultId"], Value::String(id.clone()));
+    // An id it does not keep (the one before the last): all the tokens.
+    let mut p = doc(URI);
+    p["previousResultId"] = Value::String(id);
+    let again = lsp.result("textDocument/semanticTokens/full/delta", p);
+    assert_eq!(ints(&again["data"]), ints(&full["data"]), "{again}");
+    lsp.shutdown();
+}
+
 /// A stage name split by a line continuation gets a semantic token on each of its lines (up
 /// to the escape character), as a client without multi-line tokens needs.
 #[test]

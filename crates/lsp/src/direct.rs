@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use tower_lsp_server::jsonrpc::{Id, Request};
 use tower_lsp_server::lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentSymbolParams,
-    SemanticTokensParams, SemanticTokensResult,
+    SemanticTokensDeltaParams, SemanticTokensParams, SemanticTokensResult,
 };
 use tower_service::Service;
 
@@ -36,7 +36,13 @@ use crate::{handlers, Shared};
 
 /// The methods answered here.
 pub(crate) fn is_direct(method: &str) -> bool {
-    matches!(method, "textDocument/documentSymbol" | "textDocument/semanticTokens/full" | "textDocument/didOpen")
+    matches!(
+        method,
+        "textDocument/documentSymbol"
+            | "textDocument/semanticTokens/full"
+            | "textDocument/semanticTokens/full/delta"
+            | "textDocument/didOpen"
+    )
 }
 
 /// Messages that change what a later request sees: documents, settings, the shutdown state.
@@ -110,8 +116,13 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8], request: bool) 
         }
         "textDocument/semanticTokens/full" => {
             let req: Incoming<SemanticTokensParams> = serde_json::from_slice(body).ok()?;
-            let a = shared.lock().analysis(&req.params.text_document.uri)?;
-            respond(&req.id, &Some(SemanticTokensResult::Tokens(handlers::semantic::tokens(&a, encoding))))
+            let tokens = shared.semantic_tokens(&req.params.text_document.uri)?;
+            respond(&req.id, &Some(SemanticTokensResult::Tokens(tokens)))
+        }
+        "textDocument/semanticTokens/full/delta" => {
+            let req: Incoming<SemanticTokensDeltaParams> = serde_json::from_slice(body).ok()?;
+            let p = &req.params;
+            respond(&req.id, &Some(shared.semantic_tokens_delta(&p.text_document.uri, &p.previous_result_id)?))
         }
         _ => None,
     }

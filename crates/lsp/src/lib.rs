@@ -115,6 +115,36 @@ impl Shared {
         *self.encoding.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// All the semantic tokens of a document's current version, with a new result id, kept as
+    /// what the next `semanticTokens/full/delta` request's edits are made against; none for a
+    /// document it does not have.
+    fn semantic_tokens(&self, uri: &Uri) -> Option<SemanticTokens> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let a = self.lock().analysis(uri)?;
+        let mut tokens = handlers::semantic::tokens(&a, self.encoding());
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string();
+        if let Some(d) = self.lock().documents.get_mut(uri) {
+            d.semantic_tokens = Some((id.clone(), tokens.data.clone()));
+        }
+        tokens.result_id = Some(id);
+        Some(tokens)
+    }
+
+    /// The tokens as an edit of those sent before (`previous`), when they are the ones kept for
+    /// the document; else all of them. In a big file an edit changes a few tokens, and the
+    /// client reads a few bytes instead of all of them again.
+    fn semantic_tokens_delta(&self, uri: &Uri, previous: &str) -> Option<SemanticTokensFullDeltaResult> {
+        let kept = self.lock().documents.get(uri).and_then(|d| d.semantic_tokens.clone());
+        let tokens = self.semantic_tokens(uri)?;
+        Some(match kept.filter(|(id, _)| id == previous) {
+            Some((_, old)) => SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {
+                result_id: tokens.result_id,
+                edits: handlers::semantic::delta(&old, &tokens.data),
+            }),
+            None => SemanticTokensFullDeltaResult::Tokens(tokens),
+        })
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -629,8 +659,18 @@ impl LanguageServer for Backend {
     }
 
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
-        let a = self.analysis(&params.text_document.uri)?;
-        Ok(Some(SemanticTokensResult::Tokens(handlers::semantic::tokens(&a, self.encoding()))))
+        let uri = &params.text_document.uri;
+        let tokens = self.shared.semantic_tokens(uri).ok_or_else(|| unknown_document(uri))?;
+        Ok(Some(SemanticTokensResult::Tokens(tokens)))
+    }
+
+    async fn semantic_tokens_full_delta(
+        &self,
+        params: SemanticTokensDeltaParams,
+    ) -> Result<Option<SemanticTokensFullDeltaResult>> {
+        let uri = &params.text_document.uri;
+        let delta = self.shared.semantic_tokens_delta(uri, &params.previous_result_id);
+        delta.map(Some).ok_or_else(|| unknown_document(uri))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

@@ -26,6 +26,9 @@ pub(crate) struct Document {
     pub(crate) parse: Option<Parse>,
     /// The ignore rules of the file's build context, as last read.
     ignore: IgnoreCache,
+    /// The semantic tokens last sent for it, with their result id: what a
+    /// `semanticTokens/full/delta` request's edits are made against.
+    pub(crate) semantic_tokens: Option<(String, Vec<tower_lsp_server::lsp_types::SemanticToken>)>,
 }
 
 impl Document {
@@ -37,6 +40,7 @@ impl Document {
             options: Options::default(),
             parse: None,
             ignore: IgnoreCache::default(),
+            semantic_tokens: None,
         }
     }
 

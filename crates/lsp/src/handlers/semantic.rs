@@ -3,7 +3,7 @@
 use stagecraft_analysis::queries::TokenType;
 use stagecraft_analysis::Analysis;
 use tower_lsp_server::lsp_types::{
-    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensLegend,
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokens, SemanticTokensEdit, SemanticTokensLegend,
 };
 
 use crate::convert::Encoding;
@@ -97,4 +97,77 @@ pub(crate) fn tokens(a: &Analysis, encoding: Encoding) -> SemanticTokens {
         }
     }
     SemanticTokens { result_id: None, data }
+}
+
+/// The edit that turns the tokens `old` into `new` (`semanticTokens/full/delta`): the tokens
+/// between their common start and their common end, or none when they are equal. An edit counts
+/// in the integers of the encoded data, five a token. (An edit inside a big file moves the
+/// tokens after it only when it changes their lines: a line added or removed, so the common end
+/// is found in relative positions, which stay as they were after the first changed token.)
+pub(crate) fn delta(old: &[SemanticToken], new: &[SemanticToken]) -> Vec<SemanticTokensEdit> {
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let room = old.len().min(new.len()) - prefix;
+    let suffix = old.iter().rev().zip(new.iter().rev()).take(room).take_while(|(a, b)| a == b).count();
+    if prefix == old.len() && prefix == new.len() {
+        return Vec::new();
+    }
+    vec![SemanticTokensEdit {
+        start: (prefix * 5) as u32,
+        delete_count: ((old.len() - prefix - suffix) * 5) as u32,
+        data: Some(new[prefix..new.len() - suffix].to_vec()),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(delta_line: u32, length: u32) -> SemanticToken {
+        SemanticToken { delta_line, delta_start: 0, length, token_type: 0, token_modifiers_bitset: 0 }
+    }
+
+    /// Applies `edits` to `old` as a client does, on the encoded integers.
+    fn apply(old: &[SemanticToken], edits: &[SemanticTokensEdit]) -> Vec<u32> {
+        let encode =
+            |t: &SemanticToken| [t.delta_line, t.delta_start, t.length, t.token_type, t.token_modifiers_bitset];
+        let mut data: Vec<u32> = old.iter().flat_map(encode).collect();
+        for e in edits {
+            let inserted: Vec<u32> = e.data.iter().flatten().flat_map(encode).collect();
+            data.splice(e.start as usize..(e.start + e.delete_count) as usize, inserted);
+        }
+        data
+    }
+
+    #[test]
+    fn a_delta_applied_gives_the_new_tokens() {
+        let encode = |ts: &[SemanticToken]| -> Vec<u32> {
+            ts.iter()
+                .flat_map(|t| [t.delta_line, t.delta_start, t.length, t.token_type, t.token_modifiers_bitset])
+                .collect()
+        };
+        let a: Vec<SemanticToken> = (0..6).map(|i| token(1, i)).collect();
+        let cases: Vec<Vec<SemanticToken>> = vec![
+            a.clone(),
+            a[..3].iter().chain(&[token(1, 9)]).chain(&a[3..]).copied().collect(),
+            a[..2].iter().chain(&a[4..]).copied().collect(),
+            a.iter().map(|t| token(t.delta_line, t.length + 1)).collect(),
+            Vec::new(),
+            vec![token(1, 1), token(1, 1)],
+        ];
+        for new in &cases {
+            let edits = delta(&a, new);
+            assert_eq!(apply(&a, &edits), encode(new), "{new:?}");
+            assert!(edits.len() <= 1);
+        }
+        // Equal: no edit; one token changed: one token sent.
+        assert!(delta(&a, &a).is_empty());
+        let mut one = a.clone();
+        one[2] = token(1, 7);
+        assert_eq!(delta(&a, &one)[0].data.as_ref().map(Vec::len), Some(1));
+        // Repeated tokens on both sides of the change are not counted twice.
+        let same = vec![token(1, 1); 4];
+        let fewer = vec![token(1, 1); 3];
+        assert_eq!(apply(&same, &delta(&same, &fewer)), encode(&fewer));
+        assert_eq!(apply(&fewer, &delta(&fewer, &same)), encode(&same));
+    }
 }
