@@ -180,3 +180,32 @@ export function statusText({ renderer, stages, target = null, dropped = null, wa
   if (wasmError && renderer !== "wasm") s = `The wasm build failed to load (${wasmError}); the language server drew this graph instead. ${s}`;
   return s;
 }
+
+/** The zoom's bounds and step (each button press or wheel notch multiplies or divides by it). */
+export const ZOOM_MIN = 0.05;
+export const ZOOM_MAX = 4;
+export const ZOOM_STEP = 1.25;
+
+/**
+ * The zoom after `steps` steps in (positive) or out (negative) from `scale`, within the bounds.
+ * A step that crosses 100% stops there, so the actual size is always one press away.
+ */
+export function zoomBy(scale, steps) {
+  let next = scale * Math.pow(ZOOM_STEP, steps);
+  if ((scale < 1 && next > 1) || (scale > 1 && next < 1)) next = 1;
+  return Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, Math.round(next * 1000) / 1000));
+}
+
+/** The scale that fits a `natural` width into `available` (no larger than 100%): the default view. */
+export function fitScale(natural, available) {
+  if (!(natural > 0) || !(available > 0)) return 1;
+  return Math.min(1, available / natural);
+}
+
+/**
+ * Where to scroll so that the point under the pointer (`pointer`: its offset in the viewport,
+ * `scroll`: the scroll offset) stays under it when the scale changes from `from` to `to`.
+ */
+export function scrollForZoom(scroll, pointer, from, to) {
+  return Math.max(0, ((scroll + pointer) / from) * to - pointer);
+}

@@ -15,10 +15,26 @@
 //               {type:"error", message}
 // Messages out: {type:"ready"}, {type:"wasmFailed", message}, {type:"reveal", stage, line},
 //               {type:"target", target}
+// The page keeps {uri, target, zoom} with setState: VS Code gives it back to the extension's
+// serializer, which brings the panel back after a window reload, and to the page itself.
+// Zoom: the toolbar's buttons, Ctrl+wheel, and + - 0 1 with the graph focused; the graph scrolls
+// (wheel, arrow keys) and pans by dragging its background.
 // The red edges' tooltips (web/shared/graph-edges.js, which build.sh copies here): without the
 // file the graph still draws, without them.
 const { explainForwardEdges } = await import("./graph-edges.js").catch(() => ({ explainForwardEdges: () => {} }));
-import { effectiveRenderer, errorMessage, graphModel, missingExports, serverReasonText, stageUnder, statusText, withoutUrls } from "./graph-model.js";
+import {
+  effectiveRenderer,
+  errorMessage,
+  fitScale,
+  graphModel,
+  missingExports,
+  scrollForZoom,
+  serverReasonText,
+  stageUnder,
+  statusText,
+  withoutUrls,
+  zoomBy,
+} from "./graph-model.js";
 
 const vscode = acquireVsCodeApi();
 const graph = document.getElementById("graph");
@@ -41,6 +57,16 @@ let doc = null;
 /** The target picked in the toolbar (null: the default target); undefined until the extension says. */
 let chosen;
 let selected = null;
+const saved = vscode.getState() ?? {};
+/** The Dockerfile's URI (from the extension), kept in the state for restoring the panel. */
+let docUri = typeof saved.uri === "string" ? saved.uri : null;
+/** The zoom: null to fit the panel's width (at most 100%), else the scale. */
+let zoom = typeof saved.zoom === "number" && saved.zoom > 0 ? saved.zoom : null;
+const zoomLevel = document.getElementById("zoom-level");
+
+function saveState() {
+  vscode.setState({ uri: docUri, target: chosen ?? null, zoom });
+}
 
 function setStatus(text, state) {
   status.textContent = text;
@@ -89,6 +115,7 @@ function fillTargets(options, target) {
 /** Puts `svg` (an element) in the page; `by` is who drew it ("wasm" or "server"). */
 function show(svg, by, stages) {
   graph.replaceChildren(svg);
+  applyZoom();
   graph.dataset.renderer = by;
   graph.dataset.stages = String(stages);
   document.body.dataset.renderer = by;
@@ -200,6 +227,118 @@ function renderServer(m) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Zoom and pan.
+
+/** The drawing's own size (its viewBox, else its width and height). */
+function naturalSize(svg) {
+  const vb = svg.viewBox?.baseVal;
+  if (vb && vb.width > 0 && vb.height > 0) return { width: vb.width, height: vb.height };
+  return { width: Number(svg.getAttribute("width")) || 0, height: Number(svg.getAttribute("height")) || 0 };
+}
+
+/** The scale the drawing is shown at now. */
+function currentScale() {
+  const svg = graph.querySelector(":scope > svg");
+  if (!svg) return 1;
+  return zoom ?? fitScale(naturalSize(svg).width, graph.clientWidth);
+}
+
+function applyZoom() {
+  const svg = graph.querySelector(":scope > svg");
+  graph.dataset.zoom = zoom === null ? "fit" : String(zoom);
+  if (svg) {
+    const { width, height } = naturalSize(svg);
+    if (zoom === null || !(width > 0)) {
+      svg.style.removeProperty("width");
+      svg.style.removeProperty("height");
+      svg.style.removeProperty("max-width");
+    } else {
+      svg.style.maxWidth = "none";
+      svg.style.width = `${width * zoom}px`;
+      svg.style.height = `${height * zoom}px`;
+    }
+  }
+  const pct = `${Math.round(currentScale() * 100)}%`;
+  zoomLevel.textContent = zoom === null ? `Fit (${pct})` : pct;
+}
+
+/**
+ * Sets the zoom (null: fit), keeping the point at `at` ({x, y} in the graph's viewport; its
+ * centre by default) where it is.
+ */
+function setZoom(next, at) {
+  const from = currentScale();
+  const x = at?.x ?? graph.clientWidth / 2;
+  const y = at?.y ?? graph.clientHeight / 2;
+  const left = graph.scrollLeft;
+  const top = graph.scrollTop;
+  zoom = next;
+  applyZoom();
+  const to = currentScale();
+  graph.scrollLeft = scrollForZoom(left, x, from, to);
+  graph.scrollTop = scrollForZoom(top, y, from, to);
+  saveState();
+}
+
+document.getElementById("zoom-in").addEventListener("click", () => setZoom(zoomBy(currentScale(), 1)));
+document.getElementById("zoom-out").addEventListener("click", () => setZoom(zoomBy(currentScale(), -1)));
+document.getElementById("zoom-fit").addEventListener("click", () => setZoom(null));
+document.getElementById("zoom-actual").addEventListener("click", () => setZoom(1));
+
+graph.addEventListener(
+  "wheel",
+  (e) => {
+    // A plain wheel scrolls; Ctrl (or Cmd, or a pinch) zooms around the pointer.
+    if (!e.ctrlKey && !e.metaKey) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const box = graph.getBoundingClientRect();
+    const steps = -Math.sign(e.deltaY) * Math.min(3, Math.max(1, Math.round(Math.abs(e.deltaY) / 100)));
+    if (steps !== 0) setZoom(zoomBy(currentScale(), steps), { x: e.clientX - box.left, y: e.clientY - box.top });
+  },
+  { passive: false },
+);
+
+// Dragging the background pans (a press on a stage is a click on it).
+let drag = null;
+graph.addEventListener("pointerdown", (e) => {
+  if (e.button !== 0 || (e.target instanceof Element && e.target.closest("g.node.stage"))) return;
+  drag = { x: e.clientX, y: e.clientY, left: graph.scrollLeft, top: graph.scrollTop, id: e.pointerId, moved: false };
+  // Captured from the start: the moves come here even when the pointer leaves the graph (or the
+  // webview's frame).
+  try {
+    graph.setPointerCapture(e.pointerId);
+  } catch {
+    // (a pointer no longer active)
+  }
+});
+graph.addEventListener("pointermove", (e) => {
+  if (!drag || e.pointerId !== drag.id) return;
+  const dx = e.clientX - drag.x;
+  const dy = e.clientY - drag.y;
+  if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+  if (!drag.moved) {
+    drag.moved = true;
+    graph.classList.add("panning");
+  }
+  graph.scrollLeft = drag.left - dx;
+  graph.scrollTop = drag.top - dy;
+});
+const endDrag = (e) => {
+  if (!drag || e.pointerId !== drag.id) return;
+  if (graph.hasPointerCapture(e.pointerId)) graph.releasePointerCapture(e.pointerId);
+  graph.classList.remove("panning");
+  drag = null;
+};
+graph.addEventListener("pointerup", endDrag);
+graph.addEventListener("pointercancel", endDrag);
+
+// The fit follows the panel's width.
+new ResizeObserver(() => {
+  if (zoom === null) applyZoom();
+}).observe(graph);
+
+// ---------------------------------------------------------------------------------------------
 // Events.
 
 function reveal(node) {
@@ -214,6 +353,15 @@ graph.addEventListener("click", (e) => {
   if (node) reveal(node);
 });
 graph.addEventListener("keydown", (e) => {
+  if (!e.ctrlKey && !e.metaKey && !e.altKey) {
+    const zoomKey = { "+": 1, "=": 1, "-": -1, _: -1 }[e.key];
+    if (zoomKey !== undefined || e.key === "0" || e.key === "1") {
+      e.preventDefault();
+      if (zoomKey !== undefined) setZoom(zoomBy(currentScale(), zoomKey));
+      else setZoom(e.key === "0" ? null : 1);
+      return;
+    }
+  }
   if (e.key !== "Enter" && e.key !== " ") return;
   const node = e.target instanceof Element ? e.target.closest("g.node.stage") : null;
   if (node) {
@@ -223,6 +371,7 @@ graph.addEventListener("keydown", (e) => {
 });
 select.addEventListener("change", () => {
   chosen = select.value === "" ? null : select.value;
+  saveState();
   vscode.postMessage({ type: "target", target: chosen });
   // The wasm path redraws here; the server path waits for the extension's new graph.
   if (renderer === "wasm") renderWasm();
@@ -234,6 +383,10 @@ window.addEventListener("message", (e) => {
     case "renderer": {
       wanted = m.renderer === "server" ? "server" : "wasm";
       serverReason = m.reason ?? null;
+      if (typeof m.uri === "string" && m.uri !== docUri) {
+        docUri = m.uri;
+        saveState();
+      }
       document.body.dataset.serverReason = serverReason ?? "";
       const before = renderer;
       renderer = effectiveRenderer(wanted, wasmState);
@@ -247,7 +400,10 @@ window.addEventListener("message", (e) => {
     case "document":
       doc = { text: m.text, version: m.version, cursor: m.cursor ?? null, options: m.options ?? null };
       // The extension's target only restores the page's own choice after a reload.
-      if (chosen === undefined) chosen = m.target ?? null;
+      if (chosen === undefined) {
+        chosen = m.target ?? null;
+        saveState();
+      }
       if (renderer === "wasm") renderWasm();
       break;
     case "cursor":
@@ -273,5 +429,6 @@ window.addEventListener("message", (e) => {
   }
 });
 
+applyZoom();
 setStatus("Loading the wasm build of stagecraft…", "loading");
 vscode.postMessage({ type: "ready" });

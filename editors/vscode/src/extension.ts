@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import { GraphPanels } from "./graph";
 import { Server } from "./server";
+import { StatusItems } from "./status";
 import { pickTarget } from "./targets";
 
 let server: Server | undefined;
@@ -14,6 +15,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     s,
     graphs,
+    new StatusItems(s),
+    // A graph panel open when the window closed (or reloaded) comes back for its Dockerfile.
+    vscode.window.registerWebviewPanelSerializer(GraphPanels.viewType, graphs),
     // Code lenses from the server call this with [uri, stageIndex].
     vscode.commands.registerCommand("stagecraft.pickTarget", (uri?: unknown, stageIndex?: unknown) => pickTarget(s, uri, stageIndex)),
     vscode.commands.registerCommand("stagecraft.showGraph", (uri?: unknown) => graphs.show(uri)),

@@ -26,8 +26,18 @@ type FromWebview =
   | { type: "reveal"; stage: number | null; line: number | null }
   | { type: "target"; target: string | null };
 
-/** One graph panel per Dockerfile. */
-export class GraphPanels implements vscode.Disposable {
+/** What the webview keeps with `setState` (media/graph.js), which a restored panel gets back. */
+interface GraphState {
+  uri?: unknown;
+  target?: unknown;
+}
+
+/**
+ * One graph panel per Dockerfile. Also the panels' serializer: a panel open when the window
+ * closed or reloaded comes back, for the Dockerfile its state names.
+ */
+export class GraphPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<GraphState> {
+  static readonly viewType = "stagecraft.graph";
   private readonly panels = new Map<string, GraphPanel>();
 
   constructor(
@@ -48,8 +58,26 @@ export class GraphPanels implements vscode.Disposable {
       existing.panel.reveal(undefined, true);
       return;
     }
-    const panel = new GraphPanel(this.server, this.extensionUri, doc, () => this.panels.delete(key));
+    const panel = new GraphPanel(this.server, this.extensionUri, doc.uri, undefined, null, () => this.panels.delete(key));
     this.panels.set(key, panel);
+  }
+
+  /** A panel VS Code restores (after a reload): drawn again for its Dockerfile. */
+  async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: GraphState | undefined): Promise<void> {
+    let uri: vscode.Uri | undefined;
+    try {
+      uri = typeof state?.uri === "string" && state.uri !== "" ? vscode.Uri.parse(state.uri, true) : undefined;
+    } catch {
+      uri = undefined;
+    }
+    const key = uri?.toString();
+    // Saved before the webview knew its document (or by an older version): nothing to draw.
+    if (!uri || !key || this.panels.has(key)) {
+      webviewPanel.dispose();
+      return;
+    }
+    const target = typeof state?.target === "string" ? state.target : null;
+    this.panels.set(key, new GraphPanel(this.server, this.extensionUri, uri, webviewPanel, target, () => this.panels.delete(key)));
   }
 
   dispose(): void {
@@ -83,21 +111,32 @@ class GraphPanel {
    */
   private armed: { at: number; editor: Promise<vscode.TextEditor | undefined> } | null = null;
 
+  /** `restored`: a panel VS Code brought back after a reload (with the target it had), else a new one. */
   constructor(
     private readonly server: Server,
     extensionUri: vscode.Uri,
-    doc: vscode.TextDocument,
+    uri: vscode.Uri,
+    restored: vscode.WebviewPanel | undefined,
+    target: string | null,
     onDispose: () => void,
   ) {
-    this.uri = doc.uri;
+    this.uri = uri;
+    this.target = target;
     const media = vscode.Uri.joinPath(extensionUri, "media");
-    const fileName = path.basename(doc.uri.fsPath || doc.uri.path);
-    this.panel = vscode.window.createWebviewPanel(
-      "stagecraft.graph",
-      `Stage graph: ${fileName}`,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { enableScripts: true, localResourceRoots: [media] },
-    );
+    const fileName = path.basename(uri.fsPath || uri.path);
+    const options = { enableScripts: true, localResourceRoots: [media] };
+    if (restored) {
+      this.panel = restored;
+      this.panel.webview.options = options;
+      this.panel.title = `Stage graph: ${fileName}`;
+    } else {
+      this.panel = vscode.window.createWebviewPanel(
+        GraphPanels.viewType,
+        `Stage graph: ${fileName}`,
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        options,
+      );
+    }
     this.panel.webview.html = this.html(media);
     this.output = server.output;
     this.disposables.push(
@@ -192,14 +231,26 @@ class GraphPanel {
     }
     this.renderer = next.renderer;
     this.reason = next.reason;
-    void this.panel.webview.postMessage({ type: "renderer", renderer: next.renderer, reason: next.reason });
+    // (`uri`: the webview keeps it in its state, for restoring the panel after a reload.)
+    void this.panel.webview.postMessage({ type: "renderer", renderer: next.renderer, reason: next.reason, uri: this.uri.toString() });
   }
 
   /** Posts the document's text, version and cursor (a UTF-16 offset, as the wasm API takes). */
   private async postDocument(): Promise<void> {
-    const doc =
-      vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri.toString()) ??
-      (await vscode.workspace.openTextDocument(this.uri));
+    let doc: vscode.TextDocument;
+    try {
+      doc =
+        vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri.toString()) ??
+        (await vscode.workspace.openTextDocument(this.uri));
+    } catch (e) {
+      // (A restored panel whose Dockerfile was deleted or moved since.)
+      const name = path.basename(this.uri.fsPath || this.uri.path);
+      void this.panel.webview.postMessage({
+        type: "error",
+        message: `stagecraft: ${name} could not be opened (${e instanceof Error ? e.message : String(e)}); open it to see its graph again.`,
+      });
+      return;
+    }
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
     const s = settings();
     void this.panel.webview.postMessage({

@@ -44,28 +44,74 @@ export function findServer(
     tried.push(p);
     return { path: isExecutableFile(p) ? p : null, tried };
   }
+  // Each place once: a PATH often names a folder twice, or the cargo folder it falls back to.
   for (const dir of (envPath ?? "").split(path.delimiter)) {
     if (dir === "") continue;
     const p = path.join(dir, exe);
+    if (tried.includes(p)) continue;
     tried.push(p);
     if (isExecutableFile(p)) return { path: p, tried };
   }
   const cargo = path.join(cargoHome ? path.resolve(cargoHome) : path.join(home, ".cargo"), "bin", exe);
+  if (tried.includes(cargo)) return { path: null, tried };
   tried.push(cargo);
   return { path: isExecutableFile(cargo) ? cargo : null, tried };
 }
 
-/** The message shown when the binary is missing: what was tried and how to install it. */
-export function missingServerMessage(configured: string, lookup: ServerLookup): string {
+/**
+ * What `workspace.getConfiguration("stagecraft").inspect("serverPath")` says, the parts read here.
+ */
+export interface ServerPathInspection {
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/** Where a settings button should take the user for `stagecraft.serverPath`. */
+export type SettingsTab = "user" | "remote" | "workspace";
+
+/**
+ * The settings tab where `stagecraft.serverPath` is (or can be) set in this window. In a remote
+ * window (code-server, Codespaces, Remote-SSH, WSL, dev containers: `remoteName` set) VS Code
+ * reads this machine-overridable setting from the remote ("Machine") settings and the workspace
+ * settings, and ignores it in the User settings: the User tab cannot set it there.
+ */
+export function serverPathSettingsTab(remoteName: string | undefined, inspected: ServerPathInspection | undefined): SettingsTab {
+  const set = (v: unknown) => typeof v === "string" && v.trim() !== "";
+  if (set(inspected?.workspaceFolderValue) || set(inspected?.workspaceValue)) return "workspace";
+  return remoteName ? "remote" : "user";
+}
+
+/**
+ * The message shown when the binary is missing: what was tried and how to install it. In a
+ * remote window (`remoteName`) with no `stagecraft.serverPath` in effect, also that VS Code
+ * ignores the setting in the User settings there, and where to set it instead; `userValue` is
+ * the User settings' value when VS Code lets the extension see it.
+ */
+export function missingServerMessage(
+  configured: string,
+  lookup: ServerLookup,
+  remote?: { name: string; userValue?: unknown },
+): string {
   const where =
     configured.trim() !== ""
       ? `"stagecraft.serverPath" is "${configured}", and ${lookup.tried[0]} is not an executable file`
       : `\`stagecraft\` is not on PATH nor in ${path.dirname(lookup.tried[lookup.tried.length - 1] ?? "~/.cargo/bin/stagecraft")}`;
-  return (
-    `stagecraft: the language server binary was not found (${where}). ` +
-    "Install it from a stagecraft checkout with `cargo install --path crates/cli`, " +
-    'or set "stagecraft.serverPath" to the binary.'
-  );
+  const found = `stagecraft: the language server binary was not found (${where}). `;
+  const install = "Install it from a stagecraft checkout with `cargo install --path crates/cli`";
+  if (remote && configured.trim() === "") {
+    const user =
+      typeof remote.userValue === "string" && remote.userValue.trim() !== ""
+        ? `Your User setting "stagecraft.serverPath" ("${remote.userValue}") is ignored`
+        : 'A "stagecraft.serverPath" in the User settings is ignored';
+    return (
+      found +
+      `${user} in this remote window (${remote.name}): VS Code reads that machine-scoped setting ` +
+      "from the Remote settings and the workspace settings only. Set it there to the binary on the " +
+      `remote machine, or ${install.charAt(0).toLowerCase()}${install.slice(1)} on that machine.`
+    );
+  }
+  return found + install + ', or set "stagecraft.serverPath" to the binary.';
 }
 
 export const INSTALL_COMMAND = "cargo install --path crates/cli";
@@ -378,10 +424,41 @@ export function graphHtml(p: GraphPageParts): string {
 <body data-wasm-js="${a(p.wasmJs)}" data-wasm-bin="${a(p.wasmBin)}">
 <header>
   <label>Target <select id="target"><option value="">default target</option></select></label>
+  <span class="zoom" role="group" aria-label="Zoom">
+    <button type="button" id="zoom-out" title="Zoom out (-, or Ctrl+wheel)" aria-label="Zoom out">−</button>
+    <span id="zoom-level" aria-live="polite">Fit</span>
+    <button type="button" id="zoom-in" title="Zoom in (+, or Ctrl+wheel)" aria-label="Zoom in">+</button>
+    <button type="button" id="zoom-fit" title="Fit the graph to the panel's width (0)">Fit</button>
+    <button type="button" id="zoom-actual" title="Actual size (1)">100%</button>
+  </span>
   <span id="status" role="status">Loading…</span>
 </header>
-<main id="graph" aria-label="Stage graph"></main>
+<main id="graph" tabindex="0" aria-label="Stage graph: arrow keys scroll, + and - zoom, 0 fits, 1 is the actual size; drag to pan"></main>
 <script type="module" nonce="${a(p.nonce)}" src="${a(p.js)}"></script>
 </body>
 </html>`;
+}
+
+/** The language server's state, as the language status item shows it. */
+export type ServerStatus =
+  | { state: "starting"; path: string | null }
+  | { state: "running"; version: string | null; path: string }
+  | { state: "stopped"; why: string };
+
+/** The language status item's text and detail for a server state. */
+export function serverStatusText(s: ServerStatus): { text: string; detail: string; error: boolean; busy: boolean } {
+  switch (s.state) {
+    case "starting":
+      return { text: "stagecraft: starting", detail: s.path ? `${s.path} lsp` : "looking for the server", error: false, busy: true };
+    case "running":
+      return { text: s.version ? `stagecraft ${s.version}` : "stagecraft: running", detail: `${s.path} lsp`, error: false, busy: false };
+    case "stopped":
+      return { text: "stagecraft: not running", detail: s.why.replace(/^stagecraft: /, ""), error: true, busy: false };
+  }
+}
+
+/** The targets in play (`stagecraft.targets`), as the language status item shows them. */
+export function targetsStatusText(targets: readonly string[]): { text: string; detail: string } {
+  if (targets.length === 0) return { text: "target: default", detail: "the last stage (stagecraft.targets is empty)" };
+  return { text: `${targets.length === 1 ? "target" : "targets"}: ${targets.join(", ")}`, detail: "stagecraft.targets: a stage none of them builds is unused" };
 }

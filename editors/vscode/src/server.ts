@@ -13,7 +13,15 @@ import {
   RevealOutputChannelOn,
   State,
 } from "vscode-languageclient/node";
-import { aboutDockerignore, findServer, INSTALL_COMMAND, missingServerMessage, serverSettings } from "./logic";
+import {
+  aboutDockerignore,
+  findServer,
+  INSTALL_COMMAND,
+  missingServerMessage,
+  serverPathSettingsTab,
+  type ServerStatus,
+  serverSettings,
+} from "./logic";
 import type { ServerSettings } from "./protocol";
 
 const MAX_RESTARTS = 3;
@@ -24,9 +32,33 @@ export function settings(): ServerSettings {
   return serverSettings((key, dflt) => cfg.get(key, dflt));
 }
 
+/**
+ * The language client, with its own notifications kept to the output channel: the extension
+ * says what failed and what to do, once (`Server.showProblem`), and the status item shows the
+ * state. vscode-languageclient 9 "forces" some of them past `revealOutputChannelOn`: "couldn't
+ * create connection to server" when a binary that is no stagecraft server exits at once, and
+ * "Restarting server failed".
+ */
+class StagecraftClient extends LanguageClient {
+  override error(message: string, data?: unknown, _showNotification?: boolean | "force"): void {
+    super.error(message, data, false);
+  }
+
+  override info(message: string, data?: unknown, showNotification?: boolean): void {
+    // After a crash the client logs "Server will restart." with the handler's `!handled` in the
+    // place of `data`, which the output channel then shows as a bare `false` line.
+    if (typeof data === "boolean") super.info(message, undefined, false);
+    else super.info(message, data, showNotification);
+  }
+}
+
 export class Server implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel("stagecraft");
   private client: LanguageClient | undefined;
+  private _status: ServerStatus = { state: "stopped", why: "the language server has not been started" };
+  private readonly statusEmitter = new vscode.EventEmitter<ServerStatus>();
+  /** Fires when the server starts, runs, or stops (with why). */
+  readonly onDidChangeStatus = this.statusEmitter.event;
   private starting: Promise<void> | undefined;
   /** Why there is no running server, for people; undefined while one runs or starts. */
   private problem: string | undefined;
@@ -35,6 +67,7 @@ export class Server implements vscode.Disposable {
   constructor() {
     this.disposables.push(
       this.output,
+      this.statusEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration("stagecraft.serverPath")) {
           void this.restart();
@@ -86,6 +119,16 @@ export class Server implements vscode.Disposable {
     return undefined;
   }
 
+  /** The server's state, for the status item. */
+  get status(): ServerStatus {
+    return this._status;
+  }
+
+  private setStatus(status: ServerStatus): void {
+    this._status = status;
+    this.statusEmitter.fire(status);
+  }
+
   /** Why there is no server, or undefined. */
   get whyNotRunning(): string | undefined {
     return this.client?.state === State.Running ? undefined : (this.problem ?? "the language server is not running");
@@ -99,28 +142,53 @@ export class Server implements vscode.Disposable {
     );
   }
 
-  private showProblem(): void {
+  showProblem(): void {
     const msg = this.problem ?? "stagecraft: the language server is not running.";
-    const buttons = ["Open Settings", "Copy Install Command", "Show Log"];
+    // In a remote window the User tab cannot set stagecraft.serverPath (see serverPathSettingsTab).
+    const tab = serverPathSettingsTab(vscode.env.remoteName, vscode.workspace.getConfiguration("stagecraft").inspect<string>("serverPath"));
+    const open = tab === "remote" ? "Open Remote Settings" : tab === "workspace" ? "Open Workspace Settings" : "Open Settings";
+    const buttons = [open, "Copy Install Command", "Show Log"];
     void vscode.window.showErrorMessage(msg, ...buttons).then((b) => {
-      if (b === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "stagecraft.serverPath");
+      if (b === open) void this.openServerPathSettings(tab);
       else if (b === "Copy Install Command") void vscode.env.clipboard.writeText(INSTALL_COMMAND);
       else if (b === "Show Log") this.output.show(true);
     });
   }
 
+  /** Opens the settings tab where `stagecraft.serverPath` takes effect, searching for it. */
+  private async openServerPathSettings(tab: ReturnType<typeof serverPathSettingsTab>): Promise<void> {
+    const args = { query: "stagecraft.serverPath" };
+    const command =
+      tab === "remote" ? "workbench.action.openRemoteSettings" : tab === "workspace" ? "workbench.action.openWorkspaceSettings" : "workbench.action.openSettings";
+    try {
+      await vscode.commands.executeCommand(command, args);
+    } catch (e) {
+      // (An editor without the remote command: the settings editor, at least.)
+      this.output.appendLine(`${command}: ${e instanceof Error ? e.message : String(e)}`);
+      await vscode.commands.executeCommand("workbench.action.openSettings", "stagecraft.serverPath");
+    }
+  }
+
   private async doStart(announce: boolean): Promise<void> {
     await this.stop();
-    const configured = vscode.workspace.getConfiguration("stagecraft").get<string>("serverPath", "");
+    this.setStatus({ state: "starting", path: null });
+    const cfg = vscode.workspace.getConfiguration("stagecraft");
+    const configured = cfg.get<string>("serverPath", "");
     const lookup = findServer(configured, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
     if (!lookup.path) {
-      this.problem = missingServerMessage(configured, lookup);
+      // In a remote window a path in the User settings is dropped (the setting is
+      // machine-overridable): say so, and where it takes effect.
+      const remoteName = vscode.env.remoteName;
+      const remote = remoteName ? { name: remoteName, userValue: cfg.inspect<string>("serverPath")?.globalValue } : undefined;
+      this.problem = missingServerMessage(configured, lookup, remote);
       this.output.appendLine(`${this.problem}\nlooked at: ${lookup.tried.join(", ")}`);
+      this.setStatus({ state: "stopped", why: this.problem });
       if (announce) this.showProblem();
       return;
     }
     const bin = lookup.path;
     this.problem = undefined;
+    this.setStatus({ state: "starting", path: bin });
 
     let stderrTail = "";
     let proc: ChildProcess | undefined;
@@ -154,12 +222,18 @@ export class Server implements vscode.Disposable {
       },
       outputChannel: this.output,
       // start() below tells people what failed and what to do, once; the client's own
-      // notifications would only repeat it less helpfully.
+      // notifications would only repeat it less helpfully (those it forces past this handler and
+      // revealOutputChannelOn go to the output channel only: StagecraftClient; its connection
+      // errors are `handled` below).
       initializationFailedHandler: () => false,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       errorHandler: {
+        // Handled: the client logs them to the output channel, without a notification of its own.
+        // (A binary that is no stagecraft server exits at once: writing `initialize` fails with
+        // EPIPE here, then start() below says why.)
         error: (_error, _message, count) => ({
           action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+          handled: true,
         }),
         closed: () => {
           // A server that never initialized would fail again: say why once, from start().
@@ -175,18 +249,45 @@ export class Server implements vscode.Disposable {
       },
     };
 
-    const client = new LanguageClient("stagecraft", "stagecraft", serverOptions, clientOptions);
+    const client = new StagecraftClient("stagecraft", "stagecraft", serverOptions, clientOptions);
     this.client = client;
-    // Settings changed while the client was not running (starting, or restarting after a crash)
-    // were not sent: send the current ones each time it runs again.
+    let lastStop: ReturnType<typeof setTimeout> | undefined;
     client.onDidChangeState((e) => {
-      if (e.newState === State.Running && e.oldState !== State.Running && this.client === client) this.pushSettings(client);
+      if (this.client !== client) return;
+      clearTimeout(lastStop);
+      if (e.newState === State.Running) {
+        this.setStatus({ state: "running", version: client.initializeResult?.serverInfo?.version ?? null, path: bin });
+        // Settings changed while the client was not running (starting, or restarting after a
+        // crash) were not sent: send the current ones each time it runs again.
+        if (e.oldState !== State.Running) this.pushSettings(client);
+      } else if (e.newState === State.Starting) {
+        this.setStatus({ state: "starting", path: bin });
+      } else if (initialized) {
+        // Stopped after it ran: a restart after a crash passes through here too, and is
+        // starting again at once. One that stays stopped is told (unless the close handler did).
+        lastStop = setTimeout(() => {
+          if (this.client !== client || client.state !== State.Stopped) return;
+          const told = this.problem !== undefined;
+          this.problem ??= `stagecraft: the language server stopped and could not be started again. ${lastLines(stderrTail)}`.trim();
+          this.output.appendLine(this.problem);
+          this.setStatus({ state: "stopped", why: this.problem });
+          if (!told) this.showProblem();
+        }, 1000);
+      }
     });
     this.output.appendLine(`starting ${bin} lsp`);
     try {
       await client.start();
+      // vscode-languageclient 9 resolves start() when the server closed the connection before
+      // answering `initialize` (its close handler forgets the start it would reject).
+      if (client.state !== State.Running) throw new Error("the server closed the connection before initializing");
       initialized = true;
+      if (this.client === client) {
+        this.setStatus({ state: "running", version: client.initializeResult?.serverInfo?.version ?? null, path: bin });
+      }
     } catch (e) {
+      // Stopped meanwhile (a restart): the next start says how it goes.
+      if (this.client !== client) return;
       // Let the exiting process flush its stderr before quoting it.
       await waitForExit(proc, 1000);
       this.client = undefined;
@@ -200,7 +301,9 @@ export class Server implements vscode.Disposable {
         `stagecraft: \`${bin} lsp\` did not start the language server: ${said}. ` +
         `If this build predates the \`lsp\` command, update it (\`${INSTALL_COMMAND}\`) or set "stagecraft.serverPath".`;
       this.output.appendLine(this.problem);
-      if (announce) this.showProblem();
+      this.setStatus({ state: "stopped", why: this.problem });
+      // Not when the path changed meanwhile: the restart that follows says how that one went.
+      if (announce && vscode.workspace.getConfiguration("stagecraft").get<string>("serverPath", "") === configured) this.showProblem();
     }
   }
 

@@ -23,7 +23,14 @@
 //      by wasm again once the setting is emptied; unsaved edits stay off disk;
 //  10d. runs Format Document: the server's edits (keyword case, blanks, continuation indent in
 //      the editor's two columns);
-//  11. points stagecraft.serverPath at a missing file: the "not found ... cargo install" message.
+//  11. points stagecraft.serverPath at a missing file: the "not found ... cargo install" message;
+//      at a binary that refuses `lsp`: the extension's message alone (none of the language
+//      client's own); with the path only in the User settings, which a remote window (every
+//      code-server window is one) ignores: a message that says so, and a button that opens the
+//      Remote settings;
+//  12. the language status item: the server's state (running with its version, not running and
+//      why) and the targets in play; a killed server comes back, with no stray line in the log;
+//  13. the graph zooms (buttons, Ctrl+wheel, keys) and pans; it comes back after a window reload.
 // Without a server (no binary, or one without `lsp`) the steps that need it are skipped, another
 // checks that the extension says why, and the run fails unless STAGECRAFT_E2E_ALLOW_NO_SERVER=1.
 //
@@ -223,7 +230,7 @@ function probeServer(bin) {
       const len = Number(/Content-Length: *(\d+)/i.exec(out.subarray(0, sep).toString())?.[1]);
       if (out.length < sep + 4 + len) return;
       const msg = JSON.parse(out.subarray(sep + 4, sep + 4 + len).toString());
-      if (msg.id === 1 && msg.result) finish({ ok: true, capabilities: msg.result.capabilities ?? {} });
+      if (msg.id === 1 && msg.result) finish({ ok: true, capabilities: msg.result.capabilities ?? {}, version: msg.result.serverInfo?.version ?? null });
       else if (msg.id === 1) finish({ ok: false, why: `initialize failed: ${JSON.stringify(msg.error)}` });
     });
     const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { processId: process.pid, rootUri: null, capabilities: {} } });
@@ -347,6 +354,36 @@ async function toastWith(text, timeout = 15000) {
   return visible(page.locator(`${sel.toasts} .notification-toast`).filter({ hasText: text }), `a notification containing ${text instanceof RegExp ? text : `"${text}"`}`, timeout);
 }
 
+/** The "stagecraft" output channel's log files, joined (`userData`: code-server's user data folder). */
+function stagecraftLog(userData) {
+  const found = [];
+  const walk = (d) => {
+    for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/stagecraft\.log$/.test(e.name)) found.push(p);
+    }
+  };
+  walk(path.join(userData, "logs"));
+  return found.map((f) => fs.readFileSync(f, "utf8")).join("\n");
+}
+
+/**
+ * The language status items of the active editor (the `{}` beside the language mode): hovers
+ * it and returns the hover's rows ("label detail command" each); closes the hover after.
+ */
+async function languageStatusRows() {
+  const entry = await visible(page.locator('[id="status.languageStatus"]'), "the language status item ({}) in the status bar", 5000);
+  await entry.hover();
+  try {
+    await visible(page.locator(".hover-language-status"), "the language status hover (.hover-language-status)", 5000);
+    return (await page.locator(".hover-language-status").allTextContents()).map((t) => t.replace(/\s+/g, " ").trim());
+  } finally {
+    await page.mouse.move(5, 500);
+    await page.keyboard.press("Escape");
+  }
+}
+
 function graphFrame() {
   return page.frameLocator("iframe.webview.ready").frameLocator("iframe#active-frame");
 }
@@ -400,6 +437,10 @@ async function main() {
     "editor.minimap.enabled": false,
     "git.enabled": false,
     "stagecraft.trace.server": "messages",
+    // Ignored: every code-server window is a remote one, where VS Code reads this machine-scoped
+    // setting from the remote ("Machine") settings below. The step that takes those away checks
+    // that the extension says so.
+    "stagecraft.serverPath": bin,
     // The server reports unused stages as hints, which the Problems panel does not list; this
     // also checks that the settings reach the server (initializationOptions).
     "stagecraft.severities": { "unused-stage": "warning" },
@@ -428,9 +469,20 @@ async function main() {
   fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
   // code-server runs on Node 24; XDG folders keep it out of the home folder.
+  // No stagecraft on PATH nor in $CARGO_HOME/bin: without stagecraft.serverPath the extension
+  // finds none (the steps about a missing server need that).
+  const hasStagecraft = (dir) => {
+    try {
+      fs.accessSync(path.join(dir, "stagecraft"), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const env = {
     ...process.env,
-    PATH: [stubBin, ...(fs.existsSync(NODE24_BIN) ? [NODE24_BIN] : []), process.env.PATH].join(":"),
+    PATH: [stubBin, ...(fs.existsSync(NODE24_BIN) ? [NODE24_BIN] : []), ...(process.env.PATH ?? "").split(":").filter((d) => d !== "" && !hasStagecraft(d))].join(":"),
+    CARGO_HOME: path.join(tmp, "cargo"),
     XDG_CONFIG_HOME: path.join(tmp, "xdg-config"),
     XDG_DATA_HOME: path.join(tmp, "xdg-data"),
     XDG_CACHE_HOME: path.join(tmp, "xdg-cache"),
@@ -498,6 +550,19 @@ async function main() {
   // when the editor loses focus and asks again only on the next edit.
   await step("code lenses above the FROM lines", needs("codeLensProvider"), async () => {
     await waitFor('a code lens "target: runtime"', async () => (await page.locator(sel.codeLens).allTextContents()).some((t) => t.includes("target:") && t.includes("runtime")), 20000);
+  });
+
+  // 12. The language status item: the server runs (with its version), the targets in play.
+  await step("the language status item: the server running, with its version, and the targets in play", noServer, async () => {
+    let rows = [];
+    const want = probe.version ? `stagecraft ${probe.version}` : "stagecraft: running";
+    await waitFor(`language status rows "${want}" and "target: default"`, async () => {
+      rows = await languageStatusRows();
+      return rows.some((r) => r.includes(want) && r.includes("Restart")) && rows.some((r) => r.includes("target: default") && r.includes("Pick build target"));
+    }, 15000, 500).catch((e) => {
+      throw new WaitError(`${e.message}; the hover shows ${JSON.stringify(rows)}`);
+    });
+    log(`  language status: ${JSON.stringify(rows)}`);
   });
 
   if (noServer) {
@@ -734,16 +799,7 @@ async function main() {
     await visible(frame.locator("g.node.stage").filter({ hasText: "extra" }), 'a stage node "extra"');
     // The protocol trace ("stagecraft.trace.server": "messages") saw the edit but no graph request.
     const trace = await waitFor("the stagecraft output channel's log, with the edit's textDocument/didChange", () => {
-      const found = [];
-      const walk = (d) => {
-        for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
-          const p = path.join(d, e.name);
-          if (e.isDirectory()) walk(p);
-          else if (/stagecraft\.log$/.test(e.name)) found.push(p);
-        }
-      };
-      walk(path.join(userData, "logs"));
-      const text = found.map((f) => fs.readFileSync(f, "utf8")).join("\n");
+      const text = stagecraftLog(userData);
       return text.includes("textDocument/didChange") ? text : null;
     }, 15000);
     if (trace.includes("stagecraft/stageGraph")) throw new Error("the extension asked the server for stagecraft/stageGraph: the graph did not come from wasm alone");
@@ -923,6 +979,31 @@ async function main() {
     await screenshot("format-document");
   });
 
+  // 12b. A server that dies is started again: the status item follows, the log has no stray line.
+  await step("a killed server comes back: the status item follows, no stray line in the log", noServer, async () => {
+    // The server this code-server started (its process group), by its pid.
+    const { stdout: ps } = await promisify(execFile)("ps", ["-eo", "pid=,pgid=,args="]);
+    const servers = ps.split("\n").map((l) => l.trim().split(/\s+/)).filter(([, pgid, ...args]) => Number(pgid) === cs.pid && args.join(" ") === `${bin} lsp`);
+    if (servers.length !== 1) throw new Error(`found ${servers.length} \`${bin} lsp\` processes in code-server's process group (${cs.pid}):\n${ps}`);
+    const before = stagecraftLog(userData).length;
+    process.kill(Number(servers[0][0]), "SIGKILL");
+    const after = await waitFor('"Server will restart." in the stagecraft log', () => {
+      const text = stagecraftLog(userData).slice(before);
+      return text.includes("Server will restart.") ? text : null;
+    }, 15000);
+    const next = after.split("\n").slice(after.split("\n").findIndex((l) => l.includes("Server will restart.")) + 1)[0];
+    if (/^\s*(false|true)\s*$/.test(next ?? "")) throw new Error(`the log has a stray "${next}" line after "Server will restart.":\n${after}`);
+    // (No click: the editor is scrolled to its last line, with no line at the top to click.)
+    await runCommand("View: Focus First Editor Group");
+    const want = probe.version ? `stagecraft ${probe.version}` : "stagecraft: running";
+    let rows = [];
+    await waitFor(`the language status row "${want}" again`, async () => (rows = await languageStatusRows()).some((r) => r.includes(want)), 15000, 500).catch((e) => {
+      throw new WaitError(`${e.message}; the hover shows ${JSON.stringify(rows)}`);
+    });
+    const toasts = (await page.locator(`${sel.toasts} .notification-toast`).allTextContents()).join(" | ");
+    if (/connection|server/i.test(toasts)) throw new Error(`a notification about the restart: ${toasts}`);
+  });
+
   // 11. A missing binary: a clear message, saying how to install it.
   await step("a missing binary: a message saying how to install it", null, async () => {
     await runCommand("Notifications: Clear All Notifications");
@@ -934,9 +1015,175 @@ async function main() {
     // Let it finish sliding in, for the screenshot.
     await waitFor("the notification to be fully shown", () => toast.evaluate((e) => getComputedStyle(e).opacity === "1" && !e.getAnimations({ subtree: true }).some((a) => a.playState === "running")), 5000);
     const text = await toast.textContent();
-    for (const want of ["cargo install --path crates/cli", "Open Settings"]) {
+    // (Set in the workspace settings: the button opens those.)
+    for (const want of ["cargo install --path crates/cli", "Open Workspace Settings"]) {
       if (!text.includes(want)) throw new Error(`the message does not say "${want}": ${text}`);
     }
+  });
+
+  // 11b. A binary that is no stagecraft server: the extension's message alone.
+  await step("a binary without the lsp command: one message, the extension's", null, async () => {
+    await runCommand("Notifications: Clear All Notifications");
+    await waitFor("no notification", async () => (await page.locator(`${sel.toasts} .notification-toast`).count()) === 0, 5000);
+    const old = path.join(tmp, "bin-old", "stagecraft");
+    fs.mkdirSync(path.dirname(old), { recursive: true });
+    fs.writeFileSync(old, '#!/bin/sh\necho "error: unknown command: $1" >&2\nexit 2\n', { mode: 0o755 });
+    const current = JSON.parse(fs.readFileSync(workspaceSettings, "utf8"));
+    fs.writeFileSync(workspaceSettings, JSON.stringify({ ...current, "stagecraft.serverPath": old }, null, 2));
+    const toast = await toastWith("did not start the language server", 30000);
+    const text = await toast.textContent();
+    if (!text.includes("unknown command: lsp")) throw new Error(`the message does not quote the binary's error: ${text}`);
+    // The language client's own ("couldn't create connection to server", "write EPIPE") would
+    // come within a moment.
+    await new Promise((r) => setTimeout(r, ms(3000)));
+    const all = await page.locator(`${sel.toasts} .notification-toast`).allTextContents();
+    if (all.length !== 1) throw new Error(`${all.length} notifications, not the extension's alone: ${JSON.stringify(all)}`);
+    // (No click: the editor is scrolled to its last line, with no line at the top to click.)
+    await runCommand("View: Focus First Editor Group");
+    let rows = [];
+    await waitFor('the language status row "stagecraft: not running" saying why', async () => (rows = await languageStatusRows()).some((r) => r.includes("stagecraft: not running") && r.includes("did not start the language server")), 10000, 500).catch((e) => {
+      throw new WaitError(`${e.message}; the hover shows ${JSON.stringify(rows)}`);
+    });
+    log(`  language status: ${JSON.stringify(rows)}`);
+  });
+
+  // 11c. The path in the User settings alone: ignored in a remote window, and the message says so.
+  await step("stagecraft.serverPath in the User settings of a remote window: the message says where to set it", null, async () => {
+    await runCommand("Notifications: Clear All Notifications");
+    await waitFor("no notification", async () => (await page.locator(`${sel.toasts} .notification-toast`).count()) === 0, 5000);
+    const current = JSON.parse(fs.readFileSync(workspaceSettings, "utf8"));
+    delete current["stagecraft.serverPath"];
+    fs.writeFileSync(workspaceSettings, JSON.stringify(current, null, 2));
+    if (!noServer) {
+      // The Remote settings' path in effect again; then that goes too. (One file at a time: VS
+      // Code may read two changes in either order.)
+      const want = probe.version ? `stagecraft ${probe.version}` : "stagecraft: running";
+      await waitFor(`the language status row "${want}" (the Remote settings' path)`, async () => (await languageStatusRows()).some((r) => r.includes(want)), 20000, 500);
+      await runCommand("Notifications: Clear All Notifications");
+    }
+    const machine = JSON.parse(fs.readFileSync(machineSettings, "utf8"));
+    const { "stagecraft.serverPath": _, ...withoutPath } = machine;
+    fs.writeFileSync(machineSettings, JSON.stringify(withoutPath, null, 2));
+    try {
+      const toast = await toastWith("is ignored in this remote window", 30000);
+      const text = await toast.textContent();
+      log(`  message: ${text}`);
+      for (const want of ["User setting", "Remote settings and the workspace settings", "cargo install --path crates/cli", "Open Remote Settings"]) {
+        if (!text.includes(want)) throw new Error(`the message does not say "${want}": ${text}`);
+      }
+      const looked = stagecraftLog(userData).split("\n").filter((l) => l.startsWith("looked at: ")).pop();
+      const places = looked?.slice("looked at: ".length).split(", ") ?? [];
+      if (places.length === 0 || new Set(places).size !== places.length) throw new Error(`the log's "looked at:" line lists a place twice (or none): ${looked}`);
+      await toast.getByRole("button", { name: "Open Remote Settings" }).click();
+      const editor = await visible(page.locator(".settings-editor"), "the settings editor", 10000);
+      await waitFor('the settings editor on its "Remote" tab', async () => /Remote/.test((await editor.locator(".settings-tabs-widget .action-label.checked").first().textContent({ timeout: 500 })) ?? ""), 10000);
+      await visible(editor.locator(".setting-item-contents").filter({ hasText: "Server Path" }), 'the setting "Server Path" listed there', 10000);
+      await screenshot("remote-settings-server-path");
+    } finally {
+      // The server again, from the remote settings.
+      fs.writeFileSync(machineSettings, JSON.stringify(machine, null, 2));
+    }
+    // (VS Code 1.139 shows the settings editor as a modal: Escape closes it.)
+    const modalClose = page.locator('.modal-editor-part [aria-label^="Close Modal Editor"]');
+    if (await modalClose.count()) await modalClose.first().click();
+    else await runCommand("View: Close Editor");
+    await waitFor("the settings editor closed", async () => (await page.locator(".settings-editor").count()) === 0 || !(await page.locator(".settings-editor").first().isVisible()), 10000);
+    if (!noServer) {
+      // (No click: the editor is scrolled to its last line, with no line at the top to click.)
+    await runCommand("View: Focus First Editor Group");
+      const want = probe.version ? `stagecraft ${probe.version}` : "stagecraft: running";
+      let rows = [];
+      await waitFor(`the language status row "${want}" once the Remote settings name the binary again`, async () => (rows = await languageStatusRows()).some((r) => r.includes(want)), 20000, 500).catch((e) => {
+        throw new WaitError(`${e.message}; the hover shows ${JSON.stringify(rows)}`);
+      });
+    }
+  });
+
+  // 13. Zoom and pan in the graph panel (still open beside the Dockerfile).
+  await step("the graph zooms (buttons, Ctrl+wheel, keys) and pans", noServer, async () => {
+    const frame = graphFrame();
+    const g = frame.locator("#graph");
+    await visible(g.locator("svg"), "the graph's svg");
+    const state = () => g.evaluate((el) => {
+      const svg = el.querySelector(":scope > svg");
+      return { zoom: el.dataset.zoom, width: svg.getBoundingClientRect().width, natural: svg.viewBox.baseVal.width, left: el.scrollLeft, top: el.scrollTop, level: document.getElementById("zoom-level").textContent };
+    });
+    const until = async (what, ok) => {
+      let last;
+      try {
+        return await waitFor(what, async () => ok((last = await state())) && last, 5000);
+      } catch (e) {
+        throw new WaitError(`${e.message}; the graph shows ${JSON.stringify(last)}`);
+      }
+    };
+    const fit = await until('#graph[data-zoom="fit"]', (s) => s.zoom === "fit");
+    await frame.locator("#zoom-in").click();
+    const zin = await until("a zoom above the fit after Zoom in", (s) => Number(s.zoom) > fit.width / fit.natural && s.width > fit.width);
+    await frame.locator("#zoom-actual").click();
+    await until("100% (the drawing's own width) after 100%", (s) => s.zoom === "1" && Math.abs(s.width - s.natural) < 1 && s.level === "100%");
+    // Ctrl+wheel over the graph: out.
+    const box = await g.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 100));
+    await page.keyboard.down("Control");
+    await page.mouse.wheel(0, 100);
+    await page.keyboard.up("Control");
+    await until("a zoom below 100% after Ctrl+wheel down", (s) => Number(s.zoom) < 1);
+    // Keys, with the graph focused: + to the largest, then a drag on the background pans.
+    await g.focus();
+    for (let i = 0; i < 12; i++) await page.keyboard.press("+");
+    const big = await until("the largest zoom (400%) after +", (s) => s.zoom === "4" && s.width > box.width);
+    const spot = await g.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      for (let y = r.top + 10; y < r.bottom - 10; y += 15) {
+        for (let x = r.left + 10; x < r.right - 10; x += 15) {
+          const hit = document.elementFromPoint(x, y);
+          if (hit && el.contains(hit) && !hit.closest("g.node")) return { x: x - r.left, y: y - r.top };
+        }
+      }
+      return null;
+    });
+    if (!spot) throw new Error("no background spot in the graph to drag");
+    await g.evaluate((el) => {
+      window.stagecraftEvents = [];
+      for (const t of ["pointerdown", "pointermove", "pointerup", "mousedown", "dragstart", "pointercancel"]) {
+        el.addEventListener(t, (e) => window.stagecraftEvents.push(`${t}:${e.clientX},${e.clientY}:${e.target?.nodeName}`), { capture: true });
+      }
+    });
+    await page.mouse.move(box.x + spot.x, box.y + spot.y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + spot.x - 60, box.y + spot.y - 20, { steps: 5 });
+    await page.mouse.up();
+    try {
+      await until(`the graph scrolled by the drag (from ${big.left}, ${big.top})`, (s) => s.left !== big.left || s.top !== big.top);
+    } catch (e) {
+      throw new WaitError(`${e.message}; spot ${JSON.stringify(spot)} box ${JSON.stringify(box)}; events ${JSON.stringify(await g.evaluate(() => window.stagecraftEvents))}`);
+    }
+    await g.focus();
+    await page.keyboard.press("0");
+    await until('#graph[data-zoom="fit"] again after 0', (s) => s.zoom === "fit" && Math.abs(s.width - fit.width) < 2);
+    await page.keyboard.press("+");
+    await until("zoomed in with the + key", (s) => Number(s.zoom) > 0);
+    log(`  zoom: fit ${fit.level}, in ${zin.level}, largest ${big.level}`);
+    await screenshot("graph-zoomed");
+  });
+
+  // 13b. The graph panel survives a window reload (its serializer brings it back).
+  await step("the graph panel comes back after a window reload", noServer, async () => {
+    const frame = graphFrame();
+    const zoomBefore = await frame.locator("#graph").getAttribute("data-zoom");
+    // Unsaved edits would hold the reload up: back to the file on disk first.
+    await runCommand("View: Focus First Editor Group");
+    await runCommand("File: Revert File");
+    await waitFor("the Dockerfile's tab not dirty", async () => !(await page.locator(sel.activeTab).getAttribute("class")).includes("dirty"), 5000);
+    await page.evaluate(() => (window.stagecraftBeforeReload = true));
+    await runCommand("Developer: Reload Window");
+    await waitFor("the page to reload", () => page.evaluate(() => window.stagecraftBeforeReload !== true).catch(() => false), 30000, 250);
+    await visible(page.locator(sel.workbench), "the VS Code workbench after the reload", 60000);
+    const onDisk = fs.readFileSync(dockerfile, "utf8").split("\n").filter((l) => /^FROM /.test(l)).length;
+    await waitForWasmGraph(graphFrame(), onDisk, `the graph panel back after the reload, drawn by wasm with ${onDisk} stage nodes`);
+    const zoomAfter = await graphFrame().locator("#graph").getAttribute("data-zoom");
+    if (zoomAfter !== zoomBefore) throw new Error(`the zoom was ${zoomBefore} before the reload and is ${zoomAfter} after`);
+    await visible(page.locator(".tabs-container .tab").filter({ hasText: "Stage graph: Dockerfile" }), 'the tab "Stage graph: Dockerfile"');
   });
 }
 

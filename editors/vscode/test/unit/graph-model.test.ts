@@ -9,14 +9,19 @@ import {
   effectiveRenderer,
   effectiveTarget,
   errorMessage,
+  fitScale,
   graphModel,
   missingExports,
+  scrollForZoom,
   serverReasonText,
   stageUnder,
   statusText,
   targetOptions,
   targetsInFile,
   withoutUrls,
+  ZOOM_MAX,
+  ZOOM_MIN,
+  zoomBy,
 } from "../../media/graph-model.js";
 
 // out/unit/*.cjs -> editors/vscode/media/wasm
@@ -224,4 +229,22 @@ test("wasm: a file with no stages draws an empty graph", { skip: noWasm }, () =>
   assert.equal(m.stages, 0);
   assert.deepEqual(m.targets, []);
   assert.match(m.svg, /<svg/);
+});
+
+test("zoom: steps stop at 100% and the bounds; fit; the point under the pointer stays", () => {
+  assert.equal(zoomBy(1, 1), 1.25);
+  assert.equal(zoomBy(1.25, -1), 1);
+  // from a fit of 6% up to 100% in steps, stopping at 100% exactly
+  let z = 0.063;
+  for (let i = 0; i < 20 && z < 1; i++) z = zoomBy(z, 1);
+  assert.equal(z, 1);
+  assert.equal(zoomBy(0.9, 1), 1);
+  assert.equal(zoomBy(ZOOM_MAX, 1), ZOOM_MAX);
+  assert.equal(zoomBy(ZOOM_MIN, -3), ZOOM_MIN);
+  assert.equal(fitScale(9482, 597), 597 / 9482);
+  assert.equal(fitScale(300, 600), 1);
+  assert.equal(fitScale(0, 600), 1);
+  // at scale 1, the point 100 px into the viewport, scrolled by 50, is at 150; at 2 it is at 300
+  assert.equal(scrollForZoom(50, 100, 1, 2), 200);
+  assert.equal(scrollForZoom(0, 10, 2, 1), 0);
 });

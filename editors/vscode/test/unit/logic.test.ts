@@ -14,12 +14,15 @@ import {
   isDockerignore,
   missingServerMessage,
   pickPlaceholder,
+  serverPathSettingsTab,
   serverSettings,
+  serverStatusText,
   shellQuote,
   stageAtLine,
   targetDescription,
   targetDetail,
   targetLabel,
+  targetsStatusText,
 } from "../../src/logic";
 import type { GraphNode, TargetInfo } from "../../src/protocol";
 
@@ -334,4 +337,56 @@ test("the manifest maps *.dockerignore to the ignore language, off VS Code's Doc
   // out/unit/*.cjs -> editors/vscode/package.json
   const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8"));
   assert.equal(manifest.contributes.configurationDefaults["files.associations"]["*.dockerignore"], "ignore");
+});
+
+test("the lookup lists each place it looked at once", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stagecraft-lookup-"));
+  try {
+    const home = path.join(dir, "home");
+    const cargoBin = path.join(home, ".cargo", "bin");
+    // PATH names the cargo folder twice, and the fallback is that folder again.
+    const r = findServer("", dir, [cargoBin, "/nonexistent-a", cargoBin].join(path.delimiter), home, "");
+    assert.equal(r.path, null);
+    assert.deepEqual(r.tried, [path.join(cargoBin, "stagecraft"), path.join("/nonexistent-a", "stagecraft")]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("in a remote window, the missing-server message says where stagecraft.serverPath takes effect", () => {
+  const lookup = { path: null, tried: ["/usr/bin/stagecraft", "/root/.cargo/bin/stagecraft"] };
+  const seen = missingServerMessage("", lookup, { name: "ssh-remote", userValue: "/opt/stagecraft" });
+  assert.match(seen, /Your User setting "stagecraft\.serverPath" \("\/opt\/stagecraft"\) is ignored in this remote window \(ssh-remote\)/);
+  assert.match(seen, /Remote settings and the workspace settings/);
+  assert.match(seen, /cargo install --path crates\/cli/);
+  // VS Code does not show the extension the dropped value: the same advice, without it.
+  const unseen = missingServerMessage("", lookup, { name: "ssh-remote" });
+  assert.match(unseen, /A "stagecraft\.serverPath" in the User settings is ignored in this remote window \(ssh-remote\)/);
+  // A path in effect (Remote or workspace settings) that is wrong: about that path.
+  assert.doesNotMatch(missingServerMessage("/x/stagecraft", { path: null, tried: ["/x/stagecraft"] }, { name: "wsl" }), /User settings/);
+  // A local window: as before.
+  assert.match(missingServerMessage("", lookup), /or set "stagecraft\.serverPath" to the binary\.$/);
+
+  assert.equal(serverPathSettingsTab(undefined, { globalValue: "/a" }), "user");
+  assert.equal(serverPathSettingsTab("wsl", { globalValue: "/a" }), "remote");
+  assert.equal(serverPathSettingsTab("wsl", {}), "remote");
+  assert.equal(serverPathSettingsTab("wsl", { workspaceValue: "bin/stagecraft" }), "workspace");
+  assert.equal(serverPathSettingsTab(undefined, { workspaceFolderValue: "/b" }), "workspace");
+});
+
+test("the language status items say the server's state and the targets in play", () => {
+  assert.deepEqual(serverStatusText({ state: "running", version: "0.3.0", path: "/bin/stagecraft" }), {
+    text: "stagecraft 0.3.0",
+    detail: "/bin/stagecraft lsp",
+    error: false,
+    busy: false,
+  });
+  assert.equal(serverStatusText({ state: "running", version: null, path: "/s" }).text, "stagecraft: running");
+  assert.equal(serverStatusText({ state: "starting", path: null }).busy, true);
+  const stopped = serverStatusText({ state: "stopped", why: "stagecraft: the language server binary was not found (x)." });
+  assert.equal(stopped.text, "stagecraft: not running");
+  assert.equal(stopped.detail, "the language server binary was not found (x).");
+  assert.equal(stopped.error, true);
+  assert.equal(targetsStatusText([]).text, "target: default");
+  assert.equal(targetsStatusText(["release", "test"]).text, "targets: release, test");
 });
