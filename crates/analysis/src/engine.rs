@@ -2754,7 +2754,7 @@ impl<'a> Engine<'a> {
     /// The stages dispatched, as BuildKit resolves them as reachable: its lint without a target
     /// dispatches every stage (`AllStages`); a build, or a lint with `--target`, only the stages
     /// the target needs (`allReachable`, `needed`): here those of every target in play given
-    /// with it.
+    /// with it. (Out of line: the browser module measured 20 to 55 bytes smaller so.)
     #[inline(never)]
     fn dispatch_set(&self, target: usize, direct: &[Vec<usize>], needed: &[usize]) -> Vec<bool> {
         let n = self.stages.len();
