@@ -273,8 +273,21 @@ impl Backend {
     }
 
     async fn stage_graph(&self, params: handlers::graph::GraphParams) -> Result<Value> {
-        let a = self.analysis(&params.text_document.uri)?;
-        handlers::graph::graph(&a, params.target.as_deref())
+        let uri = &params.text_document.uri;
+        let a = self.analysis(uri)?;
+        // A target asked for is the build's `--target`, as the wasm `renderSvg`'s
+        // `options.target` is: the stages it does not use are the ones drawn unused (not those
+        // of the targets in play), and never the target itself. (An analysis of its own.)
+        let Some(t) = params.target.as_deref() else {
+            return handlers::graph::graph(&a, None);
+        };
+        a.resolve_stage(t).map_err(Error::invalid_params)?;
+        let options = self.lock().documents.get(uri).map(|d| d.options.clone()).unwrap_or_default();
+        let built = stagecraft_analysis::analyze(
+            a.text(),
+            &stagecraft_analysis::Options { target: Some(t.to_string()), ..options },
+        );
+        handlers::graph::graph(&built, Some(t))
     }
 }
 
