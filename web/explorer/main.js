@@ -17,6 +17,7 @@ import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 import exampleText from '../../examples/multistage.Dockerfile';
 import { describeWaves, errorMessage, loadStagecraft, planFor, plural, stageNamer, targetArg, targetLabel } from '../shared/stagecraft.js';
 import { graphView } from '../shared/graph.js';
+import { copyHeredocState, heredocLine, heredocStart } from './heredoc.js';
 
 const PKG_URL = new URL('./pkg/stagecraft_wasm.js', import.meta.url).href;
 const EXAMPLE_NAME = 'multistage.Dockerfile';
@@ -27,7 +28,7 @@ const ui = {
   problemCount: $('problem-count'), target: $('target'), summary: $('summary'), timing: $('timing'),
   cursor: $('cursor'), fileName: $('file-name'), fileInput: $('file-input'), announce: $('announce'),
   renameForm: $('rename'), renameStage: $('rename-stage'), renameTo: $('rename-to'),
-  renameSubmit: $('rename-submit'), renameError: $('rename-error'), zoomLevel: $('zoom-level'),
+  renameSubmit: $('rename-submit'), renameError: $('rename-error'), renameHint: $('rename-hint'), zoomLevel: $('zoom-level'),
   buildArgs: $('build-args'), buildArgsError: $('build-args-error'), platform: $('platform'),
   platformError: $('platform-error'), buildOptionsState: $('build-options-state'),
   fileNotice: $('file-notice'), fileNoticeText: $('file-notice-text'),
@@ -86,45 +87,37 @@ darkScheme?.addEventListener?.('change', (event) => {
 });
 
 // Syntax colouring: CodeMirror's Dockerfile mode, which knows no heredocs, and their bodies read
-// as text (a string) up to the terminator: `COPY <<EOF /Dockerfile` followed by `FROM busybox`
-// is a file's content, not an instruction. A RUN, COPY or ADD line (with its continuation lines)
-// starts the bodies of its `<<NAME`, `<<-NAME` (the terminator may follow tabs), `<<"NAME"` and
-// `<<'NAME'`, one after the other, on the next line. Colouring only: the analysis is the module's.
-const HEREDOC_INSTRUCTION = /^\s*(run|copy|add)\b/i;
-const HEREDOC = /(?<!<)<<(-?)(["']?)([A-Za-z0-9_][\w.-]*)\2/g;
+// as text (a string) with their terminators: `COPY <<EOF /Dockerfile` followed by `FROM busybox`
+// is a file's content, not an instruction. Which lines are bodies is heredoc.js's, which finds
+// them as BuildKit does (whole shell words, continuations, the escape directive). Colouring only:
+// the analysis is the module's.
 const dockerfileWithHeredocs = {
   name: 'dockerfile',
-  // continued: the line goes on an instruction that may start heredocs; pending: the heredocs it
-  // starts so far; bodies: the heredocs whose bodies come, the current one first.
-  startState: () => ({ inner: dockerFile.startState(), continued: false, pending: [], bodies: [] }),
-  copyState: (s) => ({ inner: dockerFile.copyState(s.inner), continued: s.continued, pending: s.pending.slice(), bodies: s.bodies.slice() }),
+  // inner: the Dockerfile mode's state; heredocs: heredoc.js's.
+  startState: () => ({ inner: dockerFile.startState(), heredocs: heredocStart() }),
+  copyState: (s) => ({ inner: dockerFile.copyState(s.inner), heredocs: copyHeredocState(s.heredocs) }),
   token(stream, state) {
-    if (state.bodies.length) {
-      // A body line, whole: the terminator ends the body.
-      const { name, tabs } = state.bodies[0];
-      const line = tabs ? stream.string.replace(/^\t+/, '') : stream.string;
-      if (line === name) state.bodies.shift();
+    if (stream.sol() && state.heredocs.bodies.length) {
+      // A body line, or its terminator, whole.
+      heredocLine(state.heredocs, stream.string);
       stream.skipToEnd();
       return 'string';
     }
     const style = dockerFile.token(stream, state.inner);
-    // At the end of the line (once: the mode may read a line's start more than once), the
-    // heredocs of an instruction line that may start them, or of a continuation line of one.
+    // At the end of the line (once: the mode may read a line's start more than once).
     if (stream.eol()) {
-      const line = stream.string;
-      const starts = state.continued || HEREDOC_INSTRUCTION.test(line);
-      if (starts) for (const m of line.matchAll(HEREDOC)) state.pending.push({ name: m[3], tabs: m[1] === '-' });
-      state.continued = starts && /[\\`]\s*$/.test(line);
-      if (!state.continued && state.pending.length) {
-        state.bodies = state.pending;
-        state.pending = [];
-      }
+      heredocLine(state.heredocs, stream.string);
+      // An instruction that ends here ends for the mode too (it takes a backquote for a line
+      // continuation in any file, and would read the line after a heredoc's body as one).
+      if (!state.heredocs.continued) state.inner = dockerFile.startState();
     }
     return style;
   },
   blankLine(state, indentUnit) {
-    // An empty line in a body is part of it.
-    if (!state.bodies.length) dockerFile.blankLine?.(state.inner, indentUnit);
+    // An empty line in a body is part of it; elsewhere it ends the directives.
+    const body = state.heredocs.bodies.length > 0;
+    heredocLine(state.heredocs, '');
+    if (!body) dockerFile.blankLine?.(state.inner, indentUnit);
   },
   languageData: dockerFile.languageData,
 };
@@ -175,6 +168,10 @@ const view = new EditorView({
         if (update.docChanged && (pastedOverEverything(update) || update.state.doc.length === 0)) {
           setFileName('Dockerfile');
           showFileNotice(null); // (it was about the file opened)
+          // Another file starts at its default target: a name picked in the one before does
+          // not come back when a stage of this one happens to have it.
+          chosenTarget = null;
+          chosenMissing = false;
         }
         if (update.docChanged || update.selectionSet) scheduleCursor();
       }),
@@ -233,8 +230,10 @@ function pastedOverEverything(update) {
 }
 
 // How a file's bytes become the editor's text. BuildKit reads a Dockerfile as UTF-8 (a UTF-8
-// byte-order mark is dropped, as TextDecoder drops it); a browser's File.text() reads UTF-16 by
-// its byte-order mark without a word, and both turn bytes that are not UTF-8 into U+FFFD.
+// byte-order mark is dropped) and passes bytes that are not UTF-8 through; stagecraft reads each
+// such byte as one U+FFFD, as the command line does (crates/cli/src/input.rs), so that columns
+// after one are the same here and in `stagecraft check`. (A browser's File.text() reads UTF-16
+// by its byte-order mark without a word, and makes one U+FFFD of a whole bad sequence.)
 async function openFile(file) {
   let bytes;
   try {
@@ -250,18 +249,32 @@ async function openFile(file) {
     return;
   }
   const bad = firstNonUtf8Byte(bytes);
-  setDocument(new TextDecoder('utf-8').decode(bytes), file.name);
+  setDocument(decodeUtf8(bytes), file.name);
   if (bad < 0) {
     announce(`Opened ${file.name}.`);
     return;
   }
   let line = 1;
   for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++;
-  showFileNotice('warning', `${file.name} is not valid UTF-8: line ${line} has the byte 0x${hexByte(bytes[bad])}, which is shown as \uFFFD (as is every other byte that is not UTF-8), and the analysis reads that. BuildKit reads Dockerfiles as UTF-8: save the file as UTF-8.`);
+  showFileNotice('warning', `${file.name} is not valid UTF-8: line ${line} has the byte 0x${hexByte(bytes[bad])}. BuildKit passes bytes that are not UTF-8 through; stagecraft reads each as U+FFFD (\uFFFD, as shown here), so names or values containing them may differ from BuildKit's. Saved as UTF-8, the file reads the same to both.`);
 }
 
 /** `E9` for 0xe9. */
 const hexByte = (b) => b.toString(16).toUpperCase().padStart(2, '0');
+
+/** The length of the UTF-8 character at `bytes[i]`, or 0 when no character starts there. */
+function utf8CharLength(bytes, i) {
+  const b = bytes[i];
+  if (b < 0x80) return 1;
+  const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+  if (!n) return 0;
+  // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+  const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+  const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+  if (!(bytes[i + 1] >= lo && bytes[i + 1] <= hi)) return 0;
+  for (let k = 2; k <= n; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return 0; // (past the end: undefined & 0xc0 is 0)
+  return n + 1;
+}
 
 /** The offset of the first byte of `bytes` that does not belong to UTF-8 text, or -1. */
 function firstNonUtf8Byte(bytes) {
@@ -272,18 +285,33 @@ function firstNonUtf8Byte(bytes) {
     // Found below.
   }
   for (let i = 0; i < bytes.length;) {
-    const b = bytes[i];
-    if (b < 0x80) { i++; continue; }
-    const n = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : 0;
+    const n = utf8CharLength(bytes, i);
     if (!n) return i;
-    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
-    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
-    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
-    if (!(bytes[i + 1] >= lo && bytes[i + 1] <= hi)) return i;
-    for (let k = 2; k <= n; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i; // (past the end: undefined & 0xc0 is 0)
-    i += n + 1;
+    i += n;
   }
   return -1;
+}
+
+/**
+ * `bytes` as text, without a leading byte-order mark, each byte that is not part of a UTF-8
+ * character one U+FFFD (the command line's lossy(); TextDecoder makes one of a whole malformed
+ * sequence: `E9 A9` is two here, one there).
+ */
+function decodeUtf8(bytes) {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // (each piece's start is not the file's)
+  let from = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let bad = firstNonUtf8Byte(bytes.subarray(from));
+  if (bad < 0) return decoder.decode(bytes.subarray(from));
+  let out = '';
+  let i = from + bad;
+  while (i < bytes.length) {
+    const n = utf8CharLength(bytes, i);
+    if (n) { i += n; continue; }
+    out += `${decoder.decode(bytes.subarray(from, i))}\uFFFD`;
+    i++;
+    from = i;
+  }
+  return out + decoder.decode(bytes.subarray(from));
 }
 
 /** The notice about the file opened (kind 'error' or 'warning'), or none (`kind` null). */
@@ -409,7 +437,7 @@ function redrawForTarget() {
     graph.show(svg, analysis);
     applyZoom();
   }
-  ui.target.value = targetSelectValue(analysis);
+  showTargets(analysis);
   showPlan(analysis);
   updateCursor();
 }
@@ -495,15 +523,23 @@ function freshDiagnostic(d) {
   return same.reduce((best, x) => (best && Math.abs(best.from - where) <= Math.abs(x.from - where) ? best : x), null);
 }
 
-/** Applies the fix of `d`, as it is for the text now. */
+/**
+ * Applies the fix of `d`, as it is for the text now: the fix whose title was shown, and no other
+ * (an edit since, a stage renamed, can make the same problem's fix another one). Returns the
+ * title of the fix applied, or null (and says why).
+ */
 function applyFix(d) {
   const fresh = freshDiagnostic(d);
   if (!fresh?.fix) {
     announce('That problem is no longer in the text.');
-    return false;
+    return null;
+  }
+  if (fresh.fix.title !== d.fix.title) {
+    announce(`That fix has changed: it is now "${fresh.fix.title}". Nothing was changed; look at the problem again.`);
+    return null;
   }
   applyEdits(fresh.fix.edits);
-  return true;
+  return fresh.fix.title;
 }
 
 function toCodeMirror(d, length) {
@@ -516,7 +552,7 @@ function toCodeMirror(d, length) {
     message: d.note ? `${d.message}\n${d.note}` : d.message,
     source: d.code,
     markClass: d.unnecessary ? 'cm-unnecessary' : undefined,
-    actions: d.fix ? [{ name: d.fix.title, apply: () => applyFix(d) }] : undefined,
+    actions: d.fix ? [{ name: d.fix.title, apply: () => { const title = applyFix(d); if (title) announce(`Applied: ${title}.`); } }] : undefined,
   };
 }
 
@@ -595,7 +631,8 @@ function showProblems(analysis, text) {
         fix.title = 'This fix changes what the build does: check the result.';
       }
       fix.addEventListener('click', () => {
-        if (applyFix(d)) announce(`Applied: ${d.fix.title}.`);
+        const title = applyFix(d);
+        if (title) announce(`Applied: ${title}.`);
         view.focus();
       });
       li.append(fix);
@@ -632,29 +669,44 @@ function showProblems(analysis, text) {
   ui.problemCount.textContent = analysis.diagnostics.length ? `(${analysis.diagnostics.length})` : '';
 }
 
+/** The picker's value of the picked target while the text has no such target (no name has a space). */
+const MISSING_TARGET = ' missing';
+
 function showTargets(analysis) {
+  const value = targetSelectValue(analysis); // (says whether the picked target is missing)
   const options = analysis.targets.map((t) => ({ value: targetArg(analysis, t.stage), label: targetLabel(analysis, t), isDefault: t.isDefault, description: t.description }));
-  const signature = JSON.stringify(options);
+  // The picked target the text lacks is shown, and selected: the graph shows the default target
+  // meanwhile, and picking that is a change that forgets the picked one.
+  const missing = value === MISSING_TARGET ? chosenTarget : null;
+  const signature = JSON.stringify([options, missing]);
   // Rebuilding the list while someone has it open would reset it; only do so when it changed.
   if (ui.target.dataset.signature !== signature) {
     ui.target.dataset.signature = signature;
-    ui.target.replaceChildren(...options.map((o) => {
+    const list = options.map((o) => {
       const opt = new Option(o.label, o.isDefault ? '' : o.value);
       if (o.description) opt.title = o.description;
       return opt;
-    }));
+    });
+    if (missing != null) {
+      const opt = new Option(`${missing} (not in the file)`, MISSING_TARGET);
+      opt.disabled = true;
+      opt.title = `No stage is called ${missing} now: the graph and the plan show the default target until one is again. Pick a target to forget ${missing}.`;
+      list.unshift(opt);
+    }
+    ui.target.replaceChildren(...list);
   }
-  ui.target.value = targetSelectValue(analysis);
+  ui.target.value = value;
   ui.target.disabled = options.length === 0;
 }
 
 /**
  * The picker's value for the chosen target: the default target's option has value '' (it follows
- * the default), so a chosen target that has become the default (a later stage deleted) selects it.
+ * the default), so a chosen target that has become the default (a later stage deleted) selects it;
+ * MISSING_TARGET while the text has no target of its name.
  */
 function targetSelectValue(analysis) {
   const target = activeTarget(analysis);
-  if (target == null) return '';
+  if (target == null) return chosenTarget != null && chosenMissing ? MISSING_TARGET : '';
   const stage = analysis.targets.find((t) => targetArg(analysis, t.stage) === target)?.stage;
   return stage != null && stage === analysis.defaultTarget ? '' : target;
 }
@@ -758,6 +810,7 @@ function startRename() {
   const s = analysis.stages[stage];
   ui.renameTo.value = text.slice(s.nameFrom, s.nameTo);
   ui.renameError.textContent = '';
+  showRenameHint(ui.renameTo.value);
   ui.renameTo.focus();
   ui.renameTo.select();
 }
@@ -780,7 +833,7 @@ ui.renameForm.addEventListener('submit', (event) => {
   }
   // The name it has, as written: no edit to make.
   if (result.edits.length === 0) {
-    ui.renameError.textContent = `${stage.displayName} is already called ${newName}: nothing was changed.`;
+    ui.renameError.textContent = `${current.text.slice(stage.nameFrom, stage.nameTo)} is already called ${newName}: nothing was changed.`;
     ui.renameTo.focus();
     return;
   }
@@ -792,12 +845,30 @@ ui.renameForm.addEventListener('submit', (event) => {
   const effects = targetStage === stage.index ? [renameTarget.of({ from: chosenTarget, to: newName.toLowerCase() })] : [];
   applyEdits(result.edits, effects);
   refresh();
-  ui.renameTo.value = '';
+  ui.renameTo.value = ''; // (the hint about the name stays: the rename took it)
   view.focus();
   announce(`Renamed ${stage.displayName} to ${newName} (${plural(result.edits.length, 'place')}).`);
 });
 
-ui.renameTo.addEventListener('input', () => { ui.renameError.textContent = ''; ui.renameTo.removeAttribute('aria-invalid'); });
+ui.renameTo.addEventListener('input', () => {
+  ui.renameError.textContent = '';
+  ui.renameTo.removeAttribute('aria-invalid');
+  showRenameHint(ui.renameTo.value.trim());
+});
+
+/**
+ * Under the rename form, for a name shaped as `docker build` may refuse (a separator at its end
+ * or two in a row, more than 237 characters): the browser build does not check what `docker
+ * build` makes of a stage name (it looks each up as a named build context, an image reference);
+ * `stagecraft rename` and `stagecraft check` do. Nothing for other names.
+ */
+function showRenameHint(name) {
+  const shape = name.length > 237 || /[-_.]$/.test(name) || /[-_.]{2}/.test(name);
+  ui.renameHint.hidden = !shape;
+  ui.renameHint.textContent = shape
+    ? 'The browser build does not check that docker build accepts this name (no trailing or doubled separators, at most 237 characters); stagecraft rename does.'
+    : '';
+}
 ui.renameForm.addEventListener('keydown', (event) => {
   if (event.key === 'Escape') { event.preventDefault(); ui.renameError.textContent = ''; view.focus(); }
 });

@@ -1306,8 +1306,16 @@ scenario('opening a UTF-16 file is refused, a file that is not UTF-8 opens with 
   await page.waitForSelector('#file-notice.warning:not([hidden])');
   const warning = await page.textContent('#file-notice');
   assert.match(warning, /latin1\.Dockerfile is not valid UTF-8: line 2 has the byte 0xE9/);
-  assert.match(warning, /BuildKit reads Dockerfiles as UTF-8/);
+  // As the root README has it: BuildKit builds such a file (it reads bytes), stagecraft reads
+  // each such byte as U+FFFD.
+  assert.match(warning, /BuildKit passes bytes that are not UTF-8 through; stagecraft reads each as U\+FFFD/);
+  assert.doesNotMatch(warning, /BuildKit reads Dockerfiles as UTF-8/);
   await shot(page, 'explorer-not-utf8');
+  // One U+FFFD a byte, as the command line reads them: E9 A9 (a cut three-byte character) is
+  // two, where TextDecoder makes one; a byte-order mark is dropped at the start only.
+  await page.setInputFiles('#file-input', { name: 'cut.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from([0xef, 0xbb, 0xbf, ...Buffer.from('FROM alpine\n#'), 0xe9, 0xa9, ...Buffer.from(' A \ufeff'), 0xff, 0x0a]) });
+  await page.waitForFunction(() => document.getElementById('file-name').textContent === 'cut.Dockerfile');
+  assert.equal(await editorText(page), 'FROM alpine\n#\uFFFD\uFFFD A \ufeff\uFFFD\n');
   // A UTF-8 file (with a byte-order mark, as BuildKit reads it) clears the notice; so does Dismiss.
   await page.setInputFiles('#file-input', { name: 'ok.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from('\ufeffFROM alpine AS é\n') });
   await page.waitForSelector('#file-notice', { state: 'hidden' });
@@ -1327,27 +1335,59 @@ scenario('the picked target comes back when its stage\'s name is typed back', as
   await page.click('.cm-content');
   await page.evaluate((end) => window.stagecraftExplorer.edit(end - 1, end, ''), end);
   await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.release), 'the default target meanwhile');
-  assert.equal(await page.$eval('#target', (s) => s.value), '');
+  // The picker shows the picked target, missing, selected and not to be picked.
+  const missing = () => page.$eval('#target', (s) => ({ value: s.value, text: s.selectedOptions[0]?.text, disabled: s.selectedOptions[0]?.disabled }));
+  assert.deepEqual(await missing(), { value: ' missing', text: 'docs (not in the file)', disabled: true });
   assert.match(await page.textContent('#announce'), /Target docs no longer exists/);
   await page.evaluate((end) => window.stagecraftExplorer.edit(end - 1, end - 1, 's'), end);
   await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.docs), 'docs as the target again');
   assert.equal(await page.$eval('#target', (s) => s.value), 'docs');
   assert.match(await page.textContent('#plan'), /Building docs/);
-  // By typing, a letter at a time: `documentation`.
-  await page.evaluate((end) => window.stagecraftExplorer.edit(end - 1, end, ''), end);
-  await page.waitForFunction(() => document.getElementById('target').value === '');
-  for (const [i, ch] of [...'umentation'].entries()) {
-    await page.evaluate(([at, ch]) => window.stagecraftExplorer.edit(at, at, ch), [end - 1 + i, ch]);
+  // Typing on from `docs`, a letter at a time, to `docsite`: a name that starts with the picked
+  // one is another name, and docs is missing again (the picker says so; the graph shows the
+  // default target).
+  for (const [i, ch] of [...'ite'].entries()) {
+    await page.evaluate(([at, ch]) => window.stagecraftExplorer.edit(at, at, ch), [end + i, ch]);
   }
-  await page.waitForFunction(() => /AS documentation/.test(window.stagecraftExplorer.text()));
+  await page.waitForFunction(() => /AS docsite/.test(window.stagecraftExplorer.text()));
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.release), 'the default target for docsite');
+  assert.deepEqual(await missing(), { value: ' missing', text: 'docs (not in the file)', disabled: true }, 'docsite is another name');
+  assert.match(await page.textContent('#plan'), /Building release/);
+  // Picking the default target is a change: it forgets docs, which then does not come back.
+  await page.selectOption('#target', '');
+  assert.equal(await page.$$eval('#target option', (os) => os.filter((o) => o.disabled).length), 0, 'no missing target listed');
+  await page.evaluate((end) => window.stagecraftExplorer.edit(end, end + 3, ''), end);
+  await page.waitForFunction(() => /AS docs\n/.test(window.stagecraftExplorer.text()));
   await page.waitForTimeout(100);
-  assert.equal(await page.$eval('#target', (s) => s.value), '', 'documentation is another name');
-  // Picking another target forgets docs; opening a file starts at its default.
+  assert.equal(await page.$eval('#target', (s) => s.value), '', 'docs was forgotten');
+  assert.equal((await stageNodes(page)).find((n) => n.classes.includes('target')).stage, E.release);
+  // Picking another target forgets docs too.
+  await page.selectOption('#target', 'docs');
+  await page.evaluate((end) => window.stagecraftExplorer.edit(end - 1, end, ''), end);
+  await page.waitForFunction(() => document.getElementById('target').value === ' missing');
   await page.selectOption('#target', 'test');
-  const at = EXAMPLE.indexOf('AS docs') + 3;
-  await page.evaluate(([at, n]) => window.stagecraftExplorer.edit(at, at + n, 'docs'), [at, 'documentation'.length]);
+  await page.evaluate((end) => window.stagecraftExplorer.edit(end - 1, end - 1, 's'), end);
   await page.waitForTimeout(100);
   assert.equal(await page.$eval('#target', (s) => s.value), 'test');
+  // Pasting over the whole text is another file: its default target, and a picked name that one
+  // of its stages is later given stays forgotten.
+  await page.selectOption('#target', 'docs');
+  await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.docs), 'docs as the target');
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+a');
+  await page.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, 'FROM alpine AS one\nFROM one AS two\n');
+  await page.waitForFunction(() => window.stagecraftExplorer.text() === 'FROM alpine AS one\nFROM one AS two\n');
+  await page.waitForFunction(() => document.getElementById('target').value === '');
+  assert.equal(await page.$$eval('#target option', (os) => os.filter((o) => o.disabled).length), 0, 'docs is not shown as missing');
+  await page.evaluate(() => window.stagecraftExplorer.edit(0, 0, 'FROM alpine AS docs\n'));
+  await waitForGraph(page, (ns) => ns.length === 3, 'three stages');
+  await page.waitForTimeout(100);
+  assert.equal(await page.$eval('#target', (s) => s.value), '', 'docs, typed in the pasted file, is not picked');
+  assert.doesNotMatch(await page.textContent('#announce'), /Target docs is back/);
 });
 
 scenario('a problem clicked right after an edit that changes its message is still found', async ({ page, base }) => {
@@ -1428,7 +1468,8 @@ function labelContrast(page, selector) {
     const box = over(over(parse(rs.fill), Number(rs.fillOpacity), bg), opacity, bg);
     const text = g.querySelector('text');
     const ts = getComputedStyle(text);
-    const label = over(over(parse(ts.fill), Number(ts.fillOpacity) * opacity, over(parse(rs.fill), Number(rs.fillOpacity), bg)), 1, bg);
+    // The group is drawn (the label over its box), then faded over the background as a whole.
+    const label = over(over(parse(ts.fill), Number(ts.fillOpacity), over(parse(rs.fill), Number(rs.fillOpacity), bg)), opacity, bg);
     const normal = svg.querySelector('g.node.stage.in-plan:not(.target) rect');
     return {
       box: `rgb(${box.join(',')})`, label: `rgb(${label.join(',')})`, stroke: rs.stroke, strokeOpacity: Number(rs.strokeOpacity) * opacity,
@@ -1486,6 +1527,19 @@ scenario('the stage at the cursor has its own look, named in a key', async ({ pa
   }
 });
 
+/**
+ * The colour of the first word of each line of the editor (it draws every line of a short text),
+ * once the text is `text`: an instruction's keyword, or a heredoc body's text.
+ */
+async function lineColours(page, text) {
+  await page.waitForFunction((t) => window.stagecraftExplorer.text() === t, text);
+  await page.waitForTimeout(100); // (the highlighter runs after the text is in)
+  return page.$$eval('.cm-line', (lines) => lines.map((l) => {
+    const first = [...l.querySelectorAll('span')].find((s) => s.textContent.trim() !== '' && l.textContent.trimStart().startsWith(s.textContent.trim()));
+    return first ? getComputedStyle(first).color : getComputedStyle(l).color;
+  }));
+}
+
 scenario('heredoc bodies are coloured as text up to their terminator', async ({ page, base }) => {
   await openExplorer(page, base);
   const text = [
@@ -1508,18 +1562,56 @@ scenario('heredoc bodies are coloured as text up to their terminator', async ({ 
   ].join('\n') + '\n';
   await page.evaluate((t) => window.stagecraftExplorer.edit(0, window.stagecraftExplorer.text().length, t), text);
   await waitForGraph(page, (ns) => ns.length === 2, 'two stages');
-  // The colour of the first word of each line (the editor draws every line: the text is short).
-  const colours = await page.$$eval('.cm-line', (lines) => lines.map((l) => {
-    const first = [...l.querySelectorAll('span')].find((s) => s.textContent.trim() !== '' && l.textContent.trimStart().startsWith(s.textContent.trim()));
-    return first ? getComputedStyle(first).color : getComputedStyle(l).color;
-  }));
+  const colours = await lineColours(page, text);
   const keyword = colours[0];
   const kw = (line) => colours[line - 1] === keyword;
   for (const line of [1, 2, 6, 11, 16]) assert.ok(kw(line), `line ${line} starts with an instruction: ${colours}`);
-  for (const line of [3, 4, 7, 9, 12, 14]) assert.ok(!kw(line), `line ${line} is heredoc text: ${colours}`);
   const string = colours[2];
-  for (const line of [3, 4, 7, 9, 12, 14]) assert.equal(colours[line - 1], string, `line ${line} is coloured as text`);
+  assert.notEqual(string, keyword);
+  // Bodies and their terminators (5, 10, 13, 15) are text.
+  for (const line of [3, 4, 5, 7, 9, 10, 12, 13, 14, 15]) assert.equal(colours[line - 1], string, `line ${line} is coloured as text: ${colours}`);
   await shot(page, 'explorer-heredoc');
+
+  // Where BuildKit takes a heredoc and where it does not, each checked against the module's
+  // analyze() (the FROM lines it finds are the stages it lists): a whole shell word `<<NAME` of a
+  // RUN, COPY or ADD (or an ONBUILD one) in shell form, after the continuation lines (comments
+  // and blank lines between them skipped) joined at the file's escape character.
+  const cases = {
+    'quoted <<EOF is text': [['FROM alpine AS a', 'RUN echo "use <<EOF here"', 'FROM a AS b', 'RUN echo hi', 'COPY x y'], []],
+    'cat<<EOF is one word': [['FROM alpine AS a', 'RUN cat<<EOF', 'FROM a AS b', 'RUN echo hi'], []],
+    'ONBUILD RUN': [['FROM alpine AS a', 'ONBUILD RUN <<EOF', 'FROM scratch', 'EOF', 'FROM a AS b'], [3, 4]],
+    'ONBUILD COPY': [['FROM alpine AS a', 'ONBUILD COPY <<EOF /x', 'FROM scratch AS z', 'EOF', 'FROM a AS b'], [3, 4]],
+    'a backquote ends no line in a backslash file': [['FROM alpine AS a', 'RUN cat <<EOF > /x && echo `date`', 'hello', 'EOF', 'FROM a AS b'], [3, 4]],
+    'a comment inside a continuation': [['FROM alpine AS a', 'RUN echo 1 \\', '# x <<EOF', '  && echo 2', 'FROM a AS b', 'RUN echo hi', 'EOF', 'FROM b AS c'], []],
+    'a blank line inside a continuation': [['FROM alpine AS a', 'RUN echo \\', '   ', 'cat <<EOF', 'FROM x AS in', 'EOF', 'FROM a AS b'], [5, 6]],
+    'the escape directive': [['# escape=`', 'FROM alpine AS a', 'RUN echo `', '<<EOF', 'FROM x AS in', 'EOF', 'RUN echo C:\\', 'FROM a AS b'], [5, 6]],
+    'a here-string': [['FROM alpine AS a', 'RUN cat <<<"$X"', 'FROM a AS b'], []],
+    'exec form': [['FROM alpine AS a', 'RUN ["cat", "<<EOF"]', 'FROM x AS in', 'EOF', 'FROM a AS b'], []],
+    'a file descriptor, flags and a blank after <<': [['FROM alpine AS a', 'RUN --mount=type=cache,target=/c cat 3<< EOF', 'FROM x AS in', 'EOF', 'FROM a AS b'], [3, 4]],
+    'unterminated': [['FROM alpine AS a', 'RUN <<EOF', 'echo hi', 'FROM a AS b', 'RUN x'], [3, 4, 5]],
+  };
+  for (const [name, [lines, bodies]] of Object.entries(cases)) {
+    const t = lines.join('\n') + '\n';
+    await page.evaluate((t) => window.stagecraftExplorer.edit(0, window.stagecraftExplorer.text().length, t), t);
+    const c = await lineColours(page, t);
+    const a = await analyzeInPage(page, t);
+    const fromLines = lines.flatMap((l, i) => (/^FROM /.test(l) && c[i] === keyword ? [i + 1] : []));
+    assert.deepEqual(fromLines, a.stages.map((st) => st.line), `${name}: the FROM lines coloured as instructions are the module's stages: ${c}`);
+    for (const line of bodies) assert.equal(c[line - 1], string, `${name}: line ${line} is heredoc text: ${c}`);
+    lines.forEach((l, i) => {
+      if (!bodies.includes(i + 1) && /^(FROM|RUN|COPY|ONBUILD) /.test(l)) assert.equal(c[i], keyword, `${name}: line ${i + 1} is an instruction: ${c}`);
+    });
+  }
+
+  // A file with CRLF and one lone CR is edited as it is (lines end at \n): the terminator is
+  // `EOF` with its `\r`, as BuildKit reads it.
+  const crlf = 'FROM alpine AS a\r\nRUN <<EOF\r\necho hi\r\nEOF\r\nFROM a AS b\r\nRUN echo a\rb\r\n';
+  await page.setInputFiles('#file-input', { name: 'crlf.Dockerfile', mimeType: 'text/plain', buffer: Buffer.from(crlf) });
+  const c = await lineColours(page, crlf);
+  const a = await analyzeInPage(page, crlf);
+  assert.deepEqual(a.stages.map((st) => st.line), [1, 5]);
+  assert.deepEqual([c[0], c[1], c[4], c[5]], [keyword, keyword, keyword, keyword], `CRLF: instructions: ${c}`);
+  assert.deepEqual([c[2], c[3]], [string, string], `CRLF: the body and its terminator: ${c}`);
 });
 
 scenario('renaming a stage to its own name changes nothing and says so', async ({ page, base }) => {
@@ -1531,6 +1623,50 @@ scenario('renaming a stage to its own name changes nothing and says so', async (
   assert.equal(await page.textContent('#rename-error'), 'build is already called build: nothing was changed.');
   assert.doesNotMatch(await page.textContent('#announce'), /Renamed/);
   assert.equal(await editorText(page), EXAMPLE);
+});
+
+scenario('the rename form says when the browser build cannot vouch for a name docker build may refuse', async ({ page, base }) => {
+  await openExplorer(page, base);
+  await page.selectOption('#rename-stage', String(E.build));
+  assert.equal(await page.isVisible('#rename-hint'), false, 'no hint at first');
+  for (const name of ['build-', 'a..b', 'x_-y', 'a'.repeat(238)]) {
+    await page.fill('#rename-to', name);
+    await page.waitForSelector('#rename-hint:not([hidden])');
+    assert.match(await page.textContent('#rename-hint'), /does not check that docker build accepts this name \(no trailing or doubled separators, at most 237 characters\); stagecraft rename does/);
+  }
+  for (const name of ['compile', 'a.b-c_d', 'a'.repeat(237)]) {
+    await page.fill('#rename-to', name);
+    await page.waitForSelector('#rename-hint', { state: 'hidden' });
+  }
+  assert.match(await page.getAttribute('#rename-to', 'aria-describedby'), /rename-hint/);
+  // A rename to such a name is made (BuildKit's parser takes it); the hint stays with it.
+  await page.fill('#rename-to', 'build-');
+  await page.click('#rename-submit');
+  await page.waitForFunction(() => /AS build-/.test(window.stagecraftExplorer.text()));
+  assert.equal(await page.isVisible('#rename-hint'), true);
+});
+
+scenario('a fix whose title changed since it was shown is refused, and says what it is now', async ({ page, base }) => {
+  await openExplorer(page, base);
+  const text = 'FROM alpine AS build\nRUN echo\nFROM alpine AS out\nCOPY --from=buidl /a /a\n';
+  await openText(page, 'fix.Dockerfile', text);
+  await page.waitForFunction(() => [...document.querySelectorAll('#problems .fix')].some((b) => /Use stage `build`/.test(b.textContent)));
+  // In one task: the stage renamed to buidle (the fix would now use it), and the shown fix clicked.
+  const clicked = await page.evaluate(() => {
+    const t = window.stagecraftExplorer.text();
+    const at = t.indexOf('AS build') + 3;
+    window.stagecraftExplorer.edit(at, at + 5, 'buidle');
+    const button = [...document.querySelectorAll('#problems .fix')].find((b) => /Use stage `build`/.test(b.textContent));
+    button.click();
+    return button.textContent;
+  });
+  assert.match(clicked, /Use stage `build`/);
+  assert.match(await editorText(page), /COPY --from=buidl \//, 'nothing was changed');
+  assert.match(await page.textContent('#announce'), /That fix has changed: it is now "Use stage `buidle`"/);
+  // The list shows the fix as it is now; that one applies, and says its own title.
+  await page.click('#problems .fix:has-text("Use stage `buidle`")');
+  await page.waitForFunction(() => /COPY --from=buidle \//.test(window.stagecraftExplorer.text()));
+  assert.match(await page.textContent('#announce'), /Applied: Use stage `buidle`\./);
 });
 
 scenario('docs page on a phone: a graph wider than its box shows that it scrolls sideways', async ({ page, base }) => {

@@ -122,7 +122,9 @@ export function graphModel(sc, text, chosen, cursor, options) {
   }
   const { analysis, opts, platformError } = result;
   const target = effectiveTarget(chosen, analysis);
-  const svg = sc.renderSvg(text, target, opts);
+  // The target picked is the build's, as `stagecraft graph --target` and the web pages draw it:
+  // what it does not use is marked unused, and never the target itself.
+  const svg = sc.renderSvg(text, target, target === null ? opts : { ...(opts ?? {}), target });
   return {
     analysis,
     svg,
@@ -192,6 +194,17 @@ export const ZOOM_STEP = 1.25;
  */
 export function zoomBy(scale, steps) {
   let next = scale * Math.pow(ZOOM_STEP, steps);
+  if ((scale < 1 && next > 1) || (scale > 1 && next < 1)) next = 1;
+  return Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, Math.round(next * 1000) / 1000));
+}
+
+/**
+ * The zoom after a Ctrl+wheel event (or a trackpad pinch, which sends many small ones) of
+ * `deltaY` pixels: continuous, so that a small pinch zooms a little (100 px, a mouse notch, is
+ * about 28%). Like a step, it stops at 100% when it crosses it, and stays within the bounds.
+ */
+export function zoomByWheel(scale, deltaY) {
+  let next = scale * Math.exp(-deltaY / 300);
   if ((scale < 1 && next > 1) || (scale > 1 && next < 1)) next = 1;
   return Math.min(ZOOM_MAX, Math.max(ZOOM_MIN, Math.round(next * 1000) / 1000));
 }

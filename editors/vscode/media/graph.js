@@ -34,6 +34,7 @@ import {
   statusText,
   withoutUrls,
   zoomBy,
+  zoomByWheel,
 } from "./graph-model.js";
 
 const vscode = acquireVsCodeApi();
@@ -63,6 +64,8 @@ let docUri = typeof saved.uri === "string" ? saved.uri : null;
 /** The zoom: null to fit the panel's width (at most 100%), else the scale. */
 let zoom = typeof saved.zoom === "number" && saved.zoom > 0 ? saved.zoom : null;
 const zoomLevel = document.getElementById("zoom-level");
+/** A live region: the zoom level, said after a zoom action (not after a resize's new fit). */
+const zoomSaid = document.getElementById("zoom-said");
 
 function saveState() {
   vscode.setState({ uri: docUri, target: chosen ?? null, zoom });
@@ -278,6 +281,16 @@ function setZoom(next, at) {
   graph.scrollLeft = scrollForZoom(left, x, from, to);
   graph.scrollTop = scrollForZoom(top, y, from, to);
   saveState();
+  sayZoom();
+}
+
+let sayTimer = 0;
+/** Says the zoom level once the zooming pauses (a pinch is many wheel events). */
+function sayZoom() {
+  clearTimeout(sayTimer);
+  sayTimer = setTimeout(() => {
+    if (zoomSaid) zoomSaid.textContent = `Zoom ${zoomLevel.textContent}`;
+  }, 300);
 }
 
 document.getElementById("zoom-in").addEventListener("click", () => setZoom(zoomBy(currentScale(), 1)));
@@ -293,8 +306,11 @@ graph.addEventListener(
     e.preventDefault();
     e.stopPropagation();
     const box = graph.getBoundingClientRect();
-    const steps = -Math.sign(e.deltaY) * Math.min(3, Math.max(1, Math.round(Math.abs(e.deltaY) / 100)));
-    if (steps !== 0) setZoom(zoomBy(currentScale(), steps), { x: e.clientX - box.left, y: e.clientY - box.top });
+    // In pixels (a wheel that counts lines or pages: about 40 px a line, a panel's height a page).
+    const dy = e.deltaY * (e.deltaMode === 1 ? 40 : e.deltaMode === 2 ? graph.clientHeight : 1);
+    const scale = currentScale();
+    const next = zoomByWheel(scale, dy);
+    if (next !== scale) setZoom(next, { x: e.clientX - box.left, y: e.clientY - box.top });
   },
   { passive: false },
 );

@@ -23,9 +23,20 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand("stagecraft.showGraph", (uri?: unknown) => graphs.show(uri)),
     vscode.commands.registerCommand("stagecraft.restartServer", () => s.restart()),
   );
-  void s.start();
-}
-
-export async function deactivate(): Promise<void> {
-  await server?.stop();
+  // Activated for a Dockerfile shown in an editor: a server that cannot start says so. Activated
+  // by a graph panel that a window reload brings back (which opens its Dockerfile, unseen), with
+  // no Dockerfile shown: not yet, but once one is (ready() tells why there is no server, once,
+  // and starts one installed since).
+  const shown = () => vscode.window.visibleTextEditors.some((e) => e.document.languageId === "dockerfile");
+  if (shown()) {
+    void s.start();
+  } else {
+    void s.start(false);
+    const watch = vscode.window.onDidChangeVisibleTextEditors(() => {
+      if (!shown()) return;
+      watch.dispose();
+      void s.ready();
+    });
+    context.subscriptions.push(watch);
+  }
 }

@@ -56,6 +56,9 @@ export class GraphPanels implements vscode.Disposable, vscode.WebviewPanelSerial
     const existing = this.panels.get(key);
     if (existing) {
       existing.panel.reveal(undefined, true);
+      // Drawn again: reveal() redraws only a hidden panel, and one shown beside the editor may
+      // say that its file could not be opened.
+      existing.redraw();
       return;
     }
     const panel = new GraphPanel(this.server, this.extensionUri, doc.uri, undefined, null, () => this.panels.delete(key));
@@ -97,6 +100,8 @@ class GraphPanel {
   private reason: ServerReason | null = null;
   /** The wasm build failed to load in the webview (since its last "ready"). */
   private wasmFailed = false;
+  /** The Dockerfile could not be opened (a restored panel's, deleted or moved): drawn when it is opened. */
+  private missing = false;
   /** The server's graph nodes (server renderer only). */
   private nodes: GraphNode[] = [];
   /** Increases with each request, so a slow old answer never replaces a newer one. */
@@ -154,6 +159,14 @@ class GraphPanel {
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document.uri.toString() === this.uri.toString() && e.contentChanges.length > 0) this.refreshSoon();
       }),
+      // The panel says "open it to see its graph again" while its file cannot be opened: opened
+      // (created again, found again), it is drawn.
+      vscode.workspace.onDidOpenTextDocument((d) => {
+        if (this.missing && d.uri.toString() === this.uri.toString()) {
+          this.missing = false;
+          void this.update();
+        }
+      }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
         if (e.textEditor.document.uri.toString() !== this.uri.toString()) return;
         const active = e.selections[0].active;
@@ -169,6 +182,11 @@ class GraphPanel {
       for (const d of this.disposables) d.dispose();
       onDispose();
     });
+  }
+
+  /** Draws the graph again (the command run for a panel that is open already). */
+  redraw(): void {
+    void this.update(true);
   }
 
   private onMessage(m: FromWebview): void {
@@ -244,6 +262,7 @@ class GraphPanel {
         (await vscode.workspace.openTextDocument(this.uri));
     } catch (e) {
       // (A restored panel whose Dockerfile was deleted or moved since.)
+      this.missing = true;
       const name = path.basename(this.uri.fsPath || this.uri.path);
       void this.panel.webview.postMessage({
         type: "error",
@@ -251,6 +270,7 @@ class GraphPanel {
       });
       return;
     }
+    this.missing = false;
     const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
     const s = settings();
     void this.panel.webview.postMessage({
@@ -283,6 +303,7 @@ class GraphPanel {
           await vscode.workspace.openTextDocument(this.uri);
         } catch (e) {
           if (seq !== this.seq) return;
+          this.missing = true;
           const name = path.basename(this.uri.fsPath || this.uri.path);
           void this.panel.webview.postMessage({
             type: "error",
@@ -312,6 +333,7 @@ class GraphPanel {
         return;
       }
       this.nodes = graph.nodes;
+      this.missing = false;
       const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === this.uri.toString());
       void this.panel.webview.postMessage({
         type: "graph",

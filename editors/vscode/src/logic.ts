@@ -426,12 +426,13 @@ export function graphHtml(p: GraphPageParts): string {
   <label>Target <select id="target"><option value="">default target</option></select></label>
   <span class="zoom" role="group" aria-label="Zoom">
     <button type="button" id="zoom-out" title="Zoom out (-, or Ctrl+wheel)" aria-label="Zoom out">−</button>
-    <span id="zoom-level" aria-live="polite">Fit</span>
+    <span id="zoom-level">Fit</span>
     <button type="button" id="zoom-in" title="Zoom in (+, or Ctrl+wheel)" aria-label="Zoom in">+</button>
     <button type="button" id="zoom-fit" title="Fit the graph to the panel's width (0)">Fit</button>
     <button type="button" id="zoom-actual" title="Actual size (1)">100%</button>
   </span>
   <span id="status" role="status">Loading…</span>
+  <span id="zoom-said" class="visually-hidden" aria-live="polite"></span>
 </header>
 <main id="graph" tabindex="0" aria-label="Stage graph: arrow keys scroll, + and - zoom, 0 fits, 1 is the actual size; drag to pan"></main>
 <script type="module" nonce="${a(p.nonce)}" src="${a(p.js)}"></script>
@@ -457,8 +458,31 @@ export function serverStatusText(s: ServerStatus): { text: string; detail: strin
   }
 }
 
-/** The targets in play (`stagecraft.targets`), as the language status item shows them. */
-export function targetsStatusText(targets: readonly string[]): { text: string; detail: string } {
-  if (targets.length === 0) return { text: "target: default", detail: "the last stage (stagecraft.targets is empty)" };
-  return { text: `${targets.length === 1 ? "target" : "targets"}: ${targets.join(", ")}`, detail: "stagecraft.targets: a stage none of them builds is unused" };
+/**
+ * The targets in play (`stagecraft.targets`), as the language status item shows them; `missing`:
+ * those the active file lacks (`targetsMissingFrom`), which the server leaves out for it.
+ */
+export function targetsStatusText(targets: readonly string[], missing: readonly string[] = []): { text: string; detail: string; warning: boolean } {
+  if (targets.length === 0) return { text: "target: default", detail: "the last stage (stagecraft.targets is empty)", warning: false };
+  const text = `${targets.length === 1 ? "target" : "targets"}: ${targets.join(", ")}`;
+  if (missing.length > 0) {
+    const names = missing.map((t) => `"${t}"`).join(", ");
+    return { text, detail: `this file has no stage ${names}: left out for it (stagecraft.targets)`, warning: true };
+  }
+  return { text, detail: "stagecraft.targets: a stage none of them builds is unused", warning: false };
+}
+
+/**
+ * The targets in play that the file (its `stagecraft/targets` answer) lacks: a name no target of
+ * it has (ignoring case, as `--target` matches), `#N` past its last stage. "" (the default
+ * target) is never missing.
+ */
+export function targetsMissingFrom(targets: readonly string[], file: { defaultTarget: number | null; targets: readonly Pick<TargetInfo, "name">[] }): string[] {
+  const names = new Set(file.targets.flatMap((t) => (t.name === null ? [] : [t.name.toLowerCase()])));
+  return targets.filter((t) => {
+    if (t === "") return false;
+    const index = /^#(\d+)$/.exec(t);
+    if (index) return file.defaultTarget === null || Number(index[1]) > file.defaultTarget;
+    return !names.has(t.toLowerCase());
+  });
 }

@@ -558,11 +558,29 @@ async function main() {
     const want = probe.version ? `stagecraft ${probe.version}` : "stagecraft: running";
     await waitFor(`language status rows "${want}" and "target: default"`, async () => {
       rows = await languageStatusRows();
-      return rows.some((r) => r.includes(want) && r.includes("Restart")) && rows.some((r) => r.includes("target: default") && r.includes("Pick build target"));
+      return rows.some((r) => r.includes(want) && r.includes("Restart")) && rows.some((r) => r.includes("target: default") && r.includes("Build a target"));
     }, 15000, 500).catch((e) => {
       throw new WaitError(`${e.message}; the hover shows ${JSON.stringify(rows)}`);
     });
     log(`  language status: ${JSON.stringify(rows)}`);
+    // A target in play that this file lacks: the item warns, naming it.
+    const existed = fs.existsSync(workspaceSettings);
+    const current = existed ? JSON.parse(fs.readFileSync(workspaceSettings, "utf8")) : {};
+    try {
+      fs.mkdirSync(path.dirname(workspaceSettings), { recursive: true });
+      fs.writeFileSync(workspaceSettings, JSON.stringify({ ...current, "stagecraft.targets": ["lint", "nosuch"] }, null, 2));
+      await waitFor('the targets row warning that this file has no stage "nosuch"', async () => {
+        rows = await languageStatusRows();
+        return rows.some((r) => r.includes("targets: lint, nosuch") && r.includes('this file has no stage "nosuch"') && !r.includes('"lint"'));
+      }, 15000, 500).catch((e) => {
+        throw new WaitError(`${e.message}; the hover shows ${JSON.stringify(rows)}`);
+      });
+      log(`  language status with a missing target: ${JSON.stringify(rows)}`);
+    } finally {
+      if (existed) fs.writeFileSync(workspaceSettings, JSON.stringify(current, null, 2));
+      else fs.rmSync(workspaceSettings);
+    }
+    await waitFor('the targets row "target: default" again', async () => (rows = await languageStatusRows()).some((r) => r.includes("target: default")), 15000, 500);
   });
 
   if (noServer) {
@@ -782,6 +800,17 @@ async function main() {
     await picker.selectOption("deps");
     await visible(frame.locator('g.node.stage.target[data-stage="0"]'), 'the "deps" node marked as the target (g.node.stage.target)');
     await waitFor('the "runtime" node dimmed (deps does not build it)', async () => ((await frame.locator('g.node.stage[data-stage="3"]').getAttribute("class")) ?? "").includes("dimmed"), 5000);
+    // The picked target is the build's, as `stagecraft graph --target` draws it: never unused;
+    // what it skips is unused alike.
+    const classes = await frame.locator("g.node.stage").evaluateAll((els) => els.map((e) => e.getAttribute("class")));
+    if (/\bunused\b/.test(classes[0])) throw new Error(`the picked target deps is drawn unused: ${classes[0]}`);
+    if (!/\bunused\b/.test(classes[3])) throw new Error(`runtime, which deps does not build, is not unused: ${classes[3]}`);
+    // A dimmed node's label stays readable (graph-theme.css): the box fades, not the group.
+    const dim = await frame.locator('g.node.stage[data-stage="3"]').evaluate((g) => ({
+      opacity: getComputedStyle(g).opacity,
+      fillOpacity: getComputedStyle(g.querySelector("rect")).fillOpacity,
+    }));
+    if (dim.opacity !== "1" || Number(dim.fillOpacity) >= 1) throw new Error(`the dimmed node fades as a whole: ${JSON.stringify(dim)}`);
     await screenshot("graph-target-deps");
     await picker.selectOption("");
     await visible(frame.locator('g.node.stage.target[data-stage="3"]'), 'the "runtime" node back as the target');
@@ -1171,6 +1200,9 @@ async function main() {
   await step("the graph panel comes back after a window reload", noServer, async () => {
     const frame = graphFrame();
     const zoomBefore = await frame.locator("#graph").getAttribute("data-zoom");
+    // With a target picked: it comes back too.
+    await frame.locator("select#target").selectOption("deps");
+    await visible(frame.locator('g.node.stage.target[data-stage="0"]'), 'the "deps" node marked as the target before the reload');
     // Unsaved edits would hold the reload up: back to the file on disk first.
     await runCommand("View: Focus First Editor Group");
     await runCommand("File: Revert File");
@@ -1183,6 +1215,9 @@ async function main() {
     await waitForWasmGraph(graphFrame(), onDisk, `the graph panel back after the reload, drawn by wasm with ${onDisk} stage nodes`);
     const zoomAfter = await graphFrame().locator("#graph").getAttribute("data-zoom");
     if (zoomAfter !== zoomBefore) throw new Error(`the zoom was ${zoomBefore} before the reload and is ${zoomAfter} after`);
+    const targetAfter = await graphFrame().locator("select#target").inputValue();
+    if (targetAfter !== "deps") throw new Error(`the target was deps before the reload and is "${targetAfter}" after`);
+    await visible(graphFrame().locator('g.node.stage.target[data-stage="0"]'), 'the "deps" node marked as the target after the reload');
     await visible(page.locator(".tabs-container .tab").filter({ hasText: "Stage graph: Dockerfile" }), 'the tab "Stage graph: Dockerfile"');
   });
 }

@@ -22,6 +22,7 @@ import {
   ZOOM_MAX,
   ZOOM_MIN,
   zoomBy,
+  zoomByWheel,
 } from "../../media/graph-model.js";
 
 // out/unit/*.cjs -> editors/vscode/media/wasm
@@ -174,6 +175,30 @@ test("wasm: the chosen target, and one that went away", { skip: noWasm }, () => 
   assert.equal(renamed.dropped, "builder");
 });
 
+test("wasm: the picked target is the build's: never marked unused, and what it skips marked alike", { skip: noWasm }, () => {
+  const classes = (svg: string) =>
+    new Map([...svg.matchAll(/<g class="node stage([^"]*)" data-stage="(\d+)"/g)].map((x: RegExpMatchArray) => [Number(x[2]), x[1].trim().split(/\s+/)]));
+  // Every target of the file, with and without targets in play: the picked one is drawn as
+  // `stagecraft graph --target` draws it (what it does not build is unused, not it).
+  for (const options of [undefined, { buildArgs: {}, targets: [] as string[] }, { buildArgs: {}, targets: ["runtime"] }]) {
+    for (const target of ["deps", "builder", "lint", "runtime"]) {
+      const m = graphModel(sc, DOCKERFILE, target, null, options);
+      assert.equal(m.target, target);
+      const nodes = classes(m.svg);
+      const picked = [...nodes.entries()].find(([, c]) => c.includes("target"));
+      assert.ok(picked, `${target}: a node is the target`);
+      assert.ok(!picked[1].includes("unused"), `${target}: the picked target is not unused: ${picked[1].join(" ")}`);
+      // The stages it does not build are each dimmed and unused, with no exception.
+      for (const [stage, c] of nodes) {
+        if (c.includes("dimmed") && !c.includes("legacy-only")) assert.ok(c.includes("unused") || options?.targets?.length, `${target}: stage ${stage} is dimmed, so unused: ${c.join(" ")}`);
+      }
+    }
+  }
+  // The same as the wasm build's own renderSvg with the target in play.
+  const direct = sc.renderSvg(DOCKERFILE, "lint", { target: "lint" });
+  assert.equal(graphModel(sc, DOCKERFILE, "lint", null).svg, direct);
+});
+
 test("wasm: the stage under the cursor (UTF-16 offsets)", { skip: noWasm }, () => {
   const at = (needle: string) => DOCKERFILE.indexOf(needle);
   assert.equal(stageUnder(sc, DOCKERFILE, 0), null); // the syntax line: before any stage
@@ -215,7 +240,10 @@ test("wasm: a target in play that no stage has is left out, not a failed graph",
   // The ones the file has still count.
   const kept = graphModel(sc, DOCKERFILE, "builder", null, { targets: ["gone", "LINT", "#9"], buildArgs: {} });
   assert.deepEqual(kept.ignoredTargets, ["gone", "#9"]);
-  assert.equal(unused(kept.svg), 0, "lint is a target in play");
+  // builder (picked) and lint are in play; runtime, the default target, is not (builder
+  // is built instead of it, as with --target).
+  assert.equal(unused(kept.svg), 1, "only runtime is unused");
+  assert.match(kept.svg, /<g class="node stage[^"]*\bunused\b[^"]*" data-stage="3"/);
   assert.equal(kept.target, "builder");
   // With a platform it cannot read too.
   const both = graphModel(sc, DOCKERFILE, null, null, { targets: ["gone"], buildArgs: {}, platform: "lin" });
@@ -247,4 +275,22 @@ test("zoom: steps stop at 100% and the bounds; fit; the point under the pointer 
   // at scale 1, the point 100 px into the viewport, scrolled by 50, is at 150; at 2 it is at 300
   assert.equal(scrollForZoom(50, 100, 1, 2), 200);
   assert.equal(scrollForZoom(0, 10, 2, 1), 0);
+});
+
+test("zoom: Ctrl+wheel and pinches scale continuously, stop at 100% when crossing it, stay in bounds", () => {
+  // A trackpad pinch: many events of a few pixels each, each a small change.
+  let scale = 1;
+  for (let i = 0; i < 10; i++) scale = zoomByWheel(scale, -3);
+  assert.ok(scale > 1.08 && scale < 1.12, `ten 3 px pinch events: ${scale}`);
+  assert.ok(zoomByWheel(1, -1) < 1.01, "one small event is no 25% step");
+  // A mouse wheel notch (100 px): about a step.
+  assert.equal(zoomByWheel(1, 100), 0.717);
+  assert.equal(zoomByWheel(1, -100), 1.396);
+  // Crossing 100% stops there.
+  assert.equal(zoomByWheel(0.9, -100), 1);
+  assert.equal(zoomByWheel(1.1, 100), 1);
+  // Bounds.
+  assert.equal(zoomByWheel(ZOOM_MAX, -1000), ZOOM_MAX);
+  assert.equal(zoomByWheel(ZOOM_MIN, 1000), ZOOM_MIN);
+  assert.equal(zoomByWheel(2, 0), 2);
 });

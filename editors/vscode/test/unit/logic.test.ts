@@ -22,6 +22,7 @@ import {
   targetDescription,
   targetDetail,
   targetLabel,
+  targetsMissingFrom,
   targetsStatusText,
 } from "../../src/logic";
 import type { GraphNode, TargetInfo } from "../../src/protocol";
@@ -389,4 +390,16 @@ test("the language status items say the server's state and the targets in play",
   assert.equal(stopped.error, true);
   assert.equal(targetsStatusText([]).text, "target: default");
   assert.equal(targetsStatusText(["release", "test"]).text, "targets: release, test");
+  assert.equal(targetsStatusText(["release", "test"]).warning, false);
+  const warn = targetsStatusText(["release", "test", "gone"], ["gone"]);
+  assert.equal(warn.text, "targets: release, test, gone");
+  assert.equal(warn.warning, true);
+  assert.equal(warn.detail, 'this file has no stage "gone": left out for it (stagecraft.targets)');
+});
+
+test("the targets in play a file lacks: names ignoring case, #N past the last stage, never the default", () => {
+  const file = { defaultTarget: 3, targets: [{ name: "base" }, { name: "Build" }, { name: null }, { name: "release" }] };
+  assert.deepEqual(targetsMissingFrom(["base", "BUILD", "", "#0", "#3"], file), []);
+  assert.deepEqual(targetsMissingFrom(["gone", "#4", "releases", "release"], file), ["gone", "#4", "releases"]);
+  assert.deepEqual(targetsMissingFrom(["#0", "x", ""], { defaultTarget: null, targets: [] }), ["#0", "x"]);
 });
