@@ -110,6 +110,17 @@ function shot(page, name, opts = {}) {
 const scenarios = [];
 const scenario = (name, fn, opts = {}) => scenarios.push({ name, fn, ...opts });
 
+/** Selects the editor's whole text and pastes `text` over it, as a user's Ctrl+A, Ctrl+V does. */
+async function pasteOverAll(page, text) {
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+a');
+  await page.evaluate((t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+}
+
 scenario('explorer renders the example', async ({ page, base }) => {
   await openExplorer(page, base);
   assert.equal(await editorText(page), EXAMPLE, 'the example is preloaded in the editor');
@@ -728,13 +739,7 @@ scenario('a laptop screen: the open build options, their errors and the search p
 scenario('pasting a file with a lone CR reads it as opening it does', async ({ page, base }) => {
   await openExplorer(page, base);
   const text = 'FROM alpine AS base\rRUN echo hi\nFROM base AS build\r\nRUN echo 2\rfrom base as lower\nFROM lower\n';
-  await page.click('.cm-content');
-  await page.keyboard.press('Control+a');
-  await page.evaluate((t) => {
-    const data = new DataTransfer();
-    data.setData('text/plain', t);
-    document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, text);
+  await pasteOverAll(page, text);
   assert.equal(await page.evaluate(() => window.stagecraftExplorer.text()), text, 'the text as pasted, every CR kept');
   const pasted = await page.evaluate(() => window.stagecraftExplorer.text());
   const a = await analyzeInPage(page, pasted);
@@ -1373,13 +1378,7 @@ scenario('the picked target comes back when its stage\'s name is typed back', as
   // of its stages is later given stays forgotten.
   await page.selectOption('#target', 'docs');
   await waitForGraph(page, (ns) => withClass(ns, 'target').join() === String(E.docs), 'docs as the target');
-  await page.click('.cm-content');
-  await page.keyboard.press('Control+a');
-  await page.evaluate((t) => {
-    const data = new DataTransfer();
-    data.setData('text/plain', t);
-    document.querySelector('.cm-content').dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, 'FROM alpine AS one\nFROM one AS two\n');
+  await pasteOverAll(page, 'FROM alpine AS one\nFROM one AS two\n');
   await page.waitForFunction(() => window.stagecraftExplorer.text() === 'FROM alpine AS one\nFROM one AS two\n');
   await page.waitForFunction(() => document.getElementById('target').value === '');
   assert.equal(await page.$$eval('#target option', (os) => os.filter((o) => o.disabled).length), 0, 'docs is not shown as missing');

@@ -262,12 +262,7 @@ class GraphPanel {
         (await vscode.workspace.openTextDocument(this.uri));
     } catch (e) {
       // (A restored panel whose Dockerfile was deleted or moved since.)
-      this.missing = true;
-      const name = path.basename(this.uri.fsPath || this.uri.path);
-      void this.panel.webview.postMessage({
-        type: "error",
-        message: `stagecraft: ${name} could not be opened (${e instanceof Error ? e.message : String(e)}); open it to see its graph again.`,
-      });
+      this.showMissing(e);
       return;
     }
     this.missing = false;
@@ -282,6 +277,16 @@ class GraphPanel {
       // The wasm analysis takes the server's build args, targets in play and platform, so the
       // graph resolves FROM lines and marks unused stages as the diagnostics do.
       options: { buildArgs: s.buildArgs, targets: s.targets, ...(s.platform !== "" ? { platform: s.platform } : {}) },
+    });
+  }
+
+  /** Says that the panel's Dockerfile could not be opened (`e`), and redraws once it is. */
+  private showMissing(e: unknown): void {
+    this.missing = true;
+    const name = path.basename(this.uri.fsPath || this.uri.path);
+    void this.panel.webview.postMessage({
+      type: "error",
+      message: `stagecraft: ${name} could not be opened (${e instanceof Error ? e.message : String(e)}); open it to see its graph again.`,
     });
   }
 
@@ -303,12 +308,7 @@ class GraphPanel {
           await vscode.workspace.openTextDocument(this.uri);
         } catch (e) {
           if (seq !== this.seq) return;
-          this.missing = true;
-          const name = path.basename(this.uri.fsPath || this.uri.path);
-          void this.panel.webview.postMessage({
-            type: "error",
-            message: `stagecraft: ${name} could not be opened (${e instanceof Error ? e.message : String(e)}); open it to see its graph again.`,
-          });
+          this.showMissing(e);
           return;
         }
         if (seq !== this.seq) return;
