@@ -8,7 +8,7 @@
 use stagecraft_syntax::{TextRange, TextSize};
 
 use crate::model::*;
-use crate::{analyze, env, platform, reference, Analysis, Options};
+use crate::{analyze, env, platform, reference, Analysis, BuildError, Options};
 
 /// Where the legacy builder fails ([`Analysis::legacy_failure`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,12 +56,13 @@ struct CopyFrom<'a> {
     range: TextRange,
 }
 
-/// 64 hex digits: an image's ID, which the classic builder takes for a local image.
-fn is_image_id(name: &str) -> bool {
-    name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 impl Analysis {
+    /// Whether a stage before stage `end` has the name `name` (lower-case, as names are kept):
+    /// one the legacy builder has built when it reaches `end` (`getByName`).
+    fn built_before(&self, end: usize, name: &str) -> bool {
+        self.stages[..end].iter().any(|t| t.name.as_deref() == Some(name))
+    }
+
     /// The file as the legacy builder reads it, where that differs from BuildKit's reading:
     /// it has no named build contexts, and it finds a FROM name among the stages built before
     /// in any case (`getByName` lower-cases it), where BuildKit looks a stage name up as written
@@ -73,8 +74,7 @@ impl Analysis {
             let (BaseKind::Image(_), Some(range)) = (&s.base_kind, s.base_range) else { continue };
             let written = &self.text[range];
             let lowered = written.to_ascii_lowercase();
-            let earlier = || self.stages[..s.index].iter().any(|t| t.name.as_deref() == Some(lowered.as_str()));
-            if written != lowered && !written.contains('$') && earlier() {
+            if written != lowered && !written.contains('$') && self.built_before(s.index, &lowered) {
                 text.get_or_insert_with(|| self.text.clone())
                     .replace_range(std::ops::Range::<usize>::from(range), &lowered);
             }
@@ -162,6 +162,16 @@ impl Analysis {
             found.extend(step);
         }
         found.into_iter().min_by_key(|f| (f.0, f.1, f.2)).map(|f| f.3)
+    }
+
+    /// Whether the legacy builder, building stages `0..end`, meets BuildKit's error `e` of this
+    /// view where [`Analysis::legacy_failure`] finds none of its own: all but BuildKit's failure
+    /// at an image name in those stages (a base or a `--from`, in its wrap "failed to parse
+    /// stage name"), whose reading `legacy_failure` models (an image's ID, say, names a local
+    /// image there).
+    pub fn legacy_meets(&self, e: &BuildError, end: usize) -> bool {
+        let image = e.phase == "resolve-stages" && e.message.starts_with("failed to parse stage name");
+        !(image && e.range.and_then(|r| self.stage_at(r.start())).is_some_and(|s| s < end))
     }
 
     /// The first of the stages `0..end` whose name an earlier one has: the legacy builder fails
@@ -276,8 +286,7 @@ impl Analysis {
         let fails = self.references.iter().filter(run);
         let fails = fails.filter_map(|r| {
             let value = r.value.as_str();
-            let built = |name: &str| self.stages[..r.in_stage].iter().any(|s| s.name.as_deref() == Some(name));
-            let why = if value.is_empty() || built(&value.to_lowercase()) {
+            let why = if value.is_empty() || self.built_before(r.in_stage, &value.to_lowercase()) {
                 return None;
             } else if let Ok(n) = value.parse::<i64>() {
                 match n.cmp(&(r.in_stage as i64)) {
@@ -285,7 +294,7 @@ impl Analysis {
                     std::cmp::Ordering::Equal => "refers to current build stage".to_string(),
                     _ => "index out of bounds".to_string(),
                 }
-            } else if let Some(e) = reference::parse_normalized_named(value).err().filter(|_| !is_image_id(value)) {
+            } else if let Some(e) = reference::parse_normalized_named(value).err().filter(|_| !reference::is_image_id(value)) {
                 e
             } else if self.stages[r.in_stage..].iter().any(|s| s.name.as_deref() == Some(&value.to_lowercase())) {
                 format!("no stage `{value}` is built yet, so it pulls `{value}` as an image (or takes a local image of that name)")
@@ -365,10 +374,7 @@ impl Analysis {
             }
             let lowered = name.to_lowercase();
             // (An image's ID, 64 hex digits, names a local image there.)
-            if name == "scratch"
-                || is_image_id(&name)
-                || self.stages[..s.index].iter().any(|t| t.name.as_deref() == Some(&lowered))
-            {
+            if name == "scratch" || reference::is_image_id(&name) || self.built_before(s.index, &lowered) {
                 return None;
             }
             let message = reference::parse_normalized_named(&name).err()?;

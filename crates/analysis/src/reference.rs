@@ -1,9 +1,15 @@
 //! Image reference validation as BuildKit does it (`distribution/reference`'s
 //! `ParseNormalizedNamed`), so that we reject base names exactly where BuildKit does.
 
+/// Whether `s` is 64 lower-case hex digits: an image's ID (`anchoredIdentifierRegexp`), which
+/// `ParseNormalizedNamed` refuses as a name.
+pub(crate) fn is_image_id(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// Why a base name is not a valid image reference (BuildKit's wording).
 pub fn parse_normalized_named(s: &str) -> Result<(), String> {
-    if s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if is_image_id(s) {
         return Err(format!("invalid repository name ({s}), cannot specify 64-byte hexadecimal strings"));
     }
     let (domain, remainder) = split_docker_domain(s);
@@ -34,8 +40,7 @@ pub fn context_key(name: &str) -> Result<String, String> {
 /// Whether `name` is an image name of one path component, such as most stage names (`build`,
 /// `a.b`, `x__y`): a cheap test that [`context_key`] would give it back unchanged.
 pub(crate) fn is_plain_name(name: &str) -> bool {
-    let hex64 = name.len() == 64 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    name.len() <= 200 && !hex64 && is_path_component(name)
+    name.len() <= 200 && !is_image_id(name) && is_path_component(name)
 }
 
 /// The registry and the path of an image name, as `ParseNormalizedNamed` splits them (`alpine`:

@@ -134,7 +134,8 @@ impl Shared {
     /// the document; else all of them. In a big file an edit changes a few tokens, and the
     /// client reads a few bytes instead of all of them again.
     fn semantic_tokens_delta(&self, uri: &Uri, previous: &str) -> Option<SemanticTokensFullDeltaResult> {
-        let kept = self.lock().documents.get(uri).and_then(|d| d.semantic_tokens.clone());
+        // (Taken: the tokens made next replace them either way.)
+        let kept = self.lock().documents.get_mut(uri).and_then(|d| d.semantic_tokens.take());
         let tokens = self.semantic_tokens(uri)?;
         Some(match kept.filter(|(id, _)| id == previous) {
             Some((_, old)) => SemanticTokensFullDeltaResult::TokensDelta(SemanticTokensDelta {

@@ -92,13 +92,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                 );
                 Outcome::Findings
             }
-            // (Else where BuildKit fails, reading the file as the legacy builder does; but not
-            // at an image name in the stages it builds, a base or a `--from`, whose reading is
-            // modelled above: an image's ID, say, names a local image there.)
-            None if legacy => super::build_outcome(lan, path, |e| {
-                let image = e.phase == "resolve-stages" && e.message.starts_with("failed to parse stage name");
-                !(image && e.range.and_then(|r| lan.stage_at(r.start())).is_some_and(|s| s < legacy_count))
-            }),
+            // (Else where BuildKit fails, reading the file as the legacy builder does.)
+            None if legacy => super::build_outcome(lan, path, |e| lan.legacy_meets(e, legacy_count)),
             // BuildKit's own packages build it, but `docker build` (buildx's client) looks every
             // stage name up as a named context first, and fails on one that is no image name.
             // It does so in its loop over the stages, once the stage's FROM is expanded: after
