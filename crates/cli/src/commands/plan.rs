@@ -61,8 +61,11 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // Its failure of its own, the first in build order, on the file as it reads it (its own
     // view where that differs: no named contexts, FROM names found in any case), with what
     // BuildKit does there.
+    // (Read only where it is shown: with --legacy, and in the JSON; it may analyse the file
+    // twice more.)
     let legacy_count = legacy.len();
-    let view = an.legacy_view();
+    let shown = a.legacy || a.format == Some(Format::Json);
+    let view = shown.then(|| an.legacy_view()).flatten();
     let lan = view.as_ref().unwrap_or(&an);
     let builds = |what: &'static str| {
         if an.build_error().is_some() {
@@ -71,7 +74,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             what
         }
     };
-    let clash = lan.legacy_failure(legacy.len(), &plan.stages).map(|f| {
+    let clash = shown.then(|| lan.legacy_failure(legacy.len(), &plan.stages)).flatten().map(|f| {
         let note = match f.note {
             LegacyNote::Builds => builds("BuildKit builds it"),
             LegacyNote::Warns => "BuildKit warns of it, as DuplicateStageName, and builds",
