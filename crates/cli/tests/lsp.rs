@@ -1195,17 +1195,60 @@ fn code_actions_lenses_targets_and_graph() {
     moved["range"]["end"]["character"] = Value::from(moved["range"]["end"]["character"].as_u64().unwrap() + 1);
     p["context"]["diagnostics"] = Value::Array(vec![moved]);
     assert!(lsp.result("textDocument/codeAction", p).is_null(), "which of the two is meant cannot be told");
+    // Two lenses above each FROM, shown on one line (as editors show them, joined by `|`): the
+    // stage as a target (the target picker) and its references (the references view).
+    let titles = |lsp: &mut Lsp, uri: &str| -> Vec<String> {
+        let lenses = lsp.result("textDocument/codeLens", doc(uri));
+        let mut lines: Vec<(Value, String)> = Vec::new();
+        for l in lenses.as_array().unwrap() {
+            let title = l["command"]["title"].as_str().unwrap();
+            match lines.last_mut() {
+                Some((line, joined)) if *line == l["range"]["start"]["line"] => *joined += &format!(" | {title}"),
+                _ => lines.push((l["range"]["start"]["line"].clone(), title.to_string())),
+            }
+        }
+        lines.into_iter().map(|(_, t)| t).collect()
+    };
+    assert_eq!(
+        titles(&mut lsp, URI),
+        [
+            "target: build · builds 1 stage | 4 refs",
+            "target: docs · builds 1 stage | 0 refs",
+            "target: test · builds 2 stages | 0 refs",
+            // Only the last unnamed stage is a target (the default one).
+            "target: default (unnamed stage 3) · builds 2 stages | 0 refs",
+        ]
+    );
     let lenses = lsp.result("textDocument/codeLens", doc(URI));
-    assert_eq!(lenses[0]["command"]["title"], "target: build · builds 1 stage · 4 refs");
-    assert_eq!(lenses[3]["command"]["command"], "stagecraft.pickTarget");
-    // Only the last unnamed stage is a target (the default one).
-    assert_eq!(lenses[3]["command"]["title"], "target: default (unnamed stage 3) · builds 2 stages · 0 refs");
+    assert_eq!(lenses[6]["command"]["command"], "stagecraft.pickTarget");
+    assert_eq!(lenses[6]["command"]["arguments"], parse_json(&format!(r#"["{URI}", 3]"#)));
+    // The references lens's arguments are a place the references request finds them from: the
+    // stage's name, or an unnamed stage's FROM.
+    for (lens, count) in [(1, 4), (7, 0)] {
+        assert_eq!(lenses[lens]["command"]["command"], "stagecraft.showReferences");
+        let arguments = &lenses[lens]["command"]["arguments"];
+        assert_eq!(arguments[0], URI);
+        let mut p = doc(URI);
+        p["position"] = arguments[1].clone();
+        p["context"] = parse_json(r#"{"includeDeclaration": false}"#);
+        let found = lsp.result("textDocument/references", p.clone());
+        assert_eq!(found.as_array().map_or(0, Vec::len), count, "{found}");
+        // (From the FROM of the unnamed stage, its definition is found.)
+        p["context"] = parse_json(r#"{"includeDeclaration": true}"#);
+        assert_eq!(lsp.result("textDocument/references", p).as_array().map_or(0, Vec::len), count + 1);
+    }
+    assert_eq!(lenses[1]["command"]["arguments"][1], pos(0, 20));
+    assert_eq!(lenses[7]["command"]["arguments"][1], pos(4, 0));
     // A stage whose name a later stage takes over is not a target (the later one is).
     let shadowed = "file:///shadowed/Dockerfile";
     lsp.open(shadowed, "FROM alpine AS a\nFROM alpine AS a\nFROM a\n");
-    let lenses = lsp.result("textDocument/codeLens", doc(shadowed));
-    assert_eq!(lenses[0]["command"]["title"], "a (not a target: a later stage has its name) · builds 1 stage · 0 refs");
-    assert_eq!(lenses[1]["command"]["title"], "target: a · builds 1 stage · 1 ref");
+    assert_eq!(
+        titles(&mut lsp, shadowed)[..2],
+        [
+            "a (not a target: a later stage has its name) · builds 1 stage | 0 refs",
+            "target: a · builds 1 stage | 1 ref"
+        ]
+    );
     let targets = lsp.result("stagecraft/targets", doc(URI));
     assert_eq!(targets["defaultTarget"], 3);
     let default = targets["targets"].as_array().unwrap().iter().find(|t| t["isDefault"] == true).unwrap().clone();
@@ -1234,25 +1277,19 @@ fn code_actions_lenses_targets_and_graph() {
     );
     // BuildKit fails there in `a`'s dispatch (a copy from a later stage): the lenses of the
     // targets that build `a` say so, and where.
-    // Each lens's title, in order.
-    let titles = |lsp: &mut Lsp, uri: &str| -> Vec<String> {
-        let lenses = lsp.result("textDocument/codeLens", doc(uri));
-        lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap().to_string()).collect()
-    };
     assert_eq!(
         titles(&mut lsp, cycle),
         [
-            "target: x · builds 1 stage · 1 ref",
-            "target: a · build fails (line 3) · 1 ref",
-            "target: b (default) · build fails (line 3) · 1 ref"
+            "target: x · builds 1 stage | 1 ref",
+            "target: a · build fails (line 3) | 1 ref",
+            "target: b (default) · build fails (line 3) | 1 ref"
         ]
     );
     // A stage that copies from itself: BuildKit refuses the cycle before it builds anything, so
     // every target fails, also one that does not build the stage.
     let itself = "file:///itself/Dockerfile";
     lsp.open(itself, "FROM alpine AS x\nFROM alpine AS a\nCOPY --from=a /x /y\n");
-    let lenses = lsp.result("textDocument/codeLens", doc(itself));
-    assert_eq!(lenses[0]["command"]["title"], "target: x · build fails (line 3) · 0 refs");
+    assert_eq!(titles(&mut lsp, itself)[0], "target: x · build fails (line 3) | 0 refs");
     // A failure in one stage's instructions fails the targets that build that stage; a target
     // that does not build it keeps its count (the analysis stops at the failure, so it cannot
     // say that target builds cleanly).
@@ -1261,10 +1298,10 @@ fn code_actions_lenses_targets_and_graph() {
     assert_eq!(
         titles(&mut lsp, failing),
         [
-            "target: ok · builds 1 stage · 1 ref",
-            "target: bad · build fails (line 3) · 1 ref",
-            "target: top · build fails (line 3) · 0 refs",
-            "target: default (unnamed stage 3) · builds 2 stages · 0 refs",
+            "target: ok · builds 1 stage | 1 ref",
+            "target: bad · build fails (line 3) | 1 ref",
+            "target: top · build fails (line 3) | 0 refs",
+            "target: default (unnamed stage 3) · builds 2 stages | 0 refs",
         ]
     );
     // The target picker's list says so too.
@@ -1954,7 +1991,7 @@ fn thousands_of_stages_or_references_get_answers() {
         let outline = stages + usize::from(name == "wide");
         assert_eq!(symbols.as_array().unwrap().len(), outline, "{name}: one outline entry per stage");
         let lenses = lsp.result("textDocument/codeLens", doc(uri));
-        assert_eq!(lenses.as_array().unwrap().len(), stages, "{name}: one lens per FROM");
+        assert_eq!(lenses.as_array().unwrap().len(), 2 * stages, "{name}: two lenses per FROM");
         let hover = lsp.result("textDocument/hover", at(uri, line as u32, column));
         assert!(hover["contents"]["value"].as_str().unwrap().len() < 4_000, "{name}: {hover}");
         let definition = lsp.result("textDocument/definition", at(uri, line as u32, column));

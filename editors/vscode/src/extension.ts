@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import { GraphPanels } from "./graph";
 import { Server } from "./server";
 import { StatusItems } from "./status";
+import { showReferences } from "./references";
 import { pickTarget } from "./targets";
 
 let server: Server | undefined;
@@ -18,8 +19,9 @@ export function activate(context: vscode.ExtensionContext): void {
     new StatusItems(s),
     // A graph panel open when the window closed (or reloaded) comes back for its Dockerfile.
     vscode.window.registerWebviewPanelSerializer(GraphPanels.viewType, graphs),
-    // Code lenses from the server call this with [uri, stageIndex].
+    // Code lenses from the server call these, with [uri, stageIndex] and [uri, position].
     vscode.commands.registerCommand("stagecraft.pickTarget", (uri?: unknown, stageIndex?: unknown) => pickTarget(s, uri, stageIndex)),
+    vscode.commands.registerCommand("stagecraft.showReferences", (uri?: unknown, position?: unknown) => showReferences(s, uri, position)),
     vscode.commands.registerCommand("stagecraft.showGraph", (uri?: unknown) => graphs.show(uri)),
     vscode.commands.registerCommand("stagecraft.restartServer", () => s.restart()),
   );

@@ -708,6 +708,26 @@ async function main() {
     if (ran !== want) throw new Error(`the terminal ran docker with ${JSON.stringify(ran)}, not ${JSON.stringify(want)}`);
   });
 
+  // 7b. The other lens of a FROM line, its references, opens them in the references peek.
+  await step("a code lens of references opens the references peek", needs("codeLensProvider"), async () => {
+    // deps: `FROM deps AS builder` and `COPY --from=deps`.
+    const lens = await visible(page.locator(sel.codeLens).filter({ hasText: /^2 refs$/ }), 'the code lens "2 refs" (of deps)');
+    await lens.click();
+    const peek = page.locator(".reference-zone-widget");
+    // (editor.action.showReferences titles its peek "Locations (2)".)
+    const title = await waitFor("the references peek, titled with its 2 locations", async () => {
+      const t = (await peek.locator(".peekview-title").textContent({ timeout: 1000 }).catch(() => "")) ?? "";
+      return /\(2\)/.test(t) && t;
+    });
+    log(`  peek: ${title.trim()}`);
+    const rows = (await peek.locator(".ref-tree .monaco-list-row").allTextContents()).join(" / ");
+    for (const want of ["FROM deps AS", "COPY --from=deps"]) {
+      if (!rows.includes(want)) throw new Error(`the peek lists ${JSON.stringify(rows)}, without ${JSON.stringify(want)}`);
+    }
+    await screenshot("references-lens-peek");
+    await page.keyboard.press("Escape");
+  });
+
   // 8. The stage graph, drawn in the webview by the wasm build (media/wasm/ in the .vsix).
   const stageCount = STAGE_NAMES_AFTER_RENAME.length;
   /** The graph container's state, for waits and for failure messages. */

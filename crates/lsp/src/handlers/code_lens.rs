@@ -1,5 +1,6 @@
-//! A code lens above each FROM: the stage as a target, what it builds (or where its build fails),
-//! how often it is used.
+//! Two code lenses above each FROM: the stage as a target and what it builds (or where its build
+//! fails), running the target picker; and how often the stage is used, running the references
+//! view.
 
 use stagecraft_analysis::Analysis;
 use tower_lsp_server::lsp_types::{CodeLens, Command, Uri};
@@ -19,7 +20,7 @@ pub(crate) fn lenses(a: &Analysis, encoding: Encoding, uri: &Uri) -> Vec<CodeLen
     let failures = a.target_failures();
     a.stages()
         .iter()
-        .map(|s| {
+        .flat_map(|s| {
             let (builds, refs) = (builds[s.index], refs[s.index]);
             // The analysis says which stages `--target` can name: not an unnamed stage before the
             // last, nor a stage whose name a later stage takes over.
@@ -39,17 +40,28 @@ pub(crate) fn lenses(a: &Analysis, encoding: Encoding, uri: &Uri) -> Vec<CodeLen
                 },
                 None => format!("builds {builds} stage{}", if builds == 1 { "" } else { "s" }),
             };
-            let title = format!("{label} · {build} · {refs} ref{}", if refs == 1 { "" } else { "s" });
             let line_start = encoding.position(a.line_index(), s.from_range.start());
-            CodeLens {
-                range: tower_lsp_server::lsp_types::Range { start: line_start, end: line_start },
-                command: Some(Command {
-                    title,
-                    command: "stagecraft.pickTarget".into(),
-                    arguments: Some(vec![serde_json::json!(uri.as_str()), serde_json::json!(s.index)]),
-                }),
+            let range = tower_lsp_server::lsp_types::Range { start: line_start, end: line_start };
+            // The references are asked for where go-to-definition lands: the name, or an
+            // unnamed stage's FROM.
+            let at = encoding.position(a.line_index(), s.name_range.unwrap_or(s.from_range).start());
+            let lens = |title: String, command: &str, arguments: Vec<serde_json::Value>| CodeLens {
+                range,
+                command: Some(Command { title, command: command.into(), arguments: Some(arguments) }),
                 data: None,
-            }
+            };
+            [
+                lens(
+                    format!("{label} · {build}"),
+                    "stagecraft.pickTarget",
+                    vec![serde_json::json!(uri.as_str()), serde_json::json!(s.index)],
+                ),
+                lens(
+                    format!("{refs} ref{}", if refs == 1 { "" } else { "s" }),
+                    "stagecraft.showReferences",
+                    vec![serde_json::json!(uri.as_str()), serde_json::json!(at)],
+                ),
+            ]
         })
         .collect()
 }
