@@ -718,9 +718,33 @@ impl<'a> Engine<'a> {
             let i = directives.partition_point(|d| d.start() <= r.start());
             i > 0 && directives[i - 1].contains_range(r)
         };
+        // The instructions' ranges, in order, where an error may be in one (found once, as the
+        // directives').
+        #[cfg(feature = "build-failures")]
+        let instructions: Vec<(TextRange, bool)> = match errors.iter().any(|e| e.kind() == SyntaxErrorKind::Local) {
+            true => self
+                .parse
+                .tree()
+                .instructions()
+                .map(|i| {
+                    let heredoc = i.syntax().descendants_with_tokens().any(|e| e.kind() == HEREDOC_CONTENT);
+                    (i.range(), heredoc)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         for e in errors {
             // The lines BuildKit's parser names: a file with no instructions at its last line;
-            // a directive it refuses at the line before it (it counts lines from 0 there).
+            // a directive it refuses at the line before it (it counts lines from 0 there); an
+            // instruction it cannot read from its first line to the last of its continuation
+            // lines (`withLocation(err, startLine, currentLine)`), also where the error is in a
+            // continuation line. (Not for an instruction with heredocs, whose bodies come after
+            // those lines: there the error's own lines.)
+            #[cfg(feature = "build-failures")]
+            let instruction = {
+                let i = instructions.partition_point(|(r, _)| r.start() <= e.range().start());
+                instructions.get(i.wrapping_sub(1)).filter(|(r, heredoc)| !heredoc && r.contains_range(e.range()))
+            };
             let lines = if !cfg!(feature = "build-failures") {
                 None
             } else if e.kind() == SyntaxErrorKind::NoInstructions {
@@ -736,7 +760,11 @@ impl<'a> Engine<'a> {
                 let line = self.lines(e.range()).0.saturating_sub(1);
                 Some((line, line))
             } else {
-                None
+                #[cfg(feature = "build-failures")]
+                let lines = instruction.map(|&(r, _)| self.lines(r));
+                #[cfg(not(feature = "build-failures"))]
+                let lines = None;
+                lines
             };
             match lines {
                 Some(lines) => {
@@ -1018,6 +1046,13 @@ impl<'a> Engine<'a> {
                 let code = if info.kind == ERROR { "unknown-instruction" } else { "invalid-instruction" };
                 #[cfg(feature = "build-failures")]
                 let first = !self.stopped;
+                // At the word or flag; BuildKit's error names the instruction's lines, all of
+                // them (`WithLocation(err, node.Location())`), also where the flag is on a
+                // continuation line.
+                #[cfg(feature = "build-failures")]
+                self.fail_in(code, &e.message, Some(e.range), Some(info.range), "instructions");
+                // (The browser build names no lines.)
+                #[cfg(not(feature = "build-failures"))]
                 self.fail(code, &e.message, Some(e.range), "instructions");
                 // The build's error is BuildKit's `parseError`, which names the instruction's
                 // first line (the diagnostic, at the instruction, need not).

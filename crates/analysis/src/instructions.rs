@@ -372,13 +372,9 @@ fn check_run_options(info: &InstructionInfo) -> Result<(), InstructionError> {
         let v = f.value().unwrap_or_default();
         if !matches!(v, "default" | "none" | "host") {
             return Err(InstructionError {
-                message: format!(
-                    "invalid network mode {}{}; use default, none or host",
-                    go::quote_str(v),
-                    crate::suggest::search(v, ["default", "none", "host"], true)
-                        .map(|s| format!(" (did you mean {s}?)"))
-                        .unwrap_or_default()
-                ),
+                // (BuildKit's message ends at the value, with no "did you mean": what to write
+                // is ours, after `; `, and names all three.)
+                message: format!("invalid network mode {}; use default, none or host", go::quote_str(v)),
                 range: f.range,
             });
         }
@@ -487,11 +483,37 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
     Ok(())
 }
 
+/// A value as Go's `time` package quotes it in its errors (`time.quote`, not `strconv.Quote`):
+/// each byte of a character outside printable ASCII as `\xNN`, `"` and `\` escaped. (The
+/// browser build, for its size, quotes as `strconv.Quote` does, which differs only there.)
+#[cfg(feature = "build-failures")]
+fn time_quote(s: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::from('"');
+    for c in s.chars() {
+        if c < ' ' || !c.is_ascii() {
+            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        } else {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(not(feature = "build-failures"))]
+use go::quote_str as time_quote;
+
 /// Go's `time.ParseDuration`, in nanoseconds (its algorithm: integer digits, a fraction
 /// scaled in floating point, overflow checks at 2^63).
 pub(crate) fn parse_duration(s: &str) -> Result<i128, String> {
     const LIMIT: u64 = 1 << 63;
-    let invalid = || format!("time: invalid duration {}", go::quote_str(s));
+    let invalid = || format!("time: invalid duration {}", time_quote(s));
     let (neg, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -552,7 +574,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<i128, String> {
         }
         let unit_len = rest[i..].find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(rest.len() - i);
         if unit_len == 0 {
-            return Err(format!("time: missing unit in duration {}", go::quote_str(s)));
+            return Err(format!("time: missing unit in duration {}", time_quote(s)));
         }
         let unit = &rest[i..i + unit_len];
         rest = &rest[i + unit_len..];
@@ -563,7 +585,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<i128, String> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            _ => return Err(format!("time: unknown unit {} in duration {}", go::quote_str(unit), go::quote_str(s))),
+            _ => return Err(format!("time: unknown unit {} in duration {}", time_quote(unit), time_quote(s))),
         };
         if v > LIMIT / unit_ns {
             return Err(invalid());
@@ -691,6 +713,15 @@ mod tests {
         assert_eq!(parse_duration("5").unwrap_err(), "time: missing unit in duration \"5\"");
         assert_eq!(parse_duration("5q").unwrap_err(), "time: unknown unit \"q\" in duration \"5q\"");
         assert_eq!(parse_duration("x").unwrap_err(), "time: invalid duration \"x\"");
+        // Go's `time.quote`: a byte at a time outside printable ASCII (found by an audit).
+        #[cfg(feature = "build-failures")]
+        {
+            assert_eq!(
+                parse_duration("1\u{c2}\u{b5}s").unwrap_err(),
+                r#"time: unknown unit "\xc3\x82\xc2\xb5s" in duration "1\xc3\x82\xc2\xb5s""#
+            );
+            assert_eq!(parse_duration("\"\t\\").unwrap_err(), r#"time: invalid duration "\"\x09\\""#);
+        }
         // Go's results for edge cases (time.ParseDuration, Go 1.22).
         assert_eq!(parse_duration(".5s"), Ok(500_000_000));
         assert_eq!(parse_duration("1.s"), Ok(1_000_000_000));

@@ -3814,6 +3814,32 @@ fn an_over_long_line_fails_as_buildkits_scanner_does() {
     assert_eq!(a.build_error_lines(), [(2, 2), (3, 3)]);
 }
 
+/// An instruction BuildKit cannot read names all its lines, also where the word or flag at
+/// fault is on a continuation line: its parser's `withLocation(err, startLine, currentLine)`,
+/// and `instructions.Parse`'s `WithLocation(err, node.Location())`. (The diagnostic stays at the
+/// word or flag.)
+#[cfg(feature = "build-failures")]
+#[test]
+fn an_instruction_that_fails_names_all_its_lines() {
+    let cases = [
+        ("FROM alpine\nRUN --mount=type=cache,target=/x \\\n    --network=bogus \\\n    true\n", "--network=bogus", 3),
+        ("FROM alpine\nCOPY \\\n  --bogus \\\n  a /b\n", "--bogus", 3),
+        ("FROM alpine\nONBUILD \\\n  FROM x\n", "", 2),
+        // (The parser's own error: ENV's pairs.)
+        ("FROM alpine\nENV A=1 \\\n  B\nRUN true\n", "B", 2),
+    ];
+    for (text, at, count) in cases {
+        let a = plain(text);
+        let e = a.build_error().expect("the build fails");
+        let want: Vec<(u32, u32)> = (2..2 + count).map(|l| (l, l)).collect();
+        assert_eq!(a.build_error_lines(), want, "{text:?}: {}", e.message);
+        if !at.is_empty() {
+            let d = a.diagnostics().iter().find(|d| d.severity == Severity::Error).unwrap();
+            assert_eq!(slice(&a, d.range), at, "{text:?}: the diagnostic is at the word or flag");
+        }
+    }
+}
+
 /// A carriage return with no line feed after it is no line break to BuildKit (Go's
 /// `bufio.ScanLines` breaks at line feeds): the text on both sides is one instruction, where an
 /// editor shows two lines. Said once, at the first, with how many more there are.

@@ -64,6 +64,9 @@ pub(crate) struct Args {
     pub(crate) indent: Option<u32>,
     /// `fmt --tabs`: indent with tabs.
     pub(crate) tabs: bool,
+    /// Every `--target` as given, empty ones (the default target) too; the options hold the
+    /// others.
+    pub(crate) given_targets: Vec<String>,
 }
 
 /// What a command accepts.
@@ -235,13 +238,12 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
             }
             Long("target") | Short('t') => {
                 let v = p.value().map_err(|e| usage(e.to_string()))?.to_string_lossy().into_owned();
-                // An empty target is the default one, as BuildKit reads it: none given.
-                if v.is_empty() {
-                    args.options.target = None;
-                    continue;
+                args.given_targets.push(v.clone());
+                // An empty target is the default one, as BuildKit reads it: none given (below).
+                if !v.is_empty() {
+                    args.options.targets.push(v.clone());
+                    args.options.target = Some(v);
                 }
-                args.options.targets.push(v.clone());
-                args.options.target = Some(v);
             }
             Long("legacy") => args.legacy = true,
             Long("write") | Short('w') => args.write = true,
@@ -307,6 +309,11 @@ pub(crate) fn parse(raw: Vec<OsString>, spec: &Spec, help: &str) -> Result<Optio
         return Err(usage("`-` (the standard input) is given twice; it can be read once".into()));
     }
     args.positional = rest.into_iter().map(|w| w.to_string_lossy().into_owned()).collect();
+    // An empty `--target` among several puts the default target in play, wherever it is given:
+    // the build's target is then none (the default), and the named ones are in play beside it.
+    if args.given_targets.iter().any(String::is_empty) {
+        args.options.target = None;
+    }
     Ok(Some(args))
 }
 

@@ -994,10 +994,45 @@ fn too_many_arguments_are_said() {
         let o = run(&[command, &f, "--target", "a", "--target", "b"]);
         assert_eq!(o.status.code(), Some(2), "{command}");
         assert!(stderr(&o).contains("--target is given more than once (`a`, `b`)"), "{}", stderr(&o));
+        // (An empty one, the default target, counts too, wherever it is given.)
+        for twice in [["", "a"], ["a", ""]] {
+            let o = run(&[command, &f, "--target", twice[0], "--target", twice[1]]);
+            assert_eq!(o.status.code(), Some(2), "{command} {twice:?}");
+            assert!(stderr(&o).contains("--target is given more than once ("), "{}", stderr(&o));
+        }
     }
     let o = run(&["dump", "--buildkit", "--tree", &f]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("give one of --buildkit and --tree, once"), "{}", stderr(&o));
+}
+
+/// An empty `--target` is the default target: among several, it puts the default in play
+/// wherever it is given (it was dropped unless given last), and the build has no target then.
+#[test]
+fn an_empty_target_is_the_default_in_any_order() {
+    let d = Dir::new("empty-target");
+    let f = d.file("Dockerfile", "FROM alpine AS a\nFROM alpine AS test\nFROM alpine AS docs\nFROM a AS release\n");
+    let in_play = |targets: &[&str]| {
+        let mut args = vec!["analyze", f.as_str(), "--format", "json"];
+        for t in targets {
+            args.extend(["--target", t]);
+        }
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let mut play: Vec<u64> = v["targets_in_play"].as_array().unwrap().iter().map(|t| t.as_u64().unwrap()).collect();
+        play.sort_unstable();
+        (play, v["unused_stages"].clone())
+    };
+    let default_and_test = in_play(&["test", ""]);
+    assert_eq!(default_and_test.0, [1, 3]);
+    assert_eq!(default_and_test.1, serde_json::json!([2]));
+    assert_eq!(in_play(&["", "test"]), default_and_test);
+    assert_eq!(in_play(&["docs", "", "test"]).0, [1, 2, 3]);
+    // `check` says the same: `docs` alone is unused.
+    let o = run(&["check", &f, "-t", "", "-t", "test"]);
+    assert!(stdout(&o).contains("stage `docs` is not used"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("stage `a` is not used"), "{}", stdout(&o));
 }
 
 /// A file named twice (`check *.Dockerfile Dockerfile`, or by another path) is checked once.

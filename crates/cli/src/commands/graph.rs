@@ -20,8 +20,9 @@ target without --target) is highlighted and what it does not build is dimmed. T 
 or #N for the stage at index N.
 
 Exit status: 0 when the graph is drawn, also for a file BuildKit fails on (the graph is what it
-reads of it; `stagecraft check` says what fails), 2 on usage or read errors and for a file with
-no stages.";
+reads of it; `stagecraft check` says what fails); 1 for --format svg when the graph is too large
+to draw (DOT, Mermaid and JSON still print it); 2 on usage or read errors and for a file with no
+stages.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(

@@ -132,12 +132,11 @@ pub(crate) fn with_ignore_rules(path: &Path, options: &Options, context: Option<
 /// A command that shows one target's build (`what`) refuses several `--target`s (the others
 /// take them as the targets in play).
 pub(crate) fn one_target(a: &crate::args::Args, what: &str, help: &str) -> Result<(), Failure> {
-    if a.options.targets.len() > 1 {
+    if a.given_targets.len() > 1 {
+        let given: Vec<String> =
+            a.given_targets.iter().map(|t| if t.is_empty() { "''".into() } else { format!("`{t}`") }).collect();
         return Err(crate::args::usage_error(
-            &format!(
-                "{what}, and --target is given more than once (`{}`): give it once",
-                a.options.targets.join("`, `")
-            ),
+            &format!("{what}, and --target is given more than once ({}): give it once", given.join(", ")),
             help,
         ));
     }

@@ -28,7 +28,8 @@ Exit status: 0; 1 when BuildKit fails the build, or `docker build` does on a sta
 no image name, since it looks stage names up as named contexts (the error goes to stderr; the
 plan is still shown, as the build would be once the error is mended, except for stages on or
 after a cycle of references, which no order builds: they are listed apart, `in_cycle` in JSON);
-2 on usage or read errors.";
+with --legacy, 1 also when the legacy builder fails where BuildKit builds (said with its
+error); 2 on usage or read errors.";
 
 pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let Some(a) = args::parse(
