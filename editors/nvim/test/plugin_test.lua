@@ -12,21 +12,35 @@
 --    the commands complete target names and formats.
 -- 3. :StagecraftTargets NAME skips the first picker; "Run in terminal" (termopen stubbed) gets
 --    the command of the unnamed default target (no --target); an unknown name is an error.
--- 4. The code lens of `FROM build AS test`, run with vim.lsp.codelens.run(), reaches the
---    registered stagecraft.pickTarget handler and the action picker with `test` preselected.
+-- 4. The code lens of `FROM build AS test`, run with vim.lsp.codelens.run() (which asks which of
+--    the line's two lenses), reaches the registered stagecraft.pickTarget handler and the action
+--    picker with `test` preselected; the references lens of `FROM golang... AS build` reaches
+--    stagecraft.showReferences and lists the three references in the quickfix list.
 -- 5. Rename from COPY --from=build to `compile`, :write, every reference is renamed on disk.
 -- 6. :StagecraftGraph svg writes an SVG with the stage names (open_cmd stubbed), with a target
 --    too; mermaid opens a scratch buffer of `flowchart` text; ! dot prints; a buffer without the
---    server gets its graph from the CLI (with the named contexts of the settings).
+--    server gets its graph from the CLI (with the named contexts of the settings). A scratch or
+--    text buffer is told to run the commands from a Dockerfile (not to restart the server).
 -- 7. :StagecraftRestart replaces the server for the open Dockerfiles (right after a settings
 --    change too: no diagnostics of the old server are left).
 -- 8. A missing binary (a bad path, then nothing on PATH) gives the install message, no crash.
--- 9. :checkhealth stagecraft finds the binary and its version.
+--    An unknown setup{} key or setting is ignored with a warning naming the closest one.
+-- 9. :checkhealth stagecraft finds the binary and its version; a `cmd` that is no stagecraft
+--    binary (/bin/true) is an error.
 -- 10. With autostart = false, a client named "stagecraft" started elsewhere (as nvim-lspconfig
 --     would) serves :StagecraftTargets, with the build args and named contexts of its own config.
 -- 11. The help file's tags are valid and reachable.
 -- 12. Dockerfile.dockerignore (the ignore file BuildKit reads beside a Dockerfile) is no
 --     Dockerfile: not detected as one, and never attached even when its filetype says dockerfile.
+-- (13, in run.sh: filetype detection with setup() in init.lua.)
+-- 14. A server killed with SIGKILL (codelens = true): its lenses go, a CursorHold refresh
+--     without a server blocks nothing, the lens key says it exited; after :StagecraftRestart one
+--     set of lenses, the new server's, which the lens key runs.
+-- 15. :StagecraftRestart while the server is still starting leaves one server on the buffer.
+-- 16. Unsaved changes: the action picker says docker build reads the file on disk, and offers
+--     to write it first or run the saved file; "Copy command" warns.
+-- 17. 'omnifunc' and 'tagfunc' use the server (<C-]> on a stage), a user's 'omnifunc' stays.
+-- 18. `:w | bw` with codelens = true leaves no error (no lens drawn on the wiped buffer).
 
 local plugin = assert(os.getenv('STAGECRAFT_PLUGIN'), 'STAGECRAFT_PLUGIN')
 local work = assert(os.getenv('WORK'), 'WORK')
@@ -98,6 +112,16 @@ local function noted(text, level)
   end
   return false
 end
+--- Whether a notification after the first `count` says `text`.
+local function noted_since(count, text, level)
+  for i = count + 1, #notes do
+    if notes[i].msg:find(text, 1, true) and (not level or notes[i].level == level) then
+      return true
+    end
+  end
+  return false
+end
+local uv = vim.uv or vim.loop
 
 -- vim.ui.select answers from a script: each entry is the start of the item to pick.
 local script, shown = {}, {}
@@ -432,11 +456,11 @@ local function main()
     end
     return false
   end)
-  eq(lens and lens.command.title, 'target: test · builds 2 stages · 0 refs', '4 codelens = true shows the lenses')
+  eq(lens and lens.command.title, 'target: test · builds 2 stages', '4 codelens = true shows the lenses')
   eq(lens and lens.command.command, 'stagecraft.pickTarget', '4 the lens runs stagecraft.pickTarget')
   eq(lens and vim.inspect(lens.command.arguments), vim.inspect({ vim.uri_from_bufnr(buf), 2 }),
     '4 with [uri, stage index]')
-  script, shown = { 'Copy command' }, {}
+  script, shown = { 'target: test', 'Copy command' }, {}
   vim.fn.setreg('"', '')
   vim.api.nvim_win_set_cursor(0, { test_line, 0 })
   vim.lsp.codelens.run()
@@ -444,7 +468,25 @@ local function main()
     return vim.fn.getreg('"') ~= ''
   end)
   eq(vim.fn.getreg('"'), expected_test, '4 the lens reaches the registered handler and copies the test command')
-  eq(#shown == 1 and shown[1].prompt, 'Target test: ' .. expected_test, '4 straight to the actions of the preselected target')
+  eq(shown[1] and table.concat(shown[1].items, '|'), 'target: test · builds 2 stages|0 refs',
+    '4 the line has two lenses: the target and its references')
+  eq(#shown == 2 and shown[2].prompt, 'Target test: ' .. expected_test, '4 straight to the actions of the preselected target')
+  -- The references lens of `build`.
+  local build_lnum = find('FROM golang')
+  vim.fn.setqflist({}, 'f')
+  script, shown = { '3 refs' }, {}
+  vim.api.nvim_win_set_cursor(0, { build_lnum, 0 })
+  vim.lsp.codelens.run()
+  wait(5000, function()
+    return #vim.fn.getqflist() > 0
+  end)
+  local refs = {}
+  for _, item in ipairs(vim.fn.getqflist()) do
+    table.insert(refs, item.lnum)
+  end
+  vim.cmd('cclose')
+  eq(table.concat(refs, ' '), ('%d %d %d'):format(find('FROM build AS test'), find('RUN --mount'), find('COPY --from=build')),
+    '4 the lens "3 refs" lists the references of `build` (its definition aside) in the quickfix list')
 
   -- 4b. Call hierarchy: Neovim's own incoming/outgoing calls over the stage graph. ---------------
   local copy_lnum, copy_col = find('COPY --from=build')
@@ -489,7 +531,9 @@ local function main()
   end)
   local symbols = {}
   for _, item in ipairs(vim.fn.getqflist()) do
-    table.insert(symbols, ('%s:%d'):format(item.text:match('%] (.*)$') or item.text, item.lnum))
+    -- ("[Class] build", or "[Class] build in app/Dockerfile" with the container, as 0.12 shows it.)
+    local name = (item.text:match('%] (.*)$') or item.text):gsub(' in .*$', '')
+    table.insert(symbols, ('%s:%d'):format(name, item.lnum))
   end
   vim.cmd('cclose')
   eq(table.concat(symbols, ' '), ('build:%d'):format(build_line), '4c workspace_symbol("bld") finds the stage `build`')
@@ -550,6 +594,11 @@ local function main()
 
   vim.cmd('edit stages.txt')
   check(client_id(0) == nil, '6 a text buffer has no server')
+  local notes6 = #notes
+  vim.cmd('StagecraftTargets')
+  check(noted_since(notes6, 'not attached to stages.txt (filetype "text"): it serves filetype dockerfile; run this from '
+    .. 'a Dockerfile, or `:setfiletype dockerfile` if this is one', vim.log.levels.WARN)
+    and not noted_since(notes6, 'StagecraftRestart'), '6 :StagecraftTargets there says what helps: a Dockerfile, or its filetype')
   vim.cmd('StagecraftGraph mermaid')
   wait(5000, function()
     return vim.bo.filetype == 'mermaid'
@@ -569,6 +618,9 @@ local function main()
   vim.cmd('StagecraftGraph mermaid')
   check(vim.bo.filetype == 'mermaid' and #notes > before_graph and noted('not attached to'),
     '6 a scratch buffer (the graph itself) gets no graph of its own')
+  check(noted_since(before_graph, 'it is no file (buftype=nofile); run this from a Dockerfile', vim.log.levels.WARN)
+    and not noted_since(before_graph, 'StagecraftRestart'),
+    '6 and is told to run it from a Dockerfile, not to restart the server (which can\'t help there)')
   close_split()
 
   -- 7. Restart. ---------------------------------------------------------------------------------
@@ -680,6 +732,23 @@ local function main()
   before = #notes
   require('stagecraft').setup({ cmd = 42 })
   check(noted('stagecraft: setup: cmd', vim.log.levels.ERROR), '8 setup{} with a wrong option type says which')
+  -- An unknown key (a typo) is no error, but is said, with the closest known one.
+  local notes8 = #notes
+  local ok8u = pcall(require('stagecraft').setup, { codelense = true, settings = { buildargs = { A = '1' } }, zzz = 1 })
+  check(ok8u and noted_since(notes8, 'setup: unknown option `codelense`, ignored (did you mean `codelens`?)', vim.log.levels.WARN),
+    '8 setup{} warns about an unknown option, with the closest known one')
+  check(noted_since(notes8, 'setup: unknown setting `buildargs`, ignored (did you mean `buildArgs`?)', vim.log.levels.WARN),
+    '8 and about an unknown setting')
+  check(noted_since(notes8, 'setup: unknown option `zzz`, ignored (see :help stagecraft-options)', vim.log.levels.WARN),
+    '8 a key close to none points to the help')
+  notes8 = #notes
+  require('stagecraft').update_settings({ platfrom = 'linux/arm64' })
+  check(noted_since(notes8, 'update_settings: unknown setting `platfrom`, ignored (did you mean `platform`?)', vim.log.levels.WARN),
+    '8 update_settings() too')
+  notes8 = #notes
+  require('stagecraft').setup({ codelens = false, settings = { platform = 'linux/arm64' } })
+  check(not noted_since(notes8, 'unknown'), '8 known keys draw no warning')
+  require('stagecraft').update_settings({ platform = '' })
 
   -- 9. :checkhealth. -----------------------------------------------------------------------------
   require('stagecraft').setup({})
@@ -687,6 +756,13 @@ local function main()
   local report = buffer_text(0)
   check(ok8 and report:find('stagecraft %d+%.%d+') and not report:find('ERROR'),
     '9 :checkhealth stagecraft finds the binary and its version', err8 or report)
+  -- A `cmd` that answers --version without being stagecraft (any program exiting 0).
+  require('stagecraft').setup({ cmd = { '/bin/true', 'lsp' }, autostart = false })
+  pcall(vim.cmd, 'silent checkhealth stagecraft')
+  report = buffer_text(0)
+  check(report:find('ERROR', 1, true) and report:find('/bin/true is not the stagecraft binary: `--version` printed', 1, true),
+    '9 a cmd that is no stagecraft binary (/bin/true) is an error, not OK', report)
+  require('stagecraft').setup({})
 
   -- 9b. An unnamed Dockerfile buffer: the server needs a name; saved as a file, it attaches.
   -- (With keymaps and no code lenses: no key to run a lens.)
@@ -754,6 +830,203 @@ local function main()
     check(okh, '11 :help ' .. tag, errh)
   end
   vim.cmd('helpclose')
+
+  -- 14. A server that crashed (kill -9), with codelens = true: its lenses go with it, a refresh
+  -- (CursorHold) while no server runs blocks nothing, the lens key says the server exited (no
+  -- Lua error), and after :StagecraftRestart each FROM has the new server's lenses, once. ------
+  require('stagecraft').setup({ codelens = true, keymaps = true })
+  local fresh = work .. '/fresh'
+  vim.fn.mkdir(fresh .. '/.git', 'p')
+  local fixture = vim.fn.readfile(plugin .. '/test/fixtures/Dockerfile')
+  vim.fn.writefile(fixture, fresh .. '/Dockerfile')
+  local children = {}
+  for _, p in ipairs(vim.api.nvim_get_proc_children(vim.fn.getpid())) do
+    children[p] = true
+  end
+  vim.cmd('edit ' .. fresh .. '/Dockerfile')
+  local fbuf = vim.api.nvim_get_current_buf()
+  wait(10000, function()
+    return client_id(fbuf) ~= nil and #vim.lsp.codelens.get(fbuf) > 0
+  end)
+  local lens_total = #vim.lsp.codelens.get(fbuf)
+  check(lens_total > 0, '14 the lenses of a fresh Dockerfile come', lens_total)
+  local dead_id = client_id(fbuf)
+  local dead = require('stagecraft.server').client_for(fbuf)
+  -- The server's pid: client.rpc.pid (0.7), else the one child process this file started.
+  local dead_pid = dead and dead.rpc and dead.rpc.pid
+  if type(dead_pid) ~= 'number' then
+    for _, p in ipairs(vim.api.nvim_get_proc_children(vim.fn.getpid())) do
+      if not children[p] then
+        dead_pid = p
+      end
+    end
+  end
+  --- How many lens lines client `id` has drawn in `b`.
+  local function lens_marks(b, id)
+    local namespaces = vim.lsp.codelens.__namespaces
+    local ns = namespaces and namespaces[id] or vim.api.nvim_create_namespace('vim_lsp_codelens:' .. id)
+    return #vim.api.nvim_buf_get_extmarks(b, ns, 0, -1, {})
+  end
+  check(lens_marks(fbuf, dead_id) > 0, '14 drawn', lens_marks(fbuf, dead_id))
+  uv.kill(dead_pid, 'sigkill')
+  wait(5000, function()
+    return client_id(fbuf) == nil
+  end)
+  -- A refresh while no server runs (Neovim 0.7 then marked the buffer busy for good).
+  vim.api.nvim_exec_autocmds('CursorHold', { buffer = fbuf })
+  check(wait(2000, function()
+    return #vim.lsp.codelens.get(fbuf) == 0 and lens_marks(fbuf, dead_id) == 0
+  end), '14 the dead server\'s code lenses go with it', ('%d lenses, %d drawn'):format(
+    #vim.lsp.codelens.get(fbuf), lens_marks(fbuf, dead_id)))
+  local test_lnum = find('FROM build AS test')
+  vim.api.nvim_win_set_cursor(0, { test_lnum, 0 })
+  local notes14 = #notes
+  local ok14, err14 = pcall(vim.cmd, 'normal \\sl')
+  check(ok14 and noted_since(notes14, 'exited (signal 9); run :StagecraftRestart to start it again', vim.log.levels.WARN),
+    '14 the lens key then says the server exited and how to restart it (no Lua error)', err14)
+  vim.cmd('StagecraftRestart')
+  local new_id
+  check(wait(10000, function()
+    new_id = client_id(fbuf)
+    return new_id ~= nil and new_id ~= dead_id and lens_marks(fbuf, new_id) > 0
+  end), '14 after :StagecraftRestart the new server\'s lenses come (the refresh without a server blocked nothing)',
+    ('client %s, %d drawn'):format(new_id, new_id and lens_marks(fbuf, new_id) or 0))
+  check(#vim.lsp.codelens.get(fbuf) == lens_total and lens_marks(fbuf, dead_id) == 0,
+    '14 once: no lens of the dead server beside them', ('%d lenses, want %d; %d of the dead server drawn'):format(
+      #vim.lsp.codelens.get(fbuf), lens_total, lens_marks(fbuf, dead_id)))
+  script, shown = { 'target: test', 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  vim.api.nvim_win_set_cursor(0, { test_lnum, 0 })
+  local ok14b, err14b = pcall(vim.cmd, 'normal \\sl')
+  wait(5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  check(ok14b and vim.fn.getreg('"'):find('docker build --target test', 1, true) == 1,
+    '14 and the lens key runs the new server\'s lens', err14b or vim.fn.getreg('"'))
+
+  -- 15. :StagecraftRestart while the server is still starting (a `cmd` that takes half a second to
+  -- start): the starting server is stopped too, one server is left on the buffer. -------------
+  local slow = work .. '/bin/slow-stagecraft'
+  vim.fn.writefile({ '#!/bin/sh', 'sleep 0.5', 'exec stagecraft "$@"' }, slow)
+  vim.fn.setfperm(slow, 'rwxr-xr-x')
+  require('stagecraft').setup({ cmd = { slow, 'lsp' }, codelens = true, keymaps = true })
+  vim.fn.mkdir(work .. '/slow/.git', 'p')
+  vim.fn.writefile(fixture, work .. '/slow/Dockerfile')
+  vim.cmd('edit ' .. work .. '/slow/Dockerfile')
+  local sbuf = vim.api.nvim_get_current_buf()
+  check(require('stagecraft.server').starting(sbuf) and client_id(sbuf) == nil, '15 (the server is starting)')
+  vim.cmd('StagecraftRestart')
+  wait(10000, function()
+    return client_id(sbuf) ~= nil
+  end)
+  -- A server left starting (it started first) would be attached by now.
+  vim.wait(1000)
+  local function buf_clients(b)
+    local n = 0
+    for _, c in pairs(vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = b }) or vim.lsp.buf_get_clients(b)) do
+      if c.name == 'stagecraft' then
+        n = n + 1
+      end
+    end
+    return n
+  end
+  eq(buf_clients(sbuf), 1, '15 :StagecraftRestart while the server starts leaves one server on the buffer')
+  require('stagecraft').setup({ codelens = true, keymaps = true })
+
+  -- 16. Unsaved changes: docker build reads the file on disk. The action picker says so, and
+  -- offers to write the file before running, or to run the saved one; copying warns. --------
+  vim.cmd('buffer ' .. fbuf)
+  require('stagecraft.server').ready_client(fbuf)
+  local function edit_unsaved(text)
+    local n = vim.api.nvim_buf_line_count(fbuf)
+    vim.api.nvim_buf_set_lines(fbuf, n, n, false, { text })
+  end
+  local function close_terminal(w)
+    if vim.api.nvim_get_current_win() ~= w then
+      close_split()
+    end
+    vim.cmd('stopinsert')
+  end
+  local win16 = vim.api.nvim_get_current_win()
+  edit_unsaved('RUN echo written')
+  local runs = #terminals
+  script, shown = { 'Write the file, then run' }, {}
+  vim.cmd('StagecraftTargets test')
+  wait(5000, function()
+    return #terminals > runs
+  end)
+  eq(shown[1] and table.concat(shown[1].items, '|'),
+    'Copy command|Write the file, then run in terminal|Run in terminal without the unsaved changes',
+    '16 with unsaved changes the actions say what they do with them')
+  check(shown[1] and shown[1].prompt:find('/fresh/Dockerfile has unsaved changes; docker build reads the file on disk)', 1, true),
+    '16 and the prompt says docker build reads the file on disk', shown[1] and shown[1].prompt)
+  check(#terminals > runs and (read(fresh .. '/Dockerfile') or ''):find('RUN echo written', 1, true)
+    and not vim.bo[fbuf].modified, '16 "Write the file, then run in terminal" writes it, then runs the build')
+  close_terminal(win16)
+  edit_unsaved('RUN echo not written')
+  runs = #terminals
+  script, shown = { 'Run in terminal without' }, {}
+  vim.cmd('StagecraftTargets test')
+  wait(5000, function()
+    return #terminals > runs
+  end)
+  check(#terminals > runs and not (read(fresh .. '/Dockerfile') or ''):find('not written', 1, true) and vim.bo[fbuf].modified,
+    '16 "Run in terminal without the unsaved changes" runs the file on disk as it is')
+  close_terminal(win16)
+  local notes16 = #notes
+  script, shown = { 'Copy command' }, {}
+  vim.fn.setreg('"', '')
+  vim.cmd('StagecraftTargets test')
+  wait(5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  check(vim.fn.getreg('"') ~= '' and noted_since(notes16, 'has unsaved changes: docker build reads the file on disk', vim.log.levels.WARN),
+    '16 "Copy command" copies, and warns the file is unsaved')
+  vim.cmd('silent edit!')
+  script, shown = { 'Copy command' }, {}
+  vim.cmd('StagecraftTargets test')
+  wait(5000, function()
+    return #shown > 0
+  end)
+  eq(shown[1] and table.concat(shown[1].items, '|'), 'Copy command|Run in terminal', '16 saved: the two actions as before')
+
+  -- 17. Completion and tags work out of the box: 'omnifunc' and 'tagfunc' use the server (0.7
+  -- sets neither itself), unless the user set them. -------------------------------------------
+  eq(vim.bo[fbuf].omnifunc, 'v:lua.vim.lsp.omnifunc', '17 \'omnifunc\' completes through the server (<C-x><C-o>)')
+  eq(vim.bo[fbuf].tagfunc, 'v:lua.vim.lsp.tagfunc', '17 \'tagfunc\' too')
+  local from_build = find('FROM build AS test')
+  vim.api.nvim_win_set_cursor(0, { from_build, #'FROM b' })
+  local ok17, err17 = pcall(vim.cmd, 'exe "normal! \\<C-]>"')
+  eq(ok17 and vim.api.nvim_win_get_cursor(0)[1], find('FROM golang'), '17 <C-]> on a stage goes to its FROM ' .. (err17 or ''))
+  vim.cmd('silent! pop')
+  vim.fn.writefile({ 'FROM alpine' }, fresh .. '/own.Dockerfile')
+  vim.api.nvim_create_autocmd('BufReadPre', {
+    pattern = '*/own.Dockerfile',
+    command = 'setlocal omnifunc=syntaxcomplete#Complete tagfunc=',
+  })
+  vim.cmd('edit ' .. fresh .. '/own.Dockerfile')
+  local own = vim.api.nvim_get_current_buf()
+  wait(10000, function()
+    return client_id(own) ~= nil
+  end)
+  eq(vim.bo[own].omnifunc, 'syntaxcomplete#Complete', '17 an \'omnifunc\' the user set stays')
+
+  -- 18. `:w | bw` with codelens = true: the lens refresh of the write is answered after the
+  -- buffer is gone, and nothing tries to draw on it. -------------------------------------------
+  vim.fn.writefile({ 'FROM alpine AS one', 'FROM one' }, fresh .. '/wipe.Dockerfile')
+  vim.cmd('edit ' .. fresh .. '/wipe.Dockerfile')
+  local wbuf = vim.api.nvim_get_current_buf()
+  wait(10000, function()
+    return client_id(wbuf) ~= nil and #vim.lsp.codelens.get(wbuf) > 0
+  end)
+  vim.api.nvim_buf_set_lines(wbuf, 2, 2, false, { 'FROM one AS two' })
+  vim.v.errmsg = ''
+  local messages = vim.fn.execute('messages')
+  local ok18, err18 = pcall(vim.cmd, 'silent write | bwipeout')
+  vim.wait(1000)
+  local said = vim.fn.execute('messages'):sub(#messages + 1)
+  check(ok18 and not vim.api.nvim_buf_is_valid(wbuf) and vim.v.errmsg == '' and not said:find('Invalid buffer', 1, true),
+    '18 `:w | bw` leaves no error behind (no lens drawn on the wiped buffer)', (err18 or '') .. vim.v.errmsg .. said)
 
 end
 

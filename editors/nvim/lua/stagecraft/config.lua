@@ -44,6 +44,81 @@ M.defaults = {
 
 local current = vim.deepcopy(M.defaults)
 
+-- The keys setup{} and its `settings` know (some options default to nil, absent from defaults).
+M.option_names = {
+  'cmd', 'autostart', 'filetypes', 'detect_filetypes', 'root_dir', 'root_markers', 'settings', 'on_attach',
+  'capabilities', 'codelens', 'keymaps', 'graph_dir', 'open_cmd',
+}
+M.setting_names = { 'targets', 'buildArgs', 'severities', 'buildContext', 'namedContexts', 'platform' }
+
+--- The edit distance of two strings, ignoring case.
+local function distance(a, b)
+  a, b = a:lower(), b:lower()
+  local prev = {}
+  for j = 0, #b do
+    prev[j] = j
+  end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+--- Says which keys of `t` are none of `known` (a typo such as `codelense` is otherwise silently
+--- ignored), with the closest known key when one is close.
+---@param t table
+---@param known string[]
+---@param what string "option" or "setting"
+---@param help string the help tag listing them
+---@return string[] warnings
+local function unknown_keys(t, known, what, help)
+  local warnings = {}
+  local keys = vim.tbl_keys(t)
+  table.sort(keys, function(x, y)
+    return tostring(x) < tostring(y)
+  end)
+  for _, key in ipairs(keys) do
+    if type(key) == 'string' and not vim.tbl_contains(known, key) then
+      local best, best_d
+      for _, name in ipairs(known) do
+        local d = distance(key, name)
+        if not best_d or d < best_d then
+          best, best_d = name, d
+        end
+      end
+      local hint = best_d <= math.max(2, math.floor(#key / 3)) and ('did you mean `%s`?'):format(best)
+        or ('see :help %s'):format(help)
+      table.insert(warnings, ('unknown %s `%s`, ignored (%s)'):format(what, key, hint))
+    elseif type(key) ~= 'string' then
+      table.insert(warnings, ('unknown %s %s, ignored (see :help %s)'):format(what, vim.inspect(key), help))
+    end
+  end
+  return warnings
+end
+
+--- Warnings for the keys of `opts` (and of its `settings`) that no option or setting has.
+---@param opts table
+---@return string[]
+function M.unknown_options(opts)
+  local warnings = unknown_keys(opts, M.option_names, 'option', 'stagecraft-options')
+  if type(opts.settings) == 'table' then
+    vim.list_extend(warnings, M.unknown_settings(opts.settings))
+  end
+  return warnings
+end
+
+--- Warnings for the keys of `settings` that no setting has.
+---@param settings table
+---@return string[]
+function M.unknown_settings(settings)
+  return unknown_keys(settings, M.setting_names, 'setting', 'stagecraft-opt-settings')
+end
+
 --- Settings as the server reads them: strings only, and maps that encode as JSON objects even
 --- when empty (an empty Lua table encodes as `[]`; the server accepts that too, older ones did not).
 ---@param s table|nil
@@ -121,15 +196,17 @@ local function validate(opts)
   end
 end
 
---- Validates `opts` and makes them current (merged over the defaults).
+--- Validates `opts` and makes them current (merged over the defaults). Unknown keys are no
+--- error: they come back as warnings.
 ---@param opts table|nil
----@return boolean ok, string|nil err
+---@return boolean ok, string|nil err, string[] warnings
 function M.set(opts)
   opts = opts or {}
   local ok, err = pcall(validate, opts)
   if not ok then
-    return false, message(err)
+    return false, message(err), {}
   end
+  local warnings = M.unknown_options(opts)
   local merged = vim.tbl_extend('force', vim.deepcopy(M.defaults), opts)
   if type(merged.cmd) == 'string' then
     merged.cmd = { merged.cmd, 'lsp' }
@@ -139,7 +216,7 @@ function M.set(opts)
     merged.keymaps = vim.deepcopy(M.default_keymaps)
   end
   current = merged
-  return true
+  return true, nil, warnings
 end
 
 --- The current options.
@@ -149,15 +226,15 @@ end
 
 --- Replaces some settings (a shallow merge: `{buildArgs = {...}}` replaces all the build args).
 ---@param partial table
----@return boolean ok, string|nil err (the settings stay as they were on an error)
+---@return boolean ok, string|nil err (the settings stay as they were on an error), string[] warnings
 function M.update_settings(partial)
   local ok, err = pcall(M.validate_settings, partial)
   if not ok then
-    return false, message(err)
+    return false, message(err), {}
   end
   local s = vim.tbl_extend('force', current.settings, partial)
   current.settings = M.normalize_settings(s)
-  return true
+  return true, nil, M.unknown_settings(partial)
 end
 
 return M

@@ -45,11 +45,17 @@ function M.check()
       'or pass its path: require("stagecraft").setup{ cmd = { "/path/to/stagecraft", "lsp" } }',
     })
   else
-    local out = vim.fn.system({ cmd[1], '--version' })
-    if vim.v.shell_error == 0 then
-      health.ok(('%s (%s)'):format(vim.trim(out), cmd[1]))
+    local out = vim.trim(vim.fn.system({ cmd[1], '--version' }))
+    if vim.v.shell_error ~= 0 then
+      health.warn(('%s does not answer --version: %s'):format(cmd[1], out))
+    elseif out:match('^stagecraft %d+%.%d+') then
+      health.ok(('%s (%s)'):format(out, cmd[1]))
     else
-      health.warn(('%s does not answer --version: %s'):format(cmd[1], vim.trim(out)))
+      -- Any program answers an exit code of 0 (`/bin/true` does): its version says what it is.
+      health.error(('%s is not the stagecraft binary: `--version` printed %s, not "stagecraft X.Y.Z"'):format(
+        cmd[1], out == '' and 'nothing' or ('"' .. out:gsub('\n.*', '') .. '"')), {
+        'point `cmd` at the stagecraft binary: require("stagecraft").setup{ cmd = { "/path/to/stagecraft", "lsp" } }',
+      })
     end
   end
 

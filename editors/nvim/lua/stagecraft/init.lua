@@ -171,10 +171,13 @@ end
 --- Sets the plugin up: filetype detection, the server for Dockerfile buffers, the commands.
 ---@param opts table|nil see :help stagecraft-setup
 function M.setup(opts)
-  local ok, err = config.set(opts)
+  local ok, err, warnings = config.set(opts)
   if not ok then
     util.error('setup: ' .. err)
     return
+  end
+  for _, warning in ipairs(warnings or {}) do
+    util.warn('setup: ' .. warning)
   end
   local cfg = config.get()
 
@@ -183,6 +186,7 @@ function M.setup(opts)
     add_filetypes()
   end
   vim.lsp.commands['stagecraft.pickTarget'] = server.pick_target_command
+  vim.lsp.commands['stagecraft.showReferences'] = server.show_references_command
   create_commands()
   -- A stage no target in play builds (the server's `unused` semantic-token modifier) looks like
   -- unnecessary code, unless the colour scheme says otherwise (semantic tokens: Neovim 0.9+).
@@ -278,10 +282,13 @@ end
 --- `require('stagecraft').update_settings({ buildArgs = { GO_VERSION = '1.23' } })`.
 ---@param settings table a part of stagecraft.Settings (each given key replaces the old value)
 function M.update_settings(settings)
-  local ok, err = config.update_settings(settings)
+  local ok, err, warnings = config.update_settings(settings)
   if not ok then
     util.error('update_settings: ' .. err)
     return
+  end
+  for _, warning in ipairs(warnings or {}) do
+    util.warn('update_settings: ' .. warning)
   end
   server.push_settings()
 end

@@ -137,11 +137,91 @@ local function default_root(fname, markers)
   end
 end
 
+--- Drops the code lenses of client `id` from every buffer. Neovim 0.7 keeps those of a client
+--- that stopped or exited: they stay drawn beside a new server's, and running one fails (its
+--- client is gone: "Client is required to execute lens").
+---@param id integer
+local function clear_lenses(id)
+  local codelens = vim.lsp.codelens
+  if codelens.enable then
+    -- (0.12+: Neovim drops them itself when the client detaches; clear() is deprecated there.)
+    return
+  end
+  local ns = codelens.__namespaces and codelens.__namespaces[id]
+    or vim.api.nvim_create_namespace('vim_lsp_codelens:' .. id)
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(b) then
+      pcall(function()
+        -- (A buffer that never had lenses has no cache, which save() would make, clear() choke on.)
+        if #codelens.get(b) > 0 then
+          if codelens.clear then
+            codelens.clear(id, b)
+          else
+            codelens.save({}, b, id)
+          end
+        end
+      end)
+      pcall(vim.api.nvim_buf_clear_namespace, b, ns, 0, -1)
+    end
+  end
+end
+
+-- Code lens requests of the plugin's refresh in flight (Neovim before 0.11): bufnr -> {client id
+-- -> true}; and bufnr -> true when a refresh was asked for meanwhile (it runs on the answer).
+local lens_requests, lens_again = {}, {}
+
+--- Forgets the lens requests of client `id`, which exited: Neovim drops their answers.
+local function forget_lens_requests(id)
+  for b, pending in pairs(lens_requests) do
+    pending[id] = nil
+    if next(pending) == nil then
+      lens_requests[b], lens_again[b] = nil, nil
+    end
+  end
+end
+
+--- Asks the server of `bufnr` for its code lenses and draws them. Not without a server (it
+--- exited, or is still starting: on_attach refreshes then): Neovim 0.7's refresh would mark the
+--- buffer busy with no one to answer, and never refresh it again. Before 0.11 the answer goes
+--- through a guard of our own: Neovim's handler would draw on a buffer wiped meanwhile (`:w | bw`
+--- gave "Invalid buffer id").
+---@param bufnr integer
 local function refresh_codelens(bufnr)
-  if util.has('0.10') then
+  if not vim.api.nvim_buf_is_loaded(bufnr) then
+    return
+  end
+  local client = M.client_for(bufnr)
+  if not client then
+    return
+  end
+  if util.has('0.11') then
     vim.lsp.codelens.refresh({ bufnr = bufnr })
-  else
-    vim.api.nvim_buf_call(bufnr, vim.lsp.codelens.refresh)
+    return
+  end
+  if lens_requests[bufnr] then
+    lens_again[bufnr] = true
+    return
+  end
+  local pending = {}
+  local params = { textDocument = { uri = vim.uri_from_bufnr(bufnr) } }
+  local ok = util.request(client, 'textDocument/codeLens', params, function(err, result, ctx, cfg)
+    pending[client.id] = nil
+    if lens_requests[bufnr] == pending then
+      lens_requests[bufnr] = nil
+    end
+    if not vim.api.nvim_buf_is_loaded(bufnr) then
+      lens_again[bufnr] = nil
+      return
+    end
+    vim.lsp.codelens.on_codelens(err, result, ctx, cfg)
+    if lens_again[bufnr] then
+      lens_again[bufnr] = nil
+      refresh_codelens(bufnr)
+    end
+  end, bufnr)
+  if ok then
+    pending[client.id] = true
+    lens_requests[bufnr] = pending
   end
 end
 
@@ -158,7 +238,28 @@ local function enable_codelens(bufnr)
     end,
     desc = 'stagecraft: refresh the code lenses',
   })
-  refresh_codelens(bufnr)
+  vim.api.nvim_create_autocmd('BufWipeout', {
+    group = codelens_group,
+    buffer = bufnr,
+    callback = function()
+      lens_requests[bufnr], lens_again[bufnr] = nil, nil
+    end,
+    desc = 'stagecraft: forget the code lens requests of a wiped buffer',
+  })
+  -- (Scheduled: Neovim 0.10+ lists the client of a buffer only once on_attach has returned.)
+  vim.schedule(function()
+    refresh_codelens(bufnr)
+  end)
+end
+
+--- The `codelens` key: runs the lens of the cursor line, or says why there is no server.
+---@param bufnr integer
+local function run_codelens(bufnr)
+  if not M.ready_client(bufnr) then
+    M.explain_missing_client(bufnr)
+    return
+  end
+  vim.lsp.codelens.run()
 end
 
 local function set_keymaps(bufnr, maps)
@@ -175,12 +276,30 @@ local function set_keymaps(bufnr, maps)
   end, 'show the stage graph')
   -- (Only with `codelens = true`: without it no lenses are asked for, and there is none to run.)
   if config.get().codelens then
-    map(maps.codelens, vim.lsp.codelens.run, 'run the code lens of this line')
+    map(maps.codelens, function()
+      run_codelens(bufnr)
+    end, 'run the code lens of this line')
+  end
+end
+
+--- Completion and tags through the server, as Neovim 0.8+ sets them on attach itself: 0.7 sets
+--- neither (<C-x><C-o> gave E764, <C-]> E433). Never over a value the user set.
+---@param bufnr integer
+local function set_lsp_functions(bufnr)
+  if util.has('0.8') then
+    return
+  end
+  if vim.bo[bufnr].omnifunc == '' then
+    vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+  end
+  if vim.bo[bufnr].tagfunc == '' then
+    vim.bo[bufnr].tagfunc = 'v:lua.vim.lsp.tagfunc'
   end
 end
 
 local function on_attach(client, bufnr)
   local opts = config.get()
+  set_lsp_functions(bufnr)
   if opts.codelens then
     enable_codelens(bufnr)
   end
@@ -218,6 +337,12 @@ local function client_config(cmd, root)
           exited[bufnr] = { code = code, signal = signal }
         end
       end
+      -- (Scheduled: Neovim 0.7 calls this from the process's exit callback, where the API is
+      -- off limits, and before it detaches the client.)
+      vim.schedule(function()
+        forget_lens_requests(client_id)
+        clear_lenses(client_id)
+      end)
     end,
   }
 end
@@ -311,6 +436,20 @@ function M.explain_missing_client(bufnr)
     util.warn(('the language server of %s %s; run :StagecraftRestart to start it again'):format(name, how))
     return
   end
+  -- Not a Dockerfile (a scratch buffer such as a graph, another filetype): restarting can't help.
+  local buftype, filetype = vim.bo[bufnr].buftype, vim.bo[bufnr].filetype
+  if buftype ~= '' then
+    util.warn(('the language server is not attached to %s: it is no file (buftype=%s); run this from a '
+      .. 'Dockerfile'):format(name, buftype))
+    return
+  end
+  local filetypes = config.get().filetypes
+  if not vim.tbl_contains(filetypes, filetype) then
+    util.warn(('the language server is not attached to %s (filetype "%s"): it serves filetype %s; run this '
+      .. 'from a Dockerfile, or `:setfiletype %s` if this is one'):format(
+        name, filetype, table.concat(filetypes, ', '), filetypes[1] or 'dockerfile'))
+    return
+  end
   local cmd, reason = M.resolve_cmd(config.get().cmd)
   if not cmd then
     util.error(M.missing_message(reason))
@@ -318,8 +457,7 @@ function M.explain_missing_client(bufnr)
     util.warn(('the language server is not attached to %s (autostart = false: start it the way you set it '
       .. 'up, e.g. vim.lsp.enable or nvim-lspconfig, as a client named "stagecraft")'):format(name))
   else
-    util.warn(('the language server is not attached to %s (filetype "%s"); open a Dockerfile, or run '
-      .. ':StagecraftRestart'):format(name, vim.bo[bufnr].filetype))
+    util.warn(('the language server is not attached to %s; run :StagecraftRestart to start it'):format(name))
   end
 end
 
@@ -414,43 +552,107 @@ function M.pick_target_command(command, ctx)
   require('stagecraft.targets').pick({ bufnr = bufnr, stage = tonumber(args[2]) })
 end
 
---- Stops every stagecraft client, waits for them to exit, and attaches the open Dockerfiles again.
-function M.restart()
-  local clients = M.clients()
-  for _, client in ipairs(clients) do
-    if util.has('0.11') then
-      client:stop()
+--- The stagecraft.showReferences command of the code lenses: arguments [uri, position], where
+--- position is the stage's name (an unnamed stage's FROM). Lists the stage's references there, its
+--- definition aside (what the lens counts), through the references handler as `gr` would (the
+--- quickfix list, unless the user set another handler; Neovim 0.11+ has none: the quickfix list).
+function M.show_references_command(command, ctx)
+  local args = command.arguments or {}
+  local uri, position = args[1], args[2]
+  if type(uri) ~= 'string' or type(position) ~= 'table' then
+    util.error('stagecraft.showReferences needs a document URI and a position (the code lens passes them)')
+    return
+  end
+  local ok, bufnr = pcall(vim.uri_to_bufnr, uri)
+  local client = ok and M.client_for(bufnr) or (ctx and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id))
+  if not client then
+    util.error('no stagecraft server for ' .. uri)
+    return
+  end
+  local params = { textDocument = { uri = uri }, position = position, context = { includeDeclaration = false } }
+  util.request(client, 'textDocument/references', params, function(err, result, rctx, config)
+    local handler = vim.lsp.handlers['textDocument/references']
+    if handler then
+      return handler(err, result, rctx, config)
+    end
+    if err then
+      util.error('references: ' .. (err.message or tostring(err)))
+    elseif not result or vim.tbl_isempty(result) then
+      util.notify('no references to this stage')
     else
-      client.stop()
+      local items = vim.lsp.util.locations_to_items(result, client.offset_encoding or 'utf-16')
+      vim.fn.setqflist({}, ' ', { title = 'References', items = items })
+      vim.cmd('botright copen')
+    end
+  end, bufnr)
+end
+
+--- Every stagecraft client: those Neovim lists, and those the plugin started that are still
+--- starting (Neovim lists a client only once it is initialized: a restart then left one running,
+--- attached beside the new one on 0.7).
+---@return table[]
+local function all_clients()
+  local seen, out = {}, {}
+  local function add(client)
+    if client and not seen[client.id] then
+      seen[client.id] = true
+      table.insert(out, client)
     end
   end
-  vim.wait(5000, function()
+  for _, client in ipairs(M.clients()) do
+    add(client)
+  end
+  for _, ids in ipairs({ buf_client, clients_by_root }) do
+    for _, id in pairs(ids) do
+      add(vim.lsp.get_client_by_id(id))
+    end
+  end
+  return out
+end
+
+local function stop_client(client, force)
+  if util.has('0.11') then
+    client:stop(force)
+  else
+    client.stop(force)
+  end
+end
+
+--- Stops every stagecraft client (starting ones too), waits for them to exit, and attaches the
+--- open Dockerfiles again.
+function M.restart()
+  local clients = all_clients()
+  for _, client in ipairs(clients) do
+    if not util.is_stopped(client) then
+      stop_client(client)
+    end
+  end
+  local function all_gone()
     for _, client in ipairs(clients) do
       if vim.lsp.get_client_by_id(client.id) then
         return false
       end
     end
     return true
-  end, 20)
+  end
+  if not vim.wait(5000, all_gone, 20) then
+    -- One that does not answer `shutdown`: terminated.
+    for _, client in ipairs(clients) do
+      if vim.lsp.get_client_by_id(client.id) then
+        stop_client(client, true)
+      end
+    end
+    vim.wait(2000, all_gone, 20)
+  end
   -- Diagnostics a stopping server published late (after a settings change, say) land in its
   -- namespace after Neovim 0.7 cleared it, and no one would clear them again.
   for _, client in ipairs(clients) do
     pcall(function()
       vim.diagnostic.reset(vim.lsp.diagnostic.get_namespace(client.id))
     end)
-    -- Neither does 0.7 drop a stopped client's code lenses: they would stay drawn beside the
-    -- new server's, and running a lens would ask which of two.
-    for _, b in ipairs(vim.api.nvim_list_bufs()) do
-      pcall(function()
-        if vim.lsp.codelens.clear then
-          vim.lsp.codelens.clear(client.id, b)
-        else
-          vim.lsp.codelens.save({}, b, client.id)
-          vim.api.nvim_buf_clear_namespace(b, vim.api.nvim_create_namespace('vim_lsp_codelens:' .. client.id), 0, -1)
-        end
-      end)
-    end
+    clear_lenses(client.id)
   end
+  lens_requests, lens_again = {}, {}
   clients_by_root = {}
   buf_client, exited = {}, {}
   told_missing = false

@@ -120,9 +120,43 @@ local function run(command, cwd)
   vim.cmd('startinsert')
 end
 
+--- Writes `bufnr` (`:update`), saying why when it can't.
+---@return boolean written
+local function write(bufnr)
+  local ok, err = pcall(vim.api.nvim_buf_call, bufnr, function()
+    vim.cmd('silent update')
+  end)
+  if not ok or vim.bo[bufnr].modified then
+    util.error(('could not write %s: %s'):format(vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':.'),
+      err and tostring(err):gsub('^.-Vim%(%a+%):', '') or 'still modified'))
+    return false
+  end
+  return true
+end
+
+--- "Copy command": with unsaved changes, says that the command builds the file on disk.
+local function copy_command(command, _, bufnr, file)
+  copy(command)
+  if vim.bo[bufnr].modified then
+    util.warn(('%s has unsaved changes: docker build reads the file on disk, so write it before you run '
+      .. 'the command'):format(file))
+  end
+end
+
+local function write_then_run(command, cwd, bufnr)
+  if write(bufnr) then
+    run(command, cwd)
+  end
+end
+
+-- What to do with the command. docker build reads the Dockerfile on disk: with unsaved changes,
+-- running offers to write the file first, or to run the saved one as it is (`unsaved`: offered
+-- only then; `saved`: only without).
 local actions = {
-  { label = 'Copy command', run = copy },
-  { label = 'Run in terminal', run = run },
+  { label = 'Copy command', run = copy_command },
+  { label = 'Run in terminal', saved = true, run = run },
+  { label = 'Write the file, then run in terminal', unsaved = true, run = write_then_run },
+  { label = 'Run in terminal without the unsaved changes', unsaved = true, run = run },
 }
 
 --- The build context of the command, as the shell sees it from the current folder: the one the
@@ -156,15 +190,23 @@ function M.act(bufnr, t)
   local context = M.context_for(path, server.build_context(client))
   local command =
     M.build_command(t, file, server.build_args(client), context, server.named_contexts(client), server.platform(client))
-  vim.ui.select(actions, {
-    prompt = ('Target %s: %s'):format(M.label(t), command),
+  local unsaved = vim.bo[bufnr].modified
+  local offered = vim.tbl_filter(function(a)
+    return not (unsaved and a.saved or not unsaved and a.unsaved)
+  end, actions)
+  local prompt = ('Target %s: %s'):format(M.label(t), command)
+  if unsaved then
+    prompt = ('%s (%s has unsaved changes; docker build reads the file on disk)'):format(prompt, file)
+  end
+  vim.ui.select(offered, {
+    prompt = prompt,
     format_item = function(a)
       return a.label
     end,
     kind = 'stagecraft.action',
   }, function(action)
     if action then
-      action.run(command, cwd)
+      action.run(command, cwd, bufnr, file)
     end
   end)
 end
