@@ -21,6 +21,17 @@ pub(crate) fn name(path: &Path) -> String {
     }
 }
 
+/// A file's name as bytes, as the system has them ([`name`] for the standard input; elsewhere
+/// than Unix, [`name`]'s, which may have U+FFFD where the name is not Unicode).
+pub(crate) fn name_bytes(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    if !is_stdin(path) {
+        use std::os::unix::ffi::OsStrExt;
+        return path.as_os_str().as_bytes().to_vec();
+    }
+    name(path).into_bytes()
+}
+
 /// How a file is named in messages and reports meant to be read: [`name`], with a line break or
 /// tab in it shown as `␊` or `␉` (what prints it shows the other control characters, see
 /// `output::visible`): a name is one line, and a file named `x\n::error::y` must not start a

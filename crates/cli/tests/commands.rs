@@ -1006,6 +1006,29 @@ fn too_many_arguments_are_said() {
     assert!(stderr(&o).contains("give one of --buildkit and --tree, once"), "{}", stderr(&o));
 }
 
+/// A file name that is not UTF-8: JSON (whose strings cannot hold the byte) names it with
+/// U+FFFD, SARIF's URI with the byte itself, percent-encoded (U+FFFD would name another file).
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_keeps_its_bytes_in_sarif() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = Dir::new("name-not-utf8");
+    let path = d.0.join(std::ffi::OsStr::from_bytes(b"bad\xffname"));
+    std::fs::write(&path, "FROM alpine AS unused\nFROM alpine\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_stagecraft"))
+        .args(["check", "--format", "sarif"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let j = parse_json(&stdout(&o));
+    let uri = j["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str();
+    assert!(uri.is_some_and(|u| u.starts_with("file://") && u.ends_with("/bad%FFname")), "{j}");
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_stagecraft")).args(["check", "--format", "json"]).arg(&path).output().unwrap();
+    let j = parse_json(&stdout(&o));
+    assert!(j["files"][0]["file"].as_str().is_some_and(|f| f.ends_with("bad\u{fffd}name")), "{j}");
+}
+
 /// An empty `--target` is the default target: among several, it puts the default in play
 /// wherever it is given (it was dropped unless given last), and the build has no target then.
 #[test]

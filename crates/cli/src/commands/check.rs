@@ -87,7 +87,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // entry for it even then (a CI job uploads the SARIF file, or reads the JSON).
     let report_unread = a.files.len() > 1 || format != Format::Text;
     // How the reports name a file (the data formats escape what they need to themselves).
-    let named = |p: &Path| if format == Format::Text { input::shown(p) } else { input::name(p) };
+    let named = |p: &Path| Name {
+        shown: if format == Format::Text { input::shown(p) } else { input::name(p) },
+        uri: uri_reference(&input::name_bytes(p)),
+    };
     // The ignore files at fault said so far: Dockerfiles of one context share one.
     let mut said: Vec<String> = Vec::new();
     for path in &a.files {
@@ -147,43 +150,69 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
 /// A file checked: its name as shown, its analysis or why it could not be read, and where it
 /// was not UTF-8 (read as U+FFFD there, which the reports say as a warning on the file).
 struct Checked {
-    file: String,
+    file: Name,
     result: Result<Analysis, String>,
     not_utf8: Option<NotUtf8>,
     /// The ignore file BuildKit would read for it, when BuildKit rejects it: why, and the file
     /// (as shown) and line at fault where a pattern is.
-    ignore_fault: Option<(String, Option<(String, usize)>)>,
+    ignore_fault: Option<(String, Option<(Name, usize)>)>,
     /// Read from the standard input, which `--fix` has no file to write to.
     stdin: bool,
+}
+
+/// A file as the reports name it, and as SARIF's `uri` (from the name's bytes: one that is not
+/// UTF-8 is shown with U+FFFD, which would name another file).
+struct Name {
+    shown: String,
+    uri: String,
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.shown
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.shown)
+    }
 }
 
 /// Each file checked.
 type Files = [Checked];
 
 /// The files that were read, with their analyses.
-fn analysed(files: &Files) -> impl Iterator<Item = (&str, &Analysis)> {
-    files.iter().filter_map(|c| c.result.as_ref().ok().map(|an| (c.file.as_str(), an)))
+fn analysed(files: &Files) -> impl Iterator<Item = (&Name, &Analysis)> {
+    files.iter().filter_map(|c| c.result.as_ref().ok().map(|an| (&c.file, an)))
 }
 
 /// The files that could not be read, with the message that says why (it names the file).
-fn unread(files: &Files) -> impl Iterator<Item = (&str, &str)> {
-    files.iter().filter_map(|c| c.result.as_ref().err().map(|e| (c.file.as_str(), e.as_str())))
+fn unread(files: &Files) -> impl Iterator<Item = (&Name, &str)> {
+    files.iter().filter_map(|c| c.result.as_ref().err().map(|e| (&c.file, e.as_str())))
 }
 
 /// The ignore files BuildKit rejects or cannot read, each once (Dockerfiles of one context share
 /// one): the first Dockerfile's name, why (the message names the ignore file), and the ignore
 /// file and line at fault where a pattern is.
-fn ignore_faults(files: &Files) -> impl Iterator<Item = (&str, &str, Option<(&str, usize)>)> {
+fn ignore_faults(files: &Files) -> impl Iterator<Item = (&Name, &str, Option<(&Name, usize)>)> {
     files.iter().enumerate().filter_map(|(i, c)| {
         let (why, at) = c.ignore_fault.as_ref()?;
         let again = files[..i].iter().any(|e| e.ignore_fault.as_ref().is_some_and(|(w, _)| w == why));
-        (!again).then(|| (c.file.as_str(), why.as_str(), at.as_ref().map(|(f, line)| (f.as_str(), *line))))
+        (!again).then(|| (&c.file, why.as_str(), at.as_ref().map(|(f, line)| (f, *line))))
     })
 }
 
 /// The files that were read with bytes that are not UTF-8, and where.
-fn not_utf8(files: &Files) -> impl Iterator<Item = (&str, &NotUtf8)> {
-    files.iter().filter_map(|c| c.not_utf8.as_ref().map(|n| (c.file.as_str(), n)))
+fn not_utf8(files: &Files) -> impl Iterator<Item = (&Name, &NotUtf8)> {
+    files.iter().filter_map(|c| c.not_utf8.as_ref().map(|n| (&c.file, n)))
 }
 
 /// Fixes the file at `path` in place (see `fixes::fix_text`) and returns the analysis of the
@@ -408,12 +437,12 @@ fn sarif(files: &Files) -> impl Serialize + '_ {
 /// A path as SARIF's `uri`: a URI reference, so what is not a URI character is percent-encoded
 /// (`#` would start a fragment, `c:` a scheme, a space is no URI character), and an absolute
 /// path is a `file://` URI.
-fn uri_reference(path: &str) -> String {
+fn uri_reference(path: &[u8]) -> String {
     let mut out = String::with_capacity(path.len() + 8);
-    if path.starts_with('/') {
+    if path.starts_with(b"/") {
         out.push_str("file://");
     }
-    for b in path.bytes() {
+    for &b in path {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(char::from(b));
         } else {
@@ -449,7 +478,7 @@ impl Serialize for SarifRun<'_, '_> {
                         let (sl, sc) = output::position(a, r.start());
                         let (el, ec) = output::position(a, r.end());
                         json!({"physicalLocation": {
-                            "artifactLocation": {"uri": uri_reference(file)},
+                            "artifactLocation": {"uri": file.uri.clone()},
                             "region": {"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec},
                         }})
                     };
@@ -484,9 +513,9 @@ impl Serialize for SarifRun<'_, '_> {
             .map(|(file, reason, at)| {
                 let location = match at {
                     Some((f, line)) => {
-                        json!({"artifactLocation": {"uri": uri_reference(f)}, "region": {"startLine": line}})
+                        json!({"artifactLocation": {"uri": f.uri.clone()}, "region": {"startLine": line}})
                     }
-                    None => json!({"artifactLocation": {"uri": uri_reference(file)}}),
+                    None => json!({"artifactLocation": {"uri": file.uri.clone()}}),
                 };
                 json!({"level": "error", "locations": [{"physicalLocation": location}], "message": {"text": reason}})
             })
@@ -496,7 +525,7 @@ impl Serialize for SarifRun<'_, '_> {
             json!({
                 "level": "warning",
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri_reference(file)},
+                    "artifactLocation": {"uri": file.uri.clone()},
                     "region": {"startLine": n.line, "startColumn": n.column},
                 }}],
                 "message": {"text": n.message},
@@ -645,10 +674,12 @@ mod tests {
 
     #[test]
     fn sarif_uris_are_uri_references() {
-        assert_eq!(uri_reference("docker/Dockerfile"), "docker/Dockerfile");
-        assert_eq!(uri_reference("sp ace#1.Dockerfile"), "sp%20ace%231.Dockerfile");
-        assert_eq!(uri_reference("c:x.Dockerfile"), "c%3Ax.Dockerfile");
-        assert_eq!(uri_reference("we,ird%na.Dockerfile"), "we%2Cird%25na.Dockerfile");
-        assert_eq!(uri_reference("/tmp/d\u{e9}j\u{e0}/Dockerfile"), "file:///tmp/d%C3%A9j%C3%A0/Dockerfile");
+        assert_eq!(uri_reference(b"docker/Dockerfile"), "docker/Dockerfile");
+        assert_eq!(uri_reference(b"sp ace#1.Dockerfile"), "sp%20ace%231.Dockerfile");
+        assert_eq!(uri_reference(b"c:x.Dockerfile"), "c%3Ax.Dockerfile");
+        assert_eq!(uri_reference(b"we,ird%na.Dockerfile"), "we%2Cird%25na.Dockerfile");
+        assert_eq!(uri_reference("/tmp/d\u{e9}j\u{e0}/Dockerfile".as_bytes()), "file:///tmp/d%C3%A9j%C3%A0/Dockerfile");
+        // A name that is not UTF-8: its bytes, not U+FFFD (which names another file).
+        assert_eq!(uri_reference(b"bad\xffname"), "bad%FFname");
     }
 }
