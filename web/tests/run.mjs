@@ -1441,9 +1441,14 @@ scenario('open build options leave the editor most of its pane at 1400x900', asy
   await page.mouse.move(box.x + box.width / 2, box.y + box.height - 4);
   await page.mouse.wheel(0, 2000);
   await page.waitForFunction(() => document.getElementById('build-options').scrollTop > 0, null, { timeout: 3000 });
+  // (Waited for, not read once: on a busy machine the scroll may still be under way.)
+  const inView = await page.waitForFunction(() => {
+    const o = document.getElementById('build-options').getBoundingClientRect();
+    const e = document.getElementById('platform-error').getBoundingClientRect();
+    return e.bottom <= o.bottom + 1;
+  }, null, { timeout: 3000 }).then(() => true, () => false);
+  assert.ok(inView, 'the platform error scrolls into view');
   const optsBox = await opts.boundingBox();
-  const error = await page.locator('#platform-error').boundingBox();
-  assert.ok(error.y + error.height <= optsBox.y + optsBox.height + 1, 'the platform error scrolls into view');
   // The summary stays in view as the options scroll, and closes them.
   const summary = await page.locator('#build-options summary').boundingBox();
   assert.ok(summary.y >= optsBox.y - 1, 'the summary stays in view');

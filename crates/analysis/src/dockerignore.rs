@@ -26,6 +26,9 @@ use crate::ContextIgnore;
 pub struct DockerIgnore {
     patterns: Vec<Pattern>,
     exclusions: bool,
+    /// A pattern (no exception) is `*`, `**` or `**/*`: one that leaves out every entry of the
+    /// context's root (`copySourceRootIgnored`).
+    root_ignored: bool,
 }
 
 /// Why BuildKit rejects an ignore file (it then fails every build of the context).
@@ -91,7 +94,7 @@ impl DockerIgnore {
     pub fn parse(text: &str) -> Result<DockerIgnore, IgnoreFileError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut patterns = Vec::new();
-        let mut exclusions = false;
+        let (mut exclusions, mut root_ignored) = (false, false);
         for (n, line) in text.split('\n').enumerate() {
             let line = line.strip_suffix('\r').unwrap_or(line);
             // ReadAll: comments (before trimming), blanks, `!`, Clean, relative.
@@ -127,9 +130,10 @@ impl DockerIgnore {
                 return Err(error("syntax error in pattern"));
             }
             exclusions |= exclusion;
+            root_ignored |= !exclusion && matches!(p.as_str(), "*" | "**" | "**/*");
             patterns.push(Pattern { exclusion, kind: compile(&p) });
         }
-        Ok(DockerIgnore { patterns, exclusions })
+        Ok(DockerIgnore { patterns, exclusions, root_ignored })
     }
 
     /// `MatchesOrParentMatches` for a slash-separated path; `None` when a pattern cannot be
@@ -228,6 +232,12 @@ impl ContextIgnore for DockerIgnore {
             return None;
         }
         let path = clean(source);
+        // The context's root is no path a pattern leaves out (`.*` or `?` matches `.`): BuildKit
+        // warns for it only where a pattern leaves out every entry of the root
+        // (`validateCopySourcePath`, from moby/buildkit#6930).
+        if (path == "." || path == "/") && !self.root_ignored {
+            return None;
+        }
         (self.matches_or_parent_matches(&path) == Some(true)).then_some(path)
     }
 }

@@ -3891,7 +3891,11 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let mut message = format!("Usage of undefined variable '${name}'");
-            let suggestion = self.suggest_for(&rules::UNDEFINED_VAR, config, name, st.env.keys(), st.env.len());
+            // (`ENV ${UNSET}=v` sets a variable of no name, which may be the nearest: BuildKit's
+            // message then names none, `if suggest != ""`.)
+            let suggestion = self
+                .suggest_for(&rules::UNDEFINED_VAR, config, name, st.env.keys(), st.env.len())
+                .filter(|s| !s.is_empty());
             if let Some(s) = &suggestion {
                 message.push_str(&format!(" (did you mean ${s}?)"));
             }

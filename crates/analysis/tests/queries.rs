@@ -1372,6 +1372,12 @@ fn env_pairs_read_the_environment_before_the_line() {
     assert_eq!(undefined, ["Usage of undefined variable '$GOPATH' (did you mean $PATH?)"], "{:?}", a.diagnostics());
     assert_eq!(slice(&a, diag(&a, "UndefinedVar").range), "$GOPATH");
     assert_eq!(diag(&a, "UndefinedVar").lines, (2, 3));
+    // `ENV ${K}=v` with `K` unset sets a variable of no name, the nearest to `HD`: BuildKit's
+    // message names no suggestion then (found by an audit; it said "did you mean $?").
+    let a = plain("FROM alpine\nENV ${K}=v\nWORKDIR /$HD\n");
+    let undefined: Vec<&str> =
+        a.diagnostics().iter().filter(|d| d.code == "UndefinedVar").map(|d| d.message.as_str()).collect();
+    assert_eq!(undefined, ["Usage of undefined variable '$K'", "Usage of undefined variable '$HD'"]);
     // ARG pairs are set one by one (`dispatchArg`), so a later one reads an earlier one.
     let a = plain("FROM alpine\nARG A=/a B=$A\nWORKDIR $B\n");
     assert!(a.diagnostics().is_empty(), "{:?}", a.diagnostics());
@@ -2955,9 +2961,19 @@ fn copy_ignored_file_checks_context_sources_against_the_ignore_rules() {
     assert!(found(&with("tmp\n!tmp/keep\n", text)).is_empty());
     assert!(found(&with("tmp\n", &format!("# check=skip=CopyIgnoredFile\n{text}"))).is_empty());
     assert!(!codes(&plain(text)).contains(&"CopyIgnoredFile"));
-    // `COPY . .` with everything ignored: the context root itself matches `*`.
-    assert_eq!(found(&with("*\n", "FROM alpine\nCOPY . /src/\n")).len(), 1);
+    // `COPY . .` with everything ignored: the context root itself matches `*` (and `**`,
+    // `**/*`, and `/*`, which is `*` once read).
+    for every in ["*", "**", "**/*", "/*", "tmp\n*"] {
+        let a = with(&format!("{every}\n"), "FROM alpine\nCOPY . /src/\nCOPY ./ /o/\nCOPY / /r/\n");
+        assert_eq!(found(&a).len(), 3, "{every}");
+    }
     assert!(found(&with(".git\n", "FROM alpine\nCOPY . /src/\n")).is_empty());
+    // A pattern that only happens to match `.` (dotfiles, one-character names) leaves the root
+    // alone: BuildKit warns for the root only for the patterns above (found by an audit).
+    for some in [".*", "?", "*.*", "!x\n*"] {
+        assert!(found(&with(&format!("{some}\n"), "FROM alpine\nCOPY . /src/\nCOPY ./ /o/\n")).is_empty(), "{some}");
+    }
+    assert_eq!(found(&with(".*\n", "FROM alpine\nCOPY .env /src/\n")).len(), 1);
 }
 
 #[test]
