@@ -613,6 +613,33 @@ impl Analysis {
         graph::build_plan(&self.stages, &self.name_shared, &self.deps, &self.reach, target)
     }
 
+    /// The stages BuildKit dispatches for `plan` and builds none of: what the steps of a stage
+    /// a named context replaces use, and what those use in turn, in file order. BuildKit still
+    /// reads the replaced stage's steps for their dependencies (`toCommand`), so it resolves
+    /// these stages' bases and dispatches their steps (a failure there fails the build), and
+    /// solves none of it: nothing takes their result.
+    #[cfg(feature = "named-contexts")]
+    pub fn dispatched_not_built(&self, plan: &BuildPlan) -> Vec<usize> {
+        let mut seen = vec![false; self.stages.len()];
+        for &s in &plan.stages {
+            seen[s] = true;
+        }
+        let uses = |s: usize| self.dispatch_only.get(s).into_iter().flatten().copied();
+        let mut pending: Vec<usize> = plan.stages.iter().flat_map(|&s| uses(s)).collect();
+        let mut out = Vec::new();
+        while let Some(t) = pending.pop() {
+            for &u in self.target_builds(t) {
+                if !seen[u] {
+                    seen[u] = true;
+                    out.push(u);
+                    pending.extend(uses(u));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// How many stage entries the plans of `targets` list together (each plan's stages, its
     /// waves and `in_cycle`, and its legacy stages), without building them: they grow with the
     /// square of the stage count, so the server and the wasm API compare this with

@@ -603,6 +603,22 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
         (parse_json("[\"nginx:1.27\"]"), parse_json("[\"build\", \"alpine\"]"))
     );
     assert_eq!(stderr(&o), "");
+    assert_eq!(j["dispatched_not_built"], parse_json("[]"));
+    // What a replaced stage's steps use is dispatched (its failures fail the build), not built:
+    // BuildKit reads the replaced stage's steps for their dependencies (found by an audit).
+    let g = d.file(
+        "Uses.Dockerfile",
+        "FROM alpine AS tools\nFROM alpine AS dep\nCOPY --from=tools / /\nWORKDIR ${X:?must be set}\n\
+         FROM alpine AS base\nCOPY --from=dep /a /b\nFROM base\n",
+    );
+    let o = run(&["plan", &g, "--build-context", "base=docker-image://busybox"]);
+    assert_eq!(o.status.code(), Some(1), "the failure in `dep` fails the build: {}", stderr(&o));
+    assert!(stdout(&o).contains("\ndispatched, not built: tools, dep ("), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("BuildKit builds 1 stage for stage-3:\n"), "{}", stdout(&o));
+    let o = run(&["plan", &g, "--format", "json", "--build-context", "base=docker-image://busybox"]);
+    let j: Value = parse_json(&stdout(&o));
+    assert_eq!(j["dispatched_not_built"], parse_json("[\"tools\", \"dep\"]"));
+    assert_eq!(j["build_error"]["line"], 4);
     let o = run(&["analyze", &f, "--format", "json", "--build-context", "alpine=x", "--build-context", "biuld=y"]);
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["stages"][1]["base_context"], parse_json("\"alpine\""));

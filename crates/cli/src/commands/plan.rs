@@ -123,6 +123,8 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             },
         }
     };
+    // What a replaced stage's steps use: dispatched, not built.
+    let dispatched = an.dispatched_not_built(&plan);
     if a.format == Some(Format::Json) {
         output::print_json(&json!({
             "target": target,
@@ -132,6 +134,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "in_cycle": plan.in_cycle.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "images": plan.images,
             "contexts": plan.contexts,
+            "dispatched_not_built": dispatched.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_stages": legacy.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_only": legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_error": clash.as_ref().map(|(line, message, _)| json!({"message": message, "line": line})),
@@ -189,6 +192,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     }
     if !plan.contexts.is_empty() {
         crate::output::textln!("named contexts: {}", plan.contexts.join(", "));
+    }
+    if !dispatched.is_empty() {
+        crate::output::textln!(
+            "dispatched, not built: {} (what a replaced stage's steps use: BuildKit resolves their \
+             bases and reads their steps, a failure there failing the build, and builds none of it)",
+            dispatched.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", ")
+        );
     }
     Ok(outcome(false))
 }
