@@ -15,7 +15,7 @@
 //! not start with the name, a warning, and with `# check=error=true` a failed build.
 
 use stagecraft_syntax::ast::AstNode;
-use stagecraft_syntax::{TextRange, TextSize};
+use stagecraft_syntax::TextRange;
 
 use crate::{Analysis, RefOrigin, RefTarget, StageRef, TextEdit};
 
@@ -33,10 +33,12 @@ pub struct Assist {
 const TRIES: usize = 20;
 
 impl Analysis {
-    /// The rewrites offered at `offset`.
-    pub fn assists(&self, offset: TextSize) -> Vec<Assist> {
+    /// The rewrites offered at a cursor or for a selection (`range`): the first stage index or
+    /// unnamed stage's FROM it touches.
+    pub fn assists(&self, range: TextRange) -> Vec<Assist> {
         let mut out = Vec::new();
-        let at = |r: TextRange| r.start() <= offset && offset <= r.end();
+        // (A selection over the reference or the FROM, or a cursor in or at its ends.)
+        let at = |r: TextRange| r.start() <= range.end() && range.start() <= r.end();
         let index_ref = self.references().iter().find(|r| self.is_index_ref(r) && at(r.range));
         if let Some(r) = index_ref {
             if let RefTarget::Stage(t) = r.target {

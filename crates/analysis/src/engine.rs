@@ -224,6 +224,10 @@ pub(crate) struct Engine<'a> {
     #[cfg(feature = "build-failures")]
     error_lines: Vec<(u32, u32)>,
     epoch_context: Option<String>,
+    /// SOURCE_DATE_EPOCH as BuildKit resolves it before it makes the stages (`Some(None)`:
+    /// unset; see [`Engine::source_date_epoch`]); the stages' `ARG SOURCE_DATE_EPOCH` reads it.
+    #[cfg(feature = "build-failures")]
+    epoch_value: Option<Option<String>>,
     lexer: Expander,
     /// The file's check settings (shared: every instruction without a `# check=` comment of its
     /// own takes these).
@@ -418,6 +422,8 @@ impl<'a> Engine<'a> {
             #[cfg(feature = "build-failures")]
             error_lines: Vec::new(),
             epoch_context: None,
+            #[cfg(feature = "build-failures")]
+            epoch_value: None,
             target: target.unwrap_or_else(Platform::default_linux_amd64),
             lexer: Expander::new(escape),
             check: Settings::default(),
@@ -1436,6 +1442,27 @@ impl<'a> Engine<'a> {
                 (None, Some(v)) => v.clone(),
                 (None, None) => return,
             };
+        // What the build then reads as SOURCE_DATE_EPOCH, in the global ARGs and every stage's
+        // `ARG SOURCE_DATE_EPOCH` (`setBuildArgValue(... formatSourceDateEpochValue(...))`): a
+        // number as Go prints it (`0123` is `123`); else the time BuildKit resolves from the
+        // context, named context or stage, which is not known here: unset, as BuildKit leaves it
+        // for a local context and without a client (as the oracle ran).
+        // (An empty value resolves to nothing too: the build arg is then dropped.)
+        #[cfg(feature = "build-failures")]
+        {
+            let resolved = value.parse::<i64>().ok().map(|n| n.to_string());
+            match &resolved {
+                Some(n) => self.globals.set("SOURCE_DATE_EPOCH", n),
+                None => {
+                    let mut kept = Vars::default();
+                    for (k, v) in self.globals.iter().filter(|&(k, _)| k != "SOURCE_DATE_EPOCH") {
+                        kept.set_in_place(k, v);
+                    }
+                    self.globals = kept;
+                }
+            }
+            self.epoch_value = Some(resolved);
+        }
         if value.is_empty() || value.parse::<i64>().is_ok() || value == "context" {
             return;
         }
@@ -1483,6 +1510,15 @@ impl<'a> Engine<'a> {
             let from = self.stages[s].from_range;
             self.fail("invalid-source-date-epoch", &message, Some(from), "meta-args");
         }
+    }
+
+    /// The `--build-arg` value a stage's ARG reads: SOURCE_DATE_EPOCH's as BuildKit resolved it.
+    fn stage_build_arg(&self, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+        #[cfg(feature = "build-failures")]
+        if let Some(v) = self.epoch_value.as_ref().filter(|_| key == "SOURCE_DATE_EPOCH") {
+            return v.clone().map(std::borrow::Cow::Owned);
+        }
+        self.options.build_arg(key).map(std::borrow::Cow::Borrowed)
     }
 
     /// `sourceDateEpochStageSource`: the stage must be `FROM scratch` (after the global ARGs)
@@ -3140,17 +3176,20 @@ impl<'a> Engine<'a> {
                     // The pairs are set one by one: a later one expands with the earlier ones.
                     self.probe_here(kv.range, &st.env, &st.build_args, None);
                     self.secrets(key, "ARG", kv.key_range, node, &config);
-                    let build_arg = self.options.build_arg(key);
+                    let build_arg = self.stage_build_arg(key);
+                    let build_arg = build_arg.as_deref();
                     let value = match (build_arg, &kv.value) {
                         (Some(v), _) => Some(v.to_string()),
                         (None, Some(raw)) => self.expand(raw, st, node, &config),
                         (None, None) => self.globals.get(key).map(String::from),
                     };
                     // Where the value came from, for a probe only.
+                    // (SOURCE_DATE_EPOCH resolved from a global ARG's default reads as a build
+                    // arg, and comes from that ARG.)
                     let origin = || match (build_arg, &kv.value) {
-                        (Some(_), _) => Origin::BuildArg(kv.key_range),
+                        (Some(_), _) if self.options.build_arg(key).is_some() => Origin::BuildArg(kv.key_range),
                         (None, Some(_)) => Origin::Arg(kv.key_range),
-                        (None, None) => self
+                        _ => self
                             .global_args
                             .iter()
                             .rev()

@@ -3,7 +3,7 @@
 //! checked on small files, and on every corpus stage without a name and every index reference.
 
 use stagecraft_analysis::assists::Assist;
-use stagecraft_analysis::{analyze, Analysis, Options, RefOrigin, RefTarget, TextEdit, TextSize};
+use stagecraft_analysis::{analyze, Analysis, Options, RefOrigin, RefTarget, TextEdit, TextRange, TextSize};
 use stagecraft_testkit::corpus_texts;
 
 fn plain(text: &str) -> Analysis {
@@ -18,7 +18,7 @@ fn apply(text: &str, assist: &Assist) -> String {
 /// The assists at the first occurrence of `marker`'s text in `text`, plus `delta` bytes.
 fn at(text: &str, marker: &str, delta: usize) -> Vec<Assist> {
     let offset = text.find(marker).unwrap_or_else(|| panic!("{marker:?} not in {text:?}")) + delta;
-    plain(text).assists(TextSize::new(offset as u32))
+    plain(text).assists(TextRange::empty(TextSize::new(offset as u32)))
 }
 
 #[test]
@@ -149,7 +149,7 @@ fn assists_keep_the_build_over_the_corpus() {
             .collect();
         offsets.extend(a.references().iter().filter(|r| r.value.parse::<usize>().is_ok()).map(|r| r.range.start()));
         for offset in offsets {
-            for assist in a.assists(offset) {
+            for assist in a.assists(TextRange::empty(offset)) {
                 let b = plain(&apply(text, &assist));
                 applied += 1;
                 // Every index reference it names is rewritten.

@@ -726,6 +726,45 @@ fn a_cache_mount_without_from_takes_a_later_stage_named_scratch() {
     builds("FROM alpine AS a\nRUN --mount=target=/c true\nFROM alpine AS scratch\nFROM a\n");
 }
 
+/// What the build reads as SOURCE_DATE_EPOCH once BuildKit has resolved it
+/// (`setBuildArgValue(..., formatSourceDateEpochValue(...))`, before the stages are made): a
+/// number as Go prints it; else the time of the context, named context or stage, which is not
+/// known without building: unset, as BuildKit leaves a local context's and as its packages
+/// without a client (the oracle) leave every one. It reaches the FROM lines and every stage's
+/// `ARG SOURCE_DATE_EPOCH`, whose default it replaces (found by an audit).
+#[test]
+fn source_date_epoch_is_read_as_buildkit_resolves_it() {
+    // The value a stage's `STOPSIGNAL` shows (BuildKit's error names it), and the base image.
+    let read = |text: &str, args: &[(&str, &str)]| {
+        let options = Options {
+            build_args: args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Options::default()
+        };
+        let a = analyze(text, &options);
+        let signal = a.build_error().map(|e| e.message.clone()).unwrap_or_default();
+        let signal = signal.strip_prefix("invalid signal: v=").and_then(|s| s.split(';').next()).map(String::from);
+        let image = a.plan(a.stages().len() - 1).images.first().cloned();
+        (signal, image)
+    };
+    let file = "ARG SOURCE_DATE_EPOCH=0123\nFROM alpine:${SOURCE_DATE_EPOCH:-none}\n\
+                ARG SOURCE_DATE_EPOCH=9\nSTOPSIGNAL v=$SOURCE_DATE_EPOCH\n";
+    assert_eq!(read(file, &[]), (Some("123".into()), Some("alpine:123".into())));
+    assert_eq!(read(file, &[("SOURCE_DATE_EPOCH", "+7")]), (Some("7".into()), Some("alpine:7".into())));
+    // Unset: the stage's own default applies again, and the base's.
+    assert_eq!(read(file, &[("SOURCE_DATE_EPOCH", "context")]), (Some("9".into()), Some("alpine:none".into())));
+    let staged = file.replace("0123", "src") + "FROM scratch AS src\nADD https://example.com/a.tar /\n";
+    let staged =
+        staged.replace("FROM alpine:${SOURCE_DATE_EPOCH:-none}\n", "FROM alpine:${SOURCE_DATE_EPOCH:-none} AS app\n");
+    let (signal, _) = read(&staged, &[]);
+    assert_eq!(signal.as_deref(), Some("9"));
+    // An empty build arg resolves to nothing and is dropped: the stage's default applies.
+    let declared = "FROM alpine\nARG SOURCE_DATE_EPOCH=5\nSTOPSIGNAL v=$SOURCE_DATE_EPOCH\n";
+    assert_eq!(read(declared, &[("SOURCE_DATE_EPOCH", "")]).0.as_deref(), Some("5"));
+    assert_eq!(read(declared, &[("SOURCE_DATE_EPOCH", "12")]).0.as_deref(), Some("12"));
+    // No SOURCE_DATE_EPOCH given at all: nothing is replaced.
+    assert_eq!(read(declared, &[]).0.as_deref(), Some("5"));
+}
+
 /// SOURCE_DATE_EPOCH as BuildKit resolves it before the build (`resolveSourceDateEpochValue`):
 /// empty is none, a number, `context`, a named context, or a stage that only fetches one remote
 /// source, read with the global ARGs and its own.

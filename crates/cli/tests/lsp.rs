@@ -422,6 +422,10 @@ fn a_watched_ignore_file_republishes_diagnostics() {
     lsp.notify("workspace/didChangeWatchedFiles", parse_json(&other));
     lsp.result("textDocument/hover", at(&uri, 0, 0));
     assert!(!lsp.pending.iter().any(|m| m["method"] == "textDocument/publishDiagnostics"), "{:?}", lsp.pending);
+    // A second `initialized` registers nothing again (one id registered twice is an error).
+    lsp.notify("initialized", parse_json("{}"));
+    lsp.result("textDocument/hover", at(&uri, 0, 0));
+    assert!(!lsp.pending.iter().any(|m| m["method"] == "client/registerCapability"), "{:?}", lsp.pending);
     lsp.shutdown();
     // A client that cannot watch files is not asked.
     let mut lsp = started();
@@ -689,6 +693,14 @@ fn rename_from_a_reference_and_refusals() {
     assert!(r["error"]["message"].as_str().unwrap().contains("a stage named `docs` already exists"), "{r}");
     let r = lsp.call("textDocument/prepareRename", at(URI, 2, 7));
     assert_eq!(r["error"]["message"], "no stage name at the cursor", "{r}");
+    // LSP's RequestFailed: the request is valid, what it asks cannot be done.
+    assert_eq!(r["error"]["code"], -32803, "{r}");
+    // A long name is not echoed whole.
+    let mut p = at(URI, 0, 21);
+    p["newName"] = format!("-{}", "d".repeat(5_000)).into();
+    let long = lsp.call("textDocument/rename", p);
+    assert_eq!(long["error"]["code"], -32803, "{long}");
+    assert!(long["error"]["message"].as_str().unwrap().chars().count() <= 401, "{long}");
     // On an image: prepareRename and rename refuse with the same reason.
     let prepared = lsp.call("textDocument/prepareRename", at(URI, 0, 8));
     let mut p = at(URI, 0, 8);
@@ -1078,6 +1090,15 @@ fn refactor_names_a_stage_referred_to_by_index() {
     let actions = actions_at(&mut lsp, 5, 12, "refactor.rewrite");
     assert_eq!(actions[0]["title"], "Use the name `tools` of stage 1");
     assert!(actions_at(&mut lsp, 5, 12, "quickfix").is_null());
+    // A selection over the flag, or the whole line, gets it too (it went by where the
+    // selection starts).
+    for (from, to) in [(5, 13), (0, 19)] {
+        let mut p = doc(uri);
+        p["range"] = serde_json_obj(&[("start", pos(5, from)), ("end", pos(5, to))]);
+        p["context"] = parse_json(r#"{"diagnostics": [], "only": ["refactor"]}"#);
+        let actions = lsp.result("textDocument/codeAction", p);
+        assert_eq!(actions[0]["title"], "Use the name `tools` of stage 1", "{from}..{to}");
+    }
     lsp.shutdown();
 }
 

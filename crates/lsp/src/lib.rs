@@ -75,6 +75,9 @@ pub(crate) struct Shared {
     /// The client can watch files for the server (`workspace/didChangeWatchedFiles` registered
     /// at run time).
     watches_files: AtomicBool,
+    /// The `initialized` notification came (a client that sends it again must not have the
+    /// watcher registered twice under one id, nor a second poller started).
+    ready: AtomicBool,
     /// What the client can be asked to ask again for when settings change what it shows:
     /// semantic tokens, code lenses, inlay hints (`workspace/*/refresh`).
     refreshes: Mutex<[bool; 3]>,
@@ -104,6 +107,7 @@ impl Shared {
             initialized: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
             watches_files: AtomicBool::new(false),
+            ready: AtomicBool::new(false),
             refreshes: Mutex::default(),
             out,
             roots: Mutex::default(),
@@ -369,6 +373,10 @@ impl LanguageServer for Backend {
     /// the next edit of the Dockerfile. A client that cannot watch files (Neovim 0.7 among
     /// them) gets the same from the server, which looks at the ignore files itself.
     async fn initialized(&self, _: InitializedParams) {
+        if self.shared.ready.swap(true, Ordering::AcqRel) {
+            self.client.log_message(MessageType::WARNING, "`initialized` came again: ignored").await;
+            return;
+        }
         if !self.shared.watches_files.load(Ordering::Acquire) {
             tokio::spawn(poll_ignore_files(self.shared.clone()));
             return;

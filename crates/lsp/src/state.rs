@@ -131,7 +131,15 @@ pub(crate) struct Settings {
     pub(crate) platform: Option<String>,
     /// What was left out as of the wrong type, for the client's log.
     pub(crate) ignored: Vec<String>,
+    /// The object had no `stagecraft` section and none of its keys: another tool's settings
+    /// (a client that sends every server all of them), which leave these as they were.
+    pub(crate) foreign: bool,
 }
+
+/// The settings the server reads.
+const KNOWN: [&str; 6] = ["targets", "buildArgs", "severities", "buildContext", "namedContexts", "platform"];
+/// Settings of the editor extensions' own, sent with the section by clients that send it whole.
+const CLIENT_SIDE: [&str; 2] = ["serverPath", "trace"];
 
 /// What a JSON value is, for a message.
 fn json_kind(v: &serde_json::Value) -> &'static str {
@@ -167,6 +175,26 @@ impl Settings {
                 &Value::Null
             }
             None => value,
+        };
+        let inner = match inner {
+            Value::Object(o) => {
+                let ours = |k: &String| KNOWN.contains(&k.as_str()) || CLIENT_SIDE.contains(&k.as_str());
+                if value.get("stagecraft").is_none() && !o.is_empty() && !o.keys().any(ours) {
+                    return Settings { foreign: true, ..Settings::default() };
+                }
+                for k in o.keys().filter(|k| !ours(k)) {
+                    let hint = stagecraft_analysis::suggest::search(k, KNOWN, false)
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    ignored.borrow_mut().push(format!("stagecraft.{k} is no setting of this server{hint}: left out"));
+                }
+                inner
+            }
+            Value::Null => inner,
+            other => {
+                ignore(format!("the settings are {}, not an object", json_kind(other)));
+                &Value::Null
+            }
         };
         let text = |v: &Value| match v {
             Value::String(s) => Some(s.clone()),
@@ -241,6 +269,7 @@ impl Settings {
             named_contexts,
             platform,
             ignored: ignored.into_inner(),
+            foreign: false,
         }
     }
 
@@ -326,6 +355,13 @@ pub(crate) struct State {
 impl State {
     /// Takes the client's new settings; what is wrong with them goes to the client's log.
     pub(crate) fn set_settings(&mut self, settings: Settings) {
+        if settings.foreign {
+            self.warnings.push(format!(
+                "settings with no `stagecraft` section and none of its keys ({}): not this server's, left as they were",
+                KNOWN.join(", ")
+            ));
+            return;
+        }
         self.warnings.extend(settings.settings_warnings());
         self.settings = settings;
         self.warned_targets.clear();
@@ -381,6 +417,29 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key the server does not read is said, with the one probably meant; settings that are
+    /// no object are said; another tool's settings (no `stagecraft` section, none of its keys)
+    /// leave these as they were (found by a protocol QA: they reset the targets in play).
+    #[test]
+    fn unknown_and_foreign_settings_are_said() {
+        let warnings = |v: serde_json::Value| Settings::from_json(&v).settings_warnings();
+        assert_eq!(
+            warnings(
+                serde_json::json!({"stagecraft": {"target": ["docs"], "serverPath": "x", "trace": {"server": "off"}}})
+            ),
+            ["stagecraft.target is no setting of this server (did you mean `targets`?): left out"]
+        );
+        assert_eq!(warnings(serde_json::json!(5)), ["the settings are a number, not an object: left out"]);
+        assert_eq!(warnings(serde_json::json!("x")), ["the settings are a string, not an object: left out"]);
+        let mut state = State::default();
+        state.set_settings(Settings::from_json(&serde_json::json!({"targets": ["docs"]})));
+        state.set_settings(Settings::from_json(&serde_json::json!({"otherTool": {"x": 1}})));
+        assert_eq!(state.settings.targets, ["docs"], "another tool's settings change nothing");
+        assert!(state.warnings.last().is_some_and(|w| w.contains("not this server's")), "{:?}", state.warnings);
+        state.set_settings(Settings::from_json(&serde_json::json!({"stagecraft": {}})));
+        assert!(state.settings.targets.is_empty(), "an empty section is nothing set");
+    }
 
     /// What is left out for its type is said in the client's log, each value once.
     #[test]

@@ -12,11 +12,18 @@ use tower_lsp_server::jsonrpc::Id;
 /// The largest message body read (1 GiB): more is no Dockerfile, and a larger length is
 /// answered as malformed rather than waited for.
 const MAX_BODY: usize = 1 << 30;
+/// The longest header block read: real ones are a line or two. Past it, with no empty line to
+/// end the block, the input is no message (the search for the end would otherwise go over a
+/// growing buffer again for every chunk read).
+const MAX_HEADER: usize = 64 * 1024;
 
 /// Splits a byte stream into LSP frames.
 #[derive(Default)]
 pub(crate) struct Framer {
     buf: Vec<u8>,
+    /// Skipping input that is no message (said once, when the skip began), until a header could
+    /// start.
+    skipping: bool,
     /// Check that bodies are JSON-RPC messages (the client's input); the server's own output
     /// needs no check.
     trusted: bool,
@@ -40,7 +47,28 @@ impl Framer {
 
     /// The next complete frame, if the buffer holds one.
     pub(crate) fn next_frame(&mut self) -> Option<Frame> {
-        let (headers, body_start) = header_block(&self.buf)?;
+        let (headers, body_start) = loop {
+            if let Some(found) = header_block(&self.buf) {
+                break found;
+            }
+            if self.buf.len() <= MAX_HEADER {
+                return None;
+            }
+            // Skipped up to where a message could start again (the end kept where a
+            // `Content-Length` may be cut in two), said once.
+            let found = find(&self.buf[1..], b"Content-Length").map(|i| i + 1);
+            let skip = found.unwrap_or(self.buf.len() - b"Content-Length".len());
+            let said = std::mem::replace(&mut self.skipping, found.is_none());
+            let message = format!(
+                "Parse error: no end to a message header (an empty line) in its first {MAX_HEADER} bytes: input skipped up to the next `Content-Length`; it starts {}",
+                shown(&self.buf[..skip])
+            );
+            self.buf.drain(..skip);
+            if !said {
+                return Some(Frame::Malformed { code: -32700, message, id: Id::Null });
+            }
+        };
+        self.skipping = false;
         let headers = String::from_utf8_lossy(&self.buf[headers]).into_owned();
         let length = headers.lines().find_map(|l| {
             let (name, value) = l.split_once(':')?;
@@ -52,7 +80,10 @@ impl Framer {
             self.buf.drain(..skip);
             return Some(Frame::Malformed {
                 code: -32700,
-                message: format!("Parse error: a message header without a valid Content-Length: {:?}", headers.trim()),
+                message: format!(
+                    "Parse error: a message header without a valid Content-Length: {}",
+                    shown(headers.trim().as_bytes())
+                ),
                 id: Id::Null,
             });
         };
@@ -306,6 +337,16 @@ fn header_block(buf: &[u8]) -> Option<(std::ops::Range<usize>, usize)> {
             return Some((start..line, nl + 1));
         }
         line = nl + 1;
+    }
+}
+
+/// Input quoted in an error, cut after 200 characters (the whole of it may be megabytes).
+fn shown(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(800)]);
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{:?}… ({} bytes)", &text[..cut], bytes.len()),
+        None if bytes.len() > 800 => format!("{text:?}… ({} bytes)", bytes.len()),
+        None => format!("{text:?}"),
     }
 }
 
@@ -573,6 +614,35 @@ mod tests {
         assert_eq!(f.next_frame(), None);
         f.push(b"Content-Length: 2\r\n");
         assert_eq!(f.next_frame(), None, "waits for the end of the header block");
+    }
+
+    /// Input with no end to a header block (40 MB of one line, say) is skipped in linear time
+    /// (the search for the end went over the whole buffer again for every chunk), said once in
+    /// a short error, and the message after it is read.
+    #[test]
+    fn input_with_no_header_end_is_skipped_once() {
+        let mut f = Framer::default();
+        let mut errors = Vec::new();
+        let junk = vec![b'x'; 64 * 1024];
+        for _ in 0..200 {
+            f.push(&junk);
+            while let Some(frame) = f.next_frame() {
+                errors.push(frame);
+            }
+        }
+        assert!(f.buf.len() <= MAX_HEADER, "the buffer stays bounded: {}", f.buf.len());
+        assert_eq!(errors.len(), 1, "said once");
+        let Frame::Malformed { code: -32700, message, .. } = &errors[0] else { panic!("{:?}", errors[0]) };
+        assert!(message.len() < 400 && message.contains("no end to a message header"), "{message}");
+        let m = br#"{"jsonrpc":"2.0","id":7,"method":"x"}"#;
+        f.push(format!("\r\n\r\nContent-Length: {}\r\n\r\n", m.len()).as_bytes());
+        f.push(m);
+        assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32700, .. })), "the junk's own end");
+        assert!(matches!(f.next_frame(), Some(Frame::Message { id: Some(Id::Number(7)), .. })));
+        // A header without a length quotes a short part of itself.
+        f.push(format!("X-{}: 1\r\n\r\n", "y".repeat(10_000)).as_bytes());
+        let Some(Frame::Malformed { message, .. }) = f.next_frame() else { panic!() };
+        assert!(message.len() < 400 && message.ends_with("(10005 bytes)"), "{message}");
     }
 
     #[test]

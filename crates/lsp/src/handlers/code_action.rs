@@ -94,10 +94,10 @@ pub(crate) fn code_actions(
             }));
         }
     }
-    // Rewrites that keep the build (a stage referred to by index named instead), where the
-    // range starts.
+    // Rewrites that keep the build (a stage referred to by index named instead), at the cursor
+    // or in the selection.
     if wanted(only, &CodeActionKind::REFACTOR_REWRITE) {
-        for assist in a.assists(wanted_range.start()) {
+        for assist in a.assists(wanted_range) {
             actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                 title: assist.title,
                 kind: Some(CodeActionKind::REFACTOR_REWRITE),
