@@ -37,8 +37,12 @@ impl Analysis {
     /// unnamed stage's FROM it touches.
     pub fn assists(&self, range: TextRange) -> Vec<Assist> {
         let mut out = Vec::new();
-        // (A selection over the reference or the FROM, or a cursor in or at its ends.)
-        let at = |r: TextRange| r.start() <= range.end() && range.start() <= r.end();
+        // (A cursor in or at the ends of the reference or the FROM, or a selection over part of
+        // it: one that ends where it starts touches it not.)
+        let at = |r: TextRange| match range.is_empty() {
+            true => r.start() <= range.start() && range.start() <= r.end(),
+            false => r.start() < range.end() && range.start() < r.end(),
+        };
         let index_ref = self.references().iter().find(|r| self.is_index_ref(r) && at(r.range));
         if let Some(r) = index_ref {
             if let RefTarget::Stage(t) = r.target {

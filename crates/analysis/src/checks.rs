@@ -198,17 +198,7 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // it and dispatches it (its findings and failures count, its base is resolved): removing it
     // would change the build.
     if cfg!(feature = "named-contexts") {
-        let mut pending: Vec<usize> = (0..a.stages.len()).filter(|&s| used[s]).collect();
-        while let Some(s) = pending.pop() {
-            for &t in a.dispatch_only.get(s).into_iter().flatten() {
-                for &u in a.target_builds(t) {
-                    if !used[u] {
-                        used[u] = true;
-                        pending.push(u);
-                    }
-                }
-            }
-        }
+        a.mark_dispatched(&mut used);
     }
     a.unused = (0..a.stages.len()).filter(|&s| !used[s]).collect();
     a.targets_in_play = in_play.clone();

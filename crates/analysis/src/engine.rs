@@ -1055,11 +1055,7 @@ impl<'a> Engine<'a> {
                 // At the word or flag; BuildKit's error names the instruction's lines, all of
                 // them (`WithLocation(err, node.Location())`), also where the flag is on a
                 // continuation line.
-                #[cfg(feature = "build-failures")]
                 self.fail_in(code, &e.message, Some(e.range), Some(info.range), "instructions");
-                // (The browser build names no lines.)
-                #[cfg(not(feature = "build-failures"))]
-                self.fail(code, &e.message, Some(e.range), "instructions");
                 // The build's error is BuildKit's `parseError`, which names the instruction's
                 // first line (the diagnostic, at the instruction, need not).
                 #[cfg(feature = "build-failures")]
@@ -1447,11 +1443,13 @@ impl<'a> Engine<'a> {
         // number as Go prints it (`0123` is `123`); else the time BuildKit resolves from the
         // context, named context or stage, which is not known here: unset, as BuildKit leaves it
         // for a local context and without a client (as the oracle ran).
-        // (An empty value resolves to nothing too: the build arg is then dropped.)
+        // (An empty value resolves to nothing too: the build arg is then dropped. The FROM lines
+        // see the value only where a global ARG declares it, as they see any build arg.)
         #[cfg(feature = "build-failures")]
         {
             let resolved = value.parse::<i64>().ok().map(|n| n.to_string());
             match &resolved {
+                _ if self.globals.get("SOURCE_DATE_EPOCH").is_none() => {}
                 Some(n) => self.globals.set("SOURCE_DATE_EPOCH", n),
                 None => {
                     let mut kept = Vars::default();

@@ -619,25 +619,34 @@ impl Analysis {
     /// these stages' bases and dispatches their steps (a failure there fails the build), and
     /// solves none of it: nothing takes their result.
     #[cfg(feature = "named-contexts")]
-    pub fn dispatched_not_built(&self, plan: &BuildPlan) -> Vec<usize> {
+    pub fn dispatched_not_built(&self, target: usize) -> Vec<usize> {
         let mut seen = vec![false; self.stages.len()];
-        for &s in &plan.stages {
+        for &s in self.target_builds(target) {
             seen[s] = true;
         }
-        let uses = |s: usize| self.dispatch_only.get(s).into_iter().flatten().copied();
-        let mut pending: Vec<usize> = plan.stages.iter().flat_map(|&s| uses(s)).collect();
-        let mut out = Vec::new();
-        while let Some(t) = pending.pop() {
-            for &u in self.target_builds(t) {
-                if !seen[u] {
-                    seen[u] = true;
-                    out.push(u);
-                    pending.extend(uses(u));
+        let mut out = self.mark_dispatched(&mut seen);
+        out.sort_unstable();
+        out
+    }
+
+    /// Marks in `seen` what the stages marked there have dispatched without building it (what a
+    /// replaced stage's steps use, and what that builds on and uses in turn), and returns the
+    /// stages it marked.
+    pub(crate) fn mark_dispatched(&self, seen: &mut [bool]) -> Vec<usize> {
+        let mut pending: Vec<usize> = (0..self.stages.len()).filter(|&s| seen[s]).collect();
+        let mut marked = Vec::new();
+        while let Some(s) = pending.pop() {
+            for &t in self.dispatch_only.get(s).into_iter().flatten() {
+                for &u in self.target_builds(t) {
+                    if !seen[u] {
+                        seen[u] = true;
+                        marked.push(u);
+                        pending.push(u);
+                    }
                 }
             }
         }
-        out.sort_unstable();
-        out
+        marked
     }
 
     /// How many stage entries the plans of `targets` list together (each plan's stages, its

@@ -77,7 +77,7 @@ pub(crate) struct Shared {
     watches_files: AtomicBool,
     /// The `initialized` notification came (a client that sends it again must not have the
     /// watcher registered twice under one id, nor a second poller started).
-    ready: AtomicBool,
+    initialized_notified: AtomicBool,
     /// What the client can be asked to ask again for when settings change what it shows:
     /// semantic tokens, code lenses, inlay hints (`workspace/*/refresh`).
     refreshes: Mutex<[bool; 3]>,
@@ -107,7 +107,7 @@ impl Shared {
             initialized: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
             watches_files: AtomicBool::new(false),
-            ready: AtomicBool::new(false),
+            initialized_notified: AtomicBool::new(false),
             refreshes: Mutex::default(),
             out,
             roots: Mutex::default(),
@@ -346,7 +346,7 @@ impl LanguageServer for Backend {
         let encoding = Encoding::negotiate(offered);
         *self.shared.encoding.lock().unwrap_or_else(|e| e.into_inner()) = encoding;
         if let Some(options) = &params.initialization_options {
-            self.lock().set_settings(Settings::from_json(options));
+            let _ = self.lock().set_settings(Settings::from_json(options));
         }
         *self.shared.roots.lock().unwrap_or_else(|e| e.into_inner()) = workspace_roots(&params);
         let watches = params.capabilities.workspace.as_ref().and_then(|w| w.did_change_watched_files.as_ref());
@@ -373,7 +373,7 @@ impl LanguageServer for Backend {
     /// the next edit of the Dockerfile. A client that cannot watch files (Neovim 0.7 among
     /// them) gets the same from the server, which looks at the ignore files itself.
     async fn initialized(&self, _: InitializedParams) {
-        if self.shared.ready.swap(true, Ordering::AcqRel) {
+        if self.shared.initialized_notified.swap(true, Ordering::AcqRel) {
             self.client.log_message(MessageType::WARNING, "`initialized` came again: ignored").await;
             return;
         }
@@ -495,7 +495,13 @@ impl LanguageServer for Backend {
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
         {
             let mut state = self.lock();
-            state.set_settings(Settings::from_json(&params.settings));
+            if !state.set_settings(Settings::from_json(&params.settings)) {
+                // (Another tool's settings: nothing to analyse again; the log says so.)
+                for warning in state.warnings.drain(..) {
+                    self.shared.log_warning(warning);
+                }
+                return;
+            }
             for doc in state.documents.values_mut() {
                 doc.invalidate();
             }

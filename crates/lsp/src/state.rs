@@ -354,17 +354,20 @@ pub(crate) struct State {
 
 impl State {
     /// Takes the client's new settings; what is wrong with them goes to the client's log.
-    pub(crate) fn set_settings(&mut self, settings: Settings) {
+    /// Whether they are taken: another tool's (see [`Settings::foreign`]) leave these as they
+    /// were.
+    pub(crate) fn set_settings(&mut self, settings: Settings) -> bool {
         if settings.foreign {
             self.warnings.push(format!(
                 "settings with no `stagecraft` section and none of its keys ({}): not this server's, left as they were",
                 KNOWN.join(", ")
             ));
-            return;
+            return false;
         }
         self.warnings.extend(settings.settings_warnings());
         self.settings = settings;
         self.warned_targets.clear();
+        true
     }
 
     /// A target in play (`targets`) that `uri` has no stage for is left out of its unused-stage

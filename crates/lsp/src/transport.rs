@@ -56,7 +56,7 @@ impl Framer {
             }
             // Skipped up to where a message could start again (the end kept where a
             // `Content-Length` may be cut in two), said once.
-            let found = find(&self.buf[1..], b"Content-Length").map(|i| i + 1);
+            let found = find_header_name(&self.buf[1..]).map(|i| i + 1);
             let skip = found.unwrap_or(self.buf.len() - b"Content-Length".len());
             let said = std::mem::replace(&mut self.skipping, found.is_none());
             let message = format!(
@@ -76,7 +76,7 @@ impl Framer {
         });
         let Some(length) = length else {
             // Skip to the next header block that could start a message.
-            let skip = find(&self.buf[1..], b"Content-Length").map_or(body_start, |i| i + 1);
+            let skip = find_header_name(&self.buf[1..]).map_or(body_start, |i| i + 1);
             self.buf.drain(..skip);
             return Some(Frame::Malformed {
                 code: -32700,
@@ -350,8 +350,10 @@ fn shown(bytes: &[u8]) -> String {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+/// Where a `Content-Length` header may start, in any case (as the header is read).
+fn find_header_name(haystack: &[u8]) -> Option<usize> {
+    const NAME: &[u8] = b"content-length";
+    haystack.windows(NAME.len()).position(|w| w.eq_ignore_ascii_case(NAME))
 }
 
 /// Reads the client's stdin and forwards valid frames to `server`. Malformed ones are answered
@@ -638,6 +640,12 @@ mod tests {
         f.push(format!("\r\n\r\nContent-Length: {}\r\n\r\n", m.len()).as_bytes());
         f.push(m);
         assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32700, .. })), "the junk's own end");
+        assert!(matches!(f.next_frame(), Some(Frame::Message { id: Some(Id::Number(7)), .. })));
+        // A header name in another case is found as the header is read.
+        f.push(&vec![b'z'; MAX_HEADER + 10]);
+        f.push(format!("content-length: {}\r\n\r\n", m.len()).as_bytes());
+        f.push(m);
+        assert!(matches!(f.next_frame(), Some(Frame::Malformed { code: -32700, .. })));
         assert!(matches!(f.next_frame(), Some(Frame::Message { id: Some(Id::Number(7)), .. })));
         // A header without a length quotes a short part of itself.
         f.push(format!("X-{}: 1\r\n\r\n", "y".repeat(10_000)).as_bytes());

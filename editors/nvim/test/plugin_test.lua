@@ -641,8 +641,8 @@ local function main()
   check(wait(10000, function()
     return unused_names() == 'docs,test'
   end), '7 which publishes diagnostics again', unused_names())
-  -- The stopped server's code lenses go (Neovim 0.7 keeps a stopped client's): one lens a FROM,
-  -- the new server's, once it has sent them.
+  -- The stopped server's code lenses go (Neovim 0.7 keeps a stopped client's): the lenses of a
+  -- FROM are the new server's alone, once it has sent them.
   vim.lsp.codelens.refresh()
   local function lens_clients()
     local seen = {}

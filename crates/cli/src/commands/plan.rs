@@ -124,7 +124,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         }
     };
     // What a replaced stage's steps use: dispatched, not built.
-    let dispatched = an.dispatched_not_built(&plan);
+    let dispatched = an.dispatched_not_built(target);
     if a.format == Some(Format::Json) {
         output::print_json(&json!({
             "target": target,

@@ -52,7 +52,7 @@ pub(crate) fn apply(
         }
         // A run forward: each change starts at or after where the text the one before put in
         // ends (in the text as that one left it).
-        let (first, inserted) = run.pop().unwrap_or_default();
+        let [(first, inserted)]: [(TextRange, String); 1] = run.try_into().expect("a run of one change");
         let lo = first.start();
         text.replace_range(std::ops::Range::<usize>::from(first), &inserted);
         let mut end = lo + TextSize::of(&inserted);
@@ -116,6 +116,20 @@ mod tests {
         assert_eq!(text, "FROM a AS 😀y\nRUN c\nRUN \\\n d\n");
         assert_eq!(parse, Some(stagecraft_syntax::parse(&text)), "the parse follows the edits");
         assert!(apply(&mut text, &mut parse, Encoding(WideEncoding::Utf16), vec![change(9, 0, 9, 1, "z")]).is_err());
+        // A run forward that shortens the text (each change read in the text the one before
+        // left): lines joined, a word cut, a line taken out; then one before them again.
+        let mut text = "FROM a AS b\nRUN one \\\n two\nCOPY --from=b /x /y\nRUN three\n".to_string();
+        let mut parse = Some(stagecraft_syntax::parse(&text));
+        let changes = vec![
+            change(1, 8, 2, 1, ""),
+            change(1, 11, 1, 12, "!"),
+            change(2, 13, 2, 18, ""),
+            change(3, 0, 4, 0, ""),
+            change(0, 10, 0, 11, "base"),
+        ];
+        apply(&mut text, &mut parse, Encoding(WideEncoding::Utf8), changes).unwrap();
+        assert_eq!(text, "FROM a AS base\nRUN one two!\nCOPY --from=by\n");
+        assert_eq!(parse, Some(stagecraft_syntax::parse(&text)), "the parse follows the edits");
     }
 }
 

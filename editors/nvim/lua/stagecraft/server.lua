@@ -564,7 +564,10 @@ function M.show_references_command(command, ctx)
     return
   end
   local ok, bufnr = pcall(vim.uri_to_bufnr, uri)
-  local client = ok and M.client_for(bufnr) or (ctx and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id))
+  if not ok then
+    bufnr = ctx and ctx.bufnr or vim.api.nvim_get_current_buf()
+  end
+  local client = M.client_for(bufnr) or (ctx and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id))
   if not client then
     util.error('no stagecraft server for ' .. uri)
     return
