@@ -15,7 +15,7 @@ use stagecraft_analysis::format::{self, FormatOptions};
 use std::sync::Arc;
 
 use stagecraft_analysis::dockerignore::DockerIgnore;
-use stagecraft_analysis::{analyze, IgnoreRules, Options, SvgOptions, TextEdit, TextSize};
+use stagecraft_analysis::{analyze, IgnoreRules, Options, SvgOptions, TextEdit, TextRange, TextSize};
 
 fn check_edits(text: &str, edits: &[TextEdit]) {
     for edit in edits {
@@ -45,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = (analysis.targets(), analysis.graph(), analysis.to_dot(), analysis.to_mermaid());
     let _ = (analysis.outline(), analysis.folds(), analysis.inlay_hints(), analysis.semantic_tokens());
     for (i, _) in analysis.stages().iter().enumerate() {
-        let _ = analysis.plan(i);
+        let plan = analysis.plan(i);
+        // What a replaced stage's steps use is dispatched, never built too.
+        for s in analysis.dispatched_not_built(i) {
+            assert!(!plan.stages.contains(&s), "stage {s} both built and only dispatched for target {i}");
+        }
         let _ = analysis.to_svg(&SvgOptions { target: Some(i), offset: None });
     }
     let _ = analysis.to_svg(&SvgOptions::default());
@@ -84,7 +88,9 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(edits) = analysis.rename(at, "renamed") {
             check_edits(text, &edits);
         }
-        for assist in analysis.assists(at) {
+        // At the cursor, and over a selection from it.
+        let selected = TextRange::new(at, TextSize::from(((offset + step) as u32).min(len as u32)).max(at));
+        for assist in analysis.assists(TextRange::empty(at)).into_iter().chain(analysis.assists(selected)) {
             check_edits(text, &assist.edits);
         }
         let ranges = analysis.selection_ranges(at);
