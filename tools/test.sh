@@ -24,6 +24,8 @@ run_part() {
       # (The workspace's tests turn the feature on; the browser build leaves it out.)
       cargo test --locked -q -p stagecraft-analysis --no-default-features \
         --features build-failures,named-contexts,probe --lib --test large --test counts_corpus --test queries
+      echo "== the fuzz targets compile (their own workspace: CI fuzzes them with nightly)"
+      cargo check --locked -q --manifest-path fuzz/Cargo.toml --bins
       ;;
     differential)
       echo "== the parser against BuildKit's own (PyPI's dockerfile wheel) on generated files"
