@@ -137,6 +137,19 @@ vim.ui.select = function(items, opts, on_choice)
   on_choice(nil, nil)
 end
 
+--- Runs `action` with vim.ui.select answering `choices` in turn, and waits (up to `timeout` ms)
+--- for the unnamed register to be filled, as "Copy command" fills it: the register then (empty
+--- if nothing came).
+local function copied(choices, action, timeout)
+  script, shown = choices, {}
+  vim.fn.setreg('"', '')
+  action()
+  wait(timeout or 5000, function()
+    return vim.fn.getreg('"') ~= ''
+  end)
+  return vim.fn.getreg('"')
+end
+
 -- termopen (and jobstart with term = true on 0.11+) record what they would run.
 local terminals = {}
 vim.fn.termopen = function(cmd, opts)
@@ -339,13 +352,9 @@ local function main()
 
   -- :StagecraftTargets, picking `test` and "Copy command": the register then (empty if nothing came).
   local function copy_test_command(timeout)
-    script, shown = { 'test —', 'Copy command' }, {}
-    vim.fn.setreg('"', '')
-    vim.cmd('StagecraftTargets')
-    wait(timeout or 5000, function()
-      return vim.fn.getreg('"') ~= ''
-    end)
-    return vim.fn.getreg('"')
+    return copied({ 'test —', 'Copy command' }, function()
+      vim.cmd('StagecraftTargets')
+    end, timeout)
   end
   eq(copy_test_command(), expected_test, '2 "Copy command" puts the docker build command in the register')
   local items = shown[1] and shown[1].items or {}
@@ -429,18 +438,11 @@ local function main()
     '3 an unknown target is an error naming the targets')
   -- Names match ignoring case, as `docker build --target` does; a stage index that is no target
   -- (a lens above an unnamed stage before the last) opens the whole list.
-  script, shown = { 'Copy command' }, {}
-  vim.fn.setreg('"', '')
-  vim.cmd('StagecraftTargets TEST')
-  wait(5000, function()
-    return vim.fn.getreg('"') ~= ''
-  end)
-  eq(vim.fn.getreg('"'), expected_test, '3 :StagecraftTargets TEST is the target test')
-  script, shown = { 'docs', 'Copy command' }, {}
-  vim.fn.setreg('"', '')
-  require('stagecraft.targets').pick({ bufnr = buf, stage = 99 })
-  wait(5000, function()
-    return vim.fn.getreg('"') ~= ''
+  eq(copied({ 'Copy command' }, function()
+    vim.cmd('StagecraftTargets TEST')
+  end), expected_test, '3 :StagecraftTargets TEST is the target test')
+  copied({ 'docs', 'Copy command' }, function()
+    require('stagecraft.targets').pick({ bufnr = buf, stage = 99 })
   end)
   eq(shown[1] and #shown[1].items, 4, '3 a stage that is no target: the target picker instead of an error')
 
@@ -460,13 +462,8 @@ local function main()
   eq(lens and lens.command.command, 'stagecraft.pickTarget', '4 the lens runs stagecraft.pickTarget')
   eq(lens and vim.inspect(lens.command.arguments), vim.inspect({ vim.uri_from_bufnr(buf), 2 }),
     '4 with [uri, stage index]')
-  script, shown = { 'target: test', 'Copy command' }, {}
-  vim.fn.setreg('"', '')
   vim.api.nvim_win_set_cursor(0, { test_line, 0 })
-  vim.lsp.codelens.run()
-  wait(5000, function()
-    return vim.fn.getreg('"') ~= ''
-  end)
+  copied({ 'target: test', 'Copy command' }, vim.lsp.codelens.run)
   eq(vim.fn.getreg('"'), expected_test, '4 the lens reaches the registered handler and copies the test command')
   eq(shown[1] and table.concat(shown[1].items, '|'), 'target: test · builds 2 stages|0 refs',
     '4 the line has two lenses: the target and its references')
@@ -630,11 +627,11 @@ local function main()
   vim.cmd('StagecraftRestart')
   -- A command right away waits for the starting server instead of saying it is missing.
   local notes_before = #notes
-  local copied = copy_test_command(10000)
-  check(copied == expected_test and not vim.tbl_contains(vim.tbl_map(function(n)
+  local restarted_copy = copy_test_command(10000)
+  check(restarted_copy == expected_test and not vim.tbl_contains(vim.tbl_map(function(n)
     return n.msg:find('not attached', 1, true) ~= nil
   end, { unpack(notes, notes_before + 1) }), true), '7 :StagecraftTargets right after the restart waits for the server',
-    copied)
+    restarted_copy)
   check(wait(10000, function()
     return client_id(buf) ~= nil and client_id(buf) ~= old_id and client_id(api_buf) == client_id(buf)
   end), '7 :StagecraftRestart starts a new server for the open Dockerfiles', ('%s -> %s'):format(old_id, client_id(buf)))
@@ -811,13 +808,9 @@ local function main()
     local c = vim.lsp.get_client_by_id(ext)
     return c ~= nil and c.initialized == true
   end)
-  script, shown = { 'one', 'Copy command' }, {}
-  vim.fn.setreg('"', '')
-  vim.cmd('StagecraftTargets')
-  wait(5000, function()
-    return vim.fn.getreg('"') ~= ''
-  end)
-  eq(vim.fn.getreg('"'), 'docker build --target one --build-arg FROM_LSPCONFIG=yes '
+  eq(copied({ 'one', 'Copy command' }, function()
+    vim.cmd('StagecraftTargets')
+  end), 'docker build --target one --build-arg FROM_LSPCONFIG=yes '
     .. '--build-context alpine:3.19=docker-image://alpine:3.20 -f ' .. work .. '/other/ext.Dockerfile ' .. work .. '/other',
     "10 :StagecraftTargets uses that client, its build args and named contexts (a file outside cwd: absolute -f)")
 
@@ -974,11 +967,8 @@ local function main()
     '16 "Run in terminal without the unsaved changes" runs the file on disk as it is')
   close_terminal(win16)
   local notes16 = #notes
-  script, shown = { 'Copy command' }, {}
-  vim.fn.setreg('"', '')
-  vim.cmd('StagecraftTargets test')
-  wait(5000, function()
-    return vim.fn.getreg('"') ~= ''
+  copied({ 'Copy command' }, function()
+    vim.cmd('StagecraftTargets test')
   end)
   check(vim.fn.getreg('"') ~= '' and noted_since(notes16, 'has unsaved changes: docker build reads the file on disk', vim.log.levels.WARN),
     '16 "Copy command" copies, and warns the file is unsaved')
