@@ -1578,6 +1578,7 @@ fn named_contexts_setting_replaces_stages_and_images() {
     let docs = targets["targets"].as_array().unwrap().iter().find(|t| t["name"] == "docs").unwrap();
     assert_eq!(docs["buildkit"]["contexts"], parse_json(r#"["alpine"]"#), "{docs}");
     assert_eq!(docs["buildkit"]["images"], parse_json("[]"), "{docs}");
+    assert_eq!(docs["buildkit"]["dispatchedNotBuilt"], parse_json("[]"), "{docs}");
     // A `docker-image://` value that is no reference fails where a target loads it (`build`,
     // which the default target copies from).
     let settings = r#"{"settings": {"stagecraft": {"namedContexts": {"build": "docker-image://Alpine"}}}}"#;
@@ -1591,6 +1592,21 @@ fn named_contexts_setting_replaces_stages_and_images() {
     lsp.diagnostics(URI, 1);
     let graph = lsp.result("stagecraft/stageGraph", doc(URI));
     assert!(!graph["nodes"].as_array().unwrap().iter().any(|n| n["kind"] == "context"), "{graph}");
+    // What the steps of a replaced stage use is dispatched, not built, as `plan` says: `base`
+    // is an image now, and BuildKit still reads its `COPY --from=dep`, which copies from `tools`.
+    let settings = r#"{"settings": {"stagecraft": {"namedContexts": {"base": "docker-image://busybox"}}}}"#;
+    lsp.notify("workspace/didChangeConfiguration", parse_json(settings));
+    let uses = "file:///w/Uses.Dockerfile";
+    lsp.open(
+        uses,
+        "FROM alpine AS tools\nFROM alpine AS dep\nCOPY --from=tools / /\nFROM alpine AS base\nCOPY --from=dep /a /b\nFROM base\n",
+    );
+    let targets = lsp.result("stagecraft/targets", doc(uses));
+    let last = &targets["targets"][3];
+    // `base` is listed, loaded from its context (`contexts`), and not counted as built.
+    assert_eq!((last["buildkit"]["contexts"].clone(), last["builds"].clone()), (parse_json(r#"["base"]"#), 1.into()));
+    assert_eq!(last["buildkit"]["dispatchedNotBuilt"], parse_json(r#"["tools", "dep"]"#), "{last}");
+    assert_eq!(targets["targets"][1]["buildkit"]["dispatchedNotBuilt"], parse_json("[]"), "{targets}");
     lsp.shutdown();
 }
 

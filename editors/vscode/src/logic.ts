@@ -245,6 +245,8 @@ function targetPlan(t: TargetInfo): string {
   if (bk.images.length > 0) s += ` · images: ${bk.images.join(", ")}`;
   // (A server before named contexts sends none.)
   if (bk.contexts && bk.contexts.length > 0) s += ` · named contexts: ${bk.contexts.join(", ")}`;
+  // What a replaced stage's steps use: dispatched (its failures fail the build), not built.
+  if (bk.dispatchedNotBuilt && bk.dispatchedNotBuilt.length > 0) s += ` · dispatched, not built: ${bk.dispatchedNotBuilt.join(", ")}`;
   const extra = t.legacy.filter((name) => !bk.stages.includes(name));
   if (extra.length > 0) s += ` · the legacy builder also builds ${extra.join(", ")}`;
   return s;

@@ -22,7 +22,7 @@ export interface TargetInfo {
   /** BuildKit's error when the build is known to fail (`line`: 0-based); absent from older servers. */
   fails?: { message: string; line: number | null } | null;
   /** The lists; absent when the result is not `detailed` (ask for the one target). */
-  buildkit?: { stages: string[]; waves: string[][]; inCycle?: string[]; images: string[]; contexts?: string[] };
+  buildkit?: { stages: string[]; waves: string[][]; inCycle?: string[]; images: string[]; contexts?: string[]; dispatchedNotBuilt?: string[] };
   /** What the legacy builder builds: every stage up to the target. */
   legacy?: string[];
 }

@@ -61,6 +61,9 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                     "inCycle": plan.in_cycle.iter().map(|&s| name(s)).collect::<Vec<_>>(),
                     "images": plan.images,
                     "contexts": plan.contexts,
+                    // What a stage a named context replaces still uses: BuildKit dispatches it
+                    // (its failures fail the build) and builds none of it, as `plan` says.
+                    "dispatchedNotBuilt": a.dispatched_not_built(t.stage).into_iter().map(name).collect::<Vec<_>>(),
                 });
                 entry["legacy"] = json!(plan.legacy_stages.iter().map(|&s| name(s)).collect::<Vec<_>>());
             }

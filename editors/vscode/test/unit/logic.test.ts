@@ -125,6 +125,11 @@ test("quick pick texts say what a target builds", () => {
     targetDetail({ ...build, buildkit: { ...build.buildkit!, images: [], contexts: ["golang:1.22-alpine"] } }),
     "builds 2 stages: base → build · named contexts: golang:1.22-alpine",
   );
+  // What the steps of a stage a named context replaces use is dispatched, not built.
+  assert.equal(
+    targetDetail({ ...build, buildkit: { ...build.buildkit!, images: [], contexts: ["base"], dispatchedNotBuilt: ["tools", "dep"] } }),
+    "builds 2 stages: base → build · named contexts: base · dispatched, not built: tools, dep",
+  );
   // Stages on or after a cycle of references are in no wave.
   assert.equal(
     targetDetail({ ...build, buildkit: { stages: ["x", "a", "b"], waves: [["x"]], inCycle: ["a", "b"], images: [] }, legacy: ["x", "a", "b"] }),
