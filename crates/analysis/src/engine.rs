@@ -1445,9 +1445,10 @@ impl<'a> Engine<'a> {
         // for a local context and without a client (as the oracle ran).
         // (An empty value resolves to nothing too: the build arg is then dropped. The FROM lines
         // see the value only where a global ARG declares it, as they see any build arg.)
+        let number = value.parse::<i64>().ok();
         #[cfg(feature = "build-failures")]
         {
-            let resolved = value.parse::<i64>().ok().map(|n| n.to_string());
+            let resolved = number.map(|n| n.to_string());
             match &resolved {
                 _ if self.globals.get("SOURCE_DATE_EPOCH").is_none() => {}
                 Some(n) => self.globals.set("SOURCE_DATE_EPOCH", n),
@@ -1461,7 +1462,7 @@ impl<'a> Engine<'a> {
             }
             self.epoch_value = Some(resolved);
         }
-        if value.is_empty() || value.parse::<i64>().is_ok() || value == "context" {
+        if value.is_empty() || number.is_some() || value == "context" {
             return;
         }
         if let Some(key) = self.named_context(&value) {

@@ -97,6 +97,13 @@ impl Shared {
         }
     }
 
+    /// The warnings `state` holds (settings, targets a document lacks), to the client's log.
+    fn log_warnings(&self, state: &mut State) {
+        for warning in state.warnings.drain(..) {
+            self.log_warning(warning);
+        }
+    }
+
     fn new(out: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) -> Shared {
         Shared {
             state: Mutex::default(),
@@ -166,9 +173,7 @@ impl Shared {
             let mut state = self.lock();
             let a = state.analysis(uri)?;
             state.warn_unknown_targets(uri, &a);
-            for warning in state.warnings.drain(..) {
-                self.log_warning(warning);
-            }
+            self.log_warnings(&mut state);
             (state.documents.get(uri)?.version, a)
         };
         let diagnostics = handlers::diagnostics::convert(&analysis, uri, self.encoding());
@@ -497,9 +502,7 @@ impl LanguageServer for Backend {
             let mut state = self.lock();
             if !state.set_settings(Settings::from_json(&params.settings)) {
                 // (Another tool's settings: nothing to analyse again; the log says so.)
-                for warning in state.warnings.drain(..) {
-                    self.shared.log_warning(warning);
-                }
+                self.shared.log_warnings(&mut state);
                 return;
             }
             for doc in state.documents.values_mut() {

@@ -196,6 +196,12 @@ impl Settings {
                 &Value::Null
             }
         };
+        // Every key read is one of `KNOWN` (which the unknown keys' message and its suggestion
+        // read): a new setting read here must be listed there too, as the tests check.
+        let get = |key: &str| {
+            debug_assert!(KNOWN.contains(&key), "the setting {key} is not listed in KNOWN");
+            inner.get(key)
+        };
         let text = |v: &Value| match v {
             Value::String(s) => Some(s.clone()),
             Value::Number(_) | Value::Bool(_) => Some(v.to_string()),
@@ -226,7 +232,7 @@ impl Settings {
             a.iter().enumerate().filter_map(|(i, v)| entry(key, &format!("[{i}]"), v)).collect()
         };
         let map = |key: &str| -> HashMap<String, String> {
-            match inner.get(key) {
+            match get(key) {
                 Some(Value::Object(o)) => {
                     o.iter().filter_map(|(k, v)| Some((k.clone(), entry(key, &format!(".{k}"), v)?))).collect()
                 }
@@ -240,7 +246,7 @@ impl Settings {
                 }
             }
         };
-        let targets = match inner.get("targets") {
+        let targets = match get("targets") {
             Some(Value::Array(a)) => list("targets", a),
             Some(v @ Value::String(_)) => text(v).into_iter().collect(),
             None | Some(Value::Null) => Vec::new(),
@@ -249,12 +255,12 @@ impl Settings {
                 Vec::new()
             }
         };
-        let string = |key: &str| match inner.get(key) {
+        let string = |key: &str| match get(key) {
             None | Some(Value::Null) => None,
             Some(v) => entry(key, "", v),
         };
         let build_context = string("buildContext").filter(|c| !c.is_empty());
-        let named_contexts = match inner.get("namedContexts") {
+        let named_contexts = match get("namedContexts") {
             Some(Value::Array(a)) => list("namedContexts", a).into_iter().map(|n| (n, String::new())).collect(),
             Some(v @ Value::String(_)) => text(v).into_iter().map(|n| (n, String::new())).collect(),
             _ => map("namedContexts"),
