@@ -3476,14 +3476,20 @@ impl<'a> Engine<'a> {
         // that follow (the browser build checks the ignore file as it goes, which is the same
         // but for the order of findings, which it does not show).
         let mut expanded: Vec<Option<String>> = Vec::with_capacity(if failures { c.args.len() } else { 0 });
-        let mut bodies = None;
         // The heredocs BuildKit expands (`ExpandRaw`), after every other word (`Expand`).
         let mut to_expand = Vec::new();
         for (i, arg) in c.args.iter().enumerate() {
             match parse_heredoc(arg).ok().flatten() {
                 Some(h) => {
-                    let bodies = bodies.get_or_insert_with(|| cmd.node.heredoc_bodies());
-                    let body = bodies.next().map(|b| b.content()).unwrap_or_default();
+                    // Looked up by the word's name (`heredocLookup` in `parseSourcesAndDest`): the
+                    // last body whose terminator is that name, or none (`COPY <<EOF <<EOF /d/`
+                    // copies the second body twice, and never expands the first). (A body with no
+                    // terminator fails the parse, and is not read here: the module has no room.)
+                    let ends = |b: &stagecraft_syntax::ast::HeredocBody| {
+                        b.terminator()
+                            .is_some_and(|t| t.text() == h.name || t.text().trim_start_matches('\t') == h.name)
+                    };
+                    let body = cmd.node.heredoc_bodies().filter(ends).last().map(|b| b.content()).unwrap_or_default();
                     if h.expand {
                         to_expand.push(if h.chomp { heredoc::chomp(&body) } else { body });
                     }

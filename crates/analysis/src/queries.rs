@@ -107,10 +107,15 @@ fn expanded_heredoc_body(token: &stagecraft_syntax::SyntaxToken) -> bool {
         {
             return Some(false);
         }
-        // Which heredoc this body is (bodies come in the order of their words).
+        // Which heredoc this body is (bodies come in the order of their words). BuildKit looks
+        // bodies up by name: one a later body of its name replaces is never read, and the one
+        // read is expanded where any word of its name expands (`COPY <<EOF <<'EOF' /d/`).
         let body = token.parent()?;
         let nth = instruction.heredoc_bodies().position(|b| *b.syntax() == body)?;
-        Some(instruction.heredocs().get(nth)?.0.expand)
+        let words = instruction.heredocs();
+        let name = &words.get(nth)?.0.name;
+        let last = !words[nth + 1..].iter().any(|(h, _)| h.name == *name);
+        Some(last && words.iter().any(|(h, _)| h.name == *name && h.expand))
     };
     token.kind() == HEREDOC_CONTENT && expands() == Some(true)
 }

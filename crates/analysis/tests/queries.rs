@@ -927,6 +927,16 @@ fn hover_on_a_variable_in_a_copy_heredoc() {
     assert_eq!(hover_at(3), None, "an escaped `$`");
     assert_eq!(hover_at(4), None, "a quoted heredoc");
     assert_eq!(hover_at(5), None, "a RUN heredoc");
+    // A body a later one of its name replaces is never read (BuildKit looks bodies up by
+    // name); the one read is expanded where a word of its name expands.
+    let text = "FROM alpine\nENV V=1\nCOPY <<EOF <<'EOF' /d/\n$V first\nEOF\n$V second\nEOF\n";
+    let a = plain(text);
+    let hover_at = |nth: usize| {
+        let at = text.match_indices("$V").nth(nth).unwrap().0 + 1;
+        a.hover(TextSize::new(at as u32)).map(|h| slice(&a, h.range).to_string())
+    };
+    assert_eq!(hover_at(0), None, "the first body is never read");
+    assert_eq!(hover_at(1).as_deref(), Some("$V"), "the second, expanded for the unquoted word");
 }
 
 /// Definition of a variable: the key of what set it; for a global `ARG`'s value in a stage, the
@@ -2096,6 +2106,24 @@ fn names_a_failed_expansion_looked_up_are_linted_before_it_fails() {
     let (error, seen) = reported("FROM alpine\nCOPY <<EOF ${D?dest}\n${Z?bad}\nEOF\n");
     assert_eq!(error.as_deref(), Some("failed to process \"${D?dest}\": D: dest"));
     assert!(seen.contains(&("UndefinedVar Usage of undefined variable '$Z'".into(), false)), "{seen:?}");
+    // Bodies are looked up by their word's name (`heredocLookup` in BuildKit's
+    // `parseSourcesAndDest`): of two named EOF, the second is copied for both words, and the
+    // first is never expanded (found by a heredoc audit; they were taken in order).
+    let (error, seen) = reported("FROM alpine\nCOPY <<EOF <<EOF /a/\n${X1?must be set}\nEOF\n$X2\nEOF\n");
+    assert_eq!(error, None, "{seen:?}");
+    let undefined: Vec<&str> =
+        seen.iter().filter(|(d, _)| d.starts_with("UndefinedVar")).map(|(d, _)| &d[..]).collect();
+    assert_eq!(undefined, ["UndefinedVar Usage of undefined variable '$X2'"; 2], "expanded once per word");
+    // The name BuildKit reads in the word: `<<E\ OF` is the parser's `E OF`, and COPY's word
+    // `<<E\` names `E`, which no body has: an empty file, nothing expanded.
+    let (error, seen) = reported("FROM alpine\nCOPY <<E\\ OF /d/\n${Z?boom}\nE OF\n");
+    assert_eq!(error, None, "{seen:?}");
+    assert!(!seen.iter().any(|(d, _)| d.contains("'$Z'")), "{seen:?}");
+    // The same in an inherited trigger, run at the FROM of the stage built on it.
+    let (error, _) = reported("FROM alpine AS base\nONBUILD COPY <<EOF <<EOF /d/\n${Q?x}\nEOF\nok\nEOF\nFROM base\n");
+    assert_eq!(error, None);
+    let (error, _) = reported("FROM alpine AS base\nONBUILD COPY <<EOF <<X /d/\n${Q?x}\nEOF\nok\nX\nFROM base\n");
+    assert_eq!(error.as_deref(), Some("failed to process \"${Q?x}\\n\": Q: x"), "the body read fails it");
 }
 
 #[test]
