@@ -98,6 +98,17 @@ fn analyze_text_ends_with_the_build_failure_and_a_count_of_problems() {
     let (out, _) = analyze("bad.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\n");
     let failure = "\nthe build fails (line 2): circular dependency detected on stage: a; `a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage\n1 problem (1 error): ";
     assert!(out.contains(failure), "{out}");
+    // Without a target, the analysis is BuildKit's lint of every stage: a failure in a stage
+    // the default target does not build fails `docker build --check`, and not a build (found
+    // by a QA run; it said "the build fails"). With a target that builds it, the build fails.
+    let fwd = "FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nRUN touch /x\n";
+    let (out, f) = analyze("fwd.Dockerfile", fwd);
+    let check_fails = "\n`docker build --check` fails (line 2): cannot copy from stage \"b\", it needs to be defined before current stage \"a\" (the check reads every stage; a build of the default target `b` does not meet it)\n";
+    assert!(out.contains(check_fails), "{out}");
+    let out = stdout(&run(&["analyze", &f, "--target", "a"]));
+    assert!(out.contains("\nthe build fails (line 2): cannot copy"), "{out}");
+    let (out, _) = analyze("fwd2.Dockerfile", &format!("{fwd}FROM a\n"));
+    assert!(out.contains("\nthe build fails (line 2): cannot copy"), "the default target builds `a`: {out}");
     // The command repeats the options but the format (they change what is found) and quotes
     // what a shell would split.
     let f = d.file("we ird.Dockerfile", "FROM alpine AS Base\n");

@@ -50,7 +50,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             }
             output::print_json(&to_json(&analysis, &input::name(path)))
         }
-        _ => crate::output::text!("{}", summary(&analysis, &check)),
+        _ => crate::output::text!("{}", summary(&analysis, &check, options.target_name().is_none())),
     }
     Ok(Outcome::Ok)
 }
@@ -217,7 +217,8 @@ fn check_command(raw: &[OsString]) -> String {
     out
 }
 
-fn summary(a: &Analysis, check: &str) -> String {
+/// `lint_all`: no `--target` given, so the analysis is BuildKit's lint of every stage.
+fn summary(a: &Analysis, check: &str, lint_all: bool) -> String {
     let mut out = String::new();
     // Each stage's references, in order (one pass, not one scan per stage).
     let mut refs_in: Vec<Vec<&stagecraft_analysis::StageRef>> = vec![Vec::new(); a.stages().len()];
@@ -270,7 +271,22 @@ fn summary(a: &Analysis, check: &str) -> String {
     // The diagnostics themselves are `check`'s output; here, whether there are any.
     if let Some(e) = a.build_error() {
         let at = e.range.map(|r| format!(" (line {})", a.line_of(r.start()))).unwrap_or_default();
-        out.push_str(&format!("the build fails{at}: {}\n", e.message_without_line()));
+        // Without a target this is BuildKit's lint of every stage (`docker build --check`): a
+        // failure in a stage no target in play builds fails the check, not their builds.
+        let failures =
+            if lint_all && matches!(e.phase, "dispatch" | "resolve-stages") { a.target_failures() } else { Vec::new() };
+        let play = a.targets_in_play();
+        if !failures.is_empty() && !play.is_empty() && play.iter().all(|&t| failures[t].is_none()) {
+            let names: Vec<String> = play.iter().map(|&t| format!("`{}`", a.stages()[t].display_name())).collect();
+            let whose = if play == [a.default_target().unwrap_or_default()] { "the default target " } else { "" };
+            out.push_str(&format!(
+                "`docker build --check` fails{at}: {} (the check reads every stage; a build of {whose}{} does not meet it)\n",
+                e.message_without_line(),
+                names.join(", ")
+            ));
+        } else {
+            out.push_str(&format!("the build fails{at}: {}\n", e.message_without_line()));
+        }
     }
     if let Some(problems) = super::check::problems(a.diagnostics()) {
         out.push_str(&format!("{problems}: `{check}` lists them\n"));
