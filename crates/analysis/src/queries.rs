@@ -871,6 +871,27 @@ impl Analysis {
                 by.base, by.line
             )));
         }
+        // An ONBUILD trigger naming it in a stage nothing here is built on runs nowhere here,
+        // and keeps its text; but where a base written with variables may build on that stage
+        // with other build args (`FROM build_${env}`), it runs here then, and would no longer
+        // find this stage (found by a QA run on a real file). (Native builds: the browser's
+        // rename has no room for it.)
+        #[cfg(feature = "build-failures")]
+        if new_name.is_none_or(|n| n.to_lowercase() != name) {
+            let not_run = |r: &&StageRef| r.target == RefTarget::NotRunHere && r.value.to_lowercase() == name;
+            for r in self.references().iter().filter(not_run) {
+                if let Some(by) = self.named_by_variable(r.in_stage).map(|p| &self.stages()[p]) {
+                    return Err(RenameError(format!(
+                        "the ONBUILD trigger on line {} names `{}`, and `FROM {}` (line {}) may build on its stage `{}` with other build args or another platform, where the trigger would run and no longer find this stage: rename by hand",
+                        r.line,
+                        r.value,
+                        by.base,
+                        by.line,
+                        self.stages()[r.in_stage].display_name()
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -2284,6 +2284,18 @@ fn a_rename_refuses_a_stage_a_variable_base_may_name() {
     // A variable alone marks no stage (most often an image), as in the unused-stage hints.
     let a = plain("ARG V=dev\nFROM alpine AS dev\nFROM alpine AS prod\nFROM ${V}\n");
     assert_eq!(a.rename_stage(1, "p").map(|e| e.len()), Ok(1));
+    // An ONBUILD trigger that no stage runs with these build args keeps its text in a rename;
+    // where a base with variables may build on its stage with others, the trigger then runs
+    // here and would pull an image of the old name (a QA run on a real Dart file).
+    let text = "ARG env=runtime\nFROM dart AS build\nFROM scratch AS build_runtime\nCOPY --from=build /a /a\n\
+                FROM build_runtime AS build_debug\nONBUILD COPY --from=build /c /c\nFROM build_${env}\n";
+    let a = plain(text);
+    let refusal = "the ONBUILD trigger on line 6 names `build`, and `FROM build_${env}` (line 7) may build on its stage `build_debug` with other build args or another platform, where the trigger would run and no longer find this stage: rename by hand";
+    assert_eq!(a.rename_stage(0, "bld").map_err(|e| e.to_string()), Err(refusal.to_string()));
+    // No base may build on the trigger's stage: the rename goes ahead, the trigger as it was.
+    let a = plain(&text.replace("FROM build_${env}", "FROM build_runtime"));
+    let edits = a.rename_stage(0, "bld").unwrap();
+    assert_eq!(edits.len(), 2, "{edits:?}");
 }
 
 #[test]
