@@ -529,6 +529,31 @@ fn a_finding_that_rests_on_an_unread_image_config_carries_a_note_in_every_format
     );
 }
 
+/// A BuildKit check after the build's error is listed, and the text says that BuildKit stops
+/// first (JSON: `buildkit` false); one before it is BuildKit's to report, and has no such note.
+#[test]
+fn a_buildkit_check_after_the_build_error_says_buildkit_stops_first() {
+    let d = Dir::new("stops");
+    let f = d
+        .file("Dockerfile", "FROM alpine AS Base\nRUN --mount=type=bind,from=composer:${V},target=/y true\nENV A=$W\n");
+    let out = stdout(&run(&["check", &f]));
+    let stops = "  = note: `docker build --check` stops at the build's error on line 2 and does not report this\n";
+    assert_eq!(out.matches(stops).count(), 2, "UndefinedVar of $V and of $W: {out}");
+    // Each finding is its line and what is indented under it.
+    let findings: Vec<&str> = out.split(&format!("{f}:")).skip(1).collect();
+    let casing = findings.iter().find(|b| b.contains("[StageNameCasing]")).expect("the casing warning");
+    assert!(!casing.contains("stops at"), "BuildKit reports it before it fails: {casing}");
+    let report = parse_json(&stdout(&run(&["check", &f, "--format", "json"])));
+    let reported: Vec<(String, bool)> = report["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["buildkit"].as_bool().unwrap()))
+        .collect();
+    assert!(reported.contains(&("StageNameCasing".into(), true)), "{reported:?}");
+    assert!(reported.contains(&("UndefinedVar".into(), false)), "{reported:?}");
+}
+
 #[test]
 fn a_finding_in_an_onbuild_trigger_points_at_the_trigger_in_json_and_sarif() {
     let d = Dir::new("trigger");

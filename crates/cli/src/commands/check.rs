@@ -305,6 +305,15 @@ fn text(files: &Files, set: FixSet) -> String {
             if let Some(note) = a.note(d) {
                 out.push_str(&format!("  = note: {}\n", output::shortened(&note)));
             }
+            // A BuildKit check after the build's error: BuildKit stops first (the JSON's
+            // `buildkit` is false), and it is reported so that the file's findings are all seen.
+            let rule = stagecraft_analysis::rules::ALL.iter().any(|r| r.name == d.code);
+            if let Some(e) = a.build_error().filter(|_| rule && !d.buildkit_reports) {
+                let at = e.range.map(|r| format!(" on line {}", a.line_of(r.start()))).unwrap_or_default();
+                out.push_str(&format!(
+                    "  = note: `docker build --check` stops at the build's error{at} and does not report this\n"
+                ));
+            }
         }
     }
     if let Some(problems) = problems(analysed(files).flat_map(|(_, a)| a.diagnostics())) {
