@@ -725,7 +725,13 @@ scenario('a laptop screen: the open build options, their errors and the search p
   const box = await page.locator('#build-options').boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height - 4);
   await page.mouse.wheel(0, 2000);
-  await page.waitForFunction(() => document.getElementById('build-options').scrollTop > 0, null, { timeout: 3000 });
+  // (A wheel scroll may be animated: wait for where it ends, not for its start. The assertion
+  // below says what was seen when it does not get there.)
+  await page.waitForFunction(() => {
+    const o = document.getElementById('build-options').getBoundingClientRect();
+    const e = document.getElementById('platform-error').getBoundingClientRect();
+    return e.top >= o.top && e.bottom <= o.bottom + 1;
+  }, null, { timeout: 5000 }).catch(() => {});
   const options = await page.locator('#build-options').boundingBox();
   const error = await page.locator('#platform-error').boundingBox();
   assert.ok(error.y >= options.y && error.y + error.height <= options.y + options.height + 1,
