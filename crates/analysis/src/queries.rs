@@ -2530,6 +2530,12 @@ impl Analysis {
                 "stagecraft does not read image configs, and checks as with an image made for {made_for} only: if image `{image}` is published for {asked} too (most official images are), BuildKit pulls that one and does not report this"
             ));
         }
+        self.unread_image_note(d)
+    }
+
+    /// The note of an `UndefinedVar` or `WorkdirRelativePath` that rests on the config of the
+    /// image a stage is on, which stagecraft does not read (see [`Analysis::note`]).
+    fn unread_image_note(&self, d: &Diagnostic) -> Option<String> {
         if d.code != "UndefinedVar" && d.code != "WorkdirRelativePath" {
             return None;
         }
@@ -2569,6 +2575,25 @@ impl Analysis {
                 })
             }
             _ => None,
+        }
+    }
+
+    /// An undefined variable's fix to `$PATH` where the variable may be the image's (its note
+    /// says so) is offered on request only, never by `check --fix --unsafe-fixes`: `PATH` is
+    /// the one variable stagecraft takes an image to set, and the image may as well set the
+    /// name asked for (`WORKDIR $GOPATH/src` on golang's image became `$PATH/src`: found by a
+    /// QA run on moby's Dockerfile). A fix to a variable the file sets stays a typo's.
+    /// (Native builds: the browser applies no fixes in bulk.)
+    #[cfg(feature = "build-failures")]
+    pub(crate) fn fixes_on_request_where_the_image_may_set(&mut self) {
+        for i in 0..self.diagnostics.len() {
+            let d = &self.diagnostics[i];
+            let to_path = d.fix.as_ref().is_some_and(|f| f.edits.iter().all(|e| e.new_text == "PATH"));
+            if d.code == "UndefinedVar" && to_path && self.unread_image_note(d).is_some() {
+                if let Some(fix) = &mut self.diagnostics[i].fix {
+                    fix.applicability = crate::Applicability::Manual;
+                }
+            }
         }
     }
 
