@@ -172,7 +172,7 @@ impl Formatter<'_> {
         // at the start of the file, so without them the instruction would read differently.)
         if let Some(blanks) = first.checked_sub(1).map(|i| &items[i]).filter(|e| e.kind() == WHITESPACE) {
             let before_bom = first < 2 && self.text[usize::from(blanks.text_range().end())..].starts_with('\u{feff}');
-            if (first < 2 || items[first - 2].kind() == NEWLINE) && !before_bom {
+            if (first < 2 || items[first - 2].kind() == NEWLINE) && !before_bom && items[first].kind() != ERROR {
                 self.edit_range(blanks.text_range(), "");
             }
         }
@@ -195,6 +195,14 @@ impl Formatter<'_> {
             let range = item.text_range();
             if let Some(node) = item.as_node() {
                 self.empty_lines(&mut empty, 1);
+                // An unknown instruction (which BuildKit fails on) is left as written, with its
+                // indentation: most often it is a line meant to continue the one before (a `\`
+                // under `# escape=\``, a `` ` `` without it), whose layout is the author's
+                // (found by a QA run).
+                if node.kind() == ERROR {
+                    line_start = false;
+                    continue;
+                }
                 if let Some(instruction) = Instruction::cast(node.clone()) {
                     self.instruction(&instruction);
                 }
@@ -220,7 +228,8 @@ impl Formatter<'_> {
                     };
                     let describes = next == Some(COMMENT)
                         && (matches!(next_instruction[i], Some(FROM_INSTR | ARG_INSTR)) || checks());
-                    if (line_start && !describes) || matches!(next, Some(NEWLINE) | None) {
+                    let unknown = next == Some(ERROR);
+                    if (line_start && !describes && !unknown) || matches!(next, Some(NEWLINE) | None) {
                         self.edit_range(range, "");
                     }
                 }
