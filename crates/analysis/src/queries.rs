@@ -2498,6 +2498,9 @@ impl Analysis {
     ///   one.
     /// - `InvalidDefaultArgInFrom` words every base that is no image name as if ARGs made it so;
     ///   where the base has no variable, the note says it is the name as written.
+    /// - An unknown instruction after a line that ends in the escape character the file does not
+    ///   have (a `\` under `# escape=\``, a `` ` `` without it) was most often meant to continue
+    ///   it: the note says so (native builds).
     ///
     /// Other findings, and stages on `scratch`, get none.
     pub fn note(&self, d: &Diagnostic) -> Option<String> {
@@ -2530,7 +2533,37 @@ impl Analysis {
                 "stagecraft does not read image configs, and checks as with an image made for {made_for} only: if image `{image}` is published for {asked} too (most official images are), BuildKit pulls that one and does not report this"
             ));
         }
+        #[cfg(feature = "build-failures")]
+        if d.code == "unknown-instruction" {
+            if let Some(note) = self.other_escape_note(d) {
+                return Some(note);
+            }
+        }
         self.unread_image_note(d)
+    }
+
+    /// An unknown instruction on a line after one that ends in the escape character the file
+    /// does not have (a `\` under `# escape=\``, a `` ` `` without it): the line was most often
+    /// meant to continue that one. (Native builds.)
+    #[cfg(feature = "build-failures")]
+    fn other_escape_note(&self, d: &Diagnostic) -> Option<String> {
+        let line = self.line_index().line_col(d.range.start()).line;
+        let before = self.line_index().line_range(line.checked_sub(1)?, self.text())?;
+        let last = self.text()[before].trim_end_matches([' ', '\t']).chars().last()?;
+        let directive = self.parse().tree().directives().find(|x| x.name().as_deref() == Some("escape"));
+        match (self.parse().tree().escape_char(), last) {
+            ('`', '\\') => {
+                let at = directive.map(|x| format!(" on line {}", self.line_of(x.syntax().text_range().start())));
+                Some(format!(
+                    "the line before ends in `\\`, which continues no line here: the `# escape=` directive{} makes the backtick the escape character; end that line with a backtick instead, or remove the directive",
+                    at.unwrap_or_default()
+                ))
+            }
+            ('\\', '`') => Some(
+                "the line before ends in a backtick, which continues a line only in a file whose first line is the directive `# escape=` with a backtick (as Windows Dockerfiles have it); here the escape character is `\\`".into(),
+            ),
+            _ => None,
+        }
     }
 
     /// The note of an `UndefinedVar` or `WorkdirRelativePath` that rests on the config of the

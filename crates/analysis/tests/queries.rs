@@ -2756,6 +2756,27 @@ fn findings_that_rest_on_an_unread_image_config_say_so() {
     );
 }
 
+/// An unknown instruction after a line that ends in the escape character the file does not
+/// have: the note says that line continues nothing (a QA run on a real file got eleven errors
+/// and no word of why).
+#[test]
+fn an_unknown_instruction_after_the_other_escape_character_says_so() {
+    let notes = |text: &str| -> Vec<Option<String>> {
+        let a = plain(text);
+        a.diagnostics().iter().filter(|d| d.code == "unknown-instruction").map(|d| a.note(d)).collect()
+    };
+    let backslash = notes("# escape=`\nFROM alpine\nRUN apk add \\\n  curl \\ \n  && echo done\n");
+    let said = "the line before ends in `\\`, which continues no line here: the `# escape=` directive on line 1 makes the backtick the escape character; end that line with a backtick instead, or remove the directive";
+    assert_eq!(backslash, [Some(said.to_string()), Some(said.to_string())]);
+    let backtick = notes("FROM alpine\nRUN apk add `\n  curl\n");
+    assert!(
+        backtick[0].as_deref().is_some_and(|n| n.starts_with("the line before ends in a backtick")),
+        "{backtick:?}"
+    );
+    // A line before that ends otherwise: no note.
+    assert_eq!(notes("FROM alpine\nRUN x\ncurl y\n"), [None]);
+}
+
 #[test]
 fn an_invalid_base_without_args_is_said_to_be_the_name_as_written() {
     // BuildKit's rule says "Default value for ARG ..." of any base that is no image name.
