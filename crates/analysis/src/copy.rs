@@ -63,7 +63,13 @@ pub(crate) fn chmod_error(value: &str) -> Option<String> {
     }
     // `mode.Parse`'s symbolic grammar. (Where it would index past the end, as for `u` or a
     // trailing comma, BuildKit's parser panics; the build fails all the same.)
-    (!symbolic_mode(value.as_bytes())).then(|| "invalid syntax".to_string())
+    // (BuildKit says "invalid syntax" alone: which flag and value is ours, as a hint.)
+    (!symbolic_mode(value.as_bytes())).then(|| {
+        let chown = if value.contains(':') { "; did you mean --chown?" } else { "" };
+        format!(
+            "invalid syntax; --chmod={value} is no octal mode (such as 755) and no symbolic one (such as u+x){chown}"
+        )
+    })
 }
 
 fn symbolic_mode(b: &[u8]) -> bool {
@@ -163,7 +169,7 @@ mod tests {
             assert_eq!(chmod_error(bad), Some(octal(bad)), "{bad}");
         }
         for bad in ["foo", "u", "u+x,", "+755", "rwx", "-1"] {
-            assert_eq!(chmod_error(bad).as_deref(), Some("invalid syntax"), "{bad}");
+            assert!(chmod_error(bad).is_some_and(|e| e.starts_with("invalid syntax; --chmod=")), "{bad}");
         }
     }
 

@@ -3576,7 +3576,12 @@ impl<'a> Engine<'a> {
                 let Some(source) = source.as_deref() else { continue };
                 let at = word(i).unwrap_or(node);
                 let kind = match git.apply(source, add, at) {
-                    Err(e) => {
+                    Err(mut e) => {
+                        // What the words expanded to is not in sight (`?checksum=$COMMIT` of an
+                        // ARG with no value "has no value"): said (a QA run on a real file).
+                        if c.args[i] != source && c.args[i].contains('$') {
+                            e.push_str(&format!("; the source `{}` expands to `{source}`", c.args[i]));
+                        }
                         self.fail_in("invalid-copy", &e, Some(at), Some(node), "dispatch");
                         continue;
                     }

@@ -71,6 +71,14 @@ fn git_url_queries_fail_where_buildkit_refuses_them() {
         "query \"ref\" has no value",
         "git@github.com:moby/buildkit.git?ref=$V",
     );
+    // Our hint says what the source expanded to, where a variable made it so.
+    let (ours, _) = failure("FROM alpine\nARG V\nADD git@github.com:moby/buildkit.git?ref=$V /src\n").unwrap();
+    assert!(
+        ours.ends_with(
+            "; the source `git@github.com:moby/buildkit.git?ref=$V` expands to `git@github.com:moby/buildkit.git?ref=`"
+        ),
+        "{ours}"
+    );
     fails(
         "FROM alpine\nADD git@github.com:moby/buildkit.git?branch=main&tag=v1 /src\n",
         "branch conflicts with tag",
@@ -148,6 +156,12 @@ fn chmod_must_be_octal_up_to_07777_or_symbolic() {
     fails("FROM alpine\nADD --chmod=10000 a /b\n", &octal("10000"), "--chmod=10000");
     fails("FROM alpine\nARG M=9\nCOPY --chmod=$M a /b\n", &octal("9"), "--chmod=$M");
     fails("FROM alpine\nCOPY --chmod=rwx a /b\n", "invalid syntax", "--chmod=rwx");
+    // BuildKit's bare "invalid syntax" gets the flag, the value it read, and a likely mix-up.
+    let (ours, _) = failure("FROM alpine\nARG USER=user\nCOPY --chmod=$USER:$USER a /b\n").unwrap();
+    assert_eq!(
+        ours,
+        "invalid syntax; --chmod=user:user is no octal mode (such as 755) and no symbolic one (such as u+x); did you mean --chown?"
+    );
     for ok in ["755", "0644", "u+x", "u=rwx,go=rx", "a-w"] {
         builds(&format!("FROM alpine\nCOPY --chmod={ok} a /b\n"));
     }
