@@ -2611,18 +2611,17 @@ impl Analysis {
         }
     }
 
-    /// An undefined variable's fix to `$PATH` where the variable may be the image's (its note
-    /// says so) is offered on request only, never by `check --fix --unsafe-fixes`: `PATH` is
-    /// the one variable stagecraft takes an image to set, and the image may as well set the
-    /// name asked for (`WORKDIR $GOPATH/src` on golang's image became `$PATH/src`: found by a
-    /// QA run on moby's Dockerfile). A fix to a variable the file sets stays a typo's.
+    /// An undefined variable's fix in a stage on an image (its note says the image may set the
+    /// variable) is offered on request only, never by `check --fix --unsafe-fixes`: the image
+    /// may well set the name asked for, and the nearest name is then a wrong guess (`WORKDIR
+    /// $GOPATH/src` on golang's image became `$PATH/src`, `"${HOME}/work"` on Jupyter's became
+    /// `"${HOST}/work"`: found by QA runs on real files). On `scratch` it stays unsafe.
     /// (Native builds: the browser applies no fixes in bulk.)
     #[cfg(feature = "build-failures")]
     pub(crate) fn fixes_on_request_where_the_image_may_set(&mut self) {
         for i in 0..self.diagnostics.len() {
             let d = &self.diagnostics[i];
-            let to_path = d.fix.as_ref().is_some_and(|f| f.edits.iter().all(|e| e.new_text == "PATH"));
-            if d.code == "UndefinedVar" && to_path && self.unread_image_note(d).is_some() {
+            if d.code == "UndefinedVar" && d.fix.is_some() && self.unread_image_note(d).is_some() {
                 if let Some(fix) = &mut self.diagnostics[i].fix {
                     fix.applicability = crate::Applicability::Manual;
                 }

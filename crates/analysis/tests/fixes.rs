@@ -119,8 +119,8 @@ fn each_rule_fixes_what_it_reports() {
         ),
         (
             "UndefinedVar",
-            "FROM alpine\nENV HOME_DIR=/h\nWORKDIR $HOME_DI\n",
-            "FROM alpine\nENV HOME_DIR=/h\nWORKDIR $HOME_DIR\n",
+            "FROM scratch\nENV HOME_DIR=/h\nWORKDIR $HOME_DI\n",
+            "FROM scratch\nENV HOME_DIR=/h\nWORKDIR $HOME_DIR\n",
             Unsafe,
         ),
         (
@@ -296,11 +296,11 @@ fn fix_all_takes_non_overlapping_fixes_in_passes() {
     assert_eq!((a.fixable(FixSet::Safe), a.fixable(FixSet::Unsafe)), (0, 1));
     // Two fixes on the same text: `key=value` rewrites the value that the typo fix edits. One
     // pass takes one of them; the next pass the other.
-    let text = "FROM alpine\nENV FOO=1\nENV A $FOOO\n";
+    let text = "FROM scratch\nENV FOO=1\nENV A $FOOO\n";
     let a = analyze(text, &Options::default());
     assert_eq!(a.fixable(FixSet::Unsafe), 2);
     assert_eq!(a.fix_all_edits(FixSet::Unsafe).1, 1);
-    assert_eq!(fixed(text, FixSet::Unsafe), "FROM alpine\nENV FOO=1\nENV A=$FOO\n");
+    assert_eq!(fixed(text, FixSet::Unsafe), "FROM scratch\nENV FOO=1\nENV A=$FOO\n");
 }
 
 /// What the build does: stages and their bases, where every reference goes, what each target

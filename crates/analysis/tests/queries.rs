@@ -2733,12 +2733,12 @@ fn findings_that_rest_on_an_unread_image_config_say_so() {
         // An image reference that does not parse fails the build first.
         ("UndefinedVar", "$X", None),
     ]);
-    // Where the variable may be the image's, a fix to `$PATH` (the one variable an image is
-    // taken to set) is offered on request only, never applied by `check --fix
-    // --unsafe-fixes`: `$GOPATH` on golang's image is no typo of `$PATH` (a QA run on moby's
-    // Dockerfile). On scratch it stays unsafe, and so does a fix to the file's own variable.
+    // Where the variable may be the image's, its fix (the nearest name) is offered on request
+    // only, never applied by `check --fix --unsafe-fixes`: `$GOPATH` on golang's image is no
+    // typo of `$PATH`, nor Jupyter's `$HOME` one of the file's `$HOST` (QA runs on real
+    // files). On scratch it stays unsafe.
     let a = plain(
-        "FROM golang:1.22 AS go\nWORKDIR $GOPATH/src\nENV HOME_DIR=/h\nWORKDIR $HOME_DI\nFROM scratch\nWORKDIR /$PAHT\n",
+        "FROM golang:1.22 AS go\nWORKDIR $GOPATH/src\nENV HOST=h\nWORKDIR /$HOME\nFROM scratch\nENV HOME_DIR=/h\nWORKDIR $HOME_DI\n",
     );
     let fixes: Vec<(&str, Option<Applicability>)> = a
         .diagnostics()
@@ -2750,8 +2750,8 @@ fn findings_that_rest_on_an_unread_image_config_say_so() {
         fixes,
         [
             ("$GOPATH", Some(Applicability::Manual)),
+            ("$HOME", Some(Applicability::Manual)),
             ("$HOME_DI", Some(Applicability::Unsafe)),
-            ("$PAHT", Some(Applicability::Unsafe)),
         ]
     );
 }
