@@ -3425,11 +3425,21 @@ impl<'a> Engine<'a> {
                 }
                 if c.kind != HEALTHCHECK_INSTR && !c.json && !st.shell_set {
                     let command = c.shell_command.unwrap_or(node);
+                    // No exec form where it would not run the same (a fixes QA run): with a flag
+                    // (which fails the parse either way), on Windows (`dir` is cmd.exe's, `npm`
+                    // a `.cmd`: both need the shell), and for an ENTRYPOINT in a stage with a
+                    // CMD, which an exec-form ENTRYPOINT takes as its arguments and a shell-form
+                    // one ignores. (Native builds: the browser applies no fixes in bulk.)
+                    let runs_alike = !cfg!(feature = "build-failures")
+                        || c.flags.is_empty()
+                            && !st.windows
+                            && (c.kind == CMD_INSTR
+                                || !self.syntax[s].commands.iter().any(|&k| self.cmds[k].info.kind == CMD_INSTR));
                     self.hit_fixed(
                         rules::JSON_ARGS_RECOMMENDED,
                         format!("JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"),
                         (command, node),
-                        c.shell_command.and_then(|r| exec_form_fix(&self.text[r], r)),
+                        c.shell_command.filter(|_| runs_alike).and_then(|r| exec_form_fix(&self.text[r], r)),
                         &config,
                     );
                 }

@@ -159,6 +159,23 @@ fn no_fix_where_the_result_would_not_mean_the_same() {
     for cmd in ["cd /app", "export A=1", ". ./env", "PORT=80 serve", "exec -a name serve", "exec", "if"] {
         assert!(!has_fix(&format!("FROM alpine\nCMD {cmd}\n"), "JSONArgsRecommended"), "{cmd}");
     }
+    // Where the exec form would not run the same (a fixes QA run on real files): a flag (it
+    // fails the parse either way, and `CMD --port ["80"]` would too), an ENTRYPOINT in a stage
+    // with a CMD (an exec-form ENTRYPOINT takes it as its arguments), a Windows stage (`npm` is
+    // a `.cmd`, `dir` cmd.exe's: both need the shell).
+    assert!(!has_fix("FROM node\nCMD --port 80\n", "JSONArgsRecommended"));
+    let entrypoint = |text: &str| {
+        let a = analyze(text, &Options::default());
+        a.diagnostics()
+            .iter()
+            .any(|d| d.code == "JSONArgsRecommended" && d.fix.is_some() && d.message.contains("ENTRYPOINT"))
+    };
+    assert!(!entrypoint("FROM node\nCMD serve\nENTRYPOINT node server.js\n"));
+    assert!(!entrypoint("FROM node\nENTRYPOINT node server.js\nCMD serve\n"));
+    assert!(entrypoint("FROM node AS base\nCMD serve\nFROM base\nENTRYPOINT node server.js\n"), "another stage's CMD");
+    let windows = Options { platform: Some("windows/amd64".into()), ..Options::default() };
+    let on_windows = analyze("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nCMD npm start\n", &windows);
+    assert!(on_windows.diagnostics().iter().any(|d| d.code == "JSONArgsRecommended" && d.fix.is_none()));
     // A value that does not read the same inside double quotes.
     assert!(!has_fix("FROM alpine\nMAINTAINER \"Jane\"\n", "MaintainerDeprecated"));
     // A port that comes from a variable is not written as it reads.
