@@ -1852,18 +1852,17 @@ impl<'a> Engine<'a> {
             && matched.contains("TARGETPLATFORM")
             && self.globals.get("TARGETPLATFORM") == Some(value.as_str())
         {
-            // BuildKit compares the words only: a stage without `--platform` is built for the
-            // build's target platform, which an `ARG TARGETPLATFORM=...` (or a build arg) does
-            // not change. Removing the flag keeps the build for every platform the file is
-            // built for only where `$TARGETPLATFORM` is BuildKit's own value: not where such a
-            // default or build arg pins it (even to this analysis's platform).
-            let pinned = self.options.build_arg("TARGETPLATFORM").is_some()
-                || self.global_args.iter().any(|a| a.key == "TARGETPLATFORM" && a.value.is_some());
-            let applicability = if pinned { Applicability::Unsafe } else { Applicability::Safe };
+            // BuildKit compares the words only, and removing the flag can change the build, so
+            // the fix is not safe: a stage without `--platform`, in a build that names no
+            // platform, is built for its image's own platform where that single-platform image
+            // is for another one the builder runs (`autoDetectPlatform` under `implicitTarget`),
+            // with the flag for the target's (found by a fixes QA run); and it follows the
+            // build's target platform, which an `ARG TARGETPLATFORM=...` default or a build arg
+            // pinning `$TARGETPLATFORM` does not change.
             let fix = self.flag_removal(range).map(|removal| Fix {
                 title: "Remove `--platform`".into(),
                 edits: vec![TextEdit { range: removal, new_text: String::new() }],
-                applicability,
+                applicability: Applicability::Unsafe,
             });
             self.hit_fixed(
                 rules::REDUNDANT_TARGET_PLATFORM,
@@ -3607,10 +3606,18 @@ impl<'a> Engine<'a> {
                             _ => ("source can't be a URL for COPY; ADD fetches URLs", "URLs"),
                         };
                         self.fail_in("invalid-copy", message, Some(at), Some(node), "dispatch");
-                        // ADD takes it, and COPY's other flags, but not `--from` or `--parents`.
+                        // ADD takes it, and COPY's other flags, but not `--from` or `--parents`;
+                        // nor a context file beside it, which ADD would unpack where it is a tar
+                        // archive (found by a fixes QA run; heredocs are copied alike).
                         // (No fix for a trigger's, whose edit would be in every stage's trigger.)
+                        let remote = |w: &Option<String>| {
+                            w.as_deref().is_none_or(|w| {
+                                copy::url_or_path(w) != copy::SourceKind::Local || copy::is_git_source(w)
+                            })
+                        };
                         let flags_ok = self.relocate.is_none()
-                            && c.flags.iter().all(|f| matches!(f.name(), "chown" | "chmod" | "link" | "exclude"));
+                            && c.flags.iter().all(|f| matches!(f.name(), "chown" | "chmod" | "link" | "exclude"))
+                            && expanded[..dest.unwrap_or(0)].iter().all(remote);
                         if let Some(d) = self.diagnostics.last_mut().filter(|_| flags_ok) {
                             let new_text =
                                 if c.keyword.bytes().all(|b| b.is_ascii_lowercase()) { "add" } else { "ADD" };

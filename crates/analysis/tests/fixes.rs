@@ -67,7 +67,10 @@ fn each_rule_fixes_what_it_reports() {
             "FROM --platform=$BUILDPLATFORM alpine AS a\n",
             Unsafe,
         ),
-        ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine AS a\n", "FROM alpine AS a\n", Safe),
+        // Never safe: without the flag, in a build that names no platform, a single-platform
+        // image for another platform the builder runs is built for its own (BuildKit's
+        // `autoDetectPlatform`), with it for the target's (a fixes QA run).
+        ("RedundantTargetPlatform", "FROM --platform=$TARGETPLATFORM alpine AS a\n", "FROM alpine AS a\n", Unsafe),
         // BuildKit's check compares words; a stage without `--platform` is built for the build's
         // platform, which the global ARG does not change: removing the flag changes the build,
         // on every platform but the ARG's (this analysis's, linux/amd64, among them: the file
@@ -84,12 +87,12 @@ fn each_rule_fixes_what_it_reports() {
             "ARG TARGETPLATFORM=linux/x86_64\nFROM alpine AS a\n",
             Unsafe,
         ),
-        // An ARG without a default keeps BuildKit's value.
+        // An ARG without a default keeps BuildKit's value (unsafe all the same, as above).
         (
             "RedundantTargetPlatform",
             "ARG TARGETPLATFORM\nFROM --platform=$TARGETPLATFORM alpine AS a\n",
             "ARG TARGETPLATFORM\nFROM alpine AS a\n",
-            Safe,
+            Unsafe,
         ),
         // (Pinned by the ARG's default, an OS alone too.)
         (
@@ -176,6 +179,11 @@ fn no_fix_where_the_result_would_not_mean_the_same() {
     let windows = Options { platform: Some("windows/amd64".into()), ..Options::default() };
     let on_windows = analyze("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nCMD npm start\n", &windows);
     assert!(on_windows.diagnostics().iter().any(|d| d.code == "JSONArgsRecommended" && d.fix.is_none()));
+    // COPY of a URL becomes ADD only where no context file is beside it, which ADD would
+    // unpack where it is a tar archive (a fixes QA run).
+    assert!(!has_fix("FROM alpine\nCOPY https://example.com/a.txt vendor.tar.gz /dst/\n", "invalid-copy"));
+    assert!(has_fix("FROM alpine\nCOPY https://example.com/a.txt https://example.com/b.txt /dst/\n", "invalid-copy"));
+    assert!(has_fix("FROM alpine\nCOPY https://example.com/a.txt git@github.com:o/r.git /dst/\n", "invalid-copy"));
     // A value that does not read the same inside double quotes.
     assert!(!has_fix("FROM alpine\nMAINTAINER \"Jane\"\n", "MaintainerDeprecated"));
     // A port that comes from a variable is not written as it reads.
