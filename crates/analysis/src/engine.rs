@@ -3494,11 +3494,8 @@ impl<'a> Engine<'a> {
                     // last body whose terminator is that name, or none (`COPY <<EOF <<EOF /d/`
                     // copies the second body twice, and never expands the first). (A body with no
                     // terminator fails the parse, and is not read here: the module has no room.)
-                    let ends = |b: &stagecraft_syntax::ast::HeredocBody| {
-                        b.terminator()
-                            .is_some_and(|t| t.text() == h.name || t.text().trim_start_matches('\t') == h.name)
-                    };
-                    let body = cmd.node.heredoc_bodies().filter(ends).last().map(|b| b.content()).unwrap_or_default();
+                    let body = cmd.node.heredoc_bodies().filter(|b| b.is_named(&h.name)).last();
+                    let body = body.map(|b| b.content()).unwrap_or_default();
                     if h.expand {
                         to_expand.push(if h.chomp { heredoc::chomp(&body) } else { body });
                     }

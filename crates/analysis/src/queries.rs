@@ -107,17 +107,24 @@ fn expanded_heredoc_body(token: &stagecraft_syntax::SyntaxToken) -> bool {
         {
             return Some(false);
         }
-        // Which heredoc this body is (bodies come in the order of their words). BuildKit looks
-        // bodies up by name: one a later body of its name replaces is never read, and the one
-        // read is expanded where any word of its name expands (`COPY <<EOF <<'EOF' /d/`).
-        let body = token.parent()?;
-        let nth = instruction.heredoc_bodies().position(|b| *b.syntax() == body)?;
-        let words = instruction.heredocs();
-        let name = &words.get(nth)?.0.name;
-        let last = !words[nth + 1..].iter().any(|(h, _)| h.name == *name);
-        Some(last && words.iter().any(|(h, _)| h.name == *name && h.expand))
+        Some(copy_body_expanded(&instruction, &token.parent()?))
     };
     token.kind() == HEREDOC_CONTENT && expands() == Some(true)
+}
+
+/// Whether BuildKit expands `body`, a heredoc body of the COPY or ADD `instruction`. It reads a
+/// body by its word's name (`heredocLookup` in `parseSourcesAndDest`), the last body whose
+/// terminator is that name, as the engine does: a body no word reads, or read only through
+/// quoted words, is not expanded (`COPY <<EOF <<'EOF' /d/` expands the second body, through
+/// the first word, and never reads the first). (The words as the parser reads them: COPY
+/// splits a quoted name that holds a blank, `<<E\ OF`, otherwise, which this does not follow.)
+fn copy_body_expanded(instruction: &Instruction, body: &stagecraft_syntax::SyntaxNode) -> bool {
+    let bodies: Vec<_> = instruction.heredoc_bodies().collect();
+    instruction
+        .heredocs()
+        .iter()
+        .filter(|(h, _)| h.expand)
+        .any(|(h, _)| bodies.iter().rev().find(|b| b.is_named(&h.name)).is_some_and(|b| b.syntax() == body))
 }
 
 /// The variables BuildKit expands in `token`, when it is the body of a heredoc it expands (see
@@ -1626,10 +1633,18 @@ impl Analysis {
         }
         // The body of a heredoc whose word is quoted (`<<'EOF'`) is kept as it is, by BuildKit
         // and by a shell.
+        // (COPY and ADD read bodies by name: see `copy_body_expanded`; a RUN's shell reads them
+        // in order.)
         if let Some(body) = token.parent_ancestors().find(|n| n.kind() == HEREDOC) {
-            let nth = instruction.heredoc_bodies().position(|b| *b.syntax() == body);
-            if nth.and_then(|k| Some(instruction.heredocs().get(k)?.0.expand)) == Some(false) {
-                return None;
+            if keyword == "COPY" || keyword == "ADD" {
+                if !copy_body_expanded(&instruction, &body) {
+                    return None;
+                }
+            } else {
+                let nth = instruction.heredoc_bodies().position(|b| *b.syntax() == body);
+                if nth.and_then(|k| Some(instruction.heredocs().get(k)?.0.expand)) == Some(false) {
+                    return None;
+                }
             }
         }
         // Single quotes keep a `$` as it is, for BuildKit's lexer as for a shell; comment lines

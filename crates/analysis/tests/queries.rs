@@ -3480,6 +3480,8 @@ fn variables_complete_after_a_dollar() {
         // The body of a heredoc with a quoted word is kept as it is.
         "FROM alpine\nENV A=1\nCOPY <<'EOF' /f\n$$0\nEOF\n",
         "FROM alpine\nENV A=1\nRUN <<\"EOF\"\necho $$0\nEOF\n",
+        // COPY reads bodies by name: the first of two named EOF is never read.
+        "FROM alpine\nENV A=1\nCOPY <<EOF <<'EOF' /d/\n$$0\nEOF\nx\nEOF\n",
     ] {
         let (a, at) = fixture(text);
         assert!(a.completions(at).iter().all(|c| c.kind != CompletionKind::Variable), "{text}");
@@ -3488,6 +3490,8 @@ fn variables_complete_after_a_dollar() {
         "FROM alpine\nENV A=1\nRUN --mount=type=bind,from=x,target=/$$0 true\n",
         "FROM alpine\nENV A=1\nCOPY <<EOF /f\n$$0\nEOF\n",
         "FROM alpine\nENV A=1\nRUN <<EOF\necho $$0\nEOF\n",
+        // ...and the second is, expanded through the first word, unquoted.
+        "FROM alpine\nENV A=1\nCOPY <<EOF <<'EOF' /d/\nx\nEOF\n$$0\nEOF\n",
     ] {
         assert!(labels(text).contains(&l("A", "1")), "{text}");
     }

@@ -681,6 +681,12 @@ impl HeredocBody {
     pub fn terminator(&self) -> Option<SyntaxToken> {
         tokens(&self.syntax, HEREDOC_END).next()
     }
+
+    /// Whether its terminator line is `name` (after the tabs a `<<-` heredoc strips): the body
+    /// BuildKit's COPY and ADD read for a heredoc word of that name, when it is the last such.
+    pub fn is_named(&self, name: &str) -> bool {
+        self.terminator().is_some_and(|t| t.text() == name || t.text().trim_start_matches('\t') == name)
+    }
 }
 
 #[cfg(test)]
