@@ -3426,14 +3426,15 @@ impl<'a> Engine<'a> {
                     let command = c.shell_command.unwrap_or(node);
                     // No exec form where it would not run the same (a fixes QA run): with a flag
                     // (which fails the parse either way), on Windows (`dir` is cmd.exe's, `npm`
-                    // a `.cmd`: both need the shell), and for an ENTRYPOINT in a stage with a
-                    // CMD, which an exec-form ENTRYPOINT takes as its arguments and a shell-form
-                    // one ignores. (Native builds: the browser applies no fixes in bulk.)
+                    // a `.cmd`: both need the shell), and in a stage with both a CMD and an
+                    // ENTRYPOINT: an exec-form ENTRYPOINT takes the CMD as its arguments, which
+                    // a shell-form one ignores, and gets a CMD's words where it got `/bin/sh -c
+                    // ...`. (Native builds: the browser applies no fixes in bulk.)
+                    let other = if c.kind == CMD_INSTR { ENTRYPOINT_INSTR } else { CMD_INSTR };
                     let runs_alike = !cfg!(feature = "build-failures")
-                        || c.flags.is_empty()
+                        || (c.flags.is_empty()
                             && !st.windows
-                            && (c.kind == CMD_INSTR
-                                || !self.syntax[s].commands.iter().any(|&k| self.cmds[k].info.kind == CMD_INSTR));
+                            && !self.syntax[s].commands.iter().any(|&k| self.cmds[k].info.kind == other));
                     self.hit_fixed(
                         rules::JSON_ARGS_RECOMMENDED,
                         format!("JSON arguments recommended for {name} to prevent unintended behavior related to OS signals"),

@@ -176,6 +176,11 @@ fn no_fix_where_the_result_would_not_mean_the_same() {
     assert!(!entrypoint("FROM node\nCMD serve\nENTRYPOINT node server.js\n"));
     assert!(!entrypoint("FROM node\nENTRYPOINT node server.js\nCMD serve\n"));
     assert!(entrypoint("FROM node AS base\nCMD serve\nFROM base\nENTRYPOINT node server.js\n"), "another stage's CMD");
+    // Nor a CMD beside an ENTRYPOINT (an exec-form one gets its words where it got `/bin/sh -c`).
+    assert!(!has_fix(
+        "FROM postgres\nENTRYPOINT [\"docker-entrypoint.sh\"]\nCMD postgres -c x=1\n",
+        "JSONArgsRecommended"
+    ));
     let windows = Options { platform: Some("windows/amd64".into()), ..Options::default() };
     let on_windows = analyze("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nCMD npm start\n", &windows);
     assert!(on_windows.diagnostics().iter().any(|d| d.code == "JSONArgsRecommended" && d.fix.is_none()));

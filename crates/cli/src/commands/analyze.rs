@@ -278,7 +278,7 @@ fn summary(a: &Analysis, check: &str, lint_all: bool) -> String {
         let play = a.targets_in_play();
         if !failures.is_empty() && !play.is_empty() && play.iter().all(|&t| failures[t].is_none()) {
             let names: Vec<String> = play.iter().map(|&t| format!("`{}`", a.stages()[t].display_name())).collect();
-            let whose = if play == [a.default_target().unwrap_or_default()] { "the default target " } else { "" };
+            let whose = if play.len() == 1 && Some(play[0]) == a.default_target() { "the default target " } else { "" };
             out.push_str(&format!(
                 "`docker build --check` fails{at}: {} (the check reads every stage; a build of {whose}{} does not meet it)\n",
                 e.message_without_line(),

@@ -307,7 +307,7 @@ fn text(files: &Files, set: FixSet) -> String {
             }
             // A BuildKit check after the build's error: BuildKit stops first (the JSON's
             // `buildkit` is false), and it is reported so that the file's findings are all seen.
-            let rule = stagecraft_analysis::rules::ALL.iter().any(|r| r.name == d.code);
+            let rule = stagecraft_analysis::rules::by_name(&d.code).is_some();
             if let Some(e) = a.build_error().filter(|_| rule && !d.buildkit_reports) {
                 let at = e.range.map(|r| format!(" on line {}", a.line_of(r.start()))).unwrap_or_default();
                 out.push_str(&format!(
