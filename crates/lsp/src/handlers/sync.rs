@@ -54,7 +54,7 @@ pub(crate) fn apply(
         // ends (in the text as that one left it).
         let [(first, inserted)]: [(TextRange, String); 1] = run.try_into().expect("a run of one change");
         // One change alone (a keystroke): in place, moving only what follows it.
-        if !changes.peek().is_some_and(|c| c.range.is_some()) {
+        if changes.peek().is_none_or(|c| c.range.is_none()) {
             text.replace_range(std::ops::Range::<usize>::from(first), &inserted);
             *parse = parse.take().map(|p| p.reparse(text, first, TextSize::of(&inserted)));
             continue;
