@@ -137,7 +137,8 @@ pub(crate) fn heredoc_variables(token: &stagecraft_syntax::SyntaxToken) -> Vec<(
     let (text, base) = (token.text(), token.text_range().start());
     let mut out = Vec::new();
     for (dollar, _) in text.match_indices('$') {
-        let start = dollar + if text[dollar + 1..].starts_with('{') { 2 } else { 1 };
+        let braced = text[dollar + 1..].starts_with('{');
+        let start = dollar + if braced { 2 } else { 1 };
         let end = start + text[start..].len() - text[start..].trim_start_matches(is_name_char).len();
         let name = &text[start..end];
         if name.is_empty()
@@ -146,8 +147,21 @@ pub(crate) fn heredoc_variables(token: &stagecraft_syntax::SyntaxToken) -> Vec<(
         {
             continue;
         }
+        // `${...}` to its closing brace, as the tree's variables outside heredocs (a QA run:
+        // the ranges left it out).
+        let (mut to, mut depth) = (end, u32::from(braced));
+        let b = text.as_bytes();
+        while depth > 0 && to < b.len() {
+            match b[to] {
+                b'{' if b[to - 1] == b'$' => depth += 1,
+                b'}' => depth -= 1,
+                _ => {}
+            }
+            to += 1;
+        }
+        let to = if depth == 0 { to } else { end };
         out.push((
-            TextRange::new(base + TextSize::new(dollar as u32), base + TextSize::new(end as u32)),
+            TextRange::new(base + TextSize::new(dollar as u32), base + TextSize::new(to as u32)),
             name.to_string(),
         ));
     }
@@ -1780,10 +1794,9 @@ impl Analysis {
     /// BuildKit reads the body (the escape character is `\` there). The value it has when the
     /// instruction runs.
     fn heredoc_variable(&self, token: &stagecraft_syntax::SyntaxToken, offset: TextSize) -> Option<VariableValue> {
-        // The one whose name the offset is in (or at either end of).
-        let (range, name) = heredoc_variables(token)
-            .into_iter()
-            .find(|(r, name)| r.end() - TextSize::of(name.as_str()) <= offset && offset <= r.end())?;
+        // The one the offset is in (or at either end of), as for a variable outside a heredoc.
+        let (range, name) =
+            heredoc_variables(token).into_iter().find(|(r, _)| r.start() <= offset && offset <= r.end())?;
         let name = name.as_str();
         let probed = self.probe(range.start())?;
         let value = probed.env.get(name).map(String::from);

@@ -923,7 +923,8 @@ fn hover_on_a_variable_in_a_copy_heredoc() {
     let (range, md) = hover_at(1).unwrap();
     assert_eq!(range, "$NODE_ENV");
     assert!(md.starts_with("**`$NODE_ENV`** = `prod`\n\nSet by the `ENV` on line 2."), "{md}");
-    assert_eq!(hover_at(2).unwrap().0, "${NODE_ENV");
+    // To its closing brace, as a variable outside a heredoc (a QA run: the ranges left it out).
+    assert_eq!(hover_at(2).unwrap().0, "${NODE_ENV:-x}");
     assert_eq!(hover_at(3), None, "an escaped `$`");
     assert_eq!(hover_at(4), None, "a quoted heredoc");
     assert_eq!(hover_at(5), None, "a RUN heredoc");
@@ -2654,7 +2655,7 @@ fn a_variables_references_are_the_uses_of_the_value_a_key_sets() {
         let at = TextSize::new((text.find(needle).unwrap() + plus) as u32);
         a.variable_references(at).iter().map(|o| (a.line_of(o.range.start()), slice(&a, o.range))).collect()
     };
-    assert_eq!(found("ENV V", 4), [(2, "V"), (4, "$V"), (4, "${V")]);
+    assert_eq!(found("ENV V", 4), [(2, "V"), (4, "$V"), (4, "${V}")]);
     assert_eq!(found("${V}", 2), found("ENV V", 4));
     assert_eq!(found("ENV W", 4), [(10, "W"), (12, "$W")]);
     assert_eq!(found("z=$W", 3), found("ENV W", 4));
