@@ -437,9 +437,26 @@ impl Analysis {
         if let Some(s) = self.stages().iter().find(|s| s.name_range.is_some_and(touches)) {
             return Some(StageSymbol::Definition(s.index));
         }
+        // (Not on a variable in it, `FROM stage-${V}`: that is the variable's, whose value,
+        // definition and uses the editors ask for there, as in an image's name; found by a QA
+        // run of the server on real files. Where the variables are read: native builds.)
+        let on_variable = |r: &StageRef| {
+            cfg!(feature = "probe")
+                && r.value.contains('$')
+                && self
+                    .parse()
+                    .syntax_node()
+                    .token_at_offset(offset)
+                    .any(|t| t.parent_ancestors().any(|n| n.kind() == VARIABLE))
+        };
         self.references()
             .iter()
-            .position(|r| r.stage().is_some() && !matches!(r.origin, RefOrigin::Inherited { .. }) && touches(r.range))
+            .position(|r| {
+                r.stage().is_some()
+                    && !matches!(r.origin, RefOrigin::Inherited { .. })
+                    && touches(r.range)
+                    && !on_variable(r)
+            })
             .map(StageSymbol::Reference)
             .or_else(|| {
                 let s = self.stage_at(offset)?;
@@ -1412,6 +1429,8 @@ impl Analysis {
                     r.value
                 ),
                 RefTarget::Scratch => "**scratch**: the empty image".to_string(),
+                // (On a variable in a stage's name: the stage it names, after the variable.)
+                RefTarget::Stage(s) if cfg!(feature = "probe") => self.stage_markdown(*s),
                 RefTarget::Invalid(why) => format!("**not resolvable**: {why}"),
                 // (One a stage here runs is that stage's reference, above.)
                 RefTarget::NotRunHere => {

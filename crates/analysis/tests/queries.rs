@@ -940,6 +940,28 @@ fn hover_on_a_variable_in_a_copy_heredoc() {
     assert_eq!(hover_at(1).as_deref(), Some("$V"), "the second, expanded for the unquoted word");
 }
 
+/// On a variable in a `FROM` that names a stage (`FROM stage-${V}`), hover, definition and
+/// references are the variable's, as in an image's name; the hover then shows the stage it
+/// names. Elsewhere on the word they are the stage's (a QA run of the server on real files: the
+/// stage hid the variable's value there).
+#[test]
+fn a_variable_in_a_stage_name_is_the_variables() {
+    let text = "ARG V=a\nFROM alpine AS stage-a\nFROM stage-${V}\n";
+    let a = plain(text);
+    let on_v = TextSize::new((text.find("${V}").unwrap() + 2) as u32);
+    let on_stage = TextSize::new((text.find("stage-${V}").unwrap() + 1) as u32);
+    let hover = a.hover(on_v).unwrap();
+    assert_eq!(slice(&a, hover.range), "${V}");
+    assert!(hover.markdown.starts_with("**`$V`** = `a`"), "{}", hover.markdown);
+    let (_, card) = hover.markdown.split_once("\n\n---\n\n").expect("the variable, then the stage");
+    assert!(card.contains("stage-a"), "{card}");
+    assert_eq!(a.definition(on_v), None, "the stage's definition is not the variable's");
+    assert_eq!(a.variable_definition(on_v).map(|r| slice(&a, r)), Some("V"));
+    assert_eq!(a.definition(on_stage).map(|(s, _)| s), Some(0));
+    let uses: Vec<&str> = a.variable_references(on_v).iter().map(|o| slice(&a, o.range)).collect();
+    assert_eq!(uses, ["V", "${V}"]);
+}
+
 /// Definition of a variable: the key of what set it; for a global `ARG`'s value in a stage, the
 /// stage's `ARG` that brought it in (the last before it).
 #[test]
