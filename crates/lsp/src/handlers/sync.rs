@@ -376,6 +376,16 @@ mod random_edits {
         }
     }
 
+    /// Short lines, some ending in a lone `\r` (a `\n` inserted after one joins them), and up
+    /// to five pieces after them.
+    fn seed_text(rng: &mut Rng) -> String {
+        let mut text = String::from("FROM a\rRUN x é😀\r\nb\rCOPY --from=a /x /y\n");
+        for _ in 0..rng.below(6) {
+            text.push_str(PIECES[rng.below(PIECES.len())]);
+        }
+        text
+    }
+
     /// The position of a byte offset in the model's terms (lines end at `\n`, `\r\n` or a lone
     /// `\r`; columns in `enc`'s units).
     fn model_position(text: &str, offset: usize, enc: WideEncoding) -> Position {
@@ -415,10 +425,7 @@ mod random_edits {
         let (mut same_line, mut generated, mut replaced) = (0, 0, 0);
         for round in 0..300 {
             let enc = if round % 2 == 0 { WideEncoding::Utf16 } else { WideEncoding::Utf8 };
-            let mut text = String::from("FROM a\rRUN x é😀\r\nb\rCOPY --from=a /x /y\n");
-            for _ in 0..rng.below(6) {
-                text.push_str(PIECES[rng.below(PIECES.len())]);
-            }
+            let text = seed_text(&mut rng);
             // Made one by one in a copy, which gives each change's position in the text the
             // changes before it left.
             let mut one = text.clone();
@@ -491,11 +498,7 @@ mod random_edits {
         let (mut runs, mut forward, mut refused) = (0, 0, 0);
         for round in 0..400 {
             let enc = if round % 2 == 0 { WideEncoding::Utf16 } else { WideEncoding::Utf8 };
-            // Short lines, some ending in a lone `\r` (a `\n` inserted after one joins them).
-            let mut text = String::from("FROM a\rRUN x é😀\r\nb\rCOPY --from=a /x /y\n");
-            for _ in 0..rng.below(6) {
-                text.push_str(PIECES[rng.below(PIECES.len())]);
-            }
+            let text = seed_text(&mut rng);
             // Lines that exist, columns past their ends too, now and then the line after the last
             // (at column 0 the end of the text, as a range's end) or one past it (a change the
             // client should not send: the message stops there).
