@@ -128,8 +128,8 @@ fn copy_body_expanded(instruction: &Instruction, body: &stagecraft_syntax::Synta
 }
 
 /// The variables BuildKit expands in `token`, when it is the body of a heredoc it expands (see
-/// [`expanded_heredoc_body`]): each `$NAME` or `${NAME...}`, to the end of its name, with the
-/// name.
+/// [`expanded_heredoc_body`]): each `$NAME` or `${NAME...}` (to its closing brace, or to the end
+/// of its name where none closes it), with the name.
 pub(crate) fn heredoc_variables(token: &stagecraft_syntax::SyntaxToken) -> Vec<(TextRange, String)> {
     if !expanded_heredoc_body(token) {
         return Vec::new();

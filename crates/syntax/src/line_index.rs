@@ -22,6 +22,13 @@ pub enum WideEncoding {
     Utf32,
 }
 
+impl WideEncoding {
+    /// The units `c` takes in this encoding.
+    pub fn units(self, c: char) -> u32 {
+        units(c.len_utf8() as u8, self)
+    }
+}
+
 /// Line starts of a text. Lines end at `\n`, `\r\n` or a lone `\r` (as editors count them);
 /// [`LineIndex::buildkit_line`] counts only `\n`, as BuildKit does.
 #[derive(Debug, Clone, PartialEq, Eq)]

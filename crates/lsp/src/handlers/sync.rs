@@ -1,6 +1,6 @@
 //! Incremental text sync: applying `didChange` content changes in order.
 
-use stagecraft_syntax::{LineCol, LineIndex, Parse, TextRange, TextSize, WideEncoding};
+use stagecraft_syntax::{LineCol, LineIndex, Parse, TextRange, TextSize};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::lsp_types::TextDocumentContentChangeEvent;
 
@@ -143,18 +143,13 @@ impl<'a> Forward<'a> {
         }
         // The line of the seam: the end of `new`, then the old text up to its line break. A
         // column past the line's end is its end; one inside a character is that character's end.
-        let width = |c: char| match self.encoding.0 {
-            WideEncoding::Utf8 => c.len_utf8() as u32,
-            WideEncoding::Utf16 => c.len_utf16() as u32,
-            WideEncoding::Utf32 => 1,
-        };
         let (mut units, mut at) = (0u32, self.line_start);
         let tail = self.orig[self.src..].chars().take_while(|&c| c != '\n' && c != '\r');
         for c in self.new[self.line_start..].chars().chain(tail) {
             if units >= p.character {
                 break;
             }
-            units += width(c);
+            units += self.encoding.0.units(c);
             at += c.len_utf8();
         }
         Some(at)
