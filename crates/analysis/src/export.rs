@@ -1,5 +1,7 @@
 //! The stage graph as DOT and Mermaid text.
 
+use std::fmt::Write;
+
 use crate::model::*;
 use crate::Analysis;
 
@@ -35,6 +37,21 @@ fn escape(s: &str, dot: bool) -> String {
     out
 }
 
+/// References of one kind from one node into one stage (ten `COPY --from=build` in a stage) are
+/// one edge, as the SVG draws them: the first of each. (The graph lists its edges stage by
+/// stage, so the stage last seen for a node and kind is the one to compare.)
+struct Once(Vec<usize>);
+
+impl Once {
+    fn new(nodes: usize) -> Self {
+        Once(vec![usize::MAX; nodes * 4])
+    }
+
+    fn first(&mut self, e: &GraphEdge) -> bool {
+        std::mem::replace(&mut self.0[e.source * 4 + e.kind as usize], e.stage) != e.stage
+    }
+}
+
 impl Analysis {
     /// The stage graph in Graphviz DOT: stages as boxes (the default target bold, unused ones
     /// dashed grey), images as folders, edges styled by kind (FROM solid, COPY dashed, mount
@@ -63,9 +80,10 @@ impl Analysis {
                 GraphNode::Scratch => "label=\"scratch\", shape=folder, style=dotted".to_string(),
                 GraphNode::NamedContext(_) => format!("label=\"{label}\", shape=tab"),
             };
-            out.push_str(&format!("  n{id} [{attrs}];\n"));
+            let _ = writeln!(out, "  n{id} [{attrs}];");
         }
-        for e in &g.edges {
+        let mut once = Once::new(g.nodes.len());
+        for e in g.edges.iter().filter(|e| once.first(e)) {
             let style = match e.kind {
                 EdgeKind::From => "style=solid",
                 EdgeKind::Copy => "style=dashed, label=\"COPY\"",
@@ -73,7 +91,7 @@ impl Analysis {
                 EdgeKind::Onbuild => "style=bold, label=\"ONBUILD\"",
             };
             let broken = if self.is_forward(e) { ", color=red" } else { "" };
-            out.push_str(&format!("  n{} -> n{} [{style}{broken}];\n", e.source, e.stage));
+            let _ = writeln!(out, "  n{} -> n{} [{style}{broken}];", e.source, e.stage);
         }
         out.push_str("}\n");
         out
@@ -92,16 +110,17 @@ impl Analysis {
                     format!("n{id}[(\"{label}\")]")
                 }
             };
-            out.push_str(&format!("  {shape}\n"));
+            let _ = writeln!(out, "  {shape}");
         }
-        for e in &g.edges {
+        let mut once = Once::new(g.nodes.len());
+        for e in g.edges.iter().filter(|e| once.first(e)) {
             let arrow = match e.kind {
-                EdgeKind::From => "-->".to_string(),
-                EdgeKind::Copy => "-. COPY .->".to_string(),
-                EdgeKind::Mount => "-. mount .->".to_string(),
-                EdgeKind::Onbuild => "== ONBUILD ==>".to_string(),
+                EdgeKind::From => "-->",
+                EdgeKind::Copy => "-. COPY .->",
+                EdgeKind::Mount => "-. mount .->",
+                EdgeKind::Onbuild => "== ONBUILD ==>",
             };
-            out.push_str(&format!("  n{} {arrow} n{}\n", e.source, e.stage));
+            let _ = writeln!(out, "  n{} {arrow} n{}", e.source, e.stage);
         }
         let unused = self.unused_stages();
         if !unused.is_empty() {
@@ -156,5 +175,33 @@ mod tests {
         assert!(m.contains("[(\"a#60;b#62;&c\")]"), "{m}");
         // (DOT's quoted labels are no markup: they keep them.)
         assert!(a.to_dot().contains("FROM a<b>&c\""), "{}", a.to_dot());
+    }
+
+    #[test]
+    fn references_of_one_kind_between_two_stages_are_one_edge() {
+        let a = analyze(
+            "FROM alpine AS build\nFROM alpine AS app\nCOPY --from=build /a /a\nRUN --mount=from=build true\nCOPY --from=build /b /b\nFROM app\nCOPY --from=build /c /c\n",
+            &Options::default(),
+        );
+        // (Stages, then the image alpine: each FROM alpine, `app`'s COPY and mount of `build`,
+        // and the last stage's FROM and COPY.)
+        let dot = a.to_dot();
+        let edges: Vec<&str> = dot.lines().filter(|l| l.contains("->")).collect();
+        assert_eq!(
+            edges,
+            [
+                "  n3 -> n0 [style=solid];",
+                "  n3 -> n1 [style=solid];",
+                "  n0 -> n1 [style=dashed, label=\"COPY\"];",
+                "  n0 -> n1 [style=dotted, label=\"mount\"];",
+                "  n1 -> n2 [style=solid];",
+                "  n0 -> n2 [style=dashed, label=\"COPY\"];",
+            ],
+            "{dot}"
+        );
+        let m = a.to_mermaid();
+        assert_eq!(m.matches("n0 -. COPY .-> n1").count(), 1, "{m}");
+        assert_eq!(m.matches("n0 -. COPY .-> n2").count(), 1, "{m}");
+        assert_eq!(m.matches(" --> ").count() + m.matches(" .-> ").count(), 6, "{m}");
     }
 }

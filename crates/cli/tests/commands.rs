@@ -620,7 +620,7 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "BuildKit builds 1 stage for stage-1:\n  wave 1: build (a named context: loaded, not built)\n  wave 2: stage-1\nimages: nginx:1.27\nnamed contexts: build, alpine\n"
+        "BuildKit builds 1 stage for the default target (unnamed stage 1):\n  wave 1: build (a named context: loaded, not built)\n  wave 2: stage-1\nimages: nginx:1.27\nnamed contexts: build, alpine\n"
     );
     assert!(
         stderr(&o).contains("--build-context ngnix:1.27 replaces no stage and no image of this file, and BuildKit ignores it; did you mean `nginx:1.27`?"),
@@ -650,7 +650,11 @@ fn named_build_contexts_replace_stages_and_images_and_unused_ones_are_warned_abo
     let o = run(&["plan", &g, "--build-context", "base=docker-image://busybox"]);
     assert_eq!(o.status.code(), Some(1), "the failure in `dep` fails the build: {}", stderr(&o));
     assert!(stdout(&o).contains("\ndispatched, not built: tools, dep ("), "{}", stdout(&o));
-    assert!(stdout(&o).starts_with("BuildKit builds 1 stage for stage-3:\n"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("BuildKit builds 1 stage for the default target (unnamed stage 3):\n"),
+        "{}",
+        stdout(&o)
+    );
     let o = run(&["plan", &g, "--format", "json", "--build-context", "base=docker-image://busybox"]);
     let j: Value = parse_json(&stdout(&o));
     assert_eq!(j["dispatched_not_built"], parse_json("[\"tools\", \"dep\"]"));
@@ -705,6 +709,10 @@ fn targets_and_plans() {
     assert!(out.contains("build ") && out.contains("compiles it") && out.contains("release (default)"), "{out}");
     // A row without a description ends at its count.
     assert!(out.contains("\nrelease (default)       2\n"), "{out:?}");
+    // An unnamed default stage is listed as buildx lists it, not under a name `--target` refuses.
+    let f2 = d.file("Unnamed.Dockerfile", "FROM alpine AS build\nFROM build\n");
+    let out = stdout(&run(&["targets", &f2]));
+    assert_eq!(out, "TARGET     BUILDS  DESCRIPTION\nbuild           1\n(default)       2\n");
     let o = run(&["plan", &f, "--target", "release"]);
     assert_eq!(
         stdout(&o),

@@ -53,6 +53,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let target = super::target_stage(&an, path, a.options.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
+    // The target in a heading: an unnamed stage (only the default can be one) has no name
+    // `--target` takes, so it is not said as one (the code lens says it alike).
+    let target_name = |s: usize| match an.stages()[s].name {
+        None => format!("the default target (unnamed stage {s})"),
+        Some(_) => name(s),
+    };
     // The legacy builder builds every stage without --target, and with one, every stage up to
     // the first of its name; it fails at a stage whose name an earlier one has.
     let legacy: Vec<usize> = match a.options.target {
@@ -154,7 +160,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "The legacy builder builds {} stage{} for {}, in order:",
             legacy.len(),
             super::plural(legacy.len()),
-            name(last)
+            match an.stages()[last].name {
+                None => target_name(last),
+                Some(_) => name(last),
+            }
         );
         crate::output::textln!("  {}", legacy.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
         if !extra.is_empty() {
@@ -165,7 +174,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // A stage a named build context replaces is not built: BuildKit loads the context.
     let replaced = |s: usize| an.stages()[s].is_replaced();
     let built = an.target_build_counts()[target];
-    crate::output::textln!("BuildKit builds {built} stage{} for {}:", super::plural(built), name(target));
+    crate::output::textln!("BuildKit builds {built} stage{} for {}:", super::plural(built), target_name(target));
     let shown = |s: usize| match replaced(s) {
         true => format!("{} (a named context: loaded, not built)", name(s)),
         false => name(s),

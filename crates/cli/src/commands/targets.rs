@@ -78,8 +78,13 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let rows: Vec<(String, String, String)> = targets
         .iter()
         .map(|t| {
-            let name = t.name.clone().unwrap_or_else(|| an.stages()[t.stage].display_name());
-            let name = if t.is_default { format!("{name} (default)") } else { name };
+            // An unnamed default stage is no name `--target` takes: `(default)` alone, as buildx
+            // prints it (`PrintTargets`), not `stage-N`.
+            let name = match &t.name {
+                Some(name) if t.is_default => format!("{name} (default)"),
+                Some(name) => name.clone(),
+                None => "(default)".to_string(),
+            };
             let builds = counts[t.stage];
             (name, format!("{builds}"), t.description.clone().unwrap_or_default())
         })
