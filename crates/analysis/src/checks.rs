@@ -144,7 +144,8 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
     // The build's target is in play: the `--target`, else the default one (a build with a
     // `--target` does not build the default, and only the target's stages are checked).
     // (One the file lacks: the default, as an analysis of it stops there anyway.)
-    let built = options.target_name().and_then(|t| a.resolve_stage(t).ok()).or(a.default_target());
+    let named = options.target_name().and_then(|t| a.resolve_stage(t).ok());
+    let built = named.or(a.default_target());
     let mut in_play: Vec<usize> = built.into_iter().collect();
     // The `--target` each one's build is given: this build's (none for the default target);
     // another's name as given (see `TARGETSTAGE` below).
@@ -241,10 +242,11 @@ fn targets_and_unused(a: &mut Analysis, options: &Options) {
             None if st.base.is_empty() => format!("stage {t} (the `FROM` on line {})", st.line),
             None => format!("stage {t} (`FROM {}` on line {})", st.base, st.line),
         };
-        let role = if Some(t) == a.default_target() {
-            "the default target "
-        } else if Some(t) == built {
+        // (A `--target` that names the default target is said as the target it was given as.)
+        let role = if Some(t) == named {
             "the target "
+        } else if Some(t) == a.default_target() {
+            "the default target "
         } else {
             ""
         };

@@ -1221,7 +1221,11 @@ impl Analysis {
         if (after_copy_from || after_mount_from) && flag_position {
             // A trigger runs in the stages built on this one (later ones): a stage must come
             // before the first of them, or that one's build fails. With none, all are offered.
-            let runs_in = if in_trigger { current_stage.and_then(|s| self.first_built_on(s)) } else { current_stage };
+            // (Before the first FROM, no stage is: none is offered.)
+            let runs_in = match in_trigger {
+                true => current_stage.and_then(|s| self.first_built_on(s)),
+                false => Some(current_stage.unwrap_or(0)),
+            };
             return self.stage_completions(replace, runs_in, true);
         }
         // The keys and values of `RUN --mount=`.

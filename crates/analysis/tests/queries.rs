@@ -714,6 +714,18 @@ fn complete_mount_from() {
 }
 
 #[test]
+fn no_stage_is_completed_before_the_first_from() {
+    // (A file typed from the bottom up: every stage comes later, and a `--from` naming a later
+    // stage fails the build.)
+    for text in [
+        "COPY --from=$0 /src /dst\nFROM alpine AS later\nFROM alpine AS final\n",
+        "RUN --mount=type=bind,from=$0,target=/x true\nFROM alpine AS later\n",
+    ] {
+        assert_eq!(completion_labels(text), Vec::<String>::new(), "{text:?}");
+    }
+}
+
+#[test]
 fn complete_named_contexts_after_from() {
     // The contexts given for the build are sources too; one a stage's name takes, or one that
     // no name can reach (`Build`), is not offered.
@@ -2268,6 +2280,14 @@ fn unused_stage_messages_name_the_targets_in_play() {
         "stage `a` is not used: the target `test` does not build it, so BuildKit skips it (the legacy builder still builds it)",
         "stage `after` is not used: the target `test` does not build it, so BuildKit skips it",
     ]);
+    // A `--target` naming the default target is the target it was given as; one the file
+    // lacks leaves the default target.
+    let text = "FROM alpine AS a\nFROM alpine AS c\n";
+    for (target, said) in [("c", "the target `c`"), ("nope", "the default target `c`")] {
+        let a = analyze(text, &Options { target: Some(target.into()), ..Options::default() });
+        let message = &diag(&a, "unused-stage").message;
+        assert!(message.starts_with(&format!("stage `a` is not used: {said} does not build it")), "{message}");
+    }
 }
 
 #[test]
