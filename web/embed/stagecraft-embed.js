@@ -175,8 +175,10 @@ function describePlan(plan) {
   const out = ['BuildKit builds ', strong(plural(plan.buildkit.length, 'stage')), ` for ${plan.target}: `,
     foldable(waves.text, `${waves.count} (show them)`), '.'];
   if (plan.legacyOnly.length) {
+    // (Unless it fails first: the browser build does not know where the legacy builder fails of
+    // its own accord, on a `RUN --mount` say; `stagecraft plan --legacy` does.)
     out.push(` The legacy builder would also build ${plan.legacyOnly.length === 1 ? 'the stage' : 'the stages'} `,
-      strong(foldable(plan.legacyOnly.join(', '), plural(plan.legacyOnly.length, 'stage'))), '.');
+      strong(foldable(plan.legacyOnly.join(', '), plural(plan.legacyOnly.length, 'stage'))), ', unless it fails first.');
   }
   return out;
 }

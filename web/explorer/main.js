@@ -734,11 +734,20 @@ function showPlan(analysis) {
   const dl = document.createElement('dl');
   dl.append(
     ...row(`BuildKit builds ${plural(plan.buildkit.length, 'stage')}`, waves.text, 'key-buildkit', waves.count),
-    ...row(`Legacy builder builds ${plural(plan.legacy.length, 'stage')}`,
-      plan.legacyOnly.length ? `${plan.legacy.join(', ')} · BuildKit skips ${plan.legacyOnly.join(', ')}` : plan.legacy.join(', '), 'key-legacy',
+    // (The browser build does not know where the legacy builder fails of its own accord: on a
+    // `RUN --mount`, a heredoc, an automatic platform ARG...; `stagecraft plan --legacy` does.)
+    ...row(`Legacy builder would build ${plural(plan.legacy.length, 'stage')}`,
+      `${plan.legacyOnly.length ? `${plan.legacy.join(', ')} · BuildKit skips ${plan.legacyOnly.join(', ')}` : plan.legacy.join(', ')}, unless it fails first (the browser does not check that; stagecraft plan --legacy does)`, 'key-legacy',
       plan.legacyOnly.length ? `BuildKit skips ${plan.legacyOnly.length} of them` : 'every stage up to the target'),
   );
   if (plan.images.length) dl.append(...row('Images pulled', plan.images.join(', ')));
+  // A plan of a file with errors is no promise: the first error, as the docs embed says it.
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) {
+    const first = errors.reduce((a, b) => (b.from < a.from ? b : a));
+    const more = errors.length > 1 ? ` (and ${plural(errors.length - 1, 'more error')}: see Problems)` : ' (see Problems)';
+    dl.append(...row('The file has errors', `line ${first.line}: ${first.message.replace(/\.$/, '')}${more}`, 'plan-errors'));
+  }
   const title = Object.assign(document.createElement('p'), { className: 'plan-title' });
   title.append('Building ', Object.assign(document.createElement('strong'), { textContent: plan.target }), ' (→ marks the waves BuildKit can build in parallel)');
   ui.plan.replaceChildren(title, dl);
@@ -857,16 +866,19 @@ ui.renameTo.addEventListener('input', () => {
 });
 
 /**
- * Under the rename form, for a name shaped as `docker build` may refuse (a separator at its end
- * or two in a row, more than 237 characters): the browser build does not check what `docker
+ * Under the rename form, for a name shaped as `docker build` may refuse (a separator at its end,
+ * separators in a row other than `__` and dashes, more than 237 characters): the browser build does not check what `docker
  * build` makes of a stage name (it looks each up as a named build context, an image reference);
  * `stagecraft rename` and `stagecraft check` do. Nothing for other names.
  */
 function showRenameHint(name) {
-  const shape = name.length > 237 || /[-_.]$/.test(name) || /[-_.]{2}/.test(name);
+  // An image reference's separators between letters and digits: one `.`, one or two `_`, or any
+  // number of `-` (`a--b` and `a__b` are names docker build takes).
+  const separators = name.match(/[-_.]+/g) || [];
+  const shape = name.length > 237 || /[-_.]$/.test(name) || separators.some((s) => !/^(?:[._]|__|-+)$/.test(s));
   ui.renameHint.hidden = !shape;
   ui.renameHint.textContent = shape
-    ? 'The browser build does not check that docker build accepts this name (no trailing or doubled separators, at most 237 characters); stagecraft rename does.'
+    ? 'The browser build does not check that docker build accepts this name (separators only between letters or digits: one ".", one or two "_", or dashes; at most 237 characters); stagecraft rename does.'
     : '';
 }
 ui.renameForm.addEventListener('keydown', (event) => {

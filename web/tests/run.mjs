@@ -144,7 +144,11 @@ scenario('explorer renders the example', async ({ page, base }) => {
     assert.ok(problems.some((p) => p.startsWith(`line ${line}:`) && p.includes(stage)), `unused stage ${stage} reported at line ${line}`);
   }
   assert.match(await page.textContent('#plan'), /BuildKit builds 4 stages/);
-  assert.match(await page.textContent('#plan'), /Legacy builder builds 6 stages/);
+  assert.match(await page.textContent('#plan'), /Legacy builder would build 6 stages/);
+  // The browser build does not know where the legacy builder fails of its own accord: it says so.
+  assert.match(await page.textContent('#plan'), /, unless it fails first \(the browser does not check that; stagecraft plan --legacy does\)/);
+  // No error in the example: no errors row.
+  assert.doesNotMatch(await page.textContent('#plan'), /The file has errors/);
   await shot(page, 'explorer-example');
 });
 
@@ -171,6 +175,15 @@ scenario('graph and problems follow edits', async ({ page, base }) => {
   await shot(page, 'explorer-edited');
 });
 
+scenario('the plan says when the file has errors', async ({ page, base }) => {
+  await openExplorer(page, base);
+  // A forward --from (line 2) and an unknown flag (line 4): the first is said, and how many more.
+  await pasteOverAll(page, 'FROM alpine\nCOPY --from=later /a /b\nFROM alpine AS later\nRUN --nope true\n');
+  await page.waitForFunction(() => /The file has errors/.test(document.getElementById('plan').textContent));
+  const plan = await page.textContent('#plan');
+  assert.match(plan, /The file has errorsline 2: [^\n]*later[^\n]*\(and 1 more error: see Problems\)/);
+});
+
 scenario('target picker dims what the target does not build', async ({ page, base }) => {
   await openExplorer(page, base);
   const a = await analyzeInPage(page, EXAMPLE);
@@ -187,7 +200,7 @@ scenario('target picker dims what the target does not build', async ({ page, bas
   assert.deepEqual(withClass(nodes, 'legacy-only'), [E.build]);
   const plan = await page.textContent('#plan');
   assert.match(plan, /BuildKit builds 2 stages/);
-  assert.match(plan, /Legacy builder builds 3 stages\s*base, build, test · BuildKit skips build/);
+  assert.match(plan, /Legacy builder would build 3 stages\s*base, build, test · BuildKit skips build, unless it fails first/);
   await shot(page, 'explorer-target-test');
 
   // Every target: exactly the stages outside its BuildKit plan are dimmed.
@@ -863,11 +876,14 @@ scenario('docs page: a graph beside every Dockerfile block', async ({ page, base
   assert.deepEqual(test.plan.stages.map((i) => a0.stages[i].displayName).sort(), ['base', 'test']);
   assert.deepEqual(withClass(nodes, 'in-plan'), sorted(test.plan.stages));
   assert.deepEqual(withClass(nodes, 'dimmed'), complement(a0.stages.length, test.plan.stages));
-  assert.match(await first.locator('figcaption').textContent(), /BuildKit builds 2 stages for test: base → test\. The legacy builder would also build the stage build\.$/);
+  assert.match(await first.locator('figcaption').textContent(), /BuildKit builds 2 stages for test: base → test\. The legacy builder would also build the stage build, unless it fails first\.$/);
   // The second block ends in an unnamed stage: its picker offers it as the default.
   assert.ok((await page.locator('.stagecraft-embed').nth(1).locator('option').allTextContents()).includes('stage-4 (default)'));
+  // The key to the code's highlight shows once a stage is picked, not before.
+  assert.equal(await first.locator('.stagecraft-embed__key').isVisible(), false, 'no key before a pick');
   // Clicking a node highlights its FROM instruction in the code block.
   await first.locator('g.node.stage[data-stage="1"]').click();
+  assert.equal(await first.locator('.stagecraft-embed__key').isVisible(), true, 'the key after a pick');
   const highlighted = await page.evaluate(() => {
     const h = CSS.highlights.get('stagecraft-from');
     return h ? [...h][0].toString() : getSelection().toString();
@@ -969,7 +985,7 @@ scenario('a long chain: the plan comes from plan() when analyze leaves it out', 
   await waitForGraph(page, (ns) => ns.length === 800, '800 stages');
   const plan = await page.textContent('#plan');
   assert.match(plan, /BuildKit builds 800 stages/);
-  assert.match(plan, /Legacy builder builds 800 stages/);
+  assert.match(plan, /Legacy builder would build 800 stages/);
   await page.selectOption('#target', 'c9');
   await page.waitForFunction(() => /BuildKit builds 10 stages/.test(document.getElementById('plan').textContent));
 });
@@ -1639,12 +1655,14 @@ scenario('the rename form says when the browser build cannot vouch for a name do
   await openExplorer(page, base);
   await page.selectOption('#rename-stage', String(E.build));
   assert.equal(await page.isVisible('#rename-hint'), false, 'no hint at first');
-  for (const name of ['build-', 'a..b', 'x_-y', 'a'.repeat(238)]) {
+  for (const name of ['build-', 'a..b', 'x_-y', 'a___b', 'a.-b', 'a'.repeat(238)]) {
     await page.fill('#rename-to', name);
     await page.waitForSelector('#rename-hint:not([hidden])');
-    assert.match(await page.textContent('#rename-hint'), /does not check that docker build accepts this name \(no trailing or doubled separators, at most 237 characters\); stagecraft rename does/);
+    assert.match(await page.textContent('#rename-hint'), /does not check that docker build accepts this name \(separators only between letters or digits: one "\.", one or two "_", or dashes; at most 237 characters\); stagecraft rename does/);
   }
-  for (const name of ['compile', 'a.b-c_d', 'a'.repeat(237)]) {
+  // (An image reference's separators: `a--b` and `a__b` are names docker build and stagecraft
+  // rename take.)
+  for (const name of ['compile', 'a.b-c_d', 'a--b', 'a__b', 'a-----b', 'a'.repeat(237)]) {
     await page.fill('#rename-to', name);
     await page.waitForSelector('#rename-hint', { state: 'hidden' });
   }
