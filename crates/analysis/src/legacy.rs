@@ -98,6 +98,17 @@ impl Analysis {
     /// option only BuildKit has, a `--from` it cannot look up), then its own instructions (the
     /// same, a COPY of heredocs only, and a word that does not expand in a stage BuildKit skips).
     pub fn legacy_failure(&self, end: usize, buildkit_stages: &[usize]) -> Option<LegacyFailure> {
+        self.legacy_failures(&[(end, buildkit_stages)]).pop().flatten()
+    }
+
+    /// [`Analysis::legacy_failure`] for several builds of this file at once (each target's: the
+    /// stages `0..end` the legacy builder builds, and BuildKit's stages), in their order. Each
+    /// kind of failure is looked for once, in every stage: the first of a kind in a build is the
+    /// first in the file when that one's stage is in the build, and none otherwise (each is the
+    /// first in stage order). Only the failure of a step in a stage BuildKit skips depends on
+    /// what BuildKit builds, and the analysis of every stage it is read from is made once.
+    pub fn legacy_failures(&self, builds: &[(usize, &[usize])]) -> Vec<Option<LegacyFailure>> {
+        let end = builds.iter().map(|b| b.0).max().unwrap_or(0).min(self.stages.len());
         let zero = TextSize::new(0);
         // (stage, step, where, the failure), ordered by the first three.
         let mut found: Vec<(usize, u8, TextSize, LegacyFailure)> = Vec::new();
@@ -110,58 +121,73 @@ impl Analysis {
         // (Not where the file does not parse: both builders read it with BuildKit's parser and
         // instructions package, and fail alike, an unknown flag too.)
         let parses = !self.build_error.as_ref().is_some_and(|e| matches!(e.phase, "parse" | "instructions"));
-        if !parses {
-            return found.pop().map(|f| f.3);
-        }
-        if let Some((s, message, automatic, base)) = self.legacy_from_failure(end) {
-            let (message, note) = if automatic {
-                let why = "the legacy builder sets no automatic platform ARG, such as BUILDPLATFORM or TARGETPLATFORM";
-                (format!("{message} ({why})"), LegacyNote::SetsPlatformArgs)
-            } else {
-                (message, LegacyNote::Builds)
-            };
-            // (The platform is read before the base.)
-            let at = if base { self.stages[s].from_range.end() } else { zero };
-            found.push((s, 1, at, failure(s, self.stages[s].line, message, note)));
-        }
-        if let Some((s, range, message, at, buildkit)) = self.legacy_buildkit_option(end) {
-            let step = if range == self.stages[s].from_range { 2 } else { 3 };
-            let note = if buildkit { LegacyNote::FailsThere } else { LegacyNote::Builds };
-            found.push((s, step, at, failure(s, self.line_of(range.start()), message, note)));
-        }
-        if let Some(f) = self.legacy_copy_from_failure(end) {
-            let trigger = if f.trigger {
-                " (in the stage's inherited ONBUILD trigger, which the legacy builder runs at the FROM)"
-            } else {
-                ""
-            };
-            let message = format!("invalid from flag value {}: {}{trigger}", f.value, f.why);
-            let own = self.references.iter().any(|r| r.range == f.range && r.stage() == Some(f.stage));
-            let note = if f.trigger && own { LegacyNote::CopiesFromBase } else { LegacyNote::Builds };
-            let (step, line) =
-                if f.trigger { (2, self.stages[f.stage].line) } else { (3, self.line_of(f.range.start())) };
-            found.push((f.stage, step, f.at, failure(f.stage, line, message, note)));
-        }
         // A step that fails in a stage BuildKit skips, which the legacy builder builds: a word
         // that does not expand (it expands each instruction's words as BuildKit does, with the
         // instructions package they share). Found as the first failure of the lint that
         // dispatches every stage: another failure before it hides it. (Its other steps'
         // failures are BuildKit's own checks, or not read here.)
-        if (0..end).any(|s| !buildkit_stages.contains(&s)) {
-            let every = Options { only_needed_stages: false, target: None, ..self.options.clone() };
-            let all = analyze(&self.text, &every);
-            let step = all.build_error().filter(|e| e.phase == "dispatch").and_then(|e| {
-                let range = e.range?;
-                let s = all.stage_at(range.start()).filter(|&s| s < end && !buildkit_stages.contains(&s))?;
-                let expands = all.diagnostics().iter().any(|d| d.code == "invalid-expansion" && d.range == range);
-                let message = e.message_without_line().to_string();
-                expands.then(|| {
-                    (s, 3, range.start(), failure(s, all.line_of(range.start()), message, LegacyNote::SkipsStage))
-                })
-            });
-            found.extend(step);
+        let mut skipped = None;
+        if parses {
+            if let Some((s, message, automatic, base)) = self.legacy_from_failure(end) {
+                let (message, note) = if automatic {
+                    let why =
+                        "the legacy builder sets no automatic platform ARG, such as BUILDPLATFORM or TARGETPLATFORM";
+                    (format!("{message} ({why})"), LegacyNote::SetsPlatformArgs)
+                } else {
+                    (message, LegacyNote::Builds)
+                };
+                // (The platform is read before the base.)
+                let at = if base { self.stages[s].from_range.end() } else { zero };
+                found.push((s, 1, at, failure(s, self.stages[s].line, message, note)));
+            }
+            if let Some((s, range, message, at, buildkit)) = self.legacy_buildkit_option(end) {
+                let step = if range == self.stages[s].from_range { 2 } else { 3 };
+                let note = if buildkit { LegacyNote::FailsThere } else { LegacyNote::Builds };
+                found.push((s, step, at, failure(s, self.line_of(range.start()), message, note)));
+            }
+            if let Some(f) = self.legacy_copy_from_failure(end) {
+                let trigger = if f.trigger {
+                    " (in the stage's inherited ONBUILD trigger, which the legacy builder runs at the FROM)"
+                } else {
+                    ""
+                };
+                let message = format!("invalid from flag value {}: {}{trigger}", f.value, f.why);
+                let own = self.references.iter().any(|r| r.range == f.range && r.stage() == Some(f.stage));
+                let note = if f.trigger && own { LegacyNote::CopiesFromBase } else { LegacyNote::Builds };
+                let (step, line) =
+                    if f.trigger { (2, self.stages[f.stage].line) } else { (3, self.line_of(f.range.start())) };
+                found.push((f.stage, step, f.at, failure(f.stage, line, message, note)));
+            }
+            // Only where a build has a stage BuildKit skips.
+            let skips = |&(end, built): &(usize, &[usize])| {
+                let mut kept = vec![false; end];
+                for &s in built.iter().filter(|&&s| s < end) {
+                    kept[s] = true;
+                }
+                kept.contains(&false)
+            };
+            if builds.iter().any(skips) {
+                let every = Options { only_needed_stages: false, target: None, ..self.options.clone() };
+                let all = analyze(&self.text, &every);
+                skipped = all.build_error().filter(|e| e.phase == "dispatch").and_then(|e| {
+                    let range = e.range?;
+                    let s = all.stage_at(range.start()).filter(|&s| s < end)?;
+                    let expands = all.diagnostics().iter().any(|d| d.code == "invalid-expansion" && d.range == range);
+                    let message = e.message_without_line().to_string();
+                    expands.then(|| {
+                        (s, 3, range.start(), failure(s, all.line_of(range.start()), message, LegacyNote::SkipsStage))
+                    })
+                });
+            }
         }
-        found.into_iter().min_by_key(|f| (f.0, f.1, f.2)).map(|f| f.3)
+        builds
+            .iter()
+            .map(|&(end, built)| {
+                let skipped = skipped.as_ref().filter(|f| f.0 < end && !built.contains(&f.0));
+                let first = found.iter().chain(skipped).filter(|f| f.0 < end).min_by_key(|f| (f.0, f.1, f.2));
+                first.map(|f| f.3.clone())
+            })
+            .collect()
     }
 
     /// Whether the legacy builder, building stages `0..end`, meets BuildKit's error `e` of this

@@ -49,20 +49,39 @@ fn check(name: &str, a: &Analysis) {
     }
 }
 
+/// Each target's legacy-builder failure found with every target's at once (the language
+/// server's target list) is the one found for it alone (`stagecraft plan --legacy`). Returns how
+/// many targets' builds fail.
+fn check_legacy(name: &str, a: &Analysis) -> usize {
+    let builds: Vec<(usize, &[usize])> =
+        (0..a.stages().len()).map(|s| (a.target_legacy_count(s), a.target_builds(s))).collect();
+    let together = a.legacy_failures(&builds);
+    assert_eq!(together.len(), builds.len(), "{name}");
+    for (s, (build, found)) in builds.iter().zip(&together).enumerate() {
+        assert_eq!(*found, a.legacy_failure(build.0, build.1), "{name}: stage {s}");
+    }
+    together.iter().flatten().count()
+}
+
 #[test]
 fn summaries_agree_with_queries_on_the_corpus() {
     let mut files = 0;
+    let mut legacy_fails = 0;
     for path in real_world_files() {
         let a = analyze(&read(&path), &Options::default());
         check(&path.display().to_string(), &a);
+        legacy_fails += check_legacy(&path.display().to_string(), &a);
         files += 1;
     }
     for case in parser_cases() {
         let a = analyze(&read(&case.dockerfile), &Options::default());
         check(&case.name, &a);
+        legacy_fails += check_legacy(&case.name, &a);
         files += 1;
     }
     assert!(files > 100, "only {files} files");
+    // (Builds the legacy builder fails were there to compare.)
+    assert!(legacy_fails > 100, "{legacy_fails}");
 }
 
 #[test]
@@ -103,6 +122,7 @@ fn build_counts_agree_on_random_graphs() {
     let mut built_on_stages = 0;
     let mut on_cycles = 0;
     let mut replaced = 0;
+    let mut legacy_fails = 0;
     // Small files, and files past 64 stages: the counts go 64 stages at a time, with cycles
     // (forward references) across those blocks.
     for round in 0..340 {
@@ -133,6 +153,9 @@ fn build_counts_agree_on_random_graphs() {
             _ => Vec::new(),
         };
         let a = analyze(&text, &Options { named_contexts, ..Options::default() });
+        if round < 300 {
+            legacy_fails += check_legacy(&text, &a);
+        }
         let built = |s: usize| a.target_builds(s).iter().filter(|&&t| !a.stages()[t].is_replaced()).count();
         replaced += a.stages().iter().filter(|s| s.is_replaced()).count();
         // Some targets' sets are asked for before the counts (a count then reads its set).
@@ -153,6 +176,7 @@ fn build_counts_agree_on_random_graphs() {
     }
     assert!(on_cycles > 100, "stages on a cycle across blocks: {on_cycles}");
     assert!(replaced > 100, "stages named contexts replace: {replaced}");
+    assert!(legacy_fails > 100, "targets the legacy builder fails: {legacy_fails}");
     // Stages built on stages, whose counts follow from their bases', were there to count.
     assert!(built_on_stages > 1000, "{built_on_stages}");
 }

@@ -1278,7 +1278,22 @@ fn code_actions_lenses_targets_and_graph() {
     assert_eq!(default["buildkit"]["stages"], parse_json(r#"["build", "stage-3"]"#));
     assert_eq!(default["legacy"], parse_json(r#"["build", "docs", "test", "stage-3"]"#));
     assert_eq!((default["builds"].clone(), default["legacyBuilds"].clone()), (Value::from(2), Value::from(4)));
+    // (Its RUN --mount, which only BuildKit reads, on line 8.)
+    assert_eq!(default["legacyFails"]["line"], 7, "{default}");
     assert_eq!(targets["detailed"], true);
+    // Where the legacy builder fails of its own accord, per target, as `plan --legacy` says it:
+    // a RUN --mount in `b` fails the builds that reach it (BuildKit builds them).
+    let legacy = "file:///legacy/Dockerfile";
+    lsp.open(legacy, "FROM alpine AS a\nFROM alpine AS b\nRUN --mount=type=cache,target=/c true\nFROM a AS c\n");
+    let t = lsp.result("stagecraft/targets", doc(legacy));
+    let by_name = |n: &str| t["targets"].as_array().unwrap().iter().find(|t| t["name"] == n).unwrap().clone();
+    assert_eq!(by_name("a")["legacyFails"], Value::Null, "{t}");
+    for n in ["b", "c"] {
+        let fails = by_name(n)["legacyFails"].clone();
+        assert_eq!(fails["line"], 2, "{t}");
+        assert!(fails["message"].as_str().unwrap().starts_with("the --mount option requires BuildKit"), "{t}");
+        assert_eq!(by_name(n)["fails"], Value::Null, "{t}");
+    }
     // One target, by name, with its lists; an unknown one is refused with the names there are.
     let mut p = doc(URI);
     p["target"] = Value::from("test");

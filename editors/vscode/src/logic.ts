@@ -233,7 +233,8 @@ function targetPlan(t: TargetInfo): string {
   if (bk === undefined || t.legacy === undefined) {
     // A document too big for the lists: the counts.
     let s = `builds ${plural(t.builds, "stage", "stages")}`;
-    if (t.legacyBuilds > t.builds) s += ` · the legacy builder builds ${t.legacyBuilds}`;
+    if (t.legacyFails) s += legacyFails(t.legacyFails);
+    else if (t.legacyBuilds > t.builds) s += ` · the legacy builder builds ${t.legacyBuilds}`;
     return s;
   }
   // (A server before `inCycle` sends the stages on or after a cycle as a last wave.)
@@ -248,8 +249,14 @@ function targetPlan(t: TargetInfo): string {
   // What a replaced stage's steps use: dispatched (its failures fail the build), not built.
   if (bk.dispatchedNotBuilt && bk.dispatchedNotBuilt.length > 0) s += ` · dispatched, not built: ${bk.dispatchedNotBuilt.join(", ")}`;
   const extra = t.legacy.filter((name) => !bk.stages.includes(name));
-  if (extra.length > 0) s += ` · the legacy builder also builds ${extra.join(", ")}`;
+  if (t.legacyFails) s += legacyFails(t.legacyFails);
+  else if (extra.length > 0) s += ` · the legacy builder also builds ${extra.join(", ")}`;
   return s;
+}
+
+/** Where the legacy builder (DOCKER_BUILDKIT=0) fails of its own accord, as `plan --legacy` says. */
+function legacyFails(f: { message: string; line: number }): string {
+  return ` · the legacy builder fails on line ${f.line + 1}: ${f.message}`;
 }
 
 /**

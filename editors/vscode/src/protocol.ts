@@ -21,6 +21,12 @@ export interface TargetInfo {
   legacyBuilds: number;
   /** BuildKit's error when the build is known to fail (`line`: 0-based); absent from older servers. */
   fails?: { message: string; line: number | null } | null;
+  /**
+   * Where the legacy builder fails of its own accord building this target (a `RUN --mount`, a
+   * heredoc source, an automatic platform ARG...) while BuildKit does otherwise (`line`: 0-based);
+   * absent from older servers.
+   */
+  legacyFails?: { message: string; line: number } | null;
   /** The lists; absent when the result is not `detailed` (ask for the one target). */
   buildkit?: { stages: string[]; waves: string[][]; inCycle?: string[]; images: string[]; contexts?: string[]; dispatchedNotBuilt?: string[] };
   /** What the legacy builder builds: every stage up to the target. */

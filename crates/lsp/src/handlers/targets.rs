@@ -35,9 +35,20 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
     // A 5,000-stage chain's lists would hold 37.5 million names, hundreds of MB of JSON.
     let detailed = only.is_some() || a.plans_listed(selected.iter().map(|t| t.stage)) <= PLANS_LISTED_MAX;
     let name = |s: usize| a.stages()[s].display_name();
+    // Where the legacy builder fails of its own accord, building each target (`stagecraft plan
+    // --legacy`), on the file as it reads it: the stages up to the target, in order.
+    let legacy_counts: Vec<usize> = selected.iter().map(|t| a.target_legacy_count(t.stage)).collect();
+    let builds: Vec<(usize, &[usize])> =
+        selected.iter().zip(&legacy_counts).map(|(t, &n)| (n, a.target_builds(t.stage))).collect();
+    let view = a.legacy_view();
+    let legacy_fails = view.as_ref().unwrap_or(a).legacy_failures(&builds);
     let list: Vec<Value> = selected
         .into_iter()
-        .map(|t| {
+        .zip(legacy_counts.into_iter().zip(legacy_fails))
+        .map(|(t, (legacy_count, legacy_fails))| {
+            let legacy_fails = legacy_fails.map(|f| {
+                json!({"message": stagecraft_analysis::queries::shortened(&f.message), "line": f.line.saturating_sub(1)})
+            });
             let mut entry = json!({
                 "name": t.name,
                 "stage": t.stage,
@@ -45,13 +56,16 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                 "isDefault": t.is_default,
                 "line": a.line_index().line_col(a.stages()[t.stage].from_range.start()).line,
                 "builds": counts[t.stage],
-                "legacyBuilds": a.target_legacy_count(t.stage),
+                "legacyBuilds": legacy_count,
                 // Where its build is known to fail (see `Analysis::target_failures`); the line
                 // is given apart, so not again in the message (`dockerfile parse error on line 2: `).
                 "fails": failures[t.stage].as_ref().map(|e| json!({
                     "message": stagecraft_analysis::queries::shortened(e.message_without_line()),
                     "line": e.range.map(|r| a.line_index().line_col(r.start()).line),
                 })),
+                // The legacy builder's own first failure building the stages it builds for this
+                // target, where BuildKit does otherwise (0-based line, BuildKit's count).
+                "legacyFails": legacy_fails,
             });
             if detailed {
                 let plan = a.plan(t.stage);

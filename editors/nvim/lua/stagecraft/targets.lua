@@ -15,6 +15,7 @@ local M = {}
 ---@field line integer 0-based line of the FROM
 ---@field builds integer how many stages BuildKit builds for it
 ---@field legacyBuilds integer how many the legacy builder builds
+---@field legacyFails {message: string, line: integer}|nil where the legacy builder fails of its own accord (0-based line)
 ---@field fails {message: string, line: integer|nil}|nil BuildKit's error when the build is known to fail (0-based line)
 ---@field buildkit {stages: string[], waves: string[][], inCycle: string[]|nil, images: string[]}|nil absent when the result is not `detailed`
 ---@field legacy string[]|nil

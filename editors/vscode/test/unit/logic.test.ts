@@ -150,6 +150,13 @@ test("quick pick texts say what a target builds", () => {
     'build fails: failed to parse stage name "Bad" · builds 4 stages',
   );
   assert.equal(targetDetail({ ...counts, legacyBuilds: 4, fails: null }), "builds 4 stages");
+  // Where the legacy builder fails of its own accord, that instead of what it builds.
+  const mount = { message: "the --mount option requires BuildKit", line: 7 };
+  assert.equal(
+    targetDetail({ ...release, legacyFails: mount }),
+    "builds 4 stages: {base, certs} → build → release · images: golang:1.22-alpine, alpine:3.20 · the legacy builder fails on line 8: the --mount option requires BuildKit",
+  );
+  assert.equal(targetDetail({ ...counts, legacyFails: mount }), "builds 4 stages · the legacy builder fails on line 8: the --mount option requires BuildKit");
 });
 
 const text = ["ARG X=1", "", "FROM alpine AS a", "RUN true", "FROM a AS b", "COPY --from=a / /"];
