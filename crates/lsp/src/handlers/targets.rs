@@ -36,12 +36,18 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
     let detailed = only.is_some() || a.plans_listed(selected.iter().map(|t| t.stage)) <= PLANS_LISTED_MAX;
     let name = |s: usize| a.stages()[s].display_name();
     // Where the legacy builder fails of its own accord, building each target (`stagecraft plan
-    // --legacy`), on the file as it reads it: the stages up to the target, in order.
+    // --legacy`), on the file as it reads it: the stages up to the target, in order. (Read with
+    // each target's BuildKit set: only where the lists are given, which keep those sets anyway.)
     let legacy_counts: Vec<usize> = selected.iter().map(|t| a.target_legacy_count(t.stage)).collect();
-    let builds: Vec<(usize, &[usize])> =
-        selected.iter().zip(&legacy_counts).map(|(t, &n)| (n, a.target_builds(t.stage))).collect();
-    let view = a.legacy_view();
-    let legacy_fails = view.as_ref().unwrap_or(a).legacy_failures(&builds);
+    let legacy_fails = match detailed {
+        true => {
+            let builds: Vec<(usize, &[usize])> =
+                selected.iter().zip(&legacy_counts).map(|(t, &n)| (n, a.target_builds(t.stage))).collect();
+            let view = a.legacy_view();
+            view.as_ref().unwrap_or(a).legacy_failures(&builds)
+        }
+        false => vec![None; selected.len()],
+    };
     let list: Vec<Value> = selected
         .into_iter()
         .zip(legacy_counts.into_iter().zip(legacy_fails))
@@ -64,7 +70,8 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                     "line": e.range.map(|r| a.line_index().line_col(r.start()).line),
                 })),
                 // The legacy builder's own first failure building the stages it builds for this
-                // target, where BuildKit does otherwise (0-based line, BuildKit's count).
+                // target, where BuildKit does otherwise (0-based line, BuildKit's count; null
+                // where the lists are not given).
                 "legacyFails": legacy_fails,
             });
             if detailed {
