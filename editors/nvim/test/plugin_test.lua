@@ -566,11 +566,20 @@ local function main()
   wait(5000, function()
     return #opened > 1
   end)
-  eq(opened[2], work .. '/graphs/stagecraft-app-Dockerfile-test.svg', '6 svg with a target: its own file')
+  eq(opened[2], work .. '/graphs/stagecraft-app-Dockerfile@test.svg', '6 svg with a target: its own file')
   local stem = require('stagecraft.graph').file_stem
   check(stem(project .. '/a/Dockerfile') ~= stem(project .. '/b/Dockerfile'),
     '6 the SVGs of a/Dockerfile and b/Dockerfile have names of their own', stem(project .. '/a/Dockerfile'))
   eq(stem(project .. '/Dockerfile'), 'Dockerfile', '6 a Dockerfile in the current folder: its name alone')
+  -- Paths that a name made by replacing characters would mix up: each has its own.
+  local stems = {}
+  for _, path in ipairs({ 'a-b/Dockerfile', 'a/b/Dockerfile', 'a b/Dockerfile', 'a_b/Dockerfile', 'ü/Dockerfile',
+    'é/Dockerfile', 'c#d/Dockerfile', 'c_d/Dockerfile', '/abs/Dockerfile', 'abs/Dockerfile' }) do
+    local s = stem(path:sub(1, 1) == '/' and path or (project .. '/' .. path))
+    check(stems[s] == nil, '6 ' .. path .. ' has an SVG name of its own', s .. ' is also ' .. tostring(stems[s]))
+    stems[s] = path
+  end
+  eq(stem(project .. '/a-b/Dockerfile'), 'a_2db-Dockerfile', '6 a character a name should not hold: its hex')
   check((opened[2] and read(opened[2]) or ''):find('target test', 1, true), '6 drawn for that target')
 
   vim.cmd('StagecraftGraph mermaid')
@@ -705,6 +714,26 @@ local function main()
     check(wait(10000, function()
       return client_id(buf) ~= nil
     end), '7 and :StagecraftRestart starts it again')
+    -- Ended with SIGTERM (Neovim says nothing of that signal): the plugin says so; a restart's own
+    -- stop says nothing.
+    local term_notes = #notes
+    local ended = require('stagecraft.server').client_for(buf)
+    vim.loop.kill(ended.rpc.pid, 'sigterm')
+    check(wait(5000, function()
+      return noted_since(term_notes, 'the language server was ended (signal 15); run :StagecraftRestart to start it again',
+        vim.log.levels.WARN)
+    end), '7 a server ended with SIGTERM is said to have ended, and how to restart it')
+    vim.cmd('StagecraftRestart')
+    check(wait(10000, function()
+      return client_id(buf) ~= nil
+    end), '7 and :StagecraftRestart starts it again after that')
+    local restart_notes = #notes
+    vim.cmd('StagecraftRestart')
+    wait(10000, function()
+      return client_id(buf) ~= nil
+    end)
+    vim.wait(300)
+    check(not noted_since(restart_notes, 'was ended', vim.log.levels.WARN), '7 a restart\'s own stop is no news')
   else
     out('SKIP 7 a server that died (no pid on this Neovim\'s client.rpc)')
   end
@@ -956,6 +985,29 @@ local function main()
   check(#terminals > runs and (read(fresh .. '/Dockerfile') or ''):find('RUN echo written', 1, true)
     and not vim.bo[fbuf].modified, '16 "Write the file, then run in terminal" writes it, then runs the build')
   close_terminal(win16)
+  -- A file that cannot be written: the editor's reason in one line (0.7 hands it back with a Lua
+  -- stack trace after it), and no build.
+  edit_unsaved('RUN echo readonly')
+  vim.bo[fbuf].readonly = true
+  runs = #terminals
+  local notes16w = #notes
+  script, shown = { 'Write the file, then run' }, {}
+  vim.cmd('StagecraftTargets test')
+  wait(5000, function()
+    return noted_since(notes16w, 'could not write', vim.log.levels.ERROR)
+  end)
+  local said16 = ''
+  for i = notes16w + 1, #notes do
+    if notes[i].msg:find('could not write', 1, true) then
+      said16 = notes[i].msg
+    end
+  end
+  check(said16:find("E45: 'readonly' option is set", 1, true) and not said16:find('\n', 1, true)
+    and not said16:find('traceback', 1, true) and #terminals == runs,
+    '16 a file that cannot be written: the reason in one line, and no build', said16)
+  vim.bo[fbuf].readonly = false
+  vim.api.nvim_buf_set_lines(fbuf, -2, -1, false, {})
+  vim.cmd('silent write')
   edit_unsaved('RUN echo not written')
   runs = #terminals
   script, shown = { 'Run in terminal without' }, {}

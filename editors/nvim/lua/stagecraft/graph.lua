@@ -58,17 +58,24 @@ local function graph_dir()
   return dir
 end
 
+--- A file name's part for `text`: letters, digits and `.` as they are, `/` as `-`, and every other
+--- byte as `_` and its two hex digits, so that two paths never share one (`a-b/Dockerfile` and
+--- `a/b/Dockerfile`, `a b/` and `a_b/`, `ü/` and `é/`).
+local function encode(text)
+  return (text:gsub('[^%w.]', function(c)
+    return c == '/' and '-' or ('_%02x'):format(c:byte())
+  end))
+end
+
 --- The name an SVG file takes after the Dockerfile `fname`: its path from the current folder (from
---- the home folder, else absolute, outside it), each `/` a `-` and every other character a file
---- name should not hold a `_`, so that `a/Dockerfile` and `b/Dockerfile` get files of their own.
+--- the home folder, `~/...`, else absolute, outside it), encoded as above.
 ---@param fname string
 ---@return string
 function M.file_stem(fname)
   if fname == '' then
     return 'Dockerfile'
   end
-  local rel = vim.fn.fnamemodify(fname, ':~:.'):gsub('^~/', ''):gsub('^/+', '')
-  return (rel:gsub('[/\\]+', '-'):gsub('[^%w_.-]', '_'))
+  return encode(vim.fn.fnamemodify(fname, ':~:.'))
 end
 
 local function deliver(bufnr, opts, text)
@@ -77,7 +84,8 @@ local function deliver(bufnr, opts, text)
   if base == '' then
     base = 'Dockerfile'
   end
-  local suffix = opts.target and ('-' .. opts.target:gsub('[^%w_.-]', '_')) or ''
+  -- (`@`, which a path's part never holds: `Dockerfile` for target `x` is not `Dockerfile/x`.)
+  local suffix = opts.target and ('@' .. encode(opts.target)) or ''
   local what = base .. (opts.target and (' (target ' .. opts.target .. ')') or '')
 
   if opts.format == 'svg' then

@@ -59,14 +59,18 @@ function M.check()
     end
   end
 
-  local clients = server.clients()
+  -- (Starting ones too: just after a Dockerfile opens or a restart, none has answered yet.)
+  local clients, running = server.all_clients(), {}
+  for _, client in ipairs(server.clients()) do
+    running[client.id] = true
+  end
   if #clients == 0 then
     health.info('no language server running (it starts when a Dockerfile opens)')
   end
   for _, client in ipairs(clients) do
     local buffers = vim.tbl_keys(client.attached_buffers or {})
-    health.ok(('server %d running for %s (%d buffer%s)'):format(
-      client.id, client.config.root_dir or '?', #buffers, #buffers == 1 and '' or 's'))
+    health.ok(('server %d %s for %s (%d buffer%s)'):format(client.id, running[client.id] and 'running' or 'starting',
+      client.config.root_dir or '?', #buffers, #buffers == 1 and '' or 's'))
   end
 
   if vim.fn.has('clipboard') == 1 then

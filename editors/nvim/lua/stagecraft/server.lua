@@ -137,6 +137,9 @@ local function default_root(fname, markers)
   end
 end
 
+--- Clients this plugin stopped (a restart): their end is no news.
+local stopped_here = {}
+
 --- Drops the code lenses of client `id` from every buffer. Neovim 0.7 keeps those of a client
 --- that stopped or exited: they stay drawn beside a new server's, and running one fails (its
 --- client is gone: "Client is required to execute lens").
@@ -337,11 +340,18 @@ local function client_config(cmd, root)
           exited[bufnr] = { code = code, signal = signal }
         end
       end
+      -- Neovim says nothing of a server ended by SIGTERM (it reports other signals and exit
+      -- codes): said here, unless this plugin stopped it or Neovim is exiting.
+      local told = signal == 15 and not stopped_here[client_id] and vim.v.exiting == vim.NIL
+      stopped_here[client_id] = nil
       -- (Scheduled: Neovim 0.7 calls this from the process's exit callback, where the API is
       -- off limits, and before it detaches the client.)
       vim.schedule(function()
         forget_lens_requests(client_id)
         clear_lenses(client_id)
+        if told then
+          util.warn('the language server was ended (signal 15); run :StagecraftRestart to start it again')
+        end
       end)
     end,
   }
@@ -612,8 +622,10 @@ local function all_clients()
   end
   return out
 end
+M.all_clients = all_clients
 
 local function stop_client(client, force)
+  stopped_here[client.id] = true
   if util.has('0.11') then
     client:stop(force)
   else

@@ -128,8 +128,9 @@ local function write(bufnr)
     vim.cmd('silent update')
   end)
   if not ok or vim.bo[bufnr].modified then
-    util.error(('could not write %s: %s'):format(vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':.'),
-      err and tostring(err):gsub('^.-Vim%(%a+%):', '') or 'still modified'))
+    -- The editor's message alone: on 0.7 the error comes back with a Lua stack trace after it.
+    local why = err and tostring(err):match('^[^\n]*'):gsub('^.-Vim%(%a+%):', '') or 'still modified'
+    util.error(('could not write %s: %s'):format(vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':.'), why))
     return false
   end
   return true
