@@ -731,14 +731,20 @@ function showPlan(analysis) {
     return [dt, dd];
   };
   const waves = describeWaves(plan);
+  const legacyRow = row(`Legacy builder would build ${plural(plan.legacy.length, 'stage')}`,
+    plan.legacyOnly.length ? `${plan.legacy.join(', ')} · BuildKit skips ${plan.legacyOnly.join(', ')}` : plan.legacy.join(', '), 'key-legacy',
+    plan.legacyOnly.length ? `BuildKit skips ${plan.legacyOnly.length} of them` : 'every stage up to the target');
+  // The browser build does not know where the legacy builder fails of its own accord (a
+  // `RUN --mount`, a heredoc, an automatic platform ARG...): said after the list, never folded
+  // away with it. `stagecraft plan --legacy` says where.
+  legacyRow[1].append(Object.assign(document.createElement('span'), {
+    className: 'plan-note',
+    textContent: ' (if the legacy builder does not fail first: the browser does not check that; stagecraft plan --legacy does)',
+  }));
   const dl = document.createElement('dl');
   dl.append(
     ...row(`BuildKit builds ${plural(plan.buildkit.length, 'stage')}`, waves.text, 'key-buildkit', waves.count),
-    // (The browser build does not know where the legacy builder fails of its own accord: on a
-    // `RUN --mount`, a heredoc, an automatic platform ARG...; `stagecraft plan --legacy` does.)
-    ...row(`Legacy builder would build ${plural(plan.legacy.length, 'stage')}`,
-      `${plan.legacyOnly.length ? `${plan.legacy.join(', ')} · BuildKit skips ${plan.legacyOnly.join(', ')}` : plan.legacy.join(', ')}, unless it fails first (the browser does not check that; stagecraft plan --legacy does)`, 'key-legacy',
-      plan.legacyOnly.length ? `BuildKit skips ${plan.legacyOnly.length} of them` : 'every stage up to the target'),
+    ...legacyRow,
   );
   if (plan.images.length) dl.append(...row('Images pulled', plan.images.join(', ')));
   // A plan of a file with errors is no promise: the first error, as the docs embed says it.

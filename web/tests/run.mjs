@@ -146,7 +146,7 @@ scenario('explorer renders the example', async ({ page, base }) => {
   assert.match(await page.textContent('#plan'), /BuildKit builds 4 stages/);
   assert.match(await page.textContent('#plan'), /Legacy builder would build 6 stages/);
   // The browser build does not know where the legacy builder fails of its own accord: it says so.
-  assert.match(await page.textContent('#plan'), /, unless it fails first \(the browser does not check that; stagecraft plan --legacy does\)/);
+  assert.match(await page.textContent('#plan'), / \(if the legacy builder does not fail first: the browser does not check that; stagecraft plan --legacy does\)/);
   // No error in the example: no errors row.
   assert.doesNotMatch(await page.textContent('#plan'), /The file has errors/);
   await shot(page, 'explorer-example');
@@ -200,7 +200,7 @@ scenario('target picker dims what the target does not build', async ({ page, bas
   assert.deepEqual(withClass(nodes, 'legacy-only'), [E.build]);
   const plan = await page.textContent('#plan');
   assert.match(plan, /BuildKit builds 2 stages/);
-  assert.match(plan, /Legacy builder would build 3 stages\s*base, build, test · BuildKit skips build, unless it fails first/);
+  assert.match(plan, /Legacy builder would build 3 stages\s*base, build, test · BuildKit skips build \(if the legacy builder does not fail first/);
   await shot(page, 'explorer-target-test');
 
   // Every target: exactly the stages outside its BuildKit plan are dimmed.
@@ -986,6 +986,8 @@ scenario('a long chain: the plan comes from plan() when analyze leaves it out', 
   const plan = await page.textContent('#plan');
   assert.match(plan, /BuildKit builds 800 stages/);
   assert.match(plan, /Legacy builder would build 800 stages/);
+  // The list is folded away; the note after it is not.
+  assert.equal(await page.locator('#plan .key-legacy + dd > .plan-note').isVisible(), true);
   await page.selectOption('#target', 'c9');
   await page.waitForFunction(() => /BuildKit builds 10 stages/.test(document.getElementById('plan').textContent));
 });

@@ -17,6 +17,8 @@ pub struct LegacyFailure {
     pub stage: usize,
     /// The line it names (BuildKit's count of lines, as build errors say it).
     pub line: u32,
+    /// Where in the text that line is named (for an editor's count of lines).
+    pub offset: TextSize,
     /// Its message, as it says it (with why, in parentheses, where that is ours).
     pub message: String,
     /// What BuildKit does there.
@@ -112,11 +114,15 @@ impl Analysis {
         let zero = TextSize::new(0);
         // (stage, step, where, the failure), ordered by the first three.
         let mut found: Vec<(usize, u8, TextSize, LegacyFailure)> = Vec::new();
-        let failure =
-            |stage: usize, line: u32, message: String, note: LegacyNote| LegacyFailure { stage, line, message, note };
+        // (`line` is BuildKit's line of `offset`.)
+        let failure = |stage: usize, (line, offset): (u32, TextSize), message: String, note: LegacyNote| {
+            LegacyFailure { stage, line, offset, message, note }
+        };
+        let at_from = |s: usize| (self.stages[s].line, self.stages[s].from_range.start());
+        let at = |offset: TextSize| (self.line_of(offset), offset);
         if let Some(s) = self.legacy_name_clash(end) {
             let message = format!("{} stage name already used", self.stages[s].display_name());
-            found.push((s, 0, zero, failure(s, self.stages[s].line, message, LegacyNote::Warns)));
+            found.push((s, 0, zero, failure(s, at_from(s), message, LegacyNote::Warns)));
         }
         // (Not where the file does not parse: both builders read it with BuildKit's parser and
         // instructions package, and fail alike, an unknown flag too.)
@@ -137,13 +143,13 @@ impl Analysis {
                     (message, LegacyNote::Builds)
                 };
                 // (The platform is read before the base.)
-                let at = if base { self.stages[s].from_range.end() } else { zero };
-                found.push((s, 1, at, failure(s, self.stages[s].line, message, note)));
+                let after = if base { self.stages[s].from_range.end() } else { zero };
+                found.push((s, 1, after, failure(s, at_from(s), message, note)));
             }
-            if let Some((s, range, message, at, buildkit)) = self.legacy_buildkit_option(end) {
+            if let Some((s, range, message, after, buildkit)) = self.legacy_buildkit_option(end) {
                 let step = if range == self.stages[s].from_range { 2 } else { 3 };
                 let note = if buildkit { LegacyNote::FailsThere } else { LegacyNote::Builds };
-                found.push((s, step, at, failure(s, self.line_of(range.start()), message, note)));
+                found.push((s, step, after, failure(s, at(range.start()), message, note)));
             }
             if let Some(f) = self.legacy_copy_from_failure(end) {
                 let trigger = if f.trigger {
@@ -154,24 +160,30 @@ impl Analysis {
                 let message = format!("invalid from flag value {}: {}{trigger}", f.value, f.why);
                 let own = self.references.iter().any(|r| r.range == f.range && r.stage() == Some(f.stage));
                 let note = if f.trigger && own { LegacyNote::CopiesFromBase } else { LegacyNote::Builds };
-                let (step, line) =
-                    if f.trigger { (2, self.stages[f.stage].line) } else { (3, self.line_of(f.range.start())) };
-                found.push((f.stage, step, f.at, failure(f.stage, line, message, note)));
+                let (step, place) = if f.trigger { (2, at_from(f.stage)) } else { (3, at(f.range.start())) };
+                found.push((f.stage, step, f.at, failure(f.stage, place, message, note)));
             }
             // Only where a build has a stage BuildKit skips: fewer of BuildKit's stages (each
             // once) are among its `0..end` than there are.
             let skips = |&(end, built): &(usize, &[usize])| built.iter().filter(|&&s| s < end).count() < end;
             if builds.iter().any(skips) {
-                let every = Options { only_needed_stages: false, target: None, ..self.options.clone() };
-                let all = analyze(&self.text, &every);
+                // (This analysis, where it dispatches every stage already: the server's.)
+                let owned;
+                let all = match self.options.only_needed_stages || self.options.target_name().is_some() {
+                    true => {
+                        let every = Options { only_needed_stages: false, target: None, ..self.options.clone() };
+                        owned = analyze(&self.text, &every);
+                        &owned
+                    }
+                    false => self,
+                };
                 skipped = all.build_error().filter(|e| e.phase == "dispatch").and_then(|e| {
                     let range = e.range?;
                     let s = all.stage_at(range.start()).filter(|&s| s < end)?;
                     let expands = all.diagnostics().iter().any(|d| d.code == "invalid-expansion" && d.range == range);
                     let message = e.message_without_line().to_string();
-                    expands.then(|| {
-                        (s, 3, range.start(), failure(s, all.line_of(range.start()), message, LegacyNote::SkipsStage))
-                    })
+                    let place = (all.line_of(range.start()), range.start());
+                    expands.then(|| (s, 3, range.start(), failure(s, place, message, LegacyNote::SkipsStage)))
                 });
             }
         }
@@ -180,7 +192,15 @@ impl Analysis {
             .map(|&(end, built)| {
                 let skipped = skipped.as_ref().filter(|f| f.0 < end && !built.contains(&f.0));
                 let first = found.iter().chain(skipped).filter(|f| f.0 < end).min_by_key(|f| (f.0, f.1, f.2));
-                first.map(|f| f.3.clone())
+                first.map(|f| {
+                    let mut f = f.3.clone();
+                    // BuildKit's own error at a step of a stage this build of BuildKit's skips:
+                    // not met there.
+                    if f.note == LegacyNote::FailsThere && !built.contains(&f.stage) {
+                        f.note = LegacyNote::SkipsStage;
+                    }
+                    f
+                })
             })
             .collect()
     }

@@ -709,6 +709,13 @@ fn targets_and_plans() {
     assert!(out.contains("build ") && out.contains("compiles it") && out.contains("release (default)"), "{out}");
     // A row without a description ends at its count.
     assert!(out.contains("\nrelease (default)       2\n"), "{out:?}");
+    // An unnamed stage asked for by index is not the default target.
+    let f3 = d.file("Two.Dockerfile", "FROM alpine\nFROM alpine\n");
+    assert!(stdout(&run(&["plan", &f3, "--target", "#0"]))
+        .starts_with("BuildKit builds 1 stage for unnamed stage 0 (#0):\n"));
+    assert!(
+        stdout(&run(&["plan", &f3])).starts_with("BuildKit builds 1 stage for the default target (unnamed stage 1):\n")
+    );
     // An unnamed default stage is listed as buildx lists it, not under a name `--target` refuses.
     let f2 = d.file("Unnamed.Dockerfile", "FROM alpine AS build\nFROM build\n");
     let out = stdout(&run(&["targets", &f2]));

@@ -1294,6 +1294,27 @@ fn code_actions_lenses_targets_and_graph() {
         assert!(fails["message"].as_str().unwrap().starts_with("the --mount option requires BuildKit"), "{t}");
         assert_eq!(by_name(n)["fails"], Value::Null, "{t}");
     }
+    // Where BuildKit fails there too, `fails` says it and `legacyFails` does not; a stage BuildKit
+    // skips fails the legacy builder with the step's own error, which it meets first.
+    let both = "file:///legacy-both/Dockerfile";
+    lsp.open(
+        both,
+        "FROM alpine AS a\nRUN --mount=type=bogus true\nFROM alpine AS b\nRUN --mount=type=cache,target=/c true\n",
+    );
+    let t = lsp.result("stagecraft/targets", doc(both));
+    let by_name = |n: &str| t["targets"].as_array().unwrap().iter().find(|t| t["name"] == n).unwrap().clone();
+    assert_eq!(
+        (by_name("a")["fails"]["line"].clone(), by_name("a")["legacyFails"].clone()),
+        (Value::from(1), Value::Null),
+        "{t}"
+    );
+    assert_eq!(by_name("b")["legacyFails"]["line"], 1, "{t}");
+    assert!(by_name("b")["legacyFails"]["message"].as_str().unwrap().starts_with("unsupported mount type"), "{t}");
+    // Its line is the editor's, as `fails` and `line` are: a lone carriage return ends a line.
+    let cr = "file:///legacy-cr/Dockerfile";
+    lsp.open(cr, "FROM alpine AS a\nRUN echo a\rb\nRUN --mount=type=cache,target=/c true\n");
+    let t = lsp.result("stagecraft/targets", doc(cr));
+    assert_eq!(t["targets"][0]["legacyFails"]["line"], 3, "{t}");
     // One target, by name, with its lists; an unknown one is refused with the names there are.
     let mut p = doc(URI);
     p["target"] = Value::from("test");

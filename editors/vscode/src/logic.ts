@@ -233,8 +233,8 @@ function targetPlan(t: TargetInfo): string {
   if (bk === undefined || t.legacy === undefined) {
     // A document too big for the lists: the counts.
     let s = `builds ${plural(t.builds, "stage", "stages")}`;
-    if (t.legacyFails) s += legacyFails(t.legacyFails);
-    else if (t.legacyBuilds > t.builds) s += ` · the legacy builder builds ${t.legacyBuilds}`;
+    // (No `legacyFails` without the lists: the server reads it where it gives them.)
+    if (t.legacyBuilds > t.builds) s += ` · the legacy builder builds ${t.legacyBuilds}`;
     return s;
   }
   // (A server before `inCycle` sends the stages on or after a cycle as a last wave.)

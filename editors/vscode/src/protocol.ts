@@ -24,7 +24,8 @@ export interface TargetInfo {
   /**
    * Where the legacy builder fails of its own accord building this target (a `RUN --mount`, a
    * heredoc source, an automatic platform ARG...) while BuildKit does otherwise (`line`: 0-based);
-   * absent from older servers.
+   * null where BuildKit fails there too (`fails` says it) and where the lists are not given (not
+   * `detailed`: ask for the one target); absent from older servers.
    */
   legacyFails?: { message: string; line: number } | null;
   /** The lists; absent when the result is not `detailed` (ask for the one target). */

@@ -53,10 +53,11 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let target = super::target_stage(&an, path, a.options.target.as_deref())?;
     let plan = an.plan(target);
     let name = |s: usize| an.stages()[s].display_name();
-    // The target in a heading: an unnamed stage (only the default can be one) has no name
-    // `--target` takes, so it is not said as one (the code lens says it alike).
+    // The target in a heading: an unnamed stage has no name `--target` takes, so it is not said
+    // as one (the code lens says it alike): the default target, or `#N` as it was asked for.
     let target_name = |s: usize| match an.stages()[s].name {
-        None => format!("the default target (unnamed stage {s})"),
+        None if Some(s) == an.default_target() => format!("the default target (unnamed stage {s})"),
+        None => format!("unnamed stage {s} (#{s})"),
         Some(_) => name(s),
     };
     // The legacy builder builds every stage without --target, and with one, every stage up to
@@ -72,8 +73,15 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     // twice more.)
     let legacy_count = legacy.len();
     let shown = a.legacy || a.format == Some(Format::Json);
-    let view = shown.then(|| an.legacy_view()).flatten();
-    let lan = view.as_ref().unwrap_or(&an);
+    // (Read from an analysis that dispatches every stage, as the language server's: the legacy
+    // builder runs the stages BuildKit skips too, and meets their steps' errors first.)
+    let every = shown.then(|| {
+        let all = stagecraft_analysis::Options { only_needed_stages: false, target: None, ..options.clone() };
+        stagecraft_analysis::analyze(an.text(), &all)
+    });
+    let base = every.as_ref().unwrap_or(&an);
+    let view = shown.then(|| base.legacy_view()).flatten();
+    let lan = view.as_ref().unwrap_or(base);
     let builds = |what: &'static str| {
         if an.build_error().is_some() {
             "BuildKit fails this build too: `stagecraft plan` without --legacy says where"
@@ -150,11 +158,12 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     }
     if a.legacy {
         // A name two stages share says which stage it is.
-        let name = |s: usize| match an.shares_name(s) {
+        let name_with_line = |s: usize| match an.shares_name(s) {
             true => format!("{} (line {})", name(s), an.stages()[s].line),
             false => name(s),
         };
-        let extra: Vec<String> = legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect();
+        let extra: Vec<String> =
+            legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name_with_line(s)).collect();
         let last = legacy.last().map_or(target, |&s| s);
         crate::output::textln!(
             "The legacy builder builds {} stage{} for {}, in order:",
@@ -162,10 +171,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             super::plural(legacy.len()),
             match an.stages()[last].name {
                 None => target_name(last),
-                Some(_) => name(last),
+                Some(_) => name_with_line(last),
             }
         );
-        crate::output::textln!("  {}", legacy.iter().map(|&s| name(s)).collect::<Vec<_>>().join(", "));
+        crate::output::textln!("  {}", legacy.iter().map(|&s| name_with_line(s)).collect::<Vec<_>>().join(", "));
         if !extra.is_empty() {
             crate::output::textln!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
         }

@@ -8,7 +8,7 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use stagecraft_analysis::{Analysis, Target, PLANS_LISTED_MAX};
+use stagecraft_analysis::{Analysis, LegacyNote, Target, PLANS_LISTED_MAX};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::lsp_types::TextDocumentIdentifier;
 
@@ -52,8 +52,12 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
         .into_iter()
         .zip(legacy_counts.into_iter().zip(legacy_fails))
         .map(|(t, (legacy_count, legacy_fails))| {
-            let legacy_fails = legacy_fails.map(|f| {
-                json!({"message": stagecraft_analysis::queries::shortened(&f.message), "line": f.line.saturating_sub(1)})
+            // (Where BuildKit fails there too, `fails` says it.)
+            let legacy_fails = legacy_fails.filter(|f| f.note != LegacyNote::FailsThere).map(|f| {
+                json!({
+                    "message": stagecraft_analysis::queries::shortened(&f.message),
+                    "line": a.line_index().line_col(f.offset).line,
+                })
             });
             let mut entry = json!({
                 "name": t.name,
@@ -70,8 +74,8 @@ pub(crate) fn targets(a: &Analysis, only: Option<&str>) -> Result<Value> {
                     "line": e.range.map(|r| a.line_index().line_col(r.start()).line),
                 })),
                 // The legacy builder's own first failure building the stages it builds for this
-                // target, where BuildKit does otherwise (0-based line, BuildKit's count; null
-                // where the lists are not given).
+                // target, where BuildKit does otherwise (0-based line, as `line`; null where the
+                // lists are not given).
                 "legacyFails": legacy_fails,
             });
             if detailed {
