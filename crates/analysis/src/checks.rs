@@ -681,6 +681,8 @@ fn unknown_stage_references(a: &mut Analysis) {
     let mut from_labels = Vec::new();
     // Whether each stage is the last of its name (the one `--from` finds), once needed.
     let mut last_of_name: Option<Vec<bool>> = None;
+    #[cfg(feature = "large-files")]
+    let mut last_built_on: Option<Vec<Option<usize>>> = None;
     // Each distinct name is compared with every stage's: past this many comparisons, names get
     // no search (and no finding), as undefined variables get no suggestion past the engine's
     // budget (thousands of distinct unknown names beside thousands of stages made this
@@ -695,7 +697,24 @@ fn unknown_stage_references(a: &mut Analysis) {
         // The stage itself or a later one cannot be used here (a trigger's, in the last stage
         // that runs it). A trigger no stage here runs names a stage of the Dockerfiles built
         // on this image, which this file cannot tell (as rename leaves it alone).
-        let limit = if r.origin == RefOrigin::OnbuildTrigger { a.last_built_on(r.in_stage) } else { Some(r.in_stage) };
+        // (The last stage built on each, made once: a search for each trigger's reference was
+        // quadratic in a file of many stages with a trigger each; the browser build keeps the
+        // search.)
+        #[cfg(feature = "large-files")]
+        let mut last_built_on = |s: usize| {
+            last_built_on.get_or_insert_with(|| {
+                let mut last = vec![None; a.stages.len()];
+                for t in &a.stages {
+                    if let BaseKind::Stage(b) = t.base_kind {
+                        last[b] = Some(t.index);
+                    }
+                }
+                last
+            })[s]
+        };
+        #[cfg(not(feature = "large-files"))]
+        let last_built_on = |s: usize| a.last_built_on(s);
+        let limit = if r.origin == RefOrigin::OnbuildTrigger { last_built_on(r.in_stage) } else { Some(r.in_stage) };
         let Some(limit) = limit else { continue };
         let from = r.kind == RefKind::From;
         // FROM takes no index: the stage needs a name. (A close name is looked for below, as

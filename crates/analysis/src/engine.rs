@@ -208,6 +208,11 @@ pub(crate) struct Engine<'a> {
     /// once known: where it loads named contexts.
     #[cfg(feature = "named-contexts")]
     reachable: Vec<bool>,
+    /// Whether each stage is another's base, once the bases are resolved: made on the first
+    /// trigger that names something (a search of the stages for each trigger was quadratic in
+    /// a file of many stages with a trigger each; the browser build keeps the search).
+    #[cfg(feature = "large-files")]
+    built_on: Vec<bool>,
     /// For each stage: another stage has its name too (BuildKit's `DuplicateStageName`, if it
     /// runs, reports the later ones).
     name_shared: Vec<bool>,
@@ -415,6 +420,8 @@ impl<'a> Engine<'a> {
             context_errors: context_errors(options),
             #[cfg(feature = "named-contexts")]
             reachable: Vec::new(),
+            #[cfg(feature = "large-files")]
+            built_on: Vec::new(),
             name_shared: Vec::new(),
             stage_windows: Vec::new(),
             platform_given: target.is_some(),
@@ -2086,6 +2093,20 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Whether a stage is built on stage `s` (the bases resolved).
+    #[cfg(feature = "large-files")]
+    fn is_built_on(&mut self, s: usize) -> bool {
+        if self.built_on.is_empty() {
+            self.built_on = vec![false; self.stages.len()];
+            for t in &self.stages {
+                if let BaseKind::Stage(b) = t.base_kind {
+                    self.built_on[b] = true;
+                }
+            }
+        }
+        self.built_on[s]
+    }
+
     /// References written inside an ONBUILD trigger, in the stage that defines it (they run in
     /// the stages built on it; here they are only names to navigate).
     fn trigger_references(&mut self, s: usize, c: &Instruction) {
@@ -2124,7 +2145,11 @@ impl<'a> Engine<'a> {
         // stages of the Dockerfiles built on this image, and names nothing here. An image no
         // stage can be named after (`alpine:3`), the build context, `scratch` and a variable
         // (which BuildKit refuses wherever the trigger runs) read the same everywhere.
-        if !self.stages.iter().any(|t| t.base_kind == BaseKind::Stage(s)) {
+        #[cfg(feature = "large-files")]
+        let runs_here = self.references.len() == references || self.is_built_on(s);
+        #[cfg(not(feature = "large-files"))]
+        let runs_here = self.stages.iter().any(|t| t.base_kind == BaseKind::Stage(s));
+        if !runs_here {
             for r in &mut self.references[references..] {
                 // (A stage name in any ASCII case: `[a-z][a-z0-9-_.]*` once lower-cased; Go's
                 // lower-casing also makes `k` of the Kelvin sign, which is left as written.)
@@ -2795,9 +2820,14 @@ impl<'a> Engine<'a> {
                 };
                 // (An image's state is reached from the stage whose instruction names it; a
                 // trigger's is said at the FROM of the stage that runs it.)
-                let of = stage.or_else(|| self.stages.iter().position(|st| st.range.contains(range.start())));
-                let reached = of.is_some_and(|s| self.reachable.get(s) != Some(&false));
-                if let Some(message) = key.as_deref().and_then(|k| self.context_error(k)).filter(|_| reached) {
+                // (Looked for only where the context has an error: a search of the stages for
+                // each image reference was quadratic in a file of many stages copying from one.)
+                let reached = || {
+                    let at = self.stages.partition_point(|st| st.range.start() <= range.start());
+                    let within = at.checked_sub(1).filter(|&s| self.stages[s].range.contains(range.start()));
+                    stage.or(within).is_some_and(|s| self.reachable.get(s) != Some(&false))
+                };
+                if let Some(message) = key.as_deref().and_then(|k| self.context_error(k)).filter(|_| reached()) {
                     let message = message.to_string();
                     // (A stage the context replaces whole is pointed at by its name.)
                     let at = match stage.map(|s| (&self.stages[s].base_kind, self.stages[s].name_range)) {

@@ -525,6 +525,7 @@ impl Analysis {
     }
 
     /// The last stage built on stage `s`: the last to run its ONBUILD triggers.
+    #[cfg(not(feature = "large-files"))]
     pub(crate) fn last_built_on(&self, s: usize) -> Option<usize> {
         self.stages.iter().rposition(|t| t.base_kind == BaseKind::Stage(s))
     }
