@@ -681,8 +681,9 @@ fn unknown_stage_references(a: &mut Analysis) {
     let mut from_labels = Vec::new();
     // Whether each stage is the last of its name (the one `--from` finds), once needed.
     let mut last_of_name: Option<Vec<bool>> = None;
+    // The last stage built on each stage, once a trigger's reference asks.
     #[cfg(feature = "large-files")]
-    let mut last_built_on: Option<Vec<Option<usize>>> = None;
+    let mut last_built_on_each: Option<Vec<Option<usize>>> = None;
     // Each distinct name is compared with every stage's: past this many comparisons, names get
     // no search (and no finding), as undefined variables get no suggestion past the engine's
     // budget (thousands of distinct unknown names beside thousands of stages made this
@@ -702,7 +703,7 @@ fn unknown_stage_references(a: &mut Analysis) {
         // search.)
         #[cfg(feature = "large-files")]
         let mut last_built_on = |s: usize| {
-            last_built_on.get_or_insert_with(|| {
+            last_built_on_each.get_or_insert_with(|| {
                 let mut last = vec![None; a.stages.len()];
                 for t in &a.stages {
                     if let BaseKind::Stage(b) = t.base_kind {

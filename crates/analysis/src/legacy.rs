@@ -108,8 +108,14 @@ impl Analysis {
     /// kind of failure is looked for once, in every stage: the first of a kind in a build is the
     /// first in the file when that one's stage is in the build, and none otherwise (each is the
     /// first in stage order). Only the failure of a step in a stage BuildKit skips depends on
-    /// what BuildKit builds, and the analysis of every stage it is read from is made once.
+    /// what BuildKit builds. Call it on an analysis that dispatches every stage (no `--target`,
+    /// not only the needed stages: the legacy builder meets the steps of stages BuildKit skips),
+    /// as the language server's is and `plan` makes one.
     pub fn legacy_failures(&self, builds: &[(usize, &[usize])]) -> Vec<Option<LegacyFailure>> {
+        debug_assert!(
+            !self.options.only_needed_stages && self.options.target_name().is_none(),
+            "legacy_failures reads an analysis of every stage"
+        );
         let end = builds.iter().map(|b| b.0).max().unwrap_or(0).min(self.stages.len());
         let zero = TextSize::new(0);
         // (stage, step, where, the failure), ordered by the first three.
@@ -166,24 +172,15 @@ impl Analysis {
             // Only where a build has a stage BuildKit skips: fewer of BuildKit's stages (each
             // once) are among its `0..end` than there are.
             let skips = |&(end, built): &(usize, &[usize])| built.iter().filter(|&&s| s < end).count() < end;
+            // (This analysis dispatches every stage: its first failure is the lint's.)
             if builds.iter().any(skips) {
-                // (This analysis, where it dispatches every stage already: the server's.)
-                let owned;
-                let all = match self.options.only_needed_stages || self.options.target_name().is_some() {
-                    true => {
-                        let every = Options { only_needed_stages: false, target: None, ..self.options.clone() };
-                        owned = analyze(&self.text, &every);
-                        &owned
-                    }
-                    false => self,
-                };
-                skipped = all.build_error().filter(|e| e.phase == "dispatch").and_then(|e| {
+                skipped = self.build_error().filter(|e| e.phase == "dispatch").and_then(|e| {
                     let range = e.range?;
-                    let s = all.stage_at(range.start()).filter(|&s| s < end)?;
-                    let expands = all.diagnostics().iter().any(|d| d.code == "invalid-expansion" && d.range == range);
+                    let s = self.stage_at(range.start()).filter(|&s| s < end)?;
+                    let expands = self.diagnostics.iter().any(|d| d.code == "invalid-expansion" && d.range == range);
                     let message = e.message_without_line().to_string();
-                    let place = (all.line_of(range.start()), range.start());
-                    expands.then(|| (s, 3, range.start(), failure(s, place, message, LegacyNote::SkipsStage)))
+                    expands
+                        .then(|| (s, 3, range.start(), failure(s, at(range.start()), message, LegacyNote::SkipsStage)))
                 });
             }
         }
