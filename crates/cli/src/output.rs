@@ -83,29 +83,27 @@ pub(crate) fn print_json(value: &impl serde::Serialize) {
     let _ = out.flush();
 }
 
-/// A JSON object: `object`'s members and one more, `key`, whose value is written as it is made,
-/// in the place `json!`'s sorted map would give it.
-pub(crate) struct WithMember<'k, T> {
+/// A JSON object: `object`'s members and more, each of `members` written as it is made, in the
+/// place `json!`'s sorted map would give it (`members` are in the order of their keys).
+pub(crate) struct WithMembers<'k, T> {
     pub object: serde_json::Value,
-    pub key: &'k str,
-    pub value: T,
+    pub members: Vec<(&'k str, T)>,
 }
 
-impl<T: serde::Serialize> serde::Serialize for WithMember<'_, T> {
+impl<T: serde::Serialize> serde::Serialize for WithMembers<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let members = self.object.as_object().into_iter().flatten();
+        debug_assert!(self.members.windows(2).all(|w| w[0].0 < w[1].0));
         let mut map = s.serialize_map(None)?;
-        let mut written = false;
-        for (k, v) in members {
-            if !written && k.as_str() > self.key {
-                map.serialize_entry(self.key, &self.value)?;
-                written = true;
+        let mut lazy = self.members.iter().peekable();
+        for (k, v) in self.object.as_object().into_iter().flatten() {
+            while let Some((key, value)) = lazy.next_if(|(key, _)| *key < k.as_str()) {
+                map.serialize_entry(key, value)?;
             }
             map.serialize_entry(k, v)?;
         }
-        if !written {
-            map.serialize_entry(self.key, &self.value)?;
+        for (key, value) in lazy {
+            map.serialize_entry(key, value)?;
         }
         map.end()
     }

@@ -63,52 +63,62 @@ fn detailed(a: &Analysis) -> bool {
     a.target_build_counts().iter().sum::<usize>() <= PLANS_LISTED_MAX
 }
 
-/// The oracle-shaped JSON of an analysis. Each stage's member is made as it is written: what
-/// each stage's target builds is a list of stages, thousands long in a file of thousands.
+/// An array member of [`to_json`]'s object, each item made as it is written.
+type Lazy<'a> = output::LazyArray<Box<dyn Fn(usize) -> Value + 'a>>;
+
+/// The oracle-shaped JSON of an analysis. The stages, references and diagnostics are made as
+/// they are written: what each stage's target builds is a list of stages, thousands long in a
+/// file of thousands, and ONBUILD triggers inherited by a thousand stages make a million
+/// references (a `serde_json::Value` of each, held at once, took 8.5 GB for a 69 KB file).
 pub(crate) fn to_json<'a>(a: &'a Analysis, file: &str) -> impl serde::Serialize + 'a {
     let detailed = detailed(a);
-    let stages = output::LazyArray(a.stages().len(), move |i: usize| -> Value {
-        let s = &a.stages()[i];
-        let (base_stage, base_external) = match &s.base_kind {
-            BaseKind::Stage(t) => (json!(t), Value::Null),
-            BaseKind::Image(i) => (Value::Null, json!(i)),
-            BaseKind::Scratch => (Value::Null, json!("scratch")),
-            BaseKind::Unresolved | BaseKind::NamedContext(_) | BaseKind::ImageContext(_) => (Value::Null, Value::Null),
-        };
-        json!({
-            "index": s.index,
-            "name": s.name,
-            "name_as_written": s.name_as_written,
-            "from_keyword": s.from_keyword,
-            "base": s.base,
-            "base_expanded": s.base_expanded,
-            "base_stage": base_stage,
-            "base_external": base_external,
-            "named_context": matches!(s.base_kind, BaseKind::NamedContext(_)),
-            // The named build context that replaces the base image, by its key.
-            "base_context": match &s.base_kind {
-                BaseKind::ImageContext(k) => json!(k),
-                _ => Value::Null,
-            },
-            "platform": s.platform,
-            "platform_expanded": s.platform_expanded,
-            "line": s.line,
-            "end_line": s.end_line,
-            "range": output::range(a, s.range),
-            "name_range": s.name_range.map(|r| output::range(a, r)),
-            "doc_comment": s.description,
-            "num_commands": s.commands.len(),
-            "target_builds_stages": if detailed { json!(a.target_builds(s.index)) } else { Value::Null },
-            "target_builds_count": a.target_build_counts()[s.index],
-            // (Found from the same lists: null with them.)
-            "target_uses_external": if detailed { json!(a.target_uses_external(s.index)) } else { Value::Null },
-            "unused": a.is_unused(s.index),
-        })
-    });
-    let references: Vec<Value> = a
-        .references()
-        .iter()
-        .map(|r| {
+    let stages: Lazy<'a> = output::LazyArray(
+        a.stages().len(),
+        Box::new(move |i: usize| -> Value {
+            let s = &a.stages()[i];
+            let (base_stage, base_external) = match &s.base_kind {
+                BaseKind::Stage(t) => (json!(t), Value::Null),
+                BaseKind::Image(i) => (Value::Null, json!(i)),
+                BaseKind::Scratch => (Value::Null, json!("scratch")),
+                BaseKind::Unresolved | BaseKind::NamedContext(_) | BaseKind::ImageContext(_) => {
+                    (Value::Null, Value::Null)
+                }
+            };
+            json!({
+                "index": s.index,
+                "name": s.name,
+                "name_as_written": s.name_as_written,
+                "from_keyword": s.from_keyword,
+                "base": s.base,
+                "base_expanded": s.base_expanded,
+                "base_stage": base_stage,
+                "base_external": base_external,
+                "named_context": matches!(s.base_kind, BaseKind::NamedContext(_)),
+                // The named build context that replaces the base image, by its key.
+                "base_context": match &s.base_kind {
+                    BaseKind::ImageContext(k) => json!(k),
+                    _ => Value::Null,
+                },
+                "platform": s.platform,
+                "platform_expanded": s.platform_expanded,
+                "line": s.line,
+                "end_line": s.end_line,
+                "range": output::range(a, s.range),
+                "name_range": s.name_range.map(|r| output::range(a, r)),
+                "doc_comment": s.description,
+                "num_commands": s.commands.len(),
+                "target_builds_stages": if detailed { json!(a.target_builds(s.index)) } else { Value::Null },
+                "target_builds_count": a.target_build_counts()[s.index],
+                // (Found from the same lists: null with them.)
+                "target_uses_external": if detailed { json!(a.target_uses_external(s.index)) } else { Value::Null },
+                "unused": a.is_unused(s.index),
+            })
+        }),
+    );
+    let references: Lazy<'a> = output::LazyArray(
+        a.references().len(),
+        Box::new(move |i: usize| -> Value {
+            let r = &a.references()[i];
             let (resolved_stage, external, error) = match &r.target {
                 RefTarget::Stage(t) => (json!(t), Value::Null, Value::Null),
                 RefTarget::Image(i) => (Value::Null, json!(i), Value::Null),
@@ -145,8 +155,10 @@ pub(crate) fn to_json<'a>(a: &'a Analysis, file: &str) -> impl serde::Serialize 
                 v["mount_index"] = json!(mount_index);
             }
             v
-        })
-        .collect();
+        }),
+    );
+    let diagnostics: Lazy<'a> =
+        output::LazyArray(a.diagnostics().len(), Box::new(move |i: usize| output::diagnostic(a, &a.diagnostics()[i])));
     let targets: Vec<Value> = a
         .targets()
         .iter()
@@ -167,16 +179,17 @@ pub(crate) fn to_json<'a>(a: &'a Analysis, file: &str) -> impl serde::Serialize 
             "error": a.check_config().error,
         },
         "global_args": global_args,
-        "references": references,
         "targets": targets,
         "default_target": a.default_target(),
         "targets_in_play": a.targets_in_play(),
         "unused_stages": a.unused_stages(),
         "unused_named_contexts": a.unused_named_contexts().iter().map(|c| json!({"name": c.name, "suggestion": c.suggestion})).collect::<Vec<_>>(),
-        "diagnostics": a.diagnostics().iter().map(|d| output::diagnostic(a, d)).collect::<Vec<_>>(),
         "build_error": a.build_error().map(|e| super::build_error_json(a, e)),
     });
-    output::WithMember { object, key: "stages", value: stages }
+    output::WithMembers {
+        object,
+        members: vec![("diagnostics", diagnostics), ("references", references), ("stages", stages)],
+    }
 }
 
 /// The `stagecraft check` command that lists what this run of `analyze` counts: its arguments

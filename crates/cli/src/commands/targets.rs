@@ -71,7 +71,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "default_target": an.default_target(),
             "build_error": an.build_error().filter(|e| lists_targets(e)).map(|e| super::build_error_json(&an, e)),
         });
-        output::print_json(&output::WithMember { object, key: "targets", value: list });
+        output::print_json(&output::WithMembers { object, members: vec![("targets", list)] });
         return Ok(super::build_outcome(&an, path, lists_targets));
     }
     let counts = an.target_build_counts();
