@@ -287,12 +287,7 @@ impl Analysis {
             _ => None,
         };
         let instructions: Vec<_> = self.parse.tree().instructions().collect();
-        // A stage's instructions, found by its range (the instructions are in text order).
-        let of = |s: &Stage| {
-            let start = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.start());
-            let end = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.end());
-            &instructions[start..end]
-        };
+        let of = |s: &Stage| of_stage(&instructions, s);
         for s in self.stages.iter().take(end) {
             if let BaseKind::Stage(b) = s.base_kind {
                 let triggers = of(&self.stages[b]).iter().filter_map(|i| i.trigger());
@@ -305,6 +300,28 @@ impl Analysis {
             }
         }
         None
+    }
+
+    /// The RUN instructions in shell form with a heredoc, in the stages `0..end`, each with its
+    /// stage: the legacy builder runs them without their heredocs' bodies. Its `dispatchRun`
+    /// runs the command line, which is the RUN's first line, and reads no heredoc (BuildKit
+    /// makes a script or the command's input of them): `RUN <<EOF` runs `sh -c '<<EOF'`, which
+    /// does nothing and succeeds, and `RUN python3 <<EOF` runs python3 with no input. (Read in
+    /// moby 26.1.5's builder/dockerfile, Debian's golang-github-docker-docker-dev. A trigger's
+    /// are not listed: the classic builder parses a trigger as one line.)
+    pub fn legacy_unrun_heredocs(&self, end: usize) -> Vec<(usize, TextRange)> {
+        use stagecraft_syntax::ast::AstNode;
+        let instructions: Vec<_> = self.parse.tree().instructions().collect();
+        let mut found = Vec::new();
+        for s in self.stages.iter().take(end) {
+            for i in of_stage(&instructions, s) {
+                let run = i.kind() == stagecraft_syntax::SyntaxKind::RUN_INSTR;
+                if run && i.json().is_none() && !i.heredocs().is_empty() {
+                    found.push((s.index, i.syntax().text_range()));
+                }
+            }
+        }
+        found
     }
 
     /// The first `COPY --from` of the stages `0..end` that the legacy builder cannot look up,
@@ -419,4 +436,15 @@ impl Analysis {
             Some((s.index, message, automatic(&e.unmatched), true))
         })
     }
+}
+
+/// A stage's instructions, found by its range (`instructions` are the file's, in text order).
+fn of_stage<'i>(
+    instructions: &'i [stagecraft_syntax::ast::Instruction],
+    s: &Stage,
+) -> &'i [stagecraft_syntax::ast::Instruction] {
+    use stagecraft_syntax::ast::AstNode;
+    let start = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.start());
+    let end = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.end());
+    &instructions[start..end]
 }

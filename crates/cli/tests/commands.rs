@@ -902,6 +902,27 @@ fn targets_and_plans() {
     assert_eq!(line, Some(2));
     assert!(message.unwrap_or_default().starts_with("COPY failed: no source files were specified"));
     assert_eq!(fails(&heredoc.replace("<<EOF /x", "<<EOF a /x"), None), (None, None), "a path too");
+    // A RUN's heredoc is no part of the command it runs: such RUNs are listed up to its
+    // failure, in stages it builds (a trigger's and a later target's are not).
+    let unrun = |text: &str, target: Option<&str>| {
+        let f = d.file("Legacy.Dockerfile", text);
+        let mut args = vec!["plan", &f, "--legacy", "--format", "json"];
+        args.extend(target.map(|t| ["--target", t]).into_iter().flatten());
+        let json = parse_json(&stdout(&run(&args)));
+        let list = json["legacy_unrun_heredocs"].as_array().cloned().unwrap_or_default();
+        list.iter().map(|u| (u["stage"].as_str().unwrap_or("?").to_string(), u["line"].as_u64())).collect::<Vec<_>>()
+    };
+    let runs = "FROM alpine AS a\nRUN <<EOF\necho\nEOF\nONBUILD RUN <<EOF\nx\nEOF\nFROM a AS b\nRUN python3 <<-PY\nprint(1)\nPY\n";
+    assert_eq!(unrun(runs, None), [("a".to_string(), Some(2)), ("b".to_string(), Some(9))]);
+    assert_eq!(unrun(runs, Some("a")), [("a".to_string(), Some(2))]);
+    let failing = "FROM alpine AS a\nRUN <<EOF\nx\nEOF\nRUN --network=none <<EOF\nx\nEOF\nRUN <<EOF\nx\nEOF\n";
+    assert_eq!(unrun(failing, None), [("a".to_string(), Some(2))], "up to its failure, not at it");
+    let said = stdout(&run(&["plan", &d.file("Legacy.Dockerfile", runs), "--legacy"]));
+    assert!(
+        said.contains("It runs 2 RUNs with a heredoc without the heredoc's body")
+            && said.ends_with("line 2 (a), line 9 (b)\n"),
+        "{said}"
+    );
     // A RUN's flags: one of them at random, said so; a mount it cannot read fails first.
     let message = fails("FROM alpine\nRUN --network=none --mount=type=cache,target=/x true\n", None).1;
     assert!(message.unwrap_or_default().ends_with(

@@ -16,10 +16,12 @@ usage: stagecraft plan FILE [--target T] [--legacy] [--format text|json] [--buil
 
 Shows the stages BuildKit builds for the target (the default target without --target), in
 waves that can build in parallel, and the images it pulls. --legacy shows what the legacy
-builder builds instead: every stage up to the target. T is a stage name, or #N for the stage
-at index N (#0 is the first; a stage without a name has no other). --build-context NAME=...
-replaces the stage NAME, or else the images BuildKit looks up as NAME (`alpine` for
-`alpine:latest`), as `docker buildx build --build-context` does; those are listed apart.
+builder builds instead: every stage up to the target, where it fails first, and the RUNs it
+runs without their heredocs' bodies (it runs a RUN's first line only). T is a stage name, or
+#N for the stage at index N (#0 is the first; a stage without a name has no other).
+--build-context NAME=... replaces the stage NAME, or else the images BuildKit looks up as NAME
+(`alpine` for `alpine:latest`), as `docker buildx build --build-context` does; those are
+listed apart.
 --context DIR is the build context (the Dockerfile's directory without it): an ignore file
 BuildKit rejects there (`FILE.dockerignore` beside the Dockerfile, else `.dockerignore`) fails
 the build before any stage is built.
@@ -89,7 +91,16 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             what
         }
     };
-    let clash = shown.then(|| lan.legacy_failure(legacy.len(), &plan.stages)).flatten().map(|f| {
+    let failure = shown.then(|| lan.legacy_failure(legacy.len(), &plan.stages)).flatten();
+    // The RUNs it runs without their heredocs' bodies, before it fails (each at BuildKit's line).
+    let unrun: Vec<(usize, u32)> = match shown {
+        true => lan.legacy_unrun_heredocs(legacy_count).into_iter(),
+        false => Vec::new().into_iter(),
+    }
+    .filter(|&(s, r)| failure.as_ref().is_none_or(|f| (s, r.start()) < (f.stage, f.offset)))
+    .map(|(s, r)| (s, lan.line_of(r.start())))
+    .collect();
+    let clash = failure.map(|f| {
         let note = match f.note {
             LegacyNote::Builds => builds("BuildKit builds it"),
             LegacyNote::Warns => "BuildKit warns of it, as DuplicateStageName, and builds",
@@ -152,6 +163,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "legacy_stages": legacy.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_only": legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_error": clash.as_ref().map(|(line, message, _)| json!({"message": message, "line": line})),
+            "legacy_unrun_heredocs": unrun.iter().map(|&(s, line)| json!({"stage": name(s), "line": line})).collect::<Vec<_>>(),
             "build_error": an.build_error().map(|e| super::build_error_json(&an, e)),
         }));
         return Ok(outcome(a.legacy));
@@ -177,6 +189,15 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         crate::output::textln!("  {}", legacy.iter().map(|&s| name_with_line(s)).collect::<Vec<_>>().join(", "));
         if !extra.is_empty() {
             crate::output::textln!("{} of them BuildKit skips: {}", extra.len(), extra.join(", "));
+        }
+        if !unrun.is_empty() {
+            let (n, plural) = (unrun.len(), super::plural(unrun.len()));
+            let at: Vec<String> =
+                unrun.iter().map(|&(s, line)| format!("line {line} ({})", name_with_line(s))).collect();
+            crate::output::textln!(
+                "It runs {n} RUN{plural} with a heredoc without the heredoc's body, only the RUN's first line (`RUN <<EOF` runs `sh -c '<<EOF'`, which does nothing and succeeds): {}",
+                at.join(", ")
+            );
         }
         return Ok(outcome(true));
     }
