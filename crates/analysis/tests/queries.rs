@@ -4006,3 +4006,34 @@ fn a_lone_carriage_return_is_said_once() {
     assert!(codes(&plain("FROM alpine\nRUN true\r")).is_empty());
     assert!(codes(&plain("FROM alpine\nRUN true\r\rRUN x\r")).contains(&"lone-carriage-return"));
 }
+
+#[test]
+fn inherited_triggers_that_use_one_source_alike_are_one_edge() {
+    // Two triggers copying from `b`, one mounting it, one copying from an image: at `c`'s FROM,
+    // one edge of each source and kind; `b`'s own COPYs from `a` stay one edge each.
+    let a = plain(
+        "FROM alpine AS a\nFROM alpine AS b\nCOPY --from=a /x /x\nCOPY --from=a /y /y\n\
+         ONBUILD COPY --from=b /1 /1\nONBUILD COPY --from=b /2 /2\n\
+         ONBUILD RUN --mount=from=b,target=/m true\nONBUILD COPY --from=busybox /3 /3\n\
+         ONBUILD COPY --from=busybox /4 /4\nFROM b AS c\n",
+    );
+    let g = a.graph();
+    let edges = |stage: usize| {
+        let mut v: Vec<(String, &str)> = g
+            .edges
+            .iter()
+            .filter(|e| e.stage == stage)
+            .map(|e| (format!("{:?}", g.nodes[e.source]), e.kind.as_str()))
+            .collect();
+        v.sort();
+        v
+    };
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        edges(2),
+        [(s("Image(\"busybox\")"), "onbuild"), (s("Stage(1)"), "from"), (s("Stage(1)"), "onbuild")],
+        "the two copies and the mount from `b` are one edge (the engine reads a trigger's mount as an onbuild use too)"
+    );
+    assert_eq!(edges(1), [(s("Image(\"alpine\")"), "from"), (s("Stage(0)"), "copy"), (s("Stage(0)"), "copy")]);
+    assert_eq!(a.references().iter().filter(|r| matches!(r.origin, RefOrigin::Inherited { .. })).count(), 5);
+}
