@@ -1911,6 +1911,31 @@ fn exit_without_shutdown_is_exit_code_1() {
     assert_eq!(child.wait().unwrap().code(), Some(1), "stdin closed without shutdown");
 }
 
+/// `shutdown` and `exit` written at once (the client does not wait for the answer): the
+/// framework stops at `exit` and cancels what still runs, so the `shutdown` was answered with
+/// -32800 and the exit status was 1, every time (QA, stop 55).
+#[test]
+fn shutdown_and_exit_at_once_answer_the_shutdown_and_exit_0() {
+    for _ in 0..5 {
+        let mut lsp = started();
+        lsp.open(URI, TEXT);
+        let both = [r#"{"jsonrpc":"2.0","id":900,"method":"shutdown"}"#, r#"{"jsonrpc":"2.0","method":"exit"}"#]
+            .map(|b| format!("Content-Length: {}\r\n\r\n{b}", b.len()))
+            .concat();
+        lsp.input().write_all(both.as_bytes()).unwrap();
+        lsp.input().flush().unwrap();
+        let deadline = Instant::now() + TIMEOUT;
+        let answer = loop {
+            let msg = lsp.recv(deadline, "the answer to shutdown");
+            if msg["id"] == 900 {
+                break msg;
+            }
+        };
+        assert_eq!(answer.get("result"), Some(&Value::Null), "{answer}");
+        assert_eq!(lsp.child.wait().unwrap().code(), Some(0));
+    }
+}
+
 /// The outline and semantic tokens are answered by the transport's fast path (`direct.rs`),
 /// outside the framework: they must still see every change sent before them, and whatever the
 /// fast path does not handle must get the framework's own answer.

@@ -456,6 +456,12 @@ pub(crate) async fn read_client(
                         forwarded += 1;
                         shared.forwarded.store(forwarded, std::sync::atomic::Ordering::Release);
                     }
+                    // An `exit` right behind its `shutdown` waits for the shutdown to be handled:
+                    // the framework stops at `exit` and cancels what is still running, which
+                    // answered the `shutdown` with -32800 and made the exit status 1.
+                    if method == "exit" && shutdown_sent {
+                        shared.settled(forwarded).await;
+                    }
                     initialize_sent |= id.is_some() && method == "initialize";
                     shutdown_sent |= id.is_some() && method == "shutdown";
                     if write_frame(&mut server, &body).await.is_err() {
