@@ -292,7 +292,7 @@ pub struct Fix {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applicability {
     /// It changes only how the file is written, not what the build does (keyword casing,
-    /// `key=value`, a redundant flag): `check --fix` applies it, editors offer it in "fix all".
+    /// `key=value`, an empty `--from=`): `check --fix` applies it, editors offer it in "fix all".
     Safe,
     /// It changes what the build does (the stage or variable a typo probably meant, the exec
     /// form of a command, a label for MAINTAINER): `check --fix --unsafe-fixes` applies it, to

@@ -45,10 +45,10 @@ warnings as `::warning`, info and hints as `::notice`), for a workflow step's lo
 pull request's files.
 
 --fix applies the fixes that do not change what the build does (keyword casing, `key=value`,
-lowercase stage names, a redundant --platform, empty continuation lines, ...), writes the
-files back, and reports what is left. --unsafe-fixes also applies those that do (the stage
-or variable a typo probably meant, the exec form of CMD and ENTRYPOINT, LABEL
-instead of MAINTAINER, ADD for a URL COPY cannot fetch): review the result. Removing an unused
+lowercase stage names, an empty --from=, empty continuation lines, ...), writes the files
+back, and reports what is left. --unsafe-fixes also applies those that may (the stage or
+variable a typo probably meant, the exec form of CMD and ENTRYPOINT, LABEL instead of
+MAINTAINER, ADD for a URL COPY cannot fetch, a redundant --platform): review the result. Removing an unused
 stage is left to you (a --target elsewhere may build it); editors offer it as a quick fix.
 
 --target T adds a target in play (a stage none of them builds is unused); a T no stage has is
