@@ -1351,7 +1351,7 @@ impl<'a> Engine<'a> {
                     (Some(v), _) => Some(v.to_string()),
                     (None, Some(raw)) => match self.lexer.process_word(raw, &vars) {
                         Ok(e) => Some(e.result),
-                        Err(e) => return Err((e.to_string(), info.range)),
+                        Err(e) => return Err((expansion_failure(&e), info.range)),
                     },
                     (None, None) => None,
                 };
@@ -1768,7 +1768,7 @@ impl<'a> Engine<'a> {
                 }
                 Ok(e) => Some(e.result),
                 Err(e) => {
-                    self.fail("invalid-base", &e.to_string(), Some(base_range), "dispatch-states");
+                    self.fail("invalid-base", &expansion_failure(&e), Some(base_range), "dispatch-states");
                     None
                 }
             };
@@ -3419,7 +3419,7 @@ impl<'a> Engine<'a> {
                     match self.lexer.process_words(&p, &st.env) {
                         Ok(w) => words.extend(w),
                         Err(e) if cfg!(feature = "build-failures") => {
-                            self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                            self.fail("invalid-expansion", &expansion_failure(&e), Some(node), "dispatch");
                         }
                         Err(_) => {}
                     }
@@ -3551,7 +3551,7 @@ impl<'a> Engine<'a> {
             self.report_unmatched(stagecraft_syntax::shell::unmatched(&result), st, node, config);
             // Linted, then the build fails (`${V?message}` of an unset V, `${V:#x}`).
             if let Err(e) = result {
-                self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                self.fail("invalid-expansion", &expansion_failure(&e), Some(node), "dispatch");
                 break;
             }
         }
@@ -3661,10 +3661,13 @@ impl<'a> Engine<'a> {
                         // (An earlier repository's `?checksum=` is this URL's checksum too.)
                         if let Some((v, range, from)) = &git.checksum {
                             if let Some(e) = crate::reference::digest_error(&String::from_utf8_lossy(v)) {
-                                let e = match from {
+                                let mut e = match from {
                                     Some(url) => format!("{e}; the checksum comes from the query of {url}, and applies to the sources after it"),
                                     None => e.to_string(),
                                 };
+                                if cfg!(feature = "build-failures") {
+                                    e.push_str("; write a digest such as `sha256:` and its 64 hex digits (sha384: 96, sha512: 128), in lower case");
+                                }
                                 self.fail_in("invalid-copy", &e, Some(*range), Some(node), "dispatch");
                             }
                         }
@@ -3738,7 +3741,12 @@ impl<'a> Engine<'a> {
         // A "did you mean": the message says it, and the fix writes it over `part` of `field`
         // (the key, or the value when it reads as written).
         let suggest = |message: String, value: &str, options: &[&str], field: &str, key: bool| {
-            let Some(s) = suggest::search(value, options.iter().copied(), true) else { return err(message) };
+            let Some(s) = suggest::search(value, options.iter().copied(), true) else {
+                return err(match cfg!(feature = "build-failures") {
+                    true => format!("{message}; write one of {}", options.join(", ")),
+                    false => message,
+                });
+            };
             let split = field.find('=').unwrap_or(field.len());
             let part = if key { 0..split } else { (split + 1).min(field.len())..field.len() };
             let fix = (key || &field[part.clone()] == value).then(|| (field.to_string(), part, s.clone()));
@@ -3758,7 +3766,13 @@ impl<'a> Engine<'a> {
                         "readonly" | "ro" | "readwrite" | "rw" => continue,
                         "required" if matches!(typ.as_str(), "secret" | "ssh") => continue,
                         "required" => return Err(err(format!("unexpected key '{key}' for mount type '{typ}'"))),
-                        _ => return Err(err(format!("invalid field '{field}' must be a key=value pair"))),
+                        _ => {
+                            let mut message = format!("invalid field '{field}' must be a key=value pair");
+                            if cfg!(feature = "build-failures") && field.is_empty() {
+                                message.push_str("; the value has an empty field: remove the extra comma");
+                            }
+                            return Err(err(message));
+                        }
                     }
                 }
             };
@@ -3967,7 +3981,7 @@ impl<'a> Engine<'a> {
             Err(e) => {
                 // BuildKit lints the names looked up before it fails.
                 self.report_unmatched(&e.unmatched, st, node, config);
-                self.fail("invalid-expansion", &e.to_string(), Some(node), "dispatch");
+                self.fail("invalid-expansion", &expansion_failure(&e), Some(node), "dispatch");
                 None
             }
         }
@@ -4643,4 +4657,24 @@ mod tests {
         assert!(is_secret_name("PA\u{17F}\u{17F}WORD"));
         assert!(!is_secret_name("KEY_VER\u{17F}ION"));
     }
+}
+
+/// BuildKit's message for a word that does not expand, and in native builds what to do about
+/// it where BuildKit's words do not say: `${NAME` left open reads as an "unsupported modifier"
+/// that is the end of input (Go's replacement character), other modifiers as themselves.
+fn expansion_failure(e: &stagecraft_syntax::shell::ShellError) -> String {
+    let mut message = e.to_string();
+    if cfg!(feature = "build-failures") {
+        message.push_str(match e.message.as_str() {
+            "unsupported modifier (\u{FFFD}) in substitution" => {
+                "; a `${` is not closed: end the variable's name with `}`"
+            }
+            m if m.starts_with("unsupported modifier") => {
+                "; after `${NAME` comes `}` or a modifier: `:-`, `-`, `:+`, `+`, `:?`, `?`, `#`, `##`, `%`, `%%`, `/` or `//`"
+            }
+            "syntax error: bad substitution" => "; write a variable's name after `${`",
+            _ => "",
+        });
+    }
+    message
 }

@@ -459,22 +459,36 @@ fn check_healthcheck(info: &InstructionInfo) -> Result<(), InstructionError> {
     }
     // BuildKit reads the durations, then the retries, whatever order they are written in (the
     // last value of a flag given twice).
+    // (Native builds only, for the browser module's size: the value pointed at, and what the
+    // flag takes.)
+    let at = |flag: Option<&stagecraft_syntax::info::FlagInfo<'_>>, mut message: String, takes: &str| {
+        let mut range = node;
+        if let Some(f) = flag.filter(|_| cfg!(feature = "build-failures")) {
+            message.push_str(&format!("; --{} takes {takes}", f.name()));
+            range = f.range;
+        }
+        InstructionError { message, range }
+    };
     for name in ["interval", "timeout", "start-period", "start-interval"] {
-        let value = info.last_flag(name).and_then(|f| f.value()).unwrap_or_default();
+        let flag = info.last_flag(name);
+        let value = flag.and_then(|f| f.value()).unwrap_or_default();
         if !value.is_empty() {
-            let nanos = parse_duration(value).map_err(err)?;
+            let takes = "a duration such as `30s`, `1m30s` or `500ms`";
+            let nanos = parse_duration(value).map_err(|m| at(flag, m, takes))?;
             if nanos != 0 && nanos < 1_000_000 {
                 return Err(err(format!("Interval {} cannot be less than 1ms", go::quote_str(name))));
             }
         }
     }
-    let retries = info.last_flag("retries").and_then(|f| f.value()).unwrap_or_default();
+    let flag = info.last_flag("retries");
+    let retries = flag.and_then(|f| f.value()).unwrap_or_default();
     if !retries.is_empty() {
         // `strconv.ParseInt(v, 10, 32)`, which takes a sign and fails as Rust's `i32` parse does.
         let n = retries.parse::<i32>().map_err(|e| {
             let overflow = matches!(e.kind(), IntErrorKind::PosOverflow | IntErrorKind::NegOverflow);
             let why = if overflow { "value out of range" } else { "invalid syntax" };
-            err(format!("strconv.ParseInt: parsing {}: {why}", go::quote_str(retries)))
+            let message = format!("strconv.ParseInt: parsing {}: {why}", go::quote_str(retries));
+            at(flag, message, "a whole number, such as `3`")
         })?;
         if n < 0 {
             return Err(err(format!("--retries cannot be negative ({n})")));

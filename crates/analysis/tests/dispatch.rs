@@ -279,7 +279,12 @@ fn mount_options_are_checked_as_buildkit_reads_them() {
     let a = plain("FROM alpine\nRUN --mount=type= true\n");
     let errors: Vec<&str> =
         a.diagnostics().iter().filter(|d| d.severity == Severity::Error).map(|d| d.message.as_str()).collect();
-    assert_eq!(errors, ["unsupported mount type \"\""], "{:?}", a.diagnostics());
+    assert_eq!(
+        errors,
+        ["unsupported mount type \"\"; write one of bind, cache, tmpfs, secret, ssh"],
+        "{:?}",
+        a.diagnostics()
+    );
 }
 
 #[test]

@@ -4037,3 +4037,47 @@ fn inherited_triggers_that_use_one_source_alike_are_one_edge() {
     assert_eq!(edges(1), [(s("Image(\"alpine\")"), "from"), (s("Stage(0)"), "copy"), (s("Stage(0)"), "copy")]);
     assert_eq!(a.references().iter().filter(|r| matches!(r.origin, RefOrigin::Inherited { .. })).count(), 5);
 }
+
+/// BuildKit's words for these failures do not say what to do, or point at the whole instruction
+/// (QA, stop 55): the message keeps them and adds it (native builds).
+#[test]
+fn failures_say_what_to_do() {
+    let one = |text: &str, code: &str| {
+        let a = plain(&format!("FROM alpine\n{text}\n"));
+        let found = findings(&a, code);
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        let (at, _, message) = found[0];
+        (at.to_string(), message.to_string())
+    };
+    let (_, m) = one("ARG X=${Y", "invalid-expansion");
+    assert_eq!(
+        m,
+        "failed to process \"${Y\": unsupported modifier (\u{FFFD}) in substitution; a `${` is not closed: end the variable's name with `}`"
+    );
+    let (_, m) = one("ENV A=${B!x}", "invalid-expansion");
+    assert!(m.starts_with("failed to process \"${B!x}\": unsupported modifier (!) in substitution; after `${NAME` comes `}` or a modifier: `:-`"), "{m}");
+    assert!(one("LABEL a=${}", "invalid-expansion")
+        .1
+        .ends_with("bad substitution; write a variable's name after `${`"));
+    assert!(one("ENV A=${B:-x", "invalid-expansion").1.ends_with("missing '}'"), "clear as it is");
+    let (at, m) = one("HEALTHCHECK --timeout=1s --interval=abc CMD x", "invalid-instruction");
+    assert_eq!(at, "--interval=abc");
+    assert_eq!(m, "time: invalid duration \"abc\"; --interval takes a duration such as `30s`, `1m30s` or `500ms`");
+    let (at, m) = one("HEALTHCHECK --retries=x CMD x", "invalid-instruction");
+    assert_eq!(
+        (at.as_str(), m.as_str()),
+        ("--retries=x", "strconv.ParseInt: parsing \"x\": invalid syntax; --retries takes a whole number, such as `3`")
+    );
+    let (_, m) = one("RUN --mount=type=bogus,target=/x true", "invalid-mount");
+    assert_eq!(m, "unsupported mount type \"bogus\"; write one of bind, cache, tmpfs, secret, ssh");
+    let (_, m) = one("RUN --mount=type=cahce,target=/x true", "invalid-mount");
+    assert_eq!(m, "unsupported mount type \"cahce\" (did you mean cache?)", "a suggestion instead of the list");
+    let (_, m) = one("RUN --mount=type=cache,target=/x, true", "invalid-mount");
+    assert_eq!(m, "invalid field '' must be a key=value pair; the value has an empty field: remove the extra comma");
+    assert_eq!(
+        one("RUN --mount=type=cache,target=/x,bogus true", "invalid-mount").1,
+        "invalid field 'bogus' must be a key=value pair"
+    );
+    let (_, m) = one("ADD --checksum=bad http://example.com/x /y", "invalid-copy");
+    assert!(m.starts_with("invalid checksum digest format; write a digest such as `sha256:`"), "{m}");
+}

@@ -929,7 +929,10 @@ fn targets_and_plans() {
         "(or another of the RUN's flags, --network, --mount: the legacy builder names one of them at random)"
     ));
     let bad_mount = fails("FROM alpine\nRUN --mount=type=nope,target=/x true\n", None).1;
-    assert_eq!(bad_mount.as_deref(), Some("unsupported mount type \"nope\""));
+    assert_eq!(
+        bad_mount.as_deref(),
+        Some("unsupported mount type \"nope\"; write one of bind, cache, tmpfs, secret, ssh")
+    );
     // From the review: it reads the file as it does, with `FROM BASE` as stage `base` (so what
     // BuildKit would meet after its own failure there is found: a later step, the stage's
     // triggers), with no named context, and an image's ID as a local image's.
