@@ -4636,6 +4636,26 @@ pub(crate) fn target_stage_value(target: Option<&str>, stages: &[Stage]) -> Stri
     stage.and_then(|s| s.name.clone()).unwrap_or_else(|| "default".into())
 }
 
+/// BuildKit's message for a word that does not expand, and in native builds what to do about
+/// it where BuildKit's words do not say: `${NAME` left open reads as an "unsupported modifier"
+/// that is the end of input (Go's replacement character), other modifiers as themselves.
+fn expansion_failure(e: &stagecraft_syntax::shell::ShellError) -> String {
+    let mut message = e.to_string();
+    if cfg!(feature = "build-failures") {
+        message.push_str(match e.message.as_str() {
+            "unsupported modifier (\u{FFFD}) in substitution" => {
+                "; a `${` is not closed: end the variable's name with `}`"
+            }
+            m if m.starts_with("unsupported modifier") => {
+                "; after `${NAME` comes `}` or a modifier: `:-`, `-`, `:+`, `+`, `:?`, `?`, `#`, `##`, `%`, `%%`, `/` or `//`"
+            }
+            "syntax error: bad substitution" => "; write a variable's name after `${`",
+            _ => "",
+        });
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_secret_name;
@@ -4657,24 +4677,4 @@ mod tests {
         assert!(is_secret_name("PA\u{17F}\u{17F}WORD"));
         assert!(!is_secret_name("KEY_VER\u{17F}ION"));
     }
-}
-
-/// BuildKit's message for a word that does not expand, and in native builds what to do about
-/// it where BuildKit's words do not say: `${NAME` left open reads as an "unsupported modifier"
-/// that is the end of input (Go's replacement character), other modifiers as themselves.
-fn expansion_failure(e: &stagecraft_syntax::shell::ShellError) -> String {
-    let mut message = e.to_string();
-    if cfg!(feature = "build-failures") {
-        message.push_str(match e.message.as_str() {
-            "unsupported modifier (\u{FFFD}) in substitution" => {
-                "; a `${` is not closed: end the variable's name with `}`"
-            }
-            m if m.starts_with("unsupported modifier") => {
-                "; after `${NAME` comes `}` or a modifier: `:-`, `-`, `:+`, `+`, `:?`, `?`, `#`, `##`, `%`, `%%`, `/` or `//`"
-            }
-            "syntax error: bad substitution" => "; write a variable's name after `${`",
-            _ => "",
-        });
-    }
-    message
 }
