@@ -96,19 +96,19 @@ fn analyze_text_ends_with_the_build_failure_and_a_count_of_problems() {
     let end = format!("1 stage, 1 reference, 0 unused\n1 problem (1 warning): `stagecraft check {f}` lists them\n");
     assert!(out.ends_with(&end), "{out}");
     let (out, _) = analyze("bad.Dockerfile", "FROM alpine AS a\nCOPY --from=a /x /x\n");
-    let failure = "\nthe build fails (line 2): circular dependency detected on stage: a; `a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage\n1 problem (1 error): ";
+    let failure = "\nthe build fails (line 2, column 13): circular dependency detected on stage: a; `a` takes from itself on line 2: a stage cannot take files from itself; name an earlier stage\n1 problem (1 error): ";
     assert!(out.contains(failure), "{out}");
     // Without a target, the analysis is BuildKit's lint of every stage: a failure in a stage
     // the default target does not build fails `docker build --check`, and not a build (found
     // by a QA run; it said "the build fails"). With a target that builds it, the build fails.
     let fwd = "FROM alpine AS a\nCOPY --from=b /x /x\nFROM alpine AS b\nRUN touch /x\n";
     let (out, f) = analyze("fwd.Dockerfile", fwd);
-    let check_fails = "\n`docker build --check` fails (line 2): cannot copy from stage \"b\", it needs to be defined before current stage \"a\" (the check reads every stage; a build of the default target `b` does not meet it)\n";
+    let check_fails = "\n`docker build --check` fails (line 2, column 13): cannot copy from stage \"b\", it needs to be defined before current stage \"a\" (the check reads every stage; a build of the default target `b` does not meet it)\n";
     assert!(out.contains(check_fails), "{out}");
     let out = stdout(&run(&["analyze", &f, "--target", "a"]));
-    assert!(out.contains("\nthe build fails (line 2): cannot copy"), "{out}");
+    assert!(out.contains("\nthe build fails (line 2, column 13): cannot copy"), "{out}");
     let (out, _) = analyze("fwd2.Dockerfile", &format!("{fwd}FROM a\n"));
-    assert!(out.contains("\nthe build fails (line 2): cannot copy"), "the default target builds `a`: {out}");
+    assert!(out.contains("\nthe build fails (line 2, column 13): cannot copy"), "the default target builds `a`: {out}");
     // The command repeats the options but the format (they change what is found) and quotes
     // what a shell would split.
     let f = d.file("we ird.Dockerfile", "FROM alpine AS Base\n");
@@ -734,15 +734,15 @@ fn targets_and_plans() {
     let dash = d.file("dash.Dockerfile", "FROM alpine AS build-\nRUN true\n");
     let o = run(&["plan", &dash]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("dash.Dockerfile:1: `docker build` fails on this stage name"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("dash.Dockerfile:1:16: `docker build` fails on this stage name"), "{}", stderr(&o));
     assert_eq!(run(&["plan", &dash, "--legacy"]).status.code(), Some(0));
     // It looks the name up in its loop over the stages, once the stage's FROM is expanded:
     // before a later stage's FROM and the references, after its own FROM and earlier stages'.
     for (text, first) in [
-        ("FROM alpine AS build-\nFROM $UNDEF AS b\n", "1: `docker build` fails on this stage name"),
-        ("FROM alpine AS build-\nFROM alpine\nCOPY --from=$X / /\n", "1: `docker build` fails on this stage name"),
-        ("FROM $UNDEF AS build-\n", "1: the build fails: base name ($UNDEF) should not be blank"),
-        ("FROM $UNDEF AS b\nFROM alpine AS build-\n", "1: the build fails: base name ($UNDEF) should not be blank"),
+        ("FROM alpine AS build-\nFROM $UNDEF AS b\n", "1:16: `docker build` fails on this stage name"),
+        ("FROM alpine AS build-\nFROM alpine\nCOPY --from=$X / /\n", "1:16: `docker build` fails on this stage name"),
+        ("FROM $UNDEF AS build-\n", "1:6: the build fails: base name ($UNDEF) should not be blank"),
+        ("FROM $UNDEF AS b\nFROM alpine AS build-\n", "1:6: the build fails: base name ($UNDEF) should not be blank"),
     ] {
         let f = d.file("order.Dockerfile", text);
         let o = run(&["plan", &f]);
@@ -777,7 +777,7 @@ fn targets_and_plans() {
     let o = run(&["plan", &dup, "--legacy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("Dup.Dockerfile:3: the legacy builder fails: a stage name already used"),
+        stderr(&o).contains("Dup.Dockerfile:3:1: the legacy builder fails: a stage name already used"),
         "{}",
         stderr(&o)
     );
@@ -945,10 +945,10 @@ fn targets_and_plans() {
     };
     let (code, err) = exit("FROM alpine AS base\nFROM BASE\nWORKDIR ${X:?must}\n", &[]);
     assert_eq!(code, Some(1));
-    assert!(err.contains(":3: the build fails: failed to process \"${X:?must}\""), "{err}");
+    assert!(err.contains(":3:1: the build fails: failed to process \"${X:?must}\""), "{err}");
     let (code, err) = exit("FROM alpine AS base\nONBUILD RUN --mount=type=cache,target=/c true\nFROM BASE\n", &[]);
     assert_eq!(code, Some(1));
-    assert!(err.contains(":3: the legacy builder fails: the --mount option requires BuildKit"), "{err}");
+    assert!(err.contains(":3:1: the legacy builder fails: the --mount option requires BuildKit"), "{err}");
     let contexts = ["--build-context", "nginx=docker-image://Bad"];
     assert_eq!(exit("FROM alpine\nCOPY --from=nginx /a /b\n", &contexts).0, Some(0));
     assert_eq!(exit("FROM nginx\n", &contexts).0, Some(0));
@@ -966,7 +966,7 @@ fn targets_and_plans() {
     let o = run(&["plan", &d.file("Legacy.Dockerfile", text), "--legacy"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains(&format!(":3: the legacy builder fails: {chmod} (BuildKit builds it)")),
+        stderr(&o).contains(&format!(":3:1: the legacy builder fails: {chmod} (BuildKit builds it)")),
         "{}",
         stderr(&o)
     );
@@ -1029,7 +1029,7 @@ fn targets_and_plans() {
         let o = run(args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         assert!(!stdout(&o).is_empty(), "{args:?}");
-        assert!(stderr(&o).contains("Bad.Dockerfile:4: the build fails: unknown instruction: FOO"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("Bad.Dockerfile:4:1: the build fails: unknown instruction: FOO"), "{}", stderr(&o));
     }
     for command in ["plan", "targets"] {
         let o = run(&[command, &bad, "--format", "json"]);
@@ -1251,7 +1251,7 @@ fn rename_prints_a_diff_or_writes() {
     let o = run(&["rename", &f, "build", "docs"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains(":3: cannot rename `build` to `docs`: a stage named `docs` already exists"),
+        stderr(&o).contains(":3:22: cannot rename `build` to `docs`: a stage named `docs` already exists"),
         "{}",
         stderr(&o)
     );

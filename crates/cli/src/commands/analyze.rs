@@ -283,7 +283,13 @@ fn summary(a: &Analysis, check: &str, lint_all: bool) -> String {
     ));
     // The diagnostics themselves are `check`'s output; here, whether there are any.
     if let Some(e) = a.build_error() {
-        let at = e.range.map(|r| format!(" (line {})", a.line_of(r.start()))).unwrap_or_default();
+        let at = e
+            .range
+            .map(|r| {
+                let (line, column) = output::position(a, r.start());
+                format!(" (line {line}, column {column})")
+            })
+            .unwrap_or_default();
         // Without a target this is BuildKit's lint of every stage (`docker build --check`): a
         // failure in a stage no target in play builds fails the check, not their builds.
         let failures =

@@ -109,15 +109,16 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             LegacyNote::FailsThere => "BuildKit fails there too",
             LegacyNote::SkipsStage => builds("BuildKit skips the stage"),
         };
-        (f.line, f.message, note)
+        (f.line, f.offset, f.message, note)
     });
     // BuildKit's failure, and with --legacy the legacy builder's, each said on stderr.
     let outcome = |legacy: bool| {
         match clash.as_ref().filter(|_| legacy) {
-            Some((line, message, note)) => {
+            Some((_, offset, message, note)) => {
                 crate::output::errln!(
-                    "stagecraft: {}:{line}: the legacy builder fails: {message} ({note})",
-                    crate::input::shown(path)
+                    "stagecraft: {}{}: the legacy builder fails: {message} ({note})",
+                    crate::input::shown(path),
+                    super::line_column(lan, *offset)
                 );
                 Outcome::Findings
             }
@@ -137,9 +138,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
                     }) =>
                 {
                     crate::output::errln!(
-                        "stagecraft: {}:{}: {} (the plan is what it would build once that is mended)",
+                        "stagecraft: {}{}: {} (the plan is what it would build once that is mended)",
                         crate::input::shown(path),
-                        an.line_of(d.range.start()),
+                        super::line_column(&an, d.range.start()),
                         d.message
                     );
                     Outcome::Findings
@@ -162,7 +163,7 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
             "dispatched_not_built": dispatched.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_stages": legacy.iter().map(|&s| name(s)).collect::<Vec<_>>(),
             "legacy_only": legacy.iter().filter(|s| !plan.stages.contains(s)).map(|&s| name(s)).collect::<Vec<_>>(),
-            "legacy_error": clash.as_ref().map(|(line, message, _)| json!({"message": message, "line": line})),
+            "legacy_error": clash.as_ref().map(|(line, _, message, _)| json!({"message": message, "line": line})),
             "legacy_unrun_heredocs": unrun.iter().map(|&(s, line)| json!({"stage": name(s), "line": line})).collect::<Vec<_>>(),
             "build_error": an.build_error().map(|e| super::build_error_json(&an, e)),
         }));

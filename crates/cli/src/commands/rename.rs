@@ -40,8 +40,9 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let text = an.text();
     let stage = an.stage_named(old).map_err(|e| Failure::Usage(format!("{}: {e}", input::shown(path))))?;
     let edits = an.rename_stage(stage, new).map_err(|e| {
-        let line = an.stages()[stage].line;
-        Failure::Refused(format!("{}:{line}: cannot rename `{old}` to `{new}`: {e}", input::shown(path)))
+        let s = &an.stages()[stage];
+        let at = super::line_column(&an, s.name_range.unwrap_or(s.range).start());
+        Failure::Refused(format!("{}{at}: cannot rename `{old}` to `{new}`: {e}", input::shown(path)))
     })?;
     if a.write {
         input::write_whole(path, &TextEdit::apply_all(text, &edits))
