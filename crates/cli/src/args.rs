@@ -161,10 +161,16 @@ fn unexpected(arg: lexopt::Arg<'_>, spec: &Spec) -> String {
     if LONG_OPTIONS.iter().any(|(n, _)| *n == name) {
         return format!("{message}: another command takes it, not this one");
     }
-    let known = LONG_OPTIONS.iter().filter(|(_, taken)| taken(spec)).map(|(n, _)| *n);
-    match stagecraft_analysis::suggest::search(name, known, true) {
-        Some(meant) => format!("{message}; did you mean `--{meant}`?"),
-        None => message,
+    let known = || LONG_OPTIONS.iter().filter(|(_, taken)| taken(spec)).map(|(n, _)| *n);
+    // A name cut short is the options it starts (`--fo`: `--format`, not the closer `--fix`).
+    let started: Vec<String> = known().filter(|n| n.starts_with(name)).map(|n| format!("`--{n}`")).collect();
+    match started.split_last() {
+        Some((last, [])) => format!("{message}; did you mean {last}?"),
+        Some((last, rest)) => format!("{message}; did you mean {} or {last}?", rest.join(", ")),
+        None => match stagecraft_analysis::suggest::search(name, known(), true) {
+            Some(meant) => format!("{message}; did you mean `--{meant}`?"),
+            None => message,
+        },
     }
 }
 
@@ -376,5 +382,11 @@ mod tests {
         let fmt = Spec { format_options: true, ..Spec::new(&[Format::Text]) };
         assert!(err(&["--build-arg", "A=1", "Dockerfile"], &fmt).contains("formatting reads no build args"));
         assert!(err(&["--indnt", "2", "Dockerfile"], &fmt).contains("did you mean `--indent`?"));
+        // A name cut short: the options it starts, the only one or each (QA: `--fo` got `--fix`).
+        assert!(err(&["--fo", "json", "Dockerfile"], &plan).contains("did you mean `--format`?"));
+        assert!(err(&["--tar", "x", "Dockerfile"], &plan).contains("did you mean `--target`?"));
+        let check = Spec { fix: true, ..Spec::new(&[Format::Text]) };
+        assert!(err(&["--f", "Dockerfile"], &check).contains("did you mean `--format` or `--fix`?"));
+        assert!(err(&["--build", "Dockerfile"], &check).contains("did you mean `--build-arg` or `--build-context`?"));
     }
 }
