@@ -2445,3 +2445,45 @@ fn refusals_follow_what_the_server_did() {
     assert!(lsp.call("textDocument/hover", at(URI, 0, 1)).get("error").is_none());
     lsp.shutdown();
 }
+
+/// A request cancelled before its work starts never starts it: the work of hovers and the
+/// like runs on worker threads, two at a time, and waits for one there. Each cancelled hover's
+/// work had run on a thread of its own (QA: 300 hovers cancelled at once, 307 threads and
+/// 570 MiB). The server's threads are counted in /proc (Linux).
+#[test]
+fn cancelled_requests_wait_for_a_worker_and_do_not_run() {
+    let mut lsp = started();
+    let text: String = (0..2000).map(|i| format!("ARG V{i}=x\nFROM alpine AS s{i}\nENV A=${{V{i}}}\n")).collect();
+    lsp.open(URI, &text);
+    let n = 200;
+    let mut batch = String::new();
+    for k in 0..n {
+        let id = 5000 + k;
+        let hover = serde_json_obj(&[
+            ("jsonrpc", "2.0".into()),
+            ("id", id.into()),
+            ("method", "textDocument/hover".into()),
+            ("params", at(URI, 3 * (k % 2000) as u32 + 2, 9)),
+        ])
+        .to_string();
+        let cancel = format!(r#"{{"jsonrpc":"2.0","method":"$/cancelRequest","params":{{"id":{id}}}}}"#);
+        for body in [hover, cancel] {
+            batch.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        }
+    }
+    lsp.input().write_all(batch.as_bytes()).unwrap();
+    lsp.input().flush().unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    let mut answered = 0;
+    while answered < n {
+        let msg = lsp.recv(deadline, "the hovers' answers");
+        answered += usize::from(msg["id"].as_u64().is_some_and(|id| (5000..5000 + n as u64).contains(&id)));
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", lsp.child.id())).unwrap();
+    let threads: usize =
+        status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|t| t.trim().parse().ok()).unwrap();
+    // The main thread, standard output's writer, the blocking pool's reader of standard input,
+    // the parse's second thread, and two workers.
+    assert!(threads <= 8, "{threads} threads after {n} cancelled hovers");
+    lsp.shutdown();
+}
