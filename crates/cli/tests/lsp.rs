@@ -471,6 +471,38 @@ fn an_ignore_file_changed_on_disk_republishes_diagnostics_for_clients_that_canno
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A client that offers to watch files and then refuses the registration gets the server's own
+/// looking too (it got nothing: QA).
+#[test]
+fn a_refused_registration_falls_back_to_looking_at_the_ignore_files() {
+    let (dir, uri) = build_context("refused", "secrets\n");
+    let mut lsp = Lsp::start();
+    let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
+    lsp.initialize(parse_json(watching), Value::Null);
+    let deadline = Instant::now() + TIMEOUT;
+    let register = loop {
+        let msg = lsp.recv(deadline, "client/registerCapability");
+        if msg["method"] == "client/registerCapability" {
+            break msg;
+        }
+        lsp.pending.push(msg);
+    };
+    let refusal = r#"{"code": -32601, "message": "no file watching here"}"#;
+    lsp.send(serde_json_obj(&[
+        ("jsonrpc", "2.0".into()),
+        ("id", register["id"].clone()),
+        ("error", parse_json(refusal)),
+    ]));
+    let copied = |d: &Value| d["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "CopyIgnoredFile");
+    let d = lsp.open(&uri, "FROM alpine\nCOPY app /dst/\n");
+    assert!(!copied(&d), "{d}");
+    std::fs::write(dir.join(".dockerignore"), "secrets\napp\n").unwrap();
+    let d = lsp.notification("textDocument/publishDiagnostics", |p| p["uri"] == uri.as_str() && copied(p));
+    assert_eq!(d["version"], 1);
+    lsp.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn definition_from_every_reference_kind() {
     let mut lsp = started();

@@ -388,7 +388,8 @@ impl LanguageServer for Backend {
     /// Asks the client to report changes to ignore files, which `CopyIgnoredFile` reads: the
     /// diagnostics of open documents then follow an edited `.dockerignore` without waiting for
     /// the next edit of the Dockerfile. A client that cannot watch files (Neovim 0.7 among
-    /// them) gets the same from the server, which looks at the ignore files itself.
+    /// them), or refuses to, gets the same from the server, which looks at the ignore files
+    /// itself.
     async fn initialized(&self, _: InitializedParams) {
         if self.shared.initialized_notified.swap(true, Ordering::AcqRel) {
             self.client.log_message(MessageType::WARNING, "`initialized` came again: ignored").await;
@@ -410,9 +411,13 @@ impl LanguageServer for Backend {
         };
         // Not awaited here: the framework finishes a handler before it stops, so a client that
         // exits before it answers (or never does) would leave the server running.
-        let client = self.client.clone();
+        let (client, shared) = (self.client.clone(), self.shared.clone());
         tokio::spawn(async move {
-            let _ = client.register_capability(vec![registration]).await;
+            // A client that refuses the registration watches nothing for the server: it looks
+            // at the ignore files itself, as for a client that cannot watch.
+            if client.register_capability(vec![registration]).await.is_err() {
+                poll_ignore_files(shared).await;
+            }
         });
     }
 
