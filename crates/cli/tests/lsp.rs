@@ -1500,6 +1500,74 @@ fn configuration_changes_targets_in_play() {
 /// New settings change what the editor shows besides diagnostics (the unused stages' tokens,
 /// the lenses, the build args' inlay hints): a client that can be asked to ask again is asked.
 /// Settings that cannot be what was meant go to the client's log: a target a document lacks
+/// A refresh not answered yet is not asked again, one more is once it is: a client that
+/// answered none kept one request of each kind per settings change waiting (QA: 20,000
+/// changes, 51 MiB).
+#[test]
+fn an_unanswered_refresh_is_not_asked_again_until_it_is_answered() {
+    let mut lsp = Lsp::start();
+    let refresh = r#"{"workspace": {"semanticTokens": {"refreshSupport": true}, "codeLens": {"refreshSupport": true},
+        "inlayHint": {"refreshSupport": true}}}"#;
+    lsp.initialize(parse_json(refresh), Value::Null);
+    lsp.open(URI, TEXT);
+    let is_refresh = |m: &Value| m["method"].as_str().is_some_and(|m| m.ends_with("/refresh"));
+    let change = |lsp: &mut Lsp, k: usize| {
+        let settings = format!(r#"{{"settings": {{"stagecraft": {{"buildArgs": {{"K": "{k}"}}}}}}}}"#);
+        lsp.notify("workspace/didChangeConfiguration", parse_json(&settings));
+    };
+    // The next three refreshes, answered.
+    let three = |lsp: &mut Lsp| {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut asked = Vec::new();
+        while asked.len() < 3 {
+            let msg = lsp.recv(deadline, "three refreshes");
+            if is_refresh(&msg) {
+                asked.push(msg["method"].as_str().unwrap().to_string());
+                lsp.send(serde_json_obj(&[
+                    ("jsonrpc", "2.0".into()),
+                    ("id", msg["id"].clone()),
+                    ("result", Value::Null),
+                ]));
+            } else {
+                lsp.pending.push(msg);
+            }
+        }
+        asked.sort();
+        asked
+    };
+    change(&mut lsp, 0);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut first = Vec::new();
+    while first.len() < 3 {
+        let msg = lsp.recv(deadline, "the first refreshes");
+        if is_refresh(&msg) {
+            first.push(msg);
+        } else {
+            lsp.pending.push(msg);
+        }
+    }
+    // Unanswered: more changes ask for nothing more yet.
+    for k in 1..30 {
+        change(&mut lsp, k);
+    }
+    lsp.result("textDocument/hover", at(URI, 0, 0));
+    let waiting: Vec<&Value> = lsp.pending.iter().filter(|m| is_refresh(m)).collect();
+    assert!(waiting.is_empty(), "{waiting:?}");
+    // Answered: one more of each, for the changes meanwhile; answered, and no change since: none.
+    for m in &first {
+        lsp.send(serde_json_obj(&[("jsonrpc", "2.0".into()), ("id", m["id"].clone()), ("result", Value::Null)]));
+    }
+    let kinds = ["workspace/codeLens/refresh", "workspace/inlayHint/refresh", "workspace/semanticTokens/refresh"];
+    assert_eq!(three(&mut lsp), kinds);
+    lsp.result("textDocument/hover", at(URI, 0, 0));
+    let waiting: Vec<&Value> = lsp.pending.iter().filter(|m| is_refresh(m)).collect();
+    assert!(waiting.is_empty(), "{waiting:?}");
+    // A change now asks again at once.
+    change(&mut lsp, 30);
+    assert_eq!(three(&mut lsp), kinds);
+    lsp.shutdown();
+}
+
 /// (once for that document), a severity that is none, a rule's name in the wrong case.
 #[test]
 fn settings_changes_refresh_the_client_and_doubtful_settings_are_logged() {
