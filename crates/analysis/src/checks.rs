@@ -943,14 +943,15 @@ fn from_later_stage(a: &mut Analysis) {
         let Some(same) = by_name.get(&lower).map(|&i| &lists[i]) else { continue };
         // The stages before this one, and from this one on.
         let split = same.partition_point(|&s| s < r.in_stage);
-        if let Some(st) = split.checked_sub(1).map(|i| &a.stages[same[i]]) {
+        if split > 0 {
             found.push((
                 "stage-reference-case",
                 r.range,
                 r.line,
+                // (The stage as BuildKit keeps its name: said as declared, `Base`, it would
+                // read as the name written.)
                 format!(
-                    "`FROM {image}` does not match stage `{}`: FROM matches stage names exactly and they are lower-case; write `{lower}`",
-                    st.name_as_written.clone().unwrap_or_default()
+                    "`FROM {image}` does not match stage `{lower}`: stage names are lower-cased, and FROM matches them exactly; write `{lower}`"
                 ),
                 // The build changes: from pulling an image to using the stage.
                 Some(Fix {

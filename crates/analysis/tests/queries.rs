@@ -4078,6 +4078,12 @@ fn failures_say_what_to_do() {
         one("RUN --mount=type=cache,target=/x,bogus true", "invalid-mount").1,
         "invalid field 'bogus' must be a key=value pair"
     );
+    // The stage said by the name BuildKit keeps: "does not match stage `Base`" contradicted itself.
+    let a = plain("FROM alpine AS Base\nFROM Base\n");
+    assert_eq!(
+        findings(&a, "stage-reference-case")[0].2,
+        "`FROM Base` does not match stage `base`: stage names are lower-cased, and FROM matches them exactly; write `base`"
+    );
     let (_, m) = one("ADD --checksum=bad http://example.com/x /y", "invalid-copy");
     assert!(m.starts_with("invalid checksum digest format; write a digest such as `sha256:`"), "{m}");
 }
