@@ -872,6 +872,17 @@ fn unknown_stage_references(a: &mut Analysis) {
                 a.stages[t].line
             ),
         };
+        // A name that is no image reference is no image BuildKit pulls: the build fails on it,
+        // which an error says beside this (native builds; the browser keeps the pull).
+        #[cfg(feature = "build-failures")]
+        let message = match crate::reference::parse_normalized_named(&image) {
+            Ok(_) => message,
+            Err(_) => message.replacen(
+                &format!("so BuildKit will pull an image called `{image}`"),
+                &format!("and `{image}` is no image name either: the build fails on it"),
+                1,
+            ),
+        };
         // No fix for a name that comes from a variable (`FROM ${BASE}`): writing the stage's
         // name there would drop the variable.
         let title = match how {

@@ -4078,6 +4078,13 @@ fn failures_say_what_to_do() {
         one("RUN --mount=type=cache,target=/x,bogus true", "invalid-mount").1,
         "invalid field 'bogus' must be a key=value pair"
     );
+    // A name that is no image's is not pulled: BuildKit fails on it (an error says so too).
+    let a = plain("FROM alpine AS a\nFROM alpine\nCOPY --from=$ /x /y\n");
+    assert_eq!(
+        findings(&a, "unknown-stage")[0].2,
+        "no stage is named `$`, and `$` is no image name either: the build fails on it; did you mean the stage `a`?"
+    );
+    assert_eq!(findings(&a, "invalid-image-reference").len(), 1);
     // The stage said by the name BuildKit keeps: "does not match stage `Base`" contradicted itself.
     let a = plain("FROM alpine AS Base\nFROM Base\n");
     assert_eq!(
