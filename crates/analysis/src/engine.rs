@@ -801,7 +801,10 @@ impl<'a> Engine<'a> {
             match CheckConfig::parse(value) {
                 Ok(c) => self.check = share(c),
                 Err(e) => {
-                    let message = format!("failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: {e}");
+                    // (No line of the file is wrong: said where the value comes from.)
+                    let message = format!(
+                        "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: {e}; the value is the build arg's (given with --build-arg or the editor's buildArgs setting), not this file's: write it as `skip=RuleA,RuleB;error=true`"
+                    );
                     self.fail("invalid-check-directive", &message, None, "parse");
                 }
             }

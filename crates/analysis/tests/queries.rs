@@ -4085,6 +4085,13 @@ fn failures_say_what_to_do() {
         "no stage is named `$`, and `$` is no image name either: the build fails on it; did you mean the stage `a`?"
     );
     assert_eq!(findings(&a, "invalid-image-reference").len(), 1);
+    // A check value given as a build arg: where it comes from, and how it is written.
+    let options =
+        Options { build_args: vec![("BUILDKIT_DOCKERFILE_CHECK".into(), "error=maybe".into())], ..Options::default() };
+    let a = analyze("FROM alpine\n", &options);
+    assert!(diag(&a, "invalid-check-directive").message.ends_with(
+        "; the value is the build arg's (given with --build-arg or the editor's buildArgs setting), not this file's: write it as `skip=RuleA,RuleB;error=true`"
+    ));
     // The stage said by the name BuildKit keeps: "does not match stage `Base`" contradicted itself.
     let a = plain("FROM alpine AS Base\nFROM Base\n");
     assert_eq!(
