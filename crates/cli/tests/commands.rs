@@ -755,7 +755,7 @@ fn targets_and_plans() {
     let typo = run(&["plan", &f, "--build-arg", "G0=1.23"]);
     assert!(
         stderr(&typo).ends_with(
-            ": --build-arg G0 is read by no ARG of this file, and BuildKit ignores it; did you mean `GO`?\n"
+            ": --build-arg `G0` is read by no ARG of this file, and BuildKit ignores it; did you mean `GO`?\n"
         ),
         "{}",
         stderr(&typo)
@@ -1709,6 +1709,10 @@ fn fmt_prints_a_diff_checks_or_writes() {
     assert!(diff.starts_with(&format!("--- a/{0}\n+++ b/{0}\n@@ ", f.trim_start_matches('/'))), "{diff}");
     assert_eq!(apply_unified_diff(text, &diff), formatted, "{diff}");
     assert_eq!(std::fs::read_to_string(&f).unwrap(), text);
+    // --tabs and --indent together: one of them would be ignored (QA: --indent was).
+    let o = run(&["fmt", &f, "--tabs", "--indent", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--tabs indents with a tab a level"), "{}", stderr(&o));
     // --check names the files that would change, and fails.
     let o = run(&["fmt", "--check", &f, &done]);
     assert_eq!((o.status.code(), stdout(&o)), (Some(1), format!("{f}\n")));

@@ -46,7 +46,7 @@ pub(crate) fn warn_unused_options(an: &Analysis, path: &Path, options: &Options)
     for (key, closest) in an.unread_build_args(&options.build_args) {
         let hint = closest.map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
         crate::output::errln!(
-            "stagecraft: warning: {}: --build-arg {key} is read by no ARG of this file, and BuildKit ignores it{hint}",
+            "stagecraft: warning: {}: --build-arg `{key}` is read by no ARG of this file, and BuildKit ignores it{hint}",
             input::shown(path),
         );
     }
