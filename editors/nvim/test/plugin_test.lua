@@ -758,6 +758,49 @@ local function main()
   before = #notes
   require('stagecraft').setup({ cmd = 42 })
   check(noted('stagecraft: setup: cmd', vim.log.levels.ERROR), '8 setup{} with a wrong option type says which')
+  -- Lists and maps are checked entry by entry (QA: `filetypes = { 5 }` crashed Neovim 0.7), and a
+  -- failed setup says the plugin is off, as :checkhealth does.
+  for _, case in ipairs({
+    { { filetypes = { 'dockerfile', 5 } }, 'filetypes[2]: expected a non-empty string, got number' },
+    { { cmd = '' }, "cmd: expected the server's program" },
+    { { keymaps = { targets = true } }, 'keymaps.targets: expected the keys to map' },
+    { { settings = { buildArgs = { 'GO=1.23' } } }, 'settings.buildArgs: expected NAME = value pairs, got a list' },
+  }) do
+    before = #notes
+    require('stagecraft').setup(case[1])
+    check(noted(case[2], vim.log.levels.ERROR) and noted('stagecraft is off until setup{} succeeds', vim.log.levels.ERROR),
+      '8 setup{} checks each entry: ' .. case[2])
+  end
+  local health_lines = {}
+  -- (The table health.lua reports through: vim.health, else 0.7's require('health').)
+  local reporter = vim.health or require('health')
+  local saved = {}
+  for _, name in ipairs({ 'start', 'ok', 'info', 'warn', 'error', 'report_start', 'report_ok', 'report_info',
+    'report_warn', 'report_error' }) do
+    if reporter[name] then
+      saved[name] = reporter[name]
+      reporter[name] = function(msg)
+        if name:match('error$') then
+          table.insert(health_lines, msg)
+        end
+      end
+    end
+  end
+  local health_ok, health_err = pcall(require('stagecraft.health').check)
+  for name, f in pairs(saved) do
+    reporter[name] = f
+  end
+  check(vim.tbl_contains(health_lines, 'setup{} failed: settings.buildArgs: expected NAME = value pairs, got a list (write { GO_VERSION = \'1.23\' })'),
+    '8 :checkhealth says setup{} failed', vim.inspect({ health_lines, health_ok, health_err }))
+  -- A program that exits before it answers `initialize` (an old stagecraft without `lsp`, another
+  -- program): restarting would not help, and the message says what would.
+  before = #notes
+  require('stagecraft').setup({ cmd = { '/bin/true' } })
+  pcall(vim.cmd, 'edit ' .. work .. '/early/Dockerfile')
+  check(wait(5000, function()
+    return noted('exited (code 0) before it started, so restarting will not help', vim.log.levels.ERROR)
+  end) and noted('point `cmd` at another binary', vim.log.levels.ERROR), '8 a server that exits before it starts is said so')
+  pcall(vim.cmd, 'bwipeout!')
   -- An unknown key (a typo) is no error, but is said, with the closest known one.
   local notes8 = #notes
   local ok8u = pcall(require('stagecraft').setup, { codelense = true, settings = { buildargs = { A = '1' } }, zzz = 1 })

@@ -160,6 +160,35 @@ local function message(err)
   return (tostring(err):gsub('^[^\n]-:%d+: ', ''))
 end
 
+--- Raises an error naming the first entry of list `t` that is not a (non-empty) string:
+--- `filetypes[2]: expected string, got number`. (Neovim 0.7 crashed on a number among the
+--- filetypes of an autocommand.)
+---@param name string
+---@param t table|nil
+local function strings(name, t)
+  for i, v in ipairs(t or {}) do
+    if type(v) ~= 'string' or v == '' then
+      error(('%s[%d]: expected a non-empty string, got %s'):format(name, i, v == '' and "''" or type(v)), 0)
+    end
+  end
+end
+
+--- Raises an error naming the first value of map `t` that is no string, number or boolean, or
+--- a list where a map of NAME = value belongs.
+---@param name string
+---@param t table|nil
+---@param example string
+local function values(name, t, example)
+  if t and #t > 0 then
+    error(('%s: expected NAME = value pairs, got a list (write %s)'):format(name, example), 0)
+  end
+  for k, v in pairs(t or {}) do
+    if not vim.tbl_contains({ 'string', 'number', 'boolean' }, type(v)) then
+      error(('%s.%s: expected a string, got %s'):format(name, tostring(k), type(v)), 0)
+    end
+  end
+end
+
 --- Raises an error naming the first setting of the wrong type.
 ---@param s table
 function M.validate_settings(s)
@@ -170,6 +199,17 @@ function M.validate_settings(s)
   util.validate('settings.buildContext', s.buildContext, 'string', true)
   util.validate('settings.namedContexts', s.namedContexts, 'table', true)
   util.validate('settings.platform', s.platform, 'string', true)
+  if type(s.targets) == 'table' then
+    strings('settings.targets', s.targets)
+  end
+  values('settings.buildArgs', s.buildArgs, "{ GO_VERSION = '1.23' }")
+  values('settings.severities', s.severities, "{ FromAsCasing = 'error' }")
+  -- (A list of names is taken: names without values.)
+  for k, v in pairs(s.namedContexts or {}) do
+    if type(v) ~= 'string' then
+      error(('settings.namedContexts.%s: expected a string, got %s'):format(tostring(k), type(v)), 0)
+    end
+  end
 end
 
 local function validate(opts)
@@ -188,8 +228,23 @@ local function validate(opts)
   util.validate('graph_dir', opts.graph_dir, 'string', true)
   util.validate('open_cmd', opts.open_cmd, { 'string', 'table', 'function', 'boolean' }, true)
   M.validate_settings(opts.settings or {})
+  if opts.cmd == '' or (type(opts.cmd) == 'table' and #opts.cmd == 0) then
+    error("cmd: expected the server's program (a path or a name on PATH), got nothing", 0)
+  end
   if type(opts.cmd) == 'table' then
-    util.validate('cmd[1]', opts.cmd[1], 'string')
+    strings('cmd', opts.cmd)
+  end
+  strings('filetypes', opts.filetypes)
+  strings('root_markers', opts.root_markers)
+  if type(opts.keymaps) == 'table' then
+    for k, v in pairs(opts.keymaps) do
+      if M.default_keymaps[k] == nil then
+        error(('keymaps.%s: no such key map (the keys are targets, graph and codelens)'):format(tostring(k)), 0)
+      end
+      if not (type(v) == 'string' and v ~= '') and v ~= false then
+        error(('keymaps.%s: expected the keys to map, such as %s, or false, got %s'):format(k, vim.inspect(M.default_keymaps[k]), type(v)), 0)
+      end
+    end
   end
   if opts.open_cmd == true then
     error('open_cmd: expected a program, an argv list, a function or false, got true', 0)
@@ -204,8 +259,10 @@ function M.set(opts)
   opts = opts or {}
   local ok, err = pcall(validate, opts)
   if not ok then
+    M.setup_error = message(err)
     return false, message(err), {}
   end
+  M.setup_error = nil
   local warnings = M.unknown_options(opts)
   local merged = vim.tbl_extend('force', vim.deepcopy(M.defaults), opts)
   if type(merged.cmd) == 'string' then

@@ -54,7 +54,8 @@ local function graph_dir()
   else
     dir = vim.fn.fnamemodify(vim.fn.tempname(), ':h')
   end
-  vim.fn.mkdir(dir, 'p')
+  -- (A folder that cannot be made is said by the write below, with the option that names it.)
+  pcall(vim.fn.mkdir, dir, 'p')
   return dir
 end
 
@@ -92,7 +93,8 @@ local function deliver(bufnr, opts, text)
     local path = ('%s/stagecraft-%s%s.svg'):format(graph_dir(), M.file_stem(fname), suffix)
     local f, err = io.open(path, 'wb')
     if not f then
-      util.error(('could not write %s: %s'):format(path, err))
+      local hint = config.get().graph_dir and ' (the folder is the `graph_dir` option)' or ''
+      util.error(('could not write the graph: %s%s'):format(err, hint))
       return
     end
     f:write(text)
@@ -155,9 +157,16 @@ local function from_cli(bufnr, opts)
   for _, context in ipairs(contexts) do
     vim.list_extend(argv, { '--build-context', context })
   end
-  local out = vim.fn.system(argv)
-  if vim.v.shell_error ~= 0 then
-    util.error(('`stagecraft graph` failed: %s'):format(vim.trim(out)))
+  -- (With a time limit: a program that is not stagecraft may wait for input forever.)
+  local out, code, err = util.run(argv, 30000)
+  if code == nil then
+    util.error(('`%s graph` did not finish in 30 s (is `cmd` the stagecraft binary?)'):format(cmd[1]))
+    return
+  elseif code ~= 0 then
+    util.error(('`stagecraft graph` failed: %s'):format(vim.trim(err ~= '' and err or out)))
+    return
+  elseif out == '' then
+    util.error(('`%s graph` printed nothing (is `cmd` the stagecraft binary?)'):format(cmd[1]))
     return
   end
   return deliver(bufnr, opts, out)

@@ -37,6 +37,13 @@ function M.check()
     health.ok(('Neovim %s (starts the server with vim.lsp.start_client)'):format(version))
   end
 
+  if config.setup_error then
+    health.error('setup{} failed: ' .. config.setup_error, {
+      'stagecraft is off (no server, no commands) until setup{} succeeds: see :help stagecraft-options',
+    })
+    return
+  end
+
   local opts = config.get()
   local cmd, reason = server.resolve_cmd(opts.cmd)
   if not cmd then
@@ -45,8 +52,14 @@ function M.check()
       'or pass its path: require("stagecraft").setup{ cmd = { "/path/to/stagecraft", "lsp" } }',
     })
   else
-    local out = vim.trim(vim.fn.system({ cmd[1], '--version' }))
-    if vim.v.shell_error ~= 0 then
+    -- (With a time limit: a program that waits for input would hang the editor.)
+    local out, code, err = util.run({ cmd[1], '--version' }, 3000)
+    out = vim.trim(out ~= '' and out or err)
+    if code == nil then
+      health.error(('%s did not answer --version within 3 s: it is not the stagecraft binary'):format(cmd[1]), {
+        'point `cmd` at the stagecraft binary: require("stagecraft").setup{ cmd = { "/path/to/stagecraft", "lsp" } }',
+      })
+    elseif code ~= 0 then
       health.warn(('%s does not answer --version: %s'):format(cmd[1], out))
     elseif out:match('^stagecraft %d+%.%d+') then
       health.ok(('%s (%s)'):format(out, cmd[1]))
@@ -64,7 +77,12 @@ function M.check()
   for _, client in ipairs(server.clients()) do
     running[client.id] = true
   end
-  if #clients == 0 then
+  if #clients == 0 and not opts.autostart then
+    health.info('no language server running: autostart = false, so this plugin starts none (vim.lsp.enable or '
+      .. 'nvim-lspconfig does, as a client named "stagecraft")')
+  elseif #clients == 0 and server.any_exited() then
+    health.warn('no language server running: it exited', { 'run :StagecraftRestart in a Dockerfile to start it again' })
+  elseif #clients == 0 then
     health.info('no language server running (it starts when a Dockerfile opens)')
   end
   for _, client in ipairs(clients) do

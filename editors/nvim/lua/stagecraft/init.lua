@@ -173,7 +173,7 @@ end
 function M.setup(opts)
   local ok, err, warnings = config.set(opts)
   if not ok then
-    util.error('setup: ' .. err)
+    util.error('setup: ' .. err .. ' (stagecraft is off until setup{} succeeds: see :help stagecraft-options)')
     return
   end
   for _, warning in ipairs(warnings or {}) do

@@ -58,6 +58,18 @@ end
 
 --- The error shown when the binary is missing.
 ---@param reason string
+--- What to do about a server that exited before it answered `initialize` (restarting it would
+--- only repeat that).
+---@param code integer
+---@param signal integer|nil
+function M.early_exit_message(code, signal)
+  local how = (signal or 0) ~= 0 and ('signal %d'):format(signal) or ('code %d'):format(code)
+  local cmd = table.concat(config.get().cmd, ' ')
+  return ('the language server `%s` exited (%s) before it started, so restarting will not help: run it in a '
+    .. 'terminal to see why (its error is in :LspLog too). A stagecraft built before the `lsp` command exits so: '
+    .. 'update it (`%s` in a stagecraft checkout), or point `cmd` at another binary.'):format(cmd, how, M.install_hint)
+end
+
 function M.missing_message(reason)
   return ('the language server binary was not found (%s). Install it from a stagecraft checkout '
     .. 'with `%s`, or pass its path as `cmd` to require("stagecraft").setup{}.'):format(reason, M.install_hint)
@@ -139,6 +151,9 @@ end
 
 --- Clients this plugin stopped (a restart): their end is no news.
 local stopped_here = {}
+-- Clients that answered `initialize`: one that exits before it is no running server that
+-- stopped but a program that does not serve (an old stagecraft without `lsp`, another program).
+local initialized = {}
 
 --- Drops the code lenses of client `id` from every buffer. Neovim 0.7 keeps those of a client
 --- that stopped or exited: they stay drawn beside a new server's, and running one fails (its
@@ -327,6 +342,7 @@ local function client_config(cmd, root)
     settings = { stagecraft = settings },
     capabilities = opts.capabilities or vim.lsp.protocol.make_client_capabilities(),
     on_init = function(client)
+      initialized[client.id] = true
       util.notify_server(client, 'workspace/didChangeConfiguration', { settings = client.config.settings })
     end,
     on_attach = on_attach,
@@ -335,9 +351,11 @@ local function client_config(cmd, root)
       if clients_by_root[root] == client_id then
         clients_by_root[root] = nil
       end
+      local early = not initialized[client_id] and not stopped_here[client_id]
+      initialized[client_id] = nil
       for bufnr, id in pairs(buf_client) do
         if id == client_id then
-          exited[bufnr] = { code = code, signal = signal }
+          exited[bufnr] = { code = code, signal = signal, early = early }
         end
       end
       -- Neovim says nothing of a server ended by SIGTERM (it reports other signals and exit
@@ -351,6 +369,9 @@ local function client_config(cmd, root)
         clear_lenses(client_id)
         if told then
           util.warn('the language server was ended (signal 15); run :StagecraftRestart to start it again')
+        end
+        if early and vim.v.exiting == vim.NIL then
+          util.error(M.early_exit_message(code, signal))
         end
       end)
     end,
@@ -382,7 +403,19 @@ function M.attach(bufnr)
     end
     return nil
   end
-  local root = opts.root_dir and opts.root_dir(fname, bufnr) or default_root(fname, opts.root_markers)
+  local root
+  if opts.root_dir then
+    -- (A function of the user's: what goes wrong in it is said in one line, not a stack trace.)
+    local ok, found = pcall(opts.root_dir, fname, bufnr)
+    if not ok then
+      util.warn(('root_dir failed for %s: %s; the default root is used'):format(fname, (tostring(found):gsub('^[^\n]-:%d+: ', ''))))
+    elseif found ~= nil and type(found) ~= 'string' then
+      util.warn(('root_dir returned a %s for %s, not a folder (a string) or nil; the default root is used'):format(type(found), fname))
+    else
+      root = found
+    end
+  end
+  root = root or default_root(fname, opts.root_markers)
   local conf = client_config(cmd, root)
 
   if vim.lsp.start then
@@ -418,6 +451,11 @@ function M.track(bufnr, id)
   exited[bufnr] = nil
 end
 
+--- Whether the server of any buffer exited (and none was started for it since).
+function M.any_exited()
+  return next(exited) ~= nil
+end
+
 --- Whether the server of `bufnr` exited (it had one).
 ---@param bufnr integer
 function M.exited(bufnr)
@@ -440,6 +478,10 @@ function M.explain_missing_client(bufnr)
     return
   end
   local gone = exited[bufnr]
+  if gone and gone.early then
+    util.error(M.early_exit_message(gone.code, gone.signal))
+    return
+  end
   if gone then
     local how = (gone.code == 0 and (gone.signal or 0) == 0) and 'stopped'
       or ((gone.signal or 0) ~= 0 and ('exited (signal %d)'):format(gone.signal) or ('exited (code %d)'):format(gone.code))

@@ -10,6 +10,38 @@ function M.has(version)
   return vim.fn.has('nvim-' .. version) == 1
 end
 
+--- Runs `argv` and waits up to `timeout_ms` for it: its standard output, its exit code (nil
+--- when it did not finish in time, and was stopped, or could not start) and its standard error.
+---@param argv string[]
+---@param timeout_ms integer
+---@return string stdout, integer|nil code, string stderr
+function M.run(argv, timeout_ms)
+  local out, err, code = { '' }, { '' }, nil
+  local ok, job = pcall(vim.fn.jobstart, argv, {
+    stdout_buffered = true,
+    stderr_buffered = true,
+    -- (Buffered: the lines of the whole output, the last one '' after a final line break.)
+    on_stdout = function(_, data)
+      out = data
+    end,
+    on_stderr = function(_, data)
+      err = data
+    end,
+    on_exit = function(_, c)
+      code = c
+    end,
+  })
+  if not ok or job <= 0 then
+    return '', nil, ''
+  end
+  local status = vim.fn.jobwait({ job }, timeout_ms)[1]
+  if status == -1 then
+    vim.fn.jobstop(job)
+    return table.concat(out, '\n'), nil, table.concat(err, '\n')
+  end
+  return table.concat(out, '\n'), code or status, table.concat(err, '\n')
+end
+
 --- vim.notify with the plugin's prefix.
 ---@param msg string
 ---@param level integer|nil a vim.log.levels value (INFO when nil)
