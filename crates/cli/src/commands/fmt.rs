@@ -31,8 +31,8 @@ Prints a unified diff of each file it would change; --write changes the files in
 --check prints the names of the files it would change and exits 1 if there are any.
 A FILE of `-` reads the standard input and prints it formatted (an editor's filter); it is
 named alone, but for --check.
---indent N: columns per indentation level (default 4); --tabs: indent with tabs (not with
---indent).
+--indent N: columns per indentation level (default 4); --tabs: indent with tabs, each counting
+as N columns (deeper continuation lines keep their extra depth in blanks).
 A file with a syntax error is not formatted: the error is said, with its line and column,
 and the exit status is 1 (`-` prints the text unchanged). 2: a file could not be read or
 written (`-` prints what it read unchanged: text that is not UTF-8, say).";
@@ -55,12 +55,6 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         return Err(Failure::Usage(
             "`-` prints the standard input formatted (a filter), which would be mixed with the other files' diffs: \
              format `-` on its own, or use --check, which names each file it would change"
-                .into(),
-        ));
-    }
-    if a.tabs && a.indent.is_some() {
-        return Err(Failure::Usage(
-            "--tabs indents with a tab a level, so --indent (columns a level) has nothing to say: give one of them"
                 .into(),
         ));
     }
