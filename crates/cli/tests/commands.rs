@@ -917,6 +917,10 @@ fn targets_and_plans() {
     assert_eq!(unrun(runs, Some("a")), [("a".to_string(), Some(2))]);
     let failing = "FROM alpine AS a\nRUN <<EOF\nx\nEOF\nRUN --network=none <<EOF\nx\nEOF\nRUN <<EOF\nx\nEOF\n";
     assert_eq!(unrun(failing, None), [("a".to_string(), Some(2))], "up to its failure, not at it");
+    // Up to a failure BuildKit meets too, and none where the file does not parse (review).
+    let shared = "FROM alpine AS a\nRUN <<EOF\nx\nEOF\nWORKDIR ${X:?unset}\nRUN <<EOF\nx\nEOF\n";
+    assert_eq!(unrun(shared, None), [("a".to_string(), Some(2))]);
+    assert_eq!(unrun(&format!("{shared}FOO bar\n"), None), []);
     let said = stdout(&run(&["plan", &d.file("Legacy.Dockerfile", runs), "--legacy"]));
     assert!(
         said.contains("It runs 2 RUNs with a heredoc without the heredoc's body")

@@ -97,7 +97,16 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
         true => lan.legacy_unrun_heredocs(legacy_count).into_iter(),
         false => Vec::new().into_iter(),
     }
-    .filter(|&(s, r)| failure.as_ref().is_none_or(|f| (s, r.start()) < (f.stage, f.offset)))
+    .filter(|&(s, r)| match &failure {
+        Some(f) => (s, r.start()) < (f.stage, f.offset),
+        // Where it fails as BuildKit does: before that step, and nothing where the file does
+        // not parse (review).
+        None => match lan.build_error().filter(|e| lan.legacy_meets(e, legacy_count)) {
+            Some(e) if matches!(e.phase, "parse" | "instructions") => false,
+            Some(e) => e.range.is_some_and(|at| r.start() < at.start()),
+            None => true,
+        },
+    })
     .map(|(s, r)| (s, lan.line_of(r.start())))
     .collect();
     let clash = failure.map(|f| {
