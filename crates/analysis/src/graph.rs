@@ -432,6 +432,10 @@ pub(crate) fn stage_graph(stages: &[Stage], deps: &[Vec<Dep>]) -> StageGraph {
     // `GraphNode`: each map type is more code in the wasm package, which has this one.)
     let mut images: stagecraft_syntax::hash::Map<String, usize> = stagecraft_syntax::hash::Map::default();
     let mut scratch = None;
+    // The sources of the inherited triggers' edges (kind `Onbuild`, all at the stage's FROM),
+    // with their stage (see below).
+    #[cfg(feature = "large-files")]
+    let mut at_from: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
     for (s, ds) in deps.iter().enumerate() {
         for d in ds {
             if d.implicit {
@@ -456,10 +460,11 @@ pub(crate) fn stage_graph(stages: &[Stage], deps: &[Vec<Dep>]) -> StageGraph {
             // One edge for the inherited triggers that use one source alike: they are all
             // written at the stage's FROM (a thousand triggers copying from one stage, inherited
             // by a thousand stages, made a million edges no one could tell apart, and
-            // `stagecraft/stageGraph` took 2.6 s). Native builds only: 53 bytes of the browser
-            // module, which draws such edges as one anyway.
+            // `stagecraft/stageGraph` took 2.6 s). Each such edge is looked up among the
+            // stage's edges at that place, whatever their order. Native builds only: 53 bytes
+            // of the browser module, which draws such edges as one anyway.
             #[cfg(feature = "large-files")]
-            if graph.edges.last() == Some(&edge) {
+            if edge.kind == EdgeKind::Onbuild && !at_from.insert((source, s)) {
                 continue;
             }
             graph.edges.push(edge);

@@ -4011,13 +4011,14 @@ fn a_lone_carriage_return_is_said_once() {
 #[cfg(feature = "large-files")]
 #[test]
 fn inherited_triggers_that_use_one_source_alike_are_one_edge() {
-    // Two triggers copying from `b`, one mounting it, one copying from an image: at `c`'s FROM,
-    // one edge of each source and kind; `b`'s own COPYs from `a` stay one edge each.
+    // Two triggers copying from `b`, one mounting it, two copying from an image, alternating
+    // (the review: only neighbours were merged): at `c`'s FROM, one edge of each source and
+    // kind; `b`'s own COPYs from `a` stay one edge each.
     let a = plain(
         "FROM alpine AS a\nFROM alpine AS b\nCOPY --from=a /x /x\nCOPY --from=a /y /y\n\
-         ONBUILD COPY --from=b /1 /1\nONBUILD COPY --from=b /2 /2\n\
-         ONBUILD RUN --mount=from=b,target=/m true\nONBUILD COPY --from=busybox /3 /3\n\
-         ONBUILD COPY --from=busybox /4 /4\nFROM b AS c\n",
+         ONBUILD COPY --from=b /1 /1\nONBUILD COPY --from=busybox /3 /3\n\
+         ONBUILD RUN --mount=from=b,target=/m true\nONBUILD COPY --from=busybox /4 /4\n\
+         ONBUILD COPY --from=b /2 /2\nFROM b AS c\n",
     );
     let g = a.graph();
     let edges = |stage: usize| {
