@@ -976,17 +976,23 @@ fn from_later_stage(a: &mut Analysis) {
         // `FROM node AS node` (a stage named after its base image) is no mistake: the stage is
         // not defined while its own FROM is read, so BuildKit pulls the image, as meant.
         if let Some(later) = same[split..].iter().find(|&&i| i != r.in_stage).map(|&i| &a.stages[i]) {
-            found.push((
-                "forward-stage-reference",
-                r.range,
-                r.line,
-                format!(
-                    "`FROM {image}` names a stage defined later (line {}); FROM only sees earlier stages, so BuildKit pulls an image called `{image}`: move stage `{}` above this one",
-                    later.line,
-                    later.display_name()
+            let message = format!(
+                "`FROM {image}` names a stage defined later (line {}); FROM only sees earlier stages, so BuildKit pulls an image called `{image}`: move stage `{}` above this one",
+                later.line,
+                later.display_name()
+            );
+            // A name that is no image reference is not pulled: the build fails on it, as the
+            // error beside this says (native builds; the browser keeps the pull).
+            #[cfg(feature = "build-failures")]
+            let message = match crate::reference::parse_normalized_named(image) {
+                Ok(_) => message,
+                Err(_) => message.replacen(
+                    &format!("so BuildKit pulls an image called `{image}`"),
+                    &format!("so BuildKit reads `{image}` as an image's name, which it is not: the build fails on it"),
+                    1,
                 ),
-                None,
-            ));
+            };
+            found.push(("forward-stage-reference", r.range, r.line, message, None));
         }
     }
     for (code, range, line, message, fix) in found {

@@ -496,7 +496,6 @@ impl<'a> Engine<'a> {
         self
     }
 
-    /// Whether this run records a probe (never in a build without the `probe` feature).
     /// Where the last global ARG `key` with a value is written (see `global_origins`).
     #[cfg(feature = "probe")]
     fn global_origin(&self, key: &str) -> Option<TextRange> {
@@ -512,6 +511,7 @@ impl<'a> Engine<'a> {
         None
     }
 
+    /// Whether this run records a probe (never in a build without the `probe` feature).
     fn probing(&self) -> bool {
         self.probe.active()
     }

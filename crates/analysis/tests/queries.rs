@@ -4095,6 +4095,10 @@ fn failures_say_what_to_do() {
     assert!(diag(&a, "invalid-check-directive").message.ends_with(
         "; the value is the build arg's (given with --build-arg or the editor's buildArgs setting), not this file's: write it as `skip=RuleA,RuleB;error=true`"
     ));
+    let a = plain("FROM Base\nFROM alpine AS base\n");
+    assert!(findings(&a, "forward-stage-reference")[0].2.contains(
+        "so BuildKit reads `Base` as an image's name, which it is not: the build fails on it: move stage `base` above this one"
+    ));
     // The stage said by the name BuildKit keeps: "does not match stage `Base`" contradicted itself.
     let a = plain("FROM alpine AS Base\nFROM Base\n");
     assert_eq!(

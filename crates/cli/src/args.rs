@@ -163,7 +163,8 @@ fn unexpected(arg: lexopt::Arg<'_>, spec: &Spec) -> String {
     }
     let known = || LONG_OPTIONS.iter().filter(|(_, taken)| taken(spec)).map(|(n, _)| *n);
     // A name cut short is the options it starts (`--fo`: `--format`, not the closer `--fix`).
-    let started: Vec<String> = known().filter(|n| n.starts_with(name)).map(|n| format!("`--{n}`")).collect();
+    let started: Vec<String> =
+        known().filter(|n| !name.is_empty() && n.starts_with(name)).map(|n| format!("`--{n}`")).collect();
     match started.split_last() {
         Some((last, [])) => format!("{message}; did you mean {last}?"),
         Some((last, rest)) => format!("{message}; did you mean {} or {last}?", rest.join(", ")),

@@ -1497,9 +1497,6 @@ fn configuration_changes_targets_in_play() {
     lsp.shutdown();
 }
 
-/// New settings change what the editor shows besides diagnostics (the unused stages' tokens,
-/// the lenses, the build args' inlay hints): a client that can be asked to ask again is asked.
-/// Settings that cannot be what was meant go to the client's log: a target a document lacks
 /// A refresh not answered yet is not asked again, one more is once it is: a client that
 /// answered none kept one request of each kind per settings change waiting (QA: 20,000
 /// changes, 51 MiB).
@@ -1568,6 +1565,9 @@ fn an_unanswered_refresh_is_not_asked_again_until_it_is_answered() {
     lsp.shutdown();
 }
 
+/// New settings change what the editor shows besides diagnostics (the unused stages' tokens,
+/// the lenses, the build args' inlay hints): a client that can be asked to ask again is asked.
+/// Settings that cannot be what was meant go to the client's log: a target a document lacks
 /// (once for that document), a severity that is none, a rule's name in the wrong case.
 #[test]
 fn settings_changes_refresh_the_client_and_doubtful_settings_are_logged() {

@@ -79,8 +79,11 @@ impl IgnoreFiles {
         if let Some((_, rules, error)) = self.0.get(&key.0).filter(|(read, ..)| read == key) {
             return (rules.clone(), error.clone());
         }
-        // Files no document holds the rules of any more are dropped as others are read.
-        self.0.retain(|_, (_, rules, _)| rules.as_ref().is_some_and(|r| Arc::strong_count(&r.0) > 1));
+        // Files no document holds the rules of any more are dropped as others are read (a
+        // rejected file's entry, a message, is kept: it is read again only when it changes).
+        self.0.retain(|_, (_, rules, error)| {
+            error.is_some() || rules.as_ref().is_some_and(|r| Arc::strong_count(&r.0) > 1)
+        });
         let (rules, error) = match dockerignore::load(&key.0) {
             Ok(rules) => (Some(IgnoreRules(Arc::new(rules))), None),
             Err(e) => {
@@ -483,8 +486,22 @@ mod tests {
         }
         let (a2, b2) = (rules(&mut state, "a.Dockerfile"), rules(&mut state, "b.Dockerfile"));
         assert!(Arc::ptr_eq(&a2, &b2) && !Arc::ptr_eq(&a, &a2), "read again, once");
-        drop((a, b));
-        assert_eq!(state.ignore_files.0.len(), 1);
+        drop((a, b, a2, b2));
+        // A document of another folder: the first folder's file stays while its documents are
+        // open, and goes once they are closed and another file is read.
+        let other = dir.join("sub");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join(".dockerignore"), "x.tmp\n").unwrap();
+        state.documents.insert(uri("sub/c.Dockerfile"), Document::new(1, "FROM alpine\nCOPY x.tmp /\n".into()));
+        rules(&mut state, "sub/c.Dockerfile");
+        assert_eq!(state.ignore_files.0.len(), 2);
+        state.documents.remove(&uri("a.Dockerfile"));
+        state.documents.remove(&uri("b.Dockerfile"));
+        std::fs::write(other.join(".dockerignore"), "x.tmp\n*.log\n").unwrap();
+        state.documents.get_mut(&uri("sub/c.Dockerfile")).unwrap().invalidate();
+        rules(&mut state, "sub/c.Dockerfile");
+        let kept: Vec<&PathBuf> = state.ignore_files.0.keys().collect();
+        assert_eq!(kept, [&other.join(".dockerignore")], "the first folder's file is let go");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

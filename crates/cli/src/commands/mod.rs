@@ -87,15 +87,15 @@ fn resolve_target(an: &Analysis, path: &Path, t: &str) -> Result<usize, Failure>
     })
 }
 
-/// For the commands that show what a build would do (`plan`, `targets`): a failure `counts`
-/// (BuildKit's step for them meets it) is said on stderr, with where and what, and makes the
-/// exit status 1; the output is still printed, as what the build would be once it is mended.
 /// `:LINE:COLUMN` of an offset, after a file's name in a message (as `check` says where).
 pub(crate) fn line_column(an: &Analysis, offset: stagecraft_analysis::TextSize) -> String {
     let (line, column) = crate::output::position(an, offset);
     format!(":{line}:{column}")
 }
 
+/// For the commands that show what a build would do (`plan`, `targets`): a failure `counts`
+/// (BuildKit's step for them meets it) is said on stderr, with where and what, and makes the
+/// exit status 1; the output is still printed, as what the build would be once it is mended.
 pub(crate) fn build_outcome(an: &Analysis, path: &Path, counts: impl Fn(&BuildError) -> bool) -> crate::Outcome {
     match an.build_error().filter(|e| counts(e)) {
         Some(e) => {
