@@ -26,6 +26,8 @@ import type { ServerSettings } from "./protocol";
 
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
+/** How long the server may take to answer `initialize` (stagecraft answers at once). */
+const INITIALIZE_TIMEOUT_MS = 20_000;
 
 export function settings(): ServerSettings {
   const cfg = vscode.workspace.getConfiguration("stagecraft");
@@ -276,8 +278,17 @@ export class Server implements vscode.Disposable {
       }
     });
     this.output.appendLine(`starting ${bin} lsp`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A program that never answers `initialize` (one that waits for other input) would keep the
+    // start, and every command and restart behind it, waiting for good.
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`it did not answer \`initialize\` in ${INITIALIZE_TIMEOUT_MS / 1000} s (is it the stagecraft binary?)`)),
+        INITIALIZE_TIMEOUT_MS,
+      );
+    });
     try {
-      await client.start();
+      await Promise.race([client.start(), silent]);
       // vscode-languageclient 9 resolves start() when the server closed the connection before
       // answering `initialize` (its close handler forgets the start it would reject).
       if (client.state !== State.Running) throw new Error("the server closed the connection before initializing");
@@ -288,6 +299,7 @@ export class Server implements vscode.Disposable {
     } catch (e) {
       // Stopped meanwhile (a restart): the next start says how it goes.
       if (this.client !== client) return;
+      if (proc && proc.exitCode === null && proc.signalCode === null && !client.isRunning()) proc.kill();
       // Let the exiting process flush its stderr before quoting it.
       await waitForExit(proc, 1000);
       this.client = undefined;
@@ -304,6 +316,8 @@ export class Server implements vscode.Disposable {
       this.setStatus({ state: "stopped", why: this.problem });
       // Not when the path changed meanwhile: the restart that follows says how that one went.
       if (announce && vscode.workspace.getConfiguration("stagecraft").get<string>("serverPath", "") === configured) this.showProblem();
+    } finally {
+      clearTimeout(timer);
     }
   }
 

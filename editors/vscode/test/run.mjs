@@ -1096,6 +1096,20 @@ async function main() {
     log(`  language status: ${JSON.stringify(rows)}`);
   });
 
+  // 11b'. A program that never answers `initialize`: the start gives up after a while, says so,
+  // and a later start is not kept waiting behind it (QA: the extension waited for good).
+  await step("a binary that never answers initialize: the start gives up and says so", null, async () => {
+    await runCommand("Notifications: Clear All Notifications");
+    const silent = path.join(tmp, "bin-silent", "stagecraft");
+    fs.mkdirSync(path.dirname(silent), { recursive: true });
+    fs.writeFileSync(silent, "#!/bin/sh\nexec sleep 600\n", { mode: 0o755 });
+    const current = JSON.parse(fs.readFileSync(workspaceSettings, "utf8"));
+    fs.writeFileSync(workspaceSettings, JSON.stringify({ ...current, "stagecraft.serverPath": silent }, null, 2));
+    const toast = await toastWith("did not answer `initialize` in 20 s", 60000);
+    const text = await toast.textContent();
+    if (!text.includes("is it the stagecraft binary?")) throw new Error(`the message does not say what to check: ${text}`);
+  });
+
   // 11c. The path in the User settings alone: ignored in a remote window, and the message says so.
   await step("stagecraft.serverPath in the User settings of a remote window: the message says where to set it", null, async () => {
     await runCommand("Notifications: Clear All Notifications");
