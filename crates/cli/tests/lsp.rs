@@ -340,28 +340,30 @@ fn copy_ignored_file_follows_the_ignore_file_on_disk() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A server started by a client that can watch files, and its request to register the watcher
+/// (not answered yet).
+fn started_watching() -> (Lsp, Value) {
+    let mut lsp = Lsp::start();
+    let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
+    lsp.initialize(parse_json(watching), Value::Null);
+    let deadline = Instant::now() + TIMEOUT;
+    let register = loop {
+        let msg = lsp.recv(deadline, "client/registerCapability");
+        if msg["method"] == "client/registerCapability" {
+            break msg;
+        }
+        lsp.pending.push(msg);
+    };
+    (lsp, register)
+}
+
 /// A client that never answers the server's registration request (or exits before it does)
 /// still stops the server: with `shutdown` and `exit`, and when its end of stdin closes.
 #[test]
 fn an_unanswered_registration_does_not_keep_the_server_running() {
-    let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
-    let asked = |lsp: &mut Lsp| {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let msg = lsp.recv(deadline, "client/registerCapability");
-            if msg["method"] == "client/registerCapability" {
-                break;
-            }
-            lsp.pending.push(msg);
-        }
-    };
-    let mut lsp = Lsp::start();
-    lsp.initialize(parse_json(watching), Value::Null);
-    asked(&mut lsp);
+    let (lsp, _) = started_watching();
     lsp.shutdown();
-    let mut lsp = Lsp::start();
-    lsp.initialize(parse_json(watching), Value::Null);
-    asked(&mut lsp);
+    let (mut lsp, _) = started_watching();
     drop(lsp.stdin.take());
     let deadline = Instant::now() + TIMEOUT;
     let status = loop {
@@ -379,18 +381,8 @@ fn an_unanswered_registration_does_not_keep_the_server_running() {
 #[test]
 fn a_watched_ignore_file_republishes_diagnostics() {
     let (dir, uri) = build_context("watch", "secrets\n");
-    let mut lsp = Lsp::start();
-    let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
-    lsp.initialize(parse_json(watching), Value::Null);
     // The registration: a request from the server, answered here.
-    let deadline = Instant::now() + TIMEOUT;
-    let register = loop {
-        let msg = lsp.recv(deadline, "client/registerCapability");
-        if msg["method"] == "client/registerCapability" {
-            break msg;
-        }
-        lsp.pending.push(msg);
-    };
+    let (mut lsp, register) = started_watching();
     let registration = &register["params"]["registrations"][0];
     assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
     let globs: Vec<&str> = registration["registerOptions"]["watchers"]
@@ -476,17 +468,7 @@ fn an_ignore_file_changed_on_disk_republishes_diagnostics_for_clients_that_canno
 #[test]
 fn a_refused_registration_falls_back_to_looking_at_the_ignore_files() {
     let (dir, uri) = build_context("refused", "secrets\n");
-    let mut lsp = Lsp::start();
-    let watching = r#"{"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}"#;
-    lsp.initialize(parse_json(watching), Value::Null);
-    let deadline = Instant::now() + TIMEOUT;
-    let register = loop {
-        let msg = lsp.recv(deadline, "client/registerCapability");
-        if msg["method"] == "client/registerCapability" {
-            break msg;
-        }
-        lsp.pending.push(msg);
-    };
+    let (mut lsp, register) = started_watching();
     let refusal = r#"{"code": -32601, "message": "no file watching here"}"#;
     lsp.send(serde_json_obj(&[
         ("jsonrpc", "2.0".into()),
@@ -1497,16 +1479,23 @@ fn configuration_changes_targets_in_play() {
     lsp.shutdown();
 }
 
-/// A refresh not answered yet is not asked again, one more is once it is: a client that
-/// answered none kept one request of each kind per settings change waiting (QA: 20,000
-/// changes, 51 MiB).
-#[test]
-fn an_unanswered_refresh_is_not_asked_again_until_it_is_answered() {
+/// A server started by a client that can be asked to refresh semantic tokens, code lenses and
+/// inlay hints, with `TEXT` open.
+fn started_refreshing() -> Lsp {
     let mut lsp = Lsp::start();
     let refresh = r#"{"workspace": {"semanticTokens": {"refreshSupport": true}, "codeLens": {"refreshSupport": true},
         "inlayHint": {"refreshSupport": true}}}"#;
     lsp.initialize(parse_json(refresh), Value::Null);
     lsp.open(URI, TEXT);
+    lsp
+}
+
+/// A refresh not answered yet is not asked again, one more is once it is: a client that
+/// answered none kept one request of each kind per settings change waiting (QA: 20,000
+/// changes, 51 MiB).
+#[test]
+fn an_unanswered_refresh_is_not_asked_again_until_it_is_answered() {
+    let mut lsp = started_refreshing();
     let is_refresh = |m: &Value| m["method"].as_str().is_some_and(|m| m.ends_with("/refresh"));
     let change = |lsp: &mut Lsp, k: usize| {
         let settings = format!(r#"{{"settings": {{"stagecraft": {{"buildArgs": {{"K": "{k}"}}}}}}}}"#);
@@ -1571,11 +1560,7 @@ fn an_unanswered_refresh_is_not_asked_again_until_it_is_answered() {
 /// (once for that document), a severity that is none, a rule's name in the wrong case.
 #[test]
 fn settings_changes_refresh_the_client_and_doubtful_settings_are_logged() {
-    let mut lsp = Lsp::start();
-    let refresh = r#"{"workspace": {"semanticTokens": {"refreshSupport": true}, "codeLens": {"refreshSupport": true},
-        "inlayHint": {"refreshSupport": true}}}"#;
-    lsp.initialize(parse_json(refresh), Value::Null);
-    lsp.open(URI, TEXT);
+    let mut lsp = started_refreshing();
     let settings = r#"{"settings": {"stagecraft": {"targets": ["nope", "docs"],
         "severities": {"fromascasing": "error", "unused-stage": "off"}}}}"#;
     lsp.notify("workspace/didChangeConfiguration", parse_json(settings));
