@@ -161,7 +161,7 @@ local function message(err)
 end
 
 --- Raises an error naming the first entry of list `t` that is not a (non-empty) string:
---- `filetypes[2]: expected string, got number`. (Neovim 0.7 crashed on a number among the
+--- `filetypes[2]: expected a non-empty string, got number`. (Neovim 0.7 crashed on a number among the
 --- filetypes of an autocommand.)
 ---@param name string
 ---@param t table|nil

@@ -56,8 +56,6 @@ function M.resolve_cmd(cmd)
   return out
 end
 
---- The error shown when the binary is missing.
----@param reason string
 --- What to do about a server that exited before it answered `initialize` (restarting it would
 --- only repeat that).
 ---@param code integer
@@ -70,6 +68,8 @@ function M.early_exit_message(code, signal)
     .. 'update it (`%s` in a stagecraft checkout), or point `cmd` at another binary.'):format(cmd, how, M.install_hint)
 end
 
+--- The error shown when the binary is missing.
+---@param reason string
 function M.missing_message(reason)
   return ('the language server binary was not found (%s). Install it from a stagecraft checkout '
     .. 'with `%s`, or pass its path as `cmd` to require("stagecraft").setup{}.'):format(reason, M.install_hint)
