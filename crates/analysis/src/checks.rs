@@ -872,17 +872,13 @@ fn unknown_stage_references(a: &mut Analysis) {
                 a.stages[t].line
             ),
         };
-        // A name that is no image reference is no image BuildKit pulls: the build fails on it,
-        // which an error says beside this (native builds; the browser keeps the pull).
         #[cfg(feature = "build-failures")]
-        let message = match crate::reference::parse_normalized_named(&image) {
-            Ok(_) => message,
-            Err(_) => message.replacen(
-                &format!("so BuildKit will pull an image called `{image}`"),
-                &format!("and `{image}` is no image name either: the build fails on it"),
-                1,
-            ),
-        };
+        let message = unless_no_image(
+            message,
+            &image,
+            &format!("so BuildKit will pull an image called `{image}`"),
+            &format!("and `{image}` is no image name either: the build fails on it"),
+        );
         // No fix for a name that comes from a variable (`FROM ${BASE}`): writing the stage's
         // name there would drop the variable.
         let title = match how {
@@ -899,6 +895,17 @@ fn unknown_stage_references(a: &mut Analysis) {
             applicability: Applicability::Unsafe,
         });
         a.diagnostics.push(Diagnostic::ours("unknown-stage", Severity::Warning, range, message, fix, (line, line)));
+    }
+}
+
+/// `message` with its claim that BuildKit pulls `image` (`pull`) said as `instead` where
+/// `image` is no image reference: BuildKit fails on it, as the error beside such a finding says.
+/// (Native builds: the browser module, for its size, keeps the claim.)
+#[cfg(feature = "build-failures")]
+fn unless_no_image(message: String, image: &str, pull: &str, instead: &str) -> String {
+    match crate::reference::parse_normalized_named(image) {
+        Ok(_) => message,
+        Err(_) => message.replacen(pull, instead, 1),
     }
 }
 
@@ -981,17 +988,13 @@ fn from_later_stage(a: &mut Analysis) {
                 later.line,
                 later.display_name()
             );
-            // A name that is no image reference is not pulled: the build fails on it, as the
-            // error beside this says (native builds; the browser keeps the pull).
             #[cfg(feature = "build-failures")]
-            let message = match crate::reference::parse_normalized_named(image) {
-                Ok(_) => message,
-                Err(_) => message.replacen(
-                    &format!("so BuildKit pulls an image called `{image}`"),
-                    &format!("so BuildKit reads `{image}` as an image's name, which it is not: the build fails on it"),
-                    1,
-                ),
-            };
+            let message = unless_no_image(
+                message,
+                image,
+                &format!("so BuildKit pulls an image called `{image}`"),
+                &format!("so BuildKit reads `{image}` as an image's name, which it is not: the build fails on it"),
+            );
             found.push(("forward-stage-reference", r.range, r.line, message, None));
         }
     }

@@ -59,17 +59,15 @@ struct CopyFrom<'a> {
 }
 
 impl Analysis {
-    /// Each stage name (lower-case, as names are kept) with the first and the last stage that
-    /// has it: made once for a search over the stages, which asked each stage's name of the
-    /// stages before it (`plan --legacy` on a 32,000-stage chain took 2.2 s).
-    fn name_span(&self) -> stagecraft_syntax::hash::Map<&str, (usize, usize)> {
+    /// The file's stage names, with the first and last stage of each (see [`NameSpans`]).
+    fn name_spans(&self) -> NameSpans<'_> {
         let mut span = stagecraft_syntax::hash::Map::default();
         for t in &self.stages {
             if let Some(n) = t.name.as_deref() {
                 span.entry(n).and_modify(|e: &mut (usize, usize)| e.1 = t.index).or_insert((t.index, t.index));
             }
         }
-        span
+        NameSpans(span)
     }
 
     /// The file as the legacy builder reads it, where that differs from BuildKit's reading:
@@ -78,16 +76,13 @@ impl Analysis {
     /// and takes `FROM BASE` for an image's. (A name written with variables is left as it is.)
     /// None where it reads the file as BuildKit does.
     pub fn legacy_view(&self) -> Option<Analysis> {
-        // Whether a stage before stage `end` has the name (one the legacy builder has built when
-        // it reaches `end`: `getByName`).
-        let span = self.name_span();
-        let built_before = |end: usize, name: &str| span.get(name).is_some_and(|&(first, _)| first < end);
+        let names = self.name_spans();
         let mut text: Option<String> = None;
         for s in &self.stages {
             let (BaseKind::Image(_), Some(range)) = (&s.base_kind, s.base_range) else { continue };
             let written = &self.text[range];
             let lowered = written.to_ascii_lowercase();
-            if written != lowered && !written.contains('$') && built_before(s.index, &lowered) {
+            if written != lowered && !written.contains('$') && names.built_before(s.index, &lowered) {
                 text.get_or_insert_with(|| self.text.clone())
                     .replace_range(std::ops::Range::<usize>::from(range), &lowered);
             }
@@ -319,16 +314,27 @@ impl Analysis {
     /// makes a script or the command's input of them): `RUN <<EOF` runs `sh -c '<<EOF'`, which
     /// does nothing and succeeds, and `RUN python3 <<EOF` runs python3 with no input. (Read in
     /// moby 26.1.5's builder/dockerfile, Debian's golang-github-docker-docker-dev. A trigger's
-    /// are not listed: the classic builder parses a trigger as one line.)
-    pub fn legacy_unrun_heredocs(&self, end: usize) -> Vec<(usize, TextRange)> {
+    /// are not listed: the classic builder parses a trigger as one line.) Only those before it
+    /// fails: at `failure`, its own ([`Analysis::legacy_failure`] of the same build), else
+    /// BuildKit's error where it meets that, and none where the file does not parse.
+    pub fn legacy_unrun_heredocs(&self, end: usize, failure: Option<&LegacyFailure>) -> Vec<(usize, TextRange)> {
         use stagecraft_syntax::ast::AstNode;
+        let before = |s: usize, r: TextRange| match failure {
+            Some(f) => (s, r.start()) < (f.stage, f.offset),
+            None => match self.build_error().filter(|e| self.legacy_meets(e, end)) {
+                Some(e) if matches!(e.phase, "parse" | "instructions") => false,
+                Some(e) => e.range.is_some_and(|at| r.start() < at.start()),
+                None => true,
+            },
+        };
         let instructions: Vec<_> = self.parse.tree().instructions().collect();
         let mut found = Vec::new();
         for s in self.stages.iter().take(end) {
             for i in of_stage(&instructions, s) {
                 let run = i.kind() == stagecraft_syntax::SyntaxKind::RUN_INSTR;
-                if run && i.json().is_none() && !i.heredocs().is_empty() {
-                    found.push((s.index, i.syntax().text_range()));
+                let range = i.syntax().text_range();
+                if run && i.json().is_none() && !i.heredocs().is_empty() && before(s.index, range) {
+                    found.push((s.index, range));
                 }
             }
         }
@@ -346,17 +352,14 @@ impl Analysis {
     /// (With where the `--from` is written: a stage's triggers run in that order, then its own
     /// instructions.)
     fn legacy_copy_from_failure(&self, end: usize) -> Option<CopyFrom<'_>> {
-        // Whether a stage before stage `end` has the name (one the legacy builder has built when
-        // it reaches `end`: `getByName`).
-        let span = self.name_span();
-        let built_before = |end: usize, name: &str| span.get(name).is_some_and(|&(first, _)| first < end);
+        let names = self.name_spans();
         // (Not a trigger where it is written: it runs in the stages built on that one.)
         let run =
             |r: &&StageRef| r.in_stage < end && r.kind == RefKind::CopyFrom && r.origin != RefOrigin::OnbuildTrigger;
         let fails = self.references.iter().filter(run);
         let fails = fails.filter_map(|r| {
             let value = r.value.as_str();
-            let why = if value.is_empty() || built_before(r.in_stage, &value.to_lowercase()) {
+            let why = if value.is_empty() || names.built_before(r.in_stage, &value.to_lowercase()) {
                 return None;
             } else if let Ok(n) = value.parse::<i64>() {
                 match n.cmp(&(r.in_stage as i64)) {
@@ -366,7 +369,7 @@ impl Analysis {
                 }
             } else if let Some(e) = reference::parse_normalized_named(value).err().filter(|_| !reference::is_image_id(value)) {
                 e
-            } else if span.get(value.to_lowercase().as_str()).is_some_and(|&(_, last)| last >= r.in_stage) {
+            } else if names.at_or_after(r.in_stage, &value.to_lowercase()) {
                 format!("no stage `{value}` is built yet, so it pulls `{value}` as an image (or takes a local image of that name)")
             } else {
                 return None;
@@ -391,10 +394,7 @@ impl Analysis {
     /// BuildKit looks a stage's name up as written, so `FROM BASE` fails there as an image's);
     /// else an image reference that does not parse fails, as it is written.
     fn legacy_from_failure(&self, end: usize) -> Option<(usize, String, bool, bool)> {
-        // Whether a stage before stage `end` has the name (one the legacy builder has built when
-        // it reaches `end`: `getByName`).
-        let span = self.name_span();
-        let built_before = |end: usize, name: &str| span.get(name).is_some_and(|&(first, _)| first < end);
+        let names = self.name_spans();
         use stagecraft_syntax::shell::Lexer;
         let lexer = Lexer::new(self.parse.tree().escape_char());
         // `GetAllMeta`: each global ARG's build arg, else its default (expanded with those
@@ -448,7 +448,7 @@ impl Analysis {
             }
             let lowered = name.to_lowercase();
             // (An image's ID, 64 hex digits, names a local image there.)
-            if name == "scratch" || reference::is_image_id(&name) || built_before(s.index, &lowered) {
+            if name == "scratch" || reference::is_image_id(&name) || names.built_before(s.index, &lowered) {
                 return None;
             }
             let message = reference::parse_normalized_named(&name).err()?;
@@ -466,4 +466,22 @@ fn of_stage<'i>(
     let start = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.start());
     let end = instructions.partition_point(|i| i.syntax().text_range().start() < s.range.end());
     &instructions[start..end]
+}
+
+/// Each stage name (lower-case, as names are kept) with the first and the last stage that has
+/// it: made once for a search over the stages, which asked each stage's name of the stages
+/// before it (`plan --legacy` on a 32,000-stage chain took 2.2 s).
+struct NameSpans<'a>(stagecraft_syntax::hash::Map<&'a str, (usize, usize)>);
+
+impl NameSpans<'_> {
+    /// Whether a stage before stage `end` has the name: one the legacy builder has built when it
+    /// reaches `end` (`getByName`).
+    fn built_before(&self, end: usize, name: &str) -> bool {
+        self.0.get(name).is_some_and(|&(first, _)| first < end)
+    }
+
+    /// Whether stage `s` or a later one has the name.
+    fn at_or_after(&self, s: usize, name: &str) -> bool {
+        self.0.get(name).is_some_and(|&(_, last)| last >= s)
+    }
 }

@@ -303,9 +303,7 @@ impl Backend {
         );
         handlers::graph::graph(&built, Some(t))
     }
-}
 
-impl Backend {
     /// Asks the client to ask again for what refresh `kind` (0: semantic tokens, 1: code
     /// lenses, 2: inlay hints) stands for, unless such a request is still unanswered: then one
     /// more is sent once it is answered. Each kind on its own, so a client that does not answer

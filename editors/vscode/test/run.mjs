@@ -1070,15 +1070,20 @@ async function main() {
     }
   });
 
+  // A program standing in for the server, made the workspace's serverPath.
+  const useFakeServer = (dir, script) => {
+    const bin = path.join(tmp, dir, "stagecraft");
+    fs.mkdirSync(path.dirname(bin), { recursive: true });
+    fs.writeFileSync(bin, script, { mode: 0o755 });
+    const current = JSON.parse(fs.readFileSync(workspaceSettings, "utf8"));
+    fs.writeFileSync(workspaceSettings, JSON.stringify({ ...current, "stagecraft.serverPath": bin }, null, 2));
+  };
+
   // 11b. A binary that is no stagecraft server: the extension's message alone.
   await step("a binary without the lsp command: one message, the extension's", null, async () => {
     await runCommand("Notifications: Clear All Notifications");
     await waitFor("no notification", async () => (await page.locator(`${sel.toasts} .notification-toast`).count()) === 0, 5000);
-    const old = path.join(tmp, "bin-old", "stagecraft");
-    fs.mkdirSync(path.dirname(old), { recursive: true });
-    fs.writeFileSync(old, '#!/bin/sh\necho "error: unknown command: $1" >&2\nexit 2\n', { mode: 0o755 });
-    const current = JSON.parse(fs.readFileSync(workspaceSettings, "utf8"));
-    fs.writeFileSync(workspaceSettings, JSON.stringify({ ...current, "stagecraft.serverPath": old }, null, 2));
+    useFakeServer("bin-old", '#!/bin/sh\necho "error: unknown command: $1" >&2\nexit 2\n');
     const toast = await toastWith("did not start the language server", 30000);
     const text = await toast.textContent();
     if (!text.includes("unknown command: lsp")) throw new Error(`the message does not quote the binary's error: ${text}`);
@@ -1097,14 +1102,10 @@ async function main() {
   });
 
   // 11b'. A program that never answers `initialize`: the start gives up after a while, says so,
-  // and a later start is not kept waiting behind it (QA: the extension waited for good).
+  // and the next step's restart is not kept waiting behind it (QA: the extension waited for good).
   await step("a binary that never answers initialize: the start gives up and says so", null, async () => {
     await runCommand("Notifications: Clear All Notifications");
-    const silent = path.join(tmp, "bin-silent", "stagecraft");
-    fs.mkdirSync(path.dirname(silent), { recursive: true });
-    fs.writeFileSync(silent, "#!/bin/sh\nexec sleep 600\n", { mode: 0o755 });
-    const current = JSON.parse(fs.readFileSync(workspaceSettings, "utf8"));
-    fs.writeFileSync(workspaceSettings, JSON.stringify({ ...current, "stagecraft.serverPath": silent }, null, 2));
+    useFakeServer("bin-silent", "#!/bin/sh\nexec sleep 600\n");
     const toast = await toastWith("did not answer `initialize` in 20 s", 60000);
     const text = await toast.textContent();
     if (!text.includes("is it the stagecraft binary?")) throw new Error(`the message does not say what to check: ${text}`);

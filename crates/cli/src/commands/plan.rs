@@ -94,19 +94,10 @@ pub(crate) fn run(raw: Vec<OsString>) -> Result<Outcome, Failure> {
     let failure = shown.then(|| lan.legacy_failure(legacy.len(), &plan.stages)).flatten();
     // The RUNs it runs without their heredocs' bodies, before it fails (each at BuildKit's line).
     let unrun: Vec<(usize, u32)> = match shown {
-        true => lan.legacy_unrun_heredocs(legacy_count).into_iter(),
-        false => Vec::new().into_iter(),
+        true => lan.legacy_unrun_heredocs(legacy_count, failure.as_ref()),
+        false => Vec::new(),
     }
-    .filter(|&(s, r)| match &failure {
-        Some(f) => (s, r.start()) < (f.stage, f.offset),
-        // Where it fails as BuildKit does: before that step, and nothing where the file does
-        // not parse (review).
-        None => match lan.build_error().filter(|e| lan.legacy_meets(e, legacy_count)) {
-            Some(e) if matches!(e.phase, "parse" | "instructions") => false,
-            Some(e) => e.range.is_some_and(|at| r.start() < at.start()),
-            None => true,
-        },
-    })
+    .into_iter()
     .map(|(s, r)| (s, lan.line_of(r.start())))
     .collect();
     let clash = failure.map(|f| {
