@@ -34,7 +34,7 @@ run_part() {
         tools/apt-install.sh python3 python3-venv
       fi
       tools/differential.py
-      echo "== the .dockerignore matcher against a port of BuildKit's (moby/patternmatcher)"
+      echo "== the .dockerignore matcher against BuildKit's own (moby/patternmatcher on Go, from Debian 13)"
       tools/ignore_differential.py --cases 40000
       echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian's Go)"
       command -v go >/dev/null 2>&1 || tools/apt-install.sh golang-go

@@ -9,10 +9,15 @@
 //! `**/name` suffix, or otherwise the regular expression it translates the pattern into
 //! (`*` is `[^/]*`, `?` is `[^/]`, `**/` is `(.*/)?`), which this module matches directly.
 //!
-//! Where patternmatcher's translation produces an expression whose meaning depends on the
-//! regular-expression engine beyond that (a `*` or `?` inside brackets, `[:` inside brackets,
-//! a backslash before a letter or digit), the pattern matches nothing here: stagecraft would
-//! rather miss a warning than invent one.
+//! That expression is read as Go's regexp reads it, also where patternmatcher did not mean it:
+//! its table of characters to escape misses `|`, `{` and `}`, so a `|` is an alternation
+//! (`*.log|` matches every path), and a pattern's last backslash escapes the `$` it appends.
+//! Where the meaning depends on the regular-expression engine beyond that (a `*` or `?` inside
+//! brackets, `[:` inside brackets, a backslash before a letter or digit, a `{n}` repetition),
+//! the pattern matches nothing here: stagecraft would rather miss a warning than invent one.
+//!
+//! `tools/ignore_differential.py` checks all of this against BuildKit's own code
+//! (patternmatcher 0.6.0 and Go 1.24, from Debian's archive).
 //!
 //! Nothing here is used by the analysis unless a caller reads an ignore file and passes it in
 //! [`crate::Options::ignore`]; the browser build never does.
@@ -60,11 +65,9 @@ enum Kind {
     Prefix(String),
     /// `**/name` (or `**name`): the path ends with the rest, or is `name`.
     Suffix(String),
-    /// The translated expression, anchored at both ends, and the longest run of literal
-    /// characters in it: a path without that run cannot match, which a search of the path
-    /// says far faster than the expression (1,000 patterns `**/dirN/**/*.tmp` against 1,000
-    /// sources: 0.81 s to check in a release build, the automaton run for every pair).
-    Expr(Vec<Tok>, String),
+    /// The translated expression, as the alternatives a `|` in it makes (one, almost always):
+    /// it matches where one of them does.
+    Expr(Vec<Alt>),
     /// An expression this module does not reproduce: matches nothing.
     Unsupported,
     /// An expression Go's regexp package rejects (a reversed range): matching fails, and
@@ -72,8 +75,37 @@ enum Kind {
     Invalid,
 }
 
+/// One alternative of an expression. patternmatcher escapes neither `|` nor `{}` (its table
+/// of characters to escape holds them in bits a byte does not have), so Go's regexp reads a `|`
+/// as an alternation between `^first`, the middle ones and `last$`, which `MatchString` looks
+/// for anywhere in the path: `a*|` matches every path (its second alternative is `$`).
+#[derive(Debug, Clone)]
+struct Alt {
+    toks: Vec<Tok>,
+    /// The longest run of literal characters: a path without it cannot match, which a search
+    /// of the path says far faster than the automaton (1,000 patterns `**/dirN/**/*.tmp`
+    /// against 1,000 sources: 0.81 s to check in a release build, the automaton run for every
+    /// pair).
+    needle: String,
+    /// Matches only at the path's start (`^`): the first alternative.
+    start: bool,
+    /// Matches only at the path's end (`$`): the last alternative, unless the pattern ends in
+    /// a backslash, which escapes the `$` patternmatcher appends (`a*\` is `^a[^/]*\$`: a
+    /// literal `$`, anywhere after the start).
+    end: bool,
+}
+
+impl Alt {
+    fn matches(&self, path: &str, prefixes: bool) -> bool {
+        path.contains(self.needle.as_str()) && expr_matches(self, path, prefixes)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
+    /// `|` outside brackets: where one alternative ends and the next begins (only while
+    /// compiling).
+    Or,
     Lit(char),
     /// `[^/]`
     NotSep,
@@ -92,9 +124,39 @@ enum Tok {
     },
 }
 
+/// The longest line `ignorefile.ReadAll` reads, in bytes (a trailing CR counts, the LF does
+/// not): it reads with a `bufio.Scanner`, whose buffer stops growing at 64 KiB, and a line that
+/// fills the buffer fails the whole file ("bufio.Scanner: token too long"), comment or not.
+pub const MAX_LINE_BYTES: usize = 64 * 1024 - 1;
+
+/// BuildKit's message for a line longer than [`MAX_LINE_BYTES`].
+const TOO_LONG: &str = "bufio.Scanner: token too long";
+
 impl DockerIgnore {
     /// Reads an ignore file's text as `ignorefile.ReadAll` and `patternmatcher.New` do.
     pub fn parse(text: &str) -> Result<DockerIgnore, IgnoreFileError> {
+        Self::check_line_lengths(text.as_bytes())?;
+        Self::parse_lines(text)
+    }
+
+    /// [`DockerIgnore::parse`] for the file's bytes: lines are measured in those bytes (as
+    /// BuildKit reads them), and the patterns read from them decoded, a sequence that is not
+    /// UTF-8 replaced by U+FFFD.
+    pub fn parse_bytes(bytes: &[u8]) -> Result<DockerIgnore, IgnoreFileError> {
+        Self::check_line_lengths(bytes)?;
+        Self::parse_lines(&String::from_utf8_lossy(bytes))
+    }
+
+    /// `ReadAll` reads every line before `New` sees a pattern, so a line too long fails the
+    /// file before any pattern's syntax is looked at, wherever it is.
+    fn check_line_lengths(bytes: &[u8]) -> Result<(), IgnoreFileError> {
+        match bytes.split(|&b| b == b'\n').position(|line| line.len() > MAX_LINE_BYTES) {
+            Some(n) => Err(IgnoreFileError { line: n + 1, message: TOO_LONG.to_string() }),
+            None => Ok(()),
+        }
+    }
+
+    fn parse_lines(text: &str) -> Result<DockerIgnore, IgnoreFileError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut patterns = Vec::new();
         let (mut exclusions, mut root_ignored) = (false, false);
@@ -129,7 +191,7 @@ impl DockerIgnore {
                 Some(rest) => (true, rest.to_string()),
                 None => (false, p),
             };
-            if !match_syntax_ok(&p) {
+            if filepath_match(p.as_bytes(), b".").is_err() {
                 return Err(error("syntax error in pattern"));
             }
             exclusions |= exclusion;
@@ -200,13 +262,25 @@ pub fn load(file: &Path) -> Result<DockerIgnore, String> {
     // (The path on one line: a line break in it would start a line of its own in a log.)
     let shown = file.display().to_string().replace('\n', "\u{240a}").replace('\t', "\u{2409}");
     let bytes = std::fs::read(file).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-    let text = String::from_utf8_lossy(&bytes);
-    DockerIgnore::parse(&text).map_err(|e| {
+    DockerIgnore::parse_bytes(&bytes).map_err(|e| {
+        let line = bytes.split(|&b| b == b'\n').nth(e.line - 1).unwrap_or_default();
+        if line.len() > MAX_LINE_BYTES {
+            return format!(
+                "{shown}:{}: {} (the line is {} bytes; BuildKit reads lines of at most {}): BuildKit fails every \
+                 build of this context until the line is shortened",
+                e.line,
+                e.message,
+                line.len(),
+                MAX_LINE_BYTES
+            );
+        }
         // (The pattern as BuildKit reads it: the line, trimmed.)
-        let pattern = text.split('\n').nth(e.line - 1).unwrap_or_default().trim();
+        let pattern = String::from_utf8_lossy(line);
         format!(
-            "{shown}:{}: {} (`{pattern}`): BuildKit fails every build of this context until the pattern is fixed",
-            e.line, e.message
+            "{shown}:{}: {} (`{}`): BuildKit fails every build of this context until the pattern is fixed",
+            e.line,
+            e.message,
+            pattern.trim()
         )
     })
 }
@@ -219,7 +293,7 @@ pub fn fault_for(dockerfile: Option<&Path>, context: Option<&Path>) -> Option<(P
         None => context_ignore_file(context.unwrap_or(Path::new(".")))?,
     };
     let bytes = std::fs::read(&file).ok()?;
-    let e = DockerIgnore::parse(&String::from_utf8_lossy(&bytes)).err()?;
+    let e = DockerIgnore::parse_bytes(&bytes).err()?;
     Some((file, e.line))
 }
 
@@ -251,7 +325,7 @@ impl Kind {
             Kind::Exact(p) => path == p,
             Kind::Prefix(p) => path.starts_with(p.as_str()),
             Kind::Suffix(s) => Kind::suffix_matches(s, path),
-            Kind::Expr(toks, needle) => path.contains(needle.as_str()) && expr_matches(toks, path, false),
+            Kind::Expr(alts) => alts.iter().any(|a| a.matches(path, false)),
             Kind::Unsupported => false,
             Kind::Invalid => return None,
         })
@@ -275,7 +349,7 @@ impl Kind {
             Kind::Prefix(p) => parent.starts_with(p.as_str()),
             Kind::Suffix(s) => ends.any(|end| Kind::suffix_matches(s, &parent[..end])),
             // (What no prefix of `parent` holds, `parent` does not.)
-            Kind::Expr(toks, needle) => parent.contains(needle.as_str()) && expr_matches(toks, parent, true),
+            Kind::Expr(alts) => alts.iter().any(|a| a.matches(parent, true)),
             Kind::Unsupported | Kind::Invalid => false,
         }
     }
@@ -314,61 +388,185 @@ fn dir(path: &str) -> String {
     }
 }
 
-/// Whether Go's `filepath.Match` accepts the pattern (it checks every chunk even when the name
-/// does not match): brackets closed and not empty, no `-` or `]` where a character belongs, no
-/// backslash at the end.
-fn match_syntax_ok(p: &str) -> bool {
-    let c: Vec<char> = p.chars().collect();
-    let mut i = 0;
-    // One character of a bracket expression (`getEsc`): not `-` or `]`, an escape needs its
-    // character, and the expression must go on after it.
-    let esc = |i: &mut usize| -> bool {
-        match c.get(*i) {
-            None | Some('-') | Some(']') => return false,
-            Some('\\') => *i += 1,
+/// Go's `filepath.Match(pattern, name)` on Unix, with its error: patternmatcher calls it with
+/// the name `.` and refuses the pattern on an error. Go checks a pattern's syntax only as far as
+/// matching reads it: a chunk (the text between stars) is checked when it is tried, and once a
+/// chunk fails to match, the rest is not read (`path.Match` reads the rest; `filepath.Match`,
+/// which patternmatcher calls, does not). So `[ab]*[` is accepted, as BuildKit accepts it.
+/// Bytes, as Go's strings are.
+fn filepath_match(mut pattern: &[u8], mut name: &[u8]) -> Result<bool, BadPattern> {
+    'pattern: while !pattern.is_empty() {
+        let (star, chunk, rest) = scan_chunk(pattern);
+        pattern = rest;
+        if star && chunk.is_empty() {
+            // A trailing `*` matches the rest of the name unless it has a `/`.
+            return Ok(!name.contains(&b'/'));
+        }
+        let (t, ok) = match match_chunk(chunk, name) {
+            Ok(Some(t)) => (t, true),
+            Ok(None) => (name, false),
+            Err(e) => {
+                return Err(e);
+            }
+        };
+        if ok && (t.is_empty() || !pattern.is_empty()) {
+            name = t;
+            continue;
+        }
+        if star {
+            // Skip one more byte of the name each time; a star cannot skip a `/`.
+            let mut i = 0;
+            while i < name.len() && name[i] != b'/' {
+                if let Some(t) = match_chunk(chunk, &name[i + 1..])? {
+                    if pattern.is_empty() && !t.is_empty() {
+                        i += 1;
+                        continue;
+                    }
+                    name = t;
+                    continue 'pattern;
+                }
+                i += 1;
+            }
+        }
+        return Ok(false);
+    }
+    Ok(name.is_empty())
+}
+
+/// Go's `filepath.Match` refuses the pattern (`ErrBadPattern`: "syntax error in pattern").
+#[derive(Debug, PartialEq)]
+struct BadPattern;
+
+/// `scanChunk`: the stars at the start, the chunk up to the next star outside brackets, the rest.
+fn scan_chunk(mut pattern: &[u8]) -> (bool, &[u8], &[u8]) {
+    let mut star = false;
+    while let [b'*', rest @ ..] = pattern {
+        pattern = rest;
+        star = true;
+    }
+    let (mut inrange, mut i) = (false, 0);
+    while i < pattern.len() {
+        match pattern[i] {
+            b'\\' if i + 1 < pattern.len() => i += 1,
+            b'[' => inrange = true,
+            b']' => inrange = false,
+            b'*' if !inrange => break,
             _ => {}
         }
-        if *i >= c.len() {
-            return false;
+        i += 1;
+    }
+    (star, &pattern[..i], &pattern[i..])
+}
+
+/// `matchChunk`: the rest of `s` after the chunk matched its start, `None` when it does not. The
+/// whole chunk is read even after it fails, so that its syntax is checked.
+fn match_chunk<'s>(mut chunk: &[u8], mut s: &'s [u8]) -> Result<Option<&'s [u8]>, BadPattern> {
+    let mut failed = false;
+    while let Some(&c) = chunk.first() {
+        if !failed && s.is_empty() {
+            failed = true;
         }
-        *i += 1;
-        *i < c.len()
-    };
-    while i < c.len() {
-        match c[i] {
-            '\\' => {
-                if i + 1 >= c.len() {
-                    return false;
+        match c {
+            b'[' => {
+                let mut r = 0;
+                if !failed {
+                    let (ch, n) = decode_rune(s);
+                    r = ch;
+                    s = &s[n..];
                 }
-                i += 2;
-            }
-            '[' => {
-                i += 1;
-                if c.get(i) == Some(&'^') {
-                    i += 1;
+                chunk = &chunk[1..];
+                let negated = chunk.first() == Some(&b'^');
+                if negated {
+                    chunk = &chunk[1..];
                 }
-                let mut ranges = 0;
+                let (mut matched, mut nrange) = (false, 0);
                 loop {
-                    if c.get(i) == Some(&']') && ranges > 0 {
-                        i += 1;
+                    if chunk.first() == Some(&b']') && nrange > 0 {
+                        chunk = &chunk[1..];
                         break;
                     }
-                    if !esc(&mut i) {
-                        return false;
+                    let lo = get_esc(&mut chunk)?;
+                    let mut hi = lo;
+                    if chunk[0] == b'-' {
+                        chunk = &chunk[1..];
+                        hi = get_esc(&mut chunk)?;
                     }
-                    if c[i] == '-' {
-                        i += 1;
-                        if !esc(&mut i) {
-                            return false;
-                        }
+                    if lo <= r && r <= hi {
+                        matched = true;
                     }
-                    ranges += 1;
+                    nrange += 1;
+                }
+                if matched == negated {
+                    failed = true;
                 }
             }
-            _ => i += 1,
+            b'?' => {
+                if !failed {
+                    if s[0] == b'/' {
+                        failed = true;
+                    }
+                    s = &s[decode_rune(s).1..];
+                }
+                chunk = &chunk[1..];
+            }
+            _ => {
+                if c == b'\\' {
+                    chunk = &chunk[1..];
+                    if chunk.is_empty() {
+                        return Err(BadPattern);
+                    }
+                }
+                if !failed {
+                    if chunk[0] != s[0] {
+                        failed = true;
+                    }
+                    s = &s[1..];
+                }
+                chunk = &chunk[1..];
+            }
         }
     }
-    true
+    Ok((!failed).then_some(s))
+}
+
+/// `getEsc`: one character of a bracket expression, which must not be `-` or `]`, must be
+/// whole, and must be followed by more of the expression.
+fn get_esc(chunk: &mut &[u8]) -> Result<u32, BadPattern> {
+    let mut c = *chunk;
+    if matches!(c.first(), None | Some(b'-') | Some(b']')) {
+        return Err(BadPattern);
+    }
+    if c[0] == b'\\' {
+        c = &c[1..];
+        if c.is_empty() {
+            return Err(BadPattern);
+        }
+    }
+    let (r, n) = decode_rune(c);
+    *chunk = &c[n..];
+    if (r == 0xfffd && n == 1) || chunk.is_empty() {
+        return Err(BadPattern);
+    }
+    Ok(r)
+}
+
+/// Go's `utf8.DecodeRune`: the character at the start and its length; U+FFFD and 1 for a byte
+/// that starts no valid character (and for an empty slice, length 0).
+fn decode_rune(s: &[u8]) -> (u32, usize) {
+    if s.is_empty() {
+        return (0xfffd, 0);
+    }
+    let len = match s[0] {
+        0x00..=0x7f => return (u32::from(s[0]), 1),
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return (0xfffd, 1),
+    };
+    match s.get(..len).and_then(|b| std::str::from_utf8(b).ok()) {
+        Some(c) => (c.chars().next().map_or(0xfffd, u32::from), len),
+        None => (0xfffd, 1),
+    }
 }
 
 /// patternmatcher's `compile`: which kind of match, and for an expression its pieces.
@@ -387,6 +585,8 @@ fn compile(p: &str) -> Kind {
     let mut k = 0;
     let mut first = true;
     let mut unsupported = false;
+    // The pattern ends in a backslash, which escapes the `$` patternmatcher appends.
+    let mut dollar = false;
     while k < c.len() {
         let ch = c[k];
         k += 1;
@@ -419,6 +619,8 @@ fn compile(p: &str) -> Kind {
                 toks.push(Tok::NotSep);
                 detected = Detected::Expr;
             }
+            // (Left as it is: no expression unless something else makes one.)
+            '\\' if k == c.len() => dollar = true,
             '\\' => {
                 match escaped(c.get(k).copied()) {
                     Ok(n) => toks.push(Tok::Lit(n)),
@@ -441,6 +643,10 @@ fn compile(p: &str) -> Kind {
                 detected = Detected::Expr;
             }
             '^' => toks.push(Tok::Start),
+            '|' => toks.push(Tok::Or),
+            // A repetition (`{2}`, `{1,}`, `{1,3}`) of what comes before, or an error where
+            // nothing repeatable does: not reproduced. Any other `{` is a literal for Go too.
+            '{' if go_repeat(&c[k..]) => unsupported = true,
             ch => toks.push(Tok::Lit(ch)),
         }
         first = false;
@@ -448,15 +654,51 @@ fn compile(p: &str) -> Kind {
     match detected {
         Detected::Expr if unsupported => Kind::Unsupported,
         Detected::Expr => {
-            let runs = toks.split(|t| !matches!(t, Tok::Lit(_)));
-            let longest = runs.max_by_key(|run| run.len()).unwrap_or_default();
-            let needle = longest.iter().filter_map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None }).collect();
-            Kind::Expr(toks, needle)
+            if dollar {
+                toks.push(Tok::Lit('$'));
+            }
+            let count = toks.iter().filter(|t| **t == Tok::Or).count() + 1;
+            let alts = toks
+                .split(|t| *t == Tok::Or)
+                .enumerate()
+                .map(|(i, toks)| {
+                    let runs = toks.split(|t| !matches!(t, Tok::Lit(_)));
+                    let longest = runs.max_by_key(|run| run.len()).unwrap_or_default();
+                    let needle =
+                        longest.iter().filter_map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None }).collect();
+                    Alt { toks: toks.to_vec(), needle, start: i == 0, end: i + 1 == count && !dollar }
+                })
+                .collect();
+            Kind::Expr(alts)
         }
         Detected::Prefix => Kind::Prefix(p[..p.len() - 2].to_string()),
         Detected::Suffix => Kind::Suffix(p[2..].to_string()),
         Detected::Exact => Kind::Exact(p.to_string()),
     }
+}
+
+/// Whether Go's regexp reads a repetition `{n}`, `{n,}` or `{n,m}` after a `{`, given what
+/// follows it (`parseRepeat`: decimal numbers without a leading zero; the characters stand for
+/// themselves in the expression).
+fn go_repeat(rest: &[char]) -> bool {
+    let number = |i: &mut usize| {
+        let from = *i;
+        while rest.get(*i).is_some_and(char::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > from && !(*i - from >= 2 && rest[from] == '0')
+    };
+    let mut i = 0;
+    if !number(&mut i) {
+        return false;
+    }
+    if rest.get(i) == Some(&',') {
+        i += 1;
+        if rest.get(i) != Some(&'}') && !number(&mut i) {
+            return false;
+        }
+    }
+    rest.get(i) == Some(&'}')
 }
 
 /// What `\x` in the expression stands for (Go's regexp): an ASCII character that is no letter
@@ -485,7 +727,8 @@ fn bracket(c: &[char], k: &mut usize) -> Result<Tok, Unmatched> {
     // One character: `\` and punctuation, or a plain character. `*` and `?` were rewritten
     // into nested brackets by patternmatcher, and `[:` opens a class name: not reproduced.
     let one = |k: &mut usize| -> Result<char, Unmatched> {
-        let ch = *c.get(*k).ok_or(Unmatched::Unsupported)?;
+        // (An expression that ends inside brackets: "missing closing ]".)
+        let ch = *c.get(*k).ok_or(Unmatched::Invalid)?;
         *k += 1;
         match ch {
             '*' | '?' => Err(Unmatched::Unsupported),
@@ -516,11 +759,12 @@ fn bracket(c: &[char], k: &mut usize) -> Result<Tok, Unmatched> {
     }
 }
 
-/// Whether the anchored expression matches the whole path, or with `prefixes` any part of it
-/// that ends before a `/`: the pieces run as an automaton over the path's characters (no
-/// recursion, whatever the path's length; time linear in the path for each piece). State `2t`
-/// waits at piece `t`; state `2t + 1` is inside a `(.*/)?`.
-fn expr_matches(toks: &[Tok], path: &str, prefixes: bool) -> bool {
+/// Whether the alternative matches the path (at its start and end where it is anchored there),
+/// or with `prefixes` any part of it that ends before a `/`: the pieces run as an automaton
+/// over the path's characters (no recursion, whatever the path's length; time linear in the
+/// path for each piece). State `2t` waits at piece `t`; state `2t + 1` is inside a `(.*/)?`.
+fn expr_matches(alt: &Alt, path: &str, prefixes: bool) -> bool {
+    let toks = &alt.toks[..];
     let n = toks.len();
     // The states of a short pattern on the stack (it runs for every source and ignore rule).
     let mut small = [[false; 64]; 2];
@@ -552,7 +796,8 @@ fn expr_matches(toks: &[Tok], path: &str, prefixes: bool) -> bool {
     }
     enter(toks, now, 0, true);
     for ch in path.chars() {
-        if prefixes && ch == '/' && now[2 * n] {
+        // Matched: where the path may go on after it, or at a prefix's end.
+        if now[2 * n] && (!alt.end || (prefixes && ch == '/')) {
             return true;
         }
         next.iter_mut().for_each(|s| *s = false);
@@ -570,7 +815,7 @@ fn expr_matches(toks: &[Tok], path: &str, prefixes: bool) -> bool {
                         }
                         false
                     }
-                    Tok::Dirs | Tok::Start => false,
+                    Tok::Dirs | Tok::Start | Tok::Or => false,
                 };
                 if advance {
                     enter(toks, next, t + 1, false);
@@ -585,6 +830,10 @@ fn expr_matches(toks: &[Tok], path: &str, prefixes: bool) -> bool {
             }
         }
         std::mem::swap(&mut now, &mut next);
+        // Where the alternative may start anywhere, it may start after this character.
+        if !alt.start {
+            enter(toks, now, 0, false);
+        }
         // No state left: nothing further can match (most patterns part with most paths at
         // their first characters; reading every path to its end made 8,000 patterns against
         // 8,000 sources take a minute).
@@ -745,6 +994,75 @@ mod tests {
             let e = DockerIgnore::parse(rules).unwrap_err();
             assert_eq!((e.line, e.message.as_str()), (line, message), "{rules:?}");
         }
+    }
+
+    /// What `tools/ignore_differential.py` found against BuildKit's own code (patternmatcher
+    /// 0.6.0 on Go 1.24), which a port of it had hidden.
+    #[test]
+    fn read_as_buildkits_own_code_reads_it() {
+        // `filepath.Match(p, ".")` checks a chunk's syntax only when it tries the chunk: after
+        // `[ab]` fails to match `.`, the rest is never read. BuildKit accepts such a file, and
+        // its expression then fails to compile (an unclosed bracket): matching fails.
+        for accepted in ["[ab]*[", "a*\\", "a*[]", "b?*[z-"] {
+            let d = DockerIgnore::parse(accepted).unwrap_or_else(|e| panic!("{accepted:?}: {e}"));
+            assert_eq!(d.matches_or_parent_matches("ab").is_none(), accepted != "a*\\", "{accepted:?}");
+        }
+        for refused in ["*[", "?*\\", "x\\", "[]", ".[a-]"] {
+            assert!(DockerIgnore::parse(refused).is_err(), "{refused:?}");
+        }
+        // A pattern's last backslash escapes the `$` patternmatcher appends: a literal `$`, and
+        // no anchor at the end.
+        for (path, want) in [("ab$", true), ("ab$/c", true), ("abc$x", true), ("ab", false), ("a/b$", false)] {
+            assert_eq!(ignored("a*\\", path), want, "{path:?}");
+        }
+        // `|` is an alternation for Go's regexp (patternmatcher does not escape it): `^x*` or
+        // `y*$`, looked for anywhere in the path; an empty alternative matches every path. An
+        // exact pattern (no expression) and an escaped `\|` keep it as a character.
+        for (path, want) in [("xa/b", true), ("b/y", true), ("b/ya", true), ("b/ya/c", true), ("b/a", false)] {
+            assert_eq!(ignored("x*|y*\n", path), want, "{path:?}");
+        }
+        assert!(ignored("*.log|\n", "src/main.rs"));
+        assert!(ignored("|*.log\n", "src/main.rs"));
+        assert!(ignored("a|b\n", "a|b") && !ignored("a|b\n", "a"));
+        assert!(ignored("a\\|*\n", "a|b") && !ignored("a\\|*\n", "a"));
+        // A `{` is a repetition when a count follows (not reproduced: matches nothing), else a
+        // character, as for Go.
+        assert!(!ignored("a*{2}\n", "ab{2}") && !ignored("a*{2}\n", "abb"));
+        for literal in ["a*{01}", "a*{,2}", "a*{1", "a*{1,x}"] {
+            assert!(ignored(literal, &literal.replace('*', "b")), "{literal:?}");
+        }
+    }
+
+    #[test]
+    fn a_line_longer_than_readall_reads_fails_the_file() {
+        let long = |n: usize| "a".repeat(n);
+        // At the limit a line is read, a trailing CR counted, the LF not; one byte more fails the
+        // whole file, a comment too, and before a syntax error on an earlier line.
+        let at_limit = format!("{}\n", long(MAX_LINE_BYTES));
+        assert!(DockerIgnore::parse(&at_limit).unwrap().matches_or_parent_matches(&long(MAX_LINE_BYTES)).unwrap());
+        assert!(DockerIgnore::parse(&long(MAX_LINE_BYTES)).is_ok(), "the last line, with no LF");
+        for (rules, line) in [
+            (format!("x\n{}\n", long(MAX_LINE_BYTES + 1)), 2),
+            (long(MAX_LINE_BYTES + 1), 1),
+            (format!("{}\r\n", long(MAX_LINE_BYTES)), 1),
+            (format!("[\n#{}\n", long(MAX_LINE_BYTES)), 2),
+            (format!("\u{feff}{}", long(MAX_LINE_BYTES - 2)), 1),
+        ] {
+            let e = DockerIgnore::parse(&rules).unwrap_err();
+            assert_eq!((e.line, e.message.as_str()), (line, TOO_LONG), "{}", rules.len());
+        }
+        // Measured in the file's bytes, not in the text a lossy decoding makes of them.
+        let invalid = [vec![0xff; 30_000], b"\n*\n".to_vec()].concat();
+        assert!(DockerIgnore::parse_bytes(&invalid).unwrap().matches_or_parent_matches("x").unwrap());
+        assert!(DockerIgnore::parse(&String::from_utf8_lossy(&invalid)).is_err());
+        // The message says how long the line is instead of quoting it.
+        let dir = std::env::temp_dir().join(format!("stagecraft-ignore-long-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join(".dockerignore");
+        std::fs::write(&file, format!("ok\n{}\n", long(70_000))).unwrap();
+        let message = load(&file).unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(message.ends_with(":2: bufio.Scanner: token too long (the line is 70000 bytes; BuildKit reads lines of at most 65535): BuildKit fails every build of this context until the line is shortened"), "{message}");
     }
 
     #[test]
