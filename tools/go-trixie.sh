@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Prints `GOROOT GOPATH` for a Go toolchain and BuildKit's `.dockerignore` matcher as Debian 13
-# (trixie) packages them: golang-1.24-go (with golang-1.24-src) and
-# golang-github-moby-patternmatcher-dev 0.6.0, the version BuildKit vendors, with its
-# `ignorefile` package. tools/ignore_differential.py runs its oracle (tools/ignore-go) on them.
+# Prints `GOROOT GOPATH` for a Go toolchain and the libraries of BuildKit's that stagecraft is
+# checked against, as Debian 13 (trixie) packages them: golang-1.24-go (with golang-1.24-src);
+# golang-github-moby-patternmatcher-dev 0.6.0, with its `ignorefile` package, for
+# tools/ignore_differential.py (tools/ignore-go); golang-github-distribution-reference-dev 0.6.0
+# and golang-github-opencontainers-go-digest-dev 1.0.0, for the test
+# `reference::tests::against_go` (tools/reference-go). Each the version BuildKit vendors.
 #
 # Why trixie's, on a Debian 12 machine: bookworm has patternmatcher 0.5.0, which has no
 # `ignorefile` (BuildKit reads the file with it), and Go 1.19, three years older than the Go
@@ -19,10 +21,12 @@ dir="$TOOLS/go-trixie"
 root="$dir/root"
 goroot="$root/usr/lib/go-1.24"
 gopath="$root/usr/share/gocode"
-packages=(golang-1.24-go golang-1.24-src golang-github-moby-patternmatcher-dev)
+packages=(golang-1.24-go golang-1.24-src golang-github-moby-patternmatcher-dev
+          golang-github-distribution-reference-dev golang-github-opencontainers-go-digest-dev)
 
 ready() {
-  [[ -x "$goroot/bin/go" && -f "$gopath/src/github.com/moby/patternmatcher/ignorefile/ignorefile.go" ]] \
+  [[ -x "$goroot/bin/go" && -f "$gopath/src/github.com/moby/patternmatcher/ignorefile/ignorefile.go" \
+    && -f "$gopath/src/github.com/distribution/reference/normalize.go" ]] \
     && GOROOT="$goroot" "$goroot/bin/go" version >/dev/null 2>&1
 }
 

@@ -36,13 +36,16 @@ run_part() {
       tools/differential.py
       echo "== the .dockerignore matcher against BuildKit's own (moby/patternmatcher on Go, from Debian 13)"
       tools/ignore_differential.py --cases 40000
-      echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian's Go)"
+      echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian's Go),"
+      echo "   image references against BuildKit's distribution/reference and go-digest (tools/reference-go)"
       command -v go >/dev/null 2>&1 || tools/apt-install.sh golang-go
-      # (Checked to have run: a renamed test would otherwise pass by running nothing.)
-      out="$(cargo test --locked -q -p stagecraft-analysis --lib gitref::tests::against_go -- --ignored --exact 2>&1)" \
-        || { echo "$out"; exit 1; }
-      echo "$out"
-      [[ $out == *"1 passed"* ]] || { echo "the Go differential did not run" >&2; exit 1; }
+      for test in gitref::tests::against_go reference::tests::against_go; do
+        # (Checked to have run: a renamed test would otherwise pass by running nothing.)
+        out="$(cargo test --locked -q -p stagecraft-analysis --lib "$test" -- --ignored --exact 2>&1)" \
+          || { echo "$out"; exit 1; }
+        echo "$out"
+        [[ $out == *"1 passed"* ]] || { echo "the Go differential $test did not run" >&2; exit 1; }
+      done
       ;;
     nvim-lsp)
       echo "== the language server in a real editor (headless Neovim, no plugin)"

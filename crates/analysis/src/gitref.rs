@@ -623,23 +623,7 @@ mod tests {
             s.push_str(pick(FRAGMENTS));
             sources.push(s);
         }
-        let go_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/gitref-go");
-        let mut child = std::process::Command::new("go")
-            .args(["run", "main.go"])
-            .current_dir(&go_dir)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("go runs (apt-get install golang-go)");
-        let input: String = sources.iter().map(|s| format!("{}\n", serde_json::to_string(s).unwrap())).collect();
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, input.as_bytes()));
-        let output = child.wait_with_output().unwrap();
-        writer.join().unwrap().unwrap();
-        assert!(output.status.success());
-        let theirs: Vec<serde_json::Value> =
-            String::from_utf8(output.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-        assert_eq!(theirs.len(), sources.len());
+        let theirs = stagecraft_testkit::go_lines("gitref-go", stagecraft_testkit::Go::Path, &sources);
         let (mut differ, mut kinds) = (Vec::new(), std::collections::BTreeMap::new());
         for (src, go) in sources.iter().zip(&theirs) {
             let ours = match parse(src) {

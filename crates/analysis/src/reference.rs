@@ -77,9 +77,12 @@ fn parse(s: &str) -> Result<(), String> {
         }
         return Err("invalid reference format".into());
     }
-    let name_len = s.split(['@']).next().map_or(0, |n| name_part(n).len());
-    if name_len > 255 {
-        return Err("invalid reference format: repository name must not be more than 255 characters".into());
+    // The path's length: the name without its domain, which `s` always starts with (the
+    // domain `ParseNormalizedNamed` put there), and without tag and digest.
+    let name = s.split(['@']).next().map_or("", name_part);
+    let path_len = name.split_once('/').map_or(name.len(), |(_, path)| path.len());
+    if path_len > 255 {
+        return Err("repository name must not be more than 255 characters".into());
     }
     // Then `digest.Parse` of the digest.
     match s.split_once('@').and_then(|(_, digest)| digest_error(digest)) {
@@ -320,5 +323,138 @@ mod tests {
         assert_eq!(parse_normalized_named(&upper), Err("invalid checksum digest format".into()));
         assert!(parse_normalized_named("").is_err());
         assert!(parse_normalized_named("a//b").is_err());
+        // At most 255 characters of path: the domain, tag and digest do not count.
+        assert!(parse_normalized_named(&format!("{}/{}:t", "a".repeat(200), "b".repeat(54))).is_ok());
+        assert!(parse_normalized_named(&format!("ghcr.io/{}", "a".repeat(255))).is_ok());
+        assert_eq!(
+            parse_normalized_named(&format!("{}/{}", "a".repeat(200), "b".repeat(55))),
+            Err("repository name must not be more than 255 characters".into())
+        );
+    }
+
+    /// Against BuildKit's own libraries, through `tools/reference-go`: distribution/reference
+    /// 0.6.0 and go-digest 1.0.0 on Go 1.24, unpacked from Debian 13's archive by
+    /// `tools/go-trixie.sh`. Random names from the pieces the grammar cares about: domains,
+    /// path components, tags and digests, in and out of the grammar. Compared: the error of
+    /// `ParseNormalizedNamed` (a base image, a `--from`), the named context's key or its error,
+    /// and the error of `digest.Parse` (an ADD `--checksum`). Needs Go from Debian's archive, so
+    /// it runs on demand (`tools/test.sh differential` runs it):
+    /// `cargo test -p stagecraft-analysis --lib reference -- --ignored`.
+    #[test]
+    #[ignore = "needs Go and BuildKit's libraries from Debian's archive"]
+    fn against_go() {
+        // (In each list, the entries in the grammar come first.)
+        const DOMAINS: &[&str] = &[
+            "",
+            "docker.io/",
+            "index.docker.io/",
+            "localhost/",
+            "localhost:5000/",
+            "ghcr.io/",
+            "my-reg.example.com:8443/",
+            "LOCALHOST/",
+            "Ghcr.io/",
+            "reg-.io/",
+            "[::1]:5000/",
+            "[fe80::1%eth0]/",
+            "127.0.0.1/",
+            "a_b/",
+            "a:b/",
+            "docker.io:443/",
+        ];
+        const PATHS: &[&str] = &[
+            "alpine",
+            "library/alpine",
+            "Alpine",
+            "a__b",
+            "a___b",
+            "a_-b",
+            "a--b",
+            "a---b",
+            "a.b",
+            "a..b",
+            "-a",
+            "a-",
+            "team/app",
+            "a/b/c",
+            "",
+            "a//b",
+            "a/",
+            "x",
+            "é",
+            "a b",
+            "0",
+            "a.",
+            "A/b",
+            "library",
+        ];
+        const TAGS: &[&str] =
+            &["", "", ":3", ":latest", ":Latest", ":-x", ":", ":v1.0_rc", ":.a", ":_a", "::x", ":a/b"];
+        const HEX: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let digests: Vec<String> = vec![
+            String::new(),
+            String::new(),
+            format!("@sha256:{HEX}"),
+            format!("@sha512:{HEX}{HEX}"),
+            format!("@sha384:{}", &format!("{HEX}{HEX}")[..96]),
+            "@sha256:abc".into(),
+            format!("@sha256:{}", HEX.to_uppercase()),
+            "@md5:abc".into(),
+            "@MD5:abc".into(),
+            "@a.b+c:x=y".into(),
+            "@".into(),
+            "@sha256:".into(),
+            "@:abc".into(),
+            format!("@SHA256:{HEX}"),
+        ];
+        let mut rng = stagecraft_testkit::Rng(0x5eed_7ef5);
+        // Half the picks from the first few entries of each list, which are in the grammar.
+        fn pick<'a>(rng: &mut stagecraft_testkit::Rng, xs: &[&'a str], valid: usize) -> &'a str {
+            let n = if rng.below(2) == 0 { valid } else { xs.len() };
+            xs[rng.below(n)]
+        }
+        let mut inputs = vec![HEX.to_string(), HEX.to_uppercase(), format!("sha256:{HEX}"), "a".repeat(256)];
+        inputs.push(format!("{}/{}", "a".repeat(200), "b".repeat(60)));
+        inputs.push(format!("{}/{}:t", "a".repeat(200), "b".repeat(54)));
+        inputs.push(format!("a:{}", "t".repeat(128)));
+        inputs.push(format!("a:{}", "t".repeat(129)));
+        let digests: Vec<&str> = digests.iter().map(String::as_str).collect();
+        for _ in 0..20_000 {
+            let mut s = pick(&mut rng, DOMAINS, 7).to_string();
+            for i in 0..1 + pick(&mut rng, &["0", "0", "1", "2"], 4).parse::<usize>().unwrap() {
+                if i > 0 {
+                    s.push('/');
+                }
+                s.push_str(pick(&mut rng, PATHS, 13));
+            }
+            s.push_str(pick(&mut rng, TAGS, 8));
+            s.push_str(pick(&mut rng, &digests, 4));
+            if pick(&mut rng, &["", "", "", "", "", "", "", "", "", "d"], 10) == "d" {
+                // A digest alone, as `ADD --checksum` takes it.
+                s = pick(&mut rng, &digests, 4).trim_start_matches('@').to_string();
+            }
+            inputs.push(s);
+        }
+        let theirs = stagecraft_testkit::go_lines("reference-go", stagecraft_testkit::Go::Trixie, &inputs);
+        let (mut differ, mut parsed) = (Vec::new(), 0);
+        for (s, go) in inputs.iter().zip(&theirs) {
+            let named = parse_normalized_named(s).err().unwrap_or_default();
+            parsed += usize::from(named.is_empty());
+            let context = context_key(s).unwrap_or_else(|e| e);
+            let ours =
+                serde_json::json!({"named": named, "context": context, "digest": digest_error(s).unwrap_or_default()});
+            if ours != *go {
+                differ.push(format!("{s:?}: ours {ours}, Go's {go}"));
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "{} of {} differ:\n{}",
+            differ.len(),
+            inputs.len(),
+            differ[..differ.len().min(30)].join("\n")
+        );
+        // Both sides of the grammar, many times over.
+        assert!(parsed > 2_000 && inputs.len() - parsed > 2_000, "{parsed} of {} parse", inputs.len());
     }
 }

@@ -181,6 +181,54 @@ impl Drop for TempDir {
     }
 }
 
+/// Which Go runs a tool of `tools/` for [`go_lines`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Go {
+    /// The `go` on PATH (Debian's `golang-go`): the standard library alone.
+    Path,
+    /// The Go and BuildKit's libraries that `tools/go-trixie.sh` unpacks from Debian 13 (GOPATH
+    /// mode).
+    Trixie,
+}
+
+/// Runs `go run main.go` in `tools/<tool>` with one JSON string per line on its standard input
+/// (one per input) and reads one JSON value per line of its output: the Go differentials' way
+/// of asking BuildKit's code (or Go's standard library) what it makes of each input. Panics,
+/// saying what to install, when Go cannot run it.
+pub fn go_lines(tool: &str, go: Go, inputs: &[String]) -> Vec<Value> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let root = workspace_root();
+    let mut command = match go {
+        Go::Path => Command::new("go"),
+        Go::Trixie => {
+            let out = Command::new(root.join("tools/go-trixie.sh")).output().expect("tools/go-trixie.sh runs");
+            assert!(out.status.success(), "tools/go-trixie.sh: {}", String::from_utf8_lossy(&out.stderr));
+            let paths = String::from_utf8(out.stdout).unwrap();
+            let (goroot, gopath) = paths.trim().split_once(' ').expect("GOROOT GOPATH");
+            let mut c = Command::new(Path::new(goroot).join("bin/go"));
+            c.env("GOROOT", goroot).env("GOPATH", gopath).env("GO111MODULE", "off").env("GOTOOLCHAIN", "local");
+            c
+        }
+    };
+    let mut child = command
+        .args(["run", "main.go"])
+        .current_dir(root.join("tools").join(tool))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("go runs tools/{tool} ({e}; apt-get install golang-go)"));
+    let input: String = inputs.iter().map(|s| format!("{}\n", serde_json::to_string(s).unwrap())).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(output.status.success(), "tools/{tool} failed");
+    let answers: Vec<Value> = String::from_utf8(output.stdout).unwrap().lines().map(parse_json).collect();
+    assert_eq!(answers.len(), inputs.len(), "tools/{tool} answered every input");
+    answers
+}
+
 /// Parses one JSON document (for tests with their own data files).
 pub fn parse_json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("bad JSON: {e}: {text}"))
