@@ -623,7 +623,12 @@ mod tests {
             s.push_str(pick(FRAGMENTS));
             sources.push(s);
         }
-        let theirs = stagecraft_testkit::go_lines("gitref-go", stagecraft_testkit::Go::Path, &sources);
+        let theirs = stagecraft_testkit::go_lines(
+            "gitref-go",
+            stagecraft_testkit::Go::Path,
+            &[],
+            &sources.iter().map(|s| serde_json::Value::from(s.as_str())).collect::<Vec<_>>(),
+        );
         let (mut differ, mut kinds) = (Vec::new(), std::collections::BTreeMap::new());
         for (src, go) in sources.iter().zip(&theirs) {
             let ours = match parse(src) {

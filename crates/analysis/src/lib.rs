@@ -22,6 +22,8 @@ mod export;
 pub mod fixes;
 pub mod format;
 mod gitref;
+#[cfg(test)]
+mod go_std;
 mod graph;
 pub mod instructions;
 #[cfg(all(feature = "build-failures", feature = "probe"))]

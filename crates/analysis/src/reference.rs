@@ -435,7 +435,12 @@ mod tests {
             }
             inputs.push(s);
         }
-        let theirs = stagecraft_testkit::go_lines("reference-go", stagecraft_testkit::Go::Trixie, &inputs);
+        let theirs = stagecraft_testkit::go_lines(
+            "reference-go",
+            stagecraft_testkit::Go::Trixie,
+            &[],
+            &inputs.iter().map(|s| serde_json::Value::from(s.as_str())).collect::<Vec<_>>(),
+        );
         let (mut differ, mut parsed) = (Vec::new(), 0);
         for (s, go) in inputs.iter().zip(&theirs) {
             let named = parse_normalized_named(s).err().unwrap_or_default();

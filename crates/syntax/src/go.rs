@@ -106,9 +106,21 @@ pub fn to_lower(s: &str) -> String {
         .map(|c| match c {
             // Go maps U+0130 to plain 'i'; Rust would add a combining dot.
             '\u{130}' => 'i',
-            c => c.to_lowercase().next().unwrap_or(c),
+            c => go_case(c, c.to_lowercase().next().unwrap_or(c)),
         })
         .collect()
+}
+
+/// A case mapping of Rust's kept where Go's Unicode has both characters (graphic, `IsPrint`,
+/// in Go's Unicode 15.0 tables; everything with a case is). Rust's own tables are newer:
+/// Unicode 16 gave `ƛ` the upper case `Ƛ` (U+A7DC, new) and made the Garay script, and Go maps
+/// neither.
+fn go_case(c: char, mapped: char) -> char {
+    if mapped == c || (is_print(c) && is_print(mapped)) {
+        mapped
+    } else {
+        c
+    }
 }
 
 /// Go's `strings.ToUpper`: rune by rune with `unicode.ToUpper`, a mapping to one character
@@ -121,7 +133,7 @@ pub fn to_upper(s: &str) -> String {
         .map(|c| {
             let mut upper = c.to_uppercase();
             match (upper.next(), upper.next()) {
-                (Some(u), None) => u,
+                (Some(u), None) => go_case(c, u),
                 // Several characters: Unicode's one-character mapping is the character itself,
                 // but for the Greek letters with a subscript iota, which take their title case.
                 _ => match c as u32 {
@@ -344,6 +356,12 @@ mod tests {
         assert!(!is_print('\u{10FFFF}') && !is_letter('\u{10FFFF}') && !is_print('\u{E0000}'));
         assert!(is_space_byte(0xA0) && !is_space_byte(0xC3));
         assert_eq!(to_lower("FROM İ"), "from i");
+        // Case pairs newer than Go's Unicode 15.0 (Rust's tables have them) are left alone:
+        // `ƛ`'s upper case U+A7DC, Cyrillic TJE, Garay; Roman numerals and U+0345 map as Go's.
+        assert_eq!(to_upper("\u{19b}\u{1c8a}\u{10d70}"), "\u{19b}\u{1c8a}\u{10d70}");
+        assert_eq!(to_lower("\u{a7dc}\u{1c89}\u{10d50}"), "\u{a7dc}\u{1c89}\u{10d50}");
+        assert_eq!(to_upper("\u{2170}\u{345}"), "\u{2160}\u{399}");
+        assert_eq!(to_lower("\u{2160}"), "\u{2170}");
         assert!(equal_fold_as("aS") && equal_fold_as("Aſ") && !equal_fold_as("ass"));
         assert!(equal_fold_ascii("ſRC", "src") && equal_fold_ascii("\u{212A}it", "kit") && equal_fold_ascii("", ""));
         assert!(!equal_fold_ascii("src", "sr") && !equal_fold_ascii("sr", "src") && !equal_fold_ascii("é", "e"));

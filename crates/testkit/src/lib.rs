@@ -191,11 +191,11 @@ pub enum Go {
     Trixie,
 }
 
-/// Runs `go run main.go` in `tools/<tool>` with one JSON string per line on its standard input
-/// (one per input) and reads one JSON value per line of its output: the Go differentials' way
-/// of asking BuildKit's code (or Go's standard library) what it makes of each input. Panics,
-/// saying what to install, when Go cannot run it.
-pub fn go_lines(tool: &str, go: Go, inputs: &[String]) -> Vec<Value> {
+/// Runs `go run main.go ARGS...` in `tools/<tool>` with `input` on its standard input and
+/// returns its standard output: the Go differentials' way of asking BuildKit's code (or Go's
+/// standard library) what it makes of their inputs. Panics, saying what to install, when Go
+/// cannot run it.
+pub fn go_run(tool: &str, go: Go, args: &[&str], input: String) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let root = workspace_root();
@@ -213,18 +213,24 @@ pub fn go_lines(tool: &str, go: Go, inputs: &[String]) -> Vec<Value> {
     };
     let mut child = command
         .args(["run", "main.go"])
+        .args(args)
         .current_dir(root.join("tools").join(tool))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("go runs tools/{tool} ({e}; apt-get install golang-go)"));
-    let input: String = inputs.iter().map(|s| format!("{}\n", serde_json::to_string(s).unwrap())).collect();
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap().unwrap();
     assert!(output.status.success(), "tools/{tool} failed");
-    let answers: Vec<Value> = String::from_utf8(output.stdout).unwrap().lines().map(parse_json).collect();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// [`go_run`] with one JSON value per line each way: `inputs` in, one answer per input out.
+pub fn go_lines(tool: &str, go: Go, args: &[&str], inputs: &[Value]) -> Vec<Value> {
+    let input: String = inputs.iter().map(|s| format!("{}\n", serde_json::to_string(s).unwrap())).collect();
+    let answers: Vec<Value> = go_run(tool, go, args, input).lines().map(parse_json).collect();
     assert_eq!(answers.len(), inputs.len(), "tools/{tool} answered every input");
     answers
 }

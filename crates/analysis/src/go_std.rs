@@ -1,0 +1,196 @@
+//! The pieces of Go's standard library stagecraft reproduces, against Go itself: the Unicode
+//! classes and case mappings of `crates/syntax/src/go.rs` (what BuildKit's parser, shell lexer
+//! and stage-name matching ask), `strconv.ParseBool`, `strconv.Quote` (the parser's dump) and
+//! `time.ParseDuration` (HEALTHCHECK's flags), through `tools/gostd-go` on Go 1.24 from Debian
+//! 13's archive (`tools/go-trixie.sh`). Needs it, so it runs on demand (`tools/test.sh
+//! differential` runs it): `cargo test -p stagecraft-analysis --lib go_std -- --ignored`.
+
+use stagecraft_syntax::go;
+use stagecraft_testkit::{serde_json, Go, Rng, Value};
+
+/// The ranges of code points where `pred` holds (surrogates, which no `char` is, never).
+fn ranges(pred: impl Fn(char) -> bool) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|&c| pred(c)) {
+        match out.last_mut() {
+            Some(last) if last.1 + 1 == c as u32 => last.1 = c as u32,
+            _ => out.push((c as u32, c as u32)),
+        }
+    }
+    out
+}
+
+fn pairs(v: &Value) -> Vec<(u32, u32)> {
+    v.as_array().unwrap().iter().map(|p| (p[0].as_u64().unwrap() as u32, p[1].as_u64().unwrap() as u32)).collect()
+}
+
+/// Where two sorted lists of pairs differ, for the message.
+fn first_differences(ours: &[(u32, u32)], theirs: &[(u32, u32)]) -> String {
+    let only = |a: &[(u32, u32)], b: &[(u32, u32)]| -> Vec<String> {
+        a.iter().filter(|p| b.binary_search(p).is_err()).take(10).map(|(x, y)| format!("{x:04X}..{y:04X}")).collect()
+    };
+    format!("ours only: {:?}; Go's only: {:?}", only(ours, theirs), only(theirs, ours))
+}
+
+#[test]
+#[ignore = "needs Go from Debian's archive"]
+fn unicode_against_go() {
+    let go = stagecraft_testkit::parse_json(&stagecraft_testkit::go_run(
+        "gostd-go",
+        Go::Trixie,
+        &["unicode"],
+        String::new(),
+    ));
+    let one = |c: char, f: fn(&str) -> String| -> u32 {
+        let mapped = f(c.encode_utf8(&mut [0; 4]));
+        let mut chars = mapped.chars();
+        match (chars.next(), chars.next()) {
+            (Some(m), None) => m as u32,
+            _ => panic!("{:04X} maps to {mapped:?}, not one character", c as u32),
+        }
+    };
+    let mapping = |f: fn(&str) -> String| -> Vec<(u32, u32)> {
+        (0..=0x10FFFF).filter_map(char::from_u32).map(|c| (c as u32, one(c, f))).filter(|(c, m)| c != m).collect()
+    };
+    let folds: Vec<(u32, u32)> = (0x80..=0x10FFFF)
+        .filter_map(char::from_u32)
+        .flat_map(|c| {
+            (b'a'..=b'z')
+                .filter(move |&a| go::equal_fold_ascii(c.encode_utf8(&mut [0; 4]), &(a as char).to_string()))
+                .map(move |a| (c as u32, u32::from(a)))
+        })
+        .collect();
+    let ours = [
+        ("space", ranges(go::is_space)),
+        ("letter", ranges(go::is_letter)),
+        ("digit", ranges(go::is_digit)),
+        ("print", ranges(go::is_print)),
+        ("lower", mapping(go::to_lower)),
+        ("upper", mapping(go::to_upper)),
+        ("fold", folds),
+    ];
+    let mut differ = Vec::new();
+    for (name, ours) in &ours {
+        let theirs = pairs(&go[name]);
+        if *ours != theirs {
+            differ.push(format!("{name}: {}", first_differences(ours, &theirs)));
+        }
+    }
+    assert!(differ.is_empty(), "against Go {} (Unicode {}):\n{}", "1.24", go["version"], differ.join("\n"));
+    // Not vacuous: thousands of letters, hundreds of case pairs, the Kelvin sign.
+    assert!(ours[1].1.len() > 500 && ours[4].1.len() > 1000 && ours[6].1.contains(&(0x212A, u32::from(b'k'))));
+}
+
+#[test]
+#[ignore = "needs Go from Debian's archive"]
+fn lines_against_go() {
+    const DURATION: &[&str] = &[
+        "1",
+        "0",
+        "12",
+        ".5",
+        "1.",
+        ".",
+        "-",
+        "+",
+        "h",
+        "m",
+        "s",
+        "ms",
+        "us",
+        "µs",
+        "μs",
+        "ns",
+        "x",
+        "",
+        "00",
+        "e",
+        " ",
+        "9223372036854775807",
+        "9223372036854775808",
+        "2562047h",
+        "2562048h",
+        "0000000000000000000001",
+        "1.0000000000000000000001",
+        "\u{c2}",
+        "%",
+    ];
+    const BOOL: &[&str] =
+        &["1", "0", "t", "T", "f", "F", "true", "TRUE", "True", "tRUE", "false", "yes", "", " true", "2"];
+    let mut rng = Rng(0x5eed_0060);
+    let mut inputs: Vec<(&str, String)> = Vec::new();
+    for _ in 0..20_000 {
+        let pieces = 1 + rng.below(5);
+        let s: String = (0..pieces).map(|_| DURATION[rng.below(DURATION.len())]).collect();
+        inputs.push(("duration", s));
+    }
+    for b in BOOL {
+        inputs.push(("bool", b.to_string()));
+    }
+    let bytes: &[&[u8]] = &[
+        b"a",
+        b"\"",
+        b"\\",
+        b"\n",
+        b"\t",
+        b"\x07",
+        b"\x7f",
+        b"\xff",
+        b"\xc3",
+        b"\xc3\xa9",
+        b"\xe2\x80\xa8",
+        b"\xef\xbb\xbf",
+        b"\xf0\x9f\x98\x80",
+        b"\xed\xa0\x80",
+        b"\xcd\xb8",
+        b"\xc2\xa0",
+        b"\xc2\xad",
+        b" ",
+        b"\x00",
+        b"\xf4\x90\x80\x80",
+    ];
+    let mut quoted_inputs = Vec::new();
+    for _ in 0..5_000 {
+        let b: Vec<u8> = (0..1 + rng.below(6)).flat_map(|_| bytes[rng.below(bytes.len())].iter().copied()).collect();
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        inputs.push(("quote", hex));
+        quoted_inputs.push(b);
+    }
+    let theirs = stagecraft_testkit::go_lines(
+        "gostd-go",
+        Go::Trixie,
+        &["lines"],
+        &inputs.iter().map(|(k, s)| serde_json::json!([k, s])).collect::<Vec<_>>(),
+    );
+    let mut quoted = quoted_inputs.iter();
+    let (mut differ, mut parsed) = (Vec::new(), 0);
+    for ((kind, s), go) in inputs.iter().zip(&theirs) {
+        let ours = match *kind {
+            "duration" => match crate::instructions::parse_duration(s) {
+                Ok(ns) => {
+                    parsed += 1;
+                    serde_json::json!({"ns": ns as i64})
+                }
+                Err(e) => serde_json::json!({"error": e}),
+            },
+            "bool" => match go::parse_bool(s) {
+                Some(v) => serde_json::json!({"value": v}),
+                None => {
+                    serde_json::json!({"error": format!("strconv.ParseBool: parsing {}: invalid syntax", go::quote_str(s))})
+                }
+            },
+            _ => serde_json::json!({"quoted": go::quote(quoted.next().unwrap())}),
+        };
+        if ours != *go {
+            differ.push(format!("{kind} {s:?}: ours {ours}, Go's {go}"));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} of {} differ:\n{}",
+        differ.len(),
+        inputs.len(),
+        differ[..differ.len().min(30)].join("\n")
+    );
+    assert!(parsed > 1_000, "{parsed} durations parse");
+}

@@ -1,0 +1,138 @@
+// The pieces of Go's standard library that BuildKit's answers depend on, asked of Go 1.24 (as
+// Debian 13 packages it, tools/go-trixie.sh) for the test `go_std::against_go` in
+// crates/analysis: crates/syntax/src/go.rs and the analysis's ports are checked against them.
+//
+// `go run main.go unicode` prints one JSON object describing every code point: the ranges where
+// unicode.IsSpace, unicode.IsLetter, unicode.IsDigit and strconv.IsPrint hold, the code points
+// unicode.ToLower and unicode.ToUpper (what strings.ToLower and strings.ToUpper do rune by rune)
+// change, with what they change them to, and the code points outside ASCII that
+// strings.EqualFold takes for an ASCII letter, with the letter (lower case).
+//
+// `go run main.go lines` reads one JSON array ["kind", "text"] per line and prints one JSON
+// object per line: "duration" (time.ParseDuration: {"ns": n} or {"error": message}), "bool"
+// (strconv.ParseBool: {"value": v} or {"error": ...}) and "quote" (strconv.Quote of the bytes
+// the text holds in hexadecimal: {"quoted": q}).
+package main
+
+import (
+	"bufio"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+func ranges(pred func(rune) bool) [][2]rune {
+	var out [][2]rune
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !pred(r) {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1][1] == r-1 {
+			out[n-1][1] = r
+		} else {
+			out = append(out, [2]rune{r, r})
+		}
+	}
+	return out
+}
+
+func mapping(f func(rune) rune) [][2]rune {
+	var out [][2]rune
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if utf8.ValidRune(r) && f(r) != r {
+			out = append(out, [2]rune{r, f(r)})
+		}
+	}
+	return out
+}
+
+func unicodeTables() {
+	var folds [][2]rune
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		for a := 'a'; a <= 'z'; a++ {
+			if strings.EqualFold(string(r), string(a)) {
+				folds = append(folds, [2]rune{r, a})
+			}
+		}
+	}
+	out := map[string]interface{}{
+		"space":   ranges(unicode.IsSpace),
+		"letter":  ranges(unicode.IsLetter),
+		"digit":   ranges(unicode.IsDigit),
+		"print":   ranges(strconv.IsPrint),
+		"lower":   mapping(unicode.ToLower),
+		"upper":   mapping(unicode.ToUpper),
+		"fold":    folds,
+		"version": unicode.Version,
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
+		panic(err)
+	}
+}
+
+func lines() {
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 1<<26)
+	w := bufio.NewWriter(os.Stdout)
+	enc := json.NewEncoder(w)
+	for in.Scan() {
+		var q [2]string
+		if err := json.Unmarshal(in.Bytes(), &q); err != nil {
+			fmt.Fprintln(os.Stderr, "gostd-go: a JSON array [kind, text] per line:", err)
+			os.Exit(2)
+		}
+		r := map[string]interface{}{}
+		switch q[0] {
+		case "duration":
+			if d, err := time.ParseDuration(q[1]); err != nil {
+				r["error"] = err.Error()
+			} else {
+				r["ns"] = int64(d)
+			}
+		case "bool":
+			if v, err := strconv.ParseBool(q[1]); err != nil {
+				r["error"] = err.Error()
+			} else {
+				r["value"] = v
+			}
+		case "quote":
+			b, err := hex.DecodeString(q[1])
+			if err != nil {
+				panic(err)
+			}
+			r["quoted"] = strconv.Quote(string(b))
+		default:
+			fmt.Fprintln(os.Stderr, "gostd-go: unknown kind", q[0])
+			os.Exit(2)
+		}
+		if err := enc.Encode(r); err != nil {
+			panic(err)
+		}
+	}
+	if err := in.Err(); err != nil {
+		panic(err)
+	}
+	if err := w.Flush(); err != nil {
+		panic(err)
+	}
+}
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == "unicode" {
+		unicodeTables()
+	} else if len(os.Args) == 2 && os.Args[1] == "lines" {
+		lines()
+	} else {
+		fmt.Fprintln(os.Stderr, "usage: go run main.go unicode|lines")
+		os.Exit(2)
+	}
+}
