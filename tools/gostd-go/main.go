@@ -10,8 +10,11 @@
 //
 // `go run main.go lines` reads one JSON array ["kind", "text"] per line and prints one JSON
 // object per line: "duration" (time.ParseDuration: {"ns": n} or {"error": message}), "bool"
-// (strconv.ParseBool: {"value": v} or {"error": ...}) and "quote" (strconv.Quote of the bytes
-// the text holds in hexadecimal: {"quoted": q}).
+// (strconv.ParseBool: {"value": v} or {"error": ...}), "quote" (strconv.Quote of the bytes
+// the text holds in hexadecimal: {"quoted": q}), "json" (what BuildKit's parseJSON makes of an
+// exec form with encoding/json: {"kind": "strings", "values": [...]}, "not strings" or "not
+// array") and "expose_ip" (an EXPOSE port's address as BuildKit's normalizeExposedPort reads
+// it with net.SplitHostPort and net.ParseIP: {"error": message} or {}).
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -103,6 +107,42 @@ func lines() {
 				r["error"] = err.Error()
 			} else {
 				r["value"] = v
+			}
+		case "json":
+			// BuildKit's parseJSON, after its check for a leading `[`: an array of strings (the
+			// exec form), valid JSON with another element (the file is refused), or not JSON
+			// (the shell form).
+			var elems []interface{}
+			if err := json.Unmarshal([]byte(q[1]), &elems); err != nil {
+				r["kind"] = "not array"
+				break
+			}
+			strs := []string{}
+			for _, e := range elems {
+				s, ok := e.(string)
+				if !ok {
+					r["kind"] = "not strings"
+					break
+				}
+				strs = append(strs, s)
+			}
+			if r["kind"] == nil {
+				r["kind"] = "strings"
+				r["values"] = strs
+			}
+		case "expose_ip":
+			// The address part of an EXPOSE port, as BuildKit's normalizeExposedPort reads it.
+			ip := q[1]
+			if ip != "" && ip[0] == '[' {
+				rawIP, _, err := net.SplitHostPort(ip + ":")
+				if err != nil {
+					r["error"] = fmt.Sprintf("invalid IP address %s: %v", ip, err)
+					break
+				}
+				ip = rawIP
+			}
+			if ip != "" && net.ParseIP(ip) == nil {
+				r["error"] = fmt.Sprintf("invalid IP address: %s", ip)
 			}
 		case "quote":
 			b, err := hex.DecodeString(q[1])

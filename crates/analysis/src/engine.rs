@@ -4476,7 +4476,7 @@ fn port_range(ports: &str) -> Option<(i64, i64)> {
 
 /// Why BuildKit refuses the address of an EXPOSE port, if it does (`net.SplitHostPort` on a
 /// bracketed one, then `net.ParseIP`).
-fn ip_error(ip: &str) -> Option<String> {
+pub(crate) fn ip_error(ip: &str) -> Option<String> {
     let mut addr = ip;
     if let Some(inner) = ip.strip_prefix('[') {
         // `ip + ":"`: the `]` must come just before that last colon.
@@ -4497,7 +4497,7 @@ fn ip_error(ip: &str) -> Option<String> {
             return Some(format!("invalid IP address {ip}: address {ip}:: {why}"));
         }
     }
-    addr.parse::<std::net::IpAddr>().is_err().then(|| format!("invalid IP address: {addr}"))
+    (!addr.is_empty() && addr.parse::<std::net::IpAddr>().is_err()).then(|| format!("invalid IP address: {addr}"))
 }
 
 /// BuildKit's error for a Windows WORKDIR path that `CheckSystemDriveAndRemoveDriveLetter`

@@ -156,6 +156,57 @@ fn lines_against_go() {
         inputs.push(("quote", hex));
         quoted_inputs.push(b);
     }
+    const ADDRESSES: &[&str] = &[
+        "1.2.3.4",
+        "1.2.3",
+        "01.2.3.4",
+        "256.1.1.1",
+        "::1",
+        "[::1]",
+        "[::1",
+        "[::1]x",
+        "[::1]:",
+        "[[::1]]",
+        "::ffff:1.2.3.4",
+        "fe80::1%eth0",
+        "[fe80::1%eth0]",
+        "1:2:3:4:5:6:7:8",
+        "1:2:3:4:5:6:7:8:9",
+        "::",
+        ":::",
+        "1::2::3",
+        "[]",
+        "[1.2.3.4]",
+        "a",
+        "",
+        "0.0.0.0",
+        "1.2.3.4.5",
+        "::1.2.3.4",
+        "1:2:3:4:5:6:1.2.3.4",
+        "FE80::A",
+        " 1.2.3.4",
+        "1.2.3.4 ",
+        "0x1.2.3.4",
+        "1.2.3.04",
+        "[::1]]",
+        "]",
+        "[a]b]",
+        "1:2:3:4:5:6:7::",
+        "::ffff:1.2.3",
+        "12345::",
+        "1:2:3:4:5:6:7:8%1",
+    ];
+    for a in ADDRESSES {
+        inputs.push(("expose_ip", a.to_string()));
+    }
+    for _ in 0..3_000 {
+        let a = ADDRESSES[rng.below(ADDRESSES.len())];
+        let b = ADDRESSES[rng.below(ADDRESSES.len())];
+        let cut = rng.below(a.len() + 1);
+        if a.is_char_boundary(cut) {
+            inputs.push(("expose_ip", format!("{}{}", &a[..cut], b)));
+        }
+    }
     let theirs = stagecraft_testkit::go_lines(
         "gostd-go",
         Go::Trixie,
@@ -178,6 +229,10 @@ fn lines_against_go() {
                 None => {
                     serde_json::json!({"error": format!("strconv.ParseBool: parsing {}: invalid syntax", go::quote_str(s))})
                 }
+            },
+            "expose_ip" => match crate::engine::ip_error(s) {
+                Some(e) => serde_json::json!({"error": e}),
+                None => serde_json::json!({}),
             },
             _ => serde_json::json!({"quoted": go::quote(quoted.next().unwrap())}),
         };

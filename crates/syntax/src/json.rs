@@ -438,4 +438,96 @@ mod tests {
         let deep = format!("[{}{}]", "[".repeat(20_000), "]".repeat(20_000));
         assert!(matches!(parse_array(&deep), JsonArray::NotArray));
     }
+
+    /// Against Go's `encoding/json` as BuildKit's `parseJSON` uses it (`tools/gostd-go`, Go 1.24
+    /// from Debian's archive): random texts from the pieces that matter (strings and their
+    /// escapes, surrogates, numbers out of range, other values, nesting, blanks JSON has and
+    /// has not). Needs it, so on demand (`tools/test.sh differential` runs it):
+    /// `cargo test -p stagecraft-syntax --lib json -- --ignored`.
+    #[test]
+    #[ignore = "needs Go from Debian's archive"]
+    fn against_go() {
+        const PIECES: &[&str] = &[
+            "\"a\"",
+            "\"a\"",
+            ",",
+            ",",
+            " ",
+            "\t",
+            "\n",
+            "\r",
+            "\u{c}",
+            "\u{a0}",
+            "\"\\u00e9\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\ud800\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\udc00\\ud800\"",
+            "\"\\x\"",
+            "\"\\/\\b\\f\"",
+            "1",
+            "-0",
+            "1e400",
+            "1e-400",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1E+2",
+            "true",
+            "null",
+            "nul",
+            "{}",
+            "{\"a\":1}",
+            "[",
+            "]",
+            "[]",
+            "\"\\u0000\"",
+            "\"tab\there\"",
+            "\"é\"",
+            "\"\"",
+            "\"a\\\"b\"",
+            "\"\u{7f}\"",
+            "\"\\u00\"",
+            "\"",
+            "'a'",
+            "\u{feff}",
+        ];
+        let mut rng = stagecraft_testkit::Rng(0x5eed_1503);
+        let mut texts = vec!["[".repeat(10_001) + &"]".repeat(10_001), "[".repeat(10_000) + &"]".repeat(10_000)];
+        for _ in 0..20_000 {
+            let mut t = String::from("[");
+            for _ in 0..rng.below(7) {
+                t.push_str(PIECES[rng.below(PIECES.len())]);
+            }
+            if rng.below(4) > 0 {
+                t.push(']');
+            }
+            texts.push(t);
+        }
+        let inputs: Vec<_> = texts.iter().map(|t| stagecraft_testkit::serde_json::json!(["json", t])).collect();
+        let theirs = stagecraft_testkit::go_lines("gostd-go", stagecraft_testkit::Go::Trixie, &["lines"], &inputs);
+        let (mut differ, mut kinds) = (Vec::new(), std::collections::BTreeMap::new());
+        for (t, go) in texts.iter().zip(&theirs) {
+            let ours = match parse_array(t) {
+                JsonArray::NotArray => stagecraft_testkit::serde_json::json!({"kind": "not array"}),
+                JsonArray::NotStrings { .. } => stagecraft_testkit::serde_json::json!({"kind": "not strings"}),
+                JsonArray::Strings { values, .. } => {
+                    stagecraft_testkit::serde_json::json!({"kind": "strings", "values": values})
+                }
+            };
+            *kinds.entry(go["kind"].as_str().unwrap_or_default().to_string()).or_insert(0) += 1;
+            if ours != *go {
+                differ.push(format!("{:?}: ours {ours}, Go's {go}", t.chars().take(200).collect::<String>()));
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "{} of {} differ:\n{}",
+            differ.len(),
+            texts.len(),
+            differ[..differ.len().min(30)].join("\n")
+        );
+        assert!(kinds.len() == 3 && kinds.values().all(|&n| n > 300), "{kinds:?}");
+    }
 }
