@@ -13,7 +13,7 @@
 // (strconv.ParseBool: {"value": v} or {"error": ...}), "quote" (strconv.Quote of the bytes
 // the text holds in hexadecimal: {"quoted": q}), "json" (what BuildKit's parseJSON makes of an
 // exec form with encoding/json: {"kind": "strings", "values": [...]}, "not strings" or "not
-// array") and "expose_ip" (an EXPOSE port's address as BuildKit's normalizeExposedPort reads
+// array"), "ram" (a tmpfs size as go-units' RAMInBytes reads it: {"ok": bool}) and "expose_ip" (an EXPOSE port's address as BuildKit's normalizeExposedPort reads
 // it with net.SplitHostPort and net.ParseIP: {"error": message} or {}).
 package main
 
@@ -83,6 +83,38 @@ func unicodeTables() {
 	}
 }
 
+// ramInBytesOK: whether go-units 0.5.0's RAMInBytes (a tmpfs mount's size=) accepts the size.
+// Written here after its parseSize (Debian 13 has go-units 0.4.0, which BuildKit no longer
+// vendors); what is checked is the number, which is strconv.ParseFloat's.
+func ramInBytesOK(s string) bool {
+	sep := strings.LastIndexAny(s, "0123456789. ")
+	if sep == -1 {
+		return false
+	}
+	num, sfx := s[:sep+1], s[sep+1:]
+	if s[sep] == ' ' {
+		num = s[:sep]
+	}
+	size, err := strconv.ParseFloat(num, 64)
+	if err != nil || size < 0 {
+		return false
+	}
+	if sfx == "" {
+		return true
+	}
+	if len(sfx) > 3 {
+		return false
+	}
+	sfx = strings.ToLower(sfx)
+	if sfx[0] == 'b' {
+		return len(sfx) == 1
+	}
+	if !strings.ContainsRune("kmgtp", rune(sfx[0])) {
+		return false
+	}
+	return len(sfx) == 1 || (len(sfx) == 2 && sfx[1] == 'b') || (len(sfx) == 3 && sfx[1:] == "ib")
+}
+
 func lines() {
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<26)
@@ -144,6 +176,8 @@ func lines() {
 			if ip != "" && net.ParseIP(ip) == nil {
 				r["error"] = fmt.Sprintf("invalid IP address: %s", ip)
 			}
+		case "ram":
+			r["ok"] = ramInBytesOK(q[1])
 		case "quote":
 			b, err := hex.DecodeString(q[1])
 			if err != nil {

@@ -4402,32 +4402,20 @@ struct MountError {
 }
 
 /// go-units' `RAMInBytes` accepting a tmpfs `size=` (`64m`, `1.5 GiB`, `512`).
-fn ram_in_bytes(s: &str) -> bool {
+pub(crate) fn ram_in_bytes(s: &str) -> bool {
     let Some(sep) = s.rfind(|c: char| c.is_ascii_digit() || c == '.' || c == ' ') else { return false };
     let (num, suffix) =
         if s.as_bytes()[sep] == b' ' { (&s[..sep], &s[sep + 1..]) } else { (&s[..=sep], &s[sep + 1..]) };
-    // `strconv.ParseFloat`: a sign, digits with one `.`, an exponent (no `inf` or `nan` can end
-    // in a digit here).
-    let float = {
-        let n = num.strip_prefix(['+', '-']).unwrap_or(num);
-        let (mantissa, exponent) = match n.find(['e', 'E']) {
-            Some(i) => (&n[..i], Some(&n[i + 1..])),
-            None => (n, None),
-        };
-        let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
-        let mantissa_ok = digits > 0
-            && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            && mantissa.bytes().filter(|&b| b == b'.').count() <= 1;
-        let exponent_ok = exponent.is_none_or(|e| {
-            let e = e.strip_prefix(['+', '-']).unwrap_or(e);
-            !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
-        });
-        mantissa_ok && exponent_ok
-    };
-    if !float || num.starts_with('-') && num.bytes().any(|b| (b'1'..=b'9').contains(&b)) {
+    // `strconv.ParseFloat`, and no negative size (`inf ` and `nan ` are sizes too).
+    if go::parse_float_sign(num) != Some(false) {
         return false;
     }
-    let suffix = suffix.to_lowercase();
+    // (The suffix's length is read before it is lower-cased: `K`, the Kelvin sign, is 3 bytes
+    // and then `k`.)
+    if suffix.len() > 3 {
+        return false;
+    }
+    let suffix = go::to_lower(suffix);
     match suffix.as_bytes() {
         [] | [b'b'] => true,
         [u, rest @ ..] if b"kmgtp".contains(u) => matches!(rest, [] | [b'b'] | [b'i', b'b']),

@@ -207,6 +207,54 @@ fn lines_against_go() {
             inputs.push(("expose_ip", format!("{}{}", &a[..cut], b)));
         }
     }
+    const SIZES: &[&str] = &[
+        "1", "0", "64", ".5", "1.", ".", "-", "+", "-0", "e", "E5", "1e3", "1e400", "1e-400", "0x1p4", "0x", "1_0",
+        " ", "k", "m", "g", "t", "p", "b", "kb", "KiB", "ib", "i", "x", "\u{212a}", "Inf", "nan", "é", "\t",
+    ];
+    for s in [
+        "0x1p-2000",
+        "-0x1p-2000",
+        "0x1p1024",
+        "0x1.fffffffffffffp1023",
+        "0x1.fffffffffffff8p1023",
+        "-1e-400",
+        "1e308",
+        "2e308",
+        "1.7976931348623157e308",
+        "1.7976931348623158e308",
+        "inf ",
+        "-inf ",
+        "+Infinity ",
+        "infin ",
+        "NaN ",
+        "-nan ",
+        "0x_1p0",
+        "0_x1p0",
+        "1__0",
+        "_1",
+        "1_",
+        "0x1_p0",
+        "0x1p0_1",
+        "0x1p_1",
+        "1e_1",
+        "1_e1",
+        "0x.8p1",
+        "0x1.p1",
+        "0x.p1",
+        "0x1P1kib",
+        "0b1",
+        "0o1",
+        "1e10000000000000000000",
+        "0e99999999",
+        "1.5 GiB",
+        "1.5  GiB",
+    ] {
+        inputs.push(("ram", s.to_string()));
+    }
+    for _ in 0..5_000 {
+        let s: String = (0..1 + rng.below(4)).map(|_| SIZES[rng.below(SIZES.len())]).collect();
+        inputs.push(("ram", s));
+    }
     let theirs = stagecraft_testkit::go_lines(
         "gostd-go",
         Go::Trixie,
@@ -230,6 +278,7 @@ fn lines_against_go() {
                     serde_json::json!({"error": format!("strconv.ParseBool: parsing {}: invalid syntax", go::quote_str(s))})
                 }
             },
+            "ram" => serde_json::json!({"ok": crate::engine::ram_in_bytes(s)}),
             "expose_ip" => match crate::engine::ip_error(s) {
                 Some(e) => serde_json::json!({"error": e}),
                 None => serde_json::json!({}),

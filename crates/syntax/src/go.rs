@@ -171,6 +171,142 @@ pub fn equal_fold_ascii(word: &str, ascii: &str) -> bool {
 /// ASCII).
 pub const RE2_SPACE: [char; 5] = ['\t', '\n', '\u{c}', '\r', ' '];
 
+/// Go's `strconv.ParseFloat(s, 64)`: `None` where Go refuses it, `Some(true)` for a value below
+/// zero. Go's syntax: `inf`, `infinity` (with a sign) or `nan`, in any case; or a sign, then
+/// decimal digits with one `.` and an `e` exponent, or `0x` and hexadecimal digits with a `p`
+/// exponent, which hexadecimal needs; `_` between digits (or after `0x`). Native builds also
+/// refuse what Go refuses as out of range (`1e400`) and take what rounds to zero as zero
+/// (`-1e-400` is not below zero); the browser build, for its size, does neither.
+pub fn parse_float_sign(s: &str) -> Option<bool> {
+    let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if unsigned.eq_ignore_ascii_case("inf") || unsigned.eq_ignore_ascii_case("infinity") {
+        return Some(s.starts_with('-'));
+    }
+    if s.eq_ignore_ascii_case("nan") {
+        return Some(false);
+    }
+    let b = s.as_bytes();
+    let (negative, mut i) = match b.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
+    };
+    let hex = i + 2 < b.len() && b[i] == b'0' && (b[i + 1] | 0x20) == b'x';
+    if hex {
+        i += 2;
+    }
+    let (mut dot, mut digits, mut underscores, mut nonzero) = (false, false, false, false);
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'_' => underscores = true,
+            b'.' if dot => break,
+            b'.' => dot = true,
+            c if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) => {
+                digits = true;
+                nonzero |= c != b'0';
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    if !digits {
+        return None;
+    }
+    let mantissa_end = i;
+    if b.get(i).is_some_and(|&c| (c | 0x20) == if hex { b'p' } else { b'e' }) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !b.get(i).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        while let Some(&c) = b.get(i).filter(|&&c| c.is_ascii_digit() || c == b'_') {
+            underscores |= c == b'_';
+            i += 1;
+        }
+    } else if hex {
+        return None;
+    }
+    if i != b.len() || (underscores && !underscores_ok(b)) {
+        return None;
+    }
+    if cfg!(target_arch = "wasm32") {
+        return Some(negative && nonzero);
+    }
+    let clean: String = s.chars().filter(|&c| c != '_').collect();
+    let value = if hex {
+        hex_float(&clean, mantissa_end - s[..mantissa_end].matches('_').count())
+    } else {
+        clean.parse::<f64>().ok()?
+    };
+    (!value.is_infinite()).then_some(value < 0.0)
+}
+
+/// The value of a hexadecimal float that [`parse_float_sign`] has read (`-0x1.8p3`, without
+/// `_`; `p` at `exponent_at`), in the nearest float64 (exact but where a mantissa of more than
+/// 53 bits rounds twice). Infinite where it is too large.
+fn hex_float(s: &str, exponent_at: usize) -> f64 {
+    let (mantissa, exponent) = s.split_at(exponent_at);
+    let negative = mantissa.starts_with('-');
+    let digits = mantissa.trim_start_matches(['+', '-']).get(2..).unwrap_or_default();
+    let (mut value, mut fraction, mut dot) = (0f64, 0i64, false);
+    for c in digits.chars() {
+        match c.to_digit(16) {
+            Some(d) => {
+                value = value * 16.0 + f64::from(d);
+                fraction += i64::from(dot);
+            }
+            None => dot = true,
+        }
+    }
+    // Go stops reading an exponent's digits at 10,000, as for decimals.
+    let exponent = exponent.get(1..).unwrap_or_default();
+    let (sign, exp_digits) = match exponent.as_bytes().first() {
+        Some(b'-') => (-1, &exponent[1..]),
+        Some(b'+') => (1, &exponent[1..]),
+        _ => (1, exponent),
+    };
+    let e = exp_digits.bytes().fold(0i64, |n, d| if n < 10_000 { n * 10 + i64::from(d - b'0') } else { n });
+    let mut scale = sign * e - 4 * fraction;
+    while value != 0.0 && !value.is_infinite() && scale != 0 {
+        let step = scale.clamp(-500, 500);
+        value *= 2f64.powi(step as i32);
+        scale -= step;
+    }
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// Go's `underscoreOK`: each `_` between two digits, or between the `0x` and a digit.
+fn underscores_ok(s: &[u8]) -> bool {
+    let s = s.strip_prefix(b"-").or_else(|| s.strip_prefix(b"+")).unwrap_or(s);
+    // What came last: a digit or base prefix ('0'), an underscore ('_'), the start ('^') or
+    // anything else ('!').
+    let (mut saw, mut i, mut hex) = (b'^', 0, false);
+    if s.len() >= 2 && s[0] == b'0' && matches!(s[1] | 0x20, b'b' | b'o' | b'x') {
+        (saw, i, hex) = (b'0', 2, (s[1] | 0x20) == b'x');
+    }
+    for &c in &s[i..] {
+        if c.is_ascii_digit() || (hex && c.is_ascii_hexdigit()) {
+            saw = b'0';
+        } else if c == b'_' {
+            if saw != b'0' {
+                return false;
+            }
+            saw = b'_';
+        } else if saw == b'_' {
+            return false;
+        } else {
+            saw = b'!';
+        }
+    }
+    saw != b'_'
+}
+
 /// Go's `strconv.ParseBool`.
 pub fn parse_bool(v: &str) -> Option<bool> {
     match v {
@@ -356,6 +492,30 @@ mod tests {
         assert!(!is_print('\u{10FFFF}') && !is_letter('\u{10FFFF}') && !is_print('\u{E0000}'));
         assert!(is_space_byte(0xA0) && !is_space_byte(0xC3));
         assert_eq!(to_lower("FROM İ"), "from i");
+        // ParseFloat's syntax: underscores between digits, hexadecimal with its `p` exponent,
+        // the words; and, natively, its range.
+        for (s, want) in [
+            ("1_0", Some(false)),
+            ("1__0", None),
+            ("_1", None),
+            ("0x_1p0", Some(false)),
+            ("0x1p4", Some(false)),
+            ("0x1", None),
+            ("-0x1p-2000", Some(false)),
+            ("-1.5", Some(true)),
+            ("-0", Some(false)),
+            ("-1e-400", Some(false)),
+            ("1e400", None),
+            ("0x1p1024", None),
+            ("-Infinity", Some(true)),
+            ("nan", Some(false)),
+            ("+nan", None),
+            ("infin", None),
+            (".", None),
+            ("1.", Some(false)),
+        ] {
+            assert_eq!(parse_float_sign(s), want, "{s:?}");
+        }
         // Case pairs newer than Go's Unicode 15.0 (Rust's tables have them) are left alone:
         // `ƛ`'s upper case U+A7DC, Cyrillic TJE, Garay; Roman numerals and U+0345 map as Go's.
         assert_eq!(to_upper("\u{19b}\u{1c8a}\u{10d70}"), "\u{19b}\u{1c8a}\u{10d70}");
