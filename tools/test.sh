@@ -39,10 +39,12 @@ run_part() {
       echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian's Go),"
       echo "   image references against BuildKit's distribution/reference and go-digest (tools/reference-go)"
       echo "   and Go's standard library where BuildKit's answers depend on it (tools/gostd-go: Unicode"
-      echo "   classes and case, ParseBool, Quote, ParseDuration, EXPOSE addresses, exec-form JSON)"
+      echo "   classes and case, ParseBool, Quote, ParseDuration, ParseFloat, EXPOSE addresses, exec-form"
+      echo "   JSON, the regexp behind \${a#pattern} and \${a/pattern/text})"
       command -v go >/dev/null 2>&1 || tools/apt-install.sh golang-go
       for test in analysis:gitref::tests::against_go analysis:reference::tests::against_go \
-        analysis:go_std::unicode_against_go analysis:go_std::lines_against_go syntax:json::tests::against_go; do
+        analysis:go_std::unicode_against_go analysis:go_std::lines_against_go syntax:json::tests::against_go \
+        syntax:shell::tests::patterns_against_go; do
         # (Checked to have run: a renamed test would otherwise pass by running nothing.)
         out="$(cargo test --locked -q -p "stagecraft-${test%%:*}" --lib "${test#*:}" -- --ignored --exact 2>&1)" \
           || { echo "$out"; exit 1; }

@@ -13,7 +13,8 @@
 // (strconv.ParseBool: {"value": v} or {"error": ...}), "quote" (strconv.Quote of the bytes
 // the text holds in hexadecimal: {"quoted": q}), "json" (what BuildKit's parseJSON makes of an
 // exec form with encoding/json: {"kind": "strings", "values": [...]}, "not strings" or "not
-// array"), "ram" (a tmpfs size as go-units' RAMInBytes reads it: {"ok": bool}) and "expose_ip" (an EXPOSE port's address as BuildKit's normalizeExposedPort reads
+// array"), "regex" (a shell pattern's regular expression, as BuildKit's shell lexer builds it,
+// run with regexp: {"find": [start, end] or null, "replaced": text}), "ram" (a tmpfs size as go-units' RAMInBytes reads it: {"ok": bool}) and "expose_ip" (an EXPOSE port's address as BuildKit's normalizeExposedPort reads
 // it with net.SplitHostPort and net.ParseIP: {"error": message} or {}).
 package main
 
@@ -24,6 +25,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -176,6 +178,17 @@ func lines() {
 			if ip != "" && net.ParseIP(ip) == nil {
 				r["error"] = fmt.Sprintf("invalid IP address: %s", ip)
 			}
+		case "regex":
+			// A shell pattern's expression as BuildKit's lexer runs it (the text: a JSON object
+			// with the expression, a value and a replacement template): the leftmost match
+			// (FindStringIndex) and ReplaceAllString.
+			var c struct{ Re, Value, Template string }
+			if err := json.Unmarshal([]byte(q[1]), &c); err != nil {
+				panic(err)
+			}
+			re := regexp.MustCompile(c.Re)
+			r["find"] = re.FindStringIndex(c.Value)
+			r["replaced"] = re.ReplaceAllString(c.Value, c.Template)
 		case "ram":
 			r["ok"] = ramInBytesOK(q[1])
 		case "quote":

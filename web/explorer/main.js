@@ -873,7 +873,7 @@ ui.renameTo.addEventListener('input', () => {
 
 /**
  * Under the rename form, for a name shaped as `docker build` may refuse (a separator at its end,
- * separators in a row other than `__` and dashes, more than 237 characters): the browser build does not check what `docker
+ * separators in a row other than `__` and dashes, more than 247 characters): the browser build does not check what `docker
  * build` makes of a stage name (it looks each up as a named build context, an image reference);
  * `stagecraft rename` and `stagecraft check` do. Nothing for other names.
  */
@@ -881,10 +881,10 @@ function showRenameHint(name) {
   // An image reference's separators between letters and digits: one `.`, one or two `_`, or any
   // number of `-` (`a--b` and `a__b` are names docker build takes).
   const separators = name.match(/[-_.]+/g) || [];
-  const shape = name.length > 237 || /[-_.]$/.test(name) || separators.some((s) => !/^(?:[._]|__|-+)$/.test(s));
+  const shape = name.length > 247 || /[-_.]$/.test(name) || separators.some((s) => !/^(?:[._]|__|-+)$/.test(s));
   ui.renameHint.hidden = !shape;
   ui.renameHint.textContent = shape
-    ? 'The browser build does not check that docker build accepts this name (separators only between letters or digits: one ".", one or two "_", or dashes; at most 237 characters); stagecraft rename does.'
+    ? 'The browser build does not check that docker build accepts this name (separators only between letters or digits: one ".", one or two "_", or dashes; at most 247 characters); stagecraft rename does.'
     : '';
 }
 ui.renameForm.addEventListener('keydown', (event) => {

@@ -1057,9 +1057,10 @@ impl Analysis {
         if let Some(e) =
             cfg!(feature = "build-failures").then(|| crate::reference::context_key(new_name).err()).flatten()
         {
-            // (What to do: BuildKit counts a name's length as `docker.io/library/NAME`'s.)
+            // (What to do: BuildKit counts a name's length as `library/NAME`'s, the path
+            // `ParseNormalizedNamed` makes of it.)
             let how = if e.ends_with("255 characters") {
-                "use a name of at most 237 characters"
+                "use a name of at most 247 characters"
             } else if e.contains("hexadecimal") {
                 "a name of 64 hexadecimal digits reads as an image ID: add a letter or a separator"
             } else {

@@ -1574,18 +1574,19 @@ fn a_stage_name_that_is_no_image_name_fails_docker_build() {
         let e = a.rename_stage(0, new).unwrap_err();
         assert!(e.0.contains(why), "{new}: {}", e.0);
     }
-    // Each with what to do: separators, length (as `docker.io/library/NAME` counts), an ID.
-    let long = "x".repeat(238);
+    // Each with what to do: separators, length (as `library/NAME` counts: the path, without
+    // the domain), an ID.
+    let long = "x".repeat(248);
     let hex = "a".repeat(64);
     for (new, how) in [
         ("build-", "; keep separators between letters or digits"),
-        (long.as_str(), "; use a name of at most 237 characters"),
+        (long.as_str(), "; use a name of at most 247 characters"),
         (hex.as_str(), "; a name of 64 hexadecimal digits reads as an image ID: add a letter or a separator"),
     ] {
         let e = a.rename_stage(0, new).unwrap_err();
         assert!(e.0.ends_with(how), "{}", e.0);
     }
-    assert!(a.rename_stage(0, &"x".repeat(237)).is_ok());
+    assert!(a.rename_stage(0, &"x".repeat(247)).is_ok());
     // A name BuildKit's parser refuses is that error alone.
     let a = plain("FROM alpine AS b\u{e4}se\n");
     assert!(!codes(&a).contains(&"stage-name-not-a-reference"), "{:?}", codes(&a));
