@@ -1304,7 +1304,7 @@ mod tests {
         const VALUE: &[&str] = &["a", "b", "ab", "é", "\n", "*", ".", "$", "aa", "", "{", "^"];
         const TEMPLATE: &[&str] =
             &["x", "", "$0", "${0}", "$1", "$$", "$x", "${x}", "${", "$", "$0$0", "a$", "${0", "$é", "$_", "$10"];
-        let mut rng = stagecraft_testkit::Rng(0x5eed_61);
+        let mut rng = stagecraft_testkit::Rng(0x5eed_0061);
         let pick = |rng: &mut stagecraft_testkit::Rng, xs: &[&str], n: usize| -> String {
             (0..rng.below(n + 1)).map(|_| xs[rng.below(xs.len())]).collect()
         };
