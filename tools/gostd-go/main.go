@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -191,6 +192,8 @@ func lines() {
 			r["replaced"] = re.ReplaceAllString(c.Value, c.Template)
 		case "ram":
 			r["ok"] = ramInBytesOK(q[1])
+		case "clean":
+			r["cleaned"] = path.Clean(q[1])
 		case "quote":
 			b, err := hex.DecodeString(q[1])
 			if err != nil {

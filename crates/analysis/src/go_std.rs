@@ -1,9 +1,13 @@
-//! The pieces of Go's standard library stagecraft reproduces, against Go itself: the Unicode
+//! The pieces of Go's standard library stagecraft reproduces, against Go itself, through
+//! `tools/gostd-go` on Go 1.24 from Debian 13's archive (`tools/go-trixie.sh`): the Unicode
 //! classes and case mappings of `crates/syntax/src/go.rs` (what BuildKit's parser, shell lexer
-//! and stage-name matching ask), `strconv.ParseBool`, `strconv.Quote` (the parser's dump) and
-//! `time.ParseDuration` (HEALTHCHECK's flags), through `tools/gostd-go` on Go 1.24 from Debian
-//! 13's archive (`tools/go-trixie.sh`). Needs it, so it runs on demand (`tools/test.sh
-//! differential` runs it): `cargo test -p stagecraft-analysis --lib go_std -- --ignored`.
+//! and stage-name matching ask), `strconv.ParseBool`, `strconv.Quote` (the parser's dump),
+//! `time.ParseDuration` (HEALTHCHECK's flags), `strconv.ParseFloat` in a tmpfs mount's size
+//! (go-units' `RAMInBytes`), `path.Clean` (the ignore file's patterns and sources, WORKDIR) and
+//! `net.SplitHostPort` and `net.ParseIP` (an EXPOSE port's address). Needs that Go, so it runs
+//! on demand (`tools/test.sh differential` runs it): `cargo test -p stagecraft-analysis --lib
+//! go_std -- --ignored`. (The exec form's JSON and the shell patterns' regexp are checked in
+//! the syntax crate, with the same tool.)
 
 use stagecraft_syntax::go;
 use stagecraft_testkit::{serde_json, Go, Rng, Value};
@@ -255,6 +259,17 @@ fn lines_against_go() {
         let s: String = (0..1 + rng.below(4)).map(|_| SIZES[rng.below(SIZES.len())]).collect();
         inputs.push(("ram", s));
     }
+    const SEGMENTS: &[&str] = &["a", "..", ".", "", "é", "b c", "...", "a.", "-"];
+    for _ in 0..3_000 {
+        let mut p: String = if rng.below(2) == 0 { "/".into() } else { String::new() };
+        for i in 0..rng.below(6) {
+            if i > 0 {
+                p.push_str(["/", "//"][rng.below(2)]);
+            }
+            p.push_str(SEGMENTS[rng.below(SEGMENTS.len())]);
+        }
+        inputs.push(("clean", p));
+    }
     let theirs = stagecraft_testkit::go_lines(
         "gostd-go",
         Go::Trixie,
@@ -279,6 +294,7 @@ fn lines_against_go() {
                 }
             },
             "ram" => serde_json::json!({"ok": crate::engine::ram_in_bytes(s)}),
+            "clean" => serde_json::json!({"cleaned": crate::dockerignore::clean(s)}),
             "expose_ip" => match crate::engine::ip_error(s) {
                 Some(e) => serde_json::json!({"error": e}),
                 None => serde_json::json!({}),
