@@ -2,7 +2,8 @@
 # Runs every test of stagecraft. Each part installs what it needs on a fresh machine when it is
 # missing (Neovim, Chromium, Node and npm through tools/node.sh (the machine's Node 20+, else a
 # pinned Node 24), the wasm toolchain with the pinned nightly, npm packages, code-server on the
-# pinned Node 24, Python's venv and BuildKit's parser from PyPI, Go).
+# pinned Node 24, Python's venv and BuildKit's parser from PyPI, and Go with BuildKit's libraries
+# from Debian 13's archive, unpacked by tools/go-trixie.sh).
 # Usage: tools/test.sh [PART...]   PART: rust differential nvim-lsp wasm web nvim vscode
 #   (default: all, in order)
 # Artifacts (screenshots, logs): artifacts/.
@@ -36,12 +37,11 @@ run_part() {
       tools/differential.py
       echo "== the .dockerignore matcher against BuildKit's own (moby/patternmatcher on Go, from Debian 13)"
       tools/ignore_differential.py --cases 40000
-      echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian's Go),"
+      echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian 13's Go),"
       echo "   image references against BuildKit's distribution/reference and go-digest (tools/reference-go)"
       echo "   and Go's standard library where BuildKit's answers depend on it (tools/gostd-go: Unicode"
       echo "   classes and case, ParseBool, Quote, ParseDuration, ParseFloat, EXPOSE addresses, exec-form"
       echo "   JSON, the regexp behind \${a#pattern} and \${a/pattern/text})"
-      command -v go >/dev/null 2>&1 || tools/apt-install.sh golang-go
       for test in analysis:gitref::tests::against_go analysis:reference::tests::against_go \
         analysis:go_std::unicode_against_go analysis:go_std::lines_against_go syntax:json::tests::against_go \
         syntax:shell::tests::patterns_against_go; do

@@ -10,7 +10,7 @@
 //! the syntax crate, with the same tool.)
 
 use stagecraft_syntax::go;
-use stagecraft_testkit::{serde_json, Go, Rng, Value};
+use stagecraft_testkit::{serde_json, Rng, Value};
 
 /// The ranges of code points where `pred` holds (surrogates, which no `char` is, never).
 fn ranges(pred: impl Fn(char) -> bool) -> Vec<(u32, u32)> {
@@ -39,12 +39,7 @@ fn first_differences(ours: &[(u32, u32)], theirs: &[(u32, u32)]) -> String {
 #[test]
 #[ignore = "needs Go from Debian's archive"]
 fn unicode_against_go() {
-    let go = stagecraft_testkit::parse_json(&stagecraft_testkit::go_run(
-        "gostd-go",
-        Go::Trixie,
-        &["unicode"],
-        String::new(),
-    ));
+    let go = stagecraft_testkit::parse_json(&stagecraft_testkit::go_run("gostd-go", &["unicode"], String::new()));
     let one = |c: char, f: fn(&str) -> String| -> u32 {
         let mapped = f(c.encode_utf8(&mut [0; 4]));
         let mut chars = mapped.chars();
@@ -272,7 +267,6 @@ fn lines_against_go() {
     }
     let theirs = stagecraft_testkit::go_lines(
         "gostd-go",
-        Go::Trixie,
         &["lines"],
         &inputs.iter().map(|(k, s)| serde_json::json!([k, s])).collect::<Vec<_>>(),
     );

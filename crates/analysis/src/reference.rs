@@ -437,7 +437,6 @@ mod tests {
         }
         let theirs = stagecraft_testkit::go_lines(
             "reference-go",
-            stagecraft_testkit::Go::Trixie,
             &[],
             &inputs.iter().map(|s| serde_json::Value::from(s.as_str())).collect::<Vec<_>>(),
         );

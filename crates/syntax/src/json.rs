@@ -506,7 +506,7 @@ mod tests {
             texts.push(t);
         }
         let inputs: Vec<_> = texts.iter().map(|t| stagecraft_testkit::serde_json::json!(["json", t])).collect();
-        let theirs = stagecraft_testkit::go_lines("gostd-go", stagecraft_testkit::Go::Trixie, &["lines"], &inputs);
+        let theirs = stagecraft_testkit::go_lines("gostd-go", &["lines"], &inputs);
         let (mut differ, mut kinds) = (Vec::new(), std::collections::BTreeMap::new());
         for (t, go) in texts.iter().zip(&theirs) {
             let ours = match parse_array(t) {

@@ -1322,7 +1322,7 @@ mod tests {
                 json!(["regex", c.to_string()])
             })
             .collect();
-        let theirs = stagecraft_testkit::go_lines("gostd-go", stagecraft_testkit::Go::Trixie, &["lines"], &inputs);
+        let theirs = stagecraft_testkit::go_lines("gostd-go", &["lines"], &inputs);
         let (mut differ, mut found) = (Vec::new(), 0);
         for ((glob, anchored, value, template), go) in cases.iter().zip(&theirs) {
             let mut steps = 0;

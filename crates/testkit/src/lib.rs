@@ -181,36 +181,20 @@ impl Drop for TempDir {
     }
 }
 
-/// Which Go runs a tool of `tools/` for [`go_lines`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Go {
-    /// The `go` on PATH (Debian's `golang-go`): the standard library alone.
-    Path,
-    /// The Go and BuildKit's libraries that `tools/go-trixie.sh` unpacks from Debian 13 (GOPATH
-    /// mode).
-    Trixie,
-}
-
-/// Runs `go run main.go ARGS...` in `tools/<tool>` with `input` on its standard input and
+/// Runs `go run main.go ARGS...` in `tools/<tool>`, with the Go and BuildKit's libraries that
+/// `tools/go-trixie.sh` unpacks from Debian 13 (GOPATH mode), `input` on its standard input, and
 /// returns its standard output: the Go differentials' way of asking BuildKit's code (or Go's
-/// standard library) what it makes of their inputs. Panics, saying what to install, when Go
-/// cannot run it.
-pub fn go_run(tool: &str, go: Go, args: &[&str], input: String) -> String {
+/// standard library) what it makes of their inputs.
+pub fn go_run(tool: &str, args: &[&str], input: String) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let root = workspace_root();
-    let mut command = match go {
-        Go::Path => Command::new("go"),
-        Go::Trixie => {
-            let out = Command::new(root.join("tools/go-trixie.sh")).output().expect("tools/go-trixie.sh runs");
-            assert!(out.status.success(), "tools/go-trixie.sh: {}", String::from_utf8_lossy(&out.stderr));
-            let paths = String::from_utf8(out.stdout).unwrap();
-            let (goroot, gopath) = paths.trim().split_once(' ').expect("GOROOT GOPATH");
-            let mut c = Command::new(Path::new(goroot).join("bin/go"));
-            c.env("GOROOT", goroot).env("GOPATH", gopath).env("GO111MODULE", "off").env("GOTOOLCHAIN", "local");
-            c
-        }
-    };
+    let out = Command::new(root.join("tools/go-trixie.sh")).output().expect("tools/go-trixie.sh runs");
+    assert!(out.status.success(), "tools/go-trixie.sh: {}", String::from_utf8_lossy(&out.stderr));
+    let paths = String::from_utf8(out.stdout).unwrap();
+    let (goroot, gopath) = paths.trim().split_once(' ').expect("GOROOT GOPATH");
+    let mut command = Command::new(Path::new(goroot).join("bin/go"));
+    command.env("GOROOT", goroot).env("GOPATH", gopath).env("GO111MODULE", "off").env("GOTOOLCHAIN", "local");
     let mut child = command
         .args(["run", "main.go"])
         .args(args)
@@ -218,7 +202,7 @@ pub fn go_run(tool: &str, go: Go, args: &[&str], input: String) -> String {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("go runs tools/{tool} ({e}; apt-get install golang-go)"));
+        .unwrap_or_else(|e| panic!("Go runs tools/{tool}: {e}"));
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().unwrap();
@@ -228,9 +212,9 @@ pub fn go_run(tool: &str, go: Go, args: &[&str], input: String) -> String {
 }
 
 /// [`go_run`] with one JSON value per line each way: `inputs` in, one answer per input out.
-pub fn go_lines(tool: &str, go: Go, args: &[&str], inputs: &[Value]) -> Vec<Value> {
+pub fn go_lines(tool: &str, args: &[&str], inputs: &[Value]) -> Vec<Value> {
     let input: String = inputs.iter().map(|s| format!("{}\n", serde_json::to_string(s).unwrap())).collect();
-    let answers: Vec<Value> = go_run(tool, go, args, input).lines().map(parse_json).collect();
+    let answers: Vec<Value> = go_run(tool, args, input).lines().map(parse_json).collect();
     assert_eq!(answers.len(), inputs.len(), "tools/{tool} answered every input");
     answers
 }
