@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Prints `GOROOT GOPATH` for a Go toolchain and the libraries of BuildKit's that stagecraft is
-# checked against, as Debian 13 (trixie) packages them: golang-1.24-go (with golang-1.24-src);
-# golang-github-moby-patternmatcher-dev 0.6.0, with its `ignorefile` package, for
-# tools/ignore_differential.py (tools/ignore-go); golang-github-distribution-reference-dev 0.6.0
-# and golang-github-opencontainers-go-digest-dev 1.0.0, for the test
-# `reference::tests::against_go` (tools/reference-go). Each the version BuildKit vendors.
+# Go and the libraries of BuildKit's that stagecraft is checked against, as Debian 13 (trixie)
+# packages them: golang-1.24-go (with golang-1.24-src); golang-github-moby-patternmatcher-dev
+# 0.6.0, with its `ignorefile` package, for tools/ignore_differential.py (tools/ignore-go);
+# golang-github-distribution-reference-dev 0.6.0 and golang-github-opencontainers-go-digest-dev
+# 1.0.0, for the test `reference::tests::against_go` (tools/reference-go). Each the version
+# BuildKit vendors. tools/gostd-go and tools/gitref-go use Go's standard library alone.
+#
+# Usage: tools/go-trixie.sh                    unpacks them when needed and prints `go version`
+#        tools/go-trixie.sh run DIR [ARGS...]  runs `go run main.go ARGS...` in DIR with them
+#                                              (GOPATH mode), its standard streams passed through
 #
 # Why trixie's, on a Debian 12 machine: bookworm has patternmatcher 0.5.0, which has no
 # `ignorefile` (BuildKit reads the file with it), and Go 1.19, three years older than the Go
@@ -12,25 +16,32 @@
 # downloaded with an apt configuration of their own (trixie's lists, signed by the keys in
 # /etc/apt/trusted.gpg.d, which Debian 12 carries) and unpacked with dpkg-deb: nothing is
 # installed on the machine. Go is statically linked, so it runs on Debian 12's libraries.
-# Into $STAGECRAFT_TOOLS_DIR/go-trixie (default target/tools/go-trixie); run again, it only
-# prints.
+# Into $STAGECRAFT_TOOLS_DIR/go-trixie (default target/tools/go-trixie), whole or not at all
+# (unpacked beside it and moved into place), one run at a time (a lock beside it).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 TOOLS="${STAGECRAFT_TOOLS_DIR:-$repo/target/tools}"
 dir="$TOOLS/go-trixie"
-root="$dir/root"
-goroot="$root/usr/lib/go-1.24"
-gopath="$root/usr/share/gocode"
+goroot="$dir/root/usr/lib/go-1.24"
+gopath="$dir/root/usr/share/gocode"
 packages=(golang-1.24-go golang-1.24-src golang-github-moby-patternmatcher-dev
           golang-github-distribution-reference-dev golang-github-opencontainers-go-digest-dev)
 
+case "${1:-}" in
+  run) [[ $# -ge 2 ]] || { echo "usage: tools/go-trixie.sh run DIR [ARGS...]" >&2; exit 2; } ;;
+  "") ;;
+  *) echo "usage: tools/go-trixie.sh [run DIR [ARGS...]]" >&2; exit 2 ;;
+esac
+
+# (The stamp, the packages' versions, is written last: a directory without it was not finished,
+# and one with other packages is an older list's.)
 ready() {
-  [[ -x "$goroot/bin/go" && -f "$gopath/src/github.com/moby/patternmatcher/ignorefile/ignorefile.go" \
-    && -f "$gopath/src/github.com/distribution/reference/normalize.go" ]] \
+  [[ -f "$dir/versions" ]] \
+    && [[ "$(cut -d' ' -f1 "$dir/versions" | sort | xargs)" == "$(printf '%s\n' "${packages[@]}" | sort | xargs)" ]] \
     && GOROOT="$goroot" "$goroot/bin/go" version >/dev/null 2>&1
 }
 
-if ! ready; then
+install() {
   for tool in apt-get dpkg-deb; do
     if ! command -v "$tool" >/dev/null 2>&1; then
       echo "tools/go-trixie.sh: needs $tool (Debian's apt) to download ${packages[*]}" >&2
@@ -38,23 +49,48 @@ if ! ready; then
     fi
   done
   echo "== downloading ${packages[*]} from Debian trixie into $dir" >&2
-  rm -rf "$dir"
-  mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs" "$root"
-  echo "deb http://deb.debian.org/debian trixie main" > "$dir/apt/sources.list"
-  apt=(-o "Dir::Etc::SourceList=$dir/apt/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-       -o "Dir::State::Lists=$dir/apt/lists" -o "Dir::Cache=$dir/apt/cache"
-       -o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)")
-  apt-get "${apt[@]}" update -qq >&2
-  (cd "$dir/debs" && apt-get "${apt[@]}" download "${packages[@]}" >&2)
-  for deb in "$dir"/debs/*.deb; do
-    dpkg-deb -x "$deb" "$root"
-    dpkg-deb -W --showformat='${Package} ${Version}\n' "$deb" >> "$dir/versions"
+  local tmp="$dir.partial"
+  rm -rf "$tmp"
+  mkdir -p "$tmp/apt/lists/partial" "$tmp/apt/cache/archives/partial" "$tmp/debs" "$tmp/root"
+  echo "deb http://deb.debian.org/debian trixie main" > "$tmp/apt/sources.list"
+  local apt=(-o "Dir::Etc::SourceList=$tmp/apt/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+             -o "Dir::State::Lists=$tmp/apt/lists" -o "Dir::Cache=$tmp/apt/cache" -o "Debug::NoLocking=1")
+  # (Root's apt hands downloads to the user _apt, who cannot write here.)
+  ((EUID == 0)) && apt+=(-o "APT::Sandbox::User=root")
+  if ! apt-get "${apt[@]}" update -qq >&2; then
+    echo "tools/go-trixie.sh: could not read Debian 13's package lists from deb.debian.org: is the archive" \
+      "reachable, and does apt trust Debian 13's signing keys (Debian 12's debian-archive-keyring has them)?" >&2
+    exit 1
+  fi
+  (cd "$tmp/debs" && apt-get "${apt[@]}" download "${packages[@]}" >&2)
+  for deb in "$tmp"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$tmp/root"
+    dpkg-deb -W --showformat='${Package} ${Version}\n' "$deb" >> "$tmp/versions.part"
   done
-  rm -rf "$dir/apt" "$dir/debs"
+  rm -rf "$tmp/apt" "$tmp/debs"
+  mv "$tmp/versions.part" "$tmp/versions"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
   if ! ready; then
     echo "tools/go-trixie.sh: the unpacked Go in $goroot does not run" >&2
     exit 1
   fi
   echo "== unpacked: $(paste -sd, "$dir/versions")" >&2
+}
+
+mkdir -p "$TOOLS"
+if ! ready; then
+  exec 9> "$dir.lock"
+  flock 9
+  ready || install
+  flock -u 9
 fi
-echo "$goroot $gopath"
+
+export GOROOT="$goroot" GOPATH="$gopath" GO111MODULE=off GOTOOLCHAIN=local GOFLAGS=
+export GOCACHE="${GOCACHE:-$dir/cache}"
+if [[ ${1:-} == run ]]; then
+  cd "$2"
+  shift 2
+  exec "$goroot/bin/go" run main.go "$@"
+fi
+"$goroot/bin/go" version

@@ -160,14 +160,21 @@ def long_lines():
     ]
 
 
+def repetitions():
+    """Repetitions Go's regexp refuses (after another repetition, at the start of a later
+    alternative, counts out of range), so that matching fails and a later pattern that would
+    match goes unused; and braces it reads as characters. (Repetitions it accepts are left out:
+    stagecraft matches nothing with them.)"""
+    return [{"rules": f"{p}\nsecret\n", "paths": ["secret", "x/secret", "ab"]}
+            for p in ["a*{2}", "x*|{2}", "a?{1001}", "a?{2,1}", "a?{2}{3}", "**/a?{100000000}", "a?{1,100000000}",
+                      "**/b*{0}", "a?{2}{x", "a*{01}", "a*{,2}", "a*{1,x}"]]
+
+
 def go_answers(cases):
-    goroot, gopath = subprocess.run([os.path.join(ROOT, "tools", "go-trixie.sh")], capture_output=False,
-                                    stdout=subprocess.PIPE, text=True, check=True).stdout.split()
-    env = dict(os.environ, GOROOT=goroot, GOPATH=gopath, GO111MODULE="off", GOTOOLCHAIN="local", GOFLAGS="")
-    out = subprocess.run([os.path.join(goroot, "bin", "go"), "run", "main.go"], cwd=os.path.join(ROOT, "tools", "ignore-go"),
-                         env=env, input=json.dumps(cases), capture_output=True, text=True)
+    out = subprocess.run([os.path.join(ROOT, "tools", "go-trixie.sh"), "run", os.path.join(ROOT, "tools", "ignore-go")],
+                         input=json.dumps(cases), stdout=subprocess.PIPE, text=True)
     if out.returncode != 0:
-        sys.exit(f"ignore_differential: tools/ignore-go failed:\n{out.stderr}")
+        sys.exit("ignore_differential: tools/ignore-go failed (its message is above)")
     return json.loads(out.stdout)
 
 
@@ -177,7 +184,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rnd = random.Random(args.seed)
-    cases = long_lines()
+    cases = long_lines() + repetitions()
     while len(cases) < args.cases:
         c = gen_case(rnd)
         if c is not None:

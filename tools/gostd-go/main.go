@@ -1,6 +1,8 @@
 // The pieces of Go's standard library that BuildKit's answers depend on, asked of Go 1.24 (as
-// Debian 13 packages it, tools/go-trixie.sh) for the test `go_std::against_go` in
-// crates/analysis: crates/syntax/src/go.rs and the analysis's ports are checked against them.
+// Debian 13 packages it, tools/go-trixie.sh) for the tests go_std::unicode_against_go and
+// go_std::lines_against_go in crates/analysis and json::tests::against_go and
+// shell::tests::patterns_against_go in crates/syntax: crates/syntax/src/go.rs and the other
+// ports of Go are checked against them.
 //
 // `go run main.go unicode` prints one JSON object describing every code point: the ranges where
 // unicode.IsSpace, unicode.IsLetter, unicode.IsDigit and strconv.IsPrint hold, the code points
@@ -13,8 +15,9 @@
 // (strconv.ParseBool: {"value": v} or {"error": ...}), "quote" (strconv.Quote of the bytes
 // the text holds in hexadecimal: {"quoted": q}), "json" (what BuildKit's parseJSON makes of an
 // exec form with encoding/json: {"kind": "strings", "values": [...]}, "not strings" or "not
-// array"), "regex" (a shell pattern's regular expression, as BuildKit's shell lexer builds it,
-// run with regexp: {"find": [start, end] or null, "replaced": text}), "ram" (a tmpfs size as go-units' RAMInBytes reads it: {"ok": bool}) and "expose_ip" (an EXPOSE port's address as BuildKit's normalizeExposedPort reads
+// array"), "shellpattern" (a pattern of ${a#p} or ${a/p/r}, made into a regular expression as
+// BuildKit's shell lexer makes it and run with regexp: {"error": message} or {"find": [start,
+// end] or null, "replaced": text}), "ram" (a tmpfs size as go-units' RAMInBytes reads it: {"ok": bool}) and "expose_ip" (an EXPOSE port's address as BuildKit's normalizeExposedPort reads
 // it with net.SplitHostPort and net.ParseIP: {"error": message} or {}).
 package main
 
@@ -29,6 +32,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"text/scanner"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -86,6 +90,47 @@ func unicodeTables() {
 	}
 }
 
+// shellPatternRegex: the expression BuildKit's shell lexer (convertShellPatternToRegex) builds
+// from a pattern: `*` any text (shortest first unless greedy), `?` one character, `\` before
+// `*`, `?` or `\` that character, before `}` or `/` nothing (the lexer's own escape), before
+// anything else an error; the expression's other special characters escaped. Written here
+// after BuildKit's code, which Debian does not package; the expression is Go's regexp's.
+func shellPatternRegex(pattern string, greedy, anchored bool) (*regexp.Regexp, error) {
+	var s scanner.Scanner
+	s.Init(strings.NewReader(pattern))
+	var out strings.Builder
+	if anchored {
+		out.WriteByte('^')
+	}
+	star := ".*?"
+	if greedy {
+		star = ".*"
+	}
+	for tok := s.Next(); tok != scanner.EOF; tok = s.Next() {
+		switch tok {
+		case '*':
+			out.WriteString(star)
+			continue
+		case '?':
+			out.WriteByte('.')
+			continue
+		case '\\':
+			if s.Peek() == '}' || s.Peek() == '/' {
+				continue
+			}
+			out.WriteRune('\\')
+			tok = s.Next()
+			if tok != '*' && tok != '?' && tok != '\\' {
+				return nil, fmt.Errorf("invalid escape '\\%c'", tok)
+			}
+		case '[', ']', '{', '}', '.', '+', '(', ')', '|', '^', '$':
+			out.WriteByte('\\')
+		}
+		out.WriteRune(tok)
+	}
+	return regexp.Compile(out.String())
+}
+
 // ramInBytesOK: whether go-units 0.5.0's RAMInBytes (a tmpfs mount's size=) accepts the size.
 // Written here after its parseSize (Debian 13 has go-units 0.4.0, which BuildKit no longer
 // vendors); what is checked is the number, which is strconv.ParseFloat's.
@@ -115,7 +160,13 @@ func ramInBytesOK(s string) bool {
 	if !strings.ContainsRune("kmgtp", rune(sfx[0])) {
 		return false
 	}
-	return len(sfx) == 1 || (len(sfx) == 2 && sfx[1] == 'b') || (len(sfx) == 3 && sfx[1:] == "ib")
+	switch {
+	case len(sfx) == 2 && sfx[1] != 'b':
+		return false
+	case len(sfx) == 3 && sfx[1:] != "ib":
+		return false
+	}
+	return true
 }
 
 func lines() {
@@ -179,17 +230,27 @@ func lines() {
 			if ip != "" && net.ParseIP(ip) == nil {
 				r["error"] = fmt.Sprintf("invalid IP address: %s", ip)
 			}
-		case "regex":
-			// A shell pattern's expression as BuildKit's lexer runs it (the text: a JSON object
-			// with the expression, a value and a replacement template): the leftmost match
-			// (FindStringIndex) and ReplaceAllString.
-			var c struct{ Re, Value, Template string }
+		case "shellpattern":
+			// A pattern of ${a#p}, ${a%p} or ${a/p/r} (the text: a JSON object with the
+			// pattern, whether its stars are greedy, whether it is anchored, a value and a
+			// replacement template), as BuildKit's shell lexer reads it: the expression's
+			// error, or its leftmost match (FindStringIndex) and, unanchored, ReplaceAllString.
+			var c struct {
+				Pattern, Value, Template string
+				Greedy, Anchored         bool
+			}
 			if err := json.Unmarshal([]byte(q[1]), &c); err != nil {
 				panic(err)
 			}
-			re := regexp.MustCompile(c.Re)
+			re, err := shellPatternRegex(c.Pattern, c.Greedy, c.Anchored)
+			if err != nil {
+				r["error"] = err.Error()
+				break
+			}
 			r["find"] = re.FindStringIndex(c.Value)
-			r["replaced"] = re.ReplaceAllString(c.Value, c.Template)
+			if !c.Anchored {
+				r["replaced"] = re.ReplaceAllString(c.Value, c.Template)
+			}
 		case "ram":
 			r["ok"] = ramInBytesOK(q[1])
 		case "clean":

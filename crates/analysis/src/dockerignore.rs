@@ -24,6 +24,8 @@
 
 use std::path::{Path, PathBuf};
 
+use stagecraft_syntax::go;
+
 use crate::ContextIgnore;
 
 /// An ignore file's patterns.
@@ -70,8 +72,9 @@ enum Kind {
     Expr(Vec<Alt>),
     /// An expression this module does not reproduce: matches nothing.
     Unsupported,
-    /// An expression Go's regexp package rejects (a reversed range): matching fails, and
-    /// BuildKit warns of nothing for the path.
+    /// An expression Go's regexp package rejects (a reversed range, an unclosed bracket, an
+    /// escape it does not know, a repetition where none can be): matching fails, and BuildKit
+    /// warns of nothing for the path.
     Invalid,
 }
 
@@ -140,11 +143,12 @@ impl DockerIgnore {
     }
 
     /// [`DockerIgnore::parse`] for the file's bytes: lines are measured in those bytes (as
-    /// BuildKit reads them), and the patterns read from them decoded, a sequence that is not
-    /// UTF-8 replaced by U+FFFD.
+    /// BuildKit reads them), a byte that is no UTF-8 inside brackets fails the syntax check
+    /// (Go's `getEsc`), and everything else reads such a byte as U+FFFD (as patternmatcher's
+    /// expression does; a path, read from a Dockerfile stagecraft decodes so, compares equal).
     pub fn parse_bytes(bytes: &[u8]) -> Result<DockerIgnore, IgnoreFileError> {
         Self::check_line_lengths(bytes)?;
-        Self::parse_lines(&String::from_utf8_lossy(bytes))
+        Self::parse_lines(&keeping_bad_bytes(bytes))
     }
 
     /// `ReadAll` reads every line before `New` sees a pattern, so a line too long fails the
@@ -194,6 +198,11 @@ impl DockerIgnore {
             if filepath_match(p.as_bytes(), b".").is_err() {
                 return Err(error("syntax error in pattern"));
             }
+            let p = if p.chars().any(|c| BAD_BYTES.contains(&u32::from(c))) {
+                p.chars().map(|c| if BAD_BYTES.contains(&u32::from(c)) { '\u{fffd}' } else { c }).collect()
+            } else {
+                p
+            };
             exclusions |= exclusion;
             root_ignored |= !exclusion && matches!(p.as_str(), "*" | "**" | "**/*");
             patterns.push(Pattern { exclusion, kind: compile(&p) });
@@ -433,6 +442,21 @@ fn filepath_match(mut pattern: &[u8], mut name: &[u8]) -> Result<bool, BadPatter
     Ok(name.is_empty())
 }
 
+/// Where [`keeping_bad_bytes`] puts a byte that starts no UTF-8 character: U+10FF00 and the
+/// byte, in Unicode's private use area.
+const BAD_BYTES: std::ops::RangeInclusive<u32> = 0x10FF00..=0x10FFFF;
+
+/// The file's text with each byte that starts no valid UTF-8 character kept apart, as a
+/// character in [`BAD_BYTES`], where the syntax check can tell it from a U+FFFD the file holds.
+fn keeping_bad_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(chunk.invalid().iter().filter_map(|&b| char::from_u32(BAD_BYTES.start() + u32::from(b))));
+    }
+    out
+}
+
 /// Go's `filepath.Match` refuses the pattern (`ErrBadPattern`: "syntax error in pattern").
 #[derive(Debug, PartialEq)]
 struct BadPattern;
@@ -470,8 +494,8 @@ fn match_chunk<'s>(mut chunk: &[u8], mut s: &'s [u8]) -> Result<Option<&'s [u8]>
             b'[' => {
                 let mut r = 0;
                 if !failed {
-                    let (ch, n) = decode_rune(s);
-                    r = ch;
+                    let (ch, n) = go::decode_rune(s);
+                    r = ch.map_or(0xfffd, u32::from);
                     s = &s[n..];
                 }
                 chunk = &chunk[1..];
@@ -505,7 +529,7 @@ fn match_chunk<'s>(mut chunk: &[u8], mut s: &'s [u8]) -> Result<Option<&'s [u8]>
                     if s[0] == b'/' {
                         failed = true;
                     }
-                    s = &s[decode_rune(s).1..];
+                    s = &s[go::decode_rune(s).1..];
                 }
                 chunk = &chunk[1..];
             }
@@ -542,30 +566,13 @@ fn get_esc(chunk: &mut &[u8]) -> Result<u32, BadPattern> {
             return Err(BadPattern);
         }
     }
-    let (r, n) = decode_rune(c);
+    let (r, n) = go::decode_rune(c);
     *chunk = &c[n..];
-    if (r == 0xfffd && n == 1) || chunk.is_empty() {
-        return Err(BadPattern);
-    }
-    Ok(r)
-}
-
-/// Go's `utf8.DecodeRune`: the character at the start and its length; U+FFFD and 1 for a byte
-/// that starts no valid character (and for an empty slice, length 0).
-fn decode_rune(s: &[u8]) -> (u32, usize) {
-    if s.is_empty() {
-        return (0xfffd, 0);
-    }
-    let len = match s[0] {
-        0x00..=0x7f => return (u32::from(s[0]), 1),
-        0xc2..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf4 => 4,
-        _ => return (0xfffd, 1),
-    };
-    match s.get(..len).and_then(|b| std::str::from_utf8(b).ok()) {
-        Some(c) => (c.chars().next().map_or(0xfffd, u32::from), len),
-        None => (0xfffd, 1),
+    // (A byte of the file that is no UTF-8 is a character of its own here: see
+    // `keeping_bad_bytes`.)
+    match r {
+        Some(r) if !chunk.is_empty() && !BAD_BYTES.contains(&u32::from(r)) => Ok(u32::from(r)),
+        _ => Err(BadPattern),
     }
 }
 
@@ -587,6 +594,8 @@ fn compile(p: &str) -> Kind {
     let mut unsupported = false;
     // The pattern ends in a backslash, which escapes the `$` patternmatcher appends.
     let mut dollar = false;
+    // Go's regexp refuses the expression; the last piece written is a repetition.
+    let (mut invalid, mut repeated) = (false, false);
     while k < c.len() {
         let ch = c[k];
         k += 1;
@@ -644,14 +653,31 @@ fn compile(p: &str) -> Kind {
             }
             '^' => toks.push(Tok::Start),
             '|' => toks.push(Tok::Or),
-            // A repetition (`{2}`, `{1,}`, `{1,3}`) of what comes before, or an error where
-            // nothing repeatable does: not reproduced. Any other `{` is a literal for Go too.
-            '{' if go_repeat(&c[k..]) => unsupported = true,
+            // A repetition (`{2}`, `{1,}`, `{1,3}`) of what comes before: an error where the
+            // counts are out of range, where it repeats a repetition (`*{2}` is `[^/]*{2}`,
+            // `{2}{3}`) and where an alternative after the first has nothing before it (the
+            // first has the `^`); else not reproduced. Any other `{` is a character for Go too.
+            '{' if go_repeat(&c[k..]).is_some() => {
+                let (len, counts_ok) = go_repeat(&c[k..]).unwrap_or_default();
+                k += len;
+                let nothing_before = toks.last() == Some(&Tok::Or);
+                if !counts_ok || repeated || nothing_before {
+                    invalid = true;
+                } else {
+                    unsupported = true;
+                }
+                repeated = true;
+                first = false;
+                continue;
+            }
             ch => toks.push(Tok::Lit(ch)),
         }
+        // (Only a star writes a repetition: `[^/]*`, `(.*/)?` or `.*`.)
+        repeated = ch == '*';
         first = false;
     }
     match detected {
+        Detected::Expr if invalid => Kind::Invalid,
         Detected::Expr if unsupported => Kind::Unsupported,
         Detected::Expr => {
             if dollar {
@@ -677,28 +703,45 @@ fn compile(p: &str) -> Kind {
     }
 }
 
-/// Whether Go's regexp reads a repetition `{n}`, `{n,}` or `{n,m}` after a `{`, given what
-/// follows it (`parseRepeat`: decimal numbers without a leading zero; the characters stand for
-/// themselves in the expression).
-fn go_repeat(rest: &[char]) -> bool {
-    let number = |i: &mut usize| {
+/// The repetition `{n}`, `{n,}` or `{n,m}` Go's regexp reads after a `{`, given what follows
+/// it (`parseRepeat`; the characters stand for themselves in the expression): how many
+/// characters it takes after the `{`, and whether Go accepts its counts (`parseInt`: decimal,
+/// no leading zero, 10^8 and more read as -1; then at most 1,000 each, the least first).
+/// `None`: no repetition, the `{` is a character.
+fn go_repeat(rest: &[char]) -> Option<(usize, bool)> {
+    let number = |i: &mut usize| -> Option<i64> {
         let from = *i;
         while rest.get(*i).is_some_and(char::is_ascii_digit) {
             *i += 1;
         }
-        *i > from && !(*i - from >= 2 && rest[from] == '0')
+        let digits = &rest[from..*i];
+        if digits.is_empty() || (digits.len() >= 2 && digits[0] == '0') {
+            return None;
+        }
+        let mut n = 0i64;
+        for d in digits {
+            if n >= 100_000_000 {
+                return Some(-1);
+            }
+            n = n * 10 + i64::from(d.to_digit(10).unwrap_or_default());
+        }
+        Some(n)
     };
     let mut i = 0;
-    if !number(&mut i) {
-        return false;
-    }
-    if rest.get(i) == Some(&',') {
+    let min = number(&mut i)?;
+    // (`None`: no upper count, `{n,}`.)
+    let max = if rest.get(i) == Some(&',') {
         i += 1;
-        if rest.get(i) != Some(&'}') && !number(&mut i) {
-            return false;
+        if rest.get(i) == Some(&'}') {
+            None
+        } else {
+            Some(number(&mut i)?)
         }
-    }
-    rest.get(i) == Some(&'}')
+    } else {
+        Some(min)
+    };
+    let counts_ok = (0..=1000).contains(&min) && max.is_none_or(|max| (min..=1000).contains(&max));
+    (rest.get(i) == Some(&'}')).then_some((i + 1, counts_ok))
 }
 
 /// What `\x` in the expression stands for (Go's regexp): an ASCII character that is no letter
@@ -1026,8 +1069,15 @@ mod tests {
         assert!(ignored("a|b\n", "a|b") && !ignored("a|b\n", "a"));
         assert!(ignored("a\\|*\n", "a|b") && !ignored("a\\|*\n", "a"));
         // A `{` is a repetition when a count follows (not reproduced: matches nothing), else a
-        // character, as for Go.
-        assert!(!ignored("a*{2}\n", "ab{2}") && !ignored("a*{2}\n", "abb"));
+        // character, as for Go. Where Go's regexp refuses the repetition (after another one:
+        // `*` is `[^/]*`; at the start of a later alternative; counts out of range), matching
+        // fails, and with it every later pattern's, as in BuildKit.
+        assert!(!ignored("a?{2}\n", "abb") && !ignored("a?{2}{x\n", "ab{2}{x"));
+        for refused in ["a*{2}", "x*|{2}", "a?{1001}", "a?{2,1}", "a?{2}{3}", "**/a?{100000000}", "a?{1,100000000}"] {
+            let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
+            assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
+        }
+        assert!(ignored("a?{2,}\nsecret\n", "secret") && ignored("^{2}?\nsecret\n", "secret"));
         for literal in ["a*{01}", "a*{,2}", "a*{1", "a*{1,x}"] {
             assert!(ignored(literal, &literal.replace('*', "b")), "{literal:?}");
         }
@@ -1051,6 +1101,12 @@ mod tests {
             let e = DockerIgnore::parse(&rules).unwrap_err();
             assert_eq!((e.line, e.message.as_str()), (line, TOO_LONG), "{}", rules.len());
         }
+        // A byte that is no UTF-8 inside brackets fails Go's syntax check (`getEsc`); a U+FFFD
+        // there does not, and elsewhere such a byte matches as U+FFFD.
+        assert!(DockerIgnore::parse_bytes(b"[\xff]\n").is_err());
+        assert!(DockerIgnore::parse_bytes("[\u{fffd}]\n".as_bytes()).is_ok());
+        let lossy = DockerIgnore::parse_bytes(b"a\xff*\n").unwrap();
+        assert!(lossy.matches_or_parent_matches("a\u{fffd}b").unwrap());
         // Measured in the file's bytes, not in the text a lossy decoding makes of them.
         let invalid = [vec![0xff; 30_000], b"\n*\n".to_vec()].concat();
         assert!(DockerIgnore::parse_bytes(&invalid).unwrap().matches_or_parent_matches("x").unwrap());

@@ -4418,7 +4418,13 @@ pub(crate) fn ram_in_bytes(s: &str) -> bool {
     let suffix = go::to_lower(suffix);
     match suffix.as_bytes() {
         [] | [b'b'] => true,
-        [u, rest @ ..] if b"kmgtp".contains(u) => matches!(rest, [] | [b'b'] | [b'i', b'b']),
+        // (A lower-cased suffix can be longer than 3 bytes, `KȺ` is `kⱥ`: go-units then only
+        // checks its first byte.)
+        [u, rest @ ..] if b"kmgtp".contains(u) => match rest {
+            [b] => *b == b'b',
+            [i, b] => [*i, *b] == *b"ib",
+            _ => true,
+        },
         _ => false,
     }
 }

@@ -208,7 +208,7 @@ fn lines_against_go() {
     }
     const SIZES: &[&str] = &[
         "1", "0", "64", ".5", "1.", ".", "-", "+", "-0", "e", "E5", "1e3", "1e400", "1e-400", "0x1p4", "0x", "1_0",
-        " ", "k", "m", "g", "t", "p", "b", "kb", "KiB", "ib", "i", "x", "\u{212a}", "Inf", "nan", "é", "\t",
+        " ", "k", "m", "g", "t", "p", "b", "kb", "KiB", "ib", "i", "x", "\u{212a}", "Inf", "nan", "é", "\t", "\u{23a}",
     ];
     for s in [
         "0x1p-2000",
@@ -272,6 +272,9 @@ fn lines_against_go() {
     );
     let mut quoted = quoted_inputs.iter();
     let (mut differ, mut parsed) = (Vec::new(), 0);
+    // How often each kind of input got each kind of answer from Go (`{"ok": false}` and the
+    // like), so that a kind that only ever gets one answer shows.
+    let mut outcomes = std::collections::BTreeSet::new();
     for ((kind, s), go) in inputs.iter().zip(&theirs) {
         let ours = match *kind {
             "duration" => match crate::instructions::parse_duration(s) {
@@ -295,6 +298,13 @@ fn lines_against_go() {
             },
             _ => serde_json::json!({"quoted": go::quote(quoted.next().unwrap())}),
         };
+        let outcome = match go.as_object().and_then(|o| o.iter().next()) {
+            None => "{}",
+            Some((k, v)) if k == "ok" && v == true => "ok:true",
+            Some((k, _)) if k == "ok" => "ok:false",
+            Some((k, _)) => k.as_str(),
+        };
+        outcomes.insert((*kind, outcome.to_string()));
         if ours != *go {
             differ.push(format!("{kind} {s:?}: ours {ours}, Go's {go}"));
         }
@@ -307,4 +317,15 @@ fn lines_against_go() {
         differ[..differ.len().min(30)].join("\n")
     );
     assert!(parsed > 1_000, "{parsed} durations parse");
+    for want in [
+        ("ram", "ok:true"),
+        ("ram", "ok:false"),
+        ("expose_ip", "{}"),
+        ("expose_ip", "error"),
+        ("bool", "value"),
+        ("bool", "error"),
+        ("clean", "cleaned"),
+    ] {
+        assert!(outcomes.contains(&(want.0, want.1.to_string())), "no {want:?} among {outcomes:?}");
+    }
 }

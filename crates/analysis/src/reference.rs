@@ -77,10 +77,14 @@ fn parse(s: &str) -> Result<(), String> {
         }
         return Err("invalid reference format".into());
     }
-    // The path's length: the name without its domain, which `s` always starts with (the
-    // domain `ParseNormalizedNamed` put there), and without tag and digest.
+    // The path's length: the name without tag, digest and domain. `s` always starts with the
+    // domain `ParseNormalizedNamed` put there, but the grammar takes it for a domain only where
+    // it is one (`my_reg.io/x` is a path of two components).
     let name = s.split(['@']).next().map_or("", name_part);
-    let path_len = name.split_once('/').map_or(name.len(), |(_, path)| path.len());
+    let path_len = match name.split_once('/') {
+        Some((domain, path)) if is_domain(domain) => path.len(),
+        _ => name.len(),
+    };
     if path_len > 255 {
         return Err("repository name must not be more than 255 characters".into());
     }
@@ -326,6 +330,8 @@ mod tests {
         // At most 255 characters of path: the domain, tag and digest do not count.
         assert!(parse_normalized_named(&format!("{}/{}:t", "a".repeat(200), "b".repeat(54))).is_ok());
         assert!(parse_normalized_named(&format!("ghcr.io/{}", "a".repeat(255))).is_ok());
+        // (A first component that is no domain counts: `my_reg.io` has a `_`.)
+        assert!(parse_normalized_named(&format!("my_reg.io/{}", "a".repeat(246))).is_err());
         assert_eq!(
             parse_normalized_named(&format!("{}/{}", "a".repeat(200), "b".repeat(55))),
             Err("repository name must not be more than 255 characters".into())
@@ -359,6 +365,7 @@ mod tests {
             "[fe80::1%eth0]/",
             "127.0.0.1/",
             "a_b/",
+            "my_reg.io/",
             "a:b/",
             "docker.io:443/",
         ];
@@ -416,6 +423,9 @@ mod tests {
         let mut inputs = vec![HEX.to_string(), HEX.to_uppercase(), format!("sha256:{HEX}"), "a".repeat(256)];
         inputs.push(format!("{}/{}", "a".repeat(200), "b".repeat(60)));
         inputs.push(format!("{}/{}:t", "a".repeat(200), "b".repeat(54)));
+        inputs.push(format!("my_reg.io/{}", "a".repeat(247)));
+        inputs.push(format!("my_reg.io/{}", "a".repeat(245)));
+        inputs.push(format!("ghcr.io/{}", "a".repeat(256)));
         inputs.push(format!("a:{}", "t".repeat(128)));
         inputs.push(format!("a:{}", "t".repeat(129)));
         let digests: Vec<&str> = digests.iter().map(String::as_str).collect();

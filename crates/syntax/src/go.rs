@@ -244,23 +244,28 @@ pub fn parse_float_sign(s: &str) -> Option<bool> {
 }
 
 /// The value of a hexadecimal float that [`parse_float_sign`] has read (`-0x1.8p3`, without
-/// `_`; `p` at `exponent_at`), in the nearest float64 (exact but where a mantissa of more than
-/// 53 bits rounds twice). Infinite where it is too large.
+/// `_`; `p` at `exponent_at`), in the nearest float64 but at the edges of its range (Go rounds
+/// once; a mantissa of more than 53 bits rounds twice here). Infinite where it is too large.
+/// As Go, it keeps 16 digits of the mantissa and counts the rest in the exponent, and stops
+/// reading the exponent's digits at 10,000.
 fn hex_float(s: &str, exponent_at: usize) -> f64 {
     let (mantissa, exponent) = s.split_at(exponent_at);
     let negative = mantissa.starts_with('-');
     let digits = mantissa.trim_start_matches(['+', '-']).get(2..).unwrap_or_default();
-    let (mut value, mut fraction, mut dot) = (0f64, 0i64, false);
+    // `scale`: the power of two the kept digits are to be multiplied by.
+    let (mut value, mut scale, mut kept, mut dot) = (0f64, 0i64, 0, false);
     for c in digits.chars() {
         match c.to_digit(16) {
-            Some(d) => {
+            Some(0) if kept == 0 => scale -= 4 * i64::from(dot),
+            Some(d) if kept < 16 => {
                 value = value * 16.0 + f64::from(d);
-                fraction += i64::from(dot);
+                kept += 1;
+                scale -= 4 * i64::from(dot);
             }
+            Some(_) => scale += 4 * i64::from(!dot),
             None => dot = true,
         }
     }
-    // Go stops reading an exponent's digits at 10,000, as for decimals.
     let exponent = exponent.get(1..).unwrap_or_default();
     let (sign, exp_digits) = match exponent.as_bytes().first() {
         Some(b'-') => (-1, &exponent[1..]),
@@ -268,7 +273,7 @@ fn hex_float(s: &str, exponent_at: usize) -> f64 {
         _ => (1, exponent),
     };
     let e = exp_digits.bytes().fold(0i64, |n, d| if n < 10_000 { n * 10 + i64::from(d - b'0') } else { n });
-    let mut scale = sign * e - 4 * fraction;
+    scale += sign * e;
     while value != 0.0 && !value.is_infinite() && scale != 0 {
         let step = scale.clamp(-500, 500);
         value *= 2f64.powi(step as i32);
@@ -428,8 +433,9 @@ fn push_hex(out: &mut String, prefix: &str, value: u32, digits: usize) {
     }
 }
 
-/// Decodes one UTF-8 rune the way Go does: an invalid or truncated sequence is one byte wide.
-fn decode_rune(bytes: &[u8]) -> (Option<char>, usize) {
+/// Decodes one UTF-8 rune the way Go does: an invalid or truncated sequence is one byte wide
+/// (`None`, Go's `RuneError` of width 1). `bytes` must not be empty.
+pub fn decode_rune(bytes: &[u8]) -> (Option<char>, usize) {
     let len = match bytes[0] {
         0x00..=0x7F => 1,
         0xC2..=0xDF => 2,
@@ -507,6 +513,8 @@ mod tests {
             ("-1e-400", Some(false)),
             ("1e400", None),
             ("0x1p1024", None),
+            (format!("0x1{}p-1024", "0".repeat(256)).as_str(), Some(false)),
+            (format!("0x0.{}1p1020", "0".repeat(300)).as_str(), Some(false)),
             ("-Infinity", Some(true)),
             ("nan", Some(false)),
             ("+nan", None),

@@ -181,33 +181,31 @@ impl Drop for TempDir {
     }
 }
 
-/// Runs `go run main.go ARGS...` in `tools/<tool>`, with the Go and BuildKit's libraries that
-/// `tools/go-trixie.sh` unpacks from Debian 13 (GOPATH mode), `input` on its standard input, and
-/// returns its standard output: the Go differentials' way of asking BuildKit's code (or Go's
-/// standard library) what it makes of their inputs.
+/// Runs `go run main.go ARGS...` in `tools/<tool>` through `tools/go-trixie.sh run` (the Go and
+/// BuildKit's libraries it unpacks from Debian 13, in GOPATH mode), with `input` on its standard
+/// input, and returns its standard output: the Go differentials' way of asking BuildKit's code
+/// (or Go's standard library) what it makes of their inputs. What the script and Go say on
+/// their standard error (a first run's download, a build error) reaches the test's.
 pub fn go_run(tool: &str, args: &[&str], input: String) -> String {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let root = workspace_root();
-    let out = Command::new(root.join("tools/go-trixie.sh")).output().expect("tools/go-trixie.sh runs");
-    assert!(out.status.success(), "tools/go-trixie.sh: {}", String::from_utf8_lossy(&out.stderr));
-    let paths = String::from_utf8(out.stdout).unwrap();
-    let (goroot, gopath) = paths.trim().split_once(' ').expect("GOROOT GOPATH");
-    let mut command = Command::new(Path::new(goroot).join("bin/go"));
-    command.env("GOROOT", goroot).env("GOPATH", gopath).env("GO111MODULE", "off").env("GOTOOLCHAIN", "local");
-    let mut child = command
-        .args(["run", "main.go"])
+    let mut child = Command::new(root.join("tools/go-trixie.sh"))
+        .arg("run")
+        .arg(root.join("tools").join(tool))
         .args(args)
-        .current_dir(root.join("tools").join(tool))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("Go runs tools/{tool}: {e}"));
+        .unwrap_or_else(|e| panic!("tools/go-trixie.sh runs tools/{tool}: {e}"));
     let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    // (A Go that fails to build stops reading: its status says so below, not a broken pipe.)
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
     let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(output.status.success(), "tools/{tool} failed");
+    writer.join().unwrap();
+    assert!(output.status.success(), "tools/{tool} failed ({}): see its message above", output.status);
     String::from_utf8(output.stdout).unwrap()
 }
 
