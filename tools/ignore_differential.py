@@ -12,9 +12,9 @@ and answer for random paths. They must agree on every answer: which files are re
 line), and for each path whether it is excluded or whether matching fails.
 
 Left out of the generator, because stagecraft documents that it does not reproduce them (such a
-pattern matches nothing there): `*` or `?` inside brackets (patternmatcher rewrites them into
-nested brackets), `[:` inside brackets, a backslash before a letter or digit, and a `{n}`,
-`{n,}` or `{n,m}`, which Go's regexp reads as a repetition (patternmatcher escapes no brace).
+pattern matches nothing there): `[:` inside brackets, a backslash before a letter or digit, and
+a `{n}`, `{n,}` or `{n,m}`, which Go's regexp reads as a repetition (patternmatcher escapes no
+brace) where it accepts one.
 
 Needs apt-get (for tools/go-trixie.sh) and network access to Debian's archive, once.
 
@@ -71,7 +71,7 @@ def unsupported(p):
             j += p.startswith("^", j)
             j += p.startswith("]", j)
             while j < len(p) and p[j] != "]":
-                if p[j] in "*?" or p[j:j + 2] == "[:":
+                if p[j:j + 2] == "[:":
                     return True
                 j += 2 if p[j] == "\\" else 1
         i += 1

@@ -12,9 +12,12 @@
 //! That expression is read as Go's regexp reads it, also where patternmatcher did not mean it:
 //! its table of characters to escape misses `|`, `{` and `}`, so a `|` is an alternation
 //! (`*.log|` matches every path), and a pattern's last backslash escapes the `$` it appends.
-//! Where the meaning depends on the regular-expression engine beyond that (a `*` or `?` inside
-//! brackets, `[:` inside brackets, a backslash before a letter or digit, a `{n}` repetition),
-//! the pattern matches nothing here: stagecraft would rather miss a warning than invent one.
+//! Brackets are read as Go reads what patternmatcher writes there: a `*` or `?` inside them,
+//! written `[^/]*` and `[^/]`, closes them early (`a[*]` is the class `[`, `^`, `/` repeated,
+//! then `]`). Where the meaning depends on the regular-expression engine beyond that (a class
+//! name such as `[:alpha:]`, a backslash before a letter or digit, a `{n}` repetition Go
+//! accepts), the pattern matches nothing here: stagecraft would rather miss a warning than
+//! invent one. Where Go refuses the expression, matching fails, as in BuildKit.
 //!
 //! `tools/ignore_differential.py` checks all of this against BuildKit's own code
 //! (patternmatcher 0.6.0 and Go 1.24, from Debian's archive).
@@ -122,6 +125,13 @@ enum Tok {
     Start,
     /// A bracket expression.
     Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+    /// A bracket expression repeated: `[...]*`, which patternmatcher writes for a bracket
+    /// that holds a `*` (`[a*]` is `[a[^/]*]`: the class `a`, `[`, `^`, `/`, any number of
+    /// times, then `]`).
+    ClassStar {
         negated: bool,
         ranges: Vec<(char, char)>,
     },
@@ -641,7 +651,13 @@ fn compile(p: &str) -> Kind {
             }
             '[' => {
                 match bracket(&c, &mut k) {
-                    Ok(t) => toks.push(t),
+                    Ok((t, star)) => {
+                        toks.push(t);
+                        detected = Detected::Expr;
+                        repeated = star;
+                        first = false;
+                        continue;
+                    }
                     Err(Unmatched::Unsupported) => unsupported = true,
                     Err(Unmatched::Invalid) => return Kind::Invalid,
                 }
@@ -760,38 +776,98 @@ enum Unmatched {
     Invalid,
 }
 
-/// A bracket expression after its `[`, as the regexp engine reads what patternmatcher wrote.
-fn bracket(c: &[char], k: &mut usize) -> Result<Tok, Unmatched> {
-    let negated = c.get(*k) == Some(&'^');
+/// What patternmatcher writes for the pattern from `k` on, one pattern piece at a time: each
+/// character of the expression, whether it is escaped (`\x`), and where the next piece starts.
+/// Inside brackets, Go's regexp reads these as the class's characters, and a `*` or `?` of
+/// the pattern, written `[^/]*` and `[^/]`, adds `[`, `^` and `/` and closes the brackets.
+struct Written<'a> {
+    c: &'a [char],
+    /// Where the next piece starts.
+    k: usize,
+    /// The characters of the pieces read so far, from `at` on not yet taken.
+    buf: Vec<(char, bool)>,
+    at: usize,
+}
+
+impl Written<'_> {
+    /// The `n`th character still to come, reading more pieces as needed.
+    fn peek(&mut self, n: usize) -> Option<(char, bool)> {
+        while self.buf.len() - self.at <= n {
+            let (ch, plain) = (*self.c.get(self.k)?, |s: &str| s.chars().map(|x| (x, false)).collect::<Vec<_>>());
+            self.k += 1;
+            let piece = match ch {
+                '*' if self.c.get(self.k) == Some(&'*') => {
+                    self.k += 1 + usize::from(self.c.get(self.k + 1) == Some(&'/'));
+                    plain(if self.k >= self.c.len() { ".*" } else { "(.*/)?" })
+                }
+                '*' => plain("[^/]*"),
+                '?' => plain("[^/]"),
+                // (A last backslash escapes the `$` patternmatcher appends.)
+                '\\' => {
+                    self.k += 1;
+                    vec![(self.c.get(self.k - 1).copied().unwrap_or('$'), true)]
+                }
+                '.' | '+' | '(' | ')' | '$' => vec![(ch, true)],
+                ch => vec![(ch, false)],
+            };
+            self.buf.extend(piece);
+        }
+        Some(self.buf[self.at + n])
+    }
+
+    fn next(&mut self) -> Option<(char, bool)> {
+        let next = self.peek(0)?;
+        self.at += 1;
+        Some(next)
+    }
+}
+
+/// A bracket expression after its `[`, as Go's regexp reads what patternmatcher wrote (see
+/// [`Written`]): the class, whether a `*` repeats it (the pattern's `*` closed it), and where
+/// the pattern goes on. Class names (`[:alpha:]`) are not reproduced.
+fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
+    let mut w = Written { c, k: *k, buf: Vec::new(), at: 0 };
+    let negated = w.peek(0) == Some(('^', false));
     if negated {
-        *k += 1;
+        w.next();
     }
     let mut ranges = Vec::new();
-    // One character: `\` and punctuation, or a plain character. `*` and `?` were rewritten
-    // into nested brackets by patternmatcher, and `[:` opens a class name: not reproduced.
-    let one = |k: &mut usize| -> Result<char, Unmatched> {
-        // (An expression that ends inside brackets: "missing closing ]".)
-        let ch = *c.get(*k).ok_or(Unmatched::Invalid)?;
-        *k += 1;
-        match ch {
-            '*' | '?' => Err(Unmatched::Unsupported),
-            '[' if c.get(*k) == Some(&':') => Err(Unmatched::Unsupported),
-            '\\' => {
-                *k += 1;
-                escaped(c.get(*k - 1).copied())
+    // One character of the class (an escape as `escaped` reads it); the end of the expression
+    // inside brackets is Go's "missing closing ]".
+    let one = |w: &mut Written| -> Result<char, Unmatched> {
+        match w.next().ok_or(Unmatched::Invalid)? {
+            (ch, true) => escaped(Some(ch)),
+            ('[', false) if w.peek(0) == Some((':', false)) => {
+                // A class name when a `:]` follows, else a `[`.
+                let mut n = 1;
+                while let Some(x) = w.peek(n) {
+                    if x == (':', false) && w.peek(n + 1) == Some((']', false)) {
+                        return Err(Unmatched::Unsupported);
+                    }
+                    n += 1;
+                }
+                Ok('[')
             }
-            ch => Ok(ch),
+            (ch, false) => Ok(ch),
         }
     };
     loop {
-        if c.get(*k) == Some(&']') && !ranges.is_empty() {
-            *k += 1;
-            return Ok(Tok::Class { negated, ranges });
+        if w.peek(0) == Some((']', false)) && !ranges.is_empty() {
+            w.next();
+            // What is left of the piece that closed the brackets: a `*` repeats the class.
+            let star = match &w.buf[w.at..] {
+                [] => false,
+                [('*', false)] => true,
+                _ => return Err(Unmatched::Unsupported),
+            };
+            *k = w.k;
+            let class = if star { Tok::ClassStar { negated, ranges } } else { Tok::Class { negated, ranges } };
+            return Ok((class, star));
         }
-        let lo = one(k)?;
-        let hi = if c.get(*k) == Some(&'-') && c.get(*k + 1).is_some_and(|&n| n != ']') {
-            *k += 1;
-            one(k)?
+        let lo = one(&mut w)?;
+        let hi = if w.peek(0) == Some(('-', false)) && w.peek(1).is_some_and(|n| n != (']', false)) {
+            w.next();
+            one(&mut w)?
         } else {
             lo
         };
@@ -827,7 +903,7 @@ fn expr_matches(alt: &Alt, path: &str, prefixes: bool) -> bool {
             }
             states[2 * t] = true;
             match toks.get(t) {
-                Some(Tok::NotSeps) | Some(Tok::Any) => t += 1,
+                Some(Tok::NotSeps | Tok::Any | Tok::ClassStar { .. }) => t += 1,
                 Some(Tok::Dirs) => {
                     states[2 * t + 1] = true;
                     t += 1;
@@ -850,6 +926,12 @@ fn expr_matches(alt: &Alt, path: &str, prefixes: bool) -> bool {
                     Tok::Lit(c) => ch == *c,
                     Tok::NotSep => ch != '/',
                     Tok::Class { negated, ranges } => ranges.iter().any(|&(lo, hi)| lo <= ch && ch <= hi) != *negated,
+                    Tok::ClassStar { negated, ranges } => {
+                        if ranges.iter().any(|&(lo, hi)| lo <= ch && ch <= hi) != *negated {
+                            enter(toks, next, t, false);
+                        }
+                        false
+                    }
                     // `.` does not match a newline in Go's regexp.
                     Tok::NotSeps | Tok::Any => {
                         if (ch != '/' || matches!(toks[t], Tok::Any)) && (ch != '\n' || matches!(toks[t], Tok::NotSeps))
@@ -1128,8 +1210,20 @@ mod tests {
         assert!(!ignored("a*^b\n", "ab"));
         let reversed = DockerIgnore::parse("[z-a]x\n").unwrap();
         assert!(reversed.matches_or_parent_matches("bx").is_none());
+        // A `*` or `?` in brackets closes them early, as Go reads what patternmatcher writes:
+        // `a[*]` is `a[[^/]*]`, the class `[`, `^`, `/` any number of times, then `]`; where
+        // the brackets never close, matching fails (answers from Go).
+        for (path, want) in [("a]", true), ("a[]", true), ("a/]", true), ("a^]", true), ("a*", false), ("a", false)] {
+            assert_eq!(ignored("a[*]\n", path), want, "{path:?}");
+        }
+        for (path, want) in [("ab]c", true), ("a/]c", true), ("abc", false), ("a]c", false)] {
+            assert_eq!(ignored("a[b?]c\n", path), want, "{path:?}");
+        }
+        for invalid in ["x*[]**\nsecret\n", "a-*[z-*]\n"] {
+            assert_eq!(DockerIgnore::parse(invalid).unwrap().matches_or_parent_matches("secret"), None, "{invalid:?}");
+        }
         // Not reproduced: matches nothing rather than guess.
-        assert!(!ignored("a[*]\n", "a*"));
+        assert!(!ignored("a[[:alpha:]]\n", "ab"));
         assert!(!ignored("\\d\n", "d"));
         // Many stars, and a source of a hundred thousand directories, stay fast.
         let many = "*a*a*a*a*a*a*a*a*a*a*b\n";
