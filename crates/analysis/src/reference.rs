@@ -79,10 +79,11 @@ fn parse(s: &str) -> Result<(), String> {
     }
     // The path's length: the name without tag, digest and domain. `s` always starts with the
     // domain `ParseNormalizedNamed` put there, but the grammar takes it for a domain only where
-    // it is one (`my_reg.io/x` is a path of two components).
+    // it is one (`my_reg.io/x` is a path of two components; not in the browser build, for its
+    // size).
     let name = s.split(['@']).next().map_or("", name_part);
     let path_len = match name.split_once('/') {
-        Some((domain, path)) if is_domain(domain) => path.len(),
+        Some((domain, path)) if cfg!(target_arch = "wasm32") || is_domain(domain) => path.len(),
         _ => name.len(),
     };
     if path_len > 255 {

@@ -435,6 +435,7 @@ fn push_hex(out: &mut String, prefix: &str, value: u32, digits: usize) {
 
 /// Decodes one UTF-8 rune the way Go does: an invalid or truncated sequence is one byte wide
 /// (`None`, Go's `RuneError` of width 1). `bytes` must not be empty.
+#[inline]
 pub fn decode_rune(bytes: &[u8]) -> (Option<char>, usize) {
     let len = match bytes[0] {
         0x00..=0x7F => 1,
