@@ -656,13 +656,7 @@ mod tests {
             }
         }
         eprintln!("{kinds:?}");
-        assert!(
-            differ.is_empty(),
-            "{} of {} differ:\n{}",
-            differ.len(),
-            sources.len(),
-            differ[..differ.len().min(30)].join("\n")
-        );
+        stagecraft_testkit::assert_none_differ(&differ, sources.len());
         // Every kind is there many times over.
         assert!(kinds.values().all(|&n| n > 500) && kinds.len() == 4, "{kinds:?}");
     }

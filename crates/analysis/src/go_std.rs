@@ -309,13 +309,7 @@ fn lines_against_go() {
             differ.push(format!("{kind} {s:?}: ours {ours}, Go's {go}"));
         }
     }
-    assert!(
-        differ.is_empty(),
-        "{} of {} differ:\n{}",
-        differ.len(),
-        inputs.len(),
-        differ[..differ.len().min(30)].join("\n")
-    );
+    stagecraft_testkit::assert_none_differ(&differ, inputs.len());
     assert!(parsed > 1_000, "{parsed} durations parse");
     for want in [
         ("ram", "ok:true"),

@@ -462,13 +462,7 @@ mod tests {
                 differ.push(format!("{s:?}: ours {ours}, Go's {go}"));
             }
         }
-        assert!(
-            differ.is_empty(),
-            "{} of {} differ:\n{}",
-            differ.len(),
-            inputs.len(),
-            differ[..differ.len().min(30)].join("\n")
-        );
+        stagecraft_testkit::assert_none_differ(&differ, inputs.len());
         // Both sides of the grammar, many times over.
         assert!(parsed > 2_000 && inputs.len() - parsed > 2_000, "{parsed} of {} parse", inputs.len());
     }

@@ -521,13 +521,7 @@ mod tests {
                 differ.push(format!("{:?}: ours {ours}, Go's {go}", t.chars().take(200).collect::<String>()));
             }
         }
-        assert!(
-            differ.is_empty(),
-            "{} of {} differ:\n{}",
-            differ.len(),
-            texts.len(),
-            differ[..differ.len().min(30)].join("\n")
-        );
+        stagecraft_testkit::assert_none_differ(&differ, texts.len());
         assert!(kinds.len() == 3 && kinds.values().all(|&n| n > 300), "{kinds:?}");
     }
 }

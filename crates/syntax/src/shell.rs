@@ -1334,13 +1334,7 @@ mod tests {
                 differ.push(format!("{pattern:?} (greedy {greedy}, anchored {anchored}) on {value:?} ({template:?}): ours {ours}, Go's {go}"));
             }
         }
-        assert!(
-            differ.is_empty(),
-            "{} of {} differ:\n{}",
-            differ.len(),
-            cases.len(),
-            differ[..differ.len().min(30)].join("\n")
-        );
+        stagecraft_testkit::assert_none_differ(&differ, cases.len());
         // Refused patterns, and matches and misses, each many times over.
         assert!(counts.iter().all(|&n| n > 1_000), "errors, misses, matches: {counts:?}");
     }

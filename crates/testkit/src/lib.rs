@@ -217,6 +217,12 @@ pub fn go_lines(tool: &str, args: &[&str], inputs: &[Value]) -> Vec<Value> {
     answers
 }
 
+/// Fails, listing the first 30, when a differential found inputs where stagecraft and the
+/// oracle differ (`differ`: one line each, out of `total` inputs).
+pub fn assert_none_differ(differ: &[String], total: usize) {
+    assert!(differ.is_empty(), "{} of {total} differ:\n{}", differ.len(), differ[..differ.len().min(30)].join("\n"));
+}
+
 /// Parses one JSON document (for tests with their own data files).
 pub fn parse_json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("bad JSON: {e}: {text}"))
