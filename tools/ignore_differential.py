@@ -12,8 +12,9 @@ and answer for random paths. They must agree on every answer: which files are re
 line), and for each path whether it is excluded or whether matching fails.
 
 Left out of the generator, because stagecraft documents that it does not reproduce them (such a
-pattern matches nothing there): `[:` inside brackets, a backslash before a letter or digit, and
-a `{n}`, `{n,}` or `{n,m}`, which Go's regexp reads as a repetition (patternmatcher escapes no
+pattern matches nothing there): `[:` inside brackets, a backslash before a letter or digit Go
+knows as an escape (`\d`, `\x41`, ...; the ones it refuses, such as `\q`, are generated), and a
+`{n}`, `{n,}` or `{n,m}`, which Go's regexp reads as a repetition (patternmatcher escapes no
 brace) where it accepts one.
 
 Needs apt-get (for tools/go-trixie.sh) and network access to Debian's archive, once.
@@ -43,7 +44,9 @@ PIECES = (["a", "b", "ab", "x.y", "*", "**", "?", "/", "[ab]", "[^a]", "[a-c]", 
           + ["[b-a]", "[", "\\", "[-", "[]", "[a-]"]
           # Braces Go's regexp reads as literals (no repetition: a leading zero, no number) and,
           # left out below, repetitions.
-          + ["{01}", "{,2}", "{1", "{1,x}", "{2}", "{0,}"])
+          + ["{01}", "{,2}", "{1", "{1,x}", "{2}", "{0,}"]
+          # Escapes Go's regexp refuses.
+          + ["\\q", "\\8", "\\E", "\\c"])
 # Blanks that pad a line: Go's strings.TrimSpace trims Unicode's, as stagecraft must.
 BLANKS = ["  ", "\t", "\v", "\u00a0", "\u0085", "\u2003", "\u3000", "\u200b", ""]
 SEGMENTS = ["a", "b", "ab", "x.y", "é", ".", "..", "a b", "*", "[", "]", "^", "ba", "aa", "ü", "a\nb", "", "$"]
@@ -53,13 +56,18 @@ SEGMENTS = ["a", "b", "ab", "x.y", "é", ".", "..", "a b", "*", "[", "]", "^", "
 REPEAT = re.compile(r"\{(0|[1-9][0-9]*)(,(0|[1-9][0-9]*)?)?\}")
 
 
+# Letters and digits Go's regexp knows after a backslash somewhere; the others it refuses.
+KNOWN_ESCAPES = set("01234567xadDfnpPrsStvwWbzABQ")
+
+
 def unsupported(p):
     """What stagecraft documents it does not reproduce (see the module docstring)."""
     i = 0
     while i < len(p):
         c = p[i]
         if c == "\\" and i + 1 < len(p):
-            if p[i + 1].isascii() and p[i + 1].isalnum():
+            # (An escape Go knows, or may know, by what follows: `\1` before a digit, `\x`.)
+            if p[i + 1].isascii() and p[i + 1] in KNOWN_ESCAPES:
                 return True
             i += 2
             continue

@@ -15,9 +15,10 @@
 //! Brackets are read as Go reads what patternmatcher writes there: a `*` or `?` inside them,
 //! written `[^/]*` and `[^/]`, closes them early (`a[*]` is the class `[`, `^`, `/` repeated,
 //! then `]`). Where the meaning depends on the regular-expression engine beyond that (a class
-//! name such as `[:alpha:]`, a backslash before a letter or digit, a `{n}` repetition Go
-//! accepts), the pattern matches nothing here: stagecraft would rather miss a warning than
-//! invent one. Where Go refuses the expression, matching fails, as in BuildKit.
+//! name such as `[:alpha:]`, an escape Go knows such as `\d`, a `{n}` repetition Go accepts),
+//! the pattern matches nothing here: stagecraft would rather miss a warning than invent one.
+//! Where Go refuses the expression, matching fails, as in BuildKit (but for a class name or a
+//! `\p` group Go does not know, which match nothing here too).
 //!
 //! `tools/ignore_differential.py` checks all of this against BuildKit's own code
 //! (patternmatcher 0.6.0 and Go 1.24, from Debian's archive).
@@ -641,7 +642,8 @@ fn compile(p: &str) -> Kind {
             // (Left as it is: no expression unless something else makes one.)
             '\\' if k == c.len() => dollar = true,
             '\\' => {
-                match escaped(c.get(k).copied()) {
+                let after = c.get(k + 1..).unwrap_or_default();
+                match escaped(c.get(k).copied(), false, &after[..after.len().min(LOOKAHEAD)]) {
                     Ok(n) => toks.push(Tok::Lit(n)),
                     Err(Unmatched::Unsupported) => unsupported = true,
                     Err(Unmatched::Invalid) => return Kind::Invalid,
@@ -760,16 +762,45 @@ fn go_repeat(rest: &[char]) -> Option<(usize, bool)> {
     (rest.get(i) == Some(&'}')).then_some((i + 1, counts_ok))
 }
 
-/// What `\x` in the expression stands for (Go's regexp): an ASCII character that is no letter
-/// or digit, itself; a letter or digit has meanings of its own (`\d`, `\b`, ...), not
-/// reproduced; any other character is an invalid escape.
-fn escaped(n: Option<char>) -> Result<char, Unmatched> {
-    match n {
-        Some(n) if n.is_ascii() && !n.is_ascii_alphanumeric() => Ok(n),
-        Some(n) if n.is_ascii() => Err(Unmatched::Unsupported),
-        _ => Err(Unmatched::Invalid),
+/// What `\x` in the expression stands for (Go's regexp), `after` being (the start of) what the
+/// expression has after it: an ASCII character that is no letter or digit, itself; a letter
+/// or digit Go knows as an escape there (`\d`, `\n`, `\x41`, `\12`, `\b` outside brackets, a
+/// `\p` class, checked no further), not reproduced; any other, an invalid escape.
+fn escaped(n: Option<char>, in_class: bool, after: &[char]) -> Result<char, Unmatched> {
+    let n = match n {
+        Some(n) if n.is_ascii() => n,
+        _ => return Err(Unmatched::Invalid),
+    };
+    if !n.is_ascii_alphanumeric() {
+        return Ok(n);
     }
+    let at = |i: usize| after.get(i).copied();
+    let octal = |i| at(i).is_some_and(|c| ('0'..='7').contains(&c));
+    let hex = |i| at(i).and_then(|c| c.to_digit(16));
+    let known = match n {
+        // Octal: `\0` and up to two more digits, or `\1` to `\7` and one or two more.
+        '0' => true,
+        '1'..='7' => octal(0),
+        // `\x41` or `\x{10FFFF}` at most.
+        'x' if hex(0).is_some() => hex(1).is_some(),
+        'x' => {
+            let (mut i, mut value) = (1, 0u32);
+            while let Some(d) = hex(i) {
+                value = value.saturating_mul(16).saturating_add(d);
+                i += 1;
+            }
+            at(0) == Some('{') && i > 1 && at(i) == Some('}') && value <= 0x10FFFF
+        }
+        'a' | 'd' | 'D' | 'f' | 'n' | 'p' | 'P' | 'r' | 's' | 'S' | 't' | 'v' | 'w' | 'W' => true,
+        'b' | 'z' | 'A' | 'B' | 'Q' => !in_class,
+        _ => false,
+    };
+    Err(if known { Unmatched::Unsupported } else { Unmatched::Invalid })
 }
+
+/// How much of the expression after an escape [`escaped`] looks at (`\x{...}` takes the most:
+/// a longer one, all leading zeros, reads as unknown).
+const LOOKAHEAD: usize = 64;
 
 enum Unmatched {
     Unsupported,
@@ -836,7 +867,17 @@ fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
     // inside brackets is Go's "missing closing ]".
     let one = |w: &mut Written| -> Result<char, Unmatched> {
         match w.next().ok_or(Unmatched::Invalid)? {
-            (ch, true) => escaped(Some(ch)),
+            (ch, true) => {
+                // (Read ahead only for a letter or digit, which never closes the brackets: the
+                // pieces read ahead would be taken for what is left of the closing one.)
+                let after: Vec<char> = match ch.is_ascii_alphanumeric() {
+                    true => {
+                        (0..LOOKAHEAD).map_while(|i| w.peek(i)).map(|(c, esc)| if esc { '\\' } else { c }).collect()
+                    }
+                    false => Vec::new(),
+                };
+                escaped(Some(ch), true, &after)
+            }
             ('[', false) if w.peek(0) == Some((':', false)) => {
                 // A class name when a `:]` follows, else a `[`.
                 let mut n = 1;
@@ -1224,6 +1265,15 @@ mod tests {
         }
         // Not reproduced: matches nothing rather than guess.
         assert!(!ignored("a[[:alpha:]]\n", "ab"));
+        // An escape Go does not know fails matching (the patterns after it go unused); one it
+        // knows matches nothing here (answers from Go 1.24's regexp).
+        for refused in ["a*\\q", "a*\\8", "a*\\1x", "a*\\x4", "a*\\x{110000}", "a*[\\b]", "a*\\E", "a*[\\Q]"] {
+            let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
+            assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
+        }
+        for known in ["a*\\d", "a*\\12", "a*\\x41", "a*\\x{41}", "a*\\b", "a*[\\d]", "a*\\pL", "a*\\0"] {
+            assert!(ignored(&format!("{known}\nsecret\n"), "secret"), "{known:?}");
+        }
         assert!(!ignored("\\d\n", "d"));
         // Many stars, and a source of a hundred thousand directories, stay fast.
         let many = "*a*a*a*a*a*a*a*a*a*a*b\n";
