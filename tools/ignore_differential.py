@@ -12,10 +12,10 @@ and answer for random paths. They must agree on every answer: which files are re
 line), and for each path whether it is excluded or whether matching fails.
 
 Left out of the generator, because stagecraft documents that it does not reproduce them (such a
-pattern matches nothing there): `[:` inside brackets, a backslash before a letter or digit Go
-knows as an escape (`\d`, `\x41`, ...; the ones it refuses, such as `\q`, are generated), and a
-`{n}`, `{n,}` or `{n,m}`, which Go's regexp reads as a repetition (patternmatcher escapes no
-brace) where it accepts one.
+pattern matches nothing there): a class name Go knows (`[[:alpha:]]`; one it does not know is
+generated), a backslash before a letter or digit Go knows as an escape (`\d`, `\x41`, ...; the
+ones it refuses, such as `\q`, are generated), and a `{n}`, `{n,}` or `{n,m}`, which Go's
+regexp reads as a repetition (patternmatcher escapes no brace) where it accepts one.
 
 Needs apt-get (for tools/go-trixie.sh) and network access to Debian's archive, once.
 
@@ -45,8 +45,8 @@ PIECES = (["a", "b", "ab", "x.y", "*", "**", "?", "/", "[ab]", "[^a]", "[a-c]", 
           # Braces Go's regexp reads as literals (no repetition: a leading zero, no number) and,
           # left out below, repetitions.
           + ["{01}", "{,2}", "{1", "{1,x}", "{2}", "{0,}"]
-          # Escapes Go's regexp refuses.
-          + ["\\q", "\\8", "\\E", "\\c"])
+          # Escapes Go's regexp refuses; class names it does not know, and `[:` with no name.
+          + ["\\q", "\\8", "\\E", "\\c", "[[:foo:]]", "[[:]", ":]"])
 # Blanks that pad a line: Go's strings.TrimSpace trims Unicode's, as stagecraft must.
 BLANKS = ["  ", "\t", "\v", "\u00a0", "\u0085", "\u2003", "\u3000", "\u200b", ""]
 SEGMENTS = ["a", "b", "ab", "x.y", "é", ".", "..", "a b", "*", "[", "]", "^", "ba", "aa", "ü", "a\nb", "", "$"]
@@ -56,6 +56,8 @@ SEGMENTS = ["a", "b", "ab", "x.y", "é", ".", "..", "a b", "*", "[", "]", "^", "
 REPEAT = re.compile(r"\{(0|[1-9][0-9]*)(,(0|[1-9][0-9]*)?)?\}")
 
 
+# A class name Go's regexp knows (one it does not know is an error, and generated).
+POSIX = re.compile(r"\[:\^?(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]")
 # Letters and digits Go's regexp knows after a backslash somewhere; the others it refuses.
 KNOWN_ESCAPES = set("01234567xadDfnpPrsStvwWbzABQ")
 
@@ -79,7 +81,7 @@ def unsupported(p):
             j += p.startswith("^", j)
             j += p.startswith("]", j)
             while j < len(p) and p[j] != "]":
-                if p[j:j + 2] == "[:":
+                if POSIX.match(p, j):
                     return True
                 j += 2 if p[j] == "\\" else 1
         i += 1

@@ -17,8 +17,8 @@
 //! then `]`). Where the meaning depends on the regular-expression engine beyond that (a class
 //! name such as `[:alpha:]`, an escape Go knows such as `\d`, a `{n}` repetition Go accepts),
 //! the pattern matches nothing here: stagecraft would rather miss a warning than invent one.
-//! Where Go refuses the expression, matching fails, as in BuildKit (but for a class name or a
-//! `\p` group Go does not know, which match nothing here too).
+//! Where Go refuses the expression, matching fails, as in BuildKit (but for a `\p` group Go
+//! does not know, which matches nothing here too).
 //!
 //! `tools/ignore_differential.py` checks all of this against BuildKit's own code
 //! (patternmatcher 0.6.0 and Go 1.24, from Debian's archive).
@@ -798,6 +798,12 @@ fn escaped(n: Option<char>, in_class: bool, after: &[char]) -> Result<char, Unma
     Err(if known { Unmatched::Unsupported } else { Unmatched::Invalid })
 }
 
+/// The class names Go's regexp knows in brackets (`[:alpha:]`, or `[:^alpha:]`).
+const POSIX_CLASSES: &[&str] = &[
+    "alnum", "alpha", "ascii", "blank", "cntrl", "digit", "graph", "lower", "print", "punct", "space", "upper", "word",
+    "xdigit",
+];
+
 /// How much of the expression after an escape [`escaped`] looks at (`\x{...}` takes the most:
 /// a longer one, all leading zeros, reads as unknown).
 const LOOKAHEAD: usize = 64;
@@ -818,6 +824,8 @@ struct Written<'a> {
     /// The characters of the pieces read so far, from `at` on not yet taken.
     buf: Vec<(char, bool)>,
     at: usize,
+    /// For each piece read: where its characters end in `buf`, and where the next starts.
+    pieces: Vec<(usize, usize)>,
 }
 
 impl Written<'_> {
@@ -842,6 +850,7 @@ impl Written<'_> {
                 ch => vec![(ch, false)],
             };
             self.buf.extend(piece);
+            self.pieces.push((self.buf.len(), self.k));
         }
         Some(self.buf[self.at + n])
     }
@@ -857,7 +866,7 @@ impl Written<'_> {
 /// [`Written`]): the class, whether a `*` repeats it (the pattern's `*` closed it), and where
 /// the pattern goes on. Class names (`[:alpha:]`) are not reproduced.
 fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
-    let mut w = Written { c, k: *k, buf: Vec::new(), at: 0 };
+    let mut w = Written { c, k: *k, buf: Vec::new(), at: 0, pieces: Vec::new() };
     let negated = w.peek(0) == Some(('^', false));
     if negated {
         w.next();
@@ -879,12 +888,20 @@ fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
                 escaped(Some(ch), true, &after)
             }
             ('[', false) if w.peek(0) == Some((':', false)) => {
-                // A class name when a `:]` follows, else a `[`.
+                // A class name when a `:]` follows (looked for after the `[:`, as Go's
+                // `parseNamedClass` does): one of Go's POSIX names (not reproduced) or an error;
+                // else a `[`.
+                let mut name = String::new();
                 let mut n = 1;
-                while let Some(x) = w.peek(n) {
-                    if x == (':', false) && w.peek(n + 1) == Some((']', false)) {
-                        return Err(Unmatched::Unsupported);
+                while let Some((x, esc)) = w.peek(n) {
+                    if (x, esc) == (':', false) && w.peek(n + 1) == Some((']', false)) {
+                        let known = POSIX_CLASSES.contains(&name.strip_prefix('^').unwrap_or(&name));
+                        return Err(if known { Unmatched::Unsupported } else { Unmatched::Invalid });
                     }
+                    if esc {
+                        name.push('\\');
+                    }
+                    name.push(x);
                     n += 1;
                 }
                 Ok('[')
@@ -895,13 +912,15 @@ fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
     loop {
         if w.peek(0) == Some((']', false)) && !ranges.is_empty() {
             w.next();
-            // What is left of the piece that closed the brackets: a `*` repeats the class.
-            let star = match &w.buf[w.at..] {
+            // What is left of the piece that closed the brackets (not of the pieces read ahead
+            // after it): a `*` repeats the class. The pattern goes on after that piece.
+            let (end, next) = w.pieces.iter().copied().find(|&(end, _)| end >= w.at).unwrap_or((w.at, w.k));
+            let star = match &w.buf[w.at..end] {
                 [] => false,
                 [('*', false)] => true,
                 _ => return Err(Unmatched::Unsupported),
             };
-            *k = w.k;
+            *k = next;
             let class = if star { Tok::ClassStar { negated, ranges } } else { Tok::Class { negated, ranges } };
             return Ok((class, star));
         }
@@ -1263,8 +1282,11 @@ mod tests {
         for invalid in ["x*[]**\nsecret\n", "a-*[z-*]\n"] {
             assert_eq!(DockerIgnore::parse(invalid).unwrap().matches_or_parent_matches("secret"), None, "{invalid:?}");
         }
-        // Not reproduced: matches nothing rather than guess.
-        assert!(!ignored("a[[:alpha:]]\n", "ab"));
+        // Not reproduced: matches nothing rather than guess. A class name Go does not know fails
+        // matching; `[:]` names no class.
+        assert!(!ignored("a[[:alpha:]]\nsecret\n", "ab") && ignored("a[[:alpha:]]\nsecret\n", "secret"));
+        assert_eq!(DockerIgnore::parse("a[[:foo:]]\nsecret\n").unwrap().matches_or_parent_matches("secret"), None);
+        assert!(ignored("a[[:]x]\n", "a:x]") && ignored("a[[:]x]\n", "a[x]"));
         // An escape Go does not know fails matching (the patterns after it go unused); one it
         // knows matches nothing here (answers from Go 1.24's regexp).
         for refused in ["a*\\q", "a*\\8", "a*\\1x", "a*\\x4", "a*\\x{110000}", "a*[\\b]", "a*\\E", "a*[\\Q]"] {
