@@ -422,14 +422,7 @@ fn filepath_match(mut pattern: &[u8], mut name: &[u8]) -> Result<bool, BadPatter
             // A trailing `*` matches the rest of the name unless it has a `/`.
             return Ok(!name.contains(&b'/'));
         }
-        let (t, ok) = match match_chunk(chunk, name) {
-            Ok(Some(t)) => (t, true),
-            Ok(None) => (name, false),
-            Err(e) => {
-                return Err(e);
-            }
-        };
-        if ok && (t.is_empty() || !pattern.is_empty()) {
+        if let Some(t) = match_chunk(chunk, name)?.filter(|t| t.is_empty() || !pattern.is_empty()) {
             name = t;
             continue;
         }
@@ -605,11 +598,13 @@ fn compile(p: &str) -> Kind {
     let mut unsupported = false;
     // The pattern ends in a backslash, which escapes the `$` patternmatcher appends.
     let mut dollar = false;
-    // Go's regexp refuses the expression; the last piece written is a repetition.
+    // Go's regexp refuses the expression; the last piece written is a repetition (`[^/]*`,
+    // `(.*/)?`, `.*`, a bracket a `*` repeats, a `{n}`).
     let (mut invalid, mut repeated) = (false, false);
     while k < c.len() {
         let ch = c[k];
         k += 1;
+        let mut repeats = ch == '*';
         match ch {
             '*' if c.get(k) == Some(&'*') => {
                 k += 1;
@@ -655,10 +650,7 @@ fn compile(p: &str) -> Kind {
                 match bracket(&c, &mut k) {
                     Ok((t, star)) => {
                         toks.push(t);
-                        detected = Detected::Expr;
-                        repeated = star;
-                        first = false;
-                        continue;
+                        repeats = star;
                     }
                     Err(Unmatched::Unsupported) => unsupported = true,
                     Err(Unmatched::Invalid) => return Kind::Invalid,
@@ -675,23 +667,22 @@ fn compile(p: &str) -> Kind {
             // counts are out of range, where it repeats a repetition (`*{2}` is `[^/]*{2}`,
             // `{2}{3}`) and where an alternative after the first has nothing before it (the
             // first has the `^`); else not reproduced. Any other `{` is a character for Go too.
-            '{' if go_repeat(&c[k..]).is_some() => {
-                let (len, counts_ok) = go_repeat(&c[k..]).unwrap_or_default();
-                k += len;
-                let nothing_before = toks.last() == Some(&Tok::Or);
-                if !counts_ok || repeated || nothing_before {
-                    invalid = true;
-                } else {
-                    unsupported = true;
+            '{' => match go_repeat(&c[k..]) {
+                Some((len, counts_ok)) => {
+                    k += len;
+                    let nothing_before = toks.last() == Some(&Tok::Or);
+                    if !counts_ok || repeated || nothing_before {
+                        invalid = true;
+                    } else {
+                        unsupported = true;
+                    }
+                    repeats = true;
                 }
-                repeated = true;
-                first = false;
-                continue;
-            }
+                None => toks.push(Tok::Lit('{')),
+            },
             ch => toks.push(Tok::Lit(ch)),
         }
-        // (Only a star writes a repetition: `[^/]*`, `(.*/)?` or `.*`.)
-        repeated = ch == '*';
+        repeated = repeats;
         first = false;
     }
     match detected {
@@ -832,7 +823,8 @@ impl Written<'_> {
     /// The `n`th character still to come, reading more pieces as needed.
     fn peek(&mut self, n: usize) -> Option<(char, bool)> {
         while self.buf.len() - self.at <= n {
-            let (ch, plain) = (*self.c.get(self.k)?, |s: &str| s.chars().map(|x| (x, false)).collect::<Vec<_>>());
+            let ch = *self.c.get(self.k)?;
+            let plain = |s: &str| s.chars().map(|x| (x, false)).collect::<Vec<_>>();
             self.k += 1;
             let piece = match ch {
                 '*' if self.c.get(self.k) == Some(&'*') => {
@@ -877,8 +869,7 @@ fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
     let one = |w: &mut Written| -> Result<char, Unmatched> {
         match w.next().ok_or(Unmatched::Invalid)? {
             (ch, true) => {
-                // (Read ahead only for a letter or digit, which never closes the brackets: the
-                // pieces read ahead would be taken for what is left of the closing one.)
+                // (Only a letter or digit needs what follows it.)
                 let after: Vec<char> = match ch.is_ascii_alphanumeric() {
                     true => {
                         (0..LOOKAHEAD).map_while(|i| w.peek(i)).map(|(c, esc)| if esc { '\\' } else { c }).collect()
