@@ -235,12 +235,47 @@ pub fn parse_float_sign(s: &str) -> Option<bool> {
         return Some(negative && nonzero);
     }
     let clean: String = s.chars().filter(|&c| c != '_').collect();
-    let value = if hex {
-        hex_float(&clean, mantissa_end - s[..mantissa_end].matches('_').count())
-    } else {
-        clean.parse::<f64>().ok()?
+    if hex {
+        let value = hex_float(&clean, mantissa_end - s[..mantissa_end].matches('_').count());
+        return (!value.is_infinite()).then_some(value < 0.0);
+    }
+    // Out of range as the JSON reader says it (Go's reading of the exponent included); below
+    // zero unless it rounds to zero.
+    (!float_overflows(clean.as_bytes())).then(|| clean.parse::<f64>().is_ok_and(|v| v < 0.0))
+}
+
+/// The digits of 2^1024 - 2^970, the least number that rounds to infinity as a float64 (halfway
+/// between the largest float64 and 2^1024, which rounds to even: up).
+pub(crate) const INFINITY_FROM: &[u8] = b"179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
+/// Whether a decimal number (a sign, digits with a `.`, an `e` exponent: a JSON number, or
+/// what `strconv.ParseFloat` reads without its `_`) is too large for a float64, as
+/// `strconv.ParseFloat` says with its range error. Read from its digits, not by
+/// parsing it (a float parser is ≈10 KB of the browser build).
+pub(crate) fn float_overflows(literal: &[u8]) -> bool {
+    let literal = literal.strip_prefix(b"-").or_else(|| literal.strip_prefix(b"+")).unwrap_or(literal);
+    let (mantissa, exponent) = match literal.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(e) => (&literal[..e], &literal[e + 1..]),
+        None => (literal, &b""[..]),
     };
-    (!value.is_infinite()).then_some(value < 0.0)
+    let int_len = mantissa.iter().position(|&c| c == b'.').unwrap_or(mantissa.len()) as i64;
+    let digits: Vec<u8> = mantissa.iter().copied().filter(u8::is_ascii_digit).collect();
+    let Some(first) = digits.iter().position(|&c| c != b'0') else { return false };
+    let (negative, exp_digits) = match exponent.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, exponent),
+    };
+    // Go's `readFloat` (and its slow path, `decimal.set`) stops reading an exponent's digits once
+    // it has reached 10,000: `1e100000` is read as `1e10000`, and a number of 10,000 digits
+    // with such an exponent can come back in range.
+    let exp = exp_digits.iter().fold(0i64, |n, &d| if n < 10_000 { n * 10 + i64::from(d - b'0') } else { n });
+    let exp = if negative { -exp } else { exp };
+    // The power of ten of the first significant digit.
+    let magnitude = (int_len - 1 - first as i64).saturating_add(exp);
+    let end = digits.iter().rposition(|&c| c != b'0').map_or(first, |i| i + 1);
+    let significant = &digits[first..end];
+    magnitude > 308 || (magnitude == 308 && significant >= INFINITY_FROM)
 }
 
 /// The value of a hexadecimal float that [`parse_float_sign`] has read (`-0x1.8p3`, without

@@ -300,42 +300,9 @@ impl Scanner<'_> {
         }
         // (Not in the browser build, for its size: it reads such a number as a number, as
         // stagecraft did before.)
-        self.overflow |= !cfg!(target_arch = "wasm32") && overflows(&self.b[start..self.pos]);
+        self.overflow |= !cfg!(target_arch = "wasm32") && crate::go::float_overflows(&self.b[start..self.pos]);
         Some(())
     }
-}
-
-/// The digits of 2^1024 - 2^970, the least number that rounds to infinity as a float64 (halfway
-/// between the largest float64 and 2^1024, which rounds to even: up).
-const INFINITY_FROM: &[u8] = b"179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
-
-/// Whether a JSON number (as scanned: `-`, digits, `.` digits, `e` sign digits) is too large
-/// for a float64, as `strconv.ParseFloat` says with its range error. Read from its digits, not by
-/// parsing it (a float parser is ≈10 KB of the browser build).
-fn overflows(literal: &[u8]) -> bool {
-    let literal = literal.strip_prefix(b"-").unwrap_or(literal);
-    let (mantissa, exponent) = match literal.iter().position(|&c| c == b'e' || c == b'E') {
-        Some(e) => (&literal[..e], &literal[e + 1..]),
-        None => (literal, &b""[..]),
-    };
-    let int_len = mantissa.iter().position(|&c| c == b'.').unwrap_or(mantissa.len()) as i64;
-    let digits: Vec<u8> = mantissa.iter().copied().filter(u8::is_ascii_digit).collect();
-    let Some(first) = digits.iter().position(|&c| c != b'0') else { return false };
-    let (negative, exp_digits) = match exponent.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, exponent),
-    };
-    // Go's `readFloat` (and its slow path, `decimal.set`) stops reading an exponent's digits once
-    // it has reached 10,000: `1e100000` is read as `1e10000`, and a number of 10,000 digits
-    // with such an exponent can come back in range.
-    let exp = exp_digits.iter().fold(0i64, |n, &d| if n < 10_000 { n * 10 + i64::from(d - b'0') } else { n });
-    let exp = if negative { -exp } else { exp };
-    // The power of ten of the first significant digit.
-    let magnitude = (int_len - 1 - first as i64).saturating_add(exp);
-    let end = digits.iter().rposition(|&c| c != b'0').map_or(first, |i| i + 1);
-    let significant = &digits[first..end];
-    magnitude > 308 || (magnitude == 308 && significant >= INFINITY_FROM)
 }
 
 #[cfg(test)]
@@ -384,11 +351,11 @@ mod tests {
     fn overflow_clips_the_exponent_as_go_does() {
         // 0.(9,700 zeros)1e100000 is 1e299 to Go (its exponent read as 10,000).
         let small = format!("0.{}1e100000", "0".repeat(9700));
-        assert!(!overflows(small.as_bytes()));
+        assert!(!crate::go::float_overflows(small.as_bytes()));
         // 1(10,400 zeros)e-100000 is 1e400 to Go.
         let large = format!("1{}e-100000", "0".repeat(10_400));
-        assert!(overflows(large.as_bytes()));
-        assert!(overflows(b"1e99999999999999999999"));
+        assert!(crate::go::float_overflows(large.as_bytes()));
+        assert!(crate::go::float_overflows(b"1e99999999999999999999"));
     }
 
     /// The digits say what Rust's float parser says (as Go's does: correctly rounded), for
@@ -415,7 +382,7 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         // The bound itself, written in several ways, and next to it.
-        let t = std::str::from_utf8(INFINITY_FROM).unwrap();
+        let t = std::str::from_utf8(crate::go::INFINITY_FROM).unwrap();
         cases.push(format!("{}.{}e308", &t[..1], &t[1..]));
         cases.push(format!("{}.{}e306", &t[..3], &t[3..]));
         cases.push(t.to_string());
@@ -433,7 +400,7 @@ mod tests {
         }
         for case in &cases {
             let rust = case.parse::<f64>().unwrap().is_infinite();
-            assert_eq!(overflows(case.as_bytes()), rust, "{case}");
+            assert_eq!(crate::go::float_overflows(case.as_bytes()), rust, "{case}");
         }
         let deep = format!("[{}{}]", "[".repeat(20_000), "]".repeat(20_000));
         assert!(matches!(parse_array(&deep), JsonArray::NotArray));
