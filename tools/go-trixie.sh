@@ -3,8 +3,9 @@
 # packages them: golang-1.24-go (with golang-1.24-src); golang-github-moby-patternmatcher-dev
 # 0.6.0, with its `ignorefile` package, for tools/ignore_differential.py (tools/ignore-go);
 # golang-github-distribution-reference-dev 0.6.0 and golang-github-opencontainers-go-digest-dev
-# 1.0.0, for the test `reference::tests::against_go` (tools/reference-go). Each the version
-# BuildKit vendors. tools/gostd-go and tools/gitref-go use Go's standard library alone.
+# 1.0.0, for the test `reference::tests::against_go` (tools/oracle-go). Each the version
+# BuildKit vendors. tools/oracle-go's other questions and tools/gitref-go use Go's standard
+# library alone.
 #
 # Usage: tools/go-trixie.sh                    unpacks them when needed and prints `go version`
 #        tools/go-trixie.sh run DIR [ARGS...]  runs `go run main.go ARGS...` in DIR with them

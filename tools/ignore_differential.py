@@ -5,10 +5,10 @@
 is BuildKit's own code: `tools/ignore-go` reads each file with moby/patternmatcher's
 `ignorefile.ReadAll` and matches with its `New` and `MatchesOrParentMatches` (0.6.0, the version
 BuildKit vendors), on Go 1.24's `bufio.Scanner`, `filepath.Match` and `regexp`, all as Debian 13
-packages them (`tools/go-trixie.sh` downloads and unpacks them; nothing is installed). Both read seeded random ignore files
-(patterns built from globs, brackets, escapes, regular-expression characters, `**`, `!`,
-comments, CRLF, a BOM, Unicode blanks) and a few fixed ones with lines at the scanner's limit,
-and answer for random paths. They must agree on every answer: which files are rejected (and the
+packages them (`tools/go-trixie.sh` downloads and unpacks them; nothing is installed). Both read
+seeded random ignore files (patterns built from globs, brackets, escapes, regular-expression
+characters, braces, `**`, `!`, comments, CRLF, a BOM, Unicode blanks) and a few fixed ones
+(lines at the scanner's limit, repetitions Go refuses), and answer for random paths. They must agree on every answer: which files are rejected (and the
 line), and for each path whether it is excluded or whether matching fails.
 
 Left out of the generator, because stagecraft documents that it does not reproduce them (such a

@@ -38,8 +38,8 @@ run_part() {
       echo "== the .dockerignore matcher against BuildKit's own (moby/patternmatcher on Go, from Debian 13)"
       tools/ignore_differential.py --cases 40000
       echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian 13's Go),"
-      echo "   image references against BuildKit's distribution/reference and go-digest (tools/reference-go)"
-      echo "   and Go's standard library where BuildKit's answers depend on it (tools/gostd-go: Unicode"
+      echo "   image references against BuildKit's distribution/reference and go-digest, and Go's"
+      echo "   standard library where BuildKit's answers depend on it (tools/oracle-go: Unicode"
       echo "   classes and case, ParseBool, Quote, ParseDuration, ParseFloat, EXPOSE addresses, exec-form"
       echo "   JSON, the regexp behind \${a#pattern} and \${a/pattern/text})"
       for test in analysis:gitref::tests::against_go analysis:reference::tests::against_go \

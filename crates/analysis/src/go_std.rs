@@ -1,5 +1,5 @@
 //! The pieces of Go's standard library stagecraft reproduces, against Go itself, through
-//! `tools/gostd-go` on Go 1.24 from Debian 13's archive (`tools/go-trixie.sh`): the Unicode
+//! `tools/oracle-go` on Go 1.24 from Debian 13's archive (`tools/go-trixie.sh`): the Unicode
 //! classes and case mappings of `crates/syntax/src/go.rs` (what BuildKit's parser, shell lexer
 //! and stage-name matching ask), `strconv.ParseBool`, `strconv.Quote` (the parser's dump),
 //! `time.ParseDuration` (HEALTHCHECK's flags), `strconv.ParseFloat` in a tmpfs mount's size
@@ -39,7 +39,7 @@ fn first_differences(ours: &[(u32, u32)], theirs: &[(u32, u32)]) -> String {
 #[test]
 #[ignore = "needs Go from Debian's archive"]
 fn unicode_against_go() {
-    let go = stagecraft_testkit::parse_json(&stagecraft_testkit::go_run("gostd-go", &["unicode"], String::new()));
+    let go = stagecraft_testkit::parse_json(&stagecraft_testkit::go_run("oracle-go", &["unicode"], String::new()));
     let one = |c: char, f: fn(&str) -> String| -> u32 {
         let mapped = f(c.encode_utf8(&mut [0; 4]));
         let mut chars = mapped.chars();
@@ -266,7 +266,7 @@ fn lines_against_go() {
         inputs.push(("clean", p));
     }
     let theirs = stagecraft_testkit::go_lines(
-        "gostd-go",
+        "oracle-go",
         &["lines"],
         &inputs.iter().map(|(k, s)| serde_json::json!([k, s])).collect::<Vec<_>>(),
     );

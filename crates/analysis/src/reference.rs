@@ -339,7 +339,7 @@ mod tests {
         );
     }
 
-    /// Against BuildKit's own libraries, through `tools/reference-go`: distribution/reference
+    /// Against BuildKit's own libraries, through `tools/oracle-go`: distribution/reference
     /// 0.6.0 and go-digest 1.0.0 on Go 1.24, unpacked from Debian 13's archive by
     /// `tools/go-trixie.sh`. Random names from the pieces the grammar cares about: domains,
     /// path components, tags and digests, in and out of the grammar. Compared: the error of
@@ -447,9 +447,9 @@ mod tests {
             inputs.push(s);
         }
         let theirs = stagecraft_testkit::go_lines(
-            "reference-go",
-            &[],
-            &inputs.iter().map(|s| serde_json::Value::from(s.as_str())).collect::<Vec<_>>(),
+            "oracle-go",
+            &["lines"],
+            &inputs.iter().map(|s| serde_json::json!(["reference", s])).collect::<Vec<_>>(),
         );
         let (mut differ, mut parsed) = (Vec::new(), 0);
         for (s, go) in inputs.iter().zip(&theirs) {

@@ -406,7 +406,7 @@ mod tests {
         assert!(matches!(parse_array(&deep), JsonArray::NotArray));
     }
 
-    /// Against Go's `encoding/json` as BuildKit's `parseJSON` uses it (`tools/gostd-go`, Go 1.24
+    /// Against Go's `encoding/json` as BuildKit's `parseJSON` uses it (`tools/oracle-go`, Go 1.24
     /// from Debian's archive): random texts from the pieces that matter (strings and their
     /// escapes, surrogates, numbers out of range, other values, nesting, blanks JSON has and
     /// has not). Needs it, so on demand (`tools/test.sh differential` runs it):
@@ -473,7 +473,7 @@ mod tests {
             texts.push(t);
         }
         let inputs: Vec<_> = texts.iter().map(|t| stagecraft_testkit::serde_json::json!(["json", t])).collect();
-        let theirs = stagecraft_testkit::go_lines("gostd-go", &["lines"], &inputs);
+        let theirs = stagecraft_testkit::go_lines("oracle-go", &["lines"], &inputs);
         let (mut differ, mut kinds) = (Vec::new(), std::collections::BTreeMap::new());
         for (t, go) in texts.iter().zip(&theirs) {
             let ours = match parse_array(t) {

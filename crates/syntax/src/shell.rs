@@ -1272,7 +1272,7 @@ mod tests {
     }
 
     /// The pattern matcher against BuildKit's reading of a pattern (`convertShellPatternToRegex`,
-    /// written after BuildKit's code in `tools/gostd-go`) run by Go's regexp (Go 1.24 from
+    /// written after BuildKit's code in `tools/oracle-go`) run by Go's regexp (Go 1.24 from
     /// Debian's archive): the escape errors, the anchored match of `${a#p}` and `${a##p}`, the
     /// leftmost match of `${a/p/r}`, and `ReplaceAllString` with its `$` template for
     /// `${a//p/r}`. Random patterns (escapes of every kind among them), values and templates. On
@@ -1307,7 +1307,7 @@ mod tests {
                 json!(["shellpattern", c.to_string()])
             })
             .collect();
-        let theirs = stagecraft_testkit::go_lines("gostd-go", &["lines"], &inputs);
+        let theirs = stagecraft_testkit::go_lines("oracle-go", &["lines"], &inputs);
         let (mut differ, mut counts) = (Vec::new(), [0; 3]);
         for ((pattern, greedy, anchored, value, template), go) in cases.iter().zip(&theirs) {
             let mut steps = 0;

@@ -1,8 +1,8 @@
-// The pieces of Go's standard library that BuildKit's answers depend on, asked of Go 1.24 (as
-// Debian 13 packages it, tools/go-trixie.sh) for the tests go_std::unicode_against_go and
-// go_std::lines_against_go in crates/analysis and json::tests::against_go and
-// shell::tests::patterns_against_go in crates/syntax: crates/syntax/src/go.rs and the other
-// ports of Go are checked against them.
+// BuildKit's libraries and the pieces of Go's standard library that BuildKit's answers depend
+// on, asked of Go 1.24 (as Debian 13 packages them, tools/go-trixie.sh) for the tests
+// reference::tests::against_go, go_std::unicode_against_go and go_std::lines_against_go in
+// crates/analysis and json::tests::against_go and shell::tests::patterns_against_go in
+// crates/syntax: stagecraft's ports of them are checked against them.
 //
 // `go run main.go unicode` prints one JSON object describing every code point: the ranges where
 // unicode.IsSpace, unicode.IsLetter, unicode.IsDigit and strconv.IsPrint hold, the code points
@@ -11,14 +11,21 @@
 // strings.EqualFold takes for an ASCII letter, with the letter (lower case).
 //
 // `go run main.go lines` reads one JSON array ["kind", "text"] per line and prints one JSON
-// object per line: "duration" (time.ParseDuration: {"ns": n} or {"error": message}), "bool"
-// (strconv.ParseBool: {"value": v} or {"error": ...}), "quote" (strconv.Quote of the bytes
-// the text holds in hexadecimal: {"quoted": q}), "json" (what BuildKit's parseJSON makes of an
-// exec form with encoding/json: {"kind": "strings", "values": [...]}, "not strings" or "not
-// array"), "shellpattern" (a pattern of ${a#p} or ${a/p/r}, made into a regular expression as
-// BuildKit's shell lexer makes it and run with regexp: {"error": message} or {"find": [start,
-// end] or null, "replaced": text}), "ram" (a tmpfs size as go-units' RAMInBytes reads it: {"ok": bool}) and "expose_ip" (an EXPOSE port's address as BuildKit's normalizeExposedPort reads
-// it with net.SplitHostPort and net.ParseIP: {"error": message} or {}).
+// object per line, for these kinds:
+//   - "reference": an image reference, as distribution/reference and go-digest read it
+//     ({"named", "context", "digest"}: see below);
+//   - "duration": time.ParseDuration ({"ns": n} or {"error": message});
+//   - "bool": strconv.ParseBool ({"value": v} or {"error": ...});
+//   - "quote": strconv.Quote of the bytes the text holds in hexadecimal ({"quoted": q});
+//   - "json": what BuildKit's parseJSON makes of an exec form with encoding/json ({"kind":
+//     "strings", "values": [...]}, "not strings" or "not array");
+//   - "shellpattern": a pattern of ${a#p} or ${a/p/r}, made into a regular expression as
+//     BuildKit's shell lexer makes it and run with regexp ({"error": message} or {"find":
+//     [start, end] or null, "replaced": text});
+//   - "ram": a tmpfs size as go-units' RAMInBytes reads it ({"ok": bool});
+//   - "clean": path.Clean ({"cleaned": path});
+//   - "expose_ip": an EXPOSE port's address as BuildKit's normalizeExposedPort reads it with
+//     net.SplitHostPort and net.ParseIP ({"error": message} or {}).
 package main
 
 import (
@@ -36,6 +43,13 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	// Linked into BuildKit: go-digest calls an algorithm available only when its hash is.
+	_ "crypto/sha256"
+	_ "crypto/sha512"
+
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
 )
 
 func ranges(pred func(rune) bool) [][2]rune {
@@ -177,11 +191,25 @@ func lines() {
 	for in.Scan() {
 		var q [2]string
 		if err := json.Unmarshal(in.Bytes(), &q); err != nil {
-			fmt.Fprintln(os.Stderr, "gostd-go: a JSON array [kind, text] per line:", err)
+			fmt.Fprintln(os.Stderr, "oracle-go: a JSON array [kind, text] per line:", err)
 			os.Exit(2)
 		}
 		r := map[string]interface{}{}
 		switch q[0] {
+		case "reference":
+			// An image reference as BuildKit reads one (distribution/reference 0.6.0 and
+			// go-digest 1.0.0): the error of ParseNormalizedNamed ("" when it parses); the key
+			// dockerui.Client.NamedContext looks a named build context up by (FamiliarString
+			// without ":latest"), or its error; the error of digest.Parse ("" when it parses).
+			named, err := reference.ParseNormalizedNamed(q[1])
+			r["named"] = errText(err)
+			if err != nil {
+				r["context"] = fmt.Sprintf("invalid context name %s: %v", q[1], err)
+			} else {
+				r["context"] = strings.TrimSuffix(reference.FamiliarString(named), ":latest")
+			}
+			_, err = digest.Parse(q[1])
+			r["digest"] = errText(err)
 		case "duration":
 			if d, err := time.ParseDuration(q[1]); err != nil {
 				r["error"] = err.Error()
@@ -262,7 +290,7 @@ func lines() {
 			}
 			r["quoted"] = strconv.Quote(string(b))
 		default:
-			fmt.Fprintln(os.Stderr, "gostd-go: unknown kind", q[0])
+			fmt.Fprintln(os.Stderr, "oracle-go: unknown kind", q[0])
 			os.Exit(2)
 		}
 		if err := enc.Encode(r); err != nil {
@@ -275,6 +303,13 @@ func lines() {
 	if err := w.Flush(); err != nil {
 		panic(err)
 	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 func main() {
