@@ -3,8 +3,10 @@
 # packages them: golang-1.24-go (with golang-1.24-src); golang-github-moby-patternmatcher-dev
 # 0.6.0, with its `ignorefile` package, for tools/ignore_differential.py (tools/ignore-go);
 # golang-github-distribution-reference-dev 0.6.0 and golang-github-opencontainers-go-digest-dev
-# 1.0.0, for the test `reference::tests::against_go` (tools/oracle-go). Each the version
-# BuildKit vendors. tools/oracle-go's other questions and tools/gitref-go use Go's standard
+# 1.0.0, for the test `reference::tests::against_go` (tools/oracle-go); golang-github-moby-sys-dev
+# (a 2024 snapshot; its `signal` package has the Linux table of the moby/sys/signal BuildKit
+# vendors) with golang-golang-x-sys-dev, which it needs, for STOPSIGNAL in
+# `go_std::lines_against_go`. Each the version BuildKit vendors, or close. tools/oracle-go's other questions and tools/gitref-go use Go's standard
 # library alone.
 #
 # Usage: tools/go-trixie.sh                    unpacks them when needed and prints `go version`
@@ -26,7 +28,8 @@ dir="$TOOLS/go-trixie"
 goroot="$dir/root/usr/lib/go-1.24"
 gopath="$dir/root/usr/share/gocode"
 packages=(golang-1.24-go golang-1.24-src golang-github-moby-patternmatcher-dev
-          golang-github-distribution-reference-dev golang-github-opencontainers-go-digest-dev)
+          golang-github-distribution-reference-dev golang-github-opencontainers-go-digest-dev
+          golang-github-moby-sys-dev golang-golang-x-sys-dev)
 
 case "${1:-}" in
   run) [[ $# -ge 2 ]] || { echo "usage: tools/go-trixie.sh run DIR [ARGS...]" >&2; exit 2; } ;;

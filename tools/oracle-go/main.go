@@ -25,7 +25,9 @@
 //   - "ram": a tmpfs size as go-units' RAMInBytes reads it ({"ok": bool});
 //   - "clean": path.Clean ({"cleaned": path});
 //   - "expose_ip": an EXPOSE port's address as BuildKit's normalizeExposedPort reads it with
-//     net.SplitHostPort and net.ParseIP ({"error": message} or {}).
+//     net.SplitHostPort and net.ParseIP ({"error": message} or {});
+//   - "signal": a STOPSIGNAL value as BuildKit's dispatchStopSignal checks it, with
+//     moby/sys/signal's ParseSignal on Linux ({"ok": bool}).
 package main
 
 import (
@@ -49,6 +51,7 @@ import (
 	_ "crypto/sha512"
 
 	"github.com/distribution/reference"
+	"github.com/moby/sys/signal"
 	"github.com/opencontainers/go-digest"
 )
 
@@ -281,6 +284,9 @@ func lines() {
 			}
 		case "ram":
 			r["ok"] = ramInBytesOK(q[1])
+		case "signal":
+			_, err := signal.ParseSignal(q[1])
+			r["ok"] = err == nil
 		case "clean":
 			r["cleaned"] = path.Clean(q[1])
 		case "quote":

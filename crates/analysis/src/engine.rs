@@ -4432,7 +4432,7 @@ pub(crate) fn ram_in_bytes(s: &str) -> bool {
 /// `signal.ParseSignal` on Linux: a non-zero number, or a name with or without `SIG`, in any
 /// case.
 #[cfg(feature = "build-failures")]
-fn known_signal(s: &str) -> bool {
+pub(crate) fn known_signal(s: &str) -> bool {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         return s.parse::<i64>().is_ok_and(|n| n != 0);

@@ -4,7 +4,8 @@
 //! and stage-name matching ask), `strconv.ParseBool`, `strconv.Quote` (the parser's dump),
 //! `time.ParseDuration` (HEALTHCHECK's flags), `strconv.ParseFloat` in a tmpfs mount's size
 //! (go-units' `RAMInBytes`), `path.Clean` (the ignore file's patterns and sources, WORKDIR) and
-//! `net.SplitHostPort` and `net.ParseIP` (an EXPOSE port's address). Needs that Go, so it runs
+//! `net.SplitHostPort` and `net.ParseIP` (an EXPOSE port's address), and one of BuildKit's own
+//! libraries: moby/sys/signal's `ParseSignal` (STOPSIGNAL). Needs that Go, so it runs
 //! on demand (`tools/test.sh differential` runs it): `cargo test -p stagecraft-analysis --lib
 //! go_std -- --ignored`. (The exec form's JSON and the shell patterns' regexp are checked in
 //! the syntax crate, with the same tool.)
@@ -265,6 +266,40 @@ fn lines_against_go() {
         }
         inputs.push(("clean", p));
     }
+    // STOPSIGNAL values: a prefix, a name, an offset and a number, each perhaps left out
+    // (names in any case: Go upper-cases `ſ` to `S` and `ı` to `I`; numbers as strconv.Atoi
+    // reads them).
+    let signal_parts: [&[&str]; 4] = [
+        &["", "SIG", "sig", "Sig", "\u{17f}ig", "SIGSIG", " ", "+"],
+        &[
+            "",
+            "TERM",
+            "term",
+            "KILL",
+            "INT",
+            "\u{131}nt",
+            "USR1",
+            "usr",
+            "RTMIN",
+            "RTMAX",
+            "rtmin",
+            "Rtmax",
+            "CLD",
+            "POLL",
+            "STKFLT",
+            "UNUSED",
+            "EMT",
+            "INFO",
+            "\u{212a}ILL",
+            "_",
+        ],
+        &["", "+", "-", "++", "+-", " "],
+        &["", "0", "1", "01", "9", "14", "15", "16", "64", "9223372036854775807", "9223372036854775808", "0x1", "1_0"],
+    ];
+    for _ in 0..5_000 {
+        let s: String = signal_parts.iter().map(|p| p[rng.below(p.len())]).collect();
+        inputs.push(("signal", s));
+    }
     let theirs = stagecraft_testkit::go_lines(
         "oracle-go",
         &["lines"],
@@ -291,6 +326,7 @@ fn lines_against_go() {
                 }
             },
             "ram" => serde_json::json!({"ok": crate::engine::ram_in_bytes(s)}),
+            "signal" => serde_json::json!({"ok": crate::engine::known_signal(s)}),
             "clean" => serde_json::json!({"cleaned": crate::dockerignore::clean(s)}),
             "expose_ip" => match crate::engine::ip_error(s) {
                 Some(e) => serde_json::json!({"error": e}),
@@ -314,6 +350,8 @@ fn lines_against_go() {
     for want in [
         ("ram", "ok:true"),
         ("ram", "ok:false"),
+        ("signal", "ok:true"),
+        ("signal", "ok:false"),
         ("expose_ip", "{}"),
         ("expose_ip", "error"),
         ("bool", "value"),
