@@ -38,13 +38,14 @@ run_part() {
       echo "== the .dockerignore matcher against BuildKit's own (moby/patternmatcher on Go, from Debian 13)"
       tools/ignore_differential.py --cases 40000
       echo "== Git sources against Go's net/url (tools/gitref-go: BuildKit's dfgitutil on Debian 13's Go),"
-      echo "   image references against BuildKit's distribution/reference and go-digest, and Go's"
-      echo "   standard library where BuildKit's answers depend on it (tools/oracle-go: Unicode"
+      echo "   image references against BuildKit's distribution/reference and go-digest, platforms against"
+      echo "   containerd/platforms, tmpfs sizes against go-units, STOPSIGNAL against moby/sys/signal, and"
+      echo "   Go's standard library where BuildKit's answers depend on it (tools/oracle-go: Unicode"
       echo "   classes and case, ParseBool, Quote, ParseDuration, ParseFloat, EXPOSE addresses, exec-form"
       echo "   JSON, the regexp behind \${a#pattern} and \${a/pattern/text})"
       for test in analysis:gitref::tests::against_go analysis:reference::tests::against_go \
-        analysis:go_std::unicode_against_go analysis:go_std::lines_against_go syntax:json::tests::against_go \
-        syntax:shell::tests::patterns_against_go; do
+        analysis:platform::tests::against_go analysis:go_std::unicode_against_go analysis:go_std::lines_against_go \
+        syntax:json::tests::against_go syntax:shell::tests::patterns_against_go; do
         # (Checked to have run: a renamed test would otherwise pass by running nothing.)
         out="$(cargo test --locked -q -p "stagecraft-${test%%:*}" --lib "${test#*:}" -- --ignored --exact 2>&1)" \
           || { echo "$out"; exit 1; }

@@ -23,6 +23,9 @@
 //     BuildKit's shell lexer makes it and run with regexp ({"error": message} or {"find":
 //     [start, end] or null, "replaced": text});
 //   - "ram": a tmpfs size as go-units' RAMInBytes reads it ({"ok": bool});
+//   - "platform": a platform as containerd's platforms.Parse reads it and platforms.Normalize
+//     normalises it ({"os", "os_version", "os_features", "architecture", "variant",
+//     "format_all"} or {"error": message});
 //   - "clean": path.Clean ({"cleaned": path});
 //   - "expose_ip": an EXPOSE port's address as BuildKit's normalizeExposedPort reads it with
 //     net.SplitHostPort and net.ParseIP ({"error": message} or {});
@@ -50,7 +53,9 @@ import (
 	_ "crypto/sha256"
 	_ "crypto/sha512"
 
+	"github.com/containerd/platforms"
 	"github.com/distribution/reference"
+	"github.com/docker/go-units"
 	"github.com/moby/sys/signal"
 	"github.com/opencontainers/go-digest"
 )
@@ -146,44 +151,6 @@ func shellPatternRegex(pattern string, greedy, anchored bool) (*regexp.Regexp, e
 		out.WriteRune(tok)
 	}
 	return regexp.Compile(out.String())
-}
-
-// ramInBytesOK: whether go-units 0.5.0's RAMInBytes (a tmpfs mount's size=) accepts the size.
-// Written here after its parseSize (Debian 13 has go-units 0.4.0, which BuildKit no longer
-// vendors); what is checked is the number, which is strconv.ParseFloat's.
-func ramInBytesOK(s string) bool {
-	sep := strings.LastIndexAny(s, "0123456789. ")
-	if sep == -1 {
-		return false
-	}
-	num, sfx := s[:sep+1], s[sep+1:]
-	if s[sep] == ' ' {
-		num = s[:sep]
-	}
-	size, err := strconv.ParseFloat(num, 64)
-	if err != nil || size < 0 {
-		return false
-	}
-	if sfx == "" {
-		return true
-	}
-	if len(sfx) > 3 {
-		return false
-	}
-	sfx = strings.ToLower(sfx)
-	if sfx[0] == 'b' {
-		return len(sfx) == 1
-	}
-	if !strings.ContainsRune("kmgtp", rune(sfx[0])) {
-		return false
-	}
-	switch {
-	case len(sfx) == 2 && sfx[1] != 'b':
-		return false
-	case len(sfx) == 3 && sfx[1:] != "ib":
-		return false
-	}
-	return true
 }
 
 func lines() {
@@ -283,7 +250,18 @@ func lines() {
 				r["replaced"] = re.ReplaceAllString(c.Value, c.Template)
 			}
 		case "ram":
-			r["ok"] = ramInBytesOK(q[1])
+			_, err := units.RAMInBytes(q[1])
+			r["ok"] = err == nil
+		case "platform":
+			p, err := platforms.Parse(q[1])
+			if err != nil {
+				r["error"] = err.Error()
+				break
+			}
+			p = platforms.Normalize(p)
+			r["os"], r["os_version"], r["architecture"], r["variant"] = p.OS, p.OSVersion, p.Architecture, p.Variant
+			r["os_features"] = append([]string{}, p.OSFeatures...)
+			r["format_all"] = platforms.FormatAll(p)
 		case "signal":
 			_, err := signal.ParseSignal(q[1])
 			r["ok"] = err == nil

@@ -2,10 +2,10 @@
 //! `tools/oracle-go` on Go 1.24 from Debian 13's archive (`tools/go-trixie.sh`): the Unicode
 //! classes and case mappings of `crates/syntax/src/go.rs` (what BuildKit's parser, shell lexer
 //! and stage-name matching ask), `strconv.ParseBool`, `strconv.Quote` (the parser's dump),
-//! `time.ParseDuration` (HEALTHCHECK's flags), `strconv.ParseFloat` in a tmpfs mount's size
-//! (go-units' `RAMInBytes`), `path.Clean` (the ignore file's patterns and sources, WORKDIR) and
-//! `net.SplitHostPort` and `net.ParseIP` (an EXPOSE port's address), and one of BuildKit's own
-//! libraries: moby/sys/signal's `ParseSignal` (STOPSIGNAL). Needs that Go, so it runs
+//! `time.ParseDuration` (HEALTHCHECK's flags), `path.Clean` (the ignore file's patterns and
+//! sources, WORKDIR) and `net.SplitHostPort` and `net.ParseIP` (an EXPOSE port's address), and
+//! two of BuildKit's own libraries, from Debian's archive too: go-units' `RAMInBytes` (a tmpfs
+//! mount's size) and moby/sys/signal's `ParseSignal` (STOPSIGNAL). Needs that Go, so it runs
 //! on demand (`tools/test.sh differential` runs it): `cargo test -p stagecraft-analysis --lib
 //! go_std -- --ignored`. (The exec form's JSON and the shell patterns' regexp are checked in
 //! the syntax crate, with the same tool.)

@@ -68,12 +68,24 @@ fn encode_os_option(v: &str) -> String {
     out
 }
 
+/// A decoded OS version or feature as Go keeps it: bytes, which need not be UTF-8 (`%ff`), and
+/// features are sorted and told apart by them. The browser build, which has no room for the
+/// difference, keeps text with U+FFFD for such bytes, and so takes `%fe` and `%ff` for one
+/// feature.
+#[cfg(not(target_arch = "wasm32"))]
+type Decoded = Vec<u8>;
+#[cfg(target_arch = "wasm32")]
+type Decoded = String;
+
 /// containerd's `decodeOSOption`: Go's `url.PathUnescape` when there is a `%`, with its error.
-fn decode_os_option(v: &str) -> Result<String, String> {
+fn decode_os_option(v: &str) -> Result<Decoded, String> {
     if !v.contains('%') {
-        return Ok(v.to_string());
+        return Ok(v.into());
     }
     match stagecraft_syntax::go::unescape(v, stagecraft_syntax::go::UrlPart::Path) {
+        #[cfg(not(target_arch = "wasm32"))]
+        Ok(out) => Ok(out),
+        #[cfg(target_arch = "wasm32")]
         Ok(out) => Ok(String::from_utf8_lossy(&out).into_owned()),
         Err(i) => {
             let bad: String = v[i..].chars().take(3).collect();
@@ -98,7 +110,6 @@ const KNOWN_OS: &[&str] = &[
     "openbsd",
     "plan9",
     "solaris",
-    "wasip1",
     "windows",
     "zos",
 ];
@@ -242,18 +253,24 @@ pub fn local() -> Option<Platform> {
 
 /// Parses a platform specifier; `Err` carries a message in containerd's words.
 pub fn parse(spec: &str) -> Result<Platform, String> {
+    // (Go's `%q`: quoted, with what is not printable escaped.)
+    let quoted = stagecraft_syntax::go::quote_str(spec);
     if spec.contains('*') {
-        return Err(format!("\"{spec}\": wildcards not yet supported: invalid argument"));
+        return Err(format!("{quoted}: wildcards not yet supported: invalid argument"));
     }
     // containerd splits into at most 4 parts: a 4th holds the rest, slashes and all.
     let parts: Vec<&str> = spec.splitn(4, '/').collect();
     let os_invalid = |p: &str| {
         format!(
-            "\"{p}\" is an invalid OS component of \"{spec}\": OSAndVersion specifier component must match \"^([A-Za-z0-9_-]+)(?:\\\\(([A-Za-z0-9_.%-]*)((?:\\\\+[A-Za-z0-9_.%-]+)*)\\\\))?$\": invalid argument"
+            "{} is an invalid OS component of {quoted}: OSAndVersion specifier component must match \"^([A-Za-z0-9_-]+)(?:\\\\(([A-Za-z0-9_.%-]*)((?:\\\\+[A-Za-z0-9_.%-]+)*)\\\\))?$\": invalid argument",
+            stagecraft_syntax::go::quote_str(p)
         )
     };
     let component_invalid = |p: &str| {
-        format!("\"{p}\" is an invalid component of \"{spec}\": platform specifier component must match \"^[A-Za-z0-9_.-]+$\": invalid argument")
+        format!(
+            "{} is an invalid component of {quoted}: platform specifier component must match \"^[A-Za-z0-9_.-]+$\": invalid argument",
+            stagecraft_syntax::go::quote_str(p)
+        )
     };
     if !valid_os_component(parts[0]) {
         return Err(os_invalid(parts[0]));
@@ -266,17 +283,23 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
             let options = &options[..options.len() - 1];
             let (version, features) = options.split_once('+').unwrap_or((options, ""));
             let version = decode_os_option(version)
-                .map_err(|e| format!("\"{spec}\" has an invalid OS version \"{version}\": {e}"))?;
-            // Kept sorted and without repeats as they come (no sort of strings: the browser
-            // build would carry one for this alone).
-            let mut decoded: Vec<String> = Vec::new();
+                .map_err(|e| format!("{quoted} has an invalid OS version \"{version}\": {e}"))?;
+            // Kept sorted and without repeats as they come, by their bytes as Go sorts them (no
+            // sort of strings: the browser build would carry one for this alone); then made
+            // text, bytes that are not UTF-8 as U+FFFD, as Go's JSON writes them.
+            let mut decoded: Vec<Decoded> = Vec::new();
             for f in features.split('+').filter(|_| !features.is_empty()) {
                 let f = decode_os_option(f)
-                    .map_err(|e| format!("\"{spec}\" has invalid OS features: invalid os feature \"{f}\": {e}"))?;
+                    .map_err(|e| format!("{quoted} has invalid OS features: invalid os feature \"{f}\": {e}"))?;
                 if let Err(at) = decoded.binary_search(&f) {
                     decoded.insert(at, f);
                 }
             }
+            #[cfg(not(target_arch = "wasm32"))]
+            let (version, decoded) = {
+                let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                (text(&version), decoded.iter().map(|f| text(f)).collect())
+            };
             (os, version, decoded)
         }
     };
@@ -301,7 +324,7 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
                 if KNOWN_ARCH.contains(&arch.as_str()) {
                     Ok(Platform::new("linux".into(), arch, variant))
                 } else {
-                    Err(format!("\"{spec}\": unknown operating system or architecture: invalid argument"))
+                    Err(format!("{quoted}: unknown operating system or architecture: invalid argument"))
                 }
             }
         }
@@ -309,7 +332,7 @@ pub fn parse(spec: &str) -> Result<Platform, String> {
             let (architecture, variant) = normalize_arch(parts[1], parts.get(2).copied().unwrap_or(""));
             Ok(with_os(normalize_os(os_name), architecture, variant))
         }
-        _ => Err(format!("\"{spec}\": cannot parse platform specifier: invalid argument")),
+        _ => Err(format!("{quoted}: cannot parse platform specifier: invalid argument")),
     }
 }
 
@@ -404,5 +427,114 @@ mod tests {
             assert!(parse(bad).unwrap_err().contains("is an invalid OS component of"), "{bad}");
         }
         assert_eq!(parse("windows(+a)/amd64").unwrap().format_all(), "windows(+a)/amd64");
+    }
+
+    /// Generated specifiers against containerd's own `platforms.Parse` and `Normalize` (and
+    /// `FormatAll` of what parses), 1.0.0~rc4 from Debian's archive on Go 1.24
+    /// (`tools/oracle-go`, `tools/go-trixie.sh`): the same platform, or the same error, for
+    /// every one. Needs that Go, so it runs on demand (`tools/test.sh differential` runs it):
+    /// `cargo test -p stagecraft-analysis --lib platform -- --ignored`.
+    #[test]
+    #[ignore = "needs Go and containerd/platforms from Debian's archive"]
+    fn against_go() {
+        const OS: &[&str] = &[
+            "linux",
+            "Linux",
+            "windows",
+            "WINDOWS",
+            "darwin",
+            "macos",
+            "MacOS",
+            "freebsd",
+            "wasip1",
+            "plan9",
+            "amd64",
+            "arm",
+            "ARM64",
+            "aarch64",
+            "x86_64",
+            "i386",
+            "armhf",
+            "riscv64",
+            "mips64p32le",
+            "wasm",
+            "foo",
+            "lin.ux",
+            "a_b-c",
+            "",
+            "*",
+            "l\u{e9}",
+            "li nux",
+        ];
+        const OPTIONS: &[&str] = &[
+            "",
+            "",
+            "",
+            "()",
+            "(10.0.20348)",
+            "(10.0.20348+win32k)",
+            "(+a)",
+            "(1+)",
+            "(1++a)",
+            "(1+b+a+b)",
+            "(%2B+%28)",
+            "(1%zz)",
+            "(1+%2)",
+            "(%ff+%fe)",
+            "(1+%ff+%fe)",
+            "(+%c3%a9+%e9+%ef%bf%bd+%ff)",
+            "(%e9+%c3%a9)",
+            "(%25)",
+            "(a%2Fb)",
+            "(1 )",
+            "(",
+            ")",
+            "(%20+x)",
+            "((1))",
+        ];
+        const ARCH: &[&str] = &[
+            "amd64", "AMD64", "x86_64", "x86-64", "i386", "386", "arm", "armhf", "armel", "arm64", "aarch64",
+            "Aarch64", "riscv64", "my.arch", "", "a b", "\u{e9}", "ppc64le", "loong64", "arm64(1)",
+        ];
+        const VARIANT: &[&str] = &[
+            "v7", "7", "V7", "5", "6", "8", "v8", "v8.0", "v8.2", "9", "9.0", "v9.0", "v9", "v1", "v2", "", "d/e", "d",
+            "*", "\t",
+        ];
+        let mut rng = stagecraft_testkit::Rng(0x9_1a7f_0e57);
+        let mut inputs = Vec::new();
+        for _ in 0..20_000 {
+            let mut spec = format!("{}{}", OS[rng.below(OS.len())], OPTIONS[rng.below(OPTIONS.len())]);
+            for (list, odds) in [(ARCH, 4), (VARIANT, 3)] {
+                if rng.below(odds) == 0 {
+                    break;
+                }
+                spec.push('/');
+                spec.push_str(list[rng.below(list.len())]);
+            }
+            inputs.push(spec);
+        }
+        let theirs = stagecraft_testkit::go_lines(
+            "oracle-go",
+            &["lines"],
+            &inputs.iter().map(|s| stagecraft_testkit::serde_json::json!(["platform", s])).collect::<Vec<_>>(),
+        );
+        let (mut differ, mut parsed) = (Vec::new(), 0);
+        for (spec, go) in inputs.iter().zip(&theirs) {
+            let ours = match parse(spec) {
+                Ok(p) => {
+                    parsed += 1;
+                    stagecraft_testkit::serde_json::json!({
+                        "os": p.os, "os_version": p.os_version, "os_features": p.os_features,
+                        "architecture": p.architecture, "variant": p.variant, "format_all": p.format_all(),
+                    })
+                }
+                Err(e) => stagecraft_testkit::serde_json::json!({ "error": e }),
+            };
+            if ours != *go {
+                differ.push(format!("{spec:?}: ours {ours}, Go's {go}"));
+            }
+        }
+        stagecraft_testkit::assert_none_differ(&differ, inputs.len());
+        assert!(parsed > 5_000 && inputs.len() - parsed > 2_000, "{parsed} of {} parse", inputs.len());
     }
 }
