@@ -12,10 +12,11 @@ characters, braces, `**`, `!`, comments, CRLF, a BOM, Unicode blanks) and a few 
 line), and for each path whether it is excluded or whether matching fails.
 
 Left out of the generator, because stagecraft documents that it does not reproduce them (such a
-pattern matches nothing there): a class name Go knows (`[[:alpha:]]`; one it does not know is
-generated), a backslash before a letter or digit Go knows as an escape (`\d`, `\x41`, ...; the
-ones it refuses, such as `\q`, are generated), and a `{n}`, `{n,}` or `{n,m}`, which Go's
-regexp reads as a repetition (patternmatcher escapes no brace) where it accepts one.
+pattern matches nothing there): a backslash before `p`, `P`, `b`, `B`, `A`, `z` or `Q` (Unicode
+classes, word boundaries, anchors and quoting; the escapes Go refuses, such as `\q`, and the
+ones stagecraft reproduces, `\d`, `\x41`, `\12`, `\n` and the like, are generated), and a
+`{n}`, `{n,}` or `{n,m}`, which Go's regexp reads as a repetition (patternmatcher escapes no
+brace) where it accepts one.
 
 Needs apt-get (for tools/go-trixie.sh) and network access to Debian's archive, once.
 
@@ -46,20 +47,26 @@ PIECES = (["a", "b", "ab", "x.y", "*", "**", "?", "/", "[ab]", "[^a]", "[a-c]", 
           # left out below, repetitions.
           + ["{01}", "{,2}", "{1", "{1,x}", "{2}", "{0,}"]
           # Escapes Go's regexp refuses; class names it does not know, and `[:` with no name.
-          + ["\\q", "\\8", "\\E", "\\c", "[[:foo:]]", "[[:]", ":]"])
+          + ["\\q", "\\8", "\\E", "\\c", "[[:foo:]]", "[[:]", ":]"]
+          # Escapes and class names it knows: characters, codes, Perl and POSIX classes, in
+          # brackets and out, at a range's ends.
+          + ["\\d", "\\D", "\\s", "\\S", "\\w", "\\W", "\\t", "\\n", "\\a", "\\x41", "\\x{e9}",
+             "\\x{0000041}", "\\x{D800}", "\\x{110000}", "\\x4", "\\101", "\\0", "\\18", "\\7",
+             "[\\d]", "[^\\w]", "[\\D-z]", "[a-\\d]", "[\\x41-\\x{5A}]", "[\\n-\\r]", "[[:alpha:]]",
+             "[[:^digit:]x]", "[^[:space:]]", "[[:word:][:punct:]]", "[a-[:alpha:]]", "[[:alpha:]-z]",
+             "[[:xdigit:]]", "[[:cntrl:][:print:]]", "\\:", "[[:a\\:]]"])
 # Blanks that pad a line: Go's strings.TrimSpace trims Unicode's, as stagecraft must.
 BLANKS = ["  ", "\t", "\v", "\u00a0", "\u0085", "\u2003", "\u3000", "\u200b", ""]
-SEGMENTS = ["a", "b", "ab", "x.y", "é", ".", "..", "a b", "*", "[", "]", "^", "ba", "aa", "ü", "a\nb", "", "$"]
+SEGMENTS = ["a", "b", "ab", "x.y", "é", ".", "..", "a b", "*", "[", "]", "^", "ba", "aa", "ü", "a\nb", "", "$",
+            "1", "42", "A", "a\tb", "_", "~", "\x07"]
 
 
 # What Go's regexp reads as a repetition after a `{` (parseRepeat).
 REPEAT = re.compile(r"\{(0|[1-9][0-9]*)(,(0|[1-9][0-9]*)?)?\}")
 
 
-# A class name Go's regexp knows (one it does not know is an error, and generated).
-POSIX = re.compile(r"\[:\^?(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]")
-# Letters and digits Go's regexp knows after a backslash somewhere; the others it refuses.
-KNOWN_ESCAPES = set("01234567xadDfnpPrsStvwWbzABQ")
+# Letters Go's regexp knows after a backslash that stagecraft does not reproduce.
+UNREPRODUCED_ESCAPES = set("pPbBAzQ")
 
 
 def unsupported(p):
@@ -68,24 +75,25 @@ def unsupported(p):
     while i < len(p):
         c = p[i]
         if c == "\\" and i + 1 < len(p):
-            # (An escape Go knows, or may know, by what follows: `\1` before a digit, `\x`.)
-            if p[i + 1].isascii() and p[i + 1] in KNOWN_ESCAPES:
+            if p[i + 1] in UNREPRODUCED_ESCAPES:
                 return True
             i += 2
             continue
         if c == "{" and REPEAT.match(p, i):
             return True
-        if c == "[":
-            # (Go's regexp reads a `]` first in brackets, after any `^`, as a character.)
-            j = i + 1
-            j += p.startswith("^", j)
-            j += p.startswith("]", j)
-            while j < len(p) and p[j] != "]":
-                if POSIX.match(p, j):
-                    return True
-                j += 2 if p[j] == "\\" else 1
         i += 1
     return False
+
+
+# Text that escapes and class names stand for (and some they do not), for paths that match.
+CODES = re.compile(r"\\(x\{[0-9A-Fa-f]+\}|x[0-9A-Fa-f]{2}|[0-7]{1,3})")
+ESCAPE_TEXT = {"\\d": "0479a", "\\D": "a_/ 5", "\\s": " \t\n\f\r\va", "\\S": "a \t", "\\w": "aZ_9-",
+               "\\W": "-/ _", "\\t": "\tt", "\\n": "\nn", "\\a": "\x07a", "\\x41": "Aa", "\\x{e9}": "éa",
+               "\\x{0000041}": "A", "\\101": "Aa", "\\0": "\x000"}
+CLASS_TEXT = {"alpha": "aZé1", "digit": "09a", "space": " \v\ta", "word": "_a9-", "punct": "!/:@[`{~a_",
+              "xdigit": "0fFgG", "cntrl": "\x00\x1f\x7f a", "print": " ~\x7fé", "^digit": "a5/",
+              "^space": "a \t", "alnum": "a9_", "upper": "AZa", "lower": "azA", "blank": " \t\n",
+              "graph": "!~ ", "ascii": "\x7fé"}
 
 
 def instantiate(pattern, rnd):
@@ -103,12 +111,23 @@ def instantiate(pattern, rnd):
             out.append(rnd.choice(["a", "é", "/"]))
             i += 1
         elif c == "\\" and i + 1 < len(pattern):
-            out.append(pattern[i + 1])
-            i += 2
+            code = CODES.match(pattern, i)
+            if code:
+                out.append(rnd.choice(ESCAPE_TEXT.get(code.group(), "A")))
+                i = code.end()
+            else:
+                out.append(rnd.choice(ESCAPE_TEXT.get(pattern[i:i + 2], pattern[i + 1])))
+                i += 2
         elif c == "[" and "]" in pattern[i + 2:]:
             j = pattern.index("]", i + 2)
             inner = pattern[i + 1:j].lstrip("^")
-            out.append(rnd.choice(inner.replace("\\", "").replace("-", "") or "a"))
+            names = re.findall(r"\[:\^?(\w+):", inner)
+            if names and rnd.random() < 0.7:
+                out.append(rnd.choice(CLASS_TEXT.get(rnd.choice(names), "a")))
+                j = pattern.find("]", pattern.find(":]", i) + 2)
+                j = len(pattern) - 1 if j < 0 else j
+            else:
+                out.append(rnd.choice(inner.replace("\\", "").replace("-", "") or "a"))
             i = j + 1
         else:
             out.append(c)
