@@ -403,6 +403,24 @@ pub fn clean(path: &str) -> String {
     }
 }
 
+/// `clean(&format!("{dir}/{rel}"))` for a `dir` that is already clean and absolute, in place
+/// and in time linear in `rel` (a chain of relative WORKDIRs, each going on from the one
+/// before, would otherwise copy and clean every path before it).
+pub(crate) fn join_clean(dir: &mut String, rel: &str) {
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => dir.truncate(dir.rfind('/').unwrap_or(0).max(1)),
+            p => {
+                if dir.len() > 1 {
+                    dir.push('/');
+                }
+                dir.push_str(p);
+            }
+        }
+    }
+}
+
 /// Go's `path.Dir` of a cleaned path.
 fn dir(path: &str) -> String {
     match path.rfind('/') {
@@ -1157,6 +1175,20 @@ mod tests {
 
     fn ignored(rules: &str, path: &str) -> bool {
         DockerIgnore::parse(rules).unwrap().matches_or_parent_matches(path).unwrap()
+    }
+
+    #[test]
+    fn join_clean_is_clean_of_the_joined_path() {
+        let mut rng = stagecraft_testkit::Rng(0x301d_c1ea);
+        const PARTS: &[&str] = &["a", "b", "..", ".", "", "/", "é", "...", ".a", "a."];
+        for _ in 0..20_000 {
+            let mut pick = |n: usize| (0..n).map(|_| PARTS[rng.below(PARTS.len())]).collect::<Vec<_>>().join("/");
+            let dir = clean(&format!("/{}", pick(4)));
+            let rel = pick(5);
+            let mut joined = dir.clone();
+            join_clean(&mut joined, &rel);
+            assert_eq!(joined, clean(&format!("{dir}/{rel}")), "{dir:?} + {rel:?}");
+        }
     }
 
     #[test]

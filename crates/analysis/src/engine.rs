@@ -3287,16 +3287,20 @@ impl<'a> Engine<'a> {
                 }
                 st.workdir_set = true;
                 // BuildKit's `NormalizeWorkdir`: a relative path goes on from the one before.
-                st.dir = match expanded.as_deref() {
+                match expanded.as_deref() {
                     // (Read only for a build failure, which the browser build leaves out.)
-                    _ if st.windows || !cfg!(feature = "build-failures") => None,
+                    _ if st.windows || !cfg!(feature = "build-failures") => st.dir = None,
                     Some(p) if p.starts_with('/') => {
                         st.dir_from_image = false;
-                        Some(crate::dockerignore::clean(p))
+                        st.dir = Some(crate::dockerignore::clean(p));
                     }
-                    Some(p) => st.dir.as_ref().map(|d| crate::dockerignore::clean(&format!("/{d}/{p}"))),
-                    None => None,
-                };
+                    Some(p) => {
+                        if let Some(d) = &mut st.dir {
+                            crate::dockerignore::join_clean(d, p);
+                        }
+                    }
+                    None => st.dir = None,
+                }
                 // BuildKit then normalises the path, which on Windows fails for another drive,
                 // a bare drive and a UNC path.
                 if let Some(e) = expanded.as_deref().filter(|_| st.windows).and_then(windows_workdir_error) {
