@@ -28,10 +28,11 @@ use serde::{Deserialize, Serialize};
 use tower_lsp_server::jsonrpc::{Id, Request};
 use tower_lsp_server::lsp_types::{
     DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentSymbolParams,
-    SemanticTokensDeltaParams, SemanticTokensParams, SemanticTokensResult,
+    PublishDiagnosticsParams, SemanticTokensDeltaParams, SemanticTokensParams, SemanticTokensResult,
 };
 use tower_service::Service;
 
+use crate::transport::Out;
 use crate::{handlers, Shared};
 
 /// The methods answered here.
@@ -89,7 +90,7 @@ struct Outgoing<'a, R> {
 /// publishes), or `None` when the framework should handle the message. Call it only once the
 /// server has handled every earlier state change (see [`Shared::settled`]). `request`: the
 /// message has an `id` other than `null` (as the transport's envelope read it).
-pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8], request: bool) -> Option<Vec<u8>> {
+pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8], request: bool) -> Option<Out> {
     if shared.shut_down.load(Ordering::Acquire) {
         return None;
     }
@@ -104,25 +105,26 @@ pub(crate) fn answer(shared: &Shared, method: &str, body: &[u8], request: bool) 
             // (The framework would drop it without a word.)
             let n: IncomingNotification<DidOpenTextDocumentParams> = match serde_json::from_slice(body) {
                 Ok(n) => n,
-                Err(e) => return log_warning(unreadable(method, &e.to_string())),
+                Err(e) => return log_warning(unreadable(method, &e.to_string())).map(Out::from),
             };
             let uri = shared.open(n.params.text_document);
-            notification("textDocument/publishDiagnostics", &shared.diagnostics(&uri)?)
+            published(&shared.diagnostics(&uri)?)
         }
         "textDocument/documentSymbol" => {
             let req: Incoming<DocumentSymbolParams> = serde_json::from_slice(body).ok()?;
             let a = shared.lock().analysis(&req.params.text_document.uri)?;
-            respond(&req.id, &Some(handlers::symbols::symbols(&a, encoding)))
+            respond(&req.id, &Some(handlers::symbols::symbols(&a, encoding))).map(Out::from)
         }
         "textDocument/semanticTokens/full" => {
             let req: Incoming<SemanticTokensParams> = serde_json::from_slice(body).ok()?;
             let tokens = shared.semantic_tokens(&req.params.text_document.uri)?;
-            respond(&req.id, &Some(SemanticTokensResult::Tokens(tokens)))
+            respond(&req.id, &Some(SemanticTokensResult::Tokens(tokens))).map(Out::from)
         }
         "textDocument/semanticTokens/full/delta" => {
             let req: Incoming<SemanticTokensDeltaParams> = serde_json::from_slice(body).ok()?;
             let p = &req.params;
             respond(&req.id, &Some(shared.semantic_tokens_delta(&p.text_document.uri, &p.previous_result_id)?))
+                .map(Out::from)
         }
         _ => None,
     }
@@ -153,6 +155,13 @@ pub(crate) fn unreadable_change(method: &str, body: &[u8]) -> Option<String> {
 /// The body of a notification to the client.
 pub(crate) fn notification<P: Serialize>(method: &'static str, params: &P) -> Option<Vec<u8>> {
     serde_json::to_vec(&OutgoingNotification { jsonrpc: "2.0", method, params }).ok()
+}
+
+/// A `textDocument/publishDiagnostics` notification, marked as its document's (see
+/// `transport::Outbox`).
+pub(crate) fn published(params: &PublishDiagnosticsParams) -> Option<Out> {
+    let body = notification("textDocument/publishDiagnostics", params)?;
+    Some(Out { body, diagnostics_of: Some(params.uri.as_str().to_string()) })
 }
 
 /// The body of a `window/logMessage` warning: what the server did beside what was asked.
