@@ -8,15 +8,15 @@ BuildKit vendors), on Go 1.24's `bufio.Scanner`, `filepath.Match` and `regexp`, 
 packages them (`tools/go-trixie.sh` downloads and unpacks them; nothing is installed). Both read
 seeded random ignore files (patterns built from globs, brackets, escapes, regular-expression
 characters, braces, `**`, `!`, comments, CRLF, a BOM, Unicode blanks) and a few fixed ones
-(lines at the scanner's limit, repetitions Go refuses), and answer for random paths. They must agree on every answer: which files are rejected (and the
+(lines at the scanner's limit, repetitions Go refuses and long ones), and answer for random paths. They must agree on every answer: which files are rejected (and the
 line), and for each path whether it is excluded or whether matching fails.
 
 Left out of the generator, because stagecraft documents that it does not reproduce them (such a
 pattern matches nothing there): a backslash before `p`, `P`, `b`, `B`, `A`, `z` or `Q` (Unicode
 classes, word boundaries, anchors and quoting; the escapes Go refuses, such as `\q`, and the
-ones stagecraft reproduces, `\d`, `\x41`, `\12`, `\n` and the like, are generated), and a
-`{n}`, `{n,}` or `{n,m}`, which Go's regexp reads as a repetition (patternmatcher escapes no
-brace) where it accepts one.
+ones stagecraft reproduces, `\d`, `\x41`, `\12`, `\n` and the like, are generated).
+Repetitions (`{n}`, `{n,}`, `{n,m}`, which Go's regexp reads in what patternmatcher writes, as
+it escapes no brace) are generated, with paths that repeat what they repeat.
 
 Needs apt-get (for tools/go-trixie.sh) and network access to Debian's archive, once.
 
@@ -43,9 +43,10 @@ PIECES = (["a", "b", "ab", "x.y", "*", "**", "?", "/", "[ab]", "[^a]", "[a-c]", 
           + ["]", "!", " ", "\\*", "\\[", "\\\\", "\\.", "(", ")", "+", "$", "^", ".", "..", "#", "-",
              "{", "}", "|", "[\\]]", "[é-ü]", "[[a]"] * 2
           + ["[b-a]", "[", "\\", "[-", "[]", "[a-]"]
-          # Braces Go's regexp reads as literals (no repetition: a leading zero, no number) and,
-          # left out below, repetitions.
-          + ["{01}", "{,2}", "{1", "{1,x}", "{2}", "{0,}"]
+          # Braces Go's regexp reads as literals (no repetition: a leading zero, no number), and
+          # repetitions, some it refuses.
+          + ["{01}", "{,2}", "{1", "{1,x}", "{2}", "{0,}", "{0}", "{1,3}", "{0,1}", "a{2,}", "[ab]{2}",
+             "\\d{1,2}", "é{3}", "x{40}", "{1001}", "x{3,2}", "^{0}", "^{2}"]
           # Escapes Go's regexp refuses; class names it does not know, and `[:` with no name.
           + ["\\q", "\\8", "\\E", "\\c", "[[:foo:]]", "[[:]", ":]"]
           # Escapes and class names it knows: characters, codes, Perl and POSIX classes, in
@@ -79,8 +80,6 @@ def unsupported(p):
                 return True
             i += 2
             continue
-        if c == "{" and REPEAT.match(p, i):
-            return True
         i += 1
     return False
 
@@ -110,6 +109,15 @@ def instantiate(pattern, rnd):
         elif c == "?":
             out.append(rnd.choice(["a", "é", "/"]))
             i += 1
+        elif c == "{" and REPEAT.match(pattern, i) and out:
+            # What comes before, repeated: as often as the counts say, or nearly.
+            rep = REPEAT.match(pattern, i)
+            low = int(rep.group(1))
+            high = low + 2 if rep.group(2) and rep.group(3) is None else int(rep.group(3) or low)
+            n = max(0, min(rnd.randint(low - 1, high + 1), 50))
+            last = out.pop()
+            out.append(last * n)
+            i = rep.end()
         elif c == "\\" and i + 1 < len(pattern):
             code = CODES.match(pattern, i)
             if code:
@@ -192,11 +200,12 @@ def long_lines():
 def repetitions():
     """Repetitions Go's regexp refuses (after another repetition, at the start of a later
     alternative, counts out of range), so that matching fails and a later pattern that would
-    match goes unused; and braces it reads as characters. (Repetitions it accepts are left out:
-    stagecraft matches nothing with them.)"""
+    match goes unused; braces it reads as characters; and long ones it accepts."""
     return [{"rules": f"{p}\nsecret\n", "paths": ["secret", "x/secret", "ab"]}
             for p in ["a*{2}", "x*|{2}", "a?{1001}", "a?{2,1}", "a?{2}{3}", "**/a?{100000000}", "a?{1,100000000}",
-                      "**/b*{0}", "a?{2}{x", "a*{01}", "a*{,2}", "a*{1,x}"]]
+                      "**/b*{0}", "a?{2}{x", "a*{01}", "a*{,2}", "a*{1,x}"]] + [
+        {"rules": f"{p}\nsecret\n", "paths": ["secret", "ab", "a" * 999, "a" * 1000, "a" * 1001, "b" + "a" * 1000]}
+        for p in ["a{1000}", "a{999,}", "a{0,1000}", "{0}a{1000}", "a{1000}" * 101, "[a-c]{500}a{500}"]]
 
 
 def go_answers(cases):

@@ -16,10 +16,11 @@
 //! written `[^/]*` and `[^/]`, closes them early (`a[*]` is the class `[`, `^`, `/` repeated,
 //! then `]`). Escapes and class names are Go's: characters (`\t`, `\x41`, `\x{e9}`, `\101`),
 //! the ASCII Perl classes (`\d`, `\S`, `\w`) and the POSIX class names (`[:alpha:]`,
-//! `[:^space:]`). Where the meaning depends on the regular-expression engine beyond that (a
-//! Unicode class `\pL`, a word boundary `\b`, `\A`, `\z`, `\Q...\E`, a `{n}` repetition Go
-//! accepts), the pattern matches nothing here: stagecraft would rather miss a warning than
-//! invent one.
+//! `[:^space:]`), and so are repetitions (`{2}`, `{1,}`, `{0,3}`: patternmatcher escapes no
+//! brace), written out as copies of what they repeat (up to 100,000 tokens a pattern). Where
+//! the meaning depends on the regular-expression engine beyond that (a Unicode class `\pL`, a
+//! word boundary `\b`, `\A`, `\z`, `\Q...\E`, repetitions past that size), the pattern
+//! matches nothing here: stagecraft would rather miss a warning than invent one.
 //! Where Go refuses the expression, matching fails, as in BuildKit (but for a `\p` group Go
 //! does not know, which matches nothing here too).
 //!
@@ -132,13 +133,25 @@ enum Tok {
         negated: bool,
         ranges: Vec<(char, char)>,
     },
-    /// A bracket expression repeated: `[...]*`, which patternmatcher writes for a bracket
-    /// that holds a `*` (`[a*]` is `[a[^/]*]`: the class `a`, `[`, `^`, `/`, any number of
-    /// times, then `]`).
-    ClassStar {
-        negated: bool,
-        ranges: Vec<(char, char)>,
-    },
+    /// A character token (`Lit`, `NotSep` or `Class`) that may be left out: what a repetition
+    /// `{n,m}` repeats past its `n`th time.
+    Opt(Box<Tok>),
+    /// A character token any number of times: what `{n,}` repeats past its `n`th time, and a
+    /// bracket expression that holds a `*`, which patternmatcher writes repeated (`[a*]` is
+    /// `[a[^/]*]`: the class `a`, `[`, `^`, `/`, any number of times, then `]`).
+    Many(Box<Tok>),
+}
+
+impl Tok {
+    /// Whether a character token (`Lit`, `NotSep`, `Class`) matches `ch`.
+    fn takes(&self, ch: char) -> bool {
+        match self {
+            Tok::Lit(c) => ch == *c,
+            Tok::NotSep => ch != '/',
+            Tok::Class { negated, ranges } => ranges.iter().any(|&(lo, hi)| lo <= ch && ch <= hi) != *negated,
+            _ => false,
+        }
+    }
 }
 
 /// The longest line `ignorefile.ReadAll` reads, in bytes (a trailing CR counts, the LF does
@@ -622,6 +635,8 @@ fn compile(p: &str) -> Kind {
     // Go's regexp refuses the expression; the last piece written is a repetition (`[^/]*`,
     // `(.*/)?`, `.*`, a bracket a `*` repeats, a `{n}`).
     let (mut invalid, mut repeated) = (false, false);
+    // A `{0}` or `{0,n}` at the start: the first alternative's `^` may be left out.
+    let mut unanchored = false;
     while k < c.len() {
         let ch = c[k];
         k += 1;
@@ -694,17 +709,36 @@ fn compile(p: &str) -> Kind {
             // A repetition (`{2}`, `{1,}`, `{1,3}`) of what comes before: an error where the
             // counts are out of range, where it repeats a repetition (`*{2}` is `[^/]*{2}`,
             // `{2}{3}`) and where an alternative after the first has nothing before it (the
-            // first has the `^`); else not reproduced. Any other `{` is a character for Go too.
+            // first has the `^`). Any other `{` is a character for Go too.
             '{' => match go_repeat(&c[k..]) {
-                Some((len, counts_ok)) => {
+                Some(Repeat { len, min, max, counts_ok }) => {
                     k += len;
-                    let nothing_before = toks.last() == Some(&Tok::Or);
-                    if !counts_ok || repeated || nothing_before {
-                        invalid = true;
-                    } else {
-                        unsupported = true;
-                    }
                     repeats = true;
+                    // (Tokens it would write: `max` copies, or `min` and a `Many`.)
+                    let written = usize::try_from(max.unwrap_or(min + 1)).unwrap_or(0);
+                    if !counts_ok || repeated || toks.last() == Some(&Tok::Or) {
+                        invalid = true;
+                    } else if toks.len().saturating_add(written) > MAX_EXPANDED {
+                        unsupported = true;
+                    } else {
+                        match toks.pop() {
+                            // The first alternative's `^` (the pattern's start), or one written
+                            // in the middle: an assertion, the same once or more; none at all
+                            // when it may be left out.
+                            None => unanchored = min == 0,
+                            Some(Tok::Start) if min == 0 => {}
+                            Some(Tok::Start) => toks.push(Tok::Start),
+                            Some(t) => {
+                                toks.extend(std::iter::repeat_n(t.clone(), min as usize));
+                                match max {
+                                    None => toks.push(Tok::Many(Box::new(t))),
+                                    Some(max) => {
+                                        toks.extend(std::iter::repeat_n(Tok::Opt(Box::new(t)), (max - min) as usize))
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
                 None => toks.push(Tok::Lit('{')),
             },
@@ -729,7 +763,7 @@ fn compile(p: &str) -> Kind {
                     let longest = runs.max_by_key(|run| run.len()).unwrap_or_default();
                     let needle =
                         longest.iter().filter_map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None }).collect();
-                    Alt { toks: toks.to_vec(), needle, start: i == 0, end: i + 1 == count && !dollar }
+                    Alt { toks: toks.to_vec(), needle, start: i == 0 && !unanchored, end: i + 1 == count && !dollar }
                 })
                 .collect();
             Kind::Expr(alts)
@@ -740,12 +774,26 @@ fn compile(p: &str) -> Kind {
     }
 }
 
-/// The repetition `{n}`, `{n,}` or `{n,m}` Go's regexp reads after a `{`, given what follows
-/// it (`parseRepeat`; the characters stand for themselves in the expression): how many
-/// characters it takes after the `{`, and whether Go accepts its counts (`parseInt`: decimal,
-/// no leading zero, 10^8 and more read as -1; then at most 1,000 each, the least first).
-/// `None`: no repetition, the `{` is a character.
-fn go_repeat(rest: &[char]) -> Option<(usize, bool)> {
+/// A repetition `{n}`, `{n,}` or `{n,m}` as Go's regexp reads it after a `{`.
+struct Repeat {
+    /// How many characters it takes after the `{`.
+    len: usize,
+    min: i64,
+    /// `None`: no upper count (`{n,}`).
+    max: Option<i64>,
+    /// Go accepts the counts: at most 1,000 each, the least first.
+    counts_ok: bool,
+}
+
+/// How many tokens the repetitions of one pattern may write before it is left unreproduced
+/// (matches nothing): Go accepts up to 1,000 of each, and a line of `[a-z]{1000}` pieces would
+/// otherwise make millions of tokens for every path to run through.
+const MAX_EXPANDED: usize = 100_000;
+
+/// The repetition Go's regexp reads after a `{`, given what follows it (`parseRepeat`; the
+/// characters stand for themselves in the expression): `parseInt` reads decimal counts, no
+/// leading zero, 10^8 and more as -1. `None`: no repetition, the `{` is a character.
+fn go_repeat(rest: &[char]) -> Option<Repeat> {
     let number = |i: &mut usize| -> Option<i64> {
         let from = *i;
         while rest.get(*i).is_some_and(char::is_ascii_digit) {
@@ -766,7 +814,6 @@ fn go_repeat(rest: &[char]) -> Option<(usize, bool)> {
     };
     let mut i = 0;
     let min = number(&mut i)?;
-    // (`None`: no upper count, `{n,}`.)
     let max = if rest.get(i) == Some(&',') {
         i += 1;
         if rest.get(i) == Some(&'}') {
@@ -778,7 +825,7 @@ fn go_repeat(rest: &[char]) -> Option<(usize, bool)> {
         Some(min)
     };
     let counts_ok = (0..=1000).contains(&min) && max.is_none_or(|max| (min..=1000).contains(&max));
-    (rest.get(i) == Some(&'}')).then_some((i + 1, counts_ok))
+    (rest.get(i) == Some(&'}')).then_some(Repeat { len: i + 1, min, max, counts_ok })
 }
 
 /// Where an escape is read: Go's regexp reads more after a backslash outside brackets (`\b`,
@@ -1051,7 +1098,8 @@ fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
                 _ => return Err(Unmatched::Unsupported),
             };
             *k = next;
-            let class = if star { Tok::ClassStar { negated, ranges } } else { Tok::Class { negated, ranges } };
+            let class = Tok::Class { negated, ranges };
+            let class = if star { Tok::Many(Box::new(class)) } else { class };
             return Ok((class, star));
         }
         first = false;
@@ -1103,7 +1151,7 @@ fn expr_matches(alt: &Alt, path: &str, prefixes: bool) -> bool {
             }
             states[2 * t] = true;
             match toks.get(t) {
-                Some(Tok::NotSeps | Tok::Any | Tok::ClassStar { .. }) => t += 1,
+                Some(Tok::NotSeps | Tok::Any | Tok::Opt(_) | Tok::Many(_)) => t += 1,
                 Some(Tok::Dirs) => {
                     states[2 * t + 1] = true;
                     t += 1;
@@ -1123,11 +1171,10 @@ fn expr_matches(alt: &Alt, path: &str, prefixes: bool) -> bool {
         for t in 0..n {
             if now[2 * t] {
                 let advance = match &toks[t] {
-                    Tok::Lit(c) => ch == *c,
-                    Tok::NotSep => ch != '/',
-                    Tok::Class { negated, ranges } => ranges.iter().any(|&(lo, hi)| lo <= ch && ch <= hi) != *negated,
-                    Tok::ClassStar { negated, ranges } => {
-                        if ranges.iter().any(|&(lo, hi)| lo <= ch && ch <= hi) != *negated {
+                    tok @ (Tok::Lit(_) | Tok::NotSep | Tok::Class { .. }) => tok.takes(ch),
+                    Tok::Opt(tok) => tok.takes(ch),
+                    Tok::Many(tok) => {
+                        if tok.takes(ch) {
                             enter(toks, next, t, false);
                         }
                         false
@@ -1364,11 +1411,30 @@ mod tests {
         assert!(ignored("|*.log\n", "src/main.rs"));
         assert!(ignored("a|b\n", "a|b") && !ignored("a|b\n", "a"));
         assert!(ignored("a\\|*\n", "a|b") && !ignored("a\\|*\n", "a"));
-        // A `{` is a repetition when a count follows (not reproduced: matches nothing), else a
-        // character, as for Go. Where Go's regexp refuses the repetition (after another one:
-        // `*` is `[^/]*`; at the start of a later alternative; counts out of range), matching
-        // fails, and with it every later pattern's, as in BuildKit.
-        assert!(!ignored("a?{2}\n", "abb") && !ignored("a?{2}{x\n", "ab{2}{x"));
+        // A `{` is a repetition when a count follows, else a character, as for Go (answers from
+        // Go: a pattern without a wildcard is matched as it is written, braces and all). Where
+        // Go's regexp refuses the repetition (after another one: `*` is `[^/]*`; at the start
+        // of a later alternative; counts out of range), matching fails, and with it every later
+        // pattern's, as in BuildKit.
+        for (rules, path, want) in [
+            ("a?{2}", "abb", true),
+            ("a?{2}", "ab", false),
+            ("a?{2}", "a{2}", false),
+            ("a?{2}{x", "abb{x", true),
+            ("a?{2}{x", "ab{2}{x", false),
+            ("[ab]{2}c", "bac", true),
+            ("[ab]{2}c", "abac", false),
+            ("[ab]{2}c", "ac", false),
+            ("{0}ab", "ab", false),
+            ("{0}a*", "xab", true),
+            ("?{2,}", "a", false),
+            ("?{2,}", "abcdef", true),
+            ("x?{0,2}y", "xy", true),
+            ("x?{0,2}y", "xaby", true),
+            ("x?{0,2}y", "xabcy", false),
+        ] {
+            assert_eq!(ignored(&format!("{rules}\n"), path), want, "{rules:?} {path:?}");
+        }
         for refused in ["a*{2}", "x*|{2}", "a?{1001}", "a?{2,1}", "a?{2}{3}", "**/a?{100000000}", "a?{1,100000000}"] {
             let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
             assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
