@@ -17,7 +17,7 @@
 //! then `]`). Escapes and class names are Go's: characters (`\t`, `\x41`, `\x{e9}`, `\101`),
 //! the ASCII Perl classes (`\d`, `\S`, `\w`) and the POSIX class names (`[:alpha:]`,
 //! `[:^space:]`), and so are repetitions (`{2}`, `{1,}`, `{0,3}`: patternmatcher escapes no
-//! brace), written out as copies of what they repeat (up to 100,000 tokens a pattern). Where
+//! brace), written out as copies of what they repeat (up to 20,000 in a file). Where
 //! the meaning depends on the regular-expression engine beyond that (a Unicode class `\pL`, a
 //! word boundary `\b`, `\A`, `\z`, `\Q...\E`, repetitions past that size), the pattern
 //! matches nothing here: stagecraft would rather miss a warning than invent one.
@@ -191,6 +191,7 @@ impl DockerIgnore {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut patterns = Vec::new();
         let (mut exclusions, mut root_ignored) = (false, false);
+        let mut budget = REPETITION_BUDGET;
         for (n, line) in text.split('\n').enumerate() {
             let line = line.strip_suffix('\r').unwrap_or(line);
             // ReadAll: comments (before trimming), blanks, `!`, Clean, relative.
@@ -232,7 +233,7 @@ impl DockerIgnore {
             };
             exclusions |= exclusion;
             root_ignored |= !exclusion && matches!(p.as_str(), "*" | "**" | "**/*");
-            patterns.push(Pattern { exclusion, kind: compile(&p) });
+            patterns.push(Pattern { exclusion, kind: compile(&p, &mut budget) });
         }
         Ok(DockerIgnore { patterns, exclusions, root_ignored })
     }
@@ -615,7 +616,8 @@ fn get_esc(chunk: &mut &[u8]) -> Result<u32, BadPattern> {
 }
 
 /// patternmatcher's `compile`: which kind of match, and for an expression its pieces.
-fn compile(p: &str) -> Kind {
+/// Compiles one pattern; its repetitions take what they write from `budget`, the file's.
+fn compile(p: &str, budget: &mut usize) -> Kind {
     let c: Vec<char> = p.chars().collect();
     // patternmatcher's `detectedType`.
     #[derive(PartialEq)]
@@ -718,9 +720,10 @@ fn compile(p: &str) -> Kind {
                     let written = usize::try_from(max.unwrap_or(min + 1)).unwrap_or(0);
                     if !counts_ok || repeated || toks.last() == Some(&Tok::Or) {
                         invalid = true;
-                    } else if toks.len().saturating_add(written) > MAX_EXPANDED {
+                    } else if written > *budget {
                         unsupported = true;
                     } else {
+                        *budget -= written;
                         match toks.pop() {
                             // The first alternative's `^` (the pattern's start), or one written
                             // in the middle: an assertion, the same once or more; none at all
@@ -785,10 +788,11 @@ struct Repeat {
     counts_ok: bool,
 }
 
-/// How many tokens the repetitions of one pattern may write before it is left unreproduced
-/// (matches nothing): Go accepts up to 1,000 of each, and a line of `[a-z]{1000}` pieces would
-/// otherwise make millions of tokens for every path to run through.
-const MAX_EXPANDED: usize = 100_000;
+/// How many tokens the repetitions of one ignore file may write, after which a pattern with
+/// one more is left unreproduced (it matches nothing): Go accepts up to 1,000 of each, and a
+/// file of `[a-z]{1000}` lines would otherwise make millions of tokens for every source path
+/// to run through (and its memory). Twenty patterns of `x{1000}`, or thousands of `[0-9]{4}`.
+const REPETITION_BUDGET: usize = 20_000;
 
 /// The repetition Go's regexp reads after a `{`, given what follows it (`parseRepeat`; the
 /// characters stand for themselves in the expression): `parseInt` reads decimal counts, no
@@ -1435,6 +1439,12 @@ mod tests {
         ] {
             assert_eq!(ignored(&format!("{rules}\n"), path), want, "{rules:?} {path:?}");
         }
+        // The file's repetitions write at most `REPETITION_BUDGET` tokens: the pattern that would
+        // pass it matches nothing here (Go matches it).
+        let rules: String = (0..21).map(|i| format!("{i}?{{1000}}\n")).collect();
+        assert!(ignored(&rules, &format!("0{}", "a".repeat(1000))));
+        assert!(ignored(&rules, &format!("19{}", "a".repeat(1000))));
+        assert!(!ignored(&rules, &format!("20{}", "a".repeat(1000))));
         for refused in ["a*{2}", "x*|{2}", "a?{1001}", "a?{2,1}", "a?{2}{3}", "**/a?{100000000}", "a?{1,100000000}"] {
             let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
             assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
