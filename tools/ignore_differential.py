@@ -12,8 +12,8 @@ characters, braces, `**`, `!`, comments, CRLF, a BOM, Unicode blanks) and a few 
 line), and for each path whether it is excluded or whether matching fails.
 
 Left out of the generator, because stagecraft documents that it does not reproduce them (such a
-pattern matches nothing there): a backslash before `p`, `P`, `b`, `B`, `A`, `z` or `Q` (Unicode
-classes, word boundaries, anchors and quoting; the escapes Go refuses, such as `\q`, and the
+pattern matches nothing there): a backslash before `p`, `P`, `b`, `B` or `z` (Unicode classes,
+word boundaries, the end of the text; the escapes Go refuses, such as `\q`, and the
 ones stagecraft reproduces, `\d`, `\x41`, `\12`, `\n` and the like, are generated).
 Repetitions (`{n}`, `{n,}`, `{n,m}`, which Go's regexp reads in what patternmatcher writes, as
 it escapes no brace) are generated, with paths that repeat what they repeat.
@@ -55,7 +55,9 @@ PIECES = (["a", "b", "ab", "x.y", "*", "**", "?", "/", "[ab]", "[^a]", "[a-c]", 
              "\\x{0000041}", "\\x{D800}", "\\x{110000}", "\\x4", "\\101", "\\0", "\\18", "\\7",
              "[\\d]", "[^\\w]", "[\\D-z]", "[a-\\d]", "[\\x41-\\x{5A}]", "[\\n-\\r]", "[[:alpha:]]",
              "[[:^digit:]x]", "[^[:space:]]", "[[:word:][:punct:]]", "[a-[:alpha:]]", "[[:alpha:]-z]",
-             "[[:xdigit:]]", "[[:cntrl:][:print:]]", "\\:", "[[:a\\:]]"])
+             "[[:xdigit:]]", "[[:cntrl:][:print:]]", "\\:", "[[:a\\:]]",
+             # Quoting and the start of the text.
+             "\\A", "\\Q", "\\Qa*\\E", "\\Q.|\\E", "\\Q\\\\E", "\\Qx", "\\Q[^/]\\E"])
 # Blanks that pad a line: Go's strings.TrimSpace trims Unicode's, as stagecraft must.
 BLANKS = ["  ", "\t", "\v", "\u00a0", "\u0085", "\u2003", "\u3000", "\u200b", ""]
 SEGMENTS = ["a", "b", "ab", "x.y", "é", ".", "..", "a b", "*", "[", "]", "^", "ba", "aa", "ü", "a\nb", "", "$",
@@ -67,7 +69,7 @@ REPEAT = re.compile(r"\{(0|[1-9][0-9]*)(,(0|[1-9][0-9]*)?)?\}")
 
 
 # Letters Go's regexp knows after a backslash that stagecraft does not reproduce.
-UNREPRODUCED_ESCAPES = set("pPbBAzQ")
+UNREPRODUCED_ESCAPES = set("pPbBz")
 
 
 def unsupported(p):
@@ -205,7 +207,20 @@ def repetitions():
             for p in ["a*{2}", "x*|{2}", "a?{1001}", "a?{2,1}", "a?{2}{3}", "**/a?{100000000}", "a?{1,100000000}",
                       "**/b*{0}", "a?{2}{x", "a*{01}", "a*{,2}", "a*{1,x}"]] + [
         {"rules": f"{p}\nsecret\n", "paths": ["secret", "ab", "a" * 999, "a" * 1000, "a" * 1001, "b" + "a" * 1000]}
-        for p in ["a{1000}", "a{999,}", "a{0,1000}", "{0}a{1000}", "a{1000}" * 101, "[a-c]{500}a{500}"]]
+        for p in ["?a{999}", "?a{998,}", "?a{0,999}", "{0}?a{999}", "?" + "a{1000}" * 19, "[a-c]{500}a{500}"]] + [
+        # Exact patterns (no wildcard) are matched as written: their braces are no repetitions,
+        # and take nothing of the file's repetition budget from the pattern after them.
+        {"rules": "a{1000}\n" * 30 + "b?{2}\n", "paths": ["bxy", "a{1000}", "a" * 1000]}]
+
+
+def quotes():
+    """`\\Q...\\E` reads what patternmatcher writes as literal text (`[^/]*` for a `*`, `\\.` for
+    a `.`), up to the first `\\E` in it, or to the end with the `$` patternmatcher appends."""
+    return [{"rules": f"x*{p}\nsecret\n", "paths": ["secret"] + ["x" + t for t in texts]}
+            for p, texts in [("\\Q*.\\E", ["[^/]*\\.", "ab.", "*."]), ("\\Qab", ["ab$", "ab", "ab\\$"]),
+                             ("\\Qab\\", ["ab\\$", "ab\\", "ab$"]), ("\\Q\\\\E", ["\\", "\\\\", "\\E"]),
+                             ("\\Qa\\Eb?\\E", ["ab/", "abc", "a\\Ebc"]), ("\\Q**/a\\E", ["(.*/)?a", "a", "b/a"]),
+                             ("\\Q|\\E{2}", ["||", "|"]), ("\\A\\Qx\\E", ["x", "xx"]), ("|\\Ax", ["x", "yx"])]]
 
 
 def go_answers(cases):
@@ -222,7 +237,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     rnd = random.Random(args.seed)
-    cases = long_lines() + repetitions()
+    cases = long_lines() + repetitions() + quotes()
     while len(cases) < args.cases:
         c = gen_case(rnd)
         if c is not None:

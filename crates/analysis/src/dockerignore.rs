@@ -19,7 +19,7 @@
 //! `[:^space:]`), and so are repetitions (`{2}`, `{1,}`, `{0,3}`: patternmatcher escapes no
 //! brace), written out as copies of what they repeat (up to 20,000 in a file). Where
 //! the meaning depends on the regular-expression engine beyond that (a Unicode class `\pL`, a
-//! word boundary `\b`, `\A`, `\z`, `\Q...\E`, repetitions past that size), the pattern
+//! word boundary `\b`, the end `\z`, repetitions past that size), the pattern
 //! matches nothing here: stagecraft would rather miss a warning than invent one.
 //! Where Go refuses the expression, matching fails, as in BuildKit (but for a `\p` group Go
 //! does not know, which matches nothing here too).
@@ -639,10 +639,17 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
     let (mut invalid, mut repeated) = (false, false);
     // A `{0}` or `{0,n}` at the start: the first alternative's `^` may be left out.
     let mut unanchored = false;
+    // A `\Q` with no `\E` took the rest, the `$` patternmatcher appends too: no end anchor.
+    let mut quoted_to_end = false;
+    // The tokens the repetitions wrote, taken from `budget` only where they are kept (an exact
+    // pattern such as `x{1000}`, matched as written, takes none); and whether the last piece
+    // was a `|` (a repetition has nothing to repeat there: Go refuses it).
+    let (mut spent, mut after_or) = (0usize, false);
     while k < c.len() {
         let ch = c[k];
         k += 1;
         let mut repeats = ch == '*';
+        let or = ch == '|';
         match ch {
             '*' if c.get(k) == Some(&'*') => {
                 k += 1;
@@ -674,9 +681,25 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
             }
             // (Left as it is: no expression unless something else makes one.)
             '\\' if k == c.len() => dollar = true,
+            // `\A`: the start of the text, as `^` is.
+            '\\' if c.get(k) == Some(&'A') => {
+                toks.push(Tok::Start);
+                k += 1;
+                detected = Detected::Expr;
+            }
+            // `\Q...\E`: what patternmatcher writes in between, as literal characters.
+            '\\' if c.get(k) == Some(&'Q') => {
+                let (literal, next) = quoted(&c, k + 1);
+                toks.extend(literal.into_iter().map(Tok::Lit));
+                match next {
+                    Some(next) => k = next,
+                    None => (k, quoted_to_end) = (c.len(), true),
+                }
+                detected = Detected::Expr;
+            }
             '\\' => {
                 let after = c.get(k + 1..).unwrap_or_default();
-                match escaped(c.get(k).copied(), At::Outside, &after[..after.len().min(LOOKAHEAD)]) {
+                match escaped(c.get(k).copied(), At::Outside, after) {
                     Ok(Escape::Char(code, took)) => {
                         // (A surrogate, which no text holds, is a class of nothing.)
                         toks.push(
@@ -716,22 +739,28 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
                 Some(Repeat { len, min, max, counts_ok }) => {
                     k += len;
                     repeats = true;
-                    // (Tokens it would write: `max` copies, or `min` and a `Many`.)
-                    let written = usize::try_from(max.unwrap_or(min + 1)).unwrap_or(0);
-                    if !counts_ok || repeated || toks.last() == Some(&Tok::Or) {
+                    // (Tokens it would write for a character token: `max` copies, or `min` and
+                    // a `Many`; none for an assertion.)
+                    let written = match toks.last() {
+                        Some(Tok::Lit(_) | Tok::NotSep | Tok::Class { .. }) => {
+                            usize::try_from(max.unwrap_or(min + 1)).unwrap_or(0)
+                        }
+                        _ => 0,
+                    };
+                    if !counts_ok || repeated || after_or {
                         invalid = true;
-                    } else if written > *budget {
+                    } else if spent + written > *budget {
                         unsupported = true;
                     } else {
-                        *budget -= written;
-                        match toks.pop() {
+                        spent += written;
+                        match toks.last() {
                             // The first alternative's `^` (the pattern's start), or one written
                             // in the middle: an assertion, the same once or more; none at all
                             // when it may be left out.
                             None => unanchored = min == 0,
-                            Some(Tok::Start) if min == 0 => {}
-                            Some(Tok::Start) => toks.push(Tok::Start),
-                            Some(t) => {
+                            Some(Tok::Start) if min == 0 => drop(toks.pop()),
+                            Some(Tok::Lit(_) | Tok::NotSep | Tok::Class { .. }) => {
+                                let t = toks.pop().unwrap_or(Tok::NotSep);
                                 toks.extend(std::iter::repeat_n(t.clone(), min as usize));
                                 match max {
                                     None => toks.push(Tok::Many(Box::new(t))),
@@ -740,6 +769,9 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
                                     }
                                 }
                             }
+                            // (What an unreproduced piece, such as `\b`, left: the pattern is
+                            // not reproduced anyway.)
+                            _ => {}
                         }
                     }
                 }
@@ -748,12 +780,14 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
             ch => toks.push(Tok::Lit(ch)),
         }
         repeated = repeats;
+        after_or = or;
         first = false;
     }
     match detected {
         Detected::Expr if invalid => Kind::Invalid,
         Detected::Expr if unsupported => Kind::Unsupported,
         Detected::Expr => {
+            *budget -= spent;
             if dollar {
                 toks.push(Tok::Lit('$'));
             }
@@ -766,7 +800,8 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
                     let longest = runs.max_by_key(|run| run.len()).unwrap_or_default();
                     let needle =
                         longest.iter().filter_map(|t| if let Tok::Lit(c) = t { Some(*c) } else { None }).collect();
-                    Alt { toks: toks.to_vec(), needle, start: i == 0 && !unanchored, end: i + 1 == count && !dollar }
+                    let end = i + 1 == count && !dollar && !quoted_to_end;
+                    Alt { toks: toks.to_vec(), needle, start: i == 0 && !unanchored, end }
                 })
                 .collect();
             Kind::Expr(alts)
@@ -774,6 +809,39 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
         Detected::Prefix => Kind::Prefix(p[..p.len() - 2].to_string()),
         Detected::Suffix => Kind::Suffix(p[2..].to_string()),
         Detected::Exact => Kind::Exact(p.to_string()),
+    }
+}
+
+/// What Go's regexp reads as literal characters after a `\Q` at pattern index `k`: the text
+/// patternmatcher writes for the pattern from there (`[^/]*` for a `*`, `\.` for a `.`, the
+/// backslashes and all) up to the first `\E` in it; and where the pattern goes on after that
+/// `\E`, or `None` where there is none, and the text ran to the end with the `$`
+/// patternmatcher appends.
+fn quoted(c: &[char], k: usize) -> (Vec<char>, Option<usize>) {
+    let mut w = Written { c, k, buf: Vec::new(), at: 0, pieces: Vec::new(), took_dollar: false };
+    while w.next().is_some() {}
+    // The text, each character with the piece it belongs to.
+    let mut text: Vec<(char, usize)> = Vec::new();
+    for (i, &(ch, esc)) in w.buf.iter().enumerate() {
+        if esc {
+            text.push(('\\', i));
+        }
+        text.push((ch, i));
+    }
+    match text.windows(2).position(|p| p[0].0 == '\\' && p[1].0 == 'E') {
+        Some(at) => {
+            // (An `E` is a piece of its own, plain or escaped: the pattern goes on after it.)
+            let item = text[at + 1].1;
+            let next = w.pieces.iter().find(|&&(end, _)| end > item).map_or(c.len(), |&(_, next)| next);
+            (text[..at].iter().map(|&(ch, _)| ch).collect(), Some(next))
+        }
+        None => {
+            let mut literal: Vec<char> = text.iter().map(|&(ch, _)| ch).collect();
+            if !w.took_dollar {
+                literal.push('$');
+            }
+            (literal, None)
+        }
     }
 }
 
@@ -791,7 +859,7 @@ struct Repeat {
 /// How many tokens the repetitions of one ignore file may write, after which a pattern with
 /// one more is left unreproduced (it matches nothing): Go accepts up to 1,000 of each, and a
 /// file of `[a-z]{1000}` lines would otherwise make millions of tokens for every source path
-/// to run through (and its memory). Twenty patterns of `x{1000}`, or thousands of `[0-9]{4}`.
+/// to run through (and its memory). Twenty patterns of `x?{1000}`, or thousands of `[0-9]{4}`.
 const REPETITION_BUDGET: usize = 20_000;
 
 /// The repetition Go's regexp reads after a `{`, given what follows it (`parseRepeat`; the
@@ -961,10 +1029,6 @@ fn char_range(lo: u32, hi: u32) -> Option<(char, char)> {
     (lo <= hi).then_some((lo, hi))
 }
 
-/// How much of the expression after an escape [`escaped`] looks at (`\x{...}` takes the most:
-/// a longer one, all leading zeros, reads as unknown).
-const LOOKAHEAD: usize = 64;
-
 enum Unmatched {
     Unsupported,
     Invalid,
@@ -983,6 +1047,8 @@ struct Written<'a> {
     at: usize,
     /// For each piece read: where its characters end in `buf`, and where the next starts.
     pieces: Vec<(usize, usize)>,
+    /// The pattern's last backslash took the `$` patternmatcher appends.
+    took_dollar: bool,
 }
 
 impl Written<'_> {
@@ -1002,7 +1068,9 @@ impl Written<'_> {
                 // (A last backslash escapes the `$` patternmatcher appends.)
                 '\\' => {
                     self.k += 1;
-                    vec![(self.c.get(self.k - 1).copied().unwrap_or('$'), true)]
+                    let escaped = self.c.get(self.k - 1).copied();
+                    self.took_dollar = escaped.is_none();
+                    vec![(escaped.unwrap_or('$'), true)]
                 }
                 '.' | '+' | '(' | ')' | '$' => vec![(ch, true)],
                 ch => vec![(ch, false)],
@@ -1037,7 +1105,7 @@ enum Item {
 /// [`Written`]): the class, whether a `*` repeats it (the pattern's `*` closed it), and where
 /// the pattern goes on.
 fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
-    let mut w = Written { c, k: *k, buf: Vec::new(), at: 0, pieces: Vec::new() };
+    let mut w = Written { c, k: *k, buf: Vec::new(), at: 0, pieces: Vec::new(), took_dollar: false };
     let negated = w.peek(0) == Some(('^', false));
     if negated {
         w.next();
@@ -1048,13 +1116,17 @@ fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
     let one = |w: &mut Written, at: At| -> Result<Item, Unmatched> {
         match w.next().ok_or(Unmatched::Invalid)? {
             (ch, true) => {
-                // (Only a letter or digit needs what follows it.)
-                let after: Vec<char> = match ch.is_ascii_alphanumeric() {
-                    true => {
-                        (0..LOOKAHEAD).map_while(|i| w.peek(i)).map(|(c, esc)| if esc { '\\' } else { c }).collect()
+                // What follows, as far as an escape reads it: octal or hexadecimal digits, in
+                // braces or not, and the first other character (an escaped one is a `\`). Only a
+                // letter or digit reads any.
+                let mut after = Vec::new();
+                while let Some((c, esc)) = w.peek(after.len()).filter(|_| ch.is_ascii_alphanumeric()) {
+                    let c = if esc { '\\' } else { c };
+                    after.push(c);
+                    if !(c.is_ascii_hexdigit() || c == '{') {
+                        break;
                     }
-                    false => Vec::new(),
-                };
+                }
                 match escaped(Some(ch), at, &after)? {
                     Escape::Char(code, took) => {
                         w.skip(took);
@@ -1547,9 +1619,27 @@ mod tests {
             let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
             assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
         }
-        for unreproduced in ["a*\\b", "a*\\pL", "a*\\A"] {
+        for unreproduced in ["a*\\b", "a*\\pL", "a*\\z"] {
             assert!(ignored(&format!("{unreproduced}\nsecret\n"), "secret"), "{unreproduced:?}");
             assert!(!ignored(&format!("{unreproduced}\n"), "ab"), "{unreproduced:?}");
+        }
+        // `\A` is the start, as `^` is; `\Q...\E` quotes what patternmatcher writes (`[^/]*` for
+        // a `*`), up to the first `\E` in it or to the end with the `$` it appends; a long
+        // `\x{...}` with leading zeros is a character (answers from Go).
+        let long_x = format!("\\x{{{}41}}", "0".repeat(70));
+        for (rules, path, want) in [
+            ("x|\\Ay*", "ya", true),
+            ("x|\\Ay*", "aya", false),
+            ("x*\\Q*.\\E", "x[^/]*\\.", true),
+            ("x*\\Q*.\\E", "xa.", false),
+            ("x*\\Qab", "xab$", true),
+            ("x*\\Qab", "xab", false),
+            ("x*\\Qab\\", "xab\\$", true),
+            ("x*\\Q\\\\E", "x\\", true),
+            (&format!("a*{long_x}"), "abA", true),
+            (&format!("a[{long_x}]"), "aA", true),
+        ] {
+            assert_eq!(ignored(&format!("{rules}\n"), path), want, "{rules:?} {path:?}");
         }
         // Many stars, and a source of a hundred thousand directories, stay fast.
         let many = "*a*a*a*a*a*a*a*a*a*a*b\n";
