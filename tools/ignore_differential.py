@@ -12,8 +12,9 @@ characters, braces, `**`, `!`, comments, CRLF, a BOM, Unicode blanks) and a few 
 line), and for each path whether it is excluded or whether matching fails.
 
 Left out of the generator, because stagecraft documents that it does not reproduce them (such a
-pattern matches nothing there): a backslash before `p`, `P`, `b`, `B` or `z` (Unicode classes,
-word boundaries, the end of the text; the escapes Go refuses, such as `\q`, and the
+pattern matches nothing there): a Unicode class Go knows (`\pL`; the names it does not know
+are generated), and a backslash before `b`, `B` or `z` (word boundaries, the end of the text;
+the escapes Go refuses, such as `\q`, and the
 ones stagecraft reproduces, `\d`, `\x41`, `\12`, `\n` and the like, are generated).
 Repetitions (`{n}`, `{n,}`, `{n,m}`, which Go's regexp reads in what patternmatcher writes, as
 it escapes no brace) are generated, with paths that repeat what they repeat.
@@ -57,7 +58,10 @@ PIECES = (["a", "b", "ab", "x.y", "*", "**", "?", "/", "[ab]", "[^a]", "[a-c]", 
              "[[:^digit:]x]", "[^[:space:]]", "[[:word:][:punct:]]", "[a-[:alpha:]]", "[[:alpha:]-z]",
              "[[:xdigit:]]", "[[:cntrl:][:print:]]", "\\:", "[[:a\\:]]",
              # Quoting and the start of the text.
-             "\\A", "\\Q", "\\Qa*\\E", "\\Q.|\\E", "\\Q\\\\E", "\\Qx", "\\Q[^/]\\E"])
+             "\\A", "\\Q", "\\Qa*\\E", "\\Q.|\\E", "\\Q\\\\E", "\\Qx", "\\Q[^/]\\E",
+             # Unicode classes: names Go does not know (an error; the ones it knows are left out).
+             "\\pb", "\\p{Foo}", "\\P{^Gre}", "\\p{Greek", "[\\pq]", "[a\\p{L*}]", "\\pL", "[\\P{Greek}]",
+             "[\\p{^Lu}|{2}]"])
 # Blanks that pad a line: Go's strings.TrimSpace trims Unicode's, as stagecraft must.
 BLANKS = ["  ", "\t", "\v", "\u00a0", "\u0085", "\u2003", "\u3000", "\u200b", ""]
 SEGMENTS = ["a", "b", "ab", "x.y", "é", ".", "..", "a b", "*", "[", "]", "^", "ba", "aa", "ü", "a\nb", "", "$",
@@ -69,7 +73,12 @@ REPEAT = re.compile(r"\{(0|[1-9][0-9]*)(,(0|[1-9][0-9]*)?)?\}")
 
 
 # Letters Go's regexp knows after a backslash that stagecraft does not reproduce.
-UNREPRODUCED_ESCAPES = set("pPbBz")
+UNREPRODUCED_ESCAPES = set("bBz")
+
+
+# The Unicode class names Go knows among the generator's pieces (stagecraft checks the name,
+# as Go does, and does not reproduce the class).
+KNOWN_GROUP = re.compile(r"\\[pP](L|\{\^?(Greek|Lu)\})")
 
 
 def unsupported(p):
@@ -78,7 +87,7 @@ def unsupported(p):
     while i < len(p):
         c = p[i]
         if c == "\\" and i + 1 < len(p):
-            if p[i + 1] in UNREPRODUCED_ESCAPES:
+            if p[i + 1] in UNREPRODUCED_ESCAPES or KNOWN_GROUP.match(p, i):
                 return True
             i += 2
             continue

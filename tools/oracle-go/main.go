@@ -8,7 +8,8 @@
 // unicode.IsSpace, unicode.IsLetter, unicode.IsDigit and strconv.IsPrint hold, the code points
 // unicode.ToLower and unicode.ToUpper (what strings.ToLower and strings.ToUpper do rune by rune)
 // change, with what they change them to, and the code points outside ASCII that
-// strings.EqualFold takes for an ASCII letter, with the letter (lower case).
+// strings.EqualFold takes for an ASCII letter, with the letter (lower case), and the names of the
+// Unicode classes regexp knows (`\pL`, `\p{Greek}`).
 //
 // `go run main.go lines` reads one JSON array ["kind", "text"] per line and prints one JSON
 // object per line, for these kinds:
@@ -42,6 +43,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"text/scanner"
@@ -97,7 +99,18 @@ func unicodeTables() {
 			}
 		}
 	}
+	// The names regexp's \pX and \p{Name} know (its unicodeTable): "Any", then the
+	// categories' and the scripts'.
+	groups := []string{"Any"}
+	for name := range unicode.Categories {
+		groups = append(groups, name)
+	}
+	for name := range unicode.Scripts {
+		groups = append(groups, name)
+	}
+	sort.Strings(groups)
 	out := map[string]interface{}{
+		"groups":  groups,
 		"space":   ranges(unicode.IsSpace),
 		"letter":  ranges(unicode.IsLetter),
 		"digit":   ranges(unicode.IsDigit),

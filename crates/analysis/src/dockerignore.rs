@@ -21,8 +21,9 @@
 //! the meaning depends on the regular-expression engine beyond that (a Unicode class `\pL`, a
 //! word boundary `\b`, the end `\z`, repetitions past that size), the pattern
 //! matches nothing here: stagecraft would rather miss a warning than invent one.
-//! Where Go refuses the expression, matching fails, as in BuildKit (but for a `\p` group Go
-//! does not know, which matches nothing here too).
+//! Where Go refuses the expression, matching fails, as in BuildKit; a Unicode class whose name
+//! Go does not know (`\pb`, `\p{Foo}`) is such an error, since the names are checked (the
+//! classes are not reproduced).
 //!
 //! `tools/ignore_differential.py` checks all of this against BuildKit's own code
 //! (patternmatcher 0.6.0 and Go 1.24, from Debian's archive).
@@ -681,6 +682,18 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
             }
             // (Left as it is: no expression unless something else makes one.)
             '\\' if k == c.len() => dollar = true,
+            // `\pL`, `\P{Greek}`: a Unicode class, not reproduced; one Go does not know is an
+            // error.
+            '\\' if matches!(c.get(k), Some('p' | 'P')) => {
+                let mut w = Written { c: &c, k: k + 1, buf: Vec::new(), at: 0, pieces: Vec::new(), took_dollar: false };
+                if unicode_group(&mut w).is_err() {
+                    return Kind::Invalid;
+                }
+                // (A name Go knows is letters, digits and `_`, one piece each.)
+                k = w.pieces.last().map_or(k + 1, |&(_, next)| next);
+                unsupported = true;
+                detected = Detected::Expr;
+            }
             // `\A`: the start of the text, as `^` is.
             '\\' if c.get(k) == Some(&'A') => {
                 toks.push(Tok::Start);
@@ -716,9 +729,10 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
             }
             '[' => {
                 match bracket(&c, &mut k) {
-                    Ok((t, star)) => {
+                    Ok((t, star, unreproduced)) => {
                         toks.push(t);
                         repeats = star;
+                        unsupported |= unreproduced;
                     }
                     Err(Unmatched::Unsupported) => unsupported = true,
                     Err(Unmatched::Invalid) => return Kind::Invalid,
@@ -979,9 +993,242 @@ fn escaped(n: Option<char>, at: At, after: &[char]) -> Result<Escape, Unmatched>
             };
             Ok(Escape::Class(if n.is_ascii_uppercase() { complement(class) } else { class.to_vec() }))
         }
+        // (`\p` and `\P` are read before this, by `unicode_group`.)
         'p' | 'P' if at != At::RangeEnd => Err(Unmatched::Unsupported),
         'b' | 'z' | 'A' | 'B' | 'Q' if at == At::Outside => Err(Unmatched::Unsupported),
         _ => Err(Unmatched::Invalid),
+    }
+}
+
+/// The names Go's regexp knows in `\pL` and `\p{Greek}` (its `unicodeTable`: `Any`, then
+/// `unicode.Categories`' and `unicode.Scripts`' keys, Go 1.24's, Unicode 15.0), sorted as Go
+/// sorts strings. `go_std::unicode_against_go` checks the list against Go's.
+pub(crate) const UNICODE_GROUPS: &[&str] = &[
+    "Adlam",
+    "Ahom",
+    "Anatolian_Hieroglyphs",
+    "Any",
+    "Arabic",
+    "Armenian",
+    "Avestan",
+    "Balinese",
+    "Bamum",
+    "Bassa_Vah",
+    "Batak",
+    "Bengali",
+    "Bhaiksuki",
+    "Bopomofo",
+    "Brahmi",
+    "Braille",
+    "Buginese",
+    "Buhid",
+    "C",
+    "Canadian_Aboriginal",
+    "Carian",
+    "Caucasian_Albanian",
+    "Cc",
+    "Cf",
+    "Chakma",
+    "Cham",
+    "Cherokee",
+    "Chorasmian",
+    "Co",
+    "Common",
+    "Coptic",
+    "Cs",
+    "Cuneiform",
+    "Cypriot",
+    "Cypro_Minoan",
+    "Cyrillic",
+    "Deseret",
+    "Devanagari",
+    "Dives_Akuru",
+    "Dogra",
+    "Duployan",
+    "Egyptian_Hieroglyphs",
+    "Elbasan",
+    "Elymaic",
+    "Ethiopic",
+    "Georgian",
+    "Glagolitic",
+    "Gothic",
+    "Grantha",
+    "Greek",
+    "Gujarati",
+    "Gunjala_Gondi",
+    "Gurmukhi",
+    "Han",
+    "Hangul",
+    "Hanifi_Rohingya",
+    "Hanunoo",
+    "Hatran",
+    "Hebrew",
+    "Hiragana",
+    "Imperial_Aramaic",
+    "Inherited",
+    "Inscriptional_Pahlavi",
+    "Inscriptional_Parthian",
+    "Javanese",
+    "Kaithi",
+    "Kannada",
+    "Katakana",
+    "Kawi",
+    "Kayah_Li",
+    "Kharoshthi",
+    "Khitan_Small_Script",
+    "Khmer",
+    "Khojki",
+    "Khudawadi",
+    "L",
+    "Lao",
+    "Latin",
+    "Lepcha",
+    "Limbu",
+    "Linear_A",
+    "Linear_B",
+    "Lisu",
+    "Ll",
+    "Lm",
+    "Lo",
+    "Lt",
+    "Lu",
+    "Lycian",
+    "Lydian",
+    "M",
+    "Mahajani",
+    "Makasar",
+    "Malayalam",
+    "Mandaic",
+    "Manichaean",
+    "Marchen",
+    "Masaram_Gondi",
+    "Mc",
+    "Me",
+    "Medefaidrin",
+    "Meetei_Mayek",
+    "Mende_Kikakui",
+    "Meroitic_Cursive",
+    "Meroitic_Hieroglyphs",
+    "Miao",
+    "Mn",
+    "Modi",
+    "Mongolian",
+    "Mro",
+    "Multani",
+    "Myanmar",
+    "N",
+    "Nabataean",
+    "Nag_Mundari",
+    "Nandinagari",
+    "Nd",
+    "New_Tai_Lue",
+    "Newa",
+    "Nko",
+    "Nl",
+    "No",
+    "Nushu",
+    "Nyiakeng_Puachue_Hmong",
+    "Ogham",
+    "Ol_Chiki",
+    "Old_Hungarian",
+    "Old_Italic",
+    "Old_North_Arabian",
+    "Old_Permic",
+    "Old_Persian",
+    "Old_Sogdian",
+    "Old_South_Arabian",
+    "Old_Turkic",
+    "Old_Uyghur",
+    "Oriya",
+    "Osage",
+    "Osmanya",
+    "P",
+    "Pahawh_Hmong",
+    "Palmyrene",
+    "Pau_Cin_Hau",
+    "Pc",
+    "Pd",
+    "Pe",
+    "Pf",
+    "Phags_Pa",
+    "Phoenician",
+    "Pi",
+    "Po",
+    "Ps",
+    "Psalter_Pahlavi",
+    "Rejang",
+    "Runic",
+    "S",
+    "Samaritan",
+    "Saurashtra",
+    "Sc",
+    "Sharada",
+    "Shavian",
+    "Siddham",
+    "SignWriting",
+    "Sinhala",
+    "Sk",
+    "Sm",
+    "So",
+    "Sogdian",
+    "Sora_Sompeng",
+    "Soyombo",
+    "Sundanese",
+    "Syloti_Nagri",
+    "Syriac",
+    "Tagalog",
+    "Tagbanwa",
+    "Tai_Le",
+    "Tai_Tham",
+    "Tai_Viet",
+    "Takri",
+    "Tamil",
+    "Tangsa",
+    "Tangut",
+    "Telugu",
+    "Thaana",
+    "Thai",
+    "Tibetan",
+    "Tifinagh",
+    "Tirhuta",
+    "Toto",
+    "Ugaritic",
+    "Vai",
+    "Vithkuqi",
+    "Wancho",
+    "Warang_Citi",
+    "Yezidi",
+    "Yi",
+    "Z",
+    "Zanabazar_Square",
+    "Zl",
+    "Zp",
+    "Zs",
+];
+
+/// A `\p` or `\P` group after its letter, as Go's `parseUnicodeClass` reads the written text:
+/// a one-letter name, or one in braces up to the first `}`, perhaps negated by a `^`. Takes it
+/// from `w`: `Ok` where Go knows the name (the class is not reproduced), `Invalid` where it does
+/// not (an escaped character is a `\` there, in no name) or where no `}` closes the braces.
+fn unicode_group(w: &mut Written) -> Result<(), Unmatched> {
+    let name: String = match w.next() {
+        Some(('{', false)) => {
+            let mut name = String::new();
+            loop {
+                match w.next().ok_or(Unmatched::Invalid)? {
+                    ('}', _) => break name,
+                    (_, true) => name.push('\\'),
+                    (x, false) => name.push(x),
+                }
+            }
+        }
+        Some((x, false)) => x.into(),
+        _ => String::new(),
+    };
+    let name = name.strip_prefix('^').unwrap_or(&name);
+    match UNICODE_GROUPS.binary_search(&name) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Unmatched::Invalid),
     }
 }
 
@@ -1104,7 +1351,7 @@ enum Item {
 /// A bracket expression after its `[`, as Go's regexp reads what patternmatcher wrote (see
 /// [`Written`]): the class, whether a `*` repeats it (the pattern's `*` closed it), and where
 /// the pattern goes on.
-fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
+fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool, bool), Unmatched> {
     let mut w = Written { c, k: *k, buf: Vec::new(), at: 0, pieces: Vec::new(), took_dollar: false };
     let negated = w.peek(0) == Some(('^', false));
     if negated {
@@ -1118,8 +1365,16 @@ fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
     // from each `[:` (64 KiB of them took seconds).
     let mut close_at: Option<(usize, Option<usize>)> = None;
     let close_at = &mut close_at;
+    // A Unicode class (`\pL`) is in it: the class is not reproduced.
+    let mut unreproduced = false;
+    let unreproduced_ref = &mut unreproduced;
     let mut one = |w: &mut Written, at: At| -> Result<Item, Unmatched> {
         match w.next().ok_or(Unmatched::Invalid)? {
+            ('p' | 'P', true) if at == At::Class => {
+                unicode_group(w)?;
+                *unreproduced_ref = true;
+                Ok(Item::Set(Vec::new()))
+            }
             (ch, true) => {
                 // What follows, as far as an escape reads it: octal or hexadecimal digits, in
                 // braces or not, and the first other character (an escaped one is a `\`). Only a
@@ -1192,7 +1447,7 @@ fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool), Unmatched> {
             *k = next;
             let class = Tok::Class { negated, ranges };
             let class = if star { Tok::Many(Box::new(class)) } else { class };
-            return Ok((class, star));
+            return Ok((class, star, unreproduced));
         }
         first = false;
         let lo = match one(&mut w, At::Class)? {
@@ -1635,7 +1890,13 @@ mod tests {
             let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
             assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
         }
-        for unreproduced in ["a*\\b", "a*\\pL", "a*\\z"] {
+        // A Unicode class's name is Go's or an error, in brackets and out, and the brackets end
+        // where Go's do (`|{2}` in them is characters).
+        for refused in ["a*\\pb", "a*\\p{Greek", "a*[\\P{^Zzzz}]", "a*[\\p]"] {
+            let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
+            assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
+        }
+        for unreproduced in ["a*\\b", "a*\\pL", "a*\\z", "a*\\p{Greek}", "a[\\pL|{2}]"] {
             assert!(ignored(&format!("{unreproduced}\nsecret\n"), "secret"), "{unreproduced:?}");
             assert!(!ignored(&format!("{unreproduced}\n"), "ab"), "{unreproduced:?}");
         }

@@ -76,6 +76,11 @@ fn unicode_against_go() {
             differ.push(format!("{name}: {}", first_differences(ours, &theirs)));
         }
     }
+    // The names of the Unicode classes Go's regexp knows (`\pL`, `\p{Greek}`).
+    let groups: Vec<&str> = go["groups"].as_array().unwrap().iter().map(|g| g.as_str().unwrap()).collect();
+    if groups != crate::dockerignore::UNICODE_GROUPS {
+        differ.push(format!("groups: Go's {groups:?}"));
+    }
     assert!(differ.is_empty(), "against Go {} (Unicode {}):\n{}", "1.24", go["version"], differ.join("\n"));
     // Not vacuous: thousands of letters, hundreds of case pairs, the Kelvin sign.
     assert!(ours[1].1.len() > 500 && ours[4].1.len() > 1000 && ours[6].1.contains(&(0x212A, u32::from(b'k'))));
