@@ -53,6 +53,10 @@ Shapes (N = 50,000 by default; all of them unless --shapes names some):
              for JSONArgsRecommended's fix, until stop 55: 5.6 s to `check` at N/2 = 25,000 in a
              release build, 0.14 s after); `chain` also times `plan --legacy`, which asked each
              stage's name of the stages before it until stop 55 (8.8 s at 64,000 stages, 1.4 s)
+  repeats    one stage of N/10 `COPY` lines, and an ignore file of 20 patterns `?{1000}` (the
+             repetitions stop 57 reads: the automaton stepped through every one of a pattern's
+             thousand pieces for each character of each source, 1.2 s to `check` at N/10 =
+             5,000 in a release build, until it stepped only through the live ones, 0.03 s)
   workdirs   one stage of N/2 relative `WORKDIR`s, each going on from the one before (each path
              was the one before and one more folder, built and cleaned whole: 3.1 s to `check` at
              N/2 = 25,000 in a release build until stop 57, 0.01 s after)
@@ -131,6 +135,7 @@ def shapes(n):
         + "".join(f"COPY --from=c{i} /a /b\n" for i in range(m))
     )
     cmds = "FROM alpine\n" + "".join(f"CMD echo {i}\n" for i in range(n // 2))
+    repeats = "FROM alpine\n" + "".join(f"COPY src/a/dir{i}/b/c{i}.tmp /x/\n" for i in range(max(n // 10, 1)))
     workdirs = "FROM alpine\nWORKDIR /w\n" + "".join(f"WORKDIR d{i % 7}\n" for i in range(n // 2)) + "RUN --mount=target=x true\n"
     ignored = "FROM alpine\n" + "".join(f"COPY src/a/dir{i}/b/c{i}.tmp /x/\n" for i in range(m))
     line = "FROM alpine\nENV Vä0=0 " + " ".join(f"Vä{i}=$Vä{i - 1}" for i in range(1, n)) + "\nRUN echo $Vä1\n"
@@ -163,6 +168,7 @@ def shapes(n):
         "ignored": ignored,
         "cmds": cmds,
         "workdirs": workdirs,
+        "repeats": repeats,
         "randcopy": randcopy,
     }
 
@@ -343,10 +349,14 @@ def main():
         path = os.path.join(root, f"{shape}-{a.stages}.Dockerfile")
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
-        if shape == "ignored":
-            # The ignore file BuildKit reads for this Dockerfile: `<name>.dockerignore` beside it.
+        # The ignore file BuildKit reads for this Dockerfile: `<name>.dockerignore` beside it.
+        ignore = {
+            "ignored": "".join(f"**/dir{i}/**/*.tmp\n" for i in range(max(a.stages // 50, 1))),
+            "repeats": "".join(f"?{{{1000 - i}}}\n" for i in range(20)),
+        }.get(shape)
+        if ignore is not None:
             with open(path + ".dockerignore", "w", encoding="utf-8") as f:
-                f.write("".join(f"**/dir{i}/**/*.tmp\n" for i in range(max(a.stages // 50, 1))))
+                f.write(ignore)
         if a.lsp:
             for binary in a.binaries:
                 lsp_run(binary, shape, path, text, a.timeout)

@@ -1490,13 +1490,17 @@ fn expr_matches(alt: &Alt, path: &str, prefixes: bool) -> bool {
         big.each_mut().map(|s| &mut s[..])
     };
     let (mut now, mut next) = (now, next);
-    // Adds state `2t` and what it reaches without reading a character.
-    fn enter(toks: &[Tok], states: &mut [bool], mut t: usize, at_start: bool) {
+    // Adds state `2t` and what it reaches without reading a character; `span` grows to hold
+    // every piece whose states it sets (a step reads only the pieces in its span: a pattern of
+    // a thousand repeated pieces has one or two of them live at a time).
+    fn enter(toks: &[Tok], states: &mut [bool], mut t: usize, at_start: bool, span: &mut (usize, usize)) {
+        span.0 = span.0.min(t);
         loop {
             if states[2 * t] {
                 return;
             }
             states[2 * t] = true;
+            span.1 = span.1.max(t + 1);
             match toks.get(t) {
                 Some(Tok::NotSeps | Tok::Any | Tok::Opt(_) | Tok::Many(_)) => t += 1,
                 Some(Tok::Dirs) => {
@@ -1508,21 +1512,23 @@ fn expr_matches(alt: &Alt, path: &str, prefixes: bool) -> bool {
             }
         }
     }
-    enter(toks, now, 0, true);
+    const EMPTY: (usize, usize) = (usize::MAX, 0);
+    let mut span = EMPTY;
+    enter(toks, now, 0, true, &mut span);
     for ch in path.chars() {
         // Matched: where the path may go on after it, or at a prefix's end.
         if now[2 * n] && (!alt.end || (prefixes && ch == '/')) {
             return true;
         }
-        next.iter_mut().for_each(|s| *s = false);
-        for t in 0..n {
+        let mut next_span = EMPTY;
+        for t in span.0..span.1.min(n) {
             if now[2 * t] {
                 let advance = match &toks[t] {
                     tok @ (Tok::Lit(_) | Tok::NotSep | Tok::Class { .. }) => tok.takes(ch),
                     Tok::Opt(tok) => tok.takes(ch),
                     Tok::Many(tok) => {
                         if tok.takes(ch) {
-                            enter(toks, next, t, false);
+                            enter(toks, next, t, false, &mut next_span);
                         }
                         false
                     }
@@ -1530,33 +1536,39 @@ fn expr_matches(alt: &Alt, path: &str, prefixes: bool) -> bool {
                     Tok::NotSeps | Tok::Any => {
                         if (ch != '/' || matches!(toks[t], Tok::Any)) && (ch != '\n' || matches!(toks[t], Tok::NotSeps))
                         {
-                            enter(toks, next, t, false);
+                            enter(toks, next, t, false, &mut next_span);
                         }
                         false
                     }
                     Tok::Dirs | Tok::Start | Tok::Or => false,
                 };
                 if advance {
-                    enter(toks, next, t + 1, false);
+                    enter(toks, next, t + 1, false, &mut next_span);
                 }
             }
             if now[2 * t + 1] && ch != '\n' {
                 next[2 * t + 1] = true;
+                next_span = (next_span.0.min(t), next_span.1.max(t + 1));
                 // Re-entering `2t` would skip the group again; only the inner state stays.
                 if ch == '/' {
-                    enter(toks, next, t + 1, false);
+                    enter(toks, next, t + 1, false, &mut next_span);
                 }
             }
         }
+        // (What this step read is cleared for the step after next.)
+        if span.0 < span.1 {
+            now[2 * span.0..2 * span.1].iter_mut().for_each(|s| *s = false);
+        }
         std::mem::swap(&mut now, &mut next);
+        span = next_span;
         // Where the alternative may start anywhere, it may start after this character.
         if !alt.start {
-            enter(toks, now, 0, false);
+            enter(toks, now, 0, false, &mut span);
         }
         // No state left: nothing further can match (most patterns part with most paths at
         // their first characters; reading every path to its end made 8,000 patterns against
         // 8,000 sources take a minute).
-        if !now.contains(&true) {
+        if span.0 >= span.1 {
             return false;
         }
     }
