@@ -815,7 +815,7 @@ fn a_burst_of_changes_is_published_once() {
 }
 
 /// A client that stops reading stops the server's writing, not its work: what it publishes
-/// meanwhile waits, and a document's newer diagnostics take the place of its older ones still
+/// meanwhile waits, and a document's newer diagnostics replace its older ones still
 /// waiting, so the wait holds one publication per document however many edits come (before,
 /// every one waited: here 150 publications of 300 diagnostics, 14 MB more resident memory).
 #[test]

@@ -197,8 +197,8 @@ impl Shared {
     /// Publishes diagnostics. They go to the client beside the framework, serialised straight
     /// to bytes: the framework's `publish_diagnostics` builds a `Value` tree first, 0.35 ms more
     /// for the benchmark file's 306 diagnostics on every edit. All publishing goes this way, so
-    /// publications keep their order (and a newer one can take the place of an older one for
-    /// the same document that still waits to be written: `transport::Outbox`).
+    /// publications keep their order (and a newer one replaces an older one for the same
+    /// document that still waits to be written: `transport::Outbox`).
     fn publish_diagnostics(&self, params: &PublishDiagnosticsParams) {
         if let Some(out) = direct::published(params) {
             let _ = self.out.send(out);

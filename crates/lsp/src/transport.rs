@@ -491,8 +491,8 @@ impl From<Vec<u8>> for Out {
 }
 
 /// The messages waiting for stdout. A client that stops reading stops the writing, not the
-/// server: what it publishes meanwhile waits here, and a document's newer diagnostics take the
-/// place of its older ones still waiting (the client would show only the last of them), so the
+/// server: what it publishes meanwhile waits here, and a document's newer diagnostics replace
+/// its older ones still waiting (the client would show only the last of them), so the
 /// wait holds at most one publication per document beside the answers to what the client
 /// asked. (An unbounded channel held every one: 150 quick edits of a file with 300 unused
 /// stages took the server to 23.6 MB resident, against 9.3 MB with this, for a client that had
@@ -523,17 +523,16 @@ impl Outbox {
         if w.gone {
             return false;
         }
-        let waiting = out
+        // (The newer one goes last, after what was sent before it, as it would have.)
+        let older = out
             .diagnostics_of
             .as_ref()
-            .and_then(|doc| w.queue.iter_mut().find(|o| o.diagnostics_of.as_ref() == Some(doc)));
-        match waiting {
-            Some(older) => older.body = out.body,
-            None => {
-                w.queue.push_back(out);
-                self.ready.notify_one();
-            }
+            .and_then(|doc| w.queue.iter().position(|o| o.diagnostics_of.as_ref() == Some(doc)));
+        if let Some(i) = older {
+            w.queue.remove(i);
         }
+        w.queue.push_back(out);
+        self.ready.notify_one();
         true
     }
 
@@ -632,6 +631,22 @@ async fn write_frame<W: tokio::io::AsyncWrite + Unpin>(out: &mut W, body: &[u8])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_newer_publication_replaces_the_waiting_one_and_goes_last() {
+        let outbox = Outbox::default();
+        let diagnostics = |doc: &str, v: u8| Out { body: vec![v], diagnostics_of: Some(doc.into()) };
+        assert!(outbox.push(diagnostics("a", 1)));
+        assert!(outbox.push(vec![2].into()));
+        assert!(outbox.push(diagnostics("b", 3)));
+        assert!(outbox.push(diagnostics("a", 4)));
+        outbox.close();
+        let order: Vec<u8> = std::iter::from_fn(|| outbox.pop()).map(|o| o.body[0]).collect();
+        assert_eq!(order, [2, 3, 4]);
+        // Once the client is gone, nothing more is taken.
+        outbox.lock().gone = true;
+        assert!(!outbox.push(vec![5].into()));
+    }
 
     #[test]
     fn frames_and_malformed_bodies() {
