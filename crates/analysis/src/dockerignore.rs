@@ -1583,6 +1583,22 @@ mod tests {
         DockerIgnore::parse(rules).unwrap().matches_or_parent_matches(path).unwrap()
     }
 
+    /// Each pattern alone, against its path: whether it leaves the path out.
+    fn answers(cases: &[(&str, &str, bool)]) {
+        for &(rule, path, want) in cases {
+            assert_eq!(ignored(&format!("{rule}\n"), path), want, "{rule:?} {path:?}");
+        }
+    }
+
+    /// Each pattern, then `secret`: matching fails (Go's regexp refuses the pattern), so even
+    /// `secret` gets no answer.
+    fn refused(patterns: &[&str]) {
+        for pattern in patterns {
+            let d = DockerIgnore::parse(&format!("{pattern}\nsecret\n")).unwrap();
+            assert_eq!(d.matches_or_parent_matches("secret"), None, "{pattern:?}");
+        }
+    }
+
     #[test]
     fn join_clean_is_clean_of_the_joined_path() {
         let mut rng = stagecraft_testkit::Rng(0x301d_c1ea);
@@ -1775,7 +1791,7 @@ mod tests {
         // Go's regexp refuses the repetition (after another one: `*` is `[^/]*`; at the start
         // of a later alternative; counts out of range), matching fails, and with it every later
         // pattern's, as in BuildKit.
-        for (rules, path, want) in [
+        answers(&[
             ("a?{2}", "abb", true),
             ("a?{2}", "ab", false),
             ("a?{2}", "a{2}", false),
@@ -1791,19 +1807,14 @@ mod tests {
             ("x?{0,2}y", "xy", true),
             ("x?{0,2}y", "xaby", true),
             ("x?{0,2}y", "xabcy", false),
-        ] {
-            assert_eq!(ignored(&format!("{rules}\n"), path), want, "{rules:?} {path:?}");
-        }
+        ]);
         // The file's repetitions write at most `REPETITION_BUDGET` tokens: the pattern that would
         // pass it matches nothing here (Go matches it).
         let rules: String = (0..21).map(|i| format!("{i}?{{1000}}\n")).collect();
         assert!(ignored(&rules, &format!("0{}", "a".repeat(1000))));
         assert!(ignored(&rules, &format!("19{}", "a".repeat(1000))));
         assert!(!ignored(&rules, &format!("20{}", "a".repeat(1000))));
-        for refused in ["a*{2}", "x*|{2}", "a?{1001}", "a?{2,1}", "a?{2}{3}", "**/a?{100000000}", "a?{1,100000000}"] {
-            let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
-            assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
-        }
+        refused(&["a*{2}", "x*|{2}", "a?{1001}", "a?{2,1}", "a?{2}{3}", "**/a?{100000000}", "a?{1,100000000}"]);
         assert!(ignored("a?{2,}\nsecret\n", "secret") && ignored("^{2}?\nsecret\n", "secret"));
         for literal in ["a*{01}", "a*{,2}", "a*{1", "a*{1,x}"] {
             assert!(ignored(literal, &literal.replace('*', "b")), "{literal:?}");
@@ -1869,7 +1880,7 @@ mod tests {
         }
         // Class names, escaped characters and Perl classes, in brackets and out, read as Go's
         // regexp reads them (answers from Go 1.24's regexp through patternmatcher).
-        for (rules, path, want) in [
+        answers(&[
             ("a[[:alpha:]]", "ab", true),
             ("a[[:alpha:]]", "a1", false),
             ("a[[:alpha:]]", "a\u{e9}", false),
@@ -1886,28 +1897,17 @@ mod tests {
             ("a\\tb", "atb", false),
             // A surrogate's code is a character no path holds.
             ("\\x{D800}a", "a", false),
-        ] {
-            assert_eq!(ignored(&format!("{rules}\n"), path), want, "{rules:?} {path:?}");
-        }
+        ]);
         // A class name Go does not know fails matching, and so does a class at a range's end;
         // `[:]` names no class, and an escaped `:` ends a name as a plain one does.
-        for refused in ["a[[:foo:]]", "x[a-\\d]", "a[a-[:alpha:]]", "[[:]a\\:]"] {
-            let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
-            assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
-        }
+        refused(&["a[[:foo:]]", "x[a-\\d]", "a[a-[:alpha:]]", "[[:]a\\:]"]);
         assert!(ignored("a[[:]x]\n", "a:x]") && ignored("a[[:]x]\n", "a[x]"));
         // An escape Go does not know fails matching (the patterns after it go unused); the ones
         // not reproduced (`\p`, `\b` and the like) match nothing here (answers from Go).
-        for refused in ["a*\\q", "a*\\8", "a*\\1x", "a*\\x4", "a*\\x{110000}", "a*[\\b]", "a*\\E", "a*[\\Q]"] {
-            let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
-            assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
-        }
+        refused(&["a*\\q", "a*\\8", "a*\\1x", "a*\\x4", "a*\\x{110000}", "a*[\\b]", "a*\\E", "a*[\\Q]"]);
         // A Unicode class's name is Go's or an error, in brackets and out, and the brackets end
         // where Go's do (`|{2}` in them is characters).
-        for refused in ["a*\\pb", "a*\\p{Greek", "a*[\\P{^Zzzz}]", "a*[\\p]"] {
-            let d = DockerIgnore::parse(&format!("{refused}\nsecret\n")).unwrap();
-            assert_eq!(d.matches_or_parent_matches("secret"), None, "{refused:?}");
-        }
+        refused(&["a*\\pb", "a*\\p{Greek", "a*[\\P{^Zzzz}]", "a*[\\p]"]);
         for unreproduced in ["a*\\b", "a*\\pL", "a*\\z", "a*\\p{Greek}", "a[\\pL|{2}]"] {
             assert!(ignored(&format!("{unreproduced}\nsecret\n"), "secret"), "{unreproduced:?}");
             assert!(!ignored(&format!("{unreproduced}\n"), "ab"), "{unreproduced:?}");
@@ -1916,7 +1916,7 @@ mod tests {
         // a `*`), up to the first `\E` in it or to the end with the `$` it appends; a long
         // `\x{...}` with leading zeros is a character (answers from Go).
         let long_x = format!("\\x{{{}41}}", "0".repeat(70));
-        for (rules, path, want) in [
+        answers(&[
             ("x|\\Ay*", "ya", true),
             ("x|\\Ay*", "aya", false),
             ("x*\\Q*.\\E", "x[^/]*\\.", true),
@@ -1927,9 +1927,7 @@ mod tests {
             ("x*\\Q\\\\E", "x\\", true),
             (&format!("a*{long_x}"), "abA", true),
             (&format!("a[{long_x}]"), "aA", true),
-        ] {
-            assert_eq!(ignored(&format!("{rules}\n"), path), want, "{rules:?} {path:?}");
-        }
+        ]);
         // Many stars, a line of `[:` with no `:]` (each `[:` once searched the line to its end
         // for one: 2.8 s in a release build), and a source of a hundred thousand directories,
         // stay fast.
