@@ -685,7 +685,7 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
             // `\pL`, `\P{Greek}`: a Unicode class, not reproduced; one Go does not know is an
             // error.
             '\\' if matches!(c.get(k), Some('p' | 'P')) => {
-                let mut w = Written { c: &c, k: k + 1, buf: Vec::new(), at: 0, pieces: Vec::new(), took_dollar: false };
+                let mut w = Written::new(&c, k + 1);
                 if unicode_group(&mut w).is_err() {
                     return Kind::Invalid;
                 }
@@ -832,7 +832,7 @@ fn compile(p: &str, budget: &mut usize) -> Kind {
 /// `\E`, or `None` where there is none, and the text ran to the end with the `$`
 /// patternmatcher appends.
 fn quoted(c: &[char], k: usize) -> (Vec<char>, Option<usize>) {
-    let mut w = Written { c, k, buf: Vec::new(), at: 0, pieces: Vec::new(), took_dollar: false };
+    let mut w = Written::new(c, k);
     while w.next().is_some() {}
     // The text, each character with the piece it belongs to.
     let mut text: Vec<(char, usize)> = Vec::new();
@@ -936,9 +936,9 @@ enum Escape {
 /// What `\x` in the expression stands for (Go's regexp), `after` being (the start of) what the
 /// expression has after it: an ASCII character that is no letter or digit, itself; `\a`,
 /// `\f`, `\n`, `\r`, `\t`, `\v`, an octal (`\0`, `\12`) or hexadecimal (`\x41`, `\x{10FFFF}`)
-/// code, the character; `\d`, `\s`, `\w` and their capitals, the ASCII class; `\b`, `\B`,
-/// `\A`, `\z` and `\Q` outside brackets and a `\p` class (checked no further), not reproduced;
-/// any other, an invalid escape.
+/// code, the character; `\d`, `\s`, `\w` and their capitals, the ASCII class; `\b`, `\B` and
+/// `\z` outside brackets, not reproduced; any other, an invalid escape. (`\p` and `\P`, and
+/// outside brackets `\A` and `\Q`, are read before this: `unicode_group`, `compile`.)
 fn escaped(n: Option<char>, at: At, after: &[char]) -> Result<Escape, Unmatched> {
     let n = match n {
         Some(n) if n.is_ascii() => n,
@@ -993,9 +993,7 @@ fn escaped(n: Option<char>, at: At, after: &[char]) -> Result<Escape, Unmatched>
             };
             Ok(Escape::Class(if n.is_ascii_uppercase() { complement(class) } else { class.to_vec() }))
         }
-        // (`\p` and `\P` are read before this, by `unicode_group`.)
-        'p' | 'P' if at != At::RangeEnd => Err(Unmatched::Unsupported),
-        'b' | 'z' | 'A' | 'B' | 'Q' if at == At::Outside => Err(Unmatched::Unsupported),
+        'b' | 'z' | 'B' if at == At::Outside => Err(Unmatched::Unsupported),
         _ => Err(Unmatched::Invalid),
     }
 }
@@ -1298,7 +1296,12 @@ struct Written<'a> {
     took_dollar: bool,
 }
 
-impl Written<'_> {
+impl<'a> Written<'a> {
+    /// What patternmatcher writes for the pattern `c` from index `k` on.
+    fn new(c: &'a [char], k: usize) -> Written<'a> {
+        Written { c, k, buf: Vec::new(), at: 0, pieces: Vec::new(), took_dollar: false }
+    }
+
     /// The `n`th character still to come, reading more pieces as needed.
     fn peek(&mut self, n: usize) -> Option<(char, bool)> {
         while self.buf.len() - self.at <= n {
@@ -1352,7 +1355,7 @@ enum Item {
 /// [`Written`]): the class, whether a `*` repeats it (the pattern's `*` closed it), and where
 /// the pattern goes on.
 fn bracket(c: &[char], k: &mut usize) -> Result<(Tok, bool, bool), Unmatched> {
-    let mut w = Written { c, k: *k, buf: Vec::new(), at: 0, pieces: Vec::new(), took_dollar: false };
+    let mut w = Written::new(c, *k);
     let negated = w.peek(0) == Some(('^', false));
     if negated {
         w.next();
